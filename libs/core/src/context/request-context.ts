@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { ClsService, ClsStore } from 'nestjs-cls';
+import { NoTenantContext } from '../errors/domain-error';
+
+/** What core needs to know of a tenant; tenancy stores its fuller object under the same key. */
+export interface ContextTenant {
+  id: string;
+  slug: string;
+}
+
+export interface ContextActor {
+  id: string;
+  kind: string;
+}
+
+export interface ConsiliumStore extends ClsStore {
+  tenant?: ContextTenant;
+  actor?: ContextActor;
+  /** The host the request arrived on, lower-cased and without port. */
+  host?: string;
+  /** Set by TenantDatabase while a tenant transaction is open, so nested calls join it. */
+  // Typed loosely on purpose: nestjs-cls's path types recurse into EntityManager and exhaust the compiler.
+  tenantTx?: { tenantId: string; manager: object };
+}
+
+/**
+ * The request context (AsyncLocalStorage through nestjs-cls; never Scope.REQUEST). Reading the tenant where none is
+ * set throws: forgetting it is a bug, not an empty result.
+ */
+@Injectable()
+export class RequestContext {
+  constructor(private readonly cls: ClsService<ConsiliumStore>) {}
+
+  tenant<T extends ContextTenant = ContextTenant>(): T {
+    const tenant = this.cls.isActive() ? this.cls.get('tenant') : undefined;
+    if (!tenant) throw new NoTenantContext();
+    return tenant as T;
+  }
+
+  tenantOrNull<T extends ContextTenant = ContextTenant>(): T | null {
+    return ((this.cls.isActive() && this.cls.get('tenant')) || null) as T | null;
+  }
+
+  requestId(): string | undefined {
+    return this.cls.isActive() ? this.cls.getId() : undefined;
+  }
+
+  actor(): ContextActor | undefined {
+    return this.cls.isActive() ? this.cls.get('actor') : undefined;
+  }
+
+  host(): string | undefined {
+    return this.cls.isActive() ? this.cls.get('host') : undefined;
+  }
+}

@@ -1,0 +1,76 @@
+import { DynamicModule, Global, Module, OnModuleInit } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
+import { ClsModule } from 'nestjs-cls';
+import { LoggerModule } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import { DataSource } from 'typeorm';
+import { AppConfig } from './config/config';
+import { RequestContext } from './context/request-context';
+import { postgresOptions } from './database/data-source-options';
+import { MigrationClass } from './database/migrator';
+import { OperatorDatabase } from './database/operator-database';
+import { assertSafeRuntimeRole } from './database/runtime-role-check';
+import { TenantDatabase } from './database/tenant-database';
+import { MIGRATIONS } from './database/tokens';
+import { ConsiliumExceptionFilter } from './errors/exception-filter';
+import { loggerParams, requestIdFor } from './logging/logging';
+import { HealthController } from './web/health.controller';
+import { Lifecycle } from './web/lifecycle';
+import { ViewRenderer } from './web/view-renderer';
+
+export interface CoreOptions {
+  config: AppConfig;
+  migrations: MigrationClass[];
+  /** Name shown in pg_stat_activity: platform, worker, cli. */
+  process: string;
+}
+
+@Global()
+@Module({})
+export class CoreModule implements OnModuleInit {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  static forRoot({ config, migrations, process }: CoreOptions): DynamicModule {
+    return {
+      module: CoreModule,
+      imports: [
+        ClsModule.forRoot({
+          global: true,
+          middleware: {
+            mount: true,
+            generateId: true,
+            idGenerator: (req: IncomingMessage & { id?: string }) => req.id ?? requestIdFor(req),
+          },
+        }),
+        LoggerModule.forRoot(loggerParams(config.raw.LOG_LEVEL)),
+        TypeOrmModule.forRoot({
+          ...postgresOptions({
+            url: config.database.runtime,
+            applicationName: `consilium-${process}`,
+            poolSize: config.raw.DATABASE_POOL_SIZE,
+            statementTimeoutMs: config.raw.DATABASE_STATEMENT_TIMEOUT_MS,
+          }),
+          autoLoadEntities: true,
+          retryAttempts: 0,
+        }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: AppConfig, useValue: config },
+        { provide: MIGRATIONS, useValue: migrations },
+        RequestContext,
+        TenantDatabase,
+        OperatorDatabase,
+        ViewRenderer,
+        Lifecycle,
+        { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
+      ],
+      exports: [AppConfig, RequestContext, TenantDatabase, OperatorDatabase, ViewRenderer, Lifecycle],
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    await assertSafeRuntimeRole(this.dataSource);
+  }
+}

@@ -1,0 +1,51 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '../config/config';
+import { postgresOptions } from './data-source-options';
+
+export class OperatorPathUnavailable extends Error {
+  override name = 'OperatorPathUnavailable';
+  constructor() {
+    super('The operator data path is not configured: set DATABASE_OPERATOR_URL (the consilium_operator role).');
+  }
+}
+
+/**
+ * The operator data path of DESIGN.md: its own role (BYPASSRLS, owns nothing) for onboarding tenants and
+ * cross-tenant reads. Only operator code (the CLI, the operator console) injects this; tenant-facing code never does.
+ * Writes to tenant-owned tables still go through `forTenant`, so triggers and audit see the tenant.
+ */
+@Injectable()
+export class OperatorDatabase implements OnApplicationShutdown {
+  private dataSource?: Promise<DataSource>;
+
+  constructor(
+    private readonly config: AppConfig,
+    @InjectDataSource() private readonly runtime: DataSource,
+  ) {}
+
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.connection().then((ds) => ds.transaction(work));
+  }
+
+  forTenant<T>(tenantId: string, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.transaction(async (tx) => {
+      await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+      return work(tx);
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource) await (await this.dataSource).destroy().catch(() => undefined);
+  }
+
+  private connection(): Promise<DataSource> {
+    const url = this.config.database.operator;
+    if (!url) return Promise.reject(new OperatorPathUnavailable());
+    // The same entities as the runtime connection (the libs register them there).
+    const entities = this.runtime.entityMetadatas.map((m) => m.target as Function);
+    this.dataSource ??= new DataSource(postgresOptions({ url, applicationName: 'consilium-operator', poolSize: 4, entities })).initialize();
+    return this.dataSource;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * A failure the user can understand and act on. Each subclass has a stable `code`; the exception filter maps it to
+ * an HTTP status once, as JSON under /api and as a branded page on the sites. `message` is shown to users, so it
+ * must never carry PHI, secrets or internals.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  abstract readonly status: number;
+  /** What the user can do about it, shown under the message. */
+  readonly hint?: string;
+  /** Field-level problems, keyed by the form field or JSON path. */
+  readonly fields?: Record<string, string>;
+
+  constructor(message: string, options?: { hint?: string; fields?: Record<string, string>; cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.name = new.target.name;
+    this.hint = options?.hint;
+    this.fields = options?.fields;
+  }
+}
+
+/** Not found, and also "not yours": a caller must never learn that another tenant's thing exists. */
+export class NotFound extends DomainError {
+  readonly code = 'not_found';
+  readonly status = 404;
+  constructor(message = 'We could not find that page.') {
+    super(message, { hint: 'Check the address, or start again from the home page.' });
+  }
+}
+
+export class InvalidInput extends DomainError {
+  readonly code = 'invalid_input';
+  readonly status = 400;
+  constructor(fields: Record<string, string>, message = 'Some fields need your attention.') {
+    super(message, { fields });
+  }
+}
+
+export class NoTenantAtHost extends DomainError {
+  readonly code = 'no_tenant_at_host';
+  readonly status = 404;
+  constructor() {
+    super('There is no second opinion program at this address.', {
+      hint: 'Check the address you were given by your hospital.',
+    });
+  }
+}
+
+export class TenantSuspended extends DomainError {
+  readonly code = 'tenant_suspended';
+  readonly status = 503;
+  constructor() {
+    super('This second opinion program is temporarily unavailable.', {
+      hint: 'Please try again later or contact the hospital directly.',
+    });
+  }
+}
+
+export class ServiceUnavailable extends DomainError {
+  readonly code = 'service_unavailable';
+  readonly status = 503;
+  constructor(message = 'The service is briefly unavailable.') {
+    super(message, { hint: 'Please try again in a moment.' });
+  }
+}
+
+/** A programming error: tenant data was touched outside a tenant context. Never shown to users as such. */
+export class NoTenantContext extends Error {
+  override name = 'NoTenantContext';
+  constructor() {
+    super('No tenant in the current context. Operations on tenant data must run inside a request for a tenant host or TenantDatabase.forTenant().');
+  }
+}

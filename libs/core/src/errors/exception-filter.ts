@@ -1,0 +1,89 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequestContext } from '../context/request-context';
+import { ViewRenderer } from '../web/view-renderer';
+import { DomainError } from './domain-error';
+
+interface ErrorBody {
+  status: number;
+  code: string;
+  message: string;
+  hint?: string;
+  fields?: Record<string, string>;
+}
+
+const HTTP_MESSAGES: Record<number, string> = {
+  400: 'The request could not be understood.',
+  401: 'Please sign in to continue.',
+  403: 'You do not have access to this.',
+  404: 'We could not find that page.',
+  405: 'That action is not available here.',
+  413: 'That is too large to send.',
+  415: 'That kind of content is not accepted here.',
+  429: 'Too many attempts. Please wait a moment and try again.',
+  503: 'The service is briefly unavailable.',
+};
+
+/**
+ * The one place errors become responses: JSON under /api, /webhooks and /health, a branded page elsewhere.
+ * Messages come from DomainError classes or a fixed table; a stack trace or driver message never leaves the server.
+ */
+@Catch()
+export class ConsiliumExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  constructor(
+    private readonly views: ViewRenderer,
+    private readonly context: RequestContext,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const body = this.describe(exception);
+    if (body.status >= 500) {
+      this.logger.error({ err: exception, code: body.code }, 'request failed');
+    }
+    const requestId = this.context.requestId() ?? String(request.id);
+    if (reply.sent) return;
+    reply.status(body.status);
+    if (wantsJson(request)) {
+      void reply.header('content-type', 'application/json; charset=utf-8').send({ error: { ...body, requestId } });
+      return;
+    }
+    let html: string;
+    try {
+      html = this.views.render('core/error', { title: body.message, error: body, requestId }, { layout: this.context.tenantOrNull() ? 'site' : 'plain' });
+    } catch (renderError) {
+      this.logger.error({ err: renderError }, 'error page failed to render');
+      html = `<!doctype html><title>Error</title><h1>${body.status}</h1><p>Something went wrong.</p>`;
+    }
+    void reply.header('content-type', 'text/html; charset=utf-8').send(html);
+  }
+
+  private describe(exception: unknown): ErrorBody {
+    if (exception instanceof DomainError) {
+      return { status: exception.status, code: exception.code, message: exception.message, hint: exception.hint, fields: exception.fields };
+    }
+    const status = exception instanceof HttpException ? exception.getStatus() : statusOf(exception);
+    if (status && status < 500) {
+      return { status, code: `http_${status}`, message: HTTP_MESSAGES[status] ?? 'The request could not be completed.' };
+    }
+    if (status === 503) return { status, code: 'service_unavailable', message: HTTP_MESSAGES[503], hint: 'Please try again in a moment.' };
+    return { status: 500, code: 'internal_error', message: 'Something went wrong on our side.', hint: 'Please try again. If it keeps happening, contact the hospital.' };
+  }
+}
+
+/** Fastify's own errors (body too large, bad JSON) carry a statusCode. */
+function statusOf(exception: unknown): number | undefined {
+  const code = (exception as { statusCode?: unknown })?.statusCode;
+  return typeof code === 'number' && code >= 400 && code < 600 ? code : undefined;
+}
+
+function wantsJson(request: FastifyRequest): boolean {
+  const url = request.url;
+  if (url.startsWith('/api') || url.startsWith('/webhooks') || url.startsWith('/health') || url === '/metrics') return true;
+  const accept = request.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}

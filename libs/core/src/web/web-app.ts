@@ -1,0 +1,59 @@
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import path from 'node:path';
+import { AppConfig } from '../config/config';
+import { requestIdFor } from '../logging/logging';
+
+/** Content-Security-Policy for every page: no inline script or style, nothing from other origins. */
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'none'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  styleSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  upgradeInsecureRequests: null,
+};
+
+/** Builds the Fastify-based Nest app with the platform's web defaults. The caller decides when to listen. */
+export async function createWebApp(module: Type<unknown> | DynamicModule, config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    trustProxy: config.raw.TRUST_PROXY,
+    genReqId: requestIdFor,
+    bodyLimit: 1024 * 1024,
+    // Keep-alive connections are closed promptly on shutdown, in-flight requests still finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        ...CONTENT_SECURITY_POLICY,
+        upgradeInsecureRequests: config.raw.PUBLIC_SCHEME === 'https' ? [] : null,
+      },
+    },
+    // HSTS only makes sense (and is only honoured) over HTTPS.
+    strictTransportSecurity: config.raw.PUBLIC_SCHEME === 'https' ? { maxAge: 31536000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyStatic, {
+    root: path.join(__dirname, 'public'),
+    prefix: '/static/',
+    maxAge: '1h',
+    decorateReply: false,
+  });
+  return app;
+}
+
+export type WebApp = INestApplication;

@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig, OperatorDatabase } from '@consilium/core';
+import { isDeepStrictEqual } from 'node:util';
+import { EntityManager } from 'typeorm';
+import type { Branding, TenantProfile } from '../branding';
+import { TenantAsset } from '../tenant-asset.entity';
+import { TenantDomain } from '../tenant-domain.entity';
+import { Tenant } from '../tenant.entity';
+import { LoadedBlueprint } from './blueprint-loader';
+
+export interface ApplyResult {
+  slug: string;
+  tenantId: string;
+  created: boolean;
+  /** Human-readable lines, empty when the database already matched the blueprint. */
+  changes: string[];
+}
+
+export class BlueprintConflict extends Error {
+  override name = 'BlueprintConflict';
+}
+
+class DryRunRollback extends Error {
+  constructor(readonly result: ApplyResult) {
+    super('dry run');
+  }
+}
+
+/**
+ * Makes the database match a blueprint, idempotently, through the operator data path. The operator console's
+ * onboarding writes the same tables through the same service. A dry run does all the work and rolls it back, so
+ * what it prints is exactly what `apply` would do.
+ */
+@Injectable()
+export class BlueprintApplier {
+  constructor(
+    private readonly operatorDb: OperatorDatabase,
+    private readonly config: AppConfig,
+  ) {}
+
+  async apply(loaded: LoadedBlueprint, options: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+    try {
+      return await this.operatorDb.transaction(async (tx) => {
+        const result = await this.applyIn(tx, loaded);
+        if (options.dryRun) throw new DryRunRollback(result);
+        return result;
+      });
+    } catch (error) {
+      if (error instanceof DryRunRollback) return error.result;
+      throw error;
+    }
+  }
+
+  private async applyIn(tx: EntityManager, { blueprint: bp, assets, file }: LoadedBlueprint): Promise<ApplyResult> {
+    const changes: string[] = [];
+    const branding: Branding = {
+      colors: bp.branding.colors,
+      fonts: bp.branding.fonts,
+      logo: assetName(bp.branding.logo),
+      ...(bp.branding.favicon ? { favicon: assetName(bp.branding.favicon) } : {}),
+      ...(bp.branding.logo_alt ? { logoAlt: bp.branding.logo_alt } : {}),
+    };
+    const profile: TenantProfile = {
+      contact: bp.contact,
+      locales: bp.locales,
+      ...(bp.legal_footer ? { legalFooter: bp.legal_footer } : {}),
+      ...(bp.landing ? { landing: bp.landing } : {}),
+    };
+    const desired = {
+      name: bp.name,
+      status: bp.status,
+      casePrefix: bp.case_prefix,
+      defaultLocale: bp.default_locale,
+      timeZone: bp.time_zone,
+      currency: bp.currency,
+      branding,
+      profile,
+    };
+
+    let tenant = await tx.findOneBy(Tenant, { slug: bp.slug });
+    const created = !tenant;
+    if (!tenant) {
+      tenant = await tx.save(Tenant, tx.create(Tenant, { slug: bp.slug, ...desired }));
+      changes.push(`create tenant ${bp.slug} (${bp.name})`);
+    } else {
+      const current = { ...tenant, currency: tenant.currency.trim() };
+      const changed = (Object.keys(desired) as (keyof typeof desired)[]).filter((k) => !isDeepStrictEqual(current[k], desired[k]));
+      if (changed.length) {
+        await tx.update(Tenant, { id: tenant.id }, Object.fromEntries(changed.map((k) => [k, desired[k]])));
+        for (const key of changed) changes.push(describeChange(key, current[key], desired[key]));
+      }
+    }
+    await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant.id]);
+    await this.syncDomains(tx, tenant.id, bp.slug, bp.domains, bp.primary_domain, file, changes);
+    await this.syncAssets(tx, tenant.id, assets, changes);
+    return { slug: bp.slug, tenantId: tenant.id, created, changes };
+  }
+
+  private async syncDomains(
+    tx: EntityManager,
+    tenantId: string,
+    slug: string,
+    custom: string[],
+    primaryDomain: string | undefined,
+    file: string,
+    changes: string[],
+  ): Promise<void> {
+    const platformHost = this.config.platformHostFor(slug);
+    const wanted = [platformHost, ...custom.filter((h) => h !== platformHost)];
+    const primary = primaryDomain ?? platformHost;
+    const taken: { host: string }[] = await tx.query(
+      'SELECT host FROM tenant_domains WHERE host = ANY($1) AND tenant_id <> $2',
+      [wanted, tenantId],
+    );
+    if (taken.length) {
+      throw new BlueprintConflict(`${file}: domains: ${taken.map((t) => t.host).join(', ')} already belong${taken.length === 1 ? 's' : ''} to another tenant`);
+    }
+    const existing = await tx.find(TenantDomain, { where: { tenantId } });
+    for (const d of existing.filter((d) => !wanted.includes(d.host))) {
+      await tx.delete(TenantDomain, { tenantId, id: d.id });
+      changes.push(`remove domain ${d.host}`);
+    }
+    // Clear the old primary first: a partial unique index allows one primary per tenant.
+    for (const d of existing.filter((d) => d.isPrimary && d.host !== primary && wanted.includes(d.host))) {
+      await tx.update(TenantDomain, { tenantId, id: d.id }, { isPrimary: false });
+    }
+    for (const host of wanted) {
+      const row = existing.find((d) => d.host === host);
+      if (!row) {
+        await tx.insert(TenantDomain, { tenantId, host, isPrimary: host === primary });
+        changes.push(`add domain ${host}${host === primary ? ' (primary)' : ''}`);
+      } else if (host === primary && !row.isPrimary) {
+        await tx.update(TenantDomain, { tenantId, id: row.id }, { isPrimary: true });
+        changes.push(`make ${host} the primary domain`);
+      }
+    }
+  }
+
+  private async syncAssets(tx: EntityManager, tenantId: string, assets: LoadedBlueprint['assets'], changes: string[]): Promise<void> {
+    const existing = await tx.find(TenantAsset, { select: { id: true, name: true, sha256: true }, where: { tenantId } });
+    for (const asset of assets) {
+      const row = existing.find((e) => e.name === asset.name);
+      if (!row) {
+        await tx.insert(TenantAsset, { tenantId, ...asset });
+        changes.push(`add asset ${asset.name}`);
+      } else if (row.sha256 !== asset.sha256) {
+        await tx.update(TenantAsset, { tenantId, id: row.id }, { contentType: asset.contentType, bytes: asset.bytes, sha256: asset.sha256 });
+        changes.push(`update asset ${asset.name}`);
+      }
+    }
+    for (const row of existing.filter((e) => !assets.some((a) => a.name === e.name))) {
+      await tx.delete(TenantAsset, { tenantId, id: row.id });
+      changes.push(`remove asset ${row.name}`);
+    }
+  }
+}
+
+function assetName(rel: string): string {
+  return rel.slice(rel.lastIndexOf('/') + 1);
+}
+
+function describeChange(key: string, from: unknown, to: unknown): string {
+  const field = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  if (typeof from === 'object' || typeof to === 'object') return `update ${field}`;
+  return `${field}: ${String(from)} -> ${String(to)}`;
+}

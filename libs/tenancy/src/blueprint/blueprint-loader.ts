@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isSeq, LineCounter, parseDocument, Node as YamlNode } from 'yaml';
+import { Blueprint, blueprintSchema } from './blueprint.schema';
+
+/** One problem in a blueprint: the file, the path inside it (`branding.colors.primary`), the line, what to fix. */
+export interface BlueprintProblem {
+  file: string;
+  path: string;
+  line?: number;
+  message: string;
+}
+
+export function formatProblem(p: BlueprintProblem): string {
+  return `${p.file}${p.line ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}`;
+}
+
+export interface LoadedAsset {
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+  sha256: string;
+}
+
+export interface LoadedBlueprint {
+  dir: string;
+  file: string;
+  blueprint: Blueprint;
+  assets: LoadedAsset[];
+}
+
+export type LoadResult = { ok: true; loaded: LoadedBlueprint } | { ok: false; problems: BlueprintProblem[] };
+
+const MAX_ASSET_BYTES = 1024 * 1024;
+
+/** Reads and validates `<dir>/tenant.yaml` and the assets it names. Never throws for bad content: it reports. */
+export function loadBlueprint(dir: string, displayRoot = process.cwd()): LoadResult {
+  const file = path.join(dir, 'tenant.yaml');
+  const shown = path.relative(displayRoot, file) || file;
+  if (!existsSync(file)) return fail(shown, '', 'file not found: every tenant folder needs a tenant.yaml');
+
+  const lines = new LineCounter();
+  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    return {
+      ok: false,
+      problems: doc.errors.map((e) => ({ file: shown, path: '', line: e.linePos?.[0]?.line, message: `not valid YAML: ${e.message.split('\n')[0]}` })),
+    };
+  }
+  const parsed = blueprintSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => ({
+        file: shown,
+        path: issue.path.join('.'),
+        line: lineOf(doc.contents, issue.path as (string | number)[], lines),
+        message: describe(issue),
+      })),
+    };
+  }
+  const blueprint = parsed.data;
+  const problems: BlueprintProblem[] = [];
+  const folder = path.basename(dir);
+  if (blueprint.slug !== folder) {
+    problems.push({ file: shown, path: 'slug', line: lineOf(doc.contents, ['slug'], lines), message: `must match the folder name "${folder}"` });
+  }
+  const assets: LoadedAsset[] = [];
+  const wanted: [string, string][] = [['branding.logo', blueprint.branding.logo]];
+  if (blueprint.branding.favicon) wanted.push(['branding.favicon', blueprint.branding.favicon]);
+  for (const [at, rel] of wanted) {
+    const full = path.join(dir, rel);
+    const line = lineOf(doc.contents, at.split('.'), lines);
+    if (!existsSync(full) || !statSync(full).isFile()) {
+      problems.push({ file: shown, path: at, line, message: `${rel} does not exist in ${path.relative(displayRoot, dir) || dir}` });
+      continue;
+    }
+    const bytes = readFileSync(full);
+    const contentType = sniffImage(bytes);
+    if (bytes.length > MAX_ASSET_BYTES) problems.push({ file: shown, path: at, line, message: `${rel} is larger than 1 MiB` });
+    else if (!contentType) problems.push({ file: shown, path: at, line, message: `${rel} is not an SVG, PNG, JPEG, WebP or ICO image` });
+    else if (contentType === 'image/svg+xml' && /<script|on[a-z]+\s*=|javascript:/i.test(bytes.toString('utf8'))) {
+      problems.push({ file: shown, path: at, line, message: `${rel} contains script; brand images must be plain SVG` });
+    } else {
+      assets.push({ name: path.basename(rel), contentType, bytes, sha256: createHash('sha256').update(bytes).digest('hex') });
+    }
+  }
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, loaded: { dir, file: shown, blueprint, assets } };
+}
+
+/** Every tenant folder under `root` (folders starting with `.` or `_` are ignored). */
+export function blueprintDirs(root: string, slugs: string[] = []): string[] {
+  if (!existsSync(root)) return [];
+  const all = readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !e.name.startsWith('_'))
+    .map((e) => e.name)
+    .sort();
+  const chosen = slugs.length ? slugs : all;
+  return chosen.map((slug) => path.join(root, slug));
+}
+
+function fail(file: string, at: string, message: string): LoadResult {
+  return { ok: false, problems: [{ file, path: at, message }] };
+}
+
+function describe(issue: { code: string; message: string; keys?: string[]; expected?: unknown; input?: unknown }): string {
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys!.length > 1 ? 's' : ''} ${issue.keys!.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_type') return `must be ${article(String(issue.expected))}`;
+  return issue.message;
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** The line of the deepest node that exists along `at`. */
+function lineOf(root: unknown, at: (string | number)[], lines: LineCounter): number | undefined {
+  let node = root as YamlNode | null | undefined;
+  let best: number | undefined = (node as YamlNode | undefined)?.range ? lines.linePos(node!.range![0]).line : undefined;
+  for (const key of at) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === key);
+      if (!pair) break;
+      const keyNode = pair.key as YamlNode;
+      if (keyNode?.range) best = lines.linePos(keyNode.range[0]).line;
+      node = pair.value as YamlNode;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key] as YamlNode;
+      if (node?.range) best = lines.linePos(node.range[0]).line;
+    } else break;
+  }
+  return best;
+}
+
+/** Decides an image type by its bytes, never by its name. */
+export function sniffImage(bytes: Buffer): string | undefined {
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
+  if (bytes.subarray(0, 4).equals(Buffer.from([0, 0, 1, 0]))) return 'image/x-icon';
+  const head = bytes.subarray(0, 512).toString('utf8').trimStart();
+  if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<svg[\s>]/i.test(head)) return 'image/svg+xml';
+  return undefined;
+}

@@ -1,0 +1,53 @@
+/** Text in one language, or per locale (`{ en: ..., es: ... }`). */
+export type Localized = string | Record<string, string>;
+
+export interface Branding {
+  colors: { primary: string; accent: string; text: string; background: string };
+  fonts: { heading: string; body: string };
+  /** Asset names in tenant_assets. */
+  logo: string;
+  favicon?: string;
+  /** Alt text for the logo; defaults to the hospital's name. */
+  logoAlt?: string;
+}
+
+export interface TenantProfile {
+  contact?: { phone?: string; email?: string; address?: string };
+  legalFooter?: Localized;
+  locales?: string[];
+  landing?: { hero?: { title?: Localized; subtitle?: Localized; cta?: Localized } };
+}
+
+/** Picks the text for `locale`, falling back to the tenant's default locale, then to any value. */
+export function localize(text: Localized | undefined, locale: string, fallback = 'en'): string | undefined {
+  if (text === undefined || typeof text === 'string') return text;
+  return text[locale] ?? text[fallback] ?? Object.values(text)[0];
+}
+
+/** `#fff` or `#1a1a1a`, whichever reads better on `hex` (WCAG relative luminance). */
+export function contrastingText(hex: string): string {
+  const channel = (i: number) => {
+    const c = parseInt(hex.slice(1 + i * 2, 3 + i * 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+  const contrastWhite = 1.05 / (luminance + 0.05);
+  const contrastDark = (luminance + 0.05) / (0.0103 + 0.05);
+  return contrastWhite >= contrastDark ? '#ffffff' : '#1a1a1a';
+}
+
+/** The tenant's theme as CSS custom properties. Values were validated by the blueprint schema (no CSS syntax). */
+export function themeCss(branding: Branding): string {
+  const { colors, fonts } = branding;
+  return `:root {
+  --brand-primary: ${colors.primary};
+  --brand-on-primary: ${contrastingText(colors.primary)};
+  --brand-accent: ${colors.accent};
+  --brand-on-accent: ${contrastingText(colors.accent)};
+  --brand-text: ${colors.text};
+  --brand-background: ${colors.background};
+  --font-heading: ${fonts.heading};
+  --font-body: ${fonts.body};
+}
+`;
+}

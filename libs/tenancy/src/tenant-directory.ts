@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { OperatorDatabase } from '@consilium/core';
+import { Tenant } from './tenant.entity';
+
+export interface TenantListing {
+  id: string;
+  slug: string;
+  name: string;
+  status: string;
+  primaryHost: string | null;
+  hosts: string[];
+}
+
+/** Operator-side listing of tenants across the platform (operator data path only). */
+@Injectable()
+export class TenantDirectory {
+  constructor(private readonly operatorDb: OperatorDatabase) {}
+
+  list(): Promise<TenantListing[]> {
+    return this.operatorDb.transaction(async (tx) => {
+      const rows: { id: string; slug: string; name: string; status: string; hosts: string[] | null; primary_host: string | null }[] =
+        await tx.query(`
+          SELECT t.id, t.slug, t.name, t.status,
+                 array_agg(d.host ORDER BY d.is_primary DESC, d.host) FILTER (WHERE d.host IS NOT NULL) AS hosts,
+                 max(d.host) FILTER (WHERE d.is_primary) AS primary_host
+            FROM tenants t LEFT JOIN tenant_domains d ON d.tenant_id = t.id
+           GROUP BY t.id ORDER BY t.slug`);
+      return rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, status: r.status, primaryHost: r.primary_host, hosts: r.hosts ?? [] }));
+    });
+  }
+
+  setStatus(slug: string, status: 'active' | 'suspended'): Promise<boolean> {
+    return this.operatorDb.transaction(async (tx) => {
+      const result = await tx.update(Tenant, { slug }, { status });
+      return (result.affected ?? 0) > 0;
+    });
+  }
+}
