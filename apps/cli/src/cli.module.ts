@@ -1,0 +1,14 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig, CoreModule } from '@consilium/core';
+import { TenancyModule } from '@consilium/tenancy';
+import { allMigrations } from '../../../migrations';
+
+@Module({})
+export class CliModule {
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'cli' }), TenancyModule],
+    };
+  }
+}

@@ -1,0 +1,123 @@
+import 'reflect-metadata';
+import { AppConfig, ConfigError, loadConfig, prepareDatabase, projectRoot, provisionDatabase } from '@consilium/core';
+import { BlueprintCatalog, formatProblem, TenantDirectory, validateBlueprints } from '@consilium/tenancy';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { allMigrations } from '../../../migrations';
+import { parseArgs, ParsedArgs, UsageError } from './args';
+import { CliModule } from './cli.module';
+
+const USAGE = `Consilium operator commands
+
+  npm run cli -- migrate                          apply pending database migrations
+  npm run cli -- tenants validate [slug ...]      check blueprints in tenants/ (no database needed)
+  npm run cli -- tenants apply [--dry-run] [slug ...]
+                                                  make the database match the blueprints
+  npm run cli -- tenants list                     tenants with their status and domains
+  npm run cli -- tenants suspend|resume <slug>    take a hospital's site offline, or back
+  npm run cli -- db provision --admin-url <url> [--database consilium]
+                                                  create the database and its three roles on your PostgreSQL
+
+Options: --dir <folder> reads blueprints from another folder than tenants/.
+With no DATABASE_URL the commands use the embedded PostgreSQL under .data/ (started if the platform is not running).`;
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const [group, command] = args.positional;
+  if (!group || group === 'help' || args.flags.help) {
+    out(USAGE);
+    return group ? 0 : 2;
+  }
+  const config = loadConfig();
+  const dir = typeof args.flags.dir === 'string' ? path.resolve(args.flags.dir) : config.tenantsDir;
+
+  if (group === 'tenants' && command === 'validate') return validate(args, dir);
+  if (group === 'db' && command === 'provision') return provision(args);
+  if (group === 'migrate') {
+    const prepared = await prepareDatabase(config, { migrations: allMigrations, mode: 'shared', migrate: true });
+    out(prepared.appliedMigrations.length ? `applied: ${prepared.appliedMigrations.join(', ')}` : 'database is up to date');
+    await prepared.embedded?.server.stop();
+    return 0;
+  }
+  if (group === 'tenants' && ['apply', 'list', 'suspend', 'resume'].includes(command)) {
+    return withApp(config, (app) => tenants(app, command, args, dir));
+  }
+  throw new UsageError(`unknown command "${args.positional.join(' ')}"`);
+}
+
+function validate(args: ParsedArgs, dir: string): number {
+  const report = validateBlueprints(dir, args.positional.slice(2), projectRoot());
+  for (const problem of report.problems) out(formatProblem(problem));
+  for (const loaded of report.valid) out(`ok  ${loaded.file}`);
+  if (!report.valid.length && !report.problems.length) out(`no blueprints found in ${dir}`);
+  return report.problems.length ? 1 : 0;
+}
+
+async function tenants(app: INestApplicationContext, command: string, args: ParsedArgs, dir: string): Promise<number> {
+  const slugs = args.positional.slice(2);
+  if (command === 'list') {
+    const rows = await app.get(TenantDirectory).list();
+    for (const t of rows) out(`${t.slug.padEnd(20)} ${t.status.padEnd(10)} ${t.name}  (${t.hosts.join(', ')})`);
+    if (!rows.length) out('no tenants yet: npm run cli -- tenants apply');
+    return 0;
+  }
+  if (command === 'suspend' || command === 'resume') {
+    if (slugs.length !== 1) throw new UsageError(`tenants ${command} takes one slug`);
+    const found = await app.get(TenantDirectory).setStatus(slugs[0], command === 'suspend' ? 'suspended' : 'active');
+    out(found ? `${slugs[0]}: ${command === 'suspend' ? 'suspended' : 'active'}` : `no tenant "${slugs[0]}"`);
+    return found ? 0 : 1;
+  }
+  const dryRun = args.flags['dry-run'] === true;
+  const report = await app.get(BlueprintCatalog).apply(slugs, { dryRun, root: dir });
+  for (const problem of report.problems) out(formatProblem(problem));
+  if (report.problems.length) {
+    out('nothing applied: fix the problems above first');
+    return 1;
+  }
+  for (const result of report.results) {
+    if (!result.changes.length) out(`${result.slug}: no changes`);
+    else {
+      out(`${result.slug}: ${dryRun ? 'would ' : ''}${result.changes.length} change${result.changes.length > 1 ? 's' : ''}`);
+      for (const change of result.changes) out(`  - ${change}`);
+    }
+  }
+  return 0;
+}
+
+async function provision(args: ParsedArgs): Promise<number> {
+  const adminUrl = args.flags['admin-url'];
+  if (typeof adminUrl !== 'string') throw new UsageError('db provision needs --admin-url postgres://admin:...@host/postgres');
+  const database = typeof args.flags.database === 'string' ? args.flags.database : 'consilium';
+  const secret = () => randomBytes(24).toString('base64url');
+  const urls = await provisionDatabase(adminUrl, database, { owner: secret(), runtime: secret(), operator: secret() });
+  out('Database and roles are ready. Store these in your secret manager; they are not shown again:');
+  out(`  DATABASE_OWNER_URL=${urls.owner}`);
+  out(`  DATABASE_URL=${urls.runtime}`);
+  out(`  DATABASE_OPERATOR_URL=${urls.operator}`);
+  return 0;
+}
+
+async function withApp(config: AppConfig, work: (app: INestApplicationContext) => Promise<number>): Promise<number> {
+  const prepared = await prepareDatabase(config, { migrations: allMigrations, mode: 'shared' });
+  const app = await NestFactory.createApplicationContext(CliModule.register(config), { logger: ['error', 'warn'] });
+  try {
+    return await work(app);
+  } finally {
+    await app.close();
+    await prepared.embedded?.server.stop();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const known = error instanceof Error && ['ConfigError', 'UsageError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'BlueprintConflict'].includes(error.name);
+    process.stderr.write(`${known ? (error as Error).message : (error as Error)?.stack ?? String(error)}\n`);
+    if (error instanceof UsageError) process.stderr.write(`\n${USAGE}\n`);
+    process.exit(error instanceof UsageError || error instanceof ConfigError ? 2 : 1);
+  },
+);

@@ -1,0 +1,26 @@
+import { AppConfig, createWebApp, loadConfig } from '@consilium/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PlatformModule } from '../../apps/platform/src/platform.module';
+
+/** Configuration for a test process: the test database, nothing applied on boot, quiet logs. */
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: process.env.TEST_DATABASE_URL,
+    DATABASE_OWNER_URL: process.env.TEST_DATABASE_OWNER_URL,
+    DATABASE_OPERATOR_URL: process.env.TEST_DATABASE_OPERATOR_URL,
+    MIGRATE_ON_BOOT: 'false',
+    APPLY_TENANTS_ON_BOOT: 'false',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  });
+  return config;
+}
+
+/** The platform app, initialised but not listening: supertest drives it through `app.getHttpServer()`. */
+export async function createTestApp(overrides: Record<string, string> = {}): Promise<NestFastifyApplication> {
+  const app = await createWebApp(PlatformModule.register(testConfig(overrides)), testConfig(overrides));
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
