@@ -41,11 +41,11 @@ export function loadBlueprint(dir: string, displayRoot = process.cwd()): LoadRes
   if (!existsSync(file)) return fail(shown, '', 'file not found: every tenant folder needs a tenant.yaml');
 
   const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length) {
     return {
       ok: false,
-      problems: doc.errors.map((e) => ({ file: shown, path: '', line: e.linePos?.[0]?.line, message: `not valid YAML: ${e.message.split('\n')[0]}` })),
+      problems: doc.errors.map((e) => ({ file: shown, path: '', line: e.linePos?.[0]?.line, message: `not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}` })),
     };
   }
   const parsed = blueprintSchema.safeParse(doc.toJS());

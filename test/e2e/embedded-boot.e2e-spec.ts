@@ -1,0 +1,162 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from '../support/ports';
+
+const MAIN = path.resolve(__dirname, '../../dist/apps/platform/src/main.js');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  seconds: number;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Runs the built platform (`npm test` builds first) as `npm start` would, on a data folder and ports of its own. */
+function start(env: Record<string, string>, until = /Consilium is ready|did not start/): Promise<Started> {
+  const began = Date.now();
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer in 60 s:\n${output}`)), 60000);
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      if (until.test(output)) {
+        clearTimeout(timer);
+        resolve({ child, output: () => output, seconds: (Date.now() - began) / 1000 });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve({ child, output: () => output, seconds: (Date.now() - began) / 1000 });
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+/** node:http, not fetch: fetch may not set the Host header, which is what selects the hospital. */
+function get(port: number, host: string, pathname = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: pathname, headers: { host } }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('the embedded default, as `npm start` runs it', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  let port: number;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'consilium-boot-'));
+    chmodSync(dataDir, 0o755);
+    port = await freePort();
+    env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()) };
+  });
+
+  // A failed expectation must not leave a server (and its PostgreSQL) running.
+  afterEach(async () => {
+    for (const child of running) {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  });
+
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts cold, serves both demo hospitals, stops cleanly on SIGTERM, and starts warm on the same data', async () => {
+    const cold = await start(env);
+    expect(cold.output()).toContain('Consilium is ready');
+    expect(cold.output()).toContain(`http://lakeshore.localhost:${port}/`);
+    expect(cold.output()).toContain(`http://meridian.localhost:${port}/`);
+    expect((await get(port, 'lakeshore.localhost')).body).toContain('Lakeshore Medical Center');
+    expect((await get(port, 'meridian.localhost')).body).toContain('Meridian University Health');
+    expect((await get(port, 'elsewhere.example')).status).toBe(404);
+    cold.child.kill('SIGTERM');
+    expect(await exited(cold.child)).toBe(0);
+    expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+
+    const warm = await start(env);
+    expect(warm.output()).toContain('Consilium is ready');
+    expect(warm.output()).not.toContain('create tenant');
+    console.log(`npm start to ready: cold ${cold.seconds.toFixed(2)} s, warm ${warm.seconds.toFixed(2)} s`);
+    warm.child.kill('SIGINT');
+    expect(await exited(warm.child)).toBe(0);
+  });
+
+  it('recovers after a crash that left PostgreSQL running and its lock files behind', async () => {
+    const first = await start(env);
+    const pgPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    expect(() => process.kill(pgPid, 0)).not.toThrow(); // orphaned, still running
+
+    const again = await start(env);
+    expect(again.output()).toContain('still running');
+    expect(again.output()).toContain('Consilium is ready');
+    expect((await get(port, 'lakeshore.localhost')).status).toBe(200);
+    again.child.kill('SIGTERM');
+    expect(await exited(again.child)).toBe(0);
+  });
+
+  it('says which variable to set when the port is taken', async () => {
+    const blocker = net.createServer().listen(port, '0.0.0.0');
+    await new Promise((r) => blocker.once('listening', r));
+    try {
+      const run = await start(env);
+      expect(await exited(run.child)).toBe(1);
+      expect(run.output()).toContain(`PORT: port ${port} is already in use; set PORT to a free port`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('says which variable to set when the embedded PostgreSQL port is taken', async () => {
+    const pgPort = await freePort();
+    const blocker = net.createServer().listen(pgPort, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    try {
+      const run = await start({ ...env, EMBEDDED_PG_PORT: String(pgPort) });
+      expect(await exited(run.child)).toBe(1);
+      expect(run.output()).toContain(`port ${pgPort} (the embedded PostgreSQL) is already in use. Set EMBEDDED_PG_PORT`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('stops at boot naming a malformed variable', async () => {
+    const run = await start({ ...env, PORT: 'three thousand' });
+    expect(await exited(run.child)).toBe(1);
+    expect(run.output()).toContain('PORT: must be a port number');
+  });
+
+  it('refuses to connect as a role that could bypass row-level security', async () => {
+    const run = await start({
+      PORT: String(await freePort()),
+      DATABASE_URL: process.env.TEST_DATABASE_OWNER_URL!,
+      APPLY_TENANTS_ON_BOOT: 'false',
+    });
+    expect(await exited(run.child)).toBe(1);
+    expect(run.output()).toMatch(/Refusing to start: the database role "consilium_owner" in DATABASE_URL must not bypass row-level security, but it owns/);
+
+    const operator = await start({ PORT: String(await freePort()), DATABASE_URL: process.env.TEST_DATABASE_OPERATOR_URL! });
+    expect(await exited(operator.child)).toBe(1);
+    expect(operator.output()).toContain('it has BYPASSRLS');
+  });
+});
