@@ -1,6 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
@@ -57,6 +57,9 @@ export class EmbeddedPostgres {
     const bins = await resolveBinaries();
     const ids = postgresSystemUser();
     const { dataDir } = this.options;
+    if (ids) {
+      for (const dir of [path.dirname(bins.postgres), path.dirname(dataDir)]) this.makeTraversable(dir);
+    }
     const logFile = path.join(path.dirname(dataDir), 'postgres.log');
     mkdirSync(path.dirname(dataDir), { recursive: true });
 
@@ -96,6 +99,23 @@ export class EmbeddedPostgres {
       child.kill('SIGINT'); // "fast" shutdown: rolls back open transactions, checkpoints, exits.
     });
     this.process = undefined;
+  }
+
+  /**
+   * As root we run PostgreSQL as the `postgres` user, which must be able to pass through every folder above its
+   * binaries and its data (a checkout inside a mode-700 folder blocks it). We add search permission (o+x) where it is
+   * missing: it allows reaching known paths, not listing the folder.
+   */
+  private makeTraversable(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+      const mode = statSync(current).mode;
+      if ((mode & 0o001) === 0) {
+        chmodSync(current, mode | 0o001);
+        this.log(`made ${current} passable (o+x) for the postgres system user`);
+      }
+      if (path.dirname(current) === current) break;
+    }
   }
 
   private async initdb(bins: Binaries, ids: SystemUser | undefined): Promise<void> {
