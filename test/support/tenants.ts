@@ -9,6 +9,22 @@ export interface TestTenant {
   host: string;
 }
 
+export interface TestPeople {
+  /** One account per role, all with TEST_PASSWORD; staff enrolled in TOTP with TEST_TOTP_SECRET. */
+  admin: TestPerson;
+  coordinator: TestPerson;
+  physician: TestPerson;
+  patient: TestPerson;
+}
+
+export interface TestPerson {
+  id: string;
+  email: string;
+}
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+export const TEST_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
 const LOGO = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
 
 /**
@@ -35,4 +51,30 @@ export async function createTestTenant(app: INestApplicationContext, overrides: 
   };
   const result = await app.get(BlueprintApplier).apply(loaded);
   return { id: result.tenantId, slug, name: blueprint.name, host: `${slug}.localhost` };
+}
+
+/** Staff of each role (TOTP enrolled) and a patient for a test tenant, written through the operator path. */
+export async function createTestPeople(app: INestApplicationContext, tenant: TestTenant): Promise<TestPeople> {
+  const { OperatorDatabase, SecretBox, AppConfig } = await import('@consilium/core');
+  const { hashPassword } = await import('@consilium/identity');
+  const box = new SecretBox(app.get(AppConfig).appSecret, 'totp');
+  const hash = await hashPassword(TEST_PASSWORD);
+  return app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
+    const make = async (kind: string, role: string | null): Promise<TestPerson> => {
+      const email = `${role ?? kind}.${tenant.slug}@example.org`;
+      const [row] = await tx.query(
+        `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at, totp_secret, totp_enabled_at)
+         VALUES ($1, $2, $3, $4, $5, now(), $6, $7) RETURNING id`,
+        [tenant.id, kind, email, `${role ?? kind} ${tenant.slug}`, hash, role ? box.seal(TEST_TOTP_SECRET) : null, role ? new Date() : null],
+      );
+      if (role) await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [tenant.id, row.id, role]);
+      return { id: row.id, email };
+    };
+    return {
+      admin: await make('staff', 'admin'),
+      coordinator: await make('staff', 'coordinator'),
+      physician: await make('staff', 'physician'),
+      patient: await make('patient', null),
+    };
+  });
 }

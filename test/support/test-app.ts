@@ -1,4 +1,5 @@
 import { AppConfig, createWebApp, loadConfig } from '@consilium/core';
+import { ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PlatformModule } from '../../apps/platform/src/platform.module';
 
@@ -12,14 +13,19 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     MIGRATE_ON_BOOT: 'false',
     APPLY_TENANTS_ON_BOOT: 'false',
     LOG_LEVEL: 'silent',
+    APP_SECRET: Buffer.alloc(32, 1).toString('base64'),
     ...overrides,
   });
   return config;
 }
 
 /** The platform app, initialised but not listening: supertest drives it through `app.getHttpServer()`. */
-export async function createTestApp(overrides: Record<string, string> = {}): Promise<NestFastifyApplication> {
-  const app = await createWebApp(PlatformModule.register(testConfig(overrides)), testConfig(overrides));
+export async function createTestApp(
+  overrides: Record<string, string> = {},
+  extra: Pick<ModuleMetadata, 'imports' | 'providers'> = {},
+): Promise<NestFastifyApplication> {
+  const config = testConfig(overrides);
+  const app = await createWebApp(PlatformModule.register(config, extra), config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

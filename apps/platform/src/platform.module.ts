@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@consilium/core';
 import { TenancyModule } from '@consilium/tenancy';
 import { allMigrations } from '../../../migrations';
@@ -6,10 +6,13 @@ import { allMigrations } from '../../../migrations';
 /** The HTTP process: patient sites, consoles, API, webhooks, health. */
 @Module({})
 export class PlatformModule {
-  static register(config: AppConfig): DynamicModule {
+  static register(config: AppConfig, extra: Pick<ModuleMetadata, 'imports' | 'providers'> = {}): DynamicModule {
     return {
       module: PlatformModule,
-      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'platform' }), TenancyModule],
+      global: true,
+      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'platform' }), TenancyModule, ...(extra.imports ?? [])],
+      providers: extra.providers ?? [],
+      exports: extra.providers ?? [],
     };
   }
 }

@@ -14,6 +14,7 @@ import { assertSafeRuntimeRole } from './database/runtime-role-check';
 import { TenantDatabase } from './database/tenant-database';
 import { MIGRATIONS } from './database/tokens';
 import { ConsiliumExceptionFilter } from './errors/exception-filter';
+import { Translator } from './i18n/translator';
 import { loggerParams, requestIdFor } from './logging/logging';
 import { HealthController } from './web/health.controller';
 import { Lifecycle } from './web/lifecycle';
@@ -63,10 +64,11 @@ export class CoreModule implements OnModuleInit {
         TenantDatabase,
         OperatorDatabase,
         ViewRenderer,
+        Translator,
         Lifecycle,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
       ],
-      exports: [AppConfig, RequestContext, TenantDatabase, OperatorDatabase, ViewRenderer, Lifecycle],
+      exports: [AppConfig, RequestContext, TenantDatabase, OperatorDatabase, ViewRenderer, Translator, Lifecycle],
     };
   }
 

@@ -19,3 +19,7 @@ export * from './web/view-renderer';
 export * from './web/web-app';
 export * from './database/prepare-database';
 export * from './web/process-lock';
+export * from './config/secret-box';
+export * from './i18n/translator';
+export * from './web/access.decorator';
+export * from './web/forms';

@@ -13,3 +13,4 @@ export * from './tenant-resolution.middleware';
 export * from './tenant-resolver';
 export * from './tenant-site.guard';
 export * from './tenant.entity';
+export * from './locale-cookie.interceptor';

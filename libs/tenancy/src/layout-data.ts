@@ -15,16 +15,17 @@ export class TenantLayoutData implements OnModuleInit {
 
   onModuleInit(): void {
     this.views.registerViews('site', path.join(__dirname, 'views'));
-    this.views.setLayoutDataProvider(() => this.forCurrentRequest());
+    this.views.addLayoutData(() => this.forCurrentRequest());
   }
 
   forCurrentRequest(): Record<string, unknown> {
     const tenant = this.context.tenantOrNull<ResolvedTenant>();
-    if (!tenant || tenant.status !== 'active') return { lang: 'en', platformName: 'Consilium' };
-    const locale = tenant.defaultLocale;
+    if (!tenant || tenant.status !== 'active') return { lang: this.context.locale(), platformName: 'Consilium' };
+    const locale = this.context.locale();
     const { branding, profile } = tenant;
     return {
       lang: locale,
+      timeZone: tenant.timeZone,
       tenant: {
         name: tenant.name,
         slug: tenant.slug,
@@ -35,6 +36,7 @@ export class TenantLayoutData implements OnModuleInit {
         legalFooter: localize(profile.legalFooter, locale),
       },
       themeCssUrl: `/theme.css?v=${tenant.themeVersion}`,
+      locales: (profile.locales ?? [tenant.defaultLocale]).map((code) => ({ code, current: code === locale })),
       canonicalOrigin: this.config.originFor(tenant.primaryHost),
     };
   }

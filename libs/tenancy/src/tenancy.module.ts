@@ -1,5 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LocaleCookieInterceptor } from './locale-cookie.interceptor';
 import { BlueprintApplier } from './blueprint/blueprint-applier';
 import { BlueprintCatalog } from './blueprint/blueprint-catalog';
 import { BrandController } from './http/brand.controller';
@@ -16,7 +18,7 @@ import { Tenant } from './tenant.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([Tenant, TenantDomain, TenantAsset])],
   controllers: [SiteHomeController, BrandController],
-  providers: [TenantResolver, TenantSiteGuard, TenantLayoutData, BlueprintApplier, BlueprintCatalog, TenantDirectory],
+  providers: [{ provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor }, TenantResolver, TenantSiteGuard, TenantLayoutData, BlueprintApplier, BlueprintCatalog, TenantDirectory],
   exports: [TenantResolver, TenantSiteGuard, BlueprintApplier, BlueprintCatalog, TenantDirectory],
 })
 export class TenancyModule implements NestModule {

@@ -1,8 +1,11 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import { AppConfig, ConsiliumStore } from '@consilium/core';
+import { AppConfig, ConsiliumStore, negotiateLocale } from '@consilium/core';
 import { ClsService } from 'nestjs-cls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ResolvedTenant } from './resolved-tenant';
 import { TenantResolver } from './tenant-resolver';
+
+export const LOCALE_COOKIE = 'lang';
 
 /** `Host: Lakeshore.LOCALHOST:3000` -> `lakeshore.localhost`. */
 export function normalizeHost(raw: string | string[] | undefined): string {
@@ -28,10 +31,37 @@ export class TenantResolutionMiddleware implements NestMiddleware {
     const forwarded = this.config.raw.TRUST_PROXY ? req.headers['x-forwarded-host'] : undefined;
     const host = normalizeHost(forwarded ?? req.headers.host);
     this.cls.set('host', host);
-    if (!host || host === this.config.operatorHost) return next();
+    this.cls.set('ip', clientIp(req, this.config.raw.TRUST_PROXY));
+    this.cls.set('userAgent', String(req.headers['user-agent'] ?? '').slice(0, 300));
+    if (!host || host === this.config.operatorHost) {
+      this.cls.set('locale', 'en');
+      return next();
+    }
     this.resolver.resolve(host).then((tenant) => {
       if (tenant) this.cls.set('tenant', tenant);
+      this.cls.set('locale', this.localeFor(req, tenant));
       next();
     }, next);
   }
+
+  /** ?lang= (remembered in a cookie by LocaleCookieInterceptor), then the cookie, then Accept-Language. */
+  private localeFor(req: IncomingMessage, tenant: ResolvedTenant | null): string {
+    const supported = tenant?.profile.locales ?? ['en'];
+    const query = new URL(req.url ?? '/', 'http://x').searchParams.get('lang') ?? undefined;
+    const cookie = /(?:^|;\s*)lang=([a-z]{2})/.exec(String(req.headers.cookie ?? ''))?.[1];
+    return negotiateLocale({
+      explicit: query ?? cookie,
+      acceptLanguage: req.headers['accept-language'],
+      supported,
+      fallback: tenant?.defaultLocale ?? 'en',
+    });
+  }
+}
+
+function clientIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  if (trustProxy) {
+    const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',')[0].trim();
+    if (forwarded) return forwarded;
+  }
+  return req.socket?.remoteAddress?.replace(/^::ffff:/, '');
 }

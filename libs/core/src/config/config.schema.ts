@@ -40,6 +40,15 @@ export const configSchema = z.object({
   APPLY_TENANTS_ON_BOOT: bool.optional(),
   TENANTS_DIR: z.string().min(1).default('tenants'),
 
+  /** 32+ random bytes, base64: keys CSRF tokens and encrypts MFA secrets. Generated under DATA_DIR when embedded. */
+  APP_SECRET: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length >= 32, 'must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)')
+    .optional(),
+  SESSION_IDLE_MINUTES_STAFF: z.coerce.number().int().min(1).max(720).default(15),
+  SESSION_IDLE_MINUTES_PATIENT: z.coerce.number().int().min(1).max(720).default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120000).optional(),
 });

@@ -17,7 +17,9 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
     [{ PLATFORM_DOMAIN: 'Not A Domain' }, 'PLATFORM_DOMAIN'],
-    [{ DATABASE_URL: 'postgres://u:p@h/db', MIGRATE_ON_BOOT: 'true' }, 'DATABASE_OWNER_URL'],
+    [{ DATABASE_URL: 'postgres://u:p@h/db', APP_SECRET: Buffer.alloc(32).toString('base64'), MIGRATE_ON_BOOT: 'true' }, 'DATABASE_OWNER_URL'],
+    [{ DATABASE_URL: 'postgres://u:p@h/db' }, 'APP_SECRET'],
+    [{ APP_SECRET: 'c2hvcnQ=' }, 'APP_SECRET'],
   ])('stops on %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
@@ -28,7 +30,7 @@ describe('configuration', () => {
   });
 
   it('uses an external database when DATABASE_URL is set, without migrating on boot unless asked', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://app:x@db.internal:5432/consilium' });
+    const config = loadConfig({ DATABASE_URL: 'postgres://app:x@db.internal:5432/consilium', APP_SECRET: Buffer.alloc(32, 7).toString('base64') });
     expect(config.embedded).toBe(false);
     expect(config.migrateOnBoot).toBe(false);
     expect(config.applyTenantsOnBoot).toBe(false);

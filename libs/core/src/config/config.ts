@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { configSchema, RawConfig } from './config.schema';
 import { projectRoot } from './project-root';
@@ -29,6 +31,7 @@ export class AppConfig {
   readonly shutdownDrainMs: number;
   /** Filled in at boot: from the environment, or from the embedded PostgreSQL. */
   database: DatabaseUrls;
+  private secret?: Buffer;
 
   constructor(readonly raw: RawConfig) {
     this.embedded = !raw.DATABASE_URL;
@@ -41,6 +44,14 @@ export class AppConfig {
     this.database = raw.DATABASE_URL
       ? { runtime: raw.DATABASE_URL, owner: raw.DATABASE_OWNER_URL, operator: raw.DATABASE_OPERATOR_URL }
       : { runtime: '' };
+  }
+
+  /** The application secret; in the embedded default it is generated once and kept under DATA_DIR. */
+  get appSecret(): Buffer {
+    if (this.secret) return this.secret;
+    if (this.raw.APP_SECRET) return (this.secret = Buffer.from(this.raw.APP_SECRET, 'base64'));
+    if (!this.embedded) throw new ConfigError(['APP_SECRET: must be set']);
+    return (this.secret = localSecret(this.dataDir));
   }
 
   get port(): number {
@@ -75,8 +86,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.raw.DATABASE_OWNER_URL && !config.raw.DATABASE_URL) {
     throw new ConfigError(['DATABASE_URL: must be set when DATABASE_OWNER_URL is set (the app connects as the runtime role)']);
   }
+  if (!config.embedded && !config.raw.APP_SECRET) {
+    throw new ConfigError(['APP_SECRET: must be set when DATABASE_URL is set (32+ random bytes, base64: openssl rand -base64 32)']);
+  }
   if (config.migrateOnBoot && !config.embedded && !config.raw.DATABASE_OWNER_URL) {
     throw new ConfigError(['DATABASE_OWNER_URL: must be set when MIGRATE_ON_BOOT is true (migrations run as the owner role)']);
   }
   return config;
+}
+
+function localSecret(dataDir: string): Buffer {
+  const file = path.join(dataDir, 'app-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  }
+  return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
 }

@@ -8,9 +8,22 @@ export interface ContextTenant {
   slug: string;
 }
 
+export type ActorKind = 'operator' | 'staff' | 'patient' | 'local_physician' | 'api_key';
+
+/** Who is making the request. Set by identity's access guard; read by audit and logging. */
 export interface ContextActor {
   id: string;
-  kind: string;
+  kind: ActorKind;
+  /** Staff roles (admin, coordinator, physician); empty for other kinds. */
+  roles: string[];
+  /** The session behind a cookie-authenticated request. */
+  sessionId?: string;
+  /** Staff and operators: whether the second factor was passed in this session. */
+  mfaVerified?: boolean;
+  /** A local physician's one case. */
+  scopeCaseId?: string;
+  /** API keys: their scopes. */
+  scopes?: string[];
 }
 
 export interface ConsiliumStore extends ClsStore {
@@ -18,9 +31,17 @@ export interface ConsiliumStore extends ClsStore {
   actor?: ContextActor;
   /** The host the request arrived on, lower-cased and without port. */
   host?: string;
+  /** The language pages are rendered in. */
+  locale?: string;
   /** Set by TenantDatabase while a tenant transaction is open, so nested calls join it. */
   // Typed loosely on purpose: nestjs-cls's path types recurse into EntityManager and exhaust the compiler.
   tenantTx?: { tenantId: string; manager: object };
+  /** The client address (behind TRUST_PROXY, the forwarded one) and user agent, for audit rows. */
+  ip?: string;
+  userAgent?: string;
+  /** Seed of the CSRF token for a visitor without a session, and whether it must be set as a cookie. */
+  csrfSeed?: string;
+  csrfSeedIsNew?: boolean;
 }
 
 /**
@@ -47,6 +68,18 @@ export class RequestContext {
 
   actor(): ContextActor | undefined {
     return this.cls.isActive() ? this.cls.get('actor') : undefined;
+  }
+
+  locale(): string {
+    return (this.cls.isActive() && this.cls.get('locale')) || 'en';
+  }
+
+  ip(): string | undefined {
+    return this.cls.isActive() ? this.cls.get('ip') : undefined;
+  }
+
+  userAgent(): string | undefined {
+    return this.cls.isActive() ? this.cls.get('userAgent') : undefined;
   }
 
   host(): string | undefined {

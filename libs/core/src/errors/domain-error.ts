@@ -10,12 +10,15 @@ export abstract class DomainError extends Error {
   readonly hint?: string;
   /** Field-level problems, keyed by the form field or JSON path. */
   readonly fields?: Record<string, string>;
+  /** For pages (not the API): send the browser here instead of showing an error page. */
+  readonly redirectTo?: string;
 
-  constructor(message: string, options?: { hint?: string; fields?: Record<string, string>; cause?: unknown }) {
+  constructor(message: string, options?: { hint?: string; fields?: Record<string, string>; cause?: unknown; redirectTo?: string }) {
     super(message, { cause: options?.cause });
     this.name = new.target.name;
     this.hint = options?.hint;
     this.fields = options?.fields;
+    this.redirectTo = options?.redirectTo;
   }
 }
 
@@ -33,6 +36,24 @@ export class InvalidInput extends DomainError {
   readonly status = 400;
   constructor(fields: Record<string, string>, message = 'Some fields need your attention.') {
     super(message, { fields });
+  }
+}
+
+/** Not signed in: pages redirect to the sign-in page of their surface, the API answers 401. */
+export class SignInRequired extends DomainError {
+  readonly code = 'sign_in_required';
+  readonly status = 401;
+  constructor(signInPath?: string) {
+    super('Please sign in to continue.', { redirectTo: signInPath });
+  }
+}
+
+/** Signed in, on the right hospital, but this role may not do this. */
+export class AccessDenied extends DomainError {
+  readonly code = 'access_denied';
+  readonly status = 403;
+  constructor() {
+    super('Your account does not have access to this.', { hint: 'Ask your administrator if you need it.' });
   }
 }
 

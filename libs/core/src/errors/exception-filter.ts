@@ -47,6 +47,10 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
     }
     const requestId = this.context.requestId() ?? String(request.id);
     if (reply.sent) return;
+    if (exception instanceof DomainError && exception.redirectTo && !wantsJson(request)) {
+      void reply.redirect(exception.redirectTo, 303);
+      return;
+    }
     reply.status(body.status);
     if (wantsJson(request)) {
       void reply.header('content-type', 'application/json; charset=utf-8').send({ error: { ...body, requestId } });

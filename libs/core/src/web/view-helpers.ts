@@ -8,6 +8,18 @@ export function registerHelpers(hbs: typeof Handlebars): void {
     // For <script type="application/ld+json">: escape "<" so no value can close the script element.
     new hbs.SafeString(JSON.stringify(value).replace(/</g, '\\u003c')),
   );
+  hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
+  hbs.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
+  /** A moment in the tenant's time zone (`timeZone` in the layout data), in the page's language. */
+  hbs.registerHelper('date', (value: unknown, options: Handlebars.HelperOptions) => {
+    if (!value) return '';
+    const root = options.data?.root ?? {};
+    return new Intl.DateTimeFormat(root.lang === 'es' ? 'es-US' : 'en-US', {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      timeZone: root.timeZone || 'UTC',
+    }).format(new Date(value as string));
+  });
   hbs.registerHelper('money', (minor: number, currency: string, locale?: unknown) =>
     new Intl.NumberFormat(typeof locale === 'string' ? locale : 'en-US', { style: 'currency', currency: currency || 'USD' }).format(
       (minor ?? 0) / 100,

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppConfig } from '../config/config';
 import { RequestContext } from '../context/request-context';
+import { Translator } from '../i18n/translator';
 import { registerHelpers } from './view-helpers';
 
 export interface RenderOptions {
@@ -25,19 +26,25 @@ export class ViewRenderer {
   private readonly roots = new Map<string, string>();
   private readonly compiled = new Map<string, Handlebars.TemplateDelegate>();
   private readonly overridePaths = new Map<string, string | null>();
-  private layoutData: LayoutDataProvider = () => ({});
+  private readonly layoutData: LayoutDataProvider[] = [];
 
   constructor(
     private readonly config: AppConfig,
     private readonly context: RequestContext,
+    private readonly translator: Translator,
   ) {
     registerHelpers(this.hbs);
+    // {{t "identity.signIn.title" name=tenant.name}}: the locale is the page's (`lang` in the layout data).
+    this.hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) =>
+      this.translator.t(key, String(options.data?.root?.lang ?? 'en'), options.hash),
+    );
     this.registerViews('core', path.join(__dirname, '..', 'views'));
   }
 
-  /** `dir` is a lib's views folder; its `partials/` are registered as `namespace/name`. */
+  /** `dir` is a lib's views folder; its `partials/` are registered as `namespace/name`, its `i18n/` as text. */
   registerViews(namespace: string, dir: string): void {
     this.roots.set(namespace, dir);
+    this.translator.register(namespace, path.join(dir, 'i18n'));
     const partials = path.join(dir, 'partials');
     if (!existsSync(partials)) return;
     for (const file of readdirSync(partials)) {
@@ -49,12 +56,15 @@ export class ViewRenderer {
     }
   }
 
-  setLayoutDataProvider(provider: LayoutDataProvider): void {
-    this.layoutData = provider;
+  /** Libs add the variables they own (brand, signed-in actor, CSRF token); later providers win on conflicts. */
+  addLayoutData(provider: LayoutDataProvider): void {
+    this.layoutData.push(provider);
   }
 
   render(name: string, data: Record<string, unknown> = {}, options: RenderOptions = {}): string {
-    const locals = { ...this.layoutData(), ...data };
+    const locals: Record<string, unknown> = {};
+    for (const provide of this.layoutData) Object.assign(locals, provide());
+    Object.assign(locals, data);
     const body = this.template(name)(locals);
     if (options.layout === false) return body;
     return this.template(`core/layouts/${options.layout ?? 'site'}`)({ ...locals, body });

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { ViewRenderer } from '@consilium/core';
+import path from 'node:path';
+import { AuditLog } from './audit-log.service';
+import { AuditQuery } from './audit-query.service';
+import { AuditInterceptor } from './audited';
+import { ConsoleAuditController } from './http/console-audit.controller';
+
+@Module({
+  controllers: [ConsoleAuditController],
+  providers: [AuditLog, AuditQuery, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
+  exports: [AuditLog, AuditQuery],
+})
+export class AuditModule {
+  constructor(views: ViewRenderer) {
+    views.registerViews('audit', path.join(__dirname, 'views'));
+  }
+}

@@ -1,0 +1,133 @@
+import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  AccessDenied, AppConfig, ConsiliumStore, ContextActor, IS_PUBLIC, NotFound, REQUIRED_ACTION, RequestContext, SignInRequired,
+} from '@consilium/core';
+import { AUDITED, AuditedRoute, AuditLog } from '@consilium/audit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClsService } from 'nestjs-cls';
+import { ApiKeysService } from './api-keys.service';
+import { CSRF_FIELD, CSRF_HEADER, CSRF_SEED_COOKIE, CsrfRejected, CsrfTokens } from './csrf';
+import { OperatorAccounts } from './operators/operator-accounts.service';
+import { may } from './permissions';
+import { SessionCookie } from './session-cookie';
+import { SessionService } from './session.service';
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Routes that authenticate otherwise than by cookie: API keys, signed webhooks. CSRF does not apply to them. */
+const NOT_COOKIE_AUTHENTICATED = /^\/(api|webhooks)(\/|$)/;
+/** What a staff member or operator may do between password and second factor. */
+const MFA_PENDING_ACTIONS = new Set(['mfa.complete']);
+
+/**
+ * The one access check, global: identifies the caller (session cookie on a tenant host, operator session on the
+ * operator host, API key under /api), enforces CSRF on cookie-authenticated writes, then lets the route's declared
+ * action through only if the policy table allows it. A route that declares nothing is refused.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  private readonly logger = new Logger(AccessGuard.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly cls: ClsService<ConsiliumStore>,
+    private readonly context: RequestContext,
+    private readonly config: AppConfig,
+    private readonly sessions: SessionService,
+    private readonly operators: OperatorAccounts,
+    private readonly apiKeys: ApiKeysService,
+    private readonly cookie: SessionCookie,
+    private readonly csrf: CsrfTokens,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true;
+    const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const reply = ctx.switchToHttp().getResponse<FastifyReply>();
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()]);
+    const action = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_ACTION, [ctx.getHandler(), ctx.getClass()]);
+
+    const actor = await this.identify(request);
+    if (actor) this.cls.set('actor', actor);
+    this.checkCsrf(request, reply, actor);
+
+    if (isPublic) return true;
+    if (!action) {
+      this.logger.error({ route: request.routeOptions?.url }, 'route declares neither @Public() nor @Can(): refused');
+      throw new NotFound();
+    }
+    if (!actor) {
+      await this.auditDenied(ctx);
+      throw new SignInRequired(this.signInPathFor(request));
+    }
+    const pendingMfa = (actor.kind === 'staff' || actor.kind === 'operator') && !actor.mfaVerified;
+    const allowed = pendingMfa ? MFA_PENDING_ACTIONS.has(action) : may(actor, action) || (action === 'mfa.complete' && actor.kind !== 'api_key');
+    if (allowed) return true;
+    await this.auditDenied(ctx);
+    if (pendingMfa) throw new SignInRequired(actor.kind === 'operator' ? '/operator/mfa' : '/console/mfa');
+    throw new AccessDenied();
+  }
+
+  private async identify(request: FastifyRequest): Promise<ContextActor | undefined> {
+    const host = this.context.host();
+    if (host === this.config.operatorHost) {
+      const token = this.cookie.read(request);
+      const session = token ? await this.operators.resolveSession(token) : null;
+      return session ? { id: session.operatorId, kind: 'operator', roles: [], sessionId: session.id, mfaVerified: session.mfaVerified } : undefined;
+    }
+    if (!this.context.tenantOrNull()) return undefined;
+    const auth = request.headers.authorization;
+    if (auth?.startsWith('Bearer ck_') && NOT_COOKIE_AUTHENTICATED.test(request.url)) {
+      const key = await this.apiKeys.resolve(auth.slice('Bearer '.length).trim());
+      return key ? { id: key.id, kind: 'api_key', roles: [], scopes: ['api.access', ...key.scopes] } : undefined;
+    }
+    const token = this.cookie.read(request);
+    const session = token ? await this.sessions.resolve(token) : null;
+    if (!session) return undefined;
+    return {
+      id: session.accountId,
+      kind: session.kind,
+      roles: session.roles,
+      sessionId: session.id,
+      mfaVerified: session.mfaVerified,
+      scopeCaseId: session.scopeCaseId ?? undefined,
+    };
+  }
+
+  /** Every cookie-authenticated write carries the form's token; pages get theirs through the layout. */
+  private checkCsrf(request: FastifyRequest, reply: FastifyReply, actor: ContextActor | undefined): void {
+    let seed = actor?.sessionId;
+    if (!seed) {
+      seed = request.cookies?.[CSRF_SEED_COOKIE];
+      if (!seed) {
+        seed = this.csrf.newSeed();
+        reply.setCookie(CSRF_SEED_COOKIE, seed, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.config.raw.PUBLIC_SCHEME === 'https' });
+      }
+    }
+    this.cls.set('csrfSeed', seed);
+    if (!UNSAFE.has(request.method) || NOT_COOKIE_AUTHENTICATED.test(request.url)) return;
+    const given = (request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] ?? request.headers[CSRF_HEADER];
+    if (!this.csrf.matches(seed, given)) throw new CsrfRejected();
+  }
+
+  private signInPathFor(request: FastifyRequest): string {
+    const path = request.url;
+    const next = request.method === 'GET' ? `?next=${encodeURIComponent(path)}` : '';
+    if (this.context.host() === this.config.operatorHost) return `/operator/sign-in${next}`;
+    return path.startsWith('/console') ? `/console/sign-in${next}` : `/sign-in${next}`;
+  }
+
+  private async auditDenied(ctx: ExecutionContext): Promise<void> {
+    const route = this.reflector.get<AuditedRoute | undefined>(AUDITED, ctx.getHandler());
+    if (!route || !this.context.tenantOrNull()) return;
+    const params = ctx.switchToHttp().getRequest<{ params?: Record<string, string> }>().params ?? {};
+    await this.audit.record({
+      action: route.action,
+      entityType: route.entityType,
+      entityId: route.param ? params[route.param] : undefined,
+      subjectId: route.subjectParam ? params[route.subjectParam] : route.entityType === 'patient' && route.param ? params[route.param] : undefined,
+      outcome: 'denied',
+    });
+  }
+}

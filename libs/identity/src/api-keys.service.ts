@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { InvalidInput, RequestContext, TenantDatabase } from '@consilium/core';
+import { API_KEY_SCOPES } from './permissions';
+import { hashToken, newToken } from './tokens';
+
+export interface ApiKeyListing {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revoked: boolean;
+}
+
+/** Per-tenant keys for /api/v1 integrations: shown once, stored hashed, scoped, revocable. */
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly context: RequestContext,
+  ) {}
+
+  async create(name: string, scopes: string[], createdBy: string): Promise<{ id: string; key: string }> {
+    const clean = [...new Set(scopes)];
+    if (!name.trim()) throw new InvalidInput({ name: 'Give the key a name that says what uses it.' });
+    if (!clean.length || clean.some((s) => !(API_KEY_SCOPES as readonly string[]).includes(s))) {
+      throw new InvalidInput({ scopes: `Choose one or more of: ${API_KEY_SCOPES.join(', ')}.` });
+    }
+    const { token, hash } = newToken('ck_');
+    const [row] = await this.db.transaction((tx) =>
+      tx.query(
+        `INSERT INTO api_keys (tenant_id, name, prefix, key_hash, scopes, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        [this.context.tenant().id, name.trim(), token.slice(0, 10), hash, clean, createdBy],
+      ),
+    );
+    return { id: row.id, key: token };
+  }
+
+  list(): Promise<ApiKeyListing[]> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query('SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at DESC');
+      return rows.map((r: Record<string, unknown>) => ({
+        id: r.id, name: r.name, prefix: r.prefix, scopes: r.scopes, createdAt: r.created_at, lastUsedAt: r.last_used_at, revoked: r.revoked_at !== null,
+      })) as ApiKeyListing[];
+    });
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const [, count] = await this.db.transaction((tx) => tx.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]));
+    return count === 1;
+  }
+
+  /** The key's id and scopes when it is live on this tenant's host. */
+  resolve(key: string): Promise<{ id: string; scopes: string[] } | null> {
+    return this.db.transaction(async (tx) => {
+      const [rows] = await tx.query(
+        `UPDATE api_keys SET last_used_at = now() WHERE key_hash = $1 AND revoked_at IS NULL RETURNING id, scopes`,
+        [hashToken(key)],
+      );
+      return rows[0] ? { id: rows[0].id, scopes: rows[0].scopes } : null;
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig, DomainError } from '@consilium/core';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const CSRF_FIELD = '_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+export const CSRF_SEED_COOKIE = 'consilium_csrf';
+
+export class CsrfRejected extends DomainError {
+  readonly code = 'csrf_rejected';
+  readonly status = 403;
+  constructor() {
+    super('This form has expired.', { hint: 'Go back, reload the page and send it again. Nothing was changed.' });
+  }
+}
+
+/**
+ * Synchronizer tokens for cookie-authenticated forms: HMAC(APP_SECRET, seed), where the seed is the session id
+ * when signed in, or a random first-party cookie before that (sign-in and sign-up forms are protected too).
+ */
+@Injectable()
+export class CsrfTokens {
+  private readonly key: Buffer;
+
+  constructor(config: AppConfig) {
+    this.key = createHmac('sha256', config.appSecret).update('consilium:csrf').digest();
+  }
+
+  newSeed(): string {
+    return randomBytes(18).toString('base64url');
+  }
+
+  tokenFor(seed: string): string {
+    return createHmac('sha256', this.key).update(seed).digest('base64url');
+  }
+
+  matches(seed: string | undefined, token: unknown): boolean {
+    if (!seed || typeof token !== 'string') return false;
+    const expected = Buffer.from(this.tokenFor(seed));
+    const given = Buffer.from(token);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+}

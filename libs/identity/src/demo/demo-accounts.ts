@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig, OperatorDatabase, SecretBox } from '@consilium/core';
+import { OperatorAccounts } from '../operators/operator-accounts.service';
+import { hashPassword } from '../password-policy';
+import { StaffRole } from '../permissions';
+
+/** Everyone in the demo uses this password; it is printed at start and in the README. Demo data only. */
+export const DEMO_PASSWORD = 'demo-second-opinion';
+/**
+ * The demo's shared authenticator seed, so a newcomer can pass the mandatory second factor: add it to any
+ * authenticator app, or run `npm run cli -- demo code` for the current 6-digit code.
+ */
+export const DEMO_TOTP_SECRET = 'KRSXG5CTMVRXEZLUNZQW2ZLTOQ2DMNZR';
+
+export interface DemoAccount {
+  tenant?: string;
+  role: string;
+  email: string;
+  signIn: string;
+}
+
+const STAFF: { local: string; name: string; roles: StaffRole[] }[] = [
+  { local: 'admin', name: 'Alex Admin', roles: ['admin'] },
+  { local: 'coordinator', name: 'Casey Coordinator', roles: ['coordinator'] },
+  { local: 'physician', name: 'Dr. Pat Physician', roles: ['physician'] },
+];
+
+/**
+ * Demo accounts for each role on each demo hospital, plus a platform operator. Created when missing, never
+ * overwritten; only the embedded default runs this.
+ */
+@Injectable()
+export class DemoAccounts {
+  constructor(
+    private readonly operatorDb: OperatorDatabase,
+    private readonly operators: OperatorAccounts,
+    private readonly config: AppConfig,
+  ) {}
+
+  async ensure(tenantSlugs: string[]): Promise<DemoAccount[]> {
+    const box = new SecretBox(this.config.appSecret, 'totp');
+    const passwordHash = await hashPassword(DEMO_PASSWORD);
+    const list: DemoAccount[] = [];
+    const operatorEmail = `operator@${this.config.raw.PLATFORM_DOMAIN === 'localhost' ? 'consilium.localhost' : this.config.raw.PLATFORM_DOMAIN}`;
+    const [existing] = await this.operatorDb.transaction((tx) => tx.query('SELECT 1 FROM operators WHERE email = $1', [operatorEmail]));
+    if (!existing) await this.operators.upsert({ email: operatorEmail, name: 'Olivia Operator', password: DEMO_PASSWORD, totpSecret: DEMO_TOTP_SECRET });
+    list.push({ role: 'operator', email: operatorEmail, signIn: `${this.config.originFor(this.config.operatorHost)}/operator/sign-in` });
+
+    for (const slug of tenantSlugs) {
+      const [tenant] = await this.operatorDb.transaction((tx) => tx.query('SELECT id FROM tenants WHERE slug = $1', [slug]));
+      if (!tenant) continue;
+      const origin = this.config.originFor(this.config.platformHostFor(slug));
+      await this.operatorDb.forTenant(tenant.id, async (tx) => {
+        for (const staff of STAFF) {
+          const email = `${staff.local}@${slug}.example`;
+          const [row] = await tx.query(
+            `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at, totp_secret, totp_enabled_at)
+             VALUES ($1, 'staff', $2, $3, $4, now(), $5, now()) ON CONFLICT (tenant_id, kind, email) DO NOTHING RETURNING id`,
+            [tenant.id, email, staff.name, passwordHash, box.seal(DEMO_TOTP_SECRET)],
+          );
+          if (row) for (const role of staff.roles) await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [tenant.id, row.id, role]);
+          list.push({ tenant: slug, role: staff.roles.join('+'), email, signIn: `${origin}/console/sign-in` });
+        }
+        const patient = `patient@${slug}.example`;
+        await tx.query(
+          `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at)
+           VALUES ($1, 'patient', $2, 'Jordan Patient', $3, now()) ON CONFLICT (tenant_id, kind, email) DO NOTHING`,
+          [tenant.id, patient, passwordHash],
+        );
+        list.push({ tenant: slug, role: 'patient', email: patient, signIn: `${origin}/sign-in` });
+      });
+    }
+    return list;
+  }
+}

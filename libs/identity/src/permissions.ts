@@ -1,0 +1,37 @@
+import type { ContextActor } from '@consilium/core';
+
+export const STAFF_ROLES = ['admin', 'coordinator', 'physician'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/**
+ * The one policy table: which kind of actor, or which staff role, may perform which action. Routes declare an action
+ * with `@Can(...)`; nothing else decides access. Actions are named for what they touch, not for pages.
+ */
+export const POLICY: Record<string, readonly string[]> = {
+  operator: ['operator.console', 'tenants.manage', 'outbox.read', 'jobs.read'],
+  admin: [
+    'console.access', 'account.self', 'staff.manage', 'audit.read', 'apikeys.manage', 'catalog.edit', 'site.edit',
+    'analytics.read', 'analytics.operational', 'cases.triage', 'cases.read', 'conversions.record',
+  ],
+  coordinator: ['console.access', 'account.self', 'cases.triage', 'cases.read', 'analytics.operational', 'conversions.record'],
+  physician: ['console.access', 'account.self', 'cases.review', 'cases.read'],
+  patient: ['portal.access', 'account.self'],
+  local_physician: ['case.shared', 'account.self'],
+  api_key: [],
+};
+
+/** Every action some actor can perform; the route inventory test checks routes name only these. */
+export const ALL_ACTIONS = new Set(Object.values(POLICY).flat());
+
+export function actionsOf(actor: ContextActor): Set<string> {
+  if (actor.kind === 'api_key') return new Set(actor.scopes ?? []);
+  if (actor.kind === 'staff') return new Set(actor.roles.flatMap((role) => POLICY[role] ?? []));
+  return new Set(POLICY[actor.kind] ?? []);
+}
+
+export function may(actor: ContextActor | undefined, action: string): boolean {
+  return !!actor && actionsOf(actor).has(action);
+}
+
+/** Scopes an integration's API key may be given: a subset of what an admin may do. */
+export const API_KEY_SCOPES = ['cases.read', 'conversions.record', 'analytics.read'] as const;

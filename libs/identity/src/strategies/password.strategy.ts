@@ -1,0 +1,57 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { AuthGuard, PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { Strategy } from 'passport-local';
+import { Account } from '../account.entity';
+import { AccountsService, SignInRefused } from '../accounts.service';
+import { OperatorAccounts } from '../operators/operator-accounts.service';
+
+export interface SignInOutcome<T> {
+  user: T | null;
+  /** Seconds to wait when throttled. */
+  waitSeconds: number;
+}
+
+/** Email + password for a hospital's accounts: staff under /console, patients elsewhere. */
+@Injectable()
+export class PasswordStrategy extends PassportStrategy(Strategy, 'local') {
+  constructor(private readonly accounts: AccountsService) {
+    super({ usernameField: 'email', passwordField: 'password', passReqToCallback: true });
+  }
+
+  validate(request: FastifyRequest, email: string, password: string): Promise<Account> {
+    return this.accounts.authenticate(request.url.startsWith('/console') ? 'staff' : 'patient', email, password);
+  }
+}
+
+/** Email + password for platform operators, on the operator host. */
+@Injectable()
+export class OperatorPasswordStrategy extends PassportStrategy(Strategy, 'operator-local') {
+  constructor(private readonly operators: OperatorAccounts) {
+    super({ usernameField: 'email', passwordField: 'password' });
+  }
+
+  async validate(email: string, password: string): Promise<{ id: string }> {
+    return { id: await this.operators.authenticate(email, password) };
+  }
+}
+
+/**
+ * Runs a password strategy but lets the controller answer a refusal: the form is shown again with the email kept and
+ * one generic message, instead of a bare 401.
+ */
+function signInGuard(strategy: string) {
+  @Injectable()
+  class SignInGuard extends AuthGuard(strategy) {
+    override handleRequest<T>(error: unknown, user: T, _info: unknown, ctx: ExecutionContext): T {
+      const request = ctx.switchToHttp().getRequest<FastifyRequest & { signIn?: SignInOutcome<T> }>();
+      if (error && !(error instanceof SignInRefused)) throw error;
+      request.signIn = { user: user || null, waitSeconds: error instanceof SignInRefused ? error.waitSeconds : 0 };
+      return (user || null) as T;
+    }
+  }
+  return SignInGuard;
+}
+
+export const PasswordSignIn = signInGuard('local');
+export const OperatorPasswordSignIn = signInGuard('operator-local');
