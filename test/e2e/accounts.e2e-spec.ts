@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TestPeople, TestTenant } from '../support/tenants';
+import { createTestPeople, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestPeople, TestTenant } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 describe('accounts and access', () => {
@@ -167,6 +167,48 @@ describe('accounts and access', () => {
       expect(res.status).toBe(403);
       expect(res.text).toContain('This form has expired.');
       expect((await admin.get('/console/staff')).text).not.toContain(email);
+    });
+  });
+
+  describe('magic links', () => {
+    it('sign a patient in once, after a button press (mail scanners only GET)', async () => {
+      const client = new WebClient(app, a.host);
+      const sent = await client.submit('/sign-in', { email: peopleA.patient.email }, '/sign-in/link');
+      expect(sent.text).toContain('a sign-in link is on its way');
+      const path = new URL(RecordingAccountMail.last(peopleA.patient.email, 'magic-link')!.data.url!).pathname;
+      const landing = await client.get(path);
+      expect(landing.status).toBe(200);
+      expect((await client.get('/account')).status).toBe(303);
+      const used = await client.post(path);
+      expect(used.location).toBe('/account');
+      expect((await client.get('/account')).status).toBe(200);
+      const twice = await new WebClient(app, a.host).submit(path, {}, path);
+      expect(twice.status).toBe(400);
+      expect(twice.text).toContain('expired or was already used');
+    });
+  });
+
+  describe('operators', () => {
+    it('sign in on the operator host only, with the second factor', async () => {
+      const { OperatorAccounts } = await import('@consilium/identity');
+      const email = `op.${Date.now()}@consilium.example`;
+      await app.get(OperatorAccounts).upsert({ email, name: 'Op', password: TEST_PASSWORD, totpSecret: TEST_TOTP_SECRET });
+      const onTenant = new WebClient(app, a.host);
+      expect((await onTenant.get('/operator/sign-in')).status).toBe(404);
+      const op = new WebClient(app, 'admin.localhost');
+      const first = await op.submit('/operator/sign-in', { email, password: TEST_PASSWORD });
+      expect(first.location).toBe('/operator/mfa');
+      expect((await op.get('/operator')).location).toBe('/operator/mfa');
+      const second = await op.submit('/operator/mfa', { code: await freshCode(email) });
+      expect(second.location).toBe('/operator');
+      const home = await op.get('/operator');
+      expect(home.status).toBe(200);
+      expect(home.text).toContain(a.slug);
+      expect(home.text).toContain(b.slug);
+      // The operator cookie means nothing on a hospital host.
+      const replay = new WebClient(app, a.host);
+      for (const [k, v] of op.cookies) replay.cookies.set(k, v);
+      expect((await replay.get('/console')).location).toContain('/console/sign-in');
     });
   });
 

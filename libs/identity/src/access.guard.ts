@@ -48,6 +48,7 @@ export class AccessGuard implements CanActivate {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()]);
     const action = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_ACTION, [ctx.getHandler(), ctx.getClass()]);
 
+    this.checkSurface(request);
     const actor = await this.identify(request);
     if (actor) this.cls.set('actor', actor);
     this.checkCsrf(request, reply, actor);
@@ -67,6 +68,15 @@ export class AccessGuard implements CanActivate {
     await this.auditDenied(ctx);
     if (pendingMfa) throw new SignInRequired(actor.kind === 'operator' ? '/operator/mfa' : '/console/mfa');
     throw new AccessDenied();
+  }
+
+  /** Operator pages exist only on the operator host, and the operator host serves nothing of a hospital. */
+  private checkSurface(request: FastifyRequest): void {
+    const onOperatorHost = this.context.host() === this.config.operatorHost;
+    const path = request.url.split('?')[0];
+    const operatorRoute = path === '/operator' || path.startsWith('/operator/');
+    const anywhere = path === '/' || path.startsWith('/health/') || path.startsWith('/static/');
+    if (operatorRoute !== onOperatorHost && !anywhere) throw new NotFound();
   }
 
   private async identify(request: FastifyRequest): Promise<ContextActor | undefined> {

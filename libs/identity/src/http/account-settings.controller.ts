@@ -1,4 +1,4 @@
-import { Body, HttpCode, Controller, Get, Header, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Injectable, Get, Header, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Can, InvalidInput, readForm, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
@@ -15,6 +15,7 @@ const passwordForm = z.object({
  * Every signed-in tenant account's own settings: change password, see sessions, end one or all of them. Patients use
  * it under /account/settings, staff under /console/settings (the console layout); one controller, two mounts.
  */
+@Injectable()
 abstract class AccountSettings {
   protected abstract readonly base: string;
   protected abstract readonly layout: string;
