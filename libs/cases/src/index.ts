@@ -1,0 +1,3 @@
+export * from './case-state';
+export * from './licensure-router';
+export * from './state-machine';
