@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { ContextActor, NotFound, RequestContext } from '@consilium/core';
+import { EntityManager } from 'typeorm';
+import { Case } from './case.entity';
+import { CaseState, MoveActor } from './case-state';
+import { CaseFacts, planMove } from './state-machine';
+
+export interface CaseEventInput {
+  type: string;
+  fromState?: CaseState | null;
+  toState?: CaseState | null;
+  /** Facts for the timeline and analytics. Never free text from the patient (that lives on the case or in messages). */
+  data?: Record<string, unknown>;
+}
+
+/** Timestamps a move sets, so reports need not replay events for the common questions. */
+const STAMPS: Partial<Record<CaseState, keyof Case>> = {
+  submitted: 'submittedAt',
+  accepted: 'acceptedAt',
+  delivered: 'deliveredAt',
+  closed: 'closedAt',
+};
+
+/**
+ * Applies moves of the state machine: locks the case, judges the move against the table, changes the state and
+ * appends the event, all in the caller's tenant transaction, so the state and its history never disagree.
+ */
+@Injectable()
+export class CasePipeline {
+  constructor(private readonly context: RequestContext) {}
+
+  async move(
+    tx: EntityManager,
+    caseId: string,
+    moveName: string,
+    as: MoveActor,
+    options: { reason?: string; data?: Record<string, unknown>; facts?: Partial<CaseFacts>; actor?: ContextActor } = {},
+  ): Promise<Case> {
+    const found = await tx.getRepository(Case).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id', { id: caseId }).getOne();
+    if (!found) throw new NotFound();
+    const move = planMove({ ...this.factsOf(found), ...options.facts }, moveName, as, options.reason);
+    const stamp = STAMPS[move.to];
+    await tx.update(Case, { tenantId: found.tenantId, id: found.id }, { state: move.to, ...(stamp && !found[stamp] ? { [stamp]: new Date() } : {}) });
+    await this.record(tx, found, {
+      type: move.name,
+      fromState: found.state,
+      toState: move.to,
+      data: { ...(options.reason ? { reason: options.reason } : {}), ...options.data },
+    }, options.actor ?? (as === 'system' ? undefined : this.context.actor()));
+    return { ...found, state: move.to } as Case;
+  }
+
+  /** Appends an event that is not a move (a message, an upload, a note); `seq` orders a case's events. */
+  async record(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>, event: CaseEventInput, actor = this.context.actor()): Promise<void> {
+    // Concurrent events on one case take turns on the case row, so `seq` never collides.
+    await tx.query('SELECT 1 FROM cases WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [c.tenantId, c.id]);
+    await tx.query(
+      `INSERT INTO case_events (tenant_id, case_id, seq, type, from_state, to_state, actor_kind, actor_id, data)
+       VALUES ($1, $2, (SELECT coalesce(max(seq), 0) + 1 FROM case_events WHERE tenant_id = $1 AND case_id = $2), $3, $4, $5, $6, $7, $8)`,
+      [c.tenantId, c.id, event.type, event.fromState ?? null, event.toState ?? null, actor?.kind ?? 'system', actor?.id ?? null, event.data ?? {}],
+    );
+  }
+
+  /** The next readable number for the tenant's year, e.g. `LKS-2026-000123`. The counter row serialises writers. */
+  async nextNumber(tx: EntityManager, tenantId: string, prefix: string, now = new Date()): Promise<string> {
+    const year = now.getUTCFullYear();
+    const [row] = await tx.query(
+      `INSERT INTO case_number_counters AS c (tenant_id, year, last_number) VALUES ($1, $2, 1)
+       ON CONFLICT (tenant_id, year) DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number`,
+      [tenantId, year],
+    );
+    return `${prefix}-${year}-${String(row.last_number).padStart(6, '0')}`;
+  }
+
+  factsOf(c: Case): CaseFacts {
+    return {
+      state: c.state,
+      consentsGiven: false,
+      quoteAccepted: !!c.quoteAcceptedAt,
+      paymentAuthorized: !!c.paymentAuthorizedAt,
+      routeAllowsOpinion: (c.routeOverride?.route ?? c.route) !== 'declined' && !!(c.routeOverride?.route ?? c.route),
+      localPhysicianMissing: (c.routeOverride?.route ?? c.route) === 'physician_to_physician' && !c.localPhysician,
+      physicianAssigned: !!c.assignedPhysicianId,
+      opinionSigned: false,
+      followUpsRemaining: c.followUpsIncluded - c.followUpsUsed,
+    };
+  }
+}
