@@ -1,6 +1,7 @@
 import { IS_PUBLIC, REQUIRED_ACTION } from '@consilium/core';
 import { AccountMail, ALL_ACTIONS, IdentityModule } from '@consilium/identity';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { IntakeModule } from '@consilium/intake';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -24,7 +25,7 @@ describe('permissions', () => {
   const clients = {} as Record<Role, WebClient>;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
@@ -71,7 +72,7 @@ describe('permissions', () => {
     ['/console/audit', { anonymous: SIGN_IN, patient: 403, coordinator: 403, physician: 403, admin: 200 }],
     ['/console/api-keys', { anonymous: SIGN_IN, patient: 403, coordinator: 403, physician: 403, admin: 200 }],
     ['/console/settings', { anonymous: SIGN_IN, patient: 403, coordinator: 200, physician: 200, admin: 200 }],
-    ['/account', { anonymous: SIGN_IN, patient: 200, coordinator: 200, physician: 200, admin: 200 }],
+    ['/account', { anonymous: SIGN_IN, patient: 200, coordinator: 403, physician: 403, admin: 403 }],
     ['/account/settings', { anonymous: SIGN_IN, patient: 200, coordinator: 200, physician: 200, admin: 200 }],
     ['/operator', { anonymous: 404, patient: 404, coordinator: 404, physician: 404, admin: 404 }],
   ];

@@ -1,4 +1,5 @@
 import { AccountMail, IdentityModule } from '@consilium/identity';
+import { IntakeModule } from '@consilium/intake';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { RecordingAccountMail } from '../support/recording-account-mail';
@@ -15,7 +16,7 @@ describe('accounts and access', () => {
   let peopleB: TestPeople;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
@@ -31,7 +32,7 @@ describe('accounts and access', () => {
       const created = await onA.submit('/sign-up', { name: 'Pat Doe', email, password: 'a long enough passphrase', terms: 'yes' });
       expect(created.status).toBe(303);
       expect(created.location).toBe('/account');
-      expect((await onA.get('/account')).text).toContain(email);
+      expect((await onA.get('/account/settings')).text).toContain(email);
 
       const onB = new WebClient(app, b.host);
       const refused = await onB.submit('/sign-in', { email, password: 'a long enough passphrase' });

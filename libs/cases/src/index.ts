@@ -4,3 +4,6 @@ export * from './state-machine';
 export * from './case-pipeline.service';
 export * from './case.entity';
 export * from './cases.module';
+export * from './case-access';
+export * from './case-messages.service';
+export * from './case-timeline.service';

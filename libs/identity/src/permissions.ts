@@ -16,7 +16,7 @@ export const POLICY: Record<string, readonly string[]> = {
   coordinator: ['console.access', 'account.self', 'cases.triage', 'cases.read', 'analytics.operational', 'conversions.record'],
   physician: ['console.access', 'account.self', 'cases.review', 'cases.read'],
   patient: ['portal.access', 'account.self'],
-  local_physician: ['case.shared', 'account.self'],
+  local_physician: ['portal.access', 'account.self'],
   api_key: [],
 };
 

@@ -4,11 +4,10 @@ import { ConsoleApiKeysController } from './console-api-keys.controller';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleStaffController } from './console-staff.controller';
 import { OperatorAuthController } from './operator-auth.controller';
-import { SiteAccountController } from './site-account.controller';
 import { SiteAuthController } from './site-auth.controller';
 
 /** Every HTTP surface of identity, registered by IdentityModule. */
 export const IDENTITY_CONTROLLERS = [
-  SiteAuthController, SiteAccountController, SiteAccountSettingsController, ConsoleAuthController, ConsoleAccountSettingsController,
+  SiteAuthController, SiteAccountSettingsController, ConsoleAuthController, ConsoleAccountSettingsController,
   ConsoleStaffController, ConsoleApiKeysController, OperatorAuthController, ApiWhoamiController,
 ];

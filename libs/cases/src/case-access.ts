@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { ContextActor, NotFound, RequestContext } from '@consilium/core';
+import { EntityManager } from 'typeorm';
+import { Case } from './case.entity';
+
+/**
+ * The one answer to "may this actor see this case" (immutable's access helper): a patient their own cases, a local
+ * physician the one case they were invited to, a physician the cases assigned to them, coordinators and admins
+ * every case of their hospital. Anything else is the same 404 as a case that does not exist.
+ */
+@Injectable()
+export class CaseAccess {
+  constructor(private readonly context: RequestContext) {}
+
+  async caseFor(tx: EntityManager, caseId: string, actor: ContextActor | undefined = this.context.actor()): Promise<Case> {
+    if (!actor || !/^[0-9a-f-]{36}$/i.test(caseId)) throw new NotFound();
+    const found = await tx.findOneBy(Case, { id: caseId });
+    if (!found || !this.maySee(found, actor)) throw new NotFound();
+    return found;
+  }
+
+  maySee(c: Case, actor: ContextActor): boolean {
+    switch (actor.kind) {
+      case 'patient':
+        return c.patientId === actor.id;
+      case 'local_physician':
+        return actor.scopeCaseId === c.id;
+      case 'staff':
+        if (actor.roles.includes('admin') || actor.roles.includes('coordinator')) return true;
+        return actor.roles.includes('physician') && c.assignedPhysicianId === actor.id;
+      default:
+        return false;
+    }
+  }
+}

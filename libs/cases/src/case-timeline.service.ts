@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { TenantDatabase } from '@consilium/core';
+import { Case } from './case.entity';
+import { CaseAccess } from './case-access';
+import { MOVES_BY_NAME } from './case-state';
+
+export interface TimelineEntry {
+  at: Date;
+  label: string;
+  kind: 'move' | 'message' | 'other';
+}
+
+/** Events that mean something to the patient besides moves. */
+const PATIENT_EVENTS: Record<string, string> = {
+  message: 'Message',
+  records_uploaded: 'Records uploaded',
+  opinion_ready: 'Opinion ready',
+};
+
+/** The patient's view of a case, rendered from its events: what happened and when, in plain words. */
+@Injectable()
+export class CaseTimeline {
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly access: CaseAccess,
+  ) {}
+
+  forPatient(caseId: string): Promise<{ case: Case; entries: TimelineEntry[] }> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, caseId);
+      const events: { type: string; occurred_at: Date }[] = await tx.query(
+        'SELECT type, occurred_at FROM case_events WHERE case_id = $1 ORDER BY seq',
+        [c.id],
+      );
+      const entries: TimelineEntry[] = [];
+      for (const e of events) {
+        const move = MOVES_BY_NAME.get(e.type);
+        if (move) entries.push({ at: e.occurred_at, label: move.patientLabel, kind: 'move' });
+        else if (PATIENT_EVENTS[e.type]) entries.push({ at: e.occurred_at, label: PATIENT_EVENTS[e.type], kind: e.type === 'message' ? 'message' : 'other' });
+      }
+      return { case: c, entries };
+    });
+  }
+
+  /** The patient's cases, newest first (drafts included: they can resume them). */
+  listForPatient(patientId: string): Promise<Case[]> {
+    return this.db.transaction((tx) => tx.find(Case, { where: { patientId }, order: { createdAt: 'DESC' } }));
+  }
+}

@@ -1,0 +1,88 @@
+import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Audited } from '@consilium/audit';
+import { CaseMessages, CasePipeline, CaseTimeline, BEFORE_ACCEPTANCE, CaseAccess } from '@consilium/cases';
+import { Can, InvalidInput, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { TenantSite } from '@consilium/tenancy';
+import type { FastifyReply } from 'fastify';
+
+/** The patient portal: their requests, each with its timeline, due date and messages; cancel before acceptance. */
+@Controller('account')
+@TenantSite()
+export class PortalController {
+  constructor(
+    private readonly views: ViewRenderer,
+    private readonly timeline: CaseTimeline,
+    private readonly messages: CaseMessages,
+    private readonly pipeline: CasePipeline,
+    private readonly access: CaseAccess,
+    private readonly db: TenantDatabase,
+    private readonly context: RequestContext,
+  ) {}
+
+  @Can('portal.access')
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  async home(): Promise<string> {
+    const actor = this.context.actor()!;
+    const cases = actor.kind === 'local_physician' && actor.scopeCaseId
+      ? [(await this.timeline.forPatient(actor.scopeCaseId)).case]
+      : await this.timeline.listForPatient(actor.id);
+    return this.views.render('intake/portal-home', { title: 'Your requests', cases: cases.map(summary) });
+  }
+
+  @Can('portal.access')
+  @Audited({ action: 'case.read', entityType: 'case', param: 'id' })
+  @Get('cases/:id')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  async case(@Param('id', ParseUUIDPipe) id: string): Promise<string> {
+    return this.page(id);
+  }
+
+  @Can('portal.access')
+  @Audited({ action: 'case.message', entityType: 'case', param: 'id' })
+  @Post('cases/:id/messages')
+  @HttpCode(200)
+  async message(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      await this.messages.send(id, body.body ?? '');
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
+      return this.page(id, { errors: error.fields, values: { body: body.body ?? '' } });
+    }
+    void reply.redirect(`/account/cases/${id}#messages`, 303);
+  }
+
+  @Can('portal.access')
+  @Audited({ action: 'case.cancel', entityType: 'case', param: 'id' })
+  @Post('cases/:id/cancel')
+  @HttpCode(200)
+  async cancel(@Param('id', ParseUUIDPipe) id: string, @Res() reply: FastifyReply): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, id);
+      if (this.context.actor()!.kind !== 'patient') throw new InvalidInput({ cancel: 'Only the patient can cancel their request.' });
+      await this.pipeline.move(tx, c.id, 'cancel', 'patient');
+    });
+    void reply.redirect(`/account/cases/${id}?cancelled=1`, 303);
+  }
+
+  private async page(id: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const { case: c, entries } = await this.timeline.forPatient(id);
+    const messages = await this.messages.list(id);
+    return this.views.render('intake/portal-case', {
+      title: `Request ${c.number}`,
+      c: summary(c),
+      entries,
+      messages,
+      canCancel: BEFORE_ACCEPTANCE.includes(c.state) && this.context.actor()!.kind === 'patient',
+      values: {},
+      ...extra,
+    });
+  }
+}
+
+/** What the portal shows of a case: no clinical content on the list, just where it stands. */
+function summary(c: { id: string; number: string; state: string; createdAt: Date; dueAt: Date | null; submittedAt: Date | null }) {
+  return { id: c.id, number: c.number, state: c.state, stateKey: `intake.state.${c.state}`, createdAt: c.createdAt, dueAt: c.dueAt, submittedAt: c.submittedAt, isDraft: c.state === 'draft' };
+}

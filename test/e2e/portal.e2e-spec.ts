@@ -1,0 +1,106 @@
+import { Case, CasePipeline } from '@consilium/cases';
+import { TenantDatabase } from '@consilium/core';
+import { AccountMail, IdentityModule } from '@consilium/identity';
+import { IntakeModule } from '@consilium/intake';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { RecordingAccountMail } from '../support/recording-account-mail';
+import { signInPatient, signInStaff } from '../support/staff-sign-in';
+import { createTestApp } from '../support/test-app';
+import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { WebClient } from '../support/web-client';
+
+describe('patient portal', () => {
+  let app: NestFastifyApplication;
+  let a: TestTenant;
+  let b: TestTenant;
+  let peopleA: TestPeople;
+  let peopleB: TestPeople;
+  let submitted: Case;
+
+  beforeAll(async () => {
+    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    a = await createTestTenant(app);
+    b = await createTestTenant(app);
+    peopleA = await createTestPeople(app, a);
+    peopleB = await createTestPeople(app, b);
+    const db = app.get(TenantDatabase);
+    const pipeline = app.get(CasePipeline);
+    submitted = await db.forTenant(a.id, async (tx) => {
+      const c = await tx.save(Case, tx.create(Case, {
+        tenantId: a.id, number: await pipeline.nextNumber(tx, a.id, 'TST'), state: 'draft', patientId: peopleA.patient.id,
+        route: 'direct', quoteAcceptedAt: new Date(), paymentAuthorizedAt: new Date(), diagnosis: 'CANARY-DIAGNOSIS',
+      }));
+      await pipeline.move(tx, c.id, 'submit', 'patient', { facts: { consentsGiven: true }, actor: { id: peopleA.patient.id, kind: 'patient', roles: [] } });
+      return c;
+    });
+  });
+
+  afterAll(() => app.close());
+
+  it("lists the patient's requests and shows a timeline from the case events", async () => {
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    const home = await patient.get('/account');
+    expect(home.text).toContain(submitted.number);
+    expect(home.text).toContain('Sent');
+    const page = await patient.get(`/account/cases/${submitted.id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Request sent');
+    expect(page.text).toContain('You can cancel until the hospital accepts');
+  });
+
+  it('exchanges messages, keeps a message that was too long, and records an event without its text', async () => {
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    await patient.get(`/account/cases/${submitted.id}`);
+    const long = await patient.post(`/account/cases/${submitted.id}/messages`, { body: 'x'.repeat(5001) });
+    expect(long.status).toBe(400);
+    expect(long.text).toContain('Keep a message under 5000 characters.');
+    expect(long.text).toContain('x'.repeat(100));
+    const sent = await patient.post(`/account/cases/${submitted.id}/messages`, { body: 'Do you need my 2019 scans too?' });
+    expect(sent.status).toBe(303);
+    const coordinator = new WebClient(app, a.host);
+    await signInStaff(coordinator, peopleA.coordinator);
+    const events = await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query(`SELECT data FROM case_events WHERE case_id = $1 AND type = 'message'`, [submitted.id]));
+    expect(events).toEqual([{ data: { authorKind: 'patient' } }]);
+    expect((await patient.get(`/account/cases/${submitted.id}`)).text).toContain('Do you need my 2019 scans too?');
+  });
+
+  it("answers 404 for another patient's case and for the same case on another hospital's host", async () => {
+    const other = new WebClient(app, a.host);
+    const email = `other.${Date.now()}@example.org`;
+    await other.submit('/sign-up', { name: 'Other', email, password: 'another long passphrase', terms: 'yes' });
+    expect((await other.get(`/account/cases/${submitted.id}`)).status).toBe(404);
+    expect((await other.post(`/account/cases/${submitted.id}/messages`, { body: 'hello' })).status).toBe(404);
+    const onB = new WebClient(app, b.host);
+    await signInPatient(onB, peopleB.patient);
+    expect((await onB.get(`/account/cases/${submitted.id}`)).status).toBe(404);
+    expect((await onB.post(`/account/cases/${submitted.id}/cancel`)).status).toBe(404);
+    const audit = await app.get(TenantDatabase).forTenant(a.id, (tx) =>
+      tx.query(`SELECT outcome FROM audit_events WHERE entity_id = $1 AND action = 'case.read' ORDER BY occurred_at`, [submitted.id]),
+    );
+    expect(audit.map((r: { outcome: string }) => r.outcome)).toContain('denied');
+    const auditB = await app.get(TenantDatabase).forTenant(b.id, (tx) => tx.query(`SELECT outcome FROM audit_events WHERE entity_id = $1`, [submitted.id]));
+    expect(auditB.every((r: { outcome: string }) => r.outcome === 'denied')).toBe(true);
+  });
+
+  it('lets the patient cancel before acceptance, and not twice', async () => {
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    await patient.get(`/account/cases/${submitted.id}`);
+    const res = await patient.post(`/account/cases/${submitted.id}/cancel`);
+    expect(res.location).toBe(`/account/cases/${submitted.id}?cancelled=1`);
+    const page = await patient.get(`/account/cases/${submitted.id}`);
+    expect(page.text).toContain('Cancelled');
+    expect(page.text).not.toContain('You can cancel until');
+    const again = await patient.post(`/account/cases/${submitted.id}/cancel`);
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('A case that is cancelled cannot be moved by &quot;cancel&quot;');
+  });
+
+  it('never shows clinical content on the request list', async () => {
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    expect((await patient.get('/account')).text).not.toContain('CANARY-DIAGNOSIS');
+  });
+});
