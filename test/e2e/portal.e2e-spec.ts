@@ -84,6 +84,35 @@ describe('patient portal', () => {
     expect(auditB.every((r: { outcome: string }) => r.outcome === 'denied')).toBe(true);
   });
 
+  it('collects records from another provider with a signed authorization PDF', async () => {
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    const path = `/account/cases/${submitted.id}/record-requests`;
+    await patient.get(`${path}/new`);
+    const form = {
+      provider_name: 'Springfield Imaging', provider_contact: 'Fax +1 217 555 0100', records_described: 'Chest CT 2025 and reports',
+      date_from: '2025-01-01', date_to: '2025-12-31', patient_legal_name: 'Jordan Q. Patient', patient_birth_date: '1970-04-02',
+      signed_name: 'Jordan Patient', agree: 'yes',
+    };
+    const mismatch = await patient.post(path, form);
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.text).toContain('Type your full legal name exactly as above to sign.');
+    expect(mismatch.text).toContain('value="Springfield Imaging"');
+    const badDate = await patient.post(path, { ...form, signed_name: form.patient_legal_name, date_to: 'last year' });
+    expect(badDate.text).toContain('Enter a date like 2024-03-31.');
+    const ok = await patient.post(path, { ...form, signed_name: form.patient_legal_name });
+    expect(ok.status).toBe(303);
+    const page = await patient.get(`/account/cases/${submitted.id}`);
+    const link = /href="(\/account\/cases\/[^"]+\/authorization\.pdf)"/.exec(page.text)![1];
+    const pdf = await patient.get(link);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.headers['content-disposition']).toBe('attachment; filename="authorization.pdf"');
+    const onB = new WebClient(app, b.host);
+    await signInPatient(onB, peopleB.patient);
+    expect((await onB.get(link)).status).toBe(404);
+  });
+
   it('lets the patient cancel before acceptance, and not twice', async () => {
     const patient = new WebClient(app, a.host);
     await signInPatient(patient, peopleA.patient);

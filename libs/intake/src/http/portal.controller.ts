@@ -4,6 +4,7 @@ import { CaseMessages, CasePipeline, CaseTimeline, BEFORE_ACCEPTANCE, CaseAccess
 import { Can, InvalidInput, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
+import { RecordRequests } from '../record-requests.service';
 
 /** The patient portal: their requests, each with its timeline, due date and messages; cancel before acceptance. */
 @Controller('account')
@@ -17,6 +18,7 @@ export class PortalController {
     private readonly access: CaseAccess,
     private readonly db: TenantDatabase,
     private readonly context: RequestContext,
+    private readonly recordRequests: RecordRequests,
   ) {}
 
   @Can('portal.access')
@@ -70,11 +72,13 @@ export class PortalController {
   private async page(id: string, extra: Record<string, unknown> = {}): Promise<string> {
     const { case: c, entries } = await this.timeline.forPatient(id);
     const messages = await this.messages.list(id);
+    const recordRequests = await this.recordRequests.list(id);
     return this.views.render('intake/portal-case', {
       title: `Request ${c.number}`,
       c: summary(c),
       entries,
       messages,
+      recordRequests,
       canCancel: BEFORE_ACCEPTANCE.includes(c.state) && this.context.actor()!.kind === 'patient',
       values: {},
       ...extra,

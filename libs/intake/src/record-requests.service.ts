@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import { CaseAccess, CasePipeline } from '@consilium/cases';
+import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { BrandedPdf } from '@consilium/documents';
+import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
+
+export interface RecordRequestInput {
+  providerName: string;
+  providerContact: string;
+  recordsDescribed: string;
+  dateFrom?: string;
+  dateTo?: string;
+  patientLegalName: string;
+  patientBirthDate: string;
+  signedName: string;
+}
+
+export interface RecordRequestRow {
+  id: string;
+  case_id: string;
+  provider_name: string;
+  provider_contact: string;
+  records_described: string;
+  date_from: string | null;
+  date_to: string | null;
+  patient_legal_name: string;
+  patient_birth_date: string;
+  signed_name: string;
+  signed_at: Date;
+  expires_on: string;
+  status: string;
+}
+
+/** An authorization lasts a year from signature, or until the patient revokes it in writing. */
+const VALID_DAYS = 365;
+
+/**
+ * Records the patient asks the hospital to collect from another provider: the signed authorization (HIPAA's
+ * required elements: what, from whom, to whom, why, until when, the right to revoke) as a PDF, and an open task for
+ * coordinators.
+ */
+@Injectable()
+export class RecordRequests {
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly access: CaseAccess,
+    private readonly pipeline: CasePipeline,
+    private readonly context: RequestContext,
+  ) {}
+
+  async create(caseId: string, input: RecordRequestInput): Promise<string> {
+    if (input.signedName.trim().toLowerCase() !== input.patientLegalName.trim().toLowerCase()) {
+      throw new InvalidInput({ signed_name: 'Type your full legal name exactly as above to sign.' });
+    }
+    return this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, caseId);
+      const actor = this.context.actor()!;
+      if (actor.kind !== 'patient') throw new NotFound();
+      const [row] = await tx.query(
+        `INSERT INTO record_requests (tenant_id, case_id, provider_name, provider_contact, records_described, date_from, date_to,
+           patient_legal_name, patient_birth_date, signed_name, signed_ip, expires_on, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (now() + make_interval(days => $12))::date, $13) RETURNING id`,
+        [
+          c.tenantId, c.id, input.providerName.trim(), input.providerContact.trim(), input.recordsDescribed.trim(),
+          input.dateFrom || null, input.dateTo || null, input.patientLegalName.trim(), input.patientBirthDate, input.signedName.trim(),
+          this.context.ip() ?? null, VALID_DAYS, actor.id,
+        ],
+      );
+      await this.pipeline.record(tx, c, { type: 'record_request', data: { recordRequestId: row.id } });
+      return row.id as string;
+    });
+  }
+
+  list(caseId: string): Promise<RecordRequestRow[]> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, caseId);
+      return tx.query(`SELECT id, provider_name, status, signed_at, expires_on FROM record_requests WHERE case_id = $1 ORDER BY signed_at DESC`, [c.id]);
+    });
+  }
+
+  /** The signed authorization form, branded, for the patient to keep and the hospital to send. */
+  authorizationPdf(caseId: string, requestId: string): Promise<Buffer> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, caseId);
+      const [r]: RecordRequestRow[] = await tx.query('SELECT * FROM record_requests WHERE id = $1 AND case_id = $2', [requestId, c.id]);
+      if (!r) throw new NotFound();
+      const tenant = this.context.tenant<ResolvedTenant>();
+      const logo = await tx.findOne(TenantAsset, { where: { name: tenant.branding.logo } });
+      const pdf = new BrandedPdf(
+        {
+          hospitalName: tenant.name,
+          address: tenant.profile.contact?.address,
+          phone: tenant.profile.contact?.phone,
+          email: tenant.profile.contact?.email,
+          primaryColor: tenant.branding.colors.primary,
+          accentColor: tenant.branding.colors.accent,
+          logo: logo ? { contentType: logo.contentType, bytes: logo.bytes } : undefined,
+          footer: `Authorization for release of health information · request ${c.number}`,
+        },
+        { title: 'Authorization to release health information', date: r.signed_at, locale: 'en', timeZone: tenant.timeZone },
+      );
+      pdf
+        .field('Patient', r.patient_legal_name)
+        .field('Date of birth', r.patient_birth_date)
+        .heading('1. Who may release the information')
+        .paragraph(`${r.provider_name}\n${r.provider_contact}`)
+        .heading('2. Who may receive it')
+        .paragraph(`${tenant.name}${tenant.profile.contact?.address ? `, ${tenant.profile.contact.address}` : ''}`)
+        .heading('3. The information to release')
+        .paragraph(r.records_described)
+        .field('Dates of service', r.date_from || r.date_to ? `${r.date_from ?? 'earliest'} to ${r.date_to ?? 'latest'}` : 'All dates')
+        .heading('4. Purpose')
+        .paragraph(`A second medical opinion requested by the patient (request ${c.number}).`)
+        .heading('5. Expiration')
+        .paragraph(`This authorization expires on ${r.expires_on}, or earlier if I revoke it.`)
+        .heading('6. My rights')
+        .bullets([
+          `I may revoke this authorization at any time by writing to ${tenant.name}, except for information already released because of it.`,
+          'My treatment, payment, enrollment or eligibility for benefits does not depend on whether I sign it.',
+          'Information released may be re-disclosed by the recipient and may then no longer be protected by federal privacy rules.',
+        ])
+        .signature({ name: r.signed_name, detail: ['Signed by the patient'], signedAt: r.signed_at });
+      return pdf.toBuffer();
+    });
+  }
+}
