@@ -1,5 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ViewRenderer } from '@consilium/core';
+import path from 'node:path';
+import { CaseQueue } from './case-queue.service';
+import { CaseReview } from './case-review.service';
+import { ConsoleCasesController } from './http/console-cases.controller';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CaseMessages } from './case-messages.service';
@@ -8,7 +13,12 @@ import { CaseTimeline } from './case-timeline.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Case])],
-  providers: [CaseAccess, CaseMessages, CasePipeline, CaseTimeline],
-  exports: [CaseAccess, CaseMessages, CasePipeline, CaseTimeline],
+  controllers: [ConsoleCasesController],
+  providers: [CaseAccess, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline],
+  exports: [CaseAccess, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline],
 })
-export class CasesModule {}
+export class CasesModule {
+  constructor(views: ViewRenderer) {
+    views.registerViews('cases', path.join(__dirname, 'views'));
+  }
+}

@@ -7,3 +7,5 @@ export * from './cases.module';
 export * from './case-access';
 export * from './case-messages.service';
 export * from './case-timeline.service';
+export * from './case-queue.service';
+export * from './case-review.service';

@@ -30,6 +30,7 @@ export class IdentityLayout implements OnModuleInit {
               audit: may(actor, 'audit.read'),
               apiKeys: may(actor, 'apikeys.manage'),
               console: may(actor, 'console.access'),
+              cases: may(actor, 'cases.read'),
             }
           : {},
       };

@@ -8,6 +8,7 @@ export function registerHelpers(hbs: typeof Handlebars): void {
     // For <script type="application/ld+json">: escape "<" so no value can close the script element.
     new hbs.SafeString(JSON.stringify(value).replace(/</g, '\\u003c')),
   );
+  hbs.registerHelper('array', (...args: unknown[]) => args.slice(0, -1));
   hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
   hbs.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
   /** A moment in the tenant's time zone (`timeZone` in the layout data), in the page's language. */

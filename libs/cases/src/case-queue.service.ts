@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { ContextActor, TenantDatabase } from '@consilium/core';
+
+export interface QueueFilter {
+  state?: string;
+  jurisdiction?: string;
+  /** `overdue` (past due) or `due_soon` (due within two days). */
+  risk?: 'overdue' | 'due_soon';
+}
+
+export interface QueueRow {
+  id: string;
+  number: string;
+  state: string;
+  jurisdiction: string | null;
+  route: string | null;
+  submittedAt: Date | null;
+  dueAt: Date | null;
+  assigned: boolean;
+  overdue: boolean;
+  unreadMessages: number;
+}
+
+/** States the coordinator's queue shows by default: everything in flight. */
+export const OPEN_STATES = ['submitted', 'triage', 'awaiting_records', 'accepted', 'assigned', 'in_review', 'opinion_signed', 'follow_up'];
+
+/**
+ * The coordinator's work queue, ordered by deadline then age. One indexed query (cases_queue) with the filters
+ * applied in SQL; a physician sees only the cases assigned to them.
+ */
+@Injectable()
+export class CaseQueue {
+  constructor(private readonly db: TenantDatabase) {}
+
+  list(filter: QueueFilter, actor: ContextActor, limit = 200): Promise<QueueRow[]> {
+    return this.db.transaction(async (tx) => {
+      const where = ['c.state = ANY($1)'];
+      const params: unknown[] = [filter.state ? [filter.state] : OPEN_STATES];
+      const add = (sql: string, value: unknown) => {
+        params.push(value);
+        where.push(sql.replace('?', `$${params.length}`));
+      };
+      if (filter.jurisdiction) add('c.jurisdiction = ?', filter.jurisdiction);
+      if (filter.risk === 'overdue') where.push('c.due_at < now()');
+      if (filter.risk === 'due_soon') where.push(`c.due_at BETWEEN now() AND now() + interval '2 days'`);
+      const staffView = actor.roles.includes('admin') || actor.roles.includes('coordinator');
+      if (!staffView) add('c.assigned_physician_id = ?', actor.id);
+      params.push(limit);
+      const rows = await tx.query(
+        `SELECT c.id, c.number, c.state, c.jurisdiction, c.route, c.submitted_at, c.due_at, c.assigned_physician_id IS NOT NULL AS assigned,
+                coalesce(c.due_at < now(), false) AS overdue,
+                (SELECT count(*)::int FROM case_messages m WHERE m.tenant_id = c.tenant_id AND m.case_id = c.id AND m.author_kind <> 'staff' AND m.read_by_staff_at IS NULL) AS unread
+           FROM cases c WHERE ${where.join(' AND ')}
+          ORDER BY c.due_at ASC NULLS LAST, c.submitted_at ASC NULLS LAST LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map((r: Record<string, unknown>) => ({
+        id: r.id, number: r.number, state: r.state, jurisdiction: r.jurisdiction, route: r.route, submittedAt: r.submitted_at,
+        dueAt: r.due_at, assigned: r.assigned, overdue: r.overdue, unreadMessages: r.unread,
+      })) as QueueRow[];
+    });
+  }
+}

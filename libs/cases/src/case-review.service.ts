@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { InvalidInput, TenantDatabase } from '@consilium/core';
+import { Case } from './case.entity';
+import { CaseAccess } from './case-access';
+import { CasePipeline } from './case-pipeline.service';
+import type { LicensureRoute } from './licensure-router';
+
+export interface StaffTimelineEntry {
+  at: Date;
+  type: string;
+  fromState: string | null;
+  toState: string | null;
+  actorKind: string;
+  actorName: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface RecordRequestTask {
+  id: string;
+  providerName: string;
+  providerContact: string;
+  recordsDescribed: string;
+  status: string;
+  signedAt: Date;
+}
+
+const OVERRIDABLE: LicensureRoute[] = ['direct', 'physician_to_physician', 'educational', 'declined'];
+
+/**
+ * What a coordinator needs on one case, and the triage decisions they take on it. Every decision is a move of the
+ * state machine or an event, in one transaction.
+ */
+@Injectable()
+export class CaseReview {
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly access: CaseAccess,
+    private readonly pipeline: CasePipeline,
+  ) {}
+
+  view(caseId: string): Promise<{ case: Case; timeline: StaffTimelineEntry[]; recordRequests: RecordRequestTask[]; patient: { name: string; email: string } }> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, caseId);
+      const timeline = await tx.query(
+        `SELECT e.occurred_at AS "at", e.type, e.from_state AS "fromState", e.to_state AS "toState", e.actor_kind AS "actorKind",
+                a.name AS "actorName", e.data
+           FROM case_events e LEFT JOIN accounts a ON a.tenant_id = e.tenant_id AND a.id = e.actor_id
+          WHERE e.case_id = $1 ORDER BY e.seq`,
+        [c.id],
+      );
+      const recordRequests = await tx.query(
+        `SELECT id, provider_name AS "providerName", provider_contact AS "providerContact", records_described AS "recordsDescribed",
+                status, signed_at AS "signedAt" FROM record_requests WHERE case_id = $1 ORDER BY signed_at`,
+        [c.id],
+      );
+      const [patient] = await tx.query('SELECT name, email FROM accounts WHERE id = $1', [c.patientId]);
+      return { case: c, timeline, recordRequests, patient };
+    });
+  }
+
+  move(caseId: string, move: 'start_triage' | 'request_records' | 'decline' | 'records_received', reason?: string): Promise<Case> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, caseId);
+      return this.pipeline.move(tx, c.id, move, 'coordinator', { reason });
+    });
+  }
+
+  /** A coordinator may overrule the licensure route, with a reason kept on the case and in its history. */
+  overrideRoute(caseId: string, route: string, reason: string, by: string): Promise<void> {
+    if (!OVERRIDABLE.includes(route as LicensureRoute)) throw new InvalidInput({ route: 'Choose a route from the list.' });
+    if (!reason.trim()) throw new InvalidInput({ reason: 'Say why the route is changed; it is kept with the case.' });
+    return this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, caseId);
+      const override = { route: route as LicensureRoute, reason: reason.trim(), by, at: new Date().toISOString() };
+      await tx.update(Case, { tenantId: c.tenantId, id: c.id }, { routeOverride: override });
+      await this.pipeline.record(tx, c, { type: 'route_overridden', data: { from: c.routeOverride?.route ?? c.route, to: route } });
+    });
+  }
+
+  setRecordRequestStatus(caseId: string, requestId: string, status: 'sent' | 'received' | 'closed'): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, caseId);
+      const [, count] = await tx.query(
+        'UPDATE record_requests SET status = $3, status_changed_at = now() WHERE id = $1 AND case_id = $2',
+        [requestId, c.id, status],
+      );
+      if (count !== 1) throw new InvalidInput({ status: 'That records request is not part of this case.' });
+      await this.pipeline.record(tx, c, { type: 'record_request_status', data: { recordRequestId: requestId, status } });
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Audited } from '@consilium/audit';
+import { Can, InvalidInput, RequestContext, ViewRenderer } from '@consilium/core';
+import { TenantSite } from '@consilium/tenancy';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { CaseMessages } from '../case-messages.service';
+import { CaseQueue, OPEN_STATES } from '../case-queue.service';
+import { CaseReview } from '../case-review.service';
+import { CASE_STATES } from '../case-state';
+
+const queueFilter = z.object({
+  state: z.enum(CASE_STATES).optional().or(z.literal('')),
+  jurisdiction: z.string().regex(/^(US-[A-Z]{2}|[A-Z]{2})$/, 'must be like US-IL or MX').optional().or(z.literal('')),
+  risk: z.enum(['overdue', 'due_soon']).optional().or(z.literal('')),
+});
+
+/** The coordinator's console: the queue, and each case with its triage decisions. */
+@Controller('console/cases')
+@TenantSite()
+export class ConsoleCasesController {
+  constructor(
+    private readonly queue: CaseQueue,
+    private readonly review: CaseReview,
+    private readonly messages: CaseMessages,
+    private readonly views: ViewRenderer,
+    private readonly context: RequestContext,
+  ) {}
+
+  @Can('cases.read')
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  async list(@Query() query: unknown): Promise<string> {
+    const parsed = queueFilter.safeParse(query ?? {});
+    if (!parsed.success) throw new InvalidInput(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])), 'The filter needs correcting.');
+    const f = parsed.data;
+    const rows = await this.queue.list({ state: f.state || undefined, jurisdiction: f.jurisdiction || undefined, risk: (f.risk || undefined) as 'overdue' | undefined }, this.context.actor()!);
+    return this.views.render('cases/queue', { title: 'Cases', rows, values: f, states: OPEN_STATES.concat(['draft', 'delivered', 'closed', 'declined', 'cancelled']) }, { layout: 'console' });
+  }
+
+  @Can('cases.read')
+  @Audited({ action: 'case.read', entityType: 'case', param: 'id' })
+  @Get(':id')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  show(@Param('id', ParseUUIDPipe) id: string): Promise<string> {
+    return this.page(id);
+  }
+
+  @Can('cases.triage')
+  @Audited({ action: 'case.triage', entityType: 'case', param: 'id' })
+  @Post(':id/move')
+  @HttpCode(200)
+  async move(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    const move = body.move as 'start_triage' | 'request_records' | 'decline' | 'records_received';
+    if (!['start_triage', 'request_records', 'decline', 'records_received'].includes(move)) throw new InvalidInput({ move: 'Choose an action from the page.' });
+    try {
+      await this.review.move(id, move, body.reason);
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { errors: error.fields, values: body });
+    }
+    void reply.redirect(`/console/cases/${id}`, 303);
+  }
+
+  @Can('cases.triage')
+  @Audited({ action: 'case.route_override', entityType: 'case', param: 'id' })
+  @Post(':id/route')
+  @HttpCode(200)
+  async route(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      await this.review.overrideRoute(id, body.route ?? '', body.reason ?? '', this.context.actor()!.id);
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { routeErrors: error.fields, values: body });
+    }
+    void reply.redirect(`/console/cases/${id}`, 303);
+  }
+
+  @Can('cases.read')
+  @Audited({ action: 'case.message', entityType: 'case', param: 'id' })
+  @Post(':id/messages')
+  @HttpCode(200)
+  async message(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      await this.messages.send(id, body.body ?? '');
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { messageErrors: error.fields, values: body });
+    }
+    void reply.redirect(`/console/cases/${id}#messages`, 303);
+  }
+
+  @Can('cases.triage')
+  @Audited({ action: 'record_request.update', entityType: 'case', param: 'id' })
+  @Post(':id/record-requests/:requestId')
+  @HttpCode(200)
+  async recordRequest(@Param('id', ParseUUIDPipe) id: string, @Param('requestId', ParseUUIDPipe) requestId: string, @Body() body: Record<string, string>, @Res() reply: FastifyReply): Promise<void> {
+    if (!['sent', 'received', 'closed'].includes(body.status)) throw new InvalidInput({ status: 'Choose a status from the list.' });
+    await this.review.setRecordRequestStatus(id, requestId, body.status as 'sent');
+    void reply.redirect(`/console/cases/${id}#record-requests`, 303);
+  }
+
+  private async page(id: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const view = await this.review.view(id);
+    const messages = await this.messages.list(id);
+    const c = view.case;
+    return this.views.render(
+      'cases/case',
+      {
+        title: `Case ${c.number}`,
+        c,
+        route: c.routeOverride?.route ?? c.route,
+        patient: view.patient,
+        timeline: view.timeline,
+        recordRequests: view.recordRequests,
+        messages,
+        canTriage: this.context.actor()!.roles.some((r) => r === 'admin' || r === 'coordinator'),
+        values: {},
+        ...extra,
+      },
+      { layout: 'console' },
+    );
+  }
+}

@@ -1,0 +1,105 @@
+import { Case, CasePipeline, CasesModule } from '@consilium/cases';
+import { TenantDatabase } from '@consilium/core';
+import { AccountMail, IdentityModule } from '@consilium/identity';
+import { IntakeModule } from '@consilium/intake';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { RecordingAccountMail } from '../support/recording-account-mail';
+import { signInPatient, signInStaff } from '../support/staff-sign-in';
+import { createTestApp } from '../support/test-app';
+import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { WebClient } from '../support/web-client';
+
+describe('coordinator console', () => {
+  let app: NestFastifyApplication;
+  let a: TestTenant;
+  let b: TestTenant;
+  let peopleA: TestPeople;
+  let peopleB: TestPeople;
+  let coordinator: WebClient;
+
+  async function submittedCase(): Promise<Case> {
+    const db = app.get(TenantDatabase);
+    const pipeline = app.get(CasePipeline);
+    return db.forTenant(a.id, async (tx) => {
+      const c = await tx.save(Case, tx.create(Case, {
+        tenantId: a.id, number: await pipeline.nextNumber(tx, a.id, 'TST'), state: 'draft', patientId: peopleA.patient.id, jurisdiction: 'US-IL',
+        jurisdictionClass: 'in_state', route: 'direct', routeReasons: [{ code: 'licensed', text: '1 physician is licensed in Illinois.' }],
+        quoteAcceptedAt: new Date(), paymentAuthorizedAt: new Date(), diagnosis: 'Stage II adenocarcinoma', questions: ['Is surgery needed?'],
+      }));
+      await pipeline.move(tx, c.id, 'submit', 'patient', { facts: { consentsGiven: true }, actor: { id: peopleA.patient.id, kind: 'patient', roles: [] } });
+      return c;
+    });
+  }
+
+  beforeAll(async () => {
+    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule, CasesModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    a = await createTestTenant(app);
+    b = await createTestTenant(app);
+    peopleA = await createTestPeople(app, a);
+    peopleB = await createTestPeople(app, b);
+    coordinator = new WebClient(app, a.host);
+    await signInStaff(coordinator, peopleA.coordinator);
+  });
+
+  afterAll(() => app.close());
+
+  it('lists submitted cases in the queue and shows what triage needs', async () => {
+    const c = await submittedCase();
+    const queue = await coordinator.get('/console/cases');
+    expect(queue.text).toContain(c.number);
+    const page = await coordinator.get(`/console/cases/${c.id}`);
+    expect(page.text).toContain('Stage II adenocarcinoma');
+    expect(page.text).toContain('Is surgery needed?');
+    expect(page.text).toContain('1 physician is licensed in Illinois.');
+    expect((await coordinator.get('/console/cases?jurisdiction=illinois')).status).toBe(400);
+    expect((await coordinator.get('/console/cases?jurisdiction=US-TX')).text).not.toContain(c.number);
+  });
+
+  it('starts triage, asks for records with a reason the patient sees, and declines with a reason', async () => {
+    const c = await submittedCase();
+    await coordinator.get(`/console/cases/${c.id}`);
+    expect((await coordinator.post(`/console/cases/${c.id}/move`, { move: 'start_triage' })).status).toBe(303);
+    await coordinator.get(`/console/cases/${c.id}`);
+    const noReason = await coordinator.post(`/console/cases/${c.id}/move`, { move: 'request_records', reason: '' });
+    expect(noReason.status).toBe(409);
+    expect(noReason.text).toContain('a reason is required');
+    await coordinator.post(`/console/cases/${c.id}/move`, { move: 'request_records', reason: 'Please upload the pathology report' });
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    expect((await patient.get(`/account/cases/${c.id}`)).text).toContain('More records needed');
+    await coordinator.get(`/console/cases/${c.id}`);
+    await coordinator.post(`/console/cases/${c.id}/move`, { move: 'decline', reason: 'Outside our scope' });
+    expect((await coordinator.get(`/console/cases/${c.id}`)).text).toContain('declined');
+  });
+
+  it('overrides a route only with a reason, and keeps it in the history', async () => {
+    const c = await submittedCase();
+    await coordinator.get(`/console/cases/${c.id}`);
+    const missing = await coordinator.post(`/console/cases/${c.id}/route`, { route: 'educational', reason: '' });
+    expect(missing.status).toBe(400);
+    expect(missing.text).toContain('Say why the route is changed');
+    await coordinator.post(`/console/cases/${c.id}/route`, { route: 'educational', reason: 'Patient moved to Mexico' });
+    const page = await coordinator.get(`/console/cases/${c.id}`);
+    expect(page.text).toContain('Overridden to <strong>educational</strong>: Patient moved to Mexico');
+    expect(page.text).toContain('route_overridden');
+  });
+
+  it('hides cases from physicians not assigned to them, from patients, and from the other hospital', async () => {
+    const c = await submittedCase();
+    const physician = new WebClient(app, a.host);
+    await signInStaff(physician, peopleA.physician);
+    expect((await physician.get(`/console/cases/${c.id}`)).status).toBe(404);
+    expect((await physician.get('/console/cases')).text).not.toContain(c.number);
+    await physician.get('/console/cases');
+    expect((await physician.post(`/console/cases/${c.id}/move`, { move: 'start_triage' })).status).toBe(403);
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    expect((await patient.get(`/console/cases/${c.id}`)).status).toBe(403);
+    const coordinatorB = new WebClient(app, b.host);
+    await signInStaff(coordinatorB, peopleB.coordinator);
+    expect((await coordinatorB.get(`/console/cases/${c.id}`)).status).toBe(404);
+    expect((await coordinatorB.get('/console/cases')).text).not.toContain(c.number);
+    await coordinatorB.get('/console/cases');
+    expect((await coordinatorB.post(`/console/cases/${c.id}/move`, { move: 'decline', reason: 'x' })).status).toBe(404);
+  });
+});
