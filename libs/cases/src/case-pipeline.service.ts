@@ -46,12 +46,13 @@ export class CasePipeline {
       fromState: found.state,
       toState: move.to,
       data: { ...(options.reason ? { reason: options.reason } : {}), ...options.data },
-    }, options.actor ?? (as === 'system' ? undefined : this.context.actor()));
+    }, as === 'system' ? null : (options.actor ?? this.context.actor() ?? null));
     return { ...found, state: move.to } as Case;
   }
 
   /** Appends an event that is not a move (a message, an upload, a note); `seq` orders a case's events. */
-  async record(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>, event: CaseEventInput, actor = this.context.actor()): Promise<void> {
+  /** `actor` null means the platform itself (jobs, webhooks); by default it is the request's actor. */
+  async record(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>, event: CaseEventInput, actor: ContextActor | null | undefined = this.context.actor()): Promise<void> {
     // Concurrent events on one case take turns on the case row, so `seq` never collides.
     await tx.query('SELECT 1 FROM cases WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [c.tenantId, c.id]);
     await tx.query(

@@ -31,6 +31,7 @@ export class IdentityLayout implements OnModuleInit {
               apiKeys: may(actor, 'apikeys.manage'),
               console: may(actor, 'console.access'),
               cases: may(actor, 'cases.read'),
+              reviews: may(actor, 'cases.review'),
             }
           : {},
       };

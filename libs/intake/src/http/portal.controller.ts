@@ -87,6 +87,9 @@ export class PortalController {
 }
 
 /** What the portal shows of a case: no clinical content on the list, just where it stands. */
-function summary(c: { id: string; number: string; state: string; createdAt: Date; dueAt: Date | null; submittedAt: Date | null }) {
-  return { id: c.id, number: c.number, state: c.state, stateKey: `intake.state.${c.state}`, createdAt: c.createdAt, dueAt: c.dueAt, submittedAt: c.submittedAt, isDraft: c.state === 'draft' };
+function summary(c: { id: string; number: string; state: string; createdAt: Date; dueAt: Date | null; submittedAt: Date | null; deliveredAt: Date | null }) {
+  return {
+    id: c.id, number: c.number, state: c.state, stateKey: `intake.state.${c.state}`, createdAt: c.createdAt, dueAt: c.dueAt,
+    submittedAt: c.submittedAt, deliveredAt: c.deliveredAt, isDraft: c.state === 'draft',
+  };
 }

@@ -1,0 +1,151 @@
+import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Audited } from '@consilium/audit';
+import { CasePipeline, CaseQueue, CaseReview } from '@consilium/cases';
+import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
+import type { FastifyReply } from 'fastify';
+import { OpinionDelivery } from '../opinion-delivery.service';
+import { OpinionEditor } from '../opinion-editor.service';
+
+/** The physician's workspace: their queue by due date, the case, and the opinion editor. */
+@Controller('console/reviews')
+@TenantSite()
+export class ConsoleReviewsController {
+  constructor(
+    private readonly editor: OpinionEditor,
+    private readonly delivery: OpinionDelivery,
+    private readonly queue: CaseQueue,
+    private readonly review: CaseReview,
+    private readonly pipeline: CasePipeline,
+    private readonly db: TenantDatabase,
+    private readonly views: ViewRenderer,
+    private readonly context: RequestContext,
+  ) {}
+
+  @Can('cases.review')
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  async list(): Promise<string> {
+    const actor = this.context.actor()!;
+    const rows = await this.queue.list({}, { ...actor, roles: ['physician'] });
+    return this.views.render('opinions/reviews', { title: 'My reviews', rows }, { layout: 'console' });
+  }
+
+  @Can('cases.review')
+  @Audited({ action: 'case.read', entityType: 'case', param: 'id' })
+  @Get(':id')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  show(@Param('id', ParseUUIDPipe) id: string): Promise<string> {
+    return this.page(id);
+  }
+
+  @Can('cases.review')
+  @Audited({ action: 'case.begin_review', entityType: 'case', param: 'id' })
+  @Post(':id/begin')
+  @HttpCode(200)
+  async begin(@Param('id', ParseUUIDPipe) id: string, @Res() reply: FastifyReply): Promise<void> {
+    await this.editor.workspace(id); // only the assigned physician gets past this
+    await this.db.transaction((tx) => this.pipeline.move(tx, id, 'begin_review', 'physician'));
+    void reply.redirect(`/console/reviews/${id}`, 303);
+  }
+
+  @Can('cases.review')
+  @Audited({ action: 'opinion.write', entityType: 'case', param: 'id' })
+  @Post(':id/draft')
+  @HttpCode(200)
+  async draft(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string | string[]>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      await this.editor.saveDraft(id, formInput(body));
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { errors: error.fields });
+    }
+    void reply.redirect(`/console/reviews/${id}?saved=1`, 303);
+  }
+
+  @Can('cases.review')
+  @Audited({ action: 'opinion.sign', entityType: 'case', param: 'id' })
+  @Post(':id/sign')
+  @HttpCode(200)
+  async sign(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string | string[]>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    let signed;
+    try {
+      await this.editor.saveDraft(id, formInput(body));
+      signed = await this.editor.sign(id, String(body.code ?? ''));
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { errors: error.fields, signErrors: true });
+    }
+    await this.delivery.deliver(this.context.tenant<ResolvedTenant>(), signed.opinion.id);
+    void reply.redirect(`/console/reviews/${id}?signed=1`, 303);
+  }
+
+  @Can('cases.review')
+  @Audited({ action: 'opinion.amend', entityType: 'case', param: 'id' })
+  @Post(':id/amend')
+  @HttpCode(200)
+  async amend(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      await this.editor.amend(id, body.amendment_reason ?? '');
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { errors: error.fields });
+    }
+    void reply.redirect(`/console/reviews/${id}`, 303);
+  }
+
+  @Can('cases.review')
+  @Audited({ action: 'opinion.download', entityType: 'case', param: 'id' })
+  @Get(':id/opinions/:opinionId/letter.pdf')
+  async letter(@Param('id', ParseUUIDPipe) id: string, @Param('opinionId', ParseUUIDPipe) opinionId: string, @Res() reply: FastifyReply): Promise<void> {
+    const { signed } = await this.editor.workspace(id);
+    if (!signed.some((o) => o.id === opinionId)) throw new NotFound();
+    const pdf = await this.delivery.letter(opinionId);
+    if (!pdf) throw new NotFound();
+    void reply.header('content-type', 'application/pdf').header('content-disposition', 'attachment; filename="opinion.pdf"').header('cache-control', 'no-store').send(pdf);
+  }
+
+  private async page(id: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const ws = await this.editor.workspace(id);
+    const view = await this.review.view(id);
+    const draft = ws.draft;
+    return this.views.render(
+      'opinions/workspace',
+      {
+        title: `Review ${ws.case.number}`,
+        c: ws.case,
+        patient: view.patient,
+        draft,
+        answers: draft ? draft.answers : ws.case.questions.map((question) => ({ question, answer: '' })),
+        signed: ws.signed,
+        canBegin: ws.case.state === 'assigned',
+        canWrite: ws.case.state === 'in_review' || !!draft,
+        canAmend: ws.signed.length > 0 && !draft,
+        ...extra,
+      },
+      { layout: 'console' },
+    );
+  }
+}
+
+function formInput(body: Record<string, string | string[]>) {
+  const one = (k: string) => (Array.isArray(body[k]) ? (body[k] as string[])[0] : (body[k] as string | undefined));
+  const answers = Object.keys(body)
+    .filter((k) => /^answer_\d+$/.test(k))
+    .sort((x, y) => Number(x.slice(7)) - Number(y.slice(7)))
+    .map((k) => one(k) ?? '');
+  return {
+    diagnosisAgreement: one('diagnosis_agreement'),
+    treatmentChanged: one('treatment_changed'),
+    diagnosisNote: one('diagnosis_note'),
+    recommendations: one('recommendations'),
+    alternatives: one('alternatives'),
+    clinicalTrials: one('clinical_trials'),
+    patientSummary: one('patient_summary'),
+    answers: answers.length ? answers : undefined,
+  };
+}

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { Case, CasePipeline } from '@consilium/cases';
+import { TenantDatabase } from '@consilium/core';
+import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
+import { createHash } from 'node:crypto';
+import { Opinion } from './opinion.entity';
+import { renderOpinionLetter } from './opinion-letter';
+
+/**
+ * Renders a signed opinion's letter and delivers it. Idempotent, so a job may run it twice: the letter is stored
+ * once per version (unique), the case moves to delivered only from opinion_signed, the event is written once.
+ */
+@Injectable()
+export class OpinionDelivery {
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly pipeline: CasePipeline,
+  ) {}
+
+  async deliver(tenant: ResolvedTenant, opinionId: string): Promise<{ delivered: boolean }> {
+    return this.db.forTenant(tenant.id, async (tx) => {
+      const opinion = await tx.findOne(Opinion, { where: { id: opinionId, status: 'signed' } });
+      if (!opinion) return { delivered: false };
+      const c = await tx.getRepository(Case).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id', { id: opinion.caseId }).getOneOrFail();
+      const [existing] = await tx.query('SELECT 1 FROM opinion_letters WHERE opinion_id = $1', [opinion.id]);
+      if (!existing) {
+        const [people] = await tx.query(
+          `SELECT p.name AS patient, d.name AS physician FROM accounts p, accounts d WHERE p.id = $1 AND d.id = $2`,
+          [c.patientId, opinion.signedBy],
+        );
+        const logo = await tx.findOne(TenantAsset, { where: { name: tenant.branding.logo } });
+        const pdf = await renderOpinionLetter(opinion, {
+          letterhead: {
+            hospitalName: tenant.name,
+            address: tenant.profile.contact?.address,
+            phone: tenant.profile.contact?.phone,
+            email: tenant.profile.contact?.email,
+            primaryColor: tenant.branding.colors.primary,
+            accentColor: tenant.branding.colors.accent,
+            logo: logo ? { contentType: logo.contentType, bytes: logo.bytes } : undefined,
+          },
+          caseNumber: c.number,
+          patientName: people.patient,
+          physician: { name: people.physician },
+          route: c.routeOverride?.route ?? c.route ?? 'direct',
+          localPhysicianName: c.localPhysician?.name,
+          locale: tenant.defaultLocale,
+          timeZone: tenant.timeZone,
+        });
+        await tx.query(
+          'INSERT INTO opinion_letters (tenant_id, opinion_id, pdf, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, opinion_id) DO NOTHING',
+          [tenant.id, opinion.id, pdf, createHash('sha256').update(pdf).digest('hex')],
+        );
+      }
+      if (c.state === 'opinion_signed') {
+        await this.pipeline.move(tx, c.id, 'deliver', 'system', { data: { opinionId: opinion.id } });
+        await this.pipeline.record(tx, c, { type: 'opinion_ready', data: { opinionId: opinion.id, version: opinion.version } }, null);
+        return { delivered: true };
+      }
+      if (!existing && opinion.version > 1) {
+        await this.pipeline.record(tx, c, { type: 'opinion_ready', data: { opinionId: opinion.id, version: opinion.version } }, null);
+        return { delivered: true };
+      }
+      return { delivered: false };
+    });
+  }
+
+  /** The delivered letter of the latest signed version (or a given one). */
+  letter(opinionId: string): Promise<Buffer | null> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.query('SELECT pdf FROM opinion_letters WHERE opinion_id = $1', [opinionId]);
+      return row?.pdf ?? null;
+    });
+  }
+}

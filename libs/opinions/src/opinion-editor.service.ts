@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { Case, CaseAccess, CasePipeline } from '@consilium/cases';
+import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { MfaService } from '@consilium/identity';
+import { EntityManager } from 'typeorm';
+import { Opinion } from './opinion.entity';
+
+export interface OpinionDraftInput {
+  diagnosisAgreement?: string;
+  treatmentChanged?: string;
+  diagnosisNote?: string;
+  recommendations?: string;
+  alternatives?: string;
+  clinicalTrials?: string;
+  answers?: string[];
+  patientSummary?: string;
+  amendmentReason?: string;
+}
+
+const LIMIT = 20000;
+
+/**
+ * The physician's side of an opinion: a draft saved as often as they like, signed with the second factor asked
+ * again, amended only as a new version. Only the physician assigned to the case may write it.
+ */
+@Injectable()
+export class OpinionEditor {
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly access: CaseAccess,
+    private readonly pipeline: CasePipeline,
+    private readonly mfa: MfaService,
+    private readonly context: RequestContext,
+  ) {}
+
+  /** The current draft (created on first use) and every signed version, newest first. */
+  workspace(caseId: string): Promise<{ case: Case; draft: Opinion | null; signed: Opinion[] }> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.assignedCase(tx, caseId);
+      const all = await tx.find(Opinion, { where: { caseId: c.id }, order: { version: 'DESC' } });
+      return { case: c, draft: all.find((o) => o.status === 'draft') ?? null, signed: all.filter((o) => o.status === 'signed') };
+    });
+  }
+
+  saveDraft(caseId: string, input: OpinionDraftInput): Promise<Opinion> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.assignedCase(tx, caseId);
+      if (!['in_review', 'delivered', 'follow_up', 'closed'].includes(c.state)) {
+        throw new InvalidInput({ opinion: 'Start the review before writing the opinion.' });
+      }
+      const draft = await this.draftFor(tx, c);
+      const fields = this.fields(input, c);
+      await tx.update(Opinion, { tenantId: c.tenantId, id: draft.id }, fields);
+      return { ...draft, ...fields } as Opinion;
+    });
+  }
+
+  /** Signs the draft after checking the second factor again; a first signature moves the case to opinion_signed. */
+  sign(caseId: string, code: string): Promise<{ opinion: Opinion; amendment: boolean }> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.assignedCase(tx, caseId);
+      const actor = this.context.actor()!;
+      const draft = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'draft' } });
+      if (!draft) throw new InvalidInput({ opinion: 'There is no draft to sign.' });
+      const missing = this.missing(draft, c);
+      if (missing.length) throw new InvalidInput(Object.fromEntries(missing.map((m) => [m, 'Complete this before signing.'])), 'The opinion is not complete.');
+      if (!(await this.mfa.verify(tx, actor.id, code))) throw new InvalidInput({ code: 'That code did not match. Signing needs the current code from your authenticator app.' });
+      await tx.update(Opinion, { tenantId: c.tenantId, id: draft.id }, { status: 'signed', signedBy: actor.id, signedAt: new Date() });
+      const amendment = draft.version > 1;
+      if (!amendment) await this.pipeline.move(tx, c.id, 'sign_opinion', 'physician', { facts: { opinionSigned: true }, data: { opinionId: draft.id } });
+      else await this.pipeline.record(tx, c, { type: 'opinion_amended', data: { opinionId: draft.id, version: draft.version } });
+      return { opinion: { ...draft, status: 'signed', signedBy: actor.id } as Opinion, amendment };
+    });
+  }
+
+  /** An amendment starts a new draft from the last signed version; the signed versions stay as they were. */
+  amend(caseId: string, reason: string): Promise<Opinion> {
+    if (!reason.trim()) throw new InvalidInput({ amendment_reason: 'Say why the opinion is amended; the patient sees it.' });
+    return this.db.transaction(async (tx) => {
+      const c = await this.assignedCase(tx, caseId);
+      const last = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'signed' }, order: { version: 'DESC' } });
+      if (!last) throw new InvalidInput({ opinion: 'Only a signed opinion can be amended.' });
+      if (await tx.findOne(Opinion, { where: { caseId: c.id, status: 'draft' } })) throw new InvalidInput({ opinion: 'An amendment is already in progress.' });
+      const { id: _id, signedAt: _s, signedBy: _b, createdAt: _c, updatedAt: _u, ...copy } = last;
+      return tx.save(Opinion, tx.create(Opinion, { ...copy, version: last.version + 1, status: 'draft', amendmentReason: reason.trim(), authorId: this.context.actor()!.id }));
+    });
+  }
+
+  private async assignedCase(tx: EntityManager, caseId: string): Promise<Case> {
+    const c = await this.access.caseFor(tx, caseId);
+    const actor = this.context.actor()!;
+    // Writing the opinion is the assigned physician's alone, whatever else the person may see.
+    if (actor.kind !== 'staff' || !actor.roles.includes('physician') || c.assignedPhysicianId !== actor.id) throw new NotFound();
+    return c;
+  }
+
+  private async draftFor(tx: EntityManager, c: Case): Promise<Opinion> {
+    const draft = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'draft' } });
+    if (draft) return draft;
+    const [{ next }] = await tx.query('SELECT coalesce(max(version), 0) + 1 AS next FROM opinions WHERE case_id = $1', [c.id]);
+    return tx.save(Opinion, tx.create(Opinion, {
+      tenantId: c.tenantId, caseId: c.id, version: next, status: 'draft', authorId: this.context.actor()!.id,
+      answers: c.questions.map((question) => ({ question, answer: '' })),
+      diagnosisNote: '', recommendations: '', alternatives: '', clinicalTrials: '', patientSummary: '',
+    }));
+  }
+
+  private fields(input: OpinionDraftInput, c: Case): Partial<Opinion> {
+    const text = (v: string | undefined, name: string) => {
+      if (v !== undefined && v.length > LIMIT) throw new InvalidInput({ [name]: `Keep this under ${LIMIT} characters.` });
+      return v?.trim();
+    };
+    const agreement = input.diagnosisAgreement;
+    if (agreement && !['confirmed', 'refined', 'changed'].includes(agreement)) throw new InvalidInput({ diagnosis_agreement: 'Choose confirmed, refined or changed.' });
+    const out: Partial<Opinion> = {};
+    if (agreement) out.diagnosisAgreement = agreement as Opinion['diagnosisAgreement'];
+    if (input.treatmentChanged === 'yes' || input.treatmentChanged === 'no') out.treatmentChanged = input.treatmentChanged === 'yes';
+    const pairs: [keyof OpinionDraftInput, keyof Opinion, string][] = [
+      ['diagnosisNote', 'diagnosisNote', 'diagnosis_note'], ['recommendations', 'recommendations', 'recommendations'],
+      ['alternatives', 'alternatives', 'alternatives'], ['clinicalTrials', 'clinicalTrials', 'clinical_trials'],
+      ['patientSummary', 'patientSummary', 'patient_summary'],
+    ];
+    for (const [from, to, name] of pairs) {
+      const value = text(input[from] as string | undefined, name);
+      if (value !== undefined) (out as Record<string, unknown>)[to] = value;
+    }
+    if (input.answers) out.answers = c.questions.map((question, i) => ({ question, answer: text(input.answers![i] ?? '', `answer_${i}`) ?? '' }));
+    return out;
+  }
+
+  private missing(o: Opinion, c: Case): string[] {
+    const out: string[] = [];
+    if (!o.diagnosisAgreement) out.push('diagnosis_agreement');
+    if (o.treatmentChanged === null) out.push('treatment_changed');
+    if (!o.recommendations) out.push('recommendations');
+    if (!o.patientSummary) out.push('patient_summary');
+    c.questions.forEach((_, i) => {
+      if (!o.answers[i]?.answer) out.push(`answer_${i}`);
+    });
+    return out;
+  }
+}

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CasesModule } from '@consilium/cases';
+import { ViewRenderer } from '@consilium/core';
+import { IdentityModule } from '@consilium/identity';
+import path from 'node:path';
+import { ConsoleReviewsController } from './http/console-reviews.controller';
+import { PortalOpinionController } from './http/portal-opinion.controller';
+import { Opinion } from './opinion.entity';
+import { OpinionDelivery } from './opinion-delivery.service';
+import { OpinionEditor } from './opinion-editor.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Opinion]), CasesModule, IdentityModule],
+  controllers: [ConsoleReviewsController, PortalOpinionController],
+  providers: [OpinionEditor, OpinionDelivery],
+  exports: [OpinionEditor, OpinionDelivery],
+})
+export class OpinionsModule {
+  constructor(views: ViewRenderer) {
+    views.registerViews('opinions', path.join(__dirname, 'views'));
+  }
+}

@@ -1,0 +1,142 @@
+import { Case, CasePipeline, CasesModule } from '@consilium/cases';
+import { TenantDatabase } from '@consilium/core';
+import { AccountMail, IdentityModule } from '@consilium/identity';
+import { IntakeModule } from '@consilium/intake';
+import { OpinionDelivery, OpinionsModule } from '@consilium/opinions';
+import { ResolvedTenant, TenantResolver } from '@consilium/tenancy';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { RecordingAccountMail } from '../support/recording-account-mail';
+import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
+import { createTestApp } from '../support/test-app';
+import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { WebClient } from '../support/web-client';
+
+const COMPLETE = {
+  diagnosis_agreement: 'refined', treatment_changed: 'yes', diagnosis_note: 'Grade is 2, not 3.',
+  recommendations: 'Neoadjuvant chemotherapy before surgery.', alternatives: 'Active surveillance is not advised.',
+  clinical_trials: 'NCT00000000 may fit.', answer_0: 'Yes, after chemotherapy.', patient_summary: 'Your cancer is treatable; start with medicine, then surgery.',
+};
+
+describe('physician review and the opinion', () => {
+  let app: NestFastifyApplication;
+  let a: TestTenant;
+  let b: TestTenant;
+  let peopleA: TestPeople;
+  let peopleB: TestPeople;
+  let physician: WebClient;
+
+  async function assignedCase(): Promise<Case> {
+    const db = app.get(TenantDatabase);
+    const pipeline = app.get(CasePipeline);
+    return db.forTenant(a.id, async (tx) => {
+      const c = await tx.save(Case, tx.create(Case, {
+        tenantId: a.id, number: await pipeline.nextNumber(tx, a.id, 'TST'), state: 'draft', patientId: peopleA.patient.id, route: 'direct',
+        quoteAcceptedAt: new Date(), paymentAuthorizedAt: new Date(), questions: ['Do I need surgery?'], diagnosis: 'Breast cancer, grade 3',
+      }));
+      const system = { actor: { id: peopleA.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] } };
+      await pipeline.move(tx, c.id, 'submit', 'patient', { facts: { consentsGiven: true }, actor: { id: peopleA.patient.id, kind: 'patient', roles: [] } });
+      await pipeline.move(tx, c.id, 'start_triage', 'system');
+      await pipeline.move(tx, c.id, 'accept', 'coordinator', system);
+      await tx.update(Case, { tenantId: a.id, id: c.id }, { assignedPhysicianId: peopleA.physician.id, dueAt: new Date(Date.now() + 5 * 86400000) });
+      await pipeline.move(tx, c.id, 'assign', 'coordinator', system);
+      return c;
+    });
+  }
+
+  beforeAll(async () => {
+    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    a = await createTestTenant(app);
+    b = await createTestTenant(app);
+    peopleA = await createTestPeople(app, a);
+    peopleB = await createTestPeople(app, b);
+    physician = new WebClient(app, a.host);
+    await signInStaff(physician, peopleA.physician);
+  });
+
+  afterAll(() => app.close());
+
+  it('goes from assigned to delivered: begin, draft, sign with the second factor again, read by the patient', async () => {
+    const c = await assignedCase();
+    expect((await physician.get('/console/reviews')).text).toContain(c.number);
+    await physician.get(`/console/reviews/${c.id}`);
+    await physician.post(`/console/reviews/${c.id}/begin`);
+    await physician.get(`/console/reviews/${c.id}`);
+    const partial = await physician.post(`/console/reviews/${c.id}/sign`, { diagnosis_agreement: 'refined', recommendations: 'Chemo first.', code: '123456' });
+    expect(partial.status).toBe(400);
+    expect(partial.text).toContain('Complete this before signing.');
+    expect(partial.text).toContain('Chemo first.');
+    const wrongCode = await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: '000000' });
+    expect(wrongCode.status).toBe(400);
+    expect(wrongCode.text).toContain('Signing needs the current code');
+    const signed = await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email) });
+    expect(signed.location).toBe(`/console/reviews/${c.id}?signed=1`);
+
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    const casePage = await patient.get(`/account/cases/${c.id}`);
+    expect(casePage.text).toContain('Opinion ready');
+    const opinion = await patient.get(`/account/cases/${c.id}/opinion`);
+    expect(opinion.status).toBe(200);
+    expect(opinion.text).toContain('Your cancer is treatable');
+    expect(opinion.text).toContain('Yes, after chemotherapy.');
+    const pdf = await patient.get(`/account/cases/${c.id}/opinion/letter.pdf`);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.headers['content-disposition']).toContain('attachment');
+  });
+
+  it('keeps every signed version when the opinion is amended', async () => {
+    const c = await assignedCase();
+    await physician.get(`/console/reviews/${c.id}`);
+    await physician.post(`/console/reviews/${c.id}/begin`);
+    await physician.get(`/console/reviews/${c.id}`);
+    await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email) });
+    await physician.get(`/console/reviews/${c.id}`);
+    expect((await physician.post(`/console/reviews/${c.id}/amend`, { amendment_reason: '' })).status).toBe(400);
+    await physician.post(`/console/reviews/${c.id}/amend`, { amendment_reason: 'New pathology slides arrived.' });
+    await physician.get(`/console/reviews/${c.id}`);
+    await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, diagnosis_agreement: 'changed', code: await freshCode(peopleA.physician.email) });
+    const versions = await app.get(TenantDatabase).forTenant(a.id, (tx) =>
+      tx.query('SELECT version, status, diagnosis_agreement FROM opinions WHERE case_id = $1 ORDER BY version', [c.id]),
+    );
+    expect(versions).toEqual([
+      { version: 1, status: 'signed', diagnosis_agreement: 'refined' },
+      { version: 2, status: 'signed', diagnosis_agreement: 'changed' },
+    ]);
+    await expect(app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query(`UPDATE opinions SET recommendations = 'x' WHERE case_id = $1 AND version = 1`, [c.id]))).rejects.toThrow(
+      /a signed opinion cannot be changed/,
+    );
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    expect((await patient.get(`/account/cases/${c.id}/opinion`)).text).toContain('New pathology slides arrived.');
+  });
+
+  it('delivers once even if delivery runs twice', async () => {
+    const c = await assignedCase();
+    await physician.get(`/console/reviews/${c.id}`);
+    await physician.post(`/console/reviews/${c.id}/begin`);
+    await physician.get(`/console/reviews/${c.id}`);
+    await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email) });
+    const [opinion] = await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query('SELECT id FROM opinions WHERE case_id = $1', [c.id]));
+    const tenant = (await app.get(TenantResolver).resolve(a.host)) as ResolvedTenant;
+    expect(await app.get(OpinionDelivery).deliver(tenant, opinion.id)).toEqual({ delivered: false });
+    const counts = await app.get(TenantDatabase).forTenant(a.id, (tx) =>
+      tx.query(`SELECT (SELECT count(*)::int FROM opinion_letters WHERE opinion_id = $1) AS letters,
+                       (SELECT count(*)::int FROM case_events WHERE case_id = $2 AND type = 'deliver') AS delivers`, [opinion.id, c.id]),
+    );
+    expect(counts).toEqual([{ letters: 1, delivers: 1 }]);
+  });
+
+  it('is the assigned physician’s alone, and invisible to the other hospital', async () => {
+    const c = await assignedCase();
+    const coordinator = new WebClient(app, a.host);
+    await signInStaff(coordinator, peopleA.coordinator);
+    expect((await coordinator.get(`/console/reviews/${c.id}`)).status).toBe(403);
+    const physicianB = new WebClient(app, b.host);
+    await signInStaff(physicianB, peopleB.physician);
+    expect((await physicianB.get(`/console/reviews/${c.id}`)).status).toBe(404);
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    // Before delivery the opinion does not exist for the patient.
+    expect((await patient.get(`/account/cases/${c.id}/opinion`)).status).toBe(404);
+  });
+});
