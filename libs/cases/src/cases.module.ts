@@ -4,7 +4,10 @@ import { ViewRenderer } from '@consilium/core';
 import path from 'node:path';
 import { CaseQueue } from './case-queue.service';
 import { CaseReview } from './case-review.service';
+import { Conversions } from './conversions.service';
+import { FollowUps } from './follow-ups.service';
 import { ConsoleCasesController } from './http/console-cases.controller';
+import { ConsoleConversionsController } from './http/console-conversions.controller';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CaseMessages } from './case-messages.service';
@@ -13,9 +16,9 @@ import { CaseTimeline } from './case-timeline.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Case])],
-  controllers: [ConsoleCasesController],
-  providers: [CaseAccess, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline],
-  exports: [CaseAccess, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline],
+  controllers: [ConsoleCasesController, ConsoleConversionsController],
+  providers: [CaseAccess, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, Conversions, FollowUps],
+  exports: [CaseAccess, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, Conversions, FollowUps],
 })
 export class CasesModule {
   constructor(views: ViewRenderer) {

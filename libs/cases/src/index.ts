@@ -9,3 +9,6 @@ export * from './case-messages.service';
 export * from './case-timeline.service';
 export * from './case-queue.service';
 export * from './case-review.service';
+export * from './conversions.service';
+export * from './csv';
+export * from './follow-ups.service';

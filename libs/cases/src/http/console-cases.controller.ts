@@ -5,6 +5,7 @@ import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { CaseMessages } from '../case-messages.service';
+import { Conversions } from '../conversions.service';
 import { CaseQueue, OPEN_STATES } from '../case-queue.service';
 import { CaseReview } from '../case-review.service';
 import { CASE_STATES } from '../case-state';
@@ -23,6 +24,7 @@ export class ConsoleCasesController {
     private readonly queue: CaseQueue,
     private readonly review: CaseReview,
     private readonly messages: CaseMessages,
+    private readonly conversions: Conversions,
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
   ) {}
@@ -43,8 +45,8 @@ export class ConsoleCasesController {
   @Get(':id')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
-  show(@Param('id', ParseUUIDPipe) id: string): Promise<string> {
-    return this.page(id);
+  show(@Param('id', ParseUUIDPipe) id: string, @Query('conversionError') conversionError?: string): Promise<string> {
+    return this.page(id, { conversionError: conversionError?.slice(0, 200) });
   }
 
   @Can('cases.triage')
@@ -107,6 +109,7 @@ export class ConsoleCasesController {
   private async page(id: string, extra: Record<string, unknown> = {}): Promise<string> {
     const view = await this.review.view(id);
     const messages = await this.messages.list(id);
+    const conversions = await this.conversions.list(id);
     const c = view.case;
     return this.views.render(
       'cases/case',
@@ -118,6 +121,7 @@ export class ConsoleCasesController {
         timeline: view.timeline,
         recordRequests: view.recordRequests,
         messages,
+        conversions,
         canTriage: this.context.actor()!.roles.some((r) => r === 'admin' || r === 'coordinator'),
         values: {},
         ...extra,

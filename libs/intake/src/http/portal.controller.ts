@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { CaseMessages, CasePipeline, CaseTimeline, BEFORE_ACCEPTANCE, CaseAccess } from '@consilium/cases';
+import { BEFORE_ACCEPTANCE, CaseAccess, CaseMessages, CasePipeline, CaseTimeline, FollowUps } from '@consilium/cases';
 import { Can, InvalidInput, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
@@ -19,6 +19,7 @@ export class PortalController {
     private readonly db: TenantDatabase,
     private readonly context: RequestContext,
     private readonly recordRequests: RecordRequests,
+    private readonly followUps: FollowUps,
   ) {}
 
   @Can('portal.access')
@@ -57,6 +58,21 @@ export class PortalController {
   }
 
   @Can('portal.access')
+  @Audited({ action: 'case.follow_up', entityType: 'case', param: 'id' })
+  @Post('cases/:id/follow-ups')
+  @HttpCode(200)
+  async followUp(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      await this.followUps.ask(id, body.question ?? '');
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
+      return this.page(id, { followUpErrors: error.fields, values: { question: body.question ?? '' } });
+    }
+    void reply.redirect(`/account/cases/${id}#follow-ups`, 303);
+  }
+
+  @Can('portal.access')
   @Audited({ action: 'case.cancel', entityType: 'case', param: 'id' })
   @Post('cases/:id/cancel')
   @HttpCode(200)
@@ -73,12 +89,16 @@ export class PortalController {
     const { case: c, entries } = await this.timeline.forPatient(id);
     const messages = await this.messages.list(id);
     const recordRequests = await this.recordRequests.list(id);
+    const followUps = await this.followUps.list(id);
     return this.views.render('intake/portal-case', {
       title: `Request ${c.number}`,
       c: summary(c),
       entries,
       messages,
       recordRequests,
+      followUps,
+      followUpsLeft: c.followUpsIncluded - c.followUpsUsed,
+      canAskFollowUp: c.state === 'delivered' && c.followUpsIncluded > c.followUpsUsed && this.context.actor()!.kind === 'patient',
       canCancel: BEFORE_ACCEPTANCE.includes(c.state) && this.context.actor()!.kind === 'patient',
       values: {},
       ...extra,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { CasePipeline, CaseQueue, CaseReview } from '@consilium/cases';
+import { CasePipeline, CaseQueue, CaseReview, FollowUps } from '@consilium/cases';
 import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
@@ -20,6 +20,7 @@ export class ConsoleReviewsController {
     private readonly db: TenantDatabase,
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
+    private readonly followUps: FollowUps,
   ) {}
 
   @Can('cases.review')
@@ -99,6 +100,26 @@ export class ConsoleReviewsController {
   }
 
   @Can('cases.review')
+  @Audited({ action: 'case.follow_up_answer', entityType: 'case', param: 'id' })
+  @Post(':id/follow-ups/:followUpId')
+  @HttpCode(200)
+  async answer(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('followUpId', ParseUUIDPipe) followUpId: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
+    try {
+      await this.followUps.answer(id, followUpId, body.answer ?? '');
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { errors: error.fields });
+    }
+    void reply.redirect(`/console/reviews/${id}#follow-ups`, 303);
+  }
+
+  @Can('cases.review')
   @Audited({ action: 'opinion.download', entityType: 'case', param: 'id' })
   @Get(':id/opinions/:opinionId/letter.pdf')
   async letter(@Param('id', ParseUUIDPipe) id: string, @Param('opinionId', ParseUUIDPipe) opinionId: string, @Res() reply: FastifyReply): Promise<void> {
@@ -113,6 +134,7 @@ export class ConsoleReviewsController {
     const ws = await this.editor.workspace(id);
     const view = await this.review.view(id);
     const draft = ws.draft;
+    const followUps = ws.case.state === 'follow_up' || ws.case.followUpsUsed > 0 ? await this.followUps.list(id) : [];
     return this.views.render(
       'opinions/workspace',
       {
@@ -125,6 +147,7 @@ export class ConsoleReviewsController {
         canBegin: ws.case.state === 'assigned',
         canWrite: ws.case.state === 'in_review' || !!draft,
         canAmend: ws.signed.length > 0 && !draft,
+        followUps,
         ...extra,
       },
       { layout: 'console' },
