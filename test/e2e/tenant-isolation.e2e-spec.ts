@@ -122,7 +122,7 @@ describe('tenant isolation in the database', () => {
     console.log(`pool interleaving: ${total} transactions, ${seen} rows read, ${wrong} rows of the wrong tenant`);
     expect(seen).toBe(total * 2);
     expect(wrong).toBe(0);
-  });
+  }, 240_000);
 
   it('throws when tenant data is touched outside a tenant context', async () => {
     await expect(app.get(TenantDatabase).transaction(async () => 1)).rejects.toThrow(/No tenant in the current context/);
