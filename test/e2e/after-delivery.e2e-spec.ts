@@ -102,6 +102,26 @@ describe('after delivery: follow-ups and conversions', () => {
     expect(rows).toEqual([{ kind: 'consult_booked', value: null, source: 'manual' }, { kind: 'procedure_done', value: 1250000, source: 'import' }]);
   });
 
+  it('asks at 30 and 90 days whether the patient acted on the advice, once each, only when due', async () => {
+    const c = await deliveredCase();
+    const { CheckIns } = await import('@consilium/cases');
+    await app.get(TenantDatabase).forTenant(a.id, (tx) => app.get(CheckIns).schedule(tx, c, new Date(Date.now() - 31 * 86400000)));
+    await app.get(TenantDatabase).forTenant(a.id, (tx) => app.get(CheckIns).schedule(tx, c, new Date(Date.now() - 31 * 86400000)));
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    const page = await patient.get(`/account/cases/${c.id}`);
+    expect(page.text).toContain('How are things, 30 days on?');
+    expect(page.text).not.toContain('90 days on');
+    const incomplete = await patient.post(`/account/cases/${c.id}/check-ins/30`, { acted_on_advice: 'yes' });
+    expect(incomplete.status).toBe(400);
+    expect(incomplete.text).toContain('Choose a number from 1 to 5.');
+    expect((await patient.post(`/account/cases/${c.id}/check-ins/30`, { acted_on_advice: 'partly', satisfaction: '4' })).status).toBe(303);
+    expect((await patient.post(`/account/cases/${c.id}/check-ins/30`, { acted_on_advice: 'yes', satisfaction: '5' })).status).toBe(400);
+    expect((await patient.post(`/account/cases/${c.id}/check-ins/90`, { acted_on_advice: 'yes', satisfaction: '5' })).text).toContain('not due yet');
+    const rows = await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query('SELECT day, acted_on_advice, satisfaction FROM case_check_ins WHERE case_id = $1 ORDER BY day', [c.id]));
+    expect(rows).toEqual([{ day: 30, acted_on_advice: 'partly', satisfaction: 4 }, { day: 90, acted_on_advice: null, satisfaction: null }]);
+  });
+
   it("cannot record against or import into another hospital's case", async () => {
     const c = await deliveredCase();
     const coordinatorB = new WebClient(app, b.host);

@@ -4,6 +4,7 @@ import { ViewRenderer } from '@consilium/core';
 import path from 'node:path';
 import { CaseQueue } from './case-queue.service';
 import { CaseReview } from './case-review.service';
+import { CheckIns } from './check-ins.service';
 import { Conversions } from './conversions.service';
 import { FollowUps } from './follow-ups.service';
 import { ConsoleCasesController } from './http/console-cases.controller';
@@ -17,8 +18,8 @@ import { CaseTimeline } from './case-timeline.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Case])],
   controllers: [ConsoleCasesController, ConsoleConversionsController],
-  providers: [CaseAccess, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, Conversions, FollowUps],
-  exports: [CaseAccess, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, Conversions, FollowUps],
+  providers: [CaseAccess, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps],
+  exports: [CaseAccess, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps],
 })
 export class CasesModule {
   constructor(views: ViewRenderer) {

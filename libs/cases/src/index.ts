@@ -12,3 +12,4 @@ export * from './case-review.service';
 export * from './conversions.service';
 export * from './csv';
 export * from './follow-ups.service';
+export * from './check-ins.service';

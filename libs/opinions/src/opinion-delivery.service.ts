@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Case, CasePipeline } from '@consilium/cases';
+import { Case, CasePipeline, CheckIns } from '@consilium/cases';
 import { TenantDatabase } from '@consilium/core';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 import { createHash } from 'node:crypto';
@@ -15,6 +15,7 @@ export class OpinionDelivery {
   constructor(
     private readonly db: TenantDatabase,
     private readonly pipeline: CasePipeline,
+    private readonly checkIns: CheckIns,
   ) {}
 
   async deliver(tenant: ResolvedTenant, opinionId: string): Promise<{ delivered: boolean }> {
@@ -55,6 +56,7 @@ export class OpinionDelivery {
       if (c.state === 'opinion_signed') {
         await this.pipeline.move(tx, c.id, 'deliver', 'system', { data: { opinionId: opinion.id } });
         await this.pipeline.record(tx, c, { type: 'opinion_ready', data: { opinionId: opinion.id, version: opinion.version } }, null);
+        await this.checkIns.schedule(tx, c, new Date());
         return { delivered: true };
       }
       if (!existing && opinion.version > 1) {

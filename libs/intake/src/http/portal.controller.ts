@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { BEFORE_ACCEPTANCE, CaseAccess, CaseMessages, CasePipeline, CaseTimeline, FollowUps } from '@consilium/cases';
+import { BEFORE_ACCEPTANCE, CaseAccess, CaseMessages, CasePipeline, CaseTimeline, CheckIns, FollowUps } from '@consilium/cases';
 import { Can, InvalidInput, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
@@ -20,6 +20,7 @@ export class PortalController {
     private readonly context: RequestContext,
     private readonly recordRequests: RecordRequests,
     private readonly followUps: FollowUps,
+    private readonly checkIns: CheckIns,
   ) {}
 
   @Can('portal.access')
@@ -73,6 +74,21 @@ export class PortalController {
   }
 
   @Can('portal.access')
+  @Audited({ action: 'case.check_in', entityType: 'case', param: 'id' })
+  @Post('cases/:id/check-ins/:day')
+  @HttpCode(200)
+  async checkIn(@Param('id', ParseUUIDPipe) id: string, @Param('day') day: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      await this.checkIns.answer(id, Number(day), body.acted_on_advice ?? '', Number(body.satisfaction));
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
+      return this.page(id, { checkInErrors: error.fields, values: body });
+    }
+    void reply.redirect(`/account/cases/${id}?thanks=1#check-ins`, 303);
+  }
+
+  @Can('portal.access')
   @Audited({ action: 'case.cancel', entityType: 'case', param: 'id' })
   @Post('cases/:id/cancel')
   @HttpCode(200)
@@ -90,6 +106,7 @@ export class PortalController {
     const messages = await this.messages.list(id);
     const recordRequests = await this.recordRequests.list(id);
     const followUps = await this.followUps.list(id);
+    const checkIns = (await this.checkIns.list(id)).filter((ci) => ci.open);
     return this.views.render('intake/portal-case', {
       title: `Request ${c.number}`,
       c: summary(c),
@@ -97,6 +114,7 @@ export class PortalController {
       messages,
       recordRequests,
       followUps,
+      checkIns: this.context.actor()!.kind === 'patient' ? checkIns : [],
       followUpsLeft: c.followUpsIncluded - c.followUpsUsed,
       canAskFollowUp: c.state === 'delivered' && c.followUpsIncluded > c.followUpsUsed && this.context.actor()!.kind === 'patient',
       canCancel: BEFORE_ACCEPTANCE.includes(c.state) && this.context.actor()!.kind === 'patient',

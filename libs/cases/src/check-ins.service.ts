@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { EntityManager } from 'typeorm';
+import { Case } from './case.entity';
+import { CaseAccess } from './case-access';
+import { CasePipeline } from './case-pipeline.service';
+
+export const CHECK_IN_DAYS = [30, 90] as const;
+
+export interface CheckIn {
+  id: string;
+  day: number;
+  dueOn: string;
+  answeredAt: Date | null;
+  actedOnAdvice: string | null;
+  satisfaction: number | null;
+}
+
+/**
+ * 30 and 90 days after delivery the patient is asked whether they acted on the advice and how satisfied they are.
+ * The rows are created at delivery; a job emails the link when one falls due; the answer is given in the portal.
+ */
+@Injectable()
+export class CheckIns {
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly access: CaseAccess,
+    private readonly pipeline: CasePipeline,
+    private readonly context: RequestContext,
+  ) {}
+
+  /** Idempotent: delivery may run twice. */
+  async schedule(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>, deliveredAt: Date): Promise<void> {
+    for (const day of CHECK_IN_DAYS) {
+      await tx.query(
+        `INSERT INTO case_check_ins (tenant_id, case_id, day, due_on) VALUES ($1, $2, $3, ($4::timestamptz + make_interval(days => $3))::date)
+         ON CONFLICT (tenant_id, case_id, day) DO NOTHING`,
+        [c.tenantId, c.id, day, deliveredAt],
+      );
+    }
+  }
+
+  list(caseId: string): Promise<(CheckIn & { open: boolean })[]> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, caseId);
+      const rows: CheckIn[] = await tx.query(
+        `SELECT id, day, due_on::text AS "dueOn", answered_at AS "answeredAt", acted_on_advice AS "actedOnAdvice", satisfaction
+           FROM case_check_ins WHERE case_id = $1 ORDER BY day`,
+        [c.id],
+      );
+      const today = new Date().toISOString().slice(0, 10);
+      return rows.map((r) => ({ ...r, open: !r.answeredAt && r.dueOn <= today }));
+    });
+  }
+
+  answer(caseId: string, day: number, acted: string, satisfaction: number): Promise<void> {
+    if (!['yes', 'partly', 'no'].includes(acted)) throw new InvalidInput({ acted_on_advice: 'Choose yes, partly or no.' });
+    if (!Number.isInteger(satisfaction) || satisfaction < 1 || satisfaction > 5) throw new InvalidInput({ satisfaction: 'Choose a number from 1 to 5.' });
+    return this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, caseId);
+      if (this.context.actor()!.kind !== 'patient') throw new NotFound();
+      const [rows] = await tx.query(
+        `UPDATE case_check_ins SET answered_at = now(), acted_on_advice = $3, satisfaction = $4
+          WHERE case_id = $1 AND day = $2 AND answered_at IS NULL AND due_on <= current_date RETURNING id`,
+        [c.id, day, acted, satisfaction],
+      );
+      if (!rows.length) throw new InvalidInput({ check_in: 'This check-in is not open: it is not due yet or was already answered.' });
+      await this.pipeline.record(tx, c, { type: 'check_in_answered', data: { day, actedOnAdvice: acted, satisfaction } });
+    });
+  }
+}
