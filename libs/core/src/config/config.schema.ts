@@ -49,6 +49,17 @@ export const configSchema = z.object({
   SESSION_IDLE_MINUTES_PATIENT: z.coerce.number().int().min(1).max(720).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),
 
+  /** Stripe's secret key; unset, the demo provider (a local checkout page, no money moves) takes its place. */
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'must be a Stripe secret key (sk_test_... or sk_live_...)').optional(),
+  /** The signing secret of the /webhooks/stripe endpoint (whsec_...); required with STRIPE_SECRET_KEY. */
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=_-]+$/, 'must be a webhook signing secret (whsec_...)').optional(),
+  /** Where the Stripe SDK sends requests. Only for tests and local stand-ins; production leaves it unset. */
+  STRIPE_API_BASE: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:12111' }).optional(),
+  /** The platform's fee on each payment, in basis points (1000 = 10%); a tenant may have its own. */
+  PLATFORM_FEE_BPS: z.coerce.number().int('must be a whole number').min(0).max(10000, 'must be at most 10000 (100%)').default(1000),
+  /** How many times the Stripe SDK retries a request that failed with a network error or a 5xx answer. */
+  STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120000).optional(),
 });

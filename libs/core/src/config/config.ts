@@ -89,6 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!config.embedded && !config.raw.APP_SECRET) {
     throw new ConfigError(['APP_SECRET: must be set when DATABASE_URL is set (32+ random bytes, base64: openssl rand -base64 32)']);
   }
+  if (config.raw.STRIPE_SECRET_KEY && !config.raw.STRIPE_WEBHOOK_SECRET) {
+    throw new ConfigError(['STRIPE_WEBHOOK_SECRET: must be set when STRIPE_SECRET_KEY is set (webhooks are how payments learn of authorizations)']);
+  }
   if (config.migrateOnBoot && !config.embedded && !config.raw.DATABASE_OWNER_URL) {
     throw new ConfigError(['DATABASE_OWNER_URL: must be set when MIGRATE_ON_BOOT is true (migrations run as the owner role)']);
   }
