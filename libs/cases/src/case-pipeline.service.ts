@@ -62,6 +62,11 @@ export class CasePipeline {
     );
   }
 
+  /** Billing reports the card authorization (or full funding): the fact the `submit` move requires. Set once. */
+  async markPaymentAuthorized(tx: EntityManager, caseId: string, at: Date): Promise<void> {
+    await tx.query('UPDATE cases SET payment_authorized_at = $2, updated_at = now() WHERE id = $1 AND payment_authorized_at IS NULL', [caseId, at]);
+  }
+
   /** The next readable number for the tenant's year, e.g. `LKS-2026-000123`. The counter row serialises writers. */
   async nextNumber(tx: EntityManager, tenantId: string, prefix: string, now = new Date()): Promise<string> {
     const year = now.getUTCFullYear();

@@ -35,7 +35,9 @@ export interface CaseMove {
  * anything else with an error naming the state and the move.
  */
 export const CASE_MOVES: readonly CaseMove[] = [
-  { name: 'submit', from: ['draft'], to: 'submitted', by: ['patient'], requires: ['consents_given', 'quote_accepted', 'payment_authorized', 'route_allows_opinion', 'local_physician_named'], patientLabel: 'Request sent' },
+  // 'system': with a card, the case is submitted when the provider reports the authorization (a webhook), after
+  // the patient has left the hospital's site; a fully funded case is submitted the moment it is authorized.
+  { name: 'submit', from: ['draft'], to: 'submitted', by: ['patient', 'system'], requires: ['consents_given', 'quote_accepted', 'payment_authorized', 'route_allows_opinion', 'local_physician_named'], patientLabel: 'Request sent' },
   { name: 'start_triage', from: ['submitted'], to: 'triage', by: ['coordinator', 'admin', 'system'], requires: [], patientLabel: 'Being reviewed by the care team' },
   { name: 'request_records', from: ['triage'], to: 'awaiting_records', by: ['coordinator', 'admin'], requires: ['reason_given'], patientLabel: 'More records needed' },
   { name: 'records_received', from: ['awaiting_records'], to: 'triage', by: ['patient', 'coordinator', 'admin'], requires: [], patientLabel: 'Records received' },
@@ -50,7 +52,8 @@ export const CASE_MOVES: readonly CaseMove[] = [
   { name: 'answer_follow_up', from: ['follow_up'], to: 'delivered', by: ['physician'], requires: [], patientLabel: 'Follow-up answered' },
   { name: 'close', from: ['delivered', 'follow_up'], to: 'closed', by: ['coordinator', 'admin', 'system'], requires: [], patientLabel: 'Closed' },
   { name: 'cancel', from: ['draft', 'submitted', 'triage', 'awaiting_records'], to: 'cancelled', by: ['patient', 'coordinator', 'admin'], requires: [], patientLabel: 'Cancelled' },
-  { name: 'refund', from: ['accepted', 'assigned', 'in_review', 'delivered', 'follow_up', 'closed'], to: 'refunded', by: ['admin'], requires: ['reason_given'], patientLabel: 'Refunded' },
+  // 'system': a full refund made in the provider's dashboard reaches us as a webhook, with no person behind it.
+  { name: 'refund', from: ['accepted', 'assigned', 'in_review', 'delivered', 'follow_up', 'closed'], to: 'refunded', by: ['admin', 'system'], requires: ['reason_given'], patientLabel: 'Refunded' },
 ];
 
 export const MOVES_BY_NAME = new Map(CASE_MOVES.map((m) => [m.name, m]));
