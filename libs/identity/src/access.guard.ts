@@ -75,7 +75,8 @@ export class AccessGuard implements CanActivate {
     const onOperatorHost = this.context.host() === this.config.operatorHost;
     const path = request.url.split('?')[0];
     const operatorRoute = path === '/operator' || path.startsWith('/operator/');
-    const anywhere = path === '/' || path.startsWith('/health/') || path.startsWith('/static/');
+    // Webhooks: one endpoint per provider for the whole platform, on whatever host the provider was given.
+    const anywhere = path === '/' || path.startsWith('/health/') || path.startsWith('/static/') || path.startsWith('/webhooks/');
     if (operatorRoute !== onOperatorHost && !anywhere) throw new NotFound();
   }
 

@@ -8,10 +8,10 @@ export type StaffRole = (typeof STAFF_ROLES)[number];
  * with `@Can(...)`; nothing else decides access. Actions are named for what they touch, not for pages.
  */
 export const POLICY: Record<string, readonly string[]> = {
-  operator: ['operator.console', 'tenants.manage', 'outbox.read', 'jobs.read'],
+  operator: ['operator.console', 'tenants.manage', 'outbox.read', 'jobs.read', 'billing.operator'],
   admin: [
     'console.access', 'account.self', 'staff.manage', 'audit.read', 'apikeys.manage', 'catalog.edit', 'site.edit',
-    'analytics.read', 'analytics.operational', 'cases.triage', 'cases.read', 'conversions.record',
+    'analytics.read', 'analytics.operational', 'cases.triage', 'cases.read', 'conversions.record', 'billing.read', 'payments.refund',
   ],
   coordinator: ['console.access', 'account.self', 'cases.triage', 'cases.read', 'analytics.operational', 'conversions.record'],
   physician: ['console.access', 'account.self', 'cases.review', 'cases.read'],

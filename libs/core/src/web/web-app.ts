@@ -5,6 +5,7 @@ import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { AppConfig } from '../config/config';
 import { requestIdFor } from '../logging/logging';
@@ -36,6 +37,13 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
+  // Signed webhooks (Stripe) are verified on the exact bytes received, so those bytes are kept for /webhooks/* only.
+  // Parsing is Fastify's default JSON parser, with its prototype-poisoning checks, for every route as before.
+  const fastify = adapter.getInstance();
+  app.useBodyParser<Server>('application/json', { bodyLimit: 1024 * 1024 }, (request, body, done) => {
+    if (request.url.startsWith('/webhooks/')) (request as { rawBody?: Buffer }).rawBody = body;
+    fastify.getDefaultJsonParser('error', 'error')(request, body.toString('utf8'), done);
+  });
   await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
