@@ -1,0 +1,67 @@
+import { Controller, Get, Header, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { Can, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { TenantSite } from '@consilium/tenancy';
+import type { FastifyReply } from 'fastify';
+import { DemoProvider } from '../../providers/demo-provider';
+import { PAYMENT_PROVIDER, PaymentProvider } from '../../providers/payment-provider';
+import { PaymentEvents } from '../../webhooks/payment-events.service';
+import { Payment } from '../payment.entity';
+
+const SESSION = /^demo_cs_[0-9a-f]{24}$/;
+
+/**
+ * The demo provider's checkout page, on the hospital's own host, for the patient whose case it is. It exists only
+ * when no Stripe key is configured, says plainly that no money moves, and its buttons send the events Stripe would.
+ */
+@Controller('pay/demo')
+@TenantSite()
+export class DemoCheckoutController {
+  constructor(
+    @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
+    private readonly db: TenantDatabase,
+    private readonly context: RequestContext,
+    private readonly views: ViewRenderer,
+    private readonly events: PaymentEvents,
+  ) {}
+
+  @Can('portal.access')
+  @Get(':sessionId')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  async page(@Param('sessionId') sessionId: string): Promise<string> {
+    const payment = await this.find(sessionId);
+    return this.views.render('payments/demo-checkout', { title: 'Demo checkout', payment, pending: payment.status === 'pending' });
+  }
+
+  @Can('portal.access')
+  @Post(':sessionId/authorize')
+  @HttpCode(303)
+  async authorize(@Param('sessionId') sessionId: string, @Res() reply: FastifyReply): Promise<void> {
+    const payment = await this.find(sessionId);
+    if (payment.status === 'pending') for (const event of this.demo().authorizationEvents(payment)) await this.events.process(event);
+    void reply.redirect(`/account/receipts/${payment.id}?checkout=done`, 303);
+  }
+
+  @Can('portal.access')
+  @Post(':sessionId/cancel')
+  @HttpCode(303)
+  async cancel(@Param('sessionId') sessionId: string, @Res() reply: FastifyReply): Promise<void> {
+    const payment = await this.find(sessionId);
+    if (payment.status === 'pending') for (const event of this.demo().cancellationEvents(payment)) await this.events.process(event);
+    void reply.redirect('/account?checkout=cancelled', 303);
+  }
+
+  private demo(): DemoProvider {
+    if (!(this.provider instanceof DemoProvider)) throw new NotFound();
+    return this.provider;
+  }
+
+  /** The patient's own demo checkout; anyone else's, another hospital's, or a real provider's is "not found". */
+  private async find(sessionId: string): Promise<Payment> {
+    this.demo();
+    if (!SESSION.test(sessionId)) throw new NotFound();
+    const payment = await this.db.transaction((tx) => tx.findOneBy(Payment, { checkoutSessionId: sessionId, patientId: this.context.actor()!.id }));
+    if (!payment) throw new NotFound();
+    return payment;
+  }
+}

@@ -1,0 +1,38 @@
+import { Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { AppConfig, Can, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
+import type { FastifyReply } from 'fastify';
+import { PaymentAccounts } from '../payment-accounts.service';
+import { RevenueReports } from '../revenue-reports.service';
+
+/** Operators: revenue across hospitals and each hospital's payment account (Connect onboarding). */
+@Controller('operator/revenue')
+export class OperatorRevenueController {
+  constructor(
+    private readonly reports: RevenueReports,
+    private readonly accounts: PaymentAccounts,
+    private readonly views: ViewRenderer,
+    private readonly context: RequestContext,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Can('billing.operator')
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  async overview(@Query('days') days?: string): Promise<string> {
+    const window = Math.min(Math.max(Number(days) || 30, 1), 366);
+    const since = new Date(Date.now() - window * 86400000);
+    const [totals, accounts] = await Promise.all([this.reports.acrossTenants(since), this.reports.accountsAcrossTenants()]);
+    return this.views.render('payments/operator-revenue', { title: 'Revenue', totals, accounts, days: window }, { layout: 'plain' });
+  }
+
+  @Can('tenants.manage')
+  @Post(':tenantId/connect')
+  @HttpCode(303)
+  async connect(@Param('tenantId', ParseUUIDPipe) tenantId: string, @Res() reply: FastifyReply): Promise<void> {
+    const listed = (await this.reports.accountsAcrossTenants()).find((a) => a.tenantId === tenantId);
+    if (!listed) throw new NotFound();
+    const back = `${this.config.originFor(this.context.host()!)}/operator/revenue`;
+    const link = await this.accounts.startOnboarding(tenantId, { returnUrl: `${back}?connected=${listed.slug}`, refreshUrl: back });
+    void reply.redirect(link, 303);
+  }
+}

@@ -1,0 +1,39 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ViewRenderer } from '@consilium/core';
+import { CasesModule } from '@consilium/cases';
+import { TenancyModule } from '@consilium/tenancy';
+import path from 'node:path';
+import { PAYMENT_PROVIDERS } from '../providers/provider.factory';
+import { PaymentEvents } from '../webhooks/payment-events.service';
+import { StripeWebhookController } from '../webhooks/stripe-webhook.controller';
+import { FundingBudgets } from './funding/funding-budgets.service';
+import { ConsoleRevenueController } from './http/console-revenue.controller';
+import { DemoCheckoutController } from './http/demo-checkout.controller';
+import { OperatorRevenueController } from './http/operator-revenue.controller';
+import { SiteReceiptsController } from './http/site-receipts.controller';
+import { PaymentAccounts } from './payment-accounts.service';
+import { PaymentApplier } from './payment-applier';
+import { Payment } from './payment.entity';
+import { PaymentsService } from './payments.service';
+import { PaymentsReconciliation } from './reconciliation.service';
+import { RevenueReports } from './revenue-reports.service';
+
+const SERVICES = [PaymentsService, PaymentApplier, PaymentAccounts, PaymentEvents, FundingBudgets, PaymentsReconciliation, RevenueReports];
+
+/**
+ * Payments (issue 8): checkout with the configured provider (Stripe, or the offline demo), capture and release for
+ * the pipeline, webhooks, refunds, funding budgets, receipts and revenue reports. The importing app provides the
+ * access guard (IdentityModule): every route here declares its action.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([Payment]), CasesModule, TenancyModule],
+  controllers: [StripeWebhookController, DemoCheckoutController, SiteReceiptsController, ConsoleRevenueController, OperatorRevenueController],
+  providers: [...PAYMENT_PROVIDERS, ...SERVICES],
+  exports: [...PAYMENT_PROVIDERS, ...SERVICES],
+})
+export class PaymentsModule {
+  constructor(views: ViewRenderer) {
+    views.registerViews('payments', path.join(__dirname, 'views'));
+  }
+}
