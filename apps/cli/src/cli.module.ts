@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@consilium/core';
+import { PaymentsModule } from '@consilium/billing';
 import { TenancyModule } from '@consilium/tenancy';
 import { allMigrations } from '../../../migrations';
 
@@ -8,7 +9,7 @@ export class CliModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'cli' }), TenancyModule],
+      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'cli' }), TenancyModule, PaymentsModule],
     };
   }
 }

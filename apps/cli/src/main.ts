@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { AppConfig, ConfigError, loadConfig, prepareDatabase, projectRoot, provisionDatabase } from '@consilium/core';
+import { PaymentsReconciliation } from '@consilium/billing';
 import { BlueprintCatalog, formatProblem, TenantDirectory, validateBlueprints } from '@consilium/tenancy';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -17,6 +18,7 @@ const USAGE = `Consilium operator commands
                                                   make the database match the blueprints
   npm run cli -- tenants list                     tenants with their status and domains
   npm run cli -- tenants suspend|resume <slug>    take a hospital's site offline, or back
+  npm run cli -- payments reconcile [--days 7]     compare local payments with the provider's, list differences
   npm run cli -- db provision --admin-url <url> [--database consilium]
                                                   create the database and its three roles on your PostgreSQL
 
@@ -46,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
   if (group === 'tenants' && ['apply', 'list', 'suspend', 'resume'].includes(command)) {
     return withApp(config, (app) => tenants(app, command, args, dir));
   }
+  if (group === 'payments' && command === 'reconcile') return withApp(config, (app) => reconcile(app, args));
   throw new UsageError(`unknown command "${args.positional.join(' ')}"`);
 }
 
@@ -86,6 +89,20 @@ async function tenants(app: INestApplicationContext, command: string, args: Pars
     }
   }
   return 0;
+}
+
+async function reconcile(app: INestApplicationContext, args: ParsedArgs): Promise<number> {
+  const days = args.flags.days === undefined ? 7 : Number(args.flags.days);
+  if (!Number.isInteger(days) || days < 1 || days > 90) throw new UsageError('--days must be a whole number of days from 1 to 90');
+  const report = await app.get(PaymentsReconciliation).reconcile(days);
+  out(`${report.provider}: since ${report.since.toISOString()}, ${report.checkedAtProvider} at the provider, ${report.checkedLocally} here`);
+  for (const d of report.differences) {
+    const local = d.local ? `local ${d.local.status} ${d.local.capturedMinor} ${d.local.currency}` : 'no local payment';
+    const remote = d.provider ? `provider ${d.provider.status} ${d.provider.receivedMinor} ${d.provider.currency}` : 'not at the provider';
+    out(`  ${d.kind.padEnd(20)} ${d.paymentIntentId}  tenant ${d.tenantId ?? '?'}  payment ${d.paymentId ?? '?'}  ${local}; ${remote}`);
+  }
+  out(report.differences.length ? `${report.differences.length} difference(s)` : 'no differences');
+  return report.differences.length ? 1 : 0;
 }
 
 async function provision(args: ParsedArgs): Promise<number> {

@@ -1,0 +1,31 @@
+import { Case, CasePipeline, Quote } from '@consilium/cases';
+import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { INestApplicationContext } from '@nestjs/common';
+import type { TestTenant } from './tenants';
+
+/** A draft case whose patient accepted a quote: what intake hands to `startCheckout`. Minor units. */
+export async function draftCase(app: INestApplicationContext, tenant: TestTenant, patientId: string, quote: Partial<Quote> & { total: number }): Promise<Case> {
+  const db = app.get(TenantDatabase);
+  const pipeline = app.get(CasePipeline);
+  return db.forTenant(tenant.id, async (tx) => {
+    const number = await pipeline.nextNumber(tx, tenant.id, 'TST');
+    const full: Quote = { currency: 'USD', lines: [{ label: 'Second opinion', amount: quote.subtotal ?? quote.total }], subtotal: quote.subtotal ?? quote.total, ...quote };
+    return tx.save(Case, tx.create(Case, { tenantId: tenant.id, number, state: 'draft', patientId, route: 'direct', quote: full, quoteAcceptedAt: new Date() }));
+  });
+}
+
+/** The hospital's connected account, as the operator's onboarding and Stripe's account.updated leave it. */
+export async function connectAccount(app: INestApplicationContext, tenant: TestTenant, accountId: string, options: { provider?: 'stripe' | 'demo'; feeBps?: number } = {}): Promise<void> {
+  await app.get(OperatorDatabase).forTenant(tenant.id, (tx) =>
+    tx.query(
+      `INSERT INTO tenant_payment_accounts (tenant_id, provider, account_id, charges_enabled, payouts_enabled, details_submitted, platform_fee_bps)
+       VALUES ($1, $2, $3, true, true, true, $4)`,
+      [tenant.id, options.provider ?? 'stripe', accountId, options.feeBps ?? null],
+    ),
+  );
+}
+
+/** Reads through the operator path: the test looks at rows as they are, whatever the tenant. */
+export async function operatorQuery<T = Record<string, unknown>>(app: INestApplicationContext, sql: string, params: unknown[] = []): Promise<T[]> {
+  return app.get(OperatorDatabase).transaction((tx) => tx.query(sql, params));
+}
