@@ -1,4 +1,5 @@
 import { IS_PUBLIC, REQUIRED_ACTION } from '@consilium/core';
+import { PaymentsModule } from '@consilium/billing';
 import { AccountMail, ALL_ACTIONS, IdentityModule } from '@consilium/identity';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { IntakeModule } from '@consilium/intake';
@@ -25,7 +26,7 @@ describe('permissions', () => {
   const clients = {} as Record<Role, WebClient>;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule, PaymentsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
@@ -75,6 +76,9 @@ describe('permissions', () => {
     ['/account', { anonymous: SIGN_IN, patient: 200, coordinator: 403, physician: 403, admin: 403 }],
     ['/account/settings', { anonymous: SIGN_IN, patient: 200, coordinator: 200, physician: 200, admin: 200 }],
     ['/operator', { anonymous: 404, patient: 404, coordinator: 404, physician: 404, admin: 404 }],
+    ['/console/revenue', { anonymous: SIGN_IN, patient: 403, coordinator: 403, physician: 403, admin: 200 }],
+    ['/console/funding', { anonymous: SIGN_IN, patient: 403, coordinator: 403, physician: 403, admin: 200 }],
+    ['/operator/revenue', { anonymous: 404, patient: 404, coordinator: 404, physician: 404, admin: 404 }],
   ];
 
   it.each(matrix)('%s: each role on its own hospital', async (path, expected) => {

@@ -58,14 +58,16 @@ export class PaymentAccounts {
 
   /** From account.updated: only a newer status replaces an older one, so late deliveries change nothing. */
   async applyStatus(tx: EntityManager, tenantId: string, status: { accountId: string; chargesEnabled: boolean; payoutsEnabled: boolean; detailsSubmitted: boolean }, at: Date): Promise<boolean> {
-    const rows = await tx.query(
-      `UPDATE tenant_payment_accounts
-          SET charges_enabled = $3, payouts_enabled = $4, details_submitted = $5, status_at = $6, updated_at = now()
-        WHERE tenant_id = $1 AND account_id = $2 AND (status_at IS NULL OR status_at <= $6)
-        RETURNING tenant_id`,
+    const [{ updated }] = await tx.query(
+      `WITH updated AS (
+         UPDATE tenant_payment_accounts
+            SET charges_enabled = $3, payouts_enabled = $4, details_submitted = $5, status_at = $6, updated_at = now()
+          WHERE tenant_id = $1 AND account_id = $2 AND (status_at IS NULL OR status_at <= $6)
+          RETURNING tenant_id)
+       SELECT count(*)::int AS updated FROM updated`,
       [tenantId, status.accountId, status.chargesEnabled, status.payoutsEnabled, status.detailsSubmitted, at],
     );
-    return rows.length > 0;
+    return updated > 0;
   }
 }
 

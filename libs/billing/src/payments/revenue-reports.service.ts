@@ -138,13 +138,16 @@ export class RevenueReports {
     });
   }
 
-  /** A patient's receipt: theirs only; anyone else's (or another hospital's) is "not found". */
-  async receipt(tx: EntityManager, paymentId: string, patientId: string): Promise<Receipt> {
+  /**
+   * A receipt: for a patient, theirs only (`patientId`); for the hospital's staff, any of the hospital's (null).
+   * Anyone else's, or another hospital's, is "not found".
+   */
+  async receipt(tx: EntityManager, paymentId: string, patientId: string | null): Promise<Receipt> {
     const [r] = await tx.query(
       `SELECT p.id, c.number, p.status, p.currency, p.amount_minor, p.funded_minor, p.captured_minor, p.refunded_minor,
               p.authorized_at, p.captured_at, p.refunded_at
          FROM payments p JOIN cases c ON c.tenant_id = p.tenant_id AND c.id = p.case_id
-        WHERE p.id = $1 AND p.patient_id = $2`,
+        WHERE p.id = $1 AND ($2::uuid IS NULL OR p.patient_id = $2)`,
       [paymentId, patientId],
     );
     if (!r) throw new NotFound();

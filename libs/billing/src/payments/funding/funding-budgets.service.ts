@@ -43,13 +43,16 @@ export class FundingBudgets {
   /** True when the amount is (now or already) reserved for this payment; false when the budget cannot cover it. */
   async reserve(tx: EntityManager, step: FundingStep): Promise<boolean> {
     if (await this.hasStep(tx, step, 'reserve')) return true;
-    const rows = await tx.query(
-      `UPDATE funding_budgets SET reserved_minor = reserved_minor + $3, updated_at = now()
-        WHERE tenant_id = $1 AND program_id = $2 AND budget_minor - reserved_minor - spent_minor >= $3
-        RETURNING program_id`,
+    // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count], which is easy to misread.
+    const [{ reserved }] = await tx.query(
+      `WITH reserved AS (
+         UPDATE funding_budgets SET reserved_minor = reserved_minor + $3, updated_at = now()
+          WHERE tenant_id = $1 AND program_id = $2 AND budget_minor - reserved_minor - spent_minor >= $3
+          RETURNING program_id)
+       SELECT count(*)::int AS reserved FROM reserved`,
       [step.tenantId, step.programId, step.amountMinor],
     );
-    if (!rows.length) return false;
+    if (reserved === 0) return false;
     await this.write(tx, step, 'reserve');
     return true;
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Can, DomainError, readForm, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
@@ -45,6 +45,19 @@ export class ConsoleRevenueController {
       .header('content-disposition', `attachment; filename="revenue-${new Date().toISOString().slice(0, 10)}.csv"`)
       .header('cache-control', 'no-store')
       .send(`${csv}\r\n`);
+  }
+
+  /** One payment as the patient's receipt shows it, for staff answering a question about it. */
+  @Can('billing.read')
+  @Get('revenue/payments/:paymentId')
+  @Header('content-type', 'text/html; charset=utf-8')
+  async payment(@Param('paymentId', ParseUUIDPipe) paymentId: string): Promise<string> {
+    const receipt = await this.db.transaction((tx) => this.reports.receipt(tx, paymentId, null));
+    return this.views.render(
+      'payments/receipt',
+      { title: 'Payment', receipt, staff: true, held: receipt.status === 'authorized', hasRefund: receipt.refundedMinor > 0, hasFunding: receipt.fundedMinor > 0 },
+      { layout: 'console' },
+    );
   }
 
   @Can('payments.refund')
