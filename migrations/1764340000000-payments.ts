@@ -106,15 +106,15 @@ export class Payments1764340000000 implements MigrationInterface {
         WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
       REVOKE UPDATE, DELETE, TRUNCATE ON payment_refunds FROM consilium_app;
 
-      -- Provider events already applied: a global table (Stripe sends one stream for all hospitals), keyed by the
-      -- provider's event id, inserted in the same transaction as the event's effect. The tenant comes from the
-      -- event's metadata and is not a foreign key: events for unknown tenants are recorded and ignored.
-      -- Holds ids and types only, no health information. With Citus it is a reference table.
+      -- Provider events already applied, keyed by the provider's event id (Stripe sends one stream for all
+      -- hospitals, so the key is global), inserted in the same transaction as the event's effect. The tenant comes
+      -- from the event's metadata and is not a foreign key: events for unknown tenants are recorded and ignored, and
+      -- events naming no tenant at all are recorded under the nil uuid. Ids and types only, no health information.
       CREATE TABLE payment_events (
         provider text NOT NULL CHECK (provider IN ('stripe', 'demo')),
         event_id text NOT NULL,
         type text NOT NULL,
-        tenant_id uuid,
+        tenant_id uuid NOT NULL,
         payment_id uuid,
         outcome text NOT NULL CHECK (outcome IN ('applied', 'ignored')),
         occurred_at timestamptz NOT NULL,
@@ -122,6 +122,11 @@ export class Payments1764340000000 implements MigrationInterface {
         PRIMARY KEY (provider, event_id)
       );
       CREATE INDEX payment_events_by_tenant ON payment_events (tenant_id, received_at);
+      ALTER TABLE payment_events ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE payment_events FORCE ROW LEVEL SECURITY;
+      CREATE POLICY tenant_isolation ON payment_events
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
       REVOKE UPDATE, DELETE, TRUNCATE ON payment_events FROM consilium_app;
 
       -- What a funding program may still pay. program_id will reference funding_programs (tenant_id, id) once the

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { TenantDatabase } from '@consilium/core';
-import { DataSource, EntityManager, FindOptionsWhere } from 'typeorm';
+import { EntityManager, FindOptionsWhere } from 'typeorm';
 import { FollowUp, PaymentApplier } from '../payments/payment-applier';
 import { PaymentAccounts } from '../payments/payment-accounts.service';
 import { Payment } from '../payments/payment.entity';
@@ -10,6 +9,9 @@ import { PAYMENT_PROVIDER, PaymentMetadata, PaymentProvider } from '../providers
 import { PaymentEvent } from './payment-event';
 
 export type EventOutcome = 'applied' | 'ignored' | 'duplicate';
+
+/** Where events that name no hospital at all are recorded (payment_events is tenant-isolated like every table). */
+export const NO_TENANT = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Applies provider events exactly once: the event id is inserted under its primary key in the same transaction as
@@ -23,7 +25,6 @@ export class PaymentEvents {
   constructor(
     @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
     private readonly db: TenantDatabase,
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly applier: PaymentApplier,
     private readonly accounts: PaymentAccounts,
     private readonly payments: PaymentsService,
@@ -31,10 +32,7 @@ export class PaymentEvents {
 
   async process(event: PaymentEvent): Promise<EventOutcome> {
     const metadata = await this.metadataFor(event);
-    if (!metadata.tenant_id) {
-      return (await this.recordIgnored(this.dataSource.manager, event, null)) ? 'ignored' : 'duplicate';
-    }
-    const tenantId = metadata.tenant_id;
+    const tenantId = metadata.tenant_id ?? NO_TENANT;
     const { outcome, followUps } = await this.db.forTenant(tenantId, (tx) => this.applyInTenant(tx, tenantId, event, metadata));
     for (const followUp of followUps) {
       // The event is applied and recorded; if the provider call fails, the authorization expires on its own and
@@ -47,7 +45,7 @@ export class PaymentEvents {
   private async applyInTenant(tx: EntityManager, tenantId: string, event: PaymentEvent, metadata: PaymentMetadata): Promise<{ outcome: EventOutcome; followUps: FollowUp[] }> {
     const none = { followUps: [] as FollowUp[] };
     const [tenant] = await tx.query('SELECT id FROM tenants WHERE id = $1', [tenantId]);
-    if (!tenant) return { outcome: (await this.recordIgnored(tx, event, null)) ? 'ignored' : 'duplicate', ...none };
+    if (!tenant) return { outcome: (await this.recordIgnored(tx, event, tenantId)) ? 'ignored' : 'duplicate', ...none };
 
     if (event.account) {
       if (!(await this.record(tx, event, tenantId, null, 'applied'))) return { outcome: 'duplicate', ...none };
@@ -84,13 +82,13 @@ export class PaymentEvents {
     return null;
   }
 
-  private async recordIgnored(tx: EntityManager, event: PaymentEvent, tenantId: string | null): Promise<boolean> {
+  private async recordIgnored(tx: EntityManager, event: PaymentEvent, tenantId: string): Promise<boolean> {
     this.logger.log({ eventId: event.id, type: event.type, tenantId }, 'payment event for no known payment: recorded and ignored');
     return this.record(tx, event, tenantId, null, 'ignored');
   }
 
   /** False when the event was already recorded: it has been applied (or ignored) before. */
-  private async record(tx: EntityManager, event: PaymentEvent, tenantId: string | null, paymentId: string | null, outcome: 'applied' | 'ignored'): Promise<boolean> {
+  private async record(tx: EntityManager, event: PaymentEvent, tenantId: string, paymentId: string | null, outcome: 'applied' | 'ignored'): Promise<boolean> {
     const rows = await tx.query(
       `INSERT INTO payment_events (provider, event_id, type, tenant_id, payment_id, outcome, occurred_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (provider, event_id) DO NOTHING RETURNING event_id`,
