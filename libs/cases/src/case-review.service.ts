@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InvalidInput, TenantDatabase } from '@consilium/core';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
+import { CasePayments } from './case-payments';
 import { CasePipeline } from './case-pipeline.service';
 import type { LicensureRoute } from './licensure-router';
 
@@ -36,6 +37,8 @@ export class CaseReview {
     private readonly db: TenantDatabase,
     private readonly access: CaseAccess,
     private readonly pipeline: CasePipeline,
+    // Optional only so the pipeline's own suites can run without billing; the platform always binds it.
+    @Optional() private readonly payments?: CasePayments,
   ) {}
 
   view(caseId: string): Promise<{ case: Case; timeline: StaffTimelineEntry[]; recordRequests: RecordRequestTask[]; patient: { name: string; email: string } }> {
@@ -58,10 +61,14 @@ export class CaseReview {
     });
   }
 
-  move(caseId: string, move: 'start_triage' | 'request_records' | 'decline' | 'records_received', reason?: string): Promise<Case> {
+  move(caseId: string, move: 'start_triage' | 'request_records' | 'decline' | 'records_received' | 'accept', reason?: string): Promise<Case> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
-      return this.pipeline.move(tx, c.id, move, 'coordinator', { reason });
+      const moved = await this.pipeline.move(tx, c.id, move, 'coordinator', { reason });
+      // The card is charged only when the hospital accepts; a declined case costs nothing.
+      if (move === 'accept') await this.payments?.capture(tx, c.id);
+      if (move === 'decline') await this.payments?.release(tx, c.id, 'declined');
+      return moved;
     });
   }
 

@@ -13,3 +13,4 @@ export * from './conversions.service';
 export * from './csv';
 export * from './follow-ups.service';
 export * from './check-ins.service';
+export * from './case-payments';

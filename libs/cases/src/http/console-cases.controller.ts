@@ -54,8 +54,8 @@ export class ConsoleCasesController {
   @Post(':id/move')
   @HttpCode(200)
   async move(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
-    const move = body.move as 'start_triage' | 'request_records' | 'decline' | 'records_received';
-    if (!['start_triage', 'request_records', 'decline', 'records_received'].includes(move)) throw new InvalidInput({ move: 'Choose an action from the page.' });
+    const move = body.move as 'start_triage' | 'request_records' | 'decline' | 'records_received' | 'accept';
+    if (!['start_triage', 'request_records', 'decline', 'records_received', 'accept'].includes(move)) throw new InvalidInput({ move: 'Choose an action from the page.' });
     try {
       await this.review.move(id, move, body.reason);
     } catch (error) {

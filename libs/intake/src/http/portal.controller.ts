@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Optional, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { BEFORE_ACCEPTANCE, CaseAccess, CaseMessages, CasePipeline, CaseTimeline, CheckIns, FollowUps } from '@consilium/cases';
+import { BEFORE_ACCEPTANCE, CaseAccess, CaseMessages, CasePayments, CasePipeline, CaseTimeline, CheckIns, FollowUps } from '@consilium/cases';
 import { Can, InvalidInput, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
@@ -21,6 +21,7 @@ export class PortalController {
     private readonly recordRequests: RecordRequests,
     private readonly followUps: FollowUps,
     private readonly checkIns: CheckIns,
+    @Optional() private readonly payments?: CasePayments,
   ) {}
 
   @Can('portal.access')
@@ -97,6 +98,8 @@ export class PortalController {
       const c = await this.access.caseFor(tx, id);
       if (this.context.actor()!.kind !== 'patient') throw new InvalidInput({ cancel: 'Only the patient can cancel their request.' });
       await this.pipeline.move(tx, c.id, 'cancel', 'patient');
+      // Cancelling before acceptance releases the card authorization: nothing is charged.
+      await this.payments?.release(tx, c.id, 'cancelled');
     });
     void reply.redirect(`/account/cases/${id}?cancelled=1`, 303);
   }
