@@ -16,6 +16,9 @@ import { MIGRATIONS } from './database/tokens';
 import { ConsiliumExceptionFilter } from './errors/exception-filter';
 import { Translator } from './i18n/translator';
 import { loggerParams, requestIdFor } from './logging/logging';
+import { DatabaseMetrics } from './metrics/database-metrics';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsRegistry } from './metrics/metrics-registry';
 import { HealthController } from './web/health.controller';
 import { Lifecycle } from './web/lifecycle';
 import { ViewRenderer } from './web/view-renderer';
@@ -56,7 +59,7 @@ export class CoreModule implements OnModuleInit {
           retryAttempts: 0,
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: MIGRATIONS, useValue: migrations },
@@ -66,9 +69,11 @@ export class CoreModule implements OnModuleInit {
         ViewRenderer,
         Translator,
         Lifecycle,
+        MetricsRegistry,
+        DatabaseMetrics,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
       ],
-      exports: [AppConfig, RequestContext, TenantDatabase, OperatorDatabase, ViewRenderer, Translator, Lifecycle],
+      exports: [AppConfig, RequestContext, TenantDatabase, OperatorDatabase, ViewRenderer, Translator, Lifecycle, MetricsRegistry],
     };
   }
 

@@ -23,3 +23,4 @@ export * from './config/secret-box';
 export * from './i18n/translator';
 export * from './web/access.decorator';
 export * from './web/forms';
+export * from './metrics/metrics-registry';

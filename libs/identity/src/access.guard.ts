@@ -76,7 +76,8 @@ export class AccessGuard implements CanActivate {
     const path = request.url.split('?')[0];
     const operatorRoute = path === '/operator' || path.startsWith('/operator/');
     // Webhooks: one endpoint per provider for the whole platform, on whatever host the provider was given.
-    const anywhere = path === '/' || path.startsWith('/health/') || path.startsWith('/static/') || path.startsWith('/webhooks/');
+    // /metrics checks its own credentials (a scraper's token, or an operator session on the operator host).
+    const anywhere = path === '/' || path === '/metrics' || path.startsWith('/health/') || path.startsWith('/static/') || path.startsWith('/webhooks/');
     if (operatorRoute !== onOperatorHost && !anywhere) throw new NotFound();
   }
 

@@ -59,6 +59,8 @@ export const configSchema = z.object({
   PLATFORM_FEE_BPS: z.coerce.number().int('must be a whole number').min(0).max(10000, 'must be at most 10000 (100%)').default(1000),
   /** How many times the Stripe SDK retries a request that failed with a network error or a 5xx answer. */
   STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Bearer token a Prometheus scraper presents at /metrics. Unset: only a signed-in operator on the operator host. */
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120000).optional(),

@@ -1,4 +1,5 @@
-import { DataSourceOptions, MixedList } from 'typeorm';
+import type { Pool } from 'pg';
+import { DataSource, DataSourceOptions, MixedList } from 'typeorm';
 
 export interface ConnectionOptions {
   url: string;
@@ -32,4 +33,10 @@ export function postgresOptions(options: ConnectionOptions): DataSourceOptions {
       idleTimeoutMillis: 30000,
     },
   };
+}
+
+/** TypeORM's Postgres driver keeps its pg Pool as `master` (untyped); none before initialisation or after destroy. */
+export function poolOf(dataSource: DataSource | undefined): Pool | undefined {
+  if (!dataSource?.isInitialized) return undefined;
+  return (dataSource.driver as unknown as { master?: Pool }).master;
 }

@@ -1,8 +1,9 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/config';
-import { postgresOptions } from './data-source-options';
+import { poolOf, postgresOptions } from './data-source-options';
 
 export class OperatorPathUnavailable extends Error {
   override name = 'OperatorPathUnavailable';
@@ -19,6 +20,7 @@ export class OperatorPathUnavailable extends Error {
 @Injectable()
 export class OperatorDatabase implements OnApplicationShutdown {
   private dataSource?: Promise<DataSource>;
+  private connected?: DataSource;
 
   constructor(
     private readonly config: AppConfig,
@@ -40,12 +42,19 @@ export class OperatorDatabase implements OnApplicationShutdown {
     if (this.dataSource) await (await this.dataSource).destroy().catch(() => undefined);
   }
 
+  /** The operator path's pg pool once it has connected (for pool metrics); undefined until first use. */
+  pool(): Pool | undefined {
+    return poolOf(this.connected);
+  }
+
   private connection(): Promise<DataSource> {
     const url = this.config.database.operator;
     if (!url) return Promise.reject(new OperatorPathUnavailable());
     // The same entities as the runtime connection (the libs register them there).
     const entities = this.runtime.entityMetadatas.map((m) => m.target as Function);
-    this.dataSource ??= new DataSource(postgresOptions({ url, applicationName: 'consilium-operator', poolSize: 4, entities })).initialize();
+    this.dataSource ??= new DataSource(postgresOptions({ url, applicationName: 'consilium-operator', poolSize: 4, entities }))
+      .initialize()
+      .then((ds) => (this.connected = ds));
     return this.dataSource;
   }
 }

@@ -43,7 +43,8 @@ export function loggerParams(level: string): Params {
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') || (req.url ?? '').startsWith('/static') },
+      // Probes and scrapes arrive every few seconds from every replica: logging them would drown the real requests.
+      autoLogging: { ignore: (req) => /^\/(health|static|metrics)(\/|\?|$)/.test(req.url ?? '') },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     },
   };

@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { AppConfig } from '../config/config';
 import { requestIdFor } from '../logging/logging';
+import { instrumentHttp } from '../metrics/http-metrics';
 
 /** Content-Security-Policy for every page: no inline script or style, nothing from other origins. */
 export const CONTENT_SECURITY_POLICY = {
@@ -44,6 +45,7 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
     if (request.url.startsWith('/webhooks/')) (request as { rawBody?: Buffer }).rawBody = body;
     fastify.getDefaultJsonParser('error', 'error')(request, body.toString('utf8'), done);
   });
+  instrumentHttp(app);
   await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
