@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { AppConfig, ConfigError, loadConfig, prepareDatabase, projectRoot, provisionDatabase } from '@consilium/core';
+import { AppConfig, ConfigError, loadConfig, prepareDatabase, projectRoot, provisionDatabase, rolePasswordsFromUrls } from '@consilium/core';
 import { PaymentsReconciliation } from '@consilium/billing';
 import { BlueprintCatalog, formatProblem, TenantDirectory, validateBlueprints } from '@consilium/tenancy';
 import { INestApplicationContext } from '@nestjs/common';
@@ -21,6 +21,10 @@ const USAGE = `Consilium operator commands
   npm run cli -- payments reconcile [--days 7]     compare local payments with the provider's, list differences
   npm run cli -- db provision --admin-url <url> [--database consilium]
                                                   create the database and its three roles on your PostgreSQL
+  npm run cli -- db provision --passwords-from-env
+                                                  the same, idempotently, with the roles' passwords and the database
+                                                  taken from DATABASE_URL, DATABASE_OWNER_URL, DATABASE_OPERATOR_URL
+                                                  (--admin-url defaults to DATABASE_ADMIN_URL)
 
 Options: --dir <folder> reads blueprints from another folder than tenants/.
 With no DATABASE_URL the commands use the embedded PostgreSQL under .data/ (started if the platform is not running).`;
@@ -38,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   const dir = typeof args.flags.dir === 'string' ? path.resolve(args.flags.dir) : config.tenantsDir;
 
   if (group === 'tenants' && command === 'validate') return validate(args, dir);
-  if (group === 'db' && command === 'provision') return provision(args);
+  if (group === 'db' && command === 'provision') return provision(args, config);
   if (group === 'migrate') {
     const prepared = await prepareDatabase(config, { migrations: allMigrations, mode: 'shared', migrate: true });
     out(prepared.appliedMigrations.length ? `applied: ${prepared.appliedMigrations.join(', ')}` : 'database is up to date');
@@ -105,9 +109,18 @@ async function reconcile(app: INestApplicationContext, args: ParsedArgs): Promis
   return report.differences.length ? 1 : 0;
 }
 
-async function provision(args: ParsedArgs): Promise<number> {
-  const adminUrl = args.flags['admin-url'];
-  if (typeof adminUrl !== 'string') throw new UsageError('db provision needs --admin-url postgres://admin:...@host/postgres');
+async function provision(args: ParsedArgs, config: AppConfig): Promise<number> {
+  const adminUrl = typeof args.flags['admin-url'] === 'string' ? args.flags['admin-url'] : config.raw.DATABASE_ADMIN_URL;
+  if (!adminUrl) throw new UsageError('db provision needs --admin-url postgres://admin:...@host/postgres (or DATABASE_ADMIN_URL)');
+  if (args.flags['passwords-from-env'] === true) {
+    // Deployments whose secrets exist before the database does (compose's .env, a secret manager): re-running it
+    // changes nothing, and it prints no secret.
+    if (typeof args.flags.database === 'string') throw new UsageError('with --passwords-from-env the database is the one in DATABASE_URL');
+    const { database, passwords } = rolePasswordsFromUrls(config.database);
+    await provisionDatabase(adminUrl, database, passwords);
+    out(`Database ${database} and roles are ready (passwords from DATABASE_URL, DATABASE_OWNER_URL, DATABASE_OPERATOR_URL).`);
+    return 0;
+  }
   const database = typeof args.flags.database === 'string' ? args.flags.database : 'consilium';
   const secret = () => randomBytes(24).toString('base64url');
   const urls = await provisionDatabase(adminUrl, database, { owner: secret(), runtime: secret(), operator: secret() });

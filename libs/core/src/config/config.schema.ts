@@ -32,6 +32,8 @@ export const configSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_OWNER_URL: postgresUrl.optional(),
   DATABASE_OPERATOR_URL: postgresUrl.optional(),
+  /** An administrator (superuser or rds_superuser-like) connection, read only by `cli db provision`. */
+  DATABASE_ADMIN_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
   EMBEDDED_PG_PORT: port.default(54329),

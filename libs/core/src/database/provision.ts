@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { ConfigError } from '../config/config';
 import { DB_ROLES } from './roles';
 
 export interface ProvisionedDatabase {
@@ -56,4 +57,35 @@ export async function provisionDatabase(
     return u.toString();
   };
   return { owner: as('owner'), runtime: as('runtime'), operator: as('operator') };
+}
+
+/**
+ * The database name and role passwords carried by the three connection URLs, for provisioning roles whose passwords
+ * are chosen beforehand (compose's `.env`, a secret manager) instead of generated. Each URL must name its fixed role
+ * (migrations grant to those names) and all three the same database.
+ */
+export function rolePasswordsFromUrls(urls: { runtime?: string; owner?: string; operator?: string }): {
+  database: string;
+  passwords: Record<keyof typeof DB_ROLES, string>;
+} {
+  const variables = { runtime: 'DATABASE_URL', owner: 'DATABASE_OWNER_URL', operator: 'DATABASE_OPERATOR_URL' } as const;
+  const problems: string[] = [];
+  const passwords = {} as Record<keyof typeof DB_ROLES, string>;
+  const databases = new Set<string>();
+  for (const kind of Object.keys(variables) as (keyof typeof variables)[]) {
+    const raw = urls[kind];
+    if (!raw) {
+      problems.push(`${variables[kind]}: must be set to provision from the environment`);
+      continue;
+    }
+    const url = new URL(raw);
+    const user = decodeURIComponent(url.username);
+    if (user !== DB_ROLES[kind]) problems.push(`${variables[kind]}: must connect as ${DB_ROLES[kind]}`);
+    if (!url.password) problems.push(`${variables[kind]}: must carry the role's password`);
+    passwords[kind] = decodeURIComponent(url.password);
+    databases.add(decodeURIComponent(url.pathname.slice(1)));
+  }
+  if (databases.size > 1) problems.push('DATABASE_URL, DATABASE_OWNER_URL, DATABASE_OPERATOR_URL: must name the same database');
+  if (problems.length) throw new ConfigError(problems);
+  return { database: [...databases][0], passwords };
 }
