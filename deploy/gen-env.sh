@@ -1,0 +1,23 @@
+#!/bin/sh
+# Prints a deploy/.env for deploy/compose.yaml: the settings of .env.example with every secret filled in with fresh
+# random values. Usage: sh deploy/gen-env.sh > deploy/.env   (refuses to print to a terminal, to keep secrets off it)
+set -eu
+
+if [ -t 1 ]; then
+  echo "redirect the output to a file: sh deploy/gen-env.sh > deploy/.env" >&2
+  exit 2
+fi
+
+hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
+b64() { head -c "$1" /dev/urandom | base64 | tr -d '\n'; }
+
+example="$(dirname -- "$0")/.env.example"
+while IFS= read -r line; do
+  case "$line" in
+    POSTGRES_PASSWORD= | CONSILIUM_OWNER_PASSWORD= | CONSILIUM_APP_PASSWORD= | CONSILIUM_OPERATOR_PASSWORD=)
+      printf '%s%s\n' "$line" "$(hex 24)" ;;
+    APP_SECRET=) printf '%s%s\n' "$line" "$(b64 32)" ;;
+    METRICS_TOKEN=) printf '%s%s\n' "$line" "$(hex 32)" ;;
+    *) printf '%s\n' "$line" ;;
+  esac
+done < "$example"
