@@ -21,6 +21,7 @@ export async function startEmbeddedDatabase(options: {
   settings?: Record<string, string>;
   mode?: 'own' | 'shared';
   log?: (message: string) => void;
+  binDir?: string;
 }): Promise<EmbeddedDatabase> {
   mkdirSync(options.dataDir, { recursive: true });
   const server = new EmbeddedPostgres({
@@ -29,6 +30,7 @@ export async function startEmbeddedDatabase(options: {
     settings: options.settings,
     mode: options.mode,
     log: options.log,
+    binDir: options.binDir,
   });
   await server.start();
   try {

@@ -21,6 +21,11 @@ export interface EmbeddedPostgresOptions {
    */
   mode?: 'own' | 'shared';
   log?: (message: string) => void;
+  /**
+   * A PostgreSQL installed on the machine (`/usr/lib/postgresql/15/bin`) instead of the npm package's 18: tests that
+   * need a server version matching the machine's pg_dump use it.
+   */
+  binDir?: string;
 }
 
 interface Binaries {
@@ -54,7 +59,9 @@ export class EmbeddedPostgres {
   }
 
   async start(): Promise<void> {
-    const bins = await resolveBinaries();
+    const bins = this.options.binDir
+      ? { postgres: path.join(this.options.binDir, 'postgres'), initdb: path.join(this.options.binDir, 'initdb') }
+      : await resolveBinaries();
     const ids = postgresSystemUser();
     const { dataDir } = this.options;
     if (ids) {
