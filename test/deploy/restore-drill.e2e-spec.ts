@@ -22,7 +22,7 @@ const clientMajor = (() => {
   const run = spawnSync('pg_dump', ['--version'], { encoding: 'utf8' });
   return run.status === 0 ? Number(/ (\d+)(\.\d+)*/.exec(run.stdout)![1]) : undefined;
 })();
-const binDir = clientMajor && `/usr/lib/postgresql/${clientMajor}/bin`;
+const binDir = clientMajor ? `/usr/lib/postgresql/${clientMajor}/bin` : undefined;
 const serverAvailable = !!binDir && existsSync(path.join(binDir, 'postgres'));
 if (!clientMajor) console.warn('restore drill: pg_dump is not installed (apt-get install postgresql-client); skipped');
 else if (!serverAvailable) console.warn(`restore drill: no PostgreSQL ${clientMajor} server here (apt-get install postgresql-${clientMajor}); skipped`);
