@@ -11,6 +11,9 @@ const port = z.coerce
 const postgresUrl = z
   .string()
   .refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), 'must be a postgres:// URL with a database name');
+const base64Key = (bytes: number) =>
+  z.string().refine((v) => Buffer.from(v, 'base64').length === bytes, `must be exactly ${bytes} random bytes, base64-encoded (openssl rand -base64 ${bytes})`);
+const byteCount = z.coerce.number({ error: 'must be a number of bytes' }).int('must be a whole number of bytes').min(1);
 const hostname = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case host name');
@@ -63,6 +66,29 @@ export const configSchema = z.object({
   STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   /** Bearer token a Prometheus scraper presents at /metrics. Unset: only a signed-in operator on the operator host. */
   METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
+
+  /**
+   * Records at rest. On local disk each file has its own AES-256 key wrapped by FILES_MASTER_KEY (generated under
+   * DATA_DIR when embedded); keys wrapped by a retired master (comma-separated) still open until they are re-wrapped.
+   * With S3_BUCKET set, files go to S3 with SSE-KMS instead (credentials from the AWS default provider chain).
+   */
+  FILES_MASTER_KEY: base64Key(32).optional(),
+  FILES_MASTER_KEYS_RETIRED: z
+    .string()
+    .refine((v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32), 'must be comma-separated 32-byte base64 keys')
+    .optional(),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ENDPOINT: z.url({ error: 'must be a URL, e.g. https://s3.eu-west-1.amazonaws.com' }).optional(),
+  S3_KMS_KEY_ID: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  RECORDS_MAX_FILE_BYTES: byteCount.default(2 * 1024 ** 3),
+  RECORDS_MAX_CASE_BYTES: byteCount.default(10 * 1024 ** 3),
+  RECORDS_ZIP_MAX_ENTRIES: z.coerce.number().int().min(1).max(100000).default(5000),
+  RECORDS_ZIP_MAX_EXPANDED_BYTES: byteCount.default(4 * 1024 ** 3),
+  RECORDS_ZIP_MAX_RATIO: z.coerce.number().int().min(2).max(10000).default(100),
+  RECORDS_MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(178956970),
+  RECORDS_UPLOAD_EXPIRY_HOURS: z.coerce.number().int().min(1).max(720).default(24),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120000).optional(),

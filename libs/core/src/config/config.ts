@@ -32,6 +32,7 @@ export class AppConfig {
   /** Filled in at boot: from the environment, or from the embedded PostgreSQL. */
   database: DatabaseUrls;
   private secret?: Buffer;
+  private filesKey?: Buffer;
 
   constructor(readonly raw: RawConfig) {
     this.embedded = !raw.DATABASE_URL;
@@ -51,7 +52,15 @@ export class AppConfig {
     if (this.secret) return this.secret;
     if (this.raw.APP_SECRET) return (this.secret = Buffer.from(this.raw.APP_SECRET, 'base64'));
     if (!this.embedded) throw new ConfigError(['APP_SECRET: must be set']);
-    return (this.secret = localSecret(this.dataDir));
+    return (this.secret = localSecret(this.dataDir, 'app-secret'));
+  }
+
+  /** The master key that wraps each stored file's data key; generated once under DATA_DIR in the embedded default. */
+  get filesMasterKey(): Buffer {
+    if (this.filesKey) return this.filesKey;
+    if (this.raw.FILES_MASTER_KEY) return (this.filesKey = Buffer.from(this.raw.FILES_MASTER_KEY, 'base64'));
+    if (!this.embedded) throw new ConfigError(['FILES_MASTER_KEY: must be set when DATABASE_URL is set (32 random bytes, base64: openssl rand -base64 32)']);
+    return (this.filesKey = localSecret(this.dataDir, 'files-master-key'));
   }
 
   get port(): number {
@@ -98,8 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return config;
 }
 
-function localSecret(dataDir: string): Buffer {
-  const file = path.join(dataDir, 'app-secret');
+function localSecret(dataDir: string, name: string): Buffer {
+  const file = path.join(dataDir, name);
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
