@@ -1,5 +1,6 @@
 import { Foundation1764201600000 } from './1764201600000-foundation';
 import { IdentityAndAudit1764250000000 } from './1764250000000-identity-and-audit';
+import { Records1764320000000 } from './1764320000000-records';
 import { Cases1764330000000 } from './1764330000000-cases';
 import { CaseMessages1764331000000 } from './1764331000000-case-messages';
 import { RecordRequests1764332000000 } from './1764332000000-record-requests';
@@ -8,4 +9,7 @@ import { AfterDelivery1764334000000 } from './1764334000000-after-delivery';
 import { Payments1764340000000 } from './1764340000000-payments';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
-export const allMigrations = [Foundation1764201600000, IdentityAndAudit1764250000000, Cases1764330000000, CaseMessages1764331000000, RecordRequests1764332000000, Opinions1764333000000, AfterDelivery1764334000000, Payments1764340000000];
+export const allMigrations = [
+  Foundation1764201600000, IdentityAndAudit1764250000000, Records1764320000000, Cases1764330000000, CaseMessages1764331000000,
+  RecordRequests1764332000000, Opinions1764333000000, AfterDelivery1764334000000, Payments1764340000000,
+];
