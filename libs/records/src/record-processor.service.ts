@@ -1,0 +1,72 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { TenantDatabase } from '@consilium/core';
+import { ArchiveExpander } from './archive/archive-expander';
+import { ArchiveSummary } from './archive/archive-summary';
+import { DicomMetadata } from './dicom/dicom-metadata';
+import { FileInspector } from './file-inspector';
+import { RecordFileRepository, RecordStatus } from './record-file.repository';
+import { RecordRegistrar } from './record-registrar';
+import { FileRejected, StoredFileDamaged } from './records.errors';
+
+export interface ProcessOutcome {
+  fileId: string;
+  status: RecordStatus;
+  /** The rejection code, when refused: ids and codes only, safe for job output. */
+  code?: string;
+}
+
+/**
+ * The processing step of one uploaded file: DICOM parsed for its study, images checked in full, archives expanded.
+ * It ends in `ready` or `rejected` (with the reason) and is idempotent: a file already finished is returned as it is,
+ * and a file left in `processing` by a crashed attempt is processed again from the start.
+ *
+ * Runs as a job once libs/jobs lands: a handler for a `records-process` job ({ tenantId, fileId }) calls
+ * `process(job.tenantId, job.payload.fileId)`; until then `InlineProcessing` calls it right after an upload.
+ */
+@Injectable()
+export class RecordProcessor {
+  private readonly logger = new Logger(RecordProcessor.name);
+
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly files: RecordFileRepository,
+    private readonly inspector: FileInspector,
+    private readonly archives: ArchiveExpander,
+    private readonly registrar: RecordRegistrar,
+  ) {}
+
+  async process(tenantId: string, fileId: string): Promise<ProcessOutcome> {
+    const file = await this.db.forTenant(tenantId, (tx) => this.files.claim(tx, tenantId, fileId));
+    if (!file) {
+      const current = await this.db.forTenant(tenantId, (tx) => this.files.find(tx, tenantId, fileId));
+      return { fileId, status: current?.status ?? 'rejected', code: current?.rejection?.code ?? (current ? undefined : 'not_found') };
+    }
+    if (!file.stored || !file.detectedType) return this.reject(tenantId, fileId, new StoredFileDamaged(), null);
+    let dicom: DicomMetadata | undefined;
+    let archive: ArchiveSummary | undefined;
+    try {
+      if (file.detectedType === 'zip') archive = await this.archives.expand(file);
+      else ({ dicom } = await this.inspector.inspect(file.detectedType, file.stored));
+    } catch (error) {
+      if (error instanceof StoredFileDamaged) {
+        // An integrity failure at rest is an incident, not a patient error: say so loudly, without PHI, and leave
+        // the object where it is (its key is logged) for whoever investigates.
+        this.logger.error({ tenantId, fileId, storageKey: file.stored.key, code: error.code }, 'stored record failed its integrity check');
+        return this.reject(tenantId, fileId, error, null);
+      }
+      if (error instanceof FileRejected) return this.reject(tenantId, fileId, error, file.stored);
+      throw error;
+    }
+    // An expanded archive's bytes now live in its children; keeping both would count twice against the case.
+    const dropStorage = file.detectedType === 'zip';
+    await this.db.forTenant(tenantId, (tx) => this.files.markReady(tx, tenantId, fileId, { dicom, archive, dropStorage }));
+    if (dropStorage) await this.registrar.discard(file.stored);
+    return { fileId, status: 'ready' };
+  }
+
+  private async reject(tenantId: string, fileId: string, error: FileRejected | StoredFileDamaged, stored: Parameters<RecordRegistrar['discard']>[0]): Promise<ProcessOutcome> {
+    await this.db.forTenant(tenantId, (tx) => this.files.markRejected(tx, tenantId, fileId, { code: error.code, message: error.message }));
+    await this.registrar.discard(stored);
+    return { fileId, status: 'rejected', code: error.code };
+  }
+}
