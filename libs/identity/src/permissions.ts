@@ -12,11 +12,15 @@ export const POLICY: Record<string, readonly string[]> = {
   admin: [
     'console.access', 'account.self', 'staff.manage', 'audit.read', 'apikeys.manage', 'catalog.edit', 'site.edit',
     'analytics.read', 'analytics.operational', 'cases.triage', 'cases.read', 'conversions.record', 'billing.read', 'payments.refund',
+    'records.read', 'records.upload',
   ],
-  coordinator: ['console.access', 'account.self', 'cases.triage', 'cases.read', 'analytics.operational', 'conversions.record'],
-  physician: ['console.access', 'account.self', 'cases.review', 'cases.read'],
-  patient: ['portal.access', 'account.self'],
-  local_physician: ['portal.access', 'account.self'],
+  coordinator: [
+    'console.access', 'account.self', 'cases.triage', 'cases.read', 'analytics.operational', 'conversions.record', 'records.read', 'records.upload',
+  ],
+  physician: ['console.access', 'account.self', 'cases.review', 'cases.read', 'records.read'],
+  // Which case's records is RecordAccess's question (the host binds it); these only say the kind of actor may ask.
+  patient: ['portal.access', 'account.self', 'records.read', 'records.upload'],
+  local_physician: ['portal.access', 'account.self', 'records.read'],
   api_key: [],
 };
 
