@@ -34,6 +34,9 @@ export class Records1764320000000 implements MigrationInterface {
         dicom jsonb,
         archive jsonb,
         uploaded_by uuid,
+        -- The processing attempt that holds the file, until when: a second attempt waits, a dead one's lease lapses.
+        claim_token uuid,
+        claimed_until timestamptz,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
         processed_at timestamptz,

@@ -113,38 +113,56 @@ export class RecordFileRepository {
     return row ? toRecordFile(row) : null;
   }
 
-  /** Takes a file for processing: from uploaded, or again from processing (an earlier attempt died). */
-  async claim(tx: EntityManager, tenantId: string, id: string): Promise<RecordFile | null> {
+  /**
+   * Takes a file for processing under a lease: from `uploaded`, or from `processing` whose lease lapsed (its attempt
+   * died). Null when the file is finished or another attempt holds it.
+   */
+  async claim(tx: EntityManager, tenantId: string, id: string, token: string, leaseSeconds: number): Promise<RecordFile | null> {
     // TypeORM answers an UPDATE with [rows, affected count], unlike a SELECT or INSERT.
     const [rows] = await tx.query(
-      `UPDATE record_files SET status = 'processing', updated_at = now()
-       WHERE tenant_id = $1 AND id = $2 AND status IN ('uploaded', 'processing') RETURNING *`,
-      [tenantId, id],
+      `UPDATE record_files SET status = 'processing', claim_token = $3, claimed_until = now() + make_interval(secs => $4), updated_at = now()
+       WHERE tenant_id = $1 AND id = $2
+         AND (status = 'uploaded' OR (status = 'processing' AND (claimed_until IS NULL OR claimed_until < now())))
+       RETURNING *`,
+      [tenantId, id, token, leaseSeconds],
     );
     return rows[0] ? toRecordFile(rows[0]) : null;
   }
 
-  async markReady(tx: EntityManager, tenantId: string, id: string, result: { dicom?: DicomMetadata; archive?: ArchiveSummary; dropStorage?: boolean }): Promise<void> {
-    await tx.query(
+  /** Extends a held lease; false when it was lost (it lapsed and another attempt took the file). */
+  async renew(tx: EntityManager, tenantId: string, id: string, token: string, leaseSeconds: number): Promise<boolean> {
+    const [, affected] = await tx.query(
+      `UPDATE record_files SET claimed_until = now() + make_interval(secs => $4)
+       WHERE tenant_id = $1 AND id = $2 AND status = 'processing' AND claim_token = $3`,
+      [tenantId, id, token, leaseSeconds],
+    );
+    return affected === 1;
+  }
+
+  async markReady(tx: EntityManager, tenantId: string, id: string, token: string, result: { dicom?: DicomMetadata; archive?: ArchiveSummary; dropStorage?: boolean }): Promise<boolean> {
+    const [, affected] = await tx.query(
       `UPDATE record_files SET status = 'ready', dicom = $3::jsonb, archive = $4::jsonb, processed_at = now(), updated_at = now(),
          storage_key = CASE WHEN $5 THEN NULL ELSE storage_key END,
          storage_backend = CASE WHEN $5 THEN NULL ELSE storage_backend END,
          key_id = CASE WHEN $5 THEN NULL ELSE key_id END,
-         wrapped_key = CASE WHEN $5 THEN NULL ELSE wrapped_key END
-       WHERE tenant_id = $1 AND id = $2 AND status = 'processing'`,
-      [tenantId, id, json(result.dicom), json(result.archive), result.dropStorage ?? false],
+         wrapped_key = CASE WHEN $5 THEN NULL ELSE wrapped_key END,
+         claim_token = NULL, claimed_until = NULL
+       WHERE tenant_id = $1 AND id = $2 AND status = 'processing' AND claim_token = $6`,
+      [tenantId, id, json(result.dicom), json(result.archive), result.dropStorage ?? false, token],
     );
+    return affected === 1;
   }
 
   /** Rejected files keep no bytes: the caller deletes the stored object after this commits. */
-  async markRejected(tx: EntityManager, tenantId: string, id: string, rejection: { code: string; message: string }, archive?: ArchiveSummary): Promise<void> {
-    await tx.query(
-      `UPDATE record_files SET status = 'rejected', rejection_code = $3, rejection_message = $4, archive = $5::jsonb,
+  async markRejected(tx: EntityManager, tenantId: string, id: string, token: string, rejection: { code: string; message: string }): Promise<boolean> {
+    const [, affected] = await tx.query(
+      `UPDATE record_files SET status = 'rejected', rejection_code = $3, rejection_message = $4,
          storage_backend = NULL, storage_key = NULL, key_id = NULL, wrapped_key = NULL,
-         processed_at = now(), updated_at = now()
-       WHERE tenant_id = $1 AND id = $2 AND status = 'processing'`,
-      [tenantId, id, rejection.code, rejection.message, json(archive)],
+         claim_token = NULL, claimed_until = NULL, processed_at = now(), updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND status = 'processing' AND claim_token = $5`,
+      [tenantId, id, rejection.code, rejection.message, token],
     );
+    return affected === 1;
   }
 
   async delete(tx: EntityManager, tenantId: string, id: string): Promise<void> {

@@ -42,7 +42,8 @@ export class ArchiveExpander {
     private readonly settings: RecordsSettings,
   ) {}
 
-  async expand(archive: RecordFile): Promise<ArchiveSummary> {
+  /** `renew` extends the processing lease; it is called once per entry and throws if the lease was lost. */
+  async expand(archive: RecordFile, renew: () => Promise<void> = async () => undefined): Promise<ArchiveSummary> {
     const { tenantId, caseId } = archive;
     const stored = archive.stored!;
     const { used, done } = await this.db.forTenant(tenantId, async (tx) => ({
@@ -60,6 +61,7 @@ export class ArchiveExpander {
       if (zip.entryCount > this.settings.zipMaxEntries) throw new ArchiveTooManyFiles(this.settings.zipMaxEntries);
       for (let entry = await zip.next(); entry; entry = await zip.next()) {
         if (entry.index >= this.settings.zipMaxEntries) throw new ArchiveTooManyFiles(this.settings.zipMaxEntries);
+        await renew();
         const name = entryName(entry);
         if (name.endsWith('/') || finished.has(entry.index)) continue;
         const child = { tenantId, caseId, parentId: archive.id, archiveEntry: entry.index, name: displayName(name), uploadedBy: archive.uploadedBy };
@@ -68,11 +70,11 @@ export class ArchiveExpander {
           await this.registrar.reject({ ...child, rejection: refusal });
           continue;
         }
-        const room = cap - expanded;
-        if (entry.uncompressedSize > room) throw new ArchiveTooLarge(cap);
         if (entry.uncompressedSize > RATIO_GRACE_BYTES && entry.uncompressedSize > entry.compressedSize * this.settings.zipMaxRatio) {
           throw new ArchiveSuspicious();
         }
+        const room = cap - expanded;
+        if (entry.uncompressedSize > room) throw new ArchiveTooLarge(cap);
         const stream = await zip.openStream(entry);
         let ingested;
         try {

@@ -47,11 +47,13 @@ export class LocalFileStorage extends FileStorage {
   }
 
   async *read(object: StoredObject): AsyncGenerator<Buffer> {
+    // The key first: a stream opened and then abandoned would fail later with nobody listening.
+    const key = this.dataKey(object);
     const file = await this.openChecked(object);
     const frames = frameCount(object.size);
     let total = 0;
     const source = createReadStream(file, { highWaterMark: FRAME_SIZE + FRAME_OVERHEAD });
-    for await (const plain of openStream(source, this.dataKey(object), { fullFrames: true, lastFrame: frames - 1 })) {
+    for await (const plain of openStream(source, key, { fullFrames: true, lastFrame: frames - 1 })) {
       total += plain.length;
       yield plain;
     }
@@ -61,6 +63,7 @@ export class LocalFileStorage extends FileStorage {
   async *readRange(object: StoredObject, start: number, end: number): AsyncGenerator<Buffer> {
     end = Math.min(end, object.size);
     if (start >= end) return;
+    const key = this.dataKey(object);
     const file = await this.openChecked(object);
     const first = Math.floor(start / FRAME_SIZE);
     const last = Math.floor((end - 1) / FRAME_SIZE);
@@ -71,7 +74,7 @@ export class LocalFileStorage extends FileStorage {
     } finally {
       await handle.close();
     }
-    const opener = new FrameOpener(this.dataKey(object), header, { firstFrame: first, lastFrame: frameCount(object.size) - 1, fullFrames: true });
+    const opener = new FrameOpener(key, header, { firstFrame: first, lastFrame: frameCount(object.size) - 1, fullFrames: true });
     const from = HEADER_SIZE + first * (FRAME_SIZE + FRAME_OVERHEAD);
     const to = Math.min(HEADER_SIZE + (last + 1) * (FRAME_SIZE + FRAME_OVERHEAD), sealedSize(object.size));
     let position = first * FRAME_SIZE;
