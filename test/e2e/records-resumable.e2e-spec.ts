@@ -1,0 +1,153 @@
+import { RecordsService } from '@consilium/records';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import path from 'node:path';
+import request from 'supertest';
+import { pdf } from '../support/hostile-files';
+import { createRecordsApp, RecordsTestApp } from '../support/records-app';
+import { createTestTenant, TestTenant } from '../support/tenants';
+
+const MiB = 1024 * 1024;
+const TUS = { 'Tus-Resumable': '1.0.0' };
+const PART = 'application/offset+octet-stream';
+
+/** Sends the first `sent` bytes of a PATCH that announced all of `body`, then drops the connection. */
+function droppedPatch(port: number, host: string, url: string, offset: number, body: Buffer, sent: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = http.request({
+      host: '127.0.0.1', port, path: url, method: 'PATCH',
+      headers: { ...TUS, Host: host, 'Upload-Offset': String(offset), 'Content-Type': PART, 'Content-Length': String(body.length) },
+    });
+    req.on('error', () => resolve());
+    req.write(body.subarray(0, sent), () => setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, 300));
+  });
+}
+
+describe('records: resumable uploads (tus 1.0)', () => {
+  let t: RecordsTestApp;
+  let a: TestTenant;
+  let b: TestTenant;
+  let port: number;
+
+  beforeAll(async () => {
+    t = await createRecordsApp({ RECORDS_MAX_FILE_BYTES: String(16 * MiB) });
+    await t.app.listen(0, '127.0.0.1');
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+    a = await createTestTenant(t.app);
+    b = await createTestTenant(t.app);
+  });
+  afterAll(() => t.close());
+
+  const server = () => t.app.getHttpServer();
+
+  async function createUpload(host: string, caseId: string, length: number, name = 'CT abdomen.pdf'): Promise<string> {
+    const res = await request(server()).post(`/cases/${caseId}/uploads`).set({ ...TUS, Host: host, 'Upload-Length': String(length), 'Upload-Metadata': `filename ${Buffer.from(name).toString('base64')},filetype ${Buffer.from('application/pdf').toString('base64')}` });
+    expect(res.status).toBe(201);
+    expect(res.headers['tus-resumable']).toBe('1.0.0');
+    expect(res.headers.location).toMatch(new RegExp(`^/cases/${caseId}/uploads/[0-9a-f-]{36}$`));
+    return res.headers.location;
+  }
+
+  const head = (host: string, url: string) => request(server()).head(url).set({ ...TUS, Host: host });
+  const patch = (host: string, url: string, offset: number, body: Buffer, extra: Record<string, string> = {}) =>
+    request(server()).patch(url).set({ ...TUS, Host: host, 'Upload-Offset': String(offset), 'Content-Type': PART, ...extra }).send(body);
+
+  function newCase(): string {
+    const caseId = randomUUID();
+    t.access.allow(caseId);
+    return caseId;
+  }
+
+  it('describes itself to clients', async () => {
+    const res = await request(server()).options(`/cases/${newCase()}/uploads`).set('Host', a.host);
+    expect(res.status).toBe(204);
+    expect(res.headers).toMatchObject({ 'tus-version': '1.0.0', 'tus-extension': 'creation,termination,checksum,expiration', 'tus-max-size': String(16 * MiB) });
+  });
+
+  it('resumes an upload interrupted halfway and completes it with the right SHA-256', async () => {
+    const caseId = newCase();
+    const data = Buffer.concat([pdf(100), randomBytes(3 * MiB)]);
+    const url = await createUpload(a.host, caseId, data.length);
+    await droppedPatch(port, a.host, url, 0, data, Math.floor(data.length / 2));
+
+    // A client asks where to resume; the server may still be finishing the dropped part (423), so it retries.
+    let offset = 0;
+    for (let attempt = 0; attempt < 50 && offset === 0; attempt++) {
+      await new Promise((r) => setTimeout(r, 100));
+      offset = Number((await head(a.host, url)).headers['upload-offset']);
+    }
+    expect(offset).toBeGreaterThan(0);
+    expect(offset).toBeLessThanOrEqual(data.length / 2);
+    const staged = readFileSync(path.join(t.dataDir, 'uploads', `${url.split('/').pop()}.part`));
+    expect(staged.includes(data.subarray(offset - 100, offset - 36))).toBe(false); // partial uploads are sealed too
+
+    let res = await patch(a.host, url, offset, data.subarray(offset));
+    for (let attempt = 0; attempt < 20 && res.status === 423; attempt++) {
+      await new Promise((r) => setTimeout(r, 100));
+      res = await patch(a.host, url, offset, data.subarray(offset));
+    }
+    expect(res.status).toBe(204);
+    expect(res.headers['upload-offset']).toBe(String(data.length));
+    const fileId = res.headers['record-file-id'];
+    const file = await t.app.get(RecordsService).find(a.id, fileId);
+    expect(file).toMatchObject({ status: 'ready', detectedType: 'pdf', name: 'CT abdomen.pdf', sizeBytes: data.length, caseId });
+    expect(file.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+    expect(existsSync(path.join(t.dataDir, 'uploads', `${url.split('/').pop()}.part`))).toBe(false);
+    // Asking again after completion answers the same, without storing anything twice.
+    expect((await head(a.host, url)).headers['upload-offset']).toBe(String(data.length));
+  });
+
+  it('refuses parts that do not continue the upload, fail their checksum, or use another content type', async () => {
+    const data = Buffer.concat([pdf(10), randomBytes(200_000)]);
+    const url = await createUpload(a.host, newCase(), data.length);
+    const first = data.subarray(0, 100_000);
+    expect((await patch(a.host, url, 5, first)).status).toBe(409);
+    const wrong = createHash('sha256').update('something else').digest('base64');
+    const mismatch = await patch(a.host, url, 0, first, { 'Upload-Checksum': `sha256 ${wrong}` });
+    expect(mismatch.status).toBe(460);
+    expect((await head(a.host, url)).headers['upload-offset']).toBe('0');
+    const good = createHash('sha1').update(first).digest('base64');
+    expect((await patch(a.host, url, 0, first, { 'Upload-Checksum': `sha1 ${good}` })).headers['upload-offset']).toBe('100000');
+    const json = await request(server()).patch(url).set({ ...TUS, Host: a.host, 'Upload-Offset': '100000', 'Content-Type': 'application/json' }).send('{}');
+    expect(json.status).toBe(415);
+    expect((await patch(a.host, url, 100_000, data.subarray(100_000))).headers['record-file-status']).toBe('ready');
+  });
+
+  it('requires the protocol version, and refuses an announced size over the limit or of zero bytes', async () => {
+    const caseId = newCase();
+    const noVersion = await request(server()).post(`/cases/${caseId}/uploads`).set({ Host: a.host, 'Upload-Length': '10' });
+    expect(noVersion.status).toBe(412);
+    expect(noVersion.headers['tus-version']).toBe('1.0.0');
+    const big = await request(server()).post(`/cases/${caseId}/uploads`).set({ ...TUS, Host: a.host, 'Upload-Length': String(17 * MiB), Accept: 'application/json' });
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('upload_too_large');
+    expect((await request(server()).post(`/cases/${caseId}/uploads`).set({ ...TUS, Host: a.host, 'Upload-Length': '0' })).status).toBe(422);
+  });
+
+  it('abandons an upload on DELETE, and hides uploads from other cases and hospitals', async () => {
+    const caseId = newCase();
+    const url = await createUpload(a.host, caseId, 1000);
+    const id = url.split('/').pop();
+    expect((await head(b.host, url)).status).toBe(404);
+    expect((await head(a.host, `/cases/${newCase()}/uploads/${id}`)).status).toBe(404);
+    expect((await patch(b.host, url, 0, pdf(100))).status).toBe(404);
+    expect((await request(server()).delete(url).set({ ...TUS, Host: a.host })).status).toBe(204);
+    expect((await head(a.host, url)).status).toBe(404);
+    expect(existsSync(path.join(t.dataDir, 'uploads', `${id}.part`))).toBe(false);
+  });
+
+  it('puts a finished upload through the same checks as any other: an executable is refused', async () => {
+    const exe = Buffer.concat([Buffer.from('MZ'), randomBytes(50_000)]);
+    const url = await createUpload(a.host, newCase(), exe.length, 'photo.jpg');
+    const res = await patch(a.host, url, 0, exe);
+    expect(res.status).toBe(204);
+    expect(res.headers['record-file-status']).toBe('rejected');
+    const file = await t.app.get(RecordsService).find(a.id, res.headers['record-file-id']);
+    expect(file.rejection).toMatchObject({ code: 'executable_file' });
+  });
+});
