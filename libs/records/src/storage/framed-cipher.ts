@@ -54,12 +54,14 @@ function frameCrypto(header: Buffer, counter: number, lengthWord: number): { non
 
 /**
  * Turns plaintext chunks into sealed frames. A full frame is held back until the next byte arrives, so the frame
- * that turns out to be the last can still be marked as such by `finish`.
+ * that turns out to be the last can still be marked as such by `finish`. Each frame comes out as three buffers
+ * (length word, ciphertext, tag) written one after the other: joining them would copy every byte once more.
  */
 export class FrameSealer {
   private readonly pending = Buffer.allocUnsafe(FRAME_SIZE);
   private filled = 0;
   private counter: number;
+  private parts: Buffer[] = [];
 
   constructor(
     private readonly key: Buffer,
@@ -74,12 +76,12 @@ export class FrameSealer {
     return this.counter;
   }
 
+  /** The buffers of the frames completed by `chunk`, in order (three per frame). */
   push(chunk: Buffer): Buffer[] {
-    const out: Buffer[] = [];
     let offset = 0;
     while (offset < chunk.length) {
       if (this.filled === FRAME_SIZE) {
-        out.push(this.seal(this.pending, FRAME_SIZE, false));
+        this.seal(this.pending, FRAME_SIZE, false);
         this.filled = 0;
       }
       const n = Math.min(FRAME_SIZE - this.filled, chunk.length - offset);
@@ -87,29 +89,33 @@ export class FrameSealer {
       this.filled += n;
       offset += n;
     }
-    return out;
+    return this.drain();
   }
 
   /** Seals what is pending: as the last frame, or (an interrupted resumable upload) as an ordinary short frame. */
   finish(last: boolean): Buffer[] {
     if (!last && this.filled === 0) return [];
-    const frame = this.seal(this.pending, this.filled, last);
+    this.seal(this.pending, this.filled, last);
     this.filled = 0;
-    return [frame];
+    return this.drain();
   }
 
-  private seal(plain: Buffer, length: number, last: boolean): Buffer {
+  private drain(): Buffer[] {
+    const out = this.parts;
+    this.parts = [];
+    return out;
+  }
+
+  private seal(plain: Buffer, length: number, last: boolean): void {
     const word = (length | (last ? LAST : 0)) >>> 0;
     const { nonce, aad } = frameCrypto(this.header, this.counter++, word);
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
     cipher.setAAD(aad);
-    const out = Buffer.allocUnsafe(4 + length + TAG_SIZE);
-    out.writeUInt32BE(word, 0);
+    const prefix = Buffer.allocUnsafe(4);
+    prefix.writeUInt32BE(word, 0);
     const body = cipher.update(plain.subarray(0, length));
-    body.copy(out, 4);
     cipher.final();
-    cipher.getAuthTag().copy(out, 4 + length);
-    return out;
+    this.parts.push(prefix, body, cipher.getAuthTag());
   }
 }
 

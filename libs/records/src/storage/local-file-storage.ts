@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StoredFileDamaged } from '../records.errors';
+import { DurableFileSink } from './durable-file-sink';
 import { FileStorage, StoredObject, StreamMeasure } from './file-storage';
 import { FileKeyring } from './file-keyring';
 import { FRAME_OVERHEAD, FRAME_SIZE, FrameOpener, frameCount, HEADER_SIZE, openStream, sealedSize, sealStream } from './framed-cipher';
@@ -34,12 +35,14 @@ export class LocalFileStorage extends FileStorage {
     await mkdir(path.dirname(this.pathOf(key)), { recursive: true, mode: 0o700 });
     const dataKey = this.keyring.newDataKey();
     const measure = new StreamMeasure();
+    const handle = await open(temp, 'wx', 0o600);
     try {
-      // `flush`: fsync before close, because a record we have acknowledged must survive a power cut.
-      const sink = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 1024 * 1024 });
-      await pipeline(sealStream(measure.pass(source), dataKey.key), sink);
+      // Synced to disk before it is renamed into place: a record we have acknowledged must survive a power cut.
+      await pipeline(sealStream(measure.pass(source), dataKey.key), new DurableFileSink(handle));
+      await handle.close();
       await rename(temp, this.pathOf(key));
     } catch (error) {
+      await handle.close().catch(() => undefined);
       await rm(temp, { force: true });
       throw error;
     }

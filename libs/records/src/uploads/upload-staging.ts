@@ -61,11 +61,13 @@ export class UploadStaging {
       let position = session.stagedBytes;
       let received = 0;
       let interrupted = false;
-      const write = async (frames: Buffer[]) => {
-        for (const frame of frames) {
-          await handle.write(frame, 0, frame.length, position);
-          position += frame.length;
-        }
+      const write = async (parts: Buffer[]) => {
+        if (parts.length === 0) return;
+        const expected = parts.reduce((sum, part) => sum + part.length, 0);
+        const { bytesWritten } = await handle.writev(parts, position);
+        // A short write (a full disk) must fail the part, not leave a gap the next frame is written after.
+        if (bytesWritten !== expected) throw new Error('Short write while staging an upload');
+        position += bytesWritten;
       };
       const rollback = () => handle.truncate(session.stagedBytes);
       try {
