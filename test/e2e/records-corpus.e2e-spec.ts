@@ -143,13 +143,16 @@ describe('records: hostile files and archives', () => {
       { name: 'DICOM/CT2/IM2', data: fixture('CT0012.fragmented_no_bot_jpeg_baseline.51.dcm') },
       { name: 'README.TXT', data: Buffer.from('Burned by PACS viewer') },
     ]);
-    const archive = await uploadOne('cd.zip', zip);
+    const [archive] = (await uploadFiles(t, a.host, caseId, [['cd.zip', zip]])).files;
     expect(archive).toMatchObject({ status: 'ready', type: 'zip', archive: { entries: 6, accepted: 5, rejected: 1 } });
     const ct1 = archive.archive!.studies.find((s) => s.studyDate === '2004-08-26');
     const ct2 = archive.archive!.studies.find((s) => s.studyDate === '2006-12-19');
     expect(ct1).toMatchObject({ seriesCount: 1, instanceCount: 1, modalities: ['CT'] });
     expect(ct2).toMatchObject({ seriesCount: 1, instanceCount: 2, modalities: ['CT'] });
-    void caseId;
+    // The children belong to the case: its file list and its studies include them.
+    const listed = await listCase(t, a.host, caseId);
+    expect(listed.files.filter((f) => f.parentId === archive.id)).toHaveLength(6);
+    expect(listed.studies).toHaveLength(2);
   });
 
   it('never uses a path from inside an archive: traversal, absolute paths and symlinks are refused entries', async () => {
