@@ -67,8 +67,9 @@ export class Payments1764340000000 implements MigrationInterface {
         disputed_at timestamptz,
         PRIMARY KEY (tenant_id, id),
         UNIQUE (tenant_id, case_id, attempt),
-        CONSTRAINT payments_checkout_session_key UNIQUE (checkout_session_id),
-        CONSTRAINT payments_payment_intent_key UNIQUE (payment_intent_id),
+        -- Provider ids are unique at the provider; keyed with tenant_id so the table can be distributed by tenant.
+        CONSTRAINT payments_checkout_session_key UNIQUE (tenant_id, checkout_session_id),
+        CONSTRAINT payments_payment_intent_key UNIQUE (tenant_id, payment_intent_id),
         FOREIGN KEY (tenant_id, case_id) REFERENCES cases (tenant_id, id),
         FOREIGN KEY (tenant_id, patient_id) REFERENCES accounts (tenant_id, id),
         CHECK (captured_minor <= authorized_minor),
@@ -96,7 +97,7 @@ export class Payments1764340000000 implements MigrationInterface {
         created_by uuid,
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (tenant_id, id),
-        CONSTRAINT payment_refunds_provider_key UNIQUE (provider_refund_id),
+        CONSTRAINT payment_refunds_provider_key UNIQUE (tenant_id, provider_refund_id),
         FOREIGN KEY (tenant_id, payment_id) REFERENCES payments (tenant_id, id)
       );
       ALTER TABLE payment_refunds ENABLE ROW LEVEL SECURITY;
@@ -119,7 +120,8 @@ export class Payments1764340000000 implements MigrationInterface {
         outcome text NOT NULL CHECK (outcome IN ('applied', 'ignored')),
         occurred_at timestamptz NOT NULL,
         received_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (provider, event_id)
+        -- An event always names the same tenant (from its metadata), so (tenant, provider, event) still applies it once.
+        PRIMARY KEY (tenant_id, provider, event_id)
       );
       CREATE INDEX payment_events_by_tenant ON payment_events (tenant_id, received_at);
       ALTER TABLE payment_events ENABLE ROW LEVEL SECURITY;

@@ -155,7 +155,7 @@ export class PaymentsService {
       });
       await tx.query(
         `INSERT INTO payment_refunds (tenant_id, payment_id, provider_refund_id, amount_minor, reason, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (provider_refund_id) DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, provider_refund_id) DO NOTHING`,
         [tenantId, payment.id, refundId, amount, reason, this.context.actor()?.id ?? null],
       );
       const total = payment.refundedMinor + amount;

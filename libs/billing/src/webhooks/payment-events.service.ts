@@ -91,7 +91,7 @@ export class PaymentEvents {
   private async record(tx: EntityManager, event: PaymentEvent, tenantId: string, paymentId: string | null, outcome: 'applied' | 'ignored'): Promise<boolean> {
     const rows = await tx.query(
       `INSERT INTO payment_events (provider, event_id, type, tenant_id, payment_id, outcome, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (provider, event_id) DO NOTHING RETURNING event_id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, provider, event_id) DO NOTHING RETURNING event_id`,
       [event.provider, event.id, event.type, tenantId, paymentId, outcome, event.occurredAt],
     );
     return rows.length > 0;
