@@ -6,6 +6,8 @@ import { NoTenantContext } from '../errors/domain-error';
 export interface ContextTenant {
   id: string;
   slug: string;
+  /** 'active' or 'suspended': a suspended tenant's error page carries none of its brand. */
+  status?: string;
 }
 
 export type ActorKind = 'operator' | 'staff' | 'patient' | 'local_physician' | 'api_key';
@@ -33,6 +35,10 @@ export interface ConsiliumStore extends ClsStore {
   host?: string;
   /** The language pages are rendered in. */
   locale?: string;
+  /** The request path without its language prefix and query string: `/es/pricing?x` -> `/pricing`. */
+  path?: string;
+  /** Set when the path carried a language prefix the tenant does not offer: site routes answer 404. */
+  unknownLocale?: boolean;
   /** Set by TenantDatabase while a tenant transaction is open, so nested calls join it. */
   // Typed loosely on purpose: nestjs-cls's path types recurse into EntityManager and exhaust the compiler.
   tenantTx?: { tenantId: string; manager: object };
@@ -84,5 +90,10 @@ export class RequestContext {
 
   host(): string | undefined {
     return this.cls.isActive() ? this.cls.get('host') : undefined;
+  }
+
+  /** The current path without language prefix or query (see ConsiliumStore.path). */
+  path(): string {
+    return (this.cls.isActive() && this.cls.get('path')) || '/';
   }
 }

@@ -1,8 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext } from '../context/request-context';
+import { Translator } from '../i18n/translator';
 import { ViewRenderer } from '../web/view-renderer';
 import { DomainError } from './domain-error';
+import { PermanentRedirect } from './permanent-redirect';
 
 interface ErrorBody {
   status: number;
@@ -35,12 +37,17 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
   constructor(
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
+    private readonly translator: Translator,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (exception instanceof PermanentRedirect) {
+      if (!reply.sent) void reply.status(301).header('location', exception.location).header('cache-control', 'public, max-age=3600').send();
+      return;
+    }
     const body = this.describe(exception);
     if (body.status >= 500) {
       this.logger.error({ err: exception, code: body.code }, 'request failed');
@@ -58,12 +65,21 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
     }
     let html: string;
     try {
-      html = this.views.render('core/error', { title: body.message, error: body, requestId }, { layout: this.context.tenantOrNull() ? 'site' : 'plain' });
+      const shown = this.translated(body);
+      html = this.views.render('core/error', { title: shown.message, error: shown, requestId }, { layout: this.context.tenantOrNull()?.status === 'active' ? 'site' : 'plain' });
     } catch (renderError) {
       this.logger.error({ err: renderError }, 'error page failed to render');
       html = `<!doctype html><title>Error</title><h1>${body.status}</h1><p>Something went wrong.</p>`;
     }
     void reply.header('content-type', 'text/html; charset=utf-8').send(html);
+  }
+
+  /** The page's language for site pages; the API keeps English (clients match on `code`, not on words). */
+  private translated(body: ErrorBody): ErrorBody {
+    const locale = this.context.locale();
+    const key = `core.errors.${body.code}`;
+    if (locale === 'en' || !this.translator.has(key)) return body;
+    return { ...body, message: this.translator.t(key, locale), hint: body.hint && this.translator.t(`${key}.hint`, locale) };
   }
 
   private describe(exception: unknown): ErrorBody {

@@ -1,5 +1,12 @@
 import Handlebars from 'handlebars';
 
+type HelperOptions = Handlebars.HelperOptions;
+
+/** The page's language and path prefix live on the root data the layout provider supplies. */
+function root(options: HelperOptions): { lang?: string; localePrefix?: string } {
+  return (options?.data?.root ?? {}) as { lang?: string; localePrefix?: string };
+}
+
 /** Helpers available to every template. Keep them formatting-only: pages receive ready data. */
 export function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
@@ -26,4 +33,10 @@ export function registerHelpers(hbs: typeof Handlebars): void {
       (minor ?? 0) / 100,
     ),
   );
+  /** `{{link "/pricing"}}` -> `/es/pricing` on a Spanish page: links stay in the reader's language. */
+  hbs.registerHelper('link', (path: string, options: HelperOptions) => {
+    const prefix = root(options).localePrefix ?? '';
+    if (!prefix) return path;
+    return path === '/' ? prefix : `${prefix}${path}`;
+  });
 }

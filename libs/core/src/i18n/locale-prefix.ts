@@ -1,0 +1,31 @@
+import type { IncomingMessage } from 'node:http';
+import { SUPPORTED_LOCALES } from './translator';
+
+/** The raw request, after `stripLocalePrefix` has noted which language prefix the path carried. */
+export interface LocalePrefixedRequest extends IncomingMessage {
+  localePrefix?: string;
+  /** The URL as the visitor wrote it (middie overwrites `originalUrl` with the rewritten one). */
+  requestedUrl?: string;
+}
+
+/** The URL as the visitor wrote it, language prefix included. */
+export function requestedUrl(req: IncomingMessage): string {
+  return (req as LocalePrefixedRequest).requestedUrl ?? req.url ?? '/';
+}
+
+const PREFIX = new RegExp(`^/(${SUPPORTED_LOCALES.join('|')})(?=/|\\?|$)`);
+
+/**
+ * Fastify's `rewriteUrl`: `/es/pricing?x=1` is routed as `/pricing?x=1` with `localePrefix = 'es'`, so every
+ * controller serves all languages from one route. Whether the tenant offers that language is decided later, once
+ * the tenant is known (an unknown prefix is a 404 there).
+ */
+export function stripLocalePrefix(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const match = PREFIX.exec(url);
+  if (!match) return url;
+  (req as LocalePrefixedRequest).localePrefix = match[1];
+  (req as LocalePrefixedRequest).requestedUrl = url;
+  const rest = url.slice(match[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
