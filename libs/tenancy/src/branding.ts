@@ -1,5 +1,7 @@
-/** Text in one language, or per locale (`{ en: ..., es: ... }`). */
-export type Localized = string | Record<string, string>;
+import type { LicensurePolicy } from './licensure/licensure-policy';
+
+/** Text in one language, or per locale (`{ en: ..., es: ... }`): the blueprint's shape, stored as is. */
+export type Localized = string | { en: string; es?: string };
 
 export interface Branding {
   colors: { primary: string; accent: string; text: string; background: string };
@@ -11,17 +13,25 @@ export interface Branding {
   logoAlt?: string;
 }
 
+/** What the site shows about the hospital itself. Landing copy and pages live in the marketing lib's tables. */
 export interface TenantProfile {
   contact?: { phone?: string; email?: string; address?: string };
   legalFooter?: Localized;
   locales?: string[];
-  landing?: { hero?: { title?: Localized; subtitle?: Localized; cta?: Localized } };
+}
+
+/** How the hospital runs its program: read by pricing, the how-it-works page, and (later) intake and routing. */
+export interface TenantSettings {
+  /** `US-IL`: in-state prices apply to patients there. */
+  homeJurisdiction?: string;
+  licensure: LicensurePolicy;
 }
 
 /** Picks the text for `locale`, falling back to the tenant's default locale, then to any value. */
 export function localize(text: Localized | undefined, locale: string, fallback = 'en'): string | undefined {
   if (text === undefined || typeof text === 'string') return text;
-  return text[locale] ?? text[fallback] ?? Object.values(text)[0];
+  const byLocale = text as Record<string, string | undefined>;
+  return byLocale[locale] ?? byLocale[fallback] ?? text.en;
 }
 
 /** `#fff` or `#1a1a1a`, whichever reads better on `hex` (WCAG relative luminance). */

@@ -1,5 +1,5 @@
 import type { ContextTenant } from '@consilium/core';
-import type { Branding, TenantProfile } from './branding';
+import type { Branding, TenantProfile, TenantSettings } from './branding';
 import type { TenantStatus } from './tenant.entity';
 
 /** What a request knows of its tenant: everything a page needs to look like the hospital, and nothing private. */
@@ -14,6 +14,9 @@ export interface ResolvedTenant extends ContextTenant {
   currency: string;
   branding: Branding;
   profile: TenantProfile;
+  settings: TenantSettings;
+  /** The locales the site offers; the first is not necessarily the default. */
+  locales: string[];
   /** The canonical host; alias hosts redirect to it. */
   primaryHost: string;
   /** `name -> sha256` of brand assets, for cache-busting URLs. */

@@ -4,9 +4,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LocaleCookieInterceptor } from './locale-cookie.interceptor';
 import { BlueprintApplier } from './blueprint/blueprint-applier';
 import { BlueprintCatalog } from './blueprint/blueprint-catalog';
+import { BlueprintExporter } from './blueprint/blueprint-exporter';
+import { BlueprintSections } from './blueprint/blueprint-section';
+import { TenantChangeFeed } from './cache/tenant-change-feed';
+import { TenantContentCache } from './cache/tenant-content-cache';
 import { BrandController } from './http/brand.controller';
-import { SiteHomeController } from './http/site-home.controller';
-import { TenantLayoutData } from './layout-data';
+import { TenantLayoutData } from './site/layout-data';
+import { SiteRenderer } from './site/site-renderer';
 import { TenantAsset } from './tenant-asset.entity';
 import { TenantDirectory } from './tenant-directory';
 import { TenantDomain } from './tenant-domain.entity';
@@ -15,11 +19,24 @@ import { TenantResolver } from './tenant-resolver';
 import { TenantSiteGuard } from './tenant-site.guard';
 import { Tenant } from './tenant.entity';
 
+const SHARED = [
+  TenantChangeFeed,
+  TenantContentCache,
+  TenantResolver,
+  TenantSiteGuard,
+  SiteRenderer,
+  BlueprintSections,
+  BlueprintApplier,
+  BlueprintCatalog,
+  BlueprintExporter,
+  TenantDirectory,
+];
+
 @Module({
   imports: [TypeOrmModule.forFeature([Tenant, TenantDomain, TenantAsset])],
-  controllers: [SiteHomeController, BrandController],
-  providers: [{ provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor }, TenantResolver, TenantSiteGuard, TenantLayoutData, BlueprintApplier, BlueprintCatalog, TenantDirectory],
-  exports: [TenantResolver, TenantSiteGuard, BlueprintApplier, BlueprintCatalog, TenantDirectory],
+  controllers: [BrandController],
+  providers: [...SHARED, TenantLayoutData, { provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor }],
+  exports: SHARED,
 })
 export class TenancyModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -31,6 +31,8 @@ export class TenantResolutionMiddleware implements NestMiddleware {
     const forwarded = this.config.raw.TRUST_PROXY ? req.headers['x-forwarded-host'] : undefined;
     const host = normalizeHost(forwarded ?? req.headers.host);
     this.cls.set('host', host);
+    // The page's path, for navigation and canonical URLs; middleware sees req.url relative to its mount point.
+    this.cls.set('path', ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/').split('?')[0]);
     this.cls.set('ip', clientIp(req, this.config.raw.TRUST_PROXY));
     this.cls.set('userAgent', String(req.headers['user-agent'] ?? '').slice(0, 300));
     if (!host || host === this.config.operatorHost) {

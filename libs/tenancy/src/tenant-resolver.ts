@@ -1,32 +1,44 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AppConfig, TenantDatabase } from '@consilium/core';
 import { createHash } from 'node:crypto';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import type { Branding, TenantProfile, TenantSettings } from './branding';
+import { TENANT_CHANGED_CHANNEL, TenantChangeFeed } from './cache/tenant-change-feed';
 import { ResolvedTenant } from './resolved-tenant';
-import { TenantAsset } from './tenant-asset.entity';
-import { TenantDomain } from './tenant-domain.entity';
-import { Tenant } from './tenant.entity';
+import type { TenantStatus } from './tenant.entity';
 
-export const TENANT_CHANGED_CHANNEL = 'consilium_tenant_changed';
 /** Unknown hosts are remembered too (bots probe many); past this many, the negative cache starts over. */
 const MAX_NEGATIVE = 10000;
 
+/** Until a blueprint says otherwise, a hospital declines what it cannot serve directly. */
+const DEFAULT_SETTINGS: TenantSettings = { licensure: { unlicensedStates: 'decline', international: 'decline' } };
+
+interface TenantRow {
+  id: string;
+  slug: string;
+  name: string;
+  status: TenantStatus;
+  case_prefix: string;
+  default_locale: string;
+  time_zone: string;
+  currency: string;
+  branding: Branding;
+  profile: TenantProfile;
+  settings: TenantSettings;
+  primary_host: string | null;
+  assets: Record<string, string> | null;
+}
+
 /**
  * Host -> tenant, cached in memory. Every write to tenants, tenant_domains or tenant_assets fires a NOTIFY (a trigger
- * in the foundation migration); every instance LISTENs and drops what changed, so a domain added on one instance
- * resolves on all of them within milliseconds. While the LISTEN connection is down nothing is cached.
+ * in the foundation migration); the change feed tells every instance, which drops what changed, so a domain added on
+ * one instance resolves on all of them within milliseconds. While the feed is down nothing is cached.
  */
 @Injectable()
-export class TenantResolver implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(TenantResolver.name);
+export class TenantResolver {
   private readonly byHost = new Map<string, Promise<ResolvedTenant | null>>();
   private readonly negative = new Set<string>();
-  private listener?: Client;
-  private listening = false;
-  private stopped = false;
-  private reconnectDelay = 250;
   /** Bumped by every invalidation: a lookup that overlapped one is not kept, it may have read the old state. */
   private generation = 0;
 
@@ -34,15 +46,9 @@ export class TenantResolver implements OnModuleInit, OnApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly db: TenantDatabase,
     private readonly config: AppConfig,
-  ) {}
-
-  async onModuleInit(): Promise<void> {
-    await this.listen();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.listener?.end().catch(() => undefined);
+    private readonly feed: TenantChangeFeed,
+  ) {
+    feed.on(TENANT_CHANGED_CHANNEL, (tenantId) => this.invalidate(tenantId));
   }
 
   resolve(host: string): Promise<ResolvedTenant | null> {
@@ -52,7 +58,7 @@ export class TenantResolver implements OnModuleInit, OnApplicationShutdown {
       this.byHost.delete(host);
       throw error;
     });
-    if (this.listening) {
+    if (this.feed.listening) {
       const generation = this.generation;
       this.byHost.set(host, lookup);
       void lookup.then((tenant) => {
@@ -93,57 +99,35 @@ export class TenantResolver implements OnModuleInit, OnApplicationShutdown {
     // The host_lookup policy lets the runtime role read host -> tenant_id before a tenant is known.
     const [domain] = await this.dataSource.query('SELECT tenant_id FROM tenant_domains WHERE host = $1', [host]);
     if (!domain) return null;
-    return this.db.forTenant(domain.tenant_id, async (tx) => {
-      const tenant = await tx.findOneBy(Tenant, { id: domain.tenant_id });
-      if (!tenant) return null;
-      const domains = await tx.find(TenantDomain, { where: { tenantId: tenant.id }, order: { createdAt: 'ASC' } });
-      const assets = await tx.find(TenantAsset, { select: { name: true, sha256: true }, where: { tenantId: tenant.id } });
-      const primary = domains.find((d) => d.isPrimary)?.host ?? this.config.platformHostFor(tenant.slug);
-      const resolved: ResolvedTenant = {
-        id: tenant.id,
-        slug: tenant.slug,
-        name: tenant.name,
-        status: tenant.status,
-        casePrefix: tenant.casePrefix,
-        defaultLocale: tenant.defaultLocale,
-        timeZone: tenant.timeZone,
-        currency: tenant.currency.trim(),
-        branding: tenant.branding,
-        profile: tenant.profile,
-        primaryHost: primary,
-        assets: Object.fromEntries(assets.map((a) => [a.name, a.sha256])),
-        themeVersion: createHash('sha256').update(JSON.stringify(tenant.branding)).digest('hex').slice(0, 12),
-      };
-      return resolved;
-    });
-  }
-
-  private async listen(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({ connectionString: this.config.database.runtime, application_name: 'consilium-tenant-listener' });
-    client.on('notification', (message) => this.invalidate(message.payload || undefined));
-    client.on('error', (error) => this.onListenerLost(client, error));
-    client.on('end', () => this.onListenerLost(client));
-    this.listener = client;
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${TENANT_CHANGED_CHANNEL}`);
-      this.listening = true;
-      this.reconnectDelay = 250;
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      this.onListenerLost(client, error);
-    }
-  }
-
-  private onListenerLost(client: Client, error?: unknown): void {
-    if (this.stopped || this.listener !== client) return;
-    if (this.listening) this.logger.warn({ err: error }, 'tenant change listener lost; caching paused until it reconnects');
-    this.listening = false;
-    this.listener = undefined;
-    this.invalidate();
-    const delay = this.reconnectDelay;
-    this.reconnectDelay = Math.min(delay * 2, 10000);
-    setTimeout(() => void this.listen(), delay).unref();
+    // One statement for the tenant, its primary host and its asset hashes: a cold lookup is a few round trips.
+    const [row]: TenantRow[] = await this.db.forTenant(domain.tenant_id, (tx) =>
+      tx.query(
+        `SELECT t.id, t.slug, t.name, t.status, t.case_prefix, t.default_locale, t.time_zone, t.currency::text AS currency,
+                t.branding, t.profile, t.settings,
+                (SELECT d.host FROM tenant_domains d WHERE d.tenant_id = t.id AND d.is_primary) AS primary_host,
+                (SELECT jsonb_object_agg(a.name, a.sha256) FROM tenant_assets a WHERE a.tenant_id = t.id) AS assets
+           FROM tenants t WHERE t.id = $1`,
+        [domain.tenant_id],
+      ),
+    );
+    if (!row) return null;
+    const profile = row.profile ?? {};
+    return {
+      id: row.id,
+      slug: row.slug,
+      name: row.name,
+      status: row.status,
+      casePrefix: row.case_prefix,
+      defaultLocale: row.default_locale,
+      timeZone: row.time_zone,
+      currency: row.currency.trim(),
+      branding: row.branding,
+      profile,
+      settings: { ...DEFAULT_SETTINGS, ...row.settings },
+      locales: profile.locales?.length ? profile.locales : [row.default_locale],
+      primaryHost: row.primary_host ?? this.config.platformHostFor(row.slug),
+      assets: row.assets ?? {},
+      themeVersion: createHash('sha256').update(JSON.stringify(row.branding)).digest('hex').slice(0, 12),
+    };
   }
 }

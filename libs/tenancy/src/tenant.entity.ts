@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Branding, TenantProfile } from './branding';
+import type { Branding, TenantProfile, TenantSettings } from './branding';
 
 export type TenantStatus = 'active' | 'suspended';
 
@@ -34,6 +34,9 @@ export class Tenant {
 
   @Column({ type: 'jsonb' })
   profile: TenantProfile;
+
+  @Column({ type: 'jsonb' })
+  settings: TenantSettings;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, OperatorDatabase } from '@consilium/core';
-import { isDeepStrictEqual } from 'node:util';
 import { EntityManager } from 'typeorm';
-import type { Branding, TenantProfile } from '../branding';
+import type { Branding, TenantProfile, TenantSettings } from '../branding';
 import { TenantAsset } from '../tenant-asset.entity';
 import { TenantDomain } from '../tenant-domain.entity';
 import { Tenant } from '../tenant.entity';
 import { LoadedBlueprint } from './blueprint-loader';
+import { BlueprintSections } from './blueprint-section';
+import { changedFields } from './row-changes';
 
 export interface ApplyResult {
   slug: string;
@@ -36,6 +37,7 @@ export class BlueprintApplier {
   constructor(
     private readonly operatorDb: OperatorDatabase,
     private readonly config: AppConfig,
+    private readonly sections: BlueprintSections,
   ) {}
 
   async apply(loaded: LoadedBlueprint, options: { dryRun?: boolean } = {}): Promise<ApplyResult> {
@@ -51,7 +53,8 @@ export class BlueprintApplier {
     }
   }
 
-  private async applyIn(tx: EntityManager, { blueprint: bp, assets, file }: LoadedBlueprint): Promise<ApplyResult> {
+  private async applyIn(tx: EntityManager, loaded: LoadedBlueprint): Promise<ApplyResult> {
+    const { blueprint: bp, assets, file } = loaded;
     const changes: string[] = [];
     const branding: Branding = {
       colors: bp.branding.colors,
@@ -64,7 +67,10 @@ export class BlueprintApplier {
       contact: bp.contact,
       locales: bp.locales,
       ...(bp.legal_footer ? { legalFooter: bp.legal_footer } : {}),
-      ...(bp.landing ? { landing: bp.landing } : {}),
+    };
+    const settings: TenantSettings = {
+      ...(bp.licensure.home_state ? { homeJurisdiction: bp.licensure.home_state } : {}),
+      licensure: { unlicensedStates: bp.licensure.unlicensed_states, international: bp.licensure.international },
     };
     const desired = {
       name: bp.name,
@@ -75,6 +81,7 @@ export class BlueprintApplier {
       currency: bp.currency,
       branding,
       profile,
+      settings,
     };
 
     let tenant = await tx.findOneBy(Tenant, { slug: bp.slug });
@@ -84,7 +91,7 @@ export class BlueprintApplier {
       changes.push(`create tenant ${bp.slug} (${bp.name})`);
     } else {
       const current = { ...tenant, currency: tenant.currency.trim() };
-      const changed = (Object.keys(desired) as (keyof typeof desired)[]).filter((k) => !isDeepStrictEqual(current[k], desired[k]));
+      const changed = changedFields(current, desired);
       if (changed.length) {
         await tx.update(Tenant, { id: tenant.id }, Object.fromEntries(changed.map((k) => [k, desired[k]])));
         for (const key of changed) changes.push(describeChange(key, current[key], desired[key]));
@@ -93,6 +100,9 @@ export class BlueprintApplier {
     await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant.id]);
     await this.syncDomains(tx, tenant.id, bp.slug, bp.domains, bp.primary_domain, file, changes);
     await this.syncAssets(tx, tenant.id, assets, changes);
+    for (const section of this.sections.all()) {
+      await section.apply({ tx, tenantId: tenant.id, currency: bp.currency, blueprint: bp, loaded, changes });
+    }
     return { slug: bp.slug, tenantId: tenant.id, created, changes };
   }
 
@@ -161,6 +171,14 @@ function assetName(rel: string): string {
 
 function describeChange(key: string, from: unknown, to: unknown): string {
   const field = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  if (key === 'settings') {
+    const [a, b] = [from as Partial<TenantSettings>, to as TenantSettings];
+    const parts: string[] = [];
+    if (a?.homeJurisdiction !== b.homeJurisdiction) parts.push(`home state ${a?.homeJurisdiction ?? '-'} -> ${b.homeJurisdiction ?? '-'}`);
+    if (a?.licensure?.unlicensedStates !== b.licensure.unlicensedStates) parts.push(`unlicensed states ${a?.licensure?.unlicensedStates ?? '-'} -> ${b.licensure.unlicensedStates}`);
+    if (a?.licensure?.international !== b.licensure.international) parts.push(`international ${a?.licensure?.international ?? '-'} -> ${b.licensure.international}`);
+    return `licensure: ${parts.join(', ') || 'update'}`;
+  }
   if (typeof from === 'object' || typeof to === 'object') return `update ${field}`;
   return `${field}: ${String(from)} -> ${String(to)}`;
 }

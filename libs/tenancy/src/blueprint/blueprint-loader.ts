@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import Handlebars from 'handlebars';
 import { isMap, isSeq, LineCounter, parseDocument, Node as YamlNode } from 'yaml';
 import { Blueprint, blueprintSchema } from './blueprint.schema';
 
@@ -69,9 +70,14 @@ export function loadBlueprint(dir: string, displayRoot = process.cwd()): LoadRes
   const assets: LoadedAsset[] = [];
   const wanted: [string, string][] = [['branding.logo', blueprint.branding.logo]];
   if (blueprint.branding.favicon) wanted.push(['branding.favicon', blueprint.branding.favicon]);
+  blueprint.physicians.forEach((p, i) => p.photo && wanted.push([`physicians.${i}.photo`, p.photo]));
+  const seen = new Set<string>();
   for (const [at, rel] of wanted) {
+    // One file may serve twice (a logo as favicon); it is stored once.
+    if (seen.has(rel)) continue;
+    seen.add(rel);
     const full = path.join(dir, rel);
-    const line = lineOf(doc.contents, at.split('.'), lines);
+    const line = lineOf(doc.contents, at.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)), lines);
     if (!existsSync(full) || !statSync(full).isFile()) {
       problems.push({ file: shown, path: at, line, message: `${rel} does not exist in ${path.relative(displayRoot, dir) || dir}` });
       continue;
@@ -86,8 +92,36 @@ export function loadBlueprint(dir: string, displayRoot = process.cwd()): LoadRes
       assets.push({ name: path.basename(rel), contentType, bytes, sha256: createHash('sha256').update(bytes).digest('hex') });
     }
   }
+  problems.push(...checkTemplates(dir, displayRoot));
   if (problems.length) return { ok: false, problems };
   return { ok: true, loaded: { dir, file: shown, blueprint, assets } };
+}
+
+/**
+ * Templates under `templates/` override platform ones by the same relative name; one that does not parse would
+ * break its page at request time, so it is reported here with its own file and line.
+ */
+function checkTemplates(dir: string, displayRoot: string): BlueprintProblem[] {
+  const root = path.join(dir, 'templates');
+  if (!existsSync(root)) return [];
+  const problems: BlueprintProblem[] = [];
+  for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' }).sort()) {
+    const full = path.join(root, file);
+    const shown = path.relative(displayRoot, full) || full;
+    if (!statSync(full).isFile()) continue;
+    if (!file.endsWith('.hbs')) {
+      problems.push({ file: shown, path: '', message: 'templates/ holds only .hbs files named like the platform template they replace' });
+      continue;
+    }
+    try {
+      Handlebars.parse(readFileSync(full, 'utf8'));
+    } catch (error) {
+      const message = (error as Error).message;
+      const line = /line (\d+)/.exec(message)?.[1];
+      problems.push({ file: shown, path: '', line: line ? Number(line) : undefined, message: `not a valid template: ${message.split('\n').pop()}` });
+    }
+  }
+  return problems;
 }
 
 /** Every tenant folder under `root` (folders starting with `.` or `_` are ignored). */
@@ -121,9 +155,11 @@ function fail(file: string, at: string, message: string): LoadResult {
   return { ok: false, problems: [{ file, path: at, message }] };
 }
 
-function describe(issue: { code: string; message: string; keys?: string[]; expected?: unknown; input?: unknown }): string {
+function describe(issue: { code: string; message: string; keys?: string[]; expected?: unknown }): string {
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys!.length > 1 ? 's' : ''} ${issue.keys!.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  // zod 4 does not keep the input on an issue; its message says what it received.
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return 'is required';
+  if (issue.code === 'invalid_type' && issue.expected === 'string') return 'must be text (put it in quotes if it looks like a number, a date or yes/no)';
   if (issue.code === 'invalid_type') return `must be ${article(String(issue.expected))}`;
   return issue.message;
 }

@@ -1,6 +1,10 @@
+import { SUPPORTED_LOCALES } from '@consilium/core';
 import { z } from 'zod';
+import { assetPath, licensureRoute, locale, localized, usState } from './blueprint-fields';
+import { duplicates, offeringSchema, priceRuleSchema, specialtySchema } from './blueprint-catalog.schema';
+import { physicianSchema } from './blueprint-roster.schema';
+import { faqSchema, fundingProgramSchema, landingSchema, pagesSchema, seoSchema, testimonialSchema } from './blueprint-site.schema';
 
-const SUPPORTED_LOCALES = ['en', 'es'] as const;
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'));
 
@@ -13,18 +17,10 @@ const fontStack = z
   .string()
   .max(200)
   .regex(/^[A-Za-z0-9 ,'"-]+$/, `must be a font stack such as "Georgia, 'Times New Roman', serif"`);
-/** A file under the blueprint's assets/ folder. */
-const assetPath = z
-  .string()
-  .regex(/^assets\/[a-z0-9][a-z0-9._-]{0,80}\.(svg|png|jpg|jpeg|webp|ico)$/, 'must be a file in assets/, e.g. assets/logo.svg (lower-case name; svg, png, jpg, webp or ico)');
-const localized = z.union(
-  [z.string().min(1, 'must not be empty'), z.object({ en: z.string().min(1), es: z.string().min(1).optional() }).strict()],
-  { error: 'must be text, or text per language ({ en: ..., es: ... })' },
-);
 
 /**
  * `tenants/<slug>/tenant.yaml`, version 1. Objects are strict, so a misspelt key is an error rather than silently
- * ignored. The sites issue adds the catalog, roster and pages as further top-level keys.
+ * ignored. The format belongs to tenancy; each domain lib applies and exports its own sections (BlueprintSection).
  */
 export const blueprintSchema = z
   .object({
@@ -32,8 +28,8 @@ export const blueprintSchema = z
     name: z.string().min(1, 'must not be empty').max(200),
     status: z.enum(['active', 'suspended']).default('active'),
     case_prefix: z.string().regex(/^[A-Z]{2,5}$/, 'must be 2 to 5 capital letters, e.g. LKS'),
-    locales: z.array(z.enum(SUPPORTED_LOCALES, { error: `must be one of ${SUPPORTED_LOCALES.join(', ')}` })).min(1).default(['en']),
-    default_locale: z.enum(SUPPORTED_LOCALES).default('en'),
+    locales: z.array(locale).min(1).default(['en']),
+    default_locale: locale.default('en'),
     time_zone: z.string().refine((tz) => TIME_ZONES.has(tz), 'must be an IANA time zone such as America/Chicago'),
     currency: z.string().refine((c) => CURRENCIES.has(c), 'must be an ISO 4217 currency code such as USD'),
     domains: z.array(hostname).default([]),
@@ -69,26 +65,73 @@ export const blueprintSchema = z
           .default({ heading: 'system-ui, sans-serif', body: 'system-ui, sans-serif' }),
       })
       .strict(),
-    landing: z
+    licensure: z
       .object({
-        hero: z.object({ title: localized, subtitle: localized.optional(), cta: localized.optional() }).strict(),
+        /** The hospital's own state: in-state prices apply there. */
+        home_state: usState.optional(),
+        unlicensed_states: licensureRoute.default('decline'),
+        international: licensureRoute.default('decline'),
       })
       .strict()
-      .optional(),
+      .default({ unlicensed_states: 'decline', international: 'decline' }),
+    seo: seoSchema.optional(),
+    landing: landingSchema.optional(),
+    specialties: z.array(specialtySchema).default([]),
+    offerings: z.array(offeringSchema).default([]),
+    price_rules: z.array(priceRuleSchema).default([]),
+    physicians: z.array(physicianSchema).default([]),
+    funding_programs: z.array(fundingProgramSchema).default([]),
+    faqs: z.array(faqSchema).default([]),
+    testimonials: z.array(testimonialSchema).default([]),
+    pages: pagesSchema.default({}),
   })
   .strict()
   .superRefine((bp, ctx) => {
-    if (bp.primary_domain && !bp.domains.includes(bp.primary_domain)) {
-      ctx.addIssue({ code: 'custom', path: ['primary_domain'], message: 'must be one of the domains listed under domains' });
-    }
-    if (!bp.locales.includes(bp.default_locale)) {
-      ctx.addIssue({ code: 'custom', path: ['default_locale'], message: 'must be one of the locales listed under locales' });
-    }
-    const seen = new Set<string>();
-    bp.domains.forEach((d, i) => {
-      if (seen.has(d)) ctx.addIssue({ code: 'custom', path: ['domains', i], message: `lists ${d} twice` });
-      seen.add(d);
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (bp.primary_domain && !bp.domains.includes(bp.primary_domain)) issue(['primary_domain'], 'must be one of the domains listed under domains');
+    if (!bp.locales.includes(bp.default_locale)) issue(['default_locale'], 'must be one of the locales listed under locales');
+    duplicates(bp.domains, (i, d) => issue(['domains', i], `lists ${d} twice`));
+    duplicates(bp.locales, (i, l) => issue(['locales', i], `lists ${l} twice`));
+
+    const specialties = new Set(bp.specialties.map((s) => s.slug));
+    const unknownSpecialty = (s: string) => `no specialty "${s}" under specialties`;
+    duplicates(bp.specialties.map((s) => s.slug), (i, s) => issue(['specialties', i, 'slug'], `lists ${s} twice`));
+    duplicates(bp.offerings.map((o) => o.slug), (i, s) => issue(['offerings', i, 'slug'], `lists ${s} twice`));
+    bp.offerings.forEach((o, i) => !specialties.has(o.specialty) && issue(['offerings', i, 'specialty'], unknownSpecialty(o.specialty)));
+    duplicates(bp.physicians.map((p) => p.slug), (i, s) => issue(['physicians', i, 'slug'], `lists ${s} twice`));
+    bp.physicians.forEach((p, i) =>
+      p.specialties.forEach((s, j) => !specialties.has(s) && issue(['physicians', i, 'specialties', j], unknownSpecialty(s))),
+    );
+    duplicates(bp.funding_programs.map((f) => f.slug), (i, s) => issue(['funding_programs', i, 'slug'], `lists ${s} twice`));
+    bp.funding_programs.forEach((f, i) => f.specialty && !specialties.has(f.specialty) && issue(['funding_programs', i, 'specialty'], unknownSpecialty(f.specialty)));
+    duplicates(bp.price_rules.map((r) => r.region), (i, r) => issue(['price_rules', i, 'region'], `lists ${r} twice`));
+    bp.price_rules.forEach((r, i) => {
+      if (r.region === 'in_state' && !bp.licensure.home_state) issue(['price_rules', i, 'region'], 'in_state needs licensure.home_state (the hospital\'s own state)');
     });
+    const offered = new Set(bp.offerings.map((o) => o.specialty));
+    bp.specialties.forEach((s, i) => !offered.has(s.slug) && issue(['specialties', i, 'slug'], `${s.slug} has no offering: add one under offerings, or remove the specialty`));
+    missingTranslations(bp, bp.locales, [], issue);
   });
 
 export type Blueprint = z.infer<typeof blueprintSchema>;
+/** What a blueprint file may say before defaults are filled in (what `export` writes and tests build). */
+export type BlueprintInput = z.input<typeof blueprintSchema>;
+
+const LOCALE_KEYS = new Set<string>(SUPPORTED_LOCALES);
+
+/**
+ * Text given per language must be given in every language the site offers: a Spanish page showing one English
+ * sentence would also be marked up as Spanish. Text given once (a name) is the same in every language.
+ */
+function missingTranslations(value: unknown, locales: string[], at: (string | number)[], issue: (path: (string | number)[], message: string) => void): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => missingTranslations(v, locales, [...at, i], issue));
+  } else if (value && typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length && keys.every((k) => LOCALE_KEYS.has(k)) && keys.every((k) => typeof (value as Record<string, unknown>)[k] === 'string')) {
+      for (const l of locales) if (!keys.includes(l)) issue(at, `needs its ${l} text too, since locales lists ${l}`);
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) missingTranslations(v, locales, [...at, k], issue);
+  }
+}

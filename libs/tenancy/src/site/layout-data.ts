@@ -1,31 +1,59 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { AppConfig, RequestContext, ViewRenderer } from '@consilium/core';
+import { AppConfig, LANGUAGE_NAMES, Locale, localizedPath, RequestContext, Translator, ViewRenderer } from '@consilium/core';
 import path from 'node:path';
-import { localize } from './branding';
-import { ResolvedTenant } from './resolved-tenant';
+import { localize } from '../branding';
+import { ResolvedTenant } from '../resolved-tenant';
 
-/** Gives every page of a tenant host its brand: name, logo, theme stylesheet, footer, language. */
+const NAV: [key: string, path: string][] = [
+  ['site.nav.specialties', '/specialties'],
+  ['site.nav.physicians', '/physicians'],
+  ['site.nav.pricing', '/pricing'],
+  ['site.nav.how', '/how-it-works'],
+  ['site.nav.faq', '/faq'],
+];
+
+/** Gives every page of a tenant host its brand: name, logo, theme stylesheet, navigation, footer, language. */
 @Injectable()
 export class TenantLayoutData implements OnModuleInit {
   constructor(
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
     private readonly config: AppConfig,
+    private readonly translator: Translator,
   ) {}
 
   onModuleInit(): void {
-    this.views.registerViews('site', path.join(__dirname, 'views'));
+    // The site shell's words are in ../views/i18n, registered with the views.
+    this.views.registerViews('site', path.join(__dirname, '..', 'views'));
     this.views.addLayoutData(() => this.forCurrentRequest());
   }
 
   forCurrentRequest(): Record<string, unknown> {
     const tenant = this.context.tenantOrNull<ResolvedTenant>();
-    if (!tenant || tenant.status !== 'active') return { lang: this.context.locale(), platformName: 'Consilium' };
+    if (!tenant || tenant.status !== 'active') return { lang: this.context.locale(), localePrefix: '', platformName: 'Consilium' };
     const locale = this.context.locale();
+    const current = this.context.path();
+    const link = (to: string) => localizedPath(to, locale, tenant.defaultLocale);
     const { branding, profile } = tenant;
     return {
       lang: locale,
       timeZone: tenant.timeZone,
+      localePrefix: locale === tenant.defaultLocale ? '' : `/${locale}`,
+      homeHref: link('/'),
+      nav: NAV.map(([key, to]) => ({
+        href: link(to),
+        label: this.translator.t(key, locale),
+        current: current === to || current.startsWith(`${to}/`),
+      })),
+      languages:
+        tenant.locales.length > 1
+          ? tenant.locales.map((code) => ({
+              code,
+              name: LANGUAGE_NAMES[code as Locale] ?? code,
+              href: localizedPath(current, code, tenant.defaultLocale),
+              current: code === locale,
+            }))
+          : undefined,
       tenant: {
         name: tenant.name,
         slug: tenant.slug,
@@ -33,10 +61,11 @@ export class TenantLayoutData implements OnModuleInit {
         logoAlt: branding.logoAlt ?? tenant.name,
         faviconUrl: branding.favicon ? assetUrl(tenant, branding.favicon) : undefined,
         contact: profile.contact ?? {},
-        legalFooter: localize(profile.legalFooter, locale),
+        legalFooter: localize(profile.legalFooter, locale, tenant.defaultLocale),
       },
       themeCssUrl: `/theme.css?v=${tenant.themeVersion}`,
-      locales: (profile.locales ?? [tenant.defaultLocale]).map((code) => ({ code, current: code === locale })),
+      // Sign-in links only where the identity lib runs (it registers these words with its views).
+      accounts: this.translator.has('identity.signIn.title'),
       canonicalOrigin: this.config.originFor(tenant.primaryHost),
     };
   }

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig, OperatorDatabase } from '@consilium/core';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Document } from 'yaml';
+import { TenantAsset } from '../tenant-asset.entity';
+import { TenantDomain } from '../tenant-domain.entity';
+import { Tenant } from '../tenant.entity';
+import { BlueprintSections } from './blueprint-section';
+import type { BlueprintInput } from './blueprint.schema';
+
+/** tenant.yaml keys in the order a person reads them. */
+const KEY_ORDER: (keyof BlueprintInput)[] = [
+  'slug', 'name', 'status', 'case_prefix', 'locales', 'default_locale', 'time_zone', 'currency', 'domains', 'primary_domain',
+  'contact', 'legal_footer', 'branding', 'licensure', 'seo', 'landing', 'specialties', 'offerings', 'price_rules', 'physicians',
+  'funding_programs', 'faqs', 'testimonials', 'pages',
+];
+
+export interface ExportedBlueprint {
+  blueprint: BlueprintInput;
+  assets: { name: string; bytes: Buffer }[];
+}
+
+/**
+ * Writes a tenant back out as a blueprint folder (tenant.yaml, assets/, templates/) that re-applies to the same
+ * site: what an operator console edit or an admin's changes made becomes code again. Deactivated rows (removed from
+ * an earlier blueprint) are not exported, exactly as if they had been removed from the file.
+ */
+@Injectable()
+export class BlueprintExporter {
+  constructor(
+    private readonly operatorDb: OperatorDatabase,
+    private readonly config: AppConfig,
+    private readonly sections: BlueprintSections,
+  ) {}
+
+  async export(slug: string): Promise<ExportedBlueprint | null> {
+    return this.operatorDb.transaction(async (tx) => {
+      const tenant = await tx.findOneBy(Tenant, { slug });
+      if (!tenant) return null;
+      await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant.id]);
+      const domains = await tx.find(TenantDomain, { where: { tenantId: tenant.id }, order: { createdAt: 'ASC', host: 'ASC' } });
+      const assets = await tx.find(TenantAsset, { where: { tenantId: tenant.id }, order: { name: 'ASC' } });
+      const platformHost = this.config.platformHostFor(slug);
+      const primary = domains.find((d) => d.isPrimary)?.host;
+      const { branding, profile, settings } = tenant;
+      const base: BlueprintInput = {
+        slug,
+        name: tenant.name,
+        status: tenant.status,
+        case_prefix: tenant.casePrefix,
+        locales: (profile.locales ?? [tenant.defaultLocale]) as BlueprintInput['locales'],
+        default_locale: tenant.defaultLocale as BlueprintInput['default_locale'],
+        time_zone: tenant.timeZone,
+        currency: tenant.currency.trim(),
+        domains: domains.map((d) => d.host).filter((h) => h !== platformHost),
+        primary_domain: primary && primary !== platformHost ? primary : undefined,
+        contact: profile.contact,
+        legal_footer: profile.legalFooter,
+        branding: {
+          logo: `assets/${branding.logo}`,
+          logo_alt: branding.logoAlt,
+          favicon: branding.favicon ? `assets/${branding.favicon}` : undefined,
+          colors: branding.colors,
+          fonts: branding.fonts,
+        },
+        licensure: {
+          home_state: settings?.homeJurisdiction,
+          unlicensed_states: settings?.licensure?.unlicensedStates ?? 'decline',
+          international: settings?.licensure?.international ?? 'decline',
+        },
+      };
+      let blueprint: BlueprintInput = base;
+      for (const section of this.sections.all()) blueprint = { ...blueprint, ...(await section.export(tx, tenant.id)) };
+      return { blueprint: tidy(blueprint), assets: assets.map((a) => ({ name: a.name, bytes: a.bytes })) };
+    });
+  }
+
+  /** Writes `<outRoot>/<slug>/`; returns the folder, or null when there is no such tenant. */
+  async write(slug: string, outRoot: string): Promise<string | null> {
+    const exported = await this.export(slug);
+    if (!exported) return null;
+    const dir = path.join(outRoot, slug);
+    const templates = path.join(this.config.tenantsDir, slug, 'templates');
+    rmSync(path.join(dir, 'assets'), { recursive: true, force: true });
+    mkdirSync(path.join(dir, 'assets'), { recursive: true });
+    writeFileSync(path.join(dir, 'tenant.yaml'), toYaml(exported.blueprint));
+    for (const asset of exported.assets) writeFileSync(path.join(dir, 'assets', asset.name), asset.bytes);
+    // Templates live only as files: they travel with the blueprint they came with.
+    if (existsSync(templates) && path.resolve(templates) !== path.resolve(dir, 'templates')) {
+      cpSync(templates, path.join(dir, 'templates'), { recursive: true });
+    }
+    return dir;
+  }
+}
+
+export function toYaml(blueprint: BlueprintInput): string {
+  const ordered = Object.fromEntries(KEY_ORDER.filter((k) => blueprint[k] !== undefined).map((k) => [k, blueprint[k]]));
+  const doc = new Document(ordered);
+  doc.commentBefore = ` ${blueprint.name}: exported by \`npm run cli -- tenants export ${blueprint.slug}\`. Applies back to the same site.`;
+  return doc.toString({ lineWidth: 0 });
+}
+
+/** Drops undefined values and empty lists, which mean the same as absent keys to the schema. */
+function tidy<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(tidy) as T;
+  if (value && typeof value === 'object' && !(value instanceof Buffer)) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))
+      .map(([k, v]) => [k, tidy(v)]);
+    return Object.fromEntries(entries) as T;
+  }
+  return value;
+}

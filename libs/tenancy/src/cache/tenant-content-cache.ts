@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { CONTENT_CHANGED_CHANNEL, TENANT_CHANGED_CHANNEL, TenantChangeFeed } from './tenant-change-feed';
+
+/** Tenants whose site content is held at once; past this, the least recently used one is dropped. */
+const MAX_TENANTS = 2000;
+
+interface TenantEntries {
+  /** Bumped by every invalidation of this tenant: a load that overlapped one is not kept. */
+  generation: number;
+  values: Map<string, Promise<unknown>>;
+}
+
+/**
+ * Tenant-scoped read models of the public site (catalog, roster, pages, and the pages' view models built from
+ * them), kept in memory so that a page view costs no query. Dropped per tenant when any of its content or its
+ * tenant row changes (LISTEN/NOTIFY, on every instance). Bounded, so 10,000 tenants do not mean 10,000 copies.
+ */
+@Injectable()
+export class TenantContentCache {
+  private readonly tenants = new Map<string, TenantEntries>();
+
+  constructor(private readonly feed: TenantChangeFeed) {
+    feed.on(CONTENT_CHANGED_CHANNEL, (tenantId) => this.invalidate(tenantId));
+    feed.on(TENANT_CHANGED_CHANNEL, (tenantId) => this.invalidate(tenantId));
+  }
+
+  /** The cached value of `key` for the tenant, or `load()` (shared by concurrent callers). */
+  get<T>(tenantId: string, key: string, load: () => Promise<T>): Promise<T> {
+    if (!this.feed.listening) return load();
+    let entries = this.tenants.get(tenantId);
+    if (entries) {
+      // Re-inserting keeps the Map in least-recently-used order.
+      this.tenants.delete(tenantId);
+      this.tenants.set(tenantId, entries);
+    } else {
+      entries = { generation: 0, values: new Map() };
+      this.tenants.set(tenantId, entries);
+      if (this.tenants.size > MAX_TENANTS) this.tenants.delete(this.tenants.keys().next().value!);
+    }
+    const cached = entries.values.get(key) as Promise<T> | undefined;
+    if (cached) return cached;
+    const generation = entries.generation;
+    const pending = load();
+    entries.values.set(key, pending);
+    const owner = entries;
+    pending.then(
+      () => {
+        if (owner.generation !== generation && owner.values.get(key) === pending) owner.values.delete(key);
+      },
+      () => {
+        if (owner.values.get(key) === pending) owner.values.delete(key);
+      },
+    );
+    return pending;
+  }
+
+  invalidate(tenantId?: string): void {
+    if (!tenantId) {
+      for (const entries of this.tenants.values()) entries.generation++;
+      this.tenants.clear();
+      return;
+    }
+    const entries = this.tenants.get(tenantId);
+    if (!entries) return;
+    entries.generation++;
+    entries.values.clear();
+  }
+}
