@@ -1,0 +1,41 @@
+import type { MessageCatalog } from '@consilium/core';
+
+/** Registered as `catalog.*`. */
+export const CATALOG_MESSAGES: MessageCatalog = {
+  en: {
+    'from': 'From {price}',
+    'turnaround': 'Written opinion in {days} business days',
+    'turnaround.short': '{days} business days',
+    'turnaround.label': 'Turnaround',
+    'price': 'Price',
+    'follow_ups': 'Follow-up questions included',
+    'add_ons': 'Optional add-ons',
+    'exclusions': 'Not available for',
+    'exclusions.places': 'patients in {places}',
+    'exclusions.inpatients': 'patients currently admitted to a hospital (your care team can request a consult instead)',
+    'region.in_state': 'In {state}',
+    'region.in_state.plain': 'In-state',
+    'region.out_of_state': 'Other US states',
+    'region.international': 'Outside the US',
+    'region.unavailable': 'Not offered',
+    'region.licensed_only': 'Only where our physicians are licensed',
+  },
+  es: {
+    'from': 'Desde {price}',
+    'turnaround': 'Opinión por escrito en {days} días hábiles',
+    'turnaround.short': '{days} días hábiles',
+    'turnaround.label': 'Plazo',
+    'price': 'Precio',
+    'follow_ups': 'Preguntas de seguimiento incluidas',
+    'add_ons': 'Servicios adicionales opcionales',
+    'exclusions': 'No disponible para',
+    'exclusions.places': 'pacientes en {places}',
+    'exclusions.inpatients': 'pacientes hospitalizados en este momento (su equipo médico puede pedir una interconsulta)',
+    'region.in_state': 'En {state}',
+    'region.in_state.plain': 'En el estado',
+    'region.out_of_state': 'Otros estados de EE. UU.',
+    'region.international': 'Fuera de EE. UU.',
+    'region.unavailable': 'No disponible',
+    'region.licensed_only': 'Solo donde nuestros médicos tienen licencia',
+  },
+};

@@ -1,0 +1,39 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Translator, ViewRenderer } from '@consilium/core';
+import { BlueprintSections, TenancyModule } from '@consilium/tenancy';
+import path from 'node:path';
+import { CatalogBlueprintSection } from './catalog-blueprint.section';
+import { CATALOG_MESSAGES } from './catalog-messages';
+import { CatalogPresenter } from './catalog-presenter';
+import { CatalogReader } from './catalog-reader';
+import { OfferingAddOn } from './offering-add-on.entity';
+import { Offering } from './offering.entity';
+import { OfferingsService } from './offerings.service';
+import { PriceRule } from './price-rule.entity';
+import { PriceRulesService } from './price-rules.service';
+import { SpecialtiesService } from './specialties.service';
+import { Specialty } from './specialty.entity';
+
+const SERVICES = [SpecialtiesService, OfferingsService, PriceRulesService, CatalogReader, CatalogPresenter];
+
+/** Specialties, offerings with add-ons, and price rules: what a hospital sells, and for how much. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Specialty, Offering, OfferingAddOn, PriceRule]), TenancyModule],
+  providers: [...SERVICES, CatalogBlueprintSection],
+  exports: SERVICES,
+})
+export class CatalogModule implements OnModuleInit {
+  constructor(
+    private readonly sections: BlueprintSections,
+    private readonly section: CatalogBlueprintSection,
+    private readonly views: ViewRenderer,
+    private readonly translator: Translator,
+  ) {}
+
+  onModuleInit(): void {
+    this.sections.register(this.section);
+    this.views.registerViews('catalog', path.join(__dirname, 'views'));
+    this.translator.register('catalog', CATALOG_MESSAGES);
+  }
+}
