@@ -1,0 +1,19 @@
+import type { PhysicianRecord } from './roster.types';
+
+/** Today's date where the hospital is, as YYYY-MM-DD (licenses expire at the end of their day there). */
+export function todayIn(timeZone: string, now = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+/**
+ * Where at least one of `physicians` (optionally: with a given specialty) holds a license current on `today`.
+ * What licensure routing and the how-it-works page call "where we can give a direct opinion".
+ */
+export function licensedJurisdictions(physicians: PhysicianRecord[], today: string, specialtyId?: string): Set<string> {
+  const places = new Set<string>();
+  for (const p of physicians) {
+    if (specialtyId && !p.specialtyIds.includes(specialtyId)) continue;
+    for (const license of p.licenses) if (license.expiresOn >= today) places.add(license.jurisdiction);
+  }
+  return places;
+}

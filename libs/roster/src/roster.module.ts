@@ -1,0 +1,37 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Translator, ViewRenderer } from '@consilium/core';
+import { CatalogModule } from '@consilium/catalog';
+import { BlueprintSections, TenancyModule } from '@consilium/tenancy';
+import path from 'node:path';
+import { PhysicianLicense } from './physician-license.entity';
+import { PhysicianSpecialty } from './physician-specialty.entity';
+import { Physician } from './physician.entity';
+import { PhysiciansService } from './physicians.service';
+import { RosterBlueprintSection } from './roster-blueprint.section';
+import { ROSTER_MESSAGES } from './roster-messages';
+import { RosterPresenter } from './roster-presenter';
+import { RosterReader } from './roster-reader';
+
+const SERVICES = [PhysiciansService, RosterReader, RosterPresenter];
+
+/** Physicians: profiles, specialties, licenses, whether they take new cases, capacity and stipend. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Physician, PhysicianSpecialty, PhysicianLicense]), TenancyModule, CatalogModule],
+  providers: [...SERVICES, RosterBlueprintSection],
+  exports: SERVICES,
+})
+export class RosterModule implements OnModuleInit {
+  constructor(
+    private readonly sections: BlueprintSections,
+    private readonly section: RosterBlueprintSection,
+    private readonly views: ViewRenderer,
+    private readonly translator: Translator,
+  ) {}
+
+  onModuleInit(): void {
+    this.sections.register(this.section);
+    this.views.registerViews('roster', path.join(__dirname, 'views'));
+    this.translator.register('roster', ROSTER_MESSAGES);
+  }
+}
