@@ -16,3 +16,8 @@ export * from './providers/stripe-provider';
 export * from './webhooks/payment-event';
 export * from './webhooks/payment-events.service';
 export * from './webhooks/stripe-event-translator';
+export * from './funding-programs/funding-presenter';
+export * from './funding-programs/funding-program.entity';
+export * from './funding-programs/funding-programs.module';
+export * from './funding-programs/funding-programs.service';
+export * from './funding-programs/funding.types';

@@ -58,7 +58,8 @@ export const fundingProgramSchema = z
     sponsor: z.string().max(200).optional(),
     covers_percent: z.number().int('must be a whole percentage').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100').optional(),
     covers_amount: money.optional(),
-    budget: money.optional(),
+    /** The most the program pays in total; payments reserve and spend against it, never beyond. */
+    budget: money,
     /** open: anyone; code: a code from the sponsor; eligibility: the patient answers eligibility questions. */
     access: z.enum(FUNDING_ACCESS, { error: `must be one of ${FUNDING_ACCESS.join(', ')}` }).default('eligibility'),
     eligibility: localized.optional(),
