@@ -1,0 +1,45 @@
+import { Controller, Get, Header, Param, UseInterceptors } from '@nestjs/common';
+import { NotFound, Public } from '@consilium/core';
+import { SitePage } from '@consilium/tenancy';
+import { AttributionInterceptor } from '../attribution/attribution.interceptor';
+import { CatalogPagesBuilder } from '../pages/catalog-pages.builder';
+import { PageRenderer } from '../pages/page-renderer';
+import { SiteDataService } from '../pages/site-data.service';
+
+/** /specialties, /specialties/:slug and /pricing. */
+@Controller()
+@UseInterceptors(AttributionInterceptor)
+export class SiteCatalogController {
+  constructor(
+    private readonly pages: PageRenderer,
+    private readonly builder: CatalogPagesBuilder,
+    private readonly data: SiteDataService,
+  ) {}
+
+  @Public()
+  @SitePage()
+  @Get('specialties')
+  @Header('content-type', 'text/html; charset=utf-8')
+  specialties(): Promise<string> {
+    return this.pages.render('specialties', 'specialties', (d) => this.builder.specialties(d));
+  }
+
+  /** Another hospital's specialty, or a withdrawn one, is simply not found here. */
+  @Public()
+  @SitePage()
+  @Get('specialties/:slug')
+  @Header('content-type', 'text/html; charset=utf-8')
+  async specialty(@Param('slug') slug: string): Promise<string> {
+    const { catalog } = await this.data.snapshots();
+    if (!catalog.specialties.some((s) => s.slug === slug)) throw new NotFound();
+    return this.pages.render('specialty', `specialty:${slug}`, (d) => this.builder.specialty(d, slug));
+  }
+
+  @Public()
+  @SitePage()
+  @Get('pricing')
+  @Header('content-type', 'text/html; charset=utf-8')
+  pricing(): Promise<string> {
+    return this.pages.render('pricing', 'pricing', (d) => this.builder.pricing(d));
+  }
+}

@@ -1,0 +1,37 @@
+import { Controller, Get, Header, Param, UseInterceptors } from '@nestjs/common';
+import { NotFound, Public } from '@consilium/core';
+import { SitePage } from '@consilium/tenancy';
+import { AttributionInterceptor } from '../attribution/attribution.interceptor';
+import { PageRenderer } from '../pages/page-renderer';
+import { RosterPagesBuilder } from '../pages/roster-pages.builder';
+import { SiteDataService } from '../pages/site-data.service';
+
+/** /physicians and /physicians/:slug. */
+@Controller('physicians')
+@UseInterceptors(AttributionInterceptor)
+export class SitePhysiciansController {
+  constructor(
+    private readonly pages: PageRenderer,
+    private readonly builder: RosterPagesBuilder,
+    private readonly data: SiteDataService,
+  ) {}
+
+  @Public()
+  @SitePage()
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  physicians(): Promise<string> {
+    return this.pages.render('physicians', 'physicians', (d) => this.builder.physicians(d));
+  }
+
+  /** Another hospital's physician, or one no longer on the roster, is simply not found here. */
+  @Public()
+  @SitePage()
+  @Get(':slug')
+  @Header('content-type', 'text/html; charset=utf-8')
+  async physician(@Param('slug') slug: string): Promise<string> {
+    const { roster } = await this.data.snapshots();
+    if (!roster.physicians.some((p) => p.slug === slug)) throw new NotFound();
+    return this.pages.render('physician', `physician:${slug}`, (d) => this.builder.physician(d, slug));
+  }
+}
