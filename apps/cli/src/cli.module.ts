@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@consilium/core';
 import { PaymentsModule } from '@consilium/billing';
+import { MarketingModule } from '@consilium/marketing';
 import { TenancyModule } from '@consilium/tenancy';
 import { allMigrations } from '../../../migrations';
 
@@ -9,7 +10,7 @@ export class CliModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'cli' }), TenancyModule, PaymentsModule],
+      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'cli' }), TenancyModule, PaymentsModule, MarketingModule],
     };
   }
 }

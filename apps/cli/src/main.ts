@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { AppConfig, ConfigError, loadConfig, prepareDatabase, projectRoot, provisionDatabase, rolePasswordsFromUrls } from '@consilium/core';
 import { PaymentsReconciliation } from '@consilium/billing';
-import { BlueprintCatalog, formatProblem, TenantDirectory, validateBlueprints } from '@consilium/tenancy';
+import { BlueprintCatalog, BlueprintExporter, formatProblem, TenantDirectory, validateBlueprints } from '@consilium/tenancy';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,8 @@ const USAGE = `Consilium operator commands
   npm run cli -- tenants validate [slug ...]      check blueprints in tenants/ (no database needed)
   npm run cli -- tenants apply [--dry-run] [slug ...]
                                                   make the database match the blueprints
+  npm run cli -- tenants export <slug> [--out <folder>]
+                                                  write a tenant back out as a blueprint folder (default: exported-tenants/)
   npm run cli -- tenants list                     tenants with their status and domains
   npm run cli -- tenants suspend|resume <slug>    take a hospital's site offline, or back
   npm run cli -- payments reconcile [--days 7]     compare local payments with the provider's, list differences
@@ -49,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     await prepared.embedded?.server.stop();
     return 0;
   }
-  if (group === 'tenants' && ['apply', 'list', 'suspend', 'resume'].includes(command)) {
+  if (group === 'tenants' && ['apply', 'list', 'suspend', 'resume', 'export'].includes(command)) {
     return withApp(config, (app) => tenants(app, command, args, dir));
   }
   if (group === 'payments' && command === 'reconcile') return withApp(config, (app) => reconcile(app, args));
@@ -71,6 +73,14 @@ async function tenants(app: INestApplicationContext, command: string, args: Pars
     for (const t of rows) out(`${t.slug.padEnd(20)} ${t.status.padEnd(10)} ${t.name}  (${t.hosts.join(', ')})`);
     if (!rows.length) out('no tenants yet: npm run cli -- tenants apply');
     return 0;
+  }
+  if (command === 'export') {
+    if (slugs.length !== 1) throw new UsageError('tenants export takes one slug');
+    const folder = path.resolve(typeof args.flags.out === 'string' ? args.flags.out : 'exported-tenants');
+    const written = await app.get(BlueprintExporter).write(slugs[0], folder);
+    const shown = (p: string) => path.relative(process.cwd(), p) || p;
+    out(written ? `${slugs[0]}: written to ${shown(written)} (apply it with: npm run cli -- tenants apply --dir ${shown(folder)})` : `no tenant "${slugs[0]}"`);
+    return written ? 0 : 1;
   }
   if (command === 'suspend' || command === 'resume') {
     if (slugs.length !== 1) throw new UsageError(`tenants ${command} takes one slug`);

@@ -1,14 +1,18 @@
 import { AppConfig } from '@consilium/core';
 import { TenantListing } from '@consilium/tenancy';
 
+/** A platform with thousands of hospitals lists a few and counts the rest. */
+const MAX_LISTED = 12;
+
 /** What a newcomer needs after `npm start`: where to click. */
 export function readyBanner(config: AppConfig, tenants: TenantListing[], seconds: number, pgPort?: number): string {
   const rows: [string, string][] = [];
-  for (const t of tenants) {
-    if (t.status !== 'active') continue;
+  const active = tenants.filter((t) => t.status === 'active');
+  for (const t of active.slice(0, MAX_LISTED)) {
     const host = t.hosts.includes(config.platformHostFor(t.slug)) ? config.platformHostFor(t.slug) : t.primaryHost;
     if (host) rows.push([t.name, `${config.originFor(host)}/`]);
   }
+  if (active.length > MAX_LISTED) rows.push([`and ${active.length - MAX_LISTED} more hospitals`, '(npm run cli -- tenants list)']);
   rows.push(['Operator host', `${config.originFor(config.operatorHost)}/`]);
   rows.push(['Health', `${config.originFor('localhost')}/health/ready`]);
   const width = Math.max(...rows.map(([label]) => label.length));

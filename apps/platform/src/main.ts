@@ -45,6 +45,8 @@ async function main(): Promise<void> {
     if (database.appliedMigrations.length) say(`Applied migrations: ${database.appliedMigrations.join(', ')}`);
 
     app = await createWebApp(PlatformModule.register(config), config);
+    // Modules register their blueprint sections and views when initialised: before applying, not at listen().
+    await app.init();
     if (config.applyTenantsOnBoot) await applyTenants(app);
     await listen(app, config);
     const tenants = config.database.operator ? await app.get(TenantDirectory).list() : [];

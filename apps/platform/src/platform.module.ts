@@ -1,5 +1,6 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@consilium/core';
+import { MarketingModule } from '@consilium/marketing';
 import { TenancyModule } from '@consilium/tenancy';
 import { allMigrations } from '../../../migrations';
 
@@ -10,7 +11,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       global: true,
-      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'platform' }), TenancyModule, ...(extra.imports ?? [])],
+      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'platform' }), TenancyModule, MarketingModule, ...(extra.imports ?? [])],
       providers: extra.providers ?? [],
       exports: extra.providers ?? [],
     };
