@@ -1,4 +1,4 @@
-import { BlueprintApplier, blueprintSchema, LoadedBlueprint, sniffImage } from '@consilium/tenancy';
+import { ApplyResult, BlueprintApplier, BlueprintInput, blueprintSchema, LoadedBlueprint, sniffImage } from '@consilium/tenancy';
 import { INestApplicationContext } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -7,6 +7,10 @@ export interface TestTenant {
   slug: string;
   name: string;
   host: string;
+  /** Slugs unique to this tenant, so a suite can ask for them on another tenant's host. */
+  specialtySlug: string;
+  offeringSlug: string;
+  physicianSlug: string;
 }
 
 export interface TestPeople {
@@ -27,30 +31,78 @@ export const TEST_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
 const LOGO = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
 
-/**
- * A fresh tenant with a unique slug, applied through the same operator path as blueprints (medplum's
- * createTestProject). Later issues add its staff, physicians and a patient here, so every suite can test the
- * other tenant too.
- */
-export async function createTestTenant(app: INestApplicationContext, overrides: Record<string, unknown> = {}): Promise<TestTenant> {
-  const slug = `t-${randomBytes(5).toString('hex')}`;
-  const blueprint = blueprintSchema.parse({
+/** A small but complete hospital: one specialty with an offering and add-on, one licensed physician, a FAQ. */
+export function testBlueprint(slug: string, overrides: Partial<BlueprintInput> = {}): BlueprintInput {
+  const suffix = slug.replace(/^t-/, '');
+  return {
     slug,
     name: `Test Hospital ${slug}`,
     case_prefix: 'TST',
     time_zone: 'America/New_York',
     currency: 'USD',
     branding: { logo: 'assets/logo.svg', colors: { primary: '#123456', accent: '#abcdef' } },
+    licensure: { home_state: 'US-NY', unlicensed_states: 'educational', international: 'decline' },
+    specialties: [{ slug: `spec-${suffix}`, name: 'Test Cardiology', summary: 'Heart reviews for tests.' }],
+    offerings: [
+      {
+        slug: `review-${suffix}`,
+        specialty: `spec-${suffix}`,
+        name: 'Test heart review',
+        description: 'A review used by tests.',
+        price: 50000,
+        turnaround_days: 5,
+        add_ons: [{ code: 'imaging-reread', name: 'Imaging re-read', price: 15000 }],
+      },
+    ],
+    price_rules: [{ region: 'out_of_state', surcharge: 5000 }],
+    physicians: [
+      {
+        slug: `doc-${suffix}`,
+        name: `Doctor ${suffix}`,
+        credentials: 'MD',
+        title: 'Cardiologist',
+        bio: 'Reviews test cases.',
+        specialties: [`spec-${suffix}`],
+        licenses: [{ jurisdiction: 'US-NY', number: `NY-${suffix}`, expires: '2099-12-31' }],
+        weekly_capacity: 3,
+        stipend: 20000,
+      },
+    ],
+    faqs: [{ question: 'Is this a test?', answer: 'Yes.' }],
     ...overrides,
-  });
+  };
+}
+
+/** Applies a blueprint object as the CLI would apply the folder (same operator path, same sections). */
+export async function applyTestBlueprint(app: INestApplicationContext, input: BlueprintInput, options: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+  const blueprint = blueprintSchema.parse(input);
   const loaded: LoadedBlueprint = {
-    dir: `/virtual/${slug}`,
-    file: `tenants/${slug}/tenant.yaml`,
+    dir: `/virtual/${blueprint.slug}`,
+    file: `tenants/${blueprint.slug}/tenant.yaml`,
     blueprint,
     assets: [{ name: 'logo.svg', contentType: sniffImage(LOGO)!, bytes: LOGO, sha256: createHash('sha256').update(LOGO).digest('hex') }],
   };
-  const result = await app.get(BlueprintApplier).apply(loaded);
-  return { id: result.tenantId, slug, name: blueprint.name, host: `${slug}.localhost` };
+  return app.get(BlueprintApplier).apply(loaded, options);
+}
+
+/**
+ * A fresh tenant with a unique slug, its catalog and roster, applied through the same operator path as blueprints
+ * (medplum's createTestProject), so every suite can test the other tenant too.
+ */
+export async function createTestTenant(app: INestApplicationContext, overrides: Partial<BlueprintInput> = {}): Promise<TestTenant> {
+  const slug = `t-${randomBytes(5).toString('hex')}`;
+  const suffix = slug.slice(2);
+  const input = testBlueprint(slug, overrides);
+  const result = await applyTestBlueprint(app, input);
+  return {
+    id: result.tenantId,
+    slug,
+    name: input.name,
+    host: input.primary_domain ?? `${slug}.localhost`,
+    specialtySlug: `spec-${suffix}`,
+    offeringSlug: `review-${suffix}`,
+    physicianSlug: `doc-${suffix}`,
+  };
 }
 
 /** Staff of each role (TOTP enrolled) and a patient for a test tenant, written through the operator path. */

@@ -7,7 +7,7 @@ import { TenantAsset } from '../tenant-asset.entity';
 import { TenantDomain } from '../tenant-domain.entity';
 import { Tenant } from '../tenant.entity';
 import { BlueprintSections } from './blueprint-section';
-import type { BlueprintInput } from './blueprint.schema';
+import { BlueprintInput, blueprintSchema } from './blueprint.schema';
 
 /** tenant.yaml keys in the order a person reads them. */
 const KEY_ORDER: (keyof BlueprintInput)[] = [
@@ -72,7 +72,10 @@ export class BlueprintExporter {
       };
       let blueprint: BlueprintInput = base;
       for (const section of this.sections.all()) blueprint = { ...blueprint, ...(await section.export(tx, tenant.id)) };
-      return { blueprint: tidy(blueprint), assets: assets.map((a) => ({ name: a.name, bytes: a.bytes })) };
+      // Parsing puts every key back in the schema's order (jsonb sorts them); should the database hold something
+      // the schema refuses, it is written as is, and `tenants validate` will say what to fix.
+      const parsed = blueprintSchema.safeParse(tidy(blueprint));
+      return { blueprint: tidy(parsed.success ? (parsed.data as BlueprintInput) : blueprint), assets: assets.map((a) => ({ name: a.name, bytes: a.bytes })) };
     });
   }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { formatProblem, loadBlueprint, validateBlueprints } from './blueprint-loader';
@@ -14,6 +14,62 @@ branding:
   colors:
     primary: "#112233"
     accent: "#445566"
+`;
+
+/** A blueprint with every section, lines numbered for the expectations below. */
+const FULL = `slug: acme
+name: Acme Hospital
+case_prefix: ACM
+time_zone: America/Denver
+currency: USD
+branding:
+  logo: assets/logo.svg
+  colors:
+    primary: "#112233"
+    accent: "#445566"
+licensure:
+  home_state: US-CO
+  unlicensed_states: educational
+  international: decline
+specialties:
+  - slug: cardiology
+    name: Cardiology
+    summary: Heart reviews.
+offerings:
+  - slug: heart-review
+    specialty: cardiology
+    name: Heart review
+    description: A review of a heart condition.
+    price: 75000
+    turnaround_days: 5
+    add_ons:
+      - code: imaging
+        name: Imaging re-read
+        price: 20000
+    intake_questions:
+      - key: focus
+        label: What should we focus on?
+        type: text
+physicians:
+  - slug: ada-lovell
+    name: Ada Lovell
+    title: Cardiologist
+    bio: Reviews hearts.
+    specialties: [cardiology]
+    licenses:
+      - jurisdiction: US-CO
+        number: "CO-123"
+        expires: 2030-01-31
+    weekly_capacity: 3
+    stipend: 20000
+price_rules:
+  - region: out_of_state
+    surcharge: 10000
+funding_programs:
+  - slug: acme-fund
+    name: Acme Fund
+    description: Pays for those who cannot.
+    covers_percent: 100
 `;
 
 let root: string;
@@ -66,6 +122,54 @@ describe('blueprint validation', () => {
     ['a duplicated key', GOOD + 'name: Again\n', 'acme/tenant.yaml:11: not valid YAML: Map keys must be unique'],
   ])('reports %s with the file, the line and the path', (_, yaml, expected) => {
     expect(problems('acme', yaml)).toContain(expected);
+  });
+
+  it('accepts a blueprint with every section', () => {
+    const result = loadBlueprint(blueprint('acme', FULL), root);
+    expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([]);
+  });
+
+  it.each([
+    ['an offering of an unknown specialty', FULL.replace('specialty: cardiology', 'specialty: dermatology'), [
+      'acme/tenant.yaml:21: offerings.0.specialty: no specialty "dermatology" under specialties',
+      'acme/tenant.yaml:16: specialties.0.slug: cardiology has no offering: add one under offerings, or remove the specialty',
+    ]],
+    ['a price in dollars and cents', FULL.replace('price: 75000', 'price: 749.5'), 'acme/tenant.yaml:24: offerings.0.price: must be a whole number of minor units (cents), e.g. 95000 for 950.00'],
+    ['a negative add-on price', FULL.replace('price: 20000', 'price: -200'), 'acme/tenant.yaml:29: offerings.0.add_ons.0.price: must not be negative'],
+    ['a turnaround of zero days', FULL.replace('turnaround_days: 5', 'turnaround_days: 0'), 'acme/tenant.yaml:25: offerings.0.turnaround_days: must be between 1 and 60 business days'],
+    ['a license in a state written out', FULL.replace('jurisdiction: US-CO', 'jurisdiction: Colorado'), 'acme/tenant.yaml:41: physicians.0.licenses.0.jurisdiction: must be a US state written as US-XX (e.g. US-IL) or a country code (e.g. MX)'],
+    ['a license expiring on a day that does not exist', FULL.replace('expires: 2030-01-31', 'expires: 2030-02-30'), 'acme/tenant.yaml:43: physicians.0.licenses.0.expires: must be a date written as YYYY-MM-DD'],
+    ['a license number YAML reads as a number', FULL.replace('number: "CO-123"', 'number: 123'), 'acme/tenant.yaml:42: physicians.0.licenses.0.number: must be text (put it in quotes if it looks like a number, a date or yes/no)'],
+    ['an unknown licensure route', FULL.replace('unlicensed_states: educational', 'unlicensed_states: refer'), 'acme/tenant.yaml:13: licensure.unlicensed_states: must be one of physician_to_physician, educational, decline'],
+    ['a home state that is a country', FULL.replace('home_state: US-CO', 'home_state: MX'), 'acme/tenant.yaml:12: licensure.home_state: must be a US state written as US-XX, e.g. US-IL'],
+    ['a physician in an unknown specialty', FULL.replace('specialties: [cardiology]', 'specialties: [cardiology, neurology]'), 'acme/tenant.yaml:39: physicians.0.specialties.1: no specialty "neurology" under specialties'],
+    ['a specialty listed twice', FULL.replace('offerings:\n', '  - slug: cardiology\n    name: Heart\n    summary: Again.\noferings-placeholder\n').replace('oferings-placeholder\n', 'offerings:\n'), 'acme/tenant.yaml:19: specialties.1.slug: lists cardiology twice'],
+    ['an add-on code listed twice', FULL.replace('    intake_questions:', '      - code: imaging\n        name: Again\n        price: 100\n    intake_questions:'), 'acme/tenant.yaml:30: offerings.0.add_ons.1.code: lists imaging twice'],
+    ['a choice question without options', FULL.replace('type: text', 'type: choice'), 'acme/tenant.yaml:31: offerings.0.intake_questions.0.options: a choice question needs at least two options'],
+    ['a price rule with two kinds of surcharge', FULL.replace('surcharge: 10000', 'surcharge: 10000\n    surcharge_percent: 10'), 'acme/tenant.yaml:47: price_rules.0: give either surcharge or surcharge_percent, not both'],
+    ['an in-state price without a home state', FULL.replace('  home_state: US-CO\n', '').replace('region: out_of_state', 'region: in_state'), 'acme/tenant.yaml:46: price_rules.0.region: in_state needs licensure.home_state (the hospital\'s own state)'],
+    ['a funding program that covers nothing', FULL.replace('    covers_percent: 100\n', ''), 'acme/tenant.yaml:50: funding_programs.0: give either covers_percent or covers_amount'],
+    ['a Spanish site missing a Spanish name', FULL.replace('currency: USD', 'currency: USD\nlocales: [en, es]').replace('name: Cardiology', 'name: { en: Cardiology }'), 'acme/tenant.yaml:18: specialties.0.name: needs its es text too, since locales lists es'],
+    ['a specialty with nothing to sell', FULL.replace('specialty: cardiology', 'specialty: surgery').replace('  - slug: cardiology\n', '  - slug: surgery\n    name: Surgery\n    summary: Cuts.\n  - slug: cardiology\n'), 'acme/tenant.yaml:19: specialties.1.slug: cardiology has no offering: add one under offerings, or remove the specialty'],
+  ])('reports %s with the file, the line and the path', (_, yaml, expected) => {
+    expect(problems('acme', yaml)).toEqual(Array.isArray(expected) ? expected : [expected]);
+  });
+
+  it('reports a physician photo that is not in assets/', () => {
+    expect(problems('acme', FULL.replace('    title: Cardiologist', '    title: Cardiologist\n    photo: assets/ada.svg'))).toEqual([
+      'acme/tenant.yaml:38: physicians.0.photo: assets/ada.svg does not exist in acme',
+    ]);
+  });
+
+  it('reports a template override that does not parse, with its own file and line', () => {
+    const dir = blueprint('acme', FULL);
+    mkdirSync(path.join(dir, 'templates', 'marketing'), { recursive: true });
+    writeFileSync(path.join(dir, 'templates', 'marketing', 'home.hbs'), '<h1>{{hero.title}}</h1>\n{{#if hero}}\n<p>never closed</p>\n');
+    const result = loadBlueprint(dir, root);
+    expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([
+      "acme/templates/marketing/home.hbs:4: not a valid template: Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF'",
+    ]);
+    rmSync(path.join(dir, 'templates'), { recursive: true });
   });
 
   it('refuses an image that is not one, whatever its name', () => {

@@ -159,6 +159,8 @@ function describe(issue: { code: string; message: string; keys?: string[]; expec
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys!.length > 1 ? 's' : ''} ${issue.keys!.map((k) => `"${k}"`).join(', ')}`;
   // zod 4 does not keep the input on an issue; its message says what it received.
   if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return 'is required';
+  // Our own words (e.g. for a price that is not whole cents) are kept; zod's generic ones are rephrased.
+  if (issue.code === 'invalid_type' && !issue.message.startsWith('Invalid input')) return issue.message;
   if (issue.code === 'invalid_type' && issue.expected === 'string') return 'must be text (put it in quotes if it looks like a number, a date or yes/no)';
   if (issue.code === 'invalid_type') return `must be ${article(String(issue.expected))}`;
   return issue.message;

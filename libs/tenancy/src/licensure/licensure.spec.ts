@@ -1,0 +1,40 @@
+import { isCountry, isJurisdiction, isUsState, jurisdictionName, listJurisdictions } from './jurisdictions';
+import { decideLicensureRoute, priceRegionFor } from './licensure-policy';
+
+describe('jurisdictions', () => {
+  it('tells US states (US-XX) from countries, and refuses the rest', () => {
+    expect(isUsState('US-IL')).toBe(true);
+    expect(isUsState('US-XX')).toBe(false);
+    expect(isCountry('IL')).toBe(true); // Israel: why states carry their US- prefix
+    expect(isCountry('US')).toBe(false); // patients in the US are identified by state
+    expect(isCountry('EU')).toBe(false);
+    expect(isJurisdiction('Illinois')).toBe(false);
+    expect(isJurisdiction('mx')).toBe(false);
+  });
+
+  it('names them in the reader language', () => {
+    expect(jurisdictionName('US-NY', 'es')).toBe('Nueva York');
+    expect(jurisdictionName('MX', 'es')).toBe('México');
+    expect(listJurisdictions(['US-WI', 'US-IL', 'US-IN'], 'en')).toBe('Illinois, Indiana, and Wisconsin');
+    expect(listJurisdictions(['US-NM', 'US-AZ'], 'es')).toBe('Arizona y Nuevo México');
+  });
+});
+
+describe('licensure routing', () => {
+  const licensed = new Set(['US-IL', 'US-IN']);
+  const policy = { unlicensedStates: 'physician_to_physician', international: 'educational' } as const;
+
+  it('gives a direct opinion where a physician is licensed, and follows the policy elsewhere', () => {
+    expect(decideLicensureRoute(policy, 'US-IL', licensed)).toEqual({ route: 'direct' });
+    expect(decideLicensureRoute(policy, 'US-TX', licensed)).toEqual({ route: 'physician_to_physician', reason: 'unlicensed_state' });
+    expect(decideLicensureRoute(policy, 'MX', licensed)).toEqual({ route: 'educational', reason: 'international' });
+    expect(decideLicensureRoute({ unlicensedStates: 'decline', international: 'decline' }, 'US-TX', licensed)).toEqual({ route: 'decline', reason: 'unlicensed_state' });
+  });
+
+  it('prices by region from the home state', () => {
+    expect(priceRegionFor('US-IL', 'US-IL')).toBe('in_state');
+    expect(priceRegionFor('US-WI', 'US-IL')).toBe('out_of_state');
+    expect(priceRegionFor('CA', 'US-IL')).toBe('international');
+    expect(priceRegionFor('US-IL', undefined)).toBe('out_of_state');
+  });
+});

@@ -1,0 +1,126 @@
+import { OfferingsService } from '@consilium/catalog';
+import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { PhysiciansService } from '@consilium/roster';
+import { BlueprintCatalog } from '@consilium/tenancy';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { asTenant } from '../support/as-tenant';
+import { eventually } from '../support/eventually';
+import { createTestApp } from '../support/test-app';
+import { applyTestBlueprint, createTestTenant, testBlueprint } from '../support/tenants';
+
+describe('applying blueprints', () => {
+  let one: NestFastifyApplication;
+  let two: NestFastifyApplication;
+
+  beforeAll(async () => {
+    one = await createTestApp();
+    two = await createTestApp();
+  });
+
+  afterAll(() => Promise.all([one.close(), two.close()]));
+
+  // The runtime role, under row-level security: only the tenant's own rows.
+  const rows = (tenantId: string, sql: string) => one.get(TenantDatabase).forTenant(tenantId, (tx) => tx.query(sql));
+
+  it('applies the demo hospitals, then says "no changes" the second time', async () => {
+    const catalog = one.get(BlueprintCatalog);
+    await catalog.apply(['lakeshore', 'meridian']);
+    const again = await catalog.apply(['lakeshore', 'meridian']);
+    expect(again.problems).toEqual([]);
+    expect(again.results.map((r) => [r.slug, r.changes])).toEqual([
+      ['lakeshore', []],
+      ['meridian', []],
+    ]);
+  });
+
+  it('prints what a dry run would change, and changes nothing', async () => {
+    const slug = `t-dry${Date.now().toString(36)}`;
+    const input = testBlueprint(slug);
+    const dry = await applyTestBlueprint(one, input, { dryRun: true });
+    expect(dry.created).toBe(true);
+    expect(dry.changes).toEqual(
+      expect.arrayContaining([
+        `create tenant ${slug} (Test Hospital ${slug})`,
+        `add specialty spec-${slug.slice(2)}`,
+        `add offering review-${slug.slice(2)}`,
+        `add add-on review-${slug.slice(2)}/imaging-reread`,
+        'add price rule out_of_state',
+        `add physician doc-${slug.slice(2)}`,
+        `add license doc-${slug.slice(2)} US-NY`,
+        'update faqs (1)',
+      ]),
+    );
+    const [found] = await one.get(OperatorDatabase).transaction((tx) => tx.query('SELECT count(*)::int AS n FROM tenants WHERE slug = $1', [slug]));
+    expect(found.n).toBe(0);
+  });
+
+  it('reports each edit precisely, deactivates what was removed, keeps its history, and reactivates it', async () => {
+    const tenant = await createTestTenant(one);
+    const base = testBlueprint(tenant.slug);
+    const second = { ...base.physicians![0], slug: 'second-doc', name: 'Second Doc' };
+    const edited = testBlueprint(tenant.slug, {
+      offerings: [{ ...base.offerings![0], price: 55000, add_ons: [] }],
+      physicians: [{ ...base.physicians![0], licenses: [] }, second],
+    });
+    const result = await applyTestBlueprint(one, edited);
+    expect(result.changes).toEqual([
+      `update offering ${tenant.offeringSlug}: price_minor 50000 -> 55000`,
+      `deactivate add-on ${tenant.offeringSlug}/imaging-reread`,
+      `remove license ${tenant.physicianSlug} US-NY`,
+      'add physician second-doc',
+      'add license second-doc US-NY',
+    ]);
+
+    const removed = testBlueprint(tenant.slug, { offerings: edited.offerings, physicians: [second] });
+    expect((await applyTestBlueprint(one, removed)).changes).toEqual(['update physician second-doc: position 1 -> 0', `deactivate physician ${tenant.physicianSlug}`]);
+    // Kept, not deleted: a case that named this physician still can.
+    expect(await rows(tenant.id, `SELECT slug, active FROM physicians ORDER BY slug`)).toEqual([
+      { slug: tenant.physicianSlug, active: false },
+      { slug: 'second-doc', active: true },
+    ]);
+    await eventually(() => request(two.getHttpServer()).get(`/physicians/${tenant.physicianSlug}`).set('Host', tenant.host).expect(404));
+    const listing = await request(two.getHttpServer()).get('/physicians').set('Host', tenant.host).expect(200);
+    expect(listing.text).toContain('Second Doc');
+
+    expect((await applyTestBlueprint(one, edited)).changes).toEqual([`reactivate physician ${tenant.physicianSlug}`, 'update physician second-doc: position 0 -> 1']);
+    await eventually(() => request(two.getHttpServer()).get(`/physicians/${tenant.physicianSlug}`).set('Host', tenant.host).expect(200));
+    expect((await applyTestBlueprint(one, edited)).changes).toEqual([]);
+  });
+
+  it('deactivates a removed offering and specialty; the site stops selling them', async () => {
+    const tenant = await createTestTenant(one);
+    await request(one.getHttpServer()).get(`/specialties/${tenant.specialtySlug}`).set('Host', tenant.host).expect(200);
+    const result = await applyTestBlueprint(one, testBlueprint(tenant.slug, { specialties: [], offerings: [], physicians: [] }));
+    expect(result.changes).toEqual([
+      `deactivate specialty ${tenant.specialtySlug}`,
+      `deactivate offering ${tenant.offeringSlug}`,
+      `deactivate physician ${tenant.physicianSlug}`,
+    ]);
+    expect(await rows(tenant.id, 'SELECT slug, active FROM offerings')).toEqual([{ slug: tenant.offeringSlug, active: false }]);
+    await eventually(() => request(two.getHttpServer()).get(`/specialties/${tenant.specialtySlug}`).set('Host', tenant.host).expect(404));
+    const pricing = await request(two.getHttpServer()).get('/pricing').set('Host', tenant.host).expect(200);
+    expect(pricing.text).not.toContain('Test heart review');
+  });
+
+  it('shows an admin edit on every instance at once: the same service as blueprints, through the tenant path', async () => {
+    const tenant = await createTestTenant(one);
+    const before = await request(two.getHttpServer()).get('/pricing').set('Host', tenant.host).expect(200);
+    expect(before.text).toContain('$500');
+    const changes = await asTenant(one, tenant, () => one.get(OfferingsService).update(tenant.offeringSlug, { priceMinor: 61500 }));
+    expect(changes).toEqual([`update offering ${tenant.offeringSlug}: price_minor 50000 -> 61500`]);
+    const started = Date.now();
+    await eventually(async () => expect((await request(two.getHttpServer()).get('/pricing').set('Host', tenant.host)).text).toContain('$615'), 1000);
+    console.log(`price edit visible on the second instance after ${Date.now() - started} ms`);
+    // The next apply of the unchanged blueprint puts the blueprint's price back, and says so.
+    expect((await applyTestBlueprint(one, testBlueprint(tenant.slug))).changes).toEqual([`update offering ${tenant.offeringSlug}: price_minor 61500 -> 50000`]);
+  });
+
+  it("cannot edit another tenant's offering or physician through the console services", async () => {
+    const a = await createTestTenant(one);
+    const b = await createTestTenant(one);
+    await expect(asTenant(one, b, () => one.get(OfferingsService).update(a.offeringSlug, { priceMinor: 1 }))).rejects.toThrow('We could not find that page.');
+    await expect(asTenant(one, b, () => one.get(PhysiciansService).update(a.physicianSlug, { weeklyCapacity: 0 }))).rejects.toThrow('We could not find that page.');
+    expect(await rows(a.id, 'SELECT price_minor FROM offerings')).toEqual([{ price_minor: 50000 }]);
+  });
+});
