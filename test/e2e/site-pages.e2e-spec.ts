@@ -60,6 +60,11 @@ describe('the hospital sites', () => {
         expect(theme.text).toContain(`--brand-primary: ${demo.primary};`);
         // Exactly one h1, and every page says what it is to search engines.
         expect(page.text.match(/<h1[ >]/g)).toHaveLength(1);
+        // Works without JavaScript: the only scripts are JSON-LD data.
+        expect(page.text).not.toMatch(/<script(?! type="application\/ld\+json")/);
+        // The language switch leads to the same page in the other language.
+        const other = lang === 'en' ? (url === '/' ? '/es' : `/es${url}`) : url.replace(/^\/es/, '') || '/';
+        expect(page.text).toContain(`<a href="${other}" hreflang="${lang === 'en' ? 'es' : 'en'}"`);
         expect(page.text).toMatch(/<meta name="description" content="[^"]{20,}">/);
       },
     );

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { requestedUrl, stripLocalePrefix } from './locale-prefix';
+import { pagePath, requestedUrl, stripLocalePrefix } from './locale-prefix';
 import { localizedPath } from './locales';
 import { formatMoney, minorToDecimal } from './money';
 import { Translator } from './translator';
@@ -19,6 +19,9 @@ describe('language prefixes', () => {
     expect(req.localePrefix).toBe(locale);
     req.url = routed;
     expect(requestedUrl(req)).toBe(url);
+    // Middleware sees req.url relative to its mount point; the page path comes from what was asked.
+    req.url = '/';
+    expect(pagePath(req)).toBe(routed.split('?')[0]);
   });
 
   it.each([

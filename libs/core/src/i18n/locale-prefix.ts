@@ -10,7 +10,17 @@ export interface LocalePrefixedRequest extends IncomingMessage {
 
 /** The URL as the visitor wrote it, language prefix included. */
 export function requestedUrl(req: IncomingMessage): string {
-  return (req as LocalePrefixedRequest).requestedUrl ?? req.url ?? '/';
+  return (req as LocalePrefixedRequest).requestedUrl ?? (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+}
+
+/**
+ * The page's path without language prefix or query: `/es/pricing?x` -> `/pricing`. Read from what the visitor
+ * asked for, since middleware sees `req.url` relative to its mount point.
+ */
+export function pagePath(req: IncomingMessage): string {
+  const url = requestedUrl(req).split('?')[0];
+  const match = PREFIX.exec(url);
+  return (match ? url.slice(match[0].length) : url) || '/';
 }
 
 const PREFIX = new RegExp(`^/(${SUPPORTED_LOCALES.join('|')})(?=/|\\?|$)`);
@@ -22,10 +32,10 @@ const PREFIX = new RegExp(`^/(${SUPPORTED_LOCALES.join('|')})(?=/|\\?|$)`);
  */
 export function stripLocalePrefix(req: IncomingMessage): string {
   const url = req.url ?? '/';
+  (req as LocalePrefixedRequest).requestedUrl = url;
   const match = PREFIX.exec(url);
   if (!match) return url;
   (req as LocalePrefixedRequest).localePrefix = match[1];
-  (req as LocalePrefixedRequest).requestedUrl = url;
   const rest = url.slice(match[0].length);
   return rest.startsWith('/') ? rest : `/${rest}`;
 }
