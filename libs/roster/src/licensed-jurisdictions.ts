@@ -1,8 +1,13 @@
 import type { PhysicianRecord } from './roster.types';
 
+/** Building an Intl formatter costs far more than using one: one per time zone, kept. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** Today's date where the hospital is, as YYYY-MM-DD (licenses expire at the end of their day there). */
 export function todayIn(timeZone: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  let format = formatters.get(timeZone);
+  if (!format) formatters.set(timeZone, (format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return format.format(now);
 }
 
 /**

@@ -21,7 +21,7 @@ export class SiteCatalogController {
   @Get('specialties')
   @Header('content-type', 'text/html; charset=utf-8')
   specialties(): Promise<string> {
-    return this.pages.render('specialties', 'specialties', (d) => this.builder.specialties(d));
+    return this.pages.render('specialties', (d) => this.builder.specialties(d));
   }
 
   /** Another hospital's specialty, or a withdrawn one, is simply not found here. */
@@ -32,7 +32,7 @@ export class SiteCatalogController {
   async specialty(@Param('slug') slug: string): Promise<string> {
     const { catalog } = await this.data.snapshots();
     if (!catalog.specialties.some((s) => s.slug === slug)) throw new NotFound();
-    return this.pages.render('specialty', `specialty:${slug}`, (d) => this.builder.specialty(d, slug));
+    return this.pages.render('specialty', (d) => this.builder.specialty(d, slug));
   }
 
   @Public()
@@ -40,6 +40,6 @@ export class SiteCatalogController {
   @Get('pricing')
   @Header('content-type', 'text/html; charset=utf-8')
   pricing(): Promise<string> {
-    return this.pages.render('pricing', 'pricing', (d) => this.builder.pricing(d));
+    return this.pages.render('pricing', (d) => this.builder.pricing(d));
   }
 }

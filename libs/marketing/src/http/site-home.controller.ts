@@ -25,6 +25,6 @@ export class SiteHomeController {
     if (this.context.host() === this.config.operatorHost) {
       return this.views.render('site/operator-home', { title: 'Consilium operator host' }, { layout: 'plain' });
     }
-    return this.pages.render('home', 'home', (d) => this.home.build(d));
+    return this.pages.render('home', (d) => this.home.build(d));
   }
 }

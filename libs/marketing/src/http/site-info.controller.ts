@@ -19,7 +19,7 @@ export class SiteInfoController {
   @Get('how-it-works')
   @Header('content-type', 'text/html; charset=utf-8')
   howItWorks(): Promise<string> {
-    return this.pages.render('how-it-works', 'how-it-works', (d) => this.builder.howItWorks(d));
+    return this.pages.render('how-it-works', (d) => this.builder.howItWorks(d));
   }
 
   @Public()
@@ -27,7 +27,7 @@ export class SiteInfoController {
   @Get('faq')
   @Header('content-type', 'text/html; charset=utf-8')
   faq(): Promise<string> {
-    return this.pages.render('faq', 'faq', (d) => this.builder.faq(d));
+    return this.pages.render('faq', (d) => this.builder.faq(d));
   }
 
   @Public()
@@ -35,7 +35,7 @@ export class SiteInfoController {
   @Get('contact')
   @Header('content-type', 'text/html; charset=utf-8')
   contact(): Promise<string> {
-    return this.pages.render('contact', 'contact', (d) => this.builder.contact(d));
+    return this.pages.render('contact', (d) => this.builder.contact(d));
   }
 
   @Public()
@@ -43,7 +43,7 @@ export class SiteInfoController {
   @Get('privacy')
   @Header('content-type', 'text/html; charset=utf-8')
   privacy(): Promise<string> {
-    return this.pages.render('legal', 'privacy', (d) => this.builder.legal(d, 'privacy'));
+    return this.pages.render('legal', (d) => this.builder.legal(d, 'privacy'));
   }
 
   @Public()
@@ -51,6 +51,6 @@ export class SiteInfoController {
   @Get('terms')
   @Header('content-type', 'text/html; charset=utf-8')
   terms(): Promise<string> {
-    return this.pages.render('legal', 'terms', (d) => this.builder.legal(d, 'terms'));
+    return this.pages.render('legal', (d) => this.builder.legal(d, 'terms'));
   }
 }

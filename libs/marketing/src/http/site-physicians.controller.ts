@@ -21,7 +21,7 @@ export class SitePhysiciansController {
   @Get()
   @Header('content-type', 'text/html; charset=utf-8')
   physicians(): Promise<string> {
-    return this.pages.render('physicians', 'physicians', (d) => this.builder.physicians(d));
+    return this.pages.render('physicians', (d) => this.builder.physicians(d));
   }
 
   /** Another hospital's physician, or one no longer on the roster, is simply not found here. */
@@ -32,6 +32,6 @@ export class SitePhysiciansController {
   async physician(@Param('slug') slug: string): Promise<string> {
     const { roster } = await this.data.snapshots();
     if (!roster.physicians.some((p) => p.slug === slug)) throw new NotFound();
-    return this.pages.render('physician', `physician:${slug}`, (d) => this.builder.physician(d, slug));
+    return this.pages.render('physician', (d) => this.builder.physician(d, slug));
   }
 }

@@ -3,7 +3,7 @@ import { AppConfig, localizedPath, RequestContext, Translator } from '@consilium
 import { FundingProgramRecord, FundingProgramsService } from '@consilium/billing';
 import { CatalogReader, CatalogSnapshot, RegionAvailability } from '@consilium/catalog';
 import { licensedJurisdictions, RosterReader, RosterSnapshot, todayIn } from '@consilium/roster';
-import { Localized, localize, ResolvedTenant, SitePageMeta, TenantContentCache } from '@consilium/tenancy';
+import { Localized, localize, ResolvedTenant, SitePageMeta } from '@consilium/tenancy';
 import { SiteContentService } from '../content/site-content.service';
 import type { SiteContent } from '../content/site-content.types';
 
@@ -35,29 +35,23 @@ export interface PageModel {
   data: Record<string, unknown>;
 }
 
-/**
- * Gathers a tenant's catalog, roster, funding and copy (each cached until that tenant's content changes) and keeps
- * the pages' view models cached per language and day, so a page view is a lookup and a template run.
- */
+/** Gathers a tenant's catalog, roster, funding and copy, each cached until that tenant's content changes. */
 @Injectable()
 export class SiteDataService {
   constructor(
     private readonly context: RequestContext,
     private readonly config: AppConfig,
     private readonly translator: Translator,
-    private readonly cache: TenantContentCache,
     private readonly catalog: CatalogReader,
     private readonly roster: RosterReader,
     private readonly funding: FundingProgramsService,
     private readonly content: SiteContentService,
   ) {}
 
-  /** The page model `name` for the current tenant and language, built by `build` when not cached. */
-  model(name: string, build: (data: SiteData) => PageModel | null): Promise<PageModel | null> {
+  /** The model of a page of the current tenant, in the request's language, built from the cached snapshots. */
+  async model(build: (data: SiteData) => PageModel | null): Promise<PageModel | null> {
     const tenant = this.context.tenant<ResolvedTenant>();
-    const locale = this.context.locale();
-    const today = todayIn(tenant.timeZone);
-    return this.cache.get(tenant.id, `page:${name}:${locale}:${today}`, async () => build(await this.load(tenant, locale, today)));
+    return build(await this.load(tenant, this.context.locale(), todayIn(tenant.timeZone)));
   }
 
   /** The current tenant's catalog and roster, to check that a slug exists before building (or caching) a page. */

@@ -84,6 +84,9 @@ export class BlueprintApplier {
       settings,
     };
 
+    // Instances booting together (or a CLI run during a boot) apply the same blueprint: one at a time per tenant,
+    // the second then finds nothing to do.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('consilium:blueprint:' || $1))`, [bp.slug]);
     let tenant = await tx.findOneBy(Tenant, { slug: bp.slug });
     const created = !tenant;
     if (!tenant) {

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { CONTENT_CHANGED_CHANNEL, TENANT_CHANGED_CHANNEL, TenantChangeFeed } from './tenant-change-feed';
 
 /** Tenants whose site content is held at once; past this, the least recently used one is dropped. */
-const MAX_TENANTS = 2000;
+const MAX_TENANTS = 1000;
+/** Entries per tenant (snapshots, and one rendered page per language, path and day); past this, the oldest goes. */
+const MAX_ENTRIES_PER_TENANT = 100;
 
 interface TenantEntries {
   /** Bumped by every invalidation of this tenant: a load that overlapped one is not kept. */
@@ -42,6 +44,7 @@ export class TenantContentCache {
     const generation = entries.generation;
     const pending = load();
     entries.values.set(key, pending);
+    if (entries.values.size > MAX_ENTRIES_PER_TENANT) entries.values.delete(entries.values.keys().next().value!);
     const owner = entries;
     pending.then(
       () => {
