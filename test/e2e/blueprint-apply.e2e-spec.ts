@@ -1,7 +1,7 @@
 import { OfferingsService } from '@consilium/catalog';
 import { OperatorDatabase, TenantDatabase } from '@consilium/core';
 import { PhysiciansService } from '@consilium/roster';
-import { BlueprintCatalog } from '@consilium/tenancy';
+import { BlueprintCatalog, TenantResolver, TenantSettingsService } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { asTenant } from '../support/as-tenant';
@@ -114,6 +114,24 @@ describe('applying blueprints', () => {
     console.log(`price edit visible on the second instance after ${Date.now() - started} ms`);
     // The next apply of the unchanged blueprint puts the blueprint's price back, and says so.
     expect((await applyTestBlueprint(one, testBlueprint(tenant.slug))).changes).toEqual([`update offering ${tenant.offeringSlug}: price_minor 61500 -> 50000`]);
+  });
+
+  it('shows an admin change of licensure policy and colours on the site at once', async () => {
+    const tenant = await createTestTenant(one);
+    const how = () => request(two.getHttpServer()).get('/how-it-works').set('Host', tenant.host);
+    expect((await how().expect(200)).text).toContain('If you live in another state, you receive an educational opinion');
+    const resolved = (await one.get(TenantResolver).resolve(tenant.host))!;
+    const changed = await asTenant(one, tenant, () =>
+      one.get(TenantSettingsService).update({
+        settings: { ...resolved.settings, licensure: { ...resolved.settings.licensure, unlicensedStates: 'decline' } },
+        branding: { ...resolved.branding, colors: { ...resolved.branding.colors, primary: '#8b0000' } },
+      }),
+    );
+    expect(changed).toEqual(['settings', 'branding']);
+    await eventually(async () => expect((await how()).text).toContain('We cannot give opinions to patients in other states.'), 1000);
+    const page = await request(two.getHttpServer()).get('/').set('Host', tenant.host).expect(200);
+    const themeUrl = /href="(\/theme\.css[^"]*)"/.exec(page.text)![1].replace(/&#x3D;/g, '=');
+    expect((await request(two.getHttpServer()).get(themeUrl).set('Host', tenant.host)).text).toContain('--brand-primary: #8b0000;');
   });
 
   it("cannot edit another tenant's offering or physician through the console services", async () => {

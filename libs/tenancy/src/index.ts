@@ -23,6 +23,7 @@ export * from './tenant-directory';
 export * from './tenant-domain.entity';
 export * from './tenant-resolution.middleware';
 export * from './tenant-resolver';
+export * from './tenant-settings.service';
 export * from './tenant-site.guard';
 export * from './tenant.entity';
 export * from './locale-cookie.interceptor';

@@ -16,6 +16,7 @@ import { TenantDirectory } from './tenant-directory';
 import { TenantDomain } from './tenant-domain.entity';
 import { TenantResolutionMiddleware } from './tenant-resolution.middleware';
 import { TenantResolver } from './tenant-resolver';
+import { TenantSettingsService } from './tenant-settings.service';
 import { TenantSiteGuard } from './tenant-site.guard';
 import { Tenant } from './tenant.entity';
 
@@ -30,6 +31,7 @@ const SHARED = [
   BlueprintCatalog,
   BlueprintExporter,
   TenantDirectory,
+  TenantSettingsService,
 ];
 
 @Module({

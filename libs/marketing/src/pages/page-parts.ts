@@ -1,3 +1,4 @@
+import { paragraphs as splitParagraphs } from '@consilium/roster';
 import type { Localized } from '@consilium/tenancy';
 import type { SiteData } from './site-data.service';
 
@@ -8,10 +9,7 @@ export interface FaqView {
 
 /** Blank lines separate paragraphs in blueprint text. */
 export function paragraphs(text: string | undefined): string[] {
-  return (text ?? '')
-    .split(/\n\s*\n/)
-    .map((p) => p.trim())
-    .filter(Boolean);
+  return text ? splitParagraphs(text) : [];
 }
 
 /** A meta description: the first sentences that fit in about 160 characters. */

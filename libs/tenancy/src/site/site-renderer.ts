@@ -68,10 +68,4 @@ export class SiteRenderer {
       },
     });
   }
-
-  /** The absolute URL of a page of the current site, in `locale` (default: the current page's language). */
-  absoluteUrl(path: string, locale = this.context.locale()): string {
-    const tenant = this.context.tenant<ResolvedTenant>();
-    return `${this.config.originFor(tenant.primaryHost)}${localizedPath(path, locale, tenant.defaultLocale)}`;
-  }
 }

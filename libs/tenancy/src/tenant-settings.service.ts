@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import type { Branding, TenantProfile, TenantSettings } from './branding';
+import { changedFields } from './blueprint/row-changes';
+import { Tenant } from './tenant.entity';
+
+export interface TenantEdit {
+  branding?: Branding;
+  profile?: TenantProfile;
+  settings?: TenantSettings;
+}
+
+/**
+ * The hospital admin's own edits of its tenant row (branding, contact, licensure policy), through the tenant's
+ * transaction: row-level security lets a tenant update only itself. The tenants trigger then tells every instance.
+ * Values must already be valid (the console validates them with the blueprint's field rules).
+ */
+@Injectable()
+export class TenantSettingsService {
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly context: RequestContext,
+  ) {}
+
+  /** Returns the names of the fields that changed. */
+  update(edit: TenantEdit): Promise<string[]> {
+    const tenantId = this.context.tenant().id;
+    return this.db.transaction(async (tx) => {
+      const tenant = await tx.findOneBy(Tenant, { id: tenantId });
+      if (!tenant) throw new NotFound();
+      const desired = Object.fromEntries(Object.entries(edit).filter(([, v]) => v !== undefined)) as TenantEdit;
+      const changed = changedFields(tenant, desired);
+      if (changed.length) await tx.update(Tenant, { id: tenantId }, Object.fromEntries(changed.map((k) => [k, desired[k]])));
+      return changed as string[];
+    });
+  }
+}
