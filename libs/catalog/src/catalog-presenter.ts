@@ -66,7 +66,7 @@ export class CatalogPresenter {
   }
 
   offering(o: OfferingRecord, catalog: CatalogSnapshot, availability: RegionAvailability, locale: string, fallback: string): OfferingView {
-    const t = (key: string, params?: Record<string, unknown>) => this.translator.t(locale, `catalog.${key}`, params);
+    const t = (key: string, params?: Record<string, unknown>) => this.translator.t(`catalog.${key}`, locale, params);
     const text = (v: Parameters<typeof localize>[0]) => localize(v, locale, fallback);
     const exclusions: string[] = [];
     if (o.exclusions.jurisdictions.length) exclusions.push(t('exclusions.places', { places: listJurisdictions(o.exclusions.jurisdictions, locale) }));
@@ -95,7 +95,7 @@ export class CatalogPresenter {
   }
 
   private regionalPrices(o: OfferingRecord, catalog: CatalogSnapshot, availability: RegionAvailability, locale: string): RegionalPriceView[] {
-    const t = (key: string, params?: Record<string, unknown>) => this.translator.t(locale, `catalog.${key}`, params);
+    const t = (key: string, params?: Record<string, unknown>) => this.translator.t(`catalog.${key}`, locale, params);
     const price = (region: PriceRegion) =>
       formatMoney(regionalPrice(o.priceMinor, catalog.priceRules.find((r) => r.region === region)), o.currency, locale);
     const rows: RegionalPriceView[] = [];

@@ -1,10 +1,9 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Translator, ViewRenderer } from '@consilium/core';
+import { ViewRenderer } from '@consilium/core';
 import { BlueprintSections, TenancyModule } from '@consilium/tenancy';
 import path from 'node:path';
 import { CatalogBlueprintSection } from './catalog-blueprint.section';
-import { CATALOG_MESSAGES } from './catalog-messages';
 import { CatalogPresenter } from './catalog-presenter';
 import { CatalogReader } from './catalog-reader';
 import { OfferingAddOn } from './offering-add-on.entity';
@@ -28,12 +27,11 @@ export class CatalogModule implements OnModuleInit {
     private readonly sections: BlueprintSections,
     private readonly section: CatalogBlueprintSection,
     private readonly views: ViewRenderer,
-    private readonly translator: Translator,
   ) {}
 
   onModuleInit(): void {
     this.sections.register(this.section);
+    // Templates, partials and words (views/i18n) under `catalog`.
     this.views.registerViews('catalog', path.join(__dirname, 'views'));
-    this.translator.register('catalog', CATALOG_MESSAGES);
   }
 }

@@ -1,7 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Translator, ViewRenderer } from '@consilium/core';
-import { BillingModule } from '@consilium/billing';
+import { ViewRenderer } from '@consilium/core';
+import { FundingProgramsModule } from '@consilium/billing';
 import { CatalogModule } from '@consilium/catalog';
 import { RosterModule } from '@consilium/roster';
 import { BlueprintSections, TenancyModule } from '@consilium/tenancy';
@@ -19,7 +19,6 @@ import { SiteHomeController } from './http/site-home.controller';
 import { SiteInfoController } from './http/site-info.controller';
 import { SitePhysiciansController } from './http/site-physicians.controller';
 import { SiteSeoController } from './http/site-seo.controller';
-import { MARKETING_MESSAGES } from './marketing-messages';
 import { CatalogPagesBuilder } from './pages/catalog-pages.builder';
 import { HomePageBuilder } from './pages/home-page.builder';
 import { InfoPagesBuilder } from './pages/info-pages.builder';
@@ -29,7 +28,7 @@ import { SiteDataService } from './pages/site-data.service';
 
 /** The hospital's public site: pages, SEO (sitemap, robots, JSON-LD) and campaign attribution. */
 @Module({
-  imports: [TypeOrmModule.forFeature([SitePage, Faq, Testimonial, Visit]), TenancyModule, CatalogModule, RosterModule, BillingModule],
+  imports: [TypeOrmModule.forFeature([SitePage, Faq, Testimonial, Visit]), TenancyModule, CatalogModule, RosterModule, FundingProgramsModule],
   controllers: [SiteHomeController, SiteCatalogController, SitePhysiciansController, SiteInfoController, SiteSeoController],
   providers: [
     SiteContentService,
@@ -50,12 +49,11 @@ export class MarketingModule implements OnModuleInit {
     private readonly sections: BlueprintSections,
     private readonly section: MarketingBlueprintSection,
     private readonly views: ViewRenderer,
-    private readonly translator: Translator,
   ) {}
 
   onModuleInit(): void {
     this.sections.register(this.section);
+    // Templates, partials and words (views/i18n) under `marketing`.
     this.views.registerViews('marketing', path.join(__dirname, 'views'));
-    this.translator.register('marketing', MARKETING_MESSAGES);
   }
 }

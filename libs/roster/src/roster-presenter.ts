@@ -39,7 +39,7 @@ export class RosterPresenter {
       fullName,
       title: localize(p.title, locale, tenant.defaultLocale)!,
       photoUrl: p.photo && tenant.assets[p.photo] ? assetUrl(tenant, p.photo) : undefined,
-      photoAlt: this.translator.t(locale, 'roster.photo_alt', { name: p.name }),
+      photoAlt: this.translator.t('roster.photo_alt', locale, { name: p.name }),
       specialties: p.specialtyIds.flatMap((id) => {
         const s = catalog.specialties.find((x) => x.id === id);
         return s ? [{ name: localize(s.name, locale, tenant.defaultLocale)!, path: `/specialties/${s.slug}` }] : [];
@@ -54,7 +54,7 @@ export class RosterPresenter {
     return {
       ...this.card(p, catalog, tenant, locale),
       bio: paragraphs(localize(p.bio, locale, tenant.defaultLocale)!),
-      licensedIn: current.length ? this.translator.t(locale, 'roster.licensed_in', { places: listJurisdictions(current, locale) }) : undefined,
+      licensedIn: current.length ? this.translator.t('roster.licensed_in', locale, { places: listJurisdictions(current, locale) }) : undefined,
       licensedCodes: current,
     };
   }

@@ -1,6 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Translator, ViewRenderer } from '@consilium/core';
+import { ViewRenderer } from '@consilium/core';
 import { CatalogModule } from '@consilium/catalog';
 import { BlueprintSections, TenancyModule } from '@consilium/tenancy';
 import path from 'node:path';
@@ -9,7 +9,6 @@ import { PhysicianSpecialty } from './physician-specialty.entity';
 import { Physician } from './physician.entity';
 import { PhysiciansService } from './physicians.service';
 import { RosterBlueprintSection } from './roster-blueprint.section';
-import { ROSTER_MESSAGES } from './roster-messages';
 import { RosterPresenter } from './roster-presenter';
 import { RosterReader } from './roster-reader';
 
@@ -26,12 +25,11 @@ export class RosterModule implements OnModuleInit {
     private readonly sections: BlueprintSections,
     private readonly section: RosterBlueprintSection,
     private readonly views: ViewRenderer,
-    private readonly translator: Translator,
   ) {}
 
   onModuleInit(): void {
     this.sections.register(this.section);
+    // Templates, partials and words (views/i18n) under `roster`.
     this.views.registerViews('roster', path.join(__dirname, 'views'));
-    this.translator.register('roster', ROSTER_MESSAGES);
   }
 }
