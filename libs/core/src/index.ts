@@ -13,7 +13,6 @@ export * from './database/runtime-role-check';
 export * from './database/tenant-database';
 export * from './errors/domain-error';
 export * from './errors/permanent-redirect';
-export * from './i18n/locale-prefix';
 export * from './i18n/locales';
 export * from './i18n/money';
 export * from './logging/logging';

@@ -35,10 +35,8 @@ export interface ConsiliumStore extends ClsStore {
   host?: string;
   /** The language pages are rendered in. */
   locale?: string;
-  /** The request path without its language prefix and query string: `/es/pricing?x` -> `/pricing`. */
+  /** The request path without its query string: `/pricing?lang=es` -> `/pricing`. */
   path?: string;
-  /** Set when the path carried a language prefix the tenant does not offer: site routes answer 404. */
-  unknownLocale?: boolean;
   /** Set by TenantDatabase while a tenant transaction is open, so nested calls join it. */
   // Typed loosely on purpose: nestjs-cls's path types recurse into EntityManager and exhaust the compiler.
   tenantTx?: { tenantId: string; manager: object };
@@ -92,7 +90,7 @@ export class RequestContext {
     return this.cls.isActive() ? this.cls.get('host') : undefined;
   }
 
-  /** The current path without language prefix or query (see ConsiliumStore.path). */
+  /** The current path without its query (see ConsiliumStore.path). */
   path(): string {
     return (this.cls.isActive() && this.cls.get('path')) || '/';
   }

@@ -1,36 +1,19 @@
-import type { IncomingMessage } from 'node:http';
-import { pagePath, requestedUrl, stripLocalePrefix } from './locale-prefix';
-import { localizedPath } from './locales';
+import { localizedPath, withLang } from './locales';
 import { formatMoney, minorToDecimal } from './money';
-import { Translator } from './translator';
 
-describe('language prefixes', () => {
+describe('addresses per language', () => {
   it.each([
-    ['/es/pricing?x=1', '/pricing?x=1', 'es'],
-    ['/es', '/', 'es'],
-    ['/es?utm_source=a', '/?utm_source=a', 'es'],
-    ['/en/faq', '/faq', 'en'],
-    ['/estimates', '/estimates', undefined],
-    ['/pricing', '/pricing', undefined],
-    ['/fr/pricing', '/fr/pricing', undefined],
-  ])('routes %s as %s in %s, remembering what was asked', (url, routed, locale) => {
-    const req = { url } as IncomingMessage & { localePrefix?: string };
-    expect(stripLocalePrefix(req)).toBe(routed);
-    expect(req.localePrefix).toBe(locale);
-    req.url = routed;
-    expect(requestedUrl(req)).toBe(url);
-    // Middleware sees req.url relative to its mount point; the page path comes from what was asked.
-    req.url = '/';
-    expect(pagePath(req)).toBe(routed.split('?')[0]);
+    ['/pricing', 'es', 'en', '/pricing?lang=es'],
+    ['/', 'es', 'en', '/?lang=es'],
+    ['/pricing', 'en', 'en', '/pricing'],
+    ['/pricing', 'en', 'es', '/pricing?lang=en'],
+    ['/start?physician=a', 'es', 'en', '/start?physician=a&lang=es'],
+  ])('writes %s in %s (site default %s) as %s', (path, locale, fallback, expected) => {
+    expect(localizedPath(path, locale, fallback)).toBe(expected);
   });
 
-  it.each([
-    ['/pricing', 'es', 'en', '/es/pricing'],
-    ['/', 'es', 'en', '/es'],
-    ['/pricing', 'en', 'en', '/pricing'],
-    ['/pricing', 'en', 'es', '/en/pricing'],
-  ])('writes %s in %s (default %s) as %s', (path, locale, fallback, expected) => {
-    expect(localizedPath(path, locale, fallback)).toBe(expected);
+  it('always names the language in a language switch, so it wins over the remembered one', () => {
+    expect(withLang('/faq', 'en')).toBe('/faq?lang=en');
   });
 });
 
@@ -41,17 +24,5 @@ describe('money', () => {
     expect(minorToDecimal(5000, 'JPY')).toBe('5000');
     expect(formatMoney(95000, 'USD', 'en')).toBe('$950');
     expect(formatMoney(118750, 'USD', 'es')).toBe('$1,187.50');
-  });
-});
-
-describe('Translator', () => {
-  const translator = new Translator();
-  translator.register('demo', { en: { hello: 'Hello {name}', only: 'English only' }, es: { hello: 'Hola {name}' } });
-
-  it('translates, falls back to English, and shows a missing key rather than nothing', () => {
-    expect(translator.t('es', 'demo.hello', { name: 'Ana' })).toBe('Hola Ana');
-    expect(translator.t('es', 'demo.only')).toBe('English only');
-    expect(translator.t('es', 'demo.missing')).toBe('demo.missing');
-    expect(translator.t('en', 'demo.hello')).toBe('Hello {name}');
   });
 });

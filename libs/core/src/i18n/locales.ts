@@ -1,8 +1,4 @@
-/**
- * The languages the platform ships its own words in. A tenant chooses a subset (`locales:` in its blueprint); its
- * default locale is served at `/`, every other one under a prefix (`/es/pricing`), so each page has one URL per
- * language that search engines can list (hreflang) and people can share.
- */
+/** Formatting tables per platform language; SUPPORTED_LOCALES and Locale live with the Translator. */
 import { Locale, SUPPORTED_LOCALES } from './translator';
 
 export function isLocale(value: unknown): value is Locale {
@@ -18,8 +14,17 @@ export const OG_LOCALE: Record<Locale, string> = { en: 'en_US', es: 'es_US' };
 /** Names of the languages in themselves, for the language switch. */
 export const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', es: 'Español' };
 
-/** `/pricing` in `es` for a tenant whose default is `en` -> `/es/pricing`; the default locale has no prefix. */
+/**
+ * A page's address in a language: `/pricing` in the tenant's default language, `/pricing?lang=es` in another. The
+ * language comes from `?lang=`, then the cookie it leaves, then Accept-Language (the tenancy middleware), so the
+ * default-language address is what a crawler (no cookie, no Accept-Language) reads in that language, and every
+ * other language has an address of its own for hreflang and the sitemap.
+ */
 export function localizedPath(path: string, locale: string, defaultLocale: string): string {
-  if (locale === defaultLocale) return path;
-  return path === '/' ? `/${locale}` : `/${locale}${path}`;
+  return locale === defaultLocale ? path : withLang(path, locale);
+}
+
+/** `path` with `lang=<locale>` added to its query: what a language switch links to (it must beat the cookie). */
+export function withLang(path: string, locale: string): string {
+  return `${path}${path.includes('?') ? '&' : '?'}lang=${locale}`;
 }

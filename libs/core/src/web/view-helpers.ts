@@ -2,9 +2,9 @@ import Handlebars from 'handlebars';
 
 type HelperOptions = Handlebars.HelperOptions;
 
-/** The page's language and path prefix live on the root data the layout provider supplies. */
-function root(options: HelperOptions): { lang?: string; localePrefix?: string } {
-  return (options?.data?.root ?? {}) as { lang?: string; localePrefix?: string };
+/** The layout data gives `langParam`: the page's language when it is not the site's default. */
+function root(options: HelperOptions): { langParam?: string } {
+  return (options?.data?.root ?? {}) as { langParam?: string };
 }
 
 /** Helpers available to every template. Keep them formatting-only: pages receive ready data. */
@@ -33,10 +33,18 @@ export function registerHelpers(hbs: typeof Handlebars): void {
       (minor ?? 0) / 100,
     ),
   );
-  /** `{{link "/pricing"}}` -> `/es/pricing` on a Spanish page: links stay in the reader's language. */
+  /**
+   * `{{url seo.canonicalUrl}}`: an address in an attribute, escaped for HTML but not beyond (`?lang=es` stays readable,
+   * where the default escaping writes `?lang&#x3D;es`). Quotes and angle brackets are still escaped.
+   */
+  hbs.registerHelper('url', (value: unknown) => new hbs.SafeString(escapeAttribute(String(value ?? ''))));
+  /** `{{link "/pricing"}}` -> `/pricing?lang=es` on a Spanish page: links stay in the reader's language. */
   hbs.registerHelper('link', (path: string, options: HelperOptions) => {
-    const prefix = root(options).localePrefix ?? '';
-    if (!prefix) return path;
-    return path === '/' ? prefix : `${prefix}${path}`;
+    const lang = root(options).langParam;
+    return new hbs.SafeString(escapeAttribute(lang ? `${path}${path.includes('?') ? '&' : '?'}lang=${lang}` : path));
   });
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/'/g, '&#39;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -8,7 +8,6 @@ import { Logger } from 'nestjs-pino';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { AppConfig } from '../config/config';
-import { stripLocalePrefix } from '../i18n/locale-prefix';
 import { requestIdFor } from '../logging/logging';
 import { instrumentHttp } from '../metrics/http-metrics';
 
@@ -36,8 +35,6 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
     // Keep-alive connections are closed promptly on shutdown, in-flight requests still finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    // `/es/pricing` is routed as `/pricing` in Spanish (see stripLocalePrefix).
-    rewriteUrl: stripLocalePrefix,
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));

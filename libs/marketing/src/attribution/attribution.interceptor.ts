@@ -1,8 +1,8 @@
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
-import { RequestContext, requestedUrl } from '@consilium/core';
+import { RequestContext } from '@consilium/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, Observable, switchMap } from 'rxjs';
-import { AttributionService } from './attribution.service';
+import { AttributionService, VISITOR_COOKIE } from './attribution.service';
 
 /**
  * Records attribution on a successful page view (after the handler, so a 404 records nothing). Attribution must
@@ -25,15 +25,15 @@ export class AttributionInterceptor implements NestInterceptor {
         from(
           (async () => {
             try {
-              const url = new URL(requestedUrl(request.raw), 'http://x');
-              const cookie = await this.attribution.recordLanding({
+              const url = new URL(request.url, 'http://x');
+              const newVisitor = await this.attribution.recordLanding({
                 headers: request.headers,
                 path: url.pathname,
                 query: url.searchParams,
                 host: this.context.host() ?? '',
                 locale: this.context.locale(),
               });
-              if (cookie) void execution.switchToHttp().getResponse<FastifyReply>().header('set-cookie', cookie);
+              if (newVisitor) execution.switchToHttp().getResponse<FastifyReply>().setCookie(VISITOR_COOKIE, newVisitor, this.attribution.cookieOptions());
             } catch (error) {
               this.logger.error({ err: error }, 'attribution not recorded');
             }

@@ -62,7 +62,7 @@ export class AttributionService {
     private readonly config: AppConfig,
   ) {}
 
-  /** Records the landing when it is one; returns the Set-Cookie value for a new visitor. */
+  /** Records the landing when it is one; returns the id to set in the visitor cookie when the visitor is new. */
   async recordLanding(landing: Landing): Promise<string | undefined> {
     const { headers } = landing;
     if (trackingRefused(headers) || BOT.test(headers['user-agent'] ?? '')) return undefined;
@@ -87,9 +87,12 @@ export class AttributionService {
         utmContent: utm.utm_content,
       }),
     );
-    if (known) return undefined;
-    const secure = this.config.raw.PUBLIC_SCHEME === 'https' ? '; Secure' : '';
-    return `${VISITOR_COOKIE}=${visitorId}; Path=/; Max-Age=${VISITOR_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax${secure}`;
+    return known ? undefined : visitorId;
+  }
+
+  /** How the visitor cookie is set: first-party, HttpOnly, Lax, for six months, Secure behind HTTPS. */
+  cookieOptions() {
+    return { path: '/', maxAge: VISITOR_COOKIE_MAX_AGE, httpOnly: true, sameSite: 'lax' as const, secure: this.config.raw.PUBLIC_SCHEME === 'https' };
   }
 
   /** Links the visitor's unlinked visits to a case of the current tenant; returns how many were linked. */

@@ -6,7 +6,7 @@ import { publicPaths, robotsTxt, sitemapXml } from '../pages/sitemap';
 
 /** /sitemap.xml and /robots.txt, on the primary domain (alias domains redirect there, as for pages). */
 @Controller()
-@TenantSite()
+@TenantSite({ canonical: true })
 export class SiteSeoController {
   constructor(
     private readonly data: SiteDataService,

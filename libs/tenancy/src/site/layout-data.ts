@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { AppConfig, LANGUAGE_NAMES, Locale, localizedPath, RequestContext, Translator, ViewRenderer } from '@consilium/core';
+import { AppConfig, LANGUAGE_NAMES, Locale, localizedPath, RequestContext, Translator, ViewRenderer, withLang } from '@consilium/core';
 import path from 'node:path';
 import { localize } from '../branding';
 import { ResolvedTenant } from '../resolved-tenant';
@@ -30,7 +30,7 @@ export class TenantLayoutData implements OnModuleInit {
 
   forCurrentRequest(): Record<string, unknown> {
     const tenant = this.context.tenantOrNull<ResolvedTenant>();
-    if (!tenant || tenant.status !== 'active') return { lang: this.context.locale(), localePrefix: '', platformName: 'Consilium' };
+    if (!tenant || tenant.status !== 'active') return { lang: this.context.locale(), platformName: 'Consilium' };
     const locale = this.context.locale();
     const current = this.context.path();
     const link = (to: string) => localizedPath(to, locale, tenant.defaultLocale);
@@ -38,7 +38,8 @@ export class TenantLayoutData implements OnModuleInit {
     return {
       lang: locale,
       timeZone: tenant.timeZone,
-      localePrefix: locale === tenant.defaultLocale ? '' : `/${locale}`,
+      // Links inside the page keep its language (see the `link` helper).
+      langParam: locale === tenant.defaultLocale ? undefined : locale,
       homeHref: link('/'),
       nav: NAV.map(([key, to]) => ({
         href: link(to),
@@ -50,7 +51,8 @@ export class TenantLayoutData implements OnModuleInit {
           ? tenant.locales.map((code) => ({
               code,
               name: LANGUAGE_NAMES[code as Locale] ?? code,
-              href: localizedPath(current, code, tenant.defaultLocale),
+              // Always explicit: a chosen language must win over the one remembered in the cookie.
+              href: withLang(current, code),
               current: code === locale,
             }))
           : undefined,
