@@ -5,9 +5,9 @@ import { ResolvedTenant, SiteRenderer, TenantContentCache } from '@consilium/ten
 import { PageModel, SiteData, SiteDataService } from './site-data.service';
 
 /**
- * Renders a site page with its SEO head and keeps the HTML per tenant, language, path and day, until that tenant's
- * content changes (NOTIFY, on every instance): a page view is then a lookup. This holds because site pages are the
- * same for every visitor; anything personal (the intake, the portal) must not be rendered through here.
+ * Renders a site page with its SEO head. The page's own HTML (its template, not the layout) is kept per tenant,
+ * language, path and day until that tenant's content changes (NOTIFY, on every instance): it is the same for every
+ * visitor. The layout is rendered per request, since it shows who is signed in and carries their CSRF token.
  */
 @Injectable()
 export class PageRenderer {
@@ -18,14 +18,15 @@ export class PageRenderer {
     private readonly cache: TenantContentCache,
   ) {}
 
-  render(template: string, build: (data: SiteData) => PageModel | null): Promise<string> {
+  async render(template: string, build: (data: SiteData) => PageModel | null): Promise<string> {
     const tenant = this.context.tenant<ResolvedTenant>();
     // The day is part of the key: a license that expired at midnight must leave the pages that mention it.
     const key = `html:${this.context.locale()}:${this.context.path()}:${todayIn(tenant.timeZone)}`;
-    return this.cache.get(tenant.id, key, async () => {
+    const page = await this.cache.get(tenant.id, key, async () => {
       const model = await this.data.model(build);
       if (!model) throw new NotFound();
-      return this.renderer.render(`marketing/${template}`, model.meta, model.data);
+      return { meta: model.meta, body: this.renderer.body(`marketing/${template}`, model.data) };
     });
+    return this.renderer.page(page.body, page.meta);
   }
 }

@@ -35,7 +35,21 @@ export class SiteRenderer {
     private readonly config: AppConfig,
   ) {}
 
+  /** The page's own template, without the layout: the same for every visitor, so callers may cache it. */
+  body(template: string, data: Record<string, unknown> = {}): string {
+    return this.views.render(template, data, { layout: false });
+  }
+
+  /** `body` inside the site layout, with the SEO head; the layout is per request (it shows who is signed in). */
+  page(body: string, meta: SitePageMeta): string {
+    return this.views.render('core/layouts/site', { seo: this.head(meta), body }, { layout: false });
+  }
+
   render(template: string, meta: SitePageMeta, data: Record<string, unknown> = {}): string {
+    return this.page(this.body(template, data), meta);
+  }
+
+  private head(meta: SitePageMeta) {
     const tenant = this.context.tenant<ResolvedTenant>();
     const locale = this.context.locale();
     const origin = this.config.originFor(tenant.primaryHost);
@@ -45,27 +59,23 @@ export class SiteRenderer {
       tenant.locales.length > 1
         ? [...tenant.locales.map((l) => ({ hreflang: l, href: url(l) })), { hreflang: 'x-default', href: url(tenant.defaultLocale) }]
         : [];
-    const title = meta.fullTitle ? meta.title : `${meta.title} | ${tenant.name}`;
     const image = meta.image && (meta.image.startsWith('/') ? `${origin}${meta.image}` : meta.image);
-    return this.views.render(template, {
-      ...data,
-      seo: {
-        title,
+    return {
+      title: meta.fullTitle ? meta.title : `${meta.title} | ${tenant.name}`,
+      description: meta.description,
+      canonicalUrl,
+      alternates,
+      og: {
+        type: meta.ogType ?? 'website',
+        title: meta.title,
         description: meta.description,
-        canonicalUrl,
-        alternates,
-        og: {
-          type: meta.ogType ?? 'website',
-          title: meta.title,
-          description: meta.description,
-          url: canonicalUrl,
-          siteName: tenant.name,
-          locale: OG_LOCALE[locale as Locale] ?? locale,
-          alternateLocales: tenant.locales.filter((l) => l !== locale).map((l) => OG_LOCALE[l as Locale] ?? l),
-          image,
-        },
-        jsonLd: meta.jsonLd ?? [],
+        url: canonicalUrl,
+        siteName: tenant.name,
+        locale: OG_LOCALE[locale as Locale] ?? locale,
+        alternateLocales: tenant.locales.filter((l) => l !== locale).map((l) => OG_LOCALE[l as Locale] ?? l),
+        image,
       },
-    });
+      jsonLd: meta.jsonLd ?? [],
+    };
   }
 }
