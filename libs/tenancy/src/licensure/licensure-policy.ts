@@ -1,7 +1,8 @@
 import { isUsState } from './jurisdictions';
 
 /**
- * What a hospital does for a patient where none of its physicians is licensed (DESIGN.md, "Licensure routing"):
+ * What a hospital does for a patient where none of its physicians is licensed (DESIGN.md, "Licensure routing").
+ * This is the tenant's setting; the cases lib's `routeCase` applies it to a case:
  * - physician_to_physician: the patient names a local physician, who receives the opinion;
  * - educational: the opinion is framed as education, with its disclaimer;
  * - decline: the case is declined with a clear reason and no charge.
@@ -17,19 +18,6 @@ export interface LicensurePolicy {
 }
 
 export type PriceRegion = 'in_state' | 'out_of_state' | 'international';
-
-/** `direct` when a physician licensed there can give the opinion; otherwise the policy's route. */
-export type LicensureDecision = { route: 'direct' } | { route: LicensureRoute; reason: 'unlicensed_state' | 'international' };
-
-/**
- * The route for a patient in `jurisdiction`, given where the hospital's physicians (for the chosen specialty)
- * hold licenses valid today. The cases issue calls this at intake and stores the decision with its reason.
- */
-export function decideLicensureRoute(policy: LicensurePolicy, jurisdiction: string, licensedIn: ReadonlySet<string>): LicensureDecision {
-  if (licensedIn.has(jurisdiction)) return { route: 'direct' };
-  if (isUsState(jurisdiction)) return { route: policy.unlicensedStates, reason: 'unlicensed_state' };
-  return { route: policy.international, reason: 'international' };
-}
 
 /** Which price rule applies to a patient: the hospital's own state, another state, or another country. */
 export function priceRegionFor(jurisdiction: string, homeJurisdiction: string | undefined): PriceRegion {

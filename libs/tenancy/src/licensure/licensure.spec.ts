@@ -1,5 +1,5 @@
 import { isCountry, isJurisdiction, isUsState, jurisdictionName, listJurisdictions } from './jurisdictions';
-import { decideLicensureRoute, priceRegionFor } from './licensure-policy';
+import { priceRegionFor } from './licensure-policy';
 
 describe('jurisdictions', () => {
   it('tells US states (US-XX) from countries, and refuses the rest', () => {
@@ -20,17 +20,7 @@ describe('jurisdictions', () => {
   });
 });
 
-describe('licensure routing', () => {
-  const licensed = new Set(['US-IL', 'US-IN']);
-  const policy = { unlicensedStates: 'physician_to_physician', international: 'educational' } as const;
-
-  it('gives a direct opinion where a physician is licensed, and follows the policy elsewhere', () => {
-    expect(decideLicensureRoute(policy, 'US-IL', licensed)).toEqual({ route: 'direct' });
-    expect(decideLicensureRoute(policy, 'US-TX', licensed)).toEqual({ route: 'physician_to_physician', reason: 'unlicensed_state' });
-    expect(decideLicensureRoute(policy, 'MX', licensed)).toEqual({ route: 'educational', reason: 'international' });
-    expect(decideLicensureRoute({ unlicensedStates: 'decline', international: 'decline' }, 'US-TX', licensed)).toEqual({ route: 'decline', reason: 'unlicensed_state' });
-  });
-
+describe('price regions', () => {
   it('prices by region from the home state', () => {
     expect(priceRegionFor('US-IL', 'US-IL')).toBe('in_state');
     expect(priceRegionFor('US-WI', 'US-IL')).toBe('out_of_state');
