@@ -87,6 +87,7 @@ describe('exporting a tenant as a blueprint', () => {
       DATABASE_URL: process.env.TEST_DATABASE_URL!,
       DATABASE_OWNER_URL: process.env.TEST_DATABASE_OWNER_URL!,
       DATABASE_OPERATOR_URL: process.env.TEST_DATABASE_OPERATOR_URL!,
+      APP_SECRET: Buffer.alloc(32, 1).toString('base64'),
       LOG_LEVEL: 'silent',
     };
     const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });

@@ -3,10 +3,9 @@ import { Case } from '@consilium/cases';
 import { TenantDatabase } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { draftCase, operatorQuery } from '../support/payments';
+import { createFundingProgram, draftCase, operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
@@ -181,7 +180,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
 
   describe('funding budgets', () => {
     it('never overspends or goes negative under 50 concurrent authorizations', async () => {
-      const programId = randomUUID();
+      const programId = await createFundingProgram(app, a);
       await db.forTenant(a.id, (tx) => app.get(FundingBudgets).setBudget(tx, a.id, programId, 'USD', 200000));
       // Fully funded quotes: authorization happens at once, with the reservation, in 50 parallel transactions.
       const cases = await Promise.all(

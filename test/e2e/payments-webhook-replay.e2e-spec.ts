@@ -3,7 +3,7 @@ import { TenantDatabase } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import { connectAccount, draftCase, operatorQuery } from '../support/payments';
+import { connectAccount, createFundingProgram, draftCase, operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { postSigned, stripeEvent, WEBHOOK_SECRET } from '../support/stripe-events';
 import { StripeStandIn } from '../support/stripe-stand-in';
@@ -44,7 +44,7 @@ describe('webhook replay: duplicated and shuffled events end exactly as in-order
     const people = await createTestPeople(app, tenant);
     const accountId = `acct_${label}_${tenant.slug}`;
     await connectAccount(app, tenant, accountId);
-    const programId = randomUUID();
+    const programId = await createFundingProgram(app, tenant);
     await db.forTenant(tenant.id, (tx) => app.get(FundingBudgets).setBudget(tx, tenant.id, programId, 'USD', 10_000_000));
     const t0 = Math.floor(Date.now() / 1000) - 3600;
     const events: Record<string, unknown>[] = [];

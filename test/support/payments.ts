@@ -1,6 +1,7 @@
 import { Case, CasePipeline, Quote } from '@consilium/cases';
 import { OperatorDatabase, TenantDatabase } from '@consilium/core';
 import { INestApplicationContext } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import type { TestTenant } from './tenants';
 
 /** A draft case whose patient accepted a quote: what intake hands to `startCheckout`. Minor units. */
@@ -28,4 +29,16 @@ export async function connectAccount(app: INestApplicationContext, tenant: TestT
 /** Reads through the operator path: the test looks at rows as they are, whatever the tenant. */
 export async function operatorQuery<T = Record<string, unknown>>(app: INestApplicationContext, sql: string, params: unknown[] = []): Promise<T[]> {
   return app.get(OperatorDatabase).transaction((tx) => tx.query(sql, params));
+}
+
+/** A funding program of the tenant: the catalog row a budget in funding_budgets belongs to (foreign key). */
+export async function createFundingProgram(app: INestApplicationContext, tenant: TestTenant, name = 'Charity care'): Promise<string> {
+  const [row] = await app.get(OperatorDatabase).forTenant(tenant.id, (tx) =>
+    tx.query(
+      `INSERT INTO funding_programs (tenant_id, slug, name, description, covers_percent, currency, access)
+       VALUES ($1, $2, $3::jsonb, $3::jsonb, 100, 'USD', 'open') RETURNING id`,
+      [tenant.id, `fund-${randomBytes(4).toString('hex')}`, JSON.stringify(name)],
+    ),
+  );
+  return row.id;
 }

@@ -70,6 +70,7 @@ funding_programs:
     name: Acme Fund
     description: Pays for those who cannot.
     covers_percent: 100
+    budget: 500000
 `;
 
 let root: string;
