@@ -14,6 +14,13 @@ const postgresUrl = z
 const base64Key = (bytes: number) =>
   z.string().refine((v) => Buffer.from(v, 'base64').length === bytes, `must be exactly ${bytes} random bytes, base64-encoded (openssl rand -base64 ${bytes})`);
 const byteCount = z.coerce.number({ error: 'must be a number of bytes' }).int('must be a whole number of bytes').min(1);
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1');
+const snsTopicArn = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+/** Comma-separated SNS topic ARNs. */
+const snsTopicArns = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((arns) => arns.every((a) => snsTopicArn.test(a)), 'must be comma-separated SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>)');
 const hostname = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case host name');
@@ -89,6 +96,18 @@ export const configSchema = z.object({
   RECORDS_ZIP_MAX_RATIO: z.coerce.number().int().min(2).max(10000).default(100),
   RECORDS_MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(178956970),
   RECORDS_UPLOAD_EXPIRY_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+
+  EMAIL_TRANSPORT: z.enum(['outbox', 'ses']).optional(),
+  EMAIL_OUTBOX_DIR: z.string().min(1).optional(),
+  SES_REGION: awsRegion.optional(),
+  SES_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  SES_SNS_TOPIC_ARNS: snsTopicArns.optional(),
+
+  JOBS_RUN_IN_PLATFORM: bool.optional(),
+  JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  JOBS_POLL_SECONDS: z.coerce.number().min(0.5, 'must be at least 0.5').max(60).default(2),
+  JOBS_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  JOBS_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(25),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120000).optional(),

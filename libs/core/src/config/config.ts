@@ -20,6 +20,28 @@ export interface DatabaseUrls {
   operator?: string;
 }
 
+export interface EmailSettings {
+  /** `outbox` writes .eml files under `outboxDir`; `ses` sends through Amazon SES. */
+  transport: 'outbox' | 'ses';
+  outboxDir: string;
+  sesRegion?: string;
+  /** Only for a stand-in (tests, LocalStack); unset means the real regional endpoint. */
+  sesEndpoint?: string;
+  /** SNS topics whose bounce and complaint notifications /webhooks/ses accepts; none means it accepts none. */
+  snsTopicArns: string[];
+}
+
+export interface JobSettings {
+  /** Run job handlers inside the platform process too (the embedded default has no separate worker). */
+  runInPlatform: boolean;
+  /** Jobs of one kind a process runs at the same time. */
+  concurrency: number;
+  pollMs: number;
+  /** How often expired jobs (a crashed worker's) are put back for retry, and old jobs archived. */
+  maintenanceSeconds: number;
+  stopTimeoutMs: number;
+}
+
 /** Validated configuration. Build it once with `loadConfig` and pass it down; never read process.env elsewhere. */
 export class AppConfig {
   readonly embedded: boolean;
@@ -29,6 +51,8 @@ export class AppConfig {
   readonly migrateOnBoot: boolean;
   readonly applyTenantsOnBoot: boolean;
   readonly shutdownDrainMs: number;
+  readonly email: EmailSettings;
+  readonly jobs: JobSettings;
   /** Filled in at boot: from the environment, or from the embedded PostgreSQL. */
   database: DatabaseUrls;
   private secret?: Buffer;
@@ -42,6 +66,20 @@ export class AppConfig {
     this.migrateOnBoot = raw.MIGRATE_ON_BOOT ?? this.embedded;
     this.applyTenantsOnBoot = raw.APPLY_TENANTS_ON_BOOT ?? this.embedded;
     this.shutdownDrainMs = raw.SHUTDOWN_DRAIN_MS ?? (this.embedded ? 0 : 5000);
+    this.email = {
+      transport: raw.EMAIL_TRANSPORT ?? (raw.SES_REGION ? 'ses' : 'outbox'),
+      outboxDir: path.resolve(projectRoot(), raw.EMAIL_OUTBOX_DIR ?? path.join(raw.DATA_DIR, 'outbox')),
+      sesRegion: raw.SES_REGION,
+      sesEndpoint: raw.SES_ENDPOINT,
+      snsTopicArns: raw.SES_SNS_TOPIC_ARNS ?? [],
+    };
+    this.jobs = {
+      runInPlatform: raw.JOBS_RUN_IN_PLATFORM ?? this.embedded,
+      concurrency: raw.JOBS_CONCURRENCY,
+      pollMs: Math.round(raw.JOBS_POLL_SECONDS * 1000),
+      maintenanceSeconds: raw.JOBS_MAINTENANCE_SECONDS,
+      stopTimeoutMs: raw.JOBS_STOP_TIMEOUT_SECONDS * 1000,
+    };
     this.database = raw.DATABASE_URL
       ? { runtime: raw.DATABASE_URL, owner: raw.DATABASE_OWNER_URL, operator: raw.DATABASE_OPERATOR_URL }
       : { runtime: '' };
@@ -103,6 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (config.migrateOnBoot && !config.embedded && !config.raw.DATABASE_OWNER_URL) {
     throw new ConfigError(['DATABASE_OWNER_URL: must be set when MIGRATE_ON_BOOT is true (migrations run as the owner role)']);
+  }
+  if (config.email.transport === 'ses' && !config.email.sesRegion) {
+    throw new ConfigError(['SES_REGION: must be set when EMAIL_TRANSPORT is ses']);
   }
   return config;
 }

@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { OperatorDatabase } from '@consilium/core';
+import { JobFailure } from './job-errors';
+import { JOBS_CHANNEL } from './job-wakeup';
+import { PgBossClient, transactionExecutor } from './pg-boss-client';
+
+export interface FailedJob {
+  id: string;
+  queue: string;
+  tenantId: string | null;
+  tenantSlug: string | null;
+  attempts: number;
+  createdAt: Date;
+  failedAt: Date;
+  /** The last error, as the runner recorded it (or pg-boss, for an expired attempt). */
+  lastError: Pick<JobFailure, 'code' | 'message'> & Partial<JobFailure>;
+  /** Archived jobs are kept for the record but can no longer be retried. */
+  archived: boolean;
+}
+
+export interface QueueCounts {
+  queue: string;
+  counts: Record<string, number>;
+}
+
+/**
+ * Dead jobs (retries used up, or failed permanently) for operators, across tenants: the operator data path only.
+ * pg-boss keeps them in its live table for 30 days (then in its archive), with the last error in `output`.
+ */
+@Injectable()
+export class FailedJobs {
+  constructor(
+    private readonly operatorDb: OperatorDatabase,
+    private readonly client: PgBossClient,
+  ) {}
+
+  list(limit = 50): Promise<FailedJob[]> {
+    return this.operatorDb.transaction(async (tx) => {
+      const rows: FailedRow[] = await tx.query(
+        `WITH dead AS (
+           SELECT id, name, data, retry_count, created_on, completed_on, output, false AS archived FROM pgboss.job WHERE state = 'failed'
+           UNION ALL
+           SELECT id, name, data, retry_count, created_on, completed_on, output, true FROM pgboss.archive WHERE state = 'failed'
+         )
+         SELECT d.id, d.name, d.retry_count, d.created_on, d.completed_on, d.output, d.archived,
+                d.data->>'tenantId' AS tenant_id, t.slug AS tenant_slug
+           FROM dead d
+           LEFT JOIN tenants t ON d.data->>'tenantId' ~ '^[0-9a-f-]{36}$' AND t.id = (d.data->>'tenantId')::uuid
+          ORDER BY d.completed_on DESC NULLS LAST
+          LIMIT $1`,
+        [limit],
+      );
+      return rows.map(toFailedJob);
+    });
+  }
+
+  /** Puts a dead job back in the queue with one more attempt. False when there is no such dead job. */
+  retry(id: string): Promise<boolean> {
+    return this.operatorDb.transaction(async (tx) => {
+      const [row] = await tx.query(`SELECT name FROM pgboss.job WHERE id = $1 AND state = 'failed'`, [id]);
+      if (!row) return false;
+      const result = await this.client.boss.retry(row.name, id, { db: transactionExecutor(tx) });
+      // Wakes an idle worker at commit, as enqueue does.
+      await tx.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, row.name]);
+      return (result as unknown as { affected: number }).affected === 1;
+    });
+  }
+
+  /** Jobs per queue and state, for a health overview. */
+  counts(): Promise<QueueCounts[]> {
+    return this.operatorDb.transaction(async (tx) => {
+      const rows: { name: string; state: string; n: number }[] = await tx.query(
+        `SELECT name, state::text AS state, count(*)::int AS n FROM pgboss.job GROUP BY name, state ORDER BY name, state`,
+      );
+      const byQueue = new Map<string, Record<string, number>>();
+      for (const r of rows) byQueue.set(r.name, { ...byQueue.get(r.name), [r.state]: r.n });
+      return [...byQueue].map(([queue, counts]) => ({ queue, counts }));
+    });
+  }
+}
+
+interface FailedRow {
+  id: string;
+  name: string;
+  retry_count: number;
+  created_on: Date;
+  completed_on: Date;
+  output: Record<string, unknown> | null;
+  archived: boolean;
+  tenant_id: string | null;
+  tenant_slug: string | null;
+}
+
+function toFailedJob(r: FailedRow): FailedJob {
+  const output = r.output ?? {};
+  // pg-boss records an expired attempt as { value: { message } }.
+  const value = (output.value ?? {}) as { message?: string };
+  const lastError =
+    typeof output.message === 'string'
+      ? (output as unknown as JobFailure)
+      : { code: 'expired', message: value.message ?? 'no error recorded' };
+  return {
+    id: r.id,
+    queue: r.name,
+    tenantId: r.tenant_id,
+    tenantSlug: r.tenant_slug,
+    attempts: r.retry_count + 1,
+    createdAt: r.created_on,
+    failedAt: r.completed_on,
+    lastError,
+    archived: r.archived,
+  };
+}

@@ -1,0 +1,77 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { TenantDatabase } from '@consilium/core';
+import type PgBoss from 'pg-boss';
+import { EffectLedger } from './effect-ledger';
+import { JobDefinition, TenantJobPayload } from './job-definition';
+import { describeFailure, JobError, PermanentJobError } from './job-errors';
+import { JobContext, JobHandlerInstance } from './job-handler.decorator';
+import { PgBossClient } from './pg-boss-client';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** One attempt of one job: build its context, run the handler within the job's time limit, record the outcome. */
+@Injectable()
+export class JobExecution {
+  private readonly logger = new Logger('Jobs');
+
+  constructor(
+    private readonly client: PgBossClient,
+    private readonly db: TenantDatabase,
+    private readonly ledger: EffectLedger,
+  ) {}
+
+  async run(definition: JobDefinition, handler: JobHandlerInstance<TenantJobPayload>, job: PgBoss.JobWithMetadata<TenantJobPayload>): Promise<void> {
+    const attempt = job.retryCount + 1;
+    const tenantId = job.data?.tenantId;
+    const started = performance.now();
+    try {
+      if (typeof tenantId !== 'string' || !UUID.test(tenantId)) {
+        throw new PermanentJobError('no_tenant', 'The job payload has no tenantId, so it cannot run in a tenant transaction.');
+      }
+      const context: JobContext<TenantJobPayload> = {
+        id: job.id,
+        name: job.name,
+        tenantId,
+        payload: job.data,
+        attempt,
+        maxAttempts: job.retryLimit + 1,
+        transaction: (work) => this.db.forTenant(tenantId, work),
+        once: (tx, key, perform) => this.ledger.once(tx, { tenantId, jobName: job.name, jobId: job.id, attempt }, key, perform),
+      };
+      const output = await withinSeconds(handler.handle(context), job.expireInSeconds);
+      await this.client.boss.complete(job.name, job.id, output ?? { outcome: 'done' });
+      this.logger.debug({ jobId: job.id, queue: job.name, tenantId, attempt, ms: Math.round(performance.now() - started) }, 'job done');
+    } catch (error) {
+      await this.recordFailure(job, error, attempt, tenantId);
+    }
+  }
+
+  private async recordFailure(job: PgBoss.JobWithMetadata<TenantJobPayload>, error: unknown, attempt: number, tenantId: unknown): Promise<void> {
+    const failure = describeFailure(error, attempt);
+    const dead = failure.permanent || attempt > job.retryLimit;
+    try {
+      if (failure.permanent) {
+        // pg-boss has no "fail without retry": using up the retries makes its fail() mark the job failed now.
+        await this.client.boss.getDb().executeSql(
+          `UPDATE pgboss.job SET retry_limit = retry_count WHERE name = $1 AND id = $2 AND state = 'active'`,
+          [job.name, job.id],
+        );
+      }
+      await this.client.boss.fail(job.name, job.id, failure);
+    } catch (recordError) {
+      // The job stays active; pg-boss expires it and it is retried. Nothing is lost.
+      this.logger.error({ jobId: job.id, queue: job.name, err: { message: (recordError as Error).message } }, 'could not record a job failure');
+    }
+    const fields = { jobId: job.id, queue: job.name, tenantId, attempt, code: failure.code, error: failure.error, reason: failure.message };
+    if (dead) this.logger.error(fields, failure.permanent ? 'job failed permanently' : 'job failed: retries used up');
+    else this.logger.warn(fields, 'job attempt failed; it will be retried');
+  }
+}
+
+function withinSeconds<T>(work: Promise<T>, seconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new JobError('timeout', `The attempt ran longer than the job's limit of ${seconds} s.`)), seconds * 1000);
+  });
+  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+}
