@@ -20,9 +20,10 @@ export class Jobs1764360000000 implements MigrationInterface {
       GRANT USAGE ON SCHEMA pgboss TO consilium_app, consilium_operator;
       -- Fetch, complete, fail, maintenance (expire, archive, drop): all DML, no DDL.
       GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgboss TO consilium_app;
-      -- Operators list dead jobs and put them back for retry; they never enqueue or delete.
+      -- Operator code enqueues (onboarding sends invitations), lists dead jobs and puts them back for retry; it never
+      -- deletes jobs or runs maintenance.
       GRANT SELECT ON ALL TABLES IN SCHEMA pgboss TO consilium_operator;
-      GRANT UPDATE ON pgboss.job TO consilium_operator;
+      GRANT INSERT, UPDATE ON pgboss.job TO consilium_operator;
       -- Queue partitions created by later migrations get the same grants.
       ALTER DEFAULT PRIVILEGES FOR ROLE consilium_owner IN SCHEMA pgboss
         GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO consilium_app;

@@ -24,6 +24,10 @@ const REFERENCE_TENANT_TABLES: Record<string, { uniqueWithoutTenant: string[]; r
     uniqueWithoutTenant: ['tenant_domains_host_key'],
     reason: 'a host belongs to one tenant platform-wide and is looked up before the tenant is known: reference table',
   },
+  tenant_email_senders: {
+    uniqueWithoutTenant: ['tenant_email_senders_from_key', 'tenant_email_senders_configuration_set_key'],
+    reason: 'a From address and an SES configuration set belong to one hospital platform-wide, and a bounce is matched to its hospital by them before it is known: reference table',
+  },
   tenant_payment_accounts: {
     uniqueWithoutTenant: ['tenant_payment_accounts_account_key'],
     reason: 'one row per hospital; a Connect account belongs to one hospital and webhooks find the hospital by it: reference table',

@@ -56,7 +56,11 @@ describe('tenant isolation in the database', () => {
       expect(tenants).toEqual({ relrowsecurity: true, relforcerowsecurity: true });
       // Any policy other than tenant_isolation is a deliberate, listed exception.
       const extra = await owner.query(`SELECT tablename, policyname, cmd FROM pg_policies WHERE schemaname = 'public' AND policyname <> 'tenant_isolation' ORDER BY 1`);
-      expect(extra.rows).toEqual([{ tablename: 'tenant_domains', policyname: 'host_lookup', cmd: 'SELECT' }]);
+      expect(extra.rows).toEqual([
+        { tablename: 'tenant_domains', policyname: 'host_lookup', cmd: 'SELECT' },
+        // From addresses are on every email sent: bounces are matched to their tenant before it is known.
+        { tablename: 'tenant_email_senders', policyname: 'sender_lookup', cmd: 'SELECT' },
+      ]);
     } finally {
       await owner.end();
     }

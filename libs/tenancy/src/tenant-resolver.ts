@@ -39,6 +39,7 @@ interface TenantRow {
 export class TenantResolver {
   private readonly byHost = new Map<string, Promise<ResolvedTenant | null>>();
   private readonly negative = new Set<string>();
+  private readonly byTenantId = new Map<string, Promise<ResolvedTenant | null>>();
   /** Bumped by every invalidation: a lookup that overlapped one is not kept, it may have read the old state. */
   private generation = 0;
 
@@ -74,14 +75,34 @@ export class TenantResolver {
     return lookup;
   }
 
+  /** A tenant by id, for work that knows the tenant but has no host (jobs). Cached and invalidated like hosts. */
+  byId(tenantId: string): Promise<ResolvedTenant | null> {
+    const cached = this.byTenantId.get(tenantId);
+    if (cached) return cached;
+    const lookup = this.load(tenantId).catch((error) => {
+      this.byTenantId.delete(tenantId);
+      throw error;
+    });
+    if (this.feed.listening) {
+      const generation = this.generation;
+      this.byTenantId.set(tenantId, lookup);
+      void lookup.then((tenant) => {
+        if ((this.generation !== generation || !tenant) && this.byTenantId.get(tenantId) === lookup) this.byTenantId.delete(tenantId);
+      }, () => undefined);
+    }
+    return lookup;
+  }
+
   /** Drops everything cached for a tenant, and every unknown host (one of them may now be that tenant's). */
   invalidate(tenantId?: string): void {
     this.generation++;
     if (!tenantId) {
+      this.byTenantId.clear();
       this.byHost.clear();
       this.negative.clear();
       return;
     }
+    this.byTenantId.delete(tenantId);
     for (const [host, entry] of this.byHost) {
       void entry.then((t) => {
         if (t?.id === tenantId && this.byHost.get(host) === entry) this.byHost.delete(host);
@@ -99,15 +120,19 @@ export class TenantResolver {
     // The host_lookup policy lets the runtime role read host -> tenant_id before a tenant is known.
     const [domain] = await this.dataSource.query('SELECT tenant_id FROM tenant_domains WHERE host = $1', [host]);
     if (!domain) return null;
+    return this.load(domain.tenant_id);
+  }
+
+  private async load(tenantId: string): Promise<ResolvedTenant | null> {
     // One statement for the tenant, its primary host and its asset hashes: a cold lookup is a few round trips.
-    const [row]: TenantRow[] = await this.db.forTenant(domain.tenant_id, (tx) =>
+    const [row]: TenantRow[] = await this.db.forTenant(tenantId, (tx) =>
       tx.query(
         `SELECT t.id, t.slug, t.name, t.status, t.case_prefix, t.default_locale, t.time_zone, t.currency::text AS currency,
                 t.branding, t.profile, t.settings,
                 (SELECT d.host FROM tenant_domains d WHERE d.tenant_id = t.id AND d.is_primary) AS primary_host,
                 (SELECT jsonb_object_agg(a.name, a.sha256) FROM tenant_assets a WHERE a.tenant_id = t.id) AS assets
            FROM tenants t WHERE t.id = $1`,
-        [domain.tenant_id],
+        [tenantId],
       ),
     );
     if (!row) return null;

@@ -17,6 +17,8 @@ const fontStack = z
   .string()
   .max(200)
   .regex(/^[A-Za-z0-9 ,'"-]+$/, `must be a font stack such as "Georgia, 'Times New Roman', serif"`);
+/** A display name for the From header: no quotes, angle brackets or line breaks, which could forge headers. */
+const displayName = z.string().min(1).max(100).regex(/^[^\r\n<>"\\]+$/, 'must be a plain name, without quotes, angle brackets or line breaks');
 
 /**
  * `tenants/<slug>/tenant.yaml`, version 1. Objects are strict, so a misspelt key is an error rather than silently
@@ -65,6 +67,19 @@ export const blueprintSchema = z
           .default({ heading: 'system-ui, sans-serif', body: 'system-ui, sans-serif' }),
       })
       .strict(),
+    /** Who the hospital's email comes from (applied by notifications). Without it: a placeholder, outbox only. */
+    email: z
+      .object({
+        from_name: displayName,
+        from_address: z.email('must be an email address, verified in SES for this hospital (the address or its domain)'),
+        reply_to: z.email('must be an email address').optional(),
+        ses_configuration_set: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an SES configuration set name (letters, digits, _ and -)')
+          .optional(),
+      })
+      .strict()
+      .optional(),
     licensure: z
       .object({
         /** The hospital's own state: in-state prices apply there. */
