@@ -1,6 +1,8 @@
 import 'reflect-metadata';
-import { AppConfig, ConfigError, loadConfig, prepareDatabase, projectRoot, provisionDatabase, rolePasswordsFromUrls } from '@consilium/core';
+import { AppConfig, ConfigError, loadConfig, OperatorDatabase, prepareDatabase, projectRoot, provisionDatabase, rolePasswordsFromUrls } from '@consilium/core';
 import { PaymentsReconciliation } from '@consilium/billing';
+import { FailedJobs } from '@consilium/jobs';
+import { EmailLocale, Mailer, OutboxStore } from '@consilium/notifications';
 import { BlueprintCatalog, BlueprintExporter, formatProblem, TenantDirectory, validateBlueprints } from '@consilium/tenancy';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -21,6 +23,13 @@ const USAGE = `Consilium operator commands
   npm run cli -- tenants list                     tenants with their status and domains
   npm run cli -- tenants suspend|resume <slug>    take a hospital's site offline, or back
   npm run cli -- payments reconcile [--days 7]     compare local payments with the provider's, list differences
+  npm run cli -- jobs failed [--limit 50]          dead jobs (retries used up) with their last error
+  npm run cli -- jobs retry <job id>              give a dead job one more attempt
+  npm run cli -- jobs stats                       jobs per queue and state
+  npm run cli -- email test <slug> <address> [--locale es]
+                                                  send a hospital's test message (checks its sender and brand)
+  npm run cli -- outbox list [--limit 50]         emails in the local outbox, newest first
+  npm run cli -- outbox show <id> [--html]        one email: headers and text (or its HTML)
   npm run cli -- db provision --admin-url <url> [--database consilium]
                                                   create the database and its three roles on your PostgreSQL
   npm run cli -- db provision --passwords-from-env
@@ -50,6 +59,11 @@ async function main(argv: string[]): Promise<number> {
     out(prepared.appliedMigrations.length ? `applied: ${prepared.appliedMigrations.join(', ')}` : 'database is up to date');
     await prepared.embedded?.server.stop();
     return 0;
+  }
+  if (group === 'outbox' && (command === 'list' || command === 'show')) return outbox(new OutboxStore(config.email.outboxDir), command, args);
+  if (group === 'email' && command === 'test') return withApp(config, (app) => testEmail(app, args));
+  if (group === 'jobs' && ['failed', 'retry', 'stats'].includes(command)) {
+    return withApp(config, (app) => jobs(app.get(FailedJobs), command, args));
   }
   if (group === 'tenants' && ['apply', 'list', 'suspend', 'resume', 'export'].includes(command)) {
     return withApp(config, (app) => tenants(app, command, args, dir));
@@ -117,6 +131,77 @@ async function reconcile(app: INestApplicationContext, args: ParsedArgs): Promis
   }
   out(report.differences.length ? `${report.differences.length} difference(s)` : 'no differences');
   return report.differences.length ? 1 : 0;
+}
+
+async function jobs(failed: FailedJobs, command: string, args: ParsedArgs): Promise<number> {
+  if (command === 'retry') {
+    const id = args.positional[2];
+    if (!id) throw new UsageError('jobs retry takes a job id (see jobs failed)');
+    const retried = await failed.retry(id);
+    out(retried ? `${id}: queued for one more attempt` : `no dead job ${id} (archived jobs cannot be retried)`);
+    return retried ? 0 : 1;
+  }
+  if (command === 'stats') {
+    const queues = await failed.counts();
+    for (const q of queues) out(`${q.queue.padEnd(24)} ${Object.entries(q.counts).map(([state, n]) => `${state} ${n}`).join(', ')}`);
+    if (!queues.length) out('no jobs');
+    return 0;
+  }
+  const rows = await failed.list(limitFlag(args));
+  for (const job of rows) {
+    out(`${job.failedAt?.toISOString() ?? '-'}  ${job.queue}  ${job.tenantSlug ?? job.tenantId ?? '-'}  attempts ${job.attempts}${job.archived ? '  (archived)' : ''}  ${job.id}`);
+    out(`    ${job.lastError.code}: ${job.lastError.message}`);
+  }
+  if (!rows.length) out('no failed jobs');
+  return 0;
+}
+
+async function testEmail(app: INestApplicationContext, args: ParsedArgs): Promise<number> {
+  const [slug, to] = args.positional.slice(2);
+  if (!slug || !to) throw new UsageError('email test takes a tenant slug and an address');
+  const tenant = (await app.get(TenantDirectory).list()).find((t) => t.slug === slug);
+  if (!tenant) {
+    out(`no tenant "${slug}"`);
+    return 1;
+  }
+  const locale = typeof args.flags.locale === 'string' ? (args.flags.locale as EmailLocale) : undefined;
+  const id = await app.get(OperatorDatabase).forTenant(tenant.id, (tx) =>
+    app.get(Mailer).send(tx, { tenantId: tenant.id, to, template: 'test-message', locale, data: {} }),
+  );
+  out(`queued message ${id}: the worker (or npm start, which runs the jobs in the embedded default) sends it.`);
+  return 0;
+}
+
+function outbox(store: OutboxStore, command: string, args: ParsedArgs): number {
+  if (command === 'list') {
+    const messages = store.list(limitFlag(args));
+    for (const m of messages) out(`${m.id}  ${m.date}  ${m.tenant.padEnd(12)} ${m.to.padEnd(28)} ${m.subject}`);
+    if (!messages.length) out(`no messages in ${store.dir}`);
+    return 0;
+  }
+  const id = args.positional[2];
+  if (!id) throw new UsageError('outbox show takes a message id (see outbox list)');
+  const message = store.read(id);
+  if (!message) {
+    out(`no message ${id} in ${store.dir}`);
+    return 1;
+  }
+  if (args.flags.html) {
+    out(message.html ?? '(no HTML part)');
+    return 0;
+  }
+  for (const [label, value] of [['From', message.from], ['To', message.to], ['Date', message.date], ['Subject', message.subject], ['Hospital', message.tenant], ['Message', `${message.template} (${message.locale})`], ['File', message.file]]) {
+    out(`${label.padEnd(9)} ${value}`);
+  }
+  out();
+  out(message.text ?? '(no text part)');
+  return 0;
+}
+
+function limitFlag(args: ParsedArgs): number {
+  const limit = Number(args.flags.limit ?? 50);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new UsageError('--limit takes a whole number from 1 to 10000');
+  return limit;
 }
 
 async function provision(args: ParsedArgs, config: AppConfig): Promise<number> {

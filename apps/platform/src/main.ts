@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { acquireProcessLock, AppConfig, ConfigError, createWebApp, Lifecycle, loadConfig, prepareDatabase, PreparedDatabase } from '@consilium/core';
+import { JobRunner } from '@consilium/jobs';
 import { BlueprintCatalog, formatProblem, TenantDirectory } from '@consilium/tenancy';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { allMigrations } from '../../../migrations';
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
     await app.init();
     if (config.applyTenantsOnBoot) await applyTenants(app);
     await listen(app, config);
+    // The embedded default has no separate worker: this process runs the job handlers too (JOBS_RUN_IN_PLATFORM).
+    if (config.jobs.runInPlatform) await app.get(JobRunner).start();
     const tenants = config.database.operator ? await app.get(TenantDirectory).list() : [];
     say(readyBanner(config, tenants, (performance.now() - started) / 1000, database.embedded?.server.port));
   } catch (error) {

@@ -1,6 +1,8 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@consilium/core';
+import { JobsModule } from '@consilium/jobs';
 import { MarketingModule } from '@consilium/marketing';
+import { NotificationsModule } from '@consilium/notifications';
 import { TenancyModule } from '@consilium/tenancy';
 import { allMigrations } from '../../../migrations';
 
@@ -11,7 +13,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       global: true,
-      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'platform' }), TenancyModule, MarketingModule, ...(extra.imports ?? [])],
+      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'platform' }), TenancyModule, MarketingModule, JobsModule, NotificationsModule, ...(extra.imports ?? [])],
       providers: extra.providers ?? [],
       exports: extra.providers ?? [],
     };

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig, prepareDatabase } from '@consilium/core';
+import { JobRunner } from '@consilium/jobs';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { allMigrations } from '../../../migrations';
@@ -12,12 +13,14 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   const logger = app.get(Logger);
-  logger.log('worker ready');
+  const queues = await app.get(JobRunner).start();
+  logger.log(`worker ready: ${queues.join(', ')}`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(1);
     stopping = true;
     logger.log(`${signal} received: finishing jobs in flight, then stopping`);
+    // close() runs JobRunner's graceful stop (beforeApplicationShutdown) before the database pool goes away.
     await app.close();
     await prepared.embedded?.server.stop();
     process.exit(0);

@@ -1,15 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@consilium/core';
+import { JobsModule } from '@consilium/jobs';
+import { NotificationsModule } from '@consilium/notifications';
 import { TenancyModule } from '@consilium/tenancy';
 import { allMigrations } from '../../../migrations';
 
-/** The background process: job handlers only, no HTTP listener. */
+/** The background process: job handlers only, no HTTP listener. Each lib's module brings its handlers. */
 @Module({})
 export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'worker' }), TenancyModule],
+      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'worker' }), TenancyModule, JobsModule, NotificationsModule],
     };
   }
 }

@@ -1,0 +1,66 @@
+import { DomainError } from '@consilium/core';
+
+/** An Amazon SNS HTTP(S) delivery: https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html */
+export interface SnsMessage {
+  Type: 'Notification' | 'SubscriptionConfirmation' | 'UnsubscribeConfirmation';
+  MessageId: string;
+  TopicArn: string;
+  Message: string;
+  Timestamp: string;
+  SignatureVersion: string;
+  Signature: string;
+  SigningCertURL: string;
+  Subject?: string;
+  SubscribeURL?: string;
+  Token?: string;
+}
+
+export class SnsMessageMalformed extends DomainError {
+  readonly code = 'sns_message_malformed';
+  readonly status = 400;
+  constructor(detail: string) {
+    super(`This is not an SNS message we can read: ${detail}.`);
+  }
+}
+
+export class SnsMessageRejected extends DomainError {
+  readonly code = 'sns_message_rejected';
+  readonly status = 403;
+  constructor(reason: string) {
+    super(`The SNS message was not accepted: ${reason}.`);
+  }
+}
+
+const TYPES = new Set(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation']);
+const REQUIRED = ['Type', 'MessageId', 'TopicArn', 'Message', 'Timestamp', 'SignatureVersion', 'Signature', 'SigningCertURL'] as const;
+
+/** SNS posts JSON as text/plain; Fastify hands us a string for that, an object for application/json. */
+export function parseSnsMessage(body: unknown): SnsMessage {
+  let value = body;
+  if (typeof value === 'string' || Buffer.isBuffer(value)) {
+    try {
+      value = JSON.parse(String(value));
+    } catch {
+      throw new SnsMessageMalformed('the body is not JSON');
+    }
+  }
+  if (!value || typeof value !== 'object') throw new SnsMessageMalformed('the body is not a JSON object');
+  const message = value as Record<string, unknown>;
+  for (const key of REQUIRED) {
+    if (typeof message[key] !== 'string') throw new SnsMessageMalformed(`${key} is missing`);
+  }
+  if (!TYPES.has(message.Type as string)) throw new SnsMessageMalformed(`unknown Type`);
+  if (message.Type !== 'Notification' && (typeof message.SubscribeURL !== 'string' || typeof message.Token !== 'string')) {
+    throw new SnsMessageMalformed('SubscribeURL or Token is missing');
+  }
+  return message as unknown as SnsMessage;
+}
+
+/** The canonical string SNS signs: selected keys, in order, each as "Key\nValue\n". */
+export function stringToSign(message: SnsMessage): string {
+  const keys =
+    message.Type === 'Notification'
+      ? ['Message', 'MessageId', ...(message.Subject !== undefined ? ['Subject'] : []), 'Timestamp', 'TopicArn', 'Type']
+      : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
+  return keys.map((key) => `${key}\n${(message as unknown as Record<string, string>)[key]}\n`).join('');
+}

@@ -1,0 +1,66 @@
+import type { OutgoingEmail } from './email-transport';
+
+const CRLF = '\r\n';
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * An RFC 5322 message (multipart/alternative, UTF-8 parts in base64), as the local outbox stores it. Header values
+ * outside ASCII become RFC 2047 encoded words, so Spanish subjects and names survive any mail reader.
+ */
+export function buildMimeMessage(email: OutgoingEmail, messageIdDomain: string): string {
+  const boundary = `=_consilium_${email.id.replace(/-/g, '')}`;
+  const headers: [string, string][] = [
+    ['Message-ID', `<${email.id}@${messageIdDomain}>`],
+    ['Date', email.date.toUTCString()],
+    ['From', formatAddress(email.from.name, email.from.address)],
+    ['To', email.to],
+    ...(email.replyTo ? ([['Reply-To', email.replyTo]] as [string, string][]) : []),
+    ['Subject', encodeHeaderValue(email.subject)],
+    ['MIME-Version', '1.0'],
+    ['Content-Type', `multipart/alternative; boundary="${boundary}"`],
+    ['X-Consilium-Message-Id', email.id],
+    ['X-Consilium-Tenant', email.tenantSlug],
+    ['X-Consilium-Template', email.template],
+    ['X-Consilium-Locale', email.locale],
+  ];
+  const part = (type: string, body: string) =>
+    [`--${boundary}`, `Content-Type: ${type}; charset=utf-8`, 'Content-Transfer-Encoding: base64', '', base64Lines(body)].join(CRLF);
+  return [
+    ...headers.map(([name, value]) => `${name}: ${value}`),
+    '',
+    part('text/plain', email.text),
+    part('text/html', email.html),
+    `--${boundary}--`,
+    '',
+  ].join(CRLF);
+}
+
+/** `Name <address>`, quoted or encoded as the name needs. */
+export function formatAddress(name: string, address: string): string {
+  if (!name) return address;
+  const display = PRINTABLE_ASCII.test(name) ? `"${name.replace(/(["\\])/g, '\\$1')}"` : encodeHeaderValue(name);
+  return `${display} <${address}>`;
+}
+
+/** RFC 2047 B-encoding in words of at most 75 characters, never splitting a character across words. */
+export function encodeHeaderValue(value: string): string {
+  const clean = value.replace(/[\r\n]+/g, ' ');
+  if (PRINTABLE_ASCII.test(clean)) return clean;
+  const words: string[] = [];
+  let chunk = '';
+  for (const char of clean) {
+    // 45 bytes encode to 60 base64 characters: with "=?UTF-8?B?" and "?=" a word stays within 75.
+    if (Buffer.byteLength(chunk + char) > 45) {
+      words.push(chunk);
+      chunk = '';
+    }
+    chunk += char;
+  }
+  if (chunk) words.push(chunk);
+  return words.map((w) => `=?UTF-8?B?${Buffer.from(w).toString('base64')}?=`).join(`${CRLF} `);
+}
+
+function base64Lines(body: string): string {
+  const encoded = Buffer.from(body, 'utf8').toString('base64');
+  return encoded.match(/.{1,76}/g)?.join(CRLF) ?? '';
+}
