@@ -17,7 +17,7 @@ export function buildMimeMessage(email: OutgoingEmail, messageIdDomain: string):
     ...(email.replyTo ? ([['Reply-To', email.replyTo]] as [string, string][]) : []),
     ['Subject', encodeHeaderValue(email.subject)],
     ['MIME-Version', '1.0'],
-    ['Content-Type', `multipart/alternative; boundary="${boundary}"`],
+    ['Content-Type', `multipart/alternative;${CRLF} boundary="${boundary}"`],
     ['X-Consilium-Message-Id', email.id],
     ['X-Consilium-Tenant', email.tenantSlug],
     ['X-Consilium-Template', email.template],
@@ -36,28 +36,33 @@ export function buildMimeMessage(email: OutgoingEmail, messageIdDomain: string):
 }
 
 /** `Name <address>`, quoted or encoded as the name needs. */
-export function formatAddress(name: string, address: string): string {
+export function formatAddress(name: string, address: string, options: { fold?: boolean } = {}): string {
   if (!name) return address;
-  const display = PRINTABLE_ASCII.test(name) ? `"${name.replace(/(["\\])/g, '\\$1')}"` : encodeHeaderValue(name);
-  return `${display} <${address}>`;
+  if (PRINTABLE_ASCII.test(name)) return `"${name.replace(/(["\\])/g, '\\$1')}" <${address}>`;
+  // Folded for a message file (the address on a line of its own keeps lines short); one line for an API parameter.
+  const gap = options.fold === false ? ' ' : `${CRLF} `;
+  return `${encodeHeaderValue(name, gap)}${gap}<${address}>`;
 }
 
-/** RFC 2047 B-encoding in words of at most 75 characters, never splitting a character across words. */
-export function encodeHeaderValue(value: string): string {
+/**
+ * RFC 2047 B-encoding, never splitting a character across words. Words of at most 60 characters keep each line,
+ * header name included, under the 78 characters RFC 5322 asks for.
+ */
+export function encodeHeaderValue(value: string, gap = `${CRLF} `): string {
   const clean = value.replace(/[\r\n]+/g, ' ');
   if (PRINTABLE_ASCII.test(clean)) return clean;
   const words: string[] = [];
   let chunk = '';
   for (const char of clean) {
-    // 45 bytes encode to 60 base64 characters: with "=?UTF-8?B?" and "?=" a word stays within 75.
-    if (Buffer.byteLength(chunk + char) > 45) {
+    // 36 bytes encode to 48 base64 characters; with "=?UTF-8?B?" and "?=" a word is at most 60.
+    if (Buffer.byteLength(chunk + char) > 36) {
       words.push(chunk);
       chunk = '';
     }
     chunk += char;
   }
   if (chunk) words.push(chunk);
-  return words.map((w) => `=?UTF-8?B?${Buffer.from(w).toString('base64')}?=`).join(`${CRLF} `);
+  return words.map((w) => `=?UTF-8?B?${Buffer.from(w).toString('base64')}?=`).join(gap);
 }
 
 function base64Lines(body: string): string {

@@ -29,7 +29,7 @@ export class SesTransport implements EmailTransport {
 
   async send(email: OutgoingEmail): Promise<DeliveryReceipt> {
     const command = new SendEmailCommand({
-      Source: formatAddress(email.from.name, email.from.address),
+      Source: formatAddress(email.from.name, email.from.address, { fold: false }),
       Destination: { ToAddresses: [email.to] },
       ReplyToAddresses: email.replyTo ? [email.replyTo] : undefined,
       Message: {
