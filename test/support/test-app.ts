@@ -1,6 +1,7 @@
 import { AppConfig, createWebApp, loadConfig } from '@consilium/core';
 import { ModuleMetadata } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { PlatformModule } from '../../apps/platform/src/platform.module';
 
 /** Configuration for a test process: the test database, nothing applied on boot, quiet logs. */
@@ -26,6 +27,23 @@ export async function createTestApp(
 ): Promise<NestFastifyApplication> {
   const config = testConfig(overrides);
   const app = await createWebApp(PlatformModule.register(config, extra), config);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+/**
+ * The platform app with some providers replaced (only what lies outside our walls: AWS's certificate host, for
+ * instance), built through Nest's testing module. Web defaults that createWebApp adds (helmet, static files) are
+ * left out: suites using this test behaviour behind them.
+ */
+export async function createTestAppWith(
+  overrides: Record<string, string>,
+  customize: (builder: TestingModuleBuilder) => TestingModuleBuilder,
+): Promise<NestFastifyApplication> {
+  const config = testConfig(overrides);
+  const moduleRef = await customize(Test.createTestingModule({ imports: [PlatformModule.register(config)] })).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

@@ -1,0 +1,151 @@
+import { TenantDatabase } from '@consilium/core';
+import { JobRunner } from '@consilium/jobs';
+import { Mailer, parseEml, SuppressionList } from '@consilium/notifications';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { emailJobs, emailRows } from '../support/emails';
+import { eventually } from '../support/eventually';
+import { tempDir } from '../support/temp-dirs';
+import { createTestApp } from '../support/test-app';
+import { createTestTenant, TestTenant } from '../support/tenants';
+
+const TOKEN = 'Zx81Qp0vLm4Tr7Yb2Nc6Wd9Ke3Hf5Gj1Sa_-UoPiAs';
+const CASE = '6f1c2b1e-3d55-4a4e-9b9a-1f2e3d4c5b6a';
+
+describe('email through the local outbox', () => {
+  const outbox = tempDir('outbox');
+  let app: NestFastifyApplication;
+  let mailer: Mailer;
+  let db: TenantDatabase;
+  let a: TestTenant;
+  let b: TestTenant;
+
+  beforeAll(async () => {
+    app = await createTestApp({ EMAIL_OUTBOX_DIR: outbox.dir, JOBS_POLL_SECONDS: '0.5' });
+    mailer = app.get(Mailer);
+    db = app.get(TenantDatabase);
+    a = await createTestTenant(app, {
+      locales: ['en', 'es'],
+      default_locale: 'es',
+      email: { from_name: 'Segunda Opinión A', from_address: `so@${randomUUID().slice(0, 8)}.a.example`, ses_configuration_set: `a-${randomUUID().slice(0, 8)}` },
+    });
+    b = await createTestTenant(app);
+    await app.get(JobRunner).start();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    outbox.remove();
+  });
+
+  const send = (tenant: TestTenant, to: string, template: Parameters<Mailer['send']>[1]['template'], data: object, locale?: 'en' | 'es') =>
+    db.forTenant(tenant.id, (tx) => mailer.send(tx, { tenantId: tenant.id, to, template, locale, data } as Parameters<Mailer['send']>[1]));
+  const outboxFile = (id: string) => path.join(outbox.dir, `${id}.eml`);
+
+  it("delivers a message in the tenant's language and identity, then forgets its token", async () => {
+    const id = await send(a, 'ana@example.org', 'password-reset', { token: TOKEN, expiresInMinutes: 30 });
+    await eventually(async () => expect((await emailRows(app, a.id, [id]))[0].status).toBe('sent'), 5000);
+    const [row] = await emailRows(app, a.id, [id]);
+    // No locale asked: the hospital's default (Spanish here). The token is gone from the database once sent.
+    expect(row).toMatchObject({ locale: 'es', transport: 'outbox', provider_message_id: id, data: null });
+    const message = parseEml(readFileSync(outboxFile(id), 'utf8'));
+    expect(message.headers.from).toMatch(/^Segunda Opinión A <so@.*\.a\.example>$/);
+    expect(message.headers.to).toBe('ana@example.org');
+    expect(message.headers.subject).toBe('Restablezca su contraseña');
+    expect(message.text).toContain(`http://${a.host}:3000/auth/reset-password?token=${TOKEN}`);
+    expect(message.html).toContain('<html lang="es">');
+    const [job] = await emailJobs([id]);
+    expect(job).toMatchObject({ state: 'completed', output: { outcome: 'sent', messageId: id, transport: 'outbox', alreadyDelivered: false } });
+  });
+
+  it('sends nothing when the transaction that asked for the email rolls back', async () => {
+    let id = '';
+    await expect(
+      db.forTenant(a.id, async (tx) => {
+        id = await mailer.send(tx, { tenantId: a.id, to: 'bo@example.org', template: 'new-message', data: { caseId: CASE } });
+        throw new Error('the message the email announces failed to save');
+      }),
+    ).rejects.toThrow('failed to save');
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await emailRows(app, a.id, [id])).toEqual([]);
+    expect(await emailJobs([id])).toEqual([]);
+    expect(existsSync(outboxFile(id))).toBe(false);
+  });
+
+  it("keeps each tenant's messages to itself, and refuses to record one for another tenant", async () => {
+    const id = await send(a, 'cy@example.org', 'opinion-ready', { caseId: CASE }, 'en');
+    expect(await emailRows(app, a.id, [id])).toHaveLength(1);
+    expect(await emailRows(app, b.id, [id])).toEqual([]);
+    await expect(db.forTenant(b.id, (tx) => mailer.send(tx, { tenantId: a.id, to: 'cy@example.org', template: 'opinion-ready', data: { caseId: CASE } }))).rejects.toThrow(
+      /row-level security/,
+    );
+  });
+
+  it('does not send to an address suppressed for that tenant, recording why; the other tenant still can', async () => {
+    const address = `bounced-${randomUUID().slice(0, 8)}@example.org`;
+    await app.get(SuppressionList).add(a.id, [{ address, reason: 'bounce', detail: 'General' }]);
+    const fromA = await send(a, address.toUpperCase(), 'new-message', { caseId: CASE });
+    const fromB = await send(b, address, 'new-message', { caseId: CASE });
+    await eventually(async () => expect((await emailRows(app, a.id, [fromA]))[0].status).toBe('suppressed'), 5000);
+    await eventually(async () => expect((await emailRows(app, b.id, [fromB]))[0].status).toBe('sent'), 5000);
+    expect((await emailRows(app, a.id, [fromA]))[0]).toMatchObject({ data: null, status_reason: expect.stringMatching(/suppressed for this hospital after a bounce/) });
+    expect(existsSync(outboxFile(fromA))).toBe(false);
+    expect(existsSync(outboxFile(fromB))).toBe(true);
+    const [job] = await emailJobs([fromA]);
+    expect(job).toMatchObject({ state: 'completed', output: { outcome: 'suppressed', reason: 'bounce' } });
+  });
+
+  it('uses a placeholder sender for a tenant with no email: block (the outbox needs no verified identity)', async () => {
+    const id = await send(b, 'di@example.org', 'test-message', {});
+    await eventually(() => expect(existsSync(outboxFile(id))).toBe(true), 5000);
+    const message = parseEml(readFileSync(outboxFile(id), 'utf8'));
+    expect(message.headers.from).toBe(`"${b.name}" <no-reply@${b.host}>`);
+  });
+
+  describe('reading the outbox', () => {
+    it('lists messages and shows each rendered on the operator host', async () => {
+      const id = await send(b, 'eve@example.org', 'records-requested', { caseId: CASE });
+      await eventually(() => expect(existsSync(outboxFile(id))).toBe(true), 5000);
+      const list = await request(app.getHttpServer()).get('/operator/outbox').set('Host', 'admin.localhost').expect(200);
+      expect(list.text).toContain(`/operator/outbox/${id}`);
+      expect(list.text).toContain('Documents requested for your request');
+      const page = await request(app.getHttpServer()).get(`/operator/outbox/${id}`).set('Host', 'admin.localhost').expect(200);
+      expect(page.text).toContain(`src="/operator/outbox/${id}/html"`);
+      expect(page.text).toContain('eve@example.org');
+      const html = await request(app.getHttpServer()).get(`/operator/outbox/${id}/html`).set('Host', 'admin.localhost').expect(200);
+      expect(html.headers['content-security-policy']).toContain('sandbox');
+      expect(html.text).toContain(b.name);
+    });
+
+    it("is not there on a hospital's host, for an unknown id, or for a path", async () => {
+      await request(app.getHttpServer()).get('/operator/outbox').set('Host', a.host).expect(404);
+      await request(app.getHttpServer()).get(`/operator/outbox/${randomUUID()}`).set('Host', 'admin.localhost').expect(404);
+      await request(app.getHttpServer()).get('/operator/outbox/..%2F..%2Fdatabase-roles.json').set('Host', 'admin.localhost').expect(404);
+    });
+
+    it('is not there in production', async () => {
+      const production = await createTestApp({ NODE_ENV: 'production', EMAIL_OUTBOX_DIR: outbox.dir });
+      try {
+        await request(production.getHttpServer()).get('/operator/outbox').set('Host', 'admin.localhost').expect(404);
+      } finally {
+        await production.close();
+      }
+    });
+
+    it('lists and shows messages with the CLI', () => {
+      const cli = path.join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js');
+      const env = { PATH: process.env.PATH, EMAIL_OUTBOX_DIR: outbox.dir, LOG_LEVEL: 'silent' };
+      const list = execFileSync(process.execPath, [cli, 'outbox', 'list', '--limit', '500'], { env, encoding: 'utf8' });
+      const files = readdirSync(outbox.dir).filter((f) => f.endsWith('.eml'));
+      expect(list.trim().split('\n')).toHaveLength(files.length);
+      const id = files[0].slice(0, -4);
+      const shown = execFileSync(process.execPath, [cli, 'outbox', 'show', id], { env, encoding: 'utf8' });
+      expect(shown).toMatch(/^From {6}/m);
+      expect(shown).toContain(`${id}.eml`);
+    });
+  });
+});
