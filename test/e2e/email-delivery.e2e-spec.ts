@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
+import { builtEntry } from '../support/dist';
 import { emailJobs, emailRows } from '../support/emails';
 import { eventually } from '../support/eventually';
 import { tempDir } from '../support/temp-dirs';
@@ -137,7 +138,7 @@ describe('email through the local outbox', () => {
     });
 
     it('lists and shows messages with the CLI', () => {
-      const cli = path.join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js');
+      const cli = builtEntry('apps/cli/src/main.js');
       const env = { PATH: process.env.PATH, EMAIL_OUTBOX_DIR: outbox.dir, LOG_LEVEL: 'silent' };
       const list = execFileSync(process.execPath, [cli, 'outbox', 'list', '--limit', '500'], { env, encoding: 'utf8' });
       const files = readdirSync(outbox.dir).filter((f) => f.endsWith('.eml'));
