@@ -20,10 +20,11 @@ const VIEWS = path.join(__dirname, '..', '..', 'libs', 'notifications', 'src', '
 
 /** Valid data for every message. */
 const VALID: Record<EmailTemplate, Record<string, unknown>> = {
-  'verify-email': { token: TOKEN, expiresInMinutes: 60 },
-  'sign-in-link': { token: TOKEN, expiresInMinutes: 15 },
-  'password-reset': { token: TOKEN, expiresInMinutes: 30 },
-  'staff-invitation': { token: TOKEN, role: 'physician', expiresInDays: 7 },
+  'email-verification': { token: TOKEN, expiresInMinutes: 1440 },
+  'magic-link': { token: TOKEN, expiresInMinutes: 15 },
+  'password-reset': { token: TOKEN, expiresInMinutes: 60, audience: 'staff' },
+  'sign-in-failures': { audience: 'patient' },
+  'staff-invitation': { token: TOKEN, role: 'physician', expiresInMinutes: 7 * 1440 },
   'new-message': { caseId: CASE, audience: 'patient' },
   'opinion-ready': { caseId: CASE },
   'records-requested': { caseId: CASE },
@@ -107,6 +108,16 @@ describe('email content: branding, tenant overrides, no PHI', () => {
     expect(other.html).not.toContain('custom-body');
   });
 
+  it('says how long a link lasts in words, and leads staff to the console', () => {
+    const invitation = renderer.render(lakeshore, 'staff-invitation', 'es', VALID['staff-invitation']);
+    expect(invitation.text).toContain('La invitación vence en 7 días.');
+    expect(invitation.text).toContain('como médico/a');
+    expect(invitation.text).toContain(`http://lakeshore.localhost:3000/console/invitation/${TOKEN}`);
+    const reset = renderer.render(lakeshore, 'password-reset', 'en', VALID['password-reset']);
+    expect(reset.text).toContain('This link expires in 1 hour.');
+    expect(reset.text).toContain(`/console/reset-password/${TOKEN}`);
+  });
+
   it('offers every message in English and Spanish', () => {
     for (const locale of EMAIL_LOCALES) {
       for (const template of EMAIL_TEMPLATES) {
@@ -150,7 +161,7 @@ describe('email content: branding, tenant overrides, no PHI', () => {
     it('uses no variable in any platform template beyond the catalogue, the brand and the layout words', () => {
       const catalogue = new Set(Object.values(EMAIL_MESSAGES).flatMap((m) => Object.keys(m.data.shape)));
       const allowed = (name: string) =>
-        /^(t|tenant|brand)(\.|$)/.test(name) || ['link', 'lang', 'subject', 'body', 'roleLabel', 'this', 'address', 'phone', 'email'].includes(name) || catalogue.has(name);
+        /^(t|tenant|brand)(\.|$)/.test(name) || ['link', 'lang', 'subject', 'body', 'roleLabel', 'expiresIn', 'this', 'address', 'phone', 'email'].includes(name) || catalogue.has(name);
       const used = new Map<string, string>();
       const visit = (node: unknown, file: string): void => {
         if (!node || typeof node !== 'object') return;

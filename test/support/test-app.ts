@@ -2,6 +2,8 @@ import { AppConfig, createWebApp, loadConfig } from '@consilium/core';
 import { ModuleMetadata } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PlatformModule } from '../../apps/platform/src/platform.module';
 
 /** Configuration for a test process: the test database, nothing applied on boot, quiet logs. */
@@ -15,6 +17,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     APPLY_TENANTS_ON_BOOT: 'false',
     LOG_LEVEL: 'silent',
     APP_SECRET: Buffer.alloc(32, 1).toString('base64'),
+    // Suites that read the outbox give their own folder; the rest never write into the repository's .data/.
+    EMAIL_OUTBOX_DIR: path.join(tmpdir(), 'consilium-test-outbox'),
     ...overrides,
   });
   return config;

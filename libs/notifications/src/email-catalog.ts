@@ -7,36 +7,37 @@ import { z } from 'zod';
  * specialty. Unknown fields are refused.
  */
 const caseId = z.uuid({ error: 'must be the case id (a UUID)' });
-/** Sign-in, reset and invitation tokens are random bytes, base64url-encoded by identity. */
+/** Sign-in, reset and invitation tokens: random bytes, base64url-encoded by identity. */
 const token = z.string().regex(/^[A-Za-z0-9_-]{32,256}$/, 'must be an opaque token (32-256 base64url characters)');
-const expiresInMinutes = z.number().int().min(1).max(7 * 24 * 60);
-/** Who reads the message: the patient in their portal, or staff in the console. */
+/** How long a link stays valid; shown as minutes, hours or days. */
+const expiresInMinutes = z.number().int().min(1).max(60 * 24 * 60);
+/** Who reads the message: a patient in the portal, or staff in the console. Decides where the link leads. */
 const audience = z.enum(['patient', 'staff']).default('patient');
 
 export const STAFF_ROLES = ['admin', 'coordinator', 'physician'] as const;
 
 interface MessageSpec<S extends z.ZodObject> {
   data: S;
-  /** The portal path the message links to. */
+  /** The portal path the message links to: the routes identity and the portal serve. */
   link: (data: z.output<S>) => string;
 }
 
 const spec = <S extends z.ZodObject>(data: S, link: (data: z.output<S>) => string): MessageSpec<S> => ({ data: data.strict() as unknown as S, link });
-const token64 = (value: string) => encodeURIComponent(value);
+const consolePrefix = (data: { audience: 'patient' | 'staff' }) => (data.audience === 'staff' ? '/console' : '');
+const tokenPath = (prefix: string, value: string) => `${prefix}/${encodeURIComponent(value)}`;
 const casePath = (data: { caseId: string; audience: 'patient' | 'staff' }, suffix = '') =>
   `${data.audience === 'staff' ? '/console' : '/account'}/cases/${data.caseId}${suffix}`;
 
+/** Names match identity's AccountMailTemplate where identity sends them. */
 export const EMAIL_MESSAGES = {
-  'verify-email': spec(z.object({ token, expiresInMinutes }), (d) => `/auth/verify-email?token=${token64(d.token)}`),
-  'sign-in-link': spec(z.object({ token, expiresInMinutes }), (d) => `/auth/sign-in/link?token=${token64(d.token)}`),
-  'password-reset': spec(z.object({ token, expiresInMinutes }), (d) => `/auth/reset-password?token=${token64(d.token)}`),
-  'staff-invitation': spec(
-    z.object({ token, role: z.enum(STAFF_ROLES), expiresInDays: z.number().int().min(1).max(60) }),
-    (d) => `/console/invitations/accept?token=${token64(d.token)}`,
-  ),
-  'new-message': spec(z.object({ caseId, audience }), (d) => casePath(d, '/messages')),
+  'email-verification': spec(z.object({ token, expiresInMinutes, audience }), (d) => tokenPath(`${consolePrefix(d)}/verify-email`, d.token)),
+  'magic-link': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/sign-in/link', d.token)),
+  'password-reset': spec(z.object({ token, expiresInMinutes, audience }), (d) => tokenPath(`${consolePrefix(d)}/reset-password`, d.token)),
+  'sign-in-failures': spec(z.object({ audience }), (d) => `${consolePrefix(d)}/forgot-password`),
+  'staff-invitation': spec(z.object({ token, expiresInMinutes, role: z.enum(STAFF_ROLES).optional() }), (d) => tokenPath('/console/invitation', d.token)),
+  'new-message': spec(z.object({ caseId, audience }), (d) => casePath(d)),
   'opinion-ready': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' }, '/opinion')),
-  'records-requested': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' }, '/records')),
+  'records-requested': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' })),
   'case-status-changed': spec(z.object({ caseId, audience }), (d) => casePath(d)),
   /** Sent by an operator (npm run cli -- email test) to check a hospital's sender and branding. */
   'test-message': spec(z.object({}), () => '/'),

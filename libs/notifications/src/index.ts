@@ -1,6 +1,7 @@
 export * from './bounces/bounce-recorder';
 export * from './bounces/sns-http';
 export * from './bounces/sns-message';
+export * from './branded-account-mail';
 export * from './email-catalog';
 export * from './email-suppression.entity';
 export * from './jobs/send-email.job';

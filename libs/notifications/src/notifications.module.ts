@@ -5,6 +5,7 @@ import { JobsModule } from '@consilium/jobs';
 import { BlueprintSections, TenancyModule } from '@consilium/tenancy';
 import path from 'node:path';
 import { BounceRecorder } from './bounces/bounce-recorder';
+import { BrandedAccountMail } from './branded-account-mail';
 import { SesFeedback } from './bounces/ses-feedback';
 import { SesWebhookController } from './bounces/ses-webhook.controller';
 import { fetchSnsHttp, SNS_HTTP } from './bounces/sns-http';
@@ -37,6 +38,7 @@ export function createEmailTransport(config: AppConfig): EmailTransport {
   controllers: [SesWebhookController, OperatorOutboxController],
   providers: [
     Mailer,
+    BrandedAccountMail,
     EmailTemplates,
     EmailRenderer,
     EmailDelivery,
@@ -51,7 +53,7 @@ export function createEmailTransport(config: AppConfig): EmailTransport {
     { provide: EMAIL_TRANSPORT, inject: [AppConfig], useFactory: createEmailTransport },
     { provide: OutboxStore, inject: [AppConfig], useFactory: (config: AppConfig) => new OutboxStore(config.email.outboxDir) },
   ],
-  exports: [Mailer, EmailRenderer, SuppressionList, OutboxStore],
+  exports: [Mailer, BrandedAccountMail, EmailRenderer, SuppressionList, OutboxStore],
 })
 export class NotificationsModule implements OnModuleInit {
   constructor(

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@consilium/core';
 import { assetUrl, contrastingText, localize, ResolvedTenant } from '@consilium/tenancy';
 import { checkEmailData, EMAIL_LOCALES, EmailLocale } from '../email-catalog';
-import { EMAIL_STRINGS } from './email-strings';
+import { duration, EMAIL_STRINGS } from './email-strings';
 import { EmailTemplates } from './email-templates';
 
 export interface RenderedEmail {
@@ -31,12 +31,14 @@ export class EmailRenderer {
     const { colors, fonts } = tenant.branding;
     const strings = EMAIL_STRINGS[lang];
     const role = checked.data.role as string | undefined;
+    const minutes = checked.data.expiresInMinutes as number | undefined;
     const model: Record<string, unknown> = {
       ...checked.data,
       lang,
       t: strings,
       link: `${origin}${checked.path}`,
-      roleLabel: role ? (strings.roles as Record<string, string>)[role] : undefined,
+      roleLabel: role ? strings.roles[role] : undefined,
+      expiresIn: minutes ? duration(minutes, strings) : undefined,
       tenant: {
         name: tenant.name,
         logoUrl: `${origin}${assetUrl(tenant, tenant.branding.logo)}`,
