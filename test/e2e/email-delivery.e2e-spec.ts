@@ -1,6 +1,7 @@
 import { TenantDatabase } from '@consilium/core';
-import { JobRunner } from '@consilium/jobs';
-import { Mailer, parseEml, SuppressionList } from '@consilium/notifications';
+import { AccountMail, IdentityModule, OperatorAccounts } from '@consilium/identity';
+import { JobQueue, JobRunner } from '@consilium/jobs';
+import { BrandedAccountMail, Mailer, parseEml, SuppressionList } from '@consilium/notifications';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +13,9 @@ import { emailJobs, emailRows } from '../support/emails';
 import { eventually } from '../support/eventually';
 import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
-import { createTestTenant, TestTenant } from '../support/tenants';
+import { freshCode } from '../support/staff-sign-in';
+import { createTestPeople, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestTenant } from '../support/tenants';
+import { WebClient } from '../support/web-client';
 
 const TOKEN = 'Zx81Qp0vLm4Tr7Yb2Nc6Wd9Ke3Hf5Gj1Sa_-UoPiAs';
 const CASE = '6f1c2b1e-3d55-4a4e-9b9a-1f2e3d4c5b6a';
@@ -26,7 +29,11 @@ describe('email through the local outbox', () => {
   let b: TestTenant;
 
   beforeAll(async () => {
-    app = await createTestApp({ EMAIL_OUTBOX_DIR: outbox.dir, JOBS_POLL_SECONDS: '0.5' });
+    // Identity's account emails go through this lib, as they do in the platform.
+    app = await createTestApp(
+      { EMAIL_OUTBOX_DIR: outbox.dir, JOBS_POLL_SECONDS: '0.5' },
+      { imports: [IdentityModule], providers: [{ provide: AccountMail, useExisting: BrandedAccountMail }] },
+    );
     mailer = app.get(Mailer);
     db = app.get(TenantDatabase);
     a = await createTestTenant(app, {
@@ -57,10 +64,35 @@ describe('email through the local outbox', () => {
     expect(message.headers.from).toMatch(/^Segunda Opinión A <so@.*\.a\.example>$/);
     expect(message.headers.to).toBe('ana@example.org');
     expect(message.headers.subject).toBe('Restablezca su contraseña');
-    expect(message.text).toContain(`http://${a.host}:3000/auth/reset-password?token=${TOKEN}`);
+    expect(message.text).toContain(`http://${a.host}:3000/reset-password/${TOKEN}`);
+    expect(message.text).toContain('Este enlace vence en 30 minutos.');
     expect(message.html).toContain('<html lang="es">');
     const [job] = await emailJobs([id]);
     expect(job).toMatchObject({ state: 'completed', output: { outcome: 'sent', messageId: id, transport: 'outbox', alreadyDelivered: false } });
+  });
+
+  it("sends identity's password reset in the hospital's brand, with a link identity accepts", async () => {
+    const patient = (await createTestPeople(app, b)).patient;
+    const client = new WebClient(app, b.host);
+    await client.submit('/forgot-password', { email: patient.email });
+    const [row] = await app.get(TenantDatabase).forTenant(b.id, (tx) =>
+      tx.query(`SELECT id FROM outbound_emails WHERE to_address = $1 AND template = 'password-reset'`, [patient.email]),
+    );
+    await eventually(() => expect(existsSync(outboxFile(row.id))).toBe(true), 10000);
+    const message = parseEml(readFileSync(outboxFile(row.id), 'utf8'));
+    expect(message.headers.subject).toBe('Reset your password');
+    expect(message.html).toContain(b.name);
+    const link = /(http:\/\/\S+\/reset-password\/[A-Za-z0-9_-]+)/.exec(message.text!)![1];
+    const reset = await client.submit(new URL(link).pathname, { password: 'a brand new passphrase' });
+    expect(reset.location).toBe('/sign-in?reset=1');
+  });
+
+  it('refuses an account email whose link is not one of identity\'s routes', async () => {
+    await expect(
+      db.forTenant(a.id, (tx) =>
+        app.get(BrandedAccountMail).send(tx, a.id, { to: 'x@example.org', template: 'password-reset', locale: 'en', data: { url: `https://${a.host}/reset-password/${TOKEN}?next=/oncology`, expiresInMinutes: 30 } }),
+      ),
+    ).rejects.toThrow(/does not accept this data \(fields: url\)/);
   });
 
   it('sends nothing when the transaction that asked for the email rolls back', async () => {
@@ -107,25 +139,60 @@ describe('email through the local outbox', () => {
     expect(message.headers.from).toBe(`"${b.name}" <no-reply@${b.host}>`);
   });
 
-  describe('reading the outbox', () => {
+  describe('reading the outbox and the jobs', () => {
+    let operator: WebClient;
+
+    beforeAll(async () => {
+      const email = `outbox.${randomUUID().slice(0, 8)}@consilium.example`;
+      await app.get(OperatorAccounts).upsert({ email, name: 'Outbox reader', password: TEST_PASSWORD, totpSecret: TEST_TOTP_SECRET });
+      operator = new WebClient(app, 'admin.localhost');
+      await operator.submit('/operator/sign-in', { email, password: TEST_PASSWORD });
+      expect((await operator.submit('/operator/mfa', { code: await freshCode(email) })).location).toBe('/operator');
+    });
+
+    it('is for signed-in operators only', async () => {
+      const anonymous = await request(app.getHttpServer()).get('/operator/outbox').set('Host', 'admin.localhost');
+      expect(anonymous.status).toBe(303);
+      expect(anonymous.headers.location).toContain('/operator/sign-in');
+      await request(app.getHttpServer()).get('/operator/jobs').set('Host', 'admin.localhost').expect(303);
+    });
+
     it('lists messages and shows each rendered on the operator host', async () => {
       const id = await send(b, 'eve@example.org', 'records-requested', { caseId: CASE });
       await eventually(() => expect(existsSync(outboxFile(id))).toBe(true), 5000);
-      const list = await request(app.getHttpServer()).get('/operator/outbox').set('Host', 'admin.localhost').expect(200);
+      const list = await operator.get('/operator/outbox');
+      expect(list.status).toBe(200);
       expect(list.text).toContain(`/operator/outbox/${id}`);
       expect(list.text).toContain('Documents requested for your request');
-      const page = await request(app.getHttpServer()).get(`/operator/outbox/${id}`).set('Host', 'admin.localhost').expect(200);
+      const page = await operator.get(`/operator/outbox/${id}`);
+      expect(page.status).toBe(200);
       expect(page.text).toContain(`src="/operator/outbox/${id}/html"`);
       expect(page.text).toContain('eve@example.org');
-      const html = await request(app.getHttpServer()).get(`/operator/outbox/${id}/html`).set('Host', 'admin.localhost').expect(200);
+      const html = await operator.get(`/operator/outbox/${id}/html`);
+      expect(html.status).toBe(200);
       expect(html.headers['content-security-policy']).toContain('sandbox');
       expect(html.text).toContain(b.name);
     });
 
     it("is not there on a hospital's host, for an unknown id, or for a path", async () => {
       await request(app.getHttpServer()).get('/operator/outbox').set('Host', a.host).expect(404);
-      await request(app.getHttpServer()).get(`/operator/outbox/${randomUUID()}`).set('Host', 'admin.localhost').expect(404);
-      await request(app.getHttpServer()).get('/operator/outbox/..%2F..%2Fdatabase-roles.json').set('Host', 'admin.localhost').expect(404);
+      expect((await operator.get(`/operator/outbox/${randomUUID()}`)).status).toBe(404);
+      expect((await operator.get('/operator/outbox/..%2F..%2Fdatabase-roles.json')).status).toBe(404);
+    });
+
+    it('shows dead jobs with their last error, and jobs per queue', async () => {
+      // A row written around the Mailer with data the catalogue refuses: the job fails for good.
+      const id = randomUUID();
+      await db.forTenant(b.id, async (tx) => {
+        await tx.query(`INSERT INTO outbound_emails (tenant_id, id, template, to_address, data) VALUES ($1, $2, 'opinion-ready', 'f@example.org', '{"caseId": "not-a-uuid"}')`, [b.id, id]);
+        await app.get(JobQueue).enqueue(tx, 'send-email', { tenantId: b.id, messageId: id });
+      });
+      await eventually(async () => expect((await emailJobs([id]))[0]?.state).toBe('failed'), 5000);
+      const page = await operator.get('/operator/jobs');
+      expect(page.status).toBe(200);
+      expect(page.text).toMatch(/<td>send-email<\/td><td>[^<]*completed \d+/);
+      expect(page.text).toContain((await emailJobs([id]))[0].id);
+      expect(page.text).toContain('<code>invalid_data</code> Email &quot;opinion-ready&quot; does not accept this data (fields: caseId)');
     });
 
     it('is not there in production', async () => {

@@ -1,7 +1,10 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ViewRenderer } from '@consilium/core';
+import path from 'node:path';
 import { EffectLedger } from './effect-ledger';
 import { FailedJobs } from './failed-jobs';
+import { OperatorJobsController } from './http/operator-jobs.controller';
 import { JobExecution } from './job-execution';
 import { JobQueue } from './job-queue';
 import { JobRunner } from './job-runner';
@@ -13,7 +16,14 @@ import { PgBossClient } from './pg-boss-client';
  */
 @Module({
   imports: [DiscoveryModule],
+  controllers: [OperatorJobsController],
   providers: [PgBossClient, JobQueue, EffectLedger, JobExecution, JobRunner, FailedJobs],
   exports: [JobQueue, JobRunner, FailedJobs],
 })
-export class JobsModule {}
+export class JobsModule implements OnModuleInit {
+  constructor(private readonly views: ViewRenderer) {}
+
+  onModuleInit(): void {
+    this.views.registerViews('jobs', path.join(__dirname, 'views'));
+  }
+}

@@ -1,14 +1,13 @@
 import { Controller, Get, Header, Inject, Param, Res } from '@nestjs/common';
-import { AppConfig, NotFound, Public, RequestContext, ViewRenderer } from '@consilium/core';
+import { AppConfig, Can, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
 import type { FastifyReply } from 'fastify';
 import { OutboxStore } from '../outbox/outbox-store';
 import { EMAIL_TRANSPORT, EmailTransport } from '../transport/email-transport';
 
 /**
  * The local outbox, readable in a browser at http://admin.localhost:3000/operator/outbox: a list and each message
- * rendered. It exists only on the operator host, only outside production, and only with the outbox transport.
- * Messages hold sign-in links, and operator sign-in arrives with the identity issue: until then this page is
- * deliberately limited to local development, where whoever can open it can also read .data/outbox/.
+ * rendered. Signed-in operators only (outbox.read), on the operator host only, and only outside production with the
+ * outbox transport: messages hold sign-in links, and in production mail leaves through SES.
  */
 @Controller('operator/outbox')
 export class OperatorOutboxController {
@@ -20,7 +19,7 @@ export class OperatorOutboxController {
     @Inject(EMAIL_TRANSPORT) private readonly transport: EmailTransport,
   ) {}
 
-  @Public()
+  @Can('outbox.read')
   @Get()
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
@@ -30,7 +29,7 @@ export class OperatorOutboxController {
     return this.views.render('notifications/outbox-list', { title: 'Outbox', messages, dir: this.store.dir }, { layout: 'plain' });
   }
 
-  @Public()
+  @Can('outbox.read')
   @Get(':id')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
@@ -42,7 +41,7 @@ export class OperatorOutboxController {
   }
 
   /** The message's HTML alone, framed by the page above; sandboxed, since it is content, not our page. */
-  @Public()
+  @Can('outbox.read')
   @Get(':id/html')
   html(@Param('id') id: string, @Res() reply: FastifyReply): void {
     this.assertAvailable();
