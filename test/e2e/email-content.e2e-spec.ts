@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { emailJobs, emailRows } from '../support/emails';
 import { eventually } from '../support/eventually';
+import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
@@ -45,6 +46,7 @@ describe('email content: branding, tenant overrides, no PHI', () => {
   const tenants = tempDir('tenants');
   const outbox = tempDir('outbox');
   let app: NestFastifyApplication;
+  let db: IsolatedDatabase;
   let renderer: EmailRenderer;
   let lakeshore: ResolvedTenant;
   let meridian: ResolvedTenant;
@@ -52,7 +54,8 @@ describe('email content: branding, tenant overrides, no PHI', () => {
   let plain: TestTenant;
 
   beforeAll(async () => {
-    app = await createTestApp({ TENANTS_DIR: tenants.dir, EMAIL_OUTBOX_DIR: outbox.dir, JOBS_POLL_SECONDS: '0.5' });
+    db = await isolatedDatabase('email-content');
+    app = await createTestApp({ ...db.env, TENANTS_DIR: tenants.dir, EMAIL_OUTBOX_DIR: outbox.dir, JOBS_POLL_SECONDS: '0.5' });
     renderer = app.get(EmailRenderer);
     const report = await app.get(BlueprintCatalog).apply(['lakeshore', 'meridian'], { root: REPO_TENANTS });
     expect(report.problems).toEqual([]);
@@ -70,6 +73,7 @@ describe('email content: branding, tenant overrides, no PHI', () => {
 
   afterAll(async () => {
     await app.close();
+    await db.drop();
     tenants.remove();
     outbox.remove();
   });
@@ -178,9 +182,8 @@ describe('email content: branding, tenant overrides, no PHI', () => {
     it('fails the job, sending nothing, when a row carries health information around the Mailer', async () => {
       // A bug elsewhere writes the row directly. The worker re-checks the data and refuses it permanently.
       const id = randomUUID();
-      const db = app.get(TenantDatabase);
       const jobs = app.get(JobRunner);
-      await db.forTenant(plain.id, async (tx) => {
+      await app.get(TenantDatabase).forTenant(plain.id, async (tx) => {
         await tx.query(`INSERT INTO outbound_emails (tenant_id, id, template, to_address, data) VALUES ($1, $2, 'new-message', 'q@example.org', $3)`, [
           plain.id,
           id,
@@ -190,11 +193,11 @@ describe('email content: branding, tenant overrides, no PHI', () => {
       });
       await jobs.start();
       try {
-        await eventually(async () => expect((await emailJobs([id]))[0]?.state).toBe('failed'), 5000);
+        await eventually(async () => expect((await emailJobs(db.owner, [id]))[0]?.state).toBe('failed'), 15000);
       } finally {
         await jobs.stop();
       }
-      const [job] = await emailJobs([id]);
+      const [job] = await emailJobs(db.owner, [id]);
       expect(job.output).toMatchObject({ code: 'invalid_data', permanent: true });
       expect(leaks(JSON.stringify(job.output))).toEqual([]);
       const [row] = await emailRows(app, plain.id, [id]);

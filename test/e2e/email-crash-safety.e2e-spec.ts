@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { builtEntry } from '../support/dist';
 import { emailJobs, emailRows } from '../support/emails';
+import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
@@ -26,6 +27,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('send-email survives workers killed mid-job', () => {
   const outbox = tempDir('crash-outbox');
   let app: NestFastifyApplication;
+  let db: IsolatedDatabase;
   let watcher: Client;
   let tenants: TestTenant[];
   let worker: string;
@@ -33,15 +35,17 @@ describe('send-email survives workers killed mid-job', () => {
 
   beforeAll(async () => {
     worker = builtEntry('apps/worker/src/main.js');
-    app = await createTestApp({ EMAIL_OUTBOX_DIR: outbox.dir });
+    db = await isolatedDatabase('email-crash');
+    app = await createTestApp({ ...db.env, EMAIL_OUTBOX_DIR: outbox.dir });
     tenants = [await createTestTenant(app), await createTestTenant(app)];
-    watcher = new Client({ connectionString: process.env.TEST_DATABASE_OWNER_URL });
+    watcher = new Client({ connectionString: db.owner });
     await watcher.connect();
   });
 
   afterAll(async () => {
     await watcher.end();
     await app.close();
+    await db.drop();
     outbox.remove();
   });
 
@@ -50,7 +54,8 @@ describe('send-email survives workers killed mid-job', () => {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'test',
-        DATABASE_URL: process.env.TEST_DATABASE_URL,
+        DATABASE_URL: db.runtime,
+        APP_SECRET: Buffer.alloc(32, 1).toString('base64'),
         MIGRATE_ON_BOOT: 'false',
         EMAIL_OUTBOX_DIR: outbox.dir,
         JOBS_CONCURRENCY: '4',
@@ -140,7 +145,7 @@ describe('send-email survives workers killed mid-job', () => {
     expect(files.sort()).toEqual(all.map((id) => `${id}.eml`).sort());
     for (const id of all) expect(parseEml(readFileSync(path.join(outbox.dir, `${id}.eml`), 'utf8')).headers['x-consilium-message-id']).toBe(id);
     // One job per message, all completed; one ledger entry per message, each in its own tenant's ledger only.
-    const jobs = await emailJobs(all);
+    const jobs = await emailJobs(db.owner, all);
     expect(jobs).toHaveLength(all.length);
     expect(new Set(jobs.map((j) => j.message_id)).size).toBe(all.length);
     expect(jobs.filter((j) => j.state !== 'completed')).toEqual([]);

@@ -11,6 +11,7 @@ import request from 'supertest';
 import { builtEntry } from '../support/dist';
 import { emailJobs, emailRows } from '../support/emails';
 import { eventually } from '../support/eventually';
+import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
 import { freshCode } from '../support/staff-sign-in';
@@ -24,18 +25,20 @@ describe('email through the local outbox', () => {
   const outbox = tempDir('outbox');
   let app: NestFastifyApplication;
   let mailer: Mailer;
-  let db: TenantDatabase;
+  let tenantDb: TenantDatabase;
+  let db: IsolatedDatabase;
   let a: TestTenant;
   let b: TestTenant;
 
   beforeAll(async () => {
     // Identity's account emails go through this lib, as they do in the platform.
+    db = await isolatedDatabase('email-delivery');
     app = await createTestApp(
-      { EMAIL_OUTBOX_DIR: outbox.dir, JOBS_POLL_SECONDS: '0.5' },
+      { ...db.env, EMAIL_OUTBOX_DIR: outbox.dir, JOBS_POLL_SECONDS: '0.5' },
       { imports: [IdentityModule], providers: [{ provide: AccountMail, useExisting: BrandedAccountMail }] },
     );
     mailer = app.get(Mailer);
-    db = app.get(TenantDatabase);
+    tenantDb = app.get(TenantDatabase);
     a = await createTestTenant(app, {
       locales: ['en', 'es'],
       default_locale: 'es',
@@ -47,16 +50,17 @@ describe('email through the local outbox', () => {
 
   afterAll(async () => {
     await app.close();
+    await db.drop();
     outbox.remove();
   });
 
   const send = (tenant: TestTenant, to: string, template: Parameters<Mailer['send']>[1]['template'], data: object, locale?: 'en' | 'es') =>
-    db.forTenant(tenant.id, (tx) => mailer.send(tx, { tenantId: tenant.id, to, template, locale, data } as Parameters<Mailer['send']>[1]));
+    tenantDb.forTenant(tenant.id, (tx) => mailer.send(tx, { tenantId: tenant.id, to, template, locale, data } as Parameters<Mailer['send']>[1]));
   const outboxFile = (id: string) => path.join(outbox.dir, `${id}.eml`);
 
   it("delivers a message in the tenant's language and identity, then forgets its token", async () => {
     const id = await send(a, 'ana@example.org', 'password-reset', { token: TOKEN, expiresInMinutes: 30 });
-    await eventually(async () => expect((await emailRows(app, a.id, [id]))[0].status).toBe('sent'), 5000);
+    await eventually(async () => expect((await emailRows(app, a.id, [id]))[0].status).toBe('sent'), 15000);
     const [row] = await emailRows(app, a.id, [id]);
     // No locale asked: the hospital's default (Spanish here). The token is gone from the database once sent.
     expect(row).toMatchObject({ locale: 'es', transport: 'outbox', provider_message_id: id, data: null });
@@ -67,7 +71,7 @@ describe('email through the local outbox', () => {
     expect(message.text).toContain(`http://${a.host}:3000/reset-password/${TOKEN}`);
     expect(message.text).toContain('Este enlace vence en 30 minutos.');
     expect(message.html).toContain('<html lang="es">');
-    const [job] = await emailJobs([id]);
+    const [job] = await emailJobs(db.owner, [id]);
     expect(job).toMatchObject({ state: 'completed', output: { outcome: 'sent', messageId: id, transport: 'outbox', alreadyDelivered: false } });
   });
 
@@ -89,7 +93,7 @@ describe('email through the local outbox', () => {
 
   it('refuses an account email whose link is not one of identity\'s routes', async () => {
     await expect(
-      db.forTenant(a.id, (tx) =>
+      tenantDb.forTenant(a.id, (tx) =>
         app.get(BrandedAccountMail).send(tx, a.id, { to: 'x@example.org', template: 'password-reset', locale: 'en', data: { url: `https://${a.host}/reset-password/${TOKEN}?next=/oncology`, expiresInMinutes: 30 } }),
       ),
     ).rejects.toThrow(/does not accept this data \(fields: url\)/);
@@ -98,14 +102,14 @@ describe('email through the local outbox', () => {
   it('sends nothing when the transaction that asked for the email rolls back', async () => {
     let id = '';
     await expect(
-      db.forTenant(a.id, async (tx) => {
+      tenantDb.forTenant(a.id, async (tx) => {
         id = await mailer.send(tx, { tenantId: a.id, to: 'bo@example.org', template: 'new-message', data: { caseId: CASE } });
         throw new Error('the message the email announces failed to save');
       }),
     ).rejects.toThrow('failed to save');
     await new Promise((r) => setTimeout(r, 700));
     expect(await emailRows(app, a.id, [id])).toEqual([]);
-    expect(await emailJobs([id])).toEqual([]);
+    expect(await emailJobs(db.owner, [id])).toEqual([]);
     expect(existsSync(outboxFile(id))).toBe(false);
   });
 
@@ -113,7 +117,7 @@ describe('email through the local outbox', () => {
     const id = await send(a, 'cy@example.org', 'opinion-ready', { caseId: CASE }, 'en');
     expect(await emailRows(app, a.id, [id])).toHaveLength(1);
     expect(await emailRows(app, b.id, [id])).toEqual([]);
-    await expect(db.forTenant(b.id, (tx) => mailer.send(tx, { tenantId: a.id, to: 'cy@example.org', template: 'opinion-ready', data: { caseId: CASE } }))).rejects.toThrow(
+    await expect(tenantDb.forTenant(b.id, (tx) => mailer.send(tx, { tenantId: a.id, to: 'cy@example.org', template: 'opinion-ready', data: { caseId: CASE } }))).rejects.toThrow(
       /row-level security/,
     );
   });
@@ -123,18 +127,18 @@ describe('email through the local outbox', () => {
     await app.get(SuppressionList).add(a.id, [{ address, reason: 'bounce', detail: 'General' }]);
     const fromA = await send(a, address.toUpperCase(), 'new-message', { caseId: CASE });
     const fromB = await send(b, address, 'new-message', { caseId: CASE });
-    await eventually(async () => expect((await emailRows(app, a.id, [fromA]))[0].status).toBe('suppressed'), 5000);
-    await eventually(async () => expect((await emailRows(app, b.id, [fromB]))[0].status).toBe('sent'), 5000);
+    await eventually(async () => expect((await emailRows(app, a.id, [fromA]))[0].status).toBe('suppressed'), 15000);
+    await eventually(async () => expect((await emailRows(app, b.id, [fromB]))[0].status).toBe('sent'), 15000);
     expect((await emailRows(app, a.id, [fromA]))[0]).toMatchObject({ data: null, status_reason: expect.stringMatching(/suppressed for this hospital after a bounce/) });
     expect(existsSync(outboxFile(fromA))).toBe(false);
     expect(existsSync(outboxFile(fromB))).toBe(true);
-    const [job] = await emailJobs([fromA]);
+    const [job] = await emailJobs(db.owner, [fromA]);
     expect(job).toMatchObject({ state: 'completed', output: { outcome: 'suppressed', reason: 'bounce' } });
   });
 
   it('uses a placeholder sender for a tenant with no email: block (the outbox needs no verified identity)', async () => {
     const id = await send(b, 'di@example.org', 'test-message', {});
-    await eventually(() => expect(existsSync(outboxFile(id))).toBe(true), 5000);
+    await eventually(() => expect(existsSync(outboxFile(id))).toBe(true), 15000);
     const message = parseEml(readFileSync(outboxFile(id), 'utf8'));
     expect(message.headers.from).toBe(`"${b.name}" <no-reply@${b.host}>`);
   });
@@ -159,7 +163,7 @@ describe('email through the local outbox', () => {
 
     it('lists messages and shows each rendered on the operator host', async () => {
       const id = await send(b, 'eve@example.org', 'records-requested', { caseId: CASE });
-      await eventually(() => expect(existsSync(outboxFile(id))).toBe(true), 5000);
+      await eventually(() => expect(existsSync(outboxFile(id))).toBe(true), 15000);
       const list = await operator.get('/operator/outbox');
       expect(list.status).toBe(200);
       expect(list.text).toContain(`/operator/outbox/${id}`);
@@ -183,20 +187,20 @@ describe('email through the local outbox', () => {
     it('shows dead jobs with their last error, and jobs per queue', async () => {
       // A row written around the Mailer with data the catalogue refuses: the job fails for good.
       const id = randomUUID();
-      await db.forTenant(b.id, async (tx) => {
+      await tenantDb.forTenant(b.id, async (tx) => {
         await tx.query(`INSERT INTO outbound_emails (tenant_id, id, template, to_address, data) VALUES ($1, $2, 'opinion-ready', 'f@example.org', '{"caseId": "not-a-uuid"}')`, [b.id, id]);
         await app.get(JobQueue).enqueue(tx, 'send-email', { tenantId: b.id, messageId: id });
       });
-      await eventually(async () => expect((await emailJobs([id]))[0]?.state).toBe('failed'), 5000);
+      await eventually(async () => expect((await emailJobs(db.owner, [id]))[0]?.state).toBe('failed'), 15000);
       const page = await operator.get('/operator/jobs');
       expect(page.status).toBe(200);
       expect(page.text).toMatch(/<td>send-email<\/td><td>[^<]*completed \d+/);
-      expect(page.text).toContain((await emailJobs([id]))[0].id);
+      expect(page.text).toContain((await emailJobs(db.owner, [id]))[0].id);
       expect(page.text).toContain('<code>invalid_data</code> Email &quot;opinion-ready&quot; does not accept this data (fields: caseId)');
     });
 
     it('is not there in production', async () => {
-      const production = await createTestApp({ NODE_ENV: 'production', EMAIL_OUTBOX_DIR: outbox.dir });
+      const production = await createTestApp({ ...db.env, NODE_ENV: 'production', EMAIL_OUTBOX_DIR: outbox.dir });
       try {
         await request(production.getHttpServer()).get('/operator/outbox').set('Host', 'admin.localhost').expect(404);
       } finally {

@@ -5,6 +5,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import { asOwner, emailJobs, emailRows } from '../support/emails';
 import { eventually } from '../support/eventually';
+import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { SesStandIn } from '../support/ses-stand-in';
 import { createTestApp } from '../support/test-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
@@ -15,6 +16,7 @@ const CASE = '0d5e6f70-8192-4a3b-9c4d-5e6f708192a3';
 describe('email through Amazon SES', () => {
   const ses = new SesStandIn();
   let app: NestFastifyApplication;
+  let db: IsolatedDatabase;
   let a: TestTenant & { from: string; set: string };
   let b: TestTenant & { from: string; set: string };
   let unconfigured: TestTenant;
@@ -33,7 +35,8 @@ describe('email through Amazon SES', () => {
     process.env.AWS_ACCESS_KEY_ID = 'AKIASTANDIN000000000';
     process.env.AWS_SECRET_ACCESS_KEY = 'stand-in-secret';
     process.env.AWS_EC2_METADATA_DISABLED = 'true';
-    app = await createTestApp({ EMAIL_TRANSPORT: 'ses', SES_REGION: 'us-east-1', SES_ENDPOINT: ses.url, JOBS_POLL_SECONDS: '0.5' });
+    db = await isolatedDatabase('email-ses');
+    app = await createTestApp({ ...db.env, EMAIL_TRANSPORT: 'ses', SES_REGION: 'us-east-1', SES_ENDPOINT: ses.url, JOBS_POLL_SECONDS: '0.5' });
     a = await withSender('a');
     b = await withSender('b');
     unconfigured = await createTestTenant(app);
@@ -42,12 +45,13 @@ describe('email through Amazon SES', () => {
 
   afterAll(async () => {
     await app.close();
+    await db.drop();
     await ses.stop();
   });
 
   const send = (tenant: TestTenant, to: string) =>
     app.get(TenantDatabase).forTenant(tenant.id, (tx) => app.get(Mailer).send(tx, { tenantId: tenant.id, to, template: 'new-message', data: { caseId: CASE } }));
-  const settled = (tenant: TestTenant, id: string, status: string, timeoutMs = 8000) =>
+  const settled = (tenant: TestTenant, id: string, status: string, timeoutMs = 15000) =>
     eventually(async () => expect((await emailRows(app, tenant.id, [id]))[0].status).toBe(status), timeoutMs, 50);
 
   it("sends SendEmail as each tenant's own identity and configuration set, tagged with the tenant", async () => {
@@ -73,7 +77,7 @@ describe('email through Amazon SES', () => {
         'Tags.member.2.Value': id,
       });
       expect(p['Message.Body.Html.Data']).toContain(tenant.name);
-      expect(p['Message.Body.Text.Data']).toContain(`/account/cases/${CASE}/messages`);
+      expect(p['Message.Body.Text.Data']).toContain(`http://${tenant.host}:3000/account/cases/${CASE}`);
       const [row] = await emailRows(app, tenant.id, [id]);
       expect(row).toMatchObject({ transport: 'ses', provider_message_id: expect.stringMatching(/^0100019[0-9a-f]{32}-000000$/) });
     }
@@ -90,23 +94,23 @@ describe('email through Amazon SES', () => {
     const slow = `u-${randomUUID().slice(0, 8)}@example.org`;
     ses.script(slow, ['throttle', 'throttle', 'throttle', 'throttle']);
     const slowId = await send(a, slow);
-    await eventually(async () => expect((await emailJobs([slowId]))[0].state).toBe('retry'), 10000, 50);
-    const [waiting] = await emailJobs([slowId]);
+    await eventually(async () => expect((await emailJobs(db.owner, [slowId]))[0].state).toBe('retry'), 10000, 50);
+    const [waiting] = await emailJobs(db.owner, [slowId]);
     expect(waiting.output).toMatchObject({ code: 'ses_unavailable', permanent: false, attempt: 1 });
     // Skip the 15-30 s backoff rather than sleep through it.
-    await asOwner(`UPDATE pgboss.job SET start_after = now() WHERE name = 'send-email' AND data->>'messageId' = $1`, [slowId]);
+    await asOwner(db.owner, `UPDATE pgboss.job SET start_after = now() WHERE name = 'send-email' AND data->>'messageId' = $1`, [slowId]);
     await settled(a, slowId, 'sent', 10000);
     expect(ses.callsTo(slow).map((c) => c.answer)).toEqual(['throttle', 'throttle', 'throttle', 'throttle', 'ok']);
-    expect((await emailJobs([slowId]))[0]).toMatchObject({ state: 'completed', retry_count: 1 });
+    expect((await emailJobs(db.owner, [slowId]))[0]).toMatchObject({ state: 'completed', retry_count: 1 });
   }, 30000);
 
   it('fails the job at once on MessageRejected, with a clear reason that names no recipient', async () => {
     const to = `nobody-${randomUUID().slice(0, 8)}@unverified.example`;
     ses.script(to, ['reject']);
     const id = await send(b, to);
-    await eventually(async () => expect((await emailJobs([id]))[0].state).toBe('failed'), 8000, 50);
+    await eventually(async () => expect((await emailJobs(db.owner, [id]))[0].state).toBe('failed'), 15000, 50);
     expect(ses.callsTo(to)).toHaveLength(1);
-    const [job] = await emailJobs([id]);
+    const [job] = await emailJobs(db.owner, [id]);
     const dead = (await app.get(FailedJobs).list(1000)).find((j) => j.id === job.id)!;
     expect(dead).toMatchObject({ attempts: 1, tenantSlug: b.slug, lastError: { code: 'ses_rejected', permanent: true } });
     expect(dead.lastError.message).toContain(`MessageRejected: Email address is not verified`);
@@ -120,8 +124,8 @@ describe('email through Amazon SES', () => {
   it('fails the job at once, without calling SES, for a tenant with no sender identity', async () => {
     const to = `v-${randomUUID().slice(0, 8)}@example.org`;
     const id = await send(unconfigured, to);
-    await eventually(async () => expect((await emailJobs([id]))[0].state).toBe('failed'), 8000, 50);
-    const [job] = await emailJobs([id]);
+    await eventually(async () => expect((await emailJobs(db.owner, [id]))[0].state).toBe('failed'), 15000, 50);
+    const [job] = await emailJobs(db.owner, [id]);
     expect(job.output).toMatchObject({ code: 'no_sender', message: expect.stringContaining(`tenants/${unconfigured.slug}/tenant.yaml`) });
     expect(ses.callsTo(to)).toEqual([]);
   });

@@ -18,6 +18,7 @@ import { DataSource } from 'typeorm';
 import { allMigrations } from '../../migrations';
 import { eventually } from '../support/eventually';
 import { createTestQueues, jobRows } from '../support/job-queues';
+import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { testConfig } from '../support/test-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
 
@@ -106,12 +107,14 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
   let db: TenantDatabase;
   let a: TestTenant;
   let b: TestTenant;
-  const runtimeUrl = () => process.env.TEST_DATABASE_URL!;
+  let isolated: IsolatedDatabase;
+  const runtimeUrl = () => isolated.runtime;
 
   beforeAll(async () => {
-    await createTestQueues([FLAKY.name, DOOMED.name, REFUSED.name, EFFECT.name]);
+    isolated = await isolatedDatabase('jobs');
+    await createTestQueues(isolated.owner, [FLAKY.name, DOOMED.name, REFUSED.name, EFFECT.name]);
     // A long poll interval: a job picked up within a second was woken by the enqueue's NOTIFY.
-    const config = testConfig({ JOBS_POLL_SECONDS: '30', JOBS_CONCURRENCY: '3', JOBS_STOP_TIMEOUT_SECONDS: '10' });
+    const config = testConfig({ ...isolated.env, JOBS_POLL_SECONDS: '30', JOBS_CONCURRENCY: '3', JOBS_STOP_TIMEOUT_SECONDS: '10' });
     @Module({ imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'test' }), TenancyModule, JobsModule, TestHandlersModule] })
     class JobsTestModule {}
     app = await NestFactory.createApplicationContext(JobsTestModule, { logger: false });
@@ -123,6 +126,7 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
 
   afterAll(async () => {
     await app.close();
+    await isolated.drop();
   });
 
   const countByMarker = async (marker: string) => (await jobRows(runtimeUrl(), `data->>'marker' = $1`, [marker])).length;
@@ -192,7 +196,7 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
     it('keeps a job whose retries are used up as failed, with its last error (redacted), for operators to see and retry', async () => {
       const marker = randomUUID();
       const id = await db.forTenant(b.id, (tx) => queue.enqueue(tx, DOOMED, { tenantId: b.id, marker }));
-      await eventually(async () => expect((await jobRows(runtimeUrl(), 'id = $1', [id]))[0].state).toBe('failed'), 5000, 50);
+      await eventually(async () => expect((await jobRows(runtimeUrl(), 'id = $1', [id]))[0].state).toBe('failed'), 15000, 50);
       expect(seen.get(marker)!.attempts).toEqual([1, 2]);
       const dead = (await app.get(FailedJobs).list(500)).find((j) => j.id === id)!;
       expect(dead).toMatchObject({ queue: DOOMED.name, tenantId: b.id, tenantSlug: b.slug, attempts: 2, archived: false });
@@ -200,7 +204,7 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
       expect(JSON.stringify(dead)).not.toContain('patient.canary');
 
       expect(await app.get(FailedJobs).retry(id)).toBe(true);
-      await eventually(() => expect(seen.get(marker)!.attempts).toEqual([1, 2, 3]), 5000);
+      await eventually(() => expect(seen.get(marker)!.attempts).toEqual([1, 2, 3]), 15000);
       await eventually(async () => expect((await jobRows(runtimeUrl(), 'id = $1', [id]))[0].state).toBe('failed'));
       expect(await app.get(FailedJobs).retry(randomUUID())).toBe(false);
     });
@@ -208,7 +212,7 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
     it('fails a job at once, without retries, when the handler says retrying cannot help', async () => {
       const marker = randomUUID();
       const id = await db.forTenant(a.id, (tx) => queue.enqueue(tx, REFUSED, { tenantId: a.id, marker }));
-      await eventually(async () => expect((await jobRows(runtimeUrl(), 'id = $1', [id]))[0].state).toBe('failed'), 5000, 50);
+      await eventually(async () => expect((await jobRows(runtimeUrl(), 'id = $1', [id]))[0].state).toBe('failed'), 15000, 50);
       await sleep(300);
       expect(seen.get(marker)!.attempts).toEqual([1]);
       const dead = (await app.get(FailedJobs).list(500)).find((j) => j.id === id)!;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { emailRows } from '../support/emails';
 import { eventually } from '../support/eventually';
+import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { tempDir } from '../support/temp-dirs';
 import { createTestAppWith } from '../support/test-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
@@ -31,6 +32,7 @@ describe('SES bounces and complaints through SNS', () => {
   let privateKey: string;
   let certificate: string;
   let app: NestFastifyApplication;
+  let db: IsolatedDatabase;
   let a: Tenant;
   let b: Tenant;
 
@@ -47,7 +49,8 @@ describe('SES bounces and complaints through SNS', () => {
     const [keyFile, certFile] = [path.join(keys.dir, 'key.pem'), path.join(keys.dir, 'cert.pem')];
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=sns.amazonaws.com'], { stdio: 'ignore' });
     [privateKey, certificate] = [readFileSync(keyFile, 'utf8'), readFileSync(certFile, 'utf8')];
-    app = await createTestAppWith({ SES_SNS_TOPIC_ARNS: TOPIC, EMAIL_OUTBOX_DIR: outbox.dir, JOBS_POLL_SECONDS: '0.5' }, (builder) =>
+    db = await isolatedDatabase('ses-bounces');
+    app = await createTestAppWith({ ...db.env, SES_SNS_TOPIC_ARNS: TOPIC, EMAIL_OUTBOX_DIR: outbox.dir, JOBS_POLL_SECONDS: '0.5' }, (builder) =>
       builder.overrideProvider(SNS_HTTP).useValue(http),
     );
     const withSender = async (label: string): Promise<Tenant> => {
@@ -62,6 +65,7 @@ describe('SES bounces and complaints through SNS', () => {
 
   afterAll(async () => {
     await app.close();
+    await db.drop();
     keys.remove();
     outbox.remove();
   });
@@ -133,8 +137,8 @@ describe('SES bounces and complaints through SNS', () => {
     const send = (tenant: TestTenant) =>
       app.get(TenantDatabase).forTenant(tenant.id, (tx) => app.get(Mailer).send(tx, { tenantId: tenant.id, to: address, template: 'case-status-changed', data: { caseId: CASE } }));
     const [fromA, fromB] = [await send(a), await send(b)];
-    await eventually(async () => expect((await emailRows(app, a.id, [fromA]))[0].status).toBe('suppressed'), 5000);
-    await eventually(async () => expect((await emailRows(app, b.id, [fromB]))[0].status).toBe('sent'), 5000);
+    await eventually(async () => expect((await emailRows(app, a.id, [fromA]))[0].status).toBe('suppressed'), 15000);
+    await eventually(async () => expect((await emailRows(app, b.id, [fromB]))[0].status).toBe('sent'), 15000);
   });
 
   it('finds the tenant by configuration set or From address when the tag is missing (SignatureVersion 1 too)', async () => {

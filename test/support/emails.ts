@@ -13,6 +13,14 @@ export interface EmailRow {
   to_address: string;
 }
 
+export interface EmailJob {
+  id: string;
+  state: string;
+  output: Record<string, unknown> | null;
+  message_id: string;
+  retry_count: number;
+}
+
 /** A tenant's outbound_emails rows, read in that tenant's transaction (row-level security applies). */
 export function emailRows(app: INestApplicationContext, tenantId: string, ids: string[]): Promise<EmailRow[]> {
   return app.get(TenantDatabase).forTenant(tenantId, (tx) =>
@@ -20,9 +28,9 @@ export function emailRows(app: INestApplicationContext, tenantId: string, ids: s
   );
 }
 
-/** The send-email jobs of these messages, straight from pg-boss's table. */
-export async function emailJobs(messageIds: string[]): Promise<{ id: string; state: string; output: Record<string, unknown> | null; message_id: string; retry_count: number }[]> {
-  const client = new Client({ connectionString: process.env.TEST_DATABASE_OWNER_URL });
+/** The send-email jobs of these messages, straight from pg-boss's table (as the owner of database `ownerUrl`). */
+export async function emailJobs(ownerUrl: string, messageIds: string[]): Promise<EmailJob[]> {
+  const client = new Client({ connectionString: ownerUrl });
   await client.connect();
   try {
     const { rows } = await client.query(
@@ -36,8 +44,8 @@ export async function emailJobs(messageIds: string[]): Promise<{ id: string; sta
 }
 
 /** Runs `sql` as the owner: tests use it to skip a wait (a backoff delay) instead of sleeping through it. */
-export async function asOwner(sql: string, params: unknown[] = []): Promise<void> {
-  const client = new Client({ connectionString: process.env.TEST_DATABASE_OWNER_URL });
+export async function asOwner(ownerUrl: string, sql: string, params: unknown[] = []): Promise<void> {
+  const client = new Client({ connectionString: ownerUrl });
   await client.connect();
   try {
     await client.query(sql, params);

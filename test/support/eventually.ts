@@ -1,5 +1,5 @@
 /** Retries `check` until it passes or `timeoutMs` is over; then throws its last failure. */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5000, intervalMs = 25): Promise<T> {
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10000, intervalMs = 25): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { startEmbeddedDatabase } from '../../libs/core/src/database/embedded-database';
 import { runMigrations } from '../../libs/core/src/database/migrator';
 import { allMigrations } from '../../migrations';
+import { createTemplateDatabase } from './isolated-database';
 import { freePort } from './ports';
 
 /**
@@ -24,6 +25,9 @@ export default async function globalSetup(): Promise<void> {
     settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '300' },
   });
   await runMigrations(db.urls.owner, allMigrations);
+  // Job queues are platform-wide, not per tenant: suites that run job handlers each work on a copy of this
+  // database, cloned from a template made now, while nothing is connected (test/support/isolated-database.ts).
+  process.env.TEST_DATABASE_TEMPLATE = await createTemplateDatabase(db.server.superuserUrl(), 'consilium');
   process.env.TEST_DATABASE_URL = db.urls.runtime;
   process.env.TEST_DATABASE_OWNER_URL = db.urls.owner;
   process.env.TEST_DATABASE_OPERATOR_URL = db.urls.operator;

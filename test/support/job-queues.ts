@@ -4,8 +4,8 @@ import { Client } from 'pg';
  * Creates pg-boss queues for test-only jobs as the owner role, the way a migration creates a real queue (the
  * runtime role may not).
  */
-export async function createTestQueues(names: string[]): Promise<void> {
-  const owner = new Client({ connectionString: process.env.TEST_DATABASE_OWNER_URL });
+export async function createTestQueues(ownerUrl: string, names: string[]): Promise<void> {
+  const owner = new Client({ connectionString: ownerUrl });
   await owner.connect();
   try {
     for (const name of names) await owner.query(`SELECT pgboss.create_queue($1, '{"policy": "standard"}')`, [name]);
