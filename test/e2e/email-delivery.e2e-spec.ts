@@ -199,10 +199,12 @@ describe('email through the local outbox', () => {
       expect(page.text).toContain('<code>invalid_data</code> Email &quot;opinion-ready&quot; does not accept this data (fields: caseId)');
     });
 
-    it('is not there in production', async () => {
+    it('is not there in production, nor without an operator identified', async () => {
       const production = await createTestApp({ ...db.env, NODE_ENV: 'production', EMAIL_OUTBOX_DIR: outbox.dir });
       try {
         await request(production.getHttpServer()).get('/operator/outbox').set('Host', 'admin.localhost').expect(404);
+        // This app mounts no identity, so no access guard names an operator: the pages fail closed.
+        await request(production.getHttpServer()).get('/operator/jobs').set('Host', 'admin.localhost').expect(404);
       } finally {
         await production.close();
       }

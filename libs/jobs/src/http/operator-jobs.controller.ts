@@ -17,7 +17,8 @@ export class OperatorJobsController {
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
   async list(): Promise<string> {
-    if (this.context.host() !== this.config.operatorHost) throw new NotFound();
+    // Fails closed when no access guard identified an operator (an app that does not mount identity).
+    if (this.context.host() !== this.config.operatorHost || this.context.actor()?.kind !== 'operator') throw new NotFound();
     const [queues, dead] = await Promise.all([this.failed.counts(), this.failed.list(100)]);
     const rows = queues.map((q) => ({ queue: q.queue, counts: Object.entries(q.counts).map(([state, n]) => `${state} ${n}`).join(', ') }));
     const jobs = dead.map((j) => ({ ...j, failedAt: j.failedAt?.toISOString() ?? '' }));

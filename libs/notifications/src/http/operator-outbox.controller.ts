@@ -58,6 +58,7 @@ export class OperatorOutboxController {
   private assertAvailable(): void {
     const available =
       this.context.host() === this.config.operatorHost && this.config.raw.NODE_ENV !== 'production' && this.transport.name === 'outbox';
-    if (!available) throw new NotFound();
+    // Fails closed when no access guard identified an operator (an app that does not mount identity).
+    if (!available || this.context.actor()?.kind !== 'operator') throw new NotFound();
   }
 }
