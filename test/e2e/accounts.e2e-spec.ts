@@ -172,14 +172,6 @@ describe('accounts and access', () => {
   });
 
   describe('magic links', () => {
-    it('answer the link forms the emails use', async () => {
-      const client = new WebClient(app, a.host);
-      await client.submit('/forgot-password', { email: peopleA.patient.email });
-      const token = RecordingAccountMail.last(peopleA.patient.email, 'password-reset')!.data.token!;
-      expect((await client.get(`/auth/reset-password?token=${token}`)).location).toBe(`/reset-password/${token}`);
-      expect((await client.get('/auth/reset-password?token=../../etc')).status).toBe(404);
-    });
-
     it('sign a patient in once, after a button press (mail scanners only GET)', async () => {
       const client = new WebClient(app, a.host);
       const sent = await client.submit('/sign-in', { email: peopleA.patient.email }, '/sign-in/link');

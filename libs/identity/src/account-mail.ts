@@ -6,11 +6,8 @@ export interface AccountMailMessage {
   to: string;
   template: AccountMailTemplate;
   locale: string;
-  /**
-   * The one-time token (the mail builds its link from it), how long it lasts, and for invitations the role. The URL
-   * this site serves for it is given too, for transports that link to it directly. Never health information.
-   */
-  data: { token?: string; url?: string; expiresInMinutes?: number; role?: string };
+  /** Links and names only: account email never carries health information. */
+  data: { url?: string; hospitalName?: string; expiresInMinutes?: number };
 }
 
 /**

@@ -136,7 +136,7 @@ export class AccountsService {
         to: account.email,
         template,
         locale: account.locale,
-        data: { token, url: url(token), expiresInMinutes: TOKEN_LIFETIME_MINUTES[purpose] },
+        data: { url: url(token), hospitalName: tenant.name, expiresInMinutes: TOKEN_LIFETIME_MINUTES[purpose] },
       });
     });
   }
@@ -148,7 +148,7 @@ export class AccountsService {
         to: account.email,
         template: 'sign-in-failures',
         locale: account.locale,
-        data: { url: `${this.config.originFor(tenant.primaryHost ?? this.context.host() ?? '')}${account.kind === 'staff' ? '/console' : ''}/forgot-password` },
+        data: { hospitalName: tenant.name, url: `${this.config.originFor(tenant.primaryHost ?? this.context.host() ?? '')}${account.kind === 'staff' ? '/console' : ''}/forgot-password` },
       }),
     );
   }

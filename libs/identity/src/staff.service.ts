@@ -59,7 +59,7 @@ export class StaffService {
         to: email,
         template: 'staff-invitation',
         locale: input.locale,
-        data: { token, role: roles[0], url: `${this.config.originFor(tenant.primaryHost ?? this.context.host()!)}/console/invitation/${token}`, expiresInMinutes: TOKEN_LIFETIME_MINUTES.invitation },
+        data: { hospitalName: tenant.name, url: `${this.config.originFor(tenant.primaryHost ?? this.context.host()!)}/console/invitation/${token}`, expiresInMinutes: TOKEN_LIFETIME_MINUTES.invitation },
       });
       return account.id;
     });

@@ -3,12 +3,11 @@ import { ApiWhoamiController } from './api-whoami.controller';
 import { ConsoleApiKeysController } from './console-api-keys.controller';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleStaffController } from './console-staff.controller';
-import { LinkAliasesController } from './link-aliases.controller';
 import { OperatorAuthController } from './operator-auth.controller';
 import { SiteAuthController } from './site-auth.controller';
 
 /** Every HTTP surface of identity, registered by IdentityModule. */
 export const IDENTITY_CONTROLLERS = [
   SiteAuthController, SiteAccountSettingsController, ConsoleAuthController, ConsoleAccountSettingsController,
-  ConsoleStaffController, ConsoleApiKeysController, OperatorAuthController, ApiWhoamiController, LinkAliasesController,
+  ConsoleStaffController, ConsoleApiKeysController, OperatorAuthController, ApiWhoamiController,
 ];
