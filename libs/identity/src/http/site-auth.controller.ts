@@ -139,8 +139,8 @@ export class SiteAuthController {
     let errors = form.ok ? {} : form.errors;
     if (form.ok) {
       try {
-        await this.accounts.resetPassword(token, form.data.password);
-        return void reply.redirect('/sign-in?reset=1', 303);
+        const account = await this.accounts.resetPassword(token, form.data.password);
+        return void reply.redirect(account.kind === 'staff' ? '/console/sign-in?ready=1' : '/sign-in?reset=1', 303);
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
         errors = error.fields ?? {};
