@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { currentStep, DEMO_TOTP_SECRET, totpAt } from '@consilium/identity';
 import { AppConfig, ConfigError, loadConfig, OperatorDatabase, prepareDatabase, projectRoot, provisionDatabase, rolePasswordsFromUrls } from '@consilium/core';
 import { PaymentsReconciliation } from '@consilium/billing';
 import { FailedJobs } from '@consilium/jobs';
@@ -15,6 +16,7 @@ import { CliModule } from './cli.module';
 const USAGE = `Consilium operator commands
 
   npm run cli -- migrate                          apply pending database migrations
+  npm run cli -- demo code                        the current second-factor code of the demo staff and operator
   npm run cli -- tenants validate [slug ...]      check blueprints in tenants/ (no database needed)
   npm run cli -- tenants apply [--dry-run] [slug ...]
                                                   make the database match the blueprints
@@ -53,6 +55,12 @@ async function main(argv: string[]): Promise<number> {
   const dir = typeof args.flags.dir === 'string' ? path.resolve(args.flags.dir) : config.tenantsDir;
 
   if (group === 'tenants' && command === 'validate') return validate(args, dir);
+  if (group === 'demo' && command === 'code') {
+    // The demo's shared authenticator seed: the embedded default's staff and operators pass their second step with it.
+    const left = 30 - (Math.floor(Date.now() / 1000) % 30);
+    out(`${totpAt(DEMO_TOTP_SECRET, currentStep())}   (valid for ${left} more second${left === 1 ? '' : 's'}; each code signs an account in once)`);
+    return 0;
+  }
   if (group === 'db' && command === 'provision') return provision(args, config);
   if (group === 'migrate') {
     const prepared = await prepareDatabase(config, { migrations: allMigrations, mode: 'shared', migrate: true });

@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { allMigrations } from '../../../migrations';
 import { readyBanner } from './banner';
 import { PlatformModule } from './platform.module';
+import { DemoAccount, DemoAccounts } from '@consilium/identity';
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
 
@@ -48,12 +49,17 @@ async function main(): Promise<void> {
     app = await createWebApp(PlatformModule.register(config), config);
     // Modules register their blueprint sections and views when initialised: before applying, not at listen().
     await app.init();
-    if (config.applyTenantsOnBoot) await applyTenants(app);
+    let demo: DemoAccount[] = [];
+    if (config.applyTenantsOnBoot) {
+      const slugs = await applyTenants(app);
+      // Demo accounts exist only where blueprints are applied at boot: the embedded default.
+      if (config.embedded) demo = await app.get(DemoAccounts).ensure(slugs);
+    }
     await listen(app, config);
     // The embedded default has no separate worker: this process runs the job handlers too (JOBS_RUN_IN_PLATFORM).
     if (config.jobs.runInPlatform) await app.get(JobRunner).start();
     const tenants = config.database.operator ? await app.get(TenantDirectory).list() : [];
-    say(readyBanner(config, tenants, (performance.now() - started) / 1000, database.embedded?.server.port));
+    say(readyBanner(config, tenants, (performance.now() - started) / 1000, database.embedded?.server.port, demo));
   } catch (error) {
     await app?.close().catch(() => undefined);
     await database?.embedded?.server.stop().catch(() => undefined);
@@ -62,12 +68,13 @@ async function main(): Promise<void> {
   }
 }
 
-async function applyTenants(app: NestFastifyApplication): Promise<void> {
+async function applyTenants(app: NestFastifyApplication): Promise<string[]> {
   const report = await app.get(BlueprintCatalog).apply();
   for (const problem of report.problems) say(`blueprint problem: ${formatProblem(problem)}`);
   for (const result of report.results) {
-    if (result.changes.length) say(`tenant ${result.slug}: ${result.changes.join('; ')}`);
+    if (result.changes.length) say(`tenant ${result.slug}: ${result.changes.length} change(s) applied`);
   }
+  return report.results.map((r) => r.slug);
 }
 
 async function listen(app: NestFastifyApplication, config: AppConfig): Promise<void> {
