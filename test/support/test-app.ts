@@ -30,7 +30,7 @@ export async function createTestApp(
   extra: Pick<ModuleMetadata, 'imports' | 'providers'> = {},
 ): Promise<NestFastifyApplication> {
   const config = testConfig(overrides);
-  const app = await createWebApp(PlatformModule.register(config, extra), config);
+  const app = await createWebApp(PlatformModule.register(config, extra, { domains: false }), config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
@@ -46,7 +46,7 @@ export async function createTestAppWith(
   customize: (builder: TestingModuleBuilder) => TestingModuleBuilder,
 ): Promise<NestFastifyApplication> {
   const config = testConfig(overrides);
-  const moduleRef = await customize(Test.createTestingModule({ imports: [PlatformModule.register(config)] })).compile();
+  const moduleRef = await customize(Test.createTestingModule({ imports: [PlatformModule.register(config, {}, { domains: false })] })).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -17,21 +17,29 @@ import { allMigrations } from '../../../migrations';
  */
 @Module({})
 export class PlatformModule {
-  static register(config: AppConfig, extra: Pick<ModuleMetadata, 'imports' | 'providers'> = {}): DynamicModule {
+  /**
+   * `domains: false` builds only the platform's base (core, tenancy, site, jobs, email) plus `extra`: suites compose
+   * exactly the libs they test. The running platform always has them all.
+   */
+  static register(config: AppConfig, extra: Pick<ModuleMetadata, 'imports' | 'providers'> = {}, options: { domains?: boolean } = {}): DynamicModule {
+    const domains = options.domains ?? true;
+    const wiring = domains
+      ? [
+          { provide: AccountMail, useExisting: BrandedAccountMail },
+          { provide: CasePayments, useExisting: PaymentsService },
+        ]
+      : [];
     return {
       module: PlatformModule,
       global: true,
       imports: [
         CoreModule.forRoot({ config, migrations: allMigrations, process: 'platform' }),
-        TenancyModule, MarketingModule, JobsModule, NotificationsModule, IdentityModule, CasesModule, IntakeModule, OpinionsModule, PaymentsModule,
+        TenancyModule, MarketingModule, JobsModule, NotificationsModule,
+        ...(domains ? [IdentityModule, CasesModule, IntakeModule, OpinionsModule, PaymentsModule] : []),
         ...(extra.imports ?? []),
       ],
-      providers: [
-        { provide: AccountMail, useExisting: BrandedAccountMail },
-        { provide: CasePayments, useExisting: PaymentsService },
-        ...(extra.providers ?? []),
-      ],
-      exports: [AccountMail, CasePayments, ...(extra.providers ?? [])],
+      providers: [...wiring, ...(extra.providers ?? [])],
+      exports: [...wiring.map((w) => w.provide), ...(extra.providers ?? [])],
     };
   }
 }
