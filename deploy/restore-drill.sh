@@ -69,7 +69,7 @@ SELECT tablename, policyname, permissive, roles::text, cmd, qual, with_check FRO
 SELECT c.relname, c.relacl::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S') ORDER BY 1;
 -- Default privileges decide what the runtime role may do with tables that later migrations create.
-SELECT pg_get_userbyid(defaclrole), defaclobjtype, defaclacl::text FROM pg_default_acl ORDER BY 1, 2;
+SELECT pg_get_userbyid(defaclrole), defaclnamespace::regnamespace::text, defaclobjtype, defaclacl::text FROM pg_default_acl ORDER BY 1, 2, 3;
 \echo '## triggers'
 SELECT tgrelid::regclass::text, tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2;
 \echo '## migrations'
