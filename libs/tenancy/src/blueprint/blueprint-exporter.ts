@@ -13,7 +13,7 @@ import { BlueprintInput, blueprintSchema } from './blueprint.schema';
 const KEY_ORDER: (keyof BlueprintInput)[] = [
   'slug', 'name', 'status', 'case_prefix', 'locales', 'default_locale', 'time_zone', 'currency', 'domains', 'primary_domain',
   'contact', 'legal_footer', 'branding', 'licensure', 'seo', 'landing', 'specialties', 'offerings', 'price_rules', 'physicians',
-  'funding_programs', 'faqs', 'testimonials', 'pages',
+  'funding_programs', 'faqs', 'testimonials', 'pages', 'email',
 ];
 
 export interface ExportedBlueprint {
@@ -98,6 +98,9 @@ export class BlueprintExporter {
 }
 
 export function toYaml(blueprint: BlueprintInput): string {
+  // Keys are written in a fixed order; a key missing from KEY_ORDER would silently vanish from the export.
+  const unknown = Object.keys(blueprint).filter((k) => !KEY_ORDER.includes(k as keyof BlueprintInput));
+  if (unknown.length) throw new Error(`Blueprint keys with no place in the export order: ${unknown.join(', ')}`);
   const ordered = Object.fromEntries(KEY_ORDER.filter((k) => blueprint[k] !== undefined).map((k) => [k, blueprint[k]]));
   const doc = new Document(ordered);
   doc.commentBefore = ` ${blueprint.name}: exported by \`npm run cli -- tenants export ${blueprint.slug}\`. Applies back to the same site.`;
