@@ -1,4 +1,4 @@
-import { Case, CasePipeline, Quote } from '@consilium/cases';
+import { Case, CaseConsents, CasePipeline, Quote, requiredConsents } from '@consilium/cases';
 import { OperatorDatabase, TenantDatabase } from '@consilium/core';
 import { INestApplicationContext } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,12 @@ export async function draftCase(app: INestApplicationContext, tenant: TestTenant
   return db.forTenant(tenant.id, async (tx) => {
     const number = await pipeline.nextNumber(tx, tenant.id, 'TST');
     const full: Quote = { currency: 'USD', lines: [{ label: 'Second opinion', amount: quote.subtotal ?? quote.total }], subtotal: quote.subtotal ?? quote.total, ...quote };
-    return tx.save(Case, tx.create(Case, { tenantId: tenant.id, number, state: 'draft', patientId, route: 'direct', quote: full, quoteAcceptedAt: new Date() }));
+    const c = await tx.save(Case, tx.create(Case, { tenantId: tenant.id, number, state: 'draft', patientId, route: 'direct', quote: full, quoteAcceptedAt: new Date() }));
+    // The consents intake collects before any checkout (the pipeline checks them before `submit`).
+    for (const kind of requiredConsents('direct')) {
+      await app.get(CaseConsents).give(tx, tenant.id, c.id, { kind, version: 'test-1', textSha256: '0'.repeat(64), accountId: patientId }, null);
+    }
+    return c;
   });
 }
 

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ContextActor, NotFound, RequestContext } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
-import { CaseState, MoveActor } from './case-state';
+import { CaseConsents } from './case-consents.service';
+import { CaseState, MOVES_BY_NAME, MoveActor } from './case-state';
 import { CaseFacts, planMove } from './state-machine';
 
 export interface CaseEventInput {
@@ -27,7 +28,10 @@ const STAMPS: Partial<Record<CaseState, keyof Case>> = {
  */
 @Injectable()
 export class CasePipeline {
-  constructor(private readonly context: RequestContext) {}
+  constructor(
+    private readonly context: RequestContext,
+    private readonly consents: CaseConsents,
+  ) {}
 
   async move(
     tx: EntityManager,
@@ -38,7 +42,12 @@ export class CasePipeline {
   ): Promise<Case> {
     const found = await tx.getRepository(Case).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id', { id: caseId }).getOne();
     if (!found) throw new NotFound();
-    const move = planMove({ ...this.factsOf(found), ...options.facts }, moveName, as, options.reason);
+    const facts = this.factsOf(found);
+    // Whether the consents are complete is a question for case_consents, asked only by the moves that need it.
+    if (MOVES_BY_NAME.get(moveName)?.requires.includes('consents_given') && options.facts?.consentsGiven === undefined) {
+      facts.consentsGiven = (await this.consents.missing(tx, found.id, found.routeOverride?.route ?? found.route)).length === 0;
+    }
+    const move = planMove({ ...facts, ...options.facts }, moveName, as, options.reason);
     const stamp = STAMPS[move.to];
     await tx.update(Case, { tenantId: found.tenantId, id: found.id }, { state: move.to, ...(stamp && !found[stamp] ? { [stamp]: new Date() } : {}) });
     await this.record(tx, found, {

@@ -11,6 +11,7 @@ import { ConsoleCasesController } from './http/console-cases.controller';
 import { ConsoleConversionsController } from './http/console-conversions.controller';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
+import { CaseConsents } from './case-consents.service';
 import { CaseMessages } from './case-messages.service';
 import { CasePipeline } from './case-pipeline.service';
 import { CaseTimeline } from './case-timeline.service';
@@ -18,8 +19,8 @@ import { CaseTimeline } from './case-timeline.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Case])],
   controllers: [ConsoleCasesController, ConsoleConversionsController],
-  providers: [CaseAccess, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps],
-  exports: [CaseAccess, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps],
+  providers: [CaseAccess, CaseConsents, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps],
+  exports: [CaseAccess, CaseConsents, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps],
 })
 export class CasesModule {
   constructor(views: ViewRenderer) {

@@ -14,3 +14,4 @@ export * from './csv';
 export * from './follow-ups.service';
 export * from './check-ins.service';
 export * from './case-payments';
+export * from './case-consents.service';

@@ -19,7 +19,7 @@ const SERVICES = [FundingProgramsService, FundingPresenter];
 @Module({
   imports: [TypeOrmModule.forFeature([FundingProgram]), TenancyModule, CatalogModule],
   providers: [...SERVICES, FundingBudgets, FundingBlueprintSection],
-  exports: SERVICES,
+  exports: [...SERVICES, FundingBudgets],
 })
 export class FundingProgramsModule implements OnModuleInit {
   constructor(

@@ -102,8 +102,9 @@ export class PaymentApplier {
     await this.pipeline.markPaymentAuthorized(tx, c.id, at);
     if (c.state !== 'draft') return 'ok';
     try {
-      // Intake starts a checkout only after the consents are given, so the authorization completes the submission.
-      await this.pipeline.move(tx, c.id, 'submit', 'system', { facts: { consentsGiven: true, paymentAuthorized: true }, data: { paymentId: p.id } });
+      // Intake starts a checkout only after the consents are given, so the authorization completes the submission
+      // (the pipeline still checks case_consents: money alone never sends a case).
+      await this.pipeline.move(tx, c.id, 'submit', 'system', { facts: { paymentAuthorized: true }, data: { paymentId: p.id } });
     } catch (error) {
       if (!(error instanceof MoveNotAllowed)) throw error;
       // The money is held but the case is not ready (no route yet): staff see it and decide.
