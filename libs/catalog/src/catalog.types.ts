@@ -67,7 +67,7 @@ export interface PriceRuleInput {
 /** The active catalog of one tenant, in display order: what the site and the intake read. */
 export interface CatalogSnapshot {
   specialties: (SpecialtyInput & { id: string })[];
-  offerings: (OfferingInput & { id: string; specialtyId: string; addOns: (AddOnInput & { id: string })[] })[];
+  offerings: (Omit<OfferingInput, 'addOns'> & { id: string; specialtyId: string; addOns: (AddOnInput & { id: string })[] })[];
   priceRules: PriceRuleInput[];
 }
 

@@ -19,7 +19,7 @@ export const POLICY: Record<string, readonly string[]> = {
   ],
   physician: ['console.access', 'account.self', 'cases.review', 'cases.read', 'records.read'],
   // Which case's records is RecordAccess's question (the host binds it); these only say the kind of actor may ask.
-  patient: ['portal.access', 'account.self', 'records.read', 'records.upload'],
+  patient: ['portal.access', 'account.self', 'records.read', 'records.upload', 'intake.start'],
   local_physician: ['portal.access', 'account.self', 'records.read'],
   api_key: [],
 };

@@ -1,16 +1,27 @@
 import { Module } from '@nestjs/common';
+import { FundingProgramsModule } from '@consilium/billing';
 import { CasesModule } from '@consilium/cases';
+import { CatalogModule } from '@consilium/catalog';
 import { ViewRenderer } from '@consilium/core';
+import { MarketingModule } from '@consilium/marketing';
+import { RosterModule } from '@consilium/roster';
 import path from 'node:path';
+import { IntakeController } from './http/intake.controller';
 import { PortalRecordRequestsController } from './http/portal-record-requests.controller';
 import { PortalController } from './http/portal.controller';
 import { RecordRequests } from './record-requests.service';
+import { IntakeDrafts } from './wizard/intake-drafts.service';
+import { IntakePlanner } from './wizard/intake-planner';
 
+/**
+ * The patient's side of a case: the intake wizard at /start (plan, draft, consents, quote, hand-over to billing
+ * through CasePayments, which the app binds) and the portal at /account.
+ */
 @Module({
-  imports: [CasesModule],
-  controllers: [PortalController, PortalRecordRequestsController],
-  providers: [RecordRequests],
-  exports: [RecordRequests],
+  imports: [CasesModule, CatalogModule, RosterModule, FundingProgramsModule, MarketingModule],
+  controllers: [IntakeController, PortalController, PortalRecordRequestsController],
+  providers: [RecordRequests, IntakePlanner, IntakeDrafts],
+  exports: [RecordRequests, IntakePlanner, IntakeDrafts],
 })
 export class IntakeModule {
   constructor(views: ViewRenderer) {

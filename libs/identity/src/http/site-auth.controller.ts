@@ -66,8 +66,8 @@ export class SiteAuthController {
   @Public()
   @Get('sign-up')
   @Header('content-type', 'text/html; charset=utf-8')
-  signUpPage(): string {
-    return this.views.render('identity/sign-up', { title: 'Create an account', values: {} });
+  signUpPage(@Query('next') next?: string): string {
+    return this.views.render('identity/sign-up', { title: 'Create an account', next: safeNext(next, ''), values: {} });
   }
 
   @Public()
@@ -89,7 +89,7 @@ export class SiteAuthController {
     reply.status(400).header('content-type', 'text/html; charset=utf-8');
     const values = { ...(body as Record<string, string>) };
     delete values.password;
-    return this.views.render('identity/sign-up', { title: 'Create an account', values, errors });
+    return this.views.render('identity/sign-up', { title: 'Create an account', next: safeNext(values.next, ''), values, errors });
   }
 
   @Public()

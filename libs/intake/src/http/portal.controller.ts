@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Header, HttpCode, Optional, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Optional, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
 import { BEFORE_ACCEPTANCE, CaseAccess, CaseMessages, CasePayments, CasePipeline, CaseTimeline, CheckIns, FollowUps } from '@consilium/cases';
 import { Can, InvalidInput, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { INTAKE_CHOICE_COOKIE } from './intake.controller';
 import { RecordRequests } from '../record-requests.service';
 
 /** The patient portal: their requests, each with its timeline, due date and messages; cancel before acceptance. */
@@ -27,12 +28,14 @@ export class PortalController {
   @Can('portal.access')
   @Get()
   @Header('content-type', 'text/html; charset=utf-8')
-  async home(): Promise<string> {
+  async home(@Req() req: FastifyRequest): Promise<string> {
     const actor = this.context.actor()!;
     const cases = actor.kind === 'local_physician' && actor.scopeCaseId
       ? [(await this.timeline.forPatient(actor.scopeCaseId)).case]
       : await this.timeline.listForPatient(actor.id);
-    return this.views.render('intake/portal-home', { title: 'Your requests', cases: cases.map(summary) });
+    // A choice made on /start before signing in (the intake wizard's cookie) is offered back here.
+    const pendingChoice = actor.kind === 'patient' && !!req.cookies?.[INTAKE_CHOICE_COOKIE];
+    return this.views.render('intake/portal-home', { title: 'Your requests', cases: cases.map(summary), pendingChoice });
   }
 
   @Can('portal.access')

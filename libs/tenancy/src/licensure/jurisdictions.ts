@@ -18,8 +18,16 @@ const US_STATES: Record<string, { en: string; es?: string }> = {
   WI: { en: 'Wisconsin' }, WY: { en: 'Wyoming' }, PR: { en: 'Puerto Rico' }, GU: { en: 'Guam' }, VI: { en: 'U.S. Virgin Islands', es: 'Islas Vírgenes de EE. UU.' },
 };
 
-/** Region codes Intl knows that are not countries. */
-const NOT_COUNTRIES = new Set(['EU', 'EZ', 'UN', 'QO', 'ZZ', 'XA', 'XB']);
+/**
+ * Region codes Intl knows that are not countries today: groupings, codes ISO 3166 withdrew (transitionally reserved:
+ * the Soviet Union, Yugoslavia, East Germany, Zaire…) and codes exceptionally reserved for other uses (Ascension,
+ * Ceuta and Melilla, `UK`…), which ISO lists under a current country's code.
+ */
+const NOT_COUNTRIES = new Set([
+  'EU', 'EZ', 'UN', 'QO', 'ZZ', 'XA', 'XB',
+  'AN', 'BU', 'CS', 'DD', 'DY', 'FX', 'HV', 'NH', 'RH', 'SU', 'TP', 'VD', 'YD', 'YU', 'ZR',
+  'AC', 'CP', 'CQ', 'DG', 'EA', 'IC', 'TA', 'UK',
+]);
 const regionNames = new Map<string, Intl.DisplayNames>();
 
 function displayNames(locale: string): Intl.DisplayNames {

@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { FundingBudgets, FundingProgramRecord, FundingProgramsService, coveredAmount } from '@consilium/billing';
+import { Quote, RoutingDecision, routeCase } from '@consilium/cases';
+import { CatalogReader, CatalogSnapshot, OfferingRecord, regionalPrice, SpecialtyRecord } from '@consilium/catalog';
+import { InvalidInput, TenantDatabase } from '@consilium/core';
+import { RosterReader, todayIn } from '@consilium/roster';
+import { isJurisdiction, jurisdictionName, localize, priceRegionFor, PriceRegion, ResolvedTenant } from '@consilium/tenancy';
+
+/** The first step's answers: what the patient asks for and where they are. Nothing clinical. */
+export interface IntakeChoice {
+  offering: string;
+  addOns: string[];
+  jurisdiction: string;
+  /** A physician's slug, when the patient came from a physician's page. */
+  physician?: string;
+}
+
+export interface IntakePlan {
+  choice: IntakeChoice;
+  offering: OfferingRecord;
+  specialty: SpecialtyRecord;
+  addOnIds: string[];
+  jurisdictionName: string;
+  region: PriceRegion;
+  decision: RoutingDecision;
+  requestedPhysicianId?: string;
+  requestedPhysicianName?: string;
+  /** The price before funding, line by line, in the patient's language. */
+  quote: Quote;
+}
+
+/** The first step's answers a draft case holds, read back against the catalog. */
+export function choiceOf(c: { offeringId: string | null; addOnIds: string[]; jurisdiction: string | null }, catalog: CatalogSnapshot): IntakeChoice {
+  const offering = catalog.offerings.find((o) => o.id === c.offeringId);
+  return {
+    offering: offering?.slug ?? '',
+    addOns: offering ? offering.addOns.filter((a) => c.addOnIds.includes(a.id)).map((a) => a.code) : [],
+    jurisdiction: c.jurisdiction ?? '',
+  };
+}
+
+/** A funding program a patient may choose for this offering, with what it would pay. */
+export interface FundingOption {
+  program: FundingProgramRecord;
+  name: string;
+  description: string;
+  eligibility?: string;
+  covers: number;
+}
+
+/**
+ * Turns the patient's choice into a plan: the offering and add-ons from the catalog, the licensure route from the
+ * roster and the hospital's policy (the pipeline's `routeCase`, decided on the hospital's today), and the price from
+ * the price rules. Funding is offered against that price. Everything read here is the tenant's cached snapshot.
+ */
+@Injectable()
+export class IntakePlanner {
+  constructor(
+    private readonly catalog: CatalogReader,
+    private readonly roster: RosterReader,
+    private readonly funding: FundingProgramsService,
+    private readonly budgets: FundingBudgets,
+    private readonly db: TenantDatabase,
+  ) {}
+
+  async plan(tenant: ResolvedTenant, choice: IntakeChoice, locale: string, now = new Date()): Promise<IntakePlan> {
+    const catalog = await this.catalog.snapshot(tenant.id);
+    const errors: Record<string, string> = {};
+    const offering = catalog.offerings.find((o) => o.slug === choice.offering);
+    if (!offering) errors.offering = 'Choose the kind of opinion you want.';
+    const unknownAddOn = offering && choice.addOns.find((code) => !offering.addOns.some((a) => a.code === code));
+    if (unknownAddOn) errors.add_ons = 'One of the extras you chose is not offered with this opinion any more. Please check them again.';
+    if (!isJurisdiction(choice.jurisdiction)) errors.jurisdiction = choice.jurisdiction === 'other' ? 'Choose the country where you live.' : 'Choose the state or country where you live.';
+    if (Object.keys(errors).length) throw new InvalidInput(errors);
+
+    const chosen = offering!;
+    const specialty = catalog.specialties.find((s) => s.id === chosen.specialtyId)!;
+    const { physicians } = await this.roster.snapshot(tenant.id);
+    const requested = choice.physician ? physicians.find((p) => p.slug === choice.physician) : undefined;
+    const decision = routeCase({
+      jurisdiction: choice.jurisdiction,
+      homeJurisdiction: tenant.settings.homeJurisdiction ?? '',
+      specialtyId: chosen.specialtyId,
+      excludedJurisdictions: chosen.exclusions.jurisdictions,
+      physicians: physicians.map((p) => ({
+        id: p.id, name: p.name, specialtyIds: p.specialtyIds, acceptingCases: p.acceptingNewCases,
+        licenses: p.licenses.map((l) => ({ jurisdiction: l.jurisdiction, expiresOn: l.expiresOn })),
+      })),
+      policy: { unlicensedState: tenant.settings.licensure.unlicensedStates, international: tenant.settings.licensure.international },
+      today: todayIn(tenant.timeZone, now),
+      requestedPhysicianId: requested?.id,
+    });
+
+    const region = priceRegionFor(choice.jurisdiction, tenant.settings.homeJurisdiction);
+    const rule = catalog.priceRules.find((r) => r.region === region);
+    const base = chosen.priceMinor;
+    const regional = regionalPrice(base, rule);
+    const lines = [{ label: localize(chosen.name, locale, tenant.defaultLocale) ?? chosen.slug, amount: base }];
+    if (regional !== base) lines.push({ label: localize(rule?.note, locale, tenant.defaultLocale) ?? regionLabel(region, locale), amount: regional - base });
+    const addOns = choice.addOns.map((code) => chosen.addOns.find((a) => a.code === code)!);
+    for (const a of addOns) lines.push({ label: localize(a.name, locale, tenant.defaultLocale) ?? a.code, amount: a.priceMinor });
+    const subtotal = lines.reduce((sum, l) => sum + l.amount, 0);
+
+    return {
+      choice,
+      offering: chosen,
+      specialty,
+      addOnIds: addOns.map((a) => a.id),
+      jurisdictionName: jurisdictionName(choice.jurisdiction, locale),
+      region,
+      decision,
+      requestedPhysicianId: requested?.id,
+      requestedPhysicianName: requested?.name,
+      quote: { currency: chosen.currency, lines, subtotal, total: subtotal },
+    };
+  }
+
+  /** Programs this offering may use: active, same currency, for its specialty or any, with budget left to cover it. */
+  async fundingOptions(tenant: ResolvedTenant, plan: Pick<IntakePlan, 'offering' | 'quote'>, locale: string): Promise<FundingOption[]> {
+    return this.db.forTenant(tenant.id, async (tx) => {
+      const programs = await this.funding.list(tx, tenant.id);
+      const remaining = new Map((await this.budgets.report(tx)).map((r) => [r.programId, r.remainingMinor]));
+      return programs
+        // Programs that need a code are applied by staff until codes can be issued (billing's funding review).
+        .filter((p) => p.access !== 'code' && p.currency === plan.quote.currency && (!p.specialtyId || p.specialtyId === plan.offering.specialtyId))
+        .map((program) => ({
+          program,
+          name: localize(program.name, locale, tenant.defaultLocale) ?? program.slug,
+          description: localize(program.description, locale, tenant.defaultLocale) ?? '',
+          eligibility: program.access === 'eligibility' ? localize(program.eligibility, locale, tenant.defaultLocale) : undefined,
+          covers: coveredAmount(program, plan.quote.subtotal),
+        }))
+        .filter((o) => o.covers > 0 && (remaining.get(o.program.id) ?? 0) >= o.covers);
+    });
+  }
+
+  /** The quote with a funding program applied: what the patient pays is the rest. */
+  withFunding(quote: Quote, option: FundingOption | undefined): Quote {
+    if (!option) return { ...quote, funding: undefined, total: quote.subtotal };
+    return { ...quote, funding: { programId: option.program.id, name: option.name, amount: option.covers }, total: quote.subtotal - option.covers };
+  }
+}
+
+function regionLabel(region: PriceRegion, locale: string): string {
+  const es = locale === 'es';
+  if (region === 'in_state') return es ? 'Precio para pacientes del estado' : 'In-state price';
+  if (region === 'out_of_state') return es ? 'Precio para pacientes de otros estados' : 'Price for patients in other states';
+  return es ? 'Precio internacional' : 'International price';
+}
