@@ -1,3 +1,6 @@
+import { AccountMail, IdentityModule } from '@consilium/identity';
+import { BrandedAccountMail } from '@consilium/notifications';
+import { IntakeModule } from '@consilium/intake';
 import { BlueprintCatalog } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -36,7 +39,11 @@ interface AxeViolation {
 
   beforeAll(async () => {
     port = await freePort();
-    app = await createTestApp({ PORT: String(port) });
+    // Identity and intake for the first step of the wizard (/start), which is public like the site.
+    app = await createTestApp({ PORT: String(port) }, {
+      imports: [IdentityModule, IntakeModule],
+      providers: [{ provide: AccountMail, useExisting: BrandedAccountMail }],
+    });
     await app.get(BlueprintCatalog).apply(['lakeshore', 'meridian']);
     await app.listen({ port, host: '127.0.0.1' });
     profile = mkdtempSync(path.join(tmpdir(), 'chromium-'));
@@ -54,9 +61,9 @@ interface AxeViolation {
   });
 
   const pages = DEMOS.flatMap((demo) =>
-    pagePaths(demo.specialty, demo.physician).flatMap((p) => [
+    [...pagePaths(demo.specialty, demo.physician), '/start', `/start?specialty=${demo.specialty}`].flatMap((p) => [
       [demo.host, p],
-      [demo.host, `${p}?lang=es`],
+      [demo.host, `${p}${p.includes('?') ? '&' : '?'}lang=es`],
     ]),
   );
 

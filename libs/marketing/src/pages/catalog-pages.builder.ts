@@ -60,7 +60,8 @@ export class CatalogPagesBuilder {
         physicians: d.roster.physicians.filter((p) => p.specialtyIds.includes(specialty.id)).map((p) => this.roster.card(p, d.catalog, d.tenant, d.locale)),
         funding: d.funding.filter((f) => !f.specialtyId || f.specialtyId === specialty.id).map((f) => this.funding.view(f, d.catalog, d.locale, fallback)),
         faqs,
-        cta: callToAction(d),
+        // Deep link: the wizard opens on this specialty's first offering.
+        cta: callToAction(d, `/start?specialty=${encodeURIComponent(slug)}`),
       },
     };
   }

@@ -31,13 +31,13 @@ export function breadcrumbs(d: SiteData, ...trail: [label: string, path: string]
 }
 
 /** The closing call to action: the hospital's own words, or the platform's. */
-export function callToAction(d: SiteData): { title: string; text?: string; button: string; href: string } {
+export function callToAction(d: SiteData, href = '/start'): { title: string; text?: string; button: string; href: string } {
   const own = d.content.pages.home?.call_to_action;
   return {
     title: d.text(own?.title) ?? d.t('cta.title'),
     text: own ? d.text(own.text) : d.t('cta.text', { name: d.tenant.name }),
     button: d.text(own?.button) ?? d.t('cta.button'),
-    href: '/start',
+    href,
   };
 }
 
