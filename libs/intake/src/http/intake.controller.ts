@@ -168,7 +168,7 @@ export class IntakeController {
     const { c, progress } = await this.drafts.draft(id);
     const offering = await this.offeringOf(c);
     try {
-      await this.drafts.saveDetails(id, readDetails(body, offering?.intakeQuestions ?? []));
+      await this.drafts.saveDetails(id, readDetails(body, offering?.intakeQuestions ?? [], this.context.locale()));
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
       return this.invalid(reply, await this.renderDetails(c, progress, detailsValues(bodyDetails(body)), error.fields));

@@ -43,7 +43,7 @@ const detailsForm = z.object({
 });
 
 /** Step two: the questions (one per box), diagnosis, proposed treatment, and the offering's own questions. */
-export function readDetails(body: Body, offeringQuestions: IntakeQuestion[]): IntakeDetails {
+export function readDetails(body: Body, offeringQuestions: IntakeQuestion[], locale = 'en'): IntakeDetails {
   const errors: Record<string, string> = {};
   const questions = list(body.questions).map((q) => q.trim()).filter(Boolean);
   if (!questions.length) errors.questions = 'Write at least one question you want the specialist to answer.';
@@ -56,7 +56,7 @@ export function readDetails(body: Body, offeringQuestions: IntakeQuestion[]): In
     const raw = String(body[`answer_${q.key}`] ?? '').trim();
     const field = `answer_${q.key}`;
     if (!raw) {
-      if (q.required) errors[field] = 'Please answer this question.';
+      if (q.required) errors[field] = `Please answer: ${localize(q.label, locale) ?? q.key}`;
       continue;
     }
     if (raw.length > 4000) errors[field] = 'Keep this under 4,000 characters.';
