@@ -78,6 +78,7 @@ describe('permissions', () => {
     ['/operator', { anonymous: 404, patient: 404, coordinator: 404, physician: 404, admin: 404 }],
     ['/console/revenue', { anonymous: SIGN_IN, patient: 403, coordinator: 403, physician: 403, admin: 200 }],
     ['/console/funding', { anonymous: SIGN_IN, patient: 403, coordinator: 403, physician: 403, admin: 200 }],
+    ['/console/funding/reviews', { anonymous: SIGN_IN, patient: 403, coordinator: 200, physician: 403, admin: 200 }],
     ['/operator/revenue', { anonymous: 404, patient: 404, coordinator: 404, physician: 404, admin: 404 }],
   ];
 

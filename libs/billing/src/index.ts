@@ -1,5 +1,6 @@
 export * from './payments/funding/coverage';
 export * from './payments/funding/funding-budgets.service';
+export * from './payments/funding/funding-claims.service';
 export * from './payments/payment-accounts.service';
 export * from './payments/payment-applier';
 export * from './payments/payment-errors';

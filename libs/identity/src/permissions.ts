@@ -12,10 +12,11 @@ export const POLICY: Record<string, readonly string[]> = {
   admin: [
     'console.access', 'account.self', 'staff.manage', 'audit.read', 'apikeys.manage', 'catalog.edit', 'site.edit',
     'analytics.read', 'analytics.operational', 'cases.triage', 'cases.read', 'conversions.record', 'billing.read', 'payments.refund',
-    'records.read', 'records.upload',
+    'records.read', 'records.upload', 'funding.manage', 'funding.review',
   ],
   coordinator: [
     'console.access', 'account.self', 'cases.triage', 'cases.read', 'analytics.operational', 'conversions.record', 'records.read', 'records.upload',
+    'funding.review',
   ],
   physician: ['console.access', 'account.self', 'cases.review', 'cases.read', 'records.read'],
   // Which case's records is RecordAccess's question (the host binds it); these only say the kind of actor may ask.

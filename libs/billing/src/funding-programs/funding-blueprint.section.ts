@@ -24,6 +24,7 @@ export class FundingBlueprintSection implements BlueprintSection {
       budgetMinor: f.budget,
       access: f.access,
       eligibility: f.eligibility,
+      reviewRequired: f.review,
       specialtySlug: f.specialty,
     }));
     changes.push(...(await this.programs.sync(tx, tenantId, inputs)));
@@ -41,6 +42,7 @@ export class FundingBlueprintSection implements BlueprintSection {
         budget: f.budgetMinor,
         access: f.access,
         eligibility: f.eligibility,
+        review: f.reviewRequired ?? false,
         specialty: f.specialtySlug,
       })),
     };

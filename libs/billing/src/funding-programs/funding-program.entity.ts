@@ -41,6 +41,9 @@ export class FundingProgram {
   @Column({ type: 'jsonb', nullable: true })
   eligibility: Localized | null;
 
+  @Column({ name: 'review_required', type: 'boolean', default: false })
+  reviewRequired: boolean;
+
   @Column({ name: 'specialty_id', type: 'uuid', nullable: true })
   specialtyId: string | null;
 

@@ -35,6 +35,7 @@ export class FundingProgramsService {
       currency: input.currency,
       access: input.access,
       eligibility: input.eligibility ?? null,
+      reviewRequired: input.reviewRequired ?? false,
       specialtyId,
       active: true,
     };
@@ -80,6 +81,7 @@ export class FundingProgramsService {
         budgetMinor: budgets.get(f.id) ?? 0,
         access: f.access,
         eligibility: f.eligibility ?? undefined,
+        reviewRequired: f.reviewRequired,
         specialtyId: f.specialtyId ?? undefined,
         specialtySlug: f.specialtyId ? slugs.get(f.specialtyId) : undefined,
       }));

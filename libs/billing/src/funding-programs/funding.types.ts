@@ -17,6 +17,8 @@ export interface FundingProgramInput {
   budgetMinor: number;
   access: FundingAccess;
   eligibility?: Localized;
+  /** A coordinator confirms each patient's eligibility before acceptance. */
+  reviewRequired?: boolean;
   /** Limits the program to one specialty. */
   specialtySlug?: string;
 }

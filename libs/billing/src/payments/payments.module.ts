@@ -18,8 +18,11 @@ import { Payment } from './payment.entity';
 import { PaymentsService } from './payments.service';
 import { PaymentsReconciliation } from './reconciliation.service';
 import { RevenueReports } from './revenue-reports.service';
+import { FundingClaims } from './funding/funding-claims.service';
+import { FundingProgramsModule } from '../funding-programs/funding-programs.module';
+import { ConsoleFundingController } from './http/console-funding.controller';
 
-const SERVICES = [PaymentsService, PaymentApplier, PaymentAccounts, PaymentEvents, FundingBudgets, PaymentsReconciliation, RevenueReports];
+const SERVICES = [FundingClaims, PaymentsService, PaymentApplier, PaymentAccounts, PaymentEvents, FundingBudgets, PaymentsReconciliation, RevenueReports];
 
 /**
  * Payments (issue 8): checkout with the configured provider (Stripe, or the offline demo), capture and release for
@@ -27,8 +30,8 @@ const SERVICES = [PaymentsService, PaymentApplier, PaymentAccounts, PaymentEvent
  * access guard (IdentityModule): every route here declares its action.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Payment]), CasesModule, TenancyModule],
-  controllers: [StripeWebhookController, DemoCheckoutController, SiteReceiptsController, ConsoleRevenueController, OperatorRevenueController],
+  imports: [TypeOrmModule.forFeature([Payment]), CasesModule, TenancyModule, FundingProgramsModule],
+  controllers: [ConsoleFundingController, StripeWebhookController, DemoCheckoutController, SiteReceiptsController, ConsoleRevenueController, OperatorRevenueController],
   providers: [...PAYMENT_PROVIDERS, ...SERVICES],
   exports: [...PAYMENT_PROVIDERS, ...SERVICES],
 })

@@ -9,6 +9,12 @@ import { PaymentAccounts } from './payment-accounts.service';
 import { CaseNotPayable, PaymentsNotReady, RefundNotPossible } from './payment-errors';
 import { Payment } from './payment.entity';
 import { LIVE_STATUSES } from './payment-status';
+import { FundingChoice, FundingClaims } from './funding/funding-claims.service';
+
+/** `YYYY-MM-DD` in the hospital's time zone: a code valid through a day is valid all of that day there. */
+function todayIn(timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
 
 /** A Stripe Checkout session lives 24 hours; a pending attempt older than this is replaced by a new one. */
 const CHECKOUT_REUSE_MS = 23 * 3600 * 1000;
@@ -36,13 +42,14 @@ export class PaymentsService {
     private readonly db: TenantDatabase,
     private readonly context: RequestContext,
     private readonly config: AppConfig,
+    private readonly claims: FundingClaims,
   ) {}
 
   /**
    * Starts (or resumes) paying for a draft case whose quote the patient accepted. The amount is the quote's total;
    * a total of zero (fully funded) needs no provider: it is authorized at once and the case is submitted.
    */
-  async startCheckout(tx: EntityManager, caseId: string): Promise<CheckoutStart> {
+  async startCheckout(tx: EntityManager, caseId: string, funding: FundingChoice = {}): Promise<CheckoutStart> {
     const c = await tx.getRepository(Case).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id', { id: caseId }).getOne();
     if (!c) throw new NotFound();
     if (c.state !== 'draft') throw new CaseNotPayable('it has already been sent');
@@ -59,6 +66,9 @@ export class PaymentsService {
     }
 
     const tenant = await this.tenantInfo(tx, c.tenantId);
+    // The program's own rule (a code, the patient's confirmation, a coordinator's review later) before any money.
+    if (quote.funding && quote.funding.amount > 0) await this.claims.claim(tx, c, quote.funding.programId, funding, todayIn(tenant.timeZone));
+    else await this.claims.drop(tx, caseId);
     const account = await this.accounts.find(tx, c.tenantId);
     const funded = quote.funding && quote.funding.amount > 0 ? quote.funding : null;
     const payment = tx.create(Payment, {
@@ -107,6 +117,7 @@ export class PaymentsService {
    * Throws when there is nothing authorized to capture, so the acceptance does not happen without the money.
    */
   async capture(tx: EntityManager, caseId: string): Promise<Payment> {
+    await this.claims.assertCapturable(tx, caseId);
     const payment = await this.livePayment(tx, caseId);
     if (!payment) throw new CaseNotPayable('no payment has been authorized for it');
     if (['captured', 'partially_refunded', 'refunded', 'disputed'].includes(payment.status)) return payment;
@@ -188,11 +199,11 @@ export class PaymentsService {
   }
 
   /** The hospital's name and public origin, for the checkout page and the return addresses. */
-  private async tenantInfo(tx: EntityManager, tenantId: string): Promise<{ name: string; origin: string }> {
+  private async tenantInfo(tx: EntityManager, tenantId: string): Promise<{ name: string; origin: string; timeZone: string }> {
     const current = this.context.tenantOrNull<ResolvedTenant>();
-    if (current?.id === tenantId && current.primaryHost) return { name: current.name, origin: this.config.originFor(current.primaryHost) };
+    if (current?.id === tenantId && current.primaryHost) return { name: current.name, origin: this.config.originFor(current.primaryHost), timeZone: current.timeZone };
     const tenant = await tx.findOneByOrFail(Tenant, { id: tenantId });
     const primary = await tx.findOneBy(TenantDomain, { tenantId, isPrimary: true });
-    return { name: tenant.name, origin: this.config.originFor(primary?.host ?? this.config.platformHostFor(tenant.slug)) };
+    return { name: tenant.name, origin: this.config.originFor(primary?.host ?? this.config.platformHostFor(tenant.slug)), timeZone: tenant.timeZone };
   }
 }

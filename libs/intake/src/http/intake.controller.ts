@@ -247,18 +247,20 @@ export class IntakeController {
     const { plan, options } = await this.replan(c);
     const fundingId = String(body.funding ?? '');
     const option = options.find((o) => o.program.id === fundingId);
-    const values = { funding: fundingId, eligible: body.eligible, accept: body.accept };
+    const values = { funding: fundingId, eligible: body.eligible, accept: body.accept, funding_code: body.funding_code };
     // "Update the price": the same page with the chosen program applied, nothing accepted (no JavaScript needed).
     if (body.go === 'update') return this.renderReview(c, progress, values);
     const errors: Record<string, string> = {};
     if (fundingId && !option) errors.funding = 'This funding program cannot cover this request any more. Choose another option.';
-    if (option?.eligibility && body.eligible !== 'yes') errors.eligible = 'Confirm that you meet the program’s conditions, or choose to pay yourself.';
     if (body.accept !== 'yes') errors.accept = 'Confirm that you accept the price to continue.';
     if (!Object.keys(errors).length) {
       try {
         // The roster or the policy may have changed since the draft was started: the route sent is today's.
         if (plan.decision.route !== (c.route ?? undefined)) await this.drafts.rechoose(id, plan);
-        const { redirectUrl } = await this.drafts.submit(id, this.planner.withFunding(plan.quote, option));
+        const { redirectUrl } = await this.drafts.submit(id, this.planner.withFunding(plan.quote, option), {
+          attested: body.eligible === 'yes',
+          code: typeof body.funding_code === 'string' ? body.funding_code : undefined,
+        });
         return void reply.redirect(redirectUrl, 303);
       } catch (error) {
         if (error instanceof RouteDeclined) return void reply.redirect(`/start/${id}/choice`, 303);
@@ -333,7 +335,8 @@ export class IntakeController {
       draft: this.draftView(c, progress, 'review'),
       plan: this.planView(plan),
       quote: this.planner.withFunding(plan.quote, chosen),
-      funding: options.map((o) => ({ id: o.program.id, name: o.name, description: o.description, eligibility: o.eligibility, covers: o.covers, checked: o.program.id === values.funding })),
+      funding: options.map((o) => ({ id: o.program.id, name: o.name, description: o.description, eligibility: o.eligibility, needsCode: o.needsCode, covers: o.covers, checked: o.program.id === values.funding })),
+      anyCode: options.some((o) => o.needsCode),
       c: { id: c.id, number: c.number, questions: c.questions, diagnosis: c.diagnosis, proposedTreatment: c.proposedTreatment, localPhysician: c.localPhysician },
       incomplete: incomplete.map((s) => ({ step: s, href: `/start/${c.id}/${s}` })),
       values,

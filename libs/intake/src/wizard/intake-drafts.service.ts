@@ -143,7 +143,7 @@ export class IntakeDrafts {
    * The patient accepts the quote shown (recomputed by the caller, never taken from the form) and goes to pay. A
    * fully funded request needs no payment: billing authorizes it at once and the case is `submitted`.
    */
-  async submit(caseId: string, quote: Quote): Promise<{ redirectUrl: string }> {
+  async submit(caseId: string, quote: Quote, funding: { attested?: boolean; code?: string } = {}): Promise<{ redirectUrl: string }> {
     if (!this.payments) throw new Error('intake needs CasePayments bound by the app');
     const payments = this.payments;
     return this.db.transaction(async (tx) => {
@@ -153,7 +153,7 @@ export class IntakeDrafts {
       if (unfinished) throw new InvalidInput({ [unfinished]: STEP_MISSING[unfinished] }, 'Some answers are missing.');
       await tx.update(Case, { tenantId: c.tenantId, id: c.id }, { quote, quoteAcceptedAt: new Date() });
       await this.pipeline.record(tx, c, { type: 'quote_accepted', data: { currency: quote.currency, subtotal: quote.subtotal, total: quote.total, fundingProgramId: quote.funding?.programId ?? null } });
-      return payments.startCheckout(tx, c.id);
+      return payments.startCheckout(tx, c.id, funding);
     });
   }
 

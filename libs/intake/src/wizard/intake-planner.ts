@@ -45,6 +45,8 @@ export interface FundingOption {
   name: string;
   description: string;
   eligibility?: string;
+  /** A sponsor's code is asked for at checkout (billing checks it). */
+  needsCode: boolean;
   covers: number;
 }
 
@@ -121,13 +123,13 @@ export class IntakePlanner {
       const programs = await this.funding.list(tx, tenant.id);
       const remaining = new Map((await this.budgets.report(tx)).map((r) => [r.programId, r.remainingMinor]));
       return programs
-        // Programs that need a code are applied by staff until codes can be issued (billing's funding review).
-        .filter((p) => p.access !== 'code' && p.currency === plan.quote.currency && (!p.specialtyId || p.specialtyId === plan.offering.specialtyId))
+        .filter((p) => p.currency === plan.quote.currency && (!p.specialtyId || p.specialtyId === plan.offering.specialtyId))
         .map((program) => ({
           program,
           name: localize(program.name, locale, tenant.defaultLocale) ?? program.slug,
           description: localize(program.description, locale, tenant.defaultLocale) ?? '',
           eligibility: program.access === 'eligibility' ? localize(program.eligibility, locale, tenant.defaultLocale) : undefined,
+          needsCode: program.access === 'code',
           covers: coveredAmount(program, plan.quote.subtotal),
         }))
         .filter((o) => o.covers > 0 && (remaining.get(o.program.id) ?? 0) >= o.covers);

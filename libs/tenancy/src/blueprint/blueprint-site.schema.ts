@@ -63,6 +63,8 @@ export const fundingProgramSchema = z
     /** open: anyone; code: a code from the sponsor; eligibility: the patient answers eligibility questions. */
     access: z.enum(FUNDING_ACCESS, { error: `must be one of ${FUNDING_ACCESS.join(', ')}` }).default('eligibility'),
     eligibility: localized.optional(),
+    /** A coordinator confirms each patient's eligibility before the case is accepted (and the fund spent). */
+    review: z.boolean().default(false),
     specialty: slug.optional(),
   })
   .strict()

@@ -3,7 +3,6 @@ import { Can, DomainError, readForm, TenantDatabase, ViewRenderer } from '@consi
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { FundingBudgets } from '../funding/funding-budgets.service';
 import { PaymentsService } from '../payments.service';
 import { RevenueReports } from '../revenue-reports.service';
 
@@ -14,13 +13,12 @@ const refundForm = z.object({
   reason: z.string().trim().min(3, 'Say why, in a few words (kept in the hospital’s records only).').max(500),
 });
 
-/** A hospital's revenue for its admins: payments, monthly totals, CSV export, refunds, and funding budgets. */
+/** A hospital's revenue for its admins: payments, monthly totals, CSV export and refunds (funding: ConsoleFundingController). */
 @Controller('console')
 @TenantSite()
 export class ConsoleRevenueController {
   constructor(
     private readonly reports: RevenueReports,
-    private readonly funding: FundingBudgets,
     private readonly payments: PaymentsService,
     private readonly db: TenantDatabase,
     private readonly views: ViewRenderer,
@@ -79,14 +77,6 @@ export class ConsoleRevenueController {
     }
     reply.status(400).header('content-type', 'text/html; charset=utf-8');
     return this.render({ values: form.ok ? form.data : form.values, errors });
-  }
-
-  @Can('billing.read')
-  @Get('funding')
-  @Header('content-type', 'text/html; charset=utf-8')
-  async fundingReport(): Promise<string> {
-    const programs = await this.db.transaction((tx) => this.funding.report(tx));
-    return this.views.render('payments/funding', { title: 'Funding', programs }, { layout: 'console' });
   }
 
   private async render(data: Record<string, unknown>): Promise<string> {
