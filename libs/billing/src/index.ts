@@ -1,6 +1,7 @@
 export * from './payments/funding/coverage';
 export * from './payments/funding/funding-budgets.service';
 export * from './payments/funding/funding-claims.service';
+export * from './payments/extras/case-extras.service';
 export * from './payments/payment-accounts.service';
 export * from './payments/payment-applier';
 export * from './payments/payment-errors';

@@ -38,6 +38,8 @@ export interface OfferingView {
   currency: string;
   turnaroundDays: number;
   followUpQuestions: number;
+  extraFollowUp?: string;
+  videoConsult?: string;
   addOns: { code: string; name: string; description?: string; price: string; priceMinor: number }[];
   exclusions: string[];
   regionalPrices: RegionalPriceView[];
@@ -82,6 +84,8 @@ export class CatalogPresenter {
       currency: o.currency,
       turnaroundDays: o.turnaroundBusinessDays,
       followUpQuestions: o.followUpQuestions,
+      extraFollowUp: o.extraFollowUpPriceMinor !== undefined ? formatMoney(o.extraFollowUpPriceMinor, o.currency, locale) : undefined,
+      videoConsult: o.videoConsultPriceMinor !== undefined ? formatMoney(o.videoConsultPriceMinor, o.currency, locale) : undefined,
       addOns: o.addOns.map((a) => ({
         code: a.code,
         name: text(a.name)!,

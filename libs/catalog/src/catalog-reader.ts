@@ -56,6 +56,8 @@ export class CatalogReader {
             currency: o.currency,
             turnaroundBusinessDays: o.turnaroundBusinessDays,
             followUpQuestions: o.followUpQuestions,
+            extraFollowUpPriceMinor: o.extraFollowUpPriceMinor ?? undefined,
+            videoConsultPriceMinor: o.videoConsultPriceMinor ?? undefined,
             addOns: addOns
               .filter((a) => a.offeringId === o.id)
               .map((a) => ({ id: a.id, code: a.code, name: a.name, description: a.description ?? undefined, priceMinor: a.priceMinor })),

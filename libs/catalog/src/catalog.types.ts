@@ -52,6 +52,10 @@ export interface OfferingInput {
   currency: string;
   turnaroundBusinessDays: number;
   followUpQuestions: number;
+  /** After delivery, one more follow-up question for this price; undefined: not sold. */
+  extraFollowUpPriceMinor?: number;
+  /** After delivery, a video consult with the specialist for this price; undefined: not sold. */
+  videoConsultPriceMinor?: number;
   addOns: AddOnInput[];
   intakeQuestions: IntakeQuestion[];
   exclusions: OfferingExclusions;

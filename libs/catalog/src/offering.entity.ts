@@ -35,6 +35,12 @@ export class Offering {
   @Column({ name: 'turnaround_business_days', type: 'integer' })
   turnaroundBusinessDays: number;
 
+  @Column({ name: 'extra_follow_up_price_minor', type: 'integer', nullable: true })
+  extraFollowUpPriceMinor: number | null;
+
+  @Column({ name: 'video_consult_price_minor', type: 'integer', nullable: true })
+  videoConsultPriceMinor: number | null;
+
   @Column({ name: 'follow_up_questions', type: 'integer' })
   followUpQuestions: number;
 

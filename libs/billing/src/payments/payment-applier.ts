@@ -7,12 +7,10 @@ import { Payment } from './payment.entity';
 import { applyFact, PaymentFact, PaymentFacts, statusOf } from './payment-status';
 
 /** Work that must wait for the transaction to commit: it calls the provider. */
-export interface FollowUp {
-  kind: 'release';
-  tenantId: string;
-  paymentId: string;
-  reason: 'cancelled' | 'declined' | 'abandoned';
-}
+export type FollowUp =
+  | { kind: 'release'; tenantId: string; paymentId: string; reason: 'cancelled' | 'declined' | 'abandoned' }
+  /** A paid extra, authorized: captured at once. */
+  | { kind: 'capture'; tenantId: string; paymentId: string };
 
 export interface ApplyOptions {
   paymentIntentId?: string;
@@ -56,7 +54,10 @@ export class PaymentApplier {
     let failureCode = payment.failureCode ?? lastFailure(facts);
     const followUps: FollowUp[] = [];
 
-    if (!before.authorizedAt && after.authorizedAt) {
+    if (!before.authorizedAt && after.authorizedAt && payment.purpose === 'extra') {
+      await this.onExtraAuthorized(tx, payment, after.authorizedAt);
+      followUps.push({ kind: 'capture', tenantId: payment.tenantId, paymentId: payment.id });
+    } else if (!before.authorizedAt && after.authorizedAt) {
       const outcome = await this.onAuthorized(tx, payment, after.authorizedAt);
       if (outcome === 'funding_exhausted') {
         // The fund cannot cover what the patient was promised: give the authorization back rather than charge more.
@@ -124,7 +125,27 @@ export class PaymentApplier {
     await this.record(tx, p, 'payment_released', {});
   }
 
+  /**
+   * A paid extra is the patient's as soon as the money is held: one more follow-up question on the case, or a video
+   * consult for the care team to schedule. Once per extra, whatever the number of events.
+   */
+  private async onExtraAuthorized(tx: EntityManager, p: Payment, at: Date): Promise<void> {
+    // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
+    const [extra] = await tx.query(
+      `WITH paid AS (UPDATE case_extras SET status = 'paid', paid_at = $2 WHERE tenant_id = $1 AND id = $3 AND status = 'awaiting_payment' RETURNING kind)
+       SELECT kind FROM paid`,
+      [p.tenantId, at, p.extraId],
+    );
+    if (!extra) return;
+    if (extra.kind === 'follow_up') {
+      await tx.query('UPDATE cases SET follow_ups_included = follow_ups_included + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2', [p.tenantId, p.caseId]);
+    }
+    await this.pipeline.record(tx, { tenantId: p.tenantId, id: p.caseId }, { type: 'extra_paid', data: { kind: extra.kind, extraId: p.extraId, paymentId: p.id } }, null);
+  }
+
   private async onRefundedInFull(tx: EntityManager, p: Payment, reason?: string): Promise<void> {
+    // An extra refunded is only that: the opinion and the case stay as they are.
+    if (p.purpose === 'extra') return this.record(tx, p, 'payment_refunded_in_full', { extra: true });
     const c = await tx.findOneBy(Case, { tenantId: p.tenantId, id: p.caseId });
     if (c && MOVES_BY_NAME.get('refund')!.from.includes(c.state)) {
       await this.pipeline.move(tx, c.id, 'refund', 'system', { reason: reason ?? 'The payment was refunded in full.', data: { paymentId: p.id } });

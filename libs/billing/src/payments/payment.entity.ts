@@ -15,6 +15,13 @@ export class Payment {
   @Column({ name: 'case_id', type: 'uuid' })
   caseId: string;
 
+  /** The opinion itself, or one paid extra (`extraId`) after delivery. */
+  @Column({ type: 'text', default: 'opinion' })
+  purpose: 'opinion' | 'extra';
+
+  @Column({ name: 'extra_id', type: 'uuid', nullable: true })
+  extraId: string | null;
+
   @Column({ name: 'patient_id', type: 'uuid' })
   patientId: string;
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ViewRenderer } from '@consilium/core';
 import { CasesModule } from '@consilium/cases';
+import { CatalogModule } from '@consilium/catalog';
 import { TenancyModule } from '@consilium/tenancy';
 import path from 'node:path';
 import { PAYMENT_PROVIDERS } from '../providers/provider.factory';
@@ -21,8 +22,10 @@ import { RevenueReports } from './revenue-reports.service';
 import { FundingClaims } from './funding/funding-claims.service';
 import { FundingProgramsModule } from '../funding-programs/funding-programs.module';
 import { ConsoleFundingController } from './http/console-funding.controller';
+import { ConsoleExtrasController, PortalExtrasController } from './http/extras.controllers';
+import { CaseExtras } from './extras/case-extras.service';
 
-const SERVICES = [FundingClaims, PaymentsService, PaymentApplier, PaymentAccounts, PaymentEvents, FundingBudgets, PaymentsReconciliation, RevenueReports];
+const SERVICES = [FundingClaims, CaseExtras, PaymentsService, PaymentApplier, PaymentAccounts, PaymentEvents, FundingBudgets, PaymentsReconciliation, RevenueReports];
 
 /**
  * Payments (issue 8): checkout with the configured provider (Stripe, or the offline demo), capture and release for
@@ -30,8 +33,8 @@ const SERVICES = [FundingClaims, PaymentsService, PaymentApplier, PaymentAccount
  * access guard (IdentityModule): every route here declares its action.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Payment]), CasesModule, TenancyModule, FundingProgramsModule],
-  controllers: [ConsoleFundingController, StripeWebhookController, DemoCheckoutController, SiteReceiptsController, ConsoleRevenueController, OperatorRevenueController],
+  imports: [TypeOrmModule.forFeature([Payment]), CasesModule, CatalogModule, TenancyModule, FundingProgramsModule],
+  controllers: [ConsoleFundingController, PortalExtrasController, ConsoleExtrasController, StripeWebhookController, DemoCheckoutController, SiteReceiptsController, ConsoleRevenueController, OperatorRevenueController],
   providers: [...PAYMENT_PROVIDERS, ...SERVICES],
   exports: [...PAYMENT_PROVIDERS, ...SERVICES],
 })

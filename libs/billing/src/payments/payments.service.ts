@@ -58,7 +58,7 @@ export class PaymentsService {
     const quote = c.quote;
     if (!Number.isInteger(quote.total) || quote.total < 0) throw new CaseNotPayable('its price is not valid');
 
-    const live = await tx.findOne(Payment, { where: { tenantId: c.tenantId, caseId }, order: { attempt: 'DESC' } });
+    const live = await tx.findOne(Payment, { where: { tenantId: c.tenantId, caseId, purpose: 'opinion' }, order: { attempt: 'DESC' } });
     if (live && LIVE_STATUSES.includes(live.status)) {
       if (live.status !== 'pending') throw new CaseNotPayable('it is already paid');
       if (live.checkoutUrl && Date.now() - live.createdAt.getTime() < CHECKOUT_REUSE_MS) return { paymentId: live.id, redirectUrl: live.checkoutUrl, status: live.status };
@@ -75,7 +75,8 @@ export class PaymentsService {
       tenantId: c.tenantId,
       caseId,
       patientId: c.patientId,
-      attempt: (live?.attempt ?? 0) + 1,
+      // Attempts are numbered per case across the opinion and its extras: each makes its own idempotency keys.
+      attempt: (await this.lastAttempt(tx, caseId)) + 1,
       provider: quote.total === 0 ? 'none' : this.provider.name,
       currency: quote.currency,
       amountMinor: quote.total,
@@ -92,21 +93,66 @@ export class PaymentsService {
       const { payment: authorized } = await this.applier.apply(tx, saved, [{ kind: 'authorized', amountMinor: 0, at: new Date() }]);
       return { paymentId: saved.id, redirectUrl: receiptUrl, status: authorized.status };
     }
+    return this.openCheckout(tx, c, saved, tenant, account, `${tenant.origin}/account?checkout=cancelled`);
+  }
+
+  /**
+   * A paid extra after delivery (another follow-up question, a video consult): its own payment, for its price,
+   * through the same provider. Authorized, it is captured at once (nothing waits for a coordinator).
+   */
+  async startExtraCheckout(tx: EntityManager, extra: { id: string; caseId: string; currency: string; priceMinor: number }): Promise<CheckoutStart> {
+    const c = await tx.findOneByOrFail(Case, { id: extra.caseId });
+    const live = await tx.findOne(Payment, { where: { tenantId: c.tenantId, extraId: extra.id }, order: { attempt: 'DESC' } });
+    if (live && LIVE_STATUSES.includes(live.status)) {
+      if (live.status !== 'pending') throw new CaseNotPayable('it is already paid');
+      if (live.checkoutUrl && Date.now() - live.createdAt.getTime() < CHECKOUT_REUSE_MS) return { paymentId: live.id, redirectUrl: live.checkoutUrl, status: live.status };
+      await this.abandon(tx, live);
+    }
+    const tenant = await this.tenantInfo(tx, c.tenantId);
+    const account = await this.accounts.find(tx, c.tenantId);
+    const payment = tx.create(Payment, {
+      tenantId: c.tenantId,
+      caseId: c.id,
+      patientId: c.patientId,
+      purpose: 'extra',
+      extraId: extra.id,
+      attempt: (await this.lastAttempt(tx, c.id)) + 1,
+      provider: this.provider.name,
+      currency: extra.currency,
+      amountMinor: extra.priceMinor,
+      fundingProgramId: null,
+      fundedMinor: 0,
+      applicationFeeMinor: this.accounts.feeFor(account, extra.priceMinor),
+      status: 'pending',
+    });
+    await tx.insert(Payment, payment);
+    const saved = (await tx.findOneByOrFail(Payment, { tenantId: c.tenantId, id: payment.id }))!;
+    return this.openCheckout(tx, c, saved, tenant, account, `${tenant.origin}/account/cases/${c.id}?checkout=cancelled#extras`);
+  }
+
+  private async openCheckout(
+    tx: EntityManager,
+    c: Case,
+    saved: Payment,
+    tenant: { name: string; origin: string },
+    account: Awaited<ReturnType<PaymentAccounts['find']>>,
+    cancelUrl: string,
+  ): Promise<CheckoutStart> {
     if (this.provider.name === 'stripe' && !account?.chargesEnabled) throw new PaymentsNotReady();
     const session = await this.provider.createCheckout({
       tenantId: c.tenantId,
-      caseId,
+      caseId: c.id,
       paymentId: saved.id,
       attempt: saved.attempt,
       hospitalName: tenant.name,
       reference: c.number,
-      currency: quote.currency,
-      amountMinor: quote.total,
+      currency: saved.currency,
+      amountMinor: saved.amountMinor,
       applicationFeeMinor: saved.applicationFeeMinor,
       destinationAccountId: account?.accountId ?? null,
       origin: tenant.origin,
-      successUrl: `${receiptUrl}?checkout=done`,
-      cancelUrl: `${tenant.origin}/account?checkout=cancelled`,
+      successUrl: `${tenant.origin}/account/receipts/${saved.id}?checkout=done`,
+      cancelUrl,
     });
     await tx.update(Payment, { tenantId: c.tenantId, id: saved.id }, { checkoutSessionId: session.sessionId, checkoutUrl: session.url });
     return { paymentId: saved.id, redirectUrl: session.url, status: 'pending' };
@@ -174,18 +220,33 @@ export class PaymentsService {
     });
   }
 
-  /** After a provider event's transaction: gives back an authorization nobody wants any more. */
+  /**
+   * After a provider event's transaction: gives back an authorization nobody wants any more, or captures a paid
+   * extra's. Both are idempotent (a captured or released payment is left alone).
+   */
   async runFollowUp(followUp: FollowUp): Promise<void> {
     await this.db.forTenant(followUp.tenantId, async (tx) => {
       const payment = await this.applier.lock(tx, followUp.paymentId);
+      if (followUp.kind === 'capture') {
+        if (!payment || payment.status !== 'authorized') return;
+        const captured = (await this.provider.capture({ paymentIntentId: payment.paymentIntentId!, caseId: payment.caseId, amountMinor: payment.authorizedMinor })).capturedMinor;
+        await this.applier.apply(tx, payment, [{ kind: 'captured', amountMinor: captured, at: new Date() }]);
+        return;
+      }
       if (!payment || !payment.paymentIntentId || payment.capturedAt) return;
       await this.provider.cancel({ paymentIntentId: payment.paymentIntentId, checkoutSessionId: payment.checkoutSessionId, caseId: payment.caseId, reason: followUp.reason });
       await this.applier.apply(tx, payment, [{ kind: 'released', at: new Date() }]);
     });
   }
 
+  /** The highest attempt number of the case's payments (the opinion's and its extras'), 0 when none. */
+  async lastAttempt(tx: EntityManager, caseId: string): Promise<number> {
+    const [row] = await tx.query('SELECT coalesce(max(attempt), 0)::int AS n FROM payments WHERE case_id = $1', [caseId]);
+    return row.n;
+  }
+
   private async livePayment(tx: EntityManager, caseId: string): Promise<Payment | null> {
-    const rows = await tx.find(Payment, { where: { caseId }, order: { attempt: 'DESC' }, take: 1 });
+    const rows = await tx.find(Payment, { where: { caseId, purpose: 'opinion' }, order: { attempt: 'DESC' }, take: 1 });
     return rows[0] ? this.applier.lock(tx, rows[0].id) : null;
   }
 

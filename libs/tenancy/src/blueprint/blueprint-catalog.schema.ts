@@ -43,6 +43,9 @@ export const offeringSchema = z
     price: money,
     turnaround_days: wholeNumber(1, 60, 'business days'),
     follow_up_questions: wholeNumber(0, 10, 'questions').default(1),
+    /** Paid extras after delivery: another follow-up question, a video consult with the specialist. Absent: not sold. */
+    extra_follow_up_price: money.optional(),
+    video_consult_price: money.optional(),
     add_ons: z
       .array(z.object({ code: slug, name: localized, description: localized.optional(), price: money }).strict())
       .default([]),

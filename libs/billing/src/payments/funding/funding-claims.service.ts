@@ -136,9 +136,11 @@ export class FundingClaims {
   async review(tx: EntityManager, caseId: string, decision: 'confirmed' | 'rejected', reviewerId: string): Promise<FundingClaim> {
     // Another hospital's case (or none) is not found; this hospital's, already decided, is a form error.
     if (!(await this.forCase(tx, caseId))) throw new NotFound();
+    // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
     const [row] = await tx.query(
-      `UPDATE funding_claims SET status = $2, reviewed_by = $3, reviewed_at = now()
-        WHERE case_id = $1 AND status = 'pending_review' RETURNING *`,
+      `WITH reviewed AS (UPDATE funding_claims SET status = $2, reviewed_by = $3, reviewed_at = now()
+                          WHERE case_id = $1 AND status = 'pending_review' RETURNING *)
+       SELECT * FROM reviewed`,
       [caseId, decision, reviewerId],
     );
     if (!row) throw new InvalidInput({ decision: 'This eligibility has already been reviewed, or needs no review.' });
@@ -182,7 +184,7 @@ export class FundingClaims {
   async revokeCode(tx: EntityManager, id: string): Promise<boolean> {
     const [exists] = await tx.query('SELECT 1 FROM funding_codes WHERE id = $1', [id]);
     if (!exists) throw new NotFound();
-    const rows = await tx.query('UPDATE funding_codes SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id', [id]);
+    const rows = await tx.query('WITH r AS (UPDATE funding_codes SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id) SELECT id FROM r', [id]);
     return rows.length > 0;
   }
 
