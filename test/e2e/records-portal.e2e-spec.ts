@@ -163,6 +163,9 @@ describe('records in the portal and the console', () => {
     expect(exe.rejection?.code).toBe('executable_file');
     expect(page.text).toContain(exe.rejection!.message.replace(/'/g, '&#x27;'));
     expect(page.text).toContain('You already sent this file; the first copy is kept.');
+    // A Spanish-speaking patient reads the reason in Spanish.
+    expect((await patient.get(`/account/cases/${theCase.id}?lang=es`)).text).toContain('Este archivo es un programa, no un documento médico');
+    await patient.get(`/account/cases/${theCase.id}?lang=en`);
   });
 
   it('lets the coordinator and the assigned physician see the records and download them, audited', async () => {

@@ -14,6 +14,8 @@ export interface RecordRow {
   type: string | null;
   size: string | null;
   rejection: string | null;
+  /** The rejection's stable code, for pages that word reasons in the reader's language. */
+  rejectionCode: string | null;
   duplicate: boolean;
   downloadable: boolean;
   dicom: { modality: string | null; bodyPart: string | null; studyDate: string | null; studyDescription: string | null; seriesDescription: string | null } | null;
@@ -125,6 +127,7 @@ function toRow(file: RecordFile, locale: string): RecordRow {
     type: file.detectedType,
     size: file.sizeBytes === null ? null : formatBytes(file.sizeBytes, locale),
     rejection: file.rejection?.message ?? null,
+    rejectionCode: file.rejection?.code ?? null,
     duplicate: file.rejection?.code === 'duplicate_file',
     // An expanded archive's bytes live in its children; anything not ready has nothing to hand out.
     downloadable: file.status === 'ready' && file.detectedType !== 'zip',

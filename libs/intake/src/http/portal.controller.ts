@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Header, HttpCode, Optional, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
 import {
-  BEFORE_ACCEPTANCE, CaseAccess, CaseMessages, CasePayments, CasePipeline, CaseRecords, CaseTimeline, CheckIns, FollowUps, uploadResultNotice, uploadResultQuery,
+  BEFORE_ACCEPTANCE, CaseAccess, CaseMessages, CasePayments, CasePipeline, CaseRecords, CaseRecordsPage, CaseTimeline, RecordRow, CheckIns, FollowUps, uploadResultNotice, uploadResultQuery,
 } from '@consilium/cases';
-import { Can, InvalidInput, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { Can, InvalidInput, RequestContext, TenantDatabase, Translator, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { INTAKE_CHOICE_COOKIE } from './intake.controller';
@@ -25,6 +25,7 @@ export class PortalController {
     private readonly followUps: FollowUps,
     private readonly checkIns: CheckIns,
     private readonly records: CaseRecords,
+    private readonly translator: Translator,
     @Optional() private readonly payments?: CasePayments,
   ) {}
 
@@ -126,13 +127,25 @@ export class PortalController {
     void reply.redirect(`/account/cases/${id}?cancelled=1`, 303);
   }
 
+  /** The engine words reasons in English (with the exact limits); other languages get the portal's wording. */
+  private inPatientsLanguage(records: CaseRecordsPage | null): CaseRecordsPage | null {
+    const locale = this.context.locale();
+    if (!records || locale === 'en') return records;
+    const reword = (row: RecordRow): RecordRow => {
+      const key = `intake.files.reasons.${row.rejectionCode}`;
+      const rejection = row.rejectionCode && this.translator.has(key) ? this.translator.t(key, locale) : row.rejection;
+      return { ...row, rejection, children: row.children.map(reword) };
+    };
+    return { ...records, files: records.files.map(reword) };
+  }
+
   private async page(id: string, extra: Record<string, unknown> = {}): Promise<string> {
     const { case: c, entries } = await this.timeline.forPatient(id);
     const messages = await this.messages.list(id);
     const recordRequests = await this.recordRequests.list(id);
     const followUps = await this.followUps.list(id);
     const checkIns = (await this.checkIns.list(id)).filter((ci) => ci.open);
-    const records = await this.records.page(id);
+    const records = this.inPatientsLanguage(await this.records.page(id));
     return this.views.render('intake/portal-case', {
       title: `Request ${c.number}`,
       c: summary(c),
