@@ -3,20 +3,24 @@ import { OperatorDatabase, TenantDatabase } from '@consilium/core';
 import { JobQueue, JobRunner } from '@consilium/jobs';
 import { RECORDS_PROCESS_JOB, RecordProcessor, RecordsService } from '@consilium/records';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 import request from 'supertest';
 import { eventually } from '../support/eventually';
 import { fixture, pdf, peExecutable } from '../support/hostile-files';
 import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { jobRows } from '../support/job-queues';
+import { freePort } from '../support/ports';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { createTestPeople, createTestTenant, TEST_PASSWORD, TestPeople, TestTenant } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 import { makeZip } from '../support/zip-writer';
+
+const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * Records in the running platform, end to end: the patient's form on their case page (no JavaScript), processing as
@@ -255,5 +259,55 @@ describe('records in the portal and the console', () => {
     expect(after.find((f) => f.id === archive.id)?.processedAt).toEqual(archive.processedAt);
     // And the processor itself, asked again, hands back the finished file.
     expect(await app.get(RecordProcessor).process(a.id, archive.id)).toEqual({ fileId: archive.id, status: 'ready' });
+  });
+
+  (existsSync(CHROMIUM) ? it : it.skip)('sends large files resumably from the browser, through a dropped connection', async () => {
+    const port = await freePort();
+    await app.listen({ port, host: '127.0.0.1' });
+    const profile = mkdtempSync(path.join(tmpdir(), 'chromium-'));
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      // The signed-in patient's cookies, as the browser would hold them for this hospital's host.
+      await browser.addCookies([...patient.cookies].map(([name, value]) => ({ name, value, domain: a.host, path: '/' })));
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+
+      // The second 8 MiB chunk is cut off mid-flight, as a dropped mobile connection would be: the script asks the
+      // server where it stands (HEAD) and goes on from the first chunk's end.
+      const calls: string[] = [];
+      let dropped = 0;
+      await page.route('**/uploads/*', async (route) => {
+        const method = route.request().method();
+        calls.push(method === 'PATCH' ? `PATCH ${route.request().headers()['upload-offset']}` : method);
+        if (method === 'PATCH' && calls.filter((c) => c.startsWith('PATCH')).length === 2 && dropped === 0) {
+          dropped++;
+          return route.abort('connectionreset');
+        }
+        return route.continue();
+      });
+      const base = `http://${a.host}:${port}`;
+      await page.goto(`${base}/account/cases/${theCase.id}`);
+      // Files over 100 MB take this path; a small threshold exercises the same script with a small file.
+      await page.locator('form[data-resumable]').evaluate((form) => form.setAttribute('data-resumable-over', '1000'));
+      const scan = Buffer.concat([pdf(9 * 1024 * 1024), randomBytes(32)]);
+      await page.setInputFiles('#f-records', [{ name: 'large scan report.pdf', mimeType: 'application/pdf', buffer: scan }]);
+      await Promise.all([page.waitForURL(/uploaded=1&rejected=0/, { timeout: 60_000 }), page.click('form[data-resumable] button[type=submit]')]);
+      expect(dropped).toBe(1);
+      const chunk = String(8 * 1024 * 1024);
+      expect(calls).toEqual(['PATCH 0', `PATCH ${chunk}`, 'HEAD', `PATCH ${chunk}`]);
+      expect(errors.filter((e) => !/ERR_CONNECTION_RESET|Failed to load resource/.test(e))).toEqual([]);
+      const files = await allSettled(theCase.id);
+      const sent = files.find((f) => f.name === 'large scan report.pdf');
+      expect(sent).toMatchObject({ status: 'ready', sizeBytes: scan.length });
+      expect(sent!.sha256).toBe(createHash('sha256').update(scan).digest('hex'));
+    } finally {
+      await browser.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 });

@@ -24,6 +24,9 @@ export interface RecordRow {
   children: RecordRow[];
 }
 
+/** Above this, a page's script sends files resumably (tus) rather than in one form post. */
+export const RESUMABLE_OVER_BYTES = 100 * 1024 * 1024;
+
 export interface CaseRecordsPage {
   files: RecordRow[];
   studies: StudySummary[];
@@ -32,6 +35,7 @@ export interface CaseRecordsPage {
   usedBytes: string;
   limitBytes: string;
   canUpload: boolean;
+  resumableOverBytes: number;
 }
 
 export interface UploadSummary {
@@ -87,6 +91,7 @@ export class CaseRecords {
       usedBytes: formatBytes(usage.usedBytes, locale),
       limitBytes: formatBytes(usage.limitBytes, locale),
       canUpload,
+      resumableOverBytes: RESUMABLE_OVER_BYTES,
     };
   }
 
