@@ -54,12 +54,14 @@ export class CaseRecordAccess extends RecordAccess {
   }
 
   /** Whether the page should offer the patient an upload form (same rule as assertCanUpload). */
-  patientMayUpload(tx: EntityManager, c: Case): Promise<boolean> | boolean {
+  async patientMayUpload(tx: EntityManager, c: Case): Promise<boolean> {
     if (PATIENT_UPLOAD_STATES.includes(c.state)) return true;
     if (!ASKED_UPLOAD_STATES.includes(c.state)) return false;
-    return tx
-      .query(`SELECT 1 FROM case_events WHERE tenant_id = $1 AND case_id = $2 AND type = 'records_asked' LIMIT 1`, [c.tenantId, c.id])
-      .then((rows: unknown[]) => rows.length > 0);
+    const asked: unknown[] = await tx.query(
+      `SELECT 1 FROM case_events WHERE tenant_id = $1 AND case_id = $2 AND type = 'records_asked' LIMIT 1`,
+      [c.tenantId, c.id],
+    );
+    return asked.length > 0;
   }
 
   private async caseFor(tx: EntityManager, caseId: string): Promise<{ c: Case; actor: ContextActor }> {
