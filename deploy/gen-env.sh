@@ -16,7 +16,7 @@ while IFS= read -r line; do
   case "$line" in
     POSTGRES_PASSWORD= | CONSILIUM_OWNER_PASSWORD= | CONSILIUM_APP_PASSWORD= | CONSILIUM_OPERATOR_PASSWORD=)
       printf '%s%s\n' "$line" "$(hex 24)" ;;
-    APP_SECRET=) printf '%s%s\n' "$line" "$(b64 32)" ;;
+    APP_SECRET= | FILES_MASTER_KEY=) printf '%s%s\n' "$line" "$(b64 32)" ;;
     METRICS_TOKEN=) printf '%s%s\n' "$line" "$(hex 32)" ;;
     *) printf '%s\n' "$line" ;;
   esac

@@ -64,6 +64,7 @@ try {
     DATABASE_OWNER_URL: db.urls.owner,
     DATABASE_OPERATOR_URL: db.urls.operator,
     APP_SECRET: Buffer.alloc(32, 3).toString('base64'),
+    FILES_MASTER_KEY: Buffer.alloc(32, 4).toString('base64'),
     EMAIL_OUTBOX_DIR: outboxDir,
     JOBS_CONCURRENCY: String(CONCURRENCY),
     JOBS_POLL_SECONDS: '0.5',

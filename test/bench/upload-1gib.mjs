@@ -146,13 +146,13 @@ async function main() {
     // Warm up: first requests compile routes and fill pools; they are not what is measured.
     const warm = path.join(work, 'warm.pdf');
     writeFileSync(warm, Buffer.concat([Buffer.from('%PDF-1.7\n'), randomFillSync(Buffer.alloc(4 * MiB))]));
-    for (let i = 0; i < 3; i++) await multipartUpload(server, randomUUID(), warm);
+    for (let i = 0; i < 3; i++) await multipartUpload(server, server.cases.shift(), warm);
 
     const copies = [];
     const uploads = [];
     for (let round = 1; round <= rounds; round++) {
       copies.push(await plainCopy());
-      const upload = await measure(child, () => multipartUpload(server, randomUUID(), source));
+      const upload = await measure(child, () => multipartUpload(server, server.cases.shift(), source));
       const file = upload.result.body.files?.[0];
       if (upload.result.status !== 201 || file?.status !== 'ready' || file.sha256 !== sha256) {
         throw new Error(`upload failed: ${upload.result.status} ${JSON.stringify(upload.result.body).slice(0, 300)}`);
@@ -173,7 +173,7 @@ async function main() {
     console.log(`server RSS:           ${(upload.before / MiB).toFixed(0)} MiB before, peak growth ${growthMiB.toFixed(1)} MiB (worst round)  (target < 64 MiB)  ${growthMiB < 64 ? 'PASS' : 'FAIL'}`);
 
     if (args.includes('--tus')) {
-      const tus = await measure(child, () => tusUpload(server, randomUUID(), source));
+      const tus = await measure(child, () => tusUpload(server, server.cases.shift(), source));
       console.log(`tus upload:           ${tus.seconds.toFixed(2)} s  ${fmt(bytes, tus.seconds)}  (staged sealed, then the same pipeline: two passes)  RSS growth ${(tus.growth / MiB).toFixed(1)} MiB  status ${tus.result.fileStatus}`);
     }
     process.exitCode = ratio >= 0.5 && growthMiB < 64 ? 0 : 1;

@@ -90,7 +90,7 @@ describe('deploy/compose.yaml', () => {
 
   it('commits no secret: every credential is interpolated from deploy/.env, and .env.example leaves them empty', () => {
     for (const m of text.matchAll(/postgres:\/\/([^:@\s]+):([^@\s]+)@/g)) expect(m[2]).toMatch(/^\$\{[A-Z_]+(:\?[^}]*)?\}$/);
-    for (const m of text.matchAll(/^\s*(POSTGRES_PASSWORD|APP_SECRET|METRICS_TOKEN):\s*(.*)$/gm)) expect(m[2]).toMatch(/^\$\{/);
+    for (const m of text.matchAll(/^\s*(POSTGRES_PASSWORD|APP_SECRET|FILES_MASTER_KEY|METRICS_TOKEN):\s*(.*)$/gm)) expect(m[2]).toMatch(/^\$\{/);
     const example = readFileSync(path.join(root, 'deploy/.env.example'), 'utf8');
     const listed = new Map([...example.matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
     for (const m of text.matchAll(/\$\{([A-Z_]+)/g)) expect(`${m[1]} ${listed.has(m[1]) ? 'listed' : 'missing'}`).toBe(`${m[1]} listed`);
@@ -112,6 +112,7 @@ describe('deploy/compose.yaml', () => {
       if (key.endsWith('PASSWORD')) expect(a.get(key)).toMatch(/^[0-9a-f]{48}$/);
     }
     expect(Buffer.from(a.get('APP_SECRET')!, 'base64')).toHaveLength(32);
+    expect(Buffer.from(a.get('FILES_MASTER_KEY')!, 'base64')).toHaveLength(32);
     expect(configSchema.shape.METRICS_TOKEN.safeParse(a.get('METRICS_TOKEN')).success).toBe(true);
   });
 });

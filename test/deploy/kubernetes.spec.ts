@@ -42,7 +42,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
 const SECRETS: Record<string, string[]> = {
   'consilium-database': ['DATABASE_URL', 'DATABASE_OPERATOR_URL'],
   'consilium-database-owner': ['DATABASE_OWNER_URL'],
-  'consilium-app': ['APP_SECRET', 'METRICS_TOKEN'],
+  'consilium-app': ['APP_SECRET', 'FILES_MASTER_KEY', 'METRICS_TOKEN'],
 };
 
 interface Rendering {

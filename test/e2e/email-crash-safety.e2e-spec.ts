@@ -56,6 +56,8 @@ describe('send-email survives workers killed mid-job', () => {
         NODE_ENV: 'test',
         DATABASE_URL: db.runtime,
         APP_SECRET: Buffer.alloc(32, 1).toString('base64'),
+        // The worker also processes records, whose keys this one wraps.
+        FILES_MASTER_KEY: Buffer.alloc(32, 2).toString('base64'),
         MIGRATE_ON_BOOT: 'false',
         EMAIL_OUTBOX_DIR: outbox.dir,
         JOBS_CONCURRENCY: '4',

@@ -151,12 +151,13 @@ describe('the embedded default, as `npm start` runs it', () => {
       PORT: String(await freePort()),
       DATABASE_URL: process.env.TEST_DATABASE_OWNER_URL!,
       APP_SECRET: Buffer.alloc(32, 3).toString('base64'),
+      FILES_MASTER_KEY: Buffer.alloc(32, 4).toString('base64'),
       APPLY_TENANTS_ON_BOOT: 'false',
     });
     expect(await exited(run.child)).toBe(1);
     expect(run.output()).toMatch(/Refusing to start: the database role "consilium_owner" in DATABASE_URL must not bypass row-level security, but it owns/);
 
-    const operator = await start({ PORT: String(await freePort()), DATABASE_URL: process.env.TEST_DATABASE_OPERATOR_URL!, APP_SECRET: Buffer.alloc(32, 3).toString('base64') });
+    const operator = await start({ PORT: String(await freePort()), DATABASE_URL: process.env.TEST_DATABASE_OPERATOR_URL!, APP_SECRET: Buffer.alloc(32, 3).toString('base64'), FILES_MASTER_KEY: Buffer.alloc(32, 4).toString('base64') });
     expect(await exited(operator.child)).toBe(1);
     expect(operator.output()).toContain('it has BYPASSRLS');
   });

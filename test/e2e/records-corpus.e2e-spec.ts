@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { EICAR, fixture, jpeg, lyingZipBomb, pdf, peExecutable, peInDicomPreamble, png, zipBomb } from '../support/hostile-files';
-import { createRecordsApp, listCase, RecordsTestApp, storedFiles, uploadFiles } from '../support/records-app';
+import { createRecordsApp, listCase, RecordsTestApp, storedFiles, uploadFiles, openCase } from '../support/records-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
 import { makeZip } from '../support/zip-writer';
 
@@ -24,21 +24,17 @@ describe('records: hostile files and archives', () => {
   });
   afterAll(() => t.close());
 
-  function newCase(): string {
-    const caseId = randomUUID();
-    t.access.allow(caseId);
-    return caseId;
-  }
+  const newCase = (tenant: TestTenant = a) => openCase(t, tenant);
 
   async function uploadOne(name: string, bytes: Buffer) {
-    const res = await uploadFiles(t, a.host, newCase(), [[name, bytes]]);
+    const res = await uploadFiles(t, a.host, await newCase(), [[name, bytes]]);
     expect(res.status).toBe(201);
     expect(res.files).toHaveLength(1);
     return res.files[0];
   }
 
   it('accepts PDFs, images and DICOM by their content and reads the study', async () => {
-    const caseId = newCase();
+    const caseId = await newCase();
     const res = await uploadFiles(t, a.host, caseId, [
       ['referral.pdf', pdf()],
       ['photo.png', png(800, 600)],
@@ -100,7 +96,7 @@ describe('records: hostile files and archives', () => {
   });
 
   it('refuses an oversize file with 413, recording and keeping nothing', async () => {
-    const caseId = newCase();
+    const caseId = await newCase();
     const before = storedFiles(t.dataDir).length;
     const res = await uploadFiles(t, a.host, caseId, [['big.pdf', pdf(9 * MiB)]]).catch((error: NodeJS.ErrnoException) => {
       // The server may close the connection before the client has finished sending the oversize body.
@@ -113,7 +109,7 @@ describe('records: hostile files and archives', () => {
   });
 
   it('stops a case at its storage limit', async () => {
-    const caseId = newCase();
+    const caseId = await newCase();
     for (let i = 0; i < 5; i++) expect((await uploadFiles(t, a.host, caseId, [[`part${i}.pdf`, Buffer.concat([pdf(7.9 * MiB), randomBytes(8)])]])).files[0].status).toBe('ready');
     const over = await uploadFiles(t, a.host, caseId, [['part5.pdf', pdf(3 * MiB)]]).catch(() => null);
     if (over) expect(over.body).toMatchObject({ error: { code: 'case_storage_full' } });
@@ -121,7 +117,7 @@ describe('records: hostile files and archives', () => {
   });
 
   it('notices the same file sent twice to a case and keeps one copy', async () => {
-    const caseId = newCase();
+    const caseId = await newCase();
     const report = pdf(50_000);
     const [first] = (await uploadFiles(t, a.host, caseId, [['report.pdf', report]])).files;
     const before = storedFiles(t.dataDir).length;
@@ -129,11 +125,11 @@ describe('records: hostile files and archives', () => {
     expect(second).toMatchObject({ status: 'rejected', duplicateOf: first.id, sha256: first.sha256, rejection: { code: 'duplicate_file' } });
     expect(storedFiles(t.dataDir)).toHaveLength(before);
     // Another case may hold the same bytes.
-    expect((await uploadFiles(t, a.host, newCase(), [['report.pdf', report]])).files[0].status).toBe('ready');
+    expect((await uploadFiles(t, a.host, await newCase(), [['report.pdf', report]])).files[0].status).toBe('ready');
   });
 
   it('expands a ZIP of studies into child files and counts series and instances per study', async () => {
-    const caseId = newCase();
+    const caseId = await newCase();
     const zip = makeZip([
       { name: 'DICOM/', data: Buffer.alloc(0), method: 0 },
       { name: 'DICOM/CT1/IM1', data: fixture('CT1_UNC.explicit_little_endian.dcm') },

@@ -6,7 +6,7 @@ import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { pdf } from '../support/hostile-files';
-import { createRecordsApp, RecordsTestApp } from '../support/records-app';
+import { createRecordsApp, RecordsTestApp, openCase } from '../support/records-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
 
 const MiB = 1024 * 1024;
@@ -57,20 +57,16 @@ describe('records: resumable uploads (tus 1.0)', () => {
   const patch = (host: string, url: string, offset: number, body: Buffer, extra: Record<string, string> = {}) =>
     request(server()).patch(url).set({ ...TUS, Host: host, 'Upload-Offset': String(offset), 'Content-Type': PART, ...extra }).send(body);
 
-  function newCase(): string {
-    const caseId = randomUUID();
-    t.access.allow(caseId);
-    return caseId;
-  }
+  const newCase = (tenant: TestTenant = a) => openCase(t, tenant);
 
   it('describes itself to clients', async () => {
-    const res = await request(server()).options(`/cases/${newCase()}/uploads`).set('Host', a.host);
+    const res = await request(server()).options(`/cases/${await newCase()}/uploads`).set('Host', a.host);
     expect(res.status).toBe(204);
     expect(res.headers).toMatchObject({ 'tus-version': '1.0.0', 'tus-extension': 'creation,termination,checksum,expiration', 'tus-max-size': String(16 * MiB) });
   });
 
   it('resumes an upload interrupted halfway and completes it with the right SHA-256', async () => {
-    const caseId = newCase();
+    const caseId = await newCase();
     const data = Buffer.concat([pdf(100), randomBytes(3 * MiB)]);
     const url = await createUpload(a.host, caseId, data.length);
     await droppedPatch(port, a.host, url, 0, data, Math.floor(data.length / 2));
@@ -104,7 +100,7 @@ describe('records: resumable uploads (tus 1.0)', () => {
 
   it('refuses parts that do not continue the upload, fail their checksum, or use another content type', async () => {
     const data = Buffer.concat([pdf(10), randomBytes(200_000)]);
-    const url = await createUpload(a.host, newCase(), data.length);
+    const url = await createUpload(a.host, await newCase(), data.length);
     const first = data.subarray(0, 100_000);
     expect((await patch(a.host, url, 5, first)).status).toBe(409);
     const wrong = createHash('sha256').update('something else').digest('base64');
@@ -119,7 +115,7 @@ describe('records: resumable uploads (tus 1.0)', () => {
   });
 
   it('requires the protocol version, and refuses an announced size over the limit or of zero bytes', async () => {
-    const caseId = newCase();
+    const caseId = await newCase();
     const noVersion = await request(server()).post(`/cases/${caseId}/uploads`).set({ Host: a.host, 'Upload-Length': '10' });
     expect(noVersion.status).toBe(412);
     expect(noVersion.headers['tus-version']).toBe('1.0.0');
@@ -130,11 +126,11 @@ describe('records: resumable uploads (tus 1.0)', () => {
   });
 
   it('abandons an upload on DELETE, and hides uploads from other cases and hospitals', async () => {
-    const caseId = newCase();
+    const caseId = await newCase();
     const url = await createUpload(a.host, caseId, 1000);
     const id = url.split('/').pop();
     expect((await head(b.host, url)).status).toBe(404);
-    expect((await head(a.host, `/cases/${newCase()}/uploads/${id}`)).status).toBe(404);
+    expect((await head(a.host, `/cases/${await newCase()}/uploads/${id}`)).status).toBe(404);
     expect((await patch(b.host, url, 0, pdf(100))).status).toBe(404);
     expect((await request(server()).delete(url).set({ ...TUS, Host: a.host })).status).toBe(204);
     expect((await head(a.host, url)).status).toBe(404);
@@ -143,7 +139,7 @@ describe('records: resumable uploads (tus 1.0)', () => {
 
   it('puts a finished upload through the same checks as any other: an executable is refused', async () => {
     const exe = Buffer.concat([Buffer.from('MZ'), randomBytes(50_000)]);
-    const url = await createUpload(a.host, newCase(), exe.length, 'photo.jpg');
+    const url = await createUpload(a.host, await newCase(), exe.length, 'photo.jpg');
     const res = await patch(a.host, url, 0, exe);
     expect(res.status).toBe(204);
     expect(res.headers['record-file-status']).toBe('rejected');

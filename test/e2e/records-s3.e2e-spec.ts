@@ -2,7 +2,7 @@ import { RecordsService } from '@consilium/records';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { fixture, pdf, peExecutable } from '../support/hostile-files';
-import { createRecordsApp, RecordsTestApp, uploadFiles } from '../support/records-app';
+import { createRecordsApp, RecordsTestApp, uploadFiles, openCase } from '../support/records-app';
 import { S3StandIn } from '../support/s3-stand-in';
 import { createTestTenant, TestTenant } from '../support/tenants';
 import { makeZip } from '../support/zip-writer';
@@ -36,17 +36,13 @@ describe('records on S3 (against a local S3 stand-in)', () => {
     process.env = saved;
   });
 
-  function newCase(): string {
-    const caseId = randomUUID();
-    t.access.allow(caseId);
-    return caseId;
-  }
+  const newCase = (tenant: TestTenant = a) => openCase(t, tenant);
 
   const storedKey = async (id: string) => (await t.app.get(RecordsService).find(a.id, id)).stored!.key;
 
   it('puts a small file with one PutObject that asks for SSE-KMS with our key', async () => {
     const dicom = fixture('CT1_UNC.explicit_little_endian.dcm');
-    const [file] = (await uploadFiles(t, a.host, newCase(), [['ct.dcm', dicom]])).files;
+    const [file] = (await uploadFiles(t, a.host, await newCase(), [['ct.dcm', dicom]])).files;
     expect(file).toMatchObject({ status: 'ready', preambleZeroed: true, dicom: { modality: 'CT' } });
     const key = await storedKey(file.id);
     expect(key).toMatch(/^records\/[0-9a-f-]{36}$/);
@@ -58,7 +54,7 @@ describe('records on S3 (against a local S3 stand-in)', () => {
 
   it('streams a large file as a multipart upload, encrypted, and reads it back intact', async () => {
     const data = Buffer.concat([pdf(10), randomBytes(20 * MiB)]);
-    const [file] = (await uploadFiles(t, a.host, newCase(), [['mri.pdf', data]])).files;
+    const [file] = (await uploadFiles(t, a.host, await newCase(), [['mri.pdf', data]])).files;
     expect(file).toMatchObject({ status: 'ready', sha256: createHash('sha256').update(data).digest('hex') });
     const key = await storedKey(file.id);
     expect(s3.operations(key)).toEqual(['CreateMultipartUpload', 'UploadPart', 'UploadPart', 'UploadPart', 'CompleteMultipartUpload']);
@@ -77,7 +73,7 @@ describe('records on S3 (against a local S3 stand-in)', () => {
       { name: 'IM2', data: fixture('CT0012.fragmented_no_bot_jpeg_baseline.51.dcm') },
     ]);
     const before = s3.calls.length;
-    const [archive] = (await uploadFiles(t, a.host, newCase(), [['study.zip', zip]])).files;
+    const [archive] = (await uploadFiles(t, a.host, await newCase(), [['study.zip', zip]])).files;
     expect(archive).toMatchObject({ status: 'ready', archive: { accepted: 2, studies: [{ instanceCount: 2 }] } });
     const calls = s3.calls.slice(before);
     expect(calls.filter((c) => c.operation === 'GetObject' && c.range)).not.toHaveLength(0);
@@ -87,9 +83,9 @@ describe('records on S3 (against a local S3 stand-in)', () => {
 
   it('stores nothing for a refused file, and deletes the object of a duplicate', async () => {
     const objects = s3.objects.size;
-    expect((await uploadFiles(t, a.host, newCase(), [['report.jpg.exe', peExecutable()]])).files[0].rejection?.code).toBe('executable_file');
+    expect((await uploadFiles(t, a.host, await newCase(), [['report.jpg.exe', peExecutable()]])).files[0].rejection?.code).toBe('executable_file');
     expect(s3.objects.size).toBe(objects);
-    const caseId = newCase();
+    const caseId = await newCase();
     const report = Buffer.concat([pdf(), randomBytes(16)]);
     await uploadFiles(t, a.host, caseId, [['a.pdf', report]]);
     expect((await uploadFiles(t, a.host, caseId, [['b.pdf', report]])).files[0].rejection?.code).toBe('duplicate_file');
@@ -100,7 +96,7 @@ describe('records on S3 (against a local S3 stand-in)', () => {
     s3.confirmEncryption = false;
     try {
       const objects = s3.objects.size;
-      const res = await uploadFiles(t, a.host, newCase(), [['a.pdf', Buffer.concat([pdf(), randomBytes(16)])]]);
+      const res = await uploadFiles(t, a.host, await newCase(), [['a.pdf', Buffer.concat([pdf(), randomBytes(16)])]]);
       expect(res.status).toBe(500);
       expect(s3.objects.size).toBe(objects);
     } finally {
@@ -109,7 +105,7 @@ describe('records on S3 (against a local S3 stand-in)', () => {
   });
 
   it('detects an object changed in S3 and refuses to serve it', async () => {
-    const [file] = (await uploadFiles(t, a.host, newCase(), [['a.pdf', Buffer.concat([pdf(5000), randomBytes(16)])]])).files;
+    const [file] = (await uploadFiles(t, a.host, await newCase(), [['a.pdf', Buffer.concat([pdf(5000), randomBytes(16)])]])).files;
     s3.objects.get(await storedKey(file.id))![3000] ^= 1;
     const res = await request(t.app.getHttpServer()).get(`/records/${file.id}/content`).set('Host', a.host).set('Accept', 'application/json');
     expect(res.status).toBe(500);

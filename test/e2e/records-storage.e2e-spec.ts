@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { fixture, pdf } from '../support/hostile-files';
-import { createRecordsApp, RecordsTestApp, uploadFiles } from '../support/records-app';
+import { createRecordsApp, RecordsTestApp, uploadFiles, openCase } from '../support/records-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
 import { makeZip } from '../support/zip-writer';
 
@@ -32,14 +32,10 @@ describe('records: at rest, across hospitals, and as jobs', () => {
   });
   afterAll(() => t.close());
 
-  function newCase(): string {
-    const caseId = randomUUID();
-    t.access.allow(caseId);
-    return caseId;
-  }
+  const newCase = (tenant: TestTenant = a) => openCase(t, tenant);
 
   async function uploadPdf(bytes = Buffer.concat([pdf(300_000), randomBytes(32)])) {
-    const [file] = (await uploadFiles(t, a.host, newCase(), [['discharge summary.pdf', bytes]])).files;
+    const [file] = (await uploadFiles(t, a.host, await newCase(), [['discharge summary.pdf', bytes]])).files;
     expect(file.status).toBe('ready');
     const row = await t.app.get(RecordsService).find(a.id, file.id);
     return { file, bytes, disk: path.join(t.dataDir, 'files', row.stored!.key) };
@@ -142,7 +138,7 @@ describe('records: at rest, across hospitals, and as jobs', () => {
     /** An uploaded archive whose processing job has not run yet. */
     async function pendingArchive(): Promise<{ id: string; caseId: string }> {
       const { RecordIngestor, RecordRegistrar } = await import('../../libs/records/src/internals');
-      const caseId = newCase();
+      const caseId = await newCase();
       const ingested = await t.app.get(RecordIngestor, { strict: false }).ingest((async function* () { yield studyZip(); })(), { maxBytes: 1e9, tooLarge: () => new Error('no') as never });
       const row = await t.app.get(RecordRegistrar, { strict: false }).register({ tenantId: a.id, caseId, name: 'cd.zip', type: ingested.type, stored: ingested.stored });
       return { id: row.id, caseId };

@@ -1,4 +1,4 @@
-import { NotFound } from '@consilium/core';
+import { NotFound, OperatorDatabase } from '@consilium/core';
 import { RecordAccess, RecordsHttpModule, RecordTarget } from '@consilium/records';
 import { Injectable } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -80,6 +80,24 @@ export async function listCase(t: RecordsTestApp, host: string, caseId: string):
   const res = await request(t.app.getHttpServer()).get(`/cases/${caseId}/records`).set('Host', host).set('Accept', 'application/json');
   expect(res.status).toBe(200);
   return res.body;
+}
+
+/**
+ * A real case of `tenant` with its own patient (records belong to cases by a foreign key), opened to TestRecordAccess.
+ * Written through the operator path, as test people are.
+ */
+export async function openCase(t: RecordsTestApp, tenant: { id: string }): Promise<string> {
+  const caseId = await t.app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
+    const tag = randomBytes(6).toString('hex');
+    const [patient] = await tx.query(
+      `INSERT INTO accounts (tenant_id, kind, email, name, email_verified_at) VALUES ($1, 'patient', $2, 'Records patient', now()) RETURNING id`,
+      [tenant.id, `records.${tag}@example.org`],
+    );
+    const [row] = await tx.query(`INSERT INTO cases (tenant_id, number, patient_id) VALUES ($1, $2, $3) RETURNING id`, [tenant.id, `REC-${tag}`, patient.id]);
+    return row.id as string;
+  });
+  t.access.allow(caseId);
+  return caseId;
 }
 
 /** Every file the storage holds, relative to its root (ignoring the empty temporary folder). */

@@ -28,9 +28,10 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
 export async function createTestApp(
   overrides: Record<string, string> = {},
   extra: Pick<ModuleMetadata, 'imports' | 'providers'> = {},
+  options: { domains?: boolean } = {},
 ): Promise<NestFastifyApplication> {
   const config = testConfig(overrides);
-  const app = await createWebApp(PlatformModule.register(config, extra, { domains: false }), config);
+  const app = await createWebApp(PlatformModule.register(config, extra, { domains: options.domains ?? false }), config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

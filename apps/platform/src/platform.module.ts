@@ -1,6 +1,6 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { PaymentsModule, PaymentsService } from '@consilium/billing';
-import { CasePayments, CasesModule } from '@consilium/cases';
+import { CasePayments, CaseRecordAccess, CasesModule } from '@consilium/cases';
 import { AppConfig, CoreModule } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { IntakeModule } from '@consilium/intake';
@@ -8,6 +8,7 @@ import { JobsModule } from '@consilium/jobs';
 import { MarketingModule } from '@consilium/marketing';
 import { BrandedAccountMail, NotificationsModule } from '@consilium/notifications';
 import { OpinionsModule } from '@consilium/opinions';
+import { RecordsHttpModule } from '@consilium/records';
 import { TenancyModule } from '@consilium/tenancy';
 import { allMigrations } from '../../../migrations';
 
@@ -23,6 +24,11 @@ export class PlatformModule {
    */
   static register(config: AppConfig, extra: Pick<ModuleMetadata, 'imports' | 'providers'> = {}, options: { domains?: boolean } = {}): DynamicModule {
     const domains = options.domains ?? true;
+    // Records: the patient's routes under /account, staff's under /console, one engine; who may touch which case's
+    // files is the pipeline's answer (CaseRecordAccess); processing runs as `records-process` jobs.
+    const records = domains
+      ? [RecordsHttpModule.register({ access: CaseRecordAccess, processing: 'jobs', imports: [CasesModule], mountAt: ['account', 'console'] })]
+      : [];
     const wiring = domains
       ? [
           { provide: AccountMail, useExisting: BrandedAccountMail },
@@ -36,10 +42,12 @@ export class PlatformModule {
         CoreModule.forRoot({ config, migrations: allMigrations, process: 'platform' }),
         TenancyModule, MarketingModule, JobsModule, NotificationsModule,
         ...(domains ? [IdentityModule, CasesModule, IntakeModule, OpinionsModule, PaymentsModule] : []),
+        ...records,
         ...(extra.imports ?? []),
       ],
       providers: [...wiring, ...(extra.providers ?? [])],
-      exports: [...wiring.map((w) => w.provide), ...(extra.providers ?? [])],
+      // The records engine is re-exported so the pipeline's pages (CaseRecords) can list a case's files.
+      exports: [...wiring.map((w) => w.provide), ...records, ...(extra.providers ?? [])],
     };
   }
 }

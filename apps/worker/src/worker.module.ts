@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@consilium/core';
 import { JobsModule } from '@consilium/jobs';
 import { NotificationsModule } from '@consilium/notifications';
+import { RecordsModule } from '@consilium/records';
 import { TenancyModule } from '@consilium/tenancy';
 import { allMigrations } from '../../../migrations';
 
@@ -11,7 +12,7 @@ export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'worker' }), TenancyModule, JobsModule, NotificationsModule],
+      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'worker' }), TenancyModule, JobsModule, NotificationsModule, RecordsModule.register({ processing: 'jobs' })],
     };
   }
 }

@@ -4,6 +4,7 @@ import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CasePayments } from './case-payments';
 import { CasePipeline } from './case-pipeline.service';
+import { ASKED_UPLOAD_STATES } from './case-record-access';
 import type { LicensureRoute } from './licensure-router';
 
 export interface StaffTimelineEntry {
@@ -69,6 +70,21 @@ export class CaseReview {
       if (move === 'accept') await this.payments?.capture(tx, c.id);
       if (move === 'decline') await this.payments?.release(tx, c.id, 'declined');
       return moved;
+    });
+  }
+
+  /**
+   * After acceptance the pipeline has no state for missing records: asking is an event, shown on the patient's
+   * timeline, and it lets the patient upload again until the opinion is signed (CaseRecordAccess).
+   */
+  askForRecords(caseId: string, reason: string): Promise<void> {
+    if (!reason.trim()) throw new InvalidInput({ reason: 'Say what is missing; the patient reads it.' });
+    return this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, caseId);
+      if (!ASKED_UPLOAD_STATES.includes(c.state)) {
+        throw new InvalidInput({ reason: 'Before acceptance use "Request records"; after the opinion is signed no records are added.' });
+      }
+      await this.pipeline.record(tx, c, { type: 'records_asked', data: { reason: reason.trim().slice(0, 1000) } });
     });
   }
 

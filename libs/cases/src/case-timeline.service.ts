@@ -14,6 +14,7 @@ export interface TimelineEntry {
 const PATIENT_EVENTS: Record<string, string> = {
   message: 'Message',
   records_uploaded: 'Records uploaded',
+  records_asked: 'More records needed',
   opinion_ready: 'Opinion ready',
 };
 

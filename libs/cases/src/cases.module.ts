@@ -13,14 +13,16 @@ import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CaseConsents } from './case-consents.service';
 import { CaseMessages } from './case-messages.service';
+import { CaseRecordAccess } from './case-record-access';
+import { CaseRecords } from './case-records.service';
 import { CasePipeline } from './case-pipeline.service';
 import { CaseTimeline } from './case-timeline.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Case])],
   controllers: [ConsoleCasesController, ConsoleConversionsController],
-  providers: [CaseAccess, CaseConsents, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps],
-  exports: [CaseAccess, CaseConsents, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps],
+  providers: [CaseAccess, CaseConsents, CaseRecordAccess, CaseRecords, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps],
+  exports: [CaseAccess, CaseConsents, CaseRecordAccess, CaseRecords, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps],
 })
 export class CasesModule {
   constructor(views: ViewRenderer) {

@@ -15,3 +15,5 @@ export * from './follow-ups.service';
 export * from './check-ins.service';
 export * from './case-payments';
 export * from './case-consents.service';
+export * from './case-record-access';
+export * from './case-records.service';

@@ -119,7 +119,7 @@ export class AccessGuard implements CanActivate {
     }
     this.cls.set('csrfSeed', seed);
     if (!UNSAFE.has(request.method) || NOT_COOKIE_AUTHENTICATED.test(request.url)) return;
-    const given = (request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] ?? request.headers[CSRF_HEADER];
+    const given = (request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] ?? request.headers[CSRF_HEADER] ?? multipartQueryToken(request);
     if (!this.csrf.matches(seed, given)) throw new CsrfRejected();
   }
 
@@ -142,4 +142,14 @@ export class AccessGuard implements CanActivate {
       outcome: 'denied',
     });
   }
+}
+
+/**
+ * A multipart body is streamed by its handler, after this guard, so a file form without JavaScript cannot send its
+ * token as a field or a header: its action carries `?_csrf=` instead (the OWASP/Spring pattern for multipart).
+ * Accepted for multipart requests only; request logs drop the query string, so the token is not logged.
+ */
+function multipartQueryToken(request: FastifyRequest): unknown {
+  if (!request.isMultipart?.()) return undefined;
+  return (request.query as Record<string, unknown> | undefined)?.[CSRF_FIELD];
 }

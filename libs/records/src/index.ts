@@ -1,6 +1,9 @@
 export * from './archive/archive-summary';
 export * from './dicom/dicom-metadata';
 export * from './dicom/dicom-parser';
+export { actorAccountId } from './http/http-params';
+export * from './http/multipart-uploads';
+export * from './jobs/records-process.job';
 export * from './display-name';
 export * from './record-access';
 export * from './record-file.repository';

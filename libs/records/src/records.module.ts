@@ -1,4 +1,5 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { JobsModule } from '@consilium/jobs';
 import { ArchiveExpander } from './archive/archive-expander';
 import { FileInspector } from './file-inspector';
 import { RecordFileRepository } from './record-file.repository';
@@ -14,9 +15,18 @@ import { UploadStaging } from './uploads/upload-staging';
 import { FileStorage } from './storage/file-storage';
 import { RecordsSettings } from './records-settings';
 import { FileKeyring } from './storage/file-keyring';
+import { QueuedProcessing } from './jobs/queued-processing';
+import { RecordProcessingHandler } from './jobs/record-processing.handler';
+import { MultipartUploads } from './http/multipart-uploads';
 
 export interface RecordsModuleOptions {
-  /** How uploads get processed: the jobs lib's queue once it lands; inline (in the upload request) by default. */
+  /**
+   * How uploads get processed: `jobs` enqueues a `records-process` job in the upload's transaction and registers its
+   * handler (the platform and the worker); `inline` (the default) processes in the upload request, for suites and
+   * tools that run no job runner.
+   */
+  processing?: 'inline' | 'jobs';
+  /** A scheduler of the host's own instead (wins over `processing`). */
   scheduler?: Type<RecordProcessingScheduler>;
   /** Modules the scheduler needs. */
   imports?: DynamicModule['imports'];
@@ -29,15 +39,17 @@ export interface RecordsModuleOptions {
 @Module({})
 export class RecordsModule {
   static register(options: RecordsModuleOptions = {}): DynamicModule {
-    const services = [RecordsService, RecordProcessor, ResumableUploads, FileStorage, RecordsSettings, FileKeyring];
+    const services = [RecordsService, RecordProcessor, ResumableUploads, FileStorage, RecordsSettings, FileKeyring, MultipartUploads];
+    const queued = !options.scheduler && options.processing === 'jobs';
+    const scheduler: Provider = { provide: RecordProcessingScheduler, useClass: options.scheduler ?? (queued ? QueuedProcessing : InlineProcessing) };
     return {
       module: RecordsModule,
-      imports: options.imports ?? [],
+      imports: [...(queued ? [JobsModule] : []), ...(options.imports ?? [])],
       providers: [
         ...STORAGE_PROVIDERS,
         RecordFileRepository, UploadSessionRepository, RecordIngestor, RecordRegistrar, FileInspector, ArchiveExpander,
-        UploadStaging, RecordsService, RecordProcessor, ResumableUploads,
-        { provide: RecordProcessingScheduler, useClass: options.scheduler ?? InlineProcessing },
+        UploadStaging, RecordsService, RecordProcessor, ResumableUploads, MultipartUploads, scheduler,
+        ...(queued ? [RecordProcessingHandler] : []),
       ],
       exports: services,
     };

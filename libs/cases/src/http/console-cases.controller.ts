@@ -1,14 +1,16 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
 import { Can, InvalidInput, RequestContext, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CaseMessages } from '../case-messages.service';
+import { CaseRecords, uploadResultNotice, uploadResultQuery } from '../case-records.service';
 import { Conversions } from '../conversions.service';
 import { CaseQueue, OPEN_STATES } from '../case-queue.service';
 import { CaseReview } from '../case-review.service';
 import { CASE_STATES } from '../case-state';
+import { ASKED_UPLOAD_STATES } from '../case-record-access';
 
 const queueFilter = z.object({
   state: z.enum(CASE_STATES).optional().or(z.literal('')),
@@ -27,6 +29,7 @@ export class ConsoleCasesController {
     private readonly conversions: Conversions,
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
+    private readonly records: CaseRecords,
   ) {}
 
   @Can('cases.read')
@@ -45,8 +48,35 @@ export class ConsoleCasesController {
   @Get(':id')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
-  show(@Param('id', ParseUUIDPipe) id: string, @Query('conversionError') conversionError?: string): Promise<string> {
-    return this.page(id, { conversionError: conversionError?.slice(0, 200) });
+  show(@Param('id', ParseUUIDPipe) id: string, @Query() query: Record<string, unknown>): Promise<string> {
+    const conversionError = typeof query?.conversionError === 'string' ? query.conversionError.slice(0, 200) : undefined;
+    return this.page(id, { conversionError, uploadNotice: uploadResultNotice(query) });
+  }
+
+  /** A coordinator's upload (a CD the patient mailed, a fax): the same checks as the patient's, then back to the case. */
+  @Can('records.upload')
+  @Audited({ action: 'records.upload', entityType: 'case', param: 'id' })
+  @Post(':id/records/upload')
+  @HttpCode(200)
+  async upload(@Param('id', ParseUUIDPipe) id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const summary = await this.records.upload(id, request);
+    if (summary.stoppedBy) reply.header('connection', 'close');
+    void reply.redirect(`/console/cases/${id}?${uploadResultQuery(summary)}#records`, 303);
+  }
+
+  @Can('cases.triage')
+  @Audited({ action: 'case.ask_records', entityType: 'case', param: 'id' })
+  @Post(':id/ask-records')
+  @HttpCode(200)
+  async askRecords(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      await this.review.askForRecords(id, body.reason ?? '');
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { askErrors: error.fields, values: body });
+    }
+    void reply.redirect(`/console/cases/${id}#records`, 303);
   }
 
   @Can('cases.triage')
@@ -110,6 +140,7 @@ export class ConsoleCasesController {
     const view = await this.review.view(id);
     const messages = await this.messages.list(id);
     const conversions = await this.conversions.list(id);
+    const records = await this.records.page(id);
     const c = view.case;
     return this.views.render(
       'cases/case',
@@ -122,6 +153,8 @@ export class ConsoleCasesController {
         recordRequests: view.recordRequests,
         messages,
         conversions,
+        records,
+        canAskForRecords: ASKED_UPLOAD_STATES.includes(c.state),
         canTriage: this.context.actor()!.roles.some((r) => r === 'admin' || r === 'coordinator'),
         values: {},
         ...extra,

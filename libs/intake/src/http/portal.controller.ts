@@ -1,7 +1,9 @@
-import { Body, Controller, Get, Header, HttpCode, Optional, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Optional, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { BEFORE_ACCEPTANCE, CaseAccess, CaseMessages, CasePayments, CasePipeline, CaseTimeline, CheckIns, FollowUps } from '@consilium/cases';
-import { Can, InvalidInput, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import {
+  BEFORE_ACCEPTANCE, CaseAccess, CaseMessages, CasePayments, CasePipeline, CaseRecords, CaseRecordsPage, CaseTimeline, RecordRow, CheckIns, FollowUps, uploadResultNotice, uploadResultQuery,
+} from '@consilium/cases';
+import { Can, InvalidInput, RequestContext, TenantDatabase, Translator, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { INTAKE_CHOICE_COOKIE } from './intake.controller';
@@ -22,6 +24,8 @@ export class PortalController {
     private readonly recordRequests: RecordRequests,
     private readonly followUps: FollowUps,
     private readonly checkIns: CheckIns,
+    private readonly records: CaseRecords,
+    private readonly translator: Translator,
     @Optional() private readonly payments?: CasePayments,
   ) {}
 
@@ -43,8 +47,24 @@ export class PortalController {
   @Get('cases/:id')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
-  async case(@Param('id', ParseUUIDPipe) id: string): Promise<string> {
-    return this.page(id);
+  async case(@Param('id', ParseUUIDPipe) id: string, @Query() query: Record<string, unknown>): Promise<string> {
+    const notice = uploadResultNotice(query);
+    return this.page(id, notice ? { uploadNotice: { ...notice, ok: !notice.rejected && !notice.stoppedBy && notice.kept > 0, nothing: !notice.kept && !notice.rejected && !notice.stoppedBy } } : {});
+  }
+
+  /**
+   * The records form (multipart, several files, no JavaScript needed): files stream into the case, then the browser
+   * goes back to the case with counts in the query (never names) and each file's status or reason on the page.
+   */
+  @Can('records.upload')
+  @Audited({ action: 'records.upload', entityType: 'case', param: 'id' })
+  @Post('cases/:id/records/upload')
+  @HttpCode(200)
+  async upload(@Param('id', ParseUUIDPipe) id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const summary = await this.records.upload(id, request);
+    // A refusal mid-body (file over the limit) leaves the rest unread: close rather than read it all.
+    if (summary.stoppedBy) reply.header('connection', 'close');
+    void reply.redirect(`/account/cases/${id}?${uploadResultQuery(summary)}#records`, 303);
   }
 
   @Can('portal.access')
@@ -107,18 +127,33 @@ export class PortalController {
     void reply.redirect(`/account/cases/${id}?cancelled=1`, 303);
   }
 
+  /** The engine words reasons in English (with the exact limits); other languages get the portal's wording. */
+  private inPatientsLanguage(records: CaseRecordsPage | null): CaseRecordsPage | null {
+    const locale = this.context.locale();
+    if (!records || locale === 'en') return records;
+    const reword = (row: RecordRow): RecordRow => {
+      const key = `intake.files.reasons.${row.rejectionCode}`;
+      const rejection = row.rejectionCode && this.translator.has(key) ? this.translator.t(key, locale) : row.rejection;
+      return { ...row, rejection, children: row.children.map(reword) };
+    };
+    return { ...records, files: records.files.map(reword) };
+  }
+
   private async page(id: string, extra: Record<string, unknown> = {}): Promise<string> {
     const { case: c, entries } = await this.timeline.forPatient(id);
     const messages = await this.messages.list(id);
     const recordRequests = await this.recordRequests.list(id);
     const followUps = await this.followUps.list(id);
     const checkIns = (await this.checkIns.list(id)).filter((ci) => ci.open);
+    const records = this.inPatientsLanguage(await this.records.page(id));
     return this.views.render('intake/portal-case', {
       title: `Request ${c.number}`,
       c: summary(c),
       entries,
       messages,
       recordRequests,
+      records,
+      isPatient: this.context.actor()!.kind === 'patient',
       followUps,
       checkIns: this.context.actor()!.kind === 'patient' ? checkIns : [],
       followUpsLeft: c.followUpsIncluded - c.followUpsUsed,

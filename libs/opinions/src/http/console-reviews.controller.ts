@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { CasePipeline, CaseQueue, CaseReview, FollowUps } from '@consilium/cases';
+import { CasePipeline, CaseQueue, CaseRecords, CaseReview, FollowUps } from '@consilium/cases';
 import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
@@ -21,6 +21,7 @@ export class ConsoleReviewsController {
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
     private readonly followUps: FollowUps,
+    private readonly records: CaseRecords,
   ) {}
 
   @Can('cases.review')
@@ -148,6 +149,7 @@ export class ConsoleReviewsController {
         canWrite: ws.case.state === 'in_review' || !!draft,
         canAmend: ws.signed.length > 0 && !draft,
         followUps,
+        records: await this.records.page(id),
         ...extra,
       },
       { layout: 'console' },

@@ -1,0 +1,172 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { actorAccountId, FileRejected, MultipartUploads, RecordFile, RecordsService, StudySummary } from '@consilium/records';
+import type { FastifyRequest } from 'fastify';
+import { CaseAccess } from './case-access';
+import { CasePipeline } from './case-pipeline.service';
+import { CaseRecordAccess } from './case-record-access';
+
+/** One file as a page shows it: never its storage details; the name is shown, never put in a URL or a log. */
+export interface RecordRow {
+  id: string;
+  name: string;
+  status: RecordFile['status'];
+  type: string | null;
+  size: string | null;
+  rejection: string | null;
+  /** The rejection's stable code, for pages that word reasons in the reader's language. */
+  rejectionCode: string | null;
+  duplicate: boolean;
+  downloadable: boolean;
+  dicom: { modality: string | null; bodyPart: string | null; studyDate: string | null; studyDescription: string | null; seriesDescription: string | null } | null;
+  archive: { entries: number; accepted: number; rejected: number } | null;
+  /** Files expanded from an archive (the archive's own bytes are not kept once expanded). */
+  children: RecordRow[];
+}
+
+/** Above this, a page's script sends files resumably (tus) rather than in one form post. */
+export const RESUMABLE_OVER_BYTES = 100 * 1024 * 1024;
+
+export interface CaseRecordsPage {
+  files: RecordRow[];
+  studies: StudySummary[];
+  /** Some file is still being processed: the page says to come back shortly. */
+  pending: boolean;
+  usedBytes: string;
+  limitBytes: string;
+  canUpload: boolean;
+  resumableOverBytes: number;
+}
+
+export interface UploadSummary {
+  kept: number;
+  rejected: number;
+  /** A refusal that stopped the upload (too large, case full): its code, for the page's message. */
+  stoppedBy: string | null;
+}
+
+/**
+ * A case's records for its pages (the patient portal, the coordinator's case, the physician's review) and the upload
+ * those pages' forms post. Access is CaseRecordAccess's; the records engine does the rest. Optional engine: a process
+ * without the records routes (some suites) shows pages without the section.
+ */
+@Injectable()
+export class CaseRecords {
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly cases: CaseAccess,
+    private readonly access: CaseRecordAccess,
+    private readonly pipeline: CasePipeline,
+    private readonly context: RequestContext,
+    @Optional() private readonly records?: RecordsService,
+    @Optional() private readonly uploads?: MultipartUploads,
+  ) {}
+
+  /** The section of a case page; null when this actor sees no records of the case (or there is no engine). */
+  async page(caseId: string): Promise<CaseRecordsPage | null> {
+    if (!this.records) return null;
+    try {
+      await this.access.assertCanRead({ caseId });
+    } catch (error) {
+      if (error instanceof NotFound) return null;
+      throw error;
+    }
+    const ref = { tenantId: this.context.tenant().id, caseId };
+    const [files, studies, usage] = [await this.records.list(ref), await this.records.studies(ref), await this.records.usage(ref)];
+    const canUpload = await this.canUpload(caseId);
+    const locale = this.context.locale();
+    const rows = new Map<string, RecordRow>();
+    const top: RecordRow[] = [];
+    for (const file of files) {
+      const row = toRow(file, locale);
+      rows.set(file.id, row);
+      const parent = file.parentId ? rows.get(file.parentId) : undefined;
+      if (parent) parent.children.push(row);
+      else top.push(row);
+    }
+    return {
+      files: top,
+      studies,
+      pending: files.some((f) => f.status === 'uploaded' || f.status === 'processing'),
+      usedBytes: formatBytes(usage.usedBytes, locale),
+      limitBytes: formatBytes(usage.limitBytes, locale),
+      canUpload,
+      resumableOverBytes: RESUMABLE_OVER_BYTES,
+    };
+  }
+
+  /**
+   * Streams a form's files into the case (after CaseRecordAccess said yes) and notes the upload on the case's timeline
+   * (a count, never names). Rejected files are kept as rows with their reason; the others are unaffected.
+   */
+  async upload(caseId: string, request: FastifyRequest): Promise<UploadSummary> {
+    if (!this.records || !this.uploads) throw new NotFound();
+    await this.access.assertCanUpload(caseId);
+    const tenantId = this.context.tenant().id;
+    const { files, ended } = await this.uploads.receive(request, { tenantId, caseId }, actorAccountId(this.context.actor()));
+    const kept = files.filter((f) => f.status !== 'rejected').length;
+    if (kept > 0) {
+      await this.db.transaction(async (tx) => {
+        const c = await this.cases.caseFor(tx, caseId);
+        await this.pipeline.record(tx, c, { type: 'records_uploaded', data: { files: kept } });
+      });
+    }
+    return { kept, rejected: files.length - kept, stoppedBy: ended instanceof FileRejected ? ended.code : null };
+  }
+
+  private async canUpload(caseId: string): Promise<boolean> {
+    const actor = this.context.actor();
+    if (!actor) return false;
+    if (actor.kind === 'staff') return actor.roles.includes('admin') || actor.roles.includes('coordinator');
+    if (actor.kind !== 'patient') return false;
+    return this.db.transaction(async (tx) => this.access.patientMayUpload(tx, await this.cases.caseFor(tx, caseId)));
+  }
+}
+
+function toRow(file: RecordFile, locale: string): RecordRow {
+  const d = file.dicom;
+  return {
+    id: file.id,
+    name: file.name,
+    status: file.status,
+    type: file.detectedType,
+    size: file.sizeBytes === null ? null : formatBytes(file.sizeBytes, locale),
+    rejection: file.rejection?.message ?? null,
+    rejectionCode: file.rejection?.code ?? null,
+    duplicate: file.rejection?.code === 'duplicate_file',
+    // An expanded archive's bytes live in its children; anything not ready has nothing to hand out.
+    downloadable: file.status === 'ready' && file.detectedType !== 'zip',
+    dicom: d ? { modality: d.modality, bodyPart: d.bodyPart, studyDate: d.studyDate, studyDescription: d.studyDescription, seriesDescription: d.seriesDescription } : null,
+    archive: file.archive ? { entries: file.archive.entries, accepted: file.archive.accepted, rejected: file.archive.rejected } : null,
+    children: [],
+  };
+}
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+export function formatBytes(bytes: number, locale = 'en'): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value)} ${UNITS[unit]}`;
+}
+
+/** Where a form's upload sends the browser back: counts and a code only (names are PHI-ish: never in a URL). */
+export function uploadResultQuery(summary: UploadSummary): string {
+  const params = new URLSearchParams({ uploaded: String(summary.kept), rejected: String(summary.rejected) });
+  if (summary.stoppedBy) params.set('stopped', summary.stoppedBy);
+  return params.toString();
+}
+
+/** The message after the redirect, read back from that query; anything malformed is ignored. */
+export function uploadResultNotice(query: Record<string, unknown> | undefined): UploadSummary | null {
+  const count = (v: unknown) => (typeof v === 'string' && /^\d{1,3}$/.test(v) ? Number(v) : null);
+  const kept = count(query?.uploaded);
+  const rejected = count(query?.rejected);
+  if (kept === null || rejected === null) return null;
+  const stopped = typeof query?.stopped === 'string' && /^[a-z_]{3,60}$/.test(query.stopped) ? query.stopped : null;
+  return { kept, rejected, stoppedBy: stopped };
+}
