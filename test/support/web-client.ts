@@ -8,21 +8,31 @@ export interface Page {
   headers: Record<string, string>;
 }
 
+/** An app in this process, or a running process's base URL (`http://127.0.0.1:port`), or a function choosing one per request. */
+export type WebTarget = NestFastifyApplication | string | (() => string);
+
 /**
  * A browser-like client for one host: keeps that host's cookies (host-only, as a browser would) and sends the
- * CSRF token of the last page it saw with each form.
+ * CSRF token of the last page it saw with each form. Its target may change between requests (several instances
+ * behind one host name).
  */
 export class WebClient {
   readonly cookies = new Map<string, string>();
   private csrf?: string;
 
   constructor(
-    private readonly app: NestFastifyApplication,
+    private readonly app: WebTarget,
     readonly host: string,
   ) {}
 
+  private server() {
+    if (typeof this.app === 'string') return this.app;
+    if (typeof this.app === 'function') return this.app();
+    return this.app.getHttpServer();
+  }
+
   async get(path: string, headers: Record<string, string> = {}): Promise<Page> {
-    const res = await request(this.app.getHttpServer()).get(path).set('Host', this.host).set('Cookie', this.cookieHeader()).set(headers);
+    const res = await request(this.server()).get(path).set('Host', this.host).set('Cookie', this.cookieHeader()).set(headers);
     return this.keep(res);
   }
 
@@ -32,7 +42,7 @@ export class WebClient {
     const token = options.csrf === false ? undefined : options.csrf ?? this.csrf;
     if (token) body.append('_csrf', token);
     for (const [key, value] of Object.entries(form)) for (const v of Array.isArray(value) ? value : [value]) body.append(key, v);
-    const res = await request(this.app.getHttpServer())
+    const res = await request(this.server())
       .post(path)
       .set('Host', this.host)
       .set('Cookie', this.cookieHeader())

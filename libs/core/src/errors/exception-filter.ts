@@ -59,6 +59,7 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
       return;
     }
     reply.status(body.status);
+    if (body.status === 503) reply.header('retry-after', '5');
     if (wantsJson(request)) {
       void reply.header('content-type', 'application/json; charset=utf-8').send({ error: { ...body, requestId } });
       return;
@@ -90,9 +91,26 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
     if (status && status < 500) {
       return { status, code: `http_${status}`, message: HTTP_MESSAGES[status] ?? 'The request could not be completed.' };
     }
-    if (status === 503) return { status, code: 'service_unavailable', message: HTTP_MESSAGES[503], hint: 'Please try again in a moment.' };
+    if (status === 503 || databaseUnavailable(exception)) return { status: 503, code: 'service_unavailable', message: HTTP_MESSAGES[503], hint: 'Please try again in a moment.' };
     return { status: 500, code: 'internal_error', message: 'Something went wrong on our side.', hint: 'Please try again. If it keeps happening, contact the hospital.' };
   }
+}
+
+/** SQLSTATEs of a server going away or refusing connections (class 08, and 57P01-57P03), and the driver's own. */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i;
+
+/**
+ * Whether the error says the database cannot be reached right now (not that a query was wrong): the request gets a
+ * 503 the moment the pool fails to connect, and the same process serves again when PostgreSQL is back.
+ */
+export function databaseUnavailable(exception: unknown, depth = 0): boolean {
+  if (!exception || typeof exception !== 'object' || depth > 4) return false;
+  const e = exception as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => databaseUnavailable(inner, depth + 1))) return true;
+  return databaseUnavailable(e.driverError, depth + 1) || databaseUnavailable(e.cause, depth + 1);
 }
 
 /** Fastify's own errors (body too large, bad JSON) carry a statusCode. */

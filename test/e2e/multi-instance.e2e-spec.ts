@@ -1,0 +1,128 @@
+import { Case } from '@consilium/cases';
+import { TenantDatabase } from '@consilium/core';
+import { Mailer } from '@consilium/notifications';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { readdirSync } from 'node:fs';
+import { Client } from 'pg';
+import { operatorQuery } from '../support/payments';
+import { eventually } from '../support/eventually';
+import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
+import { httpGet, RunningProcess, startProcess } from '../support/processes';
+import { signInPatient, signInStaff } from '../support/staff-sign-in';
+import { tempDir } from '../support/temp-dirs';
+import { createTestApp } from '../support/test-app';
+import { applyTestBlueprint, createTestPeople, createTestTenant, testBlueprint, TestPeople, TestTenant } from '../support/tenants';
+import { WebClient } from '../support/web-client';
+
+const CASE = '2c4e6a8c-0e2a-4c6e-8a0c-2e4a6c8e0a2c';
+
+/**
+ * Two platform processes and a worker, built from dist/, against one PostgreSQL: what one instance writes, the other
+ * serves; sessions, caches and jobs do not depend on which instance a request reaches.
+ */
+describe('several instances against one database', () => {
+  const outbox = tempDir('multi-outbox');
+  let db: IsolatedDatabase;
+  let app: NestFastifyApplication;
+  let a: TestTenant;
+  let peopleA: TestPeople;
+  let one: RunningProcess;
+  let two: RunningProcess;
+  let worker: RunningProcess;
+
+  beforeAll(async () => {
+    db = await isolatedDatabase('multi');
+    app = await createTestApp({ ...db.env, EMAIL_OUTBOX_DIR: outbox.dir });
+    a = await createTestTenant(app);
+    peopleA = await createTestPeople(app, a);
+    const env = { ...db.env, EMAIL_OUTBOX_DIR: outbox.dir, JOBS_RUN_IN_PLATFORM: 'false' };
+    // Instance one also runs job handlers, so two consumers compete for every queue.
+    [one, two, worker] = await Promise.all([
+      startProcess('platform', { ...env, JOBS_RUN_IN_PLATFORM: 'true' }),
+      startProcess('platform', env),
+      startProcess('worker', env),
+    ]);
+  }, 120000);
+
+  afterAll(async () => {
+    await Promise.all([one, two, worker].filter(Boolean).map((p) => p.stop()));
+    await app?.close();
+    await db?.drop();
+    outbox.remove();
+  });
+
+  it('keeps a session signed in on one instance valid on the other, and a sign-out on one ends it on both', async () => {
+    const onOne = new WebClient(one.url!, a.host);
+    await signInPatient(onOne, peopleA.patient);
+    const onTwo = new WebClient(two.url!, a.host);
+    for (const [k, v] of onOne.cookies) onTwo.cookies.set(k, v);
+    expect((await onTwo.get('/account')).status).toBe(200);
+    await onTwo.post('/sign-out');
+    expect((await onOne.get('/account')).status).toBe(303);
+  });
+
+  it('serves a branding change made elsewhere within a second on both instances', async () => {
+    const before = await httpGet(two.port!, '/theme.css', a.host);
+    expect(before.body).toContain('#123456');
+    const started = Date.now();
+    await applyTestBlueprint(app, testBlueprint(a.slug, { branding: { logo: 'assets/logo.svg', colors: { primary: '#0a7f3f', accent: '#abcdef' } } }));
+    const seen = await Promise.all([one, two].map((p) => eventually(async () => {
+      const home = await httpGet(p.port!, '/', a.host);
+      const css = await httpGet(p.port!, (/href="(\/theme\.css\?v=[^"]+)"/.exec(home.body) ?? [])[1] ?? '/theme.css', a.host);
+      if (!css.body.includes('#0a7f3f')) throw new Error('old theme');
+      return Date.now() - started;
+    }, 5000, 20)));
+    expect(Math.max(...seen)).toBeLessThan(1000);
+  });
+
+  it('runs every job once with two consumers competing', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      ids.push(await app.get(TenantDatabase).forTenant(a.id, (tx) => app.get(Mailer).send(tx, { tenantId: a.id, to: `p${i}@example.org`, template: 'new-message', data: { caseId: CASE } })));
+    }
+    await eventually(() => {
+      const files = readdirSync(outbox.dir).filter((f) => ids.some((id) => f.startsWith(id)));
+      if (files.length < ids.length) throw new Error(`${files.length} of ${ids.length}`);
+    }, 30000, 100);
+    const files = readdirSync(outbox.dir).filter((f) => ids.some((id) => f.startsWith(id)));
+    expect(files.sort()).toEqual(ids.map((id) => `${id}.eml`).sort());
+    // One completed job per message, none failed or retried into a second run.
+    const owner = new Client({ connectionString: db.owner });
+    await owner.connect();
+    try {
+      const { rows } = await owner.query(`SELECT state, count(*)::int AS n, max(retry_count)::int AS retries FROM pgboss.job WHERE name = 'send-email' AND data->>'messageId' = ANY($1) GROUP BY state`, [ids]);
+      expect(rows).toEqual([{ state: 'completed', n: ids.length, retries: 0 }]);
+    } finally {
+      await owner.end();
+    }
+  });
+
+  it('walks a request from intake to acceptance with every request on the other instance', async () => {
+    let turn = 0;
+    const alternate = () => (turn++ % 2 === 0 ? one.url! : two.url!);
+    const patient = new WebClient(alternate, a.host);
+    await signInPatient(patient, peopleA.patient);
+    await patient.submit('/start', { offering: a.offeringSlug, jurisdiction: 'US-NY' });
+    await patient.get('/start/plan');
+    const started = await patient.post('/start/plan');
+    expect(started.status).toBe(303);
+    const id = started.location!.split('/')[2];
+    expect((await patient.submit(`/start/${id}/details`, { questions: 'Is the operation needed?', diagnosis: 'Stenosis' })).status).toBe(303);
+    expect((await patient.submit(`/start/${id}/consents`, { consent_terms: 'yes', consent_records_authorization: 'yes' })).status).toBe(303);
+    const paying = await patient.submit(`/start/${id}/review`, { accept: 'yes', funding: '' });
+    expect(paying.status).toBe(303);
+    const checkout = new URL(paying.location!).pathname;
+    await patient.get(checkout);
+    expect((await patient.post(`${checkout}/authorize`)).status).toBe(303);
+    expect((await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id }))).state).toBe('submitted');
+
+    const coordinator = new WebClient(alternate, a.host);
+    await signInStaff(coordinator, peopleA.coordinator);
+    expect((await coordinator.submit(`/console/cases/${id}`, { move: 'start_triage' }, `/console/cases/${id}/move`)).status).toBe(303);
+    expect((await coordinator.submit(`/console/cases/${id}`, { move: 'accept' }, `/console/cases/${id}/move`)).status).toBe(303);
+    expect((await coordinator.submit(`/console/cases/${id}`, { body: 'We have everything we need.' }, `/console/cases/${id}/messages`)).status).toBe(303);
+    const page = await patient.get(`/account/cases/${id}`);
+    expect(page.text).toContain('We have everything we need.');
+    expect((await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id }))).state).toBe('accepted');
+  });
+});
