@@ -1,14 +1,17 @@
-import { Payment, PaymentsReconciliation, PaymentsService, PaymentsModule } from '@consilium/billing';
+import { Payment, PaymentsReconciliation, PaymentsService, PaymentsModule, ReconciliationSchedule } from '@consilium/billing';
 import { Case } from '@consilium/cases';
 import { TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
+import { AccountMail, IdentityModule, OperatorAccounts } from '@consilium/identity';
+import { randomUUID } from 'node:crypto';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connectAccount, draftCase, operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { postSigned, stripeEvent, WEBHOOK_SECRET } from '../support/stripe-events';
 import { StripeStandIn } from '../support/stripe-stand-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { freshCode } from '../support/staff-sign-in';
+import { createTestPeople, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestPeople, TestTenant } from '../support/tenants';
+import { WebClient } from '../support/web-client';
 
 // Stripe's API is outside our walls: these tests run the real `stripe` SDK against StripeStandIn, a local HTTP
 // stand-in for Stripe's API that records requests and answers in Stripe's format. Webhooks are signed offline with
@@ -179,5 +182,27 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
       expect.objectContaining({ kind: 'status', paymentIntentId: pi, local: expect.objectContaining({ status: 'authorized' }), provider: expect.objectContaining({ status: 'captured' }) }),
       expect.objectContaining({ kind: 'missing_locally', paymentIntentId: 'pi_unknown_here' }),
     ]));
+
+    // Nightly: every instance checks, the first claims the day, the others find it done.
+    const schedule = app.get(ReconciliationSchedule);
+    await operatorQuery(app, 'DELETE FROM payment_reconciliations');
+    const day = new Date();
+    const [first, second] = await Promise.all([schedule.runIfDue(day), schedule.runIfDue(day)]);
+    const run = first ?? second;
+    expect([first, second].filter(Boolean)).toHaveLength(1);
+    expect(run).toMatchObject({ provider: 'stripe', day: day.toISOString().slice(0, 10), failure: null });
+    expect(run!.differences.map((d) => d.paymentIntentId)).toEqual(expect.arrayContaining([pi, 'pi_unknown_here']));
+    expect(await schedule.runIfDue(day)).toBeNull();
+
+    const email = `rec.${randomUUID().slice(0, 8)}@consilium.example`;
+    await app.get(OperatorAccounts).upsert({ email, name: 'Reconciler', password: TEST_PASSWORD, totpSecret: TEST_TOTP_SECRET });
+    const operator = new WebClient(app, 'admin.localhost');
+    await operator.submit('/operator/sign-in', { email, password: TEST_PASSWORD });
+    await operator.submit('/operator/mfa', { code: await freshCode(email) });
+    const page = await operator.get('/operator/revenue');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(day.toISOString().slice(0, 10));
+    expect(page.text).toContain('pi_unknown_here');
+    expect(page.text).toContain(a.slug);
   });
 });

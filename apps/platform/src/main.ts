@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { acquireProcessLock, AppConfig, ConfigError, createWebApp, Lifecycle, loadConfig, prepareDatabase, PreparedDatabase } from '@consilium/core';
 import { JobRunner } from '@consilium/jobs';
+import { ReconciliationSchedule } from '@consilium/billing';
 import { BlueprintCatalog, formatProblem, TenantDirectory } from '@consilium/tenancy';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { allMigrations } from '../../../migrations';
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
     await listen(app, config);
     // The embedded default has no separate worker: this process runs the job handlers too (JOBS_RUN_IN_PLATFORM).
     if (config.jobs.runInPlatform) await app.get(JobRunner).start();
+    // The nightly comparison with the payment provider: every instance checks, one runs it (a row per day).
+    app.get(ReconciliationSchedule).start();
     const tenants = config.database.operator ? await app.get(TenantDirectory).list() : [];
     say(readyBanner(config, tenants, (performance.now() - started) / 1000, database.embedded?.server.port, demo));
   } catch (error) {

@@ -10,6 +10,7 @@ export * from './payments/payment.entity';
 export * from './payments/payments.module';
 export * from './payments/payments.service';
 export * from './payments/reconciliation.service';
+export * from './payments/reconciliation-schedule.service';
 export * from './payments/revenue-reports.service';
 export * from './providers/demo-provider';
 export * from './providers/payment-provider';

@@ -19,13 +19,14 @@ import { Payment } from './payment.entity';
 import { PaymentsService } from './payments.service';
 import { PaymentsReconciliation } from './reconciliation.service';
 import { RevenueReports } from './revenue-reports.service';
+import { ReconciliationSchedule } from './reconciliation-schedule.service';
 import { FundingClaims } from './funding/funding-claims.service';
 import { FundingProgramsModule } from '../funding-programs/funding-programs.module';
 import { ConsoleFundingController } from './http/console-funding.controller';
 import { ConsoleExtrasController, PortalExtrasController } from './http/extras.controllers';
 import { CaseExtras } from './extras/case-extras.service';
 
-const SERVICES = [FundingClaims, CaseExtras, PaymentsService, PaymentApplier, PaymentAccounts, PaymentEvents, FundingBudgets, PaymentsReconciliation, RevenueReports];
+const SERVICES = [FundingClaims, CaseExtras, PaymentsService, PaymentApplier, PaymentAccounts, PaymentEvents, FundingBudgets, PaymentsReconciliation, ReconciliationSchedule, RevenueReports];
 
 /**
  * Payments (issue 8): checkout with the configured provider (Stripe, or the offline demo), capture and release for

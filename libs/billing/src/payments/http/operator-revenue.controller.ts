@@ -3,6 +3,7 @@ import { AppConfig, Can, NotFound, RequestContext, ViewRenderer } from '@consili
 import type { FastifyReply } from 'fastify';
 import { PaymentAccounts } from '../payment-accounts.service';
 import { RevenueReports } from '../revenue-reports.service';
+import { ReconciliationSchedule } from '../reconciliation-schedule.service';
 
 /** Operators: revenue across hospitals and each hospital's payment account (Connect onboarding). */
 @Controller('operator/revenue')
@@ -13,6 +14,7 @@ export class OperatorRevenueController {
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
     private readonly config: AppConfig,
+    private readonly schedule: ReconciliationSchedule,
   ) {}
 
   @Can('billing.operator')
@@ -21,8 +23,21 @@ export class OperatorRevenueController {
   async overview(@Query('days') days?: string): Promise<string> {
     const window = Math.min(Math.max(Number(days) || 30, 1), 366);
     const since = new Date(Date.now() - window * 86400000);
-    const [totals, accounts] = await Promise.all([this.reports.acrossTenants(since), this.reports.accountsAcrossTenants()]);
-    return this.views.render('payments/operator-revenue', { title: 'Revenue', totals, accounts, days: window }, { layout: 'plain' });
+    const [totals, accounts, runs] = await Promise.all([this.reports.acrossTenants(since), this.reports.accountsAcrossTenants(), this.schedule.recent(10)]);
+    const slugOf = new Map(accounts.map((a) => [a.tenantId, a.slug]));
+    const latest = runs.find((r) => r.finishedAt);
+    return this.views.render(
+      'payments/operator-revenue',
+      {
+        title: 'Revenue',
+        totals,
+        accounts,
+        days: window,
+        runs: runs.map((r) => ({ ...r, count: r.differences.length })),
+        differences: (latest?.differences ?? []).map((d) => ({ ...d, hospital: (d.tenantId && slugOf.get(d.tenantId)) ?? d.tenantId ?? '–' })),
+      },
+      { layout: 'plain' },
+    );
   }
 
   @Can('tenants.manage')
