@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { CasePipeline, CaseQueue, CaseRecords, CaseReview, FollowUps } from '@consilium/cases';
-import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { CaseAssignments, CaseQueue, CaseRecords, CaseReview, FollowUps } from '@consilium/cases';
+import { Can, InvalidInput, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { OpinionDelivery } from '../opinion-delivery.service';
@@ -16,8 +16,7 @@ export class ConsoleReviewsController {
     private readonly delivery: OpinionDelivery,
     private readonly queue: CaseQueue,
     private readonly review: CaseReview,
-    private readonly pipeline: CasePipeline,
-    private readonly db: TenantDatabase,
+    private readonly assignments: CaseAssignments,
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
     private readonly followUps: FollowUps,
@@ -47,9 +46,24 @@ export class ConsoleReviewsController {
   @Post(':id/begin')
   @HttpCode(200)
   async begin(@Param('id', ParseUUIDPipe) id: string, @Res() reply: FastifyReply): Promise<void> {
-    await this.editor.workspace(id); // only the assigned physician gets past this
-    await this.db.transaction((tx) => this.pipeline.move(tx, id, 'begin_review', 'physician'));
+    // Accepting the assignment starts the review; only the assigned physician gets past CaseAssignments.
+    await this.assignments.accept(id);
     void reply.redirect(`/console/reviews/${id}`, 303);
+  }
+
+  @Can('cases.review')
+  @Audited({ action: 'case.decline_assignment', entityType: 'case', param: 'id' })
+  @Post(':id/decline')
+  @HttpCode(200)
+  async decline(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      await this.assignments.decline(id, body.reason ?? '');
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { errors: error.fields });
+    }
+    void reply.redirect('/console/reviews?declined=1', 303);
   }
 
   @Can('cases.review')
@@ -146,6 +160,7 @@ export class ConsoleReviewsController {
         answers: draft ? draft.answers : ws.case.questions.map((question) => ({ question, answer: '' })),
         signed: ws.signed,
         canBegin: ws.case.state === 'assigned',
+        canDecline: ws.case.state === 'assigned' || ws.case.state === 'in_review',
         canWrite: ws.case.state === 'in_review' || !!draft,
         canAmend: ws.signed.length > 0 && !draft,
         followUps,
