@@ -38,12 +38,13 @@ export class LocalPhysicianInvitations {
   /** The case a link opens, in the host's tenant; a wrong, expired or other hospital's token is the same 404. */
   async caseFor(tx: EntityManager, token: string): Promise<string> {
     if (!TOKEN.test(token)) throw new NotFound();
-    const [row] = await tx.query(
+    // An UPDATE through TypeORM answers [rows, count].
+    const [rows] = await tx.query(
       `UPDATE local_physician_invitations SET last_opened_at = now() WHERE token_sha256 = $1 AND expires_at > now() RETURNING case_id`,
       [sha256(token)],
     );
-    if (!row) throw new NotFound();
-    return row.case_id;
+    if (!rows[0]) throw new NotFound();
+    return rows[0].case_id;
   }
 }
 
