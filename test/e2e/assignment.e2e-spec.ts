@@ -57,7 +57,7 @@ describe('assignment, deadlines and reassignment', () => {
 
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
-    const doc = testBlueprint('t-x').physicians[0];
+    const doc = testBlueprint('t-x').physicians![0];
     a = await createTestTenant(app);
     // Three physicians in the specialty: two licensed in New York, one only in New Jersey.
     const suffix = a.slug.slice(2);

@@ -90,8 +90,8 @@ export class CaseAssignments {
   accept(caseId: string): Promise<void> {
     return this.db.transaction(async (tx) => {
       const { c, open } = await this.mine(tx, caseId);
-      await tx.query('UPDATE case_assignments SET accepted_at = $2 WHERE id = $1', [open.id, this.clock.now()]);
-      await this.pipeline.move(tx, c.id, 'begin_review', 'physician', { data: { assignmentId: open.id } });
+      if (open) await tx.query('UPDATE case_assignments SET accepted_at = $2 WHERE id = $1', [open.id, this.clock.now()]);
+      await this.pipeline.move(tx, c.id, 'begin_review', 'physician', { data: open ? { assignmentId: open.id } : {} });
     });
   }
 
@@ -108,10 +108,10 @@ export class CaseAssignments {
    * Ends an assignment that lapsed: unassigns the case (a move), alerts coordinators, and reassigns it to the best
    * eligible physician who has not already given it up, when there is one.
    */
-  async lapse(tx: EntityManager, c: Case, open: CaseAssignment, why: LapseReason, by: 'system' | 'physician', reason?: string): Promise<void> {
-    await this.end(tx, c, open.id, why);
+  async lapse(tx: EntityManager, c: Case, open: CaseAssignment | null, why: LapseReason, by: 'system' | 'physician', reason?: string): Promise<void> {
+    await this.end(tx, c, open?.id ?? null, why);
     const text = reason ?? (why === 'missed_accept' ? 'the accept deadline passed' : why === 'missed_review' ? 'the review deadline passed' : 'declined');
-    const unassigned = await this.pipeline.move(tx, c.id, 'unassign', by, { reason: text, data: { assignmentId: open.id, why } });
+    const unassigned = await this.pipeline.move(tx, c.id, 'unassign', by, { reason: text, data: { ...(open ? { assignmentId: open.id } : {}), why } });
     await this.notices.assignmentLapsed(tx, c, why);
     const next = (await this.suggest(tx, unassigned)).find((s) => s.eligible);
     if (next) await this.assignTo(tx, unassigned, next, 'system', null);
@@ -175,18 +175,20 @@ export class CaseAssignments {
     return (await this.history(tx, c.id)).find((a) => a.id === row.id)!;
   }
 
-  private async end(tx: EntityManager, c: Case, assignmentId: string, reason: LapseReason | 'reassigned'): Promise<void> {
-    await tx.query('UPDATE case_assignments SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL', [assignmentId, this.clock.now(), reason]);
+  private async end(tx: EntityManager, c: Case, assignmentId: string | null, reason: LapseReason | 'reassigned'): Promise<void> {
+    if (assignmentId) await tx.query('UPDATE case_assignments SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL', [assignmentId, this.clock.now(), reason]);
     await tx.update(Case, { tenantId: c.tenantId, id: c.id }, { assignedPhysicianId: null, acceptBy: null, dueAt: null });
   }
 
-  /** The case and its open assignment, only for the physician it is assigned to (404 for anyone else). */
-  private async mine(tx: EntityManager, caseId: string): Promise<{ c: Case; open: CaseAssignment }> {
+  /**
+   * The case and its open assignment, only for the physician it is assigned to (404 for anyone else). A case assigned
+   * before assignments were rows (or written by a test) has none, and is still theirs to accept or decline.
+   */
+  private async mine(tx: EntityManager, caseId: string): Promise<{ c: Case; open: CaseAssignment | null }> {
     const c = await this.access.caseFor(tx, caseId);
     const actor = this.context.actor()!;
     if (actor.kind !== 'staff' || c.assignedPhysicianId !== actor.id) throw new NotFound();
-    const open = (await this.history(tx, c.id)).find((a) => !a.endedAt && a.accountId === actor.id);
-    if (!open) throw new InvalidInput({ assignment: 'This case has no open assignment for you.' });
+    const open = (await this.history(tx, c.id)).find((a) => !a.endedAt && a.accountId === actor.id) ?? null;
     return { c, open };
   }
 
