@@ -174,7 +174,7 @@ describe('email content: branding, tenant overrides, no PHI', () => {
       const visit = (node: unknown, file: string): void => {
         if (!node || typeof node !== 'object') return;
         const n = node as { type?: string; original?: string };
-        if (n.type === 'PathExpression' && n.original && n.original !== 'button' && n.original !== 'if' && n.original !== 'with') used.set(`${file}:${n.original}`, n.original);
+        if (n.type === 'PathExpression' && n.original && n.original !== 'button' && n.original !== 'if' && n.original !== 'with' && n.original !== 'eq') used.set(`${file}:${n.original}`, n.original);
         for (const value of Object.values(node)) (Array.isArray(value) ? value : [value]).forEach((v) => visit(v, file));
       };
       const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
