@@ -5,6 +5,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - a roster physician is linked to the staff account they sign in with (`physicians.account_id`), and a case's
  *   `assigned_physician_id` is that account (what CaseAccess compares with the signed-in actor), now a foreign key;
  * - each assignment is a row with its accept and review deadlines and how it ended, so missed deadlines are facts;
+ * - other physicians may be asked to contribute a note to a case (multidisciplinary review); one signs;
  * - stipend rates have a history (the rate in force on the day of delivery is what accrues);
  * - the stipend ledger has one entry per delivered case (unique), however often delivery runs;
  * - a local physician's invitation is a hashed single-purpose token for one case's opinion;
@@ -51,6 +52,31 @@ export class AssignmentAndStipends1764380000000 implements MigrationInterface {
       ALTER TABLE case_assignments ENABLE ROW LEVEL SECURITY;
       ALTER TABLE case_assignments FORCE ROW LEVEL SECURITY;
       CREATE POLICY tenant_isolation ON case_assignments
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+
+      -- Multidisciplinary review: other physicians asked to contribute a note; the assigned physician alone signs.
+      CREATE TABLE case_contributors (
+        tenant_id uuid NOT NULL,
+        id uuid NOT NULL DEFAULT gen_random_uuid(),
+        case_id uuid NOT NULL,
+        physician_id uuid NOT NULL,
+        account_id uuid NOT NULL,
+        added_by uuid NOT NULL,
+        added_at timestamptz NOT NULL DEFAULT now(),
+        note text NOT NULL DEFAULT '' CHECK (length(note) <= 20000),
+        note_updated_at timestamptz,
+        PRIMARY KEY (tenant_id, id),
+        UNIQUE (tenant_id, case_id, account_id),
+        FOREIGN KEY (tenant_id, case_id) REFERENCES cases (tenant_id, id),
+        FOREIGN KEY (tenant_id, physician_id) REFERENCES physicians (tenant_id, id),
+        FOREIGN KEY (tenant_id, account_id) REFERENCES accounts (tenant_id, id),
+        FOREIGN KEY (tenant_id, added_by) REFERENCES accounts (tenant_id, id)
+      );
+      CREATE INDEX case_contributors_by_account ON case_contributors (tenant_id, account_id);
+      ALTER TABLE case_contributors ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE case_contributors FORCE ROW LEVEL SECURITY;
+      CREATE POLICY tenant_isolation ON case_contributors
         USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
         WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
@@ -131,7 +157,7 @@ export class AssignmentAndStipends1764380000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
       SELECT pgboss.delete_queue('assignment-deadline');
-      DROP TABLE local_physician_invitations, stipend_entries, physician_stipend_rates, case_assignments;
+      DROP TABLE local_physician_invitations, stipend_entries, physician_stipend_rates, case_contributors, case_assignments;
       ALTER TABLE cases DROP CONSTRAINT cases_assigned_physician_fk;
       ALTER TABLE physicians DROP CONSTRAINT physicians_account_key, DROP CONSTRAINT physicians_account_fk, DROP COLUMN account_id;
     `);

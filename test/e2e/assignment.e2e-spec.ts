@@ -201,4 +201,34 @@ describe('assignment, deadlines and reassignment', () => {
     expect(await emails('assignment-lapsed', peopleA.coordinator.email)).toContainEqual({ data: { caseId: c.id, why: 'declined' } });
     expect((await physician2.get(`/console/reviews/${c.id}`)).status).toBe(404);
   });
+
+  it('lets other physicians contribute notes to a case that the assigned physician alone signs', async () => {
+    at(Date.now());
+    const c = await acceptedCase();
+    await coordinator.get(`/console/cases/${c.id}`);
+    await coordinator.post(`/console/cases/${c.id}/assign`, { physician_id: ids.doc });
+    await coordinator.get(`/console/cases/${c.id}`);
+    expect((await coordinator.post(`/console/cases/${c.id}/contributors`, { physician_id: ids.second })).status).toBe(303);
+    expect(await emails('contribution-requested', second.email)).toContainEqual({ data: { caseId: c.id } });
+    // The contributor sees the case in their queue and writes a note; they cannot write or sign the opinion.
+    expect((await physician2.get('/console/reviews')).text).toContain(c.number);
+    const page = await physician2.get(`/console/reviews/${c.id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Your note for the signing physician');
+    expect((await physician2.post(`/console/reviews/${c.id}/contribution`, { note: 'Imaging suggests stage II.' })).status).toBe(303);
+    await physician2.get(`/console/reviews/${c.id}`);
+    expect((await physician2.post(`/console/reviews/${c.id}/draft`, { recommendations: 'mine' })).status).toBe(404);
+    // The assigned physician reads it in their workspace; the coordinator sees that it was written.
+    await physician.get(`/console/reviews/${c.id}`);
+    await physician.post(`/console/reviews/${c.id}/begin`);
+    const workspace = await physician.get(`/console/reviews/${c.id}`);
+    expect(workspace.text).toContain('Notes from contributing physicians');
+    expect(workspace.text).toContain('Imaging suggests stage II.');
+    expect((await coordinator.get(`/console/cases/${c.id}`)).text).toContain('note written');
+    // A physician neither assigned nor asked still gets 404.
+    const third = new WebClient(app, a.host);
+    const [nj] = await app.get(OperatorDatabase).forTenant(a.id, (tx) => tx.query(`SELECT a.email FROM accounts a JOIN physicians p ON p.account_id = a.id WHERE p.id = $1`, [ids.nj]));
+    await signInStaff(third, { id: '', email: nj.email });
+    expect((await third.get(`/console/reviews/${c.id}`)).status).toBe(404);
+  });
 });

@@ -31,6 +31,7 @@ const VALID: Record<EmailTemplate, Record<string, unknown>> = {
   'records-requested': { caseId: CASE },
   'case-status-changed': { caseId: CASE, audience: 'staff' },
   'case-assigned': { caseId: CASE },
+  'contribution-requested': { caseId: CASE },
   'deadline-reminder': { caseId: CASE, deadline: 'review' },
   'assignment-lapsed': { caseId: CASE, why: 'missed_accept' },
   'local-physician-invitation': { token: TOKEN, expiresInMinutes: 30 * 1440 },

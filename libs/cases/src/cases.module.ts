@@ -6,6 +6,7 @@ import { RosterConsoleModule, RosterModule } from '@consilium/roster';
 import { TenancyModule } from '@consilium/tenancy';
 import { AssignmentDeadlineHandler, AssignmentDeadlines } from './assignment/assignment-deadlines.service';
 import { CaseAssignments } from './assignment/case-assignments.service';
+import { CaseContributors } from './assignment/case-contributors.service';
 import { Clock } from './assignment/clock';
 import { CaseNotices } from './case-notices';
 import { LocalPhysicianInvitations } from './local-physician-invitations.service';
@@ -31,11 +32,11 @@ import { CaseTimeline } from './case-timeline.service';
   imports: [TypeOrmModule.forFeature([Case]), JobsModule, NotificationsModule, RosterModule, RosterConsoleModule, TenancyModule],
   controllers: [ConsoleCasesController, ConsoleConversionsController],
   providers: [
-    AssignmentDeadlineHandler, AssignmentDeadlines, CaseAssignments, CaseNotices, Clock, LocalPhysicianInvitations,
+    AssignmentDeadlineHandler, AssignmentDeadlines, CaseAssignments, CaseContributors, CaseNotices, Clock, LocalPhysicianInvitations,
     CaseAccess, CaseConsents, CaseRecordAccess, CaseRecords, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps,
   ],
   exports: [
-    AssignmentDeadlines, CaseAssignments, CaseNotices, Clock, LocalPhysicianInvitations,
+    AssignmentDeadlines, CaseAssignments, CaseContributors, CaseNotices, Clock, LocalPhysicianInvitations,
     CaseAccess, CaseConsents, CaseRecordAccess, CaseRecords, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps,
   ],
 })

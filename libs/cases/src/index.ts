@@ -25,3 +25,4 @@ export * from './assignment/assignment-deadlines.service';
 export * from './assignment/assignment-deadline.job';
 export * from './case-notices';
 export * from './local-physician-invitations.service';
+export * from './assignment/case-contributors.service';

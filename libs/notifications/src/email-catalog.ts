@@ -41,6 +41,8 @@ export const EMAIL_MESSAGES = {
   'case-status-changed': spec(z.object({ caseId, audience }), (d) => casePath(d)),
   /** To the physician: a case is assigned to them, to accept or decline in their workspace. */
   'case-assigned': spec(z.object({ caseId }), (d) => `/console/reviews/${d.caseId}`),
+  /** To a physician asked to contribute a note to a case (multidisciplinary review). */
+  'contribution-requested': spec(z.object({ caseId }), (d) => `/console/reviews/${d.caseId}`),
   /** To the assigned physician: a deadline (accepting the case, or delivering the opinion) is near. */
   'deadline-reminder': spec(z.object({ caseId, deadline: z.enum(['accept', 'review']) }), (d) => `/console/reviews/${d.caseId}`),
   /** To coordinators: a physician missed a deadline or declined, so the case was unassigned (and perhaps reassigned). */
