@@ -23,6 +23,8 @@ export class LocalPhysicianInvitations {
   async inviteOnce(tx: EntityManager, c: Case): Promise<boolean> {
     const email = c.localPhysician?.email;
     if ((c.routeOverride?.route ?? c.route) !== 'physician_to_physician' || !email) return false;
+    // An address the Mailer would refuse must not undo the delivery it is part of; staff see the missing invitation.
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) return false;
     const [existing] = await tx.query('SELECT 1 FROM local_physician_invitations WHERE case_id = $1', [c.id]);
     if (existing) return false;
     const token = randomBytes(32).toString('base64url');
@@ -31,7 +33,7 @@ export class LocalPhysicianInvitations {
       `INSERT INTO local_physician_invitations (tenant_id, case_id, token_sha256, expires_at) VALUES ($1, $2, $3, now() + make_interval(mins => $4))`,
       [c.tenantId, c.id, sha256(token), minutes],
     );
-    await this.mailer.send(tx, { tenantId: c.tenantId, to: email, template: 'local-physician-invitation', data: { token, expiresInMinutes: minutes } });
+    await this.mailer.send(tx, { tenantId: c.tenantId, to: email.trim(), template: 'local-physician-invitation', data: { token, expiresInMinutes: minutes } });
     return true;
   }
 
