@@ -4,6 +4,7 @@ import { Mailer } from '@consilium/notifications';
 import { createHash, randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { Case } from './case.entity';
+import { CasePipeline } from './case-pipeline.service';
 
 /** A local physician reads the opinion for this long after delivery; then the hospital sends a new link. */
 export const LOCAL_PHYSICIAN_LINK_DAYS = 30;
@@ -17,16 +18,22 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
  */
 @Injectable()
 export class LocalPhysicianInvitations {
-  constructor(private readonly mailer: Mailer) {}
+  constructor(
+    private readonly mailer: Mailer,
+    private readonly pipeline: CasePipeline,
+  ) {}
 
   /** Invites the named local physician, once per case (a second delivery run finds the invitation and stops). */
   async inviteOnce(tx: EntityManager, c: Case): Promise<boolean> {
     const email = c.localPhysician?.email;
     if ((c.routeOverride?.route ?? c.route) !== 'physician_to_physician' || !email) return false;
-    // An address the Mailer would refuse must not undo the delivery it is part of; staff see the missing invitation.
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) return false;
     const [existing] = await tx.query('SELECT 1 FROM local_physician_invitations WHERE case_id = $1', [c.id]);
     if (existing) return false;
+    // An address the Mailer would refuse must not undo the delivery it is part of; the timeline shows staff why.
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) {
+      await this.pipeline.record(tx, c, { type: 'local_physician_not_invited', data: { why: 'invalid_email' } }, null);
+      return false;
+    }
     const token = randomBytes(32).toString('base64url');
     const minutes = LOCAL_PHYSICIAN_LINK_DAYS * 24 * 60;
     await tx.query(
@@ -34,6 +41,7 @@ export class LocalPhysicianInvitations {
       [c.tenantId, c.id, sha256(token), minutes],
     );
     await this.mailer.send(tx, { tenantId: c.tenantId, to: email.trim(), template: 'local-physician-invitation', data: { token, expiresInMinutes: minutes } });
+    await this.pipeline.record(tx, c, { type: 'local_physician_invited' }, null);
     return true;
   }
 
