@@ -1,9 +1,9 @@
-// Intake submissions per second: each submission is one row-level-secured tenant transaction that numbers the case,
-// inserts it, appends its case_events row, writes an audit row and enqueues a job, through our real services
-// (TenantDatabase.forTenant, CasePipeline.nextNumber and .record, JobQueue.enqueue). The baseline is a plain `pg`
-// loop on the same database in the same run, as the same runtime role under the same policies, sending the same
-// statements by hand: set_config, then the four inserts (audit, job row, case, event) with the number counter
-// taken just before the case, as the service path does.
+// Intake submissions per second: each submission is one row-level-secured tenant transaction that writes an audit
+// row, enqueues a job, inserts the case with its case_events row and numbers it, through our real services
+// (TenantDatabase.forTenant, JobQueue.enqueue, CasePipeline.create). The baseline is a plain `pg` loop on the same
+// database in the same run, as the same runtime role under the same policies, sending equivalent statements by
+// hand: set_config, the four inserts (audit, job row, case, event), then the number (counter and case in one
+// statement, last, as CasePipeline.create does: the tenant's counter row is locked until commit).
 //
 //   npm run bench:intake                2000 submissions, 8 at a time
 //   npm run bench:intake -- 5000 16     5000 submissions, 16 at a time
@@ -87,22 +87,24 @@ try {
   // Our services: the transaction a submission commits (numbering, case, event, audit, job), RLS on.
   const service = () =>
     tenantDb.forTenant(tenantId, async (tx) => {
-      // Audit row and job first: the case number's counter row is the one hot row of a tenant, so it is taken last,
-      // and held (until commit) for the case and its event only.
       const caseId = randomUUID();
       await tx.query(
         `INSERT INTO audit_events (tenant_id, actor_kind, actor_id, action, entity_type, entity_id, subject_id, outcome) VALUES ($1, 'patient', $2, 'case.submit', 'case', $3, $2, 'allowed')`,
         [tenantId, patient.id, caseId],
       );
       await jobs.enqueue(tx, ASSIGNMENT_DEADLINE_JOB, { tenantId, assignmentId: randomUUID() }, { startAfter: new Date(Date.now() + 86400_000) });
-      const number = await pipeline.nextNumber(tx, tenantId, 'BEN');
-      await tx.insert(Case, { tenantId, id: caseId, number, state: 'submitted', patientId: patient.id, offeringId: offering.id, submittedAt: new Date(), ...intake });
-      await pipeline.record(tx, { tenantId, id: caseId }, { type: 'submit', fromState: 'draft', toState: 'submitted' }, { id: patient.id, kind: 'patient', roles: [] });
+      // Inserts the case and its event, then numbers it: the tenant's counter row is held for one statement.
+      await pipeline.create(
+        tx,
+        { tenantId, id: caseId, state: 'submitted', patientId: patient.id, offeringId: offering.id, submittedAt: new Date(), ...intake },
+        'BEN',
+        { type: 'submit', fromState: 'draft', toState: 'submitted' },
+        { id: patient.id, kind: 'patient', roles: [] },
+      );
     });
 
   // The baseline: the same statements over plain pg, same role, same policies, same width.
   plain = new Pool({ connectionString: db.urls.runtime, max: WIDTH });
-  let seq = 0;
   const baseline = async () => {
     const client = await plain.connect();
     try {
@@ -114,19 +116,22 @@ try {
         [tenantId, patient.id, caseId],
       );
       await client.query(`INSERT INTO pgboss.job (name, data, start_after) VALUES ('assignment-deadline', $1, now() + interval '1 day')`, [{ tenantId, assignmentId: randomUUID() }]);
-      const { rows: [n] } = await client.query(
-        `INSERT INTO case_number_counters AS c (tenant_id, year, last_number) VALUES ($1, 2000, 1)
-         ON CONFLICT (tenant_id, year) DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number`,
-        [tenantId],
-      );
       await client.query(
         `INSERT INTO cases (tenant_id, id, number, state, patient_id, offering_id, jurisdiction, jurisdiction_class, route, questions, diagnosis, intake_answers, submitted_at)
          VALUES ($1, $2, $3, 'submitted', $4, $5, 'US-IL', 'in_state', 'direct', $6, 'bench', $7, now())`,
-        [tenantId, caseId, `RAW-${n.last_number}-${seq++}`, patient.id, offering.id, JSON.stringify(intake.questions), JSON.stringify(intake.intakeAnswers)],
+        [tenantId, caseId, `pending-${caseId}`, patient.id, offering.id, JSON.stringify(intake.questions), JSON.stringify(intake.intakeAnswers)],
       );
       await client.query(
         `INSERT INTO case_events (tenant_id, case_id, seq, type, from_state, to_state, actor_kind, actor_id, data) VALUES ($1, $2, 1, 'submit', 'draft', 'submitted', 'patient', $3, '{}')`,
         [tenantId, caseId, patient.id],
+      );
+      await client.query(
+        `WITH n AS (
+           INSERT INTO case_number_counters AS c (tenant_id, year, last_number) VALUES ($1, 2000, 1)
+           ON CONFLICT (tenant_id, year) DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number
+         )
+         UPDATE cases SET number = 'RAW-' || n.last_number FROM n WHERE cases.tenant_id = $1 AND cases.id = $2`,
+        [tenantId, caseId],
       );
       await client.query('COMMIT');
     } catch (error) {
