@@ -67,11 +67,14 @@ try {
     DATABASE_OWNER_URL: db.urls.owner,
     DATABASE_OPERATOR_URL: db.urls.operator,
     APP_SECRET: Buffer.alloc(32, 3).toString('base64'),
+    // The worker mounts records now, which need their master key.
+    FILES_MASTER_KEY: Buffer.alloc(32, 4).toString('base64'),
     DATABASE_POOL_SIZE: String(WIDTH + 2),
     EMAIL_OUTBOX_DIR: path.join(dataDir, 'outbox'),
     LOG_LEVEL: 'warn',
   });
-  app = await NestFactory.createApplicationContext(WorkerModule.register(config), { logger: false });
+  // abortOnError: false, so a failing boot throws here instead of a silent process.exit(1) (the logger is off).
+  app = await NestFactory.createApplicationContext(WorkerModule.register(config), { logger: false, abortOnError: false });
   const report = await app.get(BlueprintCatalog).apply(['lakeshore']);
   const tenantId = report.results[0].tenantId;
   const [patient] = await app.get(OperatorDatabase).forTenant(tenantId, (tx) =>
