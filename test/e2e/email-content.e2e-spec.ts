@@ -30,6 +30,11 @@ const VALID: Record<EmailTemplate, Record<string, unknown>> = {
   'opinion-ready': { caseId: CASE },
   'records-requested': { caseId: CASE },
   'case-status-changed': { caseId: CASE, audience: 'staff' },
+  'case-assigned': { caseId: CASE },
+  'contribution-requested': { caseId: CASE },
+  'deadline-reminder': { caseId: CASE, deadline: 'review' },
+  'assignment-lapsed': { caseId: CASE, why: 'missed_accept' },
+  'local-physician-invitation': { token: TOKEN, expiresInMinutes: 30 * 1440 },
   'test-message': {},
 };
 
@@ -170,7 +175,7 @@ describe('email content: branding, tenant overrides, no PHI', () => {
       const visit = (node: unknown, file: string): void => {
         if (!node || typeof node !== 'object') return;
         const n = node as { type?: string; original?: string };
-        if (n.type === 'PathExpression' && n.original && n.original !== 'button' && n.original !== 'if' && n.original !== 'with') used.set(`${file}:${n.original}`, n.original);
+        if (n.type === 'PathExpression' && n.original && n.original !== 'button' && n.original !== 'if' && n.original !== 'with' && n.original !== 'eq') used.set(`${file}:${n.original}`, n.original);
         for (const value of Object.values(node)) (Array.isArray(value) ? value : [value]).forEach((v) => visit(v, file));
       };
       const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));

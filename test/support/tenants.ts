@@ -122,11 +122,33 @@ export async function createTestPeople(app: INestApplicationContext, tenant: Tes
       if (role) await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [tenant.id, row.id, role]);
       return { id: row.id, email };
     };
-    return {
+    const people = {
       admin: await make('staff', 'admin'),
       coordinator: await make('staff', 'coordinator'),
       physician: await make('staff', 'physician'),
       patient: await make('patient', null),
     };
+    // The physician account is the tenant's roster physician, as an admin links them at /console/physicians.
+    await tx.query('UPDATE physicians SET account_id = $1 WHERE tenant_id = $2 AND slug = $3', [people.physician.id, tenant.id, tenant.physicianSlug]);
+    return people;
+  });
+}
+
+/** Another staff physician (TOTP enrolled), linked to the roster physician `physicianSlug` of the tenant. */
+export async function createTestPhysician(app: INestApplicationContext, tenant: TestTenant, physicianSlug: string): Promise<TestPerson> {
+  const { OperatorDatabase, SecretBox, AppConfig } = await import('@consilium/core');
+  const { hashPassword } = await import('@consilium/identity');
+  const box = new SecretBox(app.get(AppConfig).appSecret, 'totp');
+  const hash = await hashPassword(TEST_PASSWORD);
+  return app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
+    const email = `${physicianSlug}.${tenant.slug}@example.org`;
+    const [row] = await tx.query(
+      `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at, totp_secret, totp_enabled_at)
+       VALUES ($1, 'staff', $2, $3, $4, now(), $5, now()) RETURNING id`,
+      [tenant.id, email, `physician ${physicianSlug}`, hash, box.seal(TEST_TOTP_SECRET)],
+    );
+    await tx.query(`INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, 'physician')`, [tenant.id, row.id]);
+    await tx.query('UPDATE physicians SET account_id = $1 WHERE tenant_id = $2 AND slug = $3', [row.id, tenant.id, physicianSlug]);
+    return { id: row.id, email };
   });
 }

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CasesModule } from '@consilium/cases';
 import { AppConfig, CoreModule } from '@consilium/core';
 import { JobsModule } from '@consilium/jobs';
 import { NotificationsModule } from '@consilium/notifications';
@@ -12,7 +13,11 @@ export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'worker' }), TenancyModule, JobsModule, NotificationsModule, RecordsModule.register({ processing: 'jobs' })],
+      // CasesModule brings the assignment-deadline handler (reminders, missed deadlines).
+      imports: [
+        CoreModule.forRoot({ config, migrations: allMigrations, process: 'worker' }), TenancyModule, JobsModule, NotificationsModule,
+        RecordsModule.register({ processing: 'jobs' }), CasesModule,
+      ],
     };
   }
 }

@@ -24,3 +24,5 @@ export * from './funding-programs/funding-program.entity';
 export * from './funding-programs/funding-programs.module';
 export * from './funding-programs/funding-programs.service';
 export * from './funding-programs/funding.types';
+export * from './stipends/stipend-ledger.service';
+export * from './stipends/stipends.module';

@@ -5,8 +5,9 @@ import { Case } from './case.entity';
 
 /**
  * The one answer to "may this actor see this case" (immutable's access helper): a patient their own cases, a local
- * physician the one case they were invited to, a physician the cases assigned to them, coordinators and admins
- * every case of their hospital. Anything else is the same 404 as a case that does not exist.
+ * physician the one case they were invited to, a physician the cases assigned to them or that they were asked to
+ * contribute to, coordinators and admins every case of their hospital. Anything else is the same 404 as a case that
+ * does not exist.
  */
 @Injectable()
 export class CaseAccess {
@@ -15,8 +16,16 @@ export class CaseAccess {
   async caseFor(tx: EntityManager, caseId: string, actor: ContextActor | undefined = this.context.actor()): Promise<Case> {
     if (!actor || !/^[0-9a-f-]{36}$/i.test(caseId)) throw new NotFound();
     const found = await tx.findOneBy(Case, { id: caseId });
-    if (!found || !this.maySee(found, actor)) throw new NotFound();
+    if (!found) throw new NotFound();
+    if (!this.maySee(found, actor) && !(await this.contributes(tx, found, actor))) throw new NotFound();
     return found;
+  }
+
+  /** A physician asked to contribute to a multidisciplinary review sees that case too (but does not sign it). */
+  async contributes(tx: EntityManager, c: Case, actor: ContextActor): Promise<boolean> {
+    if (actor.kind !== 'staff' || !actor.roles.includes('physician')) return false;
+    const [row] = await tx.query('SELECT 1 FROM case_contributors WHERE case_id = $1 AND account_id = $2', [c.id, actor.id]);
+    return !!row;
   }
 
   maySee(c: Case, actor: ContextActor): boolean {

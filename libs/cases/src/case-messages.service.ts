@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidInput, RequestContext, TenantDatabase } from '@consilium/core';
 import { CaseAccess } from './case-access';
+import { CaseNotices } from './case-notices';
 import { CasePipeline } from './case-pipeline.service';
 
 export interface CaseMessage {
@@ -22,6 +23,7 @@ export class CaseMessages {
     private readonly access: CaseAccess,
     private readonly pipeline: CasePipeline,
     private readonly context: RequestContext,
+    private readonly notices: CaseNotices,
   ) {}
 
   list(caseId: string): Promise<CaseMessage[]> {
@@ -56,6 +58,7 @@ export class CaseMessages {
         [c.tenantId, c.id, actor.id, authorKind, text],
       );
       await this.pipeline.record(tx, c, { type: 'message', data: { authorKind } });
+      await this.notices.newMessage(tx, c, authorKind);
       return { id: row.id, caseId: c.id, tenantId: c.tenantId, authorKind };
     });
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ContextActor, NotFound, RequestContext } from '@consilium/core';
+import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
 import { CaseConsents } from './case-consents.service';
@@ -85,6 +86,36 @@ export class CasePipeline {
       [tenantId, year],
     );
     return `${prefix}-${year}-${String(row.last_number).padStart(6, '0')}`;
+  }
+
+  /**
+   * Creates a case with its first event, and numbers it last. The tenant's number counter is one row, locked from
+   * the moment it is taken until commit, so every request of a hospital waits for it: taken at the end, it is held
+   * for one statement and the commit instead of the whole transaction. Until then the case carries a placeholder
+   * number that no other transaction can see. Returns the case as stored, with its number.
+   */
+  async create(
+    tx: EntityManager,
+    fields: Partial<Case> & Pick<Case, 'tenantId' | 'patientId' | 'state'>,
+    prefix: string,
+    event: CaseEventInput,
+    actor: ContextActor | null | undefined = this.context.actor(),
+    now = new Date(),
+  ): Promise<Case> {
+    const id = fields.id ?? randomUUID();
+    await tx.insert(Case, { ...fields, id, number: `pending-${id}` });
+    await this.record(tx, { tenantId: fields.tenantId, id }, event, actor);
+    // An UPDATE through TypeORM answers [rows, count].
+    const [[row]] = await tx.query(
+      `WITH n AS (
+         INSERT INTO case_number_counters AS c (tenant_id, year, last_number) VALUES ($1, $3, 1)
+         ON CONFLICT (tenant_id, year) DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number
+       )
+       UPDATE cases SET number = $4 || '-' || $3 || '-' || lpad(n.last_number::text, greatest(6, length(n.last_number::text)), '0') FROM n
+        WHERE cases.tenant_id = $1 AND cases.id = $2 RETURNING cases.number`,
+      [fields.tenantId, id, now.getUTCFullYear(), prefix],
+    );
+    return { ...fields, id, number: row.number } as Case;
   }
 
   factsOf(c: Case): CaseFacts {

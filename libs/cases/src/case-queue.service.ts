@@ -26,7 +26,7 @@ export const OPEN_STATES = ['submitted', 'triage', 'awaiting_records', 'accepted
 
 /**
  * The coordinator's work queue, ordered by deadline then age. One indexed query (cases_queue) with the filters
- * applied in SQL; a physician sees only the cases assigned to them.
+ * applied in SQL; a physician sees only the cases assigned to them or that they contribute to.
  */
 @Injectable()
 export class CaseQueue {
@@ -44,7 +44,11 @@ export class CaseQueue {
       if (filter.risk === 'overdue') where.push('c.due_at < now()');
       if (filter.risk === 'due_soon') where.push(`c.due_at BETWEEN now() AND now() + interval '2 days'`);
       const staffView = actor.roles.includes('admin') || actor.roles.includes('coordinator');
-      if (!staffView) add('c.assigned_physician_id = ?', actor.id);
+      if (!staffView) {
+        params.push(actor.id);
+        const me = `$${params.length}`;
+        where.push(`(c.assigned_physician_id = ${me} OR EXISTS (SELECT 1 FROM case_contributors k WHERE k.tenant_id = c.tenant_id AND k.case_id = c.id AND k.account_id = ${me}))`);
+      }
       params.push(limit);
       const rows = await tx.query(
         `SELECT c.id, c.number, c.state, c.jurisdiction, c.route, c.submitted_at, c.due_at, c.assigned_physician_id IS NOT NULL AS assigned,

@@ -25,7 +25,7 @@ export class RecordsNotOpen extends DomainError {
  * - the patient of the case reads their files, and uploads while the request is being put together or triaged, or
  *   later when the care team asked for more;
  * - coordinators and admins of the hospital read and upload on any of its cases;
- * - the assigned physician reads.
+ * - the assigned physician reads, and so do physicians asked to contribute to the case (multidisciplinary review).
  * Everyone else, a local physician and another hospital's accounts included, gets the same 404 as a case that does
  * not exist. (A local physician sees the case's opinion, not the patient's records: granting that is a decision for
  * the hospital's consent wording, not a default.)

@@ -3,6 +3,7 @@ import { InvalidInput, TenantDatabase } from '@consilium/core';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CasePayments } from './case-payments';
+import { CaseNotices } from './case-notices';
 import { CasePipeline } from './case-pipeline.service';
 import { ASKED_UPLOAD_STATES } from './case-record-access';
 import type { LicensureRoute } from './licensure-router';
@@ -38,6 +39,7 @@ export class CaseReview {
     private readonly db: TenantDatabase,
     private readonly access: CaseAccess,
     private readonly pipeline: CasePipeline,
+    private readonly notices: CaseNotices,
     // Optional only so the pipeline's own suites can run without billing; the platform always binds it.
     @Optional() private readonly payments?: CasePayments,
   ) {}
@@ -69,6 +71,7 @@ export class CaseReview {
       // The card is charged only when the hospital accepts; a declined case costs nothing.
       if (move === 'accept') await this.payments?.capture(tx, c.id);
       if (move === 'decline') await this.payments?.release(tx, c.id, 'declined');
+      if (move === 'request_records') await this.notices.recordsRequested(tx, c);
       return moved;
     });
   }

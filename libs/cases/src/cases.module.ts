@@ -1,5 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { JobsModule } from '@consilium/jobs';
+import { NotificationsModule } from '@consilium/notifications';
+import { RosterConsoleModule, RosterModule } from '@consilium/roster';
+import { TenancyModule } from '@consilium/tenancy';
+import { AssignmentDeadlineHandler, AssignmentDeadlines } from './assignment/assignment-deadlines.service';
+import { CaseAssignments } from './assignment/case-assignments.service';
+import { CaseContributors } from './assignment/case-contributors.service';
+import { Clock } from './assignment/clock';
+import { CaseNotices } from './case-notices';
+import { LocalPhysicianInvitations } from './local-physician-invitations.service';
 import { ViewRenderer } from '@consilium/core';
 import path from 'node:path';
 import { CaseQueue } from './case-queue.service';
@@ -19,10 +29,16 @@ import { CasePipeline } from './case-pipeline.service';
 import { CaseTimeline } from './case-timeline.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Case])],
+  imports: [TypeOrmModule.forFeature([Case]), JobsModule, NotificationsModule, RosterModule, RosterConsoleModule, TenancyModule],
   controllers: [ConsoleCasesController, ConsoleConversionsController],
-  providers: [CaseAccess, CaseConsents, CaseRecordAccess, CaseRecords, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps],
-  exports: [CaseAccess, CaseConsents, CaseRecordAccess, CaseRecords, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps],
+  providers: [
+    AssignmentDeadlineHandler, AssignmentDeadlines, CaseAssignments, CaseContributors, CaseNotices, Clock, LocalPhysicianInvitations,
+    CaseAccess, CaseConsents, CaseRecordAccess, CaseRecords, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps,
+  ],
+  exports: [
+    AssignmentDeadlines, CaseAssignments, CaseContributors, CaseNotices, Clock, LocalPhysicianInvitations,
+    CaseAccess, CaseConsents, CaseRecordAccess, CaseRecords, CaseMessages, CasePipeline, CaseQueue, CaseReview, CaseTimeline, CheckIns, Conversions, FollowUps,
+  ],
 })
 export class CasesModule {
   constructor(views: ViewRenderer) {

@@ -12,7 +12,7 @@ export const POLICY: Record<string, readonly string[]> = {
   admin: [
     'console.access', 'account.self', 'staff.manage', 'audit.read', 'apikeys.manage', 'catalog.edit', 'site.edit',
     'analytics.read', 'analytics.operational', 'cases.triage', 'cases.read', 'conversions.record', 'billing.read', 'payments.refund',
-    'records.read', 'records.upload', 'funding.manage', 'funding.review',
+    'records.read', 'records.upload', 'funding.manage', 'funding.review', 'roster.edit', 'stipends.manage',
   ],
   coordinator: [
     'console.access', 'account.self', 'cases.triage', 'cases.read', 'analytics.operational', 'conversions.record', 'records.read', 'records.upload',

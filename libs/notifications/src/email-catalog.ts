@@ -39,6 +39,16 @@ export const EMAIL_MESSAGES = {
   'opinion-ready': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' }, '/opinion')),
   'records-requested': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' })),
   'case-status-changed': spec(z.object({ caseId, audience }), (d) => casePath(d)),
+  /** To the physician: a case is assigned to them, to accept or decline in their workspace. */
+  'case-assigned': spec(z.object({ caseId }), (d) => `/console/reviews/${d.caseId}`),
+  /** To a physician asked to contribute a note to a case (multidisciplinary review). */
+  'contribution-requested': spec(z.object({ caseId }), (d) => `/console/reviews/${d.caseId}`),
+  /** To the assigned physician: a deadline (accepting the case, or delivering the opinion) is near. */
+  'deadline-reminder': spec(z.object({ caseId, deadline: z.enum(['accept', 'review']) }), (d) => `/console/reviews/${d.caseId}`),
+  /** To coordinators: a physician missed a deadline or declined, so the case was unassigned (and perhaps reassigned). */
+  'assignment-lapsed': spec(z.object({ caseId, why: z.enum(['missed_accept', 'missed_review', 'declined']) }), (d) => casePath({ ...d, audience: 'staff' })),
+  /** To the patient's own physician when the route is physician-to-physician: a link to that one opinion. */
+  'local-physician-invitation': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/shared-opinion', d.token)),
   /** Sent by an operator (npm run cli -- email test) to check a hospital's sender and branding. */
   'test-message': spec(z.object({}), () => '/'),
 } as const;

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Case, CasePipeline, CheckIns } from '@consilium/cases';
+import { StipendLedger } from '@consilium/billing';
+import { Case, CaseNotices, CasePipeline, CheckIns, LocalPhysicianInvitations } from '@consilium/cases';
+import { todayIn } from '@consilium/roster';
 import { TenantDatabase } from '@consilium/core';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 import { createHash } from 'node:crypto';
@@ -16,6 +18,9 @@ export class OpinionDelivery {
     private readonly db: TenantDatabase,
     private readonly pipeline: CasePipeline,
     private readonly checkIns: CheckIns,
+    private readonly notices: CaseNotices,
+    private readonly invitations: LocalPhysicianInvitations,
+    private readonly stipends: StipendLedger,
   ) {}
 
   async deliver(tenant: ResolvedTenant, opinionId: string): Promise<{ delivered: boolean }> {
@@ -57,10 +62,15 @@ export class OpinionDelivery {
         await this.pipeline.move(tx, c.id, 'deliver', 'system', { data: { opinionId: opinion.id } });
         await this.pipeline.record(tx, c, { type: 'opinion_ready', data: { opinionId: opinion.id, version: opinion.version } }, null);
         await this.checkIns.schedule(tx, c, new Date());
+        await this.notices.opinionReady(tx, c);
+        await this.invitations.inviteOnce(tx, c);
+        // Unique per case: a second run of delivery (or an amendment) accrues nothing more.
+        await this.stipends.accrue(tx, { tenantId: tenant.id, caseId: c.id, opinionId: opinion.id, signedBy: opinion.signedBy!, day: todayIn(tenant.timeZone) });
         return { delivered: true };
       }
       if (!existing && opinion.version > 1) {
         await this.pipeline.record(tx, c, { type: 'opinion_ready', data: { opinionId: opinion.id, version: opinion.version } }, null);
+        await this.notices.opinionReady(tx, c);
         return { delivered: true };
       }
       return { delivered: false };

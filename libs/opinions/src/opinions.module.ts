@@ -1,18 +1,21 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { StipendsModule } from '@consilium/billing';
 import { CasesModule } from '@consilium/cases';
 import { ViewRenderer } from '@consilium/core';
 import { IdentityModule } from '@consilium/identity';
 import path from 'node:path';
 import { ConsoleReviewsController } from './http/console-reviews.controller';
 import { PortalOpinionController } from './http/portal-opinion.controller';
+import { SharedOpinionController } from './http/shared-opinion.controller';
+import { AuditModule } from '@consilium/audit';
 import { Opinion } from './opinion.entity';
 import { OpinionDelivery } from './opinion-delivery.service';
 import { OpinionEditor } from './opinion-editor.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Opinion]), CasesModule, IdentityModule],
-  controllers: [ConsoleReviewsController, PortalOpinionController],
+  imports: [TypeOrmModule.forFeature([Opinion]), CasesModule, IdentityModule, StipendsModule, AuditModule],
+  controllers: [ConsoleReviewsController, PortalOpinionController, SharedOpinionController],
   providers: [OpinionEditor, OpinionDelivery],
   exports: [OpinionEditor, OpinionDelivery],
 })

@@ -7,3 +7,5 @@ export * from './roster-presenter';
 export * from './roster-reader';
 export * from './roster.module';
 export * from './roster.types';
+export * from './physician-accounts.service';
+export * from './stipend-rates.service';

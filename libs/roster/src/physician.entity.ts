@@ -46,6 +46,10 @@ export class Physician {
   @Column({ type: 'boolean' })
   featured: boolean;
 
+  /** The staff account this physician signs in with: what cases.assigned_physician_id holds once assigned. */
+  @Column({ name: 'account_id', type: 'uuid', nullable: true })
+  accountId: string | null;
+
   @Column({ type: 'boolean' })
   active: boolean;
 

@@ -7,6 +7,7 @@ import { PhysicianLicense } from './physician-license.entity';
 import { PhysicianSpecialty } from './physician-specialty.entity';
 import { Physician } from './physician.entity';
 import type { LicenseInput, PhysicianInput } from './roster.types';
+import { StipendRates } from './stipend-rates.service';
 
 /**
  * Writes physicians with their specialties and licenses. The blueprint applier (operator path) and the admin
@@ -18,6 +19,7 @@ export class PhysiciansService {
     private readonly db: TenantDatabase,
     private readonly context: RequestContext,
     private readonly specialties: SpecialtiesService,
+    private readonly rates: StipendRates,
   ) {}
 
   async save(tx: EntityManager, tenantId: string, input: PhysicianInput, specialtyIds?: Map<string, string>): Promise<string[]> {
@@ -40,6 +42,7 @@ export class PhysiciansService {
     };
     const label = `physician ${input.slug}`;
     const { id, changes } = await saveRow(tx, Physician, { tenantId, slug: input.slug }, desired, label);
+    await this.rates.record(tx, tenantId, id, input.stipendMinor, input.stipendCurrency);
     changes.push(...(await this.syncSpecialties(tx, tenantId, id, input.specialtySlugs.map((s) => ids.get(s)!), label)));
     changes.push(...(await this.syncLicenses(tx, tenantId, id, input.licenses, input.slug)));
     return changes;

@@ -11,8 +11,11 @@ import { PhysiciansService } from './physicians.service';
 import { RosterBlueprintSection } from './roster-blueprint.section';
 import { RosterPresenter } from './roster-presenter';
 import { RosterReader } from './roster-reader';
+import { PhysicianAccounts } from './physician-accounts.service';
+import { StipendRates } from './stipend-rates.service';
+import { ConsolePhysiciansController } from './http/console-physicians.controller';
 
-const SERVICES = [PhysiciansService, RosterReader, RosterPresenter];
+const SERVICES = [PhysiciansService, RosterReader, RosterPresenter, StipendRates, PhysicianAccounts];
 
 /** Physicians: profiles, specialties, licenses, whether they take new cases, capacity and stipend. */
 @Module({
@@ -33,3 +36,10 @@ export class RosterModule implements OnModuleInit {
     this.views.registerViews('roster', path.join(__dirname, 'views'));
   }
 }
+
+/**
+ * The admin's roster page (/console/physicians). Apart from RosterModule, which the public site uses too: console
+ * routes are mounted only with the domain libs, where identity's access guard enforces their actions.
+ */
+@Module({ imports: [RosterModule], controllers: [ConsolePhysiciansController] })
+export class RosterConsoleModule {}

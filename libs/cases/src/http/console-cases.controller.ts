@@ -4,6 +4,8 @@ import { Can, InvalidInput, RequestContext, ViewRenderer } from '@consilium/core
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { CaseAssignments } from '../assignment/case-assignments.service';
+import { CaseContributors } from '../assignment/case-contributors.service';
 import { CaseMessages } from '../case-messages.service';
 import { CaseRecords, uploadResultNotice, uploadResultQuery } from '../case-records.service';
 import { Conversions } from '../conversions.service';
@@ -27,6 +29,8 @@ export class ConsoleCasesController {
     private readonly review: CaseReview,
     private readonly messages: CaseMessages,
     private readonly conversions: Conversions,
+    private readonly assignments: CaseAssignments,
+    private readonly contributors: CaseContributors,
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
     private readonly records: CaseRecords,
@@ -111,6 +115,38 @@ export class ConsoleCasesController {
     void reply.redirect(`/console/cases/${id}`, 303);
   }
 
+  @Can('cases.triage')
+  @Audited({ action: 'case.assign', entityType: 'case', param: 'id' })
+  @Post(':id/assign')
+  @HttpCode(200)
+  async assign(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      if (!/^[0-9a-f-]{36}$/i.test(body.physician_id ?? '')) throw new InvalidInput({ physician_id: 'Choose a physician from the list.' });
+      await this.assignments.assign(id, body.physician_id);
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { assignErrors: error.fields });
+    }
+    void reply.redirect(`/console/cases/${id}#assignment`, 303);
+  }
+
+  @Can('cases.triage')
+  @Audited({ action: 'case.add_contributor', entityType: 'case', param: 'id' })
+  @Post(':id/contributors')
+  @HttpCode(200)
+  async contributor(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      if (!/^[0-9a-f-]{36}$/i.test(body.physician_id ?? '')) throw new InvalidInput({ contributor: 'Choose a physician from the list.' });
+      await this.contributors.add(id, body.physician_id);
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { assignErrors: error.fields });
+    }
+    void reply.redirect(`/console/cases/${id}#assignment`, 303);
+  }
+
   @Can('cases.read')
   @Audited({ action: 'case.message', entityType: 'case', param: 'id' })
   @Post(':id/messages')
@@ -142,6 +178,16 @@ export class ConsoleCasesController {
     const conversions = await this.conversions.list(id);
     const records = await this.records.page(id);
     const c = view.case;
+    const canTriage = this.context.actor()!.roles.some((r) => r === 'admin' || r === 'coordinator');
+    const overview = canTriage ? await this.assignments.overview(id) : null;
+    const contributions = canTriage ? await this.contributors.forCase(id) : [];
+    const assignment = overview && {
+      ...overview,
+      past: overview.history.filter((a) => a.endedAt),
+      contributions,
+      // Anyone linked to an account, other than the assignee and those already asked, may be asked to contribute.
+      contributorChoices: overview.suggestions.filter((s) => s.accountId && s.accountId !== c.assignedPhysicianId && !contributions.some((k) => k.physicianId === s.physicianId)),
+    };
     return this.views.render(
       'cases/case',
       {
@@ -155,7 +201,9 @@ export class ConsoleCasesController {
         conversions,
         records,
         canAskForRecords: ASKED_UPLOAD_STATES.includes(c.state),
-        canTriage: this.context.actor()!.roles.some((r) => r === 'admin' || r === 'coordinator'),
+        canTriage,
+        assignment,
+        canAssign: ['accepted', 'assigned', 'in_review'].includes(c.state),
         values: {},
         ...extra,
       },

@@ -59,6 +59,14 @@ export class DemoAccounts {
             [tenant.id, email, staff.name, passwordHash, box.seal(DEMO_TOTP_SECRET)],
           );
           if (row) for (const role of staff.roles) await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [tenant.id, row.id, role]);
+          // The demo physician signs in as the hospital's first physician, so cases can be assigned to them. The one
+          // write identity makes to the roster's table, and only for demo data.
+          if (row && staff.roles.includes('physician')) {
+            await tx.query(
+              `UPDATE physicians SET account_id = $1 WHERE id = (SELECT id FROM physicians WHERE active AND account_id IS NULL ORDER BY position, slug LIMIT 1)`,
+              [row.id],
+            );
+          }
           list.push({ tenant: slug, role: staff.roles.join('+'), email, signIn: `${origin}/console/sign-in` });
         }
         const patient = `patient@${slug}.example`;

@@ -22,6 +22,8 @@ export class EmailTemplates {
     const hbs = this.hbs;
     // {{#button link}}Label{{/button}}: a call to action in the tenant's colours that survives email clients (a
     // table cell, inline styles). Colours come from the validated blueprint, the URL is escaped.
+    // {{#if (eq deadline "accept")}}: the catalogue's enum fields choose a sentence; they never carry text themselves.
+    hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     hbs.registerHelper('button', function (this: unknown, url: unknown, options: Handlebars.HelperOptions) {
       const brand = (options.data.root as { brand: { primary: string; onPrimary: string; fontBody: string } }).brand;
       const href = hbs.escapeExpression(String(url));

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { CasePipeline, CaseQueue, CaseRecords, CaseReview, FollowUps } from '@consilium/cases';
-import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { CaseAssignments, CaseContributors, CaseQueue, CaseRecords, CaseReview, FollowUps } from '@consilium/cases';
+import { Can, InvalidInput, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { OpinionDelivery } from '../opinion-delivery.service';
@@ -16,8 +16,8 @@ export class ConsoleReviewsController {
     private readonly delivery: OpinionDelivery,
     private readonly queue: CaseQueue,
     private readonly review: CaseReview,
-    private readonly pipeline: CasePipeline,
-    private readonly db: TenantDatabase,
+    private readonly assignments: CaseAssignments,
+    private readonly contributors: CaseContributors,
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
     private readonly followUps: FollowUps,
@@ -47,9 +47,39 @@ export class ConsoleReviewsController {
   @Post(':id/begin')
   @HttpCode(200)
   async begin(@Param('id', ParseUUIDPipe) id: string, @Res() reply: FastifyReply): Promise<void> {
-    await this.editor.workspace(id); // only the assigned physician gets past this
-    await this.db.transaction((tx) => this.pipeline.move(tx, id, 'begin_review', 'physician'));
+    // Accepting the assignment starts the review; only the assigned physician gets past CaseAssignments.
+    await this.assignments.accept(id);
     void reply.redirect(`/console/reviews/${id}`, 303);
+  }
+
+  @Can('cases.review')
+  @Audited({ action: 'case.contribution', entityType: 'case', param: 'id' })
+  @Post(':id/contribution')
+  @HttpCode(200)
+  async contribution(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      await this.contributors.saveNote(id, body.note ?? '');
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { errors: error.fields });
+    }
+    void reply.redirect(`/console/reviews/${id}?saved=1`, 303);
+  }
+
+  @Can('cases.review')
+  @Audited({ action: 'case.decline_assignment', entityType: 'case', param: 'id' })
+  @Post(':id/decline')
+  @HttpCode(200)
+  async decline(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    try {
+      await this.assignments.decline(id, body.reason ?? '');
+    } catch (error) {
+      if (!(error instanceof InvalidInput)) throw error;
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
+      return this.page(id, { errors: error.fields });
+    }
+    void reply.redirect('/console/reviews?declined=1', 303);
   }
 
   @Can('cases.review')
@@ -132,6 +162,13 @@ export class ConsoleReviewsController {
   }
 
   private async page(id: string, extra: Record<string, unknown> = {}): Promise<string> {
+    // A contributing physician (multidisciplinary review) gets the case and their note; the opinion is the assignee's.
+    const mine = await this.contributors.mine(id);
+    if (mine && mine.c.assignedPhysicianId !== this.context.actor()!.id) {
+      const view = await this.review.view(id);
+      const records = await this.records.page(id);
+      return this.views.render('opinions/contribution', { title: `Review ${mine.c.number}`, c: mine.c, patient: view.patient, records, contribution: mine.contribution, ...extra }, { layout: 'console' });
+    }
     const ws = await this.editor.workspace(id);
     const view = await this.review.view(id);
     const draft = ws.draft;
@@ -146,10 +183,12 @@ export class ConsoleReviewsController {
         answers: draft ? draft.answers : ws.case.questions.map((question) => ({ question, answer: '' })),
         signed: ws.signed,
         canBegin: ws.case.state === 'assigned',
+        canDecline: ws.case.state === 'assigned' || ws.case.state === 'in_review',
         canWrite: ws.case.state === 'in_review' || !!draft,
         canAmend: ws.signed.length > 0 && !draft,
         followUps,
         records: await this.records.page(id),
+        contributions: (await this.contributors.forCase(id)).filter((k) => k.note),
         ...extra,
       },
       { layout: 'console' },

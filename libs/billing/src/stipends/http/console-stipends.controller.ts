@@ -1,0 +1,57 @@
+import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Audited } from '@consilium/audit';
+import { Can, RequestContext, ViewRenderer } from '@consilium/core';
+import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
+import type { FastifyReply } from 'fastify';
+import { csvField } from '../../payments/http/console-revenue.controller';
+import { checkMonth, StipendLedger } from '../stipend-ledger.service';
+
+/** Admins: the monthly stipend payout report per physician, its CSV, and marking a physician's month paid. */
+@Controller('console/stipends')
+@TenantSite()
+export class ConsoleStipendsController {
+  constructor(
+    private readonly ledger: StipendLedger,
+    private readonly views: ViewRenderer,
+    private readonly context: RequestContext,
+  ) {}
+
+  @Can('stipends.manage')
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  async report(@Query('month') month?: string): Promise<string> {
+    const chosen = month ? checkMonth(month) : this.thisMonth();
+    const { rows, entries } = await this.ledger.payouts(chosen);
+    return this.views.render('stipends/stipends', { title: 'Stipends', month: chosen, rows, entries }, { layout: 'console' });
+  }
+
+  @Can('stipends.manage')
+  @Get('export.csv')
+  async export(@Query('month') month: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+    const chosen = month ? checkMonth(month) : this.thisMonth();
+    const { entries } = await this.ledger.payouts(chosen);
+    const header = ['month', 'physician', 'case', 'accrued_on', 'currency', 'amount_minor', 'paid_at'];
+    const lines = entries.map((e) => [chosen, e.name, e.caseNumber, e.accruedOn, e.currency, e.amountMinor, e.paidAt?.toISOString() ?? '']);
+    void reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="stipends-${chosen}.csv"`)
+      .header('cache-control', 'no-store')
+      .send(`${[header, ...lines].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`);
+  }
+
+  @Can('stipends.manage')
+  @Audited({ action: 'stipend.mark_paid', entityType: 'physician', param: 'physicianId' })
+  @Post(':physicianId/paid')
+  @HttpCode(200)
+  async markPaid(@Param('physicianId', ParseUUIDPipe) physicianId: string, @Body() body: Record<string, string>, @Res() reply: FastifyReply): Promise<void> {
+    const month = checkMonth(body.month);
+    await this.ledger.markPaid(physicianId, month);
+    void reply.redirect(`/console/stipends?month=${month}`, 303);
+  }
+
+  private thisMonth(): string {
+    const tenant = this.context.tenant<ResolvedTenant>();
+    return new Intl.DateTimeFormat('en-CA', { timeZone: tenant.timeZone, year: 'numeric', month: '2-digit' }).format(new Date()).slice(0, 7);
+  }
+}

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { EmailLocale, EMAIL_LOCALES, Mailer } from '@consilium/notifications';
+import { EntityManager } from 'typeorm';
+import type { Case } from './case.entity';
+
+/**
+ * The pipeline's emails, through the Mailer's catalogue: each says only that there is something to see and links to
+ * it (ids, never content), and is enqueued in the transaction of the change that caused it.
+ */
+@Injectable()
+export class CaseNotices {
+  constructor(private readonly mailer: Mailer) {}
+
+  async opinionReady(tx: EntityManager, c: Case): Promise<void> {
+    for (const to of await this.accounts(tx, [c.patientId])) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'opinion-ready', data: { caseId: c.id } });
+  }
+
+  async recordsRequested(tx: EntityManager, c: Case): Promise<void> {
+    for (const to of await this.accounts(tx, [c.patientId])) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'records-requested', data: { caseId: c.id } });
+  }
+
+  /** Staff wrote: tell the patient. The patient (or their physician) wrote: tell the assigned physician, else coordinators. */
+  async newMessage(tx: EntityManager, c: Case, from: 'staff' | 'patient' | 'local_physician'): Promise<void> {
+    if (from === 'staff') {
+      for (const to of await this.accounts(tx, [c.patientId])) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'new-message', data: { caseId: c.id, audience: 'patient' } });
+      return;
+    }
+    const team = c.assignedPhysicianId ? await this.accounts(tx, [c.assignedPhysicianId]) : await this.coordinators(tx);
+    for (const to of team) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'new-message', data: { caseId: c.id, audience: 'staff' } });
+  }
+
+  async assigned(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>, accountId: string): Promise<void> {
+    for (const to of await this.accounts(tx, [accountId])) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'case-assigned', data: { caseId: c.id } });
+  }
+
+  async deadlineNear(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>, accountId: string, deadline: 'accept' | 'review'): Promise<void> {
+    for (const to of await this.accounts(tx, [accountId])) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'deadline-reminder', data: { caseId: c.id, deadline } });
+  }
+
+  async assignmentLapsed(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>, why: 'missed_accept' | 'missed_review' | 'declined'): Promise<void> {
+    for (const to of await this.coordinators(tx)) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'assignment-lapsed', data: { caseId: c.id, why } });
+  }
+
+  private async accounts(tx: EntityManager, ids: string[]): Promise<{ email: string; locale?: EmailLocale }[]> {
+    const rows = await tx.query('SELECT email, locale FROM accounts WHERE id = ANY($1) AND disabled_at IS NULL', [ids]);
+    return rows.map(recipient);
+  }
+
+  private async coordinators(tx: EntityManager): Promise<{ email: string; locale?: EmailLocale }[]> {
+    const rows = await tx.query(
+      `SELECT DISTINCT a.email, a.locale FROM accounts a JOIN staff_roles r ON r.tenant_id = a.tenant_id AND r.account_id = a.id
+        WHERE r.role = 'coordinator' AND a.disabled_at IS NULL ORDER BY a.email`,
+    );
+    return rows.map(recipient);
+  }
+}
+
+function recipient(r: { email: string; locale: string }): { email: string; locale?: EmailLocale } {
+  return { email: r.email, locale: (EMAIL_LOCALES as readonly string[]).includes(r.locale) ? (r.locale as EmailLocale) : undefined };
+}
