@@ -64,8 +64,9 @@ describe('several instances against one database', () => {
   it('serves a branding change made elsewhere within a second on both instances', async () => {
     const before = await httpGet(two.port!, '/theme.css', a.host);
     expect(before.body).toContain('#123456');
-    const started = Date.now();
     await applyTestBlueprint(app, testBlueprint(a.slug, { branding: { logo: 'assets/logo.svg', colors: { primary: '#0a7f3f', accent: '#abcdef' } } }));
+    // From the commit (apply has returned) to both instances serving the new theme.
+    const started = Date.now();
     const seen = await Promise.all([one, two].map((p) => eventually(async () => {
       const home = await httpGet(p.port!, '/', a.host);
       const css = await httpGet(p.port!, (/href="(\/theme\.css\?v=[^"]+)"/.exec(home.body) ?? [])[1] ?? '/theme.css', a.host);

@@ -64,22 +64,23 @@ export class IntakeDrafts {
     const tenant = this.context.tenant<ResolvedTenant>();
     const actor = this.patient();
     return this.db.transaction(async (tx) => {
-      const number = await this.pipeline.nextNumber(tx, tenant.id, tenant.casePrefix);
-      const c = tx.create(Case, {
-        tenantId: tenant.id,
-        number,
-        state: 'draft',
-        patientId: actor.id,
-        questions: [],
-        intakeAnswers: {},
-        followUpsUsed: 0,
-        visitorId: visitorId ?? null,
-        ...planColumns(plan),
-      });
-      await tx.insert(Case, c);
-      const saved = await tx.findOneByOrFail(Case, { tenantId: tenant.id, id: c.id });
-      await this.pipeline.record(tx, saved, { type: 'draft_started', toState: 'draft', data: { offeringId: plan.offering.id, route: plan.decision.route } });
-      return saved;
+      // The case, its first event and (last, so the tenant's counter is held for one statement) its number.
+      const created = await this.pipeline.create(
+        tx,
+        {
+          tenantId: tenant.id,
+          state: 'draft',
+          patientId: actor.id,
+          questions: [],
+          intakeAnswers: {},
+          followUpsUsed: 0,
+          visitorId: visitorId ?? null,
+          ...planColumns(plan),
+        },
+        tenant.casePrefix,
+        { type: 'draft_started', toState: 'draft', data: { offeringId: plan.offering.id, route: plan.decision.route } },
+      );
+      return tx.findOneByOrFail(Case, { tenantId: tenant.id, id: created.id });
     });
   }
 
