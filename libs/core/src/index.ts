@@ -27,3 +27,4 @@ export * from './i18n/translator';
 export * from './web/access.decorator';
 export * from './web/forms';
 export * from './metrics/metrics-registry';
+export { databaseUnavailable } from './errors/exception-filter';

@@ -1,5 +1,5 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import { AppConfig, ConsiliumStore, negotiateLocale } from '@consilium/core';
+import { AppConfig, ConsiliumStore, databaseUnavailable, negotiateLocale } from '@consilium/core';
 import { ClsService } from 'nestjs-cls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ResolvedTenant } from './resolved-tenant';
@@ -27,7 +27,7 @@ export class TenantResolutionMiddleware implements NestMiddleware {
     private readonly config: AppConfig,
   ) {}
 
-  use(req: IncomingMessage, _res: ServerResponse, next: (error?: unknown) => void): void {
+  use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
     const forwarded = this.config.raw.TRUST_PROXY ? req.headers['x-forwarded-host'] : undefined;
     const host = normalizeHost(forwarded ?? req.headers.host);
     this.cls.set('host', host);
@@ -39,11 +39,26 @@ export class TenantResolutionMiddleware implements NestMiddleware {
       this.cls.set('locale', 'en');
       return next();
     }
-    this.resolver.resolve(host).then((tenant) => {
-      if (tenant) this.cls.set('tenant', tenant);
-      this.cls.set('locale', this.localeFor(req, tenant));
-      next();
-    }, next);
+    this.resolver.resolve(host).then(
+      (tenant) => {
+        if (tenant) this.cls.set('tenant', tenant);
+        this.cls.set('locale', this.localeFor(req, tenant));
+        next();
+      },
+      (error: unknown) => {
+        // Before any route, so no exception filter: the database out of reach is a plain 503 here, and the
+        // error's own message (addresses, driver text) never reaches the client.
+        if (!databaseUnavailable(error)) return next(error);
+        res.statusCode = 503;
+        res.setHeader('retry-after', '5');
+        res.setHeader('cache-control', 'no-store');
+        const json = !String(req.headers.accept ?? '').includes('text/html');
+        res.setHeader('content-type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8');
+        res.end(json
+          ? JSON.stringify({ error: { status: 503, code: 'service_unavailable', message: 'The service is briefly unavailable.' } })
+          : '<!doctype html><html lang="en"><meta charset="utf-8"><title>Briefly unavailable</title><h1>The service is briefly unavailable.</h1><p>Please try again in a moment.</p></html>');
+      },
+    );
   }
 
   /** ?lang= (remembered in a cookie by LocaleCookieInterceptor), then the cookie, then Accept-Language. */

@@ -4,7 +4,6 @@ import fastifyStatic from '@fastify/static';
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { databaseUnavailable } from '../errors/exception-filter';
 import { Logger } from 'nestjs-pino';
 import type { Server } from 'node:http';
 import path from 'node:path';
@@ -47,20 +46,6 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
     fastify.getDefaultJsonParser('error', 'error')(request, body.toString('utf8'), done);
   });
   instrumentHttp(app);
-  // Errors outside Nest's routes (a middleware's, a hook's) reach Fastify, whose default answer would carry the
-  // error's own message: answer them as the exception filter does, a 503 when the database is out of reach.
-  fastify.setErrorHandler((error, request, reply) => {
-    const unavailable = databaseUnavailable(error);
-    const code = (error as { statusCode?: unknown }).statusCode;
-    const status = unavailable ? 503 : typeof code === 'number' && code >= 400 && code < 500 ? code : 500;
-    if (status >= 500) request.log.error({ err: error }, unavailable ? 'database unavailable' : 'request failed outside a route');
-    if (unavailable) void reply.header('retry-after', '5');
-    const message = unavailable ? 'The service is briefly unavailable.' : status < 500 ? 'The request could not be completed.' : 'Something went wrong on our side.';
-    const json = request.url.startsWith('/api') || request.url.startsWith('/health') || request.url.startsWith('/webhooks') || !String(request.headers.accept ?? '').includes('text/html');
-    void reply.status(status).header('cache-control', 'no-store');
-    if (json) return reply.header('content-type', 'application/json; charset=utf-8').send({ error: { status, code: unavailable ? 'service_unavailable' : `http_${status}`, message, requestId: String(request.id) } });
-    return reply.header('content-type', 'text/html; charset=utf-8').send(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${message}</title><h1>${message}</h1><p>Please try again in a moment.</p></html>`);
-  });
   await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
