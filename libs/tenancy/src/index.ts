@@ -27,3 +27,4 @@ export * from './tenant-settings.service';
 export * from './tenant-site.guard';
 export * from './tenant.entity';
 export * from './locale-cookie.interceptor';
+export * from './console/console-form';
