@@ -4,6 +4,7 @@ import { ViewRenderer } from '@consilium/core';
 import { CatalogModule } from '@consilium/catalog';
 import { BlueprintSections, TenancyModule } from '@consilium/tenancy';
 import path from 'node:path';
+import { ConsoleRosterController } from './http/console-roster.controller';
 import { PhysicianLicense } from './physician-license.entity';
 import { PhysicianSpecialty } from './physician-specialty.entity';
 import { Physician } from './physician.entity';
@@ -20,6 +21,7 @@ const SERVICES = [PhysiciansService, RosterReader, RosterPresenter, StipendRates
 /** Physicians: profiles, specialties, licenses, whether they take new cases, capacity and stipend. */
 @Module({
   imports: [TypeOrmModule.forFeature([Physician, PhysicianSpecialty, PhysicianLicense]), TenancyModule, CatalogModule],
+  controllers: [ConsoleRosterController],
   providers: [...SERVICES, RosterBlueprintSection],
   exports: SERVICES,
 })
