@@ -2,7 +2,8 @@ import { currencyDigits } from '@consilium/core';
 import { z } from 'zod';
 import type { Localized } from '../branding';
 
-export type FormBody = Record<string, string | string[] | undefined>;
+/** A submitted form: text fields, repeated fields, and (multipart forms) a file as `{ filename, bytes }`. */
+export type FormBody = Record<string, string | string[] | object | undefined>;
 
 /**
  * Reads an editor's form field by field, collecting one message per field, so the page can be shown again with
@@ -24,12 +25,14 @@ export class ConsoleForm {
 
   text(key: string): string {
     const value = this.body[key];
-    return (Array.isArray(value) ? value[0] ?? '' : value ?? '').trim();
+    const first = Array.isArray(value) ? value[0] : value;
+    return typeof first === 'string' ? first.trim() : '';
   }
 
   all(key: string): string[] {
     const value = this.body[key];
-    return (Array.isArray(value) ? value : value === undefined ? [] : [value]).map((v) => v.trim()).filter(Boolean);
+    const list = Array.isArray(value) ? value : [value];
+    return list.filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter(Boolean);
   }
 
   checked(key: string): boolean {
@@ -145,7 +148,11 @@ export function localizedFields(key: string, value: Localized | undefined, local
 /** The body as strings, for showing a refused form again exactly as typed (never the CSRF token). */
 export function typedValues(body: FormBody): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(body ?? {})) if (k !== '_csrf') out[k] = Array.isArray(v) ? v.join(',') : (v ?? '');
+  for (const [k, v] of Object.entries(body ?? {})) {
+    if (k === '_csrf') continue;
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.join(',');
+  }
   return out;
 }
 
