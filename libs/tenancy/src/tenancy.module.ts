@@ -9,6 +9,7 @@ import { BlueprintSections } from './blueprint/blueprint-section';
 import { TenantChangeFeed } from './cache/tenant-change-feed';
 import { TenantContentCache } from './cache/tenant-content-cache';
 import { BrandController } from './http/brand.controller';
+import { ConsoleBrandingController } from './http/console-branding.controller';
 import { MultipartConsoleForms } from './console/multipart-form';
 import { TenantDomains } from './console/tenant-domains';
 import { TenantOnboarding } from './console/tenant-onboarding';
@@ -41,7 +42,7 @@ const SHARED = [
 
 @Module({
   imports: [TypeOrmModule.forFeature([Tenant, TenantDomain, TenantAsset])],
-  controllers: [BrandController],
+  controllers: [BrandController, ConsoleBrandingController],
   providers: [...SHARED, TenantLayoutData, MultipartConsoleForms, { provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor }],
   exports: SHARED,
 })
