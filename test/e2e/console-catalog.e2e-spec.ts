@@ -1,7 +1,8 @@
 import { AccountMail, IdentityModule } from '@consilium/identity';
-import { BlueprintExporter } from '@consilium/tenancy';
+import { BlueprintExporter, TenantChangeFeed } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
+import { eventually } from '../support/eventually';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
@@ -71,6 +72,22 @@ describe('admin console: catalog', () => {
     // Removing an add-on takes it off the site.
     expect((await adminA.post(`/console/catalog/offerings/${a.offeringSlug}`, offeringForm({ addon_1_remove: '1' }))).status).toBe(303);
     expect((await site.get(`/specialties/${a.specialtySlug}`)).text).not.toContain('Pathology re-read');
+  });
+
+  it('shows the edit on another instance too, which had the old page cached (NOTIFY from the tables\' triggers)', async () => {
+    const other = await createTestApp();
+    try {
+      await eventually(() => expect(other.get(TenantChangeFeed).listening).toBe(true));
+      const site = new WebClient(other, a.host);
+      const before = await site.get(`/specialties/${a.specialtySlug}`);
+      expect(before.text).toContain('$612');
+      await adminA.get(`/console/catalog/offerings/${a.offeringSlug}`);
+      expect((await adminA.post(`/console/catalog/offerings/${a.offeringSlug}`, offeringForm({ price: '634.00' }))).status).toBe(303);
+      await eventually(async () => expect((await site.get(`/specialties/${a.specialtySlug}`)).text).toContain('$634'), 5000);
+      expect((await adminA.post(`/console/catalog/offerings/${a.offeringSlug}`, offeringForm())).status).toBe(303);
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses a negative price beside its field, keeps what was typed, and changes nothing', async () => {
