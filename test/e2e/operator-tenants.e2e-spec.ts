@@ -57,7 +57,7 @@ describe('operator console: hospitals', () => {
 
   it('onboards a hospital from the wizard, with its logo: the site is live at once and exports as a blueprint', async () => {
     const slug = `rv-${randomBytes(3).toString('hex')}`;
-    const created = await onboard(wizard(slug));
+    const created = await onboard(wizard(slug, { admin_name: 'Dana Admin', admin_email: `dana@${slug}.example.org` }));
     expect(created.status).toBe(303);
     expect(created.location).toBe(`/operator/tenants/${slug}?created=1`);
 
@@ -72,6 +72,12 @@ describe('operator console: hospitals', () => {
     expect(logo.headers['content-type']).toBe('image/png');
     expect((await site.get('/?lang=es')).status).toBe(200);
 
+    // The first admin is invited to the new hospital's console, on its own host.
+    const invitation = RecordingAccountMail.last(`dana@${slug}.example.org`, 'staff-invitation');
+    expect(String(invitation?.data.url)).toContain(`http://${slug}.localhost`);
+    const invitationPath = new URL(String(invitation!.data.url)).pathname;
+    expect((await site.get(invitationPath)).status).toBe(200);
+
     const listed = await op.get('/operator/tenants');
     expect(listed.text).toContain(`/operator/tenants/${slug}`);
     const exported = (await app.get(BlueprintExporter).export(slug))!;
@@ -81,8 +87,9 @@ describe('operator console: hospitals', () => {
       licensure: { home_state: 'US-CO', unlicensed_states: 'physician_to_physician', international: 'educational' },
     });
     const [tenant] = await query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [slug]);
-    expect(await query('SELECT action, outcome FROM operator_audit_events WHERE operator_id = $1 AND entity_id = $2', [operatorId, tenant.id])).toEqual([
+    expect(await query('SELECT action, outcome FROM operator_audit_events WHERE operator_id = $1 AND entity_id = $2 ORDER BY occurred_at', [operatorId, tenant.id])).toEqual([
       { action: 'tenant.onboard', outcome: 'allowed' },
+      { action: 'tenant.invite_admin', outcome: 'allowed' },
     ]);
   });
 

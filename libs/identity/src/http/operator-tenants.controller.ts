@@ -1,11 +1,14 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { AuditLog } from '@consilium/audit';
-import { AppConfig, Can, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
+import { AppConfig, Can, ConsiliumStore, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
 import {
   BlueprintExporter, ConsoleForm, FormBody, LICENSURE_ROUTES, readBrandImage, TenantDirectory, TenantDomains, TenantOnboarding, TenantResolver, toYaml,
   typedValues, UploadedFile,
 } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
+import { ClsService } from 'nestjs-cls';
+import { z } from 'zod';
+import { StaffService } from '../staff.service';
 
 const HTML = 'text/html; charset=utf-8';
 const SLUG = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -28,6 +31,8 @@ export class OperatorTenantsController {
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
     private readonly config: AppConfig,
+    private readonly staff: StaffService,
+    private readonly cls: ClsService<ConsiliumStore>,
   ) {}
 
   @Can('tenants.manage')
@@ -67,6 +72,9 @@ export class OperatorTenantsController {
     if (!form.text('name')) form.fail('name', 'Enter the hospital\'s name.');
     if (!SLUG.test(slug)) form.fail('slug', 'Use lower-case letters, digits and hyphens (at most 40), e.g. lakeshore.');
     if (!locales.length) form.fail('locales', 'Choose at least one language.');
+    const adminEmail = form.field('admin_email', z.union([z.literal(''), z.email('Enter an email address like admin@hospital.example.')]));
+    const adminName = form.text('admin_name');
+    if (adminEmail && !adminName) form.fail('admin_name', 'Enter the administrator\'s name, or leave both fields empty.');
     if (form.ok && 'asset' in logo) {
       const outcome = await this.onboarding.create({
         name: form.text('name'),
@@ -83,6 +91,7 @@ export class OperatorTenantsController {
       });
       if (outcome.ok) {
         await this.record('tenant.onboard', outcome.result.tenantId);
+        if (adminEmail) await this.inviteFirstAdmin(outcome.result.tenantId, adminName, adminEmail);
         return void reply.redirect(`/operator/tenants/${slug}?created=1`, 303);
       }
       Object.assign(form.errors, outcome.errors);
@@ -156,6 +165,18 @@ export class OperatorTenantsController {
       .header('content-disposition', `attachment; filename="${slug}-tenant.yaml"`)
       .header('cache-control', 'no-store')
       .send(toYaml(exported.blueprint));
+  }
+
+  /** The hospital's first admin gets the same emailed invitation as staff an admin invites, from the new site. */
+  private async inviteFirstAdmin(tenantId: string, name: string, email: string): Promise<void> {
+    const tenant = await this.resolver.byId(tenantId);
+    if (!tenant) throw new NotFound();
+    // StaffService works for the request's tenant: for this call, that is the new hospital.
+    await this.cls.run({ ifNested: 'inherit' }, async () => {
+      this.cls.set('tenant', tenant);
+      await this.staff.invite({ email, name, roles: ['admin'], locale: tenant.defaultLocale });
+    });
+    await this.record('tenant.invite_admin', tenantId);
   }
 
   private async setStatus(slug: string, status: 'active' | 'suspended', reply: FastifyReply): Promise<void> {
