@@ -3,6 +3,7 @@ import { BlueprintExporter } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import request from 'supertest';
 import { parse } from 'yaml';
 import { OPERATOR_HOST, postMultipart, signInOperator } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
@@ -115,6 +116,11 @@ describe('operator console: hospitals', () => {
     expect(bad.text).toContain('Must be 2 to 5 capital letters, e.g. LKS.');
     expect(bad.text).toContain('Must be an IANA time zone such as America/Chicago.');
     expect(bad.text).toContain('Must be a colour written as #rrggbb');
+
+    // Without the token its form's action carries, the wizard is refused before anything is read.
+    const forged = await request(app.getHttpServer()).post('/operator/tenants').set('Host', OPERATOR_HOST).set('Cookie', op.cookieHeader())
+      .field('name', 'Forged').field('slug', slug).attach('logo', PNG, { filename: 'logo.png', contentType: 'image/png' });
+    expect(forged.status).toBe(403);
 
     expect(await query('SELECT 1 FROM tenants WHERE slug = $1', [slug])).toEqual([]);
     expect((await new WebClient(app, `${slug}.localhost`).get('/')).status).toBe(404);

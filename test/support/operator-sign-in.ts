@@ -21,7 +21,8 @@ export async function signInOperator(app: NestFastifyApplication): Promise<{ cli
 }
 
 /**
- * Posts a multipart form as a browser would (fields, then one file), with the CSRF token of the page at `formPath`.
+ * Posts a page's multipart form as a browser would (fields, then one file): to the action the page's form names,
+ * which carries its CSRF token (`?_csrf=`).
  */
 export async function postMultipart(
   app: NestFastifyApplication,
@@ -32,8 +33,9 @@ export async function postMultipart(
   file?: { field: string; name: string; bytes: Buffer; type: string },
 ): Promise<{ status: number; text: string; location?: string }> {
   const page = await client.get(formPath);
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-  let req = request(app.getHttpServer()).post(action).set('Host', client.host).set('Cookie', client.cookieHeader()).field('_csrf', token);
+  const target = new RegExp(`<form method="post" action="(${action.replace(/[/.]/g, '\\$&')}\\?_csrf=[^"]+)" enctype="multipart/form-data"`).exec(page.text)?.[1];
+  if (!target) throw new Error(`no multipart form posting to ${action} on ${formPath}`);
+  let req = request(app.getHttpServer()).post(target).set('Host', client.host).set('Cookie', client.cookieHeader());
   for (const [k, v] of Object.entries(fields)) for (const item of Array.isArray(v) ? v : [v]) req = req.field(k, item);
   if (file) req = req.attach(file.field, file.bytes, { filename: file.name, contentType: file.type });
   const res = await req;

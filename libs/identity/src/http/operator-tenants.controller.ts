@@ -1,11 +1,11 @@
-import { Body, Controller, Get, Header, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { AuditLog } from '@consilium/audit';
 import { AppConfig, Can, ConsiliumStore, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
 import {
   BlueprintExporter, ConsoleForm, FormBody, LICENSURE_ROUTES, readBrandImage, TenantDirectory, TenantDomains, TenantOnboarding, TenantResolver, toYaml,
-  typedValues, UploadedFile,
+  readConsoleForm, typedValues, UploadedFile,
 } from '@consilium/tenancy';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
 import { z } from 'zod';
 import { StaffService } from '../staff.service';
@@ -61,8 +61,9 @@ export class OperatorTenantsController {
   @Can('tenants.manage')
   @Post()
   @HttpCode(200)
-  async create(@Body() body: FormBody, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async create(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
     this.operatorOnly();
+    const body: FormBody = await readConsoleForm(request);
     const form = new ConsoleForm(body ?? {});
     const logoFile = (body ?? {}).logo as UploadedFile | undefined;
     const logo = logoFile && !logoFile.truncated ? readBrandImage(logoFile.bytes, 'logo') : { problem: logoFile ? 'The image is larger than 1 MiB.' : 'Choose the hospital\'s logo.' };

@@ -12,14 +12,9 @@ export interface UploadedFile {
   truncated: boolean;
 }
 
-/** Console forms with a file field (a logo): their multipart bodies are read before the access check. */
-const FORMS_WITH_FILES = [/^\/operator\/tenants$/, /^\/console\/branding\/logo$/];
-
 /**
- * Lets a plain HTML form with a logo field work without JavaScript. The access guard checks the CSRF token in the
- * body before any handler runs, and a multipart body is not parsed by default, so for the few forms above the body
- * is read here (fields as text, the one file as bytes, at most 1 MiB + 1) and set as `request.body`, exactly as a
- * urlencoded form would be. Record uploads are not among them: they stream and carry their token in a header.
+ * Makes sure the host's Fastify instance parses multipart bodies (the records lib does the same for its uploads;
+ * whichever runs first registers it), so the consoles' logo forms work in any app that mounts tenancy.
  */
 @Injectable()
 export class MultipartConsoleForms implements OnModuleInit {
@@ -27,16 +22,20 @@ export class MultipartConsoleForms implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    if (!fastify) return;
-    if (!fastify.hasContentTypeParser('multipart/form-data')) {
-      await fastify.register(multipart, { limits: { fileSize: 1024 * 1024, files: 1, fields: 20, parts: 40 } });
-    }
-    fastify.addHook('preValidation', async (request: FastifyRequest) => {
-      if (request.method !== 'POST' || !FORMS_WITH_FILES.some((p) => p.test(request.url.split('?')[0]))) return;
-      if (typeof request.isMultipart !== 'function' || !request.isMultipart()) return;
-      request.body = await readMultipartForm(request);
-    });
+    if (!fastify || fastify.hasContentTypeParser('multipart/form-data')) return;
+    await fastify.register(multipart, { limits: { fileSize: 1024 * 1024, files: 1, fields: 20, parts: 40 } });
   }
+}
+
+/**
+ * A console form with a file field (a logo), read whole: fields as text (repeated ones as lists), the one file as
+ * bytes, at most 1 MiB + 1 (more marks it truncated). Brand images are small and stored in the database as they are,
+ * so nothing is streamed. The form's CSRF token travels in its action (`?_csrf=`), as for record uploads: the access
+ * guard runs before this body is read. A urlencoded body (a client without multipart) is taken as it is.
+ */
+export async function readConsoleForm(request: FastifyRequest): Promise<Record<string, string | string[] | UploadedFile>> {
+  if (typeof request.isMultipart !== 'function' || !request.isMultipart()) return (request.body ?? {}) as Record<string, string>;
+  return readMultipartForm(request);
 }
 
 async function readMultipartForm(request: FastifyRequest): Promise<Record<string, string | string[] | UploadedFile>> {

@@ -1,13 +1,13 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
 import { Can, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Branding, TenantProfile } from '../branding';
 import { TenantContentCache } from '../cache/tenant-content-cache';
 import { readBrandImage } from '../console/brand-image';
 import { ConsoleForm, FormBody, languageFields, localizedFields, typedValues } from '../console/console-form';
-import type { UploadedFile } from '../console/multipart-form';
+import { readConsoleForm, UploadedFile } from '../console/multipart-form';
 import { ResolvedTenant } from '../resolved-tenant';
 import { TenantResolver } from '../tenant-resolver';
 import { TenantSettingsService } from '../tenant-settings.service';
@@ -83,8 +83,9 @@ export class ConsoleBrandingController {
   @Audited({ action: 'site.logo_update', entityType: 'tenant' })
   @Post('logo')
   @HttpCode(200)
-  async logo(@Body() body: FormBody, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async logo(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
     const tenant = this.tenant();
+    const body: FormBody = await readConsoleForm(request);
     const file = (body ?? {}).logo as UploadedFile | undefined;
     const judged = !file ? { problem: 'Choose an image file.' } : file.truncated ? { problem: 'The image is larger than 1 MiB.' } : readBrandImage(file.bytes, 'logo');
     if ('problem' in judged) {
