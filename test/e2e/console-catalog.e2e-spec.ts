@@ -118,6 +118,34 @@ describe('admin console: catalog', () => {
     expect(refused.text).toContain('Enter this text in Spanish too.');
   });
 
+  it('adds an offering under a specialty; a taken address name or no specialty is refused and adds nothing', async () => {
+    const page = await adminA.get('/console/catalog/offerings/new');
+    expect(page.status).toBe(200);
+    expect(page.text).not.toMatch(UNTRANSLATED);
+    const fields = {
+      slug: 'express-review', specialty: a.specialtySlug, name_en: 'Express review', name_es: 'Revisión exprés',
+      description_en: 'In two business days.', description_es: 'En dos días hábiles.', price: '1290', turnaround_days: '2', follow_up_questions: '0',
+      addon_0_code: '', addon_0_name_en: '', addon_0_name_es: '', addon_0_price: '',
+    };
+    const created = await adminA.post('/console/catalog/offerings', fields);
+    expect(created.status).toBe(303);
+    const specialty = await new WebClient(app, a.host).get(`/specialties/${a.specialtySlug}`);
+    expect(specialty.text).toContain('Express review');
+    expect(specialty.text).toContain('$1,290');
+    expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.offerings!.map((o) => o.slug)).toEqual([a.offeringSlug, 'express-review']);
+
+    await adminA.get('/console/catalog/offerings/new');
+    const taken = await adminA.post('/console/catalog/offerings', { ...fields, name_en: 'Typed again', price: '1' });
+    expect(taken.status).toBe(400);
+    expect(taken.text).toContain('Another offering already uses the address name &quot;express-review&quot;.');
+    expect(taken.text).toContain('value="Typed again"');
+    const noSpecialty = await adminA.post('/console/catalog/offerings', { ...fields, slug: 'orphan-review', specialty: 'spec-of-nobody' });
+    expect(noSpecialty.status).toBe(400);
+    expect(noSpecialty.text).toContain('Choose the specialty this offering belongs to.');
+    const slugs = (await app.get(BlueprintExporter).export(a.slug))!.blueprint.offerings!.map((o) => ({ slug: o.slug, price: o.price }));
+    expect(slugs).toEqual([{ slug: a.offeringSlug, price: 61200 }, { slug: 'express-review', price: 129000 }]);
+  });
+
   it('withdraws an offering from the site and puts it back', async () => {
     const site = new WebClient(app, a.host);
     await adminA.get('/console/catalog');
@@ -159,6 +187,10 @@ describe('admin console: catalog', () => {
     const before = await offeringRow(a.id, a.offeringSlug);
     expect((await adminB.post(`/console/catalog/offerings/${a.offeringSlug}`, offeringForm({ price: '1.00' }))).status).toBe(404);
     expect((await adminB.post(`/console/catalog/offerings/${a.offeringSlug}/withdraw`)).status).toBe(404);
+    await adminB.get('/console/catalog/offerings/new');
+    const foreign = await adminB.post('/console/catalog/offerings', { ...offeringForm(), slug: 'planted', specialty: a.specialtySlug });
+    expect(foreign.status).toBe(400);
+    expect(foreign.text).toContain('Choose the specialty this offering belongs to.');
     expect(await offeringRow(a.id, a.offeringSlug)).toEqual(before);
 
     const coordinator = new WebClient(app, a.host);

@@ -9,6 +9,7 @@ import type { FastifyReply } from 'fastify';
 import type { AddOnInput, OfferingInput, PriceRuleInput } from '../catalog.types';
 import { OfferingsService } from '../offerings.service';
 import { PriceRulesService } from '../price-rules.service';
+import { SpecialtiesService } from '../specialties.service';
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -24,6 +25,7 @@ export class ConsoleCatalogController {
   constructor(
     private readonly offerings: OfferingsService,
     private readonly priceRules: PriceRulesService,
+    private readonly specialties: SpecialtiesService,
     private readonly db: TenantDatabase,
     private readonly context: RequestContext,
     private readonly cache: TenantContentCache,
@@ -36,6 +38,42 @@ export class ConsoleCatalogController {
   @Header('cache-control', 'no-store')
   async overview(): Promise<string> {
     return this.renderOverview({});
+  }
+
+  @Can('catalog.edit')
+  @Get('offerings/new')
+  @Header('content-type', HTML)
+  @Header('cache-control', 'no-store')
+  async newOffering(): Promise<string> {
+    return this.renderNew({ turnaround_days: '5', follow_up_questions: '1' }, {});
+  }
+
+  @Can('catalog.edit')
+  @Audited({ action: 'catalog.offering_create', entityType: 'offering' })
+  @Post('offerings')
+  @HttpCode(200)
+  async createOffering(@Body() body: FormBody, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    const tenant = this.tenant();
+    const form = new ConsoleForm(body ?? {});
+    const slug = form.field('slug', slugSchema, form.text('slug').toLowerCase());
+    const specialtySlug = form.text('specialty');
+    if (!(await this.specialtyOptions()).some((s) => s.slug === specialtySlug)) form.fail('specialty', 'Choose the specialty this offering belongs to.');
+    const fields = readOffering(form, [], tenant);
+    if (fields && slug) {
+      try {
+        await this.offerings.create({
+          ...fields,
+          slug, specialtySlug, currency: tenant.currency, intakeQuestions: [], exclusions: { jurisdictions: [], inpatients: false, other: [] },
+        });
+        this.cache.invalidate(tenant.id);
+        return void reply.redirect(`/console/catalog?created=${encodeURIComponent(slug)}`, 303);
+      } catch (error) {
+        if (!(error instanceof InvalidInput)) throw error;
+        Object.assign(form.errors, error.fields ?? {});
+      }
+    }
+    reply.status(400).header('content-type', HTML).header('cache-control', 'no-store');
+    return this.renderNew(typedValues(body ?? {}), form.errors);
   }
 
   @Can('catalog.edit')
@@ -54,7 +92,7 @@ export class ConsoleCatalogController {
   async saveOffering(@Param('slug') slug: string, @Body() body: FormBody, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
     const current = await this.current(slug);
     const form = new ConsoleForm(body ?? {});
-    const patch = readOffering(form, current, this.tenant());
+    const patch = readOffering(form, current.addOns, this.tenant());
     if (patch) {
       try {
         await this.offerings.update(slug, patch);
@@ -146,7 +184,25 @@ export class ConsoleCatalogController {
     );
   }
 
-  private renderOffering(current: OfferingInput, values: Record<string, string>, errors: Record<string, string>): string {
+  private async specialtyOptions(): Promise<{ slug: string; name: string }[]> {
+    const tenant = this.tenant();
+    const locale = this.context.locale();
+    const list = await this.db.transaction((tx) => this.specialties.list(tx, tenant.id));
+    return list.map((s) => ({ slug: s.slug, name: localize(s.name, locale, tenant.defaultLocale) ?? s.slug }));
+  }
+
+  private async renderNew(values: Record<string, string>, errors: Record<string, string>): Promise<string> {
+    if (this.context.actor()?.kind !== 'staff') throw new NotFound();
+    const specialties = (await this.specialtyOptions()).map((s) => ({ ...s, selected: s.slug === values.specialty }));
+    return this.renderOffering(undefined, values, errors, specialties);
+  }
+
+  private renderOffering(
+    current: OfferingInput | undefined,
+    values: Record<string, string>,
+    errors: Record<string, string>,
+    specialties?: { slug: string; name: string; selected: boolean }[],
+  ): string {
     const tenant = this.tenant();
     const locales = tenant.locales;
     const form = new ConsoleForm(values);
@@ -159,14 +215,16 @@ export class ConsoleCatalogController {
       price: `addon_${i}_price`,
       remove: `addon_${i}_remove`,
       removeChecked: form.checked(`addon_${i}_remove`),
-      existing: !!values[`addon_${i}_code`] && current.addOns.some((a) => a.code === values[`addon_${i}_code`]),
+      existing: !!values[`addon_${i}_code`] && !!current?.addOns.some((a) => a.code === values[`addon_${i}_code`]),
       names: languageFields(`addon_${i}_name`, locales),
     }));
     return this.views.render(
       'catalog/console-offering',
       {
-        title: localize(current.name, this.context.locale(), tenant.defaultLocale),
-        slug: current.slug,
+        title: current ? localize(current.name, this.context.locale(), tenant.defaultLocale) : undefined,
+        slug: current?.slug,
+        isNew: !current,
+        specialties,
         currency: tenant.currency,
         nameFields: languageFields('name', locales),
         descriptionFields: languageFields('description', locales),
@@ -198,8 +256,14 @@ export function offeringValues(o: OfferingInput, locales: string[]): Record<stri
 }
 
 /** The edit as a patch of the offering, or undefined when any field is refused (then nothing is written). */
-function readOffering(form: ConsoleForm, current: OfferingInput, tenant: ResolvedTenant): Partial<OfferingInput> | undefined {
-  const currency = current.currency;
+/** What the offering form edits; the rest (specialty, intake questions, exclusions) stays as the blueprint set it. */
+type OfferingFields = Pick<
+  OfferingInput,
+  'name' | 'description' | 'priceMinor' | 'turnaroundBusinessDays' | 'followUpQuestions' | 'extraFollowUpPriceMinor' | 'videoConsultPriceMinor' | 'addOns'
+>;
+
+function readOffering(form: ConsoleForm, currentAddOns: AddOnInput[], tenant: ResolvedTenant): OfferingFields | undefined {
+  const currency = tenant.currency;
   const locales = tenant.locales;
   const name = form.localized('name', locales, { max: 200 });
   const description = form.localized('description', locales);
@@ -217,7 +281,7 @@ function readOffering(form: ConsoleForm, current: OfferingInput, tenant: Resolve
     if (code) codes.add(code);
     const addOnName = form.localized(`addon_${i}_name`, locales, { max: 200 });
     const price = form.amount(`addon_${i}_price`, currency);
-    const before = current.addOns.find((a) => a.code === code);
+    const before = currentAddOns.find((a) => a.code === code);
     if (code && addOnName && price !== undefined) addOns.push({ code, name: addOnName, description: before?.description, priceMinor: price });
   }
   if (!form.ok) return undefined;
