@@ -98,12 +98,45 @@ describe('admin console: roster', () => {
     expect(await physicianRow(a.id, a.physicianSlug)).toEqual(before);
   });
 
+  it('adds a physician with a license; a taken address name or an unknown specialty adds nothing', async () => {
+    const page = await adminA.get('/console/roster/new');
+    expect(page.status).toBe(200);
+    expect(page.text).not.toMatch(UNTRANSLATED);
+    const fields = {
+      ...form({ name: 'Dr. Lee Park', license_1_jurisdiction: '', license_1_number: '', license_1_expires: '' }),
+      slug: 'lee-park', specialties: [a.specialtySlug],
+    };
+    expect((await adminA.post('/console/roster', fields)).status).toBe(303);
+    const profile = await new WebClient(app, a.host).get('/physicians/lee-park');
+    expect(profile.status).toBe(200);
+    expect(profile.text).toContain('Dr. Lee Park');
+    const exported = (await app.get(BlueprintExporter).export(a.slug))!.blueprint.physicians!;
+    expect(exported.map((p) => p.slug)).toEqual([a.physicianSlug, 'lee-park']);
+    expect(exported[1]).toMatchObject({ licenses: [{ jurisdiction: 'US-NY', number: 'NY-777', expires: '2030-06-30' }], stipend: 25000 });
+
+    await adminA.get('/console/roster/new');
+    const taken = await adminA.post('/console/roster', { ...fields, name: 'Someone Else' });
+    expect(taken.status).toBe(400);
+    expect(taken.text).toContain('Another physician already uses the address name &quot;lee-park&quot;.');
+    expect(taken.text).toContain('value="Someone Else"');
+    const unknown = await adminA.post('/console/roster', { ...fields, slug: 'nobody', specialties: ['spec-of-nobody'] });
+    expect(unknown.status).toBe(400);
+    expect(unknown.text).toContain('There is no specialty &quot;spec-of-nobody&quot;.');
+    expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.physicians!.map((p) => [p.slug, p.name])).toEqual([
+      [a.physicianSlug, 'Dr. Rosa Ortega'], ['lee-park', 'Dr. Lee Park'],
+    ]);
+  });
+
   it("is 404 for another hospital's physician, and 403 for a coordinator", async () => {
     const before = await physicianRow(a.id, a.physicianSlug);
     const adminB = new WebClient(app, b.host);
     await signInStaff(adminB, peopleB.admin);
     expect((await adminB.get(`/console/roster/${a.physicianSlug}`)).status).toBe(404);
     expect((await adminB.post(`/console/roster/${a.physicianSlug}`, form({ name: 'Hijacked', specialties: [b.specialtySlug] }))).status).toBe(404);
+    await adminB.get('/console/roster/new');
+    const planted = await adminB.post('/console/roster', { ...form({ name: 'Planted' }), slug: 'planted', specialties: [a.specialtySlug] });
+    expect(planted.status).toBe(400);
+    expect(planted.text).toContain(`There is no specialty &quot;${a.specialtySlug}&quot;.`);
 
     const coordinator = new WebClient(app, a.host);
     await signInStaff(coordinator, peopleA.coordinator);

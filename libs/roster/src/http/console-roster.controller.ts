@@ -3,7 +3,7 @@ import { Audited } from '@consilium/audit';
 import { SpecialtiesService } from '@consilium/catalog';
 import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import {
-  amountText, ConsoleForm, FormBody, isJurisdiction, isoDate, jurisdictionName, languageFields, localize, localizedFields, ResolvedTenant,
+  amountText, ConsoleForm, FormBody, isJurisdiction, slug as slugSchema, isoDate, jurisdictionName, languageFields, localize, localizedFields, ResolvedTenant,
   TenantContentCache, TenantSite, typedValues,
 } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
@@ -44,6 +44,38 @@ export class ConsoleRosterController {
       },
       { layout: 'console' },
     );
+  }
+
+  @Can('catalog.edit')
+  @Get('new')
+  @Header('content-type', HTML)
+  @Header('cache-control', 'no-store')
+  async newPhysician(): Promise<string> {
+    const { specialties } = await this.load();
+    return this.render(undefined, specialties, { accepting_new_cases: '1', weekly_capacity: '3' }, {}, []);
+  }
+
+  @Can('catalog.edit')
+  @Audited({ action: 'roster.physician_create', entityType: 'physician' })
+  @Post()
+  @HttpCode(200)
+  async create(@Body() body: FormBody, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    const { specialties } = await this.load();
+    const form = new ConsoleForm(body ?? {});
+    const slug = form.field('slug', slugSchema, form.text('slug').toLowerCase());
+    const fields = readPhysician(form, this.tenant(), specialties.map((s) => s.slug));
+    if (fields && slug) {
+      try {
+        await this.physicians.create({ ...fields, slug });
+        this.cache.invalidate(this.tenant().id);
+        return void reply.redirect(`/console/roster?created=${encodeURIComponent(slug)}`, 303);
+      } catch (error) {
+        if (!(error instanceof InvalidInput)) throw error;
+        Object.assign(form.errors, error.fields ?? {});
+      }
+    }
+    reply.status(400).header('content-type', HTML).header('cache-control', 'no-store');
+    return this.render(undefined, specialties, typedValues(body ?? {}), form.errors, form.all('specialties'));
   }
 
   @Can('catalog.edit')
@@ -101,11 +133,11 @@ export class ConsoleRosterController {
   }
 
   private render(
-    physician: PhysicianRecord,
+    physician: PhysicianRecord | undefined,
     specialties: { slug: string; name: string }[],
     values: Record<string, string>,
     errors: Record<string, string>,
-    chosen: string[] = physician.specialtySlugs,
+    chosen: string[] = physician?.specialtySlugs ?? [],
   ): string {
     const tenant = this.tenant();
     const locale = this.context.locale();
@@ -114,8 +146,9 @@ export class ConsoleRosterController {
     return this.views.render(
       'roster/console-physician',
       {
-        title: physician.name,
-        slug: physician.slug,
+        title: physician?.name,
+        slug: physician?.slug,
+        isNew: !physician,
         currency: tenant.currency,
         titleFields: languageFields('title', tenant.locales),
         bioFields: languageFields('bio', tenant.locales),
@@ -124,7 +157,7 @@ export class ConsoleRosterController {
           const jurisdiction = values[`license_${i}_jurisdiction`];
           return {
             index: i,
-            existing: !!jurisdiction && physician.licenses.some((l) => l.jurisdiction === jurisdiction),
+            existing: !!jurisdiction && !!physician?.licenses.some((l) => l.jurisdiction === jurisdiction),
             place: jurisdiction && isJurisdiction(jurisdiction) ? jurisdictionName(jurisdiction, locale) : jurisdiction,
             jurisdiction: `license_${i}_jurisdiction`,
             number: `license_${i}_number`,
@@ -163,7 +196,7 @@ function physicianValues(p: PhysicianRecord, locales: string[]): Record<string, 
 }
 
 /** The edit as a patch, or undefined when any field is refused (then nothing is written). */
-function readPhysician(form: ConsoleForm, tenant: ResolvedTenant, known: string[]): Partial<PhysicianInput> | undefined {
+function readPhysician(form: ConsoleForm, tenant: ResolvedTenant, known: string[]): Omit<PhysicianInput, 'slug' | 'position'> | undefined {
   const name = form.text('name');
   if (!name || name.length > 200) form.fail('name', 'Enter the physician\'s name (at most 200 characters).');
   const credentials = form.text('credentials');
