@@ -1,4 +1,5 @@
 import { AccountMail, IdentityModule } from '@consilium/identity';
+import { RosterConsoleModule } from '@consilium/roster';
 import { BlueprintExporter } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
@@ -20,7 +21,7 @@ describe('admin console: roster', () => {
   let adminA: WebClient;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp({}, { imports: [IdentityModule, RosterConsoleModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);

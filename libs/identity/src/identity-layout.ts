@@ -34,6 +34,7 @@ export class IdentityLayout implements OnModuleInit {
               reviews: may(actor, 'cases.review'),
               catalog: may(actor, 'catalog.edit'),
               site: may(actor, 'site.edit'),
+              roster: may(actor, 'roster.edit'),
             }
           : {},
       };

@@ -21,7 +21,6 @@ const SERVICES = [PhysiciansService, RosterReader, RosterPresenter, StipendRates
 /** Physicians: profiles, specialties, licenses, whether they take new cases, capacity and stipend. */
 @Module({
   imports: [TypeOrmModule.forFeature([Physician, PhysicianSpecialty, PhysicianLicense]), TenancyModule, CatalogModule],
-  controllers: [ConsoleRosterController],
   providers: [...SERVICES, RosterBlueprintSection],
   exports: SERVICES,
 })
@@ -40,8 +39,8 @@ export class RosterModule implements OnModuleInit {
 }
 
 /**
- * The admin's roster page (/console/physicians). Apart from RosterModule, which the public site uses too: console
- * routes are mounted only with the domain libs, where identity's access guard enforces their actions.
+ * The admin's roster pages (/console/physicians, /console/roster). Apart from RosterModule, which the public site uses
+ * too: console routes are mounted only with the domain libs, where identity's access guard enforces their actions.
  */
-@Module({ imports: [RosterModule], controllers: [ConsolePhysiciansController] })
+@Module({ imports: [RosterModule, CatalogModule, TenancyModule], controllers: [ConsolePhysiciansController, ConsoleRosterController] })
 export class RosterConsoleModule {}

@@ -28,7 +28,7 @@ export class ConsoleRosterController {
     private readonly views: ViewRenderer,
   ) {}
 
-  @Can('catalog.edit')
+  @Can('roster.edit')
   @Get()
   @Header('content-type', HTML)
   @Header('cache-control', 'no-store')
@@ -46,7 +46,7 @@ export class ConsoleRosterController {
     );
   }
 
-  @Can('catalog.edit')
+  @Can('roster.edit')
   @Get('new')
   @Header('content-type', HTML)
   @Header('cache-control', 'no-store')
@@ -55,7 +55,7 @@ export class ConsoleRosterController {
     return this.render(undefined, specialties, { accepting_new_cases: '1', weekly_capacity: '3' }, {}, []);
   }
 
-  @Can('catalog.edit')
+  @Can('roster.edit')
   @Audited({ action: 'roster.physician_create', entityType: 'physician' })
   @Post()
   @HttpCode(200)
@@ -78,7 +78,7 @@ export class ConsoleRosterController {
     return this.render(undefined, specialties, typedValues(body ?? {}), form.errors, form.all('specialties'));
   }
 
-  @Can('catalog.edit')
+  @Can('roster.edit')
   @Get(':slug')
   @Header('content-type', HTML)
   @Header('cache-control', 'no-store')
@@ -87,7 +87,7 @@ export class ConsoleRosterController {
     return this.render(physician, specialties, physicianValues(physician, this.tenant().locales), {});
   }
 
-  @Can('catalog.edit')
+  @Can('roster.edit')
   @Audited({ action: 'roster.physician_update', entityType: 'physician' })
   @Post(':slug')
   @HttpCode(200)
