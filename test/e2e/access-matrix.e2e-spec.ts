@@ -80,6 +80,12 @@ describe('permissions', () => {
     ['/console/funding', { anonymous: SIGN_IN, patient: 403, coordinator: 403, physician: 403, admin: 200 }],
     ['/console/funding/reviews', { anonymous: SIGN_IN, patient: 403, coordinator: 200, physician: 403, admin: 200 }],
     ['/operator/revenue', { anonymous: 404, patient: 404, coordinator: 404, physician: 404, admin: 404 }],
+    ['/console/catalog', { anonymous: SIGN_IN, patient: 403, coordinator: 403, physician: 403, admin: 200 }],
+    ['/console/roster', { anonymous: SIGN_IN, patient: 403, coordinator: 403, physician: 403, admin: 200 }],
+    ['/console/site', { anonymous: SIGN_IN, patient: 403, coordinator: 403, physician: 403, admin: 200 }],
+    ['/console/branding', { anonymous: SIGN_IN, patient: 403, coordinator: 403, physician: 403, admin: 200 }],
+    ['/operator/tenants', { anonymous: 404, patient: 404, coordinator: 404, physician: 404, admin: 404 }],
+    ['/operator/tenants/new', { anonymous: 404, patient: 404, coordinator: 404, physician: 404, admin: 404 }],
   ];
 
   it.each(matrix)('%s: each role on its own hospital', async (path, expected) => {

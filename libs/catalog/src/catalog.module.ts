@@ -6,6 +6,7 @@ import path from 'node:path';
 import { CatalogBlueprintSection } from './catalog-blueprint.section';
 import { CatalogPresenter } from './catalog-presenter';
 import { CatalogReader } from './catalog-reader';
+import { ConsoleCatalogController } from './http/console-catalog.controller';
 import { OfferingAddOn } from './offering-add-on.entity';
 import { Offering } from './offering.entity';
 import { OfferingsService } from './offerings.service';
@@ -19,6 +20,7 @@ const SERVICES = [SpecialtiesService, OfferingsService, PriceRulesService, Catal
 /** Specialties, offerings with add-ons, and price rules: what a hospital sells, and for how much. */
 @Module({
   imports: [TypeOrmModule.forFeature([Specialty, Offering, OfferingAddOn, PriceRule]), TenancyModule],
+  controllers: [ConsoleCatalogController],
   providers: [...SERVICES, CatalogBlueprintSection],
   exports: SERVICES,
 })

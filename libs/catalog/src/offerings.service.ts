@@ -80,6 +80,35 @@ export class OfferingsService {
     });
   }
 
+  /** For the admin console: a new offering of the current tenant, listed after the others. */
+  create(input: Omit<OfferingInput, 'position'>): Promise<string[]> {
+    const tenantId = this.context.tenant().id;
+    return this.db.transaction(async (tx) => {
+      // A withdrawn offering keeps its slug: cases and quotes point at it, and restoring it must not collide.
+      if (await tx.existsBy(Offering, { tenantId, slug: input.slug })) {
+        throw new InvalidInput({ slug: `Another offering already uses the address name "${input.slug}".` });
+      }
+      const [{ next }] = await tx.query('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM offerings WHERE tenant_id = $1', [tenantId]);
+      return this.save(tx, tenantId, { ...input, position: Number(next) });
+    });
+  }
+
+  /** For the admin console: every offering of the current tenant, withdrawn ones too, in display order. */
+  overview(): Promise<{ slug: string; name: Offering['name']; priceMinor: number; currency: string; turnaroundBusinessDays: number; active: boolean }[]> {
+    const tenantId = this.context.tenant().id;
+    return this.db.transaction(async (tx) =>
+      (await tx.find(Offering, { where: { tenantId }, order: { active: 'DESC', position: 'ASC', slug: 'ASC' } })).map((o) => ({
+        slug: o.slug, name: o.name, priceMinor: o.priceMinor, currency: o.currency, turnaroundBusinessDays: o.turnaroundBusinessDays, active: o.active,
+      })),
+    );
+  }
+
+  /** For the admin console: puts a withdrawn offering back on the site as it was. */
+  restore(slug: string): Promise<boolean> {
+    const tenantId = this.context.tenant().id;
+    return this.db.transaction(async (tx) => ((await tx.update(Offering, { tenantId, slug, active: false }, { active: true })).affected ?? 0) > 0);
+  }
+
   /** For the admin console: withdraws an offering from the site; cases and quotes that used it keep it. */
   deactivate(slug: string): Promise<boolean> {
     const tenantId = this.context.tenant().id;

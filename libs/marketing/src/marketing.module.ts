@@ -14,6 +14,7 @@ import { MarketingBlueprintSection } from './content/marketing-blueprint.section
 import { SiteContentService } from './content/site-content.service';
 import { SitePage } from './content/site-page.entity';
 import { Testimonial } from './content/testimonial.entity';
+import { ConsoleSiteController } from './http/console-site.controller';
 import { SiteCatalogController } from './http/site-catalog.controller';
 import { SiteHomeController } from './http/site-home.controller';
 import { SiteInfoController } from './http/site-info.controller';
@@ -29,7 +30,7 @@ import { SiteDataService } from './pages/site-data.service';
 /** The hospital's public site: pages, SEO (sitemap, robots, JSON-LD) and campaign attribution. */
 @Module({
   imports: [TypeOrmModule.forFeature([SitePage, Faq, Testimonial, Visit]), TenancyModule, CatalogModule, RosterModule, FundingProgramsModule],
-  controllers: [SiteHomeController, SiteCatalogController, SitePhysiciansController, SiteInfoController, SiteSeoController],
+  controllers: [ConsoleSiteController, SiteHomeController, SiteCatalogController, SitePhysiciansController, SiteInfoController, SiteSeoController],
   providers: [
     SiteContentService,
     AttributionService,

@@ -98,6 +98,19 @@ export class PhysiciansService {
     });
   }
 
+  /** For the admin console: a new physician of the current tenant, listed after the others. */
+  create(input: Omit<PhysicianInput, 'position'>): Promise<string[]> {
+    const tenantId = this.context.tenant().id;
+    return this.db.transaction(async (tx) => {
+      // A physician taken off the site keeps their slug: their opinions point at them.
+      if (await tx.existsBy(Physician, { tenantId, slug: input.slug })) {
+        throw new InvalidInput({ slug: `Another physician already uses the address name "${input.slug}".` });
+      }
+      const [{ next }] = await tx.query('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM physicians WHERE tenant_id = $1', [tenantId]);
+      return this.save(tx, tenantId, { ...input, position: Number(next) });
+    });
+  }
+
   /** For the admin console: takes a physician off the site and out of assignment; their past opinions stay theirs. */
   deactivate(slug: string): Promise<boolean> {
     const tenantId = this.context.tenant().id;

@@ -4,6 +4,7 @@ import { ViewRenderer } from '@consilium/core';
 import { CatalogModule } from '@consilium/catalog';
 import { BlueprintSections, TenancyModule } from '@consilium/tenancy';
 import path from 'node:path';
+import { ConsoleRosterController } from './http/console-roster.controller';
 import { PhysicianLicense } from './physician-license.entity';
 import { PhysicianSpecialty } from './physician-specialty.entity';
 import { Physician } from './physician.entity';
@@ -38,8 +39,8 @@ export class RosterModule implements OnModuleInit {
 }
 
 /**
- * The admin's roster page (/console/physicians). Apart from RosterModule, which the public site uses too: console
- * routes are mounted only with the domain libs, where identity's access guard enforces their actions.
+ * The admin's roster pages (/console/physicians, /console/roster). Apart from RosterModule, which the public site uses
+ * too: console routes are mounted only with the domain libs, where identity's access guard enforces their actions.
  */
-@Module({ imports: [RosterModule], controllers: [ConsolePhysiciansController] })
+@Module({ imports: [RosterModule, CatalogModule, TenancyModule], controllers: [ConsolePhysiciansController, ConsoleRosterController] })
 export class RosterConsoleModule {}

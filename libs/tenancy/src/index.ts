@@ -27,3 +27,8 @@ export * from './tenant-settings.service';
 export * from './tenant-site.guard';
 export * from './tenant.entity';
 export * from './locale-cookie.interceptor';
+export * from './console/console-form';
+export * from './console/brand-image';
+export * from './console/multipart-form';
+export * from './console/tenant-onboarding';
+export * from './console/tenant-domains';

@@ -9,6 +9,10 @@ import { BlueprintSections } from './blueprint/blueprint-section';
 import { TenantChangeFeed } from './cache/tenant-change-feed';
 import { TenantContentCache } from './cache/tenant-content-cache';
 import { BrandController } from './http/brand.controller';
+import { ConsoleBrandingController } from './http/console-branding.controller';
+import { MultipartConsoleForms } from './console/multipart-form';
+import { TenantDomains } from './console/tenant-domains';
+import { TenantOnboarding } from './console/tenant-onboarding';
 import { TenantLayoutData } from './site/layout-data';
 import { SiteRenderer } from './site/site-renderer';
 import { TenantAsset } from './tenant-asset.entity';
@@ -32,12 +36,14 @@ const SHARED = [
   BlueprintExporter,
   TenantDirectory,
   TenantSettingsService,
+  TenantOnboarding,
+  TenantDomains,
 ];
 
 @Module({
   imports: [TypeOrmModule.forFeature([Tenant, TenantDomain, TenantAsset])],
-  controllers: [BrandController],
-  providers: [...SHARED, TenantLayoutData, { provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor }],
+  controllers: [BrandController, ConsoleBrandingController],
+  providers: [...SHARED, TenantLayoutData, MultipartConsoleForms, { provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor }],
   exports: SHARED,
 })
 export class TenancyModule implements NestModule {

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import type { Branding, TenantProfile, TenantSettings } from './branding';
 import { changedFields } from './blueprint/row-changes';
+import type { LoadedAsset } from './blueprint/blueprint-loader';
+import { TenantAsset } from './tenant-asset.entity';
 import { Tenant } from './tenant.entity';
 
 export interface TenantEdit {
@@ -32,6 +34,26 @@ export class TenantSettingsService {
       const changed = changedFields(tenant, desired);
       if (changed.length) await tx.update(Tenant, { id: tenantId }, Object.fromEntries(changed.map((k) => [k, desired[k]])));
       return changed as string[];
+    });
+  }
+
+  /**
+   * For the admin console: a new logo (already judged by its bytes). Stored as a brand asset like a blueprint's, and
+   * the branding points at it; the previous logo file goes unless it is also the favicon.
+   */
+  replaceLogo(asset: LoadedAsset): Promise<void> {
+    const tenantId = this.context.tenant().id;
+    return this.db.transaction(async (tx) => {
+      const tenant = await tx.findOneBy(Tenant, { id: tenantId });
+      if (!tenant) throw new NotFound();
+      const existing = await tx.findOne(TenantAsset, { select: { id: true, name: true }, where: { tenantId, name: asset.name } });
+      if (existing) await tx.update(TenantAsset, { tenantId, id: existing.id }, { contentType: asset.contentType, bytes: asset.bytes, sha256: asset.sha256 });
+      else await tx.insert(TenantAsset, { tenantId, ...asset });
+      const previous = tenant.branding.logo;
+      if (previous !== asset.name) {
+        await tx.update(Tenant, { id: tenantId }, { branding: { ...tenant.branding, logo: asset.name } });
+        if (previous !== tenant.branding.favicon) await tx.delete(TenantAsset, { tenantId, name: previous });
+      }
     });
   }
 }

@@ -4,10 +4,11 @@ import { ConsoleApiKeysController } from './console-api-keys.controller';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleStaffController } from './console-staff.controller';
 import { OperatorAuthController } from './operator-auth.controller';
+import { OperatorTenantsController } from './operator-tenants.controller';
 import { SiteAuthController } from './site-auth.controller';
 
 /** Every HTTP surface of identity, registered by IdentityModule. */
 export const IDENTITY_CONTROLLERS = [
   SiteAuthController, SiteAccountSettingsController, ConsoleAuthController, ConsoleAccountSettingsController,
-  ConsoleStaffController, ConsoleApiKeysController, OperatorAuthController, ApiWhoamiController,
+  ConsoleStaffController, ConsoleApiKeysController, OperatorAuthController, OperatorTenantsController, ApiWhoamiController,
 ];

@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig, OperatorDatabase } from '@consilium/core';
+import { ApplyResult, BlueprintApplier } from '../blueprint/blueprint-applier';
+import { LoadedAsset } from '../blueprint/blueprint-loader';
+import { BlueprintInput, blueprintSchema } from '../blueprint/blueprint.schema';
+
+/** What the operator's onboarding wizard asks; the rest of a hospital (catalog, roster, copy) its admin adds. */
+export interface OnboardingInput {
+  name: string;
+  slug: string;
+  casePrefix: string;
+  timeZone: string;
+  currency: string;
+  locales: string[];
+  defaultLocale: string;
+  /** A custom domain to serve the site on (and canonical URLs to point at); empty: `<slug>.<platform domain>`. */
+  primaryDomain?: string;
+  colors: { primary: string; accent: string; text: string; background: string };
+  logo: LoadedAsset;
+  licensure: { homeState?: string; unlicensedStates: string; international: string };
+}
+
+export type OnboardingResult = { ok: true; result: ApplyResult; host: string } | { ok: false; errors: Record<string, string> };
+
+/** Where each blueprint path is typed in the wizard. */
+const FIELD_OF: Record<string, string> = {
+  slug: 'slug', name: 'name', case_prefix: 'case_prefix', time_zone: 'time_zone', currency: 'currency', locales: 'locales',
+  default_locale: 'default_locale', domains: 'primary_domain', primary_domain: 'primary_domain', 'branding.colors.primary': 'color_primary',
+  'branding.colors.accent': 'color_accent', 'branding.colors.text': 'color_text', 'branding.colors.background': 'color_background',
+  'licensure.home_state': 'home_state', 'licensure.unlicensed_states': 'unlicensed_states', 'licensure.international': 'international',
+};
+
+/**
+ * The operator console's onboarding: the wizard's answers become a blueprint, checked by the blueprint's own schema
+ * and applied by the same BlueprintApplier as `tenants apply`, so both paths write the same tables and
+ * `tenants export` gives the new hospital back as a folder. An existing slug or a host another hospital uses is a
+ * field error, never an update of someone else's tenant.
+ */
+@Injectable()
+export class TenantOnboarding {
+  constructor(
+    private readonly applier: BlueprintApplier,
+    private readonly operatorDb: OperatorDatabase,
+    private readonly config: AppConfig,
+  ) {}
+
+  async create(input: OnboardingInput): Promise<OnboardingResult> {
+    const blueprint: BlueprintInput = {
+      slug: input.slug,
+      name: input.name,
+      case_prefix: input.casePrefix,
+      locales: input.locales as BlueprintInput['locales'],
+      default_locale: input.defaultLocale as BlueprintInput['default_locale'],
+      time_zone: input.timeZone,
+      currency: input.currency,
+      domains: input.primaryDomain ? [input.primaryDomain] : [],
+      primary_domain: input.primaryDomain || undefined,
+      branding: { logo: `assets/${input.logo.name}`, logo_alt: input.name, colors: input.colors },
+      licensure: {
+        home_state: input.licensure.homeState || undefined,
+        unlicensed_states: input.licensure.unlicensedStates as 'decline',
+        international: input.licensure.international as 'decline',
+      },
+    };
+    const parsed = blueprintSchema.safeParse(blueprint);
+    const errors: Record<string, string> = {};
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const at = issue.path.filter((p) => typeof p === 'string').join('.');
+        const field = FIELD_OF[at] ?? FIELD_OF[String(issue.path[0])] ?? '_form';
+        errors[field] ??= capitalize(issue.message);
+      }
+      return { ok: false, errors };
+    }
+    const host = input.primaryDomain || this.config.platformHostFor(input.slug);
+    const hosts = [this.config.platformHostFor(input.slug), ...(input.primaryDomain ? [input.primaryDomain] : [])];
+    const { slugTaken, hostsTaken } = await this.operatorDb.transaction(async (tx) => ({
+      slugTaken: (await tx.query('SELECT 1 FROM tenants WHERE slug = $1', [input.slug])).length > 0,
+      hostsTaken: ((await tx.query('SELECT host FROM tenant_domains WHERE host = ANY($1)', [hosts])) as { host: string }[]).map((r) => r.host),
+    }));
+    if (slugTaken) errors.slug = `Another hospital already uses the address name "${input.slug}".`;
+    if (hostsTaken.length) errors[input.primaryDomain && hostsTaken.includes(input.primaryDomain) ? 'primary_domain' : 'slug'] ??= `${hostsTaken.join(', ')} already belongs to another hospital.`;
+    if (input.slug === this.config.operatorHost.split('.')[0]) errors.slug ??= 'That name is reserved for the operator console.';
+    if (Object.keys(errors).length) return { ok: false, errors };
+    const result = await this.applier.apply({ dir: '(operator console)', file: 'operator console', blueprint: parsed.data, assets: [input.logo] });
+    return { ok: true, result, host };
+  }
+}
+
+function capitalize(message: string): string {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
