@@ -21,6 +21,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { MetricsRegistry } from './metrics/metrics-registry';
 import { HealthController } from './web/health.controller';
 import { Lifecycle } from './web/lifecycle';
+import { PageCache } from './web/page-cache';
 import { ViewRenderer } from './web/view-renderer';
 
 export interface CoreOptions {
@@ -69,11 +70,12 @@ export class CoreModule implements OnModuleInit {
         ViewRenderer,
         Translator,
         Lifecycle,
+        PageCache,
         MetricsRegistry,
         DatabaseMetrics,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
       ],
-      exports: [AppConfig, RequestContext, TenantDatabase, OperatorDatabase, ViewRenderer, Translator, Lifecycle, MetricsRegistry],
+      exports: [AppConfig, RequestContext, TenantDatabase, OperatorDatabase, ViewRenderer, Translator, Lifecycle, PageCache, MetricsRegistry],
     };
   }
 

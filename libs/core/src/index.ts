@@ -28,3 +28,4 @@ export * from './web/access.decorator';
 export * from './web/forms';
 export * from './metrics/metrics-registry';
 export { databaseUnavailable } from './errors/exception-filter';
+export * from './web/page-cache';

@@ -111,6 +111,7 @@ export const configSchema = z.object({
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120000).optional(),
+  PAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

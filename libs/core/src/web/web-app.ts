@@ -4,6 +4,8 @@ import fastifyStatic from '@fastify/static';
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { PageCache } from './page-cache';
 import { Logger } from 'nestjs-pino';
 import type { Server } from 'node:http';
 import path from 'node:path';
@@ -28,7 +30,12 @@ export const CONTENT_SECURITY_POLICY = {
 
 /** Builds the Fastify-based Nest app with the platform's web defaults. The caller decides when to listen. */
 export async function createWebApp(module: Type<unknown> | DynamicModule, config: AppConfig): Promise<NestFastifyApplication> {
+  // The page cache answers before Fastify sees the request (its instance comes from the app, once it exists).
+  let pageCache: PageCache | undefined;
   const adapter = new FastifyAdapter({
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer((req, res) => {
+      if (!pageCache?.serve(req, res)) handler(req, res);
+    }),
     trustProxy: config.raw.TRUST_PROXY,
     genReqId: requestIdFor,
     bodyLimit: 1024 * 1024,
@@ -46,6 +53,11 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
     fastify.getDefaultJsonParser('error', 'error')(request, body.toString('utf8'), done);
   });
   instrumentHttp(app);
+  // Misses are marked on the way in and kept on the way out (PageCache decides what may be kept).
+  const cache = app.get(PageCache, { strict: false });
+  pageCache = cache;
+  fastify.addHook('onRequest', cache.onRequest);
+  fastify.addHook('onSend', cache.onSend);
   await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { PageCache } from '@consilium/core';
+import { Injectable, Optional } from '@nestjs/common';
 import { CONTENT_CHANGED_CHANNEL, TENANT_CHANGED_CHANNEL, TenantChangeFeed } from './tenant-change-feed';
 
 /** Tenants whose site content is held at once; past this, the least recently used one is dropped. */
@@ -21,9 +22,18 @@ interface TenantEntries {
 export class TenantContentCache {
   private readonly tenants = new Map<string, TenantEntries>();
 
-  constructor(private readonly feed: TenantChangeFeed) {
+  constructor(
+    private readonly feed: TenantChangeFeed,
+    @Optional() pages?: PageCache,
+  ) {
     feed.on(CONTENT_CHANGED_CHANNEL, (tenantId) => this.invalidate(tenantId));
     feed.on(TENANT_CHANGED_CHANNEL, (tenantId) => this.invalidate(tenantId));
+    // Whole pages in front of the framework: dropped on any change, and not used while changes cannot be heard.
+    if (pages) {
+      feed.on(CONTENT_CHANGED_CHANNEL, () => pages.clear());
+      feed.on(TENANT_CHANGED_CHANNEL, () => pages.clear());
+      pages.hearChangesWhile(() => feed.listening);
+    }
   }
 
   /** The cached value of `key` for the tenant, or `load()` (shared by concurrent callers). */
