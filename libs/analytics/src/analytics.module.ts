@@ -1,0 +1,20 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { ViewRenderer } from '@consilium/core';
+import path from 'node:path';
+import { AnalyticsService } from './analytics.service';
+import { ConsoleAnalyticsController } from './http/console-analytics.controller';
+import { RollupRefresher } from './rollups/rollup-refresher';
+
+/** Conversion analytics: rollups kept exact from the pipeline's tables, the hospital's dashboard, operator benchmarks. */
+@Module({
+  controllers: [ConsoleAnalyticsController],
+  providers: [AnalyticsService, RollupRefresher],
+  exports: [AnalyticsService, RollupRefresher],
+})
+export class AnalyticsModule implements OnModuleInit {
+  constructor(private readonly views: ViewRenderer) {}
+
+  onModuleInit(): void {
+    this.views.registerViews('analytics', path.join(__dirname, 'views'));
+  }
+}
