@@ -55,11 +55,10 @@ export class MetricsReader {
     const cohorts = `SELECT *, ${series} AS series FROM analytics_cohorts WHERE ${where.join(' AND ')}`;
     const detail = hasCaseFilter(filter);
     const turnaroundWhere = [...where.slice(0, 2), `detail = ${detail}`, ...(detail ? where.slice(2) : [])];
-    const [grouped, turnaround, reach] = await Promise.all([
-      this.grouped(cohorts, params),
-      this.tx.query(`SELECT hours AS k, sum(n)::bigint AS n FROM analytics_turnaround WHERE ${turnaroundWhere.join(' AND ')} GROUP BY hours`, params),
-      this.tx.query(`SELECT jurisdiction AS k, sum(n)::bigint AS n FROM analytics_reach WHERE ${where.join(' AND ')} GROUP BY jurisdiction`, params),
-    ]);
+    // One after another: a transaction is one connection, and pg queues concurrent queries anyway.
+    const grouped = await this.grouped(cohorts, params);
+    const turnaround = await this.tx.query(`SELECT hours AS k, sum(n)::bigint AS n FROM analytics_turnaround WHERE ${turnaroundWhere.join(' AND ')} GROUP BY hours`, params);
+    const reach = await this.tx.query(`SELECT jurisdiction AS k, sum(n)::bigint AS n FROM analytics_reach WHERE ${where.join(' AND ')} GROUP BY jurisdiction`, params);
     const visits = await this.visitsFromRollups(filter, buckets.series);
     return { ...grouped, turnaround: counts(turnaround), reach: counts(reach), visits };
   }
