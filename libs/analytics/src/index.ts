@@ -6,3 +6,4 @@ export * from './period';
 export * from './rollups/case-facts.sql';
 export * from './rollups/metrics-reader';
 export * from './rollups/rollup-refresher';
+export * from './generator/analytics-generator';
