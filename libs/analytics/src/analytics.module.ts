@@ -2,14 +2,16 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { ViewRenderer } from '@consilium/core';
 import path from 'node:path';
 import { AnalyticsService } from './analytics.service';
+import { Benchmarks } from './benchmarks/benchmarks.service';
 import { ConsoleAnalyticsController } from './http/console-analytics.controller';
+import { OperatorBenchmarksController } from './http/operator-benchmarks.controller';
 import { RollupRefresher } from './rollups/rollup-refresher';
 
 /** Conversion analytics: rollups kept exact from the pipeline's tables, the hospital's dashboard, operator benchmarks. */
 @Module({
-  controllers: [ConsoleAnalyticsController],
-  providers: [AnalyticsService, RollupRefresher],
-  exports: [AnalyticsService, RollupRefresher],
+  controllers: [ConsoleAnalyticsController, OperatorBenchmarksController],
+  providers: [AnalyticsService, RollupRefresher, Benchmarks],
+  exports: [AnalyticsService, RollupRefresher, Benchmarks],
 })
 export class AnalyticsModule implements OnModuleInit {
   constructor(private readonly views: ViewRenderer) {}

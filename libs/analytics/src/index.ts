@@ -7,3 +7,4 @@ export * from './rollups/case-facts.sql';
 export * from './rollups/metrics-reader';
 export * from './rollups/rollup-refresher';
 export * from './generator/analytics-generator';
+export * from './benchmarks/benchmarks.service';
