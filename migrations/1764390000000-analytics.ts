@@ -86,7 +86,11 @@ export class Analytics1764390000000 implements MigrationInterface {
         PRIMARY KEY (tenant_id, grain, bucket, specialty_id, physician_id, campaign, jurisdiction_class)
       );
       CREATE INDEX analytics_cohorts_empty ON analytics_cohorts (tenant_id) WHERE started = 0;
+      -- A filter reads the rows of its one value (several filters: the most selective index wins).
+      CREATE INDEX analytics_cohorts_by_specialty ON analytics_cohorts (tenant_id, specialty_id, grain, bucket);
       CREATE INDEX analytics_cohorts_by_physician ON analytics_cohorts (tenant_id, physician_id, grain, bucket);
+      CREATE INDEX analytics_cohorts_by_campaign ON analytics_cohorts (tenant_id, campaign, grain, bucket);
+      CREATE INDEX analytics_cohorts_by_class ON analytics_cohorts (tenant_id, jurisdiction_class, grain, bucket);
       ${POLICY('analytics_cohorts')}
 
       -- Turnaround (acceptance to delivery) in whole hours, as a histogram so percentiles stay exact. Each delivered
@@ -104,15 +108,30 @@ export class Analytics1764390000000 implements MigrationInterface {
       CREATE INDEX analytics_turnaround_empty ON analytics_turnaround (tenant_id) WHERE n = 0;
       ${POLICY('analytics_turnaround')}
 
-      -- Reach: submitted cases by the patient's state or country.
+      -- The unfiltered dashboard's read: each case counted once per dimension (specialty, physician, campaign,
+      -- class), so a month is a few dozen rows whatever the combinations of dimensions.
+      CREATE TABLE analytics_slices (
+        tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        grain text NOT NULL CHECK (grain IN ('day', 'month')),
+        bucket date NOT NULL,
+        dimension text NOT NULL CHECK (dimension IN ('specialty', 'physician', 'campaign', 'class')),
+        value text NOT NULL,
+        ${MEASURES},
+        PRIMARY KEY (tenant_id, grain, bucket, dimension, value)
+      );
+      CREATE INDEX analytics_slices_empty ON analytics_slices (tenant_id) WHERE started = 0;
+      ${POLICY('analytics_slices')}
+
+      -- Reach: submitted cases by the patient's state or country; detail as for turnaround.
       CREATE TABLE analytics_reach (
         tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+        detail boolean NOT NULL,
         grain text NOT NULL CHECK (grain IN ('day', 'month')),
         bucket date NOT NULL,
         ${DIMENSIONS},
         jurisdiction text NOT NULL,
         n integer NOT NULL,
-        PRIMARY KEY (tenant_id, grain, bucket, specialty_id, physician_id, campaign, jurisdiction_class, jurisdiction)
+        PRIMARY KEY (tenant_id, detail, grain, bucket, specialty_id, physician_id, campaign, jurisdiction_class, jurisdiction)
       );
       CREATE INDEX analytics_reach_empty ON analytics_reach (tenant_id) WHERE n = 0;
       ${POLICY('analytics_reach')}
@@ -237,7 +256,7 @@ export class Analytics1764390000000 implements MigrationInterface {
       DROP TRIGGER analytics_visits_inserted ON visits;
       DROP FUNCTION analytics_mark_by_case_id(), analytics_mark_new_cases(), analytics_mark_changed_cases(),
         analytics_mark_offering_cases(), analytics_count_visits(), analytics_campaign_key(text, text, text);
-      DROP TABLE analytics_settings, analytics_visits, analytics_reach, analytics_turnaround, analytics_cohorts,
+      DROP TABLE analytics_settings, analytics_visits, analytics_reach, analytics_slices, analytics_turnaround, analytics_cohorts,
         analytics_case_facts, analytics_dirty_cases;
     `);
   }

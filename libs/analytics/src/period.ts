@@ -37,8 +37,12 @@ export function daysInMonth(month: string): number {
   return Math.round((parse(nextMonth(month)) - parse(monthStart(month))) / DAY_MS);
 }
 
-/** Periods up to 62 days are read and charted by day; longer ones by month, with partial months read by day. */
-export function bucketsOf(period: Period): PeriodBuckets {
+/**
+ * Periods up to 62 days are read and charted by day; longer ones by month, with partial months read by day. A month
+ * the period covers up to `today` or later is read whole: nothing is dated after today, so the whole month is the
+ * month to date (this keeps "the last 12 months" to twelve monthly reads instead of a month of daily ones).
+ */
+export function bucketsOf(period: Period, today?: string): PeriodBuckets {
   const days: string[] = [];
   const months: string[] = [];
   if (daysIn(period) <= 62) {
@@ -47,7 +51,7 @@ export function bucketsOf(period: Period): PeriodBuckets {
   }
   for (let m = monthStart(period.from); m <= period.to; m = nextMonth(m)) {
     const last = addDays(nextMonth(m), -1);
-    if (m >= period.from && last <= period.to) months.push(m);
+    if (m >= period.from && (last <= period.to || (today !== undefined && period.to >= today))) months.push(m);
     else for (let d = m < period.from ? period.from : m; d <= last && d <= period.to; d = addDays(d, 1)) days.push(d);
   }
   return { series: 'month', months, days };

@@ -7,6 +7,8 @@ export interface GenerateOptions {
   days?: number;
   /** Landings that never start an intake, per case. */
   visitsPerCase?: number;
+  /** Most messages exchanged on a submitted case (uniform from 0): 4 gives about 9 events per case. */
+  maxMessages?: number;
   /** Same seed, same data (given the same tenant setup). */
   seed?: number;
   batchSize?: number;
@@ -58,7 +60,7 @@ export class AnalyticsGenerator {
     for (let done = 0, batch = 0; done < options.cases; done += batchSize, batch++) {
       const size = Math.min(batchSize, options.cases - done);
       const counts = await this.forTenant(tenantId, (tx) =>
-        this.batch(tx, { tenantId, size, days, now, seed: options.seed === undefined ? undefined : ((options.seed * 7919 + batch) % 1000) / 1000, ref, prefix: `GEN-${run}-${batch}`, visitsPerCase: options.visitsPerCase ?? 6 }));
+        this.batch(tx, { tenantId, size, days, now, seed: options.seed === undefined ? undefined : ((options.seed * 7919 + batch) % 1000) / 1000, ref, prefix: `GEN-${run}-${batch}`, visitsPerCase: options.visitsPerCase ?? 6, maxMessages: options.maxMessages ?? 4 }));
       for (const key of Object.keys(report) as (keyof GenerateReport)[]) report[key] += counts[key];
       options.onProgress?.(done + size, options.cases);
     }
@@ -99,8 +101,10 @@ export class AnalyticsGenerator {
 
   private async batch(
     tx: EntityManager,
-    o: { tenantId: string; size: number; days: number; now: Date; seed?: number; ref: Awaited<ReturnType<AnalyticsGenerator['reference']>>; prefix: string; visitsPerCase: number },
+    o: { tenantId: string; size: number; days: number; now: Date; seed?: number; ref: Awaited<ReturnType<AnalyticsGenerator['reference']>>; prefix: string; visitsPerCase: number; maxMessages: number },
   ): Promise<GenerateReport> {
+    // An offline tool writing tens of thousands of rows per statement: the platform's statement timeout is not for it.
+    await tx.query(`SET LOCAL statement_timeout = 0`);
     if (o.seed !== undefined) await tx.query(`SELECT setseed($1)`, [o.seed]);
     const { ref } = o;
     const start = new Date(o.now.getTime() - o.days * 86400000);
@@ -120,7 +124,7 @@ export class AnalyticsGenerator {
                 random() AS u_submit, random() AS u_outcome, random() AS u_records, random() AS u_addon, random() AS u_fund, random() AS u_opinion,
                 random() AS u_treat, random() AS u_consult, random() AS u_proc, random() AS u_value, random() AS u_ci30, random() AS u_ci90,
                 random() AS u_act30, random() AS u_act90, random() AS u_sat30, random() AS u_sat90, random() AS u_follow, random() AS u_refund,
-                random() AS u_phys, random() AS u_close, floor(random() * 5)::int AS messages,
+                random() AS u_phys, random() AS u_close, floor(random() * ($8::int + 1))::int AS messages,
                 power(random(), 2) * interval '72 hours' AS d_submit, random() * interval '30 hours' AS d_triage,
                 (1 + random() * 5) * interval '1 day' AS d_records, random() * interval '48 hours' AS d_accept,
                 random() * interval '12 hours' AS d_assign, random() * interval '36 hours' AS d_review,
@@ -162,7 +166,7 @@ export class AnalyticsGenerator {
               CASE WHEN s.u_fund < 0.06 THEN 1.0 WHEN s.u_fund < 0.12 THEN 0.5 ELSE 0 END AS funded_share,
               CASE WHEN s.u_visit < 0.85 THEN gen_random_uuid() END AS visitor_id
          FROM timeline s`,
-      [o.size, start, o.now, ref.offerings.length, ref.home, STATES.filter((s) => s !== ref.home), COUNTRIES],
+      [o.size, start, o.now, ref.offerings.length, ref.home, STATES.filter((s) => s !== ref.home), COUNTRIES, o.maxMessages],
     );
     await tx.query(`ANALYZE gen_cases`);
     const campaigns = [CAMPAIGNS.map((c) => c[0]), CAMPAIGNS.map((c) => c[1]), CAMPAIGNS.map((c) => c[2])];
@@ -176,11 +180,11 @@ export class AnalyticsGenerator {
          SELECT gen_random_uuid(), $3::timestamptz + sqrt(random()) * ($4::timestamptz - $3::timestamptz), random() < 0.4,
                 1 + floor(power(random(), 1.6) * cardinality($2::text[]))::int
            FROM generate_series(1, $5::int)
-       )
+       ), ins AS (
        INSERT INTO visits (tenant_id, visitor_id, landed_at, landing_path, locale, referrer_host, utm_source, utm_medium, utm_campaign)
        SELECT $1, visitor_id, landed_at, CASE WHEN tagged THEN '/start' ELSE '/' END, 'en', CASE WHEN NOT tagged AND random() < 0.4 THEN 'www.google.com' END,
               CASE WHEN tagged THEN ($2::text[])[ci] END, CASE WHEN tagged THEN ($6::text[])[ci] END, CASE WHEN tagged THEN ($7::text[])[ci] END
-         FROM landed`,
+         FROM landed RETURNING 1) SELECT count(*)::int AS n FROM ins`,
       [o.tenantId, campaigns[0], start, o.now, Math.round(o.size * o.visitsPerCase), campaigns[1], campaigns[2]],
     );
     await tx.query(
@@ -207,7 +211,7 @@ export class AnalyticsGenerator {
     );
     // Every step as the state machine records it, plus the pipeline's other events, numbered in time order.
     const events = await tx.query(
-      `INSERT INTO case_events (tenant_id, case_id, seq, type, from_state, to_state, actor_kind, data, occurred_at)
+      `WITH ins AS (INSERT INTO case_events (tenant_id, case_id, seq, type, from_state, to_state, actor_kind, data, occurred_at)
        SELECT $1, e.case_id, row_number() OVER (PARTITION BY e.case_id ORDER BY e.at, e.ord), e.type, e.from_state, e.to_state, e.actor, '{}'::jsonb, e.at
          FROM (
            SELECT g.id AS case_id, s.* FROM gen_cases g CROSS JOIN LATERAL (VALUES
@@ -237,11 +241,12 @@ export class AnalyticsGenerator {
            SELECT g.id, 20 + m, 'message', NULL, NULL, CASE WHEN m % 2 = 0 THEN 'patient' ELSE 'coordinator' END, g.t_submit + m * interval '7 hours', true
              FROM gen_cases g CROSS JOIN LATERAL generate_series(1, g.messages) m
             WHERE g.submitted AND g.t_submit + m * interval '7 hours' <= $2
-         ) e`,
+         ) e
+       RETURNING 1) SELECT count(*)::int AS n FROM ins`,
       [o.tenantId, o.now],
     );
     const payments = await tx.query(
-      `INSERT INTO payments (tenant_id, case_id, patient_id, attempt, provider, currency, amount_minor, funded_minor, authorized_minor, captured_minor, refunded_minor, status,
+      `WITH ins AS (INSERT INTO payments (tenant_id, case_id, patient_id, attempt, provider, currency, amount_minor, funded_minor, authorized_minor, captured_minor, refunded_minor, status,
          created_at, authorized_at, captured_at, released_at, refunded_at)
        SELECT $1, g.id, c.patient_id, 1, 'demo', $2, p.amount, p.funded, p.amount, p.captured, p.refunded,
               CASE WHEN p.refunded > 0 THEN 'refunded' WHEN p.captured > 0 OR (g.accepted AND p.amount = 0) THEN 'captured' WHEN g.declined OR g.cancelled THEN 'released' ELSE 'authorized' END,
@@ -251,39 +256,43 @@ export class AnalyticsGenerator {
          CROSS JOIN LATERAL (SELECT round(g.total * (1 - g.funded_share))::int AS amount, round(g.total * g.funded_share)::int AS funded) a
          CROSS JOIN LATERAL (SELECT a.amount, a.funded, CASE WHEN g.accepted THEN a.amount ELSE 0 END AS captured,
                                     CASE WHEN g.delivered AND g.u_refund < 0.02 AND g.t_deliver + interval '5 days' <= $3 THEN a.amount ELSE 0 END AS refunded) p
-        WHERE g.submitted`,
+        WHERE g.submitted
+       RETURNING 1) SELECT count(*)::int AS n FROM ins`,
       [o.tenantId, ref.currency, o.now],
     );
     const opinions = await tx.query(
-      `INSERT INTO opinions (tenant_id, case_id, version, status, diagnosis_agreement, treatment_changed, author_id, signed_by, signed_at, created_at, updated_at)
+      `WITH ins AS (INSERT INTO opinions (tenant_id, case_id, version, status, diagnosis_agreement, treatment_changed, author_id, signed_by, signed_at, created_at, updated_at)
        SELECT $1, g.id, 1, 'signed', CASE WHEN g.u_opinion < 0.13 THEN 'confirmed' WHEN g.u_opinion < 0.79 THEN 'refined' ELSE 'changed' END,
               g.u_treat < 0.374, $2, $2, g.t_signed, g.t_review, g.t_signed
-         FROM gen_cases g WHERE g.signed`,
+         FROM gen_cases g WHERE g.signed
+       RETURNING 1) SELECT count(*)::int AS n FROM ins`,
       [o.tenantId, ref.staffId],
     );
     const conversions = await tx.query(
-      `INSERT INTO conversions (tenant_id, case_id, kind, occurred_on, value_minor, currency, source, recorded_by, recorded_at)
+      `WITH ins AS (INSERT INTO conversions (tenant_id, case_id, kind, occurred_on, value_minor, currency, source, recorded_by, recorded_at)
        SELECT $1, g.id, k.kind, (g.t_deliver + k.after)::date, k.value, CASE WHEN k.value IS NOT NULL THEN $2 END, 'manual', $3, g.t_deliver + k.after
          FROM gen_cases g CROSS JOIN LATERAL (VALUES
            ('consult_booked', g.d_conversion, NULL::bigint, g.u_consult < 0.33),
            ('procedure_done', g.d_conversion + interval '21 days', round(exp(ln(1500000) + 0.8 * (g.u_value - 0.5) * 3))::bigint, g.u_proc < 0.10),
            ('procedure_scheduled', g.d_conversion + interval '7 days', NULL::bigint, g.u_proc >= 0.10 AND g.u_proc < 0.14)
          ) AS k (kind, after, value, happened)
-        WHERE g.delivered AND k.happened AND g.t_deliver + k.after <= $4`,
+        WHERE g.delivered AND k.happened AND g.t_deliver + k.after <= $4
+       RETURNING 1) SELECT count(*)::int AS n FROM ins`,
       [o.tenantId, ref.currency, ref.staffId, o.now],
     );
     const checkIns = await tx.query(
-      `INSERT INTO case_check_ins (tenant_id, case_id, day, due_on, reminded_at, answered_at, acted_on_advice, satisfaction)
+      `WITH ins AS (INSERT INTO case_check_ins (tenant_id, case_id, day, due_on, reminded_at, answered_at, acted_on_advice, satisfaction)
        SELECT $1, g.id, k.day, (g.t_deliver + k.day * interval '1 day')::date, g.t_deliver + k.day * interval '1 day',
               CASE WHEN k.answered THEN g.t_deliver + (k.day + 2) * interval '1 day' END,
               CASE WHEN NOT k.answered THEN NULL WHEN k.u_act < 0.55 THEN 'yes' WHEN k.u_act < 0.8 THEN 'partly' ELSE 'no' END,
               CASE WHEN NOT k.answered THEN NULL WHEN k.u_sat < 0.5 THEN 5 WHEN k.u_sat < 0.8 THEN 4 WHEN k.u_sat < 0.9 THEN 3 WHEN k.u_sat < 0.96 THEN 2 ELSE 1 END
          FROM gen_cases g CROSS JOIN LATERAL (VALUES (30, g.u_ci30 < 0.6, g.u_act30, g.u_sat30), (90, g.u_ci90 < 0.45, g.u_act90, g.u_sat90)) AS k (day, answered, u_act, u_sat)
-        WHERE g.delivered AND g.t_deliver + (k.day + 2) * interval '1 day' <= $2`,
+        WHERE g.delivered AND g.t_deliver + (k.day + 2) * interval '1 day' <= $2
+       RETURNING 1) SELECT count(*)::int AS n FROM ins`,
       [o.tenantId, o.now],
     );
     await tx.query(`DROP TABLE gen_cases, gen_offerings`);
-    const affected = (r: unknown) => (Array.isArray(r) ? Number(r[1] ?? 0) : 0);
+    const affected = (r: { n: number }[]) => Number(r[0]?.n ?? 0);
     return {
       cases: o.size, events: affected(events), visits: affected(visits), payments: affected(payments), opinions: affected(opinions),
       conversions: affected(conversions), checkIns: affected(checkIns),

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { bucketsOf, Period } from '../period';
+import { bucketsOf, Period, PeriodBuckets, todayIn } from '../period';
 import { caseFactsSelect, Measure, MEASURE_COLUMNS } from './case-facts.sql';
 
 export type Measures = Record<Measure, number>;
@@ -47,20 +47,40 @@ export class MetricsReader {
   ) {}
 
   async fromRollups(filter: AnalyticsFilter): Promise<MetricRows> {
-    const buckets = bucketsOf(filter);
+    const buckets = bucketsOf(filter, todayIn(this.tenant.timeZone));
     const params: unknown[] = [this.tenant.id, buckets.months, buckets.days];
     const where = [`tenant_id = $1`, `((grain = 'month' AND bucket = ANY($2::date[])) OR (grain = 'day' AND bucket = ANY($3::date[])))`];
-    where.push(...this.dimensionClauses(filter, params));
     const series = buckets.series === 'day' ? 'bucket' : `date_trunc('month', bucket)::date`;
-    const cohorts = `SELECT *, ${series} AS series FROM analytics_cohorts WHERE ${where.join(' AND ')}`;
     const detail = hasCaseFilter(filter);
-    const turnaroundWhere = [...where.slice(0, 2), `detail = ${detail}`, ...(detail ? where.slice(2) : [])];
+    // Unfiltered: the per-dimension slices (a few dozen rows a month). Filtered: the detailed cohorts of that value.
     // One after another: a transaction is one connection, and pg queues concurrent queries anyway.
-    const grouped = await this.grouped(cohorts, params);
-    const turnaround = await this.tx.query(`SELECT hours AS k, sum(n)::bigint AS n FROM analytics_turnaround WHERE ${turnaroundWhere.join(' AND ')} GROUP BY hours`, params);
-    const reach = await this.tx.query(`SELECT jurisdiction AS k, sum(n)::bigint AS n FROM analytics_reach WHERE ${where.join(' AND ')} GROUP BY jurisdiction`, params);
-    const visits = await this.visitsFromRollups(filter, buckets.series);
+    const grouped = detail
+      ? await this.grouped(`SELECT *, ${series} AS series FROM analytics_cohorts WHERE ${[...where, ...this.dimensionClauses(filter, params)].join(' AND ')}`, params)
+      : await this.slices(where.join(' AND '), series, params);
+    const detailWhere = [...where, `detail = ${detail}`, ...(detail ? this.dimensionClauses(filter, [...params.slice(0, 3)]) : [])];
+    const turnaround = await this.tx.query(`SELECT hours AS k, sum(n)::bigint AS n FROM analytics_turnaround WHERE ${detailWhere.join(' AND ')} GROUP BY hours`, params);
+    const reach = await this.tx.query(`SELECT jurisdiction AS k, sum(n)::bigint AS n FROM analytics_reach WHERE ${detailWhere.join(' AND ')} GROUP BY jurisdiction`, params);
+    const visits = await this.visitsFromRollups(filter, buckets);
     return { ...grouped, turnaround: counts(turnaround), reach: counts(reach), visits };
+  }
+
+  private async slices(where: string, series: string, params: unknown[]): Promise<Omit<MetricRows, 'turnaround' | 'reach' | 'visits'>> {
+    const sums = MEASURE_COLUMNS.map((m) => `coalesce(sum(${m}), 0)::bigint AS ${m}`).join(', ');
+    const rows: Record<string, unknown>[] = await this.tx.query(
+      `SELECT dimension, value, ${sums} FROM analytics_slices WHERE ${where} GROUP BY dimension, value`, params);
+    // Every case has exactly one class (possibly ''), so the class slices add up to the total, by period too.
+    const bySeries: Record<string, unknown>[] = await this.tx.query(
+      `SELECT (${series})::text AS series, ${sums} FROM analytics_slices WHERE ${where} AND dimension = 'class' GROUP BY 1`, params);
+    const measures = (row: Record<string, unknown>) => Object.fromEntries(MEASURE_COLUMNS.map((m) => [m, Number(row[m])])) as Measures;
+    const out = { total: emptyMeasures(), bySpecialty: {}, byPhysician: {}, byCampaign: {}, byJurisdictionClass: {}, bySeries: {} } as Omit<MetricRows, 'turnaround' | 'reach' | 'visits'>;
+    const key = { specialty: 'bySpecialty', physician: 'byPhysician', campaign: 'byCampaign', class: 'byJurisdictionClass' } as const;
+    for (const row of rows) {
+      const m = measures(row);
+      out[key[row.dimension as keyof typeof key]][String(row.value)] = m;
+      if (row.dimension === 'class') for (const c of MEASURE_COLUMNS) out.total[c] += m[c];
+    }
+    for (const row of bySeries) out.bySeries[String(row.series).slice(0, 10)] = measures(row);
+    return out;
   }
 
   /** The naive way: compute every case's facts from its events, payments, opinion... then sum. */
@@ -132,9 +152,9 @@ export class MetricsReader {
     return out;
   }
 
-  private async visitsFromRollups(filter: AnalyticsFilter, series: 'day' | 'month'): Promise<MetricRows['visits']> {
+  private async visitsFromRollups(filter: AnalyticsFilter, buckets: PeriodBuckets): Promise<MetricRows['visits']> {
     if (filter.specialtyId || filter.physicianId || filter.jurisdictionClass !== undefined) return null;
-    const buckets = bucketsOf(filter);
+    const series = buckets.series;
     const params: unknown[] = [this.tenant.id, buckets.months, buckets.days];
     const campaign = filter.campaign !== undefined ? (params.push(filter.campaign), `AND campaign = $4`) : '';
     const rows = await this.tx.query(

@@ -27,11 +27,22 @@ function applyBatch(sign: 1 | -1): string[] {
       WHERE f.tenant_id = $1 AND f.turnaround_hours IS NOT NULL
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
      ON CONFLICT (tenant_id, detail, grain, bucket, ${DIMS}, hours) DO UPDATE SET n = analytics_turnaround.n + excluded.n`,
-    `INSERT INTO analytics_reach (tenant_id, grain, bucket, ${DIMS}, jurisdiction, n)
-     SELECT f.tenant_id, g.grain, ${BUCKET}, f.specialty_id, f.physician_id, f.campaign, f.jurisdiction_class, f.jurisdiction, ${sign} * count(*)
-       FROM ${facts} ${GRAINS} WHERE f.tenant_id = $1 AND f.submitted = 1 AND f.jurisdiction <> ''
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-     ON CONFLICT (tenant_id, grain, bucket, ${DIMS}, jurisdiction) DO UPDATE SET n = analytics_reach.n + excluded.n`,
+    `INSERT INTO analytics_slices (tenant_id, grain, bucket, dimension, value, ${MEASURE_COLUMNS.join(', ')})
+     SELECT f.tenant_id, g.grain, ${BUCKET}, d.dimension, d.value, ${sums}
+       FROM ${facts} ${GRAINS}
+       CROSS JOIN LATERAL (VALUES ('specialty', f.specialty_id::text), ('physician', f.physician_id::text), ('campaign', f.campaign), ('class', f.jurisdiction_class)) d (dimension, value)
+      WHERE f.tenant_id = $1
+      GROUP BY 1, 2, 3, 4, 5
+     ON CONFLICT (tenant_id, grain, bucket, dimension, value) DO UPDATE SET ${MEASURE_COLUMNS.map((m) => `${m} = analytics_slices.${m} + excluded.${m}`).join(', ')}`,
+    `INSERT INTO analytics_reach (tenant_id, detail, grain, bucket, ${DIMS}, jurisdiction, n)
+     SELECT f.tenant_id, d.detail, g.grain, ${BUCKET},
+            CASE WHEN d.detail THEN f.specialty_id ELSE '${NONE_ID}'::uuid END, CASE WHEN d.detail THEN f.physician_id ELSE '${NONE_ID}'::uuid END,
+            CASE WHEN d.detail THEN f.campaign ELSE '' END, CASE WHEN d.detail THEN f.jurisdiction_class ELSE '' END,
+            f.jurisdiction, ${sign} * count(*)
+       FROM ${facts} ${GRAINS} CROSS JOIN (VALUES (true), (false)) d (detail)
+      WHERE f.tenant_id = $1 AND f.submitted = 1 AND f.jurisdiction <> ''
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+     ON CONFLICT (tenant_id, detail, grain, bucket, ${DIMS}, jurisdiction) DO UPDATE SET n = analytics_reach.n + excluded.n`,
   ];
 }
 
@@ -79,7 +90,7 @@ export class RollupRefresher {
         [tenantId],
       );
       if (row.rollup_time_zone === row.time_zone) return false;
-      for (const table of ['analytics_cohorts', 'analytics_turnaround', 'analytics_reach', 'analytics_visits', 'analytics_case_facts']) {
+      for (const table of ['analytics_cohorts', 'analytics_slices', 'analytics_turnaround', 'analytics_reach', 'analytics_visits', 'analytics_case_facts']) {
         await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
       }
       await tx.query(
@@ -126,6 +137,7 @@ export class RollupRefresher {
       for (const sql of ADD) await tx.query(sql, [tenantId]);
       // Keys whose cases all moved elsewhere: every case counts in `started`, so zero there means an empty row.
       await tx.query(`DELETE FROM analytics_cohorts WHERE tenant_id = $1 AND started = 0`, [tenantId]);
+      await tx.query(`DELETE FROM analytics_slices WHERE tenant_id = $1 AND started = 0`, [tenantId]);
       await tx.query(`DELETE FROM analytics_turnaround WHERE tenant_id = $1 AND n = 0`, [tenantId]);
       await tx.query(`DELETE FROM analytics_reach WHERE tenant_id = $1 AND n = 0`, [tenantId]);
     }
