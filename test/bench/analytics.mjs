@@ -87,7 +87,12 @@ try {
             (SELECT count(*) FROM analytics_reach WHERE tenant_id = $1)::int AS reach, (SELECT count(*) FROM case_events WHERE tenant_id = $1)::int AS events`, [tenant.id]));
   console.log(`  rollups built for ${refreshed.cases.toLocaleString('en')} cases in ${seconds(refreshMs)} (${Math.round(refreshed.cases / (refreshMs / 1000)).toLocaleString('en')} cases/s): ` +
     `${sizes[0].cohorts.toLocaleString('en')} cohort rows, ${sizes[0].turnaround.toLocaleString('en')} turnaround rows, ${sizes[0].reach.toLocaleString('en')} reach rows; ${sizes[0].events.toLocaleString('en')} events in case_events`);
-  await operatorDb.transaction((tx) => tx.query('ANALYZE'));
+  // Statistics as autovacuum would have them by now (only the tables' owner may ANALYZE).
+  const { Client } = require('pg');
+  const owner = new Client({ connectionString: db.urls.owner });
+  await owner.connect();
+  await owner.query('ANALYZE');
+  await owner.end();
 
   // 3. The dashboard's queries for the filters a hospital uses most.
   const dims = await tenantDb.forTenant(tenant.id, async (tx) => ({
@@ -114,6 +119,17 @@ try {
       return { ms: performance.now() - t0, rows };
     });
 
+  // What any page pays before its queries do work: a tenant transaction and the same number of round trips.
+  const baseline = [];
+  for (let i = 0; i < RUNS; i++) {
+    baseline.push(await tenantDb.forTenant(tenant.id, async (tx) => {
+      const t0 = performance.now();
+      for (let q = 0; q < 5; q++) await tx.query('SELECT 1');
+      return performance.now() - t0;
+    }));
+  }
+  baseline.sort((a, b) => a - b);
+  console.log(`\n  Baseline, five trivial queries in a tenant transaction: p50 ${ms(percentile(baseline, 50))}, p95 ${ms(percentile(baseline, 95))}`);
   console.log(`\n  Dashboard queries (one page view: funnel and breakdowns, turnaround histogram, reach, visits), ${RUNS} runs each after one warm-up:`);
   const all = [];
   const medians = {};
@@ -142,6 +158,22 @@ try {
     times.sort((a, b) => a - b);
     const raw = percentile(times, 50);
     console.log(`    ${label.padEnd(32)} raw ${seconds(raw).padStart(8)}   rollups ${ms(medians[label]).padStart(9)}   ${Math.round(raw / medians[label]).toLocaleString('en')}x faster   figures identical: ${same ? 'yes' : 'NO'}`);
+  }
+
+  if (process.env.BENCH_PROFILE) {
+    // Each statement of one unfiltered page view, timed on its own.
+    const orig = tenantDb.forTenant.bind(tenantDb);
+    await orig(tenant.id, async (tx) => {
+      const query = tx.query.bind(tx);
+      tx.query = async (sql, params) => {
+        const t0 = performance.now();
+        const r = await query(sql, params);
+        console.log(`      ${(performance.now() - t0).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 110)}`);
+        return r;
+      };
+      await new analytics.MetricsReader(tx, { id: tenant.id, timeZone: 'America/Chicago', currency }).fromRollups(filters[0][1]);
+      await new analytics.MetricsReader(tx, { id: tenant.id, timeZone: 'America/Chicago', currency }).fromRollups(filters[4][1]);
+    });
   }
 
   // 4. The plan of the main rollup query, for the record (conventions: queries that matter are checked with EXPLAIN).
