@@ -227,6 +227,8 @@ export class Analytics1764390000000 implements MigrationInterface {
         FOR EACH STATEMENT EXECUTE FUNCTION analytics_mark_by_case_id();
       CREATE TRIGGER analytics_visits_inserted AFTER INSERT ON visits REFERENCING NEW TABLE AS changed_rows
         FOR EACH STATEMENT EXECUTE FUNCTION analytics_count_visits();
+
+      SELECT pgboss.create_queue('analytics-refresh', '{"policy": "standard"}');
     `);
     // Every table whose rows change a case's facts, on every event that can change them.
     for (const table of ['payments', 'opinions', 'conversions', 'case_check_ins']) {
@@ -249,6 +251,7 @@ export class Analytics1764390000000 implements MigrationInterface {
         DROP TRIGGER analytics_${table}_deleted ON ${table};`);
     }
     await q.query(`
+      SELECT pgboss.delete_queue('analytics-refresh');
       DROP TRIGGER analytics_cases_inserted ON cases;
       DROP TRIGGER analytics_cases_updated ON cases;
       DROP TRIGGER analytics_offerings_updated ON offerings;

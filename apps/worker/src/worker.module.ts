@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AnalyticsModule } from '@consilium/analytics';
 import { CasesModule } from '@consilium/cases';
 import { AppConfig, CoreModule } from '@consilium/core';
 import { JobsModule } from '@consilium/jobs';
@@ -13,6 +14,7 @@ export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
+import { AnalyticsModule } from '@consilium/analytics';
       // CasesModule brings the assignment-deadline handler (reminders, missed deadlines).
       imports: [
         CoreModule.forRoot({ config, migrations: allMigrations, process: 'worker' }), TenancyModule, JobsModule, NotificationsModule,

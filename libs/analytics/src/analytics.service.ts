@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { currencyDigits, InvalidInput, NotFound, RequestContext, TenantDatabase, Translator } from '@consilium/core';
+import { JobQueue } from '@consilium/jobs';
 import type { ResolvedTenant } from '@consilium/tenancy';
+import { REFRESH_ROLLUPS_JOB } from './jobs/refresh-rollups.job';
 import { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { buildDashboard, Dashboard, DashboardContext } from './dashboard';
@@ -36,6 +38,8 @@ export interface AnalyticsPage {
   currency: string;
   monthlyCostMinor: number;
   procedureEstimates: Record<string, number>;
+  /** Some changes are not counted yet: a job is counting them. */
+  catchingUp: boolean;
 }
 
 const MAX_DAYS = 366 * 5;
@@ -51,6 +55,7 @@ export class AnalyticsService {
     private readonly context: RequestContext,
     private readonly refresher: RollupRefresher,
     private readonly translator: Translator,
+    private readonly jobs: JobQueue,
   ) {}
 
   parse(query: unknown): FilterInput {
@@ -70,7 +75,10 @@ export class AnalyticsService {
     if (input.campaign) filter.campaign = input.campaign === 'none' ? '' : input.campaign;
     if (input.class) filter.jurisdictionClass = input.class === 'none' ? '' : input.class;
 
-    await this.refresher.refresh(tenant.id);
+    // A page view counts what changed since the last one; a backlog beyond that (an upgrade, a bulk import) goes
+    // to a job and the page says its figures are catching up.
+    const refreshed = await this.refresher.refresh(tenant.id, { batchSize: 5000, maxBatches: 4 });
+    if (refreshed.pending) await this.db.forTenant(tenant.id, (tx) => this.jobs.enqueue(tx, REFRESH_ROLLUPS_JOB, { tenantId: tenant.id }));
     const locale = this.context.locale();
     return this.db.forTenant(tenant.id, async (tx) => {
       const options = await this.options(tx, tenant.id, locale);
@@ -86,7 +94,7 @@ export class AnalyticsService {
         specialties: options.specialties, physicians, t: (key, vars) => this.translator.t(key, locale, vars),
       });
       const values: Record<string, string> = { from: filter.from, to: filter.to, specialty: input.specialty ?? '', physician: input.physician ?? '', campaign: input.campaign ?? '', class: input.class ?? '' };
-      return { filter, values, dashboard, options, currency: tenant.currency, ...settings };
+      return { filter, values, dashboard, options, currency: tenant.currency, catchingUp: refreshed.pending, ...settings };
     });
   }
 

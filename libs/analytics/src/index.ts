@@ -8,3 +8,5 @@ export * from './rollups/metrics-reader';
 export * from './rollups/rollup-refresher';
 export * from './generator/analytics-generator';
 export * from './benchmarks/benchmarks.service';
+export * from './jobs/refresh-rollups.job';
+export * from './jobs/refresh-rollups.handler';

@@ -52,6 +52,8 @@ const ADD = applyBatch(1);
 export interface RefreshReport {
   cases: number;
   rebuilt: boolean;
+  /** Stopped at maxBatches with a full last batch: dirty cases may remain. */
+  pending: boolean;
 }
 
 /**
@@ -68,8 +70,12 @@ export class RollupRefresher {
   /** Refreshes until no dirty case is left (or `maxBatches` batches ran). */
   async refresh(tenantId: string, options: { batchSize?: number; maxBatches?: number } = {}): Promise<RefreshReport> {
     const batchSize = options.batchSize ?? 5000;
-    const report: RefreshReport = { cases: 0, rebuilt: await this.rebuildIfNeeded(tenantId) };
-    for (let i = 0; i < (options.maxBatches ?? Infinity); i++) {
+    const report: RefreshReport = { cases: 0, rebuilt: await this.rebuildIfNeeded(tenantId), pending: false };
+    for (let i = 0; ; i++) {
+      if (i >= (options.maxBatches ?? Infinity)) {
+        report.pending = true;
+        break;
+      }
       const done = await this.db.forTenant(tenantId, (tx) => this.refreshBatch(tx, tenantId, batchSize));
       report.cases += done;
       if (done < batchSize) break;
