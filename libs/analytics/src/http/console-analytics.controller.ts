@@ -99,8 +99,8 @@ export class ConsoleAnalyticsController {
       series: columnChart(t('analytics.chart.series'), h.series.map((s) => ({ label: monthly ? s.bucket.slice(0, 7) : s.bucket.slice(5), value: s.submitted, display: String(s.submitted) }))),
       outcomes: full
         ? barChart(t('analytics.chart.outcomes'), h.outcomes.flatMap((o) => [
-            { label: t('analytics.chart.ours', { outcome: t(`analytics.outcome.${o.key}`) }), value: o.share ?? 0, display: pct(o.share) },
-            { label: t('analytics.chart.published', { outcome: t(`analytics.outcome.${o.key}`) }), value: o.reference ?? 0, display: pct(o.reference), hatched: true },
+            { label: t('analytics.chart.ours', { outcome: t(`analytics.chart.outcome.${o.key}`) }), value: o.share ?? 0, display: pct(o.share) },
+            { label: t(`analytics.chart.published.${o.key}`, { outcome: t(`analytics.chart.outcome.${o.key}`) }), value: o.reference ?? 0, display: pct(o.reference), hatched: true },
           ]), { max: 100 })
         : null,
       reach: barChart(t('analytics.chart.reach'), h.reach.slice(0, 12).map((r) => ({ label: r.jurisdiction, value: r.count, display: `${r.count} (${pct(r.share)})` }))),
