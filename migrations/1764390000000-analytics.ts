@@ -28,6 +28,8 @@ const MEASURES = `
         paid_minor bigint NOT NULL DEFAULT 0,
         funded_minor bigint NOT NULL DEFAULT 0,
         add_ons_minor bigint NOT NULL DEFAULT 0,
+        extras_minor bigint NOT NULL DEFAULT 0,
+        stipends_minor bigint NOT NULL DEFAULT 0,
         check_in_30_answered integer NOT NULL DEFAULT 0,
         check_in_30_acted integer NOT NULL DEFAULT 0,
         check_in_30_partly integer NOT NULL DEFAULT 0,
@@ -231,7 +233,7 @@ export class Analytics1764390000000 implements MigrationInterface {
       SELECT pgboss.create_queue('analytics-refresh', '{"policy": "standard"}');
     `);
     // Every table whose rows change a case's facts, on every event that can change them.
-    for (const table of ['payments', 'opinions', 'conversions', 'case_check_ins']) {
+    for (const table of ['payments', 'opinions', 'conversions', 'case_check_ins', 'stipend_entries']) {
       await q.query(`
         CREATE TRIGGER analytics_${table}_inserted AFTER INSERT ON ${table} REFERENCING NEW TABLE AS changed_rows
           FOR EACH STATEMENT EXECUTE FUNCTION analytics_mark_by_case_id();
@@ -244,7 +246,7 @@ export class Analytics1764390000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['payments', 'opinions', 'conversions', 'case_check_ins']) {
+    for (const table of ['payments', 'opinions', 'conversions', 'case_check_ins', 'stipend_entries']) {
       await q.query(`
         DROP TRIGGER analytics_${table}_inserted ON ${table};
         DROP TRIGGER analytics_${table}_updated ON ${table};

@@ -2,7 +2,7 @@ import { AnalyticsFilter, AnalyticsGenerator, AnalyticsModule, MetricRows, Metri
 import { OperatorDatabase, TenantDatabase } from '@consilium/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createTestApp } from '../support/test-app';
-import { createTestTenant, TestTenant } from '../support/tenants';
+import { createTestPeople, createTestTenant, TestTenant } from '../support/tenants';
 
 /**
  * Rollups are exact: on random datasets, after random changes of every kind the triggers watch, a time zone change
@@ -38,7 +38,7 @@ describe('analytics rollups equal the raw computation', () => {
   async function randomFilters(t: TestTenant, n: number): Promise<AnalyticsFilter[]> {
     const dims = await tenantDb().forTenant(t.id, async (tx) => ({
       specialties: (await tx.query(`SELECT id FROM specialties`)).map((r: { id: string }) => r.id).concat([NONE_ID]),
-      physicians: (await tx.query(`SELECT id FROM physicians`)).map((r: { id: string }) => r.id).concat([NONE_ID]),
+      physicians: (await tx.query(`SELECT account_id AS id FROM physicians WHERE account_id IS NOT NULL`)).map((r: { id: string }) => r.id).concat([NONE_ID]),
       campaigns: (await tx.query(`SELECT DISTINCT analytics_campaign_key(utm_source, utm_medium, utm_campaign) AS k FROM visits`)).map((r: { k: string }) => r.k),
     }));
     const day = (offset: number) => new Date(Date.UTC(2026, 10, 27) - offset * 86400000).toISOString().slice(0, 10);
@@ -66,6 +66,7 @@ describe('analytics rollups equal the raw computation', () => {
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [AnalyticsModule] });
     tenant = await createTestTenant(app);
+    await createTestPeople(app, tenant); // links the roster physician to a staff account: cases can be assigned
     // A second specialty and offering, so breakdowns and filters have more than one of each.
     await app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
       const [s] = await tx.query(`INSERT INTO specialties (tenant_id, slug, name, summary) VALUES ($1, 'second-spec', '{"en":"Second specialty"}', '{"en":"For tests."}') RETURNING id`, [tenant.id]);
@@ -75,6 +76,7 @@ describe('analytics rollups equal the raw computation', () => {
       await tx.query(`INSERT INTO physician_specialties (tenant_id, physician_id, specialty_id) SELECT tenant_id, id, $2 FROM physicians WHERE tenant_id = $1`, [tenant.id, s.id]);
     });
     other = await createTestTenant(app);
+    await createTestPeople(app, other);
   });
 
   afterAll(() => app.close());
@@ -116,6 +118,7 @@ describe('analytics rollups equal the raw computation', () => {
       await tx.query(`UPDATE conversions SET value_minor = 12345, currency = 'USD' WHERE tenant_id = $1 AND kind = 'procedure_scheduled'`, [id]);
       await tx.query(`UPDATE case_check_ins SET acted_on_advice = 'yes', satisfaction = 2, answered_at = now() WHERE tenant_id = $1 AND acted_on_advice IS NULL AND case_id::text < '9'`, [id]);
       await tx.query(`UPDATE cases SET jurisdiction = 'US-WY', jurisdiction_class = 'out_of_state' WHERE tenant_id = $1 AND id::text LIKE '%5'`, [id]);
+      await tx.query(`UPDATE stipend_entries SET amount_minor = amount_minor + 111 WHERE tenant_id = $1 AND case_id::text < '5'`, [id]);
     });
     await generator().generate({ tenantId: tenant.id, cases: 150, days: 60, seed: 5, now });
     // The offering's specialty moves: every case priced from it moves with it.
@@ -130,7 +133,7 @@ describe('analytics rollups equal the raw computation', () => {
     random = seeded(7);
     const refresher = app.get(RollupRefresher);
     const write = (n: number) => app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
-      await tx.query(`UPDATE cases SET assigned_physician_id = (SELECT id FROM physicians WHERE tenant_id = $1 LIMIT 1) WHERE tenant_id = $1 AND id::text LIKE $2`, [tenant.id, `${n.toString(16)}%`]);
+      await tx.query(`UPDATE cases SET assigned_physician_id = (SELECT account_id FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL LIMIT 1) WHERE tenant_id = $1 AND id::text LIKE $2`, [tenant.id, `${n.toString(16)}%`]);
       await new Promise((r) => setTimeout(r, 20));
       await tx.query(`UPDATE payments SET refunded_minor = 0, status = 'captured' WHERE tenant_id = $1 AND status = 'refunded' AND case_id::text LIKE $2`, [tenant.id, `${n.toString(16)}%`]);
     });

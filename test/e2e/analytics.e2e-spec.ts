@@ -52,7 +52,7 @@ describe('conversion analytics dashboard', () => {
         createdAt: '2026-01-10T15:00:00Z', visitorId: v1, jurisdiction: 'US-NY', jurisdictionClass: 'in_state', physician: true, dueAt: '2026-01-20T00:00:00Z',
         events: [['submit', '2026-01-10T16:00:00Z'], ['start_triage', '2026-01-11T10:00:00Z'], ['accept', '2026-01-12T14:00:00Z'], ['deliver', '2026-01-15T14:00:00Z']],
         quote: { lines: [50000, 15000], addOns: 1 }, payment: { amount: 65000, captured: 65000 },
-        opinion: { agreement: 'refined', treatmentChanged: true },
+        opinion: { agreement: 'refined', treatmentChanged: true }, stipend: 20000, extra: 7500,
         conversions: [{ kind: 'consult_booked' }, { kind: 'procedure_scheduled', value: 900000 }, { kind: 'procedure_done', value: 1000000 }],
         checkIns: [{ day: 30, acted: 'yes', satisfaction: 5 }, { day: 90, acted: 'partly', satisfaction: 4 }],
       });
@@ -62,7 +62,7 @@ describe('conversion analytics dashboard', () => {
         createdAt: '2026-01-20T15:00:00Z', jurisdiction: 'US-NJ', jurisdictionClass: 'out_of_state', physician: true, dueAt: '2026-01-25T00:00:00Z',
         events: [['submit', '2026-01-20T16:00:00Z'], ['accept', '2026-01-22T00:00:00Z'], ['deliver', '2026-01-27T00:00:00Z']],
         quote: { lines: [50000, 5000], addOns: 0 }, payment: { amount: 45000, funded: 10000, captured: 45000 },
-        opinion: { agreement: 'confirmed', treatmentChanged: false },
+        opinion: { agreement: 'confirmed', treatmentChanged: false }, stipend: 20000,
         conversions: [{ kind: 'procedure_scheduled' }],
         checkIns: [{ day: 30, acted: 'no', satisfaction: 3 }],
       });
@@ -84,7 +84,7 @@ describe('conversion analytics dashboard', () => {
         createdAt: '2026-01-25T15:00:00Z', jurisdiction: 'US-NY', jurisdictionClass: 'in_state', physician: true, dueAt: '2026-01-30T00:00:00Z',
         campaign: { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'jan' },
         events: [['submit', '2026-01-25T16:00:00Z'], ['accept', '2026-01-26T00:00:00Z'], ['deliver', '2026-01-26T10:30:00Z']],
-        opinion: { agreement: 'changed', treatmentChanged: true }, conversions: [{ kind: 'consult_booked' }],
+        opinion: { agreement: 'changed', treatmentChanged: true }, stipend: 20000, conversions: [{ kind: 'consult_booked' }],
       });
       // C8: V2's draft in March (direct visit: no campaign).
       await insertCase(tx, a, idsA, peopleA, { createdAt: '2026-03-15T15:00:00Z', visitorId: v2 });
@@ -92,7 +92,7 @@ describe('conversion analytics dashboard', () => {
       await insertCase(tx, a, idsA, peopleA, {
         createdAt: '2025-12-31T15:00:00Z', jurisdiction: 'US-CA', jurisdictionClass: 'out_of_state', physician: true,
         events: [['submit', '2025-12-31T16:00:00Z'], ['accept', '2026-01-02T00:00:00Z'], ['deliver', '2026-01-05T00:00:00Z']],
-        payment: { amount: 99900, captured: 99900 }, opinion: { agreement: 'changed', treatmentChanged: true },
+        payment: { amount: 99900, captured: 99900 }, opinion: { agreement: 'changed', treatmentChanged: true }, stipend: 20000,
       });
     });
     await app.get(OperatorDatabase).forTenant(b.id, async (tx) => {
@@ -145,11 +145,11 @@ describe('conversion analytics dashboard', () => {
       ['Diagnosis changed (national program, 6,791 cases)', '1', '33.3%', '14.8%'],
       ['Treatment changed (national program, 6,791 cases)', '2', '66.7%', '37.4%'],
     ]);
-    // Paid 650 + 450 + (500 - 200) = 1,400; funded 100; add-ons 150; procedures: 10,000 recorded (done wins over
-    // scheduled) + 1 x 2,500 estimated; cost 3 x 1,000 + 3 delivered x 200 stipend = 3,600;
-    // return 1,400 + 12,500 - 3,600 = 10,300, 286.1% of cost.
+    // Paid 650 + 450 + (500 - 200) = 1,400; funded 100; add-ons 150; a $75 extra; procedures: 10,000 recorded (done
+    // wins over scheduled) + 1 x 2,500 estimated; cost 3 x 1,000 + 3 stipends of 200 in the ledger = 3,600;
+    // return 1,400 + 75 + 12,500 - 3,600 = 10,375, 288.2% of cost.
     expect(tableCells(page.text, 'money').map((r) => r[1])).toEqual([
-      '$1,400', '$100', '$150', '$10,000', '$2,500', '$3,000', '$600', '$3,600', '$10,300', '286.1%',
+      '$1,400', '$100', '$150', '$75', '$10,000', '$2,500', '$3,000', '$600', '$3,600', '$10,375', '288.2%',
     ]);
     expect(tableCells(page.text, 'follow_through')).toEqual([['30 days', '2', '50.0%', '0.0%'], ['90 days', '1', '0.0%', '100.0%']]);
     expect(tableCells(page.text, 'satisfaction')).toEqual([['3', '4']]);
@@ -166,7 +166,7 @@ describe('conversion analytics dashboard', () => {
       ['Opinion delivered', '3', '75.0'], ['Consult booked', '2', '66.7'], ['Procedure', '2', '100.0'],
     ]);
     const money = parseCsv((await admin.get(`/console/analytics/export/money?${Q1}`)).text).filter((r) => r.length > 1);
-    expect(money.slice(1).map((r) => r[1])).toEqual(['1400.00', '100.00', '150.00', '10000.00', '2500.00', '3000.00', '600.00', '3600.00', '10300.00', '286.1']);
+    expect(money.slice(1).map((r) => r[1])).toEqual(['1400.00', '100.00', '150.00', '75.00', '10000.00', '2500.00', '3000.00', '600.00', '3600.00', '10375.00', '288.2']);
     const page = await admin.get(`/console/analytics?${Q1}`);
     for (const id of [...page.text.matchAll(/data-table="([a-z_]+)"/g)].map((m) => m[1])) {
       const csv = await admin.get(`/console/analytics/export/${id}?${Q1}`);
@@ -246,7 +246,7 @@ describe('conversion analytics dashboard', () => {
     await admin.get('/console/analytics');
     expect((await admin.post('/console/analytics/settings', { monthly_cost: '2000', [`estimate_${idsA.specialtyId}`]: '2500' })).status).toBe(303);
     const money = tableCells((await admin.get(`/console/analytics?${Q1}`)).text, 'money');
-    expect(money[5][1]).toBe('$6,000');
+    expect(money[6][1]).toBe('$6,000');
     await admin.get('/console/analytics');
     expect((await admin.post('/console/analytics/settings', { monthly_cost: '1000', [`estimate_${idsB.specialtyId}`]: '1' })).status).toBe(404);
     await admin.get('/console/analytics');

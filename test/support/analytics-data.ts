@@ -17,6 +17,10 @@ export interface CraftedCase {
   quote?: { lines: number[]; addOns: number };
   payment?: { amount: number; funded?: number; captured?: number; refunded?: number };
   opinion?: { agreement: 'confirmed' | 'refined' | 'changed'; treatmentChanged: boolean };
+  /** The stipend the ledger accrued at delivery (needs an opinion). */
+  stipend?: number;
+  /** A paid extra after delivery (a follow-up question), captured. */
+  extra?: number;
   conversions?: { kind: 'consult_booked' | 'procedure_scheduled' | 'procedure_done'; value?: number }[];
   checkIns?: { day: 30 | 90; acted: 'yes' | 'partly' | 'no'; satisfaction?: number }[];
 }
@@ -24,14 +28,16 @@ export interface CraftedCase {
 export interface TenantIds {
   specialtyId: string;
   offeringId: string;
+  /** The physician's staff account: what a case's assignment names, and the dashboard's physician filter. */
   physicianId: string;
+  rosterPhysicianId: string;
 }
 
 export async function tenantIds(app: INestApplicationContext, tenant: TestTenant): Promise<TenantIds> {
   return app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
     const [o] = await tx.query(`SELECT id, specialty_id FROM offerings WHERE tenant_id = $1 AND slug = $2`, [tenant.id, tenant.offeringSlug]);
-    const [p] = await tx.query(`SELECT id FROM physicians WHERE tenant_id = $1 AND slug = $2`, [tenant.id, tenant.physicianSlug]);
-    return { specialtyId: o.specialty_id, offeringId: o.id, physicianId: p.id };
+    const [p] = await tx.query(`SELECT id, account_id FROM physicians WHERE tenant_id = $1 AND slug = $2`, [tenant.id, tenant.physicianSlug]);
+    return { specialtyId: o.specialty_id, offeringId: o.id, physicianId: p.account_id, rosterPhysicianId: p.id };
   });
 }
 
@@ -68,10 +74,27 @@ export async function insertCase(tx: EntityManager, tenant: TestTenant, ids: Ten
     );
   }
   if (c.opinion) {
-    await tx.query(
+    const [opinion] = await tx.query(
       `INSERT INTO opinions (tenant_id, case_id, version, status, diagnosis_agreement, treatment_changed, author_id, signed_by, signed_at)
-       VALUES ($1, $2, 1, 'signed', $3, $4, $5, $5, now())`,
+       VALUES ($1, $2, 1, 'signed', $3, $4, $5, $5, now()) RETURNING id`,
       [tenant.id, id, c.opinion.agreement, c.opinion.treatmentChanged, people.physician.id],
+    );
+    if (c.stipend !== undefined) {
+      await tx.query(
+        `INSERT INTO stipend_entries (tenant_id, case_id, opinion_id, physician_id, amount_minor, currency, accrued_on) VALUES ($1, $2, $3, $4, $5, 'USD', '2026-02-01')`,
+        [tenant.id, id, opinion.id, ids.rosterPhysicianId, c.stipend],
+      );
+    }
+  }
+  if (c.extra !== undefined) {
+    const [extra] = await tx.query(
+      `INSERT INTO case_extras (tenant_id, case_id, kind, currency, price_minor, status, paid_at) VALUES ($1, $2, 'follow_up', 'USD', $3, 'paid', now()) RETURNING id`,
+      [tenant.id, id, c.extra],
+    );
+    await tx.query(
+      `INSERT INTO payments (tenant_id, case_id, patient_id, attempt, provider, currency, amount_minor, authorized_minor, captured_minor, status, captured_at, purpose, extra_id)
+       VALUES ($1, $2, $3, 2, 'demo', 'USD', $4, $4, $4, 'captured', now(), 'extra', $5)`,
+      [tenant.id, id, people.patient.id, c.extra, extra.id],
     );
   }
   for (const k of c.conversions ?? []) {

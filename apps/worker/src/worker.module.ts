@@ -14,11 +14,10 @@ export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-import { AnalyticsModule } from '@consilium/analytics';
-      // CasesModule brings the assignment-deadline handler (reminders, missed deadlines).
+      // CasesModule brings the assignment-deadline handler (reminders, missed deadlines); AnalyticsModule the rollup refresh.
       imports: [
         CoreModule.forRoot({ config, migrations: allMigrations, process: 'worker' }), TenancyModule, JobsModule, NotificationsModule,
-        RecordsModule.register({ processing: 'jobs' }), CasesModule,
+        RecordsModule.register({ processing: 'jobs' }), CasesModule, AnalyticsModule,
       ],
     };
   }

@@ -83,11 +83,13 @@ export class AnalyticsService {
     return this.db.forTenant(tenant.id, async (tx) => {
       const options = await this.options(tx, tenant.id, locale);
       if (input.specialty && input.specialty !== 'none' && !options.specialties.some((s) => s.id === input.specialty)) throw new NotFound();
-      if (input.physician && input.physician !== 'none' && !options.physicians.some((p) => p.id === input.physician)) throw new NotFound();
+      if (input.physician && input.physician !== 'none' && !(await tx.query(`SELECT 1 FROM accounts WHERE tenant_id = $1 AND id = $2 AND kind = 'staff'`, [tenant.id, input.physician])).length) throw new NotFound();
       const settings = await this.settings(tx, tenant.id);
+      // A case's physician is the staff account assigned (the roster physician it is linked to gives the name).
       const physicians: DashboardContext['physicians'] = await tx
-        .query(`SELECT id, name, stipend_minor FROM physicians WHERE tenant_id = $1`, [tenant.id])
-        .then((rows: Record<string, unknown>[]) => rows.map((r) => ({ id: String(r.id), name: String(r.name), stipendMinor: Number(r.stipend_minor) })));
+        .query(`SELECT a.id, coalesce(p.name, a.name) AS name FROM accounts a LEFT JOIN physicians p ON p.tenant_id = a.tenant_id AND p.account_id = a.id
+                 WHERE a.tenant_id = $1 AND a.kind = 'staff'`, [tenant.id])
+        .then((rows: Record<string, unknown>[]) => rows.map((r) => ({ id: String(r.id), name: String(r.name) })));
       const rows = await new MetricsReader(tx, { id: tenant.id, timeZone: tenant.timeZone, currency: tenant.currency }).fromRollups(filter);
       const dashboard = buildDashboard(rows, {
         period: filter, currency: tenant.currency, monthlyCostMinor: settings.monthlyCostMinor, procedureEstimates: settings.procedureEstimates,
@@ -134,7 +136,8 @@ export class AnalyticsService {
   private async options(tx: EntityManager, tenantId: string, locale: string): Promise<FilterOptions> {
     const specialties = await tx.query(
       `SELECT id, coalesce(name->>$2, name->>'en', slug) AS name FROM specialties WHERE tenant_id = $1 ORDER BY position, slug`, [tenantId, locale]);
-    const physicians = await tx.query(`SELECT id, name FROM physicians WHERE tenant_id = $1 ORDER BY name`, [tenantId]);
+    // Physicians by the staff account they sign in with: that is what a case's assignment names.
+    const physicians = await tx.query(`SELECT account_id AS id, name FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL ORDER BY name`, [tenantId]);
     const campaigns = await tx.query(
       `SELECT campaign FROM analytics_cohorts WHERE tenant_id = $1 AND grain = 'month' AND campaign <> ''
         UNION SELECT campaign FROM analytics_visits WHERE tenant_id = $1 AND grain = 'month' AND campaign <> '' ORDER BY 1 LIMIT 500`, [tenantId]);

@@ -27,7 +27,8 @@ export interface DashboardContext {
   /** Per specialty id: what an unvalued procedure is worth, in minor units. */
   procedureEstimates: Record<string, number>;
   specialties: { id: string; name: string }[];
-  physicians: { id: string; name: string; stipendMinor: number }[];
+  /** Staff accounts that may be a case's physician, by account id. */
+  physicians: { id: string; name: string }[];
   /** Words in the page's language, by key (see views/i18n). */
   t: (key: string, vars?: Record<string, unknown>) => string;
 }
@@ -40,7 +41,7 @@ export interface Headline {
   onTimeShare: number | null;
   outsideHomeShare: number | null;
   outcomes: { key: string; count: number; share: number | null; reference: number | null }[];
-  money: { revenueMinor: number; fundedMinor: number; addOnsMinor: number; procedureRecordedMinor: number; procedureEstimatedMinor: number;
+  money: { revenueMinor: number; fundedMinor: number; addOnsMinor: number; extrasMinor: number; procedureRecordedMinor: number; procedureEstimatedMinor: number;
     fixedCostMinor: number; stipendsMinor: number; costMinor: number; netMinor: number; roi: number | null };
   followThrough: { day: 30 | 90; answered: number; acted: number | null; partly: number | null }[];
   satisfaction: number | null;
@@ -110,12 +111,12 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
   ];
 
   const procedureEstimatedMinor = Object.entries(rows.bySpecialty).reduce((s, [id, x]) => s + x.procedures_unvalued * (ctx.procedureEstimates[id] ?? 0), 0);
-  const stipendsMinor = Object.entries(rows.byPhysician).reduce((s, [id, x]) => s + x.delivered * (ctx.physicians.find((p) => p.id === id)?.stipendMinor ?? 0), 0);
+  const stipendsMinor = m.stipends_minor;
   const fixedCostMinor = proratedMonthlyCost(ctx.monthlyCostMinor, ctx.period);
   const costMinor = fixedCostMinor + stipendsMinor;
-  const valueMinor = m.paid_minor + m.procedure_value_minor + procedureEstimatedMinor;
+  const valueMinor = m.paid_minor + m.extras_minor + m.procedure_value_minor + procedureEstimatedMinor;
   const money = {
-    revenueMinor: m.paid_minor, fundedMinor: m.funded_minor, addOnsMinor: m.add_ons_minor, procedureRecordedMinor: m.procedure_value_minor,
+    revenueMinor: m.paid_minor, fundedMinor: m.funded_minor, addOnsMinor: m.add_ons_minor, extrasMinor: m.extras_minor, procedureRecordedMinor: m.procedure_value_minor,
     procedureEstimatedMinor, fixedCostMinor, stipendsMinor, costMinor, netMinor: valueMinor - costMinor,
     roi: percent(valueMinor - costMinor, costMinor),
   };
@@ -192,6 +193,7 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
         [text(t('analytics.money.revenue')), moneyCell(money.revenueMinor)],
         [text(t('analytics.money.funded')), moneyCell(money.fundedMinor)],
         [text(t('analytics.money.add_ons')), moneyCell(money.addOnsMinor)],
+        [text(t('analytics.money.extras')), moneyCell(money.extrasMinor)],
         [text(t('analytics.money.procedure_recorded')), moneyCell(money.procedureRecordedMinor)],
         [text(t('analytics.money.procedure_estimated')), moneyCell(money.procedureEstimatedMinor)],
         [text(t('analytics.money.fixed_cost')), moneyCell(money.fixedCostMinor)],

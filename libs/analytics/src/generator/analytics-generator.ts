@@ -24,6 +24,7 @@ export interface GenerateReport {
   opinions: number;
   conversions: number;
   checkIns: number;
+  stipends: number;
 }
 
 /** Runs work in one transaction of a tenant (TenantDatabase.forTenant or OperatorDatabase.forTenant). */
@@ -54,7 +55,7 @@ export class AnalyticsGenerator {
     const days = options.days ?? 730;
     const now = options.now ?? new Date();
     const batchSize = options.batchSize ?? 20000;
-    const report: GenerateReport = { cases: 0, events: 0, visits: 0, payments: 0, opinions: 0, conversions: 0, checkIns: 0 };
+    const report: GenerateReport = { cases: 0, events: 0, visits: 0, payments: 0, opinions: 0, conversions: 0, checkIns: 0, stipends: 0 };
     const ref = await this.forTenant(tenantId, (tx) => this.reference(tx, tenantId));
     const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.toUpperCase();
     for (let done = 0, batch = 0; done < options.cases; done += batchSize, batch++) {
@@ -68,18 +69,20 @@ export class AnalyticsGenerator {
   }
 
   private async reference(tx: EntityManager, tenantId: string) {
+    // Cases are assigned to a physician's staff account, so only physicians linked to an account take cases.
     const offerings = await tx.query(
       `SELECT o.id, o.specialty_id, o.price_minor, a.id AS add_on_id, coalesce(a.price_minor, 0) AS add_on_price,
-              coalesce((SELECT string_agg(ps.physician_id::text, ',') FROM physician_specialties ps JOIN physicians p ON p.tenant_id = ps.tenant_id AND p.id = ps.physician_id
-                         WHERE ps.tenant_id = o.tenant_id AND ps.specialty_id = o.specialty_id AND p.active), '') AS physicians
+              coalesce((SELECT string_agg(p.account_id::text, ',') FROM physician_specialties ps JOIN physicians p ON p.tenant_id = ps.tenant_id AND p.id = ps.physician_id
+                         WHERE ps.tenant_id = o.tenant_id AND ps.specialty_id = o.specialty_id AND p.active AND p.account_id IS NOT NULL), '') AS physicians
          FROM offerings o LEFT JOIN LATERAL (SELECT id, price_minor FROM offering_add_ons WHERE tenant_id = o.tenant_id AND offering_id = o.id ORDER BY position LIMIT 1) a ON true
         WHERE o.tenant_id = $1 ORDER BY o.active DESC, o.position`,
       [tenantId],
     );
     if (!offerings.length) throw new Error('The hospital has no offerings: apply its blueprint first.');
-    const anyPhysicians = (await tx.query(`SELECT id FROM physicians WHERE tenant_id = $1`, [tenantId])).map((r: { id: string }) => r.id);
-    if (!anyPhysicians.length) throw new Error('The hospital has no physicians: apply its blueprint first.');
-    const [tenant] = await tx.query(`SELECT currency, settings->>'homeJurisdiction' AS home FROM tenants WHERE id = $1`, [tenantId]);
+    const linked: { account_id: string; id: string; stipend_minor: number }[] = await tx.query(
+      `SELECT account_id, id, stipend_minor FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL ORDER BY position`, [tenantId]);
+    const anyPhysicians = linked.map((p) => p.account_id);
+    const [tenant] = await tx.query(`SELECT currency, time_zone, settings->>'homeJurisdiction' AS home FROM tenants WHERE id = $1`, [tenantId]);
     // A pool of synthetic patients and one synthetic staff member (opinions and conversions name their author).
     await tx.query(
       `INSERT INTO accounts (tenant_id, kind, email, name)
@@ -93,6 +96,8 @@ export class AnalyticsGenerator {
     return {
       offerings: offerings.map((o: Record<string, unknown>) => ({ ...o, physicians: String(o.physicians || anyPhysicians.join(',')) })) as { id: string; specialty_id: string; price_minor: number; add_on_id: string | null; add_on_price: number; physicians: string }[],
       currency: String(tenant.currency).trim(),
+      timeZone: String(tenant.time_zone),
+      linked,
       home: (tenant.home as string | null) ?? 'US-IL',
       patients: patients as string[],
       staffId: staff.id as string,
@@ -260,6 +265,20 @@ export class AnalyticsGenerator {
        RETURNING 1) SELECT count(*)::int AS n FROM ins`,
       [o.tenantId, ref.currency, o.now],
     );
+    // One in twenty delivered cases buys one more follow-up question: a case extra and its own payment, captured.
+    await tx.query(
+      `WITH extras AS (
+         INSERT INTO case_extras (tenant_id, case_id, kind, currency, price_minor, status, created_at, paid_at, done_at)
+         SELECT $1, g.id, 'follow_up', $2, coalesce(o.extra_follow_up_price_minor, 7500), 'done', g.t_deliver + interval '5 days', g.t_deliver + interval '5 days', g.t_deliver + interval '6 days'
+           FROM gen_cases g JOIN offerings o ON o.tenant_id = $1 AND o.id = g.offering_id
+          WHERE g.delivered AND g.u_follow >= 0.2 AND g.u_follow < 0.25 AND g.t_deliver + interval '6 days' <= $3
+         RETURNING id, case_id, price_minor, paid_at)
+       INSERT INTO payments (tenant_id, case_id, patient_id, attempt, provider, currency, amount_minor, authorized_minor, captured_minor, status,
+         created_at, authorized_at, captured_at, purpose, extra_id)
+       SELECT $1, e.case_id, c.patient_id, 2, 'demo', $2, e.price_minor, e.price_minor, e.price_minor, 'captured', e.paid_at, e.paid_at, e.paid_at, 'extra', e.id
+         FROM extras e JOIN cases c ON c.tenant_id = $1 AND c.id = e.case_id`,
+      [o.tenantId, ref.currency, o.now],
+    );
     const opinions = await tx.query(
       `WITH ins AS (INSERT INTO opinions (tenant_id, case_id, version, status, diagnosis_agreement, treatment_changed, author_id, signed_by, signed_at, created_at, updated_at)
        SELECT $1, g.id, 1, 'signed', CASE WHEN g.u_opinion < 0.13 THEN 'confirmed' WHEN g.u_opinion < 0.79 THEN 'refined' ELSE 'changed' END,
@@ -267,6 +286,16 @@ export class AnalyticsGenerator {
          FROM gen_cases g WHERE g.signed
        RETURNING 1) SELECT count(*)::int AS n FROM ins`,
       [o.tenantId, ref.staffId],
+    );
+    // The ledger's entry for each delivered case: the physician's rate, on the hospital's day of delivery.
+    const stipends = await tx.query(
+      `WITH ins AS (INSERT INTO stipend_entries (tenant_id, case_id, opinion_id, physician_id, amount_minor, currency, accrued_on, accrued_at)
+       SELECT $1, g.id, o.id, p.roster_id, p.stipend, $2, (g.t_deliver AT TIME ZONE $3)::date, g.t_deliver
+         FROM gen_cases g JOIN opinions o ON o.tenant_id = $1 AND o.case_id = g.id AND o.version = 1
+         JOIN unnest($4::uuid[], $5::uuid[], $6::int[]) AS p (account_id, roster_id, stipend) ON p.account_id = g.physician_id
+        WHERE g.delivered AND g.assigned
+       RETURNING 1) SELECT count(*)::int AS n FROM ins`,
+      [o.tenantId, ref.currency, ref.timeZone, ref.linked.map((p) => p.account_id), ref.linked.map((p) => p.id), ref.linked.map((p) => p.stipend_minor)],
     );
     const conversions = await tx.query(
       `WITH ins AS (INSERT INTO conversions (tenant_id, case_id, kind, occurred_on, value_minor, currency, source, recorded_by, recorded_at)
@@ -294,7 +323,7 @@ export class AnalyticsGenerator {
     await tx.query(`DROP TABLE gen_cases, gen_offerings`);
     const affected = (r: { n: number }[]) => Number(r[0]?.n ?? 0);
     return {
-      cases: o.size, events: affected(events), visits: affected(visits), payments: affected(payments), opinions: affected(opinions),
+      cases: o.size, events: affected(events), stipends: affected(stipends), visits: affected(visits), payments: affected(payments), opinions: affected(opinions),
       conversions: affected(conversions), checkIns: affected(checkIns),
     };
   }

@@ -10,21 +10,23 @@
  *   what was recorded (done wins over scheduled; several add up), in the hospital's currency; a procedure with no
  *   recorded value is counted as unvalued and priced later from the per-specialty estimate;
  * - outcome: the latest signed version of the opinion;
- * - money: what patients paid net of refunds, what funds covered (captured payments), and the add-ons of the accepted
- *   quote when something was captured (add-ons are the quote's last lines, one per add-on chosen);
+ * - money: what patients paid for the opinion net of refunds, what funds covered (captured payments), the add-ons of
+ *   the accepted quote when something was captured (add-ons are the quote's last lines, one per add-on chosen), paid
+ *   extras after delivery net of refunds, and the stipend the ledger accrued for the case (in the hospital's currency);
+ * - physician: the assigned physician's staff account (cases.assigned_physician_id);
  * - campaign: the case's own tags, else the last campaign-tagged visit of its visitor before the intake started.
  */
 export const MEASURE_COLUMNS = [
   'started', 'submitted', 'accepted', 'declined', 'delivered', 'with_due', 'on_time', 'consults', 'procedures', 'procedures_unvalued',
   'procedure_value_minor', 'opinions', 'diagnosis_confirmed', 'diagnosis_refined', 'diagnosis_changed', 'treatment_changed',
-  'paid_minor', 'funded_minor', 'add_ons_minor', 'check_in_30_answered', 'check_in_30_acted', 'check_in_30_partly',
+  'paid_minor', 'funded_minor', 'add_ons_minor', 'extras_minor', 'stipends_minor', 'check_in_30_answered', 'check_in_30_acted', 'check_in_30_partly',
   'check_in_90_answered', 'check_in_90_acted', 'check_in_90_partly', 'satisfaction_sum', 'satisfaction_n',
 ] as const;
 export type Measure = (typeof MEASURE_COLUMNS)[number];
 
 export const NONE_ID = '00000000-0000-0000-0000-000000000000';
 
-/** `cases` must be a FROM fragment that yields the cases to compute as `c`. */
+/** `cases` must be a FROM fragment that yields the cases to compute as `c`. Measures come in MEASURE_COLUMNS order. */
 export function caseFactsSelect(cases: string): string {
   return `
   SELECT c.tenant_id, c.id AS case_id,
@@ -58,6 +60,8 @@ export function caseFactsSelect(cases: string): string {
            (SELECT coalesce(sum((l.line->>'amount')::bigint), 0) FROM jsonb_array_elements(c.quote->'lines') WITH ORDINALITY AS l (line, i)
              WHERE l.i > jsonb_array_length(c.quote->'lines') - cardinality(c.add_on_ids))
          ELSE 0 END AS add_ons_minor,
+         coalesce(pay.extras_minor, 0) AS extras_minor,
+         coalesce(st.stipends_minor, 0) AS stipends_minor,
          coalesce(ci.a30, 0) AS check_in_30_answered, coalesce(ci.y30, 0) AS check_in_30_acted, coalesce(ci.p30, 0) AS check_in_30_partly,
          coalesce(ci.a90, 0) AS check_in_90_answered, coalesce(ci.y90, 0) AS check_in_90_acted, coalesce(ci.p90, 0) AS check_in_90_partly,
          coalesce(ci.satisfaction_sum, 0) AS satisfaction_sum, coalesce(ci.satisfaction_n, 0) AS satisfaction_n
@@ -79,10 +83,14 @@ export function caseFactsSelect(cases: string): string {
                       sum(k.value_minor) FILTER (WHERE k.kind = 'procedure_scheduled' AND k.currency = $3))::bigint AS value_minor
         FROM conversions k WHERE k.tenant_id = c.tenant_id AND k.case_id = c.id) cv ON true
     LEFT JOIN LATERAL (
-      SELECT sum(p.captured_minor - p.refunded_minor)::bigint AS paid_minor,
-             coalesce(sum(p.funded_minor) FILTER (WHERE p.captured_at IS NOT NULL), 0)::bigint AS funded_minor,
-             bool_or(p.captured_at IS NOT NULL) AS captured
+      SELECT coalesce(sum(p.captured_minor - p.refunded_minor) FILTER (WHERE p.purpose = 'opinion'), 0)::bigint AS paid_minor,
+             coalesce(sum(p.funded_minor) FILTER (WHERE p.purpose = 'opinion' AND p.captured_at IS NOT NULL), 0)::bigint AS funded_minor,
+             coalesce(bool_or(p.captured_at IS NOT NULL) FILTER (WHERE p.purpose = 'opinion'), false) AS captured,
+             coalesce(sum(p.captured_minor - p.refunded_minor) FILTER (WHERE p.purpose = 'extra'), 0)::bigint AS extras_minor
         FROM payments p WHERE p.tenant_id = c.tenant_id AND p.case_id = c.id) pay ON true
+    LEFT JOIN LATERAL (
+      SELECT sum(s.amount_minor)::bigint AS stipends_minor FROM stipend_entries s
+       WHERE s.tenant_id = c.tenant_id AND s.case_id = c.id AND s.currency = $3) st ON true
     LEFT JOIN LATERAL (
       SELECT count(*) FILTER (WHERE k.day = 30 AND k.acted_on_advice IS NOT NULL)::int AS a30,
              count(*) FILTER (WHERE k.day = 30 AND k.acted_on_advice = 'yes')::int AS y30,
