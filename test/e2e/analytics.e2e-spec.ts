@@ -28,7 +28,7 @@ describe('conversion analytics dashboard', () => {
 
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [IdentityModule, AnalyticsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
-    a = await createTestTenant(app);
+    a = await createTestTenant(app, { locales: ['en', 'es'] });
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
     peopleB = await createTestPeople(app, b);
@@ -154,6 +154,11 @@ describe('conversion analytics dashboard', () => {
     expect(tableCells(page.text, 'follow_through')).toEqual([['30 days', '2', '50.0%', '0.0%'], ['90 days', '1', '0.0%', '100.0%']]);
     expect(tableCells(page.text, 'satisfaction')).toEqual([['3', '4']]);
     expect(page.text).toContain('<svg class="chart" role="img"');
+    // Every word on the page is translated, in English and in Spanish (a missing key would show itself).
+    for (const lang of ['en', 'es']) expect((await admin.get(`/console/analytics?${Q1}`, { 'accept-language': lang })).text).not.toMatch(/\b(analytics|identity|core)\.[a-z_]+\.?[a-z_0-9]*\b/);
+    const es = await admin.get(`/console/analytics?${Q1}`, { 'accept-language': 'es' });
+    expect(es.text).toContain('Embudo');
+    expect(tableCells(es.text, 'funnel')[1][0]).toBe('Admisión iniciada');
   });
 
   it('exports every table as CSV with the same figures', async () => {
