@@ -16,11 +16,12 @@ import { PaidExtras1764367000000 } from './1764367000000-paid-extras';
 import { ReconciliationRuns1764368000000 } from './1764368000000-reconciliation-runs';
 import { RecordsBelongToCases1764370000000 } from './1764370000000-records-belong-to-cases';
 import { AssignmentAndStipends1764380000000 } from './1764380000000-assignment-and-stipends';
+import { Analytics1764390000000 } from './1764390000000-analytics';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
   Foundation1764201600000, IdentityAndAudit1764250000000, Records1764320000000, Cases1764330000000, CaseMessages1764331000000,
   RecordRequests1764332000000, Opinions1764333000000, AfterDelivery1764334000000, Payments1764340000000, Sites1764350000000,
   Jobs1764360000000, Email1764360000001, Intake1764365000000, FundingAccess1764366000000, PaidExtras1764367000000, ReconciliationRuns1764368000000,
-  RecordsBelongToCases1764370000000, AssignmentAndStipends1764380000000,
+  RecordsBelongToCases1764370000000, AssignmentAndStipends1764380000000, Analytics1764390000000,
 ];

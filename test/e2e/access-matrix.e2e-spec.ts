@@ -1,3 +1,4 @@
+import { AnalyticsModule } from '@consilium/analytics';
 import { IS_PUBLIC, REQUIRED_ACTION } from '@consilium/core';
 import { PaymentsModule } from '@consilium/billing';
 import { AccountMail, ALL_ACTIONS, IdentityModule } from '@consilium/identity';
@@ -26,7 +27,7 @@ describe('permissions', () => {
   const clients = {} as Record<Role, WebClient>;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule, PaymentsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule, PaymentsModule, AnalyticsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
@@ -86,6 +87,8 @@ describe('permissions', () => {
     ['/console/branding', { anonymous: SIGN_IN, patient: 403, coordinator: 403, physician: 403, admin: 200 }],
     ['/operator/tenants', { anonymous: 404, patient: 404, coordinator: 404, physician: 404, admin: 404 }],
     ['/operator/tenants/new', { anonymous: 404, patient: 404, coordinator: 404, physician: 404, admin: 404 }],
+    ['/console/analytics', { anonymous: SIGN_IN, patient: 403, coordinator: 200, physician: 403, admin: 200 }],
+    ['/operator/benchmarks', { anonymous: 404, patient: 404, coordinator: 404, physician: 404, admin: 404 }],
   ];
 
   it.each(matrix)('%s: each role on its own hospital', async (path, expected) => {

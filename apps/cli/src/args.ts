@@ -19,7 +19,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   return { positional, flags };
 }
 
-const VALUE_FLAGS = new Set(['admin-url', 'database', 'dir', 'days', 'out', 'limit', 'locale']);
+const VALUE_FLAGS = new Set(['admin-url', 'database', 'dir', 'days', 'out', 'limit', 'locale', 'tenant', 'cases', 'seed', 'visits']);
 
 export class UsageError extends Error {
   override name = 'UsageError';

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, CoreModule } from '@consilium/core';
+import { AnalyticsModule } from '@consilium/analytics';
 import { PaymentsModule } from '@consilium/billing';
 import { JobsModule } from '@consilium/jobs';
 import { MarketingModule } from '@consilium/marketing';
@@ -12,7 +13,7 @@ export class CliModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'cli' }), TenancyModule, PaymentsModule, MarketingModule, JobsModule, NotificationsModule],
+      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'cli' }), TenancyModule, PaymentsModule, MarketingModule, JobsModule, NotificationsModule, AnalyticsModule],
     };
   }
 }

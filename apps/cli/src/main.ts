@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { currentStep, DEMO_TOTP_SECRET, totpAt } from '@consilium/identity';
 import { AppConfig, ConfigError, loadConfig, OperatorDatabase, prepareDatabase, projectRoot, provisionDatabase, rolePasswordsFromUrls } from '@consilium/core';
+import { AnalyticsGenerator, RollupRefresher } from '@consilium/analytics';
 import { PaymentsReconciliation } from '@consilium/billing';
 import { FailedJobs } from '@consilium/jobs';
 import { EmailLocale, Mailer, OutboxStore } from '@consilium/notifications';
@@ -24,6 +25,10 @@ const USAGE = `Consilium operator commands
                                                   write a tenant back out as a blueprint folder (default: exported-tenants/)
   npm run cli -- tenants list                     tenants with their status and domains
   npm run cli -- tenants suspend|resume <slug>    take a hospital's site offline, or back
+  npm run cli -- analytics generate --tenant <slug> --cases <n> [--days 730] [--seed 1] [--visits 6]
+                                                  fill a hospital with synthetic cases, events, visits, payments,
+                                                  opinions, conversions and check-ins (demo and benchmark data)
+  npm run cli -- analytics refresh [slug ...]     bring the analytics rollups up to date (all hospitals by default)
   npm run cli -- payments reconcile [--days 7]     compare local payments with the provider's, list differences
   npm run cli -- jobs failed [--limit 50]          dead jobs (retries used up) with their last error
   npm run cli -- jobs retry <job id>              give a dead job one more attempt
@@ -76,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
   if (group === 'tenants' && ['apply', 'list', 'suspend', 'resume', 'export'].includes(command)) {
     return withApp(config, (app) => tenants(app, command, args, dir));
   }
+  if (group === 'analytics' && (command === 'generate' || command === 'refresh')) return withApp(config, (app) => analytics(app, command, args));
   if (group === 'payments' && command === 'reconcile') return withApp(config, (app) => reconcile(app, args));
   throw new UsageError(`unknown command "${args.positional.join(' ')}"`);
 }
@@ -124,6 +130,42 @@ async function tenants(app: INestApplicationContext, command: string, args: Pars
       for (const change of result.changes) out(`  - ${change}`);
     }
   }
+  return 0;
+}
+
+async function analytics(app: INestApplicationContext, command: string, args: ParsedArgs): Promise<number> {
+  const all = await app.get(TenantDirectory).list();
+  const refresher = app.get(RollupRefresher);
+  if (command === 'refresh') {
+    const slugs = args.positional.slice(2);
+    const chosen = slugs.length ? all.filter((t) => slugs.includes(t.slug)) : all;
+    for (const slug of slugs.filter((s) => !all.some((t) => t.slug === s))) out(`no tenant "${slug}"`);
+    for (const t of chosen) {
+      const report = await refresher.refresh(t.id, { batchSize: 20000 });
+      out(`${t.slug}: ${report.cases} case(s) refreshed${report.rebuilt ? ' (rebuilt)' : ''}`);
+    }
+    return chosen.length === slugs.length || !slugs.length ? 0 : 1;
+  }
+  const tenant = all.find((t) => t.slug === args.flags.tenant);
+  if (!tenant) throw new UsageError(typeof args.flags.tenant === 'string' ? `no tenant "${args.flags.tenant}"` : 'analytics generate needs --tenant <slug>');
+  const whole = (name: string, fallback: number | undefined, max: number): number | undefined => {
+    if (args.flags[name] === undefined) return fallback;
+    const n = Number(args.flags[name]);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`--${name} takes a whole number up to ${max}`);
+    return n;
+  };
+  const cases = whole('cases', undefined, 10_000_000);
+  if (!cases) throw new UsageError('analytics generate needs --cases <n>');
+  const started = Date.now();
+  const generator = new AnalyticsGenerator((id, work) => app.get(OperatorDatabase).forTenant(id, work));
+  const report = await generator.generate({
+    tenantId: tenant.id, cases, days: whole('days', 730, 3650), seed: whole('seed', undefined, 1_000_000), visitsPerCase: whole('visits', 6, 100),
+    onProgress: (done, total) => process.stderr.write(`\r${done} / ${total} cases`),
+  });
+  process.stderr.write('\n');
+  out(`${tenant.slug}: ${report.cases} cases, ${report.events} events, ${report.visits} visits, ${report.payments} payments, ${report.opinions} opinions, ${report.conversions} conversions, ${report.checkIns} check-ins in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const refreshed = await refresher.refresh(tenant.id, { batchSize: 20000 });
+  out(`${tenant.slug}: analytics rollups refreshed (${refreshed.cases} case(s)); open /console/analytics as an admin`);
   return 0;
 }
 

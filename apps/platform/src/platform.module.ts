@@ -1,4 +1,5 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
+import { AnalyticsModule } from '@consilium/analytics';
 import { PaymentsModule, PaymentsService } from '@consilium/billing';
 import { CasePayments, CaseRecordAccess, CasesModule } from '@consilium/cases';
 import { AppConfig, CoreModule } from '@consilium/core';
@@ -41,7 +42,7 @@ export class PlatformModule {
       imports: [
         CoreModule.forRoot({ config, migrations: allMigrations, process: 'platform' }),
         TenancyModule, MarketingModule, JobsModule, NotificationsModule,
-        ...(domains ? [IdentityModule, CasesModule, IntakeModule, OpinionsModule, PaymentsModule] : []),
+        ...(domains ? [IdentityModule, CasesModule, IntakeModule, OpinionsModule, PaymentsModule, AnalyticsModule] : []),
         ...records,
         ...(extra.imports ?? []),
       ],

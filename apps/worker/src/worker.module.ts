@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AnalyticsModule } from '@consilium/analytics';
 import { CasesModule } from '@consilium/cases';
 import { AppConfig, CoreModule } from '@consilium/core';
 import { JobsModule } from '@consilium/jobs';
@@ -13,10 +14,10 @@ export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      // CasesModule brings the assignment-deadline handler (reminders, missed deadlines).
+      // CasesModule brings the assignment-deadline handler (reminders, missed deadlines); AnalyticsModule the rollup refresh.
       imports: [
         CoreModule.forRoot({ config, migrations: allMigrations, process: 'worker' }), TenancyModule, JobsModule, NotificationsModule,
-        RecordsModule.register({ processing: 'jobs' }), CasesModule,
+        RecordsModule.register({ processing: 'jobs' }), CasesModule, AnalyticsModule,
       ],
     };
   }

@@ -35,6 +35,7 @@ export class IdentityLayout implements OnModuleInit {
               catalog: may(actor, 'catalog.edit'),
               site: may(actor, 'site.edit'),
               roster: may(actor, 'roster.edit'),
+              analytics: may(actor, 'analytics.operational'),
             }
           : {},
       };

@@ -1,0 +1,25 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { ViewRenderer } from '@consilium/core';
+import { JobsModule } from '@consilium/jobs';
+import path from 'node:path';
+import { AnalyticsService } from './analytics.service';
+import { Benchmarks } from './benchmarks/benchmarks.service';
+import { ConsoleAnalyticsController } from './http/console-analytics.controller';
+import { OperatorBenchmarksController } from './http/operator-benchmarks.controller';
+import { RefreshRollupsHandler } from './jobs/refresh-rollups.handler';
+import { RollupRefresher } from './rollups/rollup-refresher';
+
+/** Conversion analytics: rollups kept exact from the pipeline's tables, the hospital's dashboard, operator benchmarks. */
+@Module({
+  imports: [JobsModule],
+  controllers: [ConsoleAnalyticsController, OperatorBenchmarksController],
+  providers: [AnalyticsService, RollupRefresher, Benchmarks, RefreshRollupsHandler],
+  exports: [AnalyticsService, RollupRefresher, Benchmarks],
+})
+export class AnalyticsModule implements OnModuleInit {
+  constructor(private readonly views: ViewRenderer) {}
+
+  onModuleInit(): void {
+    this.views.registerViews('analytics', path.join(__dirname, 'views'));
+  }
+}

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { currencyDigits, InvalidInput, NotFound, RequestContext, TenantDatabase, Translator } from '@consilium/core';
+import { JobQueue } from '@consilium/jobs';
+import type { ResolvedTenant } from '@consilium/tenancy';
+import { REFRESH_ROLLUPS_JOB } from './jobs/refresh-rollups.job';
+import { EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { buildDashboard, Dashboard, DashboardContext } from './dashboard';
+import { daysIn, defaultPeriod } from './period';
+import { NONE_ID } from './rollups/case-facts.sql';
+import { AnalyticsFilter, MetricsReader } from './rollups/metrics-reader';
+import { RollupRefresher } from './rollups/rollup-refresher';
+
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use a date like 2026-01-31').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a date');
+const blank = z.literal('').transform(() => undefined);
+export const filterInput = z.object({
+  from: date.optional().or(blank),
+  to: date.optional().or(blank),
+  specialty: z.string().uuid().or(z.literal('none')).optional().or(blank),
+  physician: z.string().uuid().or(z.literal('none')).optional().or(blank),
+  campaign: z.string().max(320).optional().or(blank),
+  class: z.enum(['in_state', 'out_of_state', 'international', 'none']).optional().or(blank),
+});
+export type FilterInput = z.infer<typeof filterInput>;
+
+export interface FilterOptions {
+  specialties: { id: string; name: string }[];
+  physicians: { id: string; name: string }[];
+  campaigns: string[];
+}
+
+export interface AnalyticsPage {
+  filter: AnalyticsFilter;
+  /** The filter as the form sends it back (ids, "none"). */
+  values: Record<string, string>;
+  dashboard: Dashboard;
+  options: FilterOptions;
+  currency: string;
+  monthlyCostMinor: number;
+  procedureEstimates: Record<string, number>;
+  /** Some changes are not counted yet: a job is counting them. */
+  catchingUp: boolean;
+}
+
+const MAX_DAYS = 366 * 5;
+
+/**
+ * The hospital's analytics: validates the filter (an id of anything not the hospital's is "not found"), brings the
+ * rollups up to date, reads them and derives the dashboard.
+ */
+@Injectable()
+export class AnalyticsService {
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly context: RequestContext,
+    private readonly refresher: RollupRefresher,
+    private readonly translator: Translator,
+    private readonly jobs: JobQueue,
+  ) {}
+
+  parse(query: unknown): FilterInput {
+    const parsed = filterInput.safeParse(query ?? {});
+    if (!parsed.success) throw new InvalidInput(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])), 'The filter needs correcting.');
+    return parsed.data;
+  }
+
+  async page(input: FilterInput): Promise<AnalyticsPage> {
+    const tenant = this.context.tenant<ResolvedTenant>();
+    const fallback = defaultPeriod(tenant.timeZone);
+    const filter: AnalyticsFilter = { from: input.from ?? fallback.from, to: input.to ?? fallback.to };
+    if (filter.from > filter.to) throw new InvalidInput({ to: 'must be on or after the start' }, 'The filter needs correcting.');
+    if (daysIn(filter) > MAX_DAYS) throw new InvalidInput({ from: 'at most five years at a time' }, 'The filter needs correcting.');
+    if (input.specialty) filter.specialtyId = input.specialty === 'none' ? NONE_ID : input.specialty;
+    if (input.physician) filter.physicianId = input.physician === 'none' ? NONE_ID : input.physician;
+    if (input.campaign) filter.campaign = input.campaign === 'none' ? '' : input.campaign;
+    if (input.class) filter.jurisdictionClass = input.class === 'none' ? '' : input.class;
+
+    // A page view counts what changed since the last one; a backlog beyond that (an upgrade, a bulk import) goes
+    // to a job and the page says its figures are catching up.
+    const refreshed = await this.refresher.refresh(tenant.id, { batchSize: 5000, maxBatches: 4 });
+    if (refreshed.pending) await this.db.forTenant(tenant.id, (tx) => this.jobs.enqueue(tx, REFRESH_ROLLUPS_JOB, { tenantId: tenant.id }));
+    const locale = this.context.locale();
+    return this.db.forTenant(tenant.id, async (tx) => {
+      const options = await this.options(tx, tenant.id, locale);
+      if (input.specialty && input.specialty !== 'none' && !options.specialties.some((s) => s.id === input.specialty)) throw new NotFound();
+      if (input.physician && input.physician !== 'none' && !(await tx.query(`SELECT 1 FROM accounts WHERE tenant_id = $1 AND id = $2 AND kind = 'staff'`, [tenant.id, input.physician])).length) throw new NotFound();
+      const settings = await this.settings(tx, tenant.id);
+      // A case's physician is the staff account assigned (the roster physician it is linked to gives the name).
+      const physicians: DashboardContext['physicians'] = await tx
+        .query(`SELECT a.id, coalesce(p.name, a.name) AS name FROM accounts a LEFT JOIN physicians p ON p.tenant_id = a.tenant_id AND p.account_id = a.id
+                 WHERE a.tenant_id = $1 AND a.kind = 'staff'`, [tenant.id])
+        .then((rows: Record<string, unknown>[]) => rows.map((r) => ({ id: String(r.id), name: String(r.name) })));
+      const rows = await new MetricsReader(tx, { id: tenant.id, timeZone: tenant.timeZone, currency: tenant.currency }).fromRollups(filter);
+      const dashboard = buildDashboard(rows, {
+        period: filter, currency: tenant.currency, monthlyCostMinor: settings.monthlyCostMinor, procedureEstimates: settings.procedureEstimates,
+        specialties: options.specialties, physicians, t: (key, vars) => this.translator.t(key, locale, vars),
+      });
+      const values: Record<string, string> = { from: filter.from, to: filter.to, specialty: input.specialty ?? '', physician: input.physician ?? '', campaign: input.campaign ?? '', class: input.class ?? '' };
+      return { filter, values, dashboard, options, currency: tenant.currency, catchingUp: refreshed.pending, ...settings };
+    });
+  }
+
+  /** The fixed monthly cost and per-specialty procedure estimates (admins set them on the page). */
+  async saveSettings(input: { monthlyCost: string; estimates: Record<string, string> }): Promise<void> {
+    const tenant = this.context.tenant<ResolvedTenant>();
+    const errors: Record<string, string> = {};
+    const minor = (value: string, field: string): number => {
+      if (!/^\d{1,10}(\.\d{1,2})?$/.test(value.trim())) {
+        errors[field] = 'enter an amount like 2500 or 2500.00';
+        return 0;
+      }
+      return Math.round(Number(value.trim()) * 10 ** currencyDigits(tenant.currency));
+    };
+    const monthly = minor(input.monthlyCost || '0', 'monthly_cost');
+    await this.db.forTenant(tenant.id, async (tx) => {
+      const specialties = await tx.query(`SELECT id FROM specialties WHERE tenant_id = $1`, [tenant.id]);
+      const estimates: Record<string, number> = {};
+      for (const [id, value] of Object.entries(input.estimates)) {
+        if (!specialties.some((s: { id: string }) => s.id === id)) throw new NotFound();
+        if (value.trim()) estimates[id] = minor(value, `estimate_${id}`);
+      }
+      if (Object.keys(errors).length) throw new InvalidInput(errors, 'The settings need correcting.');
+      await tx.query(
+        `INSERT INTO analytics_settings (tenant_id, monthly_cost_minor, procedure_estimates) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id) DO UPDATE SET monthly_cost_minor = excluded.monthly_cost_minor, procedure_estimates = excluded.procedure_estimates, updated_at = now()`,
+        [tenant.id, monthly, estimates],
+      );
+    });
+  }
+
+  private async settings(tx: EntityManager, tenantId: string): Promise<{ monthlyCostMinor: number; procedureEstimates: Record<string, number> }> {
+    const [row] = await tx.query(`SELECT monthly_cost_minor, procedure_estimates FROM analytics_settings WHERE tenant_id = $1`, [tenantId]);
+    return { monthlyCostMinor: Number(row?.monthly_cost_minor ?? 0), procedureEstimates: row?.procedure_estimates ?? {} };
+  }
+
+  private async options(tx: EntityManager, tenantId: string, locale: string): Promise<FilterOptions> {
+    const specialties = await tx.query(
+      `SELECT id, coalesce(name->>$2, name->>'en', slug) AS name FROM specialties WHERE tenant_id = $1 ORDER BY position, slug`, [tenantId, locale]);
+    // Physicians by the staff account they sign in with: that is what a case's assignment names.
+    const physicians = await tx.query(`SELECT account_id AS id, name FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL ORDER BY name`, [tenantId]);
+    const campaigns = await tx.query(
+      `SELECT campaign FROM analytics_cohorts WHERE tenant_id = $1 AND grain = 'month' AND campaign <> ''
+        UNION SELECT campaign FROM analytics_visits WHERE tenant_id = $1 AND grain = 'month' AND campaign <> '' ORDER BY 1 LIMIT 500`, [tenantId]);
+    return {
+      specialties: specialties.map((r: Record<string, unknown>) => ({ id: String(r.id), name: String(r.name) })),
+      physicians: physicians.map((r: Record<string, unknown>) => ({ id: String(r.id), name: String(r.name) })),
+      campaigns: campaigns.map((r: { campaign: string }) => r.campaign),
+    };
+  }
+}

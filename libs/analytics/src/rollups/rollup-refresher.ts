@@ -1,0 +1,153 @@
+import { Injectable } from '@nestjs/common';
+import { TenantDatabase } from '@consilium/core';
+import { EntityManager } from 'typeorm';
+import { caseFactsSelect, MEASURE_COLUMNS, NONE_ID } from './case-facts.sql';
+
+const DIMS = 'specialty_id, physician_id, campaign, jurisdiction_class';
+const BUCKET = `CASE WHEN g.grain = 'day' THEN f.started_on ELSE date_trunc('month', f.started_on)::date END`;
+const GRAINS = `CROSS JOIN (VALUES ('day'), ('month')) g (grain)`;
+
+/** Adds (sign 1) or takes away (sign -1) the facts of the batch's cases from every rollup. */
+function applyBatch(sign: 1 | -1): string[] {
+  const sums = MEASURE_COLUMNS.map((m) => `${sign} * sum(f.${m})`).join(', ');
+  const adds = MEASURE_COLUMNS.map((m) => `${m} = analytics_cohorts.${m} + excluded.${m}`).join(', ');
+  const facts = `analytics_case_facts f JOIN analytics_batch b ON b.case_id = f.case_id`;
+  return [
+    `INSERT INTO analytics_cohorts (tenant_id, grain, bucket, ${DIMS}, ${MEASURE_COLUMNS.join(', ')})
+     SELECT f.tenant_id, g.grain, ${BUCKET}, f.specialty_id, f.physician_id, f.campaign, f.jurisdiction_class, ${sums}
+       FROM ${facts} ${GRAINS} WHERE f.tenant_id = $1
+      GROUP BY 1, 2, 3, 4, 5, 6, 7
+     ON CONFLICT (tenant_id, grain, bucket, ${DIMS}) DO UPDATE SET ${adds}`,
+    `INSERT INTO analytics_turnaround (tenant_id, detail, grain, bucket, ${DIMS}, hours, n)
+     SELECT f.tenant_id, d.detail, g.grain, ${BUCKET},
+            CASE WHEN d.detail THEN f.specialty_id ELSE '${NONE_ID}'::uuid END, CASE WHEN d.detail THEN f.physician_id ELSE '${NONE_ID}'::uuid END,
+            CASE WHEN d.detail THEN f.campaign ELSE '' END, CASE WHEN d.detail THEN f.jurisdiction_class ELSE '' END,
+            f.turnaround_hours, ${sign} * count(*)
+       FROM ${facts} ${GRAINS} CROSS JOIN (VALUES (true), (false)) d (detail)
+      WHERE f.tenant_id = $1 AND f.turnaround_hours IS NOT NULL
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+     ON CONFLICT (tenant_id, detail, grain, bucket, ${DIMS}, hours) DO UPDATE SET n = analytics_turnaround.n + excluded.n`,
+    `INSERT INTO analytics_slices (tenant_id, grain, bucket, dimension, value, ${MEASURE_COLUMNS.join(', ')})
+     SELECT f.tenant_id, g.grain, ${BUCKET}, d.dimension, d.value, ${sums}
+       FROM ${facts} ${GRAINS}
+       CROSS JOIN LATERAL (VALUES ('specialty', f.specialty_id::text), ('physician', f.physician_id::text), ('campaign', f.campaign), ('class', f.jurisdiction_class)) d (dimension, value)
+      WHERE f.tenant_id = $1
+      GROUP BY 1, 2, 3, 4, 5
+     ON CONFLICT (tenant_id, grain, bucket, dimension, value) DO UPDATE SET ${MEASURE_COLUMNS.map((m) => `${m} = analytics_slices.${m} + excluded.${m}`).join(', ')}`,
+    `INSERT INTO analytics_reach (tenant_id, detail, grain, bucket, ${DIMS}, jurisdiction, n)
+     SELECT f.tenant_id, d.detail, g.grain, ${BUCKET},
+            CASE WHEN d.detail THEN f.specialty_id ELSE '${NONE_ID}'::uuid END, CASE WHEN d.detail THEN f.physician_id ELSE '${NONE_ID}'::uuid END,
+            CASE WHEN d.detail THEN f.campaign ELSE '' END, CASE WHEN d.detail THEN f.jurisdiction_class ELSE '' END,
+            f.jurisdiction, ${sign} * count(*)
+       FROM ${facts} ${GRAINS} CROSS JOIN (VALUES (true), (false)) d (detail)
+      WHERE f.tenant_id = $1 AND f.submitted = 1 AND f.jurisdiction <> ''
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+     ON CONFLICT (tenant_id, detail, grain, bucket, ${DIMS}, jurisdiction) DO UPDATE SET n = analytics_reach.n + excluded.n`,
+  ];
+}
+
+const SUBTRACT = applyBatch(-1);
+const ADD = applyBatch(1);
+
+export interface RefreshReport {
+  cases: number;
+  rebuilt: boolean;
+  /** Stopped at maxBatches with a full last batch: dirty cases may remain. */
+  pending: boolean;
+}
+
+/**
+ * Keeps the rollups exact. Source writes mark cases dirty (triggers, same transaction); a refresh takes a batch of
+ * dirty cases, takes their old facts out of the rollups, recomputes their facts from the raw tables and adds them
+ * back. Increments commute, so concurrent refreshes of different batches are safe; a case being written is locked
+ * and skipped until its writer commits. When the hospital's time zone changes (or on the first refresh, which also
+ * covers data written before analytics existed) every rollup is rebuilt, since day boundaries move.
+ */
+@Injectable()
+export class RollupRefresher {
+  constructor(private readonly db: TenantDatabase) {}
+
+  /** Refreshes until no dirty case is left (or `maxBatches` batches ran). */
+  async refresh(tenantId: string, options: { batchSize?: number; maxBatches?: number } = {}): Promise<RefreshReport> {
+    const batchSize = options.batchSize ?? 5000;
+    const report: RefreshReport = { cases: 0, rebuilt: await this.rebuildIfNeeded(tenantId), pending: false };
+    for (let i = 0; ; i++) {
+      if (i >= (options.maxBatches ?? Infinity)) {
+        report.pending = true;
+        break;
+      }
+      const done = await this.db.forTenant(tenantId, (tx) => this.refreshBatch(tx, tenantId, batchSize));
+      report.cases += done;
+      if (done < batchSize) break;
+    }
+    return report;
+  }
+
+  /** Marks every case dirty and recounts visits: a full rebuild on the next refresh. */
+  async invalidate(tenantId: string): Promise<void> {
+    await this.db.forTenant(tenantId, (tx) => tx.query(`UPDATE analytics_settings SET rollup_time_zone = NULL WHERE tenant_id = $1`, [tenantId]));
+  }
+
+  private rebuildIfNeeded(tenantId: string): Promise<boolean> {
+    return this.db.forTenant(tenantId, async (tx) => {
+      await tx.query(`INSERT INTO analytics_settings (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId]);
+      const [row] = await tx.query(
+        `SELECT s.rollup_time_zone, t.time_zone FROM analytics_settings s JOIN tenants t ON t.id = s.tenant_id WHERE s.tenant_id = $1 FOR UPDATE OF s`,
+        [tenantId],
+      );
+      if (row.rollup_time_zone === row.time_zone) return false;
+      for (const table of ['analytics_cohorts', 'analytics_slices', 'analytics_turnaround', 'analytics_reach', 'analytics_visits', 'analytics_case_facts']) {
+        await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
+      }
+      await tx.query(
+        `INSERT INTO analytics_dirty_cases (tenant_id, case_id) SELECT tenant_id, id FROM cases WHERE tenant_id = $1
+         ON CONFLICT (tenant_id, case_id) DO NOTHING`,
+        [tenantId],
+      );
+      await tx.query(
+        `INSERT INTO analytics_visits (tenant_id, grain, bucket, campaign, visits)
+         SELECT v.tenant_id, g.grain,
+                CASE WHEN g.grain = 'day' THEN (v.landed_at AT TIME ZONE $2)::date ELSE date_trunc('month', v.landed_at AT TIME ZONE $2)::date END,
+                analytics_campaign_key(v.utm_source, v.utm_medium, v.utm_campaign), count(*)
+           FROM visits v ${GRAINS} WHERE v.tenant_id = $1 GROUP BY 1, 2, 3, 4`,
+        [tenantId, row.time_zone],
+      );
+      await tx.query(`UPDATE analytics_settings SET rollup_time_zone = $2 WHERE tenant_id = $1`, [tenantId, row.time_zone]);
+      return true;
+    });
+  }
+
+  private async refreshBatch(tx: EntityManager, tenantId: string, batchSize: number): Promise<number> {
+    const [tenant] = await tx.query(`SELECT time_zone, currency FROM tenants WHERE id = $1`, [tenantId]);
+    await tx.query(`CREATE TEMP TABLE analytics_batch (case_id uuid PRIMARY KEY) ON COMMIT DROP`);
+    await tx.query(
+      `WITH picked AS (
+         SELECT case_id FROM analytics_dirty_cases WHERE tenant_id = $1 ORDER BY case_id LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), taken AS (
+         DELETE FROM analytics_dirty_cases d USING picked WHERE d.tenant_id = $1 AND d.case_id = picked.case_id RETURNING d.case_id
+       )
+       INSERT INTO analytics_batch SELECT case_id FROM taken`,
+      [tenantId, batchSize],
+    );
+    const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM analytics_batch`);
+    if (n > 0) {
+      await tx.query('ANALYZE analytics_batch');
+      for (const sql of SUBTRACT) await tx.query(sql, [tenantId]);
+      await tx.query(`DELETE FROM analytics_case_facts f USING analytics_batch b WHERE f.tenant_id = $1 AND f.case_id = b.case_id`, [tenantId]);
+      await tx.query(
+        `INSERT INTO analytics_case_facts (tenant_id, case_id, started_on, ${DIMS}, jurisdiction, turnaround_hours, ${MEASURE_COLUMNS.join(', ')})
+         ${caseFactsSelect(`cases c JOIN analytics_batch b ON b.case_id = c.id`)}
+          WHERE c.tenant_id = $1`,
+        [tenantId, tenant.time_zone, String(tenant.currency).trim()],
+      );
+      for (const sql of ADD) await tx.query(sql, [tenantId]);
+      // Keys whose cases all moved elsewhere: every case counts in `started`, so zero there means an empty row.
+      await tx.query(`DELETE FROM analytics_cohorts WHERE tenant_id = $1 AND started = 0`, [tenantId]);
+      await tx.query(`DELETE FROM analytics_slices WHERE tenant_id = $1 AND started = 0`, [tenantId]);
+      await tx.query(`DELETE FROM analytics_turnaround WHERE tenant_id = $1 AND n = 0`, [tenantId]);
+      await tx.query(`DELETE FROM analytics_reach WHERE tenant_id = $1 AND n = 0`, [tenantId]);
+    }
+    await tx.query(`DROP TABLE analytics_batch`);
+    return n;
+  }
+}

@@ -1,0 +1,227 @@
+// Analytics at scale: one hospital (the Lakeshore demo blueprint) with 1,000,000 cases and about 10,000,000 case
+// events from the data generator, its rollups built, then the dashboard's queries (what one page view reads from the
+// rollups) timed against the naive queries that compute the same figures from the raw tables, in the same run.
+//
+//   npm run bench:analytics                       (builds first; runs against dist/; takes several minutes)
+//   BENCH_CASES=100000 node test/bench/analytics.mjs
+//
+// Goal (issue 9): dashboard queries p50 under 50 ms and p95 under 150 ms at a million cases.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
+require('reflect-metadata');
+const core = require(path.join(root, 'dist/libs/core/src/index.js'));
+const tenancy = require(path.join(root, 'dist/libs/tenancy/src/index.js'));
+const analytics = require(path.join(root, 'dist/libs/analytics/src/index.js'));
+const { CliModule } = require(path.join(root, 'dist/apps/cli/src/cli.module.js'));
+const { allMigrations } = require(path.join(root, 'dist/migrations/index.js'));
+const { NestFactory } = require('@nestjs/core');
+
+const CASES = Number(process.env.BENCH_CASES ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 40);
+const RAW_RUNS = Number(process.env.BENCH_RAW_RUNS ?? 2);
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const ms = (n) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
+// Same figures whatever order rows came back in.
+const canonical = (v) => (v && typeof v === 'object' ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}` : JSON.stringify(v));
+const seconds = (n) => `${(n / 1000).toFixed(1)} s`;
+
+console.log(`Analytics benchmark: ${CASES.toLocaleString('en')} cases; ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const dataDir = mkdtempSync(path.join(tmpdir(), 'consilium-analytics-bench-'));
+chmodSync(dataDir, 0o755);
+const db = await core.startEmbeddedDatabase({
+  dataDir,
+  port: await freePort(),
+  settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '1GB', work_mem: '64MB', maintenance_work_mem: '512MB', max_wal_size: '8GB' },
+});
+try {
+  await core.runMigrations(db.urls.owner, allMigrations);
+  const env = { DATABASE_URL: db.urls.runtime, DATABASE_OWNER_URL: db.urls.owner, DATABASE_OPERATOR_URL: db.urls.operator };
+  const config = core.loadConfig({ ...env, LOG_LEVEL: 'silent', MIGRATE_ON_BOOT: 'false', APPLY_TENANTS_ON_BOOT: 'false', DATABASE_STATEMENT_TIMEOUT_MS: '3600000', APP_SECRET: randomBytes(32).toString('base64') });
+  const app = await NestFactory.createApplicationContext(CliModule.register(config), { logger: false });
+  const report = await app.get(tenancy.BlueprintCatalog).apply(['lakeshore'], { root: path.join(root, 'tenants') });
+  if (report.problems.length) throw new Error(`blueprint: ${JSON.stringify(report.problems)}`);
+  const [tenant] = (await app.get(tenancy.TenantDirectory).list()).filter((t) => t.slug === 'lakeshore');
+  const operatorDb = app.get(core.OperatorDatabase);
+  const tenantDb = app.get(core.TenantDatabase);
+
+  // 1. The history: three years, denser towards today. Written as the superuser with triggers and foreign-key checks
+  // off (session_replication_role = replica): a benchmark shortcut that saves most of the writing time on a loaded
+  // machine. The first refresh rebuilds every rollup anyway, so nothing the triggers would have marked is missed.
+  const { Client } = require('pg');
+  const superuserUrl = new URL(db.server.superuserUrl());
+  superuserUrl.pathname = '/consilium';
+  const writer = new Client({ connectionString: superuserUrl.toString() });
+  await writer.connect();
+  const fastForTenant = async (id, work) => {
+    await writer.query('BEGIN');
+    try {
+      await writer.query(`SET LOCAL session_replication_role = replica`);
+      await writer.query(`SELECT set_config('app.tenant_id', $1, true)`, [id]);
+      const result = await work({ query: (sql, params) => writer.query(sql, params).then((r) => r.rows) });
+      await writer.query('COMMIT');
+      return result;
+    } catch (error) {
+      await writer.query('ROLLBACK');
+      throw error;
+    }
+  };
+  // Each roster physician signs in with a staff account, as an admin links them at /console/physicians: only linked
+  // physicians are assigned cases.
+  await fastForTenant(tenant.id, (tx) => tx.query(`
+    WITH made AS (
+      INSERT INTO accounts (tenant_id, kind, email, name) SELECT tenant_id, 'staff', 'bench-' || slug || '@generated.invalid', name FROM physicians WHERE tenant_id = $1 AND account_id IS NULL
+      RETURNING id, email)
+    UPDATE physicians p SET account_id = m.id FROM made m WHERE p.tenant_id = $1 AND m.email = 'bench-' || p.slug || '@generated.invalid'`, [tenant.id]));
+  let started = performance.now();
+  const generator = new analytics.AnalyticsGenerator(fastForTenant);
+  let lastShown = 0;
+  const generated = await generator.generate({
+    tenantId: tenant.id, cases: CASES, days: 1095, seed: 1, batchSize: 25000, visitsPerCase: 1, maxMessages: 8,
+    onProgress: (done) => {
+      if (performance.now() - lastShown > 15000 || done === CASES) {
+        lastShown = performance.now();
+        process.stdout.write(`  generating: ${done.toLocaleString('en')} cases, ${seconds(performance.now() - started)}\n`);
+      }
+    },
+  });
+  const generateMs = performance.now() - started;
+  await writer.end();
+  console.log(`  generated ${generated.cases.toLocaleString('en')} cases, ${generated.events.toLocaleString('en')} events, ${generated.visits.toLocaleString('en')} visits, ` +
+    `${generated.payments.toLocaleString('en')} payments, ${generated.opinions.toLocaleString('en')} opinions, ${generated.conversions.toLocaleString('en')} conversions, ` +
+    `${generated.checkIns.toLocaleString('en')} check-ins in ${seconds(generateMs)}`);
+
+  // 2. Rollups from scratch: the first refresh of a hospital rebuilds them from every case.
+  const analyze = async () => {
+    const c = new Client({ connectionString: db.urls.owner });
+    await c.connect();
+    await c.query('ANALYZE');
+    await c.end();
+  };
+  await analyze();
+  started = performance.now();
+  const refreshed = await app.get(analytics.RollupRefresher).refresh(tenant.id, { batchSize: 50000 });
+  const refreshMs = performance.now() - started;
+  const sizes = await operatorDb.transaction((tx) => tx.query(
+    `SELECT (SELECT count(*) FROM analytics_cohorts WHERE tenant_id = $1)::int AS cohorts, (SELECT count(*) FROM analytics_turnaround WHERE tenant_id = $1)::int AS turnaround,
+            (SELECT count(*) FROM analytics_reach WHERE tenant_id = $1)::int AS reach, (SELECT count(*) FROM case_events WHERE tenant_id = $1)::int AS events`, [tenant.id]));
+  console.log(`  rollups built for ${refreshed.cases.toLocaleString('en')} cases in ${seconds(refreshMs)} (${Math.round(refreshed.cases / (refreshMs / 1000)).toLocaleString('en')} cases/s): ` +
+    `${sizes[0].cohorts.toLocaleString('en')} cohort rows, ${sizes[0].turnaround.toLocaleString('en')} turnaround rows, ${sizes[0].reach.toLocaleString('en')} reach rows; ${sizes[0].events.toLocaleString('en')} events in case_events`);
+  // Statistics as autovacuum would have them by now (only the tables' owner may ANALYZE).
+  await analyze();
+
+  // 3. The dashboard's queries for the filters a hospital uses most.
+  const dims = await tenantDb.forTenant(tenant.id, async (tx) => ({
+    specialty: (await tx.query(`SELECT id FROM specialties ORDER BY position LIMIT 1`))[0].id,
+    physician: (await tx.query(`SELECT physician_id AS id FROM analytics_cohorts WHERE physician_id <> $1 GROUP BY 1 ORDER BY sum(started) DESC LIMIT 1`, [analytics.NONE_ID]))[0].id,
+    campaign: (await tx.query(`SELECT campaign FROM analytics_cohorts WHERE campaign <> '' GROUP BY 1 ORDER BY sum(started) DESC LIMIT 1`))[0].campaign,
+  }));
+  const period = analytics.defaultPeriod('America/Chicago');
+  const filters = [
+    ['last 12 months', { ...period }],
+    ['last 12 months, one specialty', { ...period, specialtyId: dims.specialty }],
+    ['last 12 months, one physician', { ...period, physicianId: dims.physician }],
+    ['last 12 months, one campaign', { ...period, campaign: dims.campaign }],
+    ['last 12 months, out of state', { ...period, jurisdictionClass: 'out_of_state' }],
+    ['last 30 days', { from: analytics.addDays(period.to, -29), to: period.to }],
+    ['all three years', { from: analytics.addDays(period.to, -1094), to: period.to }],
+  ];
+  const currency = 'USD';
+  const timeOnce = (mode, filter) =>
+    tenantDb.forTenant(tenant.id, async (tx) => {
+      const reader = new analytics.MetricsReader(tx, { id: tenant.id, timeZone: 'America/Chicago', currency });
+      const t0 = performance.now();
+      const rows = mode === 'rollup' ? await reader.fromRollups(filter) : await reader.fromRaw(filter);
+      return { ms: performance.now() - t0, rows };
+    });
+
+  // What any page pays before its queries do work: a tenant transaction and the same number of round trips.
+  const baseline = [];
+  for (let i = 0; i < RUNS; i++) {
+    baseline.push(await tenantDb.forTenant(tenant.id, async (tx) => {
+      const t0 = performance.now();
+      for (let q = 0; q < 5; q++) await tx.query('SELECT 1');
+      return performance.now() - t0;
+    }));
+  }
+  baseline.sort((a, b) => a - b);
+  console.log(`\n  Baseline, five trivial queries in a tenant transaction: p50 ${ms(percentile(baseline, 50))}, p95 ${ms(percentile(baseline, 95))}`);
+  console.log(`\n  Dashboard queries (one page view: funnel and breakdowns, turnaround histogram, reach, visits), ${RUNS} runs each after one warm-up:`);
+  const all = [];
+  const medians = {};
+  for (const [label, filter] of filters) {
+    await timeOnce('rollup', filter);
+    const times = [];
+    for (let i = 0; i < RUNS; i++) times.push((await timeOnce('rollup', filter)).ms);
+    times.sort((a, b) => a - b);
+    all.push(...times);
+    medians[label] = percentile(times, 50);
+    console.log(`    ${label.padEnd(32)} p50 ${ms(percentile(times, 50)).padStart(9)}   p95 ${ms(percentile(times, 95)).padStart(9)}`);
+  }
+  all.sort((a, b) => a - b);
+  console.log(`    ${'all filters'.padEnd(32)} p50 ${ms(percentile(all, 50)).padStart(9)}   p95 ${ms(percentile(all, 95)).padStart(9)}   (goal: p50 < 50 ms, p95 < 150 ms)`);
+
+  console.log(`\n  Naive queries over the raw tables (the same figures; ${RAW_RUNS} run(s) each), and the rollups' speed-up:`);
+  for (const [label, filter] of [filters[0], filters[2], filters[5]]) {
+    const times = [];
+    let same = true;
+    const fromRollups = (await timeOnce('rollup', filter)).rows;
+    for (let i = 0; i < RAW_RUNS; i++) {
+      const { ms: t, rows } = await timeOnce('raw', filter);
+      times.push(t);
+      same &&= canonical(rows) === canonical(fromRollups);
+    }
+    times.sort((a, b) => a - b);
+    const raw = percentile(times, 50);
+    console.log(`    ${label.padEnd(32)} raw ${seconds(raw).padStart(8)}   rollups ${ms(medians[label]).padStart(9)}   ${Math.round(raw / medians[label]).toLocaleString('en')}x faster   figures identical: ${same ? 'yes' : 'NO'}`);
+  }
+
+  if (process.env.BENCH_PROFILE) {
+    // Each statement of one unfiltered page view, timed on its own.
+    const orig = tenantDb.forTenant.bind(tenantDb);
+    await orig(tenant.id, async (tx) => {
+      const query = tx.query.bind(tx);
+      tx.query = async (sql, params) => {
+        const t0 = performance.now();
+        const r = await query(sql, params);
+        console.log(`      ${(performance.now() - t0).toFixed(1)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 110)}`);
+        return r;
+      };
+      await new analytics.MetricsReader(tx, { id: tenant.id, timeZone: 'America/Chicago', currency }).fromRollups(filters[0][1]);
+      await new analytics.MetricsReader(tx, { id: tenant.id, timeZone: 'America/Chicago', currency }).fromRollups(filters[4][1]);
+    });
+  }
+
+  // 4. The plan of a filtered read (one specialty, last 12 months), for the record: queries that matter are checked
+  // with EXPLAIN.
+  const plan = await tenantDb.forTenant(tenant.id, async (tx) => {
+    const b = analytics.bucketsOf(period, analytics.todayIn('America/Chicago'));
+    const sums = analytics.MEASURE_COLUMNS.map((m) => `sum(${m})`).join(', ');
+    return tx.query(
+      `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT physician_id, ${sums} FROM analytics_cohorts
+        WHERE tenant_id = $1 AND ((grain = 'month' AND bucket = ANY($2::date[])) OR (grain = 'day' AND bucket = ANY($3::date[]))) AND specialty_id = $4
+        GROUP BY ROLLUP (physician_id)`,
+      [tenant.id, b.months, b.days, dims.specialty]);
+  });
+  console.log('\n  EXPLAIN of the detailed cohort read behind a filter (one specialty, last 12 months):');
+  for (const line of plan) console.log(`    ${line['QUERY PLAN']}`);
+  await app.close();
+} finally {
+  await db.server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
