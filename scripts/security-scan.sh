@@ -36,10 +36,11 @@ sign_in() { # jar form-path post-path field=value...
 demo_code() { node -e "const t=require('./dist/libs/identity/src/totp');console.log(t.totpAt('KRSXG5CTMVRXEZLUNZQW2ZLTOQ2DMNZR',t.currentStep()))"; }
 patient=$out/patient.jar; staff=$out/staff.jar
 sign_in "$patient" /sign-in /sign-in email=patient@lakeshore.example password=demo-second-opinion
-sign_in "$staff" /console/sign-in /console/sign-in email=coordinator@lakeshore.example password=demo-second-opinion
+# The admin: analytics' money tables are theirs.
+sign_in "$staff" /console/sign-in /console/sign-in email=admin@lakeshore.example password=demo-second-opinion
 sign_in "$staff" /console/mfa /console/mfa "code=$(demo_code)"
 curl -s -o /dev/null -w "patient /account: %{http_code}\n" -b "$patient" -H "Host: $host" "$base/account"
-curl -s -o /dev/null -w "coordinator /console/cases: %{http_code}\n" -b "$staff" -H "Host: $host" "$base/console/cases"
+curl -s -o /dev/null -w "admin /console/cases: %{http_code}\n" -b "$staff" -H "Host: $host" "$base/console/cases"
 
 # wapiti wants its cookies as JSON.
 to_json() { python3 - "$1" "$host" <<'PY'
@@ -60,8 +61,7 @@ scan() { # name start-path [cookie-json]
   local name=$1 start=$2 cookies=${3:-}
   local extra=(); [ -n "$cookies" ] && extra=(-c "$cookies")
   wapiti -u "$base$start" -H "Host: $host" --scope folder -m "sql,xss,exec,file,crlf,redirect,permanentxss,ssrf,xxe" \
-    --max-scan-time "$seconds" --flush-session -f json -o "$out/wapiti-$name.json" -v 0 --color "${extra[@]}" \
-    -x "$base/sign-out" -x "$base/console/sign-out" >"$out/wapiti-$name.log" 2>&1 || true
+    --max-scan-time "$seconds" --flush-session -f json -o "$out/wapiti-$name.json" -v 0 --color "${extra[@]}" >"$out/wapiti-$name.log" 2>&1 || true
 }
 scan site /
 scan portal /account/ "$out/patient-cookies.json"
@@ -84,7 +84,7 @@ sqlmap -u "$base/start" --data "offering=cancer-diagnosis-review&jurisdiction=US
   --batch --level 2 --risk 1 --output-dir "$out/sqlmap" >"$out/sqlmap-intake.log" 2>&1 || true
 sqlmap -u "$base/console/cases?state=submitted&jurisdiction=US-IL&risk=overdue" -p "state,jurisdiction,risk" \
   --headers "Host: $host" --cookie "$(cookie_header "$staff")" --batch --level 2 --risk 1 --output-dir "$out/sqlmap" >"$out/sqlmap-queue.log" 2>&1 || true
-sqlmap -u "$base/console/analytics?from=2026-01-01&to=2026-12-31&specialty=oncology&campaign=x&jurisdiction_class=in_state" \
+sqlmap -u "$base/console/analytics?from=2026-01-01&to=2026-12-31&campaign=newsletter&class=in_state" -p "from,to,campaign,class" \
   --headers "Host: $host" --cookie "$(cookie_header "$staff")" --batch --level 2 --risk 1 --output-dir "$out/sqlmap" >"$out/sqlmap-analytics.log" 2>&1 || true
 
 python3 - "$out" <<'PY'
