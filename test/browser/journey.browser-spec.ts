@@ -2,7 +2,7 @@ import { DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoAccounts } from '@consilium/identi
 import { BlueprintCatalog } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
@@ -65,9 +65,19 @@ const B = 'meridian.localhost';
   const person = async () =>
     (await browser.newContext({ viewport: { width: 1280, height: 900 }, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36' })).newPage();
 
+  const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  const violations: string[] = [];
+
+  /** A screenshot of the step, and axe-core's verdict on the page as it stands (WCAG 2.2 A and AA). */
   async function shot(page: Page, name: string): Promise<void> {
     step += 1;
     await page.screenshot({ path: path.join(SHOTS, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
+    await page.evaluate(axeSource);
+    const found: { id: string; help: string; nodes: number }[] = await page.evaluate(
+      `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
+         .then((r) => r.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.length })))`,
+    );
+    for (const v of found) violations.push(`${name} ${new URL(page.url()).pathname}: ${v.id} (${v.nodes}) ${v.help}`);
   }
 
   async function staffSignIn(page: Page, host: string, role: string): Promise<void> {
@@ -212,6 +222,8 @@ const B = 'meridian.localhost';
     expect(other?.status()).toBe(404);
     await shot(coordinatorB, 'hospital-b-not-found');
     expect((await coordinatorB.content())).not.toContain('Stage II');
+    // Every page of the journey (site, intake, portal, consoles) passes axe-core.
+    expect(violations).toEqual([]);
   });
 });
 
