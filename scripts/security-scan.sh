@@ -51,7 +51,7 @@ for line in open(jar):
     if line.startswith('#') and not line.startswith('#HttpOnly_'): continue
     parts = line.strip().split('\t')
     if len(parts) == 7: cookies[parts[5]] = parts[6]
-print(json.dumps({'.127.0.0.1': {'/': {k: {'value': v, 'version': 0, 'secure': False, 'expires': None, 'port': None} for k, v in cookies.items()}}}))
+print(json.dumps({'127.0.0.1': {'/': {k: {'value': v, 'version': 0, 'secure': False, 'expires': None, 'port': None} for k, v in cookies.items()}}}))
 PY
 }
 to_json "$patient" >"$out/patient-cookies.json"; to_json "$staff" >"$out/staff-cookies.json"
@@ -60,12 +60,12 @@ seconds=${SCAN_SECONDS:-120}
 scan() { # name start-path [cookie-json]
   local name=$1 start=$2 cookies=${3:-}
   local extra=(); [ -n "$cookies" ] && extra=(-c "$cookies")
-  wapiti -u "$base$start" -H "Host: $host" --scope folder -m "sql,xss,exec,file,crlf,redirect,permanentxss,ssrf,xxe" \
+  wapiti -u "$base$start" -H "Host: $host" --scope domain -m "sql,xss,exec,file,crlf,redirect,permanentxss" \
     --max-scan-time "$seconds" --flush-session -f json -o "$out/wapiti-$name.json" -v 0 --color "${extra[@]}" >"$out/wapiti-$name.log" 2>&1 || true
 }
 scan site /
-scan portal /account/ "$out/patient-cookies.json"
-scan console /console/ "$out/staff-cookies.json"
+scan portal /account "$out/patient-cookies.json"
+scan console /console "$out/staff-cookies.json"
 
 # sqlmap: the intake's fields (with a fresh CSRF token each request), the console queue's filters and the audit search.
 intake_token() { curl -s -c "$out/intake.jar" -b "$out/intake.jar" -H "Host: $host" "$base/start" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1; }

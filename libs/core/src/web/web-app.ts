@@ -54,6 +54,13 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
   });
   instrumentHttp(app);
   // Misses are marked on the way in and kept on the way out (PageCache decides what may be kept).
+  // PostgreSQL text cannot hold U+0000: a NUL anywhere in a form, a JSON body or the query is refused here, as bad
+  // input with a plain message, instead of failing later as a database error.
+  fastify.addHook('preValidation', (request, reply, done) => {
+    if (!containsNul(request.query) && !containsNul(request.body)) return done();
+    void reply.status(400).header('cache-control', 'no-store').header('content-type', 'application/json; charset=utf-8')
+      .send({ error: { status: 400, code: 'invalid_input', message: 'A field contains a character that is not allowed (NUL). Remove it and send the form again.' } });
+  });
   const cache = app.get(PageCache, { strict: false });
   pageCache = cache;
   fastify.addHook('onRequest', cache.onRequest);
@@ -81,3 +88,11 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
 }
 
 export type WebApp = INestApplication;
+
+/** Whether a parsed query or body holds a NUL character in any string, key or value (nested at most 8 deep). */
+export function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (!value || typeof value !== 'object' || depth > 8 || Buffer.isBuffer(value)) return false;
+  for (const [key, inner] of Object.entries(value)) if (key.includes('\u0000') || containsNul(inner, depth + 1)) return true;
+  return false;
+}
