@@ -59,8 +59,8 @@ export interface RefreshReport {
 /**
  * Keeps the rollups exact. Source writes mark cases dirty (triggers, same transaction); a refresh takes a batch of
  * dirty cases, takes their old facts out of the rollups, recomputes their facts from the raw tables and adds them
- * back. Increments commute, so concurrent refreshes of different batches are safe; a case being written is locked
- * and skipped until its writer commits. When the hospital's time zone changes (or on the first refresh, which also
+ * back. Batches of one tenant take turns (an advisory lock), since two would lock the same rollup rows in different
+ * orders; a case being written is locked and skipped until its writer commits. When the hospital's time zone changes (or on the first refresh, which also
  * covers data written before analytics existed) every rollup is rebuilt, since day boundaries move.
  */
 @Injectable()
@@ -118,6 +118,9 @@ export class RollupRefresher {
   }
 
   private async refreshBatch(tx: EntityManager, tenantId: string, batchSize: number): Promise<number> {
+    // One batch of a tenant at a time: two batches add to the same rollup rows in different orders, and would
+    // deadlock on their row locks. The lock is the transaction's; a page view waits for the batch before it.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('analytics-refresh:' || $1, 0))`, [tenantId]);
     const [tenant] = await tx.query(`SELECT time_zone, currency FROM tenants WHERE id = $1`, [tenantId]);
     await tx.query(`CREATE TEMP TABLE analytics_batch (case_id uuid PRIMARY KEY) ON COMMIT DROP`);
     await tx.query(
