@@ -1,12 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-const POLICY = (table: string) => `
-      ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
-      ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
-      CREATE POLICY tenant_isolation ON ${table}
-        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
-        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);`;
-
 // The measures one case contributes to its cohort (see libs/analytics/src/rollups/case-facts.sql.ts).
 const MEASURES = `
         started integer NOT NULL DEFAULT 0,
@@ -65,7 +58,11 @@ export class Analytics1764390000000 implements MigrationInterface {
         marked_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (tenant_id, case_id)
       );
-      ${POLICY('analytics_dirty_cases')}
+      ALTER TABLE analytics_dirty_cases ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE analytics_dirty_cases FORCE ROW LEVEL SECURITY;
+      CREATE POLICY tenant_isolation ON analytics_dirty_cases
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
       CREATE TABLE analytics_case_facts (
         tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -77,7 +74,11 @@ export class Analytics1764390000000 implements MigrationInterface {
         ${MEASURES},
         PRIMARY KEY (tenant_id, case_id)
       );
-      ${POLICY('analytics_case_facts')}
+      ALTER TABLE analytics_case_facts ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE analytics_case_facts FORCE ROW LEVEL SECURITY;
+      CREATE POLICY tenant_isolation ON analytics_case_facts
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
       CREATE TABLE analytics_cohorts (
         tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -93,7 +94,11 @@ export class Analytics1764390000000 implements MigrationInterface {
       CREATE INDEX analytics_cohorts_by_physician ON analytics_cohorts (tenant_id, physician_id, grain, bucket);
       CREATE INDEX analytics_cohorts_by_campaign ON analytics_cohorts (tenant_id, campaign, grain, bucket);
       CREATE INDEX analytics_cohorts_by_class ON analytics_cohorts (tenant_id, jurisdiction_class, grain, bucket);
-      ${POLICY('analytics_cohorts')}
+      ALTER TABLE analytics_cohorts ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE analytics_cohorts FORCE ROW LEVEL SECURITY;
+      CREATE POLICY tenant_isolation ON analytics_cohorts
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
       -- Turnaround (acceptance to delivery) in whole hours, as a histogram so percentiles stay exact. Each delivered
       -- case is counted twice: with its dimensions (detail) and without (the unfiltered dashboard reads far fewer rows).
@@ -108,7 +113,11 @@ export class Analytics1764390000000 implements MigrationInterface {
         PRIMARY KEY (tenant_id, detail, grain, bucket, specialty_id, physician_id, campaign, jurisdiction_class, hours)
       );
       CREATE INDEX analytics_turnaround_empty ON analytics_turnaround (tenant_id) WHERE n = 0;
-      ${POLICY('analytics_turnaround')}
+      ALTER TABLE analytics_turnaround ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE analytics_turnaround FORCE ROW LEVEL SECURITY;
+      CREATE POLICY tenant_isolation ON analytics_turnaround
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
       -- The unfiltered dashboard's read: each case counted once per dimension (specialty, physician, campaign,
       -- class), so a month is a few dozen rows whatever the combinations of dimensions.
@@ -122,7 +131,11 @@ export class Analytics1764390000000 implements MigrationInterface {
         PRIMARY KEY (tenant_id, grain, bucket, dimension, value)
       );
       CREATE INDEX analytics_slices_empty ON analytics_slices (tenant_id) WHERE started = 0;
-      ${POLICY('analytics_slices')}
+      ALTER TABLE analytics_slices ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE analytics_slices FORCE ROW LEVEL SECURITY;
+      CREATE POLICY tenant_isolation ON analytics_slices
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
       -- Reach: submitted cases by the patient's state or country; detail as for turnaround.
       CREATE TABLE analytics_reach (
@@ -136,7 +149,11 @@ export class Analytics1764390000000 implements MigrationInterface {
         PRIMARY KEY (tenant_id, detail, grain, bucket, specialty_id, physician_id, campaign, jurisdiction_class, jurisdiction)
       );
       CREATE INDEX analytics_reach_empty ON analytics_reach (tenant_id) WHERE n = 0;
-      ${POLICY('analytics_reach')}
+      ALTER TABLE analytics_reach ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE analytics_reach FORCE ROW LEVEL SECURITY;
+      CREATE POLICY tenant_isolation ON analytics_reach
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
       CREATE TABLE analytics_visits (
         tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -146,7 +163,11 @@ export class Analytics1764390000000 implements MigrationInterface {
         visits integer NOT NULL,
         PRIMARY KEY (tenant_id, grain, bucket, campaign)
       );
-      ${POLICY('analytics_visits')}
+      ALTER TABLE analytics_visits ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE analytics_visits FORCE ROW LEVEL SECURITY;
+      CREATE POLICY tenant_isolation ON analytics_visits
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
       -- What the hospital tells us that the data cannot: the program's fixed monthly cost and, per specialty, what a
       -- procedure is worth when staff recorded one without a value. rollup_time_zone: the zone the rollups were cut in.
@@ -158,7 +179,11 @@ export class Analytics1764390000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (tenant_id)
       );
-      ${POLICY('analytics_settings')}
+      ALTER TABLE analytics_settings ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE analytics_settings FORCE ROW LEVEL SECURITY;
+      CREATE POLICY tenant_isolation ON analytics_settings
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
       -- The campaign key of a set of UTM tags: "source / medium / campaign", '' when untagged.
       CREATE FUNCTION analytics_campaign_key(source text, medium text, campaign text) RETURNS text

@@ -88,6 +88,36 @@ describe('tenant isolation in the database', () => {
     }
   });
 
+  it('shows a tenant none of the other tenants’ rows, in every table that has a tenant_id (new tables included)', async () => {
+    // Other suites write their own tenants' rows into this database meanwhile: every table is checked against them.
+    const owner = await connect(process.env.TEST_DATABASE_OWNER_URL!);
+    let tables: string[];
+    try {
+      tables = (await owner.query(
+        `SELECT c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind = 'r'
+            AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+            AND has_table_privilege($1, c.oid, 'SELECT')
+          ORDER BY 1`,
+        [DB_ROLES.runtime],
+      )).rows.map((r) => r.table);
+    } finally {
+      await owner.end();
+    }
+    expect(tables).toEqual(expect.arrayContaining(['cases', 'case_consents', 'funding_codes', 'funding_claims', 'case_extras', 'analytics_case_facts', 'analytics_settings']));
+    await runtime.query('BEGIN');
+    try {
+      await runtime.query(`SELECT set_config('app.tenant_id', $1, true)`, [b.id]);
+      // tenant_domains answers host lookups before any tenant is known: its own policy lets every host be read.
+      for (const table of tables.filter((t) => t !== 'tenant_domains')) {
+        const { rows } = await runtime.query(`SELECT count(*)::int AS n FROM ${runtime.escapeIdentifier(table)} WHERE tenant_id <> $1`, [b.id]);
+        expect({ table, otherTenantsRows: rows[0].n }).toEqual({ table, otherTenantsRows: 0 });
+      }
+    } finally {
+      await runtime.query('ROLLBACK');
+    }
+  });
+
   it("rejects writing another tenant's id inside a tenant transaction (WITH CHECK)", async () => {
     const db = app.get(TenantDatabase);
     await expect(
