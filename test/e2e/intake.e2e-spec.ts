@@ -180,7 +180,7 @@ describe('intake wizard', () => {
     expect(missing.status).toBe(400);
     await patient.post(`/start/${id}/consents`, { consent_terms: 'yes', consent_records_authorization: 'yes', consent_educational_disclaimer: 'yes' });
     const review = await patient.get(`/start/${id}/review`);
-    expect(review.text).toContain('Price for patients in other states');
+    expect(review.text).toContain('Other US states');
     expect(review.text).toContain('$550.00');
   });
 

@@ -1,3 +1,4 @@
+import { todayIn } from '@consilium/core';
 /** Calendar dates (YYYY-MM-DD) in the hospital's time zone; the dashboard's period is inclusive at both ends. */
 export interface Period {
   from: string;
@@ -57,10 +58,6 @@ export function bucketsOf(period: Period, today?: string): PeriodBuckets {
   return { series: 'month', months, days };
 }
 
-/** Today in a time zone, as a calendar date. */
-export function todayIn(timeZone: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
 
 /** The default period: the last twelve months including the current one, to today. */
 export function defaultPeriod(timeZone: string, now = new Date()): Period {

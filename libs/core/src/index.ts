@@ -29,3 +29,4 @@ export * from './web/forms';
 export * from './metrics/metrics-registry';
 export { databaseUnavailable } from './errors/exception-filter';
 export * from './web/page-cache';
+export * from './i18n/dates';

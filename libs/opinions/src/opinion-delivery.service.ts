@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { StipendLedger } from '@consilium/billing';
 import { Case, CaseNotices, CasePipeline, CheckIns, LocalPhysicianInvitations } from '@consilium/cases';
-import { todayIn } from '@consilium/roster';
-import { TenantDatabase } from '@consilium/core';
+
+import { TenantDatabase, todayIn } from '@consilium/core';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 import { createHash } from 'node:crypto';
 import { Opinion } from './opinion.entity';

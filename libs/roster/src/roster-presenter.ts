@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Translator } from '@consilium/core';
+import { todayIn, Translator } from '@consilium/core';
 import type { CatalogSnapshot } from '@consilium/catalog';
 import { assetUrl, listJurisdictions, localize, ResolvedTenant, sortJurisdictions } from '@consilium/tenancy';
-import { todayIn } from './licensed-jurisdictions';
 import type { PhysicianRecord } from './roster.types';
 
 export interface PhysicianCardView {

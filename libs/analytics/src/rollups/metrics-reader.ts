@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
-import { bucketsOf, Period, PeriodBuckets, todayIn } from '../period';
+import { todayIn } from '@consilium/core';
+import { bucketsOf, Period, PeriodBuckets } from '../period';
 import { caseFactsSelect, Measure, MEASURE_COLUMNS } from './case-facts.sql';
 
 export type Measures = Record<Measure, number>;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AppConfig, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { AppConfig, NotFound, RequestContext, TenantDatabase, todayIn } from '@consilium/core';
 import { Case } from '@consilium/cases';
 import { ResolvedTenant, Tenant, TenantDomain } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
@@ -10,11 +10,6 @@ import { CaseNotPayable, PaymentsNotReady, RefundNotPossible } from './payment-e
 import { Payment } from './payment.entity';
 import { LIVE_STATUSES } from './payment-status';
 import { FundingChoice, FundingClaims } from './funding/funding-claims.service';
-
-/** `YYYY-MM-DD` in the hospital's time zone: a code valid through a day is valid all of that day there. */
-function todayIn(timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-}
 
 /** A Stripe Checkout session lives 24 hours; a pending attempt older than this is replaced by a new one. */
 const CHECKOUT_REUSE_MS = 23 * 3600 * 1000;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ContextActor, InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { ContextActor, InvalidInput, NotFound, RequestContext, TenantDatabase, todayIn } from '@consilium/core';
 import { JobQueue } from '@consilium/jobs';
-import { PhysicianAccounts, todayIn } from '@consilium/roster';
+import { PhysicianAccounts } from '@consilium/roster';
 import { TenantResolver } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
 import { Case } from '../case.entity';

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { FundingBudgets, FundingProgramRecord, FundingProgramsService, coveredAmount } from '@consilium/billing';
 import { Quote, RoutingDecision, routeCase } from '@consilium/cases';
 import { CatalogReader, CatalogSnapshot, OfferingRecord, regionalPrice, SpecialtyRecord } from '@consilium/catalog';
-import { InvalidInput, TenantDatabase } from '@consilium/core';
-import { RosterReader, todayIn } from '@consilium/roster';
+import { InvalidInput, TenantDatabase, todayIn, Translator } from '@consilium/core';
+import { RosterReader } from '@consilium/roster';
 import { isJurisdiction, jurisdictionName, localize, priceRegionFor, PriceRegion, ResolvedTenant } from '@consilium/tenancy';
 
 /** The first step's answers: what the patient asks for and where they are. Nothing clinical. */
@@ -63,6 +63,7 @@ export class IntakePlanner {
     private readonly funding: FundingProgramsService,
     private readonly budgets: FundingBudgets,
     private readonly db: TenantDatabase,
+    private readonly translator: Translator,
   ) {}
 
   async plan(tenant: ResolvedTenant, choice: IntakeChoice, locale: string, now = new Date()): Promise<IntakePlan> {
@@ -98,7 +99,7 @@ export class IntakePlanner {
     const base = chosen.priceMinor;
     const regional = regionalPrice(base, rule);
     const lines = [{ label: localize(chosen.name, locale, tenant.defaultLocale) ?? chosen.slug, amount: base }];
-    if (regional !== base) lines.push({ label: localize(rule?.note, locale, tenant.defaultLocale) ?? regionLabel(region, locale), amount: regional - base });
+    if (regional !== base) lines.push({ label: localize(rule?.note, locale, tenant.defaultLocale) ?? this.regionLabel(region, tenant, locale), amount: regional - base });
     const addOns = choice.addOns.map((code) => chosen.addOns.find((a) => a.code === code)!);
     for (const a of addOns) lines.push({ label: localize(a.name, locale, tenant.defaultLocale) ?? a.code, amount: a.priceMinor });
     const subtotal = lines.reduce((sum, l) => sum + l.amount, 0);
@@ -136,16 +137,17 @@ export class IntakePlanner {
     });
   }
 
+  /** The price rule's line when it has no note of its own: the catalog's words for the region. */
+  private regionLabel(region: PriceRegion, tenant: ResolvedTenant, locale: string): string {
+    if (region === 'in_state' && tenant.settings.homeJurisdiction) {
+      return this.translator.t('catalog.region.in_state', locale, { state: jurisdictionName(tenant.settings.homeJurisdiction, locale) });
+    }
+    return this.translator.t(region === 'in_state' ? 'catalog.region.in_state.plain' : `catalog.region.${region}`, locale);
+  }
+
   /** The quote with a funding program applied: what the patient pays is the rest. */
   withFunding(quote: Quote, option: FundingOption | undefined): Quote {
     if (!option) return { ...quote, funding: undefined, total: quote.subtotal };
     return { ...quote, funding: { programId: option.program.id, name: option.name, amount: option.covers }, total: quote.subtotal - option.covers };
   }
-}
-
-function regionLabel(region: PriceRegion, locale: string): string {
-  const es = locale === 'es';
-  if (region === 'in_state') return es ? 'Precio para pacientes del estado' : 'In-state price';
-  if (region === 'out_of_state') return es ? 'Precio para pacientes de otros estados' : 'Price for patients in other states';
-  return es ? 'Precio internacional' : 'International price';
 }

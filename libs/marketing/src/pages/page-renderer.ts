@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { NotFound, RequestContext } from '@consilium/core';
-import { todayIn } from '@consilium/roster';
+import { NotFound, RequestContext, todayIn } from '@consilium/core';
+
 import { ResolvedTenant, SiteRenderer, TenantContentCache } from '@consilium/tenancy';
 import { PageModel, SiteData, SiteDataService } from './site-data.service';
 

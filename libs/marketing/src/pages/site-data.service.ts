@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, localizedPath, RequestContext, Translator } from '@consilium/core';
+import { AppConfig, localizedPath, RequestContext, todayIn, Translator } from '@consilium/core';
 import { FundingProgramRecord, FundingProgramsService } from '@consilium/billing';
 import { CatalogReader, CatalogSnapshot, RegionAvailability } from '@consilium/catalog';
-import { licensedJurisdictions, RosterReader, RosterSnapshot, todayIn } from '@consilium/roster';
+import { licensedJurisdictions, RosterReader, RosterSnapshot } from '@consilium/roster';
 import { Localized, localize, ResolvedTenant, SitePageMeta } from '@consilium/tenancy';
 import { SiteContentService } from '../content/site-content.service';
 import type { SiteContent } from '../content/site-content.types';

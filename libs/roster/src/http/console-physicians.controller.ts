@@ -1,8 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, todayIn, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
-import { todayIn } from '../licensed-jurisdictions';
 import { PhysicianAccounts } from '../physician-accounts.service';
 import { StipendRates } from '../stipend-rates.service';
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { Can, RequestContext, ViewRenderer } from '@consilium/core';
+import { Can, RequestContext, todayIn, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { csvField } from '../../payments/http/console-revenue.controller';
@@ -52,6 +52,6 @@ export class ConsoleStipendsController {
 
   private thisMonth(): string {
     const tenant = this.context.tenant<ResolvedTenant>();
-    return new Intl.DateTimeFormat('en-CA', { timeZone: tenant.timeZone, year: 'numeric', month: '2-digit' }).format(new Date()).slice(0, 7);
+    return todayIn(tenant.timeZone).slice(0, 7);
   }
 }
