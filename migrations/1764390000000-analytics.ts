@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 // The measures one case contributes to its cohort (see libs/analytics/src/rollups/case-facts.sql.ts).
-const MEASURES = `
+export const ANALYTICS_MEASURES = `
         started integer NOT NULL DEFAULT 0,
         submitted integer NOT NULL DEFAULT 0,
         accepted integer NOT NULL DEFAULT 0,
@@ -71,7 +71,7 @@ export class Analytics1764390000000 implements MigrationInterface {
         ${DIMENSIONS},
         jurisdiction text NOT NULL,
         turnaround_hours integer,
-        ${MEASURES},
+        ${ANALYTICS_MEASURES},
         PRIMARY KEY (tenant_id, case_id)
       );
       ALTER TABLE analytics_case_facts ENABLE ROW LEVEL SECURITY;
@@ -85,7 +85,7 @@ export class Analytics1764390000000 implements MigrationInterface {
         grain text NOT NULL CHECK (grain IN ('day', 'month')),
         bucket date NOT NULL,
         ${DIMENSIONS},
-        ${MEASURES},
+        ${ANALYTICS_MEASURES},
         PRIMARY KEY (tenant_id, grain, bucket, specialty_id, physician_id, campaign, jurisdiction_class)
       );
       CREATE INDEX analytics_cohorts_empty ON analytics_cohorts (tenant_id) WHERE started = 0;
@@ -127,7 +127,7 @@ export class Analytics1764390000000 implements MigrationInterface {
         bucket date NOT NULL,
         dimension text NOT NULL CHECK (dimension IN ('specialty', 'physician', 'campaign', 'class')),
         value text NOT NULL,
-        ${MEASURES},
+        ${ANALYTICS_MEASURES},
         PRIMARY KEY (tenant_id, grain, bucket, dimension, value)
       );
       CREATE INDEX analytics_slices_empty ON analytics_slices (tenant_id) WHERE started = 0;

@@ -42,7 +42,13 @@ describe('analytics rollups equal the raw computation', () => {
       campaigns: (await tx.query(`SELECT DISTINCT analytics_campaign_key(utm_source, utm_medium, utm_campaign) AS k FROM visits`)).map((r: { k: string }) => r.k),
     }));
     const day = (offset: number) => new Date(Date.UTC(2026, 10, 27) - offset * 86400000).toISOString().slice(0, 10);
-    const filters: AnalyticsFilter[] = [{ from: day(500), to: day(0) }, { from: day(40), to: day(0) }];
+    // Unfiltered, each dimension alone (the pair rollups), and two at once (the detailed rollups), then at random.
+    const filters: AnalyticsFilter[] = [
+      { from: day(500), to: day(0) }, { from: day(40), to: day(0) },
+      { from: day(400), to: day(3), specialtyId: pick(dims.specialties) }, { from: day(300), to: day(0), physicianId: pick(dims.physicians) },
+      { from: day(200), to: day(9), campaign: pick(dims.campaigns) }, { from: day(365), to: day(0), jurisdictionClass: pick(['in_state', 'out_of_state', 'international', '']) },
+      { from: day(365), to: day(0), specialtyId: pick(dims.specialties), jurisdictionClass: 'in_state' },
+    ];
     while (filters.length < n) {
       const a = Math.floor(random() * 480);
       const length = random() < 0.4 ? Math.floor(random() * 62) : Math.floor(random() * 400);

@@ -34,7 +34,17 @@ const SET_KEYS = { specialty_id: 'bySpecialty', physician_id: 'byPhysician', cam
 
 export const emptyMeasures = (): Measures => Object.fromEntries(MEASURE_COLUMNS.map((m) => [m, 0])) as Measures;
 
-const hasCaseFilter = (f: AnalyticsFilter) => !!(f.specialtyId || f.physicianId || f.campaign !== undefined || f.jurisdictionClass !== undefined);
+type SliceDimension = 'specialty' | 'physician' | 'campaign' | 'class';
+
+/** The filter's dimensions as the slice rollups name them (ids as their canonical text). */
+function sliceFilters(f: AnalyticsFilter): { dimension: SliceDimension; value: string }[] {
+  const out: { dimension: SliceDimension; value: string }[] = [];
+  if (f.specialtyId !== undefined) out.push({ dimension: 'specialty', value: f.specialtyId.toLowerCase() });
+  if (f.physicianId !== undefined) out.push({ dimension: 'physician', value: f.physicianId.toLowerCase() });
+  if (f.campaign !== undefined) out.push({ dimension: 'campaign', value: f.campaign });
+  if (f.jurisdictionClass !== undefined) out.push({ dimension: 'class', value: f.jurisdictionClass });
+  return out;
+}
 
 /**
  * Reads the dashboard's figures either from the rollups (what the pages use) or straight from the raw tables (the
@@ -52,35 +62,56 @@ export class MetricsReader {
     const params: unknown[] = [this.tenant.id, buckets.months, buckets.days];
     const where = [`tenant_id = $1`, `((grain = 'month' AND bucket = ANY($2::date[])) OR (grain = 'day' AND bucket = ANY($3::date[])))`];
     const series = buckets.series === 'day' ? 'bucket' : `date_trunc('month', bucket)::date`;
-    const detail = hasCaseFilter(filter);
     // Rollup reads are small by design; a JIT compile of 27 sums would cost more than the query (10-20 ms).
     await this.tx.query(`SET LOCAL jit = off`);
-    // Unfiltered: the per-dimension slices (a few dozen rows a month). Filtered: the detailed cohorts of that value.
-    // One after another: a transaction is one connection, and pg queues concurrent queries anyway.
-    const grouped = detail
-      ? await this.grouped(`SELECT *, ${series} AS series FROM analytics_cohorts WHERE ${[...where, ...this.dimensionClauses(filter, params)].join(' AND ')}`, params)
-      : await this.slices(where.join(' AND '), series, params);
-    const detailWhere = [...where, `detail = ${detail}`, ...(detail ? this.dimensionClauses(filter, [...params.slice(0, 3)]) : [])];
-    const turnaround = await this.tx.query(`SELECT hours AS k, sum(n)::bigint AS n FROM analytics_turnaround WHERE ${detailWhere.join(' AND ')} GROUP BY hours`, params);
-    const reach = await this.tx.query(`SELECT jurisdiction AS k, sum(n)::bigint AS n FROM analytics_reach WHERE ${detailWhere.join(' AND ')} GROUP BY jurisdiction`, params);
+    // Queries run one after another: a transaction is one connection, and pg queues concurrent queries anyway.
+    const filters = sliceFilters(filter);
+    let grouped: Omit<MetricRows, 'turnaround' | 'reach' | 'visits'>;
+    let histogram: (table: 'analytics_turnaround' | 'analytics_reach', key: string) => Promise<{ k: unknown; n: unknown }[]>;
+    if (filters.length === 0) {
+      // Each dimension's slices: a few dozen rows a month; every case has one class, so the classes add up to the whole.
+      grouped = await this.slices({ table: 'analytics_slices', dimension: 'dimension', value: 'value', whole: 'class' }, where, series, params);
+      histogram = (table, key) =>
+        this.tx.query(`SELECT ${key} AS k, sum(n)::bigint AS n FROM ${table}_slices WHERE ${where.join(' AND ')} AND dimension = 'class' GROUP BY 1`, params);
+    } else if (filters.length === 1) {
+      // One filter: that value's pairs with each dimension; its own dimension's rows add up to the whole.
+      const [{ dimension, value }] = filters;
+      const own = [...where, `dimension = $4`, `value = $5`];
+      const ownParams = [...params, dimension, value];
+      grouped = await this.slices({ table: 'analytics_pairs', dimension: 'by_dimension', value: 'by_value', whole: dimension }, own, series, ownParams);
+      histogram = (table, key) => this.tx.query(`SELECT ${key} AS k, sum(n)::bigint AS n FROM ${table}_slices WHERE ${own.join(' AND ')} GROUP BY 1`, ownParams);
+    } else {
+      // Several filters: the detailed rollups, where every combination of dimensions is its own row.
+      const detail = [...where, ...this.dimensionClauses(filter, params)];
+      grouped = await this.grouped(`SELECT *, ${series} AS series FROM analytics_cohorts WHERE ${detail.join(' AND ')}`, params);
+      histogram = (table, key) => this.tx.query(`SELECT ${key} AS k, sum(n)::bigint AS n FROM ${table} WHERE ${detail.join(' AND ')} AND detail GROUP BY 1`, params);
+    }
+    const turnaround = await histogram('analytics_turnaround', 'hours');
+    const reach = await histogram('analytics_reach', 'jurisdiction');
     const visits = await this.visitsFromRollups(filter, buckets);
     return { ...grouped, turnaround: counts(turnaround), reach: counts(reach), visits };
   }
 
-  private async slices(where: string, series: string, params: unknown[]): Promise<Omit<MetricRows, 'turnaround' | 'reach' | 'visits'>> {
+  /** Sums per dimension and value (slices, or one value's pairs); the rows of the `whole` dimension give the total and the series. */
+  private async slices(
+    source: { table: string; dimension: string; value: string; whole: SliceDimension },
+    where: string[],
+    series: string,
+    params: unknown[],
+  ): Promise<Omit<MetricRows, 'turnaround' | 'reach' | 'visits'>> {
     const sums = MEASURE_COLUMNS.map((m) => `coalesce(sum(${m}), 0)::bigint AS ${m}`).join(', ');
+    const { table, dimension, value, whole } = source;
     const rows: Record<string, unknown>[] = await this.tx.query(
-      `SELECT dimension, value, ${sums} FROM analytics_slices WHERE ${where} GROUP BY dimension, value`, params);
-    // Every case has exactly one class (possibly ''), so the class slices add up to the total, by period too.
+      `SELECT ${dimension} AS dimension, ${value} AS value, ${sums} FROM ${table} WHERE ${where.join(' AND ')} GROUP BY 1, 2`, params);
     const bySeries: Record<string, unknown>[] = await this.tx.query(
-      `SELECT (${series})::text AS series, ${sums} FROM analytics_slices WHERE ${where} AND dimension = 'class' GROUP BY 1`, params);
+      `SELECT (${series})::text AS series, ${sums} FROM ${table} WHERE ${where.join(' AND ')} AND ${dimension} = '${whole}' GROUP BY 1`, params);
     const measures = (row: Record<string, unknown>) => Object.fromEntries(MEASURE_COLUMNS.map((m) => [m, Number(row[m])])) as Measures;
     const out = { total: emptyMeasures(), bySpecialty: {}, byPhysician: {}, byCampaign: {}, byJurisdictionClass: {}, bySeries: {} } as Omit<MetricRows, 'turnaround' | 'reach' | 'visits'>;
     const key = { specialty: 'bySpecialty', physician: 'byPhysician', campaign: 'byCampaign', class: 'byJurisdictionClass' } as const;
     for (const row of rows) {
       const m = measures(row);
-      out[key[row.dimension as keyof typeof key]][String(row.value)] = m;
-      if (row.dimension === 'class') for (const c of MEASURE_COLUMNS) out.total[c] += m[c];
+      out[key[row.dimension as SliceDimension]][String(row.value)] = m;
+      if (row.dimension === whole) for (const c of MEASURE_COLUMNS) out.total[c] += m[c];
     }
     for (const row of bySeries) out.bySeries[String(row.series).slice(0, 10)] = measures(row);
     return out;

@@ -1,50 +1,72 @@
 import { Injectable } from '@nestjs/common';
 import { TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
-import { caseFactsSelect, MEASURE_COLUMNS, NONE_ID } from './case-facts.sql';
+import { caseFactsSelect, MEASURE_COLUMNS } from './case-facts.sql';
 
 const DIMS = 'specialty_id, physician_id, campaign, jurisdiction_class';
 const BUCKET = `CASE WHEN g.grain = 'day' THEN f.started_on ELSE date_trunc('month', f.started_on)::date END`;
 const GRAINS = `CROSS JOIN (VALUES ('day'), ('month')) g (grain)`;
 
+/** A case counted once under each dimension: what the unfiltered reads and the one-filter reads group by. */
+const SLICES = (alias: string) =>
+  `CROSS JOIN LATERAL (VALUES ('specialty', f.specialty_id::text), ('physician', f.physician_id::text), ('campaign', f.campaign), ('class', f.jurisdiction_class)) ${alias} (dimension, value)`;
+
 /** Adds (sign 1) or takes away (sign -1) the facts of the batch's cases from every rollup. */
 function applyBatch(sign: 1 | -1): string[] {
   const sums = MEASURE_COLUMNS.map((m) => `${sign} * sum(f.${m})`).join(', ');
-  const adds = MEASURE_COLUMNS.map((m) => `${m} = analytics_cohorts.${m} + excluded.${m}`).join(', ');
+  const adds = (table: string) => MEASURE_COLUMNS.map((m) => `${m} = ${table}.${m} + excluded.${m}`).join(', ');
   const facts = `analytics_case_facts f JOIN analytics_batch b ON b.case_id = f.case_id`;
+  const delivered = `f.tenant_id = $1 AND f.turnaround_hours IS NOT NULL`;
+  const reached = `f.tenant_id = $1 AND f.submitted = 1 AND f.jurisdiction <> ''`;
   return [
+    // Every combination of dimensions: what several filters at once read.
     `INSERT INTO analytics_cohorts (tenant_id, grain, bucket, ${DIMS}, ${MEASURE_COLUMNS.join(', ')})
-     SELECT f.tenant_id, g.grain, ${BUCKET}, f.specialty_id, f.physician_id, f.campaign, f.jurisdiction_class, ${sums}
+     SELECT f.tenant_id, g.grain, ${BUCKET}, ${DIMS}, ${sums}
        FROM ${facts} ${GRAINS} WHERE f.tenant_id = $1
       GROUP BY 1, 2, 3, 4, 5, 6, 7
-     ON CONFLICT (tenant_id, grain, bucket, ${DIMS}) DO UPDATE SET ${adds}`,
+     ON CONFLICT (tenant_id, grain, bucket, ${DIMS}) DO UPDATE SET ${adds('analytics_cohorts')}`,
     `INSERT INTO analytics_turnaround (tenant_id, detail, grain, bucket, ${DIMS}, hours, n)
-     SELECT f.tenant_id, d.detail, g.grain, ${BUCKET},
-            CASE WHEN d.detail THEN f.specialty_id ELSE '${NONE_ID}'::uuid END, CASE WHEN d.detail THEN f.physician_id ELSE '${NONE_ID}'::uuid END,
-            CASE WHEN d.detail THEN f.campaign ELSE '' END, CASE WHEN d.detail THEN f.jurisdiction_class ELSE '' END,
-            f.turnaround_hours, ${sign} * count(*)
-       FROM ${facts} ${GRAINS} CROSS JOIN (VALUES (true), (false)) d (detail)
-      WHERE f.tenant_id = $1 AND f.turnaround_hours IS NOT NULL
+     SELECT f.tenant_id, true, g.grain, ${BUCKET}, ${DIMS}, f.turnaround_hours, ${sign} * count(*)
+       FROM ${facts} ${GRAINS} WHERE ${delivered}
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
      ON CONFLICT (tenant_id, detail, grain, bucket, ${DIMS}, hours) DO UPDATE SET n = analytics_turnaround.n + excluded.n`,
-    `INSERT INTO analytics_slices (tenant_id, grain, bucket, dimension, value, ${MEASURE_COLUMNS.join(', ')})
-     SELECT f.tenant_id, g.grain, ${BUCKET}, d.dimension, d.value, ${sums}
-       FROM ${facts} ${GRAINS}
-       CROSS JOIN LATERAL (VALUES ('specialty', f.specialty_id::text), ('physician', f.physician_id::text), ('campaign', f.campaign), ('class', f.jurisdiction_class)) d (dimension, value)
-      WHERE f.tenant_id = $1
-      GROUP BY 1, 2, 3, 4, 5
-     ON CONFLICT (tenant_id, grain, bucket, dimension, value) DO UPDATE SET ${MEASURE_COLUMNS.map((m) => `${m} = analytics_slices.${m} + excluded.${m}`).join(', ')}`,
     `INSERT INTO analytics_reach (tenant_id, detail, grain, bucket, ${DIMS}, jurisdiction, n)
-     SELECT f.tenant_id, d.detail, g.grain, ${BUCKET},
-            CASE WHEN d.detail THEN f.specialty_id ELSE '${NONE_ID}'::uuid END, CASE WHEN d.detail THEN f.physician_id ELSE '${NONE_ID}'::uuid END,
-            CASE WHEN d.detail THEN f.campaign ELSE '' END, CASE WHEN d.detail THEN f.jurisdiction_class ELSE '' END,
-            f.jurisdiction, ${sign} * count(*)
-       FROM ${facts} ${GRAINS} CROSS JOIN (VALUES (true), (false)) d (detail)
-      WHERE f.tenant_id = $1 AND f.submitted = 1 AND f.jurisdiction <> ''
+     SELECT f.tenant_id, true, g.grain, ${BUCKET}, ${DIMS}, f.jurisdiction, ${sign} * count(*)
+       FROM ${facts} ${GRAINS} WHERE ${reached}
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
      ON CONFLICT (tenant_id, detail, grain, bucket, ${DIMS}, jurisdiction) DO UPDATE SET n = analytics_reach.n + excluded.n`,
+    // Each dimension on its own: the unfiltered dashboard.
+    `INSERT INTO analytics_slices (tenant_id, grain, bucket, dimension, value, ${MEASURE_COLUMNS.join(', ')})
+     SELECT f.tenant_id, g.grain, ${BUCKET}, d.dimension, d.value, ${sums}
+       FROM ${facts} ${GRAINS} ${SLICES('d')}
+      WHERE f.tenant_id = $1
+      GROUP BY 1, 2, 3, 4, 5
+     ON CONFLICT (tenant_id, grain, bucket, dimension, value) DO UPDATE SET ${adds('analytics_slices')}`,
+    // One dimension's value by each dimension: a dashboard with one filter.
+    `INSERT INTO analytics_pairs (tenant_id, dimension, value, grain, bucket, by_dimension, by_value, ${MEASURE_COLUMNS.join(', ')})
+     SELECT f.tenant_id, d.dimension, d.value, g.grain, ${BUCKET}, e.dimension, e.value, ${sums}
+       FROM ${facts} ${GRAINS} ${SLICES('d')} ${SLICES('e')}
+      WHERE f.tenant_id = $1
+      GROUP BY 1, 2, 3, 4, 5, 6, 7
+     ON CONFLICT (tenant_id, dimension, value, grain, bucket, by_dimension, by_value) DO UPDATE SET ${adds('analytics_pairs')}`,
+    `INSERT INTO analytics_turnaround_slices (tenant_id, dimension, value, grain, bucket, hours, n)
+     SELECT f.tenant_id, d.dimension, d.value, g.grain, ${BUCKET}, f.turnaround_hours, ${sign} * count(*)
+       FROM ${facts} ${GRAINS} ${SLICES('d')} WHERE ${delivered}
+      GROUP BY 1, 2, 3, 4, 5, 6
+     ON CONFLICT (tenant_id, dimension, value, grain, bucket, hours) DO UPDATE SET n = analytics_turnaround_slices.n + excluded.n`,
+    `INSERT INTO analytics_reach_slices (tenant_id, dimension, value, grain, bucket, jurisdiction, n)
+     SELECT f.tenant_id, d.dimension, d.value, g.grain, ${BUCKET}, f.jurisdiction, ${sign} * count(*)
+       FROM ${facts} ${GRAINS} ${SLICES('d')} WHERE ${reached}
+      GROUP BY 1, 2, 3, 4, 5, 6
+     ON CONFLICT (tenant_id, dimension, value, grain, bucket, jurisdiction) DO UPDATE SET n = analytics_reach_slices.n + excluded.n`,
   ];
 }
+
+/** Rows of keys whose cases all moved elsewhere: every case counts in `started`, so zero there means an empty row. */
+const EMPTIED = {
+  analytics_cohorts: 'started = 0', analytics_slices: 'started = 0', analytics_pairs: 'started = 0',
+  analytics_turnaround: 'n = 0', analytics_reach: 'n = 0', analytics_turnaround_slices: 'n = 0', analytics_reach_slices: 'n = 0',
+};
 
 const SUBTRACT = applyBatch(-1);
 const ADD = applyBatch(1);
@@ -96,7 +118,7 @@ export class RollupRefresher {
         [tenantId],
       );
       if (row.rollup_time_zone === row.time_zone) return false;
-      for (const table of ['analytics_cohorts', 'analytics_slices', 'analytics_turnaround', 'analytics_reach', 'analytics_visits', 'analytics_case_facts']) {
+      for (const table of [...Object.keys(EMPTIED), 'analytics_visits', 'analytics_case_facts']) {
         await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
       }
       await tx.query(
@@ -144,11 +166,7 @@ export class RollupRefresher {
         [tenantId, tenant.time_zone, String(tenant.currency).trim()],
       );
       for (const sql of ADD) await tx.query(sql, [tenantId]);
-      // Keys whose cases all moved elsewhere: every case counts in `started`, so zero there means an empty row.
-      await tx.query(`DELETE FROM analytics_cohorts WHERE tenant_id = $1 AND started = 0`, [tenantId]);
-      await tx.query(`DELETE FROM analytics_slices WHERE tenant_id = $1 AND started = 0`, [tenantId]);
-      await tx.query(`DELETE FROM analytics_turnaround WHERE tenant_id = $1 AND n = 0`, [tenantId]);
-      await tx.query(`DELETE FROM analytics_reach WHERE tenant_id = $1 AND n = 0`, [tenantId]);
+      for (const [table, empty] of Object.entries(EMPTIED)) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND ${empty}`, [tenantId]);
     }
     await tx.query(`DROP TABLE analytics_batch`);
     return n;
