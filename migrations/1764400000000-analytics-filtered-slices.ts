@@ -9,10 +9,9 @@ import { ANALYTICS_MEASURES } from './1764390000000-analytics';
  * of dimensions instead, so one filter reads a few dozen rows a month, like the unfiltered dashboard:
  *
  * - `analytics_pairs`: the case's measures under (filter dimension, its value) x (breakdown dimension, its value);
- * - `analytics_turnaround_slices`, `analytics_reach_slices`: the histograms under (dimension, value).
- *
- * The unfiltered turnaround and reach are the class slices summed (every case has one class), so the old "detail =
- * false" rows go. Several filters at once still read the detailed rollups. Every hospital's rollups are rebuilt on
+ * - `analytics_turnaround_slices`, `analytics_reach_slices`: the histograms under (dimension, value), and under
+ *   ('all', '') for the unfiltered dashboard; they replace the old "detail = false" rows, which go.
+ * Several filters at once still read the detailed rollups. Every hospital's rollups are rebuilt on
  * their next refresh (rollup_time_zone cleared), which fills the new tables from the cases.
  */
 export class AnalyticsFilteredSlices1764400000000 implements MigrationInterface {
@@ -40,7 +39,7 @@ export class AnalyticsFilteredSlices1764400000000 implements MigrationInterface 
 
       CREATE TABLE analytics_turnaround_slices (
         tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-        dimension text NOT NULL CHECK (dimension IN ('specialty', 'physician', 'campaign', 'class')),
+        dimension text NOT NULL CHECK (dimension IN ('all', 'specialty', 'physician', 'campaign', 'class')),
         value text NOT NULL,
         grain text NOT NULL CHECK (grain IN ('day', 'month')),
         bucket date NOT NULL,
@@ -57,7 +56,7 @@ export class AnalyticsFilteredSlices1764400000000 implements MigrationInterface 
 
       CREATE TABLE analytics_reach_slices (
         tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-        dimension text NOT NULL CHECK (dimension IN ('specialty', 'physician', 'campaign', 'class')),
+        dimension text NOT NULL CHECK (dimension IN ('all', 'specialty', 'physician', 'campaign', 'class')),
         value text NOT NULL,
         grain text NOT NULL CHECK (grain IN ('day', 'month')),
         bucket date NOT NULL,

@@ -1,6 +1,9 @@
 import { IdentityModule, AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import { get as httpGet, IncomingHttpHeaders } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import request from 'supertest';
 import { eventually } from '../support/eventually';
 import { RecordingAccountMail } from '../support/recording-account-mail';
@@ -67,6 +70,51 @@ describe('the public page cache', () => {
 
     await get(a.host, '/sign-in');
     expect((await get(a.host, '/sign-in')).headers['x-page-cache']).toBeUndefined();
+  });
+
+  it('compresses public pages for browsers that take it (brotli, else gzip), from the cache too, and never a page with a secret', async () => {
+    // The raw bytes, as a browser receives them (superagent would decompress them).
+    const server = app.getHttpServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const raw = (path: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const req = httpGet({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path, agent: false, headers: { host: a.host, cookie: visitor, accept: 'text/html', ...headers } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject);
+      });
+    // The miss that fills the cache answers compressed already; then every coding is served from the cache.
+    const miss = await raw('/physicians', { 'accept-encoding': 'gzip, deflate, br' });
+    expect([miss.headers['x-page-cache'], miss.headers['content-encoding']]).toEqual([undefined, 'br']);
+    const plain = await raw('/physicians', { 'accept-encoding': 'identity' });
+    expect([plain.headers['x-page-cache'], plain.headers['content-encoding']]).toEqual(['hit', undefined]);
+    expect(plain.headers.vary).toMatch(/Accept-Encoding/);
+    const html = plain.body.toString('utf8');
+    expect(html).toContain(a.name);
+    expect(brotliDecompressSync(miss.body).toString('utf8')).toBe(html);
+    const br = await raw('/physicians', { 'accept-encoding': 'gzip, deflate, br' });
+    expect([br.headers['x-page-cache'], br.headers['content-encoding'], br.headers.vary]).toEqual(['hit', 'br', plain.headers.vary]);
+    expect(brotliDecompressSync(br.body).toString('utf8')).toBe(html);
+    expect(Number(br.headers['content-length'])).toBe(br.body.length);
+    expect(br.body.length).toBeLessThan(html.length / 2);
+    const gz = await raw('/physicians', { 'accept-encoding': 'gzip;q=1, br;q=0' });
+    expect([gz.headers['x-page-cache'], gz.headers['content-encoding']]).toEqual(['hit', 'gzip']);
+    expect(gunzipSync(gz.body).toString('utf8')).toBe(html);
+    // A first visit (not cacheable: attribution sets the visitor cookie) is compressed as well.
+    const first = await raw('/physicians', { cookie: '', 'accept-encoding': 'gzip' });
+    expect(first.headers['content-encoding']).toBe('gzip');
+    // A form token, or anything a signed-in person sees, goes uncompressed (BREACH).
+    const form = await raw('/sign-in', { 'accept-encoding': 'gzip, br' });
+    expect(form.headers['content-encoding']).toBeUndefined();
+    expect(form.body.toString('utf8')).toContain('name="_csrf"');
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, people.patient);
+    const signedIn = await raw('/physicians', { cookie: patient.cookieHeader(), 'accept-encoding': 'gzip, br' });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.headers['content-encoding']).toBeUndefined();
+    await new Promise((resolve) => server.close(resolve));
   });
 
   it('drops a hospital’s pages the moment its content changes', async () => {

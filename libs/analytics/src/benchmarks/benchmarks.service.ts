@@ -66,7 +66,7 @@ export class Benchmarks {
         [months],
       );
       const hist: { tenant_id: string; hours: number; n: string }[] = await tx.query(
-        `SELECT tenant_id, hours, sum(n) AS n FROM analytics_turnaround_slices WHERE dimension = 'class' AND grain = 'month' AND bucket = ANY($1::date[]) GROUP BY 1, 2`,
+        `SELECT tenant_id, hours, sum(n) AS n FROM analytics_turnaround_slices WHERE dimension = 'all' AND grain = 'month' AND bucket = ANY($1::date[]) GROUP BY 1, 2`,
         [months],
       );
       const byTenant = new Map<string, TenantFigures>();

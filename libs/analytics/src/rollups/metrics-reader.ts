@@ -72,7 +72,7 @@ export class MetricsReader {
       // Each dimension's slices: a few dozen rows a month; every case has one class, so the classes add up to the whole.
       grouped = await this.slices({ table: 'analytics_slices', dimension: 'dimension', value: 'value', whole: 'class' }, where, series, params);
       histogram = (table, key) =>
-        this.tx.query(`SELECT ${key} AS k, sum(n)::bigint AS n FROM ${table}_slices WHERE ${where.join(' AND ')} AND dimension = 'class' GROUP BY 1`, params);
+        this.tx.query(`SELECT ${key} AS k, sum(n)::bigint AS n FROM ${table}_slices WHERE ${where.join(' AND ')} AND dimension = 'all' GROUP BY 1`, params);
     } else if (filters.length === 1) {
       // One filter: that value's pairs with each dimension; its own dimension's rows add up to the whole.
       const [{ dimension, value }] = filters;

@@ -7,9 +7,12 @@ const DIMS = 'specialty_id, physician_id, campaign, jurisdiction_class';
 const BUCKET = `CASE WHEN g.grain = 'day' THEN f.started_on ELSE date_trunc('month', f.started_on)::date END`;
 const GRAINS = `CROSS JOIN (VALUES ('day'), ('month')) g (grain)`;
 
-/** A case counted once under each dimension: what the unfiltered reads and the one-filter reads group by. */
-const SLICES = (alias: string) =>
-  `CROSS JOIN LATERAL (VALUES ('specialty', f.specialty_id::text), ('physician', f.physician_id::text), ('campaign', f.campaign), ('class', f.jurisdiction_class)) ${alias} (dimension, value)`;
+/**
+ * A case counted once under each dimension: what the unfiltered reads and the one-filter reads group by. The
+ * histograms also count it once under ('all', ''), so the unfiltered histogram is one row per bucket and hour.
+ */
+const SLICES = (alias: string, whole = false) =>
+  `CROSS JOIN LATERAL (VALUES ${whole ? `('all', ''), ` : ''}('specialty', f.specialty_id::text), ('physician', f.physician_id::text), ('campaign', f.campaign), ('class', f.jurisdiction_class)) ${alias} (dimension, value)`;
 
 /** Adds (sign 1) or takes away (sign -1) the facts of the batch's cases from every rollup. */
 function applyBatch(sign: 1 | -1): string[] {
@@ -51,12 +54,12 @@ function applyBatch(sign: 1 | -1): string[] {
      ON CONFLICT (tenant_id, dimension, value, grain, bucket, by_dimension, by_value) DO UPDATE SET ${adds('analytics_pairs')}`,
     `INSERT INTO analytics_turnaround_slices (tenant_id, dimension, value, grain, bucket, hours, n)
      SELECT f.tenant_id, d.dimension, d.value, g.grain, ${BUCKET}, f.turnaround_hours, ${sign} * count(*)
-       FROM ${facts} ${GRAINS} ${SLICES('d')} WHERE ${delivered}
+       FROM ${facts} ${GRAINS} ${SLICES('d', true)} WHERE ${delivered}
       GROUP BY 1, 2, 3, 4, 5, 6
      ON CONFLICT (tenant_id, dimension, value, grain, bucket, hours) DO UPDATE SET n = analytics_turnaround_slices.n + excluded.n`,
     `INSERT INTO analytics_reach_slices (tenant_id, dimension, value, grain, bucket, jurisdiction, n)
      SELECT f.tenant_id, d.dimension, d.value, g.grain, ${BUCKET}, f.jurisdiction, ${sign} * count(*)
-       FROM ${facts} ${GRAINS} ${SLICES('d')} WHERE ${reached}
+       FROM ${facts} ${GRAINS} ${SLICES('d', true)} WHERE ${reached}
       GROUP BY 1, 2, 3, 4, 5, 6
      ON CONFLICT (tenant_id, dimension, value, grain, bucket, jurisdiction) DO UPDATE SET n = analytics_reach_slices.n + excluded.n`,
   ];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import { AppConfig } from '../config/config';
 
 /** The public pages of a hospital site: the same for every visitor who is not signed in. */
@@ -10,14 +11,55 @@ const VISITOR_COOKIE = /(?:^|;\s*)cs_vid=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 const LANG_COOKIE = /(?:^|;\s*)lang=([a-z]{2})/;
 const NOT_REPLAYED = new Set(['set-cookie', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'x-request-id']);
 const MAX_ENTRIES = 5000;
+/** Below this, compressing saves less than the headers it adds. */
+const MIN_COMPRESSED_BYTES = 1024;
+const FORM_TOKEN = 'name="_csrf"';
 
-interface Entry {
+export type ContentEncoding = 'br' | 'gzip' | 'identity';
+
+interface Variant {
   headers: Record<string, string | string[]>;
   body: Buffer;
+}
+
+interface Entry {
+  variants: Record<ContentEncoding, Variant>;
   expires: number;
 }
 
-type KeyedRequest = FastifyRequest & { pageCacheKey?: string };
+/**
+ * Brotli when the client takes it, else gzip, else none; `q=0` refuses. A plain parse of Accept-Encoding: the only
+ * codings we make are these two.
+ */
+export function preferredEncoding(acceptEncoding: string | string[] | undefined): ContentEncoding {
+  const header = Array.isArray(acceptEncoding) ? acceptEncoding.join(',') : acceptEncoding;
+  if (!header) return 'identity';
+  let br = false;
+  let gz = false;
+  for (const part of header.toLowerCase().split(',')) {
+    const [coding, ...params] = part.trim().split(';');
+    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)).find(Boolean);
+    const accepted = !q || Number(q[1]) > 0;
+    if (coding === 'br') br = accepted;
+    else if (coding === 'gzip' || coding === 'x-gzip') gz = accepted;
+    else if (coding === '*') {
+      br ||= accepted;
+      gz ||= accepted;
+    }
+  }
+  return br ? 'br' : gz ? 'gzip' : 'identity';
+}
+
+const compressors: Record<Exclude<ContentEncoding, 'identity'>, (body: Buffer) => Promise<Buffer>> = {
+  // Quality 5: most of brotli's gain for a fraction of its top setting's time; it runs on every miss.
+  br: (body) => new Promise((resolve, reject) => brotliCompress(body, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
+  }, (error, out) => (error ? reject(error) : resolve(out)))),
+  gzip: (body) => new Promise((resolve, reject) => gzip(body, { level: 6 }, (error, out) => (error ? reject(error) : resolve(out)))),
+};
+
+/** A request whose answer may be kept, and the cache's generation when it arrived. */
+type KeyedRequest = FastifyRequest & { pageCacheKey?: string; pageCacheGeneration?: number };
 
 /**
  * A micro-cache of whole public pages for visitors who are not signed in, in front of the framework: a page served
@@ -32,6 +74,8 @@ export class PageCache {
   private readonly entries = new Map<string, Entry>();
   private readonly ttlMs: number;
   private live: () => boolean = () => false;
+  /** Moves on at every clear: a page rendered before a change is not kept after it. */
+  private generation = 0;
   hits = 0;
 
   constructor(config: AppConfig) {
@@ -44,6 +88,7 @@ export class PageCache {
 
   clear(): void {
     this.entries.clear();
+    this.generation += 1;
   }
 
   /**
@@ -53,7 +98,7 @@ export class PageCache {
   hearChangesWhile(live: () => boolean): void {
     this.live = () => {
       const up = live();
-      if (!up && this.entries.size) this.entries.clear();
+      if (!up && this.entries.size) this.clear();
       return up;
     };
   }
@@ -72,37 +117,68 @@ export class PageCache {
       return false;
     }
     this.hits += 1;
-    res.writeHead(200, entry.headers);
-    res.end(entry.body);
+    const variant = entry.variants[preferredEncoding(req.headers['accept-encoding'])];
+    res.writeHead(200, variant.headers);
+    res.end(variant.body);
     return true;
   }
 
   /** Fastify onRequest: marks a request whose answer may be kept. */
   onRequest = (request: FastifyRequest, _reply: FastifyReply, done: () => void): void => {
     const key = this.enabled ? this.keyFor(request.raw) : undefined;
-    if (key) (request as KeyedRequest).pageCacheKey = key;
+    if (key) Object.assign(request as KeyedRequest, { pageCacheKey: key, pageCacheGeneration: this.generation });
     done();
   };
 
-  /** Fastify onSend: keeps a response that is the same for every visitor this key stands for. */
-  onSend = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {
-    const key = (request as KeyedRequest).pageCacheKey;
-    if (key && this.enabled && reply.statusCode === 200 && !reply.hasHeader('set-cookie') && String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : undefined;
-      if (body && !body.includes('name="_csrf"')) {
-        const headers: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(reply.getHeaders())) {
-          if (value !== undefined && !NOT_REPLAYED.has(name.toLowerCase())) headers[name] = Array.isArray(value) ? value.map(String) : String(value);
-        }
-        // Built once: a hit writes these as they are.
-        headers['content-length'] = String(body.length);
-        headers['x-page-cache'] = 'hit';
-        if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-        this.entries.set(key, { headers, body, expires: Date.now() + this.ttlMs });
-      }
+  /**
+   * Fastify onSend: compresses the HTML a visitor who is not signed in gets, when it carries no form token, and keeps
+   * it (every coding) when it is the same for every visitor this key stands for. Only such pages are compressed:
+   * compressing a secret (a session's page, a form token) beside text an attacker can put in the same page leaks
+   * the secret through the compressed length (BREACH).
+   */
+  onSend = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void): void => {
+    const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : undefined;
+    const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
+    const cookie = String(request.headers.cookie ?? '');
+    if (!body || !html || body.length < MIN_COMPRESSED_BYTES || SESSION_COOKIE.test(cookie) || body.includes(FORM_TOKEN) || reply.hasHeader('content-encoding')) {
+      return done(null, payload);
     }
-    done(null, payload);
+    reply.header('vary', varyWith(reply.getHeader('vary'), 'Accept-Encoding'));
+    const wanted = preferredEncoding(request.headers['accept-encoding']);
+    const { pageCacheKey: key, pageCacheGeneration: generation } = request as KeyedRequest;
+    const keep = key && this.enabled && reply.statusCode === 200 && !reply.hasHeader('set-cookie');
+    if (!keep && wanted === 'identity') return done(null, body);
+    const encodings = keep ? (['br', 'gzip'] as const) : [wanted as Exclude<ContentEncoding, 'identity'>];
+    Promise.all(encodings.map((e) => compressors[e](body))).then(
+      (compressed) => {
+        const bodies = { identity: body, ...Object.fromEntries(encodings.map((e, i) => [e, compressed[i]])) } as Partial<Record<ContentEncoding, Buffer>>;
+        // Not if the content changed while this page was rendered or compressed: it may show the old content.
+        if (keep && this.enabled && generation === this.generation) this.keep(key, reply, bodies as Record<ContentEncoding, Buffer>);
+        if (wanted !== 'identity') {
+          reply.header('content-encoding', wanted);
+          reply.removeHeader('content-length');
+        }
+        done(null, bodies[wanted]);
+      },
+      // A coding that fails sends the page as it is: compression is an optimisation, never a reason to fail a page.
+      () => done(null, body),
+    );
   };
+
+  private keep(key: string, reply: FastifyReply, bodies: Record<ContentEncoding, Buffer>): void {
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined && !NOT_REPLAYED.has(name.toLowerCase())) headers[name] = Array.isArray(value) ? value.map(String) : String(value);
+    }
+    headers['x-page-cache'] = 'hit';
+    // Built once: a hit writes these as they are.
+    const variant = (encoding: ContentEncoding): Variant => ({
+      body: bodies[encoding],
+      headers: { ...headers, ...(encoding === 'identity' ? {} : { 'content-encoding': encoding }), 'content-length': String(bodies[encoding].length) },
+    });
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { variants: { identity: variant('identity'), gzip: variant('gzip'), br: variant('br') }, expires: Date.now() + this.ttlMs });
+  }
 
   /** The variant a request stands for, or undefined when it must reach the application. */
   private keyFor(request: IncomingMessage): string | undefined {
@@ -127,4 +203,10 @@ export class PageCache {
     }
     return `${host}\n${url}\n${LANG_COOKIE.exec(cookie)?.[1] ?? ''}\n${request.headers['accept-language'] ?? ''}`;
   }
+}
+
+/** A Vary header with `field` added once. */
+function varyWith(current: unknown, field: string): string {
+  const fields = String(current ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+  return fields.some((f) => f.toLowerCase() === field.toLowerCase() || f === '*') ? fields.join(', ') : [...fields, field].join(', ');
 }
