@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliDecompressSync } from 'node:zlib';
 import { AppConfig } from '../config/config';
-import { PageCache, preferredEncoding } from './page-cache';
+import { PageCache, preferredEncoding, refererHost } from './page-cache';
 
 describe('preferredEncoding', () => {
   it.each([
@@ -73,5 +73,21 @@ describe('PageCache', () => {
     cache.clear(); // a NOTIFY'd change arrives mid-render
     await send(cache, request, fakeReply());
     expect(served(cache).hit).toBe(false);
+  });
+});
+
+describe('refererHost', () => {
+  it.each([
+    ['http://a.localhost/pricing', 'a.localhost'],
+    ['https://A.Example.org:8443/x?y#z', 'a.example.org:8443'],
+    ['http://a.localhost?x=1', 'a.localhost'],
+    ['http://a.localhost', 'a.localhost'],
+    ['http://a.localhost:80/', undefined],
+    ['http://evil.example@a.localhost/', undefined],
+    ['http://a.localhost\\evil/', undefined],
+    ['javascript:alert(1)', undefined],
+    ['not a url', undefined],
+  ])('%s → %s', (referer, host) => {
+    expect(refererHost(referer)).toBe(host);
   });
 });
