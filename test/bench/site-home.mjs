@@ -79,7 +79,9 @@ chmodSync(dataDir, 0o755);
 const port = await freePort();
 const devNull = openSync('/dev/null', 'w');
 const platform = spawn(process.execPath, [path.join(root, 'dist/apps/platform/src/main.js')], {
-  env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: logLevel, NODE_ENV: 'production' },
+  env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: logLevel, NODE_ENV: 'production',
+    // As in production (deploy/compose.yaml), job handlers run in apps/worker, not in the web process.
+    JOBS_RUN_IN_PLATFORM: 'false' },
   stdio: ['ignore', devNull, devNull],
 });
 children.push(platform);
