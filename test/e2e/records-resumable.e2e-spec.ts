@@ -1,6 +1,7 @@
-import { RecordsService } from '@consilium/records';
+import { OperatorDatabase } from '@consilium/core';
+import { RecordsService, UploadSweep } from '@consilium/records';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -135,6 +136,38 @@ describe('records: resumable uploads (tus 1.0)', () => {
     expect((await request(server()).delete(url).set({ ...TUS, Host: a.host })).status).toBe(204);
     expect((await head(a.host, url)).status).toBe(404);
     expect(existsSync(path.join(t.dataDir, 'uploads', `${id}.part`))).toBe(false);
+  });
+
+  it('sweeps expired uploads of every hospital (rows and sealed bytes) and stray staged files, never a live one', async () => {
+    const staged = (id: string) => path.join(t.dataDir, 'uploads', `${id}.part`);
+    const idOf = (url: string) => url.split('/').pop()!;
+    const abandonedA = await createUpload(a.host, await newCase(), 5000);
+    expect((await patch(a.host, abandonedA, 0, pdf(5000).subarray(0, 2000))).status).toBe(204);
+    const abandonedB = await createUpload(b.host, await newCase(b), 1000);
+    // A file whose row went away (a crash between the two deletions): untouched for longer than uploads live.
+    const stray = randomUUID();
+    writeFileSync(staged(stray), 'sealed bytes');
+    const dayAgo = new Date(Date.now() - 25 * 3600_000);
+    utimesSync(staged(stray), dayAgo, dayAgo);
+    const sessionRows = () => t.app.get(OperatorDatabase).transaction((tx) =>
+      tx.query(`SELECT id FROM upload_sessions WHERE id = ANY($1::uuid[])`, [[idOf(abandonedA), idOf(abandonedB)]]));
+
+    // Now: nothing has expired; only the stray file goes.
+    const sweep = t.app.get(UploadSweep);
+    expect(await sweep.sweep()).toMatchObject({ sessions: 0 });
+    expect(existsSync(staged(stray))).toBe(false);
+    expect((await head(a.host, abandonedA)).headers['upload-offset']).toBe('2000');
+    expect(existsSync(staged(idOf(abandonedB)))).toBe(true);
+
+    // A day and an hour later (uploads live 24 hours): both hospitals' abandoned uploads go, rows and bytes.
+    const later = new Date(Date.now() + 25 * 3600_000);
+    const report = await sweep.sweep(later);
+    expect(report.sessions).toBeGreaterThanOrEqual(2);
+    expect(await sessionRows()).toEqual([]);
+    expect(existsSync(staged(idOf(abandonedA)))).toBe(false);
+    expect(existsSync(staged(idOf(abandonedB)))).toBe(false);
+    // Sweeping again (another instance, the next hour) finds nothing and fails on nothing.
+    expect(await sweep.sweep(later)).toEqual({ sessions: 0, files: 0 });
   });
 
   it('puts a finished upload through the same checks as any other: an executable is refused', async () => {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { acquireProcessLock, AppConfig, ConfigError, createWebApp, Lifecycle, loadConfig, prepareDatabase, PreparedDatabase } from '@consilium/core';
 import { JobRunner } from '@consilium/jobs';
 import { ReconciliationSchedule } from '@consilium/billing';
+import { UploadSweep } from '@consilium/records';
 import { BlueprintCatalog, formatProblem, TenantDirectory } from '@consilium/tenancy';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { allMigrations } from '../../../migrations';
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
     if (config.jobs.runInPlatform) await app.get(JobRunner).start();
     // The nightly comparison with the payment provider: every instance checks, one runs it (a row per day).
     app.get(ReconciliationSchedule).start();
+    // Unfinished resumable uploads are removed once expired, from the database and from this instance's disk.
+    app.get(UploadSweep).start();
     const tenants = config.database.operator ? await app.get(TenantDirectory).list() : [];
     say(readyBanner(config, tenants, (performance.now() - started) / 1000, database.embedded?.server.port, demo));
   } catch (error) {

@@ -22,3 +22,4 @@ export * from './storage/local-file-storage';
 export * from './storage/s3-file-storage';
 export * from './uploads/resumable-uploads.service';
 export * from './uploads/upload.errors';
+export * from './uploads/upload-sweep';

@@ -10,6 +10,7 @@ import { RecordRegistrar } from './record-registrar';
 import { RecordsService } from './records.service';
 import { STORAGE_PROVIDERS } from './storage/storage.providers';
 import { ResumableUploads } from './uploads/resumable-uploads.service';
+import { UploadSweep } from './uploads/upload-sweep';
 import { UploadSessionRepository } from './uploads/upload-session.repository';
 import { UploadStaging } from './uploads/upload-staging';
 import { FileStorage } from './storage/file-storage';
@@ -39,7 +40,7 @@ export interface RecordsModuleOptions {
 @Module({})
 export class RecordsModule {
   static register(options: RecordsModuleOptions = {}): DynamicModule {
-    const services = [RecordsService, RecordProcessor, ResumableUploads, FileStorage, RecordsSettings, FileKeyring, MultipartUploads];
+    const services = [RecordsService, RecordProcessor, ResumableUploads, UploadSweep, FileStorage, RecordsSettings, FileKeyring, MultipartUploads];
     const queued = !options.scheduler && options.processing === 'jobs';
     const scheduler: Provider = { provide: RecordProcessingScheduler, useClass: options.scheduler ?? (queued ? QueuedProcessing : InlineProcessing) };
     return {
@@ -48,7 +49,7 @@ export class RecordsModule {
       providers: [
         ...STORAGE_PROVIDERS,
         RecordFileRepository, UploadSessionRepository, RecordIngestor, RecordRegistrar, FileInspector, ArchiveExpander,
-        UploadStaging, RecordsService, RecordProcessor, ResumableUploads, MultipartUploads, scheduler,
+        UploadStaging, RecordsService, RecordProcessor, ResumableUploads, UploadSweep, MultipartUploads, scheduler,
         ...(queued ? [RecordProcessingHandler] : []),
       ],
       exports: services,

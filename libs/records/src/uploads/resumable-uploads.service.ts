@@ -86,9 +86,9 @@ export class ResumableUploads {
     await this.remove(ref.tenantId, id);
   }
 
-  /** Deletes a tenant's expired sessions and their staged bytes; a periodic job calls this. */
-  async removeExpired(tenantId: string): Promise<number> {
-    const ids = await this.db.forTenant(tenantId, (tx) => this.sessions.expired(tx, tenantId));
+  /** Deletes a tenant's expired sessions and their staged bytes (UploadSweep calls this hourly). */
+  async removeExpired(tenantId: string, now = new Date()): Promise<number> {
+    const ids = await this.db.forTenant(tenantId, (tx) => this.sessions.expired(tx, tenantId, now));
     for (const id of ids) await this.remove(tenantId, id);
     return ids.length;
   }

@@ -57,8 +57,8 @@ export class UploadSessionRepository {
     await tx.query('DELETE FROM upload_sessions WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
   }
 
-  async expired(tx: EntityManager, tenantId: string): Promise<string[]> {
-    const rows = await tx.query('SELECT id FROM upload_sessions WHERE tenant_id = $1 AND expires_at <= now()', [tenantId]);
+  async expired(tx: EntityManager, tenantId: string, now: Date): Promise<string[]> {
+    const rows = await tx.query('SELECT id FROM upload_sessions WHERE tenant_id = $1 AND expires_at <= $2', [tenantId, now]);
     return rows.map((r: Row) => r.id as string);
   }
 }

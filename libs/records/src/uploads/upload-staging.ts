@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StoredFileDamaged } from '../records.errors';
 import { RecordsSettings } from '../records-settings';
@@ -123,6 +123,32 @@ export class UploadStaging {
 
   async delete(id: string): Promise<void> {
     await rm(this.pathOf(id), { force: true });
+  }
+
+  /**
+   * Deletes staged files last written before `before`. Appends only happen while a session is live, and a session
+   * lives `uploadExpiryHours` from its creation, so with `before` that long ago a file this old belongs to no live
+   * session: it is an expired, finished or abandoned upload (or one whose row went away in a crash).
+   */
+  async removeUntouchedSince(before: Date): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.settings.uploadsDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw error;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const id = /^([0-9a-f-]{36})\.part$/.exec(name)?.[1];
+      if (!id) continue;
+      const info = await stat(this.pathOf(id)).catch(() => undefined);
+      if (info && info.mtime < before) {
+        await this.delete(id);
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   private pathOf(id: string): string {

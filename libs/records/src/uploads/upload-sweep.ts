@@ -1,0 +1,65 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { OperatorDatabase } from '@consilium/core';
+import { RecordsSettings } from '../records-settings';
+import { ResumableUploads } from './resumable-uploads.service';
+import { UploadStaging } from './upload-staging';
+
+/** How often an instance sweeps. Expiry is counted in hours, so an hour late at most. */
+const SWEEP_EVERY_MS = 3600 * 1000;
+
+export interface SweepReport {
+  /** Expired resumable upload sessions removed (their rows and staged bytes). */
+  sessions: number;
+  /** Staged files of no live session removed from this instance's disk. */
+  files: number;
+}
+
+/**
+ * Removes resumable uploads that were never finished: a patient who closed the tab leaves sealed, partial records
+ * on disk and a session row naming the file. Each instance that takes uploads sweeps hourly: expired sessions of
+ * every hospital (found on the operator path, removed through the tenant's own transaction), then any staged file
+ * on its own disk older than the expiry, which no live session can own. Two instances sweeping at once remove
+ * nothing twice: both deletions are idempotent.
+ */
+@Injectable()
+export class UploadSweep implements OnApplicationShutdown {
+  private readonly logger = new Logger('UploadSweep');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly uploads: ResumableUploads,
+    private readonly staging: UploadStaging,
+    private readonly settings: RecordsSettings,
+    private readonly operatorDb: OperatorDatabase,
+  ) {}
+
+  /** Called by the platform's entry point once it serves: a first sweep now, then hourly. */
+  start(): void {
+    if (this.timer) return;
+    const tick = () => {
+      this.running = this.sweep()
+        .then((report) => {
+          if (report.sessions || report.files) this.logger.log(report, 'expired uploads removed');
+        })
+        .catch((error: unknown) => this.logger.error({ err: error }, 'upload sweep failed'));
+    };
+    tick();
+    this.timer = setInterval(tick, SWEEP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  async sweep(now = new Date()): Promise<SweepReport> {
+    const tenants: { tenant_id: string }[] = await this.operatorDb.transaction((tx) =>
+      tx.query(`SELECT DISTINCT tenant_id FROM upload_sessions WHERE expires_at <= $1`, [now]));
+    let sessions = 0;
+    for (const { tenant_id } of tenants) sessions += await this.uploads.removeExpired(tenant_id, now);
+    const files = await this.staging.removeUntouchedSince(new Date(now.getTime() - this.settings.uploadExpiryHours * 3600_000));
+    return { sessions, files };
+  }
+}
