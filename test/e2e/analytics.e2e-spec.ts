@@ -1,4 +1,4 @@
-import { AnalyticsModule, RollupRefresher } from '@consilium/analytics';
+import { AnalyticsModule, readAnalyticsSettings, RollupRefresher } from '@consilium/analytics';
 import { parseCsv } from '@consilium/cases';
 import { OperatorDatabase, TenantDatabase } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
@@ -8,7 +8,7 @@ import { insertCase, insertVisit, tableCells, TenantIds, tenantIds } from '../su
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { applyTestBlueprint, createTestPeople, createTestTenant, testBlueprint, TestPeople, TestTenant } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /**
@@ -256,6 +256,25 @@ describe('conversion analytics dashboard', () => {
     expect((await admin.post('/console/analytics/settings', { monthly_cost: '1000', [`estimate_${idsB.specialtyId}`]: '1' })).status).toBe(404);
     await admin.get('/console/analytics');
     await admin.post('/console/analytics/settings', { monthly_cost: '1000', [`estimate_${idsA.specialtyId}`]: '2500' });
+  });
+
+  it('takes the monthly cost and procedure values from the blueprint, once, and leaves them alone when it says nothing', async () => {
+    const t = await createTestTenant(app);
+    const specialty = `spec-${t.slug.slice(2)}`;
+    const settings = () => app.get(TenantDatabase).forTenant(t.id, (tx) => readAnalyticsSettings(tx, t.id));
+    const [{ id: specialtyId }] = await app.get(TenantDatabase).forTenant(t.id, (tx) => tx.query(`SELECT id FROM specialties WHERE slug = $1`, [specialty]));
+    const withValues = testBlueprint(t.slug, { analytics: { monthly_cost: 123400, procedure_values: { [specialty]: 500000 } } });
+    expect((await applyTestBlueprint(app, withValues)).changes).toEqual([
+      'set analytics monthly cost $0 -> $1,234',
+      `set analytics procedure value ${specialty} none -> $5,000`,
+    ]);
+    expect(await settings()).toEqual({ monthlyCostMinor: 123400, procedureEstimates: { [specialtyId]: 500000 } });
+    expect((await applyTestBlueprint(app, withValues)).changes).toEqual([]);
+    // A blueprint without the key keeps what an admin set on the page.
+    expect((await applyTestBlueprint(app, testBlueprint(t.slug))).changes).toEqual([]);
+    expect((await settings()).monthlyCostMinor).toBe(123400);
+    // The other hospital's settings are its own.
+    expect(await app.get(TenantDatabase).forTenant(b.id, (tx) => readAnalyticsSettings(tx, t.id))).toEqual({ monthlyCostMinor: 0, procedureEstimates: {} });
   });
 
   it("gives the other hospital none of these figures, and 404 for this hospital's ids", async () => {

@@ -1,3 +1,4 @@
+import { AnalyticsModule } from '@consilium/analytics';
 import { BlueprintCatalog, BlueprintExporter, formatProblem, validateBlueprints } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +16,8 @@ describe('exporting a tenant as a blueprint', () => {
   let out: string;
 
   beforeAll(async () => {
-    app = await createTestApp();
+    // With analytics, whose section (monthly cost, procedure values) travels in the blueprint too.
+    app = await createTestApp({}, { imports: [AnalyticsModule] });
     await app.get(BlueprintCatalog).apply(['lakeshore', 'meridian']);
     out = mkdtempSync(path.join(tmpdir(), 'export-'));
     for (const slug of ['lakeshore', 'meridian']) expect(await app.get(BlueprintExporter).write(slug, out)).toBe(path.join(out, slug));
@@ -34,6 +36,7 @@ describe('exporting a tenant as a blueprint', () => {
     expect(yaml).toContain('price: 95000');
     expect(yaml).toContain('unlicensed_states: physician_to_physician');
     expect(yaml).toContain('- jurisdiction: US-IN\n');
+    expect(yaml).toMatch(/analytics:\n  monthly_cost: 1800000\n  procedure_values:\n    oncology: 4500000\n/);
     expect(existsSync(path.join(out, 'lakeshore', 'assets', 'amara-okafor.svg'))).toBe(true);
     expect(existsSync(path.join(out, 'meridian', 'templates', 'marketing', 'partials', 'hero.hbs'))).toBe(true);
   });
@@ -54,7 +57,7 @@ describe('exporting a tenant as a blueprint', () => {
     beforeAll(async () => {
       fresh = await createFreshDatabase();
       // Templates come from the exported folder: they must travel with the blueprint.
-      copy = await createTestApp({ ...fresh.env, TENANTS_DIR: out });
+      copy = await createTestApp({ ...fresh.env, TENANTS_DIR: out }, { imports: [AnalyticsModule] });
       const applied = await copy.get(BlueprintCatalog).apply();
       expect(applied.problems).toEqual([]);
       expect(applied.results.every((r) => r.created)).toBe(true);

@@ -1,7 +1,9 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { ViewRenderer } from '@consilium/core';
 import { JobsModule } from '@consilium/jobs';
+import { BlueprintSections, TenancyModule } from '@consilium/tenancy';
 import path from 'node:path';
+import { AnalyticsBlueprintSection } from './analytics-blueprint.section';
 import { AnalyticsService } from './analytics.service';
 import { Benchmarks } from './benchmarks/benchmarks.service';
 import { ConsoleAnalyticsController } from './http/console-analytics.controller';
@@ -11,15 +13,20 @@ import { RollupRefresher } from './rollups/rollup-refresher';
 
 /** Conversion analytics: rollups kept exact from the pipeline's tables, the hospital's dashboard, operator benchmarks. */
 @Module({
-  imports: [JobsModule],
+  imports: [JobsModule, TenancyModule],
   controllers: [ConsoleAnalyticsController, OperatorBenchmarksController],
-  providers: [AnalyticsService, RollupRefresher, Benchmarks, RefreshRollupsHandler],
+  providers: [AnalyticsService, RollupRefresher, Benchmarks, RefreshRollupsHandler, AnalyticsBlueprintSection],
   exports: [AnalyticsService, RollupRefresher, Benchmarks],
 })
 export class AnalyticsModule implements OnModuleInit {
-  constructor(private readonly views: ViewRenderer) {}
+  constructor(
+    private readonly views: ViewRenderer,
+    private readonly sections: BlueprintSections,
+    private readonly section: AnalyticsBlueprintSection,
+  ) {}
 
   onModuleInit(): void {
+    this.sections.register(this.section);
     this.views.registerViews('analytics', path.join(__dirname, 'views'));
   }
 }

@@ -5,6 +5,7 @@ import type { ResolvedTenant } from '@consilium/tenancy';
 import { REFRESH_ROLLUPS_JOB } from './jobs/refresh-rollups.job';
 import { EntityManager } from 'typeorm';
 import { z } from 'zod';
+import { readAnalyticsSettings, writeAnalyticsSettings } from './analytics-settings';
 import { buildDashboard, Dashboard, DashboardContext } from './dashboard';
 import { daysIn, defaultPeriod } from './period';
 import { NONE_ID } from './rollups/case-facts.sql';
@@ -84,7 +85,7 @@ export class AnalyticsService {
       const options = await this.options(tx, tenant.id, locale);
       if (input.specialty && input.specialty !== 'none' && !options.specialties.some((s) => s.id === input.specialty)) throw new NotFound();
       if (input.physician && input.physician !== 'none' && !(await tx.query(`SELECT 1 FROM accounts WHERE tenant_id = $1 AND id = $2 AND kind = 'staff'`, [tenant.id, input.physician])).length) throw new NotFound();
-      const settings = await this.settings(tx, tenant.id);
+      const settings = await readAnalyticsSettings(tx, tenant.id);
       // A case's physician is the staff account assigned (the roster physician it is linked to gives the name).
       const physicians: DashboardContext['physicians'] = await tx
         .query(`SELECT a.id, coalesce(p.name, a.name) AS name FROM accounts a LEFT JOIN physicians p ON p.tenant_id = a.tenant_id AND p.account_id = a.id
@@ -120,17 +121,8 @@ export class AnalyticsService {
         if (value.trim()) estimates[id] = minor(value, `estimate_${id}`);
       }
       if (Object.keys(errors).length) throw new InvalidInput(errors, 'The settings need correcting.');
-      await tx.query(
-        `INSERT INTO analytics_settings (tenant_id, monthly_cost_minor, procedure_estimates) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id) DO UPDATE SET monthly_cost_minor = excluded.monthly_cost_minor, procedure_estimates = excluded.procedure_estimates, updated_at = now()`,
-        [tenant.id, monthly, estimates],
-      );
+      await writeAnalyticsSettings(tx, tenant.id, { monthlyCostMinor: monthly, procedureEstimates: estimates });
     });
-  }
-
-  private async settings(tx: EntityManager, tenantId: string): Promise<{ monthlyCostMinor: number; procedureEstimates: Record<string, number> }> {
-    const [row] = await tx.query(`SELECT monthly_cost_minor, procedure_estimates FROM analytics_settings WHERE tenant_id = $1`, [tenantId]);
-    return { monthlyCostMinor: Number(row?.monthly_cost_minor ?? 0), procedureEstimates: row?.procedure_estimates ?? {} };
   }
 
   private async options(tx: EntityManager, tenantId: string, locale: string): Promise<FilterOptions> {

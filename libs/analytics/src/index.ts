@@ -10,3 +10,4 @@ export * from './generator/analytics-generator';
 export * from './benchmarks/benchmarks.service';
 export * from './jobs/refresh-rollups.job';
 export * from './jobs/refresh-rollups.handler';
+export * from './analytics-settings';

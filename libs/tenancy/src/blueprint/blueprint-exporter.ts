@@ -13,7 +13,7 @@ import { BlueprintInput, blueprintSchema } from './blueprint.schema';
 const KEY_ORDER: (keyof BlueprintInput)[] = [
   'slug', 'name', 'status', 'case_prefix', 'locales', 'default_locale', 'time_zone', 'currency', 'domains', 'primary_domain',
   'contact', 'legal_footer', 'branding', 'licensure', 'seo', 'landing', 'specialties', 'offerings', 'price_rules', 'physicians',
-  'funding_programs', 'faqs', 'testimonials', 'pages', 'email',
+  'funding_programs', 'faqs', 'testimonials', 'pages', 'email', 'analytics',
 ];
 
 export interface ExportedBlueprint {

@@ -135,6 +135,8 @@ describe('blueprint validation', () => {
       'acme/tenant.yaml:21: offerings.0.specialty: no specialty "dermatology" under specialties',
       'acme/tenant.yaml:16: specialties.0.slug: cardiology has no offering: add one under offerings, or remove the specialty',
     ]],
+    ['a procedure value for an unknown specialty', FULL + 'analytics:\n  procedure_values:\n    dermatology: 500000\n', 'acme/tenant.yaml:57: analytics.procedure_values.dermatology: no specialty "dermatology" under specialties'],
+    ['a monthly cost in dollars', FULL + 'analytics:\n  monthly_cost: 1800.50\n', 'acme/tenant.yaml:56: analytics.monthly_cost: must be a whole number of minor units (cents), e.g. 95000 for 950.00'],
     ['a price in dollars and cents', FULL.replace('price: 75000', 'price: 749.5'), 'acme/tenant.yaml:24: offerings.0.price: must be a whole number of minor units (cents), e.g. 95000 for 950.00'],
     ['a negative add-on price', FULL.replace('price: 20000', 'price: -200'), 'acme/tenant.yaml:29: offerings.0.add_ons.0.price: must not be negative'],
     ['a turnaround of zero days', FULL.replace('turnaround_days: 5', 'turnaround_days: 0'), 'acme/tenant.yaml:25: offerings.0.turnaround_days: must be between 1 and 60 business days'],

@@ -1,6 +1,6 @@
 import { SUPPORTED_LOCALES } from '@consilium/core';
 import { z } from 'zod';
-import { assetPath, licensureRoute, locale, localized, usState } from './blueprint-fields';
+import { assetPath, licensureRoute, locale, localized, money, slug as specialtySlug, usState } from './blueprint-fields';
 import { duplicates, offeringSchema, priceRuleSchema, specialtySchema } from './blueprint-catalog.schema';
 import { physicianSchema } from './blueprint-roster.schema';
 import { faqSchema, fundingProgramSchema, landingSchema, pagesSchema, seoSchema, testimonialSchema } from './blueprint-site.schema';
@@ -99,6 +99,18 @@ export const blueprintSchema = z
     faqs: z.array(faqSchema).default([]),
     testimonials: z.array(testimonialSchema).default([]),
     pages: pagesSchema.default({}),
+    /**
+     * What the analytics cannot learn from the cases (applied by analytics): the program's fixed monthly cost, and
+     * what a procedure is worth per specialty where staff recorded one without a value. Both in minor units.
+     * Left out, the values admins set on the analytics page stay as they are.
+     */
+    analytics: z
+      .object({
+        monthly_cost: money.default(0),
+        procedure_values: z.record(specialtySlug, money).default({}),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((bp, ctx) => {
@@ -119,6 +131,7 @@ export const blueprintSchema = z
     );
     duplicates(bp.funding_programs.map((f) => f.slug), (i, s) => issue(['funding_programs', i, 'slug'], `lists ${s} twice`));
     bp.funding_programs.forEach((f, i) => f.specialty && !specialties.has(f.specialty) && issue(['funding_programs', i, 'specialty'], unknownSpecialty(f.specialty)));
+    Object.keys(bp.analytics?.procedure_values ?? {}).forEach((s) => !specialties.has(s) && issue(['analytics', 'procedure_values', s], unknownSpecialty(s)));
     duplicates(bp.price_rules.map((r) => r.region), (i, r) => issue(['price_rules', i, 'region'], `lists ${r} twice`));
     bp.price_rules.forEach((r, i) => {
       if (r.region === 'in_state' && !bp.licensure.home_state) issue(['price_rules', i, 'region'], 'in_state needs licensure.home_state (the hospital\'s own state)');
