@@ -71,6 +71,14 @@ export class AnalyticsFilteredSlices1764400000000 implements MigrationInterface 
         USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
         WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
+      -- The detailed histograms now serve only several filters at once, which always name a specialty or a
+      -- physician unless they are a campaign and a place: read those rows through the rarer value, not the month's
+      -- every row.
+      CREATE INDEX analytics_turnaround_by_specialty ON analytics_turnaround (tenant_id, specialty_id, grain, bucket);
+      CREATE INDEX analytics_turnaround_by_physician ON analytics_turnaround (tenant_id, physician_id, grain, bucket);
+      CREATE INDEX analytics_reach_by_specialty ON analytics_reach (tenant_id, specialty_id, grain, bucket);
+      CREATE INDEX analytics_reach_by_physician ON analytics_reach (tenant_id, physician_id, grain, bucket);
+
       DELETE FROM analytics_turnaround WHERE NOT detail;
       DELETE FROM analytics_reach WHERE NOT detail;
       UPDATE analytics_settings SET rollup_time_zone = NULL;
@@ -79,6 +87,7 @@ export class AnalyticsFilteredSlices1764400000000 implements MigrationInterface 
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
+      DROP INDEX analytics_turnaround_by_specialty, analytics_turnaround_by_physician, analytics_reach_by_specialty, analytics_reach_by_physician;
       DROP TABLE analytics_reach_slices, analytics_turnaround_slices, analytics_pairs;
       UPDATE analytics_settings SET rollup_time_zone = NULL;
     `);

@@ -119,9 +119,11 @@ try {
   const refreshMs = performance.now() - started;
   const sizes = await operatorDb.transaction((tx) => tx.query(
     `SELECT (SELECT count(*) FROM analytics_cohorts WHERE tenant_id = $1)::int AS cohorts, (SELECT count(*) FROM analytics_turnaround WHERE tenant_id = $1)::int AS turnaround,
-            (SELECT count(*) FROM analytics_reach WHERE tenant_id = $1)::int AS reach, (SELECT count(*) FROM case_events WHERE tenant_id = $1)::int AS events`, [tenant.id]));
+            (SELECT count(*) FROM analytics_reach WHERE tenant_id = $1)::int AS reach, (SELECT count(*) FROM case_events WHERE tenant_id = $1)::int AS events,
+            (SELECT count(*) FROM analytics_pairs WHERE tenant_id = $1)::int AS pairs, (SELECT count(*) FROM analytics_turnaround_slices WHERE tenant_id = $1)::int AS turnaround_slices`, [tenant.id]));
   console.log(`  rollups built for ${refreshed.cases.toLocaleString('en')} cases in ${seconds(refreshMs)} (${Math.round(refreshed.cases / (refreshMs / 1000)).toLocaleString('en')} cases/s): ` +
-    `${sizes[0].cohorts.toLocaleString('en')} cohort rows, ${sizes[0].turnaround.toLocaleString('en')} turnaround rows, ${sizes[0].reach.toLocaleString('en')} reach rows; ${sizes[0].events.toLocaleString('en')} events in case_events`);
+    `${sizes[0].cohorts.toLocaleString('en')} cohort rows, ${sizes[0].turnaround.toLocaleString('en')} turnaround rows, ${sizes[0].reach.toLocaleString('en')} reach rows, ` +
+    `${sizes[0].pairs.toLocaleString('en')} pair rows, ${sizes[0].turnaround_slices.toLocaleString('en')} turnaround slice rows; ${sizes[0].events.toLocaleString('en')} events in case_events`);
   // Statistics as autovacuum would have them by now (only the tables' owner may ANALYZE).
   await analyze();
 
