@@ -30,3 +30,4 @@ export * from './metrics/metrics-registry';
 export { databaseUnavailable } from './errors/exception-filter';
 export * from './web/page-cache';
 export * from './i18n/dates';
+export * from './periodic-task';

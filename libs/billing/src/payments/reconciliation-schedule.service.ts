@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { OperatorDatabase } from '@consilium/core';
+import { OperatorDatabase, PeriodicTask } from '@consilium/core';
 import { PAYMENT_PROVIDER, PaymentProvider } from '../providers/payment-provider';
 import { PaymentsReconciliation, ReconciliationDifference } from './reconciliation.service';
 
@@ -29,8 +29,7 @@ export interface ReconciliationRun {
 @Injectable()
 export class ReconciliationSchedule implements OnApplicationShutdown {
   private readonly logger = new Logger('Reconciliation');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task = new PeriodicTask(this.logger, CHECK_EVERY_MS, () => this.runIfDue(), 'reconciliation check failed');
 
   constructor(
     private readonly reconciliation: PaymentsReconciliation,
@@ -40,18 +39,11 @@ export class ReconciliationSchedule implements OnApplicationShutdown {
 
   /** Called by the platform's entry point once it serves: a first check now, then hourly. */
   start(): void {
-    if (this.timer) return;
-    const tick = () => {
-      this.running = this.runIfDue().catch((error: unknown) => this.logger.error({ err: error }, 'reconciliation check failed'));
-    };
-    tick();
-    this.timer = setInterval(tick, CHECK_EVERY_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Runs today's reconciliation unless another instance has (or is doing it). Returns the run, or null. */

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { OperatorDatabase } from '@consilium/core';
+import { OperatorDatabase, PeriodicTask } from '@consilium/core';
 import { RecordsSettings } from '../records-settings';
 import { ResumableUploads } from './resumable-uploads.service';
 import { UploadStaging } from './upload-staging';
@@ -24,8 +24,7 @@ export interface SweepReport {
 @Injectable()
 export class UploadSweep implements OnApplicationShutdown {
   private readonly logger = new Logger('UploadSweep');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task = new PeriodicTask(this.logger, SWEEP_EVERY_MS, () => this.sweepAndReport(), 'upload sweep failed');
 
   constructor(
     private readonly uploads: ResumableUploads,
@@ -36,22 +35,16 @@ export class UploadSweep implements OnApplicationShutdown {
 
   /** Called by the platform's entry point once it serves: a first sweep now, then hourly. */
   start(): void {
-    if (this.timer) return;
-    const tick = () => {
-      this.running = this.sweep()
-        .then((report) => {
-          if (report.sessions || report.files) this.logger.log(report, 'expired uploads removed');
-        })
-        .catch((error: unknown) => this.logger.error({ err: error }, 'upload sweep failed'));
-    };
-    tick();
-    this.timer = setInterval(tick, SWEEP_EVERY_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
+  }
+
+  private async sweepAndReport(): Promise<void> {
+    const report = await this.sweep();
+    if (report.sessions || report.files) this.logger.log(report, 'expired uploads removed');
   }
 
   async sweep(now = new Date()): Promise<SweepReport> {
