@@ -127,4 +127,14 @@ describe('the public page cache', () => {
       expect(page.text).toContain(`${a.name} Renamed`);
     }, 5000);
   });
+
+  it('keeps a hospital’s pages when another hospital changes', async () => {
+    await get(a.host, '/faq');
+    expect((await get(a.host, '/faq')).headers['x-page-cache']).toBe('hit');
+    await get(b.host, '/faq');
+    expect((await get(b.host, '/faq')).headers['x-page-cache']).toBe('hit');
+    await applyTestBlueprint(app, testBlueprint(b.slug, { name: `${b.name} Renamed` }));
+    await eventually(async () => expect((await get(b.host, '/faq')).text).toContain(`${b.name} Renamed`), 5000);
+    expect((await get(a.host, '/faq')).headers['x-page-cache']).toBe('hit');
+  });
 });

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { AppConfig, TenantDatabase } from '@consilium/core';
+import { AppConfig, PageCache, TenantDatabase } from '@consilium/core';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Branding, TenantProfile, TenantSettings } from './branding';
@@ -48,6 +48,7 @@ export class TenantResolver {
     private readonly db: TenantDatabase,
     private readonly config: AppConfig,
     private readonly feed: TenantChangeFeed,
+    @Optional() private readonly pages?: PageCache,
   ) {
     feed.on(TENANT_CHANGED_CHANNEL, (tenantId) => this.invalidate(tenantId));
   }
@@ -93,8 +94,12 @@ export class TenantResolver {
     return lookup;
   }
 
-  /** Drops everything cached for a tenant, and every unknown host (one of them may now be that tenant's). */
+  /**
+   * Drops everything cached for a tenant, its whole pages included, and every unknown host (one of them may now be
+   * that tenant's).
+   */
   invalidate(tenantId?: string): void {
+    this.pages?.clear(tenantId);
     this.generation++;
     if (!tenantId) {
       this.byTenantId.clear();

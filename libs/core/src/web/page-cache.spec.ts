@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliDecompressSync } from 'node:zlib';
 import { AppConfig } from '../config/config';
+import { RequestContext } from '../context/request-context';
 import { PageCache, preferredEncoding, refererHost } from './page-cache';
 
 describe('preferredEncoding', () => {
@@ -26,6 +27,11 @@ describe('preferredEncoding', () => {
 describe('PageCache', () => {
   const html = `<!doctype html><html><body>${'<p>A public page of the hospital.</p>'.repeat(60)}</body></html>`;
   const headers = { host: 'a.localhost', cookie: 'cs_vid=6f1d8c9e-1234-4abc-8def-0123456789ab', 'accept-encoding': 'gzip, br' };
+  const hospitalA = 'aaaaaaaa-0000-4000-8000-000000000001';
+  const hospitalB = 'bbbbbbbb-0000-4000-8000-000000000002';
+  /** The hospital the request being sent belongs to, as the tenancy lib's middleware would have set it. */
+  let current: string | undefined = hospitalA;
+  const context = { tenantOrNull: () => (current ? { id: current, slug: 'a' } : null) } as unknown as RequestContext;
   const fakeRequest = () => {
     const raw = { method: 'GET', url: '/pricing', headers };
     return { raw, headers } as unknown as FastifyRequest;
@@ -49,9 +55,16 @@ describe('PageCache', () => {
     new Promise<unknown>((resolve, reject) => cache.onSend(request, reply, html, (error, payload) => (error ? reject(error) : resolve(payload))));
 
   function liveCache(): PageCache {
-    const cache = new PageCache({ raw: { PAGE_CACHE_SECONDS: 30 } } as unknown as AppConfig);
+    current = hospitalA;
+    const cache = new PageCache({ raw: { PAGE_CACHE_SECONDS: 30 } } as unknown as AppConfig, context);
     cache.hearChangesWhile(() => true);
     return cache;
+  }
+
+  async function filled(cache: PageCache): Promise<void> {
+    const request = fakeRequest();
+    cache.onRequest(request, fakeReply(), () => undefined);
+    await send(cache, request, fakeReply());
   }
 
   it('keeps a page rendered before no change, and serves the coding asked for', async () => {
@@ -70,8 +83,41 @@ describe('PageCache', () => {
     const cache = liveCache();
     const request = fakeRequest();
     cache.onRequest(request, fakeReply(), () => undefined);
-    cache.clear(); // a NOTIFY'd change arrives mid-render
+    cache.clear(hospitalA); // a NOTIFY'd change of this hospital arrives mid-render
     await send(cache, request, fakeReply());
+    expect(served(cache).hit).toBe(false);
+  });
+
+  it('keeps a page when only another hospital changed while it was rendered, and drops only that hospital’s pages', async () => {
+    const cache = liveCache();
+    const request = fakeRequest();
+    cache.onRequest(request, fakeReply(), () => undefined);
+    cache.clear(hospitalB);
+    await send(cache, request, fakeReply());
+    expect(served(cache).hit).toBe(true);
+    cache.clear(hospitalB);
+    expect(served(cache).hit).toBe(true);
+    cache.clear(hospitalA);
+    expect(served(cache).hit).toBe(false);
+  });
+
+  it('drops every page when the change feed cannot say whose change it was', async () => {
+    const cache = liveCache();
+    await filled(cache);
+    expect(served(cache).hit).toBe(true);
+    cache.clear();
+    expect(served(cache).hit).toBe(false);
+    const request = fakeRequest();
+    cache.onRequest(request, fakeReply(), () => undefined);
+    cache.clear();
+    await send(cache, request, fakeReply());
+    expect(served(cache).hit).toBe(false);
+  });
+
+  it('keeps nothing for a request no hospital was resolved for', async () => {
+    const cache = liveCache();
+    current = undefined;
+    await filled(cache);
     expect(served(cache).hit).toBe(false);
   });
 });

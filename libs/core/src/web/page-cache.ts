@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import { AppConfig } from '../config/config';
+import { RequestContext } from '../context/request-context';
 
 /** The public pages of a hospital site: the same for every visitor who is not signed in. */
 const CACHEABLE_PATH = /^\/(?:|specialties(?:\/[a-z0-9-]+)?|physicians(?:\/[a-z0-9-]+)?|pricing|how-it-works|faq|contact|privacy|terms)$/;
@@ -14,6 +15,8 @@ const MAX_ENTRIES = 5000;
 /** Below this, compressing saves less than the headers it adds. */
 const MIN_COMPRESSED_BYTES = 1024;
 const FORM_TOKEN = 'name="_csrf"';
+/** Hospitals whose last change is remembered one by one; past this, a change of any of them counts for all. */
+const MAX_TRACKED_TENANTS = 20000;
 
 export type ContentEncoding = 'br' | 'gzip' | 'identity';
 
@@ -23,6 +26,7 @@ interface Variant {
 }
 
 interface Entry {
+  tenantId: string;
   variants: Record<ContentEncoding, Variant>;
   expires: number;
 }
@@ -70,27 +74,36 @@ const compressors: Record<Exclude<ContentEncoding, 'identity'>, (body: Buffer) =
   gzip: (body) => new Promise((resolve, reject) => gzip(body, { level: 6 }, (error, out) => (error ? reject(error) : resolve(out)))),
 };
 
-/** A request whose answer may be kept, and the cache's generation when it arrived. */
-type KeyedRequest = FastifyRequest & { pageCacheKey?: string; pageCacheGeneration?: number };
+/** A request whose answer may be kept, and the count of changes heard when it arrived. */
+type KeyedRequest = FastifyRequest & { pageCacheKey?: string; pageCacheSeq?: number };
 
 /**
  * A micro-cache of whole public pages for visitors who are not signed in, in front of the framework: a page served
  * from here costs a map lookup. Only what is the same for every such visitor is kept: a 200 HTML response that set
  * no cookie and carries no form token, for a returning visitor arriving from inside the site (a campaign landing or
- * a first visit goes through, so attribution records it). Entries live PAGE_CACHE_SECONDS and are dropped on any
- * tenant or content change (the tenancy lib calls `clear` on every NOTIFY, and turns the cache off while it cannot
- * hear them).
+ * a first visit goes through, so attribution records it). Entries live PAGE_CACHE_SECONDS and a hospital's are
+ * dropped on any change of its tenant row, domains or content (the tenancy lib calls `clear(tenantId)` on every
+ * NOTIFY and on its own edits, and turns the cache off while it cannot hear them). One hospital's edit leaves the
+ * others' pages alone.
  */
 @Injectable()
 export class PageCache {
   private readonly entries = new Map<string, Entry>();
   private readonly ttlMs: number;
   private live: () => boolean = () => false;
-  /** Moves on at every clear: a page rendered before a change is not kept after it. */
-  private generation = 0;
+  /**
+   * Counts every clear. A request notes it on arrival; its page is kept only if neither its hospital nor everything
+   * was cleared since (`clearedAt` > the request's count): a page rendered before a change is not kept after it.
+   */
+  private seq = 0;
+  private allClearedAt = 0;
+  private readonly clearedAt = new Map<string, number>();
   hits = 0;
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly context: RequestContext,
+  ) {
     this.ttlMs = (config.raw.PAGE_CACHE_SECONDS ?? 30) * 1000;
   }
 
@@ -98,9 +111,17 @@ export class PageCache {
     return this.ttlMs > 0 && this.live();
   }
 
-  clear(): void {
+  /** Drops a hospital's pages, or with no id every page (the change feed was lost, or cannot say whose). */
+  clear(tenantId?: string): void {
+    this.seq += 1;
+    if (tenantId && this.clearedAt.size < MAX_TRACKED_TENANTS) {
+      this.clearedAt.set(tenantId, this.seq);
+      for (const [key, entry] of this.entries) if (entry.tenantId === tenantId) this.entries.delete(key);
+      return;
+    }
+    this.allClearedAt = this.seq;
+    this.clearedAt.clear();
     this.entries.clear();
-    this.generation += 1;
   }
 
   /**
@@ -138,7 +159,7 @@ export class PageCache {
   /** Fastify onRequest: marks a request whose answer may be kept. */
   onRequest = (request: FastifyRequest, _reply: FastifyReply, done: () => void): void => {
     const key = this.enabled ? this.keyFor(request.raw) : undefined;
-    if (key) Object.assign(request as KeyedRequest, { pageCacheKey: key, pageCacheGeneration: this.generation });
+    if (key) Object.assign(request as KeyedRequest, { pageCacheKey: key, pageCacheSeq: this.seq });
     done();
   };
 
@@ -157,15 +178,16 @@ export class PageCache {
     }
     reply.header('vary', varyWith(reply.getHeader('vary'), 'Accept-Encoding'));
     const wanted = preferredEncoding(request.headers['accept-encoding']);
-    const { pageCacheKey: key, pageCacheGeneration: generation } = request as KeyedRequest;
-    const keep = key && this.enabled && reply.statusCode === 200 && !reply.hasHeader('set-cookie');
+    const { pageCacheKey: key, pageCacheSeq: seq } = request as KeyedRequest;
+    const tenantId = this.context.tenantOrNull()?.id;
+    const keep = key && tenantId && this.enabled && reply.statusCode === 200 && !reply.hasHeader('set-cookie');
     if (!keep && wanted === 'identity') return done(null, body);
     const encodings = keep ? (['br', 'gzip'] as const) : [wanted as Exclude<ContentEncoding, 'identity'>];
     Promise.all(encodings.map((e) => compressors[e](body))).then(
       (compressed) => {
         const bodies = { identity: body, ...Object.fromEntries(encodings.map((e, i) => [e, compressed[i]])) } as Partial<Record<ContentEncoding, Buffer>>;
         // Not if the content changed while this page was rendered or compressed: it may show the old content.
-        if (keep && this.enabled && generation === this.generation) this.keep(key, reply, bodies as Record<ContentEncoding, Buffer>);
+        if (keep && this.enabled && !this.changedSince(tenantId, seq!)) this.keep(key, tenantId, reply, bodies as Record<ContentEncoding, Buffer>);
         if (wanted !== 'identity') {
           reply.header('content-encoding', wanted);
           reply.removeHeader('content-length');
@@ -177,7 +199,11 @@ export class PageCache {
     );
   };
 
-  private keep(key: string, reply: FastifyReply, bodies: Record<ContentEncoding, Buffer>): void {
+  private changedSince(tenantId: string, seq: number): boolean {
+    return this.allClearedAt > seq || (this.clearedAt.get(tenantId) ?? 0) > seq;
+  }
+
+  private keep(key: string, tenantId: string, reply: FastifyReply, bodies: Record<ContentEncoding, Buffer>): void {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(reply.getHeaders())) {
       if (value !== undefined && !NOT_REPLAYED.has(name.toLowerCase())) headers[name] = Array.isArray(value) ? value.map(String) : String(value);
@@ -189,7 +215,7 @@ export class PageCache {
       headers: { ...headers, ...(encoding === 'identity' ? {} : { 'content-encoding': encoding }), 'content-length': String(bodies[encoding].length) },
     });
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { variants: { identity: variant('identity'), gzip: variant('gzip'), br: variant('br') }, expires: Date.now() + this.ttlMs });
+    this.entries.set(key, { tenantId, variants: { identity: variant('identity'), gzip: variant('gzip'), br: variant('br') }, expires: Date.now() + this.ttlMs });
   }
 
   /** The variant a request stands for, or undefined when it must reach the application. */

@@ -24,16 +24,12 @@ export class TenantContentCache {
 
   constructor(
     private readonly feed: TenantChangeFeed,
-    @Optional() pages?: PageCache,
+    @Optional() private readonly pages?: PageCache,
   ) {
     feed.on(CONTENT_CHANGED_CHANNEL, (tenantId) => this.invalidate(tenantId));
     feed.on(TENANT_CHANGED_CHANNEL, (tenantId) => this.invalidate(tenantId));
-    // Whole pages in front of the framework: dropped on any change, and not used while changes cannot be heard.
-    if (pages) {
-      feed.on(CONTENT_CHANGED_CHANNEL, () => pages.clear());
-      feed.on(TENANT_CHANGED_CHANNEL, () => pages.clear());
-      pages.hearChangesWhile(() => feed.listening);
-    }
+    // Whole pages in front of the framework: not used while changes cannot be heard.
+    pages?.hearChangesWhile(() => feed.listening);
   }
 
   /** The cached value of `key` for the tenant, or `load()` (shared by concurrent callers). */
@@ -67,7 +63,12 @@ export class TenantContentCache {
     return pending;
   }
 
+  /**
+   * Drops a tenant's content and its whole pages (every tenant's with no id). Called on NOTIFY, and by an edit on this
+   * instance at once, so the editor's very next request sees it without waiting for the NOTIFY to come back.
+   */
   invalidate(tenantId?: string): void {
+    this.pages?.clear(tenantId);
     if (!tenantId) {
       for (const entries of this.tenants.values()) entries.generation++;
       this.tenants.clear();
