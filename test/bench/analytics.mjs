@@ -4,6 +4,7 @@
 //
 //   npm run bench:analytics                       (builds first; runs against dist/; takes several minutes)
 //   BENCH_CASES=100000 node test/bench/analytics.mjs
+//   BENCH_KEEP=1 ...     (at the end, keeps the database running and prints how to reach it, until Ctrl-C)
 //
 // Goal (issue 9): dashboard queries p50 under 50 ms and p95 under 150 ms at a million cases.
 import { randomBytes } from 'node:crypto';
@@ -143,6 +144,7 @@ try {
     ['12 months, specialty + place', { ...period, specialtyId: dims.specialty, jurisdictionClass: 'out_of_state' }],
     ['last 30 days', { from: analytics.addDays(period.to, -29), to: period.to }],
     ['all three years', { from: analytics.addDays(period.to, -1094), to: period.to }],
+    ['12 months, physician + campaign', { ...period, physicianId: dims.physician, campaign: dims.campaign }],
   ];
   const currency = 'USD';
   const timeOnce = (mode, filter) =>
@@ -225,6 +227,10 @@ try {
   console.log('\n  EXPLAIN of the pairs read behind one filter (one specialty, last 12 months):');
   for (const line of plan) console.log(`    ${line['QUERY PLAN']}`);
   await app.close();
+  if (process.env.BENCH_KEEP) {
+    console.log(`\n  Kept for study until Ctrl-C: ${superuserUrl} (tenant ${tenant.id}); data in ${dataDir}`);
+    await new Promise((resolve) => process.once('SIGINT', resolve));
+  }
 } finally {
   await db.server.stop();
   rmSync(dataDir, { recursive: true, force: true });
