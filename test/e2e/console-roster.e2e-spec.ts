@@ -3,6 +3,8 @@ import { RosterConsoleModule } from '@consilium/roster';
 import { BlueprintExporter } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
+import request from 'supertest';
+import { postMultipart } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
@@ -11,6 +13,8 @@ import { WebClient } from '../support/web-client';
 
 /** A text key shown as itself: its words are missing from the lib's i18n files. */
 const UNTRANSLATED = /\b(catalog|roster|marketing|site|identity)\.(console|operator)\.[A-Za-z]/;
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>');
 
 describe('admin console: roster', () => {
   let app: NestFastifyApplication;
@@ -128,6 +132,37 @@ describe('admin console: roster', () => {
     ]);
   });
 
+  it('sets a physician’s photo judged by its content: the profile shows it at once, export carries it, removing it deletes the file', async () => {
+    const photoPath = `/console/roster/${a.physicianSlug}/photo`;
+    const editPath = `/console/roster/${a.physicianSlug}`;
+    for (const [name, bytes] of [['drawing.png', SVG], ['empty.png', Buffer.alloc(0)]] as const) {
+      const refused = await postMultipart(app, adminA, editPath, photoPath, {}, { field: 'photo', name, bytes, type: 'image/png' });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toMatch(/id="f-photo-error">(A photo must be a JPEG, PNG or WebP image\.|Choose an image file\.|Choose a photo\.)</);
+      expect(refused.text).toContain('value="Dr. Rosa Ortega"');
+    }
+    expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.physicians!.find((p) => p.slug === a.physicianSlug)!.photo).toBeUndefined();
+
+    const saved = await postMultipart(app, adminA, editPath, photoPath, {}, { field: 'photo', name: 'me.bin', bytes: PNG, type: 'application/octet-stream' });
+    expect([saved.status, saved.location]).toEqual([303, `${editPath}?photo=1`]);
+    const profile = await new WebClient(app, a.host).get(`/physicians/${a.physicianSlug}`);
+    const src = new RegExp(`src="(/brand/[0-9a-f]+/physician-${a.physicianSlug}\\.png)"`).exec(profile.text)?.[1];
+    expect(src).toBeDefined();
+    const image = await request(app.getHttpServer()).get(src!).set('Host', a.host).responseType('blob');
+    expect([image.status, image.headers['content-type'], Buffer.compare(image.body as Buffer, PNG)]).toEqual([200, 'image/png', 0]);
+    expect((await adminA.get(editPath)).text).toContain(`src="${src}"`);
+    const exported = (await app.get(BlueprintExporter).export(a.slug))!;
+    expect(exported.blueprint.physicians!.find((p) => p.slug === a.physicianSlug)!.photo).toBe(`assets/physician-${a.physicianSlug}.png`);
+    expect(exported.assets.map((x) => x.name)).toContain(`physician-${a.physicianSlug}.png`);
+    // Another hospital's host does not serve it.
+    expect((await request(app.getHttpServer()).get(src!).set('Host', b.host)).status).toBe(404);
+
+    const removed = await postMultipart(app, adminA, editPath, photoPath, { remove_photo: '1' });
+    expect(removed.status).toBe(303);
+    expect((await new WebClient(app, a.host).get(`/physicians/${a.physicianSlug}`)).text).not.toContain(`physician-${a.physicianSlug}.png`);
+    expect((await app.get(BlueprintExporter).export(a.slug))!.assets.map((x) => x.name)).not.toContain(`physician-${a.physicianSlug}.png`);
+  });
+
   it("is 404 for another hospital's physician, and 403 for a coordinator", async () => {
     const before = await physicianRow(a.id, a.physicianSlug);
     const adminB = new WebClient(app, b.host);
@@ -138,6 +173,11 @@ describe('admin console: roster', () => {
     const planted = await adminB.post('/console/roster', { ...form({ name: 'Planted' }), slug: 'planted', specialties: [a.specialtySlug] });
     expect(planted.status).toBe(400);
     expect(planted.text).toContain(`There is no specialty &quot;${a.specialtySlug}&quot;.`);
+    // B's own form's token, aimed at A's physician's photo.
+    const token = /\/photo\?_csrf=([^"]+)"/.exec((await adminB.get(`/console/roster/${b.physicianSlug}`)).text)![1];
+    const hijack = await request(app.getHttpServer()).post(`/console/roster/${a.physicianSlug}/photo?_csrf=${token}`).set('Host', b.host).set('Cookie', adminB.cookieHeader())
+      .attach('photo', PNG, { filename: 'x.png', contentType: 'image/png' });
+    expect(hijack.status).toBe(404);
 
     const coordinator = new WebClient(app, a.host);
     await signInStaff(coordinator, peopleA.coordinator);

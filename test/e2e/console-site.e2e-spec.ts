@@ -3,6 +3,7 @@ import { BlueprintExporter } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import request from 'supertest';
 import { postMultipart } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
@@ -15,6 +16,19 @@ const UNTRANSLATED = /\b(catalog|roster|marketing|site|identity)\.(console|opera
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const EXECUTABLE = Buffer.concat([Buffer.from('MZ'), randomBytes(300)]);
+/** A 1x1 icon file as browsers take it: an ICO directory of one entry holding the PNG above. */
+const ICO = (() => {
+  const head = Buffer.alloc(22);
+  head.writeUInt16LE(1, 2); // type: icon
+  head.writeUInt16LE(1, 4); // one image
+  head.writeUInt8(1, 6); // 1 x 1
+  head.writeUInt8(1, 7);
+  head.writeUInt16LE(1, 10); // planes
+  head.writeUInt16LE(32, 12); // bits per pixel
+  head.writeUInt32LE(PNG.length, 14);
+  head.writeUInt32LE(22, 18);
+  return Buffer.concat([head, PNG]);
+})();
 
 describe('admin console: landing copy and branding', () => {
   let app: NestFastifyApplication;
@@ -158,6 +172,37 @@ describe('admin console: landing copy and branding', () => {
     expect(logo.status).toBe(200);
     expect(logo.headers['content-type']).toBe('image/png');
     expect((await app.get(BlueprintExporter).export(a.slug))!.assets.map((x) => x.name)).toEqual(['logo.png']);
+  });
+
+  it('uploads a favicon judged by its content; the site links it, export carries it, and a new logo leaves it', async () => {
+    const before = await tenantRow(a.id);
+    const refused = await postMultipart(app, adminA, '/console/branding', '/console/branding/favicon', {}, { field: 'favicon', name: 'favicon.ico', bytes: EXECUTABLE, type: 'image/x-icon' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toMatch(/id="f-favicon-error">The file is not an SVG, PNG, JPEG, WebP or ICO image\./);
+    expect(await tenantRow(a.id)).toEqual(before);
+    const empty = await postMultipart(app, adminA, '/console/branding', '/console/branding/favicon', {}, { field: 'favicon', name: 'empty.ico', bytes: Buffer.alloc(0), type: 'image/x-icon' });
+    expect(empty.status).toBe(400);
+    expect(empty.text).toContain('Choose an image file.');
+
+    const saved = await postMultipart(app, adminA, '/console/branding', '/console/branding/favicon', {}, { field: 'favicon', name: 'icon.bin', bytes: ICO, type: 'application/octet-stream' });
+    expect(saved.status).toBe(303);
+    expect((await tenantRow(a.id)).branding.favicon).toBe('favicon.ico');
+    const site = new WebClient(app, a.host);
+    const iconUrl = /<link rel="icon" href="(\/brand\/[0-9a-f]+\/favicon\.ico)">/.exec((await site.get('/pricing')).text)?.[1];
+    expect(iconUrl).toBeDefined();
+    const icon = await request(app.getHttpServer()).get(iconUrl!).set('Host', a.host).responseType('blob');
+    expect(icon.status).toBe(200);
+    expect(icon.headers['content-type']).toBe('image/x-icon');
+    expect(Buffer.compare(icon.body as Buffer, ICO)).toBe(0);
+    expect((await adminA.get('/console/branding')).text).toContain(`src="${iconUrl}"`);
+
+    // A new logo replaces the logo only; the export re-applies to the same brand.
+    expect((await postMultipart(app, adminA, '/console/branding', '/console/branding/logo', {}, { field: 'logo', name: 'l.png', bytes: PNG, type: 'image/png' })).status).toBe(303);
+    const exported = (await app.get(BlueprintExporter).export(a.slug))!;
+    expect(exported.blueprint.branding).toMatchObject({ logo: 'assets/logo.png', favicon: 'assets/favicon.ico' });
+    expect(exported.assets.map((x) => x.name).sort()).toEqual(['favicon.ico', 'logo.png']);
+    // Another hospital's site never links it.
+    expect((await new WebClient(app, b.host).get('/pricing')).text).not.toContain('favicon.ico');
   });
 
   it('is 403 for a coordinator and touches only the signed-in hospital', async () => {

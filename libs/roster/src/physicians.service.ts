@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import { SpecialtiesService } from '@consilium/catalog';
-import { changedFields, deactivateMissing, describeFields, saveRow } from '@consilium/tenancy';
+import { changedFields, deactivateMissing, describeFields, LoadedAsset, removeAssetUnlessBranding, saveRow, storeAsset } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
 import { PhysicianLicense } from './physician-license.entity';
 import { PhysicianSpecialty } from './physician-specialty.entity';
@@ -108,6 +108,25 @@ export class PhysiciansService {
       }
       const [{ next }] = await tx.query('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM physicians WHERE tenant_id = $1', [tenantId]);
       return this.save(tx, tenantId, { ...input, position: Number(next) });
+    });
+  }
+
+  /**
+   * For the admin console: a physician's new photo (already judged by its bytes), or none. The previous file goes
+   * unless another physician or the branding still shows it. False when there is no such active physician.
+   */
+  setPhoto(slug: string, asset: LoadedAsset | null): Promise<boolean> {
+    const tenantId = this.context.tenant().id;
+    return this.db.transaction(async (tx) => {
+      const physician = await tx.findOne(Physician, { select: { id: true, photo: true }, where: { tenantId, slug, active: true } });
+      if (!physician) return false;
+      if (asset) await storeAsset(tx, tenantId, asset);
+      const photo = asset?.name ?? null;
+      if (physician.photo === photo) return true;
+      await tx.update(Physician, { tenantId, id: physician.id }, { photo });
+      const previous = physician.photo;
+      if (previous && !(await tx.existsBy(Physician, { tenantId, photo: previous }))) await removeAssetUnlessBranding(tx, tenantId, previous);
+      return true;
     });
   }
 

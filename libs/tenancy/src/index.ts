@@ -19,6 +19,7 @@ export * from './site/layout-data';
 export * from './site/site-renderer';
 export * from './tenancy.module';
 export * from './tenant-asset.entity';
+export * from './tenant-assets';
 export * from './tenant-directory';
 export * from './tenant-domain.entity';
 export * from './tenant-resolution.middleware';

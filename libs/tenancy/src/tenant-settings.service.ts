@@ -4,6 +4,7 @@ import type { Branding, TenantProfile, TenantSettings } from './branding';
 import { changedFields } from './blueprint/row-changes';
 import type { LoadedAsset } from './blueprint/blueprint-loader';
 import { TenantAsset } from './tenant-asset.entity';
+import { storeAsset } from './tenant-assets';
 import { Tenant } from './tenant.entity';
 
 export interface TenantEdit {
@@ -38,21 +39,20 @@ export class TenantSettingsService {
   }
 
   /**
-   * For the admin console: a new logo (already judged by its bytes). Stored as a brand asset like a blueprint's, and
-   * the branding points at it; the previous logo file goes unless it is also the favicon.
+   * For the admin console: a new logo or favicon (already judged by its bytes). Stored as a brand asset like a
+   * blueprint's, and the branding points at it; the previous file goes unless the other role still uses it.
    */
-  replaceLogo(asset: LoadedAsset): Promise<void> {
+  replaceBrandImage(role: 'logo' | 'favicon', asset: LoadedAsset): Promise<void> {
     const tenantId = this.context.tenant().id;
+    const other = role === 'logo' ? 'favicon' : 'logo';
     return this.db.transaction(async (tx) => {
       const tenant = await tx.findOneBy(Tenant, { id: tenantId });
       if (!tenant) throw new NotFound();
-      const existing = await tx.findOne(TenantAsset, { select: { id: true, name: true }, where: { tenantId, name: asset.name } });
-      if (existing) await tx.update(TenantAsset, { tenantId, id: existing.id }, { contentType: asset.contentType, bytes: asset.bytes, sha256: asset.sha256 });
-      else await tx.insert(TenantAsset, { tenantId, ...asset });
-      const previous = tenant.branding.logo;
+      await storeAsset(tx, tenantId, asset);
+      const previous = tenant.branding[role];
       if (previous !== asset.name) {
-        await tx.update(Tenant, { id: tenantId }, { branding: { ...tenant.branding, logo: asset.name } });
-        if (previous !== tenant.branding.favicon) await tx.delete(TenantAsset, { tenantId, name: previous });
+        await tx.update(Tenant, { id: tenantId }, { branding: { ...tenant.branding, [role]: asset.name } });
+        if (previous && previous !== tenant.branding[other]) await tx.delete(TenantAsset, { tenantId, name: previous });
       }
     });
   }

@@ -1,16 +1,18 @@
-import { Body, Controller, Get, Header, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
 import { SpecialtiesService } from '@consilium/catalog';
 import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import {
-  amountText, ConsoleForm, FormBody, isJurisdiction, slug as slugSchema, isoDate, jurisdictionName, languageFields, localize, localizedFields, ResolvedTenant,
-  TenantContentCache, TenantSite, typedValues,
+  amountText, assetUrl, ConsoleForm, FormBody, isJurisdiction, slug as slugSchema, isoDate, jurisdictionName, languageFields, localize, localizedFields,
+  readBrandImage, readConsoleForm, ResolvedTenant, TenantContentCache, TenantResolver, TenantSite, typedValues, UploadedFile,
 } from '@consilium/tenancy';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PhysiciansService } from '../physicians.service';
 import type { LicenseInput, PhysicianInput, PhysicianRecord } from '../roster.types';
 
 const HTML = 'text/html; charset=utf-8';
+/** What a profile photo may be: a picture, not a vector drawing or an icon. */
+const PHOTO_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp']);
 
 /**
  * The hospital admin's roster editor: each physician's profile, whether they take new cases, weekly capacity,
@@ -25,6 +27,7 @@ export class ConsoleRosterController {
     private readonly db: TenantDatabase,
     private readonly context: RequestContext,
     private readonly cache: TenantContentCache,
+    private readonly resolver: TenantResolver,
     private readonly views: ViewRenderer,
   ) {}
 
@@ -110,6 +113,36 @@ export class ConsoleRosterController {
     return this.render(physician, specialties, values, form.errors, form.all('specialties'));
   }
 
+  /**
+   * A physician's photo, from a multipart form: judged by its bytes (JPEG, PNG or WebP, at most 1 MiB), or removed
+   * with `remove_photo`. A refusal shows beside the field and changes nothing.
+   */
+  @Can('roster.edit')
+  @Audited({ action: 'roster.physician_photo', entityType: 'physician' })
+  @Post(':slug/photo')
+  @HttpCode(200)
+  async photo(@Param('slug') slug: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    const { physician, specialties } = await this.one(slug);
+    const body: FormBody = (await readConsoleForm(request)) ?? {};
+    const file = body.photo as UploadedFile | undefined;
+    let asset = null;
+    if (!body.remove_photo) {
+      const judged = !file ? { problem: 'Choose a photo.' }
+        : file.truncated ? { problem: 'The image is larger than 1 MiB.' }
+        : readBrandImage(file.bytes, `physician-${slug}`, { types: PHOTO_TYPES, refusal: 'A photo must be a JPEG, PNG or WebP image.' });
+      if ('problem' in judged) {
+        reply.status(400).header('content-type', HTML).header('cache-control', 'no-store');
+        return this.render(physician, specialties, physicianValues(physician, this.tenant().locales), { photo: judged.problem });
+      }
+      asset = judged.asset;
+    }
+    if (!(await this.physicians.setPhoto(slug, asset))) throw new NotFound();
+    // Asset hashes live on the resolved tenant: both caches forget it, so the next page shows the new photo.
+    this.resolver.invalidate(this.tenant().id);
+    this.cache.invalidate(this.tenant().id);
+    void reply.redirect(`/console/roster/${encodeURIComponent(slug)}?photo=1`, 303);
+  }
+
   private tenant(): ResolvedTenant {
     return this.context.tenant<ResolvedTenant>();
   }
@@ -148,6 +181,7 @@ export class ConsoleRosterController {
       {
         title: physician?.name,
         slug: physician?.slug,
+        photoUrl: physician?.photo && tenant.assets[physician.photo] ? assetUrl(tenant, physician.photo) : undefined,
         isNew: !physician,
         currency: tenant.currency,
         titleFields: languageFields('title', tenant.locales),

@@ -8,12 +8,17 @@ const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': '
 /**
  * A logo uploaded in a console, judged by its bytes as the blueprint loader judges a file in assets/ (the name and
  * the browser's content type are never trusted): an SVG, PNG, JPEG, WebP or ICO image of at most 1 MiB, and an
- * SVG without script. Returns the asset to store, named `<base>.<type's extension>`, or what is wrong.
+ * SVG without script; `only` narrows the types, with its own refusal. Returns the asset to store, named `<base>.<type's extension>`, or what is wrong.
  */
-export function readBrandImage(bytes: Buffer, base: string): { asset: LoadedAsset } | { problem: string } {
+export function readBrandImage(
+  bytes: Buffer,
+  base: string,
+  only?: { types: ReadonlySet<string>; refusal: string },
+): { asset: LoadedAsset } | { problem: string } {
   if (!bytes.length) return { problem: 'Choose an image file.' };
   if (bytes.length > MAX_BRAND_IMAGE_BYTES) return { problem: 'The image is larger than 1 MiB.' };
   const contentType = sniffImage(bytes);
+  if (only && !(contentType && only.types.has(contentType))) return { problem: only.refusal };
   if (!contentType) return { problem: 'The file is not an SVG, PNG, JPEG, WebP or ICO image.' };
   if (contentType === 'image/svg+xml' && /<script|on[a-z]+\s*=|javascript:/i.test(bytes.toString('utf8'))) {
     return { problem: 'The SVG contains script; brand images must be plain SVG.' };

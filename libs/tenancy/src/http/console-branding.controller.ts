@@ -20,7 +20,7 @@ const fontStack = z.string().min(1, 'Enter a font stack.').max(200).regex(/^[A-Z
 const email = z.union([z.literal(''), z.email('Enter an email address like info@example.org.')]);
 
 /**
- * The hospital admin's brand: colours, fonts, logo (judged by its bytes), contact details and legal footer, on the
+ * The hospital admin's brand: colours, fonts, logo and favicon (judged by their bytes), contact details and legal footer, on the
  * tenant row and tenant_assets that blueprints write. Those tables' trigger tells every instance; this one forgets
  * the tenant at once so the admin's next page already wears the new brand.
  */
@@ -83,18 +83,31 @@ export class ConsoleBrandingController {
   @Audited({ action: 'site.logo_update', entityType: 'tenant' })
   @Post('logo')
   @HttpCode(200)
-  async logo(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  logo(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    return this.upload('logo', request, reply);
+  }
+
+  @Can('site.edit')
+  @Audited({ action: 'site.favicon_update', entityType: 'tenant' })
+  @Post('favicon')
+  @HttpCode(200)
+  favicon(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+    return this.upload('favicon', request, reply);
+  }
+
+  /** A brand image from a multipart form, judged by its bytes; a refusal shows beside its field and changes nothing. */
+  private async upload(role: 'logo' | 'favicon', request: FastifyRequest, reply: FastifyReply): Promise<string | void> {
     const tenant = this.tenant();
     const body: FormBody = await readConsoleForm(request);
-    const file = (body ?? {}).logo as UploadedFile | undefined;
-    const judged = !file ? { problem: 'Choose an image file.' } : file.truncated ? { problem: 'The image is larger than 1 MiB.' } : readBrandImage(file.bytes, 'logo');
+    const file = (body ?? {})[role] as UploadedFile | undefined;
+    const judged = !file ? { problem: 'Choose an image file.' } : file.truncated ? { problem: 'The image is larger than 1 MiB.' } : readBrandImage(file.bytes, role);
     if ('problem' in judged) {
       reply.status(400).header('content-type', HTML).header('cache-control', 'no-store');
-      return this.render(currentValues(tenant), { logo: judged.problem });
+      return this.render(currentValues(tenant), { [role]: judged.problem });
     }
-    await this.settings.replaceLogo(judged.asset);
+    await this.settings.replaceBrandImage(role, judged.asset);
     this.forget(tenant.id);
-    void reply.redirect('/console/branding?logo=1', 303);
+    void reply.redirect(`/console/branding?${role}=1`, 303);
   }
 
   private tenant(): ResolvedTenant {
