@@ -35,7 +35,7 @@ export function barChart(title: string, bars: Bar[], options: { max?: number } =
         `<text x="${labelWidth + w + 6}" y="${y + 17}">${escape(b.display)}</text></g>`;
     })
     .join('');
-  return `<svg class="chart" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${height}" width="100%" style="max-width:${width}px" font-size="13" font-family="inherit">` +
+  return `<svg class="chart" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="13" font-family="inherit">` +
     `<title id="${id}-title">${escape(title)}</title>${HATCH(`${id}-hatch`)}${rows}</svg>`;
 }
 
@@ -59,6 +59,6 @@ export function columnChart(title: string, bars: Bar[]): string {
         (showLabel ? `<text x="${x + columnWidth / 2}" y="${plot + 36}" text-anchor="middle" font-size="10">${escape(b.label)}</text>` : '') + '</g>';
     })
     .join('');
-  return `<svg class="chart" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${height}" width="100%" style="max-width:${width}px" font-family="inherit">` +
+  return `<svg class="chart" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="inherit">` +
     `<title id="${id}-title">${escape(title)}</title>${cols}</svg>`;
 }
