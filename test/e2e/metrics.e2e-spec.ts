@@ -93,6 +93,16 @@ describe('/metrics', () => {
     expect(value(samples, 'consilium_http_request_duration_seconds_sum', key)).toBeGreaterThan(0);
   });
 
+  it('counts the public pages answered from the page cache, which never reach the request metrics', async () => {
+    const before = value((await scrape()).samples, 'consilium_page_cache_hits_total', {});
+    const visitor = { Host: tenant.host, Cookie: `cs_vid=${randomUUID()}` };
+    for (let i = 0; i < 3; i++) await request(app.getHttpServer()).get('/faq').set(visitor).expect(200);
+    const { samples } = await scrape();
+    // The first view fills the cache; the next two are hits.
+    expect(value(samples, 'consilium_page_cache_hits_total', {})).toBe(before + 2);
+    expect(value(samples, 'consilium_page_cache_entries', {})).toBeGreaterThanOrEqual(1);
+  });
+
   it('labels requests with the route pattern, never the URL: no ids, emails or query strings reach a label', async () => {
     const id = randomUUID();
     const email = 'jane.patient@example.org';

@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import { AppConfig } from '../config/config';
 import { RequestContext } from '../context/request-context';
+import { MetricsRegistry } from '../metrics/metrics-registry';
 
 /** The public pages of a hospital site: the same for every visitor who is not signed in. */
 const CACHEABLE_PATH = /^\/(?:|specialties(?:\/[a-z0-9-]+)?|physicians(?:\/[a-z0-9-]+)?|pricing|how-it-works|faq|contact|privacy|terms)$/;
@@ -98,13 +99,21 @@ export class PageCache {
   private seq = 0;
   private allClearedAt = 0;
   private readonly clearedAt = new Map<string, number>();
-  hits = 0;
+  /** Hits never reach Fastify, so the HTTP metrics do not see them: they are counted here. */
+  private countHit: () => void = () => undefined;
 
   constructor(
     config: AppConfig,
     private readonly context: RequestContext,
+    @Optional() metrics?: MetricsRegistry,
   ) {
     this.ttlMs = (config.raw.PAGE_CACHE_SECONDS ?? 30) * 1000;
+    if (metrics) {
+      const hits = metrics.counter({ name: 'consilium_page_cache_hits_total', help: 'Public pages answered from the page cache, before the framework (not in the HTTP request metrics)' });
+      this.countHit = () => hits.inc();
+      const entries = this.entries;
+      metrics.gauge({ name: 'consilium_page_cache_entries', help: 'Pages (all codings of one) held in the page cache now', collect() { this.set(entries.size); } });
+    }
   }
 
   get enabled(): boolean {
@@ -149,7 +158,7 @@ export class PageCache {
       this.entries.delete(key);
       return false;
     }
-    this.hits += 1;
+    this.countHit();
     const variant = entry.variants[preferredEncoding(req.headers['accept-encoding'])];
     res.writeHead(200, variant.headers);
     res.end(variant.body);
