@@ -60,7 +60,12 @@ describe('admin console: catalog', () => {
     for (const path of ['/console/catalog', `/console/catalog/offerings/${a.offeringSlug}`]) {
       for (const lang of ['en', 'es']) expect((await adminA.get(path, { 'accept-language': lang })).text).not.toMatch(UNTRANSLATED);
     }
-    expect((await adminA.get('/console/catalog', { 'accept-language': 'es' })).text).toContain('Reglas de precio');
+    const spanish = (await adminA.get('/console/catalog', { 'accept-language': 'es' })).text;
+    expect(spanish).toContain('Reglas de precio');
+    // The console's own frame too: title, skip link, logo.
+    expect(spanish).toMatch(/<title>[^<]*Consola de [^<]*<\/title>/);
+    expect(spanish).toContain('Saltar al contenido');
+    expect(spanish).not.toMatch(/Skip to main content| console</);
     const saved = await adminA.post(`/console/catalog/offerings/${a.offeringSlug}`, offeringForm());
     expect(saved.status).toBe(303);
     const after = await site.get(`/specialties/${a.specialtySlug}`);
