@@ -18,6 +18,7 @@ import { RecordsBelongToCases1764370000000 } from './1764370000000-records-belon
 import { AssignmentAndStipends1764380000000 } from './1764380000000-assignment-and-stipends';
 import { Analytics1764390000000 } from './1764390000000-analytics';
 import { AnalyticsFilteredSlices1764400000000 } from './1764400000000-analytics-filtered-slices';
+import { AnalyticsCoveringHistograms1764410000000 } from './1764410000000-analytics-covering-histograms';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -25,5 +26,5 @@ export const allMigrations = [
   RecordRequests1764332000000, Opinions1764333000000, AfterDelivery1764334000000, Payments1764340000000, Sites1764350000000,
   Jobs1764360000000, Email1764360000001, Intake1764365000000, FundingAccess1764366000000, PaidExtras1764367000000, ReconciliationRuns1764368000000,
   RecordsBelongToCases1764370000000, AssignmentAndStipends1764380000000, Analytics1764390000000,
-  AnalyticsFilteredSlices1764400000000,
+  AnalyticsFilteredSlices1764400000000, AnalyticsCoveringHistograms1764410000000,
 ];

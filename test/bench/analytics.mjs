@@ -145,6 +145,8 @@ try {
     ['last 30 days', { from: analytics.addDays(period.to, -29), to: period.to }],
     ['all three years', { from: analytics.addDays(period.to, -1094), to: period.to }],
     ['12 months, physician + campaign', { ...period, physicianId: dims.physician, campaign: dims.campaign }],
+    // Neither a specialty nor a physician: the one combination the covering indexes do not serve.
+    ['12 months, campaign + place', { ...period, campaign: dims.campaign, jurisdictionClass: 'out_of_state' }],
   ];
   const currency = 'USD';
   const timeOnce = (mode, filter) =>
