@@ -108,10 +108,13 @@ try {
     `${generated.checkIns.toLocaleString('en')} check-ins in ${seconds(generateMs)}`);
 
   // 2. Rollups from scratch: the first refresh of a hospital rebuilds them from every case.
+  // VACUUM ANALYZE, as autovacuum leaves a table some time after a bulk write: statistics, and the visibility map
+  // that lets the covering indexes answer without visiting the table (before it, several filters at once cost
+  // about 55 ms instead of 39: measured on one million-case database, before and after).
   const analyze = async () => {
     const c = new Client({ connectionString: db.urls.owner });
     await c.connect();
-    await c.query('ANALYZE');
+    await c.query('VACUUM ANALYZE');
     await c.end();
   };
   await analyze();
@@ -125,7 +128,7 @@ try {
   console.log(`  rollups built for ${refreshed.cases.toLocaleString('en')} cases in ${seconds(refreshMs)} (${Math.round(refreshed.cases / (refreshMs / 1000)).toLocaleString('en')} cases/s): ` +
     `${sizes[0].cohorts.toLocaleString('en')} cohort rows, ${sizes[0].turnaround.toLocaleString('en')} turnaround rows, ${sizes[0].reach.toLocaleString('en')} reach rows, ` +
     `${sizes[0].pairs.toLocaleString('en')} pair rows, ${sizes[0].turnaround_slices.toLocaleString('en')} turnaround slice rows; ${sizes[0].events.toLocaleString('en')} events in case_events`);
-  // Statistics as autovacuum would have them by now (only the tables' owner may ANALYZE).
+  // Statistics and visibility as autovacuum would have them by now (only the tables' owner may VACUUM).
   await analyze();
 
   // 3. The dashboard's queries for the filters a hospital uses most.
