@@ -3,8 +3,7 @@ import { NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import type { Branding, TenantProfile, TenantSettings } from './branding';
 import { changedFields } from './blueprint/row-changes';
 import type { LoadedAsset } from './blueprint/blueprint-loader';
-import { TenantAsset } from './tenant-asset.entity';
-import { storeAsset } from './tenant-assets';
+import { removeAssetUnlessBranding, storeAsset } from './tenant-assets';
 import { Tenant } from './tenant.entity';
 
 export interface TenantEdit {
@@ -40,11 +39,10 @@ export class TenantSettingsService {
 
   /**
    * For the admin console: a new logo or favicon (already judged by its bytes). Stored as a brand asset like a
-   * blueprint's, and the branding points at it; the previous file goes unless the other role still uses it.
+   * blueprint's, and the branding points at it; the previous file goes unless the branding still uses it.
    */
   replaceBrandImage(role: 'logo' | 'favicon', asset: LoadedAsset): Promise<void> {
     const tenantId = this.context.tenant().id;
-    const other = role === 'logo' ? 'favicon' : 'logo';
     return this.db.transaction(async (tx) => {
       const tenant = await tx.findOneBy(Tenant, { id: tenantId });
       if (!tenant) throw new NotFound();
@@ -52,7 +50,7 @@ export class TenantSettingsService {
       const previous = tenant.branding[role];
       if (previous !== asset.name) {
         await tx.update(Tenant, { id: tenantId }, { branding: { ...tenant.branding, [role]: asset.name } });
-        if (previous && previous !== tenant.branding[other]) await tx.delete(TenantAsset, { tenantId, name: previous });
+        if (previous) await removeAssetUnlessBranding(tx, tenantId, previous);
       }
     });
   }

@@ -4,7 +4,7 @@ import { SpecialtiesService } from '@consilium/catalog';
 import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import {
   amountText, assetUrl, ConsoleForm, FormBody, isJurisdiction, slug as slugSchema, isoDate, jurisdictionName, languageFields, localize, localizedFields,
-  readBrandImage, readConsoleForm, ResolvedTenant, TenantContentCache, TenantResolver, TenantSite, typedValues, UploadedFile,
+  readConsoleForm, readUploadedImage, ResolvedTenant, TenantContentCache, TenantResolver, TenantSite, typedValues, UploadedFile,
 } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PhysiciansService } from '../physicians.service';
@@ -127,9 +127,7 @@ export class ConsoleRosterController {
     const file = body.photo as UploadedFile | undefined;
     let asset = null;
     if (!body.remove_photo) {
-      const judged = !file ? { problem: 'Choose a photo.' }
-        : file.truncated ? { problem: 'The image is larger than 1 MiB.' }
-        : readBrandImage(file.bytes, `physician-${slug}`, { types: PHOTO_TYPES, refusal: 'A photo must be a JPEG, PNG or WebP image.' });
+      const judged = readUploadedImage(file, `physician-${slug}`, { types: PHOTO_TYPES, refusal: 'A photo must be a JPEG, PNG or WebP image.' });
       if ('problem' in judged) {
         reply.status(400).header('content-type', HTML).header('cache-control', 'no-store');
         return this.render(physician, specialties, physicianValues(physician, this.tenant().locales), { photo: judged.problem });

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Branding, TenantProfile } from '../branding';
 import { TenantContentCache } from '../cache/tenant-content-cache';
-import { readBrandImage } from '../console/brand-image';
+import { readUploadedImage } from '../console/brand-image';
 import { ConsoleForm, FormBody, languageFields, localizedFields, typedValues } from '../console/console-form';
 import { readConsoleForm, UploadedFile } from '../console/multipart-form';
 import { ResolvedTenant } from '../resolved-tenant';
@@ -20,8 +20,8 @@ const fontStack = z.string().min(1, 'Enter a font stack.').max(200).regex(/^[A-Z
 const email = z.union([z.literal(''), z.email('Enter an email address like info@example.org.')]);
 
 /**
- * The hospital admin's brand: colours, fonts, logo and favicon (judged by their bytes), contact details and legal footer, on the
- * tenant row and tenant_assets that blueprints write. Those tables' trigger tells every instance; this one forgets
+ * The hospital admin's brand: colours, fonts, logo and favicon (judged by their bytes), contact details and legal
+ * footer, on the tenant row and tenant_assets that blueprints write. Those tables' trigger tells every instance; this one forgets
  * the tenant at once so the admin's next page already wears the new brand.
  */
 @Controller('console/branding')
@@ -100,7 +100,7 @@ export class ConsoleBrandingController {
     const tenant = this.tenant();
     const body: FormBody = await readConsoleForm(request);
     const file = (body ?? {})[role] as UploadedFile | undefined;
-    const judged = !file ? { problem: 'Choose an image file.' } : file.truncated ? { problem: 'The image is larger than 1 MiB.' } : readBrandImage(file.bytes, role);
+    const judged = readUploadedImage(file, role);
     if ('problem' in judged) {
       reply.status(400).header('content-type', HTML).header('cache-control', 'no-store');
       return this.render(currentValues(tenant), { [role]: judged.problem });
