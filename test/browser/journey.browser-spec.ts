@@ -16,7 +16,7 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`Browser journey skipped: ${CHROMIUM} not found (apt-get install -y chromium).`);
 
 const SHOTS = path.join(__dirname, '..', 'artifacts', 'journey');
-const DICOM = path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'dicom', 'CT1_UNC.explicit_little_endian.dcm');
+const DICOM = path.join(__dirname, '..', 'fixtures', 'dicom', 'CT1_UNC.explicit_little_endian.dcm');
 const A = 'lakeshore.localhost';
 const B = 'meridian.localhost';
 

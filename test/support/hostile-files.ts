@@ -4,8 +4,8 @@ import { deflateSync } from 'node:zlib';
 import { crc32 } from 'node:zlib';
 import { makeZip } from './zip-writer';
 
-/** The public DICOM test files, read in place (never copied into the repository): see ../shared/fixtures/README.md. */
-export const DICOM_FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/dicom');
+/** The public DICOM test files, kept in the repository with their provenance and licence: see test/fixtures/dicom/README.md. */
+export const DICOM_FIXTURES = path.resolve(__dirname, '../fixtures/dicom');
 
 export function fixture(name: string): Buffer {
   return readFileSync(path.join(DICOM_FIXTURES, name));
