@@ -47,14 +47,33 @@ type Who = 'anonymous' | 'admin' | 'coordinator' | 'physician' | 'patient' | 'op
 
   beforeAll(async () => {
     port = await freePort();
-    app = await createTestApp({ PORT: String(port), PUBLIC_PORT: String(port), DATA_DIR: profile, FILES_MASTER_KEY: randomBytes(32).toString('base64') }, {}, { domains: true });
+    app = await createTestApp(
+      { PORT: String(port), PUBLIC_PORT: String(port), DATA_DIR: profile, FILES_MASTER_KEY: randomBytes(32).toString('base64') },
+      {},
+      { domains: true },
+    );
     await app.get(BlueprintCatalog).apply(['lakeshore']);
     const lakeshore = (await app.get(TenantDirectory).list()).find((t) => t.slug === 'lakeshore')!;
-    tenant = { id: lakeshore.id, slug: 'lakeshore', name: lakeshore.name, host: HOST, specialtySlug: 'oncology', offeringSlug: '', physicianSlug: 'amara-okafor' };
+    tenant = {
+      id: lakeshore.id,
+      slug: 'lakeshore',
+      name: lakeshore.name,
+      host: HOST,
+      specialtySlug: 'oncology',
+      offeringSlug: '',
+      physicianSlug: 'amara-okafor',
+    };
     people = await createTestPeople(app, tenant);
-    await new AnalyticsGenerator((id, work) => app.get(OperatorDatabase).forTenant(id, work)).generate({ tenantId: tenant.id, cases: 200, days: 120, seed: 7 });
+    await new AnalyticsGenerator((id, work) => app.get(OperatorDatabase).forTenant(id, work)).generate({
+      tenantId: tenant.id,
+      cases: 200,
+      days: 120,
+      seed: 7,
+    });
     await app.get(RollupRefresher).refresh(tenant.id);
-    caseId = (await app.get(OperatorDatabase).forTenant(tenant.id, (tx) => tx.query(`SELECT id FROM cases ORDER BY created_at DESC LIMIT 1`)))[0].id;
+    caseId = (
+      await app.get(OperatorDatabase).forTenant(tenant.id, (tx) => tx.query(`SELECT id FROM cases ORDER BY created_at DESC LIMIT 1`))
+    )[0].id;
     await app.listen({ port, host: '127.0.0.1' });
 
     for (const who of ['admin', 'coordinator', 'physician'] as const) {
@@ -70,8 +89,16 @@ type Who = 'anonymous' | 'admin' | 'coordinator' | 'physician' | 'patient' | 'op
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        `--host-resolver-rules=MAP *.localhost 127.0.0.1`],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--host-resolver-rules=MAP *.localhost 127.0.0.1`,
+      ],
     });
   }, 180000);
 
@@ -122,10 +149,12 @@ type Who = 'anonymous' | 'admin' | 'coordinator' | 'physician' | 'patient' | 'op
     const { host, header } = cookies[who];
     const context = await browser.newContext();
     if (header) {
-      await context.addCookies(header.split('; ').map((pair) => {
-        const at = pair.indexOf('=');
-        return { name: pair.slice(0, at), value: pair.slice(at + 1), url: `http://${host}:${port}` };
-      }));
+      await context.addCookies(
+        header.split('; ').map((pair) => {
+          const at = pair.indexOf('=');
+          return { name: pair.slice(0, at), value: pair.slice(at + 1), url: `http://${host}:${port}` };
+        }),
+      );
     }
     const page = await context.newPage();
     const problems: string[] = [];
@@ -145,7 +174,10 @@ type Who = 'anonymous' | 'admin' | 'coordinator' | 'physician' | 'patient' | 'op
           `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} } })
              .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`,
         );
-        expect({ width, violations: violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`) }).toEqual({ width, violations: [] });
+        expect({
+          width,
+          violations: violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+        }).toEqual({ width, violations: [] });
       }
       expect(problems).toEqual([]);
     } finally {

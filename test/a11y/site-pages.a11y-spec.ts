@@ -40,17 +40,28 @@ interface AxeViolation {
   beforeAll(async () => {
     port = await freePort();
     // Identity and intake for the first step of the wizard (/start), which is public like the site.
-    app = await createTestApp({ PORT: String(port) }, {
-      imports: [IdentityModule, IntakeModule],
-      providers: [{ provide: AccountMail, useExisting: BrandedAccountMail }],
-    });
+    app = await createTestApp(
+      { PORT: String(port) },
+      {
+        imports: [IdentityModule, IntakeModule],
+        providers: [{ provide: AccountMail, useExisting: BrandedAccountMail }],
+      },
+    );
     await app.get(BlueprintCatalog).apply(['lakeshore', 'meridian']);
     await app.listen({ port, host: '127.0.0.1' });
     profile = mkdtempSync(path.join(tmpdir(), 'chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -86,7 +97,10 @@ interface AxeViolation {
           `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} } })
              .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`,
         );
-        expect({ width, violations: violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`) }).toEqual({ width, violations: [] });
+        expect({
+          width,
+          violations: violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+        }).toEqual({ width, violations: [] });
         if (width === 375) {
           const overflow = await page.evaluate('document.documentElement.scrollWidth');
           expect({ width, scrollWidth: overflow }).toEqual({ width, scrollWidth: 375 });

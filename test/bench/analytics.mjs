@@ -39,21 +39,46 @@ const freePort = () =>
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const ms = (n) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 // Same figures whatever order rows came back in.
-const canonical = (v) => (v && typeof v === 'object' ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}` : JSON.stringify(v));
+const canonical = (v) =>
+  v && typeof v === 'object'
+    ? `{${Object.keys(v)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+        .join(',')}}`
+    : JSON.stringify(v);
 const seconds = (n) => `${(n / 1000).toFixed(1)} s`;
 
-console.log(`Analytics benchmark: ${CASES.toLocaleString('en')} cases; ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `Analytics benchmark: ${CASES.toLocaleString('en')} cases; ${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 const dataDir = mkdtempSync(path.join(tmpdir(), 'consilium-analytics-bench-'));
 chmodSync(dataDir, 0o755);
 const db = await core.startEmbeddedDatabase({
   dataDir,
   port: await freePort(),
-  settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '1GB', work_mem: '64MB', maintenance_work_mem: '512MB', max_wal_size: '8GB' },
+  settings: {
+    fsync: 'off',
+    synchronous_commit: 'off',
+    full_page_writes: 'off',
+    shared_buffers: '1GB',
+    work_mem: '64MB',
+    maintenance_work_mem: '512MB',
+    max_wal_size: '8GB',
+  },
 });
 try {
   await core.runMigrations(db.urls.owner, allMigrations);
   const env = { DATABASE_URL: db.urls.runtime, DATABASE_OWNER_URL: db.urls.owner, DATABASE_OPERATOR_URL: db.urls.operator };
-  const config = core.loadConfig({ ...env, LOG_LEVEL: 'silent', MIGRATE_ON_BOOT: 'false', APPLY_TENANTS_ON_BOOT: 'false', DATABASE_STATEMENT_TIMEOUT_MS: '3600000', APP_SECRET: randomBytes(32).toString('base64') });
+  const config = core.loadConfig({
+    ...env,
+    LOG_LEVEL: 'silent',
+    MIGRATE_ON_BOOT: 'false',
+    APPLY_TENANTS_ON_BOOT: 'false',
+    DATABASE_STATEMENT_TIMEOUT_MS: '3600000',
+    APP_SECRET: randomBytes(32).toString('base64'),
+  });
   const app = await NestFactory.createApplicationContext(CliModule.register(config), { logger: false });
   const report = await app.get(tenancy.BlueprintCatalog).apply(['lakeshore'], { root: path.join(root, 'tenants') });
   if (report.problems.length) throw new Error(`blueprint: ${JSON.stringify(report.problems)}`);
@@ -84,16 +109,27 @@ try {
   };
   // Each roster physician signs in with a staff account, as an admin links them at /console/physicians: only linked
   // physicians are assigned cases.
-  await fastForTenant(tenant.id, (tx) => tx.query(`
+  await fastForTenant(tenant.id, (tx) =>
+    tx.query(
+      `
     WITH made AS (
       INSERT INTO accounts (tenant_id, kind, email, name) SELECT tenant_id, 'staff', 'bench-' || slug || '@generated.invalid', name FROM physicians WHERE tenant_id = $1 AND account_id IS NULL
       RETURNING id, email)
-    UPDATE physicians p SET account_id = m.id FROM made m WHERE p.tenant_id = $1 AND m.email = 'bench-' || p.slug || '@generated.invalid'`, [tenant.id]));
+    UPDATE physicians p SET account_id = m.id FROM made m WHERE p.tenant_id = $1 AND m.email = 'bench-' || p.slug || '@generated.invalid'`,
+      [tenant.id],
+    ),
+  );
   let started = performance.now();
   const generator = new analytics.AnalyticsGenerator(fastForTenant);
   let lastShown = 0;
   const generated = await generator.generate({
-    tenantId: tenant.id, cases: CASES, days: 1095, seed: 1, batchSize: 25000, visitsPerCase: 1, maxMessages: 8,
+    tenantId: tenant.id,
+    cases: CASES,
+    days: 1095,
+    seed: 1,
+    batchSize: 25000,
+    visitsPerCase: 1,
+    maxMessages: 8,
     onProgress: (done) => {
       if (performance.now() - lastShown > 15000 || done === CASES) {
         lastShown = performance.now();
@@ -103,9 +139,11 @@ try {
   });
   const generateMs = performance.now() - started;
   await writer.end();
-  console.log(`  generated ${generated.cases.toLocaleString('en')} cases, ${generated.events.toLocaleString('en')} events, ${generated.visits.toLocaleString('en')} visits, ` +
-    `${generated.payments.toLocaleString('en')} payments, ${generated.opinions.toLocaleString('en')} opinions, ${generated.conversions.toLocaleString('en')} conversions, ` +
-    `${generated.checkIns.toLocaleString('en')} check-ins in ${seconds(generateMs)}`);
+  console.log(
+    `  generated ${generated.cases.toLocaleString('en')} cases, ${generated.events.toLocaleString('en')} events, ${generated.visits.toLocaleString('en')} visits, ` +
+      `${generated.payments.toLocaleString('en')} payments, ${generated.opinions.toLocaleString('en')} opinions, ${generated.conversions.toLocaleString('en')} conversions, ` +
+      `${generated.checkIns.toLocaleString('en')} check-ins in ${seconds(generateMs)}`,
+  );
 
   // 2. Rollups from scratch: the first refresh of a hospital rebuilds them from every case.
   // VACUUM ANALYZE, as autovacuum leaves a table some time after a bulk write: statistics, and the visibility map
@@ -121,21 +159,34 @@ try {
   started = performance.now();
   const refreshed = await app.get(analytics.RollupRefresher).refresh(tenant.id, { batchSize: 50000 });
   const refreshMs = performance.now() - started;
-  const sizes = await operatorDb.transaction((tx) => tx.query(
-    `SELECT (SELECT count(*) FROM analytics_cohorts WHERE tenant_id = $1)::int AS cohorts, (SELECT count(*) FROM analytics_turnaround WHERE tenant_id = $1)::int AS turnaround,
+  const sizes = await operatorDb.transaction((tx) =>
+    tx.query(
+      `SELECT (SELECT count(*) FROM analytics_cohorts WHERE tenant_id = $1)::int AS cohorts, (SELECT count(*) FROM analytics_turnaround WHERE tenant_id = $1)::int AS turnaround,
             (SELECT count(*) FROM analytics_reach WHERE tenant_id = $1)::int AS reach, (SELECT count(*) FROM case_events WHERE tenant_id = $1)::int AS events,
-            (SELECT count(*) FROM analytics_pairs WHERE tenant_id = $1)::int AS pairs, (SELECT count(*) FROM analytics_turnaround_slices WHERE tenant_id = $1)::int AS turnaround_slices`, [tenant.id]));
-  console.log(`  rollups built for ${refreshed.cases.toLocaleString('en')} cases in ${seconds(refreshMs)} (${Math.round(refreshed.cases / (refreshMs / 1000)).toLocaleString('en')} cases/s): ` +
-    `${sizes[0].cohorts.toLocaleString('en')} cohort rows, ${sizes[0].turnaround.toLocaleString('en')} turnaround rows, ${sizes[0].reach.toLocaleString('en')} reach rows, ` +
-    `${sizes[0].pairs.toLocaleString('en')} pair rows, ${sizes[0].turnaround_slices.toLocaleString('en')} turnaround slice rows; ${sizes[0].events.toLocaleString('en')} events in case_events`);
+            (SELECT count(*) FROM analytics_pairs WHERE tenant_id = $1)::int AS pairs, (SELECT count(*) FROM analytics_turnaround_slices WHERE tenant_id = $1)::int AS turnaround_slices`,
+      [tenant.id],
+    ),
+  );
+  console.log(
+    `  rollups built for ${refreshed.cases.toLocaleString('en')} cases in ${seconds(refreshMs)} (${Math.round(refreshed.cases / (refreshMs / 1000)).toLocaleString('en')} cases/s): ` +
+      `${sizes[0].cohorts.toLocaleString('en')} cohort rows, ${sizes[0].turnaround.toLocaleString('en')} turnaround rows, ${sizes[0].reach.toLocaleString('en')} reach rows, ` +
+      `${sizes[0].pairs.toLocaleString('en')} pair rows, ${sizes[0].turnaround_slices.toLocaleString('en')} turnaround slice rows; ${sizes[0].events.toLocaleString('en')} events in case_events`,
+  );
   // Statistics and visibility as autovacuum would have them by now (only the tables' owner may VACUUM).
   await analyze();
 
   // 3. The dashboard's queries for the filters a hospital uses most.
   const dims = await tenantDb.forTenant(tenant.id, async (tx) => ({
     specialty: (await tx.query(`SELECT id FROM specialties ORDER BY position LIMIT 1`))[0].id,
-    physician: (await tx.query(`SELECT physician_id AS id FROM analytics_cohorts WHERE physician_id <> $1 GROUP BY 1 ORDER BY sum(started) DESC LIMIT 1`, [analytics.NONE_ID]))[0].id,
-    campaign: (await tx.query(`SELECT campaign FROM analytics_cohorts WHERE campaign <> '' GROUP BY 1 ORDER BY sum(started) DESC LIMIT 1`))[0].campaign,
+    physician: (
+      await tx.query(
+        `SELECT physician_id AS id FROM analytics_cohorts WHERE physician_id <> $1 GROUP BY 1 ORDER BY sum(started) DESC LIMIT 1`,
+        [analytics.NONE_ID],
+      )
+    )[0].id,
+    campaign: (
+      await tx.query(`SELECT campaign FROM analytics_cohorts WHERE campaign <> '' GROUP BY 1 ORDER BY sum(started) DESC LIMIT 1`)
+    )[0].campaign,
   }));
   const period = analytics.defaultPeriod('America/Chicago');
   const filters = [
@@ -163,15 +214,21 @@ try {
   // What any page pays before its queries do work: a tenant transaction and the same number of round trips.
   const baseline = [];
   for (let i = 0; i < RUNS; i++) {
-    baseline.push(await tenantDb.forTenant(tenant.id, async (tx) => {
-      const t0 = performance.now();
-      for (let q = 0; q < 5; q++) await tx.query('SELECT 1');
-      return performance.now() - t0;
-    }));
+    baseline.push(
+      await tenantDb.forTenant(tenant.id, async (tx) => {
+        const t0 = performance.now();
+        for (let q = 0; q < 5; q++) await tx.query('SELECT 1');
+        return performance.now() - t0;
+      }),
+    );
   }
   baseline.sort((a, b) => a - b);
-  console.log(`\n  Baseline, five trivial queries in a tenant transaction: p50 ${ms(percentile(baseline, 50))}, p95 ${ms(percentile(baseline, 95))}`);
-  console.log(`\n  Dashboard queries (one page view: funnel and breakdowns, turnaround histogram, reach, visits), ${RUNS} runs each after one warm-up:`);
+  console.log(
+    `\n  Baseline, five trivial queries in a tenant transaction: p50 ${ms(percentile(baseline, 50))}, p95 ${ms(percentile(baseline, 95))}`,
+  );
+  console.log(
+    `\n  Dashboard queries (one page view: funnel and breakdowns, turnaround histogram, reach, visits), ${RUNS} runs each after one warm-up:`,
+  );
   const all = [];
   const medians = {};
   for (const [label, filter] of filters) {
@@ -184,7 +241,9 @@ try {
     console.log(`    ${label.padEnd(32)} p50 ${ms(percentile(times, 50)).padStart(9)}   p95 ${ms(percentile(times, 95)).padStart(9)}`);
   }
   all.sort((a, b) => a - b);
-  console.log(`    ${'all filters'.padEnd(32)} p50 ${ms(percentile(all, 50)).padStart(9)}   p95 ${ms(percentile(all, 95)).padStart(9)}   (goal: p50 < 50 ms, p95 < 150 ms)`);
+  console.log(
+    `    ${'all filters'.padEnd(32)} p50 ${ms(percentile(all, 50)).padStart(9)}   p95 ${ms(percentile(all, 95)).padStart(9)}   (goal: p50 < 50 ms, p95 < 150 ms)`,
+  );
 
   console.log(`\n  Naive queries over the raw tables (the same figures; ${RAW_RUNS} run(s) each), and the rollups' speed-up:`);
   for (const [label, filter] of [filters[0], filters[2], filters[5], filters[6]]) {
@@ -198,7 +257,9 @@ try {
     }
     times.sort((a, b) => a - b);
     const raw = percentile(times, 50);
-    console.log(`    ${label.padEnd(32)} raw ${seconds(raw).padStart(8)}   rollups ${ms(medians[label]).padStart(9)}   ${Math.round(raw / medians[label]).toLocaleString('en')}x faster   figures identical: ${same ? 'yes' : 'NO'}`);
+    console.log(
+      `    ${label.padEnd(32)} raw ${seconds(raw).padStart(8)}   rollups ${ms(medians[label]).padStart(9)}   ${Math.round(raw / medians[label]).toLocaleString('en')}x faster   figures identical: ${same ? 'yes' : 'NO'}`,
+    );
   }
 
   if (process.env.BENCH_PROFILE) {
@@ -230,7 +291,8 @@ try {
         WHERE tenant_id = $1 AND ((grain = 'month' AND bucket = ANY($2::date[])) OR (grain = 'day' AND bucket = ANY($3::date[])))
           AND dimension = 'specialty' AND value = $4
         GROUP BY 1, 2`,
-      [tenant.id, b.months, b.days, dims.specialty]);
+      [tenant.id, b.months, b.days, dims.specialty],
+    );
   });
   console.log('\n  EXPLAIN of the pairs read behind one filter (one specialty, last 12 months):');
   for (const line of plan) console.log(`    ${line['QUERY PLAN']}`);

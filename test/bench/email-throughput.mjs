@@ -47,9 +47,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Runs `work(i)` for i in [0, n) with `width` at a time. */
 async function pool(n, width, work) {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < n) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
 }
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'consilium-bench-'));
@@ -83,20 +85,28 @@ try {
   await owner.connect();
   await owner.query(`SELECT pgboss.create_queue('bench-noop', '{"policy": "standard"}')`);
   await owner.end();
-  const boss = new PgBoss({ connectionString: db.urls.runtime, migrate: false, schedule: false, supervise: false, max: CONCURRENCY + PRODUCERS });
+  const boss = new PgBoss({
+    connectionString: db.urls.runtime,
+    migrate: false,
+    schedule: false,
+    supervise: false,
+    max: CONCURRENCY + PRODUCERS,
+  });
   boss.on('error', () => undefined);
   await boss.start();
   let started = performance.now();
   await pool(TOTAL, PRODUCERS, (i) => boss.send('bench-noop', { tenantId: tenants[i % 2], i }));
   let done = 0;
-  await Promise.all(Array.from({ length: Math.max(1, CONCURRENCY / 4) }, async () => {
-    while (done < TOTAL) {
-      const jobs = await boss.fetch('bench-noop', { batchSize: 4 });
-      if (!jobs.length) break;
-      await Promise.all(jobs.map((j) => boss.complete('bench-noop', j.id)));
-      done += jobs.length;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.max(1, CONCURRENCY / 4) }, async () => {
+      while (done < TOTAL) {
+        const jobs = await boss.fetch('bench-noop', { batchSize: 4 });
+        if (!jobs.length) break;
+        await Promise.all(jobs.map((j) => boss.complete('bench-noop', j.id)));
+        done += jobs.length;
+      }
+    }),
+  );
   const bossMs = performance.now() - started;
   await boss.stop({ graceful: false, close: true });
 
@@ -106,14 +116,27 @@ try {
   const rawOutbox = new OutboxTransport(path.join(dataDir, 'raw-outbox'), 'bench.example');
   started = performance.now();
   await pool(TOTAL, CONCURRENCY, () =>
-    rawOutbox.send({ id: randomUUID(), tenantId: tenants[0], tenantSlug: 'lakeshore', template: 'new-message', locale: 'en', from: { name: 'Bench', address: 'b@bench.example' }, to: 'p@example.org', ...rendered, date: new Date() }),
+    rawOutbox.send({
+      id: randomUUID(),
+      tenantId: tenants[0],
+      tenantSlug: 'lakeshore',
+      template: 'new-message',
+      locale: 'en',
+      from: { name: 'Bench', address: 'b@bench.example' },
+      to: 'p@example.org',
+      ...rendered,
+      date: new Date(),
+    }),
   );
   const outboxMs = performance.now() - started;
 
   // The pipeline, end to end: producers enqueue while the worker sends.
   const mailer = app.get(Mailer);
   const tenantDb = app.get(TenantDatabase);
-  const send = (i) => tenantDb.forTenant(tenants[i % 2], (tx) => mailer.send(tx, { tenantId: tenants[i % 2], to: `patient-${i}@example.org`, template: 'new-message', data: { caseId: CASE } }));
+  const send = (i) =>
+    tenantDb.forTenant(tenants[i % 2], (tx) =>
+      mailer.send(tx, { tenantId: tenants[i % 2], to: `patient-${i}@example.org`, template: 'new-message', data: { caseId: CASE } }),
+    );
   const runner = app.get(JobRunner);
   await runner.start();
   started = performance.now();

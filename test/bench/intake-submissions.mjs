@@ -44,9 +44,11 @@ const freePort = () =>
 
 async function pool(n, width, work) {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < n) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
 }
 
 async function timed(n, work) {
@@ -77,15 +79,29 @@ try {
   app = await NestFactory.createApplicationContext(WorkerModule.register(config), { logger: false, abortOnError: false });
   const report = await app.get(BlueprintCatalog).apply(['lakeshore']);
   const tenantId = report.results[0].tenantId;
-  const [patient] = await app.get(OperatorDatabase).forTenant(tenantId, (tx) =>
-    tx.query(`INSERT INTO accounts (tenant_id, kind, email, name) VALUES ($1, 'patient', 'bench@example.org', 'Bench Patient') RETURNING id`, [tenantId]),
-  );
-  const [offering] = await app.get(OperatorDatabase).forTenant(tenantId, (tx) => tx.query('SELECT id FROM offerings WHERE tenant_id = $1 LIMIT 1', [tenantId]));
+  const [patient] = await app
+    .get(OperatorDatabase)
+    .forTenant(tenantId, (tx) =>
+      tx.query(
+        `INSERT INTO accounts (tenant_id, kind, email, name) VALUES ($1, 'patient', 'bench@example.org', 'Bench Patient') RETURNING id`,
+        [tenantId],
+      ),
+    );
+  const [offering] = await app
+    .get(OperatorDatabase)
+    .forTenant(tenantId, (tx) => tx.query('SELECT id FROM offerings WHERE tenant_id = $1 LIMIT 1', [tenantId]));
 
   const tenantDb = app.get(TenantDatabase);
   const pipeline = app.get(CasePipeline);
   const jobs = app.get(JobQueue);
-  const intake = { jurisdiction: 'US-IL', jurisdictionClass: 'in_state', route: 'direct', questions: ['Is surgery needed?'], diagnosis: 'bench', intakeAnswers: { a: 'b' } };
+  const intake = {
+    jurisdiction: 'US-IL',
+    jurisdictionClass: 'in_state',
+    route: 'direct',
+    questions: ['Is surgery needed?'],
+    diagnosis: 'bench',
+    intakeAnswers: { a: 'b' },
+  };
 
   // Our services: the transaction a submission commits (numbering, case, event, audit, job), RLS on.
   const service = () =>
@@ -95,7 +111,12 @@ try {
         `INSERT INTO audit_events (tenant_id, actor_kind, actor_id, action, entity_type, entity_id, subject_id, outcome) VALUES ($1, 'patient', $2, 'case.submit', 'case', $3, $2, 'allowed')`,
         [tenantId, patient.id, caseId],
       );
-      await jobs.enqueue(tx, ASSIGNMENT_DEADLINE_JOB, { tenantId, assignmentId: randomUUID() }, { startAfter: new Date(Date.now() + 86400_000) });
+      await jobs.enqueue(
+        tx,
+        ASSIGNMENT_DEADLINE_JOB,
+        { tenantId, assignmentId: randomUUID() },
+        { startAfter: new Date(Date.now() + 86400_000) },
+      );
       // Inserts the case and its event, then numbers it: the tenant's counter row is held for one statement.
       await pipeline.create(
         tx,
@@ -118,11 +139,21 @@ try {
         `INSERT INTO audit_events (tenant_id, actor_kind, actor_id, action, entity_type, entity_id, subject_id, outcome) VALUES ($1, 'patient', $2, 'case.submit', 'case', $3, $2, 'allowed')`,
         [tenantId, patient.id, caseId],
       );
-      await client.query(`INSERT INTO pgboss.job (name, data, start_after) VALUES ('assignment-deadline', $1, now() + interval '1 day')`, [{ tenantId, assignmentId: randomUUID() }]);
+      await client.query(`INSERT INTO pgboss.job (name, data, start_after) VALUES ('assignment-deadline', $1, now() + interval '1 day')`, [
+        { tenantId, assignmentId: randomUUID() },
+      ]);
       await client.query(
         `INSERT INTO cases (tenant_id, id, number, state, patient_id, offering_id, jurisdiction, jurisdiction_class, route, questions, diagnosis, intake_answers, submitted_at)
          VALUES ($1, $2, $3, 'submitted', $4, $5, 'US-IL', 'in_state', 'direct', $6, 'bench', $7, now())`,
-        [tenantId, caseId, `pending-${caseId}`, patient.id, offering.id, JSON.stringify(intake.questions), JSON.stringify(intake.intakeAnswers)],
+        [
+          tenantId,
+          caseId,
+          `pending-${caseId}`,
+          patient.id,
+          offering.id,
+          JSON.stringify(intake.questions),
+          JSON.stringify(intake.intakeAnswers),
+        ],
       );
       await client.query(
         `INSERT INTO case_events (tenant_id, case_id, seq, type, from_state, to_state, actor_kind, actor_id, data) VALUES ($1, $2, 1, 'submit', 'draft', 'submitted', 'patient', $3, '{}')`,

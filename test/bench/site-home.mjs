@@ -69,7 +69,11 @@ process.on('exit', () => children.forEach((c) => c.kill('SIGTERM')));
 
 // 1. The baseline: node:http answering "hello", in its own process like the platform.
 const helloPort = await freePort();
-const hello = spawn(process.execPath, ['-e', `require('node:http').createServer((q, s) => s.end('hello')).listen(${helloPort}, '127.0.0.1')`], { stdio: 'ignore' });
+const hello = spawn(
+  process.execPath,
+  ['-e', `require('node:http').createServer((q, s) => s.end('hello')).listen(${helloPort}, '127.0.0.1')`],
+  { stdio: 'ignore' },
+);
 children.push(hello);
 await waitFor(async () => (await get(helloPort, 'x')).status === 200, 'hello server');
 
@@ -79,9 +83,16 @@ chmodSync(dataDir, 0o755);
 const port = await freePort();
 const devNull = openSync('/dev/null', 'w');
 const platform = spawn(process.execPath, [path.join(root, 'dist/apps/platform/src/main.js')], {
-  env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), LOG_LEVEL: logLevel, NODE_ENV: 'production',
+  env: {
+    PATH: process.env.PATH,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    EMBEDDED_PG_PORT: String(await freePort()),
+    LOG_LEVEL: logLevel,
+    NODE_ENV: 'production',
     // As in production (deploy/compose.yaml), job handlers run in apps/worker, not in the web process.
-    JOBS_RUN_IN_PLATFORM: 'false' },
+    JOBS_RUN_IN_PLATFORM: 'false',
+  },
   stdio: ['ignore', devNull, devNull],
 });
 children.push(platform);
@@ -97,21 +108,31 @@ if (page.status !== 200 || !page.body.includes('Lakeshore Medical Center') || !p
 const visitor = { cookie: `cs_vid=${randomUUID()}`, referer: `http://${host}/pricing`, 'accept-encoding': 'gzip, deflate, br, zstd' };
 await load(port, host, visitor); // warm-up: JIT, caches
 const served = await new Promise((resolve, reject) => {
-  http.get({ host: '127.0.0.1', port, path: '/', headers: { host, ...visitor } }, (res) => {
-    const chunks = [];
-    res.on('data', (c) => chunks.push(c));
-    res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
-  }).on('error', reject);
+  http
+    .get({ host: '127.0.0.1', port, path: '/', headers: { host, ...visitor } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+    })
+    .on('error', reject);
 });
 // The ceiling for those bytes on this machine: node:http writing the very same headers and body from memory,
 // with no work at all. How far the platform is from it is the platform's own cost.
 const ceilingPort = await freePort();
 const replayed = Object.fromEntries(Object.entries(served.headers).filter(([k]) => !['date', 'connection', 'keep-alive'].includes(k)));
-const ceiling = spawn(process.execPath, ['-e', `
+const ceiling = spawn(
+  process.execPath,
+  [
+    '-e',
+    `
   const body = Buffer.from(process.env.BODY, 'base64'); const headers = JSON.parse(process.env.HEADERS);
-  require('node:http').createServer((q, s) => { s.writeHead(200, headers); s.end(body); }).listen(${ceilingPort}, '127.0.0.1')`], {
-  stdio: 'ignore', env: { PATH: process.env.PATH, BODY: served.body.toString('base64'), HEADERS: JSON.stringify(replayed) },
-});
+  require('node:http').createServer((q, s) => { s.writeHead(200, headers); s.end(body); }).listen(${ceilingPort}, '127.0.0.1')`,
+  ],
+  {
+    stdio: 'ignore',
+    env: { PATH: process.env.PATH, BODY: served.body.toString('base64'), HEADERS: JSON.stringify(replayed) },
+  },
+);
 children.push(ceiling);
 await waitFor(async () => (await get(ceilingPort, 'x')).status === 200, 'ceiling server');
 await load(helloPort, 'x');
@@ -137,26 +158,45 @@ await new Promise((r) => platform.once('exit', r));
 rmSync(dataDir, { recursive: true, force: true });
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const summary = Object.fromEntries(Object.entries(results).map(([name, runs]) => [name, {
-  rps: median(runs.map((r) => r.requests.average)),
-  p50: median(runs.map((r) => r.latency.p50)),
-  p99: median(runs.map((r) => r.latency.p99)),
-  bad: runs.reduce((n, r) => n + r.non2xx + r.errors, 0),
-  each: runs.map((r) => Math.round(r.requests.average)).join(' / '),
-}]));
+const summary = Object.fromEntries(
+  Object.entries(results).map(([name, runs]) => [
+    name,
+    {
+      rps: median(runs.map((r) => r.requests.average)),
+      p50: median(runs.map((r) => r.latency.p50)),
+      p99: median(runs.map((r) => r.latency.p99)),
+      bad: runs.reduce((n, r) => n + r.non2xx + r.errors, 0),
+      each: runs.map((r) => Math.round(r.requests.average)).join(' / '),
+    },
+  ]),
+);
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const line = (label, x, note = '') =>
-  console.log(`  ${label.padEnd(34)} ${fmt(x.rps).padStart(7)} req/s   p50 ${String(x.p50).padStart(2)} ms   p99 ${String(x.p99).padStart(3)} ms   (rounds: ${x.each})${note}`);
+  console.log(
+    `  ${label.padEnd(34)} ${fmt(x.rps).padStart(7)} req/s   p50 ${String(x.p50).padStart(2)} ms   p99 ${String(x.p99).padStart(3)} ms   (rounds: ${x.each})${note}`,
+  );
 const { loadavg, cpus } = await import('node:os');
 const { site, identity, hello: bare, ceiling: same, floor } = summary;
 const ratio = site.rps / bare.rps;
 console.log(`\nHome page benchmark: ${connections} connections, ${rounds} rounds of ${seconds} s each (medians), LOG_LEVEL=${logLevel}`);
-console.log(`  machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (the load generator shares these cores; other work skews every figure)`);
+console.log(
+  `  machine: ${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} (the load generator shares these cores; other work skews every figure)`,
+);
 line('node:http "hello"', bare);
-line(`${host} home, browser`, site, `  ${served.body.length} bytes ${served.headers['content-encoding'] ?? 'identity'}, non-2xx/errors ${site.bad}`);
+line(
+  `${host} home, browser`,
+  site,
+  `  ${served.body.length} bytes ${served.headers['content-encoding'] ?? 'identity'}, non-2xx/errors ${site.bad}`,
+);
 line(`${host} home, uncompressed`, identity, `  ${page.body.length} bytes; ratio ${(identity.rps / bare.rps).toFixed(2)}`);
 line('node:http, the same bytes', same, `  ceiling: ratio ${(same.rps / bare.rps).toFixed(2)}`);
 line('Nest /health/live', floor, '  the framework without the page cache');
-console.log(`  the home page reaches ${(100 * site.rps / same.rps).toFixed(0)}% of the ceiling (node:http writing its bytes from memory)`);
-console.log(`  throughput ratio ${ratio.toFixed(2)} (goal >= 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'});  p99 ${site.p99} ms (goal <= 10 ms: ${site.p99 <= 10 ? 'met' : 'NOT met'})`);
+console.log(
+  `  the home page reaches ${((100 * site.rps) / same.rps).toFixed(0)}% of the ceiling (node:http writing its bytes from memory)`,
+);
+console.log(
+  `  throughput ratio ${ratio.toFixed(2)} (goal >= 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'});  p99 ${site.p99} ms (goal <= 10 ms: ${site.p99 <= 10 ? 'met' : 'NOT met'})`,
+);
 process.exit(site.bad || identity.bad ? 1 : 0);

@@ -77,9 +77,30 @@ function blueprintFor(i) {
     branding: { logo: 'assets/logo.svg', colors: { primary: '#0b4f6c', accent: '#f2a541' } },
     licensure: { home_state: 'US-IL', unlicensed_states: 'educational', international: 'decline' },
     specialties: [{ slug: 'cardiology', name: 'Cardiology', summary: 'Heart reviews.' }],
-    offerings: [{ slug: 'heart-review', specialty: 'cardiology', name: 'Heart review', description: 'A review.', price: 75000, turnaround_days: 5, add_ons: [{ code: 'imaging', name: 'Imaging re-read', price: 20000 }] }],
+    offerings: [
+      {
+        slug: 'heart-review',
+        specialty: 'cardiology',
+        name: 'Heart review',
+        description: 'A review.',
+        price: 75000,
+        turnaround_days: 5,
+        add_ons: [{ code: 'imaging', name: 'Imaging re-read', price: 20000 }],
+      },
+    ],
     price_rules: [{ region: 'out_of_state', surcharge: 10000 }],
-    physicians: [{ slug: 'dr-a', name: 'Ada A', title: 'Cardiologist', bio: 'Reviews hearts.', specialties: ['cardiology'], licenses: [{ jurisdiction: 'US-IL', number: `IL-${i}`, expires: '2099-01-31' }], weekly_capacity: 3, stipend: 20000 }],
+    physicians: [
+      {
+        slug: 'dr-a',
+        name: 'Ada A',
+        title: 'Cardiologist',
+        bio: 'Reviews hearts.',
+        specialties: ['cardiology'],
+        licenses: [{ jurisdiction: 'US-IL', number: `IL-${i}`, expires: '2099-01-31' }],
+        weekly_capacity: 3,
+        stipend: 20000,
+      },
+    ],
     faqs: [{ question: 'What is this?', answer: 'A benchmark hospital.' }],
   });
 }
@@ -92,7 +113,12 @@ async function applyRange(from, to) {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < to) {
         const i = next++;
-        await applier.apply({ dir: `/virtual/${slugOf(i)}`, file: `tenants/${slugOf(i)}/tenant.yaml`, blueprint: blueprintFor(i), assets: [logo] });
+        await applier.apply({
+          dir: `/virtual/${slugOf(i)}`,
+          file: `tenants/${slugOf(i)}/tenant.yaml`,
+          blueprint: blueprintFor(i),
+          assets: [logo],
+        });
       }
     }),
   );
@@ -105,7 +131,15 @@ async function boot(label) {
   const devNull = openSync('/dev/null', 'w');
   const started = performance.now();
   const child = spawn(process.execPath, [path.join(root, 'dist/apps/platform/src/main.js')], {
-    env: { PATH: process.env.PATH, ...env, PORT: String(port), LOG_LEVEL: 'warn', MIGRATE_ON_BOOT: 'false', APPLY_TENANTS_ON_BOOT: 'false', NODE_ENV: 'production' },
+    env: {
+      PATH: process.env.PATH,
+      ...env,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      MIGRATE_ON_BOOT: 'false',
+      APPLY_TENANTS_ON_BOOT: 'false',
+      NODE_ENV: 'production',
+    },
     stdio: ['ignore', devNull, devNull],
   });
   for (;;) {
@@ -127,7 +161,11 @@ async function boot(label) {
   return { bootMs, rssKb, rssTouchedKb };
 }
 
-console.log(`Tenant scale benchmark: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `Tenant scale benchmark: ${cpus().length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 /** The better of two boots: the first one after a change also pays for a cold file cache. */
 const bestBoot = async (label) => {
   const [a, b] = [await boot(label), await boot(label)];
@@ -139,12 +177,18 @@ const small = await bestBoot('small');
 console.log(`  ${SMALL} tenants applied in ${ms(smallApply)}; boot ${ms(small.bootMs)}, RSS ${mb(small.rssKb)}`);
 
 const manyApply = await applyRange(SMALL, TOTAL);
-console.log(`  ${TOTAL - SMALL} more tenants applied in ${(manyApply / 1000).toFixed(1)} s (${ms(manyApply / (TOTAL - SMALL))} each, ${CONCURRENCY} at a time)`);
+console.log(
+  `  ${TOTAL - SMALL} more tenants applied in ${(manyApply / 1000).toFixed(1)} s (${ms(manyApply / (TOTAL - SMALL))} each, ${CONCURRENCY} at a time)`,
+);
 const many = await bestBoot('many');
 const bootRatio = many.bootMs / small.bootMs;
 const memRatio = many.rssKb / small.rssKb;
-console.log(`  ${TOTAL} tenants: boot ${ms(many.bootMs)}, RSS ${mb(many.rssKb)}${many.rssTouchedKb ? ` (${mb(many.rssTouchedKb)} after serving 1,000 different hospitals)` : ''}`);
-console.log(`  boot ratio ${bootRatio.toFixed(2)}, memory ratio ${memRatio.toFixed(2)} (goal <= 1.2: ${bootRatio <= 1.2 && memRatio <= 1.2 ? 'met' : 'NOT met'})`);
+console.log(
+  `  ${TOTAL} tenants: boot ${ms(many.bootMs)}, RSS ${mb(many.rssKb)}${many.rssTouchedKb ? ` (${mb(many.rssTouchedKb)} after serving 1,000 different hospitals)` : ''}`,
+);
+console.log(
+  `  boot ratio ${bootRatio.toFixed(2)}, memory ratio ${memRatio.toFixed(2)} (goal <= 1.2: ${bootRatio <= 1.2 && memRatio <= 1.2 ? 'met' : 'NOT met'})`,
+);
 
 // Host resolution in this process: every host once cold (database), then again warm (memory).
 const resolver = app.get(tenancy.TenantResolver);
@@ -162,7 +206,9 @@ const timings = async () => {
 resolver.invalidate();
 const cold = await timings();
 const warm = await timings();
-console.log(`  host resolution, ${TOTAL} hosts: warm (cached) p50 ${ms(percentile(warm, 50))} p99 ${ms(percentile(warm, 99))} (goal < 1 ms: ${percentile(warm, 99) < 1 ? 'met' : 'NOT met'})`);
+console.log(
+  `  host resolution, ${TOTAL} hosts: warm (cached) p50 ${ms(percentile(warm, 50))} p99 ${ms(percentile(warm, 99))} (goal < 1 ms: ${percentile(warm, 99) < 1 ? 'met' : 'NOT met'})`,
+);
 console.log(`                           cold (first request for a host) p50 ${ms(percentile(cold, 50))} p99 ${ms(percentile(cold, 99))}`);
 
 await app.close();

@@ -38,21 +38,38 @@ const config = core.loadConfig({
   FILES_MASTER_KEY: randomBytes(32).toString('base64'),
   DATA_DIR: dataDir,
 });
-const app = await core.createWebApp(PlatformModule.register(config, { imports: [records.RecordsHttpModule.register({ access: OpenAccess })] }, { domains: false }), config);
+const app = await core.createWebApp(
+  PlatformModule.register(config, { imports: [records.RecordsHttpModule.register({ access: OpenAccess })] }, { domains: false }),
+  config,
+);
 await app.listen({ port: 0, host: '127.0.0.1' });
 
 const slug = `bench-${randomBytes(3).toString('hex')}`;
 const logo = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
 const blueprint = tenancy.blueprintSchema.parse({
-  slug, name: 'Benchmark Hospital', case_prefix: 'BEN', time_zone: 'America/New_York', currency: 'USD',
+  slug,
+  name: 'Benchmark Hospital',
+  case_prefix: 'BEN',
+  time_zone: 'America/New_York',
+  currency: 'USD',
   branding: { logo: 'assets/logo.svg', colors: { primary: '#123456', accent: '#abcdef' } },
 });
-const asset = { name: 'logo.svg', contentType: tenancy.sniffImage(logo), bytes: logo, sha256: createHash('sha256').update(logo).digest('hex') };
-const { tenantId } = await app.get(tenancy.BlueprintApplier).apply({ dir: `/virtual/${slug}`, file: `tenants/${slug}/tenant.yaml`, blueprint, assets: [asset] });
+const asset = {
+  name: 'logo.svg',
+  contentType: tenancy.sniffImage(logo),
+  bytes: logo,
+  sha256: createHash('sha256').update(logo).digest('hex'),
+};
+const { tenantId } = await app
+  .get(tenancy.BlueprintApplier)
+  .apply({ dir: `/virtual/${slug}`, file: `tenants/${slug}/tenant.yaml`, blueprint, assets: [asset] });
 
 // Records belong to cases (a foreign key): one fresh case per upload, so the same file is never a duplicate.
 const cases = await app.get(core.OperatorDatabase).forTenant(tenantId, async (tx) => {
-  const [patient] = await tx.query(`INSERT INTO accounts (tenant_id, kind, email, name) VALUES ($1, 'patient', 'bench@example.org', 'Bench') RETURNING id`, [tenantId]);
+  const [patient] = await tx.query(
+    `INSERT INTO accounts (tenant_id, kind, email, name) VALUES ($1, 'patient', 'bench@example.org', 'Bench') RETURNING id`,
+    [tenantId],
+  );
   const rows = await tx.query(
     `INSERT INTO cases (tenant_id, number, patient_id) SELECT $1, 'BEN-' || n, $2 FROM generate_series(1, 64) AS n RETURNING id`,
     [tenantId, patient.id],

@@ -71,12 +71,25 @@ async function plainCopy() {
 /** Streams the file as one multipart/form-data part; resolves with the response once it has fully arrived. */
 function multipartUpload(server, caseId, file) {
   const boundary = `----bench${randomUUID()}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="scan.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="scan.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const length = head.length + statSync(file).size + tail.length;
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: server.port, method: 'POST', path: `/cases/${caseId}/records`, headers: { Host: server.host, Accept: 'application/json', 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': length } },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method: 'POST',
+        path: `/cases/${caseId}/records`,
+        headers: {
+          Host: server.host,
+          Accept: 'application/json',
+          'Content-Type': `multipart/form-data; boundary=${boundary}`,
+          'Content-Length': length,
+        },
+      },
       (res) => {
         const parts = [];
         res.on('data', (c) => parts.push(c));
@@ -96,17 +109,25 @@ function multipartUpload(server, caseId, file) {
 async function tusUpload(server, caseId, file) {
   const request = (method, url, headers, body) =>
     new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: server.port, method, path: url, headers: { Host: server.host, 'Tus-Resumable': '1.0.0', ...headers } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res));
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port: server.port, method, path: url, headers: { Host: server.host, 'Tus-Resumable': '1.0.0', ...headers } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res));
+        },
+      );
       req.on('error', reject);
       if (body) body.pipe(req);
       else req.end();
     });
   const size = statSync(file).size;
   const created = await request('POST', `/cases/${caseId}/uploads`, { 'Upload-Length': size, 'Content-Length': 0 });
-  const res = await request('PATCH', created.headers.location, { 'Upload-Offset': 0, 'Content-Type': 'application/offset+octet-stream', 'Content-Length': size }, createReadStream(file, { highWaterMark: 256 * 1024 }));
+  const res = await request(
+    'PATCH',
+    created.headers.location,
+    { 'Upload-Offset': 0, 'Content-Type': 'application/offset+octet-stream', 'Content-Length': size },
+    createReadStream(file, { highWaterMark: 256 * 1024 }),
+  );
   return { status: res.statusCode, fileId: res.headers['record-file-id'], fileStatus: res.headers['record-file-status'] };
 }
 
@@ -137,7 +158,10 @@ async function main() {
   console.log('done');
 
   const dataDir = path.join(work, 'server');
-  const child = fork(path.join(here, 'upload-1gib-server.mjs'), [dataDir, String(await freePort())], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--enable-source-maps'] });
+  const child = fork(path.join(here, 'upload-1gib-server.mjs'), [dataDir, String(await freePort())], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: ['--enable-source-maps'],
+  });
   const server = await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -158,7 +182,9 @@ async function main() {
         throw new Error(`upload failed: ${upload.result.status} ${JSON.stringify(upload.result.body).slice(0, 300)}`);
       }
       uploads.push(upload);
-      console.log(`round ${round}: copy ${fmt(bytes, copies.at(-1))}, upload ${fmt(bytes, upload.seconds)}, RSS growth ${(upload.growth / MiB).toFixed(1)} MiB`);
+      console.log(
+        `round ${round}: copy ${fmt(bytes, copies.at(-1))}, upload ${fmt(bytes, upload.seconds)}, RSS growth ${(upload.growth / MiB).toFixed(1)} MiB`,
+      );
     }
     const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
     const copySeconds = median(copies);
@@ -168,13 +194,19 @@ async function main() {
     const upload = uploads[0];
     console.log(`file:                 ${(bytes / MiB).toFixed(0)} MiB, SHA-256 verified by the server each round`);
     console.log(`plain stream copy:    ${copySeconds.toFixed(2)} s  ${fmt(bytes, copySeconds)}  (median of ${rounds})`);
-    console.log(`HTTP upload:          ${uploadSeconds.toFixed(2)} s  ${fmt(bytes, uploadSeconds)}  (median of ${rounds}; multipart, sniff + SHA-256 + AES-256-GCM + fsync)`);
+    console.log(
+      `HTTP upload:          ${uploadSeconds.toFixed(2)} s  ${fmt(bytes, uploadSeconds)}  (median of ${rounds}; multipart, sniff + SHA-256 + AES-256-GCM + fsync)`,
+    );
     console.log(`ratio upload/copy:    ${ratio.toFixed(2)}x  (target >= 0.50x)  ${ratio >= 0.5 ? 'PASS' : 'FAIL'}`);
-    console.log(`server RSS:           ${(upload.before / MiB).toFixed(0)} MiB before, peak growth ${growthMiB.toFixed(1)} MiB (worst round)  (target < 64 MiB)  ${growthMiB < 64 ? 'PASS' : 'FAIL'}`);
+    console.log(
+      `server RSS:           ${(upload.before / MiB).toFixed(0)} MiB before, peak growth ${growthMiB.toFixed(1)} MiB (worst round)  (target < 64 MiB)  ${growthMiB < 64 ? 'PASS' : 'FAIL'}`,
+    );
 
     if (args.includes('--tus')) {
       const tus = await measure(child, () => tusUpload(server, server.cases.shift(), source));
-      console.log(`tus upload:           ${tus.seconds.toFixed(2)} s  ${fmt(bytes, tus.seconds)}  (staged sealed, then the same pipeline: two passes)  RSS growth ${(tus.growth / MiB).toFixed(1)} MiB  status ${tus.result.fileStatus}`);
+      console.log(
+        `tus upload:           ${tus.seconds.toFixed(2)} s  ${fmt(bytes, tus.seconds)}  (staged sealed, then the same pipeline: two passes)  RSS growth ${(tus.growth / MiB).toFixed(1)} MiB  status ${tus.result.fileStatus}`,
+      );
     }
     process.exitCode = ratio >= 0.5 && growthMiB < 64 ? 0 : 1;
   } finally {

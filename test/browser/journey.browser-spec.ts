@@ -49,7 +49,13 @@ const B = 'meridian.localhost';
       executablePath: CHROMIUM,
       headless: true,
       // *.localhost resolves to this machine in Chromium itself; the rule keeps it so whatever the resolver says.
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', `--host-resolver-rules=MAP *.localhost 127.0.0.1`],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        `--host-resolver-rules=MAP *.localhost 127.0.0.1`,
+      ],
     });
   }, 180000);
 
@@ -63,7 +69,12 @@ const B = 'meridian.localhost';
   /** Each person has a browser of their own (their own cookies). */
   // A person's browser, not a headless one: attribution ignores user agents that say they are robots.
   const person = async () =>
-    (await browser.newContext({ viewport: { width: 1280, height: 900 }, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36' })).newPage();
+    (
+      await browser.newContext({
+        viewport: { width: 1280, height: 900 },
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+      })
+    ).newPage();
 
   const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
   const violations: string[] = [];
@@ -90,7 +101,13 @@ const B = 'meridian.localhost';
     await page.fill('#f-code', await freshCode(email, DEMO_TOTP_SECRET));
     await page.click('form:has(#f-code) button[type=submit]');
     await page.waitForURL((u) => !u.pathname.startsWith('/console/mfa'));
-    if (!page.url().match(/\/console\/?$/)) throw new Error(`${email} did not reach the console: ${page.url()}\n${(await page.content()).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 600)}`);
+    if (!page.url().match(/\/console\/?$/))
+      throw new Error(
+        `${email} did not reach the console: ${page.url()}\n${(await page.content())
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .slice(0, 600)}`,
+      );
   }
 
   it('walks patient, coordinator, physician and admin through one case on hospital A, and shows hospital B none of it', async () => {
@@ -124,7 +141,8 @@ const B = 'meridian.localhost';
     await patient.fill('#f-diagnosis', 'Stage II breast cancer');
     await patient.fill('#f-proposed_treatment', 'Neoadjuvant chemotherapy, then surgery');
     for (const input of await patient.locator('input[type=date][name^=answer_]').all()) await input.fill('2026-10-01');
-    for (const group of await patient.locator('fieldset:has(input[type=radio][name^=answer_])').all()) await group.locator('input[type=radio]').first().check();
+    for (const group of await patient.locator('fieldset:has(input[type=radio][name^=answer_])').all())
+      await group.locator('input[type=radio]').first().check();
     await shot(patient, 'intake-details');
     await patient.click('button:has-text("Save and continue")');
     await patient.waitForURL(/\/consents$/);
@@ -221,7 +239,7 @@ const B = 'meridian.localhost';
     const other = await coordinatorB.goto(url(B, `/console/cases/${caseId}`));
     expect(other?.status()).toBe(404);
     await shot(coordinatorB, 'hospital-b-not-found');
-    expect((await coordinatorB.content())).not.toContain('Stage II');
+    expect(await coordinatorB.content()).not.toContain('Stage II');
     // Every page of the journey (site, intake, portal, consoles) passes axe-core.
     expect(violations).toEqual([]);
   });
@@ -229,7 +247,11 @@ const B = 'meridian.localhost';
 
 /** The smallest well-formed PDF: a page with no content. */
 function minimalPdf(): Buffer {
-  const objects = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>'];
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>',
+  ];
   let body = '%PDF-1.4\n';
   const offsets: number[] = [];
   objects.forEach((o, i) => {

@@ -62,14 +62,18 @@ describe('deploy/compose.yaml', () => {
     expect(upstreams).toEqual(platforms.map((p) => `${p}:3000`));
     expect(caddyfile).toContain('health_uri /health/ready');
     expect(caddyfile).toMatch(/http:\/\/\*\.localhost/);
-    const directives = caddyfile.split('\n').filter((l) => !l.trim().startsWith('#')).join('\n');
+    const directives = caddyfile
+      .split('\n')
+      .filter((l) => !l.trim().startsWith('#'))
+      .join('\n');
     expect(directives).not.toContain('trusted_proxies'); // forwarded headers from clients are never believed
   });
 
   it('sets only variables the platform knows, behind a trusted proxy, draining before Docker kills', () => {
     const known = new Set(Object.keys(configSchema.shape));
     for (const [name, s] of app) {
-      for (const key of Object.keys(s.environment ?? {})) expect(`${name}: ${key} ${known.has(key) ? 'known' : 'unknown'}`).toBe(`${name}: ${key} known`);
+      for (const key of Object.keys(s.environment ?? {}))
+        expect(`${name}: ${key} ${known.has(key) ? 'known' : 'unknown'}`).toBe(`${name}: ${key} known`);
       expect(s.environment?.TRUST_PROXY).toBe('true');
     }
     for (const p of platforms) {
@@ -79,7 +83,11 @@ describe('deploy/compose.yaml', () => {
   });
 
   it('hands the owner (DDL) credential and the admin one only to the one-shots that need them', () => {
-    const holders = (key: string) => app.filter(([, s]) => s.environment?.[key]).map(([name]) => name).sort();
+    const holders = (key: string) =>
+      app
+        .filter(([, s]) => s.environment?.[key])
+        .map(([name]) => name)
+        .sort();
     expect(holders('DATABASE_OWNER_URL')).toEqual(['migrate', 'provision']);
     expect(holders('DATABASE_ADMIN_URL')).toEqual(['provision']);
     for (const [name, s] of app) {
@@ -90,7 +98,8 @@ describe('deploy/compose.yaml', () => {
 
   it('commits no secret: every credential is interpolated from deploy/.env, and .env.example leaves them empty', () => {
     for (const m of text.matchAll(/postgres:\/\/([^:@\s]+):([^@\s]+)@/g)) expect(m[2]).toMatch(/^\$\{[A-Z_]+(:\?[^}]*)?\}$/);
-    for (const m of text.matchAll(/^\s*(POSTGRES_PASSWORD|APP_SECRET|FILES_MASTER_KEY|METRICS_TOKEN):\s*(.*)$/gm)) expect(m[2]).toMatch(/^\$\{/);
+    for (const m of text.matchAll(/^\s*(POSTGRES_PASSWORD|APP_SECRET|FILES_MASTER_KEY|METRICS_TOKEN):\s*(.*)$/gm))
+      expect(m[2]).toMatch(/^\$\{/);
     const example = readFileSync(path.join(root, 'deploy/.env.example'), 'utf8');
     const listed = new Map([...example.matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
     for (const m of text.matchAll(/\$\{([A-Z_]+)/g)) expect(`${m[1]} ${listed.has(m[1]) ? 'listed' : 'missing'}`).toBe(`${m[1]} listed`);

@@ -13,7 +13,10 @@ const { args, stages } = readDockerfile(path.join(root, 'deploy/Dockerfile'));
 const final = stages[stages.length - 1];
 const stage = (name: string) => stages.find((s) => s.name === name)!;
 const all = (s: Stage, keyword: string) => s.instructions.filter((i) => i.keyword === keyword);
-const runs = (s: Stage) => all(s, 'RUN').map((i) => i.args).join('\n');
+const runs = (s: Stage) =>
+  all(s, 'RUN')
+    .map((i) => i.args)
+    .join('\n');
 
 describe('deploy/Dockerfile', () => {
   it('is multi-stage on Node 20 LTS, Debian 12 slim', () => {
@@ -37,11 +40,14 @@ describe('deploy/Dockerfile', () => {
     const build = readFileSync(path.join(root, 'scripts/build.mjs'), 'utf8');
     const sources = JSON.parse(/const sources = (\[[^\]]*\])/.exec(build)![1].replace(/'/g, '"')) as string[];
     const copied = all(stage('build'), 'COPY').flatMap((c) => c.words.slice(0, -1));
-    for (const needed of [...sources, 'scripts', 'tsconfig.json', '.swcrc', 'package.json', 'package-lock.json']) expect(copied).toContain(needed);
+    for (const needed of [...sources, 'scripts', 'tsconfig.json', '.swcrc', 'package.json', 'package-lock.json'])
+      expect(copied).toContain(needed);
   });
 
   it('copies only files that exist and that .dockerignore lets into the build context', () => {
-    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
     for (const s of stages) {
       for (const copy of all(s, 'COPY').filter((c) => !c.flags.from)) {
         for (const source of copy.words.slice(0, -1)) {
@@ -50,7 +56,8 @@ describe('deploy/Dockerfile', () => {
         }
       }
     }
-    for (const needed of ['.git', '**/node_modules', 'dist', '.data', '.env', '.env.*', 'test', 'coverage']) expect(ignored).toContain(needed);
+    for (const needed of ['.git', '**/node_modules', 'dist', '.data', '.env', '.env.*', 'test', 'coverage'])
+      expect(ignored).toContain(needed);
   });
 
   it('runs as an unprivileged user, under an init that forwards signals, choosing the process by argument', () => {

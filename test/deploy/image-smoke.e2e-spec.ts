@@ -46,7 +46,9 @@ function unprivileged(image: Image): typeof NOBODY | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const probe = spawnSync(process.execPath, ['-e', "require.resolve('pg')"], { cwd: image.dir, ...NOBODY });
   if (probe.status !== 0) {
-    console.warn(`image smoke test: ${root} is not reachable by uid ${NOBODY.uid}; running as root (the embedded PostgreSQL then switches user itself)`);
+    console.warn(
+      `image smoke test: ${root} is not reachable by uid ${NOBODY.uid}; running as root (the embedded PostgreSQL then switches user itself)`,
+    );
     return undefined;
   }
   chownSync(image.dir, NOBODY.uid, NOBODY.gid);
@@ -56,10 +58,12 @@ function unprivileged(image: Image): typeof NOBODY | undefined {
 
 function get(port: number, host: string, pathname: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: pathname, headers: { host } }, (res) => {
-      res.resume();
-      resolve(res.statusCode!);
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: pathname, headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      })
+      .on('error', reject);
   });
 }
 
@@ -110,7 +114,8 @@ describe('the image, run as its final stage lays it out', () => {
 
   it('starts the demo (embedded PostgreSQL, demo hospitals) with `platform` and no DATABASE_URL', async () => {
     const argv = existsSync(TINI) ? [TINI, '--', entrypoint, 'platform'] : [entrypoint, 'platform'];
-    if (!existsSync(TINI)) console.warn('image smoke test: tini is not installed (apt-get install tini); starting the entry point directly');
+    if (!existsSync(TINI))
+      console.warn('image smoke test: tini is not installed (apt-get install tini); starting the entry point directly');
     child = spawn(argv[0], argv.slice(1), { env, ...user, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     await new Promise<void>((resolve, reject) => {
@@ -138,8 +143,9 @@ describe('the image, run as its final stage lays it out', () => {
     }
   });
 
-  it("HEALTHCHECK: live platform passes, a silent port fails, the worker and the CLI pass without a listener", async () => {
-    const check = (role: string, port = env.PORT) => spawnSync(process.execPath, [healthcheck, role], { env: { ...env, PORT: port } }).status;
+  it('HEALTHCHECK: live platform passes, a silent port fails, the worker and the CLI pass without a listener', async () => {
+    const check = (role: string, port = env.PORT) =>
+      spawnSync(process.execPath, [healthcheck, role], { env: { ...env, PORT: port } }).status;
     expect(check('platform')).toBe(0);
     expect(check('platform', String(await freePort()))).toBe(1);
     expect(check('worker')).toBe(0);

@@ -24,7 +24,11 @@ import { configSchema } from '../../libs/core/src/config/config.schema';
 const root = path.resolve(__dirname, '../..');
 const k8s = path.join(root, 'deploy/k8s');
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> } } & Record<string, any>;
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+} & Record<string, any>;
 
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
@@ -140,14 +144,22 @@ describe.each(renderings)('Kubernetes manifests: $name', ({ objects, image }) =>
       for (const c of pod.containers) {
         expect(c.image).toBe(image);
         expect(c.image).not.toMatch(/:latest$/);
-        expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        expect(c.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
         expect(c.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
         expect(c.resources.limits.memory).toBeDefined();
         const tmp = c.volumeMounts.find((m: { mountPath: string }) => m.mountPath === '/tmp');
         expect(pod.volumes.find((v: { name: string }) => v.name === tmp.name).emptyDir).toBeDefined();
       }
     }
-    expect(podSpec(platform).topologySpreadConstraints.every((t: any) => matches(t.labelSelector.matchLabels, platform.spec.template.metadata.labels))).toBe(true);
+    expect(
+      podSpec(platform).topologySpreadConstraints.every((t: any) =>
+        matches(t.labelSelector.matchLabels, platform.spec.template.metadata.labels),
+      ),
+    ).toBe(true);
   });
 
   it('takes secrets only by reference, to the Secrets the operator creates, and settings the platform knows', () => {
@@ -169,7 +181,8 @@ describe.each(renderings)('Kubernetes manifests: $name', ({ objects, image }) =>
     }
     const text = JSON.stringify(objects);
     expect(text).not.toMatch(/[a-z]+:\/\/[^/\s:@"]+:[^/\s@"]+@/);
-    for (const [key, value] of Object.entries(config.data as Record<string, string>)) expect(`${key}=${value}`).not.toMatch(/(SECRET|TOKEN|PASSWORD|_URL)=/);
+    for (const [key, value] of Object.entries(config.data as Record<string, string>))
+      expect(`${key}=${value}`).not.toMatch(/(SECRET|TOKEN|PASSWORD|_URL)=/);
   });
 
   it('runs migrations as a Job with the owner URL, which nothing else can read', () => {

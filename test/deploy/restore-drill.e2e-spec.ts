@@ -25,7 +25,8 @@ const clientMajor = (() => {
 const binDir = clientMajor ? `/usr/lib/postgresql/${clientMajor}/bin` : undefined;
 const serverAvailable = !!binDir && existsSync(path.join(binDir, 'postgres'));
 if (!clientMajor) console.warn('restore drill: pg_dump is not installed (apt-get install postgresql-client); skipped');
-else if (!serverAvailable) console.warn(`restore drill: no PostgreSQL ${clientMajor} server here (apt-get install postgresql-${clientMajor}); skipped`);
+else if (!serverAvailable)
+  console.warn(`restore drill: no PostgreSQL ${clientMajor} server here (apt-get install postgresql-${clientMajor}); skipped`);
 
 const drill = (env: Record<string, string>, ...args: string[]) => {
   const run = spawnSync('bash', [script, ...args], { env: { PATH: process.env.PATH!, ...env }, encoding: 'utf8' });
@@ -96,7 +97,10 @@ const drill = (env: Record<string, string>, ...args: string[]) => {
       expect(unforced.status).toBe(1);
       expect(unforced.output).toMatch(/> accounts\|t\|f\|consilium_owner/);
 
-      await sql(target, 'ALTER TABLE accounts FORCE ROW LEVEL SECURITY; DELETE FROM recovery_codes; DELETE FROM staff_roles WHERE role = $$physician$$');
+      await sql(
+        target,
+        'ALTER TABLE accounts FORCE ROW LEVEL SECURITY; DELETE FROM recovery_codes; DELETE FROM staff_roles WHERE role = $$physician$$',
+      );
       const lost = drill({ SOURCE_DATABASE_URL: source }, 'verify', target);
       expect(lost.status).toBe(1);
       expect(lost.output).toMatch(/< staff_roles\|\d+/);

@@ -27,7 +27,13 @@ describe('permissions', () => {
   const clients = {} as Record<Role, WebClient>;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule, PaymentsModule, AnalyticsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      {
+        imports: [IdentityModule, IntakeModule, PaymentsModule, AnalyticsModule],
+        providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
+      },
+    );
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
@@ -126,7 +132,12 @@ describe('permissions', () => {
       const pg = new Client({ connectionString: process.env.TEST_DATABASE_OPERATOR_URL });
       await pg.connect();
       try {
-        return (await pg.query('SELECT outcome, actor_id FROM audit_events WHERE tenant_id = $1 AND action = $2 ORDER BY occurred_at', [tenantId, action])).rows;
+        return (
+          await pg.query('SELECT outcome, actor_id FROM audit_events WHERE tenant_id = $1 AND action = $2 ORDER BY occurred_at', [
+            tenantId,
+            action,
+          ])
+        ).rows;
       } finally {
         await pg.end();
       }
@@ -155,7 +166,9 @@ describe('permissions', () => {
       const csv = await clients.admin.get('/console/audit/export.csv');
       expect(csv.headers['content-type']).toContain('text/csv');
       expect(csv.headers['content-disposition']).toContain('attachment');
-      expect(csv.text.split('\r\n')[0]).toBe('occurred_at,actor_kind,actor_id,actor_email,action,entity_type,entity_id,subject_id,subject_email,outcome,ip,user_agent,request_id');
+      expect(csv.text.split('\r\n')[0]).toBe(
+        'occurred_at,actor_kind,actor_id,actor_email,action,entity_type,entity_id,subject_id,subject_email,outcome,ip,user_agent,request_id',
+      );
       expect(csv.text).toContain(peopleA.coordinator.email);
       expect(csv.text).not.toContain(peopleB.admin.email);
       const bad = await clients.admin.get('/console/audit?from=yesterday');

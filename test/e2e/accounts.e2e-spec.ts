@@ -16,7 +16,10 @@ describe('accounts and access', () => {
   let peopleB: TestPeople;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+    );
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
@@ -38,7 +41,9 @@ describe('accounts and access', () => {
       const refused = await onB.submit('/sign-in', { email, password: 'a long enough passphrase' });
       expect(refused.status).toBe(400);
       expect(refused.text).toContain('The email or password is incorrect.');
-      expect((await onB.submit('/sign-up', { name: 'Pat Doe', email, password: 'another long passphrase', terms: 'yes' })).status).toBe(303);
+      expect((await onB.submit('/sign-up', { name: 'Pat Doe', email, password: 'another long passphrase', terms: 'yes' })).status).toBe(
+        303,
+      );
 
       await onA.post('/sign-out');
       expect((await onA.get('/account')).location).toBe('/sign-in?next=%2Faccount');
@@ -52,7 +57,12 @@ describe('accounts and access', () => {
       expect(page.text).toContain('value="not-an-email"');
       expect(page.text).toContain('Enter an email address like name@example.com.');
       expect(page.text).toContain('Please accept the terms');
-      const weak = await client.submit('/sign-up', { name: 'Ana', email: `ana.${Date.now()}@example.org`, password: 'password1234', terms: 'yes' });
+      const weak = await client.submit('/sign-up', {
+        name: 'Ana',
+        email: `ana.${Date.now()}@example.org`,
+        password: 'password1234',
+        terms: 'yes',
+      });
       expect(weak.status).toBe(400);
       expect(weak.text).toContain('This password is too common');
       expect(weak.text).not.toContain('password1234');
@@ -92,7 +102,9 @@ describe('accounts and access', () => {
       const pg = new Client({ connectionString: process.env.TEST_DATABASE_OWNER_URL });
       await pg.connect();
       await pg.query(`SELECT set_config('app.tenant_id', $1, false)`, [a.id]);
-      await pg.query(`UPDATE auth_tokens SET expires_at = now() - interval '1 minute' WHERE purpose = 'password_reset' AND used_at IS NULL`);
+      await pg.query(
+        `UPDATE auth_tokens SET expires_at = now() - interval '1 minute' WHERE purpose = 'password_reset' AND used_at IS NULL`,
+      );
       await pg.end();
       expect((await client.submit(stale, { password: 'too late passphrase' })).status).toBe(400);
     });
@@ -147,7 +159,7 @@ describe('accounts and access', () => {
       expect((await newcomer.get('/console/staff')).status).toBe(403);
     });
 
-    it("lose their live session on their next request once disabled", async () => {
+    it('lose their live session on their next request once disabled', async () => {
       const physician = new WebClient(app, b.host);
       await signInStaff(physician, peopleB.physician);
       expect((await physician.get('/console')).status).toBe(200);

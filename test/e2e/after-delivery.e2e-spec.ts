@@ -22,24 +22,48 @@ describe('after delivery: follow-ups and conversions', () => {
     const db = app.get(TenantDatabase);
     const pipeline = app.get(CasePipeline);
     return db.forTenant(a.id, async (tx) => {
-      const c = await tx.save(Case, tx.create(Case, {
-        tenantId: a.id, number: await pipeline.nextNumber(tx, a.id, 'TST'), state: 'draft', patientId: peopleA.patient.id, route: 'direct',
-        quoteAcceptedAt: new Date(), paymentAuthorizedAt: new Date(), followUpsIncluded: 1, assignedPhysicianId: peopleA.physician.id,
-      }));
+      const c = await tx.save(
+        Case,
+        tx.create(Case, {
+          tenantId: a.id,
+          number: await pipeline.nextNumber(tx, a.id, 'TST'),
+          state: 'draft',
+          patientId: peopleA.patient.id,
+          route: 'direct',
+          quoteAcceptedAt: new Date(),
+          paymentAuthorizedAt: new Date(),
+          followUpsIncluded: 1,
+          assignedPhysicianId: peopleA.physician.id,
+        }),
+      );
       const staff = { actor: { id: peopleA.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] } };
-      await pipeline.move(tx, c.id, 'submit', 'patient', { facts: { consentsGiven: true }, actor: { id: peopleA.patient.id, kind: 'patient', roles: [] } });
+      await pipeline.move(tx, c.id, 'submit', 'patient', {
+        facts: { consentsGiven: true },
+        actor: { id: peopleA.patient.id, kind: 'patient', roles: [] },
+      });
       await pipeline.move(tx, c.id, 'start_triage', 'system');
       await pipeline.move(tx, c.id, 'accept', 'coordinator', staff);
       await pipeline.move(tx, c.id, 'assign', 'coordinator', staff);
-      await pipeline.move(tx, c.id, 'begin_review', 'physician', { actor: { id: peopleA.physician.id, kind: 'staff', roles: ['physician'] } });
-      await pipeline.move(tx, c.id, 'sign_opinion', 'physician', { facts: { opinionSigned: true }, actor: { id: peopleA.physician.id, kind: 'staff', roles: ['physician'] } });
+      await pipeline.move(tx, c.id, 'begin_review', 'physician', {
+        actor: { id: peopleA.physician.id, kind: 'staff', roles: ['physician'] },
+      });
+      await pipeline.move(tx, c.id, 'sign_opinion', 'physician', {
+        facts: { opinionSigned: true },
+        actor: { id: peopleA.physician.id, kind: 'staff', roles: ['physician'] },
+      });
       await pipeline.move(tx, c.id, 'deliver', 'system');
       return c;
     });
   }
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      {
+        imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule],
+        providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
+      },
+    );
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
@@ -61,7 +85,9 @@ describe('after delivery: follow-ups and conversions', () => {
     const ws = await physician.get(`/console/reviews/${c.id}`);
     expect(ws.text).toContain('Can I wait a month before starting?');
     const followUpId = /follow-ups\/([0-9a-f-]{36})"/.exec(ws.text)![1];
-    expect((await physician.post(`/console/reviews/${c.id}/follow-ups/${followUpId}`, { answer: 'Yes, up to four weeks is safe.' })).status).toBe(303);
+    expect(
+      (await physician.post(`/console/reviews/${c.id}/follow-ups/${followUpId}`, { answer: 'Yes, up to four weeks is safe.' })).status,
+    ).toBe(303);
     const after = await patient.get(`/account/cases/${c.id}`);
     expect(after.text).toContain('Yes, up to four weeks is safe.');
     expect(after.text).not.toContain('more follow-up question(s)');
@@ -76,7 +102,9 @@ describe('after delivery: follow-ups and conversions', () => {
     const coordinator = new WebClient(app, a.host);
     await signInStaff(coordinator, peopleA.coordinator);
     await coordinator.get(`/console/cases/${c1.id}`);
-    expect((await coordinator.post(`/console/cases/${c1.id}/conversions`, { kind: 'consult_booked', occurred_on: '2026-12-01' })).location).toContain('recorded=1');
+    expect(
+      (await coordinator.post(`/console/cases/${c1.id}/conversions`, { kind: 'consult_booked', occurred_on: '2026-12-01' })).location,
+    ).toContain('recorded=1');
     const bad = await coordinator.post(`/console/cases/${c1.id}/conversions`, { kind: 'consult_booked', occurred_on: 'soon' });
     expect(decodeURIComponent(bad.location!)).toContain('date: must be a date like 2026-03-31');
 
@@ -96,10 +124,15 @@ describe('after delivery: follow-ups and conversions', () => {
     const good = [csv.split('\n')[0], csv.split('\n')[1], `${c2.number},procedure_scheduled,2026-12-20,`].join('\n');
     expect((await coordinator.post('/console/conversions/import', { csv: good })).text).toContain('Imported 2 row(s)');
     expect((await coordinator.post('/console/conversions/import', { csv: good })).text).toContain('Imported 0 row(s); 2 already imported');
-    const rows = await app.get(TenantDatabase).forTenant(a.id, (tx) =>
-      tx.query(`SELECT kind, value_minor::int AS value, source FROM conversions WHERE case_id = $1 ORDER BY recorded_at`, [c1.id]),
-    );
-    expect(rows).toEqual([{ kind: 'consult_booked', value: null, source: 'manual' }, { kind: 'procedure_done', value: 1250000, source: 'import' }]);
+    const rows = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query(`SELECT kind, value_minor::int AS value, source FROM conversions WHERE case_id = $1 ORDER BY recorded_at`, [c1.id]),
+      );
+    expect(rows).toEqual([
+      { kind: 'consult_booked', value: null, source: 'manual' },
+      { kind: 'procedure_done', value: 1250000, source: 'import' },
+    ]);
   });
 
   it('asks at 30 and 90 days whether the patient acted on the advice, once each, only when due', async () => {
@@ -117,9 +150,18 @@ describe('after delivery: follow-ups and conversions', () => {
     expect(incomplete.text).toContain('Choose a number from 1 to 5.');
     expect((await patient.post(`/account/cases/${c.id}/check-ins/30`, { acted_on_advice: 'partly', satisfaction: '4' })).status).toBe(303);
     expect((await patient.post(`/account/cases/${c.id}/check-ins/30`, { acted_on_advice: 'yes', satisfaction: '5' })).status).toBe(400);
-    expect((await patient.post(`/account/cases/${c.id}/check-ins/90`, { acted_on_advice: 'yes', satisfaction: '5' })).text).toContain('not due yet');
-    const rows = await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query('SELECT day, acted_on_advice, satisfaction FROM case_check_ins WHERE case_id = $1 ORDER BY day', [c.id]));
-    expect(rows).toEqual([{ day: 30, acted_on_advice: 'partly', satisfaction: 4 }, { day: 90, acted_on_advice: null, satisfaction: null }]);
+    expect((await patient.post(`/account/cases/${c.id}/check-ins/90`, { acted_on_advice: 'yes', satisfaction: '5' })).text).toContain(
+      'not due yet',
+    );
+    const rows = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query('SELECT day, acted_on_advice, satisfaction FROM case_check_ins WHERE case_id = $1 ORDER BY day', [c.id]),
+      );
+    expect(rows).toEqual([
+      { day: 30, acted_on_advice: 'partly', satisfaction: 4 },
+      { day: 90, acted_on_advice: null, satisfaction: null },
+    ]);
   });
 
   it("cannot record against or import into another hospital's case", async () => {
@@ -127,8 +169,12 @@ describe('after delivery: follow-ups and conversions', () => {
     const coordinatorB = new WebClient(app, b.host);
     await signInStaff(coordinatorB, peopleB.coordinator);
     await coordinatorB.get('/console/conversions/import');
-    expect((await coordinatorB.post(`/console/cases/${c.id}/conversions`, { kind: 'consult_booked', occurred_on: '2026-12-01' })).status).toBe(404);
-    const res = await coordinatorB.post('/console/conversions/import', { csv: `case_number,kind,date\n${c.number},consult_booked,2026-12-01` });
+    expect(
+      (await coordinatorB.post(`/console/cases/${c.id}/conversions`, { kind: 'consult_booked', occurred_on: '2026-12-01' })).status,
+    ).toBe(404);
+    const res = await coordinatorB.post('/console/conversions/import', {
+      csv: `case_number,kind,date\n${c.number},consult_booked,2026-12-01`,
+    });
     expect(res.text).toContain(`Line 2: No case numbered &quot;${c.number}&quot; at this hospital.`);
   });
 });

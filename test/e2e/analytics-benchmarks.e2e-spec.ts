@@ -30,17 +30,28 @@ describe('operator benchmarks across hospitals', () => {
     const at = new Date(Date.now() - 3600_000).toISOString();
     await app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
       for (let i = 0; i < started; i++) {
-        await insertCase(tx, tenant, ids, people, { createdAt: at, jurisdictionClass: 'in_state', jurisdiction: 'US-NY', events: i < submitted ? [['submit', at]] : [] });
+        await insertCase(tx, tenant, ids, people, {
+          createdAt: at,
+          jurisdictionClass: 'in_state',
+          jurisdiction: 'US-NY',
+          events: i < submitted ? [['submit', at]] : [],
+        });
       }
     });
     hospitals.push({ tenant, people });
   }
 
-  const submittedRow = async () => tableCells((await operator.get('/operator/benchmarks?months=3')).text, 'benchmarks').find((r) => r[0] === 'Requests submitted per intake started')!;
+  const submittedRow = async () =>
+    tableCells((await operator.get('/operator/benchmarks?months=3')).text, 'benchmarks').find(
+      (r) => r[0] === 'Requests submitted per intake started',
+    )!;
 
   beforeAll(async () => {
     db = await isolatedDatabase('analytics-benchmarks');
-    app = await createTestApp(db.env, { imports: [IdentityModule, AnalyticsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(db.env, {
+      imports: [IdentityModule, AnalyticsModule],
+      providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
+    });
     const email = `bench.${Date.now()}@consilium.example`;
     await app.get(OperatorAccounts).upsert({ email, name: 'Ops', password: TEST_PASSWORD, totpSecret: TEST_TOTP_SECRET });
     operator = new WebClient(app, 'admin.localhost');

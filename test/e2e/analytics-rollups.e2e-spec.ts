@@ -1,4 +1,13 @@
-import { AnalyticsFilter, AnalyticsGenerator, AnalyticsModule, MetricRows, MetricsReader, NONE_ID, RefreshRollupsHandler, RollupRefresher } from '@consilium/analytics';
+import {
+  AnalyticsFilter,
+  AnalyticsGenerator,
+  AnalyticsModule,
+  MetricRows,
+  MetricsReader,
+  NONE_ID,
+  RefreshRollupsHandler,
+  RollupRefresher,
+} from '@consilium/analytics';
 import { OperatorDatabase, TenantDatabase } from '@consilium/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createTestApp } from '../support/test-app';
@@ -38,15 +47,22 @@ describe('analytics rollups equal the raw computation', () => {
   async function randomFilters(t: TestTenant, n: number): Promise<AnalyticsFilter[]> {
     const dims = await tenantDb().forTenant(t.id, async (tx) => ({
       specialties: (await tx.query(`SELECT id FROM specialties`)).map((r: { id: string }) => r.id).concat([NONE_ID]),
-      physicians: (await tx.query(`SELECT account_id AS id FROM physicians WHERE account_id IS NOT NULL`)).map((r: { id: string }) => r.id).concat([NONE_ID]),
-      campaigns: (await tx.query(`SELECT DISTINCT analytics_campaign_key(utm_source, utm_medium, utm_campaign) AS k FROM visits`)).map((r: { k: string }) => r.k),
+      physicians: (await tx.query(`SELECT account_id AS id FROM physicians WHERE account_id IS NOT NULL`))
+        .map((r: { id: string }) => r.id)
+        .concat([NONE_ID]),
+      campaigns: (await tx.query(`SELECT DISTINCT analytics_campaign_key(utm_source, utm_medium, utm_campaign) AS k FROM visits`)).map(
+        (r: { k: string }) => r.k,
+      ),
     }));
     const day = (offset: number) => new Date(Date.UTC(2026, 10, 27) - offset * 86400000).toISOString().slice(0, 10);
     // Unfiltered, each dimension alone (the pair rollups), and two at once (the detailed rollups), then at random.
     const filters: AnalyticsFilter[] = [
-      { from: day(500), to: day(0) }, { from: day(40), to: day(0) },
-      { from: day(400), to: day(3), specialtyId: pick(dims.specialties) }, { from: day(300), to: day(0), physicianId: pick(dims.physicians) },
-      { from: day(200), to: day(9), campaign: pick(dims.campaigns) }, { from: day(365), to: day(0), jurisdictionClass: pick(['in_state', 'out_of_state', 'international', '']) },
+      { from: day(500), to: day(0) },
+      { from: day(40), to: day(0) },
+      { from: day(400), to: day(3), specialtyId: pick(dims.specialties) },
+      { from: day(300), to: day(0), physicianId: pick(dims.physicians) },
+      { from: day(200), to: day(9), campaign: pick(dims.campaigns) },
+      { from: day(365), to: day(0), jurisdictionClass: pick(['in_state', 'out_of_state', 'international', '']) },
       { from: day(365), to: day(0), specialtyId: pick(dims.specialties), jurisdictionClass: 'in_state' },
     ];
     while (filters.length < n) {
@@ -75,11 +91,19 @@ describe('analytics rollups equal the raw computation', () => {
     await createTestPeople(app, tenant); // links the roster physician to a staff account: cases can be assigned
     // A second specialty and offering, so breakdowns and filters have more than one of each.
     await app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
-      const [s] = await tx.query(`INSERT INTO specialties (tenant_id, slug, name, summary) VALUES ($1, 'second-spec', '{"en":"Second specialty"}', '{"en":"For tests."}') RETURNING id`, [tenant.id]);
+      const [s] = await tx.query(
+        `INSERT INTO specialties (tenant_id, slug, name, summary) VALUES ($1, 'second-spec', '{"en":"Second specialty"}', '{"en":"For tests."}') RETURNING id`,
+        [tenant.id],
+      );
       await tx.query(
         `INSERT INTO offerings (tenant_id, specialty_id, slug, name, description, price_minor, currency, turnaround_business_days, follow_up_questions)
-         VALUES ($1, $2, 'second-offering', '{"en":"Second review"}', '{"en":"For tests."}', 80000, 'USD', 7, 1)`, [tenant.id, s.id]);
-      await tx.query(`INSERT INTO physician_specialties (tenant_id, physician_id, specialty_id) SELECT tenant_id, id, $2 FROM physicians WHERE tenant_id = $1`, [tenant.id, s.id]);
+         VALUES ($1, $2, 'second-offering', '{"en":"Second review"}', '{"en":"For tests."}', 80000, 'USD', 7, 1)`,
+        [tenant.id, s.id],
+      );
+      await tx.query(
+        `INSERT INTO physician_specialties (tenant_id, physician_id, specialty_id) SELECT tenant_id, id, $2 FROM physicians WHERE tenant_id = $1`,
+        [tenant.id, s.id],
+      );
     });
     other = await createTestTenant(app);
     await createTestPeople(app, other);
@@ -107,29 +131,61 @@ describe('analytics rollups equal the raw computation', () => {
     // Changes: deliveries, reassignments, offerings and their specialty, refunds, amended opinions, conversions, check-ins, campaigns.
     await app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
       const id = tenant.id;
-      await tx.query(`
+      await tx.query(
+        `
         INSERT INTO case_events (tenant_id, case_id, seq, type, actor_kind, occurred_at)
         SELECT c.tenant_id, c.id, 100, 'deliver', 'system', c.accepted_at + interval '50 hours' FROM cases c
-         WHERE c.tenant_id = $1 AND c.state = 'accepted' AND c.id::text < '8'`, [id]);
-      await tx.query(`UPDATE cases SET assigned_physician_id = NULL WHERE tenant_id = $1 AND assigned_physician_id IS NOT NULL AND id::text < '3'`, [id]);
-      await tx.query(`UPDATE cases SET offering_id = (SELECT id FROM offerings WHERE tenant_id = $1 AND slug = 'second-offering') WHERE tenant_id = $1 AND id::text > 'c'`, [id]);
-      await tx.query(`UPDATE cases SET campaign = '{"utm_source":"radio","utm_medium":"audio","utm_campaign":"fall"}' WHERE tenant_id = $1 AND id::text LIKE '%7'`, [id]);
+         WHERE c.tenant_id = $1 AND c.state = 'accepted' AND c.id::text < '8'`,
+        [id],
+      );
+      await tx.query(
+        `UPDATE cases SET assigned_physician_id = NULL WHERE tenant_id = $1 AND assigned_physician_id IS NOT NULL AND id::text < '3'`,
+        [id],
+      );
+      await tx.query(
+        `UPDATE cases SET offering_id = (SELECT id FROM offerings WHERE tenant_id = $1 AND slug = 'second-offering') WHERE tenant_id = $1 AND id::text > 'c'`,
+        [id],
+      );
+      await tx.query(
+        `UPDATE cases SET campaign = '{"utm_source":"radio","utm_medium":"audio","utm_campaign":"fall"}' WHERE tenant_id = $1 AND id::text LIKE '%7'`,
+        [id],
+      );
       await tx.query(`UPDATE cases SET created_at = created_at - interval '40 days' WHERE tenant_id = $1 AND id::text LIKE '%a'`, [id]);
-      await tx.query(`UPDATE payments SET refunded_minor = captured_minor, status = 'refunded' WHERE tenant_id = $1 AND captured_minor > 0 AND case_id::text < '4'`, [id]);
-      await tx.query(`
+      await tx.query(
+        `UPDATE payments SET refunded_minor = captured_minor, status = 'refunded' WHERE tenant_id = $1 AND captured_minor > 0 AND case_id::text < '4'`,
+        [id],
+      );
+      await tx.query(
+        `
         INSERT INTO opinions (tenant_id, case_id, version, status, diagnosis_agreement, treatment_changed, author_id, signed_by, signed_at, amendment_reason)
         SELECT o.tenant_id, o.case_id, 2, 'signed', 'changed', NOT o.treatment_changed, o.author_id, o.signed_by, now(), 'amended' FROM opinions o
-         WHERE o.tenant_id = $1 AND o.version = 1 AND o.case_id::text < '6'`, [id]);
+         WHERE o.tenant_id = $1 AND o.version = 1 AND o.case_id::text < '6'`,
+        [id],
+      );
       await tx.query(`DELETE FROM conversions WHERE tenant_id = $1 AND case_id::text > 'e'`, [id]);
-      await tx.query(`UPDATE conversions SET value_minor = 12345, currency = 'USD' WHERE tenant_id = $1 AND kind = 'procedure_scheduled'`, [id]);
-      await tx.query(`UPDATE case_check_ins SET acted_on_advice = 'yes', satisfaction = 2, answered_at = now() WHERE tenant_id = $1 AND acted_on_advice IS NULL AND case_id::text < '9'`, [id]);
-      await tx.query(`UPDATE cases SET jurisdiction = 'US-WY', jurisdiction_class = 'out_of_state' WHERE tenant_id = $1 AND id::text LIKE '%5'`, [id]);
+      await tx.query(`UPDATE conversions SET value_minor = 12345, currency = 'USD' WHERE tenant_id = $1 AND kind = 'procedure_scheduled'`, [
+        id,
+      ]);
+      await tx.query(
+        `UPDATE case_check_ins SET acted_on_advice = 'yes', satisfaction = 2, answered_at = now() WHERE tenant_id = $1 AND acted_on_advice IS NULL AND case_id::text < '9'`,
+        [id],
+      );
+      await tx.query(
+        `UPDATE cases SET jurisdiction = 'US-WY', jurisdiction_class = 'out_of_state' WHERE tenant_id = $1 AND id::text LIKE '%5'`,
+        [id],
+      );
       await tx.query(`UPDATE stipend_entries SET amount_minor = amount_minor + 111 WHERE tenant_id = $1 AND case_id::text < '5'`, [id]);
     });
     await generator().generate({ tenantId: tenant.id, cases: 150, days: 60, seed: 5, now });
     // The offering's specialty moves: every case priced from it moves with it.
-    await app.get(OperatorDatabase).forTenant(tenant.id, (tx) =>
-      tx.query(`UPDATE offerings SET specialty_id = (SELECT id FROM specialties WHERE tenant_id = $1 AND slug = 'second-spec') WHERE tenant_id = $1 AND slug = $2`, [tenant.id, tenant.offeringSlug]));
+    await app
+      .get(OperatorDatabase)
+      .forTenant(tenant.id, (tx) =>
+        tx.query(
+          `UPDATE offerings SET specialty_id = (SELECT id FROM specialties WHERE tenant_id = $1 AND slug = 'second-spec') WHERE tenant_id = $1 AND slug = $2`,
+          [tenant.id, tenant.offeringSlug],
+        ),
+      );
     await app.get(RollupRefresher).refresh(tenant.id, { batchSize: 97 });
     await expectExact(tenant, filters);
     await expectExact(tenant, await randomFilters(tenant, 12));
@@ -138,14 +194,29 @@ describe('analytics rollups equal the raw computation', () => {
   it('matches after writes race a refresh', async () => {
     random = seeded(7);
     const refresher = app.get(RollupRefresher);
-    const write = (n: number) => app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
-      await tx.query(`UPDATE cases SET assigned_physician_id = (SELECT account_id FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL LIMIT 1) WHERE tenant_id = $1 AND id::text LIKE $2`, [tenant.id, `${n.toString(16)}%`]);
-      await new Promise((r) => setTimeout(r, 20));
-      await tx.query(`UPDATE payments SET refunded_minor = 0, status = 'captured' WHERE tenant_id = $1 AND status = 'refunded' AND case_id::text LIKE $2`, [tenant.id, `${n.toString(16)}%`]);
-    });
-    await Promise.all([...Array.from({ length: 16 }, (_, n) => write(n)), refresher.refresh(tenant.id, { batchSize: 13 }), refresher.refresh(tenant.id, { batchSize: 29 })]);
+    const write = (n: number) =>
+      app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
+        await tx.query(
+          `UPDATE cases SET assigned_physician_id = (SELECT account_id FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL LIMIT 1) WHERE tenant_id = $1 AND id::text LIKE $2`,
+          [tenant.id, `${n.toString(16)}%`],
+        );
+        await new Promise((r) => setTimeout(r, 20));
+        await tx.query(
+          `UPDATE payments SET refunded_minor = 0, status = 'captured' WHERE tenant_id = $1 AND status = 'refunded' AND case_id::text LIKE $2`,
+          [tenant.id, `${n.toString(16)}%`],
+        );
+      });
+    await Promise.all([
+      ...Array.from({ length: 16 }, (_, n) => write(n)),
+      refresher.refresh(tenant.id, { batchSize: 13 }),
+      refresher.refresh(tenant.id, { batchSize: 29 }),
+    ]);
     // What a page view leaves to the job (more than its batches), then the job's handler counting the rest.
-    await app.get(OperatorDatabase).forTenant(tenant.id, (tx) => tx.query(`UPDATE cases SET assigned_physician_id = NULL WHERE tenant_id = $1 AND id::text LIKE '3%'`, [tenant.id]));
+    await app
+      .get(OperatorDatabase)
+      .forTenant(tenant.id, (tx) =>
+        tx.query(`UPDATE cases SET assigned_physician_id = NULL WHERE tenant_id = $1 AND id::text LIKE '3%'`, [tenant.id]),
+      );
     expect((await refresher.refresh(tenant.id, { batchSize: 2, maxBatches: 1 })).pending).toBe(true);
     const handled = await new RefreshRollupsHandler(refresher).handle({ tenantId: tenant.id, payload: { tenantId: tenant.id } } as never);
     expect(handled.cases).toBeGreaterThan(0);

@@ -27,7 +27,10 @@ describe('conversion analytics dashboard', () => {
   const Q1 = 'from=2026-01-01&to=2026-03-31';
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, AnalyticsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      { imports: [IdentityModule, AnalyticsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+    );
     a = await createTestTenant(app, { locales: ['en', 'es'] });
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
@@ -39,66 +42,136 @@ describe('conversion analytics dashboard', () => {
     await app.get(OperatorDatabase).forTenant(a.id, async (tx) => {
       // Visits in the quarter: 6 from the spring campaign (one of them V1's), 3 direct, and V2's direct one in March: 10.
       await insertVisit(tx, a.id, { visitorId: v1, at: '2026-01-09T15:00:00Z', utm: ['google', 'cpc', 'spring'] });
-      for (let i = 0; i < 5; i++) await insertVisit(tx, a.id, { visitorId: randomUUID(), at: '2026-01-05T15:00:00Z', utm: ['google', 'cpc', 'spring'] });
+      for (let i = 0; i < 5; i++)
+        await insertVisit(tx, a.id, { visitorId: randomUUID(), at: '2026-01-05T15:00:00Z', utm: ['google', 'cpc', 'spring'] });
       for (let i = 0; i < 3; i++) await insertVisit(tx, a.id, { visitorId: randomUUID(), at: '2026-01-06T15:00:00Z' });
       await insertVisit(tx, a.id, { visitorId: v2, at: '2026-03-14T15:00:00Z' });
       await insertVisit(tx, a.id, { visitorId: randomUUID(), at: '2025-12-20T15:00:00Z' }); // before the period
-      await tx.query(`INSERT INTO analytics_settings (tenant_id, monthly_cost_minor, procedure_estimates) VALUES ($1, 100000, $2)`, [a.id, { [idsA.specialtyId]: 250000 }]);
+      await tx.query(`INSERT INTO analytics_settings (tenant_id, monthly_cost_minor, procedure_estimates) VALUES ($1, 100000, $2)`, [
+        a.id,
+        { [idsA.specialtyId]: 250000 },
+      ]);
     });
     await app.get(OperatorDatabase).forTenant(a.id, async (tx) => {
       // C1: spring campaign, in-state, 72 h turnaround, on time; paid $650 with a $150 add-on; refined, treatment changed;
       // consult and a $10,000 procedure; acted at 30 days (5/5), partly at 90 (4/5).
       await insertCase(tx, a, idsA, peopleA, {
-        createdAt: '2026-01-10T15:00:00Z', visitorId: v1, jurisdiction: 'US-NY', jurisdictionClass: 'in_state', physician: true, dueAt: '2026-01-20T00:00:00Z',
-        events: [['submit', '2026-01-10T16:00:00Z'], ['start_triage', '2026-01-11T10:00:00Z'], ['accept', '2026-01-12T14:00:00Z'], ['deliver', '2026-01-15T14:00:00Z']],
-        quote: { lines: [50000, 15000], addOns: 1 }, payment: { amount: 65000, captured: 65000 },
-        opinion: { agreement: 'refined', treatmentChanged: true }, stipend: 20000, extra: 7500,
-        conversions: [{ kind: 'consult_booked' }, { kind: 'procedure_scheduled', value: 900000 }, { kind: 'procedure_done', value: 1000000 }],
-        checkIns: [{ day: 30, acted: 'yes', satisfaction: 5 }, { day: 90, acted: 'partly', satisfaction: 4 }],
+        createdAt: '2026-01-10T15:00:00Z',
+        visitorId: v1,
+        jurisdiction: 'US-NY',
+        jurisdictionClass: 'in_state',
+        physician: true,
+        dueAt: '2026-01-20T00:00:00Z',
+        events: [
+          ['submit', '2026-01-10T16:00:00Z'],
+          ['start_triage', '2026-01-11T10:00:00Z'],
+          ['accept', '2026-01-12T14:00:00Z'],
+          ['deliver', '2026-01-15T14:00:00Z'],
+        ],
+        quote: { lines: [50000, 15000], addOns: 1 },
+        payment: { amount: 65000, captured: 65000 },
+        opinion: { agreement: 'refined', treatmentChanged: true },
+        stipend: 20000,
+        extra: 7500,
+        conversions: [
+          { kind: 'consult_booked' },
+          { kind: 'procedure_scheduled', value: 900000 },
+          { kind: 'procedure_done', value: 1000000 },
+        ],
+        checkIns: [
+          { day: 30, acted: 'yes', satisfaction: 5 },
+          { day: 90, acted: 'partly', satisfaction: 4 },
+        ],
       });
       // C2: out of state, 120 h, late; $450 paid + $100 funded; confirmed; a procedure with no value (estimate $2,500);
       // did not act at 30 days (3/5).
       await insertCase(tx, a, idsA, peopleA, {
-        createdAt: '2026-01-20T15:00:00Z', jurisdiction: 'US-NJ', jurisdictionClass: 'out_of_state', physician: true, dueAt: '2026-01-25T00:00:00Z',
-        events: [['submit', '2026-01-20T16:00:00Z'], ['accept', '2026-01-22T00:00:00Z'], ['deliver', '2026-01-27T00:00:00Z']],
-        quote: { lines: [50000, 5000], addOns: 0 }, payment: { amount: 45000, funded: 10000, captured: 45000 },
-        opinion: { agreement: 'confirmed', treatmentChanged: false }, stipend: 20000,
+        createdAt: '2026-01-20T15:00:00Z',
+        jurisdiction: 'US-NJ',
+        jurisdictionClass: 'out_of_state',
+        physician: true,
+        dueAt: '2026-01-25T00:00:00Z',
+        events: [
+          ['submit', '2026-01-20T16:00:00Z'],
+          ['accept', '2026-01-22T00:00:00Z'],
+          ['deliver', '2026-01-27T00:00:00Z'],
+        ],
+        quote: { lines: [50000, 5000], addOns: 0 },
+        payment: { amount: 45000, funded: 10000, captured: 45000 },
+        opinion: { agreement: 'confirmed', treatmentChanged: false },
+        stipend: 20000,
         conversions: [{ kind: 'procedure_scheduled' }],
         checkIns: [{ day: 30, acted: 'no', satisfaction: 3 }],
       });
       // C3: international, declined, its authorization never captured.
       await insertCase(tx, a, idsA, peopleA, {
-        createdAt: '2026-02-05T15:00:00Z', jurisdiction: 'MX', jurisdictionClass: 'international',
-        events: [['submit', '2026-02-05T16:00:00Z'], ['decline', '2026-02-06T16:00:00Z']], payment: { amount: 50000 },
+        createdAt: '2026-02-05T15:00:00Z',
+        jurisdiction: 'MX',
+        jurisdictionClass: 'international',
+        events: [
+          ['submit', '2026-02-05T16:00:00Z'],
+          ['decline', '2026-02-06T16:00:00Z'],
+        ],
+        payment: { amount: 50000 },
       });
       // C4: accepted, not delivered yet; $500 captured, $200 refunded.
       await insertCase(tx, a, idsA, peopleA, {
-        createdAt: '2026-02-10T15:00:00Z', jurisdiction: 'US-NY', jurisdictionClass: 'in_state', physician: true,
-        events: [['submit', '2026-02-10T16:00:00Z'], ['accept', '2026-02-11T00:00:00Z']],
-        quote: { lines: [50000], addOns: 0 }, payment: { amount: 50000, captured: 50000, refunded: 20000 },
+        createdAt: '2026-02-10T15:00:00Z',
+        jurisdiction: 'US-NY',
+        jurisdictionClass: 'in_state',
+        physician: true,
+        events: [
+          ['submit', '2026-02-10T16:00:00Z'],
+          ['accept', '2026-02-11T00:00:00Z'],
+        ],
+        quote: { lines: [50000], addOns: 0 },
+        payment: { amount: 50000, captured: 50000, refunded: 20000 },
       });
       // C5: a draft started at 22:00 on Feb 28 in New York (March 1 in UTC): February's cohort.
       await insertCase(tx, a, idsA, peopleA, { createdAt: '2026-03-01T03:00:00Z' });
       // C7: the newsletter campaign on the case itself; 10 h turnaround; diagnosis and treatment changed; a consult.
       await insertCase(tx, a, idsA, peopleA, {
-        createdAt: '2026-01-25T15:00:00Z', jurisdiction: 'US-NY', jurisdictionClass: 'in_state', physician: true, dueAt: '2026-01-30T00:00:00Z',
+        createdAt: '2026-01-25T15:00:00Z',
+        jurisdiction: 'US-NY',
+        jurisdictionClass: 'in_state',
+        physician: true,
+        dueAt: '2026-01-30T00:00:00Z',
         campaign: { utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'jan' },
-        events: [['submit', '2026-01-25T16:00:00Z'], ['accept', '2026-01-26T00:00:00Z'], ['deliver', '2026-01-26T10:30:00Z']],
-        opinion: { agreement: 'changed', treatmentChanged: true }, stipend: 20000, conversions: [{ kind: 'consult_booked' }],
+        events: [
+          ['submit', '2026-01-25T16:00:00Z'],
+          ['accept', '2026-01-26T00:00:00Z'],
+          ['deliver', '2026-01-26T10:30:00Z'],
+        ],
+        opinion: { agreement: 'changed', treatmentChanged: true },
+        stipend: 20000,
+        conversions: [{ kind: 'consult_booked' }],
       });
       // C8: V2's draft in March (direct visit: no campaign).
       await insertCase(tx, a, idsA, peopleA, { createdAt: '2026-03-15T15:00:00Z', visitorId: v2 });
       // C6: delivered, but started before the period.
       await insertCase(tx, a, idsA, peopleA, {
-        createdAt: '2025-12-31T15:00:00Z', jurisdiction: 'US-CA', jurisdictionClass: 'out_of_state', physician: true,
-        events: [['submit', '2025-12-31T16:00:00Z'], ['accept', '2026-01-02T00:00:00Z'], ['deliver', '2026-01-05T00:00:00Z']],
-        payment: { amount: 99900, captured: 99900 }, opinion: { agreement: 'changed', treatmentChanged: true }, stipend: 20000,
+        createdAt: '2025-12-31T15:00:00Z',
+        jurisdiction: 'US-CA',
+        jurisdictionClass: 'out_of_state',
+        physician: true,
+        events: [
+          ['submit', '2025-12-31T16:00:00Z'],
+          ['accept', '2026-01-02T00:00:00Z'],
+          ['deliver', '2026-01-05T00:00:00Z'],
+        ],
+        payment: { amount: 99900, captured: 99900 },
+        opinion: { agreement: 'changed', treatmentChanged: true },
+        stipend: 20000,
       });
     });
     await app.get(OperatorDatabase).forTenant(b.id, async (tx) => {
       await insertCase(tx, b, idsB, peopleB, {
-        createdAt: '2026-01-15T15:00:00Z', jurisdiction: 'US-NY', jurisdictionClass: 'in_state', physician: true,
-        events: [['submit', '2026-01-15T16:00:00Z']], payment: { amount: 77700, captured: 77700 },
+        createdAt: '2026-01-15T15:00:00Z',
+        jurisdiction: 'US-NY',
+        jurisdictionClass: 'in_state',
+        physician: true,
+        events: [['submit', '2026-01-15T16:00:00Z']],
+        payment: { amount: 77700, captured: 77700 },
       });
     });
     admin = new WebClient(app, a.host);
@@ -122,7 +195,11 @@ describe('conversion analytics dashboard', () => {
     ]);
     // Turnarounds 10, 72, 120 h: p50 72 h, p90 120 h; 2 of 3 on time.
     expect(tableCells(page.text, 'turnaround')).toEqual([['3', '72 h (3 d)', '120 h (5 d)', '3', '66.7%']]);
-    expect(tableCells(page.text, 'reach')).toEqual([['US-NY', '3', '60.0%'], ['MX', '1', '20.0%'], ['US-NJ', '1', '20.0%']]);
+    expect(tableCells(page.text, 'reach')).toEqual([
+      ['US-NY', '3', '60.0%'],
+      ['MX', '1', '20.0%'],
+      ['US-NJ', '1', '20.0%'],
+    ]);
     expect(tableCells(page.text, 'reach_classes')).toEqual([['3', '1', '1', '40.0%']]);
     expect(tableCells(page.text, 'campaign')).toEqual([
       ['No campaign (direct, search, referral)', '5', '3', '2', '1', '0', '1', '0.0%', '0.0%'],
@@ -149,13 +226,29 @@ describe('conversion analytics dashboard', () => {
     // wins over scheduled) + 1 x 2,500 estimated; cost 3 x 1,000 + 3 stipends of 200 in the ledger = 3,600;
     // return 1,400 + 75 + 12,500 - 3,600 = 10,375, 288.2% of cost.
     expect(tableCells(page.text, 'money').map((r) => r[1])).toEqual([
-      '$1,400', '$100', '$150', '$75', '$10,000', '$2,500', '$3,000', '$600', '$3,600', '$10,375', '288.2%',
+      '$1,400',
+      '$100',
+      '$150',
+      '$75',
+      '$10,000',
+      '$2,500',
+      '$3,000',
+      '$600',
+      '$3,600',
+      '$10,375',
+      '288.2%',
     ]);
-    expect(tableCells(page.text, 'follow_through')).toEqual([['30 days', '2', '50.0%', '0.0%'], ['90 days', '1', '0.0%', '100.0%']]);
+    expect(tableCells(page.text, 'follow_through')).toEqual([
+      ['30 days', '2', '50.0%', '0.0%'],
+      ['90 days', '1', '0.0%', '100.0%'],
+    ]);
     expect(tableCells(page.text, 'satisfaction')).toEqual([['3', '4']]);
     expect(page.text).toContain('<svg class="chart" role="img"');
     // Every word on the page is translated, in English and in Spanish (a missing key would show itself).
-    for (const lang of ['en', 'es']) expect((await admin.get(`/console/analytics?${Q1}`, { 'accept-language': lang })).text).not.toMatch(/\b(analytics|identity|core)\.[a-z_]+\.?[a-z_0-9]*\b/);
+    for (const lang of ['en', 'es'])
+      expect((await admin.get(`/console/analytics?${Q1}`, { 'accept-language': lang })).text).not.toMatch(
+        /\b(analytics|identity|core)\.[a-z_]+\.?[a-z_0-9]*\b/,
+      );
     const es = await admin.get(`/console/analytics?${Q1}`, { 'accept-language': 'es' });
     expect(es.text).toContain('Embudo');
     expect(tableCells(es.text, 'funnel')[1][0]).toBe('Admisión iniciada');
@@ -167,16 +260,35 @@ describe('conversion analytics dashboard', () => {
     expect(funnel.headers['content-disposition']).toContain('analytics-funnel-2026-01-01-to-2026-03-31.csv');
     expect(parseCsv(funnel.text).filter((r) => r.length > 1)).toEqual([
       ['Step', 'Count', 'From previous step'],
-      ['Visits to the site', '10', ''], ['Intake started', '7', '70.0'], ['Request submitted', '5', '71.4'], ['Accepted', '4', '80.0'],
-      ['Opinion delivered', '3', '75.0'], ['Consult booked', '2', '66.7'], ['Procedure', '2', '100.0'],
+      ['Visits to the site', '10', ''],
+      ['Intake started', '7', '70.0'],
+      ['Request submitted', '5', '71.4'],
+      ['Accepted', '4', '80.0'],
+      ['Opinion delivered', '3', '75.0'],
+      ['Consult booked', '2', '66.7'],
+      ['Procedure', '2', '100.0'],
     ]);
     const money = parseCsv((await admin.get(`/console/analytics/export/money?${Q1}`)).text).filter((r) => r.length > 1);
-    expect(money.slice(1).map((r) => r[1])).toEqual(['1400.00', '100.00', '150.00', '75.00', '10000.00', '2500.00', '3000.00', '600.00', '3600.00', '10375.00', '288.2']);
+    expect(money.slice(1).map((r) => r[1])).toEqual([
+      '1400.00',
+      '100.00',
+      '150.00',
+      '75.00',
+      '10000.00',
+      '2500.00',
+      '3000.00',
+      '600.00',
+      '3600.00',
+      '10375.00',
+      '288.2',
+    ]);
     const page = await admin.get(`/console/analytics?${Q1}`);
     for (const id of [...page.text.matchAll(/data-table="([a-z_]+)"/g)].map((m) => m[1])) {
       const csv = await admin.get(`/console/analytics/export/${id}?${Q1}`);
       expect(csv.status).toBe(200);
-      expect(parseCsv(csv.text).filter((r) => r.length > 1 || r[0]).length).toBe(tableCells(page.text, id).filter((r) => r.length > 1).length + 1);
+      expect(parseCsv(csv.text).filter((r) => r.length > 1 || r[0]).length).toBe(
+        tableCells(page.text, id).filter((r) => r.length > 1).length + 1,
+      );
     }
   });
 
@@ -184,7 +296,10 @@ describe('conversion analytics dashboard', () => {
     const physician = tableCells((await admin.get(`/console/analytics?${Q1}&physician=${idsA.physicianId}`)).text, 'funnel');
     // Assigned to the physician: C1, C2, C4, C7. Visits carry no physician, so they are not counted.
     expect(physician.map((r) => r[1])).toEqual(['n/a', '4', '4', '4', '3', '2', '2']);
-    const spring = tableCells((await admin.get(`/console/analytics?${Q1}&campaign=${encodeURIComponent('google / cpc / spring')}`)).text, 'funnel');
+    const spring = tableCells(
+      (await admin.get(`/console/analytics?${Q1}&campaign=${encodeURIComponent('google / cpc / spring')}`)).text,
+      'funnel',
+    );
     expect(spring.map((r) => r[1])).toEqual(['6', '1', '1', '1', '1', '1', '1']);
     const abroad = tableCells((await admin.get(`/console/analytics?${Q1}&class=international`)).text, 'funnel');
     expect(abroad.map((r) => r[1])).toEqual(['n/a', '1', '1', '0', '0', '0', '0']);
@@ -202,9 +317,18 @@ describe('conversion analytics dashboard', () => {
 
   it('follows changes: a new event, a reassignment and a refund show on the next view', async () => {
     await app.get(OperatorDatabase).forTenant(a.id, async (tx) => {
-      const [c4] = await tx.query(`SELECT c.id FROM cases c JOIN case_events e ON e.tenant_id = c.tenant_id AND e.case_id = c.id AND e.type = 'accept' AND e.occurred_at = '2026-02-11T00:00:00Z' WHERE c.tenant_id = $1`, [a.id]);
-      await tx.query(`INSERT INTO case_events (tenant_id, case_id, seq, type, actor_kind, occurred_at) VALUES ($1, $2, 10, 'deliver', 'system', '2026-02-13T00:00:00Z')`, [a.id, c4.id]);
-      await tx.query(`UPDATE payments SET refunded_minor = 50000, status = 'refunded' WHERE tenant_id = $1 AND case_id = $2`, [a.id, c4.id]);
+      const [c4] = await tx.query(
+        `SELECT c.id FROM cases c JOIN case_events e ON e.tenant_id = c.tenant_id AND e.case_id = c.id AND e.type = 'accept' AND e.occurred_at = '2026-02-11T00:00:00Z' WHERE c.tenant_id = $1`,
+        [a.id],
+      );
+      await tx.query(
+        `INSERT INTO case_events (tenant_id, case_id, seq, type, actor_kind, occurred_at) VALUES ($1, $2, 10, 'deliver', 'system', '2026-02-13T00:00:00Z')`,
+        [a.id, c4.id],
+      );
+      await tx.query(`UPDATE payments SET refunded_minor = 50000, status = 'refunded' WHERE tenant_id = $1 AND case_id = $2`, [
+        a.id,
+        c4.id,
+      ]);
     });
     const page = await admin.get(`/console/analytics?${Q1}`);
     expect(tableCells(page.text, 'funnel')[4]).toEqual(['Opinion delivered', '4', '100.0%']);
@@ -213,12 +337,22 @@ describe('conversion analytics dashboard', () => {
     expect(tableCells(page.text, 'money')[0][1]).toBe('$1,100');
     await app.get(OperatorDatabase).forTenant(a.id, async (tx) => {
       const [c4] = await tx.query(`SELECT case_id FROM payments WHERE tenant_id = $1 AND status = 'refunded'`, [a.id]);
-      await tx.query(`UPDATE payments SET refunded_minor = 20000, status = 'partially_refunded' WHERE tenant_id = $1 AND case_id = $2`, [a.id, c4.case_id]);
+      await tx.query(`UPDATE payments SET refunded_minor = 20000, status = 'partially_refunded' WHERE tenant_id = $1 AND case_id = $2`, [
+        a.id,
+        c4.case_id,
+      ]);
     });
     expect(tableCells((await admin.get(`/console/analytics?${Q1}`)).text, 'money')[0][1]).toBe('$1,400');
     // C7 unassigned: the physician's row loses it, "not assigned" gains it.
-    const unassign = (physicianId: string | null) => app.get(OperatorDatabase).forTenant(a.id, (tx) =>
-      tx.query(`UPDATE cases SET assigned_physician_id = $2 WHERE tenant_id = $1 AND campaign->>'utm_source' = 'newsletter'`, [a.id, physicianId]));
+    const unassign = (physicianId: string | null) =>
+      app
+        .get(OperatorDatabase)
+        .forTenant(a.id, (tx) =>
+          tx.query(`UPDATE cases SET assigned_physician_id = $2 WHERE tenant_id = $1 AND campaign->>'utm_source' = 'newsletter'`, [
+            a.id,
+            physicianId,
+          ]),
+        );
     await unassign(null);
     expect(tableCells((await admin.get(`/console/analytics?${Q1}&physician=${idsA.physicianId}`)).text, 'funnel')[1][1]).toBe('3');
     expect(tableCells((await admin.get(`/console/analytics?${Q1}&physician=none`)).text, 'funnel')[1][1]).toBe('4');
@@ -249,11 +383,15 @@ describe('conversion analytics dashboard', () => {
     const bad = await admin.post('/console/analytics/settings', { monthly_cost: 'a lot' });
     expect(bad.status).toBe(400);
     await admin.get('/console/analytics');
-    expect((await admin.post('/console/analytics/settings', { monthly_cost: '2000', [`estimate_${idsA.specialtyId}`]: '2500' })).status).toBe(303);
+    expect(
+      (await admin.post('/console/analytics/settings', { monthly_cost: '2000', [`estimate_${idsA.specialtyId}`]: '2500' })).status,
+    ).toBe(303);
     const money = tableCells((await admin.get(`/console/analytics?${Q1}`)).text, 'money');
     expect(money[6][1]).toBe('$6,000');
     await admin.get('/console/analytics');
-    expect((await admin.post('/console/analytics/settings', { monthly_cost: '1000', [`estimate_${idsB.specialtyId}`]: '1' })).status).toBe(404);
+    expect((await admin.post('/console/analytics/settings', { monthly_cost: '1000', [`estimate_${idsB.specialtyId}`]: '1' })).status).toBe(
+      404,
+    );
     await admin.get('/console/analytics');
     await admin.post('/console/analytics/settings', { monthly_cost: '1000', [`estimate_${idsA.specialtyId}`]: '2500' });
   });
@@ -262,7 +400,9 @@ describe('conversion analytics dashboard', () => {
     const t = await createTestTenant(app);
     const specialty = `spec-${t.slug.slice(2)}`;
     const settings = () => app.get(TenantDatabase).forTenant(t.id, (tx) => readAnalyticsSettings(tx, t.id));
-    const [{ id: specialtyId }] = await app.get(TenantDatabase).forTenant(t.id, (tx) => tx.query(`SELECT id FROM specialties WHERE slug = $1`, [specialty]));
+    const [{ id: specialtyId }] = await app
+      .get(TenantDatabase)
+      .forTenant(t.id, (tx) => tx.query(`SELECT id FROM specialties WHERE slug = $1`, [specialty]));
     const withValues = testBlueprint(t.slug, { analytics: { monthly_cost: 123400, procedure_values: { [specialty]: 500000 } } });
     expect((await applyTestBlueprint(app, withValues)).changes).toEqual([
       'set analytics monthly cost $0 -> $1,234',
@@ -274,7 +414,10 @@ describe('conversion analytics dashboard', () => {
     expect((await applyTestBlueprint(app, testBlueprint(t.slug))).changes).toEqual([]);
     expect((await settings()).monthlyCostMinor).toBe(123400);
     // The other hospital's settings are its own.
-    expect(await app.get(TenantDatabase).forTenant(b.id, (tx) => readAnalyticsSettings(tx, t.id))).toEqual({ monthlyCostMinor: 0, procedureEstimates: {} });
+    expect(await app.get(TenantDatabase).forTenant(b.id, (tx) => readAnalyticsSettings(tx, t.id))).toEqual({
+      monthlyCostMinor: 0,
+      procedureEstimates: {},
+    });
   });
 
   it("gives the other hospital none of these figures, and 404 for this hospital's ids", async () => {

@@ -10,7 +10,15 @@ import { eventually } from '../support/eventually';
 import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { createTestApp } from '../support/test-app';
-import { applyTestBlueprint, createTestPeople, createTestPhysician, createTestTenant, TestPeople, TestTenant, testBlueprint } from '../support/tenants';
+import {
+  applyTestBlueprint,
+  createTestPeople,
+  createTestPhysician,
+  createTestTenant,
+  TestPeople,
+  TestTenant,
+  testBlueprint,
+} from '../support/tenants';
 
 /**
  * The deadline jobs themselves, through the real runner (its own database: pg-boss queues are platform-wide). An
@@ -26,11 +34,27 @@ describe('assignment deadline jobs', () => {
 
   beforeAll(async () => {
     db = await isolatedDatabase('assignment-jobs');
-    app = await createTestApp({ ...db.env, JOBS_POLL_SECONDS: '0.5' }, { imports: [IdentityModule, CasesModule, OpinionsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      { ...db.env, JOBS_POLL_SECONDS: '0.5' },
+      { imports: [IdentityModule, CasesModule, OpinionsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+    );
     a = await createTestTenant(app);
     const suffix = a.slug.slice(2);
     const doc = testBlueprint(a.slug).physicians![0];
-    await applyTestBlueprint(app, testBlueprint(a.slug, { physicians: [doc, { ...doc, slug: `second-${suffix}`, name: 'Ben Second', licenses: [{ jurisdiction: 'US-NY', number: 'NY-2', expires: '2099-12-31' }] }] }));
+    await applyTestBlueprint(
+      app,
+      testBlueprint(a.slug, {
+        physicians: [
+          doc,
+          {
+            ...doc,
+            slug: `second-${suffix}`,
+            name: 'Ben Second',
+            licenses: [{ jurisdiction: 'US-NY', number: 'NY-2', expires: '2099-12-31' }],
+          },
+        ],
+      }),
+    );
     people = await createTestPeople(app, a);
     secondId = (await createTestPhysician(app, a, `second-${suffix}`)).id;
   });
@@ -48,17 +72,33 @@ describe('assignment deadline jobs', () => {
     const coordinator = { id: people.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] };
     const c = await app.get(TenantDatabase).forTenant(a.id, async (tx) => {
       const [offering] = await tx.query('SELECT id FROM offerings WHERE slug = $1', [a.offeringSlug]);
-      const created = await tx.save(Case, tx.create(Case, {
-        tenantId: a.id, number: await pipeline.nextNumber(tx, a.id, 'TST'), state: 'draft', patientId: people.patient.id, offeringId: offering.id,
-        jurisdiction: 'US-NY', route: 'direct', quoteAcceptedAt: new Date(), paymentAuthorizedAt: new Date(), questions: [],
-      }));
-      await pipeline.move(tx, created.id, 'submit', 'patient', { facts: { consentsGiven: true }, actor: { id: people.patient.id, kind: 'patient', roles: [] } });
+      const created = await tx.save(
+        Case,
+        tx.create(Case, {
+          tenantId: a.id,
+          number: await pipeline.nextNumber(tx, a.id, 'TST'),
+          state: 'draft',
+          patientId: people.patient.id,
+          offeringId: offering.id,
+          jurisdiction: 'US-NY',
+          route: 'direct',
+          quoteAcceptedAt: new Date(),
+          paymentAuthorizedAt: new Date(),
+          questions: [],
+        }),
+      );
+      await pipeline.move(tx, created.id, 'submit', 'patient', {
+        facts: { consentsGiven: true },
+        actor: { id: people.patient.id, kind: 'patient', roles: [] },
+      });
       await pipeline.move(tx, created.id, 'start_triage', 'system');
       await pipeline.move(tx, created.id, 'accept', 'coordinator', { actor: coordinator });
       return created;
     });
     // The coordinator assigns, as the console does, five days ago by the clock.
-    const [physician] = await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query('SELECT id FROM physicians WHERE account_id = $1', [people.physician.id]));
+    const [physician] = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) => tx.query('SELECT id FROM physicians WHERE account_id = $1', [people.physician.id]));
     const tenant = await app.get(TenantResolver).byId(a.id);
     const cls = app.get(ClsService);
     await cls.run(async () => {
@@ -73,12 +113,19 @@ describe('assignment deadline jobs', () => {
       const row = await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id: c.id }));
       expect(row).toMatchObject({ state: 'assigned', assignedPhysicianId: secondId });
     }, 20000);
-    const mails = await app.get(TenantDatabase).forTenant(a.id, (tx) =>
-      tx.query(`SELECT template, to_address FROM outbound_emails WHERE data->>'caseId' = $1 OR (template = 'assignment-lapsed') ORDER BY created_at`, [c.id]),
+    const mails = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query(
+          `SELECT template, to_address FROM outbound_emails WHERE data->>'caseId' = $1 OR (template = 'assignment-lapsed') ORDER BY created_at`,
+          [c.id],
+        ),
+      );
+    expect(mails).toEqual(
+      expect.arrayContaining([
+        { template: 'assignment-lapsed', to_address: people.coordinator.email },
+        { template: 'case-assigned', to_address: expect.stringContaining('second-') },
+      ]),
     );
-    expect(mails).toEqual(expect.arrayContaining([
-      { template: 'assignment-lapsed', to_address: people.coordinator.email },
-      { template: 'case-assigned', to_address: expect.stringContaining('second-') },
-    ]));
   });
 });

@@ -7,7 +7,16 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { applyTestBlueprint, createTestPeople, createTestPhysician, createTestTenant, TestPeople, TestPerson, TestTenant, testBlueprint } from '../support/tenants';
+import {
+  applyTestBlueprint,
+  createTestPeople,
+  createTestPhysician,
+  createTestTenant,
+  TestPeople,
+  TestPerson,
+  TestTenant,
+  testBlueprint,
+} from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /**
@@ -34,13 +43,28 @@ describe('assignment, deadlines and reassignment', () => {
     const pipeline = app.get(CasePipeline);
     return app.get(TenantDatabase).forTenant(a.id, async (tx) => {
       const [offering] = await tx.query('SELECT id FROM offerings WHERE slug = $1', [a.offeringSlug]);
-      const c = await tx.save(Case, tx.create(Case, {
-        tenantId: a.id, number: await pipeline.nextNumber(tx, a.id, 'TST'), state: 'draft', patientId: peopleA.patient.id, offeringId: offering.id,
-        jurisdiction: 'US-NY', jurisdictionClass: 'in_state', route: 'direct', quoteAcceptedAt: new Date(), paymentAuthorizedAt: new Date(),
-        questions: ['Do I need surgery?'], ...extra,
-      }));
+      const c = await tx.save(
+        Case,
+        tx.create(Case, {
+          tenantId: a.id,
+          number: await pipeline.nextNumber(tx, a.id, 'TST'),
+          state: 'draft',
+          patientId: peopleA.patient.id,
+          offeringId: offering.id,
+          jurisdiction: 'US-NY',
+          jurisdictionClass: 'in_state',
+          route: 'direct',
+          quoteAcceptedAt: new Date(),
+          paymentAuthorizedAt: new Date(),
+          questions: ['Do I need surgery?'],
+          ...extra,
+        }),
+      );
       const staff = { actor: { id: peopleA.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] } };
-      await pipeline.move(tx, c.id, 'submit', 'patient', { facts: { consentsGiven: true }, actor: { id: peopleA.patient.id, kind: 'patient', roles: [] } });
+      await pipeline.move(tx, c.id, 'submit', 'patient', {
+        facts: { consentsGiven: true },
+        actor: { id: peopleA.patient.id, kind: 'patient', roles: [] },
+      });
       await pipeline.move(tx, c.id, 'start_triage', 'system');
       await pipeline.move(tx, c.id, 'accept', 'coordinator', staff);
       return c;
@@ -49,32 +73,58 @@ describe('assignment, deadlines and reassignment', () => {
 
   const caseRow = (id: string) => app.get(TenantDatabase).forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id }));
   const emails = (template: string, to: string) =>
-    app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query('SELECT data FROM outbound_emails WHERE template = $1 AND to_address = $2', [template, to]));
+    app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) => tx.query('SELECT data FROM outbound_emails WHERE template = $1 AND to_address = $2', [template, to]));
   const suggestionOrder = (html: string) => [...html.matchAll(/class="suggestion" data-physician="([0-9a-f-]{36})"/g)].map((m) => m[1]);
   const at = (ms: number) => {
     now = new Date(ms);
   };
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      {
+        imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule],
+        providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
+      },
+    );
     const doc = testBlueprint('t-x').physicians![0];
     a = await createTestTenant(app);
     // Three physicians in the specialty: two licensed in New York, one only in New Jersey.
     const suffix = a.slug.slice(2);
     const spec = `spec-${suffix}`;
-    await applyTestBlueprint(app, testBlueprint(a.slug, {
-      physicians: [
-        { ...doc, slug: `doc-${suffix}`, name: 'Ana First', specialties: [spec] },
-        { ...doc, slug: `second-${suffix}`, name: 'Ben Second', specialties: [spec], licenses: [{ jurisdiction: 'US-NY', number: 'NY-2', expires: '2099-12-31' }] },
-        { ...doc, slug: `nj-${suffix}`, name: 'Cy Jersey', specialties: [spec], licenses: [{ jurisdiction: 'US-NJ', number: 'NJ-3', expires: '2099-12-31' }] },
-      ],
-    }));
+    await applyTestBlueprint(
+      app,
+      testBlueprint(a.slug, {
+        physicians: [
+          { ...doc, slug: `doc-${suffix}`, name: 'Ana First', specialties: [spec] },
+          {
+            ...doc,
+            slug: `second-${suffix}`,
+            name: 'Ben Second',
+            specialties: [spec],
+            licenses: [{ jurisdiction: 'US-NY', number: 'NY-2', expires: '2099-12-31' }],
+          },
+          {
+            ...doc,
+            slug: `nj-${suffix}`,
+            name: 'Cy Jersey',
+            specialties: [spec],
+            licenses: [{ jurisdiction: 'US-NJ', number: 'NJ-3', expires: '2099-12-31' }],
+          },
+        ],
+      }),
+    );
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
     peopleB = await createTestPeople(app, b);
     second = await createTestPhysician(app, a, `second-${suffix}`);
     await createTestPhysician(app, a, `nj-${suffix}`);
-    for (const row of await app.get(OperatorDatabase).forTenant(a.id, (tx) => tx.query('SELECT id, slug FROM physicians WHERE tenant_id = $1', [a.id]))) ids[row.slug.split('-')[0]] = row.id;
+    for (const row of await app
+      .get(OperatorDatabase)
+      .forTenant(a.id, (tx) => tx.query('SELECT id, slug FROM physicians WHERE tenant_id = $1', [a.id])))
+      ids[row.slug.split('-')[0]] = row.id;
     coordinator = new WebClient(app, a.host);
     await signInStaff(coordinator, peopleA.coordinator);
     physician = new WebClient(app, a.host);
@@ -146,11 +196,17 @@ describe('assignment, deadlines and reassignment', () => {
     await coordinator.get(`/console/cases/${c.id}`);
     await coordinator.post(`/console/cases/${c.id}/assign`, { physician_id: ids.doc });
     const deadlines = app.get(AssignmentDeadlines);
-    const [assignment] = await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query('SELECT id FROM case_assignments WHERE case_id = $1', [c.id]));
+    const [assignment] = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) => tx.query('SELECT id FROM case_assignments WHERE case_id = $1', [c.id]));
     // Jobs exist for each moment that matters.
-    const [{ jobs }] = await app.get(TenantDatabase).forTenant(a.id, (tx) =>
-      tx.query(`SELECT count(*)::int AS jobs FROM pgboss.job WHERE name = 'assignment-deadline' AND data->>'assignmentId' = $1`, [assignment.id]),
-    );
+    const [{ jobs }] = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query(`SELECT count(*)::int AS jobs FROM pgboss.job WHERE name = 'assignment-deadline' AND data->>'assignmentId' = $1`, [
+          assignment.id,
+        ]),
+      );
     expect(jobs).toBe(4);
 
     expect(await deadlines.check(a.id, assignment.id)).toBe('nothing');
@@ -166,8 +222,13 @@ describe('assignment, deadlines and reassignment', () => {
     expect(row).toMatchObject({ state: 'assigned', assignedPhysicianId: second.id });
     expect(await emails('assignment-lapsed', peopleA.coordinator.email)).toContainEqual({ data: { caseId: c.id, why: 'missed_accept' } });
     expect(await emails('case-assigned', second.email)).toContainEqual({ data: { caseId: c.id } });
-    const events = await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query('SELECT type, actor_kind FROM case_events WHERE case_id = $1 ORDER BY seq', [c.id]));
-    expect(events.slice(-2)).toEqual([{ type: 'unassign', actor_kind: 'system' }, { type: 'assign', actor_kind: 'system' }]);
+    const events = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) => tx.query('SELECT type, actor_kind FROM case_events WHERE case_id = $1 ORDER BY seq', [c.id]));
+    expect(events.slice(-2)).toEqual([
+      { type: 'unassign', actor_kind: 'system' },
+      { type: 'assign', actor_kind: 'system' },
+    ]);
     // The physician who missed it no longer sees it; the new one accepts in their workspace.
     expect((await physician.get(`/console/reviews/${c.id}`)).status).toBe(404);
     await physician2.get(`/console/reviews/${c.id}`);
@@ -175,7 +236,9 @@ describe('assignment, deadlines and reassignment', () => {
     expect((await caseRow(c.id)).state).toBe('in_review');
 
     // The review deadline: a reminder a day before, then unassigned; nobody eligible is left, so it waits for a coordinator.
-    const [next] = await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query('SELECT id, due_at FROM case_assignments WHERE case_id = $1 AND ended_at IS NULL', [c.id]));
+    const [next] = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) => tx.query('SELECT id, due_at FROM case_assignments WHERE case_id = $1 AND ended_at IS NULL', [c.id]));
     at(next.due_at.getTime() - 12 * 3600_000);
     expect(await deadlines.sweep(a.id)).toContain('reminded_review');
     expect(await emails('deadline-reminder', second.email)).toContainEqual({ data: { caseId: c.id, deadline: 'review' } });
@@ -227,7 +290,11 @@ describe('assignment, deadlines and reassignment', () => {
     expect((await coordinator.get(`/console/cases/${c.id}`)).text).toContain('note written');
     // A physician neither assigned nor asked still gets 404.
     const third = new WebClient(app, a.host);
-    const [nj] = await app.get(OperatorDatabase).forTenant(a.id, (tx) => tx.query(`SELECT a.email FROM accounts a JOIN physicians p ON p.account_id = a.id WHERE p.id = $1`, [ids.nj]));
+    const [nj] = await app
+      .get(OperatorDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query(`SELECT a.email FROM accounts a JOIN physicians p ON p.account_id = a.id WHERE p.id = $1`, [ids.nj]),
+      );
     await signInStaff(third, { id: '', email: nj.email });
     expect((await third.get(`/console/reviews/${c.id}`)).status).toBe(404);
   });

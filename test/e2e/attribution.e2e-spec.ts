@@ -43,17 +43,53 @@ describe('campaign attribution', () => {
     const visitorId = COOKIE.exec(cookie)![1];
     const asVisitor = { Cookie: `cs_vid=${visitorId}` };
 
-    await get('/pricing?lang=es&utm_source=newsletter&utm_medium=email&utm_campaign=fall-2025&utm_content=jane%40example.com&patient=Jane', asVisitor).expect(200);
+    await get(
+      '/pricing?lang=es&utm_source=newsletter&utm_medium=email&utm_campaign=fall-2025&utm_content=jane%40example.com&patient=Jane',
+      asVisitor,
+    ).expect(200);
     await get('/faq', { ...asVisitor, Referer: `http://${tenant.host}/pricing` }).expect(200);
     await get('/', { ...asVisitor, Referer: 'https://www.search.example/search?q=my+diagnosis' }).expect(200);
     await get('/physicians/nobody', { ...asVisitor, Referer: 'https://elsewhere.example/' }).expect(404);
 
     expect(await visits(tenant, visitorId)).toEqual([
-      { visitor_id: visitorId, landing_path: '/', locale: 'en', referrer_host: null, utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null, case_id: null },
+      {
+        visitor_id: visitorId,
+        landing_path: '/',
+        locale: 'en',
+        referrer_host: null,
+        utm_source: null,
+        utm_medium: null,
+        utm_campaign: null,
+        utm_term: null,
+        utm_content: null,
+        case_id: null,
+      },
       // The path only, never the query; a tag that looks like an email address is dropped.
-      { visitor_id: visitorId, landing_path: '/pricing', locale: 'es', referrer_host: null, utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'fall-2025', utm_term: null, utm_content: null, case_id: null },
+      {
+        visitor_id: visitorId,
+        landing_path: '/pricing',
+        locale: 'es',
+        referrer_host: null,
+        utm_source: 'newsletter',
+        utm_medium: 'email',
+        utm_campaign: 'fall-2025',
+        utm_term: null,
+        utm_content: null,
+        case_id: null,
+      },
       // The referring site's host only: a search URL may carry what someone searched for.
-      { visitor_id: visitorId, landing_path: '/', locale: 'en', referrer_host: 'www.search.example', utm_source: null, utm_medium: null, utm_campaign: null, utm_term: null, utm_content: null, case_id: null },
+      {
+        visitor_id: visitorId,
+        landing_path: '/',
+        locale: 'en',
+        referrer_host: 'www.search.example',
+        utm_source: null,
+        utm_medium: null,
+        utm_campaign: null,
+        utm_term: null,
+        utm_content: null,
+        case_id: null,
+      },
     ]);
     // A returning visitor is not given a new id.
     expect(String((await get('/', asVisitor).expect(200)).headers['set-cookie'] ?? '')).not.toContain('cs_vid=');
@@ -86,7 +122,11 @@ describe('campaign attribution', () => {
 
     // The same visitor id on another hospital's site is another hospital's business: nothing to see or link.
     expect(await asTenant(app, other, () => service.linkVisitorToCase(visitorId, caseId))).toBe(0);
-    expect(await asTenant(app, other, () => service.attributionFor(visitorId))).toEqual({ visits: 0, firstTouch: undefined, lastTouch: undefined });
+    expect(await asTenant(app, other, () => service.attributionFor(visitorId))).toEqual({
+      visits: 0,
+      firstTouch: undefined,
+      lastTouch: undefined,
+    });
 
     expect(await asTenant(app, tenant, () => service.linkVisitorToCase(visitorId, caseId))).toBe(2);
     const credit = await asTenant(app, tenant, () => service.attributionFor(visitorId));

@@ -51,7 +51,9 @@ describe('applying blueprints', () => {
         'update faqs (1)',
       ]),
     );
-    const [found] = await one.get(OperatorDatabase).transaction((tx) => tx.query('SELECT count(*)::int AS n FROM tenants WHERE slug = $1', [slug]));
+    const [found] = await one
+      .get(OperatorDatabase)
+      .transaction((tx) => tx.query('SELECT count(*)::int AS n FROM tenants WHERE slug = $1', [slug]));
     expect(found.n).toBe(0);
   });
 
@@ -73,7 +75,10 @@ describe('applying blueprints', () => {
     ]);
 
     const removed = testBlueprint(tenant.slug, { offerings: edited.offerings, physicians: [second] });
-    expect((await applyTestBlueprint(one, removed)).changes).toEqual(['update physician second-doc: position 1 -> 0', `deactivate physician ${tenant.physicianSlug}`]);
+    expect((await applyTestBlueprint(one, removed)).changes).toEqual([
+      'update physician second-doc: position 1 -> 0',
+      `deactivate physician ${tenant.physicianSlug}`,
+    ]);
     // Kept, not deleted: a case that named this physician still can.
     expect(await rows(tenant.id, `SELECT slug, active FROM physicians ORDER BY slug`)).toEqual([
       { slug: tenant.physicianSlug, active: false },
@@ -83,7 +88,10 @@ describe('applying blueprints', () => {
     const listing = await request(two.getHttpServer()).get('/physicians').set('Host', tenant.host).expect(200);
     expect(listing.text).toContain('Second Doc');
 
-    expect((await applyTestBlueprint(one, edited)).changes).toEqual([`reactivate physician ${tenant.physicianSlug}`, 'update physician second-doc: position 0 -> 1']);
+    expect((await applyTestBlueprint(one, edited)).changes).toEqual([
+      `reactivate physician ${tenant.physicianSlug}`,
+      'update physician second-doc: position 0 -> 1',
+    ]);
     await eventually(() => request(two.getHttpServer()).get(`/physicians/${tenant.physicianSlug}`).set('Host', tenant.host).expect(200));
     expect((await applyTestBlueprint(one, edited)).changes).toEqual([]);
   });
@@ -110,10 +118,15 @@ describe('applying blueprints', () => {
     const changes = await asTenant(one, tenant, () => one.get(OfferingsService).update(tenant.offeringSlug, { priceMinor: 61500 }));
     expect(changes).toEqual([`update offering ${tenant.offeringSlug}: price_minor 50000 -> 61500`]);
     const started = Date.now();
-    await eventually(async () => expect((await request(two.getHttpServer()).get('/pricing').set('Host', tenant.host)).text).toContain('$615'), 1000);
+    await eventually(
+      async () => expect((await request(two.getHttpServer()).get('/pricing').set('Host', tenant.host)).text).toContain('$615'),
+      1000,
+    );
     console.log(`price edit visible on the second instance after ${Date.now() - started} ms`);
     // The next apply of the unchanged blueprint puts the blueprint's price back, and says so.
-    expect((await applyTestBlueprint(one, testBlueprint(tenant.slug))).changes).toEqual([`update offering ${tenant.offeringSlug}: price_minor 61500 -> 50000`]);
+    expect((await applyTestBlueprint(one, testBlueprint(tenant.slug))).changes).toEqual([
+      `update offering ${tenant.offeringSlug}: price_minor 61500 -> 50000`,
+    ]);
   });
 
   it('shows an admin change of licensure policy and colours on the site at once', async () => {
@@ -137,8 +150,12 @@ describe('applying blueprints', () => {
   it("cannot edit another tenant's offering or physician through the console services", async () => {
     const a = await createTestTenant(one);
     const b = await createTestTenant(one);
-    await expect(asTenant(one, b, () => one.get(OfferingsService).update(a.offeringSlug, { priceMinor: 1 }))).rejects.toThrow('We could not find that page.');
-    await expect(asTenant(one, b, () => one.get(PhysiciansService).update(a.physicianSlug, { weeklyCapacity: 0 }))).rejects.toThrow('We could not find that page.');
+    await expect(asTenant(one, b, () => one.get(OfferingsService).update(a.offeringSlug, { priceMinor: 1 }))).rejects.toThrow(
+      'We could not find that page.',
+    );
+    await expect(asTenant(one, b, () => one.get(PhysiciansService).update(a.physicianSlug, { weeklyCapacity: 0 }))).rejects.toThrow(
+      'We could not find that page.',
+    );
     expect(await rows(a.id, 'SELECT price_minor FROM offerings')).toEqual([{ price_minor: 50000 }]);
   });
 });

@@ -14,7 +14,10 @@ describe('case numbers taken at the end of the transaction', () => {
   let people: TestPeople;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, CasesModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      { imports: [IdentityModule, CasesModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+    );
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     people = await createTestPeople(app, a);
@@ -28,18 +31,33 @@ describe('case numbers taken at the end of the transaction', () => {
     const db = app.get(TenantDatabase);
     const create = () =>
       db.forTenant(a.id, (tx) =>
-        pipeline.create(tx, { tenantId: a.id, patientId: people.patient.id, state: 'draft', questions: [] }, 'TST', { type: 'draft_started', toState: 'draft' }, null),
+        pipeline.create(
+          tx,
+          { tenantId: a.id, patientId: people.patient.id, state: 'draft', questions: [] },
+          'TST',
+          { type: 'draft_started', toState: 'draft' },
+          null,
+        ),
       );
     const created = await Promise.all(Array.from({ length: 12 }, create));
     const numbers = created.map((c) => c.number).sort();
     expect(numbers).toEqual(Array.from({ length: 12 }, (_, i) => `TST-${new Date().getUTCFullYear()}-${String(i + 1).padStart(6, '0')}`));
     const rows = await db.forTenant(a.id, (tx) =>
-      tx.query(`SELECT c.number, e.seq, e.type FROM cases c JOIN case_events e ON e.tenant_id = c.tenant_id AND e.case_id = c.id ORDER BY c.number`),
+      tx.query(
+        `SELECT c.number, e.seq, e.type FROM cases c JOIN case_events e ON e.tenant_id = c.tenant_id AND e.case_id = c.id ORDER BY c.number`,
+      ),
     );
     expect(rows).toHaveLength(12);
-    expect(rows.every((r: { seq: number; type: string; number: string }) => r.seq === 1 && r.type === 'draft_started' && !r.number.startsWith('pending-'))).toBe(true);
+    expect(
+      rows.every(
+        (r: { seq: number; type: string; number: string }) => r.seq === 1 && r.type === 'draft_started' && !r.number.startsWith('pending-'),
+      ),
+    ).toBe(true);
     // The stored case reads back as created; the other tenant's counter is its own.
-    expect(await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id: created[0].id }))).toMatchObject({ number: created[0].number, state: 'draft' });
+    expect(await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id: created[0].id }))).toMatchObject({
+      number: created[0].number,
+      state: 'draft',
+    });
     expect(await db.forTenant(b.id, (tx) => tx.query('SELECT count(*)::int AS n FROM cases'))).toEqual([{ n: 0 }]);
   });
 });

@@ -26,7 +26,18 @@ describe('case pipeline in the database', () => {
   async function draft(tenant = a, patientId = peopleA.patient.id): Promise<Case> {
     return db.forTenant(tenant.id, async (tx) => {
       const number = await pipeline.nextNumber(tx, tenant.id, 'TST');
-      return tx.save(Case, tx.create(Case, { tenantId: tenant.id, number, state: 'draft', patientId, route: 'direct', quoteAcceptedAt: new Date(), paymentAuthorizedAt: new Date() }));
+      return tx.save(
+        Case,
+        tx.create(Case, {
+          tenantId: tenant.id,
+          number,
+          state: 'draft',
+          patientId,
+          route: 'direct',
+          quoteAcceptedAt: new Date(),
+          paymentAuthorizedAt: new Date(),
+        }),
+      );
     });
   }
 
@@ -44,7 +55,9 @@ describe('case pipeline in the database', () => {
     await db.forTenant(a.id, (tx) => pipeline.move(tx, c.id, 'submit', 'patient', { facts: { consentsGiven: true } }));
     await db.forTenant(a.id, (tx) => pipeline.move(tx, c.id, 'start_triage', 'system'));
     await db.forTenant(a.id, (tx) => pipeline.move(tx, c.id, 'request_records', 'coordinator', { reason: 'Need the CT report' }));
-    const events = await db.forTenant(a.id, (tx) => tx.query('SELECT seq, type, from_state, to_state, data FROM case_events WHERE case_id = $1 ORDER BY seq', [c.id]));
+    const events = await db.forTenant(a.id, (tx) =>
+      tx.query('SELECT seq, type, from_state, to_state, data FROM case_events WHERE case_id = $1 ORDER BY seq', [c.id]),
+    );
     expect(events).toEqual([
       { seq: 1, type: 'submit', from_state: 'draft', to_state: 'submitted', data: {} },
       { seq: 2, type: 'start_triage', from_state: 'submitted', to_state: 'triage', data: {} },
@@ -58,15 +71,21 @@ describe('case pipeline in the database', () => {
   it('refuses a move the table does not allow, and changes nothing', async () => {
     const c = await draft();
     await expect(db.forTenant(a.id, (tx) => pipeline.move(tx, c.id, 'accept', 'coordinator'))).rejects.toThrow(MoveNotAllowed);
-    const [{ count }] = await db.forTenant(a.id, (tx) => tx.query('SELECT count(*)::int AS count FROM case_events WHERE case_id = $1', [c.id]));
+    const [{ count }] = await db.forTenant(a.id, (tx) =>
+      tx.query('SELECT count(*)::int AS count FROM case_events WHERE case_id = $1', [c.id]),
+    );
     expect(count).toBe(0);
   });
 
   it('keeps events immutable even for the app', async () => {
     const c = await draft();
     await db.forTenant(a.id, (tx) => pipeline.move(tx, c.id, 'cancel', 'patient'));
-    await expect(db.forTenant(a.id, (tx) => tx.query(`UPDATE case_events SET type = 'x' WHERE case_id = $1`, [c.id]))).rejects.toThrow(/permission denied/);
-    await expect(db.forTenant(a.id, (tx) => tx.query(`DELETE FROM case_events WHERE case_id = $1`, [c.id]))).rejects.toThrow(/permission denied/);
+    await expect(db.forTenant(a.id, (tx) => tx.query(`UPDATE case_events SET type = 'x' WHERE case_id = $1`, [c.id]))).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(db.forTenant(a.id, (tx) => tx.query(`DELETE FROM case_events WHERE case_id = $1`, [c.id]))).rejects.toThrow(
+      /permission denied/,
+    );
   });
 
   it("does not find another tenant's case", async () => {

@@ -21,18 +21,36 @@ describe('coordinator console', () => {
     const db = app.get(TenantDatabase);
     const pipeline = app.get(CasePipeline);
     return db.forTenant(a.id, async (tx) => {
-      const c = await tx.save(Case, tx.create(Case, {
-        tenantId: a.id, number: await pipeline.nextNumber(tx, a.id, 'TST'), state: 'draft', patientId: peopleA.patient.id, jurisdiction: 'US-IL',
-        jurisdictionClass: 'in_state', route: 'direct', routeReasons: [{ code: 'licensed', text: '1 physician is licensed in Illinois.' }],
-        quoteAcceptedAt: new Date(), paymentAuthorizedAt: new Date(), diagnosis: 'Stage II adenocarcinoma', questions: ['Is surgery needed?'],
-      }));
-      await pipeline.move(tx, c.id, 'submit', 'patient', { facts: { consentsGiven: true }, actor: { id: peopleA.patient.id, kind: 'patient', roles: [] } });
+      const c = await tx.save(
+        Case,
+        tx.create(Case, {
+          tenantId: a.id,
+          number: await pipeline.nextNumber(tx, a.id, 'TST'),
+          state: 'draft',
+          patientId: peopleA.patient.id,
+          jurisdiction: 'US-IL',
+          jurisdictionClass: 'in_state',
+          route: 'direct',
+          routeReasons: [{ code: 'licensed', text: '1 physician is licensed in Illinois.' }],
+          quoteAcceptedAt: new Date(),
+          paymentAuthorizedAt: new Date(),
+          diagnosis: 'Stage II adenocarcinoma',
+          questions: ['Is surgery needed?'],
+        }),
+      );
+      await pipeline.move(tx, c.id, 'submit', 'patient', {
+        facts: { consentsGiven: true },
+        actor: { id: peopleA.patient.id, kind: 'patient', roles: [] },
+      });
       return c;
     });
   }
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule, CasesModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      { imports: [IdentityModule, IntakeModule, CasesModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+    );
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);

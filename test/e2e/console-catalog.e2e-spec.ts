@@ -22,7 +22,10 @@ describe('admin console: catalog', () => {
 
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
-    a = await createTestTenant(app, { locales: ['en', 'es'] , faqs: [{ question: { en: 'Is this a test?', es: '¿Es una prueba?' }, answer: { en: 'Yes.', es: 'Sí.' } }] });
+    a = await createTestTenant(app, {
+      locales: ['en', 'es'],
+      faqs: [{ question: { en: 'Is this a test?', es: '¿Es una prueba?' }, answer: { en: 'Yes.', es: 'Sí.' } }],
+    });
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
     peopleB = await createTestPeople(app, b);
@@ -33,19 +36,39 @@ describe('admin console: catalog', () => {
   afterAll(() => app.close());
 
   const offeringForm = (overrides: Record<string, string> = {}) => ({
-    name_en: 'Test heart review', name_es: 'Revisión cardíaca',
-    description_en: 'A review used by tests.', description_es: 'Una revisión de prueba.',
-    price: '612.00', turnaround_days: '4', follow_up_questions: '2', extra_follow_up_price: '', video_consult_price: '150',
-    addon_0_code: 'imaging-reread', addon_0_name_en: 'Imaging re-read', addon_0_name_es: 'Relectura de imágenes', addon_0_price: '175.50',
-    addon_1_code: 'pathology-reread', addon_1_name_en: 'Pathology re-read', addon_1_name_es: 'Relectura de patología', addon_1_price: '90',
+    name_en: 'Test heart review',
+    name_es: 'Revisión cardíaca',
+    description_en: 'A review used by tests.',
+    description_es: 'Una revisión de prueba.',
+    price: '612.00',
+    turnaround_days: '4',
+    follow_up_questions: '2',
+    extra_follow_up_price: '',
+    video_consult_price: '150',
+    addon_0_code: 'imaging-reread',
+    addon_0_name_en: 'Imaging re-read',
+    addon_0_name_es: 'Relectura de imágenes',
+    addon_0_price: '175.50',
+    addon_1_code: 'pathology-reread',
+    addon_1_name_en: 'Pathology re-read',
+    addon_1_name_es: 'Relectura de patología',
+    addon_1_price: '90',
     ...overrides,
   });
 
-  async function offeringRow(tenantId: string, slug: string): Promise<{ price_minor: number; turnaround_business_days: number; active: boolean }> {
+  async function offeringRow(
+    tenantId: string,
+    slug: string,
+  ): Promise<{ price_minor: number; turnaround_business_days: number; active: boolean }> {
     const pg = new Client({ connectionString: process.env.TEST_DATABASE_OPERATOR_URL });
     await pg.connect();
     try {
-      return (await pg.query('SELECT price_minor, turnaround_business_days, active FROM offerings WHERE tenant_id = $1 AND slug = $2', [tenantId, slug])).rows[0];
+      return (
+        await pg.query('SELECT price_minor, turnaround_business_days, active FROM offerings WHERE tenant_id = $1 AND slug = $2', [
+          tenantId,
+          slug,
+        ])
+      ).rows[0];
     } finally {
       await pg.end();
     }
@@ -86,7 +109,7 @@ describe('admin console: catalog', () => {
     expect((await site.get(`/specialties/${a.specialtySlug}`)).text).not.toContain('Pathology re-read');
   });
 
-  it('shows the edit on another instance too, which had the old page cached (NOTIFY from the tables\' triggers)', async () => {
+  it("shows the edit on another instance too, which had the old page cached (NOTIFY from the tables' triggers)", async () => {
     const other = await createTestApp();
     try {
       await eventually(() => expect(other.get(TenantChangeFeed).listening).toBe(true));
@@ -105,7 +128,10 @@ describe('admin console: catalog', () => {
   it('refuses a negative price beside its field, keeps what was typed, and changes nothing', async () => {
     const before = await offeringRow(a.id, a.offeringSlug);
     await adminA.get(`/console/catalog/offerings/${a.offeringSlug}`);
-    const refused = await adminA.post(`/console/catalog/offerings/${a.offeringSlug}`, offeringForm({ price: '-5', turnaround_days: '4', addon_0_code: 'Bad Code!' }));
+    const refused = await adminA.post(
+      `/console/catalog/offerings/${a.offeringSlug}`,
+      offeringForm({ price: '-5', turnaround_days: '4', addon_0_code: 'Bad Code!' }),
+    );
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('The amount must not be negative.');
     expect(refused.text).toContain('value="-5"');
@@ -117,7 +143,10 @@ describe('admin console: catalog', () => {
 
   it('refuses two add-ons with the same code, and a missing Spanish name', async () => {
     await adminA.get(`/console/catalog/offerings/${a.offeringSlug}`);
-    const refused = await adminA.post(`/console/catalog/offerings/${a.offeringSlug}`, offeringForm({ addon_1_code: 'imaging-reread', name_es: '' }));
+    const refused = await adminA.post(
+      `/console/catalog/offerings/${a.offeringSlug}`,
+      offeringForm({ addon_1_code: 'imaging-reread', name_es: '' }),
+    );
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('Another add-on already has the code imaging-reread.');
     expect(refused.text).toContain('Enter this text in Spanish too.');
@@ -128,16 +157,29 @@ describe('admin console: catalog', () => {
     expect(page.status).toBe(200);
     expect(page.text).not.toMatch(UNTRANSLATED);
     const fields = {
-      slug: 'express-review', specialty: a.specialtySlug, name_en: 'Express review', name_es: 'Revisión exprés',
-      description_en: 'In two business days.', description_es: 'En dos días hábiles.', price: '1290', turnaround_days: '2', follow_up_questions: '0',
-      addon_0_code: '', addon_0_name_en: '', addon_0_name_es: '', addon_0_price: '',
+      slug: 'express-review',
+      specialty: a.specialtySlug,
+      name_en: 'Express review',
+      name_es: 'Revisión exprés',
+      description_en: 'In two business days.',
+      description_es: 'En dos días hábiles.',
+      price: '1290',
+      turnaround_days: '2',
+      follow_up_questions: '0',
+      addon_0_code: '',
+      addon_0_name_en: '',
+      addon_0_name_es: '',
+      addon_0_price: '',
     };
     const created = await adminA.post('/console/catalog/offerings', fields);
     expect(created.status).toBe(303);
     const specialty = await new WebClient(app, a.host).get(`/specialties/${a.specialtySlug}`);
     expect(specialty.text).toContain('Express review');
     expect(specialty.text).toContain('$1,290');
-    expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.offerings!.map((o) => o.slug)).toEqual([a.offeringSlug, 'express-review']);
+    expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.offerings!.map((o) => o.slug)).toEqual([
+      a.offeringSlug,
+      'express-review',
+    ]);
 
     await adminA.get('/console/catalog/offerings/new');
     const taken = await adminA.post('/console/catalog/offerings', { ...fields, name_en: 'Typed again', price: '1' });
@@ -148,7 +190,10 @@ describe('admin console: catalog', () => {
     expect(noSpecialty.status).toBe(400);
     expect(noSpecialty.text).toContain('Choose the specialty this offering belongs to.');
     const slugs = (await app.get(BlueprintExporter).export(a.slug))!.blueprint.offerings!.map((o) => ({ slug: o.slug, price: o.price }));
-    expect(slugs).toEqual([{ slug: a.offeringSlug, price: 61200 }, { slug: 'express-review', price: 129000 }]);
+    expect(slugs).toEqual([
+      { slug: a.offeringSlug, price: 61200 },
+      { slug: 'express-review', price: 129000 },
+    ]);
   });
 
   it('withdraws an offering from the site and puts it back', async () => {
@@ -166,8 +211,13 @@ describe('admin console: catalog', () => {
   it('edits price rules; a refused rule changes nothing', async () => {
     await adminA.get('/console/catalog');
     const saved = await adminA.post('/console/catalog/price-rules', {
-      in_state_kind: 'amount', in_state_amount: '-25.00', out_of_state_kind: 'percent', out_of_state_percent: '10', international_kind: 'none',
-      out_of_state_note_en: 'Out of state', out_of_state_note_es: 'Fuera del estado',
+      in_state_kind: 'amount',
+      in_state_amount: '-25.00',
+      out_of_state_kind: 'percent',
+      out_of_state_percent: '10',
+      international_kind: 'none',
+      out_of_state_note_en: 'Out of state',
+      out_of_state_note_es: 'Fuera del estado',
     });
     expect(saved.status).toBe(303);
     const exported = await app.get(BlueprintExporter).export(a.slug);
@@ -178,7 +228,12 @@ describe('admin console: catalog', () => {
     expect((await new WebClient(app, a.host).get('/pricing')).text).toContain('Out of state');
 
     await adminA.get('/console/catalog');
-    const refused = await adminA.post('/console/catalog/price-rules', { in_state_kind: 'percent', in_state_percent: '900', out_of_state_kind: 'none', international_kind: 'none' });
+    const refused = await adminA.post('/console/catalog/price-rules', {
+      in_state_kind: 'percent',
+      in_state_percent: '900',
+      out_of_state_kind: 'none',
+      international_kind: 'none',
+    });
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('Enter a whole number of percent between -100 and 500.');
     expect(refused.text).toContain('value="900"');
@@ -214,9 +269,17 @@ describe('admin console: catalog', () => {
     const pg = new Client({ connectionString: process.env.TEST_DATABASE_OPERATOR_URL });
     await pg.connect();
     try {
-      const { rows } = await pg.query("SELECT action, outcome, actor_id FROM audit_events WHERE tenant_id = $1 AND action LIKE 'catalog.%' ORDER BY occurred_at", [a.id]);
+      const { rows } = await pg.query(
+        "SELECT action, outcome, actor_id FROM audit_events WHERE tenant_id = $1 AND action LIKE 'catalog.%' ORDER BY occurred_at",
+        [a.id],
+      );
       expect(rows.filter((r) => r.outcome === 'allowed' && r.actor_id === peopleA.admin.id).map((r) => r.action)).toEqual(
-        expect.arrayContaining(['catalog.offering_update', 'catalog.offering_withdraw', 'catalog.offering_restore', 'catalog.price_rules_update']),
+        expect.arrayContaining([
+          'catalog.offering_update',
+          'catalog.offering_withdraw',
+          'catalog.offering_restore',
+          'catalog.price_rules_update',
+        ]),
       );
     } finally {
       await pg.end();

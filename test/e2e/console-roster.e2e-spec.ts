@@ -25,7 +25,10 @@ describe('admin console: roster', () => {
   let adminA: WebClient;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, RosterConsoleModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      { imports: [IdentityModule, RosterConsoleModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+    );
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
@@ -37,10 +40,20 @@ describe('admin console: roster', () => {
   afterAll(() => app.close());
 
   const form = (overrides: Record<string, string | string[]> = {}) => ({
-    name: 'Dr. Rosa Ortega', credentials: 'MD, PhD', title_en: 'Interventional cardiologist', bio_en: 'Twenty years of structural heart disease.',
-    accepting_new_cases: '1', weekly_capacity: '7', stipend: '250.00', specialties: [a.specialtySlug],
-    license_0_jurisdiction: 'US-NY', license_0_number: 'NY-777', license_0_expires: '2030-06-30',
-    license_1_jurisdiction: 'us-il', license_1_number: 'IL-123', license_1_expires: '2029-01-31',
+    name: 'Dr. Rosa Ortega',
+    credentials: 'MD, PhD',
+    title_en: 'Interventional cardiologist',
+    bio_en: 'Twenty years of structural heart disease.',
+    accepting_new_cases: '1',
+    weekly_capacity: '7',
+    stipend: '250.00',
+    specialties: [a.specialtySlug],
+    license_0_jurisdiction: 'US-NY',
+    license_0_number: 'NY-777',
+    license_0_expires: '2030-06-30',
+    license_1_jurisdiction: 'us-il',
+    license_1_number: 'IL-123',
+    license_1_expires: '2029-01-31',
     ...overrides,
   });
 
@@ -48,8 +61,18 @@ describe('admin console: roster', () => {
     const pg = new Client({ connectionString: process.env.TEST_DATABASE_OPERATOR_URL });
     await pg.connect();
     try {
-      const [row] = (await pg.query('SELECT id, name, weekly_capacity, stipend_minor, accepting_new_cases FROM physicians WHERE tenant_id = $1 AND slug = $2', [tenantId, slug])).rows;
-      const licenses = (await pg.query('SELECT jurisdiction, number FROM physician_licenses WHERE tenant_id = $1 AND physician_id = $2 ORDER BY jurisdiction', [tenantId, row.id])).rows;
+      const [row] = (
+        await pg.query(
+          'SELECT id, name, weekly_capacity, stipend_minor, accepting_new_cases FROM physicians WHERE tenant_id = $1 AND slug = $2',
+          [tenantId, slug],
+        )
+      ).rows;
+      const licenses = (
+        await pg.query(
+          'SELECT jurisdiction, number FROM physician_licenses WHERE tenant_id = $1 AND physician_id = $2 ORDER BY jurisdiction',
+          [tenantId, row.id],
+        )
+      ).rows;
       return { ...row, licenses };
     } finally {
       await pg.end();
@@ -92,7 +115,10 @@ describe('admin console: roster', () => {
   it('refuses an unknown jurisdiction and a bad capacity beside their fields, keeps the input, and changes nothing', async () => {
     const before = await physicianRow(a.id, a.physicianSlug);
     await adminA.get(`/console/roster/${a.physicianSlug}`);
-    const refused = await adminA.post(`/console/roster/${a.physicianSlug}`, form({ name: 'Changed Name', license_1_jurisdiction: 'US-ZZ', weekly_capacity: '500', stipend: '-1' }));
+    const refused = await adminA.post(
+      `/console/roster/${a.physicianSlug}`,
+      form({ name: 'Changed Name', license_1_jurisdiction: 'US-ZZ', weekly_capacity: '500', stipend: '-1' }),
+    );
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('Enter a US state as US-XX (e.g. US-IL) or a country code (e.g. MX).');
     expect(refused.text).toContain('id="f-license_1_jurisdiction-error"');
@@ -109,7 +135,8 @@ describe('admin console: roster', () => {
     expect(page.text).not.toMatch(UNTRANSLATED);
     const fields = {
       ...form({ name: 'Dr. Lee Park', license_1_jurisdiction: '', license_1_number: '', license_1_expires: '' }),
-      slug: 'lee-park', specialties: [a.specialtySlug],
+      slug: 'lee-park',
+      specialties: [a.specialtySlug],
     };
     expect((await adminA.post('/console/roster', fields)).status).toBe(303);
     const profile = await new WebClient(app, a.host).get('/physicians/lee-park');
@@ -128,22 +155,35 @@ describe('admin console: roster', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.text).toContain('There is no specialty &quot;spec-of-nobody&quot;.');
     expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.physicians!.map((p) => [p.slug, p.name])).toEqual([
-      [a.physicianSlug, 'Dr. Rosa Ortega'], ['lee-park', 'Dr. Lee Park'],
+      [a.physicianSlug, 'Dr. Rosa Ortega'],
+      ['lee-park', 'Dr. Lee Park'],
     ]);
   });
 
   it('sets a physician’s photo judged by its content: the profile shows it at once, export carries it, removing it deletes the file', async () => {
     const photoPath = `/console/roster/${a.physicianSlug}/photo`;
     const editPath = `/console/roster/${a.physicianSlug}`;
-    for (const [name, bytes] of [['drawing.png', SVG], ['empty.png', Buffer.alloc(0)]] as const) {
+    for (const [name, bytes] of [
+      ['drawing.png', SVG],
+      ['empty.png', Buffer.alloc(0)],
+    ] as const) {
       const refused = await postMultipart(app, adminA, editPath, photoPath, {}, { field: 'photo', name, bytes, type: 'image/png' });
       expect(refused.status).toBe(400);
       expect(refused.text).toMatch(/id="f-photo-error">(A photo must be a JPEG, PNG or WebP image\.|Choose an image file\.)</);
       expect(refused.text).toContain('value="Dr. Rosa Ortega"');
     }
-    expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.physicians!.find((p) => p.slug === a.physicianSlug)!.photo).toBeUndefined();
+    expect(
+      (await app.get(BlueprintExporter).export(a.slug))!.blueprint.physicians!.find((p) => p.slug === a.physicianSlug)!.photo,
+    ).toBeUndefined();
 
-    const saved = await postMultipart(app, adminA, editPath, photoPath, {}, { field: 'photo', name: 'me.bin', bytes: PNG, type: 'application/octet-stream' });
+    const saved = await postMultipart(
+      app,
+      adminA,
+      editPath,
+      photoPath,
+      {},
+      { field: 'photo', name: 'me.bin', bytes: PNG, type: 'application/octet-stream' },
+    );
     expect([saved.status, saved.location]).toEqual([303, `${editPath}?photo=1`]);
     const profile = await new WebClient(app, a.host).get(`/physicians/${a.physicianSlug}`);
     const src = new RegExp(`src="(/brand/[0-9a-f]+/physician-${a.physicianSlug}\\.png)"`).exec(profile.text)?.[1];
@@ -168,14 +208,19 @@ describe('admin console: roster', () => {
     const adminB = new WebClient(app, b.host);
     await signInStaff(adminB, peopleB.admin);
     expect((await adminB.get(`/console/roster/${a.physicianSlug}`)).status).toBe(404);
-    expect((await adminB.post(`/console/roster/${a.physicianSlug}`, form({ name: 'Hijacked', specialties: [b.specialtySlug] }))).status).toBe(404);
+    expect(
+      (await adminB.post(`/console/roster/${a.physicianSlug}`, form({ name: 'Hijacked', specialties: [b.specialtySlug] }))).status,
+    ).toBe(404);
     await adminB.get('/console/roster/new');
     const planted = await adminB.post('/console/roster', { ...form({ name: 'Planted' }), slug: 'planted', specialties: [a.specialtySlug] });
     expect(planted.status).toBe(400);
     expect(planted.text).toContain(`There is no specialty &quot;${a.specialtySlug}&quot;.`);
     // B's own form's token, aimed at A's physician's photo.
     const token = /\/photo\?_csrf=([^"]+)"/.exec((await adminB.get(`/console/roster/${b.physicianSlug}`)).text)![1];
-    const hijack = await request(app.getHttpServer()).post(`/console/roster/${a.physicianSlug}/photo?_csrf=${token}`).set('Host', b.host).set('Cookie', adminB.cookieHeader())
+    const hijack = await request(app.getHttpServer())
+      .post(`/console/roster/${a.physicianSlug}/photo?_csrf=${token}`)
+      .set('Host', b.host)
+      .set('Cookie', adminB.cookieHeader())
       .attach('photo', PNG, { filename: 'x.png', contentType: 'image/png' });
     expect(hijack.status).toBe(404);
 

@@ -65,10 +65,18 @@ describe('admin console: landing copy and branding', () => {
       for (const lang of ['en', 'es']) expect((await adminA.get(path, { 'accept-language': lang })).text).not.toMatch(UNTRANSLATED);
     }
     const saved = await adminA.post('/console/site/landing', {
-      hero_title_en: 'Certainty before surgery', hero_subtitle_en: 'A specialist reads your case.', hero_cta_en: 'Ask us',
-      value_title_en: 'Why us', point_0_title_en: 'Fast', point_0_text_en: 'Five days or less.',
-      step_0_title_en: 'Send', step_0_text_en: 'Your records.', step_1_title_en: 'Read', step_1_text_en: 'Your opinion.',
-      step_2_title_en: '', step_2_text_en: '',
+      hero_title_en: 'Certainty before surgery',
+      hero_subtitle_en: 'A specialist reads your case.',
+      hero_cta_en: 'Ask us',
+      value_title_en: 'Why us',
+      point_0_title_en: 'Fast',
+      point_0_text_en: 'Five days or less.',
+      step_0_title_en: 'Send',
+      step_0_text_en: 'Your records.',
+      step_1_title_en: 'Read',
+      step_1_text_en: 'Your opinion.',
+      step_2_title_en: '',
+      step_2_text_en: '',
     });
     expect(saved.status).toBe(303);
     const home = await new WebClient(app, a.host).get('/');
@@ -79,13 +87,21 @@ describe('admin console: landing copy and branding', () => {
     expect(exported.landing).toEqual({
       hero: { title: 'Certainty before surgery', subtitle: 'A specialist reads your case.', cta: 'Ask us' },
       value: { title: 'Why us', points: [{ title: 'Fast', text: 'Five days or less.' }] },
-      steps: [{ title: 'Send', text: 'Your records.' }, { title: 'Read', text: 'Your opinion.' }],
+      steps: [
+        { title: 'Send', text: 'Your records.' },
+        { title: 'Read', text: 'Your opinion.' },
+      ],
     });
   });
 
   it('refuses a headline-less home page and a lone step, keeping what was typed', async () => {
     await adminA.get('/console/site');
-    const refused = await adminA.post('/console/site/landing', { hero_title_en: '', hero_subtitle_en: 'Typed subtitle', step_0_title_en: 'Only', step_0_text_en: 'One step.' });
+    const refused = await adminA.post('/console/site/landing', {
+      hero_title_en: '',
+      hero_subtitle_en: 'Typed subtitle',
+      step_0_title_en: 'Only',
+      step_0_text_en: 'One step.',
+    });
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('Enter this text.');
     expect(refused.text).toContain('Describe at least two steps');
@@ -95,16 +111,32 @@ describe('admin console: landing copy and branding', () => {
 
   it('adds, edits and removes FAQs and testimonials', async () => {
     await adminA.get('/console/site');
-    expect((await adminA.post('/console/site/faqs', {
-      faq_0_topic: 'general', faq_0_question_en: 'Is this a test?', faq_0_answer_en: 'Yes.', faq_0_remove: '1',
-      faq_1_topic: 'pricing', faq_1_question_en: 'Can I pay later?', faq_1_answer_en: 'Your card is held, not charged.',
-    })).status).toBe(303);
+    expect(
+      (
+        await adminA.post('/console/site/faqs', {
+          faq_0_topic: 'general',
+          faq_0_question_en: 'Is this a test?',
+          faq_0_answer_en: 'Yes.',
+          faq_0_remove: '1',
+          faq_1_topic: 'pricing',
+          faq_1_question_en: 'Can I pay later?',
+          faq_1_answer_en: 'Your card is held, not charged.',
+        })
+      ).status,
+    ).toBe(303);
     const faq = await new WebClient(app, a.host).get('/faq');
     expect(faq.text).toContain('Can I pay later?');
     expect(faq.text).not.toContain('Is this a test?');
 
     await adminA.get('/console/site');
-    expect((await adminA.post('/console/site/testimonials', { testimonial_0_quote_en: 'They caught what others missed.', testimonial_0_author: 'Ana R., Joliet' })).status).toBe(303);
+    expect(
+      (
+        await adminA.post('/console/site/testimonials', {
+          testimonial_0_quote_en: 'They caught what others missed.',
+          testimonial_0_author: 'Ana R., Joliet',
+        })
+      ).status,
+    ).toBe(303);
     expect((await new WebClient(app, a.host).get('/')).text).toContain('They caught what others missed.');
     const exported = (await app.get(BlueprintExporter).export(a.slug))!.blueprint;
     expect(exported.faqs).toEqual([{ topic: 'pricing', question: 'Can I pay later?', answer: 'Your card is held, not charged.' }]);
@@ -120,9 +152,17 @@ describe('admin console: landing copy and branding', () => {
   it('edits colours, fonts, contact and legal footer: the theme and footer change on the next request', async () => {
     await adminA.get('/console/branding');
     const saved = await adminA.post('/console/branding', {
-      color_primary: '#8a1538', color_accent: '#f2a900', color_text: '#111111', color_background: '#fffdf8',
-      font_heading: 'Georgia, serif', font_body: 'system-ui, sans-serif', logo_alt: '',
-      contact_phone: '+1 312 555 0100', contact_email: 'care@example.org', contact_address: '1 Lake St', legal_footer_en: 'New footer, 2027',
+      color_primary: '#8a1538',
+      color_accent: '#f2a900',
+      color_text: '#111111',
+      color_background: '#fffdf8',
+      font_heading: 'Georgia, serif',
+      font_body: 'system-ui, sans-serif',
+      logo_alt: '',
+      contact_phone: '+1 312 555 0100',
+      contact_email: 'care@example.org',
+      contact_address: '1 Lake St',
+      legal_footer_en: 'New footer, 2027',
     });
     expect(saved.status).toBe(303);
     const site = new WebClient(app, a.host);
@@ -144,8 +184,14 @@ describe('admin console: landing copy and branding', () => {
     const before = await tenantRow(a.id);
     await adminA.get('/console/branding');
     const refused = await adminA.post('/console/branding', {
-      color_primary: 'red;}body{display:none', color_accent: '#f2a900', color_text: '#111111', color_background: '#fffdf8',
-      font_heading: 'x;}', font_body: 'system-ui', contact_email: 'not-an-email', legal_footer_en: 'Typed footer',
+      color_primary: 'red;}body{display:none',
+      color_accent: '#f2a900',
+      color_text: '#111111',
+      color_background: '#fffdf8',
+      font_heading: 'x;}',
+      font_body: 'system-ui',
+      contact_email: 'not-an-email',
+      legal_footer_en: 'Typed footer',
     });
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('Write a colour as #rrggbb, e.g. #0b5394.');
@@ -157,12 +203,26 @@ describe('admin console: landing copy and branding', () => {
 
   it('uploads a logo judged by its content; an executable named .png is refused and changes nothing', async () => {
     const before = await tenantRow(a.id);
-    const refused = await postMultipart(app, adminA, '/console/branding', '/console/branding/logo', {}, { field: 'logo', name: 'logo.png', bytes: EXECUTABLE, type: 'image/png' });
+    const refused = await postMultipart(
+      app,
+      adminA,
+      '/console/branding',
+      '/console/branding/logo',
+      {},
+      { field: 'logo', name: 'logo.png', bytes: EXECUTABLE, type: 'image/png' },
+    );
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('The file is not an SVG, PNG, JPEG, WebP or ICO image.');
     expect(await tenantRow(a.id)).toEqual(before);
 
-    const saved = await postMultipart(app, adminA, '/console/branding', '/console/branding/logo', {}, { field: 'logo', name: 'whatever.bin', bytes: PNG, type: 'application/octet-stream' });
+    const saved = await postMultipart(
+      app,
+      adminA,
+      '/console/branding',
+      '/console/branding/logo',
+      {},
+      { field: 'logo', name: 'whatever.bin', bytes: PNG, type: 'application/octet-stream' },
+    );
     expect(saved.status).toBe(303);
     expect((await tenantRow(a.id)).branding.logo).toBe('logo.png');
     const site = new WebClient(app, a.host);
@@ -176,15 +236,36 @@ describe('admin console: landing copy and branding', () => {
 
   it('uploads a favicon judged by its content; the site links it, export carries it, and a new logo leaves it', async () => {
     const before = await tenantRow(a.id);
-    const refused = await postMultipart(app, adminA, '/console/branding', '/console/branding/favicon', {}, { field: 'favicon', name: 'favicon.ico', bytes: EXECUTABLE, type: 'image/x-icon' });
+    const refused = await postMultipart(
+      app,
+      adminA,
+      '/console/branding',
+      '/console/branding/favicon',
+      {},
+      { field: 'favicon', name: 'favicon.ico', bytes: EXECUTABLE, type: 'image/x-icon' },
+    );
     expect(refused.status).toBe(400);
     expect(refused.text).toMatch(/id="f-favicon-error">The file is not an SVG, PNG, JPEG, WebP or ICO image\./);
     expect(await tenantRow(a.id)).toEqual(before);
-    const empty = await postMultipart(app, adminA, '/console/branding', '/console/branding/favicon', {}, { field: 'favicon', name: 'empty.ico', bytes: Buffer.alloc(0), type: 'image/x-icon' });
+    const empty = await postMultipart(
+      app,
+      adminA,
+      '/console/branding',
+      '/console/branding/favicon',
+      {},
+      { field: 'favicon', name: 'empty.ico', bytes: Buffer.alloc(0), type: 'image/x-icon' },
+    );
     expect(empty.status).toBe(400);
     expect(empty.text).toContain('Choose an image file.');
 
-    const saved = await postMultipart(app, adminA, '/console/branding', '/console/branding/favicon', {}, { field: 'favicon', name: 'icon.bin', bytes: ICO, type: 'application/octet-stream' });
+    const saved = await postMultipart(
+      app,
+      adminA,
+      '/console/branding',
+      '/console/branding/favicon',
+      {},
+      { field: 'favicon', name: 'icon.bin', bytes: ICO, type: 'application/octet-stream' },
+    );
     expect(saved.status).toBe(303);
     expect((await tenantRow(a.id)).branding.favicon).toBe('favicon.ico');
     const site = new WebClient(app, a.host);
@@ -197,7 +278,18 @@ describe('admin console: landing copy and branding', () => {
     expect((await adminA.get('/console/branding')).text).toContain(`src="${iconUrl}"`);
 
     // A new logo replaces the logo only; the export re-applies to the same brand.
-    expect((await postMultipart(app, adminA, '/console/branding', '/console/branding/logo', {}, { field: 'logo', name: 'l.png', bytes: PNG, type: 'image/png' })).status).toBe(303);
+    expect(
+      (
+        await postMultipart(
+          app,
+          adminA,
+          '/console/branding',
+          '/console/branding/logo',
+          {},
+          { field: 'logo', name: 'l.png', bytes: PNG, type: 'image/png' },
+        )
+      ).status,
+    ).toBe(303);
     const exported = (await app.get(BlueprintExporter).export(a.slug))!;
     expect(exported.blueprint.branding).toMatchObject({ logo: 'assets/logo.png', favicon: 'assets/favicon.ico' });
     expect(exported.assets.map((x) => x.name).sort()).toEqual(['favicon.ico', 'logo.png']);
@@ -211,7 +303,14 @@ describe('admin console: landing copy and branding', () => {
     expect((await coordinator.get('/console/site')).status).toBe(403);
     expect((await coordinator.get('/console/branding')).status).toBe(403);
     expect((await coordinator.get('/console')).status).toBe(200);
-    const refused = await coordinator.post('/console/branding', { color_primary: '#000000', color_accent: '#000000', color_text: '#000000', color_background: '#000000', font_heading: 'serif', font_body: 'serif' });
+    const refused = await coordinator.post('/console/branding', {
+      color_primary: '#000000',
+      color_accent: '#000000',
+      color_text: '#000000',
+      color_background: '#000000',
+      font_heading: 'serif',
+      font_body: 'serif',
+    });
     expect(refused.status).toBe(403);
     expect(refused.text).not.toContain('This form has expired');
     // B's site kept its own look through all of A's edits.

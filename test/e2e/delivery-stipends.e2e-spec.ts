@@ -30,13 +30,26 @@ describe('delivery: stipends and the local physician', () => {
   async function signedCase(extra: Partial<Case> = {}): Promise<{ c: Case; opinionId: string }> {
     const pipeline = app.get(CasePipeline);
     return db().forTenant(a.id, async (tx) => {
-      const c = await tx.save(Case, tx.create(Case, {
-        tenantId: a.id, number: await pipeline.nextNumber(tx, a.id, 'TST'), state: 'draft', patientId: peopleA.patient.id, route: 'direct',
-        quoteAcceptedAt: new Date(), paymentAuthorizedAt: new Date(), questions: [], ...extra,
-      }));
+      const c = await tx.save(
+        Case,
+        tx.create(Case, {
+          tenantId: a.id,
+          number: await pipeline.nextNumber(tx, a.id, 'TST'),
+          state: 'draft',
+          patientId: peopleA.patient.id,
+          route: 'direct',
+          quoteAcceptedAt: new Date(),
+          paymentAuthorizedAt: new Date(),
+          questions: [],
+          ...extra,
+        }),
+      );
       const coordinator = { actor: { id: peopleA.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] } };
       const physician = { actor: { id: peopleA.physician.id, kind: 'staff' as const, roles: ['physician'] } };
-      await pipeline.move(tx, c.id, 'submit', 'patient', { facts: { consentsGiven: true }, actor: { id: peopleA.patient.id, kind: 'patient', roles: [] } });
+      await pipeline.move(tx, c.id, 'submit', 'patient', {
+        facts: { consentsGiven: true },
+        actor: { id: peopleA.patient.id, kind: 'patient', roles: [] },
+      });
       await pipeline.move(tx, c.id, 'start_triage', 'system');
       await pipeline.move(tx, c.id, 'accept', 'coordinator', coordinator);
       await tx.update(Case, { tenantId: a.id, id: c.id }, { assignedPhysicianId: peopleA.physician.id });
@@ -55,7 +68,13 @@ describe('delivery: stipends and the local physician', () => {
   const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: tenantA.timeZone }).format(new Date());
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      {
+        imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule],
+        providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
+      },
+    );
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
@@ -64,7 +83,10 @@ describe('delivery: stipends and the local physician', () => {
     [{ id: physicianId }] = await db().forTenant(a.id, (tx) => tx.query('SELECT id FROM physicians WHERE slug = $1', [a.physicianSlug]));
     // The blueprint's 200.00 has been the rate since the tenant was applied; a raise from tomorrow must not count today.
     await db().forTenant(a.id, (tx) =>
-      tx.query(`INSERT INTO physician_stipend_rates (tenant_id, physician_id, amount_minor, currency, effective_from) VALUES ($1, $2, 99900, 'USD', $3::date + 1)`, [a.id, physicianId, today()]),
+      tx.query(
+        `INSERT INTO physician_stipend_rates (tenant_id, physician_id, amount_minor, currency, effective_from) VALUES ($1, $2, 99900, 'USD', $3::date + 1)`,
+        [a.id, physicianId, today()],
+      ),
     );
   });
 
@@ -75,10 +97,17 @@ describe('delivery: stipends and the local physician', () => {
     const delivery = app.get(OpinionDelivery);
     expect(await delivery.deliver(tenantA, opinionId)).toEqual({ delivered: true });
     expect(await delivery.deliver(tenantA, opinionId)).toEqual({ delivered: false });
-    const entries = await db().forTenant(a.id, (tx) => tx.query('SELECT physician_id, amount_minor, accrued_on::text AS day FROM stipend_entries WHERE case_id = $1', [c.id]));
+    const entries = await db().forTenant(a.id, (tx) =>
+      tx.query('SELECT physician_id, amount_minor, accrued_on::text AS day FROM stipend_entries WHERE case_id = $1', [c.id]),
+    );
     expect(entries).toEqual([{ physician_id: physicianId, amount_minor: 20000, day: today() }]);
     // The patient is told, without content.
-    const [mail] = await db().forTenant(a.id, (tx) => tx.query(`SELECT data FROM outbound_emails WHERE template = 'opinion-ready' AND to_address = $1 AND data->>'caseId' = $2`, [peopleA.patient.email, c.id]));
+    const [mail] = await db().forTenant(a.id, (tx) =>
+      tx.query(`SELECT data FROM outbound_emails WHERE template = 'opinion-ready' AND to_address = $1 AND data->>'caseId' = $2`, [
+        peopleA.patient.email,
+        c.id,
+      ]),
+    );
     expect(mail.data).toEqual({ caseId: c.id });
   });
 
@@ -97,9 +126,13 @@ describe('delivery: stipends and the local physician', () => {
     expect(csv.text).toContain(',USD,20000,');
     const paid = await admin.post(`/console/stipends/${physicianId}/paid`, { month });
     expect(paid.status).toBe(303);
-    const [{ unpaid }] = await db().forTenant(a.id, (tx) => tx.query('SELECT count(*)::int AS unpaid FROM stipend_entries WHERE paid_at IS NULL'));
+    const [{ unpaid }] = await db().forTenant(a.id, (tx) =>
+      tx.query('SELECT count(*)::int AS unpaid FROM stipend_entries WHERE paid_at IS NULL'),
+    );
     expect(unpaid).toBe(0);
-    const audit = await db().forTenant(a.id, (tx) => tx.query(`SELECT actor_id, outcome FROM audit_events WHERE action = 'stipend.mark_paid' AND entity_id = $1`, [physicianId]));
+    const audit = await db().forTenant(a.id, (tx) =>
+      tx.query(`SELECT actor_id, outcome FROM audit_events WHERE action = 'stipend.mark_paid' AND entity_id = $1`, [physicianId]),
+    );
     expect(audit).toEqual([{ actor_id: peopleA.admin.id, outcome: 'allowed' }]);
     expect((await admin.get(`/console/stipends?month=${month}`)).text).toContain('All paid');
     // Coordinators and physicians do not see stipends; the other hospital's admin sees none of these.
@@ -112,11 +145,21 @@ describe('delivery: stipends and the local physician', () => {
   });
 
   it('invites the local physician by a link that opens that one opinion and nothing else', async () => {
-    const { c, opinionId } = await signedCase({ route: 'physician_to_physician', localPhysician: { name: 'Dr. Local', email: 'local.doctor@example.org' } });
-    const other = await signedCase({ route: 'physician_to_physician', localPhysician: { name: 'Dr. Local', email: 'local.doctor@example.org' } });
+    const { c, opinionId } = await signedCase({
+      route: 'physician_to_physician',
+      localPhysician: { name: 'Dr. Local', email: 'local.doctor@example.org' },
+    });
+    const other = await signedCase({
+      route: 'physician_to_physician',
+      localPhysician: { name: 'Dr. Local', email: 'local.doctor@example.org' },
+    });
     await app.get(OpinionDelivery).deliver(tenantA, opinionId);
     await app.get(OpinionDelivery).deliver(tenantA, opinionId);
-    const mails = await db().forTenant(a.id, (tx) => tx.query(`SELECT data FROM outbound_emails WHERE template = 'local-physician-invitation' AND to_address = 'local.doctor@example.org'`));
+    const mails = await db().forTenant(a.id, (tx) =>
+      tx.query(
+        `SELECT data FROM outbound_emails WHERE template = 'local-physician-invitation' AND to_address = 'local.doctor@example.org'`,
+      ),
+    );
     expect(mails).toHaveLength(1);
     const token = mails[0].data.token as string;
     const visitor = new WebClient(app, a.host);
@@ -136,7 +179,9 @@ describe('delivery: stipends and the local physician', () => {
     // A direct route invites nobody.
     const direct = await signedCase({ localPhysician: { name: 'Dr. Other', email: 'other.doctor@example.org' } });
     await app.get(OpinionDelivery).deliver(tenantA, direct.opinionId);
-    const none = await db().forTenant(a.id, (tx) => tx.query(`SELECT 1 FROM outbound_emails WHERE to_address = 'other.doctor@example.org'`));
+    const none = await db().forTenant(a.id, (tx) =>
+      tx.query(`SELECT 1 FROM outbound_emails WHERE to_address = 'other.doctor@example.org'`),
+    );
     expect(none).toEqual([]);
   });
 });

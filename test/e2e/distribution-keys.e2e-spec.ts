@@ -27,7 +27,8 @@ const REFERENCE_TENANT_TABLES: Record<string, { uniqueWithoutTenant: string[]; r
   },
   tenant_email_senders: {
     uniqueWithoutTenant: ['tenant_email_senders_from_key', 'tenant_email_senders_configuration_set_key'],
-    reason: 'a From address and an SES configuration set belong to one hospital platform-wide, and a bounce is matched to its hospital by them before it is known: reference table',
+    reason:
+      'a From address and an SES configuration set belong to one hospital platform-wide, and a bounce is matched to its hospital by them before it is known: reference table',
   },
   tenant_payment_accounts: {
     uniqueWithoutTenant: ['tenant_payment_accounts_account_key'],
@@ -98,7 +99,8 @@ describe('tables are ready to distribute by tenant_id', () => {
     expect(unlisted).toEqual([]);
     const stale = Object.keys(GLOBAL_TABLES).filter((name) => !tables.some((t) => t.name === name && !t.tenantColumn));
     expect(stale).toEqual([]);
-    for (const t of tables.filter((x) => x.tenantColumn)) expect(`${t.name}: ${JSON.stringify(t.tenantColumn)}`).toBe(`${t.name}: {"type":"uuid","notNull":true}`);
+    for (const t of tables.filter((x) => x.tenantColumn))
+      expect(`${t.name}: ${JSON.stringify(t.tenantColumn)}`).toBe(`${t.name}: {"type":"uuid","notNull":true}`);
   });
 
   it('gives every distributed table a primary key, and puts tenant_id in every primary key and unique index', () => {
@@ -115,7 +117,10 @@ describe('tables are ready to distribute by tenant_id', () => {
 
   it('lists for each reference tenant table exactly the unique keys that keep it from being distributed', () => {
     for (const [table, { uniqueWithoutTenant }] of Object.entries(REFERENCE_TENANT_TABLES)) {
-      const actual = keys.filter((k) => k.table === table && !k.columns.includes('tenant_id')).map((k) => k.name).sort();
+      const actual = keys
+        .filter((k) => k.table === table && !k.columns.includes('tenant_id'))
+        .map((k) => k.name)
+        .sort();
       expect({ table, actual }).toEqual({ table, actual: [...uniqueWithoutTenant].sort() });
     }
   });
@@ -125,9 +130,11 @@ describe('tables are ready to distribute by tenant_id', () => {
     for (const fk of foreignKeys) {
       if (isDistributed(fk.table) && isDistributed(fk.refTable)) {
         const at = fk.columns.indexOf('tenant_id');
-        if (at < 0 || fk.refColumns[at] !== 'tenant_id') problems.push(`${fk.table}.${fk.name} -> ${fk.refTable}: not keyed by tenant_id on both sides`);
+        if (at < 0 || fk.refColumns[at] !== 'tenant_id')
+          problems.push(`${fk.table}.${fk.name} -> ${fk.refTable}: not keyed by tenant_id on both sides`);
       }
-      if (!isDistributed(fk.table) && isDistributed(fk.refTable)) problems.push(`${fk.table}.${fk.name}: a reference or local table pointing into distributed ${fk.refTable}`);
+      if (!isDistributed(fk.table) && isDistributed(fk.refTable))
+        problems.push(`${fk.table}.${fk.name}: a reference or local table pointing into distributed ${fk.refTable}`);
     }
     expect(problems).toEqual([]);
     expect(foreignKeys.filter((fk) => isDistributed(fk.table) && isDistributed(fk.refTable)).length).toBeGreaterThan(5);

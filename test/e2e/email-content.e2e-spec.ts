@@ -1,6 +1,14 @@
 import { AppConfig, TenantDatabase } from '@consilium/core';
 import { JobQueue, JobRunner } from '@consilium/jobs';
-import { EMAIL_LOCALES, EMAIL_MESSAGES, EMAIL_TEMPLATES, EmailRenderer, EmailTemplate, InvalidEmailData, Mailer } from '@consilium/notifications';
+import {
+  EMAIL_LOCALES,
+  EMAIL_MESSAGES,
+  EMAIL_TEMPLATES,
+  EmailRenderer,
+  EmailTemplate,
+  InvalidEmailData,
+  Mailer,
+} from '@consilium/notifications';
 import { BlueprintCatalog, ResolvedTenant, TenantResolver } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Handlebars from 'handlebars';
@@ -41,9 +49,26 @@ const VALID: Record<EmailTemplate, Record<string, unknown>> = {
 /** Health information a caller might have at hand when it sends an email, each a distinct canary. */
 const CANARIES = Object.fromEntries(
   [
-    'diagnosis', 'condition', 'specialty', 'symptoms', 'medication', 'physicianOpinion', 'opinionSummary', 'recordName',
-    'recordType', 'messageBody', 'caseTitle', 'question', 'notes', 'physicianName', 'department', 'subject', 'status',
-    'recipientName', 'name', 'reason',
+    'diagnosis',
+    'condition',
+    'specialty',
+    'symptoms',
+    'medication',
+    'physicianOpinion',
+    'opinionSummary',
+    'recordName',
+    'recordType',
+    'messageBody',
+    'caseTitle',
+    'question',
+    'notes',
+    'physicianName',
+    'department',
+    'subject',
+    'status',
+    'recipientName',
+    'name',
+    'reason',
   ].map((field) => [field, `CANARY-${field}-${randomUUID().slice(0, 8)}`]),
 );
 
@@ -73,7 +98,10 @@ describe('email content: branding, tenant overrides, no PHI', () => {
     const overrides = path.join(tenants.dir, custom.slug, 'templates', 'emails');
     mkdirSync(path.join(overrides, 'en'), { recursive: true });
     writeFileSync(path.join(overrides, 'en', 'new-message.subject.hbs'), 'News waiting at {{tenant.name}}\n');
-    writeFileSync(path.join(overrides, 'en', 'new-message.html.hbs'), '<p class="custom-body">{{diagnosis}}{{t.greeting}} Custom words.</p>{{#button link}}Open{{/button}}\n');
+    writeFileSync(
+      path.join(overrides, 'en', 'new-message.html.hbs'),
+      '<p class="custom-body">{{diagnosis}}{{t.greeting}} Custom words.</p>{{#button link}}Open{{/button}}\n',
+    );
   });
 
   afterAll(async () => {
@@ -89,8 +117,16 @@ describe('email content: branding, tenant overrides, no PHI', () => {
     expect(l.locale).toBe(locale);
     expect(l.subject).toBe(locale === 'es' ? 'Su opinión está lista' : 'Your opinion is ready');
     for (const [email, own, other] of [
-      [l, { name: 'Lakeshore Medical Center', colour: '#0b4f6c', address: '1200 Lakeshore Drive', host: 'lakeshore.localhost' }, 'Meridian'],
-      [m, { name: 'Meridian University Health', colour: '#7a1f3d', address: '400 University Avenue', host: 'meridian.localhost' }, 'Lakeshore'],
+      [
+        l,
+        { name: 'Lakeshore Medical Center', colour: '#0b4f6c', address: '1200 Lakeshore Drive', host: 'lakeshore.localhost' },
+        'Meridian',
+      ],
+      [
+        m,
+        { name: 'Meridian University Health', colour: '#7a1f3d', address: '400 University Avenue', host: 'meridian.localhost' },
+        'Lakeshore',
+      ],
     ] as const) {
       expect(email.html).toContain(`<html lang="${locale}">`);
       expect(email.html).toContain(own.name);
@@ -107,12 +143,22 @@ describe('email content: branding, tenant overrides, no PHI', () => {
   });
 
   it("uses a tenant's override template instead of the platform's, for that tenant only", async () => {
-    const overridden = renderer.render(await app.get(TenantResolver).byId(custom.id) as ResolvedTenant, 'new-message', 'en', VALID['new-message']);
+    const overridden = renderer.render(
+      (await app.get(TenantResolver).byId(custom.id)) as ResolvedTenant,
+      'new-message',
+      'en',
+      VALID['new-message'],
+    );
     expect(overridden.subject).toBe(`News waiting at ${custom.name}`);
     expect(overridden.html).toContain('<p class="custom-body">Hello, Custom words.</p>');
     // Still inside the branded layout, with the button in the tenant's colour.
     expect(overridden.html).toContain('background:#123456');
-    const other = renderer.render(await app.get(TenantResolver).byId(plain.id) as ResolvedTenant, 'new-message', 'en', VALID['new-message']);
+    const other = renderer.render(
+      (await app.get(TenantResolver).byId(plain.id)) as ResolvedTenant,
+      'new-message',
+      'en',
+      VALID['new-message'],
+    );
     expect(other.subject).toBe('You have a new message');
     expect(other.html).not.toContain('custom-body');
   });
@@ -143,7 +189,11 @@ describe('email content: branding, tenant overrides, no PHI', () => {
     it.each(EMAIL_TEMPLATES)('%s: refuses health information from a caller, without repeating it', async (template) => {
       const error = await app
         .get(TenantDatabase)
-        .forTenant(lakeshore.id, (tx) => app.get(Mailer).send(tx, { tenantId: lakeshore.id, to: 'p@example.org', template, data: { ...VALID[template], ...CANARIES } } as never))
+        .forTenant(lakeshore.id, (tx) =>
+          app
+            .get(Mailer)
+            .send(tx, { tenantId: lakeshore.id, to: 'p@example.org', template, data: { ...VALID[template], ...CANARIES } } as never),
+        )
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidEmailData);
       expect((error as InvalidEmailData).fields.sort()).toEqual(Object.keys(CANARIES).sort());
@@ -170,15 +220,28 @@ describe('email content: branding, tenant overrides, no PHI', () => {
     it('uses no variable in any platform template beyond the catalogue, the brand and the layout words', () => {
       const catalogue = new Set(Object.values(EMAIL_MESSAGES).flatMap((m) => Object.keys(m.data.shape)));
       const allowed = (name: string) =>
-        /^(t|tenant|brand)(\.|$)/.test(name) || ['link', 'lang', 'subject', 'body', 'roleLabel', 'expiresIn', 'this', 'address', 'phone', 'email'].includes(name) || catalogue.has(name);
+        /^(t|tenant|brand)(\.|$)/.test(name) ||
+        ['link', 'lang', 'subject', 'body', 'roleLabel', 'expiresIn', 'this', 'address', 'phone', 'email'].includes(name) ||
+        catalogue.has(name);
       const used = new Map<string, string>();
       const visit = (node: unknown, file: string): void => {
         if (!node || typeof node !== 'object') return;
         const n = node as { type?: string; original?: string };
-        if (n.type === 'PathExpression' && n.original && n.original !== 'button' && n.original !== 'if' && n.original !== 'with' && n.original !== 'eq') used.set(`${file}:${n.original}`, n.original);
+        if (
+          n.type === 'PathExpression' &&
+          n.original &&
+          n.original !== 'button' &&
+          n.original !== 'if' &&
+          n.original !== 'with' &&
+          n.original !== 'eq'
+        )
+          used.set(`${file}:${n.original}`, n.original);
         for (const value of Object.values(node)) (Array.isArray(value) ? value : [value]).forEach((v) => visit(v, file));
       };
-      const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+      const walk = (dir: string): string[] =>
+        readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+          e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)],
+        );
       for (const file of walk(VIEWS)) visit(Handlebars.parse(readFileSync(file, 'utf8')), path.relative(VIEWS, file));
       expect(used.size).toBeGreaterThan(50);
       expect([...used].filter(([, name]) => !allowed(name)).map(([where]) => where)).toEqual([]);
@@ -189,11 +252,10 @@ describe('email content: branding, tenant overrides, no PHI', () => {
       const id = randomUUID();
       const jobs = app.get(JobRunner);
       await app.get(TenantDatabase).forTenant(plain.id, async (tx) => {
-        await tx.query(`INSERT INTO outbound_emails (tenant_id, id, template, to_address, data) VALUES ($1, $2, 'new-message', 'q@example.org', $3)`, [
-          plain.id,
-          id,
-          JSON.stringify({ caseId: CASE, diagnosis: CANARIES.diagnosis }),
-        ]);
+        await tx.query(
+          `INSERT INTO outbound_emails (tenant_id, id, template, to_address, data) VALUES ($1, $2, 'new-message', 'q@example.org', $3)`,
+          [plain.id, id, JSON.stringify({ caseId: CASE, diagnosis: CANARIES.diagnosis })],
+        );
         await app.get(JobQueue).enqueue(tx, 'send-email', { tenantId: plain.id, messageId: id });
       });
       await jobs.start();

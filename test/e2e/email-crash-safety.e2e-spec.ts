@@ -78,19 +78,32 @@ describe('send-email survives workers killed mid-job', () => {
   }
 
   const exited = (child: ChildProcess) =>
-    new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+    new Promise<number | null>((resolve) =>
+      child.exitCode !== null || child.signalCode ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+    );
 
   const inFlight = async (ids: string[]): Promise<number> =>
-    Number((await watcher.query(`SELECT count(*) AS n FROM pgboss.job WHERE name = 'send-email' AND state = 'active' AND data->>'messageId' = ANY($1)`, [ids])).rows[0].n);
+    Number(
+      (
+        await watcher.query(
+          `SELECT count(*) AS n FROM pgboss.job WHERE name = 'send-email' AND state = 'active' AND data->>'messageId' = ANY($1)`,
+          [ids],
+        )
+      ).rows[0].n,
+    );
 
   async function enqueueRound(): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < PER_ROUND; i++) {
       const tenant = tenants[i % 2];
       ids.push(
-        await app.get(TenantDatabase).forTenant(tenant.id, (tx) =>
-          app.get(Mailer).send(tx, { tenantId: tenant.id, to: `patient-${i}@example.org`, template: 'new-message', data: { caseId: CASE } }),
-        ),
+        await app
+          .get(TenantDatabase)
+          .forTenant(tenant.id, (tx) =>
+            app
+              .get(Mailer)
+              .send(tx, { tenantId: tenant.id, to: `patient-${i}@example.org`, template: 'new-message', data: { caseId: CASE } }),
+          ),
       );
     }
     return ids;
@@ -129,13 +142,22 @@ describe('send-email survives workers killed mid-job', () => {
     // Recovery as in production: a dead worker's attempts expire (fast-forwarded here instead of waiting two
     // minutes), pg-boss maintenance puts them back for retry, and a live worker sends them. The retry backoff is
     // skipped the same way.
-    await watcher.query(`UPDATE pgboss.job SET started_on = now() - expire_in - interval '1 second' WHERE name = 'send-email' AND state = 'active'`);
+    await watcher.query(
+      `UPDATE pgboss.job SET started_on = now() - expire_in - interval '1 second' WHERE name = 'send-email' AND state = 'active'`,
+    );
     const survivor = startWorker();
     const deadline = Date.now() + 90000;
     let pending = all;
     while (pending.length && Date.now() < deadline) {
-      await watcher.query(`UPDATE pgboss.job SET start_after = now() WHERE name = 'send-email' AND state = 'retry' AND start_after > now()`);
-      const sent = new Set((await Promise.all(tenants.map((t) => emailRows(app, t.id, pending)))).flat().filter((r) => r.status === 'sent').map((r) => r.id));
+      await watcher.query(
+        `UPDATE pgboss.job SET start_after = now() WHERE name = 'send-email' AND state = 'retry' AND start_after > now()`,
+      );
+      const sent = new Set(
+        (await Promise.all(tenants.map((t) => emailRows(app, t.id, pending))))
+          .flat()
+          .filter((r) => r.status === 'sent')
+          .map((r) => r.id),
+      );
       pending = pending.filter((id) => !sent.has(id));
       if (pending.length) await sleep(200);
     }
@@ -146,17 +168,20 @@ describe('send-email survives workers killed mid-job', () => {
     // Exactly once: one file per message, holding that message, and nothing else.
     const files = readdirSync(outbox.dir).filter((f) => f.endsWith('.eml'));
     expect(files.sort()).toEqual(all.map((id) => `${id}.eml`).sort());
-    for (const id of all) expect(parseEml(readFileSync(path.join(outbox.dir, `${id}.eml`), 'utf8')).headers['x-consilium-message-id']).toBe(id);
+    for (const id of all)
+      expect(parseEml(readFileSync(path.join(outbox.dir, `${id}.eml`), 'utf8')).headers['x-consilium-message-id']).toBe(id);
     // One job per message, all completed; one ledger entry per message, each in its own tenant's ledger only.
     const jobs = await emailJobs(db.owner, all);
     expect(jobs).toHaveLength(all.length);
     expect(new Set(jobs.map((j) => j.message_id)).size).toBe(all.length);
     expect(jobs.filter((j) => j.state !== 'completed')).toEqual([]);
     for (const [index, tenant] of tenants.entries()) {
-      const own = all.filter((_, i) => i % PER_ROUND % 2 === index);
+      const own = all.filter((_, i) => (i % PER_ROUND) % 2 === index);
       const effects: { effect_key: string }[] = await app
         .get(TenantDatabase)
-        .forTenant(tenant.id, (tx) => tx.query(`SELECT effect_key FROM job_effects WHERE effect_key = ANY($1)`, [all.map((id) => `email:${id}`)]));
+        .forTenant(tenant.id, (tx) =>
+          tx.query(`SELECT effect_key FROM job_effects WHERE effect_key = ANY($1)`, [all.map((id) => `email:${id}`)]),
+        );
       expect(effects.map((e) => e.effect_key).sort()).toEqual(own.map((id) => `email:${id}`).sort());
     }
     const retried = jobs.filter((j) => j.retry_count > 0).length;

@@ -42,7 +42,11 @@ describe('email through the local outbox', () => {
     a = await createTestTenant(app, {
       locales: ['en', 'es'],
       default_locale: 'es',
-      email: { from_name: 'Segunda Opinión A', from_address: `so@${randomUUID().slice(0, 8)}.a.example`, ses_configuration_set: `a-${randomUUID().slice(0, 8)}` },
+      email: {
+        from_name: 'Segunda Opinión A',
+        from_address: `so@${randomUUID().slice(0, 8)}.a.example`,
+        ses_configuration_set: `a-${randomUUID().slice(0, 8)}`,
+      },
     });
     b = await createTestTenant(app);
     await app.get(JobRunner).start();
@@ -55,7 +59,9 @@ describe('email through the local outbox', () => {
   });
 
   const send = (tenant: TestTenant, to: string, template: Parameters<Mailer['send']>[1]['template'], data: object, locale?: 'en' | 'es') =>
-    tenantDb.forTenant(tenant.id, (tx) => mailer.send(tx, { tenantId: tenant.id, to, template, locale, data } as Parameters<Mailer['send']>[1]));
+    tenantDb.forTenant(tenant.id, (tx) =>
+      mailer.send(tx, { tenantId: tenant.id, to, template, locale, data } as Parameters<Mailer['send']>[1]),
+    );
   const outboxFile = (id: string) => path.join(outbox.dir, `${id}.eml`);
 
   it("delivers a message in the tenant's language and identity, then forgets its token", async () => {
@@ -72,16 +78,21 @@ describe('email through the local outbox', () => {
     expect(message.text).toContain('Este enlace vence en 30 minutos.');
     expect(message.html).toContain('<html lang="es">');
     const [job] = await emailJobs(db.owner, [id]);
-    expect(job).toMatchObject({ state: 'completed', output: { outcome: 'sent', messageId: id, transport: 'outbox', alreadyDelivered: false } });
+    expect(job).toMatchObject({
+      state: 'completed',
+      output: { outcome: 'sent', messageId: id, transport: 'outbox', alreadyDelivered: false },
+    });
   });
 
   it("sends identity's password reset in the hospital's brand, with a link identity accepts", async () => {
     const patient = (await createTestPeople(app, b)).patient;
     const client = new WebClient(app, b.host);
     await client.submit('/forgot-password', { email: patient.email });
-    const [row] = await app.get(TenantDatabase).forTenant(b.id, (tx) =>
-      tx.query(`SELECT id FROM outbound_emails WHERE to_address = $1 AND template = 'password-reset'`, [patient.email]),
-    );
+    const [row] = await app
+      .get(TenantDatabase)
+      .forTenant(b.id, (tx) =>
+        tx.query(`SELECT id FROM outbound_emails WHERE to_address = $1 AND template = 'password-reset'`, [patient.email]),
+      );
     await eventually(() => expect(existsSync(outboxFile(row.id))).toBe(true), 10000);
     const message = parseEml(readFileSync(outboxFile(row.id), 'utf8'));
     expect(message.headers.subject).toBe('Reset your password');
@@ -91,10 +102,17 @@ describe('email through the local outbox', () => {
     expect(reset.location).toBe('/sign-in?reset=1');
   });
 
-  it('refuses an account email whose link is not one of identity\'s routes', async () => {
+  it("refuses an account email whose link is not one of identity's routes", async () => {
     await expect(
       tenantDb.forTenant(a.id, (tx) =>
-        app.get(BrandedAccountMail).send(tx, a.id, { to: 'x@example.org', template: 'password-reset', locale: 'en', data: { url: `https://${a.host}/reset-password/${TOKEN}?next=/oncology`, expiresInMinutes: 30 } }),
+        app
+          .get(BrandedAccountMail)
+          .send(tx, a.id, {
+            to: 'x@example.org',
+            template: 'password-reset',
+            locale: 'en',
+            data: { url: `https://${a.host}/reset-password/${TOKEN}?next=/oncology`, expiresInMinutes: 30 },
+          }),
       ),
     ).rejects.toThrow(/does not accept this data \(fields: url\)/);
   });
@@ -117,9 +135,11 @@ describe('email through the local outbox', () => {
     const id = await send(a, 'cy@example.org', 'opinion-ready', { caseId: CASE }, 'en');
     expect(await emailRows(app, a.id, [id])).toHaveLength(1);
     expect(await emailRows(app, b.id, [id])).toEqual([]);
-    await expect(tenantDb.forTenant(b.id, (tx) => mailer.send(tx, { tenantId: a.id, to: 'cy@example.org', template: 'opinion-ready', data: { caseId: CASE } }))).rejects.toThrow(
-      /row-level security/,
-    );
+    await expect(
+      tenantDb.forTenant(b.id, (tx) =>
+        mailer.send(tx, { tenantId: a.id, to: 'cy@example.org', template: 'opinion-ready', data: { caseId: CASE } }),
+      ),
+    ).rejects.toThrow(/row-level security/);
   });
 
   it('does not send to an address suppressed for that tenant, recording why; the other tenant still can', async () => {
@@ -129,7 +149,10 @@ describe('email through the local outbox', () => {
     const fromB = await send(b, address, 'new-message', { caseId: CASE });
     await eventually(async () => expect((await emailRows(app, a.id, [fromA]))[0].status).toBe('suppressed'), 15000);
     await eventually(async () => expect((await emailRows(app, b.id, [fromB]))[0].status).toBe('sent'), 15000);
-    expect((await emailRows(app, a.id, [fromA]))[0]).toMatchObject({ data: null, status_reason: expect.stringMatching(/suppressed for this hospital after a bounce/) });
+    expect((await emailRows(app, a.id, [fromA]))[0]).toMatchObject({
+      data: null,
+      status_reason: expect.stringMatching(/suppressed for this hospital after a bounce/),
+    });
     expect(existsSync(outboxFile(fromA))).toBe(false);
     expect(existsSync(outboxFile(fromB))).toBe(true);
     const [job] = await emailJobs(db.owner, [fromA]);
@@ -188,7 +211,10 @@ describe('email through the local outbox', () => {
       // A row written around the Mailer with data the catalogue refuses: the job fails for good.
       const id = randomUUID();
       await tenantDb.forTenant(b.id, async (tx) => {
-        await tx.query(`INSERT INTO outbound_emails (tenant_id, id, template, to_address, data) VALUES ($1, $2, 'opinion-ready', 'f@example.org', '{"caseId": "not-a-uuid"}')`, [b.id, id]);
+        await tx.query(
+          `INSERT INTO outbound_emails (tenant_id, id, template, to_address, data) VALUES ($1, $2, 'opinion-ready', 'f@example.org', '{"caseId": "not-a-uuid"}')`,
+          [b.id, id],
+        );
         await app.get(JobQueue).enqueue(tx, 'send-email', { tenantId: b.id, messageId: id });
       });
       await eventually(async () => expect((await emailJobs(db.owner, [id]))[0]?.state).toBe('failed'), 15000);

@@ -25,7 +25,14 @@ describe('email through Amazon SES', () => {
     const suffix = randomUUID().slice(0, 8);
     const from = `opinions@${label}-${suffix}.example`;
     const set = `${label}-${suffix}`;
-    const tenant = await createTestTenant(app, { email: { from_name: `Hospital ${label.toUpperCase()} Opinions`, from_address: from, reply_to: `help@${label}-${suffix}.example`, ses_configuration_set: set } });
+    const tenant = await createTestTenant(app, {
+      email: {
+        from_name: `Hospital ${label.toUpperCase()} Opinions`,
+        from_address: from,
+        reply_to: `help@${label}-${suffix}.example`,
+        ses_configuration_set: set,
+      },
+    });
     return { ...tenant, from, set };
   };
 
@@ -36,7 +43,13 @@ describe('email through Amazon SES', () => {
     process.env.AWS_SECRET_ACCESS_KEY = 'stand-in-secret';
     process.env.AWS_EC2_METADATA_DISABLED = 'true';
     db = await isolatedDatabase('email-ses');
-    app = await createTestApp({ ...db.env, EMAIL_TRANSPORT: 'ses', SES_REGION: 'us-east-1', SES_ENDPOINT: ses.url, JOBS_POLL_SECONDS: '0.5' });
+    app = await createTestApp({
+      ...db.env,
+      EMAIL_TRANSPORT: 'ses',
+      SES_REGION: 'us-east-1',
+      SES_ENDPOINT: ses.url,
+      JOBS_POLL_SECONDS: '0.5',
+    });
     a = await withSender('a');
     b = await withSender('b');
     unconfigured = await createTestTenant(app);
@@ -50,7 +63,9 @@ describe('email through Amazon SES', () => {
   });
 
   const send = (tenant: TestTenant, to: string) =>
-    app.get(TenantDatabase).forTenant(tenant.id, (tx) => app.get(Mailer).send(tx, { tenantId: tenant.id, to, template: 'new-message', data: { caseId: CASE } }));
+    app
+      .get(TenantDatabase)
+      .forTenant(tenant.id, (tx) => app.get(Mailer).send(tx, { tenantId: tenant.id, to, template: 'new-message', data: { caseId: CASE } }));
   const settled = (tenant: TestTenant, id: string, status: string, timeoutMs = 15000) =>
     eventually(async () => expect((await emailRows(app, tenant.id, [id]))[0].status).toBe(status), timeoutMs, 50);
 
@@ -59,7 +74,10 @@ describe('email through Amazon SES', () => {
     const [idA, idB] = [await send(a, toA), await send(b, toB)];
     await settled(a, idA, 'sent');
     await settled(b, idB, 'sent');
-    for (const [tenant, to, id] of [[a, toA, idA], [b, toB, idB]] as const) {
+    for (const [tenant, to, id] of [
+      [a, toA, idA],
+      [b, toB, idB],
+    ] as const) {
       const [call] = ses.callsTo(to);
       expect(call.action).toBe('SendEmail');
       expect(call.scope).toMatch(/^AKIASTANDIN000000000\/\d{8}\/us-east-1\/ses\/aws4_request$/);

@@ -19,7 +19,10 @@ const running = new Set<ChildProcess>();
 /** Runs the built platform (`npm test` builds first) as `npm start` would, on a data folder and ports of its own. */
 function start(env: Record<string, string>, until = /Consilium is ready|did not start/): Promise<Started> {
   const began = Date.now();
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH!, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let output = '';
@@ -155,9 +158,16 @@ describe('the embedded default, as `npm start` runs it', () => {
       APPLY_TENANTS_ON_BOOT: 'false',
     });
     expect(await exited(run.child)).toBe(1);
-    expect(run.output()).toMatch(/Refusing to start: the database role "consilium_owner" in DATABASE_URL must not bypass row-level security, but it owns/);
+    expect(run.output()).toMatch(
+      /Refusing to start: the database role "consilium_owner" in DATABASE_URL must not bypass row-level security, but it owns/,
+    );
 
-    const operator = await start({ PORT: String(await freePort()), DATABASE_URL: process.env.TEST_DATABASE_OPERATOR_URL!, APP_SECRET: Buffer.alloc(32, 3).toString('base64'), FILES_MASTER_KEY: Buffer.alloc(32, 4).toString('base64') });
+    const operator = await start({
+      PORT: String(await freePort()),
+      DATABASE_URL: process.env.TEST_DATABASE_OPERATOR_URL!,
+      APP_SECRET: Buffer.alloc(32, 3).toString('base64'),
+      FILES_MASTER_KEY: Buffer.alloc(32, 4).toString('base64'),
+    });
     expect(await exited(operator.child)).toBe(1);
     expect(operator.output()).toContain('it has BYPASSRLS');
   });

@@ -22,18 +22,26 @@ describe('paid extras after delivery', () => {
   let peopleB: TestPeople;
 
   beforeAll(async () => {
-    app = await createTestApp({}, {
-      imports: [IdentityModule, IntakeModule, PaymentsModule],
-      providers: [{ provide: AccountMail, useClass: RecordingAccountMail }, { provide: CasePayments, useExisting: PaymentsService }],
-    });
+    app = await createTestApp(
+      {},
+      {
+        imports: [IdentityModule, IntakeModule, PaymentsModule],
+        providers: [
+          { provide: AccountMail, useClass: RecordingAccountMail },
+          { provide: CasePayments, useExisting: PaymentsService },
+        ],
+      },
+    );
     db = app.get(TenantDatabase);
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
     peopleB = await createTestPeople(app, b);
-    await app.get(OperatorDatabase).forTenant(a.id, (tx) =>
-      tx.query('UPDATE offerings SET extra_follow_up_price_minor = 7500, video_consult_price_minor = 25000 WHERE tenant_id = $1', [a.id]),
-    );
+    await app
+      .get(OperatorDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query('UPDATE offerings SET extra_follow_up_price_minor = 7500, video_consult_price_minor = 25000 WHERE tenant_id = $1', [a.id]),
+      );
   });
 
   afterAll(() => app.close());
@@ -43,10 +51,20 @@ describe('paid extras after delivery', () => {
     const [offering] = await operatorQuery<{ id: string }>(app, 'SELECT id FROM offerings WHERE tenant_id = $1', [a.id]);
     const pipeline = app.get(CasePipeline);
     return db.forTenant(a.id, async (tx) =>
-      tx.save(Case, tx.create(Case, {
-        tenantId: a.id, number: await pipeline.nextNumber(tx, a.id, 'TST'), state, patientId: peopleA.patient.id, route: 'direct',
-        offeringId: offering.id, followUpsIncluded: 1, followUpsUsed: 1, deliveredAt: new Date(),
-      })),
+      tx.save(
+        Case,
+        tx.create(Case, {
+          tenantId: a.id,
+          number: await pipeline.nextNumber(tx, a.id, 'TST'),
+          state,
+          patientId: peopleA.patient.id,
+          route: 'direct',
+          offeringId: offering.id,
+          followUpsIncluded: 1,
+          followUpsUsed: 1,
+          deliveredAt: new Date(),
+        }),
+      ),
     );
   }
 
@@ -72,7 +90,11 @@ describe('paid extras after delivery', () => {
 
     const after = await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id: c.id }));
     expect(after).toMatchObject({ state: 'delivered', followUpsIncluded: 2, followUpsUsed: 1 });
-    const [payment] = await operatorQuery<{ purpose: string; status: string; captured_minor: number; attempt: number }>(app, `SELECT purpose, status, captured_minor, attempt FROM payments WHERE case_id = $1`, [c.id]);
+    const [payment] = await operatorQuery<{ purpose: string; status: string; captured_minor: number; attempt: number }>(
+      app,
+      `SELECT purpose, status, captured_minor, attempt FROM payments WHERE case_id = $1`,
+      [c.id],
+    );
     expect(payment).toMatchObject({ purpose: 'extra', status: 'captured', captured_minor: 7500 });
     // Paid for: the offer goes, the question can be asked.
     const again = await patient.get(`/account/cases/${c.id}/extras`);
@@ -104,7 +126,11 @@ describe('paid extras after delivery', () => {
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('Enter a date and time');
     expect((await coordinator.post(`/console/extras/${extra.id}/schedule`, { scheduled_for: '2099-01-15T14:30' })).status).toBe(303);
-    const [scheduled] = await operatorQuery<{ status: string; scheduled_for: Date }>(app, `SELECT status, scheduled_for FROM case_extras WHERE id = $1`, [extra.id]);
+    const [scheduled] = await operatorQuery<{ status: string; scheduled_for: Date }>(
+      app,
+      `SELECT status, scheduled_for FROM case_extras WHERE id = $1`,
+      [extra.id],
+    );
     // 14:30 in New York in January is 19:30 UTC.
     expect(scheduled.status).toBe('scheduled');
     expect(scheduled.scheduled_for.toISOString()).toBe('2099-01-15T19:30:00.000Z');

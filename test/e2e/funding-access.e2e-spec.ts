@@ -25,21 +25,45 @@ describe('funding codes and eligibility reviews', () => {
   let programs: { employer: string; charity: string };
 
   beforeAll(async () => {
-    app = await createTestApp({}, {
-      imports: [IdentityModule, IntakeModule, PaymentsModule],
-      providers: [{ provide: AccountMail, useClass: RecordingAccountMail }, { provide: CasePayments, useExisting: PaymentsService }],
-    });
+    app = await createTestApp(
+      {},
+      {
+        imports: [IdentityModule, IntakeModule, PaymentsModule],
+        providers: [
+          { provide: AccountMail, useClass: RecordingAccountMail },
+          { provide: CasePayments, useExisting: PaymentsService },
+        ],
+      },
+    );
     db = app.get(TenantDatabase);
     a = await createTestTenant(app, {
       funding_programs: [
-        { slug: 'employer', name: 'Employer benefit', description: 'Half price for members.', covers_percent: 50, budget: 10_000_000, access: 'code' },
-        { slug: 'charity', name: 'Charity care', description: 'Pays it all.', covers_percent: 100, budget: 10_000_000, access: 'eligibility', eligibility: 'Low income.', review: true },
+        {
+          slug: 'employer',
+          name: 'Employer benefit',
+          description: 'Half price for members.',
+          covers_percent: 50,
+          budget: 10_000_000,
+          access: 'code',
+        },
+        {
+          slug: 'charity',
+          name: 'Charity care',
+          description: 'Pays it all.',
+          covers_percent: 100,
+          budget: 10_000_000,
+          access: 'eligibility',
+          eligibility: 'Low income.',
+          review: true,
+        },
       ],
     } as never);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
     peopleB = await createTestPeople(app, b);
-    const rows = await operatorQuery<{ slug: string; id: string }>(app, 'SELECT slug, id FROM funding_programs WHERE tenant_id = $1', [a.id]);
+    const rows = await operatorQuery<{ slug: string; id: string }>(app, 'SELECT slug, id FROM funding_programs WHERE tenant_id = $1', [
+      a.id,
+    ]);
     programs = { employer: rows.find((r) => r.slug === 'employer')!.id, charity: rows.find((r) => r.slug === 'charity')!.id };
     admin = new WebClient(app, a.host);
     await signInStaff(admin, peopleA.admin);
@@ -53,7 +77,12 @@ describe('funding codes and eligibility reviews', () => {
   async function draftReadyToPay(): Promise<{ patient: WebClient; id: string }> {
     const patient = new WebClient(app, a.host);
     await patient.get('/sign-up');
-    await patient.post('/sign-up', { name: 'Pat', email: `p-${randomUUID().slice(0, 8)}@patients.example`, password: TEST_PASSWORD, terms: 'yes' });
+    await patient.post('/sign-up', {
+      name: 'Pat',
+      email: `p-${randomUUID().slice(0, 8)}@patients.example`,
+      password: TEST_PASSWORD,
+      terms: 'yes',
+    });
     await patient.submit('/start', { offering: a.offeringSlug, jurisdiction: 'US-NY' });
     await patient.get('/start/plan');
     const id = (await patient.post('/start/plan')).location!.split('/')[2];
@@ -73,7 +102,11 @@ describe('funding codes and eligibility reviews', () => {
   it('creates a code shown once and stored only as a hash; a valid code halves the price, counted once per case', async () => {
     const code = await createCode({ label: 'Acme employees', max_uses: '2' });
     expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
-    const stored = await operatorQuery<{ code_sha256: string; hint: string }>(app, 'SELECT code_sha256, hint FROM funding_codes WHERE tenant_id = $1', [a.id]);
+    const stored = await operatorQuery<{ code_sha256: string; hint: string }>(
+      app,
+      'SELECT code_sha256, hint FROM funding_codes WHERE tenant_id = $1',
+      [a.id],
+    );
     expect(JSON.stringify(stored)).not.toContain(code);
     expect((await admin.get('/console/funding')).text).not.toContain(code);
 
@@ -87,7 +120,11 @@ describe('funding codes and eligibility reviews', () => {
     const typed = code.toLowerCase().replaceAll('-', ' ');
     const paid = await patient.post(`/start/${id}/review`, { funding: programs.employer, funding_code: typed, accept: 'yes' });
     expect(paid.status).toBe(303);
-    expect((await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id }))).quote).toMatchObject({ subtotal: 50000, total: 25000, funding: { amount: 25000 } });
+    expect((await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id }))).quote).toMatchObject({
+      subtotal: 50000,
+      total: 25000,
+      funding: { amount: 25000 },
+    });
     // Back from the checkout page and sent again: still one use.
     await patient.post(`/start/${id}/review`, { funding: programs.employer, funding_code: code, accept: 'yes' });
     expect(await operatorQuery(app, 'SELECT uses FROM funding_codes WHERE tenant_id = $1', [a.id])).toEqual([{ uses: 1 }]);
@@ -96,18 +133,30 @@ describe('funding codes and eligibility reviews', () => {
   it('refuses a code past its uses, its date, or revoked', async () => {
     const once = await createCode({ label: 'One use', max_uses: '1' });
     const first = await draftReadyToPay();
-    expect((await first.patient.post(`/start/${first.id}/review`, { funding: programs.employer, funding_code: once, accept: 'yes' })).status).toBe(303);
+    expect(
+      (await first.patient.post(`/start/${first.id}/review`, { funding: programs.employer, funding_code: once, accept: 'yes' })).status,
+    ).toBe(303);
     const second = await draftReadyToPay();
-    expect((await second.patient.post(`/start/${second.id}/review`, { funding: programs.employer, funding_code: once, accept: 'yes' })).status).toBe(400);
+    expect(
+      (await second.patient.post(`/start/${second.id}/review`, { funding: programs.employer, funding_code: once, accept: 'yes' })).status,
+    ).toBe(400);
 
     const expired = await createCode({ label: 'Expired', code: 'OLDCODE2020', expires_on: '2020-12-31' });
-    expect((await second.patient.post(`/start/${second.id}/review`, { funding: programs.employer, funding_code: expired, accept: 'yes' })).status).toBe(400);
+    expect(
+      (await second.patient.post(`/start/${second.id}/review`, { funding: programs.employer, funding_code: expired, accept: 'yes' }))
+        .status,
+    ).toBe(400);
 
     const revoked = await createCode({ label: 'Revoked', code: 'REVOKE-ME-1' });
-    const [row] = await operatorQuery<{ id: string }>(app, `SELECT id FROM funding_codes WHERE tenant_id = $1 AND label = 'Revoked'`, [a.id]);
+    const [row] = await operatorQuery<{ id: string }>(app, `SELECT id FROM funding_codes WHERE tenant_id = $1 AND label = 'Revoked'`, [
+      a.id,
+    ]);
     await admin.get('/console/funding');
     expect(await admin.post(`/console/funding/codes/${row.id}/revoke`)).toMatchObject({ status: 303 });
-    expect((await second.patient.post(`/start/${second.id}/review`, { funding: programs.employer, funding_code: revoked, accept: 'yes' })).status).toBe(400);
+    expect(
+      (await second.patient.post(`/start/${second.id}/review`, { funding: programs.employer, funding_code: revoked, accept: 'yes' }))
+        .status,
+    ).toBe(400);
     // A duplicate code is refused with the field named.
     await admin.get('/console/funding');
     const dup = await admin.post('/console/funding/codes', { program: programs.employer, label: 'Again', code: 'revoke me 1' });
@@ -146,10 +195,19 @@ describe('funding codes and eligibility reviews', () => {
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('found not eligible');
     await coordinator.get(`/console/cases/${id}`);
-    expect(await coordinator.post(`/console/cases/${id}/move`, { move: 'decline', reason: 'Not eligible for the charity fund' })).toMatchObject({ status: 303 });
-    const [payment] = await operatorQuery<{ status: string }>(app, 'SELECT status FROM payments WHERE tenant_id = $1 AND case_id = $2', [a.id, id]);
+    expect(
+      await coordinator.post(`/console/cases/${id}/move`, { move: 'decline', reason: 'Not eligible for the charity fund' }),
+    ).toMatchObject({ status: 303 });
+    const [payment] = await operatorQuery<{ status: string }>(app, 'SELECT status FROM payments WHERE tenant_id = $1 AND case_id = $2', [
+      a.id,
+      id,
+    ]);
     expect(payment.status).toBe('released');
-    const ledger = await operatorQuery<{ kind: string }>(app, `SELECT l.kind FROM funding_ledger l JOIN payments p ON p.tenant_id = l.tenant_id AND p.id = l.payment_id WHERE p.case_id = $1 ORDER BY l.kind`, [id]);
+    const ledger = await operatorQuery<{ kind: string }>(
+      app,
+      `SELECT l.kind FROM funding_ledger l JOIN payments p ON p.tenant_id = l.tenant_id AND p.id = l.payment_id WHERE p.case_id = $1 ORDER BY l.kind`,
+      [id],
+    );
     expect(ledger.map((l) => l.kind)).toEqual(['release', 'reserve']);
   });
 

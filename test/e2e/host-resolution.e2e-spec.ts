@@ -54,9 +54,9 @@ describe('host -> tenant -> theme -> page', () => {
     // Instance two has seen the host as unknown, so a stale cache would keep answering 404.
     await request(two.getHttpServer()).get('/').set('Host', host).expect(404);
     const added = Date.now();
-    await one.get(OperatorDatabase).forTenant(tenant.id, (tx) =>
-      tx.query('INSERT INTO tenant_domains (tenant_id, host) VALUES ($1, $2)', [tenant.id, host]),
-    );
+    await one
+      .get(OperatorDatabase)
+      .forTenant(tenant.id, (tx) => tx.query('INSERT INTO tenant_domains (tenant_id, host) VALUES ($1, $2)', [tenant.id, host]));
     // A new alias domain resolves to the tenant, which answers with a 301 to its primary domain.
     let page = await request(two.getHttpServer()).get('/').set('Host', host);
     while (page.status === 404 && Date.now() - added < 1000) {

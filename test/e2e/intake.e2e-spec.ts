@@ -23,17 +23,35 @@ describe('intake wizard', () => {
   let peopleB: TestPeople;
 
   beforeAll(async () => {
-    app = await createTestApp({}, {
-      imports: [IdentityModule, IntakeModule, PaymentsModule],
-      providers: [{ provide: AccountMail, useClass: RecordingAccountMail }, { provide: CasePayments, useExisting: PaymentsService }],
-    });
+    app = await createTestApp(
+      {},
+      {
+        imports: [IdentityModule, IntakeModule, PaymentsModule],
+        providers: [
+          { provide: AccountMail, useClass: RecordingAccountMail },
+          { provide: CasePayments, useExisting: PaymentsService },
+        ],
+      },
+    );
     db = app.get(TenantDatabase);
     a = await createTestTenant(app, {
       locales: ['en', 'es'],
-      funding_programs: [{ slug: 'charity', name: 'Charity care', description: 'Pays it all.', covers_percent: 100, budget: 10_000_000, access: 'eligibility', eligibility: 'Low household income.' }],
+      funding_programs: [
+        {
+          slug: 'charity',
+          name: 'Charity care',
+          description: 'Pays it all.',
+          covers_percent: 100,
+          budget: 10_000_000,
+          access: 'eligibility',
+          eligibility: 'Low household income.',
+        },
+      ],
     } as never);
     b = await createTestTenant(app);
-    p2p = await createTestTenant(app, { licensure: { home_state: 'US-NY', unlicensed_states: 'physician_to_physician', international: 'educational' } });
+    p2p = await createTestTenant(app, {
+      licensure: { home_state: 'US-NY', unlicensed_states: 'physician_to_physician', international: 'educational' },
+    });
     peopleA = await createTestPeople(app, a);
     peopleB = await createTestPeople(app, b);
   });
@@ -43,7 +61,12 @@ describe('intake wizard', () => {
   const caseOf = (tenant: TestTenant, id: string) => db.forTenant(tenant.id, (tx) => tx.findOneByOrFail(Case, { id }));
 
   /** Step one and the plan page, then a draft as the signed-in patient; returns the draft's id. */
-  async function startDraft(client: WebClient, tenant: TestTenant, jurisdiction: string, extra: Record<string, string | string[]> = {}): Promise<string> {
+  async function startDraft(
+    client: WebClient,
+    tenant: TestTenant,
+    jurisdiction: string,
+    extra: Record<string, string | string[]> = {},
+  ): Promise<string> {
     const chosen = await client.submit('/start', { offering: tenant.offeringSlug, jurisdiction, ...extra });
     expect(chosen).toMatchObject({ status: 303, location: '/start/plan' });
     await client.get('/start/plan');
@@ -55,7 +78,11 @@ describe('intake wizard', () => {
   }
 
   async function answerDetails(client: WebClient, id: string): Promise<string> {
-    const res = await client.submit(`/start/${id}/details`, { questions: ['Is surgery really needed now?', ''], diagnosis: 'Aortic stenosis', proposed_treatment: 'Valve replacement' });
+    const res = await client.submit(`/start/${id}/details`, {
+      questions: ['Is surgery really needed now?', ''],
+      diagnosis: 'Aortic stenosis',
+      proposed_treatment: 'Valve replacement',
+    });
     expect(res.status).toBe(303);
     return res.location!;
   }
@@ -90,7 +117,13 @@ describe('intake wizard', () => {
     // A new patient signs up mid-flow and comes back to the same plan.
     const email = `new-${randomUUID().slice(0, 8)}@patients.example`;
     await browser.get('/sign-up?next=%2Fstart%2Fplan');
-    const signedUp = await browser.post('/sign-up', { name: 'Ana Patient', email, password: TEST_PASSWORD, terms: 'yes', next: '/start/plan' });
+    const signedUp = await browser.post('/sign-up', {
+      name: 'Ana Patient',
+      email,
+      password: TEST_PASSWORD,
+      terms: 'yes',
+      next: '/start/plan',
+    });
     expect(signedUp).toMatchObject({ status: 303, location: '/start/plan' });
     const again = await browser.get('/start/plan');
     expect(again.text).toContain('$650.00');
@@ -105,7 +138,11 @@ describe('intake wizard', () => {
 
     // Details: a missing diagnosis names the field and keeps the questions and treatment typed.
     await browser.get(`/start/${id}/details`);
-    const bad = await browser.post(`/start/${id}/details`, { questions: ['Is surgery really needed now?'], diagnosis: '', proposed_treatment: 'Valve replacement' });
+    const bad = await browser.post(`/start/${id}/details`, {
+      questions: ['Is surgery really needed now?'],
+      diagnosis: '',
+      proposed_treatment: 'Valve replacement',
+    });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('Tell us the diagnosis you were given');
     expect(bad.text).toContain('Is surgery really needed now?');
@@ -129,10 +166,18 @@ describe('intake wizard', () => {
     expect(half.text).toMatch(/id="f-consent_terms"[^>]*checked/);
     const agreed = await browser.post(`/start/${id}/consents`, { consent_terms: 'yes', consent_records_authorization: 'yes' });
     expect(agreed).toMatchObject({ status: 303, location: `/start/${id}/review` });
-    const stored = await operatorQuery<{ kind: string; version: string; text_sha256: string }>(app, 'SELECT kind, version, text_sha256 FROM case_consents WHERE case_id = $1 ORDER BY kind', [id]);
+    const stored = await operatorQuery<{ kind: string; version: string; text_sha256: string }>(
+      app,
+      'SELECT kind, version, text_sha256 FROM case_consents WHERE case_id = $1 ORDER BY kind',
+      [id],
+    );
     const terms = consentDocument('terms', 'en', a.name);
     expect(stored).toEqual([
-      { kind: 'records_authorization', version: consentDocument('records_authorization', 'en', a.name).version, text_sha256: consentDocument('records_authorization', 'en', a.name).sha256 },
+      {
+        kind: 'records_authorization',
+        version: consentDocument('records_authorization', 'en', a.name).version,
+        text_sha256: consentDocument('records_authorization', 'en', a.name).sha256,
+      },
       { kind: 'terms', version: terms.version, text_sha256: terms.sha256 },
     ]);
 
@@ -178,7 +223,11 @@ describe('intake wizard', () => {
     expect(consents.text).toContain('An educational opinion');
     const missing = await patient.post(`/start/${id}/consents`, { consent_terms: 'yes', consent_records_authorization: 'yes' });
     expect(missing.status).toBe(400);
-    await patient.post(`/start/${id}/consents`, { consent_terms: 'yes', consent_records_authorization: 'yes', consent_educational_disclaimer: 'yes' });
+    await patient.post(`/start/${id}/consents`, {
+      consent_terms: 'yes',
+      consent_records_authorization: 'yes',
+      consent_educational_disclaimer: 'yes',
+    });
     const review = await patient.get(`/start/${id}/review`);
     expect(review.text).toContain('Other US states');
     expect(review.text).toContain('$550.00');
@@ -262,15 +311,24 @@ describe('intake wizard', () => {
     const consents = await patient.get(`/start/${id}/consents`);
     expect(consents.text).toContain('Condiciones del servicio de segunda opinión');
     await patient.post(`/start/${id}/consents`, { consent_terms: 'yes', consent_records_authorization: 'yes' });
-    const [row] = await operatorQuery<{ text_sha256: string }>(app, `SELECT text_sha256 FROM case_consents WHERE case_id = $1 AND kind = 'terms'`, [id]);
+    const [row] = await operatorQuery<{ text_sha256: string }>(
+      app,
+      `SELECT text_sha256 FROM case_consents WHERE case_id = $1 AND kind = 'terms'`,
+      [id],
+    );
     expect(row.text_sha256).toBe(consentDocument('terms', 'es', a.name).sha256);
   });
 
   it('links the visitor’s campaign visits to the new case', async () => {
     const visitor = randomUUID();
-    await app.get(OperatorDatabase).forTenant(a.id, (tx) =>
-      tx.query(`INSERT INTO visits (tenant_id, visitor_id, landing_path, locale, utm_source, utm_campaign) VALUES ($1, $2, '/', 'en', 'newsletter', 'heart-month')`, [a.id, visitor]),
-    );
+    await app
+      .get(OperatorDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query(
+          `INSERT INTO visits (tenant_id, visitor_id, landing_path, locale, utm_source, utm_campaign) VALUES ($1, $2, '/', 'en', 'newsletter', 'heart-month')`,
+          [a.id, visitor],
+        ),
+      );
     const patient = new WebClient(app, a.host);
     patient.cookies.set('cs_vid', visitor);
     await signInPatient(patient, peopleA.patient);
@@ -287,7 +345,12 @@ describe('intake wizard', () => {
     // Another patient of the same hospital, signed up on its site.
     const stranger = new WebClient(app, a.host);
     await stranger.get('/sign-up');
-    await stranger.post('/sign-up', { name: 'Other Patient', email: `other-${randomUUID().slice(0, 8)}@patients.example`, password: TEST_PASSWORD, terms: 'yes' });
+    await stranger.post('/sign-up', {
+      name: 'Other Patient',
+      email: `other-${randomUUID().slice(0, 8)}@patients.example`,
+      password: TEST_PASSWORD,
+      terms: 'yes',
+    });
     for (const step of ['details', 'consents', 'review', 'choice']) expect((await stranger.get(`/start/${id}/${step}`)).status).toBe(404);
     await stranger.get('/start');
     expect((await stranger.post(`/start/${id}/details`, { questions: 'x', diagnosis: 'y' })).status).toBe(404);

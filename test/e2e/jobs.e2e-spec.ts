@@ -115,7 +115,9 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
     await createTestQueues(isolated.owner, [FLAKY.name, DOOMED.name, REFUSED.name, EFFECT.name]);
     // A long poll interval: a job picked up within a second was woken by the enqueue's NOTIFY.
     const config = testConfig({ ...isolated.env, JOBS_POLL_SECONDS: '30', JOBS_CONCURRENCY: '3', JOBS_STOP_TIMEOUT_SECONDS: '10' });
-    @Module({ imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'test' }), TenancyModule, JobsModule, TestHandlersModule] })
+    @Module({
+      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'test' }), TenancyModule, JobsModule, TestHandlersModule],
+    })
     class JobsTestModule {}
     app = await NestFactory.createApplicationContext(JobsTestModule, { logger: false });
     queue = app.get(JobQueue);
@@ -151,7 +153,9 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
 
     it("refuses a payload for another tenant than the transaction's, and a call outside any transaction", async () => {
       const marker = randomUUID();
-      await expect(db.forTenant(a.id, (tx) => queue.enqueue(tx, FLAKY, { tenantId: b.id, marker }))).rejects.toThrow(/tenant transaction of payload.tenantId/);
+      await expect(db.forTenant(a.id, (tx) => queue.enqueue(tx, FLAKY, { tenantId: b.id, marker }))).rejects.toThrow(
+        /tenant transaction of payload.tenantId/,
+      );
       await expect(queue.enqueue(app.get(DataSource).manager, FLAKY, { tenantId: a.id, marker })).rejects.toThrow(/caller's transaction/);
       await expect(db.forTenant(a.id, (tx) => queue.enqueue(tx, FLAKY, { tenantId: 'not-a-uuid', marker }))).rejects.toThrow(/tenantId/);
       expect(await countByMarker(marker)).toBe(0);
@@ -185,7 +189,11 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
     it('retries a failing job with growing delays until it succeeds', async () => {
       const marker = randomUUID();
       await db.forTenant(a.id, (tx) => queue.enqueue(tx, FLAKY, { tenantId: a.id, marker, failUntil: 2 }));
-      await eventually(async () => expect((await jobRows(runtimeUrl(), `data->>'marker' = $1`, [marker]))[0].state).toBe('completed'), 15000, 100);
+      await eventually(
+        async () => expect((await jobRows(runtimeUrl(), `data->>'marker' = $1`, [marker]))[0].state).toBe('completed'),
+        15000,
+        100,
+      );
       const { attempts, at } = seen.get(marker)!;
       expect(attempts).toEqual([1, 2, 3]);
       // retryDelay 1 s with backoff: the first retry waits 1-2 s, the second 2-4 s (pg-boss adds jitter).
@@ -234,7 +242,8 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
       const otherId = await db.forTenant(b.id, (tx) => queue.enqueue(tx, EFFECT, { tenantId: b.id, marker: other, key }));
       await eventually(async () => expect((await jobRows(runtimeUrl(), 'id = $1', [otherId]))[0].state).toBe('completed'));
       expect(seen.get(other)!.performed).toBe(1);
-      const visible = (tenant: TestTenant) => db.forTenant(tenant.id, (tx) => tx.query('SELECT job_id FROM job_effects WHERE effect_key = $1', [key]));
+      const visible = (tenant: TestTenant) =>
+        db.forTenant(tenant.id, (tx) => tx.query('SELECT job_id FROM job_effects WHERE effect_key = $1', [key]));
       expect(await visible(a)).toEqual([{ job_id: firstId }]);
       expect(await visible(b)).toEqual([{ job_id: otherId }]);
     });

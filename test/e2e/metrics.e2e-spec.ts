@@ -61,7 +61,10 @@ describe('/metrics', () => {
       expect(none.status).toBe(401);
       expect(none.headers['www-authenticate']).toBe('Bearer realm="metrics"');
       expect(none.text).not.toContain('consilium_');
-      const wrong = await request(app.getHttpServer()).get('/metrics').set('Host', host).set('Authorization', `Bearer ${token.slice(1)}x`);
+      const wrong = await request(app.getHttpServer())
+        .get('/metrics')
+        .set('Host', host)
+        .set('Authorization', `Bearer ${token.slice(1)}x`);
       expect(wrong.status).toBe(401);
     }
   });
@@ -71,7 +74,12 @@ describe('/metrics', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.headers['cache-control']).toBe('no-store');
     const names = new Set(samples.map((s) => s.name));
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
       expect(names).toContain(name);
     }
     expect(value(samples, 'consilium_db_pool_max_connections', { pool: 'runtime' })).toBe(7);
@@ -110,7 +118,9 @@ describe('/metrics', () => {
     await signInStaff(admin, people.admin);
     await admin.post(`/console/staff/${id}/disable`); // a route with an :id, for someone who does not exist
     await admin.get(`/console/staff?email=${encodeURIComponent(email)}`);
-    await request(app.getHttpServer()).get(`/cases/${id}/records?name=${encodeURIComponent(email)}`).set('Host', tenant.host);
+    await request(app.getHttpServer())
+      .get(`/cases/${id}/records?name=${encodeURIComponent(email)}`)
+      .set('Host', tenant.host);
 
     const { res, samples } = await scrape();
     expect(res.text).not.toContain(id);

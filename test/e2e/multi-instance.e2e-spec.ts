@@ -64,34 +64,58 @@ describe('several instances against one database', () => {
   it('serves a branding change made elsewhere within a second on both instances', async () => {
     const before = await httpGet(two.port!, '/theme.css', a.host);
     expect(before.body).toContain('#123456');
-    await applyTestBlueprint(app, testBlueprint(a.slug, { branding: { logo: 'assets/logo.svg', colors: { primary: '#0a7f3f', accent: '#abcdef' } } }));
+    await applyTestBlueprint(
+      app,
+      testBlueprint(a.slug, { branding: { logo: 'assets/logo.svg', colors: { primary: '#0a7f3f', accent: '#abcdef' } } }),
+    );
     // From the commit (apply has returned) to both instances serving the new theme.
     const started = Date.now();
-    const seen = await Promise.all([one, two].map((p) => eventually(async () => {
-      const home = await httpGet(p.port!, '/', a.host);
-      const css = await httpGet(p.port!, (/href="(\/theme\.css\?v=[^"]+)"/.exec(home.body) ?? [])[1] ?? '/theme.css', a.host);
-      if (!css.body.includes('#0a7f3f')) throw new Error('old theme');
-      return Date.now() - started;
-    }, 5000, 20)));
+    const seen = await Promise.all(
+      [one, two].map((p) =>
+        eventually(
+          async () => {
+            const home = await httpGet(p.port!, '/', a.host);
+            const css = await httpGet(p.port!, (/href="(\/theme\.css\?v=[^"]+)"/.exec(home.body) ?? [])[1] ?? '/theme.css', a.host);
+            if (!css.body.includes('#0a7f3f')) throw new Error('old theme');
+            return Date.now() - started;
+          },
+          5000,
+          20,
+        ),
+      ),
+    );
     expect(Math.max(...seen)).toBeLessThan(1000);
   });
 
   it('runs every job once with two consumers competing', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {
-      ids.push(await app.get(TenantDatabase).forTenant(a.id, (tx) => app.get(Mailer).send(tx, { tenantId: a.id, to: `p${i}@example.org`, template: 'new-message', data: { caseId: CASE } })));
+      ids.push(
+        await app
+          .get(TenantDatabase)
+          .forTenant(a.id, (tx) =>
+            app.get(Mailer).send(tx, { tenantId: a.id, to: `p${i}@example.org`, template: 'new-message', data: { caseId: CASE } }),
+          ),
+      );
     }
-    await eventually(() => {
-      const files = readdirSync(outbox.dir).filter((f) => ids.some((id) => f.startsWith(id)));
-      if (files.length < ids.length) throw new Error(`${files.length} of ${ids.length}`);
-    }, 30000, 100);
+    await eventually(
+      () => {
+        const files = readdirSync(outbox.dir).filter((f) => ids.some((id) => f.startsWith(id)));
+        if (files.length < ids.length) throw new Error(`${files.length} of ${ids.length}`);
+      },
+      30000,
+      100,
+    );
     const files = readdirSync(outbox.dir).filter((f) => ids.some((id) => f.startsWith(id)));
     expect(files.sort()).toEqual(ids.map((id) => `${id}.eml`).sort());
     // One completed job per message, none failed or retried into a second run.
     const owner = new Client({ connectionString: db.owner });
     await owner.connect();
     try {
-      const { rows } = await owner.query(`SELECT state, count(*)::int AS n, max(retry_count)::int AS retries FROM pgboss.job WHERE name = 'send-email' AND data->>'messageId' = ANY($1) GROUP BY state`, [ids]);
+      const { rows } = await owner.query(
+        `SELECT state, count(*)::int AS n, max(retry_count)::int AS retries FROM pgboss.job WHERE name = 'send-email' AND data->>'messageId' = ANY($1) GROUP BY state`,
+        [ids],
+      );
       expect(rows).toEqual([{ state: 'completed', n: ids.length, retries: 0 }]);
     } finally {
       await owner.end();
@@ -108,8 +132,12 @@ describe('several instances against one database', () => {
     const started = await patient.post('/start/plan');
     expect(started.status).toBe(303);
     const id = started.location!.split('/')[2];
-    expect((await patient.submit(`/start/${id}/details`, { questions: 'Is the operation needed?', diagnosis: 'Stenosis' })).status).toBe(303);
-    expect((await patient.submit(`/start/${id}/consents`, { consent_terms: 'yes', consent_records_authorization: 'yes' })).status).toBe(303);
+    expect((await patient.submit(`/start/${id}/details`, { questions: 'Is the operation needed?', diagnosis: 'Stenosis' })).status).toBe(
+      303,
+    );
+    expect((await patient.submit(`/start/${id}/consents`, { consent_terms: 'yes', consent_records_authorization: 'yes' })).status).toBe(
+      303,
+    );
     const paying = await patient.submit(`/start/${id}/review`, { accept: 'yes', funding: '' });
     expect(paying.status).toBe(303);
     const checkout = new URL(paying.location!).pathname;
@@ -121,7 +149,9 @@ describe('several instances against one database', () => {
     await signInStaff(coordinator, peopleA.coordinator);
     expect((await coordinator.submit(`/console/cases/${id}`, { move: 'start_triage' }, `/console/cases/${id}/move`)).status).toBe(303);
     expect((await coordinator.submit(`/console/cases/${id}`, { move: 'accept' }, `/console/cases/${id}/move`)).status).toBe(303);
-    expect((await coordinator.submit(`/console/cases/${id}`, { body: 'We have everything we need.' }, `/console/cases/${id}/messages`)).status).toBe(303);
+    expect(
+      (await coordinator.submit(`/console/cases/${id}`, { body: 'We have everything we need.' }, `/console/cases/${id}/messages`)).status,
+    ).toBe(303);
     const page = await patient.get(`/account/cases/${id}`);
     expect(page.text).toContain('We have everything we need.');
     expect((await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id }))).state).toBe('accepted');

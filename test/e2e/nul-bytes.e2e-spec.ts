@@ -13,7 +13,10 @@ describe('a NUL character in input', () => {
   let a: TestTenant;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+    );
     a = await createTestTenant(app);
   });
 

@@ -51,13 +51,30 @@ describe('operator console: hospitals', () => {
   }
 
   const wizard = (slug: string, overrides: Record<string, string | string[]> = {}) => ({
-    name: `Riverside ${slug}`, slug, case_prefix: 'RVS', time_zone: 'America/Denver', currency: 'USD', locales: ['en', 'es'], default_locale: 'en',
-    primary_domain: '', color_primary: '#7a1f5c', color_accent: '#1f7a4d', color_text: '#1a1a1a', color_background: '#ffffff',
-    home_state: 'US-CO', unlicensed_states: 'physician_to_physician', international: 'educational',
+    name: `Riverside ${slug}`,
+    slug,
+    case_prefix: 'RVS',
+    time_zone: 'America/Denver',
+    currency: 'USD',
+    locales: ['en', 'es'],
+    default_locale: 'en',
+    primary_domain: '',
+    color_primary: '#7a1f5c',
+    color_accent: '#1f7a4d',
+    color_text: '#1a1a1a',
+    color_background: '#ffffff',
+    home_state: 'US-CO',
+    unlicensed_states: 'physician_to_physician',
+    international: 'educational',
     ...overrides,
   });
   const onboard = (fields: Record<string, string | string[]>, bytes = PNG) =>
-    postMultipart(app, op, '/operator/tenants/new', '/operator/tenants', fields, { field: 'logo', name: 'logo.png', bytes, type: 'image/png' });
+    postMultipart(app, op, '/operator/tenants/new', '/operator/tenants', fields, {
+      field: 'logo',
+      name: 'logo.png',
+      bytes,
+      type: 'image/png',
+    });
 
   it('onboards a hospital from the wizard, with its logo: the site is live at once and exports as a blueprint', async () => {
     const slug = `rv-${randomBytes(3).toString('hex')}`;
@@ -89,12 +106,20 @@ describe('operator console: hospitals', () => {
     expect(listed.text).toContain(`/operator/tenants/${slug}`);
     const exported = (await app.get(BlueprintExporter).export(slug))!;
     expect(exported.blueprint).toMatchObject({
-      slug, case_prefix: 'RVS', time_zone: 'America/Denver', locales: ['en', 'es'],
+      slug,
+      case_prefix: 'RVS',
+      time_zone: 'America/Denver',
+      locales: ['en', 'es'],
       branding: { logo: 'assets/logo.png', colors: { primary: '#7a1f5c', accent: '#1f7a4d' } },
       licensure: { home_state: 'US-CO', unlicensed_states: 'physician_to_physician', international: 'educational' },
     });
     const [tenant] = await query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [slug]);
-    expect(await query('SELECT action, outcome FROM operator_audit_events WHERE operator_id = $1 AND entity_id = $2 ORDER BY occurred_at', [operatorId, tenant.id])).toEqual([
+    expect(
+      await query('SELECT action, outcome FROM operator_audit_events WHERE operator_id = $1 AND entity_id = $2 ORDER BY occurred_at', [
+        operatorId,
+        tenant.id,
+      ]),
+    ).toEqual([
       { action: 'tenant.onboard', outcome: 'allowed' },
       { action: 'tenant.invite_admin', outcome: 'allowed' },
     ]);
@@ -124,8 +149,13 @@ describe('operator console: hospitals', () => {
     expect(bad.text).toContain('Must be a colour written as #rrggbb');
 
     // Without the token its form's action carries, the wizard is refused before anything is read.
-    const forged = await request(app.getHttpServer()).post('/operator/tenants').set('Host', OPERATOR_HOST).set('Cookie', op.cookieHeader())
-      .field('name', 'Forged').field('slug', slug).attach('logo', PNG, { filename: 'logo.png', contentType: 'image/png' });
+    const forged = await request(app.getHttpServer())
+      .post('/operator/tenants')
+      .set('Host', OPERATOR_HOST)
+      .set('Cookie', op.cookieHeader())
+      .field('name', 'Forged')
+      .field('slug', slug)
+      .attach('logo', PNG, { filename: 'logo.png', contentType: 'image/png' });
     expect(forged.status).toBe(403);
 
     expect(await query('SELECT 1 FROM tenants WHERE slug = $1', [slug])).toEqual([]);
@@ -144,7 +174,12 @@ describe('operator console: hospitals', () => {
     await op.get(`/operator/tenants/${a.slug}`);
     expect((await op.post(`/operator/tenants/${a.slug}/resume`)).status).toBe(303);
     expect((await site.get('/')).status).toBe(200);
-    const actions = (await query<{ action: string }>('SELECT action FROM operator_audit_events WHERE operator_id = $1 AND entity_id = $2 ORDER BY occurred_at', [operatorId, a.id])).map((r) => r.action);
+    const actions = (
+      await query<{ action: string }>(
+        'SELECT action FROM operator_audit_events WHERE operator_id = $1 AND entity_id = $2 ORDER BY occurred_at',
+        [operatorId, a.id],
+      )
+    ).map((r) => r.action);
     expect(actions).toEqual(['tenant.suspend', 'tenant.resume']);
   });
 
@@ -195,7 +230,12 @@ describe('operator console: hospitals', () => {
     const people = await createTestPeople(app, a);
     const admin = new WebClient(app, a.host);
     await signInStaff(admin, people.admin);
-    for (const path of ['/operator/tenants', '/operator/tenants/new', `/operator/tenants/${a.slug}`, `/operator/tenants/${a.slug}/blueprint.yaml`]) {
+    for (const path of [
+      '/operator/tenants',
+      '/operator/tenants/new',
+      `/operator/tenants/${a.slug}`,
+      `/operator/tenants/${a.slug}/blueprint.yaml`,
+    ]) {
       expect((await admin.get(path)).status).toBe(404);
       expect((await new WebClient(app, a.host).get(path)).status).toBe(404);
       const anonymous = await new WebClient(app, OPERATOR_HOST).get(path);

@@ -12,9 +12,14 @@ import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../s
 import { WebClient } from '../support/web-client';
 
 const COMPLETE = {
-  diagnosis_agreement: 'refined', treatment_changed: 'yes', diagnosis_note: 'Grade is 2, not 3.',
-  recommendations: 'Neoadjuvant chemotherapy before surgery.', alternatives: 'Active surveillance is not advised.',
-  clinical_trials: 'NCT00000000 may fit.', answer_0: 'Yes, after chemotherapy.', patient_summary: 'Your cancer is treatable; start with medicine, then surgery.',
+  diagnosis_agreement: 'refined',
+  treatment_changed: 'yes',
+  diagnosis_note: 'Grade is 2, not 3.',
+  recommendations: 'Neoadjuvant chemotherapy before surgery.',
+  alternatives: 'Active surveillance is not advised.',
+  clinical_trials: 'NCT00000000 may fit.',
+  answer_0: 'Yes, after chemotherapy.',
+  patient_summary: 'Your cancer is treatable; start with medicine, then surgery.',
 };
 
 describe('physician review and the opinion', () => {
@@ -29,22 +34,45 @@ describe('physician review and the opinion', () => {
     const db = app.get(TenantDatabase);
     const pipeline = app.get(CasePipeline);
     return db.forTenant(a.id, async (tx) => {
-      const c = await tx.save(Case, tx.create(Case, {
-        tenantId: a.id, number: await pipeline.nextNumber(tx, a.id, 'TST'), state: 'draft', patientId: peopleA.patient.id, route: 'direct',
-        quoteAcceptedAt: new Date(), paymentAuthorizedAt: new Date(), questions: ['Do I need surgery?'], diagnosis: 'Breast cancer, grade 3',
-      }));
+      const c = await tx.save(
+        Case,
+        tx.create(Case, {
+          tenantId: a.id,
+          number: await pipeline.nextNumber(tx, a.id, 'TST'),
+          state: 'draft',
+          patientId: peopleA.patient.id,
+          route: 'direct',
+          quoteAcceptedAt: new Date(),
+          paymentAuthorizedAt: new Date(),
+          questions: ['Do I need surgery?'],
+          diagnosis: 'Breast cancer, grade 3',
+        }),
+      );
       const system = { actor: { id: peopleA.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] } };
-      await pipeline.move(tx, c.id, 'submit', 'patient', { facts: { consentsGiven: true }, actor: { id: peopleA.patient.id, kind: 'patient', roles: [] } });
+      await pipeline.move(tx, c.id, 'submit', 'patient', {
+        facts: { consentsGiven: true },
+        actor: { id: peopleA.patient.id, kind: 'patient', roles: [] },
+      });
       await pipeline.move(tx, c.id, 'start_triage', 'system');
       await pipeline.move(tx, c.id, 'accept', 'coordinator', system);
-      await tx.update(Case, { tenantId: a.id, id: c.id }, { assignedPhysicianId: peopleA.physician.id, dueAt: new Date(Date.now() + 5 * 86400000) });
+      await tx.update(
+        Case,
+        { tenantId: a.id, id: c.id },
+        { assignedPhysicianId: peopleA.physician.id, dueAt: new Date(Date.now() + 5 * 86400000) },
+      );
       await pipeline.move(tx, c.id, 'assign', 'coordinator', system);
       return c;
     });
   }
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      {
+        imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule],
+        providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
+      },
+    );
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
@@ -61,7 +89,11 @@ describe('physician review and the opinion', () => {
     await physician.get(`/console/reviews/${c.id}`);
     await physician.post(`/console/reviews/${c.id}/begin`);
     await physician.get(`/console/reviews/${c.id}`);
-    const partial = await physician.post(`/console/reviews/${c.id}/sign`, { diagnosis_agreement: 'refined', recommendations: 'Chemo first.', code: '123456' });
+    const partial = await physician.post(`/console/reviews/${c.id}/sign`, {
+      diagnosis_agreement: 'refined',
+      recommendations: 'Chemo first.',
+      code: '123456',
+    });
     expect(partial.status).toBe(400);
     expect(partial.text).toContain('Complete this before signing.');
     expect(partial.text).toContain('Chemo first.');
@@ -94,17 +126,25 @@ describe('physician review and the opinion', () => {
     expect((await physician.post(`/console/reviews/${c.id}/amend`, { amendment_reason: '' })).status).toBe(400);
     await physician.post(`/console/reviews/${c.id}/amend`, { amendment_reason: 'New pathology slides arrived.' });
     await physician.get(`/console/reviews/${c.id}`);
-    await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, diagnosis_agreement: 'changed', code: await freshCode(peopleA.physician.email) });
-    const versions = await app.get(TenantDatabase).forTenant(a.id, (tx) =>
-      tx.query('SELECT version, status, diagnosis_agreement FROM opinions WHERE case_id = $1 ORDER BY version', [c.id]),
-    );
+    await physician.post(`/console/reviews/${c.id}/sign`, {
+      ...COMPLETE,
+      diagnosis_agreement: 'changed',
+      code: await freshCode(peopleA.physician.email),
+    });
+    const versions = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query('SELECT version, status, diagnosis_agreement FROM opinions WHERE case_id = $1 ORDER BY version', [c.id]),
+      );
     expect(versions).toEqual([
       { version: 1, status: 'signed', diagnosis_agreement: 'refined' },
       { version: 2, status: 'signed', diagnosis_agreement: 'changed' },
     ]);
-    await expect(app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query(`UPDATE opinions SET recommendations = 'x' WHERE case_id = $1 AND version = 1`, [c.id]))).rejects.toThrow(
-      /a signed opinion cannot be changed/,
-    );
+    await expect(
+      app
+        .get(TenantDatabase)
+        .forTenant(a.id, (tx) => tx.query(`UPDATE opinions SET recommendations = 'x' WHERE case_id = $1 AND version = 1`, [c.id])),
+    ).rejects.toThrow(/a signed opinion cannot be changed/);
     const patient = new WebClient(app, a.host);
     await signInPatient(patient, peopleA.patient);
     expect((await patient.get(`/account/cases/${c.id}/opinion`)).text).toContain('New pathology slides arrived.');
@@ -120,8 +160,11 @@ describe('physician review and the opinion', () => {
     const tenant = (await app.get(TenantResolver).resolve(a.host)) as ResolvedTenant;
     expect(await app.get(OpinionDelivery).deliver(tenant, opinion.id)).toEqual({ delivered: false });
     const counts = await app.get(TenantDatabase).forTenant(a.id, (tx) =>
-      tx.query(`SELECT (SELECT count(*)::int FROM opinion_letters WHERE opinion_id = $1) AS letters,
-                       (SELECT count(*)::int FROM case_events WHERE case_id = $2 AND type = 'deliver') AS delivers`, [opinion.id, c.id]),
+      tx.query(
+        `SELECT (SELECT count(*)::int FROM opinion_letters WHERE opinion_id = $1) AS letters,
+                       (SELECT count(*)::int FROM case_events WHERE case_id = $2 AND type = 'deliver') AS delivers`,
+        [opinion.id, c.id],
+      ),
     );
     expect(counts).toEqual([{ letters: 1, delivers: 1 }]);
   });

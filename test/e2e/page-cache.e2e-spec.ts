@@ -30,7 +30,10 @@ describe('the public page cache', () => {
   afterAll(() => app.close());
 
   const get = (host: string, path: string, headers: Record<string, string> = {}) =>
-    request(app.getHttpServer()).get(path).set('Host', host).set({ cookie: visitor, accept: 'text/html', ...headers });
+    request(app.getHttpServer())
+      .get(path)
+      .set('Host', host)
+      .set({ cookie: visitor, accept: 'text/html', ...headers });
 
   it('serves a returning visitor’s second view of a page from the cache, the same bytes and headers', async () => {
     const first = await get(a.host, '/pricing', { referer: `http://${a.host}/` });
@@ -78,11 +81,20 @@ describe('the public page cache', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const raw = (path: string, headers: Record<string, string>) =>
       new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-        const req = httpGet({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path, agent: false, headers: { host: a.host, cookie: visitor, accept: 'text/html', ...headers } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-        });
+        const req = httpGet(
+          {
+            host: '127.0.0.1',
+            port: (server.address() as AddressInfo).port,
+            path,
+            agent: false,
+            headers: { host: a.host, cookie: visitor, accept: 'text/html', ...headers },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+          },
+        );
         req.on('error', reject);
       });
     // The miss that fills the cache answers compressed already; then every coding is served from the cache.

@@ -1,4 +1,13 @@
-import { DemoProvider, FundingBudgets, FundingExhausted, Payment, PAYMENT_PROVIDER, PaymentsModule, PaymentsService, STRIPE_CLIENT } from '@consilium/billing';
+import {
+  DemoProvider,
+  FundingBudgets,
+  FundingExhausted,
+  Payment,
+  PAYMENT_PROVIDER,
+  PaymentsModule,
+  PaymentsService,
+  STRIPE_CLIENT,
+} from '@consilium/billing';
 import { Case } from '@consilium/cases';
 import { TenantDatabase } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
@@ -22,7 +31,10 @@ describe('payments with the demo provider (no Stripe key)', () => {
   let peopleB: TestPeople;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, PaymentsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      { imports: [IdentityModule, PaymentsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+    );
     db = app.get(TenantDatabase);
     payments = app.get(PaymentsService);
     a = await createTestTenant(app);
@@ -92,8 +104,13 @@ describe('payments with the demo provider (no Stripe key)', () => {
       const refunded = await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Payment, { id: start.paymentId }));
       expect(refunded).toMatchObject({ status: 'refunded', capturedMinor: 95000, refundedMinor: 95000 });
       expect(await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id: c.id }))).toMatchObject({ state: 'refunded' });
-      const reasons = await db.forTenant(a.id, (tx) => tx.query('SELECT amount_minor, reason FROM payment_refunds WHERE payment_id = $1 ORDER BY amount_minor', [start.paymentId]));
-      expect(reasons).toEqual([{ amount_minor: 15000, reason: 'Goodwill' }, { amount_minor: 80000, reason: 'Withdrawn' }]);
+      const reasons = await db.forTenant(a.id, (tx) =>
+        tx.query('SELECT amount_minor, reason FROM payment_refunds WHERE payment_id = $1 ORDER BY amount_minor', [start.paymentId]),
+      );
+      expect(reasons).toEqual([
+        { amount_minor: 15000, reason: 'Goodwill' },
+        { amount_minor: 80000, reason: 'Withdrawn' },
+      ]);
 
       const finalReceipt = await patient.get(`/account/receipts/${start.paymentId}`);
       expect(finalReceipt.text).toContain('Refunded');
@@ -115,7 +132,10 @@ describe('payments with the demo provider (no Stripe key)', () => {
       const path = new URL(start.redirectUrl).pathname;
       await patient.get(path);
       expect((await patient.post(`${path}/cancel`)).location).toBe('/account?checkout=cancelled');
-      expect(await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Payment, { id: start.paymentId }))).toMatchObject({ status: 'failed', failureCode: 'checkout_cancelled' });
+      expect(await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Payment, { id: start.paymentId }))).toMatchObject({
+        status: 'failed',
+        failureCode: 'checkout_cancelled',
+      });
       expect(await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id: c.id }))).toMatchObject({ state: 'draft' });
       // A new attempt is possible.
       const again = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
@@ -158,7 +178,10 @@ describe('payments with the demo provider (no Stripe key)', () => {
       const revenueB = await adminB.get('/console/revenue');
       expect(revenueB.status).toBe(200);
       expect(revenueB.text).not.toContain(paymentA);
-      const refund = await adminB.post('/console/revenue/refunds', { caseId: (await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Payment, { id: paymentA }))).caseId, reason: 'Not mine' });
+      const refund = await adminB.post('/console/revenue/refunds', {
+        caseId: (await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Payment, { id: paymentA }))).caseId,
+        reason: 'Not mine',
+      });
       expect(refund.status).toBe(404);
     });
 
@@ -184,7 +207,9 @@ describe('payments with the demo provider (no Stripe key)', () => {
       await db.forTenant(a.id, (tx) => app.get(FundingBudgets).setBudget(tx, a.id, programId, 'USD', 200000));
       // Fully funded quotes: authorization happens at once, with the reservation, in 50 parallel transactions.
       const cases = await Promise.all(
-        Array.from({ length: 50 }, () => draftCase(app, a, peopleA.patient.id, { subtotal: 10000, total: 0, funding: { programId, name: 'Charity care', amount: 10000 } })),
+        Array.from({ length: 50 }, () =>
+          draftCase(app, a, peopleA.patient.id, { subtotal: 10000, total: 0, funding: { programId, name: 'Charity care', amount: 10000 } }),
+        ),
       );
       const results = await Promise.allSettled(cases.map((c) => db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id))));
       const ok = results.filter((r) => r.status === 'fulfilled');
@@ -193,8 +218,16 @@ describe('payments with the demo provider (no Stripe key)', () => {
       expect(refused).toHaveLength(30);
       for (const r of refused) expect(r.reason).toBeInstanceOf(FundingExhausted);
       const report = await db.forTenant(a.id, (tx) => app.get(FundingBudgets).report(tx));
-      expect(report.find((p) => p.programId === programId)).toMatchObject({ budgetMinor: 200000, reservedMinor: 200000, spentMinor: 0, remainingMinor: 0, reservations: 20 });
-      const submitted = await db.forTenant(a.id, (tx) => tx.query(`SELECT count(*)::int AS n FROM cases WHERE id = ANY($1) AND state = 'submitted'`, [cases.map((c) => c.id)]));
+      expect(report.find((p) => p.programId === programId)).toMatchObject({
+        budgetMinor: 200000,
+        reservedMinor: 200000,
+        spentMinor: 0,
+        remainingMinor: 0,
+        reservations: 20,
+      });
+      const submitted = await db.forTenant(a.id, (tx) =>
+        tx.query(`SELECT count(*)::int AS n FROM cases WHERE id = ANY($1) AND state = 'submitted'`, [cases.map((c) => c.id)]),
+      );
       expect(submitted[0].n).toBe(20);
 
       // Capture spends, release restores: then exactly the released amount can be reserved again.
@@ -203,10 +236,18 @@ describe('payments with the demo provider (no Stripe key)', () => {
         for (const c of won.slice(0, 5)) await payments.capture(tx, c.id);
         for (const c of won.slice(5, 8)) await payments.release(tx, c.id, 'declined');
       });
-      const more = await Promise.all(Array.from({ length: 6 }, () => draftCase(app, a, peopleA.patient.id, { subtotal: 10000, total: 0, funding: { programId, name: 'Charity care', amount: 10000 } })));
+      const more = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          draftCase(app, a, peopleA.patient.id, { subtotal: 10000, total: 0, funding: { programId, name: 'Charity care', amount: 10000 } }),
+        ),
+      );
       const second = await Promise.allSettled(more.map((c) => db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id))));
       expect(second.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
-      const [budget] = await operatorQuery(app, 'SELECT reserved_minor, spent_minor FROM funding_budgets WHERE tenant_id = $1 AND program_id = $2', [a.id, programId]);
+      const [budget] = await operatorQuery(
+        app,
+        'SELECT reserved_minor, spent_minor FROM funding_budgets WHERE tenant_id = $1 AND program_id = $2',
+        [a.id, programId],
+      );
       expect(budget).toEqual({ reserved_minor: String(15 * 10000), spent_minor: String(5 * 10000) });
       const page = await (async () => {
         const admin = new WebClient(app, a.host);

@@ -64,7 +64,11 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
       'line_items[0][price_data][currency]': 'usd',
     });
     // Ids only in metadata; the product says the hospital and the reference, nothing clinical.
-    expect(Object.keys(sent.form).filter((k) => k.includes('[metadata]') || k.startsWith('metadata')).every((k) => /\[(tenant_id|case_id|payment_id)\]$/.test(k))).toBe(true);
+    expect(
+      Object.keys(sent.form)
+        .filter((k) => k.includes('[metadata]') || k.startsWith('metadata'))
+        .every((k) => /\[(tenant_id|case_id|payment_id)\]$/.test(k)),
+    ).toBe(true);
     expect(sent.form['line_items[0][price_data][product_data][name]']).toBe(`${a.name}: second opinion`);
     // Starting again while the session is open resumes it rather than creating another.
     const again = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
@@ -89,9 +93,28 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
     const pi = `pi_${payment.id.slice(0, 8)}`;
     stripe.intents.set(pi, { id: pi, amount: 80000, amount_capturable: 80000, metadata });
 
-    const completed = await postSigned(app, stripeEvent('checkout.session.completed', { id: payment.checkoutSessionId, object: 'checkout.session', payment_intent: pi, metadata, status: 'complete', payment_status: 'unpaid' }));
+    const completed = await postSigned(
+      app,
+      stripeEvent('checkout.session.completed', {
+        id: payment.checkoutSessionId,
+        object: 'checkout.session',
+        payment_intent: pi,
+        metadata,
+        status: 'complete',
+        payment_status: 'unpaid',
+      }),
+    );
     expect(completed.status).toBe(200);
-    const res = await postSigned(app, stripeEvent('payment_intent.amount_capturable_updated', { id: pi, object: 'payment_intent', amount_capturable: 80000, amount_received: 0, metadata }));
+    const res = await postSigned(
+      app,
+      stripeEvent('payment_intent.amount_capturable_updated', {
+        id: pi,
+        object: 'payment_intent',
+        amount_capturable: 80000,
+        amount_received: 0,
+        metadata,
+      }),
+    );
     expect(res.body).toEqual({ received: true, outcome: 'applied' });
     expect(await paymentOf(c.id)).toMatchObject({ status: 'authorized', authorizedMinor: 80000, paymentIntentId: pi });
     expect(await caseOf(c.id)).toMatchObject({ state: 'submitted' });
@@ -121,7 +144,10 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
     const payment = await paymentOf(c.id);
     const pi = `pi_${payment.id.slice(0, 8)}`;
     const metadata = { tenant_id: a.id, case_id: c.id, payment_id: payment.id };
-    await postSigned(app, stripeEvent('payment_intent.amount_capturable_updated', { id: pi, object: 'payment_intent', amount_capturable: 40000, metadata }));
+    await postSigned(
+      app,
+      stripeEvent('payment_intent.amount_capturable_updated', { id: pi, object: 'payment_intent', amount_capturable: 40000, metadata }),
+    );
     const released = await db.forTenant(a.id, (tx) => payments.release(tx, c.id, 'declined'));
     expect(released).toMatchObject({ status: 'released', capturedMinor: 0 });
     const [cancel] = stripe.posts(new RegExp(`/v1/payment_intents/${pi}/cancel$`));
@@ -133,7 +159,12 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
     await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
     const payment = await paymentOf(c.id);
     const metadata = { tenant_id: a.id, case_id: c.id, payment_id: payment.id };
-    const event = stripeEvent('payment_intent.amount_capturable_updated', { id: 'pi_forged', object: 'payment_intent', amount_capturable: 30000, metadata });
+    const event = stripeEvent('payment_intent.amount_capturable_updated', {
+      id: 'pi_forged',
+      object: 'payment_intent',
+      amount_capturable: 30000,
+      metadata,
+    });
     const unsigned = await postSigned(app, event, { unsigned: true });
     const tampered = await postSigned(app, event, { tamper: (p) => p.replace('"amount_capturable":30000', '"amount_capturable":1') });
     const stale = await postSigned(app, event, { timestamp: Math.floor(Date.now() / 1000) - 600 });
@@ -150,19 +181,51 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
   });
 
   it('records and ignores events for unknown hospitals and payments', async () => {
-    const stranger = stripeEvent('payment_intent.succeeded', { id: 'pi_elsewhere', object: 'payment_intent', amount_received: 100, metadata: { tenant_id: '00000000-0000-4000-8000-000000000000', payment_id: '00000000-0000-4000-8000-000000000001' } });
+    const stranger = stripeEvent('payment_intent.succeeded', {
+      id: 'pi_elsewhere',
+      object: 'payment_intent',
+      amount_received: 100,
+      metadata: { tenant_id: '00000000-0000-4000-8000-000000000000', payment_id: '00000000-0000-4000-8000-000000000001' },
+    });
     expect((await postSigned(app, stranger)).body.outcome).toBe('ignored');
     const other = stripeEvent('customer.created', { id: 'cus_1', object: 'customer' });
     expect((await postSigned(app, other)).body.outcome).toBe('ignored');
-    expect(await operatorQuery(app, 'SELECT outcome FROM payment_events WHERE event_id IN ($1, $2)', [stranger.id, other.id])).toEqual([{ outcome: 'ignored' }, { outcome: 'ignored' }]);
+    expect(await operatorQuery(app, 'SELECT outcome FROM payment_events WHERE event_id IN ($1, $2)', [stranger.id, other.id])).toEqual([
+      { outcome: 'ignored' },
+      { outcome: 'ignored' },
+    ]);
   });
 
   it('keeps the Connect status from account.updated, newest first', async () => {
-    const newer = stripeEvent('account.updated', { id: 'acct_lakeshore_test', object: 'account', charges_enabled: false, payouts_enabled: false, details_submitted: true, metadata: { tenant_id: a.id } }, Math.floor(Date.now() / 1000) + 10);
-    const older = stripeEvent('account.updated', { id: 'acct_lakeshore_test', object: 'account', charges_enabled: true, payouts_enabled: true, details_submitted: true, metadata: { tenant_id: a.id } }, Math.floor(Date.now() / 1000) - 10);
+    const newer = stripeEvent(
+      'account.updated',
+      {
+        id: 'acct_lakeshore_test',
+        object: 'account',
+        charges_enabled: false,
+        payouts_enabled: false,
+        details_submitted: true,
+        metadata: { tenant_id: a.id },
+      },
+      Math.floor(Date.now() / 1000) + 10,
+    );
+    const older = stripeEvent(
+      'account.updated',
+      {
+        id: 'acct_lakeshore_test',
+        object: 'account',
+        charges_enabled: true,
+        payouts_enabled: true,
+        details_submitted: true,
+        metadata: { tenant_id: a.id },
+      },
+      Math.floor(Date.now() / 1000) - 10,
+    );
     await postSigned(app, newer);
     await postSigned(app, older);
-    const [row] = await operatorQuery(app, 'SELECT charges_enabled, payouts_enabled FROM tenant_payment_accounts WHERE tenant_id = $1', [a.id]);
+    const [row] = await operatorQuery(app, 'SELECT charges_enabled, payouts_enabled FROM tenant_payment_accounts WHERE tenant_id = $1', [
+      a.id,
+    ]);
     expect(row).toEqual({ charges_enabled: false, payouts_enabled: false });
     await operatorQuery(app, 'UPDATE tenant_payment_accounts SET charges_enabled = true WHERE tenant_id = $1', [a.id]);
   });
@@ -173,15 +236,30 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
     const payment = await paymentOf(c.id);
     const metadata = { tenant_id: a.id, case_id: c.id, payment_id: payment.id };
     const pi = `pi_rec_${payment.id.slice(0, 8)}`;
-    await postSigned(app, stripeEvent('payment_intent.amount_capturable_updated', { id: pi, object: 'payment_intent', amount_capturable: 20000, metadata }));
+    await postSigned(
+      app,
+      stripeEvent('payment_intent.amount_capturable_updated', { id: pi, object: 'payment_intent', amount_capturable: 20000, metadata }),
+    );
     // Stripe says it was captured; we never heard.
     stripe.intents.set(pi, { id: pi, amount: 20000, status: 'succeeded', amount_received: 20000, metadata });
-    stripe.intents.set('pi_unknown_here', { id: 'pi_unknown_here', amount: 5000, status: 'requires_capture', metadata: { tenant_id: a.id, case_id: c.id, payment_id: '00000000-0000-4000-8000-0000000000aa' } });
+    stripe.intents.set('pi_unknown_here', {
+      id: 'pi_unknown_here',
+      amount: 5000,
+      status: 'requires_capture',
+      metadata: { tenant_id: a.id, case_id: c.id, payment_id: '00000000-0000-4000-8000-0000000000aa' },
+    });
     const report = await app.get(PaymentsReconciliation).reconcile(7);
-    expect(report.differences).toEqual(expect.arrayContaining([
-      expect.objectContaining({ kind: 'status', paymentIntentId: pi, local: expect.objectContaining({ status: 'authorized' }), provider: expect.objectContaining({ status: 'captured' }) }),
-      expect.objectContaining({ kind: 'missing_locally', paymentIntentId: 'pi_unknown_here' }),
-    ]));
+    expect(report.differences).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'status',
+          paymentIntentId: pi,
+          local: expect.objectContaining({ status: 'authorized' }),
+          provider: expect.objectContaining({ status: 'captured' }),
+        }),
+        expect.objectContaining({ kind: 'missing_locally', paymentIntentId: 'pi_unknown_here' }),
+      ]),
+    );
 
     // Nightly: every instance checks, the first claims the day, the others find it done.
     const schedule = app.get(ReconciliationSchedule);

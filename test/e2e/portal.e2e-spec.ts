@@ -18,7 +18,10 @@ describe('patient portal', () => {
   let submitted: Case;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp(
+      {},
+      { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+    );
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
@@ -26,11 +29,23 @@ describe('patient portal', () => {
     const db = app.get(TenantDatabase);
     const pipeline = app.get(CasePipeline);
     submitted = await db.forTenant(a.id, async (tx) => {
-      const c = await tx.save(Case, tx.create(Case, {
-        tenantId: a.id, number: await pipeline.nextNumber(tx, a.id, 'TST'), state: 'draft', patientId: peopleA.patient.id,
-        route: 'direct', quoteAcceptedAt: new Date(), paymentAuthorizedAt: new Date(), diagnosis: 'CANARY-DIAGNOSIS',
-      }));
-      await pipeline.move(tx, c.id, 'submit', 'patient', { facts: { consentsGiven: true }, actor: { id: peopleA.patient.id, kind: 'patient', roles: [] } });
+      const c = await tx.save(
+        Case,
+        tx.create(Case, {
+          tenantId: a.id,
+          number: await pipeline.nextNumber(tx, a.id, 'TST'),
+          state: 'draft',
+          patientId: peopleA.patient.id,
+          route: 'direct',
+          quoteAcceptedAt: new Date(),
+          paymentAuthorizedAt: new Date(),
+          diagnosis: 'CANARY-DIAGNOSIS',
+        }),
+      );
+      await pipeline.move(tx, c.id, 'submit', 'patient', {
+        facts: { consentsGiven: true },
+        actor: { id: peopleA.patient.id, kind: 'patient', roles: [] },
+      });
       return c;
     });
   });
@@ -61,7 +76,9 @@ describe('patient portal', () => {
     expect(sent.status).toBe(303);
     const coordinator = new WebClient(app, a.host);
     await signInStaff(coordinator, peopleA.coordinator);
-    const events = await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query(`SELECT data FROM case_events WHERE case_id = $1 AND type = 'message'`, [submitted.id]));
+    const events = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) => tx.query(`SELECT data FROM case_events WHERE case_id = $1 AND type = 'message'`, [submitted.id]));
     expect(events).toEqual([{ data: { authorKind: 'patient' } }]);
     expect((await patient.get(`/account/cases/${submitted.id}`)).text).toContain('Do you need my 2019 scans too?');
   });
@@ -76,11 +93,15 @@ describe('patient portal', () => {
     await signInPatient(onB, peopleB.patient);
     expect((await onB.get(`/account/cases/${submitted.id}`)).status).toBe(404);
     expect((await onB.post(`/account/cases/${submitted.id}/cancel`)).status).toBe(404);
-    const audit = await app.get(TenantDatabase).forTenant(a.id, (tx) =>
-      tx.query(`SELECT outcome FROM audit_events WHERE entity_id = $1 AND action = 'case.read' ORDER BY occurred_at`, [submitted.id]),
-    );
+    const audit = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query(`SELECT outcome FROM audit_events WHERE entity_id = $1 AND action = 'case.read' ORDER BY occurred_at`, [submitted.id]),
+      );
     expect(audit.map((r: { outcome: string }) => r.outcome)).toContain('denied');
-    const auditB = await app.get(TenantDatabase).forTenant(b.id, (tx) => tx.query(`SELECT outcome FROM audit_events WHERE entity_id = $1`, [submitted.id]));
+    const auditB = await app
+      .get(TenantDatabase)
+      .forTenant(b.id, (tx) => tx.query(`SELECT outcome FROM audit_events WHERE entity_id = $1`, [submitted.id]));
     expect(auditB.every((r: { outcome: string }) => r.outcome === 'denied')).toBe(true);
   });
 
@@ -90,9 +111,15 @@ describe('patient portal', () => {
     const path = `/account/cases/${submitted.id}/record-requests`;
     await patient.get(`${path}/new`);
     const form = {
-      provider_name: 'Springfield Imaging', provider_contact: 'Fax +1 217 555 0100', records_described: 'Chest CT 2025 and reports',
-      date_from: '2025-01-01', date_to: '2025-12-31', patient_legal_name: 'Jordan Q. Patient', patient_birth_date: '1970-04-02',
-      signed_name: 'Jordan Patient', agree: 'yes',
+      provider_name: 'Springfield Imaging',
+      provider_contact: 'Fax +1 217 555 0100',
+      records_described: 'Chest CT 2025 and reports',
+      date_from: '2025-01-01',
+      date_to: '2025-12-31',
+      patient_legal_name: 'Jordan Q. Patient',
+      patient_birth_date: '1970-04-02',
+      signed_name: 'Jordan Patient',
+      agree: 'yes',
     };
     const mismatch = await patient.post(path, form);
     expect(mismatch.status).toBe(400);

@@ -58,10 +58,14 @@ describe('cli db provision --passwords-from-env, then cli migrate', () => {
   });
 
   it('refuses URLs that name another role or disagree on the database, naming the variable', () => {
-    const wrongRole = cli(['db', 'provision', '--passwords-from-env'], { DATABASE_URL: env.DATABASE_OWNER_URL.replace('consilium_owner', 'someone') });
+    const wrongRole = cli(['db', 'provision', '--passwords-from-env'], {
+      DATABASE_URL: env.DATABASE_OWNER_URL.replace('consilium_owner', 'someone'),
+    });
     expect(wrongRole.code).toBe(2);
     expect(wrongRole.output).toContain('DATABASE_URL: must connect as consilium_app');
-    const split = cli(['db', 'provision', '--passwords-from-env'], { DATABASE_OPERATOR_URL: withDatabase(env.DATABASE_OPERATOR_URL, 'elsewhere') });
+    const split = cli(['db', 'provision', '--passwords-from-env'], {
+      DATABASE_OPERATOR_URL: withDatabase(env.DATABASE_OPERATOR_URL, 'elsewhere'),
+    });
     expect(split.code).toBe(2);
     expect(split.output).toContain('must name the same database');
     const noAdmin = cli(['db', 'provision', '--passwords-from-env'], { DATABASE_ADMIN_URL: '' });

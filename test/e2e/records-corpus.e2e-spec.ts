@@ -19,7 +19,11 @@ describe('records: hostile files and archives', () => {
   let a: TestTenant;
 
   beforeAll(async () => {
-    t = await createRecordsApp({ RECORDS_MAX_FILE_BYTES: String(8 * MiB), RECORDS_MAX_CASE_BYTES: String(40 * MiB), RECORDS_ZIP_MAX_ENTRIES: '50' });
+    t = await createRecordsApp({
+      RECORDS_MAX_FILE_BYTES: String(8 * MiB),
+      RECORDS_MAX_CASE_BYTES: String(40 * MiB),
+      RECORDS_ZIP_MAX_ENTRIES: '50',
+    });
     a = await createTestTenant(t.app);
   });
   afterAll(() => t.close());
@@ -57,13 +61,43 @@ describe('records: hostile files and archives', () => {
   it.each<[string, string, () => Buffer, string, RegExp]>([
     ['the EICAR test string', 'eicar.com.txt', () => Buffer.from(`${EICAR}\r\n`), 'malware_detected', /virus signature/],
     ['an executable named like an image', 'report.jpg.exe', () => peExecutable(), 'executable_file', /is a program, not a medical record/],
-    ['a Linux executable named like a PDF', 'lab-results.pdf', () => Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), randomBytes(500)]), 'executable_file', /is a program/],
-    ['a web page named like a PDF (magic bytes contradict the name)', 'results.pdf', () => Buffer.from('<!doctype html><html><body onload="steal()">'), 'web_content', /web page or SVG drawing/],
+    [
+      'a Linux executable named like a PDF',
+      'lab-results.pdf',
+      () => Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), randomBytes(500)]),
+      'executable_file',
+      /is a program/,
+    ],
+    [
+      'a web page named like a PDF (magic bytes contradict the name)',
+      'results.pdf',
+      () => Buffer.from('<!doctype html><html><body onload="steal()">'),
+      'web_content',
+      /web page or SVG drawing/,
+    ],
     ['a pixel-flood PNG', 'scan.png', () => png(50_000, 50_000), 'image_too_large', /million pixels/],
-    ['a pixel-flood JPEG whose frame header lies past the first 64 KB', 'photo.jpg', () => jpeg(65_000, 65_000, 150_000), 'image_too_large', /million pixels/],
-    ['a truncated DICOM file', 'IM0001.dcm', () => fixture('CT1_UNC.implicit_little_endian.dcm').subarray(0, 300_000), 'dicom_truncated', /incomplete/],
+    [
+      'a pixel-flood JPEG whose frame header lies past the first 64 KB',
+      'photo.jpg',
+      () => jpeg(65_000, 65_000, 150_000),
+      'image_too_large',
+      /million pixels/,
+    ],
+    [
+      'a truncated DICOM file',
+      'IM0001.dcm',
+      () => fixture('CT1_UNC.implicit_little_endian.dcm').subarray(0, 300_000),
+      'dicom_truncated',
+      /incomplete/,
+    ],
     ['a small zip bomb', 'study.zip', () => zipBomb(), 'archive_suspicious_compression', /expands to vastly more data/],
-    ['a zip bomb whose headers lie about its size', 'study.zip', () => lyingZipBomb(), 'archive_suspicious_compression', /expands to vastly more data/],
+    [
+      'a zip bomb whose headers lie about its size',
+      'study.zip',
+      () => lyingZipBomb(),
+      'archive_suspicious_compression',
+      /expands to vastly more data/,
+    ],
   ])('refuses %s, with its reason', async (_what, name, build, code, message) => {
     const file = await uploadOne(name, build());
     expect(file).toMatchObject({ status: 'rejected', rejection: { code, message: expect.stringMatching(message) } });
@@ -84,12 +118,21 @@ describe('records: hostile files and archives', () => {
   it('accepts a DICOM file with a program hidden in its preamble (CVE-2019-11687), with the preamble zeroed', async () => {
     const polyglot = peInDicomPreamble();
     const file = await uploadOne('ct.dcm', polyglot);
-    expect(file).toMatchObject({ status: 'ready', type: 'dicom', preambleZeroed: true, dicom: { modality: 'CT', studyDate: '2004-08-26' } });
-    const res = await request(t.app.getHttpServer()).get(`/records/${file.id}/content`).set('Host', a.host).buffer(true).parse((r, cb) => {
-      const parts: Buffer[] = [];
-      r.on('data', (c: Buffer) => parts.push(c));
-      r.on('end', () => cb(null, Buffer.concat(parts)));
+    expect(file).toMatchObject({
+      status: 'ready',
+      type: 'dicom',
+      preambleZeroed: true,
+      dicom: { modality: 'CT', studyDate: '2004-08-26' },
     });
+    const res = await request(t.app.getHttpServer())
+      .get(`/records/${file.id}/content`)
+      .set('Host', a.host)
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      });
     const kept = res.body as Buffer;
     expect(kept.subarray(0, 128).equals(Buffer.alloc(128))).toBe(true);
     expect(kept.subarray(128).equals(polyglot.subarray(128))).toBe(true);
@@ -110,7 +153,10 @@ describe('records: hostile files and archives', () => {
 
   it('stops a case at its storage limit', async () => {
     const caseId = await newCase();
-    for (let i = 0; i < 5; i++) expect((await uploadFiles(t, a.host, caseId, [[`part${i}.pdf`, Buffer.concat([pdf(7.9 * MiB), randomBytes(8)])]])).files[0].status).toBe('ready');
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await uploadFiles(t, a.host, caseId, [[`part${i}.pdf`, Buffer.concat([pdf(7.9 * MiB), randomBytes(8)])]])).files[0].status,
+      ).toBe('ready');
     const over = await uploadFiles(t, a.host, caseId, [['part5.pdf', pdf(3 * MiB)]]).catch(() => null);
     if (over) expect(over.body).toMatchObject({ error: { code: 'case_storage_full' } });
     expect((await listCase(t, a.host, caseId)).files).toHaveLength(5);
@@ -122,7 +168,12 @@ describe('records: hostile files and archives', () => {
     const [first] = (await uploadFiles(t, a.host, caseId, [['report.pdf', report]])).files;
     const before = storedFiles(t.dataDir).length;
     const [second] = (await uploadFiles(t, a.host, caseId, [['report (1).pdf', report]])).files;
-    expect(second).toMatchObject({ status: 'rejected', duplicateOf: first.id, sha256: first.sha256, rejection: { code: 'duplicate_file' } });
+    expect(second).toMatchObject({
+      status: 'rejected',
+      duplicateOf: first.id,
+      sha256: first.sha256,
+      rejection: { code: 'duplicate_file' },
+    });
     expect(storedFiles(t.dataDir)).toHaveLength(before);
     // Another case may hold the same bytes.
     expect((await uploadFiles(t, a.host, await newCase(), [['report.pdf', report]])).files[0].status).toBe('ready');
@@ -164,7 +215,9 @@ describe('records: hostile files and archives', () => {
     ]);
     const archive = await uploadOne('disc.zip', zip);
     expect(archive).toMatchObject({ status: 'ready', archive: { entries: 8, accepted: 1, rejected: 7 } });
-    const children = (await t.app.get(RecordsService).list({ tenantId: a.id, caseId: (await t.app.get(RecordsService).find(a.id, archive.id)).caseId })).filter((f) => f.parentId === archive.id);
+    const children = (
+      await t.app.get(RecordsService).list({ tenantId: a.id, caseId: (await t.app.get(RecordsService).find(a.id, archive.id)).caseId })
+    ).filter((f) => f.parentId === archive.id);
     expect(children.map((c) => [c.name, c.status, c.rejection?.code ?? null])).toEqual([
       ['evil', 'rejected', 'archive_entry_unsafe'],
       ['absolute.dcm', 'rejected', 'archive_entry_unsafe'],
@@ -185,7 +238,9 @@ describe('records: hostile files and archives', () => {
     const zip = makeZip(Array.from({ length: 51 }, (_, i) => ({ name: `f${i}.pdf`, data: pdf(10 + i) })));
     const archive = await uploadOne('many.zip', zip);
     expect(archive).toMatchObject({ status: 'rejected', rejection: { code: 'archive_too_many_files' } });
-    const all = await t.app.get(RecordsService).list({ tenantId: a.id, caseId: (await t.app.get(RecordsService).find(a.id, archive.id)).caseId });
+    const all = await t.app
+      .get(RecordsService)
+      .list({ tenantId: a.id, caseId: (await t.app.get(RecordsService).find(a.id, archive.id)).caseId });
     expect(all).toHaveLength(1);
   });
 });

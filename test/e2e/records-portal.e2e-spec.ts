@@ -47,14 +47,20 @@ describe('records in the portal and the console', () => {
     db = await isolatedDatabase('records-portal');
     dataDir = mkdtempSync(path.join(tmpdir(), 'consilium-records-portal-'));
     // The platform as it runs (every domain, records under /account and /console, processing as jobs).
-    app = await createTestApp({ ...db.env, DATA_DIR: dataDir, FILES_MASTER_KEY: randomBytes(32).toString('base64') }, {}, { domains: true });
+    app = await createTestApp(
+      { ...db.env, DATA_DIR: dataDir, FILES_MASTER_KEY: randomBytes(32).toString('base64') },
+      {},
+      { domains: true },
+    );
     await app.get(JobRunner).start();
     a = await createTestTenant(app, { locales: ['en', 'es'] });
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
     peopleB = await createTestPeople(app, b);
     theCase = await submittedCase(peopleA.patient.id);
-    await app.get(OperatorDatabase).forTenant(a.id, (tx) => tx.query('UPDATE cases SET assigned_physician_id = $2 WHERE id = $1', [theCase.id, peopleA.physician.id]));
+    await app
+      .get(OperatorDatabase)
+      .forTenant(a.id, (tx) => tx.query('UPDATE cases SET assigned_physician_id = $2 WHERE id = $1', [theCase.id, peopleA.physician.id]));
     patient = new WebClient(app, a.host);
     await signInPatient(patient, peopleA.patient);
   });
@@ -68,14 +74,26 @@ describe('records in the portal and the console', () => {
   async function submittedCase(patientId: string, state?: string): Promise<Case> {
     const pipeline = app.get(CasePipeline);
     const c = await app.get(TenantDatabase).forTenant(a.id, async (tx) => {
-      const created = await tx.save(Case, tx.create(Case, {
-        tenantId: a.id, number: await pipeline.nextNumber(tx, a.id, 'TST'), state: 'draft', patientId,
-        route: 'direct', quoteAcceptedAt: new Date(), paymentAuthorizedAt: new Date(),
-      }));
-      await pipeline.move(tx, created.id, 'submit', 'patient', { facts: { consentsGiven: true }, actor: { id: patientId, kind: 'patient', roles: [] } });
+      const created = await tx.save(
+        Case,
+        tx.create(Case, {
+          tenantId: a.id,
+          number: await pipeline.nextNumber(tx, a.id, 'TST'),
+          state: 'draft',
+          patientId,
+          route: 'direct',
+          quoteAcceptedAt: new Date(),
+          paymentAuthorizedAt: new Date(),
+        }),
+      );
+      await pipeline.move(tx, created.id, 'submit', 'patient', {
+        facts: { consentsGiven: true },
+        actor: { id: patientId, kind: 'patient', roles: [] },
+      });
       return created;
     });
-    if (state) await app.get(OperatorDatabase).forTenant(a.id, (tx) => tx.query('UPDATE cases SET state = $2 WHERE id = $1', [c.id, state]));
+    if (state)
+      await app.get(OperatorDatabase).forTenant(a.id, (tx) => tx.query('UPDATE cases SET state = $2 WHERE id = $1', [c.id, state]));
     return c;
   }
 
@@ -102,18 +120,27 @@ describe('records in the portal and the console', () => {
       return files;
     }, 20_000);
 
-  it('refuses a file form that lacks the page\'s token (CSRF), keeping nothing', async () => {
-    const res = await request(app.getHttpServer()).post(`/account/cases/${theCase.id}/records/upload`)
-      .set('Host', a.host).set('Cookie', patient.cookieHeader()).attach('file', pdf(), 'forged.pdf');
+  it("refuses a file form that lacks the page's token (CSRF), keeping nothing", async () => {
+    const res = await request(app.getHttpServer())
+      .post(`/account/cases/${theCase.id}/records/upload`)
+      .set('Host', a.host)
+      .set('Cookie', patient.cookieHeader())
+      .attach('file', pdf(), 'forged.pdf');
     expect(res.status).toBe(403);
-    const wrong = await request(app.getHttpServer()).post(`/account/cases/${theCase.id}/records/upload?_csrf=not-the-token`)
-      .set('Host', a.host).set('Cookie', patient.cookieHeader()).attach('file', pdf(), 'forged.pdf');
+    const wrong = await request(app.getHttpServer())
+      .post(`/account/cases/${theCase.id}/records/upload?_csrf=not-the-token`)
+      .set('Host', a.host)
+      .set('Cookie', patient.cookieHeader())
+      .attach('file', pdf(), 'forged.pdf');
     expect(wrong.status).toBe(403);
     expect(await filesOf(theCase.id)).toEqual([]);
   });
 
   it('takes a PDF and a ZIP of a DICOM study from the case page and shows them ready, with the study', async () => {
-    const res = await uploadThroughPage(patient, `/account/cases/${theCase.id}`, [['referral letter.pdf', referral], ['CT from the CD.zip', study]]);
+    const res = await uploadThroughPage(patient, `/account/cases/${theCase.id}`, [
+      ['referral letter.pdf', referral],
+      ['CT from the CD.zip', study],
+    ]);
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/account/cases/${theCase.id}?uploaded=2&rejected=0#records`);
     // No file name in the address the browser is sent to, or in anything it could log.
@@ -134,8 +161,16 @@ describe('records in the portal and the console', () => {
     const pdfRow = files.find((f) => f.name === 'referral letter.pdf')!;
     expect(page.text).toContain(`href="/account/records/${pdfRow.id}/content"`);
     // The patient reads their own file back, byte for byte, as an attachment.
-    const own = await request(app.getHttpServer()).get(`/account/records/${pdfRow.id}/content`).set('Host', a.host).set('Cookie', patient.cookieHeader())
-      .buffer(true).parse((r, done) => { const chunks: Buffer[] = []; r.on('data', (c: Buffer) => chunks.push(c)); r.on('end', () => done(null, Buffer.concat(chunks))); });
+    const own = await request(app.getHttpServer())
+      .get(`/account/records/${pdfRow.id}/content`)
+      .set('Host', a.host)
+      .set('Cookie', patient.cookieHeader())
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      });
     expect(own.status).toBe(200);
     expect((own.body as Buffer).equals(referral)).toBe(true);
     expect(own.headers['content-disposition']).toMatch(/^attachment;/);
@@ -168,7 +203,9 @@ describe('records in the portal and the console', () => {
     expect(page.text).toContain(exe.rejection!.message.replace(/'/g, '&#x27;'));
     expect(page.text).toContain('You already sent this file; the first copy is kept.');
     // A Spanish-speaking patient reads the reason in Spanish.
-    expect((await patient.get(`/account/cases/${theCase.id}?lang=es`)).text).toContain('Este archivo es un programa, no un documento médico');
+    expect((await patient.get(`/account/cases/${theCase.id}?lang=es`)).text).toContain(
+      'Este archivo es un programa, no un documento médico',
+    );
     await patient.get(`/account/cases/${theCase.id}?lang=en`);
   });
 
@@ -186,12 +223,21 @@ describe('records in the portal and the console', () => {
     const review = await physician.get(`/console/reviews/${theCase.id}`);
     expect(review.status).toBe(200);
     expect(review.text).toContain(`href="/console/records/${pdfRow.id}/content"`);
-    for (const [client, who] of [[coordinator, peopleA.coordinator], [physician, peopleA.physician]] as const) {
+    for (const [client, who] of [
+      [coordinator, peopleA.coordinator],
+      [physician, peopleA.physician],
+    ] as const) {
       const res = await client.get(`/console/records/${pdfRow.id}/content`);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/pdf');
-      const audit = await app.get(TenantDatabase).forTenant(a.id, (tx) =>
-        tx.query(`SELECT outcome FROM audit_events WHERE action = 'records.download' AND entity_id = $1 AND actor_id = $2`, [pdfRow.id, who.id]));
+      const audit = await app
+        .get(TenantDatabase)
+        .forTenant(a.id, (tx) =>
+          tx.query(`SELECT outcome FROM audit_events WHERE action = 'records.download' AND entity_id = $1 AND actor_id = $2`, [
+            pdfRow.id,
+            who.id,
+          ]),
+        );
       expect(audit).toEqual([{ outcome: 'allowed' }]);
     }
     const list = await coordinator.get(`/console/cases/${theCase.id}/records`, { Accept: 'application/json' });
@@ -208,7 +254,11 @@ describe('records in the portal and the console', () => {
     const coordinatorB = new WebClient(app, b.host);
     await signInStaff(coordinatorB, peopleB.coordinator);
     const json = { Accept: 'application/json' };
-    for (const [client, base] of [[other, '/account'], [patientB, '/account'], [coordinatorB, '/console']] as const) {
+    for (const [client, base] of [
+      [other, '/account'],
+      [patientB, '/account'],
+      [coordinatorB, '/console'],
+    ] as const) {
       expect((await client.get(`${base}/cases/${theCase.id}/records`, json)).status).toBe(404);
       expect((await client.get(`${base}/records/${fileId}`, json)).status).toBe(404);
       expect((await client.get(`${base}/records/${fileId}/content`, json)).status).toBe(404);
@@ -217,8 +267,11 @@ describe('records in the portal and the console', () => {
     const page = await patient.get(`/account/cases/${theCase.id}`);
     const token = /name="_csrf" value="([^"]+)"/.exec((await other.get('/account')).text)?.[1];
     expect(page.status).toBe(200);
-    const res = await request(app.getHttpServer()).post(`/account/cases/${theCase.id}/records/upload?_csrf=${token}`)
-      .set('Host', a.host).set('Cookie', other.cookieHeader()).attach('file', pdf(), 'x.pdf');
+    const res = await request(app.getHttpServer())
+      .post(`/account/cases/${theCase.id}/records/upload?_csrf=${token}`)
+      .set('Host', a.host)
+      .set('Cookie', other.cookieHeader())
+      .attach('file', pdf(), 'x.pdf');
     expect(res.status).toBe(404);
   });
 
@@ -227,14 +280,19 @@ describe('records in the portal and the console', () => {
     const page = await patient.get(`/account/cases/${accepted.id}`);
     expect(page.text).toContain('This request is not taking new records now.');
     const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
-    const refused = await request(app.getHttpServer()).post(`/account/cases/${accepted.id}/records/upload?_csrf=${token}`)
-      .set('Host', a.host).set('Cookie', patient.cookieHeader()).attach('file', pdf(), 'x.pdf');
+    const refused = await request(app.getHttpServer())
+      .post(`/account/cases/${accepted.id}/records/upload?_csrf=${token}`)
+      .set('Host', a.host)
+      .set('Cookie', patient.cookieHeader())
+      .attach('file', pdf(), 'x.pdf');
     expect(refused.status).toBe(409);
     const coordinator = new WebClient(app, a.host);
     await signInStaff(coordinator, peopleA.coordinator);
     await coordinator.get(`/console/cases/${accepted.id}`);
     expect((await coordinator.post(`/console/cases/${accepted.id}/ask-records`, { reason: 'The 2024 MRI report' })).status).toBe(303);
-    const res = await uploadThroughPage(patient, `/account/cases/${accepted.id}`, [['mri report.pdf', Buffer.concat([pdf(), randomBytes(8)])]]);
+    const res = await uploadThroughPage(patient, `/account/cases/${accepted.id}`, [
+      ['mri report.pdf', Buffer.concat([pdf(), randomBytes(8)])],
+    ]);
     expect(res.status).toBe(303);
     expect((await patient.get(`/account/cases/${accepted.id}`)).text).toContain('More records needed');
   });
@@ -247,7 +305,9 @@ describe('records in the portal and the console', () => {
     expect(jobs.map((j) => [j.state, j.output])).toEqual([['completed', { fileId: archive.id, status: 'ready' }]]);
     // A worker that finished the work but died before marking its job done: the job comes back and changes nothing.
     const children = files.filter((f) => f.parentId === archive.id).map((f) => [f.id, f.processedAt?.toISOString()]);
-    const jobId = await app.get(TenantDatabase).forTenant(a.id, (tx) => app.get(JobQueue).enqueue(tx, RECORDS_PROCESS_JOB, { tenantId: a.id, fileId: archive.id }));
+    const jobId = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) => app.get(JobQueue).enqueue(tx, RECORDS_PROCESS_JOB, { tenantId: a.id, fileId: archive.id }));
     const [rerun] = await eventually(async () => {
       const rows = await jobRows(db.owner, 'id = $1', [jobId]);
       expect(rows[0]?.state).toBe('completed');
@@ -268,14 +328,24 @@ describe('records in the portal and the console', () => {
     const browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       // The signed-in patient's cookies, as the browser would hold them for this hospital's host.
       await browser.addCookies([...patient.cookies].map(([name, value]) => ({ name, value, domain: a.host, path: '/' })));
       const page = await browser.newPage();
       const errors: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
 
       // The second 8 MiB chunk is cut off mid-flight, as a dropped mobile connection would be: the script asks the
       // server where it stands (HEAD) and goes on from the first chunk's end.
@@ -296,7 +366,10 @@ describe('records in the portal and the console', () => {
       await page.locator('form[data-resumable]').evaluate((form) => form.setAttribute('data-resumable-over', '1000'));
       const scan = Buffer.concat([pdf(9 * 1024 * 1024), randomBytes(32)]);
       await page.setInputFiles('#f-records', [{ name: 'large scan report.pdf', mimeType: 'application/pdf', buffer: scan }]);
-      await Promise.all([page.waitForURL(/uploaded=1&rejected=0/, { timeout: 60_000 }), page.click('form[data-resumable] button[type=submit]')]);
+      await Promise.all([
+        page.waitForURL(/uploaded=1&rejected=0/, { timeout: 60_000 }),
+        page.click('form[data-resumable] button[type=submit]'),
+      ]);
       expect(dropped).toBe(1);
       const chunk = String(8 * 1024 * 1024);
       expect(calls).toEqual(['PATCH 0', `PATCH ${chunk}`, 'HEAD', `PATCH ${chunk}`]);

@@ -18,14 +18,19 @@ const PART = 'application/offset+octet-stream';
 function droppedPatch(port: number, host: string, url: string, offset: number, body: Buffer, sent: number): Promise<void> {
   return new Promise((resolve) => {
     const req = http.request({
-      host: '127.0.0.1', port, path: url, method: 'PATCH',
+      host: '127.0.0.1',
+      port,
+      path: url,
+      method: 'PATCH',
       headers: { ...TUS, Host: host, 'Upload-Offset': String(offset), 'Content-Type': PART, 'Content-Length': String(body.length) },
     });
     req.on('error', () => resolve());
-    req.write(body.subarray(0, sent), () => setTimeout(() => {
-      req.destroy();
-      resolve();
-    }, 300));
+    req.write(body.subarray(0, sent), () =>
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 300),
+    );
   });
 }
 
@@ -47,23 +52,42 @@ describe('records: resumable uploads (tus 1.0)', () => {
   const server = () => t.app.getHttpServer();
 
   async function createUpload(host: string, caseId: string, length: number, name = 'CT abdomen.pdf'): Promise<string> {
-    const res = await request(server()).post(`/cases/${caseId}/uploads`).set({ ...TUS, Host: host, 'Upload-Length': String(length), 'Upload-Metadata': `filename ${Buffer.from(name).toString('base64')},filetype ${Buffer.from('application/pdf').toString('base64')}` });
+    const res = await request(server())
+      .post(`/cases/${caseId}/uploads`)
+      .set({
+        ...TUS,
+        Host: host,
+        'Upload-Length': String(length),
+        'Upload-Metadata': `filename ${Buffer.from(name).toString('base64')},filetype ${Buffer.from('application/pdf').toString('base64')}`,
+      });
     expect(res.status).toBe(201);
     expect(res.headers['tus-resumable']).toBe('1.0.0');
     expect(res.headers.location).toMatch(new RegExp(`^/cases/${caseId}/uploads/[0-9a-f-]{36}$`));
     return res.headers.location;
   }
 
-  const head = (host: string, url: string) => request(server()).head(url).set({ ...TUS, Host: host });
+  const head = (host: string, url: string) =>
+    request(server())
+      .head(url)
+      .set({ ...TUS, Host: host });
   const patch = (host: string, url: string, offset: number, body: Buffer, extra: Record<string, string> = {}) =>
-    request(server()).patch(url).set({ ...TUS, Host: host, 'Upload-Offset': String(offset), 'Content-Type': PART, ...extra }).send(body);
+    request(server())
+      .patch(url)
+      .set({ ...TUS, Host: host, 'Upload-Offset': String(offset), 'Content-Type': PART, ...extra })
+      .send(body);
 
   const newCase = (tenant: TestTenant = a) => openCase(t, tenant);
 
   it('describes itself to clients', async () => {
-    const res = await request(server()).options(`/cases/${await newCase()}/uploads`).set('Host', a.host);
+    const res = await request(server())
+      .options(`/cases/${await newCase()}/uploads`)
+      .set('Host', a.host);
     expect(res.status).toBe(204);
-    expect(res.headers).toMatchObject({ 'tus-version': '1.0.0', 'tus-extension': 'creation,termination,checksum,expiration', 'tus-max-size': String(16 * MiB) });
+    expect(res.headers).toMatchObject({
+      'tus-version': '1.0.0',
+      'tus-extension': 'creation,termination,checksum,expiration',
+      'tus-max-size': String(16 * MiB),
+    });
   });
 
   it('resumes an upload interrupted halfway and completes it with the right SHA-256', async () => {
@@ -110,7 +134,10 @@ describe('records: resumable uploads (tus 1.0)', () => {
     expect((await head(a.host, url)).headers['upload-offset']).toBe('0');
     const good = createHash('sha1').update(first).digest('base64');
     expect((await patch(a.host, url, 0, first, { 'Upload-Checksum': `sha1 ${good}` })).headers['upload-offset']).toBe('100000');
-    const json = await request(server()).patch(url).set({ ...TUS, Host: a.host, 'Upload-Offset': '100000', 'Content-Type': 'application/json' }).send('{}');
+    const json = await request(server())
+      .patch(url)
+      .set({ ...TUS, Host: a.host, 'Upload-Offset': '100000', 'Content-Type': 'application/json' })
+      .send('{}');
     expect(json.status).toBe(415);
     expect((await patch(a.host, url, 100_000, data.subarray(100_000))).headers['record-file-status']).toBe('ready');
   });
@@ -120,10 +147,18 @@ describe('records: resumable uploads (tus 1.0)', () => {
     const noVersion = await request(server()).post(`/cases/${caseId}/uploads`).set({ Host: a.host, 'Upload-Length': '10' });
     expect(noVersion.status).toBe(412);
     expect(noVersion.headers['tus-version']).toBe('1.0.0');
-    const big = await request(server()).post(`/cases/${caseId}/uploads`).set({ ...TUS, Host: a.host, 'Upload-Length': String(17 * MiB), Accept: 'application/json' });
+    const big = await request(server())
+      .post(`/cases/${caseId}/uploads`)
+      .set({ ...TUS, Host: a.host, 'Upload-Length': String(17 * MiB), Accept: 'application/json' });
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('upload_too_large');
-    expect((await request(server()).post(`/cases/${caseId}/uploads`).set({ ...TUS, Host: a.host, 'Upload-Length': '0' })).status).toBe(422);
+    expect(
+      (
+        await request(server())
+          .post(`/cases/${caseId}/uploads`)
+          .set({ ...TUS, Host: a.host, 'Upload-Length': '0' })
+      ).status,
+    ).toBe(422);
   });
 
   it('abandons an upload on DELETE, and hides uploads from other cases and hospitals', async () => {
@@ -133,7 +168,13 @@ describe('records: resumable uploads (tus 1.0)', () => {
     expect((await head(b.host, url)).status).toBe(404);
     expect((await head(a.host, `/cases/${await newCase()}/uploads/${id}`)).status).toBe(404);
     expect((await patch(b.host, url, 0, pdf(100))).status).toBe(404);
-    expect((await request(server()).delete(url).set({ ...TUS, Host: a.host })).status).toBe(204);
+    expect(
+      (
+        await request(server())
+          .delete(url)
+          .set({ ...TUS, Host: a.host })
+      ).status,
+    ).toBe(204);
     expect((await head(a.host, url)).status).toBe(404);
     expect(existsSync(path.join(t.dataDir, 'uploads', `${id}.part`))).toBe(false);
   });
@@ -149,8 +190,10 @@ describe('records: resumable uploads (tus 1.0)', () => {
     writeFileSync(staged(stray), 'sealed bytes');
     const dayAgo = new Date(Date.now() - 25 * 3600_000);
     utimesSync(staged(stray), dayAgo, dayAgo);
-    const sessionRows = () => t.app.get(OperatorDatabase).transaction((tx) =>
-      tx.query(`SELECT id FROM upload_sessions WHERE id = ANY($1::uuid[])`, [[idOf(abandonedA), idOf(abandonedB)]]));
+    const sessionRows = () =>
+      t.app
+        .get(OperatorDatabase)
+        .transaction((tx) => tx.query(`SELECT id FROM upload_sessions WHERE id = ANY($1::uuid[])`, [[idOf(abandonedA), idOf(abandonedB)]]));
 
     // Now: nothing has expired; only the stray file goes.
     const sweep = t.app.get(UploadSweep);

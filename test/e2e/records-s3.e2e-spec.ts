@@ -25,7 +25,10 @@ describe('records on S3 (against a local S3 stand-in)', () => {
     // The SDK's default credential chain reads these; the stand-in checks no signature.
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDSTANDIN', AWS_SECRET_ACCESS_KEY: 'stand-in-secret' });
     t = await createRecordsApp({
-      S3_BUCKET: 'consilium-records', S3_ENDPOINT: endpoint, S3_REGION: 'eu-west-1', S3_KMS_KEY_ID: KMS_KEY,
+      S3_BUCKET: 'consilium-records',
+      S3_ENDPOINT: endpoint,
+      S3_REGION: 'eu-west-1',
+      S3_KMS_KEY_ID: KMS_KEY,
       RECORDS_MAX_FILE_BYTES: String(32 * MiB),
     });
     a = await createTestTenant(t.app);
@@ -58,12 +61,19 @@ describe('records on S3 (against a local S3 stand-in)', () => {
     expect(file).toMatchObject({ status: 'ready', sha256: createHash('sha256').update(data).digest('hex') });
     const key = await storedKey(file.id);
     expect(s3.operations(key)).toEqual(['CreateMultipartUpload', 'UploadPart', 'UploadPart', 'UploadPart', 'CompleteMultipartUpload']);
-    expect(s3.calls.find((c) => c.key === key && c.operation === 'CreateMultipartUpload')).toMatchObject({ sse: 'aws:kms', kmsKeyId: KMS_KEY });
-    const res = await request(t.app.getHttpServer()).get(`/records/${file.id}/content`).set('Host', a.host).buffer(true).parse((r, cb) => {
-      const parts: Buffer[] = [];
-      r.on('data', (c: Buffer) => parts.push(c));
-      r.on('end', () => cb(null, Buffer.concat(parts)));
+    expect(s3.calls.find((c) => c.key === key && c.operation === 'CreateMultipartUpload')).toMatchObject({
+      sse: 'aws:kms',
+      kmsKeyId: KMS_KEY,
     });
+    const res = await request(t.app.getHttpServer())
+      .get(`/records/${file.id}/content`)
+      .set('Host', a.host)
+      .buffer(true)
+      .parse((r, cb) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => cb(null, Buffer.concat(parts)));
+      });
     expect((res.body as Buffer).equals(data)).toBe(true);
   });
 
@@ -83,7 +93,9 @@ describe('records on S3 (against a local S3 stand-in)', () => {
 
   it('stores nothing for a refused file, and deletes the object of a duplicate', async () => {
     const objects = s3.objects.size;
-    expect((await uploadFiles(t, a.host, await newCase(), [['report.jpg.exe', peExecutable()]])).files[0].rejection?.code).toBe('executable_file');
+    expect((await uploadFiles(t, a.host, await newCase(), [['report.jpg.exe', peExecutable()]])).files[0].rejection?.code).toBe(
+      'executable_file',
+    );
     expect(s3.objects.size).toBe(objects);
     const caseId = await newCase();
     const report = Buffer.concat([pdf(), randomBytes(16)]);
@@ -107,7 +119,10 @@ describe('records on S3 (against a local S3 stand-in)', () => {
   it('detects an object changed in S3 and refuses to serve it', async () => {
     const [file] = (await uploadFiles(t, a.host, await newCase(), [['a.pdf', Buffer.concat([pdf(5000), randomBytes(16)])]])).files;
     s3.objects.get(await storedKey(file.id))![3000] ^= 1;
-    const res = await request(t.app.getHttpServer()).get(`/records/${file.id}/content`).set('Host', a.host).set('Accept', 'application/json');
+    const res = await request(t.app.getHttpServer())
+      .get(`/records/${file.id}/content`)
+      .set('Host', a.host)
+      .set('Accept', 'application/json');
     expect(res.status).toBe(500);
     expect(res.body.error.code).toBe('stored_file_damaged');
   });

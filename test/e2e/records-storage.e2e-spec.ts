@@ -41,7 +41,8 @@ describe('records: at rest, across hospitals, and as jobs', () => {
     return { file, bytes, disk: path.join(t.dataDir, 'files', row.stored!.key) };
   }
 
-  const download = (host: string, id: string) => binary(request(t.app.getHttpServer()).get(`/records/${id}/content`).set('Host', host).set('Accept', 'application/json'));
+  const download = (host: string, id: string) =>
+    binary(request(t.app.getHttpServer()).get(`/records/${id}/content`).set('Host', host).set('Accept', 'application/json'));
 
   it('stores bytes that differ from the upload and decrypt back to it, served as an audited attachment', async () => {
     const { file, bytes, disk } = await uploadPdf();
@@ -60,7 +61,11 @@ describe('records: at rest, across hospitals, and as jobs', () => {
     const pg = new Client({ connectionString: process.env.TEST_DATABASE_OPERATOR_URL });
     await pg.connect();
     try {
-      const { rows } = await pg.query('SELECT outcome FROM audit_events WHERE tenant_id = $1 AND action = $2 AND entity_id = $3', [a.id, 'records.download', file.id]);
+      const { rows } = await pg.query('SELECT outcome FROM audit_events WHERE tenant_id = $1 AND action = $2 AND entity_id = $3', [
+        a.id,
+        'records.download',
+        file.id,
+      ]);
       expect(rows).toEqual([{ outcome: 'allowed' }]);
     } finally {
       await pg.end();
@@ -70,7 +75,16 @@ describe('records: at rest, across hospitals, and as jobs', () => {
   it.each<[string, (disk: Buffer) => Buffer]>([
     ['one flipped byte', (d) => Buffer.concat([d.subarray(0, 100_000), Buffer.from([d[100_000] ^ 1]), d.subarray(100_001)])],
     ['a truncated file', (d) => d.subarray(0, d.length - FRAME)],
-    ['two swapped frames', (d) => Buffer.concat([d.subarray(0, HEADER), d.subarray(HEADER + FRAME, HEADER + 2 * FRAME), d.subarray(HEADER, HEADER + FRAME), d.subarray(HEADER + 2 * FRAME)])],
+    [
+      'two swapped frames',
+      (d) =>
+        Buffer.concat([
+          d.subarray(0, HEADER),
+          d.subarray(HEADER + FRAME, HEADER + 2 * FRAME),
+          d.subarray(HEADER, HEADER + FRAME),
+          d.subarray(HEADER + 2 * FRAME),
+        ]),
+    ],
   ])('refuses to serve a stored file changed at rest (%s), before sending any of it', async (_what, tamper) => {
     const { file, disk } = await uploadPdf();
     writeFileSync(disk, tamper(readFileSync(disk)));
@@ -139,13 +153,22 @@ describe('records: at rest, across hospitals, and as jobs', () => {
     async function pendingArchive(): Promise<{ id: string; caseId: string }> {
       const { RecordIngestor, RecordRegistrar } = await import('../../libs/records/src/internals');
       const caseId = await newCase();
-      const ingested = await t.app.get(RecordIngestor, { strict: false }).ingest((async function* () { yield studyZip(); })(), { maxBytes: 1e9, tooLarge: () => new Error('no') as never });
-      const row = await t.app.get(RecordRegistrar, { strict: false }).register({ tenantId: a.id, caseId, name: 'cd.zip', type: ingested.type, stored: ingested.stored });
+      const ingested = await t.app.get(RecordIngestor, { strict: false }).ingest(
+        (async function* () {
+          yield studyZip();
+        })(),
+        { maxBytes: 1e9, tooLarge: () => new Error('no') as never },
+      );
+      const row = await t.app
+        .get(RecordRegistrar, { strict: false })
+        .register({ tenantId: a.id, caseId, name: 'cd.zip', type: ingested.type, stored: ingested.stored });
       return { id: row.id, caseId };
     }
 
     const children = async (caseId: string, parentId: string) =>
-      (await t.app.get(RecordsService).list({ tenantId: a.id, caseId })).filter((f) => f.parentId === parentId).map((f) => [f.archiveEntry, f.status]);
+      (await t.app.get(RecordsService).list({ tenantId: a.id, caseId }))
+        .filter((f) => f.parentId === parentId)
+        .map((f) => [f.archiveEntry, f.status]);
 
     it('is safe to run twice, and two runs at once expand an archive only once', async () => {
       const processor = t.app.get(RecordProcessor);
@@ -153,7 +176,11 @@ describe('records: at rest, across hospitals, and as jobs', () => {
       const outcomes = await Promise.all([processor.process(a.id, archive.id), processor.process(a.id, archive.id)]);
       expect(outcomes.map((o) => o.status).sort()).toEqual(['processing', 'ready']);
       expect(await processor.process(a.id, archive.id)).toEqual({ fileId: archive.id, status: 'ready' });
-      expect(await children(archive.caseId, archive.id)).toEqual([[0, 'ready'], [1, 'ready'], [2, 'ready']]);
+      expect(await children(archive.caseId, archive.id)).toEqual([
+        [0, 'ready'],
+        [1, 'ready'],
+        [2, 'ready'],
+      ]);
       const done = await t.app.get(RecordsService).find(a.id, archive.id);
       expect(done.archive!.studies).toHaveLength(2);
       expect(done.stored).toBeNull(); // its bytes now live in its children
@@ -167,7 +194,10 @@ describe('records: at rest, across hospitals, and as jobs', () => {
         await pg.query('BEGIN');
         await pg.query(`SELECT set_config('app.tenant_id', $1, true)`, [a.id]);
         // What a crash leaves: the archive held by a lapsed lease, one entry left mid-way.
-        await pg.query(`UPDATE record_files SET status = 'processing', claim_token = gen_random_uuid(), claimed_until = now() - interval '1 minute' WHERE id = $1`, [archive.id]);
+        await pg.query(
+          `UPDATE record_files SET status = 'processing', claim_token = gen_random_uuid(), claimed_until = now() - interval '1 minute' WHERE id = $1`,
+          [archive.id],
+        );
         await pg.query(
           `INSERT INTO record_files (tenant_id, case_id, parent_id, archive_entry, status, display_name) VALUES ($1, $2, $3, 1, 'uploaded', 'IM2')`,
           [a.id, archive.caseId, archive.id],
@@ -177,7 +207,11 @@ describe('records: at rest, across hospitals, and as jobs', () => {
         await pg.end();
       }
       expect(await t.app.get(RecordProcessor).process(a.id, archive.id)).toEqual({ fileId: archive.id, status: 'ready' });
-      expect(await children(archive.caseId, archive.id)).toEqual([[0, 'ready'], [1, 'ready'], [2, 'ready']]);
+      expect(await children(archive.caseId, archive.id)).toEqual([
+        [0, 'ready'],
+        [1, 'ready'],
+        [2, 'ready'],
+      ]);
     });
 
     it('leaves a file held by a live attempt alone', async () => {
@@ -187,7 +221,10 @@ describe('records: at rest, across hospitals, and as jobs', () => {
       try {
         await pg.query('BEGIN');
         await pg.query(`SELECT set_config('app.tenant_id', $1, true)`, [a.id]);
-        await pg.query(`UPDATE record_files SET status = 'processing', claim_token = gen_random_uuid(), claimed_until = now() + interval '5 minutes' WHERE id = $1`, [archive.id]);
+        await pg.query(
+          `UPDATE record_files SET status = 'processing', claim_token = gen_random_uuid(), claimed_until = now() + interval '5 minutes' WHERE id = $1`,
+          [archive.id],
+        );
         await pg.query('COMMIT');
       } finally {
         await pg.end();

@@ -47,16 +47,39 @@ describe('SES bounces and complaints through SNS', () => {
 
   beforeAll(async () => {
     const [keyFile, certFile] = [path.join(keys.dir, 'key.pem'), path.join(keys.dir, 'cert.pem')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=sns.amazonaws.com'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=sns.amazonaws.com',
+      ],
+      { stdio: 'ignore' },
+    );
     [privateKey, certificate] = [readFileSync(keyFile, 'utf8'), readFileSync(certFile, 'utf8')];
     db = await isolatedDatabase('ses-bounces');
-    app = await createTestAppWith({ ...db.env, SES_SNS_TOPIC_ARNS: TOPIC, EMAIL_OUTBOX_DIR: outbox.dir, JOBS_POLL_SECONDS: '0.5' }, (builder) =>
-      builder.overrideProvider(SNS_HTTP).useValue(http),
+    app = await createTestAppWith(
+      { ...db.env, SES_SNS_TOPIC_ARNS: TOPIC, EMAIL_OUTBOX_DIR: outbox.dir, JOBS_POLL_SECONDS: '0.5' },
+      (builder) => builder.overrideProvider(SNS_HTTP).useValue(http),
     );
     const withSender = async (label: string): Promise<Tenant> => {
       const suffix = randomUUID().slice(0, 8);
       const [from, set] = [`opinions@${label}-${suffix}.example`, `${label}-${suffix}`];
-      return { ...(await createTestTenant(app, { email: { from_name: `Hospital ${label}`, from_address: from, ses_configuration_set: set } })), from, set };
+      return {
+        ...(await createTestTenant(app, { email: { from_name: `Hospital ${label}`, from_address: from, ses_configuration_set: set } })),
+        from,
+        set,
+      };
     };
     a = await withSender('a');
     b = await withSender('b');
@@ -91,11 +114,21 @@ describe('SES bounces and complaints through SNS', () => {
   }
 
   const bounce = (address: string, mail: object, bounceType = 'Permanent') =>
-    JSON.stringify({ notificationType: 'Bounce', bounce: { bounceType, bounceSubType: 'General', feedbackId: randomUUID(), bouncedRecipients: [{ emailAddress: address }] }, mail: { messageId: randomUUID(), ...mail } });
+    JSON.stringify({
+      notificationType: 'Bounce',
+      bounce: { bounceType, bounceSubType: 'General', feedbackId: randomUUID(), bouncedRecipients: [{ emailAddress: address }] },
+      mail: { messageId: randomUUID(), ...mail },
+    });
   const post = (message: Record<string, string>) =>
-    request(app.getHttpServer()).post('/webhooks/ses').set('Host', 'platform.example').set('Content-Type', 'text/plain; charset=UTF-8').send(JSON.stringify(message));
+    request(app.getHttpServer())
+      .post('/webhooks/ses')
+      .set('Host', 'platform.example')
+      .set('Content-Type', 'text/plain; charset=UTF-8')
+      .send(JSON.stringify(message));
   const suppressed = (tenant: TestTenant, address: string): Promise<{ reason: string; detail: string }[]> =>
-    app.get(TenantDatabase).forTenant(tenant.id, (tx) => tx.query('SELECT reason, detail FROM email_suppressions WHERE address = $1', [address.toLowerCase()]));
+    app
+      .get(TenantDatabase)
+      .forTenant(tenant.id, (tx) => tx.query('SELECT reason, detail FROM email_suppressions WHERE address = $1', [address.toLowerCase()]));
   const fresh = () => `r-${randomUUID().slice(0, 8)}@example.org`;
 
   it('changes nothing for a message whose signature does not match', async () => {
@@ -105,7 +138,10 @@ describe('SES bounces and complaints through SNS', () => {
     const tampered = { ...genuine, Message: bounce(address, { tags: { 'consilium-tenant': [a.id] } }) };
     expect((await post(tampered).expect(403)).body.error.code).toBe('sns_message_rejected');
     await post({ ...genuine, Signature: Buffer.from('not a signature').toString('base64') }).expect(403);
-    const otherKey = execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const otherKey = execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     await post(snsMessage({ Message: bounce(address, { tags: { 'consilium-tenant': [a.id] } }) }, { key: otherKey })).expect(403);
     expect(await suppressed(a, address)).toEqual([]);
     expect(await suppressed(b, address)).toEqual([]);
@@ -113,7 +149,9 @@ describe('SES bounces and complaints through SNS', () => {
 
   it('accepts nothing from a topic it was not configured with, even correctly signed', async () => {
     const address = fresh();
-    await post(snsMessage({ TopicArn: 'arn:aws:sns:us-east-1:999999999999:someone-else', Message: bounce(address, { source: a.from }) })).expect(403);
+    await post(
+      snsMessage({ TopicArn: 'arn:aws:sns:us-east-1:999999999999:someone-else', Message: bounce(address, { source: a.from }) }),
+    ).expect(403);
     expect(await suppressed(a, address)).toEqual([]);
   });
 
@@ -130,12 +168,18 @@ describe('SES bounces and complaints through SNS', () => {
 
   it('suppresses a permanently bounced address for the sending tenant only; the other tenant still sends to it', async () => {
     const address = fresh();
-    await post(snsMessage({ Message: bounce(address, { source: a.from, tags: { 'consilium-tenant': [a.id], 'ses:configuration-set': [a.set] } }) })).expect(200, { received: 'Notification' });
+    await post(
+      snsMessage({ Message: bounce(address, { source: a.from, tags: { 'consilium-tenant': [a.id], 'ses:configuration-set': [a.set] } }) }),
+    ).expect(200, { received: 'Notification' });
     expect(await suppressed(a, address)).toEqual([{ reason: 'bounce', detail: 'General' }]);
     expect(await suppressed(b, address)).toEqual([]);
 
     const send = (tenant: TestTenant) =>
-      app.get(TenantDatabase).forTenant(tenant.id, (tx) => app.get(Mailer).send(tx, { tenantId: tenant.id, to: address, template: 'case-status-changed', data: { caseId: CASE } }));
+      app
+        .get(TenantDatabase)
+        .forTenant(tenant.id, (tx) =>
+          app.get(Mailer).send(tx, { tenantId: tenant.id, to: address, template: 'case-status-changed', data: { caseId: CASE } }),
+        );
     const [fromA, fromB] = [await send(a), await send(b)];
     await eventually(async () => expect((await emailRows(app, a.id, [fromA]))[0].status).toBe('suppressed'), 15000);
     await eventually(async () => expect((await emailRows(app, b.id, [fromB]))[0].status).toBe('sent'), 15000);
@@ -171,7 +215,12 @@ describe('SES bounces and complaints through SNS', () => {
   it('confirms a subscription by visiting an SNS SubscribeURL, and leaves any other URL alone', async () => {
     const subscribe = `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(TOPIC)}&Token=${randomUUID()}`;
     const confirmation = (url: string) =>
-      snsMessage({ Type: 'SubscriptionConfirmation', Message: 'You have chosen to subscribe to the topic.', SubscribeURL: url, Token: randomUUID() });
+      snsMessage({
+        Type: 'SubscriptionConfirmation',
+        Message: 'You have chosen to subscribe to the topic.',
+        SubscribeURL: url,
+        Token: randomUUID(),
+      });
     await post(confirmation(subscribe)).expect(200, { received: 'SubscriptionConfirmation' });
     expect(fetched).toContain(subscribe);
     const elsewhere = 'https://attacker.example/?Action=ConfirmSubscription';

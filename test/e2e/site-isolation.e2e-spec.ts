@@ -42,13 +42,18 @@ describe('site data isolation between hospitals', () => {
 
   const db = () => app.get(TenantDatabase);
 
-  it.each(TABLES)("shows %s rows of tenant A to A, and none of them to B", async (table) => {
+  it.each(TABLES)('shows %s rows of tenant A to A, and none of them to B', async (table) => {
     const count = (tenant: TestTenant) =>
-      db().forTenant(tenant.id, async (tx) => (await tx.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [a.id]))[0].n);
+      db().forTenant(
+        tenant.id,
+        async (tx) => (await tx.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [a.id]))[0].n,
+      );
     expect(await count(a)).toBeGreaterThan(0);
     expect(await count(b)).toBe(0);
     // Nor can B change them: an update aimed at A's rows touches nothing.
-    const [, touched] = await db().forTenant(b.id, (tx) => tx.query(`UPDATE ${table} SET tenant_id = tenant_id WHERE tenant_id = $1`, [a.id]));
+    const [, touched] = await db().forTenant(b.id, (tx) =>
+      tx.query(`UPDATE ${table} SET tenant_id = tenant_id WHERE tenant_id = $1`, [a.id]),
+    );
     expect(touched).toBe(0);
   });
 
@@ -56,7 +61,9 @@ describe('site data isolation between hospitals', () => {
     const attempts = [
       [`INSERT INTO faqs (tenant_id, topic, question, answer) VALUES ($1, 'general', '"q"', '"a"')`],
       [`INSERT INTO visits (tenant_id, visitor_id, landing_path, locale) VALUES ($1, gen_random_uuid(), '/', 'en')`],
-      [`INSERT INTO physicians (tenant_id, slug, name, title, bio, weekly_capacity, stipend_minor, stipend_currency) VALUES ($1, 'x', 'X', '"t"', '"b"', 1, 0, 'USD')`],
+      [
+        `INSERT INTO physicians (tenant_id, slug, name, title, bio, weekly_capacity, stipend_minor, stipend_currency) VALUES ($1, 'x', 'X', '"t"', '"b"', 1, 0, 'USD')`,
+      ],
       [`INSERT INTO site_pages (tenant_id, key, content) VALUES ($1, 'terms', '{}')`],
     ];
     for (const [sql] of attempts) {

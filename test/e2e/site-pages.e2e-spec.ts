@@ -46,28 +46,30 @@ describe('the hospital sites', () => {
   describe.each(DEMOS)('$name', (demo) => {
     const pages = pagePaths(demo.specialty, demo.physician);
 
-    it.each(pages.flatMap((p) => [['en', p], ['es', `${p}?lang=es`]]))(
-      'renders %s %s as its own hospital, in its own colours, in that language',
-      async (lang, url) => {
-        const page = await get(demo.host, url).expect(200);
-        expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
-        expect(page.text).toContain(`<html lang="${lang}">`);
-        expect(page.text).toContain(`<p class="site-footer__name">${demo.name}</p>`);
-        expect(page.text).toMatch(new RegExp(`<title>[^<]*${demo.name}</title>`));
-        expect(page.text).not.toContain(demo.other);
-        const themeUrl = /href="(\/theme\.css[^"]*)"/.exec(page.text)![1].replace(/&#x3D;/g, '=');
-        const theme = await get(demo.host, themeUrl).expect(200);
-        expect(theme.text).toContain(`--brand-primary: ${demo.primary};`);
-        // Exactly one h1, and every page says what it is to search engines.
-        expect(page.text.match(/<h1[ >]/g)).toHaveLength(1);
-        // Works without JavaScript: the only scripts are JSON-LD data.
-        expect(page.text).not.toMatch(/<script(?! type="application\/ld\+json")/);
-        // The language switch leads to the same page in the other language, naming it (it must beat the cookie).
-        const other = lang === 'en' ? `${url}?lang=es` : url.replace('?lang=es', '?lang=en');
-        expect(page.text).toContain(`<a href="${other}" hreflang="${lang === 'en' ? 'es' : 'en'}"`);
-        expect(page.text).toMatch(/<meta name="description" content="[^"]{20,}">/);
-      },
-    );
+    it.each(
+      pages.flatMap((p) => [
+        ['en', p],
+        ['es', `${p}?lang=es`],
+      ]),
+    )('renders %s %s as its own hospital, in its own colours, in that language', async (lang, url) => {
+      const page = await get(demo.host, url).expect(200);
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.text).toContain(`<html lang="${lang}">`);
+      expect(page.text).toContain(`<p class="site-footer__name">${demo.name}</p>`);
+      expect(page.text).toMatch(new RegExp(`<title>[^<]*${demo.name}</title>`));
+      expect(page.text).not.toContain(demo.other);
+      const themeUrl = /href="(\/theme\.css[^"]*)"/.exec(page.text)![1].replace(/&#x3D;/g, '=');
+      const theme = await get(demo.host, themeUrl).expect(200);
+      expect(theme.text).toContain(`--brand-primary: ${demo.primary};`);
+      // Exactly one h1, and every page says what it is to search engines.
+      expect(page.text.match(/<h1[ >]/g)).toHaveLength(1);
+      // Works without JavaScript: the only scripts are JSON-LD data.
+      expect(page.text).not.toMatch(/<script(?! type="application\/ld\+json")/);
+      // The language switch leads to the same page in the other language, naming it (it must beat the cookie).
+      const other = lang === 'en' ? `${url}?lang=es` : url.replace('?lang=es', '?lang=en');
+      expect(page.text).toContain(`<a href="${other}" hreflang="${lang === 'en' ? 'es' : 'en'}"`);
+      expect(page.text).toMatch(/<meta name="description" content="[^"]{20,}">/);
+    });
 
     it('gives every page a canonical URL on the primary domain and alternates for each language', async () => {
       const page = await get(demo.host, `/specialties/${demo.specialty}?lang=es`).expect(200);
@@ -89,7 +91,12 @@ describe('the hospital sites', () => {
     it('shows prices with the JSON-LD that carries them', async () => {
       const home = await get(demo.host, '/').expect(200);
       const [hospital] = jsonLd(home.text);
-      expect(hospital).toMatchObject({ '@context': 'https://schema.org', '@type': 'Hospital', name: demo.name, url: `http://${demo.host}:3000/` });
+      expect(hospital).toMatchObject({
+        '@context': 'https://schema.org',
+        '@type': 'Hospital',
+        name: demo.name,
+        url: `http://${demo.host}:3000/`,
+      });
       const offers = (hospital.hasOfferCatalog as { itemListElement: Record<string, unknown>[] }).itemListElement;
       expect(offers.length).toBeGreaterThan(3);
       expect(offers).toContainEqual(expect.objectContaining({ '@type': 'Offer', price: demo.price.decimal, priceCurrency: 'USD' }));
@@ -155,7 +162,9 @@ describe('the hospital sites', () => {
 
   it('shows the licensure routes of each policy in plain words', async () => {
     const lakeshore = (await get('lakeshore.localhost', '/how-it-works').expect(200)).text;
-    expect(lakeshore).toContain('If you live in Illinois, Indiana, Michigan, and Wisconsin, a Lakeshore Medical Center physician licensed there');
+    expect(lakeshore).toContain(
+      'If you live in Illinois, Indiana, Michigan, and Wisconsin, a Lakeshore Medical Center physician licensed there',
+    );
     expect(lakeshore).toContain('we work physician to physician');
     expect(lakeshore).toContain('If you live outside the United States, you receive an educational opinion');
     const meridian = (await get('meridian.localhost', '/how-it-works?lang=es').expect(200)).text;
@@ -173,7 +182,9 @@ describe('the hospital sites', () => {
   it('prices each region from the rules, and says where an offering is not available', async () => {
     const lakeshore = (await get('lakeshore.localhost', '/pricing').expect(200)).text;
     // $950 base, +$100 in other states, +25% abroad.
-    expect(lakeshore).toMatch(/<td data-label="In Illinois">\$950<\/td><td data-label="Other US states">\$1,050<\/td><td data-label="Outside the US">\$1,187.50<\/td>/);
+    expect(lakeshore).toMatch(
+      /<td data-label="In Illinois">\$950<\/td><td data-label="Other US states">\$1,050<\/td><td data-label="Outside the US">\$1,187.50<\/td>/,
+    );
     const meridian = (await get('meridian.localhost', '/pricing').expect(200)).text;
     expect(meridian).toContain('Only where our physicians are licensed');
     const neurology = (await get('lakeshore.localhost', '/specialties/neurology').expect(200)).text;
@@ -212,7 +223,10 @@ describe('tenant template overrides', () => {
     const tenant = await createTestTenant(app);
     const other = await createTestTenant(app);
     mkdirSync(path.join(root, tenant.slug, 'templates', 'marketing'), { recursive: true });
-    writeFileSync(path.join(root, tenant.slug, 'templates', 'marketing', 'faq.hbs'), '<h1>Our own FAQ page</h1><p class="custom-faq">{{groups.length}} groups</p>');
+    writeFileSync(
+      path.join(root, tenant.slug, 'templates', 'marketing', 'faq.hbs'),
+      '<h1>Our own FAQ page</h1><p class="custom-faq">{{groups.length}} groups</p>',
+    );
     const own = await request(app.getHttpServer()).get('/faq').set('Host', tenant.host).expect(200);
     expect(own.text).toContain('<p class="custom-faq">1 groups</p>');
     expect(own.text).toContain(`<p class="site-footer__name">${tenant.name}</p>`);

@@ -55,7 +55,9 @@ describe('tenant isolation in the database', () => {
       const [tenants] = (await owner.query(`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'tenants'`)).rows;
       expect(tenants).toEqual({ relrowsecurity: true, relforcerowsecurity: true });
       // Any policy other than tenant_isolation is a deliberate, listed exception.
-      const extra = await owner.query(`SELECT tablename, policyname, cmd FROM pg_policies WHERE schemaname = 'public' AND policyname <> 'tenant_isolation' ORDER BY 1`);
+      const extra = await owner.query(
+        `SELECT tablename, policyname, cmd FROM pg_policies WHERE schemaname = 'public' AND policyname <> 'tenant_isolation' ORDER BY 1`,
+      );
       expect(extra.rows).toEqual([
         { tablename: 'tenant_domains', policyname: 'host_lookup', cmd: 'SELECT' },
         // From addresses are on every email sent: bounces are matched to their tenant before it is known.
@@ -81,7 +83,10 @@ describe('tenant isolation in the database', () => {
       expect((await runtime.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n).toBe(0);
       expect((await runtime.query('SELECT count(*)::int AS n FROM tenant_assets')).rows[0].n).toBe(0);
       await expect(
-        runtime.query(`INSERT INTO tenant_assets (tenant_id, name, content_type, sha256, bytes) VALUES ($1, 'x.svg', 'image/svg+xml', 'x', '\\x00')`, [a.id]),
+        runtime.query(
+          `INSERT INTO tenant_assets (tenant_id, name, content_type, sha256, bytes) VALUES ($1, 'x.svg', 'image/svg+xml', 'x', '\\x00')`,
+          [a.id],
+        ),
       ).rejects.toThrow(/row-level security/);
     } finally {
       await runtime.query('ROLLBACK');
@@ -93,20 +98,36 @@ describe('tenant isolation in the database', () => {
     const owner = await connect(process.env.TEST_DATABASE_OWNER_URL!);
     let tables: string[];
     try {
-      tables = (await owner.query(
-        `SELECT c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      tables = (
+        await owner.query(
+          `SELECT c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE n.nspname = 'public' AND c.relkind = 'r'
             AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
             AND has_table_privilege($1, c.oid, 'SELECT')
           ORDER BY 1`,
-        [DB_ROLES.runtime],
-      )).rows.map((r) => r.table);
-      const widened = (await owner.query(`SELECT DISTINCT tablename FROM pg_policies WHERE schemaname = 'public' AND policyname <> 'tenant_isolation' AND tablename <> 'tenants' ORDER BY 1`)).rows.map((r) => r.tablename);
+          [DB_ROLES.runtime],
+        )
+      ).rows.map((r) => r.table);
+      const widened = (
+        await owner.query(
+          `SELECT DISTINCT tablename FROM pg_policies WHERE schemaname = 'public' AND policyname <> 'tenant_isolation' AND tablename <> 'tenants' ORDER BY 1`,
+        )
+      ).rows.map((r) => r.tablename);
       expect(widened).toEqual(['tenant_domains', 'tenant_email_senders']);
     } finally {
       await owner.end();
     }
-    expect(tables).toEqual(expect.arrayContaining(['cases', 'case_consents', 'funding_codes', 'funding_claims', 'case_extras', 'analytics_case_facts', 'analytics_settings']));
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'cases',
+        'case_consents',
+        'funding_codes',
+        'funding_claims',
+        'case_extras',
+        'analytics_case_facts',
+        'analytics_settings',
+      ]),
+    );
     await runtime.query('BEGIN');
     try {
       await runtime.query(`SELECT set_config('app.tenant_id', $1, true)`, [b.id]);
@@ -114,7 +135,9 @@ describe('tenant isolation in the database', () => {
       // sender's From address, for bounces (tenant_email_senders). Both are public facts; nothing else may be.
       const lookups = ['tenant_domains', 'tenant_email_senders'];
       for (const table of tables.filter((t) => !lookups.includes(t))) {
-        const { rows } = await runtime.query(`SELECT count(*)::int AS n FROM ${runtime.escapeIdentifier(table)} WHERE tenant_id <> $1`, [b.id]);
+        const { rows } = await runtime.query(`SELECT count(*)::int AS n FROM ${runtime.escapeIdentifier(table)} WHERE tenant_id <> $1`, [
+          b.id,
+        ]);
         expect({ table, otherTenantsRows: rows[0].n }).toEqual({ table, otherTenantsRows: 0 });
       }
     } finally {
@@ -126,7 +149,10 @@ describe('tenant isolation in the database', () => {
     const db = app.get(TenantDatabase);
     await expect(
       db.forTenant(a.id, (tx) =>
-        tx.query(`INSERT INTO tenant_assets (tenant_id, name, content_type, sha256, bytes) VALUES ($1, 'y.svg', 'image/svg+xml', 'y', '\\x00')`, [b.id]),
+        tx.query(
+          `INSERT INTO tenant_assets (tenant_id, name, content_type, sha256, bytes) VALUES ($1, 'y.svg', 'image/svg+xml', 'y', '\\x00')`,
+          [b.id],
+        ),
       ),
     ).rejects.toThrow(/row-level security/);
     await expect(db.forTenant(a.id, (tx) => tx.query(`UPDATE tenant_assets SET tenant_id = $1`, [b.id]))).rejects.toThrow(

@@ -35,13 +35,23 @@ export interface TenantIds {
 
 export async function tenantIds(app: INestApplicationContext, tenant: TestTenant): Promise<TenantIds> {
   return app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
-    const [o] = await tx.query(`SELECT id, specialty_id FROM offerings WHERE tenant_id = $1 AND slug = $2`, [tenant.id, tenant.offeringSlug]);
-    const [p] = await tx.query(`SELECT id, account_id FROM physicians WHERE tenant_id = $1 AND slug = $2`, [tenant.id, tenant.physicianSlug]);
+    const [o] = await tx.query(`SELECT id, specialty_id FROM offerings WHERE tenant_id = $1 AND slug = $2`, [
+      tenant.id,
+      tenant.offeringSlug,
+    ]);
+    const [p] = await tx.query(`SELECT id, account_id FROM physicians WHERE tenant_id = $1 AND slug = $2`, [
+      tenant.id,
+      tenant.physicianSlug,
+    ]);
     return { specialtyId: o.specialty_id, offeringId: o.id, physicianId: p.account_id, rosterPhysicianId: p.id };
   });
 }
 
-export async function insertVisit(tx: EntityManager, tenantId: string, v: { visitorId: string; at: string; utm?: [string, string, string] }): Promise<void> {
+export async function insertVisit(
+  tx: EntityManager,
+  tenantId: string,
+  v: { visitorId: string; at: string; utm?: [string, string, string] },
+): Promise<void> {
   await tx.query(
     `INSERT INTO visits (tenant_id, visitor_id, landed_at, landing_path, locale, utm_source, utm_medium, utm_campaign) VALUES ($1, $2, $3, '/', 'en', $4, $5, $6)`,
     [tenantId, v.visitorId, v.at, v.utm?.[0] ?? null, v.utm?.[1] ?? null, v.utm?.[2] ?? null],
@@ -49,20 +59,50 @@ export async function insertVisit(tx: EntityManager, tenantId: string, v: { visi
 }
 
 /** Writes a case and everything that followed it straight into the pipeline's tables, as the libs would leave them. */
-export async function insertCase(tx: EntityManager, tenant: TestTenant, ids: TenantIds, people: TestPeople, c: CraftedCase): Promise<string> {
+export async function insertCase(
+  tx: EntityManager,
+  tenant: TestTenant,
+  ids: TenantIds,
+  people: TestPeople,
+  c: CraftedCase,
+): Promise<string> {
   const id = randomUUID();
   const addOnIds = Array.from({ length: c.quote?.addOns ?? 0 }, () => randomUUID());
-  const quote = c.quote ? { currency: 'USD', lines: c.quote.lines.map((amount, i) => ({ label: `line ${i}`, amount })), subtotal: c.quote.lines.reduce((a, b) => a + b, 0), total: c.quote.lines.reduce((a, b) => a + b, 0) } : null;
+  const quote = c.quote
+    ? {
+        currency: 'USD',
+        lines: c.quote.lines.map((amount, i) => ({ label: `line ${i}`, amount })),
+        subtotal: c.quote.lines.reduce((a, b) => a + b, 0),
+        total: c.quote.lines.reduce((a, b) => a + b, 0),
+      }
+    : null;
   await tx.query(
     `INSERT INTO cases (tenant_id, id, number, state, patient_id, offering_id, add_on_ids, jurisdiction, jurisdiction_class, route, assigned_physician_id,
        visitor_id, campaign, quote, due_at, created_at)
      VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, 'direct', $9, $10, $11, $12, $13, $14)`,
-    [tenant.id, id, `T-${id.slice(0, 8)}`, people.patient.id, ids.offeringId, addOnIds, c.jurisdiction ?? null, c.jurisdictionClass ?? null,
-      c.physician ? ids.physicianId : null, c.visitorId ?? null, c.campaign ?? null, quote, c.dueAt ?? null, c.createdAt],
+    [
+      tenant.id,
+      id,
+      `T-${id.slice(0, 8)}`,
+      people.patient.id,
+      ids.offeringId,
+      addOnIds,
+      c.jurisdiction ?? null,
+      c.jurisdictionClass ?? null,
+      c.physician ? ids.physicianId : null,
+      c.visitorId ?? null,
+      c.campaign ?? null,
+      quote,
+      c.dueAt ?? null,
+      c.createdAt,
+    ],
   );
   const events: [string, string][] = [['draft_started', c.createdAt], ...(c.events ?? [])];
   for (const [seq, [type, at]] of events.entries()) {
-    await tx.query(`INSERT INTO case_events (tenant_id, case_id, seq, type, actor_kind, occurred_at) VALUES ($1, $2, $3, $4, 'system', $5)`, [tenant.id, id, seq + 1, type, at]);
+    await tx.query(
+      `INSERT INTO case_events (tenant_id, case_id, seq, type, actor_kind, occurred_at) VALUES ($1, $2, $3, $4, 'system', $5)`,
+      [tenant.id, id, seq + 1, type, at],
+    );
   }
   if (c.payment) {
     const p = c.payment;
@@ -70,7 +110,17 @@ export async function insertCase(tx: EntityManager, tenant: TestTenant, ids: Ten
     await tx.query(
       `INSERT INTO payments (tenant_id, case_id, patient_id, attempt, provider, currency, amount_minor, funded_minor, authorized_minor, captured_minor, refunded_minor, status, captured_at)
        VALUES ($1, $2, $3, 1, 'demo', 'USD', $4, $5, $4, $6, $7, $8, $9)`,
-      [tenant.id, id, people.patient.id, p.amount, p.funded ?? 0, captured, p.refunded ?? 0, captured ? (p.refunded ? 'partially_refunded' : 'captured') : 'authorized', captured ? c.createdAt : null],
+      [
+        tenant.id,
+        id,
+        people.patient.id,
+        p.amount,
+        p.funded ?? 0,
+        captured,
+        p.refunded ?? 0,
+        captured ? (p.refunded ? 'partially_refunded' : 'captured') : 'authorized',
+        captured ? c.createdAt : null,
+      ],
     );
   }
   if (c.opinion) {
@@ -123,5 +173,12 @@ export function tableCells(html: string, id: string): string[][] {
 }
 
 function decode(s: string): string {
-  return s.replace(/&#x27;|&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#x3D;/g, '=').replace(/&#x2F;/g, '/').replace(/&amp;/g, '&');
+  return s
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#x3D;/g, '=')
+    .replace(/&#x2F;/g, '/')
+    .replace(/&amp;/g, '&');
 }

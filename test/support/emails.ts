@@ -23,9 +23,14 @@ export interface EmailJob {
 
 /** A tenant's outbound_emails rows, read in that tenant's transaction (row-level security applies). */
 export function emailRows(app: INestApplicationContext, tenantId: string, ids: string[]): Promise<EmailRow[]> {
-  return app.get(TenantDatabase).forTenant(tenantId, (tx) =>
-    tx.query('SELECT id, status, status_reason, locale, transport, provider_message_id, data, to_address FROM outbound_emails WHERE id = ANY($1) ORDER BY created_at', [ids]),
-  );
+  return app
+    .get(TenantDatabase)
+    .forTenant(tenantId, (tx) =>
+      tx.query(
+        'SELECT id, status, status_reason, locale, transport, provider_message_id, data, to_address FROM outbound_emails WHERE id = ANY($1) ORDER BY created_at',
+        [ids],
+      ),
+    );
 }
 
 /** The send-email jobs of these messages, straight from pg-boss's table (as the owner of database `ownerUrl`). */

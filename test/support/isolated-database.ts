@@ -57,7 +57,10 @@ export async function isolatedDatabase(label: string): Promise<IsolatedDatabase>
     owner,
     operator,
     env: { DATABASE_URL: runtime, DATABASE_OWNER_URL: owner, DATABASE_OPERATOR_URL: operator },
-    drop: () => asSuperuser(superuser, (admin) => admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`).then(() => undefined)),
+    drop: () =>
+      asSuperuser(superuser, (admin) =>
+        admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`).then(() => undefined),
+      ),
   };
 }
 

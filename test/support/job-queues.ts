@@ -31,7 +31,12 @@ export async function jobRows(url: string, where: string, params: unknown[]): Pr
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query(`SELECT id, state::text, retry_count, retry_limit, retry_delay, retry_backoff, start_after, started_on, output, data FROM pgboss.job WHERE ${where}`, params)).rows;
+    return (
+      await client.query(
+        `SELECT id, state::text, retry_count, retry_limit, retry_delay, retry_backoff, start_after, started_on, output, data FROM pgboss.job WHERE ${where}`,
+        params,
+      )
+    ).rows;
   } finally {
     await client.end();
   }

@@ -33,7 +33,9 @@ export async function postMultipart(
   file?: { field: string; name: string; bytes: Buffer; type: string },
 ): Promise<{ status: number; text: string; location?: string }> {
   const page = await client.get(formPath);
-  const target = new RegExp(`<form method="post" action="(${action.replace(/[/.]/g, '\\$&')}\\?_csrf=[^"]+)" enctype="multipart/form-data"`).exec(page.text)?.[1];
+  const target = new RegExp(
+    `<form method="post" action="(${action.replace(/[/.]/g, '\\$&')}\\?_csrf=[^"]+)" enctype="multipart/form-data"`,
+  ).exec(page.text)?.[1];
   if (!target) throw new Error(`no multipart form posting to ${action} on ${formPath}`);
   let req = request(app.getHttpServer()).post(target).set('Host', client.host).set('Cookie', client.cookieHeader());
   for (const [k, v] of Object.entries(fields)) for (const item of Array.isArray(v) ? v : [v]) req = req.field(k, item);

@@ -60,7 +60,12 @@ export async function startProcess(app: 'platform' | 'worker', env: Record<strin
 }
 
 /** GET on the process's port with a Host header; never throws on a connection error, answers status 0 instead. */
-export function httpGet(port: number, path: string, host = 'localhost', headers: Record<string, string> = {}): Promise<{ status: number; body: string; ms: number }> {
+export function httpGet(
+  port: number,
+  path: string,
+  host = 'localhost',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path, headers: { host, ...headers }, agent: false }, (res) => {

@@ -38,10 +38,16 @@ export interface RecordsTestApp {
 }
 
 /** The platform app with the records routes mounted at the root and local encrypted storage in a temporary folder. */
-export async function createRecordsApp(overrides: Record<string, string> = {}, options: { access?: boolean } = {}): Promise<RecordsTestApp> {
+export async function createRecordsApp(
+  overrides: Record<string, string> = {},
+  options: { access?: boolean } = {},
+): Promise<RecordsTestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'consilium-records-'));
   const module = RecordsHttpModule.register(options.access === false ? {} : { access: TestRecordAccess });
-  const app = await createTestApp({ DATA_DIR: dataDir, FILES_MASTER_KEY: randomBytes(32).toString('base64'), ...overrides }, { imports: [module] });
+  const app = await createTestApp(
+    { DATA_DIR: dataDir, FILES_MASTER_KEY: randomBytes(32).toString('base64'), ...overrides },
+    { imports: [module] },
+  );
   return {
     app,
     access: app.get(RecordAccess, { strict: false }) as TestRecordAccess,
@@ -69,14 +75,23 @@ export interface UploadedFile {
 }
 
 /** One multipart request with the given files, as a browser form would send them. */
-export async function uploadFiles(t: RecordsTestApp, host: string, caseId: string, files: [string, Buffer][]): Promise<{ status: number; files: UploadedFile[]; body: Record<string, unknown> }> {
+export async function uploadFiles(
+  t: RecordsTestApp,
+  host: string,
+  caseId: string,
+  files: [string, Buffer][],
+): Promise<{ status: number; files: UploadedFile[]; body: Record<string, unknown> }> {
   let req = request(t.app.getHttpServer()).post(`/cases/${caseId}/records`).set('Host', host).set('Accept', 'application/json');
   for (const [name, bytes] of files) req = req.attach('file', bytes, name);
   const res = await req;
   return { status: res.status, files: res.body.files ?? [], body: res.body };
 }
 
-export async function listCase(t: RecordsTestApp, host: string, caseId: string): Promise<{ files: UploadedFile[]; studies: Record<string, unknown>[]; usage: { usedBytes: number } }> {
+export async function listCase(
+  t: RecordsTestApp,
+  host: string,
+  caseId: string,
+): Promise<{ files: UploadedFile[]; studies: Record<string, unknown>[]; usage: { usedBytes: number } }> {
   const res = await request(t.app.getHttpServer()).get(`/cases/${caseId}/records`).set('Host', host).set('Accept', 'application/json');
   expect(res.status).toBe(200);
   return res.body;
@@ -93,7 +108,11 @@ export async function openCase(t: RecordsTestApp, tenant: { id: string }): Promi
       `INSERT INTO accounts (tenant_id, kind, email, name, email_verified_at) VALUES ($1, 'patient', $2, 'Records patient', now()) RETURNING id`,
       [tenant.id, `records.${tag}@example.org`],
     );
-    const [row] = await tx.query(`INSERT INTO cases (tenant_id, number, patient_id) VALUES ($1, $2, $3) RETURNING id`, [tenant.id, `REC-${tag}`, patient.id]);
+    const [row] = await tx.query(`INSERT INTO cases (tenant_id, number, patient_id) VALUES ($1, $2, $3) RETURNING id`, [
+      tenant.id,
+      `REC-${tag}`,
+      patient.id,
+    ]);
     return row.id as string;
   });
   t.access.allow(caseId);

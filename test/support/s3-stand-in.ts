@@ -53,7 +53,9 @@ export class S3StandIn {
     const q = url.searchParams;
     const sse = header(req, 'x-amz-server-side-encryption');
     const kmsKeyId = header(req, 'x-amz-server-side-encryption-aws-kms-key-id');
-    const encrypted = this.confirmEncryption ? { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': kmsKeyId ?? 'aws/s3' } : {};
+    const encrypted = this.confirmEncryption
+      ? { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': kmsKeyId ?? 'aws/s3' }
+      : {};
     const requireKms = () => {
       if (sse === 'aws:kms') return true;
       res.writeHead(400).end(xml('Error', { Code: 'InvalidArgument', Message: 'this bucket requires SSE-KMS' }));
@@ -85,7 +87,9 @@ export class S3StandIn {
       const whole = Buffer.concat(numbers.map((n) => upload.parts.get(n)!));
       this.objects.set(key, whole);
       this.uploads.delete(q.get('uploadId')!);
-      return void res.writeHead(200, encrypted).end(xml('CompleteMultipartUploadResult', { Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: etag(whole) }));
+      return void res
+        .writeHead(200, encrypted)
+        .end(xml('CompleteMultipartUploadResult', { Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: etag(whole) }));
     }
     if (req.method === 'DELETE' && q.has('uploadId')) {
       this.calls.push({ operation: 'AbortMultipartUpload', key });
@@ -145,6 +149,8 @@ function etag(body: Buffer): string {
 }
 
 function xml(root: string, fields: Record<string, string>): string {
-  const inner = Object.entries(fields).map(([k, v]) => `<${k}>${v.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</${k}>`).join('');
+  const inner = Object.entries(fields)
+    .map(([k, v]) => `<${k}>${v.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</${k}>`)
+    .join('');
   return `<?xml version="1.0" encoding="UTF-8"?><${root}>${inner}</${root}>`;
 }

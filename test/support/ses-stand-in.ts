@@ -66,7 +66,13 @@ export class SesStandIn {
     if (answer === 'throttle') return this.error(res, 400, 'Sender', 'Throttling', 'Maximum sending rate exceeded.');
     if (answer === 'reject') {
       const from = /<([^>]+)>/.exec(params.get('Source') ?? '')?.[1] ?? params.get('Source');
-      return this.error(res, 400, 'Sender', 'MessageRejected', `Email address is not verified. The following identities failed the check in region US-EAST-1: ${recipient}, ${from}`);
+      return this.error(
+        res,
+        400,
+        'Sender',
+        'MessageRejected',
+        `Email address is not verified. The following identities failed the check in region US-EAST-1: ${recipient}, ${from}`,
+      );
     }
     const messageId = `0100019${randomUUID().replace(/-/g, '')}-000000`;
     res.writeHead(200, { 'content-type': 'text/xml' });

@@ -62,7 +62,13 @@ export class StripeStandIn {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const form = Object.fromEntries(new URLSearchParams(req.method === 'GET' ? url.search : body));
     const key = req.headers['idempotency-key'] as string | undefined;
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, idempotencyKey: key, stripeAccount: req.headers['stripe-account'] as string | undefined, form });
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      idempotencyKey: key,
+      stripeAccount: req.headers['stripe-account'] as string | undefined,
+      form,
+    });
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${++this.counter}` });
       res.end(JSON.stringify(payload));
@@ -87,9 +93,24 @@ export class StripeStandIn {
     if (method === 'POST' && path === '/v1/checkout/sessions') {
       const sessionId = id('cs_test');
       const metadata = pick(f, 'metadata');
-      return [200, { id: sessionId, object: 'checkout.session', mode: 'payment', status: 'open', url: `https://checkout.stripe.test/c/pay/${sessionId}`, amount_total: Number(f['line_items[0][price_data][unit_amount]']), currency: f['line_items[0][price_data][currency]'], payment_intent: null, metadata, created: now }];
+      return [
+        200,
+        {
+          id: sessionId,
+          object: 'checkout.session',
+          mode: 'payment',
+          status: 'open',
+          url: `https://checkout.stripe.test/c/pay/${sessionId}`,
+          amount_total: Number(f['line_items[0][price_data][unit_amount]']),
+          currency: f['line_items[0][price_data][currency]'],
+          payment_intent: null,
+          metadata,
+          created: now,
+        },
+      ];
     }
-    if (method === 'POST' && (m = path.match(/^\/v1\/checkout\/sessions\/([^/]+)\/expire$/))) return [200, { id: m[1], object: 'checkout.session', status: 'expired' }];
+    if (method === 'POST' && (m = path.match(/^\/v1\/checkout\/sessions\/([^/]+)\/expire$/)))
+      return [200, { id: m[1], object: 'checkout.session', status: 'expired' }];
     if (method === 'POST' && (m = path.match(/^\/v1\/payment_intents\/([^/]+)\/capture$/))) {
       const intent = this.intents.get(m[1]) ?? { id: m[1], amount: Number(f.amount_to_capture), metadata: {} };
       Object.assign(intent, { status: 'succeeded', amount_capturable: 0, amount_received: Number(f.amount_to_capture ?? intent.amount) });
@@ -104,24 +125,58 @@ export class StripeStandIn {
     }
     if (method === 'GET' && (m = path.match(/^\/v1\/payment_intents\/([^/]+)$/))) {
       const intent = this.intents.get(m[1]);
-      return intent ? [200, this.intentJson(intent)] : [404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment_intent' } }];
+      return intent
+        ? [200, this.intentJson(intent)]
+        : [404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment_intent' } }];
     }
     if (method === 'GET' && path === '/v1/payment_intents') {
       const since = Number(f['created[gte]'] ?? 0);
       const data = [...this.intents.values()].filter((i) => (i.created ?? now) >= since).map((i) => this.intentJson(i));
       return [200, { object: 'list', data, has_more: false, url: '/v1/payment_intents' }];
     }
-    if (method === 'POST' && path === '/v1/refunds') return [200, { id: id('re'), object: 'refund', amount: Number(f.amount), payment_intent: f.payment_intent, status: 'succeeded', metadata: pick(f, 'metadata') }];
-    if (method === 'POST' && path === '/v1/accounts') return [200, { id: id('acct'), object: 'account', type: f.type, charges_enabled: false, payouts_enabled: false, details_submitted: false, metadata: pick(f, 'metadata') }];
-    if (method === 'POST' && path === '/v1/account_links') return [200, { object: 'account_link', url: `https://connect.stripe.test/setup/${f.account}`, created: now, expires_at: now + 300 }];
+    if (method === 'POST' && path === '/v1/refunds')
+      return [
+        200,
+        {
+          id: id('re'),
+          object: 'refund',
+          amount: Number(f.amount),
+          payment_intent: f.payment_intent,
+          status: 'succeeded',
+          metadata: pick(f, 'metadata'),
+        },
+      ];
+    if (method === 'POST' && path === '/v1/accounts')
+      return [
+        200,
+        {
+          id: id('acct'),
+          object: 'account',
+          type: f.type,
+          charges_enabled: false,
+          payouts_enabled: false,
+          details_submitted: false,
+          metadata: pick(f, 'metadata'),
+        },
+      ];
+    if (method === 'POST' && path === '/v1/account_links')
+      return [200, { object: 'account_link', url: `https://connect.stripe.test/setup/${f.account}`, created: now, expires_at: now + 300 }];
     return [404, { error: { type: 'invalid_request_error', message: `stand-in: no route for ${method} ${path}` } }];
   }
 
   private intentJson(i: StandInIntent): Record<string, unknown> {
     return {
-      id: i.id, object: 'payment_intent', amount: i.amount, currency: i.currency ?? 'usd', status: i.status ?? 'requires_capture',
-      amount_capturable: i.amount_capturable ?? 0, amount_received: i.amount_received ?? 0, metadata: i.metadata, created: i.created ?? Math.floor(Date.now() / 1000),
-      capture_method: 'manual', last_payment_error: null,
+      id: i.id,
+      object: 'payment_intent',
+      amount: i.amount,
+      currency: i.currency ?? 'usd',
+      status: i.status ?? 'requires_capture',
+      amount_capturable: i.amount_capturable ?? 0,
+      amount_received: i.amount_received ?? 0,
+      metadata: i.metadata,
+      created: i.created ?? Math.floor(Date.now() / 1000),
+      capture_method: 'manual',
+      last_payment_error: null,
     };
   }
 }

@@ -74,7 +74,11 @@ export function testBlueprint(slug: string, overrides: Partial<BlueprintInput> =
 }
 
 /** Applies a blueprint object as the CLI would apply the folder (same operator path, same sections). */
-export async function applyTestBlueprint(app: INestApplicationContext, input: BlueprintInput, options: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+export async function applyTestBlueprint(
+  app: INestApplicationContext,
+  input: BlueprintInput,
+  options: { dryRun?: boolean } = {},
+): Promise<ApplyResult> {
   const blueprint = blueprintSchema.parse(input);
   const loaded: LoadedBlueprint = {
     dir: `/virtual/${blueprint.slug}`,
@@ -117,7 +121,15 @@ export async function createTestPeople(app: INestApplicationContext, tenant: Tes
       const [row] = await tx.query(
         `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at, totp_secret, totp_enabled_at)
          VALUES ($1, $2, $3, $4, $5, now(), $6, $7) RETURNING id`,
-        [tenant.id, kind, email, `${role ?? kind} ${tenant.slug}`, hash, role ? box.seal(TEST_TOTP_SECRET) : null, role ? new Date() : null],
+        [
+          tenant.id,
+          kind,
+          email,
+          `${role ?? kind} ${tenant.slug}`,
+          hash,
+          role ? box.seal(TEST_TOTP_SECRET) : null,
+          role ? new Date() : null,
+        ],
       );
       if (role) await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [tenant.id, row.id, role]);
       return { id: row.id, email };
@@ -129,7 +141,11 @@ export async function createTestPeople(app: INestApplicationContext, tenant: Tes
       patient: await make('patient', null),
     };
     // The physician account is the tenant's roster physician, as an admin links them at /console/physicians.
-    await tx.query('UPDATE physicians SET account_id = $1 WHERE tenant_id = $2 AND slug = $3', [people.physician.id, tenant.id, tenant.physicianSlug]);
+    await tx.query('UPDATE physicians SET account_id = $1 WHERE tenant_id = $2 AND slug = $3', [
+      people.physician.id,
+      tenant.id,
+      tenant.physicianSlug,
+    ]);
     return people;
   });
 }

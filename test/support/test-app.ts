@@ -47,7 +47,9 @@ export async function createTestAppWith(
   customize: (builder: TestingModuleBuilder) => TestingModuleBuilder,
 ): Promise<NestFastifyApplication> {
   const config = testConfig(overrides);
-  const moduleRef = await customize(Test.createTestingModule({ imports: [PlatformModule.register(config, {}, { domains: false })] })).compile();
+  const moduleRef = await customize(
+    Test.createTestingModule({ imports: [PlatformModule.register(config, {}, { domains: false })] }),
+  ).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -39,7 +39,7 @@ export class WebClient {
   /** Posts a form; `_csrf` comes from the last page unless given. Arrays become repeated fields. */
   async post(path: string, form: Record<string, string | string[]> = {}, options: { csrf?: string | false } = {}): Promise<Page> {
     const body = new URLSearchParams();
-    const token = options.csrf === false ? undefined : options.csrf ?? this.csrf;
+    const token = options.csrf === false ? undefined : (options.csrf ?? this.csrf);
     if (token) body.append('_csrf', token);
     for (const [key, value] of Object.entries(form)) for (const v of Array.isArray(value) ? value : [value]) body.append(key, v);
     const res = await request(this.server())

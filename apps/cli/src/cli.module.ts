@@ -13,7 +13,15 @@ export class CliModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [CoreModule.forRoot({ config, migrations: allMigrations, process: 'cli' }), TenancyModule, PaymentsModule, MarketingModule, JobsModule, NotificationsModule, AnalyticsModule],
+      imports: [
+        CoreModule.forRoot({ config, migrations: allMigrations, process: 'cli' }),
+        TenancyModule,
+        PaymentsModule,
+        MarketingModule,
+        JobsModule,
+        NotificationsModule,
+        AnalyticsModule,
+      ],
     };
   }
 }

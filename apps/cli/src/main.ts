@@ -1,6 +1,15 @@
 import 'reflect-metadata';
 import { currentStep, DEMO_TOTP_SECRET, totpAt } from '@consilium/identity';
-import { AppConfig, ConfigError, loadConfig, OperatorDatabase, prepareDatabase, projectRoot, provisionDatabase, rolePasswordsFromUrls } from '@consilium/core';
+import {
+  AppConfig,
+  ConfigError,
+  loadConfig,
+  OperatorDatabase,
+  prepareDatabase,
+  projectRoot,
+  provisionDatabase,
+  rolePasswordsFromUrls,
+} from '@consilium/core';
 import { AnalyticsGenerator, RollupRefresher } from '@consilium/analytics';
 import { PaymentsReconciliation } from '@consilium/billing';
 import { FailedJobs } from '@consilium/jobs';
@@ -63,7 +72,9 @@ async function main(argv: string[]): Promise<number> {
   if (group === 'demo' && command === 'code') {
     // The demo's shared authenticator seed: the embedded default's staff and operators pass their second step with it.
     const left = 30 - (Math.floor(Date.now() / 1000) % 30);
-    out(`${totpAt(DEMO_TOTP_SECRET, currentStep())}   (valid for ${left} more second${left === 1 ? '' : 's'}; each code signs an account in once)`);
+    out(
+      `${totpAt(DEMO_TOTP_SECRET, currentStep())}   (valid for ${left} more second${left === 1 ? '' : 's'}; each code signs an account in once)`,
+    );
     return 0;
   }
   if (group === 'db' && command === 'provision') return provision(args, config);
@@ -73,7 +84,8 @@ async function main(argv: string[]): Promise<number> {
     await prepared.embedded?.server.stop();
     return 0;
   }
-  if (group === 'outbox' && (command === 'list' || command === 'show')) return outbox(new OutboxStore(config.email.outboxDir), command, args);
+  if (group === 'outbox' && (command === 'list' || command === 'show'))
+    return outbox(new OutboxStore(config.email.outboxDir), command, args);
   if (group === 'email' && command === 'test') return withApp(config, (app) => testEmail(app, args));
   if (group === 'jobs' && ['failed', 'retry', 'stats'].includes(command)) {
     return withApp(config, (app) => jobs(app.get(FailedJobs), command, args));
@@ -81,7 +93,8 @@ async function main(argv: string[]): Promise<number> {
   if (group === 'tenants' && ['apply', 'list', 'suspend', 'resume', 'export'].includes(command)) {
     return withApp(config, (app) => tenants(app, command, args, dir));
   }
-  if (group === 'analytics' && (command === 'generate' || command === 'refresh')) return withApp(config, (app) => analytics(app, command, args));
+  if (group === 'analytics' && (command === 'generate' || command === 'refresh'))
+    return withApp(config, (app) => analytics(app, command, args));
   if (group === 'payments' && command === 'reconcile') return withApp(config, (app) => reconcile(app, args));
   throw new UsageError(`unknown command "${args.positional.join(' ')}"`);
 }
@@ -107,7 +120,11 @@ async function tenants(app: INestApplicationContext, command: string, args: Pars
     const folder = path.resolve(typeof args.flags.out === 'string' ? args.flags.out : 'exported-tenants');
     const written = await app.get(BlueprintExporter).write(slugs[0], folder);
     const shown = (p: string) => path.relative(process.cwd(), p) || p;
-    out(written ? `${slugs[0]}: written to ${shown(written)} (apply it with: npm run cli -- tenants apply --dir ${shown(folder)})` : `no tenant "${slugs[0]}"`);
+    out(
+      written
+        ? `${slugs[0]}: written to ${shown(written)} (apply it with: npm run cli -- tenants apply --dir ${shown(folder)})`
+        : `no tenant "${slugs[0]}"`,
+    );
     return written ? 0 : 1;
   }
   if (command === 'suspend' || command === 'resume') {
@@ -147,7 +164,10 @@ async function analytics(app: INestApplicationContext, command: string, args: Pa
     return chosen.length === slugs.length || !slugs.length ? 0 : 1;
   }
   const tenant = all.find((t) => t.slug === args.flags.tenant);
-  if (!tenant) throw new UsageError(typeof args.flags.tenant === 'string' ? `no tenant "${args.flags.tenant}"` : 'analytics generate needs --tenant <slug>');
+  if (!tenant)
+    throw new UsageError(
+      typeof args.flags.tenant === 'string' ? `no tenant "${args.flags.tenant}"` : 'analytics generate needs --tenant <slug>',
+    );
   const whole = (name: string, fallback: number | undefined, max: number): number | undefined => {
     if (args.flags[name] === undefined) return fallback;
     const n = Number(args.flags[name]);
@@ -159,11 +179,17 @@ async function analytics(app: INestApplicationContext, command: string, args: Pa
   const started = Date.now();
   const generator = new AnalyticsGenerator((id, work) => app.get(OperatorDatabase).forTenant(id, work));
   const report = await generator.generate({
-    tenantId: tenant.id, cases, days: whole('days', 730, 3650), seed: whole('seed', undefined, 1_000_000), visitsPerCase: whole('visits', 6, 100),
+    tenantId: tenant.id,
+    cases,
+    days: whole('days', 730, 3650),
+    seed: whole('seed', undefined, 1_000_000),
+    visitsPerCase: whole('visits', 6, 100),
     onProgress: (done, total) => process.stderr.write(`\r${done} / ${total} cases`),
   });
   process.stderr.write('\n');
-  out(`${tenant.slug}: ${report.cases} cases, ${report.events} events, ${report.visits} visits, ${report.payments} payments, ${report.opinions} opinions, ${report.conversions} conversions, ${report.checkIns} check-ins in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  out(
+    `${tenant.slug}: ${report.cases} cases, ${report.events} events, ${report.visits} visits, ${report.payments} payments, ${report.opinions} opinions, ${report.conversions} conversions, ${report.checkIns} check-ins in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   const refreshed = await refresher.refresh(tenant.id, { batchSize: 20000 });
   out(`${tenant.slug}: analytics rollups refreshed (${refreshed.cases} case(s)); open /console/analytics as an admin`);
   return 0;
@@ -173,7 +199,9 @@ async function reconcile(app: INestApplicationContext, args: ParsedArgs): Promis
   const days = args.flags.days === undefined ? 7 : Number(args.flags.days);
   if (!Number.isInteger(days) || days < 1 || days > 90) throw new UsageError('--days must be a whole number of days from 1 to 90');
   const report = await app.get(PaymentsReconciliation).reconcile(days);
-  out(`${report.provider}: since ${report.since.toISOString()}, ${report.checkedAtProvider} at the provider, ${report.checkedLocally} here`);
+  out(
+    `${report.provider}: since ${report.since.toISOString()}, ${report.checkedAtProvider} at the provider, ${report.checkedLocally} here`,
+  );
   for (const d of report.differences) {
     const local = d.local ? `local ${d.local.status} ${d.local.capturedMinor} ${d.local.currency}` : 'no local payment';
     const remote = d.provider ? `provider ${d.provider.status} ${d.provider.receivedMinor} ${d.provider.currency}` : 'not at the provider';
@@ -193,13 +221,20 @@ async function jobs(failed: FailedJobs, command: string, args: ParsedArgs): Prom
   }
   if (command === 'stats') {
     const queues = await failed.counts();
-    for (const q of queues) out(`${q.queue.padEnd(24)} ${Object.entries(q.counts).map(([state, n]) => `${state} ${n}`).join(', ')}`);
+    for (const q of queues)
+      out(
+        `${q.queue.padEnd(24)} ${Object.entries(q.counts)
+          .map(([state, n]) => `${state} ${n}`)
+          .join(', ')}`,
+      );
     if (!queues.length) out('no jobs');
     return 0;
   }
   const rows = await failed.list(limitFlag(args));
   for (const job of rows) {
-    out(`${job.failedAt?.toISOString() ?? '-'}  ${job.queue}  ${job.tenantSlug ?? job.tenantId ?? '-'}  attempts ${job.attempts}${job.archived ? '  (archived)' : ''}  ${job.id}`);
+    out(
+      `${job.failedAt?.toISOString() ?? '-'}  ${job.queue}  ${job.tenantSlug ?? job.tenantId ?? '-'}  attempts ${job.attempts}${job.archived ? '  (archived)' : ''}  ${job.id}`,
+    );
     out(`    ${job.lastError.code}: ${job.lastError.message}`);
   }
   if (!rows.length) out('no failed jobs');
@@ -215,9 +250,9 @@ async function testEmail(app: INestApplicationContext, args: ParsedArgs): Promis
     return 1;
   }
   const locale = typeof args.flags.locale === 'string' ? (args.flags.locale as EmailLocale) : undefined;
-  const id = await app.get(OperatorDatabase).forTenant(tenant.id, (tx) =>
-    app.get(Mailer).send(tx, { tenantId: tenant.id, to, template: 'test-message', locale, data: {} }),
-  );
+  const id = await app
+    .get(OperatorDatabase)
+    .forTenant(tenant.id, (tx) => app.get(Mailer).send(tx, { tenantId: tenant.id, to, template: 'test-message', locale, data: {} }));
   out(`queued message ${id}: the worker (or npm start, which runs the jobs in the embedded default) sends it.`);
   return 0;
 }
@@ -240,7 +275,15 @@ function outbox(store: OutboxStore, command: string, args: ParsedArgs): number {
     out(message.html ?? '(no HTML part)');
     return 0;
   }
-  for (const [label, value] of [['From', message.from], ['To', message.to], ['Date', message.date], ['Subject', message.subject], ['Hospital', message.tenant], ['Message', `${message.template} (${message.locale})`], ['File', message.file]]) {
+  for (const [label, value] of [
+    ['From', message.from],
+    ['To', message.to],
+    ['Date', message.date],
+    ['Subject', message.subject],
+    ['Hospital', message.tenant],
+    ['Message', `${message.template} (${message.locale})`],
+    ['File', message.file],
+  ]) {
     out(`${label.padEnd(9)} ${value}`);
   }
   out();
@@ -290,8 +333,10 @@ async function withApp(config: AppConfig, work: (app: INestApplicationContext) =
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof Error && ['ConfigError', 'UsageError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'BlueprintConflict'].includes(error.name);
-    process.stderr.write(`${known ? (error as Error).message : (error as Error)?.stack ?? String(error)}\n`);
+    const known =
+      error instanceof Error &&
+      ['ConfigError', 'UsageError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'BlueprintConflict'].includes(error.name);
+    process.stderr.write(`${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}\n`);
     if (error instanceof UsageError) process.stderr.write(`\n${USAGE}\n`);
     process.exit(error instanceof UsageError || error instanceof ConfigError ? 2 : 1);
   },

@@ -6,7 +6,13 @@ import { TenantListing } from '@consilium/tenancy';
 const MAX_LISTED = 12;
 
 /** What a newcomer needs after `npm start`: where to click. */
-export function readyBanner(config: AppConfig, tenants: TenantListing[], seconds: number, pgPort?: number, demo: DemoAccount[] = []): string {
+export function readyBanner(
+  config: AppConfig,
+  tenants: TenantListing[],
+  seconds: number,
+  pgPort?: number,
+  demo: DemoAccount[] = [],
+): string {
   const rows: [string, string][] = [];
   const active = tenants.filter((t) => t.status === 'active');
   for (const t of active.slice(0, MAX_LISTED)) {

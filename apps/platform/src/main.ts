@@ -1,5 +1,14 @@
 import 'reflect-metadata';
-import { acquireProcessLock, AppConfig, ConfigError, createWebApp, Lifecycle, loadConfig, prepareDatabase, PreparedDatabase } from '@consilium/core';
+import {
+  acquireProcessLock,
+  AppConfig,
+  ConfigError,
+  createWebApp,
+  Lifecycle,
+  loadConfig,
+  prepareDatabase,
+  PreparedDatabase,
+} from '@consilium/core';
 import { JobRunner } from '@consilium/jobs';
 import { ReconciliationSchedule } from '@consilium/billing';
 import { UploadSweep } from '@consilium/records';
@@ -95,7 +104,8 @@ async function listen(app: NestFastifyApplication, config: AppConfig): Promise<v
 }
 
 main().catch((error: unknown) => {
-  const known = error instanceof Error && ['ConfigError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'AlreadyRunning'].includes(error.name);
-  process.stderr.write(`\nConsilium did not start: ${known ? (error as Error).message : (error as Error)?.stack ?? String(error)}\n`);
+  const known =
+    error instanceof Error && ['ConfigError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'AlreadyRunning'].includes(error.name);
+  process.stderr.write(`\nConsilium did not start: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}\n`);
   process.exit(1);
 });

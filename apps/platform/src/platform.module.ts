@@ -23,12 +23,23 @@ export class PlatformModule {
    * `domains: false` builds only the platform's base (core, tenancy, site, jobs, email) plus `extra`: suites compose
    * exactly the libs they test. The running platform always has them all.
    */
-  static register(config: AppConfig, extra: Pick<ModuleMetadata, 'imports' | 'providers'> = {}, options: { domains?: boolean } = {}): DynamicModule {
+  static register(
+    config: AppConfig,
+    extra: Pick<ModuleMetadata, 'imports' | 'providers'> = {},
+    options: { domains?: boolean } = {},
+  ): DynamicModule {
     const domains = options.domains ?? true;
     // Records: the patient's routes under /account, staff's under /console, one engine; who may touch which case's
     // files is the pipeline's answer (CaseRecordAccess); processing runs as `records-process` jobs.
     const records = domains
-      ? [RecordsHttpModule.register({ access: CaseRecordAccess, processing: 'jobs', imports: [CasesModule], mountAt: ['account', 'console'] })]
+      ? [
+          RecordsHttpModule.register({
+            access: CaseRecordAccess,
+            processing: 'jobs',
+            imports: [CasesModule],
+            mountAt: ['account', 'console'],
+          }),
+        ]
       : [];
     const wiring = domains
       ? [
@@ -41,7 +52,10 @@ export class PlatformModule {
       global: true,
       imports: [
         CoreModule.forRoot({ config, migrations: allMigrations, process: 'platform' }),
-        TenancyModule, MarketingModule, JobsModule, NotificationsModule,
+        TenancyModule,
+        MarketingModule,
+        JobsModule,
+        NotificationsModule,
         ...(domains ? [IdentityModule, CasesModule, IntakeModule, OpinionsModule, PaymentsModule, AnalyticsModule] : []),
         ...records,
         ...(extra.imports ?? []),

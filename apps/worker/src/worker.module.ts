@@ -16,8 +16,13 @@ export class WorkerModule {
       module: WorkerModule,
       // CasesModule brings the assignment-deadline handler (reminders, missed deadlines); AnalyticsModule the rollup refresh.
       imports: [
-        CoreModule.forRoot({ config, migrations: allMigrations, process: 'worker' }), TenancyModule, JobsModule, NotificationsModule,
-        RecordsModule.register({ processing: 'jobs' }), CasesModule, AnalyticsModule,
+        CoreModule.forRoot({ config, migrations: allMigrations, process: 'worker' }),
+        TenancyModule,
+        JobsModule,
+        NotificationsModule,
+        RecordsModule.register({ processing: 'jobs' }),
+        CasesModule,
+        AnalyticsModule,
       ],
     };
   }

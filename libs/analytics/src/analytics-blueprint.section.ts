@@ -20,12 +20,15 @@ export class AnalyticsBlueprintSection implements BlueprintSection {
     const ids = await this.specialtyIds(tx, tenantId);
     const wanted: AnalyticsSettings = {
       monthlyCostMinor: blueprint.analytics.monthly_cost,
-      procedureEstimates: Object.fromEntries(Object.entries(blueprint.analytics.procedure_values).map(([slug, value]) => [ids.get(slug)!, value])),
+      procedureEstimates: Object.fromEntries(
+        Object.entries(blueprint.analytics.procedure_values).map(([slug, value]) => [ids.get(slug)!, value]),
+      ),
     };
     const current = await readAnalyticsSettings(tx, tenantId);
     const shown = (minor: number | undefined) => (minor === undefined ? 'none' : formatMoney(minor, currency));
     const mine: string[] = [];
-    if (current.monthlyCostMinor !== wanted.monthlyCostMinor) mine.push(`set analytics monthly cost ${shown(current.monthlyCostMinor)} -> ${shown(wanted.monthlyCostMinor)}`);
+    if (current.monthlyCostMinor !== wanted.monthlyCostMinor)
+      mine.push(`set analytics monthly cost ${shown(current.monthlyCostMinor)} -> ${shown(wanted.monthlyCostMinor)}`);
     for (const [slug, id] of ids) {
       const [was, now] = [current.procedureEstimates[id], wanted.procedureEstimates[id]];
       if (was !== now) mine.push(`set analytics procedure value ${slug} ${shown(was)} -> ${shown(now)}`);
@@ -47,7 +50,9 @@ export class AnalyticsBlueprintSection implements BlueprintSection {
 
   private async specialtyIds(tx: EntityManager, tenantId: string, activeOnly = false): Promise<Map<string, string>> {
     const rows: { slug: string; id: string }[] = await tx.query(
-      `SELECT slug, id FROM specialties WHERE tenant_id = $1 ${activeOnly ? 'AND active' : ''} ORDER BY position, slug`, [tenantId]);
+      `SELECT slug, id FROM specialties WHERE tenant_id = $1 ${activeOnly ? 'AND active' : ''} ORDER BY position, slug`,
+      [tenantId],
+    );
     return new Map(rows.map((r) => [r.slug, r.id]));
   }
 }

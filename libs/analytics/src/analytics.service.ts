@@ -12,7 +12,10 @@ import { NONE_ID } from './rollups/case-facts.sql';
 import { AnalyticsFilter, MetricsReader } from './rollups/metrics-reader';
 import { RollupRefresher } from './rollups/rollup-refresher';
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use a date like 2026-01-31').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a date');
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'use a date like 2026-01-31')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a date');
 const blank = z.literal('').transform(() => undefined);
 export const filterInput = z.object({
   from: date.optional().or(blank),
@@ -61,7 +64,11 @@ export class AnalyticsService {
 
   parse(query: unknown): FilterInput {
     const parsed = filterInput.safeParse(query ?? {});
-    if (!parsed.success) throw new InvalidInput(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])), 'The filter needs correcting.');
+    if (!parsed.success)
+      throw new InvalidInput(
+        Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
+        'The filter needs correcting.',
+      );
     return parsed.data;
   }
 
@@ -84,19 +91,39 @@ export class AnalyticsService {
     return this.db.forTenant(tenant.id, async (tx) => {
       const options = await this.options(tx, tenant.id, locale);
       if (input.specialty && input.specialty !== 'none' && !options.specialties.some((s) => s.id === input.specialty)) throw new NotFound();
-      if (input.physician && input.physician !== 'none' && !(await tx.query(`SELECT 1 FROM accounts WHERE tenant_id = $1 AND id = $2 AND kind = 'staff'`, [tenant.id, input.physician])).length) throw new NotFound();
+      if (
+        input.physician &&
+        input.physician !== 'none' &&
+        !(await tx.query(`SELECT 1 FROM accounts WHERE tenant_id = $1 AND id = $2 AND kind = 'staff'`, [tenant.id, input.physician])).length
+      )
+        throw new NotFound();
       const settings = await readAnalyticsSettings(tx, tenant.id);
       // A case's physician is the staff account assigned (the roster physician it is linked to gives the name).
       const physicians: DashboardContext['physicians'] = await tx
-        .query(`SELECT a.id, coalesce(p.name, a.name) AS name FROM accounts a LEFT JOIN physicians p ON p.tenant_id = a.tenant_id AND p.account_id = a.id
-                 WHERE a.tenant_id = $1 AND a.kind = 'staff'`, [tenant.id])
+        .query(
+          `SELECT a.id, coalesce(p.name, a.name) AS name FROM accounts a LEFT JOIN physicians p ON p.tenant_id = a.tenant_id AND p.account_id = a.id
+                 WHERE a.tenant_id = $1 AND a.kind = 'staff'`,
+          [tenant.id],
+        )
         .then((rows: Record<string, unknown>[]) => rows.map((r) => ({ id: String(r.id), name: String(r.name) })));
       const rows = await new MetricsReader(tx, { id: tenant.id, timeZone: tenant.timeZone, currency: tenant.currency }).fromRollups(filter);
       const dashboard = buildDashboard(rows, {
-        period: filter, currency: tenant.currency, monthlyCostMinor: settings.monthlyCostMinor, procedureEstimates: settings.procedureEstimates,
-        specialties: options.specialties, physicians, t: (key, vars) => this.translator.t(key, locale, vars),
+        period: filter,
+        currency: tenant.currency,
+        monthlyCostMinor: settings.monthlyCostMinor,
+        procedureEstimates: settings.procedureEstimates,
+        specialties: options.specialties,
+        physicians,
+        t: (key, vars) => this.translator.t(key, locale, vars),
       });
-      const values: Record<string, string> = { from: filter.from, to: filter.to, specialty: input.specialty ?? '', physician: input.physician ?? '', campaign: input.campaign ?? '', class: input.class ?? '' };
+      const values: Record<string, string> = {
+        from: filter.from,
+        to: filter.to,
+        specialty: input.specialty ?? '',
+        physician: input.physician ?? '',
+        campaign: input.campaign ?? '',
+        class: input.class ?? '',
+      };
       return { filter, values, dashboard, options, currency: tenant.currency, catchingUp: refreshed.pending, ...settings };
     });
   }
@@ -127,12 +154,19 @@ export class AnalyticsService {
 
   private async options(tx: EntityManager, tenantId: string, locale: string): Promise<FilterOptions> {
     const specialties = await tx.query(
-      `SELECT id, coalesce(name->>$2, name->>'en', slug) AS name FROM specialties WHERE tenant_id = $1 ORDER BY position, slug`, [tenantId, locale]);
+      `SELECT id, coalesce(name->>$2, name->>'en', slug) AS name FROM specialties WHERE tenant_id = $1 ORDER BY position, slug`,
+      [tenantId, locale],
+    );
     // Physicians by the staff account they sign in with: that is what a case's assignment names.
-    const physicians = await tx.query(`SELECT account_id AS id, name FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL ORDER BY name`, [tenantId]);
+    const physicians = await tx.query(
+      `SELECT account_id AS id, name FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL ORDER BY name`,
+      [tenantId],
+    );
     const campaigns = await tx.query(
       `SELECT campaign FROM analytics_cohorts WHERE tenant_id = $1 AND grain = 'month' AND campaign <> ''
-        UNION SELECT campaign FROM analytics_visits WHERE tenant_id = $1 AND grain = 'month' AND campaign <> '' ORDER BY 1 LIMIT 500`, [tenantId]);
+        UNION SELECT campaign FROM analytics_visits WHERE tenant_id = $1 AND grain = 'month' AND campaign <> '' ORDER BY 1 LIMIT 500`,
+      [tenantId],
+    );
     return {
       specialties: specialties.map((r: Record<string, unknown>) => ({ id: String(r.id), name: String(r.name) })),
       physicians: physicians.map((r: Record<string, unknown>) => ({ id: String(r.id), name: String(r.name) })),

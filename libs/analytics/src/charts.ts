@@ -30,13 +30,17 @@ export function barChart(title: string, bars: Bar[], options: { max?: number } =
       const y = 4 + i * rowHeight;
       const w = max > 0 ? Math.max(b.value > 0 ? 1 : 0, Math.round((b.value / max) * barWidth)) : 0;
       const label = b.label.length > 28 ? `${b.label.slice(0, 27)}…` : b.label;
-      return `<g><text x="${labelWidth - 8}" y="${y + 17}" text-anchor="end">${escape(label)}</text>` +
+      return (
+        `<g><text x="${labelWidth - 8}" y="${y + 17}" text-anchor="end">${escape(label)}</text>` +
         `<rect x="${labelWidth}" y="${y + 3}" width="${w}" height="${rowHeight - 8}" fill="${b.hatched ? `url(#${id}-hatch)` : 'currentColor'}" stroke="currentColor"/>` +
-        `<text x="${labelWidth + w + 6}" y="${y + 17}">${escape(b.display)}</text></g>`;
+        `<text x="${labelWidth + w + 6}" y="${y + 17}">${escape(b.display)}</text></g>`
+      );
     })
     .join('');
-  return `<svg class="chart" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="13" font-family="inherit">` +
-    `<title id="${id}-title">${escape(title)}</title>${HATCH(`${id}-hatch`)}${rows}</svg>`;
+  return (
+    `<svg class="chart" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="13" font-family="inherit">` +
+    `<title id="${id}-title">${escape(title)}</title>${HATCH(`${id}-hatch`)}${rows}</svg>`
+  );
 }
 
 /** Columns over time, figure above each column and its period below. */
@@ -54,11 +58,18 @@ export function columnChart(title: string, bars: Bar[]): string {
       const h = Math.round((b.value / max) * plot);
       const y = 20 + plot - h;
       const showLabel = !everyOther || i % 2 === 0;
-      return `<g><rect x="${x + 2}" y="${y}" width="${columnWidth - 4}" height="${h}" fill="currentColor"/>` +
+      return (
+        `<g><rect x="${x + 2}" y="${y}" width="${columnWidth - 4}" height="${h}" fill="currentColor"/>` +
         `<text x="${x + columnWidth / 2}" y="${y - 4}" text-anchor="middle" font-size="11">${escape(b.display)}</text>` +
-        (showLabel ? `<text x="${x + columnWidth / 2}" y="${plot + 36}" text-anchor="middle" font-size="10">${escape(b.label)}</text>` : '') + '</g>';
+        (showLabel
+          ? `<text x="${x + columnWidth / 2}" y="${plot + 36}" text-anchor="middle" font-size="10">${escape(b.label)}</text>`
+          : '') +
+        '</g>'
+      );
     })
     .join('');
-  return `<svg class="chart" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="inherit">` +
-    `<title id="${id}-title">${escape(title)}</title>${cols}</svg>`;
+  return (
+    `<svg class="chart" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="inherit">` +
+    `<title id="${id}-title">${escape(title)}</title>${cols}</svg>`
+  );
 }

@@ -41,12 +41,31 @@ export interface Headline {
   onTimeShare: number | null;
   outsideHomeShare: number | null;
   outcomes: { key: string; count: number; share: number | null; reference: number | null }[];
-  money: { revenueMinor: number; fundedMinor: number; addOnsMinor: number; extrasMinor: number; procedureRecordedMinor: number; procedureEstimatedMinor: number;
-    fixedCostMinor: number; stipendsMinor: number; costMinor: number; netMinor: number; roi: number | null };
+  money: {
+    revenueMinor: number;
+    fundedMinor: number;
+    addOnsMinor: number;
+    extrasMinor: number;
+    procedureRecordedMinor: number;
+    procedureEstimatedMinor: number;
+    fixedCostMinor: number;
+    stipendsMinor: number;
+    costMinor: number;
+    netMinor: number;
+    roi: number | null;
+  };
   followThrough: { day: 30 | 90; answered: number; acted: number | null; partly: number | null }[];
   satisfaction: number | null;
   reach: { jurisdiction: string; count: number; share: number | null }[];
-  series: { bucket: string; visits: number | null; started: number; submitted: number; delivered: number; consults: number; procedures: number }[];
+  series: {
+    bucket: string;
+    visits: number | null;
+    started: number;
+    submitted: number;
+    delivered: number;
+    consults: number;
+    procedures: number;
+  }[];
 }
 
 export interface Dashboard {
@@ -67,7 +86,9 @@ export function percent(n: number, d: number): number | null {
 
 /** The smallest value whose cumulative count reaches p of all (percentile_disc), from a histogram. */
 export function histogramPercentile(histogram: Record<string, number>, p: number): number | null {
-  const entries = Object.entries(histogram).map(([k, n]) => [Number(k), n] as const).sort((a, b) => a[0] - b[0]);
+  const entries = Object.entries(histogram)
+    .map(([k, n]) => [Number(k), n] as const)
+    .sort((a, b) => a[0] - b[0]);
   const total = entries.reduce((s, [, n]) => s + n, 0);
   if (!total) return null;
   let seen = 0;
@@ -81,14 +102,21 @@ export function histogramPercentile(histogram: Record<string, number>, p: number
 export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboard {
   const { t } = ctx;
   const m = rows.total;
-  const specialtyName = (id: string) => (id === NONE_ID ? t('analytics.none.specialty') : ctx.specialties.find((s) => s.id === id)?.name ?? t('analytics.none.withdrawn'));
-  const physicianName = (id: string) => (id === NONE_ID ? t('analytics.none.physician') : ctx.physicians.find((p) => p.id === id)?.name ?? t('analytics.none.withdrawn'));
+  const specialtyName = (id: string) =>
+    id === NONE_ID ? t('analytics.none.specialty') : (ctx.specialties.find((s) => s.id === id)?.name ?? t('analytics.none.withdrawn'));
+  const physicianName = (id: string) =>
+    id === NONE_ID ? t('analytics.none.physician') : (ctx.physicians.find((p) => p.id === id)?.name ?? t('analytics.none.withdrawn'));
   const campaignName = (key: string) => (key === '' ? t('analytics.none.campaign') : key);
   const classNameOf = (key: string) => (key === '' ? t('analytics.none.class') : t(`analytics.class.${key}`));
 
   const steps: [string, number | null][] = [
     ['visits', rows.visits ? rows.visits.total : null],
-    ['started', m.started], ['submitted', m.submitted], ['accepted', m.accepted], ['delivered', m.delivered], ['consults', m.consults], ['procedures', m.procedures],
+    ['started', m.started],
+    ['submitted', m.submitted],
+    ['accepted', m.accepted],
+    ['delivered', m.delivered],
+    ['consults', m.consults],
+    ['procedures', m.procedures],
   ];
   const funnel = steps.map(([step, count], i) => {
     const previous = i > 0 ? steps[i - 1][1] : null;
@@ -103,26 +131,62 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
   const outsideHomeShare = percent(classSubmitted('out_of_state') + classSubmitted('international'), knownClass);
 
   const outcomes = [
-    { key: 'confirmed', count: m.diagnosis_confirmed, share: percent(m.diagnosis_confirmed, m.opinions), reference: REFERENCES.mayo2017.confirmed },
+    {
+      key: 'confirmed',
+      count: m.diagnosis_confirmed,
+      share: percent(m.diagnosis_confirmed, m.opinions),
+      reference: REFERENCES.mayo2017.confirmed,
+    },
     { key: 'refined', count: m.diagnosis_refined, share: percent(m.diagnosis_refined, m.opinions), reference: REFERENCES.mayo2017.refined },
     { key: 'changed', count: m.diagnosis_changed, share: percent(m.diagnosis_changed, m.opinions), reference: REFERENCES.mayo2017.changed },
-    { key: 'diagnosis_changed_national', count: m.diagnosis_changed, share: percent(m.diagnosis_changed, m.opinions), reference: REFERENCES.national6791.diagnosisChanged },
-    { key: 'treatment_changed', count: m.treatment_changed, share: percent(m.treatment_changed, m.opinions), reference: REFERENCES.national6791.treatmentChanged },
+    {
+      key: 'diagnosis_changed_national',
+      count: m.diagnosis_changed,
+      share: percent(m.diagnosis_changed, m.opinions),
+      reference: REFERENCES.national6791.diagnosisChanged,
+    },
+    {
+      key: 'treatment_changed',
+      count: m.treatment_changed,
+      share: percent(m.treatment_changed, m.opinions),
+      reference: REFERENCES.national6791.treatmentChanged,
+    },
   ];
 
-  const procedureEstimatedMinor = Object.entries(rows.bySpecialty).reduce((s, [id, x]) => s + x.procedures_unvalued * (ctx.procedureEstimates[id] ?? 0), 0);
+  const procedureEstimatedMinor = Object.entries(rows.bySpecialty).reduce(
+    (s, [id, x]) => s + x.procedures_unvalued * (ctx.procedureEstimates[id] ?? 0),
+    0,
+  );
   const stipendsMinor = m.stipends_minor;
   const fixedCostMinor = proratedMonthlyCost(ctx.monthlyCostMinor, ctx.period);
   const costMinor = fixedCostMinor + stipendsMinor;
   const valueMinor = m.paid_minor + m.extras_minor + m.procedure_value_minor + procedureEstimatedMinor;
   const money = {
-    revenueMinor: m.paid_minor, fundedMinor: m.funded_minor, addOnsMinor: m.add_ons_minor, extrasMinor: m.extras_minor, procedureRecordedMinor: m.procedure_value_minor,
-    procedureEstimatedMinor, fixedCostMinor, stipendsMinor, costMinor, netMinor: valueMinor - costMinor,
+    revenueMinor: m.paid_minor,
+    fundedMinor: m.funded_minor,
+    addOnsMinor: m.add_ons_minor,
+    extrasMinor: m.extras_minor,
+    procedureRecordedMinor: m.procedure_value_minor,
+    procedureEstimatedMinor,
+    fixedCostMinor,
+    stipendsMinor,
+    costMinor,
+    netMinor: valueMinor - costMinor,
     roi: percent(valueMinor - costMinor, costMinor),
   };
   const followThrough = [
-    { day: 30 as const, answered: m.check_in_30_answered, acted: percent(m.check_in_30_acted, m.check_in_30_answered), partly: percent(m.check_in_30_partly, m.check_in_30_answered) },
-    { day: 90 as const, answered: m.check_in_90_answered, acted: percent(m.check_in_90_acted, m.check_in_90_answered), partly: percent(m.check_in_90_partly, m.check_in_90_answered) },
+    {
+      day: 30 as const,
+      answered: m.check_in_30_answered,
+      acted: percent(m.check_in_30_acted, m.check_in_30_answered),
+      partly: percent(m.check_in_30_partly, m.check_in_30_answered),
+    },
+    {
+      day: 90 as const,
+      answered: m.check_in_90_answered,
+      acted: percent(m.check_in_90_acted, m.check_in_90_answered),
+      partly: percent(m.check_in_90_partly, m.check_in_90_answered),
+    },
   ];
   const satisfaction = m.satisfaction_n ? Math.round((m.satisfaction_sum / m.satisfaction_n) * 100) / 100 : null;
   const reachTotal = Object.values(rows.reach).reduce((s, n) => s + n, 0);
@@ -132,62 +196,123 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
   const seriesKeys = [...new Set([...Object.keys(rows.bySeries), ...Object.keys(rows.visits?.bySeries ?? {})])].sort();
   const series = seriesKeys.map((bucket) => {
     const x = rows.bySeries[bucket] ?? emptyMeasures();
-    return { bucket, visits: rows.visits ? rows.visits.bySeries[bucket] ?? 0 : null, started: x.started, submitted: x.submitted, delivered: x.delivered, consults: x.consults, procedures: x.procedures };
+    return {
+      bucket,
+      visits: rows.visits ? (rows.visits.bySeries[bucket] ?? 0) : null,
+      started: x.started,
+      submitted: x.submitted,
+      delivered: x.delivered,
+      consults: x.consults,
+      procedures: x.procedures,
+    };
   });
 
   const count = (value: number): Cell => ({ kind: 'count', value });
   const pct = (value: number | null): Cell => ({ kind: 'percent', value });
   const text = (value: string): Cell => ({ kind: 'text', value });
   const moneyCell = (value: number): Cell => ({ kind: 'money', value });
-  const breakdownColumns = ['started', 'submitted', 'accepted', 'delivered', 'consults', 'procedures', 'consult_rate', 'on_time'].map((c) => t(`analytics.col.${c}`));
+  const breakdownColumns = ['started', 'submitted', 'accepted', 'delivered', 'consults', 'procedures', 'consult_rate', 'on_time'].map((c) =>
+    t(`analytics.col.${c}`),
+  );
   const breakdown = (id: string, by: Record<string, Measures>, name: (k: string) => string): Table => ({
-    id, title: t(`analytics.table.${id}`), operational: true,
+    id,
+    title: t(`analytics.table.${id}`),
+    operational: true,
     columns: [t(`analytics.col.${id}`), ...breakdownColumns],
     rows: Object.entries(by)
       .map(([k, x]) => [name(k), x] as const)
       .sort((a, b) => b[1].started - a[1].started || a[0].localeCompare(b[0]))
-      .map(([label, x]) => [text(label), count(x.started), count(x.submitted), count(x.accepted), count(x.delivered), count(x.consults), count(x.procedures),
-        pct(percent(x.consults, x.delivered)), pct(percent(x.on_time, x.with_due))]),
+      .map(([label, x]) => [
+        text(label),
+        count(x.started),
+        count(x.submitted),
+        count(x.accepted),
+        count(x.delivered),
+        count(x.consults),
+        count(x.procedures),
+        pct(percent(x.consults, x.delivered)),
+        pct(percent(x.on_time, x.with_due)),
+      ]),
   });
 
   const tables: Table[] = [
     {
-      id: 'funnel', title: t('analytics.table.funnel'), operational: true,
+      id: 'funnel',
+      title: t('analytics.table.funnel'),
+      operational: true,
       columns: [t('analytics.col.step'), t('analytics.col.count'), t('analytics.col.rate')],
-      rows: funnel.map((f) => [text(t(`analytics.step.${f.step}`)), f.count === null ? text(t('analytics.na')) : count(f.count), pct(f.rate)]),
+      rows: funnel.map((f) => [
+        text(t(`analytics.step.${f.step}`)),
+        f.count === null ? text(t('analytics.na')) : count(f.count),
+        pct(f.rate),
+      ]),
     },
     {
-      id: 'series', title: t('analytics.table.series'), operational: true,
+      id: 'series',
+      title: t('analytics.table.series'),
+      operational: true,
       columns: ['period', 'visits', 'started', 'submitted', 'delivered', 'consults', 'procedures'].map((c) => t(`analytics.col.${c}`)),
-      rows: series.map((s) => [text(bucketsOf(ctx.period).series === 'month' ? s.bucket.slice(0, 7) : s.bucket),
-        s.visits === null ? text(t('analytics.na')) : count(s.visits), count(s.started), count(s.submitted), count(s.delivered), count(s.consults), count(s.procedures)]),
+      rows: series.map((s) => [
+        text(bucketsOf(ctx.period).series === 'month' ? s.bucket.slice(0, 7) : s.bucket),
+        s.visits === null ? text(t('analytics.na')) : count(s.visits),
+        count(s.started),
+        count(s.submitted),
+        count(s.delivered),
+        count(s.consults),
+        count(s.procedures),
+      ]),
     },
     breakdown('specialty', rows.bySpecialty, specialtyName),
     breakdown('physician', rows.byPhysician, physicianName),
     breakdown('campaign', rows.byCampaign, campaignName),
     breakdown('jurisdiction_class', rows.byJurisdictionClass, classNameOf),
     {
-      id: 'turnaround', title: t('analytics.table.turnaround'), operational: true,
+      id: 'turnaround',
+      title: t('analytics.table.turnaround'),
+      operational: true,
       columns: ['delivered', 'p50', 'p90', 'with_due', 'on_time'].map((c) => t(`analytics.col.${c}`)),
-      rows: [[count(m.delivered), { kind: 'hours', value: p50 }, { kind: 'hours', value: p90 }, count(m.with_due), pct(percent(m.on_time, m.with_due))]],
+      rows: [
+        [
+          count(m.delivered),
+          { kind: 'hours', value: p50 },
+          { kind: 'hours', value: p90 },
+          count(m.with_due),
+          pct(percent(m.on_time, m.with_due)),
+        ],
+      ],
     },
     {
-      id: 'reach', title: t('analytics.table.reach'), operational: true,
+      id: 'reach',
+      title: t('analytics.table.reach'),
+      operational: true,
       columns: ['jurisdiction', 'submitted', 'share'].map((c) => t(`analytics.col.${c}`)),
       rows: reach.map((r) => [text(r.jurisdiction), count(r.count), pct(r.share)]),
     },
     {
-      id: 'reach_classes', title: t('analytics.table.reach_classes'), operational: true,
+      id: 'reach_classes',
+      title: t('analytics.table.reach_classes'),
+      operational: true,
       columns: ['in_state', 'out_of_state', 'international', 'outside_home'].map((c) => t(`analytics.col.${c}`)),
-      rows: [[count(classSubmitted('in_state')), count(classSubmitted('out_of_state')), count(classSubmitted('international')), pct(outsideHomeShare)]],
+      rows: [
+        [
+          count(classSubmitted('in_state')),
+          count(classSubmitted('out_of_state')),
+          count(classSubmitted('international')),
+          pct(outsideHomeShare),
+        ],
+      ],
     },
     {
-      id: 'outcomes', title: t('analytics.table.outcomes'), operational: false,
+      id: 'outcomes',
+      title: t('analytics.table.outcomes'),
+      operational: false,
       columns: ['outcome', 'count', 'share', 'reference'].map((c) => t(`analytics.col.${c}`)),
       rows: outcomes.map((o) => [text(t(`analytics.outcome.${o.key}`)), count(o.count), pct(o.share), pct(o.reference)]),
     },
     {
-      id: 'money', title: t('analytics.table.money'), operational: false,
+      id: 'money',
+      title: t('analytics.table.money'),
+      operational: false,
       columns: [t('analytics.col.line'), t('analytics.col.amount')],
       rows: [
         [text(t('analytics.money.revenue')), moneyCell(money.revenueMinor)],
@@ -204,18 +329,34 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
       ],
     },
     {
-      id: 'follow_through', title: t('analytics.table.follow_through'), operational: false,
+      id: 'follow_through',
+      title: t('analytics.table.follow_through'),
+      operational: false,
       columns: ['check_in', 'answered', 'acted', 'partly'].map((c) => t(`analytics.col.${c}`)),
       rows: followThrough.map((f) => [text(t(`analytics.check_in.${f.day}`)), count(f.answered), pct(f.acted), pct(f.partly)]),
     },
     {
-      id: 'satisfaction', title: t('analytics.table.satisfaction'), operational: false,
+      id: 'satisfaction',
+      title: t('analytics.table.satisfaction'),
+      operational: false,
       columns: [t('analytics.col.answers'), t('analytics.col.average')],
       rows: [[count(m.satisfaction_n), { kind: 'decimal', value: satisfaction }]],
     },
   ];
   return {
-    headline: { funnel, turnaroundP50Hours: p50, turnaroundP90Hours: p90, onTimeShare: percent(m.on_time, m.with_due), outsideHomeShare, outcomes, money, followThrough, satisfaction, reach, series },
+    headline: {
+      funnel,
+      turnaroundP50Hours: p50,
+      turnaroundP90Hours: p90,
+      onTimeShare: percent(m.on_time, m.with_due),
+      outsideHomeShare,
+      outcomes,
+      money,
+      followThrough,
+      satisfaction,
+      reach,
+      series,
+    },
     tables,
   };
 }

@@ -58,7 +58,6 @@ export function bucketsOf(period: Period, today?: string): PeriodBuckets {
   return { series: 'month', months, days };
 }
 
-
 /** The default period: the last twelve months including the current one, to today. */
 export function defaultPeriod(timeZone: string, now = new Date()): Period {
   const to = todayIn(timeZone, now);

@@ -60,9 +60,14 @@ export class AuditLog {
           `INSERT INTO operator_audit_events (operator_id, action, entity_type, entity_id, outcome, ip, user_agent, request_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
           [
-            entry.operatorId ?? null, entry.action, entry.entityType ?? null,
-            entry.entityId && UUID.test(entry.entityId) ? entry.entityId : null, entry.outcome,
-            this.context.ip() ?? null, this.context.userAgent() ?? null, this.context.requestId() ?? null,
+            entry.operatorId ?? null,
+            entry.action,
+            entry.entityType ?? null,
+            entry.entityId && UUID.test(entry.entityId) ? entry.entityId : null,
+            entry.outcome,
+            this.context.ip() ?? null,
+            this.context.userAgent() ?? null,
+            this.context.requestId() ?? null,
           ],
         ),
       );

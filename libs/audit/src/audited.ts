@@ -37,7 +37,11 @@ export class AuditInterceptor implements NestInterceptor {
       action: route.action,
       entityType: route.entityType,
       entityId: route.param ? params[route.param] : undefined,
-      subjectId: route.subjectParam ? params[route.subjectParam] : route.entityType === 'patient' && route.param ? params[route.param] : undefined,
+      subjectId: route.subjectParam
+        ? params[route.subjectParam]
+        : route.entityType === 'patient' && route.param
+          ? params[route.param]
+          : undefined,
       outcome,
     });
     return next.handle().pipe(

@@ -33,7 +33,13 @@ export function requiredConsents(route: LicensureRoute | null | undefined): Cons
  */
 @Injectable()
 export class CaseConsents {
-  async give(tx: EntityManager, tenantId: string, caseId: string, consent: Omit<ConsentGiven, 'acceptedAt'>, ip: string | null): Promise<void> {
+  async give(
+    tx: EntityManager,
+    tenantId: string,
+    caseId: string,
+    consent: Omit<ConsentGiven, 'acceptedAt'>,
+    ip: string | null,
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO case_consents (tenant_id, case_id, kind, version, text_sha256, account_id, ip)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -49,12 +55,25 @@ export class CaseConsents {
       'SELECT kind, version, text_sha256, accepted_at, account_id FROM case_consents WHERE case_id = $1 ORDER BY kind',
       [caseId],
     );
-    return rows.map((r) => ({ kind: r.kind, version: r.version, textSha256: r.text_sha256, acceptedAt: r.accepted_at, accountId: r.account_id }));
+    return rows.map((r) => ({
+      kind: r.kind,
+      version: r.version,
+      textSha256: r.text_sha256,
+      acceptedAt: r.accepted_at,
+      accountId: r.account_id,
+    }));
   }
 
   /** The kinds the route needs that are not given, or given for another version than `current` says is in force. */
-  async missing(tx: EntityManager, caseId: string, route: LicensureRoute | null | undefined, current?: Partial<Record<ConsentKind, string>>): Promise<ConsentKind[]> {
+  async missing(
+    tx: EntityManager,
+    caseId: string,
+    route: LicensureRoute | null | undefined,
+    current?: Partial<Record<ConsentKind, string>>,
+  ): Promise<ConsentKind[]> {
     const given = new Map((await this.list(tx, caseId)).map((c) => [c.kind, c.version]));
-    return requiredConsents(route).filter((kind) => !given.has(kind) || (current?.[kind] !== undefined && given.get(kind) !== current[kind]));
+    return requiredConsents(route).filter(
+      (kind) => !given.has(kind) || (current?.[kind] !== undefined && given.get(kind) !== current[kind]),
+    );
   }
 }

@@ -37,9 +37,17 @@ export class CaseMessages {
         [c.id, actor.id],
       );
       const column = actor.kind === 'staff' ? 'read_by_staff_at' : 'read_by_patient_at';
-      await tx.query(`UPDATE case_messages SET ${column} = now() WHERE case_id = $1 AND ${column} IS NULL AND author_id <> $2`, [c.id, actor.id]);
+      await tx.query(`UPDATE case_messages SET ${column} = now() WHERE case_id = $1 AND ${column} IS NULL AND author_id <> $2`, [
+        c.id,
+        actor.id,
+      ]);
       return rows.map((r: Record<string, unknown>) => ({
-        id: r.id, authorKind: r.author_kind, authorName: r.author_name, body: r.body, createdAt: r.created_at, mine: r.mine,
+        id: r.id,
+        authorKind: r.author_kind,
+        authorName: r.author_name,
+        body: r.body,
+        createdAt: r.created_at,
+        mine: r.mine,
       })) as CaseMessage[];
     });
   }

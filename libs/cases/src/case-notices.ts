@@ -12,33 +12,86 @@ export class CaseNotices {
   constructor(private readonly mailer: Mailer) {}
 
   async opinionReady(tx: EntityManager, c: Case): Promise<void> {
-    for (const to of await this.accounts(tx, [c.patientId])) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'opinion-ready', data: { caseId: c.id } });
+    for (const to of await this.accounts(tx, [c.patientId]))
+      await this.mailer.send(tx, {
+        tenantId: c.tenantId,
+        to: to.email,
+        locale: to.locale,
+        template: 'opinion-ready',
+        data: { caseId: c.id },
+      });
   }
 
   async recordsRequested(tx: EntityManager, c: Case): Promise<void> {
-    for (const to of await this.accounts(tx, [c.patientId])) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'records-requested', data: { caseId: c.id } });
+    for (const to of await this.accounts(tx, [c.patientId]))
+      await this.mailer.send(tx, {
+        tenantId: c.tenantId,
+        to: to.email,
+        locale: to.locale,
+        template: 'records-requested',
+        data: { caseId: c.id },
+      });
   }
 
   /** Staff wrote: tell the patient. The patient (or their physician) wrote: tell the assigned physician, else coordinators. */
   async newMessage(tx: EntityManager, c: Case, from: 'staff' | 'patient' | 'local_physician'): Promise<void> {
     if (from === 'staff') {
-      for (const to of await this.accounts(tx, [c.patientId])) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'new-message', data: { caseId: c.id, audience: 'patient' } });
+      for (const to of await this.accounts(tx, [c.patientId]))
+        await this.mailer.send(tx, {
+          tenantId: c.tenantId,
+          to: to.email,
+          locale: to.locale,
+          template: 'new-message',
+          data: { caseId: c.id, audience: 'patient' },
+        });
       return;
     }
     const team = c.assignedPhysicianId ? await this.accounts(tx, [c.assignedPhysicianId]) : await this.coordinators(tx);
-    for (const to of team) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'new-message', data: { caseId: c.id, audience: 'staff' } });
+    for (const to of team)
+      await this.mailer.send(tx, {
+        tenantId: c.tenantId,
+        to: to.email,
+        locale: to.locale,
+        template: 'new-message',
+        data: { caseId: c.id, audience: 'staff' },
+      });
   }
 
   async assigned(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>, accountId: string): Promise<void> {
-    for (const to of await this.accounts(tx, [accountId])) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'case-assigned', data: { caseId: c.id } });
+    for (const to of await this.accounts(tx, [accountId]))
+      await this.mailer.send(tx, {
+        tenantId: c.tenantId,
+        to: to.email,
+        locale: to.locale,
+        template: 'case-assigned',
+        data: { caseId: c.id },
+      });
   }
 
   async deadlineNear(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>, accountId: string, deadline: 'accept' | 'review'): Promise<void> {
-    for (const to of await this.accounts(tx, [accountId])) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'deadline-reminder', data: { caseId: c.id, deadline } });
+    for (const to of await this.accounts(tx, [accountId]))
+      await this.mailer.send(tx, {
+        tenantId: c.tenantId,
+        to: to.email,
+        locale: to.locale,
+        template: 'deadline-reminder',
+        data: { caseId: c.id, deadline },
+      });
   }
 
-  async assignmentLapsed(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>, why: 'missed_accept' | 'missed_review' | 'declined'): Promise<void> {
-    for (const to of await this.coordinators(tx)) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, locale: to.locale, template: 'assignment-lapsed', data: { caseId: c.id, why } });
+  async assignmentLapsed(
+    tx: EntityManager,
+    c: Pick<Case, 'tenantId' | 'id'>,
+    why: 'missed_accept' | 'missed_review' | 'declined',
+  ): Promise<void> {
+    for (const to of await this.coordinators(tx))
+      await this.mailer.send(tx, {
+        tenantId: c.tenantId,
+        to: to.email,
+        locale: to.locale,
+        template: 'assignment-lapsed',
+        data: { caseId: c.id, why },
+      });
   }
 
   private async accounts(tx: EntityManager, ids: string[]): Promise<{ email: string; locale?: EmailLocale }[]> {

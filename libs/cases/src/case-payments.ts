@@ -7,7 +7,11 @@ import { EntityManager } from 'typeorm';
  */
 export abstract class CasePayments {
   /** Intake's last step: the patient accepted the quote; where to send them to pay (or, nothing to pay, onwards). */
-  abstract startCheckout(tx: EntityManager, caseId: string, funding?: { attested?: boolean; code?: string }): Promise<{ redirectUrl: string }>;
+  abstract startCheckout(
+    tx: EntityManager,
+    caseId: string,
+    funding?: { attested?: boolean; code?: string },
+  ): Promise<{ redirectUrl: string }>;
   abstract capture(tx: EntityManager, caseId: string): Promise<unknown>;
   abstract release(tx: EntityManager, caseId: string, reason: 'declined' | 'cancelled'): Promise<unknown>;
 }

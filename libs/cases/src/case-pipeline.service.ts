@@ -41,7 +41,12 @@ export class CasePipeline {
     as: MoveActor,
     options: { reason?: string; data?: Record<string, unknown>; facts?: Partial<CaseFacts>; actor?: ContextActor } = {},
   ): Promise<Case> {
-    const found = await tx.getRepository(Case).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id', { id: caseId }).getOne();
+    const found = await tx
+      .getRepository(Case)
+      .createQueryBuilder('c')
+      .setLock('pessimistic_write')
+      .where('c.id = :id', { id: caseId })
+      .getOne();
     if (!found) throw new NotFound();
     const facts = this.factsOf(found);
     // Whether the consents are complete is a question for case_consents, asked only by the moves that need it.
@@ -50,31 +55,57 @@ export class CasePipeline {
     }
     const move = planMove({ ...facts, ...options.facts }, moveName, as, options.reason);
     const stamp = STAMPS[move.to];
-    await tx.update(Case, { tenantId: found.tenantId, id: found.id }, { state: move.to, ...(stamp && !found[stamp] ? { [stamp]: new Date() } : {}) });
-    await this.record(tx, found, {
-      type: move.name,
-      fromState: found.state,
-      toState: move.to,
-      data: { ...(options.reason ? { reason: options.reason } : {}), ...options.data },
-    }, as === 'system' ? null : (options.actor ?? this.context.actor() ?? null));
+    await tx.update(
+      Case,
+      { tenantId: found.tenantId, id: found.id },
+      { state: move.to, ...(stamp && !found[stamp] ? { [stamp]: new Date() } : {}) },
+    );
+    await this.record(
+      tx,
+      found,
+      {
+        type: move.name,
+        fromState: found.state,
+        toState: move.to,
+        data: { ...(options.reason ? { reason: options.reason } : {}), ...options.data },
+      },
+      as === 'system' ? null : (options.actor ?? this.context.actor() ?? null),
+    );
     return { ...found, state: move.to } as Case;
   }
 
   /** Appends an event that is not a move (a message, an upload, a note); `seq` orders a case's events. */
   /** `actor` null means the platform itself (jobs, webhooks); by default it is the request's actor. */
-  async record(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>, event: CaseEventInput, actor: ContextActor | null | undefined = this.context.actor()): Promise<void> {
+  async record(
+    tx: EntityManager,
+    c: Pick<Case, 'tenantId' | 'id'>,
+    event: CaseEventInput,
+    actor: ContextActor | null | undefined = this.context.actor(),
+  ): Promise<void> {
     // Concurrent events on one case take turns on the case row, so `seq` never collides.
     await tx.query('SELECT 1 FROM cases WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [c.tenantId, c.id]);
     await tx.query(
       `INSERT INTO case_events (tenant_id, case_id, seq, type, from_state, to_state, actor_kind, actor_id, data)
        VALUES ($1, $2, (SELECT coalesce(max(seq), 0) + 1 FROM case_events WHERE tenant_id = $1 AND case_id = $2), $3, $4, $5, $6, $7, $8)`,
-      [c.tenantId, c.id, event.type, event.fromState ?? null, event.toState ?? null, actor?.kind ?? 'system', actor?.id ?? null, event.data ?? {}],
+      [
+        c.tenantId,
+        c.id,
+        event.type,
+        event.fromState ?? null,
+        event.toState ?? null,
+        actor?.kind ?? 'system',
+        actor?.id ?? null,
+        event.data ?? {},
+      ],
     );
   }
 
   /** Billing reports the card authorization (or full funding): the fact the `submit` move requires. Set once. */
   async markPaymentAuthorized(tx: EntityManager, caseId: string, at: Date): Promise<void> {
-    await tx.query('UPDATE cases SET payment_authorized_at = $2, updated_at = now() WHERE id = $1 AND payment_authorized_at IS NULL', [caseId, at]);
+    await tx.query('UPDATE cases SET payment_authorized_at = $2, updated_at = now() WHERE id = $1 AND payment_authorized_at IS NULL', [
+      caseId,
+      at,
+    ]);
   }
 
   /** The next readable number for the tenant's year, e.g. `LKS-2026-000123`. The counter row serialises writers. */

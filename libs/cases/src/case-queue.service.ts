@@ -47,7 +47,9 @@ export class CaseQueue {
       if (!staffView) {
         params.push(actor.id);
         const me = `$${params.length}`;
-        where.push(`(c.assigned_physician_id = ${me} OR EXISTS (SELECT 1 FROM case_contributors k WHERE k.tenant_id = c.tenant_id AND k.case_id = c.id AND k.account_id = ${me}))`);
+        where.push(
+          `(c.assigned_physician_id = ${me} OR EXISTS (SELECT 1 FROM case_contributors k WHERE k.tenant_id = c.tenant_id AND k.case_id = c.id AND k.account_id = ${me}))`,
+        );
       }
       params.push(limit);
       const rows = await tx.query(
@@ -59,8 +61,16 @@ export class CaseQueue {
         params,
       );
       return rows.map((r: Record<string, unknown>) => ({
-        id: r.id, number: r.number, state: r.state, jurisdiction: r.jurisdiction, route: r.route, submittedAt: r.submitted_at,
-        dueAt: r.due_at, assigned: r.assigned, overdue: r.overdue, unreadMessages: r.unread,
+        id: r.id,
+        number: r.number,
+        state: r.state,
+        jurisdiction: r.jurisdiction,
+        route: r.route,
+        submittedAt: r.submitted_at,
+        dueAt: r.due_at,
+        assigned: r.assigned,
+        overdue: r.overdue,
+        unreadMessages: r.unread,
       })) as QueueRow[];
     });
   }

@@ -16,7 +16,9 @@ export class RecordsNotOpen extends DomainError {
   readonly code = 'records_not_open';
   readonly status = 409;
   constructor() {
-    super('This request is not taking new records right now.', { hint: 'If you have something the care team should see, write to them in the messages below.' });
+    super('This request is not taking new records right now.', {
+      hint: 'If you have something the care team should see, write to them in the messages below.',
+    });
   }
 }
 

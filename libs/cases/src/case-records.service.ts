@@ -18,7 +18,13 @@ export interface RecordRow {
   rejectionCode: string | null;
   duplicate: boolean;
   downloadable: boolean;
-  dicom: { modality: string | null; bodyPart: string | null; studyDate: string | null; studyDescription: string | null; seriesDescription: string | null } | null;
+  dicom: {
+    modality: string | null;
+    bodyPart: string | null;
+    studyDate: string | null;
+    studyDescription: string | null;
+    seriesDescription: string | null;
+  } | null;
   archive: { entries: number; accepted: number; rejected: number } | null;
   /** Files expanded from an archive (the archive's own bytes are not kept once expanded). */
   children: RecordRow[];
@@ -136,7 +142,15 @@ function toRow(file: RecordFile, locale: string): RecordRow {
     duplicate: file.rejection?.code === 'duplicate_file',
     // An expanded archive's bytes live in its children; anything not ready has nothing to hand out.
     downloadable: file.status === 'ready' && file.detectedType !== 'zip',
-    dicom: d ? { modality: d.modality, bodyPart: d.bodyPart, studyDate: d.studyDate, studyDescription: d.studyDescription, seriesDescription: d.seriesDescription } : null,
+    dicom: d
+      ? {
+          modality: d.modality,
+          bodyPart: d.bodyPart,
+          studyDate: d.studyDate,
+          studyDescription: d.studyDescription,
+          seriesDescription: d.seriesDescription,
+        }
+      : null,
     archive: file.archive ? { entries: file.archive.entries, accepted: file.archive.accepted, rejected: file.archive.rejected } : null,
     children: [],
   };

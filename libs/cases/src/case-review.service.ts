@@ -44,7 +44,14 @@ export class CaseReview {
     @Optional() private readonly payments?: CasePayments,
   ) {}
 
-  view(caseId: string): Promise<{ case: Case; timeline: StaffTimelineEntry[]; recordRequests: RecordRequestTask[]; patient: { name: string; email: string } }> {
+  view(
+    caseId: string,
+  ): Promise<{
+    case: Case;
+    timeline: StaffTimelineEntry[];
+    recordRequests: RecordRequestTask[];
+    patient: { name: string; email: string };
+  }> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       const timeline = await tx.query(
@@ -64,7 +71,11 @@ export class CaseReview {
     });
   }
 
-  move(caseId: string, move: 'start_triage' | 'request_records' | 'decline' | 'records_received' | 'accept', reason?: string): Promise<Case> {
+  move(
+    caseId: string,
+    move: 'start_triage' | 'request_records' | 'decline' | 'records_received' | 'accept',
+    reason?: string,
+  ): Promise<Case> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       const moved = await this.pipeline.move(tx, c.id, move, 'coordinator', { reason });
@@ -106,10 +117,11 @@ export class CaseReview {
   setRecordRequestStatus(caseId: string, requestId: string, status: 'sent' | 'received' | 'closed'): Promise<void> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
-      const [, count] = await tx.query(
-        'UPDATE record_requests SET status = $3, status_changed_at = now() WHERE id = $1 AND case_id = $2',
-        [requestId, c.id, status],
-      );
+      const [, count] = await tx.query('UPDATE record_requests SET status = $3, status_changed_at = now() WHERE id = $1 AND case_id = $2', [
+        requestId,
+        c.id,
+        status,
+      ]);
       if (count !== 1) throw new InvalidInput({ status: 'That records request is not part of this case.' });
       await this.pipeline.record(tx, c, { type: 'record_request_status', data: { recordRequestId: requestId, status } });
     });

@@ -37,7 +37,8 @@ export class CaseTimeline {
       for (const e of events) {
         const move = MOVES_BY_NAME.get(e.type);
         if (move) entries.push({ at: e.occurred_at, label: move.patientLabel, kind: 'move' });
-        else if (PATIENT_EVENTS[e.type]) entries.push({ at: e.occurred_at, label: PATIENT_EVENTS[e.type], kind: e.type === 'message' ? 'message' : 'other' });
+        else if (PATIENT_EVENTS[e.type])
+          entries.push({ at: e.occurred_at, label: PATIENT_EVENTS[e.type], kind: e.type === 'message' ? 'message' : 'other' });
       }
       return { case: c, entries };
     });

@@ -55,7 +55,8 @@ export class CheckIns {
 
   answer(caseId: string, day: number, acted: string, satisfaction: number): Promise<void> {
     if (!['yes', 'partly', 'no'].includes(acted)) throw new InvalidInput({ acted_on_advice: 'Choose yes, partly or no.' });
-    if (!Number.isInteger(satisfaction) || satisfaction < 1 || satisfaction > 5) throw new InvalidInput({ satisfaction: 'Choose a number from 1 to 5.' });
+    if (!Number.isInteger(satisfaction) || satisfaction < 1 || satisfaction > 5)
+      throw new InvalidInput({ satisfaction: 'Choose a number from 1 to 5.' });
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       if (this.context.actor()!.kind !== 'patient') throw new NotFound();

@@ -42,10 +42,15 @@ export class Conversions {
     });
   }
 
-  list(caseId: string): Promise<{ kind: string; occurredOn: string; valueMinor: string | null; currency: string | null; source: string }[]> {
+  list(
+    caseId: string,
+  ): Promise<{ kind: string; occurredOn: string; valueMinor: string | null; currency: string | null; source: string }[]> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
-      return tx.query(`SELECT kind, occurred_on::text AS "occurredOn", value_minor AS "valueMinor", currency, source FROM conversions WHERE case_id = $1 ORDER BY occurred_on`, [c.id]);
+      return tx.query(
+        `SELECT kind, occurred_on::text AS "occurredOn", value_minor AS "valueMinor", currency, source FROM conversions WHERE case_id = $1 ORDER BY occurred_on`,
+        [c.id],
+      );
     });
   }
 
@@ -57,9 +62,14 @@ export class Conversions {
     const rows = parseCsv(text);
     const header = rows.shift()?.map((h) => h.trim().toLowerCase());
     if (!header || ['case_number', 'kind', 'date'].some((h) => !header.includes(h))) {
-      return { imported: 0, skipped: 0, errors: [{ line: 1, message: 'The first line must name the columns: case_number,kind,date,value' }] };
+      return {
+        imported: 0,
+        skipped: 0,
+        errors: [{ line: 1, message: 'The first line must name the columns: case_number,kind,date,value' }],
+      };
     }
-    if (rows.length > MAX_ROWS) return { imported: 0, skipped: 0, errors: [{ line: MAX_ROWS + 2, message: `Import at most ${MAX_ROWS} rows at a time.` }] };
+    if (rows.length > MAX_ROWS)
+      return { imported: 0, skipped: 0, errors: [{ line: MAX_ROWS + 2, message: `Import at most ${MAX_ROWS} rows at a time.` }] };
     const col = (row: string[], name: string) => (row[header.indexOf(name)] ?? '').trim();
     return this.db.transaction(async (tx) => {
       const errors: ImportReport['errors'] = [];
@@ -68,25 +78,35 @@ export class Conversions {
         const line = i + 2;
         if (row.every((f) => !f.trim())) continue;
         const number = col(row, 'case_number');
-        const [caseRow] = await tx.query(`SELECT c.tenant_id, c.id, t.currency FROM cases c JOIN tenants t ON t.id = c.tenant_id WHERE c.number = $1`, [number]);
+        const [caseRow] = await tx.query(
+          `SELECT c.tenant_id, c.id, t.currency FROM cases c JOIN tenants t ON t.id = c.tenant_id WHERE c.number = $1`,
+          [number],
+        );
         if (!caseRow) {
           errors.push({ line, message: `No case numbered "${number}" at this hospital.` });
           continue;
         }
-        const clean = this.validate({ kind: col(row, 'kind'), occurredOn: col(row, 'date'), value: header.includes('value') ? col(row, 'value') : undefined });
+        const clean = this.validate({
+          kind: col(row, 'kind'),
+          occurredOn: col(row, 'date'),
+          value: header.includes('value') ? col(row, 'value') : undefined,
+        });
         if (typeof clean === 'string') errors.push({ line, message: clean });
         else valid.push({ line, caseRow, clean, key: `${number}|${clean.kind}|${clean.occurredOn}` });
       }
       if (errors.length) return { imported: 0, skipped: 0, errors };
       let imported = 0;
-      for (const v of valid) if (await this.insert(tx, { tenantId: v.caseRow.tenant_id, id: v.caseRow.id, currency: v.caseRow.currency.trim() }, v.clean, v.key)) imported++;
+      for (const v of valid)
+        if (await this.insert(tx, { tenantId: v.caseRow.tenant_id, id: v.caseRow.id, currency: v.caseRow.currency.trim() }, v.clean, v.key))
+          imported++;
       return { imported, skipped: valid.length - imported, errors: [] };
     });
   }
 
   private validate(input: ConversionInput): Clean | string {
     if (!(CONVERSION_KINDS as readonly string[]).includes(input.kind)) return `kind: must be one of ${CONVERSION_KINDS.join(', ')}`;
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.occurredOn) || Number.isNaN(Date.parse(input.occurredOn))) return 'date: must be a date like 2026-03-31';
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.occurredOn) || Number.isNaN(Date.parse(input.occurredOn)))
+      return 'date: must be a date like 2026-03-31';
     if (Date.parse(input.occurredOn) > Date.now() + 366 * 86400000) return 'date: is more than a year ahead';
     let valueMinor: number | null = null;
     if (input.value) {
@@ -96,17 +116,35 @@ export class Conversions {
     return { kind: input.kind as ConversionKind, occurredOn: input.occurredOn, valueMinor };
   }
 
-  private async insert(tx: EntityManager, c: { tenantId: string; id: string; currency?: string }, clean: Clean, importKey: string | null): Promise<boolean> {
+  private async insert(
+    tx: EntityManager,
+    c: { tenantId: string; id: string; currency?: string },
+    clean: Clean,
+    importKey: string | null,
+  ): Promise<boolean> {
     let currency = c.currency;
     if (!currency) [{ currency }] = await tx.query('SELECT currency FROM tenants WHERE id = $1', [c.tenantId]);
     // An INSERT answers with its RETURNING rows.
     const rows: { id: string }[] = await tx.query(
       `INSERT INTO conversions (tenant_id, case_id, kind, occurred_on, value_minor, currency, source, import_key, recorded_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, import_key) DO NOTHING RETURNING id`,
-      [c.tenantId, c.id, clean.kind, clean.occurredOn, clean.valueMinor, clean.valueMinor === null ? null : currency!.trim(), importKey ? 'import' : 'manual', importKey, this.context.actor()!.id],
+      [
+        c.tenantId,
+        c.id,
+        clean.kind,
+        clean.occurredOn,
+        clean.valueMinor,
+        clean.valueMinor === null ? null : currency!.trim(),
+        importKey ? 'import' : 'manual',
+        importKey,
+        this.context.actor()!.id,
+      ],
     );
     if (!rows.length) return false;
-    await this.pipeline.record(tx, c, { type: `conversion_${clean.kind}`, data: { occurredOn: clean.occurredOn, valueMinor: clean.valueMinor } });
+    await this.pipeline.record(tx, c, {
+      type: `conversion_${clean.kind}`,
+      data: { occurredOn: clean.occurredOn, valueMinor: clean.valueMinor },
+    });
     return true;
   }
 }

@@ -43,7 +43,11 @@ export class FollowUps {
       // The move checks the state and that a round remains, and locks the case.
       await this.pipeline.move(tx, c.id, 'ask_follow_up', 'patient', { data: { round: c.followUpsUsed + 1 } });
       await tx.query('INSERT INTO case_follow_ups (tenant_id, case_id, round, question, asked_by) VALUES ($1, $2, $3, $4, $5)', [
-        c.tenantId, c.id, c.followUpsUsed + 1, text, this.context.actor()!.id,
+        c.tenantId,
+        c.id,
+        c.followUpsUsed + 1,
+        text,
+        this.context.actor()!.id,
       ]);
       await tx.update(Case, { tenantId: c.tenantId, id: c.id }, { followUpsUsed: c.followUpsUsed + 1 });
     });

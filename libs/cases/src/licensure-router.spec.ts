@@ -1,9 +1,33 @@
 import { RosterPhysician, routeCase, RoutingInput } from './licensure-router';
 
 const physicians: RosterPhysician[] = [
-  { id: 'ana', name: 'Dr. Ana Ruiz', specialtyIds: ['onc'], acceptingCases: true, licenses: [{ jurisdiction: 'US-IL', expiresOn: '2027-06-30' }, { jurisdiction: 'US-WI', expiresOn: '2026-11-26' }] },
-  { id: 'ben', name: 'Dr. Ben Okafor', specialtyIds: ['onc', 'card'], acceptingCases: true, licenses: [{ jurisdiction: 'US-IL', expiresOn: '2028-01-31' }, { jurisdiction: 'US-IN', expiresOn: '2026-11-27' }] },
-  { id: 'cy', name: 'Dr. Cy Tran', specialtyIds: ['card'], acceptingCases: false, licenses: [{ jurisdiction: 'US-CA', expiresOn: '2029-01-01' }] },
+  {
+    id: 'ana',
+    name: 'Dr. Ana Ruiz',
+    specialtyIds: ['onc'],
+    acceptingCases: true,
+    licenses: [
+      { jurisdiction: 'US-IL', expiresOn: '2027-06-30' },
+      { jurisdiction: 'US-WI', expiresOn: '2026-11-26' },
+    ],
+  },
+  {
+    id: 'ben',
+    name: 'Dr. Ben Okafor',
+    specialtyIds: ['onc', 'card'],
+    acceptingCases: true,
+    licenses: [
+      { jurisdiction: 'US-IL', expiresOn: '2028-01-31' },
+      { jurisdiction: 'US-IN', expiresOn: '2026-11-27' },
+    ],
+  },
+  {
+    id: 'cy',
+    name: 'Dr. Cy Tran',
+    specialtyIds: ['card'],
+    acceptingCases: false,
+    licenses: [{ jurisdiction: 'US-CA', expiresOn: '2029-01-01' }],
+  },
 ];
 
 const base: RoutingInput = {
@@ -19,7 +43,12 @@ const base: RoutingInput = {
 describe('licensure routing', () => {
   it('routes directly where a physician of the specialty is licensed, in state', () => {
     const d = routeCase(base);
-    expect(d).toMatchObject({ route: 'direct', jurisdictionClass: 'in_state', eligiblePhysicianIds: ['ana', 'ben'], needsLocalPhysician: false });
+    expect(d).toMatchObject({
+      route: 'direct',
+      jurisdictionClass: 'in_state',
+      eligiblePhysicianIds: ['ana', 'ben'],
+      needsLocalPhysician: false,
+    });
     expect(d.reasons[0]).toEqual({ code: 'licensed', text: '2 physicians are licensed in Illinois: a direct opinion is possible.' });
   });
 
@@ -56,17 +85,28 @@ describe('licensure routing', () => {
 
   it('declines a jurisdiction the offering excludes, before anything else', () => {
     const d = routeCase({ ...base, excludedJurisdictions: ['US-IL'] });
-    expect(d).toMatchObject({ route: 'declined', reasons: [{ code: 'jurisdiction_excluded', text: 'This service is not offered to patients in Illinois.' }] });
+    expect(d).toMatchObject({
+      route: 'declined',
+      reasons: [{ code: 'jurisdiction_excluded', text: 'This service is not offered to patients in Illinois.' }],
+    });
   });
 
   it('declines when nobody in the specialty accepts cases', () => {
-    expect(routeCase({ ...base, specialtyId: 'derm' }).reasons).toEqual([{ code: 'no_physician', text: 'No physician in this specialty is accepting new cases.' }]);
+    expect(routeCase({ ...base, specialtyId: 'derm' }).reasons).toEqual([
+      { code: 'no_physician', text: 'No physician in this specialty is accepting new cases.' },
+    ]);
   });
 
   it('honours a named physician when eligible, and says why not otherwise', () => {
-    expect(routeCase({ ...base, requestedPhysicianId: 'ana' }).requestedPhysician).toEqual({ id: 'ana', eligible: true, reason: undefined });
+    expect(routeCase({ ...base, requestedPhysicianId: 'ana' }).requestedPhysician).toEqual({
+      id: 'ana',
+      eligible: true,
+      reason: undefined,
+    });
     expect(routeCase({ ...base, jurisdiction: 'US-IN', requestedPhysicianId: 'ana' }).requestedPhysician).toEqual({
-      id: 'ana', eligible: false, reason: 'Dr. Ana Ruiz is not licensed in Indiana; another specialist will be chosen.',
+      id: 'ana',
+      eligible: false,
+      reason: 'Dr. Ana Ruiz is not licensed in Indiana; another specialist will be chosen.',
     });
     expect(routeCase({ ...base, specialtyId: 'card', jurisdiction: 'US-CA', requestedPhysicianId: 'cy' }).requestedPhysician?.reason).toBe(
       'Dr. Cy Tran is not accepting new cases; another specialist will be chosen.',

@@ -66,7 +66,13 @@ export function routeCase(input: RoutingInput): RoutingDecision {
   const where = describe(input.jurisdiction);
 
   if (input.excludedJurisdictions.includes(input.jurisdiction)) {
-    return decision('declined', cls, [], [{ code: 'jurisdiction_excluded', text: `This service is not offered to patients in ${where}.` }], input);
+    return decision(
+      'declined',
+      cls,
+      [],
+      [{ code: 'jurisdiction_excluded', text: `This service is not offered to patients in ${where}.` }],
+      input,
+    );
   }
   const inSpecialty = input.physicians.filter((p) => p.acceptingCases && p.specialtyIds.includes(input.specialtyId));
   if (!inSpecialty.length) {
@@ -74,30 +80,72 @@ export function routeCase(input: RoutingInput): RoutingDecision {
   }
   const licensed = inSpecialty.filter((p) => p.licenses.some((l) => l.jurisdiction === input.jurisdiction && l.expiresOn >= input.today));
   if (licensed.length) {
-    reasons.push({ code: 'licensed', text: `${licensed.length} physician${licensed.length > 1 ? 's are' : ' is'} licensed in ${where}: a direct opinion is possible.` });
-    return decision('direct', cls, licensed.map((p) => p.id), reasons, input);
+    reasons.push({
+      code: 'licensed',
+      text: `${licensed.length} physician${licensed.length > 1 ? 's are' : ' is'} licensed in ${where}: a direct opinion is possible.`,
+    });
+    return decision(
+      'direct',
+      cls,
+      licensed.map((p) => p.id),
+      reasons,
+      input,
+    );
   }
   const expired = inSpecialty.some((p) => p.licenses.some((l) => l.jurisdiction === input.jurisdiction && l.expiresOn < input.today));
   if (expired) reasons.push({ code: 'license_expired', text: `A license in ${where} has expired, so it does not count.` });
   const policy = cls === 'international' ? input.policy.international : input.policy.unlicensedState;
   reasons.push({
     code: cls === 'international' ? 'international' : 'unlicensed_state',
-    text: cls === 'international' ? `The patient is outside the United States (${where}).` : `No physician in this specialty is licensed in ${where}.`,
+    text:
+      cls === 'international'
+        ? `The patient is outside the United States (${where}).`
+        : `No physician in this specialty is licensed in ${where}.`,
   });
   if (policy === 'decline') {
     reasons.push({ code: 'policy_decline', text: 'The hospital’s policy is to decline such requests, at no charge.' });
     return decision('declined', cls, [], reasons, input);
   }
   if (policy === 'physician_to_physician') {
-    reasons.push({ code: 'policy_p2p', text: 'The opinion goes to the patient’s own physician, who must be named and is invited to read it.' });
-    return decision('physician_to_physician', cls, inSpecialty.map((p) => p.id), reasons, input);
+    reasons.push({
+      code: 'policy_p2p',
+      text: 'The opinion goes to the patient’s own physician, who must be named and is invited to read it.',
+    });
+    return decision(
+      'physician_to_physician',
+      cls,
+      inSpecialty.map((p) => p.id),
+      reasons,
+      input,
+    );
   }
-  reasons.push({ code: 'policy_educational', text: 'The opinion is educational: it informs the patient and their own physician, who remains responsible for care.' });
-  return decision('educational', cls, inSpecialty.map((p) => p.id), reasons, input);
+  reasons.push({
+    code: 'policy_educational',
+    text: 'The opinion is educational: it informs the patient and their own physician, who remains responsible for care.',
+  });
+  return decision(
+    'educational',
+    cls,
+    inSpecialty.map((p) => p.id),
+    reasons,
+    input,
+  );
 }
 
-function decision(route: LicensureRoute, cls: JurisdictionClass, eligible: string[], reasons: RoutingReason[], input: RoutingInput): RoutingDecision {
-  const result: RoutingDecision = { route, jurisdictionClass: cls, eligiblePhysicianIds: eligible, reasons, needsLocalPhysician: route === 'physician_to_physician' };
+function decision(
+  route: LicensureRoute,
+  cls: JurisdictionClass,
+  eligible: string[],
+  reasons: RoutingReason[],
+  input: RoutingInput,
+): RoutingDecision {
+  const result: RoutingDecision = {
+    route,
+    jurisdictionClass: cls,
+    eligiblePhysicianIds: eligible,
+    reasons,
+    needsLocalPhysician: route === 'physician_to_physician',
+  };
   if (input.requestedPhysicianId) {
     const requested = input.physicians.find((p) => p.id === input.requestedPhysicianId);
     const eligibleNow = eligible.includes(input.requestedPhysicianId);
@@ -128,11 +176,56 @@ function describe(jurisdiction: string): string {
 }
 
 export const US_STATES: Record<string, string> = {
-  AL: 'Alabama', AK: 'Alaska', AZ: 'Arizona', AR: 'Arkansas', CA: 'California', CO: 'Colorado', CT: 'Connecticut', DE: 'Delaware',
-  DC: 'District of Columbia', FL: 'Florida', GA: 'Georgia', HI: 'Hawaii', ID: 'Idaho', IL: 'Illinois', IN: 'Indiana', IA: 'Iowa',
-  KS: 'Kansas', KY: 'Kentucky', LA: 'Louisiana', ME: 'Maine', MD: 'Maryland', MA: 'Massachusetts', MI: 'Michigan', MN: 'Minnesota',
-  MS: 'Mississippi', MO: 'Missouri', MT: 'Montana', NE: 'Nebraska', NV: 'Nevada', NH: 'New Hampshire', NJ: 'New Jersey',
-  NM: 'New Mexico', NY: 'New York', NC: 'North Carolina', ND: 'North Dakota', OH: 'Ohio', OK: 'Oklahoma', OR: 'Oregon',
-  PA: 'Pennsylvania', RI: 'Rhode Island', SC: 'South Carolina', SD: 'South Dakota', TN: 'Tennessee', TX: 'Texas', UT: 'Utah',
-  VT: 'Vermont', VA: 'Virginia', WA: 'Washington', WV: 'West Virginia', WI: 'Wisconsin', WY: 'Wyoming', PR: 'Puerto Rico',
+  AL: 'Alabama',
+  AK: 'Alaska',
+  AZ: 'Arizona',
+  AR: 'Arkansas',
+  CA: 'California',
+  CO: 'Colorado',
+  CT: 'Connecticut',
+  DE: 'Delaware',
+  DC: 'District of Columbia',
+  FL: 'Florida',
+  GA: 'Georgia',
+  HI: 'Hawaii',
+  ID: 'Idaho',
+  IL: 'Illinois',
+  IN: 'Indiana',
+  IA: 'Iowa',
+  KS: 'Kansas',
+  KY: 'Kentucky',
+  LA: 'Louisiana',
+  ME: 'Maine',
+  MD: 'Maryland',
+  MA: 'Massachusetts',
+  MI: 'Michigan',
+  MN: 'Minnesota',
+  MS: 'Mississippi',
+  MO: 'Missouri',
+  MT: 'Montana',
+  NE: 'Nebraska',
+  NV: 'Nevada',
+  NH: 'New Hampshire',
+  NJ: 'New Jersey',
+  NM: 'New Mexico',
+  NY: 'New York',
+  NC: 'North Carolina',
+  ND: 'North Dakota',
+  OH: 'Ohio',
+  OK: 'Oklahoma',
+  OR: 'Oregon',
+  PA: 'Pennsylvania',
+  RI: 'Rhode Island',
+  SC: 'South Carolina',
+  SD: 'South Dakota',
+  TN: 'Tennessee',
+  TX: 'Texas',
+  UT: 'Utah',
+  VT: 'Vermont',
+  VA: 'Virginia',
+  WA: 'Washington',
+  WV: 'West Virginia',
+  WI: 'Wisconsin',
+  WY: 'Wyoming',
+  PR: 'Puerto Rico',
 };

@@ -40,7 +40,12 @@ export class LocalPhysicianInvitations {
       `INSERT INTO local_physician_invitations (tenant_id, case_id, token_sha256, expires_at) VALUES ($1, $2, $3, now() + make_interval(mins => $4))`,
       [c.tenantId, c.id, sha256(token), minutes],
     );
-    await this.mailer.send(tx, { tenantId: c.tenantId, to: email.trim(), template: 'local-physician-invitation', data: { token, expiresInMinutes: minutes } });
+    await this.mailer.send(tx, {
+      tenantId: c.tenantId,
+      to: email.trim(),
+      template: 'local-physician-invitation',
+      data: { token, expiresInMinutes: minutes },
+    });
     await this.pipeline.record(tx, c, { type: 'local_physician_invited' }, null);
     return true;
   }

@@ -24,7 +24,9 @@ describe('case state machine', () => {
         else {
           expect(() => planMove(facts, move.name, actor, 'because')).toThrow(MoveNotAllowed);
           expect(() => planMove(facts, move.name, actor, 'because')).toThrow(
-            new RegExp(`A case that is ${state.replace(/_/g, ' ')} cannot be moved by "${move.name.replace(/_/g, ' ')}": it is only possible from`),
+            new RegExp(
+              `A case that is ${state.replace(/_/g, ' ')} cannot be moved by "${move.name.replace(/_/g, ' ')}": it is only possible from`,
+            ),
           );
         }
       });
@@ -33,7 +35,9 @@ describe('case state machine', () => {
 
   it('refuses a move by an actor the table does not name', () => {
     expect(() => planMove({ ...READY, state: 'triage' }, 'accept', 'patient')).toThrow('a patient may not make it');
-    expect(() => planMove({ ...READY, state: 'in_review' }, 'sign_opinion', 'coordinator' as MoveActor)).toThrow('a coordinator may not make it');
+    expect(() => planMove({ ...READY, state: 'in_review' }, 'sign_opinion', 'coordinator' as MoveActor)).toThrow(
+      'a coordinator may not make it',
+    );
   });
 
   it('names every requirement that is not met', () => {
@@ -42,8 +46,12 @@ describe('case state machine', () => {
       'A case that is draft cannot be moved by "submit": the consents have not all been given; the payment has not been authorized.',
     );
     expect(() => planMove({ ...READY, state: 'triage' }, 'decline', 'coordinator', '  ')).toThrow('a reason is required');
-    expect(() => planMove({ ...READY, state: 'delivered', followUpsRemaining: 0 }, 'ask_follow_up', 'patient')).toThrow('no follow-up questions remain');
-    expect(() => planMove({ ...READY, state: 'draft', localPhysicianMissing: true }, 'submit', 'patient')).toThrow('a local physician must be named');
+    expect(() => planMove({ ...READY, state: 'delivered', followUpsRemaining: 0 }, 'ask_follow_up', 'patient')).toThrow(
+      'no follow-up questions remain',
+    );
+    expect(() => planMove({ ...READY, state: 'draft', localPhysicianMissing: true }, 'submit', 'patient')).toThrow(
+      'a local physician must be named',
+    );
   });
 
   it('refuses an unknown move', () => {

@@ -40,15 +40,24 @@ const REQUIREMENT_TEXT: Record<Requirement, string> = {
 
 function holds(requirement: Requirement, facts: CaseFacts, reason: string | undefined): boolean {
   switch (requirement) {
-    case 'consents_given': return facts.consentsGiven;
-    case 'quote_accepted': return facts.quoteAccepted;
-    case 'payment_authorized': return facts.paymentAuthorized;
-    case 'route_allows_opinion': return facts.routeAllowsOpinion;
-    case 'local_physician_named': return !facts.localPhysicianMissing;
-    case 'reason_given': return !!reason && reason.trim().length > 0;
-    case 'physician_assigned': return facts.physicianAssigned;
-    case 'opinion_signed': return facts.opinionSigned;
-    case 'follow_up_available': return facts.followUpsRemaining > 0;
+    case 'consents_given':
+      return facts.consentsGiven;
+    case 'quote_accepted':
+      return facts.quoteAccepted;
+    case 'payment_authorized':
+      return facts.paymentAuthorized;
+    case 'route_allows_opinion':
+      return facts.routeAllowsOpinion;
+    case 'local_physician_named':
+      return !facts.localPhysicianMissing;
+    case 'reason_given':
+      return !!reason && reason.trim().length > 0;
+    case 'physician_assigned':
+      return facts.physicianAssigned;
+    case 'opinion_signed':
+      return facts.opinionSigned;
+    case 'follow_up_available':
+      return facts.followUpsRemaining > 0;
   }
 }
 

@@ -20,7 +20,13 @@ export class CatalogBlueprintSection implements BlueprintSection {
 
   async apply({ tx, tenantId, currency, blueprint, changes }: SectionApplyContext): Promise<void> {
     changes.push(...(await this.specialties.sync(tx, tenantId, blueprint.specialties.map(specialtyInput))));
-    changes.push(...(await this.offerings.sync(tx, tenantId, blueprint.offerings.map((o, i) => offeringInput(o, i, currency)))));
+    changes.push(
+      ...(await this.offerings.sync(
+        tx,
+        tenantId,
+        blueprint.offerings.map((o, i) => offeringInput(o, i, currency)),
+      )),
+    );
     changes.push(...(await this.priceRules.sync(tx, tenantId, blueprint.price_rules.map(priceRuleInput))));
   }
 
@@ -33,7 +39,7 @@ export class CatalogBlueprintSection implements BlueprintSection {
         slug: s.slug,
         name: s.name,
         summary: s.summary,
-        description: (s.description ?? undefined),
+        description: s.description ?? undefined,
         reviewed: s.reviewed,
         faqs: s.faqs,
       })),

@@ -71,7 +71,8 @@ export class CatalogPresenter {
     const t = (key: string, params?: Record<string, unknown>) => this.translator.t(`catalog.${key}`, locale, params);
     const text = (v: Parameters<typeof localize>[0]) => localize(v, locale, fallback);
     const exclusions: string[] = [];
-    if (o.exclusions.jurisdictions.length) exclusions.push(t('exclusions.places', { places: listJurisdictions(o.exclusions.jurisdictions, locale) }));
+    if (o.exclusions.jurisdictions.length)
+      exclusions.push(t('exclusions.places', { places: listJurisdictions(o.exclusions.jurisdictions, locale) }));
     if (o.exclusions.inpatients) exclusions.push(t('exclusions.inpatients'));
     exclusions.push(...o.exclusions.other.map((x) => text(x)!));
     return {
@@ -98,13 +99,29 @@ export class CatalogPresenter {
     };
   }
 
-  private regionalPrices(o: OfferingRecord, catalog: CatalogSnapshot, availability: RegionAvailability, locale: string): RegionalPriceView[] {
+  private regionalPrices(
+    o: OfferingRecord,
+    catalog: CatalogSnapshot,
+    availability: RegionAvailability,
+    locale: string,
+  ): RegionalPriceView[] {
     const t = (key: string, params?: Record<string, unknown>) => this.translator.t(`catalog.${key}`, locale, params);
     const price = (region: PriceRegion) =>
-      formatMoney(regionalPrice(o.priceMinor, catalog.priceRules.find((r) => r.region === region)), o.currency, locale);
+      formatMoney(
+        regionalPrice(
+          o.priceMinor,
+          catalog.priceRules.find((r) => r.region === region),
+        ),
+        o.currency,
+        locale,
+      );
     const rows: RegionalPriceView[] = [];
     if (availability.homeJurisdiction) {
-      rows.push({ region: 'in_state', label: t('region.in_state', { state: jurisdictionName(availability.homeJurisdiction, locale) }), price: price('in_state') });
+      rows.push({
+        region: 'in_state',
+        label: t('region.in_state', { state: jurisdictionName(availability.homeJurisdiction, locale) }),
+        price: price('in_state'),
+      });
     }
     rows.push({
       region: 'out_of_state',

@@ -44,12 +44,28 @@ export class OfferingsService {
         tx,
         OfferingAddOn,
         { tenantId, offeringId: id, code: addOn.code },
-        { position, name: addOn.name, description: addOn.description ?? null, priceMinor: addOn.priceMinor, currency: input.currency, active: true },
+        {
+          position,
+          name: addOn.name,
+          description: addOn.description ?? null,
+          priceMinor: addOn.priceMinor,
+          currency: input.currency,
+          active: true,
+        },
         `add-on ${input.slug}/${addOn.code}`,
       );
       changes.push(...saved.changes);
     }
-    changes.push(...(await deactivateMissing(tx, OfferingAddOn, { tenantId, offeringId: id }, 'code', input.addOns.map((a) => a.code), `add-on ${input.slug}/`)));
+    changes.push(
+      ...(await deactivateMissing(
+        tx,
+        OfferingAddOn,
+        { tenantId, offeringId: id },
+        'code',
+        input.addOns.map((a) => a.code),
+        `add-on ${input.slug}/`,
+      )),
+    );
     return changes;
   }
 
@@ -58,7 +74,16 @@ export class OfferingsService {
     const ids = await this.specialties.idsBySlug(tx, tenantId);
     const changes: string[] = [];
     for (const input of inputs) changes.push(...(await this.save(tx, tenantId, input, ids)));
-    changes.push(...(await deactivateMissing(tx, Offering, { tenantId }, 'slug', inputs.map((i) => i.slug), 'offering')));
+    changes.push(
+      ...(await deactivateMissing(
+        tx,
+        Offering,
+        { tenantId },
+        'slug',
+        inputs.map((i) => i.slug),
+        'offering',
+      )),
+    );
     return changes;
   }
 
@@ -67,7 +92,13 @@ export class OfferingsService {
     const rows = await tx.find(Offering, { where: { tenantId, active: true }, order: { position: 'ASC', slug: 'ASC' } });
     const addOns = await tx.find(OfferingAddOn, { where: { tenantId, active: true }, order: { position: 'ASC', code: 'ASC' } });
     const slugs = new Map((await this.specialties.list(tx, tenantId)).map((s) => [s.id, s.slug]));
-    return rows.map((o) => toInput(o, slugs.get(o.specialtyId) ?? '', addOns.filter((a) => a.offeringId === o.id)));
+    return rows.map((o) =>
+      toInput(
+        o,
+        slugs.get(o.specialtyId) ?? '',
+        addOns.filter((a) => a.offeringId === o.id),
+      ),
+    );
   }
 
   /** For the admin console: edits one offering of the current tenant (price, turnaround, add-ons, ...). */
@@ -94,11 +125,18 @@ export class OfferingsService {
   }
 
   /** For the admin console: every offering of the current tenant, withdrawn ones too, in display order. */
-  overview(): Promise<{ slug: string; name: Offering['name']; priceMinor: number; currency: string; turnaroundBusinessDays: number; active: boolean }[]> {
+  overview(): Promise<
+    { slug: string; name: Offering['name']; priceMinor: number; currency: string; turnaroundBusinessDays: number; active: boolean }[]
+  > {
     const tenantId = this.context.tenant().id;
     return this.db.transaction(async (tx) =>
       (await tx.find(Offering, { where: { tenantId }, order: { active: 'DESC', position: 'ASC', slug: 'ASC' } })).map((o) => ({
-        slug: o.slug, name: o.name, priceMinor: o.priceMinor, currency: o.currency, turnaroundBusinessDays: o.turnaroundBusinessDays, active: o.active,
+        slug: o.slug,
+        name: o.name,
+        priceMinor: o.priceMinor,
+        currency: o.currency,
+        turnaroundBusinessDays: o.turnaroundBusinessDays,
+        active: o.active,
       })),
     );
   }
@@ -106,13 +144,17 @@ export class OfferingsService {
   /** For the admin console: puts a withdrawn offering back on the site as it was. */
   restore(slug: string): Promise<boolean> {
     const tenantId = this.context.tenant().id;
-    return this.db.transaction(async (tx) => ((await tx.update(Offering, { tenantId, slug, active: false }, { active: true })).affected ?? 0) > 0);
+    return this.db.transaction(
+      async (tx) => ((await tx.update(Offering, { tenantId, slug, active: false }, { active: true })).affected ?? 0) > 0,
+    );
   }
 
   /** For the admin console: withdraws an offering from the site; cases and quotes that used it keep it. */
   deactivate(slug: string): Promise<boolean> {
     const tenantId = this.context.tenant().id;
-    return this.db.transaction(async (tx) => ((await tx.update(Offering, { tenantId, slug, active: true }, { active: false })).affected ?? 0) > 0);
+    return this.db.transaction(
+      async (tx) => ((await tx.update(Offering, { tenantId, slug, active: true }, { active: false })).affected ?? 0) > 0,
+    );
   }
 }
 

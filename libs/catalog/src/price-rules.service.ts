@@ -41,7 +41,12 @@ export class PriceRulesService {
     const order = ['in_state', 'out_of_state', 'international'];
     return (await tx.findBy(PriceRule, { tenantId }))
       .sort((a, b) => order.indexOf(a.region) - order.indexOf(b.region))
-      .map((r) => ({ region: r.region, surchargeMinor: r.surchargeMinor, surchargePercent: r.surchargePercent, note: r.note ?? undefined }));
+      .map((r) => ({
+        region: r.region,
+        surchargeMinor: r.surchargeMinor,
+        surchargePercent: r.surchargePercent,
+        note: r.note ?? undefined,
+      }));
   }
 
   /** For the admin console: replaces the current tenant's rules. */

@@ -33,7 +33,16 @@ export class SpecialtiesService {
   async sync(tx: EntityManager, tenantId: string, inputs: SpecialtyInput[]): Promise<string[]> {
     const changes: string[] = [];
     for (const input of inputs) changes.push(...(await this.save(tx, tenantId, input)));
-    changes.push(...(await deactivateMissing(tx, Specialty, { tenantId }, 'slug', inputs.map((i) => i.slug), 'specialty')));
+    changes.push(
+      ...(await deactivateMissing(
+        tx,
+        Specialty,
+        { tenantId },
+        'slug',
+        inputs.map((i) => i.slug),
+        'specialty',
+      )),
+    );
     return changes;
   }
 

@@ -75,7 +75,17 @@ export class CoreModule implements OnModuleInit {
         DatabaseMetrics,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
       ],
-      exports: [AppConfig, RequestContext, TenantDatabase, OperatorDatabase, ViewRenderer, Translator, Lifecycle, PageCache, MetricsRegistry],
+      exports: [
+        AppConfig,
+        RequestContext,
+        TenantDatabase,
+        OperatorDatabase,
+        ViewRenderer,
+        Translator,
+        Lifecycle,
+        PageCache,
+        MetricsRegistry,
+      ],
     };
   }
 

@@ -22,7 +22,13 @@ function textOf(pdf: string): string {
 
 describe('branded PDF', () => {
   it('renders a letterhead, text, a signature and numbered footers on every page', async () => {
-    const pdf = new BrandedPdf(head, { title: 'Second opinion', date: new Date('2026-11-27T15:00:00Z'), locale: 'en', timeZone: 'America/Chicago', compress: false });
+    const pdf = new BrandedPdf(head, {
+      title: 'Second opinion',
+      date: new Date('2026-11-27T15:00:00Z'),
+      locale: 'en',
+      timeZone: 'America/Chicago',
+      compress: false,
+    });
     pdf.heading('Summary');
     for (let i = 0; i < 60; i++) pdf.paragraph(`Paragraph ${i} of a long letter that runs over several pages to test page breaks.`);
     pdf.signature({ name: 'Dr. Ana Ruiz, MD', detail: ['Medical Oncology'], signedAt: new Date('2026-11-27T15:00:00Z') });
@@ -43,7 +49,10 @@ describe('branded PDF', () => {
   });
 
   it('falls back to the name when the logo cannot be drawn', async () => {
-    const pdf = new BrandedPdf({ ...head, logo: { contentType: 'image/png', bytes: Buffer.from('not a png') } }, { title: 'Receipt', date: new Date(), locale: 'es', timeZone: 'UTC', compress: false });
+    const pdf = new BrandedPdf(
+      { ...head, logo: { contentType: 'image/png', bytes: Buffer.from('not a png') } },
+      { title: 'Receipt', date: new Date(), locale: 'es', timeZone: 'UTC', compress: false },
+    );
     expect(textOf((await pdf.toBuffer()).toString('latin1'))).toContain('Lakeshore Medical Center');
   });
 });

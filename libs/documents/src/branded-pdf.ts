@@ -70,7 +70,10 @@ export class BrandedPdf {
   }
 
   paragraph(text: string, options: { italic?: boolean; size?: number } = {}): this {
-    this.doc.font(options.italic ? 'Helvetica-Oblique' : 'Helvetica').fontSize(options.size ?? 11).fillColor('#1a1a1a');
+    this.doc
+      .font(options.italic ? 'Helvetica-Oblique' : 'Helvetica')
+      .fontSize(options.size ?? 11)
+      .fillColor('#1a1a1a');
     this.doc.text(text, { width: CONTENT_WIDTH, lineGap: 2 }).moveDown(0.5);
     return this;
   }
@@ -85,7 +88,12 @@ export class BrandedPdf {
   /** A label and its value on one line (a form field). */
   field(label: string, value: string): this {
     this.doc.font('Helvetica-Bold').fontSize(10).fillColor('#555c63').text(`${label}`, { width: CONTENT_WIDTH, continued: false });
-    this.doc.font('Helvetica').fontSize(11).fillColor('#1a1a1a').text(value || ' ', { width: CONTENT_WIDTH }).moveDown(0.4);
+    this.doc
+      .font('Helvetica')
+      .fontSize(11)
+      .fillColor('#1a1a1a')
+      .text(value || ' ', { width: CONTENT_WIDTH })
+      .moveDown(0.4);
     return this;
   }
 
@@ -94,14 +102,24 @@ export class BrandedPdf {
     this.doc.moveDown(1);
     if (lines.blankLineLabel) {
       const y = this.doc.y + 24;
-      this.doc.moveTo(MARGIN, y).lineTo(MARGIN + 260, y).strokeColor('#1a1a1a').lineWidth(0.8).stroke();
+      this.doc
+        .moveTo(MARGIN, y)
+        .lineTo(MARGIN + 260, y)
+        .strokeColor('#1a1a1a')
+        .lineWidth(0.8)
+        .stroke();
       this.doc.y = y + 4;
       this.doc.font('Helvetica').fontSize(9).fillColor('#555c63').text(lines.blankLineLabel, MARGIN, this.doc.y);
       this.doc.moveDown(0.8);
     }
     if (lines.name) this.doc.font('Helvetica-Bold').fontSize(11).fillColor('#1a1a1a').text(lines.name);
     for (const d of lines.detail ?? []) this.doc.font('Helvetica').fontSize(10).fillColor('#333333').text(d);
-    if (lines.signedAt) this.doc.font('Helvetica-Oblique').fontSize(9).fillColor('#555c63').text(`Signed electronically ${this.formatDate(lines.signedAt, true)}`);
+    if (lines.signedAt)
+      this.doc
+        .font('Helvetica-Oblique')
+        .fontSize(9)
+        .fillColor('#555c63')
+        .text(`Signed electronically ${this.formatDate(lines.signedAt, true)}`);
     this.doc.moveDown(0.5).fillColor('#1a1a1a');
     return this;
   }
@@ -118,7 +136,8 @@ export class BrandedPdf {
     let logoDrawn = false;
     if (head.logo) {
       try {
-        if (head.logo.contentType === 'image/svg+xml') SVGtoPDF(doc, head.logo.bytes.toString('utf8'), MARGIN, 28, { width: 200, height: 44, preserveAspectRatio: 'xMinYMid meet' });
+        if (head.logo.contentType === 'image/svg+xml')
+          SVGtoPDF(doc, head.logo.bytes.toString('utf8'), MARGIN, 28, { width: 200, height: 44, preserveAspectRatio: 'xMinYMid meet' });
         else doc.image(head.logo.bytes, MARGIN, 28, { fit: [200, 44] });
         logoDrawn = true;
       } catch {
@@ -129,7 +148,12 @@ export class BrandedPdf {
     const contact = [head.address, [head.phone, head.email].filter(Boolean).join(' · ')].filter(Boolean) as string[];
     doc.font('Helvetica').fontSize(8.5).fillColor('#555c63');
     contact.forEach((line, i) => doc.text(line, MARGIN + 260, 32 + i * 12, { width: CONTENT_WIDTH - 260, align: 'right' }));
-    doc.moveTo(MARGIN, 84).lineTo(PAGE_WIDTH - MARGIN, 84).strokeColor(head.accentColor).lineWidth(2).stroke();
+    doc
+      .moveTo(MARGIN, 84)
+      .lineTo(PAGE_WIDTH - MARGIN, 84)
+      .strokeColor(head.accentColor)
+      .lineWidth(2)
+      .stroke();
     doc.font('Helvetica-Bold').fontSize(17).fillColor('#1a1a1a').text(this.meta.title, MARGIN, 100, { width: CONTENT_WIDTH });
     doc.font('Helvetica').fontSize(10).fillColor('#555c63').text(this.formatDate(this.meta.date, false), { width: CONTENT_WIDTH });
     doc.moveDown(0.8).fillColor('#1a1a1a').fontSize(11);

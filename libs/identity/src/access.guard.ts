@@ -1,7 +1,15 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
-  AccessDenied, AppConfig, ConsiliumStore, ContextActor, IS_PUBLIC, NotFound, REQUIRED_ACTION, RequestContext, SignInRequired,
+  AccessDenied,
+  AppConfig,
+  ConsiliumStore,
+  ContextActor,
+  IS_PUBLIC,
+  NotFound,
+  REQUIRED_ACTION,
+  RequestContext,
+  SignInRequired,
 } from '@consilium/core';
 import { AUDITED, AuditedRoute, AuditLog } from '@consilium/audit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -63,7 +71,9 @@ export class AccessGuard implements CanActivate {
       throw new SignInRequired(this.signInPathFor(request));
     }
     const pendingMfa = (actor.kind === 'staff' || actor.kind === 'operator') && !actor.mfaVerified;
-    const allowed = pendingMfa ? MFA_PENDING_ACTIONS.has(action) : may(actor, action) || (action === 'mfa.complete' && actor.kind !== 'api_key');
+    const allowed = pendingMfa
+      ? MFA_PENDING_ACTIONS.has(action)
+      : may(actor, action) || (action === 'mfa.complete' && actor.kind !== 'api_key');
     if (allowed) return true;
     await this.auditDenied(ctx);
     if (pendingMfa) throw new SignInRequired(actor.kind === 'operator' ? '/operator/mfa' : '/console/mfa');
@@ -77,7 +87,8 @@ export class AccessGuard implements CanActivate {
     const operatorRoute = path === '/operator' || path.startsWith('/operator/');
     // Webhooks: one endpoint per provider for the whole platform, on whatever host the provider was given.
     // /metrics checks its own credentials (a scraper's token, or an operator session on the operator host).
-    const anywhere = path === '/' || path === '/metrics' || path.startsWith('/health/') || path.startsWith('/static/') || path.startsWith('/webhooks/');
+    const anywhere =
+      path === '/' || path === '/metrics' || path.startsWith('/health/') || path.startsWith('/static/') || path.startsWith('/webhooks/');
     if (operatorRoute !== onOperatorHost && !anywhere) throw new NotFound();
   }
 
@@ -86,7 +97,9 @@ export class AccessGuard implements CanActivate {
     if (host === this.config.operatorHost) {
       const token = this.cookie.read(request);
       const session = token ? await this.operators.resolveSession(token) : null;
-      return session ? { id: session.operatorId, kind: 'operator', roles: [], sessionId: session.id, mfaVerified: session.mfaVerified } : undefined;
+      return session
+        ? { id: session.operatorId, kind: 'operator', roles: [], sessionId: session.id, mfaVerified: session.mfaVerified }
+        : undefined;
     }
     if (!this.context.tenantOrNull()) return undefined;
     const auth = request.headers.authorization;
@@ -114,12 +127,18 @@ export class AccessGuard implements CanActivate {
       seed = request.cookies?.[CSRF_SEED_COOKIE];
       if (!seed) {
         seed = this.csrf.newSeed();
-        reply.setCookie(CSRF_SEED_COOKIE, seed, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.config.raw.PUBLIC_SCHEME === 'https' });
+        reply.setCookie(CSRF_SEED_COOKIE, seed, {
+          path: '/',
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: this.config.raw.PUBLIC_SCHEME === 'https',
+        });
       }
     }
     this.cls.set('csrfSeed', seed);
     if (!UNSAFE.has(request.method) || NOT_COOKIE_AUTHENTICATED.test(request.url)) return;
-    const given = (request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] ?? request.headers[CSRF_HEADER] ?? multipartQueryToken(request);
+    const given =
+      (request.body as Record<string, unknown> | undefined)?.[CSRF_FIELD] ?? request.headers[CSRF_HEADER] ?? multipartQueryToken(request);
     if (!this.csrf.matches(seed, given)) throw new CsrfRejected();
   }
 
@@ -138,7 +157,11 @@ export class AccessGuard implements CanActivate {
       action: route.action,
       entityType: route.entityType,
       entityId: route.param ? params[route.param] : undefined,
-      subjectId: route.subjectParam ? params[route.subjectParam] : route.entityType === 'patient' && route.param ? params[route.param] : undefined,
+      subjectId: route.subjectParam
+        ? params[route.subjectParam]
+        : route.entityType === 'patient' && route.param
+          ? params[route.param]
+          : undefined,
       outcome: 'denied',
     });
   }

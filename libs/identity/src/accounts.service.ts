@@ -32,7 +32,12 @@ export class AccountsService {
     private readonly mail: AccountMail,
   ) {}
 
-  async signUpPatient(input: { name: string; email: string; password: string; locale: string }): Promise<{ account: Account; token: string }> {
+  async signUpPatient(input: {
+    name: string;
+    email: string;
+    password: string;
+    locale: string;
+  }): Promise<{ account: Account; token: string }> {
     const email = input.email.trim().toLowerCase();
     const problem = passwordProblem(input.password, email);
     if (problem) throw new InvalidInput({ password: problem });
@@ -43,7 +48,14 @@ export class AccountsService {
       if (exists) throw new InvalidInput({ email: 'Use another email address, or sign in if you already have an account.' });
       const account = await tx.save(
         Account,
-        tx.create(Account, { tenantId: this.context.tenant().id, kind: 'patient', email, name: input.name.trim(), passwordHash, locale: input.locale }),
+        tx.create(Account, {
+          tenantId: this.context.tenant().id,
+          kind: 'patient',
+          email,
+          name: input.name.trim(),
+          passwordHash,
+          locale: input.locale,
+        }),
       );
       const { token } = await this.sessions.create(tx, account.id, 'patient');
       return { account, token };
@@ -60,7 +72,11 @@ export class AccountsService {
     const wait = await this.throttle.waitSeconds(keys);
     if (wait > 0) throw new SignInRefused(wait);
     const account = await this.db.transaction((tx) =>
-      tx.createQueryBuilder(Account, 'a').addSelect('a.passwordHash').where('a.kind = :kind AND a.email = :email', { kind, email }).getOne(),
+      tx
+        .createQueryBuilder(Account, 'a')
+        .addSelect('a.passwordHash')
+        .where('a.kind = :kind AND a.email = :email', { kind, email })
+        .getOne(),
     );
     const ok = await verifyPassword(account?.passwordHash, password);
     if (!ok || !account || account.disabledAt) {
@@ -76,7 +92,8 @@ export class AccountsService {
     const account = await this.db.transaction((tx) =>
       tx.createQueryBuilder(Account, 'a').addSelect('a.passwordHash').where('a.id = :id', { id: accountId }).getOneOrFail(),
     );
-    if (!(await verifyPassword(account.passwordHash, current))) throw new InvalidInput({ current_password: 'This is not your current password.' });
+    if (!(await verifyPassword(account.passwordHash, current)))
+      throw new InvalidInput({ current_password: 'This is not your current password.' });
     const problem = passwordProblem(next, account.email);
     if (problem) throw new InvalidInput({ new_password: problem });
     const passwordHash = await hashPassword(next);
@@ -89,7 +106,13 @@ export class AccountsService {
 
   /** Sends a reset link when the account exists; answers the same either way. */
   async requestPasswordReset(kind: AccountKind, emailTyped: string, origin: string): Promise<void> {
-    await this.sendLink(kind, emailTyped, 'password_reset', 'password-reset', (token) => `${origin}${kind === 'staff' ? '/console' : ''}/reset-password/${token}`);
+    await this.sendLink(
+      kind,
+      emailTyped,
+      'password_reset',
+      'password-reset',
+      (token) => `${origin}${kind === 'staff' ? '/console' : ''}/reset-password/${token}`,
+    );
   }
 
   async resetPassword(token: string, password: string): Promise<Account> {
@@ -148,9 +171,11 @@ export class AccountsService {
         to: account.email,
         template: 'sign-in-failures',
         locale: account.locale,
-        data: { hospitalName: tenant.name, url: `${this.config.originFor(tenant.primaryHost ?? this.context.host() ?? '')}${account.kind === 'staff' ? '/console' : ''}/forgot-password` },
+        data: {
+          hospitalName: tenant.name,
+          url: `${this.config.originFor(tenant.primaryHost ?? this.context.host() ?? '')}${account.kind === 'staff' ? '/console' : ''}/forgot-password`,
+        },
       }),
     );
   }
 }
-

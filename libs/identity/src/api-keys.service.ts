@@ -39,15 +39,25 @@ export class ApiKeysService {
 
   list(): Promise<ApiKeyListing[]> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query('SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at DESC');
+      const rows = await tx.query(
+        'SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at DESC',
+      );
       return rows.map((r: Record<string, unknown>) => ({
-        id: r.id, name: r.name, prefix: r.prefix, scopes: r.scopes, createdAt: r.created_at, lastUsedAt: r.last_used_at, revoked: r.revoked_at !== null,
+        id: r.id,
+        name: r.name,
+        prefix: r.prefix,
+        scopes: r.scopes,
+        createdAt: r.created_at,
+        lastUsedAt: r.last_used_at,
+        revoked: r.revoked_at !== null,
       })) as ApiKeyListing[];
     });
   }
 
   async revoke(id: string): Promise<boolean> {
-    const [, count] = await this.db.transaction((tx) => tx.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]));
+    const [, count] = await this.db.transaction((tx) =>
+      tx.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]),
+    );
     return count === 1;
   }
 

@@ -44,7 +44,10 @@ export class MfaService {
   async beginEnrollment(accountId: string, issuer: string): Promise<Enrollment> {
     const secret = newTotpSecret();
     const account = await this.db.transaction(async (tx) => {
-      await tx.query('UPDATE accounts SET totp_secret = $2, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1', [accountId, this.box.seal(secret)]);
+      await tx.query('UPDATE accounts SET totp_secret = $2, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1', [
+        accountId,
+        this.box.seal(secret),
+      ]);
       return tx.findOneByOrFail(Account, { id: accountId });
     });
     const uri = otpauthUri(secret, issuer, account.email);
@@ -60,7 +63,10 @@ export class MfaService {
     const codes = newRecoveryCodes();
     await tx.query('DELETE FROM recovery_codes WHERE account_id = $1', [accountId]);
     for (const c of codes) {
-      await tx.query('INSERT INTO recovery_codes (tenant_id, account_id, code_hash) SELECT tenant_id, id, $2 FROM accounts WHERE id = $1', [accountId, hashRecoveryCode(c)]);
+      await tx.query('INSERT INTO recovery_codes (tenant_id, account_id, code_hash) SELECT tenant_id, id, $2 FROM accounts WHERE id = $1', [
+        accountId,
+        hashRecoveryCode(c),
+      ]);
     }
     return codes;
   }
@@ -89,4 +95,3 @@ export class MfaService {
     return true;
   }
 }
-

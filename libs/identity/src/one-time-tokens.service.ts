@@ -16,7 +16,10 @@ export const TOKEN_LIFETIME_MINUTES: Record<TokenPurpose, number> = {
 @Injectable()
 export class OneTimeTokens {
   async issue(tx: EntityManager, tenantId: string, accountId: string, purpose: TokenPurpose): Promise<string> {
-    await tx.query(`UPDATE auth_tokens SET used_at = now() WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL`, [accountId, purpose]);
+    await tx.query(`UPDATE auth_tokens SET used_at = now() WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL`, [
+      accountId,
+      purpose,
+    ]);
     const { token, hash } = newToken();
     await tx.query(
       `INSERT INTO auth_tokens (tenant_id, account_id, purpose, token_hash, expires_at)

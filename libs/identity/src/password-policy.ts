@@ -9,7 +9,11 @@ const MAX_LENGTH = 128;
 let common: Set<string> | undefined;
 
 function commonPasswords(): Set<string> {
-  common ??= new Set(readFileSync(path.join(__dirname, 'passwords', 'common-passwords.txt'), 'utf8').split('\n').filter(Boolean));
+  common ??= new Set(
+    readFileSync(path.join(__dirname, 'passwords', 'common-passwords.txt'), 'utf8')
+      .split('\n')
+      .filter(Boolean),
+  );
   return common;
 }
 

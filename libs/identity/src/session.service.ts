@@ -45,14 +45,25 @@ export class SessionService {
   }
 
   /** A new session (a new token at every sign-in). Returns the token for the cookie. */
-  async create(tx: EntityManager, accountId: string, kind: AccountKind, options: { mfaVerified?: boolean } = {}): Promise<{ token: string; id: string }> {
+  async create(
+    tx: EntityManager,
+    accountId: string,
+    kind: AccountKind,
+    options: { mfaVerified?: boolean } = {},
+  ): Promise<{ token: string; id: string }> {
     const { token, hash } = newToken();
     const [row]: { id: string }[] = await tx.query(
       `INSERT INTO sessions (tenant_id, account_id, token_hash, idle_timeout_seconds, expires_at, mfa_verified_at, ip, user_agent)
        VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5), CASE WHEN $6 THEN now() END, $7, $8) RETURNING id`,
       [
-        this.context.tenant().id, accountId, hash, this.idleSecondsFor(kind), this.config.raw.SESSION_ABSOLUTE_HOURS,
-        options.mfaVerified ?? false, this.context.ip() ?? null, this.context.userAgent() ?? null,
+        this.context.tenant().id,
+        accountId,
+        hash,
+        this.idleSecondsFor(kind),
+        this.config.raw.SESSION_ABSOLUTE_HOURS,
+        options.mfaVerified ?? false,
+        this.context.ip() ?? null,
+        this.context.userAgent() ?? null,
       ],
     );
     return { token, id: row.id };
@@ -90,7 +101,10 @@ export class SessionService {
   /** A privilege change (second factor passed) gets a new token; the old one stops working at once. */
   async elevate(tx: EntityManager, sessionId: string): Promise<string> {
     const { token, hash } = newToken();
-    await tx.query('UPDATE sessions SET token_hash = $2, mfa_verified_at = now(), last_seen_at = now() WHERE id = $1 AND revoked_at IS NULL', [sessionId, hash]);
+    await tx.query(
+      'UPDATE sessions SET token_hash = $2, mfa_verified_at = now(), last_seen_at = now() WHERE id = $1 AND revoked_at IS NULL',
+      [sessionId, hash],
+    );
     return token;
   }
 

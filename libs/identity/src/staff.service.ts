@@ -39,7 +39,13 @@ export class StaffService {
           FROM accounts a LEFT JOIN staff_roles r ON r.tenant_id = a.tenant_id AND r.account_id = a.id
          WHERE a.kind = 'staff' GROUP BY a.tenant_id, a.id ORDER BY a.name, a.email`);
       return rows.map((r: Record<string, unknown>) => ({
-        id: r.id, email: r.email, name: r.name, roles: r.roles, mfaEnrolled: r.mfa, disabled: r.disabled, invited: r.invited,
+        id: r.id,
+        email: r.email,
+        name: r.name,
+        roles: r.roles,
+        mfaEnrolled: r.mfa,
+        disabled: r.disabled,
+        invited: r.invited,
       })) as StaffMember[];
     });
   }
@@ -51,15 +57,31 @@ export class StaffService {
     if (!roles.length) throw new InvalidInput({ roles: 'Choose at least one role.' });
     const tenant = this.context.tenant<ResolvedTenant>();
     return this.db.transaction(async (tx) => {
-      if (await tx.findOneBy(Account, { kind: 'staff', email })) throw new InvalidInput({ email: 'A staff member with this email already exists.' });
-      const account = await tx.save(Account, tx.create(Account, { tenantId: tenant.id, kind: 'staff', email, name: input.name.trim(), locale: input.locale, emailVerifiedAt: null }));
-      for (const role of roles) await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [tenant.id, account.id, role]);
+      if (await tx.findOneBy(Account, { kind: 'staff', email }))
+        throw new InvalidInput({ email: 'A staff member with this email already exists.' });
+      const account = await tx.save(
+        Account,
+        tx.create(Account, {
+          tenantId: tenant.id,
+          kind: 'staff',
+          email,
+          name: input.name.trim(),
+          locale: input.locale,
+          emailVerifiedAt: null,
+        }),
+      );
+      for (const role of roles)
+        await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [tenant.id, account.id, role]);
       const token = await this.tokens.issue(tx, tenant.id, account.id, 'invitation');
       await this.mail.send(tx, tenant.id, {
         to: email,
         template: 'staff-invitation',
         locale: input.locale,
-        data: { hospitalName: tenant.name, url: `${this.config.originFor(tenant.primaryHost ?? this.context.host()!)}/console/invitation/${token}`, expiresInMinutes: TOKEN_LIFETIME_MINUTES.invitation },
+        data: {
+          hospitalName: tenant.name,
+          url: `${this.config.originFor(tenant.primaryHost ?? this.context.host()!)}/console/invitation/${token}`,
+          expiresInMinutes: TOKEN_LIFETIME_MINUTES.invitation,
+        },
       });
       return account.id;
     });
@@ -69,12 +91,17 @@ export class StaffService {
   async acceptInvitation(token: string, password: string): Promise<Account> {
     return this.db.transaction(async (tx) => {
       const accountId = await this.tokens.peek(tx, token, 'invitation');
-      if (!accountId) throw new InvalidInput({ token: 'This invitation has expired or was already used. Ask your administrator for a new one.' });
+      if (!accountId)
+        throw new InvalidInput({ token: 'This invitation has expired or was already used. Ask your administrator for a new one.' });
       const account = await tx.findOneByOrFail(Account, { id: accountId });
       const problem = passwordProblem(password, account.email);
       if (problem) throw new InvalidInput({ password: problem });
       await this.tokens.consume(tx, token, 'invitation');
-      await tx.update(Account, { tenantId: account.tenantId, id: account.id }, { passwordHash: await hashPassword(password), emailVerifiedAt: new Date() });
+      await tx.update(
+        Account,
+        { tenantId: account.tenantId, id: account.id },
+        { passwordHash: await hashPassword(password), emailVerifiedAt: new Date() },
+      );
       return account;
     });
   }
@@ -92,7 +119,8 @@ export class StaffService {
       const account = await tx.findOneBy(Account, { id: accountId, kind: 'staff' });
       if (!account) throw new NotFound();
       await tx.query('DELETE FROM staff_roles WHERE account_id = $1', [accountId]);
-      for (const role of roles) await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [account.tenantId, accountId, role]);
+      for (const role of roles)
+        await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [account.tenantId, accountId, role]);
       // A change of privilege ends the person's sessions: they sign in again with the new roles.
       await this.sessions.revokeAll(tx, accountId);
     });
@@ -108,4 +136,3 @@ export class StaffService {
     });
   }
 }
-

@@ -61,9 +61,19 @@ export class RecordRequests {
            patient_legal_name, patient_birth_date, signed_name, signed_ip, expires_on, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (now() + make_interval(days => $12))::date, $13) RETURNING id`,
         [
-          c.tenantId, c.id, input.providerName.trim(), input.providerContact.trim(), input.recordsDescribed.trim(),
-          input.dateFrom || null, input.dateTo || null, input.patientLegalName.trim(), input.patientBirthDate, input.signedName.trim(),
-          this.context.ip() ?? null, VALID_DAYS, actor.id,
+          c.tenantId,
+          c.id,
+          input.providerName.trim(),
+          input.providerContact.trim(),
+          input.recordsDescribed.trim(),
+          input.dateFrom || null,
+          input.dateTo || null,
+          input.patientLegalName.trim(),
+          input.patientBirthDate,
+          input.signedName.trim(),
+          this.context.ip() ?? null,
+          VALID_DAYS,
+          actor.id,
         ],
       );
       await this.pipeline.record(tx, c, { type: 'record_request', data: { recordRequestId: row.id } });
@@ -74,7 +84,10 @@ export class RecordRequests {
   list(caseId: string): Promise<RecordRequestRow[]> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
-      return tx.query(`SELECT id, provider_name, status, signed_at, expires_on FROM record_requests WHERE case_id = $1 ORDER BY signed_at DESC`, [c.id]);
+      return tx.query(
+        `SELECT id, provider_name, status, signed_at, expires_on FROM record_requests WHERE case_id = $1 ORDER BY signed_at DESC`,
+        [c.id],
+      );
     });
   }
 

@@ -32,10 +32,14 @@ export class EffectLedger {
     const [done] = await tx.query(`SELECT result FROM job_effects WHERE tenant_id = $1 AND effect_key = $2`, [scope.tenantId, key]);
     if (done) return { performed: false, result: done.result as T };
     const result = await perform();
-    await tx.query(
-      `INSERT INTO job_effects (tenant_id, effect_key, job_name, job_id, attempt, result) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [scope.tenantId, key, scope.jobName, scope.jobId, scope.attempt, JSON.stringify(result ?? null)],
-    );
+    await tx.query(`INSERT INTO job_effects (tenant_id, effect_key, job_name, job_id, attempt, result) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      scope.tenantId,
+      key,
+      scope.jobName,
+      scope.jobId,
+      scope.attempt,
+      JSON.stringify(result ?? null),
+    ]);
     return { performed: true, result };
   }
 }

@@ -25,7 +25,8 @@ const registry = new Map<string, JobDefinition>();
 
 export function defineJob<P extends TenantJobPayload>(definition: Omit<JobDefinition<P>, '__payload'>): JobDefinition<P> {
   if (!QUEUE_NAME.test(definition.name)) throw new Error(`Job name "${definition.name}" must be lower-case words joined by hyphens`);
-  if (definition.expireInSeconds < 1 || definition.expireInSeconds >= 24 * 3600) throw new Error(`${definition.name}: expireInSeconds must be 1 s to 24 h`);
+  if (definition.expireInSeconds < 1 || definition.expireInSeconds >= 24 * 3600)
+    throw new Error(`${definition.name}: expireInSeconds must be 1 s to 24 h`);
   const existing = registry.get(definition.name);
   if (existing && JSON.stringify(existing) !== JSON.stringify(definition)) {
     throw new Error(`Job "${definition.name}" is defined twice with different options`);

@@ -36,7 +36,14 @@ const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 export function describeFailure(error: unknown, attempt: number): JobFailure {
   const at = new Date().toISOString();
   if (error instanceof JobError) {
-    return { error: error.name, code: error.code, message: error.message.slice(0, 1000), permanent: error instanceof PermanentJobError, attempt, at };
+    return {
+      error: error.name,
+      code: error.code,
+      message: error.message.slice(0, 1000),
+      permanent: error instanceof PermanentJobError,
+      attempt,
+      at,
+    };
   }
   const e = error instanceof Error ? error : new Error(String(error));
   return {
@@ -47,6 +54,10 @@ export function describeFailure(error: unknown, attempt: number): JobFailure {
     attempt,
     at,
     // Frames only: file names and line numbers, no values.
-    stack: e.stack?.split('\n').slice(1, 9).map((l) => l.trim()).join('\n'),
+    stack: e.stack
+      ?.split('\n')
+      .slice(1, 9)
+      .map((l) => l.trim())
+      .join('\n'),
   };
 }

@@ -20,7 +20,11 @@ export class JobExecution {
     private readonly ledger: EffectLedger,
   ) {}
 
-  async run(definition: JobDefinition, handler: JobHandlerInstance<TenantJobPayload>, job: PgBoss.JobWithMetadata<TenantJobPayload>): Promise<void> {
+  async run(
+    definition: JobDefinition,
+    handler: JobHandlerInstance<TenantJobPayload>,
+    job: PgBoss.JobWithMetadata<TenantJobPayload>,
+  ): Promise<void> {
     const attempt = job.retryCount + 1;
     const tenantId = job.data?.tenantId;
     const started = performance.now();
@@ -46,21 +50,31 @@ export class JobExecution {
     }
   }
 
-  private async recordFailure(job: PgBoss.JobWithMetadata<TenantJobPayload>, error: unknown, attempt: number, tenantId: unknown): Promise<void> {
+  private async recordFailure(
+    job: PgBoss.JobWithMetadata<TenantJobPayload>,
+    error: unknown,
+    attempt: number,
+    tenantId: unknown,
+  ): Promise<void> {
     const failure = describeFailure(error, attempt);
     const dead = failure.permanent || attempt > job.retryLimit;
     try {
       if (failure.permanent) {
         // pg-boss has no "fail without retry": using up the retries makes its fail() mark the job failed now.
-        await this.client.boss.getDb().executeSql(
-          `UPDATE pgboss.job SET retry_limit = retry_count WHERE name = $1 AND id = $2 AND state = 'active'`,
-          [job.name, job.id],
-        );
+        await this.client.boss
+          .getDb()
+          .executeSql(`UPDATE pgboss.job SET retry_limit = retry_count WHERE name = $1 AND id = $2 AND state = 'active'`, [
+            job.name,
+            job.id,
+          ]);
       }
       await this.client.boss.fail(job.name, job.id, failure);
     } catch (recordError) {
       // The job stays active; pg-boss expires it and it is retried. Nothing is lost.
-      this.logger.error({ jobId: job.id, queue: job.name, err: { message: (recordError as Error).message } }, 'could not record a job failure');
+      this.logger.error(
+        { jobId: job.id, queue: job.name, err: { message: (recordError as Error).message } },
+        'could not record a job failure',
+      );
     }
     const fields = { jobId: job.id, queue: job.name, tenantId, attempt, code: failure.code, error: failure.error, reason: failure.message };
     if (dead) this.logger.error(fields, failure.permanent ? 'job failed permanently' : 'job failed: retries used up');
@@ -71,7 +85,10 @@ export class JobExecution {
 function withinSeconds<T>(work: Promise<T>, seconds: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new JobError('timeout', `The attempt ran longer than the job's limit of ${seconds} s.`)), seconds * 1000);
+    timer = setTimeout(
+      () => reject(new JobError('timeout', `The attempt ran longer than the job's limit of ${seconds} s.`)),
+      seconds * 1000,
+    );
   });
   return Promise.race([work, limit]).finally(() => clearTimeout(timer));
 }

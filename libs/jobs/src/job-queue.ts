@@ -19,7 +19,12 @@ export interface EnqueueOptions {
 export class JobQueue {
   constructor(private readonly client: PgBossClient) {}
 
-  async enqueue<P extends TenantJobPayload>(tx: EntityManager, job: JobDefinition<P> | string, payload: P, options: EnqueueOptions = {}): Promise<string> {
+  async enqueue<P extends TenantJobPayload>(
+    tx: EntityManager,
+    job: JobDefinition<P> | string,
+    payload: P,
+    options: EnqueueOptions = {},
+  ): Promise<string> {
     const definition = typeof job === 'string' ? jobDefinition(job) : job;
     if (typeof payload?.tenantId !== 'string' || !UUID.test(payload.tenantId)) {
       throw new Error(`${definition.name}: the payload must carry the tenant's id as tenantId`);
@@ -27,7 +32,10 @@ export class JobQueue {
     const db = transactionExecutor(tx);
     // One round trip: which tenant this transaction is for, and a wake-up for idle workers (delivered at commit,
     // dropped on rollback).
-    const { rows } = await db.executeSql(`SELECT current_setting('app.tenant_id', true) AS tenant, pg_notify($1, $2)`, [JOBS_CHANNEL, definition.name]);
+    const { rows } = await db.executeSql(`SELECT current_setting('app.tenant_id', true) AS tenant, pg_notify($1, $2)`, [
+      JOBS_CHANNEL,
+      definition.name,
+    ]);
     if (rows[0]?.tenant !== payload.tenantId) {
       throw new Error(`${definition.name}: enqueue inside the tenant transaction of payload.tenantId (TenantDatabase.forTenant)`);
     }
@@ -40,7 +48,8 @@ export class JobQueue {
       db,
     });
     // pg-boss inserts through a join on its queue table: no row means the queue was never created.
-    if (!id) throw new Error(`Job queue "${definition.name}" does not exist: queues are created by migrations (SELECT pgboss.create_queue(...))`);
+    if (!id)
+      throw new Error(`Job queue "${definition.name}" does not exist: queues are created by migrations (SELECT pgboss.create_queue(...))`);
     return id;
   }
 }

@@ -128,10 +128,12 @@ export class JobRunner implements BeforeApplicationShutdown {
    */
   private async idleWait(queue: string): Promise<number> {
     try {
-      const { rows } = await this.client.boss.getDb().executeSql(
-        `SELECT (extract(epoch FROM min(start_after) - now()) * 1000)::int AS due_in FROM pgboss.job WHERE name = $1 AND state < 'active'`,
-        [queue],
-      );
+      const { rows } = await this.client.boss
+        .getDb()
+        .executeSql(
+          `SELECT (extract(epoch FROM min(start_after) - now()) * 1000)::int AS due_in FROM pgboss.job WHERE name = $1 AND state < 'active'`,
+          [queue],
+        );
       const dueIn = rows[0]?.due_in;
       return dueIn === null || dueIn === undefined ? this.config.jobs.pollMs : Math.min(this.config.jobs.pollMs, Math.max(dueIn + 5, 20));
     } catch {
@@ -144,7 +146,12 @@ export class JobRunner implements BeforeApplicationShutdown {
     this.logger.warn({ jobs: left.length }, 'stop timeout reached; failing the jobs still running so they are retried');
     for (const [id, { queue }] of left) {
       await this.client.boss
-        .fail(queue, id, { error: 'WorkerStopped', code: 'worker_stopped', message: 'The worker stopped before this attempt finished.', permanent: false })
+        .fail(queue, id, {
+          error: 'WorkerStopped',
+          code: 'worker_stopped',
+          message: 'The worker stopped before this attempt finished.',
+          permanent: false,
+        })
         .catch(() => undefined);
     }
   }
@@ -154,7 +161,9 @@ export class JobRunner implements BeforeApplicationShutdown {
     const { rows } = await this.client.boss.getDb().executeSql(`SELECT name FROM pgboss.queue WHERE name = ANY($1)`, [names]);
     const missing = names.filter((n) => !rows.some((r: { name: string }) => r.name === n));
     if (missing.length) {
-      throw new Error(`Job queue${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing in the database: queues are created by migrations (npm run cli -- migrate).`);
+      throw new Error(
+        `Job queue${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing in the database: queues are created by migrations (npm run cli -- migrate).`,
+      );
     }
   }
 }

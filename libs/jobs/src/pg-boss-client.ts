@@ -66,7 +66,9 @@ export class PgBossClient {
 export function transactionExecutor(tx: EntityManager): PgBoss.Db {
   const runner = tx.queryRunner;
   if (!runner?.isTransactionActive) {
-    throw new Error('Jobs are enqueued inside the caller\'s transaction: pass the EntityManager of TenantDatabase.forTenant()/transaction().');
+    throw new Error(
+      "Jobs are enqueued inside the caller's transaction: pass the EntityManager of TenantDatabase.forTenant()/transaction().",
+    );
   }
   return {
     executeSql: async (text: string, values: unknown[] = []) => ({ rows: (await runner.query(text, values, true)).records ?? [] }),

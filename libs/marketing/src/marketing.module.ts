@@ -29,8 +29,21 @@ import { SiteDataService } from './pages/site-data.service';
 
 /** The hospital's public site: pages, SEO (sitemap, robots, JSON-LD) and campaign attribution. */
 @Module({
-  imports: [TypeOrmModule.forFeature([SitePage, Faq, Testimonial, Visit]), TenancyModule, CatalogModule, RosterModule, FundingProgramsModule],
-  controllers: [ConsoleSiteController, SiteHomeController, SiteCatalogController, SitePhysiciansController, SiteInfoController, SiteSeoController],
+  imports: [
+    TypeOrmModule.forFeature([SitePage, Faq, Testimonial, Visit]),
+    TenancyModule,
+    CatalogModule,
+    RosterModule,
+    FundingProgramsModule,
+  ],
+  controllers: [
+    ConsoleSiteController,
+    SiteHomeController,
+    SiteCatalogController,
+    SitePhysiciansController,
+    SiteInfoController,
+    SiteSeoController,
+  ],
   providers: [
     SiteContentService,
     AttributionService,

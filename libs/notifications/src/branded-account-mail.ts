@@ -7,11 +7,23 @@ import { Mailer } from './mailer';
 const TOKEN = '([A-Za-z0-9_-]{32,256})';
 
 /** Identity's routes, as identity builds its links; each yields the catalogue's typed data. */
-const ROUTES: Record<AccountMailMessage['template'], { path: RegExp; data: (m: RegExpExecArray, expiresInMinutes?: number) => Record<string, unknown> }> = {
+const ROUTES: Record<
+  AccountMailMessage['template'],
+  { path: RegExp; data: (m: RegExpExecArray, expiresInMinutes?: number) => Record<string, unknown> }
+> = {
   'magic-link': { path: new RegExp(`^/sign-in/link/${TOKEN}$`), data: (m, expires) => ({ token: m[1], expiresInMinutes: expires }) },
-  'password-reset': { path: new RegExp(`^(/console)?/reset-password/${TOKEN}$`), data: (m, expires) => ({ token: m[2], expiresInMinutes: expires, audience: m[1] ? 'staff' : 'patient' }) },
-  'email-verification': { path: new RegExp(`^(/console)?/verify-email/${TOKEN}$`), data: (m, expires) => ({ token: m[2], expiresInMinutes: expires, audience: m[1] ? 'staff' : 'patient' }) },
-  'staff-invitation': { path: new RegExp(`^/console/invitation/${TOKEN}$`), data: (m, expires) => ({ token: m[1], expiresInMinutes: expires }) },
+  'password-reset': {
+    path: new RegExp(`^(/console)?/reset-password/${TOKEN}$`),
+    data: (m, expires) => ({ token: m[2], expiresInMinutes: expires, audience: m[1] ? 'staff' : 'patient' }),
+  },
+  'email-verification': {
+    path: new RegExp(`^(/console)?/verify-email/${TOKEN}$`),
+    data: (m, expires) => ({ token: m[2], expiresInMinutes: expires, audience: m[1] ? 'staff' : 'patient' }),
+  },
+  'staff-invitation': {
+    path: new RegExp(`^/console/invitation/${TOKEN}$`),
+    data: (m, expires) => ({ token: m[1], expiresInMinutes: expires }),
+  },
   'sign-in-failures': { path: /^(\/console)?\/forgot-password$/, data: (m) => ({ audience: m[1] ? 'staff' : 'patient' }) },
 };
 

@@ -6,7 +6,9 @@ const TOKEN = 'q3Jd9xT0aZ7cK2mV8pL5wR1yN6bF4hG0sE_-uI';
 describe('email catalogue', () => {
   it('builds each link from ids and tokens, on fixed portal paths', () => {
     expect(checkEmailData('password-reset', { token: TOKEN, expiresInMinutes: 30 }).path).toBe(`/reset-password/${TOKEN}`);
-    expect(checkEmailData('password-reset', { token: TOKEN, expiresInMinutes: 30, audience: 'staff' }).path).toBe(`/console/reset-password/${TOKEN}`);
+    expect(checkEmailData('password-reset', { token: TOKEN, expiresInMinutes: 30, audience: 'staff' }).path).toBe(
+      `/console/reset-password/${TOKEN}`,
+    );
     expect(checkEmailData('magic-link', { token: TOKEN, expiresInMinutes: 15 }).path).toBe(`/sign-in/link/${TOKEN}`);
     expect(checkEmailData('staff-invitation', { token: TOKEN, expiresInMinutes: 10080 }).path).toBe(`/console/invitation/${TOKEN}`);
     expect(checkEmailData('sign-in-failures', { audience: 'staff' }).path).toBe('/console/forgot-password');

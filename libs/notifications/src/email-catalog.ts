@@ -10,7 +10,11 @@ const caseId = z.uuid({ error: 'must be the case id (a UUID)' });
 /** Sign-in, reset and invitation tokens: random bytes, base64url-encoded by identity. */
 const token = z.string().regex(/^[A-Za-z0-9_-]{32,256}$/, 'must be an opaque token (32-256 base64url characters)');
 /** How long a link stays valid; shown as minutes, hours or days. */
-const expiresInMinutes = z.number().int().min(1).max(60 * 24 * 60);
+const expiresInMinutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(60 * 24 * 60);
 /** Who reads the message: a patient in the portal, or staff in the console. Decides where the link leads. */
 const audience = z.enum(['patient', 'staff']).default('patient');
 
@@ -22,7 +26,10 @@ interface MessageSpec<S extends z.ZodObject> {
   link: (data: z.output<S>) => string;
 }
 
-const spec = <S extends z.ZodObject>(data: S, link: (data: z.output<S>) => string): MessageSpec<S> => ({ data: data.strict() as unknown as S, link });
+const spec = <S extends z.ZodObject>(data: S, link: (data: z.output<S>) => string): MessageSpec<S> => ({
+  data: data.strict() as unknown as S,
+  link,
+});
 const consolePrefix = (data: { audience: 'patient' | 'staff' }) => (data.audience === 'staff' ? '/console' : '');
 const tokenPath = (prefix: string, value: string) => `${prefix}/${encodeURIComponent(value)}`;
 const casePath = (data: { caseId: string; audience: 'patient' | 'staff' }, suffix = '') =>
@@ -30,11 +37,15 @@ const casePath = (data: { caseId: string; audience: 'patient' | 'staff' }, suffi
 
 /** Names match identity's AccountMailTemplate where identity sends them. */
 export const EMAIL_MESSAGES = {
-  'email-verification': spec(z.object({ token, expiresInMinutes, audience }), (d) => tokenPath(`${consolePrefix(d)}/verify-email`, d.token)),
+  'email-verification': spec(z.object({ token, expiresInMinutes, audience }), (d) =>
+    tokenPath(`${consolePrefix(d)}/verify-email`, d.token),
+  ),
   'magic-link': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/sign-in/link', d.token)),
   'password-reset': spec(z.object({ token, expiresInMinutes, audience }), (d) => tokenPath(`${consolePrefix(d)}/reset-password`, d.token)),
   'sign-in-failures': spec(z.object({ audience }), (d) => `${consolePrefix(d)}/forgot-password`),
-  'staff-invitation': spec(z.object({ token, expiresInMinutes, role: z.enum(STAFF_ROLES).optional() }), (d) => tokenPath('/console/invitation', d.token)),
+  'staff-invitation': spec(z.object({ token, expiresInMinutes, role: z.enum(STAFF_ROLES).optional() }), (d) =>
+    tokenPath('/console/invitation', d.token),
+  ),
   'new-message': spec(z.object({ caseId, audience }), (d) => casePath(d)),
   'opinion-ready': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' }, '/opinion')),
   'records-requested': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' })),
@@ -46,7 +57,9 @@ export const EMAIL_MESSAGES = {
   /** To the assigned physician: a deadline (accepting the case, or delivering the opinion) is near. */
   'deadline-reminder': spec(z.object({ caseId, deadline: z.enum(['accept', 'review']) }), (d) => `/console/reviews/${d.caseId}`),
   /** To coordinators: a physician missed a deadline or declined, so the case was unassigned (and perhaps reassigned). */
-  'assignment-lapsed': spec(z.object({ caseId, why: z.enum(['missed_accept', 'missed_review', 'declined']) }), (d) => casePath({ ...d, audience: 'staff' })),
+  'assignment-lapsed': spec(z.object({ caseId, why: z.enum(['missed_accept', 'missed_review', 'declined']) }), (d) =>
+    casePath({ ...d, audience: 'staff' }),
+  ),
   /** To the patient's own physician when the route is physician-to-physician: a link to that one opinion. */
   'local-physician-invitation': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/shared-opinion', d.token)),
   /** Sent by an operator (npm run cli -- email test) to check a hospital's sender and branding. */
@@ -66,7 +79,9 @@ export class InvalidEmailData extends Error {
     readonly template: string,
     readonly fields: string[],
   ) {
-    super(`Email "${template}" does not accept this data (fields: ${fields.join(', ') || '(none)'}). Emails carry only ids, tokens and numbers.`);
+    super(
+      `Email "${template}" does not accept this data (fields: ${fields.join(', ') || '(none)'}). Emails carry only ids, tokens and numbers.`,
+    );
   }
 }
 

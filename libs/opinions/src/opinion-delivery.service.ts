@@ -27,7 +27,12 @@ export class OpinionDelivery {
     return this.db.forTenant(tenant.id, async (tx) => {
       const opinion = await tx.findOne(Opinion, { where: { id: opinionId, status: 'signed' } });
       if (!opinion) return { delivered: false };
-      const c = await tx.getRepository(Case).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id', { id: opinion.caseId }).getOneOrFail();
+      const c = await tx
+        .getRepository(Case)
+        .createQueryBuilder('c')
+        .setLock('pessimistic_write')
+        .where('c.id = :id', { id: opinion.caseId })
+        .getOneOrFail();
       const [existing] = await tx.query('SELECT 1 FROM opinion_letters WHERE opinion_id = $1', [opinion.id]);
       if (!existing) {
         const [people] = await tx.query(
@@ -65,7 +70,13 @@ export class OpinionDelivery {
         await this.notices.opinionReady(tx, c);
         await this.invitations.inviteOnce(tx, c);
         // Unique per case: a second run of delivery (or an amendment) accrues nothing more.
-        await this.stipends.accrue(tx, { tenantId: tenant.id, caseId: c.id, opinionId: opinion.id, signedBy: opinion.signedBy!, day: todayIn(tenant.timeZone) });
+        await this.stipends.accrue(tx, {
+          tenantId: tenant.id,
+          caseId: c.id,
+          opinionId: opinion.id,
+          signedBy: opinion.signedBy!,
+          day: todayIn(tenant.timeZone),
+        });
         return { delivered: true };
       }
       if (!existing && opinion.version > 1) {

@@ -63,11 +63,17 @@ export class OpinionEditor {
       const draft = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'draft' } });
       if (!draft) throw new InvalidInput({ opinion: 'There is no draft to sign.' });
       const missing = this.missing(draft, c);
-      if (missing.length) throw new InvalidInput(Object.fromEntries(missing.map((m) => [m, 'Complete this before signing.'])), 'The opinion is not complete.');
-      if (!(await this.mfa.verify(tx, actor.id, code))) throw new InvalidInput({ code: 'That code did not match. Signing needs the current code from your authenticator app.' });
+      if (missing.length)
+        throw new InvalidInput(
+          Object.fromEntries(missing.map((m) => [m, 'Complete this before signing.'])),
+          'The opinion is not complete.',
+        );
+      if (!(await this.mfa.verify(tx, actor.id, code)))
+        throw new InvalidInput({ code: 'That code did not match. Signing needs the current code from your authenticator app.' });
       await tx.update(Opinion, { tenantId: c.tenantId, id: draft.id }, { status: 'signed', signedBy: actor.id, signedAt: new Date() });
       const amendment = draft.version > 1;
-      if (!amendment) await this.pipeline.move(tx, c.id, 'sign_opinion', 'physician', { facts: { opinionSigned: true }, data: { opinionId: draft.id } });
+      if (!amendment)
+        await this.pipeline.move(tx, c.id, 'sign_opinion', 'physician', { facts: { opinionSigned: true }, data: { opinionId: draft.id } });
       else await this.pipeline.record(tx, c, { type: 'opinion_amended', data: { opinionId: draft.id, version: draft.version } });
       return { opinion: { ...draft, status: 'signed', signedBy: actor.id } as Opinion, amendment };
     });
@@ -80,9 +86,19 @@ export class OpinionEditor {
       const c = await this.assignedCase(tx, caseId);
       const last = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'signed' }, order: { version: 'DESC' } });
       if (!last) throw new InvalidInput({ opinion: 'Only a signed opinion can be amended.' });
-      if (await tx.findOne(Opinion, { where: { caseId: c.id, status: 'draft' } })) throw new InvalidInput({ opinion: 'An amendment is already in progress.' });
+      if (await tx.findOne(Opinion, { where: { caseId: c.id, status: 'draft' } }))
+        throw new InvalidInput({ opinion: 'An amendment is already in progress.' });
       const { id: _id, signedAt: _s, signedBy: _b, createdAt: _c, updatedAt: _u, ...copy } = last;
-      return tx.save(Opinion, tx.create(Opinion, { ...copy, version: last.version + 1, status: 'draft', amendmentReason: reason.trim(), authorId: this.context.actor()!.id }));
+      return tx.save(
+        Opinion,
+        tx.create(Opinion, {
+          ...copy,
+          version: last.version + 1,
+          status: 'draft',
+          amendmentReason: reason.trim(),
+          authorId: this.context.actor()!.id,
+        }),
+      );
     });
   }
 
@@ -98,11 +114,22 @@ export class OpinionEditor {
     const draft = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'draft' } });
     if (draft) return draft;
     const [{ next }] = await tx.query('SELECT coalesce(max(version), 0) + 1 AS next FROM opinions WHERE case_id = $1', [c.id]);
-    return tx.save(Opinion, tx.create(Opinion, {
-      tenantId: c.tenantId, caseId: c.id, version: next, status: 'draft', authorId: this.context.actor()!.id,
-      answers: c.questions.map((question) => ({ question, answer: '' })),
-      diagnosisNote: '', recommendations: '', alternatives: '', clinicalTrials: '', patientSummary: '',
-    }));
+    return tx.save(
+      Opinion,
+      tx.create(Opinion, {
+        tenantId: c.tenantId,
+        caseId: c.id,
+        version: next,
+        status: 'draft',
+        authorId: this.context.actor()!.id,
+        answers: c.questions.map((question) => ({ question, answer: '' })),
+        diagnosisNote: '',
+        recommendations: '',
+        alternatives: '',
+        clinicalTrials: '',
+        patientSummary: '',
+      }),
+    );
   }
 
   private fields(input: OpinionDraftInput, c: Case): Partial<Opinion> {
@@ -111,20 +138,24 @@ export class OpinionEditor {
       return v?.trim();
     };
     const agreement = input.diagnosisAgreement;
-    if (agreement && !['confirmed', 'refined', 'changed'].includes(agreement)) throw new InvalidInput({ diagnosis_agreement: 'Choose confirmed, refined or changed.' });
+    if (agreement && !['confirmed', 'refined', 'changed'].includes(agreement))
+      throw new InvalidInput({ diagnosis_agreement: 'Choose confirmed, refined or changed.' });
     const out: Partial<Opinion> = {};
     if (agreement) out.diagnosisAgreement = agreement as Opinion['diagnosisAgreement'];
     if (input.treatmentChanged === 'yes' || input.treatmentChanged === 'no') out.treatmentChanged = input.treatmentChanged === 'yes';
     const pairs: [keyof OpinionDraftInput, keyof Opinion, string][] = [
-      ['diagnosisNote', 'diagnosisNote', 'diagnosis_note'], ['recommendations', 'recommendations', 'recommendations'],
-      ['alternatives', 'alternatives', 'alternatives'], ['clinicalTrials', 'clinicalTrials', 'clinical_trials'],
+      ['diagnosisNote', 'diagnosisNote', 'diagnosis_note'],
+      ['recommendations', 'recommendations', 'recommendations'],
+      ['alternatives', 'alternatives', 'alternatives'],
+      ['clinicalTrials', 'clinicalTrials', 'clinical_trials'],
       ['patientSummary', 'patientSummary', 'patient_summary'],
     ];
     for (const [from, to, name] of pairs) {
       const value = text(input[from] as string | undefined, name);
       if (value !== undefined) (out as Record<string, unknown>)[to] = value;
     }
-    if (input.answers) out.answers = c.questions.map((question, i) => ({ question, answer: text(input.answers![i] ?? '', `answer_${i}`) ?? '' }));
+    if (input.answers)
+      out.answers = c.questions.map((question, i) => ({ question, answer: text(input.answers![i] ?? '', `answer_${i}`) ?? '' }));
     return out;
   }
 

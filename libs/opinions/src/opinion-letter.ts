@@ -36,7 +36,12 @@ export async function renderOpinionLetter(opinion: Opinion, ctx: LetterContext):
   const disclaimer = routeDisclaimer(ctx.route, ctx.letterhead.hospitalName, ctx.localPhysicianName);
   const pdf = new BrandedPdf(
     { ...ctx.letterhead, footer: `${ctx.caseNumber} · ${disclaimer}` },
-    { title: opinion.version > 1 ? `Second opinion (amended, version ${opinion.version})` : 'Second opinion', date: opinion.signedAt ?? new Date(), locale: ctx.locale, timeZone: ctx.timeZone },
+    {
+      title: opinion.version > 1 ? `Second opinion (amended, version ${opinion.version})` : 'Second opinion',
+      date: opinion.signedAt ?? new Date(),
+      locale: ctx.locale,
+      timeZone: ctx.timeZone,
+    },
   );
   pdf.field('Patient', ctx.patientName).field('Request', ctx.caseNumber);
   if (ctx.route === 'physician_to_physician' && ctx.localPhysicianName) pdf.field('Addressed to', ctx.localPhysicianName);
@@ -45,7 +50,13 @@ export async function renderOpinionLetter(opinion: Opinion, ctx: LetterContext):
   pdf.heading('In plain words').paragraph(opinion.patientSummary);
   pdf.heading('Diagnosis').paragraph(AGREEMENT_TEXT[opinion.diagnosisAgreement ?? 'confirmed']);
   if (opinion.diagnosisNote) pdf.paragraph(opinion.diagnosisNote);
-  pdf.heading('Treatment').paragraph(opinion.treatmentChanged ? 'A change to the proposed treatment is recommended.' : 'The proposed treatment is appropriate; no change is recommended.');
+  pdf
+    .heading('Treatment')
+    .paragraph(
+      opinion.treatmentChanged
+        ? 'A change to the proposed treatment is recommended.'
+        : 'The proposed treatment is appropriate; no change is recommended.',
+    );
   pdf.heading('Recommendations').paragraph(opinion.recommendations);
   if (opinion.alternatives) pdf.heading('Alternatives').paragraph(opinion.alternatives);
   if (opinion.clinicalTrials) pdf.heading('Clinical trials').paragraph(opinion.clinicalTrials);
@@ -53,6 +64,10 @@ export async function renderOpinionLetter(opinion: Opinion, ctx: LetterContext):
     pdf.heading('Your questions');
     for (const qa of opinion.answers) pdf.paragraph(`Q: ${qa.question}`, { italic: true }).paragraph(qa.answer);
   }
-  pdf.signature({ name: ctx.physician.name, detail: [ctx.physician.credentials ?? '', ctx.letterhead.hospitalName].filter(Boolean), signedAt: opinion.signedAt ?? undefined });
+  pdf.signature({
+    name: ctx.physician.name,
+    detail: [ctx.physician.credentials ?? '', ctx.letterhead.hospitalName].filter(Boolean),
+    signedAt: opinion.signedAt ?? undefined,
+  });
   return pdf.toBuffer();
 }

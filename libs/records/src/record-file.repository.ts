@@ -64,12 +64,25 @@ export class RecordFileRepository {
          CASE WHEN $5::text = 'uploaded' THEN NULL ELSE now() END)
        RETURNING *`,
       [
-        file.tenantId, file.caseId, file.parentId ?? null, file.archiveEntry ?? null, status,
-        rejection?.code ?? null, rejection?.message ?? null, file.name, file.type ?? null,
-        stored?.size ?? duplicateOf?.size ?? null, stored?.sha256 ?? duplicateOf?.sha256 ?? null,
-        rejection ? null : stored?.backend ?? null, rejection ? null : stored?.key ?? null,
-        rejection ? null : stored?.keyId ?? null, rejection ? null : stored?.wrappedKey ?? null,
-        file.preambleZeroed ?? false, duplicateOf?.id ?? null, file.uploadedBy ?? null, json(ready?.dicom),
+        file.tenantId,
+        file.caseId,
+        file.parentId ?? null,
+        file.archiveEntry ?? null,
+        status,
+        rejection?.code ?? null,
+        rejection?.message ?? null,
+        file.name,
+        file.type ?? null,
+        stored?.size ?? duplicateOf?.size ?? null,
+        stored?.sha256 ?? duplicateOf?.sha256 ?? null,
+        rejection ? null : (stored?.backend ?? null),
+        rejection ? null : (stored?.key ?? null),
+        rejection ? null : (stored?.keyId ?? null),
+        rejection ? null : (stored?.wrappedKey ?? null),
+        file.preambleZeroed ?? false,
+        duplicateOf?.id ?? null,
+        file.uploadedBy ?? null,
+        json(ready?.dicom),
       ],
     );
     return toRecordFile(row);
@@ -81,12 +94,18 @@ export class RecordFileRepository {
   }
 
   async listForCase(tx: EntityManager, tenantId: string, caseId: string): Promise<RecordFile[]> {
-    const rows = await tx.query('SELECT * FROM record_files WHERE tenant_id = $1 AND case_id = $2 ORDER BY created_at, archive_entry NULLS FIRST', [tenantId, caseId]);
+    const rows = await tx.query(
+      'SELECT * FROM record_files WHERE tenant_id = $1 AND case_id = $2 ORDER BY created_at, archive_entry NULLS FIRST',
+      [tenantId, caseId],
+    );
     return rows.map(toRecordFile);
   }
 
   async children(tx: EntityManager, tenantId: string, parentId: string): Promise<RecordFile[]> {
-    const rows = await tx.query('SELECT * FROM record_files WHERE tenant_id = $1 AND parent_id = $2 ORDER BY archive_entry', [tenantId, parentId]);
+    const rows = await tx.query('SELECT * FROM record_files WHERE tenant_id = $1 AND parent_id = $2 ORDER BY archive_entry', [
+      tenantId,
+      parentId,
+    ]);
     return rows.map(toRecordFile);
   }
 
@@ -139,7 +158,13 @@ export class RecordFileRepository {
     return affected === 1;
   }
 
-  async markReady(tx: EntityManager, tenantId: string, id: string, token: string, result: { dicom?: DicomMetadata; archive?: ArchiveSummary; dropStorage?: boolean }): Promise<boolean> {
+  async markReady(
+    tx: EntityManager,
+    tenantId: string,
+    id: string,
+    token: string,
+    result: { dicom?: DicomMetadata; archive?: ArchiveSummary; dropStorage?: boolean },
+  ): Promise<boolean> {
     const [, affected] = await tx.query(
       `UPDATE record_files SET status = 'ready', dicom = $3::jsonb, archive = $4::jsonb, processed_at = now(), updated_at = now(),
          storage_key = CASE WHEN $5 THEN NULL ELSE storage_key END,
@@ -154,7 +179,13 @@ export class RecordFileRepository {
   }
 
   /** Rejected files keep no bytes: the caller deletes the stored object after this commits. */
-  async markRejected(tx: EntityManager, tenantId: string, id: string, token: string, rejection: { code: string; message: string }): Promise<boolean> {
+  async markRejected(
+    tx: EntityManager,
+    tenantId: string,
+    id: string,
+    token: string,
+    rejection: { code: string; message: string },
+  ): Promise<boolean> {
     const [, affected] = await tx.query(
       `UPDATE record_files SET status = 'rejected', rejection_code = $3, rejection_message = $4,
          storage_backend = NULL, storage_key = NULL, key_id = NULL, wrapped_key = NULL,

@@ -77,14 +77,24 @@ export class RecordProcessor {
     }
     // An expanded archive's bytes now live in its children; keeping both would count twice against the case.
     const dropStorage = file.detectedType === 'zip';
-    const done = await this.db.forTenant(tenantId, (tx) => this.files.markReady(tx, tenantId, fileId, token, { dicom, archive, dropStorage }));
+    const done = await this.db.forTenant(tenantId, (tx) =>
+      this.files.markReady(tx, tenantId, fileId, token, { dicom, archive, dropStorage }),
+    );
     if (!done) return { fileId, status: 'processing' };
     if (dropStorage) await this.registrar.discard(file.stored);
     return { fileId, status: 'ready' };
   }
 
-  private async reject(tenantId: string, fileId: string, token: string, error: FileRejected | StoredFileDamaged, stored: StoredObject | null): Promise<ProcessOutcome> {
-    const done = await this.db.forTenant(tenantId, (tx) => this.files.markRejected(tx, tenantId, fileId, token, { code: error.code, message: error.message }));
+  private async reject(
+    tenantId: string,
+    fileId: string,
+    token: string,
+    error: FileRejected | StoredFileDamaged,
+    stored: StoredObject | null,
+  ): Promise<ProcessOutcome> {
+    const done = await this.db.forTenant(tenantId, (tx) =>
+      this.files.markRejected(tx, tenantId, fileId, token, { code: error.code, message: error.message }),
+    );
     if (!done) return { fileId, status: 'processing' };
     await this.registrar.discard(stored);
     return { fileId, status: 'rejected', code: error.code };

@@ -37,7 +37,10 @@ export class RecordRegistrar {
         const copy = await this.files.findCopy(tx, tenantId, caseId, stored.sha256);
         if (copy) {
           return this.files.insert(tx, {
-            ...file, stored: undefined, ready: undefined, rejection: new DuplicateFile(),
+            ...file,
+            stored: undefined,
+            ready: undefined,
+            rejection: new DuplicateFile(),
             duplicateOf: { id: copy.id, sha256: stored.sha256, size: stored.size },
           });
         }
@@ -59,6 +62,8 @@ export class RecordRegistrar {
   async discard(stored: StoredObject | null): Promise<void> {
     if (!stored) return;
     // An orphaned object is only wasted space (it is encrypted and referenced by nothing); never fail a request on it.
-    await this.storage.delete(stored).catch((error: unknown) => this.logger.warn({ err: error }, 'could not delete an unused stored object'));
+    await this.storage
+      .delete(stored)
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'could not delete an unused stored object'));
   }
 }

@@ -40,16 +40,39 @@ export interface RecordsModuleOptions {
 @Module({})
 export class RecordsModule {
   static register(options: RecordsModuleOptions = {}): DynamicModule {
-    const services = [RecordsService, RecordProcessor, ResumableUploads, UploadSweep, FileStorage, RecordsSettings, FileKeyring, MultipartUploads];
+    const services = [
+      RecordsService,
+      RecordProcessor,
+      ResumableUploads,
+      UploadSweep,
+      FileStorage,
+      RecordsSettings,
+      FileKeyring,
+      MultipartUploads,
+    ];
     const queued = !options.scheduler && options.processing === 'jobs';
-    const scheduler: Provider = { provide: RecordProcessingScheduler, useClass: options.scheduler ?? (queued ? QueuedProcessing : InlineProcessing) };
+    const scheduler: Provider = {
+      provide: RecordProcessingScheduler,
+      useClass: options.scheduler ?? (queued ? QueuedProcessing : InlineProcessing),
+    };
     return {
       module: RecordsModule,
       imports: [...(queued ? [JobsModule] : []), ...(options.imports ?? [])],
       providers: [
         ...STORAGE_PROVIDERS,
-        RecordFileRepository, UploadSessionRepository, RecordIngestor, RecordRegistrar, FileInspector, ArchiveExpander,
-        UploadStaging, RecordsService, RecordProcessor, ResumableUploads, UploadSweep, MultipartUploads, scheduler,
+        RecordFileRepository,
+        UploadSessionRepository,
+        RecordIngestor,
+        RecordRegistrar,
+        FileInspector,
+        ArchiveExpander,
+        UploadStaging,
+        RecordsService,
+        RecordProcessor,
+        ResumableUploads,
+        UploadSweep,
+        MultipartUploads,
+        scheduler,
         ...(queued ? [RecordProcessingHandler] : []),
       ],
       exports: services,

@@ -66,7 +66,12 @@ export class RecordsService {
    * made it `ready` or `rejected`) or `rejected` with the reason. A limit refusal (UploadTooLarge, CaseStorageFull) is
    * thrown instead, since it ends the upload itself; nothing is recorded or stored for it.
    */
-  async receive(ref: CaseRef, source: AsyncIterable<Buffer>, declaredName: string | null | undefined, options: { uploadedBy?: string | null } = {}): Promise<RecordFile> {
+  async receive(
+    ref: CaseRef,
+    source: AsyncIterable<Buffer>,
+    declaredName: string | null | undefined,
+    options: { uploadedBy?: string | null } = {},
+  ): Promise<RecordFile> {
     const { tenantId, caseId } = ref;
     const base = { tenantId, caseId, name: displayName(declaredName), uploadedBy: options.uploadedBy ?? null };
     const used = await this.db.forTenant(tenantId, (tx) => this.files.caseUsage(tx, tenantId, caseId));
@@ -76,7 +81,10 @@ export class RecordsService {
     try {
       ingested = await this.ingestor.ingest(source, {
         maxBytes: Math.min(room, this.settings.maxFileBytes),
-        tooLarge: () => (room < this.settings.maxFileBytes ? new CaseStorageFull(this.settings.maxCaseBytes) : new UploadTooLarge(this.settings.maxFileBytes)),
+        tooLarge: () =>
+          room < this.settings.maxFileBytes
+            ? new CaseStorageFull(this.settings.maxCaseBytes)
+            : new UploadTooLarge(this.settings.maxFileBytes),
       });
     } catch (error) {
       if (error instanceof FileRejected && !error.endsRequest) return this.registrar.reject({ ...base, rejection: error });

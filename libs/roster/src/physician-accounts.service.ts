@@ -34,8 +34,14 @@ export class PhysicianAccounts {
          FROM physicians p WHERE p.active ORDER BY p.position, p.slug`,
     );
     return rows.map((r: Record<string, unknown>) => ({
-      id: r.id, name: r.name, credentials: r.credentials, accountId: r.account_id, acceptingNewCases: r.accepting_new_cases,
-      weeklyCapacity: r.weekly_capacity, specialtyIds: r.specialty_ids, licenses: r.licenses,
+      id: r.id,
+      name: r.name,
+      credentials: r.credentials,
+      accountId: r.account_id,
+      acceptingNewCases: r.accepting_new_cases,
+      weeklyCapacity: r.weekly_capacity,
+      specialtyIds: r.specialty_ids,
+      licenses: r.licenses,
     })) as AssignablePhysician[];
   }
 
@@ -46,7 +52,18 @@ export class PhysicianAccounts {
   }
 
   /** Admin page: every active physician with their link and current rate, and the staff who may be linked. */
-  adminView(today: string): Promise<{ physicians: { id: string; name: string; accountId: string | null; accountEmail: string | null; rate: { amountMinor: number; currency: string; effectiveFrom: string } | null }[]; staff: { id: string; name: string; email: string }[] }> {
+  adminView(
+    today: string,
+  ): Promise<{
+    physicians: {
+      id: string;
+      name: string;
+      accountId: string | null;
+      accountEmail: string | null;
+      rate: { amountMinor: number; currency: string; effectiveFrom: string } | null;
+    }[];
+    staff: { id: string; name: string; email: string }[];
+  }> {
     return this.db.transaction(async (tx) => {
       const physicians = await tx.query(
         `SELECT p.id, p.name, p.account_id AS "accountId", a.email AS "accountEmail",

@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import { SpecialtiesService } from '@consilium/catalog';
-import { changedFields, deactivateMissing, describeFields, LoadedAsset, removeAssetUnlessBranding, saveRow, storeAsset } from '@consilium/tenancy';
+import {
+  changedFields,
+  deactivateMissing,
+  describeFields,
+  LoadedAsset,
+  removeAssetUnlessBranding,
+  saveRow,
+  storeAsset,
+} from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
 import { PhysicianLicense } from './physician-license.entity';
 import { PhysicianSpecialty } from './physician-specialty.entity';
@@ -43,7 +51,15 @@ export class PhysiciansService {
     const label = `physician ${input.slug}`;
     const { id, changes } = await saveRow(tx, Physician, { tenantId, slug: input.slug }, desired, label);
     await this.rates.record(tx, tenantId, id, input.stipendMinor, input.stipendCurrency);
-    changes.push(...(await this.syncSpecialties(tx, tenantId, id, input.specialtySlugs.map((s) => ids.get(s)!), label)));
+    changes.push(
+      ...(await this.syncSpecialties(
+        tx,
+        tenantId,
+        id,
+        input.specialtySlugs.map((s) => ids.get(s)!),
+        label,
+      )),
+    );
     changes.push(...(await this.syncLicenses(tx, tenantId, id, input.licenses, input.slug)));
     return changes;
   }
@@ -53,7 +69,16 @@ export class PhysiciansService {
     const ids = await this.specialties.idsBySlug(tx, tenantId);
     const changes: string[] = [];
     for (const input of inputs) changes.push(...(await this.save(tx, tenantId, input, ids)));
-    changes.push(...(await deactivateMissing(tx, Physician, { tenantId }, 'slug', inputs.map((i) => i.slug), 'physician')));
+    changes.push(
+      ...(await deactivateMissing(
+        tx,
+        Physician,
+        { tenantId },
+        'slug',
+        inputs.map((i) => i.slug),
+        'physician',
+      )),
+    );
     return changes;
   }
 
@@ -77,7 +102,9 @@ export class PhysiciansService {
         photo: p.photo ?? undefined,
         specialtyIds,
         specialtySlugs: specialtyIds.map((id) => slugs.get(id)!),
-        licenses: licenses.filter((l) => l.physicianId === p.id).map((l) => ({ jurisdiction: l.jurisdiction, number: l.number, expiresOn: l.expiresOn })),
+        licenses: licenses
+          .filter((l) => l.physicianId === p.id)
+          .map((l) => ({ jurisdiction: l.jurisdiction, number: l.number, expiresOn: l.expiresOn })),
         acceptingNewCases: p.acceptingNewCases,
         weeklyCapacity: p.weeklyCapacity,
         stipendMinor: p.stipendMinor,
@@ -125,7 +152,8 @@ export class PhysiciansService {
       if (physician.photo === photo) return true;
       await tx.update(Physician, { tenantId, id: physician.id }, { photo });
       const previous = physician.photo;
-      if (previous && !(await tx.existsBy(Physician, { tenantId, photo: previous }))) await removeAssetUnlessBranding(tx, tenantId, previous);
+      if (previous && !(await tx.existsBy(Physician, { tenantId, photo: previous })))
+        await removeAssetUnlessBranding(tx, tenantId, previous);
       return true;
     });
   }
@@ -133,20 +161,38 @@ export class PhysiciansService {
   /** For the admin console: takes a physician off the site and out of assignment; their past opinions stay theirs. */
   deactivate(slug: string): Promise<boolean> {
     const tenantId = this.context.tenant().id;
-    return this.db.transaction(async (tx) => ((await tx.update(Physician, { tenantId, slug, active: true }, { active: false })).affected ?? 0) > 0);
+    return this.db.transaction(
+      async (tx) => ((await tx.update(Physician, { tenantId, slug, active: true }, { active: false })).affected ?? 0) > 0,
+    );
   }
 
-  private async syncSpecialties(tx: EntityManager, tenantId: string, physicianId: string, wanted: string[], label: string): Promise<string[]> {
+  private async syncSpecialties(
+    tx: EntityManager,
+    tenantId: string,
+    physicianId: string,
+    wanted: string[],
+    label: string,
+  ): Promise<string[]> {
     const current = await tx.find(PhysicianSpecialty, { where: { tenantId, physicianId }, order: { position: 'ASC' } });
     const before = current.map((l) => l.specialtyId);
     if (before.join() === wanted.join()) return [];
     await tx.delete(PhysicianSpecialty, { tenantId, physicianId });
-    if (wanted.length) await tx.insert(PhysicianSpecialty, wanted.map((specialtyId, position) => ({ tenantId, physicianId, specialtyId, position })));
+    if (wanted.length)
+      await tx.insert(
+        PhysicianSpecialty,
+        wanted.map((specialtyId, position) => ({ tenantId, physicianId, specialtyId, position })),
+      );
     // A brand-new physician's specialties are part of "add physician".
     return before.length ? [`update ${label}: specialties`] : [];
   }
 
-  private async syncLicenses(tx: EntityManager, tenantId: string, physicianId: string, wanted: LicenseInput[], slug: string): Promise<string[]> {
+  private async syncLicenses(
+    tx: EntityManager,
+    tenantId: string,
+    physicianId: string,
+    wanted: LicenseInput[],
+    slug: string,
+  ): Promise<string[]> {
     const current = await tx.findBy(PhysicianLicense, { tenantId, physicianId });
     const changes: string[] = [];
     for (const license of wanted) {

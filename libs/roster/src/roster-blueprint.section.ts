@@ -13,7 +13,13 @@ export class RosterBlueprintSection implements BlueprintSection {
   constructor(private readonly physicians: PhysiciansService) {}
 
   async apply({ tx, tenantId, currency, blueprint, changes }: SectionApplyContext): Promise<void> {
-    changes.push(...(await this.physicians.sync(tx, tenantId, blueprint.physicians.map((p, i) => physicianInput(p, i, currency)))));
+    changes.push(
+      ...(await this.physicians.sync(
+        tx,
+        tenantId,
+        blueprint.physicians.map((p, i) => physicianInput(p, i, currency)),
+      )),
+    );
   }
 
   async export(tx: EntityManager, tenantId: string): Promise<Partial<BlueprintInput>> {

@@ -49,11 +49,16 @@ export class RosterPresenter {
 
   profile(p: PhysicianRecord, catalog: CatalogSnapshot, tenant: ResolvedTenant, locale: string): PhysicianProfileView {
     const today = todayIn(tenant.timeZone);
-    const current = sortJurisdictions(p.licenses.filter((l) => l.expiresOn >= today).map((l) => l.jurisdiction), locale);
+    const current = sortJurisdictions(
+      p.licenses.filter((l) => l.expiresOn >= today).map((l) => l.jurisdiction),
+      locale,
+    );
     return {
       ...this.card(p, catalog, tenant, locale),
       bio: paragraphs(localize(p.bio, locale, tenant.defaultLocale)!),
-      licensedIn: current.length ? this.translator.t('roster.licensed_in', locale, { places: listJurisdictions(current, locale) }) : undefined,
+      licensedIn: current.length
+        ? this.translator.t('roster.licensed_in', locale, { places: listJurisdictions(current, locale) })
+        : undefined,
       licensedCodes: current,
     };
   }

@@ -14,6 +14,8 @@ export class RosterReader {
   ) {}
 
   snapshot(tenantId: string): Promise<RosterSnapshot> {
-    return this.cache.get(tenantId, 'roster', () => this.db.forTenant(tenantId, async (tx) => ({ physicians: await this.physicians.list(tx, tenantId) })));
+    return this.cache.get(tenantId, 'roster', () =>
+      this.db.forTenant(tenantId, async (tx) => ({ physicians: await this.physicians.list(tx, tenantId) })),
+    );
   }
 }

@@ -14,8 +14,17 @@ export interface StipendRate {
 @Injectable()
 export class StipendRates {
   /** Records `amountMinor` as the rate from today (hospital time) when it differs from the rate in force. */
-  async record(tx: EntityManager, tenantId: string, physicianId: string, amountMinor: number, currency: string, from?: string): Promise<boolean> {
-    const [day] = from ? [{ today: from }] : await tx.query(`SELECT (now() AT TIME ZONE time_zone)::date::text AS today FROM tenants WHERE id = $1`, [tenantId]);
+  async record(
+    tx: EntityManager,
+    tenantId: string,
+    physicianId: string,
+    amountMinor: number,
+    currency: string,
+    from?: string,
+  ): Promise<boolean> {
+    const [day] = from
+      ? [{ today: from }]
+      : await tx.query(`SELECT (now() AT TIME ZONE time_zone)::date::text AS today FROM tenants WHERE id = $1`, [tenantId]);
     const current = await this.rateOn(tx, physicianId, day.today);
     if (current && current.amountMinor === amountMinor && current.currency === currency) return false;
     await tx.query(

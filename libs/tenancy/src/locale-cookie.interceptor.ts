@@ -13,7 +13,10 @@ export class LocaleCookieInterceptor implements NestInterceptor {
     const request = ctx.switchToHttp().getRequest<FastifyRequest<{ Querystring: { lang?: string } }>>();
     const chosen = (request.query as { lang?: string } | undefined)?.lang;
     if (chosen && chosen === this.context.locale()) {
-      ctx.switchToHttp().getResponse<FastifyReply>().setCookie(LOCALE_COOKIE, chosen, { path: '/', sameSite: 'lax', httpOnly: true, maxAge: 31536000 });
+      ctx
+        .switchToHttp()
+        .getResponse<FastifyReply>()
+        .setCookie(LOCALE_COOKIE, chosen, { path: '/', sameSite: 'lax', httpOnly: true, maxAge: 31536000 });
     }
     return next.handle();
   }

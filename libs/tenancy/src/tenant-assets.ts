@@ -9,7 +9,12 @@ import { Tenant } from './tenant.entity';
  */
 export async function storeAsset(tx: EntityManager, tenantId: string, asset: LoadedAsset): Promise<void> {
   const existing = await tx.findOne(TenantAsset, { select: { id: true, name: true }, where: { tenantId, name: asset.name } });
-  if (existing) await tx.update(TenantAsset, { tenantId, id: existing.id }, { contentType: asset.contentType, bytes: asset.bytes, sha256: asset.sha256 });
+  if (existing)
+    await tx.update(
+      TenantAsset,
+      { tenantId, id: existing.id },
+      { contentType: asset.contentType, bytes: asset.bytes, sha256: asset.sha256 },
+    );
   else await tx.insert(TenantAsset, { tenantId, ...asset });
 }
 

@@ -25,7 +25,14 @@ export class TenantDirectory {
                  max(d.host) FILTER (WHERE d.is_primary) AS primary_host
             FROM tenants t LEFT JOIN tenant_domains d ON d.tenant_id = t.id
            GROUP BY t.id ORDER BY t.slug`);
-      return rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, status: r.status, primaryHost: r.primary_host, hosts: r.hosts ?? [] }));
+      return rows.map((r) => ({
+        id: r.id,
+        slug: r.slug,
+        name: r.name,
+        status: r.status,
+        primaryHost: r.primary_host,
+        hosts: r.hosts ?? [],
+      }));
     });
   }
 

@@ -54,9 +54,11 @@ export class TenantResolutionMiddleware implements NestMiddleware {
         res.setHeader('cache-control', 'no-store');
         const json = !String(req.headers.accept ?? '').includes('text/html');
         res.setHeader('content-type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8');
-        res.end(json
-          ? JSON.stringify({ error: { status: 503, code: 'service_unavailable', message: 'The service is briefly unavailable.' } })
-          : '<!doctype html><html lang="en"><meta charset="utf-8"><title>Briefly unavailable</title><h1>The service is briefly unavailable.</h1><p>Please try again in a moment.</p></html>');
+        res.end(
+          json
+            ? JSON.stringify({ error: { status: 503, code: 'service_unavailable', message: 'The service is briefly unavailable.' } })
+            : '<!doctype html><html lang="en"><meta charset="utf-8"><title>Briefly unavailable</title><h1>The service is briefly unavailable.</h1><p>Please try again in a moment.</p></html>',
+        );
       },
     );
   }
@@ -77,7 +79,9 @@ export class TenantResolutionMiddleware implements NestMiddleware {
 
 function clientIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
   if (trustProxy) {
-    const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',')[0].trim();
+    const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+      .split(',')[0]
+      .trim();
     if (forwarded) return forwarded;
   }
   return req.socket?.remoteAddress?.replace(/^::ffff:/, '');

@@ -63,15 +63,18 @@ export class TenantResolver {
     if (this.feed.listening) {
       const generation = this.generation;
       this.byHost.set(host, lookup);
-      void lookup.then((tenant) => {
-        if (this.generation !== generation) {
-          if (this.byHost.get(host) === lookup) this.byHost.delete(host);
-          return;
-        }
-        if (tenant) return;
-        this.negative.add(host);
-        if (this.negative.size > MAX_NEGATIVE) this.dropNegative();
-      }, () => undefined);
+      void lookup.then(
+        (tenant) => {
+          if (this.generation !== generation) {
+            if (this.byHost.get(host) === lookup) this.byHost.delete(host);
+            return;
+          }
+          if (tenant) return;
+          this.negative.add(host);
+          if (this.negative.size > MAX_NEGATIVE) this.dropNegative();
+        },
+        () => undefined,
+      );
     }
     return lookup;
   }
@@ -87,9 +90,12 @@ export class TenantResolver {
     if (this.feed.listening) {
       const generation = this.generation;
       this.byTenantId.set(tenantId, lookup);
-      void lookup.then((tenant) => {
-        if ((this.generation !== generation || !tenant) && this.byTenantId.get(tenantId) === lookup) this.byTenantId.delete(tenantId);
-      }, () => undefined);
+      void lookup.then(
+        (tenant) => {
+          if ((this.generation !== generation || !tenant) && this.byTenantId.get(tenantId) === lookup) this.byTenantId.delete(tenantId);
+        },
+        () => undefined,
+      );
     }
     return lookup;
   }
@@ -109,9 +115,12 @@ export class TenantResolver {
     }
     this.byTenantId.delete(tenantId);
     for (const [host, entry] of this.byHost) {
-      void entry.then((t) => {
-        if (t?.id === tenantId && this.byHost.get(host) === entry) this.byHost.delete(host);
-      }, () => undefined);
+      void entry.then(
+        (t) => {
+          if (t?.id === tenantId && this.byHost.get(host) === entry) this.byHost.delete(host);
+        },
+        () => undefined,
+      );
     }
     this.dropNegative();
   }

@@ -29,7 +29,8 @@ export class TenantSiteGuard implements CanActivate {
   ) {}
 
   canActivate(execution: ExecutionContext): boolean {
-    const options = this.reflector.getAllAndOverride<SiteRouteOptions | undefined>(SITE_ROUTE, [execution.getHandler(), execution.getClass()]) ?? {};
+    const options =
+      this.reflector.getAllAndOverride<SiteRouteOptions | undefined>(SITE_ROUTE, [execution.getHandler(), execution.getClass()]) ?? {};
     if (options.operatorHost && this.context.host() === this.config.operatorHost) return true;
     const tenant = this.assertSite();
     const request = execution.switchToHttp().getRequest<FastifyRequest>();

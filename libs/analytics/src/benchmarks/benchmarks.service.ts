@@ -50,7 +50,8 @@ export class Benchmarks {
     // Hospitals with changes not yet rolled up are brought up to date first (a refresh is per hospital, under RLS).
     const stale: { tenant_id: string }[] = await this.operatorDb.transaction((tx) =>
       tx.query(`SELECT DISTINCT tenant_id FROM analytics_dirty_cases UNION SELECT t.id FROM tenants t LEFT JOIN analytics_settings s ON s.tenant_id = t.id
-                 WHERE s.rollup_time_zone IS DISTINCT FROM t.time_zone AND EXISTS (SELECT 1 FROM cases c WHERE c.tenant_id = t.id)`));
+                 WHERE s.rollup_time_zone IS DISTINCT FROM t.time_zone AND EXISTS (SELECT 1 FROM cases c WHERE c.tenant_id = t.id)`),
+    );
     for (const { tenant_id } of stale) await this.refresher.refresh(tenant_id);
 
     const figures = await this.operatorDb.transaction(async (tx) => {
@@ -101,12 +102,23 @@ export class Benchmarks {
     });
 
     const metrics: [string, BenchmarkRow['unit']][] = [
-      ['submitted_per_intake', 'percent'], ['accepted_per_submitted', 'percent'], ['consults_per_opinion', 'percent'], ['procedures_per_opinion', 'percent'],
-      ['diagnosis_changed', 'percent'], ['treatment_changed', 'percent'], ['turnaround_p50', 'hours'], ['on_time', 'percent'], ['outside_home', 'percent'],
-      ['acted_30', 'percent'], ['satisfaction', 'score'],
+      ['submitted_per_intake', 'percent'],
+      ['accepted_per_submitted', 'percent'],
+      ['consults_per_opinion', 'percent'],
+      ['procedures_per_opinion', 'percent'],
+      ['diagnosis_changed', 'percent'],
+      ['treatment_changed', 'percent'],
+      ['turnaround_p50', 'hours'],
+      ['on_time', 'percent'],
+      ['outside_home', 'percent'],
+      ['acted_30', 'percent'],
+      ['satisfaction', 'score'],
     ];
     return metrics.map(([metric, unit]) => {
-      const values = figures.map((f) => f[metric]).filter((x) => x && x.value !== null && x.weight >= MIN_DENOMINATOR).map((x) => x!.value!);
+      const values = figures
+        .map((f) => f[metric])
+        .filter((x) => x && x.value !== null && x.weight >= MIN_DENOMINATOR)
+        .map((x) => x!.value!);
       const ps = [0.25, 0.5, 0.75].map((p) => anonymousPercentile(values, p));
       return { metric, unit, hospitals: values.length, percentiles: ps[0] === null ? null : (ps as [number, number, number]) };
     });

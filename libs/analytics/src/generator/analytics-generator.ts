@@ -30,13 +30,39 @@ export interface GenerateReport {
 /** Runs work in one transaction of a tenant (TenantDatabase.forTenant or OperatorDatabase.forTenant). */
 export type ForTenant = <T>(tenantId: string, work: (tx: EntityManager) => Promise<T>) => Promise<T>;
 
-const STATES = ['US-CA', 'US-TX', 'US-FL', 'US-NY', 'US-PA', 'US-OH', 'US-GA', 'US-NC', 'US-MI', 'US-NJ', 'US-VA', 'US-WA', 'US-AZ', 'US-MA', 'US-TN', 'US-IN', 'US-WI', 'US-CO', 'US-MN', 'US-IL'];
+const STATES = [
+  'US-CA',
+  'US-TX',
+  'US-FL',
+  'US-NY',
+  'US-PA',
+  'US-OH',
+  'US-GA',
+  'US-NC',
+  'US-MI',
+  'US-NJ',
+  'US-VA',
+  'US-WA',
+  'US-AZ',
+  'US-MA',
+  'US-TN',
+  'US-IN',
+  'US-WI',
+  'US-CO',
+  'US-MN',
+  'US-IL',
+];
 const COUNTRIES = ['MX', 'CA', 'CO', 'PE', 'GT', 'DO', 'EC', 'GB', 'SA', 'AE', 'NG', 'IN'];
 // Campaign tags: source, medium, campaign. Earlier entries are picked more often.
 const CAMPAIGNS = [
-  ['google', 'cpc', 'second-opinion'], ['facebook', 'paid-social', 'cancer-awareness'], ['newsletter', 'email', 'monthly'],
-  ['google', 'cpc', 'spine-surgery'], ['referral-partners', 'referral', 'employers'], ['instagram', 'paid-social', 'heart-month'],
-  ['bing', 'cpc', 'second-opinion'], ['podcast', 'audio', 'health-hour'],
+  ['google', 'cpc', 'second-opinion'],
+  ['facebook', 'paid-social', 'cancer-awareness'],
+  ['newsletter', 'email', 'monthly'],
+  ['google', 'cpc', 'spine-surgery'],
+  ['referral-partners', 'referral', 'employers'],
+  ['instagram', 'paid-social', 'heart-month'],
+  ['bing', 'cpc', 'second-opinion'],
+  ['podcast', 'audio', 'health-hour'],
 ];
 
 /**
@@ -61,7 +87,18 @@ export class AnalyticsGenerator {
     for (let done = 0, batch = 0; done < options.cases; done += batchSize, batch++) {
       const size = Math.min(batchSize, options.cases - done);
       const counts = await this.forTenant(tenantId, (tx) =>
-        this.batch(tx, { tenantId, size, days, now, seed: options.seed === undefined ? undefined : ((options.seed * 7919 + batch) % 1000) / 1000, ref, prefix: `GEN-${run}-${batch}`, visitsPerCase: options.visitsPerCase ?? 6, maxMessages: options.maxMessages ?? 4 }));
+        this.batch(tx, {
+          tenantId,
+          size,
+          days,
+          now,
+          seed: options.seed === undefined ? undefined : ((options.seed * 7919 + batch) % 1000) / 1000,
+          ref,
+          prefix: `GEN-${run}-${batch}`,
+          visitsPerCase: options.visitsPerCase ?? 6,
+          maxMessages: options.maxMessages ?? 4,
+        }),
+      );
       for (const key of Object.keys(report) as (keyof GenerateReport)[]) report[key] += counts[key];
       options.onProgress?.(done + size, options.cases);
     }
@@ -80,9 +117,13 @@ export class AnalyticsGenerator {
     );
     if (!offerings.length) throw new Error('The hospital has no offerings: apply its blueprint first.');
     const linked: { account_id: string; id: string; stipend_minor: number }[] = await tx.query(
-      `SELECT account_id, id, stipend_minor FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL ORDER BY position`, [tenantId]);
+      `SELECT account_id, id, stipend_minor FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL ORDER BY position`,
+      [tenantId],
+    );
     const anyPhysicians = linked.map((p) => p.account_id);
-    const [tenant] = await tx.query(`SELECT currency, time_zone, settings->>'homeJurisdiction' AS home FROM tenants WHERE id = $1`, [tenantId]);
+    const [tenant] = await tx.query(`SELECT currency, time_zone, settings->>'homeJurisdiction' AS home FROM tenants WHERE id = $1`, [
+      tenantId,
+    ]);
     // A pool of synthetic patients and one synthetic staff member (opinions and conversions name their author).
     await tx.query(
       `INSERT INTO accounts (tenant_id, kind, email, name)
@@ -90,11 +131,29 @@ export class AnalyticsGenerator {
        ON CONFLICT (tenant_id, kind, email) DO NOTHING`,
       [tenantId],
     );
-    await tx.query(`INSERT INTO accounts (tenant_id, kind, email, name) VALUES ($1, 'staff', 'synthetic-staff@generated.invalid', 'Synthetic staff') ON CONFLICT (tenant_id, kind, email) DO NOTHING`, [tenantId]);
-    const patients = (await tx.query(`SELECT id FROM accounts WHERE tenant_id = $1 AND kind = 'patient' AND email LIKE 'synthetic-patient-%@generated.invalid'`, [tenantId])).map((r: { id: string }) => r.id);
-    const [staff] = await tx.query(`SELECT id FROM accounts WHERE tenant_id = $1 AND kind = 'staff' AND email = 'synthetic-staff@generated.invalid'`, [tenantId]);
+    await tx.query(
+      `INSERT INTO accounts (tenant_id, kind, email, name) VALUES ($1, 'staff', 'synthetic-staff@generated.invalid', 'Synthetic staff') ON CONFLICT (tenant_id, kind, email) DO NOTHING`,
+      [tenantId],
+    );
+    const patients = (
+      await tx.query(
+        `SELECT id FROM accounts WHERE tenant_id = $1 AND kind = 'patient' AND email LIKE 'synthetic-patient-%@generated.invalid'`,
+        [tenantId],
+      )
+    ).map((r: { id: string }) => r.id);
+    const [staff] = await tx.query(
+      `SELECT id FROM accounts WHERE tenant_id = $1 AND kind = 'staff' AND email = 'synthetic-staff@generated.invalid'`,
+      [tenantId],
+    );
     return {
-      offerings: offerings.map((o: Record<string, unknown>) => ({ ...o, physicians: String(o.physicians || anyPhysicians.join(',')) })) as { id: string; specialty_id: string; price_minor: number; add_on_id: string | null; add_on_price: number; physicians: string }[],
+      offerings: offerings.map((o: Record<string, unknown>) => ({ ...o, physicians: String(o.physicians || anyPhysicians.join(',')) })) as {
+        id: string;
+        specialty_id: string;
+        price_minor: number;
+        add_on_id: string | null;
+        add_on_price: number;
+        physicians: string;
+      }[],
       currency: String(tenant.currency).trim(),
       timeZone: String(tenant.time_zone),
       linked,
@@ -106,7 +165,17 @@ export class AnalyticsGenerator {
 
   private async batch(
     tx: EntityManager,
-    o: { tenantId: string; size: number; days: number; now: Date; seed?: number; ref: Awaited<ReturnType<AnalyticsGenerator['reference']>>; prefix: string; visitsPerCase: number; maxMessages: number },
+    o: {
+      tenantId: string;
+      size: number;
+      days: number;
+      now: Date;
+      seed?: number;
+      ref: Awaited<ReturnType<AnalyticsGenerator['reference']>>;
+      prefix: string;
+      visitsPerCase: number;
+      maxMessages: number;
+    },
   ): Promise<GenerateReport> {
     // An offline tool writing tens of thousands of rows per statement: the platform's statement timeout is not for it.
     await tx.query(`SET LOCAL statement_timeout = 0`);
@@ -117,8 +186,14 @@ export class AnalyticsGenerator {
       `CREATE TEMP TABLE gen_offerings ON COMMIT DROP AS
        SELECT i::int AS i, offering_id, specialty_id, price, add_on_id, add_on_price, string_to_array(physicians, ',')::uuid[] AS physicians
          FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::int[], $6::text[]) WITH ORDINALITY AS x (offering_id, specialty_id, price, add_on_id, add_on_price, physicians, i)`,
-      [ref.offerings.map((x) => x.id), ref.offerings.map((x) => x.specialty_id), ref.offerings.map((x) => x.price_minor), ref.offerings.map((x) => x.add_on_id),
-        ref.offerings.map((x) => x.add_on_price), ref.offerings.map((x) => x.physicians)],
+      [
+        ref.offerings.map((x) => x.id),
+        ref.offerings.map((x) => x.specialty_id),
+        ref.offerings.map((x) => x.price_minor),
+        ref.offerings.map((x) => x.add_on_id),
+        ref.offerings.map((x) => x.add_on_price),
+        ref.offerings.map((x) => x.physicians),
+      ],
     );
     // Each case's dice, then its timeline. Steps that would lie in the future have not happened yet.
     await tx.query(
@@ -295,7 +370,14 @@ export class AnalyticsGenerator {
          JOIN unnest($4::uuid[], $5::uuid[], $6::int[]) AS p (account_id, roster_id, stipend) ON p.account_id = g.physician_id
         WHERE g.delivered AND g.assigned
        RETURNING 1) SELECT count(*)::int AS n FROM ins`,
-      [o.tenantId, ref.currency, ref.timeZone, ref.linked.map((p) => p.account_id), ref.linked.map((p) => p.id), ref.linked.map((p) => p.stipend_minor)],
+      [
+        o.tenantId,
+        ref.currency,
+        ref.timeZone,
+        ref.linked.map((p) => p.account_id),
+        ref.linked.map((p) => p.id),
+        ref.linked.map((p) => p.stipend_minor),
+      ],
     );
     const conversions = await tx.query(
       `WITH ins AS (INSERT INTO conversions (tenant_id, case_id, kind, occurred_on, value_minor, currency, source, recorded_by, recorded_at)
@@ -323,8 +405,14 @@ export class AnalyticsGenerator {
     await tx.query(`DROP TABLE gen_cases, gen_offerings`);
     const affected = (r: { n: number }[]) => Number(r[0]?.n ?? 0);
     return {
-      cases: o.size, events: affected(events), stipends: affected(stipends), visits: affected(visits), payments: affected(payments), opinions: affected(opinions),
-      conversions: affected(conversions), checkIns: affected(checkIns),
+      cases: o.size,
+      events: affected(events),
+      stipends: affected(stipends),
+      visits: affected(visits),
+      payments: affected(payments),
+      opinions: affected(opinions),
+      conversions: affected(conversions),
+      checkIns: affected(checkIns),
     };
   }
 }

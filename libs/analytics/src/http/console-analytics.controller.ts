@@ -26,7 +26,11 @@ export class ConsoleAnalyticsController {
   @Get()
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
-  async dashboard(@Query() query: unknown, @Res({ passthrough: true }) reply: FastifyReply, @Query('saved') saved?: string): Promise<string> {
+  async dashboard(
+    @Query() query: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('saved') saved?: string,
+  ): Promise<string> {
     let input;
     try {
       input = this.analytics.parse(query);
@@ -62,7 +66,11 @@ export class ConsoleAnalyticsController {
   @Post('settings')
   @HttpCode(200)
   async settings(@Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
-    const estimates = Object.fromEntries(Object.entries(body).filter(([k]) => k.startsWith('estimate_')).map(([k, v]) => [k.slice('estimate_'.length), String(v ?? '')]));
+    const estimates = Object.fromEntries(
+      Object.entries(body)
+        .filter(([k]) => k.startsWith('estimate_'))
+        .map(([k, v]) => [k.slice('estimate_'.length), String(v ?? '')]),
+    );
     try {
       await this.analytics.saveSettings({ monthlyCost: String(body.monthly_cost ?? '0'), estimates });
     } catch (error) {
@@ -93,17 +101,47 @@ export class ConsoleAnalyticsController {
     }));
     const stepName = (step: string) => page.dashboard.tables[0].rows[h.funnel.findIndex((f) => f.step === step)][0];
     const charts = {
-      funnel: barChart(t('analytics.chart.funnel'), h.funnel.filter((f) => f.count !== null).map((f) => ({
-        label: (stepName(f.step) as { value: string }).value, value: f.count!, display: `${f.count}${f.rate !== null ? ` (${pct(f.rate)})` : ''}`,
-      }))),
-      series: columnChart(t('analytics.chart.series'), h.series.map((s) => ({ label: monthly ? s.bucket.slice(0, 7) : s.bucket.slice(5), value: s.submitted, display: String(s.submitted) }))),
+      funnel: barChart(
+        t('analytics.chart.funnel'),
+        h.funnel
+          .filter((f) => f.count !== null)
+          .map((f) => ({
+            label: (stepName(f.step) as { value: string }).value,
+            value: f.count!,
+            display: `${f.count}${f.rate !== null ? ` (${pct(f.rate)})` : ''}`,
+          })),
+      ),
+      series: columnChart(
+        t('analytics.chart.series'),
+        h.series.map((s) => ({
+          label: monthly ? s.bucket.slice(0, 7) : s.bucket.slice(5),
+          value: s.submitted,
+          display: String(s.submitted),
+        })),
+      ),
       outcomes: full
-        ? barChart(t('analytics.chart.outcomes'), h.outcomes.flatMap((o) => [
-            { label: t('analytics.chart.ours', { outcome: t(`analytics.chart.outcome.${o.key}`) }), value: o.share ?? 0, display: pct(o.share) },
-            { label: t(`analytics.chart.published.${o.key}`, { outcome: t(`analytics.chart.outcome.${o.key}`) }), value: o.reference ?? 0, display: pct(o.reference), hatched: true },
-          ]), { max: 100 })
+        ? barChart(
+            t('analytics.chart.outcomes'),
+            h.outcomes.flatMap((o) => [
+              {
+                label: t('analytics.chart.ours', { outcome: t(`analytics.chart.outcome.${o.key}`) }),
+                value: o.share ?? 0,
+                display: pct(o.share),
+              },
+              {
+                label: t(`analytics.chart.published.${o.key}`, { outcome: t(`analytics.chart.outcome.${o.key}`) }),
+                value: o.reference ?? 0,
+                display: pct(o.reference),
+                hatched: true,
+              },
+            ]),
+            { max: 100 },
+          )
         : null,
-      reach: barChart(t('analytics.chart.reach'), h.reach.slice(0, 12).map((r) => ({ label: r.jurisdiction, value: r.count, display: `${r.count} (${pct(r.share)})` }))),
+      reach: barChart(
+        t('analytics.chart.reach'),
+        h.reach.slice(0, 12).map((r) => ({ label: r.jurisdiction, value: r.count, display: `${r.count} (${pct(r.share)})` })),
+      ),
     };
     return this.views.render(
       'analytics/dashboard',
@@ -117,7 +155,10 @@ export class ConsoleAnalyticsController {
         values: page.values,
         classes: ['in_state', 'out_of_state', 'international', 'none'],
         monthlyCost: minorToDecimal(page.monthlyCostMinor, page.currency),
-        estimates: page.options.specialties.map((s) => ({ ...s, value: page.procedureEstimates[s.id] !== undefined ? minorToDecimal(page.procedureEstimates[s.id], page.currency) : '' })),
+        estimates: page.options.specialties.map((s) => ({
+          ...s,
+          value: page.procedureEstimates[s.id] !== undefined ? minorToDecimal(page.procedureEstimates[s.id], page.currency) : '',
+        })),
         ...extra,
       },
       { layout: 'console' },

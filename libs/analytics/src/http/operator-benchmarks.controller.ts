@@ -22,11 +22,17 @@ export class OperatorBenchmarksController {
     // Whole calendar months, the current one included; each hospital's months are its own time zone's.
     const now = new Date();
     const months: string[] = [];
-    for (let m = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - count + 1, 1)).toISOString().slice(0, 10); months.length < count; m = nextMonth(m)) months.push(m);
+    for (
+      let m = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - count + 1, 1)).toISOString().slice(0, 10);
+      months.length < count;
+      m = nextMonth(m)
+    )
+      months.push(m);
     const rows = await this.benchmarks.across(months);
     const locale = this.context.locale();
     const t = (key: string, vars?: Record<string, unknown>) => this.translator.t(key, locale, vars);
-    const show = (v: number, unit: string) => (unit === 'percent' ? `${v.toFixed(1)}%` : unit === 'hours' ? `${v.toFixed(1)} h` : v.toFixed(2));
+    const show = (v: number, unit: string) =>
+      unit === 'percent' ? `${v.toFixed(1)}%` : unit === 'hours' ? `${v.toFixed(1)} h` : v.toFixed(2);
     return this.views.render(
       'analytics/benchmarks',
       {

@@ -30,7 +30,13 @@ export interface MetricRows {
 }
 
 const SETS = ['specialty_id', 'physician_id', 'campaign', 'jurisdiction_class', 'series'] as const;
-const SET_KEYS = { specialty_id: 'bySpecialty', physician_id: 'byPhysician', campaign: 'byCampaign', jurisdiction_class: 'byJurisdictionClass', series: 'bySeries' } as const;
+const SET_KEYS = {
+  specialty_id: 'bySpecialty',
+  physician_id: 'byPhysician',
+  campaign: 'byCampaign',
+  jurisdiction_class: 'byJurisdictionClass',
+  series: 'bySeries',
+} as const;
 
 export const emptyMeasures = (): Measures => Object.fromEntries(MEASURE_COLUMNS.map((m) => [m, 0])) as Measures;
 
@@ -70,16 +76,30 @@ export class MetricsReader {
     let histogram: (table: 'analytics_turnaround' | 'analytics_reach', key: string) => Promise<{ k: unknown; n: unknown }[]>;
     if (filters.length === 0) {
       // Each dimension's slices: a few dozen rows a month; every case has one class, so the classes add up to the whole.
-      grouped = await this.slices({ table: 'analytics_slices', dimension: 'dimension', value: 'value', whole: 'class' }, where, series, params);
+      grouped = await this.slices(
+        { table: 'analytics_slices', dimension: 'dimension', value: 'value', whole: 'class' },
+        where,
+        series,
+        params,
+      );
       histogram = (table, key) =>
-        this.tx.query(`SELECT ${key} AS k, sum(n)::bigint AS n FROM ${table}_slices WHERE ${where.join(' AND ')} AND dimension = 'all' GROUP BY 1`, params);
+        this.tx.query(
+          `SELECT ${key} AS k, sum(n)::bigint AS n FROM ${table}_slices WHERE ${where.join(' AND ')} AND dimension = 'all' GROUP BY 1`,
+          params,
+        );
     } else if (filters.length === 1) {
       // One filter: that value's pairs with each dimension; its own dimension's rows add up to the whole.
       const [{ dimension, value }] = filters;
       const own = [...where, `dimension = $4`, `value = $5`];
       const ownParams = [...params, dimension, value];
-      grouped = await this.slices({ table: 'analytics_pairs', dimension: 'by_dimension', value: 'by_value', whole: dimension }, own, series, ownParams);
-      histogram = (table, key) => this.tx.query(`SELECT ${key} AS k, sum(n)::bigint AS n FROM ${table}_slices WHERE ${own.join(' AND ')} GROUP BY 1`, ownParams);
+      grouped = await this.slices(
+        { table: 'analytics_pairs', dimension: 'by_dimension', value: 'by_value', whole: dimension },
+        own,
+        series,
+        ownParams,
+      );
+      histogram = (table, key) =>
+        this.tx.query(`SELECT ${key} AS k, sum(n)::bigint AS n FROM ${table}_slices WHERE ${own.join(' AND ')} GROUP BY 1`, ownParams);
     } else {
       // Several filters: the detailed rollups, where every combination of dimensions is its own row.
       const dims = this.dimensionClauses(filter, params);
@@ -90,7 +110,10 @@ export class MetricsReader {
       const part = (table: string, key: string, grain: 'month' | 'day', at: string) =>
         `SELECT ${key} AS k, n FROM ${table} WHERE tenant_id = $1 AND grain = '${grain}' AND bucket = ANY(${at}::date[]) AND ${dims.join(' AND ')} AND detail`;
       histogram = (table, key) =>
-        this.tx.query(`SELECT k, sum(n)::bigint AS n FROM (${part(table, key, 'month', '$2')} UNION ALL ${part(table, key, 'day', '$3')}) r GROUP BY 1`, params);
+        this.tx.query(
+          `SELECT k, sum(n)::bigint AS n FROM (${part(table, key, 'month', '$2')} UNION ALL ${part(table, key, 'day', '$3')}) r GROUP BY 1`,
+          params,
+        );
     }
     const turnaround = await histogram('analytics_turnaround', 'hours');
     const reach = await histogram('analytics_reach', 'jurisdiction');
@@ -108,11 +131,18 @@ export class MetricsReader {
     const sums = MEASURE_COLUMNS.map((m) => `coalesce(sum(${m}), 0)::bigint AS ${m}`).join(', ');
     const { table, dimension, value, whole } = source;
     const rows: Record<string, unknown>[] = await this.tx.query(
-      `SELECT ${dimension} AS dimension, ${value} AS value, ${sums} FROM ${table} WHERE ${where.join(' AND ')} GROUP BY 1, 2`, params);
+      `SELECT ${dimension} AS dimension, ${value} AS value, ${sums} FROM ${table} WHERE ${where.join(' AND ')} GROUP BY 1, 2`,
+      params,
+    );
     const bySeries: Record<string, unknown>[] = await this.tx.query(
-      `SELECT (${series})::text AS series, ${sums} FROM ${table} WHERE ${where.join(' AND ')} AND ${dimension} = '${whole}' GROUP BY 1`, params);
+      `SELECT (${series})::text AS series, ${sums} FROM ${table} WHERE ${where.join(' AND ')} AND ${dimension} = '${whole}' GROUP BY 1`,
+      params,
+    );
     const measures = (row: Record<string, unknown>) => Object.fromEntries(MEASURE_COLUMNS.map((m) => [m, Number(row[m])])) as Measures;
-    const out = { total: emptyMeasures(), bySpecialty: {}, byPhysician: {}, byCampaign: {}, byJurisdictionClass: {}, bySeries: {} } as Omit<MetricRows, 'turnaround' | 'reach' | 'visits'>;
+    const out = { total: emptyMeasures(), bySpecialty: {}, byPhysician: {}, byCampaign: {}, byJurisdictionClass: {}, bySeries: {} } as Omit<
+      MetricRows,
+      'turnaround' | 'reach' | 'visits'
+    >;
     const key = { specialty: 'bySpecialty', physician: 'byPhysician', campaign: 'byCampaign', class: 'byJurisdictionClass' } as const;
     for (const row of rows) {
       const m = measures(row);
@@ -134,9 +164,13 @@ export class MetricsReader {
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
     const grouped = await this.grouped(facts, params);
     const turnaround = await this.tx.query(
-      `SELECT turnaround_hours AS k, count(*)::bigint AS n FROM (${facts}) f WHERE turnaround_hours IS NOT NULL GROUP BY 1`, params);
+      `SELECT turnaround_hours AS k, count(*)::bigint AS n FROM (${facts}) f WHERE turnaround_hours IS NOT NULL GROUP BY 1`,
+      params,
+    );
     const reach = await this.tx.query(
-      `SELECT jurisdiction AS k, count(*)::bigint AS n FROM (${facts}) f WHERE submitted = 1 AND jurisdiction <> '' GROUP BY 1`, params);
+      `SELECT jurisdiction AS k, count(*)::bigint AS n FROM (${facts}) f WHERE submitted = 1 AND jurisdiction <> '' GROUP BY 1`,
+      params,
+    );
     let visits: MetricRows['visits'] = null;
     if (!filter.specialtyId && !filter.physicianId && filter.jurisdictionClass === undefined) {
       const vparams: unknown[] = [this.tenant.id, this.tenant.timeZone, filter.from, filter.to];
@@ -176,7 +210,10 @@ export class MetricsReader {
         GROUP BY GROUPING SETS ((), ${SETS.map((s) => `(${s})`).join(', ')})`,
       params,
     );
-    const out = { total: emptyMeasures(), bySpecialty: {}, byPhysician: {}, byCampaign: {}, byJurisdictionClass: {}, bySeries: {} } as Omit<MetricRows, 'turnaround' | 'reach' | 'visits'>;
+    const out = { total: emptyMeasures(), bySpecialty: {}, byPhysician: {}, byCampaign: {}, byJurisdictionClass: {}, bySeries: {} } as Omit<
+      MetricRows,
+      'turnaround' | 'reach' | 'visits'
+    >;
     for (const row of rows) {
       const measures = Object.fromEntries(MEASURE_COLUMNS.map((m) => [m, Number(row[m])])) as Measures;
       const grouping = Number(row.grouping);

@@ -67,8 +67,13 @@ function applyBatch(sign: 1 | -1): string[] {
 
 /** Rows of keys whose cases all moved elsewhere: every case counts in `started`, so zero there means an empty row. */
 const EMPTIED = {
-  analytics_cohorts: 'started = 0', analytics_slices: 'started = 0', analytics_pairs: 'started = 0',
-  analytics_turnaround: 'n = 0', analytics_reach: 'n = 0', analytics_turnaround_slices: 'n = 0', analytics_reach_slices: 'n = 0',
+  analytics_cohorts: 'started = 0',
+  analytics_slices: 'started = 0',
+  analytics_pairs: 'started = 0',
+  analytics_turnaround: 'n = 0',
+  analytics_reach: 'n = 0',
+  analytics_turnaround_slices: 'n = 0',
+  analytics_reach_slices: 'n = 0',
 };
 
 const SUBTRACT = applyBatch(-1);
@@ -110,7 +115,9 @@ export class RollupRefresher {
 
   /** Marks every case dirty and recounts visits: a full rebuild on the next refresh. */
   async invalidate(tenantId: string): Promise<void> {
-    await this.db.forTenant(tenantId, (tx) => tx.query(`UPDATE analytics_settings SET rollup_time_zone = NULL WHERE tenant_id = $1`, [tenantId]));
+    await this.db.forTenant(tenantId, (tx) =>
+      tx.query(`UPDATE analytics_settings SET rollup_time_zone = NULL WHERE tenant_id = $1`, [tenantId]),
+    );
   }
 
   private rebuildIfNeeded(tenantId: string): Promise<boolean> {
@@ -161,7 +168,9 @@ export class RollupRefresher {
     if (n > 0) {
       await tx.query('ANALYZE analytics_batch');
       for (const sql of SUBTRACT) await tx.query(sql, [tenantId]);
-      await tx.query(`DELETE FROM analytics_case_facts f USING analytics_batch b WHERE f.tenant_id = $1 AND f.case_id = b.case_id`, [tenantId]);
+      await tx.query(`DELETE FROM analytics_case_facts f USING analytics_batch b WHERE f.tenant_id = $1 AND f.case_id = b.case_id`, [
+        tenantId,
+      ]);
       await tx.query(
         `INSERT INTO analytics_case_facts (tenant_id, case_id, started_on, ${DIMS}, jurisdiction, turnaround_hours, ${MEASURE_COLUMNS.join(', ')})
          ${caseFactsSelect(`cases c JOIN analytics_batch b ON b.case_id = c.id`)}
@@ -169,7 +178,8 @@ export class RollupRefresher {
         [tenantId, tenant.time_zone, String(tenant.currency).trim()],
       );
       for (const sql of ADD) await tx.query(sql, [tenantId]);
-      for (const [table, empty] of Object.entries(EMPTIED)) await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND ${empty}`, [tenantId]);
+      for (const [table, empty] of Object.entries(EMPTIED))
+        await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND ${empty}`, [tenantId]);
     }
     await tx.query(`DROP TABLE analytics_batch`);
     return n;

@@ -10,7 +10,11 @@ const uuid = z.uuid('must be an id from the log');
 const filterSchema = z.object({
   actor: uuid.optional().or(z.literal('')),
   subject: uuid.optional().or(z.literal('')),
-  action: z.string().max(100).regex(/^[a-z0-9._-]*$/, 'must be an action name such as account.sign_in').optional(),
+  action: z
+    .string()
+    .max(100)
+    .regex(/^[a-z0-9._-]*$/, 'must be an action name such as account.sign_in')
+    .optional(),
   outcome: z.enum(['allowed', 'denied', '']).optional(),
   from: z.iso.date('must be a date (YYYY-MM-DD)').optional().or(z.literal('')),
   to: z.iso.date('must be a date (YYYY-MM-DD)').optional().or(z.literal('')),
@@ -20,7 +24,10 @@ const filterSchema = z.object({
 function toFilter(query: unknown): { filter: AuditFilter; values: Record<string, string>; before?: Date } {
   const parsed = filterSchema.safeParse(query ?? {});
   if (!parsed.success) {
-    throw new InvalidInput(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])), 'The filter needs correcting.');
+    throw new InvalidInput(
+      Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
+      'The filter needs correcting.',
+    );
   }
   const q = parsed.data;
   const filter: AuditFilter = {
@@ -51,7 +58,8 @@ export class ConsoleAuditController {
     const { filter, values, before } = toFilter(query);
     const rows = await this.audit.page(filter, before);
     const last = rows[rows.length - 1];
-    const nextQuery = rows.length === AUDIT_PAGE_SIZE && last ? new URLSearchParams({ ...values, before: last.occurredAt.toISOString() }).toString() : null;
+    const nextQuery =
+      rows.length === AUDIT_PAGE_SIZE && last ? new URLSearchParams({ ...values, before: last.occurredAt.toISOString() }).toString() : null;
     return this.views.render(
       'audit/list',
       { title: 'Audit log', rows, values, nextQuery, csvQuery: new URLSearchParams(values).toString() },
@@ -64,12 +72,40 @@ export class ConsoleAuditController {
   @Get('export.csv')
   async export(@Query() query: unknown, @Res() reply: FastifyReply): Promise<void> {
     const { filter } = toFilter(query);
-    const header = ['occurred_at', 'actor_kind', 'actor_id', 'actor_email', 'action', 'entity_type', 'entity_id', 'subject_id', 'subject_email', 'outcome', 'ip', 'user_agent', 'request_id'];
+    const header = [
+      'occurred_at',
+      'actor_kind',
+      'actor_id',
+      'actor_email',
+      'action',
+      'entity_type',
+      'entity_id',
+      'subject_id',
+      'subject_email',
+      'outcome',
+      'ip',
+      'user_agent',
+      'request_id',
+    ];
     const rows = this.audit.all(filter);
     async function* csv(): AsyncGenerator<string> {
       yield `${header.join(',')}\r\n`;
       for await (const r of rows) {
-        const fields = [r.occurredAt, r.actorKind, r.actorId, r.actorEmail, r.action, r.entityType, r.entityId, r.subjectId, r.subjectEmail, r.outcome, r.ip, r.userAgent, r.requestId];
+        const fields = [
+          r.occurredAt,
+          r.actorKind,
+          r.actorId,
+          r.actorEmail,
+          r.action,
+          r.entityType,
+          r.entityId,
+          r.subjectId,
+          r.subjectEmail,
+          r.outcome,
+          r.ip,
+          r.userAgent,
+          r.requestId,
+        ];
         yield `${fields.map(csvField).join(',')}\r\n`;
       }
     }

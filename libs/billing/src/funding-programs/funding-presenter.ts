@@ -26,7 +26,10 @@ export class FundingPresenter {
       slug: f.slug,
       name: localize(f.name, locale, fallback)!,
       description: localize(f.description, locale, fallback)!,
-      coverage: f.coversPercent !== undefined ? t('covers.percent', { percent: f.coversPercent }) : t('covers.amount', { amount: formatMoney(f.coversMinor!, f.currency, locale) }),
+      coverage:
+        f.coversPercent !== undefined
+          ? t('covers.percent', { percent: f.coversPercent })
+          : t('covers.amount', { amount: formatMoney(f.coversMinor!, f.currency, locale) }),
       sponsor: f.sponsor && t('sponsor', { sponsor: f.sponsor }),
       access: t(`access.${f.access}`),
       eligibility: localize(f.eligibility, locale, fallback),

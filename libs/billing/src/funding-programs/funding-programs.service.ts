@@ -41,7 +41,10 @@ export class FundingProgramsService {
     };
     const label = `funding program ${input.slug}`;
     const { id, changes } = await saveRow(tx, FundingProgram, { tenantId, slug: input.slug }, desired, label);
-    const [budget] = await tx.query('SELECT budget_minor::int AS budget FROM funding_budgets WHERE tenant_id = $1 AND program_id = $2', [tenantId, id]);
+    const [budget] = await tx.query('SELECT budget_minor::int AS budget FROM funding_budgets WHERE tenant_id = $1 AND program_id = $2', [
+      tenantId,
+      id,
+    ]);
     if (budget?.budget !== input.budgetMinor) {
       // Payments' own guard applies: a budget below what is already reserved and spent is refused.
       await this.budgets.setBudget(tx, tenantId, id, input.currency, input.budgetMinor);
@@ -54,7 +57,16 @@ export class FundingProgramsService {
     const ids = await this.specialties.idsBySlug(tx, tenantId);
     const changes: string[] = [];
     for (const input of inputs) changes.push(...(await this.save(tx, tenantId, input, ids)));
-    changes.push(...(await deactivateMissing(tx, FundingProgram, { tenantId }, 'slug', inputs.map((i) => i.slug), 'funding program')));
+    changes.push(
+      ...(await deactivateMissing(
+        tx,
+        FundingProgram,
+        { tenantId },
+        'slug',
+        inputs.map((i) => i.slug),
+        'funding program',
+      )),
+    );
     return changes;
   }
 

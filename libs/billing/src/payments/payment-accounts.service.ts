@@ -57,7 +57,12 @@ export class PaymentAccounts {
   }
 
   /** From account.updated: only a newer status replaces an older one, so late deliveries change nothing. */
-  async applyStatus(tx: EntityManager, tenantId: string, status: { accountId: string; chargesEnabled: boolean; payoutsEnabled: boolean; detailsSubmitted: boolean }, at: Date): Promise<boolean> {
+  async applyStatus(
+    tx: EntityManager,
+    tenantId: string,
+    status: { accountId: string; chargesEnabled: boolean; payoutsEnabled: boolean; detailsSubmitted: boolean },
+    at: Date,
+  ): Promise<boolean> {
     const [{ updated }] = await tx.query(
       `WITH updated AS (
          UPDATE tenant_payment_accounts

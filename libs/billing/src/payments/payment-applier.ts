@@ -48,7 +48,12 @@ export class PaymentApplier {
     return tx.getRepository(Payment).createQueryBuilder('p').setLock('pessimistic_write').where('p.id = :id', { id: paymentId }).getOne();
   }
 
-  async apply(tx: EntityManager, payment: Payment, facts: PaymentFact[], options: ApplyOptions = {}): Promise<{ payment: Payment; followUps: FollowUp[] }> {
+  async apply(
+    tx: EntityManager,
+    payment: Payment,
+    facts: PaymentFact[],
+    options: ApplyOptions = {},
+  ): Promise<{ payment: Payment; followUps: FollowUp[] }> {
     const before = factsOf(payment);
     let after = facts.reduce(applyFact, before);
     let failureCode = payment.failureCode ?? lastFailure(facts);
@@ -74,7 +79,8 @@ export class PaymentApplier {
     if (before.refundedMinor === 0 && after.refundedMinor > 0) await this.record(tx, payment, 'payment_refunded', {});
     const full = (f: PaymentFacts) => f.refundedMinor > 0 && f.refundedMinor >= f.capturedMinor;
     if (!full(before) && full(after)) await this.onRefundedInFull(tx, payment, options.refundReason);
-    if (!before.disputedAt && after.disputedAt) await this.record(tx, payment, 'payment_disputed', { disputeReason: options.dispute?.reason ?? 'unknown' });
+    if (!before.disputedAt && after.disputedAt)
+      await this.record(tx, payment, 'payment_disputed', { disputeReason: options.dispute?.reason ?? 'unknown' });
 
     const status = statusOf(after);
     const changes: Partial<Payment> = {
@@ -138,9 +144,17 @@ export class PaymentApplier {
     );
     if (!extra) return;
     if (extra.kind === 'follow_up') {
-      await tx.query('UPDATE cases SET follow_ups_included = follow_ups_included + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2', [p.tenantId, p.caseId]);
+      await tx.query(
+        'UPDATE cases SET follow_ups_included = follow_ups_included + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2',
+        [p.tenantId, p.caseId],
+      );
     }
-    await this.pipeline.record(tx, { tenantId: p.tenantId, id: p.caseId }, { type: 'extra_paid', data: { kind: extra.kind, extraId: p.extraId, paymentId: p.id } }, null);
+    await this.pipeline.record(
+      tx,
+      { tenantId: p.tenantId, id: p.caseId },
+      { type: 'extra_paid', data: { kind: extra.kind, extraId: p.extraId, paymentId: p.id } },
+      null,
+    );
   }
 
   private async onRefundedInFull(tx: EntityManager, p: Payment, reason?: string): Promise<void> {
@@ -148,7 +162,10 @@ export class PaymentApplier {
     if (p.purpose === 'extra') return this.record(tx, p, 'payment_refunded_in_full', { extra: true });
     const c = await tx.findOneBy(Case, { tenantId: p.tenantId, id: p.caseId });
     if (c && MOVES_BY_NAME.get('refund')!.from.includes(c.state)) {
-      await this.pipeline.move(tx, c.id, 'refund', 'system', { reason: reason ?? 'The payment was refunded in full.', data: { paymentId: p.id } });
+      await this.pipeline.move(tx, c.id, 'refund', 'system', {
+        reason: reason ?? 'The payment was refunded in full.',
+        data: { paymentId: p.id },
+      });
       return;
     }
     // Refunded before acceptance (e.g. from the provider's dashboard): the case keeps its state; staff see why.

@@ -1,6 +1,15 @@
 import { applyFact, PaymentFact, PaymentFacts, statusOf } from './payment-status';
 
-const EMPTY: PaymentFacts = { authorizedMinor: 0, capturedMinor: 0, refundedMinor: 0, authorizedAt: null, capturedAt: null, releasedAt: null, failedAt: null, disputedAt: null };
+const EMPTY: PaymentFacts = {
+  authorizedMinor: 0,
+  capturedMinor: 0,
+  refundedMinor: 0,
+  authorizedAt: null,
+  capturedAt: null,
+  releasedAt: null,
+  failedAt: null,
+  disputedAt: null,
+};
 const t = (s: number) => new Date(Date.UTC(2026, 10, 27, 12, 0, s));
 
 function permutations<T>(items: T[]): T[][] {
@@ -37,6 +46,8 @@ describe('payment facts', () => {
     expect(statusOf(applyFact(authorized, { kind: 'released', at: t(2) }))).toBe('released');
     expect(statusOf(applyFact(EMPTY, { kind: 'failed', code: 'x', at: t(1) }))).toBe('failed');
     expect(statusOf(applyFact(authorized, { kind: 'failed', code: 'x', at: t(3) }))).toBe('authorized');
-    expect(statusOf(applyFact(applyFact(authorized, { kind: 'captured', amountMinor: 10, at: t(2) }), { kind: 'disputed', at: t(4) }))).toBe('disputed');
+    expect(
+      statusOf(applyFact(applyFact(authorized, { kind: 'captured', amountMinor: 10, at: t(2) }), { kind: 'disputed', at: t(4) })),
+    ).toBe('disputed');
   });
 });

@@ -1,5 +1,14 @@
 /** What a payment can be. Derived from its facts (below), never set directly. */
-export const PAYMENT_STATUSES = ['pending', 'authorized', 'captured', 'released', 'refunded', 'partially_refunded', 'failed', 'disputed'] as const;
+export const PAYMENT_STATUSES = [
+  'pending',
+  'authorized',
+  'captured',
+  'released',
+  'refunded',
+  'partially_refunded',
+  'failed',
+  'disputed',
+] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /**

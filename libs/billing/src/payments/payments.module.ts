@@ -26,7 +26,18 @@ import { ConsoleFundingController } from './http/console-funding.controller';
 import { ConsoleExtrasController, PortalExtrasController } from './http/extras.controllers';
 import { CaseExtras } from './extras/case-extras.service';
 
-const SERVICES = [FundingClaims, CaseExtras, PaymentsService, PaymentApplier, PaymentAccounts, PaymentEvents, FundingBudgets, PaymentsReconciliation, ReconciliationSchedule, RevenueReports];
+const SERVICES = [
+  FundingClaims,
+  CaseExtras,
+  PaymentsService,
+  PaymentApplier,
+  PaymentAccounts,
+  PaymentEvents,
+  FundingBudgets,
+  PaymentsReconciliation,
+  ReconciliationSchedule,
+  RevenueReports,
+];
 
 /**
  * Payments (issue 8): checkout with the configured provider (Stripe, or the offline demo), capture and release for
@@ -35,7 +46,16 @@ const SERVICES = [FundingClaims, CaseExtras, PaymentsService, PaymentApplier, Pa
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Payment]), CasesModule, CatalogModule, TenancyModule, FundingProgramsModule],
-  controllers: [ConsoleFundingController, PortalExtrasController, ConsoleExtrasController, StripeWebhookController, DemoCheckoutController, SiteReceiptsController, ConsoleRevenueController, OperatorRevenueController],
+  controllers: [
+    ConsoleFundingController,
+    PortalExtrasController,
+    ConsoleExtrasController,
+    StripeWebhookController,
+    DemoCheckoutController,
+    SiteReceiptsController,
+    ConsoleRevenueController,
+    OperatorRevenueController,
+  ],
   providers: [...PAYMENT_PROVIDERS, ...SERVICES],
   exports: [...PAYMENT_PROVIDERS, ...SERVICES],
 })

@@ -45,7 +45,12 @@ export class PaymentsService {
    * a total of zero (fully funded) needs no provider: it is authorized at once and the case is submitted.
    */
   async startCheckout(tx: EntityManager, caseId: string, funding: FundingChoice = {}): Promise<CheckoutStart> {
-    const c = await tx.getRepository(Case).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id', { id: caseId }).getOne();
+    const c = await tx
+      .getRepository(Case)
+      .createQueryBuilder('c')
+      .setLock('pessimistic_write')
+      .where('c.id = :id', { id: caseId })
+      .getOne();
     if (!c) throw new NotFound();
     if (c.state !== 'draft') throw new CaseNotPayable('it has already been sent');
     if (!c.quote) throw new CaseNotPayable('it has no price yet');
@@ -56,13 +61,15 @@ export class PaymentsService {
     const live = await tx.findOne(Payment, { where: { tenantId: c.tenantId, caseId, purpose: 'opinion' }, order: { attempt: 'DESC' } });
     if (live && LIVE_STATUSES.includes(live.status)) {
       if (live.status !== 'pending') throw new CaseNotPayable('it is already paid');
-      if (live.checkoutUrl && Date.now() - live.createdAt.getTime() < CHECKOUT_REUSE_MS) return { paymentId: live.id, redirectUrl: live.checkoutUrl, status: live.status };
+      if (live.checkoutUrl && Date.now() - live.createdAt.getTime() < CHECKOUT_REUSE_MS)
+        return { paymentId: live.id, redirectUrl: live.checkoutUrl, status: live.status };
       await this.abandon(tx, live);
     }
 
     const tenant = await this.tenantInfo(tx, c.tenantId);
     // The program's own rule (a code, the patient's confirmation, a coordinator's review later) before any money.
-    if (quote.funding && quote.funding.amount > 0) await this.claims.claim(tx, c, quote.funding.programId, funding, todayIn(tenant.timeZone));
+    if (quote.funding && quote.funding.amount > 0)
+      await this.claims.claim(tx, c, quote.funding.programId, funding, todayIn(tenant.timeZone));
     else await this.claims.drop(tx, caseId);
     const account = await this.accounts.find(tx, c.tenantId);
     const funded = quote.funding && quote.funding.amount > 0 ? quote.funding : null;
@@ -95,12 +102,16 @@ export class PaymentsService {
    * A paid extra after delivery (another follow-up question, a video consult): its own payment, for its price,
    * through the same provider. Authorized, it is captured at once (nothing waits for a coordinator).
    */
-  async startExtraCheckout(tx: EntityManager, extra: { id: string; caseId: string; currency: string; priceMinor: number }): Promise<CheckoutStart> {
+  async startExtraCheckout(
+    tx: EntityManager,
+    extra: { id: string; caseId: string; currency: string; priceMinor: number },
+  ): Promise<CheckoutStart> {
     const c = await tx.findOneByOrFail(Case, { id: extra.caseId });
     const live = await tx.findOne(Payment, { where: { tenantId: c.tenantId, extraId: extra.id }, order: { attempt: 'DESC' } });
     if (live && LIVE_STATUSES.includes(live.status)) {
       if (live.status !== 'pending') throw new CaseNotPayable('it is already paid');
-      if (live.checkoutUrl && Date.now() - live.createdAt.getTime() < CHECKOUT_REUSE_MS) return { paymentId: live.id, redirectUrl: live.checkoutUrl, status: live.status };
+      if (live.checkoutUrl && Date.now() - live.createdAt.getTime() < CHECKOUT_REUSE_MS)
+        return { paymentId: live.id, redirectUrl: live.checkoutUrl, status: live.status };
       await this.abandon(tx, live);
     }
     const tenant = await this.tenantInfo(tx, c.tenantId);
@@ -163,9 +174,11 @@ export class PaymentsService {
     if (!payment) throw new CaseNotPayable('no payment has been authorized for it');
     if (['captured', 'partially_refunded', 'refunded', 'disputed'].includes(payment.status)) return payment;
     if (payment.status !== 'authorized') throw new CaseNotPayable('its payment is not authorized');
-    const captured = payment.provider === 'none'
-      ? 0
-      : (await this.provider.capture({ paymentIntentId: payment.paymentIntentId!, caseId, amountMinor: payment.authorizedMinor })).capturedMinor;
+    const captured =
+      payment.provider === 'none'
+        ? 0
+        : (await this.provider.capture({ paymentIntentId: payment.paymentIntentId!, caseId, amountMinor: payment.authorizedMinor }))
+            .capturedMinor;
     return (await this.applier.apply(tx, payment, [{ kind: 'captured', amountMinor: captured, at: new Date() }])).payment;
   }
 
@@ -178,7 +191,12 @@ export class PaymentsService {
       return payment;
     }
     if (payment.provider !== 'none') {
-      await this.provider.cancel({ paymentIntentId: payment.paymentIntentId, checkoutSessionId: payment.checkoutSessionId, caseId, reason });
+      await this.provider.cancel({
+        paymentIntentId: payment.paymentIntentId,
+        checkoutSessionId: payment.checkoutSessionId,
+        caseId,
+        reason,
+      });
     }
     return (await this.applier.apply(tx, payment, [{ kind: 'released', at: new Date() }])).payment;
   }
@@ -193,7 +211,8 @@ export class PaymentsService {
       const found = await tx.findOne(Payment, { where: { tenantId, caseId }, order: { attempt: 'DESC' } });
       const payment = found && (await this.applier.lock(tx, found.id));
       if (!payment) throw new NotFound();
-      if (!['captured', 'partially_refunded', 'disputed'].includes(payment.status)) throw new RefundNotPossible('nothing captured is left to refund');
+      if (!['captured', 'partially_refunded', 'disputed'].includes(payment.status))
+        throw new RefundNotPossible('nothing captured is left to refund');
       const refundable = payment.capturedMinor - payment.refundedMinor;
       const amount = amountMinor ?? refundable;
       if (!Number.isInteger(amount) || amount <= 0) throw new RefundNotPossible('the amount must be more than zero');
@@ -211,7 +230,9 @@ export class PaymentsService {
         [tenantId, payment.id, refundId, amount, reason, this.context.actor()?.id ?? null],
       );
       const total = payment.refundedMinor + amount;
-      return (await this.applier.apply(tx, payment, [{ kind: 'refunded', totalRefundedMinor: total, at: new Date() }], { refundReason: reason })).payment;
+      return (
+        await this.applier.apply(tx, payment, [{ kind: 'refunded', totalRefundedMinor: total, at: new Date() }], { refundReason: reason })
+      ).payment;
     });
   }
 
@@ -224,12 +245,23 @@ export class PaymentsService {
       const payment = await this.applier.lock(tx, followUp.paymentId);
       if (followUp.kind === 'capture') {
         if (!payment || payment.status !== 'authorized') return;
-        const captured = (await this.provider.capture({ paymentIntentId: payment.paymentIntentId!, caseId: payment.caseId, amountMinor: payment.authorizedMinor })).capturedMinor;
+        const captured = (
+          await this.provider.capture({
+            paymentIntentId: payment.paymentIntentId!,
+            caseId: payment.caseId,
+            amountMinor: payment.authorizedMinor,
+          })
+        ).capturedMinor;
         await this.applier.apply(tx, payment, [{ kind: 'captured', amountMinor: captured, at: new Date() }]);
         return;
       }
       if (!payment || !payment.paymentIntentId || payment.capturedAt) return;
-      await this.provider.cancel({ paymentIntentId: payment.paymentIntentId, checkoutSessionId: payment.checkoutSessionId, caseId: payment.caseId, reason: followUp.reason });
+      await this.provider.cancel({
+        paymentIntentId: payment.paymentIntentId,
+        checkoutSessionId: payment.checkoutSessionId,
+        caseId: payment.caseId,
+        reason: followUp.reason,
+      });
       await this.applier.apply(tx, payment, [{ kind: 'released', at: new Date() }]);
     });
   }
@@ -248,7 +280,12 @@ export class PaymentsService {
   /** A pending checkout that is too old to resume: expire it at the provider, then start over. */
   private async abandon(tx: EntityManager, payment: Payment): Promise<void> {
     if (payment.provider !== 'none') {
-      await this.provider.cancel({ paymentIntentId: null, checkoutSessionId: payment.checkoutSessionId, caseId: payment.caseId, reason: 'abandoned' });
+      await this.provider.cancel({
+        paymentIntentId: null,
+        checkoutSessionId: payment.checkoutSessionId,
+        caseId: payment.caseId,
+        reason: 'abandoned',
+      });
     }
     const locked = (await this.applier.lock(tx, payment.id))!;
     await this.applier.apply(tx, locked, [{ kind: 'failed', code: 'checkout_expired', at: new Date() }]);
@@ -257,9 +294,14 @@ export class PaymentsService {
   /** The hospital's name and public origin, for the checkout page and the return addresses. */
   private async tenantInfo(tx: EntityManager, tenantId: string): Promise<{ name: string; origin: string; timeZone: string }> {
     const current = this.context.tenantOrNull<ResolvedTenant>();
-    if (current?.id === tenantId && current.primaryHost) return { name: current.name, origin: this.config.originFor(current.primaryHost), timeZone: current.timeZone };
+    if (current?.id === tenantId && current.primaryHost)
+      return { name: current.name, origin: this.config.originFor(current.primaryHost), timeZone: current.timeZone };
     const tenant = await tx.findOneByOrFail(Tenant, { id: tenantId });
     const primary = await tx.findOneBy(TenantDomain, { tenantId, isPrimary: true });
-    return { name: tenant.name, origin: this.config.originFor(primary?.host ?? this.config.platformHostFor(tenant.slug)), timeZone: tenant.timeZone };
+    return {
+      name: tenant.name,
+      origin: this.config.originFor(primary?.host ?? this.config.platformHostFor(tenant.slug)),
+      timeZone: tenant.timeZone,
+    };
   }
 }

@@ -76,7 +76,10 @@ export class ReconciliationSchedule implements OnApplicationShutdown {
       // The provider's message may name accounts or amounts: operators see the kind of failure, the log the rest.
       this.logger.error({ err: error }, 'payments reconciliation failed');
       await this.operatorDb.transaction((tx) =>
-        tx.query('UPDATE payment_reconciliations SET finished_at = now(), failure = $2 WHERE id = $1', [claimed.id, (error as Error)?.name ?? 'Error']),
+        tx.query('UPDATE payment_reconciliations SET finished_at = now(), failure = $2 WHERE id = $1', [
+          claimed.id,
+          (error as Error)?.name ?? 'Error',
+        ]),
       );
     }
     return (await this.runs('WHERE r.id = $1', [claimed.id]))[0];
@@ -95,9 +98,14 @@ export class ReconciliationSchedule implements OnApplicationShutdown {
       ),
     );
     return rows.map((r: Record<string, unknown>) => ({
-      id: r.id as string, provider: r.provider as string, day: r.day as string, startedAt: r.started_at as Date,
-      finishedAt: (r.finished_at as Date | null) ?? null, checkedAtProvider: (r.checked_at_provider as number | null) ?? null,
-      checkedLocally: (r.checked_locally as number | null) ?? null, differences: (r.differences as ReconciliationDifference[] | null) ?? [],
+      id: r.id as string,
+      provider: r.provider as string,
+      day: r.day as string,
+      startedAt: r.started_at as Date,
+      finishedAt: (r.finished_at as Date | null) ?? null,
+      checkedAtProvider: (r.checked_at_provider as number | null) ?? null,
+      checkedLocally: (r.checked_locally as number | null) ?? null,
+      differences: (r.differences as ReconciliationDifference[] | null) ?? [],
       failure: (r.failure as string | null) ?? null,
     }));
   }

@@ -80,7 +80,13 @@ export class PaymentsReconciliation {
       const row = byIntent.get(intent.id) ?? (intent.metadata.payment_id ? byId.get(intent.metadata.payment_id) : undefined);
       const providerView = { status: intent.status, receivedMinor: intent.receivedMinor, currency: intent.currency };
       if (!row) {
-        differences.push({ kind: 'missing_locally', paymentIntentId: intent.id, tenantId: intent.metadata.tenant_id ?? null, paymentId: intent.metadata.payment_id ?? null, provider: providerView });
+        differences.push({
+          kind: 'missing_locally',
+          paymentIntentId: intent.id,
+          tenantId: intent.metadata.tenant_id ?? null,
+          paymentId: intent.metadata.payment_id ?? null,
+          provider: providerView,
+        });
         continue;
       }
       seen.add(row.id);

@@ -126,14 +126,29 @@ export class RevenueReports {
   }
 
   /** Operators: each hospital's payment account status, for onboarding. */
-  accountsAcrossTenants(): Promise<{ tenantId: string; slug: string; name: string; provider: string | null; accountId: string | null; chargesEnabled: boolean; payoutsEnabled: boolean }[]> {
+  accountsAcrossTenants(): Promise<
+    {
+      tenantId: string;
+      slug: string;
+      name: string;
+      provider: string | null;
+      accountId: string | null;
+      chargesEnabled: boolean;
+      payoutsEnabled: boolean;
+    }[]
+  > {
     return this.operatorDb.transaction(async (tx) => {
       const rows: Record<string, unknown>[] = await tx.query(`
         SELECT t.id, t.slug, t.name, a.provider, a.account_id, coalesce(a.charges_enabled, false) AS charges_enabled, coalesce(a.payouts_enabled, false) AS payouts_enabled
           FROM tenants t LEFT JOIN tenant_payment_accounts a ON a.tenant_id = t.id ORDER BY t.name`);
       return rows.map((r) => ({
-        tenantId: String(r.id), slug: String(r.slug), name: String(r.name), provider: (r.provider as string) ?? null, accountId: (r.account_id as string) ?? null,
-        chargesEnabled: !!r.charges_enabled, payoutsEnabled: !!r.payouts_enabled,
+        tenantId: String(r.id),
+        slug: String(r.slug),
+        name: String(r.name),
+        provider: (r.provider as string) ?? null,
+        accountId: (r.account_id as string) ?? null,
+        chargesEnabled: !!r.charges_enabled,
+        payoutsEnabled: !!r.payouts_enabled,
       }));
     });
   }

@@ -52,10 +52,21 @@ export class DemoProvider implements PaymentProvider {
     const metadata = { tenant_id: payment.tenantId, case_id: payment.caseId, payment_id: payment.id };
     const paymentIntentId = `demo_pi_${short('intent', payment.checkoutSessionId ?? payment.id)}`;
     const at = new Date();
-    const base = { provider: 'demo' as const, occurredAt: at, metadata, checkoutSessionId: payment.checkoutSessionId ?? undefined, paymentIntentId };
+    const base = {
+      provider: 'demo' as const,
+      occurredAt: at,
+      metadata,
+      checkoutSessionId: payment.checkoutSessionId ?? undefined,
+      paymentIntentId,
+    };
     return [
       { ...base, id: `demo_evt_${short('completed', payment.id)}`, type: 'checkout.session.completed', facts: [] },
-      { ...base, id: `demo_evt_${short('capturable', payment.id)}`, type: 'payment_intent.amount_capturable_updated', facts: [{ kind: 'authorized', amountMinor: payment.amountMinor, at }] },
+      {
+        ...base,
+        id: `demo_evt_${short('capturable', payment.id)}`,
+        type: 'payment_intent.amount_capturable_updated',
+        facts: [{ kind: 'authorized', amountMinor: payment.amountMinor, at }],
+      },
     ];
   }
 

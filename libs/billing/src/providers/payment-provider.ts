@@ -9,10 +9,21 @@ export interface PaymentProvider {
   capture(request: { paymentIntentId: string; caseId: string; amountMinor: number }): Promise<{ capturedMinor: number }>;
 
   /** Gives up an authorization (or an unfinished checkout): nothing is charged. */
-  cancel(request: { paymentIntentId: string | null; checkoutSessionId: string | null; caseId: string; reason: 'declined' | 'cancelled' | 'abandoned' }): Promise<void>;
+  cancel(request: {
+    paymentIntentId: string | null;
+    checkoutSessionId: string | null;
+    caseId: string;
+    reason: 'declined' | 'cancelled' | 'abandoned';
+  }): Promise<void>;
 
   /** Refunds part or all of a captured payment. `sequence` makes the idempotency key of each distinct refund. */
-  refund(request: { paymentIntentId: string; caseId: string; tenantId: string; amountMinor: number; sequence: string }): Promise<{ refundId: string }>;
+  refund(request: {
+    paymentIntentId: string;
+    caseId: string;
+    tenantId: string;
+    amountMinor: number;
+    sequence: string;
+  }): Promise<{ refundId: string }>;
 
   /** The provider's view of one payment, or null when it has none by that id. */
   retrievePaymentIntent(id: string): Promise<ProviderPaymentIntent | null>;

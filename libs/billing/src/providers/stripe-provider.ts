@@ -27,7 +27,11 @@ export class StripeProvider implements PaymentProvider {
             {
               quantity: 1,
               // What the card statement and the checkout page show: the hospital and a reference, nothing clinical.
-              price_data: { currency: r.currency.toLowerCase(), unit_amount: r.amountMinor, product_data: { name: `${r.hospitalName}: second opinion`, description: `Reference ${r.reference}` } },
+              price_data: {
+                currency: r.currency.toLowerCase(),
+                unit_amount: r.amountMinor,
+                product_data: { name: `${r.hospitalName}: second opinion`, description: `Reference ${r.reference}` },
+              },
             },
           ],
           payment_intent_data: {
@@ -50,12 +54,21 @@ export class StripeProvider implements PaymentProvider {
 
   async capture(r: { paymentIntentId: string; caseId: string; amountMinor: number }): Promise<{ capturedMinor: number }> {
     const intent = await this.call('payment_intent.capture', () =>
-      this.stripe.paymentIntents.capture(r.paymentIntentId, { amount_to_capture: r.amountMinor }, { idempotencyKey: `capture:${r.caseId}:${r.paymentIntentId}` }),
+      this.stripe.paymentIntents.capture(
+        r.paymentIntentId,
+        { amount_to_capture: r.amountMinor },
+        { idempotencyKey: `capture:${r.caseId}:${r.paymentIntentId}` },
+      ),
     );
     return { capturedMinor: intent.amount_received };
   }
 
-  async cancel(r: { paymentIntentId: string | null; checkoutSessionId: string | null; caseId: string; reason: 'declined' | 'cancelled' | 'abandoned' }): Promise<void> {
+  async cancel(r: {
+    paymentIntentId: string | null;
+    checkoutSessionId: string | null;
+    caseId: string;
+    reason: 'declined' | 'cancelled' | 'abandoned';
+  }): Promise<void> {
     if (r.paymentIntentId) {
       await this.call('payment_intent.cancel', () =>
         this.stripe.paymentIntents.cancel(
@@ -74,7 +87,13 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  async refund(r: { paymentIntentId: string; caseId: string; tenantId: string; amountMinor: number; sequence: string }): Promise<{ refundId: string }> {
+  async refund(r: {
+    paymentIntentId: string;
+    caseId: string;
+    tenantId: string;
+    amountMinor: number;
+    sequence: string;
+  }): Promise<{ refundId: string }> {
     const refund = await this.call('refund.create', () =>
       this.stripe.refunds.create(
         {
@@ -110,7 +129,11 @@ export class StripeProvider implements PaymentProvider {
   async createAccount(tenantId: string): Promise<{ accountId: string }> {
     const account = await this.call('account.create', () =>
       this.stripe.accounts.create(
-        { type: 'express', metadata: { tenant_id: tenantId }, capabilities: { card_payments: { requested: true }, transfers: { requested: true } } },
+        {
+          type: 'express',
+          metadata: { tenant_id: tenantId },
+          capabilities: { card_payments: { requested: true }, transfers: { requested: true } },
+        },
         { idempotencyKey: `connect-account:${tenantId}` },
       ),
     );
@@ -136,7 +159,10 @@ export class StripeProvider implements PaymentProvider {
       return await work();
     } catch (error) {
       const e = error as { type?: string; code?: string; statusCode?: number; requestId?: string };
-      this.logger.error({ action, type: e.type, code: e.code, status: e.statusCode, stripeRequestId: e.requestId }, 'stripe request failed');
+      this.logger.error(
+        { action, type: e.type, code: e.code, status: e.statusCode, stripeRequestId: e.requestId },
+        'stripe request failed',
+      );
       throw new PaymentProviderFailed(error);
     }
   }
@@ -144,10 +170,15 @@ export class StripeProvider implements PaymentProvider {
 
 export function toIntent(intent: Stripe.PaymentIntent): ProviderPaymentIntent {
   const status: ProviderPaymentIntent['status'] =
-    intent.status === 'requires_capture' ? 'authorized'
-      : intent.status === 'succeeded' ? 'captured'
-        : intent.status === 'canceled' ? 'released'
-          : intent.last_payment_error ? 'failed' : 'pending';
+    intent.status === 'requires_capture'
+      ? 'authorized'
+      : intent.status === 'succeeded'
+        ? 'captured'
+        : intent.status === 'canceled'
+          ? 'released'
+          : intent.last_payment_error
+            ? 'failed'
+            : 'pending';
   return {
     id: intent.id,
     status,

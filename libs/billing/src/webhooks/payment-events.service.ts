@@ -37,12 +37,19 @@ export class PaymentEvents {
     for (const followUp of followUps) {
       // The event is applied and recorded; if the provider call fails, the authorization expires on its own and
       // reconciliation reports it.
-      await this.payments.runFollowUp(followUp).catch((error: unknown) => this.logger.error({ err: error, paymentId: followUp.paymentId }, 'follow-up release failed'));
+      await this.payments
+        .runFollowUp(followUp)
+        .catch((error: unknown) => this.logger.error({ err: error, paymentId: followUp.paymentId }, 'follow-up release failed'));
     }
     return outcome;
   }
 
-  private async applyInTenant(tx: EntityManager, tenantId: string, event: PaymentEvent, metadata: PaymentMetadata): Promise<{ outcome: EventOutcome; followUps: FollowUp[] }> {
+  private async applyInTenant(
+    tx: EntityManager,
+    tenantId: string,
+    event: PaymentEvent,
+    metadata: PaymentMetadata,
+  ): Promise<{ outcome: EventOutcome; followUps: FollowUp[] }> {
     const none = { followUps: [] as FollowUp[] };
     const [tenant] = await tx.query('SELECT id FROM tenants WHERE id = $1', [tenantId]);
     if (!tenant) return { outcome: (await this.recordIgnored(tx, event, tenantId)) ? 'ignored' : 'duplicate', ...none };
@@ -56,7 +63,10 @@ export class PaymentEvents {
     const payment = await this.findPayment(tx, event, metadata);
     if (!payment) return { outcome: (await this.recordIgnored(tx, event, tenantId)) ? 'ignored' : 'duplicate', ...none };
     if (!(await this.record(tx, event, tenantId, payment.id, 'applied'))) return { outcome: 'duplicate', ...none };
-    const { followUps } = await this.applier.apply(tx, payment, event.facts, { paymentIntentId: event.paymentIntentId, dispute: event.dispute });
+    const { followUps } = await this.applier.apply(tx, payment, event.facts, {
+      paymentIntentId: event.paymentIntentId,
+      dispute: event.dispute,
+    });
     return { outcome: 'applied', followUps };
   }
 
@@ -88,7 +98,13 @@ export class PaymentEvents {
   }
 
   /** False when the event was already recorded: it has been applied (or ignored) before. */
-  private async record(tx: EntityManager, event: PaymentEvent, tenantId: string, paymentId: string | null, outcome: 'applied' | 'ignored'): Promise<boolean> {
+  private async record(
+    tx: EntityManager,
+    event: PaymentEvent,
+    tenantId: string,
+    paymentId: string | null,
+    outcome: 'applied' | 'ignored',
+  ): Promise<boolean> {
     const rows = await tx.query(
       `INSERT INTO payment_events (provider, event_id, type, tenant_id, payment_id, outcome, occurred_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, provider, event_id) DO NOTHING RETURNING event_id`,

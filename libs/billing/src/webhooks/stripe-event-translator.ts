@@ -21,15 +21,30 @@ export function translateStripeEvent(event: Stripe.Event): PaymentEvent | null {
     }
     case 'checkout.session.expired': {
       const s = event.data.object;
-      return { ...base, metadata: pickMetadata(s.metadata), checkoutSessionId: s.id, facts: [{ kind: 'failed', code: 'checkout_expired', at }] };
+      return {
+        ...base,
+        metadata: pickMetadata(s.metadata),
+        checkoutSessionId: s.id,
+        facts: [{ kind: 'failed', code: 'checkout_expired', at }],
+      };
     }
     case 'payment_intent.amount_capturable_updated': {
       const pi = event.data.object;
-      return { ...base, metadata: pickMetadata(pi.metadata), paymentIntentId: pi.id, facts: pi.amount_capturable > 0 ? [{ kind: 'authorized', amountMinor: pi.amount_capturable, at }] : [] };
+      return {
+        ...base,
+        metadata: pickMetadata(pi.metadata),
+        paymentIntentId: pi.id,
+        facts: pi.amount_capturable > 0 ? [{ kind: 'authorized', amountMinor: pi.amount_capturable, at }] : [],
+      };
     }
     case 'payment_intent.succeeded': {
       const pi = event.data.object;
-      return { ...base, metadata: pickMetadata(pi.metadata), paymentIntentId: pi.id, facts: [{ kind: 'captured', amountMinor: pi.amount_received, at }] };
+      return {
+        ...base,
+        metadata: pickMetadata(pi.metadata),
+        paymentIntentId: pi.id,
+        facts: [{ kind: 'captured', amountMinor: pi.amount_received, at }],
+      };
     }
     case 'payment_intent.canceled': {
       const pi = event.data.object;
@@ -68,7 +83,12 @@ export function translateStripeEvent(event: Stripe.Event): PaymentEvent | null {
         ...base,
         metadata: pickMetadata(account.metadata),
         facts: [],
-        account: { accountId: account.id, chargesEnabled: !!account.charges_enabled, payoutsEnabled: !!account.payouts_enabled, detailsSubmitted: !!account.details_submitted },
+        account: {
+          accountId: account.id,
+          chargesEnabled: !!account.charges_enabled,
+          payoutsEnabled: !!account.payouts_enabled,
+          detailsSubmitted: !!account.details_submitted,
+        },
       };
     }
     default:

@@ -23,7 +23,10 @@ export class StripeWebhookController {
   @Public()
   @Post()
   @HttpCode(200)
-  async receive(@Req() request: FastifyRequest & { rawBody?: Buffer }, @Headers('stripe-signature') signature?: string): Promise<{ received: true; outcome: string }> {
+  async receive(
+    @Req() request: FastifyRequest & { rawBody?: Buffer },
+    @Headers('stripe-signature') signature?: string,
+  ): Promise<{ received: true; outcome: string }> {
     const secret = this.config.raw.STRIPE_WEBHOOK_SECRET;
     // The embedded default has no Stripe: the endpoint does not exist there.
     if (!this.stripe || !secret) throw new NotFound();
@@ -36,7 +39,12 @@ export class StripeWebhookController {
     }
     const translated = translateStripeEvent(event) ?? {
       // A type we do not act on is still recorded, so the log of what Stripe sent is complete.
-      provider: 'stripe' as const, id: event.id, type: event.type, occurredAt: new Date(event.created * 1000), metadata: {}, facts: [],
+      provider: 'stripe' as const,
+      id: event.id,
+      type: event.type,
+      occurredAt: new Date(event.created * 1000),
+      metadata: {},
+      facts: [],
     };
     return { received: true, outcome: await this.events.process(translated) };
   }

@@ -41,7 +41,12 @@ export class AssignmentDeadlines {
   private async checkIn(tx: EntityManager, assignmentId: string): Promise<DeadlineOutcome> {
     const [ref] = await tx.query('SELECT case_id FROM case_assignments WHERE id = $1', [assignmentId]);
     if (!ref) return 'nothing';
-    const c = await tx.getRepository(Case).createQueryBuilder('c').setLock('pessimistic_write').where('c.id = :id', { id: ref.case_id }).getOneOrFail();
+    const c = await tx
+      .getRepository(Case)
+      .createQueryBuilder('c')
+      .setLock('pessimistic_write')
+      .where('c.id = :id', { id: ref.case_id })
+      .getOneOrFail();
     const open = (await this.assignments.history(tx, c.id)).find((a) => a.id === assignmentId);
     if (!open || open.endedAt) return 'ended';
     const now = this.clock.now().getTime();

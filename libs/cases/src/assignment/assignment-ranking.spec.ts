@@ -2,15 +2,35 @@ import { rankPhysicians, RankingPhysician } from './assignment-ranking';
 import { addBusinessDays } from './business-days';
 
 const doc = (id: string, extra: Partial<RankingPhysician> = {}): RankingPhysician => ({
-  id, name: id, accountId: `acct-${id}`, specialtyIds: ['onc'], licenses: [{ jurisdiction: 'US-IL', expiresOn: '2030-01-01' }],
-  acceptingNewCases: true, weeklyCapacity: 3, openCases: 0, ...extra,
+  id,
+  name: id,
+  accountId: `acct-${id}`,
+  specialtyIds: ['onc'],
+  licenses: [{ jurisdiction: 'US-IL', expiresOn: '2030-01-01' }],
+  acceptingNewCases: true,
+  weeklyCapacity: 3,
+  openCases: 0,
+  ...extra,
 });
 const base = { specialtyId: 'onc', jurisdiction: 'US-IL', route: 'direct', today: '2026-11-27', requestedPhysicianId: null };
 
 describe('assignment ranking', () => {
   it('puts the eligible first, fewest open cases first, then roster order', () => {
-    const ranked = rankPhysicians({ ...base, physicians: [doc('a', { openCases: 2 }), doc('b', { openCases: 1 }), doc('c', { openCases: 1 }), doc('d', { acceptingNewCases: false })] });
-    expect(ranked.map((s) => [s.physicianId, s.eligible])).toEqual([['b', true], ['c', true], ['a', true], ['d', false]]);
+    const ranked = rankPhysicians({
+      ...base,
+      physicians: [
+        doc('a', { openCases: 2 }),
+        doc('b', { openCases: 1 }),
+        doc('c', { openCases: 1 }),
+        doc('d', { acceptingNewCases: false }),
+      ],
+    });
+    expect(ranked.map((s) => [s.physicianId, s.eligible])).toEqual([
+      ['b', true],
+      ['c', true],
+      ['a', true],
+      ['d', false],
+    ]);
     expect(ranked[0].reasons).toEqual(['specialty', 'accepting', 'under_capacity', 'licensed']);
     expect(ranked[3].reasons).toContain('not_accepting');
   });
@@ -20,18 +40,37 @@ describe('assignment ranking', () => {
       ...base,
       excludedPhysicianIds: ['gone'],
       physicians: [
-        doc('full', { openCases: 3 }), doc('other', { specialtyIds: ['derm'] }), doc('expired', { licenses: [{ jurisdiction: 'US-IL', expiresOn: '2026-11-26' }] }),
-        doc('elsewhere', { licenses: [{ jurisdiction: 'US-IN', expiresOn: '2030-01-01' }] }), doc('nobody', { accountId: null }), doc('gone'),
+        doc('full', { openCases: 3 }),
+        doc('other', { specialtyIds: ['derm'] }),
+        doc('expired', { licenses: [{ jurisdiction: 'US-IL', expiresOn: '2026-11-26' }] }),
+        doc('elsewhere', { licenses: [{ jurisdiction: 'US-IN', expiresOn: '2030-01-01' }] }),
+        doc('nobody', { accountId: null }),
+        doc('gone'),
       ],
     });
     const why = Object.fromEntries(ranked.map((s) => [s.physicianId, s.reasons.at(-1)]));
-    expect(why).toEqual({ full: 'at_capacity', other: 'other_specialty', expired: 'license_expired', elsewhere: 'not_licensed', nobody: 'no_account', gone: 'gave_up_case' });
+    expect(why).toEqual({
+      full: 'at_capacity',
+      other: 'other_specialty',
+      expired: 'license_expired',
+      elsewhere: 'not_licensed',
+      nobody: 'no_account',
+      gone: 'gave_up_case',
+    });
     expect(ranked.every((s) => !s.eligible)).toBe(true);
   });
 
   it('honours the named physician only when eligible; licenses matter only on a direct route', () => {
-    expect(rankPhysicians({ ...base, requestedPhysicianId: 'b', physicians: [doc('a'), doc('b', { openCases: 2 })] })[0]).toMatchObject({ physicianId: 'b', requested: true, reasons: expect.arrayContaining(['requested']) });
-    const notEligible = rankPhysicians({ ...base, requestedPhysicianId: 'b', physicians: [doc('a'), doc('b', { acceptingNewCases: false })] });
+    expect(rankPhysicians({ ...base, requestedPhysicianId: 'b', physicians: [doc('a'), doc('b', { openCases: 2 })] })[0]).toMatchObject({
+      physicianId: 'b',
+      requested: true,
+      reasons: expect.arrayContaining(['requested']),
+    });
+    const notEligible = rankPhysicians({
+      ...base,
+      requestedPhysicianId: 'b',
+      physicians: [doc('a'), doc('b', { acceptingNewCases: false })],
+    });
     expect(notEligible.map((s) => s.physicianId)).toEqual(['a', 'b']);
     expect(notEligible[1].reasons[0]).toBe('requested_not_eligible');
     expect(rankPhysicians({ ...base, route: 'educational', jurisdiction: 'MX', physicians: [doc('a')] })[0].eligible).toBe(true);

@@ -63,15 +63,25 @@ export function rankPhysicians(input: RankingInput): Suggestion[] {
     if (input.excludedPhysicianIds?.includes(p.id)) blockers.push('gave_up_case');
     if (requested) reasons.unshift(blockers.length ? 'requested_not_eligible' : 'requested');
     return {
-      suggestion: { physicianId: p.id, name: p.name, accountId: p.accountId, eligible: !blockers.length, requested, openCases: p.openCases, weeklyCapacity: p.weeklyCapacity, reasons: [...reasons, ...blockers] },
+      suggestion: {
+        physicianId: p.id,
+        name: p.name,
+        accountId: p.accountId,
+        eligible: !blockers.length,
+        requested,
+        openCases: p.openCases,
+        weeklyCapacity: p.weeklyCapacity,
+        reasons: [...reasons, ...blockers],
+      },
       position,
     };
   });
-  all.sort((x, y) =>
-    Number(y.suggestion.eligible) - Number(x.suggestion.eligible) ||
-    Number(y.suggestion.eligible && y.suggestion.requested) - Number(x.suggestion.eligible && x.suggestion.requested) ||
-    x.suggestion.openCases - y.suggestion.openCases ||
-    x.position - y.position,
+  all.sort(
+    (x, y) =>
+      Number(y.suggestion.eligible) - Number(x.suggestion.eligible) ||
+      Number(y.suggestion.eligible && y.suggestion.requested) - Number(x.suggestion.eligible && x.suggestion.requested) ||
+      x.suggestion.openCases - y.suggestion.openCases ||
+      x.position - y.position,
   );
   return all.map((a) => a.suggestion);
 }

@@ -12,7 +12,17 @@ export function addBusinessDays(from: Date, days: number, timeZone: string): Dat
     const weekday = date.getUTCDay();
     if (weekday !== 0 && weekday !== 6) left--;
   }
-  return fromWallClock({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), hour: local.hour, minute: local.minute, second: local.second }, timeZone);
+  return fromWallClock(
+    {
+      year: date.getUTCFullYear(),
+      month: date.getUTCMonth() + 1,
+      day: date.getUTCDate(),
+      hour: local.hour,
+      minute: local.minute,
+      second: local.second,
+    },
+    timeZone,
+  );
 }
 
 interface WallClock {
@@ -29,7 +39,16 @@ const formats = new Map<string, Intl.DateTimeFormat>();
 function wallClock(at: Date, timeZone: string): WallClock {
   let format = formats.get(timeZone);
   if (!format) {
-    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     formats.set(timeZone, format);
   }
   const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));

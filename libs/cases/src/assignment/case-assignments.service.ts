@@ -74,7 +74,8 @@ export class CaseAssignments {
       const actor = this.context.actor()!;
       const suggestion = (await this.suggest(tx, c)).find((s) => s.physicianId === physicianId);
       if (!suggestion) throw new InvalidInput({ physician_id: 'Choose a physician from the list.' });
-      if (!suggestion.eligible) throw new InvalidInput({ physician_id: `${suggestion.name} cannot take this case (see the reasons listed).` });
+      if (!suggestion.eligible)
+        throw new InvalidInput({ physician_id: `${suggestion.name} cannot take this case (see the reasons listed).` });
       let current = c;
       if (c.state === 'assigned' || c.state === 'in_review') {
         const open = (await this.history(tx, c.id)).find((a) => !a.endedAt);
@@ -108,10 +109,22 @@ export class CaseAssignments {
    * Ends an assignment that lapsed: unassigns the case (a move), alerts coordinators, and reassigns it to the best
    * eligible physician who has not already given it up, when there is one.
    */
-  async lapse(tx: EntityManager, c: Case, open: CaseAssignment | null, why: LapseReason, by: 'system' | 'physician', reason?: string): Promise<void> {
+  async lapse(
+    tx: EntityManager,
+    c: Case,
+    open: CaseAssignment | null,
+    why: LapseReason,
+    by: 'system' | 'physician',
+    reason?: string,
+  ): Promise<void> {
     await this.end(tx, c, open?.id ?? null, why);
-    const text = reason ?? (why === 'missed_accept' ? 'the accept deadline passed' : why === 'missed_review' ? 'the review deadline passed' : 'declined');
-    const unassigned = await this.pipeline.move(tx, c.id, 'unassign', by, { reason: text, data: { ...(open ? { assignmentId: open.id } : {}), why } });
+    const text =
+      reason ??
+      (why === 'missed_accept' ? 'the accept deadline passed' : why === 'missed_review' ? 'the review deadline passed' : 'declined');
+    const unassigned = await this.pipeline.move(tx, c.id, 'unassign', by, {
+      reason: text,
+      data: { ...(open ? { assignmentId: open.id } : {}), why },
+    });
     await this.notices.assignmentLapsed(tx, c, why);
     const next = (await this.suggest(tx, unassigned)).find((s) => s.eligible);
     if (next) await this.assignTo(tx, unassigned, next, 'system', null);
@@ -131,7 +144,10 @@ export class CaseAssignments {
       `SELECT DISTINCT physician_id FROM case_assignments WHERE case_id = $1 AND end_reason IN ('declined', 'missed_accept', 'missed_review')`,
       [c.id],
     );
-    const physicians = (await this.roster.assignable(tx)).map((p) => ({ ...p, openCases: counts.find((n) => n.account_id === p.accountId)?.n ?? 0 }));
+    const physicians = (await this.roster.assignable(tx)).map((p) => ({
+      ...p,
+      openCases: counts.find((n) => n.account_id === p.accountId)?.n ?? 0,
+    }));
     return rankPhysicians({
       specialtyId: offering?.specialty_id ?? null,
       jurisdiction: c.jurisdiction,
@@ -154,7 +170,13 @@ export class CaseAssignments {
     );
   }
 
-  private async assignTo(tx: EntityManager, c: Case, s: Suggestion, as: 'coordinator' | 'system', actor: ContextActor | null): Promise<CaseAssignment> {
+  private async assignTo(
+    tx: EntityManager,
+    c: Case,
+    s: Suggestion,
+    as: 'coordinator' | 'system',
+    actor: ContextActor | null,
+  ): Promise<CaseAssignment> {
     const tenant = await this.tenantOf(c.tenantId);
     const [offering] = c.offeringId ? await tx.query('SELECT turnaround_business_days FROM offerings WHERE id = $1', [c.offeringId]) : [];
     const now = this.clock.now();
@@ -166,17 +188,30 @@ export class CaseAssignments {
       [c.tenantId, c.id, s.physicianId, s.accountId, actor?.id ?? null, now, acceptBy, dueAt, JSON.stringify(s.reasons)],
     );
     await tx.update(Case, { tenantId: c.tenantId, id: c.id }, { assignedPhysicianId: s.accountId, acceptBy, dueAt });
-    await this.pipeline.move(tx, c.id, 'assign', as, { data: { assignmentId: row.id, physicianId: s.physicianId }, ...(actor ? { actor } : {}) });
+    await this.pipeline.move(tx, c.id, 'assign', as, {
+      data: { assignmentId: row.id, physicianId: s.physicianId },
+      ...(actor ? { actor } : {}),
+    });
     // Each moment a deadline can change something; the handler judges by the Clock, so early or repeated runs are harmless.
     for (const at of [acceptBy.getTime() - ACCEPT_REMINDER_MS, acceptBy.getTime(), dueAt.getTime() - REVIEW_REMINDER_MS, dueAt.getTime()]) {
-      await this.jobs.enqueue(tx, ASSIGNMENT_DEADLINE_JOB, { tenantId: c.tenantId, assignmentId: row.id }, { startAfter: new Date(Math.max(at, Date.now())) });
+      await this.jobs.enqueue(
+        tx,
+        ASSIGNMENT_DEADLINE_JOB,
+        { tenantId: c.tenantId, assignmentId: row.id },
+        { startAfter: new Date(Math.max(at, Date.now())) },
+      );
     }
     await this.notices.assigned(tx, c, s.accountId!);
     return (await this.history(tx, c.id)).find((a) => a.id === row.id)!;
   }
 
   private async end(tx: EntityManager, c: Case, assignmentId: string | null, reason: LapseReason | 'reassigned'): Promise<void> {
-    if (assignmentId) await tx.query('UPDATE case_assignments SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL', [assignmentId, this.clock.now(), reason]);
+    if (assignmentId)
+      await tx.query('UPDATE case_assignments SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL', [
+        assignmentId,
+        this.clock.now(),
+        reason,
+      ]);
     await tx.update(Case, { tenantId: c.tenantId, id: c.id }, { assignedPhysicianId: null, acceptBy: null, dueAt: null });
   }
 

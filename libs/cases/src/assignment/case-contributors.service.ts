@@ -46,10 +46,12 @@ export class CaseContributors {
   add(caseId: string, physicianId: string): Promise<void> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
-      if (!['accepted', 'assigned', 'in_review'].includes(c.state)) throw new InvalidInput({ contributor: 'Contributors can be added until the opinion is signed.' });
+      if (!['accepted', 'assigned', 'in_review'].includes(c.state))
+        throw new InvalidInput({ contributor: 'Contributors can be added until the opinion is signed.' });
       const physician = (await this.roster.assignable(tx)).find((p) => p.id === physicianId);
       if (!physician?.accountId) throw new InvalidInput({ contributor: 'Choose a physician who has a staff account.' });
-      if (physician.accountId === c.assignedPhysicianId) throw new InvalidInput({ contributor: 'The assigned physician already reviews this case.' });
+      if (physician.accountId === c.assignedPhysicianId)
+        throw new InvalidInput({ contributor: 'The assigned physician already reviews this case.' });
       const rows = await tx.query(
         `INSERT INTO case_contributors (tenant_id, case_id, physician_id, account_id, added_by) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (tenant_id, case_id, account_id) DO NOTHING RETURNING id`,
@@ -58,7 +60,8 @@ export class CaseContributors {
       if (!rows.length) return;
       await this.pipeline.record(tx, c, { type: 'contributor_added', data: { physicianId: physician.id } });
       const [to] = await tx.query('SELECT email FROM accounts WHERE id = $1 AND disabled_at IS NULL', [physician.accountId]);
-      if (to) await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, template: 'contribution-requested', data: { caseId: c.id } });
+      if (to)
+        await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, template: 'contribution-requested', data: { caseId: c.id } });
     });
   }
 

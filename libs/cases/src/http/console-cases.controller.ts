@@ -16,7 +16,11 @@ import { ASKED_UPLOAD_STATES } from '../case-record-access';
 
 const queueFilter = z.object({
   state: z.enum(CASE_STATES).optional().or(z.literal('')),
-  jurisdiction: z.string().regex(/^(US-[A-Z]{2}|[A-Z]{2})$/, 'must be like US-IL or MX').optional().or(z.literal('')),
+  jurisdiction: z
+    .string()
+    .regex(/^(US-[A-Z]{2}|[A-Z]{2})$/, 'must be like US-IL or MX')
+    .optional()
+    .or(z.literal('')),
   risk: z.enum(['overdue', 'due_soon']).optional().or(z.literal('')),
 });
 
@@ -41,10 +45,21 @@ export class ConsoleCasesController {
   @Header('content-type', 'text/html; charset=utf-8')
   async list(@Query() query: unknown): Promise<string> {
     const parsed = queueFilter.safeParse(query ?? {});
-    if (!parsed.success) throw new InvalidInput(Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])), 'The filter needs correcting.');
+    if (!parsed.success)
+      throw new InvalidInput(
+        Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
+        'The filter needs correcting.',
+      );
     const f = parsed.data;
-    const rows = await this.queue.list({ state: f.state || undefined, jurisdiction: f.jurisdiction || undefined, risk: (f.risk || undefined) as 'overdue' | undefined }, this.context.actor()!);
-    return this.views.render('cases/queue', { title: 'Cases', rows, values: f, states: OPEN_STATES.concat(['draft', 'delivered', 'closed', 'declined', 'cancelled']) }, { layout: 'console' });
+    const rows = await this.queue.list(
+      { state: f.state || undefined, jurisdiction: f.jurisdiction || undefined, risk: (f.risk || undefined) as 'overdue' | undefined },
+      this.context.actor()!,
+    );
+    return this.views.render(
+      'cases/queue',
+      { title: 'Cases', rows, values: f, states: OPEN_STATES.concat(['draft', 'delivered', 'closed', 'declined', 'cancelled']) },
+      { layout: 'console' },
+    );
   }
 
   @Can('cases.read')
@@ -72,7 +87,11 @@ export class ConsoleCasesController {
   @Audited({ action: 'case.ask_records', entityType: 'case', param: 'id' })
   @Post(':id/ask-records')
   @HttpCode(200)
-  async askRecords(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async askRecords(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       await this.review.askForRecords(id, body.reason ?? '');
     } catch (error) {
@@ -87,9 +106,14 @@ export class ConsoleCasesController {
   @Audited({ action: 'case.triage', entityType: 'case', param: 'id' })
   @Post(':id/move')
   @HttpCode(200)
-  async move(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async move(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     const move = body.move as 'start_triage' | 'request_records' | 'decline' | 'records_received' | 'accept';
-    if (!['start_triage', 'request_records', 'decline', 'records_received', 'accept'].includes(move)) throw new InvalidInput({ move: 'Choose an action from the page.' });
+    if (!['start_triage', 'request_records', 'decline', 'records_received', 'accept'].includes(move))
+      throw new InvalidInput({ move: 'Choose an action from the page.' });
     try {
       await this.review.move(id, move, body.reason);
     } catch (error) {
@@ -104,7 +128,11 @@ export class ConsoleCasesController {
   @Audited({ action: 'case.route_override', entityType: 'case', param: 'id' })
   @Post(':id/route')
   @HttpCode(200)
-  async route(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async route(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       await this.review.overrideRoute(id, body.route ?? '', body.reason ?? '', this.context.actor()!.id);
     } catch (error) {
@@ -119,7 +147,11 @@ export class ConsoleCasesController {
   @Audited({ action: 'case.assign', entityType: 'case', param: 'id' })
   @Post(':id/assign')
   @HttpCode(200)
-  async assign(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async assign(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       if (!/^[0-9a-f-]{36}$/i.test(body.physician_id ?? '')) throw new InvalidInput({ physician_id: 'Choose a physician from the list.' });
       await this.assignments.assign(id, body.physician_id);
@@ -135,7 +167,11 @@ export class ConsoleCasesController {
   @Audited({ action: 'case.add_contributor', entityType: 'case', param: 'id' })
   @Post(':id/contributors')
   @HttpCode(200)
-  async contributor(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async contributor(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       if (!/^[0-9a-f-]{36}$/i.test(body.physician_id ?? '')) throw new InvalidInput({ contributor: 'Choose a physician from the list.' });
       await this.contributors.add(id, body.physician_id);
@@ -151,7 +187,11 @@ export class ConsoleCasesController {
   @Audited({ action: 'case.message', entityType: 'case', param: 'id' })
   @Post(':id/messages')
   @HttpCode(200)
-  async message(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async message(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       await this.messages.send(id, body.body ?? '');
     } catch (error) {
@@ -166,7 +206,12 @@ export class ConsoleCasesController {
   @Audited({ action: 'record_request.update', entityType: 'case', param: 'id' })
   @Post(':id/record-requests/:requestId')
   @HttpCode(200)
-  async recordRequest(@Param('id', ParseUUIDPipe) id: string, @Param('requestId', ParseUUIDPipe) requestId: string, @Body() body: Record<string, string>, @Res() reply: FastifyReply): Promise<void> {
+  async recordRequest(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('requestId', ParseUUIDPipe) requestId: string,
+    @Body() body: Record<string, string>,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     if (!['sent', 'received', 'closed'].includes(body.status)) throw new InvalidInput({ status: 'Choose a status from the list.' });
     await this.review.setRecordRequestStatus(id, requestId, body.status as 'sent');
     void reply.redirect(`/console/cases/${id}#record-requests`, 303);
@@ -186,7 +231,9 @@ export class ConsoleCasesController {
       past: overview.history.filter((a) => a.endedAt),
       contributions,
       // Anyone linked to an account, other than the assignee and those already asked, may be asked to contribute.
-      contributorChoices: overview.suggestions.filter((s) => s.accountId && s.accountId !== c.assignedPhysicianId && !contributions.some((k) => k.physicianId === s.physicianId)),
+      contributorChoices: overview.suggestions.filter(
+        (s) => s.accountId && s.accountId !== c.assignedPhysicianId && !contributions.some((k) => k.physicianId === s.physicianId),
+      ),
     };
     return this.views.render(
       'cases/case',

@@ -44,6 +44,10 @@ export class ConsoleConversionsController {
     const report = await this.conversions.importCsv(body.csv ?? '');
     reply.header('content-type', 'text/html; charset=utf-8');
     if (report.errors.length) reply.status(400);
-    return this.views.render('cases/conversions-import', { title: 'Import conversions', report, csv: body.csv ?? '' }, { layout: 'console' });
+    return this.views.render(
+      'cases/conversions-import',
+      { title: 'Import conversions', report, csv: body.csv ?? '' },
+      { layout: 'console' },
+    );
   }
 }

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 function keys(tree: Record<string, unknown>, prefix = ''): string[] {
-  return Object.entries(tree).flatMap(([k, v]) => (typeof v === 'string' ? [`${prefix}${k}`] : keys(v as Record<string, unknown>, `${prefix}${k}.`)));
+  return Object.entries(tree).flatMap(([k, v]) =>
+    typeof v === 'string' ? [`${prefix}${k}`] : keys(v as Record<string, unknown>, `${prefix}${k}.`),
+  );
 }
 
 const read = (dir: string, locale: string) => JSON.parse(readFileSync(path.join(dir, 'i18n', `${locale}.json`), 'utf8'));
@@ -19,9 +21,12 @@ describe('assignment, roster and stipend pages text', () => {
   it('has words for every reason a suggestion can carry and every way an assignment ends', () => {
     const en = keys(read(__dirname, 'en'));
     const source = readFileSync(path.join(__dirname, '..', 'assignment', 'assignment-ranking.ts'), 'utf8');
-    const codes = [...source.matchAll(/(?:reasons|blockers)\.(?:push|unshift)\((?:[^)]*\? )?'([a-z_]+)'(?: : '([a-z_]+)')?\)/g)].flatMap((m) => [m[1], m[2]]).filter(Boolean);
+    const codes = [...source.matchAll(/(?:reasons|blockers)\.(?:push|unshift)\((?:[^)]*\? )?'([a-z_]+)'(?: : '([a-z_]+)')?\)/g)]
+      .flatMap((m) => [m[1], m[2]])
+      .filter(Boolean);
     expect(codes.length).toBeGreaterThan(8);
     for (const code of codes) expect(en).toContain(`assignment.reason.${code}`);
-    for (const end of ['declined', 'missed_accept', 'missed_review', 'reassigned', 'delivered']) expect(en).toContain(`assignment.ended.${end}`);
+    for (const end of ['declined', 'missed_accept', 'missed_review', 'reassigned', 'delivered'])
+      expect(en).toContain(`assignment.ended.${end}`);
   });
 });

@@ -2,8 +2,18 @@ import { Body, Controller, Get, Header, HttpCode, Param, Post, Res } from '@nest
 import { Audited } from '@consilium/audit';
 import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import {
-  amountText, ConsoleForm, FormBody, languageFields, localize, localizedFields, PRICE_REGIONS, ResolvedTenant, slug as slugSchema,
-  TenantContentCache, TenantSite, typedValues,
+  amountText,
+  ConsoleForm,
+  FormBody,
+  languageFields,
+  localize,
+  localizedFields,
+  PRICE_REGIONS,
+  ResolvedTenant,
+  slug as slugSchema,
+  TenantContentCache,
+  TenantSite,
+  typedValues,
 } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import type { AddOnInput, OfferingInput, PriceRuleInput } from '../catalog.types';
@@ -57,13 +67,18 @@ export class ConsoleCatalogController {
     const form = new ConsoleForm(body ?? {});
     const slug = form.field('slug', slugSchema, form.text('slug').toLowerCase());
     const specialtySlug = form.text('specialty');
-    if (!(await this.specialtyOptions()).some((s) => s.slug === specialtySlug)) form.fail('specialty', 'Choose the specialty this offering belongs to.');
+    if (!(await this.specialtyOptions()).some((s) => s.slug === specialtySlug))
+      form.fail('specialty', 'Choose the specialty this offering belongs to.');
     const fields = readOffering(form, [], tenant);
     if (fields && slug) {
       try {
         await this.offerings.create({
           ...fields,
-          slug, specialtySlug, currency: tenant.currency, intakeQuestions: [], exclusions: { jurisdictions: [], inpatients: false, other: [] },
+          slug,
+          specialtySlug,
+          currency: tenant.currency,
+          intakeQuestions: [],
+          exclusions: { jurisdictions: [], inpatients: false, other: [] },
         });
         this.cache.invalidate(tenant.id);
         return void reply.redirect(`/console/catalog?created=${encodeURIComponent(slug)}`, 303);
@@ -89,7 +104,11 @@ export class ConsoleCatalogController {
   @Audited({ action: 'catalog.offering_update', entityType: 'offering' })
   @Post('offerings/:slug')
   @HttpCode(200)
-  async saveOffering(@Param('slug') slug: string, @Body() body: FormBody, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async saveOffering(
+    @Param('slug') slug: string,
+    @Body() body: FormBody,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     const current = await this.current(slug);
     const form = new ConsoleForm(body ?? {});
     const patch = readOffering(form, current.addOns, this.tenant());
@@ -161,7 +180,10 @@ export class ConsoleCatalogController {
     const tenant = this.tenant();
     const locale = this.context.locale();
     const tenantId = tenant.id;
-    const [offerings, rules] = await Promise.all([this.offerings.overview(), this.db.transaction((tx) => this.priceRules.list(tx, tenantId))]);
+    const [offerings, rules] = await Promise.all([
+      this.offerings.overview(),
+      this.db.transaction((tx) => this.priceRules.list(tx, tenantId)),
+    ]);
     return this.views.render(
       'catalog/console-catalog',
       {
@@ -259,7 +281,14 @@ export function offeringValues(o: OfferingInput, locales: string[]): Record<stri
 /** What the offering form edits; the rest (specialty, intake questions, exclusions) stays as the blueprint set it. */
 type OfferingFields = Pick<
   OfferingInput,
-  'name' | 'description' | 'priceMinor' | 'turnaroundBusinessDays' | 'followUpQuestions' | 'extraFollowUpPriceMinor' | 'videoConsultPriceMinor' | 'addOns'
+  | 'name'
+  | 'description'
+  | 'priceMinor'
+  | 'turnaroundBusinessDays'
+  | 'followUpQuestions'
+  | 'extraFollowUpPriceMinor'
+  | 'videoConsultPriceMinor'
+  | 'addOns'
 >;
 
 function readOffering(form: ConsoleForm, currentAddOns: AddOnInput[], tenant: ResolvedTenant): OfferingFields | undefined {
@@ -282,12 +311,19 @@ function readOffering(form: ConsoleForm, currentAddOns: AddOnInput[], tenant: Re
     const addOnName = form.localized(`addon_${i}_name`, locales, { max: 200 });
     const price = form.amount(`addon_${i}_price`, currency);
     const before = currentAddOns.find((a) => a.code === code);
-    if (code && addOnName && price !== undefined) addOns.push({ code, name: addOnName, description: before?.description, priceMinor: price });
+    if (code && addOnName && price !== undefined)
+      addOns.push({ code, name: addOnName, description: before?.description, priceMinor: price });
   }
   if (!form.ok) return undefined;
   return {
-    name: name!, description: description!, priceMinor: priceMinor!, turnaroundBusinessDays: turnaroundBusinessDays!, followUpQuestions: followUpQuestions!,
-    extraFollowUpPriceMinor, videoConsultPriceMinor, addOns,
+    name: name!,
+    description: description!,
+    priceMinor: priceMinor!,
+    turnaroundBusinessDays: turnaroundBusinessDays!,
+    followUpQuestions: followUpQuestions!,
+    extraFollowUpPriceMinor,
+    videoConsultPriceMinor,
+    addOns,
   };
 }
 
@@ -309,7 +345,7 @@ function readPriceRules(form: ConsoleForm, tenant: ResolvedTenant): PriceRuleInp
     const kind = form.text(`${region}_kind`) || 'none';
     if (kind === 'none') continue;
     if (region === 'in_state' && !tenant.settings.homeJurisdiction) {
-      form.fail(`${region}_kind`, 'An in-state rule needs the hospital\'s home state (set in the hospital settings).');
+      form.fail(`${region}_kind`, "An in-state rule needs the hospital's home state (set in the hospital settings).");
       continue;
     }
     const note = form.localized(`${region}_note`, tenant.locales, { optional: true, max: 300 });

@@ -8,22 +8,31 @@ const port = z.coerce
   .int('must be a whole number')
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
-const postgresUrl = z
-  .string()
-  .refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), 'must be a postgres:// URL with a database name');
+const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), 'must be a postgres:// URL with a database name');
 const base64Key = (bytes: number) =>
-  z.string().refine((v) => Buffer.from(v, 'base64').length === bytes, `must be exactly ${bytes} random bytes, base64-encoded (openssl rand -base64 ${bytes})`);
+  z
+    .string()
+    .refine(
+      (v) => Buffer.from(v, 'base64').length === bytes,
+      `must be exactly ${bytes} random bytes, base64-encoded (openssl rand -base64 ${bytes})`,
+    );
 const byteCount = z.coerce.number({ error: 'must be a number of bytes' }).int('must be a whole number of bytes').min(1);
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1');
 const snsTopicArn = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 /** Comma-separated SNS topic ARNs. */
 const snsTopicArns = z
   .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-  .refine((arns) => arns.every((a) => snsTopicArn.test(a)), 'must be comma-separated SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>)');
-const hostname = z
-  .string()
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case host name');
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (arns) => arns.every((a) => snsTopicArn.test(a)),
+    'must be comma-separated SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>)',
+  );
+const hostname = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case host name');
 
 /**
  * Every environment variable the platform reads. A missing or malformed one stops boot with its name.
@@ -62,9 +71,15 @@ export const configSchema = z.object({
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),
 
   /** Stripe's secret key; unset, the demo provider (a local checkout page, no money moves) takes its place. */
-  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'must be a Stripe secret key (sk_test_... or sk_live_...)').optional(),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'must be a Stripe secret key (sk_test_... or sk_live_...)')
+    .optional(),
   /** The signing secret of the /webhooks/stripe endpoint (whsec_...); required with STRIPE_SECRET_KEY. */
-  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=_-]+$/, 'must be a webhook signing secret (whsec_...)').optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/=_-]+$/, 'must be a webhook signing secret (whsec_...)')
+    .optional(),
   /** Where the Stripe SDK sends requests. Only for tests and local stand-ins; production leaves it unset. */
   STRIPE_API_BASE: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:12111' }).optional(),
   /** The platform's fee on each payment, in basis points (1000 = 10%); a tenant may have its own. */
@@ -84,7 +99,10 @@ export const configSchema = z.object({
     .string()
     .refine((v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32), 'must be comma-separated 32-byte base64 keys')
     .optional(),
-  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+    .optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ENDPOINT: z.url({ error: 'must be a URL, e.g. https://s3.eu-west-1.amazonaws.com' }).optional(),
   S3_KMS_KEY_ID: z.string().min(1).optional(),

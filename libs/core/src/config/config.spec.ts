@@ -17,7 +17,10 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
     [{ PLATFORM_DOMAIN: 'Not A Domain' }, 'PLATFORM_DOMAIN'],
-    [{ DATABASE_URL: 'postgres://u:p@h/db', APP_SECRET: Buffer.alloc(32).toString('base64'), MIGRATE_ON_BOOT: 'true' }, 'DATABASE_OWNER_URL'],
+    [
+      { DATABASE_URL: 'postgres://u:p@h/db', APP_SECRET: Buffer.alloc(32).toString('base64'), MIGRATE_ON_BOOT: 'true' },
+      'DATABASE_OWNER_URL',
+    ],
     [{ DATABASE_URL: 'postgres://u:p@h/db' }, 'APP_SECRET'],
     [{ APP_SECRET: 'c2hvcnQ=' }, 'APP_SECRET'],
   ])('stops on %j naming %s', (env, name) => {
@@ -26,11 +29,16 @@ describe('configuration', () => {
   });
 
   it('never echoes a value, which may be a secret', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'https://user:s3cret@host/db' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('s3cret') }));
+    expect(() => loadConfig({ DATABASE_URL: 'https://user:s3cret@host/db' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('s3cret') }),
+    );
   });
 
   it('uses an external database when DATABASE_URL is set, without migrating on boot unless asked', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://app:x@db.internal:5432/consilium', APP_SECRET: Buffer.alloc(32, 7).toString('base64') });
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app:x@db.internal:5432/consilium',
+      APP_SECRET: Buffer.alloc(32, 7).toString('base64'),
+    });
     expect(config.embedded).toBe(false);
     expect(config.migrateOnBoot).toBe(false);
     expect(config.applyTenantsOnBoot).toBe(false);

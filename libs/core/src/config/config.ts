@@ -97,7 +97,8 @@ export class AppConfig {
   get filesMasterKey(): Buffer {
     if (this.filesKey) return this.filesKey;
     if (this.raw.FILES_MASTER_KEY) return (this.filesKey = Buffer.from(this.raw.FILES_MASTER_KEY, 'base64'));
-    if (!this.embedded) throw new ConfigError(['FILES_MASTER_KEY: must be set when DATABASE_URL is set (32 random bytes, base64: openssl rand -base64 32)']);
+    if (!this.embedded)
+      throw new ConfigError(['FILES_MASTER_KEY: must be set when DATABASE_URL is set (32 random bytes, base64: openssl rand -base64 32)']);
     return (this.filesKey = localSecret(this.dataDir, 'files-master-key'));
   }
 
@@ -137,7 +138,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(['APP_SECRET: must be set when DATABASE_URL is set (32+ random bytes, base64: openssl rand -base64 32)']);
   }
   if (config.raw.STRIPE_SECRET_KEY && !config.raw.STRIPE_WEBHOOK_SECRET) {
-    throw new ConfigError(['STRIPE_WEBHOOK_SECRET: must be set when STRIPE_SECRET_KEY is set (webhooks are how payments learn of authorizations)']);
+    throw new ConfigError([
+      'STRIPE_WEBHOOK_SECRET: must be set when STRIPE_SECRET_KEY is set (webhooks are how payments learn of authorizations)',
+    ]);
   }
   if (config.migrateOnBoot && !config.embedded && !config.raw.DATABASE_OWNER_URL) {
     throw new ConfigError(['DATABASE_OWNER_URL: must be set when MIGRATE_ON_BOOT is true (migrations run as the owner role)']);

@@ -9,7 +9,11 @@ describe('email and jobs configuration', () => {
   });
 
   it('sends through SES when a region is set, and runs jobs only in workers with an external database', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://app:x@db/consilium', APP_SECRET: Buffer.alloc(32, 7).toString('base64'), SES_REGION: 'eu-west-1' });
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app:x@db/consilium',
+      APP_SECRET: Buffer.alloc(32, 7).toString('base64'),
+      SES_REGION: 'eu-west-1',
+    });
     expect(config.email.transport).toBe('ses');
     expect(config.jobs.runInPlatform).toBe(false);
     expect(loadConfig({ SES_REGION: 'eu-west-1', EMAIL_TRANSPORT: 'outbox' }).email.transport).toBe('outbox');

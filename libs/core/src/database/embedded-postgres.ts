@@ -134,15 +134,19 @@ export class EmbeddedPostgres {
     writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     if (ids) chownSync(pwfile, ids.uid, ids.gid);
     try {
-      await run(bins.initdb, [
-        `--pgdata=${dataDir}`,
-        '--auth=scram-sha-256',
-        `--username=${this.superuser}`,
-        `--pwfile=${pwfile}`,
-        '--encoding=UTF8',
-        '--locale=C.UTF-8',
-        '--no-instructions',
-      ], ids);
+      await run(
+        bins.initdb,
+        [
+          `--pgdata=${dataDir}`,
+          '--auth=scram-sha-256',
+          `--username=${this.superuser}`,
+          `--pwfile=${pwfile}`,
+          '--encoding=UTF8',
+          '--locale=C.UTF-8',
+          '--no-instructions',
+        ],
+        ids,
+      );
     } catch (error) {
       rmSync(dataDir, { recursive: true, force: true });
       throw error;
@@ -180,7 +184,9 @@ export class EmbeddedPostgres {
       const onExit = (code: number | null) => {
         clearInterval(timer);
         const tail = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
-        reject(new EmbeddedPostgresError(`the embedded PostgreSQL exited during start (code ${code}). Its log (${logFile}) ends with:\n${tail}`));
+        reject(
+          new EmbeddedPostgresError(`the embedded PostgreSQL exited during start (code ${code}). Its log (${logFile}) ends with:\n${tail}`),
+        );
       };
       child.once('exit', onExit);
       const timer = setInterval(() => {

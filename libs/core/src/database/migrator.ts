@@ -5,7 +5,10 @@ export type MigrationClass = new () => MigrationInterface;
 
 /** Applies pending migrations as the owner role. Returns the names it applied. */
 export async function runMigrations(ownerUrl: string, migrations: MigrationClass[]): Promise<string[]> {
-  const ds = new DataSource({ ...postgresOptions({ url: ownerUrl, applicationName: 'consilium-migrate', poolSize: 1, statementTimeoutMs: 0 }), migrations });
+  const ds = new DataSource({
+    ...postgresOptions({ url: ownerUrl, applicationName: 'consilium-migrate', poolSize: 1, statementTimeoutMs: 0 }),
+    migrations,
+  });
   await ds.initialize();
   try {
     // One migrator at a time across instances: the others wait, then find nothing pending.

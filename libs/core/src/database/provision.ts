@@ -22,7 +22,9 @@ export async function provisionDatabase(
   try {
     for (const [kind, role] of Object.entries(DB_ROLES) as [keyof typeof DB_ROLES, string][]) {
       const attributes =
-        kind === 'operator' ? 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS' : 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS';
+        kind === 'operator'
+          ? 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS'
+          : 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS';
       const exists = await admin.query('select 1 from pg_roles where rolname = $1', [role]);
       const verb = exists.rowCount ? 'ALTER' : 'CREATE';
       await admin.query(`${verb} ROLE ${admin.escapeIdentifier(role)} ${attributes} PASSWORD ${admin.escapeLiteral(passwords[kind])}`);

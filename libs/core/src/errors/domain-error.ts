@@ -89,6 +89,8 @@ export class ServiceUnavailable extends DomainError {
 export class NoTenantContext extends Error {
   override name = 'NoTenantContext';
   constructor() {
-    super('No tenant in the current context. Operations on tenant data must run inside a request for a tenant host or TenantDatabase.forTenant().');
+    super(
+      'No tenant in the current context. Operations on tenant data must run inside a request for a tenant host or TenantDatabase.forTenant().',
+    );
   }
 }

@@ -67,7 +67,11 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
     let html: string;
     try {
       const shown = this.translated(body);
-      html = this.views.render('core/error', { title: shown.message, error: shown, requestId }, { layout: this.context.tenantOrNull()?.status === 'active' ? 'site' : 'plain' });
+      html = this.views.render(
+        'core/error',
+        { title: shown.message, error: shown, requestId },
+        { layout: this.context.tenantOrNull()?.status === 'active' ? 'site' : 'plain' },
+      );
     } catch (renderError) {
       this.logger.error({ err: renderError }, 'error page failed to render');
       html = `<!doctype html><title>Error</title><h1>${body.status}</h1><p>Something went wrong.</p>`;
@@ -91,14 +95,34 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
     if (status && status < 500) {
       return { status, code: `http_${status}`, message: HTTP_MESSAGES[status] ?? 'The request could not be completed.' };
     }
-    if (status === 503 || databaseUnavailable(exception)) return { status: 503, code: 'service_unavailable', message: HTTP_MESSAGES[503], hint: 'Please try again in a moment.' };
-    return { status: 500, code: 'internal_error', message: 'Something went wrong on our side.', hint: 'Please try again. If it keeps happening, contact the hospital.' };
+    if (status === 503 || databaseUnavailable(exception))
+      return { status: 503, code: 'service_unavailable', message: HTTP_MESSAGES[503], hint: 'Please try again in a moment.' };
+    return {
+      status: 500,
+      code: 'internal_error',
+      message: 'Something went wrong on our side.',
+      hint: 'Please try again. If it keeps happening, contact the hospital.',
+    };
   }
 }
 
 /** SQLSTATEs of a server going away or refusing connections (class 08, and 57P01-57P03), and the driver's own. */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i;
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i;
 
 /**
  * Whether the error says the database cannot be reached right now (not that a query was wrong): the request gets a

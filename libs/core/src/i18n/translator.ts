@@ -54,5 +54,5 @@ export function negotiateLocale(options: { explicit?: string; acceptLanguage?: s
     })
     .filter((x) => x.lang && x.q > 0)
     .sort((a, b) => b.q - a.q);
-  return ranked.find((r) => supported.includes(r.lang))?.lang ?? (supported.includes(fallback) ? fallback : supported[0] ?? 'en');
+  return ranked.find((r) => supported.includes(r.lang))?.lang ?? (supported.includes(fallback) ? fallback : (supported[0] ?? 'en'));
 }

@@ -32,7 +32,10 @@ export function loggerParams(level: string): Params {
       genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? requestIdFor(req),
       mixin: contextFields,
       // Headers that carry credentials never reach the log; query strings are dropped (they may carry tokens).
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.headers["x-api-key"]'], censor: '[redacted]' },
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.headers["x-api-key"]'],
+        censor: '[redacted]',
+      },
       serializers: {
         req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
           id: req.id,

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import {
-  collectDefaultMetrics, Counter, CounterConfiguration, Gauge, GaugeConfiguration, Histogram, HistogramConfiguration, Metric, Registry,
+  collectDefaultMetrics,
+  Counter,
+  CounterConfiguration,
+  Gauge,
+  GaugeConfiguration,
+  Histogram,
+  HistogramConfiguration,
+  Metric,
+  Registry,
 } from 'prom-client';
 
 /**

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 
-export type FormResult<T> =
-  | { ok: true; data: T }
-  | { ok: false; errors: Record<string, string>; values: Record<string, unknown> };
+export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string>; values: Record<string, unknown> };
 
 /**
  * Validates a submitted form. On failure it returns a message per field and what was typed (passwords excepted),

@@ -43,16 +43,24 @@ describe('PageCache', () => {
       getHeader: (n: string) => set.get(n),
       getHeaders: () => Object.fromEntries(set),
       hasHeader: (n: string) => set.has(n),
-      header(n: string, v: unknown) { set.set(n, v); return this; },
+      header(n: string, v: unknown) {
+        set.set(n, v);
+        return this;
+      },
       removeHeader: (n: string) => set.delete(n),
     } as unknown as FastifyReply;
   };
   const served = (cache: PageCache) => {
     const res = { writeHead: jest.fn(), end: jest.fn() };
-    return { hit: cache.serve({ method: 'GET', url: '/pricing', headers } as unknown as IncomingMessage, res as unknown as ServerResponse), res };
+    return {
+      hit: cache.serve({ method: 'GET', url: '/pricing', headers } as unknown as IncomingMessage, res as unknown as ServerResponse),
+      res,
+    };
   };
   const send = (cache: PageCache, request: FastifyRequest, reply: FastifyReply) =>
-    new Promise<unknown>((resolve, reject) => cache.onSend(request, reply, html, (error, payload) => (error ? reject(error) : resolve(payload))));
+    new Promise<unknown>((resolve, reject) =>
+      cache.onSend(request, reply, html, (error, payload) => (error ? reject(error) : resolve(payload))),
+    );
 
   function liveCache(): PageCache {
     current = hospitalA;

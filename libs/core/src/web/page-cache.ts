@@ -69,9 +69,20 @@ function negotiate(header: string): ContentEncoding {
 
 const compressors: Record<Exclude<ContentEncoding, 'identity'>, (body: Buffer) => Promise<Buffer>> = {
   // Quality 5: most of brotli's gain for a fraction of its top setting's time; it runs on every miss.
-  br: (body) => new Promise((resolve, reject) => brotliCompress(body, {
-    params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
-  }, (error, out) => (error ? reject(error) : resolve(out)))),
+  br: (body) =>
+    new Promise((resolve, reject) =>
+      brotliCompress(
+        body,
+        {
+          params: {
+            [zlib.BROTLI_PARAM_QUALITY]: 5,
+            [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+            [zlib.BROTLI_PARAM_SIZE_HINT]: body.length,
+          },
+        },
+        (error, out) => (error ? reject(error) : resolve(out)),
+      ),
+    ),
   gzip: (body) => new Promise((resolve, reject) => gzip(body, { level: 6 }, (error, out) => (error ? reject(error) : resolve(out)))),
 };
 
@@ -109,10 +120,19 @@ export class PageCache {
   ) {
     this.ttlMs = (config.raw.PAGE_CACHE_SECONDS ?? 30) * 1000;
     if (metrics) {
-      const hits = metrics.counter({ name: 'consilium_page_cache_hits_total', help: 'Public pages answered from the page cache, before the framework (not in the HTTP request metrics)' });
+      const hits = metrics.counter({
+        name: 'consilium_page_cache_hits_total',
+        help: 'Public pages answered from the page cache, before the framework (not in the HTTP request metrics)',
+      });
       this.countHit = () => hits.inc();
       const entries = this.entries;
-      metrics.gauge({ name: 'consilium_page_cache_entries', help: 'Pages (all codings of one) held in the page cache now', collect() { this.set(entries.size); } });
+      metrics.gauge({
+        name: 'consilium_page_cache_entries',
+        help: 'Pages (all codings of one) held in the page cache now',
+        collect() {
+          this.set(entries.size);
+        },
+      });
     }
   }
 
@@ -182,7 +202,14 @@ export class PageCache {
     const body = typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : undefined;
     const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
     const cookie = String(request.headers.cookie ?? '');
-    if (!body || !html || body.length < MIN_COMPRESSED_BYTES || SESSION_COOKIE.test(cookie) || body.includes(FORM_TOKEN) || reply.hasHeader('content-encoding')) {
+    if (
+      !body ||
+      !html ||
+      body.length < MIN_COMPRESSED_BYTES ||
+      SESSION_COOKIE.test(cookie) ||
+      body.includes(FORM_TOKEN) ||
+      reply.hasHeader('content-encoding')
+    ) {
       return done(null, payload);
     }
     reply.header('vary', varyWith(reply.getHeader('vary'), 'Accept-Encoding'));
@@ -194,9 +221,12 @@ export class PageCache {
     const encodings = keep ? (['br', 'gzip'] as const) : [wanted as Exclude<ContentEncoding, 'identity'>];
     Promise.all(encodings.map((e) => compressors[e](body))).then(
       (compressed) => {
-        const bodies = { identity: body, ...Object.fromEntries(encodings.map((e, i) => [e, compressed[i]])) } as Partial<Record<ContentEncoding, Buffer>>;
+        const bodies = { identity: body, ...Object.fromEntries(encodings.map((e, i) => [e, compressed[i]])) } as Partial<
+          Record<ContentEncoding, Buffer>
+        >;
         // Not if the content changed while this page was rendered or compressed: it may show the old content.
-        if (keep && this.enabled && !this.changedSince(tenantId, seq!)) this.keep(key, tenantId, reply, bodies as Record<ContentEncoding, Buffer>);
+        if (keep && this.enabled && !this.changedSince(tenantId, seq!))
+          this.keep(key, tenantId, reply, bodies as Record<ContentEncoding, Buffer>);
         if (wanted !== 'identity') {
           reply.header('content-encoding', wanted);
           reply.removeHeader('content-length');
@@ -215,16 +245,25 @@ export class PageCache {
   private keep(key: string, tenantId: string, reply: FastifyReply, bodies: Record<ContentEncoding, Buffer>): void {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (value !== undefined && !NOT_REPLAYED.has(name.toLowerCase())) headers[name] = Array.isArray(value) ? value.map(String) : String(value);
+      if (value !== undefined && !NOT_REPLAYED.has(name.toLowerCase()))
+        headers[name] = Array.isArray(value) ? value.map(String) : String(value);
     }
     headers['x-page-cache'] = 'hit';
     // Built once: a hit writes these as they are.
     const variant = (encoding: ContentEncoding): Variant => ({
       body: bodies[encoding],
-      headers: { ...headers, ...(encoding === 'identity' ? {} : { 'content-encoding': encoding }), 'content-length': String(bodies[encoding].length) },
+      headers: {
+        ...headers,
+        ...(encoding === 'identity' ? {} : { 'content-encoding': encoding }),
+        'content-length': String(bodies[encoding].length),
+      },
     });
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { tenantId, variants: { identity: variant('identity'), gzip: variant('gzip'), br: variant('br') }, expires: Date.now() + this.ttlMs });
+    this.entries.set(key, {
+      tenantId,
+      variants: { identity: variant('identity'), gzip: variant('gzip'), br: variant('br') },
+      expires: Date.now() + this.ttlMs,
+    });
   }
 
   /** The variant a request stands for, or undefined when it must reach the application. */
@@ -248,7 +287,10 @@ export class PageCache {
 
 /** A Vary header with `field` added once. */
 function varyWith(current: unknown, field: string): string {
-  const fields = String(current ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+  const fields = String(current ?? '')
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   return fields.some((f) => f.toLowerCase() === field.toLowerCase() || f === '*') ? fields.join(', ') : [...fields, field].join(', ');
 }
 

@@ -11,9 +11,11 @@ function root(options: HelperOptions): { langParam?: string } {
 export function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hbs.registerHelper('year', () => new Date().getFullYear());
-  hbs.registerHelper('json', (value: unknown) =>
-    // For <script type="application/ld+json">: escape "<" so no value can close the script element.
-    new hbs.SafeString(JSON.stringify(value).replace(/</g, '\\u003c')),
+  hbs.registerHelper(
+    'json',
+    (value: unknown) =>
+      // For <script type="application/ld+json">: escape "<" so no value can close the script element.
+      new hbs.SafeString(JSON.stringify(value).replace(/</g, '\\u003c')),
   );
   hbs.registerHelper('array', (...args: unknown[]) => args.slice(0, -1));
   hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));

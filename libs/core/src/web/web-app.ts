@@ -33,9 +33,10 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
   // The page cache answers before Fastify sees the request (its instance comes from the app, once it exists).
   let pageCache: PageCache | undefined;
   const adapter = new FastifyAdapter({
-    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer((req, res) => {
-      if (!pageCache?.serve(req, res)) handler(req, res);
-    }),
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+      createServer((req, res) => {
+        if (!pageCache?.serve(req, res)) handler(req, res);
+      }),
     trustProxy: config.raw.TRUST_PROXY,
     genReqId: requestIdFor,
     bodyLimit: 1024 * 1024,
@@ -58,8 +59,17 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
   // input with a plain message, instead of failing later as a database error.
   fastify.addHook('preValidation', (request, reply, done) => {
     if (!containsNul(request.query) && !containsNul(request.body)) return done();
-    void reply.status(400).header('cache-control', 'no-store').header('content-type', 'application/json; charset=utf-8')
-      .send({ error: { status: 400, code: 'invalid_input', message: 'A field contains a character that is not allowed (NUL). Remove it and send the form again.' } });
+    void reply
+      .status(400)
+      .header('cache-control', 'no-store')
+      .header('content-type', 'application/json; charset=utf-8')
+      .send({
+        error: {
+          status: 400,
+          code: 'invalid_input',
+          message: 'A field contains a character that is not allowed (NUL). Remove it and send the form again.',
+        },
+      });
   });
   const cache = app.get(PageCache, { strict: false });
   pageCache = cache;

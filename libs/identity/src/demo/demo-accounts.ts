@@ -43,7 +43,8 @@ export class DemoAccounts {
     const list: DemoAccount[] = [];
     const operatorEmail = `operator@${this.config.raw.PLATFORM_DOMAIN === 'localhost' ? 'consilium.localhost' : this.config.raw.PLATFORM_DOMAIN}`;
     const [existing] = await this.operatorDb.transaction((tx) => tx.query('SELECT 1 FROM operators WHERE email = $1', [operatorEmail]));
-    if (!existing) await this.operators.upsert({ email: operatorEmail, name: 'Olivia Operator', password: DEMO_PASSWORD, totpSecret: DEMO_TOTP_SECRET });
+    if (!existing)
+      await this.operators.upsert({ email: operatorEmail, name: 'Olivia Operator', password: DEMO_PASSWORD, totpSecret: DEMO_TOTP_SECRET });
     list.push({ role: 'operator', email: operatorEmail, signIn: `${this.config.originFor(this.config.operatorHost)}/operator/sign-in` });
 
     for (const slug of tenantSlugs) {
@@ -58,7 +59,9 @@ export class DemoAccounts {
              VALUES ($1, 'staff', $2, $3, $4, now(), $5, now()) ON CONFLICT (tenant_id, kind, email) DO NOTHING RETURNING id`,
             [tenant.id, email, staff.name, passwordHash, box.seal(DEMO_TOTP_SECRET)],
           );
-          if (row) for (const role of staff.roles) await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [tenant.id, row.id, role]);
+          if (row)
+            for (const role of staff.roles)
+              await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [tenant.id, row.id, role]);
           // The demo physician signs in as the hospital's first physician, so cases can be assigned to them. The one
           // write identity makes to the roster's table, and only for demo data.
           if (row && staff.roles.includes('physician')) {

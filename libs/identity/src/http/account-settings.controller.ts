@@ -66,7 +66,9 @@ abstract class AccountSettings {
   protected async endOne(id: string, reply: FastifyReply): Promise<void> {
     const actor = this.context.actor()!;
     // Only one of the caller's own sessions: anyone else's id matches nothing.
-    await this.db.transaction((tx) => tx.query('UPDATE sessions SET revoked_at = now() WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL', [id, actor.id]));
+    await this.db.transaction((tx) =>
+      tx.query('UPDATE sessions SET revoked_at = now() WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL', [id, actor.id]),
+    );
     void reply.redirect(id === actor.sessionId ? '/' : `${this.base}?ended=one`, 303);
   }
 }

@@ -13,6 +13,9 @@ export class ApiWhoamiController {
   whoami() {
     const actor = this.context.actor()!;
     const tenant = this.context.tenant<ResolvedTenant>();
-    return { tenant: { slug: tenant.slug, name: tenant.name }, key: { id: actor.id, scopes: (actor.scopes ?? []).filter((s) => s !== 'api.access') } };
+    return {
+      tenant: { slug: tenant.slug, name: tenant.name },
+      key: { id: actor.id, scopes: (actor.scopes ?? []).filter((s) => s !== 'api.access') },
+    };
   }
 }

@@ -8,7 +8,10 @@ import { API_KEY_SCOPES } from '../permissions';
 
 const keyForm = z.object({
   name: z.string().trim().min(1, 'Give the key a name that says what uses it.').max(100),
-  scopes: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(API_KEY_SCOPES)).min(1, 'Choose at least one scope.')),
+  scopes: z.preprocess(
+    (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+    z.array(z.enum(API_KEY_SCOPES)).min(1, 'Choose at least one scope.'),
+  ),
 });
 
 /** Admins create and revoke the keys integrations use for /api/v1. A new key is shown once. */
@@ -57,6 +60,10 @@ export class ConsoleApiKeysController {
   }
 
   private async render(data: Record<string, unknown>): Promise<string> {
-    return this.views.render('identity/api-keys', { title: 'API keys', keys: await this.keys.list(), allScopes: API_KEY_SCOPES, ...data }, { layout: 'console' });
+    return this.views.render(
+      'identity/api-keys',
+      { title: 'API keys', keys: await this.keys.list(), allScopes: API_KEY_SCOPES, ...data },
+      { layout: 'console' },
+    );
   }
 }

@@ -38,20 +38,34 @@ export class ConsoleAuthController {
   @Get('sign-in')
   @Header('content-type', 'text/html; charset=utf-8')
   signInPage(@Query('next') next?: string): string {
-    return this.views.render('identity/console-sign-in', { title: 'Staff sign in', next: safeNext(next, ''), values: {} }, { layout: 'console' });
+    return this.views.render(
+      'identity/console-sign-in',
+      { title: 'Staff sign in', next: safeNext(next, ''), values: {} },
+      { layout: 'console' },
+    );
   }
 
   @Public()
   @Post('sign-in')
   @HttpCode(200)
   @UseGuards(PasswordSignIn)
-  async signIn(@Req() req: Req, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async signIn(
+    @Req() req: Req,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     const outcome = req.signIn!;
     if (!outcome.user) {
       reply.status(outcome.waitSeconds ? 429 : 400).header('content-type', 'text/html; charset=utf-8');
       return this.views.render(
         'identity/console-sign-in',
-        { title: 'Staff sign in', next: safeNext(body.next, ''), values: { email: body.email ?? '' }, formError: outcome.waitSeconds ? 'throttled' : 'invalid', waitMinutes: Math.max(1, Math.ceil(outcome.waitSeconds / 60)) },
+        {
+          title: 'Staff sign in',
+          next: safeNext(body.next, ''),
+          values: { email: body.email ?? '' },
+          formError: outcome.waitSeconds ? 'throttled' : 'invalid',
+          waitMinutes: Math.max(1, Math.ceil(outcome.waitSeconds / 60)),
+        },
         { layout: 'console' },
       );
     }
@@ -67,9 +81,18 @@ export class ConsoleAuthController {
   async mfaPage(@Query('next') next?: string): Promise<string> {
     const actor = this.context.actor()!;
     const account = await this.accounts.findById(actor.id);
-    if (account?.totpEnabledAt) return this.views.render('identity/mfa-challenge', { title: 'Two-step verification', next: safeNext(next, '') }, { layout: 'console' });
+    if (account?.totpEnabledAt)
+      return this.views.render(
+        'identity/mfa-challenge',
+        { title: 'Two-step verification', next: safeNext(next, '') },
+        { layout: 'console' },
+      );
     const enrollment = await this.mfa.beginEnrollment(actor.id, this.context.tenant<ResolvedTenant>().name);
-    return this.views.render('identity/mfa-enroll', { title: 'Set up two-step verification', enrollment, next: safeNext(next, '') }, { layout: 'console' });
+    return this.views.render(
+      'identity/mfa-enroll',
+      { title: 'Set up two-step verification', enrollment, next: safeNext(next, '') },
+      { layout: 'console' },
+    );
   }
 
   @Can('mfa.complete')
@@ -97,14 +120,26 @@ export class ConsoleAuthController {
       const errors = form.ok ? { code: 'That code did not match. Enter the code your app shows now.' } : form.errors;
       if (enrolling) {
         const enrollment = await this.mfa.beginEnrollment(actor.id, this.context.tenant<ResolvedTenant>().name);
-        return this.views.render('identity/mfa-enroll', { title: 'Set up two-step verification', enrollment, errors, next: safeNext(body.next, '') }, { layout: 'console' });
+        return this.views.render(
+          'identity/mfa-enroll',
+          { title: 'Set up two-step verification', enrollment, errors, next: safeNext(body.next, '') },
+          { layout: 'console' },
+        );
       }
-      return this.views.render('identity/mfa-challenge', { title: 'Two-step verification', errors, next: safeNext(body.next, '') }, { layout: 'console' });
+      return this.views.render(
+        'identity/mfa-challenge',
+        { title: 'Two-step verification', errors, next: safeNext(body.next, '') },
+        { layout: 'console' },
+      );
     }
     this.cookie.set(reply, result.token);
     if (result.recoveryCodes) {
       reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
-      return this.views.render('identity/recovery-codes', { title: 'Your recovery codes', codes: result.recoveryCodes, next: safeNext(body.next, '/console') }, { layout: 'console' });
+      return this.views.render(
+        'identity/recovery-codes',
+        { title: 'Your recovery codes', codes: result.recoveryCodes, next: safeNext(body.next, '/console') },
+        { layout: 'console' },
+      );
     }
     void reply.redirect(safeNext(body.next, '/console'), 303);
   }
@@ -130,7 +165,11 @@ export class ConsoleAuthController {
   @Get('forgot-password')
   @Header('content-type', 'text/html; charset=utf-8')
   forgotPage(): string {
-    return this.views.render('identity/forgot-password', { title: 'Reset your password', values: {}, action: '/console/forgot-password' }, { layout: 'console' });
+    return this.views.render(
+      'identity/forgot-password',
+      { title: 'Reset your password', values: {}, action: '/console/forgot-password' },
+      { layout: 'console' },
+    );
   }
 
   @Public()
@@ -141,9 +180,17 @@ export class ConsoleAuthController {
     const form = readForm(emailForm, body);
     if (!form.ok) {
       reply.status(400);
-      return this.views.render('identity/forgot-password', { title: 'Reset your password', values: form.values, errors: form.errors, action: '/console/forgot-password' }, { layout: 'console' });
+      return this.views.render(
+        'identity/forgot-password',
+        { title: 'Reset your password', values: form.values, errors: form.errors, action: '/console/forgot-password' },
+        { layout: 'console' },
+      );
     }
-    await this.accounts.requestPasswordReset('staff', form.data.email, this.config.originFor(this.context.tenant<ResolvedTenant>().primaryHost));
+    await this.accounts.requestPasswordReset(
+      'staff',
+      form.data.email,
+      this.config.originFor(this.context.tenant<ResolvedTenant>().primaryHost),
+    );
     return this.views.render('identity/check-email', { title: 'Check your email', purpose: 'reset' }, { layout: 'console' });
   }
 
@@ -152,14 +199,30 @@ export class ConsoleAuthController {
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('referrer-policy', 'no-referrer')
   resetPage(@Param('token') token: string): string {
-    return this.views.render('identity/reset-password', { title: 'Choose a new password', action: `/console/reset-password/${encodeURIComponent(token)}` }, { layout: 'console' });
+    return this.views.render(
+      'identity/reset-password',
+      { title: 'Choose a new password', action: `/console/reset-password/${encodeURIComponent(token)}` },
+      { layout: 'console' },
+    );
   }
 
   @Public()
   @Post('reset-password/:token')
   @HttpCode(200)
-  async reset(@Param('token') token: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
-    return this.passwordFromLink(token, body, reply, (password) => this.accounts.resetPassword(token, password), 'identity/reset-password', 'Choose a new password', `/console/reset-password/${encodeURIComponent(token)}`);
+  async reset(
+    @Param('token') token: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
+    return this.passwordFromLink(
+      token,
+      body,
+      reply,
+      (password) => this.accounts.resetPassword(token, password),
+      'identity/reset-password',
+      'Choose a new password',
+      `/console/reset-password/${encodeURIComponent(token)}`,
+    );
   }
 
   @Public()
@@ -168,15 +231,32 @@ export class ConsoleAuthController {
   @Header('referrer-policy', 'no-referrer')
   async invitationPage(@Param('token') token: string): Promise<string> {
     const account = await this.staff.invitationAccount(token);
-    return this.views.render('identity/invitation', { title: 'Join the team', email: account?.email, expired: !account, action: `/console/invitation/${encodeURIComponent(token)}` }, { layout: 'console' });
+    return this.views.render(
+      'identity/invitation',
+      { title: 'Join the team', email: account?.email, expired: !account, action: `/console/invitation/${encodeURIComponent(token)}` },
+      { layout: 'console' },
+    );
   }
 
   @Public()
   @Post('invitation/:token')
   @HttpCode(200)
-  async acceptInvitation(@Param('token') token: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async acceptInvitation(
+    @Param('token') token: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     const account = await this.staff.invitationAccount(token);
-    return this.passwordFromLink(token, body, reply, (password) => this.staff.acceptInvitation(token, password), 'identity/invitation', 'Join the team', `/console/invitation/${encodeURIComponent(token)}`, { email: account?.email, expired: !account });
+    return this.passwordFromLink(
+      token,
+      body,
+      reply,
+      (password) => this.staff.acceptInvitation(token, password),
+      'identity/invitation',
+      'Join the team',
+      `/console/invitation/${encodeURIComponent(token)}`,
+      { email: account?.email, expired: !account },
+    );
   }
 
   private async passwordFromLink(

@@ -56,7 +56,11 @@ export class ConsoleStaffController {
   @Can('staff.manage')
   @Post(':id/roles')
   @HttpCode(200)
-  async setRoles(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async setRoles(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     const parsed = roles.safeParse(body.roles);
     if (!parsed.success) {
       reply.status(400).header('content-type', 'text/html; charset=utf-8');
@@ -91,7 +95,10 @@ export class ConsoleStaffController {
 
   private async render(data: Record<string, unknown>): Promise<string> {
     const members = await this.staff.list();
-    return this.views.render('identity/staff', { title: 'Staff', members, allRoles: STAFF_ROLES, selfId: this.context.actor()?.id, ...data }, { layout: 'console' });
+    return this.views.render(
+      'identity/staff',
+      { title: 'Staff', members, allRoles: STAFF_ROLES, selfId: this.context.actor()?.id, ...data },
+      { layout: 'console' },
+    );
   }
 }
-

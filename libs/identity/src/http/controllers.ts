@@ -9,6 +9,13 @@ import { SiteAuthController } from './site-auth.controller';
 
 /** Every HTTP surface of identity, registered by IdentityModule. */
 export const IDENTITY_CONTROLLERS = [
-  SiteAuthController, SiteAccountSettingsController, ConsoleAuthController, ConsoleAccountSettingsController,
-  ConsoleStaffController, ConsoleApiKeysController, OperatorAuthController, OperatorTenantsController, ApiWhoamiController,
+  SiteAuthController,
+  SiteAccountSettingsController,
+  ConsoleAuthController,
+  ConsoleAccountSettingsController,
+  ConsoleStaffController,
+  ConsoleApiKeysController,
+  OperatorAuthController,
+  OperatorTenantsController,
+  ApiWhoamiController,
 ];

@@ -31,14 +31,22 @@ export class OperatorAuthController {
   @Header('content-type', 'text/html; charset=utf-8')
   signInPage(@Query('next') next?: string): string {
     this.operatorHostOnly();
-    return this.views.render('identity/operator-sign-in', { title: 'Operator sign in', next: safeNext(next, ''), values: {} }, { layout: 'plain' });
+    return this.views.render(
+      'identity/operator-sign-in',
+      { title: 'Operator sign in', next: safeNext(next, ''), values: {} },
+      { layout: 'plain' },
+    );
   }
 
   @Public()
   @Post('sign-in')
   @HttpCode(200)
   @UseGuards(OperatorPasswordSignIn)
-  async signIn(@Req() req: Req, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async signIn(
+    @Req() req: Req,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     this.operatorHostOnly();
     const outcome = req.signIn!;
     if (!outcome.user) {
@@ -46,7 +54,13 @@ export class OperatorAuthController {
       reply.status(outcome.waitSeconds ? 429 : 400).header('content-type', 'text/html; charset=utf-8');
       return this.views.render(
         'identity/operator-sign-in',
-        { title: 'Operator sign in', values: { email: body.email ?? '' }, next: safeNext(body.next, ''), formError: outcome.waitSeconds ? 'throttled' : 'invalid', waitMinutes: Math.max(1, Math.ceil(outcome.waitSeconds / 60)) },
+        {
+          title: 'Operator sign in',
+          values: { email: body.email ?? '' },
+          next: safeNext(body.next, ''),
+          formError: outcome.waitSeconds ? 'throttled' : 'invalid',
+          waitMinutes: Math.max(1, Math.ceil(outcome.waitSeconds / 60)),
+        },
         { layout: 'plain' },
       );
     }
@@ -74,13 +88,20 @@ export class OperatorAuthController {
     if (!result) {
       await this.audit.recordOperator({ action: 'operator.mfa', operatorId: actor.id, outcome: 'denied' });
       reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.renderMfa({ next: safeNext(body.next, ''), errors: form.ok ? { code: 'That code did not match. Enter the code your app shows now.' } : form.errors });
+      return this.renderMfa({
+        next: safeNext(body.next, ''),
+        errors: form.ok ? { code: 'That code did not match. Enter the code your app shows now.' } : form.errors,
+      });
     }
     await this.audit.recordOperator({ action: 'operator.sign_in', operatorId: actor.id, outcome: 'allowed' });
     this.cookie.set(reply, result.token);
     if (result.recoveryCodes) {
       reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
-      return this.views.render('identity/recovery-codes', { title: 'Your recovery codes', codes: result.recoveryCodes, next: '/operator' }, { layout: 'plain' });
+      return this.views.render(
+        'identity/recovery-codes',
+        { title: 'Your recovery codes', codes: result.recoveryCodes, next: '/operator' },
+        { layout: 'plain' },
+      );
     }
     void reply.redirect(safeNext(body.next, '/operator'), 303);
   }
@@ -100,14 +121,26 @@ export class OperatorAuthController {
   @Header('content-type', 'text/html; charset=utf-8')
   async home(): Promise<string> {
     this.operatorHostOnly();
-    const tenants = (await this.tenants.list()).map((t) => ({ ...t, url: t.primaryHost ? `${this.config.originFor(t.primaryHost)}/` : null }));
+    const tenants = (await this.tenants.list()).map((t) => ({
+      ...t,
+      url: t.primaryHost ? `${this.config.originFor(t.primaryHost)}/` : null,
+    }));
     return this.views.render('identity/operator-home', { title: 'Operator console', tenants }, { layout: 'plain' });
   }
 
   private async renderMfa(extra: Record<string, unknown>): Promise<string> {
-    if (await this.operators.isEnrolled(this.context.actor()!.id)) return this.views.render('identity/mfa-challenge', { title: 'Two-step verification', action: '/operator/mfa', ...extra }, { layout: 'plain' });
+    if (await this.operators.isEnrolled(this.context.actor()!.id))
+      return this.views.render(
+        'identity/mfa-challenge',
+        { title: 'Two-step verification', action: '/operator/mfa', ...extra },
+        { layout: 'plain' },
+      );
     const enrollment = await this.operators.beginEnrollment(this.context.actor()!.id);
-    return this.views.render('identity/mfa-enroll', { title: 'Set up two-step verification', enrollment, action: '/operator/mfa', ...extra }, { layout: 'plain' });
+    return this.views.render(
+      'identity/mfa-enroll',
+      { title: 'Set up two-step verification', enrollment, action: '/operator/mfa', ...extra },
+      { layout: 'plain' },
+    );
   }
 
   /** Operator pages exist only on the operator host; anywhere else they are not found. */

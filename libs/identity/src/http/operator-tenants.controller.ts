@@ -2,8 +2,19 @@ import { Body, Controller, Get, Header, HttpCode, Param, Post, Req, Res } from '
 import { AuditLog } from '@consilium/audit';
 import { AppConfig, Can, ConsiliumStore, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
 import {
-  BlueprintExporter, ConsoleForm, FormBody, LICENSURE_ROUTES, readBrandImage, TenantDirectory, TenantDomains, TenantOnboarding, TenantResolver, toYaml,
-  readConsoleForm, typedValues, UploadedFile,
+  BlueprintExporter,
+  ConsoleForm,
+  FormBody,
+  LICENSURE_ROUTES,
+  readBrandImage,
+  TenantDirectory,
+  TenantDomains,
+  TenantOnboarding,
+  TenantResolver,
+  toYaml,
+  readConsoleForm,
+  typedValues,
+  UploadedFile,
 } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
@@ -41,7 +52,10 @@ export class OperatorTenantsController {
   @Header('cache-control', 'no-store')
   async list(): Promise<string> {
     this.operatorOnly();
-    const tenants = (await this.directory.list()).map((t) => ({ ...t, url: t.primaryHost ? `${this.config.originFor(t.primaryHost)}/` : null }));
+    const tenants = (await this.directory.list()).map((t) => ({
+      ...t,
+      url: t.primaryHost ? `${this.config.originFor(t.primaryHost)}/` : null,
+    }));
     return this.views.render('identity/operator-tenants', { title: 'Hospitals', tenants }, { layout: 'plain' });
   }
 
@@ -52,7 +66,18 @@ export class OperatorTenantsController {
   newTenant(): string {
     this.operatorOnly();
     return this.renderWizard(
-      { time_zone: 'America/Chicago', currency: 'USD', locales: 'en', default_locale: 'en', color_primary: '#0b5394', color_accent: '#e69138', color_text: '#1a1a1a', color_background: '#ffffff', unlicensed_states: 'decline', international: 'decline' },
+      {
+        time_zone: 'America/Chicago',
+        currency: 'USD',
+        locales: 'en',
+        default_locale: 'en',
+        color_primary: '#0b5394',
+        color_accent: '#e69138',
+        color_text: '#1a1a1a',
+        color_background: '#ffffff',
+        unlicensed_states: 'decline',
+        international: 'decline',
+      },
       {},
     );
   }
@@ -66,16 +91,19 @@ export class OperatorTenantsController {
     const body: FormBody = await readConsoleForm(request);
     const form = new ConsoleForm(body ?? {});
     const logoFile = (body ?? {}).logo as UploadedFile | undefined;
-    const logo = logoFile && !logoFile.truncated ? readBrandImage(logoFile.bytes, 'logo') : { problem: logoFile ? 'The image is larger than 1 MiB.' : 'Choose the hospital\'s logo.' };
+    const logo =
+      logoFile && !logoFile.truncated
+        ? readBrandImage(logoFile.bytes, 'logo')
+        : { problem: logoFile ? 'The image is larger than 1 MiB.' : "Choose the hospital's logo." };
     if ('problem' in logo) form.fail('logo', logo.problem);
     const locales = form.all('locales');
     const slug = form.text('slug');
-    if (!form.text('name')) form.fail('name', 'Enter the hospital\'s name.');
+    if (!form.text('name')) form.fail('name', "Enter the hospital's name.");
     if (!SLUG.test(slug)) form.fail('slug', 'Use lower-case letters, digits and hyphens (at most 40), e.g. lakeshore.');
     if (!locales.length) form.fail('locales', 'Choose at least one language.');
     const adminEmail = form.field('admin_email', z.union([z.literal(''), z.email('Enter an email address like admin@hospital.example.')]));
     const adminName = form.text('admin_name');
-    if (adminEmail && !adminName) form.fail('admin_name', 'Enter the administrator\'s name, or leave both fields empty.');
+    if (adminEmail && !adminName) form.fail('admin_name', "Enter the administrator's name, or leave both fields empty.");
     if (form.ok && 'asset' in logo) {
       const outcome = await this.onboarding.create({
         name: form.text('name'),
@@ -86,9 +114,18 @@ export class OperatorTenantsController {
         locales,
         defaultLocale: form.text('default_locale') || locales[0],
         primaryDomain: form.text('primary_domain').toLowerCase() || undefined,
-        colors: { primary: form.text('color_primary'), accent: form.text('color_accent'), text: form.text('color_text'), background: form.text('color_background') },
+        colors: {
+          primary: form.text('color_primary'),
+          accent: form.text('color_accent'),
+          text: form.text('color_text'),
+          background: form.text('color_background'),
+        },
         logo: logo.asset,
-        licensure: { homeState: form.text('home_state').toUpperCase() || undefined, unlicensedStates: form.text('unlicensed_states'), international: form.text('international') },
+        licensure: {
+          homeState: form.text('home_state').toUpperCase() || undefined,
+          unlicensedStates: form.text('unlicensed_states'),
+          international: form.text('international'),
+        },
       });
       if (outcome.ok) {
         await this.record('tenant.onboard', outcome.result.tenantId);
@@ -128,7 +165,11 @@ export class OperatorTenantsController {
   @Can('tenants.manage')
   @Post(':slug/domains')
   @HttpCode(200)
-  async addDomain(@Param('slug') slug: string, @Body() body: FormBody, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async addDomain(
+    @Param('slug') slug: string,
+    @Body() body: FormBody,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     this.operatorOnly();
     const host = new ConsoleForm(body ?? {}).text('host');
     const outcome = await this.domains.add(slug, host);
@@ -138,7 +179,11 @@ export class OperatorTenantsController {
   @Can('tenants.manage')
   @Post(':slug/domains/remove')
   @HttpCode(200)
-  async removeDomain(@Param('slug') slug: string, @Body() body: FormBody, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async removeDomain(
+    @Param('slug') slug: string,
+    @Body() body: FormBody,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     this.operatorOnly();
     const outcome = await this.domains.remove(slug, new ConsoleForm(body ?? {}).text('host'));
     return this.afterDomainEdit(slug, 'tenant.domain_remove', outcome, reply, {});
@@ -147,7 +192,11 @@ export class OperatorTenantsController {
   @Can('tenants.manage')
   @Post(':slug/domains/primary')
   @HttpCode(200)
-  async primaryDomain(@Param('slug') slug: string, @Body() body: FormBody, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async primaryDomain(
+    @Param('slug') slug: string,
+    @Body() body: FormBody,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     this.operatorOnly();
     const outcome = await this.domains.makePrimary(slug, new ConsoleForm(body ?? {}).text('host'));
     return this.afterDomainEdit(slug, 'tenant.domain_primary', outcome, reply, {});
@@ -224,7 +273,11 @@ export class OperatorTenantsController {
       'identity/operator-tenant',
       {
         title: tenant.name,
-        tenant: { ...tenant, suspended: tenant.status === 'suspended', url: tenant.primaryHost ? `${this.config.originFor(tenant.primaryHost)}/` : null },
+        tenant: {
+          ...tenant,
+          suspended: tenant.status === 'suspended',
+          url: tenant.primaryHost ? `${this.config.originFor(tenant.primaryHost)}/` : null,
+        },
         domains,
         values: data.values ?? {},
         errors: data.errors ?? {},
@@ -241,7 +294,11 @@ export class OperatorTenantsController {
         title: 'New hospital',
         platformDomain: this.config.raw.PLATFORM_DOMAIN,
         languages: ['en', 'es'].map((code) => ({ code, checked: chosen.includes(code), isDefault: values.default_locale === code })),
-        routes: LICENSURE_ROUTES.map((route) => ({ route, unlicensed: values.unlicensed_states === route, international: values.international === route })),
+        routes: LICENSURE_ROUTES.map((route) => ({
+          route,
+          unlicensed: values.unlicensed_states === route,
+          international: values.international === route,
+        })),
         values,
         errors,
       },

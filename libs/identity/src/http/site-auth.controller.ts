@@ -46,7 +46,11 @@ export class SiteAuthController {
   @Post('sign-in')
   @HttpCode(200)
   @UseGuards(PasswordSignIn)
-  async signIn(@Req() req: Req, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async signIn(
+    @Req() req: Req,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     const outcome = req.signIn!;
     if (!outcome.user) {
       reply.status(outcome.waitSeconds ? 429 : 400).header('content-type', 'text/html; charset=utf-8');
@@ -117,7 +121,12 @@ export class SiteAuthController {
     const form = readForm(emailForm, body);
     if (!form.ok) {
       reply.status(400);
-      return this.views.render('identity/forgot-password', { title: 'Reset your password', values: form.values, errors: form.errors, action: '/forgot-password' });
+      return this.views.render('identity/forgot-password', {
+        title: 'Reset your password',
+        values: form.values,
+        errors: form.errors,
+        action: '/forgot-password',
+      });
     }
     await this.accounts.requestPasswordReset('patient', form.data.email, this.origin());
     return this.views.render('identity/check-email', { title: 'Check your email', purpose: 'reset' });
@@ -128,13 +137,21 @@ export class SiteAuthController {
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('referrer-policy', 'no-referrer')
   resetPage(@Param('token') token: string): string {
-    return this.views.render('identity/reset-password', { title: 'Choose a new password', token, action: `/reset-password/${encodeURIComponent(token)}` });
+    return this.views.render('identity/reset-password', {
+      title: 'Choose a new password',
+      token,
+      action: `/reset-password/${encodeURIComponent(token)}`,
+    });
   }
 
   @Public()
   @Post('reset-password/:token')
   @HttpCode(200)
-  async reset(@Param('token') token: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async reset(
+    @Param('token') token: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     const form = readForm(resetForm, body);
     let errors = form.ok ? {} : form.errors;
     if (form.ok) {
@@ -147,7 +164,12 @@ export class SiteAuthController {
       }
     }
     reply.status(400).header('content-type', 'text/html; charset=utf-8').header('referrer-policy', 'no-referrer');
-    return this.views.render('identity/reset-password', { title: 'Choose a new password', token, errors, action: `/reset-password/${encodeURIComponent(token)}` });
+    return this.views.render('identity/reset-password', {
+      title: 'Choose a new password',
+      token,
+      errors,
+      action: `/reset-password/${encodeURIComponent(token)}`,
+    });
   }
 
   @Public()

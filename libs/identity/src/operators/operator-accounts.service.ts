@@ -57,7 +57,9 @@ export class OperatorAccounts {
     const keys = { account: `operator:${email}`, ip: this.context.ip() };
     const wait = await this.throttle.waitSeconds(keys);
     if (wait > 0) throw new SignInRefused(wait);
-    const [row] = await this.db.transaction((tx) => tx.query('SELECT id, password_hash, disabled_at FROM operators WHERE email = $1', [email]));
+    const [row] = await this.db.transaction((tx) =>
+      tx.query('SELECT id, password_hash, disabled_at FROM operators WHERE email = $1', [email]),
+    );
     if (!(await verifyPassword(row?.password_hash, password)) || !row || row.disabled_at) {
       await this.throttle.fail(keys);
       throw new SignInRefused();
@@ -72,7 +74,14 @@ export class OperatorAccounts {
       tx.query(
         `INSERT INTO operator_sessions (operator_id, token_hash, idle_timeout_seconds, expires_at, ip, user_agent)
          VALUES ($1, $2, $3, now() + make_interval(hours => $4), $5, $6)`,
-        [operatorId, hash, OPERATOR_IDLE_SECONDS, this.config.raw.SESSION_ABSOLUTE_HOURS, this.context.ip() ?? null, this.context.userAgent() ?? null],
+        [
+          operatorId,
+          hash,
+          OPERATOR_IDLE_SECONDS,
+          this.config.raw.SESSION_ABSOLUTE_HOURS,
+          this.context.ip() ?? null,
+          this.context.userAgent() ?? null,
+        ],
       ),
     );
     return token;
@@ -80,13 +89,15 @@ export class OperatorAccounts {
 
   resolveSession(token: string): Promise<OperatorSession | null> {
     return this.db.transaction(async (tx) => {
-      const [row] = await tx.query(
-        `UPDATE operator_sessions s SET last_seen_at = now() FROM operators o
+      const [row] = await tx
+        .query(
+          `UPDATE operator_sessions s SET last_seen_at = now() FROM operators o
           WHERE s.token_hash = $1 AND o.id = s.operator_id AND o.disabled_at IS NULL AND s.revoked_at IS NULL
             AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => s.idle_timeout_seconds)
           RETURNING s.id, s.operator_id, s.mfa_verified_at IS NOT NULL AS mfa, o.totp_enabled_at IS NOT NULL AS totp`,
-        [hashToken(token)],
-      ).then(([rows]) => rows);
+          [hashToken(token)],
+        )
+        .then(([rows]) => rows);
       return row ? { id: row.id, operatorId: row.operator_id, mfaVerified: row.mfa, totpEnabled: row.totp } : null;
     });
   }
@@ -94,22 +105,34 @@ export class OperatorAccounts {
   async beginEnrollment(operatorId: string): Promise<{ secret: string; qr: string }> {
     const secret = newTotpSecret();
     const [row] = await this.db.transaction((tx) =>
-      tx.query('UPDATE operators SET totp_secret = $2, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1 RETURNING email', [operatorId, this.box.seal(secret)]).then(([r]) => r),
+      tx
+        .query('UPDATE operators SET totp_secret = $2, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1 RETURNING email', [
+          operatorId,
+          this.box.seal(secret),
+        ])
+        .then(([r]) => r),
     );
     return { secret, qr: await qrDataUrl(otpauthUri(secret, 'Consilium operators', row.email)) };
   }
 
   /** Verifies a TOTP or recovery code; on success the session is elevated under a new token. */
-  async passSecondFactor(sessionId: string, operatorId: string, code: string, enrolling: boolean): Promise<{ token: string; recoveryCodes?: string[] } | null> {
+  async passSecondFactor(
+    sessionId: string,
+    operatorId: string,
+    code: string,
+    enrolling: boolean,
+  ): Promise<{ token: string; recoveryCodes?: string[] } | null> {
     return this.db.transaction(async (tx) => {
-      const ok = (await this.verifyTotp(tx, operatorId, code, enrolling)) || (!enrolling && (await this.useRecoveryCode(tx, operatorId, code)));
+      const ok =
+        (await this.verifyTotp(tx, operatorId, code, enrolling)) || (!enrolling && (await this.useRecoveryCode(tx, operatorId, code)));
       if (!ok) return null;
       let recoveryCodes: string[] | undefined;
       if (enrolling) {
         await tx.query('UPDATE operators SET totp_enabled_at = now() WHERE id = $1', [operatorId]);
         recoveryCodes = newRecoveryCodes();
         await tx.query('DELETE FROM operator_recovery_codes WHERE operator_id = $1', [operatorId]);
-        for (const c of recoveryCodes) await tx.query('INSERT INTO operator_recovery_codes (operator_id, code_hash) VALUES ($1, $2)', [operatorId, hashRecoveryCode(c)]);
+        for (const c of recoveryCodes)
+          await tx.query('INSERT INTO operator_recovery_codes (operator_id, code_hash) VALUES ($1, $2)', [operatorId, hashRecoveryCode(c)]);
       }
       const { token, hash } = newToken();
       await tx.query('UPDATE operator_sessions SET token_hash = $2, mfa_verified_at = now() WHERE id = $1', [sessionId, hash]);
@@ -118,7 +141,9 @@ export class OperatorAccounts {
   }
 
   async isEnrolled(operatorId: string): Promise<boolean> {
-    const [row] = await this.db.transaction((tx) => tx.query('SELECT totp_enabled_at IS NOT NULL AS enrolled FROM operators WHERE id = $1', [operatorId]));
+    const [row] = await this.db.transaction((tx) =>
+      tx.query('SELECT totp_enabled_at IS NOT NULL AS enrolled FROM operators WHERE id = $1', [operatorId]),
+    );
     return !!row?.enrolled;
   }
 

@@ -8,7 +8,16 @@ import { localize, ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { consentDocument } from '../wizard/consent-documents';
 import { IntakeDrafts, IntakeProgress, IntakeStep, RouteDeclined } from '../wizard/intake-drafts.service';
-import { bodyDetails, choiceValues, detailsValues, offeringQuestions, placeOptions, readChoice, readDetails, readLocalPhysician } from '../wizard/intake-form';
+import {
+  bodyDetails,
+  choiceValues,
+  detailsValues,
+  offeringQuestions,
+  placeOptions,
+  readChoice,
+  readDetails,
+  readLocalPhysician,
+} from '../wizard/intake-form';
 import { choiceOf, FundingOption, IntakeChoice, IntakePlan, IntakePlanner } from '../wizard/intake-planner';
 
 /** The first step's answers ride in a sealed cookie until the patient has an account; nothing clinical is in it. */
@@ -133,7 +142,11 @@ export class IntakeController {
   @Audited({ action: 'case.draft_update', entityType: 'case', param: 'id' })
   @Post(':id/choice')
   @HttpCode(200)
-  async rechoose(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply): Html {
+  async rechoose(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Html {
     const { c, progress } = await this.drafts.draft(id);
     const choice = readChoice(body);
     let plan: IntakePlan;
@@ -141,11 +154,27 @@ export class IntakeController {
       plan = await this.planner.plan(this.tenant(), choice, this.context.locale());
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      return this.invalid(reply, await this.renderChoice({ values: choiceValues(choice), errors: error.fields, action: `/start/${id}/choice`, draft: this.draftView(c, progress, 'choice') }));
+      return this.invalid(
+        reply,
+        await this.renderChoice({
+          values: choiceValues(choice),
+          errors: error.fields,
+          action: `/start/${id}/choice`,
+          draft: this.draftView(c, progress, 'choice'),
+        }),
+      );
     }
     if (plan.decision.route === 'declined') {
       // Shown, not saved: the draft keeps its last route that allows an opinion.
-      return this.invalid(reply, await this.renderChoice({ values: choiceValues(choice), action: `/start/${id}/choice`, draft: this.draftView(c, progress, 'choice'), declined: this.planView(plan) }));
+      return this.invalid(
+        reply,
+        await this.renderChoice({
+          values: choiceValues(choice),
+          action: `/start/${id}/choice`,
+          draft: this.draftView(c, progress, 'choice'),
+          declined: this.planView(plan),
+        }),
+      );
     }
     await this.drafts.rechoose(id, plan);
     void reply.redirect(`/start/${id}/review`, 303);
@@ -157,14 +186,22 @@ export class IntakeController {
   @Header('cache-control', 'no-store')
   async detailsPage(@Param('id', ParseUUIDPipe) id: string): Promise<string> {
     const { c, progress } = await this.drafts.draft(id);
-    return this.renderDetails(c, progress, detailsValues({ questions: c.questions, diagnosis: c.diagnosis, proposedTreatment: c.proposedTreatment, answers: c.intakeAnswers }));
+    return this.renderDetails(
+      c,
+      progress,
+      detailsValues({ questions: c.questions, diagnosis: c.diagnosis, proposedTreatment: c.proposedTreatment, answers: c.intakeAnswers }),
+    );
   }
 
   @Can('intake.start')
   @Audited({ action: 'case.draft_update', entityType: 'case', param: 'id' })
   @Post(':id/details')
   @HttpCode(200)
-  async saveDetails(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply): Html {
+  async saveDetails(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Html {
     const { c, progress } = await this.drafts.draft(id);
     const offering = await this.offeringOf(c);
     try {
@@ -191,7 +228,11 @@ export class IntakeController {
   @Audited({ action: 'case.draft_update', entityType: 'case', param: 'id' })
   @Post(':id/physician')
   @HttpCode(200)
-  async savePhysician(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply): Html {
+  async savePhysician(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Html {
     const { c, progress } = await this.drafts.draft(id);
     try {
       await this.drafts.saveLocalPhysician(id, readLocalPhysician(body));
@@ -216,7 +257,11 @@ export class IntakeController {
   @Audited({ action: 'case.consents', entityType: 'case', param: 'id' })
   @Post(':id/consents')
   @HttpCode(200)
-  async giveConsents(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply): Html {
+  async giveConsents(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Html {
     const { c, progress } = await this.drafts.draft(id);
     const agreed = new Set(CONSENT_KINDS.filter((k) => body[`consent_${k}`] === 'yes'));
     try {
@@ -242,7 +287,11 @@ export class IntakeController {
   @Audited({ action: 'case.quote_accept', entityType: 'case', param: 'id' })
   @Post(':id/review')
   @HttpCode(200)
-  async submit(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply): Html {
+  async submit(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Html {
     const { c, progress } = await this.drafts.draft(id);
     const { plan, options } = await this.replan(c);
     const fundingId = String(body.funding ?? '');
@@ -273,7 +322,13 @@ export class IntakeController {
 
   // ---- pages
 
-  private async renderChoice(data: { values: Record<string, unknown>; errors?: Record<string, string>; action: string; draft?: unknown; declined?: unknown }): Promise<string> {
+  private async renderChoice(data: {
+    values: Record<string, unknown>;
+    errors?: Record<string, string>;
+    action: string;
+    draft?: unknown;
+    declined?: unknown;
+  }): Promise<string> {
     const tenant = this.tenant();
     const locale = this.context.locale();
     const catalog = await this.catalog.snapshot(tenant.id);
@@ -290,7 +345,13 @@ export class IntakeController {
             currency: o.currency,
             turnaround: o.turnaroundBusinessDays,
             followUps: o.followUpQuestions,
-            addOns: o.addOns.map((a) => ({ code: a.code, name: localize(a.name, locale, tenant.defaultLocale), description: localize(a.description, locale, tenant.defaultLocale), priceMinor: a.priceMinor, currency: o.currency })),
+            addOns: o.addOns.map((a) => ({
+              code: a.code,
+              name: localize(a.name, locale, tenant.defaultLocale),
+              description: localize(a.description, locale, tenant.defaultLocale),
+              priceMinor: a.priceMinor,
+              currency: o.currency,
+            })),
           })),
       }))
       .filter((s) => s.offerings.length);
@@ -302,7 +363,12 @@ export class IntakeController {
     });
   }
 
-  private async renderDetails(c: Case, progress: IntakeProgress, values: ReturnType<typeof detailsValues>, errors?: Record<string, string>): Promise<string> {
+  private async renderDetails(
+    c: Case,
+    progress: IntakeProgress,
+    values: ReturnType<typeof detailsValues>,
+    errors?: Record<string, string>,
+  ): Promise<string> {
     const tenant = this.tenant();
     const offering = await this.offeringOf(c);
     return this.views.render('intake/start-details', {
@@ -310,23 +376,42 @@ export class IntakeController {
       draft: this.draftView(c, progress, 'details'),
       values,
       questionBoxes: values.questions.map((text, i) => ({ text, n: i + 1, id: `f-question-${i + 1}` })),
-      offeringQuestions: offeringQuestions(offering?.intakeQuestions ?? [], this.context.locale(), tenant.defaultLocale).map((q) => ({ ...q, value: values.answers[q.key] ?? '', error: errors?.[q.field] })),
+      offeringQuestions: offeringQuestions(offering?.intakeQuestions ?? [], this.context.locale(), tenant.defaultLocale).map((q) => ({
+        ...q,
+        value: values.answers[q.key] ?? '',
+        error: errors?.[q.field],
+      })),
       errors,
     });
   }
 
   private renderPhysician(c: Case, progress: IntakeProgress, values: Record<string, unknown>, errors?: Record<string, string>): string {
-    return this.views.render('intake/start-physician', { title: this.text('intake.start.physicianTitle'), draft: this.draftView(c, progress, 'physician'), values, errors });
+    return this.views.render('intake/start-physician', {
+      title: this.text('intake.start.physicianTitle'),
+      draft: this.draftView(c, progress, 'physician'),
+      values,
+      errors,
+    });
   }
 
   private renderConsents(c: Case, progress: IntakeProgress, agreed: ConsentKind[], errors?: Record<string, string>): string {
     const documents = this.consentDocuments(c)
       .filter((d) => requiredConsents(c.routeOverride?.route ?? c.route).includes(d.kind))
       .map((d) => ({ ...d, field: `consent_${d.kind}`, checked: agreed.includes(d.kind), error: errors?.[`consent_${d.kind}`] }));
-    return this.views.render('intake/start-consents', { title: this.text('intake.start.consentsTitle'), draft: this.draftView(c, progress, 'consents'), documents, errors });
+    return this.views.render('intake/start-consents', {
+      title: this.text('intake.start.consentsTitle'),
+      draft: this.draftView(c, progress, 'consents'),
+      documents,
+      errors,
+    });
   }
 
-  private async renderReview(c: Case, progress: IntakeProgress, values: Record<string, unknown>, errors?: Record<string, string>): Promise<string> {
+  private async renderReview(
+    c: Case,
+    progress: IntakeProgress,
+    values: Record<string, unknown>,
+    errors?: Record<string, string>,
+  ): Promise<string> {
     const { plan, options } = await this.replan(c);
     const chosen = options.find((o) => o.program.id === values.funding);
     const incomplete = (['details', 'physician', 'consents'] as const).filter((s) => !progress.done[s]);
@@ -335,9 +420,24 @@ export class IntakeController {
       draft: this.draftView(c, progress, 'review'),
       plan: this.planView(plan),
       quote: this.planner.withFunding(plan.quote, chosen),
-      funding: options.map((o) => ({ id: o.program.id, name: o.name, description: o.description, eligibility: o.eligibility, needsCode: o.needsCode, covers: o.covers, checked: o.program.id === values.funding })),
+      funding: options.map((o) => ({
+        id: o.program.id,
+        name: o.name,
+        description: o.description,
+        eligibility: o.eligibility,
+        needsCode: o.needsCode,
+        covers: o.covers,
+        checked: o.program.id === values.funding,
+      })),
       anyCode: options.some((o) => o.needsCode),
-      c: { id: c.id, number: c.number, questions: c.questions, diagnosis: c.diagnosis, proposedTreatment: c.proposedTreatment, localPhysician: c.localPhysician },
+      c: {
+        id: c.id,
+        number: c.number,
+        questions: c.questions,
+        diagnosis: c.diagnosis,
+        proposedTreatment: c.proposedTreatment,
+        localPhysician: c.localPhysician,
+      },
       incomplete: incomplete.map((s) => ({ step: s, href: `/start/${c.id}/${s}` })),
       values,
       errors,
@@ -369,7 +469,10 @@ export class IntakeController {
     const tenant = this.tenant();
     const locale = this.context.locale();
     const d = plan.decision;
-    const declinedWhy = d.route === 'declined' ? (d.reasons.find((r) => r.code === 'jurisdiction_excluded' || r.code === 'no_physician')?.code ?? 'policy') : undefined;
+    const declinedWhy =
+      d.route === 'declined'
+        ? (d.reasons.find((r) => r.code === 'jurisdiction_excluded' || r.code === 'no_physician')?.code ?? 'policy')
+        : undefined;
     return {
       route: d.route,
       routeKey: d.route === 'declined' ? `intake.route.declined_${declinedWhy}` : `intake.route.${d.route}`,
@@ -383,7 +486,9 @@ export class IntakeController {
       turnaround: plan.offering.turnaroundBusinessDays,
       followUps: plan.offering.followUpQuestions,
       quote: plan.quote,
-      requestedPhysician: plan.requestedPhysicianName ? { name: plan.requestedPhysicianName, eligible: !!d.requestedPhysician?.eligible } : undefined,
+      requestedPhysician: plan.requestedPhysicianName
+        ? { name: plan.requestedPhysicianName, eligible: !!d.requestedPhysician?.eligible }
+        : undefined,
     };
   }
 
@@ -411,14 +516,22 @@ export class IntakeController {
     if (!sealed) return undefined;
     try {
       const parsed = JSON.parse(this.box.open(sealed)) as IntakeChoice;
-      return typeof parsed.offering === 'string' && Array.isArray(parsed.addOns) && typeof parsed.jurisdiction === 'string' ? parsed : undefined;
+      return typeof parsed.offering === 'string' && Array.isArray(parsed.addOns) && typeof parsed.jurisdiction === 'string'
+        ? parsed
+        : undefined;
     } catch {
       return undefined; // tampered, or sealed under an older secret: ask again
     }
   }
 
   private cookieOptions() {
-    return { path: '/', httpOnly: true, sameSite: 'lax' as const, maxAge: CHOICE_MAX_AGE, secure: this.config.raw.PUBLIC_SCHEME === 'https' };
+    return {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      maxAge: CHOICE_MAX_AGE,
+      secure: this.config.raw.PUBLIC_SCHEME === 'https',
+    };
   }
 
   private invalid(reply: FastifyReply, html: string): string {

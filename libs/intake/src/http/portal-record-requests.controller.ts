@@ -10,7 +10,11 @@ const date = z.iso.date('Enter a date like 2024-03-31.');
 const requestForm = z.object({
   provider_name: z.string().trim().min(1, 'Enter the name of the clinic or hospital that has your records.').max(200),
   provider_contact: z.string().trim().min(1, 'Enter an address, phone or fax where we can reach them.').max(500),
-  records_described: z.string().trim().min(1, 'Describe the records, for example “CT scans of the chest from 2024 and the radiology reports”.').max(2000),
+  records_described: z
+    .string()
+    .trim()
+    .min(1, 'Describe the records, for example “CT scans of the chest from 2024 and the radiology reports”.')
+    .max(2000),
   date_from: date.optional().or(z.literal('')),
   date_to: date.optional().or(z.literal('')),
   patient_legal_name: z.string().trim().min(1, 'Enter your full legal name.').max(200),
@@ -41,16 +45,25 @@ export class PortalRecordRequestsController {
   @Audited({ action: 'record_request.create', entityType: 'case', param: 'id' })
   @Post()
   @HttpCode(200)
-  async create(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async create(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     const form = readForm(requestForm, body);
     let errors = form.ok ? {} : form.errors;
     if (form.ok) {
       try {
         const d = form.data;
         await this.requests.create(id, {
-          providerName: d.provider_name, providerContact: d.provider_contact, recordsDescribed: d.records_described,
-          dateFrom: d.date_from || undefined, dateTo: d.date_to || undefined, patientLegalName: d.patient_legal_name,
-          patientBirthDate: d.patient_birth_date, signedName: d.signed_name,
+          providerName: d.provider_name,
+          providerContact: d.provider_contact,
+          recordsDescribed: d.records_described,
+          dateFrom: d.date_from || undefined,
+          dateTo: d.date_to || undefined,
+          patientLegalName: d.patient_legal_name,
+          patientBirthDate: d.patient_birth_date,
+          signedName: d.signed_name,
         });
         return void reply.redirect(`/account/cases/${id}?records=requested#record-requests`, 303);
       } catch (error) {
@@ -59,13 +72,22 @@ export class PortalRecordRequestsController {
       }
     }
     reply.status(400).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
-    return this.views.render('intake/record-request', { title: 'Ask us to collect your records', caseId: id, values: form.ok ? body : form.values, errors });
+    return this.views.render('intake/record-request', {
+      title: 'Ask us to collect your records',
+      caseId: id,
+      values: form.ok ? body : form.values,
+      errors,
+    });
   }
 
   @Can('portal.access')
   @Audited({ action: 'record_request.download', entityType: 'case', param: 'id' })
   @Get(':requestId/authorization.pdf')
-  async pdf(@Param('id', ParseUUIDPipe) id: string, @Param('requestId', ParseUUIDPipe) requestId: string, @Res() reply: FastifyReply): Promise<void> {
+  async pdf(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('requestId', ParseUUIDPipe) requestId: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const bytes = await this.requests.authorizationPdf(id, requestId);
     void reply
       .header('content-type', 'application/pdf')

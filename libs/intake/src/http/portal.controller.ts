@@ -1,7 +1,19 @@
 import { Body, Controller, Get, Header, HttpCode, Optional, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
 import {
-  BEFORE_ACCEPTANCE, CaseAccess, CaseMessages, CasePayments, CasePipeline, CaseRecords, CaseRecordsPage, CaseTimeline, RecordRow, CheckIns, FollowUps, uploadResultNotice, uploadResultQuery,
+  BEFORE_ACCEPTANCE,
+  CaseAccess,
+  CaseMessages,
+  CasePayments,
+  CasePipeline,
+  CaseRecords,
+  CaseRecordsPage,
+  CaseTimeline,
+  RecordRow,
+  CheckIns,
+  FollowUps,
+  uploadResultNotice,
+  uploadResultQuery,
 } from '@consilium/cases';
 import { Can, InvalidInput, RequestContext, TenantDatabase, Translator, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
@@ -34,9 +46,10 @@ export class PortalController {
   @Header('content-type', 'text/html; charset=utf-8')
   async home(@Req() req: FastifyRequest): Promise<string> {
     const actor = this.context.actor()!;
-    const cases = actor.kind === 'local_physician' && actor.scopeCaseId
-      ? [(await this.timeline.forPatient(actor.scopeCaseId)).case]
-      : await this.timeline.listForPatient(actor.id);
+    const cases =
+      actor.kind === 'local_physician' && actor.scopeCaseId
+        ? [(await this.timeline.forPatient(actor.scopeCaseId)).case]
+        : await this.timeline.listForPatient(actor.id);
     // A choice made on /start before signing in (the intake wizard's cookie) is offered back here.
     const pendingChoice = actor.kind === 'patient' && !!req.cookies?.[INTAKE_CHOICE_COOKIE];
     return this.views.render('intake/portal-home', { title: 'Your requests', cases: cases.map(summary), pendingChoice });
@@ -49,7 +62,18 @@ export class PortalController {
   @Header('cache-control', 'no-store')
   async case(@Param('id', ParseUUIDPipe) id: string, @Query() query: Record<string, unknown>): Promise<string> {
     const notice = uploadResultNotice(query);
-    return this.page(id, notice ? { uploadNotice: { ...notice, ok: !notice.rejected && !notice.stoppedBy && notice.kept > 0, nothing: !notice.kept && !notice.rejected && !notice.stoppedBy } } : {});
+    return this.page(
+      id,
+      notice
+        ? {
+            uploadNotice: {
+              ...notice,
+              ok: !notice.rejected && !notice.stoppedBy && notice.kept > 0,
+              nothing: !notice.kept && !notice.rejected && !notice.stoppedBy,
+            },
+          }
+        : {},
+    );
   }
 
   /**
@@ -71,7 +95,11 @@ export class PortalController {
   @Audited({ action: 'case.message', entityType: 'case', param: 'id' })
   @Post('cases/:id/messages')
   @HttpCode(200)
-  async message(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async message(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       await this.messages.send(id, body.body ?? '');
     } catch (error) {
@@ -86,7 +114,11 @@ export class PortalController {
   @Audited({ action: 'case.follow_up', entityType: 'case', param: 'id' })
   @Post('cases/:id/follow-ups')
   @HttpCode(200)
-  async followUp(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async followUp(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       await this.followUps.ask(id, body.question ?? '');
     } catch (error) {
@@ -101,7 +133,12 @@ export class PortalController {
   @Audited({ action: 'case.check_in', entityType: 'case', param: 'id' })
   @Post('cases/:id/check-ins/:day')
   @HttpCode(200)
-  async checkIn(@Param('id', ParseUUIDPipe) id: string, @Param('day') day: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async checkIn(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('day') day: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       await this.checkIns.answer(id, Number(day), body.acted_on_advice ?? '', Number(body.satisfaction));
     } catch (error) {
@@ -166,9 +203,24 @@ export class PortalController {
 }
 
 /** What the portal shows of a case: no clinical content on the list, just where it stands. */
-function summary(c: { id: string; number: string; state: string; createdAt: Date; dueAt: Date | null; submittedAt: Date | null; deliveredAt: Date | null }) {
+function summary(c: {
+  id: string;
+  number: string;
+  state: string;
+  createdAt: Date;
+  dueAt: Date | null;
+  submittedAt: Date | null;
+  deliveredAt: Date | null;
+}) {
   return {
-    id: c.id, number: c.number, state: c.state, stateKey: `intake.state.${c.state}`, createdAt: c.createdAt, dueAt: c.dueAt,
-    submittedAt: c.submittedAt, deliveredAt: c.deliveredAt, isDraft: c.state === 'draft',
+    id: c.id,
+    number: c.number,
+    state: c.state,
+    stateKey: `intake.state.${c.state}`,
+    createdAt: c.createdAt,
+    dueAt: c.dueAt,
+    submittedAt: c.submittedAt,
+    deliveredAt: c.deliveredAt,
+    isDraft: c.state === 'draft',
   };
 }

@@ -68,7 +68,14 @@ export function consentDocument(kind: ConsentKind, locale: string, hospital: str
   const lang = locale === 'es' ? 'es' : 'en';
   const title = source.title[lang];
   const text = source.body[lang].replaceAll('{hospital}', hospital);
-  return { kind, version: source.version, title, text, agree: source.agree[lang], sha256: createHash('sha256').update(`${title}\n\n${text}`).digest('hex') };
+  return {
+    kind,
+    version: source.version,
+    title,
+    text,
+    agree: source.agree[lang],
+    sha256: createHash('sha256').update(`${title}\n\n${text}`).digest('hex'),
+  };
 }
 
 /** The version in force for each kind: a consent given for an older one is asked again. */

@@ -1,5 +1,15 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { Case, CaseAccess, CaseConsents, CasePayments, CasePipeline, ConsentKind, LocalPhysician, Quote, requiredConsents } from '@consilium/cases';
+import {
+  Case,
+  CaseAccess,
+  CaseConsents,
+  CasePayments,
+  CasePipeline,
+  ConsentKind,
+  LocalPhysician,
+  Quote,
+  requiredConsents,
+} from '@consilium/cases';
 import { DomainError, InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import { ResolvedTenant } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
@@ -38,7 +48,9 @@ export class RouteDeclined extends DomainError {
   readonly code = 'route_declined';
   readonly status = 409;
   constructor() {
-    super('This hospital cannot give an opinion for this request.', { hint: 'Choose another kind of opinion, or check the place where you live.' });
+    super('This hospital cannot give an opinion for this request.', {
+      hint: 'Choose another kind of opinion, or check the place where you live.',
+    });
   }
 }
 
@@ -100,20 +112,25 @@ export class IntakeDrafts {
       const changes = planColumns(plan);
       // The local physician stays named (it is the patient's answer) even when the new route no longer needs one.
       await tx.update(Case, { tenantId: c.tenantId, id: c.id }, { ...changes, quoteAcceptedAt: null });
-      if (c.route !== changes.route) await this.pipeline.record(tx, c, { type: 'route_changed', data: { from: c.route, to: changes.route } });
+      if (c.route !== changes.route)
+        await this.pipeline.record(tx, c, { type: 'route_changed', data: { from: c.route, to: changes.route } });
     });
   }
 
   async saveDetails(caseId: string, details: IntakeDetails): Promise<void> {
     await this.db.transaction(async (tx) => {
       const c = await this.ownDraft(tx, caseId);
-      await tx.update(Case, { tenantId: c.tenantId, id: c.id }, {
-        questions: details.questions,
-        diagnosis: details.diagnosis,
-        proposedTreatment: details.proposedTreatment,
-        intakeAnswers: details.answers,
-        quoteAcceptedAt: null,
-      });
+      await tx.update(
+        Case,
+        { tenantId: c.tenantId, id: c.id },
+        {
+          questions: details.questions,
+          diagnosis: details.diagnosis,
+          proposedTreatment: details.proposedTreatment,
+          intakeAnswers: details.answers,
+          quoteAcceptedAt: null,
+        },
+      );
     });
   }
 
@@ -134,9 +151,18 @@ export class IntakeDrafts {
       if (Object.keys(errors).length) throw new InvalidInput(errors);
       const actor = this.patient();
       for (const doc of documents.filter((d) => needed.includes(d.kind))) {
-        await this.consents.give(tx, c.tenantId, c.id, { kind: doc.kind, version: doc.version, textSha256: doc.sha256, accountId: actor.id }, this.context.ip() ?? null);
+        await this.consents.give(
+          tx,
+          c.tenantId,
+          c.id,
+          { kind: doc.kind, version: doc.version, textSha256: doc.sha256, accountId: actor.id },
+          this.context.ip() ?? null,
+        );
       }
-      await this.pipeline.record(tx, c, { type: 'consents_given', data: { kinds: needed, versions: Object.fromEntries(needed.map((k) => [k, CURRENT_CONSENT_VERSIONS[k]])) } });
+      await this.pipeline.record(tx, c, {
+        type: 'consents_given',
+        data: { kinds: needed, versions: Object.fromEntries(needed.map((k) => [k, CURRENT_CONSENT_VERSIONS[k]])) },
+      });
     });
   }
 
@@ -153,7 +179,15 @@ export class IntakeDrafts {
       const unfinished = (['details', 'physician', 'consents'] as const).find((step) => !progress.done[step]);
       if (unfinished) throw new InvalidInput({ [unfinished]: STEP_MISSING[unfinished] }, 'Some answers are missing.');
       await tx.update(Case, { tenantId: c.tenantId, id: c.id }, { quote, quoteAcceptedAt: new Date() });
-      await this.pipeline.record(tx, c, { type: 'quote_accepted', data: { currency: quote.currency, subtotal: quote.subtotal, total: quote.total, fundingProgramId: quote.funding?.programId ?? null } });
+      await this.pipeline.record(tx, c, {
+        type: 'quote_accepted',
+        data: {
+          currency: quote.currency,
+          subtotal: quote.subtotal,
+          total: quote.total,
+          fundingProgramId: quote.funding?.programId ?? null,
+        },
+      });
       return payments.startCheckout(tx, c.id, funding);
     });
   }

@@ -19,7 +19,10 @@ function list(value: unknown): string[] {
 /** Step one: offering, add-ons, where the patient lives (a US state, or "outside the US" and a country). */
 export function readChoice(body: Body): IntakeChoice {
   const offering = String(body.offering ?? '').trim();
-  const jurisdiction = String(body.jurisdiction ?? '').trim() === 'other' ? String(body.country ?? '').trim() || 'other' : String(body.jurisdiction ?? '').trim();
+  const jurisdiction =
+    String(body.jurisdiction ?? '').trim() === 'other'
+      ? String(body.country ?? '').trim() || 'other'
+      : String(body.jurisdiction ?? '').trim();
   const physician = String(body.physician ?? '').trim();
   return { offering, addOns: [...new Set(list(body.add_ons))], jurisdiction, ...(physician ? { physician } : {}) };
 }
@@ -38,16 +41,28 @@ export function choiceValues(choice: IntakeChoice | undefined): Record<string, u
 }
 
 const detailsForm = z.object({
-  diagnosis: z.string().trim().min(1, 'Tell us the diagnosis you were given, or your symptoms if you have no diagnosis yet.').max(4000, 'Keep this under 4,000 characters; you can send details as records.'),
-  proposed_treatment: z.string().trim().max(4000, 'Keep this under 4,000 characters; you can send details as records.').optional().default(''),
+  diagnosis: z
+    .string()
+    .trim()
+    .min(1, 'Tell us the diagnosis you were given, or your symptoms if you have no diagnosis yet.')
+    .max(4000, 'Keep this under 4,000 characters; you can send details as records.'),
+  proposed_treatment: z
+    .string()
+    .trim()
+    .max(4000, 'Keep this under 4,000 characters; you can send details as records.')
+    .optional()
+    .default(''),
 });
 
 /** Step two: the questions (one per box), diagnosis, proposed treatment, and the offering's own questions. */
 export function readDetails(body: Body, offeringQuestions: IntakeQuestion[], locale = 'en'): IntakeDetails {
   const errors: Record<string, string> = {};
-  const questions = list(body.questions).map((q) => q.trim()).filter(Boolean);
+  const questions = list(body.questions)
+    .map((q) => q.trim())
+    .filter(Boolean);
   if (!questions.length) errors.questions = 'Write at least one question you want the specialist to answer.';
-  else if (questions.length > MAX_QUESTIONS) errors.questions = `Ask at most ${MAX_QUESTIONS} questions; you can add detail in a message later.`;
+  else if (questions.length > MAX_QUESTIONS)
+    errors.questions = `Ask at most ${MAX_QUESTIONS} questions; you can add detail in a message later.`;
   else if (questions.some((q) => q.length > 1000)) errors.questions = 'Keep each question under 1,000 characters.';
   const form = readForm(detailsForm, body);
   if (!form.ok) Object.assign(errors, form.errors);
@@ -72,16 +87,36 @@ export function readDetails(body: Body, offeringQuestions: IntakeQuestion[], loc
 }
 
 /** What the details page shows: the saved or typed values, with at least one empty question box to fill. */
-export function detailsValues(d: { questions: string[]; diagnosis: string | null; proposedTreatment: string | null; answers: Record<string, string> }) {
+export function detailsValues(d: {
+  questions: string[];
+  diagnosis: string | null;
+  proposedTreatment: string | null;
+  answers: Record<string, string>;
+}) {
   const questions = [...d.questions];
   while (questions.length < Math.min(3, MAX_QUESTIONS) || (questions.length < MAX_QUESTIONS && questions.at(-1) !== '')) questions.push('');
-  return { questions: questions.slice(0, MAX_QUESTIONS), diagnosis: d.diagnosis ?? '', proposed_treatment: d.proposedTreatment ?? '', answers: d.answers };
+  return {
+    questions: questions.slice(0, MAX_QUESTIONS),
+    diagnosis: d.diagnosis ?? '',
+    proposed_treatment: d.proposedTreatment ?? '',
+    answers: d.answers,
+  };
 }
 
-export function bodyDetails(body: Body): { questions: string[]; diagnosis: string; proposedTreatment: string; answers: Record<string, string> } {
+export function bodyDetails(body: Body): {
+  questions: string[];
+  diagnosis: string;
+  proposedTreatment: string;
+  answers: Record<string, string>;
+} {
   const answers: Record<string, string> = {};
   for (const [key, value] of Object.entries(body)) if (key.startsWith('answer_')) answers[key.slice(7)] = String(value);
-  return { questions: list(body.questions), diagnosis: String(body.diagnosis ?? ''), proposedTreatment: String(body.proposed_treatment ?? ''), answers };
+  return {
+    questions: list(body.questions),
+    diagnosis: String(body.diagnosis ?? ''),
+    proposedTreatment: String(body.proposed_treatment ?? ''),
+    answers,
+  };
 }
 
 /** The offering's own questions as the page shows them, in the patient's language. */
@@ -93,7 +128,13 @@ export function offeringQuestions(questions: IntakeQuestion[], locale: string, f
     required: q.required,
     label: localize(q.label, locale, fallback),
     help: localize(q.help, locale, fallback),
-    options: (q.type === 'yes_no' ? [{ value: 'yes', label: locale === 'es' ? 'Sí' : 'Yes' }, { value: 'no', label: 'No' }] : (q.options ?? []).map((o) => ({ value: o.value, label: localize(o.label, locale, fallback) }))),
+    options:
+      q.type === 'yes_no'
+        ? [
+            { value: 'yes', label: locale === 'es' ? 'Sí' : 'Yes' },
+            { value: 'no', label: 'No' },
+          ]
+        : (q.options ?? []).map((o) => ({ value: o.value, label: localize(o.label, locale, fallback) })),
     isText: q.type === 'text' || q.type === 'number' || q.type === 'date',
     isLong: q.type === 'long_text',
     isChoice: q.type === 'choice' || q.type === 'yes_no',
@@ -103,8 +144,19 @@ export function offeringQuestions(questions: IntakeQuestion[], locale: string, f
 const physicianForm = z.object({
   name: z.string().trim().min(1, 'Enter your physician’s full name.').max(200),
   email: z.email('Enter your physician’s email address, like name@clinic.example.').max(254),
-  phone: z.string().trim().max(40).regex(/^[+()\d\s.-]*$/, 'Enter a phone number with digits only, like +1 312 555 0100.').optional().default(''),
-  npi: z.string().trim().optional().default('').refine((v) => v === '' || validNpi(v), 'An NPI is 10 digits (check it on the physician’s letterhead), or leave it empty.'),
+  phone: z
+    .string()
+    .trim()
+    .max(40)
+    .regex(/^[+()\d\s.-]*$/, 'Enter a phone number with digits only, like +1 312 555 0100.')
+    .optional()
+    .default(''),
+  npi: z
+    .string()
+    .trim()
+    .optional()
+    .default('')
+    .refine((v) => v === '' || validNpi(v), 'An NPI is 10 digits (check it on the physician’s letterhead), or leave it empty.'),
 });
 
 export function readLocalPhysician(body: Body): LocalPhysician {
@@ -133,16 +185,72 @@ let countryCodes: string[] | undefined;
 function allCountries(): string[] {
   if (!countryCodes) {
     const codes: string[] = [];
-    for (let a = 65; a <= 90; a++) for (let b = 65; b <= 90; b++) {
-      const code = String.fromCharCode(a, b);
-      if (isCountry(code)) codes.push(code);
-    }
+    for (let a = 65; a <= 90; a++)
+      for (let b = 65; b <= 90; b++) {
+        const code = String.fromCharCode(a, b);
+        if (isCountry(code)) codes.push(code);
+      }
     countryCodes = codes;
   }
   return countryCodes;
 }
 
-const STATE_CODES = ['AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'DC', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS', 'KY', 'LA', 'ME', 'MD', 'MA', 'MI', 'MN', 'MS', 'MO', 'MT', 'NE', 'NV', 'NH', 'NJ', 'NM', 'NY', 'NC', 'ND', 'OH', 'OK', 'OR', 'PA', 'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VT', 'VA', 'WA', 'WV', 'WI', 'WY', 'PR', 'GU', 'VI'].map((s) => `US-${s}`);
+const STATE_CODES = [
+  'AL',
+  'AK',
+  'AZ',
+  'AR',
+  'CA',
+  'CO',
+  'CT',
+  'DE',
+  'DC',
+  'FL',
+  'GA',
+  'HI',
+  'ID',
+  'IL',
+  'IN',
+  'IA',
+  'KS',
+  'KY',
+  'LA',
+  'ME',
+  'MD',
+  'MA',
+  'MI',
+  'MN',
+  'MS',
+  'MO',
+  'MT',
+  'NE',
+  'NV',
+  'NH',
+  'NJ',
+  'NM',
+  'NY',
+  'NC',
+  'ND',
+  'OH',
+  'OK',
+  'OR',
+  'PA',
+  'RI',
+  'SC',
+  'SD',
+  'TN',
+  'TX',
+  'UT',
+  'VT',
+  'VA',
+  'WA',
+  'WV',
+  'WI',
+  'WY',
+  'PR',
+  'GU',
+  'VI',
+].map((s) => `US-${s}`);
 
 /** The places a patient can choose, named in their language. */
 export function placeOptions(locale: string) {

@@ -30,7 +30,10 @@ export interface IntakePlan {
 }
 
 /** The first step's answers a draft case holds, read back against the catalog. */
-export function choiceOf(c: { offeringId: string | null; addOnIds: string[]; jurisdiction: string | null }, catalog: CatalogSnapshot): IntakeChoice {
+export function choiceOf(
+  c: { offeringId: string | null; addOnIds: string[]; jurisdiction: string | null },
+  catalog: CatalogSnapshot,
+): IntakeChoice {
   const offering = catalog.offerings.find((o) => o.id === c.offeringId);
   return {
     offering: offering?.slug ?? '',
@@ -73,7 +76,9 @@ export class IntakePlanner {
     if (!offering) errors.offering = 'Choose the kind of opinion you want.';
     const unknownAddOn = offering && choice.addOns.find((code) => !offering.addOns.some((a) => a.code === code));
     if (unknownAddOn) errors.add_ons = 'One of the extras you chose is not offered with this opinion any more. Please check them again.';
-    if (!isJurisdiction(choice.jurisdiction)) errors.jurisdiction = choice.jurisdiction === 'other' ? 'Choose the country where you live.' : 'Choose the state or country where you live.';
+    if (!isJurisdiction(choice.jurisdiction))
+      errors.jurisdiction =
+        choice.jurisdiction === 'other' ? 'Choose the country where you live.' : 'Choose the state or country where you live.';
     if (Object.keys(errors).length) throw new InvalidInput(errors);
 
     const chosen = offering!;
@@ -86,7 +91,10 @@ export class IntakePlanner {
       specialtyId: chosen.specialtyId,
       excludedJurisdictions: chosen.exclusions.jurisdictions,
       physicians: physicians.map((p) => ({
-        id: p.id, name: p.name, specialtyIds: p.specialtyIds, acceptingCases: p.acceptingNewCases,
+        id: p.id,
+        name: p.name,
+        specialtyIds: p.specialtyIds,
+        acceptingCases: p.acceptingNewCases,
         licenses: p.licenses.map((l) => ({ jurisdiction: l.jurisdiction, expiresOn: l.expiresOn })),
       })),
       policy: { unlicensedState: tenant.settings.licensure.unlicensedStates, international: tenant.settings.licensure.international },
@@ -99,7 +107,11 @@ export class IntakePlanner {
     const base = chosen.priceMinor;
     const regional = regionalPrice(base, rule);
     const lines = [{ label: localize(chosen.name, locale, tenant.defaultLocale) ?? chosen.slug, amount: base }];
-    if (regional !== base) lines.push({ label: localize(rule?.note, locale, tenant.defaultLocale) ?? this.regionLabel(region, tenant, locale), amount: regional - base });
+    if (regional !== base)
+      lines.push({
+        label: localize(rule?.note, locale, tenant.defaultLocale) ?? this.regionLabel(region, tenant, locale),
+        amount: regional - base,
+      });
     const addOns = choice.addOns.map((code) => chosen.addOns.find((a) => a.code === code)!);
     for (const a of addOns) lines.push({ label: localize(a.name, locale, tenant.defaultLocale) ?? a.code, amount: a.priceMinor });
     const subtotal = lines.reduce((sum, l) => sum + l.amount, 0);
@@ -148,6 +160,10 @@ export class IntakePlanner {
   /** The quote with a funding program applied: what the patient pays is the rest. */
   withFunding(quote: Quote, option: FundingOption | undefined): Quote {
     if (!option) return { ...quote, funding: undefined, total: quote.subtotal };
-    return { ...quote, funding: { programId: option.program.id, name: option.name, amount: option.covers }, total: quote.subtotal - option.covers };
+    return {
+      ...quote,
+      funding: { programId: option.program.id, name: option.name, amount: option.covers },
+      total: quote.subtotal - option.covers,
+    };
   }
 }

@@ -20,7 +20,12 @@ export class OperatorJobsController {
     // Fails closed when no access guard identified an operator (an app that does not mount identity).
     if (this.context.host() !== this.config.operatorHost || this.context.actor()?.kind !== 'operator') throw new NotFound();
     const [queues, dead] = await Promise.all([this.failed.counts(), this.failed.list(100)]);
-    const rows = queues.map((q) => ({ queue: q.queue, counts: Object.entries(q.counts).map(([state, n]) => `${state} ${n}`).join(', ') }));
+    const rows = queues.map((q) => ({
+      queue: q.queue,
+      counts: Object.entries(q.counts)
+        .map(([state, n]) => `${state} ${n}`)
+        .join(', '),
+    }));
     const jobs = dead.map((j) => ({ ...j, failedAt: j.failedAt?.toISOString() ?? '' }));
     return this.views.render('jobs/operator-jobs', { title: 'Jobs', queues: rows, jobs }, { layout: 'plain' });
   }

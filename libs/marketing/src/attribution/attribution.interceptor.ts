@@ -33,7 +33,11 @@ export class AttributionInterceptor implements NestInterceptor {
                 host: this.context.host() ?? '',
                 locale: this.context.locale(),
               });
-              if (newVisitor) execution.switchToHttp().getResponse<FastifyReply>().setCookie(VISITOR_COOKIE, newVisitor, this.attribution.cookieOptions());
+              if (newVisitor)
+                execution
+                  .switchToHttp()
+                  .getResponse<FastifyReply>()
+                  .setCookie(VISITOR_COOKIE, newVisitor, this.attribution.cookieOptions());
             } catch (error) {
               this.logger.error({ err: error }, 'attribution not recorded');
             }

@@ -92,7 +92,13 @@ export class AttributionService {
 
   /** How the visitor cookie is set: first-party, HttpOnly, Lax, for six months, Secure behind HTTPS. */
   cookieOptions() {
-    return { path: '/', maxAge: VISITOR_COOKIE_MAX_AGE, httpOnly: true, sameSite: 'lax' as const, secure: this.config.raw.PUBLIC_SCHEME === 'https' };
+    return {
+      path: '/',
+      maxAge: VISITOR_COOKIE_MAX_AGE,
+      httpOnly: true,
+      sameSite: 'lax' as const,
+      secure: this.config.raw.PUBLIC_SCHEME === 'https',
+    };
   }
 
   /** Links the visitor's unlinked visits to a case of the current tenant; returns how many were linked. */
@@ -131,7 +137,10 @@ export class AttributionService {
  */
 function cleanTag(value: string | null): string | null {
   if (!value) return null;
-  const tag = value.trim().slice(0, 100).replace(/[^\p{L}\p{N} ._+:/-]/gu, '');
+  const tag = value
+    .trim()
+    .slice(0, 100)
+    .replace(/[^\p{L}\p{N} ._+:/-]/gu, '');
   if (!tag || value.includes('@')) return null;
   return tag;
 }

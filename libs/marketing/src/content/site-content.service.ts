@@ -47,7 +47,11 @@ export class SiteContentService {
     const current = (await this.faqs(tx, tenantId)).map(({ topic, question, answer }) => ({ topic, question, answer }));
     if (!changedFields({ list: current }, { list: faqs }).length) return [];
     await tx.delete(Faq, { tenantId });
-    if (faqs.length) await tx.insert(Faq, faqs.map((f, position) => ({ tenantId, position, ...f })));
+    if (faqs.length)
+      await tx.insert(
+        Faq,
+        faqs.map((f, position) => ({ tenantId, position, ...f })),
+      );
     return [`update faqs (${faqs.length})`];
   }
 
@@ -56,7 +60,10 @@ export class SiteContentService {
     if (!changedFields({ list: current }, { list: testimonials }).length) return [];
     await tx.delete(Testimonial, { tenantId });
     if (testimonials.length) {
-      await tx.insert(Testimonial, testimonials.map((t, position) => ({ tenantId, position, quote: t.quote, author: t.author, context: t.context ?? null })));
+      await tx.insert(
+        Testimonial,
+        testimonials.map((t, position) => ({ tenantId, position, quote: t.quote, author: t.author, context: t.context ?? null })),
+      );
     }
     return [`update testimonials (${testimonials.length})`];
   }
@@ -96,7 +103,11 @@ export class SiteContentService {
   }
 
   private async faqs(tx: EntityManager, tenantId: string): Promise<FaqInput[]> {
-    return (await tx.find(Faq, { where: { tenantId }, order: { position: 'ASC' } })).map((f) => ({ topic: f.topic, question: f.question, answer: f.answer }));
+    return (await tx.find(Faq, { where: { tenantId }, order: { position: 'ASC' } })).map((f) => ({
+      topic: f.topic,
+      question: f.question,
+      answer: f.answer,
+    }));
   }
 
   private async testimonials(tx: EntityManager, tenantId: string): Promise<TestimonialInput[]> {

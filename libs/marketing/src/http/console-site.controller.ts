@@ -2,7 +2,16 @@ import { Body, Controller, Get, Header, HttpCode, Post, Res } from '@nestjs/comm
 import { Audited } from '@consilium/audit';
 import { Can, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import {
-  ConsoleForm, FAQ_TOPICS, FormBody, languageFields, Localized, localizedFields, ResolvedTenant, TenantContentCache, TenantSite, typedValues,
+  ConsoleForm,
+  FAQ_TOPICS,
+  FormBody,
+  languageFields,
+  Localized,
+  localizedFields,
+  ResolvedTenant,
+  TenantContentCache,
+  TenantSite,
+  typedValues,
 } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import type { FaqTopic } from '../content/faq.entity';
@@ -100,7 +109,11 @@ export class ConsoleSiteController {
       if (form.checked(`testimonial_${i}_remove`) || form.blankRow('testimonial', i)) continue;
       const quote = form.localized(`testimonial_${i}_quote`, locales, { max: 1000 });
       const author = form.text(`testimonial_${i}_author`);
-      if (!author || author.length > 120) form.fail(`testimonial_${i}_author`, 'Name the patient as they agreed to be named, e.g. Maria G., Joliet (at most 120 characters).');
+      if (!author || author.length > 120)
+        form.fail(
+          `testimonial_${i}_author`,
+          'Name the patient as they agreed to be named, e.g. Maria G., Joliet (at most 120 characters).',
+        );
       const context = form.localized(`testimonial_${i}_context`, locales, { optional: true, max: 200 });
       if (quote && author) testimonials.push({ quote, author, ...(context ? { context } : {}) });
     }
@@ -145,23 +158,39 @@ export class ConsoleSiteController {
       return [...rows, rows.length ? Math.max(...rows) + 1 : 0];
     };
     const titled = (prefix: string) =>
-      rowsOf(prefix).map((i) => ({ index: i, number: i + 1, titles: languageFields(`${prefix}_${i}_title`, locales), texts: languageFields(`${prefix}_${i}_text`, locales), remove: `${prefix}_${i}_remove` }));
+      rowsOf(prefix).map((i) => ({
+        index: i,
+        number: i + 1,
+        titles: languageFields(`${prefix}_${i}_title`, locales),
+        texts: languageFields(`${prefix}_${i}_text`, locales),
+        remove: `${prefix}_${i}_remove`,
+      }));
     return this.views.render(
       'marketing/console-site',
       {
         title: 'Site copy',
-        hero: { titles: languageFields('hero_title', locales), subtitles: languageFields('hero_subtitle', locales), ctas: languageFields('hero_cta', locales) },
+        hero: {
+          titles: languageFields('hero_title', locales),
+          subtitles: languageFields('hero_subtitle', locales),
+          ctas: languageFields('hero_cta', locales),
+        },
         valueTitles: languageFields('value_title', locales),
         points: titled('point'),
         steps: titled('step'),
         faqs: rowsOf('faq').map((i) => ({
-          number: i + 1, topic: `faq_${i}_topic`, remove: `faq_${i}_remove`,
+          number: i + 1,
+          topic: `faq_${i}_topic`,
+          remove: `faq_${i}_remove`,
           topics: FAQ_TOPICS.map((t) => ({ value: t, selected: (values[`faq_${i}_topic`] || 'general') === t })),
-          questions: languageFields(`faq_${i}_question`, locales), answers: languageFields(`faq_${i}_answer`, locales),
+          questions: languageFields(`faq_${i}_question`, locales),
+          answers: languageFields(`faq_${i}_answer`, locales),
         })),
         testimonials: rowsOf('testimonial').map((i) => ({
-          number: i + 1, author: `testimonial_${i}_author`, remove: `testimonial_${i}_remove`,
-          quotes: languageFields(`testimonial_${i}_quote`, locales), contexts: languageFields(`testimonial_${i}_context`, locales),
+          number: i + 1,
+          author: `testimonial_${i}_author`,
+          remove: `testimonial_${i}_remove`,
+          quotes: languageFields(`testimonial_${i}_quote`, locales),
+          contexts: languageFields(`testimonial_${i}_context`, locales),
         })),
         values,
         errors,
@@ -191,7 +220,13 @@ function currentValues(content: SiteContent, locales: string[]): Record<string, 
     ...localizedFields('value_title', home?.value?.title, locales),
   };
   const titled = (prefix: string, list: TitledText[] = []) =>
-    list.forEach((t, i) => Object.assign(values, localizedFields(`${prefix}_${i}_title`, t.title, locales), localizedFields(`${prefix}_${i}_text`, t.text, locales)));
+    list.forEach((t, i) =>
+      Object.assign(
+        values,
+        localizedFields(`${prefix}_${i}_title`, t.title, locales),
+        localizedFields(`${prefix}_${i}_text`, t.text, locales),
+      ),
+    );
   titled('point', home?.value?.points);
   titled('step', home?.steps);
   content.faqs.forEach((f, i) => {
@@ -200,7 +235,11 @@ function currentValues(content: SiteContent, locales: string[]): Record<string, 
   });
   content.testimonials.forEach((t, i) => {
     values[`testimonial_${i}_author`] = t.author;
-    Object.assign(values, localizedFields(`testimonial_${i}_quote`, t.quote, locales), localizedFields(`testimonial_${i}_context`, t.context as Localized | undefined, locales));
+    Object.assign(
+      values,
+      localizedFields(`testimonial_${i}_quote`, t.quote, locales),
+      localizedFields(`testimonial_${i}_context`, t.context as Localized | undefined, locales),
+    );
   });
   return values;
 }

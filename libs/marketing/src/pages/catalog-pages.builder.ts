@@ -19,8 +19,18 @@ export class CatalogPagesBuilder {
     const title = d.t('specialties.title');
     const trail = breadcrumbs(d, [title, '/specialties']);
     return {
-      meta: { path: '/specialties', title, description: d.t('specialties.description', { name: d.tenant.name }), jsonLd: [breadcrumbList(d, trail)] },
-      data: { breadcrumbs: trail, tenantName: d.tenant.name, specialties: this.catalog.specialtyCards(d.catalog, d.locale, d.tenant.defaultLocale), cta: callToAction(d) },
+      meta: {
+        path: '/specialties',
+        title,
+        description: d.t('specialties.description', { name: d.tenant.name }),
+        jsonLd: [breadcrumbList(d, trail)],
+      },
+      data: {
+        breadcrumbs: trail,
+        tenantName: d.tenant.name,
+        specialties: this.catalog.specialtyCards(d.catalog, d.locale, d.tenant.defaultLocale),
+        cta: callToAction(d),
+      },
     };
   }
 
@@ -57,8 +67,12 @@ export class CatalogPagesBuilder {
           reviewed: specialty.reviewed.map((r) => d.text(r)),
         },
         offerings: offerings.map((o) => this.catalog.offering(o, d.catalog, d.availability, d.locale, fallback)),
-        physicians: d.roster.physicians.filter((p) => p.specialtyIds.includes(specialty.id)).map((p) => this.roster.card(p, d.catalog, d.tenant, d.locale)),
-        funding: d.funding.filter((f) => !f.specialtyId || f.specialtyId === specialty.id).map((f) => this.funding.view(f, d.catalog, d.locale, fallback)),
+        physicians: d.roster.physicians
+          .filter((p) => p.specialtyIds.includes(specialty.id))
+          .map((p) => this.roster.card(p, d.catalog, d.tenant, d.locale)),
+        funding: d.funding
+          .filter((f) => !f.specialtyId || f.specialtyId === specialty.id)
+          .map((f) => this.funding.view(f, d.catalog, d.locale, fallback)),
         faqs,
         // Deep link: the wizard opens on this specialty's first offering.
         cta: callToAction(d, `/start?specialty=${encodeURIComponent(slug)}`),
@@ -77,7 +91,11 @@ export class CatalogPagesBuilder {
     }));
     const seo = pageSeo(d, page?.seo, title, d.t('pricing.description', { name: d.tenant.name }));
     return {
-      meta: { path: '/pricing', ...seo, jsonLd: [offerCatalog(d, d.t('jsonld.catalog', { name: d.tenant.name }), d.catalog.offerings), breadcrumbList(d, trail)] },
+      meta: {
+        path: '/pricing',
+        ...seo,
+        jsonLd: [offerCatalog(d, d.t('jsonld.catalog', { name: d.tenant.name }), d.catalog.offerings), breadcrumbList(d, trail)],
+      },
       data: {
         breadcrumbs: trail,
         intro: paragraphs(d.text(page?.intro) ?? d.t('pricing.intro')),

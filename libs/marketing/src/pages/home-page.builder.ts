@@ -42,9 +42,14 @@ export class HomePageBuilder {
         steps: steps(d),
         pricing: Number.isFinite(cheapest) && {
           from: d.t('home.from', { price: formatMoney(cheapest, tenant.currency, d.locale) }),
-          funding: d.funding.length ? d.t(d.funding.length === 1 ? 'home.funding.one' : 'home.funding', { count: d.funding.length }) : undefined,
+          funding: d.funding.length
+            ? d.t(d.funding.length === 1 ? 'home.funding.one' : 'home.funding', { count: d.funding.length })
+            : undefined,
         },
-        faqs: d.content.faqs.filter((f) => f.topic === 'general').slice(0, HOME_FAQS).map((f) => faqView(d, f)),
+        faqs: d.content.faqs
+          .filter((f) => f.topic === 'general')
+          .slice(0, HOME_FAQS)
+          .map((f) => faqView(d, f)),
         testimonials: d.content.testimonials.map((t) => ({ quote: d.text(t.quote), author: t.author, context: d.text(t.context) })),
         cta: callToAction(d),
       },

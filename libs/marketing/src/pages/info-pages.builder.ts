@@ -56,7 +56,12 @@ export class InfoPagesBuilder {
     const shown = groups.filter((g) => g.faqs.length);
     const all = shown.flatMap((g) => g.faqs);
     return {
-      meta: { path: '/faq', title, description: d.t('faq.description', { name: d.tenant.name }), jsonLd: [...(all.length ? [faqPage(all)] : []), breadcrumbList(d, trail)] },
+      meta: {
+        path: '/faq',
+        title,
+        description: d.t('faq.description', { name: d.tenant.name }),
+        jsonLd: [...(all.length ? [faqPage(all)] : []), breadcrumbList(d, trail)],
+      },
       data: { breadcrumbs: trail, groups: shown, cta: callToAction(d) },
     };
   }
@@ -84,7 +89,10 @@ export class InfoPagesBuilder {
     const trail = breadcrumbs(d, [title, `/${key}`]);
     const sections = page
       ? page.sections.map((s) => ({ heading: d.text(s.heading), body: paragraphs(d.text(s.body)) }))
-      : [1, 2, 3, 4].map((n) => ({ heading: d.t(`${key}.${n}.heading`), body: paragraphs(d.t(`${key}.${n}.body`, { name: d.tenant.name })) }));
+      : [1, 2, 3, 4].map((n) => ({
+          heading: d.t(`${key}.${n}.heading`),
+          body: paragraphs(d.t(`${key}.${n}.body`, { name: d.tenant.name })),
+        }));
     const seo = pageSeo(d, page?.seo, title, d.t(`${key}.description`, { name: d.tenant.name }));
     return {
       meta: { path: `/${key}`, ...seo, jsonLd: [breadcrumbList(d, trail)] },

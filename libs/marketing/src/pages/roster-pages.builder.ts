@@ -13,7 +13,12 @@ export class RosterPagesBuilder {
     const title = d.t('physicians.title');
     const trail = breadcrumbs(d, [title, '/physicians']);
     return {
-      meta: { path: '/physicians', title, description: d.t('physicians.description', { name: d.tenant.name }), jsonLd: [breadcrumbList(d, trail)] },
+      meta: {
+        path: '/physicians',
+        title,
+        description: d.t('physicians.description', { name: d.tenant.name }),
+        jsonLd: [breadcrumbList(d, trail)],
+      },
       data: {
         breadcrumbs: trail,
         tenantName: d.tenant.name,

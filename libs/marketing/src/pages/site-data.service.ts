@@ -86,7 +86,8 @@ export class SiteDataService {
         international: policy.international !== 'decline' || [...licensed].some((j) => !j.startsWith('US-')),
       },
       text: (value) => localize(value, locale, tenant.defaultLocale),
-      t: (key, params) => this.translator.t(/^(site|catalog|roster|funding|core|marketing)\./.test(key) ? key : `marketing.${key}`, locale, params),
+      t: (key, params) =>
+        this.translator.t(/^(site|catalog|roster|funding|core|marketing)\./.test(key) ? key : `marketing.${key}`, locale, params),
       url: (path) => `${origin}${localizedPath(path, locale, tenant.defaultLocale)}`,
       origin,
     };

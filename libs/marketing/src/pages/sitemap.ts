@@ -30,7 +30,11 @@ export function sitemapXml(paths: string[], origin: string, locales: string[], d
   for (const path of paths) {
     const alternates =
       locales.length > 1
-        ? locales.map((l) => `    <xhtml:link rel="alternate" hreflang="${l}" href="${escape(origin + localizedPath(path, l, defaultLocale))}"/>\n`).join('')
+        ? locales
+            .map(
+              (l) => `    <xhtml:link rel="alternate" hreflang="${l}" href="${escape(origin + localizedPath(path, l, defaultLocale))}"/>\n`,
+            )
+            .join('')
         : '';
     for (const locale of locales) {
       urls.push(`  <url>\n    <loc>${escape(origin + localizedPath(path, locale, defaultLocale))}</loc>\n${alternates}  </url>\n`);
@@ -41,5 +45,14 @@ export function sitemapXml(paths: string[], origin: string, locales: string[], d
 
 /** Everything public may be crawled; the intake, the patient portal and the console may not. */
 export function robotsTxt(origin: string): string {
-  return ['User-agent: *', 'Allow: /', 'Disallow: /start', 'Disallow: /account', 'Disallow: /console', '', `Sitemap: ${origin}/sitemap.xml`, ''].join('\n');
+  return [
+    'User-agent: *',
+    'Allow: /',
+    'Disallow: /start',
+    'Disallow: /account',
+    'Disallow: /console',
+    '',
+    `Sitemap: ${origin}/sitemap.xml`,
+    '',
+  ].join('\n');
 }

@@ -22,7 +22,12 @@ export function offer(d: SiteData, o: OfferingRecord): Record<string, unknown> {
     url: d.url(`/specialties/${o.specialtySlug}`),
     category: specialty && d.text(specialty.name),
     availability: 'https://schema.org/InStock',
-    addOn: o.addOns.map((a) => ({ '@type': 'Offer', name: d.text(a.name), price: minorToDecimal(a.priceMinor, o.currency), priceCurrency: o.currency })),
+    addOn: o.addOns.map((a) => ({
+      '@type': 'Offer',
+      name: d.text(a.name),
+      price: minorToDecimal(a.priceMinor, o.currency),
+      priceCurrency: o.currency,
+    })),
   };
 }
 
@@ -45,7 +50,13 @@ export function hospital(d: SiteData): Record<string, unknown> {
 }
 
 export function offerCatalog(d: SiteData, name: string, offerings: OfferingRecord[]): Record<string, unknown> {
-  return { '@context': CONTEXT, '@type': 'OfferCatalog', name, provider: hospitalRef(d), itemListElement: offerings.map((o) => offer(d, o)) };
+  return {
+    '@context': CONTEXT,
+    '@type': 'OfferCatalog',
+    name,
+    provider: hospitalRef(d),
+    itemListElement: offerings.map((o) => offer(d, o)),
+  };
 }
 
 export function physician(d: SiteData, p: PhysicianProfileView): Record<string, unknown> {
@@ -65,7 +76,11 @@ export function faqPage(faqs: FaqView[]): Record<string, unknown> {
   return {
     '@context': CONTEXT,
     '@type': 'FAQPage',
-    mainEntity: faqs.map((f) => ({ '@type': 'Question', name: f.question, acceptedAnswer: { '@type': 'Answer', text: f.answer.join('\n\n') } })),
+    mainEntity: faqs.map((f) => ({
+      '@type': 'Question',
+      name: f.question,
+      acceptedAnswer: { '@type': 'Answer', text: f.answer.join('\n\n') },
+    })),
   };
 }
 

@@ -41,7 +41,10 @@ export class BounceRecorder {
       source: notification.mail?.source,
     });
     if (!tenantId) {
-      this.logger.warn({ snsMessageId, sesMessageId: notification.mail?.messageId, kind }, 'SES feedback for a sender no tenant has; ignored');
+      this.logger.warn(
+        { snsMessageId, sesMessageId: notification.mail?.messageId, kind },
+        'SES feedback for a sender no tenant has; ignored',
+      );
       return { kind, tenantId: null, suppressed: 0 };
     }
     const suppressed = await this.suppressions.add(tenantId, entries);
@@ -50,7 +53,8 @@ export class BounceRecorder {
   }
 
   private suppressionsFor(kind: string, n: SesFeedbackNotification): NewSuppression[] {
-    const valid = (address?: string): address is string => typeof address === 'string' && /^[^\s@]+@[^\s@]+$/.test(address.trim()) && address.length <= 320;
+    const valid = (address?: string): address is string =>
+      typeof address === 'string' && /^[^\s@]+@[^\s@]+$/.test(address.trim()) && address.length <= 320;
     if (kind === 'Bounce' && n.bounce?.bounceType === 'Permanent') {
       return (n.bounce.bouncedRecipients ?? [])
         .map((r) => r.emailAddress)
@@ -61,7 +65,12 @@ export class BounceRecorder {
       return (n.complaint?.complainedRecipients ?? [])
         .map((r) => r.emailAddress)
         .filter(valid)
-        .map((address) => ({ address, reason: 'complaint' as const, detail: n.complaint?.complaintFeedbackType, feedbackId: n.complaint?.feedbackId }));
+        .map((address) => ({
+          address,
+          reason: 'complaint' as const,
+          detail: n.complaint?.complaintFeedbackType,
+          feedbackId: n.complaint?.feedbackId,
+        }));
     }
     return [];
   }

@@ -49,7 +49,10 @@ export class SesFeedback {
   private async confirm(message: SnsMessage): Promise<boolean> {
     const url = message.SubscribeURL!;
     if (!snsRegionOf(url)) {
-      this.logger.warn({ topic: message.TopicArn }, 'SNS subscription confirmation with a SubscribeURL off amazonaws.com: not visited; confirm it in the SNS console');
+      this.logger.warn(
+        { topic: message.TopicArn },
+        'SNS subscription confirmation with a SubscribeURL off amazonaws.com: not visited; confirm it in the SNS console',
+      );
       return false;
     }
     await this.http.get(url);

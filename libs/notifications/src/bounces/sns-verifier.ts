@@ -20,7 +20,8 @@ export class SnsVerifier {
     const algorithm = message.SignatureVersion === '1' ? 'sha1' : message.SignatureVersion === '2' ? 'sha256' : null;
     if (!algorithm) throw new SnsMessageRejected('unsupported SignatureVersion');
     const region = snsRegionOf(message.SigningCertURL);
-    if (!region || !new URL(message.SigningCertURL).pathname.endsWith('.pem')) throw new SnsMessageRejected('the signing certificate is not on an SNS host');
+    if (!region || !new URL(message.SigningCertURL).pathname.endsWith('.pem'))
+      throw new SnsMessageRejected('the signing certificate is not on an SNS host');
     if (message.TopicArn.split(':')[3] !== region) throw new SnsMessageRejected("the signing certificate is not from the topic's region");
     const key = await this.certificate(message.SigningCertURL);
     const signature = Buffer.from(message.Signature, 'base64');
@@ -35,7 +36,8 @@ export class SnsVerifier {
       cached = this.http.get(url).then((pem) => {
         const certificate = new X509Certificate(pem);
         const now = Date.now();
-        if (now < Date.parse(certificate.validFrom) || now > Date.parse(certificate.validTo)) throw new SnsMessageRejected('the signing certificate has expired');
+        if (now < Date.parse(certificate.validFrom) || now > Date.parse(certificate.validTo))
+          throw new SnsMessageRejected('the signing certificate has expired');
         return certificate.publicKey;
       });
       // A failed fetch is not remembered; the oldest certificate makes room for a new one.

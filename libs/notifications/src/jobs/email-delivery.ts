@@ -40,7 +40,11 @@ export class EmailDelivery {
       if (dead) {
         const reason = error instanceof JobError ? error.message : 'The message could not be sent (unexpected error; see the failed job).';
         await job.transaction((tx) =>
-          tx.update(OutboundEmail, { tenantId, id: messageId, status: 'queued' }, { status: 'failed', statusReason: reason.slice(0, 1000), data: null }),
+          tx.update(
+            OutboundEmail,
+            { tenantId, id: messageId, status: 'queued' },
+            { status: 'failed', statusReason: reason.slice(0, 1000), data: null },
+          ),
         );
       }
       throw error;
@@ -87,9 +91,23 @@ export class EmailDelivery {
     await tx.update(
       OutboundEmail,
       { tenantId, id: messageId },
-      { status: 'sent', locale: rendered.locale, transport: result.transport, providerMessageId: result.providerMessageId, sentAt: new Date(), data: null, statusReason: null },
+      {
+        status: 'sent',
+        locale: rendered.locale,
+        transport: result.transport,
+        providerMessageId: result.providerMessageId,
+        sentAt: new Date(),
+        data: null,
+        statusReason: null,
+      },
     );
-    return { outcome: 'sent', messageId, transport: result.transport, providerMessageId: result.providerMessageId, alreadyDelivered: !performed || !!result.alreadyDelivered };
+    return {
+      outcome: 'sent',
+      messageId,
+      transport: result.transport,
+      providerMessageId: result.providerMessageId,
+      alreadyDelivered: !performed || !!result.alreadyDelivered,
+    };
   }
 
   /** From, Reply-To and configuration set: the tenant's own identity, which SES requires. */

@@ -60,7 +60,10 @@ export class EmailRenderer {
     const render = (name: string, extra: Record<string, unknown>, mode: 'html' | 'text') =>
       this.templates.render(tenant.slug, name, { ...model, ...extra }, mode);
     // A subject is one line: whatever a template does, no line break (header injection) survives.
-    const subject = render(`${lang}/${template}.subject`, {}, 'text').replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+    const subject = render(`${lang}/${template}.subject`, {}, 'text')
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     const html = render('layouts/branded.html', { subject, body: render(`${lang}/${template}.html`, {}, 'html') }, 'html');
     const text = render('layouts/branded.text', { subject, body: render(`${lang}/${template}.text`, {}, 'text').trim() }, 'text');
     return { locale: lang, subject, html, text: text.replace(/\n{3,}/g, '\n\n').trim() + '\n' };

@@ -32,7 +32,8 @@ export const EMAIL_STRINGS: Record<EmailLocale, EmailStrings> = {
 
 /** 30 -> "30 minutes", 120 -> "2 hours", 10080 -> "7 days": the largest whole unit. */
 export function duration(minutes: number, strings: EmailStrings): string {
-  const [unit, size] = minutes % 1440 === 0 ? (['day', 1440] as const) : minutes % 60 === 0 ? (['hour', 60] as const) : (['minute', 1] as const);
+  const [unit, size] =
+    minutes % 1440 === 0 ? (['day', 1440] as const) : minutes % 60 === 0 ? (['hour', 60] as const) : (['minute', 1] as const);
   const count = minutes / size;
   return `${count} ${strings.units[unit][count === 1 ? 0 : 1]}`;
 }

@@ -67,7 +67,10 @@ export class EmailSenders {
       [tenantId, desired.fromAddress, desired.configurationSet],
     );
     if (clash) {
-      const what = clash.from_address === desired.fromAddress ? `email.from_address ${desired.fromAddress}` : `email.ses_configuration_set ${desired.configurationSet}`;
+      const what =
+        clash.from_address === desired.fromAddress
+          ? `email.from_address ${desired.fromAddress}`
+          : `email.ses_configuration_set ${desired.configurationSet}`;
       throw new BlueprintConflict(`${file}: ${what} already belongs to another tenant`);
     }
     if (!existing) {

@@ -47,7 +47,10 @@ describe('MIME messages for the outbox', () => {
   });
 
   it('cannot be made to add a header through a subject or a name', () => {
-    const raw = buildMimeMessage(email({ subject: 'Hi\r\nBcc: evil@example.org', from: { name: 'A "B" \\ C', address: 'a@b.example' } }), 'x.example');
+    const raw = buildMimeMessage(
+      email({ subject: 'Hi\r\nBcc: evil@example.org', from: { name: 'A "B" \\ C', address: 'a@b.example' } }),
+      'x.example',
+    );
     const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
     expect(head).not.toMatch(/^Bcc:/m);
     expect(formatAddress('A "B" \\ C', 'a@b.example')).toBe('"A \\"B\\" \\\\ C" <a@b.example>');

@@ -56,7 +56,11 @@ export class ConsoleReviewsController {
   @Audited({ action: 'case.contribution', entityType: 'case', param: 'id' })
   @Post(':id/contribution')
   @HttpCode(200)
-  async contribution(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async contribution(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       await this.contributors.saveNote(id, body.note ?? '');
     } catch (error) {
@@ -71,7 +75,11 @@ export class ConsoleReviewsController {
   @Audited({ action: 'case.decline_assignment', entityType: 'case', param: 'id' })
   @Post(':id/decline')
   @HttpCode(200)
-  async decline(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async decline(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       await this.assignments.decline(id, body.reason ?? '');
     } catch (error) {
@@ -86,7 +94,11 @@ export class ConsoleReviewsController {
   @Audited({ action: 'opinion.write', entityType: 'case', param: 'id' })
   @Post(':id/draft')
   @HttpCode(200)
-  async draft(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string | string[]>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async draft(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string | string[]>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       await this.editor.saveDraft(id, formInput(body));
     } catch (error) {
@@ -101,7 +113,11 @@ export class ConsoleReviewsController {
   @Audited({ action: 'opinion.sign', entityType: 'case', param: 'id' })
   @Post(':id/sign')
   @HttpCode(200)
-  async sign(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string | string[]>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async sign(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string | string[]>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     let signed;
     try {
       await this.editor.saveDraft(id, formInput(body));
@@ -119,7 +135,11 @@ export class ConsoleReviewsController {
   @Audited({ action: 'opinion.amend', entityType: 'case', param: 'id' })
   @Post(':id/amend')
   @HttpCode(200)
-  async amend(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async amend(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       await this.editor.amend(id, body.amendment_reason ?? '');
     } catch (error) {
@@ -153,12 +173,20 @@ export class ConsoleReviewsController {
   @Can('cases.review')
   @Audited({ action: 'opinion.download', entityType: 'case', param: 'id' })
   @Get(':id/opinions/:opinionId/letter.pdf')
-  async letter(@Param('id', ParseUUIDPipe) id: string, @Param('opinionId', ParseUUIDPipe) opinionId: string, @Res() reply: FastifyReply): Promise<void> {
+  async letter(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('opinionId', ParseUUIDPipe) opinionId: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const { signed } = await this.editor.workspace(id);
     if (!signed.some((o) => o.id === opinionId)) throw new NotFound();
     const pdf = await this.delivery.letter(opinionId);
     if (!pdf) throw new NotFound();
-    void reply.header('content-type', 'application/pdf').header('content-disposition', 'attachment; filename="opinion.pdf"').header('cache-control', 'no-store').send(pdf);
+    void reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', 'attachment; filename="opinion.pdf"')
+      .header('cache-control', 'no-store')
+      .send(pdf);
   }
 
   private async page(id: string, extra: Record<string, unknown> = {}): Promise<string> {
@@ -167,7 +195,11 @@ export class ConsoleReviewsController {
     if (mine && mine.c.assignedPhysicianId !== this.context.actor()!.id) {
       const view = await this.review.view(id);
       const records = await this.records.page(id);
-      return this.views.render('opinions/contribution', { title: `Review ${mine.c.number}`, c: mine.c, patient: view.patient, records, contribution: mine.contribution, ...extra }, { layout: 'console' });
+      return this.views.render(
+        'opinions/contribution',
+        { title: `Review ${mine.c.number}`, c: mine.c, patient: view.patient, records, contribution: mine.contribution, ...extra },
+        { layout: 'console' },
+      );
     }
     const ws = await this.editor.workspace(id);
     const view = await this.review.view(id);

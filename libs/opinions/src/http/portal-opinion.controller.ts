@@ -32,7 +32,11 @@ export class PortalOpinionController {
       c,
       opinion,
       physician,
-      disclaimer: routeDisclaimer(c.routeOverride?.route ?? c.route ?? 'direct', this.context.tenant<ResolvedTenant>().name, c.localPhysician?.name),
+      disclaimer: routeDisclaimer(
+        c.routeOverride?.route ?? c.route ?? 'direct',
+        this.context.tenant<ResolvedTenant>().name,
+        c.localPhysician?.name,
+      ),
     });
   }
 
@@ -43,7 +47,11 @@ export class PortalOpinionController {
     const { opinion } = await this.latest(id);
     const pdf = await this.delivery.letter(opinion.id);
     if (!pdf) throw new NotFound();
-    void reply.header('content-type', 'application/pdf').header('content-disposition', 'attachment; filename="second-opinion.pdf"').header('cache-control', 'no-store').send(pdf);
+    void reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', 'attachment; filename="second-opinion.pdf"')
+      .header('cache-control', 'no-store')
+      .send(pdf);
   }
 
   /** The latest signed version, once the case has been delivered. Before that the opinion does not exist for them. */

@@ -39,7 +39,11 @@ export class SharedOpinionController {
       physician,
       shared: true,
       pdfUrl: `/shared-opinion/${encodeURIComponent(token)}/letter.pdf`,
-      disclaimer: routeDisclaimer(c.routeOverride?.route ?? c.route ?? 'direct', this.context.tenant<ResolvedTenant>().name, c.localPhysician?.name),
+      disclaimer: routeDisclaimer(
+        c.routeOverride?.route ?? c.route ?? 'direct',
+        this.context.tenant<ResolvedTenant>().name,
+        c.localPhysician?.name,
+      ),
     });
   }
 
@@ -49,22 +53,28 @@ export class SharedOpinionController {
     const { opinion } = await this.latest(token, 'opinion.download');
     const pdf = await this.delivery.letter(opinion.id);
     if (!pdf) throw new NotFound();
-    void reply.header('content-type', 'application/pdf').header('content-disposition', 'attachment; filename="second-opinion.pdf"').header('cache-control', 'no-store').send(pdf);
+    void reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', 'attachment; filename="second-opinion.pdf"')
+      .header('cache-control', 'no-store')
+      .send(pdf);
   }
 
   private latest(token: string, action: string) {
-    return this.db.transaction(async (tx) => {
-      const caseId = await this.invitations.caseFor(tx, token);
-      const c = await tx.findOneByOrFail(Case, { id: caseId });
-      if (!c.deliveredAt) throw new NotFound();
-      const opinion = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'signed' }, order: { version: 'DESC' } });
-      if (!opinion) throw new NotFound();
-      const [physician] = await tx.query('SELECT name FROM accounts WHERE id = $1', [opinion.signedBy]);
-      return { c, opinion, physician };
-    }).then(async (found) => {
-      // The link is the only credential, so the reader is recorded as anonymous, with the case and patient it opened.
-      await this.audit.record({ action, outcome: 'allowed', entityType: 'case', entityId: found.c.id, subjectId: found.c.patientId });
-      return found;
-    });
+    return this.db
+      .transaction(async (tx) => {
+        const caseId = await this.invitations.caseFor(tx, token);
+        const c = await tx.findOneByOrFail(Case, { id: caseId });
+        if (!c.deliveredAt) throw new NotFound();
+        const opinion = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'signed' }, order: { version: 'DESC' } });
+        if (!opinion) throw new NotFound();
+        const [physician] = await tx.query('SELECT name FROM accounts WHERE id = $1', [opinion.signedBy]);
+        return { c, opinion, physician };
+      })
+      .then(async (found) => {
+        // The link is the only credential, so the reader is recorded as anonymous, with the case and patient it opened.
+        await this.audit.record({ action, outcome: 'allowed', entityType: 'case', entityId: found.c.id, subjectId: found.c.patientId });
+        return found;
+      });
   }
 }

@@ -7,8 +7,17 @@ import { RecordFile, RecordFileRepository } from '../record-file.repository';
 import { RecordIngestor } from '../record-ingestor';
 import { RecordRegistrar } from '../record-registrar';
 import {
-  ArchiveDamaged, ArchiveEmpty, ArchiveEntryEncrypted, ArchiveEntryUnsafe, ArchiveSuspicious, ArchiveTooLarge, ArchiveTooManyFiles,
-  FileDamaged, FileRejected, StoredFileDamaged, UploadTooLarge,
+  ArchiveDamaged,
+  ArchiveEmpty,
+  ArchiveEntryEncrypted,
+  ArchiveEntryUnsafe,
+  ArchiveSuspicious,
+  ArchiveTooLarge,
+  ArchiveTooManyFiles,
+  FileDamaged,
+  FileRejected,
+  StoredFileDamaged,
+  UploadTooLarge,
 } from '../records.errors';
 import { RecordsSettings } from '../records-settings';
 import { FileStorage } from '../storage/file-storage';
@@ -64,7 +73,14 @@ export class ArchiveExpander {
         await renew();
         const name = entryName(entry);
         if (name.endsWith('/') || finished.has(entry.index)) continue;
-        const child = { tenantId, caseId, parentId: archive.id, archiveEntry: entry.index, name: displayName(name), uploadedBy: archive.uploadedBy };
+        const child = {
+          tenantId,
+          caseId,
+          parentId: archive.id,
+          archiveEntry: entry.index,
+          name: displayName(name),
+          uploadedBy: archive.uploadedBy,
+        };
         const refusal = entryRefusal(entry, name);
         if (refusal) {
           await this.registrar.reject({ ...child, rejection: refusal });
@@ -80,7 +96,8 @@ export class ArchiveExpander {
         try {
           ingested = await this.ingestor.ingest(meterRatio(stream, entry.compressedSize, this.settings.zipMaxRatio), {
             maxBytes: Math.min(room, this.settings.maxFileBytes),
-            tooLarge: () => (room <= this.settings.maxFileBytes ? new ArchiveTooLarge(cap) : new UploadTooLarge(this.settings.maxFileBytes)),
+            tooLarge: () =>
+              room <= this.settings.maxFileBytes ? new ArchiveTooLarge(cap) : new UploadTooLarge(this.settings.maxFileBytes),
             insideArchive: true,
           });
         } catch (error) {
@@ -105,7 +122,13 @@ export class ArchiveExpander {
           await this.registrar.reject({ ...child, type: ingested.type, rejection: error });
           continue;
         }
-        await this.registrar.register({ ...child, type: ingested.type, stored: ingested.stored, preambleZeroed: ingested.preambleZeroed, ready: { dicom } });
+        await this.registrar.register({
+          ...child,
+          type: ingested.type,
+          stored: ingested.stored,
+          preambleZeroed: ingested.preambleZeroed,
+          ready: { dicom },
+        });
       }
     } catch (error) {
       if (error instanceof FileRejected || error instanceof StoredFileDamaged) await this.removeChildren(archive);
@@ -149,7 +172,10 @@ function entryName(entry: ZipEntry): string {
 function entryRefusal(entry: ZipEntry, name: string): FileRejected | null {
   const parts = name.split(/[/\\]/);
   const unsafe =
-    name.includes('\0') || /^[/\\]/.test(name) || /^[a-zA-Z]:/.test(name) || parts.includes('..') ||
+    name.includes('\0') ||
+    /^[/\\]/.test(name) ||
+    /^[a-zA-Z]:/.test(name) ||
+    parts.includes('..') ||
     ((entry.externalAttributes >>> 16) & S_IFMT) === S_IFLNK;
   if (unsafe) return new ArchiveEntryUnsafe();
   if (entry.flags & 0x1) return new ArchiveEntryEncrypted();

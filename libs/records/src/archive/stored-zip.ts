@@ -24,8 +24,17 @@ class StoredArchiveReader extends RandomAccessReader {
     return Readable.from(this.storage.readRange(this.object, start, end), { objectMode: false });
   }
 
-  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
-    this.readCached(buffer, offset, length, position).then((n) => callback(null, n), (error: Error) => callback(error));
+  override read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: (err: Error | null, bytesRead?: number) => void,
+  ): void {
+    this.readCached(buffer, offset, length, position).then(
+      (n) => callback(null, n),
+      (error: Error) => callback(error),
+    );
   }
 
   override close(callback: (err: Error | null) => void): void {

@@ -35,7 +35,10 @@ export function toMetadata(transferSyntax: string, values: Map<number, Buffer>):
     const raw = values.get(tag);
     if (!raw) return null;
     // Control characters never belong in these values; stripping them keeps logs and pages safe.
-    const value = raw.toString(utf8 ? 'utf8' : 'latin1').replace(/[\0-\x1f\x7f]/g, '').trim();
+    const value = raw
+      .toString(utf8 ? 'utf8' : 'latin1')
+      .replace(/[\0-\x1f\x7f]/g, '')
+      .trim();
     return value ? value.slice(0, max) : null;
   };
   const uid = (tag: number): string | null => {
@@ -69,7 +72,10 @@ function isoDate(value: string | null): string | null {
 
 /** Groups files by study; an instance seen twice (the same image in two encodings) counts once. */
 export function summarizeStudies(files: DicomMetadata[]): StudySummary[] {
-  const studies = new Map<string, { first: DicomMetadata; modalities: Set<string>; bodyParts: Set<string>; series: Set<string>; instances: Set<string> }>();
+  const studies = new Map<
+    string,
+    { first: DicomMetadata; modalities: Set<string>; bodyParts: Set<string>; series: Set<string>; instances: Set<string> }
+  >();
   for (const file of files) {
     if (!file.studyInstanceUid) continue;
     let study = studies.get(file.studyInstanceUid);

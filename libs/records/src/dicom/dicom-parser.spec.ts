@@ -34,13 +34,63 @@ function dicomWith(transferSyntax: string, dataset: Buffer): Buffer {
 
 describe('DICOM parsing', () => {
   it.each<[string, Partial<DicomMetadata>]>([
-    ['CT1_UNC.explicit_little_endian.dcm', { modality: 'CT', studyDate: '2004-08-26', studyInstanceUid: CT1_STUDY, studyDescription: 'e+1', transferSyntax: '1.2.840.10008.1.2.1', retiredTransferSyntax: false }],
-    ['CT1_UNC.implicit_little_endian.dcm', { modality: 'CT', studyDate: '2004-08-26', studyInstanceUid: CT1_STUDY, studyDescription: 'e+1', transferSyntax: '1.2.840.10008.1.2' }],
+    [
+      'CT1_UNC.explicit_little_endian.dcm',
+      {
+        modality: 'CT',
+        studyDate: '2004-08-26',
+        studyInstanceUid: CT1_STUDY,
+        studyDescription: 'e+1',
+        transferSyntax: '1.2.840.10008.1.2.1',
+        retiredTransferSyntax: false,
+      },
+    ],
+    [
+      'CT1_UNC.implicit_little_endian.dcm',
+      {
+        modality: 'CT',
+        studyDate: '2004-08-26',
+        studyInstanceUid: CT1_STUDY,
+        studyDescription: 'e+1',
+        transferSyntax: '1.2.840.10008.1.2',
+      },
+    ],
     // Decision: the retired explicit big endian syntax is parsed (it is only byte order) and accepted, flagged as retired.
-    ['CT1_UNC.explicit_big_endian.dcm', { modality: 'CT', studyDate: '2004-08-26', studyInstanceUid: CT1_STUDY, studyDescription: 'e+1', transferSyntax: '1.2.840.10008.1.2.2', retiredTransferSyntax: true }],
-    ['CT0012.not_fragmented_bot_rle.dcm', { modality: 'CT', studyDate: '2006-12-19', studyInstanceUid: CT0012_STUDY, numberOfFrames: 2, transferSyntax: '1.2.840.10008.1.2.5' }],
-    ['CT0012.fragmented_no_bot_jpeg_baseline.51.dcm', { modality: 'CT', studyDate: '2006-12-19', studyInstanceUid: CT0012_STUDY, numberOfFrames: 2, transferSyntax: '1.2.840.10008.1.2.4.51' }],
-    ['IM00001.fragmented_no_bot_jpeg_baseline.50.dcm', { modality: 'US', studyDate: '2012-04-18', studyDescription: 'US Dopler', numberOfFrames: 8, transferSyntax: '1.2.840.10008.1.2.4.50' }],
+    [
+      'CT1_UNC.explicit_big_endian.dcm',
+      {
+        modality: 'CT',
+        studyDate: '2004-08-26',
+        studyInstanceUid: CT1_STUDY,
+        studyDescription: 'e+1',
+        transferSyntax: '1.2.840.10008.1.2.2',
+        retiredTransferSyntax: true,
+      },
+    ],
+    [
+      'CT0012.not_fragmented_bot_rle.dcm',
+      { modality: 'CT', studyDate: '2006-12-19', studyInstanceUid: CT0012_STUDY, numberOfFrames: 2, transferSyntax: '1.2.840.10008.1.2.5' },
+    ],
+    [
+      'CT0012.fragmented_no_bot_jpeg_baseline.51.dcm',
+      {
+        modality: 'CT',
+        studyDate: '2006-12-19',
+        studyInstanceUid: CT0012_STUDY,
+        numberOfFrames: 2,
+        transferSyntax: '1.2.840.10008.1.2.4.51',
+      },
+    ],
+    [
+      'IM00001.fragmented_no_bot_jpeg_baseline.50.dcm',
+      {
+        modality: 'US',
+        studyDate: '2012-04-18',
+        studyDescription: 'US Dopler',
+        numberOfFrames: 8,
+        transferSyntax: '1.2.840.10008.1.2.4.50',
+      },
+    ],
   ])('reads the study metadata of %s', async (name, expected) => {
     const metadata = await parse(fixture(name));
     expect(metadata).toMatchObject(expected);
@@ -51,12 +101,28 @@ describe('DICOM parsing', () => {
 
   it('counts series and instances per study; one image in three encodings is one instance', async () => {
     const all = await Promise.all(
-      ['CT1_UNC.explicit_little_endian.dcm', 'CT1_UNC.implicit_little_endian.dcm', 'CT1_UNC.explicit_big_endian.dcm', 'CT0012.not_fragmented_bot_rle.dcm', 'CT0012.fragmented_no_bot_jpeg_baseline.51.dcm', 'IM00001.fragmented_no_bot_jpeg_baseline.50.dcm'].map((n) => parse(fixture(n))),
+      [
+        'CT1_UNC.explicit_little_endian.dcm',
+        'CT1_UNC.implicit_little_endian.dcm',
+        'CT1_UNC.explicit_big_endian.dcm',
+        'CT0012.not_fragmented_bot_rle.dcm',
+        'CT0012.fragmented_no_bot_jpeg_baseline.51.dcm',
+        'IM00001.fragmented_no_bot_jpeg_baseline.50.dcm',
+      ].map((n) => parse(fixture(n))),
     );
     const studies = summarizeStudies(all);
     expect(studies).toHaveLength(3);
-    expect(studies.find((s) => s.studyInstanceUid === CT1_STUDY)).toMatchObject({ seriesCount: 1, instanceCount: 1, modalities: ['CT'], studyDate: '2004-08-26' });
-    expect(studies.find((s) => s.studyInstanceUid === CT0012_STUDY)).toMatchObject({ seriesCount: 1, instanceCount: 2, studyDate: '2006-12-19' });
+    expect(studies.find((s) => s.studyInstanceUid === CT1_STUDY)).toMatchObject({
+      seriesCount: 1,
+      instanceCount: 1,
+      modalities: ['CT'],
+      studyDate: '2004-08-26',
+    });
+    expect(studies.find((s) => s.studyInstanceUid === CT0012_STUDY)).toMatchObject({
+      seriesCount: 1,
+      instanceCount: 2,
+      studyDate: '2006-12-19',
+    });
     expect(studies.find((s) => s.studyDescription === 'US Dopler')).toMatchObject({ seriesCount: 1, instanceCount: 1, modalities: ['US'] });
   });
 
@@ -86,13 +152,24 @@ describe('DICOM parsing', () => {
   it('walks nested sequences of undefined length without taking their values for the top level', async () => {
     // (0008,1115) SQ, undefined length: one item of undefined length holding a Modality that must not win.
     const seq = Buffer.concat([
-      Buffer.from([0x08, 0x00, 0x15, 0x11]), Buffer.from('SQ'), Buffer.alloc(2), Buffer.from([0xff, 0xff, 0xff, 0xff]),
+      Buffer.from([0x08, 0x00, 0x15, 0x11]),
+      Buffer.from('SQ'),
+      Buffer.alloc(2),
+      Buffer.from([0xff, 0xff, 0xff, 0xff]),
       Buffer.from([0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]),
-      Buffer.from([0x08, 0x00, 0x60, 0x00]), Buffer.from('CS'), Buffer.from([0x02, 0x00]), Buffer.from('MR'),
+      Buffer.from([0x08, 0x00, 0x60, 0x00]),
+      Buffer.from('CS'),
+      Buffer.from([0x02, 0x00]),
+      Buffer.from('MR'),
       Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]),
       Buffer.from([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]),
     ]);
-    const modality = Buffer.concat([Buffer.from([0x08, 0x00, 0x60, 0x00]), Buffer.from('CS'), Buffer.from([0x02, 0x00]), Buffer.from('CT')]);
+    const modality = Buffer.concat([
+      Buffer.from([0x08, 0x00, 0x60, 0x00]),
+      Buffer.from('CS'),
+      Buffer.from([0x02, 0x00]),
+      Buffer.from('CT'),
+    ]);
     const metadata = await parse(dicomWith('1.2.840.10008.1.2.1', Buffer.concat([seq, modality])));
     expect(metadata.modality).toBe('CT');
   });

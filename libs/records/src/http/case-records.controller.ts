@@ -23,7 +23,11 @@ export class CaseRecordsController {
   @Post()
   @Can('records.upload')
   @HttpCode(201)
-  async upload(@Param('caseId', UuidParam) caseId: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<{ files: RecordView[] }> {
+  async upload(
+    @Param('caseId', UuidParam) caseId: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ files: RecordView[] }> {
     await this.access.assertCanUpload(caseId);
     const ref = { tenantId: this.context.tenant().id, caseId };
     const { files, ended } = await this.uploads.receive(request, ref, actorAccountId(this.context.actor()));
@@ -38,7 +42,9 @@ export class CaseRecordsController {
 
   @Get()
   @Can('records.read')
-  async list(@Param('caseId', UuidParam) caseId: string): Promise<{ files: RecordView[]; studies: StudySummary[]; usage: { usedBytes: number; limitBytes: number } }> {
+  async list(
+    @Param('caseId', UuidParam) caseId: string,
+  ): Promise<{ files: RecordView[]; studies: StudySummary[]; usage: { usedBytes: number; limitBytes: number } }> {
     await this.access.assertCanRead({ caseId });
     const ref = { tenantId: this.context.tenant().id, caseId };
     const [files, studies, usage] = [await this.records.list(ref), await this.records.studies(ref), await this.records.usage(ref)];

@@ -31,7 +31,9 @@ export class MultipartUploads {
   async receive(request: FastifyRequest, ref: CaseRef, uploadedBy: string | null): Promise<MultipartOutcome> {
     if (!request.isMultipart()) throw new InvalidInput({ file: 'Choose a file to upload.' }, 'Files must be sent as a form upload.');
     const files: RecordFile[] = [];
-    const parts = request.parts({ limits: { fileSize: this.settings.maxFileBytes + 1, files: MAX_FILES_PER_REQUEST, fields: 20, parts: 40 } });
+    const parts = request.parts({
+      limits: { fileSize: this.settings.maxFileBytes + 1, files: MAX_FILES_PER_REQUEST, fields: 20, parts: 40 },
+    });
     for await (const part of parts) {
       if (part.type !== 'file') continue;
       if (part.filename !== '') {

@@ -33,7 +33,10 @@ export class RecordFilesController {
     await this.access.assertCanRead({ caseId: file.caseId, fileId });
     const download = await this.records.openForDownload(file);
     // Never rendered by the browser, whatever it guesses: a record is saved, then opened by the patient's own viewer.
-    reply.header('x-content-type-options', 'nosniff').header('cache-control', 'private, no-store').header('content-security-policy', "sandbox; default-src 'none'");
+    reply
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'private, no-store')
+      .header('content-security-policy', "sandbox; default-src 'none'");
     return new StreamableFile(Readable.from(download.body), {
       type: download.contentType,
       disposition: attachmentDisposition(download.fileName),

@@ -8,7 +8,16 @@ import { ResumableUploads } from '../uploads/resumable-uploads.service';
 import { UploadContentTypeInvalid } from '../uploads/upload.errors';
 import { UploadSession } from '../uploads/upload-session.repository';
 import { actorAccountId, UuidParam } from './http-params';
-import { byteCountHeader, metadataFileName, partChecksum, pathOf, TUS_CONTENT_TYPE, TUS_EXTENSIONS, TUS_VERSION, tusHeaders } from './tus-protocol';
+import {
+  byteCountHeader,
+  metadataFileName,
+  partChecksum,
+  pathOf,
+  TUS_CONTENT_TYPE,
+  TUS_EXTENSIONS,
+  TUS_VERSION,
+  tusHeaders,
+} from './tus-protocol';
 
 /**
  * Resumable uploads over the tus 1.0 core protocol with the creation, termination, checksum and expiration
@@ -42,7 +51,11 @@ export class ResumableUploadController {
   @Post()
   @Can('records.upload')
   @HttpCode(201)
-  async create(@Param('caseId', UuidParam) caseId: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+  async create(
+    @Param('caseId', UuidParam) caseId: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
     tusHeaders(request, reply);
     await this.access.assertCanUpload(caseId);
     const length = byteCountHeader(request, 'upload-length');
@@ -55,7 +68,12 @@ export class ResumableUploadController {
   @Head(':uploadId')
   @Can('records.upload')
   @HttpCode(200)
-  async status(@Param('caseId', UuidParam) caseId: string, @Param('uploadId', UuidParam) uploadId: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+  async status(
+    @Param('caseId', UuidParam) caseId: string,
+    @Param('uploadId', UuidParam) uploadId: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
     tusHeaders(request, reply);
     await this.access.assertCanUpload(caseId);
     this.progress(reply, await this.uploads.status({ tenantId: this.context.tenant().id, caseId }, uploadId));
@@ -64,7 +82,12 @@ export class ResumableUploadController {
   @Patch(':uploadId')
   @Can('records.upload')
   @HttpCode(204)
-  async append(@Param('caseId', UuidParam) caseId: string, @Param('uploadId', UuidParam) uploadId: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+  async append(
+    @Param('caseId', UuidParam) caseId: string,
+    @Param('uploadId', UuidParam) uploadId: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
     tusHeaders(request, reply);
     await this.access.assertCanUpload(caseId);
     if (request.headers['content-type'] !== TUS_CONTENT_TYPE) throw new UploadContentTypeInvalid();
@@ -79,7 +102,12 @@ export class ResumableUploadController {
   @Delete(':uploadId')
   @Can('records.upload')
   @HttpCode(204)
-  async terminate(@Param('caseId', UuidParam) caseId: string, @Param('uploadId', UuidParam) uploadId: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+  async terminate(
+    @Param('caseId', UuidParam) caseId: string,
+    @Param('uploadId', UuidParam) uploadId: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
     tusHeaders(request, reply);
     await this.access.assertCanUpload(caseId);
     await this.uploads.terminate({ tenantId: this.context.tenant().id, caseId }, uploadId);

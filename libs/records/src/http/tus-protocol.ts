@@ -41,7 +41,10 @@ export function partChecksum(request: FastifyRequest): PartChecksum | undefined 
   if (typeof raw !== 'string') return undefined;
   const [algorithm, digest] = raw.trim().split(' ');
   if ((algorithm !== 'sha1' && algorithm !== 'sha256') || !digest) {
-    throw new InvalidInput({ 'upload-checksum': 'must be "sha1 <base64>" or "sha256 <base64>"' }, 'That checksum algorithm is not supported.');
+    throw new InvalidInput(
+      { 'upload-checksum': 'must be "sha1 <base64>" or "sha256 <base64>"' },
+      'That checksum algorithm is not supported.',
+    );
   }
   return { algorithm, digest: Buffer.from(digest, 'base64') };
 }

@@ -1,5 +1,12 @@
 import {
-  ActiveContentRefused, ArchiveEmpty, DicomUnsupported, EmptyFile, ExecutableRefused, FileTypeNotAccepted, ImageTooLarge, MalwareDetected,
+  ActiveContentRefused,
+  ArchiveEmpty,
+  DicomUnsupported,
+  EmptyFile,
+  ExecutableRefused,
+  FileTypeNotAccepted,
+  ImageTooLarge,
+  MalwareDetected,
   ScriptRefused,
 } from '../records.errors';
 import { EICAR, fixture, jpeg, pdf, peExecutable, peInDicomPreamble, png } from '../../../../test/support/hostile-files';
@@ -49,8 +56,15 @@ describe('type by content', () => {
   });
 
   it('says why, in words a patient can act on', async () => {
-    await expect(sniff(peExecutable())).rejects.toMatchObject({ code: 'executable_file', status: 415, message: expect.stringMatching(/is a program, not a medical record/) });
-    await expect(sniff(png(100_000, 100_000))).rejects.toMatchObject({ code: 'image_too_large', message: expect.stringMatching(/more than 178 million pixels/) });
+    await expect(sniff(peExecutable())).rejects.toMatchObject({
+      code: 'executable_file',
+      status: 415,
+      message: expect.stringMatching(/is a program, not a medical record/),
+    });
+    await expect(sniff(png(100_000, 100_000))).rejects.toMatchObject({
+      code: 'image_too_large',
+      message: expect.stringMatching(/more than 178 million pixels/),
+    });
   });
 
   it('refuses DICOM without its preamble and "DICM" (old ACR-NEMA style) with its own reason', async () => {
@@ -65,6 +79,9 @@ describe('type by content', () => {
     const flood = jpeg(60_000, 60_000, 200_000);
     expect((await sniff(flood)).type).toBe('jpeg');
     await expect(checkImageSize('jpeg', new ByteReader(bufferSource(flood)), MAX_PIXELS)).rejects.toBeInstanceOf(ImageTooLarge);
-    await expect(checkImageSize('jpeg', new ByteReader(bufferSource(jpeg(4000, 3000, 200_000))), MAX_PIXELS)).resolves.toEqual({ width: 4000, height: 3000 });
+    await expect(checkImageSize('jpeg', new ByteReader(bufferSource(jpeg(4000, 3000, 200_000))), MAX_PIXELS)).resolves.toEqual({
+      width: 4000,
+      height: 3000,
+    });
   });
 });

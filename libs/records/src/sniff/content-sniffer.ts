@@ -1,5 +1,11 @@
 import {
-  ActiveContentRefused, ArchiveEmpty, DicomUnsupported, EmptyFile, ExecutableRefused, FileTypeNotAccepted, MalwareDetected,
+  ActiveContentRefused,
+  ArchiveEmpty,
+  DicomUnsupported,
+  EmptyFile,
+  ExecutableRefused,
+  FileTypeNotAccepted,
+  MalwareDetected,
   ScriptRefused,
 } from '../records.errors';
 import { bufferSource, ByteReader, EndOfData } from './byte-reader';
@@ -29,8 +35,10 @@ const MAGIC: [DetectedType, number, Buffer][] = [
 const EXECUTABLE_MAGIC = [
   Buffer.from('MZ', 'latin1'), // Windows PE (and DOS)
   Buffer.from([0x7f, 0x45, 0x4c, 0x46]), // ELF
-  Buffer.from([0xfe, 0xed, 0xfa, 0xce]), Buffer.from([0xfe, 0xed, 0xfa, 0xcf]), // Mach-O
-  Buffer.from([0xce, 0xfa, 0xed, 0xfe]), Buffer.from([0xcf, 0xfa, 0xed, 0xfe]),
+  Buffer.from([0xfe, 0xed, 0xfa, 0xce]),
+  Buffer.from([0xfe, 0xed, 0xfa, 0xcf]), // Mach-O
+  Buffer.from([0xce, 0xfa, 0xed, 0xfe]),
+  Buffer.from([0xcf, 0xfa, 0xed, 0xfe]),
   Buffer.from([0xca, 0xfe, 0xba, 0xbe]), // Mach-O universal, Java class
   Buffer.from('dex\n', 'latin1'), // Android
 ];
@@ -67,7 +75,12 @@ export async function sniffContent(head: Buffer, maxImagePixels: number): Promis
   if (head.length >= 4 && head.readUInt32LE(0) === 0x06054b50) throw new ArchiveEmpty();
   if (EXECUTABLE_MAGIC.some((magic) => head.subarray(0, magic.length).equals(magic))) throw new ExecutableRefused();
   if (looksLikeHeaderlessDicom(head)) throw new DicomUnsupported('no_header');
-  const text = head.subarray(0, 2048).toString('utf8').replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  const text = head
+    .subarray(0, 2048)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .toLowerCase();
   if (MARKUP.test(text)) throw new ActiveContentRefused();
   if (SCRIPT.test(text)) throw new ScriptRefused();
   throw new FileTypeNotAccepted();

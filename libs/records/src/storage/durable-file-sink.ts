@@ -21,20 +21,18 @@ export class DurableFileSink extends Writable {
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
     const expected = buffers.reduce((sum, b) => sum + b.length, 0);
-    this.handle
-      .writev(buffers)
-      .then(({ bytesWritten }) => {
-        if (bytesWritten !== expected) throw new Error('Short write while storing a file');
-        this.written += bytesWritten;
-        if (!this.syncing && this.written - this.syncedAt >= SYNC_EVERY) {
-          const upTo = this.written;
-          this.syncing = this.handle.datasync().then(() => {
-            this.syncedAt = upTo;
-            this.syncing = null;
-          });
-        }
-        callback();
-      }, callback);
+    this.handle.writev(buffers).then(({ bytesWritten }) => {
+      if (bytesWritten !== expected) throw new Error('Short write while storing a file');
+      this.written += bytesWritten;
+      if (!this.syncing && this.written - this.syncedAt >= SYNC_EVERY) {
+        const upTo = this.written;
+        this.syncing = this.handle.datasync().then(() => {
+          this.syncedAt = upTo;
+          this.syncing = null;
+        });
+      }
+      callback();
+    }, callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {

@@ -225,7 +225,11 @@ export async function* sealStream(source: AsyncIterable<Buffer>, key: Buffer, he
 }
 
 /** A whole sealed file (header first) → checked plaintext. */
-export async function* openStream(source: AsyncIterable<Buffer>, key: Buffer, options: Omit<OpenerOptions, 'firstFrame'> = {}): AsyncGenerator<Buffer> {
+export async function* openStream(
+  source: AsyncIterable<Buffer>,
+  key: Buffer,
+  options: Omit<OpenerOptions, 'firstFrame'> = {},
+): AsyncGenerator<Buffer> {
   let header: Buffer | undefined;
   let early: Buffer[] = [];
   let opener: FrameOpener | undefined;

@@ -42,13 +42,16 @@ describe('local encrypted storage', () => {
 
   const onDisk = (object: StoredObject) => path.join(root, object.key);
 
-  it.each([0, 1, FRAME_SIZE - 1, FRAME_SIZE, FRAME_SIZE + 1, 3 * FRAME_SIZE, 300_001])('round-trips %i bytes with their SHA-256', async (size) => {
-    const data = randomBytes(size);
-    const stored = await storage.write(chunked(data, 7777));
-    expect(stored).toMatchObject({ backend: 'local', size, sha256: createHash('sha256').update(data).digest('hex') });
-    expect(stored.key).toMatch(/^[0-9a-f]{2}\/[0-9a-f-]{36}$/);
-    expect((await collect(storage.read(stored))).equals(data)).toBe(true);
-  });
+  it.each([0, 1, FRAME_SIZE - 1, FRAME_SIZE, FRAME_SIZE + 1, 3 * FRAME_SIZE, 300_001])(
+    'round-trips %i bytes with their SHA-256',
+    async (size) => {
+      const data = randomBytes(size);
+      const stored = await storage.write(chunked(data, 7777));
+      expect(stored).toMatchObject({ backend: 'local', size, sha256: createHash('sha256').update(data).digest('hex') });
+      expect(stored.key).toMatch(/^[0-9a-f]{2}\/[0-9a-f-]{36}$/);
+      expect((await collect(storage.read(stored))).equals(data)).toBe(true);
+    },
+  );
 
   it('keeps no plaintext on disk: the stored bytes differ from the uploaded ones', async () => {
     const data = Buffer.from('Patient reports chest pain since March. '.repeat(5000));
@@ -63,7 +66,13 @@ describe('local encrypted storage', () => {
   it('reads any byte range through the frames it spans', async () => {
     const data = randomBytes(5 * FRAME_SIZE + 123);
     const stored = await storage.write(chunked(data, 65_000));
-    for (const [start, end] of [[0, 1], [FRAME_SIZE - 2, FRAME_SIZE + 2], [100, 4 * FRAME_SIZE], [data.length - 50, data.length], [data.length - 10, data.length + 99]]) {
+    for (const [start, end] of [
+      [0, 1],
+      [FRAME_SIZE - 2, FRAME_SIZE + 2],
+      [100, 4 * FRAME_SIZE],
+      [data.length - 50, data.length],
+      [data.length - 10, data.length + 99],
+    ]) {
       expect((await collect(storage.readRange(stored, start, end))).equals(data.subarray(start, end))).toBe(true);
     }
   });
@@ -88,7 +97,12 @@ describe('local encrypted storage', () => {
       const stored = await storage.write(chunked(data, 50_000));
       const disk = readFileSync(onDisk(stored));
       const size = FRAME_SIZE + FRAME_OVERHEAD;
-      const swapped = Buffer.concat([disk.subarray(0, frameAt(1)), disk.subarray(frameAt(2), frameAt(2) + size), disk.subarray(frameAt(1), frameAt(1) + size), disk.subarray(frameAt(3))]);
+      const swapped = Buffer.concat([
+        disk.subarray(0, frameAt(1)),
+        disk.subarray(frameAt(2), frameAt(2) + size),
+        disk.subarray(frameAt(1), frameAt(1) + size),
+        disk.subarray(frameAt(3)),
+      ]);
       expect(swapped.length).toBe(disk.length);
       writeFileSync(onDisk(stored), swapped);
       const { released, error } = await collectUntilFailure(storage.read(stored));
@@ -120,7 +134,9 @@ describe('local encrypted storage', () => {
     it('bytes appended after the last frame', async () => {
       const key = randomBytes(32);
       const sealed = await collect(sealStream(chunked(data, 9999), key));
-      await expect(collect(openStream(chunked(Buffer.concat([sealed, sealed.subarray(HEADER_SIZE, HEADER_SIZE + 100)]), 4096), key))).rejects.toBeInstanceOf(StoredFileDamaged);
+      await expect(
+        collect(openStream(chunked(Buffer.concat([sealed, sealed.subarray(HEADER_SIZE, HEADER_SIZE + 100)]), 4096), key)),
+      ).rejects.toBeInstanceOf(StoredFileDamaged);
       expect((await collect(openStream(chunked(sealed, 4096), key))).equals(data)).toBe(true);
     });
   });

@@ -109,7 +109,10 @@ export class LocalFileStorage extends FileStorage {
   /** A file cut short or padded is refused before a byte is read: its size on disk is fixed by its plaintext size. */
   private async openChecked(object: StoredObject): Promise<string> {
     const file = this.pathOf(object.key);
-    const size = await stat(file).then((s) => s.size, () => -1);
+    const size = await stat(file).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (size !== sealedSize(object.size)) throw new StoredFileDamaged();
     return file;
   }

@@ -36,7 +36,12 @@ export class ResumableUploads {
     private readonly settings: RecordsSettings,
   ) {}
 
-  async create(ref: CaseRef, uploadLength: number, declaredName: string | null | undefined, createdBy: string | null = null): Promise<UploadSession> {
+  async create(
+    ref: CaseRef,
+    uploadLength: number,
+    declaredName: string | null | undefined,
+    createdBy: string | null = null,
+  ): Promise<UploadSession> {
     const { tenantId, caseId } = ref;
     if (uploadLength > this.settings.maxFileBytes) throw new UploadTooLarge(this.settings.maxFileBytes);
     const used = await this.db.forTenant(tenantId, (tx) => this.files.caseUsage(tx, tenantId, caseId));

@@ -23,26 +23,46 @@ type Row = Record<string, unknown>;
 export class UploadSessionRepository {
   async insert(
     tx: EntityManager,
-    session: Pick<UploadSession, 'id' | 'tenantId' | 'caseId' | 'name' | 'uploadLength' | 'stagedBytes' | 'keyId' | 'wrappedKey' | 'expiresAt'> & { createdBy: string | null },
+    session: Pick<
+      UploadSession,
+      'id' | 'tenantId' | 'caseId' | 'name' | 'uploadLength' | 'stagedBytes' | 'keyId' | 'wrappedKey' | 'expiresAt'
+    > & { createdBy: string | null },
   ): Promise<UploadSession> {
     const [row] = await tx.query(
       `INSERT INTO upload_sessions (tenant_id, id, case_id, display_name, upload_length, staged_bytes, key_id, wrapped_key, created_by, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-      [session.tenantId, session.id, session.caseId, session.name, session.uploadLength, session.stagedBytes, session.keyId, session.wrappedKey, session.createdBy, session.expiresAt],
+      [
+        session.tenantId,
+        session.id,
+        session.caseId,
+        session.name,
+        session.uploadLength,
+        session.stagedBytes,
+        session.keyId,
+        session.wrappedKey,
+        session.createdBy,
+        session.expiresAt,
+      ],
     );
     return toSession(row);
   }
 
   /** A live session of this case; an expired one is as good as gone. */
   async find(tx: EntityManager, tenantId: string, caseId: string, id: string): Promise<UploadSession | null> {
-    const [row] = await tx.query(
-      'SELECT * FROM upload_sessions WHERE tenant_id = $1 AND case_id = $2 AND id = $3 AND expires_at > now()',
-      [tenantId, caseId, id],
-    );
+    const [row] = await tx.query('SELECT * FROM upload_sessions WHERE tenant_id = $1 AND case_id = $2 AND id = $3 AND expires_at > now()', [
+      tenantId,
+      caseId,
+      id,
+    ]);
     return row ? toSession(row) : null;
   }
 
-  async advance(tx: EntityManager, tenantId: string, id: string, progress: { offset: number; frames: number; stagedBytes: number }): Promise<void> {
+  async advance(
+    tx: EntityManager,
+    tenantId: string,
+    id: string,
+    progress: { offset: number; frames: number; stagedBytes: number },
+  ): Promise<void> {
     await tx.query(
       'UPDATE upload_sessions SET upload_offset = $3, frames = $4, staged_bytes = $5, updated_at = now() WHERE tenant_id = $1 AND id = $2',
       [tenantId, id, progress.offset, progress.frames, progress.stagedBytes],

@@ -49,7 +49,8 @@ export class UploadSweep implements OnApplicationShutdown {
 
   async sweep(now = new Date()): Promise<SweepReport> {
     const tenants: { tenant_id: string }[] = await this.operatorDb.transaction((tx) =>
-      tx.query(`SELECT DISTINCT tenant_id FROM upload_sessions WHERE expires_at <= $1`, [now]));
+      tx.query(`SELECT DISTINCT tenant_id FROM upload_sessions WHERE expires_at <= $1`, [now]),
+    );
     let sessions = 0;
     for (const { tenant_id } of tenants) sessions += await this.uploads.removeExpired(tenant_id, now);
     const files = await this.staging.removeUntouchedSince(new Date(now.getTime() - this.settings.uploadExpiryHours * 3600_000));

@@ -5,7 +5,9 @@ export class UploadOffsetMismatch extends DomainError {
   readonly code = 'upload_offset_mismatch';
   readonly status = 409;
   constructor() {
-    super('This part of the upload does not continue where the upload stopped.', { hint: 'Your browser will ask where to resume and try again.' });
+    super('This part of the upload does not continue where the upload stopped.', {
+      hint: 'Your browser will ask where to resume and try again.',
+    });
   }
 }
 

@@ -27,7 +27,11 @@ export class ConsolePhysiciansController {
   @Can('roster.edit')
   @Post(':id/account')
   @HttpCode(200)
-  async link(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async link(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       const accountId = body.account_id || null;
       if (accountId && !/^[0-9a-f-]{36}$/i.test(accountId)) throw new InvalidInput({ account_id: 'Choose a staff member from the list.' });
@@ -43,7 +47,11 @@ export class ConsolePhysiciansController {
   @Can('roster.edit')
   @Post(':id/stipend')
   @HttpCode(200)
-  async stipend(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async stipend(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       const amount = (body.amount ?? '').trim();
       if (!/^\d{1,6}(\.\d{1,2})?$/.test(amount)) throw new InvalidInput({ amount: 'Enter an amount such as 200 or 150.50.' });
@@ -69,6 +77,10 @@ export class ConsolePhysiciansController {
 
   private async render(extra: Record<string, unknown>): Promise<string> {
     const view = await this.accounts.adminView(this.today());
-    return this.views.render('roster/console-physicians', { title: 'Physicians', ...view, today: this.today(), ...extra }, { layout: 'console' });
+    return this.views.render(
+      'roster/console-physicians',
+      { title: 'Physicians', ...view, today: this.today(), ...extra },
+      { layout: 'console' },
+    );
   }
 }

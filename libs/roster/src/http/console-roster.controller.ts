@@ -3,8 +3,25 @@ import { Audited } from '@consilium/audit';
 import { SpecialtiesService } from '@consilium/catalog';
 import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import {
-  amountText, assetUrl, ConsoleForm, FormBody, isJurisdiction, slug as slugSchema, isoDate, jurisdictionName, languageFields, localize, localizedFields,
-  readConsoleForm, readUploadedImage, ResolvedTenant, TenantContentCache, TenantResolver, TenantSite, typedValues, UploadedFile,
+  amountText,
+  assetUrl,
+  ConsoleForm,
+  FormBody,
+  isJurisdiction,
+  slug as slugSchema,
+  isoDate,
+  jurisdictionName,
+  languageFields,
+  localize,
+  localizedFields,
+  readConsoleForm,
+  readUploadedImage,
+  ResolvedTenant,
+  TenantContentCache,
+  TenantResolver,
+  TenantSite,
+  typedValues,
+  UploadedFile,
 } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PhysiciansService } from '../physicians.service';
@@ -66,7 +83,11 @@ export class ConsoleRosterController {
     const { specialties } = await this.load();
     const form = new ConsoleForm(body ?? {});
     const slug = form.field('slug', slugSchema, form.text('slug').toLowerCase());
-    const fields = readPhysician(form, this.tenant(), specialties.map((s) => s.slug));
+    const fields = readPhysician(
+      form,
+      this.tenant(),
+      specialties.map((s) => s.slug),
+    );
     if (fields && slug) {
       try {
         await this.physicians.create({ ...fields, slug });
@@ -97,7 +118,11 @@ export class ConsoleRosterController {
   async save(@Param('slug') slug: string, @Body() body: FormBody, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
     const { physician, specialties } = await this.one(slug);
     const form = new ConsoleForm(body ?? {});
-    const patch = readPhysician(form, this.tenant(), specialties.map((s) => s.slug));
+    const patch = readPhysician(
+      form,
+      this.tenant(),
+      specialties.map((s) => s.slug),
+    );
     if (patch) {
       try {
         await this.physicians.update(slug, patch);
@@ -121,13 +146,20 @@ export class ConsoleRosterController {
   @Audited({ action: 'roster.physician_photo', entityType: 'physician' })
   @Post(':slug/photo')
   @HttpCode(200)
-  async photo(@Param('slug') slug: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async photo(
+    @Param('slug') slug: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     const { physician, specialties } = await this.one(slug);
     const body: FormBody = (await readConsoleForm(request)) ?? {};
     const file = body.photo as UploadedFile | undefined;
     let asset = null;
     if (!body.remove_photo) {
-      const judged = readUploadedImage(file, `physician-${slug}`, { types: PHOTO_TYPES, refusal: 'A photo must be a JPEG, PNG or WebP image.' });
+      const judged = readUploadedImage(file, `physician-${slug}`, {
+        types: PHOTO_TYPES,
+        refusal: 'A photo must be a JPEG, PNG or WebP image.',
+      });
       if ('problem' in judged) {
         reply.status(400).header('content-type', HTML).header('cache-control', 'no-store');
         return this.render(physician, specialties, physicianValues(physician, this.tenant().locales), { photo: judged.problem });
@@ -152,7 +184,10 @@ export class ConsoleRosterController {
     const locale = this.context.locale();
     return this.db.transaction(async (tx) => ({
       physicians: await this.physicians.list(tx, tenant.id),
-      specialties: (await this.specialties.list(tx, tenant.id)).map((s) => ({ slug: s.slug, name: localize(s.name, locale, tenant.defaultLocale) ?? s.slug })),
+      specialties: (await this.specialties.list(tx, tenant.id)).map((s) => ({
+        slug: s.slug,
+        name: localize(s.name, locale, tenant.defaultLocale) ?? s.slug,
+      })),
     }));
   }
 
@@ -230,7 +265,7 @@ function physicianValues(p: PhysicianRecord, locales: string[]): Record<string, 
 /** The edit as a patch, or undefined when any field is refused (then nothing is written). */
 function readPhysician(form: ConsoleForm, tenant: ResolvedTenant, known: string[]): Omit<PhysicianInput, 'slug' | 'position'> | undefined {
   const name = form.text('name');
-  if (!name || name.length > 200) form.fail('name', 'Enter the physician\'s name (at most 200 characters).');
+  if (!name || name.length > 200) form.fail('name', "Enter the physician's name (at most 200 characters).");
   const credentials = form.text('credentials');
   if (credentials.length > 100) form.fail('credentials', 'Keep the credentials under 100 characters, e.g. MD, PhD.');
   const title = form.localized('title', tenant.locales, { max: 200 });
@@ -244,8 +279,10 @@ function readPhysician(form: ConsoleForm, tenant: ResolvedTenant, known: string[
   for (const i of form.rows('license')) {
     if (form.checked(`license_${i}_remove`) || form.blankRow('license', i)) continue;
     const jurisdiction = form.text(`license_${i}_jurisdiction`).toUpperCase();
-    if (!isJurisdiction(jurisdiction)) form.fail(`license_${i}_jurisdiction`, 'Enter a US state as US-XX (e.g. US-IL) or a country code (e.g. MX).');
-    else if (licenses.some((l) => l.jurisdiction === jurisdiction)) form.fail(`license_${i}_jurisdiction`, `There is already a license in ${jurisdiction}.`);
+    if (!isJurisdiction(jurisdiction))
+      form.fail(`license_${i}_jurisdiction`, 'Enter a US state as US-XX (e.g. US-IL) or a country code (e.g. MX).');
+    else if (licenses.some((l) => l.jurisdiction === jurisdiction))
+      form.fail(`license_${i}_jurisdiction`, `There is already a license in ${jurisdiction}.`);
     const number = form.text(`license_${i}_number`);
     if (!number || number.length > 60) form.fail(`license_${i}_number`, 'Enter the license number (at most 60 characters).');
     const expiresOn = form.field(`license_${i}_expires`, isoDate);
@@ -253,7 +290,16 @@ function readPhysician(form: ConsoleForm, tenant: ResolvedTenant, known: string[
   }
   if (!form.ok) return undefined;
   return {
-    name, credentials, title: title!, bio: bio!, weeklyCapacity: weeklyCapacity!, stipendMinor: stipendMinor!, stipendCurrency: tenant.currency,
-    acceptingNewCases: form.checked('accepting_new_cases'), featured: form.checked('featured'), specialtySlugs, licenses,
+    name,
+    credentials,
+    title: title!,
+    bio: bio!,
+    weeklyCapacity: weeklyCapacity!,
+    stipendMinor: stipendMinor!,
+    stipendCurrency: tenant.currency,
+    acceptingNewCases: form.checked('accepting_new_cases'),
+    featured: form.checked('featured'),
+    specialtySlugs,
+    licenses,
   };
 }

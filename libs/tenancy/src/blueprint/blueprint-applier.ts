@@ -121,12 +121,14 @@ export class BlueprintApplier {
     const platformHost = this.config.platformHostFor(slug);
     const wanted = [platformHost, ...custom.filter((h) => h !== platformHost)];
     const primary = primaryDomain ?? platformHost;
-    const taken: { host: string }[] = await tx.query(
-      'SELECT host FROM tenant_domains WHERE host = ANY($1) AND tenant_id <> $2',
-      [wanted, tenantId],
-    );
+    const taken: { host: string }[] = await tx.query('SELECT host FROM tenant_domains WHERE host = ANY($1) AND tenant_id <> $2', [
+      wanted,
+      tenantId,
+    ]);
     if (taken.length) {
-      throw new BlueprintConflict(`${file}: domains: ${taken.map((t) => t.host).join(', ')} already belong${taken.length === 1 ? 's' : ''} to another tenant`);
+      throw new BlueprintConflict(
+        `${file}: domains: ${taken.map((t) => t.host).join(', ')} already belong${taken.length === 1 ? 's' : ''} to another tenant`,
+      );
     }
     const existing = await tx.find(TenantDomain, { where: { tenantId } });
     for (const d of existing.filter((d) => !wanted.includes(d.host))) {
@@ -157,7 +159,11 @@ export class BlueprintApplier {
         await tx.insert(TenantAsset, { tenantId, ...asset });
         changes.push(`add asset ${asset.name}`);
       } else if (row.sha256 !== asset.sha256) {
-        await tx.update(TenantAsset, { tenantId, id: row.id }, { contentType: asset.contentType, bytes: asset.bytes, sha256: asset.sha256 });
+        await tx.update(
+          TenantAsset,
+          { tenantId, id: row.id },
+          { contentType: asset.contentType, bytes: asset.bytes, sha256: asset.sha256 },
+        );
         changes.push(`update asset ${asset.name}`);
       }
     }
@@ -178,8 +184,10 @@ function describeChange(key: string, from: unknown, to: unknown): string {
     const [a, b] = [from as Partial<TenantSettings>, to as TenantSettings];
     const parts: string[] = [];
     if (a?.homeJurisdiction !== b.homeJurisdiction) parts.push(`home state ${a?.homeJurisdiction ?? '-'} -> ${b.homeJurisdiction ?? '-'}`);
-    if (a?.licensure?.unlicensedStates !== b.licensure.unlicensedStates) parts.push(`unlicensed states ${a?.licensure?.unlicensedStates ?? '-'} -> ${b.licensure.unlicensedStates}`);
-    if (a?.licensure?.international !== b.licensure.international) parts.push(`international ${a?.licensure?.international ?? '-'} -> ${b.licensure.international}`);
+    if (a?.licensure?.unlicensedStates !== b.licensure.unlicensedStates)
+      parts.push(`unlicensed states ${a?.licensure?.unlicensedStates ?? '-'} -> ${b.licensure.unlicensedStates}`);
+    if (a?.licensure?.international !== b.licensure.international)
+      parts.push(`international ${a?.licensure?.international ?? '-'} -> ${b.licensure.international}`);
     return `licensure: ${parts.join(', ') || 'update'}`;
   }
   if (typeof from === 'object' || typeof to === 'object') return `update ${field}`;

@@ -31,7 +31,8 @@ const intakeQuestion = z
     if (q.type === 'choice' && (q.options?.length ?? 0) < 2) {
       ctx.addIssue({ code: 'custom', path: ['options'], message: 'a choice question needs at least two options' });
     }
-    if (q.type !== 'choice' && q.options) ctx.addIssue({ code: 'custom', path: ['options'], message: 'only a choice question has options' });
+    if (q.type !== 'choice' && q.options)
+      ctx.addIssue({ code: 'custom', path: ['options'], message: 'only a choice question has options' });
   });
 
 export const offeringSchema = z
@@ -46,9 +47,7 @@ export const offeringSchema = z
     /** Paid extras after delivery: another follow-up question, a video consult with the specialist. Absent: not sold. */
     extra_follow_up_price: money.optional(),
     video_consult_price: money.optional(),
-    add_ons: z
-      .array(z.object({ code: slug, name: localized, description: localized.optional(), price: money }).strict())
-      .default([]),
+    add_ons: z.array(z.object({ code: slug, name: localized, description: localized.optional(), price: money }).strict()).default([]),
     intake_questions: z.array(intakeQuestion).default([]),
     exclusions: z
       .object({
@@ -62,8 +61,14 @@ export const offeringSchema = z
   })
   .strict()
   .superRefine((o, ctx) => {
-    duplicates(o.add_ons.map((a) => a.code), (i, code) => ctx.addIssue({ code: 'custom', path: ['add_ons', i, 'code'], message: `lists ${code} twice` }));
-    duplicates(o.intake_questions.map((q) => q.key), (i, key) => ctx.addIssue({ code: 'custom', path: ['intake_questions', i, 'key'], message: `lists ${key} twice` }));
+    duplicates(
+      o.add_ons.map((a) => a.code),
+      (i, code) => ctx.addIssue({ code: 'custom', path: ['add_ons', i, 'code'], message: `lists ${code} twice` }),
+    );
+    duplicates(
+      o.intake_questions.map((q) => q.key),
+      (i, key) => ctx.addIssue({ code: 'custom', path: ['intake_questions', i, 'key'], message: `lists ${key} twice` }),
+    );
   });
 
 export const PRICE_REGIONS = ['in_state', 'out_of_state', 'international'] as const;
@@ -73,7 +78,12 @@ export const priceRuleSchema = z
     region: z.enum(PRICE_REGIONS, { error: `must be one of ${PRICE_REGIONS.join(', ')}` }),
     /** Added to every offering's price in this region; negative for a discount. */
     surcharge: z.number().int('must be a whole number of minor units (cents)').min(-100_000_000).max(100_000_000).optional(),
-    surcharge_percent: z.number().int('must be a whole percentage').min(-100, 'must be between -100 and 500').max(500, 'must be between -100 and 500').optional(),
+    surcharge_percent: z
+      .number()
+      .int('must be a whole percentage')
+      .min(-100, 'must be between -100 and 500')
+      .max(500, 'must be between -100 and 500')
+      .optional(),
     note: localized.optional(),
   })
   .strict()

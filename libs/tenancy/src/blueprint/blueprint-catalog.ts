@@ -16,7 +16,10 @@ export class BlueprintCatalog {
   }
 
   /** Applies only when every chosen blueprint is valid: a half-applied set of tenants helps nobody. */
-  async apply(slugs: string[] = [], options: { dryRun?: boolean; root?: string } = {}): Promise<ValidationReport & { results: ApplyResult[] }> {
+  async apply(
+    slugs: string[] = [],
+    options: { dryRun?: boolean; root?: string } = {},
+  ): Promise<ValidationReport & { results: ApplyResult[] }> {
     const report = this.validate(slugs, options.root);
     if (report.problems.length) return { ...report, results: [] };
     const results: ApplyResult[] = [];

@@ -11,9 +11,32 @@ import { BlueprintInput, blueprintSchema } from './blueprint.schema';
 
 /** tenant.yaml keys in the order a person reads them. */
 const KEY_ORDER: (keyof BlueprintInput)[] = [
-  'slug', 'name', 'status', 'case_prefix', 'locales', 'default_locale', 'time_zone', 'currency', 'domains', 'primary_domain',
-  'contact', 'legal_footer', 'branding', 'licensure', 'seo', 'landing', 'specialties', 'offerings', 'price_rules', 'physicians',
-  'funding_programs', 'faqs', 'testimonials', 'pages', 'email', 'analytics',
+  'slug',
+  'name',
+  'status',
+  'case_prefix',
+  'locales',
+  'default_locale',
+  'time_zone',
+  'currency',
+  'domains',
+  'primary_domain',
+  'contact',
+  'legal_footer',
+  'branding',
+  'licensure',
+  'seo',
+  'landing',
+  'specialties',
+  'offerings',
+  'price_rules',
+  'physicians',
+  'funding_programs',
+  'faqs',
+  'testimonials',
+  'pages',
+  'email',
+  'analytics',
 ];
 
 export interface ExportedBlueprint {
@@ -75,7 +98,10 @@ export class BlueprintExporter {
       // Parsing puts every key back in the schema's order (jsonb sorts them); should the database hold something
       // the schema refuses, it is written as is, and `tenants validate` will say what to fix.
       const parsed = blueprintSchema.safeParse(tidy(blueprint));
-      return { blueprint: tidy(parsed.success ? (parsed.data as BlueprintInput) : blueprint), assets: assets.map((a) => ({ name: a.name, bytes: a.bytes })) };
+      return {
+        blueprint: tidy(parsed.success ? (parsed.data as BlueprintInput) : blueprint),
+        assets: assets.map((a) => ({ name: a.name, bytes: a.bytes })),
+      };
     });
   }
 

@@ -4,7 +4,9 @@ import { isJurisdiction, isUsState } from '../licensure/jurisdictions';
 import { LICENSURE_ROUTES } from '../licensure/licensure-policy';
 
 /** Field types shared by the blueprint's sections. Each message says what to write, with an example. */
-export const slug = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,58}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens, e.g. cardiology');
+export const slug = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,58}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens, e.g. cardiology');
 
 export const localized = z.union(
   [z.string().min(1, 'must not be empty'), z.object({ en: z.string().min(1), es: z.string().min(1).optional() }).strict()],
@@ -28,20 +30,28 @@ export const wholeNumber = (min: number, max: number, what: string) =>
 /** A file under the blueprint's assets/ folder. */
 export const assetPath = z
   .string()
-  .regex(/^assets\/[a-z0-9][a-z0-9._-]{0,80}\.(svg|png|jpg|jpeg|webp|ico)$/, 'must be a file in assets/, e.g. assets/logo.svg (lower-case name; svg, png, jpg, webp or ico)');
+  .regex(
+    /^assets\/[a-z0-9][a-z0-9._-]{0,80}\.(svg|png|jpg|jpeg|webp|ico)$/,
+    'must be a file in assets/, e.g. assets/logo.svg (lower-case name; svg, png, jpg, webp or ico)',
+  );
 
 export const jurisdiction = z
   .string({ error: 'must be a US state written as US-XX (e.g. US-IL) or a country code (e.g. MX)' })
   .refine(isJurisdiction, 'must be a US state written as US-XX (e.g. US-IL) or a country code (e.g. MX)');
 
-export const usState = z.string({ error: 'must be a US state written as US-XX, e.g. US-IL' }).refine(isUsState, 'must be a US state written as US-XX, e.g. US-IL');
+export const usState = z
+  .string({ error: 'must be a US state written as US-XX, e.g. US-IL' })
+  .refine(isUsState, 'must be a US state written as US-XX, e.g. US-IL');
 
 export const licensureRoute = z.enum(LICENSURE_ROUTES, { error: `must be one of ${LICENSURE_ROUTES.join(', ')}` });
 
 /** `2027-06-30`: a real calendar date. */
 export const isoDate = z
   .string({ error: 'must be a date written as YYYY-MM-DD' })
-  .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'must be a date written as YYYY-MM-DD');
+  .refine(
+    (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
+    'must be a date written as YYYY-MM-DD',
+  );
 
 export const locale = z.enum(SUPPORTED_LOCALES, { error: `must be one of ${SUPPORTED_LOCALES.join(', ')}` });
 

@@ -104,22 +104,66 @@ describe('blueprint validation', () => {
   });
 
   it.each([
-    ['a colour that is not hex', GOOD.replace('"#112233"', 'blue'), 'acme/tenant.yaml:9: branding.colors.primary: must be a colour written as #rrggbb, e.g. #0b5394'],
+    [
+      'a colour that is not hex',
+      GOOD.replace('"#112233"', 'blue'),
+      'acme/tenant.yaml:9: branding.colors.primary: must be a colour written as #rrggbb, e.g. #0b5394',
+    ],
     ['a missing name', GOOD.replace('name: Acme Hospital\n', ''), 'acme/tenant.yaml:1: name: is required'],
     ['a misspelt key', GOOD.replace('currency: USD', 'currency: USD\ncolour: red'), 'acme/tenant.yaml:1: unknown key "colour"'],
-    ['an unknown time zone', GOOD.replace('America/Denver', 'Mars/Olympus'), 'acme/tenant.yaml:4: time_zone: must be an IANA time zone such as America/Chicago'],
+    [
+      'an unknown time zone',
+      GOOD.replace('America/Denver', 'Mars/Olympus'),
+      'acme/tenant.yaml:4: time_zone: must be an IANA time zone such as America/Chicago',
+    ],
     ['an unknown currency', GOOD.replace('USD', 'XYZ'), 'acme/tenant.yaml:5: currency: must be an ISO 4217 currency code such as USD'],
     ['a lower-case case prefix', GOOD.replace('ACM', 'acm'), 'acme/tenant.yaml:3: case_prefix: must be 2 to 5 capital letters, e.g. LKS'],
-    ['a slug that is not the folder', GOOD.replace('slug: acme', 'slug: other'), 'acme/tenant.yaml:1: slug: must match the folder name "acme"'],
-    ['a logo that does not exist', GOOD.replace('assets/logo.svg', 'assets/missing.svg'), 'acme/tenant.yaml:7: branding.logo: assets/missing.svg does not exist in acme'],
-    ['a logo outside assets/', GOOD.replace('assets/logo.svg', '../../etc/passwd'), 'acme/tenant.yaml:7: branding.logo: must be a file in assets/, e.g. assets/logo.svg (lower-case name; svg, png, jpg, webp or ico)'],
-    ['a font stack that could break out of CSS', GOOD + '  fonts:\n    body: "x; } body { display: none"\n', 'acme/tenant.yaml:12: branding.fonts.body: must be a font stack such as "Georgia, \'Times New Roman\', serif"'],
-    ['a primary domain not in domains', GOOD + 'primary_domain: x.example.org\n', 'acme/tenant.yaml:11: primary_domain: must be one of the domains listed under domains'],
-    ['a domain listed twice', GOOD + 'domains: [a.example.org, a.example.org]\n', 'acme/tenant.yaml:11: domains.1: lists a.example.org twice'],
-    ['a domain with capitals', GOOD + 'domains: [A.Example.org]\n', 'acme/tenant.yaml:11: domains.0: must be a lower-case host name such as secondopinion.example.org'],
+    [
+      'a slug that is not the folder',
+      GOOD.replace('slug: acme', 'slug: other'),
+      'acme/tenant.yaml:1: slug: must match the folder name "acme"',
+    ],
+    [
+      'a logo that does not exist',
+      GOOD.replace('assets/logo.svg', 'assets/missing.svg'),
+      'acme/tenant.yaml:7: branding.logo: assets/missing.svg does not exist in acme',
+    ],
+    [
+      'a logo outside assets/',
+      GOOD.replace('assets/logo.svg', '../../etc/passwd'),
+      'acme/tenant.yaml:7: branding.logo: must be a file in assets/, e.g. assets/logo.svg (lower-case name; svg, png, jpg, webp or ico)',
+    ],
+    [
+      'a font stack that could break out of CSS',
+      GOOD + '  fonts:\n    body: "x; } body { display: none"\n',
+      'acme/tenant.yaml:12: branding.fonts.body: must be a font stack such as "Georgia, \'Times New Roman\', serif"',
+    ],
+    [
+      'a primary domain not in domains',
+      GOOD + 'primary_domain: x.example.org\n',
+      'acme/tenant.yaml:11: primary_domain: must be one of the domains listed under domains',
+    ],
+    [
+      'a domain listed twice',
+      GOOD + 'domains: [a.example.org, a.example.org]\n',
+      'acme/tenant.yaml:11: domains.1: lists a.example.org twice',
+    ],
+    [
+      'a domain with capitals',
+      GOOD + 'domains: [A.Example.org]\n',
+      'acme/tenant.yaml:11: domains.0: must be a lower-case host name such as secondopinion.example.org',
+    ],
     ['a locale we do not ship', GOOD + 'locales: [en, fr]\n', 'acme/tenant.yaml:11: locales.1: must be one of en, es'],
-    ['text of the wrong shape', GOOD + 'landing:\n  hero:\n    title: [1, 2]\n', 'acme/tenant.yaml:13: landing.hero.title: must be text, or text per language ({ en: ..., es: ... })'],
-    ['broken YAML', 'slug: acme\nname: [unclosed\n', 'acme/tenant.yaml:3: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    [
+      'text of the wrong shape',
+      GOOD + 'landing:\n  hero:\n    title: [1, 2]\n',
+      'acme/tenant.yaml:13: landing.hero.title: must be text, or text per language ({ en: ..., es: ... })',
+    ],
+    [
+      'broken YAML',
+      'slug: acme\nname: [unclosed\n',
+      'acme/tenant.yaml:3: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
+    ],
     ['a duplicated key', GOOD + 'name: Again\n', 'acme/tenant.yaml:11: not valid YAML: Map keys must be unique'],
   ])('reports %s with the file, the line and the path', (_, yaml, expected) => {
     expect(problems('acme', yaml)).toContain(expected);
@@ -131,29 +175,115 @@ describe('blueprint validation', () => {
   });
 
   it.each([
-    ['an offering of an unknown specialty', FULL.replace('specialty: cardiology', 'specialty: dermatology'), [
-      'acme/tenant.yaml:21: offerings.0.specialty: no specialty "dermatology" under specialties',
-      'acme/tenant.yaml:16: specialties.0.slug: cardiology has no offering: add one under offerings, or remove the specialty',
-    ]],
-    ['a procedure value for an unknown specialty', FULL + 'analytics:\n  procedure_values:\n    dermatology: 500000\n', 'acme/tenant.yaml:57: analytics.procedure_values.dermatology: no specialty "dermatology" under specialties'],
-    ['a monthly cost in dollars', FULL + 'analytics:\n  monthly_cost: 1800.50\n', 'acme/tenant.yaml:56: analytics.monthly_cost: must be a whole number of minor units (cents), e.g. 95000 for 950.00'],
-    ['a price in dollars and cents', FULL.replace('price: 75000', 'price: 749.5'), 'acme/tenant.yaml:24: offerings.0.price: must be a whole number of minor units (cents), e.g. 95000 for 950.00'],
-    ['a negative add-on price', FULL.replace('price: 20000', 'price: -200'), 'acme/tenant.yaml:29: offerings.0.add_ons.0.price: must not be negative'],
-    ['a turnaround of zero days', FULL.replace('turnaround_days: 5', 'turnaround_days: 0'), 'acme/tenant.yaml:25: offerings.0.turnaround_days: must be between 1 and 60 business days'],
-    ['a license in a state written out', FULL.replace('jurisdiction: US-CO', 'jurisdiction: Colorado'), 'acme/tenant.yaml:41: physicians.0.licenses.0.jurisdiction: must be a US state written as US-XX (e.g. US-IL) or a country code (e.g. MX)'],
-    ['a license expiring on a day that does not exist', FULL.replace('expires: 2030-01-31', 'expires: 2030-02-30'), 'acme/tenant.yaml:43: physicians.0.licenses.0.expires: must be a date written as YYYY-MM-DD'],
-    ['a license number YAML reads as a number', FULL.replace('number: "CO-123"', 'number: 123'), 'acme/tenant.yaml:42: physicians.0.licenses.0.number: must be text (put it in quotes if it looks like a number, a date or yes/no)'],
-    ['an unknown licensure route', FULL.replace('unlicensed_states: educational', 'unlicensed_states: refer'), 'acme/tenant.yaml:13: licensure.unlicensed_states: must be one of physician_to_physician, educational, decline'],
-    ['a home state that is a country', FULL.replace('home_state: US-CO', 'home_state: MX'), 'acme/tenant.yaml:12: licensure.home_state: must be a US state written as US-XX, e.g. US-IL'],
-    ['a physician in an unknown specialty', FULL.replace('specialties: [cardiology]', 'specialties: [cardiology, neurology]'), 'acme/tenant.yaml:39: physicians.0.specialties.1: no specialty "neurology" under specialties'],
-    ['a specialty listed twice', FULL.replace('offerings:\n', '  - slug: cardiology\n    name: Heart\n    summary: Again.\noferings-placeholder\n').replace('oferings-placeholder\n', 'offerings:\n'), 'acme/tenant.yaml:19: specialties.1.slug: lists cardiology twice'],
-    ['an add-on code listed twice', FULL.replace('    intake_questions:', '      - code: imaging\n        name: Again\n        price: 100\n    intake_questions:'), 'acme/tenant.yaml:30: offerings.0.add_ons.1.code: lists imaging twice'],
-    ['a choice question without options', FULL.replace('type: text', 'type: choice'), 'acme/tenant.yaml:31: offerings.0.intake_questions.0.options: a choice question needs at least two options'],
-    ['a price rule with two kinds of surcharge', FULL.replace('surcharge: 10000', 'surcharge: 10000\n    surcharge_percent: 10'), 'acme/tenant.yaml:47: price_rules.0: give either surcharge or surcharge_percent, not both'],
-    ['an in-state price without a home state', FULL.replace('  home_state: US-CO\n', '').replace('region: out_of_state', 'region: in_state'), 'acme/tenant.yaml:46: price_rules.0.region: in_state needs licensure.home_state (the hospital\'s own state)'],
-    ['a funding program that covers nothing', FULL.replace('    covers_percent: 100\n', ''), 'acme/tenant.yaml:50: funding_programs.0: give either covers_percent or covers_amount'],
-    ['a Spanish site missing a Spanish name', FULL.replace('currency: USD', 'currency: USD\nlocales: [en, es]').replace('name: Cardiology', 'name: { en: Cardiology }'), 'acme/tenant.yaml:18: specialties.0.name: needs its es text too, since locales lists es'],
-    ['a specialty with nothing to sell', FULL.replace('specialty: cardiology', 'specialty: surgery').replace('  - slug: cardiology\n', '  - slug: surgery\n    name: Surgery\n    summary: Cuts.\n  - slug: cardiology\n'), 'acme/tenant.yaml:19: specialties.1.slug: cardiology has no offering: add one under offerings, or remove the specialty'],
+    [
+      'an offering of an unknown specialty',
+      FULL.replace('specialty: cardiology', 'specialty: dermatology'),
+      [
+        'acme/tenant.yaml:21: offerings.0.specialty: no specialty "dermatology" under specialties',
+        'acme/tenant.yaml:16: specialties.0.slug: cardiology has no offering: add one under offerings, or remove the specialty',
+      ],
+    ],
+    [
+      'a procedure value for an unknown specialty',
+      FULL + 'analytics:\n  procedure_values:\n    dermatology: 500000\n',
+      'acme/tenant.yaml:57: analytics.procedure_values.dermatology: no specialty "dermatology" under specialties',
+    ],
+    [
+      'a monthly cost in dollars',
+      FULL + 'analytics:\n  monthly_cost: 1800.50\n',
+      'acme/tenant.yaml:56: analytics.monthly_cost: must be a whole number of minor units (cents), e.g. 95000 for 950.00',
+    ],
+    [
+      'a price in dollars and cents',
+      FULL.replace('price: 75000', 'price: 749.5'),
+      'acme/tenant.yaml:24: offerings.0.price: must be a whole number of minor units (cents), e.g. 95000 for 950.00',
+    ],
+    [
+      'a negative add-on price',
+      FULL.replace('price: 20000', 'price: -200'),
+      'acme/tenant.yaml:29: offerings.0.add_ons.0.price: must not be negative',
+    ],
+    [
+      'a turnaround of zero days',
+      FULL.replace('turnaround_days: 5', 'turnaround_days: 0'),
+      'acme/tenant.yaml:25: offerings.0.turnaround_days: must be between 1 and 60 business days',
+    ],
+    [
+      'a license in a state written out',
+      FULL.replace('jurisdiction: US-CO', 'jurisdiction: Colorado'),
+      'acme/tenant.yaml:41: physicians.0.licenses.0.jurisdiction: must be a US state written as US-XX (e.g. US-IL) or a country code (e.g. MX)',
+    ],
+    [
+      'a license expiring on a day that does not exist',
+      FULL.replace('expires: 2030-01-31', 'expires: 2030-02-30'),
+      'acme/tenant.yaml:43: physicians.0.licenses.0.expires: must be a date written as YYYY-MM-DD',
+    ],
+    [
+      'a license number YAML reads as a number',
+      FULL.replace('number: "CO-123"', 'number: 123'),
+      'acme/tenant.yaml:42: physicians.0.licenses.0.number: must be text (put it in quotes if it looks like a number, a date or yes/no)',
+    ],
+    [
+      'an unknown licensure route',
+      FULL.replace('unlicensed_states: educational', 'unlicensed_states: refer'),
+      'acme/tenant.yaml:13: licensure.unlicensed_states: must be one of physician_to_physician, educational, decline',
+    ],
+    [
+      'a home state that is a country',
+      FULL.replace('home_state: US-CO', 'home_state: MX'),
+      'acme/tenant.yaml:12: licensure.home_state: must be a US state written as US-XX, e.g. US-IL',
+    ],
+    [
+      'a physician in an unknown specialty',
+      FULL.replace('specialties: [cardiology]', 'specialties: [cardiology, neurology]'),
+      'acme/tenant.yaml:39: physicians.0.specialties.1: no specialty "neurology" under specialties',
+    ],
+    [
+      'a specialty listed twice',
+      FULL.replace('offerings:\n', '  - slug: cardiology\n    name: Heart\n    summary: Again.\noferings-placeholder\n').replace(
+        'oferings-placeholder\n',
+        'offerings:\n',
+      ),
+      'acme/tenant.yaml:19: specialties.1.slug: lists cardiology twice',
+    ],
+    [
+      'an add-on code listed twice',
+      FULL.replace('    intake_questions:', '      - code: imaging\n        name: Again\n        price: 100\n    intake_questions:'),
+      'acme/tenant.yaml:30: offerings.0.add_ons.1.code: lists imaging twice',
+    ],
+    [
+      'a choice question without options',
+      FULL.replace('type: text', 'type: choice'),
+      'acme/tenant.yaml:31: offerings.0.intake_questions.0.options: a choice question needs at least two options',
+    ],
+    [
+      'a price rule with two kinds of surcharge',
+      FULL.replace('surcharge: 10000', 'surcharge: 10000\n    surcharge_percent: 10'),
+      'acme/tenant.yaml:47: price_rules.0: give either surcharge or surcharge_percent, not both',
+    ],
+    [
+      'an in-state price without a home state',
+      FULL.replace('  home_state: US-CO\n', '').replace('region: out_of_state', 'region: in_state'),
+      "acme/tenant.yaml:46: price_rules.0.region: in_state needs licensure.home_state (the hospital's own state)",
+    ],
+    [
+      'a funding program that covers nothing',
+      FULL.replace('    covers_percent: 100\n', ''),
+      'acme/tenant.yaml:50: funding_programs.0: give either covers_percent or covers_amount',
+    ],
+    [
+      'a Spanish site missing a Spanish name',
+      FULL.replace('currency: USD', 'currency: USD\nlocales: [en, es]').replace('name: Cardiology', 'name: { en: Cardiology }'),
+      'acme/tenant.yaml:18: specialties.0.name: needs its es text too, since locales lists es',
+    ],
+    [
+      'a specialty with nothing to sell',
+      FULL.replace('specialty: cardiology', 'specialty: surgery').replace(
+        '  - slug: cardiology\n',
+        '  - slug: surgery\n    name: Surgery\n    summary: Cuts.\n  - slug: cardiology\n',
+      ),
+      'acme/tenant.yaml:19: specialties.1.slug: cardiology has no offering: add one under offerings, or remove the specialty',
+    ],
   ])('reports %s with the file, the line and the path', (_, yaml, expected) => {
     expect(problems('acme', yaml)).toEqual(Array.isArray(expected) ? expected : [expected]);
   });

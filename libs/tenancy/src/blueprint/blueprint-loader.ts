@@ -46,7 +46,12 @@ export function loadBlueprint(dir: string, displayRoot = process.cwd()): LoadRes
   if (doc.errors.length) {
     return {
       ok: false,
-      problems: doc.errors.map((e) => ({ file: shown, path: '', line: e.linePos?.[0]?.line, message: `not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}` })),
+      problems: doc.errors.map((e) => ({
+        file: shown,
+        path: '',
+        line: e.linePos?.[0]?.line,
+        message: `not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+      })),
     };
   }
   const parsed = blueprintSchema.safeParse(doc.toJS());
@@ -65,7 +70,12 @@ export function loadBlueprint(dir: string, displayRoot = process.cwd()): LoadRes
   const problems: BlueprintProblem[] = [];
   const folder = path.basename(dir);
   if (blueprint.slug !== folder) {
-    problems.push({ file: shown, path: 'slug', line: lineOf(doc.contents, ['slug'], lines), message: `must match the folder name "${folder}"` });
+    problems.push({
+      file: shown,
+      path: 'slug',
+      line: lineOf(doc.contents, ['slug'], lines),
+      message: `must match the folder name "${folder}"`,
+    });
   }
   const assets: LoadedAsset[] = [];
   const wanted: [string, string][] = [['branding.logo', blueprint.branding.logo]];
@@ -77,7 +87,11 @@ export function loadBlueprint(dir: string, displayRoot = process.cwd()): LoadRes
     if (seen.has(rel)) continue;
     seen.add(rel);
     const full = path.join(dir, rel);
-    const line = lineOf(doc.contents, at.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)), lines);
+    const line = lineOf(
+      doc.contents,
+      at.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+      lines,
+    );
     if (!existsSync(full) || !statSync(full).isFile()) {
       problems.push({ file: shown, path: at, line, message: `${rel} does not exist in ${path.relative(displayRoot, dir) || dir}` });
       continue;
@@ -118,7 +132,12 @@ function checkTemplates(dir: string, displayRoot: string): BlueprintProblem[] {
     } catch (error) {
       const message = (error as Error).message;
       const line = /line (\d+)/.exec(message)?.[1];
-      problems.push({ file: shown, path: '', line: line ? Number(line) : undefined, message: `not a valid template: ${message.split('\n').pop()}` });
+      problems.push({
+        file: shown,
+        path: '',
+        line: line ? Number(line) : undefined,
+        message: `not a valid template: ${message.split('\n').pop()}`,
+      });
     }
   }
   return problems;
@@ -156,12 +175,14 @@ function fail(file: string, at: string, message: string): LoadResult {
 }
 
 function describe(issue: { code: string; message: string; keys?: string[]; expected?: unknown }): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys!.length > 1 ? 's' : ''} ${issue.keys!.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key${issue.keys!.length > 1 ? 's' : ''} ${issue.keys!.map((k) => `"${k}"`).join(', ')}`;
   // zod 4 does not keep the input on an issue; its message says what it received.
   if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return 'is required';
   // Our own words (e.g. for a price that is not whole cents) are kept; zod's generic ones are rephrased.
   if (issue.code === 'invalid_type' && !issue.message.startsWith('Invalid input')) return issue.message;
-  if (issue.code === 'invalid_type' && issue.expected === 'string') return 'must be text (put it in quotes if it looks like a number, a date or yes/no)';
+  if (issue.code === 'invalid_type' && issue.expected === 'string')
+    return 'must be text (put it in quotes if it looks like a number, a date or yes/no)';
   if (issue.code === 'invalid_type') return `must be ${article(String(issue.expected))}`;
   return issue.message;
 }

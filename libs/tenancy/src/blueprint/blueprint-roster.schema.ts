@@ -23,8 +23,9 @@ export const physicianSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    duplicates(p.licenses.map((l) => l.jurisdiction), (i, j) =>
-      ctx.addIssue({ code: 'custom', path: ['licenses', i, 'jurisdiction'], message: `lists a license in ${j} twice` }),
+    duplicates(
+      p.licenses.map((l) => l.jurisdiction),
+      (i, j) => ctx.addIssue({ code: 'custom', path: ['licenses', i, 'jurisdiction'], message: `lists a license in ${j} twice` }),
     );
     duplicates(p.specialties, (i, s) => ctx.addIssue({ code: 'custom', path: ['specialties', i], message: `lists ${s} twice` }));
   });

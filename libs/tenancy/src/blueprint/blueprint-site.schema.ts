@@ -7,7 +7,10 @@ const step = z.object({ title: localized, text: localized }).strict();
 export const landingSchema = z
   .object({
     hero: z.object({ title: localized, subtitle: localized.optional(), cta: localized.optional() }).strict(),
-    value: z.object({ title: localized, points: z.array(step).min(1) }).strict().optional(),
+    value: z
+      .object({ title: localized, points: z.array(step).min(1) })
+      .strict()
+      .optional(),
     /** The steps from request to opinion; shown on the home page and on /how-it-works. */
     steps: z.array(step).min(2).optional(),
     call_to_action: z.object({ title: localized, text: localized.optional(), button: localized.optional() }).strict().optional(),
@@ -56,7 +59,12 @@ export const fundingProgramSchema = z
     name: localized,
     description: localized,
     sponsor: z.string().max(200).optional(),
-    covers_percent: z.number().int('must be a whole percentage').min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100').optional(),
+    covers_percent: z
+      .number()
+      .int('must be a whole percentage')
+      .min(1, 'must be between 1 and 100')
+      .max(100, 'must be between 1 and 100')
+      .optional(),
     covers_amount: money.optional(),
     /** The most the program pays in total; payments reserve and spend against it, never beyond. */
     budget: money,

@@ -10,7 +10,10 @@ const TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'));
 
 const hostname = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'must be a lower-case host name such as secondopinion.example.org');
+  .regex(
+    /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/,
+    'must be a lower-case host name such as secondopinion.example.org',
+  );
 const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour written as #rrggbb, e.g. #0b5394');
 /** A CSS font stack. Only names, quotes, commas, spaces and hyphens: nothing that could end the declaration. */
 const fontStack = z
@@ -18,7 +21,11 @@ const fontStack = z
   .max(200)
   .regex(/^[A-Za-z0-9 ,'"-]+$/, `must be a font stack such as "Georgia, 'Times New Roman', serif"`);
 /** A display name for the From header: no quotes, angle brackets or line breaks, which could forge headers. */
-const displayName = z.string().min(1).max(100).regex(/^[^\r\n<>"\\]+$/, 'must be a plain name, without quotes, angle brackets or line breaks');
+const displayName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^\r\n<>"\\]+$/, 'must be a plain name, without quotes, angle brackets or line breaks');
 
 /**
  * `tenants/<slug>/tenant.yaml`, version 1. Objects are strict, so a misspelt key is an error rather than silently
@@ -26,7 +33,9 @@ const displayName = z.string().min(1).max(100).regex(/^[^\r\n<>"\\]+$/, 'must be
  */
 export const blueprintSchema = z
   .object({
-    slug: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens (at most 40), e.g. lakeshore'),
+    slug: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens (at most 40), e.g. lakeshore'),
     name: z.string().min(1, 'must not be empty').max(200),
     status: z.enum(['active', 'suspended']).default('active'),
     case_prefix: z.string().regex(/^[A-Z]{2,5}$/, 'must be 2 to 5 capital letters, e.g. LKS'),
@@ -115,29 +124,54 @@ export const blueprintSchema = z
   .strict()
   .superRefine((bp, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    if (bp.primary_domain && !bp.domains.includes(bp.primary_domain)) issue(['primary_domain'], 'must be one of the domains listed under domains');
+    if (bp.primary_domain && !bp.domains.includes(bp.primary_domain))
+      issue(['primary_domain'], 'must be one of the domains listed under domains');
     if (!bp.locales.includes(bp.default_locale)) issue(['default_locale'], 'must be one of the locales listed under locales');
     duplicates(bp.domains, (i, d) => issue(['domains', i], `lists ${d} twice`));
     duplicates(bp.locales, (i, l) => issue(['locales', i], `lists ${l} twice`));
 
     const specialties = new Set(bp.specialties.map((s) => s.slug));
     const unknownSpecialty = (s: string) => `no specialty "${s}" under specialties`;
-    duplicates(bp.specialties.map((s) => s.slug), (i, s) => issue(['specialties', i, 'slug'], `lists ${s} twice`));
-    duplicates(bp.offerings.map((o) => o.slug), (i, s) => issue(['offerings', i, 'slug'], `lists ${s} twice`));
+    duplicates(
+      bp.specialties.map((s) => s.slug),
+      (i, s) => issue(['specialties', i, 'slug'], `lists ${s} twice`),
+    );
+    duplicates(
+      bp.offerings.map((o) => o.slug),
+      (i, s) => issue(['offerings', i, 'slug'], `lists ${s} twice`),
+    );
     bp.offerings.forEach((o, i) => !specialties.has(o.specialty) && issue(['offerings', i, 'specialty'], unknownSpecialty(o.specialty)));
-    duplicates(bp.physicians.map((p) => p.slug), (i, s) => issue(['physicians', i, 'slug'], `lists ${s} twice`));
+    duplicates(
+      bp.physicians.map((p) => p.slug),
+      (i, s) => issue(['physicians', i, 'slug'], `lists ${s} twice`),
+    );
     bp.physicians.forEach((p, i) =>
       p.specialties.forEach((s, j) => !specialties.has(s) && issue(['physicians', i, 'specialties', j], unknownSpecialty(s))),
     );
-    duplicates(bp.funding_programs.map((f) => f.slug), (i, s) => issue(['funding_programs', i, 'slug'], `lists ${s} twice`));
-    bp.funding_programs.forEach((f, i) => f.specialty && !specialties.has(f.specialty) && issue(['funding_programs', i, 'specialty'], unknownSpecialty(f.specialty)));
-    Object.keys(bp.analytics?.procedure_values ?? {}).forEach((s) => !specialties.has(s) && issue(['analytics', 'procedure_values', s], unknownSpecialty(s)));
-    duplicates(bp.price_rules.map((r) => r.region), (i, r) => issue(['price_rules', i, 'region'], `lists ${r} twice`));
+    duplicates(
+      bp.funding_programs.map((f) => f.slug),
+      (i, s) => issue(['funding_programs', i, 'slug'], `lists ${s} twice`),
+    );
+    bp.funding_programs.forEach(
+      (f, i) => f.specialty && !specialties.has(f.specialty) && issue(['funding_programs', i, 'specialty'], unknownSpecialty(f.specialty)),
+    );
+    Object.keys(bp.analytics?.procedure_values ?? {}).forEach(
+      (s) => !specialties.has(s) && issue(['analytics', 'procedure_values', s], unknownSpecialty(s)),
+    );
+    duplicates(
+      bp.price_rules.map((r) => r.region),
+      (i, r) => issue(['price_rules', i, 'region'], `lists ${r} twice`),
+    );
     bp.price_rules.forEach((r, i) => {
-      if (r.region === 'in_state' && !bp.licensure.home_state) issue(['price_rules', i, 'region'], 'in_state needs licensure.home_state (the hospital\'s own state)');
+      if (r.region === 'in_state' && !bp.licensure.home_state)
+        issue(['price_rules', i, 'region'], "in_state needs licensure.home_state (the hospital's own state)");
     });
     const offered = new Set(bp.offerings.map((o) => o.specialty));
-    bp.specialties.forEach((s, i) => !offered.has(s.slug) && issue(['specialties', i, 'slug'], `${s.slug} has no offering: add one under offerings, or remove the specialty`));
+    bp.specialties.forEach(
+      (s, i) =>
+        !offered.has(s.slug) &&
+        issue(['specialties', i, 'slug'], `${s.slug} has no offering: add one under offerings, or remove the specialty`),
+    );
     missingTranslations(bp, bp.locales, [], issue);
   });
 
@@ -151,12 +185,21 @@ const LOCALE_KEYS = new Set<string>(SUPPORTED_LOCALES);
  * Text given per language must be given in every language the site offers: a Spanish page showing one English
  * sentence would also be marked up as Spanish. Text given once (a name) is the same in every language.
  */
-function missingTranslations(value: unknown, locales: string[], at: (string | number)[], issue: (path: (string | number)[], message: string) => void): void {
+function missingTranslations(
+  value: unknown,
+  locales: string[],
+  at: (string | number)[],
+  issue: (path: (string | number)[], message: string) => void,
+): void {
   if (Array.isArray(value)) {
     value.forEach((v, i) => missingTranslations(v, locales, [...at, i], issue));
   } else if (value && typeof value === 'object') {
     const keys = Object.keys(value);
-    if (keys.length && keys.every((k) => LOCALE_KEYS.has(k)) && keys.every((k) => typeof (value as Record<string, unknown>)[k] === 'string')) {
+    if (
+      keys.length &&
+      keys.every((k) => LOCALE_KEYS.has(k)) &&
+      keys.every((k) => typeof (value as Record<string, unknown>)[k] === 'string')
+    ) {
       for (const l of locales) if (!keys.includes(l)) issue(at, `needs its ${l} text too, since locales lists ${l}`);
       return;
     }

@@ -68,7 +68,11 @@ export async function saveRow<E extends KeyedRow>(
   }
   const changed = changedFields<Partial<E>>(row, desired);
   if (!changed.length) return { id: row.id, changes: [] };
-  await tx.update(entity, { tenantId: key.tenantId, id: row.id } as unknown as FindOptionsWhere<E>, pick<Partial<E>>(desired, changed) as QueryDeepPartialEntity<E>);
+  await tx.update(
+    entity,
+    { tenantId: key.tenantId, id: row.id } as unknown as FindOptionsWhere<E>,
+    pick<Partial<E>>(desired, changed) as QueryDeepPartialEntity<E>,
+  );
   if (row.active === false && desired.active === true) return { id: row.id, changes: [`reactivate ${label}`] };
   return { id: row.id, changes: [`update ${label}: ${describeFields<Partial<E>>(row, desired, changed)}`] };
 }
@@ -90,7 +94,11 @@ export async function deactivateMissing<E extends KeyedRow>(
   for (const row of rows) {
     const value = String(row[field]);
     if (keep.includes(value)) continue;
-    await tx.update(entity, { tenantId: where.tenantId, id: row.id } as unknown as FindOptionsWhere<E>, { active: false } as unknown as QueryDeepPartialEntity<E>);
+    await tx.update(
+      entity,
+      { tenantId: where.tenantId, id: row.id } as unknown as FindOptionsWhere<E>,
+      { active: false } as unknown as QueryDeepPartialEntity<E>,
+    );
     changes.push(`deactivate ${label}${label.endsWith('/') ? '' : ' '}${value}`);
   }
   return changes;

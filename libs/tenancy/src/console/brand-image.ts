@@ -4,7 +4,13 @@ import type { UploadedFile } from './multipart-form';
 
 export const MAX_BRAND_IMAGE_BYTES = 1024 * 1024;
 
-const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp', 'image/x-icon': 'ico', 'image/svg+xml': 'svg' };
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/x-icon': 'ico',
+  'image/svg+xml': 'svg',
+};
 
 /**
  * A logo uploaded in a console, judged by its bytes as the blueprint loader judges a file in assets/ (the name and
@@ -25,7 +31,9 @@ export function readBrandImage(
   if (contentType === 'image/svg+xml' && /<script|on[a-z]+\s*=|javascript:/i.test(bytes.toString('utf8'))) {
     return { problem: 'The SVG contains script; brand images must be plain SVG.' };
   }
-  return { asset: { name: `${base}.${EXTENSIONS[contentType]}`, contentType, bytes, sha256: createHash('sha256').update(bytes).digest('hex') } };
+  return {
+    asset: { name: `${base}.${EXTENSIONS[contentType]}`, contentType, bytes, sha256: createHash('sha256').update(bytes).digest('hex') },
+  };
 }
 
 /** The same judgement of a console form's file field: none chosen and a file cut off at the limit are refused too. */

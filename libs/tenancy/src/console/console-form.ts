@@ -32,7 +32,10 @@ export class ConsoleForm {
   all(key: string): string[] {
     const value = this.body[key];
     const list = Array.isArray(value) ? value : [value];
-    return list.filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter(Boolean);
+    return list
+      .filter((v): v is string => typeof v === 'string')
+      .map((v) => v.trim())
+      .filter(Boolean);
   }
 
   checked(key: string): boolean {
@@ -88,7 +91,8 @@ export class ConsoleForm {
     const given = locales.filter((l) => values[l]);
     if (!given.length && options.optional) return undefined;
     for (const l of locales) {
-      if (!values[l]) this.fail(`${key}_${l}`, locales.length > 1 ? `Enter this text in ${LANGUAGE_NAMES[l] ?? l} too.` : 'Enter this text.');
+      if (!values[l])
+        this.fail(`${key}_${l}`, locales.length > 1 ? `Enter this text in ${LANGUAGE_NAMES[l] ?? l} too.` : 'Enter this text.');
       else if (values[l].length > max) this.fail(`${key}_${l}`, `Keep this under ${max} characters.`);
     }
     if (given.length !== locales.length) return undefined;
@@ -140,7 +144,8 @@ function example(currency: string): string {
 export function localizedFields(key: string, value: Localized | undefined, locales: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const l of locales) {
-    out[`${key}_${l}`] = value === undefined ? '' : typeof value === 'string' ? value : ((value as Record<string, string | undefined>)[l] ?? '');
+    out[`${key}_${l}`] =
+      value === undefined ? '' : typeof value === 'string' ? value : ((value as Record<string, string | undefined>)[l] ?? '');
   }
   return out;
 }

@@ -46,7 +46,8 @@ async function readMultipartForm(request: FastifyRequest): Promise<Record<string
       const chunks: Buffer[] = [];
       for await (const chunk of part.file) chunks.push(chunk as Buffer);
       // An empty file input still sends a part, with no name and no bytes: the same as no file.
-      if (part.filename || chunks.length) body[part.fieldname] = { filename: part.filename, bytes: Buffer.concat(chunks), truncated: part.file.truncated };
+      if (part.filename || chunks.length)
+        body[part.fieldname] = { filename: part.filename, bytes: Buffer.concat(chunks), truncated: part.file.truncated };
       continue;
     }
     const value = String(part.value ?? '');

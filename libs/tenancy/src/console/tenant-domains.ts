@@ -39,11 +39,16 @@ export class TenantDomains {
 
   add(slug: string, rawHost: string): Promise<DomainEdit> {
     const host = rawHost.trim().toLowerCase().replace(/\.$/, '');
-    if (!HOSTNAME.test(host)) return Promise.resolve({ ok: false, field: 'host', error: 'Enter a host name such as secondopinion.example.org.' });
-    if (host === this.config.operatorHost) return Promise.resolve({ ok: false, field: 'host', error: 'That is the operator console\'s host.' });
+    if (!HOSTNAME.test(host))
+      return Promise.resolve({ ok: false, field: 'host', error: 'Enter a host name such as secondopinion.example.org.' });
+    if (host === this.config.operatorHost)
+      return Promise.resolve({ ok: false, field: 'host', error: "That is the operator console's host." });
     return this.withTenant(slug, async (tx, tenant) => {
       const [taken] = await tx.query('SELECT tenant_id FROM tenant_domains WHERE host = $1', [host]);
-      if (taken) return taken.tenant_id === tenant.id ? { ok: true, changed: false } : { ok: false, field: 'host', error: `${host} already belongs to another hospital.` };
+      if (taken)
+        return taken.tenant_id === tenant.id
+          ? { ok: true, changed: false }
+          : { ok: false, field: 'host', error: `${host} already belongs to another hospital.` };
       await tx.insert(TenantDomain, { tenantId: tenant.id, host, isPrimary: false });
       return { ok: true, changed: true };
     });
@@ -53,7 +58,8 @@ export class TenantDomains {
     return this.withTenant(slug, async (tx, tenant) => {
       const row = await tx.findOneBy(TenantDomain, { tenantId: tenant.id, host });
       if (!row) throw new NotFound();
-      if (host === this.config.platformHostFor(slug)) return { ok: false, field: 'domains', error: `${host} is the hospital's platform address and always answers.` };
+      if (host === this.config.platformHostFor(slug))
+        return { ok: false, field: 'domains', error: `${host} is the hospital's platform address and always answers.` };
       if (row.isPrimary) return { ok: false, field: 'domains', error: `${host} is the primary domain: make another one primary first.` };
       await tx.delete(TenantDomain, { tenantId: tenant.id, id: row.id });
       return { ok: true, changed: true };

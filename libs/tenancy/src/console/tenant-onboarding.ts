@@ -24,10 +24,22 @@ export type OnboardingResult = { ok: true; result: ApplyResult; host: string } |
 
 /** Where each blueprint path is typed in the wizard. */
 const FIELD_OF: Record<string, string> = {
-  slug: 'slug', name: 'name', case_prefix: 'case_prefix', time_zone: 'time_zone', currency: 'currency', locales: 'locales',
-  default_locale: 'default_locale', domains: 'primary_domain', primary_domain: 'primary_domain', 'branding.colors.primary': 'color_primary',
-  'branding.colors.accent': 'color_accent', 'branding.colors.text': 'color_text', 'branding.colors.background': 'color_background',
-  'licensure.home_state': 'home_state', 'licensure.unlicensed_states': 'unlicensed_states', 'licensure.international': 'international',
+  slug: 'slug',
+  name: 'name',
+  case_prefix: 'case_prefix',
+  time_zone: 'time_zone',
+  currency: 'currency',
+  locales: 'locales',
+  default_locale: 'default_locale',
+  domains: 'primary_domain',
+  primary_domain: 'primary_domain',
+  'branding.colors.primary': 'color_primary',
+  'branding.colors.accent': 'color_accent',
+  'branding.colors.text': 'color_text',
+  'branding.colors.background': 'color_background',
+  'licensure.home_state': 'home_state',
+  'licensure.unlicensed_states': 'unlicensed_states',
+  'licensure.international': 'international',
 };
 
 /**
@@ -76,13 +88,22 @@ export class TenantOnboarding {
     const hosts = [this.config.platformHostFor(input.slug), ...(input.primaryDomain ? [input.primaryDomain] : [])];
     const { slugTaken, hostsTaken } = await this.operatorDb.transaction(async (tx) => ({
       slugTaken: (await tx.query('SELECT 1 FROM tenants WHERE slug = $1', [input.slug])).length > 0,
-      hostsTaken: ((await tx.query('SELECT host FROM tenant_domains WHERE host = ANY($1)', [hosts])) as { host: string }[]).map((r) => r.host),
+      hostsTaken: ((await tx.query('SELECT host FROM tenant_domains WHERE host = ANY($1)', [hosts])) as { host: string }[]).map(
+        (r) => r.host,
+      ),
     }));
     if (slugTaken) errors.slug = `Another hospital already uses the address name "${input.slug}".`;
-    if (hostsTaken.length) errors[input.primaryDomain && hostsTaken.includes(input.primaryDomain) ? 'primary_domain' : 'slug'] ??= `${hostsTaken.join(', ')} already belongs to another hospital.`;
+    if (hostsTaken.length)
+      errors[input.primaryDomain && hostsTaken.includes(input.primaryDomain) ? 'primary_domain' : 'slug'] ??=
+        `${hostsTaken.join(', ')} already belongs to another hospital.`;
     if (input.slug === this.config.operatorHost.split('.')[0]) errors.slug ??= 'That name is reserved for the operator console.';
     if (Object.keys(errors).length) return { ok: false, errors };
-    const result = await this.applier.apply({ dir: '(operator console)', file: 'operator console', blueprint: parsed.data, assets: [input.logo] });
+    const result = await this.applier.apply({
+      dir: '(operator console)',
+      file: 'operator console',
+      blueprint: parsed.data,
+      assets: [input.logo],
+    });
     return { ok: true, result, host };
   }
 }

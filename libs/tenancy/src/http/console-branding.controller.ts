@@ -16,7 +16,11 @@ import { TenantSite } from '../tenant-site.guard';
 const HTML = 'text/html; charset=utf-8';
 // The blueprint's rules: a colour is #rrggbb, a font stack has nothing that could end the CSS declaration.
 const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'Write a colour as #rrggbb, e.g. #0b5394.');
-const fontStack = z.string().min(1, 'Enter a font stack.').max(200).regex(/^[A-Za-z0-9 ,'"-]+$/, `Write a font stack such as Georgia, 'Times New Roman', serif.`);
+const fontStack = z
+  .string()
+  .min(1, 'Enter a font stack.')
+  .max(200)
+  .regex(/^[A-Za-z0-9 ,'"-]+$/, `Write a font stack such as Georgia, 'Times New Roman', serif.`);
 const email = z.union([z.literal(''), z.email('Enter an email address like info@example.org.')]);
 
 /**
@@ -51,12 +55,14 @@ export class ConsoleBrandingController {
     const tenant = this.tenant();
     const form = new ConsoleForm(body ?? {});
     const colors = {
-      primary: form.field('color_primary', colour), accent: form.field('color_accent', colour),
-      text: form.field('color_text', colour), background: form.field('color_background', colour),
+      primary: form.field('color_primary', colour),
+      accent: form.field('color_accent', colour),
+      text: form.field('color_text', colour),
+      background: form.field('color_background', colour),
     };
     const fonts = { heading: form.field('font_heading', fontStack), body: form.field('font_body', fontStack) };
     const logoAlt = form.text('logo_alt');
-    if (logoAlt.length > 200) form.fail('logo_alt', 'Keep the logo\'s description under 200 characters.');
+    if (logoAlt.length > 200) form.fail('logo_alt', "Keep the logo's description under 200 characters.");
     const contactEmail = form.field('contact_email', email);
     const phone = form.text('contact_phone');
     if (phone.length > 40) form.fail('contact_phone', 'Keep the phone number under 40 characters.');
@@ -135,9 +141,16 @@ function currentValues(tenant: ResolvedTenant): Record<string, string> {
   const { colors, fonts, logoAlt } = tenant.branding;
   const contact = tenant.profile.contact ?? {};
   return {
-    color_primary: colors.primary, color_accent: colors.accent, color_text: colors.text, color_background: colors.background,
-    font_heading: fonts.heading, font_body: fonts.body, logo_alt: logoAlt ?? '',
-    contact_phone: contact.phone ?? '', contact_email: contact.email ?? '', contact_address: contact.address ?? '',
+    color_primary: colors.primary,
+    color_accent: colors.accent,
+    color_text: colors.text,
+    color_background: colors.background,
+    font_heading: fonts.heading,
+    font_body: fonts.body,
+    logo_alt: logoAlt ?? '',
+    contact_phone: contact.phone ?? '',
+    contact_email: contact.email ?? '',
+    contact_address: contact.address ?? '',
     ...localizedFields('legal_footer', tenant.profile.legalFooter, tenant.locales),
   };
 }

@@ -61,7 +61,12 @@ export class CaseExtras {
       // An unpaid attempt of the same kind is resumed rather than doubled.
       const pending = extras.find((e) => e.kind === offer.kind && e.status === 'awaiting_payment');
       const extra = pending ?? (await this.create(tx, c, offer));
-      const start = await this.payments.startExtraCheckout(tx, { id: extra.id, caseId: c.id, currency: extra.currency, priceMinor: extra.priceMinor });
+      const start = await this.payments.startExtraCheckout(tx, {
+        id: extra.id,
+        caseId: c.id,
+        currency: extra.currency,
+        priceMinor: extra.priceMinor,
+      });
       return start.redirectUrl;
     });
   }
@@ -77,7 +82,8 @@ export class CaseExtras {
 
   async schedule(tx: EntityManager, extraId: string, at: Date): Promise<void> {
     const extra = await this.one(tx, extraId);
-    if (extra.kind !== 'video_consult' || !['paid', 'scheduled'].includes(extra.status)) throw new InvalidInput({ scheduled_for: 'Only a paid video consult can be scheduled.' });
+    if (extra.kind !== 'video_consult' || !['paid', 'scheduled'].includes(extra.status))
+      throw new InvalidInput({ scheduled_for: 'Only a paid video consult can be scheduled.' });
     if (at.getTime() < Date.now() - 60_000) throw new InvalidInput({ scheduled_for: 'Choose a time in the future.' });
     await tx.query(`UPDATE case_extras SET status = 'scheduled', scheduled_for = $2 WHERE id = $1`, [extraId, at]);
   }
@@ -124,8 +130,14 @@ export class CaseExtras {
 
 function toExtra(r: Record<string, unknown>): CaseExtra {
   return {
-    id: r.id as string, caseId: r.case_id as string, kind: r.kind as ExtraKind, currency: r.currency as string,
-    priceMinor: r.price_minor as number, status: r.status as CaseExtra['status'], scheduledFor: (r.scheduled_for as Date | null) ?? null,
-    createdAt: r.created_at as Date, paidAt: (r.paid_at as Date | null) ?? null,
+    id: r.id as string,
+    caseId: r.case_id as string,
+    kind: r.kind as ExtraKind,
+    currency: r.currency as string,
+    priceMinor: r.price_minor as number,
+    status: r.status as CaseExtra['status'],
+    scheduledFor: (r.scheduled_for as Date | null) ?? null,
+    createdAt: r.created_at as Date,
+    paidAt: (r.paid_at as Date | null) ?? null,
   };
 }

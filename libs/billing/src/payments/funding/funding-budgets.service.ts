@@ -104,7 +104,11 @@ export class FundingBudgets {
   }
 
   private async hasStep(tx: EntityManager, step: FundingStep, kind: string): Promise<boolean> {
-    const rows = await tx.query('SELECT 1 FROM funding_ledger WHERE tenant_id = $1 AND payment_id = $2 AND kind = $3', [step.tenantId, step.paymentId, kind]);
+    const rows = await tx.query('SELECT 1 FROM funding_ledger WHERE tenant_id = $1 AND payment_id = $2 AND kind = $3', [
+      step.tenantId,
+      step.paymentId,
+      kind,
+    ]);
     return rows.length > 0;
   }
 

@@ -50,7 +50,10 @@ export function fundingReviewPending(): InvalidInput {
 /** The eligibility was rejected: the case cannot be accepted with the program's money. */
 export function fundingRejected(): InvalidInput {
   return new InvalidInput(
-    { funding: 'The patient was found not eligible for the funding program: decline the case with that reason (nothing is charged and the fund’s reservation is released).' },
+    {
+      funding:
+        'The patient was found not eligible for the funding program: decline the case with that reason (nothing is charged and the fund’s reservation is released).',
+    },
     'The patient was found not eligible for the funding program.',
   );
 }
@@ -86,11 +89,19 @@ export class FundingClaims {
     let basis: FundingClaim['basis'] = 'open';
     let codeId: string | null = null;
     if (program.access === 'eligibility') {
-      if (!choice.attested) throw new InvalidInput({ eligible: 'Confirm that you meet the program’s conditions, or choose to pay yourself.' });
+      if (!choice.attested)
+        throw new InvalidInput({ eligible: 'Confirm that you meet the program’s conditions, or choose to pay yourself.' });
       basis = 'attestation';
     } else if (program.access === 'code') {
       basis = 'code';
-      codeId = await this.useCode(tx, c.tenantId, program.id, choice.code ?? '', today, existing?.programId === program.id ? existing.codeId : null);
+      codeId = await this.useCode(
+        tx,
+        c.tenantId,
+        program.id,
+        choice.code ?? '',
+        today,
+        existing?.programId === program.id ? existing.codeId : null,
+      );
     }
     const status: ClaimStatus = program.reviewRequired && basis !== 'code' ? 'pending_review' : 'not_required';
     await tx.query(
@@ -130,7 +141,12 @@ export class FundingClaims {
         WHERE fc.status = 'pending_review' AND c.state NOT IN ('draft', 'cancelled', 'declined')
         ORDER BY fc.created_at`,
     );
-    return rows.map((r: Record<string, unknown>) => ({ ...toClaim(r), caseNumber: r.case_number as string, caseState: r.case_state as string, programName: r.program_name }));
+    return rows.map((r: Record<string, unknown>) => ({
+      ...toClaim(r),
+      caseNumber: r.case_number as string,
+      caseState: r.case_state as string,
+      programName: r.program_name,
+    }));
   }
 
   async review(tx: EntityManager, caseId: string, decision: 'confirmed' | 'rejected', reviewerId: string): Promise<FundingClaim> {
@@ -160,7 +176,10 @@ export class FundingClaims {
     if (!program || program.access !== 'code') throw new InvalidInput({ program: 'Choose a program that is used with codes.' });
     const code = input.code?.trim() ? input.code.trim() : generateCode();
     const normalised = normaliseCode(code);
-    if (!/^[A-Z0-9]{6,40}$/.test(normalised)) throw new InvalidInput({ code: 'A code has 6 to 40 letters and digits (spaces and dashes are ignored), or leave it empty to generate one.' });
+    if (!/^[A-Z0-9]{6,40}$/.test(normalised))
+      throw new InvalidInput({
+        code: 'A code has 6 to 40 letters and digits (spaces and dashes are ignored), or leave it empty to generate one.',
+      });
     const [taken] = await tx.query('SELECT 1 FROM funding_codes WHERE code_sha256 = $1', [codeHash(code)]);
     if (taken) throw new InvalidInput({ code: 'This code already exists. Choose another, or leave it empty to generate one.' });
     const [row] = await tx.query(
@@ -174,22 +193,37 @@ export class FundingClaims {
   async listCodes(tx: EntityManager): Promise<FundingCode[]> {
     const rows = await tx.query('SELECT * FROM funding_codes ORDER BY created_at DESC');
     return rows.map((r: Record<string, unknown>) => ({
-      id: r.id as string, programId: r.program_id as string, hint: r.hint as string, label: r.label as string,
-      maxUses: (r.max_uses as number | null) ?? null, uses: r.uses as number,
+      id: r.id as string,
+      programId: r.program_id as string,
+      hint: r.hint as string,
+      label: r.label as string,
+      maxUses: (r.max_uses as number | null) ?? null,
+      uses: r.uses as number,
       expiresOn: r.expires_on ? new Date(r.expires_on as string).toISOString().slice(0, 10) : null,
-      revokedAt: (r.revoked_at as Date | null) ?? null, createdAt: r.created_at as Date,
+      revokedAt: (r.revoked_at as Date | null) ?? null,
+      createdAt: r.created_at as Date,
     }));
   }
 
   async revokeCode(tx: EntityManager, id: string): Promise<boolean> {
     const [exists] = await tx.query('SELECT 1 FROM funding_codes WHERE id = $1', [id]);
     if (!exists) throw new NotFound();
-    const rows = await tx.query('WITH r AS (UPDATE funding_codes SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id) SELECT id FROM r', [id]);
+    const rows = await tx.query(
+      'WITH r AS (UPDATE funding_codes SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id) SELECT id FROM r',
+      [id],
+    );
     return rows.length > 0;
   }
 
   /** Checks the code and counts one use, unless this case already used the same code. Returns the code's id. */
-  private async useCode(tx: EntityManager, tenantId: string, programId: string, code: string, today: string, alreadyUsed: string | null): Promise<string> {
+  private async useCode(
+    tx: EntityManager,
+    tenantId: string,
+    programId: string,
+    code: string,
+    today: string,
+    alreadyUsed: string | null,
+  ): Promise<string> {
     if (!normaliseCode(code)) throw new InvalidInput({ funding_code: 'Enter the code your sponsor gave you, or choose to pay yourself.' });
     const [found] = await tx.query(
       'SELECT id, program_id, max_uses, uses, expires_on::text AS expires_on, revoked_at FROM funding_codes WHERE code_sha256 = $1 FOR UPDATE',
@@ -207,8 +241,13 @@ export class FundingClaims {
 
 function toClaim(r: Record<string, unknown>): FundingClaim {
   return {
-    caseId: r.case_id as string, programId: r.program_id as string, basis: r.basis as FundingClaim['basis'],
-    codeId: (r.code_id as string | null) ?? null, status: r.status as ClaimStatus,
-    reviewedBy: (r.reviewed_by as string | null) ?? null, reviewedAt: (r.reviewed_at as Date | null) ?? null, createdAt: r.created_at as Date,
+    caseId: r.case_id as string,
+    programId: r.program_id as string,
+    basis: r.basis as FundingClaim['basis'],
+    codeId: (r.code_id as string | null) ?? null,
+    status: r.status as ClaimStatus,
+    reviewedBy: (r.reviewed_by as string | null) ?? null,
+    reviewedAt: (r.reviewed_at as Date | null) ?? null,
+    createdAt: r.created_at as Date,
   };
 }

@@ -12,8 +12,16 @@ const codeForm = z.object({
   program: z.uuid('Choose the program the code is for.'),
   label: z.string().trim().min(1, 'Say who the code is for, e.g. “Acme Corp employees 2027”.').max(200),
   code: z.string().trim().max(60).optional().default(''),
-  max_uses: z.string().trim().regex(/^(\d{1,7})?$/, 'Enter a whole number of uses, or leave it empty for no limit.').optional().default(''),
-  expires_on: z.union([z.iso.date('Enter a date like 2027-12-31.'), z.literal('')]).optional().default(''),
+  max_uses: z
+    .string()
+    .trim()
+    .regex(/^(\d{1,7})?$/, 'Enter a whole number of uses, or leave it empty for no limit.')
+    .optional()
+    .default(''),
+  expires_on: z
+    .union([z.iso.date('Enter a date like 2027-12-31.'), z.literal('')])
+    .optional()
+    .default(''),
 });
 
 const reviewForm = z.object({ decision: z.enum(['confirmed', 'rejected'], { error: 'Choose confirm or reject.' }) });
@@ -54,10 +62,18 @@ export class ConsoleFundingController {
       try {
         const d = form.data;
         const created = await this.db.transaction((tx) =>
-          this.claims.createCode(tx, this.context.tenant().id, {
-            programId: d.program, label: d.label, code: d.code || undefined,
-            maxUses: d.max_uses ? Number(d.max_uses) : undefined, expiresOn: d.expires_on || undefined,
-          }, this.context.actor()!.id),
+          this.claims.createCode(
+            tx,
+            this.context.tenant().id,
+            {
+              programId: d.program,
+              label: d.label,
+              code: d.code || undefined,
+              maxUses: d.max_uses ? Number(d.max_uses) : undefined,
+              expiresOn: d.expires_on || undefined,
+            },
+            this.context.actor()!.id,
+          ),
         );
         // The only time the code is shown: it is stored as a hash.
         return this.render({ created: { code: created.code, label: d.label } });
@@ -92,7 +108,11 @@ export class ConsoleFundingController {
   @Audited({ action: 'funding.review', entityType: 'case', param: 'caseId' })
   @Post('reviews/:caseId')
   @HttpCode(200)
-  async review(@Param('caseId', ParseUUIDPipe) caseId: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async review(
+    @Param('caseId', ParseUUIDPipe) caseId: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     const form = readForm(reviewForm, body);
     let errors = form.ok ? {} : form.errors;
     if (form.ok) {
@@ -122,7 +142,11 @@ export class ConsoleFundingController {
       'payments/funding',
       {
         title: 'Funding',
-        programs: report.map((r) => ({ ...r, name: nameOf.get(r.programId) ?? r.programId, review: programs.find((p) => p.id === r.programId)?.reviewRequired })),
+        programs: report.map((r) => ({
+          ...r,
+          name: nameOf.get(r.programId) ?? r.programId,
+          review: programs.find((p) => p.id === r.programId)?.reviewRequired,
+        })),
         codePrograms,
         codes: codes.map((c) => ({ ...c, program: nameOf.get(c.programId), active: !c.revokedAt })),
         values: {},
@@ -138,7 +162,12 @@ export class ConsoleFundingController {
     const claims = await this.db.transaction((tx) => this.claims.toReview(tx));
     return this.views.render(
       'payments/funding-reviews',
-      { title: 'Funding reviews', claims: claims.map((c) => ({ ...c, program: localize(c.programName as never, locale) })), errors: {}, ...data },
+      {
+        title: 'Funding reviews',
+        claims: claims.map((c) => ({ ...c, program: localize(c.programName as never, locale) })),
+        errors: {},
+        ...data,
+      },
       { layout: 'console' },
     );
   }

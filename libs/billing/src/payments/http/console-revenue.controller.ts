@@ -9,7 +9,11 @@ import { RevenueReports } from '../revenue-reports.service';
 const refundForm = z.object({
   caseId: z.uuid('Choose a payment from the list.'),
   // In major units as people type them ("125.50"); empty means everything left to refund.
-  amount: z.string().trim().regex(/^(\d{1,7}(\.\d{1,2})?)?$/, 'Enter an amount such as 125.50, or leave it empty to refund everything left.').optional(),
+  amount: z
+    .string()
+    .trim()
+    .regex(/^(\d{1,7}(\.\d{1,2})?)?$/, 'Enter an amount such as 125.50, or leave it empty to refund everything left.')
+    .optional(),
   reason: z.string().trim().min(3, 'Say why, in a few words (kept in the hospital’s records only).').max(500),
 });
 
@@ -35,8 +39,32 @@ export class ConsoleRevenueController {
   @Get('revenue/export.csv')
   async export(@Res() reply: FastifyReply): Promise<void> {
     const lines = await this.db.transaction((tx) => this.reports.lines(tx));
-    const header = ['reference', 'payment_id', 'status', 'currency', 'amount_minor', 'funded_minor', 'captured_minor', 'refunded_minor', 'application_fee_minor', 'created_at', 'captured_at'];
-    const rows = lines.map((l) => [l.reference, l.paymentId, l.status, l.currency, l.amountMinor, l.fundedMinor, l.capturedMinor, l.refundedMinor, l.applicationFeeMinor, l.createdAt.toISOString(), l.capturedAt?.toISOString() ?? '']);
+    const header = [
+      'reference',
+      'payment_id',
+      'status',
+      'currency',
+      'amount_minor',
+      'funded_minor',
+      'captured_minor',
+      'refunded_minor',
+      'application_fee_minor',
+      'created_at',
+      'captured_at',
+    ];
+    const rows = lines.map((l) => [
+      l.reference,
+      l.paymentId,
+      l.status,
+      l.currency,
+      l.amountMinor,
+      l.fundedMinor,
+      l.capturedMinor,
+      l.refundedMinor,
+      l.applicationFeeMinor,
+      l.createdAt.toISOString(),
+      l.capturedAt?.toISOString() ?? '',
+    ]);
     const csv = [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n');
     void reply
       .header('content-type', 'text/csv; charset=utf-8')
@@ -53,7 +81,14 @@ export class ConsoleRevenueController {
     const receipt = await this.db.transaction((tx) => this.reports.receipt(tx, paymentId, null));
     return this.views.render(
       'payments/receipt',
-      { title: 'Payment', receipt, staff: true, held: receipt.status === 'authorized', hasRefund: receipt.refundedMinor > 0, hasFunding: receipt.fundedMinor > 0 },
+      {
+        title: 'Payment',
+        receipt,
+        staff: true,
+        held: receipt.status === 'authorized',
+        hasRefund: receipt.refundedMinor > 0,
+        hasFunding: receipt.fundedMinor > 0,
+      },
       { layout: 'console' },
     );
   }
@@ -80,7 +115,10 @@ export class ConsoleRevenueController {
   }
 
   private async render(data: Record<string, unknown>): Promise<string> {
-    const { lines, months } = await this.db.transaction(async (tx) => ({ lines: await this.reports.lines(tx, { limit: 200 }), months: await this.reports.monthly(tx) }));
+    const { lines, months } = await this.db.transaction(async (tx) => ({
+      lines: await this.reports.lines(tx, { limit: 200 }),
+      months: await this.reports.monthly(tx),
+    }));
     const refundable = (l: { status: string }) => ['captured', 'partially_refunded', 'disputed'].includes(l.status);
     return this.views.render(
       'payments/revenue',

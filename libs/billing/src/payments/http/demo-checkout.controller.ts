@@ -60,7 +60,9 @@ export class DemoCheckoutController {
   private async find(sessionId: string): Promise<Payment> {
     this.demo();
     if (!SESSION.test(sessionId)) throw new NotFound();
-    const payment = await this.db.transaction((tx) => tx.findOneBy(Payment, { checkoutSessionId: sessionId, patientId: this.context.actor()!.id }));
+    const payment = await this.db.transaction((tx) =>
+      tx.findOneBy(Payment, { checkoutSessionId: sessionId, patientId: this.context.actor()!.id }),
+    );
     if (!payment) throw new NotFound();
     return payment;
   }

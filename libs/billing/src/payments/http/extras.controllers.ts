@@ -27,7 +27,11 @@ export class PortalExtrasController {
   @Audited({ action: 'case.extra_buy', entityType: 'case', param: 'id' })
   @Post()
   @HttpCode(200)
-  async buy(@Param('id', ParseUUIDPipe) id: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async buy(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     try {
       return void reply.redirect(await this.extras.buy(id, body.kind ?? ''), 303);
     } catch (error) {
@@ -43,8 +47,12 @@ export class PortalExtrasController {
     return this.views.render('payments/extras', {
       title: 'Extras',
       c: { id: c.id, number: c.number },
-      extras: extras.filter((e) => e.status !== 'awaiting_payment').map((e) => ({ ...e, kindKey: `payments.extras.kind.${e.kind}`, statusKey: `payments.extras.status.${e.status}` })),
-      offers: isPatient ? offers.map((o) => ({ ...o, kindKey: `payments.extras.kind.${o.kind}`, whyKey: `payments.extras.why.${o.kind}` })) : [],
+      extras: extras
+        .filter((e) => e.status !== 'awaiting_payment')
+        .map((e) => ({ ...e, kindKey: `payments.extras.kind.${e.kind}`, statusKey: `payments.extras.status.${e.status}` })),
+      offers: isPatient
+        ? offers.map((o) => ({ ...o, kindKey: `payments.extras.kind.${o.kind}`, whyKey: `payments.extras.why.${o.kind}` }))
+        : [],
       timeZone: this.context.tenant<ResolvedTenant>().timeZone,
       ...data,
     });
@@ -74,7 +82,11 @@ export class ConsoleExtrasController {
   @Audited({ action: 'case.extra_schedule', entityType: 'case_extra', param: 'extraId' })
   @Post(':extraId/schedule')
   @HttpCode(200)
-  async schedule(@Param('extraId', ParseUUIDPipe) extraId: string, @Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  async schedule(
+    @Param('extraId', ParseUUIDPipe) extraId: string,
+    @Body() body: Record<string, string>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string | void> {
     const at = localTime(body.scheduled_for ?? '', this.context.tenant<ResolvedTenant>().timeZone);
     try {
       if (!at) throw new InvalidInput({ scheduled_for: 'Enter a date and time like 2027-01-15 14:30.' });
@@ -118,8 +130,19 @@ export function localTime(value: string, timeZone: string): Date | undefined {
   // The zone's offset at that moment: format the UTC guess there and correct by the difference (twice, for DST edges).
   let guess = asUtc;
   for (let i = 0; i < 2; i++) {
-    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
-      .formatToParts(new Date(guess)).map((p) => [p.type, p.value]));
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+      })
+        .formatToParts(new Date(guess))
+        .map((p) => [p.type, p.value]),
+    );
     const shown = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute));
     guess += asUtc - shown;
   }

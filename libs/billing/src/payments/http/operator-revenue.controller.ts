@@ -23,7 +23,11 @@ export class OperatorRevenueController {
   async overview(@Query('days') days?: string): Promise<string> {
     const window = Math.min(Math.max(Number(days) || 30, 1), 366);
     const since = new Date(Date.now() - window * 86400000);
-    const [totals, accounts, runs] = await Promise.all([this.reports.acrossTenants(since), this.reports.accountsAcrossTenants(), this.schedule.recent(10)]);
+    const [totals, accounts, runs] = await Promise.all([
+      this.reports.acrossTenants(since),
+      this.reports.accountsAcrossTenants(),
+      this.schedule.recent(10),
+    ]);
     const slugOf = new Map(accounts.map((a) => [a.tenantId, a.slug]));
     const latest = runs.find((r) => r.finishedAt);
     return this.views.render(
@@ -34,7 +38,10 @@ export class OperatorRevenueController {
         accounts,
         days: window,
         runs: runs.map((r) => ({ ...r, count: r.differences.length })),
-        differences: (latest?.differences ?? []).map((d) => ({ ...d, hospital: (d.tenantId && slugOf.get(d.tenantId)) ?? d.tenantId ?? '–' })),
+        differences: (latest?.differences ?? []).map((d) => ({
+          ...d,
+          hospital: (d.tenantId && slugOf.get(d.tenantId)) ?? d.tenantId ?? '–',
+        })),
       },
       { layout: 'plain' },
     );

@@ -44,7 +44,11 @@ export class ConsoleStipendsController {
   @Audited({ action: 'stipend.mark_paid', entityType: 'physician', param: 'physicianId' })
   @Post(':physicianId/paid')
   @HttpCode(200)
-  async markPaid(@Param('physicianId', ParseUUIDPipe) physicianId: string, @Body() body: Record<string, string>, @Res() reply: FastifyReply): Promise<void> {
+  async markPaid(
+    @Param('physicianId', ParseUUIDPipe) physicianId: string,
+    @Body() body: Record<string, string>,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const month = checkMonth(body.month);
     await this.ledger.markPaid(physicianId, month);
     void reply.redirect(`/console/stipends?month=${month}`, 303);

@@ -36,7 +36,9 @@
   }
 
   function wait(ms) {
-    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+    return new Promise(function (resolve) {
+      setTimeout(resolve, ms);
+    });
   }
 
   /** Where the server has the upload: after a dropped connection the next chunk starts there. */
@@ -72,7 +74,10 @@
           headers: headers({ 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' }),
           body: file.slice(offset, offset + CHUNK),
         });
-        if (res.status === 409 || res.status === 460) { failures++; continue; }
+        if (res.status === 409 || res.status === 460) {
+          failures++;
+          continue;
+        }
         if (!res.ok) return 'rejected';
         offset = Number(res.headers.get('Upload-Offset'));
         failures = 0;
@@ -89,16 +94,30 @@
   form.addEventListener('submit', async function (event) {
     var files = Array.prototype.slice.call((input && input.files) || []);
     var threshold = Number(form.getAttribute('data-resumable-over'));
-    if (!files.some(function (f) { return f.size > threshold; })) return; // the plain form is best for small files
+    if (
+      !files.some(function (f) {
+        return f.size > threshold;
+      })
+    )
+      return; // the plain form is best for small files
     event.preventDefault();
     if (button) button.disabled = true;
-    if (progress) { progress.hidden = false; progress.value = 0; }
-    var total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
+    if (progress) {
+      progress.hidden = false;
+      progress.value = 0;
+    }
+    var total = files.reduce(function (sum, f) {
+      return sum + f.size;
+    }, 0);
     var sent = 0;
     var kept = 0;
     var rejected = 0;
     for (var i = 0; i < files.length; i++) {
-      say((form.getAttribute('data-resumable-sending') || 'Sending {n} of {total}').replace('{n}', String(i + 1)).replace('{total}', String(files.length)));
+      say(
+        (form.getAttribute('data-resumable-sending') || 'Sending {n} of {total}')
+          .replace('{n}', String(i + 1))
+          .replace('{total}', String(files.length)),
+      );
       var created = await create(files[i]);
       var outcome = created.refused ? 'rejected' : await send(files[i], created.url, sent, total);
       if (outcome === 'rejected') rejected++;
