@@ -44,9 +44,7 @@ export class CaseReview {
     @Optional() private readonly payments?: CasePayments,
   ) {}
 
-  view(
-    caseId: string,
-  ): Promise<{
+  view(caseId: string): Promise<{
     case: Case;
     timeline: StaffTimelineEntry[];
     recordRequests: RecordRequestTask[];

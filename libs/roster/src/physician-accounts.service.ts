@@ -52,9 +52,7 @@ export class PhysicianAccounts {
   }
 
   /** Admin page: every active physician with their link and current rate, and the staff who may be linked. */
-  adminView(
-    today: string,
-  ): Promise<{
+  adminView(today: string): Promise<{
     physicians: {
       id: string;
       name: string;
