@@ -19,10 +19,10 @@ const runs = (s: Stage) =>
     .join('\n');
 
 describe('deploy/Dockerfile', () => {
-  it('is multi-stage on Node 20 LTS, Debian 12 slim', () => {
+  it('is multi-stage on Node 24 LTS, Debian 12 slim', () => {
     expect(stages.map((s) => s.name)).toEqual(['base', 'build', 'prod-deps', 'runtime']);
     expect(stages[0].base).toBe('node:${NODE_VERSION}-bookworm-slim');
-    expect(args.NODE_VERSION).toMatch(/^20(\.\d+)*$/);
+    expect(args.NODE_VERSION).toMatch(/^24(\.\d+)*$/);
     for (const s of stages.slice(1)) expect(s.base).toBe('base');
   });
 
