@@ -5,7 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import { StoredFileDamaged } from '../records.errors';
 import { DurableFileSink } from '../storage/durable-file-sink';
 import { FileKeyring } from '../storage/file-keyring';
-import { FRAME_OVERHEAD, FRAME_SIZE, HEADER_SIZE, newHeader, openStream, sealStream } from '../storage/framed-cipher';
+import { sealStreamConcurrently } from '../storage/frame-sealing';
+import { FRAME_OVERHEAD, FRAME_SIZE, HEADER_SIZE, newHeader, openStream } from '../storage/framed-cipher';
 import { StagedPart, UploadSession } from './upload-session.repository';
 import { StagedAppend, StagingInit, UploadStaging } from './upload-staging';
 
@@ -49,7 +50,7 @@ export class LocalUploadStaging extends UploadStaging {
     }
     try {
       // Synced before the row commits it: a part the row names must survive a power cut.
-      await pipeline(sealStream(counted(), this.dataKey(session), header), new DurableFileSink(handle));
+      await pipeline(sealStreamConcurrently(counted(), this.dataKey(session), header), new DurableFileSink(handle));
       await handle.close();
     } catch (error) {
       await handle.close().catch(() => undefined);
