@@ -71,6 +71,10 @@ function alive(pid: number): boolean {
   }
 }
 
+// Each test boots the platform and its PostgreSQL once or twice; on a shared machine under load one boot can take a
+// minute, more than Jest's default for a test.
+jest.setTimeout(180_000);
+
 describe('the embedded default, as `npm start` runs it', () => {
   let dataDir: string;
   let env: Record<string, string>;
