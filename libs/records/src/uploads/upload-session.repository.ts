@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { affected, first, one, rows } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { StorageBackend } from '../storage/file-storage';
 
@@ -64,7 +65,8 @@ type Row = Record<string, unknown>;
 @Injectable()
 export class UploadSessionRepository {
   async insert(tx: EntityManager, session: NewUploadSession): Promise<UploadSession> {
-    const [row] = await tx.query<Row[]>(
+    const row = await one<Row>(
+      tx,
       `INSERT INTO upload_sessions (tenant_id, id, case_id, display_name, upload_length, storage_backend, key_id, wrapped_key,
                                     storage_upload_id, created_by, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
@@ -87,7 +89,8 @@ export class UploadSessionRepository {
 
   /** A live session of this case; an expired one is as good as gone. */
   async find(tx: EntityManager, tenantId: string, caseId: string, id: string): Promise<UploadSession | null> {
-    const [row] = await tx.query<Row[]>(
+    const row = await first<Row>(
+      tx,
       'SELECT * FROM upload_sessions WHERE tenant_id = $1 AND case_id = $2 AND id = $3 AND expires_at > now()',
       [tenantId, caseId, id],
     );
@@ -103,23 +106,24 @@ export class UploadSessionRepository {
     token: string,
     seconds: number,
   ): Promise<UploadSession | null> {
-    // TypeORM answers an UPDATE with [rows, affected count], unlike a SELECT or INSERT.
-    const [rows] = await tx.query<[Row[], number]>(
+    const row = await first<Row>(
+      tx,
       `UPDATE upload_sessions SET lease_token = $4, leased_until = now() + make_interval(secs => $5)
        WHERE tenant_id = $1 AND case_id = $2 AND id = $3 AND expires_at > now() AND (leased_until IS NULL OR leased_until < now())
        RETURNING *`,
       [tenantId, caseId, id, token, seconds],
     );
-    return rows[0] ? toSession(rows[0]) : null;
+    return row ? toSession(row) : null;
   }
 
   /** Extends a lease still held by `token`; false when it was lost (lapsed and taken, or the session removed). */
   async renew(tx: EntityManager, tenantId: string, id: string, token: string, seconds: number): Promise<boolean> {
-    const [, affected] = await tx.query<[Row[], number]>(
+    const changed = await affected(
+      tx,
       `UPDATE upload_sessions SET leased_until = now() + make_interval(secs => $4) WHERE tenant_id = $1 AND id = $2 AND lease_token = $3`,
       [tenantId, id, token, seconds],
     );
-    return affected === 1;
+    return changed === 1;
   }
 
   async release(tx: EntityManager, tenantId: string, id: string, token: string): Promise<void> {
@@ -141,12 +145,13 @@ export class UploadSessionRepository {
     from: number,
     progress: StagingState & { offset: number },
   ): Promise<boolean> {
-    const [, affected] = await tx.query<[Row[], number]>(
+    const changed = await affected(
+      tx,
       `UPDATE upload_sessions SET upload_offset = $5, parts = $6::jsonb, tail = $7::jsonb, updated_at = now()
        WHERE tenant_id = $1 AND id = $2 AND lease_token = $3 AND upload_offset = $4`,
       [tenantId, id, token, from, progress.offset, JSON.stringify(progress.parts), progress.tail ? JSON.stringify(progress.tail) : null],
     );
-    return affected === 1;
+    return changed === 1;
   }
 
   async complete(tx: EntityManager, tenantId: string, id: string, fileId: string): Promise<void> {
@@ -158,8 +163,8 @@ export class UploadSessionRepository {
   }
 
   async expired(tx: EntityManager, tenantId: string, now: Date): Promise<UploadSession[]> {
-    const rows = await tx.query<Row[]>('SELECT * FROM upload_sessions WHERE tenant_id = $1 AND expires_at <= $2', [tenantId, now]);
-    return rows.map(toSession);
+    const expired = await rows<Row>(tx, 'SELECT * FROM upload_sessions WHERE tenant_id = $1 AND expires_at <= $2', [tenantId, now]);
+    return expired.map(toSession);
   }
 }
 
