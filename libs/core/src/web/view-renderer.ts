@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppConfig } from '../config/config';
 import { RequestContext } from '../context/request-context';
-import { Translator } from '../i18n/translator';
+import { MessageValues, Translator } from '../i18n/translator';
 import { registerHelpers } from './view-helpers';
 
 export interface RenderOptions {
@@ -34,10 +34,12 @@ export class ViewRenderer {
     private readonly translator: Translator,
   ) {
     registerHelpers(this.hbs);
-    // {{t "identity.signIn.title" name=tenant.name}}: the locale is the page's (`lang` in the layout data).
-    this.hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) =>
-      this.translator.t(key, String(options.data?.root?.lang ?? 'en'), options.hash),
-    );
+    // {{t "identity.signIn.title" name=tenant.name}}: the page's language (`lang` in the layout data) and, for
+    // dates in messages, the hospital's time zone (`timeZone`).
+    this.hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) => {
+      const root = (options.data?.root ?? {}) as { lang?: string; timeZone?: string };
+      return this.translator.t(key, String(root.lang ?? 'en'), options.hash as MessageValues, { timeZone: root.timeZone });
+    });
     this.registerViews('core', path.join(__dirname, '..', 'views'));
   }
 
