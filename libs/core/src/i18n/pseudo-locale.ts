@@ -33,7 +33,7 @@ function pseudoText(text: string): string {
   const letters = text.replace(/[^A-Za-z]/g, '').length;
   if (!letters) return text;
   const accented = [...text].map((c) => ACCENTED[c] ?? c).join('');
-  // The padding goes before trailing spaces, so words stay apart from the argument that follows.
-  const [, body, trailing] = /^([\s\S]*?)(\s*)$/.exec(accented)!;
-  return `${body}${'~'.repeat(Math.ceil(letters * 0.3))}${trailing}`;
+  // The padding follows the last word, so punctuation and the argument after it keep their place.
+  const last = text.search(/[A-Za-z][^A-Za-z]*$/) + 1;
+  return `${accented.slice(0, last)}${'~'.repeat(Math.ceil(letters * 0.3))}${accented.slice(last)}`;
 }
