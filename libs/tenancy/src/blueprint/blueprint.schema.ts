@@ -202,7 +202,9 @@ function missingTranslations(
       keys.every((k) => LOCALE_KEY.test(k)) &&
       keys.every((k) => typeof (value as Record<string, unknown>)[k] === 'string')
     ) {
-      for (const l of locales) if (!keys.includes(l)) issue(at, `needs its ${l} text too, since locales lists ${l}`);
+      // `fr` text serves `fr-CA` too (the region changes formats, not words).
+      for (const l of locales)
+        if (!keys.includes(l) && !keys.includes(l.split('-')[0])) issue(at, `needs its ${l} text too, since locales lists ${l}`);
       return;
     }
     for (const [k, v] of Object.entries(value)) missingTranslations(v, locales, [...at, k], issue);
