@@ -101,7 +101,7 @@ const cache = new WeakMap<Translator, Map<string, Set<string>>>();
 /** Every word of a locale's catalogs (the literal text of each message, all plural and select branches), and Intl's. */
 function vocabulary(translator: Translator, locale: string): Set<string> {
   let byLocale = cache.get(translator);
-  if (!byLocale) cache.set(translator, (byLocale = new Map()));
+  if (!byLocale) cache.set(translator, (byLocale = new Map<string, Set<string>>()));
   let found = byLocale.get(locale);
   if (found) return found;
   found = new Set<string>();

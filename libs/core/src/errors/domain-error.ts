@@ -59,7 +59,6 @@ export abstract class DomainError extends Error {
  * The words are `billing.errors.funding_exhausted.message` (and `.hint`) in the lib's catalogs; the message text of
  * the JavaScript error is the code, so a log line says which error without anyone's words in it.
  */
-// eslint-disable-next-line @typescript-eslint/explicit-module-boundary-types -- the class type is the point: codes are typed
 export function declareErrors<const Statuses extends Record<string, number>>(namespace: string, statuses: Statuses) {
   type Code = Extract<keyof Statuses, string>;
   class Declared extends DomainError {

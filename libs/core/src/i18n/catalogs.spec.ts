@@ -38,7 +38,8 @@ function flatten(tree: Record<string, unknown>, prefix = '', into: Record<string
   return into;
 }
 
-const read = (dir: string, locale: string) => flatten(JSON.parse(readFileSync(path.join(LIBS, dir, `${locale}.json`), 'utf8')));
+const read = (dir: string, locale: string) =>
+  flatten(JSON.parse(readFileSync(path.join(LIBS, dir, `${locale}.json`), 'utf8')) as Record<string, unknown>);
 
 describe('message catalogs', () => {
   const dirs = catalogDirs(LIBS);

@@ -24,7 +24,7 @@ function pseudoElement(element: MessageFormatElement): MessageFormatElement {
     const options = Object.fromEntries(
       Object.entries(element.options).map(([k, option]) => [k, { ...option, value: option.value.map(pseudoElement) }]),
     );
-    return { ...element, options } as MessageFormatElement;
+    return { ...element, options };
   }
   return element;
 }

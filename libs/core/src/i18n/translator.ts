@@ -158,7 +158,7 @@ export class Translator {
 
   private catalog(locale: string): Map<string, string> {
     let catalog = this.catalogs.get(locale);
-    if (!catalog) this.catalogs.set(locale, (catalog = new Map()));
+    if (!catalog) this.catalogs.set(locale, (catalog = new Map<string, string>()));
     return catalog;
   }
 }
@@ -168,9 +168,17 @@ function resolved(values: Record<string, unknown>, locale: string): Record<strin
   const out: Record<string, string | number | boolean | Date | null | undefined> = {};
   for (const [name, value] of Object.entries(values)) {
     if (value instanceof LanguageName) out[name] = displayLanguage(value.tag, locale);
-    else if (value === null || value === undefined || value instanceof Date || ['string', 'number', 'boolean'].includes(typeof value))
-      out[name] = value as string | number | boolean | Date | null | undefined;
-    else out[name] = String(value as string);
+    else if (
+      value === null ||
+      value === undefined ||
+      value instanceof Date ||
+      typeof value === 'string' ||
+      typeof value === 'number' ||
+      typeof value === 'boolean'
+    )
+      out[name] = value;
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a Handlebars SafeString or similar: its text
+    else out[name] = String(value);
   }
   return out;
 }

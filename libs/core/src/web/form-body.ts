@@ -32,7 +32,7 @@ export async function readFormBody(request: FastifyRequest): Promise<FormBody> {
         body[part.fieldname] = { filename: part.filename, bytes: Buffer.concat(chunks), truncated: part.file.truncated };
       continue;
     }
-    const value = String(part.value ?? '');
+    const value = typeof part.value === 'string' ? part.value : '';
     const existing = body[part.fieldname];
     if (existing === undefined) body[part.fieldname] = value;
     else if (Array.isArray(existing)) existing.push(value);

@@ -106,10 +106,14 @@ function grouped(schema: z.ZodType, body: unknown): Record<string, unknown> {
   return out;
 }
 
-const firstText = (v: unknown) => (Array.isArray(v) ? v[0] : v);
-const asText = (v: unknown) => {
+const firstText = (v: unknown): unknown => (Array.isArray(v) ? (v as unknown[])[0] : v);
+const asText = (v: unknown): unknown => {
   const first = firstText(v);
   return typeof first === 'string' ? first.trim() : first === undefined ? '' : first;
+};
+const textOf = (v: unknown): string => {
+  const text = asText(v);
+  return typeof text === 'string' ? text : '';
 };
 const asList = (v: unknown) =>
   (v === undefined ? [] : Array.isArray(v) ? v : [v])
@@ -229,7 +233,7 @@ export const field = {
   localized(locales: readonly string[], options: { max?: number; optional?: boolean } = {}) {
     const max = options.max ?? 2000;
     const schema = z.record(z.string(), z.unknown()).transform((given, ctx) => {
-      const values = Object.fromEntries(locales.map((l) => [l, String(asText(given[l]) ?? '')]));
+      const values = Object.fromEntries(locales.map((l) => [l, textOf(given[l])]));
       if (options.optional && locales.every((l) => !values[l])) return undefined;
       for (const l of locales) {
         if (!values[l]) {

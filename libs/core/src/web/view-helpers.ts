@@ -4,9 +4,15 @@ import { formatMoney } from '../i18n/money';
 
 type HelperOptions = Handlebars.HelperOptions;
 
-/** The layout data gives `langParam`: the page's language when it is not the site's default. */
-function root(options: HelperOptions): { langParam?: string } {
-  return (options?.data?.root ?? {}) as { langParam?: string };
+/** What the layout data gives every helper: the page's language, `langParam` when it is not the site's default, the time zone. */
+interface PageData {
+  lang?: string;
+  langParam?: string;
+  timeZone?: string;
+}
+
+function root(options: HelperOptions | undefined): PageData {
+  return (options?.data as { root?: PageData } | undefined)?.root ?? {};
 }
 
 /** Helpers available to every template. Keep them formatting-only: pages receive ready data. */
@@ -26,24 +32,23 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   /** A moment in the tenant's time zone (`timeZone` in the layout data), in the page's language. */
   hbs.registerHelper('date', (value: unknown, options: Handlebars.HelperOptions) => {
     if (!value) return '';
-    const root = options.data?.root ?? {};
-    return new Intl.DateTimeFormat(intlLocale(String(root.lang ?? 'en')), {
+    const page = root(options);
+    return new Intl.DateTimeFormat(intlLocale(page.lang ?? 'en'), {
       dateStyle: 'medium',
       timeStyle: 'short',
-      timeZone: root.timeZone || 'UTC',
+      timeZone: page.timeZone || 'UTC',
     }).format(new Date(value as string));
   });
   /** `{{money amountMinor currency}}`: minor units in the page's language and region (`$950.00`, `950,00 $ US`). */
   hbs.registerHelper('money', (minor: number, currency: string, ...rest: unknown[]) => {
-    const options = rest[rest.length - 1] as HelperOptions;
-    const locale = typeof rest[0] === 'string' ? rest[0] : String(options?.data?.root?.lang ?? 'en');
+    const locale = typeof rest[0] === 'string' ? rest[0] : (root(rest[rest.length - 1] as HelperOptions).lang ?? 'en');
     return formatMoney(minor ?? 0, currency || 'USD', locale, { cents: 'always' });
   });
   /** `{{languageName "fr"}}`: a language's name in itself (`Français`), for a choice of languages. */
   hbs.registerHelper('languageName', (tag: string) => languageName(String(tag)));
   /** `{{languageLabel "es"}}`: a language's name in the page's language (`Spanish`, `espagnol`), for labels. */
   hbs.registerHelper('languageLabel', (tag: string, options: HelperOptions) => {
-    const page = intlLocale(String(options?.data?.root?.lang ?? 'en'));
+    const page = intlLocale(root(options).lang ?? 'en');
     try {
       return new Intl.DisplayNames([page], { type: 'language' }).of(String(tag)) ?? String(tag);
     } catch {

@@ -37,7 +37,7 @@ export class ViewRenderer {
     // {{t "identity.signIn.title" name=tenant.name}}: the page's language (`lang` in the layout data) and, for
     // dates in messages, the hospital's time zone (`timeZone`).
     this.hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) => {
-      const root = (options.data?.root ?? {}) as { lang?: string; timeZone?: string };
+      const root = (options.data as { root?: { lang?: string; timeZone?: string } } | undefined)?.root ?? {};
       return this.translator.t(key, String(root.lang ?? 'en'), options.hash as MessageValues, { timeZone: root.timeZone });
     });
     this.registerViews('core', path.join(__dirname, '..', 'views'));

@@ -78,7 +78,7 @@ export class ConsolePhysiciansController {
     const tenant = this.context.tenant<ResolvedTenant>();
     const { amount, effective_from } = parseForm(stipendForm(tenant.currency), body);
     await this.db.transaction(async (tx) => {
-      const [p] = await tx.query('SELECT id FROM physicians WHERE id = $1 AND active', [id]);
+      const [p] = await tx.query<unknown[]>('SELECT id FROM physicians WHERE id = $1 AND active', [id]);
       if (!p) throw new NotFound();
       await this.rates.record(tx, tenant.id, id, amount, tenant.currency, effective_from ?? todayIn(tenant.timeZone));
     });
