@@ -177,10 +177,19 @@ function resolved(values: Record<string, unknown>, locale: string): Record<strin
       typeof value === 'boolean'
     )
       out[name] = value;
-    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a Handlebars SafeString or similar: its text
-    else out[name] = String(value);
+    else out[name] = argumentText(value);
   }
   return out;
+}
+
+/**
+ * Any other argument as text: a Handlebars SafeString by its own text; anything else is a caller's mistake, shown as
+ * JSON rather than "[object Object]".
+ */
+function argumentText(value: unknown): string {
+  const own = (value as { toString?: unknown }).toString;
+  if (typeof own === 'function' && own !== Object.prototype.toString) return String(own.call(value));
+  return JSON.stringify(value) ?? '';
 }
 
 function displayLanguage(tag: string, locale: string): string {

@@ -4,8 +4,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppConfig } from '../config/config';
 import { RequestContext } from '../context/request-context';
-import { MessageValues, Translator } from '../i18n/translator';
-import { registerHelpers } from './view-helpers';
+import { Translator } from '../i18n/translator';
+import { layoutRoot, registerHelpers } from './view-helpers';
 
 export interface RenderOptions {
   /** Layout name under a `layouts/` folder; `false` renders the template alone (emails, fragments). */
@@ -37,8 +37,9 @@ export class ViewRenderer {
     // {{t "identity.signIn.title" name=tenant.name}}: the page's language (`lang` in the layout data) and, for
     // dates in messages, the hospital's time zone (`timeZone`).
     this.hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) => {
-      const root = (options.data as { root?: { lang?: string; timeZone?: string } } | undefined)?.root ?? {};
-      return this.translator.t(key, String(root.lang ?? 'en'), options.hash as MessageValues, { timeZone: root.timeZone });
+      const root = layoutRoot(options);
+      // Handlebars types the hash `any`: it holds the named arguments the template wrote.
+      return this.translator.t(key, root.lang ?? 'en', options.hash as Record<string, unknown>, { timeZone: root.timeZone });
     });
     this.registerViews('core', path.join(__dirname, '..', 'views'));
   }

@@ -28,7 +28,7 @@ export class ConsoleForm {
 
   text(key: string): string {
     const value = this.body[key];
-    const first = Array.isArray(value) ? value[0] : value;
+    const first: unknown = Array.isArray(value) ? value[0] : value;
     return typeof first === 'string' ? first.trim() : '';
   }
 
@@ -99,7 +99,7 @@ export class ConsoleForm {
       else if (values[l].length > max) this.fail(`${key}_${l}`, `Keep this under ${max} characters.`);
     }
     if (given.length !== locales.length) return undefined;
-    return locales.length === 1 ? values[locales[0]] : ({ ...values } as Localized);
+    return locales.length === 1 ? values[locales[0]] : { ...values };
   }
 
   /** Row numbers present in the form for `prefix` (`addon_0_code`, `addon_3_name_en` -> [0, 3]). */
