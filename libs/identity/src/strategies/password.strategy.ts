@@ -1,4 +1,5 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
+import { InvalidInput, msg, TooManyAttempts } from '@consilium/core';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-local';
@@ -10,6 +11,19 @@ export interface SignInOutcome<T> {
   user: T | null;
   /** Seconds to wait when throttled. */
   waitSeconds: number;
+}
+
+export type SignInRequest<T> = FastifyRequest & { signIn?: SignInOutcome<T> };
+
+/**
+ * The signed-in user, or the refusal a sign-in form shows above itself: one message whichever of email or password
+ * was wrong (400), or how long to wait when throttled (429). The email typed is kept; the password never.
+ */
+export function refuseSignIn<T>(outcome: SignInOutcome<T>): T {
+  if (outcome.user) return outcome.user;
+  if (outcome.waitSeconds)
+    throw new TooManyAttempts({ _form: msg('identity.signIn.throttled', { minutes: Math.max(1, Math.ceil(outcome.waitSeconds / 60)) }) });
+  throw new InvalidInput({ _form: msg('identity.signIn.invalid') });
 }
 
 /** Email + password for a hospital's accounts: staff under /console, patients elsewhere. */
