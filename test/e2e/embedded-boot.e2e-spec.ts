@@ -1,10 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { toYaml } from '@consilium/tenancy';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../support/ports';
+import { testBlueprint } from '../support/tenants';
+import { WebClient } from '../support/web-client';
 
 const MAIN = path.resolve(__dirname, '../../dist/apps/platform/src/main.js');
 
@@ -141,6 +144,26 @@ describe('the embedded default, as `npm start` runs it', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('gives demo accounts only to hospitals whose blueprint says demo: true, never to a real one dropped into tenants/', async () => {
+    const tenants = path.join(dataDir, 'tenants-mixed');
+    cpSync(path.resolve(__dirname, '../../tenants/meridian'), path.join(tenants, 'meridian'), { recursive: true });
+    mkdirSync(path.join(tenants, 'riverside', 'assets'), { recursive: true });
+    writeFileSync(path.join(tenants, 'riverside', 'tenant.yaml'), toYaml(testBlueprint('riverside', { name: 'Riverside Real Hospital' })));
+    writeFileSync(path.join(tenants, 'riverside', 'assets', 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>');
+
+    const run = await start({ ...env, TENANTS_DIR: tenants });
+    expect(run.output()).toContain('Consilium is ready');
+    expect(run.output()).toContain('admin@meridian.example');
+    expect(run.output()).not.toContain('@riverside.example');
+    const url = `http://127.0.0.1:${port}`;
+    const signIn = (host: string, email: string) =>
+      new WebClient(url, host).submit('/console/sign-in', { email, password: 'demo-second-opinion' });
+    expect((await signIn('riverside.localhost', 'admin@riverside.example')).status).toBe(400);
+    expect((await signIn('meridian.localhost', 'admin@meridian.example')).status).toBe(303);
+    run.child.kill('SIGTERM');
+    expect(await exited(run.child)).toBe(0);
   });
 
   it('stops at boot naming a malformed variable', async () => {
