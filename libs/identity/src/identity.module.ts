@@ -15,6 +15,8 @@ import { IdentityLayout } from './identity-layout';
 import { MfaService } from './mfa.service';
 import { OneTimeTokens } from './one-time-tokens.service';
 import { OperatorAccounts } from './operators/operator-accounts.service';
+import { OperatorSignInLinks } from './operators/operator-sign-in-links';
+import { TenantStaffInvitations } from './operators/tenant-staff-invitations';
 import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 import { StaffService } from './staff.service';
@@ -38,6 +40,8 @@ import { SignInThrottle } from './throttle.service';
     MfaService,
     OneTimeTokens,
     OperatorAccounts,
+    OperatorSignInLinks,
+    TenantStaffInvitations,
     SessionCookie,
     SessionService,
     StaffService,
@@ -45,6 +49,17 @@ import { SignInThrottle } from './throttle.service';
     PasswordStrategy,
     OperatorPasswordStrategy,
   ],
-  exports: [AccountsService, ApiKeysService, DemoAccounts, OperatorAccounts, SessionService, StaffService, SessionCookie, MfaService],
+  exports: [
+    AccountsService,
+    ApiKeysService,
+    DemoAccounts,
+    OperatorAccounts,
+    OperatorSignInLinks,
+    TenantStaffInvitations,
+    SessionService,
+    StaffService,
+    SessionCookie,
+    MfaService,
+  ],
 })
 export class IdentityModule {}

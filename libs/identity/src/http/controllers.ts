@@ -5,6 +5,7 @@ import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleStaffController } from './console-staff.controller';
 import { OperatorAuthController } from './operator-auth.controller';
 import { OperatorTenantsController } from './operator-tenants.controller';
+import { OperatorWelcomeController } from './operator-welcome.controller';
 import { SiteAuthController } from './site-auth.controller';
 
 /** Every HTTP surface of identity, registered by IdentityModule. */
@@ -16,6 +17,7 @@ export const IDENTITY_CONTROLLERS = [
   ConsoleStaffController,
   ConsoleApiKeysController,
   OperatorAuthController,
+  OperatorWelcomeController,
   OperatorTenantsController,
   ApiWhoamiController,
 ];

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { AuditLog } from '@consilium/audit';
-import { AppConfig, Can, ConsiliumStore, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
+import { AppConfig, Can, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
 import {
   BlueprintExporter,
   ConsoleForm,
@@ -17,9 +17,8 @@ import {
   UploadedFile,
 } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClsService } from 'nestjs-cls';
 import { z } from 'zod';
-import { StaffService } from '../staff.service';
+import { TenantStaffInvitations } from '../operators/tenant-staff-invitations';
 
 const HTML = 'text/html; charset=utf-8';
 const SLUG = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -42,8 +41,7 @@ export class OperatorTenantsController {
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
     private readonly config: AppConfig,
-    private readonly staff: StaffService,
-    private readonly cls: ClsService<ConsiliumStore>,
+    private readonly invitations: TenantStaffInvitations,
   ) {}
 
   @Can('tenants.manage')
@@ -219,14 +217,7 @@ export class OperatorTenantsController {
 
   /** The hospital's first admin gets the same emailed invitation as staff an admin invites, from the new site. */
   private async inviteFirstAdmin(tenantId: string, name: string, email: string): Promise<void> {
-    const tenant = await this.resolver.byId(tenantId);
-    if (!tenant) throw new NotFound();
-    // StaffService works for the request's tenant: for this call, that is the new hospital.
-    await this.cls.run({ ifNested: 'inherit' }, async () => {
-      this.cls.set('tenant', tenant);
-      await this.staff.invite({ email, name, roles: ['admin'], locale: tenant.defaultLocale });
-    });
-    await this.record('tenant.invite_admin', tenantId);
+    await this.invitations.invite(tenantId, { email, name, roles: ['admin'] }, this.context.actor()?.id ?? null);
   }
 
   private async setStatus(slug: string, status: 'active' | 'suspended', reply: FastifyReply): Promise<void> {
