@@ -23,7 +23,9 @@ const say = (message: string) => process.stdout.write(`${message}\n`);
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const config = loadConfig();
+  // Payments, email and record files must each be a real service or a deliberate stand-in (PAYMENTS_PROVIDER,
+  // EMAIL_TRANSPORT, RECORDS_STORAGE): in production nothing falls back to a demo quietly.
+  const config = loadConfig(process.env, { services: true });
   const release = config.embedded ? acquireProcessLock(config.dataDir, 'platform') : () => undefined;
   let database: PreparedDatabase | undefined;
   let app: NestFastifyApplication | undefined;

@@ -22,6 +22,7 @@ import { MetricsRegistry } from './metrics/metrics-registry';
 import { HealthController } from './web/health.controller';
 import { Lifecycle } from './web/lifecycle';
 import { PageCache } from './web/page-cache';
+import { StandInNotices } from './web/stand-in-notices';
 import { ViewRenderer } from './web/view-renderer';
 
 export interface CoreOptions {
@@ -71,6 +72,7 @@ export class CoreModule implements OnModuleInit {
         Translator,
         Lifecycle,
         PageCache,
+        StandInNotices,
         MetricsRegistry,
         DatabaseMetrics,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
