@@ -51,7 +51,7 @@ describe('a production boot: a real service, or a stand-in chosen on purpose', (
       AWS_EC2_METADATA_DISABLED: 'true',
     };
     production = { ...fresh.env, NODE_ENV: 'production', DATA_DIR: data.dir, EMAIL_OUTBOX_DIR: path.join(data.dir, 'outbox') };
-  });
+  }, 180_000);
 
   afterEach(async () => {
     for (const p of running.splice(0)) await p.stop();
@@ -63,6 +63,7 @@ describe('a production boot: a real service, or a stand-in chosen on purpose', (
     data.remove();
   });
 
+  // Each test starts whole processes (several, for the last) on two shared cores: bounded, but not by Jest's minute.
   const only = (env: Record<string, string>, drop: string[]) => Object.fromEntries(Object.entries(env).filter(([k]) => !drop.includes(k)));
   const named = (output: string) => [...output.matchAll(/^ {2}- ([A-Z0-9_]+):/gm)].map((m) => m[1]);
 
@@ -78,25 +79,30 @@ describe('a production boot: a real service, or a stand-in chosen on purpose', (
       expect(run.output).not.toMatch(/^\s+at /m); // no stack trace
       expect(run.output).not.toContain('sk_test_'); // and no value
     },
+    120_000,
   );
 
   it.each([
     ['payments', ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']],
     ['email', ['SES_REGION']],
     ['records', ['S3_BUCKET']],
-  ])('refuses to boot when %s alone would fall back to its stand-in, naming %j', async (_service, missing) => {
-    const run = await runUntilExit('platform', { ...production, ...only(real, missing) });
-    expect(run.code).toBe(1);
-    expect(named(run.output)).toEqual(missing);
-    expect(run.output).not.toMatch(/^\s+at /m);
-  });
+  ])(
+    'refuses to boot when %s alone would fall back to its stand-in, naming %j',
+    async (_service, missing) => {
+      const run = await runUntilExit('platform', { ...production, ...only(real, missing) });
+      expect(run.code).toBe(1);
+      expect(named(run.output)).toEqual(missing);
+      expect(run.output).not.toMatch(/^\s+at /m);
+    },
+    120_000,
+  );
 
   it('refuses a real service chosen explicitly without its setting, whatever NODE_ENV says', async () => {
     const run = await runUntilExit('worker', { ...fresh.env, DATA_DIR: data.dir, RECORDS_STORAGE: 's3', PAYMENTS_PROVIDER: 'stripe' });
     expect(run.code).toBe(1);
     expect(named(run.output)).toEqual(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'S3_BUCKET']);
     expect(run.output).toContain('STRIPE_SECRET_KEY: must be set when PAYMENTS_PROVIDER is stripe');
-  });
+  }, 120_000);
 
   it('boots on each stand-in chosen on purpose, says it on every operator console page, and on the real services says nothing', async () => {
     // The first operator, from the CLI (run as in production: it needs none of the services' settings).
@@ -148,5 +154,5 @@ describe('a production boot: a real service, or a stand-in chosen on purpose', (
     const page = await client.get('/operator');
     expect(page.status).toBe(200);
     expect(page.text).not.toContain('class="stand-ins"');
-  });
+  }, 420_000);
 });
