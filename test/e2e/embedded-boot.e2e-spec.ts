@@ -76,6 +76,9 @@ describe('the embedded default, as `npm start` runs it', () => {
     env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()) };
   });
 
+  // Tests that start the platform and its PostgreSQL more than once get more than Jest's minute: on shared cores a
+  // cold start alone has taken 20 s.
+
   // A failed expectation must not leave a server (and its PostgreSQL) running.
   afterEach(async () => {
     for (const child of running) {
@@ -104,7 +107,7 @@ describe('the embedded default, as `npm start` runs it', () => {
     console.log(`npm start to ready: cold ${cold.seconds.toFixed(2)} s, warm ${warm.seconds.toFixed(2)} s`);
     warm.child.kill('SIGINT');
     expect(await exited(warm.child)).toBe(0);
-  });
+  }, 180_000);
 
   it('recovers after a crash that left PostgreSQL running and its lock files behind', async () => {
     const first = await start(env);
@@ -119,7 +122,7 @@ describe('the embedded default, as `npm start` runs it', () => {
     expect((await get(port, 'lakeshore.localhost')).status).toBe(200);
     again.child.kill('SIGTERM');
     expect(await exited(again.child)).toBe(0);
-  });
+  }, 120_000);
 
   it('says which variable to set when the port is taken', async () => {
     const blocker = net.createServer().listen(port, '0.0.0.0');
@@ -164,7 +167,7 @@ describe('the embedded default, as `npm start` runs it', () => {
     expect((await signIn('meridian.localhost', 'admin@meridian.example')).status).toBe(303);
     run.child.kill('SIGTERM');
     expect(await exited(run.child)).toBe(0);
-  });
+  }, 120_000);
 
   it('stops at boot naming a malformed variable', async () => {
     const run = await start({ ...env, PORT: 'three thousand' });
@@ -193,5 +196,5 @@ describe('the embedded default, as `npm start` runs it', () => {
     });
     expect(await exited(operator.child)).toBe(1);
     expect(operator.output()).toContain('it has BYPASSRLS');
-  });
+  }, 120_000);
 });
