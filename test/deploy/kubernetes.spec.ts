@@ -25,6 +25,7 @@ import { configSchema } from '../../libs/core/src/config/config.schema';
 const root = path.resolve(__dirname, '../..');
 const k8s = path.join(root, 'deploy/k8s');
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- the manifests are parsed YAML, read deeply by the assertions; kubernetes-models validates their shape (MODELS) */
 type Obj = {
   apiVersion: string;
   kind: string;

@@ -32,14 +32,14 @@ function start(env: Record<string, string>, until = /Consilium is ready|did not 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer in 60 s:\n${output}`)), 60000);
     const onData = (chunk: Buffer) => {
-      output += chunk;
+      output += chunk.toString();
       if (until.test(output)) {
         clearTimeout(timer);
         resolve({ child, output: () => output, seconds: (Date.now() - began) / 1000 });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve({ child, output: () => output, seconds: (Date.now() - began) / 1000 });

@@ -1,5 +1,5 @@
 import { RecordsService } from '@consilium/records';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { fixture, pdf, peExecutable } from '../support/hostile-files';
 import { createRecordsApp, RecordsTestApp, uploadFiles, openCase } from '../support/records-app';

@@ -110,6 +110,6 @@ async function listen(app: NestFastifyApplication, config: AppConfig): Promise<v
 main().catch((error: unknown) => {
   const known =
     error instanceof Error && ['ConfigError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'AlreadyRunning'].includes(error.name);
-  process.stderr.write(`\nConsilium did not start: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}\n`);
+  process.stderr.write(`\nConsilium did not start: ${known ? error.message : ((error as Error)?.stack ?? String(error))}\n`);
   process.exit(1);
 });

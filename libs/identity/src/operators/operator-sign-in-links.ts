@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '@consilium/audit';
-import { AppConfig, InvalidInput, OperatorDatabase } from '@consilium/core';
+import { AppConfig, first, InvalidInput, OperatorDatabase, rows } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { hashPassword, passwordProblem } from '../password-policy';
@@ -50,13 +50,14 @@ export class OperatorSignInLinks {
     if (problem) throw new InvalidInput({ password: problem });
     const hash = input.password === undefined ? null : await hashPassword(input.password);
     const outcome = await this.db.transaction(async (tx): Promise<CreatedOperator> => {
-      const [row] = await tx.query<{ id: string }[]>(
+      const row = await first<{ id: string }>(
+        tx,
         `INSERT INTO operators (email, name, password_hash) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING RETURNING id`,
         [address, input.name?.trim() ?? '', hash],
       );
       if (!row) {
-        const [existing] = await tx.query<{ id: string }[]>('SELECT id FROM operators WHERE email = $1', [address]);
-        return { created: false, operatorId: existing.id, email: address };
+        const existing = await first<{ id: string }>(tx, 'SELECT id FROM operators WHERE email = $1', [address]);
+        return { created: false, operatorId: existing!.id, email: address };
       }
       return { created: true, operatorId: row.id, email: address, link: hash ? undefined : await this.issueIn(tx, row.id) };
     });
@@ -67,7 +68,7 @@ export class OperatorSignInLinks {
   /** A new one-time link for an existing operator (the first expired, or a forgotten password); earlier ones stop working. */
   async issue(emailTyped: string): Promise<string | null> {
     const found = await this.db.transaction(async (tx) => {
-      const [row] = await tx.query<{ id: string }[]>('SELECT id FROM operators WHERE email = $1 AND disabled_at IS NULL', [
+      const row = await first<{ id: string }>(tx, 'SELECT id FROM operators WHERE email = $1 AND disabled_at IS NULL', [
         emailTyped.trim().toLowerCase(),
       ]);
       return row ? { id: row.id, link: await this.issueIn(tx, row.id) } : null;
@@ -78,8 +79,9 @@ export class OperatorSignInLinks {
 
   /** The operator a still-valid link belongs to, without using it up (to show the form it leads to). */
   async peek(token: string): Promise<{ operatorId: string; email: string } | null> {
-    const [row] = await this.db.transaction((tx) =>
-      tx.query<{ id: string; email: string }[]>(
+    const row = await this.db.transaction((tx) =>
+      first<{ id: string; email: string }>(
+        tx,
         `SELECT o.id, o.email FROM operator_sign_in_links l JOIN operators o ON o.id = l.operator_id
           WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > now() AND o.disabled_at IS NULL`,
         [hashToken(token)],
@@ -94,7 +96,8 @@ export class OperatorSignInLinks {
    */
   async choosePassword(token: string, password: string): Promise<string | null> {
     const operatorId = await this.db.transaction(async (tx) => {
-      const [link] = await tx.query<{ id: string; operator_id: string; email: string }[]>(
+      const link = await first<{ id: string; operator_id: string; email: string }>(
+        tx,
         `SELECT l.id, o.id AS operator_id, o.email FROM operator_sign_in_links l JOIN operators o ON o.id = l.operator_id
           WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > now() AND o.disabled_at IS NULL FOR UPDATE OF l`,
         [hashToken(token)],
@@ -113,12 +116,13 @@ export class OperatorSignInLinks {
 
   list(): Promise<OperatorListing[]> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query<{ email: string; name: string; password_set: boolean; second_factor: boolean; disabled: boolean }[]>(
+      const found = await rows<{ email: string; name: string; password_set: boolean; second_factor: boolean; disabled: boolean }>(
+        tx,
         `SELECT email, name, password_hash IS NOT NULL AS password_set, totp_enabled_at IS NOT NULL AS second_factor,
                 disabled_at IS NOT NULL AS disabled
            FROM operators ORDER BY email`,
       );
-      return rows.map((r): OperatorListing => ({
+      return found.map((r): OperatorListing => ({
         email: r.email,
         name: r.name,
         passwordSet: r.password_set,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { first, one, rows } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 
 export interface UploadSession {
@@ -28,7 +29,8 @@ export class UploadSessionRepository {
       'id' | 'tenantId' | 'caseId' | 'name' | 'uploadLength' | 'stagedBytes' | 'keyId' | 'wrappedKey' | 'expiresAt'
     > & { createdBy: string | null },
   ): Promise<UploadSession> {
-    const [row] = await tx.query(
+    const row = await one<Row>(
+      tx,
       `INSERT INTO upload_sessions (tenant_id, id, case_id, display_name, upload_length, staged_bytes, key_id, wrapped_key, created_by, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
       [
@@ -49,11 +51,11 @@ export class UploadSessionRepository {
 
   /** A live session of this case; an expired one is as good as gone. */
   async find(tx: EntityManager, tenantId: string, caseId: string, id: string): Promise<UploadSession | null> {
-    const [row] = await tx.query('SELECT * FROM upload_sessions WHERE tenant_id = $1 AND case_id = $2 AND id = $3 AND expires_at > now()', [
-      tenantId,
-      caseId,
-      id,
-    ]);
+    const row = await first<Row>(
+      tx,
+      'SELECT * FROM upload_sessions WHERE tenant_id = $1 AND case_id = $2 AND id = $3 AND expires_at > now()',
+      [tenantId, caseId, id],
+    );
     return row ? toSession(row) : null;
   }
 
@@ -78,8 +80,11 @@ export class UploadSessionRepository {
   }
 
   async expired(tx: EntityManager, tenantId: string, now: Date): Promise<string[]> {
-    const rows = await tx.query('SELECT id FROM upload_sessions WHERE tenant_id = $1 AND expires_at <= $2', [tenantId, now]);
-    return rows.map((r: Row) => r.id as string);
+    const sessions = await rows<{ id: string }>(tx, 'SELECT id FROM upload_sessions WHERE tenant_id = $1 AND expires_at <= $2', [
+      tenantId,
+      now,
+    ]);
+    return sessions.map((r) => r.id);
   }
 }
 

@@ -83,7 +83,7 @@
         failures = 0;
         if (progress) progress.value = Math.round(((sentBefore + offset) / total) * 100);
         if (offset >= file.size) return res.headers.get('Record-File-Status') || 'uploaded';
-      } catch (error) {
+      } catch (_offline) {
         failures++;
         say(form.getAttribute('data-resumable-retrying') || 'Connection lost, retrying...');
         await wait(Math.min(30000, 1000 * Math.pow(2, Math.min(failures, 5))));
