@@ -66,8 +66,9 @@
     var failures = 0;
     for (;;) {
       try {
+        // After a failure, ask where to resume. Everything may have arrived without the last answer: the PATCH below
+        // then carries no bytes, and the server finishes the file (or says how it ended) whichever instance it reaches.
         if (failures > 0) offset = await offsetOf(url);
-        if (offset >= file.size && failures > 0) return 'uploaded';
         var res = await fetch(url, {
           method: 'PATCH',
           credentials: 'same-origin',
@@ -76,6 +77,12 @@
         });
         if (res.status === 409 || res.status === 460) {
           failures++;
+          continue;
+        }
+        if (res.status === 423) {
+          // Another request still holds the upload (or a server that went away does, until its lease lapses).
+          failures++;
+          await wait(Math.min(5000, 500 * Math.pow(2, Math.min(failures, 4))));
           continue;
         }
         if (!res.ok) return 'rejected';

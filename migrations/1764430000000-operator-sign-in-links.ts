@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * (the first expired, or a password was forgotten; the enrolled second factor still applies). Only the SHA-256 of a
  * link is stored. Platform data, like `operators`: the runtime role cannot read it.
  */
-export class OperatorSignInLinks1764420000000 implements MigrationInterface {
-  name = 'OperatorSignInLinks1764420000000';
+export class OperatorSignInLinks1764430000000 implements MigrationInterface {
+  name = 'OperatorSignInLinks1764430000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
