@@ -97,6 +97,10 @@ describe('the image, run as its final stage lays it out', () => {
       PATH: process.env.PATH!,
       CONSILIUM_APP_DIR: image.dir,
       NODE_ENV: 'production',
+      // The demo in the image runs on stand-ins, chosen as deploy/README.md says (production refuses them otherwise).
+      PAYMENTS_PROVIDER: 'demo',
+      EMAIL_TRANSPORT: 'outbox',
+      RECORDS_STORAGE: 'local',
       HOST: '127.0.0.1',
       PORT: String(await freePort()),
       EMBEDDED_PG_PORT: String(await freePort()),

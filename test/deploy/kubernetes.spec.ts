@@ -12,6 +12,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { serviceProblems } from '../../libs/core/src/config/config';
 import { configSchema } from '../../libs/core/src/config/config.schema';
 
 /**
@@ -48,6 +49,7 @@ const SECRETS: Record<string, string[]> = {
   'consilium-database': ['DATABASE_URL', 'DATABASE_OPERATOR_URL'],
   'consilium-database-owner': ['DATABASE_OWNER_URL'],
   'consilium-app': ['APP_SECRET', 'FILES_MASTER_KEY', 'METRICS_TOKEN'],
+  'consilium-stripe': ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'],
 };
 
 interface Rendering {
@@ -196,6 +198,17 @@ describe.each(renderings)('Kubernetes manifests: $name', ({ objects, image }) =>
     expect(text).not.toMatch(/[a-z]+:\/\/[^/\s:@"]+:[^/\s@"]+@/);
     for (const [key, value] of Object.entries(config.data as Record<string, string>))
       expect(`${key}=${value}`).not.toMatch(/(SECRET|TOKEN|PASSWORD|_URL)=/);
+  });
+
+  it('gives the platform and the worker every setting of the real payment, email and record services (no stand-in in production)', () => {
+    for (const d of of('Deployment')) {
+      const [c] = containers(d);
+      // What the pod's environment holds: the ConfigMap's values, and a value for each Secret key it references.
+      const env: Record<string, string> = { ...(config.data as Record<string, string>) };
+      for (const e of c.env ?? []) env[e.name] = 'from a Secret';
+      expect(`${d.metadata.name}: ${serviceProblems(env).join('; ')}`).toBe(`${d.metadata.name}: `);
+      expect(env).toMatchObject({ NODE_ENV: 'production', PAYMENTS_PROVIDER: 'stripe', EMAIL_TRANSPORT: 'ses', RECORDS_STORAGE: 's3' });
+    }
   });
 
   it('runs migrations as a Job with the owner URL, which nothing else can read', () => {

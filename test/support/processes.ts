@@ -88,3 +88,25 @@ async function waitForReady(p: RunningProcess, timeoutMs = 60000): Promise<void>
   }
   throw new Error(`not ready after ${timeoutMs / 1000} s:\n${p.output.join('')}`);
 }
+
+/**
+ * Starts a platform or worker that is expected to refuse to boot, and answers its exit code and output. A process
+ * that is still running after `timeoutMs` is killed and answers null: it booted when it should not have.
+ */
+export async function runUntilExit(
+  app: 'platform' | 'worker',
+  env: Record<string, string>,
+  timeoutMs = 30000,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [builtEntry(`apps/${app}/src/main.js`)], {
+    env: { ...processEnv(env), PORT: String(await freePort()) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, output };
+}

@@ -24,7 +24,9 @@ const DUPLICATE_SIGNAL_MS = 1000;
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const config = loadConfig();
+  // Payments, email and record files must each be a real service or a deliberate stand-in (PAYMENTS_PROVIDER,
+  // EMAIL_TRANSPORT, RECORDS_STORAGE): in production nothing falls back to a demo quietly.
+  const config = loadConfig(process.env, { services: true });
   const release = config.embedded ? acquireProcessLock(config.dataDir, 'platform') : () => undefined;
   let database: PreparedDatabase | undefined;
   let app: NestFastifyApplication | undefined;
@@ -68,9 +70,10 @@ async function main(): Promise<void> {
     await app.init();
     let demo: DemoAccount[] = [];
     if (config.applyTenantsOnBoot) {
-      const slugs = await applyTenants(app);
-      // Demo accounts exist only where blueprints are applied at boot: the embedded default.
-      if (config.embedded) demo = await app.get(DemoAccounts).ensure(slugs);
+      const demoSlugs = await applyTenants(app);
+      // Demo accounts exist only where blueprints are applied at boot, in the embedded default, and only for the
+      // hospitals whose blueprint says `demo: true`.
+      if (config.embedded) demo = await app.get(DemoAccounts).ensure(demoSlugs);
     }
     await listen(app, config);
     // The embedded default has no separate worker: this process runs the job handlers too (JOBS_RUN_IN_PLATFORM).
@@ -89,13 +92,14 @@ async function main(): Promise<void> {
   }
 }
 
+/** Applies tenants/; answers the slugs of the demo hospitals among them. */
 async function applyTenants(app: NestFastifyApplication): Promise<string[]> {
   const report = await app.get(BlueprintCatalog).apply();
   for (const problem of report.problems) say(`blueprint problem: ${formatProblem(problem)}`);
   for (const result of report.results) {
     if (result.changes.length) say(`tenant ${result.slug}: ${result.changes.length} change(s) applied`);
   }
-  return report.results.map((r) => r.slug);
+  return report.results.filter((r) => r.demo).map((r) => r.slug);
 }
 
 async function listen(app: NestFastifyApplication, config: AppConfig): Promise<void> {

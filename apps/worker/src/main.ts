@@ -8,7 +8,8 @@ import { WorkerModule } from './worker.module';
 
 /** The worker deployment: the same image as the platform, started with this entry point. */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // As the platform: a real service or a deliberate stand-in for payments, email and record files.
+  const config = loadConfig(process.env, { services: true });
   const prepared = await prepareDatabase(config, { migrations: allMigrations, mode: 'shared' });
   const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
@@ -30,6 +31,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Consilium worker did not start: ${(error as Error)?.stack ?? String(error)}\n`);
+  // A setting to fix is said in words; anything unexpected keeps its stack for whoever debugs it.
+  const known = error instanceof Error && ['ConfigError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole'].includes(error.name);
+  const message = error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error);
+  process.stderr.write(`Consilium worker did not start: ${message}\n`);
   process.exit(1);
 });

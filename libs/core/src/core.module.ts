@@ -23,6 +23,7 @@ import { HealthController } from './web/health.controller';
 import { Lifecycle } from './web/lifecycle';
 import { PageCache } from './web/page-cache';
 import { PageInterceptor } from './web/page.interceptor';
+import { StandInNotices } from './web/stand-in-notices';
 import { ViewRenderer } from './web/view-renderer';
 
 export interface CoreOptions {
@@ -72,6 +73,7 @@ export class CoreModule implements OnModuleInit {
         Translator,
         Lifecycle,
         PageCache,
+        StandInNotices,
         MetricsRegistry,
         DatabaseMetrics,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },

@@ -18,10 +18,13 @@ import { ConsoleMfaPresenter, InvitationPresenter } from './http/console-auth.co
 import { ApiKeysPage } from './http/console-api-keys.controller';
 import { StaffPage } from './http/console-staff.controller';
 import { OperatorMfaPresenter } from './http/operator-auth.controller';
+import { OperatorWelcomePage } from './http/operator-welcome.controller';
 import { IdentityLayout } from './identity-layout';
 import { MfaService } from './mfa.service';
 import { OneTimeTokens } from './one-time-tokens.service';
 import { OperatorAccounts } from './operators/operator-accounts.service';
+import { OperatorSignInLinks } from './operators/operator-sign-in-links';
+import { TenantStaffInvitations } from './operators/tenant-staff-invitations';
 import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 import { StaffService } from './staff.service';
@@ -45,6 +48,8 @@ import { SignInThrottle } from './throttle.service';
     MfaService,
     OneTimeTokens,
     OperatorAccounts,
+    OperatorSignInLinks,
+    TenantStaffInvitations,
     SessionCookie,
     SessionService,
     StaffService,
@@ -57,10 +62,22 @@ import { SignInThrottle } from './throttle.service';
     ConsoleMfaPresenter,
     InvitationPresenter,
     OperatorMfaPresenter,
+    OperatorWelcomePage,
     AccountSettingsPage,
     StaffPage,
     ApiKeysPage,
   ],
-  exports: [AccountsService, ApiKeysService, DemoAccounts, OperatorAccounts, SessionService, StaffService, SessionCookie, MfaService],
+  exports: [
+    AccountsService,
+    ApiKeysService,
+    DemoAccounts,
+    OperatorAccounts,
+    OperatorSignInLinks,
+    TenantStaffInvitations,
+    SessionService,
+    StaffService,
+    SessionCookie,
+    MfaService,
+  ],
 })
 export class IdentityModule {}

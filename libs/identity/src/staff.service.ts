@@ -61,6 +61,12 @@ export class StaffService {
     });
   }
 
+  /** The staff member with this email at the current hospital, if any. */
+  async findByEmail(emailTyped: string): Promise<StaffMember | null> {
+    const email = emailTyped.trim().toLowerCase();
+    return (await this.list()).find((m) => m.email === email) ?? null;
+  }
+
   /** Creates the staff account (no password yet) and emails an invitation link. */
   async invite(input: { email: string; name: string; roles: StaffRole[]; locale: string }): Promise<string> {
     const email = input.email.trim().toLowerCase();

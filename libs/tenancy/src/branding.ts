@@ -25,6 +25,8 @@ export interface TenantSettings {
   /** `US-IL`: in-state prices apply to patients there. */
   homeJurisdiction?: string;
   licensure: LicensurePolicy;
+  /** A demonstration hospital (blueprint `demo: true`): only these get the embedded default's demo accounts. */
+  demo?: true;
 }
 
 /**

@@ -70,7 +70,13 @@ export const configSchema = z.object({
   SESSION_IDLE_MINUTES_PATIENT: z.coerce.number().int().min(1).max(720).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),
 
-  /** Stripe's secret key; unset, the demo provider (a local checkout page, no money moves) takes its place. */
+  /**
+   * How patients pay: `stripe`, or `demo`, a local checkout page where no money moves (every console then says so).
+   * Unset: `stripe` in production (which then needs STRIPE_SECRET_KEY); elsewhere `stripe` when STRIPE_SECRET_KEY is
+   * set, else `demo`.
+   */
+  PAYMENTS_PROVIDER: z.enum(['demo', 'stripe'], { error: 'must be stripe or demo' }).optional(),
+  /** Stripe's secret key; needed whenever payments go through Stripe. */
   STRIPE_SECRET_KEY: z
     .string()
     .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'must be a Stripe secret key (sk_test_... or sk_live_...)')
@@ -99,6 +105,11 @@ export const configSchema = z.object({
     .string()
     .refine((v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32), 'must be comma-separated 32-byte base64 keys')
     .optional(),
+  /**
+   * Where records are kept: `s3` (S3_BUCKET), or `local`, encrypted files under DATA_DIR on this server's disk (every
+   * console then says so). Unset: `s3` in production; elsewhere `s3` when S3_BUCKET is set, else `local`.
+   */
+  RECORDS_STORAGE: z.enum(['local', 's3'], { error: 'must be s3 or local' }).optional(),
   S3_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
@@ -115,7 +126,11 @@ export const configSchema = z.object({
   RECORDS_MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(178956970),
   RECORDS_UPLOAD_EXPIRY_HOURS: z.coerce.number().int().min(1).max(720).default(24),
 
-  EMAIL_TRANSPORT: z.enum(['outbox', 'ses']).optional(),
+  /**
+   * `ses`, or `outbox`: .eml files under EMAIL_OUTBOX_DIR that reach nobody (every console then says so). Unset:
+   * `ses` in production; elsewhere `ses` when SES_REGION is set, else `outbox`.
+   */
+  EMAIL_TRANSPORT: z.enum(['outbox', 'ses'], { error: 'must be ses or outbox' }).optional(),
   EMAIL_OUTBOX_DIR: z.string().min(1).optional(),
   SES_REGION: awsRegion.optional(),
   SES_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),

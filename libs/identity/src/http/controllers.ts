@@ -4,6 +4,7 @@ import { ConsoleApiKeysController } from './console-api-keys.controller';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleStaffController } from './console-staff.controller';
 import { OperatorAuthController } from './operator-auth.controller';
+import { OperatorWelcomeController } from './operator-welcome.controller';
 import { SiteAuthController } from './site-auth.controller';
 
 /** Every HTTP surface of identity, registered by IdentityModule. */
@@ -15,5 +16,6 @@ export const IDENTITY_CONTROLLERS = [
   ConsoleStaffController,
   ConsoleApiKeysController,
   OperatorAuthController,
+  OperatorWelcomeController,
   ApiWhoamiController,
 ];

@@ -38,6 +38,11 @@ export const blueprintSchema = z
       .regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens (at most 40), e.g. lakeshore'),
     name: z.string().min(1, 'must not be empty').max(200),
     status: z.enum(['active', 'suspended']).default('active'),
+    /**
+     * A demonstration hospital (the two in tenants/ are). Only these get the embedded default's demo accounts, with
+     * their published password; a real hospital never does, wherever its blueprint is applied.
+     */
+    demo: z.boolean({ error: 'must be true or false' }).default(false),
     case_prefix: z.string().regex(/^[A-Z]{2,5}$/, 'must be 2 to 5 capital letters, e.g. LKS'),
     locales: z.array(locale).min(1).default(['en']),
     // Checked against `locales` below: an unsupported language is reported once, where it is listed.

@@ -194,11 +194,11 @@ export class OperatorTenantsController {
     if (!outcome.ok) return this.refuse(null, outcome.errors);
     await this.record('tenant.onboard', outcome.result.tenantId);
     if (form.admin_email) {
-      // Identity's implementation, found across modules: tenancy cannot import the lib above it.
+      // Identity's implementation, found across modules: tenancy cannot import the lib above it. It audits the
+      // invitation in the operator's log and the new hospital's.
       await this.modules
         .get(FirstAdminInvitations, { strict: false })
         .invite(outcome.result.tenantId, { name: form.admin_name, email: form.admin_email });
-      await this.record('tenant.invite_admin', outcome.result.tenantId);
     }
     return redirect(`/operator/tenants/${form.slug}?created=1`);
   }
