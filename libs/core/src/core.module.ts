@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
+import { requestFacts } from '@consilium/telemetry';
 import type { IncomingMessage } from 'node:http';
 import { DataSource } from 'typeorm';
 import { AppConfig } from './config/config';
@@ -17,11 +18,13 @@ import { ConsiliumExceptionFilter } from './errors/exception-filter';
 import { Translator } from './i18n/translator';
 import { loggerParams, requestIdFor } from './logging/logging';
 import { DatabaseMetrics } from './metrics/database-metrics';
+import { HttpMetrics } from './metrics/http-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsRegistry } from './metrics/metrics-registry';
-import { HealthController } from './web/health.controller';
+import { HealthProbe } from './web/health';
 import { Lifecycle } from './web/lifecycle';
 import { PageCache } from './web/page-cache';
+import { RequestObserver } from './web/request-observer';
 import { ViewRenderer } from './web/view-renderer';
 
 export interface CoreOptions {
@@ -46,6 +49,11 @@ export class CoreModule implements OnModuleInit {
             mount: true,
             generateId: true,
             idGenerator: (req: IncomingMessage & { id?: string }) => req.id ?? requestIdFor(req),
+            // The access log, written when the response ends (outside this context), reads the tenant and actor
+            // from the same store the request filled in.
+            setup: (cls, req: IncomingMessage) => {
+              requestFacts(req).context = cls.get();
+            },
           },
         }),
         LoggerModule.forRoot(loggerParams(config.raw.LOG_LEVEL)),
@@ -60,7 +68,7 @@ export class CoreModule implements OnModuleInit {
           retryAttempts: 0,
         }),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [MetricsController],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: MIGRATIONS, useValue: migrations },
@@ -73,6 +81,9 @@ export class CoreModule implements OnModuleInit {
         PageCache,
         MetricsRegistry,
         DatabaseMetrics,
+        HttpMetrics,
+        HealthProbe,
+        RequestObserver,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
       ],
       exports: [
@@ -85,6 +96,8 @@ export class CoreModule implements OnModuleInit {
         Lifecycle,
         PageCache,
         MetricsRegistry,
+        HealthProbe,
+        RequestObserver,
       ],
     };
   }

@@ -31,3 +31,6 @@ export { databaseUnavailable } from './errors/exception-filter';
 export * from './web/page-cache';
 export * from './i18n/dates';
 export * from './periodic-task';
+export * from './web/health';
+export * from './web/request-observer';
+export * from './logging/access-log';
