@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { currentStep, DEMO_TOTP_SECRET, totpAt } from '@consilium/identity';
 import {

@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { loadConfig, prepareDatabase } from '@consilium/core';
 import { JobRunner } from '@consilium/jobs';

@@ -1,1 +1,3 @@
+export * from './job-trace';
 export * from './request-facts';
+export * from './tracing';
