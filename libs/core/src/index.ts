@@ -34,3 +34,6 @@ export * from './periodic-task';
 export * from './web/health';
 export * from './web/request-observer';
 export * from './logging/access-log';
+export * from './web/probe-listener';
+export * from './metrics/metrics-token';
+export * from './logging/boot-log';
