@@ -3,6 +3,8 @@ import 'reflect-metadata';
 import { currentStep, DEMO_TOTP_SECRET, totpAt } from '@consilium/identity';
 import {
   AppConfig,
+  BootLog,
+  BootNestLogger,
   ConfigError,
   loadConfig,
   OperatorDatabase,
@@ -16,6 +18,7 @@ import { PaymentsReconciliation } from '@consilium/billing';
 import { FailedJobs } from '@consilium/jobs';
 import { EmailLocale, Mailer, OutboxStore } from '@consilium/notifications';
 import { BlueprintCatalog, BlueprintExporter, formatProblem, TenantDirectory, validateBlueprints } from '@consilium/tenancy';
+import { stopTracing } from '@consilium/telemetry';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
@@ -322,7 +325,11 @@ async function provision(args: ParsedArgs, config: AppConfig): Promise<number> {
 
 async function withApp(config: AppConfig, work: (app: INestApplicationContext) => Promise<number>): Promise<number> {
   const prepared = await prepareDatabase(config, { migrations: allMigrations, mode: 'shared' });
-  const app = await NestFactory.createApplicationContext(CliModule.register(config), { logger: ['error', 'warn'] });
+  // Warnings and errors only, as lines of their own (JSON in production): the command's output is for a person.
+  const app = await NestFactory.createApplicationContext(CliModule.register(config), {
+    abortOnError: false,
+    logger: new BootNestLogger(new BootLog('cli')),
+  });
   try {
     return await work(app);
   } finally {
@@ -332,13 +339,16 @@ async function withApp(config: AppConfig, work: (app: INestApplicationContext) =
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const known =
-      error instanceof Error &&
-      ['ConfigError', 'UsageError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'BlueprintConflict'].includes(error.name);
-    process.stderr.write(`${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}\n`);
-    if (error instanceof UsageError) process.stderr.write(`\n${USAGE}\n`);
+  async (code) => {
+    await stopTracing();
+    process.exit(code);
+  },
+  async (error: unknown) => {
+    // What went wrong and what to check (an unreachable database names its variable): JSON in production.
+    const log = new BootLog('cli');
+    log.failed(error);
+    if (error instanceof UsageError && !log.json) process.stderr.write(`\n${USAGE}\n`);
+    await stopTracing();
     process.exit(error instanceof UsageError || error instanceof ConfigError ? 2 : 1);
   },
 );

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import {
   acquireProcessLock,
   AppConfig,
+  BootLog,
   ConfigError,
   createWebApp,
   Lifecycle,
@@ -14,13 +15,16 @@ import { JobRunner } from '@consilium/jobs';
 import { ReconciliationSchedule } from '@consilium/billing';
 import { UploadSweep } from '@consilium/records';
 import { BlueprintCatalog, formatProblem, TenantDirectory } from '@consilium/tenancy';
+import { stopTracing } from '@consilium/telemetry';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { allMigrations } from '../../../migrations';
 import { readyBanner } from './banner';
 import { PlatformModule } from './platform.module';
 import { DemoAccount, DemoAccounts } from '@consilium/identity';
 
-const say = (message: string) => process.stdout.write(`${message}\n`);
+// Until the application's logger is up, and for the start-up story: text for a person, JSON lines in production.
+const log = new BootLog('platform');
+const say = (message: string) => log.info(message);
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
         await app.close();
       }
       await database?.embedded?.server.stop();
+      await stopTracing();
     } finally {
       release();
     }
@@ -74,8 +79,13 @@ async function main(): Promise<void> {
     app.get(ReconciliationSchedule).start();
     // Unfinished resumable uploads are removed once expired, from the database and from this instance's disk.
     app.get(UploadSweep).start();
-    const tenants = config.database.operator ? await app.get(TenantDirectory).list() : [];
-    say(readyBanner(config, tenants, (performance.now() - started) / 1000, database.embedded?.server.port, demo));
+    const seconds = (performance.now() - started) / 1000;
+    if (log.json) {
+      log.info('Consilium is ready', { seconds: Math.round(seconds * 10) / 10, port: config.port, embedded: config.embedded });
+    } else {
+      const tenants = config.database.operator ? await app.get(TenantDirectory).list() : [];
+      say(readyBanner(config, tenants, seconds, database.embedded?.server.port, demo));
+    }
   } catch (error) {
     await app?.close().catch(() => undefined);
     await database?.embedded?.server.stop().catch(() => undefined);
@@ -104,9 +114,8 @@ async function listen(app: NestFastifyApplication, config: AppConfig): Promise<v
   }
 }
 
-main().catch((error: unknown) => {
-  const known =
-    error instanceof Error && ['ConfigError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'AlreadyRunning'].includes(error.name);
-  process.stderr.write(`\nConsilium did not start: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}\n`);
+main().catch(async (error: unknown) => {
+  log.failed(error);
+  await stopTracing();
   process.exit(1);
 });

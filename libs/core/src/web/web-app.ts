@@ -11,6 +11,7 @@ import { requestFacts } from '@consilium/telemetry';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { AppConfig } from '../config/config';
+import { BootLog, BootNestLogger } from '../logging/boot-log';
 import { requestIdFor } from '../logging/logging';
 import { UNMATCHED_ROUTE } from '../metrics/http-metrics';
 import { answerHealth, HealthProbe } from './health';
@@ -55,7 +56,12 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+    // Until pino takes over (below): warnings and errors only, JSON in production, and no stack for a known failure.
+    logger: new BootNestLogger(new BootLog('platform')),
+  });
   app.useLogger(app.get(Logger));
   // Signed webhooks (Stripe) are verified on the exact bytes received, so those bytes are kept for /webhooks/* only.
   // Parsing is Fastify's default JSON parser, with its prototype-poisoning checks, for every route as before.
