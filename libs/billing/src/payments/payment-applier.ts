@@ -3,6 +3,7 @@ import { BEFORE_ACCEPTANCE, Case, CasePipeline, MoveNotAllowed, MOVES_BY_NAME } 
 import { EntityManager } from 'typeorm';
 import { FundingBudgets, FundingStep } from './funding/funding-budgets.service';
 import { FundingExhausted } from './payment-errors';
+import { PaymentMetrics } from './payment-metrics';
 import { Payment } from './payment.entity';
 import { applyFact, PaymentFact, PaymentFacts, statusOf } from './payment-status';
 
@@ -41,6 +42,7 @@ export class PaymentApplier {
   constructor(
     private readonly pipeline: CasePipeline,
     private readonly funding: FundingBudgets,
+    private readonly metrics: PaymentMetrics,
   ) {}
 
   /** The payment, locked until the transaction ends: every change to one payment takes turns. */
@@ -93,6 +95,7 @@ export class PaymentApplier {
       updatedAt: new Date(),
     };
     await tx.update(Payment, { tenantId: payment.tenantId, id: payment.id }, changes);
+    if (status !== payment.status) this.metrics.reached(status, payment.provider);
     return { payment: { ...payment, ...changes } as Payment, followUps };
   }
 
