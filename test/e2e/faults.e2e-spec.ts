@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { allMigrations } from '../../migrations';
+import { eventually } from '../support/eventually';
 import { freePort } from '../support/ports';
 import { httpGet, RunningProcess, startProcess } from '../support/processes';
 import { signInPatient } from '../support/staff-sign-in';
@@ -102,6 +103,43 @@ describe('faults', () => {
     } finally {
       if (!(await isRunning(db))) await db.server.start();
       await instance.stop();
+    }
+  }, 90000);
+
+  it('stays live whatever the Host while PostgreSQL is down (a failover restarts nothing), and only readiness fails', async () => {
+    const [platform, worker] = await Promise.all([startProcess('platform', env), startProcess('worker', env)]);
+    // A kubelet probes the pod's IP; people and tools say localhost; a hospital's host and an unknown one come through
+    // the load balancer. None of them may decide liveness.
+    const hosts = ['10.1.2.3:3000', 'localhost', a.host, 'unknown.example.net'];
+    try {
+      for (const host of hosts) expect((await httpGet(platform.port, '/health/ready', host)).status).toBe(200);
+      expect((await httpGet(worker.port, '/health/ready')).status).toBe(200);
+
+      await db.server.stop();
+      for (const host of hosts) {
+        const live = await httpGet(platform.port, '/health/live', host);
+        expect({ host, status: live.status, body: live.body }).toEqual({ host, status: 200, body: '{"status":"ok"}' });
+        const ready = await httpGet(platform.port, '/health/ready', host);
+        expect({ host, status: ready.status }).toEqual({ host, status: 503 });
+        expect(JSON.parse(ready.body).checks.database).toBe('unreachable');
+      }
+      expect((await httpGet(worker.port, '/health/live')).status).toBe(200);
+      // The worker's readiness: the database, and its job loops polling it.
+      const workerReady = await eventually(async () => {
+        const r = await httpGet(worker.port, '/health/ready');
+        expect(r.status).toBe(503);
+        return JSON.parse(r.body) as { checks: Record<string, string> };
+      });
+      expect(workerReady.checks.database).toBe('unreachable');
+      expect(platform.child.exitCode).toBeNull();
+      expect(worker.child.exitCode).toBeNull();
+
+      await db.server.start();
+      await eventually(async () => expect((await httpGet(platform.port, '/health/ready', '10.1.2.3:3000')).status).toBe(200), 20000, 200);
+      await eventually(async () => expect((await httpGet(worker.port, '/health/ready')).status).toBe(200), 20000, 200);
+    } finally {
+      if (!(await isRunning(db))) await db.server.start();
+      await Promise.all([platform.stop(), worker.stop()]);
     }
   }, 90000);
 });
