@@ -7,6 +7,7 @@ import { RecordsService } from '@consilium/records';
 import { Injectable } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import request from 'supertest';
 import { eventually } from '../support/eventually';
 import { pdf, peExecutable } from '../support/hostile-files';
@@ -342,14 +343,7 @@ describe('/metrics: jobs, email, records and payments move when their events hap
   it('records: processed by type, refused by reason and stage', async () => {
     const c = await draftCase(app, tenant, people.patient.id, { total: 1000 });
     const ref = { tenantId: tenant.id, caseId: c.id };
-    const send = (bytes: Buffer, name: string) =>
-      app.get(RecordsService).receive(
-        ref,
-        (async function* () {
-          yield bytes;
-        })(),
-        name,
-      );
+    const send = (bytes: Buffer, name: string) => app.get(RecordsService).receive(ref, Readable.from([bytes]), name);
     const report = pdf(4096);
     await send(report, 'report.pdf');
     await movedBy('consilium_records_processed_total', { type: 'pdf' }, 0);
