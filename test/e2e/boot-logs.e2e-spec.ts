@@ -31,14 +31,16 @@ const secret = Buffer.alloc(32, 7).toString('base64');
 const base = { APP_SECRET: secret, FILES_MASTER_KEY: secret, LOG_LEVEL: 'info' };
 const lines = (output: string) => output.split('\n').filter((l) => l.trim());
 
-/** In production every line is JSON, and the last one says what stopped the process and what to check. */
+/**
+ * In production every line is JSON, and exactly one (level 60, fatal) says what stopped the process and what to check.
+ * Found by its level, not its place: stdout and stderr reach the test through two pipes, in either order.
+ */
 function failureLine(output: string): { level: number; time: number; msg: string; problems: string[] } {
-  const all = lines(output);
-  for (const line of all) expect(() => JSON.parse(line) as unknown).not.toThrow();
-  const last = JSON.parse(all[all.length - 1]) as { level: number; time: number; msg: string; problems: string[] };
-  expect(last.level).toBe(60);
-  expect(typeof last.time).toBe('number');
-  return last;
+  const all = lines(output).map((line) => JSON.parse(line) as { level: number; time: number; msg: string; problems: string[] });
+  const fatal = all.filter((l) => l.level === 60);
+  expect(fatal).toHaveLength(1);
+  expect(typeof fatal[0].time).toBe('number');
+  return fatal[0];
 }
 
 /**

@@ -118,6 +118,8 @@ describe('faults', () => {
       await db.server.stop();
       for (const host of hosts) {
         const live = await httpGet(platform.port, '/health/live', host);
+        // Status 0 is no answer at all: say why (the process's last words) rather than only that.
+        if (live.status === 0) throw new Error(`no answer (exit ${platform.child.exitCode}):\n${platform.output.join('').slice(-4000)}`);
         expect({ host, status: live.status, body: live.body }).toEqual({ host, status: 200, body: '{"status":"ok"}' });
         const ready = await httpGet(platform.port, '/health/ready', host);
         expect({ host, status: ready.status }).toEqual({ host, status: 503 });

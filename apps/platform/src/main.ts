@@ -72,9 +72,12 @@ async function main(): Promise<void> {
       // Demo accounts exist only where blueprints are applied at boot: the embedded default.
       if (config.embedded) demo = await app.get(DemoAccounts).ensure(slugs);
     }
-    await listen(app, config);
     // The embedded default has no separate worker: this process runs the job handlers too (JOBS_RUN_IN_PLATFORM).
     if (config.jobs.runInPlatform) await app.get(JobRunner).start();
+    // What the banner lists is read now: once the listener is open (and readiness answers 200), a database that goes
+    // away must not stop a process that has started; that is what readiness is for.
+    const tenants = !log.json && config.database.operator ? await app.get(TenantDirectory).list() : [];
+    await listen(app, config);
     // The nightly comparison with the payment provider: every instance checks, one runs it (a row per day).
     app.get(ReconciliationSchedule).start();
     // Unfinished resumable uploads are removed once expired, from the database and from this instance's disk.
@@ -83,7 +86,6 @@ async function main(): Promise<void> {
     if (log.json) {
       log.info('Consilium is ready', { seconds: Math.round(seconds * 10) / 10, port: config.port, embedded: config.embedded });
     } else {
-      const tenants = config.database.operator ? await app.get(TenantDirectory).list() : [];
       say(readyBanner(config, tenants, seconds, database.embedded?.server.port, demo));
     }
   } catch (error) {

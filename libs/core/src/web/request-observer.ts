@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { requestFacts } from '@consilium/telemetry';
+import { requestFacts, tenantOf } from '@consilium/telemetry';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '../config/config';
 import { AccessLog, loggedHost } from '../logging/access-log';
@@ -56,7 +56,7 @@ export class RequestObserver {
       const status = res.statusCode;
       const ms = performance.now() - started;
       this.metrics.finished(req.method, route, status, ms / 1000);
-      const tenantId = facts.tenantId ?? facts.context?.tenant?.id;
+      const tenantId = tenantOf(req);
       const actorId = facts.context?.actor?.id;
       this.log.write({
         reqId,
