@@ -6,7 +6,7 @@ import path from 'node:path';
 import { allMigrations } from '../../migrations';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/ports';
-import { httpGet, RunningProcess, startProcess } from '../support/processes';
+import { httpGet, startProcess } from '../support/processes';
 import { signInPatient } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
@@ -48,11 +48,11 @@ describe('faults', () => {
     const results: number[] = [];
     let readyWentDownAt = 0;
     const loops = Array.from({ length: 8 }, async () => {
-      while (routed) results.push((await httpGet(instance.port!, '/', a.host)).status);
+      while (routed) results.push((await httpGet(instance.port, '/', a.host)).status);
     });
     const probe = (async () => {
       while (routed) {
-        const ready = await httpGet(instance.port!, '/health/ready');
+        const ready = await httpGet(instance.port, '/health/ready');
         if (ready.status === 503) {
           readyWentDownAt = Date.now();
           routed = false;
@@ -74,12 +74,12 @@ describe('faults', () => {
   it('answers 503 at once while PostgreSQL is down, and recovers when it is back, without a restart', async () => {
     const instance = await startProcess('platform', env);
     try {
-      const patient = new WebClient(instance.url!, a.host);
+      const patient = new WebClient(instance.url, a.host);
       await signInPatient(patient, people.patient);
       expect((await patient.get('/account')).status).toBe(200);
 
       await db.server.stop();
-      const ready = await httpGet(instance.port!, '/health/ready');
+      const ready = await httpGet(instance.port, '/health/ready');
       expect(ready.status).toBe(503);
       // Nothing of the error itself (addresses, driver messages) reaches the client.
       expect(ready.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
@@ -99,7 +99,7 @@ describe('faults', () => {
         if (status !== 200) await sleep(200);
       }
       expect(status).toBe(200);
-      expect((await httpGet(instance.port!, '/health/ready')).status).toBe(200);
+      expect((await httpGet(instance.port, '/health/ready')).status).toBe(200);
     } finally {
       if (!(await isRunning(db))) await db.server.start();
       await instance.stop();
@@ -123,7 +123,7 @@ describe('faults', () => {
         expect({ host, status: live.status, body: live.body }).toEqual({ host, status: 200, body: '{"status":"ok"}' });
         const ready = await httpGet(platform.port, '/health/ready', host);
         expect({ host, status: ready.status }).toEqual({ host, status: 503 });
-        expect(JSON.parse(ready.body).checks.database).toBe('unreachable');
+        expect((JSON.parse(ready.body) as { checks: Record<string, string> }).checks.database).toBe('unreachable');
       }
       expect((await httpGet(worker.port, '/health/live')).status).toBe(200);
       // The worker's readiness: the database, and its job loops polling it.
