@@ -25,6 +25,7 @@ import { DemoAccount, DemoAccounts } from '@consilium/identity';
 // Until the application's logger is up, and for the start-up story: text for a person, JSON lines in production.
 const log = new BootLog('platform');
 const say = (message: string) => log.info(message);
+const DUPLICATE_SIGNAL_MS = 1000;
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -32,14 +33,19 @@ async function main(): Promise<void> {
   const release = config.embedded ? acquireProcessLock(config.dataDir, 'platform') : () => undefined;
   let database: PreparedDatabase | undefined;
   let app: NestFastifyApplication | undefined;
-  let stopping = false;
+  let stoppingSince = 0;
 
   const stop = async (signal: string) => {
-    if (stopping) {
+    if (stoppingSince) {
+      // `npm start` forwards the signal it got to us, and a signal to the whole process group (Ctrl-C, a supervisor)
+      // reaches us as well: the same request twice within moments. Only a later one (Ctrl-C again) means "now".
+      if (Date.now() - stoppingSince < DUPLICATE_SIGNAL_MS) return;
       say('Stopping immediately.');
+      release();
+      // The embedded PostgreSQL's keeper sees this process go and stops the server (fast shutdown).
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     say(`\n${signal} received: finishing requests in flight, then stopping.`);
     try {
       if (app) {

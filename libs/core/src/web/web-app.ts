@@ -68,6 +68,8 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
   const fastify = adapter.getInstance();
   app.useBodyParser<Server>('application/json', { bodyLimit: 1024 * 1024 }, (request, body, done) => {
     if (request.url.startsWith('/webhooks/')) (request as { rawBody?: Buffer }).rawBody = body;
+    // Fastify's default JSON parser is the callback kind (it answers through `done`, returns nothing); its type also
+    // admits the promise kind, hence `void`.
     void fastify.getDefaultJsonParser('error', 'error')(request, body.toString('utf8'), done);
   });
   // The route pattern that matched (or `unmatched`), for the access log, the request metrics and the trace.
