@@ -23,6 +23,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
   healthcheck?: { test: string[] };
+  expose?: string[];
   read_only?: boolean;
   cap_drop?: string[];
   stop_grace_period?: string;
@@ -87,6 +88,18 @@ describe('deploy/compose.yaml', () => {
       const drainSeconds = Number(services[p].environment!.SHUTDOWN_DRAIN_MS) / 1000;
       expect(seconds(services[p].stop_grace_period!)).toBeGreaterThan(drainSeconds + 10);
     }
+  });
+
+  it('lets the image health check probe the worker on its WORKER_PORT listener', () => {
+    const worker = services.worker;
+    const port = worker.environment!.WORKER_PORT;
+    expect(port).toMatch(/^\d+$/);
+    expect(worker.expose).toEqual([port]);
+    // No healthcheck of its own: the image's (deploy/healthcheck.js) asks the worker's /health/live on WORKER_PORT.
+    expect(worker.healthcheck).toBeUndefined();
+    const script = readFileSync(path.join(root, 'deploy/healthcheck.js'), 'utf8');
+    expect(script).toContain("role === 'worker' ? Number(process.env.WORKER_PORT");
+    expect(script).toContain("path: '/health/live'");
   });
 
   it('hands the owner (DDL) credential and the admin one only to the one-shots that need them', () => {

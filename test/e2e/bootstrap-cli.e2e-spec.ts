@@ -93,7 +93,7 @@ describe('bootstrapping an installation with the CLI alone', () => {
     expect(again.stdout).not.toContain('/operator/welcome/');
 
     const p = await platform();
-    const operator = new WebClient(p.url!, 'admin.localhost');
+    const operator = new WebClient(p.url, 'admin.localhost');
     // Until the link is used, there is no password to sign in with.
     expect((await operator.submit('/operator/sign-in', { email: OPERATOR, password: PASSWORD })).status).toBe(400);
     const page = await operator.get(link);
@@ -113,11 +113,11 @@ describe('bootstrapping an installation with the CLI alone', () => {
     expect(home.text).toContain('Demo payments: no money moves');
 
     // The link worked once.
-    const reused = await new WebClient(p.url!, 'admin.localhost').get(link);
+    const reused = await new WebClient(p.url, 'admin.localhost').get(link);
     expect(reused.text).toContain('This link has expired or was already used');
     expect(reused.text).not.toContain(OPERATOR);
     // No demo operator in a real installation.
-    const demo = await new WebClient(p.url!, 'admin.localhost').submit('/operator/sign-in', {
+    const demo = await new WebClient(p.url, 'admin.localhost').submit('/operator/sign-in', {
       email: 'operator@consilium.localhost',
       password: 'demo-second-opinion',
     });
@@ -149,7 +149,7 @@ describe('bootstrapping an installation with the CLI alone', () => {
       'already exists: nothing to do',
     );
     const p = running[0] ?? (await platform());
-    const client = new WebClient(p.url!, 'admin.localhost');
+    const client = new WebClient(p.url, 'admin.localhost');
     // The first password stands: "already exists" changed nothing.
     expect(await client.submit('/operator/sign-in', { email, password: PASSWORD })).toMatchObject({
       status: 303,
@@ -191,10 +191,10 @@ describe('bootstrapping an installation with the CLI alone', () => {
 
     const p = running.find((r) => r.port) ?? (await platform());
     // Another hospital's host knows nothing of the invitation.
-    const elsewhere = await new WebClient(p.url!, `${other}.localhost`).get(url.pathname);
+    const elsewhere = await new WebClient(p.url, `${other}.localhost`).get(url.pathname);
     expect(elsewhere.text).not.toContain(ADMIN);
 
-    const admin = new WebClient(p.url!, `${hospital}.localhost`);
+    const admin = new WebClient(p.url, `${hospital}.localhost`);
     expect((await admin.get(url.pathname)).text).toContain(ADMIN);
     expect(await admin.post(url.pathname, { password: PASSWORD })).toMatchObject({ status: 303, location: '/console/sign-in?ready=1' });
     const signIn = await admin.submit('/console/sign-in', { email: ADMIN, password: PASSWORD });
@@ -214,12 +214,12 @@ describe('bootstrapping an installation with the CLI alone', () => {
     expect(spanish.text).toContain('Pagos de demostración: no se mueve dinero');
 
     // The admin is theirs alone: not an account at the other hospital, and the session means nothing there.
-    const otherHost = new WebClient(p.url!, `${other}.localhost`);
+    const otherHost = new WebClient(p.url, `${other}.localhost`);
     expect((await otherHost.submit('/console/sign-in', { email: ADMIN, password: PASSWORD })).status).toBe(400);
     for (const [k, v] of admin.cookies) otherHost.cookies.set(k, v);
     expect((await otherHost.get('/console')).status).not.toBe(200);
     // No demo accounts on a real hospital.
-    const demo = await new WebClient(p.url!, `${hospital}.localhost`).submit('/console/sign-in', {
+    const demo = await new WebClient(p.url, `${hospital}.localhost`).submit('/console/sign-in', {
       email: `admin@${hospital}.example`,
       password: 'demo-second-opinion',
     });

@@ -6,8 +6,9 @@ import { freePort } from './ports';
 /** A platform or worker started from dist/ as its own process, with its recent output kept for failure messages. */
 export interface RunningProcess {
   child: ChildProcess;
-  port?: number;
-  url?: string;
+  /** The platform's HTTP port, or the worker's health and metrics listener (WORKER_PORT). */
+  port: number;
+  url: string;
   output: string[];
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -29,17 +30,23 @@ export function processEnv(env: Record<string, string>): Record<string, string> 
   };
 }
 
-export async function startProcess(app: 'platform' | 'worker', env: Record<string, string>): Promise<RunningProcess> {
+export async function startProcess(
+  app: 'platform' | 'worker',
+  env: Record<string, string>,
+  options: { keepAllOutput?: boolean } = {},
+): Promise<RunningProcess> {
   const entry = builtEntry(`apps/${app}/src/main.js`);
-  const port = app === 'platform' ? await freePort() : undefined;
+  const port = await freePort();
+  // Every process gets ports of its own: suites (and other runs on the machine) start several at once.
+  const ports = app === 'platform' ? { PORT: String(port), PUBLIC_PORT: String(port) } : { WORKER_PORT: String(port) };
   const child = spawn(process.execPath, [entry], {
-    env: { ...processEnv(env), ...(port ? { PORT: String(port), PUBLIC_PORT: String(port) } : {}) },
+    env: { ...processEnv(env), ...ports },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(chunk.toString());
-    if (output.length > 300) output.shift();
+    if (output.length > 300 && !options.keepAllOutput) output.shift();
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
@@ -47,7 +54,7 @@ export async function startProcess(app: 'platform' | 'worker', env: Record<strin
   const running: RunningProcess = {
     child,
     port,
-    url: port ? `http://127.0.0.1:${port}` : undefined,
+    url: `http://127.0.0.1:${port}`,
     output,
     exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
@@ -55,7 +62,8 @@ export async function startProcess(app: 'platform' | 'worker', env: Record<strin
       return exited;
     },
   };
-  if (port) await waitForReady(running);
+  // A platform is ready when it serves; a worker when its job loops poll.
+  await waitForReady(running);
   return running;
 }
 
@@ -83,7 +91,7 @@ async function waitForReady(p: RunningProcess, timeoutMs = 60000): Promise<void>
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (p.child.exitCode !== null) throw new Error(`the process exited with ${p.child.exitCode}:\n${p.output.join('')}`);
-    if ((await httpGet(p.port!, '/health/ready')).status === 200) return;
+    if ((await httpGet(p.port, '/health/ready')).status === 200) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`not ready after ${timeoutMs / 1000} s:\n${p.output.join('')}`);

@@ -1,5 +1,7 @@
+import './tracing';
 import 'reflect-metadata';
-import { AppConfig, ConfigError, ConsiliumStore, loadConfig, prepareDatabase } from '@consilium/core';
+import { AppConfig, BootLog, BootNestLogger, ConfigError, ConsiliumStore, loadConfig, prepareDatabase } from '@consilium/core';
+import { stopTracing } from '@consilium/telemetry';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClsService } from 'nestjs-cls';
@@ -40,9 +42,6 @@ ${GROUPS.map((g) => g.usage).join('\n')}
 Options: --dir <folder> reads blueprints from another folder than tenants/.
 With no DATABASE_URL the commands use the embedded PostgreSQL under .data/ (started if the platform is not running).`;
 
-/** Errors that are a setting or an argument to fix: their message is the whole story, no stack. */
-const EXPLAINED = ['ConfigError', 'UsageError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'BlueprintConflict', 'ProvisionError'];
-
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
@@ -66,7 +65,11 @@ async function main(argv: string[]): Promise<number> {
 async function withApp(config: AppConfig, work: (app: INestApplicationContext) => Promise<number>): Promise<number> {
   const prepared = await prepareDatabase(config, { migrations: allMigrations, mode: 'shared' });
   try {
-    const app = await NestFactory.createApplicationContext(CliModule.register(config), { logger: ['error', 'warn'] });
+    // Warnings and errors only, as lines of their own (JSON in production): the command's output is for a person.
+    const app = await NestFactory.createApplicationContext(CliModule.register(config), {
+      abortOnError: false,
+      logger: new BootNestLogger(new BootLog('cli')),
+    });
     try {
       // Audit rows written by a command say where they came from.
       const cls = app.get<ClsService<ConsiliumStore>>(ClsService);
@@ -93,12 +96,16 @@ function readStdin(): Promise<string> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const known = error instanceof Error && EXPLAINED.includes(error.name);
-    const message = error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error);
-    process.stderr.write(`${message}\n`);
-    if (error instanceof UsageError) process.stderr.write(`\n${error.usage ?? USAGE}\n`);
+  async (code) => {
+    await stopTracing();
+    process.exit(code);
+  },
+  async (error: unknown) => {
+    // What went wrong and what to check (an unreachable database names its variable): JSON in production.
+    const log = new BootLog('cli');
+    log.failed(error);
+    if (error instanceof UsageError && !log.json) process.stderr.write(`\n${error.usage ?? USAGE}\n`);
+    await stopTracing();
     process.exit(error instanceof UsageError || error instanceof ConfigError ? 2 : 1);
   },
 );

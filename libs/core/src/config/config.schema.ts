@@ -143,6 +143,19 @@ export const configSchema = z.object({
   JOBS_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(25),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The worker's small HTTP listener: /health/live, /health/ready (while its job loops poll) and /metrics. */
+  WORKER_PORT: port.default(3001),
+  /**
+   * OpenTelemetry: with an OTLP/HTTP endpoint (e.g. http://otel-collector:4318), traces are exported there; unset,
+   * nothing of the SDK is loaded. Read first by the tracing preload (libs/telemetry), validated here.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://otel-collector:4318' })
+    .optional(),
+  OTEL_SERVICE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a short name (letters, digits, . _ -)')
+    .optional(),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120000).optional(),
   PAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
 });
