@@ -25,7 +25,7 @@ const { BlueprintCatalog, TenantResolver } = dist('libs/tenancy/src/index.js');
 const { WorkerModule } = dist('apps/worker/src/worker.module.js');
 const { allMigrations } = dist('migrations/index.js');
 const { NestFactory } = require('@nestjs/core');
-const PgBoss = require('pg-boss');
+const { PgBoss } = require('pg-boss');
 const { Client } = require('pg');
 const { randomUUID } = require('node:crypto');
 

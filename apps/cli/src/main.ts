@@ -216,7 +216,7 @@ async function jobs(failed: FailedJobs, command: string, args: ParsedArgs): Prom
     const id = args.positional[2];
     if (!id) throw new UsageError('jobs retry takes a job id (see jobs failed)');
     const retried = await failed.retry(id);
-    out(retried ? `${id}: queued for one more attempt` : `no dead job ${id} (archived jobs cannot be retried)`);
+    out(retried ? `${id}: queued for one more attempt` : `no dead job ${id}`);
     return retried ? 0 : 1;
   }
   if (command === 'stats') {
@@ -233,7 +233,7 @@ async function jobs(failed: FailedJobs, command: string, args: ParsedArgs): Prom
   const rows = await failed.list(limitFlag(args));
   for (const job of rows) {
     out(
-      `${job.failedAt?.toISOString() ?? '-'}  ${job.queue}  ${job.tenantSlug ?? job.tenantId ?? '-'}  attempts ${job.attempts}${job.archived ? '  (archived)' : ''}  ${job.id}`,
+      `${job.failedAt?.toISOString() ?? '-'}  ${job.queue}  ${job.tenantSlug ?? job.tenantId ?? '-'}  attempts ${job.attempts}  ${job.id}`,
     );
     out(`    ${job.lastError.code}: ${job.lastError.message}`);
   }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantDatabase } from '@consilium/core';
-import type PgBoss from 'pg-boss';
+import type { JobWithMetadata } from 'pg-boss';
 import { EffectLedger } from './effect-ledger';
 import { JobDefinition, TenantJobPayload } from './job-definition';
 import { describeFailure, JobError, PermanentJobError } from './job-errors';
@@ -23,7 +23,7 @@ export class JobExecution {
   async run(
     definition: JobDefinition,
     handler: JobHandlerInstance<TenantJobPayload>,
-    job: PgBoss.JobWithMetadata<TenantJobPayload>,
+    job: JobWithMetadata<TenantJobPayload>,
   ): Promise<void> {
     const attempt = job.retryCount + 1;
     const tenantId = job.data?.tenantId;
@@ -43,32 +43,28 @@ export class JobExecution {
         once: (tx, key, perform) => this.ledger.once(tx, { tenantId, jobName: job.name, jobId: job.id, attempt }, key, perform),
       };
       const output = await withinSeconds(handler.handle(context), job.expireInSeconds);
-      await this.client.boss.complete(job.name, job.id, output ?? { outcome: 'done' });
+      // Fenced to this attempt: if it outlived its expiry and was retried meanwhile, the retry is left alone.
+      await this.client.worker.complete(job.name, attemptOf(job), output ?? { outcome: 'done' });
       this.logger.debug({ jobId: job.id, queue: job.name, tenantId, attempt, ms: Math.round(performance.now() - started) }, 'job done');
     } catch (error) {
       await this.recordFailure(job, error, attempt, tenantId);
     }
   }
 
-  private async recordFailure(
-    job: PgBoss.JobWithMetadata<TenantJobPayload>,
-    error: unknown,
-    attempt: number,
-    tenantId: unknown,
-  ): Promise<void> {
+  private async recordFailure(job: JobWithMetadata<TenantJobPayload>, error: unknown, attempt: number, tenantId: unknown): Promise<void> {
     const failure = describeFailure(error, attempt);
     const dead = failure.permanent || attempt > job.retryLimit;
     try {
       if (failure.permanent) {
         // pg-boss has no "fail without retry": using up the retries makes its fail() mark the job failed now.
-        await this.client.boss
+        await this.client.worker
           .getDb()
-          .executeSql(`UPDATE pgboss.job SET retry_limit = retry_count WHERE name = $1 AND id = $2 AND state = 'active'`, [
-            job.name,
-            job.id,
-          ]);
+          .executeSql(
+            `UPDATE pgboss.job SET retry_limit = retry_count WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $3`,
+            [job.name, job.id, job.retryCount],
+          );
       }
-      await this.client.boss.fail(job.name, job.id, failure);
+      await this.client.worker.fail(job.name, attemptOf(job), { ...failure });
     } catch (recordError) {
       // The job stays active; pg-boss expires it and it is retried. Nothing is lost.
       this.logger.error(
@@ -80,6 +76,11 @@ export class JobExecution {
     if (dead) this.logger.error(fields, failure.permanent ? 'job failed permanently' : 'job failed: retries used up');
     else this.logger.warn(fields, 'job attempt failed; it will be retried');
   }
+}
+
+/** The attempt a settle call is limited to (pg-boss 12 fences complete and fail by retry count). */
+function attemptOf(job: JobWithMetadata<TenantJobPayload>): { id: string; retryCount: number } {
+  return { id: job.id, retryCount: job.retryCount };
 }
 
 function withinSeconds<T>(work: Promise<T>, seconds: number): Promise<T> {
