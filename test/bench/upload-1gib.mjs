@@ -3,6 +3,7 @@
 // Targets: server RSS growth under 64 MiB; throughput at least 0.5x the plain copy.
 //
 //   npm run build && node test/bench/upload-1gib.mjs [--size-mib 1024] [--rounds 3] [--tus]
+//   npm run bench:upload -- --smoke    (32 MiB, one round: checks that it runs)
 //
 // Runs the compiled code in dist/; not part of `npm test`. Needs about 3 GiB of free disk in the temp folder.
 // Disks on shared machines are noisy, so copy and upload alternate for a few rounds and medians are compared.
@@ -15,12 +16,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { benchmark, figure, isSmoke } from './support/harness.mjs';
 
 const MiB = 1024 * 1024;
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
-const sizeMiB = option('--size-mib', 1024);
-const rounds = option('--rounds', 3);
+const smoke = isSmoke();
+const sizeMiB = option('--size-mib', smoke ? 32 : 1024);
+const rounds = option('--rounds', smoke ? 1 : 3);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const work = mkdtempSync(path.join(tmpdir(), 'consilium-bench-'));
 const source = path.join(work, 'upload.pdf');
@@ -162,6 +165,13 @@ async function main() {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: ['--enable-source-maps'],
   });
+  // On a time limit or an error, the server is asked to stop (it owns a PostgreSQL), then killed.
+  harness?.cleanup(async () => {
+    if (child.exitCode !== null || child.signalCode) return;
+    if (child.connected) child.send('stop');
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (!(await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15000))]))) child.kill('SIGKILL');
+  });
   const server = await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -208,7 +218,28 @@ async function main() {
         `tus upload:           ${tus.seconds.toFixed(2)} s  ${fmt(bytes, tus.seconds)}  (staged sealed, then the same pipeline: two passes)  RSS growth ${(tus.growth / MiB).toFixed(1)} MiB  status ${tus.result.fileStatus}`,
       );
     }
-    process.exitCode = ratio >= 0.5 && growthMiB < 64 ? 0 : 1;
+    return {
+      size: smoke ? 'smoke' : args.includes('--size-mib') || args.includes('--rounds') ? 'custom' : 'full',
+      params: { sizeMiB, rounds },
+      figures: [
+        figure({
+          id: 'throughput',
+          label: `HTTP upload of ${sizeMiB} MiB (sniff + SHA-256 + AES-256-GCM + fsync)`,
+          value: bytes / MiB / uploadSeconds,
+          unit: 'MiB/s',
+          baseline: { label: 'plain stream copy of the file', value: bytes / MiB / copySeconds, unit: 'MiB/s' },
+          goal: { on: 'ratio', op: '>=', target: 0.5 },
+        }),
+        figure({
+          id: 'rss-growth',
+          label: 'server memory growth during the upload',
+          value: growthMiB,
+          unit: 'MiB',
+          goal: { on: 'value', op: '<', target: 64, unit: 'MiB' },
+        }),
+      ],
+      checks: [{ label: 'the server verified the SHA-256 of every round', ok: true }],
+    };
   } finally {
     child.send('stop');
     await new Promise((resolve) => child.once('exit', resolve));
@@ -216,8 +247,9 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  rmSync(work, { recursive: true, force: true });
-  process.exit(1);
+let harness;
+await benchmark({ name: 'upload', title: 'Upload benchmark', timeLimitSeconds: { smoke: 150, full: 1800 } }, (bench) => {
+  harness = bench;
+  bench.cleanup(() => rmSync(work, { recursive: true, force: true }));
+  return main();
 });
