@@ -152,6 +152,17 @@ if (!smoke) {
       .filter((k) => k.startsWith('BENCH_'))
       .map((k) => `${k}=${process.env[k]} was set for this run`),
   };
+  const busiest = Math.max(
+    run.machine.loadAverageAtStart[0],
+    run.machine.loadAverageAtEnd[0],
+    ...entries.map((e) => e.result?.environment?.loadAverageAtStart?.[0] ?? 0),
+  );
+  if (busiest > run.machine.cores) {
+    run.notes.unshift(
+      `The machine was busy: a 1-minute load average of ${busiest.toFixed(1)} on ${run.machine.cores} cores. Other work shared the cores with every measurement; these figures are not for publishing.`,
+    );
+    console.log(`\n${run.notes[0]}`);
+  }
   const dir = path.join(root, 'bench-results');
   mkdirSync(dir, { recursive: true });
   const base = path.join(dir, startedAt.toISOString().slice(0, 10));

@@ -274,7 +274,12 @@ function printSummary(result) {
   );
   for (const f of result.figures) {
     const base = f.baseline ? ` vs ${f.baseline.label} ${formatNumber(f.baseline.value, f.baseline.unit)}` : '';
-    const ratio = f.ratio !== null ? ` = ${f.ratio.toFixed(2)}x` : '';
+    const ratio =
+      f.ratio === null
+        ? ''
+        : f.ratio > 0 && f.ratio < 0.1
+          ? ` = 1/${Math.round(1 / f.ratio).toLocaleString('en-US')}`
+          : ` = ${f.ratio.toFixed(2)}x`;
     const goal = f.goal ? ` (goal ${describeGoal(f.goal)}: ${f.met ? 'met' : 'NOT met'})` : '';
     console.log(`  ${f.label}: ${formatNumber(f.value, f.unit)}${base}${ratio}${goal}`);
   }

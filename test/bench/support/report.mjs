@@ -20,6 +20,13 @@ export function sizeOf(entry) {
   return `**${r.size}** (${params}${full})`;
 }
 
+/** value / baseline; a small one reads better as a fraction ("1/1,130": the value is 1,130 times smaller). */
+export function formatRatio(ratio) {
+  if (ratio === null || ratio === undefined) return '-';
+  if (ratio > 0 && ratio < 0.1) return `1/${Math.round(1 / ratio).toLocaleString('en-US')}`;
+  return `${ratio.toFixed(2)}x`;
+}
+
 export function figureRows(run) {
   const rows = [];
   for (const entry of run.benchmarks) {
@@ -30,14 +37,18 @@ export function figureRows(run) {
     }
     for (const f of entry.result.figures) {
       const base = f.baseline ? `${f.baseline.label}: ${formatNumber(f.baseline.value, f.baseline.unit)}` : '-';
-      const ratio = f.ratio !== null && f.ratio !== undefined ? `${f.ratio.toFixed(2)}x` : '-';
+      const ratio = formatRatio(f.ratio);
       const goal = f.goal ? describeGoal(f.goal) : 'none (for the record)';
       const met = f.goal ? (f.met ? 'met' : '**not met**') : '-';
       rows.push(`| ${title} | ${f.label} | ${formatNumber(f.value, f.unit)} | ${base} | ${ratio} | ${goal} | ${met} |`);
     }
     for (const c of entry.result.checks.filter((x) => !x.ok)) rows.push(`| ${title} | check failed: ${c.label} | | | | | |`);
   }
-  return ['| benchmark | figure | value | baseline, same run | ratio | goal | met |', '|---|---|---|---|---|---|---|', ...rows];
+  return [
+    '| benchmark | figure | value | baseline, same run | ratio (value / baseline) | goal | met |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+  ];
 }
 
 export function machineLine(run) {
