@@ -19,7 +19,8 @@ import { AssignmentAndStipends1764380000000 } from './1764380000000-assignment-a
 import { Analytics1764390000000 } from './1764390000000-analytics';
 import { AnalyticsFilteredSlices1764400000000 } from './1764400000000-analytics-filtered-slices';
 import { AnalyticsCoveringHistograms1764410000000 } from './1764410000000-analytics-covering-histograms';
-import { PgBoss121764420000000 } from './1764420000000-pg-boss-12';
+import { UploadsStagedInStorage1764420000000 } from './1764420000000-uploads-staged-in-storage';
+import { PgBoss121764430000000 } from './1764430000000-pg-boss-12';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -44,5 +45,6 @@ export const allMigrations = [
   Analytics1764390000000,
   AnalyticsFilteredSlices1764400000000,
   AnalyticsCoveringHistograms1764410000000,
-  PgBoss121764420000000,
+  UploadsStagedInStorage1764420000000,
+  PgBoss121764430000000,
 ];

@@ -86,7 +86,9 @@ function runOne(bench) {
       clearTimeout(guard);
       if (pending.startsWith(RESULT_PREFIX)) result = JSON.parse(pending.slice(RESULT_PREFIX.length));
       else if (pending) process.stdout.write(`${pending}\n`);
-      const status = timedOut ? 'timed out' : code === 0 && result ? 'ok' : 'failed';
+      // A result with its checks passed is a benchmark that ran, whatever its exit code says about its goals (the
+      // upload benchmark exits 1 at full size when it misses one); the report says which goals were met.
+      const status = timedOut ? 'timed out' : result?.ok ? 'ok' : result ? 'check failed' : 'failed';
       resolve({ name: bench.name, status, exitCode: code ?? signal, seconds: Math.round((Date.now() - started) / 100) / 10, result });
     }),
   );

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { PgBoss } from 'pg-boss';
 import { runMigrations } from '../../libs/core/src/database/migrator';
 import { allMigrations } from '../../migrations';
-import { PgBoss121764420000000 } from '../../migrations/1764420000000-pg-boss-12';
+import { PgBoss121764430000000 } from '../../migrations/1764430000000-pg-boss-12';
 import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 
 /**
@@ -28,7 +28,7 @@ describe('pg-boss 10 -> 12 migration', () => {
 
   beforeAll(async () => {
     db = await isolatedDatabase('pgboss_upgrade', { empty: true });
-    const upgrade = allMigrations.indexOf(PgBoss121764420000000);
+    const upgrade = allMigrations.indexOf(PgBoss121764430000000);
     expect(upgrade).toBeGreaterThan(0);
     await runMigrations(db.owner, allMigrations.slice(0, upgrade));
     // Jobs as pg-boss 10 left them, written as its own SQL would (as the owner: the test stands in for old workers).

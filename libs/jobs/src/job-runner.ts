@@ -133,13 +133,13 @@ export class JobRunner implements BeforeApplicationShutdown {
    */
   private async idleWait(queue: string): Promise<number> {
     try {
-      const { rows } = await this.client.worker
+      const { rows }: { rows: { due_in: number | null }[] } = await this.client.worker
         .getDb()
         .executeSql(
           `SELECT (extract(epoch FROM min(start_after) - now()) * 1000)::int AS due_in FROM pgboss.job WHERE name = $1 AND state < 'active'`,
           [queue],
         );
-      const dueIn = (rows[0] as { due_in: number | null } | undefined)?.due_in;
+      const dueIn = rows[0]?.due_in;
       return dueIn === null || dueIn === undefined ? this.config.jobs.pollMs : Math.min(this.config.jobs.pollMs, Math.max(dueIn + 5, 20));
     } catch {
       return this.config.jobs.pollMs;

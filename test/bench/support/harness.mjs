@@ -116,23 +116,9 @@ class Bench {
       return;
     }
     if (this.aborting) return;
-    this.environment.loadAverageAtEnd = loadAverage();
-    const checks = outcome.checks ?? [];
-    const result = {
-      benchmark: this.meta.name,
-      title: this.meta.title,
-      size: outcome.size ?? this.size,
-      params: outcome.params ?? {},
-      seconds: Math.round((Date.now() - this.started) / 100) / 10,
-      environment: this.environment,
-      figures: outcome.figures ?? [],
-      checks,
-      ok: checks.every((c) => c.ok),
-    };
     await this.runCleanups();
     clearTimeout(this.timer);
-    printSummary(result);
-    console.log(`${RESULT_PREFIX}${JSON.stringify(result)}`);
+    const result = printResult(this.meta, { size: this.size, ...outcome }, { environment: this.environment, started: this.started });
     process.exit(result.ok ? 0 : 1);
   }
 
@@ -266,6 +252,38 @@ class Child {
     this.child.kill('SIGKILL');
     return this.exit;
   }
+}
+
+const moduleLoaded = { at: Date.now(), loadAverage: loadAverage() };
+
+/**
+ * Prints a benchmark's summary and its machine-readable line (`BENCH_RESULT {json}`, what `npm run bench:all`
+ * collects). `benchmark()` calls it; a benchmark with its own time limit and children (upload-1gib.mjs) calls it last.
+ */
+export function printResult(meta, outcome, context = {}) {
+  const environment = context.environment ?? {
+    cpu: cpus()[0]?.model?.trim() ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    postgres: null,
+    loadAverageAtStart: moduleLoaded.loadAverage,
+  };
+  environment.loadAverageAtEnd = loadAverage();
+  const checks = outcome.checks ?? [];
+  const result = {
+    benchmark: meta.name,
+    title: meta.title,
+    size: outcome.size ?? (isSmoke() ? 'smoke' : 'full'),
+    params: outcome.params ?? {},
+    seconds: Math.round((Date.now() - (context.started ?? moduleLoaded.at)) / 100) / 10,
+    environment,
+    figures: outcome.figures ?? [],
+    checks,
+    ok: checks.every((c) => c.ok),
+  };
+  printSummary(result);
+  console.log(`${RESULT_PREFIX}${JSON.stringify(result)}`);
+  return result;
 }
 
 function printSummary(result) {

@@ -19,8 +19,8 @@ const RETENTION_SECONDS = 30 * 24 * 3600;
  * Run it with the workers stopped (`cli migrate` before the new image starts, as every deploy does): a pg-boss 10
  * worker cannot read the new schema.
  */
-export class PgBoss121764420000000 implements MigrationInterface {
-  name = 'PgBoss121764420000000';
+export class PgBoss121764430000000 implements MigrationInterface {
+  name = 'PgBoss121764430000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER SCHEMA pgboss RENAME TO pgboss_v10`);
