@@ -74,7 +74,16 @@ await benchmark({ name: 'analytics', title: 'Analytics benchmark', timeLimitSeco
     try {
       await writer.query(`SET LOCAL session_replication_role = replica`);
       await writer.query(`SELECT set_config('app.tenant_id', $1, true)`, [id]);
-      const result = await work({ query: (sql, params) => writer.query(sql, params).then((r) => r.rows) });
+      // A stand-in for the transaction's EntityManager on this connection: `query` as TypeORM answers it, and the
+      // structured answer core's rows()/one() helpers read through `queryRunner`.
+      const tx = {
+        query: (sql, params) => writer.query(sql, params).then((r) => r.rows),
+        queryRunner: {
+          query: (sql, params, structured) =>
+            writer.query(sql, params).then((r) => (structured ? { records: r.rows, affected: r.rowCount ?? 0 } : r.rows)),
+        },
+      };
+      const result = await work(tx);
       await writer.query('COMMIT');
       return result;
     } catch (error) {
