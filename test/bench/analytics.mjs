@@ -22,6 +22,7 @@ const core = require(path.join(root, 'dist/libs/core/src/index.js'));
 const tenancy = require(path.join(root, 'dist/libs/tenancy/src/index.js'));
 const analytics = require(path.join(root, 'dist/libs/analytics/src/index.js'));
 const { CliModule } = require(path.join(root, 'dist/apps/cli/src/cli.module.js'));
+const { AnalyticsGenerator } = require(path.join(root, 'dist/apps/cli/src/generator/analytics-generator.js'));
 const { allMigrations } = require(path.join(root, 'dist/migrations/index.js'));
 const { NestFactory } = require('@nestjs/core');
 
@@ -120,7 +121,7 @@ try {
     ),
   );
   let started = performance.now();
-  const generator = new analytics.AnalyticsGenerator(fastForTenant);
+  const generator = new AnalyticsGenerator(fastForTenant);
   let lastShown = 0;
   const generated = await generator.generate({
     tenantId: tenant.id,

@@ -1,6 +1,5 @@
 import {
   AnalyticsFilter,
-  AnalyticsGenerator,
   AnalyticsModule,
   MetricRows,
   MetricsReader,
@@ -8,8 +7,10 @@ import {
   RefreshRollupsHandler,
   RollupRefresher,
 } from '@consilium/analytics';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { TenantDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AnalyticsGenerator } from '../../apps/cli/src/generator/analytics-generator';
 import { createTestApp } from '../support/test-app';
 import { createTestPeople, createTestTenant, TestTenant } from '../support/tenants';
 
@@ -34,7 +35,7 @@ describe('analytics rollups equal the raw computation', () => {
   const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
 
   const tenantDb = () => app.get(TenantDatabase);
-  const generator = () => new AnalyticsGenerator((id, work) => app.get(OperatorDatabase).forTenant(id, work));
+  const generator = () => new AnalyticsGenerator((id, work) => app.get(TenantDatabase).forTenant(id, work));
 
   async function read(t: TestTenant, filter: AnalyticsFilter): Promise<{ rollup: MetricRows; raw: MetricRows }> {
     return tenantDb().forTenant(t.id, async (tx) => {

@@ -4,13 +4,13 @@ import {
   AppConfig,
   ConfigError,
   loadConfig,
-  OperatorDatabase,
   prepareDatabase,
   projectRoot,
   provisionDatabase,
   rolePasswordsFromUrls,
+  TenantDatabase,
 } from '@consilium/core';
-import { AnalyticsGenerator, RollupRefresher } from '@consilium/analytics';
+import { RollupRefresher } from '@consilium/analytics';
 import { PaymentsReconciliation } from '@consilium/billing';
 import { FailedJobs } from '@consilium/jobs';
 import { EmailLocale, Mailer, OutboxStore } from '@consilium/notifications';
@@ -22,6 +22,7 @@ import path from 'node:path';
 import { allMigrations } from '../../../migrations';
 import { parseArgs, ParsedArgs, UsageError } from './args';
 import { CliModule } from './cli.module';
+import { AnalyticsGenerator } from './generator/analytics-generator';
 
 const USAGE = `Consilium operator commands
 
@@ -177,7 +178,7 @@ async function analytics(app: INestApplicationContext, command: string, args: Pa
   const cases = whole('cases', undefined, 10_000_000);
   if (!cases) throw new UsageError('analytics generate needs --cases <n>');
   const started = Date.now();
-  const generator = new AnalyticsGenerator((id, work) => app.get(OperatorDatabase).forTenant(id, work));
+  const generator = new AnalyticsGenerator((id, work) => app.get(TenantDatabase).forTenant(id, work));
   const report = await generator.generate({
     tenantId: tenant.id,
     cases,
@@ -251,7 +252,7 @@ async function testEmail(app: INestApplicationContext, args: ParsedArgs): Promis
   }
   const locale = typeof args.flags.locale === 'string' ? (args.flags.locale as EmailLocale) : undefined;
   const id = await app
-    .get(OperatorDatabase)
+    .get(TenantDatabase)
     .forTenant(tenant.id, (tx) => app.get(Mailer).send(tx, { tenantId: tenant.id, to, template: 'test-message', locale, data: {} }));
   out(`queued message ${id}: the worker (or npm start, which runs the jobs in the embedded default) sends it.`);
   return 0;
