@@ -11,6 +11,7 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|content-disposition|@fastify/cookie|cookie)/)'],
   moduleNameMapper: {
+    '^@consilium/core/operator-data$': '<rootDir>/libs/core/src/operator-data/index.ts',
     '^@consilium/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -1,5 +1,5 @@
 import { AnalyticsModule, anonymousPercentile } from '@consilium/analytics';
-import { OperatorDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { AccountMail, IdentityModule, OperatorAccounts } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { insertCase, tableCells, tenantIds } from '../support/analytics-data';

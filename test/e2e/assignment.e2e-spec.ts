@@ -1,5 +1,6 @@
 import { AssignmentDeadlines, Case, CasePipeline, CasesModule, Clock } from '@consilium/cases';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { TenantDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { IntakeModule } from '@consilium/intake';
 import { OpinionsModule } from '@consilium/opinions';

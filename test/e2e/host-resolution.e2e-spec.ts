@@ -1,4 +1,4 @@
-import { OperatorDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { BlueprintCatalog, TenantDirectory } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';

@@ -1,6 +1,7 @@
 import { PaymentsModule, PaymentsService } from '@consilium/billing';
 import { Case, CasePayments } from '@consilium/cases';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { TenantDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { consentDocument, IntakeModule, validNpi } from '@consilium/intake';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';

@@ -1,5 +1,6 @@
 import { Case, CasePipeline } from '@consilium/cases';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { TenantDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { JobQueue, JobRunner } from '@consilium/jobs';
 import { RECORDS_PROCESS_JOB, RecordProcessor, RecordsService } from '@consilium/records';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';

@@ -1,5 +1,6 @@
 import { Case, CaseConsents, CasePipeline, Quote, requiredConsents } from '@consilium/cases';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { TenantDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { INestApplicationContext } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { TestTenant } from './tenants';

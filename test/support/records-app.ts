@@ -1,4 +1,5 @@
-import { NotFound, OperatorDatabase } from '@consilium/core';
+import { NotFound } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { RecordAccess, RecordsHttpModule, RecordTarget } from '@consilium/records';
 import { Injectable } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';

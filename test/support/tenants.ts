@@ -111,11 +111,11 @@ export async function createTestTenant(app: INestApplicationContext, overrides: 
 
 /** Staff of each role (TOTP enrolled) and a patient for a test tenant, written through the operator path. */
 export async function createTestPeople(app: INestApplicationContext, tenant: TestTenant): Promise<TestPeople> {
-  const { OperatorDatabase, SecretBox, AppConfig } = await import('@consilium/core');
+  const { TenantDatabase, SecretBox, AppConfig } = await import('@consilium/core');
   const { hashPassword } = await import('@consilium/identity');
   const box = new SecretBox(app.get(AppConfig).appSecret, 'totp');
   const hash = await hashPassword(TEST_PASSWORD);
-  return app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
+  return app.get(TenantDatabase).forTenant(tenant.id, async (tx) => {
     const make = async (kind: string, role: string | null): Promise<TestPerson> => {
       const email = `${role ?? kind}.${tenant.slug}@example.org`;
       const [row] = await tx.query(
@@ -152,11 +152,11 @@ export async function createTestPeople(app: INestApplicationContext, tenant: Tes
 
 /** Another staff physician (TOTP enrolled), linked to the roster physician `physicianSlug` of the tenant. */
 export async function createTestPhysician(app: INestApplicationContext, tenant: TestTenant, physicianSlug: string): Promise<TestPerson> {
-  const { OperatorDatabase, SecretBox, AppConfig } = await import('@consilium/core');
+  const { TenantDatabase, SecretBox, AppConfig } = await import('@consilium/core');
   const { hashPassword } = await import('@consilium/identity');
   const box = new SecretBox(app.get(AppConfig).appSecret, 'totp');
   const hash = await hashPassword(TEST_PASSWORD);
-  return app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
+  return app.get(TenantDatabase).forTenant(tenant.id, async (tx) => {
     const email = `${physicianSlug}.${tenant.slug}@example.org`;
     const [row] = await tx.query(
       `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at, totp_secret, totp_enabled_at)

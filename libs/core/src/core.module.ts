@@ -9,7 +9,6 @@ import { AppConfig } from './config/config';
 import { RequestContext } from './context/request-context';
 import { postgresOptions } from './database/data-source-options';
 import { MigrationClass } from './database/migrator';
-import { OperatorDatabase } from './database/operator-database';
 import { assertSafeRuntimeRole } from './database/runtime-role-check';
 import { TenantDatabase } from './database/tenant-database';
 import { MIGRATIONS } from './database/tokens';
@@ -66,7 +65,6 @@ export class CoreModule implements OnModuleInit {
         { provide: MIGRATIONS, useValue: migrations },
         RequestContext,
         TenantDatabase,
-        OperatorDatabase,
         ViewRenderer,
         Translator,
         Lifecycle,
@@ -79,12 +77,12 @@ export class CoreModule implements OnModuleInit {
         AppConfig,
         RequestContext,
         TenantDatabase,
-        OperatorDatabase,
         ViewRenderer,
         Translator,
         Lifecycle,
         PageCache,
         MetricsRegistry,
+        DatabaseMetrics,
       ],
     };
   }

@@ -6,7 +6,6 @@ export * from './database/data-source-options';
 export * from './database/embedded-database';
 export * from './database/embedded-postgres';
 export * from './database/migrator';
-export * from './database/operator-database';
 export * from './database/provision';
 export * from './database/roles';
 export * from './database/runtime-role-check';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OperatorDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { JobFailure } from './job-errors';
 import { JOBS_CHANNEL } from './job-wakeup';
 import { PgBossClient, transactionExecutor } from './pg-boss-client';

@@ -1,6 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OperatorDataModule } from '@consilium/core/operator-data';
 import { LocaleCookieInterceptor } from './locale-cookie.interceptor';
 import { BlueprintApplier } from './blueprint/blueprint-applier';
 import { BlueprintCatalog } from './blueprint/blueprint-catalog';
@@ -41,7 +42,7 @@ const SHARED = [
 ];
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Tenant, TenantDomain, TenantAsset])],
+  imports: [TypeOrmModule.forFeature([Tenant, TenantDomain, TenantAsset]), OperatorDataModule],
   controllers: [BrandController, ConsoleBrandingController],
   providers: [...SHARED, TenantLayoutData, MultipartConsoleForms, { provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor }],
   exports: SHARED,

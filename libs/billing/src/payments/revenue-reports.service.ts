@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { NotFound, OperatorDatabase } from '@consilium/core';
+import { NotFound } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { EntityManager } from 'typeorm';
 import type { PaymentStatus } from './payment-status';
 

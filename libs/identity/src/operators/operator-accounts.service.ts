@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, InvalidInput, OperatorDatabase, RequestContext, SecretBox } from '@consilium/core';
+import { AppConfig, InvalidInput, RequestContext, SecretBox } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { EntityManager } from 'typeorm';
 import { hashRecoveryCode, newRecoveryCodes } from '../mfa.service';
 import { hashPassword, passwordProblem, verifyPassword } from '../password-policy';
@@ -32,6 +33,14 @@ export class OperatorAccounts {
     private readonly throttle: SignInThrottle,
   ) {
     this.box = new SecretBox(config.appSecret, 'totp');
+  }
+
+  /** Whether an operator with this email exists (the demo seed creates one only when missing). */
+  async exists(email: string): Promise<boolean> {
+    const rows = await this.db.transaction((tx): Promise<unknown[]> =>
+      tx.query('SELECT 1 FROM operators WHERE email = $1', [email.trim().toLowerCase()]),
+    );
+    return rows.length > 0;
   }
 
   /** Creates or updates an operator (CLI and the demo seed). A given TOTP seed is enrolled at once. */
