@@ -171,6 +171,13 @@ describe('permissions', () => {
       );
       expect(csv.text).toContain(peopleA.coordinator.email);
       expect(csv.text).not.toContain(peopleB.admin.email);
+      // A user agent is whatever a visitor sends: the export defuses it so a spreadsheet shows it, never runs it.
+      await clients.coordinator.get('/console/audit', { 'User-Agent': '=HYPERLINK("http://evil.example","x")' });
+      await clients.coordinator.get('/console/audit', { 'User-Agent': '@SUM(1+1)' });
+      const defused = (await clients.admin.get('/console/audit/export.csv')).text;
+      expect(defused).toContain(`,"'=HYPERLINK(""http://evil.example"",""x"")",`);
+      expect(defused).toContain(",'@SUM(1+1),");
+      expect(defused).not.toMatch(/,=HYPERLINK|,"=HYPERLINK/);
       const bad = await clients.admin.get('/console/audit?from=yesterday');
       expect(bad.status).toBe(400);
       expect(bad.text).toContain('must be a date (YYYY-MM-DD)');

@@ -30,3 +30,4 @@ export { databaseUnavailable } from './errors/exception-filter';
 export * from './web/page-cache';
 export * from './i18n/dates';
 export * from './periodic-task';
+export * from './csv/csv';
