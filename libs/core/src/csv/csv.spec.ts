@@ -32,7 +32,7 @@ describe('the CSV writer every export uses', () => {
 
   it('streams the same text, row by row', async () => {
     async function* rows() {
-      yield ['a', 'b'];
+      yield await Promise.resolve(['a', 'b']);
       yield ['@x', 2];
     }
     let text = '';
@@ -42,7 +42,7 @@ describe('the CSV writer every export uses', () => {
 
   it('ends the stream with an error when reading the rows fails', async () => {
     async function* rows() {
-      yield ['a'];
+      yield await Promise.resolve(['a']);
       throw new Error('database gone');
     }
     const read = async () => {
