@@ -150,7 +150,7 @@ describe('accounts and access', () => {
       const wrong = await newcomer.post('/console/mfa', { code: '000000' });
       expect(wrong.status).toBe(400);
       const secret2 = /<span class="secret">([A-Z2-7]+)<\/span>/.exec(wrong.text)![1];
-      const done = await newcomer.post('/console/mfa', { code: await freshCode(email, secret2) });
+      const done = await newcomer.post('/console/mfa', { code: await freshCode(email, secret2, app) });
       expect(done.status).toBe(200);
       expect(done.text.match(/<li>[A-Z2-9]{4}-[A-Z2-9]{4}<\/li>/g)).toHaveLength(10);
       expect(secret).not.toBe(secret2);
@@ -212,7 +212,7 @@ describe('accounts and access', () => {
       const first = await op.submit('/operator/sign-in', { email, password: TEST_PASSWORD });
       expect(first.location).toBe('/operator/mfa');
       expect((await op.get('/operator')).location).toBe('/operator/mfa');
-      const second = await op.submit('/operator/mfa', { code: await freshCode(email) });
+      const second = await op.submit('/operator/mfa', { code: await freshCode(email, undefined, app) });
       expect(second.location).toBe('/operator');
       const home = await op.get('/operator');
       expect(home.status).toBe(200);

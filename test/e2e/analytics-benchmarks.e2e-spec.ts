@@ -56,7 +56,7 @@ describe('operator benchmarks across hospitals', () => {
     await app.get(OperatorAccounts).upsert({ email, name: 'Ops', password: TEST_PASSWORD, totpSecret: TEST_TOTP_SECRET });
     operator = new WebClient(app, 'admin.localhost');
     await operator.submit('/operator/sign-in', { email, password: TEST_PASSWORD });
-    await operator.submit('/operator/mfa', { code: await freshCode(email) });
+    await operator.submit('/operator/mfa', { code: await freshCode(email, undefined, app) });
   });
 
   afterAll(async () => {

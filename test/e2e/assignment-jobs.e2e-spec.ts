@@ -1,5 +1,5 @@
-import { Case, CaseAssignments, CasePipeline, CasesModule, Clock } from '@consilium/cases';
-import { TenantDatabase } from '@consilium/core';
+import { Case, CaseAssignments, CasePipeline, CasesModule } from '@consilium/cases';
+import { Clock, TenantDatabase } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { JobRunner } from '@consilium/jobs';
 import { OpinionsModule } from '@consilium/opinions';

@@ -1,5 +1,5 @@
-import { AssignmentDeadlines, Case, CasePipeline, CasesModule, Clock } from '@consilium/cases';
-import { TenantDatabase } from '@consilium/core';
+import { AssignmentDeadlines, Case, CasePipeline, CasesModule } from '@consilium/cases';
+import { Clock, TenantDatabase } from '@consilium/core';
 import { OperatorDatabase } from '@consilium/core/operator-data';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { IntakeModule } from '@consilium/intake';

@@ -140,7 +140,7 @@ describe('/metrics', () => {
     expect((await op.get('/metrics')).status).toBe(401);
     await op.submit('/operator/sign-in', { email, password: TEST_PASSWORD });
     expect((await op.get('/metrics')).status).toBe(401); // password only: second factor pending
-    await op.submit('/operator/mfa', { code: await freshCode(email) });
+    await op.submit('/operator/mfa', { code: await freshCode(email, undefined, app) });
     const page = await op.get('/metrics');
     expect(page.status).toBe(200);
     expect(page.text).toContain('consilium_http_request_duration_seconds_count');

@@ -100,7 +100,10 @@ describe('physician review and the opinion', () => {
     const wrongCode = await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: '000000' });
     expect(wrongCode.status).toBe(400);
     expect(wrongCode.text).toContain('Signing needs the current code');
-    const signed = await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email) });
+    const signed = await physician.post(`/console/reviews/${c.id}/sign`, {
+      ...COMPLETE,
+      code: await freshCode(peopleA.physician.email, undefined, app),
+    });
     expect(signed.location).toBe(`/console/reviews/${c.id}?signed=1`);
 
     const patient = new WebClient(app, a.host);
@@ -121,7 +124,7 @@ describe('physician review and the opinion', () => {
     await physician.get(`/console/reviews/${c.id}`);
     await physician.post(`/console/reviews/${c.id}/begin`);
     await physician.get(`/console/reviews/${c.id}`);
-    await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email) });
+    await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email, undefined, app) });
     await physician.get(`/console/reviews/${c.id}`);
     expect((await physician.post(`/console/reviews/${c.id}/amend`, { amendment_reason: '' })).status).toBe(400);
     await physician.post(`/console/reviews/${c.id}/amend`, { amendment_reason: 'New pathology slides arrived.' });
@@ -129,7 +132,7 @@ describe('physician review and the opinion', () => {
     await physician.post(`/console/reviews/${c.id}/sign`, {
       ...COMPLETE,
       diagnosis_agreement: 'changed',
-      code: await freshCode(peopleA.physician.email),
+      code: await freshCode(peopleA.physician.email, undefined, app),
     });
     const versions = await app
       .get(TenantDatabase)
@@ -155,7 +158,7 @@ describe('physician review and the opinion', () => {
     await physician.get(`/console/reviews/${c.id}`);
     await physician.post(`/console/reviews/${c.id}/begin`);
     await physician.get(`/console/reviews/${c.id}`);
-    await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email) });
+    await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email, undefined, app) });
     const [opinion] = await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query('SELECT id FROM opinions WHERE case_id = $1', [c.id]));
     const tenant = (await app.get(TenantResolver).resolve(a.host)) as ResolvedTenant;
     expect(await app.get(OpinionDelivery).deliver(tenant, opinion.id)).toEqual({ delivered: false });

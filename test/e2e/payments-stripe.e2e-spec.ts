@@ -276,7 +276,7 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
     await app.get(OperatorAccounts).upsert({ email, name: 'Reconciler', password: TEST_PASSWORD, totpSecret: TEST_TOTP_SECRET });
     const operator = new WebClient(app, 'admin.localhost');
     await operator.submit('/operator/sign-in', { email, password: TEST_PASSWORD });
-    await operator.submit('/operator/mfa', { code: await freshCode(email) });
+    await operator.submit('/operator/mfa', { code: await freshCode(email, undefined, app) });
     const page = await operator.get('/operator/revenue');
     expect(page.status).toBe(200);
     expect(page.text).toContain(day.toISOString().slice(0, 10));

@@ -5,6 +5,7 @@ import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { DataSource } from 'typeorm';
+import { Clock } from './clock';
 import { AppConfig } from './config/config';
 import { RequestContext } from './context/request-context';
 import { postgresOptions } from './database/data-source-options';
@@ -65,6 +66,7 @@ export class CoreModule implements OnModuleInit {
         { provide: MIGRATIONS, useValue: migrations },
         RequestContext,
         TenantDatabase,
+        Clock,
         ViewRenderer,
         Translator,
         Lifecycle,
@@ -77,6 +79,7 @@ export class CoreModule implements OnModuleInit {
         AppConfig,
         RequestContext,
         TenantDatabase,
+        Clock,
         ViewRenderer,
         Translator,
         Lifecycle,

@@ -30,4 +30,5 @@ export { databaseUnavailable } from './errors/exception-filter';
 export * from './web/page-cache';
 export * from './i18n/dates';
 export * from './periodic-task';
+export * from './clock';
 export * from './csv/csv';

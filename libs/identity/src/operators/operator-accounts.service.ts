@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, InvalidInput, RequestContext, SecretBox } from '@consilium/core';
+import { AppConfig, Clock, InvalidInput, RequestContext, SecretBox } from '@consilium/core';
 import { OperatorDatabase } from '@consilium/core/operator-data';
 import { EntityManager } from 'typeorm';
 import { hashRecoveryCode, newRecoveryCodes } from '../mfa.service';
@@ -31,6 +31,7 @@ export class OperatorAccounts {
     private readonly config: AppConfig,
     private readonly context: RequestContext,
     private readonly throttle: SignInThrottle,
+    private readonly clock: Clock,
   ) {
     this.box = new SecretBox(config.appSecret, 'totp');
   }
@@ -166,7 +167,8 @@ export class OperatorAccounts {
       [operatorId, pending],
     );
     if (!row) return false;
-    const step = matchTotp(this.box.open(row.totp_secret), code, row.totp_last_step === null ? null : Number(row.totp_last_step));
+    const lastUsed = row.totp_last_step === null ? null : Number(row.totp_last_step);
+    const step = matchTotp(this.box.open(row.totp_secret), code, lastUsed, this.clock.now().getTime());
     if (step === null) return false;
     await tx.query('UPDATE operators SET totp_last_step = $2 WHERE id = $1', [operatorId, step]);
     return true;
