@@ -10,7 +10,7 @@ import request from 'supertest';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** Actions that are not in the policy table on purpose: they belong to every signed-in actor of a kind. */
@@ -20,8 +20,8 @@ type Role = 'anonymous' | 'patient' | 'coordinator' | 'physician' | 'admin';
 
 describe('permissions', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
   const clients = {} as Record<Role, WebClient>;
@@ -34,10 +34,9 @@ describe('permissions', () => {
         providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
       },
     );
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
     for (const role of ['anonymous', 'patient', 'coordinator', 'physician', 'admin'] as Role[]) clients[role] = new WebClient(app, a.host);
     await signInPatient(clients.patient, peopleA.patient);
     await signInStaff(clients.coordinator, peopleA.coordinator);

@@ -5,13 +5,13 @@ import { Client } from 'pg';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TEST_PASSWORD, TEST_TOTP_SECRET, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 describe('accounts and access', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
 
@@ -20,10 +20,9 @@ describe('accounts and access', () => {
       {},
       { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
     );
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
   });
 
   afterAll(() => app.close());

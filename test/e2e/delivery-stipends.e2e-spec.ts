@@ -8,7 +8,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /**
@@ -17,8 +17,8 @@ import { WebClient } from '../support/web-client';
  */
 describe('delivery: stipends and the local physician', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
   let tenantA: ResolvedTenant;
@@ -75,10 +75,9 @@ describe('delivery: stipends and the local physician', () => {
         providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
       },
     );
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
     tenantA = (await app.get(TenantResolver).byId(a.id))!;
     [{ id: physicianId }] = await db().forTenant(a.id, (tx) => tx.query('SELECT id FROM physicians WHERE slug = $1', [a.physicianSlug]));
     // The blueprint's 200.00 has been the rate since the tenant was applied; a raise from tomorrow must not count today.

@@ -10,15 +10,15 @@ import { operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** Paid extras after delivery: another follow-up question, a video consult, each its own payment captured at once. */
 describe('paid extras after delivery', () => {
   let app: NestFastifyApplication;
   let db: TenantDatabase;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
 
@@ -34,10 +34,9 @@ describe('paid extras after delivery', () => {
       },
     );
     db = app.get(TenantDatabase);
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
     await app
       .get(OperatorDatabase)
       .forTenant(a.id, (tx) =>

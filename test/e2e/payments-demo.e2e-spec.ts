@@ -18,15 +18,15 @@ import { createFundingProgram, draftCase, operatorQuery } from '../support/payme
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 describe('payments with the demo provider (no Stripe key)', () => {
   let app: NestFastifyApplication;
   let db: TenantDatabase;
   let payments: PaymentsService;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
 
@@ -37,10 +37,9 @@ describe('payments with the demo provider (no Stripe key)', () => {
     );
     db = app.get(TenantDatabase);
     payments = app.get(PaymentsService);
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
   });
 
   afterAll(() => app.close());

@@ -10,7 +10,7 @@ import {
   FollowUps,
   LocalPhysician,
 } from '@consilium/cases';
-import { ConsiliumStore, ContextActor, TenantDatabase } from '@consilium/core';
+import { Clock, ConsiliumStore, ContextActor, TenantDatabase } from '@consilium/core';
 import { consentDocument, IntakeDetails, IntakeDrafts, IntakePlanner } from '@consilium/intake';
 import { OpinionDelivery, OpinionDraftInput, OpinionEditor } from '@consilium/opinions';
 import { ResolvedTenant, TenantResolver } from '@consilium/tenancy';
@@ -40,6 +40,8 @@ export interface TestCaseOptions {
   physician?: TestPerson;
   /** What the physician writes; a complete opinion by default. */
   opinion?: OpinionDraftInput;
+  /** When the opinion is delivered, by the app's Clock (its check-ins fall due from then); default now. */
+  deliveredAt?: Date;
 }
 
 export interface TestCase {
@@ -227,10 +229,12 @@ export async function createTestCase(
   made.opinionId = signed.opinion.id;
   made.state = 'opinion_signed';
   if (!reaches('delivered')) return made;
-  await actAs(app, hospital, physician, async () => {
-    const { delivered } = await app.get(OpinionDelivery).deliver(await resolved(app, hospital), signed.opinion.id);
-    if (!delivered) throw new Error('the opinion was not delivered');
-  });
+  await atTime(app, options.deliveredAt, () =>
+    actAs(app, hospital, physician, async () => {
+      const { delivered } = await app.get(OpinionDelivery).deliver(await resolved(app, hospital), signed.opinion.id);
+      if (!delivered) throw new Error('the opinion was not delivered');
+    }),
+  );
   made.state = 'delivered';
   if (!reaches('follow_up')) return made;
   await actAs(app, hospital, patient, () => app.get(FollowUps).ask(c.id, 'Should I repeat the scan?'));
@@ -240,6 +244,19 @@ export async function createTestCase(
 /** The case as stored, read in its hospital's transaction. */
 export function readCase(app: INestApplicationContext, hospital: { id: string }, caseId: string): Promise<Case> {
   return app.get(TenantDatabase).forTenant(hospital.id, (tx) => tx.findOneByOrFail(Case, { id: caseId }));
+}
+
+/** Runs `work` with the app's Clock at `at` (left as it was, a test's own mock included, afterwards). */
+async function atTime<T>(app: INestApplicationContext, at: Date | undefined, work: () => Promise<T>): Promise<T> {
+  if (!at) return work();
+  const clock = app.get(Clock);
+  const previous = clock.now.bind(clock);
+  clock.now = () => new Date(at);
+  try {
+    return await work();
+  } finally {
+    clock.now = previous;
+  }
 }
 
 async function resolved(app: INestApplicationContext, hospital: { id: string }): Promise<ResolvedTenant> {
