@@ -19,8 +19,8 @@ import { ClsService } from 'nestjs-cls';
 import { freshCode } from './staff-sign-in';
 import type { TestHospital, TestPerson } from './tenants';
 
-/** The states a case reaches through the product, in the order the pipeline takes them (`closed` has no caller yet). */
-export type TestCaseState = Exclude<CaseState, 'closed'>;
+/** The states a case reaches through the product. */
+export type TestCaseState = CaseState;
 
 export interface TestCaseOptions {
   /** Where the case stops. Default `submitted`. */
@@ -55,17 +55,7 @@ export interface TestCase {
 }
 
 const HOME = 'US-NY';
-const ORDER: TestCaseState[] = [
-  'draft',
-  'submitted',
-  'triage',
-  'accepted',
-  'assigned',
-  'in_review',
-  'opinion_signed',
-  'delivered',
-  'follow_up',
-];
+const ORDER: TestCaseState[] = ['draft', 'submitted', 'triage', 'accepted', 'assigned', 'in_review', 'opinion_signed', 'delivered'];
 
 /** What a complete opinion says: every field the editor asks before signing. */
 export const COMPLETE_OPINION: OpinionDraftInput = {
@@ -125,7 +115,9 @@ export async function createTestCase(
   const coordinator = asStaff(hospital.people.coordinator, 'coordinator');
   const physicianPerson = options.physician ?? hospital.people.physician;
   const physician = asStaff(physicianPerson, 'physician');
-  const reaches = (s: TestCaseState) => ORDER.indexOf(state) >= ORDER.indexOf(s) && ORDER.includes(state);
+  // follow_up and closed come after delivery.
+  const reaches = (s: TestCaseState) =>
+    ['follow_up', 'closed'].includes(state) || (ORDER.includes(state) && ORDER.indexOf(state) >= ORDER.indexOf(s));
 
   // The patient: plan, draft, answers, consents.
   const questions = options.details?.questions ?? ['Is the proposed treatment right for me?'];
@@ -236,9 +228,18 @@ export async function createTestCase(
     }),
   );
   made.state = 'delivered';
-  if (!reaches('follow_up')) return made;
-  await actAs(app, hospital, patient, () => app.get(FollowUps).ask(c.id, 'Should I repeat the scan?'));
-  return { ...made, state: 'follow_up' };
+  if (state === 'follow_up') {
+    await actAs(app, hospital, patient, () => app.get(FollowUps).ask(c.id, 'Should I repeat the scan?'));
+    return { ...made, state };
+  }
+  if (state === 'closed') {
+    // The table's `close` move, as the platform makes it (nothing in the consoles closes a case yet).
+    await actAs(app, hospital, coordinator, () =>
+      app.get(TenantDatabase).transaction((tx) => app.get(CasePipeline).move(tx, c.id, 'close', 'system')),
+    );
+    return { ...made, state };
+  }
+  return made;
 }
 
 /** The case as stored, read in its hospital's transaction. */
