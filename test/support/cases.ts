@@ -139,7 +139,8 @@ export async function createTestCase(
       ...options.details,
       questions,
     });
-    if (plan.decision.route === 'physician_to_physician')
+    // The patient's own physician: asked on a physician-to-physician route, and kept whenever the patient names one.
+    if (options.localPhysician || plan.decision.route === 'physician_to_physician')
       await drafts.saveLocalPhysician(draft.id, options.localPhysician ?? { name: 'Dr. Local Test', email: 'local.physician@example.org' });
     await drafts.giveConsents(
       draft.id,
