@@ -30,6 +30,8 @@ export interface TestCaseOptions {
   /** The offering's slug; default the hospital's test offering. */
   offering?: string;
   addOns?: string[];
+  /** The physician the patient came from (their slug), asked for by name. */
+  requestedPhysician?: string;
   /** Where the patient lives; default the hospital's home state (a direct opinion). */
   jurisdiction?: string;
   /** The patient's own words; defaults are short and clearly synthetic. */
@@ -123,13 +125,16 @@ export async function createTestCase(
   const questions = options.details?.questions ?? ['Is the proposed treatment right for me?'];
   const { c, quote } = await actAs(app, hospital, patient, async () => {
     const tenant = await resolved(app, hospital);
-    const plan = await app
-      .get(IntakePlanner)
-      .plan(
-        tenant,
-        { offering: options.offering ?? hospital.offeringSlug, addOns: options.addOns ?? [], jurisdiction: options.jurisdiction ?? HOME },
-        'en',
-      );
+    const plan = await app.get(IntakePlanner).plan(
+      tenant,
+      {
+        offering: options.offering ?? hospital.offeringSlug,
+        addOns: options.addOns ?? [],
+        jurisdiction: options.jurisdiction ?? HOME,
+        physician: options.requestedPhysician,
+      },
+      'en',
+    );
     const drafts = app.get(IntakeDrafts);
     const draft = await drafts.start(plan, undefined);
     await drafts.saveDetails(draft.id, {
