@@ -1,6 +1,6 @@
 import { CASE_STATES } from '@consilium/cases';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createTestCase, readCase, TestCaseState } from '../support/cases';
+import { advanceTestCase, createTestCase, readCase, TestCaseState } from '../support/cases';
 import { signInPatient } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { createTwoHospitals, TestHospital } from '../support/tenants';
@@ -27,6 +27,13 @@ describe('createTestCase', () => {
     expect({ state: stored.state, number: stored.number }).toEqual({ state, number: made.number });
     if (state !== 'draft') expect(stored.paymentAuthorizedAt).toBeInstanceOf(Date);
     if (['delivered', 'follow_up', 'closed'].includes(state)) expect(stored.deliveredAt).toBeInstanceOf(Date);
+  });
+
+  it('takes a case a suite already has on along the pipeline, forward only', async () => {
+    const sent = await createTestCase(app, a, { state: 'submitted' });
+    const reviewing = await advanceTestCase(app, a, sent, 'in_review');
+    expect((await readCase(app, a, sent.id)).state).toBe('in_review');
+    await expect(advanceTestCase(app, a, reviewing, 'triage')).rejects.toThrow(/cannot go back/);
   });
 
   it("shows another hospital's patient nothing of it (404)", async () => {

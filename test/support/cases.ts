@@ -11,7 +11,8 @@ import {
   LocalPhysician,
 } from '@consilium/cases';
 import { Clock, ConsiliumStore, ContextActor, TenantDatabase } from '@consilium/core';
-import { consentDocument, IntakeDetails, IntakeDrafts, IntakePlanner } from '@consilium/intake';
+import { CatalogReader } from '@consilium/catalog';
+import { choiceOf, consentDocument, IntakeDetails, IntakeDrafts, IntakePlanner } from '@consilium/intake';
 import { OpinionDelivery, OpinionDraftInput, OpinionEditor } from '@consilium/opinions';
 import { ResolvedTenant, TenantResolver } from '@consilium/tenancy';
 import { INestApplicationContext } from '@nestjs/common';
@@ -57,7 +58,6 @@ export interface TestCase {
 }
 
 const HOME = 'US-NY';
-const ORDER: TestCaseState[] = ['draft', 'submitted', 'triage', 'accepted', 'assigned', 'in_review', 'opinion_signed', 'delivered'];
 
 /** What a complete opinion says: every field the editor asks before signing. */
 export const COMPLETE_OPINION: OpinionDraftInput = {
@@ -100,6 +100,20 @@ export const asStaff = (person: TestPerson, role: 'admin' | 'coordinator' | 'phy
   mfaVerified: true,
 });
 
+/** Options that matter once the case exists (who acts on it, what the physician writes, when it is delivered). */
+export type AdvanceOptions = Pick<TestCaseOptions, 'patient' | 'physician' | 'opinion' | 'deliveredAt' | 'details'>;
+
+/** The main road of the pipeline, and the side roads: a state off the road is one move from the state it leaves. */
+const MAIN: TestCaseState[] = ['draft', 'submitted', 'triage', 'accepted', 'assigned', 'in_review', 'opinion_signed', 'delivered'];
+const SIDE: Partial<Record<TestCaseState, TestCaseState>> = {
+  cancelled: 'submitted',
+  awaiting_records: 'triage',
+  declined: 'triage',
+  refunded: 'accepted',
+  follow_up: 'delivered',
+  closed: 'delivered',
+};
+
 /**
  * A case in `state`, made the way the product makes it: the patient's intake (plan, draft, details, consents, the
  * quote accepted and paid on the demo checkout), then the coordinator's triage and assignment, the physician's
@@ -112,18 +126,8 @@ export async function createTestCase(
   hospital: TestHospital,
   options: TestCaseOptions = {},
 ): Promise<TestCase> {
-  const state = options.state ?? 'submitted';
   const patient = asPatient(options.patient ?? hospital.people.patient);
-  const coordinator = asStaff(hospital.people.coordinator, 'coordinator');
-  const physicianPerson = options.physician ?? hospital.people.physician;
-  const physician = asStaff(physicianPerson, 'physician');
-  // follow_up and closed come after delivery.
-  const reaches = (s: TestCaseState) =>
-    ['follow_up', 'closed'].includes(state) || (ORDER.includes(state) && ORDER.indexOf(state) >= ORDER.indexOf(s));
-
-  // The patient: plan, draft, answers, consents.
-  const questions = options.details?.questions ?? ['Is the proposed treatment right for me?'];
-  const { c, quote } = await actAs(app, hospital, patient, async () => {
+  const c = await actAs(app, hospital, patient, async () => {
     const tenant = await resolved(app, hospital);
     const plan = await app.get(IntakePlanner).plan(
       tenant,
@@ -142,7 +146,7 @@ export async function createTestCase(
       proposedTreatment: null,
       answers: {},
       ...options.details,
-      questions,
+      questions: questionsOf(options),
     });
     // The patient's own physician: asked on a physician-to-physician route, and kept whenever the patient names one.
     if (options.localPhysician || plan.decision.route === 'physician_to_physician')
@@ -152,100 +156,120 @@ export async function createTestCase(
       CONSENT_KINDS.map((kind) => consentDocument(kind, 'en', tenant.name)),
       new Set(CONSENT_KINDS),
     );
-    return { c: draft, quote: plan.quote };
+    return draft;
   });
-  const made: TestCase = { id: c.id, number: c.number, state: 'draft' };
-  if (state === 'draft') return made;
+  return advanceTestCase(app, hospital, { id: c.id, number: c.number, state: 'draft' }, options.state ?? 'submitted', options);
+}
 
-  // The patient accepts the price and pays on the demo checkout (what its "Authorize" button sends).
-  made.paymentId = await actAs(app, hospital, patient, async () => {
-    await app.get(IntakeDrafts).submit(c.id, quote);
-    const payment = await app.get(TenantDatabase).transaction((tx) => tx.findOneByOrFail(Payment, { caseId: c.id, purpose: 'opinion' }));
-    const provider = app.get<unknown>(PAYMENT_PROVIDER);
-    if (payment.status === 'pending') {
-      if (!(provider instanceof DemoProvider)) throw new Error('createTestCase pays through the demo provider only');
-      for (const event of provider.authorizationEvents(payment)) await app.get(PaymentEvents).process(event);
-    }
-    return payment.id;
-  });
-  made.state = 'submitted';
-  if (state === 'cancelled') {
+/**
+ * Takes a case the suite already has on to `state`, by the same steps as createTestCase (a patient's upload while
+ * it is submitted, then the physician's review of it, for instance). Only forward along the pipeline.
+ */
+export async function advanceTestCase(
+  app: INestApplicationContext,
+  hospital: TestHospital,
+  from: TestCase,
+  state: TestCaseState,
+  options: AdvanceOptions = {},
+): Promise<TestCase> {
+  const patient = asPatient(options.patient ?? hospital.people.patient);
+  const coordinator = asStaff(hospital.people.coordinator, 'coordinator');
+  const physicianPerson = options.physician ?? hospital.people.physician;
+  const physician = asStaff(physicianPerson, 'physician');
+  const review = () => app.get(CaseReview);
+  const made: TestCase = { ...from };
+  const id = from.id;
+
+  const steps: Record<TestCaseState, () => Promise<void>> = {
+    draft: () => Promise.resolve(),
+    // The patient accepts the price and pays on the demo checkout (what its "Authorize" button sends).
+    submitted: async () => {
+      made.paymentId = await actAs(app, hospital, patient, async () => {
+        const tenant = await resolved(app, hospital);
+        const c = await app.get(TenantDatabase).transaction((tx) => tx.findOneByOrFail(Case, { id }));
+        const plan = await app
+          .get(IntakePlanner)
+          .plan(tenant, { ...choiceOf(c, await app.get(CatalogReader).snapshot(tenant.id)), physician: undefined }, 'en');
+        await app.get(IntakeDrafts).submit(id, plan.quote);
+        const payment = await app.get(TenantDatabase).transaction((tx) => tx.findOneByOrFail(Payment, { caseId: id, purpose: 'opinion' }));
+        const provider = app.get<unknown>(PAYMENT_PROVIDER);
+        if (payment.status === 'pending') {
+          if (!(provider instanceof DemoProvider)) throw new Error('createTestCase pays through the demo provider only');
+          for (const event of provider.authorizationEvents(payment)) await app.get(PaymentEvents).process(event);
+        }
+        return payment.id;
+      });
+    },
     // The portal's "Cancel my request": the move, and the card authorization released.
-    await actAs(app, hospital, patient, () =>
-      app.get(TenantDatabase).transaction(async (tx) => {
-        await app.get(CasePipeline).move(tx, c.id, 'cancel', 'patient');
-        await app.get(CasePayments).release(tx, c.id, 'cancelled');
+    cancelled: () =>
+      actAs(app, hospital, patient, () =>
+        app.get(TenantDatabase).transaction(async (tx) => {
+          await app.get(CasePipeline).move(tx, id, 'cancel', 'patient');
+          await app.get(CasePayments).release(tx, id, 'cancelled');
+        }),
+      ),
+    triage: () => actAs(app, hospital, coordinator, () => review().move(id, 'start_triage')).then(() => undefined),
+    awaiting_records: () =>
+      actAs(app, hospital, coordinator, () => review().move(id, 'request_records', 'The CT report, please.')).then(() => undefined),
+    declined: () =>
+      actAs(app, hospital, coordinator, () => review().move(id, 'decline', 'Outside what this program reviews.')).then(() => undefined),
+    accepted: () => actAs(app, hospital, coordinator, () => review().move(id, 'accept')).then(() => undefined),
+    refunded: () =>
+      actAs(app, hospital, asStaff(hospital.people.admin, 'admin'), () =>
+        app.get(PaymentsService).refund(id, undefined, 'Refunded for a test.'),
+      ).then(() => undefined),
+    // The coordinator assigns the physician, from the suggestions the console shows.
+    assigned: () =>
+      actAs(app, hospital, coordinator, async () => {
+        const assignments = app.get(CaseAssignments);
+        const { suggestions } = await assignments.overview(id);
+        const chosen = suggestions.find((s) => s.accountId === physicianPerson.id);
+        if (!chosen?.eligible) throw new Error(`${physicianPerson.email} cannot take the case: ${JSON.stringify(chosen ?? suggestions)}`);
+        await assignments.assign(id, chosen.physicianId);
       }),
-    );
-    return { ...made, state };
-  }
-  if (state === 'submitted') return made;
-
-  // The coordinator triages.
-  const review = app.get(CaseReview);
-  await actAs(app, hospital, coordinator, () => review.move(c.id, 'start_triage'));
-  made.state = 'triage';
-  if (state === 'awaiting_records') {
-    await actAs(app, hospital, coordinator, () => review.move(c.id, 'request_records', 'The CT report, please.'));
-    return { ...made, state };
-  }
-  if (state === 'declined') {
-    await actAs(app, hospital, coordinator, () => review.move(c.id, 'decline', 'Outside what this program reviews.'));
-    return { ...made, state };
-  }
-  if (state === 'triage') return made;
-  await actAs(app, hospital, coordinator, () => review.move(c.id, 'accept'));
-  made.state = 'accepted';
-  if (state === 'refunded') {
-    await actAs(app, hospital, asStaff(hospital.people.admin, 'admin'), () =>
-      app.get(PaymentsService).refund(c.id, undefined, 'Refunded for a test.'),
-    );
-    return { ...made, state };
-  }
-  if (!reaches('assigned')) return made;
-
-  // The coordinator assigns the physician the patient's case suits, from the suggestions.
-  await actAs(app, hospital, coordinator, async () => {
-    const assignments = app.get(CaseAssignments);
-    const { suggestions } = await assignments.overview(c.id);
-    const chosen = suggestions.find((s) => s.accountId === physicianPerson.id);
-    if (!chosen?.eligible) throw new Error(`${physicianPerson.email} cannot take the case: ${JSON.stringify(chosen ?? suggestions)}`);
-    await assignments.assign(c.id, chosen.physicianId);
-  });
-  made.state = 'assigned';
-  if (!reaches('in_review')) return made;
-  await actAs(app, hospital, physician, () => app.get(CaseAssignments).accept(c.id));
-  made.state = 'in_review';
-  if (!reaches('opinion_signed')) return made;
-
-  // The physician writes and signs (the second factor asked again), and the console delivers at once.
-  const signed = await actAs(app, hospital, physician, async () => {
-    const editor = app.get(OpinionEditor);
-    await editor.saveDraft(c.id, options.opinion ?? { ...COMPLETE_OPINION, answers: questions.map(() => 'Yes.') });
-    return editor.sign(c.id, await freshCode(physicianPerson.email, undefined, app));
-  });
-  made.opinionId = signed.opinion.id;
-  made.state = 'opinion_signed';
-  if (!reaches('delivered')) return made;
-  await atTime(app, options.deliveredAt, () =>
-    actAs(app, hospital, physician, async () => {
-      const { delivered } = await app.get(OpinionDelivery).deliver(await resolved(app, hospital), signed.opinion.id);
-      if (!delivered) throw new Error('the opinion was not delivered');
-    }),
-  );
-  made.state = 'delivered';
-  if (state === 'follow_up') {
-    await actAs(app, hospital, patient, () => app.get(FollowUps).ask(c.id, 'Should I repeat the scan?'));
-    return { ...made, state };
-  }
-  if (state === 'closed') {
+    in_review: () => actAs(app, hospital, physician, () => app.get(CaseAssignments).accept(id)),
+    // The physician writes and signs (the second factor asked again).
+    opinion_signed: async () => {
+      const signed = await actAs(app, hospital, physician, async () => {
+        const editor = app.get(OpinionEditor);
+        const c = await app.get(TenantDatabase).transaction((tx) => tx.findOneByOrFail(Case, { id }));
+        await editor.saveDraft(id, options.opinion ?? { ...COMPLETE_OPINION, answers: c.questions.map(() => 'Yes.') });
+        return editor.sign(id, await freshCode(physicianPerson.email, undefined, app));
+      });
+      made.opinionId = signed.opinion.id;
+    },
+    // What the console does at once after the signature.
+    delivered: () =>
+      atTime(app, options.deliveredAt, () =>
+        actAs(app, hospital, physician, async () => {
+          const { delivered } = await app.get(OpinionDelivery).deliver(await resolved(app, hospital), made.opinionId!);
+          if (!delivered) throw new Error('the opinion was not delivered');
+        }),
+      ),
+    follow_up: () => actAs(app, hospital, patient, () => app.get(FollowUps).ask(id, 'Should I repeat the scan?')),
     // The table's `close` move, as the platform makes it (nothing in the consoles closes a case yet).
-    await actAs(app, hospital, coordinator, () =>
-      app.get(TenantDatabase).transaction((tx) => app.get(CasePipeline).move(tx, c.id, 'close', 'system')),
-    );
-    return { ...made, state };
+    closed: () =>
+      actAs(app, hospital, coordinator, () =>
+        app.get(TenantDatabase).transaction((tx) => app.get(CasePipeline).move(tx, id, 'close', 'system')),
+      ).then(() => undefined),
+  };
+
+  const road = SIDE[state] ?? state;
+  if (!MAIN.includes(made.state)) throw new Error(`a ${made.state} case goes no further`);
+  if (MAIN.indexOf(road) < MAIN.indexOf(made.state)) throw new Error(`a ${made.state} case cannot go back to ${state}`);
+  for (const next of MAIN.slice(MAIN.indexOf(made.state) + 1, MAIN.indexOf(road) + 1)) {
+    await steps[next]();
+    made.state = next;
+  }
+  if (SIDE[state]) {
+    await steps[state]();
+    made.state = state;
   }
   return made;
+}
+
+function questionsOf(options: TestCaseOptions): string[] {
+  return options.details?.questions ?? ['Is the proposed treatment right for me?'];
 }
 
 /** The case as stored, read in its hospital's transaction. */
