@@ -4,17 +4,16 @@ import {
   FundingExhausted,
   Payment,
   PAYMENT_PROVIDER,
-  PaymentsModule,
   PaymentsService,
   STRIPE_CLIENT,
 } from '@consilium/billing';
 import { Case } from '@consilium/cases';
 import { TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
+import { AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import http from 'node:http';
 import https from 'node:https';
-import { createFundingProgram, draftCase, operatorQuery } from '../support/payments';
+import { checkout, createFundingProgram, draftCase, operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
@@ -31,10 +30,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
   let peopleB: TestPeople;
 
   beforeAll(async () => {
-    app = await createTestApp(
-      {},
-      { imports: [IdentityModule, PaymentsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
-    );
+    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
     db = app.get(TenantDatabase);
     payments = app.get(PaymentsService);
     ({ a, b } = await createTwoHospitals(app));
@@ -54,7 +50,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
 
     it('walks every state on the hospital’s own host, marked as a demo', async () => {
       const c = await draftCase(app, a, peopleA.patient.id, { total: 95000, lines: [{ label: 'Oncology review', amount: 95000 }] });
-      const start = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+      const start = await checkout(app, a, c);
       const url = new URL(start.redirectUrl);
       expect(url.host).toBe(`${a.host}:3000`);
       expect(url.pathname).toMatch(/^\/pay\/demo\/demo_cs_[0-9a-f]{24}$/);
@@ -125,7 +121,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
 
     it('cancelling the demo checkout leaves the case a draft, and nothing held', async () => {
       const c = await draftCase(app, a, peopleA.patient.id, { total: 10000 });
-      const start = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+      const start = await checkout(app, a, c);
       const patient = new WebClient(app, a.host);
       await signInPatient(patient, peopleA.patient);
       const path = new URL(start.redirectUrl).pathname;
@@ -137,13 +133,13 @@ describe('payments with the demo provider (no Stripe key)', () => {
       });
       expect(await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id: c.id }))).toMatchObject({ state: 'draft' });
       // A new attempt is possible.
-      const again = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+      const again = await checkout(app, a, c);
       expect(again.paymentId).not.toBe(start.paymentId);
     });
 
     it('a declined case releases its authorization and charges nothing', async () => {
       const c = await draftCase(app, a, peopleA.patient.id, { total: 10000 });
-      const start = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+      const start = await checkout(app, a, c);
       const patient = new WebClient(app, a.host);
       await signInPatient(patient, peopleA.patient);
       const path = new URL(start.redirectUrl).pathname;
@@ -161,7 +157,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
 
     beforeAll(async () => {
       const c = await draftCase(app, a, peopleA.patient.id, { total: 12000 });
-      const start = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+      const start = await checkout(app, a, c);
       paymentA = start.paymentId;
       sessionA = new URL(start.redirectUrl).pathname;
     });
@@ -210,7 +206,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
           draftCase(app, a, peopleA.patient.id, { subtotal: 10000, total: 0, funding: { programId, name: 'Charity care', amount: 10000 } }),
         ),
       );
-      const results = await Promise.allSettled(cases.map((c) => db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id))));
+      const results = await Promise.allSettled(cases.map((c) => checkout(app, a, c)));
       const ok = results.filter((r) => r.status === 'fulfilled');
       const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(ok).toHaveLength(20);
@@ -240,7 +236,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
           draftCase(app, a, peopleA.patient.id, { subtotal: 10000, total: 0, funding: { programId, name: 'Charity care', amount: 10000 } }),
         ),
       );
-      const second = await Promise.allSettled(more.map((c) => db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id))));
+      const second = await Promise.allSettled(more.map((c) => checkout(app, a, c)));
       expect(second.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
       const [budget] = await operatorQuery(
         app,
