@@ -19,6 +19,7 @@ import { AssignmentAndStipends1764380000000 } from './1764380000000-assignment-a
 import { Analytics1764390000000 } from './1764390000000-analytics';
 import { AnalyticsFilteredSlices1764400000000 } from './1764400000000-analytics-filtered-slices';
 import { AnalyticsCoveringHistograms1764410000000 } from './1764410000000-analytics-covering-histograms';
+import { UploadsStagedInStorage1764420000000 } from './1764420000000-uploads-staged-in-storage';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -43,4 +44,5 @@ export const allMigrations = [
   Analytics1764390000000,
   AnalyticsFilteredSlices1764400000000,
   AnalyticsCoveringHistograms1764410000000,
+  UploadsStagedInStorage1764420000000,
 ];

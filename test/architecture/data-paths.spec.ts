@@ -67,7 +67,8 @@ function usesRawConnection(source: SourceFile): boolean {
   const imports = importsOf(source.text);
   return (
     /\bInjectDataSource\b|\bgetDataSourceToken\b/.test(source.text) ||
-    imports.some((i) => i.specifier === 'typeorm' && /\bDataSource\b/.test(i.names)) ||
+    // A type alone opens nothing (Nest cannot inject through \`import type\`): core's SQL helpers name it.
+    imports.some((i) => i.specifier === 'typeorm' && !i.typeOnly && /\bDataSource\b/.test(i.names)) ||
     imports.some((i) => i.specifier === 'pg' && !i.typeOnly) ||
     imports.some((i) => i.specifier === 'pg-boss' && !i.typeOnly)
   );
@@ -82,6 +83,7 @@ describe('data paths', () => {
     expect(usesRawConnection({ file: 'x.ts', text: "import { InjectDataSource } from '@nestjs/typeorm';" })).toBe(true);
     expect(usesRawConnection({ file: 'x.ts', text: "import { DataSource, EntityManager } from 'typeorm';" })).toBe(true);
     expect(usesRawConnection({ file: 'x.ts', text: "import { Client } from 'pg';" })).toBe(true);
+    expect(usesRawConnection({ file: 'x.ts', text: "import type { DataSource, EntityManager } from 'typeorm';" })).toBe(false);
     expect(usesRawConnection({ file: 'x.ts', text: "import type { Pool } from 'pg';\nimport { EntityManager } from 'typeorm';" })).toBe(
       false,
     );

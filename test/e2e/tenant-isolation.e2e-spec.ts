@@ -190,7 +190,7 @@ describe('tenant isolation in the database', () => {
   }, 240_000);
 
   it('throws when tenant data is touched outside a tenant context', async () => {
-    await expect(app.get(TenantDatabase).transaction(async () => 1)).rejects.toThrow(/No tenant in the current context/);
+    await expect(app.get(TenantDatabase).transaction(() => Promise.resolve(1))).rejects.toThrow(/No tenant in the current context/);
   });
 
   it("refuses another tenant's transaction inside a request of one tenant, and accepts its own", async () => {
@@ -202,7 +202,7 @@ describe('tenant isolation in the database', () => {
         cls.set('tenant', { id: tenant.id, slug: tenant.slug });
         return work();
       });
-    await expect(asRequestOf(a, () => db.forTenant(b.id, async () => 'read B'))).rejects.toThrow(TenantContextMismatch);
+    await expect(asRequestOf(a, () => db.forTenant(b.id, () => Promise.resolve('read B')))).rejects.toThrow(TenantContextMismatch);
     await expect(asRequestOf(a, () => db.forTenant(a.id, async (tx) => (await tx.query('SELECT id FROM tenants'))[0].id))).resolves.toBe(
       a.id,
     );

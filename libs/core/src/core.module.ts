@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module, OnModuleInit } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
@@ -22,6 +22,7 @@ import { MetricsRegistry } from './metrics/metrics-registry';
 import { HealthController } from './web/health.controller';
 import { Lifecycle } from './web/lifecycle';
 import { PageCache } from './web/page-cache';
+import { PageInterceptor } from './web/page.interceptor';
 import { ViewRenderer } from './web/view-renderer';
 
 export interface CoreOptions {
@@ -74,6 +75,7 @@ export class CoreModule implements OnModuleInit {
         MetricsRegistry,
         DatabaseMetrics,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: PageInterceptor },
       ],
       exports: [
         AppConfig,

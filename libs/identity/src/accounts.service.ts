@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, InvalidInput, RequestContext, TenantDatabase } from '@consilium/core';
+import { AppConfig, InvalidInput, msg, RequestContext, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { ResolvedTenant } from '@consilium/tenancy';
 import { Account, AccountKind } from './account.entity';
@@ -45,7 +45,7 @@ export class AccountsService {
     return this.db.transaction(async (tx) => {
       const exists = await tx.findOneBy(Account, { kind: 'patient', email });
       // Saying "already registered" would confirm that this person is a patient here; invite a sign-in instead.
-      if (exists) throw new InvalidInput({ email: 'Use another email address, or sign in if you already have an account.' });
+      if (exists) throw new InvalidInput({ email: msg('identity.signUp.emailTaken') });
       const account = await tx.save(
         Account,
         tx.create(Account, {
@@ -93,7 +93,7 @@ export class AccountsService {
       tx.createQueryBuilder(Account, 'a').addSelect('a.passwordHash').where('a.id = :id', { id: accountId }).getOneOrFail(),
     );
     if (!(await verifyPassword(account.passwordHash, current)))
-      throw new InvalidInput({ current_password: 'This is not your current password.' });
+      throw new InvalidInput({ current_password: msg('identity.settings.wrongPassword') });
     const problem = passwordProblem(next, account.email);
     if (problem) throw new InvalidInput({ new_password: problem });
     const passwordHash = await hashPassword(next);
@@ -118,7 +118,7 @@ export class AccountsService {
   async resetPassword(token: string, password: string): Promise<Account> {
     return this.db.transaction(async (tx) => {
       const accountId = await this.tokens.peek(tx, token, 'password_reset');
-      if (!accountId) throw new InvalidInput({ token: 'This link has expired or was already used. Ask for a new one.' });
+      if (!accountId) throw new InvalidInput({ _form: msg('identity.reset.expired') });
       const account = await tx.findOneByOrFail(Account, { id: accountId });
       const problem = passwordProblem(password, account.email);
       if (problem) throw new InvalidInput({ password: problem });

@@ -4,7 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@consilium/audit';
 import { OperatorDataModule } from '@consilium/core/operator-data';
-import { TenancyModule } from '@consilium/tenancy';
+import { FirstAdminInvitations, TenancyModule } from '@consilium/tenancy';
 import { AccessGuard } from './access.guard';
 import { Account } from './account.entity';
 import { AccountsService } from './accounts.service';
@@ -12,6 +12,13 @@ import { ApiKeysService } from './api-keys.service';
 import { CsrfTokens } from './csrf';
 import { IDENTITY_CONTROLLERS } from './http/controllers';
 import { DemoAccounts } from './demo/demo-accounts';
+import { StaffFirstAdminInvitations } from './first-admin-invitations';
+import { AccountSettingsPage } from './http/account-settings.controller';
+import { AuthFormPresenter } from './http/auth-form.presenter';
+import { ConsoleMfaPresenter, InvitationPresenter } from './http/console-auth.controller';
+import { ApiKeysPage } from './http/console-api-keys.controller';
+import { StaffPage } from './http/console-staff.controller';
+import { OperatorMfaPresenter } from './http/operator-auth.controller';
 import { IdentityLayout } from './identity-layout';
 import { MfaService } from './mfa.service';
 import { OneTimeTokens } from './one-time-tokens.service';
@@ -45,6 +52,15 @@ import { SignInThrottle } from './throttle.service';
     SignInThrottle,
     PasswordStrategy,
     OperatorPasswordStrategy,
+    { provide: FirstAdminInvitations, useClass: StaffFirstAdminInvitations },
+    // Presenters: each page's model, and its forms shown again when refused.
+    AuthFormPresenter,
+    ConsoleMfaPresenter,
+    InvitationPresenter,
+    OperatorMfaPresenter,
+    AccountSettingsPage,
+    StaffPage,
+    ApiKeysPage,
   ],
   exports: [AccountsService, ApiKeysService, DemoAccounts, OperatorAccounts, SessionService, StaffService, SessionCookie, MfaService],
 })

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { first } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { hashToken, newToken } from './tokens';
 
@@ -31,7 +32,8 @@ export class OneTimeTokens {
 
   /** The account a still-valid token belongs to, without using it up (to show the form it leads to). */
   async peek(tx: EntityManager, token: string, purpose: TokenPurpose): Promise<string | null> {
-    const [row] = await tx.query(
+    const row = await first<{ account_id: string }>(
+      tx,
       `SELECT account_id FROM auth_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()`,
       [hashToken(token), purpose],
     );
@@ -40,11 +42,12 @@ export class OneTimeTokens {
 
   /** Uses the token up and returns its account, or null if unknown, used or expired. Atomic: two tabs, one winner. */
   async consume(tx: EntityManager, token: string, purpose: TokenPurpose): Promise<string | null> {
-    const [rows] = await tx.query(
+    const row = await first<{ account_id: string }>(
+      tx,
       `UPDATE auth_tokens SET used_at = now()
         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() RETURNING account_id`,
       [hashToken(token), purpose],
     );
-    return rows?.[0]?.account_id ?? null;
+    return row?.account_id ?? null;
   }
 }

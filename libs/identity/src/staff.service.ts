@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { AppConfig, InvalidInput, msg, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { ResolvedTenant } from '@consilium/tenancy';
 import { Account } from './account.entity';
 import { AccountMail } from './account-mail';
@@ -32,13 +32,24 @@ export class StaffService {
 
   list(): Promise<StaffMember[]> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query(`
+      const staff = await rows<{
+        id: string;
+        email: string;
+        name: string;
+        roles: StaffRole[];
+        mfa: boolean;
+        disabled: boolean;
+        invited: boolean;
+      }>(
+        tx,
+        `
         SELECT a.id, a.email, a.name, a.totp_enabled_at IS NOT NULL AS mfa, a.disabled_at IS NOT NULL AS disabled,
                a.password_hash IS NULL AS invited,
                coalesce(array_agg(r.role ORDER BY r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles
           FROM accounts a LEFT JOIN staff_roles r ON r.tenant_id = a.tenant_id AND r.account_id = a.id
-         WHERE a.kind = 'staff' GROUP BY a.tenant_id, a.id ORDER BY a.name, a.email`);
-      return rows.map((r: Record<string, unknown>) => ({
+         WHERE a.kind = 'staff' GROUP BY a.tenant_id, a.id ORDER BY a.name, a.email`,
+      );
+      return staff.map((r) => ({
         id: r.id,
         email: r.email,
         name: r.name,
@@ -46,7 +57,7 @@ export class StaffService {
         mfaEnrolled: r.mfa,
         disabled: r.disabled,
         invited: r.invited,
-      })) as StaffMember[];
+      }));
     });
   }
 
@@ -54,11 +65,10 @@ export class StaffService {
   async invite(input: { email: string; name: string; roles: StaffRole[]; locale: string }): Promise<string> {
     const email = input.email.trim().toLowerCase();
     const roles = [...new Set(input.roles)].filter((r): r is StaffRole => (STAFF_ROLES as readonly string[]).includes(r));
-    if (!roles.length) throw new InvalidInput({ roles: 'Choose at least one role.' });
+    if (!roles.length) throw new InvalidInput({ roles: msg('identity.staff.chooseRole') });
     const tenant = this.context.tenant<ResolvedTenant>();
     return this.db.transaction(async (tx) => {
-      if (await tx.findOneBy(Account, { kind: 'staff', email }))
-        throw new InvalidInput({ email: 'A staff member with this email already exists.' });
+      if (await tx.findOneBy(Account, { kind: 'staff', email })) throw new InvalidInput({ email: msg('identity.staff.emailTaken') });
       const account = await tx.save(
         Account,
         tx.create(Account, {
@@ -91,8 +101,7 @@ export class StaffService {
   async acceptInvitation(token: string, password: string): Promise<Account> {
     return this.db.transaction(async (tx) => {
       const accountId = await this.tokens.peek(tx, token, 'invitation');
-      if (!accountId)
-        throw new InvalidInput({ token: 'This invitation has expired or was already used. Ask your administrator for a new one.' });
+      if (!accountId) throw new InvalidInput({ _form: msg('identity.invitation.expired') });
       const account = await tx.findOneByOrFail(Account, { id: accountId });
       const problem = passwordProblem(password, account.email);
       if (problem) throw new InvalidInput({ password: problem });
@@ -114,7 +123,7 @@ export class StaffService {
   }
 
   async setRoles(accountId: string, roles: StaffRole[]): Promise<void> {
-    if (!roles.length) throw new InvalidInput({ roles: 'Choose at least one role.' });
+    if (!roles.length) throw new InvalidInput({ roles: msg('identity.staff.chooseRole') });
     await this.db.transaction(async (tx) => {
       const account = await tx.findOneBy(Account, { id: accountId, kind: 'staff' });
       if (!account) throw new NotFound();

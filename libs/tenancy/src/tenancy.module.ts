@@ -2,6 +2,7 @@ import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OperatorDataModule } from '@consilium/core/operator-data';
+import { AuditModule } from '@consilium/audit';
 import { LocaleCookieInterceptor } from './locale-cookie.interceptor';
 import { BlueprintApplier } from './blueprint/blueprint-applier';
 import { BlueprintCatalog } from './blueprint/blueprint-catalog';
@@ -11,6 +12,7 @@ import { TenantChangeFeed } from './cache/tenant-change-feed';
 import { TenantContentCache } from './cache/tenant-content-cache';
 import { BrandController } from './http/brand.controller';
 import { ConsoleBrandingController } from './http/console-branding.controller';
+import { OperatorTenantsController, OperatorTenantsPage } from './http/operator-tenants.controller';
 import { MultipartConsoleForms } from './console/multipart-form';
 import { TenantDomains } from './console/tenant-domains';
 import { TenantOnboarding } from './console/tenant-onboarding';
@@ -42,9 +44,15 @@ const SHARED = [
 ];
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Tenant, TenantDomain, TenantAsset]), OperatorDataModule],
-  controllers: [BrandController, ConsoleBrandingController],
-  providers: [...SHARED, TenantLayoutData, MultipartConsoleForms, { provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor }],
+  imports: [TypeOrmModule.forFeature([Tenant, TenantDomain, TenantAsset]), OperatorDataModule, AuditModule],
+  controllers: [BrandController, ConsoleBrandingController, OperatorTenantsController],
+  providers: [
+    ...SHARED,
+    TenantLayoutData,
+    OperatorTenantsPage,
+    MultipartConsoleForms,
+    { provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor },
+  ],
   exports: SHARED,
 })
 export class TenancyModule implements NestModule {

@@ -1,5 +1,5 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import { AppConfig, ConsiliumStore, databaseUnavailable, negotiateLocale } from '@consilium/core';
+import { AppConfig, ConsiliumStore, databaseUnavailable, LANG_COOKIE_PATTERN, negotiateLocale, platformLocales } from '@consilium/core';
 import { ClsService } from 'nestjs-cls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ResolvedTenant } from './resolved-tenant';
@@ -38,7 +38,8 @@ export class TenantResolutionMiddleware implements NestMiddleware {
     this.cls.set('ip', clientIp(req, this.config.raw.TRUST_PROXY));
     this.cls.set('userAgent', String(req.headers['user-agent'] ?? '').slice(0, 300));
     if (!host || host === this.config.operatorHost || /^\/webhooks(\/|$)/.test(this.cls.get('path') ?? '')) {
-      this.cls.set('locale', 'en');
+      // No hospital: the operator console and the "no program here" page speak any platform language.
+      this.cls.set('locale', this.localeFor(req, null));
       return next();
     }
     this.resolver.resolve(host).then(
@@ -67,9 +68,9 @@ export class TenantResolutionMiddleware implements NestMiddleware {
 
   /** ?lang= (remembered in a cookie by LocaleCookieInterceptor), then the cookie, then Accept-Language. */
   private localeFor(req: IncomingMessage, tenant: ResolvedTenant | null): string {
-    const supported = tenant?.profile.locales ?? ['en'];
+    const supported = tenant ? (tenant.profile.locales ?? ['en']) : [...platformLocales()];
     const query = new URL(req.url ?? '/', 'http://x').searchParams.get('lang') ?? undefined;
-    const cookie = /(?:^|;\s*)lang=([a-z]{2})/.exec(String(req.headers.cookie ?? ''))?.[1];
+    const cookie = LANG_COOKIE_PATTERN.exec(String(req.headers.cookie ?? ''))?.[1];
     return negotiateLocale({
       explicit: query ?? cookie,
       acceptLanguage: req.headers['accept-language'],

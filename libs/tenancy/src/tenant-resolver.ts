@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { AppConfig, PageCache, TenantDatabase } from '@consilium/core';
+import { AppConfig, first, PageCache, TenantDatabase } from '@consilium/core';
 import { createHash } from 'node:crypto';
 import type { Branding, TenantProfile, TenantSettings } from './branding';
 import { TENANT_CHANGED_CHANNEL, TenantChangeFeed } from './cache/tenant-change-feed';
@@ -129,8 +129,8 @@ export class TenantResolver {
 
   private async lookup(host: string): Promise<ResolvedTenant | null> {
     // Before any tenant is known: tenant_domains' host_lookup policy answers this one question with no tenant set.
-    const [domain] = await this.db.withoutTenant((tx): Promise<{ tenant_id: string }[]> =>
-      tx.query('SELECT tenant_id FROM tenant_domains WHERE host = $1', [host]),
+    const domain = await this.db.withoutTenant((tx) =>
+      first<{ tenant_id: string }>(tx, 'SELECT tenant_id FROM tenant_domains WHERE host = $1', [host]),
     );
     if (!domain) return null;
     return this.load(domain.tenant_id);

@@ -4,13 +4,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import { AppConfig } from '../config/config';
 import { RequestContext } from '../context/request-context';
+import { LANG_COOKIE_PATTERN } from '../i18n/locales';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 
 /** The public pages of a hospital site: the same for every visitor who is not signed in. */
 const CACHEABLE_PATH = /^\/(?:|specialties(?:\/[a-z0-9-]+)?|physicians(?:\/[a-z0-9-]+)?|pricing|how-it-works|faq|contact|privacy|terms)$/;
 const SESSION_COOKIE = /(?:^|;\s*)consilium_session=/;
 const VISITOR_COOKIE = /(?:^|;\s*)cs_vid=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:;|$)/i;
-const LANG_COOKIE = /(?:^|;\s*)lang=([a-z]{2})/;
+const LANG_COOKIE = LANG_COOKIE_PATTERN;
 const NOT_REPLAYED = new Set(['set-cookie', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'x-request-id']);
 const MAX_ENTRIES = 5000;
 /** Below this, compressing saves less than the headers it adds. */
@@ -286,7 +287,7 @@ export class PageCache {
 }
 
 /** A Vary header with `field` added once. */
-function varyWith(current: unknown, field: string): string {
+function varyWith(current: string | number | string[] | undefined, field: string): string {
   const fields = String(current ?? '')
     .split(',')
     .map((f) => f.trim())

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { AppConfig } from '../config/config';
 import { RequestContext } from '../context/request-context';
 import { Translator } from '../i18n/translator';
-import { registerHelpers } from './view-helpers';
+import { layoutRoot, registerHelpers } from './view-helpers';
 
 export interface RenderOptions {
   /** Layout name under a `layouts/` folder; `false` renders the template alone (emails, fragments). */
@@ -34,10 +34,13 @@ export class ViewRenderer {
     private readonly translator: Translator,
   ) {
     registerHelpers(this.hbs);
-    // {{t "identity.signIn.title" name=tenant.name}}: the locale is the page's (`lang` in the layout data).
-    this.hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) =>
-      this.translator.t(key, String(options.data?.root?.lang ?? 'en'), options.hash),
-    );
+    // {{t "identity.signIn.title" name=tenant.name}}: the page's language (`lang` in the layout data) and, for
+    // dates in messages, the hospital's time zone (`timeZone`).
+    this.hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) => {
+      const root = layoutRoot(options);
+      // Handlebars types the hash `any`: it holds the named arguments the template wrote.
+      return this.translator.t(key, root.lang ?? 'en', options.hash as Record<string, unknown>, { timeZone: root.timeZone });
+    });
     this.registerViews('core', path.join(__dirname, '..', 'views'));
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, SecretBox, TenantDatabase } from '@consilium/core';
+import { AppConfig, first, SecretBox, TenantDatabase } from '@consilium/core';
 import { TenantDirectory } from '@consilium/tenancy';
 import { OperatorAccounts } from '../operators/operator-accounts.service';
 import { hashPassword } from '../password-policy';
@@ -56,7 +56,8 @@ export class DemoAccounts {
       await this.db.forTenant(tenantId, async (tx) => {
         for (const staff of STAFF) {
           const email = `${staff.local}@${slug}.example`;
-          const [row]: { id: string }[] = await tx.query(
+          const row = await first<{ id: string }>(
+            tx,
             `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at, totp_secret, totp_enabled_at)
              VALUES ($1, 'staff', $2, $3, $4, now(), $5, now()) ON CONFLICT (tenant_id, kind, email) DO NOTHING RETURNING id`,
             [tenantId, email, staff.name, passwordHash, box.seal(DEMO_TOTP_SECRET)],

@@ -4,7 +4,6 @@ import { ConsoleApiKeysController } from './console-api-keys.controller';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleStaffController } from './console-staff.controller';
 import { OperatorAuthController } from './operator-auth.controller';
-import { OperatorTenantsController } from './operator-tenants.controller';
 import { SiteAuthController } from './site-auth.controller';
 
 /** Every HTTP surface of identity, registered by IdentityModule. */
@@ -16,6 +15,5 @@ export const IDENTITY_CONTROLLERS = [
   ConsoleStaffController,
   ConsoleApiKeysController,
   OperatorAuthController,
-  OperatorTenantsController,
   ApiWhoamiController,
 ];

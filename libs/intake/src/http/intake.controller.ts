@@ -2,7 +2,7 @@ import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import { Audited } from '@consilium/audit';
 import { Case, CONSENT_KINDS, ConsentKind, requiredConsents } from '@consilium/cases';
 import { CatalogReader } from '@consilium/catalog';
-import { AppConfig, Can, InvalidInput, Public, RequestContext, SecretBox, Translator, ViewRenderer } from '@consilium/core';
+import { AppConfig, Can, fieldTexts, InvalidInput, Public, RequestContext, SecretBox, Translator, ViewRenderer } from '@consilium/core';
 import { AttributionService, visitorIdFrom } from '@consilium/marketing';
 import { localize, ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,6 +12,7 @@ import {
   bodyDetails,
   choiceValues,
   detailsValues,
+  fieldText,
   offeringQuestions,
   placeOptions,
   readChoice,
@@ -77,7 +78,7 @@ export class IntakeController {
       await this.planner.plan(this.tenant(), choice, this.context.locale());
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      return this.invalid(reply, await this.renderChoice({ values: choiceValues(choice), errors: error.fields, action: '/start' }));
+      return this.invalid(reply, await this.renderChoice({ values: choiceValues(choice), errors: fieldTexts(error), action: '/start' }));
     }
     reply.setCookie(CHOICE_COOKIE, this.box.seal(JSON.stringify(choice)), this.cookieOptions());
     void reply.redirect('/start/plan', 303);
@@ -158,7 +159,7 @@ export class IntakeController {
         reply,
         await this.renderChoice({
           values: choiceValues(choice),
-          errors: error.fields,
+          errors: fieldTexts(error),
           action: `/start/${id}/choice`,
           draft: this.draftView(c, progress, 'choice'),
         }),
@@ -208,7 +209,7 @@ export class IntakeController {
       await this.drafts.saveDetails(id, readDetails(body, offering?.intakeQuestions ?? [], this.context.locale()));
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      return this.invalid(reply, await this.renderDetails(c, progress, detailsValues(bodyDetails(body)), error.fields));
+      return this.invalid(reply, await this.renderDetails(c, progress, detailsValues(bodyDetails(body)), fieldTexts(error)));
     }
     const { progress: after } = await this.drafts.draft(id);
     void reply.redirect(`/start/${id}/${after.needsLocalPhysician ? 'physician' : 'consents'}`, 303);
@@ -238,7 +239,7 @@ export class IntakeController {
       await this.drafts.saveLocalPhysician(id, readLocalPhysician(body));
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      return this.invalid(reply, this.renderPhysician(c, progress, body, error.fields));
+      return this.invalid(reply, this.renderPhysician(c, progress, body, fieldTexts(error)));
     }
     void reply.redirect(`/start/${id}/consents`, 303);
   }
@@ -265,10 +266,10 @@ export class IntakeController {
     const { c, progress } = await this.drafts.draft(id);
     const agreed = new Set(CONSENT_KINDS.filter((k) => body[`consent_${k}`] === 'yes'));
     try {
-      await this.drafts.giveConsents(id, this.consentDocuments(c), agreed);
+      await this.drafts.giveConsents(id, this.consentDocuments(), agreed);
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      return this.invalid(reply, this.renderConsents(c, progress, [...agreed], error.fields));
+      return this.invalid(reply, this.renderConsents(c, progress, [...agreed], fieldTexts(error)));
     }
     void reply.redirect(`/start/${id}/review`, 303);
   }
@@ -294,7 +295,7 @@ export class IntakeController {
   ): Html {
     const { c, progress } = await this.drafts.draft(id);
     const { plan, options } = await this.replan(c);
-    const fundingId = String(body.funding ?? '');
+    const fundingId = fieldText(body.funding);
     const option = options.find((o) => o.program.id === fundingId);
     const values = { funding: fundingId, eligible: body.eligible, accept: body.accept, funding_code: body.funding_code };
     // "Update the price": the same page with the chosen program applied, nothing accepted (no JavaScript needed).
@@ -395,7 +396,7 @@ export class IntakeController {
   }
 
   private renderConsents(c: Case, progress: IntakeProgress, agreed: ConsentKind[], errors?: Record<string, string>): string {
-    const documents = this.consentDocuments(c)
+    const documents = this.consentDocuments()
       .filter((d) => requiredConsents(c.routeOverride?.route ?? c.route).includes(d.kind))
       .map((d) => ({ ...d, field: `consent_${d.kind}`, checked: agreed.includes(d.kind), error: errors?.[`consent_${d.kind}`] }));
     return this.views.render('intake/start-consents', {
@@ -506,7 +507,7 @@ export class IntakeController {
     };
   }
 
-  private consentDocuments(c: Case) {
+  private consentDocuments() {
     const locale = this.context.locale();
     return CONSENT_KINDS.map((kind) => consentDocument(kind, locale, this.tenant().name));
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantDatabase } from '@consilium/core';
+import { first, TenantDatabase } from '@consilium/core';
 import { Blueprint, BlueprintConflict } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
 import { EmailSender } from './email-sender.entity';
@@ -41,8 +41,8 @@ export class EmailSenders {
     ];
     for (const [column, value] of attempts) {
       if (!value) continue;
-      const [row] = await this.db.withoutTenant((tx): Promise<{ tenant_id: string }[]> =>
-        tx.query(`SELECT tenant_id FROM tenant_email_senders WHERE ${column} = $1`, [value]),
+      const row = await this.db.withoutTenant((tx) =>
+        first<{ tenant_id: string }>(tx, `SELECT tenant_id FROM tenant_email_senders WHERE ${column} = $1`, [value]),
       );
       if (row) return row.tenant_id;
     }
@@ -64,7 +64,8 @@ export class EmailSenders {
       configurationSet: email.ses_configuration_set ?? null,
     };
     // A bounce is matched to its tenant by From address or configuration set: neither may be shared.
-    const [clash] = await tx.query(
+    const clash = await first<{ from_address: string; configuration_set: string | null }>(
+      tx,
       'SELECT from_address, configuration_set FROM tenant_email_senders WHERE tenant_id <> $1 AND (from_address = $2 OR configuration_set = $3)',
       [tenantId, desired.fromAddress, desired.configurationSet],
     );

@@ -153,11 +153,15 @@ describe('blueprint validation', () => {
       GOOD + 'domains: [A.Example.org]\n',
       'acme/tenant.yaml:11: domains.0: must be a lower-case host name such as secondopinion.example.org',
     ],
-    ['a locale we do not ship', GOOD + 'locales: [en, fr]\n', 'acme/tenant.yaml:11: locales.1: must be one of en, es'],
+    [
+      'a locale we do not ship',
+      GOOD + 'locales: [en, de]\n',
+      'acme/tenant.yaml:11: locales.1: de is not a platform language: use one of en, es, fr (optionally with a region, e.g. fr-CA)',
+    ],
     [
       'text of the wrong shape',
       GOOD + 'landing:\n  hero:\n    title: [1, 2]\n',
-      'acme/tenant.yaml:13: landing.hero.title: must be text, or text per language ({ en: ..., es: ... })',
+      'acme/tenant.yaml:13: landing.hero.title: must be text, or text per language ({ en: ..., fr: ... })',
     ],
     [
       'broken YAML',

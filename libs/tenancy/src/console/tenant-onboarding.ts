@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, TenantDatabase } from '@consilium/core';
+import { AppConfig, rows, TenantDatabase } from '@consilium/core';
 import { ApplyResult, BlueprintApplier } from '../blueprint/blueprint-applier';
 import { TenantDirectory } from '../tenant-directory';
 import { LoadedAsset } from '../blueprint/blueprint-loader';
@@ -63,8 +63,8 @@ export class TenantOnboarding {
       slug: input.slug,
       name: input.name,
       case_prefix: input.casePrefix,
-      locales: input.locales as BlueprintInput['locales'],
-      default_locale: input.defaultLocale as BlueprintInput['default_locale'],
+      locales: input.locales,
+      default_locale: input.defaultLocale,
       time_zone: input.timeZone,
       currency: input.currency,
       domains: input.primaryDomain ? [input.primaryDomain] : [],
@@ -91,9 +91,7 @@ export class TenantOnboarding {
     const slugTaken = (await this.directory.idOf(input.slug)) !== null;
     // Hosts are looked up before any tenant, through tenant_domains' host_lookup policy (as the resolver does).
     const hostsTaken = (
-      await this.db.withoutTenant((tx): Promise<{ host: string }[]> =>
-        tx.query('SELECT host FROM tenant_domains WHERE host = ANY($1)', [hosts]),
-      )
+      await this.db.withoutTenant((tx) => rows<{ host: string }>(tx, 'SELECT host FROM tenant_domains WHERE host = ANY($1)', [hosts]))
     ).map((r) => r.host);
     if (slugTaken) errors.slug = `Another hospital already uses the address name "${input.slug}".`;
     if (hostsTaken.length)
