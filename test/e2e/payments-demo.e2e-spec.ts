@@ -13,6 +13,7 @@ import { AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import http from 'node:http';
 import https from 'node:https';
+import { advanceTestCase } from '../support/cases';
 import { checkout, createFundingProgram, draftCase, operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
@@ -82,10 +83,8 @@ describe('payments with the demo provider (no Stripe key)', () => {
       expect(receipt.text).not.toContain('Oncology');
       expect(page.text).not.toContain('Oncology');
 
-      await db.forTenant(a.id, async (tx) => {
-        await payments.capture(tx, c.id);
-        await tx.update(Case, { tenantId: a.id, id: c.id }, { state: 'accepted' });
-      });
+      // The coordinator accepts the case, which captures the authorization.
+      await advanceTestCase(app, a, { ...c, state: 'submitted' }, 'accepted');
       const admin = new WebClient(app, a.host);
       await signInStaff(admin, peopleA.admin);
       const revenue = await admin.get('/console/revenue');

@@ -4,6 +4,7 @@ import { TenantDatabase } from '@consilium/core';
 import { AccountMail, OperatorAccounts } from '@consilium/identity';
 import { randomUUID } from 'node:crypto';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { advanceTestCase } from '../support/cases';
 import { checkout, connectAccount, draftCase, operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { postSigned, stripeEvent, WEBHOOK_SECRET } from '../support/stripe-events';
@@ -121,10 +122,10 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
     expect(await caseOf(c.id)).toMatchObject({ state: 'submitted' });
     expect((await caseOf(c.id)).paymentAuthorizedAt).toBeInstanceOf(Date);
 
-    const captured = await db.forTenant(a.id, (tx) => payments.capture(tx, c.id));
-    expect(captured).toMatchObject({ status: 'captured', capturedMinor: 80000 });
+    // The coordinator accepts the case (triage, then accept): acceptance is what captures the authorization.
+    await advanceTestCase(app, a, { ...c, state: 'submitted' }, 'accepted');
+    expect(await paymentOf(c.id)).toMatchObject({ status: 'captured', capturedMinor: 80000 });
     expect(stripe.posts(new RegExp(`/v1/payment_intents/${pi}/capture$`))[0].idempotencyKey).toBe(`capture:${c.id}:${pi}`);
-    await db.forTenant(a.id, (tx) => tx.update(Case, { tenantId: a.id, id: c.id }, { state: 'accepted' }));
 
     await payments.refund(c.id, 30000, 'Partial goodwill refund', { tenantId: a.id });
     const full = await payments.refund(c.id, undefined, 'Patient withdrew', { tenantId: a.id });
