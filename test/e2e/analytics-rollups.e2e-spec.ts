@@ -201,6 +201,7 @@ describe('analytics rollups equal the raw computation', () => {
           `UPDATE cases SET assigned_physician_id = (SELECT account_id FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL LIMIT 1) WHERE tenant_id = $1 AND id::text LIKE $2`,
           [tenant.id, `${n.toString(16)}%`],
         );
+        // Held open between its two writes so the refreshes race a half-done transaction (not a wait for anything).
         await new Promise((r) => setTimeout(r, 20));
         await tx.query(
           `UPDATE payments SET refunded_minor = 0, status = 'captured' WHERE tenant_id = $1 AND status = 'refunded' AND case_id::text LIKE $2`,
