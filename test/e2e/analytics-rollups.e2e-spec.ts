@@ -12,7 +12,7 @@ import { OperatorDatabase } from '@consilium/core/operator-data';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AnalyticsGenerator } from '../../apps/cli/src/generator/analytics-generator';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestTenant } from '../support/tenants';
+import { createTestHospital, TestHospital, TestTenant } from '../support/tenants';
 
 /**
  * Rollups are exact: on random datasets, after random changes of every kind the triggers watch, a time zone change
@@ -20,8 +20,8 @@ import { createTestPeople, createTestTenant, TestTenant } from '../support/tenan
  */
 describe('analytics rollups equal the raw computation', () => {
   let app: NestFastifyApplication;
-  let tenant: TestTenant;
-  let other: TestTenant;
+  let tenant: TestHospital;
+  let other: TestHospital;
   let random: () => number;
 
   // A small deterministic generator (mulberry32), so a failure can be replayed.
@@ -88,8 +88,8 @@ describe('analytics rollups equal the raw computation', () => {
 
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [AnalyticsModule] });
-    tenant = await createTestTenant(app);
-    await createTestPeople(app, tenant); // links the roster physician to a staff account: cases can be assigned
+    // Its people link the roster physician to a staff account: cases can be assigned.
+    tenant = await createTestHospital(app);
     // A second specialty and offering, so breakdowns and filters have more than one of each.
     await app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
       const [s] = await tx.query(
@@ -106,8 +106,7 @@ describe('analytics rollups equal the raw computation', () => {
         [tenant.id, s.id],
       );
     });
-    other = await createTestTenant(app);
-    await createTestPeople(app, other);
+    other = await createTestHospital(app);
   });
 
   afterAll(() => app.close());

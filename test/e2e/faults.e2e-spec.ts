@@ -9,7 +9,7 @@ import { eventually } from '../support/eventually';
 import { httpGet, startProcess } from '../support/processes';
 import { signInPatient } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTestHospital, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** A load balancer's readiness probe period, not a wait for something to happen. */
@@ -24,7 +24,7 @@ describe('faults', () => {
   let db: EmbeddedDatabase;
   let env: Record<string, string>;
   let app: NestFastifyApplication;
-  let a: TestTenant;
+  let a: TestHospital;
   let people: TestPeople;
 
   beforeAll(async () => {
@@ -33,8 +33,8 @@ describe('faults', () => {
     await runMigrations(db.urls.owner, allMigrations);
     env = { DATABASE_URL: db.urls.runtime, DATABASE_OWNER_URL: db.urls.owner, DATABASE_OPERATOR_URL: db.urls.operator };
     app = await createTestApp(env);
-    a = await createTestTenant(app);
-    people = await createTestPeople(app, a);
+    a = await createTestHospital(app);
+    people = a.people;
   }, 120000);
 
   afterAll(async () => {

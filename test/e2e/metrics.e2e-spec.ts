@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { freshCode, signInStaff } from '../support/staff-sign-in';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestPeople, TestTenant } from '../support/tenants';
+import { createTestHospital, TEST_PASSWORD, TEST_TOTP_SECRET, TestHospital, TestPeople } from '../support/tenants';
 import { createTestApp } from '../support/test-app';
 import { WebClient } from '../support/web-client';
 
@@ -35,7 +35,7 @@ const value = (samples: Sample[], name: string, labels: Record<string, string>) 
 describe('/metrics', () => {
   const token = randomBytes(32).toString('hex');
   let app: NestFastifyApplication;
-  let tenant: TestTenant;
+  let tenant: TestHospital;
   let people: TestPeople;
 
   const scrape = async () => {
@@ -49,8 +49,8 @@ describe('/metrics', () => {
       { METRICS_TOKEN: token, DATABASE_POOL_SIZE: '7' },
       { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
     );
-    tenant = await createTestTenant(app);
-    people = await createTestPeople(app, tenant);
+    tenant = await createTestHospital(app);
+    people = tenant.people;
   });
 
   afterAll(() => app.close());
