@@ -13,6 +13,7 @@ module.exports = {
     '/node_modules/(?!(@nestjs|content-disposition|@fastify/cookie|cookie|intl-messageformat|@formatjs|pg-boss|rrule-temporal|serialize-error|non-error|temporal-spec)/)',
   ],
   moduleNameMapper: {
+    '^@consilium/core/operator-data$': '<rootDir>/libs/core/src/operator-data/index.ts',
     '^@consilium/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -1,4 +1,6 @@
-// Compiles apps/, libs/ and migrations/ to dist/ with swc (no type checking: `npm run typecheck` does that).
+// Compiles every project nest-cli.json names (the apps and libs: the monorepo's map, which Nest tooling reads too)
+// and migrations/ to dist/ with swc and the .swcrc it names (no type checking: `npm run typecheck` does that).
+// Nest's own swc builder compiles one project's sourceRoot only, not the libs it imports, hence this script.
 // Path aliases from tsconfig.json are rewritten to relative requires at compile time, so the output runs on
 // plain `node` with no runtime path registration.
 import { transformFile } from '@swc/core';
@@ -9,9 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'dist');
-const sources = ['apps', 'libs', 'migrations'];
-const tsconfig = JSON.parse(readFileSync(path.join(root, 'tsconfig.json'), 'utf8'));
-const swcrc = JSON.parse(readFileSync(path.join(root, '.swcrc'), 'utf8'));
+const nest = JSON.parse(readFileSync(path.join(root, 'nest-cli.json'), 'utf8'));
+const sources = [...Object.values(nest.projects).map((project) => project.root), 'migrations'];
+const tsconfig = JSON.parse(readFileSync(path.join(root, nest.compilerOptions.tsConfigPath), 'utf8'));
+const swcrc = JSON.parse(readFileSync(path.join(root, nest.compilerOptions.builder.options.swcrcPath), 'utf8'));
 
 async function* walk(dir) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {

@@ -1,5 +1,5 @@
-import { AnalyticsGenerator, RollupRefresher } from '@consilium/analytics';
-import { OperatorDatabase } from '@consilium/core';
+import { RollupRefresher } from '@consilium/analytics';
+import { TenantDatabase } from '@consilium/core';
 import { BlueprintCatalog, TenantDirectory } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Browser, chromium } from 'playwright-core';
+import { AnalyticsGenerator } from '../../apps/cli/src/generator/analytics-generator';
 import { OPERATOR_HOST, signInOperator } from '../support/operator-sign-in';
 import { freePort } from '../support/ports';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
@@ -64,7 +65,7 @@ type Who = 'anonymous' | 'admin' | 'coordinator' | 'physician' | 'patient' | 'op
       physicianSlug: 'amara-okafor',
     };
     people = await createTestPeople(app, tenant);
-    await new AnalyticsGenerator((id, work) => app.get(OperatorDatabase).forTenant(id, work)).generate({
+    await new AnalyticsGenerator((id, work) => app.get(TenantDatabase).forTenant(id, work)).generate({
       tenantId: tenant.id,
       cases: 200,
       days: 120,
@@ -72,7 +73,7 @@ type Who = 'anonymous' | 'admin' | 'coordinator' | 'physician' | 'patient' | 'op
     });
     await app.get(RollupRefresher).refresh(tenant.id);
     caseId = (
-      await app.get(OperatorDatabase).forTenant(tenant.id, (tx) => tx.query(`SELECT id FROM cases ORDER BY created_at DESC LIMIT 1`))
+      await app.get(TenantDatabase).forTenant(tenant.id, (tx) => tx.query(`SELECT id FROM cases ORDER BY created_at DESC LIMIT 1`))
     )[0].id;
     await app.listen({ port, host: '127.0.0.1' });
 

@@ -21,6 +21,7 @@ await benchmark({ name: 'analytics', title: 'Analytics benchmark', timeLimitSeco
   const tenancy = dist('libs/tenancy/src/index.js');
   const analytics = dist('libs/analytics/src/index.js');
   const { CliModule } = dist('apps/cli/src/cli.module.js');
+  const { AnalyticsGenerator } = dist('apps/cli/src/generator/analytics-generator.js');
   const { NestFactory } = require('@nestjs/core');
 
   const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -104,7 +105,7 @@ await benchmark({ name: 'analytics', title: 'Analytics benchmark', timeLimitSeco
     ),
   );
   let started = performance.now();
-  const generator = new analytics.AnalyticsGenerator(fastForTenant);
+  const generator = new AnalyticsGenerator(fastForTenant);
   let lastShown = 0;
   const generated = await generator.generate({
     tenantId: tenant.id,

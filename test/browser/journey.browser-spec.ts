@@ -98,7 +98,7 @@ const B = 'meridian.localhost';
     await page.fill('#f-password', DEMO_PASSWORD);
     await page.click('form:has(#f-password) button[type=submit]');
     await page.waitForURL(/\/console\/mfa/);
-    await page.fill('#f-code', await freshCode(email, DEMO_TOTP_SECRET));
+    await page.fill('#f-code', await freshCode(email, DEMO_TOTP_SECRET, app));
     await page.click('form:has(#f-code) button[type=submit]');
     await page.waitForURL((u) => !u.pathname.startsWith('/console/mfa'));
     if (!page.url().match(/\/console\/?$/))
@@ -197,7 +197,7 @@ const B = 'meridian.localhost';
     await physician.fill('#f-clinical_trials-input', 'None open nearby.');
     await physician.fill('#f-answer-0', 'Not necessarily: see the recommendations.');
     await physician.fill('#f-patient_summary-input', 'Your diagnosis is right, but another order of treatment may suit you better.');
-    await physician.fill('#f-code', await freshCode('physician@lakeshore.example', DEMO_TOTP_SECRET));
+    await physician.fill('#f-code', await freshCode('physician@lakeshore.example', DEMO_TOTP_SECRET, app));
     await physician.click('button:has-text("Sign the opinion")');
     await physician.waitForLoadState();
     await shot(physician, 'physician-signed');

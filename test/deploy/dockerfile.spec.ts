@@ -37,10 +37,12 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('gives the build stage everything scripts/build.mjs compiles', () => {
-    const build = readFileSync(path.join(root, 'scripts/build.mjs'), 'utf8');
-    const sources = JSON.parse(/const sources = (\[[^\]]*\])/.exec(build)![1].replace(/'/g, '"')) as string[];
+    // The build compiles the projects nest-cli.json names (their top folders) and migrations/.
+    const nest = JSON.parse(readFileSync(path.join(root, 'nest-cli.json'), 'utf8')) as { projects: Record<string, { root: string }> };
+    const sources = [...new Set(Object.values(nest.projects).map((p) => p.root.split('/')[0])), 'migrations'];
+    expect(readFileSync(path.join(root, 'scripts/build.mjs'), 'utf8')).toContain("'nest-cli.json'");
     const copied = all(stage('build'), 'COPY').flatMap((c) => c.words.slice(0, -1));
-    for (const needed of [...sources, 'scripts', 'tsconfig.json', '.swcrc', 'package.json', 'package-lock.json'])
+    for (const needed of [...sources, 'scripts', 'tsconfig.json', '.swcrc', 'nest-cli.json', 'package.json', 'package-lock.json'])
       expect(copied).toContain(needed);
   });
 

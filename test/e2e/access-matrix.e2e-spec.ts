@@ -10,7 +10,7 @@ import request from 'supertest';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** Actions that are not in the policy table on purpose: they belong to every signed-in actor of a kind. */
@@ -20,8 +20,8 @@ type Role = 'anonymous' | 'patient' | 'coordinator' | 'physician' | 'admin';
 
 describe('permissions', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
   const clients = {} as Record<Role, WebClient>;
@@ -34,10 +34,9 @@ describe('permissions', () => {
         providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
       },
     );
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
     for (const role of ['anonymous', 'patient', 'coordinator', 'physician', 'admin'] as Role[]) clients[role] = new WebClient(app, a.host);
     await signInPatient(clients.patient, peopleA.patient);
     await signInStaff(clients.coordinator, peopleA.coordinator);
@@ -171,6 +170,13 @@ describe('permissions', () => {
       );
       expect(csv.text).toContain(peopleA.coordinator.email);
       expect(csv.text).not.toContain(peopleB.admin.email);
+      // A user agent is whatever a visitor sends: the export defuses it so a spreadsheet shows it, never runs it.
+      await clients.coordinator.get('/console/audit', { 'User-Agent': '=HYPERLINK("http://evil.example","x")' });
+      await clients.coordinator.get('/console/audit', { 'User-Agent': '@SUM(1+1)' });
+      const defused = (await clients.admin.get('/console/audit/export.csv')).text;
+      expect(defused).toContain(`,"'=HYPERLINK(""http://evil.example"",""x"")",`);
+      expect(defused).toContain(",'@SUM(1+1),");
+      expect(defused).not.toMatch(/,=HYPERLINK|,"=HYPERLINK/);
       const bad = await clients.admin.get('/console/audit?from=yesterday');
       expect(bad.status).toBe(400);
       expect(bad.text).toContain('must be a date (YYYY-MM-DD)');

@@ -6,13 +6,13 @@ import request from 'supertest';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TEST_PASSWORD, TEST_TOTP_SECRET, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 describe('accounts and access', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
 
@@ -21,10 +21,9 @@ describe('accounts and access', () => {
       {},
       { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
     );
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
   });
 
   afterAll(() => app.close());
@@ -151,7 +150,7 @@ describe('accounts and access', () => {
       const wrong = await newcomer.post('/console/mfa', { code: '000000' });
       expect(wrong.status).toBe(400);
       const secret2 = /<span class="secret"[^>]*>([A-Z2-7]+)<\/span>/.exec(wrong.text)![1];
-      const done = await newcomer.post('/console/mfa', { code: await freshCode(email, secret2) });
+      const done = await newcomer.post('/console/mfa', { code: await freshCode(email, secret2, app) });
       expect(done.status).toBe(200);
       expect(done.text.match(/<li>[A-Z2-9]{4}-[A-Z2-9]{4}<\/li>/g)).toHaveLength(10);
       expect(secret).not.toBe(secret2);
@@ -213,7 +212,7 @@ describe('accounts and access', () => {
       const first = await op.submit('/operator/sign-in', { email, password: TEST_PASSWORD });
       expect(first.location).toBe('/operator/mfa');
       expect((await op.get('/operator')).location).toBe('/operator/mfa');
-      const second = await op.submit('/operator/mfa', { code: await freshCode(email) });
+      const second = await op.submit('/operator/mfa', { code: await freshCode(email, undefined, app) });
       expect(second.location).toBe('/operator');
       const home = await op.get('/operator');
       expect(home.status).toBe(200);

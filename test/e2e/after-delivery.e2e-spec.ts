@@ -1,73 +1,29 @@
-import { Case, CasePipeline, CasesModule } from '@consilium/cases';
+import { CheckIns } from '@consilium/cases';
 import { TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
-import { IntakeModule } from '@consilium/intake';
-import { OpinionsModule } from '@consilium/opinions';
+import { AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createTestCase } from '../support/cases';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 describe('after delivery: follow-ups and conversions', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
 
-  /** A case already delivered, with one follow-up round included. Events are written as the pipeline would. */
-  async function deliveredCase(): Promise<Case> {
-    const db = app.get(TenantDatabase);
-    const pipeline = app.get(CasePipeline);
-    return db.forTenant(a.id, async (tx) => {
-      const c = await tx.save(
-        Case,
-        tx.create(Case, {
-          tenantId: a.id,
-          number: await pipeline.nextNumber(tx, a.id, 'TST'),
-          state: 'draft',
-          patientId: peopleA.patient.id,
-          route: 'direct',
-          quoteAcceptedAt: new Date(),
-          paymentAuthorizedAt: new Date(),
-          followUpsIncluded: 1,
-          assignedPhysicianId: peopleA.physician.id,
-        }),
-      );
-      const staff = { actor: { id: peopleA.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] } };
-      await pipeline.move(tx, c.id, 'submit', 'patient', {
-        facts: { consentsGiven: true },
-        actor: { id: peopleA.patient.id, kind: 'patient', roles: [] },
-      });
-      await pipeline.move(tx, c.id, 'start_triage', 'system');
-      await pipeline.move(tx, c.id, 'accept', 'coordinator', staff);
-      await pipeline.move(tx, c.id, 'assign', 'coordinator', staff);
-      await pipeline.move(tx, c.id, 'begin_review', 'physician', {
-        actor: { id: peopleA.physician.id, kind: 'staff', roles: ['physician'] },
-      });
-      await pipeline.move(tx, c.id, 'sign_opinion', 'physician', {
-        facts: { opinionSigned: true },
-        actor: { id: peopleA.physician.id, kind: 'staff', roles: ['physician'] },
-      });
-      await pipeline.move(tx, c.id, 'deliver', 'system');
-      return c;
-    });
-  }
+  /** A case delivered by the product, with the offering's one follow-up round included. */
+  const deliveredCase = (deliveredAt?: Date) => createTestCase(app, a, { state: 'delivered', deliveredAt });
 
   beforeAll(async () => {
-    app = await createTestApp(
-      {},
-      {
-        imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule],
-        providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
-      },
-    );
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
   });
 
   afterAll(() => app.close());
@@ -136,10 +92,10 @@ describe('after delivery: follow-ups and conversions', () => {
   });
 
   it('asks at 30 and 90 days whether the patient acted on the advice, once each, only when due', async () => {
-    const c = await deliveredCase();
-    const { CheckIns } = await import('@consilium/cases');
-    await app.get(TenantDatabase).forTenant(a.id, (tx) => app.get(CheckIns).schedule(tx, c, new Date(Date.now() - 31 * 86400000)));
-    await app.get(TenantDatabase).forTenant(a.id, (tx) => app.get(CheckIns).schedule(tx, c, new Date(Date.now() - 31 * 86400000)));
+    const deliveredAt = new Date(Date.now() - 31 * 86400000);
+    const c = await deliveredCase(deliveredAt);
+    // Delivery scheduled both check-ins; scheduling again (a second delivery run) adds nothing.
+    await app.get(TenantDatabase).forTenant(a.id, (tx) => app.get(CheckIns).schedule(tx, { tenantId: a.id, id: c.id }, deliveredAt));
     const patient = new WebClient(app, a.host);
     await signInPatient(patient, peopleA.patient);
     const page = await patient.get(`/account/cases/${c.id}`);

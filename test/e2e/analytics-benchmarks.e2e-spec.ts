@@ -1,5 +1,5 @@
 import { AnalyticsModule, anonymousPercentile } from '@consilium/analytics';
-import { OperatorDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { AccountMail, IdentityModule, OperatorAccounts } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { insertCase, tableCells, tenantIds } from '../support/analytics-data';
@@ -7,7 +7,7 @@ import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { freshCode, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestPeople, TestTenant } from '../support/tenants';
+import { createTestHospital, TEST_PASSWORD, TEST_TOTP_SECRET, TestPeople, TestTenant } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /**
@@ -24,8 +24,8 @@ describe('operator benchmarks across hospitals', () => {
   const SUBMITTED = [10, 11, 13, 16, 17, 19];
 
   async function hospital(submitted: number, started = 20): Promise<void> {
-    const tenant = await createTestTenant(app);
-    const people = await createTestPeople(app, tenant);
+    const tenant = await createTestHospital(app);
+    const { people } = tenant;
     const ids = await tenantIds(app, tenant);
     const at = new Date(Date.now() - 3600_000).toISOString();
     await app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
@@ -56,7 +56,7 @@ describe('operator benchmarks across hospitals', () => {
     await app.get(OperatorAccounts).upsert({ email, name: 'Ops', password: TEST_PASSWORD, totpSecret: TEST_TOTP_SECRET });
     operator = new WebClient(app, 'admin.localhost');
     await operator.submit('/operator/sign-in', { email, password: TEST_PASSWORD });
-    await operator.submit('/operator/mfa', { code: await freshCode(email) });
+    await operator.submit('/operator/mfa', { code: await freshCode(email, undefined, app) });
   });
 
   afterAll(async () => {

@@ -1,6 +1,5 @@
 import {
   AnalyticsFilter,
-  AnalyticsGenerator,
   AnalyticsModule,
   MetricRows,
   MetricsReader,
@@ -8,10 +7,12 @@ import {
   RefreshRollupsHandler,
   RollupRefresher,
 } from '@consilium/analytics';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { TenantDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AnalyticsGenerator } from '../../apps/cli/src/generator/analytics-generator';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestTenant } from '../support/tenants';
+import { createTestHospital, TestHospital, TestTenant } from '../support/tenants';
 
 /**
  * Rollups are exact: on random datasets, after random changes of every kind the triggers watch, a time zone change
@@ -19,8 +20,8 @@ import { createTestPeople, createTestTenant, TestTenant } from '../support/tenan
  */
 describe('analytics rollups equal the raw computation', () => {
   let app: NestFastifyApplication;
-  let tenant: TestTenant;
-  let other: TestTenant;
+  let tenant: TestHospital;
+  let other: TestHospital;
   let random: () => number;
 
   // A small deterministic generator (mulberry32), so a failure can be replayed.
@@ -34,7 +35,7 @@ describe('analytics rollups equal the raw computation', () => {
   const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
 
   const tenantDb = () => app.get(TenantDatabase);
-  const generator = () => new AnalyticsGenerator((id, work) => app.get(OperatorDatabase).forTenant(id, work));
+  const generator = () => new AnalyticsGenerator((id, work) => app.get(TenantDatabase).forTenant(id, work));
 
   async function read(t: TestTenant, filter: AnalyticsFilter): Promise<{ rollup: MetricRows; raw: MetricRows }> {
     return tenantDb().forTenant(t.id, async (tx) => {
@@ -87,8 +88,8 @@ describe('analytics rollups equal the raw computation', () => {
 
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [AnalyticsModule] });
-    tenant = await createTestTenant(app);
-    await createTestPeople(app, tenant); // links the roster physician to a staff account: cases can be assigned
+    // Its people link the roster physician to a staff account: cases can be assigned.
+    tenant = await createTestHospital(app);
     // A second specialty and offering, so breakdowns and filters have more than one of each.
     await app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
       const [s] = await tx.query(
@@ -105,8 +106,7 @@ describe('analytics rollups equal the raw computation', () => {
         [tenant.id, s.id],
       );
     });
-    other = await createTestTenant(app);
-    await createTestPeople(app, other);
+    other = await createTestHospital(app);
   });
 
   afterAll(() => app.close());
@@ -200,6 +200,7 @@ describe('analytics rollups equal the raw computation', () => {
           `UPDATE cases SET assigned_physician_id = (SELECT account_id FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL LIMIT 1) WHERE tenant_id = $1 AND id::text LIKE $2`,
           [tenant.id, `${n.toString(16)}%`],
         );
+        // Held open between its two writes so the refreshes race a half-done transaction (not a wait for anything).
         await new Promise((r) => setTimeout(r, 20));
         await tx.query(
           `UPDATE payments SET refunded_minor = 0, status = 'captured' WHERE tenant_id = $1 AND status = 'refunded' AND case_id::text LIKE $2`,

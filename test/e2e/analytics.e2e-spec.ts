@@ -1,6 +1,7 @@
 import { AnalyticsModule, readAnalyticsSettings, RollupRefresher } from '@consilium/analytics';
 import { parseCsv } from '@consilium/cases';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { TenantDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
@@ -8,7 +9,7 @@ import { insertCase, insertVisit, tableCells, TenantIds, tenantIds } from '../su
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { applyTestBlueprint, createTestPeople, createTestTenant, testBlueprint, TestPeople, TestTenant } from '../support/tenants';
+import { applyTestBlueprint, createTestTenant, createTwoHospitals, testBlueprint, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /**
@@ -17,8 +18,8 @@ import { WebClient } from '../support/web-client';
  */
 describe('conversion analytics dashboard', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
   let idsA: TenantIds;
@@ -31,10 +32,9 @@ describe('conversion analytics dashboard', () => {
       {},
       { imports: [IdentityModule, AnalyticsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
     );
-    a = await createTestTenant(app, { locales: ['en', 'es'] });
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app, { a: { locales: ['en', 'es'] } }));
+    peopleA = a.people;
+    peopleB = b.people;
     idsA = await tenantIds(app, a);
     idsB = await tenantIds(app, b);
     const v1 = randomUUID();

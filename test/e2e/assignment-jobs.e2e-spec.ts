@@ -1,24 +1,14 @@
-import { Case, CaseAssignments, CasePipeline, CasesModule, Clock } from '@consilium/cases';
-import { TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
+import { Case } from '@consilium/cases';
+import { Clock, TenantDatabase } from '@consilium/core';
+import { AccountMail } from '@consilium/identity';
 import { JobRunner } from '@consilium/jobs';
-import { OpinionsModule } from '@consilium/opinions';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ClsService } from 'nestjs-cls';
-import { TenantResolver } from '@consilium/tenancy';
+import { createTestCase } from '../support/cases';
 import { eventually } from '../support/eventually';
 import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { createTestApp } from '../support/test-app';
-import {
-  applyTestBlueprint,
-  createTestPeople,
-  createTestPhysician,
-  createTestTenant,
-  TestPeople,
-  TestTenant,
-  testBlueprint,
-} from '../support/tenants';
+import { applyTestBlueprint, createTestHospital, createTestPhysician, TestHospital, TestPeople, testBlueprint } from '../support/tenants';
 
 /**
  * The deadline jobs themselves, through the real runner (its own database: pg-boss queues are platform-wide). An
@@ -28,7 +18,7 @@ import {
 describe('assignment deadline jobs', () => {
   let db: IsolatedDatabase;
   let app: NestFastifyApplication;
-  let a: TestTenant;
+  let a: TestHospital;
   let people: TestPeople;
   let secondId: string;
 
@@ -36,9 +26,10 @@ describe('assignment deadline jobs', () => {
     db = await isolatedDatabase('assignment-jobs');
     app = await createTestApp(
       { ...db.env, JOBS_POLL_SECONDS: '0.5' },
-      { imports: [IdentityModule, CasesModule, OpinionsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+      { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+      { domains: true },
     );
-    a = await createTestTenant(app);
+    a = await createTestHospital(app);
     const suffix = a.slug.slice(2);
     const doc = testBlueprint(a.slug).physicians![0];
     await applyTestBlueprint(
@@ -55,7 +46,7 @@ describe('assignment deadline jobs', () => {
         ],
       }),
     );
-    people = await createTestPeople(app, a);
+    people = a.people;
     secondId = (await createTestPhysician(app, a, `second-${suffix}`)).id;
   });
 
@@ -66,46 +57,10 @@ describe('assignment deadline jobs', () => {
   });
 
   it('lapses a missed accept deadline, reassigns and alerts, with no one calling the handler', async () => {
-    const pipeline = app.get(CasePipeline);
     const clock = app.get(Clock);
     const spy = jest.spyOn(clock, 'now').mockReturnValue(new Date(Date.now() - 5 * 86400_000));
-    const coordinator = { id: people.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] };
-    const c = await app.get(TenantDatabase).forTenant(a.id, async (tx) => {
-      const [offering] = await tx.query('SELECT id FROM offerings WHERE slug = $1', [a.offeringSlug]);
-      const created = await tx.save(
-        Case,
-        tx.create(Case, {
-          tenantId: a.id,
-          number: await pipeline.nextNumber(tx, a.id, 'TST'),
-          state: 'draft',
-          patientId: people.patient.id,
-          offeringId: offering.id,
-          jurisdiction: 'US-NY',
-          route: 'direct',
-          quoteAcceptedAt: new Date(),
-          paymentAuthorizedAt: new Date(),
-          questions: [],
-        }),
-      );
-      await pipeline.move(tx, created.id, 'submit', 'patient', {
-        facts: { consentsGiven: true },
-        actor: { id: people.patient.id, kind: 'patient', roles: [] },
-      });
-      await pipeline.move(tx, created.id, 'start_triage', 'system');
-      await pipeline.move(tx, created.id, 'accept', 'coordinator', { actor: coordinator });
-      return created;
-    });
-    // The coordinator assigns, as the console does, five days ago by the clock.
-    const [physician] = await app
-      .get(TenantDatabase)
-      .forTenant(a.id, (tx) => tx.query('SELECT id FROM physicians WHERE account_id = $1', [people.physician.id]));
-    const tenant = await app.get(TenantResolver).byId(a.id);
-    const cls = app.get(ClsService);
-    await cls.run(async () => {
-      cls.set('tenant', tenant);
-      cls.set('actor', coordinator);
-      await app.get(CaseAssignments).assign(c.id, physician.id);
-    });
+    // Accepted and assigned by the coordinator, as the console does, five days ago by the clock.
+    const c = await createTestCase(app, a, { state: 'assigned' });
     spy.mockRestore();
 
     await app.get(JobRunner).start({ queues: ['assignment-deadline'] });

@@ -1,20 +1,21 @@
-import { AssignmentDeadlines, Case, CasePipeline, CasesModule, Clock } from '@consilium/cases';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
-import { IntakeModule } from '@consilium/intake';
-import { OpinionsModule } from '@consilium/opinions';
+import { AssignmentDeadlines, Case } from '@consilium/cases';
+import { Clock, TenantDatabase } from '@consilium/core';
+import { AccountMail } from '@consilium/identity';
+import { IntakePlanner } from '@consilium/intake';
+import { TenantResolver } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { actAs, asPatient, createTestCase, TestCaseOptions } from '../support/cases';
+import { eventually } from '../support/eventually';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import {
   applyTestBlueprint,
-  createTestPeople,
   createTestPhysician,
-  createTestTenant,
+  createTwoHospitals,
+  TestHospital,
   TestPeople,
   TestPerson,
-  TestTenant,
   testBlueprint,
 } from '../support/tenants';
 import { WebClient } from '../support/web-client';
@@ -26,8 +27,8 @@ import { WebClient } from '../support/web-client';
  */
 describe('assignment, deadlines and reassignment', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
   let second: TestPerson;
@@ -39,37 +40,43 @@ describe('assignment, deadlines and reassignment', () => {
   const ids: Record<string, string> = {};
 
   /** A paid, accepted case for a New York patient on the tenant's offering, as triage leaves it. */
-  async function acceptedCase(extra: Partial<Case> = {}): Promise<Case> {
-    const pipeline = app.get(CasePipeline);
-    return app.get(TenantDatabase).forTenant(a.id, async (tx) => {
-      const [offering] = await tx.query('SELECT id FROM offerings WHERE slug = $1', [a.offeringSlug]);
-      const c = await tx.save(
-        Case,
-        tx.create(Case, {
-          tenantId: a.id,
-          number: await pipeline.nextNumber(tx, a.id, 'TST'),
-          state: 'draft',
-          patientId: peopleA.patient.id,
-          offeringId: offering.id,
-          jurisdiction: 'US-NY',
-          jurisdictionClass: 'in_state',
-          route: 'direct',
-          quoteAcceptedAt: new Date(),
-          paymentAuthorizedAt: new Date(),
-          questions: ['Do I need surgery?'],
-          ...extra,
-        }),
-      );
-      const staff = { actor: { id: peopleA.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] } };
-      await pipeline.move(tx, c.id, 'submit', 'patient', {
-        facts: { consentsGiven: true },
-        actor: { id: peopleA.patient.id, kind: 'patient', roles: [] },
-      });
-      await pipeline.move(tx, c.id, 'start_triage', 'system');
-      await pipeline.move(tx, c.id, 'accept', 'coordinator', staff);
-      return c;
+  const acceptedCase = (options: Pick<TestCaseOptions, 'requestedPhysician'> = {}) =>
+    createTestCase(app, a, { state: 'accepted', ...options });
+
+  /** Whether intake would honour a New York patient's request for this physician now. */
+  const eligibleWhenAskedFor = (physician: string) =>
+    actAs(app, a, asPatient(peopleA.patient), async () => {
+      const tenant = (await app.get(TenantResolver).byId(a.id))!;
+      const choice = { offering: a.offeringSlug, addOns: [], jurisdiction: 'US-NY', physician };
+      return (await app.get(IntakePlanner).plan(tenant, choice, 'en')).decision.requestedPhysician?.eligible;
     });
-  }
+
+  /** The roster: two physicians licensed in New York, and one only in New Jersey (or, `njAlsoInNewYork`, in both). */
+  const roster = (njAlsoInNewYork = false) => {
+    const doc = testBlueprint('t-x').physicians![0];
+    const suffix = a.slug.slice(2);
+    const spec = `spec-${suffix}`;
+    const nj = [{ jurisdiction: 'US-NJ', number: 'NJ-3', expires: '2099-12-31' }];
+    return testBlueprint(a.slug, {
+      physicians: [
+        { ...doc, slug: `doc-${suffix}`, name: 'Ana First', specialties: [spec] },
+        {
+          ...doc,
+          slug: `second-${suffix}`,
+          name: 'Ben Second',
+          specialties: [spec],
+          licenses: [{ jurisdiction: 'US-NY', number: 'NY-2', expires: '2099-12-31' }],
+        },
+        {
+          ...doc,
+          slug: `nj-${suffix}`,
+          name: 'Cy Jersey',
+          specialties: [spec],
+          licenses: njAlsoInNewYork ? [...nj, { jurisdiction: 'US-NY', number: 'NY-3', expires: '2099-12-31' }] : nj,
+        },
+      ],
+    });
+  };
 
   const caseRow = (id: string) => app.get(TenantDatabase).forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id }));
   const emails = (template: string, to: string) =>
@@ -82,48 +89,20 @@ describe('assignment, deadlines and reassignment', () => {
   };
 
   beforeAll(async () => {
-    app = await createTestApp(
-      {},
-      {
-        imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule],
-        providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
-      },
-    );
-    const doc = testBlueprint('t-x').physicians![0];
-    a = await createTestTenant(app);
+    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
     // Three physicians in the specialty: two licensed in New York, one only in New Jersey.
+    await applyTestBlueprint(app, roster());
     const suffix = a.slug.slice(2);
-    const spec = `spec-${suffix}`;
-    await applyTestBlueprint(
-      app,
-      testBlueprint(a.slug, {
-        physicians: [
-          { ...doc, slug: `doc-${suffix}`, name: 'Ana First', specialties: [spec] },
-          {
-            ...doc,
-            slug: `second-${suffix}`,
-            name: 'Ben Second',
-            specialties: [spec],
-            licenses: [{ jurisdiction: 'US-NY', number: 'NY-2', expires: '2099-12-31' }],
-          },
-          {
-            ...doc,
-            slug: `nj-${suffix}`,
-            name: 'Cy Jersey',
-            specialties: [spec],
-            licenses: [{ jurisdiction: 'US-NJ', number: 'NJ-3', expires: '2099-12-31' }],
-          },
-        ],
-      }),
-    );
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
     second = await createTestPhysician(app, a, `second-${suffix}`);
     await createTestPhysician(app, a, `nj-${suffix}`);
     for (const row of await app
-      .get(OperatorDatabase)
-      .forTenant(a.id, (tx) => tx.query('SELECT id, slug FROM physicians WHERE tenant_id = $1', [a.id])))
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx): Promise<{ id: string; slug: string }[]> =>
+        tx.query('SELECT id, slug FROM physicians WHERE tenant_id = $1', [a.id]),
+      ))
       ids[row.slug.split('-')[0]] = row.id;
     coordinator = new WebClient(app, a.host);
     await signInStaff(coordinator, peopleA.coordinator);
@@ -145,12 +124,18 @@ describe('assignment, deadlines and reassignment', () => {
     expect(suggestionOrder(page.text)).toEqual([ids.doc, ids.second, ids.nj]);
     expect(page.text).toContain('Licensed today where the patient lives');
     expect(page.text).toContain('Not licensed where the patient lives');
-    const named = await acceptedCase({ requestedPhysicianId: ids.second });
+    const named = await acceptedCase({ requestedPhysician: `second-${a.slug.slice(2)}` });
     const namedPage = await coordinator.get(`/console/cases/${named.id}`);
     expect(suggestionOrder(namedPage.text)).toEqual([ids.second, ids.doc, ids.nj]);
     expect(namedPage.text).toContain('The patient asked for this physician');
-    // A named physician who is not eligible is not honoured, and the coordinator sees why.
-    const ineligible = await acceptedCase({ requestedPhysicianId: ids.nj });
+    // A named physician who is no longer eligible (the roster changed since the request) is not honoured, and the
+    // coordinator sees why.
+    const nj = `nj-${a.slug.slice(2)}`;
+    await applyTestBlueprint(app, roster(true));
+    await eventually(async () => expect(await eligibleWhenAskedFor(nj)).toBe(true)); // every instance's roster cache
+    const ineligible = await acceptedCase({ requestedPhysician: nj });
+    await applyTestBlueprint(app, roster());
+    await eventually(async () => expect(await eligibleWhenAskedFor(nj)).toBe(false));
     const ineligiblePage = await coordinator.get(`/console/cases/${ineligible.id}`);
     expect(suggestionOrder(ineligiblePage.text)).toEqual([ids.doc, ids.second, ids.nj]);
     expect(ineligiblePage.text).toContain('The patient asked for this physician, who cannot take it now');
@@ -291,8 +276,8 @@ describe('assignment, deadlines and reassignment', () => {
     // A physician neither assigned nor asked still gets 404.
     const third = new WebClient(app, a.host);
     const [nj] = await app
-      .get(OperatorDatabase)
-      .forTenant(a.id, (tx) =>
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx): Promise<{ email: string }[]> =>
         tx.query(`SELECT a.email FROM accounts a JOIN physicians p ON p.account_id = a.id WHERE p.id = $1`, [ids.nj]),
       );
     await signInStaff(third, { id: '', email: nj.email });

@@ -1,5 +1,6 @@
 import { OfferingsService } from '@consilium/catalog';
-import { NotFound, OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { NotFound, TenantDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { PhysiciansService } from '@consilium/roster';
 import { BlueprintCatalog, TenantResolver, TenantSettingsService } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';

@@ -28,7 +28,15 @@ function run(app: 'platform' | 'worker' | 'cli', env: Record<string, string>, ar
 }
 
 const secret = Buffer.alloc(32, 7).toString('base64');
-const base = { APP_SECRET: secret, FILES_MASTER_KEY: secret, LOG_LEVEL: 'info' };
+// The stand-ins chosen on purpose, as a production boot demands: what these tests watch is the boot's own words.
+const base = {
+  APP_SECRET: secret,
+  FILES_MASTER_KEY: secret,
+  LOG_LEVEL: 'info',
+  PAYMENTS_PROVIDER: 'demo',
+  EMAIL_TRANSPORT: 'outbox',
+  RECORDS_STORAGE: 'local',
+};
 const lines = (output: string) => output.split('\n').filter((l) => l.trim());
 
 /**

@@ -4,13 +4,13 @@ import { AccountMail, IdentityModule } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 
 /** CasePipeline.create numbers a case last (the counter row is locked until commit): still unique and gapless. */
 describe('case numbers taken at the end of the transaction', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let people: TestPeople;
 
   beforeAll(async () => {
@@ -18,10 +18,8 @@ describe('case numbers taken at the end of the transaction', () => {
       {},
       { imports: [IdentityModule, CasesModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
     );
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    people = await createTestPeople(app, a);
-    await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app));
+    people = a.people;
   });
 
   afterAll(() => app.close());

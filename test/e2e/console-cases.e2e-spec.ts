@@ -1,60 +1,29 @@
-import { Case, CasePipeline, CasesModule } from '@consilium/cases';
-import { TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
-import { IntakeModule } from '@consilium/intake';
+import { AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createTestCase } from '../support/cases';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 describe('coordinator console', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
   let coordinator: WebClient;
 
-  async function submittedCase(): Promise<Case> {
-    const db = app.get(TenantDatabase);
-    const pipeline = app.get(CasePipeline);
-    return db.forTenant(a.id, async (tx) => {
-      const c = await tx.save(
-        Case,
-        tx.create(Case, {
-          tenantId: a.id,
-          number: await pipeline.nextNumber(tx, a.id, 'TST'),
-          state: 'draft',
-          patientId: peopleA.patient.id,
-          jurisdiction: 'US-IL',
-          jurisdictionClass: 'in_state',
-          route: 'direct',
-          routeReasons: [{ code: 'licensed', text: '1 physician is licensed in Illinois.' }],
-          quoteAcceptedAt: new Date(),
-          paymentAuthorizedAt: new Date(),
-          diagnosis: 'Stage II adenocarcinoma',
-          questions: ['Is surgery needed?'],
-        }),
-      );
-      await pipeline.move(tx, c.id, 'submit', 'patient', {
-        facts: { consentsGiven: true },
-        actor: { id: peopleA.patient.id, kind: 'patient', roles: [] },
-      });
-      return c;
-    });
-  }
+  /** A New York patient's request, sent and paid: the physician is licensed there, so a direct opinion. */
+  const submittedCase = () =>
+    createTestCase(app, a, { state: 'submitted', details: { diagnosis: 'Stage II adenocarcinoma', questions: ['Is surgery needed?'] } });
 
   beforeAll(async () => {
-    app = await createTestApp(
-      {},
-      { imports: [IdentityModule, IntakeModule, CasesModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
-    );
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
     coordinator = new WebClient(app, a.host);
     await signInStaff(coordinator, peopleA.coordinator);
   });
@@ -68,7 +37,7 @@ describe('coordinator console', () => {
     const page = await coordinator.get(`/console/cases/${c.id}`);
     expect(page.text).toContain('Stage II adenocarcinoma');
     expect(page.text).toContain('Is surgery needed?');
-    expect(page.text).toContain('1 physician is licensed in Illinois.');
+    expect(page.text).toContain('1 physician is licensed in New York: a direct opinion is possible.');
     expect((await coordinator.get('/console/cases?jurisdiction=illinois')).status).toBe(400);
     expect((await coordinator.get('/console/cases?jurisdiction=US-TX')).text).not.toContain(c.number);
   });

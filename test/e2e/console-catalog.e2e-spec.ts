@@ -6,7 +6,7 @@ import { eventually } from '../support/eventually';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** A text key shown as itself: its words are missing from the lib's i18n files. */
@@ -14,21 +14,22 @@ const UNTRANSLATED = /\b(catalog|roster|marketing|site|identity)\.(console|opera
 
 describe('admin console: catalog', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
   let adminA: WebClient;
 
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
-    a = await createTestTenant(app, {
-      locales: ['en', 'es'],
-      faqs: [{ question: { en: 'Is this a test?', es: '¿Es una prueba?' }, answer: { en: 'Yes.', es: 'Sí.' } }],
-    });
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app, {
+      a: {
+        locales: ['en', 'es'],
+        faqs: [{ question: { en: 'Is this a test?', es: '¿Es una prueba?' }, answer: { en: 'Yes.', es: 'Sí.' } }],
+      },
+    }));
+    peopleA = a.people;
+    peopleB = b.people;
     adminA = new WebClient(app, a.host);
     await signInStaff(adminA, peopleA.admin);
   });

@@ -8,7 +8,7 @@ import { postMultipart } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** A text key shown as itself: its words are missing from the lib's i18n files. */
@@ -18,8 +18,8 @@ const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="1" heigh
 
 describe('admin console: roster', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
   let adminA: WebClient;
@@ -29,10 +29,9 @@ describe('admin console: roster', () => {
       {},
       { imports: [IdentityModule, RosterConsoleModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
     );
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
     adminA = new WebClient(app, a.host);
     await signInStaff(adminA, peopleA.admin);
   });

@@ -8,7 +8,7 @@ import { postMultipart } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTestHospital, createTestTenant, TestHospital, TestPeople, TestTenant } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** A text key shown as itself: its words are missing from the lib's i18n files. */
@@ -32,16 +32,16 @@ const ICO = (() => {
 
 describe('admin console: landing copy and branding', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
+  let a: TestHospital;
   let b: TestTenant;
   let peopleA: TestPeople;
   let adminA: WebClient;
 
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
-    a = await createTestTenant(app, { legal_footer: 'Old footer' });
+    a = await createTestHospital(app, { legal_footer: 'Old footer' });
     b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
+    peopleA = a.people;
     adminA = new WebClient(app, a.host);
     await signInStaff(adminA, peopleA.admin);
   });

@@ -1,14 +1,13 @@
-import { Case, CasePipeline, CasesModule } from '@consilium/cases';
 import { TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
-import { IntakeModule } from '@consilium/intake';
-import { OpinionDelivery, OpinionsModule } from '@consilium/opinions';
+import { AccountMail } from '@consilium/identity';
+import { OpinionDelivery } from '@consilium/opinions';
 import { ResolvedTenant, TenantResolver } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { COMPLETE_OPINION, createTestCase, TestCase, TestCaseOptions } from '../support/cases';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /**
@@ -17,8 +16,8 @@ import { WebClient } from '../support/web-client';
  */
 describe('delivery: stipends and the local physician', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
   let tenantA: ResolvedTenant;
@@ -26,59 +25,28 @@ describe('delivery: stipends and the local physician', () => {
 
   const db = () => app.get(TenantDatabase);
 
-  /** A case signed by the tenant's physician (the opinion written straight to the table), ready for delivery. */
-  async function signedCase(extra: Partial<Case> = {}): Promise<{ c: Case; opinionId: string }> {
-    const pipeline = app.get(CasePipeline);
-    return db().forTenant(a.id, async (tx) => {
-      const c = await tx.save(
-        Case,
-        tx.create(Case, {
-          tenantId: a.id,
-          number: await pipeline.nextNumber(tx, a.id, 'TST'),
-          state: 'draft',
-          patientId: peopleA.patient.id,
-          route: 'direct',
-          quoteAcceptedAt: new Date(),
-          paymentAuthorizedAt: new Date(),
-          questions: [],
-          ...extra,
-        }),
-      );
-      const coordinator = { actor: { id: peopleA.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] } };
-      const physician = { actor: { id: peopleA.physician.id, kind: 'staff' as const, roles: ['physician'] } };
-      await pipeline.move(tx, c.id, 'submit', 'patient', {
-        facts: { consentsGiven: true },
-        actor: { id: peopleA.patient.id, kind: 'patient', roles: [] },
-      });
-      await pipeline.move(tx, c.id, 'start_triage', 'system');
-      await pipeline.move(tx, c.id, 'accept', 'coordinator', coordinator);
-      await tx.update(Case, { tenantId: a.id, id: c.id }, { assignedPhysicianId: peopleA.physician.id });
-      await pipeline.move(tx, c.id, 'assign', 'coordinator', coordinator);
-      await pipeline.move(tx, c.id, 'begin_review', 'physician', physician);
-      const [opinion] = await tx.query(
-        `INSERT INTO opinions (tenant_id, case_id, version, status, diagnosis_agreement, treatment_changed, recommendations, patient_summary, author_id, signed_by, signed_at)
-         VALUES ($1, $2, 1, 'signed', 'confirmed', false, 'Keep going.', 'All is well: CANARY-SUMMARY.', $3, $3, now()) RETURNING id`,
-        [a.id, c.id, peopleA.physician.id],
-      );
-      await pipeline.move(tx, c.id, 'sign_opinion', 'physician', { facts: { opinionSigned: true }, ...physician });
-      return { c, opinionId: opinion.id };
+  /** A case signed by the tenant's physician through the console's services, ready for delivery. */
+  async function signedCase(
+    options: Pick<TestCaseOptions, 'jurisdiction' | 'localPhysician'> = {},
+  ): Promise<{ c: TestCase; opinionId: string }> {
+    const c = await createTestCase(app, a, {
+      state: 'opinion_signed',
+      opinion: { ...COMPLETE_OPINION, patientSummary: 'All is well: CANARY-SUMMARY.' },
+      ...options,
     });
+    return { c, opinionId: c.opinionId! };
   }
 
   const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: tenantA.timeZone }).format(new Date());
 
   beforeAll(async () => {
-    app = await createTestApp(
-      {},
-      {
-        imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule],
-        providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
-      },
-    );
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
+    // Patients in other states get an opinion through their own physician (the local physician's link).
+    ({ a, b } = await createTwoHospitals(app, {
+      a: { licensure: { home_state: 'US-NY', unlicensed_states: 'physician_to_physician', international: 'decline' } },
+    }));
+    peopleA = a.people;
+    peopleB = b.people;
     tenantA = (await app.get(TenantResolver).byId(a.id))!;
     [{ id: physicianId }] = await db().forTenant(a.id, (tx) => tx.query('SELECT id FROM physicians WHERE slug = $1', [a.physicianSlug]));
     // The blueprint's 200.00 has been the rate since the tenant was applied; a raise from tomorrow must not count today.
@@ -146,11 +114,11 @@ describe('delivery: stipends and the local physician', () => {
 
   it('invites the local physician by a link that opens that one opinion and nothing else', async () => {
     const { c, opinionId } = await signedCase({
-      route: 'physician_to_physician',
+      jurisdiction: 'US-CA',
       localPhysician: { name: 'Dr. Local', email: 'local.doctor@example.org' },
     });
     const other = await signedCase({
-      route: 'physician_to_physician',
+      jurisdiction: 'US-CA',
       localPhysician: { name: 'Dr. Local', email: 'local.doctor@example.org' },
     });
     await app.get(OpinionDelivery).deliver(tenantA, opinionId);

@@ -1,44 +1,33 @@
-import { PaymentsModule, PaymentsService } from '@consilium/billing';
-import { Case, CasePayments, CasePipeline } from '@consilium/cases';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
-import { IntakeModule } from '@consilium/intake';
+import { Case, FollowUps } from '@consilium/cases';
+import { TenantDatabase } from '@consilium/core';
+import { AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { localTime } from '../../libs/billing/src/payments/http/extras.controllers';
+import { actAs, asStaff, createTestCase, TestCase } from '../support/cases';
 import { operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** Paid extras after delivery: another follow-up question, a video consult, each its own payment captured at once. */
 describe('paid extras after delivery', () => {
   let app: NestFastifyApplication;
   let db: TenantDatabase;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
 
   beforeAll(async () => {
-    app = await createTestApp(
-      {},
-      {
-        imports: [IdentityModule, IntakeModule, PaymentsModule],
-        providers: [
-          { provide: AccountMail, useClass: RecordingAccountMail },
-          { provide: CasePayments, useExisting: PaymentsService },
-        ],
-      },
-    );
+    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
     db = app.get(TenantDatabase);
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
     await app
-      .get(OperatorDatabase)
+      .get(TenantDatabase)
       .forTenant(a.id, (tx) =>
         tx.query('UPDATE offerings SET extra_follow_up_price_minor = 7500, video_consult_price_minor = 25000 WHERE tenant_id = $1', [a.id]),
       );
@@ -46,26 +35,15 @@ describe('paid extras after delivery', () => {
 
   afterAll(() => app.close());
 
-  /** A delivered case of tenant A whose included follow-up question is used. */
-  async function deliveredCase(state: Case['state'] = 'delivered'): Promise<Case> {
-    const [offering] = await operatorQuery<{ id: string }>(app, 'SELECT id FROM offerings WHERE tenant_id = $1', [a.id]);
-    const pipeline = app.get(CasePipeline);
-    return db.forTenant(a.id, async (tx) =>
-      tx.save(
-        Case,
-        tx.create(Case, {
-          tenantId: a.id,
-          number: await pipeline.nextNumber(tx, a.id, 'TST'),
-          state,
-          patientId: peopleA.patient.id,
-          route: 'direct',
-          offeringId: offering.id,
-          followUpsIncluded: 1,
-          followUpsUsed: 1,
-          deliveredAt: new Date(),
-        }),
-      ),
-    );
+  /** A case of tenant A delivered by the product; by default its included follow-up question asked and answered. */
+  async function deliveredCase(state: 'delivered' | 'closed' | 'triage' = 'delivered'): Promise<TestCase> {
+    if (state !== 'delivered') return createTestCase(app, a, { state });
+    const c = await createTestCase(app, a, { state: 'follow_up' });
+    await actAs(app, a, asStaff(peopleA.physician, 'physician'), async () => {
+      const [asked] = await app.get(FollowUps).list(c.id);
+      await app.get(FollowUps).answer(c.id, asked.id, 'No need to repeat it.');
+    });
+    return { ...c, state: 'delivered' };
   }
 
   async function pay(patient: WebClient, checkoutUrl: string): Promise<void> {
@@ -92,7 +70,7 @@ describe('paid extras after delivery', () => {
     expect(after).toMatchObject({ state: 'delivered', followUpsIncluded: 2, followUpsUsed: 1 });
     const [payment] = await operatorQuery<{ purpose: string; status: string; captured_minor: number; attempt: number }>(
       app,
-      `SELECT purpose, status, captured_minor, attempt FROM payments WHERE case_id = $1`,
+      `SELECT purpose, status, captured_minor, attempt FROM payments WHERE case_id = $1 AND purpose = 'extra'`,
       [c.id],
     );
     expect(payment).toMatchObject({ purpose: 'extra', status: 'captured', captured_minor: 7500 });
@@ -156,7 +134,9 @@ describe('paid extras after delivery', () => {
     expect((await coordinatorB.get('/console/extras')).text).not.toContain(delivered.number);
     const [extra] = await operatorQuery<{ id: string }>(app, `SELECT id FROM case_extras WHERE tenant_id = $1 LIMIT 1`, [a.id]);
     expect((await coordinatorB.post(`/console/extras/${extra.id}/done`)).status).toBe(404);
-    expect(await operatorQuery(app, 'SELECT count(*)::int AS n FROM payments WHERE case_id = $1', [delivered.id])).toEqual([{ n: 0 }]);
+    expect(
+      await operatorQuery(app, `SELECT count(*)::int AS n FROM payments WHERE case_id = $1 AND purpose = 'extra'`, [delivered.id]),
+    ).toEqual([{ n: 0 }]);
   });
 
   it('reads a wall-clock time in a zone across daylight saving', () => {

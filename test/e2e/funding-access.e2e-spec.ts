@@ -9,15 +9,15 @@ import { operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TEST_PASSWORD, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** Funding programs reached by a sponsor's code, or by the patient's word confirmed by a coordinator. */
 describe('funding codes and eligibility reviews', () => {
   let app: NestFastifyApplication;
   let db: TenantDatabase;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
   let admin: WebClient;
@@ -36,31 +36,32 @@ describe('funding codes and eligibility reviews', () => {
       },
     );
     db = app.get(TenantDatabase);
-    a = await createTestTenant(app, {
-      funding_programs: [
-        {
-          slug: 'employer',
-          name: 'Employer benefit',
-          description: 'Half price for members.',
-          covers_percent: 50,
-          budget: 10_000_000,
-          access: 'code',
-        },
-        {
-          slug: 'charity',
-          name: 'Charity care',
-          description: 'Pays it all.',
-          covers_percent: 100,
-          budget: 10_000_000,
-          access: 'eligibility',
-          eligibility: 'Low income.',
-          review: true,
-        },
-      ],
-    } as never);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app, {
+      a: {
+        funding_programs: [
+          {
+            slug: 'employer',
+            name: 'Employer benefit',
+            description: 'Half price for members.',
+            covers_percent: 50,
+            budget: 10_000_000,
+            access: 'code',
+          },
+          {
+            slug: 'charity',
+            name: 'Charity care',
+            description: 'Pays it all.',
+            covers_percent: 100,
+            budget: 10_000_000,
+            access: 'eligibility',
+            eligibility: 'Low income.',
+            review: true,
+          },
+        ],
+      } as never,
+    }));
+    peopleA = a.people;
+    peopleB = b.people;
     const rows = await operatorQuery<{ slug: string; id: string }>(app, 'SELECT slug, id FROM funding_programs WHERE tenant_id = $1', [
       a.id,
     ]);

@@ -1,7 +1,8 @@
-import { OperatorDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { BlueprintCatalog, TenantDirectory } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
+import { eventually } from '../support/eventually';
 import { createTestApp } from '../support/test-app';
 import { createTestTenant } from '../support/tenants';
 
@@ -79,9 +80,9 @@ describe('host -> tenant -> theme -> page', () => {
       expect(page.status).toBe(503);
       expect(page.text).toContain('temporarily unavailable');
       expect(page.text).not.toContain(tenant.name);
-    });
+    }, 2000);
     await one.get(TenantDirectory).setStatus(tenant.slug, 'active');
-    await eventually(() => request(two.getHttpServer()).get('/').set('Host', tenant.host).expect(200));
+    await eventually(() => request(two.getHttpServer()).get('/').set('Host', tenant.host).expect(200), 2000);
   });
 
   it('answers health on any host', async () => {
@@ -90,16 +91,3 @@ describe('host -> tenant -> theme -> page', () => {
     await request(one.getHttpServer()).get('/health/live').expect(200);
   });
 });
-
-async function eventually(check: () => Promise<unknown>, timeoutMs = 2000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}

@@ -7,7 +7,7 @@ import { OPERATOR_HOST } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTestHospital, TestHospital, TestPeople } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
 // Before the app exists: the pseudo-locale is then a platform language like any catalog, nothing else enabled.
@@ -22,7 +22,7 @@ const LOCALES = ['en', 'es', 'fr', PSEUDO_LOCALE];
 describe('every word in the reader’s language: core, identity and roster pages', () => {
   let app: NestFastifyApplication;
   let translator: Translator;
-  let tenant: TestTenant;
+  let tenant: TestHospital;
   let people: TestPeople;
   let data: string[];
 
@@ -32,8 +32,8 @@ describe('every word in the reader’s language: core, identity and roster pages
       { imports: [IdentityModule, RosterConsoleModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
     );
     translator = app.get(Translator);
-    tenant = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
-    people = await createTestPeople(app, tenant);
+    tenant = await createTestHospital(app, { locales: LOCALES, default_locale: 'en' });
+    people = tenant.people;
     // The hospital's own content, as its blueprint gives it (the same text in every language here), and place names.
     data = [tenant.name, 'Test Cardiology', 'Cardiologist', `Doctor ${tenant.slug.slice(2)}`, 'MD', 'New York', 'Consilium'];
   });

@@ -1,6 +1,7 @@
 import { PaymentsModule, PaymentsService } from '@consilium/billing';
 import { Case, CasePayments } from '@consilium/cases';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { TenantDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { consentDocument, IntakeModule, validNpi } from '@consilium/intake';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,15 +10,23 @@ import { operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TestPeople, TestTenant } from '../support/tenants';
+import {
+  createTestPeople,
+  createTestTenant,
+  createTwoHospitals,
+  TEST_PASSWORD,
+  TestHospital,
+  TestPeople,
+  TestTenant,
+} from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** The intake wizard at /start, as a patient's browser walks it: no JavaScript, server-side validation. */
 describe('intake wizard', () => {
   let app: NestFastifyApplication;
   let db: TenantDatabase;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let p2p: TestTenant;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
@@ -34,26 +43,27 @@ describe('intake wizard', () => {
       },
     );
     db = app.get(TenantDatabase);
-    a = await createTestTenant(app, {
-      locales: ['en', 'es'],
-      funding_programs: [
-        {
-          slug: 'charity',
-          name: 'Charity care',
-          description: 'Pays it all.',
-          covers_percent: 100,
-          budget: 10_000_000,
-          access: 'eligibility',
-          eligibility: 'Low household income.',
-        },
-      ],
-    } as never);
-    b = await createTestTenant(app);
+    ({ a, b } = await createTwoHospitals(app, {
+      a: {
+        locales: ['en', 'es'],
+        funding_programs: [
+          {
+            slug: 'charity',
+            name: 'Charity care',
+            description: 'Pays it all.',
+            covers_percent: 100,
+            budget: 10_000_000,
+            access: 'eligibility',
+            eligibility: 'Low household income.',
+          },
+        ],
+      } as never,
+    }));
     p2p = await createTestTenant(app, {
       licensure: { home_state: 'US-NY', unlicensed_states: 'physician_to_physician', international: 'educational' },
     });
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    peopleA = a.people;
+    peopleB = b.people;
   });
 
   afterAll(() => app.close());

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { allMigrations } from '../../migrations';
 import { eventually } from '../support/eventually';
-import { createTestQueues, jobRows } from '../support/job-queues';
+import { createTestQueues, jobRows, waitForIdleQueues } from '../support/job-queues';
 import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { testConfig } from '../support/test-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
@@ -27,7 +27,8 @@ interface Probe {
   marker: string;
   failUntil?: number;
   key?: string;
-  sleepMs?: number;
+  /** The handler holds its attempt open until the test lets it go (see `held`). */
+  hold?: boolean;
 }
 
 const FLAKY = defineJob<Probe>({ name: 'test-flaky', retryLimit: 3, retryDelaySeconds: 1, retryBackoff: true, expireInSeconds: 30 });
@@ -42,7 +43,17 @@ const record = (marker: string) => {
   seen.set(marker, entry);
   return entry;
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Attempts a test holds open, by marker: the handler waits on `release`, and says it has started on `started`. */
+const held = new Map<string, { started: () => void; release: () => void; running: Promise<void>; released: Promise<void> }>();
+function hold(marker: string) {
+  let started!: () => void;
+  let release!: () => void;
+  const running = new Promise<void>((r) => (started = r));
+  const released = new Promise<void>((r) => (release = r));
+  const gate = { started, release, running, released };
+  held.set(marker, gate);
+  return gate;
+}
 
 @Injectable()
 @JobHandler(FLAKY)
@@ -55,7 +66,10 @@ class FlakyHandler implements JobHandlerInstance<Probe> {
       entry.tenantSetting = (await tx.query(`SELECT current_setting('app.tenant_id') AS t`))[0].t;
       entry.visibleTenants = (await tx.query('SELECT id FROM tenants')).map((r: { id: string }) => r.id);
     });
-    if (job.payload.sleepMs) await sleep(job.payload.sleepMs);
+    if (job.payload.hold) {
+      held.get(job.payload.marker)!.started();
+      await held.get(job.payload.marker)!.released;
+    }
     if (job.attempt <= (job.payload.failUntil ?? 0)) throw new Error(`flaky attempt ${job.attempt}`);
     return { outcome: 'ok' };
   }
@@ -167,7 +181,7 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
 
     beforeAll(async () => {
       await runner().start();
-      await sleep(300); // every queue loop has fetched once and is idle
+      await waitForIdleQueues(app); // every queue loop has fetched once and is asleep
     });
 
     afterAll(async () => {
@@ -221,7 +235,7 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
       const marker = randomUUID();
       const id = await db.forTenant(a.id, (tx) => queue.enqueue(tx, REFUSED, { tenantId: a.id, marker }));
       await eventually(async () => expect((await jobRows(runtimeUrl(), 'id = $1', [id]))[0].state).toBe('failed'), 15000, 50);
-      await sleep(300);
+      await waitForIdleQueues(app); // nothing more will run: no retry is due or in flight
       expect(seen.get(marker)!.attempts).toEqual([1]);
       const dead = (await app.get(FailedJobs).list(500)).find((j) => j.id === id)!;
       expect(dead.lastError).toMatchObject({ code: 'not_configured', message: 'The hospital has no sender configured.', permanent: true });
@@ -263,11 +277,17 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
     const runner = app.get(JobRunner);
     await runner.start({ queues: [FLAKY.name] });
     const marker = randomUUID();
-    const id = await db.forTenant(a.id, (tx) => queue.enqueue(tx, FLAKY, { tenantId: a.id, marker, sleepMs: 1500 }));
-    await eventually(() => expect(seen.get(marker)?.attempts).toEqual([1]), 3000);
-    const stopping = Date.now();
-    await runner.stop();
-    expect(Date.now() - stopping).toBeGreaterThan(800);
+    const gate = hold(marker);
+    const id = await db.forTenant(a.id, (tx) => queue.enqueue(tx, FLAKY, { tenantId: a.id, marker, hold: true }));
+    await gate.running;
+    let stopped = false;
+    const stopping = runner.stop().then(() => (stopped = true));
+    // Stopping: no new fetch, and stop() waits while the attempt is still in flight.
+    await eventually(() => expect(runner.running).toBe(false));
+    expect(stopped).toBe(false);
+    expect((await jobRows(runtimeUrl(), 'id = $1', [id]))[0].state).toBe('active');
+    gate.release();
+    await stopping;
     expect((await jobRows(runtimeUrl(), 'id = $1', [id]))[0].state).toBe('completed');
   });
 });

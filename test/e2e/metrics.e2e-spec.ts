@@ -18,7 +18,7 @@ import { RecordingAccountMail } from '../support/recording-account-mail';
 import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
 import { tempDir } from '../support/temp-dirs';
 import { makeZip } from '../support/zip-writer';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestPeople, TestTenant } from '../support/tenants';
+import { createTestHospital, TEST_PASSWORD, TEST_TOTP_SECRET, TestHospital, TestPeople } from '../support/tenants';
 import { createTestApp } from '../support/test-app';
 import { WebClient } from '../support/web-client';
 
@@ -88,7 +88,7 @@ class DoomedHandler implements JobHandlerInstance<Probe> {
 describe('/metrics', () => {
   const token = randomBytes(32).toString('hex');
   let app: NestFastifyApplication;
-  let tenant: TestTenant;
+  let tenant: TestHospital;
   let people: TestPeople;
 
   const scrape = async () => {
@@ -102,8 +102,8 @@ describe('/metrics', () => {
       { METRICS_TOKEN: token, DATABASE_POOL_SIZE: '7' },
       { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
     );
-    tenant = await createTestTenant(app);
-    people = await createTestPeople(app, tenant);
+    tenant = await createTestHospital(app);
+    people = tenant.people;
   });
 
   afterAll(() => app.close());
@@ -197,7 +197,7 @@ describe('/metrics', () => {
     expect((await op.get('/metrics')).status).toBe(401);
     await op.submit('/operator/sign-in', { email, password: TEST_PASSWORD });
     expect((await op.get('/metrics')).status).toBe(401); // password only: second factor pending
-    await op.submit('/operator/mfa', { code: await freshCode(email) });
+    await op.submit('/operator/mfa', { code: await freshCode(email, undefined, app) });
     const page = await op.get('/metrics');
     expect(page.status).toBe(200);
     expect(page.text).toContain('consilium_http_request_duration_seconds_count');
@@ -228,7 +228,7 @@ describe('/metrics: jobs, email, records and payments move when their events hap
   const files = tempDir('metrics-files');
   let db: IsolatedDatabase;
   let app: NestFastifyApplication;
-  let tenant: TestTenant;
+  let tenant: TestHospital;
   let people: TestPeople;
 
   const samples = async () => {
@@ -257,8 +257,8 @@ describe('/metrics: jobs, email, records and payments move when their events hap
       { domains: true },
     );
     await app.get(JobRunner).start();
-    tenant = await createTestTenant(app);
-    people = await createTestPeople(app, tenant);
+    tenant = await createTestHospital(app);
+    people = tenant.people;
   });
 
   afterAll(async () => {

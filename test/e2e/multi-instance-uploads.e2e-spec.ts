@@ -13,7 +13,7 @@ import { S3StandIn } from '../support/s3-stand-in';
 import { signInPatient } from '../support/staff-sign-in';
 import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTestHospital, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 const MiB = 1024 * 1024;
@@ -43,7 +43,7 @@ describe('resumable uploads across instances', () => {
   let sha256: string;
   let db: IsolatedDatabase;
   let app: NestFastifyApplication;
-  let a: TestTenant;
+  let a: TestHospital;
   let people: TestPeople;
 
   beforeAll(async () => {
@@ -66,8 +66,8 @@ describe('resumable uploads across instances', () => {
       {},
       { domains: true },
     );
-    a = await createTestTenant(app);
-    people = await createTestPeople(app, a);
+    a = await createTestHospital(app);
+    people = a.people;
   }, 120000);
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { httpGet, RunningProcess, startProcess } from '../support/processes';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
-import { applyTestBlueprint, createTestPeople, createTestTenant, testBlueprint, TestPeople, TestTenant } from '../support/tenants';
+import { applyTestBlueprint, createTestHospital, testBlueprint, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 const CASE = '2c4e6a8c-0e2a-4c6e-8a0c-2e4a6c8e0a2c';
@@ -23,7 +23,7 @@ describe('several instances against one database', () => {
   const outbox = tempDir('multi-outbox');
   let db: IsolatedDatabase;
   let app: NestFastifyApplication;
-  let a: TestTenant;
+  let a: TestHospital;
   let peopleA: TestPeople;
   let one: RunningProcess;
   let two: RunningProcess;
@@ -32,8 +32,8 @@ describe('several instances against one database', () => {
   beforeAll(async () => {
     db = await isolatedDatabase('multi');
     app = await createTestApp({ ...db.env, EMAIL_OUTBOX_DIR: outbox.dir });
-    a = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
+    a = await createTestHospital(app);
+    peopleA = a.people;
     const env = { ...db.env, EMAIL_OUTBOX_DIR: outbox.dir, JOBS_RUN_IN_PLATFORM: 'false' };
     // Instance one also runs job handlers, so two consumers compete for every queue.
     [one, two, worker] = await Promise.all([

@@ -1,14 +1,13 @@
-import { Case, CasePipeline, CasesModule } from '@consilium/cases';
 import { TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
-import { IntakeModule } from '@consilium/intake';
-import { OpinionDelivery, OpinionsModule } from '@consilium/opinions';
+import { AccountMail } from '@consilium/identity';
+import { OpinionDelivery } from '@consilium/opinions';
 import { ResolvedTenant, TenantResolver } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createTestCase } from '../support/cases';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 const COMPLETE = {
@@ -24,59 +23,21 @@ const COMPLETE = {
 
 describe('physician review and the opinion', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
   let physician: WebClient;
 
-  async function assignedCase(): Promise<Case> {
-    const db = app.get(TenantDatabase);
-    const pipeline = app.get(CasePipeline);
-    return db.forTenant(a.id, async (tx) => {
-      const c = await tx.save(
-        Case,
-        tx.create(Case, {
-          tenantId: a.id,
-          number: await pipeline.nextNumber(tx, a.id, 'TST'),
-          state: 'draft',
-          patientId: peopleA.patient.id,
-          route: 'direct',
-          quoteAcceptedAt: new Date(),
-          paymentAuthorizedAt: new Date(),
-          questions: ['Do I need surgery?'],
-          diagnosis: 'Breast cancer, grade 3',
-        }),
-      );
-      const system = { actor: { id: peopleA.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] } };
-      await pipeline.move(tx, c.id, 'submit', 'patient', {
-        facts: { consentsGiven: true },
-        actor: { id: peopleA.patient.id, kind: 'patient', roles: [] },
-      });
-      await pipeline.move(tx, c.id, 'start_triage', 'system');
-      await pipeline.move(tx, c.id, 'accept', 'coordinator', system);
-      await tx.update(
-        Case,
-        { tenantId: a.id, id: c.id },
-        { assignedPhysicianId: peopleA.physician.id, dueAt: new Date(Date.now() + 5 * 86400000) },
-      );
-      await pipeline.move(tx, c.id, 'assign', 'coordinator', system);
-      return c;
-    });
-  }
+  /** Accepted by the hospital and assigned to the hospital's physician by a coordinator. */
+  const assignedCase = () =>
+    createTestCase(app, a, { state: 'assigned', details: { questions: ['Do I need surgery?'], diagnosis: 'Breast cancer, grade 3' } });
 
   beforeAll(async () => {
-    app = await createTestApp(
-      {},
-      {
-        imports: [IdentityModule, IntakeModule, CasesModule, OpinionsModule],
-        providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
-      },
-    );
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
     physician = new WebClient(app, a.host);
     await signInStaff(physician, peopleA.physician);
   });
@@ -100,7 +61,10 @@ describe('physician review and the opinion', () => {
     const wrongCode = await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: '000000' });
     expect(wrongCode.status).toBe(400);
     expect(wrongCode.text).toContain('Signing needs the current code');
-    const signed = await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email) });
+    const signed = await physician.post(`/console/reviews/${c.id}/sign`, {
+      ...COMPLETE,
+      code: await freshCode(peopleA.physician.email, undefined, app),
+    });
     expect(signed.location).toBe(`/console/reviews/${c.id}?signed=1`);
 
     const patient = new WebClient(app, a.host);
@@ -121,7 +85,7 @@ describe('physician review and the opinion', () => {
     await physician.get(`/console/reviews/${c.id}`);
     await physician.post(`/console/reviews/${c.id}/begin`);
     await physician.get(`/console/reviews/${c.id}`);
-    await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email) });
+    await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email, undefined, app) });
     await physician.get(`/console/reviews/${c.id}`);
     expect((await physician.post(`/console/reviews/${c.id}/amend`, { amendment_reason: '' })).status).toBe(400);
     await physician.post(`/console/reviews/${c.id}/amend`, { amendment_reason: 'New pathology slides arrived.' });
@@ -129,7 +93,7 @@ describe('physician review and the opinion', () => {
     await physician.post(`/console/reviews/${c.id}/sign`, {
       ...COMPLETE,
       diagnosis_agreement: 'changed',
-      code: await freshCode(peopleA.physician.email),
+      code: await freshCode(peopleA.physician.email, undefined, app),
     });
     const versions = await app
       .get(TenantDatabase)
@@ -155,7 +119,7 @@ describe('physician review and the opinion', () => {
     await physician.get(`/console/reviews/${c.id}`);
     await physician.post(`/console/reviews/${c.id}/begin`);
     await physician.get(`/console/reviews/${c.id}`);
-    await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email) });
+    await physician.post(`/console/reviews/${c.id}/sign`, { ...COMPLETE, code: await freshCode(peopleA.physician.email, undefined, app) });
     const [opinion] = await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query('SELECT id FROM opinions WHERE case_id = $1', [c.id]));
     const tenant = (await app.get(TenantResolver).resolve(a.host)) as ResolvedTenant;
     expect(await app.get(OpinionDelivery).deliver(tenant, opinion.id)).toEqual({ delivered: false });

@@ -9,22 +9,30 @@ import { eventually } from '../support/eventually';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { applyTestBlueprint, createTestPeople, createTestTenant, testBlueprint, TestPeople, TestTenant } from '../support/tenants';
+import {
+  applyTestBlueprint,
+  createTestHospital,
+  createTestTenant,
+  testBlueprint,
+  TestHospital,
+  TestPeople,
+  TestTenant,
+} from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** Whole public pages kept in front of the framework for visitors who are not signed in, and only for them. */
 describe('the public page cache', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
+  let a: TestHospital;
   let b: TestTenant;
   let people: TestPeople;
   const visitor = `cs_vid=${randomUUID()}`;
 
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
-    a = await createTestTenant(app);
+    a = await createTestHospital(app);
     b = await createTestTenant(app);
-    people = await createTestPeople(app, a);
+    people = a.people;
   });
 
   afterAll(() => app.close());

@@ -4,43 +4,39 @@ import {
   FundingExhausted,
   Payment,
   PAYMENT_PROVIDER,
-  PaymentsModule,
   PaymentsService,
   STRIPE_CLIENT,
 } from '@consilium/billing';
 import { Case } from '@consilium/cases';
 import { TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
+import { AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import http from 'node:http';
 import https from 'node:https';
-import { createFundingProgram, draftCase, operatorQuery } from '../support/payments';
+import { advanceTestCase } from '../support/cases';
+import { checkout, createFundingProgram, draftCase, operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 describe('payments with the demo provider (no Stripe key)', () => {
   let app: NestFastifyApplication;
   let db: TenantDatabase;
   let payments: PaymentsService;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
 
   beforeAll(async () => {
-    app = await createTestApp(
-      {},
-      { imports: [IdentityModule, PaymentsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
-    );
+    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
     db = app.get(TenantDatabase);
     payments = app.get(PaymentsService);
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
   });
 
   afterAll(() => app.close());
@@ -55,7 +51,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
 
     it('walks every state on the hospital’s own host, marked as a demo', async () => {
       const c = await draftCase(app, a, peopleA.patient.id, { total: 95000, lines: [{ label: 'Oncology review', amount: 95000 }] });
-      const start = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+      const start = await checkout(app, a, c);
       const url = new URL(start.redirectUrl);
       expect(url.host).toBe(`${a.host}:3000`);
       expect(url.pathname).toMatch(/^\/pay\/demo\/demo_cs_[0-9a-f]{24}$/);
@@ -87,10 +83,8 @@ describe('payments with the demo provider (no Stripe key)', () => {
       expect(receipt.text).not.toContain('Oncology');
       expect(page.text).not.toContain('Oncology');
 
-      await db.forTenant(a.id, async (tx) => {
-        await payments.capture(tx, c.id);
-        await tx.update(Case, { tenantId: a.id, id: c.id }, { state: 'accepted' });
-      });
+      // The coordinator accepts the case, which captures the authorization.
+      await advanceTestCase(app, a, { ...c, state: 'submitted' }, 'accepted');
       const admin = new WebClient(app, a.host);
       await signInStaff(admin, peopleA.admin);
       const revenue = await admin.get('/console/revenue');
@@ -126,7 +120,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
 
     it('cancelling the demo checkout leaves the case a draft, and nothing held', async () => {
       const c = await draftCase(app, a, peopleA.patient.id, { total: 10000 });
-      const start = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+      const start = await checkout(app, a, c);
       const patient = new WebClient(app, a.host);
       await signInPatient(patient, peopleA.patient);
       const path = new URL(start.redirectUrl).pathname;
@@ -138,13 +132,13 @@ describe('payments with the demo provider (no Stripe key)', () => {
       });
       expect(await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id: c.id }))).toMatchObject({ state: 'draft' });
       // A new attempt is possible.
-      const again = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+      const again = await checkout(app, a, c);
       expect(again.paymentId).not.toBe(start.paymentId);
     });
 
     it('a declined case releases its authorization and charges nothing', async () => {
       const c = await draftCase(app, a, peopleA.patient.id, { total: 10000 });
-      const start = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+      const start = await checkout(app, a, c);
       const patient = new WebClient(app, a.host);
       await signInPatient(patient, peopleA.patient);
       const path = new URL(start.redirectUrl).pathname;
@@ -162,7 +156,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
 
     beforeAll(async () => {
       const c = await draftCase(app, a, peopleA.patient.id, { total: 12000 });
-      const start = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+      const start = await checkout(app, a, c);
       paymentA = start.paymentId;
       sessionA = new URL(start.redirectUrl).pathname;
     });
@@ -211,7 +205,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
           draftCase(app, a, peopleA.patient.id, { subtotal: 10000, total: 0, funding: { programId, name: 'Charity care', amount: 10000 } }),
         ),
       );
-      const results = await Promise.allSettled(cases.map((c) => db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id))));
+      const results = await Promise.allSettled(cases.map((c) => checkout(app, a, c)));
       const ok = results.filter((r) => r.status === 'fulfilled');
       const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(ok).toHaveLength(20);
@@ -241,7 +235,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
           draftCase(app, a, peopleA.patient.id, { subtotal: 10000, total: 0, funding: { programId, name: 'Charity care', amount: 10000 } }),
         ),
       );
-      const second = await Promise.allSettled(more.map((c) => db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id))));
+      const second = await Promise.allSettled(more.map((c) => checkout(app, a, c)));
       expect(second.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
       const [budget] = await operatorQuery(
         app,

@@ -1,16 +1,17 @@
-import { Payment, PaymentsReconciliation, PaymentsService, PaymentsModule, ReconciliationSchedule } from '@consilium/billing';
+import { Payment, PaymentsReconciliation, PaymentsService, ReconciliationSchedule } from '@consilium/billing';
 import { Case } from '@consilium/cases';
 import { TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule, OperatorAccounts } from '@consilium/identity';
+import { AccountMail, OperatorAccounts } from '@consilium/identity';
 import { randomUUID } from 'node:crypto';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { connectAccount, draftCase, operatorQuery } from '../support/payments';
+import { advanceTestCase } from '../support/cases';
+import { checkout, connectAccount, draftCase, operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { postSigned, stripeEvent, WEBHOOK_SECRET } from '../support/stripe-events';
 import { StripeStandIn } from '../support/stripe-stand-in';
 import { createTestApp } from '../support/test-app';
 import { freshCode } from '../support/staff-sign-in';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestPeople, TestTenant } from '../support/tenants';
+import { createTestHospital, TEST_PASSWORD, TEST_TOTP_SECRET, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 // Stripe's API is outside our walls: these tests run the real `stripe` SDK against StripeStandIn, a local HTTP
@@ -21,19 +22,20 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
   let app: NestFastifyApplication;
   let db: TenantDatabase;
   let payments: PaymentsService;
-  let a: TestTenant;
+  let a: TestHospital;
   let peopleA: TestPeople;
 
   beforeAll(async () => {
     const base = await stripe.start();
     app = await createTestApp(
       { STRIPE_SECRET_KEY: 'sk_test_consilium', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_API_BASE: base, PLATFORM_FEE_BPS: '1000' },
-      { imports: [IdentityModule, PaymentsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+      { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+      { domains: true },
     );
     db = app.get(TenantDatabase);
     payments = app.get(PaymentsService);
-    a = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
+    a = await createTestHospital(app);
+    peopleA = a.people;
     await connectAccount(app, a, 'acct_lakeshore_test', { feeBps: 1500 });
   });
 
@@ -47,7 +49,7 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
 
   it('creates a Checkout Session with manual capture, the hospital as destination, the platform fee and an idempotency key', async () => {
     const c = await draftCase(app, a, peopleA.patient.id, { total: 95000 });
-    const start = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+    const start = await checkout(app, a, c);
     expect(start.redirectUrl).toMatch(/^https:\/\/checkout\.stripe\.test\/c\/pay\/cs_test_/);
     const [sent] = stripe.posts(/^\/v1\/checkout\/sessions$/).filter((r) => r.form['metadata[case_id]'] === c.id);
     expect(sent.idempotencyKey).toBe(`checkout:${c.id}:1`);
@@ -71,14 +73,14 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
     ).toBe(true);
     expect(sent.form['line_items[0][price_data][product_data][name]']).toBe(`${a.name}: second opinion`);
     // Starting again while the session is open resumes it rather than creating another.
-    const again = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+    const again = await checkout(app, a, c);
     expect(again.redirectUrl).toBe(start.redirectUrl);
   });
 
   it('retries a 5xx answer with the same Idempotency-Key, and creates one session', async () => {
     const c = await draftCase(app, a, peopleA.patient.id, { total: 50000 });
     stripe.failNext(1);
-    const start = await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+    const start = await checkout(app, a, c);
     const tries = stripe.requests.filter((r) => r.idempotencyKey === `checkout:${c.id}:1`);
     expect(tries).toHaveLength(2);
     expect(start.redirectUrl).toContain('cs_test_');
@@ -87,7 +89,7 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
 
   it('authorizes from the webhook, captures on acceptance, refunds in part and in full, each with its key', async () => {
     const c = await draftCase(app, a, peopleA.patient.id, { total: 80000 });
-    await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+    await checkout(app, a, c);
     const payment = await paymentOf(c.id);
     const metadata = { tenant_id: a.id, case_id: c.id, payment_id: payment.id };
     const pi = `pi_${payment.id.slice(0, 8)}`;
@@ -120,10 +122,10 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
     expect(await caseOf(c.id)).toMatchObject({ state: 'submitted' });
     expect((await caseOf(c.id)).paymentAuthorizedAt).toBeInstanceOf(Date);
 
-    const captured = await db.forTenant(a.id, (tx) => payments.capture(tx, c.id));
-    expect(captured).toMatchObject({ status: 'captured', capturedMinor: 80000 });
+    // The coordinator accepts the case (triage, then accept): acceptance is what captures the authorization.
+    await advanceTestCase(app, a, { ...c, state: 'submitted' }, 'accepted');
+    expect(await paymentOf(c.id)).toMatchObject({ status: 'captured', capturedMinor: 80000 });
     expect(stripe.posts(new RegExp(`/v1/payment_intents/${pi}/capture$`))[0].idempotencyKey).toBe(`capture:${c.id}:${pi}`);
-    await db.forTenant(a.id, (tx) => tx.update(Case, { tenantId: a.id, id: c.id }, { state: 'accepted' }));
 
     await payments.refund(c.id, 30000, 'Partial goodwill refund', { tenantId: a.id });
     const full = await payments.refund(c.id, undefined, 'Patient withdrew', { tenantId: a.id });
@@ -140,7 +142,7 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
 
   it('cancels the authorization when the case is declined', async () => {
     const c = await draftCase(app, a, peopleA.patient.id, { total: 40000 });
-    await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+    await checkout(app, a, c);
     const payment = await paymentOf(c.id);
     const pi = `pi_${payment.id.slice(0, 8)}`;
     const metadata = { tenant_id: a.id, case_id: c.id, payment_id: payment.id };
@@ -156,7 +158,7 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
 
   it('answers 400 to unsigned, tampered and stale events, and changes nothing', async () => {
     const c = await draftCase(app, a, peopleA.patient.id, { total: 30000 });
-    await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+    await checkout(app, a, c);
     const payment = await paymentOf(c.id);
     const metadata = { tenant_id: a.id, case_id: c.id, payment_id: payment.id };
     const event = stripeEvent('payment_intent.amount_capturable_updated', {
@@ -232,7 +234,7 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
 
   it('reconciles local payments with Stripe’s and reports the differences', async () => {
     const c = await draftCase(app, a, peopleA.patient.id, { total: 20000 });
-    await db.forTenant(a.id, (tx) => payments.startCheckout(tx, c.id));
+    await checkout(app, a, c);
     const payment = await paymentOf(c.id);
     const metadata = { tenant_id: a.id, case_id: c.id, payment_id: payment.id };
     const pi = `pi_rec_${payment.id.slice(0, 8)}`;
@@ -276,7 +278,7 @@ describe('payments with Stripe (SDK against a local stand-in for Stripe’s API)
     await app.get(OperatorAccounts).upsert({ email, name: 'Reconciler', password: TEST_PASSWORD, totpSecret: TEST_TOTP_SECRET });
     const operator = new WebClient(app, 'admin.localhost');
     await operator.submit('/operator/sign-in', { email, password: TEST_PASSWORD });
-    await operator.submit('/operator/mfa', { code: await freshCode(email) });
+    await operator.submit('/operator/mfa', { code: await freshCode(email, undefined, app) });
     const page = await operator.get('/operator/revenue');
     expect(page.status).toBe(200);
     expect(page.text).toContain(day.toISOString().slice(0, 10));

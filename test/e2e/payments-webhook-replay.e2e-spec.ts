@@ -1,14 +1,14 @@
-import { FundingBudgets, Payment, PaymentsModule, PaymentsService } from '@consilium/billing';
+import { FundingBudgets, Payment } from '@consilium/billing';
 import { TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
+import { AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import { connectAccount, createFundingProgram, draftCase, operatorQuery } from '../support/payments';
+import { checkout, DraftToPay, withQuote, connectAccount, createFundingProgram, draftCase, operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { postSigned, stripeEvent, WEBHOOK_SECRET } from '../support/stripe-events';
 import { StripeStandIn } from '../support/stripe-stand-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestTenant } from '../support/tenants';
+import { createTestHospital, TestHospital, TestTenant } from '../support/tenants';
 
 const CASES = 100;
 const DELIVERIES = 1000;
@@ -28,7 +28,8 @@ describe('webhook replay: duplicated and shuffled events end exactly as in-order
     const base = await stripe.start();
     app = await createTestApp(
       { STRIPE_SECRET_KEY: 'sk_test_consilium', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, STRIPE_API_BASE: base, DATABASE_POOL_SIZE: '20' },
-      { imports: [IdentityModule, PaymentsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+      { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+      { domains: true },
     );
     db = app.get(TenantDatabase);
   });
@@ -39,23 +40,28 @@ describe('webhook replay: duplicated and shuffled events end exactly as in-order
   });
 
   /** One hospital with CASES checkouts and, per case, the events Stripe would send for one of five stories. */
-  async function world(label: string): Promise<{ tenant: TestTenant; events: Record<string, unknown>[] }> {
-    const tenant = await createTestTenant(app);
-    const people = await createTestPeople(app, tenant);
+  async function world(label: string): Promise<{ tenant: TestHospital; events: Record<string, unknown>[] }> {
+    const tenant = await createTestHospital(app);
+    const people = tenant.people;
     const accountId = `acct_${label}_${tenant.slug}`;
     await connectAccount(app, tenant, accountId);
     const programId = await createFundingProgram(app, tenant);
     await db.forTenant(tenant.id, (tx) => app.get(FundingBudgets).setBudget(tx, tenant.id, programId, 'USD', 10_000_000));
     const t0 = Math.floor(Date.now() / 1000) - 3600;
     const events: Record<string, unknown>[] = [];
+    // The patients' drafts, ten at a time (each one is a whole intake), in number order as the stories are told.
+    const drafts: DraftToPay[] = [];
+    for (let from = 0; from < CASES; from += 10)
+      drafts.push(...(await Promise.all(Array.from({ length: 10 }, () => draftCase(app, tenant, people.patient.id, { total: 60000 })))));
+    drafts.sort((x, y) => x.number.localeCompare(y.number));
     for (let i = 0; i < CASES; i++) {
       const funded = i % 2 === 0;
-      const c = await draftCase(app, tenant, people.patient.id, {
+      const c = withQuote(drafts[i], {
         total: 60000,
         subtotal: funded ? 70000 : 60000,
         ...(funded ? { funding: { programId, name: 'Fund', amount: 10000 } } : {}),
       });
-      await db.forTenant(tenant.id, (tx) => app.get(PaymentsService).startCheckout(tx, c.id));
+      await checkout(app, tenant, c);
       const payment = await db.forTenant(tenant.id, (tx) => tx.findOneByOrFail(Payment, { caseId: c.id }));
       const metadata = { tenant_id: tenant.id, case_id: c.id, payment_id: payment.id };
       const pi = `pi_${label}_${i}_${tenant.slug}`;

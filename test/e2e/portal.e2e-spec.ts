@@ -1,53 +1,27 @@
-import { Case, CasePipeline } from '@consilium/cases';
 import { TenantDatabase } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
-import { IntakeModule } from '@consilium/intake';
+import { AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createTestCase, TestCase } from '../support/cases';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 describe('patient portal', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
-  let submitted: Case;
+  let submitted: TestCase;
 
   beforeAll(async () => {
-    app = await createTestApp(
-      {},
-      { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
-    );
-    a = await createTestTenant(app);
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
-    const db = app.get(TenantDatabase);
-    const pipeline = app.get(CasePipeline);
-    submitted = await db.forTenant(a.id, async (tx) => {
-      const c = await tx.save(
-        Case,
-        tx.create(Case, {
-          tenantId: a.id,
-          number: await pipeline.nextNumber(tx, a.id, 'TST'),
-          state: 'draft',
-          patientId: peopleA.patient.id,
-          route: 'direct',
-          quoteAcceptedAt: new Date(),
-          paymentAuthorizedAt: new Date(),
-          diagnosis: 'CANARY-DIAGNOSIS',
-        }),
-      );
-      await pipeline.move(tx, c.id, 'submit', 'patient', {
-        facts: { consentsGiven: true },
-        actor: { id: peopleA.patient.id, kind: 'patient', roles: [] },
-      });
-      return c;
-    });
+    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
+    ({ a, b } = await createTwoHospitals(app));
+    peopleA = a.people;
+    peopleB = b.people;
+    submitted = await createTestCase(app, a, { state: 'submitted', details: { diagnosis: 'CANARY-DIAGNOSIS' } });
   });
 
   afterAll(() => app.close());

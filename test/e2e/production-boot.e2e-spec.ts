@@ -65,7 +65,15 @@ describe('a production boot: a real service, or a stand-in chosen on purpose', (
 
   // Each test starts whole processes (several, for the last) on two shared cores: bounded, but not by Jest's minute.
   const only = (env: Record<string, string>, drop: string[]) => Object.fromEntries(Object.entries(env).filter(([k]) => !drop.includes(k)));
-  const named = (output: string) => [...output.matchAll(/^ {2}- ([A-Z0-9_]+):/gm)].map((m) => m[1]);
+  /** The variables a refused boot names: in production its one JSON failure line lists each problem, variable first. */
+  const named = (output: string) => {
+    const failure = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { problems?: string[] })
+      .find((line) => line.problems);
+    return (failure?.problems ?? []).map((problem) => /^([A-Z0-9_]+):/.exec(problem)?.[1]);
+  };
 
   it.each(['platform', 'worker'] as const)(
     '%s: with nothing configured, refuses to boot and names every missing variable at once',

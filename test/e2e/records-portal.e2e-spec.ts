@@ -1,5 +1,5 @@
-import { Case, CasePipeline } from '@consilium/cases';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { CaseReview } from '@consilium/cases';
+import { TenantDatabase } from '@consilium/core';
 import { JobQueue, JobRunner } from '@consilium/jobs';
 import { RECORDS_PROCESS_JOB, RecordProcessor, RecordsService } from '@consilium/records';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -15,8 +15,9 @@ import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database
 import { jobRows } from '../support/job-queues';
 import { freePort } from '../support/ports';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
+import { actAs, advanceTestCase, asStaff, createTestCase, TestCase } from '../support/cases';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TEST_PASSWORD, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 import { makeZip } from '../support/zip-writer';
 
@@ -30,11 +31,11 @@ describe('records in the portal and the console', () => {
   let db: IsolatedDatabase;
   let app: NestFastifyApplication;
   let dataDir: string;
-  let a: TestTenant;
-  let b: TestTenant;
+  let a: TestHospital;
+  let b: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
-  let theCase: Case;
+  let theCase: TestCase;
   let patient: WebClient;
   const referral = Buffer.concat([pdf(20_000), randomBytes(16)]);
   const study = makeZip([
@@ -53,14 +54,11 @@ describe('records in the portal and the console', () => {
       { domains: true },
     );
     await app.get(JobRunner).start();
-    a = await createTestTenant(app, { locales: ['en', 'es'] });
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
-    theCase = await submittedCase(peopleA.patient.id);
-    await app
-      .get(OperatorDatabase)
-      .forTenant(a.id, (tx) => tx.query('UPDATE cases SET assigned_physician_id = $2 WHERE id = $1', [theCase.id, peopleA.physician.id]));
+    ({ a, b } = await createTwoHospitals(app, { a: { locales: ['en', 'es'] } }));
+    peopleA = a.people;
+    peopleB = b.people;
+    // Sent and paid: the patient sends records while the care team has not yet accepted it.
+    theCase = await createTestCase(app, a, { state: 'submitted' });
     patient = new WebClient(app, a.host);
     await signInPatient(patient, peopleA.patient);
   });
@@ -70,32 +68,6 @@ describe('records in the portal and the console', () => {
     await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
-
-  async function submittedCase(patientId: string, state?: string): Promise<Case> {
-    const pipeline = app.get(CasePipeline);
-    const c = await app.get(TenantDatabase).forTenant(a.id, async (tx) => {
-      const created = await tx.save(
-        Case,
-        tx.create(Case, {
-          tenantId: a.id,
-          number: await pipeline.nextNumber(tx, a.id, 'TST'),
-          state: 'draft',
-          patientId,
-          route: 'direct',
-          quoteAcceptedAt: new Date(),
-          paymentAuthorizedAt: new Date(),
-        }),
-      );
-      await pipeline.move(tx, created.id, 'submit', 'patient', {
-        facts: { consentsGiven: true },
-        actor: { id: patientId, kind: 'patient', roles: [] },
-      });
-      return created;
-    });
-    if (state)
-      await app.get(OperatorDatabase).forTenant(a.id, (tx) => tx.query('UPDATE cases SET state = $2 WHERE id = $1', [c.id, state]));
-    return c;
-  }
 
   /** What the browser does with the page's form: multipart to its action (the CSRF token rides in the action). */
   async function uploadThroughPage(client: WebClient, pagePath: string, files: [string, Buffer][]) {
@@ -210,6 +182,8 @@ describe('records in the portal and the console', () => {
   });
 
   it('lets the coordinator and the assigned physician see the records and download them, audited', async () => {
+    // The hospital accepts the case and assigns its physician, who then sees the records sent before.
+    theCase = await advanceTestCase(app, a, theCase, 'assigned');
     const pdfRow = (await filesOf(theCase.id)).find((f) => f.name === 'referral letter.pdf')!;
     const coordinator = new WebClient(app, a.host);
     await signInStaff(coordinator, peopleA.coordinator);
@@ -276,7 +250,7 @@ describe('records in the portal and the console', () => {
   });
 
   it('takes records after acceptance only when the care team asked for them', async () => {
-    const accepted = await submittedCase(peopleA.patient.id, 'accepted');
+    const accepted = await createTestCase(app, a, { state: 'accepted' });
     const page = await patient.get(`/account/cases/${accepted.id}`);
     expect(page.text).toContain('This request is not taking new records now.');
     const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
@@ -360,6 +334,10 @@ describe('records in the portal and the console', () => {
         }
         return route.continue();
       });
+      // The case is under review now: the care team asks for more records, which lets the patient send them.
+      await actAs(app, a, asStaff(peopleA.coordinator, 'coordinator'), () =>
+        app.get(CaseReview).askForRecords(theCase.id, 'A larger scan'),
+      );
       const base = `http://${a.host}:${port}`;
       await page.goto(`${base}/account/cases/${theCase.id}`);
       // Files over 100 MB take this path; a small threshold exercises the same script with a small file.

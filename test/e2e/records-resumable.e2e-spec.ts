@@ -1,4 +1,4 @@
-import { OperatorDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { RecordsService, UploadSweep } from '@consilium/records';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
+import { eventually } from '../support/eventually';
 import { pdf } from '../support/hostile-files';
 import { createRecordsApp, RecordsTestApp, openCase } from '../support/records-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
@@ -103,23 +104,30 @@ describe('records: resumable uploads (tus 1.0)', () => {
     await droppedPatch(port, a.host, url, 0, data, Math.floor(data.length / 2));
 
     // A client asks where to resume; the server may still be finishing the dropped part (423), so it retries.
-    let offset = 0;
-    for (let attempt = 0; attempt < 50 && offset === 0; attempt++) {
-      await new Promise((r) => setTimeout(r, 100));
-      offset = Number((await head(a.host, url)).headers['upload-offset']);
-    }
-    expect(offset).toBeGreaterThan(0);
+    const offset = await eventually(
+      async () => {
+        const at = Number((await head(a.host, url)).headers['upload-offset']);
+        expect(at).toBeGreaterThan(0);
+        return at;
+      },
+      5000,
+      100,
+    );
     expect(offset).toBeLessThanOrEqual(data.length / 2);
     // Staged in the store, one sealed file per part: partial uploads are never at rest in the clear either.
     const parts = stagedParts(url);
     expect(parts.length).toBeGreaterThan(0);
     for (const part of parts) expect(readFileSync(part).includes(data.subarray(offset - 100, offset - 36))).toBe(false);
 
-    let res = await patch(a.host, url, offset, data.subarray(offset));
-    for (let attempt = 0; attempt < 20 && res.status === 423; attempt++) {
-      await new Promise((r) => setTimeout(r, 100));
-      res = await patch(a.host, url, offset, data.subarray(offset));
-    }
+    const res = await eventually(
+      async () => {
+        const answer = await patch(a.host, url, offset, data.subarray(offset));
+        expect(answer.status).not.toBe(423);
+        return answer;
+      },
+      2000,
+      100,
+    );
     expect(res.status).toBe(204);
     expect(res.headers['upload-offset']).toBe(String(data.length));
     const fileId = res.headers['record-file-id'];

@@ -1,5 +1,6 @@
-import { DB_ROLES, TenantDatabase } from '@consilium/core';
+import { ConsiliumStore, DB_ROLES, TenantContextMismatch, TenantDatabase } from '@consilium/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ClsService } from 'nestjs-cls';
 import { Client } from 'pg';
 import { createTestApp } from '../support/test-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
@@ -190,5 +191,37 @@ describe('tenant isolation in the database', () => {
 
   it('throws when tenant data is touched outside a tenant context', async () => {
     await expect(app.get(TenantDatabase).transaction(() => Promise.resolve(1))).rejects.toThrow(/No tenant in the current context/);
+  });
+
+  it("refuses another tenant's transaction inside a request of one tenant, and accepts its own", async () => {
+    const db = app.get(TenantDatabase);
+    const cls = app.get<ClsService<ConsiliumStore>>(ClsService);
+    // What the tenant resolution middleware leaves in the context of a request on A's host.
+    const asRequestOf = <T>(tenant: TestTenant, work: () => Promise<T>) =>
+      cls.run(() => {
+        cls.set('tenant', { id: tenant.id, slug: tenant.slug });
+        return work();
+      });
+    await expect(asRequestOf(a, () => db.forTenant(b.id, () => Promise.resolve('read B')))).rejects.toThrow(TenantContextMismatch);
+    await expect(asRequestOf(a, () => db.forTenant(a.id, async (tx) => (await tx.query('SELECT id FROM tenants'))[0].id))).resolves.toBe(
+      a.id,
+    );
+    // Outside any request (jobs, the CLI, the operator host), the tenant is the caller's to name.
+    await expect(db.forTenant(b.id, async (tx) => (await tx.query('SELECT id FROM tenants'))[0].id)).resolves.toBe(b.id);
+  });
+
+  it('sees no tenant’s rows with no tenant set, only the lookups that find a tenant', async () => {
+    const db = app.get(TenantDatabase);
+    const seen = await db.withoutTenant(async (tx) => ({
+      tenants: (await tx.query('SELECT count(*)::int AS n FROM tenants'))[0].n,
+      assets: (await tx.query('SELECT count(*)::int AS n FROM tenant_assets'))[0].n,
+      hostOfA: (await tx.query('SELECT tenant_id FROM tenant_domains WHERE host = $1', [a.host]))[0]?.tenant_id,
+    }));
+    expect(seen).toEqual({ tenants: 0, assets: 0, hostOfA: a.id });
+    // Inside a tenant transaction it opens its own: the tenant's rows stay out of it.
+    const nested = await db.forTenant(a.id, () =>
+      db.withoutTenant(async (tx) => (await tx.query('SELECT count(*)::int AS n FROM tenants'))[0].n),
+    );
+    expect(nested).toBe(0);
   });
 });

@@ -15,7 +15,7 @@ export async function signInOperator(app: NestFastifyApplication): Promise<{ cli
   const client = new WebClient(app, OPERATOR_HOST);
   const first = await client.submit('/operator/sign-in', { email, password: TEST_PASSWORD });
   if (first.status !== 303) throw new Error(`operator password step failed: ${first.status}`);
-  const second = await client.submit('/operator/mfa', { code: await freshCode(email) });
+  const second = await client.submit('/operator/mfa', { code: await freshCode(email, undefined, app) });
   if (second.status !== 303) throw new Error(`operator second factor failed: ${second.status}`);
   return { client, email };
 }

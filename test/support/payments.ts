@@ -1,46 +1,58 @@
-import { Case, CaseConsents, CasePipeline, Quote, requiredConsents } from '@consilium/cases';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { CheckoutStart } from '@consilium/billing';
+import { Quote } from '@consilium/cases';
+import { TenantDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
+import { IntakeDrafts } from '@consilium/intake';
 import { INestApplicationContext } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { TestTenant } from './tenants';
+import { actAs, asPatient, createTestCase, TestCase } from './cases';
+import type { TestHospital, TestTenant } from './tenants';
 
-/** A draft case whose patient accepted a quote: what intake hands to `startCheckout`. Minor units. */
+/** A draft the patient finished (answers and consents, through intake), and the quote they are about to accept. */
+export interface DraftToPay extends TestCase {
+  quote: Quote;
+  patientId: string;
+}
+
+/**
+ * A draft case of `hospital`'s patient, finished through intake, with the quote (minor units) the suite wants paid:
+ * what the patient's last step hands to billing. Pay it with `checkout`.
+ */
 export async function draftCase(
   app: INestApplicationContext,
-  tenant: TestTenant,
+  hospital: TestHospital,
   patientId: string,
   quote: Partial<Quote> & { total: number },
-): Promise<Case> {
-  const db = app.get(TenantDatabase);
-  const pipeline = app.get(CasePipeline);
-  return db.forTenant(tenant.id, async (tx) => {
-    const number = await pipeline.nextNumber(tx, tenant.id, 'TST');
-    const full: Quote = {
+): Promise<DraftToPay> {
+  const patient = patientId === hospital.people.patient.id ? hospital.people.patient : { id: patientId, email: '' };
+  const draft = await createTestCase(app, hospital, { state: 'draft', patient });
+  return withQuote({ ...draft, patientId }, quote);
+}
+
+/** The same draft, with another quote for the patient to accept (minor units; one line unless given). */
+export function withQuote(draft: TestCase & { patientId: string }, quote: Partial<Quote> & { total: number }): DraftToPay {
+  return {
+    ...draft,
+    quote: {
       currency: 'USD',
       lines: [{ label: 'Second opinion', amount: quote.subtotal ?? quote.total }],
       subtotal: quote.subtotal ?? quote.total,
       ...quote,
-    };
-    const c = await tx.save(
-      Case,
-      tx.create(Case, {
-        tenantId: tenant.id,
-        number,
-        state: 'draft',
-        patientId,
-        route: 'direct',
-        quote: full,
-        quoteAcceptedAt: new Date(),
-      }),
-    );
-    // The consents intake collects before any checkout (the pipeline checks them before `submit`).
-    for (const kind of requiredConsents('direct')) {
-      await app
-        .get(CaseConsents)
-        .give(tx, tenant.id, c.id, { kind, version: 'test-1', textSha256: '0'.repeat(64), accountId: patientId }, null);
-    }
-    return c;
-  });
+    },
+  };
+}
+
+/** The patient accepts the draft's quote and goes to pay: intake's last step, which starts billing's checkout. */
+export function checkout(
+  app: INestApplicationContext,
+  hospital: TestHospital,
+  c: DraftToPay,
+  funding: { attested?: boolean; code?: string } = {},
+): Promise<CheckoutStart> {
+  // CasePayments answers billing's CheckoutStart: the payment's id and status beside where to go.
+  return actAs(app, hospital, asPatient({ id: c.patientId, email: '' }), () =>
+    app.get(IntakeDrafts).submit(c.id, c.quote, funding),
+  ) as Promise<CheckoutStart>;
 }
 
 /** The hospital's connected account, as the operator's onboarding and Stripe's account.updated leave it. */
@@ -50,7 +62,7 @@ export async function connectAccount(
   accountId: string,
   options: { provider?: 'stripe' | 'demo'; feeBps?: number } = {},
 ): Promise<void> {
-  await app.get(OperatorDatabase).forTenant(tenant.id, (tx) =>
+  await app.get(TenantDatabase).forTenant(tenant.id, (tx) =>
     tx.query(
       `INSERT INTO tenant_payment_accounts (tenant_id, provider, account_id, charges_enabled, payouts_enabled, details_submitted, platform_fee_bps)
        VALUES ($1, $2, $3, true, true, true, $4)`,
@@ -70,7 +82,7 @@ export async function operatorQuery<T = Record<string, unknown>>(
 
 /** A funding program of the tenant: the catalog row a budget in funding_budgets belongs to (foreign key). */
 export async function createFundingProgram(app: INestApplicationContext, tenant: TestTenant, name = 'Charity care'): Promise<string> {
-  const [row] = await app.get(OperatorDatabase).forTenant(tenant.id, (tx) =>
+  const [row]: { id: string }[] = await app.get(TenantDatabase).forTenant(tenant.id, (tx) =>
     tx.query(
       `INSERT INTO funding_programs (tenant_id, slug, name, description, covers_percent, currency, access)
        VALUES ($1, $2, $3::jsonb, $3::jsonb, 100, 'USD', 'open') RETURNING id`,

@@ -1,4 +1,4 @@
-import { NotFound, OperatorDatabase } from '@consilium/core';
+import { NotFound, TenantDatabase } from '@consilium/core';
 import { RecordAccess, RecordsHttpModule, RecordTarget } from '@consilium/records';
 import { Injectable } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -98,11 +98,12 @@ export async function listCase(
 }
 
 /**
- * A real case of `tenant` with its own patient (records belong to cases by a foreign key), opened to TestRecordAccess.
- * Written through the operator path, as test people are.
+ * A case row of `tenant` with its own patient, opened to TestRecordAccess. These suites test the records engine
+ * alone, behind a stand-in for the pipeline's access rules, so the case is only what records' foreign key points at;
+ * suites of the product make their cases with createTestCase.
  */
 export async function openCase(t: RecordsTestApp, tenant: { id: string }): Promise<string> {
-  const caseId = await t.app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
+  const caseId = await t.app.get(TenantDatabase).forTenant(tenant.id, async (tx) => {
     const tag = randomBytes(6).toString('hex');
     const [patient] = await tx.query(
       `INSERT INTO accounts (tenant_id, kind, email, name, email_verified_at) VALUES ($1, 'patient', $2, 'Records patient', now()) RETURNING id`,

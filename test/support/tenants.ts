@@ -64,7 +64,8 @@ export function testBlueprint(slug: string, overrides: Partial<BlueprintInput> =
         bio: 'Reviews test cases.',
         specialties: [`spec-${suffix}`],
         licenses: [{ jurisdiction: 'US-NY', number: `NY-${suffix}`, expires: '2099-12-31' }],
-        weekly_capacity: 3,
+        // Room for every case a suite assigns (the ranking refuses a physician at capacity).
+        weekly_capacity: 20,
         stipend: 20000,
       },
     ],
@@ -111,14 +112,14 @@ export async function createTestTenant(app: INestApplicationContext, overrides: 
 
 /** Staff of each role (TOTP enrolled) and a patient for a test tenant, written through the operator path. */
 export async function createTestPeople(app: INestApplicationContext, tenant: TestTenant): Promise<TestPeople> {
-  const { OperatorDatabase, SecretBox, AppConfig } = await import('@consilium/core');
+  const { TenantDatabase, SecretBox, AppConfig } = await import('@consilium/core');
   const { hashPassword } = await import('@consilium/identity');
   const box = new SecretBox(app.get(AppConfig).appSecret, 'totp');
   const hash = await hashPassword(TEST_PASSWORD);
-  return app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
+  return app.get(TenantDatabase).forTenant(tenant.id, async (tx) => {
     const make = async (kind: string, role: string | null): Promise<TestPerson> => {
       const email = `${role ?? kind}.${tenant.slug}@example.org`;
-      const [row] = await tx.query(
+      const [row]: { id: string }[] = await tx.query(
         `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at, totp_secret, totp_enabled_at)
          VALUES ($1, $2, $3, $4, $5, now(), $6, $7) RETURNING id`,
         [
@@ -152,13 +153,13 @@ export async function createTestPeople(app: INestApplicationContext, tenant: Tes
 
 /** Another staff physician (TOTP enrolled), linked to the roster physician `physicianSlug` of the tenant. */
 export async function createTestPhysician(app: INestApplicationContext, tenant: TestTenant, physicianSlug: string): Promise<TestPerson> {
-  const { OperatorDatabase, SecretBox, AppConfig } = await import('@consilium/core');
+  const { TenantDatabase, SecretBox, AppConfig } = await import('@consilium/core');
   const { hashPassword } = await import('@consilium/identity');
   const box = new SecretBox(app.get(AppConfig).appSecret, 'totp');
   const hash = await hashPassword(TEST_PASSWORD);
-  return app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
+  return app.get(TenantDatabase).forTenant(tenant.id, async (tx) => {
     const email = `${physicianSlug}.${tenant.slug}@example.org`;
-    const [row] = await tx.query(
+    const [row]: { id: string }[] = await tx.query(
       `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at, totp_secret, totp_enabled_at)
        VALUES ($1, 'staff', $2, $3, $4, now(), $5, now()) RETURNING id`,
       [tenant.id, email, `physician ${physicianSlug}`, hash, box.seal(TEST_TOTP_SECRET)],
@@ -167,4 +168,31 @@ export async function createTestPhysician(app: INestApplicationContext, tenant: 
     await tx.query('UPDATE physicians SET account_id = $1 WHERE tenant_id = $2 AND slug = $3', [row.id, tenant.id, physicianSlug]);
     return { id: row.id, email };
   });
+}
+
+/** A hospital as a suite uses it: the tenant, its catalog and roster, and one person of each role. */
+export interface TestHospital extends TestTenant {
+  people: TestPeople;
+}
+
+/**
+ * A tenant with its staff (admin, coordinator, physician linked to the roster physician, all TOTP enrolled) and a
+ * patient, in one call (medplum's createTestProject).
+ */
+export async function createTestHospital(app: INestApplicationContext, overrides: Partial<BlueprintInput> = {}): Promise<TestHospital> {
+  const tenant = await createTestTenant(app, overrides);
+  return { ...tenant, people: await createTestPeople(app, tenant) };
+}
+
+/**
+ * Two hospitals, built the same way: `a`, the one a suite works in, and `b`, the other one every suite that reads
+ * tenant data also tries (and expects 404 from).
+ */
+export async function createTwoHospitals(
+  app: INestApplicationContext,
+  overrides: { a?: Partial<BlueprintInput>; b?: Partial<BlueprintInput> } = {},
+): Promise<{ a: TestHospital; b: TestHospital }> {
+  const a = await createTestHospital(app, overrides.a);
+  const b = await createTestHospital(app, overrides.b);
+  return { a, b };
 }

@@ -19,6 +19,9 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     APP_SECRET: Buffer.alloc(32, 1).toString('base64'),
     // Suites that read the outbox give their own folder; the rest never write into the repository's .data/.
     EMAIL_OUTBOX_DIR: path.join(tmpdir(), 'consilium-test-outbox'),
+    // Records (the whole platform has them) are kept outside the repository too, under a key of the tests.
+    DATA_DIR: path.join(tmpdir(), 'consilium-test-data'),
+    FILES_MASTER_KEY: Buffer.alloc(32, 3).toString('base64'),
     ...overrides,
   });
   return config;

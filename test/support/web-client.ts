@@ -21,7 +21,7 @@ export class WebClient {
   private csrf?: string;
 
   constructor(
-    private readonly app: WebTarget,
+    readonly app: WebTarget,
     readonly host: string,
   ) {}
 

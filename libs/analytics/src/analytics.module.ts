@@ -1,5 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { ViewRenderer } from '@consilium/core';
+import { OperatorDataModule } from '@consilium/core/operator-data';
 import { JobsModule } from '@consilium/jobs';
 import { BlueprintSections, TenancyModule } from '@consilium/tenancy';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { RollupRefresher } from './rollups/rollup-refresher';
 
 /** Conversion analytics: rollups kept exact from the pipeline's tables, the hospital's dashboard, operator benchmarks. */
 @Module({
-  imports: [JobsModule, TenancyModule],
+  imports: [JobsModule, TenancyModule, OperatorDataModule],
   controllers: [ConsoleAnalyticsController, OperatorBenchmarksController],
   providers: [AnalyticsService, RollupRefresher, Benchmarks, RefreshRollupsHandler, AnalyticsBlueprintSection],
   exports: [AnalyticsService, RollupRefresher, Benchmarks],

@@ -1,4 +1,4 @@
-import { formatMoney, minorToDecimal } from '@consilium/core';
+import { formatMoney, minorToDecimal, toCsv } from '@consilium/core';
 import type { Cell, Table } from './dashboard';
 
 /** A cell as the page shows it. A missing figure is a dash, never a zero that was not measured. */
@@ -38,15 +38,9 @@ export function csvCell(cell: Cell, currency: string): string {
 }
 
 /**
- * RFC 4180, with formula injection defused: a text cell starting with = + - @ (a campaign tag is visitor-supplied)
- * gets a leading apostrophe so a spreadsheet shows it instead of running it.
+ * The table as CSV through the platform's one writer, which defuses formulas (a campaign tag is visitor-supplied)
+ * and leaves the figures as plain numbers.
  */
-export function toCsv(table: Table, currency: string): string {
-  const quote = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-  const safe = (cell: Cell) => {
-    const value = csvCell(cell, currency);
-    return cell.kind === 'text' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  };
-  const lines = [table.columns.map(quote).join(','), ...table.rows.map((row) => row.map((c) => quote(safe(c))).join(','))];
-  return `${lines.join('\r\n')}\r\n`;
+export function tableToCsv(table: Table, currency: string): string {
+  return toCsv([table.columns, ...table.rows.map((row) => row.map((cell) => csvCell(cell, currency)))]);
 }

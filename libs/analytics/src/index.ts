@@ -6,7 +6,6 @@ export * from './period';
 export * from './rollups/case-facts.sql';
 export * from './rollups/metrics-reader';
 export * from './rollups/rollup-refresher';
-export * from './generator/analytics-generator';
 export * from './benchmarks/benchmarks.service';
 export * from './jobs/refresh-rollups.job';
 export * from './jobs/refresh-rollups.handler';

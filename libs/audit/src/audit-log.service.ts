@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { OperatorDatabase, RequestContext, TenantDatabase } from '@consilium/core';
+import { RequestContext, TenantDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 
 export type AuditOutcome = 'allowed' | 'denied';
 

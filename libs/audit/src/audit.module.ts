@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ViewRenderer } from '@consilium/core';
+import { OperatorDataModule } from '@consilium/core/operator-data';
 import path from 'node:path';
 import { AuditLog } from './audit-log.service';
 import { AuditQuery } from './audit-query.service';
@@ -8,6 +9,7 @@ import { AuditInterceptor } from './audited';
 import { ConsoleAuditController } from './http/console-audit.controller';
 
 @Module({
+  imports: [OperatorDataModule],
   controllers: [ConsoleAuditController],
   providers: [AuditLog, AuditQuery, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
   exports: [AuditLog, AuditQuery],

@@ -83,7 +83,7 @@ export class CasePipeline {
     actor: ContextActor | null | undefined = this.context.actor(),
   ): Promise<void> {
     // Concurrent events on one case take turns on the case row, so `seq` never collides.
-    await tx.query('SELECT 1 FROM cases WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [c.tenantId, c.id]);
+    await this.lock(tx, c);
     await tx.query(
       `INSERT INTO case_events (tenant_id, case_id, seq, type, from_state, to_state, actor_kind, actor_id, data)
        VALUES ($1, $2, (SELECT coalesce(max(seq), 0) + 1 FROM case_events WHERE tenant_id = $1 AND case_id = $2), $3, $4, $5, $6, $7, $8)`,
@@ -98,6 +98,19 @@ export class CasePipeline {
         event.data ?? {},
       ],
     );
+  }
+
+  /** Holds the case's row until the caller's transaction ends: changes to one case (and its events) take turns. */
+  async lock(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>): Promise<void> {
+    await tx.query('SELECT 1 FROM cases WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [c.tenantId, c.id]);
+  }
+
+  /** Billing reports a paid extra follow-up question: the case includes one more round than its offering did. */
+  async includeAnotherFollowUp(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id'>): Promise<void> {
+    await tx.query('UPDATE cases SET follow_ups_included = follow_ups_included + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2', [
+      c.tenantId,
+      c.id,
+    ]);
   }
 
   /** Billing reports the card authorization (or full funding): the fact the `submit` move requires. Set once. */

@@ -7,7 +7,6 @@ import { TenancyModule } from '@consilium/tenancy';
 import { AssignmentDeadlineHandler, AssignmentDeadlines } from './assignment/assignment-deadlines.service';
 import { CaseAssignments } from './assignment/case-assignments.service';
 import { CaseContributors } from './assignment/case-contributors.service';
-import { Clock } from './assignment/clock';
 import { CaseNotices } from './case-notices';
 import { LocalPhysicianInvitations } from './local-physician-invitations.service';
 import { ViewRenderer } from '@consilium/core';
@@ -37,7 +36,6 @@ import { CaseTimeline } from './case-timeline.service';
     CaseAssignments,
     CaseContributors,
     CaseNotices,
-    Clock,
     LocalPhysicianInvitations,
     CaseAccess,
     CaseConsents,
@@ -57,7 +55,6 @@ import { CaseTimeline } from './case-timeline.service';
     CaseAssignments,
     CaseContributors,
     CaseNotices,
-    Clock,
     LocalPhysicianInvitations,
     CaseAccess,
     CaseConsents,

@@ -19,7 +19,6 @@ export * from './case-record-access';
 export * from './case-records.service';
 export * from './assignment/assignment-ranking';
 export * from './assignment/business-days';
-export * from './assignment/clock';
 export * from './assignment/case-assignments.service';
 export * from './assignment/assignment-deadlines.service';
 export * from './assignment/assignment-deadline.job';

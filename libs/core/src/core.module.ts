@@ -6,11 +6,11 @@ import { LoggerModule } from 'nestjs-pino';
 import { requestFacts } from '@consilium/telemetry';
 import type { IncomingMessage } from 'node:http';
 import { DataSource } from 'typeorm';
+import { Clock } from './clock';
 import { AppConfig } from './config/config';
 import { RequestContext } from './context/request-context';
 import { postgresOptions } from './database/data-source-options';
 import { MigrationClass } from './database/migrator';
-import { OperatorDatabase } from './database/operator-database';
 import { assertSafeRuntimeRole } from './database/runtime-role-check';
 import { TenantDatabase } from './database/tenant-database';
 import { MIGRATIONS } from './database/tokens';
@@ -76,7 +76,7 @@ export class CoreModule implements OnModuleInit {
         { provide: MIGRATIONS, useValue: migrations },
         RequestContext,
         TenantDatabase,
-        OperatorDatabase,
+        Clock,
         ViewRenderer,
         Translator,
         Lifecycle,
@@ -94,7 +94,7 @@ export class CoreModule implements OnModuleInit {
         AppConfig,
         RequestContext,
         TenantDatabase,
-        OperatorDatabase,
+        Clock,
         ViewRenderer,
         Translator,
         Lifecycle,
@@ -102,6 +102,7 @@ export class CoreModule implements OnModuleInit {
         MetricsRegistry,
         HealthProbe,
         RequestObserver,
+        DatabaseMetrics,
       ],
     };
   }

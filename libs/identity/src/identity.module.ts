@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@consilium/audit';
+import { OperatorDataModule } from '@consilium/core/operator-data';
 import { FirstAdminInvitations, TenancyModule } from '@consilium/tenancy';
 import { AccessGuard } from './access.guard';
 import { Account } from './account.entity';
@@ -36,7 +37,7 @@ import { SignInThrottle } from './throttle.service';
  * account emails go through the same queue and branded layout as every other message.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Account]), PassportModule, AuditModule, TenancyModule],
+  imports: [TypeOrmModule.forFeature([Account]), PassportModule, AuditModule, TenancyModule, OperatorDataModule],
   controllers: IDENTITY_CONTROLLERS,
   providers: [
     { provide: APP_GUARD, useClass: AccessGuard },

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, first, InvalidInput, msg, rows, SecretBox, TenantDatabase } from '@consilium/core';
+import { AppConfig, Clock, first, InvalidInput, msg, rows, SecretBox, TenantDatabase } from '@consilium/core';
 import { createHash, randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Account } from './account.entity';
@@ -35,6 +35,7 @@ export class MfaService {
 
   constructor(
     private readonly db: TenantDatabase,
+    private readonly clock: Clock,
     config: AppConfig,
   ) {
     this.box = new SecretBox(config.appSecret, 'totp');
@@ -91,7 +92,8 @@ export class MfaService {
       [accountId, pending],
     );
     if (!row) return false;
-    const step = matchTotp(this.box.open(row.totp_secret), code, row.totp_last_step === null ? null : Number(row.totp_last_step));
+    const lastUsed = row.totp_last_step === null ? null : Number(row.totp_last_step);
+    const step = matchTotp(this.box.open(row.totp_secret), code, lastUsed, this.clock.now().getTime());
     if (step === null) return false;
     await tx.query('UPDATE accounts SET totp_last_step = $2 WHERE id = $1', [accountId, step]);
     return true;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { TenantDatabase } from '@consilium/core';
+import { EntityManager } from 'typeorm';
 
 /** Free failures before delays start, per key kind; each further failure doubles the wait, up to 15 minutes. */
 const FREE_FAILURES = { account: 4, ip: 20 } as const;
@@ -18,27 +18,34 @@ export interface ThrottleKeys {
 
 /**
  * Sign-in throttling per account and per IP, with growing delays, kept in PostgreSQL so every instance agrees.
- * Global (no tenant): an attacker spreading guesses over several hospital hosts is still one IP.
+ * Global (no tenant): an attacker spreading guesses over several hospital hosts is still one IP. auth_throttle has
+ * no tenant_id, so it is read and written with no tenant set.
  */
 @Injectable()
 export class SignInThrottle {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly db: TenantDatabase) {}
 
   /** Seconds until another attempt is allowed (0: go ahead). */
   async waitSeconds(keys: ThrottleKeys): Promise<number> {
-    const rows: { wait: number }[] = await this.db.query(
-      `SELECT coalesce(max(extract(epoch FROM blocked_until - now())), 0)::float AS wait
-         FROM auth_throttle WHERE key = ANY($1) AND blocked_until > now()`,
-      [this.keyList(keys)],
+    const rows: { wait: number }[] = await this.db.withoutTenant((tx) =>
+      tx.query(
+        `SELECT coalesce(max(extract(epoch FROM blocked_until - now())), 0)::float AS wait
+           FROM auth_throttle WHERE key = ANY($1) AND blocked_until > now()`,
+        [this.keyList(keys)],
+      ),
     );
     return Math.ceil(rows[0]?.wait ?? 0);
   }
 
   /** Records a failure; true when the account owner should now be told (once per window). */
-  async fail(keys: ThrottleKeys): Promise<{ notifyOwner: boolean }> {
+  fail(keys: ThrottleKeys): Promise<{ notifyOwner: boolean }> {
+    return this.db.withoutTenant((tx) => this.failIn(tx, keys));
+  }
+
+  private async failIn(tx: EntityManager, keys: ThrottleKeys): Promise<{ notifyOwner: boolean }> {
     let notifyOwner = false;
     for (const [kind, key] of this.entries(keys)) {
-      const [row]: { failures: number; notify: boolean }[] = await this.db.query(
+      const [row]: { failures: number; notify: boolean }[] = await tx.query(
         `INSERT INTO auth_throttle AS t (key, failures, first_failure_at) VALUES ($1, 1, now())
          ON CONFLICT (key) DO UPDATE SET
            failures = CASE WHEN t.first_failure_at < now() - make_interval(secs => $2) THEN 1 ELSE t.failures + 1 END,
@@ -50,10 +57,10 @@ export class SignInThrottle {
       const over = row.failures - FREE_FAILURES[kind];
       if (over > 0) {
         const delay = Math.min(2 ** (over - 1), MAX_DELAY_SECONDS);
-        await this.db.query(`UPDATE auth_throttle SET blocked_until = now() + make_interval(secs => $2) WHERE key = $1`, [key, delay]);
+        await tx.query(`UPDATE auth_throttle SET blocked_until = now() + make_interval(secs => $2) WHERE key = $1`, [key, delay]);
       }
       if (kind === 'account' && row.failures >= NOTIFY_AFTER_FAILURES && row.notify) {
-        await this.db.query(`UPDATE auth_throttle SET notified_at = now() WHERE key = $1`, [key]);
+        await tx.query(`UPDATE auth_throttle SET notified_at = now() WHERE key = $1`, [key]);
         notifyOwner = true;
       }
     }
@@ -62,7 +69,7 @@ export class SignInThrottle {
 
   /** A successful sign-in clears the account's record (not the IP's: one good password does not excuse a spray). */
   async succeed(keys: ThrottleKeys): Promise<void> {
-    await this.db.query('DELETE FROM auth_throttle WHERE key = $1', [`account:${keys.account}`]);
+    await this.db.withoutTenant((tx) => tx.query('DELETE FROM auth_throttle WHERE key = $1', [`account:${keys.account}`]));
   }
 
   private entries(keys: ThrottleKeys): ['account' | 'ip', string][] {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { first, OperatorDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
+import { first } from '@consilium/core';
 import { JobFailure } from './job-errors';
 import { JOBS_CHANNEL } from './job-wakeup';
 import { PgBossClient, transactionExecutor } from './pg-boss-client';

@@ -27,6 +27,9 @@ export class JobRunner implements BeforeApplicationShutdown {
   private state: 'idle' | 'running' | 'stopping' = 'idle';
   private loops: Promise<void>[] = [];
   private readonly inflight = new Map<string, { queue: string; retryCount: number; done: Promise<void> }>();
+  /** Queues whose loop is asleep, waiting for a NOTIFY or its next poll. */
+  private readonly waiting = new Set<string>();
+  private queues: string[] = [];
   private wakeup?: JobWakeup;
   private stopping: { signal: Promise<void>; fire: () => void } = stopSignal();
 
@@ -45,6 +48,13 @@ export class JobRunner implements BeforeApplicationShutdown {
   lastFetchOkAt?: number;
   /** Whether the latest fetch failed (the database is away). */
   fetchFailing = false;
+  /**
+   * Nothing to do in this process right now: every queue's loop has found its queue empty and sleeps, and no attempt
+   * is in flight. (A job enqueued or falling due wakes it again.) Tests wait for this rather than for a while.
+   */
+  get idle(): boolean {
+    return this.state === 'running' && this.inflight.size === 0 && this.queues.every((q) => this.waiting.has(q));
+  }
 
   /** Every handler in this process, by queue name. */
   handlers(): Map<string, Registered> {
@@ -76,6 +86,7 @@ export class JobRunner implements BeforeApplicationShutdown {
     this.stopping = stopSignal();
     this.loops = chosen.map((r) => this.loop(r));
     const names = chosen.map((r) => r.definition.name);
+    this.queues = names;
     this.logger.log({ queues: names, concurrency: this.config.jobs.concurrency }, 'job handlers started');
     return names;
   }
@@ -95,6 +106,7 @@ export class JobRunner implements BeforeApplicationShutdown {
     await this.wakeup?.close();
     await this.client.stopWorker();
     this.loops = [];
+    this.queues = [];
     this.state = 'idle';
   }
 
@@ -131,7 +143,15 @@ export class JobRunner implements BeforeApplicationShutdown {
         mine.add(done);
         this.inflight.set(job.id, { queue: definition.name, retryCount: job.retryCount, done });
       }
-      if (!jobs.length && this.state === 'running') await this.wakeup!.wait(definition.name, await this.idleWait(definition.name));
+      if (!jobs.length && this.state === 'running') {
+        const sleepFor = await this.idleWait(definition.name);
+        this.waiting.add(definition.name);
+        try {
+          await this.wakeup!.wait(definition.name, sleepFor);
+        } finally {
+          this.waiting.delete(definition.name);
+        }
+      }
     }
   }
 

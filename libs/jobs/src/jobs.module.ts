@@ -1,6 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ViewRenderer } from '@consilium/core';
+import { OperatorDataModule } from '@consilium/core/operator-data';
 import path from 'node:path';
 import { EffectLedger } from './effect-ledger';
 import { FailedJobs } from './failed-jobs';
@@ -16,7 +17,7 @@ import { PgBossClient } from './pg-boss-client';
  * the embedded default) calls `JobRunner.start()`.
  */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, OperatorDataModule],
   controllers: [OperatorJobsController],
   providers: [PgBossClient, JobQueue, EffectLedger, JobExecution, JobRunner, FailedJobs, JobMetrics],
   exports: [JobQueue, JobRunner, FailedJobs],

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { StipendLedger } from '@consilium/billing';
 import { Case, CaseNotices, CasePipeline, CheckIns, LocalPhysicianInvitations } from '@consilium/cases';
 
-import { first, one, TenantDatabase, todayIn } from '@consilium/core';
+import { Clock, first, one, TenantDatabase, todayIn } from '@consilium/core';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 import { createHash } from 'node:crypto';
 import { Opinion } from './opinion.entity';
@@ -21,6 +21,7 @@ export class OpinionDelivery {
     private readonly notices: CaseNotices,
     private readonly invitations: LocalPhysicianInvitations,
     private readonly stipends: StipendLedger,
+    private readonly clock: Clock,
   ) {}
 
   async deliver(tenant: ResolvedTenant, opinionId: string): Promise<{ delivered: boolean }> {
@@ -67,7 +68,8 @@ export class OpinionDelivery {
       if (c.state === 'opinion_signed') {
         await this.pipeline.move(tx, c.id, 'deliver', 'system', { data: { opinionId: opinion.id } });
         await this.pipeline.record(tx, c, { type: 'opinion_ready', data: { opinionId: opinion.id, version: opinion.version } }, null);
-        await this.checkIns.schedule(tx, c, new Date());
+        // The 30- and 90-day check-ins count from delivery, by the Clock (a test delivers a month ago).
+        await this.checkIns.schedule(tx, c, this.clock.now());
         await this.notices.opinionReady(tx, c);
         await this.invitations.inviteOnce(tx, c);
         // Unique per case: a second run of delivery (or an amendment) accrues nothing more.

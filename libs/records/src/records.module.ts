@@ -1,4 +1,5 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { OperatorDataModule } from '@consilium/core/operator-data';
 import { JobsModule } from '@consilium/jobs';
 import { ArchiveExpander } from './archive/archive-expander';
 import { FileInspector } from './file-inspector';
@@ -57,7 +58,7 @@ export class RecordsModule {
     };
     return {
       module: RecordsModule,
-      imports: [...(queued ? [JobsModule] : []), ...(options.imports ?? [])],
+      imports: [OperatorDataModule, ...(queued ? [JobsModule] : []), ...(options.imports ?? [])],
       providers: [
         ...STORAGE_PROVIDERS,
         RecordFileRepository,

@@ -1,6 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OperatorDataModule } from '@consilium/core/operator-data';
 import { AuditModule } from '@consilium/audit';
 import { LocaleCookieInterceptor } from './locale-cookie.interceptor';
 import { BlueprintApplier } from './blueprint/blueprint-applier';
@@ -43,7 +44,7 @@ const SHARED = [
 ];
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Tenant, TenantDomain, TenantAsset]), AuditModule],
+  imports: [TypeOrmModule.forFeature([Tenant, TenantDomain, TenantAsset]), OperatorDataModule, AuditModule],
   controllers: [BrandController, ConsoleBrandingController, OperatorTenantsController],
   providers: [
     ...SHARED,

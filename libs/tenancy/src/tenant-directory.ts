@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OperatorDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { Tenant } from './tenant.entity';
 
 export interface TenantListing {
@@ -34,6 +34,25 @@ export class TenantDirectory {
         hosts: r.hosts ?? [],
       }));
     });
+  }
+
+  /** A tenant's id by its slug, or null. */
+  async idOf(slug: string): Promise<string | null> {
+    const [row] = await this.operatorDb.transaction((tx): Promise<{ id: string }[]> =>
+      tx.query('SELECT id FROM tenants WHERE slug = $1', [slug]),
+    );
+    return row?.id ?? null;
+  }
+
+  /**
+   * A demo hospital's id by its slug (its blueprint says `demo: true`), or null: a real hospital dropped into
+   * tenants/ never gets the demo's accounts with their published password.
+   */
+  async demoIdOf(slug: string): Promise<string | null> {
+    const [row] = await this.operatorDb.transaction((tx): Promise<{ id: string }[]> =>
+      tx.query(`SELECT id FROM tenants WHERE slug = $1 AND settings @> '{"demo": true}'`, [slug]),
+    );
+    return row?.id ?? null;
   }
 
   setStatus(slug: string, status: 'active' | 'suspended'): Promise<boolean> {

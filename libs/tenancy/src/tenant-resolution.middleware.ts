@@ -17,7 +17,9 @@ export function normalizeHost(raw: string | string[] | undefined): string {
 
 /**
  * Resolves the request's Host to a tenant, once, and puts it in the request context. It never refuses a request:
- * health checks answer on any host; the site guard decides what an unknown or suspended host sees.
+ * health checks answer on any host; the site guard decides what an unknown or suspended host sees. A webhook
+ * (`/webhooks/*`) has no request tenant: the provider may call any hospital's host, and the tenant its work is for
+ * comes from the signed payload (TenantDatabase.forTenant refuses any tenant but the request's own).
  */
 @Injectable()
 export class TenantResolutionMiddleware implements NestMiddleware {
@@ -35,7 +37,7 @@ export class TenantResolutionMiddleware implements NestMiddleware {
     this.cls.set('path', ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/').split('?')[0]);
     this.cls.set('ip', clientIp(req, this.config.raw.TRUST_PROXY));
     this.cls.set('userAgent', String(req.headers['user-agent'] ?? '').slice(0, 300));
-    if (!host || host === this.config.operatorHost) {
+    if (!host || host === this.config.operatorHost || /^\/webhooks(\/|$)/.test(this.cls.get('path') ?? '')) {
       // No hospital: the operator console and the "no program here" page speak any platform language.
       this.cls.set('locale', this.localeFor(req, null));
       return next();

@@ -1,8 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { AppConfig, first, PageCache, TenantDatabase } from '@consilium/core';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import type { Branding, TenantProfile, TenantSettings } from './branding';
 import { TENANT_CHANGED_CHANNEL, TenantChangeFeed } from './cache/tenant-change-feed';
 import { ResolvedTenant } from './resolved-tenant';
@@ -44,7 +42,6 @@ export class TenantResolver {
   private generation = 0;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly db: TenantDatabase,
     private readonly config: AppConfig,
     private readonly feed: TenantChangeFeed,
@@ -131,8 +128,10 @@ export class TenantResolver {
   }
 
   private async lookup(host: string): Promise<ResolvedTenant | null> {
-    // The host_lookup policy lets the runtime role read host -> tenant_id before a tenant is known.
-    const domain = await first<{ tenant_id: string }>(this.dataSource, 'SELECT tenant_id FROM tenant_domains WHERE host = $1', [host]);
+    // Before any tenant is known: tenant_domains' host_lookup policy answers this one question with no tenant set.
+    const domain = await this.db.withoutTenant((tx) =>
+      first<{ tenant_id: string }>(tx, 'SELECT tenant_id FROM tenant_domains WHERE host = $1', [host]),
+    );
     if (!domain) return null;
     return this.load(domain.tenant_id);
   }

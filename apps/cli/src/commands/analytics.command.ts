@@ -1,9 +1,10 @@
-import { AnalyticsGenerator, RollupRefresher } from '@consilium/analytics';
-import { OperatorDatabase } from '@consilium/core';
+import { RollupRefresher } from '@consilium/analytics';
+import { TenantDatabase } from '@consilium/core';
 import { TenantDirectory } from '@consilium/tenancy';
 import { INestApplicationContext } from '@nestjs/common';
 import { ParsedArgs, UsageError } from '../args';
 import { Cli, CommandGroup, subcommand } from '../command';
+import { AnalyticsGenerator } from '../generator/analytics-generator';
 
 /** The conversion analytics (analytics): synthetic history for demos and benchmarks, and rollup refreshes. */
 export const analyticsCommands: CommandGroup = {
@@ -48,7 +49,7 @@ async function generate(app: INestApplicationContext, args: ParsedArgs, cli: Cli
   const cases = whole('cases', undefined, 10_000_000);
   if (!cases) throw new UsageError('analytics generate needs --cases <n>');
   const started = Date.now();
-  const generator = new AnalyticsGenerator((id, work) => app.get(OperatorDatabase).forTenant(id, work));
+  const generator = new AnalyticsGenerator((id, work) => app.get(TenantDatabase).forTenant(id, work));
   const report = await generator.generate({
     tenantId: tenant.id,
     cases,

@@ -39,7 +39,7 @@ describe('CLI arguments', () => {
     ['staff invite --tenant rh --email a@b.org --role owner', '--role takes admin, coordinator, physician (comma-separated); not owner'],
     ['staff invite --tenant rh --email a@b.org --role admin,boss', 'not boss'],
     ['staff invite --tenant rh --email nope --role admin', '--email must be an email address such as admin@hospital.org'],
-    ['staff invite --tenant rh --email a@b.org --role admin --locale fr', '--locale takes en or es'],
+    ['staff invite --tenant rh --email a@b.org --role admin --locale xx', '--locale: xx is not a platform language: use one of en, es, fr'],
     ['staff invite --tenant rh --email --role admin', '--email needs a value'],
     ['staff revoke', 'unknown command "staff revoke" (invite)'],
     ['operators create', 'operators create needs --email <address>'],

@@ -1,4 +1,4 @@
-import { OperatorDatabase } from '@consilium/core';
+import { TenantDatabase } from '@consilium/core';
 import { EmailLocale, Mailer } from '@consilium/notifications';
 import { TenantDirectory } from '@consilium/tenancy';
 import { textFlag, UsageError } from '../args';
@@ -22,7 +22,7 @@ export const emailCommands: CommandGroup = {
         return 1;
       }
       const id = await app
-        .get(OperatorDatabase)
+        .get(TenantDatabase)
         .forTenant(tenant.id, (tx) => app.get(Mailer).send(tx, { tenantId: tenant.id, to, template: 'test-message', locale, data: {} }));
       cli.out(`queued message ${id}: the worker (or npm start, which runs the jobs in the embedded default) sends it.`);
       return 0;

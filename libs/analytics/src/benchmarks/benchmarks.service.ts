@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OperatorDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { histogramPercentile, percent } from '../dashboard';
 import { RollupRefresher } from '../rollups/rollup-refresher';
 

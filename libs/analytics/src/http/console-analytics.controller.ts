@@ -5,7 +5,7 @@ import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { AnalyticsPage, AnalyticsService } from '../analytics.service';
 import { barChart, columnChart } from '../charts';
-import { showCell, toCsv } from '../format';
+import { showCell, tableToCsv } from '../format';
 import { bucketsOf } from '../period';
 
 /**
@@ -59,7 +59,7 @@ export class ConsoleAnalyticsController {
     void reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="analytics-${found.id}-${page.filter.from}-to-${page.filter.to}.csv"`)
-      .send(toCsv(found, page.currency));
+      .send(tableToCsv(found, page.currency));
   }
 
   @Can('analytics.read')

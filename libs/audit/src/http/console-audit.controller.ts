@@ -1,10 +1,9 @@
 import { Controller, Get, Header, Query, Res } from '@nestjs/common';
-import { Can, InvalidInput, ViewRenderer } from '@consilium/core';
+import { Can, csvStream, CsvValue, InvalidInput, ViewRenderer } from '@consilium/core';
 import type { FastifyReply } from 'fastify';
-import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { Audited } from '../audited';
-import { AUDIT_PAGE_SIZE, AuditFilter, AuditQuery, csvField } from '../audit-query.service';
+import { AUDIT_PAGE_SIZE, AuditFilter, AuditQuery } from '../audit-query.service';
 
 const uuid = z.uuid('must be an id from the log');
 const filterSchema = z.object({
@@ -88,10 +87,10 @@ export class ConsoleAuditController {
       'request_id',
     ];
     const rows = this.audit.all(filter);
-    async function* csv(): AsyncGenerator<string> {
-      yield `${header.join(',')}\r\n`;
+    async function* csv(): AsyncGenerator<CsvValue[]> {
+      yield header;
       for await (const r of rows) {
-        const fields = [
+        yield [
           r.occurredAt,
           r.actorKind,
           r.actorId,
@@ -106,13 +105,12 @@ export class ConsoleAuditController {
           r.userAgent,
           r.requestId,
         ];
-        yield `${fields.map(csvField).join(',')}\r\n`;
       }
     }
     void reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="audit-log-${new Date().toISOString().slice(0, 10)}.csv"`)
       .header('cache-control', 'no-store')
-      .send(Readable.from(csv()));
+      .send(csvStream(csv()));
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig, first, one, OperatorDatabase } from '@consilium/core';
+import { AppConfig, first, one, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { PAYMENT_PROVIDER, PaymentProvider } from '../providers/payment-provider';
 
@@ -21,7 +21,7 @@ export interface PaymentAccount {
 export class PaymentAccounts {
   constructor(
     @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
-    private readonly operatorDb: OperatorDatabase,
+    private readonly db: TenantDatabase,
     private readonly config: AppConfig,
   ) {}
 
@@ -39,13 +39,14 @@ export class PaymentAccounts {
   /**
    * Operator action: makes sure the hospital has an account and answers the link where it finishes onboarding.
    * The demo provider has nothing to fill in: its account is ready at once and the link goes straight back.
+   * One hospital's row, so it is written in that hospital's own transaction.
    */
   async startOnboarding(tenantId: string, urls: { returnUrl: string; refreshUrl: string }): Promise<string> {
-    const existing = await this.operatorDb.forTenant(tenantId, (tx) => this.find(tx, tenantId));
+    const existing = await this.db.forTenant(tenantId, (tx) => this.find(tx, tenantId));
     const accountId = existing?.accountId ?? (await this.provider.createAccount(tenantId)).accountId;
     if (!existing) {
       const ready = this.provider.name === 'demo';
-      await this.operatorDb.forTenant(tenantId, (tx) =>
+      await this.db.forTenant(tenantId, (tx) =>
         tx.query(
           `INSERT INTO tenant_payment_accounts (tenant_id, provider, account_id, charges_enabled, payouts_enabled, details_submitted)
            VALUES ($1, $2, $3, $4, $4, $4) ON CONFLICT (tenant_id) DO NOTHING`,

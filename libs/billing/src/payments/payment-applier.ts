@@ -148,12 +148,8 @@ export class PaymentApplier {
       [p.tenantId, at, p.extraId],
     );
     if (!extra) return;
-    if (extra.kind === 'follow_up') {
-      await tx.query(
-        'UPDATE cases SET follow_ups_included = follow_ups_included + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2',
-        [p.tenantId, p.caseId],
-      );
-    }
+    // The case is the pipeline's: billing asks it, never writes it.
+    if (extra.kind === 'follow_up') await this.pipeline.includeAnotherFollowUp(tx, { tenantId: p.tenantId, id: p.caseId });
     await this.pipeline.record(
       tx,
       { tenantId: p.tenantId, id: p.caseId },

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ViewRenderer } from '@consilium/core';
+import { OperatorDataModule } from '@consilium/core/operator-data';
 import { CasesModule } from '@consilium/cases';
 import { CatalogModule } from '@consilium/catalog';
 import { TenancyModule } from '@consilium/tenancy';
@@ -47,7 +48,7 @@ const SERVICES = [
  * access guard (IdentityModule): every route here declares its action.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Payment]), CasesModule, CatalogModule, TenancyModule, FundingProgramsModule],
+  imports: [TypeOrmModule.forFeature([Payment]), OperatorDataModule, CasesModule, CatalogModule, TenancyModule, FundingProgramsModule],
   controllers: [
     ConsoleFundingController,
     PortalExtrasController,

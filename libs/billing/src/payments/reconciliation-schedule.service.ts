@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { first, OperatorDatabase, PeriodicTask, rows } from '@consilium/core';
+import { first, PeriodicTask, rows } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { PAYMENT_PROVIDER, PaymentProvider } from '../providers/payment-provider';
 import { PaymentsReconciliation, ReconciliationDifference } from './reconciliation.service';
 

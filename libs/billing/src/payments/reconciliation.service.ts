@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { OperatorDatabase } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { PAYMENT_PROVIDER, PaymentProvider, ProviderPaymentIntent } from '../providers/payment-provider';
 import type { PaymentStatus } from './payment-status';
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { first, NotFound, OperatorDatabase, rows } from '@consilium/core';
+import { first, NotFound, rows } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { EntityManager } from 'typeorm';
 import type { PaymentStatus } from './payment-status';
 

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { first, TenantDatabase } from '@consilium/core';
+import { Clock, first, TenantDatabase } from '@consilium/core';
 import { JobContext, JobHandler, JobHandlerInstance } from '@consilium/jobs';
 import { EntityManager } from 'typeorm';
 import { Case } from '../case.entity';
 import { CaseNotices } from '../case-notices';
 import { AssignmentDeadlinePayload, ASSIGNMENT_DEADLINE_JOB } from './assignment-deadline.job';
 import { ACCEPT_REMINDER_MS, CaseAssignments, REVIEW_REMINDER_MS } from './case-assignments.service';
-import { Clock } from './clock';
 
 export type DeadlineOutcome = 'nothing' | 'ended' | 'reminded_accept' | 'reminded_review' | 'missed_accept' | 'missed_review';
 

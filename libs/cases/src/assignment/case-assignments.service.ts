@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ContextActor, first, InvalidInput, NotFound, one, RequestContext, TenantDatabase, todayIn } from '@consilium/core';
+import { Clock, ContextActor, first, InvalidInput, NotFound, one, RequestContext, TenantDatabase, todayIn } from '@consilium/core';
 import { JobQueue } from '@consilium/jobs';
 import { PhysicianAccounts } from '@consilium/roster';
 import { TenantResolver } from '@consilium/tenancy';
@@ -11,7 +11,6 @@ import { CasePipeline } from '../case-pipeline.service';
 import { ASSIGNMENT_DEADLINE_JOB } from './assignment-deadline.job';
 import { rankPhysicians, Suggestion } from './assignment-ranking';
 import { addBusinessDays } from './business-days';
-import { Clock } from './clock';
 
 export interface CaseAssignment {
   id: string;

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { poolOf } from '../database/data-source-options';
-import { OperatorDatabase } from '../database/operator-database';
 import { MetricsRegistry } from './metrics-registry';
 
 /**
@@ -12,19 +11,27 @@ import { MetricsRegistry } from './metrics-registry';
  */
 @Injectable()
 export class DatabaseMetrics implements OnModuleInit {
+  private readonly tracked: [string, () => Pool | undefined][] = [];
+
   constructor(
     private readonly metrics: MetricsRegistry,
     @InjectDataSource() private readonly runtime: DataSource,
-    private readonly operator: OperatorDatabase,
-  ) {}
+  ) {
+    this.track('runtime', () => poolOf(this.runtime));
+  }
+
+  /** Another pool to report under `pool="<label>"` (the operator path registers its own, when a process has it). */
+  track(label: string, pool: () => Pool | undefined): void {
+    this.tracked.push([label, pool]);
+  }
 
   onModuleInit(): void {
     const pools = () => {
       const found: [string, Pool][] = [];
-      const runtime = poolOf(this.runtime);
-      if (runtime) found.push(['runtime', runtime]);
-      const operator = this.operator.pool();
-      if (operator) found.push(['operator', operator]);
+      for (const [label, read] of this.tracked) {
+        const pool = read();
+        if (pool) found.push([label, pool]);
+      }
       return found;
     };
     const gauge = (name: string, help: string, read: (pool: Pool) => number) =>

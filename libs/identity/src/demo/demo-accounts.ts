@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, first, OperatorDatabase, SecretBox } from '@consilium/core';
+import { AppConfig, first, SecretBox, TenantDatabase } from '@consilium/core';
+import { TenantDirectory } from '@consilium/tenancy';
 import { OperatorAccounts } from '../operators/operator-accounts.service';
 import { hashPassword } from '../password-policy';
 import { StaffRole } from '../permissions';
@@ -34,7 +35,8 @@ const STAFF: { local: string; name: string; roles: StaffRole[] }[] = [
 @Injectable()
 export class DemoAccounts {
   constructor(
-    private readonly operatorDb: OperatorDatabase,
+    private readonly db: TenantDatabase,
+    private readonly tenants: TenantDirectory,
     private readonly operators: OperatorAccounts,
     private readonly config: AppConfig,
   ) {}
@@ -44,29 +46,27 @@ export class DemoAccounts {
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     const list: DemoAccount[] = [];
     const operatorEmail = `operator@${this.config.raw.PLATFORM_DOMAIN === 'localhost' ? 'consilium.localhost' : this.config.raw.PLATFORM_DOMAIN}`;
-    const existing = await this.operatorDb.transaction((tx) => first(tx, 'SELECT 1 FROM operators WHERE email = $1', [operatorEmail]));
-    if (!existing)
+    if (!(await this.operators.exists(operatorEmail)))
       await this.operators.upsert({ email: operatorEmail, name: 'Olivia Operator', password: DEMO_PASSWORD, totpSecret: DEMO_TOTP_SECRET });
     list.push({ role: 'operator', email: operatorEmail, signIn: `${this.config.originFor(this.config.operatorHost)}/operator/sign-in` });
 
     for (const slug of tenantSlugs) {
-      const tenant = await this.operatorDb.transaction((tx) =>
-        first<{ id: string }>(tx, `SELECT id FROM tenants WHERE slug = $1 AND settings @> '{"demo": true}'`, [slug]),
-      );
-      if (!tenant) continue;
+      const tenantId = await this.tenants.demoIdOf(slug);
+      if (!tenantId) continue;
       const origin = this.config.originFor(this.config.platformHostFor(slug));
-      await this.operatorDb.forTenant(tenant.id, async (tx) => {
+      // The hospital's own rows, in its own transaction: row-level security applies as for any request.
+      await this.db.forTenant(tenantId, async (tx) => {
         for (const staff of STAFF) {
           const email = `${staff.local}@${slug}.example`;
           const row = await first<{ id: string }>(
             tx,
             `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at, totp_secret, totp_enabled_at)
              VALUES ($1, 'staff', $2, $3, $4, now(), $5, now()) ON CONFLICT (tenant_id, kind, email) DO NOTHING RETURNING id`,
-            [tenant.id, email, staff.name, passwordHash, box.seal(DEMO_TOTP_SECRET)],
+            [tenantId, email, staff.name, passwordHash, box.seal(DEMO_TOTP_SECRET)],
           );
           if (row)
             for (const role of staff.roles)
-              await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [tenant.id, row.id, role]);
+              await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)', [tenantId, row.id, role]);
           // The demo physician signs in as the hospital's first physician, so cases can be assigned to them. The one
           // write identity makes to the roster's table, and only for demo data.
           if (row && staff.roles.includes('physician')) {
@@ -81,7 +81,7 @@ export class DemoAccounts {
         await tx.query(
           `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at)
            VALUES ($1, 'patient', $2, 'Jordan Patient', $3, now()) ON CONFLICT (tenant_id, kind, email) DO NOTHING`,
-          [tenant.id, patient, passwordHash],
+          [tenantId, patient, passwordHash],
         );
         list.push({ tenant: slug, role: 'patient', email: patient, signIn: `${origin}/sign-in` });
       });

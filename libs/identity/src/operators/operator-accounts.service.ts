@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, first, InvalidInput, one, OperatorDatabase, RequestContext, rows, SecretBox } from '@consilium/core';
+import { AppConfig, Clock, first, InvalidInput, one, RequestContext, rows, SecretBox } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { EntityManager } from 'typeorm';
 import { hashRecoveryCode, newRecoveryCodes } from '../mfa.service';
 import { hashPassword, passwordProblem, verifyPassword } from '../password-policy';
@@ -30,8 +31,17 @@ export class OperatorAccounts {
     private readonly config: AppConfig,
     private readonly context: RequestContext,
     private readonly throttle: SignInThrottle,
+    private readonly clock: Clock,
   ) {
     this.box = new SecretBox(config.appSecret, 'totp');
+  }
+
+  /** Whether an operator with this email exists (the demo seed creates one only when missing). */
+  async exists(email: string): Promise<boolean> {
+    const rows = await this.db.transaction((tx): Promise<unknown[]> =>
+      tx.query('SELECT 1 FROM operators WHERE email = $1', [email.trim().toLowerCase()]),
+    );
+    return rows.length > 0;
   }
 
   /** Creates or updates an operator (CLI and the demo seed). A given TOTP seed is enrolled at once. */
@@ -161,7 +171,8 @@ export class OperatorAccounts {
       [operatorId, pending],
     );
     if (!row) return false;
-    const step = matchTotp(this.box.open(row.totp_secret), code, row.totp_last_step === null ? null : Number(row.totp_last_step));
+    const lastUsed = row.totp_last_step === null ? null : Number(row.totp_last_step);
+    const step = matchTotp(this.box.open(row.totp_secret), code, lastUsed, this.clock.now().getTime());
     if (step === null) return false;
     await tx.query('UPDATE operators SET totp_last_step = $2 WHERE id = $1', [operatorId, step]);
     return true;

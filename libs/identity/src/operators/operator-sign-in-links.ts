@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '@consilium/audit';
-import { AppConfig, first, InvalidInput, OperatorDatabase, rows } from '@consilium/core';
+import { AppConfig, first, InvalidInput, rows } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { hashPassword, passwordProblem } from '../password-policy';

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { first } from '@consilium/core';
+import { first, TenantDatabase } from '@consilium/core';
 import { Blueprint, BlueprintConflict } from '@consilium/tenancy';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { EmailSender } from './email-sender.entity';
 
 /** What SES tells us about a bounced or complained-about message, to find whose message it was. */
@@ -22,7 +21,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 @Injectable()
 export class EmailSenders {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly db: TenantDatabase) {}
 
   /** The sender of `tenantId`; `tx` is that tenant's transaction. */
   forTenant(tx: EntityManager, tenantId: string): Promise<EmailSender | null> {
@@ -42,9 +41,9 @@ export class EmailSenders {
     ];
     for (const [column, value] of attempts) {
       if (!value) continue;
-      const row = await first<{ tenant_id: string }>(this.dataSource, `SELECT tenant_id FROM tenant_email_senders WHERE ${column} = $1`, [
-        value,
-      ]);
+      const row = await this.db.withoutTenant((tx) =>
+        first<{ tenant_id: string }>(tx, `SELECT tenant_id FROM tenant_email_senders WHERE ${column} = $1`, [value]),
+      );
       if (row) return row.tenant_id;
     }
     return null;

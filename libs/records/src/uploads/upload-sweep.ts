@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { OperatorDatabase, PeriodicTask } from '@consilium/core';
+import { PeriodicTask } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { RecordsSettings } from '../records-settings';
 import { ResumableUploads } from './resumable-uploads.service';
 import { UploadStaging } from './upload-staging';

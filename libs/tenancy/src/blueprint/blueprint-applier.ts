@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, OperatorDatabase } from '@consilium/core';
+import { AppConfig } from '@consilium/core';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { EntityManager } from 'typeorm';
 import type { Branding, TenantProfile, TenantSettings } from '../branding';
 import { TenantAsset } from '../tenant-asset.entity';

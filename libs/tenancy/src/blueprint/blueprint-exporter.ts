@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, OperatorDatabase } from '@consilium/core';
+import { AppConfig, TenantDatabase } from '@consilium/core';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Document } from 'yaml';
 import { TenantAsset } from '../tenant-asset.entity';
 import { TenantDomain } from '../tenant-domain.entity';
 import { Tenant } from '../tenant.entity';
+import { TenantDirectory } from '../tenant-directory';
 import { BlueprintSections } from './blueprint-section';
 import { BlueprintInput, blueprintSchema } from './blueprint.schema';
 
@@ -53,16 +54,19 @@ export interface ExportedBlueprint {
 @Injectable()
 export class BlueprintExporter {
   constructor(
-    private readonly operatorDb: OperatorDatabase,
+    private readonly db: TenantDatabase,
+    private readonly directory: TenantDirectory,
     private readonly config: AppConfig,
     private readonly sections: BlueprintSections,
   ) {}
 
   async export(slug: string): Promise<ExportedBlueprint | null> {
-    return this.operatorDb.transaction(async (tx) => {
-      const tenant = await tx.findOneBy(Tenant, { slug });
+    const tenantId = await this.directory.idOf(slug);
+    if (!tenantId) return null;
+    // Everything else is the hospital's own rows, read in its own transaction (row-level security applies).
+    return this.db.forTenant(tenantId, async (tx) => {
+      const tenant = await tx.findOneBy(Tenant, { id: tenantId });
       if (!tenant) return null;
-      await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant.id]);
       const domains = await tx.find(TenantDomain, { where: { tenantId: tenant.id }, order: { createdAt: 'ASC', host: 'ASC' } });
       const assets = await tx.find(TenantAsset, { where: { tenantId: tenant.id }, order: { name: 'ASC' } });
       const platformHost = this.config.platformHostFor(slug);

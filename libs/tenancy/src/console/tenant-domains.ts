@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, first, NotFound, OperatorDatabase } from '@consilium/core';
+import { AppConfig, first, NotFound, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { TenantDomain } from '../tenant-domain.entity';
+import { TenantDirectory } from '../tenant-directory';
 import { Tenant } from '../tenant.entity';
 
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
@@ -16,14 +17,16 @@ export interface DomainListing {
 export type DomainEdit = { ok: true; changed: boolean } | { ok: false; field: string; error: string };
 
 /**
- * An operator's edits of a hospital's hosts, through the operator data path (a host is platform-wide unique). The
+ * An operator's edits of a hospital's hosts, in that hospital's own transaction: whether a host is already taken
+ * by another is the one question tenant_domains' host_lookup policy answers across hospitals. The
  * tenant_domains trigger tells every instance, and `tenants export` writes the result as `domains:` and
  * `primary_domain:`, so a re-applied blueprint keeps them.
  */
 @Injectable()
 export class TenantDomains {
   constructor(
-    private readonly operatorDb: OperatorDatabase,
+    private readonly db: TenantDatabase,
+    private readonly directory: TenantDirectory,
     private readonly config: AppConfig,
   ) {}
 
@@ -78,11 +81,12 @@ export class TenantDomains {
     });
   }
 
-  private withTenant<T>(slug: string, work: (tx: EntityManager, tenant: Tenant) => Promise<T>): Promise<T> {
-    return this.operatorDb.transaction(async (tx) => {
-      const tenant = await tx.findOneBy(Tenant, { slug });
+  private async withTenant<T>(slug: string, work: (tx: EntityManager, tenant: Tenant) => Promise<T>): Promise<T> {
+    const tenantId = await this.directory.idOf(slug);
+    if (!tenantId) throw new NotFound();
+    return this.db.forTenant(tenantId, async (tx) => {
+      const tenant = await tx.findOneBy(Tenant, { id: tenantId });
       if (!tenant) throw new NotFound();
-      await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant.id]);
       return work(tx, tenant);
     });
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, first, OperatorDatabase, rows } from '@consilium/core';
+import { AppConfig, rows, TenantDatabase } from '@consilium/core';
 import { ApplyResult, BlueprintApplier } from '../blueprint/blueprint-applier';
+import { TenantDirectory } from '../tenant-directory';
 import { LoadedAsset } from '../blueprint/blueprint-loader';
 import { BlueprintInput, blueprintSchema } from '../blueprint/blueprint.schema';
 
@@ -52,7 +53,8 @@ const FIELD_OF: Record<string, string> = {
 export class TenantOnboarding {
   constructor(
     private readonly applier: BlueprintApplier,
-    private readonly operatorDb: OperatorDatabase,
+    private readonly db: TenantDatabase,
+    private readonly directory: TenantDirectory,
     private readonly config: AppConfig,
   ) {}
 
@@ -86,10 +88,11 @@ export class TenantOnboarding {
     }
     const host = input.primaryDomain || this.config.platformHostFor(input.slug);
     const hosts = [this.config.platformHostFor(input.slug), ...(input.primaryDomain ? [input.primaryDomain] : [])];
-    const { slugTaken, hostsTaken } = await this.operatorDb.transaction(async (tx) => ({
-      slugTaken: (await first(tx, 'SELECT 1 FROM tenants WHERE slug = $1', [input.slug])) !== undefined,
-      hostsTaken: (await rows<{ host: string }>(tx, 'SELECT host FROM tenant_domains WHERE host = ANY($1)', [hosts])).map((r) => r.host),
-    }));
+    const slugTaken = (await this.directory.idOf(input.slug)) !== null;
+    // Hosts are looked up before any tenant, through tenant_domains' host_lookup policy (as the resolver does).
+    const hostsTaken = (
+      await this.db.withoutTenant((tx) => rows<{ host: string }>(tx, 'SELECT host FROM tenant_domains WHERE host = ANY($1)', [hosts]))
+    ).map((r) => r.host);
     if (slugTaken) errors.slug = `Another hospital already uses the address name "${input.slug}".`;
     if (hostsTaken.length)
       errors[input.primaryDomain && hostsTaken.includes(input.primaryDomain) ? 'primary_domain' : 'slug'] ??=

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Case, CaseAccess } from '@consilium/cases';
+import { Case, CaseAccess, CasePipeline } from '@consilium/cases';
 import { Offering } from '@consilium/catalog';
 import { first, InvalidInput, NotFound, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
@@ -36,6 +36,7 @@ export class CaseExtras {
   constructor(
     private readonly db: TenantDatabase,
     private readonly access: CaseAccess,
+    private readonly pipeline: CasePipeline,
     private readonly payments: PaymentsService,
     private readonly context: RequestContext,
   ) {}
@@ -54,7 +55,7 @@ export class CaseExtras {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       if (this.context.actor()?.kind !== 'patient' || c.patientId !== this.context.actor()!.id) throw new NotFound();
-      await tx.query('SELECT 1 FROM cases WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [c.tenantId, c.id]);
+      await this.pipeline.lock(tx, c);
       const extras = await this.list(tx, c.id);
       const offer = (await this.offers(tx, c, extras)).find((o) => o.kind === kind);
       if (!offer) throw new InvalidInput({ kind: 'This extra is not available for this request now.' });

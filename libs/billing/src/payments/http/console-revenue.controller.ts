@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { Can, DomainError, fieldTexts, readForm, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { Can, DomainError, fieldTexts, readForm, TenantDatabase, toCsv, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -65,12 +65,11 @@ export class ConsoleRevenueController {
       l.createdAt.toISOString(),
       l.capturedAt?.toISOString() ?? '',
     ]);
-    const csv = [header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n');
     void reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="revenue-${new Date().toISOString().slice(0, 10)}.csv"`)
       .header('cache-control', 'no-store')
-      .send(`${csv}\r\n`);
+      .send(toCsv([header, ...rows]));
   }
 
   /** One payment as the patient's receipt shows it, for staff answering a question about it. */
@@ -126,11 +125,4 @@ export class ConsoleRevenueController {
       { layout: 'console' },
     );
   }
-}
-
-export function csvField(value: string | number | boolean | null | undefined): string {
-  const text = value === null || value === undefined ? '' : String(value);
-  // A leading =, +, - or @ would run as a formula in a spreadsheet.
-  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -1,9 +1,8 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { Can, RequestContext, todayIn, ViewRenderer } from '@consilium/core';
+import { Can, RequestContext, todayIn, toCsv, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
-import { csvField } from '../../payments/http/console-revenue.controller';
 import { checkMonth, StipendLedger } from '../stipend-ledger.service';
 
 /** Admins: the monthly stipend payout report per physician, its CSV, and marking a physician's month paid. */
@@ -37,7 +36,7 @@ export class ConsoleStipendsController {
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="stipends-${chosen}.csv"`)
       .header('cache-control', 'no-store')
-      .send(`${[header, ...lines].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`);
+      .send(toCsv([header, ...lines]));
   }
 
   @Can('stipends.manage')

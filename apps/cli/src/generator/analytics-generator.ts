@@ -28,7 +28,7 @@ export interface GenerateReport {
   stipends: number;
 }
 
-/** Runs work in one transaction of a tenant (TenantDatabase.forTenant or OperatorDatabase.forTenant). */
+/** Runs work in one transaction of a tenant (TenantDatabase.forTenant: row-level security applies to every row written). */
 export type ForTenant = <T>(tenantId: string, work: (tx: EntityManager) => Promise<T>) => Promise<T>;
 
 /** What each bulk INSERT ... RETURNING answers: how many rows it wrote. */
@@ -76,6 +76,12 @@ const CAMPAIGNS = [
  * delays follow what second-opinion programs report: about 6 in 10 intakes submitted, 1 in 10 declined, opinions in
  * 2-10 days, outcomes near the published references, a third booking a consult. Written in set-based batches, so a
  * million cases take minutes. Uses the hospital's own offerings, add-ons and physicians; nothing here is PHI.
+ *
+ * A tool of the CLI, not of a lib: it writes the tables of six domains (cases, billing, opinions, conversions,
+ * check-ins, visits) that no production code may write for another. It writes them in SQL rather than through their
+ * owners' services on purpose: a million cases through the services one by one take hours (`npm run bench:analytics`
+ * generates them in minutes), and the rows it writes are the owners' final states, not moves to replay. Only in one
+ * hospital's transaction at a time, on the runtime role.
  */
 export class AnalyticsGenerator {
   constructor(private readonly forTenant: ForTenant) {}

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/config';
-import { poolOf, postgresOptions } from './data-source-options';
+import { poolOf, postgresOptions } from '../database/data-source-options';
+import { DatabaseMetrics } from '../metrics/database-metrics';
 
 export class OperatorPathUnavailable extends Error {
   override name = 'OperatorPathUnavailable';
@@ -13,9 +14,10 @@ export class OperatorPathUnavailable extends Error {
 }
 
 /**
- * The operator data path of DESIGN.md: its own role (BYPASSRLS, owns nothing) for onboarding tenants and
- * cross-tenant reads. Only operator code (the CLI, the operator console) injects this; tenant-facing code never does.
- * Writes to tenant-owned tables still go through `forTenant`, so triggers and audit see the tenant.
+ * The operator data path of DESIGN.md: its own role (BYPASSRLS, owns nothing) for onboarding tenants, the platform's
+ * own tables (operators, their audit, reconciliation runs) and operators' cross-tenant reports. Provided only by
+ * OperatorDataModule; the files that use it are listed, each with its reason, in test/architecture. Work on one
+ * tenant's rows belongs on TenantDatabase.forTenant, where row-level security applies.
  */
 @Injectable()
 export class OperatorDatabase implements OnApplicationShutdown {
@@ -25,7 +27,10 @@ export class OperatorDatabase implements OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     @InjectDataSource() private readonly runtime: DataSource,
-  ) {}
+    metrics: DatabaseMetrics,
+  ) {
+    metrics.track('operator', () => this.pool());
+  }
 
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
     return this.connection().then((ds) => ds.transaction(work));
