@@ -13,7 +13,7 @@ import { eventually } from '../support/eventually';
 import { pdf, peExecutable } from '../support/hostile-files';
 import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { createTestQueues } from '../support/job-queues';
-import { draftCase } from '../support/payments';
+import { checkout, draftCase } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
 import { tempDir } from '../support/temp-dirs';
@@ -370,7 +370,7 @@ describe('/metrics: jobs, email, records and payments move when their events hap
     const c = await draftCase(app, tenant, people.patient.id, { total: 25000 });
     const payments = app.get(PaymentsService);
     const db = app.get(TenantDatabase);
-    const start = await db.forTenant(tenant.id, (tx) => payments.startCheckout(tx, c.id));
+    const start = await checkout(app, tenant, c);
     const patient = new WebClient(app, tenant.host);
     await signInPatient(patient, people.patient);
     const page = new URL(start.redirectUrl).pathname;

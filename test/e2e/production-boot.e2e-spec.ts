@@ -72,7 +72,9 @@ describe('a production boot: a real service, or a stand-in chosen on purpose', (
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as { problems?: string[] })
       .find((line) => line.problems);
-    return (failure?.problems ?? []).map((problem) => /^([A-Z0-9_]+):/.exec(problem)?.[1]);
+    // Elsewhere, a person reads them as a list of lines.
+    if (!failure) return [...output.matchAll(/^ {2}- ([A-Z0-9_]+):/gm)].map((m) => m[1]);
+    return (failure.problems ?? []).map((problem) => /^([A-Z0-9_]+):/.exec(problem)?.[1]);
   };
 
   it.each(['platform', 'worker'] as const)(

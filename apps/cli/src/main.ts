@@ -104,7 +104,8 @@ main(process.argv.slice(2)).then(
     // What went wrong and what to check (an unreachable database names its variable): JSON in production.
     const log = new BootLog('cli');
     log.failed(error);
-    if (error instanceof UsageError && !log.json) process.stderr.write(`\n${error.usage ?? USAGE}\n`);
+    // How to use the command is for the person at the terminal, in production too.
+    if (error instanceof UsageError) process.stderr.write(`\n${error.usage ?? USAGE}\n`);
     await stopTracing();
     process.exit(error instanceof UsageError || error instanceof ConfigError ? 2 : 1);
   },
