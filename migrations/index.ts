@@ -20,6 +20,7 @@ import { Analytics1764390000000 } from './1764390000000-analytics';
 import { AnalyticsFilteredSlices1764400000000 } from './1764400000000-analytics-filtered-slices';
 import { AnalyticsCoveringHistograms1764410000000 } from './1764410000000-analytics-covering-histograms';
 import { UploadsStagedInStorage1764420000000 } from './1764420000000-uploads-staged-in-storage';
+import { EmailLocalesAsData1764430000000 } from './1764430000000-email-locales-as-data';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -45,4 +46,5 @@ export const allMigrations = [
   AnalyticsFilteredSlices1764400000000,
   AnalyticsCoveringHistograms1764410000000,
   UploadsStagedInStorage1764420000000,
+  EmailLocalesAsData1764430000000,
 ];
