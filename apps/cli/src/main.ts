@@ -13,7 +13,7 @@ import {
 import { AnalyticsGenerator, RollupRefresher } from '@consilium/analytics';
 import { PaymentsReconciliation } from '@consilium/billing';
 import { FailedJobs } from '@consilium/jobs';
-import { EmailLocale, Mailer, OutboxStore } from '@consilium/notifications';
+import { Mailer, OutboxStore } from '@consilium/notifications';
 import { BlueprintCatalog, BlueprintExporter, formatProblem, TenantDirectory, validateBlueprints } from '@consilium/tenancy';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -249,7 +249,7 @@ async function testEmail(app: INestApplicationContext, args: ParsedArgs): Promis
     out(`no tenant "${slug}"`);
     return 1;
   }
-  const locale = typeof args.flags.locale === 'string' ? (args.flags.locale as EmailLocale) : undefined;
+  const locale = typeof args.flags.locale === 'string' ? args.flags.locale : undefined;
   const id = await app
     .get(OperatorDatabase)
     .forTenant(tenant.id, (tx) => app.get(Mailer).send(tx, { tenantId: tenant.id, to, template: 'test-message', locale, data: {} }));
