@@ -1,4 +1,4 @@
-import { TenantDatabase } from '@consilium/core';
+import { TenantDatabase, Translator } from '@consilium/core';
 import { AccountMail, IdentityModule, OperatorAccounts } from '@consilium/identity';
 import { JobQueue, JobRunner } from '@consilium/jobs';
 import { BrandedAccountMail, Mailer, parseEml, SuppressionList } from '@consilium/notifications';
@@ -11,6 +11,7 @@ import request from 'supertest';
 import { builtEntry } from '../support/dist';
 import { emailJobs, emailRows } from '../support/emails';
 import { eventually } from '../support/eventually';
+import { expectNoLeaks } from '../support/leak-detector';
 import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { waitForIdleQueues } from '../support/job-queues';
 import { tempDir } from '../support/temp-dirs';
@@ -197,6 +198,24 @@ describe('email through the local outbox', () => {
       expect(html.status).toBe(200);
       expect(html.headers['content-security-policy']).toContain('sandbox');
       expect(html.text).toContain(b.name);
+    });
+
+    it.each(['en', 'es', 'fr'])('reads in the operator’s language (%s); messages keep their own', async (locale) => {
+      const id = await send(b, 'fay@example.org', 'opinion-ready', { caseId: CASE });
+      await eventually(() => expect(existsSync(outboxFile(id))).toBe(true), 15000);
+      operator.cookies.set('lang', locale);
+      try {
+        const translator = app.get(Translator);
+        for (const path of ['/operator/outbox', `/operator/outbox/${id}`]) {
+          const page = await operator.get(path);
+          expect({ path, status: page.status }).toEqual({ path, status: 200 });
+          expect(page.text).toContain(`<html lang="${locale}">`);
+          // The product's name in the title is data, as on every operator page.
+          expectNoLeaks(page.text, { locale, translator, allow: ['Consilium'], page: path });
+        }
+      } finally {
+        operator.cookies.delete('lang');
+      }
     });
 
     it("is not there on a hospital's host, for an unknown id, or for a path", async () => {

@@ -1,6 +1,6 @@
 import { PaymentsModule, PaymentsService } from '@consilium/billing';
 import { Case, CasePayments } from '@consilium/cases';
-import { TenantDatabase } from '@consilium/core';
+import { TenantDatabase, Translator } from '@consilium/core';
 import { OperatorDatabase } from '@consilium/core/operator-data';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { consentDocument, IntakeModule, validNpi } from '@consilium/intake';
@@ -181,12 +181,13 @@ describe('intake wizard', () => {
       'SELECT kind, version, text_sha256 FROM case_consents WHERE case_id = $1 ORDER BY kind',
       [id],
     );
-    const terms = consentDocument('terms', 'en', a.name);
+    const terms = consentDocument('terms', 'en', { hospital: a.name, jurisdiction: 'US-NY' }, app.get(Translator));
     expect(stored).toEqual([
       {
         kind: 'records_authorization',
-        version: consentDocument('records_authorization', 'en', a.name).version,
-        text_sha256: consentDocument('records_authorization', 'en', a.name).sha256,
+        version: consentDocument('records_authorization', 'en', { hospital: a.name, jurisdiction: 'US-NY' }, app.get(Translator)).version,
+        text_sha256: consentDocument('records_authorization', 'en', { hospital: a.name, jurisdiction: 'US-NY' }, app.get(Translator))
+          .sha256,
       },
       { kind: 'terms', version: terms.version, text_sha256: terms.sha256 },
     ]);
@@ -326,7 +327,7 @@ describe('intake wizard', () => {
       `SELECT text_sha256 FROM case_consents WHERE case_id = $1 AND kind = 'terms'`,
       [id],
     );
-    expect(row.text_sha256).toBe(consentDocument('terms', 'es', a.name).sha256);
+    expect(row.text_sha256).toBe(consentDocument('terms', 'es', { hospital: a.name, jurisdiction: 'US-NY' }, app.get(Translator)).sha256);
   });
 
   it('links the visitor’s campaign visits to the new case', async () => {

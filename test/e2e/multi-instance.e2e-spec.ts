@@ -107,15 +107,22 @@ describe('several instances against one database', () => {
     );
     const files = readdirSync(outbox.dir).filter((f) => ids.some((id) => f.startsWith(id)));
     expect(files.sort()).toEqual(ids.map((id) => `${id}.eml`).sort());
-    // One completed job per message, none failed or retried into a second run.
+    // One completed job per message, none failed or retried into a second run. The file is written before its job
+    // is marked completed, so the last jobs may still be finishing: wait for that, not for a fixed time.
     const owner = new Client({ connectionString: db.owner });
     await owner.connect();
     try {
-      const { rows } = await owner.query(
-        `SELECT state, count(*)::int AS n, max(retry_count)::int AS retries FROM pgboss.job WHERE name = 'send-email' AND data->>'messageId' = ANY($1) GROUP BY state`,
-        [ids],
+      await eventually(
+        async () => {
+          const { rows } = await owner.query(
+            `SELECT state, count(*)::int AS n, max(retry_count)::int AS retries FROM pgboss.job WHERE name = 'send-email' AND data->>'messageId' = ANY($1) GROUP BY state`,
+            [ids],
+          );
+          expect(rows).toEqual([{ state: 'completed', n: ids.length, retries: 0 }]);
+        },
+        15000,
+        100,
       );
-      expect(rows).toEqual([{ state: 'completed', n: ids.length, retries: 0 }]);
     } finally {
       await owner.end();
     }

@@ -10,7 +10,7 @@ import {
   FollowUps,
   LocalPhysician,
 } from '@consilium/cases';
-import { Clock, ConsiliumStore, ContextActor, TenantDatabase } from '@consilium/core';
+import { Clock, ConsiliumStore, ContextActor, TenantDatabase, Translator } from '@consilium/core';
 import { CatalogReader } from '@consilium/catalog';
 import { choiceOf, consentDocument, IntakeDetails, IntakeDrafts, IntakePlanner } from '@consilium/intake';
 import { OpinionDelivery, OpinionDraftInput, OpinionEditor } from '@consilium/opinions';
@@ -153,7 +153,9 @@ export async function createTestCase(
       await drafts.saveLocalPhysician(draft.id, options.localPhysician ?? { name: 'Dr. Local Test', email: 'local.physician@example.org' });
     await drafts.giveConsents(
       draft.id,
-      CONSENT_KINDS.map((kind) => consentDocument(kind, 'en', tenant.name)),
+      CONSENT_KINDS.map((kind) =>
+        consentDocument(kind, 'en', { hospital: tenant.name, jurisdiction: draft.jurisdiction }, app.get(Translator)),
+      ),
       new Set(CONSENT_KINDS),
     );
     return draft;

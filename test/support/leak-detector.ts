@@ -1,4 +1,4 @@
-import { intlLocale, languageName, platformLocales, Translator } from '@consilium/core';
+import { intlLocale, languageName, languageOf, platformLocales, Translator } from '@consilium/core';
 import { isPluralElement, isSelectElement, MessageFormatElement, parse, TYPE } from '@formatjs/icu-messageformat-parser';
 
 /**
@@ -105,7 +105,9 @@ function vocabulary(translator: Translator, locale: string): Set<string> {
   let found = byLocale.get(locale);
   if (found) return found;
   found = new Set<string>();
-  for (const message of translator.entries(locale).values()) {
+  // A regional locale (`fr-CA`) has its language's words, and its region's formats (below).
+  const language = languageOf(locale) ?? locale;
+  for (const message of [...translator.entries(language).values(), ...(language === locale ? [] : translator.entries(locale).values())]) {
     for (const text of literals(parse(message, { ignoreTag: true }))) for (const w of words(text)) found.add(w);
   }
   for (const w of intlWords(locale)) found.add(w);

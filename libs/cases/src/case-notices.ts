@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { rows } from '@consilium/core';
-import { EmailLocale, EMAIL_LOCALES, Mailer } from '@consilium/notifications';
+import { isPlatformLocale, rows } from '@consilium/core';
+import { Mailer } from '@consilium/notifications';
 import { EntityManager } from 'typeorm';
 import type { Case } from './case.entity';
 
@@ -95,11 +95,11 @@ export class CaseNotices {
       });
   }
 
-  private async accounts(tx: EntityManager, ids: string[]): Promise<{ email: string; locale?: EmailLocale }[]> {
+  private async accounts(tx: EntityManager, ids: string[]): Promise<{ email: string; locale?: string }[]> {
     return (await rows<Account>(tx, 'SELECT email, locale FROM accounts WHERE id = ANY($1) AND disabled_at IS NULL', [ids])).map(recipient);
   }
 
-  private async coordinators(tx: EntityManager): Promise<{ email: string; locale?: EmailLocale }[]> {
+  private async coordinators(tx: EntityManager): Promise<{ email: string; locale?: string }[]> {
     const coordinators = await rows<Account>(
       tx,
       `SELECT DISTINCT a.email, a.locale FROM accounts a JOIN staff_roles r ON r.tenant_id = a.tenant_id AND r.account_id = a.id
@@ -115,6 +115,6 @@ interface Account {
   locale: string;
 }
 
-function recipient(r: Account): { email: string; locale?: EmailLocale } {
-  return { email: r.email, locale: (EMAIL_LOCALES as readonly string[]).includes(r.locale) ? (r.locale as EmailLocale) : undefined };
+function recipient(r: Account): { email: string; locale?: string } {
+  return { email: r.email, locale: isPlatformLocale(r.locale) ? r.locale : undefined };
 }

@@ -14,6 +14,7 @@ export * from './errors/domain-error';
 export * from './errors/permanent-redirect';
 export * from './i18n/locales';
 export * from './i18n/money';
+export * from './i18n/emergency';
 export * from './logging/logging';
 export * from './web/lifecycle';
 export * from './web/public.decorator';

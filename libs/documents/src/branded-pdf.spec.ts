@@ -48,6 +48,17 @@ describe('branded PDF', () => {
     for (let p = 1; p <= pages; p++) expect(words).toContain(`${p} / ${pages}`);
   });
 
+  it.each([
+    ['en', 'November 27, 2026'],
+    ['es', '27 de noviembre de 2026'],
+    ['fr', '27 novembre 2026'],
+    ['fr-CA', '27 novembre 2026'],
+  ])('dates the letter in its reader’s language (%s)', async (locale, date) => {
+    const pdf = new BrandedPdf(head, { title: 'Letter', date: new Date('2026-11-27T15:00:00Z'), locale, timeZone: 'UTC', compress: false });
+    pdf.heading('Summary');
+    expect(textOf((await pdf.toBuffer()).toString('latin1'))).toContain(date);
+  });
+
   it('falls back to the name when the logo cannot be drawn', async () => {
     const pdf = new BrandedPdf(
       { ...head, logo: { contentType: 'image/png', bytes: Buffer.from('not a png') } },

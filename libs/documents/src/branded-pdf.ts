@@ -1,3 +1,4 @@
+import { intlLocale } from '@consilium/core';
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 
@@ -23,6 +24,7 @@ export interface DocumentMeta {
   date: Date;
   /** Tests turn stream compression off to read the page content. */
   compress?: boolean;
+  /** The reader's language (`fr`, `fr-CA`): the dates' words and order follow it and its region. */
   locale: string;
   timeZone: string;
 }
@@ -175,7 +177,7 @@ export class BrandedPdf {
   }
 
   private formatDate(date: Date, withTime: boolean): string {
-    return new Intl.DateTimeFormat(this.meta.locale === 'es' ? 'es-US' : 'en-US', {
+    return new Intl.DateTimeFormat(intlLocale(this.meta.locale), {
       dateStyle: 'long',
       ...(withTime ? { timeStyle: 'short' } : {}),
       timeZone: this.meta.timeZone,

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { FundingProgramsModule } from '@consilium/billing';
 import { CasesModule } from '@consilium/cases';
 import { CatalogModule } from '@consilium/catalog';
-import { ViewRenderer } from '@consilium/core';
+import { Translator, ViewRenderer } from '@consilium/core';
 import { MarketingModule } from '@consilium/marketing';
 import { RosterModule } from '@consilium/roster';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { IntakeController } from './http/intake.controller';
 import { PortalRecordRequestsController } from './http/portal-record-requests.controller';
 import { PortalController } from './http/portal.controller';
 import { RecordRequests } from './record-requests.service';
+import { CONSENT_CATALOGS } from './wizard/consent-documents';
 import { IntakeDrafts } from './wizard/intake-drafts.service';
 import { IntakePlanner } from './wizard/intake-planner';
 
@@ -24,7 +25,8 @@ import { IntakePlanner } from './wizard/intake-planner';
   exports: [RecordRequests, IntakePlanner, IntakeDrafts],
 })
 export class IntakeModule {
-  constructor(views: ViewRenderer) {
+  constructor(views: ViewRenderer, translator: Translator) {
     views.registerViews('intake', path.join(__dirname, 'views'));
+    translator.register('consents', CONSENT_CATALOGS);
   }
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { isPlatformLocale } from '@consilium/core';
 import { AccountMail, AccountMailMessage } from '@consilium/identity';
 import { EntityManager } from 'typeorm';
-import { EMAIL_LOCALES, EmailLocale, InvalidEmailData } from './email-catalog';
+import { InvalidEmailData } from './email-catalog';
 import { Mailer } from './mailer';
 
 const TOKEN = '([A-Za-z0-9_-]{32,256})';
@@ -50,7 +51,7 @@ export class BrandedAccountMail extends AccountMail {
       match = null;
     }
     if (!match) throw new InvalidEmailData(message.template, ['url']);
-    const locale = (EMAIL_LOCALES as readonly string[]).includes(message.locale) ? (message.locale as EmailLocale) : undefined;
+    const locale = isPlatformLocale(message.locale) ? message.locale : undefined;
     await this.mailer.send(tx, {
       tenantId,
       to: message.to,

@@ -69,8 +69,6 @@ export const EMAIL_MESSAGES = {
 export type EmailTemplate = keyof typeof EMAIL_MESSAGES;
 export type EmailData<T extends EmailTemplate> = z.input<(typeof EMAIL_MESSAGES)[T]['data']>;
 export const EMAIL_TEMPLATES = Object.keys(EMAIL_MESSAGES) as EmailTemplate[];
-export const EMAIL_LOCALES = ['en', 'es'] as const;
-export type EmailLocale = (typeof EMAIL_LOCALES)[number];
 
 /** A caller passed data the message does not accept. Names the fields, never their values (they may be PHI). */
 export class InvalidEmailData extends Error {

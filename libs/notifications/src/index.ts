@@ -6,6 +6,7 @@ export * from './email-catalog';
 export * from './email-suppression.entity';
 export * from './jobs/send-email.job';
 export * from './mailer';
+export * from './notifications-errors';
 export * from './notifications.module';
 export * from './outbound-email.entity';
 export * from './outbox/eml-reader';

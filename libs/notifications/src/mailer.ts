@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { isPlatformLocale } from '@consilium/core';
 import { JobQueue } from '@consilium/jobs';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { checkEmailData, EMAIL_LOCALES, EmailData, EmailLocale, EmailTemplate, InvalidEmailData } from './email-catalog';
+import { checkEmailData, EmailData, EmailTemplate, InvalidEmailData } from './email-catalog';
 import { SEND_EMAIL_JOB } from './jobs/send-email.job';
 import { OutboundEmail } from './outbound-email.entity';
 
@@ -11,8 +12,8 @@ export interface EmailRequest<T extends EmailTemplate> {
   tenantId: string;
   to: string;
   template: T;
-  /** The reader's language; the hospital's default when absent or not offered by the hospital. */
-  locale?: EmailLocale;
+  /** The reader's language (a platform language, `fr-CA` too); the hospital's default when absent or not offered. */
+  locale?: string;
   data: EmailData<T>;
 }
 
@@ -30,7 +31,7 @@ export class Mailer {
     const { data } = checkEmailData(request.template, request.data);
     const to = request.to?.trim();
     if (!recipient.safeParse(to).success) throw new InvalidEmailData(request.template, ['to']);
-    if (request.locale !== undefined && !(EMAIL_LOCALES as readonly string[]).includes(request.locale)) {
+    if (request.locale !== undefined && !isPlatformLocale(request.locale)) {
       throw new InvalidEmailData(request.template, ['locale']);
     }
     const id = randomUUID();

@@ -57,6 +57,7 @@ export class OpinionDelivery {
           physician: { name: people.physician },
           route: c.routeOverride?.route ?? c.route ?? 'direct',
           localPhysicianName: c.localPhysician?.name,
+          jurisdiction: c.jurisdiction,
           locale: tenant.defaultLocale,
           timeZone: tenant.timeZone,
         });

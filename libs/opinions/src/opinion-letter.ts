@@ -1,3 +1,4 @@
+import { emergencyNumber } from '@consilium/core';
 import { BrandedPdf, Letterhead } from '@consilium/documents';
 import type { LicensureRoute } from '@consilium/cases';
 import { Opinion } from './opinion.entity';
@@ -9,6 +10,8 @@ export interface LetterContext {
   physician: { name: string; credentials?: string };
   route: LicensureRoute;
   localPhysicianName?: string;
+  /** Where the patient lives (`US-IL`, `MX`): the emergency number the letter gives is that country's. */
+  jurisdiction?: string | null;
   locale: string;
   timeZone: string;
 }
@@ -19,21 +22,29 @@ const AGREEMENT_TEXT = {
   changed: 'After review, the diagnosis differs from the one you were given, as described below.',
 } as const;
 
-/** The disclaimer each licensure route requires, printed in the letter and at the foot of every page. */
-export function routeDisclaimer(route: LicensureRoute, hospitalName: string, localPhysician?: string): string {
+/**
+ * The disclaimer each licensure route requires, printed in the letter and at the foot of every page; the emergency
+ * number is the one of the country the patient lives in (`jurisdiction`).
+ */
+export function routeDisclaimer(
+  route: LicensureRoute,
+  hospitalName: string,
+  localPhysician?: string,
+  jurisdiction?: string | null,
+): string {
   switch (route) {
     case 'educational':
       return `Educational opinion: it informs you and your physician and does not establish a physician-patient relationship with ${hospitalName}. Your own physician remains responsible for your care.`;
     case 'physician_to_physician':
       return `Physician-to-physician consultation addressed to ${localPhysician ?? 'your local physician'}, who remains responsible for your care.`;
     default:
-      return `Second opinion by a physician of ${hospitalName}. It does not replace emergency care: in an emergency call 911.`;
+      return `Second opinion by a physician of ${hospitalName}. It does not replace emergency care: in an emergency call ${emergencyNumber(jurisdiction)}.`;
   }
 }
 
 /** The branded letter of one signed opinion version. Deterministic for a given version and context. */
 export async function renderOpinionLetter(opinion: Opinion, ctx: LetterContext): Promise<Buffer> {
-  const disclaimer = routeDisclaimer(ctx.route, ctx.letterhead.hospitalName, ctx.localPhysicianName);
+  const disclaimer = routeDisclaimer(ctx.route, ctx.letterhead.hospitalName, ctx.localPhysicianName, ctx.jurisdiction);
   const pdf = new BrandedPdf(
     { ...ctx.letterhead, footer: `${ctx.caseNumber} · ${disclaimer}` },
     {

@@ -1,5 +1,5 @@
 import { TenantDatabase } from '@consilium/core';
-import { EmailLocale, Mailer } from '@consilium/notifications';
+import { Mailer } from '@consilium/notifications';
 import { TenantDirectory } from '@consilium/tenancy';
 import { textFlag, UsageError } from '../args';
 import { CommandGroup, subcommand } from '../command';
@@ -14,7 +14,7 @@ export const emailCommands: CommandGroup = {
     subcommand(args, ['test']);
     const [slug, to] = args.positional.slice(2);
     if (!slug || !to) throw new UsageError('email test takes a tenant slug and an address');
-    const locale = textFlag(args, 'locale') as EmailLocale | undefined;
+    const locale = textFlag(args, 'locale');
     return cli.withApp(async (app) => {
       const tenant = (await app.get(TenantDirectory).list()).find((t) => t.slug === slug);
       if (!tenant) {

@@ -266,7 +266,7 @@ export class IntakeController {
     const { c, progress } = await this.drafts.draft(id);
     const agreed = new Set(CONSENT_KINDS.filter((k) => body[`consent_${k}`] === 'yes'));
     try {
-      await this.drafts.giveConsents(id, this.consentDocuments(), agreed);
+      await this.drafts.giveConsents(id, this.consentDocuments(c), agreed);
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
       return this.invalid(reply, this.renderConsents(c, progress, [...agreed], fieldTexts(error)));
@@ -396,7 +396,7 @@ export class IntakeController {
   }
 
   private renderConsents(c: Case, progress: IntakeProgress, agreed: ConsentKind[], errors?: Record<string, string>): string {
-    const documents = this.consentDocuments()
+    const documents = this.consentDocuments(c)
       .filter((d) => requiredConsents(c.routeOverride?.route ?? c.route).includes(d.kind))
       .map((d) => ({ ...d, field: `consent_${d.kind}`, checked: agreed.includes(d.kind), error: errors?.[`consent_${d.kind}`] }));
     return this.views.render('intake/start-consents', {
@@ -507,9 +507,10 @@ export class IntakeController {
     };
   }
 
-  private consentDocuments() {
+  private consentDocuments(c: Case) {
     const locale = this.context.locale();
-    return CONSENT_KINDS.map((kind) => consentDocument(kind, locale, this.tenant().name));
+    const reader = { hospital: this.tenant().name, jurisdiction: c.jurisdiction };
+    return CONSENT_KINDS.map((kind) => consentDocument(kind, locale, reader, this.translator));
   }
 
   private readChoiceCookie(req: FastifyRequest): IntakeChoice | undefined {

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@consilium/core';
 import { BounceRecorder, FeedbackOutcome, SesFeedbackNotification } from './bounce-recorder';
 import { SNS_HTTP, SnsHttp, snsRegionOf } from './sns-http';
-import { SnsMessage, SnsMessageMalformed, SnsMessageRejected } from './sns-message';
+import { SnsMessageMalformed, SnsMessageRejected } from '../notifications-errors';
+import { SnsMessage } from './sns-message';
 import { SnsVerifier } from './sns-verifier';
 
 export type FeedbackResult =
@@ -28,7 +29,7 @@ export class SesFeedback {
   async receive(message: SnsMessage): Promise<FeedbackResult> {
     if (!this.config.email.snsTopicArns.includes(message.TopicArn)) {
       this.logger.warn({ topic: message.TopicArn, type: message.Type }, 'SNS message from a topic not in SES_SNS_TOPIC_ARNS; refused');
-      throw new SnsMessageRejected('the topic is not one this platform subscribes to');
+      throw new SnsMessageRejected('topic');
     }
     await this.verifier.verify(message);
     if (message.Type === 'SubscriptionConfirmation') return { type: message.Type, confirmed: await this.confirm(message) };
@@ -41,7 +42,7 @@ export class SesFeedback {
       // Signed by SNS (verified above) and written by SES: its shape is SES's notification format.
       notification = JSON.parse(message.Message) as SesFeedbackNotification;
     } catch {
-      throw new SnsMessageMalformed('the notification is not SES JSON');
+      throw new SnsMessageMalformed('not_ses');
     }
     return { type: message.Type, outcome: await this.recorder.record(notification, message.MessageId) };
   }

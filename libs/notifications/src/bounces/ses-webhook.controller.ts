@@ -1,5 +1,5 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { Public } from '@consilium/core';
+import { Body, Controller, Post } from '@nestjs/common';
+import { Webhook } from '@consilium/core';
 import { SesFeedback } from './ses-feedback';
 import { parseSnsMessage } from './sns-message';
 
@@ -8,10 +8,9 @@ import { parseSnsMessage } from './sns-message';
 export class SesWebhookController {
   constructor(private readonly feedback: SesFeedback) {}
 
-  // Public: the caller is SNS, authenticated by the message signature and the topic allow-list, not a session.
-  @Public()
+  // The caller is SNS, authenticated by the message signature and the topic allow-list (SesFeedback), not a session.
+  @Webhook()
   @Post('ses')
-  @HttpCode(200)
   async receive(@Body() body: unknown): Promise<{ received: string }> {
     const result = await this.feedback.receive(parseSnsMessage(body));
     return { received: result.type };

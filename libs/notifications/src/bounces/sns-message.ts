@@ -1,4 +1,4 @@
-import { DomainError } from '@consilium/core';
+import { SnsMessageMalformed } from '../notifications-errors';
 
 /** An Amazon SNS HTTP(S) delivery: https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html */
 export interface SnsMessage {
@@ -15,22 +15,6 @@ export interface SnsMessage {
   Token?: string;
 }
 
-export class SnsMessageMalformed extends DomainError {
-  readonly code = 'sns_message_malformed';
-  readonly status = 400;
-  constructor(detail: string) {
-    super(`This is not an SNS message we can read: ${detail}.`);
-  }
-}
-
-export class SnsMessageRejected extends DomainError {
-  readonly code = 'sns_message_rejected';
-  readonly status = 403;
-  constructor(reason: string) {
-    super(`The SNS message was not accepted: ${reason}.`);
-  }
-}
-
 const TYPES = new Set(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation']);
 const REQUIRED = ['Type', 'MessageId', 'TopicArn', 'Message', 'Timestamp', 'SignatureVersion', 'Signature', 'SigningCertURL'] as const;
 
@@ -41,17 +25,17 @@ export function parseSnsMessage(body: unknown): SnsMessage {
     try {
       value = JSON.parse(String(value));
     } catch {
-      throw new SnsMessageMalformed('the body is not JSON');
+      throw new SnsMessageMalformed('not_json');
     }
   }
-  if (!value || typeof value !== 'object') throw new SnsMessageMalformed('the body is not a JSON object');
+  if (!value || typeof value !== 'object') throw new SnsMessageMalformed('not_object');
   const message = value as Record<string, unknown>;
   for (const key of REQUIRED) {
-    if (typeof message[key] !== 'string') throw new SnsMessageMalformed(`${key} is missing`);
+    if (typeof message[key] !== 'string') throw new SnsMessageMalformed('missing_field', key);
   }
-  if (!TYPES.has(message.Type as string)) throw new SnsMessageMalformed(`unknown Type`);
+  if (!TYPES.has(message.Type as string)) throw new SnsMessageMalformed('unknown_type');
   if (message.Type !== 'Notification' && (typeof message.SubscribeURL !== 'string' || typeof message.Token !== 'string')) {
-    throw new SnsMessageMalformed('SubscribeURL or Token is missing');
+    throw new SnsMessageMalformed('subscription_fields');
   }
   return message as unknown as SnsMessage;
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ServiceUnavailable } from '@consilium/core';
 import { KeyObject, verify, X509Certificate } from 'node:crypto';
-import { SnsMessage, SnsMessageRejected, stringToSign } from './sns-message';
+import { NotificationsError, SnsMessageRejected } from '../notifications-errors';
+import { SnsMessage, stringToSign } from './sns-message';
 import { SNS_HTTP, SnsHttp, snsRegionOf } from './sns-http';
 
 const MAX_CACHED_CERTIFICATES = 20;
@@ -18,15 +18,14 @@ export class SnsVerifier {
 
   async verify(message: SnsMessage): Promise<void> {
     const algorithm = message.SignatureVersion === '1' ? 'sha1' : message.SignatureVersion === '2' ? 'sha256' : null;
-    if (!algorithm) throw new SnsMessageRejected('unsupported SignatureVersion');
+    if (!algorithm) throw new SnsMessageRejected('version');
     const region = snsRegionOf(message.SigningCertURL);
-    if (!region || !new URL(message.SigningCertURL).pathname.endsWith('.pem'))
-      throw new SnsMessageRejected('the signing certificate is not on an SNS host');
-    if (message.TopicArn.split(':')[3] !== region) throw new SnsMessageRejected("the signing certificate is not from the topic's region");
+    if (!region || !new URL(message.SigningCertURL).pathname.endsWith('.pem')) throw new SnsMessageRejected('certificate_host');
+    if (message.TopicArn.split(':')[3] !== region) throw new SnsMessageRejected('certificate_region');
     const key = await this.certificate(message.SigningCertURL);
     const signature = Buffer.from(message.Signature, 'base64');
     if (!signature.length || !verify(algorithm, Buffer.from(stringToSign(message), 'utf8'), key, signature)) {
-      throw new SnsMessageRejected('the signature does not match');
+      throw new SnsMessageRejected('signature');
     }
   }
 
@@ -37,7 +36,7 @@ export class SnsVerifier {
         const certificate = new X509Certificate(pem);
         const now = Date.now();
         if (now < Date.parse(certificate.validFrom) || now > Date.parse(certificate.validTo))
-          throw new SnsMessageRejected('the signing certificate has expired');
+          throw new SnsMessageRejected('certificate_expired');
         return certificate.publicKey;
       });
       // A failed fetch is not remembered; the oldest certificate makes room for a new one.
@@ -48,7 +47,7 @@ export class SnsVerifier {
     return cached.catch((error) => {
       if (error instanceof SnsMessageRejected) throw error;
       // A 5xx: SNS delivers the message again later.
-      throw new ServiceUnavailable('The SNS signing certificate could not be fetched.');
+      throw new NotificationsError('sns_certificate_unavailable');
     });
   }
 }

@@ -1,5 +1,5 @@
-import { Controller, Get, Header, Inject, Param, Res } from '@nestjs/common';
-import { AppConfig, Can, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
+import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
+import { AppConfig, Can, Layout, NotFound, OperatorOnly, Page } from '@consilium/core';
 import type { FastifyReply } from 'fastify';
 import { OutboxStore } from '../outbox/outbox-store';
 import { EMAIL_TRANSPORT, EmailTransport } from '../transport/email-transport';
@@ -10,34 +10,32 @@ import { EMAIL_TRANSPORT, EmailTransport } from '../transport/email-transport';
  * outbox transport: messages hold sign-in links, and in production mail leaves through SES.
  */
 @Controller('operator/outbox')
+@OperatorOnly()
+@Layout('plain')
 export class OperatorOutboxController {
   constructor(
     private readonly store: OutboxStore,
-    private readonly views: ViewRenderer,
-    private readonly context: RequestContext,
     private readonly config: AppConfig,
     @Inject(EMAIL_TRANSPORT) private readonly transport: EmailTransport,
   ) {}
 
   @Can('outbox.read')
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  list(): string {
+  @Page('notifications/outbox-list', { title: 'notifications.outbox.title' })
+  list() {
     this.assertAvailable();
-    const messages = this.store.list(100);
-    return this.views.render('notifications/outbox-list', { title: 'Outbox', messages, dir: this.store.dir }, { layout: 'plain' });
+    return { messages: this.store.list(100), dir: this.store.dir };
   }
 
   @Can('outbox.read')
   @Get(':id')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  show(@Param('id') id: string): string {
+  @Page('notifications/outbox-message', { title: 'notifications.outbox.title' })
+  show(@Param('id') id: string) {
     this.assertAvailable();
     const message = this.store.read(id);
     if (!message) throw new NotFound();
-    return this.views.render('notifications/outbox-message', { title: message.subject, message }, { layout: 'plain' });
+    // The page's title is the operator's; the subject, in the recipient's language, is the heading (data).
+    return { message };
   }
 
   /** The message's HTML alone, framed by the page above; sandboxed, since it is content, not our page. */
@@ -55,10 +53,8 @@ export class OperatorOutboxController {
       .send(message.html);
   }
 
+  /** Outside production and with the outbox transport only (@OperatorOnly has checked the host and the operator). */
   private assertAvailable(): void {
-    const available =
-      this.context.host() === this.config.operatorHost && this.config.raw.NODE_ENV !== 'production' && this.transport.name === 'outbox';
-    // Fails closed when no access guard identified an operator (an app that does not mount identity).
-    if (!available || this.context.actor()?.kind !== 'operator') throw new NotFound();
+    if (this.config.raw.NODE_ENV === 'production' || this.transport.name !== 'outbox') throw new NotFound();
   }
 }

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '@consilium/core';
+import { AppConfig, isPlatformLocale, Translator } from '@consilium/core';
 import { assetUrl, contrastingText, localize, ResolvedTenant } from '@consilium/tenancy';
-import { checkEmailData, EMAIL_LOCALES, EmailLocale } from '../email-catalog';
-import { duration, EMAIL_STRINGS } from './email-strings';
+import { checkEmailData } from '../email-catalog';
 import { EmailTemplates } from './email-templates';
 
 export interface RenderedEmail {
-  locale: EmailLocale;
+  /** The language it was written in: a platform language, perhaps with the hospital's region (`fr-CA`). */
+  locale: string;
   subject: string;
   html: string;
   text: string;
@@ -22,6 +22,7 @@ export class EmailRenderer {
   constructor(
     private readonly templates: EmailTemplates,
     private readonly config: AppConfig,
+    private readonly translator: Translator,
   ) {}
 
   render(tenant: ResolvedTenant, template: string, locale: string | null | undefined, data: unknown): RenderedEmail {
@@ -29,16 +30,12 @@ export class EmailRenderer {
     const lang = this.localeFor(tenant, locale);
     const origin = this.config.originFor(tenant.primaryHost);
     const { colors, fonts } = tenant.branding;
-    const strings = EMAIL_STRINGS[lang];
-    const role = checked.data.role as string | undefined;
     const minutes = checked.data.expiresInMinutes as number | undefined;
-    const model: Record<string, unknown> = {
+    const model = {
       ...checked.data,
       lang,
-      t: strings,
       link: `${origin}${checked.path}`,
-      roleLabel: role ? strings.roles[role] : undefined,
-      expiresIn: minutes ? duration(minutes, strings) : undefined,
+      expiresIn: minutes ? this.duration(minutes, lang) : undefined,
       tenant: {
         name: tenant.name,
         logoUrl: `${origin}${assetUrl(tenant, tenant.branding.logo)}`,
@@ -60,20 +57,26 @@ export class EmailRenderer {
     const render = (name: string, extra: Record<string, unknown>, mode: 'html' | 'text') =>
       this.templates.render(tenant.slug, name, { ...model, ...extra }, mode);
     // A subject is one line: whatever a template does, no line break (header injection) survives.
-    const subject = render(`${lang}/${template}.subject`, {}, 'text')
+    const subject = render(`${template}.subject`, {}, 'text')
       // eslint-disable-next-line no-control-regex -- control characters are what this removes
       .replace(/[\u0000-\u001f\u007f]+/g, ' ')
       .replace(/\s+/g, ' ')
       .trim();
-    const html = render('layouts/branded.html', { subject, body: render(`${lang}/${template}.html`, {}, 'html') }, 'html');
-    const text = render('layouts/branded.text', { subject, body: render(`${lang}/${template}.text`, {}, 'text').trim() }, 'text');
+    const html = render('layouts/branded.html', { subject, body: render(`${template}.html`, {}, 'html') }, 'html');
+    const text = render('layouts/branded.text', { subject, body: render(`${template}.text`, {}, 'text').trim() }, 'text');
     return { locale: lang, subject, html, text: text.replace(/\n{3,}/g, '\n\n').trim() + '\n' };
   }
 
   /** The asked-for language when the hospital offers it, else the hospital's default. */
-  localeFor(tenant: ResolvedTenant, locale: string | null | undefined): EmailLocale {
+  localeFor(tenant: ResolvedTenant, locale: string | null | undefined): string {
     const offered = tenant.profile.locales ?? [tenant.defaultLocale];
     const chosen = locale && offered.includes(locale) ? locale : tenant.defaultLocale;
-    return (EMAIL_LOCALES as readonly string[]).includes(chosen) ? (chosen as EmailLocale) : 'en';
+    return isPlatformLocale(chosen) ? chosen : 'en';
+  }
+
+  /** 30 -> "30 minutes", 120 -> "2 hours", 10080 -> "7 days": the largest whole unit, plural by the language's rules. */
+  private duration(minutes: number, lang: string): string {
+    const [unit, size] = minutes % 1440 === 0 ? ['day', 1440] : minutes % 60 === 0 ? ['hour', 60] : ['minute', 1];
+    return this.translator.t('notifications.email.expiresIn', lang, { unit, count: minutes / size });
   }
 }

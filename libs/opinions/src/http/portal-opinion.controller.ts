@@ -36,6 +36,7 @@ export class PortalOpinionController {
         c.routeOverride?.route ?? c.route ?? 'direct',
         this.context.tenant<ResolvedTenant>().name,
         c.localPhysician?.name,
+        c.jurisdiction,
       ),
     });
   }

@@ -43,6 +43,7 @@ export class SharedOpinionController {
         c.routeOverride?.route ?? c.route ?? 'direct',
         this.context.tenant<ResolvedTenant>().name,
         c.localPhysician?.name,
+        c.jurisdiction,
       ),
     });
   }

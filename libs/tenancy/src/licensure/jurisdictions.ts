@@ -1,63 +1,29 @@
+import { languageOf } from '@consilium/core';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
 /**
  * Where a patient lives or a physician is licensed: a US state as ISO 3166-2 (`US-IL`) or a country as ISO 3166-1
  * alpha-2 (`MX`). The `US-` prefix keeps Illinois (`US-IL`) apart from Israel (`IL`).
+ *
+ * US states' names per language are `i18n/<lang>.json` beside this file (`state.NY`), one per platform language
+ * (the catalog test holds them complete), also registered with the translator as `jurisdictions.state.NY` so pages
+ * listing them read as words of their language. Countries are named by Intl.
  */
-const US_STATES: Record<string, { en: string; es?: string }> = {
-  AL: { en: 'Alabama' },
-  AK: { en: 'Alaska' },
-  AZ: { en: 'Arizona' },
-  AR: { en: 'Arkansas' },
-  CA: { en: 'California' },
-  CO: { en: 'Colorado' },
-  CT: { en: 'Connecticut' },
-  DE: { en: 'Delaware' },
-  DC: { en: 'District of Columbia', es: 'Distrito de Columbia' },
-  FL: { en: 'Florida' },
-  GA: { en: 'Georgia' },
-  HI: { en: 'Hawaii', es: 'Hawái' },
-  ID: { en: 'Idaho' },
-  IL: { en: 'Illinois' },
-  IN: { en: 'Indiana' },
-  IA: { en: 'Iowa' },
-  KS: { en: 'Kansas' },
-  KY: { en: 'Kentucky' },
-  LA: { en: 'Louisiana', es: 'Luisiana' },
-  ME: { en: 'Maine' },
-  MD: { en: 'Maryland' },
-  MA: { en: 'Massachusetts' },
-  MI: { en: 'Michigan', es: 'Míchigan' },
-  MN: { en: 'Minnesota' },
-  MS: { en: 'Mississippi', es: 'Misisipi' },
-  MO: { en: 'Missouri', es: 'Misuri' },
-  MT: { en: 'Montana' },
-  NE: { en: 'Nebraska' },
-  NV: { en: 'Nevada' },
-  NH: { en: 'New Hampshire', es: 'Nuevo Hampshire' },
-  NJ: { en: 'New Jersey', es: 'Nueva Jersey' },
-  NM: { en: 'New Mexico', es: 'Nuevo México' },
-  NY: { en: 'New York', es: 'Nueva York' },
-  NC: { en: 'North Carolina', es: 'Carolina del Norte' },
-  ND: { en: 'North Dakota', es: 'Dakota del Norte' },
-  OH: { en: 'Ohio' },
-  OK: { en: 'Oklahoma' },
-  OR: { en: 'Oregon', es: 'Oregón' },
-  PA: { en: 'Pennsylvania', es: 'Pensilvania' },
-  RI: { en: 'Rhode Island' },
-  SC: { en: 'South Carolina', es: 'Carolina del Sur' },
-  SD: { en: 'South Dakota', es: 'Dakota del Sur' },
-  TN: { en: 'Tennessee', es: 'Tennessee' },
-  TX: { en: 'Texas' },
-  UT: { en: 'Utah' },
-  VT: { en: 'Vermont' },
-  VA: { en: 'Virginia' },
-  WA: { en: 'Washington' },
-  WV: { en: 'West Virginia', es: 'Virginia Occidental' },
-  WI: { en: 'Wisconsin' },
-  WY: { en: 'Wyoming' },
-  PR: { en: 'Puerto Rico' },
-  GU: { en: 'Guam' },
-  VI: { en: 'U.S. Virgin Islands', es: 'Islas Vírgenes de EE. UU.' },
-};
+export const JURISDICTION_CATALOGS = path.join(__dirname, 'i18n');
+
+const stateNames = new Map<string, Record<string, string>>();
+
+/** The state names in `language`, or English for a language without a catalog. */
+function statesIn(language: string): Record<string, string> {
+  let names = stateNames.get(language);
+  if (!names) {
+    const file = path.join(JURISDICTION_CATALOGS, `${language}.json`);
+    names = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { state: Record<string, string> }).state : statesIn('en');
+    stateNames.set(language, names);
+  }
+  return names;
+}
 
 /**
  * Region codes Intl knows that are not countries today: groupings, codes ISO 3166 withdrew (transitionally reserved:
@@ -105,7 +71,7 @@ function displayNames(locale: string): Intl.DisplayNames {
 }
 
 export function isUsState(code: string): boolean {
-  return /^US-[A-Z]{2}$/.test(code) && code.slice(3) in US_STATES;
+  return /^US-[A-Z]{2}$/.test(code) && Object.prototype.hasOwnProperty.call(statesIn('en'), code.slice(3));
 }
 
 /** A country other than the United States (whose patients are identified by state). */
@@ -117,12 +83,9 @@ export function isJurisdiction(code: string): boolean {
   return isUsState(code) || isCountry(code);
 }
 
-/** `US-NY` -> "New York" / "Nueva York"; `MX` -> "Mexico" / "México". */
+/** `US-NY` -> "New York" / "Nueva York"; `US-NC` -> "Caroline du Nord"; `MX` -> "Mexico" / "México" / "Mexique". */
 export function jurisdictionName(code: string, locale = 'en'): string {
-  if (code.startsWith('US-')) {
-    const state = US_STATES[code.slice(3)];
-    return state ? (locale === 'es' && state.es) || state.en : code;
-  }
+  if (code.startsWith('US-')) return statesIn(languageOf(locale) ?? 'en')[code.slice(3)] ?? statesIn('en')[code.slice(3)] ?? code;
   return displayNames(locale).of(code) ?? code;
 }
 

@@ -15,6 +15,10 @@ describe('jurisdictions', () => {
   it('names them in the reader language', () => {
     expect(jurisdictionName('US-NY', 'es')).toBe('Nueva York');
     expect(jurisdictionName('MX', 'es')).toBe('México');
+    expect(jurisdictionName('US-NC', 'fr')).toBe('Caroline du Nord');
+    expect(jurisdictionName('US-NC', 'fr-CA')).toBe('Caroline du Nord');
+    expect(jurisdictionName('MX', 'fr')).toBe('Mexique');
+    expect(listJurisdictions(['US-NM', 'US-CA'], 'fr')).toBe('Californie et Nouveau-Mexique');
     expect(listJurisdictions(['US-WI', 'US-IL', 'US-IN'], 'en')).toBe('Illinois, Indiana, and Wisconsin');
     expect(listJurisdictions(['US-NM', 'US-AZ'], 'es')).toBe('Arizona y Nuevo México');
   });

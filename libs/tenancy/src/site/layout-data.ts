@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AppConfig, languageName, localizedPath, RequestContext, Translator, ViewRenderer, withLang } from '@consilium/core';
 import path from 'node:path';
 import { localize } from '../branding';
+import { JURISDICTION_CATALOGS } from '../licensure/jurisdictions';
 import { ResolvedTenant } from '../resolved-tenant';
 
 const NAV: [key: string, path: string][] = [
@@ -25,6 +26,7 @@ export class TenantLayoutData implements OnModuleInit {
   onModuleInit(): void {
     // The site shell's words are core's (its layouts); the console editors' are in ../views/i18n.
     this.views.registerViews('site', path.join(__dirname, '..', 'views'));
+    this.translator.register('jurisdictions', JURISDICTION_CATALOGS);
     this.views.addLayoutData(() => this.forCurrentRequest());
   }
 
