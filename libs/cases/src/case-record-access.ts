@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ContextActor, DomainError, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { ContextActor, declareErrors, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import { RecordAccess, RecordTarget } from '@consilium/records';
 import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
@@ -11,14 +11,15 @@ export const PATIENT_UPLOAD_STATES: readonly CaseState[] = ['draft', 'submitted'
 /** After acceptance, only when the care team asked (a `records_asked` event), and until the opinion is signed. */
 export const ASKED_UPLOAD_STATES: readonly CaseState[] = ['accepted', 'assigned', 'in_review'];
 
+/** The cases lib's refusals: words at `cases.errors.<code>.message|hint`. */
+export const CasesError = declareErrors('cases', {
+  records_not_open: 409,
+});
+
 /** The patient's own case, in a state where new records would not be looked at. */
-export class RecordsNotOpen extends DomainError {
-  readonly code = 'records_not_open';
-  readonly status = 409;
+export class RecordsNotOpen extends CasesError {
   constructor() {
-    super('This request is not taking new records right now.', {
-      hint: 'If you have something the care team should see, write to them in the messages below.',
-    });
+    super('records_not_open');
   }
 }
 
