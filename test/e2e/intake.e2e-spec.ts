@@ -1,6 +1,6 @@
 import { PaymentsModule, PaymentsService } from '@consilium/billing';
 import { Case, CasePayments } from '@consilium/cases';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { OperatorDatabase, TenantDatabase, Translator } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { consentDocument, IntakeModule, validNpi } from '@consilium/intake';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -171,12 +171,12 @@ describe('intake wizard', () => {
       'SELECT kind, version, text_sha256 FROM case_consents WHERE case_id = $1 ORDER BY kind',
       [id],
     );
-    const terms = consentDocument('terms', 'en', a.name);
+    const terms = consentDocument('terms', 'en', a.name, app.get(Translator));
     expect(stored).toEqual([
       {
         kind: 'records_authorization',
-        version: consentDocument('records_authorization', 'en', a.name).version,
-        text_sha256: consentDocument('records_authorization', 'en', a.name).sha256,
+        version: consentDocument('records_authorization', 'en', a.name, app.get(Translator)).version,
+        text_sha256: consentDocument('records_authorization', 'en', a.name, app.get(Translator)).sha256,
       },
       { kind: 'terms', version: terms.version, text_sha256: terms.sha256 },
     ]);
@@ -316,7 +316,7 @@ describe('intake wizard', () => {
       `SELECT text_sha256 FROM case_consents WHERE case_id = $1 AND kind = 'terms'`,
       [id],
     );
-    expect(row.text_sha256).toBe(consentDocument('terms', 'es', a.name).sha256);
+    expect(row.text_sha256).toBe(consentDocument('terms', 'es', a.name, app.get(Translator)).sha256);
   });
 
   it('links the visitor’s campaign visits to the new case', async () => {
