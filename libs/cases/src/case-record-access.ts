@@ -1,20 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { ContextActor, declareErrors, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { ContextActor, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import { RecordAccess, RecordTarget } from '@consilium/records';
 import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
+import { CasesError } from './cases-error';
 import { CaseState } from './case-state';
 
 /** Before acceptance the patient is still assembling the request: records are welcome. */
 export const PATIENT_UPLOAD_STATES: readonly CaseState[] = ['draft', 'submitted', 'triage', 'awaiting_records'];
 /** After acceptance, only when the care team asked (a `records_asked` event), and until the opinion is signed. */
 export const ASKED_UPLOAD_STATES: readonly CaseState[] = ['accepted', 'assigned', 'in_review'];
-
-/** The cases lib's refusals: words at `cases.errors.<code>.message|hint`. */
-export const CasesError = declareErrors('cases', {
-  records_not_open: 409,
-});
 
 /** The patient's own case, in a state where new records would not be looked at. */
 export class RecordsNotOpen extends CasesError {
