@@ -62,7 +62,9 @@ describe('after delivery: follow-ups and conversions', () => {
       (await coordinator.post(`/console/cases/${c1.id}/conversions`, { kind: 'consult_booked', occurred_on: '2026-12-01' })).location,
     ).toContain('recorded=1');
     const bad = await coordinator.post(`/console/cases/${c1.id}/conversions`, { kind: 'consult_booked', occurred_on: 'soon' });
-    expect(decodeURIComponent(bad.location!)).toContain('date: must be a date like 2026-03-31');
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('date: must be a date like 2026-03-31');
+    expect(bad.text).toContain('value="soon"');
 
     await coordinator.get('/console/conversions/import');
     const csv = [
@@ -78,8 +80,8 @@ describe('after delivery: follow-ups and conversions', () => {
     expect(failed.text).toContain('Line 4: No case numbered &quot;NOPE-2026-000001&quot; at this hospital.');
     expect(failed.text).toContain('Line 5: date: must be a date like 2026-03-31');
     const good = [csv.split('\n')[0], csv.split('\n')[1], `${c2.number},procedure_scheduled,2026-12-20,`].join('\n');
-    expect((await coordinator.post('/console/conversions/import', { csv: good })).text).toContain('Imported 2 row(s)');
-    expect((await coordinator.post('/console/conversions/import', { csv: good })).text).toContain('Imported 0 row(s); 2 already imported');
+    expect((await coordinator.post('/console/conversions/import', { csv: good })).text).toContain('Imported 2 rows.');
+    expect((await coordinator.post('/console/conversions/import', { csv: good })).text).toContain('Imported 0 rows; 2 already imported.');
     const rows = await app
       .get(TenantDatabase)
       .forTenant(a.id, (tx) =>

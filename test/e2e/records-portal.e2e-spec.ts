@@ -124,9 +124,9 @@ describe('records in the portal and the console', () => {
     ]);
     const page = await patient.get(res.headers.location.replace('#records', ''));
     expect(page.text).toContain('Your records');
-    expect(page.text).toContain('2 file(s) received.');
+    expect(page.text).toContain('2 files received.');
     expect(page.text).toContain('referral letter.pdf');
-    expect(page.text).toContain('ZIP with 3 file(s): 3 accepted, 0 not accepted.');
+    expect(page.text).toContain('ZIP with 3 files: 3 accepted, 0 not accepted.');
     expect(page.text).toMatch(/<td>2006-12-19<\/td><td>[^<]*<\/td><td>CT <\/td><td>[^<]*<\/td><td>1<\/td><td>2<\/td>/);
     expect(page.text).toMatch(/<td>2012-04-18<\/td><td>US Dopler<\/td><td>US <\/td>/);
     expect(page.text).not.toContain('Being checked');
@@ -169,7 +169,7 @@ describe('records in the portal and the console', () => {
     expect(files.find((f) => f.name === 'referral letter.pdf')?.status).toBe('ready');
     expect(files.find((f) => f.name === 'lab results.pdf')?.status).toBe('ready');
     const page = await patient.get(`/account/cases/${theCase.id}?uploaded=1&rejected=2`);
-    expect(page.text).toContain('2 file(s) not accepted: the reason is shown beside each one.');
+    expect(page.text).toContain('2 files not accepted: the reason is shown beside each one.');
     const exe = files.find((f) => f.name === 'report.pdf')!;
     expect(exe.rejection?.code).toBe('executable_file');
     expect(page.text).toContain(exe.rejection!.message.replace(/'/g, '&#x27;'));

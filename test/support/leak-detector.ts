@@ -63,7 +63,8 @@ export function visibleTexts(html: string): string[] {
   rest = rest.replace(/<(\w+)\b[^>]*\btranslate="no"[^>]*>[\s\S]*?<\/\1>/gi, ' ');
   for (const tag of rest.match(/<[a-z][^>]*>/gi) ?? []) {
     for (const m of tag.matchAll(/\b(alt|title|aria-label|placeholder)="([^"]*)"/gi)) out.push(decode(m[2]));
-    if (/^<(input|button)\b/i.test(tag) && /\btype="(submit|button|reset)"/i.test(tag)) {
+    // An input button shows its value; a <button> shows its content (its value is only sent, never seen).
+    if (/^<input\b/i.test(tag) && /\btype="(submit|button|reset)"/i.test(tag)) {
       const value = /\bvalue="([^"]*)"/i.exec(tag);
       if (value) out.push(decode(value[1]));
     }

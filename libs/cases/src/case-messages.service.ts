@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
+import { InvalidInput, msg, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { CaseAccess } from './case-access';
 import { CaseNotices } from './case-notices';
 import { CasePipeline } from './case-pipeline.service';
@@ -63,8 +63,8 @@ export class CaseMessages {
   /** Adds a message and a case event (without its text: events feed analytics and must not carry free text). */
   send(caseId: string, body: string): Promise<{ id: string; caseId: string; tenantId: string; authorKind: string }> {
     const text = body.trim();
-    if (!text) throw new InvalidInput({ body: 'Write your message first.' });
-    if (text.length > MESSAGE_MAX_LENGTH) throw new InvalidInput({ body: `Keep a message under ${MESSAGE_MAX_LENGTH} characters.` });
+    if (!text) throw new InvalidInput({ body: msg('cases.form.messageRequired') });
+    if (text.length > MESSAGE_MAX_LENGTH) throw new InvalidInput({ body: msg('cases.form.messageTooLong', { max: MESSAGE_MAX_LENGTH }) });
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       const actor = this.context.actor()!;

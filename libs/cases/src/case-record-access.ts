@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ContextActor, DomainError, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { ContextActor, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import { RecordAccess, RecordTarget } from '@consilium/records';
 import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
+import { CasesError } from './cases-error';
 import { CaseState } from './case-state';
 
 /** Before acceptance the patient is still assembling the request: records are welcome. */
@@ -12,13 +13,9 @@ export const PATIENT_UPLOAD_STATES: readonly CaseState[] = ['draft', 'submitted'
 export const ASKED_UPLOAD_STATES: readonly CaseState[] = ['accepted', 'assigned', 'in_review'];
 
 /** The patient's own case, in a state where new records would not be looked at. */
-export class RecordsNotOpen extends DomainError {
-  readonly code = 'records_not_open';
-  readonly status = 409;
+export class RecordsNotOpen extends CasesError {
   constructor() {
-    super('This request is not taking new records right now.', {
-      hint: 'If you have something the care team should see, write to them in the messages below.',
-    });
+    super('records_not_open');
   }
 }
 

@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { affected, InvalidInput, one, rows, TenantDatabase } from '@consilium/core';
+import { affected, InvalidInput, msg, one, rows, TenantDatabase } from '@consilium/core';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CasePayments } from './case-payments';
@@ -92,11 +92,11 @@ export class CaseReview {
    * timeline, and it lets the patient upload again until the opinion is signed (CaseRecordAccess).
    */
   askForRecords(caseId: string, reason: string): Promise<void> {
-    if (!reason.trim()) throw new InvalidInput({ reason: 'Say what is missing; the patient reads it.' });
+    if (!reason.trim()) throw new InvalidInput({ reason: msg('cases.form.sayWhatIsMissing') });
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       if (!ASKED_UPLOAD_STATES.includes(c.state)) {
-        throw new InvalidInput({ reason: 'Before acceptance use "Request records"; after the opinion is signed no records are added.' });
+        throw new InvalidInput({ reason: msg('cases.form.askRecordsWhen') });
       }
       await this.pipeline.record(tx, c, { type: 'records_asked', data: { reason: reason.trim().slice(0, 1000) } });
     });
@@ -104,8 +104,8 @@ export class CaseReview {
 
   /** A coordinator may overrule the licensure route, with a reason kept on the case and in its history. */
   overrideRoute(caseId: string, route: string, reason: string, by: string): Promise<void> {
-    if (!OVERRIDABLE.includes(route as LicensureRoute)) throw new InvalidInput({ route: 'Choose a route from the list.' });
-    if (!reason.trim()) throw new InvalidInput({ reason: 'Say why the route is changed; it is kept with the case.' });
+    if (!OVERRIDABLE.includes(route as LicensureRoute)) throw new InvalidInput({ route: msg('cases.form.chooseRoute') });
+    if (!reason.trim()) throw new InvalidInput({ reason: msg('cases.form.sayWhyRoute') });
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       const override = { route: route as LicensureRoute, reason: reason.trim(), by, at: new Date().toISOString() };
@@ -122,7 +122,7 @@ export class CaseReview {
         c.id,
         status,
       ]);
-      if (count !== 1) throw new InvalidInput({ status: 'That records request is not part of this case.' });
+      if (count !== 1) throw new InvalidInput({ status: msg('cases.form.notThisCase') });
       await this.pipeline.record(tx, c, { type: 'record_request_status', data: { recordRequestId: requestId, status } });
     });
   }

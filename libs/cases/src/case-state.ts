@@ -38,8 +38,6 @@ export interface CaseMove {
   to: CaseState;
   by: readonly MoveActor[];
   requires: readonly Requirement[];
-  /** Shown to the patient on their timeline (never clinical content). */
-  patientLabel: string;
 }
 
 /**
@@ -55,7 +53,6 @@ export const CASE_MOVES: readonly CaseMove[] = [
     to: 'submitted',
     by: ['patient', 'system'],
     requires: ['consents_given', 'quote_accepted', 'payment_authorized', 'route_allows_opinion', 'local_physician_named'],
-    patientLabel: 'Request sent',
   },
   {
     name: 'start_triage',
@@ -63,7 +60,6 @@ export const CASE_MOVES: readonly CaseMove[] = [
     to: 'triage',
     by: ['coordinator', 'admin', 'system'],
     requires: [],
-    patientLabel: 'Being reviewed by the care team',
   },
   {
     name: 'request_records',
@@ -71,7 +67,6 @@ export const CASE_MOVES: readonly CaseMove[] = [
     to: 'awaiting_records',
     by: ['coordinator', 'admin'],
     requires: ['reason_given'],
-    patientLabel: 'More records needed',
   },
   {
     name: 'records_received',
@@ -79,7 +74,6 @@ export const CASE_MOVES: readonly CaseMove[] = [
     to: 'triage',
     by: ['patient', 'coordinator', 'admin'],
     requires: [],
-    patientLabel: 'Records received',
   },
   {
     name: 'accept',
@@ -87,7 +81,6 @@ export const CASE_MOVES: readonly CaseMove[] = [
     to: 'accepted',
     by: ['coordinator', 'admin'],
     requires: ['route_allows_opinion'],
-    patientLabel: 'Accepted',
   },
   {
     name: 'decline',
@@ -95,7 +88,6 @@ export const CASE_MOVES: readonly CaseMove[] = [
     to: 'declined',
     by: ['coordinator', 'admin'],
     requires: ['reason_given'],
-    patientLabel: 'Not accepted',
   },
   {
     name: 'assign',
@@ -103,7 +95,6 @@ export const CASE_MOVES: readonly CaseMove[] = [
     to: 'assigned',
     by: ['coordinator', 'admin', 'system'],
     requires: ['physician_assigned'],
-    patientLabel: 'Specialist assigned',
   },
   {
     name: 'unassign',
@@ -111,7 +102,6 @@ export const CASE_MOVES: readonly CaseMove[] = [
     to: 'accepted',
     by: ['coordinator', 'admin', 'physician', 'system'],
     requires: ['reason_given'],
-    patientLabel: 'Specialist being reassigned',
   },
   {
     name: 'begin_review',
@@ -119,7 +109,6 @@ export const CASE_MOVES: readonly CaseMove[] = [
     to: 'in_review',
     by: ['physician'],
     requires: ['physician_assigned'],
-    patientLabel: 'Specialist reviewing',
   },
   {
     name: 'sign_opinion',
@@ -127,25 +116,22 @@ export const CASE_MOVES: readonly CaseMove[] = [
     to: 'opinion_signed',
     by: ['physician'],
     requires: ['opinion_signed'],
-    patientLabel: 'Opinion written',
   },
-  { name: 'deliver', from: ['opinion_signed'], to: 'delivered', by: ['system'], requires: [], patientLabel: 'Opinion ready' },
+  { name: 'deliver', from: ['opinion_signed'], to: 'delivered', by: ['system'], requires: [] },
   {
     name: 'ask_follow_up',
     from: ['delivered'],
     to: 'follow_up',
     by: ['patient'],
     requires: ['follow_up_available'],
-    patientLabel: 'Follow-up question sent',
   },
-  { name: 'answer_follow_up', from: ['follow_up'], to: 'delivered', by: ['physician'], requires: [], patientLabel: 'Follow-up answered' },
+  { name: 'answer_follow_up', from: ['follow_up'], to: 'delivered', by: ['physician'], requires: [] },
   {
     name: 'close',
     from: ['delivered', 'follow_up'],
     to: 'closed',
     by: ['coordinator', 'admin', 'system'],
     requires: [],
-    patientLabel: 'Closed',
   },
   {
     name: 'cancel',
@@ -153,7 +139,6 @@ export const CASE_MOVES: readonly CaseMove[] = [
     to: 'cancelled',
     by: ['patient', 'coordinator', 'admin'],
     requires: [],
-    patientLabel: 'Cancelled',
   },
   // 'system': a full refund made in the provider's dashboard reaches us as a webhook, with no person behind it.
   {
@@ -162,7 +147,6 @@ export const CASE_MOVES: readonly CaseMove[] = [
     to: 'refunded',
     by: ['admin', 'system'],
     requires: ['reason_given'],
-    patientLabel: 'Refunded',
   },
 ];
 

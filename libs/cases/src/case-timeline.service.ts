@@ -6,17 +6,13 @@ import { MOVES_BY_NAME } from './case-state';
 
 export interface TimelineEntry {
   at: Date;
+  /** Catalog key of what happened, in the patient's words: `cases.timeline.<move or event>`. */
   label: string;
   kind: 'move' | 'message' | 'other';
 }
 
-/** Events that mean something to the patient besides moves. */
-const PATIENT_EVENTS: Record<string, string> = {
-  message: 'Message',
-  records_uploaded: 'Records uploaded',
-  records_asked: 'More records needed',
-  opinion_ready: 'Opinion ready',
-};
+/** Events that mean something to the patient besides moves (each has its words at `cases.timeline.<type>`). */
+export const PATIENT_EVENTS: readonly string[] = ['message', 'records_uploaded', 'records_asked', 'opinion_ready'];
 
 /** The patient's view of a case, rendered from its events: what happened and when, in plain words. */
 @Injectable()
@@ -36,9 +32,9 @@ export class CaseTimeline {
       const entries: TimelineEntry[] = [];
       for (const e of events) {
         const move = MOVES_BY_NAME.get(e.type);
-        if (move) entries.push({ at: e.occurred_at, label: move.patientLabel, kind: 'move' });
-        else if (PATIENT_EVENTS[e.type])
-          entries.push({ at: e.occurred_at, label: PATIENT_EVENTS[e.type], kind: e.type === 'message' ? 'message' : 'other' });
+        if (move) entries.push({ at: e.occurred_at, label: `cases.timeline.${move.name}`, kind: 'move' });
+        else if (PATIENT_EVENTS.includes(e.type))
+          entries.push({ at: e.occurred_at, label: `cases.timeline.${e.type}`, kind: e.type === 'message' ? 'message' : 'other' });
       }
       return { case: c, entries };
     });

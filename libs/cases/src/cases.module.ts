@@ -16,6 +16,7 @@ import { CaseReview } from './case-review.service';
 import { CheckIns } from './check-ins.service';
 import { Conversions } from './conversions.service';
 import { FollowUps } from './follow-ups.service';
+import { ConsoleCasePage } from './http/case-page';
 import { ConsoleCasesController } from './http/console-cases.controller';
 import { ConsoleConversionsController } from './http/console-conversions.controller';
 import { Case } from './case.entity';
@@ -47,6 +48,7 @@ import { CaseTimeline } from './case-timeline.service';
     CaseReview,
     CaseTimeline,
     CheckIns,
+    ConsoleCasePage,
     Conversions,
     FollowUps,
   ],

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
+import { InvalidInput, msg, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
@@ -54,9 +54,9 @@ export class CheckIns {
   }
 
   answer(caseId: string, day: number, acted: string, satisfaction: number): Promise<void> {
-    if (!['yes', 'partly', 'no'].includes(acted)) throw new InvalidInput({ acted_on_advice: 'Choose yes, partly or no.' });
+    if (!['yes', 'partly', 'no'].includes(acted)) throw new InvalidInput({ acted_on_advice: msg('cases.form.actedChoose') });
     if (!Number.isInteger(satisfaction) || satisfaction < 1 || satisfaction > 5)
-      throw new InvalidInput({ satisfaction: 'Choose a number from 1 to 5.' });
+      throw new InvalidInput({ satisfaction: msg('cases.form.satisfactionChoose') });
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       if (this.context.actor()!.kind !== 'patient') throw new NotFound();
@@ -66,7 +66,7 @@ export class CheckIns {
           WHERE case_id = $1 AND day = $2 AND answered_at IS NULL AND due_on <= current_date RETURNING id`,
         [c.id, day, acted, satisfaction],
       );
-      if (!answered.length) throw new InvalidInput({ check_in: 'This check-in is not open: it is not due yet or was already answered.' });
+      if (!answered.length) throw new InvalidInput({ check_in: msg('cases.form.checkInClosed') });
       await this.pipeline.record(tx, c, { type: 'check_in_answered', data: { day, actedOnAdvice: acted, satisfaction } });
     });
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { first, InvalidInput, RequestContext, TenantDatabase } from '@consilium/core';
+import { first, InvalidInput, MessageRef, msg, RequestContext, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { CaseAccess } from './case-access';
 import { CasePipeline } from './case-pipeline.service';
@@ -18,7 +18,8 @@ export interface ConversionInput {
 export interface ImportReport {
   imported: number;
   skipped: number;
-  errors: { line: number; message: string }[];
+  /** Each refused line with what is wrong with it, by key. */
+  errors: { line: number; message: MessageRef }[];
 }
 
 const MAX_ROWS = 5000;
@@ -35,7 +36,7 @@ export class Conversions {
 
   record(caseId: string, input: ConversionInput): Promise<void> {
     const clean = this.validate(input);
-    if (typeof clean === 'string') throw new InvalidInput({ [clean.split(':')[0]]: clean.split(':').slice(1).join(':').trim() });
+    if ('problem' in clean) throw new InvalidInput({ [clean.field]: clean.problem });
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       await this.insert(tx, c, clean, null);
@@ -65,11 +66,11 @@ export class Conversions {
       return {
         imported: 0,
         skipped: 0,
-        errors: [{ line: 1, message: 'The first line must name the columns: case_number,kind,date,value' }],
+        errors: [{ line: 1, message: msg('cases.form.importColumns') }],
       };
     }
     if (rows.length > MAX_ROWS)
-      return { imported: 0, skipped: 0, errors: [{ line: MAX_ROWS + 2, message: `Import at most ${MAX_ROWS} rows at a time.` }] };
+      return { imported: 0, skipped: 0, errors: [{ line: MAX_ROWS + 2, message: msg('cases.form.importTooMany', { max: MAX_ROWS }) }] };
     const col = (row: string[], name: string) => (row[header.indexOf(name)] ?? '').trim();
     return this.db.transaction(async (tx) => {
       const errors: ImportReport['errors'] = [];
@@ -84,7 +85,7 @@ export class Conversions {
           [number],
         );
         if (!caseRow) {
-          errors.push({ line, message: `No case numbered "${number}" at this hospital.` });
+          errors.push({ line, message: msg('cases.form.importNoCase', { number }) });
           continue;
         }
         const clean = this.validate({
@@ -92,7 +93,7 @@ export class Conversions {
           occurredOn: col(row, 'date'),
           value: header.includes('value') ? col(row, 'value') : undefined,
         });
-        if (typeof clean === 'string') errors.push({ line, message: clean });
+        if ('problem' in clean) errors.push({ line, message: clean.problem });
         else valid.push({ line, caseRow, clean, key: `${number}|${clean.kind}|${clean.occurredOn}` });
       }
       if (errors.length) return { imported: 0, skipped: 0, errors };
@@ -104,14 +105,18 @@ export class Conversions {
     });
   }
 
-  private validate(input: ConversionInput): Clean | string {
-    if (!(CONVERSION_KINDS as readonly string[]).includes(input.kind)) return `kind: must be one of ${CONVERSION_KINDS.join(', ')}`;
+  /** The row or form cleaned, or its problem and the field it is about (`kind`, `occurred_on`, `value`). */
+  private validate(input: ConversionInput): Clean | { field: string; problem: MessageRef } {
+    if (!(CONVERSION_KINDS as readonly string[]).includes(input.kind))
+      return { field: 'kind', problem: msg('cases.form.conversionKind', { kinds: CONVERSION_KINDS.join(', ') }) };
     if (!/^\d{4}-\d{2}-\d{2}$/.test(input.occurredOn) || Number.isNaN(Date.parse(input.occurredOn)))
-      return 'date: must be a date like 2026-03-31';
-    if (Date.parse(input.occurredOn) > Date.now() + 366 * 86400000) return 'date: is more than a year ahead';
+      return { field: 'occurred_on', problem: msg('cases.form.conversionDate') };
+    if (Date.parse(input.occurredOn) > Date.now() + 366 * 86400000)
+      return { field: 'occurred_on', problem: msg('cases.form.conversionFuture') };
     let valueMinor: number | null = null;
     if (input.value) {
-      if (!/^\d{1,10}(\.\d{1,2})?$/.test(input.value.replace(/,/g, ''))) return 'value: must be an amount like 12500.00 (no currency sign)';
+      if (!/^\d{1,10}(\.\d{1,2})?$/.test(input.value.replace(/,/g, '')))
+        return { field: 'value', problem: msg('cases.form.conversionValue') };
       valueMinor = Math.round(Number(input.value.replace(/,/g, '')) * 100);
     }
     return { kind: input.kind as ConversionKind, occurredOn: input.occurredOn, valueMinor };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { first, InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { first, InvalidInput, msg, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CasePipeline } from './case-pipeline.service';
@@ -35,8 +35,8 @@ export class FollowUps {
 
   ask(caseId: string, question: string): Promise<void> {
     const text = question.trim();
-    if (!text) throw new InvalidInput({ question: 'Write your question first.' });
-    if (text.length > 5000) throw new InvalidInput({ question: 'Keep the question under 5000 characters.' });
+    if (!text) throw new InvalidInput({ question: msg('cases.form.questionRequired') });
+    if (text.length > 5000) throw new InvalidInput({ question: msg('cases.form.questionTooLong', { max: 5000 }) });
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       if (this.context.actor()!.kind !== 'patient') throw new NotFound();
@@ -55,7 +55,7 @@ export class FollowUps {
 
   answer(caseId: string, followUpId: string, answer: string): Promise<void> {
     const text = answer.trim();
-    if (!text) throw new InvalidInput({ answer: 'Write the answer first.' });
+    if (!text) throw new InvalidInput({ answer: msg('cases.form.answerRequired') });
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       const actor = this.context.actor()!;
@@ -65,7 +65,7 @@ export class FollowUps {
         `UPDATE case_follow_ups SET answer = $3, answered_by = $4, answered_at = now() WHERE id = $1 AND case_id = $2 AND answer IS NULL RETURNING round`,
         [followUpId, c.id, text, actor.id],
       );
-      if (!answered) throw new InvalidInput({ answer: 'This question was already answered.' });
+      if (!answered) throw new InvalidInput({ answer: msg('cases.form.alreadyAnswered') });
       await this.pipeline.move(tx, c.id, 'answer_follow_up', 'physician', { data: { round: answered.round } });
     });
   }

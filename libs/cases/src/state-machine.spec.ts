@@ -1,3 +1,5 @@
+import { Translator } from '@consilium/core';
+import path from 'node:path';
 import { CASE_MOVES, CASE_STATES } from './case-state';
 import { CaseFacts, MoveNotAllowed, planMove } from './state-machine';
 
@@ -12,6 +14,20 @@ const READY: Omit<CaseFacts, 'state'> = {
   followUpsRemaining: 1,
 };
 
+const translator = new Translator();
+translator.register('cases', path.join(__dirname, 'views', 'i18n'));
+
+/** The refusal of a move: why (a code), and the words a reader gets in `locale`. */
+function refusal(plan: () => unknown, locale = 'en'): { why: string; text: string } {
+  try {
+    plan();
+  } catch (error) {
+    if (!(error instanceof MoveNotAllowed)) throw error;
+    return { why: error.why, text: translator.t(error.messageKey!, locale, error.values) };
+  }
+  throw new Error('the move was allowed');
+}
+
 describe('case state machine', () => {
   // Every state x every move x the first actor allowed: allowed exactly where the table says, refused elsewhere.
   for (const state of CASE_STATES) {
@@ -22,37 +38,37 @@ describe('case state machine', () => {
         const facts = { ...READY, state };
         if (allowed) expect(planMove(facts, move.name, actor, 'because').to).toBe(move.to);
         else {
-          expect(() => planMove(facts, move.name, actor, 'because')).toThrow(MoveNotAllowed);
-          expect(() => planMove(facts, move.name, actor, 'because')).toThrow(
-            new RegExp(
-              `A case that is ${state.replace(/_/g, ' ')} cannot be moved by "${move.name.replace(/_/g, ' ')}": it is only possible from`,
-            ),
-          );
+          const refused = refusal(() => planMove(facts, move.name, actor, 'because'));
+          expect(refused.why).toBe('wrong_state');
+          expect(refused.text).toMatch(/^A case that is [a-z -]+ cannot be moved by "[a-z ]+": it is not possible from this state\.$/);
         }
       });
     }
   }
 
   it('refuses a move by an actor the table does not name', () => {
-    expect(() => planMove({ ...READY, state: 'triage' }, 'accept', 'patient')).toThrow('a patient may not make it');
-    expect(() => planMove({ ...READY, state: 'in_review' }, 'sign_opinion', 'coordinator')).toThrow('a coordinator may not make it');
+    expect(refusal(() => planMove({ ...READY, state: 'triage' }, 'accept', 'patient')).why).toBe('wrong_actor');
+    expect(refusal(() => planMove({ ...READY, state: 'in_review' }, 'sign_opinion', 'coordinator')).why).toBe('wrong_actor');
   });
 
-  it('names every requirement that is not met', () => {
+  it('names the requirement that is not met, in the reader’s language', () => {
     const facts = { ...READY, state: 'draft' as const, consentsGiven: false, paymentAuthorized: false };
-    expect(() => planMove(facts, 'submit', 'patient')).toThrow(
-      'A case that is draft cannot be moved by "submit": the consents have not all been given; the payment has not been authorized.',
+    expect(refusal(() => planMove(facts, 'submit', 'patient')).text).toBe(
+      'A case that is draft cannot be moved by "submit": the consents have not all been given.',
     );
-    expect(() => planMove({ ...READY, state: 'triage' }, 'decline', 'coordinator', '  ')).toThrow('a reason is required');
-    expect(() => planMove({ ...READY, state: 'delivered', followUpsRemaining: 0 }, 'ask_follow_up', 'patient')).toThrow(
+    expect(refusal(() => planMove(facts, 'submit', 'patient'), 'fr').text).toBe(
+      'Un dossier à l’état « brouillon » ne permet pas l’action « envoyer » : tous les consentements n’ont pas été donnés.',
+    );
+    expect(refusal(() => planMove({ ...READY, state: 'triage' }, 'decline', 'coordinator', '  ')).text).toContain('a reason is required');
+    expect(refusal(() => planMove({ ...READY, state: 'delivered', followUpsRemaining: 0 }, 'ask_follow_up', 'patient')).text).toContain(
       'no follow-up questions remain',
     );
-    expect(() => planMove({ ...READY, state: 'draft', localPhysicianMissing: true }, 'submit', 'patient')).toThrow(
-      'a local physician must be named',
+    expect(refusal(() => planMove({ ...READY, state: 'draft', localPhysicianMissing: true }, 'submit', 'patient')).why).toBe(
+      'local_physician_named',
     );
   });
 
   it('refuses an unknown move', () => {
-    expect(() => planMove({ ...READY, state: 'draft' }, 'teleport', 'patient')).toThrow('there is no such move');
+    expect(refusal(() => planMove({ ...READY, state: 'draft' }, 'teleport', 'patient')).text).toContain('there is no such move');
   });
 });

@@ -1,13 +1,17 @@
-import { DomainError } from '@consilium/core';
 import { CaseMove, CaseState, MoveActor, MOVES_BY_NAME, Requirement } from './case-state';
+import { CasesError } from './cases-error';
 
-export class MoveNotAllowed extends DomainError {
-  readonly code = 'case_move_not_allowed';
-  readonly status = 409;
-  constructor(state: CaseState, move: string, why: string) {
-    super(`A case that is ${state.replace(/_/g, ' ')} cannot be moved by "${move.replace(/_/g, ' ')}": ${why}.`, {
-      hint: 'Reload the case to see its current state.',
-    });
+/** Why a move was refused: the first requirement not met, or that the move, the state or the actor is wrong. */
+export type MoveRefusal = Requirement | 'no_such_move' | 'wrong_state' | 'wrong_actor';
+
+/** A move the table does not allow now; its words (`cases.errors.case_move_not_allowed`) name the state, move and why. */
+export class MoveNotAllowed extends CasesError {
+  constructor(
+    readonly state: CaseState,
+    readonly move: string,
+    readonly why: MoveRefusal,
+  ) {
+    super('case_move_not_allowed', { values: { state, move, why } });
   }
 }
 
@@ -25,18 +29,6 @@ export interface CaseFacts {
   opinionSigned: boolean;
   followUpsRemaining: number;
 }
-
-const REQUIREMENT_TEXT: Record<Requirement, string> = {
-  consents_given: 'the consents have not all been given',
-  quote_accepted: 'the price has not been accepted',
-  payment_authorized: 'the payment has not been authorized',
-  route_allows_opinion: 'the patient’s location does not allow an opinion under this hospital’s policy',
-  local_physician_named: 'a local physician must be named for this route',
-  reason_given: 'a reason is required',
-  physician_assigned: 'no physician is assigned',
-  opinion_signed: 'the opinion has not been signed',
-  follow_up_available: 'no follow-up questions remain',
-};
 
 function holds(requirement: Requirement, facts: CaseFacts, reason: string | undefined): boolean {
   switch (requirement) {
@@ -67,12 +59,10 @@ function holds(requirement: Requirement, facts: CaseFacts, reason: string | unde
  */
 export function planMove(facts: CaseFacts, moveName: string, actor: MoveActor, reason?: string): CaseMove {
   const move = MOVES_BY_NAME.get(moveName);
-  if (!move) throw new MoveNotAllowed(facts.state, moveName, 'there is no such move');
-  if (!move.from.includes(facts.state)) {
-    throw new MoveNotAllowed(facts.state, moveName, `it is only possible from ${move.from.map((s) => s.replace(/_/g, ' ')).join(', ')}`);
-  }
-  if (!move.by.includes(actor)) throw new MoveNotAllowed(facts.state, moveName, `a ${actor} may not make it`);
-  const unmet = move.requires.filter((r) => !holds(r, facts, reason));
-  if (unmet.length) throw new MoveNotAllowed(facts.state, moveName, unmet.map((r) => REQUIREMENT_TEXT[r]).join('; '));
+  if (!move) throw new MoveNotAllowed(facts.state, moveName, 'no_such_move');
+  if (!move.from.includes(facts.state)) throw new MoveNotAllowed(facts.state, moveName, 'wrong_state');
+  if (!move.by.includes(actor)) throw new MoveNotAllowed(facts.state, moveName, 'wrong_actor');
+  const unmet = move.requires.find((r) => !holds(r, facts, reason));
+  if (unmet) throw new MoveNotAllowed(facts.state, moveName, unmet);
   return move;
 }

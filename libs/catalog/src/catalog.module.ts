@@ -6,6 +6,7 @@ import path from 'node:path';
 import { CatalogBlueprintSection } from './catalog-blueprint.section';
 import { CatalogPresenter } from './catalog-presenter';
 import { CatalogReader } from './catalog-reader';
+import { CatalogPages } from './http/catalog-pages';
 import { ConsoleCatalogController } from './http/console-catalog.controller';
 import { OfferingAddOn } from './offering-add-on.entity';
 import { Offering } from './offering.entity';
@@ -21,7 +22,7 @@ const SERVICES = [SpecialtiesService, OfferingsService, PriceRulesService, Catal
 @Module({
   imports: [TypeOrmModule.forFeature([Specialty, Offering, OfferingAddOn, PriceRule]), TenancyModule],
   controllers: [ConsoleCatalogController],
-  providers: [...SERVICES, CatalogBlueprintSection],
+  providers: [...SERVICES, CatalogBlueprintSection, CatalogPages],
   exports: SERVICES,
 })
 export class CatalogModule implements OnModuleInit {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
+import { InvalidInput, msg, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
 import { deactivateMissing, saveRow } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
 import type { OfferingInput } from './catalog.types';
@@ -22,7 +22,7 @@ export class OfferingsService {
   async save(tx: EntityManager, tenantId: string, input: OfferingInput, specialtyIds?: Map<string, string>): Promise<string[]> {
     const ids = specialtyIds ?? (await this.specialties.idsBySlug(tx, tenantId));
     const specialtyId = ids.get(input.specialtySlug);
-    if (!specialtyId) throw new InvalidInput({ specialty: `no active specialty "${input.specialtySlug}"` });
+    if (!specialtyId) throw new InvalidInput({ specialty: msg('catalog.console.specialtyRequired') });
     const desired: Partial<Offering> = {
       specialtyId,
       position: input.position,
@@ -117,7 +117,7 @@ export class OfferingsService {
     return this.db.transaction(async (tx) => {
       // A withdrawn offering keeps its slug: cases and quotes point at it, and restoring it must not collide.
       if (await tx.existsBy(Offering, { tenantId, slug: input.slug })) {
-        throw new InvalidInput({ slug: `Another offering already uses the address name "${input.slug}".` });
+        throw new InvalidInput({ slug: msg('catalog.console.slugTaken', { slug: input.slug }) });
       }
       const { next } = await one<{ next: number }>(
         tx,

@@ -6,9 +6,17 @@ import { Translator, ViewRenderer } from '@consilium/core';
 import { MarketingModule } from '@consilium/marketing';
 import { RosterModule } from '@consilium/roster';
 import path from 'node:path';
-import { IntakeController } from './http/intake.controller';
-import { PortalRecordRequestsController } from './http/portal-record-requests.controller';
+import { IntakeChoiceCookie } from './http/choice-cookie';
+import { IntakeDraftController } from './http/intake-draft.controller';
+import { IntakeStartController } from './http/intake-start.controller';
+import { PortalCasePage } from './http/portal-case.page';
+import { PortalRecordRequestsController, RecordRequestPage } from './http/portal-record-requests.controller';
 import { PortalController } from './http/portal.controller';
+import { ChoiceStep } from './http/steps/choice-step';
+import { ConsentsStep } from './http/steps/consents-step';
+import { DetailsStep } from './http/steps/details-step';
+import { LocalPhysicianStep } from './http/steps/physician-step';
+import { ReviewStep } from './http/steps/review-step';
 import { RecordRequests } from './record-requests.service';
 import { CONSENT_CATALOGS } from './wizard/consent-documents';
 import { IntakeDrafts } from './wizard/intake-drafts.service';
@@ -16,12 +24,24 @@ import { IntakePlanner } from './wizard/intake-planner';
 
 /**
  * The patient's side of a case: the intake wizard at /start (plan, draft, consents, quote, hand-over to billing
- * through CasePayments, which the app binds) and the portal at /account.
+ * through CasePayments, which the app binds) and the portal at /account. Each step's page has its presenter.
  */
 @Module({
   imports: [CasesModule, CatalogModule, RosterModule, FundingProgramsModule, MarketingModule],
-  controllers: [IntakeController, PortalController, PortalRecordRequestsController],
-  providers: [RecordRequests, IntakePlanner, IntakeDrafts],
+  controllers: [IntakeStartController, IntakeDraftController, PortalController, PortalRecordRequestsController],
+  providers: [
+    RecordRequests,
+    IntakePlanner,
+    IntakeDrafts,
+    IntakeChoiceCookie,
+    ChoiceStep,
+    DetailsStep,
+    LocalPhysicianStep,
+    ConsentsStep,
+    ReviewStep,
+    PortalCasePage,
+    RecordRequestPage,
+  ],
   exports: [RecordRequests, IntakePlanner, IntakeDrafts],
 })
 export class IntakeModule {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CaseAccess, CasePipeline } from '@consilium/cases';
-import { InvalidInput, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
+import { InvalidInput, msg, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
 import { BrandedPdf } from '@consilium/documents';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 
@@ -50,7 +50,7 @@ export class RecordRequests {
 
   async create(caseId: string, input: RecordRequestInput): Promise<string> {
     if (input.signedName.trim().toLowerCase() !== input.patientLegalName.trim().toLowerCase()) {
-      throw new InvalidInput({ signed_name: 'Type your full legal name exactly as above to sign.' });
+      throw new InvalidInput({ signed_name: msg('intake.form.signatureMismatch') });
     }
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Clock, ContextActor, first, InvalidInput, NotFound, one, RequestContext, TenantDatabase, todayIn } from '@consilium/core';
+import { Clock, ContextActor, first, InvalidInput, msg, NotFound, one, RequestContext, TenantDatabase, todayIn } from '@consilium/core';
 import { JobQueue } from '@consilium/jobs';
 import { PhysicianAccounts } from '@consilium/roster';
 import { TenantResolver } from '@consilium/tenancy';
@@ -72,13 +72,13 @@ export class CaseAssignments {
       const c = await this.access.caseFor(tx, caseId);
       const actor = this.context.actor()!;
       const suggestion = (await this.suggest(tx, c)).find((s) => s.physicianId === physicianId);
-      if (!suggestion) throw new InvalidInput({ physician_id: 'Choose a physician from the list.' });
-      if (!suggestion.eligible)
-        throw new InvalidInput({ physician_id: `${suggestion.name} cannot take this case (see the reasons listed).` });
+      if (!suggestion) throw new InvalidInput({ physician_id: msg('cases.form.choosePhysician') });
+      if (!suggestion.eligible) throw new InvalidInput({ physician_id: msg('cases.form.physicianCannot', { name: suggestion.name }) });
       let current = c;
       if (c.state === 'assigned' || c.state === 'in_review') {
         const open = (await this.history(tx, c.id)).find((a) => !a.endedAt);
-        if (open?.physicianId === physicianId) throw new InvalidInput({ physician_id: `${suggestion.name} is already assigned.` });
+        if (open?.physicianId === physicianId)
+          throw new InvalidInput({ physician_id: msg('cases.form.alreadyAssigned', { name: suggestion.name }) });
         if (open) await this.end(tx, c, open.id, 'reassigned');
         current = await this.pipeline.move(tx, c.id, 'unassign', 'coordinator', { reason: 'reassigned by a coordinator' });
       }
@@ -97,7 +97,7 @@ export class CaseAssignments {
 
   /** The assigned physician declines (before or during the review), with a reason kept in the case history. */
   decline(caseId: string, reason: string): Promise<void> {
-    if (!reason?.trim()) throw new InvalidInput({ reason: 'Say briefly why, so the coordinator can find someone else.' });
+    if (!reason?.trim()) throw new InvalidInput({ reason: msg('cases.form.sayWhyDecline') });
     return this.db.transaction(async (tx) => {
       const { c, open } = await this.mine(tx, caseId);
       await this.lapse(tx, c, open, 'declined', 'physician', reason.trim());

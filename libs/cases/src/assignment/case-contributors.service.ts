@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { first, InvalidInput, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
+import { first, InvalidInput, msg, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { Mailer } from '@consilium/notifications';
 import { PhysicianAccounts } from '@consilium/roster';
 import { EntityManager } from 'typeorm';
@@ -47,11 +47,10 @@ export class CaseContributors {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       if (!['accepted', 'assigned', 'in_review'].includes(c.state))
-        throw new InvalidInput({ contributor: 'Contributors can be added until the opinion is signed.' });
+        throw new InvalidInput({ contributor: msg('cases.form.contributorsUntilSigned') });
       const physician = (await this.roster.assignable(tx)).find((p) => p.id === physicianId);
-      if (!physician?.accountId) throw new InvalidInput({ contributor: 'Choose a physician who has a staff account.' });
-      if (physician.accountId === c.assignedPhysicianId)
-        throw new InvalidInput({ contributor: 'The assigned physician already reviews this case.' });
+      if (!physician?.accountId) throw new InvalidInput({ contributor: msg('cases.form.contributorAccount') });
+      if (physician.accountId === c.assignedPhysicianId) throw new InvalidInput({ contributor: msg('cases.form.contributorIsAssigned') });
       const added = await rows(
         tx,
         `INSERT INTO case_contributors (tenant_id, case_id, physician_id, account_id, added_by) VALUES ($1, $2, $3, $4, $5)
@@ -78,7 +77,7 @@ export class CaseContributors {
   }
 
   saveNote(caseId: string, note: string): Promise<void> {
-    if (note.length > NOTE_LIMIT) throw new InvalidInput({ note: `Keep the note under ${NOTE_LIMIT} characters.` });
+    if (note.length > NOTE_LIMIT) throw new InvalidInput({ note: msg('cases.form.noteTooLong', { max: NOTE_LIMIT }) });
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       const noted = await first<{ id: string }>(

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { PATIENT_EVENTS } from '../case-timeline.service';
+import { CASE_MOVES } from '../case-state';
 
 function keys(tree: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(tree).flatMap(([k, v]) =>
@@ -28,5 +30,12 @@ describe('assignment, roster and stipend pages text', () => {
     for (const code of codes) expect(en).toContain(`assignment.reason.${code}`);
     for (const end of ['declined', 'missed_accept', 'missed_review', 'reassigned', 'delivered'])
       expect(en).toContain(`assignment.ended.${end}`);
+  });
+
+  it('words every move and patient event of the timeline, in each language', () => {
+    for (const locale of ['en', 'es', 'fr']) {
+      const present = keys(read(__dirname, locale));
+      for (const name of [...CASE_MOVES.map((m) => m.name), ...PATIENT_EVENTS]) expect(present).toContain(`timeline.${name}`);
+    }
   });
 });

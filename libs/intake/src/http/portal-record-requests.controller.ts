@@ -1,83 +1,73 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Injectable, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { Can, fieldTexts, InvalidInput, readForm, ViewRenderer } from '@consilium/core';
+import { Can, field, Form, FormBody, FormPresenter, Page, parseForm, redirect, Redirect, RefusedForm } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { RecordRequests } from '../record-requests.service';
 
-const date = z.iso.date('Enter a date like 2024-03-31.');
+/** A calendar date as the browser's date field sends it (`2024-03-31`). */
+const isDate = (v: string) =>
+  /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v);
+const date = () => field.text({ optional: true, max: 40 }).refine(isDate, 'intake.form.date');
+const optionalDate = () =>
+  field
+    .text({ optional: true, max: 40 })
+    .refine((v) => v === '' || isDate(v), 'intake.form.date')
+    .transform((v) => v || undefined);
+
 const requestForm = z.object({
-  provider_name: z.string().trim().min(1, 'Enter the name of the clinic or hospital that has your records.').max(200),
-  provider_contact: z.string().trim().min(1, 'Enter an address, phone or fax where we can reach them.').max(500),
-  records_described: z
-    .string()
-    .trim()
-    .min(1, 'Describe the records, for example “CT scans of the chest from 2024 and the radiology reports”.')
-    .max(2000),
-  date_from: date.optional().or(z.literal('')),
-  date_to: date.optional().or(z.literal('')),
-  patient_legal_name: z.string().trim().min(1, 'Enter your full legal name.').max(200),
-  patient_birth_date: date,
-  signed_name: z.string().trim().min(1, 'Type your full legal name to sign.').max(200),
-  agree: z.literal('yes', { error: 'Confirm that you authorize the release.' }),
+  provider_name: field.text({ required: 'intake.form.providerName' }),
+  provider_contact: field.text({ max: 500, required: 'intake.form.providerContact' }),
+  records_described: field.text({ max: 2000, required: 'intake.form.recordsDescribed' }),
+  date_from: optionalDate(),
+  date_to: optionalDate(),
+  patient_legal_name: field.text({ required: 'intake.form.legalName' }),
+  patient_birth_date: date(),
+  signed_name: field.text({ required: 'intake.form.signedName' }),
+  agree: field.checkbox().refine(Boolean, 'intake.form.authorize'),
 });
+
+/** The records request form shown again with what was typed: the case it is for comes from the address. */
+@Injectable()
+export class RecordRequestPage implements FormPresenter {
+  refused({ params }: RefusedForm): Record<string, unknown> {
+    return { caseId: params.id };
+  }
+}
 
 /** The patient asks the hospital to collect records from another provider, and signs the authorization. */
 @Controller('account/cases/:id/record-requests')
 @TenantSite()
 export class PortalRecordRequestsController {
-  constructor(
-    private readonly requests: RecordRequests,
-    private readonly views: ViewRenderer,
-  ) {}
+  constructor(private readonly requests: RecordRequests) {}
 
   @Can('portal.access')
   @Audited({ action: 'record_request.read', entityType: 'case', param: 'id' })
   @Get('new')
-  @Header('content-type', 'text/html; charset=utf-8')
-  async form(@Param('id', ParseUUIDPipe) id: string): Promise<string> {
+  @Page('intake/record-request', { title: 'intake.records.title' })
+  async form(@Param('id', ParseUUIDPipe) id: string) {
     await this.requests.list(id); // 404 unless the case is the caller's
-    return this.views.render('intake/record-request', { title: 'Ask us to collect your records', caseId: id, values: {} });
+    return { caseId: id, values: {} };
   }
 
   @Can('portal.access')
   @Audited({ action: 'record_request.create', entityType: 'case', param: 'id' })
   @Post()
-  @HttpCode(200)
-  async create(
-    @Param('id', ParseUUIDPipe) id: string,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    const form = readForm(requestForm, body);
-    let errors = form.ok ? {} : form.errors;
-    if (form.ok) {
-      try {
-        const d = form.data;
-        await this.requests.create(id, {
-          providerName: d.provider_name,
-          providerContact: d.provider_contact,
-          recordsDescribed: d.records_described,
-          dateFrom: d.date_from || undefined,
-          dateTo: d.date_to || undefined,
-          patientLegalName: d.patient_legal_name,
-          patientBirthDate: d.patient_birth_date,
-          signedName: d.signed_name,
-        });
-        return void reply.redirect(`/account/cases/${id}?records=requested#record-requests`, 303);
-      } catch (error) {
-        if (!(error instanceof InvalidInput)) throw error;
-        errors = fieldTexts(error);
-      }
-    }
-    reply.status(400).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
-    return this.views.render('intake/record-request', {
-      title: 'Ask us to collect your records',
-      caseId: id,
-      values: form.ok ? body : form.values,
-      errors,
+  @Form('intake/record-request', { presenter: RecordRequestPage, title: 'intake.records.title' })
+  async create(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
+    const d = parseForm(requestForm, body);
+    await this.requests.create(id, {
+      providerName: d.provider_name,
+      providerContact: d.provider_contact,
+      recordsDescribed: d.records_described,
+      dateFrom: d.date_from,
+      dateTo: d.date_to,
+      patientLegalName: d.patient_legal_name,
+      patientBirthDate: d.patient_birth_date,
+      signedName: d.signed_name,
     });
+    return redirect(`/account/cases/${id}?records=requested#record-requests`);
   }
 
   @Can('portal.access')

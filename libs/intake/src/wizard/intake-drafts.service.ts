@@ -10,7 +10,7 @@ import {
   Quote,
   requiredConsents,
 } from '@consilium/cases';
-import { DomainError, InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { declareErrors, FieldProblems, InvalidInput, msg, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import { ResolvedTenant } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
 import { ConsentDocument, CURRENT_CONSENT_VERSIONS } from './consent-documents';
@@ -34,23 +34,26 @@ export interface IntakeProgress {
   missingConsents: ConsentKind[];
 }
 
+/** Intake's refusals: words at `intake.errors.<code>.message|hint`. */
+export const IntakeError = declareErrors('intake', {
+  draft_already_sent: 409,
+  route_declined: 409,
+});
+
 /** The request was already sent: its page in the portal is where the patient follows it now. */
-export class DraftAlreadySent extends DomainError {
-  readonly code = 'draft_already_sent';
-  readonly status = 409;
+export class DraftAlreadySent extends IntakeError {
   constructor(caseId: string) {
-    super('This request has already been sent.', { redirectTo: `/account/cases/${caseId}` });
+    super('draft_already_sent', { redirectTo: `/account/cases/${caseId}` });
   }
 }
 
-/** A route that gives no opinion cannot be sent; the plan page says why, in plain words. */
-export class RouteDeclined extends DomainError {
-  readonly code = 'route_declined';
-  readonly status = 409;
-  constructor() {
-    super('This hospital cannot give an opinion for this request.', {
-      hint: 'Choose another kind of opinion, or check the place where you live.',
-    });
+/**
+ * A route that gives no opinion cannot be sent; the plan page says why, in plain words. Given a draft's step, a
+ * page sends the patient there (to choose again) instead of showing an error.
+ */
+export class RouteDeclined extends IntakeError {
+  constructor(redirectTo?: string) {
+    super('route_declined', { redirectTo });
   }
 }
 
@@ -106,7 +109,7 @@ export class IntakeDrafts {
 
   /** The first step again, from the review: another offering or place re-routes and re-prices the draft. */
   async rechoose(caseId: string, plan: IntakePlan): Promise<void> {
-    if (plan.decision.route === 'declined') throw new RouteDeclined();
+    if (plan.decision.route === 'declined') throw new RouteDeclined(`/start/${caseId}/choice`);
     await this.db.transaction(async (tx) => {
       const c = await this.ownDraft(tx, caseId);
       const changes = planColumns(plan);
@@ -146,8 +149,8 @@ export class IntakeDrafts {
     await this.db.transaction(async (tx) => {
       const c = await this.ownDraft(tx, caseId);
       const needed = requiredConsents(effectiveRoute(c));
-      const errors: Record<string, string> = {};
-      for (const kind of needed) if (!agreed.has(kind)) errors[`consent_${kind}`] = 'Please read and agree to continue.';
+      const errors: FieldProblems = {};
+      for (const kind of needed) if (!agreed.has(kind)) errors[`consent_${kind}`] = msg('intake.form.consentRequired');
       if (Object.keys(errors).length) throw new InvalidInput(errors);
       const actor = this.patient();
       for (const doc of documents.filter((d) => needed.includes(d.kind))) {
@@ -177,7 +180,7 @@ export class IntakeDrafts {
       const c = await this.ownDraft(tx, caseId);
       const progress = await this.progress(tx, c);
       const unfinished = (['details', 'physician', 'consents'] as const).find((step) => !progress.done[step]);
-      if (unfinished) throw new InvalidInput({ [unfinished]: STEP_MISSING[unfinished] }, 'Some answers are missing.');
+      if (unfinished) throw new InvalidInput({ [unfinished]: msg(`intake.form.missing.${unfinished}`) });
       await tx.update(Case, { tenantId: c.tenantId, id: c.id }, { quote, quoteAcceptedAt: new Date() });
       await this.pipeline.record(tx, c, {
         type: 'quote_accepted',
@@ -221,12 +224,6 @@ export class IntakeDrafts {
     return actor;
   }
 }
-
-const STEP_MISSING: Record<'details' | 'physician' | 'consents', string> = {
-  details: 'Tell us your questions and your diagnosis first.',
-  physician: 'Name your own physician first: this opinion goes to them.',
-  consents: 'Please read and agree to the consents first.',
-};
 
 function effectiveRoute(c: Case) {
   return c.routeOverride?.route ?? c.route;

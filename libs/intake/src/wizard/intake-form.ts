@@ -1,6 +1,6 @@
 import { IntakeQuestion } from '@consilium/catalog';
 import { LocalPhysician } from '@consilium/cases';
-import { InvalidInput, readForm } from '@consilium/core';
+import { field, FormBody, parseForm } from '@consilium/core';
 import { isCountry, jurisdictionName, localize, sortJurisdictions } from '@consilium/tenancy';
 import { z } from 'zod';
 import type { IntakeChoice } from './intake-planner';
@@ -8,28 +8,30 @@ import type { IntakeDetails } from './intake-drafts.service';
 
 /** The most questions a patient can ask in one request: a reviewer answers each one. */
 export const MAX_QUESTIONS = 5;
+const QUESTION_MAX = 1000;
+const TEXT_MAX = 4000;
 
-type Body = Record<string, unknown>;
-
-/** A posted field as text: a field is a string, a repeated one an array of them (joined, as String() joins). */
-export function fieldText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map(fieldText).join(',');
-  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
-}
-
-function list(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(fieldText);
-  return value === undefined || value === '' ? [] : [fieldText(value)];
-}
+type Body = FormBody | Record<string, unknown>;
 
 /** Step one: offering, add-ons, where the patient lives (a US state, or "outside the US" and a country). */
+const choiceForm = z
+  .object({
+    offering: field.text({ optional: true }),
+    add_ons: field.list(),
+    jurisdiction: field.text({ optional: true, max: 10 }),
+    country: field.text({ optional: true, max: 10 }),
+    physician: field.text({ optional: true }),
+  })
+  .transform((f): IntakeChoice => ({
+    offering: f.offering,
+    addOns: [...new Set(f.add_ons)],
+    jurisdiction: f.jurisdiction === 'other' ? f.country || 'other' : f.jurisdiction,
+    ...(f.physician ? { physician: f.physician } : {}),
+  }));
+
+/** Reads the first step; whether the offering and place exist is the planner's to say, beside each field. */
 export function readChoice(body: Body): IntakeChoice {
-  const offering = fieldText(body.offering).trim();
-  const jurisdiction =
-    fieldText(body.jurisdiction).trim() === 'other' ? fieldText(body.country).trim() || 'other' : fieldText(body.jurisdiction).trim();
-  const physician = fieldText(body.physician).trim();
-  return { offering, addOns: [...new Set(list(body.add_ons))], jurisdiction, ...(physician ? { physician } : {}) };
+  return parseForm(choiceForm, body);
 }
 
 /** The form's values again, for a page that shows the step with what was typed. */
@@ -45,50 +47,46 @@ export function choiceValues(choice: IntakeChoice | undefined): Record<string, u
   };
 }
 
-const detailsForm = z.object({
-  diagnosis: z
-    .string()
-    .trim()
-    .min(1, 'Tell us the diagnosis you were given, or your symptoms if you have no diagnosis yet.')
-    .max(4000, 'Keep this under 4,000 characters; you can send details as records.'),
-  proposed_treatment: z
-    .string()
-    .trim()
-    .max(4000, 'Keep this under 4,000 characters; you can send details as records.')
-    .optional()
-    .default(''),
-});
+/** The answer to one of the offering's own questions, checked by its type. */
+function answerSchema(q: IntakeQuestion, locale: string) {
+  const label = localize(q.label, locale) ?? q.key;
+  return field
+    .text({ optional: true, max: TEXT_MAX })
+    .refine((v) => v !== '' || !q.required, { message: 'intake.form.answerRequired', params: { question: label } })
+    .refine((v) => v === '' || q.type !== 'number' || /^-?\d+(\.\d+)?$/.test(v), 'intake.form.answerNumber')
+    .refine((v) => v === '' || q.type !== 'date' || /^\d{4}-\d{2}-\d{2}$/.test(v), 'intake.form.answerDate')
+    .refine((v) => v === '' || q.type !== 'yes_no' || v === 'yes' || v === 'no', 'intake.form.answerYesNo')
+    .refine((v) => v === '' || q.type !== 'choice' || !!q.options?.some((o) => o.value === v), 'intake.form.answerChoice');
+}
 
 /** Step two: the questions (one per box), diagnosis, proposed treatment, and the offering's own questions. */
+export function detailsForm(offeringQuestions: IntakeQuestion[], locale = 'en') {
+  return z
+    .object({
+      questions: field
+        .list()
+        .pipe(
+          z
+            .array(z.string().max(QUESTION_MAX, 'intake.form.questionTooLong'))
+            .min(1, 'intake.form.questionsRequired')
+            .max(MAX_QUESTIONS, 'intake.form.questionsMax'),
+        ),
+      diagnosis: field.text({ optional: true, max: TEXT_MAX }).refine((v) => v !== '', 'intake.form.diagnosisRequired'),
+      proposed_treatment: field.text({ optional: true, max: TEXT_MAX }),
+      ...Object.fromEntries(offeringQuestions.map((q) => [`answer_${q.key}`, answerSchema(q, locale)])),
+    })
+    .transform((f): IntakeDetails => {
+      const answers: Record<string, string> = {};
+      for (const q of offeringQuestions) {
+        const value = (f as Record<string, unknown>)[`answer_${q.key}`];
+        if (typeof value === 'string' && value) answers[q.key] = value;
+      }
+      return { questions: f.questions, diagnosis: f.diagnosis, proposedTreatment: f.proposed_treatment || null, answers };
+    });
+}
+
 export function readDetails(body: Body, offeringQuestions: IntakeQuestion[], locale = 'en'): IntakeDetails {
-  const errors: Record<string, string> = {};
-  const questions = list(body.questions)
-    .map((q) => q.trim())
-    .filter(Boolean);
-  if (!questions.length) errors.questions = 'Write at least one question you want the specialist to answer.';
-  else if (questions.length > MAX_QUESTIONS)
-    errors.questions = `Ask at most ${MAX_QUESTIONS} questions; you can add detail in a message later.`;
-  else if (questions.some((q) => q.length > 1000)) errors.questions = 'Keep each question under 1,000 characters.';
-  const form = readForm(detailsForm, body);
-  if (!form.ok) Object.assign(errors, form.errors);
-  const answers: Record<string, string> = {};
-  for (const q of offeringQuestions) {
-    const raw = fieldText(body[`answer_${q.key}`]).trim();
-    const field = `answer_${q.key}`;
-    if (!raw) {
-      if (q.required) errors[field] = `Please answer: ${localize(q.label, locale) ?? q.key}`;
-      continue;
-    }
-    if (raw.length > 4000) errors[field] = 'Keep this under 4,000 characters.';
-    else if (q.type === 'number' && !/^-?\d+(\.\d+)?$/.test(raw)) errors[field] = 'Enter a number, like 12.';
-    else if (q.type === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(raw)) errors[field] = 'Enter a date like 2024-03-31.';
-    else if (q.type === 'yes_no' && raw !== 'yes' && raw !== 'no') errors[field] = 'Choose yes or no.';
-    else if (q.type === 'choice' && !q.options?.some((o) => o.value === raw)) errors[field] = 'Choose one of the options.';
-    answers[q.key] = raw;
-  }
-  if (Object.keys(errors).length) throw new InvalidInput(errors);
-  const data = form.ok ? form.data : { diagnosis: '', proposed_treatment: '' };
-  return { questions, diagnosis: data.diagnosis, proposedTreatment: data.proposed_treatment || null, answers };
+  return parseForm(detailsForm(offeringQuestions, locale), body);
 }
 
 /** What the details page shows: the saved or typed values, with at least one empty question box to fill. */
@@ -108,18 +106,15 @@ export function detailsValues(d: {
   };
 }
 
-export function bodyDetails(body: Body): {
-  questions: string[];
-  diagnosis: string;
-  proposedTreatment: string;
-  answers: Record<string, string>;
-} {
+/** The details as typed (a refused form's values), in the shape `detailsValues` takes. */
+export function typedDetails(values: Record<string, string | string[]>) {
+  const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(',') : (v ?? ''));
   const answers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(body)) if (key.startsWith('answer_')) answers[key.slice(7)] = fieldText(value);
+  for (const [key, value] of Object.entries(values)) if (key.startsWith('answer_')) answers[key.slice(7)] = text(value);
   return {
-    questions: list(body.questions),
-    diagnosis: fieldText(body.diagnosis),
-    proposedTreatment: fieldText(body.proposed_treatment),
+    questions: ([] as string[]).concat(values.questions ?? []),
+    diagnosis: text(values.diagnosis),
+    proposedTreatment: text(values.proposed_treatment),
     answers,
   };
 }
@@ -136,8 +131,8 @@ export function offeringQuestions(questions: IntakeQuestion[], locale: string, f
     options:
       q.type === 'yes_no'
         ? [
-            { value: 'yes', label: locale === 'es' ? 'Sí' : 'Yes' },
-            { value: 'no', label: 'No' },
+            { value: 'yes', labelKey: 'intake.start.yes' },
+            { value: 'no', labelKey: 'intake.start.no' },
           ]
         : (q.options ?? []).map((o) => ({ value: o.value, label: localize(o.label, locale, fallback) })),
     isText: q.type === 'text' || q.type === 'number' || q.type === 'date',
@@ -147,27 +142,14 @@ export function offeringQuestions(questions: IntakeQuestion[], locale: string, f
 }
 
 const physicianForm = z.object({
-  name: z.string().trim().min(1, 'Enter your physician’s full name.').max(200),
-  email: z.email('Enter your physician’s email address, like name@clinic.example.').max(254),
-  phone: z
-    .string()
-    .trim()
-    .max(40)
-    .regex(/^[+()\d\s.-]*$/, 'Enter a phone number with digits only, like +1 312 555 0100.')
-    .optional()
-    .default(''),
-  npi: z
-    .string()
-    .trim()
-    .optional()
-    .default('')
-    .refine((v) => v === '' || validNpi(v), 'An NPI is 10 digits (check it on the physician’s letterhead), or leave it empty.'),
+  name: field.text({ required: 'intake.form.physicianName' }),
+  email: field.email('intake.form.physicianEmail'),
+  phone: field.text({ optional: true, max: 40 }).pipe(z.string().regex(/^[+()\d\s.-]*$/, 'intake.form.physicianPhone')),
+  npi: field.text({ optional: true }).refine((v) => v === '' || validNpi(v), 'intake.form.npi'),
 });
 
 export function readLocalPhysician(body: Body): LocalPhysician {
-  const form = readForm(physicianForm, body);
-  if (!form.ok) throw new InvalidInput(form.errors);
-  const { name, email, phone, npi } = form.data;
+  const { name, email, phone, npi } = parseForm(physicianForm, body);
   return { name, email: email.toLowerCase(), ...(phone ? { phone } : {}), ...(npi ? { npi } : {}) };
 }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { FundingBudgets, FundingProgramRecord, FundingProgramsService, coveredAmount } from '@consilium/billing';
 import { Quote, RoutingDecision, routeCase } from '@consilium/cases';
 import { CatalogReader, CatalogSnapshot, OfferingRecord, regionalPrice, SpecialtyRecord } from '@consilium/catalog';
-import { InvalidInput, TenantDatabase, todayIn, Translator } from '@consilium/core';
+import { FieldProblems, InvalidInput, msg, TenantDatabase, todayIn, Translator } from '@consilium/core';
 import { RosterReader } from '@consilium/roster';
 import { isJurisdiction, jurisdictionName, localize, priceRegionFor, PriceRegion, ResolvedTenant } from '@consilium/tenancy';
 
@@ -69,18 +69,29 @@ export class IntakePlanner {
     private readonly translator: Translator,
   ) {}
 
-  async plan(tenant: ResolvedTenant, choice: IntakeChoice, locale: string, now = new Date()): Promise<IntakePlan> {
+  /** What is wrong with a choice against today's catalog, beside each field (nothing when it can be planned). */
+  async problems(tenant: ResolvedTenant, choice: IntakeChoice): Promise<FieldProblems> {
     const catalog = await this.catalog.snapshot(tenant.id);
-    const errors: Record<string, string> = {};
+    const errors: FieldProblems = {};
     const offering = catalog.offerings.find((o) => o.slug === choice.offering);
-    if (!offering) errors.offering = 'Choose the kind of opinion you want.';
+    if (!offering) errors.offering = msg('intake.form.offering');
     const unknownAddOn = offering && choice.addOns.find((code) => !offering.addOns.some((a) => a.code === code));
-    if (unknownAddOn) errors.add_ons = 'One of the extras you chose is not offered with this opinion any more. Please check them again.';
+    if (unknownAddOn) errors.add_ons = msg('intake.form.addOnGone');
     if (!isJurisdiction(choice.jurisdiction))
-      errors.jurisdiction =
-        choice.jurisdiction === 'other' ? 'Choose the country where you live.' : 'Choose the state or country where you live.';
-    if (Object.keys(errors).length) throw new InvalidInput(errors);
+      errors.jurisdiction = msg(choice.jurisdiction === 'other' ? 'intake.form.country' : 'intake.form.place');
+    return errors;
+  }
 
+  /** The plan of a choice, or undefined when the catalog no longer has what it names (the patient chooses again). */
+  async tryPlan(tenant: ResolvedTenant, choice: IntakeChoice, locale: string): Promise<IntakePlan | undefined> {
+    return Object.keys(await this.problems(tenant, choice)).length ? undefined : this.plan(tenant, choice, locale);
+  }
+
+  async plan(tenant: ResolvedTenant, choice: IntakeChoice, locale: string, now = new Date()): Promise<IntakePlan> {
+    const errors = await this.problems(tenant, choice);
+    if (Object.keys(errors).length) throw new InvalidInput(errors);
+    const catalog = await this.catalog.snapshot(tenant.id);
+    const offering = catalog.offerings.find((o) => o.slug === choice.offering);
     const chosen = offering!;
     const specialty = catalog.specialties.find((s) => s.id === chosen.specialtyId)!;
     const { physicians } = await this.roster.snapshot(tenant.id);

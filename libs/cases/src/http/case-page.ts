@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
+import { CaseAssignments } from '../assignment/case-assignments.service';
+import { CaseContributors } from '../assignment/case-contributors.service';
+import { CaseMessages } from '../case-messages.service';
+import { ASKED_UPLOAD_STATES } from '../case-record-access';
+import { CaseRecords, uploadResultNotice } from '../case-records.service';
+import { CaseReview } from '../case-review.service';
+import { Conversions } from '../conversions.service';
+
+/** The routes a coordinator may override to, in the order the form lists them. */
+export const OVERRIDE_ROUTES = ['direct', 'physician_to_physician', 'educational', 'declined'] as const;
+
+/** Which form of the case page was refused, from where it was posted: its problems and values go to that form. */
+const SECTIONS: [RegExp, string][] = [
+  [/\/ask-records$/, 'ask'],
+  [/\/move$/, 'triage'],
+  [/\/route$/, 'route'],
+  [/\/(assign|contributors)$/, 'assignment'],
+  [/\/messages$/, 'message'],
+  [/\/conversions$/, 'conversion'],
+];
+
+/**
+ * The coordinator's (or assigned physician's) page of a case: the request, the licensure route and its reasons
+ * by key, triage, records, assignment, records requests, messages, conversions and the event history; and the same
+ * page with one of its forms refused, that form's problems beside its fields.
+ */
+@Injectable()
+export class ConsoleCasePage implements FormPresenter {
+  constructor(
+    private readonly review: CaseReview,
+    private readonly messages: CaseMessages,
+    private readonly conversions: Conversions,
+    private readonly assignments: CaseAssignments,
+    private readonly contributors: CaseContributors,
+    private readonly records: CaseRecords,
+    private readonly context: RequestContext,
+  ) {}
+
+  show(id: string, query: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.model(id, { uploadNotice: uploadResultNotice(query) });
+  }
+
+  refused({ params, action, values, errors }: RefusedForm): Promise<Record<string, unknown>> {
+    const section = SECTIONS.find(([pattern]) => pattern.test(action))?.[1] ?? 'triage';
+    return this.model(params.id, { refused: section, [`${section}Errors`]: errors, [`${section}Values`]: values });
+  }
+
+  private async model(id: string, extra: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const view = await this.review.view(id);
+    const c = view.case;
+    const canTriage = this.context.actor()!.roles.some((r) => r === 'admin' || r === 'coordinator');
+    const overview = canTriage ? await this.assignments.overview(id) : null;
+    const contributions = canTriage ? await this.contributors.forCase(id) : [];
+    const assignment = overview && {
+      ...overview,
+      past: overview.history.filter((a) => a.endedAt),
+      contributions,
+      // Anyone linked to an account, other than the assignee and those already asked, may be asked to contribute.
+      contributorChoices: overview.suggestions.filter(
+        (s) => s.accountId && s.accountId !== c.assignedPhysicianId && !contributions.some((k) => k.physicianId === s.physicianId),
+      ),
+    };
+    return {
+      title: { key: 'cases.console.caseTitle', values: { number: c.number } },
+      c,
+      route: c.routeOverride?.route ?? c.route,
+      routeReasons: (c.routeReasons ?? []).map((r) => `cases.routeReason.${r.code}`),
+      routes: OVERRIDE_ROUTES,
+      patient: view.patient,
+      timeline: view.timeline,
+      recordRequests: view.recordRequests,
+      messages: await this.messages.list(id),
+      conversions: await this.conversions.list(id),
+      records: await this.records.page(id),
+      canAskForRecords: ASKED_UPLOAD_STATES.includes(c.state),
+      canTriage,
+      assignment,
+      canAssign: ['accepted', 'assigned', 'in_review'].includes(c.state),
+      ...extra,
+    };
+  }
+}

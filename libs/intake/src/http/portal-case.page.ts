@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import {
+  BEFORE_ACCEPTANCE,
+  CaseMessages,
+  CaseRecords,
+  CaseRecordsPage,
+  CaseTimeline,
+  CheckIns,
+  FollowUps,
+  RecordRow,
+  uploadResultNotice,
+} from '@consilium/cases';
+import { FormPresenter, msg, RefusedForm, RequestContext, Translator } from '@consilium/core';
+import { RecordRequests } from '../record-requests.service';
+
+/** Which of the case page's forms was refused, from where it was posted: its problems show in that section. */
+const SECTIONS: [RegExp, string][] = [
+  [/\/messages$/, 'messages'],
+  [/\/follow-ups$/, 'followUps'],
+  [/\/check-ins\/[^/]+$/, 'checkIns'],
+];
+
+/**
+ * The patient's page of one request: where it stands, its timeline (events by key), records, records requests,
+ * follow-ups, check-ins and messages; and the same page again with a refused message, question or check-in.
+ */
+@Injectable()
+export class PortalCasePage implements FormPresenter {
+  constructor(
+    private readonly timeline: CaseTimeline,
+    private readonly messages: CaseMessages,
+    private readonly recordRequests: RecordRequests,
+    private readonly followUps: FollowUps,
+    private readonly checkIns: CheckIns,
+    private readonly records: CaseRecords,
+    private readonly context: RequestContext,
+    private readonly translator: Translator,
+  ) {}
+
+  /** The page, with what an upload just did (counts from the query, never names). */
+  show(id: string, query: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const notice = uploadResultNotice(query);
+    return this.model(
+      id,
+      notice
+        ? {
+            uploadNotice: {
+              ...notice,
+              ok: !notice.rejected && !notice.stoppedBy && notice.kept > 0,
+              nothing: !notice.kept && !notice.rejected && !notice.stoppedBy,
+            },
+          }
+        : {},
+    );
+  }
+
+  refused({ params, action, values }: RefusedForm): Promise<Record<string, unknown>> {
+    const section = SECTIONS.find(([pattern]) => pattern.test(action))?.[1];
+    return this.model(params.id, { refused: section, values });
+  }
+
+  async model(id: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const { case: c, entries } = await this.timeline.forPatient(id);
+    const isPatient = this.context.actor()!.kind === 'patient';
+    const checkIns = (await this.checkIns.list(id)).filter((ci) => ci.open);
+    return {
+      title: msg('intake.portal.caseTitle', { number: c.number }),
+      c: requestSummary(c),
+      entries,
+      messages: await this.messages.list(id),
+      recordRequests: await this.recordRequests.list(id),
+      records: this.inPatientsLanguage(await this.records.page(id)),
+      isPatient,
+      followUps: await this.followUps.list(id),
+      checkIns: isPatient ? checkIns : [],
+      followUpsLeft: c.followUpsIncluded - c.followUpsUsed,
+      canAskFollowUp: c.state === 'delivered' && c.followUpsIncluded > c.followUpsUsed && isPatient,
+      canCancel: BEFORE_ACCEPTANCE.includes(c.state) && isPatient,
+      values: {},
+      ...extra,
+    };
+  }
+
+  /** The engine words reasons in English (with the exact limits); other languages get the portal's wording. */
+  private inPatientsLanguage(records: CaseRecordsPage | null): CaseRecordsPage | null {
+    const locale = this.context.locale();
+    if (!records || locale === 'en') return records;
+    const reword = (row: RecordRow): RecordRow => {
+      const key = `intake.files.reasons.${row.rejectionCode}`;
+      const rejection = row.rejectionCode && this.translator.has(key) ? this.translator.t(key, locale) : row.rejection;
+      return { ...row, rejection, children: row.children.map(reword) };
+    };
+    return { ...records, files: records.files.map(reword) };
+  }
+}
+
+/** What the portal shows of a case: no clinical content on the list, just where it stands. */
+export function requestSummary(c: {
+  id: string;
+  number: string;
+  state: string;
+  createdAt: Date;
+  dueAt: Date | null;
+  submittedAt: Date | null;
+  deliveredAt: Date | null;
+}) {
+  return {
+    id: c.id,
+    number: c.number,
+    state: c.state,
+    stateKey: `intake.state.${c.state}`,
+    createdAt: c.createdAt,
+    dueAt: c.dueAt,
+    submittedAt: c.submittedAt,
+    deliveredAt: c.deliveredAt,
+    isDraft: c.state === 'draft',
+  };
+}

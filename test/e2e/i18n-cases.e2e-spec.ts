@@ -1,0 +1,94 @@
+import { PaymentsModule, PaymentsService } from '@consilium/billing';
+import { CasePayments, CasesModule } from '@consilium/cases';
+import { Translator } from '@consilium/core';
+import { AccountMail, IdentityModule } from '@consilium/identity';
+import { IntakeModule } from '@consilium/intake';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { expectNoLeaks } from '../support/leak-detector';
+import { RecordingAccountMail } from '../support/recording-account-mail';
+import { signInPatient, signInStaff } from '../support/staff-sign-in';
+import { createTestApp } from '../support/test-app';
+import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { Page, WebClient } from '../support/web-client';
+
+const LOCALES = ['en', 'es', 'fr'];
+
+/**
+ * The coordinator's side of a request in every platform language: the queue, a case (made by a patient through the
+ * intake), each of its refused forms, and the conversions import with a refused file. Another hospital's
+ * coordinator gets the same 404 as for a case that does not exist.
+ */
+describe('every word in the coordinator’s language: the cases console', () => {
+  let app: NestFastifyApplication;
+  let translator: Translator;
+  let a: TestTenant;
+  let b: TestTenant;
+  let peopleA: TestPeople;
+  let peopleB: TestPeople;
+  let caseId: string;
+
+  beforeAll(async () => {
+    app = await createTestApp(
+      {},
+      {
+        imports: [IdentityModule, IntakeModule, CasesModule, PaymentsModule],
+        providers: [
+          { provide: AccountMail, useClass: RecordingAccountMail },
+          { provide: CasePayments, useExisting: PaymentsService },
+        ],
+      },
+    );
+    translator = app.get(Translator);
+    a = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
+    b = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
+    peopleA = await createTestPeople(app, a);
+    peopleB = await createTestPeople(app, b);
+    // A request as a patient makes it: the choice, the plan, a draft with its questions.
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    await patient.submit('/start', { offering: a.offeringSlug, jurisdiction: 'US-NY' });
+    await patient.get('/start/plan');
+    caseId = /^\/start\/([0-9a-f-]{36})\/details$/.exec((await patient.post('/start/plan')).location ?? '')![1];
+    await patient.submit(`/start/${caseId}/details`, { questions: 'Is surgery needed?', diagnosis: 'Stenosis' });
+  });
+
+  afterAll(() => app.close());
+
+  function check(page: Page, locale: string, status: number, what: string): void {
+    expect({ what, status: page.status }).toEqual({ what, status });
+    expect(page.text).toContain(`<html lang="${locale}">`);
+    const data = [a.name, b.name, 'Consilium', `Doctor ${a.slug.slice(2)}`, 'Is surgery needed?', 'Stenosis', 'New York'];
+    expectNoLeaks(page.text, { locale, translator, allow: data, page: what });
+  }
+
+  describe.each(LOCALES)('in %s', (locale) => {
+    it('the queue, a case and its refused forms, the conversions import; another hospital answers 404', async () => {
+      const coordinator = new WebClient(app, a.host);
+      coordinator.cookies.set('lang', locale);
+      await signInStaff(coordinator, peopleA.coordinator);
+      const page = `/console/cases/${caseId}`;
+      check(await coordinator.get('/console/cases'), locale, 200, 'queue');
+      check(await coordinator.get('/console/cases?state=draft'), locale, 200, 'queue of drafts');
+      check(await coordinator.get('/console/cases?jurisdiction=illinois'), locale, 400, 'refused filter');
+      check(await coordinator.get(page), locale, 200, 'a case');
+      check(await coordinator.post(`${page}/route`, { route: 'educational', reason: '' }), locale, 400, 'refused route override');
+      check(await coordinator.post(`${page}/messages`, { body: '' }), locale, 400, 'refused message');
+      check(
+        await coordinator.post(`${page}/conversions`, { kind: 'consult_booked', occurred_on: 'soon' }),
+        locale,
+        400,
+        'refused conversion',
+      );
+      check(await coordinator.post(`${page}/move`, { move: 'nothing' }), locale, 400, 'refused move');
+      check(await coordinator.get('/console/conversions/import'), locale, 200, 'import');
+      const csv = ['case_number,kind,date', 'NOPE-1,surgery,someday'].join('\n');
+      check(await coordinator.post('/console/conversions/import', { csv }), locale, 400, 'refused import');
+
+      const other = new WebClient(app, b.host);
+      other.cookies.set('lang', locale);
+      await signInStaff(other, peopleB.coordinator);
+      check(await other.get(page), locale, 404, 'another hospital’s case');
+      check(await other.post(`${page}/messages`, { body: 'hello' }), locale, 404, 'a message to another hospital’s case');
+    });
+  });
+});

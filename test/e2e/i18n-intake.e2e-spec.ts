@@ -1,0 +1,156 @@
+import { PaymentsModule, PaymentsService } from '@consilium/billing';
+import { CasePayments } from '@consilium/cases';
+import { Translator } from '@consilium/core';
+import { AccountMail, IdentityModule } from '@consilium/identity';
+import { IntakeModule, placeOptions } from '@consilium/intake';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { expectNoLeaks } from '../support/leak-detector';
+import { RecordingAccountMail } from '../support/recording-account-mail';
+import { signInPatient } from '../support/staff-sign-in';
+import { createTestApp } from '../support/test-app';
+import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { Page, WebClient } from '../support/web-client';
+
+const LOCALES = ['en', 'es', 'fr'];
+
+/**
+ * The patient's side in every platform language: the whole intake (before and after signing in, each step and
+ * each refused step, a place where the hospital gives no opinion, the local physician's step), the consents, and
+ * "Your requests" with a request's page and its refused forms. No word may come from another language's catalog
+ * or from none; another hospital's patient gets the same 404 as a request that does not exist.
+ */
+describe('every word in the patient’s language: intake and “Your requests”', () => {
+  let app: NestFastifyApplication;
+  let translator: Translator;
+  let a: TestTenant;
+  let b: TestTenant;
+  let peopleA: TestPeople;
+  let peopleB: TestPeople;
+
+  beforeAll(async () => {
+    app = await createTestApp(
+      {},
+      {
+        imports: [IdentityModule, IntakeModule, PaymentsModule],
+        providers: [
+          { provide: AccountMail, useClass: RecordingAccountMail },
+          { provide: CasePayments, useExisting: PaymentsService },
+        ],
+      },
+    );
+    translator = app.get(Translator);
+    // Patients outside New York are served through their own physician; abroad, not at all.
+    a = await createTestTenant(app, {
+      locales: LOCALES,
+      default_locale: 'en',
+      licensure: { home_state: 'US-NY', unlicensed_states: 'physician_to_physician', international: 'decline' },
+    });
+    b = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
+    peopleA = await createTestPeople(app, a);
+    peopleB = await createTestPeople(app, b);
+  });
+
+  afterAll(() => app.close());
+
+  /** The hospital's own content (its blueprint's text, the same in every language here), names, and places. */
+  function data(tenant: TestTenant, locale: string): string[] {
+    const places = placeOptions(locale);
+    return [
+      tenant.name,
+      'Test Cardiology',
+      'Test heart review',
+      'A review used by tests.',
+      'Imaging re-read',
+      `Doctor ${tenant.slug.slice(2)}`,
+      'Consilium',
+      // What the patient wrote, shown back to them as they wrote it.
+      'Is surgery needed?',
+      'Stenosis',
+      ...places.states.map((p) => p.name),
+      ...places.countries.map((p) => p.name),
+    ];
+  }
+
+  function reader(tenant: TestTenant, locale: string): WebClient {
+    const client = new WebClient(app, tenant.host);
+    client.cookies.set('lang', locale);
+    return client;
+  }
+
+  function check(page: Page, locale: string, status: number, what: string, tenant = a): void {
+    expect({ what, status: page.status }).toEqual({ what, status });
+    expect(page.text).toContain(`<html lang="${locale}">`);
+    expectNoLeaks(page.text, { locale, translator, allow: data(tenant, locale), page: what });
+  }
+
+  describe.each(LOCALES)('in %s', (locale) => {
+    it('the intake before an account: the choice, its refusal, the plan, and a place with no opinion', async () => {
+      const visitor = reader(a, locale);
+      check(await visitor.get('/start'), locale, 200, '/start');
+      check(await visitor.submit('/start', { offering: '', jurisdiction: '' }), locale, 400, 'refused choice');
+      check(await visitor.submit('/start', { offering: a.offeringSlug, jurisdiction: 'other', country: '' }), locale, 400, 'no country');
+      expect(await visitor.submit('/start', { offering: a.offeringSlug, jurisdiction: 'US-NY' })).toMatchObject({ status: 303 });
+      check(await visitor.get('/start/plan'), locale, 200, 'plan, direct');
+      expect(await visitor.submit('/start', { offering: a.offeringSlug, jurisdiction: 'other', country: 'MX' })).toMatchObject({
+        status: 303,
+      });
+      check(await visitor.get('/start/plan'), locale, 200, 'plan, declined');
+    });
+
+    it('every step of a draft and each refused step, through the local physician, to the review', async () => {
+      const patient = reader(a, locale);
+      await signInPatient(patient, peopleA.patient);
+      await patient.submit('/start', { offering: a.offeringSlug, add_ons: 'imaging-reread', jurisdiction: 'US-CA' });
+      check(await patient.get('/start/plan'), locale, 200, 'plan, through the patient’s physician, signed in');
+      const started = await patient.post('/start/plan');
+      const id = /^\/start\/([0-9a-f-]{36})\/details$/.exec(started.location ?? '')![1];
+      const step = (name: string) => `/start/${id}/${name}`;
+
+      check(await patient.get(step('review')), locale, 200, 'review, nothing done yet');
+      check(await patient.post(step('review'), { accept: 'yes' }), locale, 400, 'review refused: steps missing');
+      check(await patient.get(step('details')), locale, 200, 'details');
+      check(await patient.submit(step('details'), { questions: '', diagnosis: '' }), locale, 400, 'refused details');
+      const details = await patient.submit(step('details'), { questions: 'Is surgery needed?', diagnosis: 'Stenosis' });
+      expect(details).toMatchObject({ status: 303, location: step('physician') });
+      check(await patient.get(step('physician')), locale, 200, 'local physician');
+      check(await patient.submit(step('physician'), { name: '', email: 'nope', npi: '123' }), locale, 400, 'refused physician');
+      await patient.submit(step('physician'), { name: 'Dr. Local', email: 'local@clinic.example' });
+      check(await patient.get(step('consents')), locale, 200, 'consents');
+      check(await patient.submit(step('consents'), {}), locale, 400, 'refused consents');
+      check(await patient.get(step('choice')), locale, 200, 'choice of a draft');
+      check(
+        await patient.submit(step('choice'), { offering: a.offeringSlug, jurisdiction: 'other', country: 'MX' }),
+        locale,
+        400,
+        'a draft moved to a place with no opinion',
+      );
+      check(await patient.post(step('review'), {}), locale, 400, 'review refused: price not accepted');
+      check(await patient.post(step('review'), { go: 'update' }), locale, 200, 'review, price updated');
+    });
+
+    it('“Your requests”, a request’s page and its refused forms; another hospital answers 404', async () => {
+      const patient = reader(a, locale);
+      await signInPatient(patient, peopleA.patient);
+      await patient.submit('/start', { offering: a.offeringSlug, jurisdiction: 'US-NY' });
+      await patient.get('/start/plan');
+      const id = /^\/start\/([0-9a-f-]{36})\/details$/.exec((await patient.post('/start/plan')).location ?? '')![1];
+      const request = `/account/cases/${id}`;
+      check(await patient.get('/account'), locale, 200, '/account');
+      check(await patient.get(request), locale, 200, 'a request’s page');
+      check(await patient.post(`${request}/messages`, { body: ' ' }), locale, 400, 'refused message');
+      check(await patient.get(`${request}/record-requests/new`), locale, 200, 'records request');
+      check(
+        await patient.submit(`${request}/record-requests/new`, { date_from: 'last year' }, `${request}/record-requests`),
+        locale,
+        400,
+        'refused records request',
+      );
+
+      const other = reader(b, locale);
+      await signInPatient(other, peopleB.patient);
+      check(await other.get(request), locale, 404, 'another hospital’s request', b);
+      check(await other.get(`/start/${id}/details`), locale, 404, 'another hospital’s draft', b);
+      check(await other.post(`${request}/messages`, { body: 'hello' }), locale, 404, 'a message to another hospital’s request', b);
+    });
+  });
+});
