@@ -11,9 +11,6 @@ const LIBS = path.resolve(__dirname, '..', '..', '..');
  */
 const FRENCH_PENDING: Record<string, string> = {
   'analytics/src/views/i18n': 'analytics pages, converted lib by lib (#18)',
-  'billing/src/funding-programs/views/i18n': 'billing: funding programs (#18)',
-  'billing/src/payments/views/i18n': 'billing: payments, extras, receipts (#18)',
-  'billing/src/stipends/views/i18n': 'billing: stipends (#18)',
   'cases/src/views/i18n': 'cases: console, timeline (#18)',
   'catalog/src/views/i18n': 'catalog console and pages (#18)',
   'intake/src/views/i18n': 'intake wizard and portal (#18)',
