@@ -1,3 +1,4 @@
+import { intlLocale } from '@consilium/core';
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
 
@@ -98,7 +99,8 @@ export class BrandedPdf {
   }
 
   /** Who signed (or a line to sign on), with credentials and the moment of signature. */
-  signature(lines: { name?: string; detail?: string[]; signedAt?: Date; blankLineLabel?: string }): this {
+  /** `signedText`: the line under a signature in the reader's language; without it, English "Signed electronically <date>". */
+  signature(lines: { name?: string; detail?: string[]; signedAt?: Date; signedText?: string; blankLineLabel?: string }): this {
     this.doc.moveDown(1);
     if (lines.blankLineLabel) {
       const y = this.doc.y + 24;
@@ -119,7 +121,7 @@ export class BrandedPdf {
         .font('Helvetica-Oblique')
         .fontSize(9)
         .fillColor('#555c63')
-        .text(`Signed electronically ${this.formatDate(lines.signedAt, true)}`);
+        .text(lines.signedText ?? `Signed electronically ${this.formatDate(lines.signedAt, true)}`);
     this.doc.moveDown(0.5).fillColor('#1a1a1a');
     return this;
   }
@@ -174,8 +176,9 @@ export class BrandedPdf {
     }
   }
 
-  private formatDate(date: Date, withTime: boolean): string {
-    return new Intl.DateTimeFormat(this.meta.locale === 'es' ? 'es-US' : 'en-US', {
+  /** A date (and time) as this document's language and region write it, in its time zone. */
+  formatDate(date: Date, withTime: boolean): string {
+    return new Intl.DateTimeFormat(intlLocale(this.meta.locale), {
       dateStyle: 'long',
       ...(withTime ? { timeStyle: 'short' } : {}),
       timeZone: this.meta.timeZone,
