@@ -179,7 +179,9 @@ describe('permissions', () => {
       expect(defused).not.toMatch(/,=HYPERLINK|,"=HYPERLINK/);
       const bad = await clients.admin.get('/console/audit?from=yesterday');
       expect(bad.status).toBe(400);
-      expect(bad.text).toContain('must be a date (YYYY-MM-DD)');
+      // The filter again, the date as typed and the problem beside it.
+      expect(bad.text).toContain('Enter a date as YYYY-MM-DD');
+      expect(bad.text).toContain('value="yesterday"');
     });
 
     it('cannot be changed or deleted by the runtime role', async () => {

@@ -146,7 +146,10 @@ describe('payments with the demo provider (no Stripe key)', () => {
       await patient.post(`${path}/authorize`);
       const released = await db.forTenant(a.id, (tx) => payments.release(tx, c.id, 'declined'));
       expect(released).toMatchObject({ status: 'released', capturedMinor: 0 });
-      await expect(db.forTenant(a.id, (tx) => payments.capture(tx, c.id))).rejects.toThrow('its payment is not authorized');
+      await expect(db.forTenant(a.id, (tx) => payments.capture(tx, c.id))).rejects.toMatchObject({
+        code: 'case_not_payable',
+        values: { reason: 'not_authorized' },
+      });
     });
   });
 

@@ -8,6 +8,7 @@ import { AnalyticsBlueprintSection } from './analytics-blueprint.section';
 import { AnalyticsService } from './analytics.service';
 import { Benchmarks } from './benchmarks/benchmarks.service';
 import { ConsoleAnalyticsController } from './http/console-analytics.controller';
+import { DashboardPage } from './http/dashboard-page';
 import { OperatorBenchmarksController } from './http/operator-benchmarks.controller';
 import { RefreshRollupsHandler } from './jobs/refresh-rollups.handler';
 import { RollupRefresher } from './rollups/rollup-refresher';
@@ -16,7 +17,7 @@ import { RollupRefresher } from './rollups/rollup-refresher';
 @Module({
   imports: [JobsModule, TenancyModule, OperatorDataModule],
   controllers: [ConsoleAnalyticsController, OperatorBenchmarksController],
-  providers: [AnalyticsService, RollupRefresher, Benchmarks, RefreshRollupsHandler, AnalyticsBlueprintSection],
+  providers: [AnalyticsService, RollupRefresher, Benchmarks, RefreshRollupsHandler, AnalyticsBlueprintSection, DashboardPage],
   exports: [AnalyticsService, RollupRefresher, Benchmarks],
 })
 export class AnalyticsModule implements OnModuleInit {

@@ -1,5 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { currencyDigits, first, InvalidInput, NotFound, RequestContext, rows, TenantDatabase, Translator } from '@consilium/core';
+import {
+  currencyDigits,
+  field,
+  FieldProblems,
+  first,
+  InvalidInput,
+  msg,
+  NotFound,
+  parseForm,
+  RequestContext,
+  rows,
+  TenantDatabase,
+  Translator,
+} from '@consilium/core';
 import { JobQueue } from '@consilium/jobs';
 import type { ResolvedTenant } from '@consilium/tenancy';
 import { REFRESH_ROLLUPS_JOB } from './jobs/refresh-rollups.job';
@@ -12,18 +25,16 @@ import { NONE_ID } from './rollups/case-facts.sql';
 import { AnalyticsFilter, MetricsReader } from './rollups/metrics-reader';
 import { RollupRefresher } from './rollups/rollup-refresher';
 
-const date = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'use a date like 2026-01-31')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a date');
-const blank = z.literal('').transform(() => undefined);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An id from the filter's list, or `none` (cases without one); blank is "all". */
+const choiceId = () => field.text({ optional: true, max: 60 }).refine((v) => !v || v === 'none' || UUID.test(v), 'core.form.choose');
 export const filterInput = z.object({
-  from: date.optional().or(blank),
-  to: date.optional().or(blank),
-  specialty: z.string().uuid().or(z.literal('none')).optional().or(blank),
-  physician: z.string().uuid().or(z.literal('none')).optional().or(blank),
-  campaign: z.string().max(320).optional().or(blank),
-  class: z.enum(['in_state', 'out_of_state', 'international', 'none']).optional().or(blank),
+  from: field.date({ optional: true }),
+  to: field.date({ optional: true }),
+  specialty: choiceId(),
+  physician: choiceId(),
+  campaign: field.text({ optional: true, max: 320 }),
+  class: field.choice(['in_state', 'out_of_state', 'international', 'none', '']).optional(),
 });
 export type FilterInput = z.infer<typeof filterInput>;
 
@@ -62,22 +73,17 @@ export class AnalyticsService {
     private readonly jobs: JobQueue,
   ) {}
 
+  /** The filter from the query; a wrong field is refused beside it (InvalidInput, by key). */
   parse(query: unknown): FilterInput {
-    const parsed = filterInput.safeParse(query ?? {});
-    if (!parsed.success)
-      throw new InvalidInput(
-        Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
-        'The filter needs correcting.',
-      );
-    return parsed.data;
+    return parseForm(filterInput, query ?? {});
   }
 
   async page(input: FilterInput): Promise<AnalyticsPage> {
     const tenant = this.context.tenant<ResolvedTenant>();
     const fallback = defaultPeriod(tenant.timeZone);
     const filter: AnalyticsFilter = { from: input.from ?? fallback.from, to: input.to ?? fallback.to };
-    if (filter.from > filter.to) throw new InvalidInput({ to: 'must be on or after the start' }, 'The filter needs correcting.');
-    if (daysIn(filter) > MAX_DAYS) throw new InvalidInput({ from: 'at most five years at a time' }, 'The filter needs correcting.');
+    if (filter.from > filter.to) throw new InvalidInput({ to: msg('analytics.filter.toBeforeFrom') });
+    if (daysIn(filter) > MAX_DAYS) throw new InvalidInput({ from: msg('analytics.filter.tooLong') });
     if (input.specialty) filter.specialtyId = input.specialty === 'none' ? NONE_ID : input.specialty;
     if (input.physician) filter.physicianId = input.physician === 'none' ? NONE_ID : input.physician;
     if (input.campaign) filter.campaign = input.campaign === 'none' ? '' : input.campaign;
@@ -131,10 +137,11 @@ export class AnalyticsService {
   /** The fixed monthly cost and per-specialty procedure estimates (admins set them on the page). */
   async saveSettings(input: { monthlyCost: string; estimates: Record<string, string> }): Promise<void> {
     const tenant = this.context.tenant<ResolvedTenant>();
-    const errors: Record<string, string> = {};
-    const minor = (value: string, field: string): number => {
+    const errors: FieldProblems = {};
+    const example = currencyDigits(tenant.currency) ? '2500.00' : '2500';
+    const minor = (value: string, name: string): number => {
       if (!/^\d{1,10}(\.\d{1,2})?$/.test(value.trim())) {
-        errors[field] = 'enter an amount like 2500 or 2500.00';
+        errors[name] = msg('core.form.amount', { example });
         return 0;
       }
       return Math.round(Number(value.trim()) * 10 ** currencyDigits(tenant.currency));
@@ -147,7 +154,7 @@ export class AnalyticsService {
         if (!specialties.some((s) => s.id === id)) throw new NotFound();
         if (value.trim()) estimates[id] = minor(value, `estimate_${id}`);
       }
-      if (Object.keys(errors).length) throw new InvalidInput(errors, 'The settings need correcting.');
+      if (Object.keys(errors).length) throw new InvalidInput(errors);
       await writeAnalyticsSettings(tx, tenant.id, { monthlyCostMinor: monthly, procedureEstimates: estimates });
     });
   }

@@ -29,7 +29,7 @@ export function barChart(title: string, bars: Bar[], options: { max?: number } =
     .map((b, i) => {
       const y = 4 + i * rowHeight;
       const w = max > 0 ? Math.max(b.value > 0 ? 1 : 0, Math.round((b.value / max) * barWidth)) : 0;
-      const label = b.label.length > 28 ? `${b.label.slice(0, 27)}…` : b.label;
+      const label = shortLabel(b.label);
       return (
         `<g><text x="${labelWidth - 8}" y="${y + 17}" text-anchor="end">${escape(label)}</text>` +
         `<rect x="${labelWidth}" y="${y + 3}" width="${w}" height="${rowHeight - 8}" fill="${b.hatched ? `url(#${id}-hatch)` : 'currentColor'}" stroke="currentColor"/>` +
@@ -72,4 +72,15 @@ export function columnChart(title: string, bars: Bar[]): string {
     `<svg class="chart" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="inherit">` +
     `<title id="${id}-title">${escape(title)}</title>${cols}</svg>`
   );
+}
+
+/**
+ * A bar's label in the room the chart has (28 characters), cut at a word: a word cut in half reads as another
+ * word, or none, and Spanish and French labels run longer than English ones.
+ */
+function shortLabel(label: string): string {
+  if (label.length <= 28) return label;
+  const cut = label.slice(0, 27);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > 10 ? cut.slice(0, space) : cut).replace(/[\s,;:]+$/, '')}…`;
 }

@@ -6,12 +6,13 @@ import path from 'node:path';
 import { AuditLog } from './audit-log.service';
 import { AuditQuery } from './audit-query.service';
 import { AuditInterceptor } from './audited';
+import { AuditPage } from './http/audit-page';
 import { ConsoleAuditController } from './http/console-audit.controller';
 
 @Module({
   imports: [OperatorDataModule],
   controllers: [ConsoleAuditController],
-  providers: [AuditLog, AuditQuery, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
+  providers: [AuditLog, AuditQuery, AuditPage, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
   exports: [AuditLog, AuditQuery],
 })
 export class AuditModule {

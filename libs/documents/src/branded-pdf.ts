@@ -24,7 +24,6 @@ export interface DocumentMeta {
   date: Date;
   /** Tests turn stream compression off to read the page content. */
   compress?: boolean;
-  /** The reader's language (`fr`, `fr-CA`): the dates' words and order follow it and its region. */
   locale: string;
   timeZone: string;
 }
@@ -100,7 +99,8 @@ export class BrandedPdf {
   }
 
   /** Who signed (or a line to sign on), with credentials and the moment of signature. */
-  signature(lines: { name?: string; detail?: string[]; signedAt?: Date; blankLineLabel?: string }): this {
+  /** `signedText`: the line under a signature in the reader's language; without it, English "Signed electronically <date>". */
+  signature(lines: { name?: string; detail?: string[]; signedAt?: Date; signedText?: string; blankLineLabel?: string }): this {
     this.doc.moveDown(1);
     if (lines.blankLineLabel) {
       const y = this.doc.y + 24;
@@ -121,7 +121,7 @@ export class BrandedPdf {
         .font('Helvetica-Oblique')
         .fontSize(9)
         .fillColor('#555c63')
-        .text(`Signed electronically ${this.formatDate(lines.signedAt, true)}`);
+        .text(lines.signedText ?? `Signed electronically ${this.formatDate(lines.signedAt, true)}`);
     this.doc.moveDown(0.5).fillColor('#1a1a1a');
     return this;
   }
@@ -176,7 +176,8 @@ export class BrandedPdf {
     }
   }
 
-  private formatDate(date: Date, withTime: boolean): string {
+  /** A date (and time) as this document's language and region write it, in its time zone. */
+  formatDate(date: Date, withTime: boolean): string {
     return new Intl.DateTimeFormat(intlLocale(this.meta.locale), {
       dateStyle: 'long',
       ...(withTime ? { timeStyle: 'short' } : {}),

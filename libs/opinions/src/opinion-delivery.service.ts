@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { StipendLedger } from '@consilium/billing';
 import { Case, CaseNotices, CasePipeline, CheckIns, LocalPhysicianInvitations } from '@consilium/cases';
 
-import { Clock, first, one, TenantDatabase, todayIn } from '@consilium/core';
+import { Clock, first, one, TenantDatabase, todayIn, Translator } from '@consilium/core';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 import { createHash } from 'node:crypto';
 import { Opinion } from './opinion.entity';
@@ -22,6 +22,7 @@ export class OpinionDelivery {
     private readonly invitations: LocalPhysicianInvitations,
     private readonly stipends: StipendLedger,
     private readonly clock: Clock,
+    private readonly translator: Translator,
   ) {}
 
   async deliver(tenant: ResolvedTenant, opinionId: string): Promise<{ delivered: boolean }> {
@@ -36,9 +37,9 @@ export class OpinionDelivery {
         .getOneOrFail();
       const existing = await first(tx, 'SELECT 1 FROM opinion_letters WHERE opinion_id = $1', [opinion.id]);
       if (!existing) {
-        const people = await one<{ patient: string; physician: string }>(
+        const people = await one<{ patient: string; physician: string; locale: string | null }>(
           tx,
-          `SELECT p.name AS patient, d.name AS physician FROM accounts p, accounts d WHERE p.id = $1 AND d.id = $2`,
+          `SELECT p.name AS patient, d.name AS physician, p.locale FROM accounts p, accounts d WHERE p.id = $1 AND d.id = $2`,
           [c.patientId, opinion.signedBy],
         );
         const logo = await tx.findOne(TenantAsset, { where: { name: tenant.branding.logo } });
@@ -58,8 +59,10 @@ export class OpinionDelivery {
           route: c.routeOverride?.route ?? c.route ?? 'direct',
           localPhysicianName: c.localPhysician?.name,
           jurisdiction: c.jurisdiction,
-          locale: tenant.defaultLocale,
+          // The letter is written in the patient's language when the hospital serves it.
+          locale: people.locale && tenant.locales.includes(people.locale) ? people.locale : tenant.defaultLocale,
           timeZone: tenant.timeZone,
+          translator: this.translator,
         });
         await tx.query(
           'INSERT INTO opinion_letters (tenant_id, opinion_id, pdf, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, opinion_id) DO NOTHING',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Case, CaseAccess, CasePipeline } from '@consilium/cases';
-import { InvalidInput, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
+import { InvalidInput, msg, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
 import { MfaService } from '@consilium/identity';
 import { EntityManager } from 'typeorm';
 import { Opinion } from './opinion.entity';
@@ -46,7 +46,7 @@ export class OpinionEditor {
     return this.db.transaction(async (tx) => {
       const c = await this.assignedCase(tx, caseId);
       if (!['in_review', 'delivered', 'follow_up', 'closed'].includes(c.state)) {
-        throw new InvalidInput({ opinion: 'Start the review before writing the opinion.' });
+        throw new InvalidInput({ opinion: msg('opinions.editor.startFirst') });
       }
       const draft = await this.draftFor(tx, c);
       const fields = this.fields(input, c);
@@ -61,15 +61,10 @@ export class OpinionEditor {
       const c = await this.assignedCase(tx, caseId);
       const actor = this.context.actor()!;
       const draft = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'draft' } });
-      if (!draft) throw new InvalidInput({ opinion: 'There is no draft to sign.' });
+      if (!draft) throw new InvalidInput({ opinion: msg('opinions.editor.noDraft') });
       const missing = this.missing(draft, c);
-      if (missing.length)
-        throw new InvalidInput(
-          Object.fromEntries(missing.map((m) => [m, 'Complete this before signing.'])),
-          'The opinion is not complete.',
-        );
-      if (!(await this.mfa.verify(tx, actor.id, code)))
-        throw new InvalidInput({ code: 'That code did not match. Signing needs the current code from your authenticator app.' });
+      if (missing.length) throw new InvalidInput(Object.fromEntries(missing.map((m) => [m, msg('opinions.editor.complete')])));
+      if (!(await this.mfa.verify(tx, actor.id, code))) throw new InvalidInput({ code: msg('opinions.editor.codeMismatch') });
       await tx.update(Opinion, { tenantId: c.tenantId, id: draft.id }, { status: 'signed', signedBy: actor.id, signedAt: new Date() });
       const amendment = draft.version > 1;
       if (!amendment)
@@ -81,13 +76,13 @@ export class OpinionEditor {
 
   /** An amendment starts a new draft from the last signed version; the signed versions stay as they were. */
   amend(caseId: string, reason: string): Promise<Opinion> {
-    if (!reason.trim()) throw new InvalidInput({ amendment_reason: 'Say why the opinion is amended; the patient sees it.' });
+    if (!reason.trim()) throw new InvalidInput({ amendment_reason: msg('opinions.editor.amendReason') });
     return this.db.transaction(async (tx) => {
       const c = await this.assignedCase(tx, caseId);
       const last = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'signed' }, order: { version: 'DESC' } });
-      if (!last) throw new InvalidInput({ opinion: 'Only a signed opinion can be amended.' });
+      if (!last) throw new InvalidInput({ opinion: msg('opinions.editor.onlySigned') });
       if (await tx.findOne(Opinion, { where: { caseId: c.id, status: 'draft' } }))
-        throw new InvalidInput({ opinion: 'An amendment is already in progress.' });
+        throw new InvalidInput({ opinion: msg('opinions.editor.amendmentOpen') });
       const { id: _id, signedAt: _s, signedBy: _b, createdAt: _c, updatedAt: _u, ...copy } = last;
       return tx.save(
         Opinion,
@@ -136,12 +131,12 @@ export class OpinionEditor {
 
   private fields(input: OpinionDraftInput, c: Case): Partial<Opinion> {
     const text = (v: string | undefined, name: string) => {
-      if (v !== undefined && v.length > LIMIT) throw new InvalidInput({ [name]: `Keep this under ${LIMIT} characters.` });
+      if (v !== undefined && v.length > LIMIT) throw new InvalidInput({ [name]: msg('opinions.editor.tooLong', { max: LIMIT }) });
       return v?.trim();
     };
     const agreement = input.diagnosisAgreement;
     if (agreement && !['confirmed', 'refined', 'changed'].includes(agreement))
-      throw new InvalidInput({ diagnosis_agreement: 'Choose confirmed, refined or changed.' });
+      throw new InvalidInput({ diagnosis_agreement: msg('opinions.editor.chooseAgreement') });
     const out: Partial<Opinion> = {};
     if (agreement) out.diagnosisAgreement = agreement as Opinion['diagnosisAgreement'];
     if (input.treatmentChanged === 'yes' || input.treatmentChanged === 'no') out.treatmentChanged = input.treatmentChanged === 'yes';

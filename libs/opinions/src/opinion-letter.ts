@@ -1,4 +1,4 @@
-import { emergencyNumber } from '@consilium/core';
+import { emergencyNumber, msg, MessageRef, MessageValues, Translator } from '@consilium/core';
 import { BrandedPdf, Letterhead } from '@consilium/documents';
 import type { LicensureRoute } from '@consilium/cases';
 import { Opinion } from './opinion.entity';
@@ -12,18 +12,14 @@ export interface LetterContext {
   localPhysicianName?: string;
   /** Where the patient lives (`US-IL`, `MX`): the emergency number the letter gives is that country's. */
   jurisdiction?: string | null;
+  /** The patient's language: headings, labels and dates of the letter follow it. */
   locale: string;
   timeZone: string;
+  translator: Translator;
 }
 
-const AGREEMENT_TEXT = {
-  confirmed: 'The diagnosis you were given is confirmed.',
-  refined: 'The diagnosis you were given is confirmed, with refinements described below.',
-  changed: 'After review, the diagnosis differs from the one you were given, as described below.',
-} as const;
-
 /**
- * The disclaimer each licensure route requires, printed in the letter and at the foot of every page; the emergency
+ * The disclaimer each licensure route requires, shown on the opinion page and printed in the letter; the emergency
  * number is the one of the country the patient lives in (`jurisdiction`).
  */
 export function routeDisclaimer(
@@ -31,54 +27,63 @@ export function routeDisclaimer(
   hospitalName: string,
   localPhysician?: string,
   jurisdiction?: string | null,
-): string {
+): MessageRef {
   switch (route) {
     case 'educational':
-      return `Educational opinion: it informs you and your physician and does not establish a physician-patient relationship with ${hospitalName}. Your own physician remains responsible for your care.`;
+      return msg('opinions.opinion.disclaimer.educational', { hospital: hospitalName });
     case 'physician_to_physician':
-      return `Physician-to-physician consultation addressed to ${localPhysician ?? 'your local physician'}, who remains responsible for your care.`;
+      return localPhysician
+        ? msg('opinions.opinion.disclaimer.physician_to_physician', { physician: localPhysician })
+        : msg('opinions.opinion.disclaimer.physician_to_physician_unnamed');
     default:
-      return `Second opinion by a physician of ${hospitalName}. It does not replace emergency care: in an emergency call ${emergencyNumber(jurisdiction)}.`;
+      return msg('opinions.opinion.disclaimer.direct', { hospital: hospitalName, emergency: emergencyNumber(jurisdiction) });
   }
 }
 
-/** The branded letter of one signed opinion version. Deterministic for a given version and context. */
+/** How the letter says what the physician concluded about the diagnosis (longer than the page: "described below"). */
+const AGREEMENT_KEY = {
+  confirmed: 'opinions.opinion.agreement.confirmed',
+  refined: 'opinions.letter.refined',
+  changed: 'opinions.letter.changed',
+} as const;
+
+/** The branded letter of one signed opinion version, in the patient's language. Deterministic for a version and context. */
 export async function renderOpinionLetter(opinion: Opinion, ctx: LetterContext): Promise<Buffer> {
-  const disclaimer = routeDisclaimer(ctx.route, ctx.letterhead.hospitalName, ctx.localPhysicianName, ctx.jurisdiction);
+  const t = (key: string, values?: MessageValues) => ctx.translator.t(`opinions.${key}`, ctx.locale, values);
+  const disclaimer = ctx.translator.message(
+    routeDisclaimer(ctx.route, ctx.letterhead.hospitalName, ctx.localPhysicianName, ctx.jurisdiction),
+    ctx.locale,
+  );
+  const signedAt = opinion.signedAt ?? undefined;
   const pdf = new BrandedPdf(
     { ...ctx.letterhead, footer: `${ctx.caseNumber} · ${disclaimer}` },
     {
-      title: opinion.version > 1 ? `Second opinion (amended, version ${opinion.version})` : 'Second opinion',
+      title: opinion.version > 1 ? t('letter.titleAmended', { version: opinion.version }) : t('letter.title'),
       date: opinion.signedAt ?? new Date(),
       locale: ctx.locale,
       timeZone: ctx.timeZone,
     },
   );
-  pdf.field('Patient', ctx.patientName).field('Request', ctx.caseNumber);
-  if (ctx.route === 'physician_to_physician' && ctx.localPhysicianName) pdf.field('Addressed to', ctx.localPhysicianName);
+  pdf.field(t('letter.patient'), ctx.patientName).field(t('letter.request'), ctx.caseNumber);
+  if (ctx.route === 'physician_to_physician' && ctx.localPhysicianName) pdf.field(t('letter.addressedTo'), ctx.localPhysicianName);
   pdf.paragraph(disclaimer, { italic: true, size: 10 });
-  if (opinion.amendmentReason) pdf.heading('Why this opinion was amended').paragraph(opinion.amendmentReason);
-  pdf.heading('In plain words').paragraph(opinion.patientSummary);
-  pdf.heading('Diagnosis').paragraph(AGREEMENT_TEXT[opinion.diagnosisAgreement ?? 'confirmed']);
+  if (opinion.amendmentReason) pdf.heading(t('opinion.amendedWhy')).paragraph(opinion.amendmentReason);
+  pdf.heading(t('opinion.plainWords')).paragraph(opinion.patientSummary);
+  pdf.heading(t('opinion.diagnosis')).paragraph(ctx.translator.t(AGREEMENT_KEY[opinion.diagnosisAgreement ?? 'confirmed'], ctx.locale));
   if (opinion.diagnosisNote) pdf.paragraph(opinion.diagnosisNote);
-  pdf
-    .heading('Treatment')
-    .paragraph(
-      opinion.treatmentChanged
-        ? 'A change to the proposed treatment is recommended.'
-        : 'The proposed treatment is appropriate; no change is recommended.',
-    );
-  pdf.heading('Recommendations').paragraph(opinion.recommendations);
-  if (opinion.alternatives) pdf.heading('Alternatives').paragraph(opinion.alternatives);
-  if (opinion.clinicalTrials) pdf.heading('Clinical trials').paragraph(opinion.clinicalTrials);
+  pdf.heading(t('opinion.treatment')).paragraph(t(opinion.treatmentChanged ? 'opinion.treatmentChanged' : 'opinion.treatmentKept'));
+  pdf.heading(t('opinion.recommendations')).paragraph(opinion.recommendations);
+  if (opinion.alternatives) pdf.heading(t('opinion.alternatives')).paragraph(opinion.alternatives);
+  if (opinion.clinicalTrials) pdf.heading(t('opinion.clinicalTrials')).paragraph(opinion.clinicalTrials);
   if (opinion.answers.length) {
-    pdf.heading('Your questions');
-    for (const qa of opinion.answers) pdf.paragraph(`Q: ${qa.question}`, { italic: true }).paragraph(qa.answer);
+    pdf.heading(t('opinion.yourQuestions'));
+    for (const qa of opinion.answers) pdf.paragraph(t('letter.question', { question: qa.question }), { italic: true }).paragraph(qa.answer);
   }
   pdf.signature({
     name: ctx.physician.name,
     detail: [ctx.physician.credentials ?? '', ctx.letterhead.hospitalName].filter(Boolean),
-    signedAt: opinion.signedAt ?? undefined,
+    signedAt,
+    signedText: signedAt && t('letter.signed', { when: pdf.formatDate(signedAt, true) }),
   });
   return pdf.toBuffer();
 }

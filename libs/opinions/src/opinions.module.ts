@@ -12,11 +12,13 @@ import { AuditModule } from '@consilium/audit';
 import { Opinion } from './opinion.entity';
 import { OpinionDelivery } from './opinion-delivery.service';
 import { OpinionEditor } from './opinion-editor.service';
+import { OpinionPage } from './http/opinion-page';
+import { ReviewsPage } from './http/reviews-page';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Opinion]), CasesModule, IdentityModule, StipendsModule, AuditModule],
   controllers: [ConsoleReviewsController, PortalOpinionController, SharedOpinionController],
-  providers: [OpinionEditor, OpinionDelivery],
+  providers: [OpinionEditor, OpinionDelivery, OpinionPage, ReviewsPage],
   exports: [OpinionEditor, OpinionDelivery],
 })
 export class OpinionsModule {

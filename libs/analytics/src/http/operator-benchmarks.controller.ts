@@ -1,23 +1,23 @@
-import { Controller, Get, Header, Query } from '@nestjs/common';
-import { Can, RequestContext, Translator, ViewRenderer } from '@consilium/core';
+import { Controller, Get, Query } from '@nestjs/common';
+import { Can, Layout, OperatorOnly, Page, RequestContext, Translator } from '@consilium/core';
 import { Benchmarks, MIN_DENOMINATOR, MIN_HOSPITALS, NEIGHBOURS } from '../benchmarks/benchmarks.service';
 import { nextMonth } from '../period';
 
 /** Operators: how hospitals compare, as anonymous percentiles; never one hospital's figure, never min or max. */
 @Controller('operator/benchmarks')
+@OperatorOnly()
+@Layout('plain')
 export class OperatorBenchmarksController {
   constructor(
     private readonly benchmarks: Benchmarks,
-    private readonly views: ViewRenderer,
     private readonly translator: Translator,
     private readonly context: RequestContext,
   ) {}
 
   @Can('operator.console')
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  async page(@Query('months') monthsParam?: string): Promise<string> {
+  @Page('analytics/benchmarks', { title: 'analytics.benchmarks.title' })
+  async page(@Query('months') monthsParam?: string) {
     const count = [3, 6, 12, 24].includes(Number(monthsParam)) ? Number(monthsParam) : 12;
     // Whole calendar months, the current one included; each hospital's months are its own time zone's.
     const now = new Date();
@@ -33,20 +33,15 @@ export class OperatorBenchmarksController {
     const t = (key: string, vars?: Record<string, unknown>) => this.translator.t(key, locale, vars);
     const show = (v: number, unit: string) =>
       unit === 'percent' ? `${v.toFixed(1)}%` : unit === 'hours' ? `${v.toFixed(1)} h` : v.toFixed(2);
-    return this.views.render(
-      'analytics/benchmarks',
-      {
-        title: t('analytics.benchmarks.title'),
-        count,
-        choices: [3, 6, 12, 24].map((n) => ({ n, selected: n === count })),
-        note: t('analytics.benchmarks.note', { min: MIN_HOSPITALS, neighbours: NEIGHBOURS, denominator: MIN_DENOMINATOR }),
-        rows: rows.map((r) => ({
-          name: t(`analytics.benchmarks.metric.${r.metric}`),
-          hospitals: r.hospitals,
-          cells: r.percentiles ? r.percentiles.map((v) => show(v, r.unit)) : null,
-        })),
-      },
-      { layout: 'plain' },
-    );
+    return {
+      count,
+      choices: [3, 6, 12, 24].map((n) => ({ n, selected: n === count })),
+      note: t('analytics.benchmarks.note', { min: MIN_HOSPITALS, neighbours: NEIGHBOURS, denominator: MIN_DENOMINATOR }),
+      rows: rows.map((r) => ({
+        name: t(`analytics.benchmarks.metric.${r.metric}`),
+        hospitals: r.hospitals,
+        cells: r.percentiles ? r.percentiles.map((v) => show(v, r.unit)) : null,
+      })),
+    };
   }
 }

@@ -1,69 +1,27 @@
-import { Controller, Get, Header, Query, Res } from '@nestjs/common';
-import { Can, csvStream, CsvValue, InvalidInput, ViewRenderer } from '@consilium/core';
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { Can, csvStream, CsvValue, Form, Layout, Page, StaffOnly } from '@consilium/core';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
 import { Audited } from '../audited';
-import { AUDIT_PAGE_SIZE, AuditFilter, AuditQuery } from '../audit-query.service';
-
-const uuid = z.uuid('must be an id from the log');
-const filterSchema = z.object({
-  actor: uuid.optional().or(z.literal('')),
-  subject: uuid.optional().or(z.literal('')),
-  action: z
-    .string()
-    .max(100)
-    .regex(/^[a-z0-9._-]*$/, 'must be an action name such as account.sign_in')
-    .optional(),
-  outcome: z.enum(['allowed', 'denied', '']).optional(),
-  from: z.iso.date('must be a date (YYYY-MM-DD)').optional().or(z.literal('')),
-  to: z.iso.date('must be a date (YYYY-MM-DD)').optional().or(z.literal('')),
-  before: z.iso.datetime().optional(),
-});
-
-function toFilter(query: unknown): { filter: AuditFilter; values: Record<string, string>; before?: Date } {
-  const parsed = filterSchema.safeParse(query ?? {});
-  if (!parsed.success) {
-    throw new InvalidInput(
-      Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
-      'The filter needs correcting.',
-    );
-  }
-  const q = parsed.data;
-  const filter: AuditFilter = {
-    actorId: q.actor || undefined,
-    subjectId: q.subject || undefined,
-    action: q.action || undefined,
-    outcome: q.outcome || undefined,
-    from: q.from ? new Date(`${q.from}T00:00:00Z`) : undefined,
-    to: q.to ? new Date(new Date(`${q.to}T00:00:00Z`).getTime() + 86400000) : undefined,
-  };
-  const values = Object.fromEntries(Object.entries(q).filter(([k, v]) => k !== 'before' && v)) as Record<string, string>;
-  return { filter, values, before: q.before ? new Date(q.before) : undefined };
-}
+import { AuditQuery } from '../audit-query.service';
+import { AuditPage, toFilter } from './audit-page';
 
 /** The hospital's audit log for its admins: browse, filter ("who accessed this patient"), export as CSV. */
 @Controller('console/audit')
+@StaffOnly()
+@Layout('console')
 export class ConsoleAuditController {
   constructor(
+    private readonly page: AuditPage,
     private readonly audit: AuditQuery,
-    private readonly views: ViewRenderer,
   ) {}
 
   @Can('audit.read')
   @Audited({ action: 'audit.read', entityType: 'audit_log' })
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  async list(@Query() query: unknown): Promise<string> {
-    const { filter, values, before } = toFilter(query);
-    const rows = await this.audit.page(filter, before);
-    const last = rows[rows.length - 1];
-    const nextQuery =
-      rows.length === AUDIT_PAGE_SIZE && last ? new URLSearchParams({ ...values, before: last.occurredAt.toISOString() }).toString() : null;
-    return this.views.render(
-      'audit/list',
-      { title: 'Audit log', rows, values, nextQuery, csvQuery: new URLSearchParams(values).toString() },
-      { layout: 'console' },
-    );
+  @Page('audit/list', { title: 'audit.list.title' })
+  @Form('audit/list', { presenter: AuditPage })
+  list(@Query() query: unknown) {
+    return this.page.show(query);
   }
 
   @Can('audit.read')

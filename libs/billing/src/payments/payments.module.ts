@@ -27,6 +27,9 @@ import { FundingProgramsModule } from '../funding-programs/funding-programs.modu
 import { ConsoleFundingController } from './http/console-funding.controller';
 import { ConsoleExtrasController, PortalExtrasController } from './http/extras.controllers';
 import { CaseExtras } from './extras/case-extras.service';
+import { ConsoleExtrasPage, PortalExtrasPage } from './http/extras-pages';
+import { FundingPage, FundingReviewsPage } from './http/funding-pages';
+import { RevenuePage } from './http/revenue-page';
 
 const SERVICES = [
   FundingClaims,
@@ -59,7 +62,7 @@ const SERVICES = [
     ConsoleRevenueController,
     OperatorRevenueController,
   ],
-  providers: [...PAYMENT_PROVIDERS, ...SERVICES],
+  providers: [...PAYMENT_PROVIDERS, ...SERVICES, PortalExtrasPage, ConsoleExtrasPage, FundingPage, FundingReviewsPage, RevenuePage],
   exports: [...PAYMENT_PROVIDERS, ...SERVICES],
 })
 export class PaymentsModule {

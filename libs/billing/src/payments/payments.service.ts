@@ -52,15 +52,15 @@ export class PaymentsService {
       .where('c.id = :id', { id: caseId })
       .getOne();
     if (!c) throw new NotFound();
-    if (c.state !== 'draft') throw new CaseNotPayable('it has already been sent');
-    if (!c.quote) throw new CaseNotPayable('it has no price yet');
-    if (!c.quoteAcceptedAt) throw new CaseNotPayable('the price has not been accepted yet');
+    if (c.state !== 'draft') throw new CaseNotPayable('sent');
+    if (!c.quote) throw new CaseNotPayable('unpriced');
+    if (!c.quoteAcceptedAt) throw new CaseNotPayable('not_accepted');
     const quote = c.quote;
-    if (!Number.isInteger(quote.total) || quote.total < 0) throw new CaseNotPayable('its price is not valid');
+    if (!Number.isInteger(quote.total) || quote.total < 0) throw new CaseNotPayable('invalid_price');
 
     const live = await tx.findOne(Payment, { where: { tenantId: c.tenantId, caseId, purpose: 'opinion' }, order: { attempt: 'DESC' } });
     if (live && LIVE_STATUSES.includes(live.status)) {
-      if (live.status !== 'pending') throw new CaseNotPayable('it is already paid');
+      if (live.status !== 'pending') throw new CaseNotPayable('paid');
       if (live.checkoutUrl && Date.now() - live.createdAt.getTime() < CHECKOUT_REUSE_MS)
         return { paymentId: live.id, redirectUrl: live.checkoutUrl, status: live.status };
       await this.abandon(tx, live);
@@ -109,7 +109,7 @@ export class PaymentsService {
     const c = await tx.findOneByOrFail(Case, { id: extra.caseId });
     const live = await tx.findOne(Payment, { where: { tenantId: c.tenantId, extraId: extra.id }, order: { attempt: 'DESC' } });
     if (live && LIVE_STATUSES.includes(live.status)) {
-      if (live.status !== 'pending') throw new CaseNotPayable('it is already paid');
+      if (live.status !== 'pending') throw new CaseNotPayable('paid');
       if (live.checkoutUrl && Date.now() - live.createdAt.getTime() < CHECKOUT_REUSE_MS)
         return { paymentId: live.id, redirectUrl: live.checkoutUrl, status: live.status };
       await this.abandon(tx, live);
@@ -171,9 +171,9 @@ export class PaymentsService {
   async capture(tx: EntityManager, caseId: string): Promise<Payment> {
     await this.claims.assertCapturable(tx, caseId);
     const payment = await this.livePayment(tx, caseId);
-    if (!payment) throw new CaseNotPayable('no payment has been authorized for it');
+    if (!payment) throw new CaseNotPayable('no_payment');
     if (['captured', 'partially_refunded', 'refunded', 'disputed'].includes(payment.status)) return payment;
-    if (payment.status !== 'authorized') throw new CaseNotPayable('its payment is not authorized');
+    if (payment.status !== 'authorized') throw new CaseNotPayable('not_authorized');
     const captured =
       payment.provider === 'none'
         ? 0
@@ -211,12 +211,11 @@ export class PaymentsService {
       const found = await tx.findOne(Payment, { where: { tenantId, caseId }, order: { attempt: 'DESC' } });
       const payment = found && (await this.applier.lock(tx, found.id));
       if (!payment) throw new NotFound();
-      if (!['captured', 'partially_refunded', 'disputed'].includes(payment.status))
-        throw new RefundNotPossible('nothing captured is left to refund');
+      if (!['captured', 'partially_refunded', 'disputed'].includes(payment.status)) throw new RefundNotPossible('nothing_left');
       const refundable = payment.capturedMinor - payment.refundedMinor;
       const amount = amountMinor ?? refundable;
-      if (!Number.isInteger(amount) || amount <= 0) throw new RefundNotPossible('the amount must be more than zero');
-      if (amount > refundable) throw new RefundNotPossible('it is more than what is left to refund');
+      if (!Number.isInteger(amount) || amount <= 0) throw new RefundNotPossible('not_positive');
+      if (amount > refundable) throw new RefundNotPossible('too_much');
       const { refundId } = await this.provider.refund({
         paymentIntentId: payment.paymentIntentId!,
         caseId,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { affected, InvalidInput, RequestContext, rows, TenantDatabase } from '@consilium/core';
+import { affected, InvalidInput, msg, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { PhysicianAccounts, StipendRates } from '@consilium/roster';
 import { EntityManager } from 'typeorm';
 
@@ -111,7 +111,7 @@ export class StipendLedger {
 }
 
 export function checkMonth(month: string | undefined): string {
-  if (!month || !MONTH.test(month)) throw new InvalidInput({ month: 'Choose a month such as 2026-11.' });
+  if (!month || !MONTH.test(month)) throw new InvalidInput({ month: msg('stipends.monthInvalid') });
   return month;
 }
 

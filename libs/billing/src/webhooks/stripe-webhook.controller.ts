@@ -1,6 +1,6 @@
-import { Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Controller, Headers, Inject, Post, Req, Res } from '@nestjs/common';
 import { AppConfig, NotFound, Public } from '@consilium/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type Stripe from 'stripe';
 import { WebhookSignatureInvalid } from '../payments/payment-errors';
 import { STRIPE_CLIENT } from '../providers/provider.factory';
@@ -22,11 +22,13 @@ export class StripeWebhookController {
 
   @Public()
   @Post()
-  @HttpCode(200)
   async receive(
     @Req() request: FastifyRequest & { rawBody?: Buffer },
+    @Res({ passthrough: true }) reply: FastifyReply,
     @Headers('stripe-signature') signature?: string,
   ): Promise<{ received: true; outcome: string }> {
+    // Stripe reads any 2xx as delivered; 200 (not a POST's 201) because nothing is created at this address.
+    void reply.status(200);
     const secret = this.config.raw.STRIPE_WEBHOOK_SECRET;
     // The embedded default has no Stripe: the endpoint does not exist there.
     if (!this.stripe || !secret) throw new NotFound();

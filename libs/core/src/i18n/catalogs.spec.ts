@@ -10,10 +10,6 @@ const LIBS = path.resolve(__dirname, '..', '..', '..');
  * a catalog listed here that has every language fails, so it leaves the list the day it is done.
  */
 const FRENCH_PENDING: Record<string, string> = {
-  'analytics/src/views/i18n': 'analytics pages, converted lib by lib (#18)',
-  'billing/src/funding-programs/views/i18n': 'billing: funding programs (#18)',
-  'billing/src/payments/views/i18n': 'billing: payments, extras, receipts (#18)',
-  'billing/src/stipends/views/i18n': 'billing: stipends (#18)',
   'marketing/src/views/i18n': 'marketing pages (#18)',
 };
 

@@ -71,4 +71,19 @@ describe('parseForm: one form reader, messages by key', () => {
     });
     expect(() => parseForm(form, {})).toThrow(InvalidInput);
   });
+
+  it('reads a blank optional field as missing, and a wrong one with the field’s own message', () => {
+    const optional = z.object({
+      amount: field.money('USD', { optional: true }),
+      uses: field.whole(0, 9, { optional: true, message: 'demo.uses' }),
+      until: field.date({ optional: true }),
+    });
+    expect(parseForm(optional, { amount: ' ', uses: '', until: '' })).toEqual({});
+    const checked = checkForm(optional, { amount: 'lots', uses: 'many', until: 'soon' });
+    expect((checked as { problems: Record<string, unknown> }).problems).toMatchObject({
+      amount: { key: 'core.form.amount', values: { example: '950.00' } },
+      uses: { key: 'demo.uses' },
+      until: { key: 'core.form.date' },
+    });
+  });
 });

@@ -115,6 +115,14 @@ const textOf = (v: unknown): string => {
   const text = asText(v);
   return typeof text === 'string' ? text : '';
 };
+/**
+ * An optional field left blank is missing (undefined), and anything typed is checked as the field's own schema, so
+ * a wrong value gets the field's message ("Enter an amount like 950.00"), not a union's generic one.
+ */
+const blankAsMissing = (v: unknown): unknown => {
+  const text = asText(v);
+  return text === '' ? undefined : text;
+};
 const asList = (v: unknown) =>
   (v === undefined ? [] : Array.isArray(v) ? v : [v])
     .filter((x): x is string => typeof x === 'string' && x.trim() !== '')
@@ -178,10 +186,7 @@ export const field = {
         params: { min, max },
       })
       .transform(Number);
-    return z.preprocess(
-      asText,
-      options.optional ? z.union([z.literal('').transform(() => undefined), number]) : number,
-    ) as unknown as Field<never>;
+    return (options.optional ? z.preprocess(blankAsMissing, number.optional()) : z.preprocess(asText, number)) as unknown as Field<never>;
   },
 
   /**
@@ -209,10 +214,7 @@ export const field = {
       }
       return minor!;
     });
-    return z.preprocess(
-      asText,
-      options.optional ? z.union([z.literal('').transform(() => undefined), amount]) : amount,
-    ) as unknown as Field<never>;
+    return (options.optional ? z.preprocess(blankAsMissing, amount.optional()) : z.preprocess(asText, amount)) as unknown as Field<never>;
   },
 
   /** `2027-06-30`: a real calendar date. */
@@ -220,10 +222,7 @@ export const field = {
     const date = z
       .string()
       .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'core.form.date');
-    return z.preprocess(
-      asText,
-      options.optional ? z.union([z.literal('').transform(() => undefined), date]) : date,
-    ) as unknown as Field<never>;
+    return (options.optional ? z.preprocess(blankAsMissing, date.optional()) : z.preprocess(asText, date)) as unknown as Field<never>;
   },
 
   /**

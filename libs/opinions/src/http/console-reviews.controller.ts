@@ -1,173 +1,134 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { CaseAssignments, CaseContributors, CaseQueue, CaseRecords, CaseReview, FollowUps } from '@consilium/cases';
-import { Can, InvalidInput, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
+import { CaseAssignments, CaseContributors, FollowUps } from '@consilium/cases';
+import {
+  Can,
+  field,
+  Form,
+  FormBody,
+  Layout,
+  NotFound,
+  Page,
+  parseForm,
+  redirect,
+  Redirect,
+  RequestContext,
+  StaffOnly,
+} from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
 import { OpinionDelivery } from '../opinion-delivery.service';
 import { OpinionEditor } from '../opinion-editor.service';
+import { draftInput, ReviewsPage } from './reviews-page';
+
+/** The workspace's one-field forms: the services say what each must hold, the length is checked here. */
+const noteForm = z.object({ note: field.text({ optional: true, max: 20000 }) });
+const reasonForm = z.object({ reason: field.text({ optional: true, max: 2000 }) });
+const codeForm = z.object({ code: field.text({ optional: true, max: 20 }) });
+const amendForm = z.object({ amendment_reason: field.text({ optional: true, max: 2000 }) });
+const answerForm = z.object({ answer: field.text({ optional: true, max: 20000 }) });
+
+const WORKSPACE = 'opinions/workspace';
 
 /** The physician's workspace: their queue by due date, the case, and the opinion editor. */
 @Controller('console/reviews')
 @TenantSite()
+@StaffOnly()
+@Layout('console')
 export class ConsoleReviewsController {
   constructor(
     private readonly editor: OpinionEditor,
     private readonly delivery: OpinionDelivery,
-    private readonly queue: CaseQueue,
-    private readonly review: CaseReview,
     private readonly assignments: CaseAssignments,
     private readonly contributors: CaseContributors,
-    private readonly views: ViewRenderer,
-    private readonly context: RequestContext,
     private readonly followUps: FollowUps,
-    private readonly records: CaseRecords,
+    private readonly page: ReviewsPage,
+    private readonly context: RequestContext,
   ) {}
 
   @Can('cases.review')
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  async list(): Promise<string> {
-    const actor = this.context.actor()!;
-    const rows = await this.queue.list({}, { ...actor, roles: ['physician'] });
-    return this.views.render('opinions/reviews', { title: 'My reviews', rows }, { layout: 'console' });
+  @Page('opinions/reviews', { title: 'opinions.reviews.title' })
+  list() {
+    return this.page.list();
   }
 
   @Can('cases.review')
   @Audited({ action: 'case.read', entityType: 'case', param: 'id' })
   @Get(':id')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  show(@Param('id', ParseUUIDPipe) id: string): Promise<string> {
-    return this.page(id);
+  @Page(WORKSPACE)
+  show(@Param('id', ParseUUIDPipe) id: string) {
+    return this.page.workspace(id);
   }
 
   @Can('cases.review')
   @Audited({ action: 'case.begin_review', entityType: 'case', param: 'id' })
   @Post(':id/begin')
-  @HttpCode(200)
-  async begin(@Param('id', ParseUUIDPipe) id: string, @Res() reply: FastifyReply): Promise<void> {
+  async begin(@Param('id', ParseUUIDPipe) id: string): Promise<Redirect> {
     // Accepting the assignment starts the review; only the assigned physician gets past CaseAssignments.
     await this.assignments.accept(id);
-    void reply.redirect(`/console/reviews/${id}`, 303);
+    return redirect(`/console/reviews/${id}`);
   }
 
   @Can('cases.review')
   @Audited({ action: 'case.contribution', entityType: 'case', param: 'id' })
   @Post(':id/contribution')
-  @HttpCode(200)
-  async contribution(
-    @Param('id', ParseUUIDPipe) id: string,
-    @Body() body: Record<string, string>,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    try {
-      await this.contributors.saveNote(id, body.note ?? '');
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.page(id, { errors: error.fields });
-    }
-    void reply.redirect(`/console/reviews/${id}?saved=1`, 303);
+  @Form(WORKSPACE, { presenter: ReviewsPage })
+  async contribution(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
+    await this.contributors.saveNote(id, parseForm(noteForm, body).note);
+    return redirect(`/console/reviews/${id}?saved=1`);
   }
 
   @Can('cases.review')
   @Audited({ action: 'case.decline_assignment', entityType: 'case', param: 'id' })
   @Post(':id/decline')
-  @HttpCode(200)
-  async decline(
-    @Param('id', ParseUUIDPipe) id: string,
-    @Body() body: Record<string, string>,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    try {
-      await this.assignments.decline(id, body.reason ?? '');
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.page(id, { errors: error.fields });
-    }
-    void reply.redirect('/console/reviews?declined=1', 303);
+  @Form(WORKSPACE, { presenter: ReviewsPage })
+  async decline(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
+    await this.assignments.decline(id, parseForm(reasonForm, body).reason);
+    return redirect('/console/reviews?declined=1');
   }
 
   @Can('cases.review')
   @Audited({ action: 'opinion.write', entityType: 'case', param: 'id' })
   @Post(':id/draft')
-  @HttpCode(200)
-  async draft(
-    @Param('id', ParseUUIDPipe) id: string,
-    @Body() body: Record<string, string | string[]>,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    try {
-      await this.editor.saveDraft(id, formInput(body));
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.page(id, { errors: error.fields });
-    }
-    void reply.redirect(`/console/reviews/${id}?saved=1`, 303);
+  @Form(WORKSPACE, { presenter: ReviewsPage })
+  async draft(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
+    await this.editor.saveDraft(id, draftInput(body));
+    return redirect(`/console/reviews/${id}?saved=1`);
   }
 
   @Can('cases.review')
   @Audited({ action: 'opinion.sign', entityType: 'case', param: 'id' })
   @Post(':id/sign')
-  @HttpCode(200)
-  async sign(
-    @Param('id', ParseUUIDPipe) id: string,
-    @Body() body: Record<string, string | string[]>,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    let signed;
-    try {
-      await this.editor.saveDraft(id, formInput(body));
-      signed = await this.editor.sign(id, String(body.code ?? ''));
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.page(id, { errors: error.fields, signErrors: true });
-    }
+  @Form(WORKSPACE, { presenter: ReviewsPage })
+  async sign(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
+    await this.editor.saveDraft(id, draftInput(body));
+    const signed = await this.editor.sign(id, parseForm(codeForm, body).code);
     await this.delivery.deliver(this.context.tenant<ResolvedTenant>(), signed.opinion.id);
-    void reply.redirect(`/console/reviews/${id}?signed=1`, 303);
+    return redirect(`/console/reviews/${id}?signed=1`);
   }
 
   @Can('cases.review')
   @Audited({ action: 'opinion.amend', entityType: 'case', param: 'id' })
   @Post(':id/amend')
-  @HttpCode(200)
-  async amend(
-    @Param('id', ParseUUIDPipe) id: string,
-    @Body() body: Record<string, string>,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    try {
-      await this.editor.amend(id, body.amendment_reason ?? '');
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.page(id, { errors: error.fields });
-    }
-    void reply.redirect(`/console/reviews/${id}`, 303);
+  @Form(WORKSPACE, { presenter: ReviewsPage })
+  async amend(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
+    await this.editor.amend(id, parseForm(amendForm, body).amendment_reason);
+    return redirect(`/console/reviews/${id}`);
   }
 
   @Can('cases.review')
   @Audited({ action: 'case.follow_up_answer', entityType: 'case', param: 'id' })
   @Post(':id/follow-ups/:followUpId')
-  @HttpCode(200)
+  @Form(WORKSPACE, { presenter: ReviewsPage })
   async answer(
     @Param('id', ParseUUIDPipe) id: string,
     @Param('followUpId', ParseUUIDPipe) followUpId: string,
-    @Body() body: Record<string, string>,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    try {
-      await this.followUps.answer(id, followUpId, body.answer ?? '');
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.page(id, { errors: error.fields });
-    }
-    void reply.redirect(`/console/reviews/${id}#follow-ups`, 303);
+    @Body() body: FormBody,
+  ): Promise<Redirect> {
+    await this.followUps.answer(id, followUpId, parseForm(answerForm, body).answer);
+    return redirect(`/console/reviews/${id}#follow-ups`);
   }
 
   @Can('cases.review')
@@ -188,60 +149,4 @@ export class ConsoleReviewsController {
       .header('cache-control', 'no-store')
       .send(pdf);
   }
-
-  private async page(id: string, extra: Record<string, unknown> = {}): Promise<string> {
-    // A contributing physician (multidisciplinary review) gets the case and their note; the opinion is the assignee's.
-    const mine = await this.contributors.mine(id);
-    if (mine && mine.c.assignedPhysicianId !== this.context.actor()!.id) {
-      const view = await this.review.view(id);
-      const records = await this.records.page(id);
-      return this.views.render(
-        'opinions/contribution',
-        { title: `Review ${mine.c.number}`, c: mine.c, patient: view.patient, records, contribution: mine.contribution, ...extra },
-        { layout: 'console' },
-      );
-    }
-    const ws = await this.editor.workspace(id);
-    const view = await this.review.view(id);
-    const draft = ws.draft;
-    const followUps = ws.case.state === 'follow_up' || ws.case.followUpsUsed > 0 ? await this.followUps.list(id) : [];
-    return this.views.render(
-      'opinions/workspace',
-      {
-        title: `Review ${ws.case.number}`,
-        c: ws.case,
-        patient: view.patient,
-        draft,
-        answers: draft ? draft.answers : ws.case.questions.map((question) => ({ question, answer: '' })),
-        signed: ws.signed,
-        canBegin: ws.case.state === 'assigned',
-        canDecline: ws.case.state === 'assigned' || ws.case.state === 'in_review',
-        canWrite: ws.case.state === 'in_review' || !!draft,
-        canAmend: ws.signed.length > 0 && !draft,
-        followUps,
-        records: await this.records.page(id),
-        contributions: (await this.contributors.forCase(id)).filter((k) => k.note),
-        ...extra,
-      },
-      { layout: 'console' },
-    );
-  }
-}
-
-function formInput(body: Record<string, string | string[]>) {
-  const one = (k: string) => (Array.isArray(body[k]) ? body[k][0] : (body[k] as string | undefined));
-  const answers = Object.keys(body)
-    .filter((k) => /^answer_\d+$/.test(k))
-    .sort((x, y) => Number(x.slice(7)) - Number(y.slice(7)))
-    .map((k) => one(k) ?? '');
-  return {
-    diagnosisAgreement: one('diagnosis_agreement'),
-    treatmentChanged: one('treatment_changed'),
-    diagnosisNote: one('diagnosis_note'),
-    recommendations: one('recommendations'),
-    alternatives: one('alternatives'),
-    clinicalTrials: one('clinical_trials'),
-    patientSummary: one('patient_summary'),
-    answers: answers.length ? answers : undefined,
-  };
 }

@@ -1,12 +1,12 @@
-import { Controller, Get, Header, Param, ParseUUIDPipe, Res } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
 import { CaseAccess } from '@consilium/cases';
-import { Can, first, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
-import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
+import { Can, first, NotFound, Page, TenantDatabase } from '@consilium/core';
+import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { Opinion } from '../opinion.entity';
 import { OpinionDelivery } from '../opinion-delivery.service';
-import { routeDisclaimer } from '../opinion-letter';
+import { OpinionPage } from './opinion-page';
 
 /** The patient (or their local physician) reads the delivered opinion, as a page and as the signed letter. */
 @Controller('account/cases/:id/opinion')
@@ -16,29 +16,15 @@ export class PortalOpinionController {
     private readonly db: TenantDatabase,
     private readonly access: CaseAccess,
     private readonly delivery: OpinionDelivery,
-    private readonly views: ViewRenderer,
-    private readonly context: RequestContext,
+    private readonly page: OpinionPage,
   ) {}
 
   @Can('portal.access')
   @Audited({ action: 'opinion.read', entityType: 'case', param: 'id' })
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  async show(@Param('id', ParseUUIDPipe) id: string): Promise<string> {
-    const { c, opinion, physician } = await this.latest(id);
-    return this.views.render('opinions/portal-opinion', {
-      title: `Your second opinion (${c.number})`,
-      c,
-      opinion,
-      physician,
-      disclaimer: routeDisclaimer(
-        c.routeOverride?.route ?? c.route ?? 'direct',
-        this.context.tenant<ResolvedTenant>().name,
-        c.localPhysician?.name,
-        c.jurisdiction,
-      ),
-    });
+  @Page('opinions/portal-opinion')
+  async show(@Param('id', ParseUUIDPipe) id: string) {
+    return this.page.model(await this.latest(id));
   }
 
   @Can('portal.access')

@@ -1,12 +1,12 @@
-import { Controller, Get, Header, Param, Res } from '@nestjs/common';
+import { Controller, Get, Param, Res } from '@nestjs/common';
 import { AuditLog } from '@consilium/audit';
 import { Case, LocalPhysicianInvitations } from '@consilium/cases';
-import { first, NotFound, Public, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
-import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
+import { first, NotFound, Page, Public, TenantDatabase } from '@consilium/core';
+import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { Opinion } from '../opinion.entity';
 import { OpinionDelivery } from '../opinion-delivery.service';
-import { routeDisclaimer } from '../opinion-letter';
+import { OpinionPage } from './opinion-page';
 
 /**
  * The patient's own physician, invited by a single-purpose link on a physician-to-physician route, reads that one
@@ -20,32 +20,16 @@ export class SharedOpinionController {
     private readonly db: TenantDatabase,
     private readonly invitations: LocalPhysicianInvitations,
     private readonly delivery: OpinionDelivery,
-    private readonly views: ViewRenderer,
-    private readonly context: RequestContext,
+    private readonly page: OpinionPage,
     private readonly audit: AuditLog,
   ) {}
 
   @Public()
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  @Header('referrer-policy', 'no-referrer')
-  async show(@Param('token') token: string): Promise<string> {
-    const { c, opinion, physician } = await this.latest(token, 'opinion.read');
-    return this.views.render('opinions/portal-opinion', {
-      title: `Second opinion (${c.number})`,
-      c,
-      opinion,
-      physician,
-      shared: true,
-      pdfUrl: `/shared-opinion/${encodeURIComponent(token)}/letter.pdf`,
-      disclaimer: routeDisclaimer(
-        c.routeOverride?.route ?? c.route ?? 'direct',
-        this.context.tenant<ResolvedTenant>().name,
-        c.localPhysician?.name,
-        c.jurisdiction,
-      ),
-    });
+  @Page('opinions/portal-opinion', { headers: { 'referrer-policy': 'no-referrer' } })
+  async show(@Param('token') token: string) {
+    const found = await this.latest(token, 'opinion.read');
+    return this.page.model(found, { pdfUrl: `/shared-opinion/${encodeURIComponent(token)}/letter.pdf` });
   }
 
   @Public()

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Case, CaseAccess, CasePipeline } from '@consilium/cases';
 import { Offering } from '@consilium/catalog';
-import { first, InvalidInput, NotFound, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
+import { first, InvalidInput, msg, NotFound, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { PaymentsService } from '../payments.service';
 
@@ -58,7 +58,7 @@ export class CaseExtras {
       await this.pipeline.lock(tx, c);
       const extras = await this.list(tx, c.id);
       const offer = (await this.offers(tx, c, extras)).find((o) => o.kind === kind);
-      if (!offer) throw new InvalidInput({ kind: 'This extra is not available for this request now.' });
+      if (!offer) throw new InvalidInput({ kind: msg('payments.extras.unavailable') });
       // An unpaid attempt of the same kind is resumed rather than doubled.
       const pending = extras.find((e) => e.kind === offer.kind && e.status === 'awaiting_payment');
       const extra = pending ?? (await this.create(tx, c, offer));
@@ -85,14 +85,14 @@ export class CaseExtras {
   async schedule(tx: EntityManager, extraId: string, at: Date): Promise<void> {
     const extra = await this.one(tx, extraId);
     if (extra.kind !== 'video_consult' || !['paid', 'scheduled'].includes(extra.status))
-      throw new InvalidInput({ scheduled_for: 'Only a paid video consult can be scheduled.' });
-    if (at.getTime() < Date.now() - 60_000) throw new InvalidInput({ scheduled_for: 'Choose a time in the future.' });
+      throw new InvalidInput({ scheduled_for: msg('payments.extras.onlyPaid') });
+    if (at.getTime() < Date.now() - 60_000) throw new InvalidInput({ scheduled_for: msg('payments.extras.future') });
     await tx.query(`UPDATE case_extras SET status = 'scheduled', scheduled_for = $2 WHERE id = $1`, [extraId, at]);
   }
 
   async markDone(tx: EntityManager, extraId: string): Promise<void> {
     const extra = await this.one(tx, extraId);
-    if (extra.status !== 'scheduled') throw new InvalidInput({ done: 'Schedule the consult before marking it done.' });
+    if (extra.status !== 'scheduled') throw new InvalidInput({ done: msg('payments.extras.scheduleFirst') });
     await tx.query(`UPDATE case_extras SET status = 'done', done_at = now() WHERE id = $1`, [extraId]);
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Case } from '@consilium/cases';
-import { first, InvalidInput, NotFound, one, rows } from '@consilium/core';
+import { first, InvalidInput, msg, NotFound, one, rows } from '@consilium/core';
 import { createHash, randomInt } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { FundingProgram } from '../../funding-programs/funding-program.entity';
@@ -161,7 +161,7 @@ export class FundingClaims {
        SELECT * FROM reviewed`,
       [caseId, decision, reviewerId],
     );
-    if (!row) throw new InvalidInput({ decision: 'This eligibility has already been reviewed, or needs no review.' });
+    if (!row) throw new InvalidInput({ decision: msg('payments.funding.alreadyReviewed') });
     return toClaim(row);
   }
 
@@ -175,15 +175,12 @@ export class FundingClaims {
     createdBy: string,
   ): Promise<{ id: string; code: string }> {
     const program = await tx.findOneBy(FundingProgram, { tenantId, id: input.programId, active: true });
-    if (!program || program.access !== 'code') throw new InvalidInput({ program: 'Choose a program that is used with codes.' });
+    if (!program || program.access !== 'code') throw new InvalidInput({ program: msg('payments.funding.codeProgram') });
     const code = input.code?.trim() ? input.code.trim() : generateCode();
     const normalised = normaliseCode(code);
-    if (!/^[A-Z0-9]{6,40}$/.test(normalised))
-      throw new InvalidInput({
-        code: 'A code has 6 to 40 letters and digits (spaces and dashes are ignored), or leave it empty to generate one.',
-      });
+    if (!/^[A-Z0-9]{6,40}$/.test(normalised)) throw new InvalidInput({ code: msg('payments.funding.codeShape') });
     const taken = await first(tx, 'SELECT 1 FROM funding_codes WHERE code_sha256 = $1', [codeHash(code)]);
-    if (taken) throw new InvalidInput({ code: 'This code already exists. Choose another, or leave it empty to generate one.' });
+    if (taken) throw new InvalidInput({ code: msg('payments.funding.codeTaken') });
     const row = await one<{ id: string }>(
       tx,
       `INSERT INTO funding_codes (tenant_id, program_id, code_sha256, hint, label, max_uses, expires_on, created_by)

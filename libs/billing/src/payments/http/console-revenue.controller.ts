@@ -1,38 +1,56 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { Can, DomainError, fieldTexts, readForm, TenantDatabase, toCsv, ViewRenderer } from '@consilium/core';
-import { TenantSite } from '@consilium/tenancy';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import {
+  Can,
+  field,
+  Form,
+  FormBody,
+  Layout,
+  Page,
+  parseForm,
+  redirect,
+  Redirect,
+  RequestContext,
+  StaffOnly,
+  TenantDatabase,
+  toCsv,
+} from '@consilium/core';
+import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { PaymentsService } from '../payments.service';
 import { RevenueReports } from '../revenue-reports.service';
+import { RevenuePage } from './revenue-page';
 
-const refundForm = z.object({
-  caseId: z.uuid('Choose a payment from the list.'),
-  // In major units as people type them ("125.50"); empty means everything left to refund.
-  amount: z
-    .string()
-    .trim()
-    .regex(/^(\d{1,7}(\.\d{1,2})?)?$/, 'Enter an amount such as 125.50, or leave it empty to refund everything left.')
-    .optional(),
-  reason: z.string().trim().min(3, 'Say why, in a few words (kept in the hospital’s records only).').max(500),
-});
+/** A refund, in the hospital's currency as people type it ("125.50"); no amount means everything left to refund. */
+function refundForm(currency: string) {
+  return z.object({
+    caseId: field.text({ max: 60, required: 'payments.refund.choosePayment' }).pipe(z.uuid('payments.refund.choosePayment')),
+    amount: field.money(currency, { optional: true }),
+    reason: field
+      .text({ max: 500, required: 'payments.refund.reasonRequired' })
+      .refine((v) => v.length >= 3, 'payments.refund.reasonRequired'),
+  });
+}
 
 /** A hospital's revenue for its admins: payments, monthly totals, CSV export and refunds (funding: ConsoleFundingController). */
 @Controller('console')
 @TenantSite()
+@StaffOnly()
+@Layout('console')
 export class ConsoleRevenueController {
   constructor(
     private readonly reports: RevenueReports,
     private readonly payments: PaymentsService,
+    private readonly page: RevenuePage,
     private readonly db: TenantDatabase,
-    private readonly views: ViewRenderer,
+    private readonly context: RequestContext,
   ) {}
 
   @Can('billing.read')
   @Get('revenue')
-  @Header('content-type', 'text/html; charset=utf-8')
-  async revenue(): Promise<string> {
-    return this.render({});
+  @Page('payments/revenue', { title: 'payments.revenue.title' })
+  revenue() {
+    return this.page.show();
   }
 
   @Can('billing.read')
@@ -75,54 +93,25 @@ export class ConsoleRevenueController {
   /** One payment as the patient's receipt shows it, for staff answering a question about it. */
   @Can('billing.read')
   @Get('revenue/payments/:paymentId')
-  @Header('content-type', 'text/html; charset=utf-8')
-  async payment(@Param('paymentId', ParseUUIDPipe) paymentId: string): Promise<string> {
+  @Page('payments/receipt', { title: 'payments.revenue.payment' })
+  async payment(@Param('paymentId', ParseUUIDPipe) paymentId: string) {
     const receipt = await this.db.transaction((tx) => this.reports.receipt(tx, paymentId, null));
-    return this.views.render(
-      'payments/receipt',
-      {
-        title: 'Payment',
-        receipt,
-        staff: true,
-        held: receipt.status === 'authorized',
-        hasRefund: receipt.refundedMinor > 0,
-        hasFunding: receipt.fundedMinor > 0,
-      },
-      { layout: 'console' },
-    );
+    return {
+      receipt,
+      staff: true,
+      held: receipt.status === 'authorized',
+      hasRefund: receipt.refundedMinor > 0,
+      hasFunding: receipt.fundedMinor > 0,
+    };
   }
 
+  /** Problems with the form (too much, nothing left) are shown beside it by the page flow; anything else is an error page. */
   @Can('payments.refund')
   @Post('revenue/refunds')
-  @HttpCode(200)
-  async refund(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
-    const form = readForm(refundForm, body);
-    let errors = form.ok ? {} : form.errors;
-    if (form.ok) {
-      try {
-        const amount = form.data.amount ? Math.round(Number(form.data.amount) * 100) : undefined;
-        await this.payments.refund(form.data.caseId, amount, form.data.reason);
-        return void reply.redirect('/console/revenue?refunded=1', 303);
-      } catch (error) {
-        // Problems with the form (too much, nothing left) are shown beside it; anything else is an error page.
-        if (!(error instanceof DomainError) || !error.fields) throw error;
-        errors = fieldTexts(error);
-      }
-    }
-    reply.status(400).header('content-type', 'text/html; charset=utf-8');
-    return this.render({ values: form.ok ? form.data : form.values, errors });
-  }
-
-  private async render(data: Record<string, unknown>): Promise<string> {
-    const { lines, months } = await this.db.transaction(async (tx) => ({
-      lines: await this.reports.lines(tx, { limit: 200 }),
-      months: await this.reports.monthly(tx),
-    }));
-    const refundable = (l: { status: string }) => ['captured', 'partially_refunded', 'disputed'].includes(l.status);
-    return this.views.render(
-      'payments/revenue',
-      { title: 'Revenue', lines: lines.map((l) => ({ ...l, refundable: refundable(l) })), months, values: {}, errors: {}, ...data },
-      { layout: 'console' },
-    );
+  @Form('payments/revenue', { presenter: RevenuePage, title: 'payments.revenue.title' })
+  async refund(@Body() body: FormBody): Promise<Redirect> {
+    const form = parseForm(refundForm(this.context.tenant<ResolvedTenant>().currency), body);
+    await this.payments.refund(form.caseId, form.amount, form.reason);
+    return redirect('/console/revenue?refunded=1');
   }
 }

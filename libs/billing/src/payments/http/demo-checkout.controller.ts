@@ -1,7 +1,6 @@
-import { Controller, Get, Header, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import { Can, NotFound, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { Controller, Get, Inject, Param, Post } from '@nestjs/common';
+import { Can, NotFound, Page, redirect, Redirect, RequestContext, TenantDatabase } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
-import type { FastifyReply } from 'fastify';
 import { DemoProvider } from '../../providers/demo-provider';
 import { PAYMENT_PROVIDER, PaymentProvider } from '../../providers/payment-provider';
 import { PaymentEvents } from '../../webhooks/payment-events.service';
@@ -20,35 +19,31 @@ export class DemoCheckoutController {
     @Inject(PAYMENT_PROVIDER) private readonly provider: PaymentProvider,
     private readonly db: TenantDatabase,
     private readonly context: RequestContext,
-    private readonly views: ViewRenderer,
     private readonly events: PaymentEvents,
   ) {}
 
   @Can('portal.access')
   @Get(':sessionId')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  async page(@Param('sessionId') sessionId: string): Promise<string> {
+  @Page('payments/demo-checkout', { title: 'payments.demo.title' })
+  async page(@Param('sessionId') sessionId: string) {
     const payment = await this.find(sessionId);
-    return this.views.render('payments/demo-checkout', { title: 'Demo checkout', payment, pending: payment.status === 'pending' });
+    return { payment, pending: payment.status === 'pending' };
   }
 
   @Can('portal.access')
   @Post(':sessionId/authorize')
-  @HttpCode(303)
-  async authorize(@Param('sessionId') sessionId: string, @Res() reply: FastifyReply): Promise<void> {
+  async authorize(@Param('sessionId') sessionId: string): Promise<Redirect> {
     const payment = await this.find(sessionId);
     if (payment.status === 'pending') for (const event of this.demo().authorizationEvents(payment)) await this.events.process(event);
-    void reply.redirect(`/account/receipts/${payment.id}?checkout=done`, 303);
+    return redirect(`/account/receipts/${payment.id}?checkout=done`);
   }
 
   @Can('portal.access')
   @Post(':sessionId/cancel')
-  @HttpCode(303)
-  async cancel(@Param('sessionId') sessionId: string, @Res() reply: FastifyReply): Promise<void> {
+  async cancel(@Param('sessionId') sessionId: string): Promise<Redirect> {
     const payment = await this.find(sessionId);
     if (payment.status === 'pending') for (const event of this.demo().cancellationEvents(payment)) await this.events.process(event);
-    void reply.redirect('/account?checkout=cancelled', 303);
+    return redirect('/account?checkout=cancelled');
   }
 
   private demo(): DemoProvider {

@@ -1,9 +1,28 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { Can, InvalidInput, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import {
+  Can,
+  field,
+  Form,
+  FormBody,
+  InvalidInput,
+  Layout,
+  msg,
+  Page,
+  parseForm,
+  redirect,
+  Redirect,
+  RequestContext,
+  StaffOnly,
+  TenantDatabase,
+} from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
-import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
 import { CaseExtras } from '../extras/case-extras.service';
+import { ConsoleExtrasPage, PortalExtrasPage } from './extras-pages';
+
+const buyForm = z.object({ kind: field.text({ max: 40, required: 'payments.extras.unavailable' }) });
+const scheduleForm = z.object({ scheduled_for: field.text({ max: 40, required: 'payments.extras.timeFormat' }) });
 
 /** The patient's extras after delivery: what they bought, and what they can buy now. */
 @Controller('account/cases/:id/extras')
@@ -11,112 +30,63 @@ import { CaseExtras } from '../extras/case-extras.service';
 export class PortalExtrasController {
   constructor(
     private readonly extras: CaseExtras,
-    private readonly views: ViewRenderer,
-    private readonly context: RequestContext,
+    private readonly page: PortalExtrasPage,
   ) {}
 
   @Can('portal.access')
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  async page(@Param('id', ParseUUIDPipe) id: string): Promise<string> {
-    return this.render(id, {});
+  @Page('payments/extras', { title: 'payments.extras.title' })
+  show(@Param('id', ParseUUIDPipe) id: string) {
+    return this.page.show(id);
   }
 
   @Can('portal.access')
   @Audited({ action: 'case.extra_buy', entityType: 'case', param: 'id' })
   @Post()
-  @HttpCode(200)
-  async buy(
-    @Param('id', ParseUUIDPipe) id: string,
-    @Body() body: Record<string, string>,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    try {
-      return void reply.redirect(await this.extras.buy(id, body.kind ?? ''), 303);
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.render(id, { errors: error.fields });
-    }
-  }
-
-  private async render(id: string, data: Record<string, unknown>): Promise<string> {
-    const { c, extras, offers } = await this.extras.forCase(id);
-    const isPatient = this.context.actor()?.kind === 'patient';
-    return this.views.render('payments/extras', {
-      title: 'Extras',
-      c: { id: c.id, number: c.number },
-      extras: extras
-        .filter((e) => e.status !== 'awaiting_payment')
-        .map((e) => ({ ...e, kindKey: `payments.extras.kind.${e.kind}`, statusKey: `payments.extras.status.${e.status}` })),
-      offers: isPatient
-        ? offers.map((o) => ({ ...o, kindKey: `payments.extras.kind.${o.kind}`, whyKey: `payments.extras.why.${o.kind}` }))
-        : [],
-      timeZone: this.context.tenant<ResolvedTenant>().timeZone,
-      ...data,
-    });
+  @Form('payments/extras', { presenter: PortalExtrasPage, title: 'payments.extras.title' })
+  async buy(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
+    return redirect(await this.extras.buy(id, parseForm(buyForm, body).kind));
   }
 }
 
 /** Paid video consults for the care team to schedule, then mark done. */
 @Controller('console/extras')
 @TenantSite()
+@StaffOnly()
+@Layout('console')
 export class ConsoleExtrasController {
   constructor(
     private readonly extras: CaseExtras,
+    private readonly page: ConsoleExtrasPage,
     private readonly db: TenantDatabase,
-    private readonly views: ViewRenderer,
     private readonly context: RequestContext,
   ) {}
 
   @Can('cases.triage')
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  async page(): Promise<string> {
-    return this.render({});
+  @Page('payments/console-extras', { title: 'payments.extras.consoleTitle' })
+  show() {
+    return this.page.show();
   }
 
   @Can('cases.triage')
   @Audited({ action: 'case.extra_schedule', entityType: 'case_extra', param: 'extraId' })
   @Post(':extraId/schedule')
-  @HttpCode(200)
-  async schedule(
-    @Param('extraId', ParseUUIDPipe) extraId: string,
-    @Body() body: Record<string, string>,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    const at = localTime(body.scheduled_for ?? '', this.context.tenant<ResolvedTenant>().timeZone);
-    try {
-      if (!at) throw new InvalidInput({ scheduled_for: 'Enter a date and time like 2027-01-15 14:30.' });
-      await this.db.transaction((tx) => this.extras.schedule(tx, extraId, at));
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.render({ errors: error.fields });
-    }
-    void reply.redirect('/console/extras?scheduled=1', 303);
+  @Form('payments/console-extras', { presenter: ConsoleExtrasPage, title: 'payments.extras.consoleTitle' })
+  async schedule(@Param('extraId', ParseUUIDPipe) extraId: string, @Body() body: FormBody): Promise<Redirect> {
+    const at = localTime(parseForm(scheduleForm, body).scheduled_for, this.context.tenant<ResolvedTenant>().timeZone);
+    if (!at) throw new InvalidInput({ scheduled_for: msg('payments.extras.timeFormat') });
+    await this.db.transaction((tx) => this.extras.schedule(tx, extraId, at));
+    return redirect('/console/extras?scheduled=1');
   }
 
   @Can('cases.triage')
   @Audited({ action: 'case.extra_done', entityType: 'case_extra', param: 'extraId' })
   @Post(':extraId/done')
-  @HttpCode(200)
-  async done(@Param('extraId', ParseUUIDPipe) extraId: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
-    try {
-      await this.db.transaction((tx) => this.extras.markDone(tx, extraId));
-    } catch (error) {
-      if (!(error instanceof InvalidInput)) throw error;
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.render({ errors: error.fields });
-    }
-    void reply.redirect('/console/extras', 303);
-  }
-
-  private async render(data: Record<string, unknown>): Promise<string> {
-    const consults = await this.db.transaction((tx) => this.extras.toSchedule(tx));
-    return this.views.render('payments/console-extras', { title: 'Video consults', consults, errors: {}, ...data }, { layout: 'console' });
+  @Form('payments/console-extras', { presenter: ConsoleExtrasPage, title: 'payments.extras.consoleTitle' })
+  async done(@Param('extraId', ParseUUIDPipe) extraId: string): Promise<Redirect> {
+    await this.db.transaction((tx) => this.extras.markDone(tx, extraId));
+    return redirect('/console/extras');
   }
 }
 

@@ -1,17 +1,17 @@
-import { Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { AppConfig, Can, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
-import type { FastifyReply } from 'fastify';
+import { Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { AppConfig, Can, Layout, NotFound, OperatorOnly, Page, redirect, Redirect, RequestContext } from '@consilium/core';
 import { PaymentAccounts } from '../payment-accounts.service';
 import { RevenueReports } from '../revenue-reports.service';
 import { ReconciliationSchedule } from '../reconciliation-schedule.service';
 
 /** Operators: revenue across hospitals and each hospital's payment account (Connect onboarding). */
 @Controller('operator/revenue')
+@OperatorOnly()
+@Layout('plain')
 export class OperatorRevenueController {
   constructor(
     private readonly reports: RevenueReports,
     private readonly accounts: PaymentAccounts,
-    private readonly views: ViewRenderer,
     private readonly context: RequestContext,
     private readonly config: AppConfig,
     private readonly schedule: ReconciliationSchedule,
@@ -19,8 +19,8 @@ export class OperatorRevenueController {
 
   @Can('billing.operator')
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  async overview(@Query('days') days?: string): Promise<string> {
+  @Page('payments/operator-revenue', { title: 'payments.operator.title' })
+  async overview(@Query('days') days?: string) {
     const window = Math.min(Math.max(Number(days) || 30, 1), 366);
     const since = new Date(Date.now() - window * 86400000);
     const [totals, accounts, runs] = await Promise.all([
@@ -30,31 +30,25 @@ export class OperatorRevenueController {
     ]);
     const slugOf = new Map(accounts.map((a) => [a.tenantId, a.slug]));
     const latest = runs.find((r) => r.finishedAt);
-    return this.views.render(
-      'payments/operator-revenue',
-      {
-        title: 'Revenue',
-        totals,
-        accounts,
-        days: window,
-        runs: runs.map((r) => ({ ...r, count: r.differences.length })),
-        differences: (latest?.differences ?? []).map((d) => ({
-          ...d,
-          hospital: (d.tenantId && slugOf.get(d.tenantId)) ?? d.tenantId ?? '–',
-        })),
-      },
-      { layout: 'plain' },
-    );
+    return {
+      totals,
+      accounts,
+      days: window,
+      runs: runs.map((r) => ({ ...r, count: r.differences.length })),
+      differences: (latest?.differences ?? []).map((d) => ({
+        ...d,
+        hospital: (d.tenantId && slugOf.get(d.tenantId)) ?? d.tenantId ?? '–',
+      })),
+    };
   }
 
   @Can('tenants.manage')
   @Post(':tenantId/connect')
-  @HttpCode(303)
-  async connect(@Param('tenantId', ParseUUIDPipe) tenantId: string, @Res() reply: FastifyReply): Promise<void> {
+  async connect(@Param('tenantId', ParseUUIDPipe) tenantId: string): Promise<Redirect> {
     const listed = (await this.reports.accountsAcrossTenants()).find((a) => a.tenantId === tenantId);
     if (!listed) throw new NotFound();
     const back = `${this.config.originFor(this.context.host()!)}/operator/revenue`;
     const link = await this.accounts.startOnboarding(tenantId, { returnUrl: `${back}?connected=${listed.slug}`, refreshUrl: back });
-    void reply.redirect(link, 303);
+    return redirect(link);
   }
 }

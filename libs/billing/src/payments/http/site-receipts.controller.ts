@@ -1,5 +1,5 @@
-import { Controller, Get, Header, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { Can, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Can, Page, RequestContext, TenantDatabase } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import { RevenueReports } from '../revenue-reports.service';
 
@@ -11,22 +11,19 @@ export class SiteReceiptsController {
     private readonly reports: RevenueReports,
     private readonly db: TenantDatabase,
     private readonly context: RequestContext,
-    private readonly views: ViewRenderer,
   ) {}
 
   @Can('portal.access')
   @Get(':paymentId')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  async show(@Param('paymentId', ParseUUIDPipe) paymentId: string, @Query('checkout') checkout?: string): Promise<string> {
+  @Page('payments/receipt', { title: 'payments.receipt.title' })
+  async show(@Param('paymentId', ParseUUIDPipe) paymentId: string, @Query('checkout') checkout?: string) {
     const receipt = await this.db.transaction((tx) => this.reports.receipt(tx, paymentId, this.context.actor()!.id));
-    return this.views.render('payments/receipt', {
-      title: 'Receipt',
+    return {
       receipt,
       justPaid: checkout === 'done',
       held: receipt.status === 'authorized',
       hasRefund: receipt.refundedMinor > 0,
       hasFunding: receipt.fundedMinor > 0,
-    });
+    };
   }
 }

@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { Can, RequestContext, todayIn, toCsv, ViewRenderer } from '@consilium/core';
+import { Can, FormBody, Layout, Page, redirect, Redirect, RequestContext, StaffOnly, todayIn, toCsv } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { checkMonth, StipendLedger } from '../stipend-ledger.service';
@@ -8,21 +8,21 @@ import { checkMonth, StipendLedger } from '../stipend-ledger.service';
 /** Admins: the monthly stipend payout report per physician, its CSV, and marking a physician's month paid. */
 @Controller('console/stipends')
 @TenantSite()
+@StaffOnly()
+@Layout('console')
 export class ConsoleStipendsController {
   constructor(
     private readonly ledger: StipendLedger,
-    private readonly views: ViewRenderer,
     private readonly context: RequestContext,
   ) {}
 
   @Can('stipends.manage')
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  async report(@Query('month') month?: string): Promise<string> {
+  @Page('stipends/stipends', { title: 'stipends.title' })
+  async report(@Query('month') month?: string) {
     const chosen = month ? checkMonth(month) : this.thisMonth();
     const { rows, entries } = await this.ledger.payouts(chosen);
-    return this.views.render('stipends/stipends', { title: 'Stipends', month: chosen, rows, entries }, { layout: 'console' });
+    return { month: chosen, rows, entries };
   }
 
   @Can('stipends.manage')
@@ -42,15 +42,10 @@ export class ConsoleStipendsController {
   @Can('stipends.manage')
   @Audited({ action: 'stipend.mark_paid', entityType: 'physician', param: 'physicianId' })
   @Post(':physicianId/paid')
-  @HttpCode(200)
-  async markPaid(
-    @Param('physicianId', ParseUUIDPipe) physicianId: string,
-    @Body() body: Record<string, string>,
-    @Res() reply: FastifyReply,
-  ): Promise<void> {
-    const month = checkMonth(body.month);
+  async markPaid(@Param('physicianId', ParseUUIDPipe) physicianId: string, @Body() body: FormBody): Promise<Redirect> {
+    const month = checkMonth(typeof body.month === 'string' ? body.month : undefined);
     await this.ledger.markPaid(physicianId, month);
-    void reply.redirect(`/console/stipends?month=${month}`, 303);
+    return redirect(`/console/stipends?month=${month}`);
   }
 
   private thisMonth(): string {
