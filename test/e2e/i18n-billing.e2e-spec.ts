@@ -1,6 +1,5 @@
-import { PaymentsModule, StipendsModule } from '@consilium/billing';
 import { Translator } from '@consilium/core';
-import { AccountMail, IdentityModule } from '@consilium/identity';
+import { AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { expectNoLeaks } from '../support/leak-detector';
 import { signInOperator } from '../support/operator-sign-in';
@@ -32,13 +31,7 @@ describe('every word in the reader’s language: billing pages', () => {
   let checkoutPath: string;
 
   beforeAll(async () => {
-    app = await createTestApp(
-      {},
-      {
-        imports: [IdentityModule, PaymentsModule, StipendsModule],
-        providers: [{ provide: AccountMail, useClass: RecordingAccountMail }],
-      },
-    );
+    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
     translator = app.get(Translator);
     tenant = await createTestHospital(app, { locales: LOCALES, default_locale: 'en' });
     other = await createTestHospital(app);

@@ -147,7 +147,10 @@ describe('every word in the reader’s language: the opinion and the review work
       check(refused, physicianLocale, 400, 'refused signature');
       expect(refused.text).toContain(translator.t('opinions.editor.complete', physicianLocale));
       expect(refused.text).toContain('Chemo first.');
-      const signed = await physician.post(`/console/reviews/${c.id}/sign`, { ...OPINION, code: await freshCode(people.physician.email) });
+      const signed = await physician.post(`/console/reviews/${c.id}/sign`, {
+        ...OPINION,
+        code: await freshCode(people.physician.email, undefined, app),
+      });
       expect(signed.location).toBe(`/console/reviews/${c.id}?signed=1`);
       check(await physician.get(`/console/reviews/${c.id}`), physicianLocale, 200, 'signed workspace');
 
