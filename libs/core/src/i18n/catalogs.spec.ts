@@ -17,7 +17,6 @@ const FRENCH_PENDING: Record<string, string> = {
   'cases/src/views/i18n': 'cases: console, timeline (#18)',
   'catalog/src/views/i18n': 'catalog console and pages (#18)',
   'intake/src/views/i18n': 'intake wizard and portal (#18)',
-  'marketing/src/views/i18n': 'marketing pages (#18)',
 };
 
 function catalogDirs(dir: string, found: string[] = []): string[] {
