@@ -34,7 +34,7 @@ function localizedIn(row: Row, name: string, locales: readonly string[], ctx: Ct
     }
   }
   if (!ok) return undefined;
-  return (locales.length === 1 ? values[locales[0]] : values) as Localized;
+  return locales.length === 1 ? values[locales[0]] : values;
 }
 
 /** A value point or a step: a title and a sentence, in every language. */
@@ -73,10 +73,10 @@ export function landingForm(locales: readonly string[]) {
       .transform((form) => ({
         hero: {
           title: form.hero_title as Localized,
-          ...(form.hero_subtitle ? { subtitle: form.hero_subtitle as Localized } : {}),
-          ...(form.hero_cta ? { cta: form.hero_cta as Localized } : {}),
+          ...(form.hero_subtitle ? { subtitle: form.hero_subtitle } : {}),
+          ...(form.hero_cta ? { cta: form.hero_cta } : {}),
         },
-        ...(form.value_title ? { value: { title: form.value_title as Localized, points: form.point.map(titled) } } : {}),
+        ...(form.value_title ? { value: { title: form.value_title, points: form.point.map(titled) } } : {}),
         ...(form.step.length ? { steps: form.step.map(titled) } : {}),
       }))
   );
