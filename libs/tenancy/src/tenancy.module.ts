@@ -13,6 +13,7 @@ import { BrandController } from './http/brand.controller';
 import { ConsoleBrandingController } from './http/console-branding.controller';
 import { OperatorTenantsController, OperatorTenantsPage } from './http/operator-tenants.controller';
 import { MultipartConsoleForms } from './console/multipart-form';
+import { BrandingPage } from './http/branding-page';
 import { TenantDomains } from './console/tenant-domains';
 import { TenantOnboarding } from './console/tenant-onboarding';
 import { TenantLayoutData } from './site/layout-data';
@@ -49,6 +50,7 @@ const SHARED = [
     ...SHARED,
     TenantLayoutData,
     OperatorTenantsPage,
+    BrandingPage,
     MultipartConsoleForms,
     { provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor },
   ],
