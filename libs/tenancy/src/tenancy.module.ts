@@ -12,7 +12,7 @@ import { TenantContentCache } from './cache/tenant-content-cache';
 import { BrandController } from './http/brand.controller';
 import { ConsoleBrandingController } from './http/console-branding.controller';
 import { OperatorTenantsController, OperatorTenantsPage } from './http/operator-tenants.controller';
-import { MultipartConsoleForms } from './console/multipart-form';
+import { MultipartForms } from './console/multipart-form';
 import { BrandingPage } from './http/branding-page';
 import { TenantDomains } from './console/tenant-domains';
 import { TenantOnboarding } from './console/tenant-onboarding';
@@ -51,7 +51,7 @@ const SHARED = [
     TenantLayoutData,
     OperatorTenantsPage,
     BrandingPage,
-    MultipartConsoleForms,
+    MultipartForms,
     { provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor },
   ],
   exports: SHARED,
