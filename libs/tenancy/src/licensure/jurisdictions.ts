@@ -2,26 +2,26 @@
  * Where a patient lives or a physician is licensed: a US state as ISO 3166-2 (`US-IL`) or a country as ISO 3166-1
  * alpha-2 (`MX`). The `US-` prefix keeps Illinois (`US-IL`) apart from Israel (`IL`).
  */
-const US_STATES: Record<string, { en: string; es?: string }> = {
+const US_STATES: Record<string, { en: string; es?: string; fr?: string }> = {
   AL: { en: 'Alabama' },
   AK: { en: 'Alaska' },
   AZ: { en: 'Arizona' },
   AR: { en: 'Arkansas' },
-  CA: { en: 'California' },
+  CA: { en: 'California', fr: 'Californie' },
   CO: { en: 'Colorado' },
   CT: { en: 'Connecticut' },
   DE: { en: 'Delaware' },
-  DC: { en: 'District of Columbia', es: 'Distrito de Columbia' },
-  FL: { en: 'Florida' },
-  GA: { en: 'Georgia' },
-  HI: { en: 'Hawaii', es: 'Hawái' },
+  DC: { en: 'District of Columbia', es: 'Distrito de Columbia', fr: 'District de Columbia' },
+  FL: { en: 'Florida', fr: 'Floride' },
+  GA: { en: 'Georgia', fr: 'Géorgie' },
+  HI: { en: 'Hawaii', es: 'Hawái', fr: 'Hawaï' },
   ID: { en: 'Idaho' },
   IL: { en: 'Illinois' },
   IN: { en: 'Indiana' },
   IA: { en: 'Iowa' },
   KS: { en: 'Kansas' },
   KY: { en: 'Kentucky' },
-  LA: { en: 'Louisiana', es: 'Luisiana' },
+  LA: { en: 'Louisiana', es: 'Luisiana', fr: 'Louisiane' },
   ME: { en: 'Maine' },
   MD: { en: 'Maryland' },
   MA: { en: 'Massachusetts' },
@@ -32,31 +32,31 @@ const US_STATES: Record<string, { en: string; es?: string }> = {
   MT: { en: 'Montana' },
   NE: { en: 'Nebraska' },
   NV: { en: 'Nevada' },
-  NH: { en: 'New Hampshire', es: 'Nuevo Hampshire' },
+  NH: { en: 'New Hampshire', es: 'Nuevo Hampshire', fr: 'New Hampshire' },
   NJ: { en: 'New Jersey', es: 'Nueva Jersey' },
-  NM: { en: 'New Mexico', es: 'Nuevo México' },
+  NM: { en: 'New Mexico', es: 'Nuevo México', fr: 'Nouveau-Mexique' },
   NY: { en: 'New York', es: 'Nueva York' },
-  NC: { en: 'North Carolina', es: 'Carolina del Norte' },
-  ND: { en: 'North Dakota', es: 'Dakota del Norte' },
+  NC: { en: 'North Carolina', es: 'Carolina del Norte', fr: 'Caroline du Nord' },
+  ND: { en: 'North Dakota', es: 'Dakota del Norte', fr: 'Dakota du Nord' },
   OH: { en: 'Ohio' },
   OK: { en: 'Oklahoma' },
   OR: { en: 'Oregon', es: 'Oregón' },
-  PA: { en: 'Pennsylvania', es: 'Pensilvania' },
+  PA: { en: 'Pennsylvania', es: 'Pensilvania', fr: 'Pennsylvanie' },
   RI: { en: 'Rhode Island' },
-  SC: { en: 'South Carolina', es: 'Carolina del Sur' },
-  SD: { en: 'South Dakota', es: 'Dakota del Sur' },
+  SC: { en: 'South Carolina', es: 'Carolina del Sur', fr: 'Caroline du Sud' },
+  SD: { en: 'South Dakota', es: 'Dakota del Sur', fr: 'Dakota du Sud' },
   TN: { en: 'Tennessee', es: 'Tennessee' },
   TX: { en: 'Texas' },
   UT: { en: 'Utah' },
   VT: { en: 'Vermont' },
-  VA: { en: 'Virginia' },
+  VA: { en: 'Virginia', fr: 'Virginie' },
   WA: { en: 'Washington' },
-  WV: { en: 'West Virginia', es: 'Virginia Occidental' },
+  WV: { en: 'West Virginia', es: 'Virginia Occidental', fr: 'Virginie-Occidentale' },
   WI: { en: 'Wisconsin' },
   WY: { en: 'Wyoming' },
-  PR: { en: 'Puerto Rico' },
+  PR: { en: 'Puerto Rico', fr: 'Porto Rico' },
   GU: { en: 'Guam' },
-  VI: { en: 'U.S. Virgin Islands', es: 'Islas Vírgenes de EE. UU.' },
+  VI: { en: 'U.S. Virgin Islands', es: 'Islas Vírgenes de EE. UU.', fr: 'Îles Vierges des États-Unis' },
 };
 
 /**
@@ -117,11 +117,13 @@ export function isJurisdiction(code: string): boolean {
   return isUsState(code) || isCountry(code);
 }
 
-/** `US-NY` -> "New York" / "Nueva York"; `MX` -> "Mexico" / "México". */
+/** `US-NY` -> "New York" / "Nueva York"; `US-CA` -> "Californie" (fr, fr-CA); `MX` -> "Mexico" / "México". */
 export function jurisdictionName(code: string, locale = 'en'): string {
   if (code.startsWith('US-')) {
     const state = US_STATES[code.slice(3)];
-    return state ? (locale === 'es' && state.es) || state.en : code;
+    if (!state) return code;
+    const language = locale.split('-')[0];
+    return (language === 'es' ? state.es : language === 'fr' ? state.fr : undefined) ?? state.en;
   }
   return displayNames(locale).of(code) ?? code;
 }
