@@ -1,4 +1,4 @@
-import { Translator } from '@consilium/core';
+import { enablePseudoLocale, PSEUDO_LOCALE, Translator } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
@@ -11,7 +11,10 @@ import { createTestApp } from '../support/test-app';
 import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
-const LOCALES = ['en', 'es', 'fr'];
+// Before the app exists: the pseudo-locale is then a platform language like any catalog (a fourth language is data).
+enablePseudoLocale();
+
+const LOCALES = ['en', 'es', 'fr', PSEUDO_LOCALE];
 
 /**
  * Pages built with the catalog's and funding programs' partials (offerings, prices, programs): their words are
@@ -25,8 +28,9 @@ const catalogsInFrench = () =>
   );
 
 /**
- * The hospital's site and its copy editor in every platform language: each public page, the editor, and each of
- * its refused forms, with no word from another language's catalog or from none; another hospital's pages are 404.
+ * The hospital's site and its copy editor in every platform language and the pseudo-locale (where any English at
+ * all shows): each public page, the editor and each of its refused forms, with no word from another language's
+ * catalog or from none; another hospital's pages are 404.
  */
 describe('marketing: every word in the reader’s language', () => {
   let app: NestFastifyApplication;

@@ -1,4 +1,4 @@
-import { Translator } from '@consilium/core';
+import { enablePseudoLocale, PSEUDO_LOCALE, Translator } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
@@ -10,14 +10,17 @@ import { createTestApp } from '../support/test-app';
 import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
-const LOCALES = ['en', 'es', 'fr'];
+// Before the app exists: the pseudo-locale is then a platform language like any catalog.
+enablePseudoLocale();
+
+const LOCALES = ['en', 'es', 'fr', PSEUDO_LOCALE];
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 /** An ELF executable's first bytes, sent as a PNG. */
 const EXECUTABLE = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), randomBytes(256)]);
 
 /**
- * Tenancy's pages in every platform language: the hospital admin's branding console and the operator console's
+ * Tenancy's pages in every platform language and the pseudo-locale: the hospital admin's branding console and the operator console's
  * hospitals, with their refused forms, with no word from another language's catalog or from none.
  */
 describe('tenancy: every word in the reader’s language', () => {
