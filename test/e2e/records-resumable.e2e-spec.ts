@@ -168,6 +168,17 @@ describe('records: resumable uploads (tus 1.0)', () => {
       .set({ ...TUS, Host: a.host, 'Upload-Length': String(17 * MiB), Accept: 'application/json' });
     expect(big.status).toBe(413);
     expect((big.body as { error: { code: string } }).error.code).toBe('upload_too_large');
+    // The refusal in the client's language, its limit in that language's units.
+    for (const [language, words] of [
+      ['en', 'This file is larger than the 16 MB we can accept for one file.'],
+      ['fr', 'Ce fichier dépasse les 16 Mo que nous pouvons accepter par fichier.'],
+      ['es', 'Este archivo supera los 16 MB que podemos aceptar por archivo.'],
+    ]) {
+      const refused = await request(server())
+        .post(`/cases/${caseId}/uploads`)
+        .set({ ...TUS, Host: a.host, 'Upload-Length': String(17 * MiB), Accept: 'application/json', 'Accept-Language': language });
+      expect((refused.body as { error: { message: string } }).error.message.replace(/\s/g, ' ')).toBe(words);
+    }
     expect(
       (
         await request(server())

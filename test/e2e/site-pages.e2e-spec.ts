@@ -181,9 +181,9 @@ describe('the hospital sites', () => {
 
   it('prices each region from the rules, and says where an offering is not available', async () => {
     const lakeshore = (await get('lakeshore.localhost', '/pricing').expect(200)).text;
-    // $950 base, +$100 in other states, +25% abroad.
+    // $950 base, +$100 in other states, nothing more abroad (no translation to charge for: issue #18).
     expect(lakeshore).toMatch(
-      /<td data-label="In Illinois">\$950<\/td><td data-label="Other US states">\$1,050<\/td><td data-label="Outside the US">\$1,187.50<\/td>/,
+      /<td data-label="In Illinois">\$950<\/td><td data-label="Other US states">\$1,050<\/td><td data-label="Outside the US">\$950<\/td>/,
     );
     const meridian = (await get('meridian.localhost', '/pricing').expect(200)).text;
     expect(meridian).toContain('Only where our physicians are licensed');

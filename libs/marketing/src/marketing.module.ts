@@ -20,6 +20,7 @@ import { SiteHomeController } from './http/site-home.controller';
 import { SiteInfoController } from './http/site-info.controller';
 import { SitePhysiciansController } from './http/site-physicians.controller';
 import { SiteSeoController } from './http/site-seo.controller';
+import { SiteCopyPage } from './http/site-copy-page';
 import { CatalogPagesBuilder } from './pages/catalog-pages.builder';
 import { HomePageBuilder } from './pages/home-page.builder';
 import { InfoPagesBuilder } from './pages/info-pages.builder';
@@ -55,6 +56,7 @@ import { SiteDataService } from './pages/site-data.service';
     CatalogPagesBuilder,
     RosterPagesBuilder,
     InfoPagesBuilder,
+    SiteCopyPage,
   ],
   exports: [SiteContentService, AttributionService],
 })

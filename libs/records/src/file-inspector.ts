@@ -33,7 +33,7 @@ export class FileInspector {
         try {
           await checkImageSize(type, reader, this.settings.maxImagePixels);
         } catch (error) {
-          throw error instanceof EndOfData ? new FileDamaged('This image') : error;
+          throw error instanceof EndOfData ? new FileDamaged('image') : error;
         } finally {
           await reader.close();
         }

@@ -3,7 +3,6 @@ import { affected, first, one, rows } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { ArchiveSummary } from './archive/archive-summary';
 import { DicomMetadata } from './dicom/dicom-metadata';
-import { FileRejected } from './records.errors';
 import { DetectedType } from './sniff/content-sniffer';
 import { StorageBackend, StoredObject } from './storage/file-storage';
 
@@ -42,7 +41,8 @@ export interface NewRecordFile {
   type?: DetectedType;
   stored?: StoredObject;
   preambleZeroed?: boolean;
-  rejection?: FileRejected;
+  /** A refusal's code, and its words as said then (English, for readers that show text rather than the code). */
+  rejection?: { code: string; message: string };
   /** Archive children are inspected before their row is written, so they arrive final. */
   ready?: { dicom?: DicomMetadata };
   /** A rejected duplicate keeps its hash and size (not its bytes) and points at the kept copy. */

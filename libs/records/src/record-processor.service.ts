@@ -96,7 +96,7 @@ export class RecordProcessor {
     stored: StoredObject | null,
   ): Promise<ProcessOutcome> {
     const done = await this.db.forTenant(tenantId, (tx) =>
-      this.files.markRejected(tx, tenantId, fileId, token, { code: error.code, message: error.message }),
+      this.files.markRejected(tx, tenantId, fileId, token, this.registrar.storedWords(error)),
     );
     if (!done) return { fileId, status: 'processing' };
     this.metrics.rejected(error.code, 'processing');

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { TenantDatabase } from '@consilium/core';
+import { DEFAULT_LOCALE, TenantDatabase, Translator } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { RecordFile, RecordFileRepository, NewRecordFile } from './record-file.repository';
-import { CaseStorageFull, DuplicateFile } from './records.errors';
+import { CaseStorageFull, DuplicateFile, FileRejected, RecordsError } from './records.errors';
 import { FileStorage, StoredObject } from './storage/file-storage';
 
 /**
@@ -18,6 +18,7 @@ export class RecordRegistrar {
     private readonly db: TenantDatabase,
     private readonly files: RecordFileRepository,
     private readonly storage: FileStorage,
+    private readonly translator: Translator,
   ) {}
 
   /** `onKept` runs in the same transaction when the row keeps the bytes (a queue enqueues processing there). */
@@ -40,7 +41,7 @@ export class RecordRegistrar {
             ...file,
             stored: undefined,
             ready: undefined,
-            rejection: new DuplicateFile(),
+            rejection: this.storedWords(new DuplicateFile()),
             duplicateOf: { id: copy.id, sha256: stored.sha256, size: stored.size },
           });
         }
@@ -55,8 +56,14 @@ export class RecordRegistrar {
     }
   }
 
-  async reject(file: NewRecordFile & { rejection: NonNullable<NewRecordFile['rejection']> }): Promise<RecordFile> {
-    return this.db.forTenant(file.tenantId, (tx) => this.files.insert(tx, { ...file, stored: undefined }));
+  async reject(file: Omit<NewRecordFile, 'rejection'> & { rejection: FileRejected }): Promise<RecordFile> {
+    const rejection = this.storedWords(file.rejection);
+    return this.db.forTenant(file.tenantId, (tx) => this.files.insert(tx, { ...file, rejection, stored: undefined }));
+  }
+
+  /** What a rejected row keeps: the code (pages word it in the reader's language) and the catalog's English. */
+  storedWords(refusal: InstanceType<typeof RecordsError>): { code: string; message: string } {
+    return { code: refusal.code, message: this.translator.t(refusal.messageKey!, DEFAULT_LOCALE, refusal.values) };
   }
 
   async discard(stored: StoredObject | null): Promise<void> {

@@ -1,236 +1,184 @@
-import { DomainError } from '@consilium/core';
+import { ByteSize, declareErrors } from '@consilium/core';
 
 /**
- * Why a file was not accepted. Each subclass has a stable code (stored on the rejected row and sent to clients) and
- * a message a patient can act on. Messages never name the file: file names are the patient's words, not ours.
+ * The records lib's refusals, one `code: status` line each; their words are `records.errors.<code>.message` (and
+ * `.hint`) in the lib's catalogs (views/i18n), in the reader's language. The code is stored on a rejected row and
+ * sent to clients. Messages never name the file: file names are the patient's words, not ours.
  */
-export abstract class FileRejected extends DomainError {
-  /** Limits end the upload request itself (nothing is recorded); other rejections become a rejected row. */
+export const RecordsError = declareErrors('records', {
+  upload_too_large: 413,
+  case_storage_full: 413,
+  empty_file: 422,
+  file_type_not_accepted: 415,
+  executable_file: 415,
+  script_file: 415,
+  web_content: 415,
+  malware_detected: 422,
+  image_too_large: 422,
+  file_damaged: 422,
+  dicom_truncated: 422,
+  dicom_unsupported: 422,
+  archive_suspicious_compression: 422,
+  archive_too_many_files: 422,
+  archive_too_large: 422,
+  archive_damaged: 422,
+  archive_empty: 422,
+  archive_entry_unsafe: 422,
+  archive_entry_encrypted: 422,
+  archive_nested: 422,
+  duplicate_file: 409,
+  stored_file_damaged: 500,
+  upload_offset_mismatch: 409,
+  upload_busy: 423,
+  checksum_mismatch: 460,
+  upload_length_exceeded: 400,
+  tus_version_unsupported: 412,
+  upload_content_type: 415,
+});
+
+/**
+ * Why a file was not accepted. Limits end the upload request itself (nothing is recorded); other rejections become
+ * a rejected row. The named classes stay because callers tell them apart (`instanceof FileRejected`, fatal kinds).
+ */
+export abstract class FileRejected extends RecordsError {
   readonly endsRequest: boolean = false;
 }
 
 export class UploadTooLarge extends FileRejected {
-  readonly code = 'upload_too_large';
-  readonly status = 413;
   override readonly endsRequest = true;
   constructor(limitBytes: number) {
-    super(`This file is larger than the ${formatBytes(limitBytes)} we can accept for one file.`, {
-      hint: 'Send a large imaging study as several smaller ZIP files, or ask the hospital to collect the records for you.',
-    });
+    super('upload_too_large', { values: { limit: new ByteSize(limitBytes) } });
   }
 }
 
 export class CaseStorageFull extends FileRejected {
-  readonly code = 'case_storage_full';
-  readonly status = 413;
   override readonly endsRequest = true;
   constructor(limitBytes: number) {
-    super(`This request already holds close to the ${formatBytes(limitBytes)} of records we can keep for one case.`, {
-      hint: 'Send only the most recent or most relevant records, or ask the care team how to share the rest.',
-    });
+    super('case_storage_full', { values: { limit: new ByteSize(limitBytes) } });
   }
 }
 
 export class EmptyFile extends FileRejected {
-  readonly code = 'empty_file';
-  readonly status = 422;
   constructor() {
-    super('This file is empty.', { hint: 'Check that the file opens on your device, then try again.' });
+    super('empty_file');
   }
 }
 
 export class FileTypeNotAccepted extends FileRejected {
-  readonly code = 'file_type_not_accepted';
-  readonly status = 415;
   constructor() {
-    super('We can accept PDF documents, photos or scans (JPEG, PNG, GIF, WebP, TIFF), DICOM imaging files, or a ZIP of them.', {
-      hint: 'If this is a document such as a Word file, save or print it as a PDF and upload that.',
-    });
+    super('file_type_not_accepted');
   }
 }
 
 export class ExecutableRefused extends FileRejected {
-  readonly code = 'executable_file';
-  readonly status = 415;
   constructor() {
-    super('This file is a program, not a medical record, so we did not accept it, whatever its name says.', {
-      hint: 'Imaging discs often include a viewer program: upload the images (DICOM files) or a ZIP of the disc, not the viewer.',
-    });
+    super('executable_file');
   }
 }
 
 export class ScriptRefused extends FileRejected {
-  readonly code = 'script_file';
-  readonly status = 415;
   constructor() {
-    super('This file is a script (a program written as text), not a medical record, so we did not accept it.');
+    super('script_file');
   }
 }
 
 export class ActiveContentRefused extends FileRejected {
-  readonly code = 'web_content';
-  readonly status = 415;
   constructor() {
-    super('This file is a web page or SVG drawing, which can carry hidden code, so we did not accept it.', {
-      hint: 'If it is a report from a patient portal, save or print it as a PDF and upload that.',
-    });
+    super('web_content');
   }
 }
 
 export class MalwareDetected extends FileRejected {
-  readonly code = 'malware_detected';
-  readonly status = 422;
   constructor() {
-    super('This file contains a virus signature, so we did not accept it.', {
-      hint: 'Scan your device with antivirus software, then send a clean copy of the record.',
-    });
+    super('malware_detected');
   }
 }
 
 export class ImageTooLarge extends FileRejected {
-  readonly code = 'image_too_large';
-  readonly status = 422;
   constructor(maxPixels: number) {
-    super(`This image has more than ${Math.floor(maxPixels / 1e6)} million pixels, more than we can open safely.`, {
-      hint: 'Save it again at a smaller size (most phones and scanners offer this), then upload it.',
-    });
+    super('image_too_large', { values: { megapixels: Math.floor(maxPixels / 1e6) } });
   }
 }
 
+/** What was damaged: a file, an image, an imaging (DICOM) file, or an item of a ZIP file. */
+export type DamagedThing = 'file' | 'image' | 'dicom' | 'archive_item';
+
 export class FileDamaged extends FileRejected {
-  readonly code = 'file_damaged';
-  readonly status = 422;
-  constructor(what = 'This file') {
-    super(`${what} is damaged and cannot be opened.`, { hint: 'Copy it again from the original source, then upload it.' });
+  constructor(what: DamagedThing = 'file') {
+    super('file_damaged', { values: { what } });
   }
 }
 
 export class DicomTruncated extends FileRejected {
-  readonly code = 'dicom_truncated';
-  readonly status = 422;
   constructor() {
-    super('This imaging (DICOM) file is incomplete: it ends before the end of its image data.', {
-      hint: 'It may have been cut off while copying. Copy it again from the original disc or portal, then upload it.',
-    });
+    super('dicom_truncated');
   }
 }
 
 export class DicomUnsupported extends FileRejected {
-  readonly code = 'dicom_unsupported';
-  readonly status = 422;
   constructor(detail: 'no_header' | 'deflated') {
-    super(
-      detail === 'no_header'
-        ? 'This looks like an imaging file in an old format without the standard DICOM header, which we cannot check.'
-        : 'This imaging (DICOM) file is compressed in a way we cannot check.',
-      { hint: 'Ask the imaging department for a standard DICOM export (a disc or ZIP of the study), then upload that.' },
-    );
+    super('dicom_unsupported', { values: { detail } });
   }
 }
 
 export class ArchiveSuspicious extends FileRejected {
-  readonly code = 'archive_suspicious_compression';
-  readonly status = 422;
   constructor() {
-    super('This ZIP file expands to vastly more data than it holds, which is how harmful archives behave, so we did not open it.', {
-      hint: 'Make the ZIP again from the original files, or upload the files one by one.',
-    });
+    super('archive_suspicious_compression');
   }
 }
 
 export class ArchiveTooManyFiles extends FileRejected {
-  readonly code = 'archive_too_many_files';
-  readonly status = 422;
   constructor(maxEntries: number) {
-    super(`This ZIP file holds more than ${maxEntries} files, more than we can open at once.`, {
-      hint: 'Split it into several smaller ZIP files, for example one per study.',
-    });
+    super('archive_too_many_files', { values: { max: maxEntries } });
   }
 }
 
 export class ArchiveTooLarge extends FileRejected {
-  readonly code = 'archive_too_large';
-  readonly status = 422;
   constructor(limitBytes: number) {
-    super(`This ZIP file expands to more than the ${formatBytes(limitBytes)} we can accept.`, {
-      hint: 'Split it into several smaller ZIP files, for example one per study.',
-    });
+    super('archive_too_large', { values: { limit: new ByteSize(limitBytes) } });
   }
 }
 
 export class ArchiveDamaged extends FileRejected {
-  readonly code = 'archive_damaged';
-  readonly status = 422;
   constructor() {
-    super('This ZIP file is damaged and cannot be opened.', { hint: 'Make the ZIP again from the original files, then upload it.' });
+    super('archive_damaged');
   }
 }
 
 export class ArchiveEmpty extends FileRejected {
-  readonly code = 'archive_empty';
-  readonly status = 422;
   constructor() {
-    super('We found no files we can accept in this ZIP.', {
-      hint: 'We accept PDF documents, images and DICOM files inside a ZIP. Check what it contains, then try again.',
-    });
+    super('archive_empty');
   }
 }
 
 /** One item of an archive that was skipped; the rest of the archive is still used. */
 export class ArchiveEntryUnsafe extends FileRejected {
-  readonly code = 'archive_entry_unsafe';
-  readonly status = 422;
   constructor() {
-    super('This item in the ZIP file points outside the archive or is a link, so we skipped it.');
+    super('archive_entry_unsafe');
   }
 }
 
 export class ArchiveEntryEncrypted extends FileRejected {
-  readonly code = 'archive_entry_encrypted';
-  readonly status = 422;
   constructor() {
-    super('This item in the ZIP file is password-protected, so we could not check it.', {
-      hint: 'Make the ZIP again without a password, then upload it.',
-    });
+    super('archive_entry_encrypted');
   }
 }
 
 export class ArchiveNested extends FileRejected {
-  readonly code = 'archive_nested';
-  readonly status = 422;
   constructor() {
-    super('This item is a ZIP file inside the ZIP file; we do not open archives within archives.', {
-      hint: 'Upload the inner ZIP file on its own.',
-    });
+    super('archive_nested');
   }
 }
 
 export class DuplicateFile extends FileRejected {
-  readonly code = 'duplicate_file';
-  readonly status = 409;
   constructor() {
-    super('You already sent this exact file for this request, so we kept the first copy.');
+    super('duplicate_file');
   }
 }
 
 /** The stored copy failed its integrity check: tampered with or damaged at rest. Never the patient's fault. */
-export class StoredFileDamaged extends DomainError {
-  readonly code = 'stored_file_damaged';
-  readonly status = 500;
+export class StoredFileDamaged extends RecordsError {
   constructor() {
-    super('We could not open this file safely because our stored copy failed its integrity check.', {
-      hint: 'The care team has been told. Please upload the file again if you still have it.',
-    });
+    super('stored_file_damaged');
   }
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }

@@ -20,6 +20,7 @@ import { FileKeyring } from './storage/file-keyring';
 import { QueuedProcessing } from './jobs/queued-processing';
 import { RecordProcessingHandler } from './jobs/record-processing.handler';
 import { MultipartUploads } from './http/multipart-uploads';
+import { RecordsWords } from './records-words';
 
 export interface RecordsModuleOptions {
   /**
@@ -73,6 +74,7 @@ export class RecordsModule {
         ResumableUploads,
         UploadSweep,
         MultipartUploads,
+        RecordsWords,
         scheduler,
         ...(queued ? [RecordProcessingHandler] : []),
       ],

@@ -13,7 +13,8 @@ import { TenantContentCache } from './cache/tenant-content-cache';
 import { BrandController } from './http/brand.controller';
 import { ConsoleBrandingController } from './http/console-branding.controller';
 import { OperatorTenantsController, OperatorTenantsPage } from './http/operator-tenants.controller';
-import { MultipartConsoleForms } from './console/multipart-form';
+import { MultipartForms } from './console/multipart-form';
+import { BrandingPage } from './http/branding-page';
 import { TenantDomains } from './console/tenant-domains';
 import { TenantOnboarding } from './console/tenant-onboarding';
 import { TenantLayoutData } from './site/layout-data';
@@ -50,7 +51,8 @@ const SHARED = [
     ...SHARED,
     TenantLayoutData,
     OperatorTenantsPage,
-    MultipartConsoleForms,
+    BrandingPage,
+    MultipartForms,
     { provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor },
   ],
   exports: SHARED,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { canonicalLocale, intlLocale, isPlatformLocale, negotiateLocale, unsupportedLocaleMessage } from './locales';
 import { pseudoMessage } from './pseudo-locale';
-import { MissingMessage, Translator } from './translator';
+import { ByteSize, MissingMessage, Translator } from './translator';
 
 function catalogs(files: Record<string, object>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'catalog-'));
@@ -34,6 +34,13 @@ describe('Translator (ICU messages by key)', () => {
       }),
     ),
   );
+
+  it('writes a size in bytes in the reader’s units', () => {
+    const plain = (text: string) => text.replace(/\s/g, ' ');
+    expect(translator.t('demo.total', 'en', { amount: new ByteSize(8 * 1024 * 1024) })).toBe('Total: 8 MB');
+    expect(plain(translator.t('demo.total', 'es', { amount: new ByteSize(1536) }))).toBe('Total: 1.5 kB');
+    expect(translator.t('demo.total', 'en', { amount: new ByteSize(500) })).toBe('Total: 500 bytes');
+  });
 
   it('writes plurals and selects by the locale’s rules', () => {
     expect(translator.t('demo.files', 'en', { count: 0 })).toBe('No files');

@@ -11,8 +11,13 @@ export class LanguageName {
   constructor(readonly tag: string) {}
 }
 
+/** A size in bytes, written in the reader's units when the message is formatted: "8 MB", "8 Mo", "500 bytes". */
+export class ByteSize {
+  constructor(readonly bytes: number) {}
+}
+
 /** What a message's arguments may be: ICU formats numbers, dates (a Date) and plurals by the locale. */
-export type MessageValue = string | number | boolean | Date | LanguageName | null | undefined;
+export type MessageValue = string | number | boolean | Date | LanguageName | ByteSize | null | undefined;
 export type MessageValues = Record<string, MessageValue>;
 
 /**
@@ -163,11 +168,30 @@ export class Translator {
   }
 }
 
+const BYTE_UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'];
+
+/** Binary multiples (what file systems show), in the locale's unit words: 1 KB is 1024 bytes. */
+function byteSize(bytes: number, locale: string): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return new Intl.NumberFormat(intlLocale(locale), {
+    style: 'unit',
+    unit: BYTE_UNITS[unit],
+    unitDisplay: unit === 0 ? 'long' : 'short',
+    maximumFractionDigits: 1,
+  }).format(value);
+}
+
 /** Values ICU cannot format itself, made text in the message's language. */
 function resolved(values: Record<string, unknown>, locale: string): Record<string, string | number | boolean | Date | null | undefined> {
   const out: Record<string, string | number | boolean | Date | null | undefined> = {};
   for (const [name, value] of Object.entries(values)) {
     if (value instanceof LanguageName) out[name] = displayLanguage(value.tag, locale);
+    else if (value instanceof ByteSize) out[name] = byteSize(value.bytes, locale);
     else if (
       value === null ||
       value === undefined ||

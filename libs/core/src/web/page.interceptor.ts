@@ -5,7 +5,7 @@ import { from, map, Observable, switchMap } from 'rxjs';
 import { RequestContext } from '../context/request-context';
 import { isMessageRef, Translator } from '../i18n/translator';
 import { readFormBody } from './form-body';
-import { FORM, LAYOUT, LayoutName, PAGE, PAGE_ROUTE, PageRequest, PageRoute, Redirect } from './page';
+import { FORM, LAYOUT, LayoutName, PAGE, PAGE_ROUTE, PageRequest, PageRoute, PageView, Redirect } from './page';
 import { ViewRenderer } from './view-renderer';
 
 /**
@@ -41,6 +41,8 @@ export class PageInterceptor implements NestInterceptor {
       switchMap(() => next.handle()),
       map((result: unknown) => {
         if (result instanceof Redirect) return follow(reply, result);
+        if (result instanceof PageView)
+          return this.render(result.view, result.options.layout ?? layout, result.options.title, result.model);
         if (!page) throw new Error(`${ctx.getClass().name}.${ctx.getHandler().name} has no @Page to render its answer in`);
         return this.render(page.view, layout, page.title, (result ?? {}) as Record<string, unknown>);
       }),

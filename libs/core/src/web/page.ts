@@ -1,4 +1,4 @@
-import { applyDecorators, HttpCode, SetMetadata, Type } from '@nestjs/common';
+import { applyDecorators, Header, HttpCode, SetMetadata, Type } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 
 export const PAGE = 'consilium:page';
@@ -96,6 +96,30 @@ export class Redirect {
 
 export function redirect(url: string): Redirect {
   return new Redirect(url);
+}
+
+/**
+ * A page handler's answer in another view than its `@Page`'s: one address showing one of two pages (the front page
+ * of a hospital's site, or of the operator host). The page flow renders it like the route's own page.
+ */
+export class PageView {
+  constructor(
+    readonly view: string,
+    readonly model: Record<string, unknown>,
+    readonly options: { layout?: LayoutName; title?: string } = {},
+  ) {}
+}
+
+export function pageView(view: string, model: Record<string, unknown> = {}, options: PageView['options'] = {}): PageView {
+  return new PageView(view, model, options);
+}
+
+/**
+ * A route answering a document that is not a page (a sitemap, robots.txt, a stylesheet): its content type and
+ * caching, said once. `@Resource('application/xml; charset=utf-8', { cache: 'public, max-age=3600' })`.
+ */
+export function Resource(contentType: string, options: { cache?: string } = {}): MethodDecorator {
+  return applyDecorators(Header('content-type', contentType), ...(options.cache ? [Header('cache-control', options.cache)] : []));
 }
 
 /** Where the page flow leaves a route's page metadata for the exception filter (the filter has no handler). */

@@ -1,9 +1,9 @@
-import { Controller, Get, Header, Param, UseInterceptors } from '@nestjs/common';
-import { NotFound, Public } from '@consilium/core';
+import { Controller, Get, Param, UseInterceptors } from '@nestjs/common';
+import { NotFound, Page, Public } from '@consilium/core';
 import { SitePage } from '@consilium/tenancy';
 import { AttributionInterceptor } from '../attribution/attribution.interceptor';
 import { CatalogPagesBuilder } from '../pages/catalog-pages.builder';
-import { PageRenderer } from '../pages/page-renderer';
+import { PageRenderer, SITE_PAGE } from '../pages/page-renderer';
 import { SiteDataService } from '../pages/site-data.service';
 
 /** /specialties, /specialties/:slug and /pricing. */
@@ -19,8 +19,8 @@ export class SiteCatalogController {
   @Public()
   @SitePage()
   @Get('specialties')
-  @Header('content-type', 'text/html; charset=utf-8')
-  specialties(): Promise<string> {
+  @Page(SITE_PAGE, { cache: false })
+  specialties() {
     return this.pages.render('specialties', (d) => this.builder.specialties(d));
   }
 
@@ -28,8 +28,8 @@ export class SiteCatalogController {
   @Public()
   @SitePage()
   @Get('specialties/:slug')
-  @Header('content-type', 'text/html; charset=utf-8')
-  async specialty(@Param('slug') slug: string): Promise<string> {
+  @Page(SITE_PAGE, { cache: false })
+  async specialty(@Param('slug') slug: string) {
     const { catalog } = await this.data.snapshots();
     if (!catalog.specialties.some((s) => s.slug === slug)) throw new NotFound();
     return this.pages.render('specialty', (d) => this.builder.specialty(d, slug));
@@ -38,8 +38,8 @@ export class SiteCatalogController {
   @Public()
   @SitePage()
   @Get('pricing')
-  @Header('content-type', 'text/html; charset=utf-8')
-  pricing(): Promise<string> {
+  @Page(SITE_PAGE, { cache: false })
+  pricing() {
     return this.pages.render('pricing', (d) => this.builder.pricing(d));
   }
 }

@@ -1,9 +1,9 @@
-import { Controller, Get, Header, UseInterceptors } from '@nestjs/common';
-import { AppConfig, Public, RequestContext, ViewRenderer } from '@consilium/core';
+import { Controller, Get, UseInterceptors } from '@nestjs/common';
+import { AppConfig, Page, pageView, Public, RequestContext } from '@consilium/core';
 import { SitePage } from '@consilium/tenancy';
 import { AttributionInterceptor } from '../attribution/attribution.interceptor';
 import { HomePageBuilder } from '../pages/home-page.builder';
-import { PageRenderer } from '../pages/page-renderer';
+import { PageRenderer, SITE_PAGE } from '../pages/page-renderer';
 
 @Controller()
 @UseInterceptors(AttributionInterceptor)
@@ -11,7 +11,6 @@ export class SiteHomeController {
   constructor(
     private readonly pages: PageRenderer,
     private readonly home: HomePageBuilder,
-    private readonly views: ViewRenderer,
     private readonly context: RequestContext,
     private readonly config: AppConfig,
   ) {}
@@ -20,10 +19,10 @@ export class SiteHomeController {
   @Public()
   @SitePage({ operatorHost: true })
   @Get('/')
-  @Header('content-type', 'text/html; charset=utf-8')
-  index(): Promise<string> | string {
+  @Page(SITE_PAGE, { cache: false })
+  index() {
     if (this.context.host() === this.config.operatorHost) {
-      return this.views.render('site/operator-home', { title: 'Consilium operator host' }, { layout: 'plain' });
+      return pageView('site/operator-home', {}, { layout: 'plain', title: 'site.operatorHome.title' });
     }
     return this.pages.render('home', (d) => this.home.build(d));
   }

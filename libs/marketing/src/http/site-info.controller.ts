@@ -1,9 +1,9 @@
-import { Controller, Get, Header, UseInterceptors } from '@nestjs/common';
-import { Public } from '@consilium/core';
+import { Controller, Get, UseInterceptors } from '@nestjs/common';
+import { Page, Public } from '@consilium/core';
 import { SitePage } from '@consilium/tenancy';
 import { AttributionInterceptor } from '../attribution/attribution.interceptor';
 import { InfoPagesBuilder } from '../pages/info-pages.builder';
-import { PageRenderer } from '../pages/page-renderer';
+import { PageRenderer, SITE_PAGE } from '../pages/page-renderer';
 
 /** /how-it-works, /faq, /contact, /privacy, /terms. */
 @Controller()
@@ -17,40 +17,40 @@ export class SiteInfoController {
   @Public()
   @SitePage()
   @Get('how-it-works')
-  @Header('content-type', 'text/html; charset=utf-8')
-  howItWorks(): Promise<string> {
+  @Page(SITE_PAGE, { cache: false })
+  howItWorks() {
     return this.pages.render('how-it-works', (d) => this.builder.howItWorks(d));
   }
 
   @Public()
   @SitePage()
   @Get('faq')
-  @Header('content-type', 'text/html; charset=utf-8')
-  faq(): Promise<string> {
+  @Page(SITE_PAGE, { cache: false })
+  faq() {
     return this.pages.render('faq', (d) => this.builder.faq(d));
   }
 
   @Public()
   @SitePage()
   @Get('contact')
-  @Header('content-type', 'text/html; charset=utf-8')
-  contact(): Promise<string> {
+  @Page(SITE_PAGE, { cache: false })
+  contact() {
     return this.pages.render('contact', (d) => this.builder.contact(d));
   }
 
   @Public()
   @SitePage()
   @Get('privacy')
-  @Header('content-type', 'text/html; charset=utf-8')
-  privacy(): Promise<string> {
+  @Page(SITE_PAGE, { cache: false })
+  privacy() {
     return this.pages.render('legal', (d) => this.builder.legal(d, 'privacy'));
   }
 
   @Public()
   @SitePage()
   @Get('terms')
-  @Header('content-type', 'text/html; charset=utf-8')
-  terms(): Promise<string> {
+  @Page(SITE_PAGE, { cache: false })
+  terms() {
     return this.pages.render('legal', (d) => this.builder.legal(d, 'terms'));
   }
 }

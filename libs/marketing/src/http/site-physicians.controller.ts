@@ -1,8 +1,8 @@
-import { Controller, Get, Header, Param, UseInterceptors } from '@nestjs/common';
-import { NotFound, Public } from '@consilium/core';
+import { Controller, Get, Param, UseInterceptors } from '@nestjs/common';
+import { NotFound, Page, Public } from '@consilium/core';
 import { SitePage } from '@consilium/tenancy';
 import { AttributionInterceptor } from '../attribution/attribution.interceptor';
-import { PageRenderer } from '../pages/page-renderer';
+import { PageRenderer, SITE_PAGE } from '../pages/page-renderer';
 import { RosterPagesBuilder } from '../pages/roster-pages.builder';
 import { SiteDataService } from '../pages/site-data.service';
 
@@ -19,8 +19,8 @@ export class SitePhysiciansController {
   @Public()
   @SitePage()
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  physicians(): Promise<string> {
+  @Page(SITE_PAGE, { cache: false })
+  physicians() {
     return this.pages.render('physicians', (d) => this.builder.physicians(d));
   }
 
@@ -28,8 +28,8 @@ export class SitePhysiciansController {
   @Public()
   @SitePage()
   @Get(':slug')
-  @Header('content-type', 'text/html; charset=utf-8')
-  async physician(@Param('slug') slug: string): Promise<string> {
+  @Page(SITE_PAGE, { cache: false })
+  async physician(@Param('slug') slug: string) {
     const { roster } = await this.data.snapshots();
     if (!roster.physicians.some((p) => p.slug === slug)) throw new NotFound();
     return this.pages.render('physician', (d) => this.builder.physician(d, slug));

@@ -1,5 +1,5 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import { AppConfig, Public, RequestContext } from '@consilium/core';
+import { Controller, Get } from '@nestjs/common';
+import { AppConfig, Public, RequestContext, Resource } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import { SiteDataService } from '../pages/site-data.service';
 import { publicPaths, robotsTxt, sitemapXml } from '../pages/sitemap';
@@ -16,8 +16,7 @@ export class SiteSeoController {
 
   @Public()
   @Get('sitemap.xml')
-  @Header('content-type', 'application/xml; charset=utf-8')
-  @Header('cache-control', 'public, max-age=3600')
+  @Resource('application/xml; charset=utf-8', { cache: 'public, max-age=3600' })
   async sitemap(): Promise<string> {
     const tenant = this.context.tenant<ResolvedTenant>();
     const { catalog, roster } = await this.data.snapshots();
@@ -26,8 +25,7 @@ export class SiteSeoController {
 
   @Public()
   @Get('robots.txt')
-  @Header('content-type', 'text/plain; charset=utf-8')
-  @Header('cache-control', 'public, max-age=3600')
+  @Resource('text/plain; charset=utf-8', { cache: 'public, max-age=3600' })
   robots(): string {
     return robotsTxt(this.config.originFor(this.context.tenant<ResolvedTenant>().primaryHost));
   }

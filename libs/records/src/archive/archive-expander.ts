@@ -179,7 +179,7 @@ function entryRefusal(entry: ZipEntry, name: string): FileRejected | null {
     ((entry.externalAttributes >>> 16) & S_IFMT) === S_IFLNK;
   if (unsafe) return new ArchiveEntryUnsafe();
   if (entry.flags & 0x1) return new ArchiveEntryEncrypted();
-  if (entry.method !== 0 && entry.method !== 8) return new FileDamaged('This item in the ZIP file');
+  if (entry.method !== 0 && entry.method !== 8) return new FileDamaged('archive_item');
   return null;
 }
 

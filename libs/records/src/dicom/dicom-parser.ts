@@ -51,7 +51,7 @@ class DicomWalker {
 
   async parse(): Promise<DicomMetadata> {
     await this.reader.skip(128);
-    if ((await this.reader.read(4)).toString('latin1') !== 'DICM') throw new FileDamaged('This imaging (DICOM) file');
+    if ((await this.reader.read(4)).toString('latin1') !== 'DICM') throw new FileDamaged('dicom');
     const meta: Encoding = { explicit: true, little: true };
     for (;;) {
       const next = await this.reader.peek(2);
@@ -59,7 +59,7 @@ class DicomWalker {
       await this.element(meta, 0);
     }
     const syntax = this.values.get(WANTED_TAGS.transferSyntax);
-    if (!syntax) throw new FileDamaged('This imaging (DICOM) file');
+    if (!syntax) throw new FileDamaged('dicom');
     const uid = syntax.toString('latin1').replace(/[\0\s]+$/, '');
     if (uid === TRANSFER_SYNTAX.deflated) throw new DicomUnsupported('deflated');
     const data: Encoding = {
@@ -76,7 +76,7 @@ class DicomWalker {
     const { tag, vr, length } = await this.header(encoding);
     if (tag === ITEM || tag === ITEM_END || tag === SEQUENCE_END) {
       if (depth > 0 && tag === ITEM_END) return tag;
-      throw new FileDamaged('This imaging (DICOM) file');
+      throw new FileDamaged('dicom');
     }
     if (tag === PIXEL_DATA && depth === 0) this.sawPixelData = true;
     if (length === UNDEFINED) {
@@ -100,7 +100,7 @@ class DicomWalker {
     // Items and delimiters carry no VR in any encoding.
     if (group === 0xfffe || !encoding.explicit) return { tag, vr: null, length: u32(await this.reader.read(4)) };
     const vr = (await this.reader.read(2)).toString('latin1');
-    if (!/^[A-Z]{2}$/.test(vr)) throw new FileDamaged('This imaging (DICOM) file');
+    if (!/^[A-Z]{2}$/.test(vr)) throw new FileDamaged('dicom');
     if (LONG_VRS.has(vr)) {
       await this.reader.skip(2);
       return { tag, vr, length: u32(await this.reader.read(4)) };
@@ -111,11 +111,11 @@ class DicomWalker {
 
   /** A sequence of undefined length: items (each of defined or undefined length) up to the sequence delimiter. */
   private async sequence(encoding: Encoding, depth: number): Promise<void> {
-    if (depth > MAX_DEPTH) throw new FileDamaged('This imaging (DICOM) file');
+    if (depth > MAX_DEPTH) throw new FileDamaged('dicom');
     for (;;) {
       const { tag, length } = await this.header({ ...encoding, explicit: false });
       if (tag === SEQUENCE_END) return;
-      if (tag !== ITEM) throw new FileDamaged('This imaging (DICOM) file');
+      if (tag !== ITEM) throw new FileDamaged('dicom');
       if (length !== UNDEFINED) {
         await this.reader.skip(length);
         continue;
@@ -129,7 +129,7 @@ class DicomWalker {
     for (;;) {
       const { tag, length } = await this.header({ ...encoding, explicit: false });
       if (tag === SEQUENCE_END) return;
-      if (tag !== ITEM || length === UNDEFINED) throw new FileDamaged('This imaging (DICOM) file');
+      if (tag !== ITEM || length === UNDEFINED) throw new FileDamaged('dicom');
       await this.reader.skip(length);
     }
   }

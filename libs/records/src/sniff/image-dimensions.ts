@@ -16,7 +16,7 @@ export interface Dimensions {
 export async function checkImageSize(type: ImageType, reader: ByteReader, maxPixels: number): Promise<Dimensions | null> {
   const size = await dimensionsOf(type, reader);
   if (!size) return null;
-  if (size.width === 0 || size.height === 0) throw new FileDamaged('This image');
+  if (size.width === 0 || size.height === 0) throw new FileDamaged('image');
   if (size.width * size.height > maxPixels) throw new ImageTooLarge(maxPixels);
   return size;
 }
@@ -41,7 +41,7 @@ async function dimensionsOf(type: ImageType, reader: ByteReader): Promise<Dimens
 async function png(reader: ByteReader): Promise<Dimensions> {
   const header = await reader.read(24);
   // The specification requires IHDR to be the first chunk.
-  if (header.readUInt32BE(8) !== 13 || header.toString('latin1', 12, 16) !== 'IHDR') throw new FileDamaged('This image');
+  if (header.readUInt32BE(8) !== 13 || header.toString('latin1', 12, 16) !== 'IHDR') throw new FileDamaged('image');
   return { width: header.readUInt32BE(16), height: header.readUInt32BE(20) };
 }
 
@@ -54,13 +54,13 @@ async function webp(reader: ByteReader): Promise<Dimensions | null> {
   }
   if (chunk === 'VP8L') {
     const body = await reader.read(5);
-    if (body[0] !== 0x2f) throw new FileDamaged('This image');
+    if (body[0] !== 0x2f) throw new FileDamaged('image');
     const bits = body.readUInt32LE(1);
     return { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
   }
   if (chunk === 'VP8 ') {
     const body = await reader.read(10);
-    if (body[3] !== 0x9d || body[4] !== 0x01 || body[5] !== 0x2a) throw new FileDamaged('This image');
+    if (body[3] !== 0x9d || body[4] !== 0x01 || body[5] !== 0x2a) throw new FileDamaged('image');
     return { width: body.readUInt16LE(6) & 0x3fff, height: body.readUInt16LE(8) & 0x3fff };
   }
   return null;
@@ -73,13 +73,13 @@ async function jpeg(reader: ByteReader): Promise<Dimensions | null> {
   await reader.read(2);
   for (;;) {
     let byte = (await reader.read(1))[0];
-    if (byte !== 0xff) throw new FileDamaged('This image');
+    if (byte !== 0xff) throw new FileDamaged('image');
     while (byte === 0xff) byte = (await reader.read(1))[0];
     const marker = byte;
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue;
-    if (marker === 0xd9 || marker === 0xda) throw new FileDamaged('This image');
+    if (marker === 0xd9 || marker === 0xda) throw new FileDamaged('image');
     const length = (await reader.read(2)).readUInt16BE(0);
-    if (length < 2) throw new FileDamaged('This image');
+    if (length < 2) throw new FileDamaged('image');
     if (SOF.has(marker)) {
       const frame = await reader.read(5);
       return { height: frame.readUInt16BE(1), width: frame.readUInt16BE(3) };
@@ -94,7 +94,7 @@ async function tiff(reader: ByteReader): Promise<Dimensions | null> {
   const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
   const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
   const ifd = u32(header, 4);
-  if (ifd < 8) throw new FileDamaged('This image');
+  if (ifd < 8) throw new FileDamaged('image');
   await reader.skip(ifd - 8);
   const count = u16(await reader.read(2), 0);
   let width: number | undefined;

@@ -1,52 +1,38 @@
-import { DomainError } from '@consilium/core';
+import { RecordsError } from '../records.errors';
 
-/** The tus protocol's refusals, each a DomainError with a stable code; tus clients act on the status alone. */
-export class UploadOffsetMismatch extends DomainError {
-  readonly code = 'upload_offset_mismatch';
-  readonly status = 409;
+/** The tus protocol's refusals, declared with the records lib's errors; tus clients act on the status alone. */
+export class UploadOffsetMismatch extends RecordsError {
   constructor() {
-    super('This part of the upload does not continue where the upload stopped.', {
-      hint: 'Your browser will ask where to resume and try again.',
-    });
+    super('upload_offset_mismatch');
   }
 }
 
-export class UploadBusy extends DomainError {
-  readonly code = 'upload_busy';
-  readonly status = 423;
+export class UploadBusy extends RecordsError {
   constructor() {
-    super('This upload is still receiving an earlier part.', { hint: 'Wait a moment; it resumes by itself.' });
+    super('upload_busy');
   }
 }
 
-export class UploadChecksumMismatch extends DomainError {
-  readonly code = 'checksum_mismatch';
-  readonly status = 460;
+export class UploadChecksumMismatch extends RecordsError {
   constructor() {
-    super('This part of the upload arrived damaged, so we discarded it.', { hint: 'It is sent again automatically.' });
+    super('checksum_mismatch');
   }
 }
 
-export class UploadLengthExceeded extends DomainError {
-  readonly code = 'upload_length_exceeded';
-  readonly status = 400;
+export class UploadLengthExceeded extends RecordsError {
   constructor() {
-    super('More data arrived than this upload announced.');
+    super('upload_length_exceeded');
   }
 }
 
-export class TusVersionUnsupported extends DomainError {
-  readonly code = 'tus_version_unsupported';
-  readonly status = 412;
+export class TusVersionUnsupported extends RecordsError {
   constructor() {
-    super('This upload client speaks a version of the resumable upload protocol we do not support.');
+    super('tus_version_unsupported');
   }
 }
 
-export class UploadContentTypeInvalid extends DomainError {
-  readonly code = 'upload_content_type';
-  readonly status = 415;
+export class UploadContentTypeInvalid extends RecordsError {
   constructor() {
-    super('Upload parts must be sent as application/offset+octet-stream.');
+    super('upload_content_type');
   }
 }

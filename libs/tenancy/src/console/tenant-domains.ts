@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, first, NotFound, TenantDatabase } from '@consilium/core';
+import { AppConfig, first, MessageRef, msg, NotFound, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { TenantDomain } from '../tenant-domain.entity';
 import { TenantDirectory } from '../tenant-directory';
@@ -14,7 +14,7 @@ export interface DomainListing {
   isPlatformHost: boolean;
 }
 
-export type DomainEdit = { ok: true; changed: boolean } | { ok: false; field: string; error: string };
+export type DomainEdit = { ok: true; changed: boolean } | { ok: false; field: string; error: MessageRef };
 
 /**
  * An operator's edits of a hospital's hosts, in that hospital's own transaction: whether a host is already taken
@@ -42,16 +42,14 @@ export class TenantDomains {
 
   add(slug: string, rawHost: string): Promise<DomainEdit> {
     const host = rawHost.trim().toLowerCase().replace(/\.$/, '');
-    if (!HOSTNAME.test(host))
-      return Promise.resolve({ ok: false, field: 'host', error: 'Enter a host name such as secondopinion.example.org.' });
-    if (host === this.config.operatorHost)
-      return Promise.resolve({ ok: false, field: 'host', error: "That is the operator console's host." });
+    if (!HOSTNAME.test(host)) return Promise.resolve({ ok: false, field: 'host', error: msg('site.operator.hostInvalid') });
+    if (host === this.config.operatorHost) return Promise.resolve({ ok: false, field: 'host', error: msg('site.operator.hostIsOperator') });
     return this.withTenant(slug, async (tx, tenant) => {
       const taken = await first<{ tenant_id: string }>(tx, 'SELECT tenant_id FROM tenant_domains WHERE host = $1', [host]);
       if (taken)
         return taken.tenant_id === tenant.id
           ? { ok: true, changed: false }
-          : { ok: false, field: 'host', error: `${host} already belongs to another hospital.` };
+          : { ok: false, field: 'host', error: msg('site.operator.hostTaken', { host }) };
       await tx.insert(TenantDomain, { tenantId: tenant.id, host, isPrimary: false });
       return { ok: true, changed: true };
     });
@@ -62,8 +60,8 @@ export class TenantDomains {
       const row = await tx.findOneBy(TenantDomain, { tenantId: tenant.id, host });
       if (!row) throw new NotFound();
       if (host === this.config.platformHostFor(slug))
-        return { ok: false, field: 'domains', error: `${host} is the hospital's platform address and always answers.` };
-      if (row.isPrimary) return { ok: false, field: 'domains', error: `${host} is the primary domain: make another one primary first.` };
+        return { ok: false, field: 'domains', error: msg('site.operator.hostIsPlatform', { host }) };
+      if (row.isPrimary) return { ok: false, field: 'domains', error: msg('site.operator.hostIsPrimary', { host }) };
       await tx.delete(TenantDomain, { tenantId: tenant.id, id: row.id });
       return { ok: true, changed: true };
     });

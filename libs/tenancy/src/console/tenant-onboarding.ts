@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, rows, TenantDatabase } from '@consilium/core';
+import { AppConfig, FieldProblems, msg, platformLocales, rows, TenantDatabase } from '@consilium/core';
 import { ApplyResult, BlueprintApplier } from '../blueprint/blueprint-applier';
 import { TenantDirectory } from '../tenant-directory';
 import { LoadedAsset } from '../blueprint/blueprint-loader';
@@ -21,7 +21,7 @@ export interface OnboardingInput {
   licensure: { homeState?: string; unlicensedStates: string; international: string };
 }
 
-export type OnboardingResult = { ok: true; result: ApplyResult; host: string } | { ok: false; errors: Record<string, string> };
+export type OnboardingResult = { ok: true; result: ApplyResult; host: string } | { ok: false; errors: FieldProblems };
 
 /** Where each blueprint path is typed in the wizard. */
 const FIELD_OF: Record<string, string> = {
@@ -77,12 +77,16 @@ export class TenantOnboarding {
       },
     };
     const parsed = blueprintSchema.safeParse(blueprint);
-    const errors: Record<string, string> = {};
+    const errors: FieldProblems = {};
     if (!parsed.success) {
+      // The blueprint's own words are the CLI's (English, for a YAML file); the wizard says what each field needs.
       for (const issue of parsed.error.issues) {
         const at = issue.path.filter((p) => typeof p === 'string').join('.');
         const field = FIELD_OF[at] ?? FIELD_OF[String(issue.path[0])] ?? '_form';
-        errors[field] ??= capitalize(issue.message);
+        errors[field] ??=
+          field === 'locales'
+            ? msg('site.operator.invalid.locales', { languages: platformLocales().join(', ') })
+            : msg(`site.operator.invalid.${field.startsWith('color_') ? 'color' : field}`);
       }
       return { ok: false, errors };
     }
@@ -93,11 +97,15 @@ export class TenantOnboarding {
     const hostsTaken = (
       await this.db.withoutTenant((tx) => rows<{ host: string }>(tx, 'SELECT host FROM tenant_domains WHERE host = ANY($1)', [hosts]))
     ).map((r) => r.host);
-    if (slugTaken) errors.slug = `Another hospital already uses the address name "${input.slug}".`;
+    if (slugTaken) errors.slug = msg('site.operator.slugTaken', { slug: input.slug });
     if (hostsTaken.length)
-      errors[input.primaryDomain && hostsTaken.includes(input.primaryDomain) ? 'primary_domain' : 'slug'] ??=
-        `${hostsTaken.join(', ')} already belongs to another hospital.`;
-    if (input.slug === this.config.operatorHost.split('.')[0]) errors.slug ??= 'That name is reserved for the operator console.';
+      errors[input.primaryDomain && hostsTaken.includes(input.primaryDomain) ? 'primary_domain' : 'slug'] ??= msg(
+        'site.operator.hostTaken',
+        {
+          host: hostsTaken.join(', '),
+        },
+      );
+    if (input.slug === this.config.operatorHost.split('.')[0]) errors.slug ??= msg('site.operator.slugReserved');
     if (Object.keys(errors).length) return { ok: false, errors };
     const result = await this.applier.apply({
       dir: '(operator console)',
@@ -107,9 +115,4 @@ export class TenantOnboarding {
     });
     return { ok: true, result, host };
   }
-}
-
-function capitalize(message: string): string {
-  const text = message.charAt(0).toUpperCase() + message.slice(1);
-  return /[.!?]$/.test(text) ? text : `${text}.`;
 }

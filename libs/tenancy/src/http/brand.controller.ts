@@ -1,5 +1,5 @@
-import { Controller, Get, Header, Param, Res } from '@nestjs/common';
-import { NotFound, Public, RequestContext, TenantDatabase } from '@consilium/core';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { NotFound, Public, RequestContext, Resource, TenantDatabase } from '@consilium/core';
 import type { FastifyReply } from 'fastify';
 import { themeCss } from '../branding';
 import { ResolvedTenant } from '../resolved-tenant';
@@ -17,8 +17,7 @@ export class BrandController {
 
   @Public()
   @Get('theme.css')
-  @Header('content-type', 'text/css; charset=utf-8')
-  @Header('cache-control', 'public, max-age=31536000, immutable')
+  @Resource('text/css; charset=utf-8', { cache: 'public, max-age=31536000, immutable' })
   theme(): string {
     return themeCss(this.context.tenant<ResolvedTenant>().branding);
   }

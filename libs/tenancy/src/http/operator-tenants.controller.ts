@@ -190,7 +190,7 @@ export class OperatorTenantsController {
         international: form.international,
       },
     });
-    // The blueprint's own checks (and a slug or host already taken) speak the operator's (English) blueprint words.
+    // The blueprint's own checks, and a slug or host already taken, each beside the field that was typed.
     if (!outcome.ok) return this.refuse(null, outcome.errors);
     await this.record('tenant.onboard', outcome.result.tenantId);
     if (form.admin_email) {

@@ -14,6 +14,8 @@ describe('jurisdictions', () => {
 
   it('names them in the reader language', () => {
     expect(jurisdictionName('US-NY', 'es')).toBe('Nueva York');
+    expect(jurisdictionName('US-CA', 'fr-CA')).toBe('Californie');
+    expect(jurisdictionName('US-NC', 'es-MX')).toBe('Carolina del Norte');
     expect(jurisdictionName('MX', 'es')).toBe('México');
     expect(jurisdictionName('US-NC', 'fr')).toBe('Caroline du Nord');
     expect(jurisdictionName('US-NC', 'fr-CA')).toBe('Caroline du Nord');

@@ -42,7 +42,15 @@ export class SiteRenderer {
 
   /** `body` inside the site layout, with the SEO head; the layout is per request (it shows who is signed in). */
   page(body: string, meta: SitePageMeta): string {
-    return this.views.render('core/layouts/site', { seo: this.head(meta), body }, { layout: false });
+    return this.views.render('core/layouts/site', this.pageModel(body, meta), { layout: false });
+  }
+
+  /**
+   * The model of a page whose body is already rendered (kept in a cache), for the page flow: `@Page('site/body')`
+   * shows `body` in the site layout with this SEO head.
+   */
+  pageModel(body: string, meta: SitePageMeta) {
+    return { seo: this.head(meta), body };
   }
 
   render(template: string, meta: SitePageMeta, data: Record<string, unknown> = {}): string {

@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { field, FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
+import { z } from 'zod';
+import type { Branding, TenantProfile } from '../branding';
+import { languageFields, localizedFields } from '../console/console-form';
+import { ResolvedTenant } from '../resolved-tenant';
+
+type Values = Record<string, string | string[]>;
+
+// The blueprint's rules: a colour is #rrggbb, a font stack has nothing that could end the CSS declaration.
+const colour = () =>
+  field
+    .text({ required: 'site.console.branding.colourInvalid' })
+    .pipe(z.string().regex(/^#[0-9a-fA-F]{6}$/, 'site.console.branding.colourInvalid'));
+const fontStack = () =>
+  field
+    .text({ max: 200, required: 'site.console.branding.fontRequired' })
+    .pipe(z.string().regex(/^[A-Za-z0-9 ,'"-]+$/, 'site.console.branding.fontInvalid'));
+
+/** The brand form: colours, fonts, the logo's description, contact details and the legal footer in each language. */
+export function brandingForm(tenant: ResolvedTenant) {
+  return z
+    .object({
+      color_primary: colour(),
+      color_accent: colour(),
+      color_text: colour(),
+      color_background: colour(),
+      font_heading: fontStack(),
+      font_body: fontStack(),
+      logo_alt: field.text({ optional: true, max: 200 }),
+      contact_phone: field.text({ optional: true, max: 40 }),
+      contact_email: field.text({ optional: true, max: 254 }).pipe(z.union([z.literal(''), z.email('site.console.branding.emailInvalid')])),
+      contact_address: field.text({ optional: true, max: 300 }),
+      legal_footer: field.localized(tenant.locales, { optional: true, max: 1000 }),
+    })
+    .transform((form): { branding: Branding; profile: TenantProfile } => {
+      const branding: Branding = {
+        ...tenant.branding,
+        colors: { primary: form.color_primary, accent: form.color_accent, text: form.color_text, background: form.color_background },
+        fonts: { heading: form.font_heading, body: form.font_body },
+      };
+      if (form.logo_alt) branding.logoAlt = form.logo_alt;
+      else delete branding.logoAlt;
+      const contact = {
+        ...(form.contact_phone ? { phone: form.contact_phone } : {}),
+        ...(form.contact_email ? { email: form.contact_email } : {}),
+        ...(form.contact_address ? { address: form.contact_address } : {}),
+      };
+      const profile: TenantProfile = { ...tenant.profile, contact };
+      if (form.legal_footer) profile.legalFooter = form.legal_footer;
+      else delete profile.legalFooter;
+      return { branding, profile };
+    });
+}
+
+/**
+ * The brand editor's view model: the form with the brand as saved, a refused save as typed, and a refused logo or
+ * favicon beside its field with the brand as saved.
+ */
+@Injectable()
+export class BrandingPage implements FormPresenter {
+  constructor(private readonly context: RequestContext) {}
+
+  show(): Record<string, unknown> {
+    return this.model(currentValues(this.tenant()), {});
+  }
+
+  refused({ action, values, errors }: RefusedForm): Record<string, unknown> {
+    const upload = action.endsWith('/logo') || action.endsWith('/favicon');
+    return this.model(upload ? currentValues(this.tenant()) : values, errors);
+  }
+
+  private model(values: Values, errors: Record<string, string>): Record<string, unknown> {
+    return { footerFields: languageFields('legal_footer', this.tenant().locales), values, errors };
+  }
+
+  private tenant(): ResolvedTenant {
+    return this.context.tenant<ResolvedTenant>();
+  }
+}
+
+function currentValues(tenant: ResolvedTenant): Values {
+  const { colors, fonts, logoAlt } = tenant.branding;
+  const contact = tenant.profile.contact ?? {};
+  return {
+    color_primary: colors.primary,
+    color_accent: colors.accent,
+    color_text: colors.text,
+    color_background: colors.background,
+    font_heading: fonts.heading,
+    font_body: fonts.body,
+    logo_alt: logoAlt ?? '',
+    contact_phone: contact.phone ?? '',
+    contact_email: contact.email ?? '',
+    contact_address: contact.address ?? '',
+    ...localizedFields('legal_footer', tenant.profile.legalFooter, tenant.locales),
+  };
+}
