@@ -19,6 +19,7 @@ import { AssignmentAndStipends1764380000000 } from './1764380000000-assignment-a
 import { Analytics1764390000000 } from './1764390000000-analytics';
 import { AnalyticsFilteredSlices1764400000000 } from './1764400000000-analytics-filtered-slices';
 import { AnalyticsCoveringHistograms1764410000000 } from './1764410000000-analytics-covering-histograms';
+import { RateLimits1764425000000 } from './1764425000000-rate-limits';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -43,4 +44,5 @@ export const allMigrations = [
   Analytics1764390000000,
   AnalyticsFilteredSlices1764400000000,
   AnalyticsCoveringHistograms1764410000000,
+  RateLimits1764425000000,
 ];

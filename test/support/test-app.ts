@@ -5,6 +5,7 @@ import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PlatformModule } from '../../apps/platform/src/platform.module';
+import { TEST_RATE_LIMITS } from './rate-limits';
 
 /** Configuration for a test process: the test database, nothing applied on boot, quiet logs. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
@@ -19,6 +20,7 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     APP_SECRET: Buffer.alloc(32, 1).toString('base64'),
     // Suites that read the outbox give their own folder; the rest never write into the repository's .data/.
     EMAIL_OUTBOX_DIR: path.join(tmpdir(), 'consilium-test-outbox'),
+    RATE_LIMITS: TEST_RATE_LIMITS,
     ...overrides,
   });
   return config;

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module, OnModuleInit } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
@@ -22,6 +22,8 @@ import { MetricsRegistry } from './metrics/metrics-registry';
 import { HealthController } from './web/health.controller';
 import { Lifecycle } from './web/lifecycle';
 import { PageCache } from './web/page-cache';
+import { RateLimitGuard, RateLimitSettlement } from './web/rate-limit/rate-limit.guard';
+import { RateLimiter } from './web/rate-limit/rate-limiter';
 import { ViewRenderer } from './web/view-renderer';
 
 export interface CoreOptions {
@@ -73,7 +75,10 @@ export class CoreModule implements OnModuleInit {
         PageCache,
         MetricsRegistry,
         DatabaseMetrics,
+        RateLimiter,
+        RateLimitGuard,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: RateLimitSettlement },
       ],
       exports: [
         AppConfig,
@@ -85,6 +90,8 @@ export class CoreModule implements OnModuleInit {
         Lifecycle,
         PageCache,
         MetricsRegistry,
+        RateLimiter,
+        RateLimitGuard,
       ],
     };
   }

@@ -31,3 +31,8 @@ export { databaseUnavailable } from './errors/exception-filter';
 export * from './web/page-cache';
 export * from './i18n/dates';
 export * from './periodic-task';
+export * from './web/client-ip';
+export * from './config/rate-limits';
+export * from './web/rate-limit/rate-limiter';
+export * from './web/rate-limit/rate-limit.decorator';
+export { RateLimitGuard } from './web/rate-limit/rate-limit.guard';

@@ -1,5 +1,5 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import { AppConfig, ConsiliumStore, databaseUnavailable, negotiateLocale } from '@consilium/core';
+import { AppConfig, clientIp, ConsiliumStore, databaseUnavailable, negotiateLocale } from '@consilium/core';
 import { ClsService } from 'nestjs-cls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ResolvedTenant } from './resolved-tenant';
@@ -33,7 +33,7 @@ export class TenantResolutionMiddleware implements NestMiddleware {
     this.cls.set('host', host);
     // The page's path, for navigation and canonical URLs; middleware sees req.url relative to its mount point.
     this.cls.set('path', ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/').split('?')[0]);
-    this.cls.set('ip', clientIp(req, this.config.raw.TRUST_PROXY));
+    this.cls.set('ip', clientIp(req, this.config.proxyHops));
     this.cls.set('userAgent', String(req.headers['user-agent'] ?? '').slice(0, 300));
     if (!host || host === this.config.operatorHost) {
       this.cls.set('locale', 'en');
@@ -75,14 +75,4 @@ export class TenantResolutionMiddleware implements NestMiddleware {
       fallback: tenant?.defaultLocale ?? 'en',
     });
   }
-}
-
-function clientIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const forwarded = String(req.headers['x-forwarded-for'] ?? '')
-      .split(',')[0]
-      .trim();
-    if (forwarded) return forwarded;
-  }
-  return req.socket?.remoteAddress?.replace(/^::ffff:/, '');
 }

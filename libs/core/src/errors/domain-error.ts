@@ -85,6 +85,28 @@ export class ServiceUnavailable extends DomainError {
   }
 }
 
+/** On pages, the form a refused request came from: shown again with what was typed, and why it was refused. */
+export interface FormPage {
+  /** The form's template, e.g. `identity/sign-up`. */
+  view: string;
+  layout?: 'site' | 'console' | 'plain';
+}
+
+/**
+ * Over an abuse limit (core's RateLimiter). Answers 429 with Retry-After; the words come from the catalog (core
+ * `errors.rate_limited`) in the person's language, since the wait is part of the sentence.
+ */
+export class TooManyRequests extends DomainError {
+  readonly code = 'rate_limited';
+  readonly status = 429;
+  constructor(
+    readonly retryAfterSeconds: number,
+    readonly page?: FormPage,
+  ) {
+    super('Too many attempts.', { hint: `Please try again in ${Math.max(1, Math.ceil(retryAfterSeconds / 60))} min.` });
+  }
+}
+
 /** A programming error: tenant data was touched outside a tenant context. Never shown to users as such. */
 export class NoTenantContext extends Error {
   override name = 'NoTenantContext';

@@ -2,8 +2,9 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext } from '../context/request-context';
 import { Translator } from '../i18n/translator';
+import { keptValues } from '../web/forms';
 import { ViewRenderer } from '../web/view-renderer';
-import { DomainError } from './domain-error';
+import { DomainError, TooManyRequests } from './domain-error';
 import { PermanentRedirect } from './permanent-redirect';
 
 interface ErrorBody {
@@ -58,6 +59,7 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
       void reply.redirect(exception.redirectTo, 303);
       return;
     }
+    if (exception instanceof TooManyRequests) return this.tooMany(exception, request, reply, requestId);
     reply.status(body.status);
     if (body.status === 503) reply.header('retry-after', '5');
     if (wantsJson(request)) {
@@ -75,6 +77,55 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
     } catch (renderError) {
       this.logger.error({ err: renderError }, 'error page failed to render');
       html = `<!doctype html><title>Error</title><h1>${body.status}</h1><p>Something went wrong.</p>`;
+    }
+    void reply.header('content-type', 'text/html; charset=utf-8').send(html);
+  }
+
+  /**
+   * Over an abuse limit: 429 with Retry-After; JSON for the API; on pages the form the request came from again, with
+   * what was typed (secrets excepted) and the wait in the person's language, else the branded error page.
+   */
+  private tooMany(exception: TooManyRequests, request: FastifyRequest, reply: FastifyReply, requestId: string): void {
+    const locale = this.context.locale();
+    const minutes = Math.max(1, Math.ceil(exception.retryAfterSeconds / 60));
+    const error = {
+      status: 429,
+      code: exception.code,
+      message: this.translator.t('core.errors.rate_limited', locale),
+      hint: this.translator.t('core.errors.rate_limited.hint', locale, { minutes }),
+    };
+    reply.status(429).header('retry-after', String(exception.retryAfterSeconds)).header('cache-control', 'no-store');
+    if (wantsJson(request)) {
+      void reply
+        .header('content-type', 'application/json; charset=utf-8')
+        .send({ error: { ...error, retryAfterSeconds: exception.retryAfterSeconds, requestId } });
+      return;
+    }
+    const layout = this.context.tenantOrNull()?.status === 'active' ? 'site' : 'plain';
+    let html: string;
+    try {
+      if (exception.page) {
+        const values = keptValues(request.body);
+        html = this.views.render(
+          exception.page.view,
+          {
+            title: error.message,
+            values,
+            next: typeof values.next === 'string' ? values.next : '',
+            action: request.url.split('?')[0],
+            // Sign-in forms know this state already; every other form shows `rateLimited` in its error summary.
+            formError: 'throttled',
+            waitMinutes: minutes,
+            rateLimited: error,
+          },
+          { layout: exception.page.layout ?? layout },
+        );
+      } else {
+        html = this.views.render('core/error', { title: error.message, error, requestId }, { layout });
+      }
+    } catch (renderError) {
+      this.logger.error({ err: renderError }, 'rate limit page failed to render');
+      html = `<!doctype html><title>429</title><h1>429</h1><p>${error.message}</p>`;
     }
     void reply.header('content-type', 'text/html; charset=utf-8').send(html);
   }

@@ -15,6 +15,12 @@ export function readForm<S extends z.ZodType>(schema: S, body: unknown): FormRes
     const field = String(issue.path[0] ?? '_form');
     errors[field] ??= issue.message;
   }
+  return { ok: false, errors, values: keptValues(values) };
+}
+
+/** What a form page shows again after a refusal: everything typed except secrets (passwords, codes, the CSRF token). */
+export function keptValues(body: unknown): Record<string, unknown> {
+  const values = (body && typeof body === 'object' ? { ...(body as Record<string, unknown>) } : {}) as Record<string, unknown>;
   for (const key of Object.keys(values)) if (/password|code|_csrf/i.test(key)) delete values[key];
-  return { ok: false, errors, values };
+  return values;
 }

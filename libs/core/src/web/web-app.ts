@@ -37,7 +37,8 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
       createServer((req, res) => {
         if (!pageCache?.serve(req, res)) handler(req, res);
       }),
-    trustProxy: config.raw.TRUST_PROXY,
+    // The first `proxyHops` hops (ours) are trusted, as clientIp reads them: request.ip and the audit rows agree.
+    trustProxy: config.proxyHops ? (_address: string, hop: number) => hop < config.proxyHops : false,
     genReqId: requestIdFor,
     bodyLimit: 1024 * 1024,
     // Keep-alive connections are closed promptly on shutdown, in-flight requests still finish.
