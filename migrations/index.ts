@@ -20,6 +20,7 @@ import { Analytics1764390000000 } from './1764390000000-analytics';
 import { AnalyticsFilteredSlices1764400000000 } from './1764400000000-analytics-filtered-slices';
 import { AnalyticsCoveringHistograms1764410000000 } from './1764410000000-analytics-covering-histograms';
 import { RateLimits1764425000000 } from './1764425000000-rate-limits';
+import { SignInLimitsAndPendingSignUps1764426000000 } from './1764426000000-sign-in-limits-and-pending-sign-ups';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -45,4 +46,5 @@ export const allMigrations = [
   AnalyticsFilteredSlices1764400000000,
   AnalyticsCoveringHistograms1764410000000,
   RateLimits1764425000000,
+  SignInLimitsAndPendingSignUps1764426000000,
 ];

@@ -8,6 +8,7 @@ import {
   loadConfig,
   prepareDatabase,
   PreparedDatabase,
+  RateLimiter,
 } from '@consilium/core';
 import { JobRunner } from '@consilium/jobs';
 import { ReconciliationSchedule } from '@consilium/billing';
@@ -73,6 +74,8 @@ async function main(): Promise<void> {
     app.get(ReconciliationSchedule).start();
     // Unfinished resumable uploads are removed once expired, from the database and from this instance's disk.
     app.get(UploadSweep).start();
+    // Abuse-limit buckets that have filled up again are deleted (a missing row is a full bucket).
+    app.get(RateLimiter).startSweep();
     const tenants = config.database.operator ? await app.get(TenantDirectory).list() : [];
     say(readyBanner(config, tenants, (performance.now() - started) / 1000, database.embedded?.server.port, demo));
   } catch (error) {

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@consilium/audit';
+import { RateLimitGuard } from '@consilium/core';
 import { TenancyModule } from '@consilium/tenancy';
 import { AccessGuard } from './access.guard';
 import { Account } from './account.entity';
@@ -19,7 +20,6 @@ import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 import { StaffService } from './staff.service';
 import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/password.strategy';
-import { SignInThrottle } from './throttle.service';
 
 /**
  * Accounts and access. The importing app must provide `AccountMail` (the notifications lib's implementation), so
@@ -30,6 +30,9 @@ import { SignInThrottle } from './throttle.service';
   controllers: IDENTITY_CONTROLLERS,
   providers: [
     { provide: APP_GUARD, useClass: AccessGuard },
+    // Global guards run in the order they are declared: abuse limits after the access check, so a limit kept per
+    // person knows the person, and a request refused for its CSRF token or its role spends nothing.
+    { provide: APP_GUARD, useExisting: RateLimitGuard },
     AccountsService,
     ApiKeysService,
     CsrfTokens,
@@ -41,7 +44,6 @@ import { SignInThrottle } from './throttle.service';
     SessionCookie,
     SessionService,
     StaffService,
-    SignInThrottle,
     PasswordStrategy,
     OperatorPasswordStrategy,
   ],

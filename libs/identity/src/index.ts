@@ -13,5 +13,4 @@ export * from './permissions';
 export * from './session-cookie';
 export * from './session.service';
 export * from './staff.service';
-export * from './throttle.service';
 export * from './totp';

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { Can, InvalidInput, RequestContext, ViewRenderer } from '@consilium/core';
+import { Can, InvalidInput, RateLimit, RequestContext, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -85,6 +85,7 @@ export class ConsoleCasesController {
 
   @Can('cases.triage')
   @Audited({ action: 'case.ask_records', entityType: 'case', param: 'id' })
+  @RateLimit('case-emails')
   @Post(':id/ask-records')
   @HttpCode(200)
   async askRecords(
@@ -104,6 +105,7 @@ export class ConsoleCasesController {
 
   @Can('cases.triage')
   @Audited({ action: 'case.triage', entityType: 'case', param: 'id' })
+  @RateLimit('case-emails')
   @Post(':id/move')
   @HttpCode(200)
   async move(
@@ -145,6 +147,7 @@ export class ConsoleCasesController {
 
   @Can('cases.triage')
   @Audited({ action: 'case.assign', entityType: 'case', param: 'id' })
+  @RateLimit('case-emails')
   @Post(':id/assign')
   @HttpCode(200)
   async assign(
@@ -165,6 +168,7 @@ export class ConsoleCasesController {
 
   @Can('cases.triage')
   @Audited({ action: 'case.add_contributor', entityType: 'case', param: 'id' })
+  @RateLimit('case-emails')
   @Post(':id/contributors')
   @HttpCode(200)
   async contributor(
@@ -185,6 +189,7 @@ export class ConsoleCasesController {
 
   @Can('cases.read')
   @Audited({ action: 'case.message', entityType: 'case', param: 'id' })
+  @RateLimit('messages')
   @Post(':id/messages')
   @HttpCode(200)
   async message(

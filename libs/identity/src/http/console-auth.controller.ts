@@ -1,5 +1,5 @@
 import { Body, HttpCode, Controller, Get, Header, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { AppConfig, Can, InvalidInput, Public, readForm, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { AppConfig, Can, InvalidInput, Public, RateLimit, readForm, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -46,6 +46,7 @@ export class ConsoleAuthController {
   }
 
   @Public()
+  @RateLimit('sign-in', { address: 'email', page: { view: 'identity/console-sign-in', layout: 'console' } })
   @Post('sign-in')
   @HttpCode(200)
   @UseGuards(PasswordSignIn)
@@ -56,16 +57,10 @@ export class ConsoleAuthController {
   ): Promise<string | void> {
     const outcome = req.signIn!;
     if (!outcome.user) {
-      reply.status(outcome.waitSeconds ? 429 : 400).header('content-type', 'text/html; charset=utf-8');
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
       return this.views.render(
         'identity/console-sign-in',
-        {
-          title: 'Staff sign in',
-          next: safeNext(body.next, ''),
-          values: { email: body.email ?? '' },
-          formError: outcome.waitSeconds ? 'throttled' : 'invalid',
-          waitMinutes: Math.max(1, Math.ceil(outcome.waitSeconds / 60)),
-        },
+        { title: 'Staff sign in', next: safeNext(body.next, ''), values: { email: body.email ?? '' }, formError: 'invalid' },
         { layout: 'console' },
       );
     }
@@ -96,6 +91,7 @@ export class ConsoleAuthController {
   }
 
   @Can('mfa.complete')
+  @RateLimit('second-factor', { page: { view: 'identity/mfa-challenge', layout: 'console' } })
   @Post('mfa')
   @HttpCode(200)
   async mfaSubmit(@Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
@@ -173,6 +169,7 @@ export class ConsoleAuthController {
   }
 
   @Public()
+  @RateLimit('password-reset', { address: 'email', page: { view: 'identity/forgot-password', layout: 'console' } })
   @Post('forgot-password')
   @HttpCode(200)
   async forgot(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {

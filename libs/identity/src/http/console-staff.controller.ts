@@ -1,5 +1,5 @@
 import { Body, HttpCode, Controller, Get, Header, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { Can, InvalidInput, readForm, RequestContext, ViewRenderer } from '@consilium/core';
+import { Can, InvalidInput, RateLimit, readForm, RequestContext, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -35,6 +35,7 @@ export class ConsoleStaffController {
   }
 
   @Can('staff.manage')
+  @RateLimit('invitation', { address: 'email' })
   @Post()
   @HttpCode(200)
   async invite(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {

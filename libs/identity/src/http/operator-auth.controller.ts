@@ -1,5 +1,5 @@
 import { Body, HttpCode, Controller, Get, Header, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { AppConfig, Can, NotFound, Public, readForm, RequestContext, ViewRenderer } from '@consilium/core';
+import { AppConfig, Can, NotFound, Public, RateLimit, readForm, RequestContext, ViewRenderer } from '@consilium/core';
 import { AuditLog } from '@consilium/audit';
 import { TenantDirectory } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -39,6 +39,7 @@ export class OperatorAuthController {
   }
 
   @Public()
+  @RateLimit('sign-in', { address: 'email', page: { view: 'identity/operator-sign-in', layout: 'plain' } })
   @Post('sign-in')
   @HttpCode(200)
   @UseGuards(OperatorPasswordSignIn)
@@ -51,16 +52,10 @@ export class OperatorAuthController {
     const outcome = req.signIn!;
     if (!outcome.user) {
       await this.audit.recordOperator({ action: 'operator.sign_in', outcome: 'denied' });
-      reply.status(outcome.waitSeconds ? 429 : 400).header('content-type', 'text/html; charset=utf-8');
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
       return this.views.render(
         'identity/operator-sign-in',
-        {
-          title: 'Operator sign in',
-          values: { email: body.email ?? '' },
-          next: safeNext(body.next, ''),
-          formError: outcome.waitSeconds ? 'throttled' : 'invalid',
-          waitMinutes: Math.max(1, Math.ceil(outcome.waitSeconds / 60)),
-        },
+        { title: 'Operator sign in', values: { email: body.email ?? '' }, next: safeNext(body.next, ''), formError: 'invalid' },
         { layout: 'plain' },
       );
     }
@@ -77,6 +72,7 @@ export class OperatorAuthController {
   }
 
   @Can('mfa.complete')
+  @RateLimit('second-factor', { page: { view: 'identity/mfa-challenge', layout: 'plain' } })
   @Post('mfa')
   @HttpCode(200)
   async mfa(@Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {

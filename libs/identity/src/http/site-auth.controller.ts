@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { AppConfig, InvalidInput, Public, readForm, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { AppConfig, InvalidInput, Public, RateLimit, readForm, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -43,6 +43,7 @@ export class SiteAuthController {
   }
 
   @Public()
+  @RateLimit('sign-in', { address: 'email', page: { view: 'identity/sign-in' } })
   @Post('sign-in')
   @HttpCode(200)
   @UseGuards(PasswordSignIn)
@@ -53,13 +54,12 @@ export class SiteAuthController {
   ): Promise<string | void> {
     const outcome = req.signIn!;
     if (!outcome.user) {
-      reply.status(outcome.waitSeconds ? 429 : 400).header('content-type', 'text/html; charset=utf-8');
+      reply.status(400).header('content-type', 'text/html; charset=utf-8');
       return this.views.render('identity/sign-in', {
         title: 'Sign in',
         next: safeNext(body.next, ''),
         values: { email: body.email ?? '' },
-        formError: outcome.waitSeconds ? 'throttled' : 'invalid',
-        waitMinutes: Math.max(1, Math.ceil(outcome.waitSeconds / 60)),
+        formError: 'invalid',
       });
     }
     const { token } = await this.db.transaction((tx) => this.sessions.create(tx, outcome.user!.id, 'patient'));
@@ -75,6 +75,7 @@ export class SiteAuthController {
   }
 
   @Public()
+  @RateLimit('sign-up', { address: 'email', page: { view: 'identity/sign-up' } })
   @Post('sign-up')
   @HttpCode(200)
   async signUp(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
@@ -82,9 +83,10 @@ export class SiteAuthController {
     let errors = form.ok ? {} : form.errors;
     if (form.ok) {
       try {
-        const { token } = await this.accounts.signUpPatient({ ...form.data, locale: this.context.locale() });
-        this.cookie.set(reply, token);
-        return void reply.redirect(safeNext((body as Record<string, string>).next, '/account'), 303);
+        const next = safeNext((body as Record<string, string>).next, '');
+        await this.accounts.signUpPatient({ ...form.data, locale: this.context.locale(), next }, this.origin());
+        reply.header('content-type', 'text/html; charset=utf-8');
+        return this.views.render('identity/check-email', { title: 'Check your email', purpose: 'sign-up' });
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
         errors = error.fields ?? {};
@@ -114,6 +116,7 @@ export class SiteAuthController {
   }
 
   @Public()
+  @RateLimit('password-reset', { address: 'email', page: { view: 'identity/forgot-password' } })
   @Post('forgot-password')
   @HttpCode(200)
   async forgot(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
@@ -173,6 +176,7 @@ export class SiteAuthController {
   }
 
   @Public()
+  @RateLimit('sign-in-link', { address: 'email', page: { view: 'identity/sign-in' } })
   @Post('sign-in/link')
   @HttpCode(200)
   async requestLink(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {

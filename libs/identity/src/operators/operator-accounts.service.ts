@@ -4,7 +4,6 @@ import { EntityManager } from 'typeorm';
 import { hashRecoveryCode, newRecoveryCodes } from '../mfa.service';
 import { hashPassword, passwordProblem, verifyPassword } from '../password-policy';
 import { SignInRefused } from '../accounts.service';
-import { SignInThrottle } from '../throttle.service';
 import { hashToken, newToken } from '../tokens';
 import { matchTotp, newTotpSecret, otpauthUri, qrDataUrl } from '../totp';
 
@@ -29,7 +28,6 @@ export class OperatorAccounts {
     private readonly db: OperatorDatabase,
     private readonly config: AppConfig,
     private readonly context: RequestContext,
-    private readonly throttle: SignInThrottle,
   ) {
     this.box = new SecretBox(config.appSecret, 'totp');
   }
@@ -52,19 +50,13 @@ export class OperatorAccounts {
     return row.id;
   }
 
+  /** Wrong guesses are limited per address and per IP by the sign-in route's `@RateLimit('sign-in')`. */
   async authenticate(emailTyped: string, password: string): Promise<string> {
     const email = emailTyped.trim().toLowerCase();
-    const keys = { account: `operator:${email}`, ip: this.context.ip() };
-    const wait = await this.throttle.waitSeconds(keys);
-    if (wait > 0) throw new SignInRefused(wait);
     const [row] = await this.db.transaction((tx) =>
       tx.query('SELECT id, password_hash, disabled_at FROM operators WHERE email = $1', [email]),
     );
-    if (!(await verifyPassword(row?.password_hash, password)) || !row || row.disabled_at) {
-      await this.throttle.fail(keys);
-      throw new SignInRefused();
-    }
-    await this.throttle.succeed(keys);
+    if (!(await verifyPassword(row?.password_hash, password)) || !row || row.disabled_at) throw new SignInRefused();
     return row.id;
   }
 

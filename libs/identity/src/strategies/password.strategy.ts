@@ -8,8 +8,6 @@ import { OperatorAccounts } from '../operators/operator-accounts.service';
 
 export interface SignInOutcome<T> {
   user: T | null;
-  /** Seconds to wait when throttled. */
-  waitSeconds: number;
 }
 
 /** Email + password for a hospital's accounts: staff under /console, patients elsewhere. */
@@ -46,7 +44,7 @@ function signInGuard(strategy: string) {
     override handleRequest<T>(error: unknown, user: T, _info: unknown, ctx: ExecutionContext): T {
       const request = ctx.switchToHttp().getRequest<FastifyRequest & { signIn?: SignInOutcome<T> }>();
       if (error && !(error instanceof SignInRefused)) throw error;
-      request.signIn = { user: user || null, waitSeconds: error instanceof SignInRefused ? error.waitSeconds : 0 };
+      request.signIn = { user: user || null };
       return (user || null) as T;
     }
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import { Audited } from '@consilium/audit';
 import { Case, CONSENT_KINDS, ConsentKind, requiredConsents } from '@consilium/cases';
 import { CatalogReader } from '@consilium/catalog';
-import { AppConfig, Can, InvalidInput, Public, RequestContext, SecretBox, Translator, ViewRenderer } from '@consilium/core';
+import { AppConfig, Can, InvalidInput, Public, RateLimit, RequestContext, SecretBox, Translator, ViewRenderer } from '@consilium/core';
 import { AttributionService, visitorIdFrom } from '@consilium/marketing';
 import { localize, ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -106,6 +106,7 @@ export class IntakeController {
   /** Signed in: the choice becomes a draft case of the patient's, and the cookie is spent. */
   @Can('intake.start')
   @Audited({ action: 'case.draft_start', entityType: 'case' })
+  @RateLimit('intake')
   @Post('plan')
   @HttpCode(200)
   async startDraft(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Html {
@@ -285,6 +286,7 @@ export class IntakeController {
   /** The patient accepts the quote on the page; the server prices it again and hands over to billing. */
   @Can('intake.start')
   @Audited({ action: 'case.quote_accept', entityType: 'case', param: 'id' })
+  @RateLimit('intake')
   @Post(':id/review')
   @HttpCode(200)
   async submit(

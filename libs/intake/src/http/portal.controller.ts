@@ -15,7 +15,7 @@ import {
   uploadResultNotice,
   uploadResultQuery,
 } from '@consilium/cases';
-import { Can, InvalidInput, RequestContext, TenantDatabase, Translator, ViewRenderer } from '@consilium/core';
+import { Can, InvalidInput, RateLimit, RequestContext, TenantDatabase, Translator, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { INTAKE_CHOICE_COOKIE } from './intake.controller';
@@ -93,6 +93,7 @@ export class PortalController {
 
   @Can('portal.access')
   @Audited({ action: 'case.message', entityType: 'case', param: 'id' })
+  @RateLimit('messages')
   @Post('cases/:id/messages')
   @HttpCode(200)
   async message(

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
 import { CaseAssignments, CaseContributors, CaseQueue, CaseRecords, CaseReview, FollowUps } from '@consilium/cases';
-import { Can, InvalidInput, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
+import { Can, InvalidInput, NotFound, RateLimit, RequestContext, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { OpinionDelivery } from '../opinion-delivery.service';
@@ -73,6 +73,7 @@ export class ConsoleReviewsController {
 
   @Can('cases.review')
   @Audited({ action: 'case.decline_assignment', entityType: 'case', param: 'id' })
+  @RateLimit('case-emails')
   @Post(':id/decline')
   @HttpCode(200)
   async decline(
@@ -111,6 +112,7 @@ export class ConsoleReviewsController {
 
   @Can('cases.review')
   @Audited({ action: 'opinion.sign', entityType: 'case', param: 'id' })
+  @RateLimit('second-factor')
   @Post(':id/sign')
   @HttpCode(200)
   async sign(
