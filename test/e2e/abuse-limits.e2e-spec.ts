@@ -1,6 +1,6 @@
 import { Case, CasePipeline } from '@consilium/cases';
 import { MetricsRegistry, RATE_LIMIT, RateLimitSpec, TenantDatabase } from '@consilium/core';
-import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHash, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
@@ -415,9 +415,9 @@ describe('abuse limits', () => {
 /** Every route of the app that carries `@RateLimit`, as "METHOD /path" and the limit's name. */
 function routesWithLimits(app: NestFastifyApplication): [string, string][] {
   const found: [string, string][] = [];
-  const discovery = new DiscoveryService(app.get(ModulesContainer));
+  const discovery = app.get(DiscoveryService);
   const reflector = app.get(Reflector);
-  const scanner = new MetadataScanner();
+  const scanner = app.get(MetadataScanner);
   for (const wrapper of discovery.getControllers()) {
     const instance = wrapper.instance as object | undefined;
     if (!instance || !wrapper.metatype) continue;
