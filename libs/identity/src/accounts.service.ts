@@ -68,11 +68,19 @@ export class AccountsService {
         return;
       }
       // A new address, or one signed up for but never confirmed: whoever opens the link owns the inbox.
-      const account =
-        existing ?? tx.create(Account, { tenantId: tenant.id, kind: 'patient', email, passwordHash: null, emailVerifiedAt: null });
-      Object.assign(account, { name: input.name.trim(), locale: input.locale });
-      const saved = await tx.save(Account, account);
-      const token = await this.tokens.issue(tx, tenant.id, saved.id, 'email_verification', { passwordHash, nextPath: input.next || null });
+      // One statement, about as long as the other path's: it also makes two sign-ups racing for one address one account.
+      const [pending]: { id: string }[] = await tx.query(
+        `INSERT INTO accounts (tenant_id, kind, email, name, locale) VALUES ($1, 'patient', $2, $3, $4)
+         ON CONFLICT (tenant_id, kind, email) DO UPDATE SET name = EXCLUDED.name, locale = EXCLUDED.locale, updated_at = now()
+          WHERE accounts.password_hash IS NULL AND accounts.email_verified_at IS NULL
+         RETURNING id`,
+        [tenant.id, email, input.name.trim(), input.locale],
+      );
+      if (!pending) return;
+      const token = await this.tokens.issue(tx, tenant.id, pending.id, 'email_verification', {
+        passwordHash,
+        nextPath: input.next || null,
+      });
       await this.mail.send(tx, tenant.id, {
         to: email,
         template: 'email-verification',
