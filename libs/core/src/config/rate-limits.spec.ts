@@ -18,6 +18,12 @@ describe('abuse limits configuration', () => {
     expect(rules.messages).toEqual(defaultRateLimits().messages);
   });
 
+  it('turns every limit off with *.*=off (the security scan does, to reach the code behind them)', () => {
+    const { rules, problems } = parseRateLimits('*.*=off');
+    expect(problems).toEqual([]);
+    expect(Object.values(rules).every((r) => Object.keys(r).length === 0)).toBe(true);
+  });
+
   it.each([
     ['sign-on.ip=5/1h', 'a limit among'],
     ['sign-up.ip=5 per hour', 'like 5/1h'],
