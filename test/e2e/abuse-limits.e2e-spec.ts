@@ -74,6 +74,19 @@ describe('abuse limits', () => {
         tx.query('SELECT template, locale FROM outbound_emails WHERE to_address = $1 ORDER BY created_at', [to.toLowerCase()]),
       );
 
+  /** The tokens of the tenant's queued emails of one kind to `to`, newest last. */
+  const tokensTo = async (tenantId: string, to: string, template: string): Promise<string[]> => {
+    const rows: { token: string }[] = await app
+      .get(TenantDatabase)
+      .forTenant(tenantId, (tx) =>
+        tx.query(`SELECT data->>'token' AS token FROM outbound_emails WHERE to_address = $1 AND template = $2 ORDER BY created_at`, [
+          to,
+          template,
+        ]),
+      );
+    return rows.map((r) => r.token);
+  };
+
   function expectRefused(page: Page): void {
     expect(page.status).toBe(429);
     expect(Number(page.headers['retry-after'])).toBeGreaterThan(0);
@@ -115,6 +128,25 @@ describe('abuse limits', () => {
       // The real owner signs up later: again a confirmation, not "you already have an account".
       await onA().submit('/sign-up', { name: 'Owner', email, password: 'the owners own passphrase', terms: 'yes' });
       expect((await emailsTo(a.id, email)).map((e) => e.template)).toEqual(['email-verification', 'email-verification']);
+    });
+
+    it('voids a waiting sign-up link once the owner proves the address another way', async () => {
+      const email = fresh();
+      await onA().submit('/sign-up', { name: 'Squatter', email, password: 'the squatters passphrase', terms: 'yes' });
+      const [squattersLink] = await tokensTo(a.id, email, 'email-verification');
+      // The owner asks for a sign-in link and uses it: the address is theirs, the squatter's password never applies.
+      const owner = onA();
+      await owner.submit('/sign-in', { email }, '/sign-in/link');
+      const [signInLink] = await tokensTo(a.id, email, 'magic-link');
+      await owner.get(`/sign-in/link/${signInLink}`);
+      expect((await owner.post(`/sign-in/link/${signInLink}`)).location).toBe('/account');
+      const late = onA();
+      await late.get(`/verify-email/${squattersLink}`);
+      expect((await late.post(`/verify-email/${squattersLink}`)).status).toBe(400);
+      expect((await onA().submit('/sign-in', { email, password: 'the squatters passphrase' })).status).toBe(400);
+      // From now on a sign-up for the address finds an account.
+      await onA().submit('/sign-up', { name: 'Again', email, password: 'yet another passphrase', terms: 'yes' });
+      expect((await emailsTo(a.id, email)).map((e) => e.template)).toEqual(['email-verification', 'magic-link', 'account-exists']);
     });
 
     it('refuses sign-ups for one address past its limit, with Retry-After, the form again and the address kept', async () => {

@@ -175,12 +175,8 @@ export class AccountsService {
       const problem = passwordProblem(password, account.email);
       if (problem) throw new InvalidInput({ password: problem });
       await this.tokens.consume(tx, token, 'password_reset');
-      // The link came to the inbox: the address is confirmed, as by a sign-up's link.
-      await tx.update(
-        Account,
-        { tenantId: account.tenantId, id: account.id },
-        { passwordHash: await hashPassword(password), emailVerifiedAt: account.emailVerifiedAt ?? new Date() },
-      );
+      await this.addressConfirmed(tx, account.id);
+      await tx.update(Account, { tenantId: account.tenantId, id: account.id }, { passwordHash: await hashPassword(password) });
       await this.sessions.revokeAll(tx, account.id);
       return account;
     });
@@ -193,9 +189,17 @@ export class AccountsService {
   /** Uses a magic link; the account it signs in, or null when the link is unknown, used or expired. */
   async consumeMagicLink(tx: EntityManager, token: string): Promise<string | null> {
     const accountId = await this.tokens.consume(tx, token, 'magic_link');
-    // The link came to the inbox: the address is confirmed (and a sign-up for it now finds an account).
-    if (accountId) await tx.query('UPDATE accounts SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1', [accountId]);
+    if (accountId) await this.addressConfirmed(tx, accountId);
     return accountId;
+  }
+
+  /**
+   * A sign-in link or a reset link came to the inbox: the address is confirmed, so a later sign-up for it finds an
+   * account, and any sign-up link still waiting (perhaps someone else's, carrying their password) is void.
+   */
+  private async addressConfirmed(tx: EntityManager, accountId: string): Promise<void> {
+    await tx.query('UPDATE accounts SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1', [accountId]);
+    await this.tokens.voidAll(tx, accountId, 'email_verification');
   }
 
   findById(id: string): Promise<Account | null> {

@@ -26,10 +26,7 @@ export class OneTimeTokens {
     purpose: TokenPurpose,
     pending: { passwordHash?: string; nextPath?: string | null } = {},
   ): Promise<string> {
-    await tx.query(
-      `UPDATE auth_tokens SET used_at = now(), password_hash = NULL WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL`,
-      [accountId, purpose],
-    );
+    await this.voidAll(tx, accountId, purpose);
     const { token, hash } = newToken();
     await tx.query(
       `INSERT INTO auth_tokens (tenant_id, account_id, purpose, token_hash, expires_at, password_hash, next_path)
@@ -37,6 +34,14 @@ export class OneTimeTokens {
       [tenantId, accountId, purpose, hash, TOKEN_LIFETIME_MINUTES[purpose], pending.passwordHash ?? null, pending.nextPath ?? null],
     );
     return token;
+  }
+
+  /** Voids an account's unused links of one purpose (a waiting sign-up's password hash goes with them). */
+  async voidAll(tx: EntityManager, accountId: string, purpose: TokenPurpose): Promise<void> {
+    await tx.query(
+      `UPDATE auth_tokens SET used_at = now(), password_hash = NULL WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL`,
+      [accountId, purpose],
+    );
   }
 
   /** The account a still-valid token belongs to, without using it up (to show the form it leads to). */
