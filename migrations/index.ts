@@ -19,6 +19,7 @@ import { AssignmentAndStipends1764380000000 } from './1764380000000-assignment-a
 import { Analytics1764390000000 } from './1764390000000-analytics';
 import { AnalyticsFilteredSlices1764400000000 } from './1764400000000-analytics-filtered-slices';
 import { AnalyticsCoveringHistograms1764410000000 } from './1764410000000-analytics-covering-histograms';
+import { UploadsStagedInStorage1764420000000 } from './1764420000000-uploads-staged-in-storage';
 import { RateLimits1764425000000 } from './1764425000000-rate-limits';
 import { SignInLimitsAndPendingSignUps1764426000000 } from './1764426000000-sign-in-limits-and-pending-sign-ups';
 
@@ -45,6 +46,7 @@ export const allMigrations = [
   Analytics1764390000000,
   AnalyticsFilteredSlices1764400000000,
   AnalyticsCoveringHistograms1764410000000,
+  UploadsStagedInStorage1764420000000,
   RateLimits1764425000000,
   SignInLimitsAndPendingSignUps1764426000000,
 ];

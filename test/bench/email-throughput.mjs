@@ -17,9 +17,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const require = createRequire(path.join(root, 'package.json'));
 require('reflect-metadata');
 const dist = (p) => require(path.join(root, 'dist', p));
-const { loadConfig, startEmbeddedDatabase, runMigrations, TenantDatabase, OperatorDatabase } = dist('libs/core/src/index.js');
+const { loadConfig, startEmbeddedDatabase, runMigrations, TenantDatabase } = dist('libs/core/src/index.js');
 const { JobRunner } = dist('libs/jobs/src/index.js');
-const { Mailer, OutboxStore, EmailRenderer } = dist('libs/notifications/src/index.js');
+const { Mailer, EmailRenderer } = dist('libs/notifications/src/index.js');
 const { OutboxTransport } = dist('libs/notifications/src/transport/outbox-transport.js');
 const { BlueprintCatalog, TenantResolver } = dist('libs/tenancy/src/index.js');
 const { WorkerModule } = dist('apps/worker/src/worker.module.js');

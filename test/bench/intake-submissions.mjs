@@ -23,7 +23,7 @@ require('reflect-metadata');
 const dist = (p) => require(path.join(root, 'dist', p));
 const { loadConfig, startEmbeddedDatabase, runMigrations, TenantDatabase, OperatorDatabase } = dist('libs/core/src/index.js');
 const { JobQueue } = dist('libs/jobs/src/index.js');
-const { Case, CasePipeline, ASSIGNMENT_DEADLINE_JOB } = dist('libs/cases/src/index.js');
+const { CasePipeline, ASSIGNMENT_DEADLINE_JOB } = dist('libs/cases/src/index.js');
 const { BlueprintCatalog } = dist('libs/tenancy/src/index.js');
 const { WorkerModule } = dist('apps/worker/src/worker.module.js');
 const { allMigrations } = dist('migrations/index.js');

@@ -1,17 +1,34 @@
 // Benchmark: a 1 GiB upload through the records HTTP endpoint (multipart, streamed, sniffed, hashed, encrypted with
-// AES-256-GCM and fsynced to local storage), against a plain Node stream copy of the same file in the same run.
-// Targets: server RSS growth under 64 MiB; throughput at least 0.5x the plain copy.
+// AES-256-GCM and fsynced to local storage), against two baselines measured in the same run: a plain Node stream copy
+// of the same file, and SHA-256 plus AES-256-GCM (our 64 KiB frames) of the same bytes in memory on one core. The
+// upload hashes on the request's thread while a worker thread encrypts, so it can beat the second baseline.
+// Targets: server RSS growth under 64 MiB; throughput at least 0.5x the plain copy; SHA-256 verified by the server.
 //
 //   npm run build && node test/bench/upload-1gib.mjs [--size-mib 1024] [--rounds 3] [--tus]
+//   node test/bench/upload-1gib.mjs --smoke      # 48 MiB, one round, under a minute: that it still runs
 //
 // Runs the compiled code in dist/; not part of `npm test`. Needs about 3 GiB of free disk in the temp folder.
 // Disks on shared machines are noisy, so copy and upload alternate for a few rounds and medians are compared.
+// It never hangs: an overall time limit, and a server that exits early, end it with the server's last lines and a
+// non-zero exit.
 import { fork } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { createHash, randomFillSync, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +36,10 @@ import { fileURLToPath } from 'node:url';
 const MiB = 1024 * 1024;
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
-const sizeMiB = option('--size-mib', 1024);
-const rounds = option('--rounds', 3);
+const smoke = args.includes('--smoke');
+const sizeMiB = option('--size-mib', smoke ? 48 : 1024);
+const rounds = option('--rounds', smoke ? 1 : 3);
+const limitSeconds = option('--time-limit', smoke ? 60 : 1200);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const work = mkdtempSync(path.join(tmpdir(), 'consilium-bench-'));
 const source = path.join(work, 'upload.pdf');
@@ -55,6 +74,36 @@ function makeSource() {
     out.on('error', reject);
     next();
   });
+}
+
+const require = createRequire(import.meta.url);
+const { FrameSealer, newHeader } = require(path.join(here, '../../dist/libs/records/src/storage/framed-cipher.js'));
+
+/** The same bytes, SHA-256 and sealed in our 64 KiB AES-256-GCM frames, in memory on one core: only that is timed. */
+function inMemoryHashAndSeal() {
+  const block = Buffer.alloc(64 * MiB);
+  const hash = createHash('sha256');
+  const key = randomFillSync(Buffer.alloc(32));
+  const sealer = new FrameSealer(key, newHeader());
+  const fd = openSync(source, 'r');
+  let seconds = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, block, 0, block.length, null);
+      if (n === 0) break;
+      const started = performance.now();
+      hash.update(block.subarray(0, n));
+      sealer.push(block.subarray(0, n));
+      seconds += (performance.now() - started) / 1000;
+    }
+    const started = performance.now();
+    sealer.finish(true);
+    hash.digest();
+    seconds += (performance.now() - started) / 1000;
+  } finally {
+    closeSync(fd);
+  }
+  return seconds;
 }
 
 const vm = (pid, field) => Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+) kB`))[1]) * 1024;
@@ -159,17 +208,34 @@ async function main() {
 
   const dataDir = path.join(work, 'server');
   const child = fork(path.join(here, 'upload-1gib-server.mjs'), [dataDir, String(await freePort())], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     execArgv: ['--enable-source-maps'],
   });
-  const server = await new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  // The server's output, kept for a failure message; a server that exits before we stop it ends the run.
+  const lastLines = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk) => {
+      lastLines.push(...chunk.toString().split('\n').filter(Boolean));
+      lastLines.splice(0, Math.max(0, lastLines.length - 40));
+    });
+  }
+  let stopping = false;
+  const fail = (reason) => {
+    console.error(`\n${reason}. The server's last lines:\n${lastLines.join('\n') || '(none)'}`);
+    child.kill('SIGKILL');
+    rmSync(work, { recursive: true, force: true });
+    process.exit(1);
+  };
+  child.once('exit', (code, signal) => {
+    if (!stopping) fail(`The benchmark server exited (${signal ?? `code ${code}`}) before the benchmark ended`);
   });
+  const limit = setTimeout(() => fail(`No result within the time limit (${limitSeconds} s)`), limitSeconds * 1000);
+  const server = await new Promise((resolve) => child.once('message', resolve));
   try {
-    // Warm up: first requests compile routes and fill pools; they are not what is measured.
+    // Warm up: first requests compile routes and fill pools (the sealing worker thread starts with the first file
+    // past 4 MiB); they are not what is measured.
     const warm = path.join(work, 'warm.pdf');
-    writeFileSync(warm, Buffer.concat([Buffer.from('%PDF-1.7\n'), randomFillSync(Buffer.alloc(4 * MiB))]));
+    writeFileSync(warm, Buffer.concat([Buffer.from('%PDF-1.7\n'), randomFillSync(Buffer.alloc(16 * MiB))]));
     for (let i = 0; i < 3; i++) await multipartUpload(server, server.cases.shift(), warm);
 
     const copies = [];
@@ -192,12 +258,19 @@ async function main() {
     const ratio = copySeconds / uploadSeconds;
     const growthMiB = Math.max(...uploads.map((u) => u.growth)) / MiB;
     const upload = uploads[0];
+    const memorySeconds = inMemoryHashAndSeal();
     console.log(`file:                 ${(bytes / MiB).toFixed(0)} MiB, SHA-256 verified by the server each round`);
     console.log(`plain stream copy:    ${copySeconds.toFixed(2)} s  ${fmt(bytes, copySeconds)}  (median of ${rounds})`);
     console.log(
       `HTTP upload:          ${uploadSeconds.toFixed(2)} s  ${fmt(bytes, uploadSeconds)}  (median of ${rounds}; multipart, sniff + SHA-256 + AES-256-GCM + fsync)`,
     );
+    console.log(
+      `in-memory baseline:   ${memorySeconds.toFixed(2)} s  ${fmt(bytes, memorySeconds)}  (SHA-256 + AES-256-GCM frames, one core)`,
+    );
     console.log(`ratio upload/copy:    ${ratio.toFixed(2)}x  (target >= 0.50x)  ${ratio >= 0.5 ? 'PASS' : 'FAIL'}`);
+    console.log(
+      `ratio upload/memory:  ${(memorySeconds / uploadSeconds).toFixed(2)}x  (hashing and encrypting on two threads can pass 1.00x)`,
+    );
     console.log(
       `server RSS:           ${(upload.before / MiB).toFixed(0)} MiB before, peak growth ${growthMiB.toFixed(1)} MiB (worst round)  (target < 64 MiB)  ${growthMiB < 64 ? 'PASS' : 'FAIL'}`,
     );
@@ -208,8 +281,16 @@ async function main() {
         `tus upload:           ${tus.seconds.toFixed(2)} s  ${fmt(bytes, tus.seconds)}  (staged sealed, then the same pipeline: two passes)  RSS growth ${(tus.growth / MiB).toFixed(1)} MiB  status ${tus.result.fileStatus}`,
       );
     }
-    process.exitCode = ratio >= 0.5 && growthMiB < 64 ? 0 : 1;
+    console.log(
+      `load average:         ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} on ${cpus().length} cores`,
+    );
+    // A smoke run judges that the benchmark runs, not its figures (shared machines are noisy).
+    process.exitCode = smoke || (ratio >= 0.5 && growthMiB < 64) ? 0 : 1;
   } finally {
+    stopping = true;
+    clearTimeout(limit);
     child.send('stop');
     await new Promise((resolve) => child.once('exit', resolve));
     rmSync(work, { recursive: true, force: true });

@@ -55,6 +55,12 @@ describe('deploy/compose.yaml', () => {
     for (const one of ['provision', 'migrate', 'tenants']) expect(services[one].restart).toBe('no');
   });
 
+  it('mounts nothing a replica owns alone: every replica and the worker share the one files volume (records and unfinished uploads)', () => {
+    const mounts = [...platforms, 'worker'].map((name) => services[name].volumes ?? []);
+    for (const list of mounts) expect(list).toEqual(['files:/app/.data']);
+    expect(compose.volumes).toHaveProperty('files');
+  });
+
   it('runs at least two platform replicas, and the proxy balances over exactly those', () => {
     expect(platforms.length).toBeGreaterThanOrEqual(2);
     const caddyfile = readFileSync(path.join(root, 'deploy/compose/Caddyfile'), 'utf8');

@@ -121,7 +121,7 @@ describe('the image, run as its final stage lays it out', () => {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`not ready in 90 s:\n${output}`)), 90000);
       const onData = (chunk: Buffer) => {
-        output += chunk;
+        output += chunk.toString();
         if (/Consilium is ready/.test(output)) {
           clearTimeout(timer);
           resolve();
@@ -150,6 +150,7 @@ describe('the image, run as its final stage lays it out', () => {
     expect(check('platform', String(await freePort()))).toBe(1);
     expect(check('worker')).toBe(0);
     expect(check('cli')).toBe(0);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the image's healthcheck is plain CommonJS, outside the TypeScript project
     const { roleOf } = require(healthcheck) as { roleOf: (cmdline: string) => string };
     expect(roleOf('/usr/bin/tini\0--\0/usr/local/bin/consilium\0worker\0')).toBe('worker');
     expect(roleOf('/usr/bin/tini\0--\0/usr/local/bin/consilium\0platform\0')).toBe('platform');

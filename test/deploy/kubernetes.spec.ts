@@ -24,6 +24,7 @@ import { configSchema } from '../../libs/core/src/config/config.schema';
 const root = path.resolve(__dirname, '../..');
 const k8s = path.join(root, 'deploy/k8s');
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- the manifests are parsed YAML, read deeply by the assertions; kubernetes-models validates their shape (MODELS) */
 type Obj = {
   apiVersion: string;
   kind: string;
@@ -160,6 +161,18 @@ describe.each(renderings)('Kubernetes manifests: $name', ({ objects, image }) =>
         matches(t.labelSelector.matchLabels, platform.spec.template.metadata.labels),
       ),
     ).toBe(true);
+  });
+
+  it('gives no replica anything of its own to keep: no volume but scratch /tmp, so any pod may take any upload chunk', () => {
+    for (const w of workloads) {
+      const pod = podSpec(w);
+      // Unfinished resumable uploads are staged in S3 with their progress in PostgreSQL: nothing on a pod's disk
+      // may matter once the pod is gone (no persistent volume, no host path, no /app/.data).
+      expect((pod.volumes ?? []).filter((v: Record<string, unknown>) => !v.emptyDir)).toEqual([]);
+      for (const c of pod.containers) {
+        expect(c.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual(['/tmp']);
+      }
+    }
   });
 
   it('takes secrets only by reference, to the Secrets the operator creates, and settings the platform knows', () => {

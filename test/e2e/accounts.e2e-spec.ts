@@ -2,6 +2,7 @@ import { AccountMail, IdentityModule } from '@consilium/identity';
 import { IntakeModule } from '@consilium/intake';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
+import request from 'supertest';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signUpPatient, verificationPath } from '../support/sign-up';
 import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
@@ -242,7 +243,7 @@ describe('accounts and access', () => {
       const page = await admin.submit('/console/api-keys', { name: 'EHR bridge', scopes: ['conversions.record'] });
       const key = /<p class="secret">(ck_[A-Za-z0-9_-]+)<\/p>/.exec(page.text)![1];
       const call = (host: string) =>
-        require('supertest')(app.getHttpServer()).get('/api/v1/whoami').set('Host', host).set('Authorization', `Bearer ${key}`);
+        request(app.getHttpServer()).get('/api/v1/whoami').set('Host', host).set('Authorization', `Bearer ${key}`);
       const ok = await call(a.host);
       expect(ok.status).toBe(200);
       expect(ok.body).toEqual({ tenant: { slug: a.slug, name: a.name }, key: { id: expect.any(String), scopes: ['conversions.record'] } });

@@ -36,7 +36,7 @@ describe('exporting a tenant as a blueprint', () => {
     expect(yaml).toContain('price: 95000');
     expect(yaml).toContain('unlicensed_states: physician_to_physician');
     expect(yaml).toContain('- jurisdiction: US-IN\n');
-    expect(yaml).toMatch(/analytics:\n  monthly_cost: 1800000\n  procedure_values:\n    oncology: 4500000\n/);
+    expect(yaml).toMatch(/analytics:\n {2}monthly_cost: 1800000\n {2}procedure_values:\n {4}oncology: 4500000\n/);
     expect(existsSync(path.join(out, 'lakeshore', 'assets', 'amara-okafor.svg'))).toBe(true);
     expect(existsSync(path.join(out, 'meridian', 'templates', 'marketing', 'partials', 'hero.hbs'))).toBe(true);
   });

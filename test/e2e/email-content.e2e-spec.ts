@@ -191,9 +191,7 @@ describe('email content: branding, tenant overrides, no PHI', () => {
       const error = await app
         .get(TenantDatabase)
         .forTenant(lakeshore.id, (tx) =>
-          app
-            .get(Mailer)
-            .send(tx, { tenantId: lakeshore.id, to: 'p@example.org', template, data: { ...VALID[template], ...CANARIES } } as never),
+          app.get(Mailer).send(tx, { tenantId: lakeshore.id, to: 'p@example.org', template, data: { ...VALID[template], ...CANARIES } }),
         )
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidEmailData);

@@ -2,7 +2,6 @@ import { TenantDatabase } from '@consilium/core';
 import { Mailer, parseEml } from '@consilium/notifications';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -72,8 +71,8 @@ describe('send-email survives workers killed mid-job', () => {
       output.push(chunk.toString());
       if (output.length > 200) output.shift();
     };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     return child;
   }
 

@@ -59,9 +59,7 @@ describe('email through the local outbox', () => {
   });
 
   const send = (tenant: TestTenant, to: string, template: Parameters<Mailer['send']>[1]['template'], data: object, locale?: 'en' | 'es') =>
-    tenantDb.forTenant(tenant.id, (tx) =>
-      mailer.send(tx, { tenantId: tenant.id, to, template, locale, data } as Parameters<Mailer['send']>[1]),
-    );
+    tenantDb.forTenant(tenant.id, (tx) => mailer.send(tx, { tenantId: tenant.id, to, template, locale, data }));
   const outboxFile = (id: string) => path.join(outbox.dir, `${id}.eml`);
 
   it("delivers a message in the tenant's language and identity, then forgets its token", async () => {

@@ -1,9 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { eventually } from '../support/eventually';
 import { freePort } from '../support/ports';
 
 const MAIN = path.resolve(__dirname, '../../dist/apps/platform/src/main.js');
@@ -29,14 +30,14 @@ function start(env: Record<string, string>, until = /Consilium is ready|did not 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer in 60 s:\n${output}`)), 60000);
     const onData = (chunk: Buffer) => {
-      output += chunk;
+      output += chunk.toString();
       if (until.test(output)) {
         clearTimeout(timer);
         resolve({ child, output: () => output, seconds: (Date.now() - began) / 1000 });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve({ child, output: () => output, seconds: (Date.now() - began) / 1000 });
@@ -61,6 +62,19 @@ function get(port: number, host: string, pathname = '/'): Promise<{ status: numb
   });
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Each test boots the platform and its PostgreSQL once or twice; on a shared machine under load one boot can take a
+// minute, more than Jest's default for a test.
+jest.setTimeout(180_000);
+
 describe('the embedded default, as `npm start` runs it', () => {
   let dataDir: string;
   let env: Record<string, string>;
@@ -83,6 +97,9 @@ describe('the embedded default, as `npm start` runs it', () => {
 
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+  /** The running server's pid, from the lock file it writes in its data folder. */
+  const postmasterPid = () => Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+
   it('starts cold, serves both demo hospitals, stops cleanly on SIGTERM, and starts warm on the same data', async () => {
     const cold = await start(env);
     expect(cold.output()).toContain('Consilium is ready');
@@ -103,15 +120,64 @@ describe('the embedded default, as `npm start` runs it', () => {
     expect(await exited(warm.child)).toBe(0);
   });
 
-  it('recovers after a crash that left PostgreSQL running and its lock files behind', async () => {
+  it("stops PostgreSQL too when `npm start`'s whole process group gets SIGTERM (npm forwards it as well)", async () => {
+    // The real npm, running a script that starts the built platform as the package's `start` does (without the build).
+    const project = mkdtempSync(path.join(tmpdir(), 'consilium-npm-start-'));
+    writeFileSync(
+      path.join(project, 'package.json'),
+      JSON.stringify({ name: 'npm-start-probe', private: true, scripts: { start: `exec "${process.execPath}" "${MAIN}"` } }),
+    );
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: project,
+      env: { PATH: process.env.PATH!, HOME: project, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // a process group of its own, led by npm, as in a terminal or under a supervisor
+    });
+    running.add(npm);
+    let output = '';
+    npm.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    npm.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    try {
+      await eventually(() => expect(output).toContain('Consilium is ready'), 60000, 100);
+      const pgPid = postmasterPid();
+      process.kill(-npm.pid!, 'SIGTERM');
+      await exited(npm);
+      await eventually(() => expect(alive(pgPid)).toBe(false), 30000, 100);
+      expect(output).toContain('SIGTERM received: finishing requests in flight, then stopping.');
+      expect(output).not.toContain('Stopping immediately');
+      expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it('stops PostgreSQL when the platform is killed (SIGKILL), and the next start begins cleanly', async () => {
     const first = await start(env);
-    const pgPid = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const pgPid = postmasterPid();
     first.child.kill('SIGKILL');
     await exited(first.child);
-    expect(() => process.kill(pgPid, 0)).not.toThrow(); // orphaned, still running
+    // Nothing in the platform ran, yet the server's keeper saw it go and stopped the server.
+    await eventually(() => expect(alive(pgPid)).toBe(false), 30000, 100);
 
     const again = await start(env);
-    expect(again.output()).toContain('still running');
+    expect(again.output()).toContain('Consilium is ready');
+    expect((await get(port, 'lakeshore.localhost')).status).toBe(200);
+    again.child.kill('SIGTERM');
+    expect(await exited(again.child)).toBe(0);
+  });
+
+  it('recovers after a crash that took PostgreSQL down too and left its lock file behind (stale postmaster.pid)', async () => {
+    const first = await start(env);
+    const pgPid = postmasterPid();
+    // A machine-wide crash or the OOM killer: both gone at once, no shutdown, the lock file left behind.
+    process.kill(pgPid, 'SIGKILL');
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    await eventually(() => expect(alive(pgPid)).toBe(false), 10000, 50);
+    expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(true);
+
+    const again = await start(env);
+    expect(again.output()).toContain('removing a stale PostgreSQL lock file');
     expect(again.output()).toContain('Consilium is ready');
     expect((await get(port, 'lakeshore.localhost')).status).toBe(200);
     again.child.kill('SIGTERM');

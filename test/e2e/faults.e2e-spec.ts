@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { allMigrations } from '../../migrations';
 import { freePort } from '../support/ports';
-import { httpGet, RunningProcess, startProcess } from '../support/processes';
+import { httpGet, startProcess } from '../support/processes';
 import { signInPatient } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';

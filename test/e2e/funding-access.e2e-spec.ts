@@ -10,7 +10,7 @@ import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { signUpPatient } from '../support/sign-up';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TestPeople, TestTenant } from '../support/tenants';
+import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** Funding programs reached by a sponsor's code, or by the patient's word confirmed by a coordinator. */

@@ -10,7 +10,7 @@ import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { signUpPatient } from '../support/sign-up';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TestPeople, TestTenant } from '../support/tenants';
+import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** The intake wizard at /start, as a patient's browser walks it: no JavaScript, server-side validation. */

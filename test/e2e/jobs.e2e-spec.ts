@@ -64,19 +64,19 @@ class FlakyHandler implements JobHandlerInstance<Probe> {
 @Injectable()
 @JobHandler(DOOMED)
 class DoomedHandler implements JobHandlerInstance<Probe> {
-  async handle(job: JobContext<Probe>) {
+  handle(job: JobContext<Probe>): Promise<never> {
     record(job.payload.marker).attempts.push(job.attempt);
     // A driver-style message quoting a patient's address: the stored error must not keep it.
-    throw new Error('could not deliver to patient.canary@example.org: connection reset');
+    return Promise.reject(new Error('could not deliver to patient.canary@example.org: connection reset'));
   }
 }
 
 @Injectable()
 @JobHandler(REFUSED)
 class RefusedHandler implements JobHandlerInstance<Probe> {
-  async handle(job: JobContext<Probe>) {
+  handle(job: JobContext<Probe>): Promise<never> {
     record(job.payload.marker).attempts.push(job.attempt);
-    throw new PermanentJobError('not_configured', 'The hospital has no sender configured.');
+    return Promise.reject(new PermanentJobError('not_configured', 'The hospital has no sender configured.'));
   }
 }
 
@@ -87,13 +87,13 @@ class EffectHandler implements JobHandlerInstance<Probe> {
     const entry = record(job.payload.marker);
     entry.attempts.push(job.attempt);
     return job.transaction(async (tx) => {
-      const outcome = await job.once(tx, job.payload.key!, async () => {
+      const outcome = await job.once(tx, job.payload.key!, () => {
         entry.performed++;
-        return { by: job.id };
+        return Promise.resolve({ by: job.id });
       });
       // The first attempt dies after performing, before its transaction commits: the ledger row goes with it.
       if (job.payload.failUntil && job.attempt <= job.payload.failUntil) throw new Error('crash after the effect');
-      return { performed: outcome.performed, by: (outcome.result as { by: string }).by };
+      return { performed: outcome.performed, by: outcome.result.by };
     });
   }
 }

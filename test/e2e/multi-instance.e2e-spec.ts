@@ -4,7 +4,6 @@ import { Mailer } from '@consilium/notifications';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readdirSync } from 'node:fs';
 import { Client } from 'pg';
-import { operatorQuery } from '../support/payments';
 import { eventually } from '../support/eventually';
 import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { httpGet, RunningProcess, startProcess } from '../support/processes';

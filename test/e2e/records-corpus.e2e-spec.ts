@@ -1,5 +1,5 @@
 import { RecordsService } from '@consilium/records';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';

@@ -17,7 +17,7 @@ import { freePort } from '../support/ports';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { signUpPatient } from '../support/sign-up';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TestPeople, TestTenant } from '../support/tenants';
+import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 import { makeZip } from '../support/zip-writer';
 

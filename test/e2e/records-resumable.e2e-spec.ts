@@ -1,7 +1,7 @@
 import { OperatorDatabase } from '@consilium/core';
 import { RecordsService, UploadSweep } from '@consilium/records';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -77,6 +77,12 @@ describe('records: resumable uploads (tus 1.0)', () => {
       .send(body);
 
   const newCase = (tenant: TestTenant = a) => openCase(t, tenant);
+  /** Where local storage stages an upload: under its own root, which every instance sharing the store reaches. */
+  const stagingDir = (urlOrId: string) => path.join(t.dataDir, 'files', '.uploads', urlOrId.split('/').pop()!);
+  const stagedParts = (url: string) =>
+    readdirSync(stagingDir(url))
+      .filter((name) => name.endsWith('.part'))
+      .map((name) => path.join(stagingDir(url), name));
 
   it('describes itself to clients', async () => {
     const res = await request(server())
@@ -104,8 +110,10 @@ describe('records: resumable uploads (tus 1.0)', () => {
     }
     expect(offset).toBeGreaterThan(0);
     expect(offset).toBeLessThanOrEqual(data.length / 2);
-    const staged = readFileSync(path.join(t.dataDir, 'uploads', `${url.split('/').pop()}.part`));
-    expect(staged.includes(data.subarray(offset - 100, offset - 36))).toBe(false); // partial uploads are sealed too
+    // Staged in the store, one sealed file per part: partial uploads are never at rest in the clear either.
+    const parts = stagedParts(url);
+    expect(parts.length).toBeGreaterThan(0);
+    for (const part of parts) expect(readFileSync(part).includes(data.subarray(offset - 100, offset - 36))).toBe(false);
 
     let res = await patch(a.host, url, offset, data.subarray(offset));
     for (let attempt = 0; attempt < 20 && res.status === 423; attempt++) {
@@ -118,7 +126,7 @@ describe('records: resumable uploads (tus 1.0)', () => {
     const file = await t.app.get(RecordsService).find(a.id, fileId);
     expect(file).toMatchObject({ status: 'ready', detectedType: 'pdf', name: 'CT abdomen.pdf', sizeBytes: data.length, caseId });
     expect(file.sha256).toBe(createHash('sha256').update(data).digest('hex'));
-    expect(existsSync(path.join(t.dataDir, 'uploads', `${url.split('/').pop()}.part`))).toBe(false);
+    expect(existsSync(stagingDir(url))).toBe(false);
     // Asking again after completion answers the same, without storing anything twice.
     expect((await head(a.host, url)).headers['upload-offset']).toBe(String(data.length));
   });
@@ -151,7 +159,7 @@ describe('records: resumable uploads (tus 1.0)', () => {
       .post(`/cases/${caseId}/uploads`)
       .set({ ...TUS, Host: a.host, 'Upload-Length': String(17 * MiB), Accept: 'application/json' });
     expect(big.status).toBe(413);
-    expect(big.body.error.code).toBe('upload_too_large');
+    expect((big.body as { error: { code: string } }).error.code).toBe('upload_too_large');
     expect(
       (
         await request(server())
@@ -176,20 +184,20 @@ describe('records: resumable uploads (tus 1.0)', () => {
       ).status,
     ).toBe(204);
     expect((await head(a.host, url)).status).toBe(404);
-    expect(existsSync(path.join(t.dataDir, 'uploads', `${id}.part`))).toBe(false);
+    expect(existsSync(stagingDir(url))).toBe(false);
   });
 
   it('sweeps expired uploads of every hospital (rows and sealed bytes) and stray staged files, never a live one', async () => {
-    const staged = (id: string) => path.join(t.dataDir, 'uploads', `${id}.part`);
     const idOf = (url: string) => url.split('/').pop()!;
     const abandonedA = await createUpload(a.host, await newCase(), 5000);
     expect((await patch(a.host, abandonedA, 0, pdf(5000).subarray(0, 2000))).status).toBe(204);
     const abandonedB = await createUpload(b.host, await newCase(b), 1000);
-    // A file whose row went away (a crash between the two deletions): untouched for longer than uploads live.
-    const stray = randomUUID();
-    writeFileSync(staged(stray), 'sealed bytes');
+    // Staging whose row went away (a crash between the two deletions): untouched for longer than uploads live.
+    const stray = stagingDir(randomUUID());
+    mkdirSync(stray);
+    writeFileSync(path.join(stray, '1-0123456789abcdef.part'), 'sealed bytes');
     const dayAgo = new Date(Date.now() - 25 * 3600_000);
-    utimesSync(staged(stray), dayAgo, dayAgo);
+    utimesSync(stray, dayAgo, dayAgo);
     const sessionRows = () =>
       t.app
         .get(OperatorDatabase)
@@ -198,17 +206,18 @@ describe('records: resumable uploads (tus 1.0)', () => {
     // Now: nothing has expired; only the stray file goes.
     const sweep = t.app.get(UploadSweep);
     expect(await sweep.sweep()).toMatchObject({ sessions: 0 });
-    expect(existsSync(staged(stray))).toBe(false);
+    expect(existsSync(stray)).toBe(false);
     expect((await head(a.host, abandonedA)).headers['upload-offset']).toBe('2000');
-    expect(existsSync(staged(idOf(abandonedB)))).toBe(true);
+    expect(stagedParts(abandonedA)).toHaveLength(1);
+    expect(existsSync(stagingDir(abandonedB))).toBe(true);
 
     // A day and an hour later (uploads live 24 hours): both hospitals' abandoned uploads go, rows and bytes.
     const later = new Date(Date.now() + 25 * 3600_000);
     const report = await sweep.sweep(later);
     expect(report.sessions).toBeGreaterThanOrEqual(2);
     expect(await sessionRows()).toEqual([]);
-    expect(existsSync(staged(idOf(abandonedA)))).toBe(false);
-    expect(existsSync(staged(idOf(abandonedB)))).toBe(false);
+    expect(existsSync(stagingDir(abandonedA))).toBe(false);
+    expect(existsSync(stagingDir(abandonedB))).toBe(false);
     // Sweeping again (another instance, the next hour) finds nothing and fails on nothing.
     expect(await sweep.sweep(later)).toEqual({ sessions: 0, files: 0 });
   });

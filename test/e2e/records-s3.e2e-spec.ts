@@ -1,5 +1,5 @@
 import { RecordsService } from '@consilium/records';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { fixture, pdf, peExecutable } from '../support/hostile-files';
 import { createRecordsApp, RecordsTestApp, uploadFiles, openCase } from '../support/records-app';
@@ -125,5 +125,91 @@ describe('records on S3 (against a local S3 stand-in)', () => {
       .set('Accept', 'application/json');
     expect(res.status).toBe(500);
     expect(res.body.error.code).toBe('stored_file_damaged');
+  });
+  describe('resumable uploads staged as S3 multipart parts', () => {
+    const TUS = { 'Tus-Resumable': '1.0.0' };
+    const create = async (caseId: string, length: number) => {
+      const res = await request(t.app.getHttpServer())
+        .post(`/cases/${caseId}/uploads`)
+        .set({
+          ...TUS,
+          Host: a.host,
+          'Upload-Length': String(length),
+          'Upload-Metadata': `filename ${Buffer.from('mri.pdf').toString('base64')}`,
+        });
+      expect(res.status).toBe(201);
+      return res.headers.location;
+    };
+    const patch = (url: string, offset: number, body: Buffer) =>
+      request(t.app.getHttpServer())
+        .patch(url)
+        .set({ ...TUS, Host: a.host, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' })
+        .send(body);
+    const stagingKey = (url: string) => `uploads/${url.split('/').pop()}`;
+    const multipart = (url: string) => [...s3.uploads.values()].find((u) => u.key === stagingKey(url));
+    const stagedObjects = (url: string) => [...s3.objects.keys()].filter((key) => key.startsWith(stagingKey(url)));
+
+    it('keeps appends under 5 MiB as a tail, cuts parts of 5 MiB and more, and completes intact through the pipeline', async () => {
+      const data = Buffer.concat([pdf(10), randomBytes(16 * MiB)]);
+      const url = await create(await newCase(), data.length);
+      const created = s3.calls.filter((c) => c.operation === 'CreateMultipartUpload' && c.key === stagingKey(url));
+      expect(created).toEqual([expect.objectContaining({ sse: 'aws:kms', kmsKeyId: KMS_KEY })]);
+
+      // 3 MiB: too small for a part of its own, so it waits in S3 as a tail object (never on an instance's disk).
+      expect((await patch(url, 0, data.subarray(0, 3 * MiB))).headers['upload-offset']).toBe(String(3 * MiB));
+      expect(multipart(url)!.parts.size).toBe(0);
+      const [tail] = stagedObjects(url);
+      expect(tail).toMatch(/^uploads\/[0-9a-f-]{36}\.tail-[0-9a-f-]{36}$/);
+      expect(s3.calls.find((c) => c.key === tail && c.operation === 'PutObject')).toMatchObject({ sse: 'aws:kms' });
+
+      // 3 MiB more: tail + append = 6 MiB, one part; the old tail is deleted once the row commits the part.
+      expect((await patch(url, 3 * MiB, data.subarray(3 * MiB, 6 * MiB))).headers['upload-offset']).toBe(String(6 * MiB));
+      expect([...multipart(url)!.parts.values()].map((p) => p.body.length)).toEqual([6 * MiB]);
+      expect(stagedObjects(url)).toEqual([]);
+
+      // The remaining 10 MiB in one append: a part of 8 MiB (and a little) and a short last part; then the object goes through the pipeline.
+      const done = await patch(url, 6 * MiB, data.subarray(6 * MiB));
+      expect(done.status).toBe(204);
+      expect(done.headers['record-file-status']).toBe('ready');
+      const file = await t.app.get(RecordsService).find(a.id, done.headers['record-file-id']);
+      expect(file).toMatchObject({ sizeBytes: data.length, sha256: createHash('sha256').update(data).digest('hex'), name: 'mri.pdf' });
+      expect(s3.objects.get(file.stored!.key)!.equals(data)).toBe(true);
+      expect(s3.operations(stagingKey(url))).toEqual([
+        'CreateMultipartUpload',
+        'UploadPart',
+        'UploadPart',
+        'UploadPart',
+        'CompleteMultipartUpload',
+        'GetObject',
+        'AbortMultipartUpload',
+        'DeleteObject',
+      ]);
+      // Nothing staged is left: no multipart upload, no tail, no assembled object.
+      expect(multipart(url)).toBeUndefined();
+      expect(stagedObjects(url)).toEqual([]);
+    });
+
+    it('abandoning an upload aborts its multipart upload and deletes its tail; another hospital gets a 404', async () => {
+      const url = await create(await newCase(), 20 * MiB);
+      expect((await patch(url, 0, Buffer.concat([pdf(10), randomBytes(MiB)]))).status).toBe(204);
+      expect(stagedObjects(url)).toHaveLength(1);
+      const b = await createTestTenant(t.app);
+      expect(
+        (
+          await request(t.app.getHttpServer())
+            .delete(url)
+            .set({ ...TUS, Host: b.host })
+        ).status,
+      ).toBe(404);
+      expect(
+        (
+          await request(t.app.getHttpServer())
+            .delete(url)
+            .set({ ...TUS, Host: a.host })
+        ).status,
+      ).toBe(204);
+      expect(multipart(url)).toBeUndefined();
+      expect(stagedObjects(url)).toEqual([]);
+    });
   });
 });

@@ -154,6 +154,7 @@ describe('records: at rest, across hospitals, and as jobs', () => {
       const { RecordIngestor, RecordRegistrar } = await import('../../libs/records/src/internals');
       const caseId = await newCase();
       const ingested = await t.app.get(RecordIngestor, { strict: false }).ingest(
+        // eslint-disable-next-line @typescript-eslint/require-await -- stands in for an upload stream; nothing to wait for
         (async function* () {
           yield studyZip();
         })(),

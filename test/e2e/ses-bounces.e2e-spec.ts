@@ -37,11 +37,12 @@ describe('SES bounces and complaints through SNS', () => {
   let b: Tenant;
 
   const http: SnsHttp = {
-    async get(url: string) {
+    get(url: string) {
       fetched.push(url);
-      if (url === CERT_URL) return certificate;
-      if (url.startsWith('https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription')) return '<ConfirmSubscriptionResponse/>';
-      throw new Error(`the stand-in has nothing at ${url}`);
+      if (url === CERT_URL) return Promise.resolve(certificate);
+      if (url.startsWith('https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription'))
+        return Promise.resolve('<ConfirmSubscriptionResponse/>');
+      return Promise.reject(new Error(`the stand-in has nothing at ${url}`));
     },
   };
 

@@ -189,6 +189,6 @@ describe('tenant isolation in the database', () => {
   }, 240_000);
 
   it('throws when tenant data is touched outside a tenant context', async () => {
-    await expect(app.get(TenantDatabase).transaction(async () => 1)).rejects.toThrow(/No tenant in the current context/);
+    await expect(app.get(TenantDatabase).transaction(() => Promise.resolve(1))).rejects.toThrow(/No tenant in the current context/);
   });
 });

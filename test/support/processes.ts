@@ -43,8 +43,8 @@ export async function startProcess(app: 'platform' | 'worker', env: Record<strin
     output.push(chunk.toString());
     if (output.length > 300) output.shift();
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const running: RunningProcess = {
     child,

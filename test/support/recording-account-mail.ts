@@ -7,8 +7,9 @@ type Recorded = AccountMailMessage & { tenantId: string };
 export class RecordingAccountMail extends AccountMail {
   static readonly sent: Recorded[] = [];
 
-  async send(_tx: EntityManager, tenantId: string, message: AccountMailMessage): Promise<void> {
+  send(_tx: EntityManager, tenantId: string, message: AccountMailMessage): Promise<void> {
     RecordingAccountMail.sent.push({ ...message, tenantId });
+    return Promise.resolve();
   }
 
   static last(to: string, template: string): Recorded | undefined {

@@ -3,7 +3,7 @@ import { RecordAccess, RecordsHttpModule, RecordTarget } from '@consilium/record
 import { Injectable } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { Dirent, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -19,14 +19,14 @@ export class TestRecordAccess extends RecordAccess {
     this.open.add(caseId);
   }
 
-  async assertCanUpload(caseId: string): Promise<void> {
+  assertCanUpload(caseId: string): Promise<void> {
     this.asked.push(`upload:${caseId}`);
-    if (!this.open.has(caseId)) throw new NotFound();
+    return this.open.has(caseId) ? Promise.resolve() : Promise.reject(new NotFound());
   }
 
-  async assertCanRead(target: RecordTarget): Promise<void> {
+  assertCanRead(target: RecordTarget): Promise<void> {
     this.asked.push(`read:${target.caseId}`);
-    if (!this.open.has(target.caseId)) throw new NotFound();
+    return this.open.has(target.caseId) ? Promise.resolve() : Promise.reject(new NotFound());
   }
 }
 
@@ -50,7 +50,7 @@ export async function createRecordsApp(
   );
   return {
     app,
-    access: app.get(RecordAccess, { strict: false }) as TestRecordAccess,
+    access: app.get<RecordAccess, TestRecordAccess>(RecordAccess, { strict: false }),
     dataDir,
     close: async () => {
       await app.close();
@@ -123,7 +123,7 @@ export async function openCase(t: RecordsTestApp, tenant: { id: string }): Promi
 export function storedFiles(dataDir: string): string[] {
   const root = path.join(dataDir, 'files');
   if (!existsSync(root)) return [];
-  return (readdirSync(root, { recursive: true, withFileTypes: true }) as Dirent[])
+  return readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.relative(root, path.join(e.parentPath, e.name)));
 }

@@ -2,6 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 
+const MIN_PART = 5 * 1024 * 1024;
+
 export interface S3Call {
   operation: string;
   key: string;
@@ -12,9 +14,11 @@ export interface S3Call {
 
 /**
  * A stand-in for S3 on node:http, NOT AWS: it speaks just enough of S3's REST wire format (path-style PutObject,
- * CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, GetObject with Range,
+ * CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts, GetObject with Range,
  * DeleteObject) for the real `@aws-sdk/client-s3` and `lib-storage` to run against it, and it refuses writes that
- * do not ask for SSE-KMS, as a bucket policy requiring `aws:kms` would. It keeps bytes as received (real S3 would
+ * do not ask for SSE-KMS, as a bucket policy requiring `aws:kms` would. Multipart uploads are checked as S3 checks
+ * them: an unknown upload id is NoSuchUpload, and completing names existing parts with their ETags, in ascending
+ * order, each but the last at least 5 MiB. It keeps bytes as received (real S3 would
  * encrypt them with the KMS key), records every call, and signs nothing.
  */
 export class S3StandIn {
@@ -22,7 +26,11 @@ export class S3StandIn {
   readonly calls: S3Call[] = [];
   /** Answer writes without the x-amz-server-side-encryption header, as a misconfigured endpoint might. */
   confirmEncryption = true;
-  private readonly uploads = new Map<string, { key: string; parts: Map<number, Buffer> }>();
+  /** Multipart uploads in progress: what ListParts shows, and what CompleteMultipartUpload assembles. */
+  readonly uploads = new Map<
+    string,
+    { key: string; parts: Map<number, { body: Buffer; etag: string }>; encrypted: Record<string, string> }
+  >();
   private readonly server = http.createServer((req, res) => {
     this.handle(req, res).catch((error: Error) => {
       res.writeHead(500).end(xml('Error', { Code: 'InternalError', Message: error.message }));
@@ -40,6 +48,14 @@ export class S3StandIn {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
+  /** The upload, or a NoSuchUpload answer (an unknown id, or one of another key) and undefined. */
+  private upload(uploadId: string, key: string, res: http.ServerResponse) {
+    const upload = this.uploads.get(uploadId);
+    if (upload?.key === key) return upload;
+    res.writeHead(404).end(xml('Error', { Code: 'NoSuchUpload', Message: 'The specified upload does not exist.' }));
+    return undefined;
+  }
+
   operations(key?: string): string[] {
     return this.calls.filter((c) => !key || c.key === key).map((c) => c.operation);
   }
@@ -53,7 +69,7 @@ export class S3StandIn {
     const q = url.searchParams;
     const sse = header(req, 'x-amz-server-side-encryption');
     const kmsKeyId = header(req, 'x-amz-server-side-encryption-aws-kms-key-id');
-    const encrypted = this.confirmEncryption
+    const encrypted: Record<string, string> = this.confirmEncryption
       ? { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': kmsKeyId ?? 'aws/s3' }
       : {};
     const requireKms = () => {
@@ -64,8 +80,14 @@ export class S3StandIn {
 
     if (req.method === 'PUT' && q.has('uploadId')) {
       this.calls.push({ operation: 'UploadPart', key });
-      this.uploads.get(q.get('uploadId')!)!.parts.set(Number(q.get('partNumber')), body);
-      return void res.writeHead(200, { ETag: etag(body) }).end();
+      const upload = this.upload(q.get('uploadId')!, key, res);
+      if (!upload) return;
+      const number = Number(q.get('partNumber'));
+      if (!Number.isInteger(number) || number < 1 || number > 10000) {
+        return void res.writeHead(400).end(xml('Error', { Code: 'InvalidArgument', Message: 'Part number must be 1-10000' }));
+      }
+      upload.parts.set(number, { body, etag: etag(body) });
+      return void res.writeHead(200, { ETag: etag(body), ...upload.encrypted }).end();
     }
     if (req.method === 'PUT') {
       this.calls.push({ operation: 'PutObject', key, sse, kmsKeyId });
@@ -77,24 +99,61 @@ export class S3StandIn {
       this.calls.push({ operation: 'CreateMultipartUpload', key, sse, kmsKeyId });
       if (!requireKms()) return;
       const uploadId = randomUUID();
-      this.uploads.set(uploadId, { key, parts: new Map() });
+      this.uploads.set(uploadId, { key, parts: new Map(), encrypted });
       return void res.writeHead(200, encrypted).end(xml('InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: uploadId }));
     }
     if (req.method === 'POST' && q.has('uploadId')) {
       this.calls.push({ operation: 'CompleteMultipartUpload', key });
-      const upload = this.uploads.get(q.get('uploadId')!)!;
-      const numbers = [...body.toString('utf8').matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]));
-      const whole = Buffer.concat(numbers.map((n) => upload.parts.get(n)!));
+      const upload = this.upload(q.get('uploadId')!, key, res);
+      if (!upload) return;
+      // As S3 checks: each named part exists with that ETag, numbers ascend, and every part but the last is >= 5 MiB.
+      const named = [...body.toString('utf8').matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((m) => ({
+        number: Number(/<PartNumber>(\d+)<\/PartNumber>/.exec(m[1])?.[1]),
+        etag: /<ETag>([^<]*)<\/ETag>/.exec(m[1])?.[1]?.replace(/&quot;/g, '"'),
+      }));
+      if (named.length === 0) return void res.writeHead(400).end(xml('Error', { Code: 'MalformedXML', Message: 'no parts' }));
+      for (const [i, part] of named.entries()) {
+        const held = upload.parts.get(part.number);
+        if (!held || held.etag !== part.etag) {
+          return void res
+            .writeHead(400)
+            .end(xml('Error', { Code: 'InvalidPart', Message: `part ${part.number} is missing or its ETag differs` }));
+        }
+        if (i > 0 && part.number <= named[i - 1].number) {
+          return void res.writeHead(400).end(xml('Error', { Code: 'InvalidPartOrder', Message: 'parts must ascend' }));
+        }
+        if (i < named.length - 1 && held.body.length < MIN_PART) {
+          return void res.writeHead(400).end(xml('Error', { Code: 'EntityTooSmall', Message: `part ${part.number} is under 5 MiB` }));
+        }
+      }
+      const whole = Buffer.concat(named.map((p) => upload.parts.get(p.number)!.body));
       this.objects.set(key, whole);
       this.uploads.delete(q.get('uploadId')!);
       return void res
-        .writeHead(200, encrypted)
+        .writeHead(200, upload.encrypted)
         .end(xml('CompleteMultipartUploadResult', { Location: `/${bucket}/${key}`, Bucket: bucket, Key: key, ETag: etag(whole) }));
     }
     if (req.method === 'DELETE' && q.has('uploadId')) {
       this.calls.push({ operation: 'AbortMultipartUpload', key });
+      if (!this.upload(q.get('uploadId')!, key, res)) return;
       this.uploads.delete(q.get('uploadId')!);
       return void res.writeHead(204).end();
+    }
+    if (req.method === 'GET' && q.has('uploadId')) {
+      this.calls.push({ operation: 'ListParts', key });
+      const upload = this.upload(q.get('uploadId')!, key, res);
+      if (!upload) return;
+      const parts = [...upload.parts.entries()]
+        .sort(([x], [y]) => x - y)
+        .map(
+          ([number, part]) =>
+            `<Part><PartNumber>${number}</PartNumber><ETag>${escape(part.etag)}</ETag><Size>${part.body.length}</Size></Part>`,
+        )
+        .join('');
+      const head = `<Bucket>${bucket}</Bucket><Key>${escape(key)}</Key><UploadId>${q.get('uploadId')}</UploadId><IsTruncated>false</IsTruncated>`;
+      return void res
+        .writeHead(200, { 'Content-Type': 'application/xml' })
+        .end(`<?xml version="1.0" encoding="UTF-8"?><ListPartsResult>${head}${parts}</ListPartsResult>`);
     }
     if (req.method === 'DELETE') {
       this.calls.push({ operation: 'DeleteObject', key });
@@ -148,9 +207,13 @@ function etag(body: Buffer): string {
   return `"${createHash('md5').update(body).digest('hex')}"`;
 }
 
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+}
+
 function xml(root: string, fields: Record<string, string>): string {
   const inner = Object.entries(fields)
-    .map(([k, v]) => `<${k}>${v.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</${k}>`)
+    .map(([k, v]) => `<${k}>${escape(v)}</${k}>`)
     .join('');
   return `<?xml version="1.0" encoding="UTF-8"?><${root}>${inner}</${root}>`;
 }

@@ -84,6 +84,6 @@ export class WebClient {
     }
     const token = /name="_csrf" value="([^"]+)"/.exec(res.text ?? '')?.[1];
     if (token) this.csrf = token;
-    return { status: res.status, text: res.text ?? '', location: res.headers.location, headers: res.headers as Record<string, string> };
+    return { status: res.status, text: res.text ?? '', location: res.headers.location, headers: res.headers };
   }
 }

@@ -336,7 +336,7 @@ main(process.argv.slice(2)).then(
     const known =
       error instanceof Error &&
       ['ConfigError', 'UsageError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'BlueprintConflict'].includes(error.name);
-    process.stderr.write(`${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}\n`);
+    process.stderr.write(`${known ? error.message : ((error as Error)?.stack ?? String(error))}\n`);
     if (error instanceof UsageError) process.stderr.write(`\n${USAGE}\n`);
     process.exit(error instanceof UsageError || error instanceof ConfigError ? 2 : 1);
   },

@@ -21,6 +21,7 @@ import { PlatformModule } from './platform.module';
 import { DemoAccount, DemoAccounts } from '@consilium/identity';
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
+const DUPLICATE_SIGNAL_MS = 1000;
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -28,14 +29,19 @@ async function main(): Promise<void> {
   const release = config.embedded ? acquireProcessLock(config.dataDir, 'platform') : () => undefined;
   let database: PreparedDatabase | undefined;
   let app: NestFastifyApplication | undefined;
-  let stopping = false;
+  let stoppingSince = 0;
 
   const stop = async (signal: string) => {
-    if (stopping) {
+    if (stoppingSince) {
+      // `npm start` forwards the signal it got to us, and a signal to the whole process group (Ctrl-C, a supervisor)
+      // reaches us as well: the same request twice within moments. Only a later one (Ctrl-C again) means "now".
+      if (Date.now() - stoppingSince < DUPLICATE_SIGNAL_MS) return;
       say('Stopping immediately.');
+      release();
+      // The embedded PostgreSQL's keeper sees this process go and stops the server (fast shutdown).
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     say(`\n${signal} received: finishing requests in flight, then stopping.`);
     try {
       if (app) {
@@ -109,6 +115,6 @@ async function listen(app: NestFastifyApplication, config: AppConfig): Promise<v
 main().catch((error: unknown) => {
   const known =
     error instanceof Error && ['ConfigError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'AlreadyRunning'].includes(error.name);
-  process.stderr.write(`\nConsilium did not start: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}\n`);
+  process.stderr.write(`\nConsilium did not start: ${known ? error.message : ((error as Error)?.stack ?? String(error))}\n`);
   process.exit(1);
 });

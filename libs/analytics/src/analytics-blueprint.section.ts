@@ -43,7 +43,7 @@ export class AnalyticsBlueprintSection implements BlueprintSection {
     // In the catalog's order, active specialties only like the rest of an export (a retired one would not validate).
     const values = [...(await this.specialtyIds(tx, tenantId, true))]
       .filter(([, id]) => current.procedureEstimates[id] !== undefined)
-      .map(([slug, id]) => [slug, current.procedureEstimates[id]]);
+      .map(([slug, id]): [string, number] => [slug, current.procedureEstimates[id]]);
     if (!current.monthlyCostMinor && !values.length) return {};
     return { analytics: { monthly_cost: current.monthlyCostMinor, procedure_values: Object.fromEntries(values) } };
   }

@@ -1,3 +1,4 @@
+import { first } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 
 /** What the hospital tells analytics that the data cannot: set on the analytics page or in the blueprint. */
@@ -8,7 +9,12 @@ export interface AnalyticsSettings {
 }
 
 export async function readAnalyticsSettings(tx: EntityManager, tenantId: string): Promise<AnalyticsSettings> {
-  const [row] = await tx.query(`SELECT monthly_cost_minor, procedure_estimates FROM analytics_settings WHERE tenant_id = $1`, [tenantId]);
+  // monthly_cost_minor is bigint, which pg hands over as a string.
+  const row = await first<{ monthly_cost_minor: string | null; procedure_estimates: Record<string, number> | null }>(
+    tx,
+    `SELECT monthly_cost_minor, procedure_estimates FROM analytics_settings WHERE tenant_id = $1`,
+    [tenantId],
+  );
   return { monthlyCostMinor: Number(row?.monthly_cost_minor ?? 0), procedureEstimates: row?.procedure_estimates ?? {} };
 }
 

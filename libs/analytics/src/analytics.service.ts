@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { currencyDigits, InvalidInput, NotFound, RequestContext, TenantDatabase, Translator } from '@consilium/core';
+import { currencyDigits, first, InvalidInput, NotFound, RequestContext, rows, TenantDatabase, Translator } from '@consilium/core';
 import { JobQueue } from '@consilium/jobs';
 import type { ResolvedTenant } from '@consilium/tenancy';
 import { REFRESH_ROLLUPS_JOB } from './jobs/refresh-rollups.job';
@@ -94,7 +94,7 @@ export class AnalyticsService {
       if (
         input.physician &&
         input.physician !== 'none' &&
-        !(await tx.query(`SELECT 1 FROM accounts WHERE tenant_id = $1 AND id = $2 AND kind = 'staff'`, [tenant.id, input.physician])).length
+        !(await first(tx, `SELECT 1 FROM accounts WHERE tenant_id = $1 AND id = $2 AND kind = 'staff'`, [tenant.id, input.physician]))
       )
         throw new NotFound();
       const settings = await readAnalyticsSettings(tx, tenant.id);
@@ -141,10 +141,10 @@ export class AnalyticsService {
     };
     const monthly = minor(input.monthlyCost || '0', 'monthly_cost');
     await this.db.forTenant(tenant.id, async (tx) => {
-      const specialties = await tx.query(`SELECT id FROM specialties WHERE tenant_id = $1`, [tenant.id]);
+      const specialties = await rows<{ id: string }>(tx, `SELECT id FROM specialties WHERE tenant_id = $1`, [tenant.id]);
       const estimates: Record<string, number> = {};
       for (const [id, value] of Object.entries(input.estimates)) {
-        if (!specialties.some((s: { id: string }) => s.id === id)) throw new NotFound();
+        if (!specialties.some((s) => s.id === id)) throw new NotFound();
         if (value.trim()) estimates[id] = minor(value, `estimate_${id}`);
       }
       if (Object.keys(errors).length) throw new InvalidInput(errors, 'The settings need correcting.');
@@ -153,24 +153,27 @@ export class AnalyticsService {
   }
 
   private async options(tx: EntityManager, tenantId: string, locale: string): Promise<FilterOptions> {
-    const specialties = await tx.query(
+    const specialties = await rows<{ id: string; name: string }>(
+      tx,
       `SELECT id, coalesce(name->>$2, name->>'en', slug) AS name FROM specialties WHERE tenant_id = $1 ORDER BY position, slug`,
       [tenantId, locale],
     );
     // Physicians by the staff account they sign in with: that is what a case's assignment names.
-    const physicians = await tx.query(
+    const physicians = await rows<{ id: string; name: string }>(
+      tx,
       `SELECT account_id AS id, name FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL ORDER BY name`,
       [tenantId],
     );
-    const campaigns = await tx.query(
+    const campaigns = await rows<{ campaign: string }>(
+      tx,
       `SELECT campaign FROM analytics_cohorts WHERE tenant_id = $1 AND grain = 'month' AND campaign <> ''
         UNION SELECT campaign FROM analytics_visits WHERE tenant_id = $1 AND grain = 'month' AND campaign <> '' ORDER BY 1 LIMIT 500`,
       [tenantId],
     );
     return {
-      specialties: specialties.map((r: Record<string, unknown>) => ({ id: String(r.id), name: String(r.name) })),
-      physicians: physicians.map((r: Record<string, unknown>) => ({ id: String(r.id), name: String(r.name) })),
-      campaigns: campaigns.map((r: { campaign: string }) => r.campaign),
+      specialties: specialties.map((r) => ({ id: r.id, name: r.name })),
+      physicians: physicians.map((r) => ({ id: r.id, name: r.name })),
+      campaigns: campaigns.map((r) => r.campaign),
     };
   }
 }

@@ -88,7 +88,7 @@ function conditions(filter: AuditFilter): { where: string[]; params: unknown[] }
 }
 
 /** RFC 4180 field; a leading =, +, - or @ is prefixed so a spreadsheet never runs it as a formula. */
-export function csvField(value: unknown): string {
+export function csvField(value: string | number | boolean | Date | null | undefined): string {
   let text = value instanceof Date ? value.toISOString() : value === null || value === undefined ? '' : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

@@ -29,7 +29,7 @@ export class AuditInterceptor implements NestInterceptor {
     private readonly audit: AuditLog,
   ) {}
 
-  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+  intercept(ctx: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
     const route = this.reflector.get<AuditedRoute | undefined>(AUDITED, ctx.getHandler());
     if (!route) return next.handle();
     const params = ctx.switchToHttp().getRequest<{ params?: Record<string, string> }>().params ?? {};

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ContextActor, NotFound, RequestContext } from '@consilium/core';
+import { ContextActor, first, NotFound, RequestContext } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
 
@@ -24,8 +24,7 @@ export class CaseAccess {
   /** A physician asked to contribute to a multidisciplinary review sees that case too (but does not sign it). */
   async contributes(tx: EntityManager, c: Case, actor: ContextActor): Promise<boolean> {
     if (actor.kind !== 'staff' || !actor.roles.includes('physician')) return false;
-    const [row] = await tx.query('SELECT 1 FROM case_contributors WHERE case_id = $1 AND account_id = $2', [c.id, actor.id]);
-    return !!row;
+    return !!(await first(tx, 'SELECT 1 FROM case_contributors WHERE case_id = $1 AND account_id = $2', [c.id, actor.id]));
   }
 
   maySee(c: Case, actor: ContextActor): boolean {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, RequestContext, TenantDatabase } from '@consilium/core';
+import { InvalidInput, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { CaseAccess } from './case-access';
 import { CaseNotices } from './case-notices';
 import { CasePipeline } from './case-pipeline.service';
@@ -30,7 +30,15 @@ export class CaseMessages {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       const actor = this.context.actor()!;
-      const rows = await tx.query(
+      const messages = await rows<{
+        id: string;
+        author_kind: CaseMessage['authorKind'];
+        author_name: string;
+        body: string;
+        created_at: Date;
+        mine: boolean;
+      }>(
+        tx,
         `SELECT m.id, m.author_kind, a.name AS author_name, m.body, m.created_at, m.author_id = $2 AS mine
            FROM case_messages m JOIN accounts a ON a.tenant_id = m.tenant_id AND a.id = m.author_id
           WHERE m.case_id = $1 ORDER BY m.created_at, m.id`,
@@ -41,14 +49,14 @@ export class CaseMessages {
         c.id,
         actor.id,
       ]);
-      return rows.map((r: Record<string, unknown>) => ({
+      return messages.map((r) => ({
         id: r.id,
         authorKind: r.author_kind,
         authorName: r.author_name,
         body: r.body,
         createdAt: r.created_at,
         mine: r.mine,
-      })) as CaseMessage[];
+      }));
     });
   }
 
@@ -61,7 +69,8 @@ export class CaseMessages {
       const c = await this.access.caseFor(tx, caseId);
       const actor = this.context.actor()!;
       const authorKind = actor.kind === 'staff' ? 'staff' : actor.kind === 'local_physician' ? 'local_physician' : 'patient';
-      const [row] = await tx.query(
+      const row = await one<{ id: string }>(
+        tx,
         'INSERT INTO case_messages (tenant_id, case_id, author_id, author_kind, body) VALUES ($1, $2, $3, $4, $5) RETURNING id',
         [c.tenantId, c.id, actor.id, authorKind, text],
       );

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { rows } from '@consilium/core';
 import { EmailLocale, EMAIL_LOCALES, Mailer } from '@consilium/notifications';
 import { EntityManager } from 'typeorm';
 import type { Case } from './case.entity';
@@ -95,19 +96,25 @@ export class CaseNotices {
   }
 
   private async accounts(tx: EntityManager, ids: string[]): Promise<{ email: string; locale?: EmailLocale }[]> {
-    const rows = await tx.query('SELECT email, locale FROM accounts WHERE id = ANY($1) AND disabled_at IS NULL', [ids]);
-    return rows.map(recipient);
+    return (await rows<Account>(tx, 'SELECT email, locale FROM accounts WHERE id = ANY($1) AND disabled_at IS NULL', [ids])).map(recipient);
   }
 
   private async coordinators(tx: EntityManager): Promise<{ email: string; locale?: EmailLocale }[]> {
-    const rows = await tx.query(
+    const coordinators = await rows<Account>(
+      tx,
       `SELECT DISTINCT a.email, a.locale FROM accounts a JOIN staff_roles r ON r.tenant_id = a.tenant_id AND r.account_id = a.id
         WHERE r.role = 'coordinator' AND a.disabled_at IS NULL ORDER BY a.email`,
     );
-    return rows.map(recipient);
+    return coordinators.map(recipient);
   }
 }
 
-function recipient(r: { email: string; locale: string }): { email: string; locale?: EmailLocale } {
+/** The columns a notice needs of an account. */
+interface Account {
+  email: string;
+  locale: string;
+}
+
+function recipient(r: Account): { email: string; locale?: EmailLocale } {
   return { email: r.email, locale: (EMAIL_LOCALES as readonly string[]).includes(r.locale) ? (r.locale as EmailLocale) : undefined };
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ContextActor, NotFound, RequestContext } from '@consilium/core';
+import { ContextActor, NotFound, one, RequestContext } from '@consilium/core';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
@@ -71,7 +71,7 @@ export class CasePipeline {
       },
       as === 'system' ? null : (options.actor ?? this.context.actor() ?? null),
     );
-    return { ...found, state: move.to } as Case;
+    return { ...found, state: move.to };
   }
 
   /** Appends an event that is not a move (a message, an upload, a note); `seq` orders a case's events. */
@@ -111,7 +111,8 @@ export class CasePipeline {
   /** The next readable number for the tenant's year, e.g. `LKS-2026-000123`. The counter row serialises writers. */
   async nextNumber(tx: EntityManager, tenantId: string, prefix: string, now = new Date()): Promise<string> {
     const year = now.getUTCFullYear();
-    const [row] = await tx.query(
+    const row = await one<{ last_number: number }>(
+      tx,
       `INSERT INTO case_number_counters AS c (tenant_id, year, last_number) VALUES ($1, $2, 1)
        ON CONFLICT (tenant_id, year) DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number`,
       [tenantId, year],
@@ -136,8 +137,8 @@ export class CasePipeline {
     const id = fields.id ?? randomUUID();
     await tx.insert(Case, { ...fields, id, number: `pending-${id}` });
     await this.record(tx, { tenantId: fields.tenantId, id }, event, actor);
-    // An UPDATE through TypeORM answers [rows, count].
-    const [[row]] = await tx.query(
+    const row = await one<{ number: string }>(
+      tx,
       `WITH n AS (
          INSERT INTO case_number_counters AS c (tenant_id, year, last_number) VALUES ($1, $3, 1)
          ON CONFLICT (tenant_id, year) DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ContextActor, TenantDatabase } from '@consilium/core';
+import { ContextActor, rows, TenantDatabase } from '@consilium/core';
 
 export interface QueueFilter {
   state?: string;
@@ -52,7 +52,19 @@ export class CaseQueue {
         );
       }
       params.push(limit);
-      const rows = await tx.query(
+      const cases = await rows<{
+        id: string;
+        number: string;
+        state: string;
+        jurisdiction: string | null;
+        route: string | null;
+        submitted_at: Date | null;
+        due_at: Date | null;
+        assigned: boolean;
+        overdue: boolean;
+        unread: number;
+      }>(
+        tx,
         `SELECT c.id, c.number, c.state, c.jurisdiction, c.route, c.submitted_at, c.due_at, c.assigned_physician_id IS NOT NULL AS assigned,
                 coalesce(c.due_at < now(), false) AS overdue,
                 (SELECT count(*)::int FROM case_messages m WHERE m.tenant_id = c.tenant_id AND m.case_id = c.id AND m.author_kind <> 'staff' AND m.read_by_staff_at IS NULL) AS unread
@@ -60,7 +72,7 @@ export class CaseQueue {
           ORDER BY c.due_at ASC NULLS LAST, c.submitted_at ASC NULLS LAST LIMIT $${params.length}`,
         params,
       );
-      return rows.map((r: Record<string, unknown>) => ({
+      return cases.map((r) => ({
         id: r.id,
         number: r.number,
         state: r.state,
@@ -71,7 +83,7 @@ export class CaseQueue {
         assigned: r.assigned,
         overdue: r.overdue,
         unreadMessages: r.unread,
-      })) as QueueRow[];
+      }));
     });
   }
 }

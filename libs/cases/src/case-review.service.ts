@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { InvalidInput, TenantDatabase } from '@consilium/core';
+import { affected, InvalidInput, one, rows, TenantDatabase } from '@consilium/core';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CasePayments } from './case-payments';
@@ -52,19 +52,21 @@ export class CaseReview {
   }> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
-      const timeline = await tx.query(
+      const timeline = await rows<StaffTimelineEntry>(
+        tx,
         `SELECT e.occurred_at AS "at", e.type, e.from_state AS "fromState", e.to_state AS "toState", e.actor_kind AS "actorKind",
                 a.name AS "actorName", e.data
            FROM case_events e LEFT JOIN accounts a ON a.tenant_id = e.tenant_id AND a.id = e.actor_id
           WHERE e.case_id = $1 ORDER BY e.seq`,
         [c.id],
       );
-      const recordRequests = await tx.query(
+      const recordRequests = await rows<RecordRequestTask>(
+        tx,
         `SELECT id, provider_name AS "providerName", provider_contact AS "providerContact", records_described AS "recordsDescribed",
                 status, signed_at AS "signedAt" FROM record_requests WHERE case_id = $1 ORDER BY signed_at`,
         [c.id],
       );
-      const [patient] = await tx.query('SELECT name, email FROM accounts WHERE id = $1', [c.patientId]);
+      const patient = await one<{ name: string; email: string }>(tx, 'SELECT name, email FROM accounts WHERE id = $1', [c.patientId]);
       return { case: c, timeline, recordRequests, patient };
     });
   }
@@ -115,7 +117,7 @@ export class CaseReview {
   setRecordRequestStatus(caseId: string, requestId: string, status: 'sent' | 'received' | 'closed'): Promise<void> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
-      const [, count] = await tx.query('UPDATE record_requests SET status = $3, status_changed_at = now() WHERE id = $1 AND case_id = $2', [
+      const count = await affected(tx, 'UPDATE record_requests SET status = $3, status_changed_at = now() WHERE id = $1 AND case_id = $2', [
         requestId,
         c.id,
         status,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { InvalidInput, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
@@ -60,12 +60,13 @@ export class CheckIns {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       if (this.context.actor()!.kind !== 'patient') throw new NotFound();
-      const [rows] = await tx.query(
+      const answered = await rows(
+        tx,
         `UPDATE case_check_ins SET answered_at = now(), acted_on_advice = $3, satisfaction = $4
           WHERE case_id = $1 AND day = $2 AND answered_at IS NULL AND due_on <= current_date RETURNING id`,
         [c.id, day, acted, satisfaction],
       );
-      if (!rows.length) throw new InvalidInput({ check_in: 'This check-in is not open: it is not due yet or was already answered.' });
+      if (!answered.length) throw new InvalidInput({ check_in: 'This check-in is not open: it is not due yet or was already answered.' });
       await this.pipeline.record(tx, c, { type: 'check_in_answered', data: { day, actedOnAdvice: acted, satisfaction } });
     });
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, RequestContext, TenantDatabase } from '@consilium/core';
+import { first, InvalidInput, RequestContext, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { CaseAccess } from './case-access';
 import { CasePipeline } from './case-pipeline.service';
@@ -78,7 +78,8 @@ export class Conversions {
         const line = i + 2;
         if (row.every((f) => !f.trim())) continue;
         const number = col(row, 'case_number');
-        const [caseRow] = await tx.query(
+        const caseRow = await first<{ tenant_id: string; id: string; currency: string }>(
+          tx,
           `SELECT c.tenant_id, c.id, t.currency FROM cases c JOIN tenants t ON t.id = c.tenant_id WHERE c.number = $1`,
           [number],
         );

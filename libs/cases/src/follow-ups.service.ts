@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { first, InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CasePipeline } from './case-pipeline.service';
@@ -60,12 +60,13 @@ export class FollowUps {
       const c = await this.access.caseFor(tx, caseId);
       const actor = this.context.actor()!;
       if (c.assignedPhysicianId !== actor.id) throw new NotFound();
-      const [rows] = await tx.query(
+      const answered = await first<{ round: number }>(
+        tx,
         `UPDATE case_follow_ups SET answer = $3, answered_by = $4, answered_at = now() WHERE id = $1 AND case_id = $2 AND answer IS NULL RETURNING round`,
         [followUpId, c.id, text, actor.id],
       );
-      if (!rows.length) throw new InvalidInput({ answer: 'This question was already answered.' });
-      await this.pipeline.move(tx, c.id, 'answer_follow_up', 'physician', { data: { round: rows[0].round } });
+      if (!answered) throw new InvalidInput({ answer: 'This question was already answered.' });
+      await this.pipeline.move(tx, c.id, 'answer_follow_up', 'physician', { data: { round: answered.round } });
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NotFound } from '@consilium/core';
+import { first, NotFound } from '@consilium/core';
 import { Mailer } from '@consilium/notifications';
 import { createHash, randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
@@ -27,7 +27,7 @@ export class LocalPhysicianInvitations {
   async inviteOnce(tx: EntityManager, c: Case): Promise<boolean> {
     const email = c.localPhysician?.email;
     if ((c.routeOverride?.route ?? c.route) !== 'physician_to_physician' || !email) return false;
-    const [existing] = await tx.query('SELECT 1 FROM local_physician_invitations WHERE case_id = $1', [c.id]);
+    const existing = await first(tx, 'SELECT 1 FROM local_physician_invitations WHERE case_id = $1', [c.id]);
     if (existing) return false;
     // An address the Mailer would refuse must not undo the delivery it is part of; the timeline shows staff why.
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) {
@@ -53,13 +53,13 @@ export class LocalPhysicianInvitations {
   /** The case a link opens, in the host's tenant; a wrong, expired or other hospital's token is the same 404. */
   async caseFor(tx: EntityManager, token: string): Promise<string> {
     if (!TOKEN.test(token)) throw new NotFound();
-    // An UPDATE through TypeORM answers [rows, count].
-    const [rows] = await tx.query(
+    const opened = await first<{ case_id: string }>(
+      tx,
       `UPDATE local_physician_invitations SET last_opened_at = now() WHERE token_sha256 = $1 AND expires_at > now() RETURNING case_id`,
       [sha256(token)],
     );
-    if (!rows[0]) throw new NotFound();
-    return rows[0].case_id;
+    if (!opened) throw new NotFound();
+    return opened.case_id;
   }
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { InvalidInput, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
 import { deactivateMissing, saveRow } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
 import type { OfferingInput } from './catalog.types';
@@ -119,8 +119,12 @@ export class OfferingsService {
       if (await tx.existsBy(Offering, { tenantId, slug: input.slug })) {
         throw new InvalidInput({ slug: `Another offering already uses the address name "${input.slug}".` });
       }
-      const [{ next }] = await tx.query('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM offerings WHERE tenant_id = $1', [tenantId]);
-      return this.save(tx, tenantId, { ...input, position: Number(next) });
+      const { next } = await one<{ next: number }>(
+        tx,
+        'SELECT COALESCE(MAX(position) + 1, 0) AS next FROM offerings WHERE tenant_id = $1',
+        [tenantId],
+      );
+      return this.save(tx, tenantId, { ...input, position: next });
     });
   }
 

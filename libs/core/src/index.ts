@@ -31,6 +31,7 @@ export { databaseUnavailable } from './errors/exception-filter';
 export * from './web/page-cache';
 export * from './i18n/dates';
 export * from './periodic-task';
+export * from './database/sql';
 export * from './web/client-ip';
 export * from './config/rate-limits';
 export * from './web/rate-limit/rate-limiter';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, InvalidInput, RateLimiter, RequestContext, TenantDatabase } from '@consilium/core';
+import { AppConfig, first, InvalidInput, RateLimiter, RequestContext, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { ResolvedTenant } from '@consilium/tenancy';
 import { Account, AccountKind } from './account.entity';
@@ -69,7 +69,8 @@ export class AccountsService {
       }
       // A new address, or one signed up for but never confirmed: whoever opens the link owns the inbox.
       // One statement, about as long as the other path's: it also makes two sign-ups racing for one address one account.
-      const [pending]: { id: string }[] = await tx.query(
+      const pending = await first<{ id: string }>(
+        tx,
         `INSERT INTO accounts (tenant_id, kind, email, name, locale) VALUES ($1, 'patient', $2, $3, $4)
          ON CONFLICT (tenant_id, kind, email) DO UPDATE SET name = EXCLUDED.name, locale = EXCLUDED.locale, updated_at = now()
           WHERE accounts.password_hash IS NULL AND accounts.email_verified_at IS NULL

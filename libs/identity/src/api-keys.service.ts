@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, RequestContext, TenantDatabase } from '@consilium/core';
+import { affected, first, InvalidInput, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { API_KEY_SCOPES } from './permissions';
 import { hashToken, newToken } from './tokens';
 
@@ -28,8 +28,9 @@ export class ApiKeysService {
       throw new InvalidInput({ scopes: `Choose one or more of: ${API_KEY_SCOPES.join(', ')}.` });
     }
     const { token, hash } = newToken('ck_');
-    const [row] = await this.db.transaction((tx) =>
-      tx.query(
+    const row = await this.db.transaction((tx) =>
+      one<{ id: string }>(
+        tx,
         `INSERT INTO api_keys (tenant_id, name, prefix, key_hash, scopes, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
         [this.context.tenant().id, name.trim(), token.slice(0, 10), hash, clean, createdBy],
       ),
@@ -39,10 +40,16 @@ export class ApiKeysService {
 
   list(): Promise<ApiKeyListing[]> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query(
-        'SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at DESC',
-      );
-      return rows.map((r: Record<string, unknown>) => ({
+      const keys = await rows<{
+        id: string;
+        name: string;
+        prefix: string;
+        scopes: string[];
+        created_at: Date;
+        last_used_at: Date | null;
+        revoked_at: Date | null;
+      }>(tx, 'SELECT id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at DESC');
+      return keys.map((r) => ({
         id: r.id,
         name: r.name,
         prefix: r.prefix,
@@ -50,13 +57,13 @@ export class ApiKeysService {
         createdAt: r.created_at,
         lastUsedAt: r.last_used_at,
         revoked: r.revoked_at !== null,
-      })) as ApiKeyListing[];
+      }));
     });
   }
 
   async revoke(id: string): Promise<boolean> {
-    const [, count] = await this.db.transaction((tx) =>
-      tx.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]),
+    const count = await this.db.transaction((tx) =>
+      affected(tx, 'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]),
     );
     return count === 1;
   }
@@ -64,11 +71,12 @@ export class ApiKeysService {
   /** The key's id and scopes when it is live on this tenant's host. */
   resolve(key: string): Promise<{ id: string; scopes: string[] } | null> {
     return this.db.transaction(async (tx) => {
-      const [rows] = await tx.query(
+      const row = await first<{ id: string; scopes: string[] }>(
+        tx,
         `UPDATE api_keys SET last_used_at = now() WHERE key_hash = $1 AND revoked_at IS NULL RETURNING id, scopes`,
         [hashToken(key)],
       );
-      return rows[0] ? { id: rows[0].id, scopes: rows[0].scopes } : null;
+      return row ? { id: row.id, scopes: row.scopes } : null;
     });
   }
 }

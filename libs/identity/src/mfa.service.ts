@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, InvalidInput, SecretBox, TenantDatabase } from '@consilium/core';
+import { AppConfig, first, InvalidInput, rows, SecretBox, TenantDatabase } from '@consilium/core';
 import { createHash, randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Account } from './account.entity';
@@ -74,17 +74,19 @@ export class MfaService {
   /** A TOTP code or an unused recovery code. */
   async verify(tx: EntityManager, accountId: string, code: string): Promise<boolean> {
     if (/^\s*\d{3}\s?\d{3}\s*$/.test(code)) return this.verifyTotp(tx, accountId, code, false);
-    const [rows] = await tx.query(
+    const used = await rows<{ id: string }>(
+      tx,
       `UPDATE recovery_codes SET used_at = now() WHERE id = (
          SELECT id FROM recovery_codes WHERE account_id = $1 AND code_hash = $2 AND used_at IS NULL LIMIT 1
        ) RETURNING id`,
       [accountId, hashRecoveryCode(code)],
     );
-    return rows.length === 1;
+    return used.length === 1;
   }
 
   private async verifyTotp(tx: EntityManager, accountId: string, code: string, pending: boolean): Promise<boolean> {
-    const [row] = await tx.query(
+    const row = await first<{ totp_secret: string; totp_last_step: string | null }>(
+      tx,
       `SELECT totp_secret, totp_last_step FROM accounts WHERE id = $1 AND totp_secret IS NOT NULL AND (totp_enabled_at IS NULL) = $2 FOR UPDATE`,
       [accountId, pending],
     );

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { first } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { hashToken, newToken } from './tokens';
 
@@ -46,7 +47,8 @@ export class OneTimeTokens {
 
   /** The account a still-valid token belongs to, without using it up (to show the form it leads to). */
   async peek(tx: EntityManager, token: string, purpose: TokenPurpose): Promise<string | null> {
-    const [row]: { account_id: string }[] = await tx.query(
+    const row = await first<{ account_id: string }>(
+      tx,
       `SELECT account_id FROM auth_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()`,
       [hashToken(token), purpose],
     );
@@ -55,12 +57,13 @@ export class OneTimeTokens {
 
   /** Uses the token up and returns its account, or null if unknown, used or expired. Atomic: two tabs, one winner. */
   async consume(tx: EntityManager, token: string, purpose: TokenPurpose): Promise<string | null> {
-    const [rows]: [{ account_id: string }[], number] = await tx.query(
+    const row = await first<{ account_id: string }>(
+      tx,
       `UPDATE auth_tokens SET used_at = now()
         WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now() RETURNING account_id`,
       [hashToken(token), purpose],
     );
-    return rows[0]?.account_id ?? null;
+    return row?.account_id ?? null;
   }
 
   /** Uses up a sign-up's email-verification link: its account, and what the sign-up left waiting on it. */
@@ -68,7 +71,8 @@ export class OneTimeTokens {
     tx: EntityManager,
     token: string,
   ): Promise<{ accountId: string; passwordHash: string | null; nextPath: string | null } | null> {
-    const [rows]: [{ account_id: string; password_hash: string | null; next_path: string | null }[], number] = await tx.query(
+    const row = await first<{ account_id: string; password_hash: string | null; next_path: string | null }>(
+      tx,
       // The waiting password hash leaves the token as it is used: it lives on in the account only.
       `WITH t AS (
          SELECT tenant_id, id, password_hash, next_path FROM auth_tokens
@@ -78,7 +82,6 @@ export class OneTimeTokens {
        RETURNING a.account_id, t.password_hash, t.next_path`,
       [hashToken(token)],
     );
-    const row = rows[0];
     return row ? { accountId: row.account_id, passwordHash: row.password_hash, nextPath: row.next_path } : null;
   }
 }

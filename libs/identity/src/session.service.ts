@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, RequestContext, TenantDatabase } from '@consilium/core';
+import { affected, AppConfig, first, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { AccountKind } from './account.entity';
 import { hashToken, newToken } from './tokens';
@@ -52,7 +52,8 @@ export class SessionService {
     options: { mfaVerified?: boolean } = {},
   ): Promise<{ token: string; id: string }> {
     const { token, hash } = newToken();
-    const [row]: { id: string }[] = await tx.query(
+    const row = await one<{ id: string }>(
+      tx,
       `INSERT INTO sessions (tenant_id, account_id, token_hash, idle_timeout_seconds, expires_at, mfa_verified_at, ip, user_agent)
        VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5), CASE WHEN $6 THEN now() END, $7, $8) RETURNING id`,
       [
@@ -72,7 +73,18 @@ export class SessionService {
   /** The live session behind a cookie token, or null (unknown, revoked, idle too long, expired, account disabled). */
   resolve(token: string): Promise<ActiveSession | null> {
     return this.db.transaction(async (tx) => {
-      const [row] = await tx.query(
+      const row = await first<{
+        id: string;
+        account_id: string;
+        kind: AccountKind;
+        mfa: boolean;
+        scope_case_id: string | null;
+        totp: boolean;
+        /** Seconds, as numeric (a string). */
+        idle_for: string;
+        roles: string[];
+      }>(
+        tx,
         `SELECT s.id, s.account_id, a.kind, s.mfa_verified_at IS NOT NULL AS mfa, a.scope_case_id, a.totp_enabled_at IS NOT NULL AS totp,
                 extract(epoch FROM now() - s.last_seen_at) AS idle_for,
                 coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM staff_roles r WHERE r.tenant_id = a.tenant_id AND r.account_id = a.id), '{}') AS roles
@@ -114,28 +126,29 @@ export class SessionService {
 
   /** Sign out everywhere (optionally keeping the current session). */
   async revokeAll(tx: EntityManager, accountId: string, keepSessionId?: string): Promise<number> {
-    const [, count] = await tx.query(
+    return affected(
+      tx,
       'UPDATE sessions SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR id <> $2)',
       [accountId, keepSessionId ?? null],
     );
-    return count;
   }
 
   list(accountId: string, currentId: string): Promise<SessionListing[]> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query(
+      const sessions = await rows<{ id: string; created_at: Date; last_seen_at: Date; ip: string | null; user_agent: string | null }>(
+        tx,
         `SELECT id, created_at, last_seen_at, host(ip) AS ip, user_agent FROM sessions
           WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > now()
             AND last_seen_at > now() - make_interval(secs => idle_timeout_seconds)
           ORDER BY last_seen_at DESC`,
         [accountId],
       );
-      return rows.map((r: Record<string, unknown>) => ({
-        id: r.id as string,
-        createdAt: r.created_at as Date,
-        lastSeenAt: r.last_seen_at as Date,
-        ip: r.ip as string | null,
-        userAgent: r.user_agent as string | null,
+      return sessions.map((r) => ({
+        id: r.id,
+        createdAt: r.created_at,
+        lastSeenAt: r.last_seen_at,
+        ip: r.ip,
+        userAgent: r.user_agent,
         current: r.id === currentId,
       }));
     });

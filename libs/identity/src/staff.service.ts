@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { AppConfig, InvalidInput, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { ResolvedTenant } from '@consilium/tenancy';
 import { Account } from './account.entity';
 import { AccountMail } from './account-mail';
@@ -32,13 +32,24 @@ export class StaffService {
 
   list(): Promise<StaffMember[]> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query(`
+      const staff = await rows<{
+        id: string;
+        email: string;
+        name: string;
+        roles: StaffRole[];
+        mfa: boolean;
+        disabled: boolean;
+        invited: boolean;
+      }>(
+        tx,
+        `
         SELECT a.id, a.email, a.name, a.totp_enabled_at IS NOT NULL AS mfa, a.disabled_at IS NOT NULL AS disabled,
                a.password_hash IS NULL AS invited,
                coalesce(array_agg(r.role ORDER BY r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles
           FROM accounts a LEFT JOIN staff_roles r ON r.tenant_id = a.tenant_id AND r.account_id = a.id
-         WHERE a.kind = 'staff' GROUP BY a.tenant_id, a.id ORDER BY a.name, a.email`);
-      return rows.map((r: Record<string, unknown>) => ({
+         WHERE a.kind = 'staff' GROUP BY a.tenant_id, a.id ORDER BY a.name, a.email`,
+      );
+      return staff.map((r) => ({
         id: r.id,
         email: r.email,
         name: r.name,
@@ -46,7 +57,7 @@ export class StaffService {
         mfaEnrolled: r.mfa,
         disabled: r.disabled,
         invited: r.invited,
-      })) as StaffMember[];
+      }));
     });
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CaseAccess, CasePipeline } from '@consilium/cases';
-import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { InvalidInput, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
 import { BrandedPdf } from '@consilium/documents';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 
@@ -56,7 +56,8 @@ export class RecordRequests {
       const c = await this.access.caseFor(tx, caseId);
       const actor = this.context.actor()!;
       if (actor.kind !== 'patient') throw new NotFound();
-      const [row] = await tx.query(
+      const row = await one<{ id: string }>(
+        tx,
         `INSERT INTO record_requests (tenant_id, case_id, provider_name, provider_contact, records_described, date_from, date_to,
            patient_legal_name, patient_birth_date, signed_name, signed_ip, expires_on, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (now() + make_interval(days => $12))::date, $13) RETURNING id`,
@@ -77,7 +78,7 @@ export class RecordRequests {
         ],
       );
       await this.pipeline.record(tx, c, { type: 'record_request', data: { recordRequestId: row.id } });
-      return row.id as string;
+      return row.id;
     });
   }
 

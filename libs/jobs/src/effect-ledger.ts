@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { first } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 
 export interface EffectScope {
@@ -29,8 +30,12 @@ export class EffectLedger {
     // Serialises two attempts at the same effect (a slow attempt that outlived its expiry, and its retry). A separate
     // statement from the read below: under READ COMMITTED the read then sees whatever the other attempt committed.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${scope.tenantId}:${key}`]);
-    const [done] = await tx.query(`SELECT result FROM job_effects WHERE tenant_id = $1 AND effect_key = $2`, [scope.tenantId, key]);
-    if (done) return { performed: false, result: done.result as T };
+    // `result` is what an earlier attempt's `perform` returned, stored as JSON.
+    const done = await first<{ result: T }>(tx, `SELECT result FROM job_effects WHERE tenant_id = $1 AND effect_key = $2`, [
+      scope.tenantId,
+      key,
+    ]);
+    if (done) return { performed: false, result: done.result };
     const result = await perform();
     await tx.query(`INSERT INTO job_effects (tenant_id, effect_key, job_name, job_id, attempt, result) VALUES ($1, $2, $3, $4, $5, $6)`, [
       scope.tenantId,

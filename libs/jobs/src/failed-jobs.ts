@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OperatorDatabase } from '@consilium/core';
+import { first, OperatorDatabase } from '@consilium/core';
 import { JobFailure } from './job-errors';
 import { JOBS_CHANNEL } from './job-wakeup';
 import { PgBossClient, transactionExecutor } from './pg-boss-client';
@@ -57,7 +57,7 @@ export class FailedJobs {
   /** Puts a dead job back in the queue with one more attempt. False when there is no such dead job. */
   retry(id: string): Promise<boolean> {
     return this.operatorDb.transaction(async (tx) => {
-      const [row] = await tx.query(`SELECT name FROM pgboss.job WHERE id = $1 AND state = 'failed'`, [id]);
+      const row = await first<{ name: string }>(tx, `SELECT name FROM pgboss.job WHERE id = $1 AND state = 'failed'`, [id]);
       if (!row) return false;
       const result = await this.client.boss.retry(row.name, id, { db: transactionExecutor(tx) });
       // Wakes an idle worker at commit, as enqueue does.

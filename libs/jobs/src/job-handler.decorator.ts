@@ -7,8 +7,7 @@ import { JobDefinition, TenantJobPayload } from './job-definition';
  * Marks a provider as the handler of one job: `@JobHandler(SEND_EMAIL_JOB) class SendEmailHandler { handle(job) }`.
  * The runner finds handlers by this decorator in every module of the process.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const JobHandler = DiscoveryService.createDecorator<JobDefinition<any>>();
+export const JobHandler = DiscoveryService.createDecorator<JobDefinition>();
 
 /** What a handler gets for one attempt. */
 export interface JobContext<P extends TenantJobPayload> {

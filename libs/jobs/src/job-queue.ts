@@ -32,10 +32,10 @@ export class JobQueue {
     const db = transactionExecutor(tx);
     // One round trip: which tenant this transaction is for, and a wake-up for idle workers (delivered at commit,
     // dropped on rollback).
-    const { rows } = await db.executeSql(`SELECT current_setting('app.tenant_id', true) AS tenant, pg_notify($1, $2)`, [
-      JOBS_CHANNEL,
-      definition.name,
-    ]);
+    const { rows }: { rows: { tenant: string | null }[] } = await db.executeSql(
+      `SELECT current_setting('app.tenant_id', true) AS tenant, pg_notify($1, $2)`,
+      [JOBS_CHANNEL, definition.name],
+    );
     if (rows[0]?.tenant !== payload.tenantId) {
       throw new Error(`${definition.name}: enqueue inside the tenant transaction of payload.tenantId (TenantDatabase.forTenant)`);
     }

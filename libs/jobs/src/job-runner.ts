@@ -128,7 +128,7 @@ export class JobRunner implements BeforeApplicationShutdown {
    */
   private async idleWait(queue: string): Promise<number> {
     try {
-      const { rows } = await this.client.boss
+      const { rows }: { rows: { due_in: number | null }[] } = await this.client.boss
         .getDb()
         .executeSql(
           `SELECT (extract(epoch FROM min(start_after) - now()) * 1000)::int AS due_in FROM pgboss.job WHERE name = $1 AND state < 'active'`,

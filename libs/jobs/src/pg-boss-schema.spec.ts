@@ -1,4 +1,5 @@
 import PgBoss from 'pg-boss';
+import pgBossVersion from 'pg-boss/version.json';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -16,6 +17,6 @@ describe('pg-boss schema snapshot', () => {
   it('matches the installed pg-boss, so an upgrade cannot silently diverge from the migration', () => {
     const snapshot = readFileSync(path.join(__dirname, '..', '..', '..', 'migrations', 'sql', 'pgboss-v24.sql'), 'utf8');
     expect(statements(snapshot)).toEqual(statements(PgBoss.getConstructionPlans('pgboss')));
-    expect(require('pg-boss/version.json').schema).toBe(24);
+    expect(pgBossVersion.schema).toBe(24);
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccountMail, AccountMailMessage } from '@consilium/identity';
 import { EntityManager } from 'typeorm';
-import { EMAIL_LOCALES, EmailLocale, EmailTemplate, InvalidEmailData } from './email-catalog';
+import { EMAIL_LOCALES, EmailLocale, InvalidEmailData } from './email-catalog';
 import { Mailer } from './mailer';
 
 const TOKEN = '([A-Za-z0-9_-]{32,256})';
@@ -55,9 +55,9 @@ export class BrandedAccountMail extends AccountMail {
     await this.mailer.send(tx, {
       tenantId,
       to: message.to,
-      template: message.template as EmailTemplate,
+      template: message.template,
       locale,
-      data: route.data(match, message.data.expiresInMinutes) as never,
+      data: route.data(match, message.data.expiresInMinutes),
     });
   }
 }

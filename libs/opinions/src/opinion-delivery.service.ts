@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { StipendLedger } from '@consilium/billing';
 import { Case, CaseNotices, CasePipeline, CheckIns, LocalPhysicianInvitations } from '@consilium/cases';
 
-import { TenantDatabase, todayIn } from '@consilium/core';
+import { first, one, TenantDatabase, todayIn } from '@consilium/core';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 import { createHash } from 'node:crypto';
 import { Opinion } from './opinion.entity';
@@ -33,9 +33,10 @@ export class OpinionDelivery {
         .setLock('pessimistic_write')
         .where('c.id = :id', { id: opinion.caseId })
         .getOneOrFail();
-      const [existing] = await tx.query('SELECT 1 FROM opinion_letters WHERE opinion_id = $1', [opinion.id]);
+      const existing = await first(tx, 'SELECT 1 FROM opinion_letters WHERE opinion_id = $1', [opinion.id]);
       if (!existing) {
-        const [people] = await tx.query(
+        const people = await one<{ patient: string; physician: string }>(
+          tx,
           `SELECT p.name AS patient, d.name AS physician FROM accounts p, accounts d WHERE p.id = $1 AND d.id = $2`,
           [c.patientId, opinion.signedBy],
         );
@@ -91,7 +92,7 @@ export class OpinionDelivery {
   /** The delivered letter of the latest signed version (or a given one). */
   letter(opinionId: string): Promise<Buffer | null> {
     return this.db.transaction(async (tx) => {
-      const [row] = await tx.query('SELECT pdf FROM opinion_letters WHERE opinion_id = $1', [opinionId]);
+      const row = await first<{ pdf: Buffer }>(tx, 'SELECT pdf FROM opinion_letters WHERE opinion_id = $1', [opinionId]);
       return row?.pdf ?? null;
     });
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Case, CaseAccess, CasePipeline } from '@consilium/cases';
-import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { InvalidInput, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
 import { MfaService } from '@consilium/identity';
 import { EntityManager } from 'typeorm';
 import { Opinion } from './opinion.entity';
@@ -51,7 +51,7 @@ export class OpinionEditor {
       const draft = await this.draftFor(tx, c);
       const fields = this.fields(input, c);
       await tx.update(Opinion, { tenantId: c.tenantId, id: draft.id }, fields);
-      return { ...draft, ...fields } as Opinion;
+      return { ...draft, ...fields };
     });
   }
 
@@ -75,7 +75,7 @@ export class OpinionEditor {
       if (!amendment)
         await this.pipeline.move(tx, c.id, 'sign_opinion', 'physician', { facts: { opinionSigned: true }, data: { opinionId: draft.id } });
       else await this.pipeline.record(tx, c, { type: 'opinion_amended', data: { opinionId: draft.id, version: draft.version } });
-      return { opinion: { ...draft, status: 'signed', signedBy: actor.id } as Opinion, amendment };
+      return { opinion: { ...draft, status: 'signed', signedBy: actor.id }, amendment };
     });
   }
 
@@ -113,7 +113,9 @@ export class OpinionEditor {
   private async draftFor(tx: EntityManager, c: Case): Promise<Opinion> {
     const draft = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'draft' } });
     if (draft) return draft;
-    const [{ next }] = await tx.query('SELECT coalesce(max(version), 0) + 1 AS next FROM opinions WHERE case_id = $1', [c.id]);
+    const { next } = await one<{ next: number }>(tx, 'SELECT coalesce(max(version), 0) + 1 AS next FROM opinions WHERE case_id = $1', [
+      c.id,
+    ]);
     return tx.save(
       Opinion,
       tx.create(Opinion, {

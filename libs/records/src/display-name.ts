@@ -29,6 +29,7 @@ export const CONTENT_TYPES: Record<DetectedType, string> = {
 export function displayName(declared: string | null | undefined): string {
   const base = (declared ?? '').normalize('NFC').split(/[/\\]/).pop() ?? '';
   const clean = base
+    // eslint-disable-next-line no-control-regex -- control characters are what this removes
     .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
     .trim()
     .slice(0, 200);

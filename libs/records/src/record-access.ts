@@ -20,11 +20,11 @@ export abstract class RecordAccess {
 
 @Injectable()
 export class DenyAllRecordAccess extends RecordAccess {
-  async assertCanUpload(): Promise<void> {
-    throw new NotFound();
+  assertCanUpload(): Promise<void> {
+    return Promise.reject(new NotFound());
   }
 
-  async assertCanRead(): Promise<void> {
-    throw new NotFound();
+  assertCanRead(): Promise<void> {
+    return Promise.reject(new NotFound());
   }
 }

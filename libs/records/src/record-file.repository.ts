@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { affected, first, one, rows } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { ArchiveSummary } from './archive/archive-summary';
 import { DicomMetadata } from './dicom/dicom-metadata';
@@ -56,7 +57,8 @@ export class RecordFileRepository {
   async insert(tx: EntityManager, file: NewRecordFile): Promise<RecordFile> {
     const { stored, rejection, duplicateOf, ready } = file;
     const status: RecordStatus = rejection ? 'rejected' : ready ? 'ready' : 'uploaded';
-    const [row] = await tx.query(
+    const row = await one<Row>(
+      tx,
       `INSERT INTO record_files (tenant_id, case_id, parent_id, archive_entry, status, rejection_code, rejection_message,
          display_name, detected_type, size_bytes, sha256, storage_backend, storage_key, key_id, wrapped_key, preamble_zeroed,
          duplicate_of, uploaded_by, dicom, processed_at)
@@ -89,29 +91,32 @@ export class RecordFileRepository {
   }
 
   async find(tx: EntityManager, tenantId: string, id: string): Promise<RecordFile | null> {
-    const [row] = await tx.query('SELECT * FROM record_files WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+    const row = await first<Row>(tx, 'SELECT * FROM record_files WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
     return row ? toRecordFile(row) : null;
   }
 
   async listForCase(tx: EntityManager, tenantId: string, caseId: string): Promise<RecordFile[]> {
-    const rows = await tx.query(
+    const files = await rows<Row>(
+      tx,
       'SELECT * FROM record_files WHERE tenant_id = $1 AND case_id = $2 ORDER BY created_at, archive_entry NULLS FIRST',
       [tenantId, caseId],
     );
-    return rows.map(toRecordFile);
+    return files.map(toRecordFile);
   }
 
   async children(tx: EntityManager, tenantId: string, parentId: string): Promise<RecordFile[]> {
-    const rows = await tx.query('SELECT * FROM record_files WHERE tenant_id = $1 AND parent_id = $2 ORDER BY archive_entry', [
+    const files = await rows<Row>(tx, 'SELECT * FROM record_files WHERE tenant_id = $1 AND parent_id = $2 ORDER BY archive_entry', [
       tenantId,
       parentId,
     ]);
-    return rows.map(toRecordFile);
+    return files.map(toRecordFile);
   }
 
   /** Bytes a case holds: kept files only (rejected files and expanded archives hold none). */
   async caseUsage(tx: EntityManager, tenantId: string, caseId: string): Promise<number> {
-    const [row] = await tx.query(
+    // bigint: pg hands it over as a string.
+    const row = await one<{ used: string }>(
+      tx,
       `SELECT COALESCE(SUM(size_bytes), 0)::bigint AS used FROM record_files
        WHERE tenant_id = $1 AND case_id = $2 AND status <> 'rejected' AND storage_key IS NOT NULL`,
       [tenantId, caseId],
@@ -125,7 +130,8 @@ export class RecordFileRepository {
   }
 
   async findCopy(tx: EntityManager, tenantId: string, caseId: string, sha256: string): Promise<RecordFile | null> {
-    const [row] = await tx.query(
+    const row = await first<Row>(
+      tx,
       `SELECT * FROM record_files WHERE tenant_id = $1 AND case_id = $2 AND sha256 = $3 AND status <> 'rejected'`,
       [tenantId, caseId, sha256],
     );
@@ -137,25 +143,26 @@ export class RecordFileRepository {
    * died). Null when the file is finished or another attempt holds it.
    */
   async claim(tx: EntityManager, tenantId: string, id: string, token: string, leaseSeconds: number): Promise<RecordFile | null> {
-    // TypeORM answers an UPDATE with [rows, affected count], unlike a SELECT or INSERT.
-    const [rows] = await tx.query(
+    const row = await first<Row>(
+      tx,
       `UPDATE record_files SET status = 'processing', claim_token = $3, claimed_until = now() + make_interval(secs => $4), updated_at = now()
        WHERE tenant_id = $1 AND id = $2
          AND (status = 'uploaded' OR (status = 'processing' AND (claimed_until IS NULL OR claimed_until < now())))
        RETURNING *`,
       [tenantId, id, token, leaseSeconds],
     );
-    return rows[0] ? toRecordFile(rows[0]) : null;
+    return row ? toRecordFile(row) : null;
   }
 
   /** Extends a held lease; false when it was lost (it lapsed and another attempt took the file). */
   async renew(tx: EntityManager, tenantId: string, id: string, token: string, leaseSeconds: number): Promise<boolean> {
-    const [, affected] = await tx.query(
+    const changed = await affected(
+      tx,
       `UPDATE record_files SET claimed_until = now() + make_interval(secs => $4)
        WHERE tenant_id = $1 AND id = $2 AND status = 'processing' AND claim_token = $3`,
       [tenantId, id, token, leaseSeconds],
     );
-    return affected === 1;
+    return changed === 1;
   }
 
   async markReady(
@@ -165,7 +172,8 @@ export class RecordFileRepository {
     token: string,
     result: { dicom?: DicomMetadata; archive?: ArchiveSummary; dropStorage?: boolean },
   ): Promise<boolean> {
-    const [, affected] = await tx.query(
+    const changed = await affected(
+      tx,
       `UPDATE record_files SET status = 'ready', dicom = $3::jsonb, archive = $4::jsonb, processed_at = now(), updated_at = now(),
          storage_key = CASE WHEN $5 THEN NULL ELSE storage_key END,
          storage_backend = CASE WHEN $5 THEN NULL ELSE storage_backend END,
@@ -175,7 +183,7 @@ export class RecordFileRepository {
        WHERE tenant_id = $1 AND id = $2 AND status = 'processing' AND claim_token = $6`,
       [tenantId, id, json(result.dicom), json(result.archive), result.dropStorage ?? false, token],
     );
-    return affected === 1;
+    return changed === 1;
   }
 
   /** Rejected files keep no bytes: the caller deletes the stored object after this commits. */
@@ -186,14 +194,15 @@ export class RecordFileRepository {
     token: string,
     rejection: { code: string; message: string },
   ): Promise<boolean> {
-    const [, affected] = await tx.query(
+    const changed = await affected(
+      tx,
       `UPDATE record_files SET status = 'rejected', rejection_code = $3, rejection_message = $4,
          storage_backend = NULL, storage_key = NULL, key_id = NULL, wrapped_key = NULL,
          claim_token = NULL, claimed_until = NULL, processed_at = now(), updated_at = now()
        WHERE tenant_id = $1 AND id = $2 AND status = 'processing' AND claim_token = $5`,
       [tenantId, id, rejection.code, rejection.message, token],
     );
-    return affected === 1;
+    return changed === 1;
   }
 
   async delete(tx: EntityManager, tenantId: string, id: string): Promise<void> {

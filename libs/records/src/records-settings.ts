@@ -10,10 +10,8 @@ export class RecordsSettings {
   readonly zipMaxRatio: number;
   readonly maxImagePixels: number;
   readonly uploadExpiryHours: number;
-  /** Encrypted files (local storage). */
+  /** Encrypted files (local storage), and unfinished resumable uploads under `.uploads/` (see LocalUploadStaging). */
   readonly filesDir: string;
-  /** Encrypted partial resumable uploads: always on local disk, whatever the storage. */
-  readonly uploadsDir: string;
   readonly s3?: { bucket: string; region: string; endpoint?: string; kmsKeyId?: string; forcePathStyle: boolean };
 
   constructor(config: AppConfig) {
@@ -26,7 +24,6 @@ export class RecordsSettings {
     this.maxImagePixels = raw.RECORDS_MAX_IMAGE_PIXELS;
     this.uploadExpiryHours = raw.RECORDS_UPLOAD_EXPIRY_HOURS;
     this.filesDir = path.join(config.dataDir, 'files');
-    this.uploadsDir = path.join(config.dataDir, 'uploads');
     if (raw.S3_BUCKET) {
       this.s3 = {
         bucket: raw.S3_BUCKET,

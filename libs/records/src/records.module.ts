@@ -12,7 +12,6 @@ import { STORAGE_PROVIDERS } from './storage/storage.providers';
 import { ResumableUploads } from './uploads/resumable-uploads.service';
 import { UploadSweep } from './uploads/upload-sweep';
 import { UploadSessionRepository } from './uploads/upload-session.repository';
-import { UploadStaging } from './uploads/upload-staging';
 import { FileStorage } from './storage/file-storage';
 import { RecordsSettings } from './records-settings';
 import { FileKeyring } from './storage/file-keyring';
@@ -66,7 +65,6 @@ export class RecordsModule {
         RecordRegistrar,
         FileInspector,
         ArchiveExpander,
-        UploadStaging,
         RecordsService,
         RecordProcessor,
         ResumableUploads,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, NotFound, TenantDatabase } from '@consilium/core';
+import { affected, first, InvalidInput, NotFound, rows, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 
 /** What assignment needs to know of a roster physician. */
@@ -15,6 +15,15 @@ export interface AssignablePhysician {
   weeklyCapacity: number;
 }
 
+/** A roster physician on the admin page: their account link and the stipend rate in force. */
+export interface LinkedPhysician {
+  id: string;
+  name: string;
+  accountId: string | null;
+  accountEmail: string | null;
+  rate: { amountMinor: number; currency: string; effectiveFrom: string } | null;
+}
+
 /**
  * The link between a roster physician (profile, licenses, stipend) and the staff account they sign in with. A case
  * is assigned to the account (so CaseAccess can compare it with who is signed in); the roster row says whether that
@@ -26,14 +35,24 @@ export class PhysicianAccounts {
 
   /** Active physicians with what ranking needs. One query per table, all small (a hospital's roster). */
   async assignable(tx: EntityManager): Promise<AssignablePhysician[]> {
-    const rows = await tx.query(
+    const physicians = await rows<{
+      id: string;
+      name: string;
+      credentials: string;
+      account_id: string | null;
+      accepting_new_cases: boolean;
+      weekly_capacity: number;
+      specialty_ids: string[];
+      licenses: { jurisdiction: string; expiresOn: string }[];
+    }>(
+      tx,
       `SELECT p.id, p.name, p.credentials, p.account_id, p.accepting_new_cases, p.weekly_capacity,
               coalesce((SELECT array_agg(s.specialty_id ORDER BY s.position) FROM physician_specialties s WHERE s.tenant_id = p.tenant_id AND s.physician_id = p.id), '{}') AS specialty_ids,
               coalesce((SELECT json_agg(json_build_object('jurisdiction', l.jurisdiction, 'expiresOn', l.expires_on::text)) FROM physician_licenses l
                          WHERE l.tenant_id = p.tenant_id AND l.physician_id = p.id), '[]') AS licenses
          FROM physicians p WHERE p.active ORDER BY p.position, p.slug`,
     );
-    return rows.map((r: Record<string, unknown>) => ({
+    return physicians.map((r) => ({
       id: r.id,
       name: r.name,
       credentials: r.credentials,
@@ -42,28 +61,19 @@ export class PhysicianAccounts {
       weeklyCapacity: r.weekly_capacity,
       specialtyIds: r.specialty_ids,
       licenses: r.licenses,
-    })) as AssignablePhysician[];
+    }));
   }
 
   /** The roster physician signed in as `accountId`, if any. */
   async byAccount(tx: EntityManager, accountId: string): Promise<{ id: string; name: string } | null> {
-    const [row] = await tx.query('SELECT id, name FROM physicians WHERE account_id = $1', [accountId]);
-    return row ?? null;
+    return (await first<{ id: string; name: string }>(tx, 'SELECT id, name FROM physicians WHERE account_id = $1', [accountId])) ?? null;
   }
 
   /** Admin page: every active physician with their link and current rate, and the staff who may be linked. */
-  adminView(today: string): Promise<{
-    physicians: {
-      id: string;
-      name: string;
-      accountId: string | null;
-      accountEmail: string | null;
-      rate: { amountMinor: number; currency: string; effectiveFrom: string } | null;
-    }[];
-    staff: { id: string; name: string; email: string }[];
-  }> {
+  adminView(today: string): Promise<{ physicians: LinkedPhysician[]; staff: { id: string; name: string; email: string }[] }> {
     return this.db.transaction(async (tx) => {
-      const physicians = await tx.query(
+      const physicians = await rows<LinkedPhysician>(
+        tx,
         `SELECT p.id, p.name, p.account_id AS "accountId", a.email AS "accountEmail",
                 (SELECT json_build_object('amountMinor', r.amount_minor, 'currency', trim(r.currency), 'effectiveFrom', r.effective_from::text)
                    FROM physician_stipend_rates r WHERE r.tenant_id = p.tenant_id AND r.physician_id = p.id AND r.effective_from <= $1::date
@@ -72,7 +82,8 @@ export class PhysicianAccounts {
           WHERE p.active ORDER BY p.position, p.slug`,
         [today],
       );
-      const staff = await tx.query(
+      const staff = await rows<{ id: string; name: string; email: string }>(
+        tx,
         `SELECT a.id, a.name, a.email FROM accounts a JOIN staff_roles r ON r.tenant_id = a.tenant_id AND r.account_id = a.id
           WHERE r.role = 'physician' AND a.disabled_at IS NULL ORDER BY a.name, a.email`,
       );
@@ -84,12 +95,15 @@ export class PhysicianAccounts {
   link(physicianId: string, accountId: string | null): Promise<void> {
     return this.db.transaction(async (tx) => {
       if (accountId) {
-        const [ok] = await tx.query(`SELECT 1 FROM staff_roles WHERE account_id = $1 AND role = 'physician'`, [accountId]);
+        const ok = await first(tx, `SELECT 1 FROM staff_roles WHERE account_id = $1 AND role = 'physician'`, [accountId]);
         if (!ok) throw new InvalidInput({ account_id: 'Choose a staff member who has the physician role.' });
-        const [taken] = await tx.query('SELECT name FROM physicians WHERE account_id = $1 AND id <> $2', [accountId, physicianId]);
+        const taken = await first<{ name: string }>(tx, 'SELECT name FROM physicians WHERE account_id = $1 AND id <> $2', [
+          accountId,
+          physicianId,
+        ]);
         if (taken) throw new InvalidInput({ account_id: `That account is already linked to ${taken.name}.` });
       }
-      const [, count] = await tx.query('UPDATE physicians SET account_id = $2, updated_at = now() WHERE id = $1', [physicianId, accountId]);
+      const count = await affected(tx, 'UPDATE physicians SET account_id = $2, updated_at = now() WHERE id = $1', [physicianId, accountId]);
       if (count !== 1) throw new NotFound();
     });
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { InvalidInput, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
 import { SpecialtiesService } from '@consilium/catalog';
 import {
   changedFields,
@@ -133,8 +133,12 @@ export class PhysiciansService {
       if (await tx.existsBy(Physician, { tenantId, slug: input.slug })) {
         throw new InvalidInput({ slug: `Another physician already uses the address name "${input.slug}".` });
       }
-      const [{ next }] = await tx.query('SELECT COALESCE(MAX(position) + 1, 0) AS next FROM physicians WHERE tenant_id = $1', [tenantId]);
-      return this.save(tx, tenantId, { ...input, position: Number(next) });
+      const { next } = await one<{ next: number }>(
+        tx,
+        'SELECT COALESCE(MAX(position) + 1, 0) AS next FROM physicians WHERE tenant_id = $1',
+        [tenantId],
+      );
+      return this.save(tx, tenantId, { ...input, position: next });
     });
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { first, one, rows } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 
 export interface StipendRate {
@@ -22,9 +23,11 @@ export class StipendRates {
     currency: string,
     from?: string,
   ): Promise<boolean> {
-    const [day] = from
-      ? [{ today: from }]
-      : await tx.query(`SELECT (now() AT TIME ZONE time_zone)::date::text AS today FROM tenants WHERE id = $1`, [tenantId]);
+    const day = from
+      ? { today: from }
+      : await one<{ today: string }>(tx, `SELECT (now() AT TIME ZONE time_zone)::date::text AS today FROM tenants WHERE id = $1`, [
+          tenantId,
+        ]);
     const current = await this.rateOn(tx, physicianId, day.today);
     if (current && current.amountMinor === amountMinor && current.currency === currency) return false;
     await tx.query(
@@ -37,7 +40,8 @@ export class StipendRates {
 
   /** The rate in force on `day` (YYYY-MM-DD), or null when the physician had none yet. */
   async rateOn(tx: EntityManager, physicianId: string, day: string): Promise<StipendRate | null> {
-    const [row] = await tx.query(
+    const row = await first<{ amount_minor: number; currency: string; effective_from: string }>(
+      tx,
       `SELECT amount_minor, currency, effective_from::text AS effective_from FROM physician_stipend_rates
         WHERE physician_id = $1 AND effective_from <= $2::date ORDER BY effective_from DESC LIMIT 1`,
       [physicianId, day],
@@ -46,7 +50,8 @@ export class StipendRates {
   }
 
   history(tx: EntityManager, physicianId: string): Promise<StipendRate[]> {
-    return tx.query(
+    return rows<StipendRate>(
+      tx,
       `SELECT amount_minor AS "amountMinor", trim(currency) AS currency, effective_from::text AS "effectiveFrom"
          FROM physician_stipend_rates WHERE physician_id = $1 ORDER BY effective_from DESC`,
       [physicianId],

@@ -1,6 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { AppConfig, PageCache, TenantDatabase } from '@consilium/core';
+import { AppConfig, first, PageCache, TenantDatabase } from '@consilium/core';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Branding, TenantProfile, TenantSettings } from './branding';
@@ -132,7 +132,7 @@ export class TenantResolver {
 
   private async lookup(host: string): Promise<ResolvedTenant | null> {
     // The host_lookup policy lets the runtime role read host -> tenant_id before a tenant is known.
-    const [domain] = await this.dataSource.query('SELECT tenant_id FROM tenant_domains WHERE host = $1', [host]);
+    const domain = await first<{ tenant_id: string }>(this.dataSource, 'SELECT tenant_id FROM tenant_domains WHERE host = $1', [host]);
     if (!domain) return null;
     return this.load(domain.tenant_id);
   }

@@ -33,7 +33,7 @@ export class TenantSettingsService {
       const desired = Object.fromEntries(Object.entries(edit).filter(([, v]) => v !== undefined)) as TenantEdit;
       const changed = changedFields(tenant, desired);
       if (changed.length) await tx.update(Tenant, { id: tenantId }, Object.fromEntries(changed.map((k) => [k, desired[k]])));
-      return changed as string[];
+      return changed;
     });
   }
 

@@ -118,7 +118,7 @@ export class Benchmarks {
       const values = figures
         .map((f) => f[metric])
         .filter((x) => x && x.value !== null && x.weight >= MIN_DENOMINATOR)
-        .map((x) => x!.value!);
+        .map((x) => x.value!);
       const ps = [0.25, 0.5, 0.75].map((p) => anonymousPercentile(values, p));
       return { metric, unit, hospitals: values.length, percentiles: ps[0] === null ? null : (ps as [number, number, number]) };
     });

@@ -1,3 +1,4 @@
+import { one, rows } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 
 export interface GenerateOptions {
@@ -29,6 +30,9 @@ export interface GenerateReport {
 
 /** Runs work in one transaction of a tenant (TenantDatabase.forTenant or OperatorDatabase.forTenant). */
 export type ForTenant = <T>(tenantId: string, work: (tx: EntityManager) => Promise<T>) => Promise<T>;
+
+/** What each bulk INSERT ... RETURNING answers: how many rows it wrote. */
+type Count = { n: number };
 
 const STATES = [
   'US-CA',
@@ -107,7 +111,15 @@ export class AnalyticsGenerator {
 
   private async reference(tx: EntityManager, tenantId: string) {
     // Cases are assigned to a physician's staff account, so only physicians linked to an account take cases.
-    const offerings = await tx.query(
+    const offerings = await rows<{
+      id: string;
+      specialty_id: string;
+      price_minor: number;
+      add_on_id: string | null;
+      add_on_price: number;
+      physicians: string;
+    }>(
+      tx,
       `SELECT o.id, o.specialty_id, o.price_minor, a.id AS add_on_id, coalesce(a.price_minor, 0) AS add_on_price,
               coalesce((SELECT string_agg(p.account_id::text, ',') FROM physician_specialties ps JOIN physicians p ON p.tenant_id = ps.tenant_id AND p.id = ps.physician_id
                          WHERE ps.tenant_id = o.tenant_id AND ps.specialty_id = o.specialty_id AND p.active AND p.account_id IS NOT NULL), '') AS physicians
@@ -116,14 +128,17 @@ export class AnalyticsGenerator {
       [tenantId],
     );
     if (!offerings.length) throw new Error('The hospital has no offerings: apply its blueprint first.');
-    const linked: { account_id: string; id: string; stipend_minor: number }[] = await tx.query(
+    const linked = await rows<{ account_id: string; id: string; stipend_minor: number }>(
+      tx,
       `SELECT account_id, id, stipend_minor FROM physicians WHERE tenant_id = $1 AND account_id IS NOT NULL ORDER BY position`,
       [tenantId],
     );
     const anyPhysicians = linked.map((p) => p.account_id);
-    const [tenant] = await tx.query(`SELECT currency, time_zone, settings->>'homeJurisdiction' AS home FROM tenants WHERE id = $1`, [
-      tenantId,
-    ]);
+    const tenant = await one<{ currency: string; time_zone: string; home: string | null }>(
+      tx,
+      `SELECT currency, time_zone, settings->>'homeJurisdiction' AS home FROM tenants WHERE id = $1`,
+      [tenantId],
+    );
     // A pool of synthetic patients and one synthetic staff member (opinions and conversions name their author).
     await tx.query(
       `INSERT INTO accounts (tenant_id, kind, email, name)
@@ -136,30 +151,26 @@ export class AnalyticsGenerator {
       [tenantId],
     );
     const patients = (
-      await tx.query(
+      await rows<{ id: string }>(
+        tx,
         `SELECT id FROM accounts WHERE tenant_id = $1 AND kind = 'patient' AND email LIKE 'synthetic-patient-%@generated.invalid'`,
         [tenantId],
       )
-    ).map((r: { id: string }) => r.id);
-    const [staff] = await tx.query(
+    ).map((r) => r.id);
+    const staff = await one<{ id: string }>(
+      tx,
       `SELECT id FROM accounts WHERE tenant_id = $1 AND kind = 'staff' AND email = 'synthetic-staff@generated.invalid'`,
       [tenantId],
     );
     return {
-      offerings: offerings.map((o: Record<string, unknown>) => ({ ...o, physicians: String(o.physicians || anyPhysicians.join(',')) })) as {
-        id: string;
-        specialty_id: string;
-        price_minor: number;
-        add_on_id: string | null;
-        add_on_price: number;
-        physicians: string;
-      }[],
-      currency: String(tenant.currency).trim(),
-      timeZone: String(tenant.time_zone),
+      // An offering whose specialty has no linked physician is given any linked physician.
+      offerings: offerings.map((o) => ({ ...o, physicians: o.physicians || anyPhysicians.join(',') })),
+      currency: tenant.currency.trim(),
+      timeZone: tenant.time_zone,
       linked,
-      home: (tenant.home as string | null) ?? 'US-IL',
-      patients: patients as string[],
-      staffId: staff.id as string,
+      home: tenant.home ?? 'US-IL',
+      patients,
+      staffId: staff.id,
     };
   }
 
@@ -251,7 +262,8 @@ export class AnalyticsGenerator {
     await tx.query(`ANALYZE gen_cases`);
     const campaigns = [CAMPAIGNS.map((c) => c[0]), CAMPAIGNS.map((c) => c[1]), CAMPAIGNS.map((c) => c[2])];
     // The landing that started each intake (4 in 10 tagged), then landings that never did.
-    const visits = await tx.query(
+    const visits = await rows<Count>(
+      tx,
       `WITH landed AS (
          SELECT g.visitor_id, g.created_at - random() * interval '3 days' AS landed_at, g.u_campaign < 0.4 AS tagged,
                 1 + floor(power(random(), 1.6) * cardinality($2::text[]))::int AS ci
@@ -290,7 +302,8 @@ export class AnalyticsGenerator {
       [o.tenantId, o.prefix, o.now, ref.patients, ref.currency],
     );
     // Every step as the state machine records it, plus the pipeline's other events, numbered in time order.
-    const events = await tx.query(
+    const events = await rows<Count>(
+      tx,
       `WITH ins AS (INSERT INTO case_events (tenant_id, case_id, seq, type, from_state, to_state, actor_kind, data, occurred_at)
        SELECT $1, e.case_id, row_number() OVER (PARTITION BY e.case_id ORDER BY e.at, e.ord), e.type, e.from_state, e.to_state, e.actor, '{}'::jsonb, e.at
          FROM (
@@ -325,7 +338,8 @@ export class AnalyticsGenerator {
        RETURNING 1) SELECT count(*)::int AS n FROM ins`,
       [o.tenantId, o.now],
     );
-    const payments = await tx.query(
+    const payments = await rows<Count>(
+      tx,
       `WITH ins AS (INSERT INTO payments (tenant_id, case_id, patient_id, attempt, provider, currency, amount_minor, funded_minor, authorized_minor, captured_minor, refunded_minor, status,
          created_at, authorized_at, captured_at, released_at, refunded_at)
        SELECT $1, g.id, c.patient_id, 1, 'demo', $2, p.amount, p.funded, p.amount, p.captured, p.refunded,
@@ -354,7 +368,8 @@ export class AnalyticsGenerator {
          FROM extras e JOIN cases c ON c.tenant_id = $1 AND c.id = e.case_id`,
       [o.tenantId, ref.currency, o.now],
     );
-    const opinions = await tx.query(
+    const opinions = await rows<Count>(
+      tx,
       `WITH ins AS (INSERT INTO opinions (tenant_id, case_id, version, status, diagnosis_agreement, treatment_changed, author_id, signed_by, signed_at, created_at, updated_at)
        SELECT $1, g.id, 1, 'signed', CASE WHEN g.u_opinion < 0.13 THEN 'confirmed' WHEN g.u_opinion < 0.79 THEN 'refined' ELSE 'changed' END,
               g.u_treat < 0.374, $2, $2, g.t_signed, g.t_review, g.t_signed
@@ -363,7 +378,8 @@ export class AnalyticsGenerator {
       [o.tenantId, ref.staffId],
     );
     // The ledger's entry for each delivered case: the physician's rate, on the hospital's day of delivery.
-    const stipends = await tx.query(
+    const stipends = await rows<Count>(
+      tx,
       `WITH ins AS (INSERT INTO stipend_entries (tenant_id, case_id, opinion_id, physician_id, amount_minor, currency, accrued_on, accrued_at)
        SELECT $1, g.id, o.id, p.roster_id, p.stipend, $2, (g.t_deliver AT TIME ZONE $3)::date, g.t_deliver
          FROM gen_cases g JOIN opinions o ON o.tenant_id = $1 AND o.case_id = g.id AND o.version = 1
@@ -379,7 +395,8 @@ export class AnalyticsGenerator {
         ref.linked.map((p) => p.stipend_minor),
       ],
     );
-    const conversions = await tx.query(
+    const conversions = await rows<Count>(
+      tx,
       `WITH ins AS (INSERT INTO conversions (tenant_id, case_id, kind, occurred_on, value_minor, currency, source, recorded_by, recorded_at)
        SELECT $1, g.id, k.kind, (g.t_deliver + k.after)::date, k.value, CASE WHEN k.value IS NOT NULL THEN $2 END, 'manual', $3, g.t_deliver + k.after
          FROM gen_cases g CROSS JOIN LATERAL (VALUES
@@ -391,7 +408,8 @@ export class AnalyticsGenerator {
        RETURNING 1) SELECT count(*)::int AS n FROM ins`,
       [o.tenantId, ref.currency, ref.staffId, o.now],
     );
-    const checkIns = await tx.query(
+    const checkIns = await rows<Count>(
+      tx,
       `WITH ins AS (INSERT INTO case_check_ins (tenant_id, case_id, day, due_on, reminded_at, answered_at, acted_on_advice, satisfaction)
        SELECT $1, g.id, k.day, (g.t_deliver + k.day * interval '1 day')::date, g.t_deliver + k.day * interval '1 day',
               CASE WHEN k.answered THEN g.t_deliver + (k.day + 2) * interval '1 day' END,
@@ -403,7 +421,7 @@ export class AnalyticsGenerator {
       [o.tenantId, o.now],
     );
     await tx.query(`DROP TABLE gen_cases, gen_offerings`);
-    const affected = (r: { n: number }[]) => Number(r[0]?.n ?? 0);
+    const affected = (r: Count[]) => Number(r[0]?.n ?? 0);
     return {
       cases: o.size,
       events: affected(events),

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { todayIn } from '@consilium/core';
+import { rows, todayIn } from '@consilium/core';
 import { bucketsOf, Period, PeriodBuckets } from '../period';
 import { caseFactsSelect, Measure, MEASURE_COLUMNS } from './case-facts.sql';
 
@@ -73,7 +73,7 @@ export class MetricsReader {
     // Queries run one after another: a transaction is one connection, and pg queues concurrent queries anyway.
     const filters = sliceFilters(filter);
     let grouped: Omit<MetricRows, 'turnaround' | 'reach' | 'visits'>;
-    let histogram: (table: 'analytics_turnaround' | 'analytics_reach', key: string) => Promise<{ k: unknown; n: unknown }[]>;
+    let histogram: (table: 'analytics_turnaround' | 'analytics_reach', key: string) => Promise<Counted[]>;
     if (filters.length === 0) {
       // Each dimension's slices: a few dozen rows a month; every case has one class, so the classes add up to the whole.
       grouped = await this.slices(
@@ -83,7 +83,8 @@ export class MetricsReader {
         params,
       );
       histogram = (table, key) =>
-        this.tx.query(
+        rows<Counted>(
+          this.tx,
           `SELECT ${key} AS k, sum(n)::bigint AS n FROM ${table}_slices WHERE ${where.join(' AND ')} AND dimension = 'all' GROUP BY 1`,
           params,
         );
@@ -99,7 +100,11 @@ export class MetricsReader {
         ownParams,
       );
       histogram = (table, key) =>
-        this.tx.query(`SELECT ${key} AS k, sum(n)::bigint AS n FROM ${table}_slices WHERE ${own.join(' AND ')} GROUP BY 1`, ownParams);
+        rows<Counted>(
+          this.tx,
+          `SELECT ${key} AS k, sum(n)::bigint AS n FROM ${table}_slices WHERE ${own.join(' AND ')} GROUP BY 1`,
+          ownParams,
+        );
     } else {
       // Several filters: the detailed rollups, where every combination of dimensions is its own row.
       const dims = this.dimensionClauses(filter, params);
@@ -110,7 +115,8 @@ export class MetricsReader {
       const part = (table: string, key: string, grain: 'month' | 'day', at: string) =>
         `SELECT ${key} AS k, n FROM ${table} WHERE tenant_id = $1 AND grain = '${grain}' AND bucket = ANY(${at}::date[]) AND ${dims.join(' AND ')} AND detail`;
       histogram = (table, key) =>
-        this.tx.query(
+        rows<Counted>(
+          this.tx,
           `SELECT k, sum(n)::bigint AS n FROM (${part(table, key, 'month', '$2')} UNION ALL ${part(table, key, 'day', '$3')}) r GROUP BY 1`,
           params,
         );
@@ -163,11 +169,13 @@ export class MetricsReader {
         WHERE c.tenant_id = $1 AND c.created_at >= ($4::date::timestamp AT TIME ZONE $2) AND c.created_at < (($5::date + 1)::timestamp AT TIME ZONE $2)) f
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
     const grouped = await this.grouped(facts, params);
-    const turnaround = await this.tx.query(
+    const turnaround = await rows<Counted>(
+      this.tx,
       `SELECT turnaround_hours AS k, count(*)::bigint AS n FROM (${facts}) f WHERE turnaround_hours IS NOT NULL GROUP BY 1`,
       params,
     );
-    const reach = await this.tx.query(
+    const reach = await rows<Counted>(
+      this.tx,
       `SELECT jurisdiction AS k, count(*)::bigint AS n FROM (${facts}) f WHERE submitted = 1 AND jurisdiction <> '' GROUP BY 1`,
       params,
     );
@@ -175,14 +183,15 @@ export class MetricsReader {
     if (!filter.specialtyId && !filter.physicianId && filter.jurisdictionClass === undefined) {
       const vparams: unknown[] = [this.tenant.id, this.tenant.timeZone, filter.from, filter.to];
       const campaign = filter.campaign !== undefined ? (vparams.push(filter.campaign), `AND campaign = $${vparams.length}`) : '';
-      const rows = await this.tx.query(
+      const landings = await rows<VisitRow>(
+        this.tx,
         `SELECT campaign, (${buckets.series === 'day' ? 'day' : `date_trunc('month', day)::date`})::text AS series, count(*)::bigint AS n FROM (
            SELECT analytics_campaign_key(utm_source, utm_medium, utm_campaign) AS campaign, (landed_at AT TIME ZONE $2)::date AS day
              FROM visits WHERE tenant_id = $1 AND landed_at >= ($3::date::timestamp AT TIME ZONE $2) AND landed_at < (($4::date + 1)::timestamp AT TIME ZONE $2)) v
           WHERE true ${campaign} GROUP BY 1, 2`,
         vparams,
       );
-      visits = visitTotals(rows);
+      visits = visitTotals(landings);
     }
     return { ...grouped, turnaround: counts(turnaround), reach: counts(reach), visits };
   }
@@ -234,22 +243,28 @@ export class MetricsReader {
     const series = buckets.series;
     const params: unknown[] = [this.tenant.id, buckets.months, buckets.days];
     const campaign = filter.campaign !== undefined ? (params.push(filter.campaign), `AND campaign = $4`) : '';
-    const rows = await this.tx.query(
+    const landings = await rows<VisitRow>(
+      this.tx,
       `SELECT campaign, (${series === 'day' ? 'bucket' : `date_trunc('month', bucket)::date`})::text AS series, sum(visits)::bigint AS n
          FROM analytics_visits
         WHERE tenant_id = $1 AND ((grain = 'month' AND bucket = ANY($2::date[])) OR (grain = 'day' AND bucket = ANY($3::date[]))) ${campaign}
         GROUP BY 1, 2`,
       params,
     );
-    return visitTotals(rows);
+    return visitTotals(landings);
   }
 }
 
-function counts(rows: { k: unknown; n: unknown }[]): Record<string, number> {
+/** A count per key; counts are bigint, which pg hands over as strings. */
+type Counted = { k: string | number; n: string };
+/** Landings per campaign and series day or month. */
+type VisitRow = { campaign: string; series: string; n: string };
+
+function counts(rows: Counted[]): Record<string, number> {
   return Object.fromEntries(rows.filter((r) => Number(r.n) !== 0).map((r) => [String(r.k), Number(r.n)]));
 }
 
-function visitTotals(rows: { campaign: string; series: unknown; n: unknown }[]): NonNullable<MetricRows['visits']> {
+function visitTotals(rows: VisitRow[]): NonNullable<MetricRows['visits']> {
   const out = { byCampaign: {} as Record<string, number>, bySeries: {} as Record<string, number>, total: 0 };
   for (const r of rows) {
     const n = Number(r.n);

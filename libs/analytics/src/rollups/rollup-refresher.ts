@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantDatabase } from '@consilium/core';
+import { one, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { caseFactsSelect, MEASURE_COLUMNS } from './case-facts.sql';
 
@@ -123,7 +123,8 @@ export class RollupRefresher {
   private rebuildIfNeeded(tenantId: string): Promise<boolean> {
     return this.db.forTenant(tenantId, async (tx) => {
       await tx.query(`INSERT INTO analytics_settings (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId]);
-      const [row] = await tx.query(
+      const row = await one<{ rollup_time_zone: string | null; time_zone: string }>(
+        tx,
         `SELECT s.rollup_time_zone, t.time_zone FROM analytics_settings s JOIN tenants t ON t.id = s.tenant_id WHERE s.tenant_id = $1 FOR UPDATE OF s`,
         [tenantId],
       );
@@ -153,7 +154,9 @@ export class RollupRefresher {
     // One batch of a tenant at a time: two batches add to the same rollup rows in different orders, and would
     // deadlock on their row locks. The lock is the transaction's; a page view waits for the batch before it.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('analytics-refresh:' || $1, 0))`, [tenantId]);
-    const [tenant] = await tx.query(`SELECT time_zone, currency FROM tenants WHERE id = $1`, [tenantId]);
+    const tenant = await one<{ time_zone: string; currency: string }>(tx, `SELECT time_zone, currency FROM tenants WHERE id = $1`, [
+      tenantId,
+    ]);
     await tx.query(`CREATE TEMP TABLE analytics_batch (case_id uuid PRIMARY KEY) ON COMMIT DROP`);
     await tx.query(
       `WITH picked AS (
@@ -164,7 +167,7 @@ export class RollupRefresher {
        INSERT INTO analytics_batch SELECT case_id FROM taken`,
       [tenantId, batchSize],
     );
-    const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM analytics_batch`);
+    const { n } = await one<{ n: number }>(tx, `SELECT count(*)::int AS n FROM analytics_batch`);
     if (n > 0) {
       await tx.query('ANALYZE analytics_batch');
       for (const sql of SUBTRACT) await tx.query(sql, [tenantId]);
@@ -175,7 +178,7 @@ export class RollupRefresher {
         `INSERT INTO analytics_case_facts (tenant_id, case_id, started_on, ${DIMS}, jurisdiction, turnaround_hours, ${MEASURE_COLUMNS.join(', ')})
          ${caseFactsSelect(`cases c JOIN analytics_batch b ON b.case_id = c.id`)}
           WHERE c.tenant_id = $1`,
-        [tenantId, tenant.time_zone, String(tenant.currency).trim()],
+        [tenantId, tenant.time_zone, tenant.currency.trim()],
       );
       for (const sql of ADD) await tx.query(sql, [tenantId]);
       for (const [table, empty] of Object.entries(EMPTIED))

@@ -34,7 +34,7 @@ function toFilter(query: unknown): { filter: AuditFilter; values: Record<string,
     actorId: q.actor || undefined,
     subjectId: q.subject || undefined,
     action: q.action || undefined,
-    outcome: (q.outcome || undefined) as AuditFilter['outcome'],
+    outcome: q.outcome || undefined,
     from: q.from ? new Date(`${q.from}T00:00:00Z`) : undefined,
     to: q.to ? new Date(new Date(`${q.to}T00:00:00Z`).getTime() + 86400000) : undefined,
   };
@@ -70,7 +70,7 @@ export class ConsoleAuditController {
   @Can('audit.read')
   @Audited({ action: 'audit.export', entityType: 'audit_log' })
   @Get('export.csv')
-  async export(@Query() query: unknown, @Res() reply: FastifyReply): Promise<void> {
+  export(@Query() query: unknown, @Res() reply: FastifyReply): void {
     const { filter } = toFilter(query);
     const header = [
       'occurred_at',

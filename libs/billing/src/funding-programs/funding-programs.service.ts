@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { first, InvalidInput, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { SpecialtiesService } from '@consilium/catalog';
 import { deactivateMissing, saveRow, TenantContentCache } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
@@ -41,10 +41,11 @@ export class FundingProgramsService {
     };
     const label = `funding program ${input.slug}`;
     const { id, changes } = await saveRow(tx, FundingProgram, { tenantId, slug: input.slug }, desired, label);
-    const [budget] = await tx.query('SELECT budget_minor::int AS budget FROM funding_budgets WHERE tenant_id = $1 AND program_id = $2', [
-      tenantId,
-      id,
-    ]);
+    const budget = await first<{ budget: number }>(
+      tx,
+      'SELECT budget_minor::int AS budget FROM funding_budgets WHERE tenant_id = $1 AND program_id = $2',
+      [tenantId, id],
+    );
     if (budget?.budget !== input.budgetMinor) {
       // Payments' own guard applies: a budget below what is already reserved and spent is refused.
       await this.budgets.setBudget(tx, tenantId, id, input.currency, input.budgetMinor);
@@ -71,14 +72,18 @@ export class FundingProgramsService {
   }
 
   async list(tx: EntityManager, tenantId: string): Promise<FundingProgramRecord[]> {
-    const rows = await tx.find(FundingProgram, { where: { tenantId, active: true }, order: { position: 'ASC', slug: 'ASC' } });
+    const programs = await tx.find(FundingProgram, { where: { tenantId, active: true }, order: { position: 'ASC', slug: 'ASC' } });
     const budgets = new Map<string, number>(
-      (await tx.query('SELECT program_id, budget_minor::int AS budget FROM funding_budgets WHERE tenant_id = $1', [tenantId])).map(
-        (b: { program_id: string; budget: number }) => [b.program_id, b.budget],
-      ),
+      (
+        await rows<{ program_id: string; budget: number }>(
+          tx,
+          'SELECT program_id, budget_minor::int AS budget FROM funding_budgets WHERE tenant_id = $1',
+          [tenantId],
+        )
+      ).map((b) => [b.program_id, b.budget]),
     );
     const slugs = new Map((await this.specialties.list(tx, tenantId)).map((s) => [s.id, s.slug]));
-    return rows
+    return programs
       .filter((f) => !f.specialtyId || slugs.has(f.specialtyId))
       .map((f) => ({
         id: f.id,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppConfig, OperatorDatabase } from '@consilium/core';
+import { AppConfig, first, one, OperatorDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { PAYMENT_PROVIDER, PaymentProvider } from '../providers/payment-provider';
 
@@ -26,7 +26,7 @@ export class PaymentAccounts {
   ) {}
 
   async find(tx: EntityManager, tenantId: string): Promise<PaymentAccount | null> {
-    const [row] = await tx.query('SELECT * FROM tenant_payment_accounts WHERE tenant_id = $1', [tenantId]);
+    const row = await first<Record<string, unknown>>(tx, 'SELECT * FROM tenant_payment_accounts WHERE tenant_id = $1', [tenantId]);
     return row ? toAccount(row) : null;
   }
 
@@ -63,7 +63,8 @@ export class PaymentAccounts {
     status: { accountId: string; chargesEnabled: boolean; payoutsEnabled: boolean; detailsSubmitted: boolean },
     at: Date,
   ): Promise<boolean> {
-    const [{ updated }] = await tx.query(
+    const { updated } = await one<{ updated: number }>(
+      tx,
       `WITH updated AS (
          UPDATE tenant_payment_accounts
             SET charges_enabled = $3, payouts_enabled = $4, details_submitted = $5, status_at = $6, updated_at = now()

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { BEFORE_ACCEPTANCE, Case, CasePipeline, MoveNotAllowed, MOVES_BY_NAME } from '@consilium/cases';
+import { first } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { FundingBudgets, FundingStep } from './funding/funding-budgets.service';
 import { FundingExhausted } from './payment-errors';
@@ -93,7 +94,7 @@ export class PaymentApplier {
       updatedAt: new Date(),
     };
     await tx.update(Payment, { tenantId: payment.tenantId, id: payment.id }, changes);
-    return { payment: { ...payment, ...changes } as Payment, followUps };
+    return { payment: { ...payment, ...changes }, followUps };
   }
 
   private async onAuthorized(tx: EntityManager, p: Payment, at: Date): Promise<'ok' | 'funding_exhausted' | 'case_closed'> {
@@ -137,7 +138,8 @@ export class PaymentApplier {
    */
   private async onExtraAuthorized(tx: EntityManager, p: Payment, at: Date): Promise<void> {
     // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
-    const [extra] = await tx.query(
+    const extra = await first<{ kind: string }>(
+      tx,
       `WITH paid AS (UPDATE case_extras SET status = 'paid', paid_at = $2 WHERE tenant_id = $1 AND id = $3 AND status = 'awaiting_payment' RETURNING kind)
        SELECT kind FROM paid`,
       [p.tenantId, at, p.extraId],

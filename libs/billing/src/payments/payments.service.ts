@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AppConfig, NotFound, RequestContext, TenantDatabase, todayIn } from '@consilium/core';
+import { AppConfig, NotFound, one, RequestContext, TenantDatabase, todayIn } from '@consilium/core';
 import { Case } from '@consilium/cases';
 import { ResolvedTenant, Tenant, TenantDomain } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
@@ -88,7 +88,7 @@ export class PaymentsService {
       status: 'pending',
     });
     await tx.insert(Payment, payment);
-    const saved = (await tx.findOneByOrFail(Payment, { tenantId: c.tenantId, id: payment.id }))!;
+    const saved = await tx.findOneByOrFail(Payment, { tenantId: c.tenantId, id: payment.id });
     const receiptUrl = `${tenant.origin}/account/receipts/${saved.id}`;
 
     if (quote.total === 0) {
@@ -132,7 +132,7 @@ export class PaymentsService {
       status: 'pending',
     });
     await tx.insert(Payment, payment);
-    const saved = (await tx.findOneByOrFail(Payment, { tenantId: c.tenantId, id: payment.id }))!;
+    const saved = await tx.findOneByOrFail(Payment, { tenantId: c.tenantId, id: payment.id });
     return this.openCheckout(tx, c, saved, tenant, account, `${tenant.origin}/account/cases/${c.id}?checkout=cancelled#extras`);
   }
 
@@ -268,8 +268,8 @@ export class PaymentsService {
 
   /** The highest attempt number of the case's payments (the opinion's and its extras'), 0 when none. */
   async lastAttempt(tx: EntityManager, caseId: string): Promise<number> {
-    const [row] = await tx.query('SELECT coalesce(max(attempt), 0)::int AS n FROM payments WHERE case_id = $1', [caseId]);
-    return row.n;
+    const { n } = await one<{ n: number }>(tx, 'SELECT coalesce(max(attempt), 0)::int AS n FROM payments WHERE case_id = $1', [caseId]);
+    return n;
   }
 
   private async livePayment(tx: EntityManager, caseId: string): Promise<Payment | null> {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { OperatorDatabase, PeriodicTask } from '@consilium/core';
+import { first, OperatorDatabase, PeriodicTask, rows } from '@consilium/core';
 import { PAYMENT_PROVIDER, PaymentProvider } from '../providers/payment-provider';
 import { PaymentsReconciliation, ReconciliationDifference } from './reconciliation.service';
 
@@ -49,8 +49,9 @@ export class ReconciliationSchedule implements OnApplicationShutdown {
   /** Runs today's reconciliation unless another instance has (or is doing it). Returns the run, or null. */
   async runIfDue(now = new Date()): Promise<ReconciliationRun | null> {
     const day = now.toISOString().slice(0, 10);
-    const [claimed] = await this.operatorDb.transaction((tx) =>
-      tx.query(
+    const claimed = await this.operatorDb.transaction((tx) =>
+      first<{ id: string }>(
+        tx,
         `WITH claim AS (
            INSERT INTO payment_reconciliations (provider, day) VALUES ($1, $2)
            ON CONFLICT (provider, day) DO UPDATE SET started_at = now(), failure = NULL
@@ -90,23 +91,34 @@ export class ReconciliationSchedule implements OnApplicationShutdown {
   }
 
   private async runs(tail: string, params: unknown[]): Promise<ReconciliationRun[]> {
-    const rows = await this.operatorDb.transaction((tx) =>
-      tx.query(
+    const runs = await this.operatorDb.transaction((tx) =>
+      rows<{
+        id: string;
+        provider: string;
+        day: string;
+        started_at: Date;
+        finished_at: Date | null;
+        checked_at_provider: number | null;
+        checked_locally: number | null;
+        differences: ReconciliationDifference[] | null;
+        failure: string | null;
+      }>(
+        tx,
         `SELECT r.id, r.provider, r.day::text AS day, r.started_at, r.finished_at, r.checked_at_provider, r.checked_locally, r.differences, r.failure
            FROM payment_reconciliations r ${tail}`,
         params,
       ),
     );
-    return rows.map((r: Record<string, unknown>) => ({
-      id: r.id as string,
-      provider: r.provider as string,
-      day: r.day as string,
-      startedAt: r.started_at as Date,
-      finishedAt: (r.finished_at as Date | null) ?? null,
-      checkedAtProvider: (r.checked_at_provider as number | null) ?? null,
-      checkedLocally: (r.checked_locally as number | null) ?? null,
-      differences: (r.differences as ReconciliationDifference[] | null) ?? [],
-      failure: (r.failure as string | null) ?? null,
+    return runs.map((r) => ({
+      id: r.id,
+      provider: r.provider,
+      day: r.day,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      checkedAtProvider: r.checked_at_provider,
+      checkedLocally: r.checked_locally,
+      differences: r.differences ?? [],
+      failure: r.failure,
     }));
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NotFound, OperatorDatabase } from '@consilium/core';
+import { first, NotFound, OperatorDatabase, rows } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import type { PaymentStatus } from './payment-status';
 
@@ -56,10 +56,24 @@ const TOTALS = `
     THEN round(p.application_fee_minor::numeric * (p.captured_minor - p.refunded_minor) / p.captured_minor) ELSE 0 END), 0)::bigint AS platform_fee_minor,
   coalesce(sum(p.funded_minor) FILTER (WHERE p.captured_at IS NOT NULL), 0)::bigint AS funded_minor`;
 
-const toTotals = (r: Record<string, unknown>): RevenueTotals => ({
-  ...(r.tenant_id ? { tenantId: String(r.tenant_id), tenantName: String(r.tenant_name) } : {}),
-  ...(r.month ? { month: String(r.month) } : {}),
-  currency: String(r.currency).trim(),
+/** A row of TOTALS, grouped by tenant or by month. Sums are bigint, which pg hands over as strings. */
+interface TotalsRow {
+  tenant_id?: string;
+  tenant_name?: string;
+  month?: string;
+  currency: string;
+  payments: number;
+  captured_minor: string;
+  refunded_minor: string;
+  net_minor: string;
+  platform_fee_minor: string;
+  funded_minor: string;
+}
+
+const toTotals = (r: TotalsRow): RevenueTotals => ({
+  ...(r.tenant_id ? { tenantId: r.tenant_id, tenantName: String(r.tenant_name) } : {}),
+  ...(r.month ? { month: r.month } : {}),
+  currency: r.currency.trim(),
   payments: Number(r.payments),
   capturedMinor: Number(r.captured_minor),
   refundedMinor: Number(r.refunded_minor),
@@ -78,7 +92,21 @@ export class RevenueReports {
 
   /** Captured payments of the tenant, newest first. The reference is the case's readable number. */
   async lines(tx: EntityManager, options: { limit?: number } = {}): Promise<RevenueLine[]> {
-    const rows: Record<string, unknown>[] = await tx.query(
+    const payments = await rows<{
+      id: string;
+      case_id: string;
+      number: string;
+      status: PaymentStatus;
+      currency: string;
+      amount_minor: number;
+      funded_minor: number;
+      captured_minor: number;
+      refunded_minor: number;
+      application_fee_minor: number;
+      created_at: Date;
+      captured_at: Date | null;
+    }>(
+      tx,
       `SELECT p.id, p.case_id, c.number, p.status, p.currency, p.amount_minor, p.funded_minor, p.captured_minor, p.refunded_minor,
               p.application_fee_minor, p.created_at, p.captured_at
          FROM payments p JOIN cases c ON c.tenant_id = p.tenant_id AND c.id = p.case_id
@@ -86,42 +114,46 @@ export class RevenueReports {
         ORDER BY p.created_at DESC LIMIT $1`,
       [options.limit ?? 10000],
     );
-    return rows.map((r) => ({
-      paymentId: String(r.id),
-      caseId: String(r.case_id),
-      reference: String(r.number),
-      status: r.status as PaymentStatus,
-      currency: String(r.currency).trim(),
+    return payments.map((r) => ({
+      paymentId: r.id,
+      caseId: r.case_id,
+      reference: r.number,
+      status: r.status,
+      currency: r.currency.trim(),
       amountMinor: Number(r.amount_minor),
       fundedMinor: Number(r.funded_minor),
       capturedMinor: Number(r.captured_minor),
       refundedMinor: Number(r.refunded_minor),
       applicationFeeMinor: Number(r.application_fee_minor),
-      createdAt: r.created_at as Date,
-      capturedAt: (r.captured_at as Date | null) ?? null,
+      createdAt: r.created_at,
+      capturedAt: r.captured_at,
     }));
   }
 
   /** Per month of capture (UTC) and currency. */
   async monthly(tx: EntityManager): Promise<RevenueTotals[]> {
-    const rows = await tx.query(`
+    const totals = await rows<TotalsRow>(
+      tx,
+      `
       SELECT to_char(date_trunc('month', p.captured_at), 'YYYY-MM') AS month, p.currency, ${TOTALS}
         FROM payments p WHERE p.captured_at IS NOT NULL
-       GROUP BY 1, 2 ORDER BY 1 DESC, 2`);
-    return rows.map(toTotals);
+       GROUP BY 1, 2 ORDER BY 1 DESC, 2`,
+    );
+    return totals.map(toTotals);
   }
 
   /** Operators: every hospital's totals since `since`, through the operator data path (BYPASSRLS, reads only). */
   acrossTenants(since: Date): Promise<RevenueTotals[]> {
     return this.operatorDb.transaction(async (tx) => {
-      const rows = await tx.query(
+      const totals = await rows<TotalsRow>(
+        tx,
         `SELECT t.id AS tenant_id, t.name AS tenant_name, p.currency, ${TOTALS}
            FROM payments p JOIN tenants t ON t.id = p.tenant_id
           WHERE p.captured_at >= $1
           GROUP BY t.id, t.name, p.currency ORDER BY t.name, p.currency`,
         [since],
       );
-      return rows.map(toTotals);
+      return totals.map(toTotals);
     });
   }
 
@@ -138,17 +170,28 @@ export class RevenueReports {
     }[]
   > {
     return this.operatorDb.transaction(async (tx) => {
-      const rows: Record<string, unknown>[] = await tx.query(`
+      const accounts = await rows<{
+        id: string;
+        slug: string;
+        name: string;
+        provider: string | null;
+        account_id: string | null;
+        charges_enabled: boolean;
+        payouts_enabled: boolean;
+      }>(
+        tx,
+        `
         SELECT t.id, t.slug, t.name, a.provider, a.account_id, coalesce(a.charges_enabled, false) AS charges_enabled, coalesce(a.payouts_enabled, false) AS payouts_enabled
-          FROM tenants t LEFT JOIN tenant_payment_accounts a ON a.tenant_id = t.id ORDER BY t.name`);
-      return rows.map((r) => ({
-        tenantId: String(r.id),
-        slug: String(r.slug),
-        name: String(r.name),
-        provider: (r.provider as string) ?? null,
-        accountId: (r.account_id as string) ?? null,
-        chargesEnabled: !!r.charges_enabled,
-        payoutsEnabled: !!r.payouts_enabled,
+          FROM tenants t LEFT JOIN tenant_payment_accounts a ON a.tenant_id = t.id ORDER BY t.name`,
+      );
+      return accounts.map((r) => ({
+        tenantId: r.id,
+        slug: r.slug,
+        name: r.name,
+        provider: r.provider,
+        accountId: r.account_id,
+        chargesEnabled: r.charges_enabled,
+        payoutsEnabled: r.payouts_enabled,
       }));
     });
   }
@@ -158,7 +201,20 @@ export class RevenueReports {
    * Anyone else's, or another hospital's, is "not found".
    */
   async receipt(tx: EntityManager, paymentId: string, patientId: string | null): Promise<Receipt> {
-    const [r] = await tx.query(
+    const r = await first<{
+      id: string;
+      number: string;
+      status: PaymentStatus;
+      currency: string;
+      amount_minor: number;
+      funded_minor: number;
+      captured_minor: number;
+      refunded_minor: number;
+      authorized_at: Date | null;
+      captured_at: Date | null;
+      refunded_at: Date | null;
+    }>(
+      tx,
       `SELECT p.id, c.number, p.status, p.currency, p.amount_minor, p.funded_minor, p.captured_minor, p.refunded_minor,
               p.authorized_at, p.captured_at, p.refunded_at
          FROM payments p JOIN cases c ON c.tenant_id = p.tenant_id AND c.id = p.case_id
@@ -168,9 +224,9 @@ export class RevenueReports {
     if (!r) throw new NotFound();
     return {
       paymentId: r.id,
-      reference: `${r.number} · ${String(r.id).slice(0, 8).toUpperCase()}`,
+      reference: `${r.number} · ${r.id.slice(0, 8).toUpperCase()}`,
       status: r.status,
-      currency: String(r.currency).trim(),
+      currency: r.currency.trim(),
       amountMinor: Number(r.amount_minor),
       fundedMinor: Number(r.funded_minor),
       capturedMinor: Number(r.captured_minor),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, RequestContext, TenantDatabase } from '@consilium/core';
+import { affected, InvalidInput, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { PhysicianAccounts, StipendRates } from '@consilium/roster';
 import { EntityManager } from 'typeorm';
 
@@ -58,19 +58,21 @@ export class StipendLedger {
     if (!physician) return false;
     const rate = await this.rates.rateOn(tx, physician.id, a.day);
     if (!rate) return false;
-    const rows = await tx.query(
+    const inserted = await rows(
+      tx,
       `INSERT INTO stipend_entries (tenant_id, case_id, opinion_id, physician_id, amount_minor, currency, accrued_on)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, case_id) DO NOTHING RETURNING id`,
       [a.tenantId, a.caseId, a.opinionId, physician.id, rate.amountMinor, rate.currency, a.day],
     );
-    return rows.length === 1;
+    return inserted.length === 1;
   }
 
   /** Per physician for one month (YYYY-MM): opinions delivered, total, paid and unpaid. */
   payouts(month: string): Promise<{ rows: PayoutRow[]; entries: LedgerEntry[] }> {
     const range = monthRange(month);
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query(
+      const payouts = await rows<PayoutRow>(
+        tx,
         `SELECT e.physician_id AS "physicianId", p.name, count(*)::int AS opinions, trim(e.currency) AS currency,
                 sum(e.amount_minor)::int AS "totalMinor",
                 coalesce(sum(e.amount_minor) FILTER (WHERE e.paid_at IS NOT NULL), 0)::int AS "paidMinor",
@@ -80,7 +82,8 @@ export class StipendLedger {
           GROUP BY e.physician_id, p.name, e.currency ORDER BY p.name`,
         range,
       );
-      const entries = await tx.query(
+      const entries = await rows<LedgerEntry>(
+        tx,
         `SELECT e.id, c.number AS "caseNumber", e.physician_id AS "physicianId", p.name, e.amount_minor AS "amountMinor",
                 trim(e.currency) AS currency, e.accrued_on::text AS "accruedOn", e.paid_at AS "paidAt"
            FROM stipend_entries e JOIN physicians p ON p.tenant_id = e.tenant_id AND p.id = e.physician_id
@@ -88,7 +91,7 @@ export class StipendLedger {
           WHERE e.accrued_on >= $1::date AND e.accrued_on < $2::date ORDER BY p.name, e.accrued_on, c.number`,
         range,
       );
-      return { rows, entries };
+      return { rows: payouts, entries };
     });
   }
 
@@ -97,12 +100,12 @@ export class StipendLedger {
     const range = monthRange(month);
     const actor = this.context.actor()!;
     return this.db.transaction(async (tx) => {
-      const [, count] = await tx.query(
+      return affected(
+        tx,
         `UPDATE stipend_entries SET paid_at = now(), paid_by = $4
           WHERE physician_id = $1 AND accrued_on >= $2::date AND accrued_on < $3::date AND paid_at IS NULL`,
         [physicianId, ...range, actor.id],
       );
-      return count as number;
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { TenantDatabase } from '@consilium/core';
+import { first, rows, TenantDatabase } from '@consilium/core';
 import { EntityManager, FindOptionsWhere } from 'typeorm';
 import { FollowUp, PaymentApplier } from '../payments/payment-applier';
 import { PaymentAccounts } from '../payments/payment-accounts.service';
@@ -51,7 +51,7 @@ export class PaymentEvents {
     metadata: PaymentMetadata,
   ): Promise<{ outcome: EventOutcome; followUps: FollowUp[] }> {
     const none = { followUps: [] as FollowUp[] };
-    const [tenant] = await tx.query('SELECT id FROM tenants WHERE id = $1', [tenantId]);
+    const tenant = await first(tx, 'SELECT id FROM tenants WHERE id = $1', [tenantId]);
     if (!tenant) return { outcome: (await this.recordIgnored(tx, event, tenantId)) ? 'ignored' : 'duplicate', ...none };
 
     if (event.account) {
@@ -105,15 +105,16 @@ export class PaymentEvents {
     paymentId: string | null,
     outcome: 'applied' | 'ignored',
   ): Promise<boolean> {
-    const rows = await tx.query(
+    const inserted = await rows(
+      tx,
       `INSERT INTO payment_events (provider, event_id, type, tenant_id, payment_id, outcome, occurred_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, provider, event_id) DO NOTHING RETURNING event_id`,
       [event.provider, event.id, event.type, tenantId, paymentId, outcome, event.occurredAt],
     );
-    return rows.length > 0;
+    return inserted.length > 0;
   }
 }
 
 function defined(metadata: PaymentMetadata): PaymentMetadata {
-  return Object.fromEntries(Object.entries(metadata).filter(([, v]) => v)) as PaymentMetadata;
+  return Object.fromEntries(Object.entries(metadata).filter(([, v]) => v));
 }

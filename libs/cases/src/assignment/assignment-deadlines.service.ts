@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TenantDatabase } from '@consilium/core';
+import { first, TenantDatabase } from '@consilium/core';
 import { JobContext, JobHandler, JobHandlerInstance } from '@consilium/jobs';
 import { EntityManager } from 'typeorm';
 import { Case } from '../case.entity';
@@ -39,7 +39,7 @@ export class AssignmentDeadlines {
   }
 
   private async checkIn(tx: EntityManager, assignmentId: string): Promise<DeadlineOutcome> {
-    const [ref] = await tx.query('SELECT case_id FROM case_assignments WHERE id = $1', [assignmentId]);
+    const ref = await first<{ case_id: string }>(tx, 'SELECT case_id FROM case_assignments WHERE id = $1', [assignmentId]);
     if (!ref) return 'nothing';
     const c = await tx
       .getRepository(Case)

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ContextActor, InvalidInput, NotFound, RequestContext, TenantDatabase, todayIn } from '@consilium/core';
+import { ContextActor, first, InvalidInput, NotFound, one, RequestContext, TenantDatabase, todayIn } from '@consilium/core';
 import { JobQueue } from '@consilium/jobs';
 import { PhysicianAccounts } from '@consilium/roster';
 import { TenantResolver } from '@consilium/tenancy';
@@ -134,7 +134,9 @@ export class CaseAssignments {
   async suggest(tx: EntityManager, c: Case): Promise<Suggestion[]> {
     const tenant = await this.tenantOf(c.tenantId);
     // The offering's specialty: a read of the catalog's table, kept to this one query.
-    const [offering] = c.offeringId ? await tx.query('SELECT specialty_id FROM offerings WHERE id = $1', [c.offeringId]) : [];
+    const offering = c.offeringId
+      ? await first<{ specialty_id: string | null }>(tx, 'SELECT specialty_id FROM offerings WHERE id = $1', [c.offeringId])
+      : undefined;
     const counts: { account_id: string; n: number }[] = await tx.query(
       `SELECT assigned_physician_id AS account_id, count(*)::int AS n FROM cases
         WHERE assigned_physician_id IS NOT NULL AND state = ANY($1) AND id <> $2 GROUP BY 1`,
@@ -178,11 +180,16 @@ export class CaseAssignments {
     actor: ContextActor | null,
   ): Promise<CaseAssignment> {
     const tenant = await this.tenantOf(c.tenantId);
-    const [offering] = c.offeringId ? await tx.query('SELECT turnaround_business_days FROM offerings WHERE id = $1', [c.offeringId]) : [];
+    const offering = c.offeringId
+      ? await first<{ turnaround_business_days: number | null }>(tx, 'SELECT turnaround_business_days FROM offerings WHERE id = $1', [
+          c.offeringId,
+        ])
+      : undefined;
     const now = this.clock.now();
     const acceptBy = addBusinessDays(now, 1, tenant.timeZone);
     const dueAt = addBusinessDays(now, offering?.turnaround_business_days ?? DEFAULT_TURNAROUND_DAYS, tenant.timeZone);
-    const [row] = await tx.query(
+    const row = await one<{ id: string }>(
+      tx,
       `INSERT INTO case_assignments (tenant_id, case_id, physician_id, account_id, assigned_by, assigned_at, accept_by, due_at, reasons)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
       [c.tenantId, c.id, s.physicianId, s.accountId, actor?.id ?? null, now, acceptBy, dueAt, JSON.stringify(s.reasons)],

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { first, InvalidInput, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { Mailer } from '@consilium/notifications';
 import { PhysicianAccounts } from '@consilium/roster';
 import { EntityManager } from 'typeorm';
@@ -52,14 +52,17 @@ export class CaseContributors {
       if (!physician?.accountId) throw new InvalidInput({ contributor: 'Choose a physician who has a staff account.' });
       if (physician.accountId === c.assignedPhysicianId)
         throw new InvalidInput({ contributor: 'The assigned physician already reviews this case.' });
-      const rows = await tx.query(
+      const added = await rows(
+        tx,
         `INSERT INTO case_contributors (tenant_id, case_id, physician_id, account_id, added_by) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (tenant_id, case_id, account_id) DO NOTHING RETURNING id`,
         [c.tenantId, c.id, physician.id, physician.accountId, this.context.actor()!.id],
       );
-      if (!rows.length) return;
+      if (!added.length) return;
       await this.pipeline.record(tx, c, { type: 'contributor_added', data: { physicianId: physician.id } });
-      const [to] = await tx.query('SELECT email FROM accounts WHERE id = $1 AND disabled_at IS NULL', [physician.accountId]);
+      const to = await first<{ email: string }>(tx, 'SELECT email FROM accounts WHERE id = $1 AND disabled_at IS NULL', [
+        physician.accountId,
+      ]);
       if (to)
         await this.mailer.send(tx, { tenantId: c.tenantId, to: to.email, template: 'contribution-requested', data: { caseId: c.id } });
     });
@@ -78,12 +81,13 @@ export class CaseContributors {
     if (note.length > NOTE_LIMIT) throw new InvalidInput({ note: `Keep the note under ${NOTE_LIMIT} characters.` });
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
-      const [rows] = await tx.query(
+      const noted = await first<{ id: string }>(
+        tx,
         `UPDATE case_contributors SET note = $3, note_updated_at = now() WHERE case_id = $1 AND account_id = $2 RETURNING id`,
         [c.id, this.context.actor()!.id, note.trim()],
       );
-      if (!rows.length) throw new NotFound();
-      await this.pipeline.record(tx, c, { type: 'contribution_noted', data: { contributionId: rows[0].id } });
+      if (!noted) throw new NotFound();
+      await this.pipeline.record(tx, c, { type: 'contribution_noted', data: { contributionId: noted.id } });
     });
   }
 

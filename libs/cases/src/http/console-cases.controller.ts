@@ -52,7 +52,7 @@ export class ConsoleCasesController {
       );
     const f = parsed.data;
     const rows = await this.queue.list(
-      { state: f.state || undefined, jurisdiction: f.jurisdiction || undefined, risk: (f.risk || undefined) as 'overdue' | undefined },
+      { state: f.state || undefined, jurisdiction: f.jurisdiction || undefined, risk: f.risk || undefined },
       this.context.actor()!,
     );
     return this.views.render(

@@ -1,13 +1,13 @@
 import type { Pool } from 'pg';
-import { DataSource, DataSourceOptions, MixedList } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 
 export interface ConnectionOptions {
   url: string;
   applicationName: string;
   poolSize?: number;
   statementTimeoutMs?: number;
-  entities?: MixedList<Function | string>;
-  migrations?: MixedList<Function | string>;
+  entities?: DataSourceOptions['entities'];
+  migrations?: DataSourceOptions['migrations'];
 }
 
 /** One place for how we talk to PostgreSQL; every connection (runtime, owner, operator) is built here. */

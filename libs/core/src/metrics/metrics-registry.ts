@@ -51,6 +51,6 @@ export class MetricsRegistry {
     const metric = this.registry.getSingleMetric(name);
     if (!metric) return undefined;
     if (!(metric instanceof type)) throw new Error(`metric ${name} is already registered as another type`);
-    return metric as T;
+    return metric;
   }
 }

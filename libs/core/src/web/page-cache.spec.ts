@@ -20,7 +20,7 @@ describe('preferredEncoding', () => {
     ['deflate', 'identity'],
     [['gzip', 'br'], 'br'],
   ])('%j → %s', (header, expected) => {
-    expect(preferredEncoding(header as string | string[] | undefined)).toBe(expected);
+    expect(preferredEncoding(header)).toBe(expected);
   });
 });
 

@@ -286,7 +286,7 @@ export class PageCache {
 }
 
 /** A Vary header with `field` added once. */
-function varyWith(current: unknown, field: string): string {
+function varyWith(current: string | number | string[] | undefined, field: string): string {
   const fields = String(current ?? '')
     .split(',')
     .map((f) => f.trim())

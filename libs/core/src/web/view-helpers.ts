@@ -2,9 +2,18 @@ import Handlebars from 'handlebars';
 
 type HelperOptions = Handlebars.HelperOptions;
 
-/** The layout data gives `langParam`: the page's language when it is not the site's default. */
-function root(options: HelperOptions): { langParam?: string } {
-  return (options?.data?.root ?? {}) as { langParam?: string };
+/** What the layout data (`@root`) gives every helper; Handlebars itself types it `any`. */
+export interface LayoutRoot {
+  /** The page's language. */
+  lang?: string;
+  /** The page's language when it is not the site's default. */
+  langParam?: string;
+  /** The tenant's time zone. */
+  timeZone?: string;
+}
+
+export function layoutRoot(options: HelperOptions | undefined): LayoutRoot {
+  return (options?.data as { root?: LayoutRoot } | undefined)?.root ?? {};
 }
 
 /** Helpers available to every template. Keep them formatting-only: pages receive ready data. */
@@ -23,7 +32,7 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   /** A moment in the tenant's time zone (`timeZone` in the layout data), in the page's language. */
   hbs.registerHelper('date', (value: unknown, options: Handlebars.HelperOptions) => {
     if (!value) return '';
-    const root = options.data?.root ?? {};
+    const root = layoutRoot(options);
     return new Intl.DateTimeFormat(root.lang === 'es' ? 'es-US' : 'en-US', {
       dateStyle: 'medium',
       timeStyle: 'short',
@@ -39,10 +48,10 @@ export function registerHelpers(hbs: typeof Handlebars): void {
    * `{{url seo.canonicalUrl}}`: an address in an attribute, escaped for HTML but not beyond (`?lang=es` stays readable,
    * where the default escaping writes `?lang&#x3D;es`). Quotes and angle brackets are still escaped.
    */
-  hbs.registerHelper('url', (value: unknown) => new hbs.SafeString(escapeAttribute(String(value ?? ''))));
+  hbs.registerHelper('url', (value: string | URL | undefined) => new hbs.SafeString(escapeAttribute(String(value ?? ''))));
   /** `{{link "/pricing"}}` -> `/pricing?lang=es` on a Spanish page: links stay in the reader's language. */
   hbs.registerHelper('link', (path: string, options: HelperOptions) => {
-    const lang = root(options).langParam;
+    const lang = layoutRoot(options).langParam;
     return new hbs.SafeString(escapeAttribute(lang ? `${path}${path.includes('?') ? '&' : '?'}lang=${lang}` : path));
   });
 }

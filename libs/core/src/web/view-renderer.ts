@@ -5,7 +5,7 @@ import path from 'node:path';
 import { AppConfig } from '../config/config';
 import { RequestContext } from '../context/request-context';
 import { Translator } from '../i18n/translator';
-import { registerHelpers } from './view-helpers';
+import { layoutRoot, registerHelpers } from './view-helpers';
 
 export interface RenderOptions {
   /** Layout name under a `layouts/` folder; `false` renders the template alone (emails, fragments). */
@@ -36,7 +36,8 @@ export class ViewRenderer {
     registerHelpers(this.hbs);
     // {{t "identity.signIn.title" name=tenant.name}}: the locale is the page's (`lang` in the layout data).
     this.hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) =>
-      this.translator.t(key, String(options.data?.root?.lang ?? 'en'), options.hash),
+      // Handlebars types the hash `any`: it holds the named arguments the template wrote.
+      this.translator.t(key, layoutRoot(options).lang ?? 'en', options.hash as Record<string, unknown>),
     );
     this.registerViews('core', path.join(__dirname, '..', 'views'));
   }

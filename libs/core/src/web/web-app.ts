@@ -31,6 +31,7 @@ export const CONTENT_SECURITY_POLICY = {
 /** Builds the Fastify-based Nest app with the platform's web defaults. The caller decides when to listen. */
 export async function createWebApp(module: Type<unknown> | DynamicModule, config: AppConfig): Promise<NestFastifyApplication> {
   // The page cache answers before Fastify sees the request (its instance comes from the app, once it exists).
+  // eslint-disable-next-line prefer-const -- set once the app exists; the server factory, built before it, reads it
   let pageCache: PageCache | undefined;
   const adapter = new FastifyAdapter({
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
@@ -52,7 +53,9 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
   const fastify = adapter.getInstance();
   app.useBodyParser<Server>('application/json', { bodyLimit: 1024 * 1024 }, (request, body, done) => {
     if (request.url.startsWith('/webhooks/')) (request as { rawBody?: Buffer }).rawBody = body;
-    fastify.getDefaultJsonParser('error', 'error')(request, body.toString('utf8'), done);
+    // Fastify's default JSON parser is the callback kind (it answers through `done`, returns nothing); its type also
+    // admits the promise kind, hence `void`.
+    void fastify.getDefaultJsonParser('error', 'error')(request, body.toString('utf8'), done);
   });
   instrumentHttp(app);
   // Misses are marked on the way in and kept on the way out (PageCache decides what may be kept).

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, OperatorDatabase, SecretBox } from '@consilium/core';
+import { AppConfig, first, OperatorDatabase, SecretBox } from '@consilium/core';
 import { OperatorAccounts } from '../operators/operator-accounts.service';
 import { hashPassword } from '../password-policy';
 import { StaffRole } from '../permissions';
@@ -42,19 +42,20 @@ export class DemoAccounts {
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     const list: DemoAccount[] = [];
     const operatorEmail = `operator@${this.config.raw.PLATFORM_DOMAIN === 'localhost' ? 'consilium.localhost' : this.config.raw.PLATFORM_DOMAIN}`;
-    const [existing] = await this.operatorDb.transaction((tx) => tx.query('SELECT 1 FROM operators WHERE email = $1', [operatorEmail]));
+    const existing = await this.operatorDb.transaction((tx) => first(tx, 'SELECT 1 FROM operators WHERE email = $1', [operatorEmail]));
     if (!existing)
       await this.operators.upsert({ email: operatorEmail, name: 'Olivia Operator', password: DEMO_PASSWORD, totpSecret: DEMO_TOTP_SECRET });
     list.push({ role: 'operator', email: operatorEmail, signIn: `${this.config.originFor(this.config.operatorHost)}/operator/sign-in` });
 
     for (const slug of tenantSlugs) {
-      const [tenant] = await this.operatorDb.transaction((tx) => tx.query('SELECT id FROM tenants WHERE slug = $1', [slug]));
+      const tenant = await this.operatorDb.transaction((tx) => first<{ id: string }>(tx, 'SELECT id FROM tenants WHERE slug = $1', [slug]));
       if (!tenant) continue;
       const origin = this.config.originFor(this.config.platformHostFor(slug));
       await this.operatorDb.forTenant(tenant.id, async (tx) => {
         for (const staff of STAFF) {
           const email = `${staff.local}@${slug}.example`;
-          const [row] = await tx.query(
+          const row = await first<{ id: string }>(
+            tx,
             `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at, totp_secret, totp_enabled_at)
              VALUES ($1, 'staff', $2, $3, $4, now(), $5, now()) ON CONFLICT (tenant_id, kind, email) DO NOTHING RETURNING id`,
             [tenant.id, email, staff.name, passwordHash, box.seal(DEMO_TOTP_SECRET)],

@@ -9,7 +9,7 @@ import { API_KEY_SCOPES } from '../permissions';
 const keyForm = z.object({
   name: z.string().trim().min(1, 'Give the key a name that says what uses it.').max(100),
   scopes: z.preprocess(
-    (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+    (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
     z.array(z.enum(API_KEY_SCOPES)).min(1, 'Choose at least one scope.'),
   ),
 });

@@ -3,11 +3,11 @@ import { Can, InvalidInput, RateLimit, readForm, RequestContext, ViewRenderer } 
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { STAFF_ROLES, StaffRole } from '../permissions';
+import { STAFF_ROLES } from '../permissions';
 import { StaffService } from '../staff.service';
 
 const roles = z.preprocess(
-  (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+  (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
   z.array(z.enum(STAFF_ROLES, { error: 'Choose roles from the list.' })).min(1, 'Choose at least one role.'),
 );
 const inviteForm = z.object({
@@ -43,7 +43,7 @@ export class ConsoleStaffController {
     let errors = form.ok ? {} : form.errors;
     if (form.ok) {
       try {
-        await this.staff.invite({ ...form.data, roles: form.data.roles as StaffRole[] });
+        await this.staff.invite({ ...form.data, roles: form.data.roles });
         return void reply.redirect('/console/staff?invited=1', 303);
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
@@ -68,7 +68,7 @@ export class ConsoleStaffController {
       return this.render({ values: {}, rowErrors: { [id]: parsed.error.issues[0].message } });
     }
     this.refuseSelf(id);
-    await this.staff.setRoles(id, parsed.data as StaffRole[]);
+    await this.staff.setRoles(id, parsed.data);
     void reply.redirect('/console/staff?updated=1', 303);
   }
 

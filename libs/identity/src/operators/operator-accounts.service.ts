@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, InvalidInput, OperatorDatabase, RequestContext, SecretBox } from '@consilium/core';
+import { AppConfig, first, InvalidInput, one, OperatorDatabase, RequestContext, rows, SecretBox } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { hashRecoveryCode, newRecoveryCodes } from '../mfa.service';
 import { hashPassword, passwordProblem, verifyPassword } from '../password-policy';
@@ -37,8 +37,9 @@ export class OperatorAccounts {
     const problem = passwordProblem(input.password, input.email);
     if (problem) throw new InvalidInput({ password: problem });
     const hash = await hashPassword(input.password);
-    const [row] = await this.db.transaction((tx) =>
-      tx.query(
+    const row = await this.db.transaction((tx) =>
+      one<{ id: string }>(
+        tx,
         `INSERT INTO operators (email, name, password_hash, totp_secret, totp_enabled_at) VALUES ($1, $2, $3, $4, CASE WHEN $4::text IS NOT NULL THEN now() END)
          ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, password_hash = EXCLUDED.password_hash,
            totp_secret = coalesce(EXCLUDED.totp_secret, operators.totp_secret),
@@ -53,8 +54,12 @@ export class OperatorAccounts {
   /** Wrong guesses are limited per address and per IP by the sign-in route's `@RateLimit('sign-in')`. */
   async authenticate(emailTyped: string, password: string): Promise<string> {
     const email = emailTyped.trim().toLowerCase();
-    const [row] = await this.db.transaction((tx) =>
-      tx.query('SELECT id, password_hash, disabled_at FROM operators WHERE email = $1', [email]),
+    const row = await this.db.transaction((tx) =>
+      first<{ id: string; password_hash: string | null; disabled_at: Date | null }>(
+        tx,
+        'SELECT id, password_hash, disabled_at FROM operators WHERE email = $1',
+        [email],
+      ),
     );
     if (!(await verifyPassword(row?.password_hash, password)) || !row || row.disabled_at) throw new SignInRefused();
     return row.id;
@@ -81,28 +86,26 @@ export class OperatorAccounts {
 
   resolveSession(token: string): Promise<OperatorSession | null> {
     return this.db.transaction(async (tx) => {
-      const [row] = await tx
-        .query(
-          `UPDATE operator_sessions s SET last_seen_at = now() FROM operators o
+      const row = await first<{ id: string; operator_id: string; mfa: boolean; totp: boolean }>(
+        tx,
+        `UPDATE operator_sessions s SET last_seen_at = now() FROM operators o
           WHERE s.token_hash = $1 AND o.id = s.operator_id AND o.disabled_at IS NULL AND s.revoked_at IS NULL
             AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => s.idle_timeout_seconds)
           RETURNING s.id, s.operator_id, s.mfa_verified_at IS NOT NULL AS mfa, o.totp_enabled_at IS NOT NULL AS totp`,
-          [hashToken(token)],
-        )
-        .then(([rows]) => rows);
+        [hashToken(token)],
+      );
       return row ? { id: row.id, operatorId: row.operator_id, mfaVerified: row.mfa, totpEnabled: row.totp } : null;
     });
   }
 
   async beginEnrollment(operatorId: string): Promise<{ secret: string; qr: string }> {
     const secret = newTotpSecret();
-    const [row] = await this.db.transaction((tx) =>
-      tx
-        .query('UPDATE operators SET totp_secret = $2, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1 RETURNING email', [
-          operatorId,
-          this.box.seal(secret),
-        ])
-        .then(([r]) => r),
+    const row = await this.db.transaction((tx) =>
+      one<{ email: string }>(
+        tx,
+        'UPDATE operators SET totp_secret = $2, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1 RETURNING email',
+        [operatorId, this.box.seal(secret)],
+      ),
     );
     return { secret, qr: await qrDataUrl(otpauthUri(secret, 'Consilium operators', row.email)) };
   }
@@ -133,8 +136,8 @@ export class OperatorAccounts {
   }
 
   async isEnrolled(operatorId: string): Promise<boolean> {
-    const [row] = await this.db.transaction((tx) =>
-      tx.query('SELECT totp_enabled_at IS NOT NULL AS enrolled FROM operators WHERE id = $1', [operatorId]),
+    const row = await this.db.transaction((tx) =>
+      first<{ enrolled: boolean }>(tx, 'SELECT totp_enabled_at IS NOT NULL AS enrolled FROM operators WHERE id = $1', [operatorId]),
     );
     return !!row?.enrolled;
   }
@@ -144,7 +147,8 @@ export class OperatorAccounts {
   }
 
   private async verifyTotp(tx: EntityManager, operatorId: string, code: string, pending: boolean): Promise<boolean> {
-    const [row] = await tx.query(
+    const row = await first<{ totp_secret: string; totp_last_step: string | null }>(
+      tx,
       'SELECT totp_secret, totp_last_step FROM operators WHERE id = $1 AND totp_secret IS NOT NULL AND (totp_enabled_at IS NULL) = $2 FOR UPDATE',
       [operatorId, pending],
     );
@@ -156,11 +160,12 @@ export class OperatorAccounts {
   }
 
   private async useRecoveryCode(tx: EntityManager, operatorId: string, code: string): Promise<boolean> {
-    const [rows] = await tx.query(
+    const used = await rows<{ id: string }>(
+      tx,
       `UPDATE operator_recovery_codes SET used_at = now() WHERE id = (
          SELECT id FROM operator_recovery_codes WHERE operator_id = $1 AND code_hash = $2 AND used_at IS NULL LIMIT 1) RETURNING id`,
       [operatorId, hashRecoveryCode(code)],
     );
-    return rows.length === 1;
+    return used.length === 1;
   }
 }

@@ -41,7 +41,8 @@ export class OperatorPasswordStrategy extends PassportStrategy(Strategy, 'operat
 function signInGuard(strategy: string) {
   @Injectable()
   class SignInGuard extends AuthGuard(strategy) {
-    override handleRequest<T>(error: unknown, user: T, _info: unknown, ctx: ExecutionContext): T {
+    // Passport hands on what the strategy failed with: an Error (SignInRefused, or a fault to rethrow).
+    override handleRequest<T>(error: Error | null, user: T, _info: unknown, ctx: ExecutionContext): T {
       const request = ctx.switchToHttp().getRequest<FastifyRequest & { signIn?: SignInOutcome<T> }>();
       if (error && !(error instanceof SignInRefused)) throw error;
       request.signIn = { user: user || null };

@@ -12,6 +12,7 @@ import {
   bodyDetails,
   choiceValues,
   detailsValues,
+  fieldText,
   offeringQuestions,
   placeOptions,
   readChoice,
@@ -266,7 +267,7 @@ export class IntakeController {
     const { c, progress } = await this.drafts.draft(id);
     const agreed = new Set(CONSENT_KINDS.filter((k) => body[`consent_${k}`] === 'yes'));
     try {
-      await this.drafts.giveConsents(id, this.consentDocuments(c), agreed);
+      await this.drafts.giveConsents(id, this.consentDocuments(), agreed);
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
       return this.invalid(reply, this.renderConsents(c, progress, [...agreed], error.fields));
@@ -296,7 +297,7 @@ export class IntakeController {
   ): Html {
     const { c, progress } = await this.drafts.draft(id);
     const { plan, options } = await this.replan(c);
-    const fundingId = String(body.funding ?? '');
+    const fundingId = fieldText(body.funding);
     const option = options.find((o) => o.program.id === fundingId);
     const values = { funding: fundingId, eligible: body.eligible, accept: body.accept, funding_code: body.funding_code };
     // "Update the price": the same page with the chosen program applied, nothing accepted (no JavaScript needed).
@@ -397,7 +398,7 @@ export class IntakeController {
   }
 
   private renderConsents(c: Case, progress: IntakeProgress, agreed: ConsentKind[], errors?: Record<string, string>): string {
-    const documents = this.consentDocuments(c)
+    const documents = this.consentDocuments()
       .filter((d) => requiredConsents(c.routeOverride?.route ?? c.route).includes(d.kind))
       .map((d) => ({ ...d, field: `consent_${d.kind}`, checked: agreed.includes(d.kind), error: errors?.[`consent_${d.kind}`] }));
     return this.views.render('intake/start-consents', {
@@ -508,7 +509,7 @@ export class IntakeController {
     };
   }
 
-  private consentDocuments(c: Case) {
+  private consentDocuments() {
     const locale = this.context.locale();
     return CONSENT_KINDS.map((kind) => consentDocument(kind, locale, this.tenant().name));
   }

@@ -11,19 +11,24 @@ export const MAX_QUESTIONS = 5;
 
 type Body = Record<string, unknown>;
 
+/** A posted field as text: a field is a string, a repeated one an array of them (joined, as String() joins). */
+export function fieldText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(fieldText).join(',');
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+}
+
 function list(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
-  return value === undefined || value === '' ? [] : [String(value)];
+  if (Array.isArray(value)) return value.map(fieldText);
+  return value === undefined || value === '' ? [] : [fieldText(value)];
 }
 
 /** Step one: offering, add-ons, where the patient lives (a US state, or "outside the US" and a country). */
 export function readChoice(body: Body): IntakeChoice {
-  const offering = String(body.offering ?? '').trim();
+  const offering = fieldText(body.offering).trim();
   const jurisdiction =
-    String(body.jurisdiction ?? '').trim() === 'other'
-      ? String(body.country ?? '').trim() || 'other'
-      : String(body.jurisdiction ?? '').trim();
-  const physician = String(body.physician ?? '').trim();
+    fieldText(body.jurisdiction).trim() === 'other' ? fieldText(body.country).trim() || 'other' : fieldText(body.jurisdiction).trim();
+  const physician = fieldText(body.physician).trim();
   return { offering, addOns: [...new Set(list(body.add_ons))], jurisdiction, ...(physician ? { physician } : {}) };
 }
 
@@ -68,7 +73,7 @@ export function readDetails(body: Body, offeringQuestions: IntakeQuestion[], loc
   if (!form.ok) Object.assign(errors, form.errors);
   const answers: Record<string, string> = {};
   for (const q of offeringQuestions) {
-    const raw = String(body[`answer_${q.key}`] ?? '').trim();
+    const raw = fieldText(body[`answer_${q.key}`]).trim();
     const field = `answer_${q.key}`;
     if (!raw) {
       if (q.required) errors[field] = `Please answer: ${localize(q.label, locale) ?? q.key}`;
@@ -110,11 +115,11 @@ export function bodyDetails(body: Body): {
   answers: Record<string, string>;
 } {
   const answers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(body)) if (key.startsWith('answer_')) answers[key.slice(7)] = String(value);
+  for (const [key, value] of Object.entries(body)) if (key.startsWith('answer_')) answers[key.slice(7)] = fieldText(value);
   return {
     questions: list(body.questions),
-    diagnosis: String(body.diagnosis ?? ''),
-    proposedTreatment: String(body.proposed_treatment ?? ''),
+    diagnosis: fieldText(body.diagnosis),
+    proposedTreatment: fieldText(body.proposed_treatment),
     answers,
   };
 }

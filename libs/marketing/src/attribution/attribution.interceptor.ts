@@ -17,7 +17,7 @@ export class AttributionInterceptor implements NestInterceptor {
     private readonly context: RequestContext,
   ) {}
 
-  intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
+  intercept(execution: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
     if (request.method !== 'GET' || !this.context.tenantOrNull()) return next.handle();
     return next.handle().pipe(

@@ -24,7 +24,7 @@ export class SiteContentService {
     const existing = await tx.findBy(SitePage, { tenantId });
     const changes: string[] = [];
     for (const key of PAGE_KEYS) {
-      const content = pages[key] as object | undefined;
+      const content = pages[key];
       const row = existing.find((p) => p.key === key);
       if (!content) {
         if (row) {
@@ -32,10 +32,10 @@ export class SiteContentService {
           changes.push(`remove page ${key}`);
         }
       } else if (!row) {
-        await tx.insert(SitePage, { tenantId, key, content: content as object });
+        await tx.insert(SitePage, { tenantId, key, content: content });
         changes.push(`add page ${key}`);
       } else if (changedFields({ content: row.content }, { content }).length) {
-        await tx.update(SitePage, { tenantId, id: row.id }, { content: content as object });
+        await tx.update(SitePage, { tenantId, id: row.id }, { content: content });
         changes.push(`update page ${key}`);
       }
     }
@@ -71,7 +71,7 @@ export class SiteContentService {
   async load(tx: EntityManager, tenantId: string): Promise<SiteContent> {
     const pages = await tx.find(SitePage, { where: { tenantId }, order: { key: 'ASC' } });
     return {
-      pages: Object.fromEntries(pages.map((p) => [p.key, p.content])) as PagesContent,
+      pages: Object.fromEntries(pages.map((p) => [p.key, p.content])),
       faqs: await this.faqs(tx, tenantId),
       testimonials: await this.testimonials(tx, tenantId),
     };

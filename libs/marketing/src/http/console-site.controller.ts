@@ -6,7 +6,6 @@ import {
   FAQ_TOPICS,
   FormBody,
   languageFields,
-  Localized,
   localizedFields,
   ResolvedTenant,
   TenantContentCache,
@@ -238,7 +237,7 @@ function currentValues(content: SiteContent, locales: string[]): Record<string, 
     Object.assign(
       values,
       localizedFields(`testimonial_${i}_quote`, t.quote, locales),
-      localizedFields(`testimonial_${i}_context`, t.context as Localized | undefined, locales),
+      localizedFields(`testimonial_${i}_context`, t.context, locales),
     );
   });
   return values;

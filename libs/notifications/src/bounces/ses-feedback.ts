@@ -38,7 +38,8 @@ export class SesFeedback {
     }
     let notification: SesFeedbackNotification;
     try {
-      notification = JSON.parse(message.Message);
+      // Signed by SNS (verified above) and written by SES: its shape is SES's notification format.
+      notification = JSON.parse(message.Message) as SesFeedbackNotification;
     } catch {
       throw new SnsMessageMalformed('the notification is not SES JSON');
     }

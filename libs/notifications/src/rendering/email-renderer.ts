@@ -61,6 +61,7 @@ export class EmailRenderer {
       this.templates.render(tenant.slug, name, { ...model, ...extra }, mode);
     // A subject is one line: whatever a template does, no line break (header injection) survives.
     const subject = render(`${lang}/${template}.subject`, {}, 'text')
+      // eslint-disable-next-line no-control-regex -- control characters are what this removes
       .replace(/[\u0000-\u001f\u007f]+/g, ' ')
       .replace(/\s+/g, ' ')
       .trim();

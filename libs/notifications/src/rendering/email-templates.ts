@@ -25,7 +25,7 @@ export class EmailTemplates {
     // {{#if (eq deadline "accept")}}: the catalogue's enum fields choose a sentence; they never carry text themselves.
     hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     hbs.registerHelper('button', function (this: unknown, url: unknown, options: Handlebars.HelperOptions) {
-      const brand = (options.data.root as { brand: { primary: string; onPrimary: string; fontBody: string } }).brand;
+      const brand = (options.data as { root: { brand: { primary: string; onPrimary: string; fontBody: string } } }).root.brand;
       const href = hbs.escapeExpression(String(url));
       return new hbs.SafeString(
         `<table role="presentation" cellpadding="0" cellspacing="0" style="margin:8px 0;"><tr>` +

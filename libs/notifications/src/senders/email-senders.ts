@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { first } from '@consilium/core';
 import { Blueprint, BlueprintConflict } from '@consilium/tenancy';
 import { DataSource, EntityManager } from 'typeorm';
 import { EmailSender } from './email-sender.entity';
@@ -41,7 +42,9 @@ export class EmailSenders {
     ];
     for (const [column, value] of attempts) {
       if (!value) continue;
-      const [row] = await this.dataSource.query(`SELECT tenant_id FROM tenant_email_senders WHERE ${column} = $1`, [value]);
+      const row = await first<{ tenant_id: string }>(this.dataSource, `SELECT tenant_id FROM tenant_email_senders WHERE ${column} = $1`, [
+        value,
+      ]);
       if (row) return row.tenant_id;
     }
     return null;
@@ -62,7 +65,8 @@ export class EmailSenders {
       configurationSet: email.ses_configuration_set ?? null,
     };
     // A bounce is matched to its tenant by From address or configuration set: neither may be shared.
-    const [clash] = await tx.query(
+    const clash = await first<{ from_address: string; configuration_set: string | null }>(
+      tx,
       'SELECT from_address, configuration_set FROM tenant_email_senders WHERE tenant_id <> $1 AND (from_address = $2 OR configuration_set = $3)',
       [tenantId, desired.fromAddress, desired.configurationSet],
     );

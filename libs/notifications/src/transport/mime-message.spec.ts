@@ -32,6 +32,7 @@ describe('MIME messages for the outbox', () => {
 
   it('writes only 7-bit lines no longer than 78 characters, ending in CRLF', () => {
     const raw = buildMimeMessage(email(), 'consilium.example');
+    // eslint-disable-next-line no-control-regex -- 7-bit: every character from NUL to DEL
     expect(raw).toMatch(/^[\x00-\x7f]*$/);
     for (const line of raw.split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
     expect(raw.replace(/\r\n/g, '')).not.toContain('\n');

@@ -231,7 +231,7 @@ export class ConsoleReviewsController {
 }
 
 function formInput(body: Record<string, string | string[]>) {
-  const one = (k: string) => (Array.isArray(body[k]) ? (body[k] as string[])[0] : (body[k] as string | undefined));
+  const one = (k: string) => (Array.isArray(body[k]) ? body[k][0] : (body[k] as string | undefined));
   const answers = Object.keys(body)
     .filter((k) => /^answer_\d+$/.test(k))
     .sort((x, y) => Number(x.slice(7)) - Number(y.slice(7)))

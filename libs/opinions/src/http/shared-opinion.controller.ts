@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Param, Res } from '@nestjs/common';
 import { AuditLog } from '@consilium/audit';
 import { Case, LocalPhysicianInvitations } from '@consilium/cases';
-import { NotFound, Public, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { first, NotFound, Public, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { Opinion } from '../opinion.entity';
@@ -68,7 +68,7 @@ export class SharedOpinionController {
         if (!c.deliveredAt) throw new NotFound();
         const opinion = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'signed' }, order: { version: 'DESC' } });
         if (!opinion) throw new NotFound();
-        const [physician] = await tx.query('SELECT name FROM accounts WHERE id = $1', [opinion.signedBy]);
+        const physician = await first<{ name: string }>(tx, 'SELECT name FROM accounts WHERE id = $1', [opinion.signedBy]);
         return { c, opinion, physician };
       })
       .then(async (found) => {

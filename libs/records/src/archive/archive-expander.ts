@@ -52,7 +52,7 @@ export class ArchiveExpander {
   ) {}
 
   /** `renew` extends the processing lease; it is called once per entry and throws if the lease was lost. */
-  async expand(archive: RecordFile, renew: () => Promise<void> = async () => undefined): Promise<ArchiveSummary> {
+  async expand(archive: RecordFile, renew: () => Promise<void> = () => Promise.resolve()): Promise<ArchiveSummary> {
     const { tenantId, caseId } = archive;
     const stored = archive.stored!;
     const { used, done } = await this.db.forTenant(tenantId, async (tx) => ({

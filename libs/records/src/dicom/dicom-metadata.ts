@@ -37,6 +37,7 @@ export function toMetadata(transferSyntax: string, values: Map<number, Buffer>):
     // Control characters never belong in these values; stripping them keeps logs and pages safe.
     const value = raw
       .toString(utf8 ? 'utf8' : 'latin1')
+      // eslint-disable-next-line no-control-regex -- control characters are what this removes
       .replace(/[\0-\x1f\x7f]/g, '')
       .trim();
     return value ? value.slice(0, max) : null;

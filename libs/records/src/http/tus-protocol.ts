@@ -1,7 +1,7 @@
 import { InvalidInput } from '@consilium/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TusVersionUnsupported } from '../uploads/upload.errors';
-import { PartChecksum } from '../uploads/upload-staging';
+import { PartChecksum } from '../uploads/resumable-uploads.service';
 
 export const TUS_VERSION = '1.0.0';
 export const TUS_EXTENSIONS = 'creation,termination,checksum,expiration';

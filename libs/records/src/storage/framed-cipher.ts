@@ -92,6 +92,16 @@ export class FrameSealer {
     return this.drain();
   }
 
+  /**
+   * Hands the rest of the stream to another sealer (frame-seal-worker.js): the next frame's number and the bytes not
+   * yet sealed. This sealer is done with after it.
+   */
+  handOff(): { counter: number; pending: Buffer } {
+    const pending = Buffer.from(this.pending.subarray(0, this.filled));
+    this.filled = 0;
+    return { counter: this.counter, pending };
+  }
+
   /** Seals what is pending: as the last frame, or (an interrupted resumable upload) as an ordinary short frame. */
   finish(last: boolean): Buffer[] {
     if (!last && this.filled === 0) return [];

@@ -7,7 +7,8 @@ import { StoredFileDamaged } from '../records.errors';
 import { DurableFileSink } from './durable-file-sink';
 import { FileStorage, StoredObject, StreamMeasure } from './file-storage';
 import { FileKeyring } from './file-keyring';
-import { FRAME_OVERHEAD, FRAME_SIZE, FrameOpener, frameCount, HEADER_SIZE, openStream, sealedSize, sealStream } from './framed-cipher';
+import { FRAME_OVERHEAD, FRAME_SIZE, FrameOpener, frameCount, HEADER_SIZE, openStream, sealedSize } from './framed-cipher';
+import { sealStreamConcurrently } from './frame-sealing';
 
 const KEY_PATTERN = /^[0-9a-f]{2}\/[0-9a-f-]{36}$/;
 
@@ -38,7 +39,7 @@ export class LocalFileStorage extends FileStorage {
     const handle = await open(temp, 'wx', 0o600);
     try {
       // Synced to disk before it is renamed into place: a record we have acknowledged must survive a power cut.
-      await pipeline(sealStream(measure.pass(source), dataKey.key), new DurableFileSink(handle));
+      await pipeline(sealStreamConcurrently(measure.pass(source), dataKey.key), new DurableFileSink(handle));
       await handle.close();
       await rename(temp, this.pathOf(key));
     } catch (error) {

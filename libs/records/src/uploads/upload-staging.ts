@@ -1,158 +1,60 @@
-import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { StoredFileDamaged } from '../records.errors';
-import { RecordsSettings } from '../records-settings';
-import { FileKeyring } from '../storage/file-keyring';
-import { FRAME_OVERHEAD, FRAME_SIZE, FrameOpener, FrameSealer, HEADER_SIZE, newHeader } from '../storage/framed-cipher';
-import { UploadChecksumMismatch, UploadLengthExceeded } from './upload.errors';
-import { UploadSession } from './upload-session.repository';
+import { StorageBackend } from '../storage/file-storage';
+import { StagedPart, StagedTail, StagingState, UploadSession } from './upload-session.repository';
 
-export interface AppendResult {
-  offset: number;
-  frames: number;
-  stagedBytes: number;
-  /** The client went away mid-part: what arrived is kept, and the upload resumes from `offset`. */
-  interrupted: boolean;
+/** What a new session's row needs from its staging area. */
+export interface StagingInit {
+  keyId: string | null;
+  wrappedKey: Buffer | null;
+  storageUploadId: string | null;
 }
 
-export interface PartChecksum {
-  algorithm: 'sha1' | 'sha256';
-  digest: Buffer;
+/** The outcome of one append's writes, not yet committed: `state` is the staging state if it is. */
+export interface StagedAppend {
+  received: number;
+  state: StagingState;
+  /** Written by this append: removed if it is not committed. */
+  written: { parts: StagedPart[]; tail: StagedTail | null };
+  /** What the committed state no longer needs (an S3 tail folded into a part): removed after the commit. */
+  superseded: StagedTail | null;
 }
 
 /**
- * Partial resumable uploads on local disk, sealed like stored files (a data key per upload, wrapped by the master
- * key) so PHI is never at rest in the clear, even half-uploaded. Each part appends frames; a part cut off by a
- * dropped connection still seals what arrived as a short frame, so the upload resumes at the last byte received.
- * The database row is the commit point: an append always starts by cutting the file back to the committed size.
+ * Partial resumable uploads, staged in the records storage itself so that any instance sharing it can take the next
+ * part: S3 multipart upload parts, or sealed part files under the local storage root. An implementation keeps no
+ * state between calls: everything it needs is in the session row, and an append's writes count only once the row
+ * commits them (`ResumableUploads`), so an append cut off by a crash leaves only bytes nothing refers to.
  */
-@Injectable()
-export class UploadStaging {
-  constructor(
-    private readonly settings: RecordsSettings,
-    private readonly keyring: FileKeyring,
-  ) {}
+export abstract class UploadStaging {
+  abstract readonly backend: StorageBackend;
 
-  async create(id: string): Promise<{ keyId: string; wrappedKey: Buffer; stagedBytes: number }> {
-    await mkdir(this.settings.uploadsDir, { recursive: true, mode: 0o700 });
-    const dataKey = this.keyring.newDataKey();
-    const handle = await open(this.pathOf(id), 'wx', 0o600);
-    try {
-      await handle.write(newHeader());
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return { keyId: dataKey.keyId, wrappedKey: dataKey.wrapped, stagedBytes: HEADER_SIZE };
-  }
-
-  async append(session: UploadSession, source: AsyncIterable<Buffer>, checksum?: PartChecksum): Promise<AppendResult> {
-    const handle = await open(this.pathOf(session.id), 'r+');
-    try {
-      await handle.truncate(session.stagedBytes);
-      const header = Buffer.alloc(HEADER_SIZE);
-      await handle.read(header, 0, HEADER_SIZE, 0);
-      const sealer = new FrameSealer(this.keyring.unwrap(session.wrappedKey, session.keyId), header, session.frames);
-      const remaining = session.uploadLength - session.uploadOffset;
-      const hash = checksum ? createHash(checksum.algorithm) : null;
-      let position = session.stagedBytes;
-      let received = 0;
-      let interrupted = false;
-      const write = async (parts: Buffer[]) => {
-        if (parts.length === 0) return;
-        const expected = parts.reduce((sum, part) => sum + part.length, 0);
-        const { bytesWritten } = await handle.writev(parts, position);
-        // A short write (a full disk) must fail the part, not leave a gap the next frame is written after.
-        if (bytesWritten !== expected) throw new Error('Short write while staging an upload');
-        position += bytesWritten;
-      };
-      const rollback = () => handle.truncate(session.stagedBytes);
-      try {
-        for await (const chunk of source) {
-          received += chunk.length;
-          if (received > remaining) throw new UploadLengthExceeded();
-          hash?.update(chunk);
-          await write(sealer.push(chunk));
-        }
-      } catch (error) {
-        if (error instanceof UploadLengthExceeded) {
-          await rollback();
-          throw error;
-        }
-        interrupted = true;
-      }
-      if (checksum && (interrupted || !hash!.digest().equals(checksum.digest))) {
-        // A part that cannot be verified is not kept at all (tus checksum extension).
-        await rollback();
-        if (interrupted) return { offset: session.uploadOffset, frames: session.frames, stagedBytes: session.stagedBytes, interrupted };
-        throw new UploadChecksumMismatch();
-      }
-      await write(sealer.finish(received === remaining));
-      await handle.sync();
-      return { offset: session.uploadOffset + received, frames: sealer.frames, stagedBytes: position, interrupted };
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /** The finished upload's plaintext, every frame checked. */
-  async *read(session: UploadSession): AsyncGenerator<Buffer> {
-    const file = this.pathOf(session.id);
-    const header = Buffer.alloc(HEADER_SIZE);
-    const handle = await open(file, 'r');
-    try {
-      await handle.read(header, 0, HEADER_SIZE, 0);
-    } finally {
-      await handle.close();
-    }
-    const opener = new FrameOpener(this.keyring.unwrap(session.wrappedKey, session.keyId), header, { lastFrame: session.frames - 1 });
-    let total = 0;
-    const stream = createReadStream(file, { start: HEADER_SIZE, end: session.stagedBytes - 1, highWaterMark: FRAME_SIZE + FRAME_OVERHEAD });
-    for await (const chunk of stream) {
-      for (const plain of opener.push(chunk as Buffer)) {
-        total += plain.length;
-        yield plain;
-      }
-    }
-    opener.finish(true);
-    if (total !== session.uploadLength) throw new StoredFileDamaged();
-  }
-
-  async delete(id: string): Promise<void> {
-    await rm(this.pathOf(id), { force: true });
-  }
+  abstract create(id: string): Promise<StagingInit>;
 
   /**
-   * Deletes staged files last written before `before`. Appends only happen while a session is live, and a session
-   * lives `uploadExpiryHours` from its creation, so with `before` that long ago a file this old belongs to no live
-   * session: it is an expired, finished or abandoned upload (or one whose row went away in a crash).
+   * Stages `body`, the bytes of one append (already checked against the announced length). It ends quietly when the
+   * client went away: what arrived is staged and may be committed.
    */
-  async removeUntouchedSince(before: Date): Promise<number> {
-    let names: string[];
-    try {
-      names = await readdir(this.settings.uploadsDir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw error;
-    }
-    let removed = 0;
-    for (const name of names) {
-      const id = /^([0-9a-f-]{36})\.part$/.exec(name)?.[1];
-      if (!id) continue;
-      const info = await stat(this.pathOf(id)).catch(() => undefined);
-      if (info && info.mtime < before) {
-        await this.delete(id);
-        removed += 1;
-      }
-    }
-    return removed;
-  }
+  abstract append(session: UploadSession, body: AsyncIterable<Buffer>): Promise<StagedAppend>;
 
-  private pathOf(id: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error('Not an upload id');
-    return path.join(this.settings.uploadsDir, `${id}.part`);
-  }
+  /** Removes the writes of an append that was not committed (a checksum mismatch, a lost lease). */
+  abstract discard(session: UploadSession, append: StagedAppend): Promise<void>;
+
+  /** After an append's commit: removes what it superseded. */
+  abstract superseded(session: UploadSession, append: StagedAppend): Promise<void>;
+
+  /** The whole upload's plaintext, in order, every part checked; all bytes must have been committed. */
+  abstract read(session: UploadSession): AsyncGenerator<Buffer>;
+
+  /** Removes everything staged for the session (finished, abandoned or expired). Idempotent. */
+  abstract remove(session: Pick<UploadSession, 'id' | 'storageUploadId' | 'tail'>): Promise<void>;
+
+  /**
+   * Removes staging that no live session can own, untouched since `before` (a crash between writing and recording
+   * it). Returns how many were removed. S3 leaves this to the bucket's lifecycle rule for incomplete uploads.
+   */
+  abstract removeStrays(before: Date): Promise<number>;
+}
+
+/** Bytes committed by a staging state. */
+export function stagedBytes(state: StagingState): number {
+  return state.parts.reduce((sum, part) => sum + part.size, 0) + (state.tail?.size ?? 0);
 }

@@ -10,16 +10,16 @@ const SWEEP_EVERY_MS = 3600 * 1000;
 export interface SweepReport {
   /** Expired resumable upload sessions removed (their rows and staged bytes). */
   sessions: number;
-  /** Staged files of no live session removed from this instance's disk. */
+  /** Staging of no live session removed from the store (local storage; S3 leaves it to a lifecycle rule). */
   files: number;
 }
 
 /**
  * Removes resumable uploads that were never finished: a patient who closed the tab leaves sealed, partial records
- * on disk and a session row naming the file. Each instance that takes uploads sweeps hourly: expired sessions of
- * every hospital (found on the operator path, removed through the tenant's own transaction), then any staged file
- * on its own disk older than the expiry, which no live session can own. Two instances sweeping at once remove
- * nothing twice: both deletions are idempotent.
+ * in the store and a session row naming them. Each platform instance sweeps hourly: expired sessions of every
+ * hospital (found on the operator path, removed through the tenant's own transaction), then any local staging
+ * older than the expiry, which no live session can own. Staging lives in the shared store, so any instance may
+ * sweep any upload; two sweeping at once remove nothing twice, as both deletions are idempotent.
  */
 @Injectable()
 export class UploadSweep implements OnApplicationShutdown {
@@ -53,7 +53,7 @@ export class UploadSweep implements OnApplicationShutdown {
     );
     let sessions = 0;
     for (const { tenant_id } of tenants) sessions += await this.uploads.removeExpired(tenant_id, now);
-    const files = await this.staging.removeUntouchedSince(new Date(now.getTime() - this.settings.uploadExpiryHours * 3600_000));
+    const files = await this.staging.removeStrays(new Date(now.getTime() - this.settings.uploadExpiryHours * 3600_000));
     return { sessions, files };
   }
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { Can, InvalidInput, NotFound, RequestContext, TenantDatabase, todayIn, ViewRenderer } from '@consilium/core';
+import { Can, first, InvalidInput, NotFound, RequestContext, TenantDatabase, todayIn, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { PhysicianAccounts } from '../physician-accounts.service';
@@ -59,8 +59,7 @@ export class ConsolePhysiciansController {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new InvalidInput({ effective_from: 'Choose a date.' });
       const tenant = this.context.tenant<ResolvedTenant>();
       await this.db.transaction(async (tx) => {
-        const [p] = await tx.query('SELECT id FROM physicians WHERE id = $1 AND active', [id]);
-        if (!p) throw new NotFound();
+        if (!(await first(tx, 'SELECT id FROM physicians WHERE id = $1 AND active', [id]))) throw new NotFound();
         await this.rates.record(tx, tenant.id, id, Math.round(Number(amount) * 100), tenant.currency, from);
       });
     } catch (error) {

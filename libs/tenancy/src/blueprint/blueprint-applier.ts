@@ -190,6 +190,11 @@ function describeChange(key: string, from: unknown, to: unknown): string {
       parts.push(`international ${a?.licensure?.international ?? '-'} -> ${b.licensure.international}`);
     return `licensure: ${parts.join(', ') || 'update'}`;
   }
-  if (typeof from === 'object' || typeof to === 'object') return `update ${field}`;
+  if (!isScalar(from) || !isScalar(to)) return `update ${field}`;
   return `${field}: ${String(from)} -> ${String(to)}`;
+}
+
+/** A blueprint value shown as it is in a change line (objects and null are summarised instead). */
+function isScalar(value: unknown): value is string | number | boolean | undefined {
+  return typeof value !== 'object';
 }

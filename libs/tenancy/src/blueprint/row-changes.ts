@@ -60,7 +60,7 @@ export async function saveRow<E extends KeyedRow>(
   desired: Partial<E>,
   label: string,
 ): Promise<{ id: string; changes: string[] }> {
-  const row = (await tx.findOneBy(entity, key as FindOptionsWhere<E>)) as E | null;
+  const row = await tx.findOneBy(entity, key as FindOptionsWhere<E>);
   if (!row) {
     const id = randomUUID();
     await tx.insert(entity, { ...key, ...desired, id } as unknown as QueryDeepPartialEntity<E>);
@@ -68,11 +68,7 @@ export async function saveRow<E extends KeyedRow>(
   }
   const changed = changedFields<Partial<E>>(row, desired);
   if (!changed.length) return { id: row.id, changes: [] };
-  await tx.update(
-    entity,
-    { tenantId: key.tenantId, id: row.id } as unknown as FindOptionsWhere<E>,
-    pick<Partial<E>>(desired, changed) as QueryDeepPartialEntity<E>,
-  );
+  await tx.update(entity, { tenantId: key.tenantId, id: row.id }, pick<Partial<E>>(desired, changed) as QueryDeepPartialEntity<E>);
   if (row.active === false && desired.active === true) return { id: row.id, changes: [`reactivate ${label}`] };
   return { id: row.id, changes: [`update ${label}: ${describeFields<Partial<E>>(row, desired, changed)}`] };
 }
@@ -89,16 +85,12 @@ export async function deactivateMissing<E extends KeyedRow>(
   keep: string[],
   label: string,
 ): Promise<string[]> {
-  const rows = (await tx.findBy(entity, { ...where, active: true } as unknown as FindOptionsWhere<E>)) as E[];
+  const rows = await tx.findBy(entity, { ...where, active: true } as unknown as FindOptionsWhere<E>);
   const changes: string[] = [];
   for (const row of rows) {
     const value = String(row[field]);
     if (keep.includes(value)) continue;
-    await tx.update(
-      entity,
-      { tenantId: where.tenantId, id: row.id } as unknown as FindOptionsWhere<E>,
-      { active: false } as unknown as QueryDeepPartialEntity<E>,
-    );
+    await tx.update(entity, { tenantId: where.tenantId, id: row.id }, { active: false } as unknown as QueryDeepPartialEntity<E>);
     changes.push(`deactivate ${label}${label.endsWith('/') ? '' : ' '}${value}`);
   }
   return changes;

@@ -25,7 +25,7 @@ export class ConsoleForm {
 
   text(key: string): string {
     const value = this.body[key];
-    const first = Array.isArray(value) ? value[0] : value;
+    const first: unknown = Array.isArray(value) ? value[0] : value;
     return typeof first === 'string' ? first.trim() : '';
   }
 

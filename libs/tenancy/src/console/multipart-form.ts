@@ -50,7 +50,8 @@ async function readMultipartForm(request: FastifyRequest): Promise<Record<string
         body[part.fieldname] = { filename: part.filename, bytes: Buffer.concat(chunks), truncated: part.file.truncated };
       continue;
     }
-    const value = String(part.value ?? '');
+    // A field part's value is the field's text (typed `unknown` for parts parsed by content type, which we do not use).
+    const value = typeof part.value === 'string' ? part.value : '';
     const existing = body[part.fieldname];
     if (existing === undefined) body[part.fieldname] = value;
     else if (Array.isArray(existing)) existing.push(value);

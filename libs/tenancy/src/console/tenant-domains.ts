@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, NotFound, OperatorDatabase } from '@consilium/core';
+import { AppConfig, first, NotFound, OperatorDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { TenantDomain } from '../tenant-domain.entity';
 import { Tenant } from '../tenant.entity';
@@ -44,7 +44,7 @@ export class TenantDomains {
     if (host === this.config.operatorHost)
       return Promise.resolve({ ok: false, field: 'host', error: "That is the operator console's host." });
     return this.withTenant(slug, async (tx, tenant) => {
-      const [taken] = await tx.query('SELECT tenant_id FROM tenant_domains WHERE host = $1', [host]);
+      const taken = await first<{ tenant_id: string }>(tx, 'SELECT tenant_id FROM tenant_domains WHERE host = $1', [host]);
       if (taken)
         return taken.tenant_id === tenant.id
           ? { ok: true, changed: false }

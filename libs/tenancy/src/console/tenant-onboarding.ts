@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, OperatorDatabase } from '@consilium/core';
+import { AppConfig, first, OperatorDatabase, rows } from '@consilium/core';
 import { ApplyResult, BlueprintApplier } from '../blueprint/blueprint-applier';
 import { LoadedAsset } from '../blueprint/blueprint-loader';
 import { BlueprintInput, blueprintSchema } from '../blueprint/blueprint.schema';
@@ -87,10 +87,8 @@ export class TenantOnboarding {
     const host = input.primaryDomain || this.config.platformHostFor(input.slug);
     const hosts = [this.config.platformHostFor(input.slug), ...(input.primaryDomain ? [input.primaryDomain] : [])];
     const { slugTaken, hostsTaken } = await this.operatorDb.transaction(async (tx) => ({
-      slugTaken: (await tx.query('SELECT 1 FROM tenants WHERE slug = $1', [input.slug])).length > 0,
-      hostsTaken: ((await tx.query('SELECT host FROM tenant_domains WHERE host = ANY($1)', [hosts])) as { host: string }[]).map(
-        (r) => r.host,
-      ),
+      slugTaken: (await first(tx, 'SELECT 1 FROM tenants WHERE slug = $1', [input.slug])) !== undefined,
+      hostsTaken: (await rows<{ host: string }>(tx, 'SELECT host FROM tenant_domains WHERE host = ANY($1)', [hosts])).map((r) => r.host),
     }));
     if (slugTaken) errors.slug = `Another hospital already uses the address name "${input.slug}".`;
     if (hostsTaken.length)

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Case, CaseAccess } from '@consilium/cases';
 import { Offering } from '@consilium/catalog';
-import { InvalidInput, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { first, InvalidInput, NotFound, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { PaymentsService } from '../payments.service';
 
@@ -73,11 +73,12 @@ export class CaseExtras {
 
   /** Paid video consults, to schedule or already scheduled, oldest first (staff console). */
   async toSchedule(tx: EntityManager): Promise<(CaseExtra & { caseNumber: string })[]> {
-    const rows = await tx.query(
+    const extras = await rows<ExtraRow & { case_number: string }>(
+      tx,
       `SELECT e.*, c.number AS case_number FROM case_extras e JOIN cases c ON c.tenant_id = e.tenant_id AND c.id = e.case_id
         WHERE e.kind = 'video_consult' AND e.status IN ('paid', 'scheduled') ORDER BY e.paid_at`,
     );
-    return rows.map((r: Record<string, unknown>) => ({ ...toExtra(r), caseNumber: r.case_number as string }));
+    return extras.map((r) => ({ ...toExtra(r), caseNumber: r.case_number }));
   }
 
   async schedule(tx: EntityManager, extraId: string, at: Date): Promise<void> {
@@ -95,13 +96,13 @@ export class CaseExtras {
   }
 
   private async one(tx: EntityManager, extraId: string): Promise<CaseExtra> {
-    const [row] = await tx.query('SELECT * FROM case_extras WHERE id = $1', [extraId]);
+    const row = await first<ExtraRow>(tx, 'SELECT * FROM case_extras WHERE id = $1', [extraId]);
     if (!row) throw new NotFound();
     return toExtra(row);
   }
 
   private async list(tx: EntityManager, caseId: string): Promise<CaseExtra[]> {
-    return (await tx.query('SELECT * FROM case_extras WHERE case_id = $1 ORDER BY created_at', [caseId])).map(toExtra);
+    return (await rows<ExtraRow>(tx, 'SELECT * FROM case_extras WHERE case_id = $1 ORDER BY created_at', [caseId])).map(toExtra);
   }
 
   private async offers(tx: EntityManager, c: Case, extras: CaseExtra[]): Promise<ExtraOffer[]> {
@@ -120,7 +121,8 @@ export class CaseExtras {
   }
 
   private async create(tx: EntityManager, c: Case, offer: ExtraOffer): Promise<CaseExtra> {
-    const [row] = await tx.query(
+    const row = await one<ExtraRow>(
+      tx,
       `INSERT INTO case_extras (tenant_id, case_id, kind, currency, price_minor) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
       [c.tenantId, c.id, offer.kind, offer.currency, offer.priceMinor],
     );
@@ -128,7 +130,10 @@ export class CaseExtras {
   }
 }
 
-function toExtra(r: Record<string, unknown>): CaseExtra {
+/** A `case_extras` row as PostgreSQL gives it; toExtra reads its columns. */
+type ExtraRow = Record<string, unknown>;
+
+function toExtra(r: ExtraRow): CaseExtra {
   return {
     id: r.id as string,
     caseId: r.case_id as string,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { one, rows } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 
 export interface FundingStep {
@@ -44,7 +45,8 @@ export class FundingBudgets {
   async reserve(tx: EntityManager, step: FundingStep): Promise<boolean> {
     if (await this.hasStep(tx, step, 'reserve')) return true;
     // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count], which is easy to misread.
-    const [{ reserved }] = await tx.query(
+    const { reserved } = await one<{ reserved: number }>(
+      tx,
       `WITH reserved AS (
          UPDATE funding_budgets SET reserved_minor = reserved_minor + $3, updated_at = now()
           WHERE tenant_id = $1 AND program_id = $2 AND budget_minor - reserved_minor - spent_minor >= $3
@@ -83,14 +85,17 @@ export class FundingBudgets {
 
   /** Per program: budget, reserved, spent, what remains, and how many payments took each step. */
   async report(tx: EntityManager): Promise<FundingReportRow[]> {
-    const rows: Record<string, string>[] = await tx.query(`
+    const budgets = await rows<Record<string, string>>(
+      tx,
+      `
       SELECT b.program_id, b.currency, b.budget_minor, b.reserved_minor, b.spent_minor,
              count(*) FILTER (WHERE l.kind = 'reserve') AS reservations,
              count(*) FILTER (WHERE l.kind = 'spend') AS spends,
              count(*) FILTER (WHERE l.kind = 'release') AS releases
         FROM funding_budgets b LEFT JOIN funding_ledger l ON l.tenant_id = b.tenant_id AND l.program_id = b.program_id
-       GROUP BY b.tenant_id, b.program_id ORDER BY b.program_id`);
-    return rows.map((r) => ({
+       GROUP BY b.tenant_id, b.program_id ORDER BY b.program_id`,
+    );
+    return budgets.map((r) => ({
       programId: r.program_id,
       currency: r.currency.trim(),
       budgetMinor: Number(r.budget_minor),
@@ -104,12 +109,12 @@ export class FundingBudgets {
   }
 
   private async hasStep(tx: EntityManager, step: FundingStep, kind: string): Promise<boolean> {
-    const rows = await tx.query('SELECT 1 FROM funding_ledger WHERE tenant_id = $1 AND payment_id = $2 AND kind = $3', [
+    const found = await rows(tx, 'SELECT 1 FROM funding_ledger WHERE tenant_id = $1 AND payment_id = $2 AND kind = $3', [
       step.tenantId,
       step.paymentId,
       kind,
     ]);
-    return rows.length > 0;
+    return found.length > 0;
   }
 
   private async write(tx: EntityManager, step: FundingStep, kind: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Case } from '@consilium/cases';
-import { InvalidInput, NotFound } from '@consilium/core';
+import { first, InvalidInput, NotFound, one, rows } from '@consilium/core';
 import { createHash, randomInt } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { FundingProgram } from '../../funding-programs/funding-program.entity';
@@ -120,7 +120,7 @@ export class FundingClaims {
   }
 
   async forCase(tx: EntityManager, caseId: string): Promise<FundingClaim | null> {
-    const [row] = await tx.query('SELECT * FROM funding_claims WHERE case_id = $1', [caseId]);
+    const row = await first<ClaimRow>(tx, 'SELECT * FROM funding_claims WHERE case_id = $1', [caseId]);
     return row ? toClaim(row) : null;
   }
 
@@ -133,7 +133,8 @@ export class FundingClaims {
 
   /** Claims waiting for a coordinator, oldest first, with the case number (never clinical content). */
   async toReview(tx: EntityManager): Promise<(FundingClaim & { caseNumber: string; caseState: string; programName: unknown })[]> {
-    const rows = await tx.query(
+    const claims = await rows<ClaimRow & { case_number: string; case_state: string; program_name: unknown }>(
+      tx,
       `SELECT fc.*, c.number AS case_number, c.state AS case_state, fp.name AS program_name
          FROM funding_claims fc
          JOIN cases c ON c.tenant_id = fc.tenant_id AND c.id = fc.case_id
@@ -141,10 +142,10 @@ export class FundingClaims {
         WHERE fc.status = 'pending_review' AND c.state NOT IN ('draft', 'cancelled', 'declined')
         ORDER BY fc.created_at`,
     );
-    return rows.map((r: Record<string, unknown>) => ({
+    return claims.map((r) => ({
       ...toClaim(r),
-      caseNumber: r.case_number as string,
-      caseState: r.case_state as string,
+      caseNumber: r.case_number,
+      caseState: r.case_state,
       programName: r.program_name,
     }));
   }
@@ -153,7 +154,8 @@ export class FundingClaims {
     // Another hospital's case (or none) is not found; this hospital's, already decided, is a form error.
     if (!(await this.forCase(tx, caseId))) throw new NotFound();
     // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
-    const [row] = await tx.query(
+    const row = await first<ClaimRow>(
+      tx,
       `WITH reviewed AS (UPDATE funding_claims SET status = $2, reviewed_by = $3, reviewed_at = now()
                           WHERE case_id = $1 AND status = 'pending_review' RETURNING *)
        SELECT * FROM reviewed`,
@@ -180,9 +182,10 @@ export class FundingClaims {
       throw new InvalidInput({
         code: 'A code has 6 to 40 letters and digits (spaces and dashes are ignored), or leave it empty to generate one.',
       });
-    const [taken] = await tx.query('SELECT 1 FROM funding_codes WHERE code_sha256 = $1', [codeHash(code)]);
+    const taken = await first(tx, 'SELECT 1 FROM funding_codes WHERE code_sha256 = $1', [codeHash(code)]);
     if (taken) throw new InvalidInput({ code: 'This code already exists. Choose another, or leave it empty to generate one.' });
-    const [row] = await tx.query(
+    const row = await one<{ id: string }>(
+      tx,
       `INSERT INTO funding_codes (tenant_id, program_id, code_sha256, hint, label, max_uses, expires_on, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
       [tenantId, program.id, codeHash(code), normalised.slice(-4), input.label, input.maxUses ?? null, input.expiresOn ?? null, createdBy],
@@ -191,28 +194,39 @@ export class FundingClaims {
   }
 
   async listCodes(tx: EntityManager): Promise<FundingCode[]> {
-    const rows = await tx.query('SELECT * FROM funding_codes ORDER BY created_at DESC');
-    return rows.map((r: Record<string, unknown>) => ({
-      id: r.id as string,
-      programId: r.program_id as string,
-      hint: r.hint as string,
-      label: r.label as string,
-      maxUses: (r.max_uses as number | null) ?? null,
-      uses: r.uses as number,
-      expiresOn: r.expires_on ? new Date(r.expires_on as string).toISOString().slice(0, 10) : null,
-      revokedAt: (r.revoked_at as Date | null) ?? null,
-      createdAt: r.created_at as Date,
+    const codes = await rows<{
+      id: string;
+      program_id: string;
+      hint: string;
+      label: string;
+      max_uses: number | null;
+      uses: number;
+      /** A date column: pg gives it as a Date at local midnight. */
+      expires_on: Date | null;
+      revoked_at: Date | null;
+      created_at: Date;
+    }>(tx, 'SELECT * FROM funding_codes ORDER BY created_at DESC');
+    return codes.map((r) => ({
+      id: r.id,
+      programId: r.program_id,
+      hint: r.hint,
+      label: r.label,
+      maxUses: r.max_uses,
+      uses: r.uses,
+      expiresOn: r.expires_on ? new Date(r.expires_on).toISOString().slice(0, 10) : null,
+      revokedAt: r.revoked_at,
+      createdAt: r.created_at,
     }));
   }
 
   async revokeCode(tx: EntityManager, id: string): Promise<boolean> {
-    const [exists] = await tx.query('SELECT 1 FROM funding_codes WHERE id = $1', [id]);
-    if (!exists) throw new NotFound();
-    const rows = await tx.query(
+    if (!(await first(tx, 'SELECT 1 FROM funding_codes WHERE id = $1', [id]))) throw new NotFound();
+    const revoked = await rows(
+      tx,
       'WITH r AS (UPDATE funding_codes SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id) SELECT id FROM r',
       [id],
     );
-    return rows.length > 0;
+    return revoked.length > 0;
   }
 
   /** Checks the code and counts one use, unless this case already used the same code. Returns the code's id. */
@@ -225,7 +239,15 @@ export class FundingClaims {
     alreadyUsed: string | null,
   ): Promise<string> {
     if (!normaliseCode(code)) throw new InvalidInput({ funding_code: 'Enter the code your sponsor gave you, or choose to pay yourself.' });
-    const [found] = await tx.query(
+    const found = await first<{
+      id: string;
+      program_id: string;
+      max_uses: number | null;
+      uses: number;
+      expires_on: string | null;
+      revoked_at: Date | null;
+    }>(
+      tx,
       'SELECT id, program_id, max_uses, uses, expires_on::text AS expires_on, revoked_at FROM funding_codes WHERE code_sha256 = $1 FOR UPDATE',
       [codeHash(code)],
     );
@@ -239,7 +261,10 @@ export class FundingClaims {
   }
 }
 
-function toClaim(r: Record<string, unknown>): FundingClaim {
+/** A `funding_claims` row as PostgreSQL gives it; toClaim reads its columns. */
+type ClaimRow = Record<string, unknown>;
+
+function toClaim(r: ClaimRow): FundingClaim {
   return {
     caseId: r.case_id as string,
     programId: r.program_id as string,

@@ -128,7 +128,7 @@ export class ConsoleRevenueController {
   }
 }
 
-export function csvField(value: unknown): string {
+export function csvField(value: string | number | boolean | null | undefined): string {
   const text = value === null || value === undefined ? '' : String(value);
   // A leading =, +, - or @ would run as a formula in a spreadsheet.
   const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;

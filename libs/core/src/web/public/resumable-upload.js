@@ -66,8 +66,9 @@
     var failures = 0;
     for (;;) {
       try {
+        // After a failure, ask where to resume. Everything may have arrived without the last answer: the PATCH below
+        // then carries no bytes, and the server finishes the file (or says how it ended) whichever instance it reaches.
         if (failures > 0) offset = await offsetOf(url);
-        if (offset >= file.size && failures > 0) return 'uploaded';
         var res = await fetch(url, {
           method: 'PATCH',
           credentials: 'same-origin',
@@ -78,12 +79,18 @@
           failures++;
           continue;
         }
+        if (res.status === 423) {
+          // Another request still holds the upload (or a server that went away does, until its lease lapses).
+          failures++;
+          await wait(Math.min(5000, 500 * Math.pow(2, Math.min(failures, 4))));
+          continue;
+        }
         if (!res.ok) return 'rejected';
         offset = Number(res.headers.get('Upload-Offset'));
         failures = 0;
         if (progress) progress.value = Math.round(((sentBefore + offset) / total) * 100);
         if (offset >= file.size) return res.headers.get('Record-File-Status') || 'uploaded';
-      } catch (error) {
+      } catch (_offline) {
         failures++;
         say(form.getAttribute('data-resumable-retrying') || 'Connection lost, retrying...');
         await wait(Math.min(30000, 1000 * Math.pow(2, Math.min(failures, 5))));

@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/config';
 import { RATE_LIMIT_DEFINITIONS, RateLimitName, RateLimitRule, RateLimitSubject } from '../../config/rate-limits';
+import { first, rows } from '../../database/sql';
 import { PeriodicTask } from '../../periodic-task';
 
 /** What one request is keyed by: its client address, the email address it targets, or the signed-in person. */
@@ -84,7 +85,8 @@ export class RateLimiter implements OnApplicationShutdown {
   async remaining(name: RateLimitName, subject: RateLimitSubject, value: string): Promise<number> {
     const rule = this.config.rateLimits[name][subject];
     if (!rule) return Infinity;
-    const [row]: { ahead: number }[] = await this.db.query(
+    const row = await first<{ ahead: number }>(
+      this.db,
       `SELECT extract(epoch FROM greatest(tat, now()) - now())::float8 AS ahead FROM rate_limits WHERE bucket = $1 AND key = $2`,
       [`${name}.${subject}`, this.keyOf(subject, value)],
     );
@@ -114,19 +116,21 @@ export class RateLimiter implements OnApplicationShutdown {
   }
 
   private async takeOne(unit: SpentUnit, rule: RateLimitRule): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
+    const taken = await rows<{ taken: number }>(
+      this.db,
       `INSERT INTO rate_limits AS r (bucket, key, tat) VALUES ($1, $2, now() + make_interval(secs => $3))
        ON CONFLICT (bucket, key) DO UPDATE SET tat = greatest(r.tat, now()) + make_interval(secs => $3)
         WHERE greatest(r.tat, now()) + make_interval(secs => $3) <= now() + make_interval(secs => $4)
-       RETURNING 1`,
+       RETURNING 1 AS taken`,
       [unit.bucket, unit.key, unit.intervalSeconds, rule.windowSeconds],
     );
-    return rows.length === 1;
+    return taken.length === 1;
   }
 
   /** Whole seconds until the bucket takes one more. */
   private async waitFor(unit: SpentUnit, rule: RateLimitRule): Promise<number> {
-    const [row]: { wait: number }[] = await this.db.query(
+    const row = await first<{ wait: number }>(
+      this.db,
       `SELECT extract(epoch FROM tat + make_interval(secs => $3) - make_interval(secs => $4) - now())::float8 AS wait
          FROM rate_limits WHERE bucket = $1 AND key = $2`,
       [unit.bucket, unit.key, unit.intervalSeconds, rule.windowSeconds],
