@@ -9,7 +9,7 @@ module.exports = {
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swc, swcrc: false, sourceMaps: 'inline' }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|content-disposition|@fastify/cookie|cookie)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|content-disposition|@fastify/cookie|cookie|intl-messageformat|@formatjs)/)'],
   moduleNameMapper: {
     '^@consilium/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },

@@ -1,7 +1,8 @@
 // The image's HEALTHCHECK: node only (the slim base has no curl or wget), no dependencies.
 // Which process the container runs is read from PID 1's arguments (tini -- consilium <role>), because a health
-// check runs with the image's environment, not the entry point's. The platform must answer /health/live; the
-// worker and the CLI have no listener: while they run, tini runs, and when they exit the container stops.
+// check runs with the image's environment, not the entry point's. The platform must answer /health/live on PORT,
+// the worker on WORKER_PORT (its small probe listener); the CLI has no listener: while it runs, tini runs, and when
+// it exits the container stops.
 'use strict';
 const http = require('node:http');
 const { readFileSync } = require('node:fs');
@@ -34,8 +35,8 @@ async function main() {
       role = 'platform';
     }
   }
-  if (role !== 'platform') return 0;
-  const port = Number(process.env.PORT || 3000);
+  if (role === 'cli') return 0;
+  const port = role === 'worker' ? Number(process.env.WORKER_PORT || 3001) : Number(process.env.PORT || 3000);
   const bound = process.env.HOST;
   const host = !bound || bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound;
   return (await live(port, host)) ? 0 : 1;

@@ -20,8 +20,9 @@ import { Analytics1764390000000 } from './1764390000000-analytics';
 import { AnalyticsFilteredSlices1764400000000 } from './1764400000000-analytics-filtered-slices';
 import { AnalyticsCoveringHistograms1764410000000 } from './1764410000000-analytics-covering-histograms';
 import { UploadsStagedInStorage1764420000000 } from './1764420000000-uploads-staged-in-storage';
-import { RateLimits1764425000000 } from './1764425000000-rate-limits';
-import { SignInLimitsAndPendingSignUps1764426000000 } from './1764426000000-sign-in-limits-and-pending-sign-ups';
+import { OperatorSignInLinks1764430000000 } from './1764430000000-operator-sign-in-links';
+import { RateLimits1764450000000 } from './1764450000000-rate-limits';
+import { SignInLimitsAndPendingSignUps1764460000000 } from './1764460000000-sign-in-limits-and-pending-sign-ups';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -47,6 +48,7 @@ export const allMigrations = [
   AnalyticsFilteredSlices1764400000000,
   AnalyticsCoveringHistograms1764410000000,
   UploadsStagedInStorage1764420000000,
-  RateLimits1764425000000,
-  SignInLimitsAndPendingSignUps1764426000000,
+  OperatorSignInLinks1764430000000,
+  RateLimits1764450000000,
+  SignInLimitsAndPendingSignUps1764460000000,
 ];

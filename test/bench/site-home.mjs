@@ -90,6 +90,10 @@ const platform = spawn(process.execPath, [path.join(root, 'dist/apps/platform/sr
     EMBEDDED_PG_PORT: String(await freePort()),
     LOG_LEVEL: logLevel,
     NODE_ENV: 'production',
+    // Production refuses to fall back to stand-ins unless told: the bench measures pages, not Stripe, SES or S3.
+    PAYMENTS_PROVIDER: 'demo',
+    EMAIL_TRANSPORT: 'outbox',
+    RECORDS_STORAGE: 'local',
     // As in production (deploy/compose.yaml), job handlers run in apps/worker, not in the web process.
     JOBS_RUN_IN_PLATFORM: 'false',
   },

@@ -139,6 +139,10 @@ async function boot(label) {
       MIGRATE_ON_BOOT: 'false',
       APPLY_TENANTS_ON_BOOT: 'false',
       NODE_ENV: 'production',
+      // Production refuses to fall back to stand-ins unless told: the bench measures tenants, not Stripe, SES or S3.
+      PAYMENTS_PROVIDER: 'demo',
+      EMAIL_TRANSPORT: 'outbox',
+      RECORDS_STORAGE: 'local',
     },
     stdio: ['ignore', devNull, devNull],
   });

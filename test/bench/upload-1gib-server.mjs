@@ -28,6 +28,8 @@ const db = await core.startEmbeddedDatabase({ dataDir, port: dbPort, settings: {
 await core.runMigrations(db.urls.owner, allMigrations);
 const config = core.loadConfig({
   NODE_ENV: 'production',
+  // The local encrypted disk is what this bench measures; production would otherwise mean S3.
+  RECORDS_STORAGE: 'local',
   DATABASE_URL: db.urls.runtime,
   DATABASE_OWNER_URL: db.urls.owner,
   DATABASE_OPERATOR_URL: db.urls.operator,

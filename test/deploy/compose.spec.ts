@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { ConfigError, loadConfig } from '../../libs/core/src/config/config';
 import { configSchema } from '../../libs/core/src/config/config.schema';
 
 /**
@@ -22,6 +23,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
   healthcheck?: { test: string[] };
+  expose?: string[];
   read_only?: boolean;
   cap_drop?: string[];
   stop_grace_period?: string;
@@ -88,6 +90,18 @@ describe('deploy/compose.yaml', () => {
     }
   });
 
+  it('lets the image health check probe the worker on its WORKER_PORT listener', () => {
+    const worker = services.worker;
+    const port = worker.environment!.WORKER_PORT;
+    expect(port).toMatch(/^\d+$/);
+    expect(worker.expose).toEqual([port]);
+    // No healthcheck of its own: the image's (deploy/healthcheck.js) asks the worker's /health/live on WORKER_PORT.
+    expect(worker.healthcheck).toBeUndefined();
+    const script = readFileSync(path.join(root, 'deploy/healthcheck.js'), 'utf8');
+    expect(script).toContain("role === 'worker' ? Number(process.env.WORKER_PORT");
+    expect(script).toContain("path: '/health/live'");
+  });
+
   it('hands the owner (DDL) credential and the admin one only to the one-shots that need them', () => {
     const holders = (key: string) =>
       app
@@ -107,19 +121,75 @@ describe('deploy/compose.yaml', () => {
     for (const m of text.matchAll(/^\s*(POSTGRES_PASSWORD|APP_SECRET|FILES_MASTER_KEY|METRICS_TOKEN):\s*(.*)$/gm))
       expect(m[2]).toMatch(/^\$\{/);
     const example = readFileSync(path.join(root, 'deploy/.env.example'), 'utf8');
-    const listed = new Map([...example.matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
-    for (const m of text.matchAll(/\$\{([A-Z_]+)/g)) expect(`${m[1]} ${listed.has(m[1]) ? 'listed' : 'missing'}`).toBe(`${m[1]} listed`);
+    const listed = new Map([...example.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    for (const m of text.matchAll(/\$\{([A-Z0-9_]+)/g)) expect(`${m[1]} ${listed.has(m[1]) ? 'listed' : 'missing'}`).toBe(`${m[1]} listed`);
     for (const [key, value] of listed) if (/PASSWORD|SECRET|TOKEN/.test(key)) expect(`${key}=${value}`).toBe(`${key}=`);
+  });
+
+  it('names the real payment, email and record services for the platform and the worker, and starts on a fresh .env only once they are filled in (or --demo)', () => {
+    const genEnv = (...args: string[]) => {
+      const run = spawnSync('sh', [path.join(root, 'deploy/gen-env.sh'), ...args], { encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      return new Map([...run.stdout.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    };
+    // What Docker Compose hands a service: ${NAME:-default} and ${NAME:?message} resolved from deploy/.env.
+    const resolved = (service: Service, dotEnv: Map<string, string>) =>
+      Object.fromEntries(
+        Object.entries(service.environment ?? {}).map(([key, value]) => [
+          key,
+          String(value).replace(
+            /\$\{([A-Z0-9_]+)(?::[-?]([^}]*))?\}/g,
+            (_, name: string, fallback?: string) => dotEnv.get(name) || (value.includes(`${name}:-`) ? (fallback ?? '') : ''),
+          ),
+        ]),
+      );
+    const boot = (service: Service, dotEnv: Map<string, string>): string[] => {
+      try {
+        return loadConfig(resolved(service, dotEnv), { services: true }).standIns;
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        return error.problems.map((p) => `refused: ${p.slice(0, p.indexOf(':'))}`);
+      }
+    };
+    for (const name of [...platforms, 'worker']) {
+      for (const key of [
+        'PAYMENTS_PROVIDER',
+        'STRIPE_SECRET_KEY',
+        'STRIPE_WEBHOOK_SECRET',
+        'EMAIL_TRANSPORT',
+        'SES_REGION',
+        'RECORDS_STORAGE',
+        'S3_BUCKET',
+      ])
+        expect(`${name}: ${key} ${services[name].environment?.[key] !== undefined}`).toBe(`${name}: ${key} true`);
+      const fresh = genEnv();
+      expect(boot(services[name], fresh)).toEqual([
+        'refused: STRIPE_SECRET_KEY',
+        'refused: STRIPE_WEBHOOK_SECRET',
+        'refused: SES_REGION',
+        'refused: S3_BUCKET',
+      ]);
+      const filled = new Map([
+        ...fresh,
+        ['STRIPE_SECRET_KEY', 'sk_live_abc'],
+        ['STRIPE_WEBHOOK_SECRET', 'whsec_abc'],
+        ['SES_REGION', 'eu-west-1'],
+        ['S3_BUCKET', 'hospital-records'],
+      ]);
+      expect(boot(services[name], filled)).toEqual([]);
+      expect(boot(services[name], genEnv('--demo'))).toEqual(['payments', 'email', 'records']);
+    }
+    expect(spawnSync('sh', [path.join(root, 'deploy/gen-env.sh'), '--prod'], { encoding: 'utf8' }).status).toBe(2);
   });
 
   it('gen-env.sh fills every required secret with a fresh URL-safe value', () => {
     const run = () => {
       const out = spawnSync('sh', [path.join(root, 'deploy/gen-env.sh')], { encoding: 'utf8' });
       expect(out.status).toBe(0);
-      return new Map([...out.stdout.matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+      return new Map([...out.stdout.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
     };
     const [a, b] = [run(), run()];
-    const required = [...text.matchAll(/\$\{([A-Z_]+):\?/g)].map((m) => m[1]);
+    const required = [...text.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1]);
     expect(required.length).toBeGreaterThanOrEqual(5);
     for (const key of required) {
       expect(a.get(key)).toBeTruthy();

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readDockerfile } from '../support/dockerfile';
@@ -97,6 +98,10 @@ describe('the image, run as its final stage lays it out', () => {
       PATH: process.env.PATH!,
       CONSILIUM_APP_DIR: image.dir,
       NODE_ENV: 'production',
+      // The demo in the image runs on stand-ins, chosen as deploy/README.md says (production refuses them otherwise).
+      PAYMENTS_PROVIDER: 'demo',
+      EMAIL_TRANSPORT: 'outbox',
+      RECORDS_STORAGE: 'local',
       HOST: '127.0.0.1',
       PORT: String(await freePort()),
       EMBEDDED_PG_PORT: String(await freePort()),
@@ -143,12 +148,30 @@ describe('the image, run as its final stage lays it out', () => {
     }
   });
 
-  it('HEALTHCHECK: live platform passes, a silent port fails, the worker and the CLI pass without a listener', async () => {
-    const check = (role: string, port = env.PORT) =>
-      spawnSync(process.execPath, [healthcheck, role], { env: { ...env, PORT: port } }).status;
+  it('HEALTHCHECK: a live platform and worker pass, a silent port fails, the CLI passes without a listener', async () => {
+    const check = (role: string, vars: Record<string, string> = {}) =>
+      spawnSync(process.execPath, [healthcheck, role], { env: { ...env, ...vars } }).status;
     expect(check('platform')).toBe(0);
-    expect(check('platform', String(await freePort()))).toBe(1);
-    expect(check('worker')).toBe(0);
+    expect(check('platform', { PORT: String(await freePort()) })).toBe(1);
+    // The worker's probe listener answers on WORKER_PORT (a real worker is probed in test/e2e/faults.e2e-spec.ts);
+    // here a listener answering as it does stands in, to check the script asks that port and that path.
+    const asked: string[] = [];
+    const workerProbe = http.createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(req.url === '/health/live' ? 200 : 404).end();
+    });
+    await new Promise<void>((resolve) => workerProbe.listen(0, '127.0.0.1', resolve));
+    try {
+      // Not spawnSync: the listener answering it lives in this process's event loop.
+      const probed = spawn(process.execPath, [healthcheck, 'worker'], {
+        env: { ...env, WORKER_PORT: String((workerProbe.address() as AddressInfo).port) },
+      });
+      expect(await new Promise((resolve) => probed.once('exit', resolve))).toBe(0);
+      expect(asked).toEqual(['/health/live']);
+    } finally {
+      workerProbe.close();
+    }
+    expect(check('worker', { WORKER_PORT: String(await freePort()) })).toBe(1);
     expect(check('cli')).toBe(0);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the image's healthcheck is plain CommonJS, outside the TypeScript project
     const { roleOf } = require(healthcheck) as { roleOf: (cmdline: string) => string };

@@ -12,6 +12,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { serviceProblems } from '../../libs/core/src/config/config';
 import { configSchema } from '../../libs/core/src/config/config.schema';
 
 /**
@@ -48,6 +49,7 @@ const SECRETS: Record<string, string[]> = {
   'consilium-database': ['DATABASE_URL', 'DATABASE_OPERATOR_URL'],
   'consilium-database-owner': ['DATABASE_OWNER_URL'],
   'consilium-app': ['APP_SECRET', 'FILES_MASTER_KEY', 'METRICS_TOKEN'],
+  'consilium-stripe': ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'],
 };
 
 interface Rendering {
@@ -95,6 +97,10 @@ if (kubectl) {
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 const podSpec = (o: Obj) => o.spec.template.spec;
+/** Whether a NetworkPolicy applies to pods with these labels (matchLabels and matchExpressions with `In`). */
+const selects = (np: Obj, labels: Record<string, string>) =>
+  matches(np.spec.podSelector.matchLabels ?? {}, labels) &&
+  (np.spec.podSelector.matchExpressions ?? []).every((e: any) => e.values.includes(labels[e.key]));
 const containers = (o: Obj): any[] => podSpec(o).containers;
 
 describe.each(renderings)('Kubernetes manifests: $name', ({ objects, image }) => {
@@ -125,6 +131,24 @@ describe.each(renderings)('Kubernetes manifests: $name', ({ objects, image }) =>
     expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: port.name });
     expect(c.startupProbe.httpGet).toEqual({ path: '/health/live', port: port.name });
     expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: port.name });
+  });
+
+  it('probes the worker on its WORKER_PORT listener: liveness never depends on the database, readiness on its job loops', () => {
+    const worker = named('Deployment', 'consilium-worker')!;
+    const [c] = containers(worker);
+    const port = c.ports.find((p: { containerPort: number }) => p.containerPort === Number(config.data.WORKER_PORT));
+    expect(port).toBeDefined();
+    expect(c.startupProbe.httpGet).toEqual({ path: '/health/live', port: port.name });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: port.name });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: port.name });
+    // Liveness never fails for the database (test/e2e/faults.e2e-spec.ts); a wedged process is restarted within 30 s.
+    expect(c.livenessProbe.periodSeconds * c.livenessProbe.failureThreshold).toBeLessThanOrEqual(30);
+    // Prometheus (the monitoring namespace) may reach that port, and nothing else may reach the worker.
+    const policies = of('NetworkPolicy').filter((np) => selects(np, worker.spec.template.metadata.labels));
+    expect(policies).toHaveLength(1);
+    expect(policies[0].spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ port: port.name }] },
+    ]);
   });
 
   it('drains before it stops: preStop sleep, then SHUTDOWN_DRAIN_MS, all inside the grace period', () => {
@@ -198,6 +222,17 @@ describe.each(renderings)('Kubernetes manifests: $name', ({ objects, image }) =>
       expect(`${key}=${value}`).not.toMatch(/(SECRET|TOKEN|PASSWORD|_URL)=/);
   });
 
+  it('gives the platform and the worker every setting of the real payment, email and record services (no stand-in in production)', () => {
+    for (const d of of('Deployment')) {
+      const [c] = containers(d);
+      // What the pod's environment holds: the ConfigMap's values, and a value for each Secret key it references.
+      const env: Record<string, string> = { ...(config.data as Record<string, string>) };
+      for (const e of c.env ?? []) env[e.name] = 'from a Secret';
+      expect(`${d.metadata.name}: ${serviceProblems(env).join('; ')}`).toBe(`${d.metadata.name}: `);
+      expect(env).toMatchObject({ NODE_ENV: 'production', PAYMENTS_PROVIDER: 'stripe', EMAIL_TRANSPORT: 'ses', RECORDS_STORAGE: 's3' });
+    }
+  });
+
   it('runs migrations as a Job with the owner URL, which nothing else can read', () => {
     const job = named('Job', 'consilium-migrate')!;
     const [c] = containers(job);
@@ -238,11 +273,6 @@ describe.each(renderings)('Kubernetes manifests: $name', ({ objects, image }) =>
     for (const pdb of of('PodDisruptionBudget')) {
       expect(of('Deployment').some((d) => matches(pdb.spec.selector.matchLabels, d.spec.template.metadata.labels))).toBe(true);
     }
-    for (const np of of('NetworkPolicy')) {
-      const selects = (labels: Record<string, string>) =>
-        matches(np.spec.podSelector.matchLabels ?? {}, labels) &&
-        (np.spec.podSelector.matchExpressions ?? []).every((e: any) => e.values.includes(labels[e.key]));
-      expect(workloads.some((w) => selects(w.spec.template.metadata.labels))).toBe(true);
-    }
+    for (const np of of('NetworkPolicy')) expect(workloads.some((w) => selects(np, w.spec.template.metadata.labels))).toBe(true);
   });
 });

@@ -55,7 +55,7 @@ describe('abuse limits', () => {
       {},
       { domains: true },
     );
-    a = await createTestTenant(app, { locales: ['en', 'es'] });
+    a = await createTestTenant(app, { locales: ['en', 'es', 'fr'] });
     b = await createTestTenant(app);
     peopleA = await createTestPeople(app, a);
     peopleB = await createTestPeople(app, b);
@@ -177,8 +177,16 @@ describe('abuse limits', () => {
       const refused = await client.submit('/sign-up', { name: 'Ana', email, password: 'una frase bastante larga', terms: 'yes' });
       expectRefused(refused);
       expect(refused.text).toContain('Demasiados intentos.');
-      expect(refused.text).toMatch(/Vuelva a intentarlo en \d+ min\./);
+      expect(refused.text).toMatch(/Espere \d+ minutos? e inténtelo de nuevo\./);
       expect(refused.text).toContain('value="Ana"');
+      const inFrench = onA({ 'accept-language': 'fr' });
+      const other = fresh();
+      for (let i = 0; i < 2; i++)
+        await inFrench.submit('/sign-up', { name: 'Anne', email: other, password: 'une phrase assez longue', terms: 'yes' });
+      const refusal = await inFrench.submit('/sign-up', { name: 'Anne', email: other, password: 'une phrase assez longue', terms: 'yes' });
+      expectRefused(refusal);
+      expect(refusal.text).toMatch(/Trop de tentatives\. Patientez \d+ minutes?, puis réessayez\./);
+      expect(refusal.text).toContain('value="Anne"');
     });
 
     it('does not count a form sent back for a mistake', async () => {

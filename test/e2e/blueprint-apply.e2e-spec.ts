@@ -1,5 +1,5 @@
 import { OfferingsService } from '@consilium/catalog';
-import { OperatorDatabase, TenantDatabase } from '@consilium/core';
+import { NotFound, OperatorDatabase, TenantDatabase } from '@consilium/core';
 import { PhysiciansService } from '@consilium/roster';
 import { BlueprintCatalog, TenantResolver, TenantSettingsService } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -150,11 +150,9 @@ describe('applying blueprints', () => {
   it("cannot edit another tenant's offering or physician through the console services", async () => {
     const a = await createTestTenant(one);
     const b = await createTestTenant(one);
-    await expect(asTenant(one, b, () => one.get(OfferingsService).update(a.offeringSlug, { priceMinor: 1 }))).rejects.toThrow(
-      'We could not find that page.',
-    );
+    await expect(asTenant(one, b, () => one.get(OfferingsService).update(a.offeringSlug, { priceMinor: 1 }))).rejects.toThrow(NotFound);
     await expect(asTenant(one, b, () => one.get(PhysiciansService).update(a.physicianSlug, { weeklyCapacity: 0 }))).rejects.toThrow(
-      'We could not find that page.',
+      NotFound,
     );
     expect(await rows(a.id, 'SELECT price_minor FROM offerings')).toEqual([{ price_minor: 50000 }]);
   });

@@ -1,4 +1,4 @@
-import { TenantDatabase } from '@consilium/core';
+import { NotFound, TenantDatabase } from '@consilium/core';
 import { Case, CasePipeline, CasesModule, MoveNotAllowed } from '@consilium/cases';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createTestApp } from '../support/test-app';
@@ -90,7 +90,7 @@ describe('case pipeline in the database', () => {
 
   it("does not find another tenant's case", async () => {
     const c = await draft();
-    await expect(db.forTenant(b.id, (tx) => pipeline.move(tx, c.id, 'cancel', 'patient'))).rejects.toThrow('We could not find that page.');
+    await expect(db.forTenant(b.id, (tx) => pipeline.move(tx, c.id, 'cancel', 'patient'))).rejects.toThrow(NotFound);
     expect(await db.forTenant(b.id, (tx) => tx.findOneBy(Case, { id: c.id }))).toBeNull();
     // A case of tenant B cannot point at tenant A's patient: the composite key forbids it.
     await expect(draft(b, peopleA.patient.id)).rejects.toThrow(/foreign key/);

@@ -14,6 +14,7 @@ const GLOBAL_TABLES: Record<string, string> = {
   operators: 'platform staff, not tenant data: reference table',
   operator_sessions: 'platform staff sessions: reference table (or coordinator-local)',
   operator_recovery_codes: 'platform staff MFA recovery codes: reference table (or coordinator-local)',
+  operator_sign_in_links: 'one-time links of platform staff (cli operators create): reference table (or coordinator-local)',
   operator_audit_events: 'operator actions, append-only, read by operators only: coordinator-local',
   payment_reconciliations: 'the nightly comparison with the payment provider, across hospitals, read by operators only: coordinator-local',
   rate_limits: 'abuse limits keyed by an HMAC of an address, IP or account, across tenants, write-heavy: coordinator-local',

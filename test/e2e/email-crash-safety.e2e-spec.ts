@@ -9,6 +9,7 @@ import { builtEntry } from '../support/dist';
 import { emailJobs, emailRows } from '../support/emails';
 import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { tempDir } from '../support/temp-dirs';
+import { freePort } from '../support/ports';
 import { createTestApp } from '../support/test-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
 
@@ -49,10 +50,12 @@ describe('send-email survives workers killed mid-job', () => {
     outbox.remove();
   });
 
-  function startWorker(): ChildProcess {
+  async function startWorker(): Promise<ChildProcess> {
     const child = spawn(process.execPath, [worker], {
       env: {
         PATH: process.env.PATH,
+        // Its health listener: a port of its own, as a worker of another run may hold the default one.
+        WORKER_PORT: String(await freePort()),
         NODE_ENV: 'test',
         DATABASE_URL: db.runtime,
         APP_SECRET: Buffer.alloc(32, 1).toString('base64'),
@@ -128,7 +131,7 @@ describe('send-email survives workers killed mid-job', () => {
     while (killsMidJob < KILLS && rounds < KILLS * 3) {
       const ids = await enqueueRound();
       all.push(...ids);
-      const child = startWorker();
+      const child = await startWorker();
       await waitForMoment(ids, rounds % 3, child);
       child.kill('SIGKILL');
       await exited(child);
@@ -144,7 +147,7 @@ describe('send-email survives workers killed mid-job', () => {
     await watcher.query(
       `UPDATE pgboss.job SET started_on = now() - expire_in - interval '1 second' WHERE name = 'send-email' AND state = 'active'`,
     );
-    const survivor = startWorker();
+    const survivor = await startWorker();
     const deadline = Date.now() + 90000;
     let pending = all;
     while (pending.length && Date.now() < deadline) {

@@ -222,7 +222,13 @@ describe('email through the local outbox', () => {
     });
 
     it('is not there in production, nor without an operator identified', async () => {
-      const production = await createTestApp({ ...db.env, NODE_ENV: 'production', EMAIL_OUTBOX_DIR: outbox.dir });
+      // The outbox chosen on purpose: production still keeps its messages out of the console.
+      const production = await createTestApp({
+        ...db.env,
+        NODE_ENV: 'production',
+        EMAIL_TRANSPORT: 'outbox',
+        EMAIL_OUTBOX_DIR: outbox.dir,
+      });
       try {
         await request(production.getHttpServer()).get('/operator/outbox').set('Host', 'admin.localhost').expect(404);
         // This app mounts no identity, so no access guard names an operator: the pages fail closed.

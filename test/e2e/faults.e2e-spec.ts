@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { allMigrations } from '../../migrations';
+import { eventually } from '../support/eventually';
 import { freePort } from '../support/ports';
 import { httpGet, startProcess } from '../support/processes';
 import { signInPatient } from '../support/staff-sign-in';
@@ -47,11 +48,11 @@ describe('faults', () => {
     const results: number[] = [];
     let readyWentDownAt = 0;
     const loops = Array.from({ length: 8 }, async () => {
-      while (routed) results.push((await httpGet(instance.port!, '/', a.host)).status);
+      while (routed) results.push((await httpGet(instance.port, '/', a.host)).status);
     });
     const probe = (async () => {
       while (routed) {
-        const ready = await httpGet(instance.port!, '/health/ready');
+        const ready = await httpGet(instance.port, '/health/ready');
         if (ready.status === 503) {
           readyWentDownAt = Date.now();
           routed = false;
@@ -73,12 +74,12 @@ describe('faults', () => {
   it('answers 503 at once while PostgreSQL is down, and recovers when it is back, without a restart', async () => {
     const instance = await startProcess('platform', env);
     try {
-      const patient = new WebClient(instance.url!, a.host);
+      const patient = new WebClient(instance.url, a.host);
       await signInPatient(patient, people.patient);
       expect((await patient.get('/account')).status).toBe(200);
 
       await db.server.stop();
-      const ready = await httpGet(instance.port!, '/health/ready');
+      const ready = await httpGet(instance.port, '/health/ready');
       expect(ready.status).toBe(503);
       // Nothing of the error itself (addresses, driver messages) reaches the client.
       expect(ready.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
@@ -98,10 +99,49 @@ describe('faults', () => {
         if (status !== 200) await sleep(200);
       }
       expect(status).toBe(200);
-      expect((await httpGet(instance.port!, '/health/ready')).status).toBe(200);
+      expect((await httpGet(instance.port, '/health/ready')).status).toBe(200);
     } finally {
       if (!(await isRunning(db))) await db.server.start();
       await instance.stop();
+    }
+  }, 90000);
+
+  it('stays live whatever the Host while PostgreSQL is down (a failover restarts nothing), and only readiness fails', async () => {
+    const [platform, worker] = await Promise.all([startProcess('platform', env), startProcess('worker', env)]);
+    // A kubelet probes the pod's IP; people and tools say localhost; a hospital's host and an unknown one come through
+    // the load balancer. None of them may decide liveness.
+    const hosts = ['10.1.2.3:3000', 'localhost', a.host, 'unknown.example.net'];
+    try {
+      for (const host of hosts) expect((await httpGet(platform.port, '/health/ready', host)).status).toBe(200);
+      expect((await httpGet(worker.port, '/health/ready')).status).toBe(200);
+
+      await db.server.stop();
+      for (const host of hosts) {
+        const live = await httpGet(platform.port, '/health/live', host);
+        // Status 0 is no answer at all: say why (the process's last words) rather than only that.
+        if (live.status === 0) throw new Error(`no answer (exit ${platform.child.exitCode}):\n${platform.output.join('').slice(-4000)}`);
+        expect({ host, status: live.status, body: live.body }).toEqual({ host, status: 200, body: '{"status":"ok"}' });
+        const ready = await httpGet(platform.port, '/health/ready', host);
+        expect({ host, status: ready.status }).toEqual({ host, status: 503 });
+        expect((JSON.parse(ready.body) as { checks: Record<string, string> }).checks.database).toBe('unreachable');
+      }
+      expect((await httpGet(worker.port, '/health/live')).status).toBe(200);
+      // The worker's readiness: the database, and its job loops polling it.
+      const workerReady = await eventually(async () => {
+        const r = await httpGet(worker.port, '/health/ready');
+        expect(r.status).toBe(503);
+        return JSON.parse(r.body) as { checks: Record<string, string> };
+      });
+      expect(workerReady.checks.database).toBe('unreachable');
+      expect(platform.child.exitCode).toBeNull();
+      expect(worker.child.exitCode).toBeNull();
+
+      await db.server.start();
+      await eventually(async () => expect((await httpGet(platform.port, '/health/ready', '10.1.2.3:3000')).status).toBe(200), 20000, 200);
+      await eventually(async () => expect((await httpGet(worker.port, '/health/ready')).status).toBe(200), 20000, 200);
+    } finally {
+      if (!(await isRunning(db))) await db.server.start();
+      await Promise.all([platform.stop(), worker.stop()]);
     }
   }, 90000);
 });

@@ -1,10 +1,23 @@
-import { MetricsRegistry } from '@consilium/core';
+import { PaymentsService } from '@consilium/billing';
+import { MetricsRegistry, TenantDatabase } from '@consilium/core';
 import { AccountMail, IdentityModule, OperatorAccounts } from '@consilium/identity';
+import { defineJob, JobContext, JobHandler, JobHandlerInstance, JobQueue, JobRunner } from '@consilium/jobs';
+import { BounceRecorder, Mailer, SesFeedbackNotification, SuppressionList } from '@consilium/notifications';
+import { RecordsService } from '@consilium/records';
+import { Injectable } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import request from 'supertest';
+import { eventually } from '../support/eventually';
+import { pdf, peExecutable } from '../support/hostile-files';
+import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
+import { createTestQueues } from '../support/job-queues';
+import { draftCase } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
-import { freshCode, signInStaff } from '../support/staff-sign-in';
+import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
+import { tempDir } from '../support/temp-dirs';
+import { makeZip } from '../support/zip-writer';
 import { createTestPeople, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestPeople, TestTenant } from '../support/tenants';
 import { createTestApp } from '../support/test-app';
 import { WebClient } from '../support/web-client';
@@ -31,6 +44,46 @@ function parse(text: string): Sample[] {
 
 const value = (samples: Sample[], name: string, labels: Record<string, string>) =>
   samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value ?? 0;
+
+interface Probe {
+  tenantId: string;
+  failFirst?: boolean;
+  holdMs?: number;
+}
+const FLAKY = defineJob<Probe>({
+  name: 'test-metrics-flaky',
+  retryLimit: 2,
+  retryDelaySeconds: 0,
+  retryBackoff: false,
+  expireInSeconds: 30,
+});
+const DOOMED = defineJob<Probe>({
+  name: 'test-metrics-doomed',
+  retryLimit: 0,
+  retryDelaySeconds: 0,
+  retryBackoff: false,
+  expireInSeconds: 30,
+});
+/** Released by the test: a job that stays active until then. */
+const held = { release: () => undefined as void, until: Promise.resolve() };
+
+@Injectable()
+@JobHandler(FLAKY)
+class FlakyHandler implements JobHandlerInstance<Probe> {
+  async handle(job: JobContext<Probe>) {
+    if (job.payload.holdMs) await held.until;
+    if (job.payload.failFirst && job.attempt === 1) throw new Error('first attempt fails');
+    return { outcome: 'ok' };
+  }
+}
+
+@Injectable()
+@JobHandler(DOOMED)
+class DoomedHandler implements JobHandlerInstance<Probe> {
+  handle(): Promise<never> {
+    return Promise.reject(new Error('always fails'));
+  }
+}
 
 describe('/metrics', () => {
   const token = randomBytes(32).toString('hex');
@@ -101,13 +154,17 @@ describe('/metrics', () => {
     expect(value(samples, 'consilium_http_request_duration_seconds_sum', key)).toBeGreaterThan(0);
   });
 
-  it('counts the public pages answered from the page cache, which never reach the request metrics', async () => {
-    const before = value((await scrape()).samples, 'consilium_page_cache_hits_total', {});
+  it('counts the public pages answered from the page cache, apart and in the request metrics under their route', async () => {
+    const faq = { method: 'GET', route: '/faq', status_code: '200' };
+    const before = (await scrape()).samples;
     const visitor = { Host: tenant.host, Cookie: `cs_vid=${randomUUID()}` };
     for (let i = 0; i < 3; i++) await request(app.getHttpServer()).get('/faq').set(visitor).expect(200);
     const { samples } = await scrape();
-    // The first view fills the cache; the next two are hits.
-    expect(value(samples, 'consilium_page_cache_hits_total', {})).toBe(before + 2);
+    // The first view fills the cache; the next two are hits, answered before the framework but counted all the same.
+    expect(value(samples, 'consilium_page_cache_hits_total', {})).toBe(value(before, 'consilium_page_cache_hits_total', {}) + 2);
+    expect(value(samples, 'consilium_http_request_duration_seconds_count', faq)).toBe(
+      value(before, 'consilium_http_request_duration_seconds_count', faq) + 3,
+    );
     expect(value(samples, 'consilium_page_cache_entries', {})).toBeGreaterThanOrEqual(1);
   });
 
@@ -161,5 +218,166 @@ describe('/metrics', () => {
     expect(() => metrics.counter({ name: 'consilium_test_queue_depth', help: 'test' })).toThrow(/another type/);
     depth.set({ queue: 'email' }, 5);
     expect(value((await scrape()).samples, 'consilium_test_queue_depth', { queue: 'email' })).toBe(5);
+  });
+});
+
+/** The platform as it runs (every domain, a job runner), on a database of its own: job queues are platform-wide. */
+describe('/metrics: jobs, email, records and payments move when their events happen', () => {
+  const token = randomBytes(32).toString('hex');
+  const outbox = tempDir('metrics-outbox');
+  const files = tempDir('metrics-files');
+  let db: IsolatedDatabase;
+  let app: NestFastifyApplication;
+  let tenant: TestTenant;
+  let people: TestPeople;
+
+  const samples = async () => {
+    const res = await request(app.getHttpServer()).get('/metrics').set('Host', '10.0.0.7:3000').set('Authorization', `Bearer ${token}`);
+    expect(res.status).toBe(200);
+    return parse(res.text);
+  };
+  /** Waits until `name{labels}` has moved by `by` from `before` (other events of the suite never touch these labels). */
+  const movedBy = (name: string, labels: Record<string, string>, before: number, by = 1) =>
+    eventually(async () => expect(value(await samples(), name, labels)).toBe(before + by), 15000, 100);
+  const now = async (name: string, labels: Record<string, string>) => value(await samples(), name, labels);
+
+  beforeAll(async () => {
+    db = await isolatedDatabase('metrics');
+    await createTestQueues(db.owner, [FLAKY.name, DOOMED.name]);
+    app = await createTestApp(
+      {
+        ...db.env,
+        METRICS_TOKEN: token,
+        EMAIL_OUTBOX_DIR: outbox.dir,
+        DATA_DIR: files.dir,
+        FILES_MASTER_KEY: randomBytes(32).toString('base64'),
+        JOBS_POLL_SECONDS: '0.5',
+      },
+      { providers: [FlakyHandler, DoomedHandler] },
+      { domains: true },
+    );
+    await app.get(JobRunner).start();
+    tenant = await createTestTenant(app);
+    people = await createTestPeople(app, tenant);
+  });
+
+  afterAll(async () => {
+    held.release();
+    await app?.close();
+    await db?.drop();
+    outbox.remove();
+    files.remove();
+  });
+
+  const enqueue = (job: typeof FLAKY, payload: Omit<Probe, 'tenantId'>, options: { startAfter?: number } = {}) =>
+    app.get(TenantDatabase).forTenant(tenant.id, (tx) => app.get(JobQueue).enqueue(tx, job, { tenantId: tenant.id, ...payload }, options));
+
+  it('jobs: attempts by outcome with their durations, and queue depth, active and dead jobs per queue', async () => {
+    const flaky = { queue: FLAKY.name };
+    const text = (await request(app.getHttpServer()).get('/metrics').set('Authorization', `Bearer ${token}`)).text;
+    for (const family of ['consilium_job_queue_depth gauge', 'consilium_job_active gauge', 'consilium_job_failed gauge'])
+      expect(text).toContain(`# TYPE ${family}`);
+
+    await enqueue(FLAKY, { failFirst: true });
+    await movedBy('consilium_job_attempts_total', { ...flaky, outcome: 'retried' }, 0);
+    await movedBy('consilium_job_attempts_total', { ...flaky, outcome: 'completed' }, 0);
+    expect(await now('consilium_job_duration_seconds_count', { ...flaky, outcome: 'completed' })).toBe(1);
+
+    await enqueue(DOOMED, {});
+    await movedBy('consilium_job_attempts_total', { queue: DOOMED.name, outcome: 'failed' }, 0);
+    await movedBy('consilium_job_failed', { queue: DOOMED.name }, 0);
+
+    // Waiting: due in an hour. Running: held until the test lets it go.
+    await enqueue(FLAKY, {}, { startAfter: 3600 });
+    await movedBy('consilium_job_queue_depth', flaky, 0);
+    held.until = new Promise((resolve) => (held.release = resolve));
+    await enqueue(FLAKY, { holdMs: 1 });
+    await movedBy('consilium_job_active', flaky, 0);
+    held.release();
+    await movedBy('consilium_job_active', flaky, 1, -1);
+    await movedBy('consilium_job_attempts_total', { ...flaky, outcome: 'completed' }, 1);
+  });
+
+  it('emails: sent and suppressed by transport, and bounces and complaints SES reports', async () => {
+    const send = (to: string) =>
+      app
+        .get(TenantDatabase)
+        .forTenant(tenant.id, (tx) =>
+          app.get(Mailer).send(tx, { tenantId: tenant.id, to, template: 'new-message', data: { caseId: randomUUID() } }),
+        );
+    const sent = { outcome: 'sent', transport: 'outbox' };
+    const before = await now('consilium_emails_total', sent);
+    await send('first.patient@example.org');
+    await movedBy('consilium_emails_total', sent, before);
+
+    const blocked = 'bounced.patient@example.org';
+    await app.get(SuppressionList).add(tenant.id, [{ address: blocked, reason: 'bounce', detail: 'General' }]);
+    const suppressed = { outcome: 'suppressed', transport: 'outbox' };
+    const wasSuppressed = await now('consilium_emails_total', suppressed);
+    await send(blocked);
+    await movedBy('consilium_emails_total', suppressed, wasSuppressed);
+    expect(await now('consilium_emails_total', sent)).toBe(before + 1);
+
+    const recorder = app.get(BounceRecorder);
+    const bounce = (bounceType: string): SesFeedbackNotification => ({
+      notificationType: 'Bounce',
+      bounce: { bounceType, bouncedRecipients: [{ emailAddress: 'gone@example.org' }] },
+      mail: { source: 'no-reply@nowhere.example', messageId: randomUUID() },
+    });
+    const complaint: SesFeedbackNotification = {
+      notificationType: 'Complaint',
+      complaint: { complainedRecipients: [{ emailAddress: 'annoyed@example.org' }] },
+    };
+    const reports: [SesFeedbackNotification, string][] = [
+      [bounce('Permanent'), 'bounce'],
+      [bounce('Transient'), 'transient_bounce'],
+      [complaint, 'complaint'],
+    ];
+    for (const [notification, kind] of reports) {
+      const was = await now('consilium_email_bounces_total', { kind });
+      await recorder.record(notification, randomUUID());
+      expect(await now('consilium_email_bounces_total', { kind })).toBe(was + 1);
+    }
+  });
+
+  it('records: processed by type, refused by reason and stage', async () => {
+    const c = await draftCase(app, tenant, people.patient.id, { total: 1000 });
+    const ref = { tenantId: tenant.id, caseId: c.id };
+    const send = (bytes: Buffer, name: string) => app.get(RecordsService).receive(ref, Readable.from([bytes]), name);
+    const report = pdf(4096);
+    await send(report, 'report.pdf');
+    await movedBy('consilium_records_processed_total', { type: 'pdf' }, 0);
+
+    await send(report, 'report-again.pdf');
+    expect(await now('consilium_records_refused_total', { reason: 'duplicate_file', stage: 'upload' })).toBe(1);
+
+    // Refused on upload: a program, judged by its bytes.
+    await send(peExecutable(), 'viewer.exe');
+    expect(await now('consilium_records_refused_total', { reason: 'executable_file', stage: 'upload' })).toBe(1);
+
+    // Refused while processed: an archive that inflates a thousandfold.
+    await send(makeZip([{ name: 'scan.dcm', data: Buffer.alloc(2 * 1024 * 1024) }]), 'study.zip');
+    await movedBy('consilium_records_refused_total', { reason: 'archive_suspicious_compression', stage: 'processing' }, 0);
+  });
+
+  it('payments: each status reached, by outcome and provider', async () => {
+    const authorized = { outcome: 'authorized', provider: 'demo' };
+    const released = { outcome: 'released', provider: 'demo' };
+    const [wasAuthorized, wasReleased] = [
+      await now('consilium_payments_total', authorized),
+      await now('consilium_payments_total', released),
+    ];
+    const c = await draftCase(app, tenant, people.patient.id, { total: 25000 });
+    const payments = app.get(PaymentsService);
+    const db = app.get(TenantDatabase);
+    const start = await db.forTenant(tenant.id, (tx) => payments.startCheckout(tx, c.id));
+    const patient = new WebClient(app, tenant.host);
+    await signInPatient(patient, people.patient);
+    const page = new URL(start.redirectUrl).pathname;
+    await patient.get(page);
+    expect((await patient.post(`${page}/authorize`)).status).toBe(303);
+    expect(await now('consilium_payments_total', authorized)).toBe(wasAuthorized + 1);
+    await db.forTenant(tenant.id, (tx) => payments.release(tx, c.id, 'declined'));
+    expect(await now('consilium_payments_total', released)).toBe(wasReleased + 1);
   });
 });

@@ -246,7 +246,7 @@ describe('resumable uploads across instances', () => {
   }
 
   async function signedInPatient(instance: RunningProcess): Promise<Patient> {
-    const web = new WebClient(instance.url!, a.host);
+    const web = new WebClient(instance.url, a.host);
     await signInPatient(web, people.patient);
     return new Patient(web);
   }

@@ -51,9 +51,9 @@ describe('several instances against one database', () => {
   });
 
   it('keeps a session signed in on one instance valid on the other, and a sign-out on one ends it on both', async () => {
-    const onOne = new WebClient(one.url!, a.host);
+    const onOne = new WebClient(one.url, a.host);
     await signInPatient(onOne, peopleA.patient);
-    const onTwo = new WebClient(two.url!, a.host);
+    const onTwo = new WebClient(two.url, a.host);
     for (const [k, v] of onOne.cookies) onTwo.cookies.set(k, v);
     expect((await onTwo.get('/account')).status).toBe(200);
     await onTwo.post('/sign-out');
@@ -61,7 +61,7 @@ describe('several instances against one database', () => {
   });
 
   it('serves a branding change made elsewhere within a second on both instances', async () => {
-    const before = await httpGet(two.port!, '/theme.css', a.host);
+    const before = await httpGet(two.port, '/theme.css', a.host);
     expect(before.body).toContain('#123456');
     await applyTestBlueprint(
       app,
@@ -73,8 +73,8 @@ describe('several instances against one database', () => {
       [one, two].map((p) =>
         eventually(
           async () => {
-            const home = await httpGet(p.port!, '/', a.host);
-            const css = await httpGet(p.port!, (/href="(\/theme\.css\?v=[^"]+)"/.exec(home.body) ?? [])[1] ?? '/theme.css', a.host);
+            const home = await httpGet(p.port, '/', a.host);
+            const css = await httpGet(p.port, (/href="(\/theme\.css\?v=[^"]+)"/.exec(home.body) ?? [])[1] ?? '/theme.css', a.host);
             if (!css.body.includes('#0a7f3f')) throw new Error('old theme');
             return Date.now() - started;
           },
@@ -126,7 +126,7 @@ describe('several instances against one database', () => {
     const email = `limited.${Date.now()}@example.org`;
     const answers: Page[] = [];
     for (let i = 0; i < 30; i++) {
-      const client = new WebClient(i % 2 === 0 ? one.url! : two.url!, a.host);
+      const client = new WebClient(i % 2 === 0 ? one.url : two.url, a.host);
       answers.push(await client.submit('/sign-up', { name: 'Repeat', email, password: 'a long enough passphrase', terms: 'yes' }));
     }
     expect(answers.map((p) => p.status)).toEqual([...Array<number>(limit).fill(200), ...Array<number>(30 - limit).fill(429)]);
@@ -142,7 +142,7 @@ describe('several instances against one database', () => {
 
   it('walks a request from intake to acceptance with every request on the other instance', async () => {
     let turn = 0;
-    const alternate = () => (turn++ % 2 === 0 ? one.url! : two.url!);
+    const alternate = () => (turn++ % 2 === 0 ? one.url : two.url);
     const patient = new WebClient(alternate, a.host);
     await signInPatient(patient, peopleA.patient);
     await patient.submit('/start', { offering: a.offeringSlug, jurisdiction: 'US-NY' });

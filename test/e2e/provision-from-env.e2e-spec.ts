@@ -73,3 +73,53 @@ describe('cli db provision --passwords-from-env, then cli migrate', () => {
     expect(noAdmin.output).toContain('DATABASE_ADMIN_URL');
   });
 });
+
+/** `cli db provision --admin-url` with generated passwords, as deploy/README.md's first step runs it. */
+describe('cli db provision --admin-url, twice', () => {
+  const database = `consilium_gen_${randomBytes(4).toString('hex')}`;
+  const superuser = process.env.TEST_DATABASE_SUPERUSER_URL!;
+  const cli = (args: string[]) => {
+    const run = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH! }, encoding: 'utf8' });
+    return { code: run.status, output: `${run.stdout}${run.stderr}` };
+  };
+
+  afterAll(async () => {
+    const admin = new Client({ connectionString: superuser });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('says what it did, then that everything is in place; never changes the passwords of roles that exist', async () => {
+    const first = cli(['db', 'provision', '--admin-url', superuser, '--database', database]);
+    expect(first.code).toBe(0);
+    // The cluster's roles exist already (the test database uses them): they keep their passwords.
+    for (const role of ['consilium_owner', 'consilium_app', 'consilium_operator'])
+      expect(first.output).toContain(`role ${role} already exists, password unchanged`);
+    expect(first.output).toContain(`created database ${database} (owner consilium_owner)`);
+    expect(first.output).toContain('privileges: ');
+    expect(first.output).toContain('nothing to print');
+    expect(first.output).not.toContain(new URL(superuser).password);
+
+    const second = cli(['db', 'provision', '--admin-url', superuser, '--database', database]);
+    expect(second.code).toBe(0);
+    expect(second.output).toContain(`database ${database} already exists`);
+    expect(second.output).toContain('privileges already in place');
+
+    // The roles' logins are the ones they had: every other suite's connections still work, in the new database too.
+    const inNew = new Client({
+      connectionString: Object.assign(new URL(process.env.TEST_DATABASE_URL!), { pathname: `/${database}` }).toString(),
+    });
+    await inNew.connect();
+    await inNew.end();
+  });
+
+  it('says where it could not connect, without the password or a stack trace', () => {
+    const wrong = Object.assign(new URL(superuser), { password: 'not-the-password' }).toString();
+    const run = cli(['db', 'provision', '--admin-url', wrong]);
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/could not connect to PostgreSQL at 127\.0\.0\.1:\d+ as postgres, database postgres: .*Check the admin URL/);
+    expect(run.output).not.toContain('not-the-password');
+    expect(run.output).not.toMatch(/^\s+at /m);
+  });
+});

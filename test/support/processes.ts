@@ -7,8 +7,9 @@ import { TEST_RATE_LIMITS } from './rate-limits';
 /** A platform or worker started from dist/ as its own process, with its recent output kept for failure messages. */
 export interface RunningProcess {
   child: ChildProcess;
-  port?: number;
-  url?: string;
+  /** The platform's HTTP port, or the worker's health and metrics listener (WORKER_PORT). */
+  port: number;
+  url: string;
   output: string[];
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -31,17 +32,23 @@ export function processEnv(env: Record<string, string>): Record<string, string> 
   };
 }
 
-export async function startProcess(app: 'platform' | 'worker', env: Record<string, string>): Promise<RunningProcess> {
+export async function startProcess(
+  app: 'platform' | 'worker',
+  env: Record<string, string>,
+  options: { keepAllOutput?: boolean } = {},
+): Promise<RunningProcess> {
   const entry = builtEntry(`apps/${app}/src/main.js`);
-  const port = app === 'platform' ? await freePort() : undefined;
+  const port = await freePort();
+  // Every process gets ports of its own: suites (and other runs on the machine) start several at once.
+  const ports = app === 'platform' ? { PORT: String(port), PUBLIC_PORT: String(port) } : { WORKER_PORT: String(port) };
   const child = spawn(process.execPath, [entry], {
-    env: { ...processEnv(env), ...(port ? { PORT: String(port), PUBLIC_PORT: String(port) } : {}) },
+    env: { ...processEnv(env), ...ports },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(chunk.toString());
-    if (output.length > 300) output.shift();
+    if (output.length > 300 && !options.keepAllOutput) output.shift();
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
@@ -49,7 +56,7 @@ export async function startProcess(app: 'platform' | 'worker', env: Record<strin
   const running: RunningProcess = {
     child,
     port,
-    url: port ? `http://127.0.0.1:${port}` : undefined,
+    url: `http://127.0.0.1:${port}`,
     output,
     exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
@@ -57,7 +64,8 @@ export async function startProcess(app: 'platform' | 'worker', env: Record<strin
       return exited;
     },
   };
-  if (port) await waitForReady(running);
+  // A platform is ready when it serves; a worker when its job loops poll.
+  await waitForReady(running);
   return running;
 }
 
@@ -85,8 +93,30 @@ async function waitForReady(p: RunningProcess, timeoutMs = 60000): Promise<void>
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (p.child.exitCode !== null) throw new Error(`the process exited with ${p.child.exitCode}:\n${p.output.join('')}`);
-    if ((await httpGet(p.port!, '/health/ready')).status === 200) return;
+    if ((await httpGet(p.port, '/health/ready')).status === 200) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`not ready after ${timeoutMs / 1000} s:\n${p.output.join('')}`);
+}
+
+/**
+ * Starts a platform or worker that is expected to refuse to boot, and answers its exit code and output. A process
+ * that is still running after `timeoutMs` is killed and answers null: it booted when it should not have.
+ */
+export async function runUntilExit(
+  app: 'platform' | 'worker',
+  env: Record<string, string>,
+  timeoutMs = 30000,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [builtEntry(`apps/${app}/src/main.js`)], {
+    env: { ...processEnv(env), PORT: String(await freePort()) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, output };
 }

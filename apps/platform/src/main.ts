@@ -1,7 +1,9 @@
+import './tracing';
 import 'reflect-metadata';
 import {
   acquireProcessLock,
   AppConfig,
+  BootLog,
   ConfigError,
   createWebApp,
   Lifecycle,
@@ -14,18 +16,23 @@ import { JobRunner } from '@consilium/jobs';
 import { ReconciliationSchedule } from '@consilium/billing';
 import { UploadSweep } from '@consilium/records';
 import { BlueprintCatalog, formatProblem, TenantDirectory } from '@consilium/tenancy';
+import { stopTracing } from '@consilium/telemetry';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { allMigrations } from '../../../migrations';
 import { readyBanner } from './banner';
 import { PlatformModule } from './platform.module';
 import { DemoAccount, DemoAccounts } from '@consilium/identity';
 
-const say = (message: string) => process.stdout.write(`${message}\n`);
+// Until the application's logger is up, and for the start-up story: text for a person, JSON lines in production.
+const log = new BootLog('platform');
+const say = (message: string) => log.info(message);
 const DUPLICATE_SIGNAL_MS = 1000;
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const config = loadConfig();
+  // Payments, email and record files must each be a real service or a deliberate stand-in (PAYMENTS_PROVIDER,
+  // EMAIL_TRANSPORT, RECORDS_STORAGE): in production nothing falls back to a demo quietly.
+  const config = loadConfig(process.env, { services: true });
   const release = config.embedded ? acquireProcessLock(config.dataDir, 'platform') : () => undefined;
   let database: PreparedDatabase | undefined;
   let app: NestFastifyApplication | undefined;
@@ -51,6 +58,7 @@ async function main(): Promise<void> {
         await app.close();
       }
       await database?.embedded?.server.stop();
+      await stopTracing();
     } finally {
       release();
     }
@@ -69,21 +77,29 @@ async function main(): Promise<void> {
     await app.init();
     let demo: DemoAccount[] = [];
     if (config.applyTenantsOnBoot) {
-      const slugs = await applyTenants(app);
-      // Demo accounts exist only where blueprints are applied at boot: the embedded default.
-      if (config.embedded) demo = await app.get(DemoAccounts).ensure(slugs);
+      const demoSlugs = await applyTenants(app);
+      // Demo accounts exist only where blueprints are applied at boot, in the embedded default, and only for the
+      // hospitals whose blueprint says `demo: true`.
+      if (config.embedded) demo = await app.get(DemoAccounts).ensure(demoSlugs);
     }
-    await listen(app, config);
     // The embedded default has no separate worker: this process runs the job handlers too (JOBS_RUN_IN_PLATFORM).
     if (config.jobs.runInPlatform) await app.get(JobRunner).start();
+    // What the banner lists is read now: once the listener is open (and readiness answers 200), a database that goes
+    // away must not stop a process that has started; that is what readiness is for.
+    const tenants = !log.json && config.database.operator ? await app.get(TenantDirectory).list() : [];
+    await listen(app, config);
     // The nightly comparison with the payment provider: every instance checks, one runs it (a row per day).
     app.get(ReconciliationSchedule).start();
     // Unfinished resumable uploads are removed once expired, from the database and from this instance's disk.
     app.get(UploadSweep).start();
     // Abuse-limit buckets that have filled up again are deleted (a missing row is a full bucket).
     app.get(RateLimiter).startSweep();
-    const tenants = config.database.operator ? await app.get(TenantDirectory).list() : [];
-    say(readyBanner(config, tenants, (performance.now() - started) / 1000, database.embedded?.server.port, demo));
+    const seconds = (performance.now() - started) / 1000;
+    if (log.json) {
+      log.info('Consilium is ready', { seconds: Math.round(seconds * 10) / 10, port: config.port, embedded: config.embedded });
+    } else {
+      say(readyBanner(config, tenants, seconds, database.embedded?.server.port, demo));
+    }
   } catch (error) {
     await app?.close().catch(() => undefined);
     await database?.embedded?.server.stop().catch(() => undefined);
@@ -92,13 +108,14 @@ async function main(): Promise<void> {
   }
 }
 
+/** Applies tenants/; answers the slugs of the demo hospitals among them. */
 async function applyTenants(app: NestFastifyApplication): Promise<string[]> {
   const report = await app.get(BlueprintCatalog).apply();
   for (const problem of report.problems) say(`blueprint problem: ${formatProblem(problem)}`);
   for (const result of report.results) {
     if (result.changes.length) say(`tenant ${result.slug}: ${result.changes.length} change(s) applied`);
   }
-  return report.results.map((r) => r.slug);
+  return report.results.filter((r) => r.demo).map((r) => r.slug);
 }
 
 async function listen(app: NestFastifyApplication, config: AppConfig): Promise<void> {
@@ -112,9 +129,8 @@ async function listen(app: NestFastifyApplication, config: AppConfig): Promise<v
   }
 }
 
-main().catch((error: unknown) => {
-  const known =
-    error instanceof Error && ['ConfigError', 'EmbeddedPostgresError', 'UnsafeRuntimeRole', 'AlreadyRunning'].includes(error.name);
-  process.stderr.write(`\nConsilium did not start: ${known ? error.message : ((error as Error)?.stack ?? String(error))}\n`);
+main().catch(async (error: unknown) => {
+  log.failed(error);
+  await stopTracing();
   process.exit(1);
 });

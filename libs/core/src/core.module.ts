@@ -3,6 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
+import { requestFacts } from '@consilium/telemetry';
 import type { IncomingMessage } from 'node:http';
 import { DataSource } from 'typeorm';
 import { AppConfig } from './config/config';
@@ -17,13 +18,17 @@ import { ConsiliumExceptionFilter } from './errors/exception-filter';
 import { Translator } from './i18n/translator';
 import { loggerParams, requestIdFor } from './logging/logging';
 import { DatabaseMetrics } from './metrics/database-metrics';
+import { HttpMetrics } from './metrics/http-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsRegistry } from './metrics/metrics-registry';
-import { HealthController } from './web/health.controller';
+import { HealthProbe } from './web/health';
 import { Lifecycle } from './web/lifecycle';
 import { PageCache } from './web/page-cache';
 import { RateLimitGuard, RateLimitSettlement } from './web/rate-limit/rate-limit.guard';
 import { RateLimiter } from './web/rate-limit/rate-limiter';
+import { PageInterceptor } from './web/page.interceptor';
+import { StandInNotices } from './web/stand-in-notices';
+import { RequestObserver } from './web/request-observer';
 import { ViewRenderer } from './web/view-renderer';
 
 export interface CoreOptions {
@@ -48,6 +53,11 @@ export class CoreModule implements OnModuleInit {
             mount: true,
             generateId: true,
             idGenerator: (req: IncomingMessage & { id?: string }) => req.id ?? requestIdFor(req),
+            // The access log, written when the response ends (outside this context), reads the tenant and actor
+            // from the same store the request filled in.
+            setup: (cls, req: IncomingMessage) => {
+              requestFacts(req).context = cls.get();
+            },
           },
         }),
         LoggerModule.forRoot(loggerParams(config.raw.LOG_LEVEL)),
@@ -62,7 +72,7 @@ export class CoreModule implements OnModuleInit {
           retryAttempts: 0,
         }),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [MetricsController],
       providers: [
         { provide: AppConfig, useValue: config },
         { provide: MIGRATIONS, useValue: migrations },
@@ -73,12 +83,18 @@ export class CoreModule implements OnModuleInit {
         Translator,
         Lifecycle,
         PageCache,
+        StandInNotices,
         MetricsRegistry,
         DatabaseMetrics,
+        HttpMetrics,
+        HealthProbe,
+        RequestObserver,
         RateLimiter,
         RateLimitGuard,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
+        // Settlement first, so it wraps the page flow and reads the status the page flow set (a redirect's 303).
         { provide: APP_INTERCEPTOR, useClass: RateLimitSettlement },
+        { provide: APP_INTERCEPTOR, useClass: PageInterceptor },
       ],
       exports: [
         AppConfig,
@@ -90,6 +106,8 @@ export class CoreModule implements OnModuleInit {
         Lifecycle,
         PageCache,
         MetricsRegistry,
+        HealthProbe,
+        RequestObserver,
         RateLimiter,
         RateLimitGuard,
       ],

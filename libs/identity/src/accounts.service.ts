@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, first, InvalidInput, RateLimiter, RequestContext, TenantDatabase } from '@consilium/core';
+import { AppConfig, first, InvalidInput, msg, RateLimiter, RequestContext, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { ResolvedTenant } from '@consilium/tenancy';
 import { Account, AccountKind } from './account.entity';
@@ -146,7 +146,7 @@ export class AccountsService {
       tx.createQueryBuilder(Account, 'a').addSelect('a.passwordHash').where('a.id = :id', { id: accountId }).getOneOrFail(),
     );
     if (!(await verifyPassword(account.passwordHash, current)))
-      throw new InvalidInput({ current_password: 'This is not your current password.' });
+      throw new InvalidInput({ current_password: msg('identity.settings.wrongPassword') });
     const problem = passwordProblem(next, account.email);
     if (problem) throw new InvalidInput({ new_password: problem });
     const passwordHash = await hashPassword(next);
@@ -171,7 +171,7 @@ export class AccountsService {
   async resetPassword(token: string, password: string): Promise<Account> {
     return this.db.transaction(async (tx) => {
       const accountId = await this.tokens.peek(tx, token, 'password_reset');
-      if (!accountId) throw new InvalidInput({ token: 'This link has expired or was already used. Ask for a new one.' });
+      if (!accountId) throw new InvalidInput({ _form: msg('identity.reset.expired') });
       const account = await tx.findOneByOrFail(Account, { id: accountId });
       const problem = passwordProblem(password, account.email);
       if (problem) throw new InvalidInput({ password: problem });

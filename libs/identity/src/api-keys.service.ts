@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { affected, first, InvalidInput, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
+import { affected, first, InvalidInput, msg, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { API_KEY_SCOPES } from './permissions';
 import { hashToken, newToken } from './tokens';
 
@@ -23,9 +23,9 @@ export class ApiKeysService {
 
   async create(name: string, scopes: string[], createdBy: string): Promise<{ id: string; key: string }> {
     const clean = [...new Set(scopes)];
-    if (!name.trim()) throw new InvalidInput({ name: 'Give the key a name that says what uses it.' });
+    if (!name.trim()) throw new InvalidInput({ name: msg('identity.apiKeys.nameRequired') });
     if (!clean.length || clean.some((s) => !(API_KEY_SCOPES as readonly string[]).includes(s))) {
-      throw new InvalidInput({ scopes: `Choose one or more of: ${API_KEY_SCOPES.join(', ')}.` });
+      throw new InvalidInput({ scopes: msg('identity.apiKeys.chooseScope') });
     }
     const { token, hash } = newToken('ck_');
     const row = await this.db.transaction((tx) =>

@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, DomainError } from '@consilium/core';
+import { AppConfig, declareErrors } from '@consilium/core';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_SEED_COOKIE = 'consilium_csrf';
 
-export class CsrfRejected extends DomainError {
-  readonly code = 'csrf_rejected';
-  readonly status = 403;
+/** Identity's refusals: words at `identity.errors.<code>.message|hint`. */
+export const IdentityError = declareErrors('identity', { csrf_rejected: 403 });
+
+export class CsrfRejected extends IdentityError {
   constructor() {
-    super('This form has expired.', { hint: 'Go back, reload the page and send it again. Nothing was changed.' });
+    super('csrf_rejected');
   }
 }
 

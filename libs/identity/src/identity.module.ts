@@ -4,7 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@consilium/audit';
 import { RateLimitGuard } from '@consilium/core';
-import { TenancyModule } from '@consilium/tenancy';
+import { FirstAdminInvitations, TenancyModule } from '@consilium/tenancy';
 import { AccessGuard } from './access.guard';
 import { Account } from './account.entity';
 import { AccountsService } from './accounts.service';
@@ -12,10 +12,20 @@ import { ApiKeysService } from './api-keys.service';
 import { CsrfTokens } from './csrf';
 import { IDENTITY_CONTROLLERS } from './http/controllers';
 import { DemoAccounts } from './demo/demo-accounts';
+import { StaffFirstAdminInvitations } from './first-admin-invitations';
+import { AccountSettingsPage } from './http/account-settings.controller';
+import { AuthFormPresenter } from './http/auth-form.presenter';
+import { ConsoleMfaPresenter, InvitationPresenter } from './http/console-auth.controller';
+import { ApiKeysPage } from './http/console-api-keys.controller';
+import { StaffPage } from './http/console-staff.controller';
+import { OperatorMfaPresenter } from './http/operator-auth.controller';
+import { OperatorWelcomePage } from './http/operator-welcome.controller';
 import { IdentityLayout } from './identity-layout';
 import { MfaService } from './mfa.service';
 import { OneTimeTokens } from './one-time-tokens.service';
 import { OperatorAccounts } from './operators/operator-accounts.service';
+import { OperatorSignInLinks } from './operators/operator-sign-in-links';
+import { TenantStaffInvitations } from './operators/tenant-staff-invitations';
 import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 import { StaffService } from './staff.service';
@@ -41,12 +51,35 @@ import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/passwor
     MfaService,
     OneTimeTokens,
     OperatorAccounts,
+    OperatorSignInLinks,
+    TenantStaffInvitations,
     SessionCookie,
     SessionService,
     StaffService,
     PasswordStrategy,
     OperatorPasswordStrategy,
+    { provide: FirstAdminInvitations, useClass: StaffFirstAdminInvitations },
+    // Presenters: each page's model, and its forms shown again when refused.
+    AuthFormPresenter,
+    ConsoleMfaPresenter,
+    InvitationPresenter,
+    OperatorMfaPresenter,
+    OperatorWelcomePage,
+    AccountSettingsPage,
+    StaffPage,
+    ApiKeysPage,
   ],
-  exports: [AccountsService, ApiKeysService, DemoAccounts, OperatorAccounts, SessionService, StaffService, SessionCookie, MfaService],
+  exports: [
+    AccountsService,
+    ApiKeysService,
+    DemoAccounts,
+    OperatorAccounts,
+    OperatorSignInLinks,
+    TenantStaffInvitations,
+    SessionService,
+    StaffService,
+    SessionCookie,
+    MfaService,
+  ],
 })
 export class IdentityModule {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, first, InvalidInput, rows, SecretBox, TenantDatabase } from '@consilium/core';
+import { AppConfig, first, InvalidInput, msg, rows, SecretBox, TenantDatabase } from '@consilium/core';
 import { createHash, randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Account } from './account.entity';
@@ -57,7 +57,7 @@ export class MfaService {
   /** Confirms enrollment with a first code; returns the recovery codes to show once. */
   async confirmEnrollment(tx: EntityManager, accountId: string, code: string): Promise<string[]> {
     if (!(await this.verifyTotp(tx, accountId, code, true))) {
-      throw new InvalidInput({ code: 'That code did not match. Enter the 6 digits your app shows now.' });
+      throw new InvalidInput({ code: msg('identity.mfa.mismatch') });
     }
     await tx.query('UPDATE accounts SET totp_enabled_at = now() WHERE id = $1', [accountId]);
     const codes = newRecoveryCodes();

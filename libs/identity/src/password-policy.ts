@@ -1,3 +1,4 @@
+import { msg, type MessageRef } from '@consilium/core';
 import { hash, verify } from '@node-rs/argon2';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,17 +20,17 @@ function commonPasswords(): Set<string> {
 
 /**
  * NIST SP 800-63B: at least 12 characters, not a known breached or common password, not the email; no composition
- * rules. Returns the problem in words, or null.
+ * rules. Returns the problem (a catalog key), or null.
  */
-export function passwordProblem(password: string, email?: string): string | null {
-  if (password.length < MIN_LENGTH) return `Use at least ${MIN_LENGTH} characters. A short sentence is easy to remember.`;
-  if (password.length > MAX_LENGTH) return `Use at most ${MAX_LENGTH} characters.`;
+export function passwordProblem(password: string, email?: string): MessageRef | null {
+  if (password.length < MIN_LENGTH) return msg('identity.passwordRule.tooShort', { min: MIN_LENGTH });
+  if (password.length > MAX_LENGTH) return msg('identity.passwordRule.tooLong', { max: MAX_LENGTH });
   const lower = password.toLowerCase();
-  if (commonPasswords().has(lower)) return 'This password is too common: it appears in lists attackers try first. Choose another.';
+  if (commonPasswords().has(lower)) return msg('identity.passwordRule.common');
   if (email && lower.includes(email.toLowerCase().split('@')[0]) && email.split('@')[0].length >= 4) {
-    return 'Do not use your email address in your password.';
+    return msg('identity.passwordRule.email');
   }
-  if (/^(.)\1+$/.test(password)) return 'Do not repeat one character.';
+  if (/^(.)\1+$/.test(password)) return msg('identity.passwordRule.repeated');
   return null;
 }
 

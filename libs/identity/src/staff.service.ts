@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, InvalidInput, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
+import { AppConfig, InvalidInput, msg, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { ResolvedTenant } from '@consilium/tenancy';
 import { Account } from './account.entity';
 import { AccountMail } from './account-mail';
@@ -61,15 +61,20 @@ export class StaffService {
     });
   }
 
+  /** The staff member with this email at the current hospital, if any. */
+  async findByEmail(emailTyped: string): Promise<StaffMember | null> {
+    const email = emailTyped.trim().toLowerCase();
+    return (await this.list()).find((m) => m.email === email) ?? null;
+  }
+
   /** Creates the staff account (no password yet) and emails an invitation link. */
   async invite(input: { email: string; name: string; roles: StaffRole[]; locale: string }): Promise<string> {
     const email = input.email.trim().toLowerCase();
     const roles = [...new Set(input.roles)].filter((r): r is StaffRole => (STAFF_ROLES as readonly string[]).includes(r));
-    if (!roles.length) throw new InvalidInput({ roles: 'Choose at least one role.' });
+    if (!roles.length) throw new InvalidInput({ roles: msg('identity.staff.chooseRole') });
     const tenant = this.context.tenant<ResolvedTenant>();
     return this.db.transaction(async (tx) => {
-      if (await tx.findOneBy(Account, { kind: 'staff', email }))
-        throw new InvalidInput({ email: 'A staff member with this email already exists.' });
+      if (await tx.findOneBy(Account, { kind: 'staff', email })) throw new InvalidInput({ email: msg('identity.staff.emailTaken') });
       const account = await tx.save(
         Account,
         tx.create(Account, {
@@ -102,8 +107,7 @@ export class StaffService {
   async acceptInvitation(token: string, password: string): Promise<Account> {
     return this.db.transaction(async (tx) => {
       const accountId = await this.tokens.peek(tx, token, 'invitation');
-      if (!accountId)
-        throw new InvalidInput({ token: 'This invitation has expired or was already used. Ask your administrator for a new one.' });
+      if (!accountId) throw new InvalidInput({ _form: msg('identity.invitation.expired') });
       const account = await tx.findOneByOrFail(Account, { id: accountId });
       const problem = passwordProblem(password, account.email);
       if (problem) throw new InvalidInput({ password: problem });
@@ -125,7 +129,7 @@ export class StaffService {
   }
 
   async setRoles(accountId: string, roles: StaffRole[]): Promise<void> {
-    if (!roles.length) throw new InvalidInput({ roles: 'Choose at least one role.' });
+    if (!roles.length) throw new InvalidInput({ roles: msg('identity.staff.chooseRole') });
     await this.db.transaction(async (tx) => {
       const account = await tx.findOneBy(Account, { id: accountId, kind: 'staff' });
       if (!account) throw new NotFound();

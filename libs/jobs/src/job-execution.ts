@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantDatabase } from '@consilium/core';
+import { inJobSpan, JobTraceContext } from '@consilium/telemetry';
 import type PgBoss from 'pg-boss';
 import { EffectLedger } from './effect-ledger';
 import { JobDefinition, TenantJobPayload } from './job-definition';
 import { describeFailure, JobError, PermanentJobError } from './job-errors';
 import { JobContext, JobHandlerInstance } from './job-handler.decorator';
+import { JobMetrics } from './job-metrics';
 import { PgBossClient } from './pg-boss-client';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -18,6 +20,7 @@ export class JobExecution {
     private readonly client: PgBossClient,
     private readonly db: TenantDatabase,
     private readonly ledger: EffectLedger,
+    private readonly metrics: JobMetrics,
   ) {}
 
   async run(
@@ -42,11 +45,15 @@ export class JobExecution {
         transaction: (work) => this.db.forTenant(tenantId, work),
         once: (tx, key, perform) => this.ledger.once(tx, { tenantId, jobName: job.name, jobId: job.id, attempt }, key, perform),
       };
-      const output = await withinSeconds(handler.handle(context), job.expireInSeconds);
+      // The attempt continues the trace of whatever enqueued the job (job data carries its traceparent).
+      const span = { queue: job.name, id: job.id, attempt, tenantId };
+      const output = await inJobSpan(span, job.data as JobTraceContext, () => withinSeconds(handler.handle(context), job.expireInSeconds));
       await this.client.boss.complete(job.name, job.id, output ?? { outcome: 'done' });
+      this.metrics.attempted(job.name, 'completed', (performance.now() - started) / 1000);
       this.logger.debug({ jobId: job.id, queue: job.name, tenantId, attempt, ms: Math.round(performance.now() - started) }, 'job done');
     } catch (error) {
-      await this.recordFailure(job, error, attempt, tenantId);
+      const dead = await this.recordFailure(job, error, attempt, tenantId);
+      this.metrics.attempted(job.name, dead ? 'failed' : 'retried', (performance.now() - started) / 1000);
     }
   }
 
@@ -55,7 +62,7 @@ export class JobExecution {
     error: unknown,
     attempt: number,
     tenantId: unknown,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const failure = describeFailure(error, attempt);
     const dead = failure.permanent || attempt > job.retryLimit;
     try {
@@ -79,6 +86,7 @@ export class JobExecution {
     const fields = { jobId: job.id, queue: job.name, tenantId, attempt, code: failure.code, error: failure.error, reason: failure.message };
     if (dead) this.logger.error(fields, failure.permanent ? 'job failed permanently' : 'job failed: retries used up');
     else this.logger.warn(fields, 'job attempt failed; it will be retried');
+    return dead;
   }
 }
 

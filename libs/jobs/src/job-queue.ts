@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { jobTraceContext } from '@consilium/telemetry';
 import { EntityManager } from 'typeorm';
 import { JobDefinition, jobDefinition, TenantJobPayload } from './job-definition';
 import { JOBS_CHANNEL } from './job-wakeup';
@@ -39,14 +40,19 @@ export class JobQueue {
     if (rows[0]?.tenant !== payload.tenantId) {
       throw new Error(`${definition.name}: enqueue inside the tenant transaction of payload.tenantId (TenantDatabase.forTenant)`);
     }
-    const id = await this.client.boss.send(definition.name, payload, {
-      retryLimit: definition.retryLimit,
-      retryDelay: definition.retryDelaySeconds,
-      retryBackoff: definition.retryBackoff,
-      expireInSeconds: definition.expireInSeconds,
-      ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
-      db,
-    });
+    // With tracing on, the job carries the trace it was enqueued in (W3C traceparent) and its handler continues it.
+    const id = await this.client.boss.send(
+      definition.name,
+      { ...payload, ...jobTraceContext() },
+      {
+        retryLimit: definition.retryLimit,
+        retryDelay: definition.retryDelaySeconds,
+        retryBackoff: definition.retryBackoff,
+        expireInSeconds: definition.expireInSeconds,
+        ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
+        db,
+      },
+    );
     // pg-boss inserts through a join on its queue table: no row means the queue was never created.
     if (!id)
       throw new Error(`Job queue "${definition.name}" does not exist: queues are created by migrations (SELECT pgboss.create_queue(...))`);

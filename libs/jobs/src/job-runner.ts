@@ -41,6 +41,11 @@ export class JobRunner implements BeforeApplicationShutdown {
     return this.state === 'running';
   }
 
+  /** When the job loops last fetched without an error (undefined before the first fetch): the worker's readiness. */
+  lastFetchOkAt?: number;
+  /** Whether the latest fetch failed (the database is away). */
+  fetchFailing = false;
+
   /** Every handler in this process, by queue name. */
   handlers(): Map<string, Registered> {
     const found = new Map<string, Registered>();
@@ -104,7 +109,10 @@ export class JobRunner implements BeforeApplicationShutdown {
       let jobs: PgBoss.JobWithMetadata<TenantJobPayload>[];
       try {
         jobs = await this.client.boss.fetch<TenantJobPayload>(definition.name, { batchSize: slots - mine.size, includeMetadata: true });
+        this.lastFetchOkAt = Date.now();
+        this.fetchFailing = false;
       } catch (error) {
+        this.fetchFailing = true;
         this.logger.error({ queue: definition.name, err: { message: (error as Error).message } }, 'fetching jobs failed');
         jobs = [];
       }

@@ -6,6 +6,7 @@ import { EffectLedger } from './effect-ledger';
 import { FailedJobs } from './failed-jobs';
 import { OperatorJobsController } from './http/operator-jobs.controller';
 import { JobExecution } from './job-execution';
+import { JobMetrics } from './job-metrics';
 import { JobQueue } from './job-queue';
 import { JobRunner } from './job-runner';
 import { PgBossClient } from './pg-boss-client';
@@ -17,7 +18,7 @@ import { PgBossClient } from './pg-boss-client';
 @Module({
   imports: [DiscoveryModule],
   controllers: [OperatorJobsController],
-  providers: [PgBossClient, JobQueue, EffectLedger, JobExecution, JobRunner, FailedJobs],
+  providers: [PgBossClient, JobQueue, EffectLedger, JobExecution, JobRunner, FailedJobs, JobMetrics],
   exports: [JobQueue, JobRunner, FailedJobs],
 })
 export class JobsModule implements OnModuleInit {

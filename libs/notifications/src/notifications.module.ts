@@ -10,6 +10,7 @@ import { SesFeedback } from './bounces/ses-feedback';
 import { SesWebhookController } from './bounces/ses-webhook.controller';
 import { fetchSnsHttp, SNS_HTTP } from './bounces/sns-http';
 import { SnsVerifier } from './bounces/sns-verifier';
+import { EmailMetrics } from './email-metrics';
 import { EmailSuppression } from './email-suppression.entity';
 import { OperatorOutboxController } from './http/operator-outbox.controller';
 import { EmailDelivery } from './jobs/email-delivery';
@@ -47,6 +48,7 @@ export function createEmailTransport(config: AppConfig): EmailTransport {
     EmailSenders,
     EmailBlueprintSection,
     BounceRecorder,
+    EmailMetrics,
     SesFeedback,
     SnsVerifier,
     { provide: SNS_HTTP, useValue: fetchSnsHttp },

@@ -6,6 +6,7 @@ import { ArchiveSummary } from './archive/archive-summary';
 import { DicomMetadata } from './dicom/dicom-metadata';
 import { FileInspector } from './file-inspector';
 import { RecordFileRepository, RecordStatus } from './record-file.repository';
+import { RecordMetrics } from './record-metrics';
 import { RecordRegistrar } from './record-registrar';
 import { FileRejected, StoredFileDamaged } from './records.errors';
 import { StoredObject } from './storage/file-storage';
@@ -45,6 +46,7 @@ export class RecordProcessor {
     private readonly inspector: FileInspector,
     private readonly archives: ArchiveExpander,
     private readonly registrar: RecordRegistrar,
+    private readonly metrics: RecordMetrics,
   ) {}
 
   async process(tenantId: string, fileId: string): Promise<ProcessOutcome> {
@@ -81,6 +83,7 @@ export class RecordProcessor {
       this.files.markReady(tx, tenantId, fileId, token, { dicom, archive, dropStorage }),
     );
     if (!done) return { fileId, status: 'processing' };
+    this.metrics.ready(file.detectedType);
     if (dropStorage) await this.registrar.discard(file.stored);
     return { fileId, status: 'ready' };
   }
@@ -96,6 +99,7 @@ export class RecordProcessor {
       this.files.markRejected(tx, tenantId, fileId, token, { code: error.code, message: error.message }),
     );
     if (!done) return { fileId, status: 'processing' };
+    this.metrics.rejected(error.code, 'processing');
     await this.registrar.discard(stored);
     return { fileId, status: 'rejected', code: error.code };
   }

@@ -1,4 +1,4 @@
-import { AppConfig } from '@consilium/core';
+import { AppConfig, ConfigError } from '@consilium/core';
 import path from 'node:path';
 
 /** The records engine's settings, read once from the validated configuration (see config.schema.ts). */
@@ -24,7 +24,9 @@ export class RecordsSettings {
     this.maxImagePixels = raw.RECORDS_MAX_IMAGE_PIXELS;
     this.uploadExpiryHours = raw.RECORDS_UPLOAD_EXPIRY_HOURS;
     this.filesDir = path.join(config.dataDir, 'files');
-    if (raw.S3_BUCKET) {
+    // RECORDS_STORAGE (or its derived default) decides; S3 without a bucket never falls back to the local disk.
+    if (config.services.records === 's3') {
+      if (!raw.S3_BUCKET) throw new ConfigError(['S3_BUCKET: must be set when records are stored in S3 (RECORDS_STORAGE=s3)']);
       this.s3 = {
         bucket: raw.S3_BUCKET,
         region: raw.S3_REGION,

@@ -5,6 +5,7 @@ import { FileInspector } from './file-inspector';
 import { RecordFileRepository } from './record-file.repository';
 import { RecordIngestor } from './record-ingestor';
 import { InlineProcessing, RecordProcessingScheduler } from './record-processing-scheduler';
+import { RecordMetrics } from './record-metrics';
 import { RecordProcessor } from './record-processor.service';
 import { RecordRegistrar } from './record-registrar';
 import { RecordsService } from './records.service';
@@ -63,6 +64,7 @@ export class RecordsModule {
         UploadSessionRepository,
         RecordIngestor,
         RecordRegistrar,
+        RecordMetrics,
         FileInspector,
         ArchiveExpander,
         RecordsService,

@@ -7,6 +7,7 @@ import { RecordProcessingScheduler } from './record-processing-scheduler';
 import { RecordFile, RecordFileRepository, RecordStatus } from './record-file.repository';
 import { RecordIngestor } from './record-ingestor';
 import { RecordRegistrar } from './record-registrar';
+import { RecordMetrics } from './record-metrics';
 import { CaseStorageFull, FileRejected, UploadTooLarge } from './records.errors';
 import { RecordsSettings } from './records-settings';
 import { DetectedType } from './sniff/content-sniffer';
@@ -59,6 +60,7 @@ export class RecordsService {
     private readonly scheduler: RecordProcessingScheduler,
     private readonly storage: FileStorage,
     private readonly settings: RecordsSettings,
+    private readonly metrics: RecordMetrics,
   ) {}
 
   /**
@@ -76,7 +78,10 @@ export class RecordsService {
     const base = { tenantId, caseId, name: displayName(declaredName), uploadedBy: options.uploadedBy ?? null };
     const used = await this.db.forTenant(tenantId, (tx) => this.files.caseUsage(tx, tenantId, caseId));
     const room = this.settings.maxCaseBytes - used;
-    if (room <= 0) throw new CaseStorageFull(this.settings.maxCaseBytes);
+    if (room <= 0) {
+      this.metrics.rejected('case_storage_full', 'upload');
+      throw new CaseStorageFull(this.settings.maxCaseBytes);
+    }
     let ingested;
     try {
       ingested = await this.ingestor.ingest(source, {
@@ -87,13 +92,22 @@ export class RecordsService {
             : new UploadTooLarge(this.settings.maxFileBytes),
       });
     } catch (error) {
+      if (error instanceof FileRejected) this.metrics.rejected(error.code, 'upload');
       if (error instanceof FileRejected && !error.endsRequest) return this.registrar.reject({ ...base, rejection: error });
       throw error;
     }
-    const row = await this.registrar.register(
-      { ...base, type: ingested.type, stored: ingested.stored, preambleZeroed: ingested.preambleZeroed },
-      { caseLimitBytes: this.settings.maxCaseBytes, onKept: (tx, kept) => this.scheduler.enqueue(tx, tenantId, kept.id) },
-    );
+    let row;
+    try {
+      row = await this.registrar.register(
+        { ...base, type: ingested.type, stored: ingested.stored, preambleZeroed: ingested.preambleZeroed },
+        { caseLimitBytes: this.settings.maxCaseBytes, onKept: (tx, kept) => this.scheduler.enqueue(tx, tenantId, kept.id) },
+      );
+    } catch (error) {
+      if (error instanceof FileRejected) this.metrics.rejected(error.code, 'upload');
+      throw error;
+    }
+    // A duplicate of a file the case already holds is refused here, before any processing.
+    if (row.status === 'rejected') this.metrics.rejected(row.rejection?.code ?? 'unknown', 'upload');
     if (row.status !== 'uploaded' || !this.scheduler.afterCommit) return row;
     await this.scheduler.afterCommit(tenantId, row.id);
     return this.find(tenantId, row.id);

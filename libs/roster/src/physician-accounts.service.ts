@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { affected, first, InvalidInput, NotFound, rows, TenantDatabase } from '@consilium/core';
+import { affected, first, InvalidInput, msg, NotFound, rows, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 
 /** What assignment needs to know of a roster physician. */
@@ -96,12 +96,12 @@ export class PhysicianAccounts {
     return this.db.transaction(async (tx) => {
       if (accountId) {
         const ok = await first(tx, `SELECT 1 FROM staff_roles WHERE account_id = $1 AND role = 'physician'`, [accountId]);
-        if (!ok) throw new InvalidInput({ account_id: 'Choose a staff member who has the physician role.' });
+        if (!ok) throw new InvalidInput({ [`account_${physicianId}`]: msg('roster.admin.notPhysician') });
         const taken = await first<{ name: string }>(tx, 'SELECT name FROM physicians WHERE account_id = $1 AND id <> $2', [
           accountId,
           physicianId,
         ]);
-        if (taken) throw new InvalidInput({ account_id: `That account is already linked to ${taken.name}.` });
+        if (taken) throw new InvalidInput({ [`account_${physicianId}`]: msg('roster.admin.alreadyLinked', { name: taken.name }) });
       }
       const count = await affected(tx, 'UPDATE physicians SET account_id = $2, updated_at = now() WHERE id = $1', [physicianId, accountId]);
       if (count !== 1) throw new NotFound();

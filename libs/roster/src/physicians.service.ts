@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
+import { InvalidInput, msg, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
 import { SpecialtiesService } from '@consilium/catalog';
 import {
   changedFields,
@@ -33,7 +33,7 @@ export class PhysiciansService {
   async save(tx: EntityManager, tenantId: string, input: PhysicianInput, specialtyIds?: Map<string, string>): Promise<string[]> {
     const ids = specialtyIds ?? (await this.specialties.idsBySlug(tx, tenantId));
     const unknown = input.specialtySlugs.find((s) => !ids.has(s));
-    if (unknown) throw new InvalidInput({ specialties: `no active specialty "${unknown}"` });
+    if (unknown) throw new InvalidInput({ specialties: msg('roster.console.unknownSpecialty', { slug: unknown }) });
     const desired: Partial<Physician> = {
       position: input.position,
       name: input.name,
@@ -131,7 +131,7 @@ export class PhysiciansService {
     return this.db.transaction(async (tx) => {
       // A physician taken off the site keeps their slug: their opinions point at them.
       if (await tx.existsBy(Physician, { tenantId, slug: input.slug })) {
-        throw new InvalidInput({ slug: `Another physician already uses the address name "${input.slug}".` });
+        throw new InvalidInput({ slug: msg('roster.console.slugTaken', { slug: input.slug }) });
       }
       const { next } = await one<{ next: number }>(
         tx,

@@ -14,7 +14,8 @@ import { RosterPresenter } from './roster-presenter';
 import { RosterReader } from './roster-reader';
 import { PhysicianAccounts } from './physician-accounts.service';
 import { StipendRates } from './stipend-rates.service';
-import { ConsolePhysiciansController } from './http/console-physicians.controller';
+import { ConsolePhysiciansController, PhysiciansPage } from './http/console-physicians.controller';
+import { PhysicianPage } from './http/physician-page';
 
 const SERVICES = [PhysiciansService, RosterReader, RosterPresenter, StipendRates, PhysicianAccounts];
 
@@ -42,5 +43,9 @@ export class RosterModule implements OnModuleInit {
  * The admin's roster pages (/console/physicians, /console/roster). Apart from RosterModule, which the public site uses
  * too: console routes are mounted only with the domain libs, where identity's access guard enforces their actions.
  */
-@Module({ imports: [RosterModule, CatalogModule, TenancyModule], controllers: [ConsolePhysiciansController, ConsoleRosterController] })
+@Module({
+  imports: [RosterModule, CatalogModule, TenancyModule],
+  controllers: [ConsolePhysiciansController, ConsoleRosterController],
+  providers: [PhysicianPage, PhysiciansPage],
+})
 export class RosterConsoleModule {}

@@ -1,7 +1,7 @@
 import type { LicensurePolicy } from './licensure/licensure-policy';
 
-/** Text in one language, or per locale (`{ en: ..., es: ... }`): the blueprint's shape, stored as is. */
-export type Localized = string | { en: string; es?: string };
+/** Text in one language, or per locale (`{ en: ..., fr: ... }`): the blueprint's shape, stored as is. */
+export type Localized = string | Record<string, string>;
 
 export interface Branding {
   colors: { primary: string; accent: string; text: string; background: string };
@@ -25,13 +25,21 @@ export interface TenantSettings {
   /** `US-IL`: in-state prices apply to patients there. */
   homeJurisdiction?: string;
   licensure: LicensurePolicy;
+  /** A demonstration hospital (blueprint `demo: true`): only these get the embedded default's demo accounts. */
+  demo?: true;
 }
 
-/** Picks the text for `locale`, falling back to the tenant's default locale, then to any value. */
+/**
+ * Picks the text for `locale` (`fr-CA`, then `fr`), falling back to the tenant's default locale, then English,
+ * then any value.
+ */
 export function localize(text: Localized | undefined, locale: string, fallback = 'en'): string | undefined {
   if (text === undefined || typeof text === 'string') return text;
-  const byLocale = text as Record<string, string | undefined>;
-  return byLocale[locale] ?? byLocale[fallback] ?? text.en;
+  const language = locale.split('-')[0];
+  const byLocale = text as Partial<Record<string, string>>;
+  return (
+    byLocale[locale] ?? byLocale[language] ?? byLocale[fallback] ?? byLocale.en ?? Object.values(byLocale).find((v) => v !== undefined)
+  );
 }
 
 /** `#fff` or `#1a1a1a`, whichever reads better on `hex` (WCAG relative luminance). */

@@ -33,3 +33,5 @@ export * from './console/brand-image';
 export * from './console/multipart-form';
 export * from './console/tenant-onboarding';
 export * from './console/tenant-domains';
+export * from './console/first-admin-invitations';
+export * from './http/operator-tenants.controller';

@@ -1,6 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@consilium/audit';
 import { LocaleCookieInterceptor } from './locale-cookie.interceptor';
 import { BlueprintApplier } from './blueprint/blueprint-applier';
 import { BlueprintCatalog } from './blueprint/blueprint-catalog';
@@ -10,6 +11,7 @@ import { TenantChangeFeed } from './cache/tenant-change-feed';
 import { TenantContentCache } from './cache/tenant-content-cache';
 import { BrandController } from './http/brand.controller';
 import { ConsoleBrandingController } from './http/console-branding.controller';
+import { OperatorTenantsController, OperatorTenantsPage } from './http/operator-tenants.controller';
 import { MultipartConsoleForms } from './console/multipart-form';
 import { TenantDomains } from './console/tenant-domains';
 import { TenantOnboarding } from './console/tenant-onboarding';
@@ -41,9 +43,15 @@ const SHARED = [
 ];
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Tenant, TenantDomain, TenantAsset])],
-  controllers: [BrandController, ConsoleBrandingController],
-  providers: [...SHARED, TenantLayoutData, MultipartConsoleForms, { provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor }],
+  imports: [TypeOrmModule.forFeature([Tenant, TenantDomain, TenantAsset]), AuditModule],
+  controllers: [BrandController, ConsoleBrandingController, OperatorTenantsController],
+  providers: [
+    ...SHARED,
+    TenantLayoutData,
+    OperatorTenantsPage,
+    MultipartConsoleForms,
+    { provide: APP_INTERCEPTOR, useClass: LocaleCookieInterceptor },
+  ],
   exports: SHARED,
 })
 export class TenancyModule implements NestModule {

@@ -1,5 +1,13 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import { AppConfig, clientIp, ConsiliumStore, databaseUnavailable, negotiateLocale } from '@consilium/core';
+import {
+  AppConfig,
+  clientIp,
+  ConsiliumStore,
+  databaseUnavailable,
+  LANG_COOKIE_PATTERN,
+  negotiateLocale,
+  platformLocales,
+} from '@consilium/core';
 import { ClsService } from 'nestjs-cls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ResolvedTenant } from './resolved-tenant';
@@ -28,7 +36,7 @@ export class TenantResolutionMiddleware implements NestMiddleware {
   ) {}
 
   use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
-    const forwarded = this.config.raw.TRUST_PROXY ? req.headers['x-forwarded-host'] : undefined;
+    const forwarded = this.config.proxyHops ? req.headers['x-forwarded-host'] : undefined;
     const host = normalizeHost(forwarded ?? req.headers.host);
     this.cls.set('host', host);
     // The page's path, for navigation and canonical URLs; middleware sees req.url relative to its mount point.
@@ -36,7 +44,8 @@ export class TenantResolutionMiddleware implements NestMiddleware {
     this.cls.set('ip', clientIp(req, this.config.proxyHops));
     this.cls.set('userAgent', String(req.headers['user-agent'] ?? '').slice(0, 300));
     if (!host || host === this.config.operatorHost) {
-      this.cls.set('locale', 'en');
+      // No hospital: the operator console and the "no program here" page speak any platform language.
+      this.cls.set('locale', this.localeFor(req, null));
       return next();
     }
     this.resolver.resolve(host).then(
@@ -65,9 +74,9 @@ export class TenantResolutionMiddleware implements NestMiddleware {
 
   /** ?lang= (remembered in a cookie by LocaleCookieInterceptor), then the cookie, then Accept-Language. */
   private localeFor(req: IncomingMessage, tenant: ResolvedTenant | null): string {
-    const supported = tenant?.profile.locales ?? ['en'];
+    const supported = tenant ? (tenant.profile.locales ?? ['en']) : [...platformLocales()];
     const query = new URL(req.url ?? '/', 'http://x').searchParams.get('lang') ?? undefined;
-    const cookie = /(?:^|;\s*)lang=([a-z]{2})/.exec(String(req.headers.cookie ?? ''))?.[1];
+    const cookie = LANG_COOKIE_PATTERN.exec(String(req.headers.cookie ?? ''))?.[1];
     return negotiateLocale({
       explicit: query ?? cookie,
       acceptLanguage: req.headers['accept-language'],

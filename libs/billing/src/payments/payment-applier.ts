@@ -4,6 +4,7 @@ import { first } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { FundingBudgets, FundingStep } from './funding/funding-budgets.service';
 import { FundingExhausted } from './payment-errors';
+import { PaymentMetrics } from './payment-metrics';
 import { Payment } from './payment.entity';
 import { applyFact, PaymentFact, PaymentFacts, statusOf } from './payment-status';
 
@@ -42,6 +43,7 @@ export class PaymentApplier {
   constructor(
     private readonly pipeline: CasePipeline,
     private readonly funding: FundingBudgets,
+    private readonly metrics: PaymentMetrics,
   ) {}
 
   /** The payment, locked until the transaction ends: every change to one payment takes turns. */
@@ -94,6 +96,7 @@ export class PaymentApplier {
       updatedAt: new Date(),
     };
     await tx.update(Payment, { tenantId: payment.tenantId, id: payment.id }, changes);
+    if (status !== payment.status) this.metrics.reached(status, payment.provider);
     return { payment: { ...payment, ...changes }, followUps };
   }
 

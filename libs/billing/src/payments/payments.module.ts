@@ -15,6 +15,7 @@ import { OperatorRevenueController } from './http/operator-revenue.controller';
 import { SiteReceiptsController } from './http/site-receipts.controller';
 import { PaymentAccounts } from './payment-accounts.service';
 import { PaymentApplier } from './payment-applier';
+import { PaymentMetrics } from './payment-metrics';
 import { Payment } from './payment.entity';
 import { PaymentsService } from './payments.service';
 import { PaymentsReconciliation } from './reconciliation.service';
@@ -31,6 +32,7 @@ const SERVICES = [
   CaseExtras,
   PaymentsService,
   PaymentApplier,
+  PaymentMetrics,
   PaymentAccounts,
   PaymentEvents,
   FundingBudgets,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { Can, InvalidInput, ViewRenderer } from '@consilium/core';
+import { Can, fieldTexts, InvalidInput, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { Conversions } from '../conversions.service';
@@ -23,7 +23,7 @@ export class ConsoleConversionsController {
       await this.conversions.record(id, { kind: body.kind ?? '', occurredOn: body.occurred_on ?? '', value: body.value || undefined });
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      const [field, message] = Object.entries(error.fields ?? {})[0] ?? ['', ''];
+      const [field, message] = Object.entries(fieldTexts(error))[0] ?? ['', ''];
       void reply.redirect(`/console/cases/${id}?conversionError=${encodeURIComponent(`${field}: ${message}`)}#conversions`, 303);
       return;
     }

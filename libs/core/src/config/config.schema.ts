@@ -80,7 +80,13 @@ export const configSchema = z.object({
   SESSION_IDLE_MINUTES_PATIENT: z.coerce.number().int().min(1).max(720).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),
 
-  /** Stripe's secret key; unset, the demo provider (a local checkout page, no money moves) takes its place. */
+  /**
+   * How patients pay: `stripe`, or `demo`, a local checkout page where no money moves (every console then says so).
+   * Unset: `stripe` in production (which then needs STRIPE_SECRET_KEY); elsewhere `stripe` when STRIPE_SECRET_KEY is
+   * set, else `demo`.
+   */
+  PAYMENTS_PROVIDER: z.enum(['demo', 'stripe'], { error: 'must be stripe or demo' }).optional(),
+  /** Stripe's secret key; needed whenever payments go through Stripe. */
   STRIPE_SECRET_KEY: z
     .string()
     .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, 'must be a Stripe secret key (sk_test_... or sk_live_...)')
@@ -109,6 +115,11 @@ export const configSchema = z.object({
     .string()
     .refine((v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32), 'must be comma-separated 32-byte base64 keys')
     .optional(),
+  /**
+   * Where records are kept: `s3` (S3_BUCKET), or `local`, encrypted files under DATA_DIR on this server's disk (every
+   * console then says so). Unset: `s3` in production; elsewhere `s3` when S3_BUCKET is set, else `local`.
+   */
+  RECORDS_STORAGE: z.enum(['local', 's3'], { error: 'must be s3 or local' }).optional(),
   S3_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
@@ -125,7 +136,11 @@ export const configSchema = z.object({
   RECORDS_MAX_IMAGE_PIXELS: z.coerce.number().int().min(1).default(178956970),
   RECORDS_UPLOAD_EXPIRY_HOURS: z.coerce.number().int().min(1).max(720).default(24),
 
-  EMAIL_TRANSPORT: z.enum(['outbox', 'ses']).optional(),
+  /**
+   * `ses`, or `outbox`: .eml files under EMAIL_OUTBOX_DIR that reach nobody (every console then says so). Unset:
+   * `ses` in production; elsewhere `ses` when SES_REGION is set, else `outbox`.
+   */
+  EMAIL_TRANSPORT: z.enum(['outbox', 'ses'], { error: 'must be ses or outbox' }).optional(),
   EMAIL_OUTBOX_DIR: z.string().min(1).optional(),
   SES_REGION: awsRegion.optional(),
   SES_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
@@ -138,6 +153,19 @@ export const configSchema = z.object({
   JOBS_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(25),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The worker's small HTTP listener: /health/live, /health/ready (while its job loops poll) and /metrics. */
+  WORKER_PORT: port.default(3001),
+  /**
+   * OpenTelemetry: with an OTLP/HTTP endpoint (e.g. http://otel-collector:4318), traces are exported there; unset,
+   * nothing of the SDK is loaded. Read first by the tracing preload (libs/telemetry), validated here.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://otel-collector:4318' })
+    .optional(),
+  OTEL_SERVICE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a short name (letters, digits, . _ -)')
+    .optional(),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120000).optional(),
   PAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
   /** Overrides of the abuse limits' defaults (config/rate-limits.ts), e.g. `sign-up.ip=100/1h,messages.actor=30/1h`. */

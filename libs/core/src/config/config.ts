@@ -32,6 +32,97 @@ export interface EmailSettings {
   snsTopicArns: string[];
 }
 
+/**
+ * The three services outside our walls that have a stand-in, so the embedded default runs offline: payments (Stripe
+ * or the demo checkout), email (SES or the local outbox) and record files (S3 or this server's disk).
+ */
+export interface ServiceChoices {
+  payments: 'stripe' | 'demo';
+  email: 'ses' | 'outbox';
+  records: 's3' | 'local';
+}
+
+/** A stand-in in use. Every console page tells staff and operators, by key (core's `standIns.<name>`). */
+export type StandIn = keyof ServiceChoices;
+
+interface ServiceRule {
+  /** The variable that chooses deliberately. */
+  choice: string;
+  real: string;
+  standIn: string;
+  /** What the real service cannot work without. */
+  settings: string[];
+  /** Read in development and tests: with this set and no choice made, the real service is meant. */
+  signal: string;
+  fallback: string;
+}
+
+const SERVICE_RULES: Record<StandIn, ServiceRule> = {
+  payments: {
+    choice: 'PAYMENTS_PROVIDER',
+    real: 'stripe',
+    standIn: 'demo',
+    settings: ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'],
+    signal: 'STRIPE_SECRET_KEY',
+    fallback: 'payments would fall back to the demo checkout, where no money moves',
+  },
+  email: {
+    choice: 'EMAIL_TRANSPORT',
+    real: 'ses',
+    standIn: 'outbox',
+    settings: ['SES_REGION'],
+    signal: 'SES_REGION',
+    fallback: 'email would go to a local outbox and reach nobody',
+  },
+  records: {
+    choice: 'RECORDS_STORAGE',
+    real: 's3',
+    standIn: 'local',
+    settings: ['S3_BUCKET'],
+    signal: 'S3_BUCKET',
+    fallback: "records would be kept on this server's disk",
+  },
+};
+
+/**
+ * Which service each stand-in slot uses. An explicit choice wins. Otherwise production means the real service (so a
+ * missing setting stops boot instead of quietly running the stand-in); development and tests follow what is set.
+ * Reads plain strings so it also works on an environment that failed validation.
+ */
+export function chooseServices(env: Record<string, unknown>): ServiceChoices {
+  const production = env.NODE_ENV === 'production';
+  const pick = (rule: ServiceRule): string => {
+    const explicit = env[rule.choice];
+    if (explicit === rule.real || explicit === rule.standIn) return explicit;
+    return production || env[rule.signal] ? rule.real : rule.standIn;
+  };
+  return {
+    payments: pick(SERVICE_RULES.payments) as ServiceChoices['payments'],
+    email: pick(SERVICE_RULES.email) as ServiceChoices['email'],
+    records: pick(SERVICE_RULES.records) as ServiceChoices['records'],
+  };
+}
+
+/**
+ * Every setting a chosen real service lacks, by variable name. The platform and the worker refuse to boot on any of
+ * these; the CLI does not ask (a migration job has no business holding the Stripe key).
+ */
+export function serviceProblems(env: Record<string, unknown>): string[] {
+  const chosen = chooseServices(env);
+  const problems: string[] = [];
+  for (const [name, rule] of Object.entries(SERVICE_RULES) as [StandIn, ServiceRule][]) {
+    if (chosen[name] !== rule.real) continue;
+    for (const setting of rule.settings.filter((s) => !env[s])) {
+      problems.push(
+        env[rule.choice] === rule.real
+          ? `${setting}: must be set when ${rule.choice} is ${rule.real}`
+          : `${setting}: must be set in production, or ${rule.fallback}; to choose that deliberately, set ${rule.choice}=${rule.standIn}`,
+      );
+    }
+  }
+  return problems;
+}
+
 export interface JobSettings {
   /** Run job handlers inside the platform process too (the embedded default has no separate worker). */
   runInPlatform: boolean;
@@ -58,6 +149,8 @@ export class AppConfig {
   readonly proxyHops: number;
   /** The abuse limits: the defaults with RATE_LIMITS applied. */
   readonly rateLimits: RateLimitRules;
+  /** Real service or stand-in, for payments, email and record files (see chooseServices). */
+  readonly services: ServiceChoices;
   /** Filled in at boot: from the environment, or from the embedded PostgreSQL. */
   database: DatabaseUrls;
   private secret?: Buffer;
@@ -71,8 +164,9 @@ export class AppConfig {
     this.migrateOnBoot = raw.MIGRATE_ON_BOOT ?? this.embedded;
     this.applyTenantsOnBoot = raw.APPLY_TENANTS_ON_BOOT ?? this.embedded;
     this.shutdownDrainMs = raw.SHUTDOWN_DRAIN_MS ?? (this.embedded ? 0 : 5000);
+    this.services = chooseServices(raw);
     this.email = {
-      transport: raw.EMAIL_TRANSPORT ?? (raw.SES_REGION ? 'ses' : 'outbox'),
+      transport: this.services.email,
       outboxDir: path.resolve(projectRoot(), raw.EMAIL_OUTBOX_DIR ?? path.join(raw.DATA_DIR, 'outbox')),
       sesRegion: raw.SES_REGION,
       sesEndpoint: raw.SES_ENDPOINT,
@@ -109,6 +203,11 @@ export class AppConfig {
     return (this.filesKey = localSecret(this.dataDir, 'files-master-key'));
   }
 
+  /** The stand-ins in use, in a fixed order: each console page shows one line per entry. */
+  get standIns(): StandIn[] {
+    return (Object.keys(SERVICE_RULES) as StandIn[]).filter((name) => this.services[name] === SERVICE_RULES[name].standIn);
+  }
+
   get port(): number {
     return this.raw.PORT;
   }
@@ -126,36 +225,59 @@ export class AppConfig {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export interface LoadOptions {
+  /**
+   * The platform and the worker: also require every setting of the real payment, email and record services they
+   * would use (serviceProblems), so production never runs a stand-in by accident.
+   */
+  services?: boolean;
+}
+
+/** Validates the environment; every problem is listed at once, by variable name, and no value is ever echoed. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): AppConfig {
   const input: Record<string, string> = {};
   for (const key of Object.keys(configSchema.shape)) {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) {
-    // Values are never echoed: some of them (database URLs) carry secrets.
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  // Values are never echoed: some of them (database URLs) carry secrets.
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const config = parsed.success ? new AppConfig(parsed.data) : undefined;
+  if (config) problems.push(...consistencyProblems(config));
+  if (options.services) {
+    problems.push(...serviceProblems(input));
+    // Both processes open stored records (the platform serves them, the worker checks them).
+    if (input.DATABASE_URL && !input.FILES_MASTER_KEY)
+      problems.push('FILES_MASTER_KEY: must be set when DATABASE_URL is set (32 random bytes, base64: openssl rand -base64 32)');
   }
-  const config = new AppConfig(parsed.data);
+  // One line per variable: the first (most specific) message wins.
+  const named = new Set<string>();
+  const unique = problems.filter((p) => {
+    const name = p.slice(0, p.indexOf(':'));
+    if (named.has(name)) return false;
+    named.add(name);
+    return true;
+  });
+  if (!config || unique.length) throw new ConfigError(unique);
+  return config;
+}
+
+function consistencyProblems(config: AppConfig): string[] {
+  const problems: string[] = [];
   if (config.raw.DATABASE_OWNER_URL && !config.raw.DATABASE_URL) {
-    throw new ConfigError(['DATABASE_URL: must be set when DATABASE_OWNER_URL is set (the app connects as the runtime role)']);
+    problems.push('DATABASE_URL: must be set when DATABASE_OWNER_URL is set (the app connects as the runtime role)');
   }
   if (!config.embedded && !config.raw.APP_SECRET) {
-    throw new ConfigError(['APP_SECRET: must be set when DATABASE_URL is set (32+ random bytes, base64: openssl rand -base64 32)']);
+    problems.push('APP_SECRET: must be set when DATABASE_URL is set (32+ random bytes, base64: openssl rand -base64 32)');
   }
   if (config.raw.STRIPE_SECRET_KEY && !config.raw.STRIPE_WEBHOOK_SECRET) {
-    throw new ConfigError([
-      'STRIPE_WEBHOOK_SECRET: must be set when STRIPE_SECRET_KEY is set (webhooks are how payments learn of authorizations)',
-    ]);
+    problems.push('STRIPE_WEBHOOK_SECRET: must be set when STRIPE_SECRET_KEY is set (webhooks are how payments learn of authorizations)');
   }
   if (config.migrateOnBoot && !config.embedded && !config.raw.DATABASE_OWNER_URL) {
-    throw new ConfigError(['DATABASE_OWNER_URL: must be set when MIGRATE_ON_BOOT is true (migrations run as the owner role)']);
+    problems.push('DATABASE_OWNER_URL: must be set when MIGRATE_ON_BOOT is true (migrations run as the owner role)');
   }
-  if (config.email.transport === 'ses' && !config.email.sesRegion) {
-    throw new ConfigError(['SES_REGION: must be set when EMAIL_TRANSPORT is ses']);
-  }
-  return config;
+  return problems;
 }
 
 function localSecret(dataDir: string, name: string): Buffer {

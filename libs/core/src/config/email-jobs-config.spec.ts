@@ -27,8 +27,13 @@ describe('email and jobs configuration', () => {
     ]);
   });
 
+  it('needs SES_REGION for SES, in the processes that send (the platform and the worker)', () => {
+    expect(() => loadConfig({ EMAIL_TRANSPORT: 'ses' }, { services: true })).toThrow(/SES_REGION: must be set when EMAIL_TRANSPORT is ses/);
+    // A CLI run (a migration job) holds no SES setting and sends nothing.
+    expect(loadConfig({ EMAIL_TRANSPORT: 'ses' }).email.transport).toBe('ses');
+  });
+
   it.each([
-    [{ EMAIL_TRANSPORT: 'ses' }, 'SES_REGION'],
     [{ SES_REGION: 'Virginia' }, 'SES_REGION'],
     [{ EMAIL_TRANSPORT: 'smtp' }, 'EMAIL_TRANSPORT'],
     [{ SES_ENDPOINT: 'ftp://x' }, 'SES_ENDPOINT'],

@@ -1,109 +1,174 @@
+import type { MessageRef, MessageValues } from '../i18n/translator';
+
+/** A form's problems, each beside its field (`_form` for the form as a whole): a key and values, never English. */
+export type FieldProblems = Record<string, MessageRef | string>;
+
+export interface DomainErrorOptions {
+  /** Arguments of the catalog message (`{ limit: '1 MiB' }`): never PHI, they may reach a log's reader. */
+  values?: MessageValues;
+  /** Field-level problems, keyed by the form field or JSON path. */
+  fields?: FieldProblems;
+  cause?: unknown;
+  /** For pages (not the API): send the browser here instead of showing an error page. */
+  redirectTo?: string;
+  /** @deprecated An unconverted lib's English sentence, shown as it is instead of the catalog's message. */
+  legacyMessage?: string;
+}
+
 /**
- * A failure the user can understand and act on. Each subclass has a stable `code`; the exception filter maps it to
- * an HTTP status once, as JSON under /api and as a branded page on the sites. `message` is shown to users, so it
- * must never carry PHI, secrets or internals.
+ * A failure the user can understand and act on, with a stable `code` and an HTTP `status`, mapped once by the
+ * exception filter (JSON under /api, a branded page on the sites). Its words are not here: they are the catalog
+ * messages `<namespace>.errors.<code>.message` and, when the catalog has one, `.hint`, in the reader's language.
+ * Declare a lib's errors with `declareErrors` rather than subclassing by hand.
+ *
+ * Unconverted libs still pass an English message (no namespace): it is shown as it is until they move to keys.
  */
 export abstract class DomainError extends Error {
   abstract readonly code: string;
   abstract readonly status: number;
-  /** What the user can do about it, shown under the message. */
+  /** Whose catalog holds the words; undefined for the old English-message form. */
+  readonly namespace?: string;
+  readonly values?: MessageValues;
+  /** @deprecated The old form's English hint; converted errors have `<namespace>.errors.<code>.hint`. */
   readonly hint?: string;
-  /** Field-level problems, keyed by the form field or JSON path. */
-  readonly fields?: Record<string, string>;
-  /** For pages (not the API): send the browser here instead of showing an error page. */
+  readonly fields?: FieldProblems;
   readonly redirectTo?: string;
 
-  constructor(message: string, options?: { hint?: string; fields?: Record<string, string>; cause?: unknown; redirectTo?: string }) {
-    super(message, { cause: options?.cause });
+  constructor(message: string, options?: DomainErrorOptions & { hint?: string; namespace?: string }) {
+    super(options?.legacyMessage ?? message, { cause: options?.cause });
     this.name = new.target.name;
+    this.namespace = options?.legacyMessage ? undefined : options?.namespace;
+    this.values = options?.values;
     this.hint = options?.hint;
     this.fields = options?.fields;
     this.redirectTo = options?.redirectTo;
   }
-}
 
-/** Not found, and also "not yours": a caller must never learn that another tenant's thing exists. */
-export class NotFound extends DomainError {
-  readonly code = 'not_found';
-  readonly status = 404;
-  constructor(message = 'We could not find that page.') {
-    super(message, { hint: 'Check the address, or start again from the home page.' });
+  /** The catalog key of the message (`core.errors.not_found.message`), or undefined for an old English error. */
+  get messageKey(): string | undefined {
+    return this.namespace ? `${this.namespace}.errors.${this.code}.message` : undefined;
   }
 }
 
-export class InvalidInput extends DomainError {
-  readonly code = 'invalid_input';
-  readonly status = 400;
-  constructor(fields: Record<string, string>, message = 'Some fields need your attention.') {
-    super(message, { fields });
+/**
+ * A lib's domain errors, one `code: status` line each:
+ *
+ *     export const BillingError = declareErrors('billing', { funding_exhausted: 409, payments_not_ready: 503 });
+ *     throw new BillingError('funding_exhausted');
+ *
+ * The words are `billing.errors.funding_exhausted.message` (and `.hint`) in the lib's catalogs; the message text of
+ * the JavaScript error is the code, so a log line says which error without anyone's words in it.
+ */
+export function declareErrors<const Statuses extends Record<string, number>>(namespace: string, statuses: Statuses) {
+  type Code = Extract<keyof Statuses, string>;
+  class Declared extends DomainError {
+    static readonly namespace = namespace;
+    static readonly statuses = statuses;
+    readonly status: number;
+    constructor(
+      readonly code: Code,
+      options: DomainErrorOptions = {},
+    ) {
+      super(`${namespace}.${code}`, { ...options, namespace });
+      this.status = statuses[code];
+    }
+  }
+  Object.defineProperty(Declared, 'name', { value: `${namespace[0].toUpperCase()}${namespace.slice(1)}Error` });
+  return Declared;
+}
+
+/** Core's own errors, the ones every lib throws. */
+export const CoreError = declareErrors('core', {
+  not_found: 404,
+  invalid_input: 400,
+  sign_in_required: 401,
+  access_denied: 403,
+  no_tenant_at_host: 404,
+  tenant_suspended: 503,
+  service_unavailable: 503,
+  too_many_attempts: 429,
+  rate_limited: 429,
+});
+
+/** Not found, and also "not yours": a caller must never learn that another tenant's thing exists. */
+export class NotFound extends CoreError {
+  /** `legacyMessage`: deprecated, for unconverted libs (English, shown as it is). */
+  constructor(legacyMessage?: string) {
+    super('not_found', { legacyMessage });
+  }
+}
+
+/**
+ * A refused form or request body: each problem beside its field, as a catalog key (`msg('core.form.email')`), and
+ * what was typed (passwords never), so the page can be shown again as the person left it. The page flow's
+ * exception filter does that for any route with `@Form(...)`.
+ */
+export class InvalidInput extends CoreError {
+  /** What was typed, for showing the form again (secrets removed by readForm). */
+  readonly typed?: Record<string, unknown>;
+
+  constructor(fields: FieldProblems, typed?: Record<string, unknown> | string) {
+    // A string second argument is the old form's English summary (unconverted libs): the catalog's is used instead.
+    super('invalid_input', { fields });
+    this.typed = typeof typed === 'string' ? undefined : typed;
   }
 }
 
 /** Not signed in: pages redirect to the sign-in page of their surface, the API answers 401. */
-export class SignInRequired extends DomainError {
-  readonly code = 'sign_in_required';
-  readonly status = 401;
+export class SignInRequired extends CoreError {
   constructor(signInPath?: string) {
-    super('Please sign in to continue.', { redirectTo: signInPath });
+    super('sign_in_required', { redirectTo: signInPath });
   }
 }
 
 /** Signed in, on the right hospital, but this role may not do this. */
-export class AccessDenied extends DomainError {
-  readonly code = 'access_denied';
-  readonly status = 403;
+export class AccessDenied extends CoreError {
   constructor() {
-    super('Your account does not have access to this.', { hint: 'Ask your administrator if you need it.' });
+    super('access_denied');
   }
 }
 
-export class NoTenantAtHost extends DomainError {
-  readonly code = 'no_tenant_at_host';
-  readonly status = 404;
+export class NoTenantAtHost extends CoreError {
   constructor() {
-    super('There is no second opinion program at this address.', {
-      hint: 'Check the address you were given by your hospital.',
-    });
+    super('no_tenant_at_host');
   }
 }
 
-export class TenantSuspended extends DomainError {
-  readonly code = 'tenant_suspended';
-  readonly status = 503;
+export class TenantSuspended extends CoreError {
   constructor() {
-    super('This second opinion program is temporarily unavailable.', {
-      hint: 'Please try again later or contact the hospital directly.',
-    });
+    super('tenant_suspended');
   }
 }
 
-export class ServiceUnavailable extends DomainError {
-  readonly code = 'service_unavailable';
-  readonly status = 503;
-  constructor(message = 'The service is briefly unavailable.') {
-    super(message, { hint: 'Please try again in a moment.' });
+export class ServiceUnavailable extends CoreError {
+  /** `legacyMessage`: deprecated, for unconverted libs (English, shown as it is). */
+  constructor(legacyMessage?: string) {
+    super('service_unavailable', { legacyMessage });
   }
-}
-
-/** On pages, the form a refused request came from: shown again with what was typed, and why it was refused. */
-export interface FormPage {
-  /** The form's template, e.g. `identity/sign-up`. */
-  view: string;
-  layout?: 'site' | 'console' | 'plain';
 }
 
 /**
- * Over an abuse limit (core's RateLimiter). Answers 429 with Retry-After; the words come from the catalog (core
- * `errors.rate_limited`) in the person's language, since the wait is part of the sentence.
+ * Too many attempts (sign-in throttling): 429, and on a form route the form again with `fields` beside it, as for
+ * InvalidInput.
  */
-export class TooManyRequests extends DomainError {
-  readonly code = 'rate_limited';
-  readonly status = 429;
-  constructor(
-    readonly retryAfterSeconds: number,
-    readonly page?: FormPage,
-  ) {
-    super('Too many attempts.', { hint: `Please try again in ${Math.max(1, Math.ceil(retryAfterSeconds / 60))} min.` });
+export class TooManyAttempts extends CoreError {
+  readonly typed?: Record<string, unknown>;
+
+  constructor(fields: FieldProblems = {}, typed?: Record<string, unknown>) {
+    super('too_many_attempts', { fields });
+    this.typed = typed;
+  }
+}
+
+/**
+ * Over an abuse limit (core's RateLimiter): 429 with Retry-After. On a `@Form` route the form again, as typed, with
+ * the wait above it (`_form`); elsewhere the error page; the API's JSON says `retryAfterSeconds`. Words: core
+ * `errors.rate_limited` and `form.rateLimited`, in the person's language, since the wait is part of the sentence.
+ */
+export class TooManyRequests extends CoreError {
+  constructor(readonly retryAfterSeconds: number) {
+    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+    super('rate_limited', { values: { minutes }, fields: { _form: { key: 'core.form.rateLimited', values: { minutes } } } });
   }
 }
 
@@ -115,4 +180,13 @@ export class NoTenantContext extends Error {
       'No tenant in the current context. Operations on tenant data must run inside a request for a tenant host or TenantDatabase.forTenant().',
     );
   }
+}
+
+/**
+ * @deprecated For unconverted controllers that still catch InvalidInput by hand: its problems as text (an
+ * unconverted service's English as it is; a converted one's key, which the leak test then points at). The page flow
+ * (`@Form`) replaces every such catch.
+ */
+export function fieldTexts(error: DomainError): Record<string, string> {
+  return Object.fromEntries(Object.entries(error.fields ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : v.key]));
 }

@@ -1,11 +1,24 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext } from '../context/request-context';
-import { Translator } from '../i18n/translator';
-import { keptValues } from '../web/forms';
+import { negotiateLocale, platformLocales } from '../i18n/locales';
+import { MessageRef, Translator } from '../i18n/translator';
+import { typedValues } from '../web/form-body';
+import { FormPresenter, PAGE_ROUTE, PageRequest, PageRoute } from '../web/page';
+import { pageTitle } from '../web/page.interceptor';
 import { ViewRenderer } from '../web/view-renderer';
-import { DomainError, TooManyRequests } from './domain-error';
+import { DomainError, FieldProblems, TooManyRequests } from './domain-error';
 import { PermanentRedirect } from './permanent-redirect';
+
+/** What went wrong, before it is put in someone's language. */
+interface Failure {
+  status: number;
+  code: string;
+  message: MessageRef | string;
+  hint?: MessageRef | string;
+  fields?: FieldProblems;
+}
 
 interface ErrorBody {
   status: number;
@@ -15,21 +28,11 @@ interface ErrorBody {
   fields?: Record<string, string>;
 }
 
-const HTTP_MESSAGES: Record<number, string> = {
-  400: 'The request could not be understood.',
-  401: 'Please sign in to continue.',
-  403: 'You do not have access to this.',
-  404: 'We could not find that page.',
-  405: 'That action is not available here.',
-  413: 'That is too large to send.',
-  415: 'That kind of content is not accepted here.',
-  429: 'Too many attempts. Please wait a moment and try again.',
-  503: 'The service is briefly unavailable.',
-};
-
 /**
- * The one place errors become responses: JSON under /api, /webhooks and /health, a branded page elsewhere.
- * Messages come from DomainError classes or a fixed table; a stack trace or driver message never leaves the server.
+ * The one place errors become responses: JSON under /api, /webhooks and /health (the stable code, and the message in
+ * English or the client's Accept-Language), a branded page elsewhere in the reader's language, and for a refused
+ * form on a `@Form` route, that form again (see web/page.ts). Words come from the catalogs by the error's code; a
+ * stack trace or driver message never leaves the server.
  */
 @Catch()
 export class ConsiliumExceptionFilter implements ExceptionFilter {
@@ -39,19 +42,20 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
     private readonly views: ViewRenderer,
     private readonly context: RequestContext,
     private readonly translator: Translator,
+    private readonly modules: ModuleRef,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
+    const request = http.getRequest<PageRequest>();
     const reply = http.getResponse<FastifyReply>();
     if (exception instanceof PermanentRedirect) {
       if (!reply.sent) void reply.status(301).header('location', exception.location).header('cache-control', 'public, max-age=3600').send();
       return;
     }
-    const body = this.describe(exception);
-    if (body.status >= 500) {
-      this.logger.error({ err: exception, code: body.code }, 'request failed');
+    const failure = describe(exception);
+    if (failure.status >= 500) {
+      this.logger.error({ err: exception, code: failure.code }, 'request failed');
     }
     const requestId = this.context.requestId() ?? String(request.id);
     if (reply.sent) return;
@@ -59,16 +63,54 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
       void reply.redirect(exception.redirectTo, 303);
       return;
     }
-    if (exception instanceof TooManyRequests) return this.tooMany(exception, request, reply, requestId);
-    reply.status(body.status);
-    if (body.status === 503) reply.header('retry-after', '5');
+    if (failure.status === 503) reply.header('retry-after', '5');
+    // Over an abuse limit: how long to wait, for browsers, clients and the JSON alike; never a cached answer.
+    const retryAfterSeconds = exception instanceof TooManyRequests ? exception.retryAfterSeconds : undefined;
+    if (retryAfterSeconds) reply.header('retry-after', String(retryAfterSeconds)).header('cache-control', 'no-store');
     if (wantsJson(request)) {
-      void reply.header('content-type', 'application/json; charset=utf-8').send({ error: { ...body, requestId } });
+      const body = this.inLanguage(failure, jsonLocale(request));
+      void reply
+        .status(failure.status)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send({ error: { ...body, ...(retryAfterSeconds ? { retryAfterSeconds } : {}), requestId } });
       return;
     }
+    const route = request[PAGE_ROUTE];
+    if (route?.form && failure.fields && failure.status < 500) {
+      void this.refusedForm(route, failure, request, reply).catch((renderError: unknown) => {
+        this.logger.error({ err: renderError }, 'refused form failed to render');
+        this.errorPage(describe(renderError), reply, requestId);
+      });
+      return;
+    }
+    this.errorPage(failure, reply, requestId);
+  }
+
+  /** The form again: 400 (or the error's status), no-store, each problem beside its field, the values as typed. */
+  private async refusedForm(route: PageRoute, failure: Failure, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const locale = this.context.locale();
+    const errors = this.translator.messages(failure.fields, locale);
+    const form = {
+      params: (request.params ?? {}) as Record<string, string>,
+      query: (request.query ?? {}) as Record<string, string>,
+      action: request.url.split('?')[0],
+      values: typedValues(request.body),
+      errors,
+    };
+    const { view, presenter, title: titleKey = route.page?.title } = route.form!;
+    const model: Record<string, unknown> = presenter
+      ? await this.modules.get<FormPresenter>(presenter, { strict: false }).refused(form)
+      : form;
+    const title = pageTitle(this.translator, locale, model.title, titleKey);
+    const html = this.views.render(view, { values: form.values, ...model, errors, title }, { layout: route.layout });
+    if (reply.sent) return;
+    void reply.status(failure.status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+  }
+
+  private errorPage(failure: Failure, reply: FastifyReply, requestId: string): void {
     let html: string;
     try {
-      const shown = this.translated(body);
+      const shown = this.inLanguage(failure, this.context.locale());
       html = this.views.render(
         'core/error',
         { title: shown.message, error: shown, requestId },
@@ -76,85 +118,62 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
       );
     } catch (renderError) {
       this.logger.error({ err: renderError }, 'error page failed to render');
-      html = `<!doctype html><title>Error</title><h1>${body.status}</h1><p>Something went wrong.</p>`;
+      html = `<!doctype html><title>Error</title><h1>${failure.status}</h1><p>Something went wrong.</p>`;
     }
-    void reply.header('content-type', 'text/html; charset=utf-8').send(html);
+    if (reply.sent) return;
+    void reply.status(failure.status).header('content-type', 'text/html; charset=utf-8').send(html);
   }
 
-  /**
-   * Over an abuse limit: 429 with Retry-After; JSON for the API; on pages the form the request came from again, with
-   * what was typed (secrets excepted) and the wait in the person's language, else the branded error page.
-   */
-  private tooMany(exception: TooManyRequests, request: FastifyRequest, reply: FastifyReply, requestId: string): void {
-    const locale = this.context.locale();
-    const minutes = Math.max(1, Math.ceil(exception.retryAfterSeconds / 60));
-    const error = {
-      status: 429,
-      code: exception.code,
-      message: this.translator.t('core.errors.rate_limited', locale),
-      hint: this.translator.t('core.errors.rate_limited.hint', locale, { minutes }),
-    };
-    reply.status(429).header('retry-after', String(exception.retryAfterSeconds)).header('cache-control', 'no-store');
-    if (wantsJson(request)) {
-      void reply
-        .header('content-type', 'application/json; charset=utf-8')
-        .send({ error: { ...error, retryAfterSeconds: exception.retryAfterSeconds, requestId } });
-      return;
-    }
-    const layout = this.context.tenantOrNull()?.status === 'active' ? 'site' : 'plain';
-    let html: string;
-    try {
-      if (exception.page) {
-        const values = keptValues(request.body);
-        html = this.views.render(
-          exception.page.view,
-          {
-            title: error.message,
-            values,
-            next: typeof values.next === 'string' ? values.next : '',
-            action: request.url.split('?')[0],
-            // Sign-in forms know this state already; every other form shows `rateLimited` in its error summary.
-            formError: 'throttled',
-            waitMinutes: minutes,
-            rateLimited: error,
-          },
-          { layout: exception.page.layout ?? layout },
-        );
-      } else {
-        html = this.views.render('core/error', { title: error.message, error, requestId }, { layout });
-      }
-    } catch (renderError) {
-      this.logger.error({ err: renderError }, 'rate limit page failed to render');
-      html = `<!doctype html><title>429</title><h1>429</h1><p>${error.message}</p>`;
-    }
-    void reply.header('content-type', 'text/html; charset=utf-8').send(html);
+  private inLanguage(failure: Failure, locale: string): ErrorBody {
+    const body: ErrorBody = { status: failure.status, code: failure.code, message: this.translator.message(failure.message, locale) };
+    const hint = failure.hint;
+    if (hint && (typeof hint === 'string' || this.translator.has(hint.key))) body.hint = this.translator.message(hint, locale);
+    if (failure.fields) body.fields = this.translator.messages(failure.fields, locale);
+    return body;
   }
+}
 
-  /** The page's language for site pages; the API keeps English (clients match on `code`, not on words). */
-  private translated(body: ErrorBody): ErrorBody {
-    const locale = this.context.locale();
-    const key = `core.errors.${body.code}`;
-    if (locale === 'en' || !this.translator.has(key)) return body;
-    return { ...body, message: this.translator.t(key, locale), hint: body.hint && this.translator.t(`${key}.hint`, locale) };
-  }
+const HTTP_CODES = new Set([400, 401, 403, 404, 405, 413, 415, 429]);
 
-  private describe(exception: unknown): ErrorBody {
-    if (exception instanceof DomainError) {
-      return { status: exception.status, code: exception.code, message: exception.message, hint: exception.hint, fields: exception.fields };
-    }
-    const status = exception instanceof HttpException ? exception.getStatus() : statusOf(exception);
-    if (status && status < 500) {
-      return { status, code: `http_${status}`, message: HTTP_MESSAGES[status] ?? 'The request could not be completed.' };
-    }
-    if (status === 503 || databaseUnavailable(exception))
-      return { status: 503, code: 'service_unavailable', message: HTTP_MESSAGES[503], hint: 'Please try again in a moment.' };
+function describe(exception: unknown): Failure {
+  if (exception instanceof DomainError) {
+    const key = exception.messageKey;
     return {
-      status: 500,
-      code: 'internal_error',
-      message: 'Something went wrong on our side.',
-      hint: 'Please try again. If it keeps happening, contact the hospital.',
+      status: exception.status,
+      code: exception.code,
+      message: key ? { key, values: exception.values } : exception.message,
+      // A converted error's hint is optional in its catalog: the translator says whether there is one.
+      hint: key ? { key: key.replace(/\.message$/, '.hint'), values: exception.values } : exception.hint,
+      fields: exception.fields,
     };
   }
+  const status = exception instanceof HttpException ? exception.getStatus() : statusOf(exception);
+  if (status && status < 500) {
+    return {
+      status,
+      code: `http_${status}`,
+      message: { key: `core.errors.${HTTP_CODES.has(status) ? `http_${status}` : 'http_error'}.message` },
+    };
+  }
+  if (status === 503 || databaseUnavailable(exception))
+    return {
+      status: 503,
+      code: 'service_unavailable',
+      message: { key: 'core.errors.service_unavailable.message' },
+      hint: { key: 'core.errors.service_unavailable.hint' },
+    };
+  return {
+    status: 500,
+    code: 'internal_error',
+    message: { key: 'core.errors.internal_error.message' },
+    hint: { key: 'core.errors.internal_error.hint' },
+  };
+}
+
+/** JSON clients read `code`; the message is English unless the client asked for a platform language. */
+function jsonLocale(request: FastifyRequest): string {
+  const acceptLanguage = request.headers['accept-language'];
+  return acceptLanguage ? negotiateLocale({ acceptLanguage, supported: [...platformLocales()], fallback: 'en' }) : 'en';
 }
 
 /** SQLSTATEs of a server going away or refusing connections (class 08, and 57P01-57P03), and the driver's own. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import { ClsServiceManager } from 'nestjs-cls';
 import type { Params } from 'nestjs-pino';
 import type { ConsiliumStore } from '../context/request-context';
@@ -25,30 +26,36 @@ export function contextFields(): Record<string, string> {
   return fields;
 }
 
+/**
+ * The application logger (nestjs-pino). Requests are not logged here: the access log (AccessLog, written by
+ * RequestObserver in front of the framework) writes one line for every request, including those the framework never
+ * sees (health probes, page-cache hits). Inside a request every line carries its `reqId`, and the tenant and actor
+ * ids from the request context.
+ */
 export function loggerParams(level: string): Params {
   return {
     pinoHttp: {
       level,
-      genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? requestIdFor(req),
+      genReqId: (req) => {
+        const id = (req as { id?: unknown }).id;
+        return typeof id === 'string' ? id : requestIdFor(req);
+      },
+      autoLogging: false,
+      // Binds only `reqId` to the request's logger, not the whole request.
+      quietReqLogger: true,
       mixin: contextFields,
-      // Headers that carry credentials never reach the log; query strings are dropped (they may carry tokens).
+      // Should anything log a request or response object, credentials never reach the log, nor does a query string.
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'req.headers["x-api-key"]'],
         censor: '[redacted]',
       },
       serializers: {
-        req: (req: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
-          id: req.id,
-          method: req.method,
-          url: String(req.url).split('?')[0],
-          host: req.headers.host,
-          userAgent: req.headers['user-agent'],
-        }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: String(req.url).split('?')[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      // Probes and scrapes arrive every few seconds from every replica: logging them would drown the real requests.
-      autoLogging: { ignore: (req) => /^\/(health|static|metrics)(\/|\?|$)/.test(req.url ?? '') },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     },
+    // Every route. nestjs-pino's default pattern, `{/*splat}`, reaches the Fastify adapter as `/{/*splat}` (Nest adds
+    // a leading slash), which matches `/` alone: that is why only the home page ever wrote a request line.
+    forRoutes: [{ path: '*', method: RequestMethod.ALL }],
   };
 }

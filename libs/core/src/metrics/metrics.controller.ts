@@ -1,10 +1,10 @@
 import { Controller, Get, Header, Headers, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/config';
 import { RequestContext } from '../context/request-context';
 import { Public } from '../web/public.decorator';
 import { MetricsRegistry } from './metrics-registry';
+import { MetricsToken } from './metrics-token';
 
 /**
  * Prometheus scrape endpoint. Declared public because it does its own check, which fits neither a tenant role nor
@@ -14,7 +14,7 @@ import { MetricsRegistry } from './metrics-registry';
  */
 @Controller('metrics')
 export class MetricsController {
-  private readonly token?: Buffer;
+  private readonly token: MetricsToken;
   private readonly operatorHost: string;
 
   constructor(
@@ -23,7 +23,7 @@ export class MetricsController {
     config: AppConfig,
   ) {
     this.operatorHost = config.operatorHost;
-    if (config.raw.METRICS_TOKEN) this.token = digest(config.raw.METRICS_TOKEN);
+    this.token = new MetricsToken(config.raw.METRICS_TOKEN);
   }
 
   @Public()
@@ -41,14 +41,8 @@ export class MetricsController {
   }
 
   private allowed(authorization: string | undefined): boolean {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-    if (this.token && bearer && timingSafeEqual(digest(bearer), this.token)) return true;
+    if (this.token.presentedIn(authorization)) return true;
     const actor = this.context.actor();
     return this.context.host() === this.operatorHost && actor?.kind === 'operator' && actor.mfaVerified === true;
   }
-}
-
-/** Compared as digests: equal lengths for timingSafeEqual, and no early exit that would leak the token's length. */
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }

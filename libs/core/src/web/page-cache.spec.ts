@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliDecompressSync } from 'node:zlib';
 import { AppConfig } from '../config/config';
 import { RequestContext } from '../context/request-context';
+import { requestFacts } from '@consilium/telemetry';
 import { PageCache, preferredEncoding, refererHost } from './page-cache';
 
 describe('preferredEncoding', () => {
@@ -34,7 +35,7 @@ describe('PageCache', () => {
   const context = { tenantOrNull: () => (current ? { id: current, slug: 'a' } : null) } as unknown as RequestContext;
   const fakeRequest = () => {
     const raw = { method: 'GET', url: '/pricing', headers };
-    return { raw, headers } as unknown as FastifyRequest;
+    return { raw, headers, routeOptions: { url: '/pricing' } } as unknown as FastifyRequest;
   };
   const fakeReply = () => {
     const set = new Map<string, unknown>([['content-type', 'text/html; charset=utf-8']]);
@@ -52,10 +53,8 @@ describe('PageCache', () => {
   };
   const served = (cache: PageCache) => {
     const res = { writeHead: jest.fn(), end: jest.fn() };
-    return {
-      hit: cache.serve({ method: 'GET', url: '/pricing', headers } as unknown as IncomingMessage, res as unknown as ServerResponse),
-      res,
-    };
+    const req = { method: 'GET', url: '/pricing', headers } as unknown as IncomingMessage;
+    return { hit: cache.serve(req, res as unknown as ServerResponse), res, req };
   };
   const send = (cache: PageCache, request: FastifyRequest, reply: FastifyReply) =>
     new Promise<unknown>((resolve, reject) =>
@@ -81,8 +80,10 @@ describe('PageCache', () => {
     cache.onRequest(request, fakeReply(), () => undefined);
     const payload = await send(cache, request, fakeReply());
     expect(brotliDecompressSync(payload as Buffer).toString()).toBe(html);
-    const { hit, res } = served(cache);
+    const { hit, res, req } = served(cache);
     expect(hit).toBe(true);
+    // The access log and the request metrics name a hit by the route that rendered the page, and its hospital.
+    expect(requestFacts(req)).toEqual({ route: '/pricing', tenantId: hospitalA, cacheHit: true });
     expect(res.writeHead.mock.calls[0][1]['content-encoding']).toBe('br');
     expect(brotliDecompressSync(res.end.mock.calls[0][0]).toString()).toBe(html);
   });

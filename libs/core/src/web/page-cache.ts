@@ -2,15 +2,18 @@ import { Injectable, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
+import { requestFacts } from '@consilium/telemetry';
 import { AppConfig } from '../config/config';
 import { RequestContext } from '../context/request-context';
+import { LANG_COOKIE_PATTERN } from '../i18n/locales';
+import { UNMATCHED_ROUTE } from '../metrics/http-metrics';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 
 /** The public pages of a hospital site: the same for every visitor who is not signed in. */
 const CACHEABLE_PATH = /^\/(?:|specialties(?:\/[a-z0-9-]+)?|physicians(?:\/[a-z0-9-]+)?|pricing|how-it-works|faq|contact|privacy|terms)$/;
 const SESSION_COOKIE = /(?:^|;\s*)consilium_session=/;
 const VISITOR_COOKIE = /(?:^|;\s*)cs_vid=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?:;|$)/i;
-const LANG_COOKIE = /(?:^|;\s*)lang=([a-z]{2})/;
+const LANG_COOKIE = LANG_COOKIE_PATTERN;
 const NOT_REPLAYED = new Set(['set-cookie', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding', 'x-request-id']);
 const MAX_ENTRIES = 5000;
 /** Below this, compressing saves less than the headers it adds. */
@@ -28,6 +31,8 @@ interface Variant {
 
 interface Entry {
   tenantId: string;
+  /** The route pattern that rendered it, for the access log and the request metrics of each hit. */
+  route: string;
   variants: Record<ContentEncoding, Variant>;
   expires: number;
 }
@@ -110,7 +115,7 @@ export class PageCache {
   private seq = 0;
   private allClearedAt = 0;
   private readonly clearedAt = new Map<string, number>();
-  /** Hits never reach Fastify, so the HTTP metrics do not see them: they are counted here. */
+  /** Hits are in the request metrics too (the request observer sees them); this counts them apart. */
   private countHit: () => void = () => undefined;
 
   constructor(
@@ -122,7 +127,7 @@ export class PageCache {
     if (metrics) {
       const hits = metrics.counter({
         name: 'consilium_page_cache_hits_total',
-        help: 'Public pages answered from the page cache, before the framework (not in the HTTP request metrics)',
+        help: 'Public pages answered from the page cache, before the framework (also counted in the HTTP request metrics)',
       });
       this.countHit = () => hits.inc();
       const entries = this.entries;
@@ -179,6 +184,7 @@ export class PageCache {
       return false;
     }
     this.countHit();
+    Object.assign(requestFacts(req), { route: entry.route, tenantId: entry.tenantId, cacheHit: true });
     const variant = entry.variants[preferredEncoding(req.headers['accept-encoding'])];
     res.writeHead(200, variant.headers);
     res.end(variant.body);
@@ -226,7 +232,7 @@ export class PageCache {
         >;
         // Not if the content changed while this page was rendered or compressed: it may show the old content.
         if (keep && this.enabled && !this.changedSince(tenantId, seq!))
-          this.keep(key, tenantId, reply, bodies as Record<ContentEncoding, Buffer>);
+          this.keep(key, tenantId, request.routeOptions.url ?? UNMATCHED_ROUTE, reply, bodies as Record<ContentEncoding, Buffer>);
         if (wanted !== 'identity') {
           reply.header('content-encoding', wanted);
           reply.removeHeader('content-length');
@@ -242,7 +248,7 @@ export class PageCache {
     return this.allClearedAt > seq || (this.clearedAt.get(tenantId) ?? 0) > seq;
   }
 
-  private keep(key: string, tenantId: string, reply: FastifyReply, bodies: Record<ContentEncoding, Buffer>): void {
+  private keep(key: string, tenantId: string, route: string, reply: FastifyReply, bodies: Record<ContentEncoding, Buffer>): void {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(reply.getHeaders())) {
       if (value !== undefined && !NOT_REPLAYED.has(name.toLowerCase()))
@@ -261,6 +267,7 @@ export class PageCache {
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, {
       tenantId,
+      route,
       variants: { identity: variant('identity'), gzip: variant('gzip'), br: variant('br') },
       expires: Date.now() + this.ttlMs,
     });

@@ -1,4 +1,6 @@
 import Handlebars from 'handlebars';
+import { intlLocale, languageName } from '../i18n/locales';
+import { formatMoney } from '../i18n/money';
 
 type HelperOptions = Handlebars.HelperOptions;
 
@@ -28,22 +30,34 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   );
   hbs.registerHelper('array', (...args: unknown[]) => args.slice(0, -1));
   hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
-  hbs.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
+  // A list, or a single value (one checkbox of a group sends a string).
+  hbs.registerHelper('includes', (list: unknown, value: unknown) => (Array.isArray(list) ? list.includes(value) : list === value));
   /** A moment in the tenant's time zone (`timeZone` in the layout data), in the page's language. */
   hbs.registerHelper('date', (value: unknown, options: Handlebars.HelperOptions) => {
     if (!value) return '';
-    const root = layoutRoot(options);
-    return new Intl.DateTimeFormat(root.lang === 'es' ? 'es-US' : 'en-US', {
+    const page = layoutRoot(options);
+    return new Intl.DateTimeFormat(intlLocale(page.lang ?? 'en'), {
       dateStyle: 'medium',
       timeStyle: 'short',
-      timeZone: root.timeZone || 'UTC',
+      timeZone: page.timeZone || 'UTC',
     }).format(new Date(value as string));
   });
-  hbs.registerHelper('money', (minor: number, currency: string, locale?: unknown) =>
-    new Intl.NumberFormat(typeof locale === 'string' ? locale : 'en-US', { style: 'currency', currency: currency || 'USD' }).format(
-      (minor ?? 0) / 100,
-    ),
-  );
+  /** `{{money amountMinor currency}}`: minor units in the page's language and region (`$950.00`, `950,00 $ US`). */
+  hbs.registerHelper('money', (minor: number, currency: string, ...rest: unknown[]) => {
+    const locale = typeof rest[0] === 'string' ? rest[0] : (layoutRoot(rest[rest.length - 1] as HelperOptions).lang ?? 'en');
+    return formatMoney(minor ?? 0, currency || 'USD', locale, { cents: 'always' });
+  });
+  /** `{{languageName "fr"}}`: a language's name in itself (`Français`), for a choice of languages. */
+  hbs.registerHelper('languageName', (tag: string) => languageName(String(tag)));
+  /** `{{languageLabel "es"}}`: a language's name in the page's language (`Spanish`, `espagnol`), for labels. */
+  hbs.registerHelper('languageLabel', (tag: string, options: HelperOptions) => {
+    const page = intlLocale(layoutRoot(options).lang ?? 'en');
+    try {
+      return new Intl.DisplayNames([page], { type: 'language' }).of(String(tag)) ?? String(tag);
+    } catch {
+      return String(tag);
+    }
+  });
   /**
    * `{{url seo.canonicalUrl}}`: an address in an attribute, escaped for HTML but not beyond (`?lang=es` stays readable,
    * where the default escaping writes `?lang&#x3D;es`). Quotes and angle brackets are still escaped.

@@ -34,11 +34,13 @@ export class ViewRenderer {
     private readonly translator: Translator,
   ) {
     registerHelpers(this.hbs);
-    // {{t "identity.signIn.title" name=tenant.name}}: the locale is the page's (`lang` in the layout data).
-    this.hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) =>
+    // {{t "identity.signIn.title" name=tenant.name}}: the page's language (`lang` in the layout data) and, for
+    // dates in messages, the hospital's time zone (`timeZone`).
+    this.hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) => {
+      const root = layoutRoot(options);
       // Handlebars types the hash `any`: it holds the named arguments the template wrote.
-      this.translator.t(key, layoutRoot(options).lang ?? 'en', options.hash as Record<string, unknown>),
-    );
+      return this.translator.t(key, root.lang ?? 'en', options.hash as Record<string, unknown>, { timeZone: root.timeZone });
+    });
     this.registerViews('core', path.join(__dirname, '..', 'views'));
   }
 

@@ -7,11 +7,15 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { PageCache } from './page-cache';
 import { Logger } from 'nestjs-pino';
+import { requestFacts } from '@consilium/telemetry';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { AppConfig } from '../config/config';
+import { BootLog, BootNestLogger } from '../logging/boot-log';
 import { requestIdFor } from '../logging/logging';
-import { instrumentHttp } from '../metrics/http-metrics';
+import { UNMATCHED_ROUTE } from '../metrics/http-metrics';
+import { answerHealth, HealthProbe } from './health';
+import { RequestObserver } from './request-observer';
 
 /** Content-Security-Policy for every page: no inline script or style, nothing from other origins. */
 export const CONTENT_SECURITY_POLICY = {
@@ -30,23 +34,35 @@ export const CONTENT_SECURITY_POLICY = {
 
 /** Builds the Fastify-based Nest app with the platform's web defaults. The caller decides when to listen. */
 export async function createWebApp(module: Type<unknown> | DynamicModule, config: AppConfig): Promise<NestFastifyApplication> {
-  // The page cache answers before Fastify sees the request (its instance comes from the app, once it exists).
-  // eslint-disable-next-line prefer-const -- set once the app exists; the server factory, built before it, reads it
-  let pageCache: PageCache | undefined;
+  // In front of Fastify, in this order: every request is observed (its id, access-log line and metrics), health probes
+  // are answered whatever the Host and whether the database is up, then the page cache answers what it holds. Their
+  // instances come from the app, once it exists; no request arrives before it listens.
+  const front: { observer?: RequestObserver; health?: HealthProbe; pageCache?: PageCache } = {};
+  const readiness = () => front.health!.readiness();
   const adapter = new FastifyAdapter({
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
       createServer((req, res) => {
-        if (!pageCache?.serve(req, res)) handler(req, res);
+        if (front.observer && front.pageCache) {
+          front.observer.observe(req, res);
+          if (answerHealth(req, res, readiness) || front.pageCache.serve(req, res)) return;
+        }
+        handler(req, res);
       }),
     // The first `proxyHops` hops (ours) are trusted, as clientIp reads them: request.ip and the audit rows agree.
     trustProxy: config.proxyHops ? (_address: string, hop: number) => hop < config.proxyHops : false,
-    genReqId: requestIdFor,
+    // The id the observer gave the request, so Fastify, the request context and every log line share it.
+    genReqId: (req: IncomingMessage) => idOf(req) ?? requestIdFor(req),
     bodyLimit: 1024 * 1024,
     // Keep-alive connections are closed promptly on shutdown, in-flight requests still finish.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+    // Until pino takes over (below): warnings and errors only, JSON in production, and no stack for a known failure.
+    logger: new BootNestLogger(new BootLog('platform')),
+  });
   app.useLogger(app.get(Logger));
   // Signed webhooks (Stripe) are verified on the exact bytes received, so those bytes are kept for /webhooks/* only.
   // Parsing is Fastify's default JSON parser, with its prototype-poisoning checks, for every route as before.
@@ -57,7 +73,11 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
     // admits the promise kind, hence `void`.
     void fastify.getDefaultJsonParser('error', 'error')(request, body.toString('utf8'), done);
   });
-  instrumentHttp(app);
+  // The route pattern that matched (or `unmatched`), for the access log, the request metrics and the trace.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    requestFacts(request.raw).route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    done();
+  });
   // Misses are marked on the way in and kept on the way out (PageCache decides what may be kept).
   // PostgreSQL text cannot hold U+0000: a NUL anywhere in a form, a JSON body or the query is refused here, as bad
   // input with a plain message, instead of failing later as a database error.
@@ -76,7 +96,11 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
       });
   });
   const cache = app.get(PageCache, { strict: false });
-  pageCache = cache;
+  Object.assign(front, {
+    observer: app.get(RequestObserver, { strict: false }),
+    health: app.get(HealthProbe, { strict: false }),
+    pageCache: cache,
+  });
   fastify.addHook('onRequest', cache.onRequest);
   fastify.addHook('onSend', cache.onSend);
   await app.register(cookie);
@@ -109,4 +133,9 @@ export function containsNul(value: unknown, depth = 0): boolean {
   if (!value || typeof value !== 'object' || depth > 8 || Buffer.isBuffer(value)) return false;
   for (const [key, inner] of Object.entries(value)) if (key.includes('\u0000') || containsNul(inner, depth + 1)) return true;
   return false;
+}
+
+function idOf(req: IncomingMessage): string | undefined {
+  const id = (req as { id?: unknown }).id;
+  return typeof id === 'string' ? id : undefined;
 }

@@ -27,7 +27,9 @@ const STAFF: { local: string; name: string; roles: StaffRole[] }[] = [
 
 /**
  * Demo accounts for each role on each demo hospital, plus a platform operator. Created when missing, never
- * overwritten; only the embedded default runs this.
+ * overwritten; only the embedded default runs this. A hospital is a demo one only when its blueprint says
+ * `demo: true`: a real hospital dropped into tenants/ gets no account with the published password, whatever it is
+ * asked for.
  */
 @Injectable()
 export class DemoAccounts {
@@ -48,7 +50,9 @@ export class DemoAccounts {
     list.push({ role: 'operator', email: operatorEmail, signIn: `${this.config.originFor(this.config.operatorHost)}/operator/sign-in` });
 
     for (const slug of tenantSlugs) {
-      const tenant = await this.operatorDb.transaction((tx) => first<{ id: string }>(tx, 'SELECT id FROM tenants WHERE slug = $1', [slug]));
+      const tenant = await this.operatorDb.transaction((tx) =>
+        first<{ id: string }>(tx, `SELECT id FROM tenants WHERE slug = $1 AND settings @> '{"demo": true}'`, [slug]),
+      );
       if (!tenant) continue;
       const origin = this.config.originFor(this.config.platformHostFor(slug));
       await this.operatorDb.forTenant(tenant.id, async (tx) => {

@@ -1,7 +1,25 @@
-import { Body, HttpCode, Controller, Get, Header, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { AppConfig, Can, InvalidInput, Public, RateLimit, readForm, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { Body, Controller, Get, Injectable, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  AppConfig,
+  Can,
+  field,
+  Form,
+  FormPresenter,
+  InvalidInput,
+  Layout,
+  msg,
+  Page,
+  parseForm,
+  Public,
+  RateLimit,
+  redirect,
+  Redirect,
+  RefusedForm,
+  RequestContext,
+  TenantDatabase,
+} from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Account } from '../account.entity';
 import { AccountsService } from '../accounts.service';
@@ -9,21 +27,59 @@ import { MfaService } from '../mfa.service';
 import { SessionCookie } from '../session-cookie';
 import { SessionService } from '../session.service';
 import { StaffService } from '../staff.service';
-import { PasswordSignIn, SignInOutcome } from '../strategies/password.strategy';
+import { PasswordSignIn, refuseSignIn, SignInRequest } from '../strategies/password.strategy';
+import { AuthFormPresenter } from './auth-form.presenter';
 import { safeNext } from './redirects';
 
-const codeForm = z.object({ code: z.string().trim().min(6, 'Enter the 6-digit code from your app, or a recovery code.').max(20) });
-const emailForm = z.object({ email: z.email('Enter an email address like name@example.com.').max(254) });
-const passwordForm = z.object({ password: z.string().min(1, 'Choose a password.') });
+export const codeForm = z.object({
+  code: field.text({ max: 20, required: 'identity.mfa.codeRequired' }).pipe(z.string().min(6, 'identity.mfa.codeRequired')),
+});
+const emailForm = z.object({ email: field.email() });
+const passwordForm = z.object({ password: field.password('identity.signUp.passwordRequired') });
+const NO_REFERRER = { 'referrer-policy': 'no-referrer' };
 
-type Req = FastifyRequest & { signIn?: SignInOutcome<Account> };
+/** The second-factor page again after a refused code: a new enrollment secret if the person has none yet. */
+@Injectable()
+export class ConsoleMfaPresenter implements FormPresenter {
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly mfa: MfaService,
+    private readonly context: RequestContext,
+  ) {}
+
+  async refused({ values }: RefusedForm): Promise<Record<string, unknown>> {
+    return { ...(await this.page(this.context.actor()!.id)), next: safeNext(values.next, '') };
+  }
+
+  async page(accountId: string): Promise<Record<string, unknown>> {
+    const account = await this.accounts.findById(accountId);
+    if (account?.totpEnabledAt) return { title: msg('identity.mfa.challengeTitle'), action: '/console/mfa' };
+    const enrollment = await this.mfa.beginEnrollment(accountId, this.context.tenant<ResolvedTenant>().name);
+    return { title: msg('identity.mfa.enrollTitle'), enrollment, action: '/console/mfa' };
+  }
+}
+
+/** An invitation's page again: whose it is, or that it has expired. */
+@Injectable()
+export class InvitationPresenter implements FormPresenter {
+  constructor(private readonly staff: StaffService) {}
+
+  async refused({ params }: RefusedForm): Promise<Record<string, unknown>> {
+    return this.page(params.token);
+  }
+
+  async page(token: string): Promise<Record<string, unknown>> {
+    const account = await this.staff.invitationAccount(token);
+    return { email: account?.email, expired: !account, action: `/console/invitation/${encodeURIComponent(token)}` };
+  }
+}
 
 /** Hospital staff: password, then the mandatory second factor (enrolled at first sign-in), invitations, resets. */
 @Controller('console')
 @TenantSite()
+@Layout('console')
 export class ConsoleAuthController {
   constructor(
-    private readonly views: ViewRenderer,
     private readonly accounts: AccountsService,
     private readonly sessions: SessionService,
     private readonly mfa: MfaService,
@@ -32,117 +88,63 @@ export class ConsoleAuthController {
     private readonly db: TenantDatabase,
     private readonly context: RequestContext,
     private readonly config: AppConfig,
+    private readonly mfaPresenter: ConsoleMfaPresenter,
+    private readonly invitations: InvitationPresenter,
   ) {}
 
   @Public()
   @Get('sign-in')
-  @Header('content-type', 'text/html; charset=utf-8')
-  signInPage(@Query('next') next?: string): string {
-    return this.views.render(
-      'identity/console-sign-in',
-      { title: 'Staff sign in', next: safeNext(next, ''), values: {} },
-      { layout: 'console' },
-    );
+  @Page('identity/console-sign-in', { title: 'identity.console.signInTitle' })
+  signInPage(@Query('next') next?: string) {
+    return { next: safeNext(next, '') };
   }
 
   @Public()
-  @RateLimit('sign-in', { address: 'email', page: { view: 'identity/console-sign-in', layout: 'console' } })
+  @RateLimit('sign-in', { address: 'email' })
   @Post('sign-in')
-  @HttpCode(200)
   @UseGuards(PasswordSignIn)
+  @Form('identity/console-sign-in', { presenter: AuthFormPresenter, title: 'identity.console.signInTitle' })
   async signIn(
-    @Req() req: Req,
+    @Req() req: SignInRequest<Account>,
     @Body() body: Record<string, string>,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    const outcome = req.signIn!;
-    if (!outcome.user) {
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.views.render(
-        'identity/console-sign-in',
-        { title: 'Staff sign in', next: safeNext(body.next, ''), values: { email: body.email ?? '' }, formError: 'invalid' },
-        { layout: 'console' },
-      );
-    }
+  ): Promise<Redirect> {
+    const user = refuseSignIn(req.signIn!);
     // The password alone opens nothing but the second-factor step.
-    const { token } = await this.db.transaction((tx) => this.sessions.create(tx, outcome.user!.id, 'staff'));
+    const { token } = await this.db.transaction((tx) => this.sessions.create(tx, user.id, 'staff'));
     this.cookie.set(reply, token);
-    void reply.redirect(`/console/mfa${body.next ? `?next=${encodeURIComponent(safeNext(body.next, '/console'))}` : ''}`, 303);
+    return redirect(`/console/mfa${body.next ? `?next=${encodeURIComponent(safeNext(body.next, '/console'))}` : ''}`);
   }
 
   @Can('mfa.complete')
   @Get('mfa')
-  @Header('content-type', 'text/html; charset=utf-8')
-  async mfaPage(@Query('next') next?: string): Promise<string> {
-    const actor = this.context.actor()!;
-    const account = await this.accounts.findById(actor.id);
-    if (account?.totpEnabledAt)
-      return this.views.render(
-        'identity/mfa-challenge',
-        { title: 'Two-step verification', next: safeNext(next, '') },
-        { layout: 'console' },
-      );
-    const enrollment = await this.mfa.beginEnrollment(actor.id, this.context.tenant<ResolvedTenant>().name);
-    return this.views.render(
-      'identity/mfa-enroll',
-      { title: 'Set up two-step verification', enrollment, next: safeNext(next, '') },
-      { layout: 'console' },
-    );
+  @Page('identity/mfa')
+  async mfaPage(@Query('next') next?: string) {
+    return { ...(await this.mfaPresenter.page(this.context.actor()!.id)), next: safeNext(next, '') };
   }
 
+  /** A first code completes enrollment and shows the recovery codes once; later ones just pass the second step. */
   @Can('mfa.complete')
-  @RateLimit('second-factor', { page: { view: 'identity/mfa-challenge', layout: 'console' } })
+  @RateLimit('second-factor')
   @Post('mfa')
-  @HttpCode(200)
-  async mfaSubmit(@Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  @Page('identity/recovery-codes', { title: 'identity.mfa.recoveryTitle' })
+  @Form('identity/mfa', { presenter: ConsoleMfaPresenter })
+  async mfaSubmit(@Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply) {
     const actor = this.context.actor()!;
-    const account = await this.accounts.findById(actor.id);
-    const enrolling = !account?.totpEnabledAt;
-    const form = readForm(codeForm, body);
-    const result = form.ok
-      ? await this.db.transaction(async (tx) => {
-          try {
-            const recoveryCodes = enrolling ? await this.mfa.confirmEnrollment(tx, actor.id, form.data.code) : undefined;
-            if (!enrolling && !(await this.mfa.verify(tx, actor.id, form.data.code))) return null;
-            return { token: await this.sessions.elevate(tx, actor.sessionId!), recoveryCodes };
-          } catch (error) {
-            if (error instanceof InvalidInput) return null;
-            throw error;
-          }
-        })
-      : null;
-    if (!result) {
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      const errors = form.ok ? { code: 'That code did not match. Enter the code your app shows now.' } : form.errors;
-      if (enrolling) {
-        const enrollment = await this.mfa.beginEnrollment(actor.id, this.context.tenant<ResolvedTenant>().name);
-        return this.views.render(
-          'identity/mfa-enroll',
-          { title: 'Set up two-step verification', enrollment, errors, next: safeNext(body.next, '') },
-          { layout: 'console' },
-        );
-      }
-      return this.views.render(
-        'identity/mfa-challenge',
-        { title: 'Two-step verification', errors, next: safeNext(body.next, '') },
-        { layout: 'console' },
-      );
-    }
+    const { code } = parseForm(codeForm, body);
+    const enrolling = !(await this.accounts.findById(actor.id))?.totpEnabledAt;
+    const result = await this.db.transaction(async (tx) => {
+      const recoveryCodes = enrolling ? await this.mfa.confirmEnrollment(tx, actor.id, code) : undefined;
+      if (!enrolling && !(await this.mfa.verify(tx, actor.id, code))) throw new InvalidInput({ code: msg('identity.mfa.mismatch') });
+      return { token: await this.sessions.elevate(tx, actor.sessionId!), recoveryCodes };
+    });
     this.cookie.set(reply, result.token);
-    if (result.recoveryCodes) {
-      reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
-      return this.views.render(
-        'identity/recovery-codes',
-        { title: 'Your recovery codes', codes: result.recoveryCodes, next: safeNext(body.next, '/console') },
-        { layout: 'console' },
-      );
-    }
-    void reply.redirect(safeNext(body.next, '/console'), 303);
+    if (!result.recoveryCodes) return redirect(safeNext(body.next, '/console'));
+    return { codes: result.recoveryCodes, next: safeNext(body.next, '/console') };
   }
 
   @Public()
   @Post('sign-out')
-  @HttpCode(200)
   async signOut(@Res() reply: FastifyReply): Promise<void> {
     const actor = this.context.actor();
     if (actor?.sessionId) await this.db.transaction((tx) => this.sessions.revoke(tx, actor.sessionId!));
@@ -152,132 +154,58 @@ export class ConsoleAuthController {
 
   @Can('console.access')
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  home(): string {
-    return this.views.render('identity/console-home', { title: 'Console', roles: this.context.actor()!.roles }, { layout: 'console' });
+  @Page('identity/console-home', { title: 'identity.console.home' })
+  home() {
+    return { roles: this.context.actor()!.roles };
   }
 
   @Public()
   @Get('forgot-password')
-  @Header('content-type', 'text/html; charset=utf-8')
-  forgotPage(): string {
-    return this.views.render(
-      'identity/forgot-password',
-      { title: 'Reset your password', values: {}, action: '/console/forgot-password' },
-      { layout: 'console' },
-    );
+  @Page('identity/forgot-password', { title: 'identity.forgot.title' })
+  forgotPage() {
+    return { action: '/console/forgot-password' };
   }
 
   @Public()
-  @RateLimit('password-reset', { address: 'email', page: { view: 'identity/forgot-password', layout: 'console' } })
+  @RateLimit('password-reset', { address: 'email' })
   @Post('forgot-password')
-  @HttpCode(200)
-  async forgot(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    reply.header('content-type', 'text/html; charset=utf-8');
-    const form = readForm(emailForm, body);
-    if (!form.ok) {
-      reply.status(400);
-      return this.views.render(
-        'identity/forgot-password',
-        { title: 'Reset your password', values: form.values, errors: form.errors, action: '/console/forgot-password' },
-        { layout: 'console' },
-      );
-    }
-    await this.accounts.requestPasswordReset(
-      'staff',
-      form.data.email,
-      this.config.originFor(this.context.tenant<ResolvedTenant>().primaryHost),
-    );
-    return this.views.render('identity/check-email', { title: 'Check your email', purpose: 'reset' }, { layout: 'console' });
+  @Page('identity/check-email', { title: 'identity.checkEmail.title' })
+  @Form('identity/forgot-password', { title: 'identity.forgot.title' })
+  async forgot(@Body() body: unknown) {
+    const { email } = parseForm(emailForm, body);
+    await this.accounts.requestPasswordReset('staff', email, this.config.originFor(this.context.tenant<ResolvedTenant>().primaryHost));
+    return { purpose: 'reset' };
   }
 
   @Public()
   @Get('reset-password/:token')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('referrer-policy', 'no-referrer')
-  resetPage(@Param('token') token: string): string {
-    return this.views.render(
-      'identity/reset-password',
-      { title: 'Choose a new password', action: `/console/reset-password/${encodeURIComponent(token)}` },
-      { layout: 'console' },
-    );
+  @Page('identity/reset-password', { title: 'identity.reset.title', headers: NO_REFERRER })
+  resetPage(@Param('token') token: string) {
+    return { action: `/console/reset-password/${encodeURIComponent(token)}` };
   }
 
   @Public()
   @Post('reset-password/:token')
-  @HttpCode(200)
-  async reset(
-    @Param('token') token: string,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    return this.passwordFromLink(
-      token,
-      body,
-      reply,
-      (password) => this.accounts.resetPassword(token, password),
-      'identity/reset-password',
-      'Choose a new password',
-      `/console/reset-password/${encodeURIComponent(token)}`,
-    );
+  @Page('identity/reset-password', { title: 'identity.reset.title', headers: NO_REFERRER })
+  @Form('identity/reset-password')
+  async reset(@Param('token') token: string, @Body() body: unknown): Promise<Redirect> {
+    await this.accounts.resetPassword(token, parseForm(passwordForm, body).password);
+    return redirect('/console/sign-in?ready=1');
   }
 
   @Public()
   @Get('invitation/:token')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('referrer-policy', 'no-referrer')
-  async invitationPage(@Param('token') token: string): Promise<string> {
-    const account = await this.staff.invitationAccount(token);
-    return this.views.render(
-      'identity/invitation',
-      { title: 'Join the team', email: account?.email, expired: !account, action: `/console/invitation/${encodeURIComponent(token)}` },
-      { layout: 'console' },
-    );
+  @Page('identity/invitation', { title: 'identity.invitation.title', headers: NO_REFERRER })
+  invitationPage(@Param('token') token: string) {
+    return this.invitations.page(token);
   }
 
   @Public()
   @Post('invitation/:token')
-  @HttpCode(200)
-  async acceptInvitation(
-    @Param('token') token: string,
-    @Body() body: unknown,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    const account = await this.staff.invitationAccount(token);
-    return this.passwordFromLink(
-      token,
-      body,
-      reply,
-      (password) => this.staff.acceptInvitation(token, password),
-      'identity/invitation',
-      'Join the team',
-      `/console/invitation/${encodeURIComponent(token)}`,
-      { email: account?.email, expired: !account },
-    );
-  }
-
-  private async passwordFromLink(
-    _token: string,
-    body: unknown,
-    reply: FastifyReply,
-    apply: (password: string) => Promise<unknown>,
-    view: string,
-    title: string,
-    action: string,
-    extra: Record<string, unknown> = {},
-  ): Promise<string | void> {
-    const form = readForm(passwordForm, body);
-    let errors = form.ok ? {} : form.errors;
-    if (form.ok) {
-      try {
-        await apply(form.data.password);
-        return void reply.redirect('/console/sign-in?ready=1', 303);
-      } catch (error) {
-        if (!(error instanceof InvalidInput)) throw error;
-        errors = error.fields ?? {};
-      }
-    }
-    reply.status(400).header('content-type', 'text/html; charset=utf-8').header('referrer-policy', 'no-referrer');
-    return this.views.render(view, { title, errors, action, ...extra }, { layout: 'console' });
+  @Page('identity/invitation', { title: 'identity.invitation.title', headers: NO_REFERRER })
+  @Form('identity/invitation', { presenter: InvitationPresenter })
+  async acceptInvitation(@Param('token') token: string, @Body() body: unknown): Promise<Redirect> {
+    await this.staff.acceptInvitation(token, parseForm(passwordForm, body).password);
+    return redirect('/console/sign-in?ready=1');
   }
 }

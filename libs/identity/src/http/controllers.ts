@@ -5,7 +5,7 @@ import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleStaffController } from './console-staff.controller';
 import { EmailVerificationController } from './email-verification.controller';
 import { OperatorAuthController } from './operator-auth.controller';
-import { OperatorTenantsController } from './operator-tenants.controller';
+import { OperatorWelcomeController } from './operator-welcome.controller';
 import { SiteAuthController } from './site-auth.controller';
 
 /** Every HTTP surface of identity, registered by IdentityModule. */
@@ -18,6 +18,6 @@ export const IDENTITY_CONTROLLERS = [
   ConsoleStaffController,
   ConsoleApiKeysController,
   OperatorAuthController,
-  OperatorTenantsController,
+  OperatorWelcomeController,
   ApiWhoamiController,
 ];

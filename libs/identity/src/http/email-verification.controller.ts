@@ -1,10 +1,12 @@
-import { Controller, Get, Header, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { Public, ViewRenderer } from '@consilium/core';
+import { Controller, Get, Param, Post, Res } from '@nestjs/common';
+import { Form, InvalidInput, msg, Page, Public, redirect, Redirect } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { AccountsService } from '../accounts.service';
 import { SessionCookie } from '../session-cookie';
 import { safeNext } from './redirects';
+
+const VERIFY_PAGE = { title: 'identity.verifyEmail.title', headers: { 'referrer-policy': 'no-referrer' } };
 
 /**
  * The link a sign-up's email carries: opening it confirms the address, the password chosen at sign-up takes effect
@@ -15,32 +17,25 @@ import { safeNext } from './redirects';
 @TenantSite()
 export class EmailVerificationController {
   constructor(
-    private readonly views: ViewRenderer,
     private readonly accounts: AccountsService,
     private readonly cookie: SessionCookie,
   ) {}
 
   @Public()
   @Get(':token')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('referrer-policy', 'no-referrer')
-  page(@Param('token') token: string): string {
-    return this.views.render('identity/verify-email', {
-      title: 'Confirm your email',
-      action: `/verify-email/${encodeURIComponent(token)}`,
-    });
+  @Page('identity/verify-email', VERIFY_PAGE)
+  page(@Param('token') token: string) {
+    return { action: `/verify-email/${encodeURIComponent(token)}` };
   }
 
   @Public()
   @Post(':token')
-  @HttpCode(200)
-  async confirm(@Param('token') token: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
+  @Page('identity/verify-email', VERIFY_PAGE)
+  @Form('identity/verify-email')
+  async confirm(@Param('token') token: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<Redirect> {
     const confirmed = await this.accounts.confirmSignUp(token);
-    if (!confirmed) {
-      reply.status(400).header('content-type', 'text/html; charset=utf-8').header('referrer-policy', 'no-referrer');
-      return this.views.render('identity/verify-email', { title: 'Confirm your email', expired: true });
-    }
+    if (!confirmed) throw new InvalidInput({ _form: msg('identity.verifyEmail.expired') });
     this.cookie.set(reply, confirmed.sessionToken);
-    void reply.redirect(safeNext(confirmed.next ?? undefined, '/account'), 303);
+    return redirect(safeNext(confirmed.next ?? undefined, '/account'));
   }
 }

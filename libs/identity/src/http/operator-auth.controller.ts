@@ -1,110 +1,125 @@
-import { Body, HttpCode, Controller, Get, Header, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { AppConfig, Can, NotFound, Public, RateLimit, readForm, RequestContext, ViewRenderer } from '@consilium/core';
+import { Body, Controller, Get, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  AppConfig,
+  Can,
+  checkForm,
+  Form,
+  FormPresenter,
+  InvalidInput,
+  Layout,
+  msg,
+  OperatorOnly,
+  Page,
+  Public,
+  RateLimit,
+  redirect,
+  Redirect,
+  RefusedForm,
+  RequestContext,
+} from '@consilium/core';
 import { AuditLog } from '@consilium/audit';
 import { TenantDirectory } from '@consilium/tenancy';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { OperatorAccounts } from '../operators/operator-accounts.service';
 import { SessionCookie } from '../session-cookie';
-import { OperatorPasswordSignIn, SignInOutcome } from '../strategies/password.strategy';
+import { OperatorPasswordSignIn, refuseSignIn, SignInRequest } from '../strategies/password.strategy';
+import { AuthFormPresenter } from './auth-form.presenter';
+import { codeForm } from './console-auth.controller';
 import { safeNext } from './redirects';
 
-const codeForm = z.object({ code: z.string().trim().min(6, 'Enter the 6-digit code from your app, or a recovery code.').max(20) });
+/** The operator's second-factor page: a new enrollment secret until the operator has one. */
+@Injectable()
+export class OperatorMfaPresenter implements FormPresenter {
+  constructor(
+    private readonly operators: OperatorAccounts,
+    private readonly context: RequestContext,
+  ) {}
 
-type Req = FastifyRequest & { signIn?: SignInOutcome<{ id: string }> };
+  async refused({ values }: RefusedForm): Promise<Record<string, unknown>> {
+    return { ...(await this.page()), next: safeNext(values.next, '') };
+  }
 
-/** Platform operators on the operator host: password, mandatory second factor, then the operator console. */
+  async page(): Promise<Record<string, unknown>> {
+    const operatorId = this.context.actor()!.id;
+    if (await this.operators.isEnrolled(operatorId)) return { title: msg('identity.mfa.challengeTitle'), action: '/operator/mfa' };
+    return {
+      title: msg('identity.mfa.enrollTitle'),
+      enrollment: await this.operators.beginEnrollment(operatorId),
+      action: '/operator/mfa',
+    };
+  }
+}
+
+/**
+ * Platform operators on the operator host: password, mandatory second factor, then the operator console. The
+ * access guard serves /operator on the operator host only; every sign-in step is audited.
+ */
 @Controller('operator')
+@Layout('plain')
 export class OperatorAuthController {
   constructor(
-    private readonly views: ViewRenderer,
     private readonly operators: OperatorAccounts,
     private readonly cookie: SessionCookie,
     private readonly context: RequestContext,
     private readonly config: AppConfig,
     private readonly audit: AuditLog,
     private readonly tenants: TenantDirectory,
+    private readonly mfaPresenter: OperatorMfaPresenter,
   ) {}
 
   @Public()
   @Get('sign-in')
-  @Header('content-type', 'text/html; charset=utf-8')
-  signInPage(@Query('next') next?: string): string {
-    this.operatorHostOnly();
-    return this.views.render(
-      'identity/operator-sign-in',
-      { title: 'Operator sign in', next: safeNext(next, ''), values: {} },
-      { layout: 'plain' },
-    );
+  @Page('identity/operator-sign-in', { title: 'identity.operator.signInTitle' })
+  signInPage(@Query('next') next?: string) {
+    return { next: safeNext(next, '') };
   }
 
   @Public()
-  @RateLimit('sign-in', { address: 'email', page: { view: 'identity/operator-sign-in', layout: 'plain' } })
+  @RateLimit('sign-in', { address: 'email' })
   @Post('sign-in')
-  @HttpCode(200)
   @UseGuards(OperatorPasswordSignIn)
+  @Form('identity/operator-sign-in', { presenter: AuthFormPresenter, title: 'identity.operator.signInTitle' })
   async signIn(
-    @Req() req: Req,
+    @Req() req: SignInRequest<{ id: string }>,
     @Body() body: Record<string, string>,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string | void> {
-    this.operatorHostOnly();
-    const outcome = req.signIn!;
-    if (!outcome.user) {
-      await this.audit.recordOperator({ action: 'operator.sign_in', outcome: 'denied' });
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.views.render(
-        'identity/operator-sign-in',
-        { title: 'Operator sign in', values: { email: body.email ?? '' }, next: safeNext(body.next, ''), formError: 'invalid' },
-        { layout: 'plain' },
-      );
-    }
-    this.cookie.set(reply, await this.operators.createSession(outcome.user.id));
-    void reply.redirect(`/operator/mfa${body.next ? `?next=${encodeURIComponent(safeNext(body.next, '/operator'))}` : ''}`, 303);
+  ): Promise<Redirect> {
+    if (!req.signIn!.user) await this.audit.recordOperator({ action: 'operator.sign_in', outcome: 'denied' });
+    const user = refuseSignIn(req.signIn!);
+    this.cookie.set(reply, await this.operators.createSession(user.id));
+    return redirect(`/operator/mfa${body.next ? `?next=${encodeURIComponent(safeNext(body.next, '/operator'))}` : ''}`);
   }
 
   @Can('mfa.complete')
   @Get('mfa')
-  @Header('content-type', 'text/html; charset=utf-8')
-  async mfaPage(@Query('next') next?: string): Promise<string> {
-    this.operatorHostOnly();
-    return this.renderMfa({ next: safeNext(next, '') });
+  @Page('identity/mfa')
+  async mfaPage(@Query('next') next?: string) {
+    return { ...(await this.mfaPresenter.page()), next: safeNext(next, '') };
   }
 
   @Can('mfa.complete')
-  @RateLimit('second-factor', { page: { view: 'identity/mfa-challenge', layout: 'plain' } })
+  @RateLimit('second-factor')
   @Post('mfa')
-  @HttpCode(200)
-  async mfa(@Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string | void> {
-    this.operatorHostOnly();
+  @Page('identity/recovery-codes', { title: 'identity.mfa.recoveryTitle', layout: 'plain' })
+  @Form('identity/mfa', { presenter: OperatorMfaPresenter })
+  async mfa(@Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply) {
     const actor = this.context.actor()!;
-    const form = readForm(codeForm, body);
+    const form = checkForm(codeForm, body);
     const enrolled = await this.operators.isEnrolled(actor.id);
     const result = form.ok ? await this.operators.passSecondFactor(actor.sessionId!, actor.id, form.data.code, !enrolled) : null;
     if (!result) {
       await this.audit.recordOperator({ action: 'operator.mfa', operatorId: actor.id, outcome: 'denied' });
-      reply.status(400).header('content-type', 'text/html; charset=utf-8');
-      return this.renderMfa({
-        next: safeNext(body.next, ''),
-        errors: form.ok ? { code: 'That code did not match. Enter the code your app shows now.' } : form.errors,
-      });
+      throw new InvalidInput(form.ok ? { code: msg('identity.mfa.mismatch') } : form.problems);
     }
     await this.audit.recordOperator({ action: 'operator.sign_in', operatorId: actor.id, outcome: 'allowed' });
     this.cookie.set(reply, result.token);
-    if (result.recoveryCodes) {
-      reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
-      return this.views.render(
-        'identity/recovery-codes',
-        { title: 'Your recovery codes', codes: result.recoveryCodes, next: '/operator' },
-        { layout: 'plain' },
-      );
-    }
-    void reply.redirect(safeNext(body.next, '/operator'), 303);
+    if (!result.recoveryCodes) return redirect(safeNext(body.next, '/operator'));
+    return { codes: result.recoveryCodes, next: '/operator' };
   }
 
   @Public()
   @Post('sign-out')
-  @HttpCode(200)
   async signOut(@Res() reply: FastifyReply): Promise<void> {
     const actor = this.context.actor();
     if (actor?.kind === 'operator' && actor.sessionId) await this.operators.revokeSession(actor.sessionId);
@@ -113,34 +128,14 @@ export class OperatorAuthController {
   }
 
   @Can('operator.console')
+  @OperatorOnly()
   @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  async home(): Promise<string> {
-    this.operatorHostOnly();
+  @Page('identity/operator-home', { title: 'identity.operator.home' })
+  async home() {
     const tenants = (await this.tenants.list()).map((t) => ({
       ...t,
       url: t.primaryHost ? `${this.config.originFor(t.primaryHost)}/` : null,
     }));
-    return this.views.render('identity/operator-home', { title: 'Operator console', tenants }, { layout: 'plain' });
-  }
-
-  private async renderMfa(extra: Record<string, unknown>): Promise<string> {
-    if (await this.operators.isEnrolled(this.context.actor()!.id))
-      return this.views.render(
-        'identity/mfa-challenge',
-        { title: 'Two-step verification', action: '/operator/mfa', ...extra },
-        { layout: 'plain' },
-      );
-    const enrollment = await this.operators.beginEnrollment(this.context.actor()!.id);
-    return this.views.render(
-      'identity/mfa-enroll',
-      { title: 'Set up two-step verification', enrollment, action: '/operator/mfa', ...extra },
-      { layout: 'plain' },
-    );
-  }
-
-  /** Operator pages exist only on the operator host; anywhere else they are not found. */
-  private operatorHostOnly(): void {
-    if (this.context.host() !== this.config.operatorHost) throw new NotFound();
+    return { tenants };
   }
 }

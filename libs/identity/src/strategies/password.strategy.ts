@@ -1,4 +1,5 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
+import { InvalidInput, msg } from '@consilium/core';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-local';
@@ -8,6 +9,18 @@ import { OperatorAccounts } from '../operators/operator-accounts.service';
 
 export interface SignInOutcome<T> {
   user: T | null;
+}
+
+export type SignInRequest<T> = FastifyRequest & { signIn?: SignInOutcome<T> };
+
+/**
+ * The signed-in user, or the refusal a sign-in form shows above itself: one message whichever of email or password
+ * was wrong (400). Too many wrong ones are the route's `@RateLimit('sign-in')` (429, before the password is checked).
+ * The email typed is kept; the password never.
+ */
+export function refuseSignIn<T>(outcome: SignInOutcome<T>): T {
+  if (outcome.user) return outcome.user;
+  throw new InvalidInput({ _form: msg('identity.signIn.invalid') });
 }
 
 /** Email + password for a hospital's accounts: staff under /console, patients elsewhere. */

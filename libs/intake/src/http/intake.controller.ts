@@ -2,7 +2,18 @@ import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import { Audited } from '@consilium/audit';
 import { Case, CONSENT_KINDS, ConsentKind, requiredConsents } from '@consilium/cases';
 import { CatalogReader } from '@consilium/catalog';
-import { AppConfig, Can, InvalidInput, Public, RateLimit, RequestContext, SecretBox, Translator, ViewRenderer } from '@consilium/core';
+import {
+  AppConfig,
+  Can,
+  fieldTexts,
+  InvalidInput,
+  Public,
+  RateLimit,
+  RequestContext,
+  SecretBox,
+  Translator,
+  ViewRenderer,
+} from '@consilium/core';
 import { AttributionService, visitorIdFrom } from '@consilium/marketing';
 import { localize, ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -78,7 +89,7 @@ export class IntakeController {
       await this.planner.plan(this.tenant(), choice, this.context.locale());
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      return this.invalid(reply, await this.renderChoice({ values: choiceValues(choice), errors: error.fields, action: '/start' }));
+      return this.invalid(reply, await this.renderChoice({ values: choiceValues(choice), errors: fieldTexts(error), action: '/start' }));
     }
     reply.setCookie(CHOICE_COOKIE, this.box.seal(JSON.stringify(choice)), this.cookieOptions());
     void reply.redirect('/start/plan', 303);
@@ -160,7 +171,7 @@ export class IntakeController {
         reply,
         await this.renderChoice({
           values: choiceValues(choice),
-          errors: error.fields,
+          errors: fieldTexts(error),
           action: `/start/${id}/choice`,
           draft: this.draftView(c, progress, 'choice'),
         }),
@@ -210,7 +221,7 @@ export class IntakeController {
       await this.drafts.saveDetails(id, readDetails(body, offering?.intakeQuestions ?? [], this.context.locale()));
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      return this.invalid(reply, await this.renderDetails(c, progress, detailsValues(bodyDetails(body)), error.fields));
+      return this.invalid(reply, await this.renderDetails(c, progress, detailsValues(bodyDetails(body)), fieldTexts(error)));
     }
     const { progress: after } = await this.drafts.draft(id);
     void reply.redirect(`/start/${id}/${after.needsLocalPhysician ? 'physician' : 'consents'}`, 303);
@@ -240,7 +251,7 @@ export class IntakeController {
       await this.drafts.saveLocalPhysician(id, readLocalPhysician(body));
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      return this.invalid(reply, this.renderPhysician(c, progress, body, error.fields));
+      return this.invalid(reply, this.renderPhysician(c, progress, body, fieldTexts(error)));
     }
     void reply.redirect(`/start/${id}/consents`, 303);
   }
@@ -270,7 +281,7 @@ export class IntakeController {
       await this.drafts.giveConsents(id, this.consentDocuments(), agreed);
     } catch (error) {
       if (!(error instanceof InvalidInput)) throw error;
-      return this.invalid(reply, this.renderConsents(c, progress, [...agreed], error.fields));
+      return this.invalid(reply, this.renderConsents(c, progress, [...agreed], fieldTexts(error)));
     }
     void reply.redirect(`/start/${id}/review`, 303);
   }

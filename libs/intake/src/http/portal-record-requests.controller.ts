@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { Can, InvalidInput, readForm, ViewRenderer } from '@consilium/core';
+import { Can, fieldTexts, InvalidInput, readForm, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -68,7 +68,7 @@ export class PortalRecordRequestsController {
         return void reply.redirect(`/account/cases/${id}?records=requested#record-requests`, 303);
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
-        errors = error.fields ?? {};
+        errors = fieldTexts(error);
       }
     }
     reply.status(400).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');

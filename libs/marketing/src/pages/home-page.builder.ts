@@ -42,9 +42,7 @@ export class HomePageBuilder {
         steps: steps(d),
         pricing: Number.isFinite(cheapest) && {
           from: d.t('home.from', { price: formatMoney(cheapest, tenant.currency, d.locale) }),
-          funding: d.funding.length
-            ? d.t(d.funding.length === 1 ? 'home.funding.one' : 'home.funding', { count: d.funding.length })
-            : undefined,
+          funding: d.funding.length ? d.t('home.funding', { count: d.funding.length }) : undefined,
         },
         faqs: d.content.faqs
           .filter((f) => f.topic === 'general')

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EmailMetrics, EmailFeedbackKind } from '../email-metrics';
 import { EmailSenders } from '../senders/email-senders';
 import { NewSuppression, SuppressionList } from '../suppression-list';
 
@@ -28,10 +29,13 @@ export class BounceRecorder {
   constructor(
     private readonly senders: EmailSenders,
     private readonly suppressions: SuppressionList,
+    private readonly metrics: EmailMetrics,
   ) {}
 
   async record(notification: SesFeedbackNotification, snsMessageId: string): Promise<FeedbackOutcome> {
     const kind = notification.notificationType ?? notification.eventType ?? 'unknown';
+    const counted = feedbackKind(kind, notification);
+    if (counted) this.metrics.reported(counted);
     const entries = this.suppressionsFor(kind, notification);
     if (!entries.length) return { kind, tenantId: null, suppressed: 0 };
     const tags = notification.mail?.tags ?? {};
@@ -74,4 +78,11 @@ export class BounceRecorder {
     }
     return [];
   }
+}
+
+/** A bounce or complaint as the metrics count it; deliveries and anything else are not counted. */
+function feedbackKind(kind: string, n: SesFeedbackNotification): EmailFeedbackKind | undefined {
+  if (kind === 'Bounce') return n.bounce?.bounceType === 'Permanent' ? 'bounce' : 'transient_bounce';
+  if (kind === 'Complaint') return 'complaint';
+  return undefined;
 }

@@ -4,6 +4,7 @@ import { JobContext, JobError, PermanentJobError } from '@consilium/jobs';
 import { ResolvedTenant, TenantResolver } from '@consilium/tenancy';
 import { EmailSender } from '../senders/email-sender.entity';
 import { EmailSenders } from '../senders/email-senders';
+import { EmailMetrics } from '../email-metrics';
 import { EntityManager } from 'typeorm';
 import { InvalidEmailData } from '../email-catalog';
 import { OutboundEmail } from '../outbound-email.entity';
@@ -29,15 +30,21 @@ export class EmailDelivery {
     private readonly senders: EmailSenders,
     private readonly suppressions: SuppressionList,
     private readonly config: AppConfig,
+    private readonly metrics: EmailMetrics,
   ) {}
 
   async deliver(job: JobContext<SendEmailPayload>): Promise<Record<string, unknown>> {
     const { tenantId, messageId } = job.payload;
     try {
-      return await job.transaction((tx) => this.attempt(job, tx));
+      const result = await job.transaction((tx) => this.attempt(job, tx));
+      // Counted once committed, and once per message: a repeat attempt finds it already sent.
+      if (!result.repeat && (result.outcome === 'sent' || result.outcome === 'suppressed'))
+        this.metrics.delivered(result.outcome, this.transport.name);
+      return result;
     } catch (error) {
       const dead = error instanceof PermanentJobError || job.attempt >= job.maxAttempts;
       if (dead) {
+        this.metrics.delivered('failed', this.transport.name);
         const reason = error instanceof JobError ? error.message : 'The message could not be sent (unexpected error; see the failed job).';
         await job.transaction((tx) =>
           tx.update(

@@ -13,6 +13,8 @@ export interface ApplyResult {
   slug: string;
   tenantId: string;
   created: boolean;
+  /** The blueprint says `demo: true`. */
+  demo: boolean;
   /** Human-readable lines, empty when the database already matched the blueprint. */
   changes: string[];
 }
@@ -71,6 +73,7 @@ export class BlueprintApplier {
     const settings: TenantSettings = {
       ...(bp.licensure.home_state ? { homeJurisdiction: bp.licensure.home_state } : {}),
       licensure: { unlicensedStates: bp.licensure.unlicensed_states, international: bp.licensure.international },
+      ...(bp.demo ? { demo: true as const } : {}),
     };
     const desired = {
       name: bp.name,
@@ -106,7 +109,7 @@ export class BlueprintApplier {
     for (const section of this.sections.all()) {
       await section.apply({ tx, tenantId: tenant.id, currency: bp.currency, blueprint: bp, loaded, changes });
     }
-    return { slug: bp.slug, tenantId: tenant.id, created, changes };
+    return { slug: bp.slug, tenantId: tenant.id, created, demo: bp.demo, changes };
   }
 
   private async syncDomains(
@@ -188,6 +191,8 @@ function describeChange(key: string, from: unknown, to: unknown): string {
       parts.push(`unlicensed states ${a?.licensure?.unlicensedStates ?? '-'} -> ${b.licensure.unlicensedStates}`);
     if (a?.licensure?.international !== b.licensure.international)
       parts.push(`international ${a?.licensure?.international ?? '-'} -> ${b.licensure.international}`);
+    if (!!a?.demo !== !!b.demo)
+      return [`demo: ${!!a?.demo} -> ${!!b.demo}`, ...(parts.length ? [`licensure: ${parts.join(', ')}`] : [])].join('; ');
     return `licensure: ${parts.join(', ') || 'update'}`;
   }
   if (!isScalar(from) || !isScalar(to)) return `update ${field}`;

@@ -1,4 +1,4 @@
-import { SUPPORTED_LOCALES } from '@consilium/core';
+import { canonicalLocale, isPlatformLocale, unsupportedLocaleMessage } from '@consilium/core';
 import { z } from 'zod';
 import { isJurisdiction, isUsState } from '../licensure/jurisdictions';
 import { LICENSURE_ROUTES } from '../licensure/licensure-policy';
@@ -8,10 +8,28 @@ export const slug = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9-]{0,58}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens, e.g. cardiology');
 
+/** A language tag as a blueprint writes it: `en`, `fr`, `fr-CA`. */
+const LOCALE_TAG = /^[a-z]{2,3}(-[A-Z]{2})?$/;
+
+/**
+ * Text once (the same in every language), or per language (`{ en: ..., fr: ... }`). Which languages it must have
+ * is the blueprint's `locales` list, checked once for the whole blueprint.
+ */
 export const localized = z.union(
-  [z.string().min(1, 'must not be empty'), z.object({ en: z.string().min(1), es: z.string().min(1).optional() }).strict()],
-  { error: 'must be text, or text per language ({ en: ..., es: ... })' },
+  [
+    z.string().min(1, 'must not be empty'),
+    z
+      .record(z.string().regex(LOCALE_TAG), z.string().min(1, 'must not be empty'))
+      .refine((v) => Object.keys(v).length > 0, 'must give the text in at least one language'),
+  ],
+  { error: 'must be text, or text per language ({ en: ..., fr: ... })' },
 );
+
+/** A language the platform has catalogs for (`fr`), or the same with a region for its formats (`fr-CA`). */
+export const locale = z
+  .string({ error: 'must be a language tag such as en, fr or fr-CA' })
+  .transform((v) => canonicalLocale(v) ?? v)
+  .refine(isPlatformLocale, { error: (issue) => unsupportedLocaleMessage(String(issue.input)) });
 
 /** Money is whole minor units (cents): 950.00 is written 95000, so no amount is ever a float. */
 export const money = z
@@ -52,8 +70,6 @@ export const isoDate = z
     (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
     'must be a date written as YYYY-MM-DD',
   );
-
-export const locale = z.enum(SUPPORTED_LOCALES, { error: `must be one of ${SUPPORTED_LOCALES.join(', ')}` });
 
 /** Headed sections of plain text; blank lines in a body separate paragraphs. No HTML: the page escapes it all. */
 export const textSections = z.array(z.object({ heading: localized, body: localized }).strict()).min(1);

@@ -101,6 +101,8 @@ describe('blueprint validation', () => {
     expect(result.loaded.blueprint.locales).toEqual(['en']);
     expect(result.loaded.blueprint.branding.colors.text).toBe('#1a1a1a');
     expect(result.loaded.assets.map((a) => [a.name, a.contentType])).toEqual([['logo.svg', 'image/svg+xml']]);
+    // A real hospital unless its blueprint says otherwise: no demo accounts for it, anywhere.
+    expect(result.loaded.blueprint.demo).toBe(false);
   });
 
   it.each([
@@ -122,6 +124,11 @@ describe('blueprint validation', () => {
       'a slug that is not the folder',
       GOOD.replace('slug: acme', 'slug: other'),
       'acme/tenant.yaml:1: slug: must match the folder name "acme"',
+    ],
+    [
+      'a demo flag that is not a boolean',
+      GOOD.replace('currency: USD', 'currency: USD\ndemo: yes please'),
+      'acme/tenant.yaml:6: demo: must be true or false',
     ],
     [
       'a logo that does not exist',
@@ -153,11 +160,15 @@ describe('blueprint validation', () => {
       GOOD + 'domains: [A.Example.org]\n',
       'acme/tenant.yaml:11: domains.0: must be a lower-case host name such as secondopinion.example.org',
     ],
-    ['a locale we do not ship', GOOD + 'locales: [en, fr]\n', 'acme/tenant.yaml:11: locales.1: must be one of en, es'],
+    [
+      'a locale we do not ship',
+      GOOD + 'locales: [en, de]\n',
+      'acme/tenant.yaml:11: locales.1: de is not a platform language: use one of en, es, fr (optionally with a region, e.g. fr-CA)',
+    ],
     [
       'text of the wrong shape',
       GOOD + 'landing:\n  hero:\n    title: [1, 2]\n',
-      'acme/tenant.yaml:13: landing.hero.title: must be text, or text per language ({ en: ..., es: ... })',
+      'acme/tenant.yaml:13: landing.hero.title: must be text, or text per language ({ en: ..., fr: ... })',
     ],
     [
       'broken YAML',
@@ -326,5 +337,6 @@ describe('blueprint validation', () => {
     const report = validateBlueprints(path.resolve(__dirname, '../../../../tenants'));
     expect(report.problems).toEqual([]);
     expect(report.valid.map((v) => v.blueprint.slug)).toEqual(['lakeshore', 'meridian']);
+    expect(report.valid.map((v) => v.blueprint.demo)).toEqual([true, true]);
   });
 });

@@ -1,4 +1,4 @@
-import { SUPPORTED_LOCALES } from '@consilium/core';
+import { isPlatformLocale } from '@consilium/core';
 import { z } from 'zod';
 import { assetPath, licensureRoute, locale, localized, money, slug as specialtySlug, usState } from './blueprint-fields';
 import { duplicates, offeringSchema, priceRuleSchema, specialtySchema } from './blueprint-catalog.schema';
@@ -38,9 +38,15 @@ export const blueprintSchema = z
       .regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens (at most 40), e.g. lakeshore'),
     name: z.string().min(1, 'must not be empty').max(200),
     status: z.enum(['active', 'suspended']).default('active'),
+    /**
+     * A demonstration hospital (the two in tenants/ are). Only these get the embedded default's demo accounts, with
+     * their published password; a real hospital never does, wherever its blueprint is applied.
+     */
+    demo: z.boolean({ error: 'must be true or false' }).default(false),
     case_prefix: z.string().regex(/^[A-Z]{2,5}$/, 'must be 2 to 5 capital letters, e.g. LKS'),
     locales: z.array(locale).min(1).default(['en']),
-    default_locale: locale.default('en'),
+    // Checked against `locales` below: an unsupported language is reported once, where it is listed.
+    default_locale: z.string().default('en'),
     time_zone: z.string().refine((tz) => TIME_ZONES.has(tz), 'must be an IANA time zone such as America/Chicago'),
     currency: z.string().refine((c) => CURRENCIES.has(c), 'must be an ISO 4217 currency code such as USD'),
     domains: z.array(hostname).default([]),
@@ -172,14 +178,15 @@ export const blueprintSchema = z
         !offered.has(s.slug) &&
         issue(['specialties', i, 'slug'], `${s.slug} has no offering: add one under offerings, or remove the specialty`),
     );
-    missingTranslations(bp, bp.locales, [], issue);
+    // Only languages the platform has: an unsupported one was reported once, under locales.
+    missingTranslations(bp, bp.locales.filter(isPlatformLocale), [], issue);
   });
 
 export type Blueprint = z.infer<typeof blueprintSchema>;
 /** What a blueprint file may say before defaults are filled in (what `export` writes and tests build). */
 export type BlueprintInput = z.input<typeof blueprintSchema>;
 
-const LOCALE_KEYS = new Set<string>(SUPPORTED_LOCALES);
+const LOCALE_KEY = /^[a-z]{2,3}(-[A-Z]{2})?$/;
 
 /**
  * Text given per language must be given in every language the site offers: a Spanish page showing one English
@@ -197,10 +204,12 @@ function missingTranslations(
     const keys = Object.keys(value);
     if (
       keys.length &&
-      keys.every((k) => LOCALE_KEYS.has(k)) &&
+      keys.every((k) => LOCALE_KEY.test(k)) &&
       keys.every((k) => typeof (value as Record<string, unknown>)[k] === 'string')
     ) {
-      for (const l of locales) if (!keys.includes(l)) issue(at, `needs its ${l} text too, since locales lists ${l}`);
+      // `fr` text serves `fr-CA` too (the region changes formats, not words).
+      for (const l of locales)
+        if (!keys.includes(l) && !keys.includes(l.split('-')[0])) issue(at, `needs its ${l} text too, since locales lists ${l}`);
       return;
     }
     for (const [k, v] of Object.entries(value)) missingTranslations(v, locales, [...at, k], issue);

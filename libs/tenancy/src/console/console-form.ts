@@ -1,4 +1,4 @@
-import { currencyDigits } from '@consilium/core';
+import { amountText, currencyDigits, parseAmount } from '@consilium/core';
 import { z } from 'zod';
 import type { Localized } from '../branding';
 
@@ -6,6 +6,9 @@ import type { Localized } from '../branding';
 export type FormBody = Record<string, string | string[] | object | undefined>;
 
 /**
+ * @deprecated Use core's `parseForm` with `field.*` (keys, not English; the page flow shows the form again). Kept
+ * for the libs not yet converted.
+ *
  * Reads an editor's form field by field, collecting one message per field, so the page can be shown again with
  * every value as typed and every problem beside its field. The consoles' forms are flat (`addon_0_price`,
  * `title_es`) so they work without JavaScript; rows are numbered and a blank row is how a new one is added.
@@ -92,11 +95,11 @@ export class ConsoleForm {
     if (!given.length && options.optional) return undefined;
     for (const l of locales) {
       if (!values[l])
-        this.fail(`${key}_${l}`, locales.length > 1 ? `Enter this text in ${LANGUAGE_NAMES[l] ?? l} too.` : 'Enter this text.');
+        this.fail(`${key}_${l}`, locales.length > 1 ? `Enter this text in ${ENGLISH_NAMES.of(l) ?? l} too.` : 'Enter this text.');
       else if (values[l].length > max) this.fail(`${key}_${l}`, `Keep this under ${max} characters.`);
     }
     if (given.length !== locales.length) return undefined;
-    return locales.length === 1 ? values[locales[0]] : ({ ...values } as Localized);
+    return locales.length === 1 ? values[locales[0]] : { ...values };
   }
 
   /** Row numbers present in the form for `prefix` (`addon_0_code`, `addon_3_name_en` -> [0, 3]). */
@@ -118,23 +121,10 @@ export class ConsoleForm {
   }
 }
 
-const LANGUAGE_NAMES: Record<string, string> = { en: 'English', es: 'Spanish' };
+const ENGLISH_NAMES = new Intl.DisplayNames(['en'], { type: 'language' });
 
-export function parseAmount(raw: string, currency: string): number | undefined {
-  const digits = currencyDigits(currency);
-  const m = /^(-)?(\d{1,9})(?:\.(\d+))?$/.exec(raw);
-  if (!m || (m[3] && m[3].length > digits)) return undefined;
-  const minor = Number(m[2]) * 10 ** digits + Number((m[3] ?? '').padEnd(digits, '0') || 0);
-  return m[1] ? -minor : minor;
-}
-
-/** 95000 USD -> "950.00": how an amount is shown in an editor's field. */
-export function amountText(minor: number | undefined | null, currency: string): string {
-  if (minor === undefined || minor === null) return '';
-  const digits = currencyDigits(currency);
-  const sign = minor < 0 ? '-' : '';
-  return sign + (Math.abs(minor) / 10 ** digits).toFixed(digits);
-}
+/** @deprecated Moved to core (`parseAmount`, `amountText`); re-exported for unconverted libs. */
+export { amountText, parseAmount };
 
 function example(currency: string): string {
   return currencyDigits(currency) ? '950.00' : '950';
@@ -150,7 +140,7 @@ export function localizedFields(key: string, value: Localized | undefined, local
   return out;
 }
 
-/** The body as strings, for showing a refused form again exactly as typed (never the CSRF token). */
+/** @deprecated Core's `typedValues` (lists kept as lists). The body as strings, lists joined (never the CSRF token). */
 export function typedValues(body: FormBody): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(body ?? {})) {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { Can, NotFound, RequestContext, ViewRenderer } from '@consilium/core';
+import { Can, NotFound, RequestContext, Translator, ViewRenderer } from '@consilium/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Branding, TenantProfile } from '../branding';
@@ -37,6 +37,7 @@ export class ConsoleBrandingController {
     private readonly cache: TenantContentCache,
     private readonly context: RequestContext,
     private readonly views: ViewRenderer,
+    private readonly translator: Translator,
   ) {}
 
   @Can('site.edit')
@@ -109,7 +110,7 @@ export class ConsoleBrandingController {
     const judged = readUploadedImage(file, role);
     if ('problem' in judged) {
       reply.status(400).header('content-type', HTML).header('cache-control', 'no-store');
-      return this.render(currentValues(tenant), { [role]: judged.problem });
+      return this.render(currentValues(tenant), { [role]: this.translator.message(judged.problem, this.context.locale()) });
     }
     await this.settings.replaceBrandImage(role, judged.asset);
     this.forget(tenant.id);

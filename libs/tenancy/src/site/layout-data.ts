@@ -1,15 +1,15 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { AppConfig, LANGUAGE_NAMES, Locale, localizedPath, RequestContext, Translator, ViewRenderer, withLang } from '@consilium/core';
+import { AppConfig, languageName, localizedPath, RequestContext, Translator, ViewRenderer, withLang } from '@consilium/core';
 import path from 'node:path';
 import { localize } from '../branding';
 import { ResolvedTenant } from '../resolved-tenant';
 
 const NAV: [key: string, path: string][] = [
-  ['site.nav.specialties', '/specialties'],
-  ['site.nav.physicians', '/physicians'],
-  ['site.nav.pricing', '/pricing'],
-  ['site.nav.how', '/how-it-works'],
-  ['site.nav.faq', '/faq'],
+  ['core.layout.nav.specialties', '/specialties'],
+  ['core.layout.nav.physicians', '/physicians'],
+  ['core.layout.nav.pricing', '/pricing'],
+  ['core.layout.nav.how', '/how-it-works'],
+  ['core.layout.nav.faq', '/faq'],
 ];
 
 /** Gives every page of a tenant host its brand: name, logo, theme stylesheet, navigation, footer, language. */
@@ -23,7 +23,7 @@ export class TenantLayoutData implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // The site shell's words are in ../views/i18n, registered with the views.
+    // The site shell's words are core's (its layouts); the console editors' are in ../views/i18n.
     this.views.registerViews('site', path.join(__dirname, '..', 'views'));
     this.views.addLayoutData(() => this.forCurrentRequest());
   }
@@ -50,7 +50,7 @@ export class TenantLayoutData implements OnModuleInit {
         tenant.locales.length > 1
           ? tenant.locales.map((code) => ({
               code,
-              name: LANGUAGE_NAMES[code as Locale] ?? code,
+              name: languageName(code),
               // Always explicit: a chosen language must win over the one remembered in the cookie.
               href: withLang(current, code),
               current: code === locale,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, Locale, localizedPath, OG_LOCALE, RequestContext, ViewRenderer } from '@consilium/core';
+import { AppConfig, localizedPath, ogLocale, RequestContext, ViewRenderer } from '@consilium/core';
 import { ResolvedTenant } from '../resolved-tenant';
 
 /** What a page says about itself to browsers, search engines and link previews. */
@@ -71,8 +71,8 @@ export class SiteRenderer {
         description: meta.description,
         url: canonicalUrl,
         siteName: tenant.name,
-        locale: OG_LOCALE[locale as Locale] ?? locale,
-        alternateLocales: tenant.locales.filter((l) => l !== locale).map((l) => OG_LOCALE[l as Locale] ?? l),
+        locale: ogLocale(locale),
+        alternateLocales: tenant.locales.filter((l) => l !== locale).map(ogLocale),
         image,
       },
       jsonLd: meta.jsonLd ?? [],

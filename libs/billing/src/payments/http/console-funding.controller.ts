@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import { Can, InvalidInput, readForm, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { Can, fieldTexts, InvalidInput, readForm, RequestContext, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { localize, ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -79,7 +79,7 @@ export class ConsoleFundingController {
         return this.render({ created: { code: created.code, label: d.label } });
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
-        errors = error.fields ?? {};
+        errors = fieldTexts(error);
       }
     }
     reply.status(400);
@@ -121,7 +121,7 @@ export class ConsoleFundingController {
         return void reply.redirect(`/console/funding/reviews?${form.data.decision}=1`, 303);
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
-        errors = error.fields ?? {};
+        errors = fieldTexts(error);
       }
     }
     reply.status(400).header('content-type', 'text/html; charset=utf-8');

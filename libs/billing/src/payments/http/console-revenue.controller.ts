@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { Can, DomainError, readForm, TenantDatabase, ViewRenderer } from '@consilium/core';
+import { Can, DomainError, fieldTexts, readForm, TenantDatabase, ViewRenderer } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -107,7 +107,7 @@ export class ConsoleRevenueController {
       } catch (error) {
         // Problems with the form (too much, nothing left) are shown beside it; anything else is an error page.
         if (!(error instanceof DomainError) || !error.fields) throw error;
-        errors = error.fields;
+        errors = fieldTexts(error);
       }
     }
     reply.status(400).header('content-type', 'text/html; charset=utf-8');

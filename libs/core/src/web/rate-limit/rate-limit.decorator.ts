@@ -1,14 +1,11 @@
 import { SetMetadata } from '@nestjs/common';
 import { RateLimitName } from '../../config/rate-limits';
-import { FormPage } from '../../errors/domain-error';
 
 export const RATE_LIMIT = 'consilium:rate-limit';
 
 export interface RateLimitOptions {
   /** The form field naming the email address the request targets, for limits kept per address. */
   address?: string;
-  /** On pages, the form to show again when over the limit (else the branded error page). */
-  page?: FormPage;
 }
 
 export interface RateLimitSpec extends RateLimitOptions {
@@ -18,7 +15,7 @@ export interface RateLimitSpec extends RateLimitOptions {
 /**
  * Draws each request to this route from the abuse limit `name` (config/rate-limits.ts), per client address, per the
  * email address in `options.address` and per signed-in person, as the limit is configured. Over it: 429 with
- * Retry-After, JSON under /api, else `options.page` again with the values typed. RateLimitGuard enforces it, after
+ * Retry-After, JSON under /api, else the route's `@Form` again with the values typed (or the error page). RateLimitGuard enforces it, after
  * identity's access check (so a refused CSRF token or role spends nothing).
  */
 export const RateLimit = (name: RateLimitName, options: RateLimitOptions = {}) =>

@@ -6,12 +6,13 @@ import { AppConfig } from '../../config/config';
 import { RequestContext } from '../../context/request-context';
 import { DomainError, TooManyRequests } from '../../errors/domain-error';
 import { MetricsRegistry } from '../../metrics/metrics-registry';
+import { FORM, LAYOUT, LayoutName, PAGE, PAGE_ROUTE, PageRequest, PageRoute } from '../page';
 import { RATE_LIMIT, RateLimitSpec } from './rate-limit.decorator';
 import { RateLimiter, RateLimitKey, TakeResult } from './rate-limiter';
 
 const SPENT = Symbol('rate-limit-spent');
 type Spending = Extract<TakeResult, { allowed: true }>;
-type LimitedRequest = FastifyRequest & { [SPENT]?: Spending };
+type LimitedRequest = PageRequest & { [SPENT]?: Spending };
 
 /**
  * Enforces `@RateLimit`: spends one unit per key before the handler runs (atomically, across instances), or refuses
@@ -45,10 +46,19 @@ export class RateLimitGuard implements CanActivate {
     const result = await this.limiter.take(spec.name, this.keysFor(spec, request));
     if (!result.allowed) {
       this.refusals.inc({ limit: spec.name, per: result.subject });
-      throw new TooManyRequests(result.retryAfterSeconds, spec.page);
+      // Guards run before the page flow has named the route: name it here, so a refused form is shown again.
+      request[PAGE_ROUTE] = this.pageRoute(ctx);
+      throw new TooManyRequests(result.retryAfterSeconds);
     }
     request[SPENT] = result;
     return true;
+  }
+
+  private pageRoute(ctx: ExecutionContext): PageRoute {
+    const page = this.reflector.get<PageRoute['page']>(PAGE, ctx.getHandler());
+    const form = this.reflector.get<PageRoute['form']>(FORM, ctx.getHandler());
+    const layout = page?.layout ?? this.reflector.get<LayoutName>(LAYOUT, ctx.getClass()) ?? 'site';
+    return { page, form, layout };
   }
 
   private keysFor(spec: RateLimitSpec, request: FastifyRequest): RateLimitKey[] {

@@ -7,8 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * A sign-up no longer makes a usable account at once (that would tell whether the address was taken): the password
  * chosen waits on the email-verification link, with the page to return to, until the address's owner opens it.
  */
-export class SignInLimitsAndPendingSignUps1764426000000 implements MigrationInterface {
-  name = 'SignInLimitsAndPendingSignUps1764426000000';
+export class SignInLimitsAndPendingSignUps1764460000000 implements MigrationInterface {
+  name = 'SignInLimitsAndPendingSignUps1764460000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`

@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * so the table holds no address) and one timestamp. No tenant_id: an attacker spreading attempts over several
  * hospitals is still one IP, and one inbox is one inbox; the rows say nothing about any hospital.
  */
-export class RateLimits1764425000000 implements MigrationInterface {
-  name = 'RateLimits1764425000000';
+export class RateLimits1764450000000 implements MigrationInterface {
+  name = 'RateLimits1764450000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`

@@ -1,0 +1,3 @@
+export * from './job-trace';
+export * from './request-facts';
+export * from './tracing';
