@@ -1,4 +1,4 @@
-/** Jest runs TypeScript through swc; NestJS 12 packages are ESM, so swc transpiles them too (see STACK.md). */
+/** Jest runs TypeScript through swc; NestJS 12 and pg-boss 12 (with its dependencies) are ESM, so swc transpiles them too (see STACK.md). */
 const swc = JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 
 module.exports = {
@@ -9,7 +9,9 @@ module.exports = {
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swc, swcrc: false, sourceMaps: 'inline' }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|content-disposition|@fastify/cookie|cookie|intl-messageformat|@formatjs)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|content-disposition|@fastify/cookie|cookie|intl-messageformat|@formatjs|pg-boss|rrule-temporal|serialize-error|non-error|temporal-spec)/)',
+  ],
   moduleNameMapper: {
     '^@consilium/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
   },

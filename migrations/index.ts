@@ -21,6 +21,7 @@ import { AnalyticsFilteredSlices1764400000000 } from './1764400000000-analytics-
 import { AnalyticsCoveringHistograms1764410000000 } from './1764410000000-analytics-covering-histograms';
 import { UploadsStagedInStorage1764420000000 } from './1764420000000-uploads-staged-in-storage';
 import { OperatorSignInLinks1764430000000 } from './1764430000000-operator-sign-in-links';
+import { PgBoss121764440000000 } from './1764440000000-pg-boss-12';
 import { RateLimits1764450000000 } from './1764450000000-rate-limits';
 import { SignInLimitsAndPendingSignUps1764460000000 } from './1764460000000-sign-in-limits-and-pending-sign-ups';
 
@@ -49,6 +50,7 @@ export const allMigrations = [
   AnalyticsCoveringHistograms1764410000000,
   UploadsStagedInStorage1764420000000,
   OperatorSignInLinks1764430000000,
+  PgBoss121764440000000,
   RateLimits1764450000000,
   SignInLimitsAndPendingSignUps1764460000000,
 ];

@@ -4,80 +4,61 @@
 //
 //   npm run bench:email                 2000 messages, 8 handlers at a time
 //   npm run bench:email -- 5000 16      5000 messages, 16 at a time
+//   npm run bench:email -- --smoke      200 messages: checks that it runs
 //
 // Runs the compiled code in dist/ against a throw-away embedded PostgreSQL (default settings, fsync on).
-import { mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchmark, dist, figure, require, sleep } from './support/harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(path.join(root, 'package.json'));
-require('reflect-metadata');
-const dist = (p) => require(path.join(root, 'dist', p));
-const { loadConfig, startEmbeddedDatabase, runMigrations, TenantDatabase } = dist('libs/core/src/index.js');
-const { JobRunner } = dist('libs/jobs/src/index.js');
-const { Mailer, EmailRenderer } = dist('libs/notifications/src/index.js');
-const { OutboxTransport } = dist('libs/notifications/src/transport/outbox-transport.js');
-const { BlueprintCatalog, TenantResolver } = dist('libs/tenancy/src/index.js');
-const { WorkerModule } = dist('apps/worker/src/worker.module.js');
-const { allMigrations } = dist('migrations/index.js');
-const { NestFactory } = require('@nestjs/core');
-const PgBoss = require('pg-boss');
-const { Client } = require('pg');
-const { randomUUID } = require('node:crypto');
+await benchmark({ name: 'email', title: 'Email throughput benchmark', timeLimitSeconds: { smoke: 150, full: 1800 } }, async (bench) => {
+  const numbers = process.argv.slice(2).filter((a) => /^\d+$/.test(a));
+  const TOTAL = Number(numbers[0] ?? (bench.smoke ? 200 : 2000));
+  const CONCURRENCY = Number(numbers[1] ?? 8);
+  const PRODUCERS = 4;
+  const CASE = '2c4e6a8c-0e2a-4c6e-8a0c-2e4a6c8e0a2c';
+  require('reflect-metadata');
+  const { TenantDatabase } = dist('libs/core/src/index.js');
+  const { JobRunner } = dist('libs/jobs/src/index.js');
+  const { Mailer, EmailRenderer } = dist('libs/notifications/src/index.js');
+  const { OutboxTransport } = dist('libs/notifications/src/transport/outbox-transport.js');
+  const { BlueprintCatalog, TenantResolver } = dist('libs/tenancy/src/index.js');
+  const { WorkerModule } = dist('apps/worker/src/worker.module.js');
+  const { NestFactory } = require('@nestjs/core');
+  const { PgBoss } = require('pg-boss');
+  const { Client } = require('pg');
 
-const TOTAL = Number(process.argv[2] ?? 2000);
-const CONCURRENCY = Number(process.argv[3] ?? 8);
-const PRODUCERS = 4;
-const CASE = '2c4e6a8c-0e2a-4c6e-8a0c-2e4a6c8e0a2c';
+  const rate = (n, ms) => Math.round((n / ms) * 1000);
+  /** Runs `work(i)` for i in [0, n) with `width` at a time. */
+  async function pool(n, width, work) {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: width }, async () => {
+        while (next < n) await work(next++);
+      }),
+    );
+  }
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-const rate = (n, ms) => Math.round((n / ms) * 1000);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs `work(i)` for i in [0, n) with `width` at a time. */
-async function pool(n, width, work) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < n) await work(next++);
-    }),
-  );
-}
-
-const dataDir = mkdtempSync(path.join(tmpdir(), 'consilium-bench-'));
-chmodSync(dataDir, 0o755);
-const outboxDir = path.join(dataDir, 'outbox');
-const db = await startEmbeddedDatabase({ dataDir, port: await freePort(), settings: { max_connections: '200' } });
-let app;
-try {
-  await runMigrations(db.urls.owner, allMigrations);
-  const config = loadConfig({
-    DATABASE_URL: db.urls.runtime,
-    DATABASE_OWNER_URL: db.urls.owner,
-    DATABASE_OPERATOR_URL: db.urls.operator,
-    APP_SECRET: Buffer.alloc(32, 3).toString('base64'),
-    FILES_MASTER_KEY: Buffer.alloc(32, 4).toString('base64'),
+  // Default settings, fsync on.
+  const db = await bench.startDatabase({ settings: { max_connections: '200' } });
+  const dataDir = bench.tempDir('data');
+  const outboxDir = path.join(dataDir, 'outbox');
+  const config = bench.config({
+    ...db.env,
+    DATA_DIR: dataDir,
     EMAIL_OUTBOX_DIR: outboxDir,
     JOBS_CONCURRENCY: String(CONCURRENCY),
     JOBS_POLL_SECONDS: '0.5',
     DATABASE_POOL_SIZE: String(CONCURRENCY + PRODUCERS + 4),
-    LOG_LEVEL: 'warn',
   });
-  app = await NestFactory.createApplicationContext(WorkerModule.register(config), { logger: false });
+  const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { logger: false, abortOnError: false });
+  bench.cleanup(() => app.close());
   const report = await app.get(BlueprintCatalog).apply(['lakeshore', 'meridian']);
   const tenants = report.results.map((r) => r.tenantId);
   const counter = new Client({ connectionString: db.urls.operator });
   await counter.connect();
+  bench.cleanup(() => counter.end());
   const sentCount = async () => Number((await counter.query(`SELECT count(*) AS n FROM outbound_emails WHERE status = 'sent'`)).rows[0].n);
 
   // Baseline 1: pg-boss alone, same database, same width.
@@ -90,6 +71,7 @@ try {
     migrate: false,
     schedule: false,
     supervise: false,
+    registerInstance: false,
     max: CONCURRENCY + PRODUCERS,
   });
   boss.on('error', () => undefined);
@@ -155,23 +137,41 @@ try {
   while ((await sentCount()) < 2 * TOTAL) await sleep(20);
   const drainMs = performance.now() - started;
   await runner.stop();
-  await counter.end();
 
   const files = readdirSync(outboxDir).filter((f) => f.endsWith('.eml')).length;
   const pipeline = rate(TOTAL, pipelineMs);
+  const bossRate = rate(TOTAL, bossMs);
+  const outboxRate = rate(TOTAL, outboxMs);
   const lines = [
     `email throughput: ${TOTAL} messages, 2 tenants, ${CONCURRENCY} send-email handlers at a time, ${PRODUCERS} producers`,
-    `  baseline  pg-boss alone (send -> fetch -> complete, no-op)        ${String(rate(TOTAL, bossMs)).padStart(6)} msg/s`,
-    `  baseline  outbox alone (pre-rendered .eml writes)                 ${String(rate(TOTAL, outboxMs)).padStart(6)} msg/s`,
+    `  baseline  pg-boss alone (send -> fetch -> complete, no-op)        ${String(bossRate).padStart(6)} msg/s`,
+    `  baseline  outbox alone (pre-rendered .eml writes)                 ${String(outboxRate).padStart(6)} msg/s`,
     `  pipeline  Mailer.send in a tenant tx -> job -> worker -> outbox   ${String(pipeline).padStart(6)} msg/s end to end`,
     `            (enqueue finished after ${Math.round(enqueuedAt)} ms; enqueue alone ${rate(TOTAL, enqueueMs)} msg/s, worker draining a backlog ${rate(TOTAL, drainMs)} msg/s)`,
-    `  ratio     pipeline / pg-boss alone = ${(pipeline / rate(TOTAL, bossMs)).toFixed(2)}, pipeline / outbox alone = ${(pipeline / rate(TOTAL, outboxMs)).toFixed(3)}`,
+    `  ratio     pipeline / pg-boss alone = ${(pipeline / bossRate).toFixed(2)}, pipeline / outbox alone = ${(pipeline / outboxRate).toFixed(3)}`,
     `  check     ${files} files in the outbox for ${2 * TOTAL} messages sent`,
   ];
   console.log(lines.join('\n'));
-  if (files !== 2 * TOTAL) process.exitCode = 1;
-} finally {
-  await app?.close();
-  await db.server.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-}
+  return {
+    size: bench.smoke ? 'smoke' : numbers.length ? 'custom' : 'full',
+    params: { messages: TOTAL, handlers: CONCURRENCY, producers: PRODUCERS },
+    figures: [
+      figure({
+        id: 'pipeline',
+        label: 'emails end to end (Mailer.send -> job -> worker -> outbox)',
+        value: pipeline,
+        unit: 'msg/s',
+        baseline: { label: 'pg-boss alone, no-op handler', value: bossRate, unit: 'msg/s' },
+        goal: { on: 'ratio', op: '>=', target: 0.5 },
+      }),
+      figure({
+        id: 'drain',
+        label: 'worker draining a backlog',
+        value: rate(TOTAL, drainMs),
+        unit: 'msg/s',
+        baseline: { label: 'outbox alone, pre-rendered', value: outboxRate, unit: 'msg/s' },
+      }),
+    ],
+    checks: [{ label: `one outbox file per message (${files} for ${2 * TOTAL})`, ok: files === 2 * TOTAL }],
+  };
+});

@@ -7,76 +7,53 @@
 //
 //   npm run bench:intake                2000 submissions, 8 at a time
 //   npm run bench:intake -- 5000 16     5000 submissions, 16 at a time
+//   npm run bench:intake -- --smoke     200 submissions: checks that it runs
 //
 // Runs the compiled code in dist/ against a throw-away embedded PostgreSQL (default settings, fsync on). The two
 // runs alternate in halves so neither gets only the warm (or the cold) database. Goal: ratio >= 0.5.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchmark, dist, figure, require } from './support/harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(path.join(root, 'package.json'));
-require('reflect-metadata');
-const dist = (p) => require(path.join(root, 'dist', p));
-const { loadConfig, startEmbeddedDatabase, runMigrations, TenantDatabase, OperatorDatabase } = dist('libs/core/src/index.js');
-const { JobQueue } = dist('libs/jobs/src/index.js');
-const { CasePipeline, ASSIGNMENT_DEADLINE_JOB } = dist('libs/cases/src/index.js');
-const { BlueprintCatalog } = dist('libs/tenancy/src/index.js');
-const { WorkerModule } = dist('apps/worker/src/worker.module.js');
-const { allMigrations } = dist('migrations/index.js');
-const { NestFactory } = require('@nestjs/core');
-const { Pool } = require('pg');
-const { randomUUID } = require('node:crypto');
+await benchmark({ name: 'intake', title: 'Intake submissions benchmark', timeLimitSeconds: { smoke: 150, full: 1800 } }, async (bench) => {
+  const numbers = process.argv.slice(2).filter((a) => /^\d+$/.test(a));
+  const TOTAL = Number(numbers[0] ?? (bench.smoke ? 200 : 2000));
+  const WIDTH = Number(numbers[1] ?? 8);
+  require('reflect-metadata');
+  const { TenantDatabase, OperatorDatabase } = dist('libs/core/src/index.js');
+  const { JobQueue } = dist('libs/jobs/src/index.js');
+  const { CasePipeline, ASSIGNMENT_DEADLINE_JOB } = dist('libs/cases/src/index.js');
+  const { BlueprintCatalog } = dist('libs/tenancy/src/index.js');
+  const { WorkerModule } = dist('apps/worker/src/worker.module.js');
+  const { NestFactory } = require('@nestjs/core');
+  const { Pool } = require('pg');
 
-const TOTAL = Number(process.argv[2] ?? 2000);
-const WIDTH = Number(process.argv[3] ?? 8);
+  async function pool(n, width, work) {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: width }, async () => {
+        while (next < n) await work(next++);
+      }),
+    );
+  }
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+  async function timed(n, work) {
+    const started = performance.now();
+    await pool(n, WIDTH, work);
+    return performance.now() - started;
+  }
 
-async function pool(n, width, work) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < n) await work(next++);
-    }),
-  );
-}
-
-async function timed(n, work) {
-  const started = performance.now();
-  await pool(n, WIDTH, work);
-  return performance.now() - started;
-}
-
-const dataDir = mkdtempSync(path.join(tmpdir(), 'consilium-bench-intake-'));
-chmodSync(dataDir, 0o755);
-const db = await startEmbeddedDatabase({ dataDir, port: await freePort(), settings: { max_connections: '100' } });
-let app;
-let plain;
-try {
-  await runMigrations(db.urls.owner, allMigrations);
-  const config = loadConfig({
-    DATABASE_URL: db.urls.runtime,
-    DATABASE_OWNER_URL: db.urls.owner,
-    DATABASE_OPERATOR_URL: db.urls.operator,
-    APP_SECRET: Buffer.alloc(32, 3).toString('base64'),
-    // The worker mounts records now, which need their master key.
-    FILES_MASTER_KEY: Buffer.alloc(32, 4).toString('base64'),
+  const db = await bench.startDatabase({ settings: { max_connections: '100' } });
+  const dataDir = bench.tempDir('data');
+  const config = bench.config({
+    ...db.env,
+    DATA_DIR: dataDir,
     DATABASE_POOL_SIZE: String(WIDTH + 2),
     EMAIL_OUTBOX_DIR: path.join(dataDir, 'outbox'),
-    LOG_LEVEL: 'warn',
   });
   // abortOnError: false, so a failing boot throws here instead of a silent process.exit(1) (the logger is off).
-  app = await NestFactory.createApplicationContext(WorkerModule.register(config), { logger: false, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { logger: false, abortOnError: false });
+  bench.cleanup(() => app.close());
   const report = await app.get(BlueprintCatalog).apply(['lakeshore']);
   const tenantId = report.results[0].tenantId;
   const [patient] = await app
@@ -128,7 +105,8 @@ try {
     });
 
   // The baseline: the same statements over plain pg, same role, same policies, same width.
-  plain = new Pool({ connectionString: db.urls.runtime, max: WIDTH });
+  const plain = new Pool({ connectionString: db.urls.runtime, max: WIDTH });
+  bench.cleanup(() => plain.end());
   const baseline = async () => {
     const client = await plain.connect();
     try {
@@ -202,9 +180,18 @@ try {
   console.log(`  ratio: ${(ours / raw).toFixed(2)} (goal >= 0.5)`);
   // A busy machine moves both figures; each half shows how steady the run was.
   console.log(`  halves: services ${halves.service.join(', ')}/s; plain pg ${halves.baseline.join(', ')}/s`);
-} finally {
-  await plain?.end().catch(() => undefined);
-  await app?.close().catch(() => undefined);
-  await db.server.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-}
+  return {
+    size: bench.smoke ? 'smoke' : numbers.length ? 'custom' : 'full',
+    params: { submissions: TOTAL, width: WIDTH },
+    figures: [
+      figure({
+        id: 'submissions',
+        label: 'intake submissions through our services',
+        value: ours,
+        unit: 'submissions/s',
+        baseline: { label: 'plain pg, the same statements', value: raw, unit: 'submissions/s' },
+        goal: { on: 'ratio', op: '>=', target: 0.5 },
+      }),
+    ],
+  };
+});

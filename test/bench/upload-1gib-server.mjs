@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { productionConfig } from './support/config.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,18 +27,11 @@ class OpenAccess extends records.RecordAccess {
 
 const db = await core.startEmbeddedDatabase({ dataDir, port: dbPort, settings: { fsync: 'off', synchronous_commit: 'off' } });
 await core.runMigrations(db.urls.owner, allMigrations);
-const config = core.loadConfig({
-  NODE_ENV: 'production',
-  // The local encrypted disk is what this bench measures; production would otherwise mean S3.
-  RECORDS_STORAGE: 'local',
+const config = productionConfig({
   DATABASE_URL: db.urls.runtime,
   DATABASE_OWNER_URL: db.urls.owner,
   DATABASE_OPERATOR_URL: db.urls.operator,
-  MIGRATE_ON_BOOT: 'false',
-  APPLY_TENANTS_ON_BOOT: 'false',
   LOG_LEVEL: 'silent',
-  APP_SECRET: randomBytes(32).toString('base64'),
-  FILES_MASTER_KEY: randomBytes(32).toString('base64'),
   DATA_DIR: dataDir,
 });
 const app = await core.createWebApp(

@@ -6,6 +6,7 @@
 //
 //   npm run build && node test/bench/upload-1gib.mjs [--size-mib 1024] [--rounds 3] [--tus]
 //   node test/bench/upload-1gib.mjs --smoke      # 48 MiB, one round, under a minute: that it still runs
+//   npm run bench:upload [-- --smoke]            # builds first; BENCH_SMOKE=1 works too, as for every benchmark
 //
 // Runs the compiled code in dist/; not part of `npm test`. Needs about 3 GiB of free disk in the temp folder.
 // Disks on shared machines are noisy, so copy and upload alternate for a few rounds and medians are compared.
@@ -32,11 +33,12 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { figure, isSmoke, printResult } from './support/harness.mjs';
 
 const MiB = 1024 * 1024;
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
-const smoke = args.includes('--smoke');
+const smoke = isSmoke();
 const sizeMiB = option('--size-mib', smoke ? 48 : 1024);
 const rounds = option('--rounds', smoke ? 1 : 3);
 const limitSeconds = option('--time-limit', smoke ? 60 : 1200);
@@ -285,6 +287,40 @@ async function main() {
       `load average:         ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')} on ${cpus().length} cores`,
+    );
+    // The result npm run bench:all collects (support/harness.mjs): each figure with its same-run baseline and goal.
+    const rate = (seconds) => bytes / MiB / seconds;
+    printResult(
+      { name: 'upload', title: 'Upload benchmark' },
+      {
+        size: smoke ? 'smoke' : args.includes('--size-mib') || args.includes('--rounds') ? 'custom' : 'full',
+        params: { sizeMiB, rounds },
+        figures: [
+          figure({
+            id: 'throughput',
+            label: `HTTP upload of ${sizeMiB.toLocaleString('en-US')} MiB (sniff + SHA-256 + AES-256-GCM + fsync)`,
+            value: rate(uploadSeconds),
+            unit: 'MiB/s',
+            baseline: { label: 'plain stream copy of the file', value: rate(copySeconds), unit: 'MiB/s' },
+            goal: { on: 'ratio', op: '>=', target: 0.5 },
+          }),
+          figure({
+            id: 'vs-memory',
+            label: 'HTTP upload, against hashing and sealing in memory',
+            value: rate(uploadSeconds),
+            unit: 'MiB/s',
+            baseline: { label: 'SHA-256 + AES-256-GCM in memory, one core', value: rate(memorySeconds), unit: 'MiB/s' },
+          }),
+          figure({
+            id: 'rss-growth',
+            label: 'server memory growth during the upload (worst round)',
+            value: growthMiB,
+            unit: 'MiB',
+            goal: { on: 'value', op: '<', target: 64, unit: 'MiB' },
+          }),
+        ],
+        checks: [{ label: 'the server verified the SHA-256 of every round', ok: true }],
+      },
     );
     // A smoke run judges that the benchmark runs, not its figures (shared machines are noisy).
     process.exitCode = smoke || (ratio >= 0.5 && growthMiB < 64) ? 0 : 1;

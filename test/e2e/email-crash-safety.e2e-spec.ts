@@ -145,7 +145,7 @@ describe('send-email survives workers killed mid-job', () => {
     // minutes), pg-boss maintenance puts them back for retry, and a live worker sends them. The retry backoff is
     // skipped the same way.
     await watcher.query(
-      `UPDATE pgboss.job SET started_on = now() - expire_in - interval '1 second' WHERE name = 'send-email' AND state = 'active'`,
+      `UPDATE pgboss.job SET started_on = now() - expire_seconds * interval '1 second' - interval '1 second' WHERE name = 'send-email' AND state = 'active'`,
     );
     const survivor = await startWorker();
     const deadline = Date.now() + 90000;

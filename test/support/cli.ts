@@ -35,7 +35,7 @@ export function printedLink(output: string): string {
  */
 export async function enrolSecondFactor(client: WebClient, mfaPath: '/operator/mfa' | '/console/mfa'): Promise<string> {
   const page = await client.get(mfaPath);
-  const secret = /<span class="secret">([A-Z2-7]+)<\/span>/.exec(page.text)?.[1];
+  const secret = /<span class="secret"[^>]*>([A-Z2-7]+)<\/span>/.exec(page.text)?.[1];
   if (!secret) throw new Error(`no enrolment key on ${mfaPath} (${page.status}):\n${page.text.slice(0, 500)}`);
   const done = await client.post(mfaPath, { code: totpAt(secret, currentStep()) });
   if (done.status !== 200 || !/recovery/i.test(done.text))

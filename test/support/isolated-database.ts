@@ -28,7 +28,7 @@ export async function createTemplateDatabase(superuserUrl: string, source: strin
  * tenant only through its payload), so two suites sharing one database would run each other's jobs. Same roles,
  * same migrations, nothing else shared; dropped at the end.
  */
-export async function isolatedDatabase(label: string): Promise<IsolatedDatabase> {
+export async function isolatedDatabase(label: string, options: { empty?: boolean } = {}): Promise<IsolatedDatabase> {
   const superuser = process.env.TEST_DATABASE_SUPERUSER_URL;
   const template = process.env.TEST_DATABASE_TEMPLATE;
   if (!superuser || !template) {
@@ -37,12 +37,23 @@ export async function isolatedDatabase(label: string): Promise<IsolatedDatabase>
   const name = `consilium_${label.replace(/[^a-z0-9]+/g, '_')}_${randomBytes(3).toString('hex')}`;
   await asSuperuser(superuser, async (admin) => {
     const id = (n: string) => admin.escapeIdentifier(n);
-    await admin.query(`CREATE DATABASE ${id(name)} TEMPLATE ${id(template)} OWNER ${DB_ROLES.owner}`);
+    // `empty`: no migrations applied yet, for a suite that migrates step by step (an upgrade of existing data).
+    const from = options.empty ? 'template0' : template;
+    await admin.query(`CREATE DATABASE ${id(name)} TEMPLATE ${id(from)} OWNER ${DB_ROLES.owner}`);
     // Database privileges are not copied from a template: the same grants as provisioning gives.
     await admin.query(`REVOKE ALL ON DATABASE ${id(name)} FROM PUBLIC`);
     await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${id(name)} TO ${DB_ROLES.runtime}, ${DB_ROLES.operator}`);
     await admin.query(`GRANT CONNECT, CREATE ON DATABASE ${id(name)} TO ${DB_ROLES.owner}`);
   });
+  if (options.empty) {
+    // What provisioning does inside a new database (libs/core/src/database/provision.ts).
+    const url = new URL(superuser);
+    url.pathname = `/${name}`;
+    await asSuperuser(url.toString(), async (inDb) => {
+      await inDb.query(`ALTER SCHEMA public OWNER TO ${DB_ROLES.owner}`);
+      await inDb.query('CREATE EXTENSION IF NOT EXISTS pgcrypto');
+    });
+  }
   const at = (url: string) => {
     const u = new URL(url);
     u.pathname = `/${name}`;

@@ -14,8 +14,6 @@ export interface FailedJob {
   failedAt: Date;
   /** The last error, as the runner recorded it (or pg-boss, for an expired attempt). */
   lastError: Pick<JobFailure, 'code' | 'message'> & Partial<JobFailure>;
-  /** Archived jobs are kept for the record but can no longer be retried. */
-  archived: boolean;
 }
 
 export interface QueueCounts {
@@ -25,7 +23,7 @@ export interface QueueCounts {
 
 /**
  * Dead jobs (retries used up, or failed permanently) for operators, across tenants: the operator data path only.
- * pg-boss keeps them in its live table for 30 days (then in its archive), with the last error in `output`.
+ * pg-boss keeps them, retryable, for JOB_RETENTION_SECONDS (30 days) after they failed, with the last error in `output`.
  */
 @Injectable()
 export class FailedJobs {
@@ -37,15 +35,11 @@ export class FailedJobs {
   list(limit = 50): Promise<FailedJob[]> {
     return this.operatorDb.transaction(async (tx) => {
       const rows: FailedRow[] = await tx.query(
-        `WITH dead AS (
-           SELECT id, name, data, retry_count, created_on, completed_on, output, false AS archived FROM pgboss.job WHERE state = 'failed'
-           UNION ALL
-           SELECT id, name, data, retry_count, created_on, completed_on, output, true FROM pgboss.archive WHERE state = 'failed'
-         )
-         SELECT d.id, d.name, d.retry_count, d.created_on, d.completed_on, d.output, d.archived,
+        `SELECT d.id, d.name, d.retry_count, d.created_on, d.completed_on, d.output,
                 d.data->>'tenantId' AS tenant_id, t.slug AS tenant_slug
-           FROM dead d
+           FROM pgboss.job d
            LEFT JOIN tenants t ON d.data->>'tenantId' ~ '^[0-9a-f-]{36}$' AND t.id = (d.data->>'tenantId')::uuid
+          WHERE d.state = 'failed'
           ORDER BY d.completed_on DESC NULLS LAST
           LIMIT $1`,
         [limit],
@@ -59,7 +53,8 @@ export class FailedJobs {
     return this.operatorDb.transaction(async (tx) => {
       const row = await first<{ name: string }>(tx, `SELECT name FROM pgboss.job WHERE id = $1 AND state = 'failed'`, [id]);
       if (!row) return false;
-      const result = await this.client.boss.retry(row.name, id, { db: transactionExecutor(tx) });
+      const boss = await this.client.producer();
+      const result = await boss.retry(row.name, id, { db: transactionExecutor(tx) });
       // Wakes an idle worker at commit, as enqueue does.
       await tx.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, row.name]);
       return (result as unknown as { affected: number }).affected === 1;
@@ -86,7 +81,6 @@ interface FailedRow {
   created_on: Date;
   completed_on: Date;
   output: Record<string, unknown> | null;
-  archived: boolean;
   tenant_id: string | null;
   tenant_slug: string | null;
 }
@@ -108,6 +102,5 @@ function toFailedJob(r: FailedRow): FailedJob {
     createdAt: r.created_on,
     failedAt: r.completed_on,
     lastError,
-    archived: r.archived,
   };
 }

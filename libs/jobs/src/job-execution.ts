@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantDatabase } from '@consilium/core';
 import { inJobSpan, JobTraceContext } from '@consilium/telemetry';
-import type PgBoss from 'pg-boss';
+import type { JobWithMetadata } from 'pg-boss';
 import { EffectLedger } from './effect-ledger';
 import { JobDefinition, TenantJobPayload } from './job-definition';
 import { describeFailure, JobError, PermanentJobError } from './job-errors';
@@ -26,7 +26,7 @@ export class JobExecution {
   async run(
     definition: JobDefinition,
     handler: JobHandlerInstance<TenantJobPayload>,
-    job: PgBoss.JobWithMetadata<TenantJobPayload>,
+    job: JobWithMetadata<TenantJobPayload>,
   ): Promise<void> {
     const attempt = job.retryCount + 1;
     const tenantId = job.data?.tenantId;
@@ -48,7 +48,8 @@ export class JobExecution {
       // The attempt continues the trace of whatever enqueued the job (job data carries its traceparent).
       const span = { queue: job.name, id: job.id, attempt, tenantId };
       const output = await inJobSpan(span, job.data as JobTraceContext, () => withinSeconds(handler.handle(context), job.expireInSeconds));
-      await this.client.boss.complete(job.name, job.id, output ?? { outcome: 'done' });
+      // Fenced to this attempt: if it outlived its expiry and was retried meanwhile, the retry is left alone.
+      await this.client.worker.complete(job.name, attemptOf(job), output ?? { outcome: 'done' });
       this.metrics.attempted(job.name, 'completed', (performance.now() - started) / 1000);
       this.logger.debug({ jobId: job.id, queue: job.name, tenantId, attempt, ms: Math.round(performance.now() - started) }, 'job done');
     } catch (error) {
@@ -58,7 +59,7 @@ export class JobExecution {
   }
 
   private async recordFailure(
-    job: PgBoss.JobWithMetadata<TenantJobPayload>,
+    job: JobWithMetadata<TenantJobPayload>,
     error: unknown,
     attempt: number,
     tenantId: unknown,
@@ -68,14 +69,14 @@ export class JobExecution {
     try {
       if (failure.permanent) {
         // pg-boss has no "fail without retry": using up the retries makes its fail() mark the job failed now.
-        await this.client.boss
+        await this.client.worker
           .getDb()
-          .executeSql(`UPDATE pgboss.job SET retry_limit = retry_count WHERE name = $1 AND id = $2 AND state = 'active'`, [
-            job.name,
-            job.id,
-          ]);
+          .executeSql(
+            `UPDATE pgboss.job SET retry_limit = retry_count WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $3`,
+            [job.name, job.id, job.retryCount],
+          );
       }
-      await this.client.boss.fail(job.name, job.id, failure);
+      await this.client.worker.fail(job.name, attemptOf(job), { ...failure });
     } catch (recordError) {
       // The job stays active; pg-boss expires it and it is retried. Nothing is lost.
       this.logger.error(
@@ -88,6 +89,11 @@ export class JobExecution {
     else this.logger.warn(fields, 'job attempt failed; it will be retried');
     return dead;
   }
+}
+
+/** The attempt a settle call is limited to (pg-boss 12 fences complete and fail by retry count). */
+function attemptOf(job: JobWithMetadata<TenantJobPayload>): { id: string; retryCount: number } {
+  return { id: job.id, retryCount: job.retryCount };
 }
 
 function withinSeconds<T>(work: Promise<T>, seconds: number): Promise<T> {

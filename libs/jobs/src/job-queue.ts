@@ -3,7 +3,7 @@ import { jobTraceContext } from '@consilium/telemetry';
 import { EntityManager } from 'typeorm';
 import { JobDefinition, jobDefinition, TenantJobPayload } from './job-definition';
 import { JOBS_CHANNEL } from './job-wakeup';
-import { PgBossClient, transactionExecutor } from './pg-boss-client';
+import { JOB_RETENTION_SECONDS, PgBossClient, transactionExecutor } from './pg-boss-client';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -40,22 +40,36 @@ export class JobQueue {
     if (rows[0]?.tenant !== payload.tenantId) {
       throw new Error(`${definition.name}: enqueue inside the tenant transaction of payload.tenantId (TenantDatabase.forTenant)`);
     }
-    // With tracing on, the job carries the trace it was enqueued in (W3C traceparent) and its handler continues it.
-    const id = await this.client.boss.send(
-      definition.name,
-      { ...payload, ...jobTraceContext() },
-      {
-        retryLimit: definition.retryLimit,
-        retryDelay: definition.retryDelaySeconds,
-        retryBackoff: definition.retryBackoff,
-        expireInSeconds: definition.expireInSeconds,
-        ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
-        db,
-      },
-    );
-    // pg-boss inserts through a join on its queue table: no row means the queue was never created.
-    if (!id)
-      throw new Error(`Job queue "${definition.name}" does not exist: queues are created by migrations (SELECT pgboss.create_queue(...))`);
+    const boss = await this.client.producer();
+    let id: string | null;
+    try {
+      // With tracing on, the job carries the trace it was enqueued in (W3C traceparent) and its handler continues it.
+      id = await boss.send(
+        definition.name,
+        { ...payload, ...jobTraceContext() },
+        {
+          retryLimit: definition.retryLimit,
+          retryDelay: definition.retryDelaySeconds,
+          retryBackoff: definition.retryBackoff,
+          expireInSeconds: definition.expireInSeconds,
+          deleteAfterSeconds: JOB_RETENTION_SECONDS,
+          ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
+          db,
+        },
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === 'PGBOSS_QUEUE_NOT_FOUND') {
+        throw new Error(
+          `Job queue "${definition.name}" does not exist: queues are created by migrations (SELECT pgboss.create_queue(...))`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+    // A standard queue always takes the job; nothing returned would mean a singleton or throttle refusal.
+    if (!id) throw new Error(`Job queue "${definition.name}" refused the job`);
     return id;
   }
 }

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { AppConfig } from '@consilium/core';
-import type PgBoss from 'pg-boss';
+import type { JobWithMetadata } from 'pg-boss';
 import { JobDefinition, TenantJobPayload } from './job-definition';
 import { JobExecution } from './job-execution';
 import { JobHandler, JobHandlerInstance } from './job-handler.decorator';
@@ -26,7 +26,7 @@ export class JobRunner implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   private state: 'idle' | 'running' | 'stopping' = 'idle';
   private loops: Promise<void>[] = [];
-  private readonly inflight = new Map<string, { queue: string; done: Promise<void> }>();
+  private readonly inflight = new Map<string, { queue: string; retryCount: number; done: Promise<void> }>();
   private wakeup?: JobWakeup;
   private stopping: { signal: Promise<void>; fire: () => void } = stopSignal();
 
@@ -63,8 +63,13 @@ export class JobRunner implements BeforeApplicationShutdown {
     if (this.state !== 'idle') throw new Error('The job runner is already running');
     const all = this.handlers();
     const chosen = [...all.values()].filter((r) => !options.queues || options.queues.includes(r.definition.name));
-    await this.client.start();
-    await this.assertQueuesExist(chosen.map((r) => r.definition.name));
+    await this.client.startWorker();
+    try {
+      await this.assertQueuesExist(chosen.map((r) => r.definition.name));
+    } catch (error) {
+      await this.client.stopWorker();
+      throw error;
+    }
     this.wakeup = new JobWakeup(this.config.database.runtime);
     await this.wakeup.listen();
     this.state = 'running';
@@ -88,7 +93,7 @@ export class JobRunner implements BeforeApplicationShutdown {
     ]);
     if (!drained) await this.abandonInflight();
     await this.wakeup?.close();
-    await this.client.stop();
+    await this.client.stopWorker();
     this.loops = [];
     this.state = 'idle';
   }
@@ -106,9 +111,9 @@ export class JobRunner implements BeforeApplicationShutdown {
         continue;
       }
       this.wakeup!.clear(definition.name);
-      let jobs: PgBoss.JobWithMetadata<TenantJobPayload>[];
+      let jobs: JobWithMetadata<TenantJobPayload>[];
       try {
-        jobs = await this.client.boss.fetch<TenantJobPayload>(definition.name, { batchSize: slots - mine.size, includeMetadata: true });
+        jobs = await this.client.worker.fetch<TenantJobPayload>(definition.name, { batchSize: slots - mine.size, includeMetadata: true });
         this.lastFetchOkAt = Date.now();
         this.fetchFailing = false;
       } catch (error) {
@@ -124,7 +129,7 @@ export class JobRunner implements BeforeApplicationShutdown {
           this.wakeup?.poke(definition.name);
         });
         mine.add(done);
-        this.inflight.set(job.id, { queue: definition.name, done });
+        this.inflight.set(job.id, { queue: definition.name, retryCount: job.retryCount, done });
       }
       if (!jobs.length && this.state === 'running') await this.wakeup!.wait(definition.name, await this.idleWait(definition.name));
     }
@@ -136,7 +141,7 @@ export class JobRunner implements BeforeApplicationShutdown {
    */
   private async idleWait(queue: string): Promise<number> {
     try {
-      const { rows }: { rows: { due_in: number | null }[] } = await this.client.boss
+      const { rows }: { rows: { due_in: number | null }[] } = await this.client.worker
         .getDb()
         .executeSql(
           `SELECT (extract(epoch FROM min(start_after) - now()) * 1000)::int AS due_in FROM pgboss.job WHERE name = $1 AND state < 'active'`,
@@ -152,21 +157,25 @@ export class JobRunner implements BeforeApplicationShutdown {
   private async abandonInflight(): Promise<void> {
     const left = [...this.inflight.entries()];
     this.logger.warn({ jobs: left.length }, 'stop timeout reached; failing the jobs still running so they are retried');
-    for (const [id, { queue }] of left) {
-      await this.client.boss
-        .fail(queue, id, {
-          error: 'WorkerStopped',
-          code: 'worker_stopped',
-          message: 'The worker stopped before this attempt finished.',
-          permanent: false,
-        })
+    for (const [id, { queue, retryCount }] of left) {
+      await this.client.worker
+        .fail(
+          queue,
+          { id, retryCount },
+          {
+            error: 'WorkerStopped',
+            code: 'worker_stopped',
+            message: 'The worker stopped before this attempt finished.',
+            permanent: false,
+          },
+        )
         .catch(() => undefined);
     }
   }
 
   private async assertQueuesExist(names: string[]): Promise<void> {
     if (!names.length) return;
-    const { rows } = await this.client.boss.getDb().executeSql(`SELECT name FROM pgboss.queue WHERE name = ANY($1)`, [names]);
+    const { rows } = await this.client.worker.getDb().executeSql(`SELECT name FROM pgboss.queue WHERE name = ANY($1)`, [names]);
     const missing = names.filter((n) => !rows.some((r: { name: string }) => r.name === n));
     if (missing.length) {
       throw new Error(

@@ -20,7 +20,7 @@ async function jobs(failed: FailedJobs, command: string, args: ParsedArgs, cli: 
     const id = args.positional[2];
     if (!id) throw new UsageError('jobs retry takes a job id (see jobs failed)');
     const retried = await failed.retry(id);
-    cli.out(retried ? `${id}: queued for one more attempt` : `no dead job ${id} (archived jobs cannot be retried)`);
+    cli.out(retried ? `${id}: queued for one more attempt` : `no dead job ${id}`);
     return retried ? 0 : 1;
   }
   if (command === 'stats') {
@@ -37,7 +37,7 @@ async function jobs(failed: FailedJobs, command: string, args: ParsedArgs, cli: 
   const rows = await failed.list(limitFlag(args));
   for (const job of rows) {
     cli.out(
-      `${job.failedAt?.toISOString() ?? '-'}  ${job.queue}  ${job.tenantSlug ?? job.tenantId ?? '-'}  attempts ${job.attempts}${job.archived ? '  (archived)' : ''}  ${job.id}`,
+      `${job.failedAt?.toISOString() ?? '-'}  ${job.queue}  ${job.tenantSlug ?? job.tenantId ?? '-'}  attempts ${job.attempts}  ${job.id}`,
     );
     cli.out(`    ${job.lastError.code}: ${job.lastError.message}`);
   }

@@ -129,7 +129,7 @@ export interface JobSettings {
   /** Jobs of one kind a process runs at the same time. */
   concurrency: number;
   pollMs: number;
-  /** How often expired jobs (a crashed worker's) are put back for retry, and old jobs archived. */
+  /** How often expired jobs (a crashed worker's) are put back for retry. */
   maintenanceSeconds: number;
   stopTimeoutMs: number;
 }
