@@ -22,7 +22,9 @@ import { AnalyticsCoveringHistograms1764410000000 } from './1764410000000-analyt
 import { UploadsStagedInStorage1764420000000 } from './1764420000000-uploads-staged-in-storage';
 import { OperatorSignInLinks1764430000000 } from './1764430000000-operator-sign-in-links';
 import { PgBoss121764440000000 } from './1764440000000-pg-boss-12';
-import { EmailLocalesAsData1764450000000 } from './1764450000000-email-locales-as-data';
+import { RateLimits1764450000000 } from './1764450000000-rate-limits';
+import { SignInLimitsAndPendingSignUps1764460000000 } from './1764460000000-sign-in-limits-and-pending-sign-ups';
+import { EmailLocalesAsData1764470000000 } from './1764470000000-email-locales-as-data';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -50,5 +52,7 @@ export const allMigrations = [
   UploadsStagedInStorage1764420000000,
   OperatorSignInLinks1764430000000,
   PgBoss121764440000000,
-  EmailLocalesAsData1764450000000,
+  RateLimits1764450000000,
+  SignInLimitsAndPendingSignUps1764460000000,
+  EmailLocalesAsData1764470000000,
 ];

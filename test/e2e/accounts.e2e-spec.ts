@@ -4,6 +4,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import request from 'supertest';
 import { RecordingAccountMail } from '../support/recording-account-mail';
+import { signUpPatient, verificationPath } from '../support/sign-up';
 import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { createTwoHospitals, TEST_PASSWORD, TEST_TOTP_SECRET, TestHospital, TestPeople } from '../support/tenants';
@@ -32,18 +33,27 @@ describe('accounts and access', () => {
     it('signs up, signs in and out; the same email at another hospital is another account', async () => {
       const email = `pat.${Date.now()}@example.org`;
       const onA = new WebClient(app, a.host);
-      const created = await onA.submit('/sign-up', { name: 'Pat Doe', email, password: 'a long enough passphrase', terms: 'yes' });
+      // Before the emailed link is opened, the password chosen does not sign anyone in.
+      const asked = await onA.submit('/sign-up', { name: 'Pat Doe', email, password: 'a long enough passphrase', terms: 'yes' });
+      expect(asked.status).toBe(200);
+      expect(asked.text).toContain('Open the link in it to confirm your address');
+      expect((await new WebClient(app, a.host).submit('/sign-in', { email, password: 'a long enough passphrase' })).status).toBe(400);
+      const path = (await verificationPath(app, a.id, email))!;
+      expect((await onA.get(path)).text).toContain('Confirm and continue');
+      const created = await onA.post(path);
       expect(created.status).toBe(303);
       expect(created.location).toBe('/account');
       expect((await onA.get('/account/settings')).text).toContain(email);
+      const twice = await new WebClient(app, a.host).submit(path, {}, path);
+      expect(twice.status).toBe(400);
+      expect(twice.text).toContain('This link has expired or was already used.');
+      expect((await new WebClient(app, a.host).submit('/sign-in', { email, password: 'a long enough passphrase' })).status).toBe(303);
 
       const onB = new WebClient(app, b.host);
       const refused = await onB.submit('/sign-in', { email, password: 'a long enough passphrase' });
       expect(refused.status).toBe(400);
       expect(refused.text).toContain('The email or password is incorrect.');
-      expect((await onB.submit('/sign-up', { name: 'Pat Doe', email, password: 'another long passphrase', terms: 'yes' })).status).toBe(
-        303,
-      );
+      expect((await signUpPatient(onB, app, b.id, { name: 'Pat Doe', email, password: 'another long passphrase' })).status).toBe(303);
 
       await onA.post('/sign-out');
       expect((await onA.get('/account')).location).toBe('/sign-in?next=%2Faccount');

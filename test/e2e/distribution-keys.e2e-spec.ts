@@ -17,7 +17,7 @@ const GLOBAL_TABLES: Record<string, string> = {
   operator_sign_in_links: 'one-time links of platform staff (cli operators create): reference table (or coordinator-local)',
   operator_audit_events: 'operator actions, append-only, read by operators only: coordinator-local',
   payment_reconciliations: 'the nightly comparison with the payment provider, across hospitals, read by operators only: coordinator-local',
-  auth_throttle: 'sign-in throttling keyed by a hash of address or email, across tenants, write-heavy: coordinator-local',
+  rate_limits: 'abuse limits keyed by an HMAC of an address, IP or account, across tenants, write-heavy: coordinator-local',
 };
 
 /** Tenant-owned tables that are nevertheless not distributed, and the unique keys that are why. */

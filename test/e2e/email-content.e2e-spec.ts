@@ -25,6 +25,7 @@ const LOCALES = ['en', 'es'];
 const VALID: Record<EmailTemplate, Record<string, unknown>> = {
   'email-verification': { token: TOKEN, expiresInMinutes: 1440 },
   'magic-link': { token: TOKEN, expiresInMinutes: 15 },
+  'account-exists': { token: TOKEN, expiresInMinutes: 15 },
   'password-reset': { token: TOKEN, expiresInMinutes: 60, audience: 'staff' },
   'sign-in-failures': { audience: 'patient' },
   'staff-invitation': { token: TOKEN, role: 'physician', expiresInMinutes: 7 * 1440 },

@@ -9,7 +9,8 @@ import { operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTwoHospitals, TEST_PASSWORD, TestHospital, TestPeople } from '../support/tenants';
+import { signUpPatient } from '../support/sign-up';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** Funding programs reached by a sponsor's code, or by the patient's word confirmed by a coordinator. */
@@ -77,13 +78,7 @@ describe('funding codes and eligibility reviews', () => {
   /** A new patient's draft of tenant A ready for the review step; returns the browser and the case id. */
   async function draftReadyToPay(): Promise<{ patient: WebClient; id: string }> {
     const patient = new WebClient(app, a.host);
-    await patient.get('/sign-up');
-    await patient.post('/sign-up', {
-      name: 'Pat',
-      email: `p-${randomUUID().slice(0, 8)}@patients.example`,
-      password: TEST_PASSWORD,
-      terms: 'yes',
-    });
+    await signUpPatient(patient, app, a.id, { name: 'Pat', email: `p-${randomUUID().slice(0, 8)}@patients.example` });
     await patient.submit('/start', { offering: a.offeringSlug, jurisdiction: 'US-NY' });
     await patient.get('/start/plan');
     const id = (await patient.post('/start/plan')).location!.split('/')[2];

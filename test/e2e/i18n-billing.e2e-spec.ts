@@ -31,7 +31,7 @@ describe('every word in the reader’s language: billing pages', () => {
   let checkoutPath: string;
 
   beforeAll(async () => {
-    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
     translator = app.get(Translator);
     tenant = await createTestHospital(app, { locales: LOCALES, default_locale: 'en' });
     other = await createTestHospital(app);

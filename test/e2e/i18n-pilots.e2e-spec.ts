@@ -47,6 +47,9 @@ describe('every word in the reader’s language: core, identity and roster pages
     return client;
   }
 
+  /** An address with no account, its own for each refusal: wrong passwords for one address are an abuse limit. */
+  const nobody = (what: string, locale: string) => `nobody.${what}.${locale}.${Date.now()}@example.org`;
+
   function check(page: Page, locale: string, status: number, what: string): void {
     expect({ what, status: page.status }).toEqual({ what, status });
     expect(page.text).toContain(`<html lang="${locale}">`);
@@ -56,10 +59,30 @@ describe('every word in the reader’s language: core, identity and roster pages
   describe.each(LOCALES)('in %s', (locale) => {
     it('signed-out site pages, their refused forms, and the 404 page', async () => {
       const visitor = reader(tenant.host, locale);
-      for (const path of ['/sign-in', '/sign-up', '/forgot-password', '/reset-password/not-a-token', '/sign-in/link/not-a-token'])
+      for (const path of [
+        '/sign-in',
+        '/sign-up',
+        '/forgot-password',
+        '/reset-password/not-a-token',
+        '/sign-in/link/not-a-token',
+        '/verify-email/not-a-token',
+      ])
         check(await visitor.get(path), locale, 200, path);
       check(await visitor.submit('/sign-up', { name: '', email: 'not-an-email', password: 'short' }), locale, 400, 'refused sign-up');
-      check(await visitor.submit('/sign-in', { email: 'nobody@example.org', password: 'wrong password' }), locale, 400, 'refused sign-in');
+      const signUp = {
+        name: 'Ana Díaz',
+        email: `pilot.${locale}.${Date.now()}@example.org`,
+        password: 'a long enough passphrase',
+        terms: 'yes',
+      };
+      check(await visitor.submit('/sign-up', signUp), locale, 200, 'sign-up: check your email');
+      check(await visitor.post('/verify-email/not-a-token'), locale, 400, 'expired sign-up link');
+      check(
+        await visitor.submit('/sign-in', { email: nobody('site', locale), password: 'wrong password' }),
+        locale,
+        400,
+        'refused sign-in',
+      );
       check(await visitor.submit('/forgot-password', { email: 'nope' }), locale, 400, 'refused forgot-password');
       check(await visitor.submit('/sign-in', { email: 'nope' }, '/sign-in/link'), locale, 400, 'refused sign-in link');
       check(
@@ -122,7 +145,7 @@ describe('every word in the reader’s language: core, identity and roster pages
       const operator = reader(OPERATOR_HOST, locale);
       check(await operator.get('/operator/sign-in'), locale, 200, '/operator/sign-in');
       check(
-        await operator.submit('/operator/sign-in', { email: 'nobody@example.org', password: 'wrong password' }),
+        await operator.submit('/operator/sign-in', { email: nobody('operator', locale), password: 'wrong password' }),
         locale,
         400,
         'refused operator sign-in',

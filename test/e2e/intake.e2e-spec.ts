@@ -10,15 +10,8 @@ import { operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import {
-  createTestPeople,
-  createTestTenant,
-  createTwoHospitals,
-  TEST_PASSWORD,
-  TestHospital,
-  TestPeople,
-  TestTenant,
-} from '../support/tenants';
+import { signUpPatient } from '../support/sign-up';
+import { createTestPeople, createTestTenant, createTwoHospitals, TestHospital, TestPeople, TestTenant } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** The intake wizard at /start, as a patient's browser walks it: no JavaScript, server-side validation. */
@@ -126,14 +119,8 @@ describe('intake wizard', () => {
 
     // A new patient signs up mid-flow and comes back to the same plan.
     const email = `new-${randomUUID().slice(0, 8)}@patients.example`;
-    await browser.get('/sign-up?next=%2Fstart%2Fplan');
-    const signedUp = await browser.post('/sign-up', {
-      name: 'Ana Patient',
-      email,
-      password: TEST_PASSWORD,
-      terms: 'yes',
-      next: '/start/plan',
-    });
+    // Sign-up asks them to open their email; the link confirms the address and returns them to the plan.
+    const signedUp = await signUpPatient(browser, app, a.id, { name: 'Ana Patient', email, next: '/start/plan' });
     expect(signedUp).toMatchObject({ status: 303, location: '/start/plan' });
     const again = await browser.get('/start/plan');
     expect(again.text).toContain('$650.00');
@@ -355,13 +342,7 @@ describe('intake wizard', () => {
 
     // Another patient of the same hospital, signed up on its site.
     const stranger = new WebClient(app, a.host);
-    await stranger.get('/sign-up');
-    await stranger.post('/sign-up', {
-      name: 'Other Patient',
-      email: `other-${randomUUID().slice(0, 8)}@patients.example`,
-      password: TEST_PASSWORD,
-      terms: 'yes',
-    });
+    await signUpPatient(stranger, app, a.id, { name: 'Other Patient', email: `other-${randomUUID().slice(0, 8)}@patients.example` });
     for (const step of ['details', 'consents', 'review', 'choice']) expect((await stranger.get(`/start/${id}/${step}`)).status).toBe(404);
     await stranger.get('/start');
     expect((await stranger.post(`/start/${id}/details`, { questions: 'x', diagnosis: 'y' })).status).toBe(404);

@@ -1,5 +1,5 @@
 import { Case } from '@consilium/cases';
-import { TenantDatabase } from '@consilium/core';
+import { defaultRateLimits, TenantDatabase } from '@consilium/core';
 import { Mailer } from '@consilium/notifications';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readdirSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
 import { applyTestBlueprint, createTestHospital, testBlueprint, TestHospital, TestPeople } from '../support/tenants';
-import { WebClient } from '../support/web-client';
+import { Page, WebClient } from '../support/web-client';
 
 const CASE = '2c4e6a8c-0e2a-4c6e-8a0c-2e4a6c8e0a2c';
 
@@ -126,6 +126,25 @@ describe('several instances against one database', () => {
     } finally {
       await owner.end();
     }
+  });
+
+  it('limits sign-ups for one address across instances: past the limit both answer 429 with Retry-After', async () => {
+    const limit = defaultRateLimits()['sign-up'].address!.count;
+    const email = `limited.${Date.now()}@example.org`;
+    const answers: Page[] = [];
+    for (let i = 0; i < 30; i++) {
+      const client = new WebClient(i % 2 === 0 ? one.url : two.url, a.host);
+      answers.push(await client.submit('/sign-up', { name: 'Repeat', email, password: 'a long enough passphrase', terms: 'yes' }));
+    }
+    expect(answers.map((p) => p.status)).toEqual([...Array<number>(limit).fill(200), ...Array<number>(30 - limit).fill(429)]);
+    for (const refused of answers.slice(limit)) {
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(refused.text).toContain('Too many attempts.');
+    }
+    const sent = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) => tx.query('SELECT template FROM outbound_emails WHERE to_address = $1', [email]));
+    expect(sent).toHaveLength(limit);
   });
 
   it('walks a request from intake to acceptance with every request on the other instance', async () => {

@@ -18,6 +18,7 @@ import { checkout, createFundingProgram, draftCase, operatorQuery } from '../sup
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
+import { signUpPatient } from '../support/sign-up';
 import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
@@ -185,7 +186,7 @@ describe('payments with the demo provider (no Stripe key)', () => {
     it("another patient of the same hospital gets 404 for someone else's receipt; staff pages need their role", async () => {
       const stranger = new WebClient(app, a.host);
       const email = `other.${Date.now()}@example.org`;
-      await stranger.submit('/sign-up', { name: 'Other Patient', email, password: 'a long enough passphrase', terms: 'yes' });
+      await signUpPatient(stranger, app, a.id, { name: 'Other Patient', email, password: 'a long enough passphrase' });
       expect((await stranger.get(`/account/receipts/${paymentA}`)).status).toBe(404);
       expect((await stranger.get(sessionA)).status).toBe(404);
       expect((await stranger.get('/console/revenue')).status).toBe(403);

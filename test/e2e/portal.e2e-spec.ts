@@ -5,6 +5,7 @@ import { createTestCase, TestCase } from '../support/cases';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
+import { signUpPatient } from '../support/sign-up';
 import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
@@ -60,7 +61,7 @@ describe('patient portal', () => {
   it("answers 404 for another patient's case and for the same case on another hospital's host", async () => {
     const other = new WebClient(app, a.host);
     const email = `other.${Date.now()}@example.org`;
-    await other.submit('/sign-up', { name: 'Other', email, password: 'another long passphrase', terms: 'yes' });
+    await signUpPatient(other, app, a.id, { name: 'Other', email, password: 'another long passphrase' });
     expect((await other.get(`/account/cases/${submitted.id}`)).status).toBe(404);
     expect((await other.post(`/account/cases/${submitted.id}/messages`, { body: 'hello' })).status).toBe(404);
     const onB = new WebClient(app, b.host);

@@ -17,7 +17,8 @@ import { freePort } from '../support/ports';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { actAs, advanceTestCase, asStaff, createTestCase, TestCase } from '../support/cases';
 import { createTestApp } from '../support/test-app';
-import { createTwoHospitals, TEST_PASSWORD, TestHospital, TestPeople } from '../support/tenants';
+import { signUpPatient } from '../support/sign-up';
+import { createTwoHospitals, TestHospital, TestPeople } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 import { makeZip } from '../support/zip-writer';
 
@@ -222,7 +223,7 @@ describe('records in the portal and the console', () => {
   it("answers 404 to another patient, and to the other hospital's patient and staff, for the list, the file and its bytes", async () => {
     const fileId = (await filesOf(theCase.id)).find((f) => f.name === 'referral letter.pdf')!.id;
     const other = new WebClient(app, a.host);
-    await other.submit('/sign-up', { name: 'Other', email: `other.${Date.now()}@example.org`, password: TEST_PASSWORD, terms: 'yes' });
+    await signUpPatient(other, app, a.id, { name: 'Other', email: `other.${Date.now()}@example.org` });
     const patientB = new WebClient(app, b.host);
     await signInPatient(patientB, peopleB.patient);
     const coordinatorB = new WebClient(app, b.host);

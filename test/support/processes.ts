@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import { builtEntry } from './dist';
 import { freePort } from './ports';
+import { TEST_RATE_LIMITS } from './rate-limits';
 
 /** A platform or worker started from dist/ as its own process, with its recent output kept for failure messages. */
 export interface RunningProcess {
@@ -14,7 +15,7 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** The environment every spawned process of a suite shares: one database, one secret, one outbox. */
+/** The environment every spawned process of a suite shares: one database, one secret, one outbox, test limits. */
 export function processEnv(env: Record<string, string>): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
@@ -25,6 +26,7 @@ export function processEnv(env: Record<string, string>): Record<string, string> 
     APPLY_TENANTS_ON_BOOT: 'false',
     LOG_LEVEL: 'warn',
     JOBS_POLL_SECONDS: '0.5',
+    RATE_LIMITS: TEST_RATE_LIMITS,
     // Supervision (expiring a dead worker's attempts) stays at its default: these suites stop processes gracefully,
     // and pg-boss 12's pass every second would cost each process ~70 ms of database time per second.
     ...env,

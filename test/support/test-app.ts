@@ -5,6 +5,7 @@ import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PlatformModule } from '../../apps/platform/src/platform.module';
+import { TEST_RATE_LIMITS } from './rate-limits';
 
 /** Configuration for a test process: the test database, nothing applied on boot, quiet logs. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
@@ -22,6 +23,7 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     // Records (the whole platform has them) are kept outside the repository too, under a key of the tests.
     DATA_DIR: path.join(tmpdir(), 'consilium-test-data'),
     FILES_MASTER_KEY: Buffer.alloc(32, 3).toString('base64'),
+    RATE_LIMITS: TEST_RATE_LIMITS,
     ...overrides,
   });
   return config;

@@ -23,6 +23,8 @@ export class WebClient {
   constructor(
     readonly app: WebTarget,
     readonly host: string,
+    /** Sent with every request, e.g. the X-Forwarded-For a proxy would add, or Accept-Language. */
+    readonly headers: Record<string, string> = {},
   ) {}
 
   private server() {
@@ -32,12 +34,20 @@ export class WebClient {
   }
 
   async get(path: string, headers: Record<string, string> = {}): Promise<Page> {
-    const res = await request(this.server()).get(path).set('Host', this.host).set('Cookie', this.cookieHeader()).set(headers);
+    const res = await request(this.server())
+      .get(path)
+      .set('Host', this.host)
+      .set('Cookie', this.cookieHeader())
+      .set({ ...this.headers, ...headers });
     return this.keep(res);
   }
 
   /** Posts a form; `_csrf` comes from the last page unless given. Arrays become repeated fields. */
-  async post(path: string, form: Record<string, string | string[]> = {}, options: { csrf?: string | false } = {}): Promise<Page> {
+  async post(
+    path: string,
+    form: Record<string, string | string[]> = {},
+    options: { csrf?: string | false; headers?: Record<string, string> } = {},
+  ): Promise<Page> {
     const body = new URLSearchParams();
     const token = options.csrf === false ? undefined : (options.csrf ?? this.csrf);
     if (token) body.append('_csrf', token);
@@ -47,6 +57,7 @@ export class WebClient {
       .set('Host', this.host)
       .set('Cookie', this.cookieHeader())
       .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set({ ...this.headers, ...options.headers })
       .send(body.toString());
     return this.keep(res);
   }

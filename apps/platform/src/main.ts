@@ -10,6 +10,7 @@ import {
   loadConfig,
   prepareDatabase,
   PreparedDatabase,
+  RateLimiter,
 } from '@consilium/core';
 import { JobRunner } from '@consilium/jobs';
 import { ReconciliationSchedule } from '@consilium/billing';
@@ -91,6 +92,8 @@ async function main(): Promise<void> {
     app.get(ReconciliationSchedule).start();
     // Unfinished resumable uploads are removed once expired, from the database and from this instance's disk.
     app.get(UploadSweep).start();
+    // Abuse-limit buckets that have filled up again are deleted (a missing row is a full bucket).
+    app.get(RateLimiter).startSweep();
     const seconds = (performance.now() - started) / 1000;
     if (log.json) {
       log.info('Consilium is ready', { seconds: Math.round(seconds * 10) / 10, port: config.port, embedded: config.embedded });

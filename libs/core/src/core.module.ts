@@ -24,6 +24,8 @@ import { MetricsRegistry } from './metrics/metrics-registry';
 import { HealthProbe } from './web/health';
 import { Lifecycle } from './web/lifecycle';
 import { PageCache } from './web/page-cache';
+import { RateLimitGuard, RateLimitSettlement } from './web/rate-limit/rate-limit.guard';
+import { RateLimiter } from './web/rate-limit/rate-limiter';
 import { PageInterceptor } from './web/page.interceptor';
 import { StandInNotices } from './web/stand-in-notices';
 import { RequestObserver } from './web/request-observer';
@@ -87,7 +89,11 @@ export class CoreModule implements OnModuleInit {
         HttpMetrics,
         HealthProbe,
         RequestObserver,
+        RateLimiter,
+        RateLimitGuard,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
+        // Settlement first, so it wraps the page flow and reads the status the page flow set (a redirect's 303).
+        { provide: APP_INTERCEPTOR, useClass: RateLimitSettlement },
         { provide: APP_INTERCEPTOR, useClass: PageInterceptor },
       ],
       exports: [
@@ -103,6 +109,8 @@ export class CoreModule implements OnModuleInit {
         HealthProbe,
         RequestObserver,
         DatabaseMetrics,
+        RateLimiter,
+        RateLimitGuard,
       ],
     };
   }

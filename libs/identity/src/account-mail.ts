@@ -1,6 +1,13 @@
 import { EntityManager } from 'typeorm';
 
-export type AccountMailTemplate = 'magic-link' | 'password-reset' | 'staff-invitation' | 'sign-in-failures' | 'email-verification';
+export type AccountMailTemplate =
+  | 'magic-link'
+  | 'password-reset'
+  | 'staff-invitation'
+  | 'sign-in-failures'
+  | 'email-verification'
+  /** To the owner of an address someone tried to sign up with: they have an account; a sign-in link. */
+  | 'account-exists';
 
 export interface AccountMailMessage {
   to: string;

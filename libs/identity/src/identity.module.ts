@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@consilium/audit';
 import { OperatorDataModule } from '@consilium/core/operator-data';
+import { RateLimitGuard } from '@consilium/core';
 import { FirstAdminInvitations, TenancyModule } from '@consilium/tenancy';
 import { AccessGuard } from './access.guard';
 import { Account } from './account.entity';
@@ -30,7 +31,6 @@ import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 import { StaffService } from './staff.service';
 import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/password.strategy';
-import { SignInThrottle } from './throttle.service';
 
 /**
  * Accounts and access. The importing app must provide `AccountMail` (the notifications lib's implementation), so
@@ -41,6 +41,9 @@ import { SignInThrottle } from './throttle.service';
   controllers: IDENTITY_CONTROLLERS,
   providers: [
     { provide: APP_GUARD, useClass: AccessGuard },
+    // Global guards run in the order they are declared: abuse limits after the access check, so a limit kept per
+    // person knows the person, and a request refused for its CSRF token or its role spends nothing.
+    { provide: APP_GUARD, useExisting: RateLimitGuard },
     AccountsService,
     ApiKeysService,
     CsrfTokens,
@@ -54,7 +57,6 @@ import { SignInThrottle } from './throttle.service';
     SessionCookie,
     SessionService,
     StaffService,
-    SignInThrottle,
     PasswordStrategy,
     OperatorPasswordStrategy,
     { provide: FirstAdminInvitations, useClass: StaffFirstAdminInvitations },

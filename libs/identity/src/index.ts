@@ -15,6 +15,5 @@ export * from './permissions';
 export * from './session-cookie';
 export * from './session.service';
 export * from './staff.service';
-export * from './throttle.service';
 export * from './totp';
 export { TOKEN_LIFETIME_MINUTES } from './one-time-tokens.service';

@@ -13,6 +13,7 @@ const ROUTES: Record<
   { path: RegExp; data: (m: RegExpExecArray, expiresInMinutes?: number) => Record<string, unknown> }
 > = {
   'magic-link': { path: new RegExp(`^/sign-in/link/${TOKEN}$`), data: (m, expires) => ({ token: m[1], expiresInMinutes: expires }) },
+  'account-exists': { path: new RegExp(`^/sign-in/link/${TOKEN}$`), data: (m, expires) => ({ token: m[1], expiresInMinutes: expires }) },
   'password-reset': {
     path: new RegExp(`^(/console)?/reset-password/${TOKEN}$`),
     data: (m, expires) => ({ token: m[2], expiresInMinutes: expires, audience: m[1] ? 'staff' : 'patient' }),

@@ -41,6 +41,8 @@ export const EMAIL_MESSAGES = {
     tokenPath(`${consolePrefix(d)}/verify-email`, d.token),
   ),
   'magic-link': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/sign-in/link', d.token)),
+  /** To the owner of an address someone signed up with again: they have an account; a sign-in link, and the reset page. */
+  'account-exists': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/sign-in/link', d.token)),
   'password-reset': spec(z.object({ token, expiresInMinutes, audience }), (d) => tokenPath(`${consolePrefix(d)}/reset-password`, d.token)),
   'sign-in-failures': spec(z.object({ audience }), (d) => `${consolePrefix(d)}/forgot-password`),
   'staff-invitation': spec(z.object({ token, expiresInMinutes, role: z.enum(STAFF_ROLES).optional() }), (d) =>

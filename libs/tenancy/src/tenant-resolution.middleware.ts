@@ -1,5 +1,13 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import { AppConfig, ConsiliumStore, databaseUnavailable, LANG_COOKIE_PATTERN, negotiateLocale, platformLocales } from '@consilium/core';
+import {
+  AppConfig,
+  clientIp,
+  ConsiliumStore,
+  databaseUnavailable,
+  LANG_COOKIE_PATTERN,
+  negotiateLocale,
+  platformLocales,
+} from '@consilium/core';
 import { ClsService } from 'nestjs-cls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ResolvedTenant } from './resolved-tenant';
@@ -30,12 +38,12 @@ export class TenantResolutionMiddleware implements NestMiddleware {
   ) {}
 
   use(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void {
-    const forwarded = this.config.raw.TRUST_PROXY ? req.headers['x-forwarded-host'] : undefined;
+    const forwarded = this.config.proxyHops ? req.headers['x-forwarded-host'] : undefined;
     const host = normalizeHost(forwarded ?? req.headers.host);
     this.cls.set('host', host);
     // The page's path, for navigation and canonical URLs; middleware sees req.url relative to its mount point.
     this.cls.set('path', ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/').split('?')[0]);
-    this.cls.set('ip', clientIp(req, this.config.raw.TRUST_PROXY));
+    this.cls.set('ip', clientIp(req, this.config.proxyHops));
     this.cls.set('userAgent', String(req.headers['user-agent'] ?? '').slice(0, 300));
     if (!host || host === this.config.operatorHost || /^\/webhooks(\/|$)/.test(this.cls.get('path') ?? '')) {
       // No hospital: the operator console and the "no program here" page speak any platform language.
@@ -78,14 +86,4 @@ export class TenantResolutionMiddleware implements NestMiddleware {
       fallback: tenant?.defaultLocale ?? 'en',
     });
   }
-}
-
-function clientIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const forwarded = String(req.headers['x-forwarded-for'] ?? '')
-      .split(',')[0]
-      .trim();
-    if (forwarded) return forwarded;
-  }
-  return req.socket?.remoteAddress?.replace(/^::ffff:/, '');
 }

@@ -8,6 +8,7 @@ import {
   FormBody,
   Layout,
   Page,
+  RateLimit,
   parseForm,
   redirect,
   Redirect,
@@ -106,6 +107,7 @@ export class ConsoleCasesController {
 
   @Can('cases.triage')
   @Audited({ action: 'case.ask_records', entityType: 'case', param: 'id' })
+  @RateLimit('case-emails')
   @Post(':id/ask-records')
   @Form('cases/case', { presenter: ConsoleCasePage })
   async askRecords(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
@@ -115,6 +117,7 @@ export class ConsoleCasesController {
 
   @Can('cases.triage')
   @Audited({ action: 'case.triage', entityType: 'case', param: 'id' })
+  @RateLimit('case-emails')
   @Post(':id/move')
   @Form('cases/case', { presenter: ConsoleCasePage })
   async move(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
@@ -135,6 +138,7 @@ export class ConsoleCasesController {
 
   @Can('cases.triage')
   @Audited({ action: 'case.assign', entityType: 'case', param: 'id' })
+  @RateLimit('case-emails')
   @Post(':id/assign')
   @Form('cases/case', { presenter: ConsoleCasePage })
   async assign(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
@@ -144,6 +148,7 @@ export class ConsoleCasesController {
 
   @Can('cases.triage')
   @Audited({ action: 'case.add_contributor', entityType: 'case', param: 'id' })
+  @RateLimit('case-emails')
   @Post(':id/contributors')
   @Form('cases/case', { presenter: ConsoleCasePage })
   async contributor(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
@@ -153,6 +158,7 @@ export class ConsoleCasesController {
 
   @Can('cases.read')
   @Audited({ action: 'case.message', entityType: 'case', param: 'id' })
+  @RateLimit('messages')
   @Post(':id/messages')
   @Form('cases/case', { presenter: ConsoleCasePage })
   async message(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRateLimits } from './rate-limits';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -32,6 +33,15 @@ const snsTopicArns = z
     (arns) => arns.every((a) => snsTopicArn.test(a)),
     'must be comma-separated SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>)',
   );
+/**
+ * How many reverse proxies stand in front: `false` (none, the default), `true` (one) or their number. The client's
+ * address is then read that many entries from the right of X-Forwarded-For, where our own proxies wrote it; entries
+ * further left are whatever the client sent.
+ */
+const proxyHops = z
+  .string()
+  .regex(/^(true|false|1|0|yes|no|[2-9])$/, 'must be true, false or the number of proxies in front (2 to 9)')
+  .transform((v) => (v === 'true' || v === 'yes' ? 1 : v === 'false' || v === 'no' ? 0 : Number(v)));
 const hostname = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case host name');
 
 /**
@@ -46,7 +56,7 @@ export const configSchema = z.object({
   OPERATOR_HOST: hostname.optional(),
   PUBLIC_SCHEME: z.enum(['http', 'https']).default('http'),
   PUBLIC_PORT: port.optional(),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: proxyHops.default(0),
 
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_OWNER_URL: postgresUrl.optional(),
@@ -158,6 +168,13 @@ export const configSchema = z.object({
     .optional(),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(120000).optional(),
   PAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
+  /** Overrides of the abuse limits' defaults (config/rate-limits.ts), e.g. `sign-up.ip=100/1h,messages.actor=30/1h`. */
+  RATE_LIMITS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      for (const problem of parseRateLimits(value).problems) ctx.addIssue({ code: 'custom', message: problem });
+    }),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

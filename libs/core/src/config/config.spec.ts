@@ -16,6 +16,7 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '12' }, 'TRUST_PROXY'],
     [{ PLATFORM_DOMAIN: 'Not A Domain' }, 'PLATFORM_DOMAIN'],
     [
       { DATABASE_URL: 'postgres://u:p@h/db', APP_SECRET: Buffer.alloc(32).toString('base64'), MIGRATE_ON_BOOT: 'true' },
@@ -26,6 +27,13 @@ describe('configuration', () => {
   ])('stops on %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('reads TRUST_PROXY as the number of proxies in front', () => {
+    expect(loadConfig({}).proxyHops).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).proxyHops).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).proxyHops).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).proxyHops).toBe(0);
   });
 
   it('never echoes a value, which may be a secret', () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { configSchema, RawConfig } from './config.schema';
 import { projectRoot } from './project-root';
+import { parseRateLimits, RateLimitRules } from './rate-limits';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -144,6 +145,10 @@ export class AppConfig {
   readonly shutdownDrainMs: number;
   readonly email: EmailSettings;
   readonly jobs: JobSettings;
+  /** Reverse proxies in front (TRUST_PROXY): 0 reads the socket's peer as the client. */
+  readonly proxyHops: number;
+  /** The abuse limits: the defaults with RATE_LIMITS applied. */
+  readonly rateLimits: RateLimitRules;
   /** Real service or stand-in, for payments, email and record files (see chooseServices). */
   readonly services: ServiceChoices;
   /** Filled in at boot: from the environment, or from the embedded PostgreSQL. */
@@ -174,6 +179,8 @@ export class AppConfig {
       maintenanceSeconds: raw.JOBS_MAINTENANCE_SECONDS,
       stopTimeoutMs: raw.JOBS_STOP_TIMEOUT_SECONDS * 1000,
     };
+    this.proxyHops = raw.TRUST_PROXY;
+    this.rateLimits = parseRateLimits(raw.RATE_LIMITS).rules;
     this.database = raw.DATABASE_URL
       ? { runtime: raw.DATABASE_URL, owner: raw.DATABASE_OWNER_URL, operator: raw.DATABASE_OPERATOR_URL }
       : { runtime: '' };

@@ -87,6 +87,7 @@ export const CoreError = declareErrors('core', {
   tenant_suspended: 503,
   service_unavailable: 503,
   too_many_attempts: 429,
+  rate_limited: 429,
 });
 
 /** Not found, and also "not yours": a caller must never learn that another tenant's thing exists. */
@@ -156,6 +157,18 @@ export class TooManyAttempts extends CoreError {
   constructor(fields: FieldProblems = {}, typed?: Record<string, unknown>) {
     super('too_many_attempts', { fields });
     this.typed = typed;
+  }
+}
+
+/**
+ * Over an abuse limit (core's RateLimiter): 429 with Retry-After. On a `@Form` route the form again, as typed, with
+ * the wait above it (`_form`); elsewhere the error page; the API's JSON says `retryAfterSeconds`. Words: core
+ * `errors.rate_limited` and `form.rateLimited`, in the person's language, since the wait is part of the sentence.
+ */
+export class TooManyRequests extends CoreError {
+  constructor(readonly retryAfterSeconds: number) {
+    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+    super('rate_limited', { values: { minutes }, fields: { _form: { key: 'core.form.rateLimited', values: { minutes } } } });
   }
 }
 

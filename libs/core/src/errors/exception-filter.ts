@@ -8,7 +8,7 @@ import { typedValues } from '../web/form-body';
 import { FormPresenter, PAGE_ROUTE, PageRequest, PageRoute } from '../web/page';
 import { pageTitle } from '../web/page.interceptor';
 import { ViewRenderer } from '../web/view-renderer';
-import { DomainError, FieldProblems } from './domain-error';
+import { DomainError, FieldProblems, TooManyRequests } from './domain-error';
 import { PermanentRedirect } from './permanent-redirect';
 
 /** What went wrong, before it is put in someone's language. */
@@ -64,12 +64,15 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
       return;
     }
     if (failure.status === 503) reply.header('retry-after', '5');
+    // Over an abuse limit: how long to wait, for browsers, clients and the JSON alike; never a cached answer.
+    const retryAfterSeconds = exception instanceof TooManyRequests ? exception.retryAfterSeconds : undefined;
+    if (retryAfterSeconds) reply.header('retry-after', String(retryAfterSeconds)).header('cache-control', 'no-store');
     if (wantsJson(request)) {
       const body = this.inLanguage(failure, jsonLocale(request));
       void reply
         .status(failure.status)
         .header('content-type', 'application/json; charset=utf-8')
-        .send({ error: { ...body, requestId } });
+        .send({ error: { ...body, ...(retryAfterSeconds ? { retryAfterSeconds } : {}), requestId } });
       return;
     }
     const route = request[PAGE_ROUTE];

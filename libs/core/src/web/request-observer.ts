@@ -24,7 +24,7 @@ export class RequestObserver {
     private readonly metrics: HttpMetrics,
   ) {
     this.log = new AccessLog(config.raw.LOG_LEVEL);
-    this.trustProxy = config.raw.TRUST_PROXY;
+    this.trustProxy = config.proxyHops > 0;
   }
 
   observe(req: IncomingMessage, res: ServerResponse): void {

@@ -48,7 +48,8 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
         }
         handler(req, res);
       }),
-    trustProxy: config.raw.TRUST_PROXY,
+    // The first `proxyHops` hops (ours) are trusted, as clientIp reads them: request.ip and the audit rows agree.
+    trustProxy: config.proxyHops ? (_address: string, hop: number) => hop < config.proxyHops : false,
     // The id the observer gave the request, so Fastify, the request context and every log line share it.
     genReqId: (req: IncomingMessage) => idOf(req) ?? requestIdFor(req),
     bodyLimit: 1024 * 1024,

@@ -11,6 +11,7 @@ import {
   Page,
   parseForm,
   Public,
+  RateLimit,
   redirect,
   Redirect,
   RefusedForm,
@@ -99,6 +100,7 @@ export class ConsoleAuthController {
   }
 
   @Public()
+  @RateLimit('sign-in', { address: 'email' })
   @Post('sign-in')
   @UseGuards(PasswordSignIn)
   @Form('identity/console-sign-in', { presenter: AuthFormPresenter, title: 'identity.console.signInTitle' })
@@ -123,6 +125,7 @@ export class ConsoleAuthController {
 
   /** A first code completes enrollment and shows the recovery codes once; later ones just pass the second step. */
   @Can('mfa.complete')
+  @RateLimit('second-factor')
   @Post('mfa')
   @Page('identity/recovery-codes', { title: 'identity.mfa.recoveryTitle' })
   @Form('identity/mfa', { presenter: ConsoleMfaPresenter })
@@ -164,6 +167,7 @@ export class ConsoleAuthController {
   }
 
   @Public()
+  @RateLimit('password-reset', { address: 'email' })
   @Post('forgot-password')
   @Page('identity/check-email', { title: 'identity.checkEmail.title' })
   @Form('identity/forgot-password', { title: 'identity.forgot.title' })

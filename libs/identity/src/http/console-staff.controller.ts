@@ -12,6 +12,7 @@ import {
   Page,
   parseForm,
   platformLocales,
+  RateLimit,
   redirect,
   Redirect,
   RequestContext,
@@ -75,6 +76,7 @@ export class ConsoleStaffController {
   }
 
   @Can('staff.manage')
+  @RateLimit('invitation', { address: 'email' })
   @Post()
   @Form('identity/staff', { presenter: StaffPage, ...STAFF })
   async invite(@Body() body: unknown): Promise<Redirect> {

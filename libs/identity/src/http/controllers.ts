@@ -3,6 +3,7 @@ import { ApiWhoamiController } from './api-whoami.controller';
 import { ConsoleApiKeysController } from './console-api-keys.controller';
 import { ConsoleAuthController } from './console-auth.controller';
 import { ConsoleStaffController } from './console-staff.controller';
+import { EmailVerificationController } from './email-verification.controller';
 import { OperatorAuthController } from './operator-auth.controller';
 import { OperatorWelcomeController } from './operator-welcome.controller';
 import { SiteAuthController } from './site-auth.controller';
@@ -10,6 +11,7 @@ import { SiteAuthController } from './site-auth.controller';
 /** Every HTTP surface of identity, registered by IdentityModule. */
 export const IDENTITY_CONTROLLERS = [
   SiteAuthController,
+  EmailVerificationController,
   SiteAccountSettingsController,
   ConsoleAuthController,
   ConsoleAccountSettingsController,

@@ -11,6 +11,7 @@ import {
   OperatorOnly,
   Page,
   Public,
+  RateLimit,
   redirect,
   Redirect,
   RefusedForm,
@@ -75,6 +76,7 @@ export class OperatorAuthController {
   }
 
   @Public()
+  @RateLimit('sign-in', { address: 'email' })
   @Post('sign-in')
   @UseGuards(OperatorPasswordSignIn)
   @Form('identity/operator-sign-in', { presenter: AuthFormPresenter, title: 'identity.operator.signInTitle' })
@@ -97,6 +99,7 @@ export class OperatorAuthController {
   }
 
   @Can('mfa.complete')
+  @RateLimit('second-factor')
   @Post('mfa')
   @Page('identity/recovery-codes', { title: 'identity.mfa.recoveryTitle', layout: 'plain' })
   @Form('identity/mfa', { presenter: OperatorMfaPresenter })

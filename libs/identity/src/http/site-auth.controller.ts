@@ -8,6 +8,7 @@ import {
   Page,
   parseForm,
   Public,
+  RateLimit,
   redirect,
   Redirect,
   RequestContext,
@@ -55,6 +56,7 @@ export class SiteAuthController {
   }
 
   @Public()
+  @RateLimit('sign-in', { address: 'email' })
   @Post('sign-in')
   @UseGuards(PasswordSignIn)
   @Form('identity/sign-in', { presenter: AuthFormPresenter, title: 'identity.signIn.title' })
@@ -77,13 +79,16 @@ export class SiteAuthController {
   }
 
   @Public()
+  @RateLimit('sign-up', { address: 'email' })
   @Post('sign-up')
+  @Page('identity/check-email', { title: 'identity.checkEmail.title' })
   @Form('identity/sign-up', { presenter: AuthFormPresenter, title: 'identity.signUp.title' })
-  async signUp(@Body() body: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): Promise<Redirect> {
+  async signUp(@Body() body: Record<string, string>) {
     const { name, email, password } = parseForm(signUpForm, body);
-    const { token } = await this.accounts.signUpPatient({ name, email, password, locale: this.context.locale() });
-    this.cookie.set(reply, token);
-    return redirect(safeNext(body.next, '/account'));
+    // The same answer whether or not the address has an account here: "check your email" (see signUpPatient).
+    const next = safeNext(body.next, '');
+    await this.accounts.signUpPatient({ name, email, password, locale: this.context.locale(), next }, this.origin());
+    return { purpose: 'sign-up' };
   }
 
   @Public()
@@ -103,6 +108,7 @@ export class SiteAuthController {
   }
 
   @Public()
+  @RateLimit('password-reset', { address: 'email' })
   @Post('forgot-password')
   @Page('identity/check-email', { title: 'identity.checkEmail.title' })
   @Form('identity/forgot-password', { title: 'identity.forgot.title' })
@@ -128,6 +134,7 @@ export class SiteAuthController {
   }
 
   @Public()
+  @RateLimit('sign-in-link', { address: 'email' })
   @Post('sign-in/link')
   @Page('identity/check-email', { title: 'identity.checkEmail.title' })
   @Form('identity/sign-in', { presenter: AuthFormPresenter, title: 'identity.signIn.title' })

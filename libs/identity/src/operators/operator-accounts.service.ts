@@ -5,7 +5,6 @@ import { EntityManager } from 'typeorm';
 import { hashRecoveryCode, newRecoveryCodes } from '../mfa.service';
 import { hashPassword, passwordProblem, verifyPassword } from '../password-policy';
 import { SignInRefused } from '../accounts.service';
-import { SignInThrottle } from '../throttle.service';
 import { hashToken, newToken } from '../tokens';
 import { matchTotp, newTotpSecret, otpauthUri, qrDataUrl } from '../totp';
 
@@ -30,7 +29,6 @@ export class OperatorAccounts {
     private readonly db: OperatorDatabase,
     private readonly config: AppConfig,
     private readonly context: RequestContext,
-    private readonly throttle: SignInThrottle,
     private readonly clock: Clock,
   ) {
     this.box = new SecretBox(config.appSecret, 'totp');
@@ -63,11 +61,9 @@ export class OperatorAccounts {
     return row.id;
   }
 
+  /** Wrong guesses are limited per address and per IP by the sign-in route's `@RateLimit('sign-in')`. */
   async authenticate(emailTyped: string, password: string): Promise<string> {
     const email = emailTyped.trim().toLowerCase();
-    const keys = { account: `operator:${email}`, ip: this.context.ip() };
-    const wait = await this.throttle.waitSeconds(keys);
-    if (wait > 0) throw new SignInRefused(wait);
     const row = await this.db.transaction((tx) =>
       first<{ id: string; password_hash: string | null; disabled_at: Date | null }>(
         tx,
@@ -75,11 +71,7 @@ export class OperatorAccounts {
         [email],
       ),
     );
-    if (!(await verifyPassword(row?.password_hash, password)) || !row || row.disabled_at) {
-      await this.throttle.fail(keys);
-      throw new SignInRefused();
-    }
-    await this.throttle.succeed(keys);
+    if (!(await verifyPassword(row?.password_hash, password)) || !row || row.disabled_at) throw new SignInRefused();
     return row.id;
   }
 

@@ -1,5 +1,5 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { InvalidInput, msg, TooManyAttempts } from '@consilium/core';
+import { InvalidInput, msg } from '@consilium/core';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-local';
@@ -9,20 +9,17 @@ import { OperatorAccounts } from '../operators/operator-accounts.service';
 
 export interface SignInOutcome<T> {
   user: T | null;
-  /** Seconds to wait when throttled. */
-  waitSeconds: number;
 }
 
 export type SignInRequest<T> = FastifyRequest & { signIn?: SignInOutcome<T> };
 
 /**
  * The signed-in user, or the refusal a sign-in form shows above itself: one message whichever of email or password
- * was wrong (400), or how long to wait when throttled (429). The email typed is kept; the password never.
+ * was wrong (400). Too many wrong ones are the route's `@RateLimit('sign-in')` (429, before the password is checked).
+ * The email typed is kept; the password never.
  */
 export function refuseSignIn<T>(outcome: SignInOutcome<T>): T {
   if (outcome.user) return outcome.user;
-  if (outcome.waitSeconds)
-    throw new TooManyAttempts({ _form: msg('identity.signIn.throttled', { minutes: Math.max(1, Math.ceil(outcome.waitSeconds / 60)) }) });
   throw new InvalidInput({ _form: msg('identity.signIn.invalid') });
 }
 
@@ -61,7 +58,7 @@ function signInGuard(strategy: string) {
     override handleRequest<T>(error: Error | null, user: T, _info: unknown, ctx: ExecutionContext): T {
       const request = ctx.switchToHttp().getRequest<FastifyRequest & { signIn?: SignInOutcome<T> }>();
       if (error && !(error instanceof SignInRefused)) throw error;
-      request.signIn = { user: user || null, waitSeconds: error instanceof SignInRefused ? error.waitSeconds : 0 };
+      request.signIn = { user: user || null };
       return (user || null) as T;
     }
   }

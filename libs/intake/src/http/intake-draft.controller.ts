@@ -13,6 +13,7 @@ import {
   redirect,
   Redirect,
   RequestContext,
+  RateLimit,
 } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import { z } from 'zod';
@@ -150,6 +151,7 @@ export class IntakeDraftController {
    */
   @Can('intake.start')
   @Audited({ action: 'case.quote_accept', entityType: 'case', param: 'id' })
+  @RateLimit('intake')
   @Post('review')
   @Page('intake/start-review', { title: 'intake.start.reviewTitle' })
   @Form('intake/start-review', { presenter: ReviewStep, title: 'intake.start.reviewTitle' })

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
 import { CatalogReader } from '@consilium/catalog';
-import { Can, Form, FormBody, Page, Public, redirect, Redirect, RequestContext } from '@consilium/core';
+import { Can, Form, FormBody, Page, Public, redirect, Redirect, RequestContext, RateLimit } from '@consilium/core';
 import { AttributionService, visitorIdFrom } from '@consilium/marketing';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -73,6 +73,7 @@ export class IntakeStartController {
   /** Signed in: the choice becomes a draft case of the patient's, and the cookie is spent. */
   @Can('intake.start')
   @Audited({ action: 'case.draft_start', entityType: 'case' })
+  @RateLimit('intake')
   @Post('plan')
   async startDraft(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Redirect> {
     const choice = this.cookie.read(req);

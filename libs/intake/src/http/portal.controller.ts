@@ -19,6 +19,7 @@ import {
   InvalidInput,
   msg,
   Page,
+  RateLimit,
   parseForm,
   redirect,
   Redirect,
@@ -95,6 +96,7 @@ export class PortalController {
 
   @Can('portal.access')
   @Audited({ action: 'case.message', entityType: 'case', param: 'id' })
+  @RateLimit('messages')
   @Post('cases/:id/messages')
   @Form('intake/portal-case', { presenter: PortalCasePage })
   async message(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {

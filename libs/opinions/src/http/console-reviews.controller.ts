@@ -9,6 +9,7 @@ import {
   Layout,
   NotFound,
   Page,
+  RateLimit,
   parseForm,
   redirect,
   Redirect,
@@ -82,6 +83,7 @@ export class ConsoleReviewsController {
 
   @Can('cases.review')
   @Audited({ action: 'case.decline_assignment', entityType: 'case', param: 'id' })
+  @RateLimit('case-emails')
   @Post(':id/decline')
   @Form(WORKSPACE, { presenter: ReviewsPage })
   async decline(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
@@ -100,6 +102,7 @@ export class ConsoleReviewsController {
 
   @Can('cases.review')
   @Audited({ action: 'opinion.sign', entityType: 'case', param: 'id' })
+  @RateLimit('second-factor')
   @Post(':id/sign')
   @Form(WORKSPACE, { presenter: ReviewsPage })
   async sign(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {

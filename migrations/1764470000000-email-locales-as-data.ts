@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * catalogs present, not a list in the schema. The column keeps a language tag's shape; the worker settles it
  * against the hospital's languages.
  */
-export class EmailLocalesAsData1764450000000 implements MigrationInterface {
-  name = 'EmailLocalesAsData1764450000000';
+export class EmailLocalesAsData1764470000000 implements MigrationInterface {
+  name = 'EmailLocalesAsData1764470000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
