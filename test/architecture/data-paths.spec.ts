@@ -50,6 +50,8 @@ const RAW_CONNECTION: Record<string, string> = {
   'libs/core/src/operator-data/operator-database.ts': 'the operator path opens its own connection',
   'libs/core/src/web/health.ts': 'readiness: the database answers and every migration is applied',
   'libs/core/src/metrics/database-metrics.ts': 'pool gauges read from the pools themselves',
+  'libs/core/src/web/rate-limit/rate-limiter.ts':
+    'abuse limits count requests in rate_limits, a platform table, before any tenant is known (and for every host)',
   // Connections that are not queries of tenant data.
   'libs/jobs/src/pg-boss-client.ts': "pg-boss's own pool on the runtime role, for its pgboss schema",
   'libs/jobs/src/job-metrics.ts': "queue depth, running and dead jobs read from pg-boss's table at scrape time",
