@@ -37,11 +37,7 @@ async function create(
   try {
     outcome = await app.get(OperatorSignInLinks).create({ email, name: textFlag(args, 'name'), password });
   } catch (error) {
-    if (!(error instanceof InvalidInput)) throw error;
-    // The terminal reads the platform's default language, the operator's.
-    const [field, ref] = Object.entries(error.fields ?? {})[0] ?? ['email', error.message];
-    const problem = app.get(Translator).message(ref, 'en');
-    throw new UsageError(field === 'password' ? `the password from standard input: ${problem}` : `--${field} ${problem}`);
+    throw error instanceof InvalidInput ? usageOf(error, app) : error;
   }
   if (!outcome.created) {
     cli.out(`Operator ${outcome.email} already exists: nothing to do.`);
@@ -94,4 +90,11 @@ async function passwordFromStdin(cli: Cli): Promise<string> {
   const password = (await cli.readStdin()).replace(/\r?\n$/, '');
   if (!password) throw new UsageError('--password-stdin found no password on standard input');
   return password;
+}
+
+/** A refused operator, said as the flag to fix, in the platform's default language (the operator's terminal). */
+function usageOf(error: InvalidInput, app: INestApplicationContext): UsageError {
+  const [field, ref] = Object.entries(error.fields ?? {})[0] ?? ['email', error.message];
+  const problem = app.get(Translator).message(ref, 'en');
+  return new UsageError(field === 'password' ? `the password from standard input: ${problem}` : `--${field} ${problem}`);
 }
