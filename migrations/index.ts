@@ -25,6 +25,7 @@ import { PgBoss121764440000000 } from './1764440000000-pg-boss-12';
 import { RateLimits1764450000000 } from './1764450000000-rate-limits';
 import { SignInLimitsAndPendingSignUps1764460000000 } from './1764460000000-sign-in-limits-and-pending-sign-ups';
 import { EmailLocalesAsData1764470000000 } from './1764470000000-email-locales-as-data';
+import { RecordRejectionValues1764490000000 } from './1764490000000-record-rejection-values';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -55,4 +56,5 @@ export const allMigrations = [
   RateLimits1764450000000,
   SignInLimitsAndPendingSignUps1764460000000,
   EmailLocalesAsData1764470000000,
+  RecordRejectionValues1764490000000,
 ];

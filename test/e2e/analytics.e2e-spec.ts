@@ -32,7 +32,7 @@ describe('conversion analytics dashboard', () => {
       {},
       { imports: [IdentityModule, AnalyticsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
     );
-    ({ a, b } = await createTwoHospitals(app, { a: { locales: ['en', 'es'] } }));
+    ({ a, b } = await createTwoHospitals(app, { a: { locales: ['en', 'es', 'fr'] } }));
     peopleA = a.people;
     peopleB = b.people;
     idsA = await tenantIds(app, a);
@@ -179,6 +179,19 @@ describe('conversion analytics dashboard', () => {
   });
 
   afterAll(() => app.close());
+
+  it('writes percentages and hours as the reader’s language does (“70,0 %” in French)', async () => {
+    const reader = new WebClient(app, a.host);
+    reader.cookies.set('lang', 'fr');
+    await signInStaff(reader, peopleA.admin);
+    const french = await reader.get(`/console/analytics?${Q1}`);
+    expect(french.status).toBe(200);
+    expect(tableCells(french.text, 'funnel').map((row) => row[2])).toEqual(
+      ['–', '70,0', '71,4', '80,0', '75,0', '66,7', '100,0'].map((n) => (n === '–' ? n : `${n}\u00a0%`)),
+    );
+    expect(tableCells(french.text, 'turnaround')[0].slice(1, 3)).toEqual(['72 h (3 d)', '120 h (5 d)']);
+    expect(french.text).not.toContain('70.0%');
+  });
 
   it('shows the hand-computed funnel, breakdowns, turnaround and reach for the quarter', async () => {
     const page = await admin.get(`/console/analytics?${Q1}`);

@@ -68,7 +68,7 @@ describe('coordinator console', () => {
     await coordinator.post(`/console/cases/${c.id}/route`, { route: 'educational', reason: 'Patient moved to Mexico' });
     const page = await coordinator.get(`/console/cases/${c.id}`);
     expect(page.text).toContain('Overridden to <strong>educational</strong>: Patient moved to Mexico');
-    expect(page.text).toContain('route_overridden');
+    expect(page.text).toContain('Route overridden');
   });
 
   it('hides cases from physicians not assigned to them, from patients, and from the other hospital', async () => {

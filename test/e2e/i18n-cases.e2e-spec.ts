@@ -70,7 +70,11 @@ describe('every word in the coordinator’s language: the cases console', () => 
       check(await coordinator.get('/console/cases'), locale, 200, 'queue');
       check(await coordinator.get('/console/cases?state=draft'), locale, 200, 'queue of drafts');
       check(await coordinator.get('/console/cases?jurisdiction=illinois'), locale, 400, 'refused filter');
-      check(await coordinator.get(page), locale, 200, 'a case');
+      const casePage = await coordinator.get(page);
+      check(casePage, locale, 200, 'a case');
+      // The history names what happened in words, not codes.
+      expect(casePage.text).toContain(translator.t('cases.events.draft_started', locale));
+      expect(casePage.text).not.toContain('<code>draft_started</code>');
       check(await coordinator.post(`${page}/route`, { route: 'educational', reason: '' }), locale, 400, 'refused route override');
       check(await coordinator.post(`${page}/messages`, { body: '' }), locale, 400, 'refused message');
       check(

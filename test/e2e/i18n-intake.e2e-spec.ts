@@ -6,7 +6,8 @@ import { IntakeModule, placeOptions } from '@consilium/intake';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { expectNoLeaks } from '../support/leak-detector';
 import { RecordingAccountMail } from '../support/recording-account-mail';
-import { signInPatient } from '../support/staff-sign-in';
+import { operatorQuery } from '../support/payments';
+import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
@@ -26,6 +27,9 @@ describe('every word in the patient’s language: intake and “Your requests”
   let b: TestTenant;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
+  let f: TestTenant;
+  let peopleF: TestPeople;
+  let programs: { employer: string; charity: string };
 
   beforeAll(async () => {
     app = await createTestApp(
@@ -48,6 +52,29 @@ describe('every word in the patient’s language: intake and “Your requests”
     b = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
     peopleA = await createTestPeople(app, a);
     peopleB = await createTestPeople(app, b);
+    // A hospital whose programs need a sponsor's code, or the patient's word confirmed by a coordinator.
+    f = await createTestTenant(app, {
+      locales: LOCALES,
+      default_locale: 'en',
+      funding_programs: [
+        { slug: 'employer', name: 'Employer benefit', description: 'Half price.', covers_percent: 50, budget: 10_000_000, access: 'code' },
+        {
+          slug: 'charity',
+          name: 'Charity care',
+          description: 'Pays it all.',
+          covers_percent: 100,
+          budget: 10_000_000,
+          access: 'eligibility',
+          eligibility: 'Low income.',
+          review: true,
+        },
+      ],
+    } as never);
+    peopleF = await createTestPeople(app, f);
+    const ids = await operatorQuery<{ slug: string; id: string }>(app, 'SELECT slug, id FROM funding_programs WHERE tenant_id = $1', [
+      f.id,
+    ]);
+    programs = { employer: ids.find((r) => r.slug === 'employer')!.id, charity: ids.find((r) => r.slug === 'charity')!.id };
   });
 
   afterAll(() => app.close());
@@ -66,6 +93,11 @@ describe('every word in the patient’s language: intake and “Your requests”
       // What the patient wrote, shown back to them as they wrote it.
       'Is surgery needed?',
       'Stenosis',
+      'Employer benefit',
+      'Half price.',
+      'Charity care',
+      'Pays it all.',
+      'Low income.',
       ...places.states.map((p) => p.name),
       ...places.countries.map((p) => p.name),
     ];
@@ -126,6 +158,42 @@ describe('every word in the patient’s language: intake and “Your requests”
       );
       check(await patient.post(step('review'), {}), locale, 400, 'review refused: price not accepted');
       check(await patient.post(step('review'), { go: 'update' }), locale, 200, 'review, price updated');
+    });
+
+    it('a funding program’s refusals: the patient’s code and confirmation, the coordinator’s pending review', async () => {
+      const patient = reader(f, locale);
+      await signInPatient(patient, peopleF.patient);
+      await patient.submit('/start', { offering: f.offeringSlug, jurisdiction: 'US-NY' });
+      await patient.get('/start/plan');
+      const id = /^\/start\/([0-9a-f-]{36})\/details$/.exec((await patient.post('/start/plan')).location ?? '')![1];
+      const step = (name: string) => `/start/${id}/${name}`;
+      await patient.submit(step('details'), { questions: 'Is surgery needed?', diagnosis: 'Stenosis' });
+      await patient.submit(step('consents'), { consent_terms: 'yes', consent_records_authorization: 'yes' });
+      await patient.get(step('review'));
+      const refusals: [Record<string, string>, string][] = [
+        [{ funding: programs.employer, funding_code: '' }, 'payments.funding.codeRequired'],
+        [{ funding: programs.employer, funding_code: 'NOT-A-REAL-CODE' }, 'payments.funding.codeInvalid'],
+        [{ funding: programs.charity }, 'payments.funding.attestRequired'],
+      ];
+      for (const [form, key] of refusals) {
+        const refused = await patient.post(step('review'), { ...form, accept: 'yes' });
+        check(refused, locale, 400, key, f);
+        expect(refused.text).toContain(translator.t(key, locale));
+        expect(refused.text).not.toContain('[object Object]');
+      }
+      const kept = await patient.post(step('review'), { funding: programs.employer, funding_code: 'NOT-A-REAL-CODE', accept: 'yes' });
+      expect(kept.text).toContain('value="NOT-A-REAL-CODE"');
+      expect(await patient.post(step('review'), { funding: programs.charity, eligible: 'yes', accept: 'yes' })).toMatchObject({
+        status: 303,
+      });
+
+      const coordinator = reader(f, locale);
+      await signInStaff(coordinator, peopleF.coordinator);
+      await coordinator.submit(`/console/cases/${id}`, { move: 'start_triage' }, `/console/cases/${id}/move`);
+      const refused = await coordinator.post(`/console/cases/${id}/move`, { move: 'accept' });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain(translator.t('payments.funding.reviewPending', locale));
+      expect(refused.text).not.toContain('[object Object]');
     });
 
     it('“Your requests”, a request’s page and its refused forms; another hospital answers 404', async () => {

@@ -129,6 +129,23 @@ describe('marketing: every word in the reader’s language', () => {
     });
   });
 
+  it('gives the emergency number of the hospital’s country on its contact page, never a fixed one', async () => {
+    // A New York hospital: 911, in every language.
+    for (const locale of ['en', 'es', 'fr']) {
+      const page = await reader(tenant.host, locale).get('/contact');
+      expect(page.text).toContain(translator.t('marketing.contact.emergency', locale, { emergency: '911' }));
+    }
+    // A hospital whose blueprint names no home state: 112, which mobile phones route to the local service.
+    const nowhere = await createTestTenant(app, {
+      locales: LOCALES,
+      default_locale: 'en',
+      licensure: { unlicensed_states: 'educational', international: 'decline' },
+    } as never);
+    const page = await reader(nowhere.host, 'fr').get('/contact');
+    expect(page.text).toContain(translator.t('marketing.contact.emergency', 'fr', { emergency: '112' }));
+    expect(page.text).not.toContain('911');
+  });
+
   it('shows another hospital’s specialty and physician as not found', async () => {
     const visitor = reader(tenant.host, 'fr');
     check(await visitor.get(`/specialties/${other.specialtySlug}`), 'fr', 404, 'other hospital’s specialty');

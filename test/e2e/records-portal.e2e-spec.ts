@@ -1,7 +1,7 @@
 import { CaseReview } from '@consilium/cases';
-import { TenantDatabase } from '@consilium/core';
+import { TenantDatabase, Translator } from '@consilium/core';
 import { JobQueue, JobRunner } from '@consilium/jobs';
-import { RECORDS_PROCESS_JOB, RecordProcessor, RecordsService } from '@consilium/records';
+import { RECORDS_PROCESS_JOB, RecordProcessor, RecordsService, rejectionMessage } from '@consilium/records';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import request from 'supertest';
 import { eventually } from '../support/eventually';
-import { fixture, pdf, peExecutable } from '../support/hostile-files';
+import { fixture, pdf, peExecutable, png } from '../support/hostile-files';
 import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { jobRows } from '../support/job-queues';
 import { freePort } from '../support/ports';
@@ -162,23 +162,40 @@ describe('records in the portal and the console', () => {
       ['report.pdf', peExecutable()],
       ['referral again.pdf', referral],
       ['lab results.pdf', Buffer.concat([pdf(3000), randomBytes(16)])],
+      ['scan.png', png(50_000, 50_000)],
     ]);
     expect(res.status).toBe(303);
-    expect(res.headers.location).toBe(`/account/cases/${theCase.id}?uploaded=1&rejected=2#records`);
+    expect(res.headers.location).toBe(`/account/cases/${theCase.id}?uploaded=1&rejected=3#records`);
     const files = await allSettled(theCase.id);
-    expect(files).toHaveLength(before + 3);
+    expect(files).toHaveLength(before + 4);
     expect(files.find((f) => f.name === 'referral letter.pdf')?.status).toBe('ready');
     expect(files.find((f) => f.name === 'lab results.pdf')?.status).toBe('ready');
-    const page = await patient.get(`/account/cases/${theCase.id}?uploaded=1&rejected=2`);
-    expect(page.text).toContain('2 files not accepted: the reason is shown beside each one.');
+    const page = await patient.get(`/account/cases/${theCase.id}?uploaded=1&rejected=3`);
+    expect(page.text).toContain('3 files not accepted: the reason is shown beside each one.');
     const exe = files.find((f) => f.name === 'report.pdf')!;
     expect(exe.rejection?.code).toBe('executable_file');
     expect(page.text).toContain(exe.rejection!.message.replace(/'/g, '&#x27;'));
     expect(page.text).toContain('You already sent this file; the first copy is kept.');
-    // A Spanish-speaking patient reads the reason in Spanish.
-    expect((await patient.get(`/account/cases/${theCase.id}?lang=es`)).text).toContain(
-      'Este archivo es un programa, no un documento médico',
-    );
+    // The row keeps the refusal's arguments (the limit), not only its English words.
+    const flood = files.find((f) => f.name === 'scan.png')!;
+    expect(flood.rejection).toMatchObject({ code: 'image_too_large', values: { megapixels: expect.any(Number) } });
+
+    // A Spanish-speaking patient, and a Spanish-speaking coordinator, read each reason in Spanish, limit included.
+    const translator = app.get(Translator);
+    const inSpanish = [exe, flood].map((f) => {
+      const { key, values } = rejectionMessage(f.rejection!);
+      return translator.t(key, 'es', values);
+    });
+    expect(inSpanish[1]).toContain(String(flood.rejection!.values!.megapixels as number));
+    const portal = (await patient.get(`/account/cases/${theCase.id}?lang=es`)).text;
+    const coordinator = new WebClient(app, a.host);
+    await signInStaff(coordinator, peopleA.coordinator);
+    const staffPage = (await coordinator.get(`/console/cases/${theCase.id}?lang=es`)).text;
+    for (const words of inSpanish) {
+      expect(portal).toContain(words);
+      expect(staffPage).toContain(words);
+    }
+    expect(staffPage).not.toContain(exe.rejection!.message.replace(/'/g, '&#x27;'));
     await patient.get(`/account/cases/${theCase.id}?lang=en`);
   });
 

@@ -1,5 +1,21 @@
-import { formatMoney, minorToDecimal, toCsv } from '@consilium/core';
+import { formatMoney, intlLocale, minorToDecimal, toCsv } from '@consilium/core';
 import type { Cell, Table } from './dashboard';
+
+/**
+ * A percentage (41.7 meaning 41.7 %) as the reader's language and region write it, one decimal: "41.7%" in en-US,
+ * "41,7 %" in French, with the space and the sign where the locale puts them.
+ */
+export function formatPercent(value: number | null, locale: string): string {
+  if (value === null) return '–';
+  return new Intl.NumberFormat(intlLocale(locale), { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(
+    value / 100,
+  );
+}
+
+/** A number in the reader's locale ("1,234.5", "1 234,5"), at most `decimals` decimals. */
+export function formatNumber(value: number, locale: string, decimals = 0): string {
+  return new Intl.NumberFormat(intlLocale(locale), { maximumFractionDigits: decimals }).format(value);
+}
 
 /** A cell as the page shows it. A missing figure is a dash, never a zero that was not measured. */
 export function showCell(cell: Cell, currency: string, locale: string): string {
@@ -7,19 +23,15 @@ export function showCell(cell: Cell, currency: string, locale: string): string {
     case 'text':
       return cell.value;
     case 'count':
-      return new Intl.NumberFormat(locale).format(cell.value);
+      return formatNumber(cell.value, locale);
     case 'percent':
-      return cell.value === null
-        ? '–'
-        : `${new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(cell.value)}%`;
+      return formatPercent(cell.value, locale);
     case 'money':
       return formatMoney(cell.value, currency, locale);
     case 'hours':
-      return cell.value === null
-        ? '–'
-        : `${cell.value} h (${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(cell.value / 24)} d)`;
+      return cell.value === null ? '–' : `${formatNumber(cell.value, locale, 1)} h (${formatNumber(cell.value / 24, locale, 1)} d)`;
     case 'decimal':
-      return cell.value === null ? '–' : new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(cell.value);
+      return cell.value === null ? '–' : formatNumber(cell.value, locale, 2);
   }
 }
 

@@ -1,6 +1,15 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { NotFound, RequestContext, TenantDatabase } from '@consilium/core';
-import { actorAccountId, FileRejected, MultipartUploads, RecordFile, RecordsService, StudySummary } from '@consilium/records';
+import { DEFAULT_LOCALE, NotFound, RequestContext, TenantDatabase, Translator } from '@consilium/core';
+import {
+  actorAccountId,
+  FileRejected,
+  MultipartUploads,
+  RecordFile,
+  RecordsService,
+  rejectionMessage,
+  StoredRejection,
+  StudySummary,
+} from '@consilium/records';
 import type { FastifyRequest } from 'fastify';
 import { CaseAccess } from './case-access';
 import { CasePipeline } from './case-pipeline.service';
@@ -13,8 +22,8 @@ export interface RecordRow {
   status: RecordFile['status'];
   type: string | null;
   size: string | null;
+  /** Why the file was refused, in the reader's language (`records.errors.<code>.message`). */
   rejection: string | null;
-  /** The rejection's stable code, for pages that word reasons in the reader's language. */
   rejectionCode: string | null;
   duplicate: boolean;
   downloadable: boolean;
@@ -64,6 +73,7 @@ export class CaseRecords {
     private readonly access: CaseRecordAccess,
     private readonly pipeline: CasePipeline,
     private readonly context: RequestContext,
+    private readonly translator: Translator,
     @Optional() private readonly records?: RecordsService,
     @Optional() private readonly uploads?: MultipartUploads,
   ) {}
@@ -84,7 +94,7 @@ export class CaseRecords {
     const rows = new Map<string, RecordRow>();
     const top: RecordRow[] = [];
     for (const file of files) {
-      const row = toRow(file, locale);
+      const row = toRow(file, locale, file.rejection && this.reason(file.rejection, locale));
       rows.set(file.id, row);
       const parent = file.parentId ? rows.get(file.parentId) : undefined;
       if (parent) parent.children.push(row);
@@ -120,6 +130,13 @@ export class CaseRecords {
     return { kept, rejected: files.length - kept, stoppedBy: ended instanceof FileRejected ? ended.code : null };
   }
 
+  /** A row refused before its arguments were kept (rejection_values) keeps the English it was refused with. */
+  private reason(rejection: StoredRejection, locale: string): string {
+    const { key, values } = rejectionMessage(rejection);
+    if (!rejection.values && this.translator.entries(DEFAULT_LOCALE).get(key)?.includes('{')) return rejection.message;
+    return this.translator.t(key, locale, values);
+  }
+
   private async canUpload(caseId: string): Promise<boolean> {
     const actor = this.context.actor();
     if (!actor) return false;
@@ -129,7 +146,7 @@ export class CaseRecords {
   }
 }
 
-function toRow(file: RecordFile, locale: string): RecordRow {
+function toRow(file: RecordFile, locale: string, rejection: string | null): RecordRow {
   const d = file.dicom;
   return {
     id: file.id,
@@ -137,7 +154,7 @@ function toRow(file: RecordFile, locale: string): RecordRow {
     status: file.status,
     type: file.detectedType,
     size: file.sizeBytes === null ? null : formatBytes(file.sizeBytes, locale),
-    rejection: file.rejection?.message ?? null,
+    rejection,
     rejectionCode: file.rejection?.code ?? null,
     duplicate: file.rejection?.code === 'duplicate_file',
     // An expanded archive's bytes live in its children; anything not ready has nothing to hand out.

@@ -14,6 +14,7 @@ export * from './records.module';
 export * from './records.service';
 export * from './records-http.module';
 export * from './records-settings';
+export * from './stored-rejection';
 export * from './sniff/content-sniffer';
 export * from './storage/file-keyring';
 export * from './storage/file-storage';

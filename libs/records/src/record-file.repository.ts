@@ -5,6 +5,7 @@ import { ArchiveSummary } from './archive/archive-summary';
 import { DicomMetadata } from './dicom/dicom-metadata';
 import { DetectedType } from './sniff/content-sniffer';
 import { StorageBackend, StoredObject } from './storage/file-storage';
+import { StoredRejection } from './stored-rejection';
 
 export type RecordStatus = 'uploaded' | 'processing' | 'ready' | 'rejected';
 
@@ -16,7 +17,7 @@ export interface RecordFile {
   parentId: string | null;
   archiveEntry: number | null;
   status: RecordStatus;
-  rejection: { code: string; message: string } | null;
+  rejection: StoredRejection | null;
   name: string;
   detectedType: DetectedType | null;
   sizeBytes: number | null;
@@ -41,8 +42,8 @@ export interface NewRecordFile {
   type?: DetectedType;
   stored?: StoredObject;
   preambleZeroed?: boolean;
-  /** A refusal's code, and its words as said then (English, for readers that show text rather than the code). */
-  rejection?: { code: string; message: string };
+  /** A refusal's code and arguments, and its words as said then (English, for readers that show text). */
+  rejection?: StoredRejection;
   /** Archive children are inspected before their row is written, so they arrive final. */
   ready?: { dicom?: DicomMetadata };
   /** A rejected duplicate keeps its hash and size (not its bytes) and points at the kept copy. */
@@ -60,9 +61,9 @@ export class RecordFileRepository {
     const row = await one<Row>(
       tx,
       `INSERT INTO record_files (tenant_id, case_id, parent_id, archive_entry, status, rejection_code, rejection_message,
-         display_name, detected_type, size_bytes, sha256, storage_backend, storage_key, key_id, wrapped_key, preamble_zeroed,
+         rejection_values, display_name, detected_type, size_bytes, sha256, storage_backend, storage_key, key_id, wrapped_key, preamble_zeroed,
          duplicate_of, uploaded_by, dicom, processed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::jsonb,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $20::jsonb, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::jsonb,
          CASE WHEN $5::text = 'uploaded' THEN NULL ELSE now() END)
        RETURNING *`,
       [
@@ -85,6 +86,7 @@ export class RecordFileRepository {
         duplicateOf?.id ?? null,
         file.uploadedBy ?? null,
         json(ready?.dicom),
+        json(rejection?.values),
       ],
     );
     return toRecordFile(row);
@@ -187,20 +189,14 @@ export class RecordFileRepository {
   }
 
   /** Rejected files keep no bytes: the caller deletes the stored object after this commits. */
-  async markRejected(
-    tx: EntityManager,
-    tenantId: string,
-    id: string,
-    token: string,
-    rejection: { code: string; message: string },
-  ): Promise<boolean> {
+  async markRejected(tx: EntityManager, tenantId: string, id: string, token: string, rejection: StoredRejection): Promise<boolean> {
     const changed = await affected(
       tx,
       `UPDATE record_files SET status = 'rejected', rejection_code = $3, rejection_message = $4,
-         storage_backend = NULL, storage_key = NULL, key_id = NULL, wrapped_key = NULL,
+         rejection_values = $6::jsonb, storage_backend = NULL, storage_key = NULL, key_id = NULL, wrapped_key = NULL,
          claim_token = NULL, claimed_until = NULL, processed_at = now(), updated_at = now()
        WHERE tenant_id = $1 AND id = $2 AND status = 'processing' AND claim_token = $5`,
-      [tenantId, id, rejection.code, rejection.message, token],
+      [tenantId, id, rejection.code, rejection.message, token, json(rejection.values)],
     );
     return changed === 1;
   }
@@ -232,7 +228,13 @@ export function toRecordFile(row: Row): RecordFile {
     parentId: (row.parent_id as string | null) ?? null,
     archiveEntry: (row.archive_entry as number | null) ?? null,
     status: row.status as RecordStatus,
-    rejection: row.rejection_code ? { code: row.rejection_code as string, message: row.rejection_message as string } : null,
+    rejection: row.rejection_code
+      ? {
+          code: row.rejection_code as string,
+          message: row.rejection_message as string,
+          ...(row.rejection_values ? { values: row.rejection_values as StoredRejection['values'] } : {}),
+        }
+      : null,
     name: row.display_name as string,
     detectedType: (row.detected_type as DetectedType | null) ?? null,
     sizeBytes: row.size_bytes === null ? null : Number(row.size_bytes),

@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { RecordFile, RecordFileRepository, NewRecordFile } from './record-file.repository';
 import { CaseStorageFull, DuplicateFile, FileRejected, RecordsError } from './records.errors';
 import { FileStorage, StoredObject } from './storage/file-storage';
+import { StoredRejection, storedValues } from './stored-rejection';
 
 /**
  * Writes the row for a file whose bytes are already stored, under the case's lock: the quota is checked again (two
@@ -61,9 +62,14 @@ export class RecordRegistrar {
     return this.db.forTenant(file.tenantId, (tx) => this.files.insert(tx, { ...file, rejection, stored: undefined }));
   }
 
-  /** What a rejected row keeps: the code (pages word it in the reader's language) and the catalog's English. */
-  storedWords(refusal: InstanceType<typeof RecordsError>): { code: string; message: string } {
-    return { code: refusal.code, message: this.translator.t(refusal.messageKey!, DEFAULT_LOCALE, refusal.values) };
+  /** What a rejected row keeps: the code and arguments (pages word them in the reader's language) and the English. */
+  storedWords(refusal: InstanceType<typeof RecordsError>): StoredRejection {
+    const values = storedValues(refusal.values);
+    return {
+      code: refusal.code,
+      message: this.translator.t(refusal.messageKey!, DEFAULT_LOCALE, refusal.values),
+      ...(values ? { values } : {}),
+    };
   }
 
   async discard(stored: StoredObject | null): Promise<void> {

@@ -158,7 +158,7 @@ export function toRecordView(file: RecordFile): RecordView {
     caseId: file.caseId,
     parentId: file.parentId,
     status: file.status,
-    rejection: file.rejection,
+    rejection: file.rejection && { code: file.rejection.code, message: file.rejection.message },
     name: file.name,
     type: file.detectedType,
     sizeBytes: file.sizeBytes,

@@ -28,7 +28,7 @@ export * from './tenant-settings.service';
 export * from './tenant-site.guard';
 export * from './tenant.entity';
 export * from './locale-cookie.interceptor';
-export * from './console/console-form';
+export * from './console/localized-fields';
 export * from './console/brand-image';
 export * from './console/multipart-form';
 export * from './console/tenant-onboarding';

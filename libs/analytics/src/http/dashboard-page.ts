@@ -3,7 +3,7 @@ import { FormPresenter, minorToDecimal, RefusedForm, RequestContext, Translator 
 import { may } from '@consilium/identity';
 import { AnalyticsPage, AnalyticsService } from '../analytics.service';
 import { barChart, columnChart } from '../charts';
-import { showCell } from '../format';
+import { formatNumber, formatPercent, showCell } from '../format';
 import { bucketsOf } from '../period';
 
 /** The analytics dashboard's model: the filter, charts, tables (admins all, coordinators the operational ones), settings. */
@@ -42,7 +42,8 @@ export class DashboardPage implements FormPresenter {
     const h = page.dashboard.headline;
     const t = (key: string, vars?: Record<string, unknown>) => this.translator.t(key, locale, vars);
     const monthly = bucketsOf(page.filter).series === 'month';
-    const pct = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)}%`);
+    const pct = (v: number | null) => formatPercent(v, locale);
+    const num = (v: number) => formatNumber(v, locale);
     const tables = this.tables(page).map((table) => ({
       ...table,
       csvUrl: `/console/analytics/export/${table.id}${query ? `?${query}` : ''}`,
@@ -57,7 +58,7 @@ export class DashboardPage implements FormPresenter {
           .map((f) => ({
             label: (stepName(f.step) as { value: string }).value,
             value: f.count!,
-            display: `${f.count}${f.rate !== null ? ` (${pct(f.rate)})` : ''}`,
+            display: `${num(f.count!)}${f.rate !== null ? ` (${pct(f.rate)})` : ''}`,
           })),
       ),
       series: columnChart(
@@ -65,7 +66,7 @@ export class DashboardPage implements FormPresenter {
         h.series.map((s) => ({
           label: monthly ? s.bucket.slice(0, 7) : s.bucket.slice(5),
           value: s.submitted,
-          display: String(s.submitted),
+          display: num(s.submitted),
         })),
       ),
       outcomes: full
@@ -89,7 +90,7 @@ export class DashboardPage implements FormPresenter {
         : null,
       reach: barChart(
         t('analytics.chart.reach'),
-        h.reach.slice(0, 12).map((r) => ({ label: r.jurisdiction, value: r.count, display: `${r.count} (${pct(r.share)})` })),
+        h.reach.slice(0, 12).map((r) => ({ label: r.jurisdiction, value: r.count, display: `${num(r.count)} (${pct(r.share)})` })),
       ),
     };
     const typed = extra.typed as Record<string, string | string[]> | undefined;

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { Can, Layout, OperatorOnly, Page, RequestContext, Translator } from '@consilium/core';
 import { Benchmarks, MIN_DENOMINATOR, MIN_HOSPITALS, NEIGHBOURS } from '../benchmarks/benchmarks.service';
+import { formatNumber, formatPercent } from '../format';
 import { nextMonth } from '../period';
 
 /** Operators: how hospitals compare, as anonymous percentiles; never one hospital's figure, never min or max. */
@@ -32,7 +33,7 @@ export class OperatorBenchmarksController {
     const locale = this.context.locale();
     const t = (key: string, vars?: Record<string, unknown>) => this.translator.t(key, locale, vars);
     const show = (v: number, unit: string) =>
-      unit === 'percent' ? `${v.toFixed(1)}%` : unit === 'hours' ? `${v.toFixed(1)} h` : v.toFixed(2);
+      unit === 'percent' ? formatPercent(v, locale) : unit === 'hours' ? `${formatNumber(v, locale, 1)} h` : formatNumber(v, locale, 2);
     return {
       count,
       choices: [3, 6, 12, 24].map((n) => ({ n, selected: n === count })),

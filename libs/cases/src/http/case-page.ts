@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
 import { CaseAssignments } from '../assignment/case-assignments.service';
+import { eventWords } from '../case-events';
 import { CaseContributors } from '../assignment/case-contributors.service';
 import { CaseMessages } from '../case-messages.service';
 import { ASKED_UPLOAD_STATES } from '../case-record-access';
@@ -69,7 +70,7 @@ export class ConsoleCasePage implements FormPresenter {
       routeReasons: (c.routeReasons ?? []).map((r) => `cases.routeReason.${r.code}`),
       routes: OVERRIDE_ROUTES,
       patient: view.patient,
-      timeline: view.timeline,
+      timeline: view.timeline.map((e) => ({ ...e, ...eventWords(e) })),
       recordRequests: view.recordRequests,
       messages: await this.messages.list(id),
       conversions: await this.conversions.list(id),

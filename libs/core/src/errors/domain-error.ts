@@ -104,7 +104,7 @@ export class NotFound extends CoreError {
  * exception filter does that for any route with `@Form(...)`.
  */
 export class InvalidInput extends CoreError {
-  /** What was typed, for showing the form again (secrets removed by readForm). */
+  /** What was typed, for showing the form again (secrets removed by checkForm). */
   readonly typed?: Record<string, unknown>;
 
   constructor(fields: FieldProblems, typed?: Record<string, unknown> | string) {
@@ -180,13 +180,4 @@ export class NoTenantContext extends Error {
       'No tenant in the current context. Operations on tenant data must run inside a request for a tenant host or TenantDatabase.forTenant().',
     );
   }
-}
-
-/**
- * @deprecated For unconverted controllers that still catch InvalidInput by hand: its problems as text (an
- * unconverted service's English as it is; a converted one's key, which the leak test then points at). The page flow
- * (`@Form`) replaces every such catch.
- */
-export function fieldTexts(error: DomainError): Record<string, string> {
-  return Object.fromEntries(Object.entries(error.fields ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : v.key]));
 }

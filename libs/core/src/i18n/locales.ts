@@ -57,9 +57,6 @@ export function isPlatformLocale(tag: unknown): tag is string {
   return !!language && platformLocales().includes(language);
 }
 
-/** @deprecated Use isPlatformLocale: the languages are the catalogs present. */
-export const isLocale = isPlatformLocale;
-
 /**
  * The message for an unsupported language, said once for the list (blueprints, the operator's wizard): it names
  * the languages that exist, so the fix is obvious.

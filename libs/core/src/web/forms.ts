@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { FieldProblems, InvalidInput } from '../errors/domain-error';
 import { LanguageName, MessageValues } from '../i18n/translator';
 import { currencyDigits, parseAmount } from '../i18n/money';
-import { typedValues } from './form-body';
 
 /**
  * The one form reader: a zod schema whose messages are catalog keys, over the submitted body (urlencoded or
@@ -272,21 +271,3 @@ export const field = {
     return schema;
   },
 };
-
-export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string>; values: Record<string, unknown> };
-
-/**
- * @deprecated Use parseForm (keys, and the page flow shows the form again). Kept for unconverted libs: returns the
- * schema's own (English) message per field and the values as typed.
- */
-export function readForm<S extends z.ZodType>(schema: S, body: unknown): FormResult<z.infer<S>> {
-  const values = (body && typeof body === 'object' ? { ...(body as Record<string, unknown>) } : {}) as Record<string, unknown>;
-  const parsed = schema.safeParse(values);
-  if (parsed.success) return { ok: true, data: parsed.data };
-  const errors: Record<string, string> = {};
-  for (const issue of parsed.error.issues) {
-    const name = String(issue.path[0] ?? '_form');
-    errors[name] ??= issue.message;
-  }
-  return { ok: false, errors, values: typedValues(values) };
-}

@@ -1,16 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import {
-  BEFORE_ACCEPTANCE,
-  CaseMessages,
-  CaseRecords,
-  CaseRecordsPage,
-  CaseTimeline,
-  CheckIns,
-  FollowUps,
-  RecordRow,
-  uploadResultNotice,
-} from '@consilium/cases';
-import { FormPresenter, msg, RefusedForm, RequestContext, Translator } from '@consilium/core';
+import { BEFORE_ACCEPTANCE, CaseMessages, CaseRecords, CaseTimeline, CheckIns, FollowUps, uploadResultNotice } from '@consilium/cases';
+import { FormPresenter, msg, RefusedForm, RequestContext } from '@consilium/core';
 import { RecordRequests } from '../record-requests.service';
 
 /** Which of the case page's forms was refused, from where it was posted: its problems show in that section. */
@@ -34,7 +24,6 @@ export class PortalCasePage implements FormPresenter {
     private readonly checkIns: CheckIns,
     private readonly records: CaseRecords,
     private readonly context: RequestContext,
-    private readonly translator: Translator,
   ) {}
 
   /** The page, with what an upload just did (counts from the query, never names). */
@@ -69,7 +58,7 @@ export class PortalCasePage implements FormPresenter {
       entries,
       messages: await this.messages.list(id),
       recordRequests: await this.recordRequests.list(id),
-      records: this.inPatientsLanguage(await this.records.page(id)),
+      records: await this.records.page(id),
       isPatient,
       followUps: await this.followUps.list(id),
       checkIns: isPatient ? checkIns : [],
@@ -79,18 +68,6 @@ export class PortalCasePage implements FormPresenter {
       values: {},
       ...extra,
     };
-  }
-
-  /** The engine words reasons in English (with the exact limits); other languages get the portal's wording. */
-  private inPatientsLanguage(records: CaseRecordsPage | null): CaseRecordsPage | null {
-    const locale = this.context.locale();
-    if (!records || locale === 'en') return records;
-    const reword = (row: RecordRow): RecordRow => {
-      const key = `intake.files.reasons.${row.rejectionCode}`;
-      const rejection = row.rejectionCode && this.translator.has(key) ? this.translator.t(key, locale) : row.rejection;
-      return { ...row, rejection, children: row.children.map(reword) };
-    };
-    return { ...records, files: records.files.map(reword) };
   }
 }
 

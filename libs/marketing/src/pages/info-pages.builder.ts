@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { emergencyNumber } from '@consilium/core';
 import { listJurisdictions, LicensureRoute } from '@consilium/tenancy';
 import type { FaqTopic } from '../content/faq.entity';
 import { breadcrumbs, callToAction, faqView, FaqView, pageSeo, paragraphs, steps } from './page-parts';
@@ -78,6 +79,9 @@ export class InfoPagesBuilder {
         intro: paragraphs(d.text(page?.intro) ?? d.t('contact.intro', { name: d.tenant.name })),
         contact: d.tenant.profile.contact ?? {},
         hours: d.text(page?.hours),
+        // The hospital's own country's number (its home state in the blueprint); without one, 112, which mobile
+        // phones route to the local emergency service almost everywhere.
+        emergency: emergencyNumber(d.tenant.settings.homeJurisdiction),
       },
     };
   }

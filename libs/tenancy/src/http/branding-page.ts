@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { field, FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
 import { z } from 'zod';
 import type { Branding, TenantProfile } from '../branding';
-import { languageFields, localizedFields } from '../console/console-form';
+import { languageFields, localizedFields } from '../console/localized-fields';
 import { ResolvedTenant } from '../resolved-tenant';
 
 type Values = Record<string, string | string[]>;

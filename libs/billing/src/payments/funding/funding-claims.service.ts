@@ -41,21 +41,12 @@ export interface FundingCode {
  * console's case page shows it beside the accept button.
  */
 export function fundingReviewPending(): InvalidInput {
-  return new InvalidInput(
-    { funding: 'Confirm or reject the patient’s eligibility for the funding program first (Funding → Eligibility reviews).' },
-    'The patient’s eligibility for the funding program has not been confirmed yet.',
-  );
+  return new InvalidInput({ funding: msg('payments.funding.reviewPending') });
 }
 
 /** The eligibility was rejected: the case cannot be accepted with the program's money. */
 export function fundingRejected(): InvalidInput {
-  return new InvalidInput(
-    {
-      funding:
-        'The patient was found not eligible for the funding program: decline the case with that reason (nothing is charged and the fund’s reservation is released).',
-    },
-    'The patient was found not eligible for the funding program.',
-  );
+  return new InvalidInput({ funding: msg('payments.funding.reviewRejected') });
 }
 
 /** Codes are typed by people: case, spaces and dashes do not matter. */
@@ -84,13 +75,12 @@ export function generateCode(): string {
 export class FundingClaims {
   async claim(tx: EntityManager, c: Case, programId: string, choice: FundingChoice, today: string): Promise<FundingClaim> {
     const program = await tx.findOneBy(FundingProgram, { tenantId: c.tenantId, id: programId, active: true });
-    if (!program) throw new InvalidInput({ funding: 'This funding program is no longer available. Choose another option.' });
+    if (!program) throw new InvalidInput({ funding: msg('payments.funding.programGone') });
     const existing = await this.forCase(tx, c.id);
     let basis: FundingClaim['basis'] = 'open';
     let codeId: string | null = null;
     if (program.access === 'eligibility') {
-      if (!choice.attested)
-        throw new InvalidInput({ eligible: 'Confirm that you meet the program’s conditions, or choose to pay yourself.' });
+      if (!choice.attested) throw new InvalidInput({ eligible: msg('payments.funding.attestRequired') });
       basis = 'attestation';
     } else if (program.access === 'code') {
       basis = 'code';
@@ -235,7 +225,7 @@ export class FundingClaims {
     today: string,
     alreadyUsed: string | null,
   ): Promise<string> {
-    if (!normaliseCode(code)) throw new InvalidInput({ funding_code: 'Enter the code your sponsor gave you, or choose to pay yourself.' });
+    if (!normaliseCode(code)) throw new InvalidInput({ funding_code: msg('payments.funding.codeRequired') });
     const found = await first<{
       id: string;
       program_id: string;
@@ -249,7 +239,7 @@ export class FundingClaims {
       [codeHash(code)],
     );
     // One message for every failure: a code's existence is not something to probe.
-    const invalid = new InvalidInput({ funding_code: 'This code is not valid for this program (check it, or ask your sponsor).' });
+    const invalid = new InvalidInput({ funding_code: msg('payments.funding.codeInvalid') });
     if (!found || found.program_id !== programId || found.revoked_at || (found.expires_on && found.expires_on < today)) throw invalid;
     if (alreadyUsed === found.id) return found.id;
     if (found.max_uses !== null && found.uses >= found.max_uses) throw invalid;

@@ -1,0 +1,57 @@
+import type { ActorKind } from '@consilium/core';
+import { CASE_MOVES } from './case-state';
+import { CONVERSION_KINDS } from './conversions.service';
+
+/**
+ * Every type of event a case records, as staff read them on the case's history (`cases.events.<type>`): the moves
+ * of the state machine and the facts noted beside them by the pipeline, intake, records, billing and opinions. A
+ * type missing here is shown as its code, so a new event is readable (if not translated) the day it appears.
+ */
+export const CASE_EVENT_TYPES: readonly string[] = [
+  ...CASE_MOVES.map((m) => m.name),
+  'draft_started',
+  'route_changed',
+  'consents_given',
+  'quote_accepted',
+  'message',
+  'records_uploaded',
+  'records_asked',
+  'record_request',
+  'record_request_status',
+  'route_overridden',
+  'local_physician_invited',
+  'local_physician_not_invited',
+  'contributor_added',
+  'contribution_noted',
+  'check_in_answered',
+  'opinion_ready',
+  'opinion_amended',
+  'extra_paid',
+  'payment_refunded',
+  'payment_refunded_in_full',
+  'payment_disputed',
+  'payment_released',
+  'payment_funding_exhausted',
+  'payment_funding_shortfall',
+  'payment_authorized_case_not_ready',
+  ...CONVERSION_KINDS.map((k) => `conversion_${k}`),
+];
+
+/** Who acted: an account's kind, or the platform itself (jobs, webhooks). Words at `cases.actorKind.<kind>`. */
+const ACTOR_KINDS: Record<ActorKind | 'system', true> = {
+  staff: true,
+  patient: true,
+  local_physician: true,
+  operator: true,
+  api_key: true,
+  system: true,
+};
+export const EVENT_ACTOR_KINDS: readonly string[] = Object.keys(ACTOR_KINDS);
+
+/** The catalog keys of an event's type and actor, or null for a code this list does not know yet. */
+export function eventWords(e: { type: string; actorKind: string }): { eventKey: string | null; actorKey: string | null } {
+  return {
+    eventKey: CASE_EVENT_TYPES.includes(e.type) ? `cases.events.${e.type}` : null,
+    actorKey: EVENT_ACTOR_KINDS.includes(e.actorKind) ? `cases.actorKind.${e.actorKind}` : null,
+  };
+}
