@@ -6,8 +6,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
+import { eventually } from '../support/eventually';
 import { operatorQuery } from '../support/payments';
 import { freePort } from '../support/ports';
+import { verificationPath } from '../support/sign-up';
 import { freshCode } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 
@@ -91,6 +93,17 @@ const B = 'meridian.localhost';
     for (const v of found) violations.push(`${name} ${new URL(page.url()).pathname}: ${v.id} (${v.nodes}) ${v.help}`);
   }
 
+  /** The link of the sign-up's confirmation email, as the patient opens it from their mailbox. */
+  async function confirmationLink(host: string, email: string): Promise<string> {
+    const [tenant] = await operatorQuery<{ id: string }>(app, 'SELECT id FROM tenants WHERE slug = $1', [host.split('.')[0]]);
+    const found = await eventually(async () => {
+      const link = await verificationPath(app, tenant.id, email);
+      if (!link) throw new Error(`no confirmation email for ${email}`);
+      return link;
+    });
+    return url(host, found);
+  }
+
   async function staffSignIn(page: Page, host: string, role: string): Promise<void> {
     const email = `${role}@${host.split('.')[0]}.example`;
     await page.goto(url(host, '/console/sign-in'));
@@ -132,7 +145,11 @@ const B = 'meridian.localhost';
     await patient.fill('#f-email', patientEmail);
     await patient.fill('#f-password', 'a long journey password 2026');
     await patient.check('#f-terms');
-    await patient.click('button[type=submit]');
+    await patient.click('form[action="/sign-up"] button[type=submit]');
+    // "Check your email": the link in it confirms the address, signs the patient in, and goes back to the plan.
+    await patient.waitForSelector('#check-title');
+    await patient.goto(await confirmationLink(A, patientEmail));
+    await patient.click('form[action^="/verify-email/"] button');
     await patient.waitForURL(/\/start\/plan/);
     await patient.click('button:has-text("Continue")');
     await patient.waitForURL(/\/start\/[0-9a-f-]{36}\/details/);
