@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { byteSize, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import { actorAccountId, FileRejected, MultipartUploads, RecordFile, RecordsService, StudySummary } from '@consilium/records';
 import type { FastifyRequest } from 'fastify';
 import { CaseAccess } from './case-access';
@@ -94,8 +94,8 @@ export class CaseRecords {
       files: top,
       studies,
       pending: files.some((f) => f.status === 'uploaded' || f.status === 'processing'),
-      usedBytes: formatBytes(usage.usedBytes, locale),
-      limitBytes: formatBytes(usage.limitBytes, locale),
+      usedBytes: byteSize(usage.usedBytes, locale),
+      limitBytes: byteSize(usage.limitBytes, locale),
       canUpload,
       resumableOverBytes: RESUMABLE_OVER_BYTES,
     };
@@ -136,7 +136,7 @@ function toRow(file: RecordFile, locale: string): RecordRow {
     name: file.name,
     status: file.status,
     type: file.detectedType,
-    size: file.sizeBytes === null ? null : formatBytes(file.sizeBytes, locale),
+    size: file.sizeBytes === null ? null : byteSize(file.sizeBytes, locale),
     rejection: file.rejection?.message ?? null,
     rejectionCode: file.rejection?.code ?? null,
     duplicate: file.rejection?.code === 'duplicate_file',
@@ -154,18 +154,6 @@ function toRow(file: RecordFile, locale: string): RecordRow {
     archive: file.archive ? { entries: file.archive.entries, accepted: file.archive.accepted, rejected: file.archive.rejected } : null,
     children: [],
   };
-}
-
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-
-export function formatBytes(bytes: number, locale = 'en'): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value)} ${UNITS[unit]}`;
 }
 
 /** Where a form's upload sends the browser back: counts and a code only (names are PHI-ish: never in a URL). */
