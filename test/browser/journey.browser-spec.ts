@@ -1,4 +1,6 @@
+import { Translator } from '@consilium/core';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoAccounts } from '@consilium/identity';
+import { placeOptions } from '@consilium/intake';
 import { BlueprintCatalog } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
@@ -6,8 +8,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
+import { parse as parseYaml } from 'yaml';
+import { expectNoLeaks } from '../support/leak-detector';
+import { eventually } from '../support/eventually';
 import { operatorQuery } from '../support/payments';
+import { peExecutable } from '../support/hostile-files';
 import { freePort } from '../support/ports';
+import { verificationPath } from '../support/sign-up';
 import { freshCode } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 
@@ -19,6 +26,32 @@ const SHOTS = path.join(__dirname, '..', 'artifacts', 'journey');
 const DICOM = path.join(__dirname, '..', 'fixtures', 'dicom', 'CT1_UNC.explicit_little_endian.dcm');
 const A = 'lakeshore.localhost';
 const B = 'meridian.localhost';
+const TENANTS = path.join(__dirname, '..', '..', 'tenants');
+
+/**
+ * A patient who reads another language, on the demo hospital whose blueprint offers it (meridian's also offers
+ * French). `typed` and `program` are what the patient writes and sends, shown back to them as data.
+ */
+const WALKS = [
+  {
+    locale: 'es',
+    host: A,
+    slug: 'lakeshore',
+    jurisdiction: 'US-IL',
+    name: 'Lucía Camino',
+    program: 'instalador.exe',
+    typed: ['¿Es la quimioterapia antes de la cirugía el orden correcto?', 'Cáncer de mama en estadio II', 'Quimioterapia y luego cirugía'],
+  },
+  {
+    locale: 'fr',
+    host: B,
+    slug: 'meridian',
+    jurisdiction: 'US-AZ',
+    name: 'Élise Chemin',
+    program: 'installateur.exe',
+    typed: ['La chimiothérapie avant la chirurgie est-elle le bon ordre ?', 'Cancer du sein de stade II', 'Chimiothérapie puis chirurgie'],
+  },
+];
 
 /**
  * The whole product in Chromium, as people use it: a patient from a campaign link through intake, records and
@@ -91,6 +124,17 @@ const B = 'meridian.localhost';
     for (const v of found) violations.push(`${name} ${new URL(page.url()).pathname}: ${v.id} (${v.nodes}) ${v.help}`);
   }
 
+  /** The link of the sign-up's confirmation email, as the patient opens it from their mailbox. */
+  async function confirmationLink(host: string, email: string): Promise<string> {
+    const [tenant] = await operatorQuery<{ id: string }>(app, 'SELECT id FROM tenants WHERE slug = $1', [host.split('.')[0]]);
+    const found = await eventually(async () => {
+      const link = await verificationPath(app, tenant.id, email);
+      if (!link) throw new Error(`no confirmation email for ${email}`);
+      return link;
+    });
+    return url(host, found);
+  }
+
   async function staffSignIn(page: Page, host: string, role: string): Promise<void> {
     const email = `${role}@${host.split('.')[0]}.example`;
     await page.goto(url(host, '/console/sign-in'));
@@ -108,6 +152,31 @@ const B = 'meridian.localhost';
           .replace(/\s+/g, ' ')
           .slice(0, 600)}`,
       );
+  }
+
+  /**
+   * The hospital's own content: every text its blueprint gives in `locale`, and the proper names it writes in no
+   * language (people, sponsors, its address). Nothing else untranslated is let through (its emails' sender name,
+   * fonts), so such words cannot hide a leak.
+   */
+  function hospitalData(slug: string, locale: string): string[] {
+    const names = new Set(['name', 'credentials', 'address', 'logo_alt', 'sponsor', 'author']);
+    const out: string[] = [];
+    const collect = (v: unknown, key: string): void => {
+      if (typeof v === 'string') {
+        if (names.has(key)) out.push(v);
+      } else if (Array.isArray(v)) v.forEach((item) => collect(item, key));
+      else if (v && typeof v === 'object') {
+        const entries = Object.entries(v);
+        const localized = entries.length > 0 && entries.every(([k]) => /^[a-z]{2}(-[A-Z]{2})?$/.test(k));
+        if (localized) {
+          const text = (v as Record<string, unknown>)[locale];
+          if (typeof text === 'string') out.push(text);
+        } else for (const [k, item] of entries) collect(item, k);
+      }
+    };
+    collect(parseYaml(readFileSync(path.join(TENANTS, slug, 'tenant.yaml'), 'utf8')), '');
+    return out;
   }
 
   it('walks patient, coordinator, physician and admin through one case on hospital A, and shows hospital B none of it', async () => {
@@ -132,7 +201,11 @@ const B = 'meridian.localhost';
     await patient.fill('#f-email', patientEmail);
     await patient.fill('#f-password', 'a long journey password 2026');
     await patient.check('#f-terms');
-    await patient.click('button[type=submit]');
+    await patient.click('form[action="/sign-up"] button[type=submit]');
+    // "Check your email": the link in it confirms the address, signs the patient in, and goes back to the plan.
+    await patient.waitForSelector('#check-title');
+    await patient.goto(await confirmationLink(A, patientEmail));
+    await patient.click('form[action^="/verify-email/"] button');
     await patient.waitForURL(/\/start\/plan/);
     await patient.click('button:has-text("Continue")');
     await patient.waitForURL(/\/start\/[0-9a-f-]{36}\/details/);
@@ -242,6 +315,115 @@ const B = 'meridian.localhost';
     expect(await coordinatorB.content()).not.toContain('Stage II');
     // Every page of the journey (site, intake, portal, consoles) passes axe-core.
     expect(violations).toEqual([]);
+  });
+
+  it.each(WALKS)('serves a patient who reads $locale on $slug with no word of another language, refused forms included', async (walk) => {
+    const translator = app.get(Translator);
+    const { locale, host } = walk;
+    const label = (key: string) => translator.t(key, locale);
+    const places = placeOptions(locale);
+    const allow = [
+      ...hospitalData(walk.slug, locale),
+      ...places.states.map((p) => p.name),
+      ...places.countries.map((p) => p.name),
+      walk.name,
+      walk.program,
+      ...walk.typed,
+      'Consilium',
+    ];
+    const before = violations.length;
+    /** The page as the browser holds it (after any script), its language, and no leaked word; then a screenshot. */
+    const check = async (page: Page, what: string): Promise<void> => {
+      expect({ what, lang: await page.getAttribute('html', 'lang') }).toEqual({ what, lang: locale });
+      expectNoLeaks(await page.content(), { locale, translator, allow, page: `${what} (${new URL(page.url()).pathname})` });
+      await shot(page, `${locale}-${what}`);
+    };
+
+    // The home page in the hospital's default language, then its language switch.
+    const patient = await person();
+    await patient.goto(url(host, '/'));
+    await patient.click(`nav.language-switch a[hreflang="${locale}"]`);
+    await patient.waitForURL(new RegExp(`[?&]lang=${locale}`));
+    await check(patient, 'home');
+    // The choice stays with the patient (a cookie) on pages linked without ?lang=.
+    await patient.goto(url(host, '/pricing'));
+    await check(patient, 'pricing');
+
+    await patient.goto(url(host, '/start?specialty=oncology'));
+    await patient.selectOption('#f-jurisdiction', walk.jurisdiction);
+    await check(patient, 'intake-choice');
+    await patient.locator('button', { hasText: label('intake.start.continue') }).click();
+    await patient.waitForURL(/\/start\/plan/);
+    await check(patient, 'intake-plan');
+
+    // Sign-up, refused first: the error beside the field in the patient's language, what was typed kept.
+    await patient.click('.form a[href^="/sign-up"]');
+    await patient.waitForSelector('#f-password');
+    await check(patient, 'sign-up');
+    await patient.fill('#f-name', walk.name);
+    await patient.click('form[action="/sign-up"] button[type=submit]');
+    await patient.waitForSelector('.error-summary');
+    expect(await patient.inputValue('#f-name')).toBe(walk.name);
+    await check(patient, 'sign-up-refused');
+    const email = `journey.${locale}.${Date.now()}@patients.example`;
+    await patient.fill('#f-email', email);
+    await patient.fill('#f-password', 'a long journey password 2026');
+    await patient.check('#f-terms');
+    await patient.click('form[action="/sign-up"] button[type=submit]');
+    await patient.waitForSelector('#check-title');
+    await check(patient, 'check-email');
+    await patient.goto(await confirmationLink(host, email));
+    await check(patient, 'confirm-email');
+    await patient.click('form[action^="/verify-email/"] button');
+    await patient.waitForURL(/\/start\/plan/);
+    await patient.locator('button', { hasText: label('intake.start.continue') }).click();
+    await patient.waitForURL(/\/start\/[0-9a-f-]{36}\/details/);
+    const caseId = /\/start\/([0-9a-f-]{36})\//.exec(patient.url())![1];
+    await check(patient, 'intake-details');
+    await patient.locator('button', { hasText: label('intake.start.saveContinue') }).click();
+    await patient.waitForSelector('.error-summary');
+    await check(patient, 'intake-details-refused');
+
+    const [question, diagnosis, treatment] = walk.typed;
+    await patient.fill('#f-question-1', question);
+    await patient.fill('#f-diagnosis', diagnosis);
+    await patient.fill('#f-proposed_treatment', treatment);
+    for (const input of await patient.locator('input[type=date][name^=answer_]').all()) await input.fill('2026-10-01');
+    for (const input of await patient.locator('input[type=text][name^=answer_], textarea[name^=answer_]').all()) await input.fill('2');
+    for (const group of await patient.locator('fieldset:has(input[type=radio][name^=answer_])').all())
+      await group.locator('input[type=radio]').first().check();
+    await patient.locator('button', { hasText: label('intake.start.saveContinue') }).click();
+    await patient.waitForURL(/\/consents$/);
+    await check(patient, 'intake-consents');
+    for (const box of await patient.locator('input[type=checkbox][name^=consent_]').all()) await box.check();
+    await patient.locator('button', { hasText: label('intake.start.agreeContinue') }).click();
+    await patient.waitForURL(/\/review$/);
+    await check(patient, 'intake-review');
+    await patient.check('#in-accept');
+    await patient.click('button[name=go][value=pay]');
+    await patient.waitForURL(/\/pay\/demo\//);
+    await check(patient, 'demo-checkout');
+    await patient.click('form[action$="/authorize"] button');
+    await patient.waitForURL(/\/account\/receipts\//);
+    await check(patient, 'receipt');
+
+    // "Your requests", the request's page, and a refused message on it.
+    await patient.goto(url(host, '/account'));
+    await check(patient, 'your-requests');
+    await patient.goto(url(host, `/account/cases/${caseId}`));
+    await check(patient, 'request');
+    // A program sent as a record: refused, and the reason is in the patient's language.
+    const program = path.join(profile, walk.program);
+    writeFileSync(program, peExecutable());
+    await patient.setInputFiles('#f-records', program);
+    await patient.click('form[action*="/records/upload"] button[type=submit]');
+    await patient.waitForSelector('.records .field__error');
+    await check(patient, 'request-upload-refused');
+    await patient.fill('#f-body', ' ');
+    await patient.click('form[action$="/messages"] button[type=submit]');
+    await patient.waitForSelector('#messages .error-summary');
+    await check(patient, 'request-message-refused');
+    expect(violations.slice(before)).toEqual([]);
   });
 });
 

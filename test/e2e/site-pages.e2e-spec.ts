@@ -155,6 +155,10 @@ describe('the hospital sites', () => {
     expect(meridian.text).toContain('hero hero--banner');
     expect(meridian.text).toContain('Academic expert review');
     expect((await get('meridian.localhost', '/?lang=es').expect(200)).text).toContain('Revisión académica experta');
+    // Meridian offers French: its own hero speaks it too.
+    const french = (await get('meridian.localhost', '/?lang=fr').expect(200)).text;
+    expect(french).toContain('<html lang="fr">');
+    expect(french).toContain('Avis d’experts universitaires');
     const lakeshore = await get('lakeshore.localhost', '/').expect(200);
     expect(lakeshore.text).not.toContain('hero--banner');
     expect(lakeshore.text).toContain('<section class="hero" aria-labelledby="hero-title">');

@@ -124,7 +124,7 @@ function literals(ast: MessageFormatElement[]): string[] {
   });
 }
 
-/** What Intl writes in the locale's formats: dates, money, language names. */
+/** What Intl writes in the locale's formats: dates, money, sizes, language names. */
 function intlWords(locale: string): string[] {
   const tag = intlLocale(locale);
   const texts: string[] = [];
@@ -137,6 +137,10 @@ function intlWords(locale: string): string[] {
   }
   for (const currency of ['USD', 'CAD', 'EUR', 'MXN', 'GBP'])
     texts.push(currency, new Intl.NumberFormat(tag, { style: 'currency', currency }).format(1234.5));
+  // Sizes as the translator writes a ByteSize ("10,7 GB", "8 Mo", "500 bytes").
+  for (const unit of ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'])
+    for (const unitDisplay of ['short', 'long'] as const)
+      for (const n of [1, 2.5]) texts.push(new Intl.NumberFormat(tag, { style: 'unit', unit, unitDisplay }).format(n));
   const names = new Intl.DisplayNames([tag], { type: 'language' });
   for (const other of platformLocales()) texts.push(languageName(other), names.of(other) ?? '');
   return texts.flatMap(words);

@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { DEFAULT_LOCALE, NotFound, RequestContext, TenantDatabase, Translator } from '@consilium/core';
+import { byteSize, DEFAULT_LOCALE, NotFound, RequestContext, TenantDatabase, Translator } from '@consilium/core';
 import {
   actorAccountId,
   FileRejected,
@@ -104,8 +104,8 @@ export class CaseRecords {
       files: top,
       studies,
       pending: files.some((f) => f.status === 'uploaded' || f.status === 'processing'),
-      usedBytes: formatBytes(usage.usedBytes, locale),
-      limitBytes: formatBytes(usage.limitBytes, locale),
+      usedBytes: byteSize(usage.usedBytes, locale),
+      limitBytes: byteSize(usage.limitBytes, locale),
       canUpload,
       resumableOverBytes: RESUMABLE_OVER_BYTES,
     };
@@ -153,7 +153,7 @@ function toRow(file: RecordFile, locale: string, rejection: string | null): Reco
     name: file.name,
     status: file.status,
     type: file.detectedType,
-    size: file.sizeBytes === null ? null : formatBytes(file.sizeBytes, locale),
+    size: file.sizeBytes === null ? null : byteSize(file.sizeBytes, locale),
     rejection,
     rejectionCode: file.rejection?.code ?? null,
     duplicate: file.rejection?.code === 'duplicate_file',
@@ -171,18 +171,6 @@ function toRow(file: RecordFile, locale: string, rejection: string | null): Reco
     archive: file.archive ? { entries: file.archive.entries, accepted: file.archive.accepted, rejected: file.archive.rejected } : null,
     children: [],
   };
-}
-
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-
-export function formatBytes(bytes: number, locale = 'en'): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value)} ${UNITS[unit]}`;
 }
 
 /** Where a form's upload sends the browser back: counts and a code only (names are PHI-ish: never in a URL). */

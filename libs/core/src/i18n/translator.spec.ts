@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { canonicalLocale, intlLocale, isPlatformLocale, negotiateLocale, unsupportedLocaleMessage } from './locales';
 import { pseudoMessage } from './pseudo-locale';
-import { ByteSize, MissingMessage, Translator } from './translator';
+import { ByteSize, byteSize, MissingMessage, Translator } from './translator';
 
 function catalogs(files: Record<string, object>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'catalog-'));
@@ -40,6 +40,9 @@ describe('Translator (ICU messages by key)', () => {
     expect(translator.t('demo.total', 'en', { amount: new ByteSize(8 * 1024 * 1024) })).toBe('Total: 8 MB');
     expect(plain(translator.t('demo.total', 'es', { amount: new ByteSize(1536) }))).toBe('Total: 1.5 kB');
     expect(translator.t('demo.total', 'en', { amount: new ByteSize(500) })).toBe('Total: 500 bytes');
+    // Outside a message too (a record's size, a case's storage): French says octets, not bytes.
+    expect(plain(byteSize(10 * 1024 ** 3, 'fr'))).toBe('10 Go');
+    expect(plain(byteSize(0, 'fr'))).toBe('0 octet');
   });
 
   it('writes plurals and selects by the locale’s rules', () => {

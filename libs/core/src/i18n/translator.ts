@@ -170,8 +170,11 @@ export class Translator {
 
 const BYTE_UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'];
 
-/** Binary multiples (what file systems show), in the locale's unit words: 1 KB is 1024 bytes. */
-function byteSize(bytes: number, locale: string): string {
+/**
+ * Binary multiples (what file systems show), in the locale's unit words: 1 KB is 1024 bytes, "8 Mo" in French. What a
+ * ByteSize argument becomes in a message, and the one way a size is written anywhere else (a record's size).
+ */
+export function byteSize(bytes: number, locale: string): string {
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
