@@ -367,6 +367,10 @@ describe('abuse limits', () => {
       expect((await patient.submit(page, { body: 'First question' }, `${page}/messages`)).status).toBe(303);
       expect((await patient.submit(page, { body: 'Second question' }, `${page}/messages`)).status).toBe(303);
       expectRefused(await patient.submit(page, { body: 'Third question' }, `${page}/messages`));
+      // Another hospital's patient gets the same 404 as for a case that does not exist.
+      const patientB = new WebClient(app, b.host, { 'x-forwarded-for': freshIp() });
+      await signInPatient(patientB, b.people.patient);
+      expect((await patientB.get(page)).status).toBe(404);
 
       const coordinator = onA();
       await signInStaff(coordinator, a.people.coordinator);
