@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
 import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TEST_PASSWORD, TEST_TOTP_SECRET, TestHospital } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
 /**
@@ -41,10 +41,8 @@ const withoutToken = (html: string) => html.replace(/name="_csrf" value="[^"]*"/
 
 describe('abuse limits', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let b: TestTenant;
-  let peopleA: TestPeople;
-  let peopleB: TestPeople;
+  let a: TestHospital;
+  let b: TestHospital;
   const dataDir = tempDir('abuse-limits');
   const onA = (headers: Record<string, string> = {}) => new WebClient(app, a.host, { 'x-forwarded-for': freshIp(), ...headers });
   const fresh = () => `limit.${randomBytes(5).toString('hex')}@example.org`;
@@ -55,10 +53,7 @@ describe('abuse limits', () => {
       {},
       { domains: true },
     );
-    a = await createTestTenant(app, { locales: ['en', 'es', 'fr'] });
-    b = await createTestTenant(app);
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app, { a: { locales: ['en', 'es', 'fr'] } }));
   });
 
   afterAll(async () => {
@@ -94,7 +89,7 @@ describe('abuse limits', () => {
 
   describe('sign-up', () => {
     it('answers the same page for an address that has an account and one that has none, and emails each the right message', async () => {
-      const existing = peopleA.patient.email;
+      const existing = a.people.patient.email;
       const newcomer = fresh();
       const first = await onA().submit('/sign-up', {
         name: 'Someone',
@@ -117,7 +112,7 @@ describe('abuse limits', () => {
       expect((await emailsTo(a.id, newcomer)).map((e) => e.template)).toEqual(['email-verification']);
       // Neither attempt signs anyone in, and the existing account's password is untouched.
       const owner = onA();
-      await signInPatient(owner, peopleA.patient);
+      await signInPatient(owner, a.people.patient);
     });
 
     it('keeps a sign-up that was never confirmed from being used, and sends the newest sign-up its own link', async () => {
@@ -249,9 +244,9 @@ describe('abuse limits', () => {
     it('limit password resets per address on the site and the console, answering the same page for any address', async () => {
       const answers: Record<string, Page[]> = {};
       for (const [path, email] of [
-        ['/forgot-password', peopleA.patient.email],
+        ['/forgot-password', a.people.patient.email],
         ['/forgot-password', fresh()],
-        ['/console/forgot-password', peopleA.coordinator.email],
+        ['/console/forgot-password', a.people.coordinator.email],
       ] as const) {
         const client = onA();
         const pages: Page[] = [];
@@ -269,7 +264,7 @@ describe('abuse limits', () => {
           withoutToken(known[i].text).replace(knownEmail, '(typed)'),
         );
       }
-      expect((await emailsTo(a.id, peopleA.patient.email)).filter((e) => e.template === 'password-reset')).toHaveLength(2);
+      expect((await emailsTo(a.id, a.people.patient.email)).filter((e) => e.template === 'password-reset')).toHaveLength(2);
     });
 
     it('limit sign-in links per address, and answer an unknown address as a known one', async () => {
@@ -279,20 +274,20 @@ describe('abuse limits', () => {
       const unknownPages: Page[] = [];
       const other = fresh();
       for (let i = 0; i < 3; i++) {
-        knownPages.push(await known.submit('/sign-in', { email: peopleA.patient.email }, '/sign-in/link'));
+        knownPages.push(await known.submit('/sign-in', { email: a.people.patient.email }, '/sign-in/link'));
         unknownPages.push(await unknown.submit('/sign-in', { email: other }, '/sign-in/link'));
       }
       expect(knownPages.map((p) => p.status)).toEqual([200, 200, 429]);
       expect(unknownPages.map((p) => p.status)).toEqual([200, 200, 429]);
       expect(withoutToken(knownPages[0].text)).toBe(withoutToken(unknownPages[0].text));
-      expect((await emailsTo(a.id, peopleA.patient.email)).filter((e) => e.template === 'magic-link')).toHaveLength(2);
+      expect((await emailsTo(a.id, a.people.patient.email)).filter((e) => e.template === 'magic-link')).toHaveLength(2);
       expect(await emailsTo(a.id, other)).toEqual([]);
     });
   });
 
   describe('sign-in', () => {
     it('counts wrong passwords only, per address, across patient and staff forms; the right one gives its attempt back', async () => {
-      const { email } = peopleB.coordinator;
+      const { email } = b.people.coordinator;
       const onB = () => new WebClient(app, b.host, { 'x-forwarded-for': freshIp() });
       // Right passwords, more of them than the limit: each gives its attempt back.
       for (let i = 0; i < 3; i++) {
@@ -320,7 +315,7 @@ describe('abuse limits', () => {
     });
 
     it('counts wrong second-factor codes per person; the page asks again and says how long to wait', async () => {
-      const person = peopleB.physician;
+      const person = b.people.physician;
       const client = new WebClient(app, b.host, { 'x-forwarded-for': freshIp() });
       expect((await client.submit('/console/sign-in', { email: person.email, password: TEST_PASSWORD })).location).toBe('/console/mfa');
       expect((await client.submit('/console/mfa', { code: '000000' })).status).toBe(400);
@@ -339,7 +334,7 @@ describe('abuse limits', () => {
   describe('signed-in actions that send email', () => {
     it('limit invitations per admin and per invited address, across hospitals', async () => {
       const adminA = onA();
-      await signInStaff(adminA, peopleA.admin);
+      await signInStaff(adminA, a.people.admin);
       const email = fresh();
       expect((await adminA.submit('/console/staff', { name: 'One', email, roles: ['coordinator'], locale: 'en' })).status).toBe(303);
       const again = await adminA.submit('/console/staff', { name: 'Two', email: fresh(), roles: ['coordinator'], locale: 'en' });
@@ -347,13 +342,13 @@ describe('abuse limits', () => {
       expect(again.text).toContain('Too many attempts.');
       // Another hospital's admin inviting the same address: refused for the address.
       const adminB = new WebClient(app, b.host, { 'x-forwarded-for': freshIp() });
-      await signInStaff(adminB, peopleB.admin);
+      await signInStaff(adminB, b.people.admin);
       expectRefused(await adminB.submit('/console/staff', { name: 'Three', email, roles: ['physician'], locale: 'en' }));
     });
 
     it('limit intake drafts per patient', async () => {
       const patient = onA();
-      await signInPatient(patient, peopleA.patient);
+      await signInPatient(patient, a.people.patient);
       const draft = async () => {
         await patient.submit('/start', { offering: a.offeringSlug, jurisdiction: 'US-NY' });
         await patient.get('/start/plan');
@@ -364,17 +359,21 @@ describe('abuse limits', () => {
     });
 
     it('limit messages per person (a message refused for a mistake costs nothing), and staff steps that email', async () => {
-      const c = await submittedCase(peopleA.patient.id);
+      const c = await submittedCase(a.people.patient.id);
       const patient = onA();
-      await signInPatient(patient, peopleA.patient);
+      await signInPatient(patient, a.people.patient);
       const page = `/account/cases/${c.id}`;
       expect((await patient.submit(page, { body: '' }, `${page}/messages`)).status).toBe(400);
       expect((await patient.submit(page, { body: 'First question' }, `${page}/messages`)).status).toBe(303);
       expect((await patient.submit(page, { body: 'Second question' }, `${page}/messages`)).status).toBe(303);
       expectRefused(await patient.submit(page, { body: 'Third question' }, `${page}/messages`));
+      // Another hospital's patient gets the same 404 as for a case that does not exist.
+      const patientB = new WebClient(app, b.host, { 'x-forwarded-for': freshIp() });
+      await signInPatient(patientB, b.people.patient);
+      expect((await patientB.get(page)).status).toBe(404);
 
       const coordinator = onA();
-      await signInStaff(coordinator, peopleA.coordinator);
+      await signInStaff(coordinator, a.people.coordinator);
       const consolePage = `/console/cases/${c.id}`;
       expect((await coordinator.submit(consolePage, { move: 'start_triage' }, `${consolePage}/move`)).status).toBe(303);
       expectRefused(await coordinator.submit(consolePage, { move: 'request_records', reason: 'Scans' }, `${consolePage}/move`));
@@ -387,7 +386,7 @@ describe('abuse limits', () => {
     try {
       const { rows } = await db.query(`SELECT bucket, key FROM rate_limits WHERE bucket LIKE 'sign-up.%' OR bucket LIKE 'sign-in%'`);
       expect(rows.length).toBeGreaterThan(0);
-      const plain = [peopleA.patient.email, peopleB.coordinator.email, '203.0.113.1'];
+      const plain = [a.people.patient.email, b.people.coordinator.email, '203.0.113.1'];
       for (const row of rows as { bucket: string; key: Buffer }[]) {
         expect(row.bucket).toMatch(/^[a-z0-9-]+(\.[0-9a-f-]{36})?\.(ip|address|actor)$/);
         expect(row.key).toHaveLength(32);

@@ -68,6 +68,7 @@ describe('access log', () => {
 
   beforeAll(async () => {
     app = await createTestApp();
+    // Requests here are anonymous (nobody signs in), so tenants without people are enough.
     a = await createTestTenant(app);
     suspended = await createTestTenant(app);
     platform = await startProcess(

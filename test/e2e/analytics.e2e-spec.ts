@@ -410,6 +410,7 @@ describe('conversion analytics dashboard', () => {
   });
 
   it('takes the monthly cost and procedure values from the blueprint, once, and leaves them alone when it says nothing', async () => {
+    // Only the blueprint's cost values are read back: a tenant without people is enough.
     const t = await createTestTenant(app);
     const specialty = `spec-${t.slug.slice(2)}`;
     const settings = () => app.get(TenantDatabase).forTenant(t.id, (tx) => readAnalyticsSettings(tx, t.id));

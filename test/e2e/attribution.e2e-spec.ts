@@ -16,6 +16,7 @@ describe('campaign attribution', () => {
 
   beforeAll(async () => {
     app = await createTestApp();
+    // Anonymous visitors and rows written directly: nobody signs in, so tenants without people are enough.
     tenant = await createTestTenant(app, { locales: ['en', 'es'] });
     other = await createTestTenant(app);
   });

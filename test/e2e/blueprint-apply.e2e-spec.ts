@@ -59,6 +59,7 @@ describe('applying blueprints', () => {
   });
 
   it('reports each edit precisely, deactivates what was removed, keeps its history, and reactivates it', async () => {
+    // Applying blueprints and console services works on the catalog, not on accounts: no people needed.
     const tenant = await createTestTenant(one);
     const base = testBlueprint(tenant.slug);
     const second = { ...base.physicians![0], slug: 'second-doc', name: 'Second Doc' };
@@ -98,6 +99,7 @@ describe('applying blueprints', () => {
   });
 
   it('deactivates a removed offering and specialty; the site stops selling them', async () => {
+    // Applying blueprints and console services works on the catalog, not on accounts: no people needed.
     const tenant = await createTestTenant(one);
     await request(one.getHttpServer()).get(`/specialties/${tenant.specialtySlug}`).set('Host', tenant.host).expect(200);
     const result = await applyTestBlueprint(one, testBlueprint(tenant.slug, { specialties: [], offerings: [], physicians: [] }));
@@ -113,6 +115,7 @@ describe('applying blueprints', () => {
   });
 
   it('shows an admin edit on every instance at once: the same service as blueprints, through the tenant path', async () => {
+    // Applying blueprints and console services works on the catalog, not on accounts: no people needed.
     const tenant = await createTestTenant(one);
     const before = await request(two.getHttpServer()).get('/pricing').set('Host', tenant.host).expect(200);
     expect(before.text).toContain('$500');
@@ -131,6 +134,7 @@ describe('applying blueprints', () => {
   });
 
   it('shows an admin change of licensure policy and colours on the site at once', async () => {
+    // Applying blueprints and console services works on the catalog, not on accounts: no people needed.
     const tenant = await createTestTenant(one);
     const how = () => request(two.getHttpServer()).get('/how-it-works').set('Host', tenant.host);
     expect((await how().expect(200)).text).toContain('If you live in another state, you receive an educational opinion');
@@ -149,6 +153,7 @@ describe('applying blueprints', () => {
   });
 
   it("cannot edit another tenant's offering or physician through the console services", async () => {
+    // The console services are called directly, with no one signed in: tenants without people are enough.
     const a = await createTestTenant(one);
     const b = await createTestTenant(one);
     await expect(asTenant(one, b, () => one.get(OfferingsService).update(a.offeringSlug, { priceMinor: 1 }))).rejects.toThrow(NotFound);

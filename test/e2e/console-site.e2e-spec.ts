@@ -40,6 +40,7 @@ describe('admin console: landing copy and branding', () => {
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
     a = await createTestHospital(app, { legal_footer: 'Old footer' });
+    // Only b's public pages are read, to show a's settings stay a's: nobody signs in there.
     b = await createTestTenant(app);
     peopleA = a.people;
     adminA = new WebClient(app, a.host);

@@ -87,6 +87,7 @@ describe('email content: branding, tenant overrides, no PHI', () => {
     const resolver = app.get(TenantResolver);
     lakeshore = (await resolver.byId(report.results[0].tenantId))!;
     meridian = (await resolver.byId(report.results[1].tenantId))!;
+    // Emails are rendered for addresses the tests make up: tenants without people are enough.
     custom = await createTestTenant(app);
     plain = await createTestTenant(app);
     // The override is a file in the tenant's blueprint folder, as in tenants/<slug>/templates/emails/.

@@ -40,6 +40,7 @@ describe('send-email survives workers killed mid-job', () => {
     worker = builtEntry('apps/worker/src/main.js');
     db = await isolatedDatabase('email-crash');
     app = await createTestApp({ ...db.env, EMAIL_OUTBOX_DIR: outbox.dir });
+    // Mail goes to addresses the tests make up: tenants without people are enough.
     tenants = [await createTestTenant(app), await createTestTenant(app)];
     watcher = new Client({ connectionString: db.owner });
     await watcher.connect();

@@ -17,7 +17,7 @@ import { waitForIdleQueues } from '../support/job-queues';
 import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
 import { freshCode } from '../support/staff-sign-in';
-import { createTestPeople, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestTenant } from '../support/tenants';
+import { createTestHospital, createTestTenant, TEST_PASSWORD, TEST_TOTP_SECRET, TestHospital, TestTenant } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 const TOKEN = 'Zx81Qp0vLm4Tr7Yb2Nc6Wd9Ke3Hf5Gj1Sa_-UoPiAs';
@@ -30,7 +30,7 @@ describe('email through the local outbox', () => {
   let tenantDb: TenantDatabase;
   let db: IsolatedDatabase;
   let a: TestTenant;
-  let b: TestTenant;
+  let b: TestHospital;
 
   beforeAll(async () => {
     // Identity's account emails go through this lib, as they do in the platform.
@@ -41,6 +41,7 @@ describe('email through the local outbox', () => {
     );
     mailer = app.get(Mailer);
     tenantDb = app.get(TenantDatabase);
+    // Its mail goes to addresses the tests make up and only its brand is checked: no people needed.
     a = await createTestTenant(app, {
       locales: ['en', 'es'],
       default_locale: 'es',
@@ -50,7 +51,7 @@ describe('email through the local outbox', () => {
         ses_configuration_set: `a-${randomUUID().slice(0, 8)}`,
       },
     });
-    b = await createTestTenant(app);
+    b = await createTestHospital(app);
     await app.get(JobRunner).start();
   });
 
@@ -85,7 +86,7 @@ describe('email through the local outbox', () => {
   });
 
   it("sends identity's password reset in the hospital's brand, with a link identity accepts", async () => {
-    const patient = (await createTestPeople(app, b)).patient;
+    const { patient } = b.people;
     const client = new WebClient(app, b.host);
     await client.submit('/forgot-password', { email: patient.email });
     const [row] = await app

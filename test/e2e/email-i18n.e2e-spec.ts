@@ -59,6 +59,7 @@ describe('every email in the reader’s language', () => {
     translator = app.get(Translator);
     renderer = app.get(EmailRenderer);
     const address = '1 Test Plaza, Albany, NY';
+    // Emails are rendered for addresses the tests make up: a tenant without people is enough.
     const created = await createTestTenant(app, {
       locales: LOCALES,
       default_locale: 'en',

@@ -25,6 +25,7 @@ describe('email through Amazon SES', () => {
     const suffix = randomUUID().slice(0, 8);
     const from = `opinions@${label}-${suffix}.example`;
     const set = `${label}-${suffix}`;
+    // Mail goes to addresses the tests make up: tenants without people are enough.
     const tenant = await createTestTenant(app, {
       email: {
         from_name: `Hospital ${label.toUpperCase()} Opinions`,
@@ -52,6 +53,7 @@ describe('email through Amazon SES', () => {
     });
     a = await withSender('a');
     b = await withSender('b');
+    // Only its missing SES settings matter: no people needed.
     unconfigured = await createTestTenant(app);
     await app.get(JobRunner).start();
   });

@@ -50,6 +50,7 @@ describe('host -> tenant -> theme -> page', () => {
   });
 
   it('resolves an alias domain added through one instance on another within one second (LISTEN/NOTIFY)', async () => {
+    // Host resolution and the suspended page need no accounts: a tenant without people is enough.
     const tenant = await createTestTenant(one);
     const host = `new-${tenant.slug}.example.org`;
     // Instance two has seen the host as unknown, so a stale cache would keep answering 404.
@@ -72,6 +73,7 @@ describe('host -> tenant -> theme -> page', () => {
   });
 
   it('answers a suspended tenant with a plain 503 page, and serves it again when resumed', async () => {
+    // Host resolution and the suspended page need no accounts: a tenant without people is enough.
     const tenant = await createTestTenant(one);
     await request(two.getHttpServer()).get('/').set('Host', tenant.host).expect(200);
     await one.get(TenantDirectory).setStatus(tenant.slug, 'suspended');

@@ -8,7 +8,7 @@ import { expectNoLeaks } from '../support/leak-detector';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
 const LOCALES = ['en', 'es', 'fr'];
@@ -21,10 +21,8 @@ const LOCALES = ['en', 'es', 'fr'];
 describe('every word in the coordinator’s language: the cases console', () => {
   let app: NestFastifyApplication;
   let translator: Translator;
-  let a: TestTenant;
-  let b: TestTenant;
-  let peopleA: TestPeople;
-  let peopleB: TestPeople;
+  let a: TestHospital;
+  let b: TestHospital;
   let caseId: string;
 
   beforeAll(async () => {
@@ -39,13 +37,13 @@ describe('every word in the coordinator’s language: the cases console', () => 
       },
     );
     translator = app.get(Translator);
-    a = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
-    b = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app, {
+      a: { locales: LOCALES, default_locale: 'en' },
+      b: { locales: LOCALES, default_locale: 'en' },
+    }));
     // A request as a patient makes it: the choice, the plan, a draft with its questions.
     const patient = new WebClient(app, a.host);
-    await signInPatient(patient, peopleA.patient);
+    await signInPatient(patient, a.people.patient);
     await patient.submit('/start', { offering: a.offeringSlug, jurisdiction: 'US-NY' });
     await patient.get('/start/plan');
     caseId = /^\/start\/([0-9a-f-]{36})\/details$/.exec((await patient.post('/start/plan')).location ?? '')![1];
@@ -65,7 +63,7 @@ describe('every word in the coordinator’s language: the cases console', () => 
     it('the queue, a case and its refused forms, the conversions import; another hospital answers 404', async () => {
       const coordinator = new WebClient(app, a.host);
       coordinator.cookies.set('lang', locale);
-      await signInStaff(coordinator, peopleA.coordinator);
+      await signInStaff(coordinator, a.people.coordinator);
       const page = `/console/cases/${caseId}`;
       check(await coordinator.get('/console/cases'), locale, 200, 'queue');
       check(await coordinator.get('/console/cases?state=draft'), locale, 200, 'queue of drafts');
@@ -90,7 +88,7 @@ describe('every word in the coordinator’s language: the cases console', () => 
 
       const other = new WebClient(app, b.host);
       other.cookies.set('lang', locale);
-      await signInStaff(other, peopleB.coordinator);
+      await signInStaff(other, b.people.coordinator);
       check(await other.get(page), locale, 404, 'another hospital’s case');
       check(await other.post(`${page}/messages`, { body: 'hello' }), locale, 404, 'a message to another hospital’s case');
     });

@@ -5,7 +5,7 @@ import { expectNoLeaks } from '../support/leak-detector';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
 const LOCALES = ['en', 'es', 'fr'];
@@ -17,18 +17,16 @@ const LOCALES = ['en', 'es', 'fr'];
 describe('every word in the admin’s language: the catalog console', () => {
   let app: NestFastifyApplication;
   let translator: Translator;
-  let a: TestTenant;
-  let b: TestTenant;
-  let peopleA: TestPeople;
-  let peopleB: TestPeople;
+  let a: TestHospital;
+  let b: TestHospital;
 
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
     translator = app.get(Translator);
-    a = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
-    b = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app, {
+      a: { locales: LOCALES, default_locale: 'en' },
+      b: { locales: LOCALES, default_locale: 'en' },
+    }));
   });
 
   afterAll(() => app.close());
@@ -44,7 +42,7 @@ describe('every word in the admin’s language: the catalog console', () => {
     it('the overview, an offering, a new one, their refused forms; another hospital answers 404', async () => {
       const admin = new WebClient(app, a.host);
       admin.cookies.set('lang', locale);
-      await signInStaff(admin, peopleA.admin);
+      await signInStaff(admin, a.people.admin);
       const offering = `/console/catalog/offerings/${a.offeringSlug}`;
       check(await admin.get('/console/catalog'), locale, 200, 'catalog');
       check(await admin.get(offering), locale, 200, 'an offering');
@@ -74,7 +72,7 @@ describe('every word in the admin’s language: the catalog console', () => {
 
       const other = new WebClient(app, b.host);
       other.cookies.set('lang', locale);
-      await signInStaff(other, peopleB.admin);
+      await signInStaff(other, b.people.admin);
       check(await other.get(offering), locale, 404, 'another hospital’s offering');
     });
   });

@@ -8,7 +8,7 @@ import { signInOperator } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
 const LOCALES = ['en', 'es', 'fr'];
@@ -21,10 +21,8 @@ const LOCALES = ['en', 'es', 'fr'];
 describe('every word in the reader’s language: the audit log and analytics', () => {
   let app: NestFastifyApplication;
   let translator: Translator;
-  let tenant: TestTenant;
-  let other: TestTenant;
-  let people: TestPeople;
-  let otherPeople: TestPeople;
+  let tenant: TestHospital;
+  let other: TestHospital;
 
   beforeAll(async () => {
     app = await createTestApp(
@@ -32,10 +30,7 @@ describe('every word in the reader’s language: the audit log and analytics', (
       { imports: [IdentityModule, AuditModule, AnalyticsModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
     );
     translator = app.get(Translator);
-    tenant = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
-    other = await createTestTenant(app);
-    people = await createTestPeople(app, tenant);
-    otherPeople = await createTestPeople(app, other);
+    ({ a: tenant, b: other } = await createTwoHospitals(app, { a: { locales: LOCALES, default_locale: 'en' } }));
   });
 
   afterAll(() => app.close());
@@ -51,9 +46,9 @@ describe('every word in the reader’s language: the audit log and analytics', (
   it.each(LOCALES)('in %s: the log, a filtered page and a refused filter', async (locale) => {
     const admin = new WebClient(app, tenant.host);
     admin.cookies.set('lang', locale);
-    await signInStaff(admin, people.admin);
+    await signInStaff(admin, tenant.people.admin);
     check(await admin.get('/console/audit'), locale, 200, 'audit log');
-    check(await admin.get(`/console/audit?actor=${people.admin.id}&outcome=allowed`), locale, 200, 'filtered audit log');
+    check(await admin.get(`/console/audit?actor=${tenant.people.admin.id}&outcome=allowed`), locale, 200, 'filtered audit log');
     const refused = await admin.get('/console/audit?from=yesterday&action=Not+An+Action&subject=someone');
     check(refused, locale, 400, 'refused filter');
     expect(refused.text).toContain(translator.t('audit.list.actionInvalid', locale));
@@ -63,7 +58,7 @@ describe('every word in the reader’s language: the audit log and analytics', (
   it.each(LOCALES)('in %s: analytics for an admin and a coordinator, refused filter and settings, benchmarks', async (locale) => {
     const admin = new WebClient(app, tenant.host);
     admin.cookies.set('lang', locale);
-    await signInStaff(admin, people.admin);
+    await signInStaff(admin, tenant.people.admin);
     check(await admin.get('/console/analytics'), locale, 200, 'analytics');
     check(await admin.get('/console/analytics?from=2026-01-01&to=2026-03-31&class=international'), locale, 200, 'filtered analytics');
     const filter = await admin.get('/console/analytics?from=2026-02-30&to=soon');
@@ -76,7 +71,7 @@ describe('every word in the reader’s language: the audit log and analytics', (
     expect(settings.text).toContain('value="a lot"');
     const coordinator = new WebClient(app, tenant.host);
     coordinator.cookies.set('lang', locale);
-    await signInStaff(coordinator, people.coordinator);
+    await signInStaff(coordinator, tenant.people.coordinator);
     check(await coordinator.get('/console/analytics'), locale, 200, 'operational analytics');
     const { client: operator } = await signInOperator(app);
     operator.cookies.set('lang', locale);
@@ -85,11 +80,11 @@ describe('every word in the reader’s language: the audit log and analytics', (
 
   it('another hospital’s admin sees none of this hospital’s events, and 404 for its physician in analytics', async () => {
     const admin = new WebClient(app, other.host);
-    await signInStaff(admin, otherPeople.admin);
-    const page = await admin.get(`/console/audit?actor=${people.admin.id}`);
+    await signInStaff(admin, other.people.admin);
+    const page = await admin.get(`/console/audit?actor=${tenant.people.admin.id}`);
     expect(page.status).toBe(200);
-    expect(page.text).not.toContain(people.admin.email);
+    expect(page.text).not.toContain(tenant.people.admin.email);
     expect(page.text).toContain(translator.t('audit.list.none', 'en'));
-    expect((await admin.get(`/console/analytics?physician=${people.physician.id}`)).status).toBe(404);
+    expect((await admin.get(`/console/analytics?physician=${tenant.people.physician.id}`)).status).toBe(404);
   });
 });

@@ -9,7 +9,7 @@ import { RecordingAccountMail } from '../support/recording-account-mail';
 import { operatorQuery } from '../support/payments';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTestHospital, createTwoHospitals, TestHospital, TestTenant } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
 const LOCALES = ['en', 'es', 'fr'];
@@ -23,12 +23,9 @@ const LOCALES = ['en', 'es', 'fr'];
 describe('every word in the patient’s language: intake and “Your requests”', () => {
   let app: NestFastifyApplication;
   let translator: Translator;
-  let a: TestTenant;
-  let b: TestTenant;
-  let peopleA: TestPeople;
-  let peopleB: TestPeople;
-  let f: TestTenant;
-  let peopleF: TestPeople;
+  let a: TestHospital;
+  let b: TestHospital;
+  let f: TestHospital;
   let programs: { employer: string; charity: string };
 
   beforeAll(async () => {
@@ -44,16 +41,16 @@ describe('every word in the patient’s language: intake and “Your requests”
     );
     translator = app.get(Translator);
     // Patients outside New York are served through their own physician; abroad, not at all.
-    a = await createTestTenant(app, {
-      locales: LOCALES,
-      default_locale: 'en',
-      licensure: { home_state: 'US-NY', unlicensed_states: 'physician_to_physician', international: 'decline' },
-    });
-    b = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
-    peopleA = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app, {
+      a: {
+        locales: LOCALES,
+        default_locale: 'en',
+        licensure: { home_state: 'US-NY', unlicensed_states: 'physician_to_physician', international: 'decline' },
+      },
+      b: { locales: LOCALES, default_locale: 'en' },
+    }));
     // A hospital whose programs need a sponsor's code, or the patient's word confirmed by a coordinator.
-    f = await createTestTenant(app, {
+    f = await createTestHospital(app, {
       locales: LOCALES,
       default_locale: 'en',
       funding_programs: [
@@ -70,7 +67,6 @@ describe('every word in the patient’s language: intake and “Your requests”
         },
       ],
     } as never);
-    peopleF = await createTestPeople(app, f);
     const ids = await operatorQuery<{ slug: string; id: string }>(app, 'SELECT slug, id FROM funding_programs WHERE tenant_id = $1', [
       f.id,
     ]);
@@ -131,7 +127,7 @@ describe('every word in the patient’s language: intake and “Your requests”
 
     it('every step of a draft and each refused step, through the local physician, to the review', async () => {
       const patient = reader(a, locale);
-      await signInPatient(patient, peopleA.patient);
+      await signInPatient(patient, a.people.patient);
       await patient.submit('/start', { offering: a.offeringSlug, add_ons: 'imaging-reread', jurisdiction: 'US-CA' });
       check(await patient.get('/start/plan'), locale, 200, 'plan, through the patient’s physician, signed in');
       const started = await patient.post('/start/plan');
@@ -162,7 +158,7 @@ describe('every word in the patient’s language: intake and “Your requests”
 
     it('a funding program’s refusals: the patient’s code and confirmation, the coordinator’s pending review', async () => {
       const patient = reader(f, locale);
-      await signInPatient(patient, peopleF.patient);
+      await signInPatient(patient, f.people.patient);
       await patient.submit('/start', { offering: f.offeringSlug, jurisdiction: 'US-NY' });
       await patient.get('/start/plan');
       const id = /^\/start\/([0-9a-f-]{36})\/details$/.exec((await patient.post('/start/plan')).location ?? '')![1];
@@ -188,7 +184,7 @@ describe('every word in the patient’s language: intake and “Your requests”
       });
 
       const coordinator = reader(f, locale);
-      await signInStaff(coordinator, peopleF.coordinator);
+      await signInStaff(coordinator, f.people.coordinator);
       await coordinator.submit(`/console/cases/${id}`, { move: 'start_triage' }, `/console/cases/${id}/move`);
       const refused = await coordinator.post(`/console/cases/${id}/move`, { move: 'accept' });
       expect(refused.status).toBe(400);
@@ -198,7 +194,7 @@ describe('every word in the patient’s language: intake and “Your requests”
 
     it('“Your requests”, a request’s page and its refused forms; another hospital answers 404', async () => {
       const patient = reader(a, locale);
-      await signInPatient(patient, peopleA.patient);
+      await signInPatient(patient, a.people.patient);
       await patient.submit('/start', { offering: a.offeringSlug, jurisdiction: 'US-NY' });
       await patient.get('/start/plan');
       const id = /^\/start\/([0-9a-f-]{36})\/details$/.exec((await patient.post('/start/plan')).location ?? '')![1];
@@ -215,7 +211,7 @@ describe('every word in the patient’s language: intake and “Your requests”
       );
 
       const other = reader(b, locale);
-      await signInPatient(other, peopleB.patient);
+      await signInPatient(other, b.people.patient);
       check(await other.get(request), locale, 404, 'another hospital’s request', b);
       check(await other.get(`/start/${id}/details`), locale, 404, 'another hospital’s draft', b);
       check(await other.post(`${request}/messages`, { body: 'hello' }), locale, 404, 'a message to another hospital’s request', b);

@@ -10,7 +10,7 @@ import { operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
 const LOCALES = ['en', 'es', 'fr'];
@@ -49,10 +49,8 @@ function letterText(pdf: Buffer): string {
 describe('every word in the reader’s language: the opinion and the review workspace', () => {
   let app: NestFastifyApplication;
   let translator: Translator;
-  let a: TestTenant;
-  let b: TestTenant;
-  let people: TestPeople;
-  let peopleB: TestPeople;
+  let a: TestHospital;
+  let b: TestHospital;
   let data: string[];
 
   async function assignedCase(): Promise<Case> {
@@ -65,7 +63,7 @@ describe('every word in the reader’s language: the opinion and the review work
           tenantId: a.id,
           number: await pipeline.nextNumber(tx, a.id, 'TST'),
           state: 'draft',
-          patientId: people.patient.id,
+          patientId: a.people.patient.id,
           route: 'direct',
           quoteAcceptedAt: new Date(),
           paymentAuthorizedAt: new Date(),
@@ -73,17 +71,17 @@ describe('every word in the reader’s language: the opinion and the review work
           diagnosis: 'Breast cancer, grade 3',
         }),
       );
-      const system = { actor: { id: people.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] } };
+      const system = { actor: { id: a.people.coordinator.id, kind: 'staff' as const, roles: ['coordinator'] } };
       await pipeline.move(tx, c.id, 'submit', 'patient', {
         facts: { consentsGiven: true },
-        actor: { id: people.patient.id, kind: 'patient', roles: [] },
+        actor: { id: a.people.patient.id, kind: 'patient', roles: [] },
       });
       await pipeline.move(tx, c.id, 'start_triage', 'system');
       await pipeline.move(tx, c.id, 'accept', 'coordinator', system);
       await tx.update(
         Case,
         { tenantId: a.id, id: c.id },
-        { assignedPhysicianId: people.physician.id, dueAt: new Date(Date.now() + 5 * 86400000) },
+        { assignedPhysicianId: a.people.physician.id, dueAt: new Date(Date.now() + 5 * 86400000) },
       );
       await pipeline.move(tx, c.id, 'assign', 'coordinator', system);
       return c;
@@ -99,10 +97,7 @@ describe('every word in the reader’s language: the opinion and the review work
       },
     );
     translator = app.get(Translator);
-    a = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
-    b = await createTestTenant(app);
-    people = await createTestPeople(app, a);
-    peopleB = await createTestPeople(app, b);
+    ({ a, b } = await createTwoHospitals(app, { a: { locales: LOCALES, default_locale: 'en' } }));
     // People's names, the hospital's name and what the patient and physician wrote are data on these pages.
     data = [
       a.name,
@@ -132,13 +127,13 @@ describe('every word in the reader’s language: the opinion and the review work
   it.each(LOCALES)(
     'in %s: the workspace, a refused signature, the opinion page and the letter in the patient’s language',
     async (locale) => {
-      await operatorQuery(app, 'UPDATE accounts SET locale = $2 WHERE id = $1', [people.patient.id, locale]);
+      await operatorQuery(app, 'UPDATE accounts SET locale = $2 WHERE id = $1', [a.people.patient.id, locale]);
       const c = await assignedCase();
       // The workspace borrows cases' words (accepting, declining an assignment): until cases has French, the
       // physician works in English there, while the patient still reads the opinion and the letter in French.
       const physicianLocale = translator.has('cases.assignment.accept', locale) ? locale : 'en';
       const physician = reader(physicianLocale);
-      await signInStaff(physician, people.physician);
+      await signInStaff(physician, a.people.physician);
       check(await physician.get('/console/reviews'), physicianLocale, 200, 'my reviews');
       check(await physician.get(`/console/reviews/${c.id}`), physicianLocale, 200, 'assigned case');
       await physician.post(`/console/reviews/${c.id}/begin`);
@@ -149,13 +144,13 @@ describe('every word in the reader’s language: the opinion and the review work
       expect(refused.text).toContain('Chemo first.');
       const signed = await physician.post(`/console/reviews/${c.id}/sign`, {
         ...OPINION,
-        code: await freshCode(people.physician.email, undefined, app),
+        code: await freshCode(a.people.physician.email, undefined, app),
       });
       expect(signed.location).toBe(`/console/reviews/${c.id}?signed=1`);
       check(await physician.get(`/console/reviews/${c.id}`), physicianLocale, 200, 'signed workspace');
 
       const patient = reader(locale);
-      await signInPatient(patient, people.patient);
+      await signInPatient(patient, a.people.patient);
       const page = await patient.get(`/account/cases/${c.id}/opinion`);
       check(page, locale, 200, 'opinion page');
       expect(page.text).toContain(`<title>${translator.t('opinions.portal.title', locale, { number: c.number })}`);
@@ -193,11 +188,11 @@ describe('every word in the reader’s language: the opinion and the review work
   it('another hospital’s patient and physician get 404 for the case and its opinion', async () => {
     const c = await assignedCase();
     const patientB = new WebClient(app, b.host);
-    await signInPatient(patientB, peopleB.patient);
+    await signInPatient(patientB, b.people.patient);
     expect((await patientB.get(`/account/cases/${c.id}/opinion`)).status).toBe(404);
     expect((await patientB.get(`/account/cases/${c.id}/opinion/letter.pdf`)).status).toBe(404);
     const physicianB = new WebClient(app, b.host);
-    await signInStaff(physicianB, peopleB.physician);
+    await signInStaff(physicianB, b.people.physician);
     expect((await physicianB.get(`/console/reviews/${c.id}`)).status).toBe(404);
   });
 });

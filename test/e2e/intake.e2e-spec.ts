@@ -11,7 +11,7 @@ import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { signUpPatient } from '../support/sign-up';
-import { createTestPeople, createTestTenant, createTwoHospitals, TestHospital, TestPeople, TestTenant } from '../support/tenants';
+import { createTestHospital, createTwoHospitals, TestHospital, TestPeople, TestTenant } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** The intake wizard at /start, as a patient's browser walks it: no JavaScript, server-side validation. */
@@ -20,7 +20,7 @@ describe('intake wizard', () => {
   let db: TenantDatabase;
   let a: TestHospital;
   let b: TestHospital;
-  let p2p: TestTenant;
+  let p2p: TestHospital;
   let peopleA: TestPeople;
   let peopleB: TestPeople;
 
@@ -52,7 +52,7 @@ describe('intake wizard', () => {
         ],
       } as never,
     }));
-    p2p = await createTestTenant(app, {
+    p2p = await createTestHospital(app, {
       licensure: { home_state: 'US-NY', unlicensed_states: 'physician_to_physician', international: 'educational' },
     });
     peopleA = a.people;
@@ -254,7 +254,7 @@ describe('intake wizard', () => {
   });
 
   it('needs the local physician on a physician-to-physician route, with a checked NPI', async () => {
-    const people = await createTestPeople(app, p2p);
+    const { people } = p2p;
     const patient = new WebClient(app, p2p.host);
     await signInPatient(patient, people.patient);
     const id = await startDraft(patient, p2p, 'US-TX');

@@ -136,6 +136,7 @@ describe('jobs: transactional enqueue, tenant transactions, retries, dead jobs, 
     app = await NestFactory.createApplicationContext(JobsTestModule, { logger: false });
     queue = app.get(JobQueue);
     db = app.get(TenantDatabase);
+    // The job queue is exercised directly, with no one signed in: tenants without people are enough.
     a = await createTestTenant(app);
     b = await createTestTenant(app);
   });

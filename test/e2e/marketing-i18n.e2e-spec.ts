@@ -8,7 +8,7 @@ import { OPERATOR_HOST } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTestTenant, createTwoHospitals, TestHospital } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
 // Before the app exists: the pseudo-locale is then a platform language like any catalog (a fourth language is data).
@@ -35,17 +35,17 @@ const catalogsInFrench = () =>
 describe('marketing: every word in the reader’s language', () => {
   let app: NestFastifyApplication;
   let translator: Translator;
-  let tenant: TestTenant;
-  let other: TestTenant;
-  let people: TestPeople;
+  let tenant: TestHospital;
+  let other: TestHospital;
   let data: string[];
 
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
     translator = app.get(Translator);
-    tenant = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
-    other = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
-    people = await createTestPeople(app, tenant);
+    ({ a: tenant, b: other } = await createTwoHospitals(app, {
+      a: { locales: LOCALES, default_locale: 'en' },
+      b: { locales: LOCALES, default_locale: 'en' },
+    }));
     // The hospital's own content, as its blueprint gives it (the same text in every language here), and names.
     data = [
       tenant.name,
@@ -101,7 +101,7 @@ describe('marketing: every word in the reader’s language', () => {
 
     it('the site copy editor and its refused forms, each problem beside its field', async () => {
       const admin = reader(tenant.host, locale);
-      await signInStaff(admin, people.admin);
+      await signInStaff(admin, tenant.people.admin);
       check(await admin.get('/console/site'), locale, 200, '/console/site');
       const landing = await admin.submit(
         '/console/site',
@@ -136,6 +136,7 @@ describe('marketing: every word in the reader’s language', () => {
       expect(page.text).toContain(translator.t('marketing.contact.emergency', locale, { emergency: '911' }));
     }
     // A hospital whose blueprint names no home state: 112, which mobile phones route to the local service.
+    // Only its public contact page is read, so a tenant without people is enough.
     const nowhere = await createTestTenant(app, {
       locales: LOCALES,
       default_locale: 'en',

@@ -17,6 +17,7 @@ describe('a NUL character in input', () => {
       {},
       { imports: [IdentityModule, IntakeModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
     );
+    // Every request here is anonymous (nobody signs in), so a tenant without people is enough.
     a = await createTestTenant(app);
   });
 

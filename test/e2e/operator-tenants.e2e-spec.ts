@@ -9,7 +9,7 @@ import { OPERATOR_HOST, postMultipart, signInOperator } from '../support/operato
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestTenant } from '../support/tenants';
+import { createTestHospital, createTestTenant, TestHospital } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** A text key shown as itself: its words are missing from the lib's i18n files. */
@@ -22,13 +22,13 @@ const EXECUTABLE = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 
 
 describe('operator console: hospitals', () => {
   let app: NestFastifyApplication;
-  let a: TestTenant;
+  let a: TestHospital;
   let op: WebClient;
   let operatorId: string;
 
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
-    a = await createTestTenant(app);
+    a = await createTestHospital(app);
     const signedIn = await signInOperator(app);
     op = signedIn.client;
     operatorId = await operatorIdOf(signedIn.email);
@@ -184,6 +184,7 @@ describe('operator console: hospitals', () => {
   });
 
   it('adds an alias domain, makes it primary, refuses a taken one, removes it; export follows', async () => {
+    // Its domains are changed and exported, nobody signs in to it: a tenant without people is enough.
     const b = await createTestTenant(app);
     const alias = `care-${b.slug}.example.org`;
     await op.get(`/operator/tenants/${b.slug}`);
@@ -227,7 +228,7 @@ describe('operator console: hospitals', () => {
   });
 
   it('is not found on a hospital host (even for its admin), and asks anyone else on the operator host to sign in', async () => {
-    const people = await createTestPeople(app, a);
+    const { people } = a;
     const admin = new WebClient(app, a.host);
     await signInStaff(admin, people.admin);
     for (const path of [

@@ -31,6 +31,7 @@ describe('the public page cache', () => {
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
     a = await createTestHospital(app);
+    // b is the other cache: only its public pages are read, nobody signs in there.
     b = await createTestTenant(app);
     people = a.people;
   });

@@ -24,6 +24,7 @@ describe('records: hostile files and archives', () => {
       RECORDS_MAX_CASE_BYTES: String(40 * MiB),
       RECORDS_ZIP_MAX_ENTRIES: '50',
     });
+    // The records app acts for its own test actors, not the hospital's accounts: a tenant without people is enough.
     a = await createTestTenant(t.app);
   });
   afterAll(() => t.close());

@@ -45,6 +45,7 @@ describe('records: resumable uploads (tus 1.0)', () => {
     t = await createRecordsApp({ RECORDS_MAX_FILE_BYTES: String(16 * MiB) });
     await t.app.listen(0, '127.0.0.1');
     port = (t.app.getHttpServer().address() as AddressInfo).port;
+    // The records app acts for its own test actors, not the hospital's accounts: tenants without people are enough.
     a = await createTestTenant(t.app);
     b = await createTestTenant(t.app);
   });

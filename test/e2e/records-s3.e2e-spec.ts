@@ -31,6 +31,7 @@ describe('records on S3 (against a local S3 stand-in)', () => {
       S3_KMS_KEY_ID: KMS_KEY,
       RECORDS_MAX_FILE_BYTES: String(32 * MiB),
     });
+    // The records app acts for its own test actors, not the hospital's accounts: a tenant without people is enough.
     a = await createTestTenant(t.app);
   });
   afterAll(async () => {
@@ -193,6 +194,7 @@ describe('records on S3 (against a local S3 stand-in)', () => {
       const url = await create(await newCase(), 20 * MiB);
       expect((await patch(url, 0, Buffer.concat([pdf(10), randomBytes(MiB)]))).status).toBe(204);
       expect(stagedObjects(url)).toHaveLength(1);
+      // Only its tenant id matters to the storage keys: no people needed.
       const b = await createTestTenant(t.app);
       expect(
         (

@@ -27,6 +27,7 @@ describe('records: at rest, across hospitals, and as jobs', () => {
 
   beforeAll(async () => {
     t = await createRecordsApp();
+    // The records app acts for its own test actors, not the hospital's accounts: tenants without people are enough.
     a = await createTestTenant(t.app);
     b = await createTestTenant(t.app);
   });
@@ -132,6 +133,7 @@ describe('records: at rest, across hospitals, and as jobs', () => {
   it('refuses everything when the host app binds no access rules', async () => {
     const bare = await createRecordsApp({}, { access: false });
     try {
+      // Refused before any actor matters: a tenant without people is enough.
       const tenant = await createTestTenant(bare.app);
       expect((await uploadFiles(bare, tenant.host, randomUUID(), [['x.pdf', pdf()]])).status).toBe(404);
       const { file } = await uploadPdf();

@@ -77,6 +77,7 @@ describe('SES bounces and complaints through SNS', () => {
       const suffix = randomUUID().slice(0, 8);
       const [from, set] = [`opinions@${label}-${suffix}.example`, `${label}-${suffix}`];
       return {
+        // Bounces name addresses the tests make up: tenants without people are enough.
         ...(await createTestTenant(app, { email: { from_name: `Hospital ${label}`, from_address: from, ses_configuration_set: set } })),
         from,
         set,

@@ -32,6 +32,7 @@ describe('site data isolation between hospitals', () => {
       landing: { hero: { title: 'Welcome' } },
       testimonials: [{ quote: 'Great.', author: 'A. Patient' }],
     };
+    // Rows and public pages only: nobody signs in, so tenants without people are enough.
     a = await createTestTenant(app, rich);
     b = await createTestTenant(app, rich);
     // A landing, so A has a visit.

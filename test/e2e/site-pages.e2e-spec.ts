@@ -196,6 +196,7 @@ describe('the hospital sites', () => {
   });
 
   it('sends an alias domain to the primary one with a 301, keeping the path, language and query', async () => {
+    // Only public pages and redirects are read: a tenant without people is enough.
     const tenant = await createTestTenant(app, {
       locales: ['en', 'es'],
       domains: ['care.example.org', 'alias.example.org'],
@@ -224,6 +225,7 @@ describe('tenant template overrides', () => {
   it('serves a page template from tenants/<slug>/templates/ instead of the platform one', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'templates-'));
     app = await createTestApp({ TENANTS_DIR: root });
+    // Only public pages are read (nobody signs in): tenants without people are enough.
     const tenant = await createTestTenant(app);
     const other = await createTestTenant(app);
     mkdirSync(path.join(root, tenant.slug, 'templates', 'marketing'), { recursive: true });

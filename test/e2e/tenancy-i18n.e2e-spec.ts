@@ -7,7 +7,7 @@ import { postMultipart, signInOperator } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTwoHospitals, TestHospital } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 // Before the app exists: the pseudo-locale is then a platform language like any catalog.
@@ -26,18 +26,15 @@ const EXECUTABLE = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 
 describe('tenancy: every word in the reader’s language', () => {
   let app: NestFastifyApplication;
   let translator: Translator;
-  let tenant: TestTenant;
-  let other: TestTenant;
-  let people: TestPeople;
+  let tenant: TestHospital;
+  let other: TestHospital;
   let operator: WebClient;
   let data: string[];
 
   beforeAll(async () => {
     app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
     translator = app.get(Translator);
-    tenant = await createTestTenant(app, { locales: LOCALES, default_locale: 'en' });
-    other = await createTestTenant(app);
-    people = await createTestPeople(app, tenant);
+    ({ a: tenant, b: other } = await createTwoHospitals(app, { a: { locales: LOCALES, default_locale: 'en' } }));
     operator = (await signInOperator(app)).client;
     data = [tenant.name, other.name, tenant.slug, other.slug, tenant.host, other.host, 'Consilium', 'Georgia', 'serif', 'USD', 'localhost'];
   });
@@ -54,7 +51,7 @@ describe('tenancy: every word in the reader’s language', () => {
     it('the branding console, a refused save and a refused logo', async () => {
       const admin = new WebClient(app, tenant.host);
       admin.cookies.set('lang', locale);
-      await signInStaff(admin, people.admin);
+      await signInStaff(admin, tenant.people.admin);
       check(await admin.get('/console/branding'), locale, 200, '/console/branding');
       const refused = await admin.submit('/console/branding', {
         color_primary: 'red',
@@ -143,7 +140,7 @@ describe('tenancy: every word in the reader’s language', () => {
 
   it('serves a hospital’s new logo on its own site only: another hospital’s host answers 404', async () => {
     const admin = new WebClient(app, tenant.host);
-    await signInStaff(admin, people.admin);
+    await signInStaff(admin, tenant.people.admin);
     const saved = await postMultipart(
       app,
       admin,

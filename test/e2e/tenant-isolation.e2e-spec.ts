@@ -21,6 +21,7 @@ describe('tenant isolation in the database', () => {
 
   beforeAll(async () => {
     app = await createTestApp({ DATABASE_POOL_SIZE: '2' });
+    // Row-level security is tested on rows written directly: tenants without people are enough.
     a = await createTestTenant(app);
     b = await createTestTenant(app);
     runtime = await connect(process.env.TEST_DATABASE_URL!);

@@ -10,7 +10,7 @@ import { httpGet, RunningProcess, startProcess } from '../support/processes';
 import { SesStandIn } from '../support/ses-stand-in';
 import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
-import { createTestPeople, createTestTenant, TestPeople, TestTenant } from '../support/tenants';
+import { createTestHospital, TestHospital } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** One span as an OTLP/HTTP JSON export carries it, with its resource's service name. */
@@ -109,8 +109,7 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
   const secret = `q${randomBytes(6).toString('hex')}`;
   let db: IsolatedDatabase;
   let app: NestFastifyApplication;
-  let a: TestTenant;
-  let people: TestPeople;
+  let a: TestHospital;
   let platform: RunningProcess;
   let worker: RunningProcess;
 
@@ -119,10 +118,9 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     db = await isolatedDatabase('tracing');
     app = await createTestApp(db.env);
     const suffix = randomUUID().slice(0, 8);
-    a = await createTestTenant(app, {
+    a = await createTestHospital(app, {
       email: { from_name: 'Opinions', from_address: `opinions@t-${suffix}.example`, ses_configuration_set: `t-${suffix}` },
     });
-    people = await createTestPeople(app, a);
     const env = {
       ...db.env,
       EMAIL_OUTBOX_DIR: outbox.dir,
@@ -175,7 +173,7 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
 
   it('continues a request’s trace in the job it enqueued: the worker’s span, its queries and its call to SES', async () => {
     const patient = new WebClient(platform.url, a.host);
-    const sent = await patient.submit('/forgot-password', { email: people.patient.email });
+    const sent = await patient.submit('/forgot-password', { email: a.people.patient.email });
     expect(sent.status).toBeLessThan(400);
     const { request, job } = await eventually(
       () => {
@@ -201,9 +199,9 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
       expect(spans.some((s) => s.attributes['db.system.name'] === 'postgresql')).toBe(true);
       return spans;
     });
-    expect(ses.callsTo(people.patient.email)).toHaveLength(1);
+    expect(ses.callsTo(a.people.patient.email)).toHaveLength(1);
     // The address the email went to is in no span.
-    expect(JSON.stringify(beneath)).not.toContain(people.patient.email);
+    expect(JSON.stringify(beneath)).not.toContain(a.people.patient.email);
   });
 
   it('loads nothing of the SDK and patches nothing without an endpoint (or with a malformed one)', () => {
