@@ -22,6 +22,8 @@ await benchmark({ name: 'analytics', title: 'Analytics benchmark', timeLimitSeco
   const analytics = dist('libs/analytics/src/index.js');
   const { CliModule } = dist('apps/cli/src/cli.module.js');
   const { AnalyticsGenerator } = dist('apps/cli/src/generator/analytics-generator.js');
+  // The operator path is its own entry point (@consilium/core/operator-data), no longer in core's index.
+  const { OperatorDatabase } = dist('libs/core/src/operator-data/index.js');
   const { NestFactory } = require('@nestjs/core');
 
   const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -60,7 +62,7 @@ await benchmark({ name: 'analytics', title: 'Analytics benchmark', timeLimitSeco
   const report = await app.get(tenancy.BlueprintCatalog).apply(['lakeshore'], { root: path.join(root, 'tenants') });
   if (report.problems.length) throw new Error(`blueprint: ${JSON.stringify(report.problems)}`);
   const [tenant] = (await app.get(tenancy.TenantDirectory).list()).filter((t) => t.slug === 'lakeshore');
-  const operatorDb = app.get(core.OperatorDatabase);
+  const operatorDb = app.get(OperatorDatabase);
   const tenantDb = app.get(core.TenantDatabase);
 
   // 1. The history: three years, denser towards today. Written as the superuser with triggers and foreign-key checks

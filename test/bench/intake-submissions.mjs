@@ -20,7 +20,9 @@ await benchmark({ name: 'intake', title: 'Intake submissions benchmark', timeLim
   const TOTAL = Number(numbers[0] ?? (bench.smoke ? 200 : 2000));
   const WIDTH = Number(numbers[1] ?? 8);
   require('reflect-metadata');
-  const { TenantDatabase, OperatorDatabase } = dist('libs/core/src/index.js');
+  const { TenantDatabase } = dist('libs/core/src/index.js');
+  // The operator path is its own entry point (@consilium/core/operator-data), no longer in core's index.
+  const { OperatorDatabase } = dist('libs/core/src/operator-data/index.js');
   const { JobQueue } = dist('libs/jobs/src/index.js');
   const { CasePipeline, ASSIGNMENT_DEADLINE_JOB } = dist('libs/cases/src/index.js');
   const { BlueprintCatalog } = dist('libs/tenancy/src/index.js');

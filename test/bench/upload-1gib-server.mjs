@@ -11,6 +11,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const dist = (p) => require(path.join(root, 'dist', p));
 require('reflect-metadata');
 const core = dist('libs/core/src/index.js');
+// The operator path is its own entry point (@consilium/core/operator-data), no longer in core's index.
+const { OperatorDatabase } = dist('libs/core/src/operator-data/index.js');
 const records = dist('libs/records/src/index.js');
 const tenancy = dist('libs/tenancy/src/index.js');
 const { PlatformModule } = dist('apps/platform/src/platform.module.js');
@@ -61,7 +63,7 @@ const { tenantId } = await app
   .apply({ dir: `/virtual/${slug}`, file: `tenants/${slug}/tenant.yaml`, blueprint, assets: [asset] });
 
 // Records belong to cases (a foreign key): one fresh case per upload, so the same file is never a duplicate.
-const cases = await app.get(core.OperatorDatabase).forTenant(tenantId, async (tx) => {
+const cases = await app.get(OperatorDatabase).forTenant(tenantId, async (tx) => {
   const [patient] = await tx.query(
     `INSERT INTO accounts (tenant_id, kind, email, name) VALUES ($1, 'patient', 'bench@example.org', 'Bench') RETURNING id`,
     [tenantId],
