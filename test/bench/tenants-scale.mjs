@@ -46,13 +46,15 @@ await benchmark({ name: 'tenants', title: 'Tenant scale benchmark', timeLimitSec
   const LOGO = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
   const logo = { name: 'logo.svg', contentType: 'image/svg+xml', bytes: LOGO, sha256: createHash('sha256').update(LOGO).digest('hex') };
   const slugOf = (i) => `h${String(i).padStart(5, '0')}`;
+  const prefixOf = (i) => Array.from({ length: 4 }, (_, d) => String.fromCharCode(65 + (Math.floor(i / 26 ** d) % 26))).join('') + 'H';
 
   function blueprintFor(i) {
     const slug = slugOf(i);
     return tenancy.blueprintSchema.parse({
       slug,
       name: `Hospital ${i}`,
-      case_prefix: 'HSP',
+      // Case prefixes are unique across the platform: hospital i numbers its cases with i written in letters.
+      case_prefix: prefixOf(i),
       time_zone: 'America/Chicago',
       currency: 'USD',
       branding: { logo: 'assets/logo.svg', colors: { primary: '#0b4f6c', accent: '#f2a541' } },
@@ -64,12 +66,12 @@ await benchmark({ name: 'tenants', title: 'Tenant scale benchmark', timeLimitSec
           specialty: 'cardiology',
           name: 'Heart review',
           description: 'A review.',
-          price: 75000,
+          price: '750.00',
           turnaround_days: 5,
-          add_ons: [{ code: 'imaging', name: 'Imaging re-read', price: 20000 }],
+          add_ons: [{ code: 'imaging', name: 'Imaging re-read', price: '200.00' }],
         },
       ],
-      price_rules: [{ region: 'out_of_state', surcharge: 10000 }],
+      price_rules: [{ region: 'out_of_state', surcharge: '100.00' }],
       physicians: [
         {
           slug: 'dr-a',
@@ -79,7 +81,7 @@ await benchmark({ name: 'tenants', title: 'Tenant scale benchmark', timeLimitSec
           specialties: ['cardiology'],
           licenses: [{ jurisdiction: 'US-IL', number: `IL-${i}`, expires: '2099-01-31' }],
           weekly_capacity: 3,
-          stipend: 20000,
+          stipend: '200.00',
         },
       ],
       faqs: [{ question: 'What is this?', answer: 'A benchmark hospital.' }],

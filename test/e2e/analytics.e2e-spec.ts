@@ -417,7 +417,7 @@ describe('conversion analytics dashboard', () => {
     const [{ id: specialtyId }] = await app
       .get(TenantDatabase)
       .forTenant(t.id, (tx) => tx.query(`SELECT id FROM specialties WHERE slug = $1`, [specialty]));
-    const withValues = testBlueprint(t.slug, { analytics: { monthly_cost: 123400, procedure_values: { [specialty]: 500000 } } });
+    const withValues = testBlueprint(t.slug, { analytics: { monthly_cost: '1234.00', procedure_values: { [specialty]: '5000.00' } } });
     expect((await applyTestBlueprint(app, withValues)).changes).toEqual([
       'set analytics monthly cost $0 -> $1,234',
       `set analytics procedure value ${specialty} none -> $5,000`,

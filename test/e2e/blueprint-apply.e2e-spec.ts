@@ -64,7 +64,7 @@ describe('applying blueprints', () => {
     const base = testBlueprint(tenant.slug);
     const second = { ...base.physicians![0], slug: 'second-doc', name: 'Second Doc' };
     const edited = testBlueprint(tenant.slug, {
-      offerings: [{ ...base.offerings![0], price: 55000, add_ons: [] }],
+      offerings: [{ ...base.offerings![0], price: '550.00', add_ons: [] }],
       physicians: [{ ...base.physicians![0], licenses: [] }, second],
     });
     const result = await applyTestBlueprint(one, edited);

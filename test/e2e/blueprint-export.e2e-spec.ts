@@ -33,10 +33,10 @@ describe('exporting a tenant as a blueprint', () => {
     expect(report.problems.map(formatProblem)).toEqual([]);
     expect(report.valid.map((v) => v.blueprint.slug)).toEqual(['lakeshore', 'meridian']);
     const yaml = readFileSync(path.join(out, 'lakeshore', 'tenant.yaml'), 'utf8');
-    expect(yaml).toContain('price: 95000');
+    expect(yaml).toContain('price: "950.00"');
     expect(yaml).toContain('unlicensed_states: physician_to_physician');
     expect(yaml).toContain('- jurisdiction: US-IN\n');
-    expect(yaml).toMatch(/analytics:\n {2}monthly_cost: 1800000\n {2}procedure_values:\n {4}oncology: 4500000\n/);
+    expect(yaml).toMatch(/analytics:\n {2}monthly_cost: "18000.00"\n {2}procedure_values:\n {4}oncology: "45000.00"\n/);
     expect(existsSync(path.join(out, 'lakeshore', 'assets', 'amara-okafor.svg'))).toBe(true);
     expect(existsSync(path.join(out, 'meridian', 'templates', 'marketing', 'partials', 'hero.hbs'))).toBe(true);
   });

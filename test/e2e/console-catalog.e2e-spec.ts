@@ -99,10 +99,10 @@ describe('admin console: catalog', () => {
 
     const exported = await app.get(BlueprintExporter).export(a.slug);
     const offering = exported!.blueprint.offerings!.find((o) => o.slug === a.offeringSlug)!;
-    expect(offering).toMatchObject({ price: 61200, turnaround_days: 4, follow_up_questions: 2, video_consult_price: 15000 });
+    expect(offering).toMatchObject({ price: '612.00', turnaround_days: 4, follow_up_questions: 2, video_consult_price: '150.00' });
     expect(offering.add_ons).toEqual([
-      { code: 'imaging-reread', name: { en: 'Imaging re-read', es: 'Relectura de imágenes' }, price: 17550 },
-      { code: 'pathology-reread', name: { en: 'Pathology re-read', es: 'Relectura de patología' }, price: 9000 },
+      { code: 'imaging-reread', name: { en: 'Imaging re-read', es: 'Relectura de imágenes' }, price: '175.50' },
+      { code: 'pathology-reread', name: { en: 'Pathology re-read', es: 'Relectura de patología' }, price: '90.00' },
     ]);
 
     // Removing an add-on takes it off the site.
@@ -192,8 +192,8 @@ describe('admin console: catalog', () => {
     expect(noSpecialty.text).toContain('Choose the specialty this offering belongs to.');
     const slugs = (await app.get(BlueprintExporter).export(a.slug))!.blueprint.offerings!.map((o) => ({ slug: o.slug, price: o.price }));
     expect(slugs).toEqual([
-      { slug: a.offeringSlug, price: 61200 },
-      { slug: 'express-review', price: 129000 },
+      { slug: a.offeringSlug, price: '612.00' },
+      { slug: 'express-review', price: '1290.00' },
     ]);
   });
 
@@ -223,7 +223,7 @@ describe('admin console: catalog', () => {
     expect(saved.status).toBe(303);
     const exported = await app.get(BlueprintExporter).export(a.slug);
     expect(exported!.blueprint.price_rules).toEqual([
-      { region: 'in_state', surcharge: -2500 },
+      { region: 'in_state', surcharge: '-25.00' },
       { region: 'out_of_state', surcharge_percent: 10, note: { en: 'Out of state', es: 'Fuera del estado' } },
     ]);
     expect((await new WebClient(app, a.host).get('/pricing')).text).toContain('Out of state');

@@ -97,7 +97,7 @@ describe('admin console: roster', () => {
     expect(profile.text).toContain('Illinois');
 
     const exported = (await app.get(BlueprintExporter).export(a.slug))!.blueprint.physicians!.find((p) => p.slug === a.physicianSlug)!;
-    expect(exported).toMatchObject({ name: 'Dr. Rosa Ortega', credentials: 'MD, PhD', weekly_capacity: 7, stipend: 25000 });
+    expect(exported).toMatchObject({ name: 'Dr. Rosa Ortega', credentials: 'MD, PhD', weekly_capacity: 7, stipend: '250.00' });
     expect(exported.licenses).toEqual([
       { jurisdiction: 'US-IL', number: 'IL-123', expires: '2029-01-31' },
       { jurisdiction: 'US-NY', number: 'NY-777', expires: '2030-06-30' },
@@ -143,7 +143,10 @@ describe('admin console: roster', () => {
     expect(profile.text).toContain('Dr. Lee Park');
     const exported = (await app.get(BlueprintExporter).export(a.slug))!.blueprint.physicians!;
     expect(exported.map((p) => p.slug)).toEqual([a.physicianSlug, 'lee-park']);
-    expect(exported[1]).toMatchObject({ licenses: [{ jurisdiction: 'US-NY', number: 'NY-777', expires: '2030-06-30' }], stipend: 25000 });
+    expect(exported[1]).toMatchObject({
+      licenses: [{ jurisdiction: 'US-NY', number: 'NY-777', expires: '2030-06-30' }],
+      stipend: '250.00',
+    });
 
     await adminA.get('/console/roster/new');
     const taken = await adminA.post('/console/roster', { ...fields, name: 'Someone Else' });

@@ -45,7 +45,7 @@ describe('funding codes and eligibility reviews', () => {
             name: 'Employer benefit',
             description: 'Half price for members.',
             covers_percent: 50,
-            budget: 10_000_000,
+            budget: '100000.00',
             access: 'code',
           },
           {
@@ -53,7 +53,7 @@ describe('funding codes and eligibility reviews', () => {
             name: 'Charity care',
             description: 'Pays it all.',
             covers_percent: 100,
-            budget: 10_000_000,
+            budget: '100000.00',
             access: 'eligibility',
             eligibility: 'Low income.',
             review: true,

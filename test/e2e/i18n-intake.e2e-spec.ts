@@ -54,13 +54,13 @@ describe('every word in the patient’s language: intake and “Your requests”
       locales: LOCALES,
       default_locale: 'en',
       funding_programs: [
-        { slug: 'employer', name: 'Employer benefit', description: 'Half price.', covers_percent: 50, budget: 10_000_000, access: 'code' },
+        { slug: 'employer', name: 'Employer benefit', description: 'Half price.', covers_percent: 50, budget: '100000.00', access: 'code' },
         {
           slug: 'charity',
           name: 'Charity care',
           description: 'Pays it all.',
           covers_percent: 100,
-          budget: 10_000_000,
+          budget: '100000.00',
           access: 'eligibility',
           eligibility: 'Low income.',
           review: true,

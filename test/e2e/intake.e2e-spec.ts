@@ -45,7 +45,7 @@ describe('intake wizard', () => {
             name: 'Charity care',
             description: 'Pays it all.',
             covers_percent: 100,
-            budget: 10_000_000,
+            budget: '100000.00',
             access: 'eligibility',
             eligibility: 'Low household income.',
           },
@@ -131,7 +131,7 @@ describe('intake wizard', () => {
     const draft = await caseOf(a, id);
     expect(draft).toMatchObject({ state: 'draft', route: 'direct', jurisdiction: 'US-NY', jurisdictionClass: 'in_state', questions: [] });
     expect(draft.addOnIds).toHaveLength(1);
-    expect(draft.number).toMatch(/^TST-\d{4}-\d{6}$/);
+    expect(draft.number).toMatch(/^[A-Z]{5}-\d{4}-\d{6}$/);
 
     // Details: a missing diagnosis names the field and keeps the questions and treatment typed.
     await browser.get(`/start/${id}/details`);

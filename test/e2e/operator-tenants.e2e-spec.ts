@@ -9,7 +9,7 @@ import { OPERATOR_HOST, postMultipart, signInOperator } from '../support/operato
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestHospital, createTestTenant, TestHospital } from '../support/tenants';
+import { createTestHospital, createTestTenant, TestHospital, testCasePrefix } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
 /** A text key shown as itself: its words are missing from the lib's i18n files. */
@@ -53,7 +53,7 @@ describe('operator console: hospitals', () => {
   const wizard = (slug: string, overrides: Record<string, string | string[]> = {}) => ({
     name: `Riverside ${slug}`,
     slug,
-    case_prefix: 'RVS',
+    case_prefix: testCasePrefix(slug),
     time_zone: 'America/Denver',
     currency: 'USD',
     locales: ['en', 'es'],
@@ -107,7 +107,7 @@ describe('operator console: hospitals', () => {
     const exported = (await app.get(BlueprintExporter).export(slug))!;
     expect(exported.blueprint).toMatchObject({
       slug,
-      case_prefix: 'RVS',
+      case_prefix: testCasePrefix(slug),
       time_zone: 'America/Denver',
       locales: ['en', 'es'],
       branding: { logo: 'assets/logo.png', colors: { primary: '#7a1f5c', accent: '#1f7a4d' } },
@@ -141,6 +141,12 @@ describe('operator console: hospitals', () => {
     const domain = await onboard(wizard(slug, { primary_domain: a.host }));
     expect(domain.status).toBe(400);
     expect(domain.text).toContain(`${a.host} already belongs to another hospital.`);
+
+    // Case numbers name their hospital: A's prefix is refused beside the field.
+    const [{ case_prefix: prefixOfA }] = await query<{ case_prefix: string }>('SELECT case_prefix FROM tenants WHERE id = $1', [a.id]);
+    const samePrefix = await onboard(wizard(slug, { case_prefix: prefixOfA }));
+    expect(samePrefix.status).toBe(400);
+    expect(samePrefix.text).toContain(`Another hospital already numbers its cases with ${prefixOfA}: choose other letters.`);
 
     const bad = await onboard(wizard(slug, { case_prefix: 'toolong1', time_zone: 'Mars/Olympus', color_primary: 'red' }));
     expect(bad.status).toBe(400);
@@ -224,7 +230,7 @@ describe('operator console: hospitals', () => {
     expect(res.headers['content-type']).toContain('application/yaml');
     expect(res.headers['content-disposition']).toBe(`attachment; filename="${a.slug}-tenant.yaml"`);
     const doc = parse(res.text);
-    expect(doc).toMatchObject({ slug: a.slug, offerings: [{ slug: a.offeringSlug, price: 50000 }] });
+    expect(doc).toMatchObject({ slug: a.slug, offerings: [{ slug: a.offeringSlug, price: '500.00' }] });
   });
 
   it('is not found on a hospital host (even for its admin), and asks anyone else on the operator host to sign in', async () => {

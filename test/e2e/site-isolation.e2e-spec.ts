@@ -28,7 +28,7 @@ describe('site data isolation between hospitals', () => {
   beforeAll(async () => {
     app = await createTestApp();
     const rich = {
-      funding_programs: [{ slug: 'fund', name: 'Fund', description: 'Pays.', covers_percent: 50, budget: 100000 }],
+      funding_programs: [{ slug: 'fund', name: 'Fund', description: 'Pays.', covers_percent: 50, budget: '1000.00' }],
       landing: { hero: { title: 'Welcome' } },
       testimonials: [{ quote: 'Great.', author: 'A. Patient' }],
     };

@@ -1,4 +1,14 @@
-import { ApplyResult, BlueprintApplier, BlueprintInput, blueprintSchema, LoadedBlueprint, sniffImage } from '@consilium/tenancy';
+import {
+  ApplyResult,
+  BlueprintApplier,
+  BlueprintConflict,
+  BlueprintInput,
+  blueprintSchema,
+  LoadedBlueprint,
+  parseInCurrency,
+  sniffImage,
+} from '@consilium/tenancy';
+import { OperatorDatabase } from '@consilium/core/operator-data';
 import { INestApplicationContext } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -37,7 +47,7 @@ export function testBlueprint(slug: string, overrides: Partial<BlueprintInput> =
   return {
     slug,
     name: `Test Hospital ${slug}`,
-    case_prefix: 'TST',
+    case_prefix: testCasePrefix(slug),
     time_zone: 'America/New_York',
     currency: 'USD',
     branding: { logo: 'assets/logo.svg', colors: { primary: '#123456', accent: '#abcdef' } },
@@ -49,12 +59,12 @@ export function testBlueprint(slug: string, overrides: Partial<BlueprintInput> =
         specialty: `spec-${suffix}`,
         name: 'Test heart review',
         description: 'A review used by tests.',
-        price: 50000,
+        price: '500.00',
         turnaround_days: 5,
-        add_ons: [{ code: 'imaging-reread', name: 'Imaging re-read', price: 15000 }],
+        add_ons: [{ code: 'imaging-reread', name: 'Imaging re-read', price: '150.00' }],
       },
     ],
-    price_rules: [{ region: 'out_of_state', surcharge: 5000 }],
+    price_rules: [{ region: 'out_of_state', surcharge: '50.00' }],
     physicians: [
       {
         slug: `doc-${suffix}`,
@@ -66,7 +76,7 @@ export function testBlueprint(slug: string, overrides: Partial<BlueprintInput> =
         licenses: [{ jurisdiction: 'US-NY', number: `NY-${suffix}`, expires: '2099-12-31' }],
         // Room for every case a suite assigns (the ranking refuses a physician at capacity).
         weekly_capacity: 20,
-        stipend: 20000,
+        stipend: '200.00',
       },
     ],
     faqs: [{ question: 'Is this a test?', answer: 'Yes.' }],
@@ -80,14 +90,35 @@ export async function applyTestBlueprint(
   input: BlueprintInput,
   options: { dryRun?: boolean } = {},
 ): Promise<ApplyResult> {
-  const blueprint = blueprintSchema.parse(input);
+  const blueprint = parseInCurrency(input.currency, () => blueprintSchema.parse(input));
   const loaded: LoadedBlueprint = {
     dir: `/virtual/${blueprint.slug}`,
     file: `tenants/${blueprint.slug}/tenant.yaml`,
     blueprint,
     assets: [{ name: 'logo.svg', contentType: sniffImage(LOGO)!, bytes: LOGO, sha256: createHash('sha256').update(LOGO).digest('hex') }],
   };
-  return app.get(BlueprintApplier).apply(loaded, options);
+  // Case prefixes are unique across the platform. A suite that did not choose one gets the prefix its hospital
+  // already has, or a free one (two workers may race for the same letters: the loser takes others).
+  if (blueprint.case_prefix !== testCasePrefix(blueprint.slug)) return app.get(BlueprintApplier).apply(loaded, options);
+  const [existing]: { case_prefix: string }[] = await app
+    .get(OperatorDatabase)
+    .transaction((tx) => tx.query('SELECT case_prefix FROM tenants WHERE slug = $1', [blueprint.slug]));
+  if (existing) blueprint.case_prefix = existing.case_prefix;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await app.get(BlueprintApplier).apply(loaded, options);
+    } catch (error) {
+      const taken = error instanceof BlueprintConflict || (error as { code?: string }).code === '23505';
+      if (existing || attempt >= 10 || !taken || !/case_prefix/.test(String((error as Error).message))) throw error;
+      blueprint.case_prefix = testCasePrefix(`${blueprint.slug}:${attempt}`);
+    }
+  }
+}
+
+/** Five capital letters from a test hospital's slug (whose random part makes them almost always free). */
+export function testCasePrefix(slug: string): string {
+  const bytes = createHash('sha256').update(slug).digest();
+  return Array.from(bytes.subarray(0, 5), (b) => String.fromCharCode(65 + (b % 26))).join('');
 }
 
 /**

@@ -4,6 +4,7 @@ export * from './blueprint/blueprint-catalog.schema';
 export * from './blueprint/blueprint-exporter';
 export * from './blueprint/blueprint-fields';
 export * from './blueprint/blueprint-loader';
+export * from './blueprint/blueprint-money';
 export * from './blueprint/blueprint-roster.schema';
 export * from './blueprint/blueprint-section';
 export * from './blueprint/blueprint-site.schema';

@@ -44,6 +44,14 @@ export class TenantDirectory {
     return row?.id ?? null;
   }
 
+  /** The slug of the hospital whose case numbers start with `prefix`, or null when no hospital uses it. */
+  async casePrefixOwner(prefix: string): Promise<string | null> {
+    const [row] = await this.operatorDb.transaction((tx): Promise<{ slug: string }[]> =>
+      tx.query('SELECT slug FROM tenants WHERE case_prefix = $1', [prefix]),
+    );
+    return row?.slug ?? null;
+  }
+
   /**
    * A demo hospital's id by its slug (its blueprint says `demo: true`), or null: a real hospital dropped into
    * tenants/ never gets the demo's accounts with their published password.

@@ -216,11 +216,9 @@ export const field = {
     return (options.optional ? z.preprocess(blankAsMissing, amount.optional()) : z.preprocess(asText, amount)) as unknown as Field<never>;
   },
 
-  /** `2027-06-30`: a real calendar date. */
+  /** `2027-06-30`: a real calendar date (`2026-13-01` and `2026-02-30` are refused beside the field). */
   date<O extends boolean = false>(options: { optional?: O } = {}): Field<O extends true ? string | undefined : string> {
-    const date = z
-      .string()
-      .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'core.form.date');
+    const date = z.string().refine(isCalendarDate, 'core.form.date');
     return (options.optional ? z.preprocess(blankAsMissing, date.optional()) : z.preprocess(asText, date)) as unknown as Field<never>;
   },
 
@@ -271,3 +269,15 @@ export const field = {
     return schema;
   },
 };
+
+/**
+ * `2027-06-30` and a day that exists in that month and year. Never throws: `new Date('2026-13-01')` is an Invalid Date
+ * whose toISOString() throws, which is how an impossible date once became a 500.
+ */
+export function isCalendarDate(value: unknown): value is string {
+  const m = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return month >= 1 && month <= 12 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}

@@ -1,6 +1,6 @@
 import { IntakeQuestion } from '@consilium/catalog';
 import { LocalPhysician } from '@consilium/cases';
-import { field, FormBody, parseForm } from '@consilium/core';
+import { field, FormBody, isCalendarDate, parseForm } from '@consilium/core';
 import { isCountry, jurisdictionName, localize, sortJurisdictions } from '@consilium/tenancy';
 import { z } from 'zod';
 import type { IntakeChoice } from './intake-planner';
@@ -54,7 +54,7 @@ function answerSchema(q: IntakeQuestion, locale: string) {
     .text({ optional: true, max: TEXT_MAX })
     .refine((v) => v !== '' || !q.required, { message: 'intake.form.answerRequired', params: { question: label } })
     .refine((v) => v === '' || q.type !== 'number' || /^-?\d+(\.\d+)?$/.test(v), 'intake.form.answerNumber')
-    .refine((v) => v === '' || q.type !== 'date' || /^\d{4}-\d{2}-\d{2}$/.test(v), 'intake.form.answerDate')
+    .refine((v) => v === '' || q.type !== 'date' || isCalendarDate(v), 'intake.form.answerDate')
     .refine((v) => v === '' || q.type !== 'yes_no' || v === 'yes' || v === 'no', 'intake.form.answerYesNo')
     .refine((v) => v === '' || q.type !== 'choice' || !!q.options?.some((o) => o.value === v), 'intake.form.answerChoice');
 }

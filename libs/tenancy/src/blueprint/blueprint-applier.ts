@@ -91,6 +91,16 @@ export class BlueprintApplier {
     // Instances booting together (or a CLI run during a boot) apply the same blueprint: one at a time per tenant,
     // the second then finds nothing to do.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('consilium:blueprint:' || $1))`, [bp.slug]);
+    // The unique index is the guarantee; this says which hospital has the prefix, and what to do.
+    const [prefixOwner]: { slug: string }[] = await tx.query('SELECT slug FROM tenants WHERE case_prefix = $1 AND slug <> $2', [
+      bp.case_prefix,
+      bp.slug,
+    ]);
+    if (prefixOwner) {
+      throw new BlueprintConflict(
+        `${file}: case_prefix: ${bp.case_prefix} is already the case prefix of ${prefixOwner.slug}: choose 2 to 5 capital letters no other hospital uses`,
+      );
+    }
     let tenant = await tx.findOneBy(Tenant, { slug: bp.slug });
     const created = !tenant;
     if (!tenant) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jurisdiction, localized, money, slug, wholeNumber } from './blueprint-fields';
+import { jurisdiction, localized, money, signedMoney, slug, wholeNumber } from './blueprint-fields';
 
 const faq = z.object({ question: localized, answer: localized }).strict();
 
@@ -77,7 +77,7 @@ export const priceRuleSchema = z
   .object({
     region: z.enum(PRICE_REGIONS, { error: `must be one of ${PRICE_REGIONS.join(', ')}` }),
     /** Added to every offering's price in this region; negative for a discount. */
-    surcharge: z.number().int('must be a whole number of minor units (cents)').min(-100_000_000).max(100_000_000).optional(),
+    surcharge: signedMoney.optional(),
     surcharge_percent: z
       .number()
       .int('must be a whole percentage')

@@ -7,6 +7,8 @@ import { TenantAsset } from '../tenant-asset.entity';
 import { TenantDomain } from '../tenant-domain.entity';
 import { Tenant } from '../tenant.entity';
 import { TenantDirectory } from '../tenant-directory';
+import { parseInCurrency } from './blueprint-fields';
+import { moneyAsText } from './blueprint-money';
 import { BlueprintSections } from './blueprint-section';
 import { BlueprintInput, blueprintSchema } from './blueprint.schema';
 
@@ -103,9 +105,12 @@ export class BlueprintExporter {
       for (const section of this.sections.all()) blueprint = { ...blueprint, ...(await section.export(tx, tenant.id)) };
       // Parsing puts every key back in the schema's order (jsonb sorts them); should the database hold something
       // the schema refuses, it is written as is, and `tenants validate` will say what to fix.
-      const parsed = blueprintSchema.safeParse(tidy(blueprint));
+      // Amounts are minor units in the database and text in the hospital's currency in the file ("950.00").
+      const currency = tenant.currency.trim();
+      const written = moneyAsText(tidy(blueprint), currency);
+      const parsed = parseInCurrency(currency, () => blueprintSchema.safeParse(written));
       return {
-        blueprint: tidy(parsed.success ? (parsed.data as BlueprintInput) : blueprint),
+        blueprint: tidy(parsed.success ? moneyAsText(parsed.data as BlueprintInput, currency) : written),
         assets: assets.map((a) => ({ name: a.name, bytes: a.bytes })),
       };
     });

@@ -40,12 +40,12 @@ offerings:
     specialty: cardiology
     name: Heart review
     description: A review of a heart condition.
-    price: 75000
+    price: "750.00"
     turnaround_days: 5
     add_ons:
       - code: imaging
         name: Imaging re-read
-        price: 20000
+        price: "200.00"
     intake_questions:
       - key: focus
         label: What should we focus on?
@@ -61,16 +61,16 @@ physicians:
         number: "CO-123"
         expires: 2030-01-31
     weekly_capacity: 3
-    stipend: 20000
+    stipend_minor: 20000
 price_rules:
   - region: out_of_state
-    surcharge: 10000
+    surcharge: "100.00"
 funding_programs:
   - slug: acme-fund
     name: Acme Fund
     description: Pays for those who cannot.
     covers_percent: 100
-    budget: 500000
+    budget: "5000.00"
 `;
 
 let root: string;
@@ -180,6 +180,32 @@ describe('blueprint validation', () => {
     expect(problems('acme', yaml)).toContain(expected);
   });
 
+  it('reads money as text in the currency or as minor units under an explicit key, never as a float', () => {
+    const result = loadBlueprint(blueprint('acme', FULL.replace('surcharge: "100.00"', 'surcharge: "-25.50"')), root);
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+    const bp = result.loaded.blueprint;
+    expect([bp.offerings[0].price, bp.offerings[0].add_ons[0].price, bp.physicians[0].stipend]).toEqual([75000, 20000, 20000]);
+    expect([bp.price_rules[0].surcharge, bp.funding_programs[0].budget]).toEqual([-2550, 500000]);
+    // Yen have no minor unit: "950" is 950, and a decimal is refused.
+    const yen = FULL.replace('currency: USD', 'currency: JPY').replace('stipend_minor: 20000', 'stipend: "2000"');
+    const inYen = loadBlueprint(
+      blueprint(
+        'acme',
+        yen
+          .replace('price: "750.00"', 'price: "75000"')
+          .replace('price: "200.00"', 'price: "20000"')
+          .replace('surcharge: "100.00"', 'surcharge: "1000"')
+          .replace('budget: "5000.00"', 'budget: "500000"'),
+      ),
+      root,
+    );
+    if (!inYen.ok) throw new Error(inYen.problems.map(formatProblem).join('\n'));
+    expect(inYen.loaded.blueprint.offerings[0].price).toBe(75000);
+    expect(problems('acme', yen.replace('price: "750.00"', 'price: "750.50"'))).toContain(
+      'acme/tenant.yaml:24: offerings.0.price: "750.50" is not an amount in JPY (at most 0 decimals): price: "95000" or price_minor: 95000',
+    );
+  });
+
   it('accepts a blueprint with every section', () => {
     const result = loadBlueprint(blueprint('acme', FULL), root);
     expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([]);
@@ -196,22 +222,37 @@ describe('blueprint validation', () => {
     ],
     [
       'a procedure value for an unknown specialty',
-      FULL + 'analytics:\n  procedure_values:\n    dermatology: 500000\n',
+      FULL + 'analytics:\n  procedure_values:\n    dermatology: "5000.00"\n',
       'acme/tenant.yaml:57: analytics.procedure_values.dermatology: no specialty "dermatology" under specialties',
     ],
     [
-      'a monthly cost in dollars',
+      'a monthly cost YAML reads as a number',
       FULL + 'analytics:\n  monthly_cost: 1800.50\n',
-      'acme/tenant.yaml:56: analytics.monthly_cost: must be a whole number of minor units (cents), e.g. 95000 for 950.00',
+      'acme/tenant.yaml:56: analytics.monthly_cost: write the amount as text in USD or in minor units with an explicit key: monthly_cost: "950.00" or monthly_cost_minor: 95000',
     ],
     [
-      'a price in dollars and cents',
-      FULL.replace('price: 75000', 'price: 749.5'),
-      'acme/tenant.yaml:24: offerings.0.price: must be a whole number of minor units (cents), e.g. 95000 for 950.00',
+      'a price of 900.00 that YAML reads as 900',
+      FULL.replace('price: "750.00"', 'price: 900.00'),
+      'acme/tenant.yaml:24: offerings.0.price: write the amount as text in USD or in minor units with an explicit key: price: "950.00" or price_minor: 95000',
+    ],
+    [
+      'a price with a tenth of a cent',
+      FULL.replace('price: "750.00"', 'price: "749.505"'),
+      'acme/tenant.yaml:24: offerings.0.price: "749.505" is not an amount in USD (at most 2 decimals): price: "950.00" or price_minor: 95000',
+    ],
+    [
+      'a price given twice',
+      FULL.replace('price: "750.00"', 'price: "750.00"\n    price_minor: 75000'),
+      'acme/tenant.yaml:24: offerings.0.price: give either price or price_minor, not both',
+    ],
+    [
+      'minor units that are not whole',
+      FULL.replace('stipend_minor: 20000', 'stipend_minor: 200.5'),
+      'acme/tenant.yaml:45: physicians.0.stipend: stipend_minor must be a whole number of minor units, e.g. stipend_minor: 95000 for 950.00',
     ],
     [
       'a negative add-on price',
-      FULL.replace('price: 20000', 'price: -200'),
+      FULL.replace('price: "200.00"', 'price: "-2.00"'),
       'acme/tenant.yaml:29: offerings.0.add_ons.0.price: must not be negative',
     ],
     [
@@ -227,7 +268,12 @@ describe('blueprint validation', () => {
     [
       'a license expiring on a day that does not exist',
       FULL.replace('expires: 2030-01-31', 'expires: 2030-02-30'),
-      'acme/tenant.yaml:43: physicians.0.licenses.0.expires: must be a date written as YYYY-MM-DD',
+      'acme/tenant.yaml:43: physicians.0.licenses.0.expires: "2030-02-30" is not a date: write a real day as YYYY-MM-DD, e.g. 2027-06-30',
+    ],
+    [
+      'a license expiring in a thirteenth month',
+      FULL.replace('expires: 2030-01-31', 'expires: 2026-13-01'),
+      'acme/tenant.yaml:43: physicians.0.licenses.0.expires: "2026-13-01" is not a date: write a real day as YYYY-MM-DD, e.g. 2027-06-30',
     ],
     [
       'a license number YAML reads as a number',
@@ -259,7 +305,7 @@ describe('blueprint validation', () => {
     ],
     [
       'an add-on code listed twice',
-      FULL.replace('    intake_questions:', '      - code: imaging\n        name: Again\n        price: 100\n    intake_questions:'),
+      FULL.replace('    intake_questions:', '      - code: imaging\n        name: Again\n        price: "1.00"\n    intake_questions:'),
       'acme/tenant.yaml:30: offerings.0.add_ons.1.code: lists imaging twice',
     ],
     [
@@ -269,7 +315,7 @@ describe('blueprint validation', () => {
     ],
     [
       'a price rule with two kinds of surcharge',
-      FULL.replace('surcharge: 10000', 'surcharge: 10000\n    surcharge_percent: 10'),
+      FULL.replace('surcharge: "100.00"', 'surcharge: "100.00"\n    surcharge_percent: 10'),
       'acme/tenant.yaml:47: price_rules.0: give either surcharge or surcharge_percent, not both',
     ],
     [

@@ -3,6 +3,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { isMap, isSeq, LineCounter, parseDocument, Node as YamlNode } from 'yaml';
+import { MONEY_KEY, parseInCurrency } from './blueprint-fields';
+import { readMinorKeys } from './blueprint-money';
 import { Blueprint, blueprintSchema } from './blueprint.schema';
 
 /** One problem in a blueprint: the file, the path inside it (`branding.colors.primary`), the line, what to fix. */
@@ -54,16 +56,22 @@ export function loadBlueprint(dir: string, displayRoot = process.cwd()): LoadRes
       })),
     };
   }
-  const parsed = blueprintSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
+  const raw = doc.toJS() as Record<string, unknown> | null;
+  const minorKeyProblems = readMinorKeys(raw);
+  const parsed = parseInCurrency(raw?.currency, () => blueprintSchema.safeParse(raw));
+  if (!parsed.success || minorKeyProblems.length) {
+    const issues = [...minorKeyProblems, ...(parsed.success ? [] : parsed.error.issues)];
     return {
       ok: false,
-      problems: parsed.error.issues.map((issue) => ({
-        file: shown,
-        path: issue.path.join('.'),
-        line: lineOf(doc.contents, issue.path as (string | number)[], lines),
-        message: describe(issue),
-      })),
+      problems: issues.map((issue) => {
+        const at = issue.path as (string | number)[];
+        return {
+          file: shown,
+          path: at.join('.'),
+          line: lineOf(doc.contents, at, lines),
+          message: describe({ code: 'custom', ...issue }).replaceAll(MONEY_KEY, String(at[at.length - 1] ?? 'amount')),
+        };
+      }),
     };
   }
   const blueprint = parsed.data;
@@ -162,12 +170,35 @@ export interface ValidationReport {
 /** Loads every chosen blueprint under `root`; paths in problems are shown relative to `displayRoot`. */
 export function validateBlueprints(root: string, slugs: string[] = [], displayRoot = process.cwd()): ValidationReport {
   const report: ValidationReport = { valid: [], problems: [] };
+  const prefixes = new Map<string, string>();
   for (const dir of blueprintDirs(root, slugs)) {
     const result = loadBlueprint(dir, displayRoot);
-    if (result.ok) report.valid.push(result.loaded);
-    else report.problems.push(...result.problems);
+    if (!result.ok) {
+      report.problems.push(...result.problems);
+      continue;
+    }
+    // Case numbers name their hospital by its prefix: two blueprints with one prefix cannot both be applied.
+    const { blueprint, file } = result.loaded;
+    const first = prefixes.get(blueprint.case_prefix);
+    if (first) {
+      report.problems.push({
+        file,
+        path: 'case_prefix',
+        line: casePrefixLine(result.loaded),
+        message: `${blueprint.case_prefix} is already the case prefix of ${first}: choose 2 to 5 capital letters no other hospital uses`,
+      });
+      continue;
+    }
+    prefixes.set(blueprint.case_prefix, blueprint.slug);
+    report.valid.push(result.loaded);
   }
   return report;
+}
+
+function casePrefixLine(loaded: LoadedBlueprint): number | undefined {
+  const lines = readFileSync(path.join(loaded.dir, 'tenant.yaml'), 'utf8').split('\n');
+  const index = lines.findIndex((l) => /^case_prefix\s*:/.test(l));
+  return index >= 0 ? index + 1 : undefined;
 }
 
 function fail(file: string, at: string, message: string): LoadResult {
@@ -197,7 +228,10 @@ function lineOf(root: unknown, at: (string | number)[], lines: LineCounter): num
   let best: number | undefined = (node as YamlNode | undefined)?.range ? lines.linePos(node!.range![0]).line : undefined;
   for (const key of at) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === key);
+      // An amount given as `price_minor` is reported under `price`.
+      const pair =
+        node.items.find((p) => (p.key as { value?: unknown })?.value === key) ??
+        node.items.find((p) => (p.key as { value?: unknown })?.value === `${key}_minor`);
       if (!pair) break;
       const keyNode = pair.key as YamlNode;
       if (keyNode?.range) best = lines.linePos(keyNode.range[0]).line;

@@ -15,7 +15,7 @@ const base = {
       specialty: 'cardio',
       name: { fr: 'Révision', en: 'Review' },
       description: { fr: 'Un avis.', en: 'An opinion.' },
-      price: 50000,
+      price: '500.00',
       turnaround_days: 5,
     },
   ],

@@ -98,6 +98,9 @@ export class TenantOnboarding {
       await this.db.withoutTenant((tx) => rows<{ host: string }>(tx, 'SELECT host FROM tenant_domains WHERE host = ANY($1)', [hosts]))
     ).map((r) => r.host);
     if (slugTaken) errors.slug = msg('site.operator.slugTaken', { slug: input.slug });
+    if (await this.directory.casePrefixOwner(parsed.data.case_prefix)) {
+      errors.case_prefix = msg('site.operator.casePrefixTaken', { prefix: parsed.data.case_prefix });
+    }
     if (hostsTaken.length)
       errors[input.primaryDomain && hostsTaken.includes(input.primaryDomain) ? 'primary_domain' : 'slug'] ??= msg(
         'site.operator.hostTaken',
