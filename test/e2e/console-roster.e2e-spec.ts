@@ -111,14 +111,23 @@ describe('admin console: roster', () => {
     expect((await new WebClient(app, a.host).get(`/physicians/${a.physicianSlug}`)).text).not.toContain('Illinois');
   });
 
-  it('refuses an unknown jurisdiction and a bad capacity beside their fields, keeps the input, and changes nothing', async () => {
+  it('refuses an unknown jurisdiction, an impossible date and a bad capacity beside their fields, keeps the input, and changes nothing', async () => {
     const before = await physicianRow(a.id, a.physicianSlug);
     await adminA.get(`/console/roster/${a.physicianSlug}`);
     const refused = await adminA.post(
       `/console/roster/${a.physicianSlug}`,
-      form({ name: 'Changed Name', license_1_jurisdiction: 'US-ZZ', weekly_capacity: '500', stipend: '-1' }),
+      form({
+        name: 'Changed Name',
+        license_1_jurisdiction: 'US-ZZ',
+        license_0_expires: '2026-13-01',
+        weekly_capacity: '500',
+        stipend: '-1',
+      }),
     );
     expect(refused.status).toBe(400);
+    // A thirteenth month once made this form answer 500 (an Invalid Date thrown while checking it).
+    expect(refused.text).toContain('Enter a date as YYYY-MM-DD, e.g. 2027-06-30.');
+    expect(refused.text).toContain('value="2026-13-01"');
     expect(refused.text).toContain('Enter a US state as US-XX (e.g. US-IL) or a country code (e.g. MX).');
     expect(refused.text).toContain('id="f-license_1_jurisdiction-error"');
     expect(refused.text).toContain('value="US-ZZ"');
