@@ -189,7 +189,7 @@ describe('operator console: hospitals', () => {
     expect(actions).toEqual(['tenant.suspend', 'tenant.resume']);
   });
 
-  it('adds an alias domain, makes it primary, refuses a taken one, removes it; export follows', async () => {
+  it('adds an alias domain whose every page redirects, makes it primary, refuses a taken one, removes it; export follows', async () => {
     // Its domains are changed and exported, nobody signs in to it: a tenant without people is enough.
     const b = await createTestTenant(app);
     const alias = `care-${b.slug}.example.org`;
@@ -198,6 +198,12 @@ describe('operator console: hospitals', () => {
     const viaAlias = await new WebClient(app, alias).get('/pricing');
     expect(viaAlias.status).toBe(301);
     expect(viaAlias.location).toContain(`${b.slug}.localhost`);
+    // Every page moves, not only the marketing ones: sign-in and the console too (the intake's /start is a
+    // TenantSite route like these), path and query kept.
+    for (const path of ['/sign-in', '/sign-up', '/forgot-password', '/console/sign-in']) {
+      const moved = await new WebClient(app, alias).get(`${path}?lang=es`);
+      expect([path, moved.status, moved.location]).toEqual([path, 301, `http://${b.slug}.localhost:3000${path}?lang=es`]);
+    }
 
     await op.get(`/operator/tenants/${b.slug}`);
     expect((await op.post(`/operator/tenants/${b.slug}/domains/primary`, { host: alias })).status).toBe(303);

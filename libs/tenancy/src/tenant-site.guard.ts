@@ -9,16 +9,20 @@ const SITE_ROUTE = 'consilium:site-route';
 export interface SiteRouteOptions {
   /** The route also answers on the operator host (the platform's own front page); the handler tells them apart. */
   operatorHost?: boolean;
-  /**
-   * A public address search engines and bookmarks keep (pages, sitemap, robots): on an alias domain it answers 301
-   * to the primary one. Not for sign-in, consoles or the API, whose clients and cookies stay where they are.
-   */
+  /** Kept for the public pages' decorator; every page of an alias domain now answers 301 (see the guard). */
   canonical?: boolean;
 }
 
 /**
- * A hospital's site route: unknown hosts get the neutral 404 page, suspended tenants a plain 503, and an alias
- * domain a 301 to the primary one (one URL per page for search engines and bookmarks).
+ * Machine clients (the integration API, SCIM) are not redirected: an HTTP client drops the Authorization header on a
+ * redirect to another host, so a 301 would become a puzzling 401. They answer on whichever host they were given.
+ */
+const MACHINE_PATHS = /^\/(api|scim)\//;
+
+/**
+ * A hospital's site route: unknown hosts get the neutral 404 page, suspended tenants a plain 503, and every page of
+ * an alias domain (intake, sign-in and the consoles included) a 301 to the same path and query on the primary one:
+ * one URL per page for search engines and bookmarks, and sign-in cookies set on one host only.
  */
 @Injectable()
 export class TenantSiteGuard implements CanActivate {
@@ -34,7 +38,8 @@ export class TenantSiteGuard implements CanActivate {
     if (options.operatorHost && this.context.host() === this.config.operatorHost) return true;
     const tenant = this.assertSite();
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
-    if (options.canonical && this.context.host() !== tenant.primaryHost && (request.method === 'GET' || request.method === 'HEAD')) {
+    const read = request.method === 'GET' || request.method === 'HEAD';
+    if (read && this.context.host() !== tenant.primaryHost && !MACHINE_PATHS.test(request.url)) {
       throw new PermanentRedirect(`${this.config.originFor(tenant.primaryHost)}${request.url.startsWith('/') ? request.url : '/'}`);
     }
     return true;
