@@ -28,6 +28,10 @@ export function registerHelpers(hbs: typeof Handlebars): void {
       // For <script type="application/ld+json">: escape "<" so no value can close the script element.
       new hbs.SafeString(JSON.stringify(value).replace(/</g, '\\u003c')),
   );
+  // `{{#if errors}}` is true for an empty object: a fresh form would show an empty error box.
+  hbs.registerHelper('hasEntries', (value: unknown) =>
+    Array.isArray(value) ? value.length > 0 : !!value && typeof value === 'object' && Object.keys(value).length > 0,
+  );
   hbs.registerHelper('array', (...args: unknown[]) => args.slice(0, -1));
   hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
   // A list, or a single value (one checkbox of a group sends a string).

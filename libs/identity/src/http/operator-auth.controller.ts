@@ -134,7 +134,8 @@ export class OperatorAuthController {
   async home() {
     const tenants = (await this.tenants.list()).map((t) => ({
       ...t,
-      url: t.primaryHost ? `${this.config.originFor(t.primaryHost)}/` : null,
+      // Not `url`: a field of that name is shadowed by the template's url helper (which printed [object Object]).
+      siteUrl: t.primaryHost ? `${this.config.originFor(t.primaryHost)}/` : null,
     }));
     return { tenants };
   }
