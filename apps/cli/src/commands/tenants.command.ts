@@ -30,6 +30,7 @@ export const tenantsCommands: CommandGroup = {
 function validate(args: ParsedArgs, dir: string, cli: Cli): number {
   const report = validateBlueprints(dir, args.positional.slice(2), projectRoot());
   for (const problem of report.problems) cli.out(formatProblem(problem));
+  for (const warning of report.warnings) cli.out(`warning: ${formatProblem(warning)}`);
   for (const loaded of report.valid) cli.out(`ok  ${loaded.file}`);
   if (!report.valid.length && !report.problems.length) cli.out(`no blueprints found in ${dir}`);
   return report.problems.length ? 1 : 0;

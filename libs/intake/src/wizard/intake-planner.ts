@@ -3,7 +3,7 @@ import { FundingBudgets, FundingProgramRecord, FundingProgramsService, coveredAm
 import { Quote, RoutingDecision, routeCase } from '@consilium/cases';
 import { CatalogReader, CatalogSnapshot, OfferingRecord, regionalPrice, SpecialtyRecord } from '@consilium/catalog';
 import { FieldProblems, InvalidInput, msg, TenantDatabase, todayIn, Translator } from '@consilium/core';
-import { RosterReader } from '@consilium/roster';
+import { RosterReader, staffedSpecialtyIds } from '@consilium/roster';
 import { isJurisdiction, jurisdictionName, localize, priceRegionFor, PriceRegion, ResolvedTenant } from '@consilium/tenancy';
 
 /** The first step's answers: what the patient asks for and where they are. Nothing clinical. */
@@ -75,11 +75,18 @@ export class IntakePlanner {
     const errors: FieldProblems = {};
     const offering = catalog.offerings.find((o) => o.slug === choice.offering);
     if (!offering) errors.offering = msg('intake.form.offering');
+    else if (!(await this.staffedSpecialties(tenant)).has(offering.specialtyId)) errors.offering = msg('intake.form.offeringUnavailable');
     const unknownAddOn = offering && choice.addOns.find((code) => !offering.addOns.some((a) => a.code === code));
     if (unknownAddOn) errors.add_ons = msg('intake.form.addOnGone');
     if (!isJurisdiction(choice.jurisdiction))
       errors.jurisdiction = msg(choice.jurisdiction === 'other' ? 'intake.form.country' : 'intake.form.place');
     return errors;
+  }
+
+  /** Specialties a physician can take a case in today: the first step offers only these (staffedSpecialtyIds). */
+  async staffedSpecialties(tenant: ResolvedTenant, now = new Date()): Promise<Set<string>> {
+    const { physicians } = await this.roster.snapshot(tenant.id);
+    return staffedSpecialtyIds(physicians, todayIn(tenant.timeZone, now));
   }
 
   /** The plan of a choice, or undefined when the catalog no longer has what it names (the patient chooses again). */

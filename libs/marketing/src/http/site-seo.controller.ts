@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { AppConfig, Public, RequestContext, Resource } from '@consilium/core';
+import { AppConfig, Public, RequestContext, Resource, todayIn } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import { SiteDataService } from '../pages/site-data.service';
 import { publicPaths, robotsTxt, sitemapXml } from '../pages/sitemap';
@@ -20,7 +20,12 @@ export class SiteSeoController {
   async sitemap(): Promise<string> {
     const tenant = this.context.tenant<ResolvedTenant>();
     const { catalog, roster } = await this.data.snapshots();
-    return sitemapXml(publicPaths(catalog, roster), this.config.originFor(tenant.primaryHost), tenant.locales, tenant.defaultLocale);
+    return sitemapXml(
+      publicPaths(catalog, roster, todayIn(tenant.timeZone)),
+      this.config.originFor(tenant.primaryHost),
+      tenant.locales,
+      tenant.defaultLocale,
+    );
   }
 
   @Public()

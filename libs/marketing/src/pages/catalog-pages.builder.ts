@@ -39,7 +39,9 @@ export class CatalogPagesBuilder {
     if (!specialty) return null;
     const fallback = d.tenant.defaultLocale;
     const name = d.text(specialty.name)!;
-    const offerings = d.catalog.offerings.filter((o) => o.specialtyId === specialty.id);
+    // No physician can take a case in it today: the page stays (bookmarks, search results) but sells nothing.
+    const unavailable = !d.staffed.has(specialty.id);
+    const offerings = unavailable ? [] : d.catalog.offerings.filter((o) => o.specialtyId === specialty.id);
     const trail = breadcrumbs(d, [d.t('specialties.title'), '/specialties'], [name, `/specialties/${slug}`]);
     const faqs = specialty.faqs.map((f) => faqView(d, f));
     const service = {
@@ -74,8 +76,9 @@ export class CatalogPagesBuilder {
           .filter((f) => !f.specialtyId || f.specialtyId === specialty.id)
           .map((f) => this.funding.view(f, d.catalog, d.locale, fallback)),
         faqs,
+        unavailable,
         // Deep link: the wizard opens on this specialty's first offering.
-        cta: callToAction(d, `/start?specialty=${encodeURIComponent(slug)}`),
+        cta: unavailable ? callToAction(d) : callToAction(d, `/start?specialty=${encodeURIComponent(slug)}`),
       },
     };
   }
@@ -88,13 +91,21 @@ export class CatalogPagesBuilder {
     const offerings = d.catalog.offerings.map((o) => ({
       ...this.catalog.offering(o, d.catalog, d.availability, d.locale, fallback),
       specialtyPath: `/specialties/${o.specialtySlug}`,
+      unavailable: !d.staffed.has(o.specialtyId),
     }));
     const seo = pageSeo(d, page?.seo, title, d.t('pricing.description', { name: d.tenant.name }));
     return {
       meta: {
         path: '/pricing',
         ...seo,
-        jsonLd: [offerCatalog(d, d.t('jsonld.catalog', { name: d.tenant.name }), d.catalog.offerings), breadcrumbList(d, trail)],
+        jsonLd: [
+          offerCatalog(
+            d,
+            d.t('jsonld.catalog', { name: d.tenant.name }),
+            d.catalog.offerings.filter((o) => d.staffed.has(o.specialtyId)),
+          ),
+          breadcrumbList(d, trail),
+        ],
       },
       data: {
         breadcrumbs: trail,
@@ -102,7 +113,7 @@ export class CatalogPagesBuilder {
         regions: offerings[0]?.regionalPrices.map((r) => r.label) ?? [],
         offerings,
         ruleNotes: d.catalog.priceRules.map((r) => d.text(r.note)).filter(Boolean),
-        addOnGroups: offerings.filter((o) => o.addOns.length).map((o) => ({ name: o.name, addOns: o.addOns })),
+        addOnGroups: offerings.filter((o) => o.addOns.length && !o.unavailable).map((o) => ({ name: o.name, addOns: o.addOns })),
         funding: d.funding.map((f) => this.funding.view(f, d.catalog, d.locale, fallback)),
         refundPolicy: paragraphs(d.text(page?.refund_policy) ?? d.t('pricing.refund_default')),
         faqs: d.content.faqs.filter((f) => f.topic === 'pricing').map((f) => faqView(d, f)),

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig, localizedPath, RequestContext, todayIn, Translator } from '@consilium/core';
 import { FundingProgramRecord, FundingProgramsService } from '@consilium/billing';
 import { CatalogReader, CatalogSnapshot, RegionAvailability } from '@consilium/catalog';
-import { licensedJurisdictions, RosterReader, RosterSnapshot } from '@consilium/roster';
+import { licensedJurisdictions, RosterReader, RosterSnapshot, staffedSpecialtyIds } from '@consilium/roster';
 import { Localized, localize, ResolvedTenant, SitePageMeta } from '@consilium/tenancy';
 import { SiteContentService } from '../content/site-content.service';
 import type { SiteContent } from '../content/site-content.types';
@@ -19,6 +19,8 @@ export interface SiteData {
   today: string;
   /** Where a physician of the hospital holds a license current today. */
   licensed: Set<string>;
+  /** Specialty ids a physician can take a case in today (staffedSpecialtyIds): the others are not sold. */
+  staffed: Set<string>;
   availability: RegionAvailability;
   /** The text of `value` in the page's language (the tenant's default language when missing). */
   text(value: Localized | undefined): string | undefined;
@@ -69,6 +71,7 @@ export class SiteDataService {
       this.content.forSite(tenant.id),
     ]);
     const licensed = licensedJurisdictions(roster.physicians, today);
+    const staffed = staffedSpecialtyIds(roster.physicians, today);
     const policy = tenant.settings.licensure;
     const origin = this.config.originFor(tenant.primaryHost);
     return {
@@ -80,6 +83,7 @@ export class SiteDataService {
       content,
       today,
       licensed,
+      staffed,
       availability: {
         homeJurisdiction: tenant.settings.homeJurisdiction,
         outOfState: policy.unlicensedStates === 'decline' ? 'licensed_only' : 'all',

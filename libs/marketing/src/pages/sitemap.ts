@@ -1,13 +1,17 @@
 import { localizedPath } from '@consilium/core';
 import type { CatalogSnapshot } from '@consilium/catalog';
-import type { RosterSnapshot } from '@consilium/roster';
+import { RosterSnapshot, staffedSpecialtyIds } from '@consilium/roster';
 
-/** Every public page of a site, in its default language; each language adds its own URL. */
-export function publicPaths(catalog: CatalogSnapshot, roster: RosterSnapshot): string[] {
+/**
+ * Every public page of a site, in its default language; each language adds its own URL. A specialty no physician
+ * can take a case in today (staffedSpecialtyIds) is left out: search engines should not send patients to it.
+ */
+export function publicPaths(catalog: CatalogSnapshot, roster: RosterSnapshot, today: string): string[] {
+  const staffed = staffedSpecialtyIds(roster.physicians, today);
   return [
     '/',
     '/specialties',
-    ...catalog.specialties.map((s) => `/specialties/${s.slug}`),
+    ...catalog.specialties.filter((s) => staffed.has(s.id)).map((s) => `/specialties/${s.slug}`),
     '/physicians',
     ...roster.physicians.map((p) => `/physicians/${p.slug}`),
     '/pricing',

@@ -384,5 +384,37 @@ describe('blueprint validation', () => {
     expect(report.problems).toEqual([]);
     expect(report.valid.map((v) => v.blueprint.slug)).toEqual(['lakeshore', 'meridian']);
     expect(report.valid.map((v) => v.blueprint.demo)).toEqual([true, true]);
+    // Every specialty of the demo hospitals has a physician who can take a case today.
+    expect(report.warnings.map(formatProblem)).toEqual([]);
+  });
+
+  it('refuses a second blueprint with a case prefix another one uses, naming its file and line', () => {
+    const shared = mkdtempSync(path.join(tmpdir(), 'prefixes-'));
+    const write = (slug: string) => {
+      mkdirSync(path.join(shared, slug, 'assets'), { recursive: true });
+      writeFileSync(path.join(shared, slug, 'tenant.yaml'), GOOD.replace('slug: acme', `slug: ${slug}`));
+      writeFileSync(path.join(shared, slug, 'assets', 'logo.svg'), LOGO);
+    };
+    write('acme');
+    write('beta');
+    const report = validateBlueprints(shared, [], shared);
+    expect(report.valid.map((v) => v.blueprint.slug)).toEqual(['acme']);
+    expect(report.problems.map(formatProblem)).toEqual([
+      'beta/tenant.yaml:3: case_prefix: ACM is already the case prefix of acme: choose 2 to 5 capital letters no other hospital uses',
+    ]);
+    rmSync(shared, { recursive: true });
+  });
+
+  it('warns (without refusing) about a specialty no physician can take a case in today', () => {
+    const shared = mkdtempSync(path.join(tmpdir(), 'staffing-'));
+    mkdirSync(path.join(shared, 'acme', 'assets'), { recursive: true });
+    writeFileSync(path.join(shared, 'acme', 'tenant.yaml'), FULL.replace('expires: 2030-01-31', 'expires: 2020-01-31'));
+    writeFileSync(path.join(shared, 'acme', 'assets', 'logo.svg'), LOGO);
+    const report = validateBlueprints(shared, [], shared);
+    expect(report.problems).toEqual([]);
+    expect(report.warnings.map(formatProblem)).toEqual([
+      'acme/tenant.yaml:16: specialties.0.slug: no physician can take a case in cardiology today (accepting new cases, weekly capacity above 0, a license current today): its pages say "not available right now" and the intake does not offer it',
+    ]);
+    rmSync(shared, { recursive: true });
   });
 });

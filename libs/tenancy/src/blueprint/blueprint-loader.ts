@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { todayIn } from '@consilium/core';
 import Handlebars from 'handlebars';
 import { isMap, isSeq, LineCounter, parseDocument, Node as YamlNode } from 'yaml';
 import { MONEY_KEY, parseInCurrency } from './blueprint-fields';
@@ -165,11 +166,13 @@ export function blueprintDirs(root: string, slugs: string[] = []): string[] {
 export interface ValidationReport {
   valid: LoadedBlueprint[];
   problems: BlueprintProblem[];
+  /** Valid, but not what the hospital means: a specialty no physician can take a case in today, for one. */
+  warnings: BlueprintProblem[];
 }
 
 /** Loads every chosen blueprint under `root`; paths in problems are shown relative to `displayRoot`. */
 export function validateBlueprints(root: string, slugs: string[] = [], displayRoot = process.cwd()): ValidationReport {
-  const report: ValidationReport = { valid: [], problems: [] };
+  const report: ValidationReport = { valid: [], problems: [], warnings: [] };
   const prefixes = new Map<string, string>();
   for (const dir of blueprintDirs(root, slugs)) {
     const result = loadBlueprint(dir, displayRoot);
@@ -191,8 +194,37 @@ export function validateBlueprints(root: string, slugs: string[] = [], displayRo
     }
     prefixes.set(blueprint.case_prefix, blueprint.slug);
     report.valid.push(result.loaded);
+    report.warnings.push(...staffingWarnings(result.loaded, todayIn(blueprint.time_zone)));
   }
   return report;
+}
+
+/**
+ * A specialty is sold only while a physician can take a case in it (accepting new cases, weekly capacity above 0, a
+ * license current today): otherwise the site shows it as not available and the intake leaves it out. Valid, but
+ * rarely what the hospital means, so `tenants validate` says so.
+ */
+export function staffingWarnings(loaded: LoadedBlueprint, today: string): BlueprintProblem[] {
+  const { blueprint, file } = loaded;
+  const staffed = new Set(
+    blueprint.physicians
+      .filter((p) => p.accepting_new_cases && p.weekly_capacity > 0 && p.licenses.some((l) => l.expires >= today))
+      .flatMap((p) => p.specialties),
+  );
+  const counter = new LineCounter();
+  const doc = parseDocument(readFileSync(path.join(loaded.dir, 'tenant.yaml'), 'utf8'), { lineCounter: counter });
+  return blueprint.specialties.flatMap((s, i) =>
+    staffed.has(s.slug)
+      ? []
+      : [
+          {
+            file,
+            path: `specialties.${i}.slug`,
+            line: lineOf(doc.contents, ['specialties', i, 'slug'], counter),
+            message: `no physician can take a case in ${s.slug} today (accepting new cases, weekly capacity above 0, a license current today): its pages say "not available right now" and the intake does not offer it`,
+          },
+        ],
+  );
 }
 
 function casePrefixLine(loaded: LoadedBlueprint): number | undefined {

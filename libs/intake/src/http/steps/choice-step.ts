@@ -25,8 +25,11 @@ export class ChoiceStep implements FormPresenter {
     const tenant = this.context.tenant<ResolvedTenant>();
     const locale = this.context.locale();
     const catalog = await this.catalog.snapshot(tenant.id);
+    // A specialty no physician can take a case in today is not offered, rather than refused after this step.
+    const staffed = await this.planner.staffedSpecialties(tenant);
     const name = (text: Parameters<typeof localize>[0]) => localize(text, locale, tenant.defaultLocale);
     const specialties = catalog.specialties
+      .filter((s) => staffed.has(s.id))
       .map((s) => ({
         name: name(s.name),
         offerings: catalog.offerings
