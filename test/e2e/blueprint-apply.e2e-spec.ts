@@ -2,7 +2,7 @@ import { OfferingsService } from '@consilium/catalog';
 import { NotFound, TenantDatabase } from '@consilium/core';
 import { OperatorDatabase } from '@consilium/core/operator-data';
 import { PhysiciansService } from '@consilium/roster';
-import { BlueprintCatalog, TenantResolver, TenantSettingsService } from '@consilium/tenancy';
+import { BlueprintCatalog, ConsoleEditsConflict, TenantResolver, TenantSettingsService } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { asTenant } from '../support/as-tenant';
@@ -29,6 +29,7 @@ describe('applying blueprints', () => {
     await catalog.apply(['lakeshore', 'meridian']);
     const again = await catalog.apply(['lakeshore', 'meridian']);
     expect(again.problems).toEqual([]);
+    expect(again.kept.map((k) => k.message)).toEqual([]);
     expect(again.results.map((r) => [r.slug, r.changes])).toEqual([
       ['lakeshore', []],
       ['meridian', []],
@@ -114,7 +115,7 @@ describe('applying blueprints', () => {
     expect(pricing.text).not.toContain('Test heart review');
   });
 
-  it('shows an admin edit on every instance at once: the same service as blueprints, through the tenant path', async () => {
+  it('shows an admin edit on every instance at once, and the next apply refuses to undo it unless told to', async () => {
     // Applying blueprints and console services works on the catalog, not on accounts: no people needed.
     const tenant = await createTestTenant(one);
     const before = await request(two.getHttpServer()).get('/pricing').set('Host', tenant.host).expect(200);
@@ -127,10 +128,21 @@ describe('applying blueprints', () => {
       1000,
     );
     console.log(`price edit visible on the second instance after ${Date.now() - started} ms`);
-    // The next apply of the unchanged blueprint puts the blueprint's price back, and says so.
-    expect((await applyTestBlueprint(one, testBlueprint(tenant.slug))).changes).toEqual([
+    // The next apply of the unchanged blueprint would silently undo the admin's price: it refuses, naming the edit.
+    const refused = applyTestBlueprint(one, testBlueprint(tenant.slug));
+    await expect(refused).rejects.toThrow(ConsoleEditsConflict);
+    await expect(refused).rejects.toThrow(
+      `${tenant.slug} was changed in the console since its last apply (offerings.0.price); applying would undo that. ` +
+        `Export it first (npm run cli -- tenants export ${tenant.slug}) and merge, or apply with --overwrite-console-edits`,
+    );
+    expect((await request(two.getHttpServer()).get('/pricing').set('Host', tenant.host)).text).toContain('$615');
+    // Told to, it puts the blueprint's price back, and says what it overwrote.
+    expect((await applyTestBlueprint(one, testBlueprint(tenant.slug), { overwriteConsoleEdits: true })).changes).toEqual([
+      'overwrite console edits: offerings.0.price',
       `update offering ${tenant.offeringSlug}: price_minor 61500 -> 50000`,
     ]);
+    // The apply recorded what it left: the same blueprint again is "no changes", not a refusal.
+    expect((await applyTestBlueprint(one, testBlueprint(tenant.slug))).changes).toEqual([]);
   });
 
   it('shows an admin change of licensure policy and colours on the site at once', async () => {

@@ -1,4 +1,5 @@
 import {
+  ApplyOptions,
   ApplyResult,
   BlueprintApplier,
   BlueprintConflict,
@@ -88,7 +89,7 @@ export function testBlueprint(slug: string, overrides: Partial<BlueprintInput> =
 export async function applyTestBlueprint(
   app: INestApplicationContext,
   input: BlueprintInput,
-  options: { dryRun?: boolean } = {},
+  options: ApplyOptions = {},
 ): Promise<ApplyResult> {
   const blueprint = parseInCurrency(input.currency, () => blueprintSchema.parse(input));
   const loaded: LoadedBlueprint = {

@@ -112,6 +112,8 @@ async function main(): Promise<void> {
 async function applyTenants(app: NestFastifyApplication): Promise<string[]> {
   const report = await app.get(BlueprintCatalog).apply();
   for (const problem of report.problems) say(`blueprint problem: ${formatProblem(problem)}`);
+  // Edits made in a console since the last apply are kept: a restart never undoes them.
+  for (const kept of report.kept) say(`tenant ${kept.slug}: blueprint not applied, console edits kept (${kept.paths.join(', ')})`);
   for (const result of report.results) {
     if (result.changes.length) say(`tenant ${result.slug}: ${result.changes.length} change(s) applied`);
   }

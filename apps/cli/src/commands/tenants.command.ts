@@ -9,8 +9,9 @@ import { Cli, CommandGroup, subcommand } from '../command';
 export const tenantsCommands: CommandGroup = {
   name: 'tenants',
   usage: `  npm run cli -- tenants validate [slug ...]      check blueprints in tenants/ (no database needed)
-  npm run cli -- tenants apply [--dry-run] [slug ...]
-                                                  make the database match the blueprints
+  npm run cli -- tenants apply [--dry-run] [--overwrite-console-edits] [slug ...]
+                                                  make the database match the blueprints (a hospital edited in
+                                                  the console since its last apply is refused, listing the edits)
   npm run cli -- tenants export <slug> [--out <folder>]
                                                   write a tenant back out as a blueprint folder (default: exported-tenants/)
   npm run cli -- tenants list                     tenants with their status and domains
@@ -61,12 +62,14 @@ async function tenants(app: INestApplicationContext, command: string, args: Pars
     return found ? 0 : 1;
   }
   const dryRun = args.flags['dry-run'] === true;
-  const report = await app.get(BlueprintCatalog).apply(slugs, { dryRun, root: dir });
+  const overwriteConsoleEdits = args.flags['overwrite-console-edits'] === true;
+  const report = await app.get(BlueprintCatalog).apply(slugs, { dryRun, overwriteConsoleEdits, root: dir });
   for (const problem of report.problems) cli.out(formatProblem(problem));
   if (report.problems.length) {
     cli.out('nothing applied: fix the problems above first');
     return 1;
   }
+  for (const kept of report.kept) cli.out(`${kept.slug}: not applied: ${kept.message}`);
   for (const result of report.results) {
     if (!result.changes.length) cli.out(`${result.slug}: no changes`);
     else {
@@ -74,6 +77,6 @@ async function tenants(app: INestApplicationContext, command: string, args: Pars
       for (const change of result.changes) cli.out(`  - ${change}`);
     }
   }
-  if (!report.results.length) cli.out(`no blueprints found in ${dir}`);
-  return 0;
+  if (!report.results.length && !report.kept.length) cli.out(`no blueprints found in ${dir}`);
+  return report.kept.length ? 1 : 0;
 }

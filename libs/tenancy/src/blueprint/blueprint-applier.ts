@@ -7,6 +7,7 @@ import { TenantAsset } from '../tenant-asset.entity';
 import { TenantDomain } from '../tenant-domain.entity';
 import { Tenant } from '../tenant.entity';
 import { LoadedBlueprint } from './blueprint-loader';
+import { BlueprintExporter } from './blueprint-exporter';
 import { BlueprintSections } from './blueprint-section';
 import { changedFields } from './row-changes';
 
@@ -22,6 +23,28 @@ export interface ApplyResult {
 
 export class BlueprintConflict extends Error {
   override name = 'BlueprintConflict';
+}
+
+/** The hospital was edited in the console since its last apply: applying would undo those edits without a word. */
+export class ConsoleEditsConflict extends BlueprintConflict {
+  override name = 'ConsoleEditsConflict';
+  constructor(
+    readonly slug: string,
+    readonly paths: string[],
+    file: string,
+  ) {
+    const shown = paths.slice(0, 12).join(', ') + (paths.length > 12 ? ` and ${paths.length - 12} more` : '');
+    super(
+      `${file}: ${slug} was changed in the console since its last apply (${shown}); applying would undo that. ` +
+        `Export it first (npm run cli -- tenants export ${slug}) and merge, or apply with --overwrite-console-edits`,
+    );
+  }
+}
+
+export interface ApplyOptions {
+  dryRun?: boolean;
+  /** Apply even over console edits made since the last apply (they are listed in the changes). */
+  overwriteConsoleEdits?: boolean;
 }
 
 class DryRunRollback extends Error {
@@ -41,12 +64,13 @@ export class BlueprintApplier {
     private readonly operatorDb: OperatorDatabase,
     private readonly config: AppConfig,
     private readonly sections: BlueprintSections,
+    private readonly exporter: BlueprintExporter,
   ) {}
 
-  async apply(loaded: LoadedBlueprint, options: { dryRun?: boolean } = {}): Promise<ApplyResult> {
+  async apply(loaded: LoadedBlueprint, options: ApplyOptions = {}): Promise<ApplyResult> {
     try {
       return await this.operatorDb.transaction(async (tx) => {
-        const result = await this.applyIn(tx, loaded);
+        const result = await this.applyIn(tx, loaded, options);
         if (options.dryRun) throw new DryRunRollback(result);
         return result;
       });
@@ -56,7 +80,7 @@ export class BlueprintApplier {
     }
   }
 
-  private async applyIn(tx: EntityManager, loaded: LoadedBlueprint): Promise<ApplyResult> {
+  private async applyIn(tx: EntityManager, loaded: LoadedBlueprint, options: ApplyOptions): Promise<ApplyResult> {
     const { blueprint: bp, assets, file } = loaded;
     const changes: string[] = [];
     const branding: Branding = {
@@ -103,6 +127,7 @@ export class BlueprintApplier {
     }
     let tenant = await tx.findOneBy(Tenant, { slug: bp.slug });
     const created = !tenant;
+    if (tenant) await this.checkConsoleEdits(tx, tenant, file, options, changes);
     if (!tenant) {
       tenant = await tx.save(Tenant, tx.create(Tenant, { slug: bp.slug, ...desired }));
       changes.push(`create tenant ${bp.slug} (${bp.name})`);
@@ -120,7 +145,34 @@ export class BlueprintApplier {
     for (const section of this.sections.all()) {
       await section.apply({ tx, tenantId: tenant.id, currency: bp.currency, blueprint: bp, loaded, changes });
     }
+    // What the hospital looks like now, to tell a later console edit from this apply.
+    const applied = await this.exporter.snapshotIn(tx, tenant.id);
+    await tx.query(
+      `INSERT INTO blueprint_applies (tenant_id, snapshot) VALUES ($1, $2)
+       ON CONFLICT (tenant_id) DO UPDATE SET snapshot = EXCLUDED.snapshot, applied_at = now()`,
+      [tenant.id, JSON.stringify(applied ?? {})],
+    );
     return { slug: bp.slug, tenantId: tenant.id, created, demo: bp.demo, changes };
+  }
+
+  /**
+   * Compares the hospital today with what the last apply left: a difference was made in the console since. Without
+   * `overwriteConsoleEdits` that refuses the apply (listing where); with it, the edits are listed among the changes.
+   */
+  private async checkConsoleEdits(tx: EntityManager, tenant: Tenant, file: string, options: ApplyOptions, changes: string[]) {
+    await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant.id]);
+    const [last]: { snapshot: Record<string, unknown> }[] = await tx.query('SELECT snapshot FROM blueprint_applies WHERE tenant_id = $1', [
+      tenant.id,
+    ]);
+    if (!last) return;
+    const now = (await this.exporter.snapshotIn(tx, tenant.id)) ?? {};
+    // Parts this app does not mount (a section's lib) are not compared; paths are shown as in tenant.yaml.
+    const edited = Object.keys(now)
+      .filter((part) => part in last.snapshot)
+      .flatMap((part) => differingPaths(last.snapshot[part], now[part]));
+    if (!edited.length) return;
+    if (!options.overwriteConsoleEdits) throw new ConsoleEditsConflict(tenant.slug, edited, file);
+    changes.push(`overwrite console edits: ${edited.join(', ')}`);
   }
 
   private async syncDomains(
@@ -186,6 +238,19 @@ export class BlueprintApplier {
       changes.push(`remove asset ${row.name}`);
     }
   }
+}
+
+/** Where two JSON values differ, as blueprint paths (`offerings.0.price`); a list of another length at the list. */
+export function differingPaths(a: unknown, b: unknown, at: string[] = []): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  const isObject = (v: unknown) => !!v && typeof v === 'object';
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length)
+    return a.flatMap((item, i) => differingPaths(item, b[i], [...at, String(i)]));
+  if (isObject(a) && isObject(b) && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    return keys.flatMap((k) => differingPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], [...at, k]));
+  }
+  return [at.join('.') || '(whole blueprint)'];
 }
 
 function assetName(rel: string): string {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig, TenantDatabase } from '@consilium/core';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { EntityManager } from 'typeorm';
 import { Document } from 'yaml';
 import { TenantAsset } from '../tenant-asset.entity';
 import { TenantDomain } from '../tenant-domain.entity';
@@ -66,54 +67,70 @@ export class BlueprintExporter {
     const tenantId = await this.directory.idOf(slug);
     if (!tenantId) return null;
     // Everything else is the hospital's own rows, read in its own transaction (row-level security applies).
-    return this.db.forTenant(tenantId, async (tx) => {
-      const tenant = await tx.findOneBy(Tenant, { id: tenantId });
-      if (!tenant) return null;
-      const domains = await tx.find(TenantDomain, { where: { tenantId: tenant.id }, order: { createdAt: 'ASC', host: 'ASC' } });
-      const assets = await tx.find(TenantAsset, { where: { tenantId: tenant.id }, order: { name: 'ASC' } });
-      const platformHost = this.config.platformHostFor(slug);
-      const primary = domains.find((d) => d.isPrimary)?.host;
-      const { branding, profile, settings } = tenant;
-      const base: BlueprintInput = {
-        slug,
-        name: tenant.name,
-        status: tenant.status,
-        demo: settings?.demo ? true : undefined,
-        case_prefix: tenant.casePrefix,
-        locales: profile.locales ?? [tenant.defaultLocale],
-        default_locale: tenant.defaultLocale,
-        time_zone: tenant.timeZone,
-        currency: tenant.currency.trim(),
-        domains: domains.map((d) => d.host).filter((h) => h !== platformHost),
-        primary_domain: primary && primary !== platformHost ? primary : undefined,
-        contact: profile.contact,
-        legal_footer: profile.legalFooter,
-        branding: {
-          logo: `assets/${branding.logo}`,
-          logo_alt: branding.logoAlt,
-          favicon: branding.favicon ? `assets/${branding.favicon}` : undefined,
-          colors: branding.colors,
-          fonts: branding.fonts,
-        },
-        licensure: {
-          home_state: settings?.homeJurisdiction,
-          unlicensed_states: settings?.licensure?.unlicensedStates ?? 'decline',
-          international: settings?.licensure?.international ?? 'decline',
-        },
-      };
-      let blueprint: BlueprintInput = base;
-      for (const section of this.sections.all()) blueprint = { ...blueprint, ...(await section.export(tx, tenant.id)) };
-      // Parsing puts every key back in the schema's order (jsonb sorts them); should the database hold something
-      // the schema refuses, it is written as is, and `tenants validate` will say what to fix.
-      // Amounts are minor units in the database and text in the hospital's currency in the file ("950.00").
-      const currency = tenant.currency.trim();
-      const written = moneyAsText(tidy(blueprint), currency);
-      const parsed = parseInCurrency(currency, () => blueprintSchema.safeParse(written));
-      return {
-        blueprint: tidy(parsed.success ? moneyAsText(parsed.data as BlueprintInput, currency) : written),
-        assets: assets.map((a) => ({ name: a.name, bytes: a.bytes })),
-      };
-    });
+    return this.db.forTenant(tenantId, (tx) => this.exportIn(tx, tenantId));
+  }
+
+  /**
+   * What the applier compares to notice console edits: the tenant's own keys under `tenant`, and each section's
+   * export under its name, so an app that mounts fewer sections (a CLI, a test) compares only what it has.
+   */
+  async snapshotIn(tx: EntityManager, tenantId: string): Promise<Record<string, unknown> | null> {
+    const exported = await this.exportIn(tx, tenantId, false);
+    if (!exported) return null;
+    const snapshot: Record<string, unknown> = { tenant: exported.blueprint };
+    for (const section of this.sections.all()) snapshot[section.name] = tidy(await section.export(tx, tenantId));
+    return JSON.parse(JSON.stringify(snapshot)) as Record<string, unknown>;
+  }
+
+  /** The tenant as a blueprint, read in `tx`; without `sections`, only the keys of the tenant row and its domains. */
+  async exportIn(tx: EntityManager, tenantId: string, sections = true): Promise<ExportedBlueprint | null> {
+    const tenant = await tx.findOneBy(Tenant, { id: tenantId });
+    if (!tenant) return null;
+    const slug = tenant.slug;
+    const domains = await tx.find(TenantDomain, { where: { tenantId: tenant.id }, order: { createdAt: 'ASC', host: 'ASC' } });
+    const assets = await tx.find(TenantAsset, { where: { tenantId: tenant.id }, order: { name: 'ASC' } });
+    const platformHost = this.config.platformHostFor(slug);
+    const primary = domains.find((d) => d.isPrimary)?.host;
+    const { branding, profile, settings } = tenant;
+    const base: BlueprintInput = {
+      slug,
+      name: tenant.name,
+      status: tenant.status,
+      demo: settings?.demo ? true : undefined,
+      case_prefix: tenant.casePrefix,
+      locales: profile.locales ?? [tenant.defaultLocale],
+      default_locale: tenant.defaultLocale,
+      time_zone: tenant.timeZone,
+      currency: tenant.currency.trim(),
+      domains: domains.map((d) => d.host).filter((h) => h !== platformHost),
+      primary_domain: primary && primary !== platformHost ? primary : undefined,
+      contact: profile.contact,
+      legal_footer: profile.legalFooter,
+      branding: {
+        logo: `assets/${branding.logo}`,
+        logo_alt: branding.logoAlt,
+        favicon: branding.favicon ? `assets/${branding.favicon}` : undefined,
+        colors: branding.colors,
+        fonts: branding.fonts,
+      },
+      licensure: {
+        home_state: settings?.homeJurisdiction,
+        unlicensed_states: settings?.licensure?.unlicensedStates ?? 'decline',
+        international: settings?.licensure?.international ?? 'decline',
+      },
+    };
+    let blueprint: BlueprintInput = base;
+    if (sections) for (const section of this.sections.all()) blueprint = { ...blueprint, ...(await section.export(tx, tenant.id)) };
+    // Parsing puts every key back in the schema's order (jsonb sorts them); should the database hold something
+    // the schema refuses, it is written as is, and `tenants validate` will say what to fix.
+    // Amounts are minor units in the database and text in the hospital's currency in the file ("950.00").
+    const currency = tenant.currency.trim();
+    const written = moneyAsText(tidy(blueprint), currency);
+    const parsed = parseInCurrency(currency, () => blueprintSchema.safeParse(written));
+    return {
+      blueprint: tidy(parsed.success ? moneyAsText(parsed.data as BlueprintInput, currency) : written),
+      assets: assets.map((a) => ({ name: a.name, bytes: a.bytes })),
+    };
   }
 
   /** Writes `<outRoot>/<slug>/`; returns the folder, or null when there is no such tenant. */
