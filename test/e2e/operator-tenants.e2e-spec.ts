@@ -66,6 +66,8 @@ describe('operator console: hospitals', () => {
     home_state: 'US-CO',
     unlicensed_states: 'physician_to_physician',
     international: 'educational',
+    contact_phone: '+1 303 555 0100',
+    contact_email: `care@${slug}.example.org`,
     ...overrides,
   });
   const onboard = (fields: Record<string, string | string[]>, bytes = PNG) =>
@@ -112,6 +114,7 @@ describe('operator console: hospitals', () => {
       locales: ['en', 'es'],
       branding: { logo: 'assets/logo.png', colors: { primary: '#7a1f5c', accent: '#1f7a4d' } },
       licensure: { home_state: 'US-CO', unlicensed_states: 'physician_to_physician', international: 'educational' },
+      contact: { phone: '+1 303 555 0100', email: `care@${slug}.example.org` },
     });
     const [tenant] = await query<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [slug]);
     expect(
@@ -147,6 +150,12 @@ describe('operator console: hospitals', () => {
     const samePrefix = await onboard(wizard(slug, { case_prefix: prefixOfA }));
     expect(samePrefix.status).toBe(400);
     expect(samePrefix.text).toContain(`Another hospital already numbers its cases with ${prefixOfA}: choose other letters.`);
+
+    const noContact = await onboard(wizard(slug, { contact_phone: '', contact_email: 'care at hospital' }));
+    expect(noContact.status).toBe(400);
+    expect(noContact.text).toContain('Enter the program’s phone number.');
+    expect(noContact.text).toContain('Enter an email address such as secondopinion@hospital.org.');
+    expect(noContact.text).toContain('value="care at hospital"');
 
     const bad = await onboard(wizard(slug, { case_prefix: 'toolong1', time_zone: 'Mars/Olympus', color_primary: 'red' }));
     expect(bad.status).toBe(400);

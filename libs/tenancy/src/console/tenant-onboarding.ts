@@ -18,6 +18,8 @@ export interface OnboardingInput {
   primaryDomain?: string;
   colors: { primary: string; accent: string; text: string; background: string };
   logo: LoadedAsset;
+  /** Shown on the site's contact page and in the footer of its emails. */
+  contact: { phone?: string; email?: string; address?: string };
   licensure: { homeState?: string; unlicensedStates: string; international: string };
 }
 
@@ -41,6 +43,9 @@ const FIELD_OF: Record<string, string> = {
   'licensure.home_state': 'home_state',
   'licensure.unlicensed_states': 'unlicensed_states',
   'licensure.international': 'international',
+  'contact.phone': 'contact_phone',
+  'contact.email': 'contact_email',
+  'contact.address': 'contact_address',
 };
 
 /**
@@ -69,6 +74,11 @@ export class TenantOnboarding {
       currency: input.currency,
       domains: input.primaryDomain ? [input.primaryDomain] : [],
       primary_domain: input.primaryDomain || undefined,
+      contact: {
+        phone: input.contact.phone || undefined,
+        email: input.contact.email || undefined,
+        address: input.contact.address || undefined,
+      },
       branding: { logo: `assets/${input.logo.name}`, logo_alt: input.name, colors: input.colors },
       licensure: {
         home_state: input.licensure.homeState || undefined,
@@ -78,6 +88,9 @@ export class TenantOnboarding {
     };
     const parsed = blueprintSchema.safeParse(blueprint);
     const errors: FieldProblems = {};
+    // The site's contact page and its emails need both; a blueprint may leave them out, the wizard may not.
+    if (!input.contact.phone) errors.contact_phone = msg('site.operator.contactPhoneRequired');
+    if (!input.contact.email) errors.contact_email = msg('site.operator.contactEmailRequired');
     if (!parsed.success) {
       // The blueprint's own words are the CLI's (English, for a YAML file); the wizard says what each field needs.
       for (const issue of parsed.error.issues) {
@@ -86,7 +99,9 @@ export class TenantOnboarding {
         errors[field] ??=
           field === 'locales'
             ? msg('site.operator.invalid.locales', { languages: platformLocales().join(', ') })
-            : msg(`site.operator.invalid.${field.startsWith('color_') ? 'color' : field}`);
+            : field.startsWith('contact_')
+              ? msg(`site.operator.${field === 'contact_email' ? 'contactEmailInvalid' : 'contactInvalid'}`)
+              : msg(`site.operator.invalid.${field.startsWith('color_') ? 'color' : field}`);
       }
       return { ok: false, errors };
     }

@@ -54,6 +54,10 @@ const onboardingForm = z
     home_state: text(),
     unlicensed_states: text(),
     international: text(),
+    // Checked with the rest of the hospital (TenantOnboarding), so every problem is shown at once.
+    contact_phone: field.text({ optional: true, max: 40 }),
+    contact_email: field.text({ optional: true, max: 254 }),
+    contact_address: field.text({ optional: true, max: 300 }),
     admin_name: text(),
     admin_email: field.text({ optional: true, max: 254 }).pipe(z.union([z.literal(''), z.email('site.operator.adminEmailInvalid')])),
     logo: z.custom<UploadedFile | undefined>((v) => v === undefined || typeof v === 'object'),
@@ -184,6 +188,7 @@ export class OperatorTenantsController {
       primaryDomain: form.primary_domain.toLowerCase() || undefined,
       colors: { primary: form.color_primary, accent: form.color_accent, text: form.color_text, background: form.color_background },
       logo: logo.asset,
+      contact: { phone: form.contact_phone, email: form.contact_email, address: form.contact_address || undefined },
       licensure: {
         homeState: form.home_state.toUpperCase() || undefined,
         unlicensedStates: form.unlicensed_states,
