@@ -28,6 +28,7 @@ import { EmailLocalesAsData1764470000000 } from './1764470000000-email-locales-a
 import { RecordRejectionValues1764490000000 } from './1764490000000-record-rejection-values';
 import { UniqueCasePrefixes1764500000000 } from './1764500000000-unique-case-prefixes';
 import { BlueprintApplies1764510000000 } from './1764510000000-blueprint-applies';
+import { ComingSoon1764520000000 } from './1764520000000-coming-soon';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -61,4 +62,5 @@ export const allMigrations = [
   RecordRejectionValues1764490000000,
   UniqueCasePrefixes1764500000000,
   BlueprintApplies1764510000000,
+  ComingSoon1764520000000,
 ];

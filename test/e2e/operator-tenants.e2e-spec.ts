@@ -78,22 +78,24 @@ describe('operator console: hospitals', () => {
       type: 'image/png',
     });
 
-  it('onboards a hospital from the wizard, with its logo: the site is live at once and exports as a blueprint', async () => {
+  it('onboards a hospital from the wizard, with its logo: its site says "opens soon" until launched, and exports as a blueprint', async () => {
     const slug = `rv-${randomBytes(3).toString('hex')}`;
     const created = await onboard(wizard(slug, { admin_name: 'Dana Admin', admin_email: `dana@${slug}.example.org` }));
     expect(created.status).toBe(303);
     expect(created.location).toBe(`/operator/tenants/${slug}?created=1`);
 
     const site = new WebClient(app, `${slug}.localhost`);
+    // Coming soon until its admin passes the launch checklist (test/e2e/launch.e2e-spec.ts), in its own brand.
     const home = await site.get('/');
-    expect(home.status).toBe(200);
+    expect(home.status).toBe(503);
+    expect(home.text).toContain('This second opinion program opens soon.');
     expect(home.text).toContain(`Riverside ${slug}`);
-    const logoUrl = /<img[^>]+class="brand__logo"[^>]+src="([^"]+)"/.exec(home.text)?.[1] ?? /src="(\/brand\/[^"]+)"/.exec(home.text)?.[1];
+    const logoUrl = /src="(\/brand\/[^"]+)"/.exec(home.text)?.[1];
     expect(logoUrl).toMatch(/\/brand\/[0-9a-f]+\/logo\.png/);
     const logo = await site.get(logoUrl!);
     expect(logo.status).toBe(200);
     expect(logo.headers['content-type']).toBe('image/png');
-    expect((await site.get('/?lang=es')).status).toBe(200);
+    expect((await site.get('/?lang=es')).text).toContain('Este programa de segunda opinión abre pronto.');
 
     // The first admin is invited to the new hospital's console, on its own host.
     const invitation = RecordingAccountMail.last(`dana@${slug}.example.org`, 'staff-invitation');

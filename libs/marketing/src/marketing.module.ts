@@ -14,12 +14,14 @@ import { MarketingBlueprintSection } from './content/marketing-blueprint.section
 import { SiteContentService } from './content/site-content.service';
 import { SitePage } from './content/site-page.entity';
 import { Testimonial } from './content/testimonial.entity';
+import { ConsoleLaunchController } from './http/console-launch.controller';
 import { ConsoleSiteController } from './http/console-site.controller';
 import { SiteCatalogController } from './http/site-catalog.controller';
 import { SiteHomeController } from './http/site-home.controller';
 import { SiteInfoController } from './http/site-info.controller';
 import { SitePhysiciansController } from './http/site-physicians.controller';
 import { SiteSeoController } from './http/site-seo.controller';
+import { LaunchChecklistService } from './launch/launch-checklist';
 import { SiteCopyPage } from './http/site-copy-page';
 import { CatalogPagesBuilder } from './pages/catalog-pages.builder';
 import { HomePageBuilder } from './pages/home-page.builder';
@@ -39,6 +41,7 @@ import { SiteDataService } from './pages/site-data.service';
   ],
   controllers: [
     ConsoleSiteController,
+    ConsoleLaunchController,
     SiteHomeController,
     SiteCatalogController,
     SitePhysiciansController,
@@ -57,6 +60,7 @@ import { SiteDataService } from './pages/site-data.service';
     RosterPagesBuilder,
     InfoPagesBuilder,
     SiteCopyPage,
+    LaunchChecklistService,
   ],
   exports: [SiteContentService, AttributionService],
 })

@@ -18,6 +18,7 @@ export * from './licensure/licensure-policy';
 export * from './resolved-tenant';
 export * from './site/layout-data';
 export * from './site/site-renderer';
+export * from './site-preview';
 export * from './tenancy.module';
 export * from './tenant-asset.entity';
 export * from './tenant-assets';

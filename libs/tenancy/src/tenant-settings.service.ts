@@ -38,6 +38,18 @@ export class TenantSettingsService {
   }
 
   /**
+   * The admin's launch: a hospital `coming_soon` becomes `active` (its public site and intake open). True when it
+   * did; false when it was not coming soon (already launched, or suspended by the operator).
+   */
+  launch(): Promise<boolean> {
+    const tenantId = this.context.tenant().id;
+    return this.db.transaction(async (tx) => {
+      const result = await tx.update(Tenant, { id: tenantId, status: 'coming_soon' }, { status: 'active' });
+      return (result.affected ?? 0) > 0;
+    });
+  }
+
+  /**
    * For the admin console: a new logo or favicon (already judged by its bytes). Stored as a brand asset like a
    * blueprint's, and the branding points at it; the previous file goes unless the branding still uses it.
    */

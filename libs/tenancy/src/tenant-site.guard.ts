@@ -1,8 +1,9 @@
 import { applyDecorators, CanActivate, ExecutionContext, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AppConfig, NoTenantAtHost, PermanentRedirect, RequestContext, TenantSuspended } from '@consilium/core';
+import { AppConfig, NoTenantAtHost, PermanentRedirect, RequestContext, TenantComingSoon, TenantSuspended } from '@consilium/core';
 import type { FastifyRequest } from 'fastify';
 import { ResolvedTenant } from './resolved-tenant';
+import { hasPreview } from './site-preview';
 
 const SITE_ROUTE = 'consilium:site-route';
 
@@ -18,6 +19,9 @@ export interface SiteRouteOptions {
  * redirect to another host, so a 301 would become a puzzling 401. They answer on whichever host they were given.
  */
 const MACHINE_PATHS = /^\/(api|scim)\//;
+
+/** What a hospital not launched yet does not offer the public: the request itself and a patient's account. */
+const INTAKE_PATHS = /^\/(start|sign-up)(\/|\?|$)/;
 
 /**
  * A hospital's site route: unknown hosts get the neutral 404 page, suspended tenants a plain 503, and every page of
@@ -38,6 +42,15 @@ export class TenantSiteGuard implements CanActivate {
     if (options.operatorHost && this.context.host() === this.config.operatorHost) return true;
     const tenant = this.assertSite();
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
+    // Not launched: staff sign in and work in the consoles; the public pages and the intake say when to come back,
+    // except to whoever holds the hospital's preview cookie (its staff, walking a test request before launch).
+    if (
+      tenant.status === 'coming_soon' &&
+      (options.canonical || INTAKE_PATHS.test(request.url)) &&
+      !hasPreview(request, this.config.appSecret, tenant.id)
+    ) {
+      throw new TenantComingSoon();
+    }
     const read = request.method === 'GET' || request.method === 'HEAD';
     if (read && this.context.host() !== tenant.primaryHost && !MACHINE_PATHS.test(request.url)) {
       throw new PermanentRedirect(`${this.config.originFor(tenant.primaryHost)}${request.url.startsWith('/') ? request.url : '/'}`);

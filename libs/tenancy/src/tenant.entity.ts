@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { Branding, TenantProfile, TenantSettings } from './branding';
 
-export type TenantStatus = 'active' | 'suspended';
+/** `coming_soon`: made in the wizard and not launched yet (consoles work, the public site sells nothing). */
+export type TenantStatus = 'active' | 'suspended' | 'coming_soon';
 
 @Entity('tenants')
 export class Tenant {

@@ -6,7 +6,7 @@ import { NoTenantContext } from '../errors/domain-error';
 export interface ContextTenant {
   id: string;
   slug: string;
-  /** 'active' or 'suspended': a suspended tenant's error page carries none of its brand. */
+  /** 'active', 'coming_soon' or 'suspended': a suspended tenant's error page carries none of its brand. */
   status?: string;
 }
 

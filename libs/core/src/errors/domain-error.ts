@@ -85,6 +85,7 @@ export const CoreError = declareErrors('core', {
   access_denied: 403,
   no_tenant_at_host: 404,
   tenant_suspended: 503,
+  tenant_coming_soon: 503,
   service_unavailable: 503,
   too_many_attempts: 429,
   rate_limited: 429,
@@ -137,6 +138,13 @@ export class NoTenantAtHost extends CoreError {
 export class TenantSuspended extends CoreError {
   constructor() {
     super('tenant_suspended');
+  }
+}
+
+/** A hospital not launched yet: its public pages and its intake say when to come back. */
+export class TenantComingSoon extends CoreError {
+  constructor() {
+    super('tenant_coming_soon');
   }
 }
 

@@ -114,7 +114,8 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
       html = this.views.render(
         'core/error',
         { title: shown.message, error: shown, requestId },
-        { layout: this.context.tenantOrNull()?.status === 'active' ? 'site' : 'plain' },
+        // A hospital's own pages keep its brand (also "opens soon" before launch); a suspended one shows none of it.
+        { layout: ['active', 'coming_soon'].includes(this.context.tenantOrNull()?.status ?? '') ? 'site' : 'plain' },
       );
     } catch (renderError) {
       this.logger.error({ err: renderError }, 'error page failed to render');

@@ -37,7 +37,7 @@ export const blueprintSchema = z
       .string()
       .regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'must be lower-case letters, digits and hyphens (at most 40), e.g. lakeshore'),
     name: z.string().min(1, 'must not be empty').max(200),
-    status: z.enum(['active', 'suspended']).default('active'),
+    status: z.enum(['active', 'suspended', 'coming_soon'], { error: 'must be active, suspended or coming_soon' }).default('active'),
     /**
      * A demonstration hospital (the two in tenants/ are). Only these get the embedded default's demo accounts, with
      * their published password; a real hospital never does, wherever its blueprint is applied.

@@ -67,6 +67,8 @@ export class TenantOnboarding {
     const blueprint: BlueprintInput = {
       slug: input.slug,
       name: input.name,
+      // Live for its staff at once; for the public once its admin passes the launch checklist and launches it.
+      status: 'coming_soon',
       case_prefix: input.casePrefix,
       locales: input.locales,
       default_locale: input.defaultLocale,

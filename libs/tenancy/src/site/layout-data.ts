@@ -32,7 +32,8 @@ export class TenantLayoutData implements OnModuleInit {
 
   forCurrentRequest(): Record<string, unknown> {
     const tenant = this.context.tenantOrNull<ResolvedTenant>();
-    if (!tenant || tenant.status !== 'active') return { lang: this.context.locale(), platformName: 'Consilium' };
+    // A suspended hospital shows none of its brand; one not launched yet shows it (its staff's pages, "opens soon").
+    if (!tenant || tenant.status === 'suspended') return { lang: this.context.locale(), platformName: 'Consilium' };
     const locale = this.context.locale();
     const current = this.context.path();
     const link = (to: string) => localizedPath(to, locale, tenant.defaultLocale);
