@@ -1,0 +1,3 @@
+export * from './integrations.module';
+export * from './openapi/api-document.service';
+export * from './webhooks/webhook-catalog';
