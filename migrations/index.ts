@@ -28,6 +28,7 @@ import { EmailLocalesAsData1764470000000 } from './1764470000000-email-locales-a
 import { RecordRejectionValues1764490000000 } from './1764490000000-record-rejection-values';
 import { ApiClients1764500000000 } from './1764500000000-api-clients';
 import { CasesForIntegrations1764500000001 } from './1764500000001-cases-for-integrations';
+import { Webhooks1764500000002 } from './1764500000002-webhooks';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -61,4 +62,5 @@ export const allMigrations = [
   RecordRejectionValues1764490000000,
   ApiClients1764500000000,
   CasesForIntegrations1764500000001,
+  Webhooks1764500000002,
 ];

@@ -5,6 +5,7 @@ import { CasesModule } from '@consilium/cases';
 import { ErrorFormats, ViewRenderer } from '@consilium/core';
 import { IdentityModule } from '@consilium/identity';
 import { IntakeModule } from '@consilium/intake';
+import { JobsModule } from '@consilium/jobs';
 import { OpinionsModule } from '@consilium/opinions';
 import path from 'node:path';
 import { ApiCases } from './api/api-cases.service';
@@ -19,13 +20,15 @@ import { OAuthTokenController } from './api/http/oauth-token.controller';
 import { oauthErrorFormat } from './api/oauth-error-format';
 import { ApiDocsController } from './openapi/api-docs.controller';
 import { ApiDocument } from './openapi/api-document.service';
+import { ConsoleWebhooksController, WebhooksPage } from './webhooks/http/console-webhooks.controller';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The hospital's systems' way in and out: the /api/v1 resources (API keys and OAuth client credentials), their
  * OpenAPI document and its page, outbound webhooks, and FHIR R4. Other domains are reached through their services.
  */
 @Module({
-  imports: [AnalyticsModule, AuditModule, CasesModule, IdentityModule, IntakeModule, OpinionsModule],
+  imports: [AnalyticsModule, AuditModule, CasesModule, IdentityModule, IntakeModule, JobsModule, OpinionsModule, WebhooksModule],
   controllers: [
     OAuthTokenController,
     ApiCasesController,
@@ -34,8 +37,9 @@ import { ApiDocument } from './openapi/api-document.service';
     ApiRecordRequestsController,
     ApiAnalyticsController,
     ApiDocsController,
+    ConsoleWebhooksController,
   ],
-  providers: [ApiCases, ApiConversions, ApiDocument, NoStore],
+  providers: [ApiCases, ApiConversions, ApiDocument, NoStore, WebhooksPage],
 })
 export class IntegrationsModule {
   constructor(views: ViewRenderer, formats: ErrorFormats) {

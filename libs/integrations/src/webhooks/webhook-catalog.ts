@@ -98,9 +98,7 @@ function pick(data: Record<string, unknown>, keys: string[]): Record<string, unk
 
 /** What every delivery's `data` holds besides the event's own facts. */
 const CASE_FACTS = {
-  caseId: { type: 'string', format: 'uuid' },
-  caseNumber: { type: 'string', description: "The hospital's readable case number." },
-  state: { type: 'string', description: 'The case state after the event.' },
+  caseId: { type: 'string', format: 'uuid', description: 'Read it with GET /api/v1/cases/{id}.' },
 };
 
 /**
@@ -121,15 +119,8 @@ export function webhookDocumentation(): { webhooks: Record<string, PathItemObjec
         timestamp: { type: 'string', format: 'date-time', description: 'When the event happened.' },
         data: {
           type: 'object',
-          required: ['caseId', 'caseNumber', 'state'],
-          properties: {
-            ...CASE_FACTS,
-            ...definition.factsSchema,
-            fhir: {
-              type: 'object',
-              description: "Only for endpoints an admin opted into FHIR payloads: the case's FHIR R4 Bundle (collection).",
-            },
-          },
+          required: ['caseId'],
+          properties: { ...CASE_FACTS, ...definition.factsSchema },
         },
       },
     };
