@@ -191,6 +191,11 @@ describe('outbound webhooks', () => {
     await waitForIdleQueues(app, { queues: ['webhook-deliver'], timeoutMs: 60_000 });
     const page = await admin.get('/console/webhooks');
     expect(page.text).toContain('Disabled after failed deliveries');
+    // The admins are told once, in the transaction that turned it off.
+    const mails = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) => tx.query(`SELECT to_address FROM outbound_emails WHERE template = 'webhook-endpoint-disabled'`));
+    expect(mails).toEqual([{ to_address: a.people.admin.email }]);
     const enabled = await admin.post(`/console/webhooks/${down.id}/enable`);
     expect(enabled.location).toBe('/console/webhooks?enabled=1');
     expect((await admin.get('/console/webhooks?enabled=1')).text).toContain('The endpoint is on again.');

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, first } from '@consilium/core';
+import { AppConfig, first, rows } from '@consilium/core';
 import { JobContext, JobHandler, JobHandlerInstance, JobQueue } from '@consilium/jobs';
+import { Mailer } from '@consilium/notifications';
 import { Webhook } from 'standardwebhooks';
 import { EntityManager } from 'typeorm';
 import { WEBHOOK_DELIVER_JOB, WebhookDeliverPayload } from './webhook-deliver.job';
@@ -26,6 +27,7 @@ export class WebhookDeliverHandler implements JobHandlerInstance<WebhookDeliverP
     private readonly config: AppConfig,
     private readonly targets: WebhookTargets,
     private readonly jobs: JobQueue,
+    private readonly mailer: Mailer,
   ) {}
 
   async handle(job: JobContext<WebhookDeliverPayload>): Promise<Record<string, unknown>> {
@@ -97,15 +99,38 @@ export class WebhookDeliverHandler implements JobHandlerInstance<WebhookDeliverP
         WHERE id = $1 RETURNING attempts`,
       [job.payload.deliveryId, attempt.status, attempt.error],
     ))!;
-    const endpoint = (await first<{ disable: boolean }>(
+    // One statement: the failure is counted and, past the limit, the endpoint turned off; `turnedOff` is true for
+    // the one attempt that turned it off (the row is locked first, so concurrent attempts take turns).
+    const endpoint = (await first<{ turned_off: boolean }>(
       tx,
-      `UPDATE webhook_endpoints SET failures_in_row = failures_in_row + 1, first_failure_at = coalesce(first_failure_at, now())
-        WHERE id = $1
-        RETURNING failures_in_row >= $2 AND first_failure_at <= now() - make_interval(mins => $3) AS disable`,
+      `WITH locked AS (SELECT id, disabled_at FROM webhook_endpoints WHERE id = $1 FOR UPDATE)
+       UPDATE webhook_endpoints e
+          SET failures_in_row = e.failures_in_row + 1,
+              first_failure_at = coalesce(e.first_failure_at, now()),
+              disabled_at = CASE WHEN e.disabled_at IS NULL AND e.failures_in_row + 1 >= $2
+                                      AND coalesce(e.first_failure_at, now()) <= now() - make_interval(mins => $3)
+                                 THEN now() ELSE e.disabled_at END
+         FROM locked WHERE e.id = locked.id
+       RETURNING locked.disabled_at IS NULL AND e.disabled_at IS NOT NULL AS turned_off`,
       [endpointId, disableAfterFailures, disableAfterMinutes],
     ))!;
-    if (endpoint.disable) {
-      await tx.query('UPDATE webhook_endpoints SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL', [endpointId]);
+    if (endpoint.turned_off) {
+      // Each admin is told, in their language, with a link to the console (no URL or payload in it).
+      const admins = await rows<{ email: string; locale: string | null }>(
+        tx,
+        // As case notices find coordinators: a read of identity's accounts in this transaction, never a write.
+        `SELECT DISTINCT a.email, a.locale FROM accounts a JOIN staff_roles r ON r.tenant_id = a.tenant_id AND r.account_id = a.id
+          WHERE r.role = 'admin' AND a.disabled_at IS NULL ORDER BY a.email`,
+      );
+      for (const admin of admins) {
+        await this.mailer.send(tx, {
+          tenantId: job.tenantId,
+          to: admin.email,
+          template: 'webhook-endpoint-disabled',
+          locale: admin.locale ?? undefined,
+          data: {},
+        });
+      }
     }
     const wait = retryScheduleSeconds[row.attempts - 1];
     if (wait === undefined) {
@@ -113,6 +138,6 @@ export class WebhookDeliverHandler implements JobHandlerInstance<WebhookDeliverP
       return { delivered: false, error: attempt.error, final: true };
     }
     await this.jobs.enqueue(tx, WEBHOOK_DELIVER_JOB, { tenantId: job.tenantId, deliveryId: job.payload.deliveryId }, { startAfter: wait });
-    return { delivered: false, error: attempt.error, retryInSeconds: wait, endpointDisabled: endpoint.disable };
+    return { delivered: false, error: attempt.error, retryInSeconds: wait, endpointDisabled: endpoint.turned_off };
   }
 }
