@@ -1,11 +1,12 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { TenantDatabase } from '@consilium/core';
+import { TenantDatabase, Translator } from '@consilium/core';
 import { RecordRequests } from '@consilium/intake';
 import { AccountMail } from '@consilium/identity';
 import { ModulesContainer } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { actAs, asPatient, createTestCase, TestCase } from '../support/cases';
+import { expectNoLeaks } from '../support/leak-detector';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
@@ -349,6 +350,12 @@ describe('integration API (/api/v1)', () => {
       const bundle = await request(server()).get('/api/docs/assets/swagger-ui-bundle.js').set('Host', a.host);
       expect(bundle.status).toBe(200);
       expect((await request(server()).get('/api/docs/assets/..%2Fpackage.json').set('Host', a.host)).status).toBe(404);
+      const translator = app.get(Translator);
+      for (const locale of ['en', 'es', 'fr']) {
+        const page = await request(server()).get('/api/docs').set('Host', a.host).set('Accept-Language', locale);
+        expect(page.text).toContain(`<html lang="${locale}">`);
+        expectNoLeaks(page.text, { locale, translator, allow: [a.name], page: '/api/docs' });
+      }
     });
   });
 });

@@ -25,7 +25,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The hospital's systems' way in and out: the /api/v1 resources (API keys and OAuth client credentials), their
- * OpenAPI document and its page, outbound webhooks, and FHIR R4. Other domains are reached through their services.
+ * OpenAPI document and its page, and outbound webhooks. Other domains are reached through their services.
  */
 @Module({
   imports: [AnalyticsModule, AuditModule, CasesModule, IdentityModule, IntakeModule, JobsModule, OpinionsModule, WebhooksModule],

@@ -3,8 +3,8 @@ import type { PathItemObject, SchemaObject } from '@nestjs/swagger';
 
 /**
  * The events a hospital can subscribe an endpoint to, each from the case event that means it. Payloads carry ids
- * and non-clinical facts only (no names, no diagnoses, no free text): what happened to which case; the API (or the
- * endpoint's FHIR opt-in) gives the rest to whoever may read it.
+ * and non-clinical facts only (no names, no diagnoses, no free text): what happened to which case; the API gives the
+ * rest to whoever may read it.
  */
 export interface WebhookEventDefinition {
   /** Which recorded case event is this webhook event. */

@@ -103,7 +103,6 @@ export class RecordRequestRefSchema {
 export class CaseLinksSchema {
   @ApiProperty({ example: '/api/v1/cases/7d0c.../opinion' }) opinion: string;
   @ApiProperty() conversions: string;
-  @ApiProperty({ description: 'The FHIR R4 Bundle of the delivered case.' }) fhirBundle: string;
 }
 
 export class CaseDetailSchema extends CaseSummarySchema {
