@@ -29,6 +29,9 @@ import { RecordRejectionValues1764490000000 } from './1764490000000-record-rejec
 import { UniqueCasePrefixes1764500000000 } from './1764500000000-unique-case-prefixes';
 import { BlueprintApplies1764510000000 } from './1764510000000-blueprint-applies';
 import { ComingSoon1764520000000 } from './1764520000000-coming-soon';
+import { ApiClients1764530000000 } from './1764530000000-api-clients';
+import { CasesForIntegrations1764530000001 } from './1764530000001-cases-for-integrations';
+import { Webhooks1764530000002 } from './1764530000002-webhooks';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -63,4 +66,7 @@ export const allMigrations = [
   UniqueCasePrefixes1764500000000,
   BlueprintApplies1764510000000,
   ComingSoon1764520000000,
+  ApiClients1764530000000,
+  CasesForIntegrations1764530000001,
+  Webhooks1764530000002,
 ];

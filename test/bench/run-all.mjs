@@ -27,6 +27,7 @@ const BENCHMARKS = [
   { name: 'intake', script: 'intake-submissions.mjs' },
   { name: 'email', script: 'email-throughput.mjs' },
   { name: 'upload', script: 'upload-1gib.mjs' },
+  { name: 'api-cases', script: 'api-cases.mjs' },
   { name: 'analytics', script: 'analytics.mjs' },
 ];
 

@@ -38,6 +38,7 @@ const VALID: Record<EmailTemplate, Record<string, unknown>> = {
   'deadline-reminder': { caseId: CASE, deadline: 'review' },
   'assignment-lapsed': { caseId: CASE, why: 'missed_accept' },
   'local-physician-invitation': { token: TOKEN, expiresInMinutes: 30 * 1440 },
+  'webhook-endpoint-disabled': {},
   'test-message': {},
 };
 

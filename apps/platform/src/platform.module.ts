@@ -5,6 +5,7 @@ import { CasePayments, CaseRecordAccess, CasesModule } from '@consilium/cases';
 import { AppConfig, CoreModule } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { IntakeModule } from '@consilium/intake';
+import { IntegrationsModule } from '@consilium/integrations';
 import { JobsModule } from '@consilium/jobs';
 import { MarketingModule } from '@consilium/marketing';
 import { BrandedAccountMail, NotificationsModule } from '@consilium/notifications';
@@ -56,7 +57,9 @@ export class PlatformModule {
         MarketingModule,
         JobsModule,
         NotificationsModule,
-        ...(domains ? [IdentityModule, CasesModule, IntakeModule, OpinionsModule, PaymentsModule, AnalyticsModule] : []),
+        ...(domains
+          ? [IdentityModule, CasesModule, IntakeModule, OpinionsModule, PaymentsModule, AnalyticsModule, IntegrationsModule]
+          : []),
         ...records,
         ...(extra.imports ?? []),
       ],

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AnalyticsModule } from '@consilium/analytics';
 import { CasesModule } from '@consilium/cases';
+import { WebhooksModule } from '@consilium/integrations';
 import { AppConfig, CoreModule } from '@consilium/core';
 import { JobsModule } from '@consilium/jobs';
 import { NotificationsModule } from '@consilium/notifications';
@@ -14,7 +15,8 @@ export class WorkerModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      // CasesModule brings the assignment-deadline handler (reminders, missed deadlines); AnalyticsModule the rollup refresh.
+      // CasesModule brings the assignment-deadline handler (reminders, missed deadlines); AnalyticsModule the rollup refresh;
+      // WebhooksModule turns case events into webhook deliveries and delivers them.
       imports: [
         CoreModule.forRoot({ config, migrations: allMigrations, process: 'worker' }),
         TenancyModule,
@@ -23,6 +25,7 @@ export class WorkerModule {
         RecordsModule.register({ processing: 'jobs' }),
         CasesModule,
         AnalyticsModule,
+        WebhooksModule,
       ],
     };
   }

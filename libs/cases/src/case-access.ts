@@ -6,8 +6,9 @@ import { Case } from './case.entity';
 /**
  * The one answer to "may this actor see this case" (immutable's access helper): a patient their own cases, a local
  * physician the one case they were invited to, a physician the cases assigned to them or that they were asked to
- * contribute to, coordinators and admins every case of their hospital. Anything else is the same 404 as a case that
- * does not exist.
+ * contribute to, coordinators and admins every case of their hospital, and so does an integration's API credential
+ * (row-level security keeps it to its hospital; its scopes say what it may read of a case). Anything else is the
+ * same 404 as a case that does not exist.
  */
 @Injectable()
 export class CaseAccess {
@@ -36,6 +37,8 @@ export class CaseAccess {
       case 'staff':
         if (actor.roles.includes('admin') || actor.roles.includes('coordinator')) return true;
         return actor.roles.includes('physician') && c.assignedPhysicianId === actor.id;
+      case 'api_key':
+        return true;
       default:
         return false;
     }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
 import { CaseConsents } from './case-consents.service';
+import { CaseEventObservers } from './case-event-observers';
 import { CaseState, MOVES_BY_NAME, MoveActor } from './case-state';
 import { CaseFacts, planMove } from './state-machine';
 
@@ -32,6 +33,7 @@ export class CasePipeline {
   constructor(
     private readonly context: RequestContext,
     private readonly consents: CaseConsents,
+    private readonly observers: CaseEventObservers,
   ) {}
 
   async move(
@@ -82,8 +84,9 @@ export class CasePipeline {
     event: CaseEventInput,
     actor: ContextActor | null | undefined = this.context.actor(),
   ): Promise<void> {
-    // Concurrent events on one case take turns on the case row, so `seq` never collides.
-    await this.lock(tx, c);
+    // Concurrent events on one case take turns on the case row, so `seq` never collides; and the case's
+    // `updated_at` says when anything last happened to it (what the API's "updated since" reads).
+    await tx.query('UPDATE cases SET updated_at = now() WHERE tenant_id = $1 AND id = $2', [c.tenantId, c.id]);
     await tx.query(
       `INSERT INTO case_events (tenant_id, case_id, seq, type, from_state, to_state, actor_kind, actor_id, data)
        VALUES ($1, $2, (SELECT coalesce(max(seq), 0) + 1 FROM case_events WHERE tenant_id = $1 AND case_id = $2), $3, $4, $5, $6, $7, $8)`,
@@ -98,6 +101,14 @@ export class CasePipeline {
         event.data ?? {},
       ],
     );
+    await this.observers.notify(tx, {
+      tenantId: c.tenantId,
+      caseId: c.id,
+      type: event.type,
+      fromState: event.fromState ?? null,
+      toState: event.toState ?? null,
+      data: event.data ?? {},
+    });
   }
 
   /** Holds the case's row until the caller's transaction ends: changes to one case (and its events) take turns. */

@@ -25,6 +25,7 @@ export class RecordsNotOpen extends CasesError {
  *   later when the care team asked for more;
  * - coordinators and admins of the hospital read and upload on any of its cases;
  * - the assigned physician reads, and so do physicians asked to contribute to the case (multidisciplinary review).
+ * - an integration's API credential reads the list of a case's files (the API serves no file's bytes);
  * Everyone else, a local physician and another hospital's accounts included, gets the same 404 as a case that does
  * not exist. (A local physician sees the case's opinion, not the patient's records: granting that is a decision for
  * the hospital's consent wording, not a default.)
@@ -49,7 +50,8 @@ export class CaseRecordAccess extends RecordAccess {
   }
 
   async assertCanRead(target: RecordTarget): Promise<void> {
-    await this.db.transaction((tx) => this.caseFor(tx, target.caseId));
+    // A file itself (target.fileId) is never an integration's to read; the case's list of files is.
+    await this.db.transaction((tx) => this.caseFor(tx, target.caseId, { integration: !target.fileId }));
   }
 
   /** Whether the page should offer the patient an upload form (same rule as assertCanUpload). */
@@ -63,9 +65,13 @@ export class CaseRecordAccess extends RecordAccess {
     return asked.length > 0;
   }
 
-  private async caseFor(tx: EntityManager, caseId: string): Promise<{ c: Case; actor: ContextActor }> {
+  private async caseFor(
+    tx: EntityManager,
+    caseId: string,
+    allow: { integration?: boolean } = {},
+  ): Promise<{ c: Case; actor: ContextActor }> {
     const actor = this.context.actor();
-    if (!actor || actor.kind === 'local_physician' || actor.kind === 'api_key') throw new NotFound();
+    if (!actor || actor.kind === 'local_physician' || (actor.kind === 'api_key' && !allow.integration)) throw new NotFound();
     const c = await this.cases.caseFor(tx, caseId, actor);
     return { c, actor };
   }

@@ -39,6 +39,21 @@ export interface RecordRow {
   children: RecordRow[];
 }
 
+/** One file for an integration: what it is and its hash, never where or how it is stored, never its bytes. */
+export interface RecordFileFacts {
+  id: string;
+  /** The archive it was expanded from. */
+  parentId: string | null;
+  name: string;
+  status: RecordFile['status'];
+  type: string | null;
+  sizeBytes: number | null;
+  sha256: string | null;
+  rejectionCode: string | null;
+  dicom: RecordRow['dicom'];
+  uploadedAt: Date;
+}
+
 /** Above this, a page's script sends files resumably (tus) rather than in one form post. */
 export const RESUMABLE_OVER_BYTES = 100 * 1024 * 1024;
 
@@ -109,6 +124,25 @@ export class CaseRecords {
       canUpload,
       resumableOverBytes: RESUMABLE_OVER_BYTES,
     };
+  }
+
+  /** The case's files as facts (an integration's view); null where this process has no records engine. */
+  async facts(caseId: string): Promise<RecordFileFacts[] | null> {
+    if (!this.records) return null;
+    await this.access.assertCanRead({ caseId });
+    const files = await this.records.list({ tenantId: this.context.tenant().id, caseId });
+    return files.map((file) => ({
+      id: file.id,
+      parentId: file.parentId,
+      name: file.name,
+      status: file.status,
+      type: file.detectedType,
+      sizeBytes: file.sizeBytes,
+      sha256: file.sha256,
+      rejectionCode: file.rejection?.code ?? null,
+      dicom: toRow(file, 'en', null).dicom,
+      uploadedAt: file.createdAt,
+    }));
   }
 
   /**

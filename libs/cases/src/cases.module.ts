@@ -22,6 +22,8 @@ import { ConsoleConversionsController } from './http/console-conversions.control
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CaseConsents } from './case-consents.service';
+import { CaseEventObservers } from './case-event-observers';
+import { CaseFeed } from './case-feed.service';
 import { CaseMessages } from './case-messages.service';
 import { CaseRecordAccess } from './case-record-access';
 import { CaseRecords } from './case-records.service';
@@ -40,6 +42,8 @@ import { CaseTimeline } from './case-timeline.service';
     LocalPhysicianInvitations,
     CaseAccess,
     CaseConsents,
+    CaseEventObservers,
+    CaseFeed,
     CaseRecordAccess,
     CaseRecords,
     CaseMessages,
@@ -60,6 +64,8 @@ import { CaseTimeline } from './case-timeline.service';
     LocalPhysicianInvitations,
     CaseAccess,
     CaseConsents,
+    CaseEventObservers,
+    CaseFeed,
     CaseRecordAccess,
     CaseRecords,
     CaseMessages,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { first, InvalidInput, MessageRef, msg, RequestContext, TenantDatabase } from '@consilium/core';
+import { first, InvalidInput, MessageRef, msg, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { CaseAccess } from './case-access';
 import { CasePipeline } from './case-pipeline.service';
@@ -13,6 +13,18 @@ export interface ConversionInput {
   occurredOn: string;
   /** Major units as typed ("12500.00"); stored in minor units. */
   value?: string;
+}
+
+/** A visit or procedure as recorded. */
+export interface RecordedConversion {
+  id: string;
+  caseId: string;
+  kind: ConversionKind;
+  occurredOn: string;
+  valueMinor: number | null;
+  currency: string | null;
+  source: 'manual' | 'import' | 'api';
+  recordedAt: Date;
 }
 
 export interface ImportReport {
@@ -34,13 +46,45 @@ export class Conversions {
     private readonly context: RequestContext,
   ) {}
 
-  record(caseId: string, input: ConversionInput): Promise<void> {
+  /**
+   * Records one visit or procedure. With a `key` (an integration's idempotency key, namespaced by the caller) the
+   * same key records once: a repeat answers the conversion recorded the first time, with `created: false`, and the
+   * caller compares it with what was sent.
+   */
+  record(
+    caseId: string,
+    input: ConversionInput,
+    options: { key?: string } = {},
+  ): Promise<{ conversion: RecordedConversion; created: boolean }> {
     const clean = this.validate(input);
     if ('problem' in clean) throw new InvalidInput({ [clean.field]: clean.problem });
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
-      await this.insert(tx, c, clean, null);
+      const id = await this.insert(tx, c, clean, options.key ?? null);
+      const conversion = id
+        ? await this.byId(tx, id)
+        : await first<RecordedConversion>(tx, `${SELECT_CONVERSION} WHERE import_key = $1`, [options.key]);
+      if (!conversion) throw new Error('conversion vanished within its transaction');
+      return { conversion, created: !!id };
     });
+  }
+
+  /** A case's conversions as recorded, oldest first. */
+  recorded(caseId: string): Promise<RecordedConversion[]> {
+    return this.db.transaction(async (tx) => {
+      const c = await this.access.caseFor(tx, caseId);
+      return rows<RecordedConversion>(tx, `${SELECT_CONVERSION} WHERE case_id = $1 ORDER BY occurred_on, recorded_at`, [c.id]);
+    });
+  }
+
+  /** One conversion of the hospital by id (an integration reads back what it recorded), or undefined. */
+  find(id: string): Promise<RecordedConversion | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+    return this.db.transaction((tx) => this.byId(tx, id));
+  }
+
+  private byId(tx: EntityManager, id: string): Promise<RecordedConversion | undefined> {
+    return first<RecordedConversion>(tx, `${SELECT_CONVERSION} WHERE id = $1`, [id]);
   }
 
   list(
@@ -127,13 +171,16 @@ export class Conversions {
     c: { tenantId: string; id: string; currency?: string },
     clean: Clean,
     importKey: string | null,
-  ): Promise<boolean> {
+  ): Promise<string | null> {
     let currency = c.currency;
     if (!currency) [{ currency }] = await tx.query('SELECT currency FROM tenants WHERE id = $1', [c.tenantId]);
+    const actor = this.context.actor()!;
+    // An integration's credential is not an account: who recorded it is the credential (recorded_by_api_key).
+    const byIntegration = actor.kind === 'api_key';
     // An INSERT answers with its RETURNING rows.
     const rows: { id: string }[] = await tx.query(
-      `INSERT INTO conversions (tenant_id, case_id, kind, occurred_on, value_minor, currency, source, import_key, recorded_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, import_key) DO NOTHING RETURNING id`,
+      `INSERT INTO conversions (tenant_id, case_id, kind, occurred_on, value_minor, currency, source, import_key, recorded_by, recorded_by_api_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_id, import_key) DO NOTHING RETURNING id`,
       [
         c.tenantId,
         c.id,
@@ -141,19 +188,23 @@ export class Conversions {
         clean.occurredOn,
         clean.valueMinor,
         clean.valueMinor === null ? null : currency!.trim(),
-        importKey ? 'import' : 'manual',
+        byIntegration ? 'api' : importKey ? 'import' : 'manual',
         importKey,
-        this.context.actor()!.id,
+        byIntegration ? null : actor.id,
+        byIntegration ? actor.id : null,
       ],
     );
-    if (!rows.length) return false;
+    if (!rows.length) return null;
     await this.pipeline.record(tx, c, {
       type: `conversion_${clean.kind}`,
       data: { occurredOn: clean.occurredOn, valueMinor: clean.valueMinor },
     });
-    return true;
+    return rows[0].id;
   }
 }
+
+const SELECT_CONVERSION = `SELECT id, case_id AS "caseId", kind, occurred_on::text AS "occurredOn", value_minor::float8 AS "valueMinor",
+       trim(currency) AS currency, source, recorded_at AS "recordedAt" FROM conversions`;
 
 interface Clean {
   kind: ConversionKind;

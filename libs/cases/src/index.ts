@@ -25,3 +25,5 @@ export * from './assignment/assignment-deadline.job';
 export * from './case-notices';
 export * from './local-physician-invitations.service';
 export * from './assignment/case-contributors.service';
+export * from './case-event-observers';
+export * from './case-feed.service';

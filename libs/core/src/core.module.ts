@@ -14,6 +14,7 @@ import { MigrationClass } from './database/migrator';
 import { assertSafeRuntimeRole } from './database/runtime-role-check';
 import { TenantDatabase } from './database/tenant-database';
 import { MIGRATIONS } from './database/tokens';
+import { ErrorFormats } from './errors/error-formats';
 import { ConsiliumExceptionFilter } from './errors/exception-filter';
 import { Translator } from './i18n/translator';
 import { loggerParams, requestIdFor } from './logging/logging';
@@ -91,6 +92,7 @@ export class CoreModule implements OnModuleInit {
         RequestObserver,
         RateLimiter,
         RateLimitGuard,
+        ErrorFormats,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
         // Settlement first, so it wraps the page flow and reads the status the page flow set (a redirect's 303).
         { provide: APP_INTERCEPTOR, useClass: RateLimitSettlement },
@@ -111,6 +113,7 @@ export class CoreModule implements OnModuleInit {
         DatabaseMetrics,
         RateLimiter,
         RateLimitGuard,
+        ErrorFormats,
       ],
     };
   }

@@ -11,6 +11,7 @@ export * from './database/roles';
 export * from './database/runtime-role-check';
 export * from './database/tenant-database';
 export * from './errors/domain-error';
+export * from './errors/error-formats';
 export * from './errors/permanent-redirect';
 export * from './i18n/locales';
 export * from './i18n/money';

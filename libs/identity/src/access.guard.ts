@@ -15,6 +15,8 @@ import { AUDITED, AuditedRoute, AuditLog } from '@consilium/audit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
 import { ApiKeysService } from './api-keys.service';
+import { CredentialsRequired, ScopeMissing } from './api-errors';
+import { OAuthTokens } from './oauth-tokens.service';
 import { CSRF_FIELD, CSRF_HEADER, CSRF_SEED_COOKIE, CsrfRejected, CsrfTokens } from './csrf';
 import { OperatorAccounts } from './operators/operator-accounts.service';
 import { may } from './permissions';
@@ -44,6 +46,7 @@ export class AccessGuard implements CanActivate {
     private readonly sessions: SessionService,
     private readonly operators: OperatorAccounts,
     private readonly apiKeys: ApiKeysService,
+    private readonly oauthTokens: OAuthTokens,
     private readonly cookie: SessionCookie,
     private readonly csrf: CsrfTokens,
     private readonly audit: AuditLog,
@@ -68,6 +71,9 @@ export class AccessGuard implements CanActivate {
     }
     if (!actor) {
       await this.auditDenied(ctx);
+      if (NOT_COOKIE_AUTHENTICATED.test(request.url) && request.url.startsWith('/api')) {
+        throw new CredentialsRequired(!!request.headers.authorization);
+      }
       throw new SignInRequired(this.signInPathFor(request));
     }
     const pendingMfa = (actor.kind === 'staff' || actor.kind === 'operator') && !actor.mfaVerified;
@@ -77,6 +83,8 @@ export class AccessGuard implements CanActivate {
     if (allowed) return true;
     await this.auditDenied(ctx);
     if (pendingMfa) throw new SignInRequired(actor.kind === 'operator' ? '/operator/mfa' : '/console/mfa');
+    // An integration is told which scope it lacks, so whoever runs it knows what to ask an admin for.
+    if (actor.kind === 'api_key') throw new ScopeMissing(action);
     throw new AccessDenied();
   }
 
@@ -103,9 +111,13 @@ export class AccessGuard implements CanActivate {
     }
     if (!this.context.tenantOrNull()) return undefined;
     const auth = request.headers.authorization;
-    if (auth?.startsWith('Bearer ck_') && NOT_COOKIE_AUTHENTICATED.test(request.url)) {
-      const key = await this.apiKeys.resolve(auth.slice('Bearer '.length).trim());
-      return key ? { id: key.id, kind: 'api_key', roles: [], scopes: ['api.access', ...key.scopes] } : undefined;
+    if (auth && NOT_COOKIE_AUTHENTICATED.test(request.url)) {
+      // An API key, or an access token from the OAuth token endpoint: either way the actor is the credential.
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1] ?? '';
+      const key = await this.apiKeys.resolve(bearer);
+      if (key) return { id: key.id, kind: 'api_key', roles: [], scopes: ['api.access', ...key.scopes] };
+      const token = await this.oauthTokens.resolve(bearer);
+      return token ? { id: token.clientId, kind: 'api_key', roles: [], scopes: ['api.access', ...token.scopes] } : undefined;
     }
     const token = this.cookie.read(request);
     const session = token ? await this.sessions.resolve(token) : null;

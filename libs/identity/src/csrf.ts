@@ -7,7 +7,17 @@ export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_SEED_COOKIE = 'consilium_csrf';
 
 /** Identity's refusals: words at `identity.errors.<code>.message|hint`. */
-export const IdentityError = declareErrors('identity', { csrf_rejected: 403 });
+export const IdentityError = declareErrors('identity', {
+  csrf_rejected: 403,
+  api_credentials_required: 401,
+  api_token_invalid: 401,
+  api_scope_missing: 403,
+  // The OAuth token endpoint's refusals, by RFC 6749 §5.2 error code (its words say which of the reasons it was).
+  invalid_request: 400,
+  invalid_client: 401,
+  unsupported_grant_type: 400,
+  invalid_scope: 400,
+});
 
 export class CsrfRejected extends IdentityError {
   constructor() {

@@ -23,6 +23,7 @@ import { OperatorMfaPresenter } from './http/operator-auth.controller';
 import { OperatorWelcomePage } from './http/operator-welcome.controller';
 import { IdentityLayout } from './identity-layout';
 import { MfaService } from './mfa.service';
+import { OAuthTokens } from './oauth-tokens.service';
 import { OneTimeTokens } from './one-time-tokens.service';
 import { OperatorAccounts } from './operators/operator-accounts.service';
 import { OperatorSignInLinks } from './operators/operator-sign-in-links';
@@ -50,6 +51,7 @@ import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/passwor
     DemoAccounts,
     IdentityLayout,
     MfaService,
+    OAuthTokens,
     OneTimeTokens,
     OperatorAccounts,
     OperatorSignInLinks,
@@ -73,6 +75,7 @@ import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/passwor
   exports: [
     AccountsService,
     ApiKeysService,
+    OAuthTokens,
     DemoAccounts,
     OperatorAccounts,
     OperatorSignInLinks,

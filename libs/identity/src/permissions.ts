@@ -15,6 +15,8 @@ export const POLICY: Record<string, readonly string[]> = {
     'staff.manage',
     'audit.read',
     'apikeys.manage',
+    'webhooks.manage',
+    'opinions.read',
     'catalog.edit',
     'site.edit',
     'analytics.read',
@@ -62,5 +64,10 @@ export function may(actor: ContextActor | undefined, action: string): boolean {
   return !!actor && actionsOf(actor).has(action);
 }
 
-/** Scopes an integration's API key may be given: a subset of what an admin may do. */
-export const API_KEY_SCOPES = ['cases.read', 'conversions.record', 'analytics.read'] as const;
+/**
+ * Scopes an integration's API key may be given: a subset of what an admin may do. `cases.read`: cases, their
+ * timelines, consents and records requests; `opinions.read`: delivered opinions and their letters;
+ * `cases.triage`: a records request's status; `conversions.record`: visits and procedures; `analytics.read`: exports.
+ */
+export const API_KEY_SCOPES = ['cases.read', 'opinions.read', 'cases.triage', 'conversions.record', 'analytics.read'] as const;
+export type ApiScope = (typeof API_KEY_SCOPES)[number];

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CaseAccess, CasePipeline } from '@consilium/cases';
-import { InvalidInput, msg, NotFound, one, RequestContext, TenantDatabase } from '@consilium/core';
+import { first, InvalidInput, msg, NotFound, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { BrandedPdf } from '@consilium/documents';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 
@@ -30,6 +30,36 @@ export interface RecordRequestRow {
   expires_on: string;
   status: string;
 }
+
+export const RECORD_REQUEST_STATUSES = ['open', 'sent', 'received', 'closed'] as const;
+export type RecordRequestStatus = (typeof RECORD_REQUEST_STATUSES)[number];
+
+/** A records request as an integration reads it: the authorization's terms and the task's status. */
+export interface RecordRequestFacts {
+  id: string;
+  caseId: string;
+  status: RecordRequestStatus;
+  statusChangedAt: Date;
+  providerName: string;
+  providerContact: string;
+  recordsDescribed: string;
+  dateFrom: string | null;
+  dateTo: string | null;
+  patientLegalName: string;
+  patientBirthDate: string;
+  signedName: string;
+  signedAt: Date;
+  expiresOn: string;
+  /** Keyset position: `signed_at` as PostgreSQL prints it, and the id. */
+  position: { at: string; id: string };
+}
+
+const SELECT_FACTS = `SELECT id, case_id AS "caseId", status, status_changed_at AS "statusChangedAt", provider_name AS "providerName",
+       provider_contact AS "providerContact", records_described AS "recordsDescribed", date_from::text AS "dateFrom",
+       date_to::text AS "dateTo", patient_legal_name AS "patientLegalName", patient_birth_date::text AS "patientBirthDate",
+       signed_name AS "signedName", signed_at AS "signedAt", expires_on::text AS "expiresOn",
+       json_build_object('at', signed_at::text, 'id', id) AS position
+  FROM record_requests`;
 
 /** An authorization lasts a year from signature, or until the patient revokes it in writing. */
 const VALID_DAYS = 365;
@@ -89,6 +119,45 @@ export class RecordRequests {
         `SELECT id, provider_name, status, signed_at, expires_on FROM record_requests WHERE case_id = $1 ORDER BY signed_at DESC`,
         [c.id],
       );
+    });
+  }
+
+  /**
+   * The hospital's records requests, oldest signature first, a page at a time (keyset on signed_at, id): what a
+   * health-information system works through. Only requests on cases the actor may see (every case, for staff and
+   * integrations of the hospital).
+   */
+  feed(filter: { statuses?: RecordRequestStatus[]; after?: { at: string; id: string }; limit: number }): Promise<{
+    requests: RecordRequestFacts[];
+    more: boolean;
+  }> {
+    const actor = this.context.actor();
+    const wholeHospital =
+      actor?.kind === 'api_key' || (actor?.kind === 'staff' && (actor.roles.includes('admin') || actor.roles.includes('coordinator')));
+    if (!wholeHospital) throw new NotFound();
+    return this.db.transaction(async (tx) => {
+      const params: unknown[] = [];
+      const bind = (value: unknown) => `$${params.push(value)}`;
+      const where = ['true'];
+      if (filter.statuses?.length) where.push(`status = ANY(${bind(filter.statuses)}::text[])`);
+      if (filter.after) where.push(`(signed_at, id) > (${bind(filter.after.at)}::timestamptz, ${bind(filter.after.id)}::uuid)`);
+      const found = await rows<RecordRequestFacts>(
+        tx,
+        `${SELECT_FACTS} WHERE ${where.join(' AND ')} ORDER BY signed_at, id LIMIT ${bind(filter.limit + 1)}`,
+        params,
+      );
+      return { requests: found.slice(0, filter.limit), more: found.length > filter.limit };
+    });
+  }
+
+  /** One request, if its case is one the actor may see; the same 404 otherwise. */
+  one(requestId: string): Promise<RecordRequestFacts> {
+    if (!/^[0-9a-f-]{36}$/i.test(requestId)) throw new NotFound();
+    return this.db.transaction(async (tx) => {
+      const found = await first<RecordRequestFacts>(tx, `${SELECT_FACTS} WHERE id = $1`, [requestId]);
+      if (!found) throw new NotFound();
+      await this.access.caseFor(tx, found.caseId);
+      return found;
     });
   }
 

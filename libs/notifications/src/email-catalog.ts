@@ -64,6 +64,8 @@ export const EMAIL_MESSAGES = {
   ),
   /** To the patient's own physician when the route is physician-to-physician: a link to that one opinion. */
   'local-physician-invitation': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/shared-opinion', d.token)),
+  /** To the hospital's admins: a webhook endpoint kept failing and was turned off (which one is in the console). */
+  'webhook-endpoint-disabled': spec(z.object({}), () => '/console/webhooks'),
   /** Sent by an operator (npm run cli -- email test) to check a hospital's sender and branding. */
   'test-message': spec(z.object({}), () => '/'),
 } as const;

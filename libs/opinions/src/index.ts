@@ -1,3 +1,4 @@
+export * from './delivered-opinions.service';
 export * from './opinion-delivery.service';
 export * from './opinion-editor.service';
 export * from './opinion-letter';

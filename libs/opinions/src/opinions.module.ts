@@ -9,6 +9,7 @@ import { ConsoleReviewsController } from './http/console-reviews.controller';
 import { PortalOpinionController } from './http/portal-opinion.controller';
 import { SharedOpinionController } from './http/shared-opinion.controller';
 import { AuditModule } from '@consilium/audit';
+import { DeliveredOpinions } from './delivered-opinions.service';
 import { Opinion } from './opinion.entity';
 import { OpinionDelivery } from './opinion-delivery.service';
 import { OpinionEditor } from './opinion-editor.service';
@@ -18,8 +19,8 @@ import { ReviewsPage } from './http/reviews-page';
 @Module({
   imports: [TypeOrmModule.forFeature([Opinion]), CasesModule, IdentityModule, StipendsModule, AuditModule],
   controllers: [ConsoleReviewsController, PortalOpinionController, SharedOpinionController],
-  providers: [OpinionEditor, OpinionDelivery, OpinionPage, ReviewsPage],
-  exports: [OpinionEditor, OpinionDelivery],
+  providers: [OpinionEditor, OpinionDelivery, OpinionPage, ReviewsPage, DeliveredOpinions],
+  exports: [OpinionEditor, OpinionDelivery, DeliveredOpinions],
 })
 export class OpinionsModule {
   constructor(views: ViewRenderer) {

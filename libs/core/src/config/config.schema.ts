@@ -42,6 +42,13 @@ const proxyHops = z
   .string()
   .regex(/^(true|false|1|0|yes|no|[2-9])$/, 'must be true, false or the number of proxies in front (2 to 9)')
   .transform((v) => (v === 'true' || v === 'yes' ? 1 : v === 'false' || v === 'no' ? 0 : Number(v)));
+/** Comma-separated whole seconds, e.g. `5,300,1800`. */
+const secondsList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => Number(s.trim())))
+  .refine((list) => list.length > 0 && list.every((n) => Number.isInteger(n) && n >= 0 && n <= 86400), {
+    error: 'must be comma-separated whole seconds from 0 to 86400, e.g. 5,300,1800',
+  });
 const hostname = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a lower-case host name');
 
 /**
@@ -151,6 +158,20 @@ export const configSchema = z.object({
   JOBS_POLL_SECONDS: z.coerce.number().min(0.5, 'must be at least 0.5').max(60).default(2),
   JOBS_MAINTENANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   JOBS_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(25),
+
+  /** Minutes an OAuth access token from /api/v1/oauth/token lives. */
+  API_ACCESS_TOKEN_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
+  /** Whether webhook endpoints may be private, loopback or link-local addresses; by default only outside production. */
+  WEBHOOKS_ALLOW_PRIVATE_TARGETS: bool.optional(),
+  /** Whether webhook endpoints must be https:// URLs; by default in production. */
+  WEBHOOKS_REQUIRE_HTTPS: bool.optional(),
+  /** Waits before each retry of a failed delivery (the Standard Webhooks schedule: about 28 hours in all). */
+  WEBHOOKS_RETRY_SCHEDULE_SECONDS: secondsList.default([5, 300, 1800, 7200, 18000, 36000, 36000]),
+  WEBHOOKS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
+  /** An endpoint is disabled after this many failed attempts in a row ... */
+  WEBHOOKS_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(10000).default(20),
+  /** ... spread over at least this many minutes (a short outage under heavy traffic does not disable it). */
+  WEBHOOKS_DISABLE_AFTER_MINUTES: z.coerce.number().int().min(0).max(43200).default(1440),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The worker's small HTTP listener: /health/live, /health/ready (while its job loops poll) and /metrics. */

@@ -134,6 +134,17 @@ export interface JobSettings {
   stopTimeoutMs: number;
 }
 
+export interface WebhookSettings {
+  /** Private, loopback, link-local and other non-public addresses may be targets (never in production by default). */
+  allowPrivateTargets: boolean;
+  requireHttps: boolean;
+  /** Seconds to wait before each retry; its length is how many retries a delivery gets. */
+  retryScheduleSeconds: number[];
+  timeoutMs: number;
+  disableAfterFailures: number;
+  disableAfterMinutes: number;
+}
+
 /** Validated configuration. Build it once with `loadConfig` and pass it down; never read process.env elsewhere. */
 export class AppConfig {
   readonly embedded: boolean;
@@ -151,6 +162,7 @@ export class AppConfig {
   readonly rateLimits: RateLimitRules;
   /** Real service or stand-in, for payments, email and record files (see chooseServices). */
   readonly services: ServiceChoices;
+  readonly webhooks: WebhookSettings;
   /** Filled in at boot: from the environment, or from the embedded PostgreSQL. */
   database: DatabaseUrls;
   private secret?: Buffer;
@@ -181,6 +193,15 @@ export class AppConfig {
     };
     this.proxyHops = raw.TRUST_PROXY;
     this.rateLimits = parseRateLimits(raw.RATE_LIMITS).rules;
+    const production = raw.NODE_ENV === 'production';
+    this.webhooks = {
+      allowPrivateTargets: raw.WEBHOOKS_ALLOW_PRIVATE_TARGETS ?? !production,
+      requireHttps: raw.WEBHOOKS_REQUIRE_HTTPS ?? production,
+      retryScheduleSeconds: raw.WEBHOOKS_RETRY_SCHEDULE_SECONDS,
+      timeoutMs: raw.WEBHOOKS_TIMEOUT_SECONDS * 1000,
+      disableAfterFailures: raw.WEBHOOKS_DISABLE_AFTER_FAILURES,
+      disableAfterMinutes: raw.WEBHOOKS_DISABLE_AFTER_MINUTES,
+    };
     this.database = raw.DATABASE_URL
       ? { runtime: raw.DATABASE_URL, owner: raw.DATABASE_OWNER_URL, operator: raw.DATABASE_OPERATOR_URL }
       : { runtime: '' };

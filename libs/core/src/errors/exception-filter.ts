@@ -9,6 +9,7 @@ import { FormPresenter, PAGE_ROUTE, PageRequest, PageRoute } from '../web/page';
 import { pageTitle } from '../web/page.interceptor';
 import { ViewRenderer } from '../web/view-renderer';
 import { DomainError, FieldProblems, TooManyRequests } from './domain-error';
+import { ErrorFormats } from './error-formats';
 import { PermanentRedirect } from './permanent-redirect';
 
 /** What went wrong, before it is put in someone's language. */
@@ -29,7 +30,8 @@ interface ErrorBody {
 }
 
 /**
- * The one place errors become responses: JSON under /api, /webhooks and /health (the stable code, and the message in
+ * The one place errors become responses: RFC 9457 problem details under /api (or the format a lib registered for
+ * its prefix, see ErrorFormats), JSON under /webhooks and /health (the stable code, and the message in
  * English or the client's Accept-Language), a branded page elsewhere in the reader's language, and for a refused
  * form on a `@Form` route, that form again (see web/page.ts). Words come from the catalogs by the error's code; a
  * stack trace or driver message never leaves the server.
@@ -43,6 +45,7 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
     private readonly context: RequestContext,
     private readonly translator: Translator,
     private readonly modules: ModuleRef,
+    private readonly formats: ErrorFormats,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -69,6 +72,14 @@ export class ConsiliumExceptionFilter implements ExceptionFilter {
     if (retryAfterSeconds) reply.header('retry-after', String(retryAfterSeconds)).header('cache-control', 'no-store');
     if (wantsJson(request)) {
       const body = this.inLanguage(failure, jsonLocale(request));
+      const path = request.url.split('?')[0];
+      const format = this.formats.for(path);
+      if (format) {
+        const shown = format(body, { path, requestId });
+        for (const [name, value] of Object.entries(shown.headers ?? {})) reply.header(name, value);
+        void reply.status(failure.status).header('content-type', shown.contentType).send(shown.body);
+        return;
+      }
       void reply
         .status(failure.status)
         .header('content-type', 'application/json; charset=utf-8')

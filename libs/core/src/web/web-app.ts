@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { AppConfig } from '../config/config';
 import { BootLog, BootNestLogger } from '../logging/boot-log';
+import { ErrorFormats } from '../errors/error-formats';
 import { requestIdFor } from '../logging/logging';
 import { UNMATCHED_ROUTE } from '../metrics/http-metrics';
 import { answerHealth, HealthProbe } from './health';
@@ -81,19 +82,21 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
   // Misses are marked on the way in and kept on the way out (PageCache decides what may be kept).
   // PostgreSQL text cannot hold U+0000: a NUL anywhere in a form, a JSON body or the query is refused here, as bad
   // input with a plain message, instead of failing later as a database error.
+  const errorFormats = app.get(ErrorFormats, { strict: false });
   fastify.addHook('preValidation', (request, reply, done) => {
     if (!containsNul(request.query) && !containsNul(request.body)) return done();
-    void reply
-      .status(400)
-      .header('cache-control', 'no-store')
-      .header('content-type', 'application/json; charset=utf-8')
-      .send({
-        error: {
-          status: 400,
-          code: 'invalid_input',
-          message: 'A field contains a character that is not allowed (NUL). Remove it and send the form again.',
-        },
-      });
+    const error = {
+      status: 400,
+      code: 'invalid_input',
+      message: 'A field contains a character that is not allowed (NUL). Remove it and send the form again.',
+    };
+    const path = request.url.split('?')[0];
+    // Under /api the same refusal reads as the API's other errors (problem details).
+    const shown = errorFormats.for(path)?.(error, { path, requestId: String(request.id) }) ?? {
+      contentType: 'application/json; charset=utf-8',
+      body: { error },
+    };
+    void reply.status(400).header('cache-control', 'no-store').header('content-type', shown.contentType).send(shown.body);
   });
   const cache = app.get(PageCache, { strict: false });
   Object.assign(front, {

@@ -15,12 +15,14 @@ import {
 } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import { z } from 'zod';
-import { ApiKeysService } from '../api-keys.service';
+import { API_CREDENTIAL_KINDS, ApiKeysService } from '../api-keys.service';
 import { API_KEY_SCOPES } from '../permissions';
 
 const keyForm = z.object({
   name: field.text({ max: 100, required: 'identity.apiKeys.nameRequired' }),
   scopes: field.choices(API_KEY_SCOPES, { min: 1, message: 'identity.apiKeys.chooseScope' }),
+  // Without a choice (a form from before OAuth clients), an API key.
+  kind: field.choice(API_CREDENTIAL_KINDS, 'identity.apiKeys.chooseKind').optional(),
 });
 
 @Injectable()
@@ -32,13 +34,16 @@ export class ApiKeysPage implements FormPresenter {
   }
 
   async model(created?: unknown): Promise<Record<string, unknown>> {
-    return { keys: await this.keys.list(), allScopes: API_KEY_SCOPES, created };
+    return { keys: await this.keys.list(), allScopes: API_KEY_SCOPES, kinds: API_CREDENTIAL_KINDS, created };
   }
 }
 
 const API_KEYS = { title: 'identity.apiKeys.title' };
 
-/** Admins create and revoke the keys integrations use for /api/v1. A new key is shown once (never cached). */
+/**
+ * Admins create and revoke the credentials integrations use for /api/v1: API keys, and OAuth clients (client
+ * credentials grant) whose id and secret are traded for short-lived tokens. A new secret is shown once (never cached).
+ */
 @Controller('console/api-keys')
 @TenantSite()
 @StaffOnly()
@@ -62,8 +67,9 @@ export class ConsoleApiKeysController {
   @Page('identity/api-keys', API_KEYS)
   @Form('identity/api-keys', { presenter: ApiKeysPage })
   async create(@Body() body: unknown) {
-    const { name, scopes } = parseForm(keyForm, body);
-    return this.page.model(await this.keys.create(name, scopes, this.context.actor()!.id));
+    const { name, scopes, kind } = parseForm(keyForm, body);
+    const created = await this.keys.create(name, scopes, this.context.actor()!.id, kind ?? 'key');
+    return this.page.model({ ...created, oauthClient: kind === 'oauth_client' });
   }
 
   @Can('apikeys.manage')

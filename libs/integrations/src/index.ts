@@ -1,0 +1,4 @@
+export * from './integrations.module';
+export * from './openapi/api-document.service';
+export * from './webhooks/webhook-catalog';
+export * from './webhooks/webhooks.module';
