@@ -42,6 +42,11 @@ export function choiceOf(
   };
 }
 
+/** The opinion's translation is for a patient whose language is not the one the hospital's physicians write in. */
+export function translationOffered(locale: string, hospitalLocale: string): boolean {
+  return locale.split('-')[0] !== hospitalLocale.split('-')[0];
+}
+
 /** A funding program a patient may choose for this offering, with what it would pay. */
 export interface FundingOption {
   program: FundingProgramRecord;
@@ -93,6 +98,9 @@ export class IntakePlanner {
     const catalog = await this.catalog.snapshot(tenant.id);
     const offering = catalog.offerings.find((o) => o.slug === choice.offering);
     const chosen = offering!;
+    const translation = chosen.addOns.find((a) => a.translation && choice.addOns.includes(a.code));
+    if (translation && !translationOffered(locale, tenant.defaultLocale))
+      throw new InvalidInput({ add_ons: msg('intake.form.translationSameLanguage') });
     const specialty = catalog.specialties.find((s) => s.id === chosen.specialtyId)!;
     const { physicians } = await this.roster.snapshot(tenant.id);
     const requested = choice.physician ? physicians.find((p) => p.slug === choice.physician) : undefined;
