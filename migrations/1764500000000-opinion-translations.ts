@@ -14,6 +14,8 @@ export class OpinionTranslations1764500000000 implements MigrationInterface {
       ALTER TABLE staff_roles DROP CONSTRAINT staff_roles_role_check;
       ALTER TABLE staff_roles ADD CONSTRAINT staff_roles_role_check CHECK (role IN ('admin', 'coordinator', 'physician', 'translator'));
       ALTER TABLE offering_add_ons ADD COLUMN translation boolean NOT NULL DEFAULT false;
+      -- The language the patient chose the translation in (the intake's), kept with the request it was bought for.
+      ALTER TABLE cases ADD COLUMN translation_locale text;
 
       CREATE TABLE opinion_translations (
         tenant_id uuid NOT NULL,
@@ -64,6 +66,7 @@ export class OpinionTranslations1764500000000 implements MigrationInterface {
       DROP TABLE opinion_translations;
       DROP FUNCTION released_translations_are_immutable();
       ALTER TABLE offering_add_ons DROP COLUMN translation;
+      ALTER TABLE cases DROP COLUMN translation_locale;
       ALTER TABLE staff_roles DROP CONSTRAINT staff_roles_role_check;
       ALTER TABLE staff_roles ADD CONSTRAINT staff_roles_role_check CHECK (role IN ('admin', 'coordinator', 'physician'));
     `);

@@ -80,7 +80,9 @@ describe('translated opinions', () => {
     await applyTestBlueprint(app, blueprint);
     translatorA = await createTestTranslator(app, a);
     translatorB = await createTestTranslator(app, b);
-    await operatorQuery(app, 'UPDATE accounts SET locale = $2 WHERE id = $1', [a.people.patient.id, 'es']);
+    // The patient's account says English (as the demo patient's does): the case keeps the language the translation
+    // was bought in, and that is the one it is translated into.
+    await operatorQuery(app, `UPDATE accounts SET locale = 'en' WHERE id = $1`, [a.people.patient.id]);
   });
 
   afterAll(async () => {

@@ -27,6 +27,8 @@ export interface IntakePlan {
   requestedPhysicianName?: string;
   /** The price before funding, line by line, in the patient's language. */
   quote: Quote;
+  /** With the translation add-on: the language the opinion is to be translated into (the one of this intake). */
+  translationLocale?: string;
 }
 
 /** The first step's answers a draft case holds, read back against the catalog. */
@@ -146,6 +148,7 @@ export class IntakePlanner {
       requestedPhysicianId: requested?.id,
       requestedPhysicianName: requested?.name,
       quote: { currency: chosen.currency, lines, subtotal, total: subtotal },
+      ...(translation ? { translationLocale: locale } : {}),
     };
   }
 

@@ -68,11 +68,17 @@ export class OpinionTranslations {
     @Inject(MACHINE_TRANSLATOR) private readonly machine: MachineTranslator,
   ) {}
 
-  /** The language a case's opinion must be translated into before delivery, or null when it needs none. */
+  /**
+   * The language a case's opinion must be translated into before delivery, or null when it needs none: the one the
+   * patient bought the translation in (their account's, for a case that kept none), if the hospital still serves it.
+   */
   async targetFor(tx: EntityManager, tenant: ResolvedTenant, c: Case): Promise<string | null> {
     if (!(await this.catalog.buysTranslation(tx, c.addOnIds))) return null;
-    const patient = await first<{ locale: string | null }>(tx, 'SELECT locale FROM accounts WHERE id = $1', [c.patientId]);
-    const target = patient?.locale && tenant.locales.includes(patient.locale) ? patient.locale : null;
+    const patient = c.translationLocale
+      ? undefined
+      : await first<{ locale: string | null }>(tx, 'SELECT locale FROM accounts WHERE id = $1', [c.patientId]);
+    const wanted = c.translationLocale ?? patient?.locale;
+    const target = wanted && tenant.locales.includes(wanted) ? wanted : null;
     return target && !sameLanguage(target, tenant.defaultLocale) ? target : null;
   }
 
