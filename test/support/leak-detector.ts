@@ -88,13 +88,17 @@ function decode(text: string): string {
     .replace(/&amp;/g, '&');
 }
 
-/** Words of two letters or more, lower-cased; addresses, emails, and anything with a digit (ids, times) are not words. */
+/**
+ * Words of two letters or more, lower-cased; addresses, emails, and anything with a digit (ids, times) are not words.
+ * Letters joined to a currency sign are one word with it: French writes pounds as "£GB", and without the sign "GB"
+ * would be a French word, letting an English "10.7 GB" through where French says "10,7 Go".
+ */
 function words(text: string): string[] {
   const cleaned = text
     .replace(/\S+@\S+/g, ' ')
     .replace(/\b(?:https?:\/\/|\/)\S*/g, ' ')
     .replace(/[^\s·,;:()]*\d[^\s·,;:()]*/g, ' ');
-  return (cleaned.match(/\p{L}[\p{L}\p{M}]+/gu) ?? []).map((w) => w.toLocaleLowerCase());
+  return (cleaned.match(/\p{Sc}*\p{L}[\p{L}\p{M}]+\p{Sc}*/gu) ?? []).map((w) => w.toLocaleLowerCase());
 }
 
 const cache = new WeakMap<Translator, Map<string, Set<string>>>();
