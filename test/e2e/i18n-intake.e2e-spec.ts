@@ -5,7 +5,7 @@ import { AccountMail, IdentityModule } from '@consilium/identity';
 import { IntakeModule, placeOptions } from '@consilium/intake';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import supertest from 'supertest';
-import { expectNoLeaks } from '../support/leak-detector';
+import { expectPageIn, readerIn } from '../support/leak-detector';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { operatorQuery } from '../support/payments';
 import { letterText } from '../support/pdf-text';
@@ -101,16 +101,10 @@ describe('every word in the patient’s language: intake and “Your requests”
     ];
   }
 
-  function reader(tenant: TestTenant, locale: string): WebClient {
-    const client = new WebClient(app, tenant.host);
-    client.cookies.set('lang', locale);
-    return client;
-  }
+  const reader = (tenant: TestTenant, locale: string): WebClient => readerIn(app, tenant.host, locale);
 
   function check(page: Page, locale: string, status: number, what: string, tenant = a): void {
-    expect({ what, status: page.status }).toEqual({ what, status });
-    expect(page.text).toContain(`<html lang="${locale}">`);
-    expectNoLeaks(page.text, { locale, translator, allow: data(tenant, locale), page: what });
+    expectPageIn(page, locale, { status, what, translator, allow: data(tenant, locale) });
   }
 
   describe.each(LOCALES)('in %s', (locale) => {

@@ -4,7 +4,7 @@ import { AccountMail, IdentityModule } from '@consilium/identity';
 import { IntakeModule } from '@consilium/intake';
 import { OpinionsModule } from '@consilium/opinions';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { expectNoLeaks } from '../support/leak-detector';
+import { expectPageIn, readerIn } from '../support/leak-detector';
 import { operatorQuery } from '../support/payments';
 import { letterText } from '../support/pdf-text';
 import { RecordingAccountMail } from '../support/recording-account-mail';
@@ -96,16 +96,10 @@ describe('every word in the reader’s language: the opinion and the review work
 
   afterAll(() => app.close());
 
-  function reader(locale: string): WebClient {
-    const client = new WebClient(app, a.host);
-    client.cookies.set('lang', locale);
-    return client;
-  }
+  const reader = (locale: string): WebClient => readerIn(app, a.host, locale);
 
   function check(page: Page, locale: string, status: number, what: string): void {
-    expect({ what, status: page.status }).toEqual({ what, status });
-    expect(page.text).toContain(`<html lang="${locale}">`);
-    expectNoLeaks(page.text, { locale, translator, allow: data, page: what });
+    expectPageIn(page, locale, { status, what, translator, allow: data });
   }
 
   it.each(LOCALES)(

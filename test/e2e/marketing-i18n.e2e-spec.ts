@@ -4,7 +4,7 @@ import { AccountMail, IdentityModule } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { expectNoLeaks } from '../support/leak-detector';
+import { expectNoLeaks, expectPageIn, readerIn } from '../support/leak-detector';
 import { OPERATOR_HOST } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
@@ -68,16 +68,10 @@ describe('marketing: every word in the reader’s language', () => {
 
   afterAll(() => app.close());
 
-  function reader(host: string, locale: string): WebClient {
-    const client = new WebClient(app, host);
-    client.cookies.set('lang', locale);
-    return client;
-  }
+  const reader = (host: string, locale: string): WebClient => readerIn(app, host, locale);
 
   function check(page: Page, locale: string, status: number, what: string): void {
-    expect({ what, status: page.status }).toEqual({ what, status });
-    expect(page.text).toContain(`<html lang="${locale}">`);
-    expectNoLeaks(page.text, { locale, translator, allow: data, page: what });
+    expectPageIn(page, locale, { status, what, translator, allow: data });
   }
 
   describe.each(LOCALES)('in %s', (locale) => {

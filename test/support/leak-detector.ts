@@ -1,5 +1,6 @@
 import { intlLocale, languageName, languageOf, platformLocales, Translator } from '@consilium/core';
 import { isPluralElement, isSelectElement, MessageFormatElement, parse, TYPE } from '@formatjs/icu-messageformat-parser';
+import { WebClient, WebTarget } from './web-client';
 
 /**
  * The English-leak detector: every word a person can read on a page (text, `<title>`, `alt`, `aria-label`, `title`,
@@ -48,6 +49,28 @@ export function expectNoLeaks(html: string, options: LeakOptions & { page?: stri
     (l) => `  "${l.word}" in "${l.text.slice(0, 120)}" (${l.from.length ? `from the ${l.from.join('/')} catalog` : 'in no catalog'})`,
   );
   throw new Error(`${options.page ?? 'page'} in ${options.locale} shows words of another language:\n${[...new Set(lines)].join('\n')}`);
+}
+
+/** A visitor of `host` who chose `locale` (the language cookie the site's language switch sets). */
+export function readerIn(app: WebTarget, host: string, locale: string): WebClient {
+  const client = new WebClient(app, host);
+  client.cookies.set('lang', locale);
+  return client;
+}
+
+/**
+ * The leak suites' check of one page: it answered `status`, says it is in `locale`, and shows no word of another
+ * language (`allow`: the page's data). `what` names the page in a failure.
+ */
+export function expectPageIn(
+  page: { status: number; text: string },
+  locale: string,
+  expected: { status: number; what: string; translator: Translator; allow: string[] },
+): void {
+  const { status, what } = expected;
+  expect({ what, status: page.status }).toEqual({ what, status });
+  expect(page.text).toContain(`<html lang="${locale}">`);
+  expectNoLeaks(page.text, { locale, translator: expected.translator, allow: expected.allow, page: what });
 }
 
 /** The text a person sees or hears: text nodes and the attributes screen readers and browsers show. */
