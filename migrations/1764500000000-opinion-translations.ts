@@ -24,7 +24,7 @@ export class OpinionTranslations1764500000000 implements MigrationInterface {
         case_id uuid NOT NULL,
         source_locale text NOT NULL,
         target_locale text NOT NULL,
-        provider text NOT NULL CHECK (provider IN ('aws', 'demo')),
+        provider text NOT NULL CHECK (provider IN ('aws', 'demo', 'none')),
         machine_draft jsonb NOT NULL,
         text jsonb NOT NULL,
         revision integer NOT NULL DEFAULT 0,

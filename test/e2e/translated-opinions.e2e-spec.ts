@@ -1,10 +1,10 @@
 import { Translator } from '@consilium/core';
 import { AccountMail } from '@consilium/identity';
 import { IntakePlanner } from '@consilium/intake';
-import { AwsTranslator, DemoTranslator } from '@consilium/opinions';
+import { AwsTranslator, DemoTranslator, OpinionDelivery } from '@consilium/opinions';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { actAs, asPatient, createTestCase, readCase, resolved } from '../support/cases';
-import { expectNoLeaks } from '../support/leak-detector';
+import { expectNoLeaks, readerIn } from '../support/leak-detector';
 import { operatorQuery } from '../support/payments';
 import { letterText } from '../support/pdf-text';
 import { RecordingAccountMail } from '../support/recording-account-mail';
@@ -90,11 +90,7 @@ describe('translated opinions', () => {
     await standIn.stop();
   });
 
-  function client(hospital: TestHospital, locale: string): WebClient {
-    const c = new WebClient(app, hospital.host);
-    c.cookies.set('lang', locale);
-    return c;
-  }
+  const client = (hospital: TestHospital, locale: string): WebClient => readerIn(app, hospital.host, locale);
 
   it('offers the translation at intake only in another language than the physicians’, and charges its price', async () => {
     const name = 'Opinión en su idioma';
@@ -153,7 +149,7 @@ describe('translated opinions', () => {
     expect(queue.text).toContain(c.number);
     const work = await reviewer.get(`/console/translations/${row.id}`);
     expect(work.status).toBe(200);
-    expect(work.text).toContain(translator.t('opinions.translation.machineDraft', 'fr'));
+    expect(work.text).toContain(translator.t('opinions.translation.draftBy.aws', 'fr'));
     expect(work.text).toContain(MACHINE['Neoadjuvant chemotherapy before surgery.']);
     expect(work.text).toContain(OPINION.recommendations);
     expectNoLeaks(work.text, {
@@ -252,6 +248,27 @@ describe('translated opinions', () => {
     expect((await other.get('/console/translations')).text).not.toContain(c.number);
     expect((await other.post(`/console/translations/${row.id}/release`, form)).status).toBe(404);
     expect((await physician.get(`/console/translations/${row.id}`)).status).toBe(403);
+  });
+
+  it('when Amazon Translate fails, the signature stands and the translator gets the original to translate, said so', async () => {
+    const c = await createTestCase(app, a, { state: 'opinion_signed', addOns: ['translation'], locale: 'es' });
+    standIn.failing = true;
+    try {
+      expect(await app.get(OpinionDelivery).deliver(await resolved(app, a), c.opinionId!)).toEqual({ delivered: false, translating: true });
+    } finally {
+      standIn.failing = false;
+    }
+    const [row] = await operatorQuery<{ id: string; provider: string; machine_draft: { answers: string[] } }>(
+      app,
+      'SELECT id, provider, machine_draft FROM opinion_translations WHERE case_id = $1',
+      [c.id],
+    );
+    expect(row.provider).toBe('none');
+    expect(row.machine_draft.answers).toEqual(['Yes.']);
+    const reviewer = client(a, 'es');
+    await signInStaff(reviewer, translatorA);
+    expect((await reviewer.get(`/console/translations/${row.id}`)).text).toContain(translator.t('opinions.translation.draftBy.none', 'es'));
+    expect((await readCase(app, a, c.id)).state).toBe('opinion_signed');
   });
 
   it('a case without the add-on is delivered at once, in the original only', async () => {

@@ -22,6 +22,8 @@ const LANGUAGES = ['en', 'es', 'fr', 'fr-CA', 'de'];
 export class TranslateStandIn {
   readonly calls: TranslateCall[] = [];
   readonly phrases = new Map<string, string>();
+  /** While set, every well-formed call is refused as Translate refuses a request it cannot serve (not retried). */
+  failing = false;
   private server?: http.Server;
   url = '';
 
@@ -70,6 +72,7 @@ export class TranslateStandIn {
       );
     if (!LANGUAGES.includes(source) || !LANGUAGES.includes(to))
       return this.error(res, 400, 'UnsupportedLanguagePairException', `Unsupported language pair: ${source} to ${to}.`);
+    if (this.failing) return this.error(res, 400, 'InvalidRequestException', 'The stand-in was told to refuse.');
     const translated = this.phrases.get(text) ?? `[${to}] ${text}`;
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
     res.end(JSON.stringify({ TranslatedText: translated, SourceLanguageCode: source, TargetLanguageCode: to }));

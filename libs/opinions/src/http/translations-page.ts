@@ -57,7 +57,7 @@ export class TranslationsPage implements FormPresenter {
       caseNumber,
       version: opinion.version,
       released: translation.status === 'released',
-      demo: translation.provider === 'demo',
+      draftKey: `opinions.translation.draftBy.${translation.provider}`,
       parts,
       answers,
     };

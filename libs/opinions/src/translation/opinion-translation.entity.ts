@@ -36,8 +36,9 @@ export class OpinionTranslation {
   @Column({ name: 'target_locale', type: 'text' })
   targetLocale: string;
 
+  /** What drafted it; `none`: the provider failed, and the draft is the original for the translator to translate. */
   @Column({ type: 'text' })
-  provider: 'aws' | 'demo';
+  provider: 'aws' | 'demo' | 'none';
 
   @Column({ name: 'machine_draft', type: 'jsonb' })
   machineDraft: TranslatedText;

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Case } from '@consilium/cases';
 import { CatalogReader } from '@consilium/catalog';
 import { FieldProblems, first, InvalidInput, msg, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
@@ -61,6 +61,8 @@ export interface TranslationWork {
  */
 @Injectable()
 export class OpinionTranslations {
+  private readonly logger = new Logger('Translations');
+
   constructor(
     private readonly db: TenantDatabase,
     private readonly catalog: CatalogReader,
@@ -98,7 +100,17 @@ export class OpinionTranslations {
     const { opinion, target } = needed;
     const source = originalText(opinion);
     const texts = [...TRANSLATED_FIELDS.map((f) => source[f]), ...source.answers];
-    const translated = await this.machine.translate(texts, tenant.defaultLocale, target);
+    let provider: OpinionTranslation['provider'] = this.machine.name;
+    let translated: string[];
+    try {
+      translated = await this.machine.translate(texts, tenant.defaultLocale, target);
+    } catch (error) {
+      // The signature stands and the translator still has the work: the original, said to be untranslated. The
+      // log names the error, never the text.
+      this.logger.warn({ tenantId: tenant.id, opinionId, err: { name: (error as Error).name } }, 'machine translation failed');
+      provider = 'none';
+      translated = texts;
+    }
     const draft: TranslatedText = {
       ...(Object.fromEntries(TRANSLATED_FIELDS.map((f, i) => [f, translated[i] ?? ''])) as Record<TextField, string>),
       answers: translated.slice(TRANSLATED_FIELDS.length),
@@ -107,7 +119,7 @@ export class OpinionTranslations {
       tx.query(
         `INSERT INTO opinion_translations (tenant_id, opinion_id, case_id, source_locale, target_locale, provider, machine_draft, text, status)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 'draft') ON CONFLICT (tenant_id, opinion_id) DO NOTHING`,
-        [tenant.id, opinion.id, opinion.caseId, tenant.defaultLocale, target, this.machine.name, JSON.stringify(draft)],
+        [tenant.id, opinion.id, opinion.caseId, tenant.defaultLocale, target, provider, JSON.stringify(draft)],
       ),
     );
   }
