@@ -4,7 +4,7 @@ import { IntakePlanner } from '@consilium/intake';
 import { AwsTranslator, DemoTranslator, OpinionDelivery } from '@consilium/opinions';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { actAs, asPatient, createTestCase, readCase, resolved } from '../support/cases';
-import { expectNoLeaks, readerIn } from '../support/leak-detector';
+import { expectNoLeaks, expectPageIn, readerIn } from '../support/leak-detector';
 import { operatorQuery } from '../support/payments';
 import { letterText } from '../support/pdf-text';
 import { RecordingAccountMail } from '../support/recording-account-mail';
@@ -240,6 +240,20 @@ describe('translated opinions', () => {
     expect(audit.map((e) => e.action)).toEqual(
       expect.arrayContaining(['opinion.translation_read', 'opinion.translation_save', 'opinion.translation_release']),
     );
+
+    // The translator's pages in every language the hospital serves, with no word of another.
+    for (const locale of LOCALES) {
+      const reader = client(a, locale);
+      await signInStaff(reader, translatorA);
+      const data = [a.name, 'Consilium', c.number, ...Object.values(OPINION), ...Object.values(MACHINE), REVIEWED_RECOMMENDATIONS];
+      expectPageIn(await reader.get('/console/translations'), locale, { status: 200, what: 'translations', translator, allow: data });
+      expectPageIn(await reader.get(`/console/translations/${row.id}`), locale, {
+        status: 200,
+        what: 'released translation',
+        translator,
+        allow: [...data, 'Is the proposed treatment right for me?'],
+      });
+    }
 
     // Another hospital's translator, and this hospital's physician, do not reach the translation.
     const other = client(b, 'en');
