@@ -1,9 +1,9 @@
 import { Translator } from '@consilium/core';
 import { AccountMail } from '@consilium/identity';
 import { IntakePlanner } from '@consilium/intake';
-import { AwsTranslator, DemoTranslator, OpinionDelivery } from '@consilium/opinions';
+import { AwsTranslator, DemoTranslator, OpinionDelivery, OpinionEditor, OpinionTranslations, TranslatedText } from '@consilium/opinions';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { actAs, asPatient, createTestCase, readCase, resolved } from '../support/cases';
+import { actAs, asPatient, asStaff, createTestCase, readCase, resolved } from '../support/cases';
 import { expectNoLeaks, expectPageIn, readerIn } from '../support/leak-detector';
 import { operatorQuery } from '../support/payments';
 import { letterText } from '../support/pdf-text';
@@ -283,6 +283,56 @@ describe('translated opinions', () => {
     await signInStaff(reviewer, translatorA);
     expect((await reviewer.get(`/console/translations/${row.id}`)).text).toContain(translator.t('opinions.translation.draftBy.none', 'es'));
     expect((await readCase(app, a, c.id)).state).toBe('opinion_signed');
+  });
+
+  it('an amendment is translated again: each signed version keeps its own translation, released once', async () => {
+    const c = await createTestCase(app, a, { state: 'opinion_signed', addOns: ['translation'], locale: 'es' });
+    const tenant = await resolved(app, a);
+    const delivery = app.get(OpinionDelivery);
+    const translations = app.get(OpinionTranslations);
+    const asTranslator = { id: translatorA.id, kind: 'staff' as const, roles: ['translator'], mfaVerified: true };
+    const release = (opinionId: string) =>
+      actAs(app, a, asTranslator, async () => {
+        // The machine's draft as it came, with the recommendations reviewed.
+        const [t] = await operatorQuery<{ id: string; text: TranslatedText }>(
+          app,
+          'SELECT id, text FROM opinion_translations WHERE opinion_id = $1',
+          [opinionId],
+        );
+        return translations.release(t.id, { ...t.text, recommendations: 'Recomendación.' });
+      });
+    expect(await delivery.deliver(tenant, c.opinionId!)).toEqual({ delivered: false, translating: true });
+    await release(c.opinionId!);
+    expect(await delivery.deliver(tenant, c.opinionId!)).toEqual({ delivered: true });
+
+    const physician = asStaff(a.people.physician, 'physician');
+    const amended = await actAs(app, a, physician, async () => {
+      const editor = app.get(OpinionEditor);
+      await editor.amend(c.id, 'The pathology report arrived.');
+      await editor.saveDraft(c.id, { recommendations: 'Surgery first, then chemotherapy.' });
+      return editor.sign(c.id, await freshCode(a.people.physician.email, undefined, app));
+    });
+    // The amendment waits for its own translation; the patient is told, and still reads the first one's letter.
+    expect(await delivery.deliver(tenant, amended.opinion.id)).toEqual({ delivered: false, translating: true });
+    const versions = await operatorQuery<{ version: number; status: string }>(
+      app,
+      `SELECT o.version, t.status FROM opinion_translations t JOIN opinions o ON o.tenant_id = t.tenant_id AND o.id = t.opinion_id
+        WHERE t.case_id = $1 ORDER BY o.version`,
+      [c.id],
+    );
+    expect(versions).toEqual([
+      { version: 1, status: 'released' },
+      { version: 2, status: 'draft' },
+    ]);
+    const patient = client(a, 'es');
+    await signInPatient(patient, a.people.patient);
+    expect((await patient.get(`/account/cases/${c.id}/opinion`)).text).toContain(translator.t('opinions.portal.translating', 'es'));
+    await release(amended.opinion.id);
+    expect(await delivery.deliver(tenant, amended.opinion.id)).toEqual({ delivered: true });
+    const page = await patient.get(`/account/cases/${c.id}/opinion`);
+    expect(page.text).toContain('Surgery first, then chemotherapy.');
+    expect(page.text).toContain('Recomendación.');
+    expect(page.text).not.toContain(translator.t('opinions.portal.translating', 'es'));
   });
 
   it('a case without the add-on is delivered at once, in the original only', async () => {
