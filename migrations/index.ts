@@ -32,6 +32,7 @@ import { ComingSoon1764520000000 } from './1764520000000-coming-soon';
 import { ApiClients1764530000000 } from './1764530000000-api-clients';
 import { CasesForIntegrations1764530000001 } from './1764530000001-cases-for-integrations';
 import { Webhooks1764530000002 } from './1764530000002-webhooks';
+import { OpinionTranslations1764540000000 } from './1764540000000-opinion-translations';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -69,4 +70,5 @@ export const allMigrations = [
   ApiClients1764530000000,
   CasesForIntegrations1764530000001,
   Webhooks1764530000002,
+  OpinionTranslations1764540000000,
 ];

@@ -1,7 +1,7 @@
 import { Translator } from '@consilium/core';
 import { AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { expectNoLeaks } from '../support/leak-detector';
+import { expectPageIn, readerIn } from '../support/leak-detector';
 import { signInOperator } from '../support/operator-sign-in';
 import { checkout, createFundingProgram, draftCase, operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
@@ -52,16 +52,10 @@ describe('every word in the reader’s language: billing pages', () => {
 
   afterAll(() => app.close());
 
-  function reader(host: string, locale: string): WebClient {
-    const client = new WebClient(app, host);
-    client.cookies.set('lang', locale);
-    return client;
-  }
+  const reader = (host: string, locale: string): WebClient => readerIn(app, host, locale);
 
   function check(page: Page, locale: string, status: number, what: string): void {
-    expect({ what, status: page.status }).toEqual({ what, status });
-    expect(page.text).toContain(`<html lang="${locale}">`);
-    expectNoLeaks(page.text, { locale, translator, allow: data, page: what });
+    expectPageIn(page, locale, { status, what, translator, allow: data });
   }
 
   describe.each(LOCALES)('in %s', (locale) => {

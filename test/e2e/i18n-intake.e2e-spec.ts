@@ -4,9 +4,11 @@ import { Translator } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { IntakeModule, placeOptions } from '@consilium/intake';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { expectNoLeaks } from '../support/leak-detector';
+import supertest from 'supertest';
+import { expectPageIn, readerIn } from '../support/leak-detector';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { operatorQuery } from '../support/payments';
+import { letterText } from '../support/pdf-text';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { createTestHospital, createTwoHospitals, TestHospital, TestTenant } from '../support/tenants';
@@ -99,16 +101,10 @@ describe('every word in the patient’s language: intake and “Your requests”
     ];
   }
 
-  function reader(tenant: TestTenant, locale: string): WebClient {
-    const client = new WebClient(app, tenant.host);
-    client.cookies.set('lang', locale);
-    return client;
-  }
+  const reader = (tenant: TestTenant, locale: string): WebClient => readerIn(app, tenant.host, locale);
 
   function check(page: Page, locale: string, status: number, what: string, tenant = a): void {
-    expect({ what, status: page.status }).toEqual({ what, status });
-    expect(page.text).toContain(`<html lang="${locale}">`);
-    expectNoLeaks(page.text, { locale, translator, allow: data(tenant, locale), page: what });
+    expectPageIn(page, locale, { status, what, translator, allow: data(tenant, locale) });
   }
 
   describe.each(LOCALES)('in %s', (locale) => {
@@ -209,6 +205,44 @@ describe('every word in the patient’s language: intake and “Your requests”
         400,
         'refused records request',
       );
+      // The signed authorization, in the patient's language: every heading and label by key (it was English only).
+      const signed = await patient.submit(
+        `${request}/record-requests/new`,
+        {
+          provider_name: 'Springfield Imaging',
+          provider_contact: 'Fax +1 217 555 0100',
+          records_described: 'Chest CT 2025 and reports',
+          date_from: '2025-01-01',
+          date_to: '',
+          patient_legal_name: 'Jordan Patient',
+          patient_birth_date: '1970-04-02',
+          signed_name: 'Jordan Patient',
+          agree: 'yes',
+        },
+        `${request}/record-requests`,
+      );
+      expect(signed.status).toBe(303);
+      const link = /href="(\/account\/cases\/[^"]+\/authorization\.pdf)"/.exec((await patient.get(request)).text)![1];
+      const pdf = await supertest(app.getHttpServer())
+        .get(link)
+        .set({ Host: a.host, Cookie: patient.cookieHeader() })
+        .buffer(true)
+        .parse((res: supertest.Response, done: (error: Error | null, body: Buffer) => void) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => done(null, Buffer.concat(chunks)));
+        });
+      expect(pdf.status).toBe(200);
+      const authorization = letterText(pdf.body as Buffer);
+      for (const key of ['who', 'recipient', 'expirationHeading', 'rightsHeading', 'dates', 'birthDate'])
+        expect(authorization).toContain(translator.t(`intake.authorization.${key}`, locale));
+      expect(authorization).toContain(
+        new Intl.DateTimeFormat(locale === 'en' ? 'en-US' : locale === 'es' ? 'es-US' : 'fr-FR', {
+          dateStyle: 'long',
+          timeZone: 'UTC',
+        }).format(new Date('1970-04-02T12:00:00Z')),
+      );
+      if (locale !== 'en') expect(authorization).not.toContain('Who may receive it');
 
       const other = reader(b, locale);
       await signInPatient(other, b.people.patient);

@@ -4,9 +4,9 @@ import { AccountMail, IdentityModule } from '@consilium/identity';
 import { IntakeModule } from '@consilium/intake';
 import { OpinionsModule } from '@consilium/opinions';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { inflateSync } from 'node:zlib';
-import { expectNoLeaks } from '../support/leak-detector';
+import { expectPageIn, readerIn } from '../support/leak-detector';
 import { operatorQuery } from '../support/payments';
+import { letterText } from '../support/pdf-text';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
@@ -24,22 +24,6 @@ const OPINION = {
   answer_0: 'Yes, after chemotherapy.',
   patient_summary: 'Your cancer is treatable; start with medicine, then surgery.',
 };
-
-/** The text of a pdfkit PDF: its streams inflated, each TJ array's hex strings joined. */
-function letterText(pdf: Buffer): string {
-  const raw = pdf.toString('latin1');
-  const streams = [...raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)].map((m) => {
-    try {
-      return inflateSync(Buffer.from(m[1], 'latin1')).toString('latin1');
-    } catch {
-      return '';
-    }
-  });
-  return streams
-    .flatMap((s) => [...s.matchAll(/\[([^\]]*)\] TJ/g)])
-    .map((m) => [...m[1].matchAll(/<([0-9a-f]*)>/gi)].map((h) => Buffer.from(h[1], 'hex').toString('latin1')).join(''))
-    .join('\n');
-}
 
 /**
  * The opinion in every platform language: the patient's page and the letter follow the patient's language
@@ -112,16 +96,10 @@ describe('every word in the reader’s language: the opinion and the review work
 
   afterAll(() => app.close());
 
-  function reader(locale: string): WebClient {
-    const client = new WebClient(app, a.host);
-    client.cookies.set('lang', locale);
-    return client;
-  }
+  const reader = (locale: string): WebClient => readerIn(app, a.host, locale);
 
   function check(page: Page, locale: string, status: number, what: string): void {
-    expect({ what, status: page.status }).toEqual({ what, status });
-    expect(page.text).toContain(`<html lang="${locale}">`);
-    expectNoLeaks(page.text, { locale, translator, allow: data, page: what });
+    expectPageIn(page, locale, { status, what, translator, allow: data });
   }
 
   it.each(LOCALES)(

@@ -2,7 +2,7 @@ import { enablePseudoLocale, PSEUDO_LOCALE, Translator } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { RosterConsoleModule } from '@consilium/roster';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { expectNoLeaks } from '../support/leak-detector';
+import { expectPageIn, readerIn } from '../support/leak-detector';
 import { OPERATOR_HOST } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
@@ -41,19 +41,13 @@ describe('every word in the reader’s language: core, identity and roster pages
   afterAll(() => app.close());
 
   /** A client on `host` reading `locale` (the language cookie, as a visitor who chose it). */
-  function reader(host: string, locale: string): WebClient {
-    const client = new WebClient(app, host);
-    client.cookies.set('lang', locale);
-    return client;
-  }
+  const reader = (host: string, locale: string): WebClient => readerIn(app, host, locale);
 
   /** An address with no account, its own for each refusal: wrong passwords for one address are an abuse limit. */
   const nobody = (what: string, locale: string) => `nobody.${what}.${locale}.${Date.now()}@example.org`;
 
   function check(page: Page, locale: string, status: number, what: string): void {
-    expect({ what, status: page.status }).toEqual({ what, status });
-    expect(page.text).toContain(`<html lang="${locale}">`);
-    expectNoLeaks(page.text, { locale, translator, allow: data, page: what });
+    expectPageIn(page, locale, { status, what, translator, allow: data });
   }
 
   describe.each(LOCALES)('in %s', (locale) => {

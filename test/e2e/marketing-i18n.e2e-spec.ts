@@ -1,14 +1,15 @@
 import { enablePseudoLocale, PSEUDO_LOCALE, Translator } from '@consilium/core';
+import { blueprintSchema } from '@consilium/tenancy';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { expectNoLeaks } from '../support/leak-detector';
+import { expectNoLeaks, expectPageIn, readerIn } from '../support/leak-detector';
 import { OPERATOR_HOST } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTestTenant, createTwoHospitals, TestHospital } from '../support/tenants';
+import { applyTestBlueprint, createTestTenant, createTwoHospitals, testBlueprint, TestHospital } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
 // Before the app exists: the pseudo-locale is then a platform language like any catalog (a fourth language is data).
@@ -67,16 +68,10 @@ describe('marketing: every word in the reader’s language', () => {
 
   afterAll(() => app.close());
 
-  function reader(host: string, locale: string): WebClient {
-    const client = new WebClient(app, host);
-    client.cookies.set('lang', locale);
-    return client;
-  }
+  const reader = (host: string, locale: string): WebClient => readerIn(app, host, locale);
 
   function check(page: Page, locale: string, status: number, what: string): void {
-    expect({ what, status: page.status }).toEqual({ what, status });
-    expect(page.text).toContain(`<html lang="${locale}">`);
-    expectNoLeaks(page.text, { locale, translator, allow: data, page: what });
+    expectPageIn(page, locale, { status, what, translator, allow: data });
   }
 
   describe.each(LOCALES)('in %s', (locale) => {
@@ -145,6 +140,62 @@ describe('marketing: every word in the reader’s language', () => {
     const page = await reader(nowhere.host, 'fr').get('/contact');
     expect(page.text).toContain(translator.t('marketing.contact.emergency', 'fr', { emergency: '112' }));
     expect(page.text).not.toContain('911');
+  });
+
+  it('onboards a French-speaking hospital: a blueprint in French and English only validates, and its site serves both', async () => {
+    const slug = `t-fr${Date.now().toString(36)}`;
+    const base = testBlueprint(slug, { locales: ['fr', 'en'], default_locale: 'fr', name: 'Hôpital de test' });
+    const [specialty] = base.specialties!;
+    const [offering] = base.offerings!;
+    const [physician] = base.physicians!;
+    const blueprint = {
+      ...base,
+      specialties: [{ ...specialty, name: { fr: 'Cardiologie de test', en: 'Test cardiology' } }],
+      offerings: [{ ...offering, name: { fr: 'Avis cardiaque de test', en: 'Test heart review' } }],
+      physicians: [{ ...physician, title: { fr: 'Cardiologue', en: 'Cardiologist' } }],
+    };
+    expect(blueprintSchema.safeParse(blueprint).success).toBe(true);
+    // Spanish is a platform language, but not this hospital's: a text it would need in Spanish is not asked for.
+    expect(blueprintSchema.safeParse({ ...blueprint, default_locale: 'es' }).success).toBe(false);
+    await applyTestBlueprint(app, blueprint);
+    const host = `${slug}.localhost`;
+    const allow = [
+      'Hôpital de test',
+      'Consilium',
+      `Doctor ${slug.slice(2)}`,
+      'MD',
+      'Heart reviews for tests.',
+      'A review used by tests.',
+      'Imaging re-read',
+      'New York',
+    ];
+
+    const french = await reader(host, 'fr').get(`/specialties/spec-${slug.slice(2)}`);
+    expect(french.status).toBe(200);
+    expect(french.text).toContain('<html lang="fr">');
+    expectNoLeaks(french.text, {
+      locale: 'fr',
+      translator,
+      allow: [...allow, 'Cardiologie de test', 'Avis cardiaque de test', 'Cardiologue'],
+      page: 'in French',
+    });
+    expect(french.text).toContain('Cardiologie de test');
+    expect(french.text).not.toContain('Test cardiology');
+    const english = await reader(host, 'en').get(`/specialties/spec-${slug.slice(2)}`);
+    expect(english.text).toContain('<html lang="en">');
+    expectNoLeaks(english.text, {
+      locale: 'en',
+      translator,
+      allow: [...allow, 'Test cardiology', 'Test heart review', 'Cardiologist'],
+      page: 'in English',
+    });
+    expect(english.text).toContain('Test cardiology');
+    // A Spanish reader gets the hospital's own language, French, not a language it does not serve.
+    const spanish = await new WebClient(app, host, { 'accept-language': 'es-MX,es;q=0.9' }).get('/');
+    expect(spanish.text).toContain('<html lang="fr">');
+    // Its language switch offers its two languages, and no third.
+    expect(spanish.text).toContain('hreflang="en"');
+    expect(spanish.text).not.toContain('hreflang="es"');
   });
 
   it('shows another hospital’s specialty and physician as not found', async () => {

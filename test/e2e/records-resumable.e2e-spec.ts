@@ -47,7 +47,8 @@ describe('records: resumable uploads (tus 1.0)', () => {
     port = (t.app.getHttpServer().address() as AddressInfo).port;
     // The records app acts for its own test actors, not the hospital's accounts: tenants without people are enough.
     a = await createTestTenant(t.app);
-    b = await createTestTenant(t.app);
+    // The other hospital also serves French: its refusals are read in the client's language.
+    b = await createTestTenant(t.app, { locales: ['en', 'fr'], default_locale: 'en' });
   });
   afterAll(() => t.close());
 
@@ -196,6 +197,11 @@ describe('records: resumable uploads (tus 1.0)', () => {
     expect((await head(b.host, url)).status).toBe(404);
     expect((await head(a.host, `/cases/${await newCase()}/uploads/${id}`)).status).toBe(404);
     expect((await patch(b.host, url, 0, pdf(100))).status).toBe(404);
+    // Said by key, in the client's language (it was English whatever the language).
+    const french = await patch(b.host, url, 0, pdf(100), { 'Accept-Language': 'fr' });
+    expect(french.status).toBe(404);
+    expect(french.text).toContain('<html lang="fr">');
+    expect(french.text).toContain('Nous ne trouvons pas ce téléversement.');
     expect(
       (
         await request(server())

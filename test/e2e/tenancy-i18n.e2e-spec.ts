@@ -2,7 +2,7 @@ import { enablePseudoLocale, PSEUDO_LOCALE, Translator } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { expectNoLeaks } from '../support/leak-detector';
+import { expectPageIn } from '../support/leak-detector';
 import { postMultipart, signInOperator } from '../support/operator-sign-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
@@ -42,9 +42,7 @@ describe('tenancy: every word in the reader’s language', () => {
   afterAll(() => app.close());
 
   function check(page: { status: number; text: string }, locale: string, status: number, what: string): void {
-    expect({ what, status: page.status }).toEqual({ what, status });
-    expect(page.text).toContain(`<html lang="${locale}">`);
-    expectNoLeaks(page.text, { locale, translator, allow: data, page: what });
+    expectPageIn(page, locale, { status, what, translator, allow: data });
   }
 
   describe.each(LOCALES)('in %s', (locale) => {

@@ -31,6 +31,8 @@ export interface TestCaseOptions {
   /** The offering's slug; default the hospital's test offering. */
   offering?: string;
   addOns?: string[];
+  /** The language the patient reads the intake in (the translation add-on is offered only in another); default `en`. */
+  locale?: string;
   /** The physician the patient came from (their slug), asked for by name. */
   requestedPhysician?: string;
   /** Where the patient lives; default the hospital's home state (a direct opinion). */
@@ -101,7 +103,7 @@ export const asStaff = (person: TestPerson, role: 'admin' | 'coordinator' | 'phy
 });
 
 /** Options that matter once the case exists (who acts on it, what the physician writes, when it is delivered). */
-export type AdvanceOptions = Pick<TestCaseOptions, 'patient' | 'physician' | 'opinion' | 'deliveredAt' | 'details'>;
+export type AdvanceOptions = Pick<TestCaseOptions, 'patient' | 'physician' | 'opinion' | 'deliveredAt' | 'details' | 'locale'>;
 
 /** The main road of the pipeline, and the side roads: a state off the road is one move from the state it leaves. */
 const MAIN: TestCaseState[] = ['draft', 'submitted', 'triage', 'accepted', 'assigned', 'in_review', 'opinion_signed', 'delivered'];
@@ -137,7 +139,7 @@ export async function createTestCase(
         jurisdiction: options.jurisdiction ?? HOME,
         physician: options.requestedPhysician,
       },
-      'en',
+      options.locale ?? 'en',
     );
     const drafts = app.get(IntakeDrafts);
     const draft = await drafts.start(plan, undefined);
@@ -191,7 +193,7 @@ export async function advanceTestCase(
         const c = await app.get(TenantDatabase).transaction((tx) => tx.findOneByOrFail(Case, { id }));
         const plan = await app
           .get(IntakePlanner)
-          .plan(tenant, { ...choiceOf(c, await app.get(CatalogReader).snapshot(tenant.id)), physician: undefined }, 'en');
+          .plan(tenant, { ...choiceOf(c, await app.get(CatalogReader).snapshot(tenant.id)), physician: undefined }, options.locale ?? 'en');
         await app.get(IntakeDrafts).submit(id, plan.quote);
         const payment = await app.get(TenantDatabase).transaction((tx) => tx.findOneByOrFail(Payment, { caseId: id, purpose: 'opinion' }));
         const provider = app.get<unknown>(PAYMENT_PROVIDER);
@@ -292,7 +294,7 @@ async function atTime<T>(app: INestApplicationContext, at: Date | undefined, wor
   }
 }
 
-async function resolved(app: INestApplicationContext, hospital: { id: string }): Promise<ResolvedTenant> {
+export async function resolved(app: INestApplicationContext, hospital: { id: string }): Promise<ResolvedTenant> {
   const tenant = await app.get(TenantResolver).byId(hospital.id);
   if (!tenant) throw new Error(`no tenant ${hospital.id}`);
   return tenant;

@@ -33,6 +33,15 @@ describe('the English-leak detector', () => {
     expect(findLeaks(html, { locale: 'es', translator, allow: ['Dra. Rosa Ortega'] })).toEqual([]);
   });
 
+  it('takes French sizes and pounds, and catches an English size in French ("£GB" does not make "GB" French)', () => {
+    const gb = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'GBP' }).format(1234.5);
+    expect(gb).toContain('£GB');
+    expect(findLeaks(`<p>10,7 Go · ${gb}</p>`, { locale: 'fr', translator })).toEqual([]);
+    expect(findLeaks('<p>10.7 GB</p>', { locale: 'fr', translator }).map((l) => l.word)).toEqual(['gb']);
+    // The English page still reads its own sizes.
+    expect(findLeaks('<p>10.7 GB</p>', { locale: 'en', translator })).toEqual([]);
+  });
+
   it('fails on English left in a Spanish page, and says which catalog it came from', () => {
     const html = '<h2>Please correct the following</h2><p>Corrija lo siguiente</p><span>Error: something broke</span>';
     const leaks = findLeaks(html, { locale: 'es', translator });

@@ -1,5 +1,6 @@
 import { intlLocale, languageName, languageOf, platformLocales, Translator } from '@consilium/core';
 import { isPluralElement, isSelectElement, MessageFormatElement, parse, TYPE } from '@formatjs/icu-messageformat-parser';
+import { WebClient, WebTarget } from './web-client';
 
 /**
  * The English-leak detector: every word a person can read on a page (text, `<title>`, `alt`, `aria-label`, `title`,
@@ -50,6 +51,28 @@ export function expectNoLeaks(html: string, options: LeakOptions & { page?: stri
   throw new Error(`${options.page ?? 'page'} in ${options.locale} shows words of another language:\n${[...new Set(lines)].join('\n')}`);
 }
 
+/** A visitor of `host` who chose `locale` (the language cookie the site's language switch sets). */
+export function readerIn(app: WebTarget, host: string, locale: string): WebClient {
+  const client = new WebClient(app, host);
+  client.cookies.set('lang', locale);
+  return client;
+}
+
+/**
+ * The leak suites' check of one page: it answered `status`, says it is in `locale`, and shows no word of another
+ * language (`allow`: the page's data). `what` names the page in a failure.
+ */
+export function expectPageIn(
+  page: { status: number; text: string },
+  locale: string,
+  expected: { status: number; what: string; translator: Translator; allow: string[] },
+): void {
+  const { status, what } = expected;
+  expect({ what, status: page.status }).toEqual({ what, status });
+  expect(page.text).toContain(`<html lang="${locale}">`);
+  expectNoLeaks(page.text, { locale, translator: expected.translator, allow: expected.allow, page: what });
+}
+
 /** The text a person sees or hears: text nodes and the attributes screen readers and browsers show. */
 export function visibleTexts(html: string): string[] {
   const out: string[] = [];
@@ -88,13 +111,17 @@ function decode(text: string): string {
     .replace(/&amp;/g, '&');
 }
 
-/** Words of two letters or more, lower-cased; addresses, emails, and anything with a digit (ids, times) are not words. */
+/**
+ * Words of two letters or more, lower-cased; addresses, emails, and anything with a digit (ids, times) are not words.
+ * Letters joined to a currency sign are one word with it: French writes pounds as "£GB", and without the sign "GB"
+ * would be a French word, letting an English "10.7 GB" through where French says "10,7 Go".
+ */
 function words(text: string): string[] {
   const cleaned = text
     .replace(/\S+@\S+/g, ' ')
     .replace(/\b(?:https?:\/\/|\/)\S*/g, ' ')
     .replace(/[^\s·,;:()]*\d[^\s·,;:()]*/g, ' ');
-  return (cleaned.match(/\p{L}[\p{L}\p{M}]+/gu) ?? []).map((w) => w.toLocaleLowerCase());
+  return (cleaned.match(/\p{Sc}*\p{L}[\p{L}\p{M}]+\p{Sc}*/gu) ?? []).map((w) => w.toLocaleLowerCase());
 }
 
 const cache = new WeakMap<Translator, Map<string, Set<string>>>();

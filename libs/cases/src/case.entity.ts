@@ -46,6 +46,10 @@ export class Case {
   @Column({ name: 'add_on_ids', type: 'uuid', array: true })
   addOnIds: string[];
 
+  /** With the translation add-on: the language the patient asked for it in (their intake's), e.g. `es`. */
+  @Column({ name: 'translation_locale', type: 'text', nullable: true })
+  translationLocale: string | null;
+
   @Column({ type: 'text', nullable: true })
   jurisdiction: string | null;
 

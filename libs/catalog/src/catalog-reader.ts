@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TenantDatabase } from '@consilium/core';
+import { EntityManager, In } from 'typeorm';
 import { TenantContentCache } from '@consilium/tenancy';
 import type { CatalogSnapshot } from './catalog.types';
 import { OfferingAddOn } from './offering-add-on.entity';
@@ -22,6 +23,12 @@ export class CatalogReader {
 
   snapshot(tenantId: string): Promise<CatalogSnapshot> {
     return this.cache.get(tenantId, 'catalog', () => this.load(tenantId));
+  }
+
+  /** Whether a case's add-ons include the translation of its opinion (an add-on withdrawn since still counts). */
+  async buysTranslation(tx: EntityManager, addOnIds: string[]): Promise<boolean> {
+    if (!addOnIds.length) return false;
+    return (await tx.count(OfferingAddOn, { where: { id: In(addOnIds), translation: true } })) > 0;
   }
 
   private load(tenantId: string): Promise<CatalogSnapshot> {
@@ -60,7 +67,14 @@ export class CatalogReader {
             videoConsultPriceMinor: o.videoConsultPriceMinor ?? undefined,
             addOns: addOns
               .filter((a) => a.offeringId === o.id)
-              .map((a) => ({ id: a.id, code: a.code, name: a.name, description: a.description ?? undefined, priceMinor: a.priceMinor })),
+              .map((a) => ({
+                id: a.id,
+                code: a.code,
+                name: a.name,
+                description: a.description ?? undefined,
+                priceMinor: a.priceMinor,
+                ...(a.translation ? { translation: true } : {}),
+              })),
             intakeQuestions: o.intakeQuestions,
             exclusions: o.exclusions,
           })),

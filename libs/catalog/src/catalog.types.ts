@@ -39,6 +39,8 @@ export interface AddOnInput {
   name: Localized;
   description?: Localized;
   priceMinor: number;
+  /** The opinion translated into the patient's language (reviewed by a translator): offered when their language differs. */
+  translation?: boolean;
 }
 
 /** What the blueprint and the admin console write for an offering. Prices are minor units of the tenant currency. */

@@ -34,6 +34,10 @@ export class OfferingAddOn {
   @Column({ type: 'boolean' })
   active: boolean;
 
+  /** Buying it asks for the opinion in the patient's language, translated and reviewed before delivery. */
+  @Column({ type: 'boolean', default: false })
+  translation: boolean;
+
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 }

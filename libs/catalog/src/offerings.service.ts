@@ -49,6 +49,7 @@ export class OfferingsService {
           name: addOn.name,
           description: addOn.description ?? null,
           priceMinor: addOn.priceMinor,
+          translation: addOn.translation ?? false,
           currency: input.currency,
           active: true,
         },
@@ -175,7 +176,13 @@ function toInput(o: Offering, specialtySlug: string, addOns: OfferingAddOn[]): O
     followUpQuestions: o.followUpQuestions,
     extraFollowUpPriceMinor: o.extraFollowUpPriceMinor ?? undefined,
     videoConsultPriceMinor: o.videoConsultPriceMinor ?? undefined,
-    addOns: addOns.map((a) => ({ code: a.code, name: a.name, description: a.description ?? undefined, priceMinor: a.priceMinor })),
+    addOns: addOns.map((a) => ({
+      code: a.code,
+      name: a.name,
+      description: a.description ?? undefined,
+      priceMinor: a.priceMinor,
+      ...(a.translation ? { translation: true } : {}),
+    })),
     intakeQuestions: o.intakeQuestions,
     exclusions: o.exclusions,
   };

@@ -33,6 +33,7 @@ export class IdentityLayout implements OnModuleInit {
               console: may(actor, 'console.access'),
               cases: may(actor, 'cases.read'),
               reviews: may(actor, 'cases.review'),
+              translations: may(actor, 'opinions.translate'),
               catalog: may(actor, 'catalog.edit'),
               site: may(actor, 'site.edit'),
               roster: may(actor, 'roster.edit'),

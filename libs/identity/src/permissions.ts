@@ -1,6 +1,6 @@
 import type { ContextActor } from '@consilium/core';
 
-export const STAFF_ROLES = ['admin', 'coordinator', 'physician'] as const;
+export const STAFF_ROLES = ['admin', 'coordinator', 'physician', 'translator'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
 /**
@@ -45,6 +45,8 @@ export const POLICY: Record<string, readonly string[]> = {
     'funding.review',
   ],
   physician: ['console.access', 'account.self', 'cases.review', 'cases.read', 'records.read'],
+  // A translator sees the signed opinions waiting for translation (and nothing else of the case): no records.
+  translator: ['console.access', 'account.self', 'opinions.translate'],
   // Which case's records is RecordAccess's question (the host binds it); these only say the kind of actor may ask.
   patient: ['portal.access', 'account.self', 'records.read', 'records.upload', 'intake.start'],
   local_physician: ['portal.access', 'account.self', 'records.read'],

@@ -1,6 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { CaseAccess, CasePipeline } from '@consilium/cases';
-import { first, InvalidInput, msg, NotFound, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
+import {
+  first,
+  intlLocale,
+  InvalidInput,
+  MessageValues,
+  msg,
+  NotFound,
+  one,
+  RequestContext,
+  rows,
+  TenantDatabase,
+  Translator,
+} from '@consilium/core';
 import { BrandedPdf } from '@consilium/documents';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 
@@ -21,13 +33,13 @@ export interface RecordRequestRow {
   provider_name: string;
   provider_contact: string;
   records_described: string;
-  date_from: string | null;
-  date_to: string | null;
+  date_from: string | Date | null;
+  date_to: string | Date | null;
   patient_legal_name: string;
-  patient_birth_date: string;
+  patient_birth_date: string | Date;
   signed_name: string;
   signed_at: Date;
-  expires_on: string;
+  expires_on: string | Date;
   status: string;
 }
 
@@ -76,6 +88,7 @@ export class RecordRequests {
     private readonly access: CaseAccess,
     private readonly pipeline: CasePipeline,
     private readonly context: RequestContext,
+    private readonly translator: Translator,
   ) {}
 
   async create(caseId: string, input: RecordRequestInput): Promise<string> {
@@ -161,13 +174,18 @@ export class RecordRequests {
     });
   }
 
-  /** The signed authorization form, branded, for the patient to keep and the hospital to send. */
+  /**
+   * The signed authorization form, branded, for the patient to keep and the hospital to send, in the language the
+   * patient reads the site in (every word by key; the provider, the records and the names are the patient's own).
+   */
   authorizationPdf(caseId: string, requestId: string): Promise<Buffer> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       const [r]: RecordRequestRow[] = await tx.query('SELECT * FROM record_requests WHERE id = $1 AND case_id = $2', [requestId, c.id]);
       if (!r) throw new NotFound();
       const tenant = this.context.tenant<ResolvedTenant>();
+      const locale = this.context.locale();
+      const t = (key: string, values?: MessageValues) => this.translator.t(`intake.authorization.${key}`, locale, values);
       const logo = await tx.findOne(TenantAsset, { where: { name: tenant.branding.logo } });
       const pdf = new BrandedPdf(
         {
@@ -178,31 +196,45 @@ export class RecordRequests {
           primaryColor: tenant.branding.colors.primary,
           accentColor: tenant.branding.colors.accent,
           logo: logo ? { contentType: logo.contentType, bytes: logo.bytes } : undefined,
-          footer: `Authorization for release of health information · request ${c.number}`,
+          footer: t('footer', { number: c.number }),
         },
-        { title: 'Authorization to release health information', date: r.signed_at, locale: 'en', timeZone: tenant.timeZone },
+        { title: t('title'), date: r.signed_at, locale, timeZone: tenant.timeZone },
       );
+      // Dates of the form are calendar days (pg reads a `date` as local midnight): shown at noon UTC of that day, so
+      // no time zone moves them to another one.
+      const day = (value: string | Date) => {
+        const noon =
+          value instanceof Date
+            ? new Date(Date.UTC(value.getFullYear(), value.getMonth(), value.getDate(), 12))
+            : new Date(`${value.slice(0, 10)}T12:00:00Z`);
+        return new Intl.DateTimeFormat(intlLocale(locale), { dateStyle: 'long', timeZone: 'UTC' }).format(noon);
+      };
+      const dates =
+        r.date_from || r.date_to
+          ? t('datesRange', { from: r.date_from ? day(r.date_from) : t('earliest'), to: r.date_to ? day(r.date_to) : t('latest') })
+          : t('allDates');
       pdf
-        .field('Patient', r.patient_legal_name)
-        .field('Date of birth', r.patient_birth_date)
-        .heading('1. Who may release the information')
+        .field(t('patient'), r.patient_legal_name)
+        .field(t('birthDate'), day(r.patient_birth_date))
+        .heading(t('who'))
         .paragraph(`${r.provider_name}\n${r.provider_contact}`)
-        .heading('2. Who may receive it')
+        .heading(t('recipient'))
         .paragraph(`${tenant.name}${tenant.profile.contact?.address ? `, ${tenant.profile.contact.address}` : ''}`)
-        .heading('3. The information to release')
+        .heading(t('information'))
         .paragraph(r.records_described)
-        .field('Dates of service', r.date_from || r.date_to ? `${r.date_from ?? 'earliest'} to ${r.date_to ?? 'latest'}` : 'All dates')
-        .heading('4. Purpose')
-        .paragraph(`A second medical opinion requested by the patient (request ${c.number}).`)
-        .heading('5. Expiration')
-        .paragraph(`This authorization expires on ${r.expires_on}, or earlier if I revoke it.`)
-        .heading('6. My rights')
-        .bullets([
-          `I may revoke this authorization at any time by writing to ${tenant.name}, except for information already released because of it.`,
-          'My treatment, payment, enrollment or eligibility for benefits does not depend on whether I sign it.',
-          'Information released may be re-disclosed by the recipient and may then no longer be protected by federal privacy rules.',
-        ])
-        .signature({ name: r.signed_name, detail: ['Signed by the patient'], signedAt: r.signed_at });
+        .field(t('dates'), dates)
+        .heading(t('purposeHeading'))
+        .paragraph(t('purpose', { number: c.number }))
+        .heading(t('expirationHeading'))
+        .paragraph(t('expiration', { day: day(r.expires_on) }))
+        .heading(t('rightsHeading'))
+        .bullets([t('revoke', { hospital: tenant.name }), t('noCondition'), t('redisclosure')])
+        .signature({
+          name: r.signed_name,
+          detail: [t('signedByPatient')],
+          signedAt: r.signed_at,
+          signedText: t('signed', { when: pdf.formatDate(r.signed_at, true) }),
+        });
       return pdf.toBuffer();
     });
   }

@@ -18,7 +18,7 @@ const expiresInMinutes = z
 /** Who reads the message: a patient in the portal, or staff in the console. Decides where the link leads. */
 const audience = z.enum(['patient', 'staff']).default('patient');
 
-export const STAFF_ROLES = ['admin', 'coordinator', 'physician'] as const;
+export const STAFF_ROLES = ['admin', 'coordinator', 'physician', 'translator'] as const;
 
 interface MessageSpec<S extends z.ZodObject> {
   data: S;

@@ -6,7 +6,8 @@ import { Clock, first, one, TenantDatabase, todayIn, Translator } from '@consili
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 import { createHash } from 'node:crypto';
 import { Opinion } from './opinion.entity';
-import { renderOpinionLetter } from './opinion-letter';
+import { LetterTranslation, renderOpinionLetter } from './opinion-letter';
+import { OpinionTranslations } from './translation/opinion-translations.service';
 
 /**
  * Renders a signed opinion's letter and delivers it. Idempotent, so a job may run it twice: the letter is stored
@@ -23,9 +24,15 @@ export class OpinionDelivery {
     private readonly stipends: StipendLedger,
     private readonly clock: Clock,
     private readonly translator: Translator,
+    private readonly translations: OpinionTranslations,
   ) {}
 
-  async deliver(tenant: ResolvedTenant, opinionId: string): Promise<{ delivered: boolean }> {
+  /**
+   * A version whose case bought the translation waits for its translator: the machine drafts it here, and the
+   * translator's release calls this again, which then renders the letter with both versions and delivers.
+   */
+  async deliver(tenant: ResolvedTenant, opinionId: string): Promise<{ delivered: boolean; translating?: boolean }> {
+    await this.translations.prepare(tenant, opinionId);
     return this.db.forTenant(tenant.id, async (tx) => {
       const opinion = await tx.findOne(Opinion, { where: { id: opinionId, status: 'signed' } });
       if (!opinion) return { delivered: false };
@@ -35,6 +42,19 @@ export class OpinionDelivery {
         .setLock('pessimistic_write')
         .where('c.id = :id', { id: opinion.caseId })
         .getOneOrFail();
+      let translation: LetterTranslation | undefined;
+      if (await this.translations.targetFor(tx, tenant, c)) {
+        const t = await this.translations.forOpinion(tx, opinion.id);
+        if (t?.status !== 'released') return { delivered: false, translating: true };
+        const by = await one<{ name: string }>(tx, 'SELECT name FROM accounts WHERE id = $1', [t.translatorId]);
+        translation = {
+          text: t.text,
+          sourceLocale: t.sourceLocale,
+          targetLocale: t.targetLocale,
+          translatorName: by.name,
+          releasedAt: t.releasedAt!,
+        };
+      }
       const existing = await first(tx, 'SELECT 1 FROM opinion_letters WHERE opinion_id = $1', [opinion.id]);
       if (!existing) {
         const people = await one<{ patient: string; physician: string; locale: string | null }>(
@@ -59,8 +79,10 @@ export class OpinionDelivery {
           route: c.routeOverride?.route ?? c.route ?? 'direct',
           localPhysicianName: c.localPhysician?.name,
           jurisdiction: c.jurisdiction,
-          // The letter is written in the patient's language when the hospital serves it.
-          locale: people.locale && tenant.locales.includes(people.locale) ? people.locale : tenant.defaultLocale,
+          // The letter is written in the patient's language when the hospital serves it (the translation's, if any).
+          locale:
+            translation?.targetLocale ?? (people.locale && tenant.locales.includes(people.locale) ? people.locale : tenant.defaultLocale),
+          translation,
           timeZone: tenant.timeZone,
           translator: this.translator,
         });

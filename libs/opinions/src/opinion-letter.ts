@@ -1,7 +1,18 @@
-import { emergencyNumber, msg, MessageRef, MessageValues, Translator } from '@consilium/core';
+import { emergencyNumber, intlLocale, msg, MessageRef, MessageValues, Translator } from '@consilium/core';
 import { BrandedPdf, Letterhead } from '@consilium/documents';
 import type { LicensureRoute } from '@consilium/cases';
 import { Opinion } from './opinion.entity';
+import type { TranslatedText } from './translation/opinion-translation.entity';
+
+/** A released translation of the version: the letter gives it first, then the signed original. */
+export interface LetterTranslation {
+  text: TranslatedText;
+  /** The language the physician wrote and signed in. */
+  sourceLocale: string;
+  targetLocale: string;
+  translatorName: string;
+  releasedAt: Date;
+}
 
 export interface LetterContext {
   letterhead: Letterhead;
@@ -16,6 +27,7 @@ export interface LetterContext {
   locale: string;
   timeZone: string;
   translator: Translator;
+  translation?: LetterTranslation;
 }
 
 /**
@@ -67,18 +79,24 @@ export async function renderOpinionLetter(opinion: Opinion, ctx: LetterContext):
   pdf.field(t('letter.patient'), ctx.patientName).field(t('letter.request'), ctx.caseNumber);
   if (ctx.route === 'physician_to_physician' && ctx.localPhysicianName) pdf.field(t('letter.addressedTo'), ctx.localPhysicianName);
   pdf.paragraph(disclaimer, { italic: true, size: 10 });
-  if (opinion.amendmentReason) pdf.heading(t('opinion.amendedWhy')).paragraph(opinion.amendmentReason);
-  pdf.heading(t('opinion.plainWords')).paragraph(opinion.patientSummary);
-  pdf.heading(t('opinion.diagnosis')).paragraph(ctx.translator.t(AGREEMENT_KEY[opinion.diagnosisAgreement ?? 'confirmed'], ctx.locale));
-  if (opinion.diagnosisNote) pdf.paragraph(opinion.diagnosisNote);
-  pdf.heading(t('opinion.treatment')).paragraph(t(opinion.treatmentChanged ? 'opinion.treatmentChanged' : 'opinion.treatmentKept'));
-  pdf.heading(t('opinion.recommendations')).paragraph(opinion.recommendations);
-  if (opinion.alternatives) pdf.heading(t('opinion.alternatives')).paragraph(opinion.alternatives);
-  if (opinion.clinicalTrials) pdf.heading(t('opinion.clinicalTrials')).paragraph(opinion.clinicalTrials);
-  if (opinion.answers.length) {
-    pdf.heading(t('opinion.yourQuestions'));
-    for (const qa of opinion.answers) pdf.paragraph(t('letter.question', { question: qa.question }), { italic: true }).paragraph(qa.answer);
+  const tr = ctx.translation;
+  if (tr) {
+    // Says which text is which before any of it: the translation, then the signed original, which prevails.
+    const language = (tag: string) => new Intl.DisplayNames([intlLocale(ctx.locale)], { type: 'language' }).of(tag.split('-')[0]) ?? tag;
+    pdf.paragraph(
+      t('letter.translationNotice', {
+        language: language(tr.targetLocale),
+        original: language(tr.sourceLocale),
+        physician: ctx.physician.name,
+        translator: tr.translatorName,
+        when: pdf.formatDate(tr.releasedAt, false),
+      }),
+      { italic: true },
+    );
+    body(pdf, t, ctx, opinion, tr.text);
+    pdf.heading(t('letter.originalHeading', { language: language(tr.sourceLocale) }));
   }
+  body(pdf, t, ctx, opinion, originalOf(opinion));
   pdf.signature({
     name: ctx.physician.name,
     detail: [ctx.physician.credentials ?? '', ctx.letterhead.hospitalName].filter(Boolean),
@@ -86,4 +104,36 @@ export async function renderOpinionLetter(opinion: Opinion, ctx: LetterContext):
     signedText: signedAt && t('letter.signed', { when: pdf.formatDate(signedAt, true) }),
   });
   return pdf.toBuffer();
+}
+
+type Text = (key: string, values?: MessageValues) => string;
+
+function originalOf(o: Opinion): TranslatedText {
+  return {
+    amendmentReason: o.amendmentReason ?? '',
+    patientSummary: o.patientSummary,
+    diagnosisNote: o.diagnosisNote,
+    recommendations: o.recommendations,
+    alternatives: o.alternatives,
+    clinicalTrials: o.clinicalTrials,
+    answers: o.answers.map((a) => a.answer),
+  };
+}
+
+/** The opinion's sections, with headings in the letter's language and the words of one version (original or translation). */
+function body(pdf: BrandedPdf, t: Text, ctx: LetterContext, opinion: Opinion, text: TranslatedText): void {
+  if (text.amendmentReason) pdf.heading(t('opinion.amendedWhy')).paragraph(text.amendmentReason);
+  pdf.heading(t('opinion.plainWords')).paragraph(text.patientSummary);
+  pdf.heading(t('opinion.diagnosis')).paragraph(ctx.translator.t(AGREEMENT_KEY[opinion.diagnosisAgreement ?? 'confirmed'], ctx.locale));
+  if (text.diagnosisNote) pdf.paragraph(text.diagnosisNote);
+  pdf.heading(t('opinion.treatment')).paragraph(t(opinion.treatmentChanged ? 'opinion.treatmentChanged' : 'opinion.treatmentKept'));
+  pdf.heading(t('opinion.recommendations')).paragraph(text.recommendations);
+  if (text.alternatives) pdf.heading(t('opinion.alternatives')).paragraph(text.alternatives);
+  if (text.clinicalTrials) pdf.heading(t('opinion.clinicalTrials')).paragraph(text.clinicalTrials);
+  if (opinion.answers.length) {
+    pdf.heading(t('opinion.yourQuestions'));
+    opinion.answers.forEach((qa, i) =>
+      pdf.paragraph(t('letter.question', { question: qa.question }), { italic: true }).paragraph(text.answers[i] ?? ''),
+    );
+  }
 }

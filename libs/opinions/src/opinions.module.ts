@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { CatalogModule } from '@consilium/catalog';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { StipendsModule } from '@consilium/billing';
 import { CasesModule } from '@consilium/cases';
-import { ViewRenderer } from '@consilium/core';
+import { AppConfig, ViewRenderer } from '@consilium/core';
 import { IdentityModule } from '@consilium/identity';
 import path from 'node:path';
 import { ConsoleReviewsController } from './http/console-reviews.controller';
@@ -15,12 +16,34 @@ import { OpinionDelivery } from './opinion-delivery.service';
 import { OpinionEditor } from './opinion-editor.service';
 import { OpinionPage } from './http/opinion-page';
 import { ReviewsPage } from './http/reviews-page';
+import { ConsoleTranslationsController } from './http/console-translations.controller';
+import { TranslationsPage } from './http/translations-page';
+import { createMachineTranslator, MACHINE_TRANSLATOR } from './translation/machine-translator';
+import { OpinionTranslation } from './translation/opinion-translation.entity';
+import { OpinionTranslations } from './translation/opinion-translations.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Opinion]), CasesModule, IdentityModule, StipendsModule, AuditModule],
-  controllers: [ConsoleReviewsController, PortalOpinionController, SharedOpinionController],
-  providers: [OpinionEditor, OpinionDelivery, OpinionPage, ReviewsPage, DeliveredOpinions],
-  exports: [OpinionEditor, OpinionDelivery, DeliveredOpinions],
+  imports: [
+    TypeOrmModule.forFeature([Opinion, OpinionTranslation]),
+    CasesModule,
+    CatalogModule,
+    IdentityModule,
+    StipendsModule,
+    AuditModule,
+  ],
+  controllers: [ConsoleReviewsController, ConsoleTranslationsController, PortalOpinionController, SharedOpinionController],
+  providers: [
+    OpinionEditor,
+    OpinionDelivery,
+    OpinionPage,
+    ReviewsPage,
+    OpinionTranslations,
+    TranslationsPage,
+    DeliveredOpinions,
+    // The machine's first draft of a translation: Amazon Translate, or the demo (TRANSLATION_PROVIDER).
+    { provide: MACHINE_TRANSLATOR, useFactory: createMachineTranslator, inject: [AppConfig] },
+  ],
+  exports: [OpinionEditor, OpinionDelivery, OpinionTranslations, DeliveredOpinions],
 })
 export class OpinionsModule {
   constructor(views: ViewRenderer) {

@@ -34,6 +34,9 @@ export const RecordsError = declareErrors('records', {
   upload_length_exceeded: 400,
   tus_version_unsupported: 412,
   upload_content_type: 415,
+  // Not found, in the words of what was asked for (another hospital's upload or file reads the same).
+  upload_not_found: 404,
+  file_not_available: 404,
 });
 
 /**

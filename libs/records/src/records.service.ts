@@ -8,7 +8,7 @@ import { RecordFile, RecordFileRepository, RecordStatus } from './record-file.re
 import { RecordIngestor } from './record-ingestor';
 import { RecordRegistrar } from './record-registrar';
 import { RecordMetrics } from './record-metrics';
-import { CaseStorageFull, FileRejected, UploadTooLarge } from './records.errors';
+import { CaseStorageFull, FileRejected, RecordsError, UploadTooLarge } from './records.errors';
 import { RecordsSettings } from './records-settings';
 import { DetectedType } from './sniff/content-sniffer';
 import { FileStorage } from './storage/file-storage';
@@ -116,7 +116,7 @@ export class RecordsService {
   /** Throws NotFound for a file that does not exist or belongs to another hospital (row-level security). */
   async find(tenantId: string, fileId: string): Promise<RecordFile> {
     const file = await this.db.forTenant(tenantId, (tx) => this.files.find(tx, tenantId, fileId));
-    if (!file) throw new NotFound('We could not find that file.');
+    if (!file) throw new NotFound();
     return file;
   }
 
@@ -141,7 +141,7 @@ export class RecordsService {
    * fails with StoredFileDamaged instead of being half-sent.
    */
   async openForDownload(file: RecordFile): Promise<Download> {
-    if (file.status !== 'ready' || !file.stored || !file.detectedType) throw new NotFound('This file is not available for download.');
+    if (file.status !== 'ready' || !file.stored || !file.detectedType) throw new RecordsError('file_not_available');
     await this.storage.verify(file.stored);
     return {
       file,

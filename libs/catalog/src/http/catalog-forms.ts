@@ -97,6 +97,8 @@ export function offeringForm(tenant: ResolvedTenant, currentAddOns: AddOnInput[]
           name: locales.length === 1 ? names[locales[0]] : names,
           description: currentAddOns.find((a) => a.code === row.code)?.description,
           priceMinor: row.price,
+          // What the add-on is for comes from the blueprint; the console edits its name and price.
+          translation: currentAddOns.find((a) => a.code === row.code)?.translation,
         };
       }),
     }));

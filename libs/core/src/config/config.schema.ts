@@ -153,6 +153,14 @@ export const configSchema = z.object({
   SES_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   SES_SNS_TOPIC_ARNS: snsTopicArns.optional(),
 
+  /**
+   * The machine draft of a translated opinion (a translator always reviews it): `aws` (Amazon Translate in
+   * TRANSLATE_REGION), or `demo`, which drafts nothing and says so. Unset: `aws` when TRANSLATE_REGION is set.
+   */
+  TRANSLATION_PROVIDER: z.enum(['aws', 'demo'], { error: 'must be aws or demo' }).optional(),
+  TRANSLATE_REGION: awsRegion.optional(),
+  TRANSLATE_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+
   JOBS_RUN_IN_PLATFORM: bool.optional(),
   JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   JOBS_POLL_SECONDS: z.coerce.number().min(0.5, 'must be at least 0.5').max(60).default(2),

@@ -123,6 +123,14 @@ export function serviceProblems(env: Record<string, unknown>): string[] {
   return problems;
 }
 
+/** Where a translated opinion's machine draft comes from; a translator reviews it either way. */
+export interface TranslationSettings {
+  provider: 'aws' | 'demo';
+  region?: string;
+  /** Only for a stand-in (tests); unset means the real regional endpoint. */
+  endpoint?: string;
+}
+
 export interface JobSettings {
   /** Run job handlers inside the platform process too (the embedded default has no separate worker). */
   runInPlatform: boolean;
@@ -155,6 +163,7 @@ export class AppConfig {
   readonly applyTenantsOnBoot: boolean;
   readonly shutdownDrainMs: number;
   readonly email: EmailSettings;
+  readonly translation: TranslationSettings;
   readonly jobs: JobSettings;
   /** Reverse proxies in front (TRUST_PROXY): 0 reads the socket's peer as the client. */
   readonly proxyHops: number;
@@ -183,6 +192,11 @@ export class AppConfig {
       sesRegion: raw.SES_REGION,
       sesEndpoint: raw.SES_ENDPOINT,
       snsTopicArns: raw.SES_SNS_TOPIC_ARNS ?? [],
+    };
+    this.translation = {
+      provider: raw.TRANSLATION_PROVIDER ?? (raw.TRANSLATE_REGION ? 'aws' : 'demo'),
+      region: raw.TRANSLATE_REGION,
+      endpoint: raw.TRANSLATE_ENDPOINT,
     };
     this.jobs = {
       runInPlatform: raw.JOBS_RUN_IN_PLATFORM ?? this.embedded,
@@ -291,6 +305,9 @@ function consistencyProblems(config: AppConfig): string[] {
   }
   if (!config.embedded && !config.raw.APP_SECRET) {
     problems.push('APP_SECRET: must be set when DATABASE_URL is set (32+ random bytes, base64: openssl rand -base64 32)');
+  }
+  if (config.raw.TRANSLATION_PROVIDER === 'aws' && !config.raw.TRANSLATE_REGION) {
+    problems.push('TRANSLATE_REGION: must be set when TRANSLATION_PROVIDER is aws');
   }
   if (config.raw.STRIPE_SECRET_KEY && !config.raw.STRIPE_WEBHOOK_SECRET) {
     problems.push('STRIPE_WEBHOOK_SECRET: must be set when STRIPE_SECRET_KEY is set (webhooks are how payments learn of authorizations)');

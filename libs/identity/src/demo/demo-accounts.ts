@@ -24,6 +24,7 @@ const STAFF: { local: string; name: string; roles: StaffRole[] }[] = [
   { local: 'admin', name: 'Alex Admin', roles: ['admin'] },
   { local: 'coordinator', name: 'Casey Coordinator', roles: ['coordinator'] },
   { local: 'physician', name: 'Dr. Pat Physician', roles: ['physician'] },
+  { local: 'translator', name: 'Tess Translator', roles: ['translator'] },
 ];
 
 /**

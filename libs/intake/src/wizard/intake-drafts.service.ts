@@ -233,6 +233,7 @@ function planColumns(plan: IntakePlan) {
   return {
     offeringId: plan.offering.id,
     addOnIds: plan.addOnIds,
+    translationLocale: plan.translationLocale ?? null,
     jurisdiction: plan.choice.jurisdiction,
     jurisdictionClass: plan.decision.jurisdictionClass,
     route: plan.decision.route,

@@ -27,6 +27,8 @@ export interface IntakePlan {
   requestedPhysicianName?: string;
   /** The price before funding, line by line, in the patient's language. */
   quote: Quote;
+  /** With the translation add-on: the language the opinion is to be translated into (the one of this intake). */
+  translationLocale?: string;
 }
 
 /** The first step's answers a draft case holds, read back against the catalog. */
@@ -40,6 +42,11 @@ export function choiceOf(
     addOns: offering ? offering.addOns.filter((a) => c.addOnIds.includes(a.id)).map((a) => a.code) : [],
     jurisdiction: c.jurisdiction ?? '',
   };
+}
+
+/** The opinion's translation is for a patient whose language is not the one the hospital's physicians write in. */
+export function translationOffered(locale: string, hospitalLocale: string): boolean {
+  return locale.split('-')[0] !== hospitalLocale.split('-')[0];
 }
 
 /** A funding program a patient may choose for this offering, with what it would pay. */
@@ -100,6 +107,9 @@ export class IntakePlanner {
     const catalog = await this.catalog.snapshot(tenant.id);
     const offering = catalog.offerings.find((o) => o.slug === choice.offering);
     const chosen = offering!;
+    const translation = chosen.addOns.find((a) => a.translation && choice.addOns.includes(a.code));
+    if (translation && !translationOffered(locale, tenant.defaultLocale))
+      throw new InvalidInput({ add_ons: msg('intake.form.translationSameLanguage') });
     const specialty = catalog.specialties.find((s) => s.id === chosen.specialtyId)!;
     const { physicians } = await this.roster.snapshot(tenant.id);
     const requested = choice.physician ? physicians.find((p) => p.slug === choice.physician) : undefined;
@@ -145,6 +155,7 @@ export class IntakePlanner {
       requestedPhysicianId: requested?.id,
       requestedPhysicianName: requested?.name,
       quote: { currency: chosen.currency, lines, subtotal, total: subtotal },
+      ...(translation ? { translationLocale: locale } : {}),
     };
   }
 

@@ -6,6 +6,7 @@ import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { Opinion } from '../opinion.entity';
 import { OpinionDelivery } from '../opinion-delivery.service';
+import { OpinionTranslation } from '../translation/opinion-translation.entity';
 import { OpinionPage } from './opinion-page';
 
 /** The patient (or their local physician) reads the delivered opinion, as a page and as the signed letter. */
@@ -49,7 +50,11 @@ export class PortalOpinionController {
       const opinion = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'signed' }, order: { version: 'DESC' } });
       if (!opinion) throw new NotFound();
       const physician = await first<{ name: string }>(tx, 'SELECT name FROM accounts WHERE id = $1', [opinion.signedBy]);
-      return { c, opinion, physician };
+      const translation = await tx.findOne(OpinionTranslation, { where: { opinionId: opinion.id } });
+      const translator = translation?.translatorId
+        ? await first<{ name: string }>(tx, 'SELECT name FROM accounts WHERE id = $1', [translation.translatorId])
+        : undefined;
+      return { c, opinion, physician, translated: { translation, translatorName: translator?.name } };
     });
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { NotFound, TenantDatabase } from '@consilium/core';
+import { TenantDatabase } from '@consilium/core';
 import { createHash, randomUUID } from 'node:crypto';
 import { displayName } from '../display-name';
 import { RecordFile, RecordFileRepository } from '../record-file.repository';
-import { CaseStorageFull, FileRejected, UploadTooLarge } from '../records.errors';
+import { CaseStorageFull, FileRejected, RecordsError, UploadTooLarge } from '../records.errors';
 import { CaseRef, RecordsService } from '../records.service';
 import { RecordsSettings } from '../records-settings';
 import { UploadBusy, UploadChecksumMismatch, UploadLengthExceeded, UploadOffsetMismatch } from './upload.errors';
@@ -79,7 +79,7 @@ export class ResumableUploads {
     }
   }
 
-  /** NotFound for an unknown, expired, other-case or other-hospital session: all look alike. */
+  /** upload_not_found (404) for an unknown, expired, other-case or other-hospital session: all look alike. */
   async status(ref: CaseRef, id: string): Promise<UploadSession> {
     const session = await this.db.forTenant(ref.tenantId, (tx) => this.sessions.find(tx, ref.tenantId, ref.caseId, id));
     if (!session || session.backend !== this.staging.backend) throw uploadNotFound();
@@ -206,6 +206,6 @@ export class ResumableUploads {
 }
 
 /** A session staged in another storage (the setting changed since it began) cannot be continued here either. */
-function uploadNotFound(): NotFound {
-  return new NotFound('We could not find that upload. It may have expired; please start it again.');
+function uploadNotFound(): InstanceType<typeof RecordsError> {
+  return new RecordsError('upload_not_found');
 }

@@ -47,7 +47,14 @@ export const offeringSchema = z
     /** Paid extras after delivery: another follow-up question, a video consult with the specialist. Absent: not sold. */
     extra_follow_up_price: money.optional(),
     video_consult_price: money.optional(),
-    add_ons: z.array(z.object({ code: slug, name: localized, description: localized.optional(), price: money }).strict()).default([]),
+    /** `translation: true`: the opinion in the patient's language, offered when it differs from the hospital's default. */
+    add_ons: z
+      .array(
+        z
+          .object({ code: slug, name: localized, description: localized.optional(), price: money, translation: z.boolean().optional() })
+          .strict(),
+      )
+      .default([]),
     intake_questions: z.array(intakeQuestion).default([]),
     exclusions: z
       .object({
@@ -65,6 +72,8 @@ export const offeringSchema = z
       o.add_ons.map((a) => a.code),
       (i, code) => ctx.addIssue({ code: 'custom', path: ['add_ons', i, 'code'], message: `lists ${code} twice` }),
     );
+    if (o.add_ons.filter((a) => a.translation).length > 1)
+      ctx.addIssue({ code: 'custom', path: ['add_ons'], message: 'may have one translation add-on' });
     duplicates(
       o.intake_questions.map((q) => q.key),
       (i, key) => ctx.addIssue({ code: 'custom', path: ['intake_questions', i, 'key'], message: `lists ${key} twice` }),

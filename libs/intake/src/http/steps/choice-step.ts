@@ -4,7 +4,7 @@ import { FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
 import { localize, ResolvedTenant } from '@consilium/tenancy';
 import { IntakeDrafts } from '../../wizard/intake-drafts.service';
 import { choiceValues, placeOptions, readChoice } from '../../wizard/intake-form';
-import { choiceOf, IntakePlanner } from '../../wizard/intake-planner';
+import { choiceOf, IntakePlanner, translationOffered } from '../../wizard/intake-planner';
 import { draftView, planView } from './draft-view';
 
 /**
@@ -42,13 +42,17 @@ export class ChoiceStep implements FormPresenter {
             currency: o.currency,
             turnaround: o.turnaroundBusinessDays,
             followUps: o.followUpQuestions,
-            addOns: o.addOns.map((a) => ({
-              code: a.code,
-              name: name(a.name),
-              description: name(a.description),
-              priceMinor: a.priceMinor,
-              currency: o.currency,
-            })),
+            // The translation of the opinion is offered only to a patient who reads another language than the
+            // hospital's physicians write in (its default language).
+            addOns: o.addOns
+              .filter((a) => !a.translation || translationOffered(locale, tenant.defaultLocale))
+              .map((a) => ({
+                code: a.code,
+                name: name(a.name),
+                description: name(a.description),
+                priceMinor: a.priceMinor,
+                currency: o.currency,
+              })),
           })),
       }))
       .filter((s) => s.offerings.length);
