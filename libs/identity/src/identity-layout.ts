@@ -29,6 +29,7 @@ export class IdentityLayout implements OnModuleInit {
               staff: may(actor, 'staff.manage'),
               audit: may(actor, 'audit.read'),
               apiKeys: may(actor, 'apikeys.manage'),
+              sso: may(actor, 'sso.manage'),
               console: may(actor, 'console.access'),
               cases: may(actor, 'cases.read'),
               reviews: may(actor, 'cases.review'),

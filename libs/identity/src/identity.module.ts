@@ -30,6 +30,10 @@ import { TenantStaffInvitations } from './operators/tenant-staff-invitations';
 import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 import { StaffService } from './staff.service';
+import { OidcClients } from './sso/oidc-clients';
+import { OidcSignIn } from './sso/oidc-sign-in.service';
+import { SsoConnections } from './sso/sso-connections.service';
+import { ConsoleSignInPage, SsoSettingsPage } from './http/console-sso.controller';
 import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/password.strategy';
 
 /**
@@ -57,6 +61,9 @@ import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/passwor
     SessionCookie,
     SessionService,
     StaffService,
+    OidcClients,
+    OidcSignIn,
+    SsoConnections,
     PasswordStrategy,
     OperatorPasswordStrategy,
     { provide: FirstAdminInvitations, useClass: StaffFirstAdminInvitations },
@@ -69,6 +76,8 @@ import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/passwor
     AccountSettingsPage,
     StaffPage,
     ApiKeysPage,
+    ConsoleSignInPage,
+    SsoSettingsPage,
   ],
   exports: [
     AccountsService,

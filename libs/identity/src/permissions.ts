@@ -15,6 +15,7 @@ export const POLICY: Record<string, readonly string[]> = {
     'staff.manage',
     'audit.read',
     'apikeys.manage',
+    'sso.manage',
     'catalog.edit',
     'site.edit',
     'analytics.read',

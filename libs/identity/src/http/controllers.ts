@@ -2,6 +2,7 @@ import { ConsoleAccountSettingsController, SiteAccountSettingsController } from 
 import { ApiWhoamiController } from './api-whoami.controller';
 import { ConsoleApiKeysController } from './console-api-keys.controller';
 import { ConsoleAuthController } from './console-auth.controller';
+import { ConsoleSsoController } from './console-sso.controller';
 import { ConsoleStaffController } from './console-staff.controller';
 import { EmailVerificationController } from './email-verification.controller';
 import { OperatorAuthController } from './operator-auth.controller';
@@ -17,6 +18,7 @@ export const IDENTITY_CONTROLLERS = [
   ConsoleAccountSettingsController,
   ConsoleStaffController,
   ConsoleApiKeysController,
+  ConsoleSsoController,
   OperatorAuthController,
   OperatorWelcomeController,
   ApiWhoamiController,

@@ -1,0 +1,184 @@
+import { Body, Controller, Get, Injectable, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  AppConfig,
+  Can,
+  field,
+  Form,
+  FormPresenter,
+  Layout,
+  Page,
+  parseForm,
+  Public,
+  redirect,
+  Redirect,
+  RefusedForm,
+  RequestContext,
+  StaffOnly,
+} from '@consilium/core';
+import { TenantSite } from '@consilium/tenancy';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { SessionCookie } from '../session-cookie';
+import { OidcSignIn } from '../sso/oidc-sign-in.service';
+import { formatRoleMap, parseRoleMap, SsoConnections } from '../sso/sso-connections.service';
+import { safeNext } from './redirects';
+
+const STATE_COOKIE = 'consilium_sso_state';
+const DOMAIN = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+const words = (text: string) => text.split(/[\s,]+/).filter(Boolean);
+
+const ssoForm = z
+  .object({
+    displayName: field.text({ max: 80, required: 'identity.sso.displayNameRequired' }),
+    issuer: field.text({ max: 500, required: 'identity.sso.issuerRequired' }),
+    clientId: field.text({ max: 255, required: 'identity.sso.clientIdRequired' }),
+    clientSecret: field.text({ max: 1000, optional: true }),
+    allowedDomains: field.text({ max: 1000, required: 'identity.sso.domainsRequired' }),
+    roleClaim: field.text({ max: 100, optional: true }),
+    roleMap: field.text({ max: 4000, required: 'identity.sso.roleMapRequired' }),
+    mfaAcrValues: field.text({ max: 1000, optional: true }),
+    requireSso: field.checkbox(),
+    breakGlassEmail: field.text({ max: 254, optional: true }),
+  })
+  .superRefine((form, ctx) => {
+    if (words(form.allowedDomains.toLowerCase()).some((d) => !DOMAIN.test(d)))
+      ctx.addIssue({ code: 'custom', path: ['allowedDomains'], message: 'identity.sso.domainsInvalid' });
+    if (form.breakGlassEmail && !z.email().safeParse(form.breakGlassEmail).success)
+      ctx.addIssue({ code: 'custom', path: ['breakGlassEmail'], message: 'core.form.email' });
+    if (form.requireSso && !form.breakGlassEmail)
+      ctx.addIssue({ code: 'custom', path: ['breakGlassEmail'], message: 'identity.sso.breakGlassRequired' });
+  });
+
+/** The console's sign-in page: the password form, and "Sign in with <IdP>" when the hospital has one. */
+@Injectable()
+export class ConsoleSignInPage implements FormPresenter {
+  constructor(private readonly connections: SsoConnections) {}
+
+  refused({ values, query }: RefusedForm): Promise<Record<string, unknown>> {
+    return this.page(values.next ?? query.next);
+  }
+
+  async page(next: unknown): Promise<Record<string, unknown>> {
+    const connection = await this.connections.current();
+    const back = safeNext(next, '');
+    const href = `/console/sso/start${back ? `?next=${encodeURIComponent(back)}` : ''}`;
+    return { next: back, sso: connection ? { name: connection.displayName, href } : undefined };
+  }
+}
+
+/** The admin's single sign-on settings, with what is stored now (never the secret itself). */
+@Injectable()
+export class SsoSettingsPage implements FormPresenter {
+  constructor(
+    private readonly connections: SsoConnections,
+    private readonly config: AppConfig,
+    private readonly context: RequestContext,
+  ) {}
+
+  /** What was typed stays in the form (the flow's values); only what is stored now comes from here. */
+  async refused(): Promise<Record<string, unknown>> {
+    const { values: _stored, ...rest } = await this.model();
+    return rest;
+  }
+
+  async model(saved = false): Promise<Record<string, unknown>> {
+    const connection = await this.connections.current();
+    const values = connection
+      ? {
+          displayName: connection.displayName,
+          issuer: connection.issuer,
+          clientId: connection.clientId,
+          allowedDomains: connection.allowedDomains.join(' '),
+          roleClaim: connection.roleClaim,
+          roleMap: formatRoleMap(connection.roleMap),
+          mfaAcrValues: connection.mfaAcrValues.join(' '),
+          requireSso: connection.requireSso ? 'yes' : '',
+          breakGlassEmail: connection.breakGlassEmail ?? '',
+        }
+      : { roleClaim: 'groups' };
+    return {
+      values,
+      saved,
+      callbackPath: `${this.config.originFor(this.context.host()!)}/console/sso/callback`,
+      configured: !!connection,
+      secretFromEnv: connection && 'env' in connection.secretSource ? connection.secretSource.env : undefined,
+    };
+  }
+}
+
+const SETTINGS = { title: 'identity.sso.title' };
+
+/** "Sign in with <IdP>" for the hospital's staff, and the admin's page that sets it up. */
+@Controller('console')
+@TenantSite()
+@Layout('console')
+export class ConsoleSsoController {
+  constructor(
+    private readonly signIn: OidcSignIn,
+    private readonly connections: SsoConnections,
+    private readonly settings: SsoSettingsPage,
+    private readonly cookie: SessionCookie,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Public()
+  @Get('sso/start')
+  @Form('identity/console-sign-in', { presenter: ConsoleSignInPage, title: 'identity.console.signInTitle' })
+  async start(@Query('next') next: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<Redirect> {
+    const { url, state } = await this.signIn.start(next ? safeNext(next, '/console') : null);
+    reply.setCookie(STATE_COOKIE, state, {
+      path: '/console/sso',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.raw.PUBLIC_SCHEME === 'https',
+      maxAge: 600,
+    });
+    return redirect(url);
+  }
+
+  @Public()
+  @Get('sso/callback')
+  @Form('identity/console-sign-in', { presenter: ConsoleSignInPage, title: 'identity.console.signInTitle' })
+  async callback(
+    @Query() query: Record<string, string>,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Redirect> {
+    reply.clearCookie(STATE_COOKIE, { path: '/console/sso' });
+    const done = await this.signIn.finish(query, request.cookies?.[STATE_COOKIE]);
+    this.cookie.set(reply, done.token);
+    const next = safeNext(done.next, '/console');
+    // Without the IdP's word that it checked a second factor, ours still applies.
+    return redirect(done.mfaVerified ? next : `/console/mfa?next=${encodeURIComponent(next)}`);
+  }
+
+  @StaffOnly()
+  @Can('sso.manage')
+  @Get('settings/sso')
+  @Page('identity/sso-settings', SETTINGS)
+  settingsPage(@Query('saved') saved?: string) {
+    return this.settings.model(saved === '1');
+  }
+
+  @StaffOnly()
+  @Can('sso.manage')
+  @Post('settings/sso')
+  @Form('identity/sso-settings', { presenter: SsoSettingsPage, title: SETTINGS.title })
+  async save(@Body() body: unknown): Promise<Redirect> {
+    const form = parseForm(ssoForm, body);
+    await this.connections.save({
+      displayName: form.displayName,
+      issuer: form.issuer,
+      clientId: form.clientId,
+      clientSecret: form.clientSecret || undefined,
+      allowedDomains: words(form.allowedDomains.toLowerCase()),
+      roleClaim: form.roleClaim ?? 'groups',
+      roleMap: parseRoleMap(form.roleMap),
+      mfaAcrValues: words(form.mfaAcrValues ?? ''),
+      requireSso: form.requireSso,
+      breakGlassEmail: form.breakGlassEmail || null,
+    });
+    return redirect('/console/settings/sso?saved=1');
+  }
+}
