@@ -17,7 +17,8 @@ const RLS = (table: string) => `
  *   used once. A callback whose state is unknown here (another hospital's, an old or a replayed one) is refused.
  * - `sso_identities`: the IdP's subject behind a staff account, so a renamed address still finds its person.
  * - `scim_tokens`: bearer tokens of the hospital's directory (SCIM 2.0), only their SHA-256 kept.
- * - `accounts.scim_external_id`: the directory's own id of a provisioned account.
+ * - `accounts.scim_external_id`: the directory's own id of a provisioned account; `deprovisioned_at`: the directory
+ *   deleted the person (the account stays, disabled, for the audit trail and the cases it touched).
  */
 export class StaffSingleSignOn1764500000000 implements MigrationInterface {
   name = 'StaffSingleSignOn1764500000000';
@@ -93,13 +94,13 @@ export class StaffSingleSignOn1764500000000 implements MigrationInterface {
       );
       ${RLS('scim_tokens')}
 
-      ALTER TABLE accounts ADD COLUMN scim_external_id text;
+      ALTER TABLE accounts ADD COLUMN scim_external_id text, ADD COLUMN deprovisioned_at timestamptz;
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
-      ALTER TABLE accounts DROP COLUMN scim_external_id;
+      ALTER TABLE accounts DROP COLUMN scim_external_id, DROP COLUMN deprovisioned_at;
       DROP TABLE scim_tokens, sso_identities, sso_sign_in_attempts, sso_connections;
     `);
   }

@@ -117,7 +117,7 @@ describe('single sign-on with OpenID Connect', () => {
     ['tamper', 'a tampered id_token'],
     ['wrong-audience', 'an id_token for another client'],
     ['expired', 'an expired id_token'],
-  ] as const)('refuses %s (%s) and signs nobody in', async (mode) => {
+  ] as const)('refuses %s (%s) and signs nobody in', async (mode, _what) => {
     await idp.misbehave(mode);
     const before = (await auditRows(a)).length;
     const client = new WebClient(app, a.host);

@@ -18,12 +18,13 @@ import { ApiKeysService } from './api-keys.service';
 import { CSRF_FIELD, CSRF_HEADER, CSRF_SEED_COOKIE, CsrfRejected, CsrfTokens } from './csrf';
 import { OperatorAccounts } from './operators/operator-accounts.service';
 import { may } from './permissions';
+import { ScimTokens } from './scim/scim-tokens.service';
 import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Routes that authenticate otherwise than by cookie: API keys, signed webhooks. CSRF does not apply to them. */
-const NOT_COOKIE_AUTHENTICATED = /^\/(api|webhooks)(\/|$)/;
+/** Routes that authenticate otherwise than by cookie: API keys, SCIM tokens, signed webhooks. CSRF does not apply to them. */
+const NOT_COOKIE_AUTHENTICATED = /^\/(api|webhooks|scim)(\/|$)/;
 /** What a staff member or operator may do between password and second factor. */
 const MFA_PENDING_ACTIONS = new Set(['mfa.complete']);
 
@@ -44,6 +45,7 @@ export class AccessGuard implements CanActivate {
     private readonly sessions: SessionService,
     private readonly operators: OperatorAccounts,
     private readonly apiKeys: ApiKeysService,
+    private readonly scimTokens: ScimTokens,
     private readonly cookie: SessionCookie,
     private readonly csrf: CsrfTokens,
     private readonly audit: AuditLog,
@@ -73,7 +75,7 @@ export class AccessGuard implements CanActivate {
     const pendingMfa = (actor.kind === 'staff' || actor.kind === 'operator') && !actor.mfaVerified;
     const allowed = pendingMfa
       ? MFA_PENDING_ACTIONS.has(action)
-      : may(actor, action) || (action === 'mfa.complete' && actor.kind !== 'api_key');
+      : may(actor, action) || (action === 'mfa.complete' && actor.kind !== 'api_key' && actor.kind !== 'directory');
     if (allowed) return true;
     await this.auditDenied(ctx);
     if (pendingMfa) throw new SignInRequired(actor.kind === 'operator' ? '/operator/mfa' : '/console/mfa');
@@ -106,6 +108,10 @@ export class AccessGuard implements CanActivate {
     if (auth?.startsWith('Bearer ck_') && NOT_COOKIE_AUTHENTICATED.test(request.url)) {
       const key = await this.apiKeys.resolve(auth.slice('Bearer '.length).trim());
       return key ? { id: key.id, kind: 'api_key', roles: [], scopes: ['api.access', ...key.scopes] } : undefined;
+    }
+    if (auth?.startsWith('Bearer scim_') && request.url.startsWith('/scim/')) {
+      const tokenId = await this.scimTokens.resolve(auth.slice('Bearer '.length).trim());
+      return tokenId ? { id: tokenId, kind: 'directory', roles: [] } : undefined;
     }
     const token = this.cookie.read(request);
     const session = token ? await this.sessions.resolve(token) : null;

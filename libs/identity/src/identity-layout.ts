@@ -22,7 +22,7 @@ export class IdentityLayout implements OnModuleInit {
       const actor = this.context.actor();
       return {
         csrfToken: seed ? this.csrf.tokenFor(seed) : undefined,
-        signedIn: !!actor && actor.kind !== 'api_key',
+        signedIn: !!actor && actor.kind !== 'api_key' && actor.kind !== 'directory',
         actorKind: actor?.kind,
         can: actor
           ? {

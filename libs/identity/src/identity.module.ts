@@ -31,6 +31,9 @@ import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 import { StaffService } from './staff.service';
 import { OidcClients } from './sso/oidc-clients';
+import { ScimErrors } from './scim/scim-error';
+import { ScimTokens } from './scim/scim-tokens.service';
+import { ScimUsers } from './scim/scim-users.service';
 import { OidcSignIn } from './sso/oidc-sign-in.service';
 import { SsoConnections } from './sso/sso-connections.service';
 import { ConsoleSignInPage, SsoSettingsPage } from './http/console-sso.controller';
@@ -63,6 +66,9 @@ import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/passwor
     StaffService,
     OidcClients,
     OidcSignIn,
+    ScimErrors,
+    ScimTokens,
+    ScimUsers,
     SsoConnections,
     PasswordStrategy,
     OperatorPasswordStrategy,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Injectable, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Injectable, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import {
   AppConfig,
   Can,
@@ -6,6 +6,7 @@ import {
   Form,
   FormPresenter,
   Layout,
+  NotFound,
   Page,
   parseForm,
   Public,
@@ -18,6 +19,7 @@ import {
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { ScimTokens } from '../scim/scim-tokens.service';
 import { SessionCookie } from '../session-cookie';
 import { OidcSignIn } from '../sso/oidc-sign-in.service';
 import { formatRoleMap, parseRoleMap, SsoConnections } from '../sso/sso-connections.service';
@@ -25,6 +27,8 @@ import { safeNext } from './redirects';
 
 const STATE_COOKIE = 'consilium_sso_state';
 const DOMAIN = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+const tokenForm = z.object({ tokenName: field.text({ max: 100, required: 'identity.scim.tokenNameRequired' }) });
 
 const words = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 
@@ -72,17 +76,18 @@ export class ConsoleSignInPage implements FormPresenter {
 export class SsoSettingsPage implements FormPresenter {
   constructor(
     private readonly connections: SsoConnections,
+    private readonly scimTokens: ScimTokens,
     private readonly config: AppConfig,
     private readonly context: RequestContext,
   ) {}
 
-  /** What was typed stays in the form (the flow's values); only what is stored now comes from here. */
-  async refused(): Promise<Record<string, unknown>> {
-    const { values: _stored, ...rest } = await this.model();
-    return rest;
+  /** What was typed stays in its form; the page's other form (settings, or the SCIM token) shows what is stored. */
+  async refused({ values }: RefusedForm): Promise<Record<string, unknown>> {
+    const { values: stored, ...rest } = await this.model();
+    return { ...rest, values: 'issuer' in values ? values : { ...(stored as object), ...values } };
   }
 
-  async model(saved = false): Promise<Record<string, unknown>> {
+  async model(saved = false, createdToken?: string): Promise<Record<string, unknown>> {
     const connection = await this.connections.current();
     const values = connection
       ? {
@@ -101,6 +106,9 @@ export class SsoSettingsPage implements FormPresenter {
       values,
       saved,
       callbackPath: `${this.config.originFor(this.context.host()!)}/console/sso/callback`,
+      scimBase: `${this.config.originFor(this.context.host()!)}/scim/v2`,
+      scimTokens: await this.scimTokens.list(),
+      createdToken,
       configured: !!connection,
       secretFromEnv: connection && 'env' in connection.secretSource ? connection.secretSource.env : undefined,
     };
@@ -120,6 +128,8 @@ export class ConsoleSsoController {
     private readonly settings: SsoSettingsPage,
     private readonly cookie: SessionCookie,
     private readonly config: AppConfig,
+    private readonly scimTokens: ScimTokens,
+    private readonly context: RequestContext,
   ) {}
 
   @Public()
@@ -180,5 +190,25 @@ export class ConsoleSsoController {
       breakGlassEmail: form.breakGlassEmail || null,
     });
     return redirect('/console/settings/sso?saved=1');
+  }
+
+  /** A token for the hospital's directory, shown once on the page that answers (never cached, never stored in clear). */
+  @StaffOnly()
+  @Can('sso.manage')
+  @Post('settings/sso/scim-tokens')
+  @Page('identity/sso-settings', SETTINGS)
+  @Form('identity/sso-settings', { presenter: SsoSettingsPage, title: SETTINGS.title })
+  async createScimToken(@Body() body: unknown) {
+    const { tokenName } = parseForm(tokenForm, body);
+    const { token } = await this.scimTokens.create(tokenName, this.context.actor()!.id);
+    return this.settings.model(false, token);
+  }
+
+  @StaffOnly()
+  @Can('sso.manage')
+  @Post('settings/sso/scim-tokens/:id/revoke')
+  async revokeScimToken(@Param('id', ParseUUIDPipe) id: string): Promise<Redirect> {
+    if (!(await this.scimTokens.revoke(id))) throw new NotFound();
+    return redirect('/console/settings/sso');
   }
 }

@@ -7,6 +7,7 @@ import { ConsoleStaffController } from './console-staff.controller';
 import { EmailVerificationController } from './email-verification.controller';
 import { OperatorAuthController } from './operator-auth.controller';
 import { OperatorWelcomeController } from './operator-welcome.controller';
+import { ScimUsersController } from './scim-users.controller';
 import { SiteAuthController } from './site-auth.controller';
 
 /** Every HTTP surface of identity, registered by IdentityModule. */
@@ -22,4 +23,5 @@ export const IDENTITY_CONTROLLERS = [
   OperatorAuthController,
   OperatorWelcomeController,
   ApiWhoamiController,
+  ScimUsersController,
 ];
