@@ -5,7 +5,8 @@ import { IdpPerson, OidcStandIn, startOidcStandIn } from '../support/oidc-stand-
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { freshCode, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTwoHospitals, TEST_PASSWORD, TestHospital } from '../support/tenants';
+import { BlueprintExporter } from '@consilium/tenancy';
+import { applyTestBlueprint, createTwoHospitals, TEST_PASSWORD, TestHospital, testBlueprint } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
 /**
@@ -221,5 +222,41 @@ describe('single sign-on with OpenID Connect', () => {
     const coordinator = new WebClient(app, a.host);
     await signInStaff(coordinator, a.people.coordinator);
     expect((await coordinator.get('/console/settings/sso')).status).toBe(403);
+  });
+
+  it('takes the provider from the blueprint, with the secret from the environment variable it names', async () => {
+    const { clientId, clientSecret } = await registeredFor(b);
+    process.env.SSO_E2E_SECRET_B = clientSecret;
+    try {
+      const sso = {
+        oidc: {
+          name: 'Blueprint IdP',
+          issuer: idp.issuer,
+          client_id: clientId,
+          client_secret_env: 'SSO_E2E_SECRET_B',
+          allowed_domains: [`${b.slug}.example.net`],
+          roles: { admins: 'admin' as const },
+        },
+      };
+      const applied = await applyTestBlueprint(app, testBlueprint(b.slug, { sso }));
+      expect(applied.changes).toContain(`single sign-on: Blueprint IdP (${idp.issuer})`);
+      const client = new WebClient(app, b.host);
+      expect((await client.get('/console/sign-in')).text).toContain('Sign in with Blueprint IdP');
+      const { page } = await ssoSignIn(client, { email: `it.admin@${b.slug}.example.net`, groups: ['admins'], mfa: true });
+      expect(page.location).toBe('/console/staff');
+      expect((await client.get('/console/staff')).status).toBe(200);
+      // The secret's variable gone from the platform: staff are told what is wrong, and who must fix it.
+      delete process.env.SSO_E2E_SECRET_B;
+      const refused = await new WebClient(app, b.host).get('/console/sso/start');
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('The client secret’s environment variable SSO_E2E_SECRET_B is not set on the platform.');
+      // Exported, the blueprint names the variable, never the secret; A (secret typed in the console) exports none.
+      const exported = (await app.get(BlueprintExporter).export(b.slug))!.blueprint;
+      expect(exported.sso).toEqual({ oidc: expect.objectContaining({ client_secret_env: 'SSO_E2E_SECRET_B' }) });
+      expect(JSON.stringify(exported)).not.toContain(clientSecret);
+      expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.sso).toBeUndefined();
+    } finally {
+      delete process.env.SSO_E2E_SECRET_B;
+    }
   });
 });

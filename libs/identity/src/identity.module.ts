@@ -1,11 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@consilium/audit';
 import { OperatorDataModule } from '@consilium/core/operator-data';
 import { RateLimitGuard } from '@consilium/core';
-import { FirstAdminInvitations, TenancyModule } from '@consilium/tenancy';
+import { BlueprintSections, FirstAdminInvitations, TenancyModule } from '@consilium/tenancy';
 import { AccessGuard } from './access.guard';
 import { Account } from './account.entity';
 import { AccountsService } from './accounts.service';
@@ -35,6 +35,7 @@ import { ScimErrors } from './scim/scim-error';
 import { ScimTokens } from './scim/scim-tokens.service';
 import { ScimUsers } from './scim/scim-users.service';
 import { OidcSignIn } from './sso/oidc-sign-in.service';
+import { SsoBlueprintSection } from './sso/sso-blueprint.section';
 import { SsoConnections } from './sso/sso-connections.service';
 import { ConsoleSignInPage, SsoSettingsPage } from './http/console-sso.controller';
 import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/password.strategy';
@@ -66,6 +67,7 @@ import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/passwor
     StaffService,
     OidcClients,
     OidcSignIn,
+    SsoBlueprintSection,
     ScimErrors,
     ScimTokens,
     ScimUsers,
@@ -98,4 +100,13 @@ import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/passwor
     MfaService,
   ],
 })
-export class IdentityModule {}
+export class IdentityModule implements OnModuleInit {
+  constructor(
+    private readonly sections: BlueprintSections,
+    private readonly ssoSection: SsoBlueprintSection,
+  ) {}
+
+  onModuleInit(): void {
+    this.sections.register(this.ssoSection);
+  }
+}

@@ -38,6 +38,7 @@ const KEY_ORDER: (keyof BlueprintInput)[] = [
   'testimonials',
   'pages',
   'email',
+  'sso',
   'analytics',
 ];
 
