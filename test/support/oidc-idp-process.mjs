@@ -8,6 +8,8 @@
  * `{"mode": "tamper" | "wrong-audience" | "expired" | null}`): the id_token is then altered after signing, or
  * re-signed with the provider's own key with another audience or an expiry in the past.
  *
+ * `POST /_control/token-times` answers (and forgets) how long each token request took inside the provider.
+ *
  * Run: `node test/support/oidc-idp-process.mjs [port]`; prints `{"issuer": "http://127.0.0.1:<port>"}` once listening.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
@@ -58,8 +60,13 @@ const provider = new Provider(issuer, {
   },
 });
 
+/** Milliseconds the provider spent on each token request, for the bench to subtract (it measures the platform). */
+const tokenTimes = [];
+
 provider.use(async (ctx, next) => {
+  const started = performance.now();
   await next();
+  if (ctx.path === '/token') tokenTimes.push(performance.now() - started);
   if (ctx.path !== '/token' || !mode || !ctx.body?.id_token) return;
   const token = ctx.body.id_token;
   if (mode === 'tamper') {
@@ -96,7 +103,9 @@ server.on('request', async (req, res) => {
   try {
     const url = new URL(req.url, issuer);
     const interaction = /^\/interaction\/([\w-]+)$/.exec(url.pathname);
-    if (url.pathname === '/_control' && req.method === 'POST') {
+    if (url.pathname === '/_control/token-times' && req.method === 'POST') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(tokenTimes.splice(0)));
+    } else if (url.pathname === '/_control' && req.method === 'POST') {
       let text = '';
       for await (const chunk of req) text += chunk;
       mode = JSON.parse(text).mode ?? null;
