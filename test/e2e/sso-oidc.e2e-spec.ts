@@ -114,6 +114,22 @@ describe('single sign-on with OpenID Connect', () => {
     expect((await client.get('/console')).location).toMatch(/^\/console\/mfa/);
   });
 
+  it('counts an acr the admin listed as the IdP’s second factor, and no other', async () => {
+    expect((await configure(a, { mfaAcrValues: 'urn:stand-in:mfa' })).status).toBe(303);
+    try {
+      const strong = await ssoSignIn(new WebClient(app, a.host), { email: `acr@${domainA}`, groups: ['doctors'], acr: 'urn:stand-in:mfa' });
+      expect(strong.page.location).toBe('/console/staff');
+      const weak = await ssoSignIn(new WebClient(app, a.host), {
+        email: `acr@${domainA}`,
+        groups: ['doctors'],
+        acr: 'urn:stand-in:password',
+      });
+      expect(weak.page.location).toBe('/console/mfa?next=%2Fconsole%2Fstaff');
+    } finally {
+      await configure(a);
+    }
+  });
+
   it.each([
     ['tamper', 'a tampered id_token'],
     ['wrong-audience', 'an id_token for another client'],
@@ -148,6 +164,17 @@ describe('single sign-on with OpenID Connect', () => {
     // Even with the browser's own state cookie, a used state is used.
     client.cookies.set('consilium_sso_state', callback.searchParams.get('state')!);
     expect((await client.get(`${callback.pathname}${callback.search}`)).status).toBe(400);
+
+    // A sign-in left at the IdP past its ten minutes is refused too.
+    const slow = new WebClient(app, a.host);
+    const begun = await slow.get('/console/sso/start');
+    const late = await idp.signIn(begun.location!, { email: `slow@${domainA}`, groups: ['doctors'], mfa: true });
+    await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) => tx.query(`UPDATE sso_sign_in_attempts SET expires_at = now() - interval '1 second' WHERE used_at IS NULL`));
+    const expired = await slow.get(`${late.pathname}${late.search}`);
+    expect(expired.status).toBe(400);
+    expect(expired.text).toContain('This sign-in has expired or was already used.');
 
     // Hospital B has its own IdP client; a sign-in begun there and brought to A's host (cookie and all) finds nothing.
     await configure(b);

@@ -2,7 +2,8 @@
  * A real OpenID provider (panva's `oidc-provider`, the certified implementation) on loopback, for tests, the bench
  * and the browser walk: a hospital's identity provider as the platform meets it over HTTP. Clients register through
  * the standard dynamic registration endpoint (`POST /reg`); a person "signs in" at its interaction page by typing an
- * email, groups and whether they passed the IdP's MFA, which become the `email`, `groups` and `amr` of the id_token.
+ * email, groups and whether they passed the IdP's MFA, which become the `email`, `groups` and `amr` of the id_token
+ * (and `acr`, when the form sends one: `urn:stand-in:mfa` or `urn:stand-in:password`).
  *
  * To refuse tokens, a test can make the provider misbehave at its token endpoint (`POST /_control` with
  * `{"mode": "tamper" | "wrong-audience" | "expired" | null}`): the id_token is then altered after signing, or
@@ -34,7 +35,8 @@ const provider = new Provider(issuer, {
   jwks: { keys: [jwk] },
   features: { devInteractions: { enabled: false }, registration: { enabled: true } },
   pkce: { required: () => true },
-  claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
+  acrValues: ['urn:stand-in:mfa', 'urn:stand-in:password'],
+  claims: { openid: ['sub', 'amr', 'acr'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
   scopes: ['openid', 'email', 'profile'],
   // What the client asked for goes into the id_token too, as most hospital IdPs do (no userinfo round trip needed).
   conformIdTokenClaims: false,
@@ -121,7 +123,8 @@ server.on('request', async (req, res) => {
       const groups = (form.get('groups') ?? '').split(/[\s,]+/).filter(Boolean);
       people.set(sub, { claims: { email, email_verified: true, name: email.split('@')[0], groups } });
       const amr = form.get('mfa') === 'yes' ? ['pwd', 'otp', 'mfa'] : ['pwd'];
-      await provider.interactionFinished(req, res, { login: { accountId: sub, amr } }, { mergeWithLastSubmission: false });
+      const acr = form.get('acr') || undefined;
+      await provider.interactionFinished(req, res, { login: { accountId: sub, amr, acr } }, { mergeWithLastSubmission: false });
     } else {
       callback(req, res);
     }

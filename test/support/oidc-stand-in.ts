@@ -8,6 +8,8 @@ export interface IdpPerson {
   groups?: string[];
   /** Whether the IdP says it checked a second factor (`amr` includes `mfa`). */
   mfa?: boolean;
+  /** The `acr` the IdP puts in the id_token (`urn:stand-in:mfa` or `urn:stand-in:password`). */
+  acr?: string;
 }
 
 /** A real OpenID provider (oidc-provider) in its own process on loopback; see oidc-idp-process.mjs. */
@@ -70,6 +72,7 @@ export async function startOidcStandIn(): Promise<OidcStandIn> {
       await go(interaction);
       const form = new URLSearchParams({ email: person.email, groups: (person.groups ?? []).join(' ') });
       if (person.mfa) form.set('mfa', 'yes');
+      if (person.acr) form.set('acr', person.acr);
       const resumed = await go(interaction, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
