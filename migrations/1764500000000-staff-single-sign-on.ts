@@ -10,12 +10,14 @@ const RLS = (table: string) => `
 /**
  * Staff sign in with the hospital's own identity provider (issue 23).
  *
- * - `sso_connections`: a hospital's OpenID provider, as its admin (or its blueprint) configured it. The client secret
- *   is either sealed with the platform's secret box (typed in the console) or named by an environment variable (a
- *   blueprint never holds secrets), never both absent.
+ * - `sso_connections`: a hospital's OpenID provider or SAML IdP, as its admin (or its blueprint) configured it. An
+ *   OpenID client secret is either sealed with the platform's secret box (typed in the console) or named by an
+ *   environment variable (a blueprint never holds secrets), never both absent. A SAML IdP is its entity ID (issuer),
+ *   its single sign-on URL and its signing certificates, from its metadata.
  * - `sso_sign_in_attempts`: one row per "Sign in with ...": the SHA-256 of its `state`, the nonce and PKCE verifier,
  *   used once. A callback whose state is unknown here (another hospital's, an old or a replayed one) is refused.
  * - `sso_identities`: the IdP's subject behind a staff account, so a renamed address still finds its person.
+ * - `saml_seen_assertions`: IDs of SAML assertions already used, kept until they expire, so none is accepted twice.
  * - `scim_tokens`: bearer tokens of the hospital's directory (SCIM 2.0), only their SHA-256 kept.
  * - `accounts.scim_external_id`: the directory's own id of a provisioned account; `deprovisioned_at`: the directory
  *   deleted the person (the account stays, disabled, for the audit trail and the cases it touched).
@@ -28,10 +30,10 @@ export class StaffSingleSignOn1764500000000 implements MigrationInterface {
       CREATE TABLE sso_connections (
         tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
         id uuid NOT NULL DEFAULT gen_random_uuid(),
-        protocol text NOT NULL CHECK (protocol IN ('oidc')),
+        protocol text NOT NULL CHECK (protocol IN ('oidc', 'saml')),
         display_name text NOT NULL CHECK (length(display_name) BETWEEN 1 AND 80),
         issuer text NOT NULL CHECK (issuer ~ '^https?://'),
-        client_id text NOT NULL CHECK (length(client_id) BETWEEN 1 AND 255),
+        client_id text CHECK (length(client_id) BETWEEN 1 AND 255),
         client_secret_sealed text,
         client_secret_env text CHECK (client_secret_env ~ '^[A-Z][A-Z0-9_]*$'),
         allowed_domains text[] NOT NULL CHECK (cardinality(allowed_domains) > 0),
@@ -40,11 +42,14 @@ export class StaffSingleSignOn1764500000000 implements MigrationInterface {
         mfa_acr_values text[] NOT NULL DEFAULT '{}',
         require_sso boolean NOT NULL DEFAULT false,
         break_glass_email text CHECK (break_glass_email = lower(break_glass_email)),
+        saml_entry_point text CHECK (saml_entry_point ~ '^https?://'),
+        saml_idp_certs text[],
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (tenant_id, id),
         UNIQUE (tenant_id, protocol),
-        CHECK (client_secret_sealed IS NOT NULL OR client_secret_env IS NOT NULL)
+        CHECK (protocol <> 'oidc' OR (client_id IS NOT NULL AND (client_secret_sealed IS NOT NULL OR client_secret_env IS NOT NULL))),
+        CHECK (protocol <> 'saml' OR (saml_entry_point IS NOT NULL AND cardinality(saml_idp_certs) > 0))
       );
       ${RLS('sso_connections')}
 
@@ -79,6 +84,15 @@ export class StaffSingleSignOn1764500000000 implements MigrationInterface {
       );
       ${RLS('sso_identities')}
 
+      CREATE TABLE saml_seen_assertions (
+        tenant_id uuid NOT NULL,
+        assertion_id text NOT NULL,
+        expires_at timestamptz NOT NULL,
+        PRIMARY KEY (tenant_id, assertion_id)
+      );
+      CREATE INDEX saml_seen_assertions_expiry ON saml_seen_assertions (tenant_id, expires_at);
+      ${RLS('saml_seen_assertions')}
+
       CREATE TABLE scim_tokens (
         tenant_id uuid NOT NULL,
         id uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -101,7 +115,7 @@ export class StaffSingleSignOn1764500000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
       ALTER TABLE accounts DROP COLUMN scim_external_id, DROP COLUMN deprovisioned_at;
-      DROP TABLE scim_tokens, sso_identities, sso_sign_in_attempts, sso_connections;
+      DROP TABLE scim_tokens, saml_seen_assertions, sso_identities, sso_sign_in_attempts, sso_connections;
     `);
   }
 }

@@ -23,8 +23,11 @@ import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Routes that authenticate otherwise than by cookie: API keys, SCIM tokens, signed webhooks. CSRF does not apply to them. */
-const NOT_COOKIE_AUTHENTICATED = /^\/(api|webhooks|scim)(\/|$)/;
+/**
+ * Routes that authenticate otherwise than by cookie: API keys, SCIM tokens, signed webhooks, and the SAML assertion
+ * an IdP posts (its signature is the proof; it comes cross-site, with no form token). CSRF does not apply to them.
+ */
+const NOT_COOKIE_AUTHENTICATED = /^\/(api|webhooks|scim)(\/|$)|^\/console\/sso\/saml\/acs$/;
 /** What a staff member or operator may do between password and second factor. */
 const MFA_PENDING_ACTIONS = new Set(['mfa.complete']);
 

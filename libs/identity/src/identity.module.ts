@@ -35,6 +35,9 @@ import { ScimErrors } from './scim/scim-error';
 import { ScimTokens } from './scim/scim-tokens.service';
 import { ScimUsers } from './scim/scim-users.service';
 import { OidcSignIn } from './sso/oidc-sign-in.service';
+import { SsoAccounts } from './sso/sso-accounts';
+import { SamlConnections } from './sso/saml-connections.service';
+import { SamlSignIn } from './sso/saml-sign-in.service';
 import { SsoBlueprintSection } from './sso/sso-blueprint.section';
 import { SsoConnections } from './sso/sso-connections.service';
 import { ConsoleSignInPage, SsoSettingsPage } from './http/console-sso.controller';
@@ -67,6 +70,9 @@ import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/passwor
     StaffService,
     OidcClients,
     OidcSignIn,
+    SsoAccounts,
+    SamlConnections,
+    SamlSignIn,
     SsoBlueprintSection,
     ScimErrors,
     ScimTokens,

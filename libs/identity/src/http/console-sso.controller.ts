@@ -22,11 +22,28 @@ import { z } from 'zod';
 import { ScimTokens } from '../scim/scim-tokens.service';
 import { SessionCookie } from '../session-cookie';
 import { OidcSignIn } from '../sso/oidc-sign-in.service';
+import { SamlConnections } from '../sso/saml-connections.service';
+import { SamlSignIn } from '../sso/saml-sign-in.service';
 import { formatRoleMap, parseRoleMap, SsoConnections } from '../sso/sso-connections.service';
 import { safeNext } from './redirects';
 
 const STATE_COOKIE = 'consilium_sso_state';
 const DOMAIN = /^(?=.{3,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+const samlForm = z
+  .object({
+    samlDisplayName: field.text({ max: 80, required: 'identity.sso.displayNameRequired' }),
+    samlMetadata: field.text({ max: 200_000, optional: true }),
+    samlMetadataUrl: field.text({ max: 500, optional: true }),
+    samlAllowedDomains: field.text({ max: 1000, required: 'identity.sso.domainsRequired' }),
+    samlRoleAttribute: field.text({ max: 200, optional: true }),
+    samlRoleMap: field.text({ max: 4000, required: 'identity.sso.roleMapRequired' }),
+    samlMfaContexts: field.text({ max: 1000, optional: true }),
+  })
+  .superRefine((form, ctx) => {
+    if (words(form.samlAllowedDomains.toLowerCase()).some((d) => !DOMAIN.test(d)))
+      ctx.addIssue({ code: 'custom', path: ['samlAllowedDomains'], message: 'identity.sso.domainsInvalid' });
+  });
 
 const tokenForm = z.object({ tokenName: field.text({ max: 100, required: 'identity.scim.tokenNameRequired' }) });
 
@@ -57,17 +74,24 @@ const ssoForm = z
 /** The console's sign-in page: the password form, and "Sign in with <IdP>" when the hospital has one. */
 @Injectable()
 export class ConsoleSignInPage implements FormPresenter {
-  constructor(private readonly connections: SsoConnections) {}
+  constructor(
+    private readonly connections: SsoConnections,
+    private readonly samlConnections: SamlConnections,
+  ) {}
 
   refused({ values, query }: RefusedForm): Promise<Record<string, unknown>> {
     return this.page(values.next ?? query.next);
   }
 
   async page(next: unknown): Promise<Record<string, unknown>> {
-    const connection = await this.connections.current();
+    const [connection, saml] = await Promise.all([this.connections.current(), this.samlConnections.current()]);
     const back = safeNext(next, '');
-    const href = `/console/sso/start${back ? `?next=${encodeURIComponent(back)}` : ''}`;
-    return { next: back, sso: connection ? { name: connection.displayName, href } : undefined };
+    const query = back ? `?next=${encodeURIComponent(back)}` : '';
+    return {
+      next: back,
+      sso: connection ? { name: connection.displayName, href: `/console/sso/start${query}` } : undefined,
+      saml: saml ? { name: saml.displayName, href: `/console/sso/saml/start${query}` } : undefined,
+    };
   }
 }
 
@@ -76,6 +100,8 @@ export class ConsoleSignInPage implements FormPresenter {
 export class SsoSettingsPage implements FormPresenter {
   constructor(
     private readonly connections: SsoConnections,
+    private readonly samlConnections: SamlConnections,
+    private readonly samlSignIn: SamlSignIn,
     private readonly scimTokens: ScimTokens,
     private readonly config: AppConfig,
     private readonly context: RequestContext,
@@ -84,11 +110,21 @@ export class SsoSettingsPage implements FormPresenter {
   /** What was typed stays in its form; the page's other form (settings, or the SCIM token) shows what is stored. */
   async refused({ values }: RefusedForm): Promise<Record<string, unknown>> {
     const { values: stored, ...rest } = await this.model();
-    return { ...rest, values: 'issuer' in values ? values : { ...(stored as object), ...values } };
+    const ownForm = 'issuer' in values || 'samlDisplayName' in values;
+    return { ...rest, values: ownForm ? values : { ...(stored as object), ...values } };
   }
 
   async model(saved = false, createdToken?: string): Promise<Record<string, unknown>> {
-    const connection = await this.connections.current();
+    const [connection, saml] = await Promise.all([this.connections.current(), this.samlConnections.current()]);
+    const samlValues = saml
+      ? {
+          samlDisplayName: saml.displayName,
+          samlAllowedDomains: saml.allowedDomains.join(' '),
+          samlRoleAttribute: saml.roleAttribute,
+          samlRoleMap: formatRoleMap(saml.roleMap),
+          samlMfaContexts: saml.mfaContexts.join(' '),
+        }
+      : { samlRoleAttribute: 'groups' };
     const values = connection
       ? {
           displayName: connection.displayName,
@@ -103,7 +139,9 @@ export class SsoSettingsPage implements FormPresenter {
         }
       : { roleClaim: 'groups' };
     return {
-      values,
+      values: { ...values, ...samlValues },
+      samlIdp: saml ? { entityId: saml.entityId, ssoUrl: saml.ssoUrl } : undefined,
+      samlSp: this.samlSignIn.addresses(),
       saved,
       callbackPath: `${this.config.originFor(this.context.host()!)}/console/sso/callback`,
       scimBase: `${this.config.originFor(this.context.host()!)}/scim/v2`,
@@ -124,7 +162,9 @@ const SETTINGS = { title: 'identity.sso.title' };
 export class ConsoleSsoController {
   constructor(
     private readonly signIn: OidcSignIn,
+    private readonly samlSignIn: SamlSignIn,
     private readonly connections: SsoConnections,
+    private readonly samlConnections: SamlConnections,
     private readonly settings: SsoSettingsPage,
     private readonly cookie: SessionCookie,
     private readonly config: AppConfig,
@@ -163,6 +203,24 @@ export class ConsoleSsoController {
     return redirect(done.mfaVerified ? next : `/console/mfa?next=${encodeURIComponent(next)}`);
   }
 
+  @Public()
+  @Get('sso/saml/start')
+  @Form('identity/console-sign-in', { presenter: ConsoleSignInPage, title: 'identity.console.signInTitle' })
+  async samlStart(@Query('next') next: string | undefined): Promise<Redirect> {
+    return redirect(await this.samlSignIn.start(next ? safeNext(next, '/console') : null));
+  }
+
+  /** The IdP posts the assertion here (cross-site: no CSRF token, no Lax cookie; see SamlSignIn). */
+  @Public()
+  @Post('sso/saml/acs')
+  @Form('identity/console-sign-in', { presenter: ConsoleSignInPage, title: 'identity.console.signInTitle' })
+  async samlAcs(@Body() body: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply): Promise<Redirect> {
+    const done = await this.samlSignIn.finish(body ?? {});
+    this.cookie.set(reply, done.token);
+    const next = safeNext(done.next, '/console');
+    return redirect(done.mfaVerified ? next : `/console/mfa?next=${encodeURIComponent(next)}`);
+  }
+
   @StaffOnly()
   @Can('sso.manage')
   @Get('settings/sso')
@@ -188,6 +246,25 @@ export class ConsoleSsoController {
       mfaAcrValues: words(form.mfaAcrValues ?? ''),
       requireSso: form.requireSso,
       breakGlassEmail: form.breakGlassEmail || null,
+    });
+    return redirect('/console/settings/sso?saved=1');
+  }
+
+  @StaffOnly()
+  @Can('sso.manage')
+  @Post('settings/sso/saml')
+  @Form('identity/sso-settings', { presenter: SsoSettingsPage, title: SETTINGS.title })
+  async saveSaml(@Body() body: unknown): Promise<Redirect> {
+    const form = parseForm(samlForm, body);
+    const roleMap = parseRoleMap(form.samlRoleMap, 'samlRoleMap');
+    await this.samlConnections.save({
+      displayName: form.samlDisplayName,
+      metadataXml: form.samlMetadata || undefined,
+      metadataUrl: form.samlMetadataUrl || undefined,
+      allowedDomains: words(form.samlAllowedDomains.toLowerCase()),
+      roleAttribute: form.samlRoleAttribute || 'groups',
+      roleMap,
+      mfaContexts: words(form.samlMfaContexts ?? ''),
     });
     return redirect('/console/settings/sso?saved=1');
   }

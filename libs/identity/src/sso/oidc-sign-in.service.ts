@@ -1,18 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, first, InvalidInput, msg, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
+import { AppConfig, first, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import { AuditLog } from '@consilium/audit';
 import * as oidc from 'openid-client';
-import { EntityManager } from 'typeorm';
-import { StaffRole } from '../permissions';
-import { SessionService } from '../session.service';
 import { hashToken } from '../tokens';
 import { OidcClients } from './oidc-clients';
+import { mappedRoles, SsoAccounts, ssoRefusal } from './sso-accounts';
 import { SsoConnection, SsoConnections } from './sso-connections.service';
 
 /** How long the person has at their IdP before "Sign in with ..." must be started again. */
 const ATTEMPT_MINUTES = 10;
-
-export type SsoRefusal = 'state' | 'token' | 'domain' | 'role' | 'disabled' | 'provider';
 
 export interface SsoSignedIn {
   token: string;
@@ -38,7 +34,7 @@ export class OidcSignIn {
     private readonly config: AppConfig,
     private readonly connections: SsoConnections,
     private readonly clients: OidcClients,
-    private readonly sessions: SessionService,
+    private readonly accounts: SsoAccounts,
     private readonly audit: AuditLog,
   ) {}
 
@@ -84,7 +80,7 @@ export class OidcSignIn {
     const state = query.state;
     // The state must be the one this browser was given, and unused at this hospital: a replayed callback, another
     // hospital's, or one planted in someone else's browser finds nothing.
-    if (!state || state !== cookieState) throw refusal('state');
+    if (!state || state !== cookieState) throw ssoRefusal('state');
     const attempt = await this.db.transaction((tx) =>
       first<{ connection_id: string; nonce: string; code_verifier: string; next_path: string | null }>(
         tx,
@@ -95,7 +91,7 @@ export class OidcSignIn {
       ),
     );
     const connection = await this.connections.current();
-    if (!attempt || !connection || connection.id !== attempt.connection_id) throw refusal('state');
+    if (!attempt || !connection || connection.id !== attempt.connection_id) throw ssoRefusal('state');
     const config = await this.configFor(connection);
     const callback = new URL(this.redirectUri());
     for (const [key, value] of Object.entries(query)) callback.searchParams.set(key, value);
@@ -111,74 +107,21 @@ export class OidcSignIn {
     } catch (error) {
       // What failed (signature, audience, expiry...) is for the operator's log; the person is told to start again.
       this.logger.warn({ reason: (error as { code?: string }).code ?? (error as Error).name }, 'id_token refused');
-      throw refusal('token');
+      throw ssoRefusal('token');
     }
     const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
     const domain = email.split('@')[1] ?? '';
-    if (!email || claims.email_verified === false || !connection.allowedDomains.includes(domain)) throw refusal('domain');
-    const roles = mappedRoles(connection, claims[connection.roleClaim]);
-    if (!roles.length) throw refusal('role');
+    if (!email || claims.email_verified === false || !connection.allowedDomains.includes(domain)) throw ssoRefusal('domain');
+    const roles = mappedRoles(connection.roleMap, claims[connection.roleClaim]);
+    if (!roles.length) throw ssoRefusal('role');
     const mfaVerified = idpCheckedSecondFactor(connection, claims);
     const name = typeof claims.name === 'string' ? claims.name.slice(0, 200) : email.split('@')[0];
 
-    const signedIn = await this.db.transaction(async (tx) => {
-      const accountId = await this.accountFor(tx, connection, claims.sub, email, name);
-      if (!accountId) throw refusal('disabled');
-      await this.syncRoles(tx, accountId, roles);
-      const session = await this.sessions.create(tx, accountId, 'staff', { mfaVerified });
-      return { token: session.token, accountId };
-    });
+    const signedIn = await this.db.transaction((tx) =>
+      this.accounts.signIn(tx, { connectionId: connection.id, subject: claims.sub, email, name, roles, mfaVerified }),
+    );
     await this.audit.record({ action: 'staff.sso_sign_in', entityType: 'account', entityId: signedIn.accountId, outcome: 'allowed' });
     return { ...signedIn, mfaVerified, next: attempt.next_path };
-  }
-
-  /** The person behind the IdP's subject, or the staff account with that email (linked now), or a new one (just in time). */
-  private async accountFor(
-    tx: EntityManager,
-    connection: SsoConnection,
-    subject: string,
-    email: string,
-    name: string,
-  ): Promise<string | null> {
-    const tenantId = this.context.tenant().id;
-    const linked = await first<{ id: string; disabled: boolean }>(
-      tx,
-      `SELECT a.id, a.disabled_at IS NOT NULL AS disabled FROM sso_identities i JOIN accounts a ON a.tenant_id = i.tenant_id AND a.id = i.account_id
-        WHERE i.connection_id = $1 AND i.subject = $2`,
-      [connection.id, subject],
-    );
-    const found =
-      linked ??
-      (await first<{ id: string; disabled: boolean }>(
-        tx,
-        `SELECT id, disabled_at IS NOT NULL AS disabled FROM accounts WHERE kind = 'staff' AND email = $1`,
-        [email],
-      ));
-    if (found?.disabled) return null;
-    const accountId =
-      found?.id ??
-      (await first<{ id: string }>(
-        tx,
-        `INSERT INTO accounts (tenant_id, kind, email, name, email_verified_at, locale) VALUES ($1, 'staff', $2, $3, now(), $4) RETURNING id`,
-        [tenantId, email, name, this.context.locale()],
-      ))!.id;
-    await tx.query(
-      `INSERT INTO sso_identities (tenant_id, connection_id, subject, account_id) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (tenant_id, connection_id, subject) DO UPDATE SET last_sign_in_at = now()`,
-      [tenantId, connection.id, subject, accountId],
-    );
-    return accountId;
-  }
-
-  /** The IdP is the source of truth for roles: each sign-in gives exactly the roles its groups map to. */
-  private async syncRoles(tx: EntityManager, accountId: string, roles: StaffRole[]): Promise<void> {
-    await tx.query('DELETE FROM staff_roles WHERE account_id = $1 AND NOT (role = ANY($2))', [accountId, roles]);
-    for (const role of roles)
-      await tx.query('INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-        this.context.tenant().id,
-        accountId,
-        role,
-      ]);
   }
 
   private async configFor(connection: SsoConnection): Promise<oidc.Configuration> {
@@ -186,29 +129,13 @@ export class OidcSignIn {
     try {
       return await this.clients.configFor(this.context.tenant().id, connection.issuer, connection.clientId, secret);
     } catch {
-      throw refusal('provider');
+      throw ssoRefusal('provider');
     }
   }
 
   private redirectUri(): string {
     return `${this.config.originFor(this.context.host()!)}/console/sso/callback`;
   }
-}
-
-function refusal(reason: SsoRefusal): InvalidInput {
-  return new InvalidInput({ _form: msg(`identity.sso.refused.${reason}`) });
-}
-
-function mappedRoles(connection: SsoConnection, claim: unknown): StaffRole[] {
-  const values = Array.isArray(claim) ? claim : typeof claim === 'string' ? [claim] : [];
-  return [
-    ...new Set(
-      values
-        .filter((v): v is string => typeof v === 'string')
-        .map((v) => connection.roleMap[v])
-        .filter(Boolean),
-    ),
-  ].sort();
 }
 
 /** RFC 8176: `amr` "mfa" (or a configured `acr`) means the IdP checked more than a password. */

@@ -57,7 +57,7 @@ const SELECT = `SELECT id, display_name, issuer, client_id, client_secret_sealed
                   FROM sso_connections WHERE protocol = 'oidc'`;
 
 /** Parses "group = role" lines; each problem is a message beside the field. */
-export function parseRoleMap(text: string): Record<string, StaffRole> {
+export function parseRoleMap(text: string, field = 'roleMap'): Record<string, StaffRole> {
   const map: Record<string, StaffRole> = {};
   for (const line of text
     .split(/\r?\n/)
@@ -65,10 +65,10 @@ export function parseRoleMap(text: string): Record<string, StaffRole> {
     .filter(Boolean)) {
     const [group, role] = line.split('=').map((part) => part?.trim());
     if (!group || !role || !(STAFF_ROLES as readonly string[]).includes(role))
-      throw new InvalidInput({ roleMap: msg('identity.sso.roleMapLine', { line: line.slice(0, 80) }) });
+      throw new InvalidInput({ [field]: msg('identity.sso.roleMapLine', { line: line.slice(0, 80) }) });
     map[group] = role as StaffRole;
   }
-  if (!Object.keys(map).length) throw new InvalidInput({ roleMap: msg('identity.sso.roleMapRequired') });
+  if (!Object.keys(map).length) throw new InvalidInput({ [field]: msg('identity.sso.roleMapRequired') });
   return map;
 }
 
