@@ -4,6 +4,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { expectNoLeaks } from '../support/leak-detector';
 import { OidcStandIn, startOidcStandIn } from '../support/oidc-stand-in';
 import { RecordingAccountMail } from '../support/recording-account-mail';
+import { samlIdp } from '../support/saml-idp';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { createTwoHospitals, TEST_PASSWORD, TestHospital } from '../support/tenants';
@@ -44,7 +45,14 @@ describe('every word in the reader’s language: single sign-on', () => {
       breakGlassEmail: a.people.admin.email,
     });
     expect(saved.status).toBe(303);
+    const saml = await admin.submit(
+      '/console/settings/sso',
+      { samlDisplayName: 'ADFS', samlMetadata: samlIdp().metadata, samlAllowedDomains: 'example.org', samlRoleMap: 'doctors = physician' },
+      '/console/settings/sso/saml',
+    );
+    expect(saml.status).toBe(303);
     data = [
+      'ADFS',
       a.name,
       b.name,
       'Okta',
@@ -84,6 +92,12 @@ describe('every word in the reader’s language: single sign-on', () => {
       });
       check(password, locale, 400, 'password refused: single sign-on required');
       check(await reader(a.host, locale).get('/console/sso/callback?code=x&state=forged'), locale, 400, 'callback with an unknown state');
+      const forgedAssertion = await reader(a.host, locale).post(
+        '/console/sso/saml/acs',
+        { SAMLResponse: 'eA==', RelayState: 'forged' },
+        { csrf: false },
+      );
+      check(forgedAssertion, locale, 400, 'SAML assertion for no sign-in');
       // Hospital B has no IdP: no button, and its callback is no sign-in either.
       const atB = await reader(b.host, locale).get('/console/sign-in');
       check(atB, locale, 200, 'sign-in without an IdP');
@@ -103,6 +117,12 @@ describe('every word in the reader’s language: single sign-on', () => {
         roleMap: 'doctors = nurse',
       });
       check(refused, locale, 400, 'settings refused');
+      const samlRefused = await admin.submit(
+        '/console/settings/sso',
+        { samlDisplayName: 'ADFS', samlMetadata: '<not xml', samlAllowedDomains: 'example.org', samlRoleMap: 'doctors = physician' },
+        '/console/settings/sso/saml',
+      );
+      check(samlRefused, locale, 400, 'SAML settings refused');
       check(
         await admin.submit('/console/settings/sso', { tokenName: '' }, '/console/settings/sso/scim-tokens'),
         locale,
