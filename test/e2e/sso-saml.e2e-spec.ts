@@ -137,6 +137,12 @@ describe('single sign-on with SAML 2.0', () => {
     expect(badCert.text).toContain('A signing certificate in the metadata cannot be read.');
     const nothing = await configure(a, {});
     expect(nothing.text).toContain('Paste the IdP’s metadata XML or give its URL.');
+    // The page's other form still shows what is stored: a refused OpenID form keeps the SAML settings in view.
+    const admin = new WebClient(app, a.host);
+    await signInStaff(admin, a.people.admin);
+    const oidcRefused = await admin.submit('/console/settings/sso', { displayName: '', issuer: '' });
+    expect(oidcRefused.status).toBe(400);
+    expect(oidcRefused.text).toContain(`value="${a.slug} ADFS"`);
 
     // By URL: read from the IdP's own address (a local server here), and an address with nothing.
     const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/xml' }).end(idpA.metadata));

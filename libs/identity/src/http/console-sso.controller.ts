@@ -107,11 +107,15 @@ export class SsoSettingsPage implements FormPresenter {
     private readonly context: RequestContext,
   ) {}
 
-  /** What was typed stays in its form; the page's other form (settings, or the SCIM token) shows what is stored. */
+  /** What was typed stays in its form; the page's other forms (OpenID, SAML, SCIM token) show what is stored. */
   async refused({ values }: RefusedForm): Promise<Record<string, unknown>> {
     const { values: stored, ...rest } = await this.model();
-    const ownForm = 'issuer' in values || 'samlDisplayName' in values;
-    return { ...rest, values: ownForm ? values : { ...(stored as object), ...values } };
+    // The refused form's own fields come only from what was typed (an unticked checkbox sends nothing).
+    const refusedForm = 'issuer' in values ? 'oidc' : 'samlDisplayName' in values ? 'saml' : 'token';
+    const kept = Object.entries(stored as Record<string, unknown>).filter(([key]) =>
+      refusedForm === 'oidc' ? key.startsWith('saml') : refusedForm === 'saml' ? !key.startsWith('saml') : true,
+    );
+    return { ...rest, values: { ...Object.fromEntries(kept), ...values } };
   }
 
   async model(saved = false, createdToken?: string): Promise<Record<string, unknown>> {
