@@ -1,4 +1,5 @@
 import { TenantDatabase } from '@consilium/core';
+import { BlueprintExporter, parseIdpMetadata } from '@consilium/tenancy';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import http from 'node:http';
@@ -7,7 +8,7 @@ import { RecordingAccountMail } from '../support/recording-account-mail';
 import { Flaw, samlIdp, SamlPerson } from '../support/saml-idp';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { createTwoHospitals, TestHospital } from '../support/tenants';
+import { applyTestBlueprint, createTwoHospitals, TestHospital, testBlueprint } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
 /**
@@ -155,5 +156,27 @@ describe('single sign-on with SAML 2.0', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('takes the IdP from the blueprint’s metadata, and exports it back as metadata that re-applies', async () => {
+    const idpC = samlIdp();
+    const sso = {
+      saml: {
+        name: 'Blueprint ADFS',
+        metadata: idpC.metadata,
+        allowed_domains: [`${b.slug}.example.net`],
+        roles: { doctors: 'physician' as const },
+      },
+    };
+    const applied = await applyTestBlueprint(app, testBlueprint(b.slug, { sso }));
+    expect(applied.changes).toContain(`single sign-on: Blueprint ADFS (SAML, ${idpC.entityId})`);
+    const client = new WebClient(app, b.host);
+    expect((await client.get('/console/sign-in')).text).toContain('Sign in with Blueprint ADFS');
+    const { page } = await samlSignIn(client, idpC, { email: `bp.doc@${b.slug}.example.net`, groups: ['doctors'] });
+    expect(page.location).toBe('/console/mfa?next=%2Fconsole%2Fstaff');
+    const exported = (await app.get(BlueprintExporter).export(b.slug))!.blueprint.sso!.saml!;
+    const reread = parseIdpMetadata(exported.metadata);
+    expect(reread.ok && reread.metadata.entityId).toBe(idpC.entityId);
+    expect((await applyTestBlueprint(app, testBlueprint(b.slug, { sso: { saml: exported } }), { dryRun: true })).changes).toEqual([]);
   });
 });

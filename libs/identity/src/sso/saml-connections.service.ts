@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { first, InvalidInput, msg, RequestContext, TenantDatabase } from '@consilium/core';
 import { StaffRole } from '../permissions';
-import { IdpMetadata, readIdpMetadata } from './saml-metadata';
+import { IdpMetadata, parseIdpMetadata } from '@consilium/tenancy';
 
 /** A hospital's SAML 2.0 IdP, from its metadata. */
 export interface SamlConnection {
@@ -30,6 +30,13 @@ export interface SamlConnectionInput {
 
 /** Reading an IdP's metadata by URL waits this long at most. */
 const METADATA_TIMEOUT_MS = 5000;
+
+/** The IdP's metadata, or what is missing from it as a message beside the field. */
+export function readIdpMetadata(xml: string, field = 'samlMetadata'): IdpMetadata {
+  const parsed = parseIdpMetadata(xml);
+  if (!parsed.ok) throw new InvalidInput({ [field]: msg(`identity.saml.${parsed.problem}`) });
+  return parsed.metadata;
+}
 
 @Injectable()
 export class SamlConnections {

@@ -84,4 +84,22 @@ describe('blueprint single sign-on', () => {
       'acme/tenant.yaml:12: sso.oidc.break_glass_email: must name the break-glass admin when require_sso is true',
     ]);
   });
+
+  it('says what is wrong with a SAML IdP’s metadata, at its line', () => {
+    const saml = `sso:
+  saml:
+    name: Acme ADFS
+    allowed_domains: [acme.example.org]
+    roles:
+      doctors: physician
+    metadata: |
+      <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sts.acme.example.org"/>
+`;
+    const result = loadBlueprint(folder(BASE + saml), root);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map(formatProblem)).toEqual([
+      'acme/tenant.yaml:17: sso.saml.metadata: describes no identity provider (no IDPSSODescriptor with an entityID): use the IdP’s own metadata',
+    ]);
+  });
 });

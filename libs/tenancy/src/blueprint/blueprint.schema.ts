@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { assetPath, licensureRoute, locale, localized, money, slug as specialtySlug, usState } from './blueprint-fields';
 import { duplicates, offeringSchema, priceRuleSchema, specialtySchema } from './blueprint-catalog.schema';
 import { physicianSchema } from './blueprint-roster.schema';
+import { IDP_METADATA_PROBLEMS, parseIdpMetadata } from './saml-metadata';
 import { faqSchema, fundingProgramSchema, landingSchema, pagesSchema, seoSchema, testimonialSchema } from './blueprint-site.schema';
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
@@ -159,7 +160,26 @@ export const blueprintSchema = z
                 path: ['break_glass_email'],
                 message: 'must name the break-glass admin when require_sso is true',
               });
-          }),
+          })
+          .optional(),
+        /** A SAML 2.0 IdP: its metadata XML as a block (`metadata: |`), as the IdP publishes it. */
+        saml: z
+          .object({
+            name: z.string().min(1, 'must not be empty').max(80),
+            metadata: z.string().max(200_000),
+            allowed_domains: z.array(hostname).min(1, 'must list at least one email domain, e.g. lakeshore.example.org'),
+            role_attribute: z.string().min(1).max(200).default('groups'),
+            roles: z
+              .record(z.string().min(1).max(200), z.enum(['admin', 'coordinator', 'physician'], 'must be admin, coordinator or physician'))
+              .refine((map) => Object.keys(map).length > 0, 'must map at least one group to a role, e.g. doctors: physician'),
+            mfa_contexts: z.array(z.string().min(1).max(200)).default([]),
+          })
+          .strict()
+          .superRefine((saml, ctx) => {
+            const parsed = parseIdpMetadata(saml.metadata);
+            if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['metadata'], message: IDP_METADATA_PROBLEMS[parsed.problem] });
+          })
+          .optional(),
       })
       .strict()
       .optional(),
