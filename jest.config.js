@@ -10,7 +10,7 @@ module.exports = {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swc, swcrc: false, sourceMaps: 'inline' }],
   },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|@apidevtools|content-disposition|@fastify/cookie|cookie|intl-messageformat|@formatjs|pg-boss|rrule-temporal|serialize-error|non-error|temporal-spec)/)',
+    '/node_modules/(?!(@nestjs|@apidevtools|openid-client|oauth4webapi|jose|content-disposition|@fastify/cookie|cookie|intl-messageformat|@formatjs|pg-boss|rrule-temporal|serialize-error|non-error|temporal-spec)/)',
   ],
   moduleNameMapper: {
     '^@consilium/core/operator-data$': '<rootDir>/libs/core/src/operator-data/index.ts',

@@ -33,6 +33,7 @@ import { ApiClients1764530000000 } from './1764530000000-api-clients';
 import { CasesForIntegrations1764530000001 } from './1764530000001-cases-for-integrations';
 import { Webhooks1764530000002 } from './1764530000002-webhooks';
 import { OpinionTranslations1764540000000 } from './1764540000000-opinion-translations';
+import { StaffSingleSignOn1764550000000 } from './1764550000000-staff-single-sign-on';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -71,4 +72,5 @@ export const allMigrations = [
   CasesForIntegrations1764530000001,
   Webhooks1764530000002,
   OpinionTranslations1764540000000,
+  StaffSingleSignOn1764550000000,
 ];

@@ -24,6 +24,7 @@ const root = path.resolve(here, '../..');
 const BENCHMARKS = [
   { name: 'site-home', script: 'site-home.mjs' },
   { name: 'tenants', script: 'tenants-scale.mjs' },
+  { name: 'sso', script: 'sso-sign-in.mjs' },
   { name: 'intake', script: 'intake-submissions.mjs' },
   { name: 'email', script: 'email-throughput.mjs' },
   { name: 'upload', script: 'upload-1gib.mjs' },

@@ -44,6 +44,7 @@ const ACTOR_KINDS: Record<ActorKind | 'system', true> = {
   local_physician: true,
   operator: true,
   api_key: true,
+  directory: true,
   system: true,
 };
 export const EVENT_ACTOR_KINDS: readonly string[] = Object.keys(ACTOR_KINDS);

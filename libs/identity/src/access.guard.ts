@@ -20,12 +20,16 @@ import { OAuthTokens } from './oauth-tokens.service';
 import { CSRF_FIELD, CSRF_HEADER, CSRF_SEED_COOKIE, CsrfRejected, CsrfTokens } from './csrf';
 import { OperatorAccounts } from './operators/operator-accounts.service';
 import { may } from './permissions';
+import { ScimTokens } from './scim/scim-tokens.service';
 import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Routes that authenticate otherwise than by cookie: API keys, signed webhooks. CSRF does not apply to them. */
-const NOT_COOKIE_AUTHENTICATED = /^\/(api|webhooks)(\/|$)/;
+/**
+ * Routes that authenticate otherwise than by cookie: API keys, SCIM tokens, signed webhooks, and the SAML assertion
+ * an IdP posts (its signature is the proof; it comes cross-site, with no form token). CSRF does not apply to them.
+ */
+const NOT_COOKIE_AUTHENTICATED = /^\/(api|webhooks|scim)(\/|$)|^\/console\/sso\/saml\/acs$/;
 /** What a staff member or operator may do between password and second factor. */
 const MFA_PENDING_ACTIONS = new Set(['mfa.complete']);
 
@@ -47,6 +51,7 @@ export class AccessGuard implements CanActivate {
     private readonly operators: OperatorAccounts,
     private readonly apiKeys: ApiKeysService,
     private readonly oauthTokens: OAuthTokens,
+    private readonly scimTokens: ScimTokens,
     private readonly cookie: SessionCookie,
     private readonly csrf: CsrfTokens,
     private readonly audit: AuditLog,
@@ -79,7 +84,7 @@ export class AccessGuard implements CanActivate {
     const pendingMfa = (actor.kind === 'staff' || actor.kind === 'operator') && !actor.mfaVerified;
     const allowed = pendingMfa
       ? MFA_PENDING_ACTIONS.has(action)
-      : may(actor, action) || (action === 'mfa.complete' && actor.kind !== 'api_key');
+      : may(actor, action) || (action === 'mfa.complete' && actor.kind !== 'api_key' && actor.kind !== 'directory');
     if (allowed) return true;
     await this.auditDenied(ctx);
     if (pendingMfa) throw new SignInRequired(actor.kind === 'operator' ? '/operator/mfa' : '/console/mfa');
@@ -118,6 +123,10 @@ export class AccessGuard implements CanActivate {
       if (key) return { id: key.id, kind: 'api_key', roles: [], scopes: ['api.access', ...key.scopes] };
       const token = await this.oauthTokens.resolve(bearer);
       return token ? { id: token.clientId, kind: 'api_key', roles: [], scopes: ['api.access', ...token.scopes] } : undefined;
+    }
+    if (auth?.startsWith('Bearer scim_') && request.url.startsWith('/scim/')) {
+      const tokenId = await this.scimTokens.resolve(auth.slice('Bearer '.length).trim());
+      return tokenId ? { id: tokenId, kind: 'directory', roles: [] } : undefined;
     }
     const token = this.cookie.read(request);
     const session = token ? await this.sessions.resolve(token) : null;

@@ -22,7 +22,7 @@ export class IdentityLayout implements OnModuleInit {
       const actor = this.context.actor();
       return {
         csrfToken: seed ? this.csrf.tokenFor(seed) : undefined,
-        signedIn: !!actor && actor.kind !== 'api_key',
+        signedIn: !!actor && actor.kind !== 'api_key' && actor.kind !== 'directory',
         actorKind: actor?.kind,
         can: actor
           ? {
@@ -30,6 +30,7 @@ export class IdentityLayout implements OnModuleInit {
               audit: may(actor, 'audit.read'),
               apiKeys: may(actor, 'apikeys.manage'),
               webhooks: may(actor, 'webhooks.manage'),
+              sso: may(actor, 'sso.manage'),
               console: may(actor, 'console.access'),
               cases: may(actor, 'cases.read'),
               reviews: may(actor, 'cases.review'),

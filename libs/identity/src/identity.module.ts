@@ -1,11 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@consilium/audit';
 import { OperatorDataModule } from '@consilium/core/operator-data';
 import { RateLimitGuard } from '@consilium/core';
-import { FirstAdminInvitations, TenancyModule } from '@consilium/tenancy';
+import { BlueprintSections, FirstAdminInvitations, TenancyModule } from '@consilium/tenancy';
 import { AccessGuard } from './access.guard';
 import { Account } from './account.entity';
 import { AccountsService } from './accounts.service';
@@ -31,6 +31,17 @@ import { TenantStaffInvitations } from './operators/tenant-staff-invitations';
 import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 import { StaffService } from './staff.service';
+import { OidcClients } from './sso/oidc-clients';
+import { ScimErrors } from './scim/scim-error';
+import { ScimTokens } from './scim/scim-tokens.service';
+import { ScimUsers } from './scim/scim-users.service';
+import { OidcSignIn } from './sso/oidc-sign-in.service';
+import { SsoAccounts } from './sso/sso-accounts';
+import { SamlConnections } from './sso/saml-connections.service';
+import { SamlSignIn } from './sso/saml-sign-in.service';
+import { SsoBlueprintSection } from './sso/sso-blueprint.section';
+import { SsoConnections } from './sso/sso-connections.service';
+import { ConsoleSignInPage, SsoSettingsPage } from './http/console-sso.controller';
 import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/password.strategy';
 
 /**
@@ -59,6 +70,16 @@ import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/passwor
     SessionCookie,
     SessionService,
     StaffService,
+    OidcClients,
+    OidcSignIn,
+    SsoAccounts,
+    SamlConnections,
+    SamlSignIn,
+    SsoBlueprintSection,
+    ScimErrors,
+    ScimTokens,
+    ScimUsers,
+    SsoConnections,
     PasswordStrategy,
     OperatorPasswordStrategy,
     { provide: FirstAdminInvitations, useClass: StaffFirstAdminInvitations },
@@ -71,6 +92,8 @@ import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/passwor
     AccountSettingsPage,
     StaffPage,
     ApiKeysPage,
+    ConsoleSignInPage,
+    SsoSettingsPage,
   ],
   exports: [
     AccountsService,
@@ -86,4 +109,13 @@ import { OperatorPasswordStrategy, PasswordStrategy } from './strategies/passwor
     MfaService,
   ],
 })
-export class IdentityModule {}
+export class IdentityModule implements OnModuleInit {
+  constructor(
+    private readonly sections: BlueprintSections,
+    private readonly ssoSection: SsoBlueprintSection,
+  ) {}
+
+  onModuleInit(): void {
+    this.sections.register(this.ssoSection);
+  }
+}

@@ -17,6 +17,7 @@ export const POLICY: Record<string, readonly string[]> = {
     'apikeys.manage',
     'webhooks.manage',
     'opinions.read',
+    'sso.manage',
     'catalog.edit',
     'site.edit',
     'analytics.read',
@@ -51,6 +52,8 @@ export const POLICY: Record<string, readonly string[]> = {
   patient: ['portal.access', 'account.self', 'records.read', 'records.upload', 'intake.start'],
   local_physician: ['portal.access', 'account.self', 'records.read'],
   api_key: [],
+  // The hospital's directory (a SCIM token): it creates, deactivates and deletes staff accounts, nothing else.
+  directory: ['scim.provision'],
 };
 
 /** Every action some actor can perform; the route inventory test checks routes name only these. */

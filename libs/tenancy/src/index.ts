@@ -10,6 +10,7 @@ export * from './blueprint/blueprint-section';
 export * from './blueprint/blueprint-site.schema';
 export * from './blueprint/blueprint.schema';
 export * from './blueprint/row-changes';
+export * from './blueprint/saml-metadata';
 export * from './branding';
 export * from './cache/tenant-change-feed';
 export * from './cache/tenant-content-cache';

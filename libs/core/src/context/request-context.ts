@@ -10,7 +10,8 @@ export interface ContextTenant {
   status?: string;
 }
 
-export type ActorKind = 'operator' | 'staff' | 'patient' | 'local_physician' | 'api_key';
+/** `directory`: the hospital's identity directory, provisioning staff over SCIM with its bearer token. */
+export type ActorKind = 'operator' | 'staff' | 'patient' | 'local_physician' | 'api_key' | 'directory';
 
 /** Who is making the request. Set by identity's access guard; read by audit and logging. */
 export interface ContextActor {

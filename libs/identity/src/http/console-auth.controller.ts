@@ -28,7 +28,8 @@ import { SessionCookie } from '../session-cookie';
 import { SessionService } from '../session.service';
 import { StaffService } from '../staff.service';
 import { PasswordSignIn, refuseSignIn, SignInRequest } from '../strategies/password.strategy';
-import { AuthFormPresenter } from './auth-form.presenter';
+import { SsoConnections } from '../sso/sso-connections.service';
+import { ConsoleSignInPage } from './console-sso.controller';
 import { safeNext } from './redirects';
 
 export const codeForm = z.object({
@@ -90,25 +91,30 @@ export class ConsoleAuthController {
     private readonly config: AppConfig,
     private readonly mfaPresenter: ConsoleMfaPresenter,
     private readonly invitations: InvitationPresenter,
+    private readonly signInModel: ConsoleSignInPage,
+    private readonly sso: SsoConnections,
   ) {}
 
   @Public()
   @Get('sign-in')
   @Page('identity/console-sign-in', { title: 'identity.console.signInTitle' })
   signInPage(@Query('next') next?: string) {
-    return { next: safeNext(next, '') };
+    return this.signInModel.page(next);
   }
 
   @Public()
   @RateLimit('sign-in', { address: 'email' })
   @Post('sign-in')
   @UseGuards(PasswordSignIn)
-  @Form('identity/console-sign-in', { presenter: AuthFormPresenter, title: 'identity.console.signInTitle' })
+  @Form('identity/console-sign-in', { presenter: ConsoleSignInPage, title: 'identity.console.signInTitle' })
   async signIn(
     @Req() req: SignInRequest<Account>,
     @Body() body: Record<string, string>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Redirect> {
+    // "Require single sign-on": only the break-glass admin still signs in with a password (and our second factor).
+    // Decided by the address typed, before the password's outcome, so the answer says nothing about the password.
+    if (!(await this.sso.passwordAllowed(String(body.email ?? '')))) throw new InvalidInput({ _form: msg('identity.sso.passwordRefused') });
     const user = refuseSignIn(req.signIn!);
     // The password alone opens nothing but the second-factor step.
     const { token } = await this.db.transaction((tx) => this.sessions.create(tx, user.id, 'staff'));

@@ -41,6 +41,7 @@ const KEY_ORDER: (keyof BlueprintInput)[] = [
   'testimonials',
   'pages',
   'email',
+  'sso',
   'analytics',
 ];
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { assetPath, licensureRoute, locale, localized, money, slug as specialtySlug, usState } from './blueprint-fields';
 import { duplicates, offeringSchema, priceRuleSchema, specialtySchema } from './blueprint-catalog.schema';
 import { physicianSchema } from './blueprint-roster.schema';
+import { IDP_METADATA_PROBLEMS, parseIdpMetadata } from './saml-metadata';
 import { faqSchema, fundingProgramSchema, landingSchema, pagesSchema, seoSchema, testimonialSchema } from './blueprint-site.schema';
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
@@ -119,6 +120,69 @@ export const blueprintSchema = z
      * what a procedure is worth per specialty where staff recorded one without a value. Both in minor units.
      * Left out, the values admins set on the analytics page stay as they are.
      */
+    /**
+     * Staff single sign-on (applied by identity): the hospital's OpenID provider. The client secret is never in this
+     * file: `client_secret_env` names the platform's environment variable that holds it. Left out, whatever the
+     * hospital's admin set in the console stays.
+     */
+    sso: z
+      .object({
+        oidc: z
+          .object({
+            name: z.string().min(1, 'must not be empty').max(80),
+            issuer: z.url({ protocol: /^https?$/, error: 'must be the provider’s issuer URL, e.g. https://login.example.org' }),
+            client_id: z.string().min(1, 'must not be empty').max(255),
+            client_secret: z
+              .never({ error: 'secrets never go in a blueprint: put it in an environment variable and name it under client_secret_env' })
+              .optional(),
+            client_secret_env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an environment variable name such as LAKESHORE_OIDC_SECRET'),
+            allowed_domains: z.array(hostname).min(1, 'must list at least one email domain, e.g. lakeshore.example.org'),
+            role_claim: z.string().min(1).max(100).default('groups'),
+            roles: z
+              .record(z.string().min(1).max(200), z.enum(['admin', 'coordinator', 'physician'], 'must be admin, coordinator or physician'))
+              .refine((map) => Object.keys(map).length > 0, 'must map at least one group to a role, e.g. doctors: physician'),
+            mfa_acr_values: z.array(z.string().min(1).max(200)).default([]),
+            require_sso: z.boolean({ error: 'must be true or false' }).default(false),
+            break_glass_email: z.email('must be an email address').optional(),
+          })
+          .strict()
+          .superRefine((oidc, ctx) => {
+            // Checked where the blueprint is validated or applied: the platform's environment must hold the secret.
+            if (/^[A-Z][A-Z0-9_]*$/.test(oidc.client_secret_env) && !process.env[oidc.client_secret_env])
+              ctx.addIssue({
+                code: 'custom',
+                path: ['client_secret_env'],
+                message: `names ${oidc.client_secret_env}, which is not set: set it to the client secret your identity provider gave`,
+              });
+            if (oidc.require_sso && !oidc.break_glass_email)
+              ctx.addIssue({
+                code: 'custom',
+                path: ['break_glass_email'],
+                message: 'must name the break-glass admin when require_sso is true',
+              });
+          })
+          .optional(),
+        /** A SAML 2.0 IdP: its metadata XML as a block (`metadata: |`), as the IdP publishes it. */
+        saml: z
+          .object({
+            name: z.string().min(1, 'must not be empty').max(80),
+            metadata: z.string().max(200_000),
+            allowed_domains: z.array(hostname).min(1, 'must list at least one email domain, e.g. lakeshore.example.org'),
+            role_attribute: z.string().min(1).max(200).default('groups'),
+            roles: z
+              .record(z.string().min(1).max(200), z.enum(['admin', 'coordinator', 'physician'], 'must be admin, coordinator or physician'))
+              .refine((map) => Object.keys(map).length > 0, 'must map at least one group to a role, e.g. doctors: physician'),
+            mfa_contexts: z.array(z.string().min(1).max(200)).default([]),
+          })
+          .strict()
+          .superRefine((saml, ctx) => {
+            const parsed = parseIdpMetadata(saml.metadata);
+            if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['metadata'], message: IDP_METADATA_PROBLEMS[parsed.problem] });
+          })
+          .optional(),
+      })
+      .strict()
+      .optional(),
     analytics: z
       .object({
         monthly_cost: money.default(0),
