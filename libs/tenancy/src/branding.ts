@@ -27,6 +27,8 @@ export interface TenantSettings {
   licensure: LicensurePolicy;
   /** A demonstration hospital (blueprint `demo: true`): only these get the embedded default's demo accounts. */
   demo?: true;
+  /** Days the program is closed (`YYYY-MM-DD` in its time zone, sorted): business-day promises skip them. */
+  holidays?: string[];
 }
 
 /**

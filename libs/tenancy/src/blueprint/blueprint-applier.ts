@@ -75,6 +75,7 @@ export class BlueprintApplier {
       ...(bp.licensure.home_state ? { homeJurisdiction: bp.licensure.home_state } : {}),
       licensure: { unlicensedStates: bp.licensure.unlicensed_states, international: bp.licensure.international },
       ...(bp.demo ? { demo: true as const } : {}),
+      ...(bp.holidays.length ? { holidays: [...bp.holidays].sort() } : {}),
     };
     const desired = {
       name: bp.name,

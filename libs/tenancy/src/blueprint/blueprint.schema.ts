@@ -1,6 +1,6 @@
 import { isPlatformLocale } from '@consilium/core';
 import { z } from 'zod';
-import { assetPath, licensureRoute, locale, localized, money, slug as specialtySlug, usState } from './blueprint-fields';
+import { assetPath, isoDate, licensureRoute, locale, localized, money, slug as specialtySlug, usState } from './blueprint-fields';
 import { duplicates, offeringSchema, priceRuleSchema, specialtySchema } from './blueprint-catalog.schema';
 import { physicianSchema } from './blueprint-roster.schema';
 import { faqSchema, fundingProgramSchema, landingSchema, pagesSchema, seoSchema, testimonialSchema } from './blueprint-site.schema';
@@ -49,6 +49,8 @@ export const blueprintSchema = z
     default_locale: z.string().default('en'),
     time_zone: z.string().refine((tz) => TIME_ZONES.has(tz), 'must be an IANA time zone such as America/Chicago'),
     currency: z.string().refine((c) => CURRENCIES.has(c), 'must be an ISO 4217 currency code such as USD'),
+    /** Days the program is closed, in the hospital's time zone: promised dates count business days around them. */
+    holidays: z.array(isoDate).max(400).default([]),
     domains: z.array(hostname).default([]),
     primary_domain: hostname.optional(),
     contact: z
@@ -135,6 +137,7 @@ export const blueprintSchema = z
     if (!bp.locales.includes(bp.default_locale)) issue(['default_locale'], 'must be one of the locales listed under locales');
     duplicates(bp.domains, (i, d) => issue(['domains', i], `lists ${d} twice`));
     duplicates(bp.locales, (i, l) => issue(['locales', i], `lists ${l} twice`));
+    duplicates(bp.holidays, (i, d) => issue(['holidays', i], `lists ${d} twice`));
 
     const specialties = new Set(bp.specialties.map((s) => s.slug));
     const unknownSpecialty = (s: string) => `no specialty "${s}" under specialties`;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { field, FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
 import { z } from 'zod';
-import type { Branding, TenantProfile } from '../branding';
+import type { Branding, TenantProfile, TenantSettings } from '../branding';
 import { languageFields, localizedFields } from '../console/localized-fields';
 import { ResolvedTenant } from '../resolved-tenant';
 
@@ -17,7 +17,19 @@ const fontStack = () =>
     .text({ max: 200, required: 'site.console.branding.fontRequired' })
     .pipe(z.string().regex(/^[A-Za-z0-9 ,'"-]+$/, 'site.console.branding.fontInvalid'));
 
-/** The brand form: colours, fonts, the logo's description, contact details and the legal footer in each language. */
+/** Days the program is closed, typed as `YYYY-MM-DD` separated by spaces, commas or lines; each must be a real date. */
+const holidays = () =>
+  field.text({ optional: true, max: 8000 }).transform((typed, ctx) => {
+    const days = [...new Set(typed.split(/[\s,;]+/).filter(Boolean))];
+    const wrong = days.find((d) => !/^\d{4}-\d{2}-\d{2}$/.test(d) || !new Date(`${d}T00:00:00Z`).toISOString().startsWith(d));
+    if (wrong) ctx.addIssue({ code: 'custom', message: 'site.console.branding.holidayInvalid', params: { value: wrong.slice(0, 40) } });
+    return days.sort();
+  });
+
+/**
+ * The brand form: colours, fonts, the logo's description, contact details, the legal footer in each language, and the
+ * days the program is closed (promised dates count business days around them).
+ */
 export function brandingForm(tenant: ResolvedTenant) {
   return z
     .object({
@@ -32,8 +44,9 @@ export function brandingForm(tenant: ResolvedTenant) {
       contact_email: field.text({ optional: true, max: 254 }).pipe(z.union([z.literal(''), z.email('site.console.branding.emailInvalid')])),
       contact_address: field.text({ optional: true, max: 300 }),
       legal_footer: field.localized(tenant.locales, { optional: true, max: 1000 }),
+      holidays: holidays(),
     })
-    .transform((form): { branding: Branding; profile: TenantProfile } => {
+    .transform((form): { branding: Branding; profile: TenantProfile; settings: TenantSettings } => {
       const branding: Branding = {
         ...tenant.branding,
         colors: { primary: form.color_primary, accent: form.color_accent, text: form.color_text, background: form.color_background },
@@ -49,7 +62,9 @@ export function brandingForm(tenant: ResolvedTenant) {
       const profile: TenantProfile = { ...tenant.profile, contact };
       if (form.legal_footer) profile.legalFooter = form.legal_footer;
       else delete profile.legalFooter;
-      return { branding, profile };
+      const settings: TenantSettings = { ...tenant.settings, holidays: form.holidays };
+      if (!form.holidays.length) delete settings.holidays;
+      return { branding, profile, settings };
     });
 }
 
@@ -93,6 +108,7 @@ function currentValues(tenant: ResolvedTenant): Values {
     contact_phone: contact.phone ?? '',
     contact_email: contact.email ?? '',
     contact_address: contact.address ?? '',
+    holidays: (tenant.settings.holidays ?? []).join(' '),
     ...localizedFields('legal_footer', tenant.profile.legalFooter, tenant.locales),
   };
 }
