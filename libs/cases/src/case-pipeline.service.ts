@@ -5,6 +5,7 @@ import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
 import { CaseConsents } from './case-consents.service';
 import { CaseState, MOVES_BY_NAME, MoveActor } from './case-state';
+import { CasePromises } from './promise/case-promises.service';
 import { CaseFacts, planMove } from './state-machine';
 
 export interface CaseEventInput {
@@ -14,6 +15,9 @@ export interface CaseEventInput {
   /** Facts for the timeline and analytics. Never free text from the patient (that lives on the case or in messages). */
   data?: Record<string, unknown>;
 }
+
+/** Events (not moves) that stop or restart the promise's clock after acceptance. */
+const PROMISE_EVENTS = ['records_asked', 'records_uploaded'];
 
 /** Timestamps a move sets, so reports need not replay events for the common questions. */
 const STAMPS: Partial<Record<CaseState, keyof Case>> = {
@@ -32,6 +36,7 @@ export class CasePipeline {
   constructor(
     private readonly context: RequestContext,
     private readonly consents: CaseConsents,
+    private readonly promises: CasePromises,
   ) {}
 
   async move(
@@ -71,6 +76,9 @@ export class CasePipeline {
       },
       as === 'system' ? null : (options.actor ?? this.context.actor() ?? null),
     );
+    // The promise to the patient follows the move (set at submission and acceptance, paused while records are awaited).
+    const promised = await this.promises.afterMove(tx, found, move.name);
+    if (promised) await this.record(tx, found, promised, null);
     return { ...found, state: move.to };
   }
 
@@ -98,6 +106,11 @@ export class CasePipeline {
         event.data ?? {},
       ],
     );
+    if (PROMISE_EVENTS.includes(event.type)) {
+      const current = await tx.getRepository(Case).findOneByOrFail({ tenantId: c.tenantId, id: c.id });
+      const promised = await this.promises.afterEvent(tx, current, event.type);
+      if (promised) await this.record(tx, c, promised, null);
+    }
   }
 
   /** Holds the case's row until the caller's transaction ends: changes to one case (and its events) take turns. */
