@@ -19,6 +19,8 @@ const SAMPLES: Record<string, unknown[]> = {
   token: ['Tk4mPq9ZrX2vLw7Nc5Bd1Hf8Gj3Ks6Ya_-0QeRuI'],
   // One, and more than one, of each unit: each language has its own plural rules.
   expiresInMinutes: [1, 15, 60, 120, 1440, 7 * 1440, 30 * 1440],
+  // A moment (a promised date), shown as a date in the hospital's time zone and the reader's language.
+  newDate: [Date.UTC(2027, 0, 15, 17), Date.UTC(2027, 11, 31, 23, 30)],
 };
 
 /** The choices of an enum field (with "absent" when it is optional), or the samples above; a new field fails here. */

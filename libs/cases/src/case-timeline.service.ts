@@ -12,7 +12,15 @@ export interface TimelineEntry {
 }
 
 /** Events that mean something to the patient besides moves (each has its words at `cases.timeline.<type>`). */
-export const PATIENT_EVENTS: readonly string[] = ['message', 'records_uploaded', 'records_asked', 'opinion_ready'];
+export const PATIENT_EVENTS: readonly string[] = [
+  'message',
+  'records_uploaded',
+  'records_asked',
+  'opinion_ready',
+  'promise_paused',
+  'promise_resumed',
+  'promise_late',
+];
 
 /** The patient's view of a case, rendered from its events: what happened and when, in plain words. */
 @Injectable()

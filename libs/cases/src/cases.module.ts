@@ -27,6 +27,8 @@ import { CaseRecordAccess } from './case-record-access';
 import { CaseRecords } from './case-records.service';
 import { CasePipeline } from './case-pipeline.service';
 import { CaseTimeline } from './case-timeline.service';
+import { CasePromises } from './promise/case-promises.service';
+import { LatePromises, PromiseDueHandler } from './promise/late-promises.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Case]), JobsModule, NotificationsModule, RosterModule, RosterConsoleModule, TenancyModule],
@@ -44,11 +46,14 @@ import { CaseTimeline } from './case-timeline.service';
     CaseRecords,
     CaseMessages,
     CasePipeline,
+    CasePromises,
     CaseQueue,
     CaseReview,
     CaseTimeline,
     CheckIns,
     ConsoleCasePage,
+    LatePromises,
+    PromiseDueHandler,
     Conversions,
     FollowUps,
   ],
@@ -64,11 +69,13 @@ import { CaseTimeline } from './case-timeline.service';
     CaseRecords,
     CaseMessages,
     CasePipeline,
+    CasePromises,
     CaseQueue,
     CaseReview,
     CaseTimeline,
     CheckIns,
     Conversions,
+    LatePromises,
     FollowUps,
   ],
 })

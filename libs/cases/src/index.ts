@@ -25,3 +25,7 @@ export * from './assignment/assignment-deadline.job';
 export * from './case-notices';
 export * from './local-physician-invitations.service';
 export * from './assignment/case-contributors.service';
+export * from './promise/promise-clock';
+export * from './promise/promise-due.job';
+export * from './promise/case-promises.service';
+export * from './promise/late-promises.service';

@@ -62,6 +62,10 @@ export const EMAIL_MESSAGES = {
   'assignment-lapsed': spec(z.object({ caseId, why: z.enum(['missed_accept', 'missed_review', 'declined']) }), (d) =>
     casePath({ ...d, audience: 'staff' }),
   ),
+  /** To the patient: the promised date passed; the new date (a moment, shown in the hospital's time zone). */
+  'running-late': spec(z.object({ caseId, newDate: z.number().int().positive() }), (d) => casePath({ ...d, audience: 'patient' })),
+  /** To coordinators and admins: a case passed the date promised to its patient. */
+  'case-late': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'staff' })),
   /** To the patient's own physician when the route is physician-to-physician: a link to that one opinion. */
   'local-physician-invitation': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/shared-opinion', d.token)),
   /** Sent by an operator (npm run cli -- email test) to check a hospital's sender and branding. */

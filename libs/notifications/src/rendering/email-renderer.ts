@@ -34,6 +34,8 @@ export class EmailRenderer {
     const model = {
       ...checked.data,
       lang,
+      // Dates in a message are the hospital's calendar dates.
+      timeZone: tenant.timeZone,
       link: `${origin}${checked.path}`,
       expiresIn: minutes ? this.duration(minutes, lang) : undefined,
       tenant: {
