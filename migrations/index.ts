@@ -27,6 +27,7 @@ import { SignInLimitsAndPendingSignUps1764460000000 } from './1764460000000-sign
 import { EmailLocalesAsData1764470000000 } from './1764470000000-email-locales-as-data';
 import { RecordRejectionValues1764490000000 } from './1764490000000-record-rejection-values';
 import { CasePromises1764507000000 } from './1764507000000-case-promises';
+import { CaseMilestones1764508000000 } from './1764508000000-case-milestones';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -59,4 +60,5 @@ export const allMigrations = [
   EmailLocalesAsData1764470000000,
   RecordRejectionValues1764490000000,
   CasePromises1764507000000,
+  CaseMilestones1764508000000,
 ];

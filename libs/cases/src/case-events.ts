@@ -29,6 +29,7 @@ export const CASE_EVENT_TYPES: readonly string[] = [
   'promise_paused',
   'promise_resumed',
   'promise_late',
+  'patient_notified',
   'extra_paid',
   'payment_refunded',
   'payment_refunded_in_full',

@@ -95,16 +95,8 @@ export class CaseNotices {
       });
   }
 
-  /** The promise passed: the patient gets the new date; coordinators and admins get the case to look at. */
-  async runningLate(tx: EntityManager, c: Case, revisedBy: Date): Promise<void> {
-    for (const to of await this.accounts(tx, [c.patientId]))
-      await this.mailer.send(tx, {
-        tenantId: c.tenantId,
-        to: to.email,
-        locale: to.locale,
-        template: 'running-late',
-        data: { caseId: c.id, newDate: revisedBy.getTime() },
-      });
+  /** The promise passed: coordinators and admins get the case to look at (the patient hears it as a milestone). */
+  async caseLate(tx: EntityManager, c: Case): Promise<void> {
     for (const to of await this.coordinators(tx, ['coordinator', 'admin']))
       await this.mailer.send(tx, {
         tenantId: c.tenantId,

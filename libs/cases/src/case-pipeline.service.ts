@@ -5,6 +5,7 @@ import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
 import { CaseConsents } from './case-consents.service';
 import { CaseState, MOVES_BY_NAME, MoveActor } from './case-state';
+import { CaseMilestones } from './milestones/case-milestones';
 import { CasePromises } from './promise/case-promises.service';
 import { CaseFacts, planMove } from './state-machine';
 
@@ -37,6 +38,7 @@ export class CasePipeline {
     private readonly context: RequestContext,
     private readonly consents: CaseConsents,
     private readonly promises: CasePromises,
+    private readonly milestones: CaseMilestones,
   ) {}
 
   async move(
@@ -79,6 +81,10 @@ export class CasePipeline {
     // The promise to the patient follows the move (set at submission and acceptance, paused while records are awaited).
     const promised = await this.promises.afterMove(tx, found, move.name);
     if (promised) await this.record(tx, found, promised, null);
+    // The patient hears of each milestone once (an email by key, and a line on their timeline).
+    const moved = await tx.getRepository(Case).findOneByOrFail({ tenantId: found.tenantId, id: found.id });
+    const told = await this.milestones.afterMove(tx, moved, move.name);
+    if (told) await this.record(tx, found, told, null);
     return { ...found, state: move.to };
   }
 
@@ -110,6 +116,13 @@ export class CasePipeline {
       const current = await tx.getRepository(Case).findOneByOrFail({ tenantId: c.tenantId, id: c.id });
       const promised = await this.promises.afterEvent(tx, current, event.type);
       if (promised) await this.record(tx, c, promised, null);
+    }
+    // A partial refund is no move, but the patient hears of it like a full one (the `refund` move).
+    if (event.type === 'payment_refunded') {
+      const current = await tx.getRepository(Case).findOneByOrFail({ tenantId: c.tenantId, id: c.id });
+      const paymentId = typeof event.data?.paymentId === 'string' ? event.data.paymentId : 'unknown';
+      const told = await this.milestones.reach(tx, current, 'refund_issued', {}, `payment-${paymentId}`);
+      if (told) await this.record(tx, c, told, null);
     }
   }
 

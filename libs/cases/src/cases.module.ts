@@ -28,6 +28,8 @@ import { CaseRecords } from './case-records.service';
 import { CasePipeline } from './case-pipeline.service';
 import { CaseTimeline } from './case-timeline.service';
 import { CasePromises } from './promise/case-promises.service';
+import { CaseMilestones } from './milestones/case-milestones';
+import { CheckInsDue, CheckInDueHandler } from './milestones/check-ins-due';
 import { LatePromises, PromiseDueHandler } from './promise/late-promises.service';
 
 @Module({
@@ -45,12 +47,15 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     CaseRecordAccess,
     CaseRecords,
     CaseMessages,
+    CaseMilestones,
     CasePipeline,
     CasePromises,
     CaseQueue,
     CaseReview,
     CaseTimeline,
     CheckIns,
+    CheckInsDue,
+    CheckInDueHandler,
     ConsoleCasePage,
     LatePromises,
     PromiseDueHandler,
@@ -68,12 +73,14 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     CaseRecordAccess,
     CaseRecords,
     CaseMessages,
+    CaseMilestones,
     CasePipeline,
     CasePromises,
     CaseQueue,
     CaseReview,
     CaseTimeline,
     CheckIns,
+    CheckInsDue,
     Conversions,
     LatePromises,
     FollowUps,

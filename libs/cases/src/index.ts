@@ -29,3 +29,5 @@ export * from './promise/promise-clock';
 export * from './promise/promise-due.job';
 export * from './promise/case-promises.service';
 export * from './promise/late-promises.service';
+export * from './milestones/case-milestones';
+export * from './milestones/check-ins-due';

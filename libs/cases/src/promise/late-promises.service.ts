@@ -5,6 +5,7 @@ import { EntityManager } from 'typeorm';
 import { Case } from '../case.entity';
 import { CaseNotices } from '../case-notices';
 import { CasePipeline } from '../case-pipeline.service';
+import { CaseMilestones } from '../milestones/case-milestones';
 import { isLate, revisedDate } from './promise-clock';
 import { CasePromises, promiseOf } from './case-promises.service';
 import { PromiseDuePayload, PROMISE_DUE_JOB } from './promise-due.job';
@@ -26,6 +27,7 @@ export class LatePromises {
     private readonly pipeline: CasePipeline,
     private readonly promises: CasePromises,
     private readonly notices: CaseNotices,
+    private readonly milestones: CaseMilestones,
     private readonly clock: Clock,
   ) {}
 
@@ -71,7 +73,9 @@ export class LatePromises {
       { type: 'promise_late', data: { promisedBy: c.promisedBy!.toISOString(), revisedBy: revisedBy.toISOString() } },
       null,
     );
-    await this.notices.runningLate(tx, c, revisedBy);
+    await this.notices.caseLate(tx, c);
+    const told = await this.milestones.reach(tx, c, 'running_late', { newDate: revisedBy.getTime() });
+    if (told) await this.pipeline.record(tx, c, told, null);
     return 'late';
   }
 }
