@@ -4,7 +4,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * One row per message a patient was sent at a milestone of their case (`request_submitted`,
  * `follow_up_answered:2`, `check_in_due:30`): the key that makes a retried job or a repeated move send nothing twice.
  * Written in the transaction that sends the message, so the row and the email commit together or not at all.
- * The `check-in-due` job queue emails the 30- and 90-day check-ins when they fall due.
+ * The `check-in-due` job queue emails the 30- and 90-day check-ins when they fall due; `refund-rule` applies the
+ * hospital's late-refund rules when one can fire.
  */
 export class CaseMilestones1764508000000 implements MigrationInterface {
   name = 'CaseMilestones1764508000000';
@@ -26,10 +27,11 @@ export class CaseMilestones1764508000000 implements MigrationInterface {
         WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
       REVOKE UPDATE, DELETE ON case_milestones FROM consilium_app;
       SELECT pgboss.create_queue('check-in-due', '{"policy": "standard"}');
+      SELECT pgboss.create_queue('refund-rule', '{"policy": "standard"}');
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`SELECT pgboss.delete_queue('check-in-due'); DROP TABLE case_milestones;`);
+    await q.query(`SELECT pgboss.delete_queue('refund-rule'); SELECT pgboss.delete_queue('check-in-due'); DROP TABLE case_milestones;`);
   }
 }

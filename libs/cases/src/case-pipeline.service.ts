@@ -118,10 +118,11 @@ export class CasePipeline {
       if (promised) await this.record(tx, c, promised, null);
     }
     // A partial refund is no move, but the patient hears of it like a full one (the `refund` move).
-    if (event.type === 'payment_refunded') {
+    if (event.type === 'payment_refunded' || (event.type === 'payment_refunded_in_full' && event.data?.byRule)) {
       const current = await tx.getRepository(Case).findOneByOrFail({ tenantId: c.tenantId, id: c.id });
       const paymentId = typeof event.data?.paymentId === 'string' ? event.data.paymentId : 'unknown';
-      const told = await this.milestones.reach(tx, current, 'refund_issued', {}, `payment-${paymentId}`);
+      const occurrence = `payment-${paymentId}${event.type === 'payment_refunded' ? '' : '-full'}`;
+      const told = await this.milestones.reach(tx, current, 'refund_issued', {}, occurrence);
       if (told) await this.record(tx, c, told, null);
     }
   }

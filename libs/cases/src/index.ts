@@ -31,3 +31,4 @@ export * from './promise/case-promises.service';
 export * from './promise/late-promises.service';
 export * from './milestones/case-milestones';
 export * from './milestones/check-ins-due';
+export * from './promise/refund-rule.job';

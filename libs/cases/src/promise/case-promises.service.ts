@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Clock, first, NotFound } from '@consilium/core';
 import { JobQueue } from '@consilium/jobs';
-import { TenantResolver } from '@consilium/tenancy';
+import { lateRefundRules, TenantResolver } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
 import type { Case } from '../case.entity';
 import { BusinessCalendar, CasePromise, pausePromise, promiseOpinion, promiseTriage, resumePromise } from './promise-clock';
 import { PROMISE_DUE_JOB } from './promise-due.job';
+import { REFUND_RULE_JOB } from './refund-rule.job';
 
 /** A fact for the case's timeline that the pipeline records after the change that caused it. */
 export interface PromiseEvent {
@@ -89,14 +90,24 @@ export class CasePromises {
     };
   }
 
-  /** The promise-due job, at the moment the promise falls due (now, when that has passed). */
+  /**
+   * The promise-due job at the moment the promise falls due, and a refund-rule job at each moment one of the
+   * hospital's late-refund rules (the offering's own, if it has them) would fire (now, when that has passed).
+   */
   private async watch(tx: EntityManager, c: Case, at: Date): Promise<void> {
-    await this.jobs.enqueue(
-      tx,
-      PROMISE_DUE_JOB,
-      { tenantId: c.tenantId, caseId: c.id },
-      { startAfter: new Date(Math.max(at.getTime(), Date.now())) },
-    );
+    const when = (ms: number) => ({ startAfter: new Date(Math.max(ms, Date.now())) });
+    await this.jobs.enqueue(tx, PROMISE_DUE_JOB, { tenantId: c.tenantId, caseId: c.id }, when(at.getTime()));
+    const tenant = await this.tenants.byId(c.tenantId);
+    const offering = c.offeringId
+      ? await first<{ slug: string }>(tx, 'SELECT slug FROM offerings WHERE id = $1', [c.offeringId])
+      : undefined;
+    for (const rule of tenant ? lateRefundRules(tenant.settings, offering?.slug) : [])
+      await this.jobs.enqueue(
+        tx,
+        REFUND_RULE_JOB,
+        { tenantId: c.tenantId, caseId: c.id },
+        when(at.getTime() + rule.afterDays * 86_400_000),
+      );
   }
 
   private async save(tx: EntityManager, c: Case, p: CasePromise): Promise<void> {

@@ -22,6 +22,7 @@ const KEY_ORDER: (keyof BlueprintInput)[] = [
   'time_zone',
   'currency',
   'holidays',
+  'refunds',
   'domains',
   'primary_domain',
   'contact',
@@ -84,6 +85,17 @@ export class BlueprintExporter {
         time_zone: tenant.timeZone,
         currency: tenant.currency.trim(),
         holidays: settings?.holidays?.length ? settings.holidays : undefined,
+        refunds: settings?.refunds
+          ? {
+              late: settings.refunds.late.map((r) => ({ after_days: r.afterDays, percent: r.percent })),
+              offerings: Object.fromEntries(
+                Object.entries(settings.refunds.offerings ?? {}).map(([slug, o]) => [
+                  slug,
+                  { late: o.late.map((r) => ({ after_days: r.afterDays, percent: r.percent })) },
+                ]),
+              ),
+            }
+          : undefined,
         domains: domains.map((d) => d.host).filter((h) => h !== platformHost),
         primary_domain: primary && primary !== platformHost ? primary : undefined,
         contact: profile.contact,
