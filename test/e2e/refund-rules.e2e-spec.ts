@@ -4,7 +4,7 @@ import { Clock, TenantDatabase } from '@consilium/core';
 import { BlueprintExporter, blueprintSchema } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { actAs, advanceTestCase, asStaff, createTestCase, readCase } from '../support/cases';
-import { signInStaff } from '../support/staff-sign-in';
+import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { createTwoHospitals, TestHospital, testBlueprint } from '../support/tenants';
 import { WebClient } from '../support/web-client';
@@ -40,7 +40,7 @@ describe('refunds by rule', () => {
 
   beforeAll(async () => {
     app = await createTestApp({}, {}, { domains: true });
-    ({ a, b } = await createTwoHospitals(app, { a: { refunds: REFUNDS } }));
+    ({ a, b } = await createTwoHospitals(app, { a: { locales: ['en', 'es'], refunds: REFUNDS } }));
     now = Date.now();
     jest.spyOn(app.get(Clock), 'now').mockImplementation(() => new Date(now));
   });
@@ -111,6 +111,14 @@ describe('refunds by rule', () => {
     const receipt = await admin.get(`/console/revenue/payments/${(await payment(c.id)).id}`);
     expect(receipt.status).toBe(200);
     expect(receipt.text).toContain(`<dt>Refunded</dt><dd>$${(captured / 100).toFixed(2)}`);
+    // The patient's receipt states the rules, in their language.
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, a.people.patient);
+    const own = await patient.get(`/account/receipts/${paymentId}`);
+    expect(own.text).toContain('If your opinion is more than 2 days later than promised, 50% of what you paid is refunded automatically.');
+    expect((await patient.get(`/account/receipts/${paymentId}?lang=es`)).text).toContain(
+      'Si su opinión llega más de 5 días después de la fecha prometida, se le reembolsa automáticamente el 100 % de lo que pagó.',
+    );
     // The other hospital can neither see nor refund it.
     expect(await refunds().apply(b.id, c.id)).toBe('nothing');
     const adminB = new WebClient(app, b.host);
