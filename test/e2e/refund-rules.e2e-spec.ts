@@ -57,6 +57,44 @@ describe('refunds by rule', () => {
     expect(percent.success).toBe(false);
   });
 
+  it('lets an admin set the hospital’s rules in the console, refusing a wrong percent beside its field', async () => {
+    const admin = new WebClient(app, b.host);
+    await signInStaff(admin, b.people.admin);
+    const form = (rows: Record<string, string>) => ({
+      color_primary: '#123456',
+      color_accent: '#abcdef',
+      color_text: '#1a1a1a',
+      color_background: '#ffffff',
+      font_heading: 'system-ui, sans-serif',
+      font_body: 'system-ui, sans-serif',
+      ...rows,
+    });
+    expect((await admin.get('/console/branding')).text).toContain('name="late_refund_0_days"');
+    const refused = await admin.post('/console/branding', form({ late_refund_0_days: '3', late_refund_0_percent: '150' }));
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('id="f-late_refund_0_percent-error"');
+    expect(refused.text).toContain('Enter a whole percent from 1 to 100.');
+    expect(refused.text).toContain('value="150"');
+    const saved = await admin.post(
+      '/console/branding',
+      form({ late_refund_0_days: '7', late_refund_0_percent: '100', late_refund_1_days: '3', late_refund_1_percent: '25' }),
+    );
+    expect(saved.status).toBe(303);
+    expect((await app.get(BlueprintExporter).export(b.slug))!.blueprint.refunds).toEqual({
+      late: [
+        { after_days: 3, percent: 25 },
+        { after_days: 7, percent: 100 },
+      ],
+      offerings: {},
+    });
+    const page = await admin.get('/console/branding');
+    expect(page.text).toContain('name="late_refund_1_days" type="text" value="7"');
+    // Clearing a row removes its rule; the other hospital's rules never changed.
+    await admin.post('/console/branding', form({ late_refund_0_days: '3', late_refund_0_percent: '25' }));
+    expect((await app.get(BlueprintExporter).export(b.slug))!.blueprint.refunds!.late).toEqual([{ after_days: 3, percent: 25 }]);
+    expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.refunds).toEqual({ ...REFUNDS, offerings: {} });
+  });
+
   it('refunds half when two days late and the rest when five, once each, keeping the case under review', async () => {
     at(FRIDAY);
     const c = await createTestCase(app, a, { state: 'assigned' });

@@ -26,6 +26,12 @@ const holidays = () =>
     return days.sort();
   });
 
+/** One late-refund rule: from `days` late, `percent` of what was paid (a blank row adds one, clearing both removes it). */
+const lateRefund = z.object({
+  days: field.whole(0, 365, { message: 'site.console.branding.refundDaysInvalid' }),
+  percent: field.whole(1, 100, { message: 'site.console.branding.refundPercentInvalid' }),
+});
+
 /**
  * The brand form: colours, fonts, the logo's description, contact details, the legal footer in each language, and the
  * days the program is closed (promised dates count business days around them).
@@ -45,6 +51,7 @@ export function brandingForm(tenant: ResolvedTenant) {
       contact_address: field.text({ optional: true, max: 300 }),
       legal_footer: field.localized(tenant.locales, { optional: true, max: 1000 }),
       holidays: holidays(),
+      late_refund: field.rows(lateRefund),
     })
     .transform((form): { branding: Branding; profile: TenantProfile; settings: TenantSettings } => {
       const branding: Branding = {
@@ -64,6 +71,11 @@ export function brandingForm(tenant: ResolvedTenant) {
       else delete profile.legalFooter;
       const settings: TenantSettings = { ...tenant.settings, holidays: form.holidays };
       if (!form.holidays.length) delete settings.holidays;
+      // The hospital's late-refund rules; an offering's own rules (from its blueprint) are kept as they are.
+      const late = form.late_refund.map((r) => ({ afterDays: r.days, percent: r.percent })).sort((x, y) => x.afterDays - y.afterDays);
+      const offerings = tenant.settings.refunds?.offerings;
+      if (late.length || offerings) settings.refunds = { late, ...(offerings ? { offerings } : {}) };
+      else delete settings.refunds;
       return { branding, profile, settings };
     });
 }
@@ -86,7 +98,16 @@ export class BrandingPage implements FormPresenter {
   }
 
   private model(values: Values, errors: Record<string, string>): Record<string, unknown> {
-    return { footerFields: languageFields('legal_footer', this.tenant().locales), values, errors };
+    // The rows typed (or saved), and one blank row to add a rule.
+    const used = [...new Set(Object.keys(values).flatMap((k) => /^late_refund_(\d+)_/.exec(k)?.[1] ?? []))]
+      .map(Number)
+      .sort((a, b) => a - b);
+    const refundRows = [...used, used.length ? Math.max(...used) + 1 : 0].map((i, n) => ({
+      number: n + 1,
+      days: `late_refund_${i}_days`,
+      percent: `late_refund_${i}_percent`,
+    }));
+    return { footerFields: languageFields('legal_footer', this.tenant().locales), refundRows, values, errors };
   }
 
   private tenant(): ResolvedTenant {
@@ -109,6 +130,12 @@ function currentValues(tenant: ResolvedTenant): Values {
     contact_email: contact.email ?? '',
     contact_address: contact.address ?? '',
     holidays: (tenant.settings.holidays ?? []).join(' '),
+    ...Object.fromEntries(
+      (tenant.settings.refunds?.late ?? []).flatMap((r, i) => [
+        [`late_refund_${i}_days`, String(r.afterDays)],
+        [`late_refund_${i}_percent`, String(r.percent)],
+      ]),
+    ),
     ...localizedFields('legal_footer', tenant.profile.legalFooter, tenant.locales),
   };
 }
