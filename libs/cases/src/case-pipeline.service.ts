@@ -117,8 +117,9 @@ export class CasePipeline {
       const promised = await this.promises.afterEvent(tx, current, event.type);
       if (promised) await this.record(tx, c, promised, null);
     }
-    // A partial refund is no move, but the patient hears of it like a full one (the `refund` move).
-    if (event.type === 'payment_refunded' || (event.type === 'payment_refunded_in_full' && event.data?.byRule)) {
+    // A partial refund is no move, but the patient hears of it like a full one (the `refund` move); so does the rest of
+    // a payment refunded by rule after a first part (the case stays under review, so there is no move either).
+    if (event.type === 'payment_refunded' || (event.type === 'payment_refunded_in_full' && event.data?.afterPartial)) {
       const current = await tx.getRepository(Case).findOneByOrFail({ tenantId: c.tenantId, id: c.id });
       const paymentId = typeof event.data?.paymentId === 'string' ? event.data.paymentId : 'unknown';
       const occurrence = `payment-${paymentId}${event.type === 'payment_refunded' ? '' : '-full'}`;
