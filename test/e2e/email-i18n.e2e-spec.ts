@@ -27,6 +27,8 @@ const SAMPLES: Record<string, unknown[]> = {
   amount: [0, 95000],
   currency: ['USD', 'EUR'],
   day: [30, 90],
+  refundAfterDays: [0, 1, 3],
+  refundPercent: [50, 100],
 };
 
 /** The choices of an enum field (with "absent" when it is optional), or the samples above; a new field fails here. */

@@ -58,6 +58,13 @@ describe('promise, refund-rule and check-in jobs', () => {
       expect(await mails(late.id, 'refund-issued')).toHaveLength(1);
     }, 30_000);
     expect((await readCase(app, a, late.id)).state).toBe('assigned');
+    // The late email names the refund rule that applies.
+    const [lateMail] = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx): Promise<{ data: Record<string, unknown> }[]> =>
+        tx.query(`SELECT data FROM outbound_emails WHERE template = 'running-late' AND data->>'caseId' = $1`, [late.id]),
+      );
+    expect(lateMail.data).toMatchObject({ refundAfterDays: 1, refundPercent: 100 });
     // Nothing for the delivered case: when its jobs run the opinion is delivered, and rules refund nothing after delivery.
     expect(await mails(delivered.id, 'running-late')).toHaveLength(0);
     const kept = await app

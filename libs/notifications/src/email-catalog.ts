@@ -81,7 +81,16 @@ export const EMAIL_MESSAGES = {
   'refund-issued': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' })),
   'request-cancelled': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' })),
   /** To the patient: the promised date passed; the new date (a moment, shown in the hospital's time zone). */
-  'running-late': spec(z.object({ caseId, newDate: moment }), (d) => casePath({ ...d, audience: 'patient' })),
+  'running-late': spec(
+    z.object({
+      caseId,
+      newDate: moment,
+      // The hospital's first late-refund rule, when it has one: what lateness is refunded, automatically.
+      refundAfterDays: z.number().int().min(0).max(365).optional(),
+      refundPercent: z.number().int().min(1).max(100).optional(),
+    }),
+    (d) => casePath({ ...d, audience: 'patient' }),
+  ),
   /** To coordinators and admins: a case passed the date promised to its patient. */
   'case-late': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'staff' })),
   /** To the patient's own physician when the route is physician-to-physician: a link to that one opinion. */

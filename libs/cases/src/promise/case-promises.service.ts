@@ -35,6 +35,15 @@ export class CasePromises {
     return { timeZone: tenant.timeZone, holidays: tenant.settings.holidays ?? [] };
   }
 
+  /** The first late-refund rule for the case's offering (its own, else the hospital's), for the "running late" email. */
+  async firstRefundRule(tx: EntityManager, c: Case): Promise<{ afterDays: number; percent: number } | undefined> {
+    const tenant = await this.tenants.byId(c.tenantId);
+    const offering = c.offeringId
+      ? await first<{ slug: string }>(tx, 'SELECT slug FROM offerings WHERE id = $1', [c.offeringId])
+      : undefined;
+    return tenant ? lateRefundRules(tenant.settings, offering?.slug)[0] : undefined;
+  }
+
   /** After a move of the state machine (`c` as it was before the move). */
   async afterMove(tx: EntityManager, c: Case, move: string): Promise<PromiseEvent | null> {
     const now = this.clock.now();

@@ -74,7 +74,11 @@ export class LatePromises {
       null,
     );
     await this.notices.caseLate(tx, c);
-    const told = await this.milestones.reach(tx, c, 'running_late', { newDate: revisedBy.getTime() });
+    const rule = await this.promises.firstRefundRule(tx, c);
+    const told = await this.milestones.reach(tx, c, 'running_late', {
+      newDate: revisedBy.getTime(),
+      ...(rule ? { refundAfterDays: rule.afterDays, refundPercent: rule.percent } : {}),
+    });
     if (told) await this.pipeline.record(tx, c, told, null);
     return 'late';
   }
