@@ -34,6 +34,8 @@ import { CasesForIntegrations1764530000001 } from './1764530000001-cases-for-int
 import { Webhooks1764530000002 } from './1764530000002-webhooks';
 import { OpinionTranslations1764540000000 } from './1764540000000-opinion-translations';
 import { StaffSingleSignOn1764550000000 } from './1764550000000-staff-single-sign-on';
+import { CasePromises1764560000000 } from './1764560000000-case-promises';
+import { CaseMilestones1764560000001 } from './1764560000001-case-milestones';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -73,4 +75,6 @@ export const allMigrations = [
   Webhooks1764530000002,
   OpinionTranslations1764540000000,
   StaffSingleSignOn1764550000000,
+  CasePromises1764560000000,
+  CaseMilestones1764560000001,
 ];

@@ -50,6 +50,9 @@ describe('case pipeline in the database', () => {
     expect(events).toEqual([
       { seq: seq + 1, type: 'start_triage', from_state: 'submitted', to_state: 'triage', data: {} },
       { seq: seq + 2, type: 'request_records', from_state: 'triage', to_state: 'awaiting_records', data: { reason: 'Need the CT report' } },
+      // Asking for records pauses the promise of triage, and the patient is told once: both follow the move.
+      { seq: seq + 3, type: 'promise_paused', from_state: null, to_state: null, data: {} },
+      { seq: seq + 4, type: 'patient_notified', from_state: null, to_state: null, data: { milestone: 'records_requested' } },
     ]);
     const stored = await db.forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id: c.id }));
     expect(stored.state).toBe('awaiting_records');

@@ -19,6 +19,16 @@ const SAMPLES: Record<string, unknown[]> = {
   token: ['Tk4mPq9ZrX2vLw7Nc5Bd1Hf8Gj3Ks6Ya_-0QeRuI'],
   // One, and more than one, of each unit: each language has its own plural rules.
   expiresInMinutes: [1, 15, 60, 120, 1440, 7 * 1440, 30 * 1440],
+  // A moment (a promised date), shown as a date in the hospital's time zone and the reader's language.
+  newDate: [Date.UTC(2027, 0, 15, 17), Date.UTC(2027, 11, 31, 23, 30)],
+  triageBy: [Date.UTC(2027, 0, 13, 17)],
+  promisedBy: [Date.UTC(2027, 0, 20, 17)],
+  // Nothing to pay (fully funded), and an amount.
+  amount: [0, 95000],
+  currency: ['USD', 'EUR'],
+  day: [30, 90],
+  refundAfterDays: [0, 1, 3],
+  refundPercent: [50, 100],
 };
 
 /** The choices of an enum field (with "absent" when it is optional), or the samples above; a new field fails here. */

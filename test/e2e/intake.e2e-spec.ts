@@ -201,7 +201,8 @@ describe('intake wizard', () => {
     expect(authorized.status).toBe(303);
     expect((await caseOf(a, id)).state).toBe('submitted');
     const events = await operatorQuery<{ type: string }>(app, 'SELECT type FROM case_events WHERE case_id = $1 ORDER BY seq', [id]);
-    expect(events.map((e) => e.type)).toEqual(['draft_started', 'consents_given', 'quote_accepted', 'submit']);
+    // The patient is told the request arrived (and by when it will be triaged): a line on their timeline.
+    expect(events.map((e) => e.type)).toEqual(['draft_started', 'consents_given', 'quote_accepted', 'submit', 'patient_notified']);
     // No clinical words in the events.
     expect(JSON.stringify(await operatorQuery(app, 'SELECT data FROM case_events WHERE case_id = $1', [id]))).not.toContain('Aortic');
 

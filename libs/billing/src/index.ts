@@ -26,3 +26,4 @@ export * from './funding-programs/funding-programs.service';
 export * from './funding-programs/funding.types';
 export * from './stipends/stipend-ledger.service';
 export * from './stipends/stipends.module';
+export * from './payments/rule-refunds';

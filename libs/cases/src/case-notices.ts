@@ -95,15 +95,28 @@ export class CaseNotices {
       });
   }
 
+  /** The promise passed: coordinators and admins get the case to look at (the patient hears it as a milestone). */
+  async caseLate(tx: EntityManager, c: Case): Promise<void> {
+    for (const to of await this.coordinators(tx, ['coordinator', 'admin']))
+      await this.mailer.send(tx, {
+        tenantId: c.tenantId,
+        to: to.email,
+        locale: to.locale,
+        template: 'case-late',
+        data: { caseId: c.id },
+      });
+  }
+
   private async accounts(tx: EntityManager, ids: string[]): Promise<{ email: string; locale?: string }[]> {
     return (await rows<Account>(tx, 'SELECT email, locale FROM accounts WHERE id = ANY($1) AND disabled_at IS NULL', [ids])).map(recipient);
   }
 
-  private async coordinators(tx: EntityManager): Promise<{ email: string; locale?: string }[]> {
+  private async coordinators(tx: EntityManager, roles = ['coordinator']): Promise<{ email: string; locale?: string }[]> {
     const coordinators = await rows<Account>(
       tx,
       `SELECT DISTINCT a.email, a.locale FROM accounts a JOIN staff_roles r ON r.tenant_id = a.tenant_id AND r.account_id = a.id
-        WHERE r.role = 'coordinator' AND a.disabled_at IS NULL ORDER BY a.email`,
+        WHERE r.role = ANY($1) AND a.disabled_at IS NULL ORDER BY a.email`,
+      [roles],
     );
     return coordinators.map(recipient);
   }

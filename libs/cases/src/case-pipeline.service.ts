@@ -6,6 +6,8 @@ import { Case } from './case.entity';
 import { CaseConsents } from './case-consents.service';
 import { CaseEventObservers } from './case-event-observers';
 import { CaseState, MOVES_BY_NAME, MoveActor } from './case-state';
+import { CaseMilestones } from './milestones/case-milestones';
+import { CasePromises } from './promise/case-promises.service';
 import { CaseFacts, planMove } from './state-machine';
 
 export interface CaseEventInput {
@@ -15,6 +17,9 @@ export interface CaseEventInput {
   /** Facts for the timeline and analytics. Never free text from the patient (that lives on the case or in messages). */
   data?: Record<string, unknown>;
 }
+
+/** Events (not moves) that stop or restart the promise's clock after acceptance. */
+const PROMISE_EVENTS = ['records_asked', 'records_uploaded'];
 
 /** Timestamps a move sets, so reports need not replay events for the common questions. */
 const STAMPS: Partial<Record<CaseState, keyof Case>> = {
@@ -34,6 +39,8 @@ export class CasePipeline {
     private readonly context: RequestContext,
     private readonly consents: CaseConsents,
     private readonly observers: CaseEventObservers,
+    private readonly promises: CasePromises,
+    private readonly milestones: CaseMilestones,
   ) {}
 
   async move(
@@ -73,6 +80,13 @@ export class CasePipeline {
       },
       as === 'system' ? null : (options.actor ?? this.context.actor() ?? null),
     );
+    // The promise to the patient follows the move (set at submission and acceptance, paused while records are awaited).
+    const promised = await this.promises.afterMove(tx, found, move.name);
+    if (promised) await this.record(tx, found, promised, null);
+    // The patient hears of each milestone once (an email by key, and a line on their timeline).
+    const moved = await tx.getRepository(Case).findOneByOrFail({ tenantId: found.tenantId, id: found.id });
+    const told = await this.milestones.afterMove(tx, moved, move.name);
+    if (told) await this.record(tx, found, told, null);
     return { ...found, state: move.to };
   }
 
@@ -109,6 +123,20 @@ export class CasePipeline {
       toState: event.toState ?? null,
       data: event.data ?? {},
     });
+    if (PROMISE_EVENTS.includes(event.type)) {
+      const current = await tx.getRepository(Case).findOneByOrFail({ tenantId: c.tenantId, id: c.id });
+      const promised = await this.promises.afterEvent(tx, current, event.type);
+      if (promised) await this.record(tx, c, promised, null);
+    }
+    // A partial refund is no move, but the patient hears of it like a full one (the `refund` move); so does the rest of
+    // a payment refunded by rule after a first part (the case stays under review, so there is no move either).
+    if (event.type === 'payment_refunded' || (event.type === 'payment_refunded_in_full' && event.data?.afterPartial)) {
+      const current = await tx.getRepository(Case).findOneByOrFail({ tenantId: c.tenantId, id: c.id });
+      const paymentId = typeof event.data?.paymentId === 'string' ? event.data.paymentId : 'unknown';
+      const occurrence = `payment-${paymentId}${event.type === 'payment_refunded' ? '' : '-full'}`;
+      const told = await this.milestones.reach(tx, current, 'refund_issued', {}, occurrence);
+      if (told) await this.record(tx, c, told, null);
+    }
   }
 
   /** Holds the case's row until the caller's transaction ends: changes to one case (and its events) take turns. */

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { ContextActor, rows, TenantDatabase } from '@consilium/core';
+import { Clock, ContextActor, rows, TenantDatabase } from '@consilium/core';
 
 export interface QueueFilter {
   state?: string;
   jurisdiction?: string;
-  /** `overdue` (past due) or `due_soon` (due within two days). */
-  risk?: 'overdue' | 'due_soon';
+  /** `overdue` (the physician's review past due), `due_soon` (due within two days), `late` (past the patient's promise). */
+  risk?: 'overdue' | 'due_soon' | 'late';
 }
 
 export interface QueueRow {
@@ -18,8 +18,13 @@ export interface QueueRow {
   dueAt: Date | null;
   assigned: boolean;
   overdue: boolean;
+  /** Past the date promised to the patient (no records pause running, opinion not delivered). */
+  late: boolean;
   unreadMessages: number;
 }
+
+/** Past the promise to the patient: the same rule as `isLate` (promise-clock), in SQL; served by cases_promise_open. */
+const LATE_SQL = 'c.promised_by < $2 AND c.paused_at IS NULL AND c.delivered_at IS NULL';
 
 /** States the coordinator's queue shows by default: everything in flight. */
 export const OPEN_STATES = ['submitted', 'triage', 'awaiting_records', 'accepted', 'assigned', 'in_review', 'opinion_signed', 'follow_up'];
@@ -30,19 +35,24 @@ export const OPEN_STATES = ['submitted', 'triage', 'awaiting_records', 'accepted
  */
 @Injectable()
 export class CaseQueue {
-  constructor(private readonly db: TenantDatabase) {}
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly clock: Clock,
+  ) {}
 
   list(filter: QueueFilter, actor: ContextActor, limit = 200): Promise<QueueRow[]> {
     return this.db.transaction(async (tx) => {
       const where = ['c.state = ANY($1)'];
-      const params: unknown[] = [filter.state ? [filter.state] : OPEN_STATES];
+      // `$2` is now by the app's Clock, so "late" and "overdue" agree with the jobs that judge the same deadlines.
+      const params: unknown[] = [filter.state ? [filter.state] : OPEN_STATES, this.clock.now()];
       const add = (sql: string, value: unknown) => {
         params.push(value);
         where.push(sql.replace('?', `$${params.length}`));
       };
       if (filter.jurisdiction) add('c.jurisdiction = ?', filter.jurisdiction);
-      if (filter.risk === 'overdue') where.push('c.due_at < now()');
-      if (filter.risk === 'due_soon') where.push(`c.due_at BETWEEN now() AND now() + interval '2 days'`);
+      if (filter.risk === 'overdue') where.push('c.due_at < $2');
+      if (filter.risk === 'late') where.push(`${LATE_SQL}`);
+      if (filter.risk === 'due_soon') where.push(`c.due_at BETWEEN $2 AND $2::timestamptz + interval '2 days'`);
       const staffView = actor.roles.includes('admin') || actor.roles.includes('coordinator');
       if (!staffView) {
         params.push(actor.id);
@@ -62,11 +72,12 @@ export class CaseQueue {
         due_at: Date | null;
         assigned: boolean;
         overdue: boolean;
+        late: boolean;
         unread: number;
       }>(
         tx,
         `SELECT c.id, c.number, c.state, c.jurisdiction, c.route, c.submitted_at, c.due_at, c.assigned_physician_id IS NOT NULL AS assigned,
-                coalesce(c.due_at < now(), false) AS overdue,
+                coalesce(c.due_at < $2, false) AS overdue, coalesce(${LATE_SQL}, false) AS late,
                 (SELECT count(*)::int FROM case_messages m WHERE m.tenant_id = c.tenant_id AND m.case_id = c.id AND m.author_kind <> 'staff' AND m.read_by_staff_at IS NULL) AS unread
            FROM cases c WHERE ${where.join(' AND ')}
           ORDER BY c.due_at ASC NULLS LAST, c.submitted_at ASC NULLS LAST LIMIT $${params.length}`,
@@ -82,6 +93,7 @@ export class CaseQueue {
         dueAt: r.due_at,
         assigned: r.assigned,
         overdue: r.overdue,
+        late: r.late,
         unreadMessages: r.unread,
       }));
     });

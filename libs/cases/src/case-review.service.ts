@@ -3,8 +3,8 @@ import { affected, InvalidInput, msg, one, rows, TenantDatabase } from '@consili
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CasePayments } from './case-payments';
-import { CaseNotices } from './case-notices';
 import { CasePipeline } from './case-pipeline.service';
+import { CaseMilestones } from './milestones/case-milestones';
 import { ASKED_UPLOAD_STATES } from './case-record-access';
 import type { LicensureRoute } from './licensure-router';
 
@@ -39,7 +39,7 @@ export class CaseReview {
     private readonly db: TenantDatabase,
     private readonly access: CaseAccess,
     private readonly pipeline: CasePipeline,
-    private readonly notices: CaseNotices,
+    private readonly milestones: CaseMilestones,
     // Optional only so the pipeline's own suites can run without billing; the platform always binds it.
     @Optional() private readonly payments?: CasePayments,
   ) {}
@@ -82,7 +82,6 @@ export class CaseReview {
       // The card is charged only when the hospital accepts; a declined case costs nothing.
       if (move === 'accept') await this.payments?.capture(tx, c.id);
       if (move === 'decline') await this.payments?.release(tx, c.id, 'declined');
-      if (move === 'request_records') await this.notices.recordsRequested(tx, c);
       return moved;
     });
   }
@@ -99,6 +98,9 @@ export class CaseReview {
         throw new InvalidInput({ reason: msg('cases.form.askRecordsWhen') });
       }
       await this.pipeline.record(tx, c, { type: 'records_asked', data: { reason: reason.trim().slice(0, 1000) } });
+      const asked = await rows(tx, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'records_asked'`, [c.id]);
+      const told = await this.milestones.reach(tx, c, 'records_requested', {}, `asked-${asked.length}`);
+      if (told) await this.pipeline.record(tx, c, told, null);
     });
   }
 

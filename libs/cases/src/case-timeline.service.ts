@@ -3,6 +3,7 @@ import { TenantDatabase } from '@consilium/core';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { MOVES_BY_NAME } from './case-state';
+import { PATIENT_MILESTONES } from './milestones/case-milestones';
 
 export interface TimelineEntry {
   at: Date;
@@ -12,7 +13,15 @@ export interface TimelineEntry {
 }
 
 /** Events that mean something to the patient besides moves (each has its words at `cases.timeline.<type>`). */
-export const PATIENT_EVENTS: readonly string[] = ['message', 'records_uploaded', 'records_asked', 'opinion_ready'];
+export const PATIENT_EVENTS: readonly string[] = [
+  'message',
+  'records_uploaded',
+  'records_asked',
+  'opinion_ready',
+  'promise_paused',
+  'promise_resumed',
+  'promise_late',
+];
 
 /** The patient's view of a case, rendered from its events: what happened and when, in plain words. */
 @Injectable()
@@ -25,14 +34,16 @@ export class CaseTimeline {
   forPatient(caseId: string): Promise<{ case: Case; entries: TimelineEntry[] }> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
-      const events: { type: string; occurred_at: Date }[] = await tx.query(
-        'SELECT type, occurred_at FROM case_events WHERE case_id = $1 ORDER BY seq',
+      const events: { type: string; occurred_at: Date; data: { milestone?: string } }[] = await tx.query(
+        'SELECT type, occurred_at, data FROM case_events WHERE case_id = $1 ORDER BY seq',
         [c.id],
       );
       const entries: TimelineEntry[] = [];
       for (const e of events) {
         const move = MOVES_BY_NAME.get(e.type);
         if (move) entries.push({ at: e.occurred_at, label: `cases.timeline.${move.name}`, kind: 'move' });
+        else if (e.type === 'patient_notified' && e.data.milestone && e.data.milestone in PATIENT_MILESTONES)
+          entries.push({ at: e.occurred_at, label: `cases.timeline.notified.${e.data.milestone}`, kind: 'other' });
         else if (PATIENT_EVENTS.includes(e.type))
           entries.push({ at: e.occurred_at, label: `cases.timeline.${e.type}`, kind: e.type === 'message' ? 'message' : 'other' });
       }

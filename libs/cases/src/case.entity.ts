@@ -101,6 +101,26 @@ export class Case {
   @Column({ name: 'due_at', type: 'timestamptz', nullable: true })
   dueAt: Date | null;
 
+  /** From submission: when triage is promised (moved only by a records pause before acceptance). */
+  @Column({ name: 'triage_by', type: 'timestamptz', nullable: true })
+  triageBy: Date | null;
+
+  /** From acceptance: when the opinion is promised. Set once; only a records pause moves it, by exactly its length. */
+  @Column({ name: 'promised_by', type: 'timestamptz', nullable: true })
+  promisedBy: Date | null;
+
+  /** While the care team waits for the patient's records: the promise's clock is stopped since then. */
+  @Column({ name: 'paused_at', type: 'timestamptz', nullable: true })
+  pausedAt: Date | null;
+
+  /** When the promise was found passed (and people told, once). */
+  @Column({ name: 'late_at', type: 'timestamptz', nullable: true })
+  lateAt: Date | null;
+
+  /** The new date given to the patient when the promise passed. */
+  @Column({ name: 'revised_by', type: 'timestamptz', nullable: true })
+  revisedBy: Date | null;
+
   @Column({ name: 'follow_ups_included', type: 'integer' })
   followUpsIncluded: number;
 

@@ -29,6 +29,10 @@ import { CaseRecordAccess } from './case-record-access';
 import { CaseRecords } from './case-records.service';
 import { CasePipeline } from './case-pipeline.service';
 import { CaseTimeline } from './case-timeline.service';
+import { CasePromises } from './promise/case-promises.service';
+import { CaseMilestones } from './milestones/case-milestones';
+import { CheckInsDue, CheckInDueHandler } from './milestones/check-ins-due';
+import { LatePromises, PromiseDueHandler } from './promise/late-promises.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Case]), JobsModule, NotificationsModule, RosterModule, RosterConsoleModule, TenancyModule],
@@ -47,12 +51,18 @@ import { CaseTimeline } from './case-timeline.service';
     CaseRecordAccess,
     CaseRecords,
     CaseMessages,
+    CaseMilestones,
     CasePipeline,
+    CasePromises,
     CaseQueue,
     CaseReview,
     CaseTimeline,
     CheckIns,
+    CheckInsDue,
+    CheckInDueHandler,
     ConsoleCasePage,
+    LatePromises,
+    PromiseDueHandler,
     Conversions,
     FollowUps,
   ],
@@ -69,12 +79,16 @@ import { CaseTimeline } from './case-timeline.service';
     CaseRecordAccess,
     CaseRecords,
     CaseMessages,
+    CaseMilestones,
     CasePipeline,
+    CasePromises,
     CaseQueue,
     CaseReview,
     CaseTimeline,
     CheckIns,
+    CheckInsDue,
     Conversions,
+    LatePromises,
     FollowUps,
   ],
 })

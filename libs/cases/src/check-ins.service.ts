@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidInput, msg, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
+import { JobQueue } from '@consilium/jobs';
 import { EntityManager } from 'typeorm';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CasePipeline } from './case-pipeline.service';
+import { CHECK_IN_DUE_JOB } from './milestones/check-ins-due';
 
 export const CHECK_IN_DAYS = [30, 90] as const;
 
@@ -18,7 +20,8 @@ export interface CheckIn {
 
 /**
  * 30 and 90 days after delivery the patient is asked whether they acted on the advice and how satisfied they are.
- * The rows are created at delivery; a job emails the link when one falls due; the answer is given in the portal.
+ * The rows are created at delivery with a `check-in-due` job each (CheckInsDue emails the link when one falls due);
+ * the answer is given in the portal.
  */
 @Injectable()
 export class CheckIns {
@@ -27,6 +30,7 @@ export class CheckIns {
     private readonly access: CaseAccess,
     private readonly pipeline: CasePipeline,
     private readonly context: RequestContext,
+    private readonly jobs: JobQueue,
   ) {}
 
   /** Idempotent: delivery may run twice. */
@@ -36,6 +40,13 @@ export class CheckIns {
         `INSERT INTO case_check_ins (tenant_id, case_id, day, due_on) VALUES ($1, $2, $3, ($4::timestamptz + make_interval(days => $3))::date)
          ON CONFLICT (tenant_id, case_id, day) DO NOTHING`,
         [c.tenantId, c.id, day, deliveredAt],
+      );
+      // The email goes out when the day comes (the handler judges by the Clock; a second delivery run adds a harmless job).
+      await this.jobs.enqueue(
+        tx,
+        CHECK_IN_DUE_JOB,
+        { tenantId: c.tenantId, caseId: c.id, day },
+        { startAfter: new Date(Math.max(deliveredAt.getTime() + day * 86_400_000, Date.now())) },
       );
     }
   }

@@ -15,6 +15,10 @@ const expiresInMinutes = z
   .int()
   .min(1)
   .max(60 * 24 * 60);
+/** A moment (epoch milliseconds), shown as a date in the hospital's time zone. */
+const moment = z.number().int().positive();
+/** An ISO 4217 code, for an amount in minor units. */
+const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code');
 /** Who reads the message: a patient in the portal, or staff in the console. Decides where the link leads. */
 const audience = z.enum(['patient', 'staff']).default('patient');
 
@@ -62,6 +66,33 @@ export const EMAIL_MESSAGES = {
   'assignment-lapsed': spec(z.object({ caseId, why: z.enum(['missed_accept', 'missed_review', 'declined']) }), (d) =>
     casePath({ ...d, audience: 'staff' }),
   ),
+  /** To the patient at each milestone of their case (cases' CaseMilestones): once each, ids, dates and amounts only. */
+  'request-submitted': spec(z.object({ caseId, triageBy: moment }), (d) => casePath({ ...d, audience: 'patient' })),
+  'request-accepted': spec(z.object({ caseId, amount: z.number().int().min(0), currency, promisedBy: moment }), (d) =>
+    casePath({ ...d, audience: 'patient' }),
+  ),
+  'request-declined': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' })),
+  'specialist-assigned': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' })),
+  'follow-up-answered': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' }, '#follow-ups')),
+  /** A one-click link to the check-in's short form on the case page. */
+  'check-in-due': spec(z.object({ caseId, day: z.number().int().min(1).max(365) }), (d) =>
+    casePath({ ...d, audience: 'patient' }, `#check-in-section-${d.day}`),
+  ),
+  'refund-issued': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' })),
+  'request-cancelled': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' })),
+  /** To the patient: the promised date passed; the new date (a moment, shown in the hospital's time zone). */
+  'running-late': spec(
+    z.object({
+      caseId,
+      newDate: moment,
+      // The hospital's first late-refund rule, when it has one: what lateness is refunded, automatically.
+      refundAfterDays: z.number().int().min(0).max(365).optional(),
+      refundPercent: z.number().int().min(1).max(100).optional(),
+    }),
+    (d) => casePath({ ...d, audience: 'patient' }),
+  ),
+  /** To coordinators and admins: a case passed the date promised to its patient. */
+  'case-late': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'staff' })),
   /** To the patient's own physician when the route is physician-to-physician: a link to that one opinion. */
   'local-physician-invitation': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/shared-opinion', d.token)),
   /** To the hospital's admins: a webhook endpoint kept failing and was turned off (which one is in the console). */

@@ -96,7 +96,6 @@ export class OpinionDelivery {
         await this.pipeline.record(tx, c, { type: 'opinion_ready', data: { opinionId: opinion.id, version: opinion.version } }, null);
         // The 30- and 90-day check-ins count from delivery, by the Clock (a test delivers a month ago).
         await this.checkIns.schedule(tx, c, this.clock.now());
-        await this.notices.opinionReady(tx, c);
         await this.invitations.inviteOnce(tx, c);
         // Unique per case: a second run of delivery (or an amendment) accrues nothing more.
         await this.stipends.accrue(tx, {

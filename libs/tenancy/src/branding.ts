@@ -27,6 +27,21 @@ export interface TenantSettings {
   licensure: LicensurePolicy;
   /** A demonstration hospital (blueprint `demo: true`): only these get the embedded default's demo accounts. */
   demo?: true;
+  /** Refunds by rule when late (`afterDays` calendar days past the promise: `percent` of what was paid), by offering slug. */
+  refunds?: { late: LateRefundRule[]; offerings?: Record<string, { late: LateRefundRule[] }> };
+  /** Days the program is closed (`YYYY-MM-DD` in its time zone, sorted): business-day promises skip them. */
+  holidays?: string[];
+}
+
+export interface LateRefundRule {
+  afterDays: number;
+  percent: number;
+}
+
+/** The late-refund rules for an offering: its own when it has them, else the hospital's. */
+export function lateRefundRules(settings: TenantSettings, offeringSlug: string | null | undefined): LateRefundRule[] {
+  const own = offeringSlug ? settings.refunds?.offerings?.[offeringSlug]?.late : undefined;
+  return [...(own ?? settings.refunds?.late ?? [])].sort((a, b) => a.afterDays - b.afterDays);
 }
 
 /**

@@ -19,6 +19,8 @@ export interface ApplyOptions {
   dispute?: { id: string; reason: string };
   /** Staff's reason when they refund from the console. */
   refundReason?: string;
+  /** A refund by rule (late): the patient keeps their case and its opinion, even when all of it is refunded. */
+  keepCase?: boolean;
 }
 
 const factsOf = (p: Payment): PaymentFacts => ({
@@ -81,7 +83,13 @@ export class PaymentApplier {
     if (!released(before) && released(after)) await this.onReleased(tx, payment);
     if (before.refundedMinor === 0 && after.refundedMinor > 0) await this.record(tx, payment, 'payment_refunded', {});
     const full = (f: PaymentFacts) => f.refundedMinor > 0 && f.refundedMinor >= f.capturedMinor;
-    if (!full(before) && full(after)) await this.onRefundedInFull(tx, payment, options.refundReason);
+    if (!full(before) && full(after))
+      await this.onRefundedInFull(
+        tx,
+        payment,
+        options.refundReason,
+        options.keepCase ? { afterPartial: before.refundedMinor > 0 } : undefined,
+      );
     if (!before.disputedAt && after.disputedAt)
       await this.record(tx, payment, 'payment_disputed', { disputeReason: options.dispute?.reason ?? 'unknown' });
 
@@ -158,9 +166,12 @@ export class PaymentApplier {
     );
   }
 
-  private async onRefundedInFull(tx: EntityManager, p: Payment, reason?: string): Promise<void> {
+  private async onRefundedInFull(tx: EntityManager, p: Payment, reason?: string, byRule?: { afterPartial: boolean }): Promise<void> {
     // An extra refunded is only that: the opinion and the case stay as they are.
     if (p.purpose === 'extra') return this.record(tx, p, 'payment_refunded_in_full', { extra: true });
+    // Refunded by rule because the opinion is late: the review goes on, the patient still gets their opinion.
+    // (`afterPartial`: the patient was already told of the first refund, and is told again of the rest.)
+    if (byRule) return this.record(tx, p, 'payment_refunded_in_full', { byRule: true, afterPartial: byRule.afterPartial });
     const c = await tx.findOneBy(Case, { tenantId: p.tenantId, id: p.caseId });
     if (c && MOVES_BY_NAME.get('refund')!.from.includes(c.state)) {
       await this.pipeline.move(tx, c.id, 'refund', 'system', {

@@ -1,3 +1,4 @@
+import { AuditModule } from '@consilium/audit';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ViewRenderer } from '@consilium/core';
@@ -30,6 +31,7 @@ import { CaseExtras } from './extras/case-extras.service';
 import { ConsoleExtrasPage, PortalExtrasPage } from './http/extras-pages';
 import { FundingPage, FundingReviewsPage } from './http/funding-pages';
 import { RevenuePage } from './http/revenue-page';
+import { RefundRuleHandler, RuleRefunds } from './rule-refunds';
 
 const SERVICES = [
   FundingClaims,
@@ -43,6 +45,8 @@ const SERVICES = [
   PaymentsReconciliation,
   ReconciliationSchedule,
   RevenueReports,
+  RuleRefunds,
+  RefundRuleHandler,
 ];
 
 /**
@@ -51,7 +55,15 @@ const SERVICES = [
  * access guard (IdentityModule): every route here declares its action.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Payment]), OperatorDataModule, CasesModule, CatalogModule, TenancyModule, FundingProgramsModule],
+  imports: [
+    TypeOrmModule.forFeature([Payment]),
+    OperatorDataModule,
+    AuditModule,
+    CasesModule,
+    CatalogModule,
+    TenancyModule,
+    FundingProgramsModule,
+  ],
   controllers: [
     ConsoleFundingController,
     PortalExtrasController,

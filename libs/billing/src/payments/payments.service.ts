@@ -205,7 +205,12 @@ export class PaymentsService {
    * Refunds all (no amount) or part of a captured payment, with staff's reason (kept here, not sent to the
    * provider). A full refund moves the case to `refunded`. Runs in the current request's tenant unless told.
    */
-  async refund(caseId: string, amountMinor: number | undefined, reason: string, options: { tenantId?: string } = {}): Promise<Payment> {
+  async refund(
+    caseId: string,
+    amountMinor: number | undefined,
+    reason: string,
+    options: { tenantId?: string; keepCase?: boolean } = {},
+  ): Promise<Payment> {
     const tenantId = options.tenantId ?? this.context.tenant().id;
     return this.db.forTenant(tenantId, async (tx) => {
       const found = await tx.findOne(Payment, { where: { tenantId, caseId }, order: { attempt: 'DESC' } });
@@ -230,7 +235,10 @@ export class PaymentsService {
       );
       const total = payment.refundedMinor + amount;
       return (
-        await this.applier.apply(tx, payment, [{ kind: 'refunded', totalRefundedMinor: total, at: new Date() }], { refundReason: reason })
+        await this.applier.apply(tx, payment, [{ kind: 'refunded', totalRefundedMinor: total, at: new Date() }], {
+          refundReason: reason,
+          keepCase: options.keepCase,
+        })
       ).payment;
     });
   }

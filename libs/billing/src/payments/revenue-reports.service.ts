@@ -45,6 +45,8 @@ export interface Receipt {
   authorizedAt: Date | null;
   capturedAt: Date | null;
   refundedAt: Date | null;
+  /** The offering bought, for its refund rules (null for an extra or a withdrawn offering). */
+  offeringSlug: string | null;
 }
 
 // Net, fee net of refunds, per group. Kept in one place so the hospital's and the operator's reports agree.
@@ -214,11 +216,13 @@ export class RevenueReports {
       authorized_at: Date | null;
       captured_at: Date | null;
       refunded_at: Date | null;
+      offering_slug: string | null;
     }>(
       tx,
       `SELECT p.id, c.number, p.status, p.currency, p.amount_minor, p.funded_minor, p.captured_minor, p.refunded_minor,
-              p.authorized_at, p.captured_at, p.refunded_at
+              p.authorized_at, p.captured_at, p.refunded_at, o.slug AS offering_slug
          FROM payments p JOIN cases c ON c.tenant_id = p.tenant_id AND c.id = p.case_id
+         LEFT JOIN offerings o ON o.tenant_id = c.tenant_id AND o.id = c.offering_id
         WHERE p.id = $1 AND ($2::uuid IS NULL OR p.patient_id = $2)`,
       [paymentId, patientId],
     );
@@ -235,6 +239,7 @@ export class RevenueReports {
       authorizedAt: r.authorized_at,
       capturedAt: r.captured_at,
       refundedAt: r.refunded_at,
+      offeringSlug: r.offering_slug,
     };
   }
 }

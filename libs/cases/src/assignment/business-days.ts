@@ -1,16 +1,17 @@
 /**
  * Business-day arithmetic in a hospital's time zone: `addBusinessDays(t, 1, 'America/Chicago')` is the same wall-clock
- * time on the next weekday there. Weekends are skipped; a start on a weekend counts from that weekend's Monday.
- * Public holidays are not known to the platform yet.
+ * time on the next weekday there. Weekends and the hospital's holidays (`YYYY-MM-DD`, its own calendar dates, from the
+ * blueprint's `holidays:` or the console) are skipped; a start on a weekend counts from that weekend's Monday.
  */
-export function addBusinessDays(from: Date, days: number, timeZone: string): Date {
+export function addBusinessDays(from: Date, days: number, timeZone: string, holidays: Iterable<string> = []): Date {
+  const closed = holidays instanceof Set ? (holidays as Set<string>) : new Set(holidays);
   const local = wallClock(from, timeZone);
   const date = new Date(Date.UTC(local.year, local.month - 1, local.day));
   let left = days;
   while (left > 0) {
     date.setUTCDate(date.getUTCDate() + 1);
     const weekday = date.getUTCDay();
-    if (weekday !== 0 && weekday !== 6) left--;
+    if (weekday !== 0 && weekday !== 6 && !closed.has(date.toISOString().slice(0, 10))) left--;
   }
   return fromWallClock(
     {

@@ -185,8 +185,9 @@ export class CaseAssignments {
         ])
       : undefined;
     const now = this.clock.now();
-    const acceptBy = addBusinessDays(now, 1, tenant.timeZone);
-    const dueAt = addBusinessDays(now, offering?.turnaround_business_days ?? DEFAULT_TURNAROUND_DAYS, tenant.timeZone);
+    const holidays = tenant.settings.holidays ?? [];
+    const acceptBy = addBusinessDays(now, 1, tenant.timeZone, holidays);
+    const dueAt = addBusinessDays(now, offering?.turnaround_business_days ?? DEFAULT_TURNAROUND_DAYS, tenant.timeZone, holidays);
     const row = await one<{ id: string }>(
       tx,
       `INSERT INTO case_assignments (tenant_id, case_id, physician_id, account_id, assigned_by, assigned_at, accept_by, due_at, reasons)

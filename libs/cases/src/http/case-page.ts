@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
+import { Clock, FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
 import { CaseAssignments } from '../assignment/case-assignments.service';
 import { eventWords } from '../case-events';
+import { promiseShown } from '../promise/promise-clock';
 import { CaseContributors } from '../assignment/case-contributors.service';
 import { CaseMessages } from '../case-messages.service';
 import { ASKED_UPLOAD_STATES } from '../case-record-access';
@@ -37,6 +38,7 @@ export class ConsoleCasePage implements FormPresenter {
     private readonly contributors: CaseContributors,
     private readonly records: CaseRecords,
     private readonly context: RequestContext,
+    private readonly clock: Clock,
   ) {}
 
   show(id: string, query: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -66,6 +68,7 @@ export class ConsoleCasePage implements FormPresenter {
     return {
       title: { key: 'cases.console.caseTitle', values: { number: c.number } },
       c,
+      promise: promiseShown(c, this.clock.now()),
       route: c.routeOverride?.route ?? c.route,
       routeReasons: (c.routeReasons ?? []).map((r) => `cases.routeReason.${r.code}`),
       routes: OVERRIDE_ROUTES,

@@ -33,7 +33,7 @@ const queueFilter = z.object({
   jurisdiction: field
     .text({ optional: true, max: 10 })
     .refine((v) => v === '' || /^(US-[A-Z]{2}|[A-Z]{2})$/.test(v), 'cases.console.jurisdictionFormat'),
-  risk: optional(['overdue', 'due_soon'] as const).optional(),
+  risk: optional(['overdue', 'due_soon', 'late'] as const).optional(),
 });
 const MOVES = ['start_triage', 'request_records', 'decline', 'records_received', 'accept'] as const;
 const moveForm = z.object({ move: field.choice(MOVES, 'cases.form.chooseAction'), reason: field.text({ optional: true, max: 1000 }) });

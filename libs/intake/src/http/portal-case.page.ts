@@ -1,6 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { BEFORE_ACCEPTANCE, CaseMessages, CaseRecords, CaseTimeline, CheckIns, FollowUps, uploadResultNotice } from '@consilium/cases';
-import { FormPresenter, msg, RefusedForm, RequestContext } from '@consilium/core';
+import {
+  BEFORE_ACCEPTANCE,
+  Case,
+  CaseMessages,
+  CaseRecords,
+  CaseTimeline,
+  CheckIns,
+  FollowUps,
+  promiseShown,
+  uploadResultNotice,
+} from '@consilium/cases';
+import { Clock, FormPresenter, msg, RefusedForm, RequestContext } from '@consilium/core';
 import { RecordRequests } from '../record-requests.service';
 
 /** Which of the case page's forms was refused, from where it was posted: its problems show in that section. */
@@ -24,6 +34,7 @@ export class PortalCasePage implements FormPresenter {
     private readonly checkIns: CheckIns,
     private readonly records: CaseRecords,
     private readonly context: RequestContext,
+    private readonly clock: Clock,
   ) {}
 
   /** The page, with what an upload just did (counts from the query, never names). */
@@ -54,7 +65,7 @@ export class PortalCasePage implements FormPresenter {
     const checkIns = (await this.checkIns.list(id)).filter((ci) => ci.open);
     return {
       title: msg('intake.portal.caseTitle', { number: c.number }),
-      c: requestSummary(c),
+      c: requestSummary(c, this.clock.now()),
       entries,
       messages: await this.messages.list(id),
       recordRequests: await this.recordRequests.list(id),
@@ -71,17 +82,13 @@ export class PortalCasePage implements FormPresenter {
   }
 }
 
-/** What the portal shows of a case: no clinical content on the list, just where it stands. */
-export function requestSummary(c: {
-  id: string;
-  number: string;
-  state: string;
-  createdAt: Date;
-  dueAt: Date | null;
-  submittedAt: Date | null;
-  deliveredAt: Date | null;
-}) {
+/**
+ * What the portal shows of a case: no clinical content on the list, just where it stands and what is promised by
+ * when ("triage by", then "opinion by", paused while records are awaited, or late with the new date).
+ */
+export function requestSummary(c: Case, now = new Date()) {
   return {
+    promise: promiseShown(c, now),
     id: c.id,
     number: c.number,
     state: c.state,

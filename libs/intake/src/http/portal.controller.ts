@@ -65,7 +65,7 @@ export class PortalController {
         : await this.timeline.listForPatient(actor.id);
     // A choice made on /start before signing in (the intake wizard's cookie) is offered back here.
     const pendingChoice = actor.kind === 'patient' && !!req.cookies?.[INTAKE_CHOICE_COOKIE];
-    return { cases: cases.map(requestSummary), pendingChoice };
+    return { cases: cases.map((c) => requestSummary(c)), pendingChoice };
   }
 
   @Can('portal.access')

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, isPlatformLocale, Translator } from '@consilium/core';
+import { AppConfig, formatMoney, isPlatformLocale, Translator } from '@consilium/core';
 import { assetUrl, contrastingText, localize, ResolvedTenant } from '@consilium/tenancy';
 import { checkEmailData } from '../email-catalog';
 import { EmailTemplates } from './email-templates';
@@ -34,8 +34,15 @@ export class EmailRenderer {
     const model = {
       ...checked.data,
       lang,
+      // Dates in a message are the hospital's calendar dates.
+      timeZone: tenant.timeZone,
       link: `${origin}${checked.path}`,
       expiresIn: minutes ? this.duration(minutes, lang) : undefined,
+      // An amount is minor units and a code: formatted in the reader's language, passed to a message as text.
+      amountText:
+        typeof checked.data.amount === 'number' && typeof checked.data.currency === 'string'
+          ? formatMoney(checked.data.amount, checked.data.currency, lang)
+          : undefined,
       tenant: {
         name: tenant.name,
         logoUrl: `${origin}${assetUrl(tenant, tenant.branding.logo)}`,

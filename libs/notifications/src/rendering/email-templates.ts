@@ -29,8 +29,8 @@ export class EmailTemplates {
     // {{t "notifications.email.greeting"}}: the message's language is the model's `lang`. Arguments are the
     // catalogue's typed fields and the public brand; escaped in HTML like any other value.
     hbs.registerHelper('t', (key: string, options: Handlebars.HelperOptions) => {
-      const root = (options.data as { root: { lang: string } }).root;
-      return translator.t(key, root.lang, options.hash as Record<string, unknown>);
+      const root = (options.data as { root: { lang: string; timeZone?: string } }).root;
+      return translator.t(key, root.lang, options.hash as Record<string, unknown>, { timeZone: root.timeZone });
     });
     // {{#button link}}Label{{/button}}: a call to action in the tenant's colours that survives email clients (a
     // table cell, inline styles). Colours come from the validated blueprint, the URL is escaped.

@@ -9,6 +9,7 @@ import { Tenant } from '../tenant.entity';
 import { LoadedBlueprint } from './blueprint-loader';
 import { BlueprintExporter } from './blueprint-exporter';
 import { BlueprintSections } from './blueprint-section';
+import type { Blueprint } from './blueprint.schema';
 import { changedFields } from './row-changes';
 
 export interface ApplyResult {
@@ -99,6 +100,8 @@ export class BlueprintApplier {
       ...(bp.licensure.home_state ? { homeJurisdiction: bp.licensure.home_state } : {}),
       licensure: { unlicensedStates: bp.licensure.unlicensed_states, international: bp.licensure.international },
       ...(bp.demo ? { demo: true as const } : {}),
+      ...(bp.holidays.length ? { holidays: [...bp.holidays].sort() } : {}),
+      ...(bp.refunds ? { refunds: refundsOf(bp.refunds) } : {}),
     };
     const desired = {
       name: bp.name,
@@ -278,4 +281,11 @@ function describeChange(key: string, from: unknown, to: unknown): string {
 /** A blueprint value shown as it is in a change line (objects and null are summarised instead). */
 function isScalar(value: unknown): value is string | number | boolean | undefined {
   return typeof value !== 'object';
+}
+
+/** The blueprint's refund rules as settings (camel case, offerings without rules left out). */
+function refundsOf(refunds: NonNullable<Blueprint['refunds']>): NonNullable<TenantSettings['refunds']> {
+  const rules = (late: { after_days: number; percent: number }[]) => late.map((r) => ({ afterDays: r.after_days, percent: r.percent }));
+  const offerings = Object.fromEntries(Object.entries(refunds.offerings).map(([slug, o]) => [slug, { late: rules(o.late) }]));
+  return { late: rules(refunds.late), ...(Object.keys(offerings).length ? { offerings } : {}) };
 }

@@ -24,6 +24,8 @@ const KEY_ORDER: (keyof BlueprintInput)[] = [
   'default_locale',
   'time_zone',
   'currency',
+  'holidays',
+  'refunds',
   'domains',
   'primary_domain',
   'contact',
@@ -103,6 +105,18 @@ export class BlueprintExporter {
       default_locale: tenant.defaultLocale,
       time_zone: tenant.timeZone,
       currency: tenant.currency.trim(),
+      holidays: settings?.holidays?.length ? settings.holidays : undefined,
+      refunds: settings?.refunds
+        ? {
+            late: settings.refunds.late.map((r) => ({ after_days: r.afterDays, percent: r.percent })),
+            offerings: Object.fromEntries(
+              Object.entries(settings.refunds.offerings ?? {}).map(([slug, o]) => [
+                slug,
+                { late: o.late.map((r) => ({ after_days: r.afterDays, percent: r.percent })) },
+              ]),
+            ),
+          }
+        : undefined,
       domains: domains.map((d) => d.host).filter((h) => h !== platformHost),
       primary_domain: primary && primary !== platformHost ? primary : undefined,
       contact: profile.contact,

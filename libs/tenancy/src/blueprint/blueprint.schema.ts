@@ -1,6 +1,16 @@
 import { isPlatformLocale } from '@consilium/core';
 import { z } from 'zod';
-import { assetPath, licensureRoute, locale, localized, money, slug as specialtySlug, usState } from './blueprint-fields';
+import {
+  assetPath,
+  isoDate,
+  licensureRoute,
+  wholeNumber,
+  locale,
+  localized,
+  money,
+  slug as specialtySlug,
+  usState,
+} from './blueprint-fields';
 import { duplicates, offeringSchema, priceRuleSchema, specialtySchema } from './blueprint-catalog.schema';
 import { physicianSchema } from './blueprint-roster.schema';
 import { IDP_METADATA_PROBLEMS, parseIdpMetadata } from './saml-metadata';
@@ -28,6 +38,12 @@ const displayName = z
   .max(100)
   .regex(/^[^\r\n<>"\\]+$/, 'must be a plain name, without quotes, angle brackets or line breaks');
 
+/** Refunds when the opinion is later than promised: from `after_days` calendar days late, `percent` of what was paid. */
+const lateRefunds = z
+  .array(z.object({ after_days: wholeNumber(0, 365, 'days'), percent: wholeNumber(1, 100, 'percent') }).strict())
+  .max(5)
+  .default([]);
+
 /**
  * `tenants/<slug>/tenant.yaml`, version 1. Objects are strict, so a misspelt key is an error rather than silently
  * ignored. The format belongs to tenancy; each domain lib applies and exports its own sections (BlueprintSection).
@@ -50,6 +66,16 @@ export const blueprintSchema = z
     default_locale: z.string().default('en'),
     time_zone: z.string().refine((tz) => TIME_ZONES.has(tz), 'must be an IANA time zone such as America/Chicago'),
     currency: z.string().refine((c) => CURRENCIES.has(c), 'must be an ISO 4217 currency code such as USD'),
+    /**
+     * Refunds by rule, applied by a job: the hospital's late rules, and an offering's own in place of them. A declined
+     * or cancelled request is never charged (the hold is released); nothing is refunded by rule after delivery.
+     */
+    refunds: z
+      .object({ late: lateRefunds, offerings: z.record(z.string(), z.object({ late: lateRefunds }).strict()).default({}) })
+      .strict()
+      .optional(),
+    /** Days the program is closed, in the hospital's time zone: promised dates count business days around them. */
+    holidays: z.array(isoDate).max(400).default([]),
     domains: z.array(hostname).default([]),
     primary_domain: hostname.optional(),
     contact: z
@@ -199,6 +225,10 @@ export const blueprintSchema = z
     if (!bp.locales.includes(bp.default_locale)) issue(['default_locale'], 'must be one of the locales listed under locales');
     duplicates(bp.domains, (i, d) => issue(['domains', i], `lists ${d} twice`));
     duplicates(bp.locales, (i, l) => issue(['locales', i], `lists ${l} twice`));
+    duplicates(bp.holidays, (i, d) => issue(['holidays', i], `lists ${d} twice`));
+    const offeringSlugs = new Set(bp.offerings.map((o) => o.slug));
+    for (const slug of Object.keys(bp.refunds?.offerings ?? {}))
+      if (!offeringSlugs.has(slug)) issue(['refunds', 'offerings', slug], `no offering "${slug}" under offerings`);
 
     const specialties = new Set(bp.specialties.map((s) => s.slug));
     const unknownSpecialty = (s: string) => `no specialty "${s}" under specialties`;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { field, FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
 import { z } from 'zod';
-import type { Branding, TenantProfile } from '../branding';
+import type { Branding, TenantProfile, TenantSettings } from '../branding';
 import { languageFields, localizedFields } from '../console/localized-fields';
 import { ResolvedTenant } from '../resolved-tenant';
 
@@ -17,7 +17,25 @@ const fontStack = () =>
     .text({ max: 200, required: 'site.console.branding.fontRequired' })
     .pipe(z.string().regex(/^[A-Za-z0-9 ,'"-]+$/, 'site.console.branding.fontInvalid'));
 
-/** The brand form: colours, fonts, the logo's description, contact details and the legal footer in each language. */
+/** Days the program is closed, typed as `YYYY-MM-DD` separated by spaces, commas or lines; each must be a real date. */
+const holidays = () =>
+  field.text({ optional: true, max: 8000 }).transform((typed, ctx) => {
+    const days = [...new Set(typed.split(/[\s,;]+/).filter(Boolean))];
+    const wrong = days.find((d) => !/^\d{4}-\d{2}-\d{2}$/.test(d) || !new Date(`${d}T00:00:00Z`).toISOString().startsWith(d));
+    if (wrong) ctx.addIssue({ code: 'custom', message: 'site.console.branding.holidayInvalid', params: { value: wrong.slice(0, 40) } });
+    return days.sort();
+  });
+
+/** One late-refund rule: from `days` late, `percent` of what was paid (a blank row adds one, clearing both removes it). */
+const lateRefund = z.object({
+  days: field.whole(0, 365, { message: 'site.console.branding.refundDaysInvalid' }),
+  percent: field.whole(1, 100, { message: 'site.console.branding.refundPercentInvalid' }),
+});
+
+/**
+ * The brand form: colours, fonts, the logo's description, contact details, the legal footer in each language, and the
+ * days the program is closed (promised dates count business days around them).
+ */
 export function brandingForm(tenant: ResolvedTenant) {
   return z
     .object({
@@ -32,8 +50,10 @@ export function brandingForm(tenant: ResolvedTenant) {
       contact_email: field.text({ optional: true, max: 254 }).pipe(z.union([z.literal(''), z.email('site.console.branding.emailInvalid')])),
       contact_address: field.text({ optional: true, max: 300 }),
       legal_footer: field.localized(tenant.locales, { optional: true, max: 1000 }),
+      holidays: holidays(),
+      late_refund: field.rows(lateRefund),
     })
-    .transform((form): { branding: Branding; profile: TenantProfile } => {
+    .transform((form): { branding: Branding; profile: TenantProfile; settings: TenantSettings } => {
       const branding: Branding = {
         ...tenant.branding,
         colors: { primary: form.color_primary, accent: form.color_accent, text: form.color_text, background: form.color_background },
@@ -49,7 +69,14 @@ export function brandingForm(tenant: ResolvedTenant) {
       const profile: TenantProfile = { ...tenant.profile, contact };
       if (form.legal_footer) profile.legalFooter = form.legal_footer;
       else delete profile.legalFooter;
-      return { branding, profile };
+      const settings: TenantSettings = { ...tenant.settings, holidays: form.holidays };
+      if (!form.holidays.length) delete settings.holidays;
+      // The hospital's late-refund rules; an offering's own rules (from its blueprint) are kept as they are.
+      const late = form.late_refund.map((r) => ({ afterDays: r.days, percent: r.percent })).sort((x, y) => x.afterDays - y.afterDays);
+      const offerings = tenant.settings.refunds?.offerings;
+      if (late.length || offerings) settings.refunds = { late, ...(offerings ? { offerings } : {}) };
+      else delete settings.refunds;
+      return { branding, profile, settings };
     });
 }
 
@@ -71,7 +98,16 @@ export class BrandingPage implements FormPresenter {
   }
 
   private model(values: Values, errors: Record<string, string>): Record<string, unknown> {
-    return { footerFields: languageFields('legal_footer', this.tenant().locales), values, errors };
+    // The rows typed (or saved), and one blank row to add a rule.
+    const used = [...new Set(Object.keys(values).flatMap((k) => /^late_refund_(\d+)_/.exec(k)?.[1] ?? []))]
+      .map(Number)
+      .sort((a, b) => a - b);
+    const refundRows = [...used, used.length ? Math.max(...used) + 1 : 0].map((i, n) => ({
+      number: n + 1,
+      days: `late_refund_${i}_days`,
+      percent: `late_refund_${i}_percent`,
+    }));
+    return { footerFields: languageFields('legal_footer', this.tenant().locales), refundRows, values, errors };
   }
 
   private tenant(): ResolvedTenant {
@@ -93,6 +129,13 @@ function currentValues(tenant: ResolvedTenant): Values {
     contact_phone: contact.phone ?? '',
     contact_email: contact.email ?? '',
     contact_address: contact.address ?? '',
+    holidays: (tenant.settings.holidays ?? []).join(' '),
+    ...Object.fromEntries(
+      (tenant.settings.refunds?.late ?? []).flatMap((r, i) => [
+        [`late_refund_${i}_days`, String(r.afterDays)],
+        [`late_refund_${i}_percent`, String(r.percent)],
+      ]),
+    ),
     ...localizedFields('legal_footer', tenant.profile.legalFooter, tenant.locales),
   };
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { Can, Page, RequestContext, TenantDatabase } from '@consilium/core';
-import { TenantSite } from '@consilium/tenancy';
+import { lateRefundRules, ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import { RevenueReports } from '../revenue-reports.service';
 
 /** The patient's receipt, branded as the hospital's site: hospital, amounts, dates, reference. Nothing clinical. */
@@ -24,6 +24,7 @@ export class SiteReceiptsController {
       held: receipt.status === 'authorized',
       hasRefund: receipt.refundedMinor > 0,
       hasFunding: receipt.fundedMinor > 0,
+      refundRules: lateRefundRules(this.context.tenant<ResolvedTenant>().settings, receipt.offeringSlug),
     };
   }
 }

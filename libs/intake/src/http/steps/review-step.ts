@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Case } from '@consilium/cases';
 import { CatalogReader } from '@consilium/catalog';
 import { FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
-import { ResolvedTenant } from '@consilium/tenancy';
+import { lateRefundRules, ResolvedTenant } from '@consilium/tenancy';
 import { IntakeDrafts } from '../../wizard/intake-drafts.service';
 import { choiceOf, FundingOption, IntakePlan, IntakePlanner } from '../../wizard/intake-planner';
 import { draftView, planView } from './draft-view';
@@ -37,6 +37,8 @@ export class ReviewStep implements FormPresenter {
       draft: draftView(c, progress, 'review'),
       plan: planView(plan, this.context.tenant<ResolvedTenant>(), this.context.locale()),
       quote: this.planner.withFunding(plan.quote, chosen),
+      // What the rules refund, shown before paying (the offering's own rules, else the hospital's).
+      refundRules: lateRefundRules(this.context.tenant<ResolvedTenant>().settings, plan.offering.slug),
       funding: options.map((o) => ({
         id: o.program.id,
         name: o.name,

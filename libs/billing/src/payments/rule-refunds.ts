@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import { AuditLog } from '@consilium/audit';
+import { Clock, first, TenantDatabase } from '@consilium/core';
+import { Case, REFUND_RULE_JOB, RefundRulePayload } from '@consilium/cases';
+import { JobContext, JobHandler, JobHandlerInstance } from '@consilium/jobs';
+import { LateRefundRule, lateRefundRules, TenantResolver } from '@consilium/tenancy';
+import { PaymentsService } from './payments.service';
+
+const DAY = 86_400_000;
+/** The reason a refund by rule is kept with (payment_refunds.reason); the sum of these is what rules already gave. */
+export const RULE_REFUND_REASON = 'refund-rule';
+
+/**
+ * What the rules owe now: the rule with the most days that the lateness has reached sets the share of what was paid,
+ * less what rules already refunded. Nothing while paused, once delivered, or before the promise passed.
+ */
+export function ruleRefundDue(input: {
+  rules: LateRefundRule[];
+  promisedBy: Date | null;
+  paused: boolean;
+  delivered: boolean;
+  now: Date;
+  capturedMinor: number;
+  refundedByRuleMinor: number;
+}): { amountMinor: number; rule: LateRefundRule | null } {
+  if (!input.promisedBy || input.paused || input.delivered) return { amountMinor: 0, rule: null };
+  const late = input.now.getTime() - input.promisedBy.getTime();
+  if (late < 0) return { amountMinor: 0, rule: null };
+  const rule = [...input.rules].reverse().find((r) => late >= r.afterDays * DAY) ?? null;
+  if (!rule) return { amountMinor: 0, rule: null };
+  const owed = Math.floor((input.capturedMinor * rule.percent) / 100);
+  return { amountMinor: Math.max(0, owed - input.refundedByRuleMinor), rule };
+}
+
+export type RuleRefundOutcome = 'nothing' | 'refunded';
+
+/**
+ * Applies the hospital's late-refund rules to one case when its job runs: through the payment provider already used
+ * (demo or Stripe), with the rule as the refund's reason (audited as a payment refund, and on the revenue report).
+ * Idempotent: what rules already refunded is subtracted, and two runs at once take turns on a lock per case.
+ */
+@Injectable()
+export class RuleRefunds {
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly payments: PaymentsService,
+    private readonly tenants: TenantResolver,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async apply(tenantId: string, caseId: string): Promise<RuleRefundOutcome> {
+    const tenant = await this.tenants.byId(tenantId);
+    if (!tenant) return 'nothing';
+    return this.db.forTenant(tenantId, async (tx) => {
+      // Held until this transaction ends, after the refund's own has committed: a second run waits, then owes nothing.
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('consilium:refund-rule:' || $1))`, [caseId]);
+      const c = await tx.findOneBy(Case, { id: caseId });
+      if (!c) return 'nothing';
+      const offering = c.offeringId
+        ? await first<{ slug: string }>(tx, 'SELECT slug FROM offerings WHERE id = $1', [c.offeringId])
+        : undefined;
+      const paid = await first<{ captured: number; by_rule: number }>(
+        tx,
+        `SELECT p.captured_minor AS captured,
+                coalesce((SELECT sum(r.amount_minor) FROM payment_refunds r WHERE r.tenant_id = p.tenant_id AND r.payment_id = p.id
+                           AND r.reason LIKE $2), 0)::int AS by_rule
+           FROM payments p WHERE p.case_id = $1 AND p.purpose = 'opinion' AND p.captured_minor > 0 ORDER BY p.attempt DESC LIMIT 1`,
+        [c.id, `${RULE_REFUND_REASON}:%`],
+      );
+      if (!paid) return 'nothing';
+      const due = ruleRefundDue({
+        rules: lateRefundRules(tenant.settings, offering?.slug),
+        promisedBy: c.promisedBy,
+        paused: !!c.pausedAt,
+        delivered: !!c.deliveredAt,
+        now: this.clock.now(),
+        capturedMinor: paid.captured,
+        refundedByRuleMinor: paid.by_rule,
+      });
+      if (!due.rule || due.amountMinor <= 0) return 'nothing';
+      await this.payments.refund(c.id, due.amountMinor, `${RULE_REFUND_REASON}:late-${due.rule.afterDays}d-${due.rule.percent}pct`, {
+        tenantId,
+        keepCase: true,
+      });
+      await this.audit.record(
+        { action: 'payment.refund_by_rule', outcome: 'allowed', entityType: 'case', entityId: c.id, subjectId: c.patientId },
+        tenantId,
+      );
+      return 'refunded';
+    });
+  }
+}
+
+@Injectable()
+@JobHandler(REFUND_RULE_JOB)
+export class RefundRuleHandler implements JobHandlerInstance<RefundRulePayload> {
+  constructor(private readonly refunds: RuleRefunds) {}
+
+  async handle(job: JobContext<RefundRulePayload>): Promise<Record<string, unknown>> {
+    return { outcome: await this.refunds.apply(job.tenantId, job.payload.caseId) };
+  }
+}

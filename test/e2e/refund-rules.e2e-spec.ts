@@ -1,0 +1,183 @@
+import { Payment, RuleRefunds } from '@consilium/billing';
+import { CaseReview } from '@consilium/cases';
+import { Clock, TenantDatabase } from '@consilium/core';
+import { BlueprintExporter, blueprintSchema } from '@consilium/tenancy';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { actAs, advanceTestCase, asStaff, createTestCase, readCase } from '../support/cases';
+import { signInPatient, signInStaff } from '../support/staff-sign-in';
+import { createTestApp } from '../support/test-app';
+import { createTwoHospitals, TestHospital, testBlueprint } from '../support/tenants';
+import { WebClient } from '../support/web-client';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** A Friday, 10:00 in New York: the opinion (five business days) is promised for Friday 4 December, 10:00. */
+const FRIDAY = Date.parse('2026-11-27T15:00:00Z');
+const REFUNDS = {
+  late: [
+    { after_days: 2, percent: 50 },
+    { after_days: 5, percent: 100 },
+  ],
+};
+
+/**
+ * Refunds by rule: the hospital's late rules in its blueprint, applied by the `refund-rule` job through the demo
+ * provider when the opinion is late by their days; idempotent, the case and its review kept, the patient told,
+ * on the revenue report. Nothing by rule while paused for records or after delivery. Time is the app's Clock.
+ */
+describe('refunds by rule', () => {
+  let app: NestFastifyApplication;
+  let a: TestHospital;
+  let b: TestHospital;
+  let now: number;
+
+  const at = (ms: number) => {
+    now = ms;
+  };
+  const payment = (caseId: string) =>
+    app.get(TenantDatabase).forTenant(a.id, (tx) => tx.findOneByOrFail(Payment, { caseId, purpose: 'opinion' }));
+  const refunds = () => app.get(RuleRefunds);
+
+  beforeAll(async () => {
+    app = await createTestApp({}, {}, { domains: true });
+    ({ a, b } = await createTwoHospitals(app, { a: { locales: ['en', 'es'], refunds: REFUNDS } }));
+    now = Date.now();
+    jest.spyOn(app.get(Clock), 'now').mockImplementation(() => new Date(now));
+  });
+
+  afterAll(() => app.close());
+
+  it('keeps the rules in the blueprint, and refuses rules for an offering the hospital does not have', async () => {
+    const exported = (await app.get(BlueprintExporter).export(a.slug))!.blueprint;
+    expect(exported.refunds).toEqual({ ...REFUNDS, offerings: {} });
+    const wrong = blueprintSchema.safeParse(testBlueprint('t-wrong', { refunds: { late: [], offerings: { 'no-such': { late: [] } } } }));
+    expect(wrong.success).toBe(false);
+    expect(JSON.stringify(wrong.error!.issues)).toContain('no offering \\"no-such\\" under offerings');
+    const percent = blueprintSchema.safeParse(testBlueprint('t-wrong', { refunds: { late: [{ after_days: 1, percent: 150 }] } }));
+    expect(percent.success).toBe(false);
+  });
+
+  it('lets an admin set the hospital’s rules in the console, refusing a wrong percent beside its field', async () => {
+    const admin = new WebClient(app, b.host);
+    await signInStaff(admin, b.people.admin);
+    const form = (rows: Record<string, string>) => ({
+      color_primary: '#123456',
+      color_accent: '#abcdef',
+      color_text: '#1a1a1a',
+      color_background: '#ffffff',
+      font_heading: 'system-ui, sans-serif',
+      font_body: 'system-ui, sans-serif',
+      ...rows,
+    });
+    expect((await admin.get('/console/branding')).text).toContain('name="late_refund_0_days"');
+    const refused = await admin.post('/console/branding', form({ late_refund_0_days: '3', late_refund_0_percent: '150' }));
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('id="f-late_refund_0_percent-error"');
+    expect(refused.text).toContain('Enter a whole percent from 1 to 100.');
+    expect(refused.text).toContain('value="150"');
+    const saved = await admin.post(
+      '/console/branding',
+      form({ late_refund_0_days: '7', late_refund_0_percent: '100', late_refund_1_days: '3', late_refund_1_percent: '25' }),
+    );
+    expect(saved.status).toBe(303);
+    expect((await app.get(BlueprintExporter).export(b.slug))!.blueprint.refunds).toEqual({
+      late: [
+        { after_days: 3, percent: 25 },
+        { after_days: 7, percent: 100 },
+      ],
+      offerings: {},
+    });
+    const page = await admin.get('/console/branding');
+    expect(page.text).toContain('name="late_refund_1_days" type="text" value="7"');
+    // Clearing a row removes its rule; the other hospital's rules never changed.
+    await admin.post('/console/branding', form({ late_refund_0_days: '3', late_refund_0_percent: '25' }));
+    expect((await app.get(BlueprintExporter).export(b.slug))!.blueprint.refunds!.late).toEqual([{ after_days: 3, percent: 25 }]);
+    expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.refunds).toEqual({ ...REFUNDS, offerings: {} });
+  });
+
+  it('refunds half when two days late and the rest when five, once each, keeping the case under review', async () => {
+    at(FRIDAY);
+    const c = await createTestCase(app, a, { state: 'assigned' });
+    const promised = (await readCase(app, a, c.id)).promisedBy!.getTime();
+    expect(new Date(promised).toISOString()).toBe('2026-12-04T15:00:00.000Z');
+    const [{ jobs }] = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query(`SELECT count(*)::int AS jobs FROM pgboss.job WHERE name = 'refund-rule' AND data->>'caseId' = $1`, [c.id]),
+      );
+    expect(jobs).toBe(2);
+    const captured = (await payment(c.id)).capturedMinor;
+    expect(captured).toBeGreaterThan(0);
+
+    at(promised + DAY);
+    expect(await refunds().apply(a.id, c.id)).toBe('nothing');
+    at(promised + 2 * DAY + HOUR);
+    expect(await refunds().apply(a.id, c.id)).toBe('refunded');
+    expect(await refunds().apply(a.id, c.id)).toBe('nothing'); // a retried job refunds nothing more
+    expect((await payment(c.id)).refundedMinor).toBe(Math.floor(captured / 2));
+    expect((await readCase(app, a, c.id)).state).toBe('assigned');
+
+    at(promised + 5 * DAY + HOUR);
+    const [first, second] = await Promise.all([refunds().apply(a.id, c.id), refunds().apply(a.id, c.id)]);
+    expect([first, second].sort()).toEqual(['nothing', 'refunded']); // two at once take turns
+    expect((await payment(c.id)).refundedMinor).toBe(captured);
+    expect((await readCase(app, a, c.id)).state).toBe('assigned');
+
+    const paymentId = (await payment(c.id)).id;
+    const reasons = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx): Promise<{ reason: string; amount_minor: number }[]> =>
+        tx.query('SELECT reason, amount_minor FROM payment_refunds WHERE payment_id = $1 ORDER BY created_at', [paymentId]),
+      );
+    expect(reasons.map((r) => r.reason)).toEqual(['refund-rule:late-2d-50pct', 'refund-rule:late-5d-100pct']);
+    const audited = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query(`SELECT outcome FROM audit_events WHERE action = 'payment.refund_by_rule' AND entity_id = $1`, [c.id]),
+      );
+    expect(audited).toEqual([{ outcome: 'allowed' }, { outcome: 'allowed' }]);
+    const told = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query(`SELECT to_address FROM outbound_emails WHERE template = 'refund-issued' AND data->>'caseId' = $1`, [c.id]),
+      );
+    expect(told).toEqual([{ to_address: a.people.patient.email }, { to_address: a.people.patient.email }]);
+
+    // On the revenue report: the payment's receipt shows what was refunded.
+    const admin = new WebClient(app, a.host);
+    await signInStaff(admin, a.people.admin);
+    const receipt = await admin.get(`/console/revenue/payments/${(await payment(c.id)).id}`);
+    expect(receipt.status).toBe(200);
+    expect(receipt.text).toContain(`<dt>Refunded</dt><dd>$${(captured / 100).toFixed(2)}`);
+    // The patient's receipt states the rules, in their language.
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, a.people.patient);
+    const own = await patient.get(`/account/receipts/${paymentId}`);
+    expect(own.text).toContain('If your opinion is more than 2 days later than promised, 50% of what you paid is refunded automatically.');
+    expect((await patient.get(`/account/receipts/${paymentId}?lang=es`)).text).toContain(
+      'Si su opinión llega más de 5 días después de la fecha prometida, se le reembolsa automáticamente el 100 % de lo que pagó.',
+    );
+    // The other hospital can neither see nor refund it.
+    expect(await refunds().apply(b.id, c.id)).toBe('nothing');
+    const adminB = new WebClient(app, b.host);
+    await signInStaff(adminB, b.people.admin);
+    expect((await adminB.get(`/console/revenue/payments/${(await payment(c.id)).id}`)).status).toBe(404);
+  });
+
+  it('refunds nothing by rule while paused for records, or once the opinion is delivered', async () => {
+    at(FRIDAY);
+    const paused = await createTestCase(app, a, { state: 'assigned' });
+    const promised = (await readCase(app, a, paused.id)).promisedBy!.getTime();
+    at(promised - DAY);
+    await actAs(app, a, asStaff(a.people.coordinator, 'coordinator'), () => app.get(CaseReview).askForRecords(paused.id, 'One more scan'));
+    at(promised + 3 * DAY);
+    expect(await refunds().apply(a.id, paused.id)).toBe('nothing');
+
+    at(FRIDAY);
+    const c = await createTestCase(app, a, { state: 'assigned' });
+    at(promised + 3 * DAY);
+    await advanceTestCase(app, a, { ...c, state: 'assigned' }, 'delivered');
+    expect(await refunds().apply(a.id, c.id)).toBe('nothing');
+    expect((await payment(c.id)).refundedMinor).toBe(0);
+  });
+});
