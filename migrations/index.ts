@@ -26,6 +26,7 @@ import { RateLimits1764450000000 } from './1764450000000-rate-limits';
 import { SignInLimitsAndPendingSignUps1764460000000 } from './1764460000000-sign-in-limits-and-pending-sign-ups';
 import { EmailLocalesAsData1764470000000 } from './1764470000000-email-locales-as-data';
 import { RecordRejectionValues1764490000000 } from './1764490000000-record-rejection-values';
+import { RenewableHolds1764500000000 } from './1764500000000-renewable-holds';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -57,4 +58,5 @@ export const allMigrations = [
   SignInLimitsAndPendingSignUps1764460000000,
   EmailLocalesAsData1764470000000,
   RecordRejectionValues1764490000000,
+  RenewableHolds1764500000000,
 ];

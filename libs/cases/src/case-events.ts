@@ -34,6 +34,9 @@ export const CASE_EVENT_TYPES: readonly string[] = [
   'payment_funding_exhausted',
   'payment_funding_shortfall',
   'payment_authorized_case_not_ready',
+  'payment_hold_renewed',
+  'payment_confirmation_requested',
+  'payment_confirmed',
   ...CONVERSION_KINDS.map((k) => `conversion_${k}`),
 ];
 

@@ -71,6 +71,7 @@ export class ConsoleCasePage implements FormPresenter {
       routes: OVERRIDE_ROUTES,
       patient: view.patient,
       timeline: view.timeline.map((e) => ({ ...e, ...eventWords(e) })),
+      waitingForPayment: c.state === 'triage' ? waitingForPayment(view.timeline) : null,
       recordRequests: view.recordRequests,
       messages: await this.messages.list(id),
       conversions: await this.conversions.list(id),
@@ -82,4 +83,15 @@ export class ConsoleCasePage implements FormPresenter {
       ...extra,
     };
   }
+}
+
+const HOLD_EVENTS = ['payment_confirmation_requested', 'payment_confirmed', 'payment_hold_renewed'];
+
+/**
+ * When the coordinator's acceptance is waiting for the patient to confirm payment (their saved card was refused
+ * when its hold was renewed): the time they were asked, or null. The last of billing's hold events decides.
+ */
+export function waitingForPayment(timeline: { type: string; at: Date }[]): Date | null {
+  const last = timeline.filter((e) => HOLD_EVENTS.includes(e.type)).at(-1);
+  return last?.type === 'payment_confirmation_requested' ? last.at : null;
 }
