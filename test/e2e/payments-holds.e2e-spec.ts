@@ -119,6 +119,10 @@ describe('holds that do not expire: the demo provider', () => {
     expect(emails[0].data).toEqual({ caseId: c.id });
     expect(emails[0].to_address).toBe(a.people.patient.email);
 
+    // The patient's own page of the request says it waits for them, with the way to confirm.
+    const own = await patient.get(`/account/cases/${c.id}`);
+    expect(own.text).toContain('your card could not be charged without you');
+    expect(own.text).toContain(`href="/account/cases/${c.id}/confirm-payment"`);
     // The email's link: the amount in the patient's language, one button to the payment page.
     const page = await patient.get(`/account/cases/${c.id}/confirm-payment`);
     expect(page.status).toBe(200);
@@ -140,6 +144,9 @@ describe('holds that do not expire: the demo provider', () => {
     ]);
     expect((await coordinator.get(`/console/cases/${c.id}`)).text).not.toContain('Waiting for the patient to confirm payment');
     expect((await patient.get(`/account/cases/${c.id}/confirm-payment`)).text).toContain('There is nothing to confirm');
+    const settled = await patient.get(`/account/cases/${c.id}`);
+    expect(settled.text).not.toContain('your card could not be charged without you');
+    expect(settled.text).toContain('Payment confirmed');
   });
 
   it('shows the confirmation page only to the patient whose case it is: another hospital’s people get 404', async () => {

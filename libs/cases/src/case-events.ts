@@ -58,3 +58,14 @@ export function eventWords(e: { type: string; actorKind: string }): { eventKey: 
     actorKey: EVENT_ACTOR_KINDS.includes(e.actorKind) ? `cases.actorKind.${e.actorKind}` : null,
   };
 }
+
+const HOLD_EVENTS = ['payment_confirmation_requested', 'payment_confirmed', 'payment_hold_renewed'];
+
+/**
+ * When the coordinator's acceptance is waiting for the patient to confirm payment (their saved card was refused
+ * when its hold was renewed): the time they were asked, or null. The last of billing's hold events decides.
+ */
+export function waitingForPayment(timeline: { type: string; at: Date }[]): Date | null {
+  const last = timeline.filter((e) => HOLD_EVENTS.includes(e.type)).at(-1);
+  return last?.type === 'payment_confirmation_requested' ? last.at : null;
+}

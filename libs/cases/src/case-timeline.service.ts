@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantDatabase } from '@consilium/core';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
+import { waitingForPayment } from './case-events';
 import { MOVES_BY_NAME } from './case-state';
 
 export interface TimelineEntry {
@@ -12,7 +13,14 @@ export interface TimelineEntry {
 }
 
 /** Events that mean something to the patient besides moves (each has its words at `cases.timeline.<type>`). */
-export const PATIENT_EVENTS: readonly string[] = ['message', 'records_uploaded', 'records_asked', 'opinion_ready'];
+export const PATIENT_EVENTS: readonly string[] = [
+  'message',
+  'records_uploaded',
+  'records_asked',
+  'opinion_ready',
+  'payment_confirmation_requested',
+  'payment_confirmed',
+];
 
 /** The patient's view of a case, rendered from its events: what happened and when, in plain words. */
 @Injectable()
@@ -22,7 +30,8 @@ export class CaseTimeline {
     private readonly access: CaseAccess,
   ) {}
 
-  forPatient(caseId: string): Promise<{ case: Case; entries: TimelineEntry[] }> {
+  /** `waitingForPayment`: since when the hospital's acceptance waits for the patient to confirm payment, or null. */
+  forPatient(caseId: string): Promise<{ case: Case; entries: TimelineEntry[]; waitingForPayment: Date | null }> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       const events: { type: string; occurred_at: Date }[] = await tx.query(
@@ -36,7 +45,8 @@ export class CaseTimeline {
         else if (PATIENT_EVENTS.includes(e.type))
           entries.push({ at: e.occurred_at, label: `cases.timeline.${e.type}`, kind: e.type === 'message' ? 'message' : 'other' });
       }
-      return { case: c, entries };
+      const waiting = c.state === 'triage' ? waitingForPayment(events.map((e) => ({ type: e.type, at: e.occurred_at }))) : null;
+      return { case: c, entries, waitingForPayment: waiting };
     });
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
 import { CaseAssignments } from '../assignment/case-assignments.service';
-import { eventWords } from '../case-events';
+import { eventWords, waitingForPayment } from '../case-events';
 import { CaseContributors } from '../assignment/case-contributors.service';
 import { CaseMessages } from '../case-messages.service';
 import { ASKED_UPLOAD_STATES } from '../case-record-access';
@@ -83,15 +83,4 @@ export class ConsoleCasePage implements FormPresenter {
       ...extra,
     };
   }
-}
-
-const HOLD_EVENTS = ['payment_confirmation_requested', 'payment_confirmed', 'payment_hold_renewed'];
-
-/**
- * When the coordinator's acceptance is waiting for the patient to confirm payment (their saved card was refused
- * when its hold was renewed): the time they were asked, or null. The last of billing's hold events decides.
- */
-export function waitingForPayment(timeline: { type: string; at: Date }[]): Date | null {
-  const last = timeline.filter((e) => HOLD_EVENTS.includes(e.type)).at(-1);
-  return last?.type === 'payment_confirmation_requested' ? last.at : null;
 }

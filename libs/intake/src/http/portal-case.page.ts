@@ -49,7 +49,7 @@ export class PortalCasePage implements FormPresenter {
   }
 
   async model(id: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    const { case: c, entries } = await this.timeline.forPatient(id);
+    const { case: c, entries, waitingForPayment } = await this.timeline.forPatient(id);
     const isPatient = this.context.actor()!.kind === 'patient';
     const checkIns = (await this.checkIns.list(id)).filter((ci) => ci.open);
     return {
@@ -65,6 +65,7 @@ export class PortalCasePage implements FormPresenter {
       followUpsLeft: c.followUpsIncluded - c.followUpsUsed,
       canAskFollowUp: c.state === 'delivered' && c.followUpsIncluded > c.followUpsUsed && isPatient,
       canCancel: BEFORE_ACCEPTANCE.includes(c.state) && isPatient,
+      waitingForPayment: isPatient && !!waitingForPayment,
       values: {},
       ...extra,
     };
