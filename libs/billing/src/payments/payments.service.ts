@@ -209,6 +209,20 @@ export class PaymentsService {
     return (await this.applier.apply(tx, payment, [{ kind: 'captured', amountMinor: captured, at: new Date() }])).payment;
   }
 
+  /**
+   * What a cancellation gives back now, for the patient's confirmation page. Cancelling is possible only before
+   * acceptance, when nothing has been captured: the hold is released. Read in the request's tenant.
+   */
+  async cancellationTerms(caseId: string): Promise<{ currency: string | null; releasedMinor: number; refundedMinor: number }> {
+    const payment = await this.db.transaction((tx) =>
+      tx.findOne(Payment, { where: { caseId, purpose: 'opinion' }, order: { attempt: 'DESC' } }),
+    );
+    if (!payment) return { currency: null, releasedMinor: 0, refundedMinor: 0 };
+    const held = payment.status === 'authorized' ? payment.authorizedMinor : 0;
+    const refundable = ['captured', 'partially_refunded'].includes(payment.status) ? payment.capturedMinor - payment.refundedMinor : 0;
+    return { currency: payment.currency, releasedMinor: held, refundedMinor: refundable };
+  }
+
   /** The pipeline's `decline` and `cancel`: gives the authorization back; the patient is charged nothing. */
   async release(tx: EntityManager, caseId: string, reason: 'declined' | 'cancelled' = 'cancelled'): Promise<Payment | null> {
     const payment = await this.livePayment(tx, caseId);

@@ -1,5 +1,14 @@
-import { Injectable } from '@nestjs/common';
-import { BEFORE_ACCEPTANCE, CaseMessages, CaseRecords, CaseTimeline, CheckIns, FollowUps, uploadResultNotice } from '@consilium/cases';
+import { Injectable, Optional } from '@nestjs/common';
+import {
+  BEFORE_ACCEPTANCE,
+  CaseMessages,
+  CasePayments,
+  CaseRecords,
+  CaseTimeline,
+  CheckIns,
+  FollowUps,
+  uploadResultNotice,
+} from '@consilium/cases';
 import { FormPresenter, msg, RefusedForm, RequestContext } from '@consilium/core';
 import { RecordRequests } from '../record-requests.service';
 
@@ -24,7 +33,26 @@ export class PortalCasePage implements FormPresenter {
     private readonly checkIns: CheckIns,
     private readonly records: CaseRecords,
     private readonly context: RequestContext,
+    // Optional only so intake's own suites can run without billing; the platform always binds it.
+    @Optional() private readonly payments?: CasePayments,
   ) {}
+
+  /**
+   * "Cancel this request?": what stops, and what the patient gets back (the amount held on the card, released), in
+   * their language; or, past acceptance, that it can no longer be cancelled here.
+   */
+  async cancellation(id: string): Promise<Record<string, unknown>> {
+    const { case: c } = await this.timeline.forPatient(id);
+    const isPatient = this.context.actor()!.kind === 'patient';
+    const terms = (await this.payments?.cancellationTerms(c.id)) ?? { currency: null, releasedMinor: 0, refundedMinor: 0 };
+    return {
+      title: msg('intake.portal.cancelTitle'),
+      c: requestSummary(c),
+      canCancel: BEFORE_ACCEPTANCE.includes(c.state) && isPatient,
+      terms,
+      givesBack: terms.releasedMinor > 0 || terms.refundedMinor > 0,
+    };
+  }
 
   /** The page, with what an upload just did (counts from the query, never names). */
   show(id: string, query: Record<string, unknown>): Promise<Record<string, unknown>> {
