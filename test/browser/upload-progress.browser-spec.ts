@@ -29,6 +29,7 @@ const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(300_000), Buff
   let port: number;
   let a: TestHospital;
   let c: TestCase;
+  let draft: TestCase;
   let cookieHeader: string;
   const profile = mkdtempSync(path.join(tmpdir(), 'uploads-'));
 
@@ -41,6 +42,7 @@ const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(300_000), Buff
     );
     a = await createTestHospital(app);
     c = await createTestCase(app, a, { state: 'submitted' });
+    draft = await createTestCase(app, a, { state: 'draft' });
     await app.listen({ port, host: '127.0.0.1' });
     const patient = new WebClient(app, a.host);
     await signInPatient(patient, a.people.patient);
@@ -58,7 +60,7 @@ const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(300_000), Buff
     rmSync(profile, { recursive: true, force: true });
   });
 
-  it('shows bytes and percent per file, disables the button, cancels, then sends and lists the file', async () => {
+  async function phone() {
     const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
     await context.addCookies(
       cookieHeader.split('; ').map((pair) => {
@@ -66,6 +68,31 @@ const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(300_000), Buff
         return { name: pair.slice(0, at), value: pair.slice(at + 1), url: `http://${a.host}:${port}` };
       }),
     );
+    return context;
+  }
+
+  it('from the review step, "Add records" sends files and comes back; the review lists the files sent', async () => {
+    const context = await phone();
+    const page = await context.newPage();
+    try {
+      await page.goto(`http://${a.host}:${port}/start/${draft.id}/review`);
+      expect(await page.locator('#review-records ~ *').first().textContent()).toContain('You have not sent any records yet.');
+      await page.click('a:has-text("Add records")');
+      const form = page.locator('form[data-resumable]');
+      await form.locator('input[type=file]').setInputFiles({ name: 'pathology.pdf', mimeType: 'application/pdf', buffer: PDF });
+      await Promise.all([page.waitForURL(/uploaded=1&rejected=0/), form.locator('button[type=submit]').click()]);
+      await Promise.all([
+        page.waitForURL(new RegExp(`/start/${draft.id}/review$`)),
+        page.click('a:has-text("Back to the review of my request")'),
+      ]);
+      expect(await page.locator('section[aria-labelledby="review-records"]').textContent()).toContain('pathology.pdf');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows bytes and percent per file, disables the button, cancels, then sends and lists the file', async () => {
+    const context = await phone();
     const page = await context.newPage();
     try {
       await page.goto(`http://${a.host}:${port}/account/cases/${c.id}`);
