@@ -274,6 +274,23 @@ describe('holds that do not expire: Stripe (SDK against a local stand-in for Str
     expect(await caseOf(c.id)).toMatchObject({ state: 'accepted' });
   });
 
+  it('lets the patient cancel on day 9, after Stripe cancelled the lapsed hold itself, without asking Stripe again', async () => {
+    const { c, pi } = await inTriage('pm_saved_cancel');
+    stripe.intents.set(pi, { ...stripe.intents.get(pi)!, status: 'canceled', cancellation_reason: 'automatic' });
+    await postSigned(
+      app,
+      stripeEvent('payment_intent.canceled', { id: pi, object: 'payment_intent', cancellation_reason: 'automatic', metadata: {} }),
+    );
+    nineDaysLater(app);
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, a.people.patient);
+    await patient.get(`/account/cases/${c.id}/cancel`);
+    expect((await patient.post(`/account/cases/${c.id}/cancel`, { confirmed: 'on' })).status).toBe(303);
+    expect(await caseOf(c.id)).toMatchObject({ state: 'cancelled' });
+    expect(await paymentOf(c.id)).toMatchObject({ status: 'released', capturedMinor: 0 });
+    expect(stripe.posts(new RegExp(`/v1/payment_intents/${pi}/cancel$`))).toHaveLength(0);
+  });
+
   it.each(['authentication_required', 'card_declined'] as const)(
     'on day 9 when the saved card answers %s: the case waits, the patient confirms on a new checkout, the webhook accepts and captures',
     async (refusal) => {

@@ -129,6 +129,12 @@ export class StripeStandIn {
     }
     if (method === 'POST' && (m = path.match(/^\/v1\/payment_intents\/([^/]+)\/cancel$/))) {
       const intent = this.intents.get(m[1]) ?? { id: m[1], amount: 0, metadata: {} };
+      // As Stripe: an intent already cancelled (a lapsed hold, cancelled by Stripe itself) cannot be cancelled again.
+      if (intent.status === 'canceled')
+        return [
+          400,
+          { error: { type: 'invalid_request_error', code: 'payment_intent_unexpected_state', message: 'stand-in: already canceled' } },
+        ];
       Object.assign(intent, { status: 'canceled', amount_capturable: 0 });
       this.intents.set(m[1], intent);
       return [200, this.intentJson(intent)];

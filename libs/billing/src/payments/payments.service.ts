@@ -231,7 +231,9 @@ export class PaymentsService {
       this.logger.warn({ caseId, paymentId: payment.id, status: payment.status }, 'release asked for a payment that is not held');
       return payment;
     }
-    if (payment.provider !== 'none') {
+    // A lapsed hold is no longer held at the provider (Stripe cancelled it): there is nothing to give back there, and
+    // asking would be refused. The saved card is simply never used.
+    if (payment.provider !== 'none' && !(payment.status === 'authorized' && this.holds.lapsed(payment))) {
       await this.provider.cancel({
         paymentIntentId: payment.paymentIntentId,
         checkoutSessionId: payment.checkoutSessionId,
