@@ -1,10 +1,11 @@
 import { HOLD_VALID_MS, Payment } from '@consilium/billing';
 import { Case, CaseReview } from '@consilium/cases';
-import { Clock, TenantDatabase } from '@consilium/core';
+import { Clock, TenantDatabase, Translator } from '@consilium/core';
 import { AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { actAs, advanceTestCase, asStaff } from '../support/cases';
 import { checkout, connectAccount, draftCase, DraftToPay, operatorQuery } from '../support/payments';
+import { expectNoLeaks } from '../support/leak-detector';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { postSigned, stripeEvent, WEBHOOK_SECRET } from '../support/stripe-events';
@@ -164,23 +165,39 @@ describe('holds that do not expire: the demo provider', () => {
     expect(await paymentOf(c.id)).toMatchObject({ status: 'authorized' });
   });
 
-  it('words the waiting notice and the confirmation page in Spanish', async () => {
-    const c = await inTriage('asks');
-    nineDaysLater(app);
-    await coordinator.get(`/console/cases/${c.id}`);
-    await coordinator.post(`/console/cases/${c.id}/move`, { move: 'accept' });
-    coordinator.cookies.set('lang', 'es');
-    patient.cookies.set('lang', 'es');
-    try {
-      expect((await coordinator.get(`/console/cases/${c.id}`)).text).toContain('Esperando a que el paciente confirme el pago');
-      const page = await patient.get(`/account/cases/${c.id}/confirm-payment`);
-      expect(page.text).toContain('Confirme su pago');
-      expect(page.text).toContain('<dt>Importe</dt><dd>$950.00</dd>');
-    } finally {
-      coordinator.cookies.delete('lang');
-      patient.cookies.delete('lang');
-    }
-  });
+  it.each(['es', 'fr'])(
+    'words the waiting notice, the patient’s notice and the confirmation page in %s, with no other language',
+    async (locale) => {
+      const c = await inTriage('asks');
+      nineDaysLater(app);
+      await coordinator.get(`/console/cases/${c.id}`);
+      await coordinator.post(`/console/cases/${c.id}/move`, { move: 'accept' });
+      const translator = app.get(Translator);
+      // Data on these pages: the hospital's name (people's names and the case's words are marked translate="no").
+      const allow = [a.name, 'Consilium'];
+      coordinator.cookies.set('lang', locale);
+      patient.cookies.set('lang', locale);
+      try {
+        const staff = await coordinator.get(`/console/cases/${c.id}`);
+        expect(staff.text).toContain(
+          locale === 'es' ? 'Esperando a que el paciente confirme el pago' : 'En attente de la confirmation du paiement',
+        );
+        const own = await patient.get(`/account/cases/${c.id}`);
+        expect(own.text).toContain(`href="/account/cases/${c.id}/confirm-payment"`);
+        const page = await patient.get(`/account/cases/${c.id}/confirm-payment`);
+        expect(page.text).toContain(locale === 'es' ? '<dt>Importe</dt><dd>$950.00</dd>' : '<dt>Montant</dt>');
+        for (const [what, html] of [
+          ['console case', staff.text],
+          ['patient case', own.text],
+          ['confirm payment', page.text],
+        ])
+          expectNoLeaks(html, { locale, translator, allow, page: what });
+      } finally {
+        coordinator.cookies.delete('lang');
+        patient.cookies.delete('lang');
+      }
+    },
+  );
 });
 
 // Stripe's API is outside our walls: the real `stripe` SDK against StripeStandIn, which answers in Stripe's format,
