@@ -113,6 +113,9 @@ describe('holds that do not expire: the demo provider', () => {
     const console = await coordinator.get(`/console/cases/${c.id}`);
     expect(console.text).toContain('Waiting for the patient to confirm payment');
     expect(console.text).toContain('Patient asked to confirm payment');
+    const queue = await coordinator.get('/console/cases');
+    const row = queue.text.split('<tr>').find((r) => r.includes(`>${c.number}</a>`));
+    expect(row).toContain('<span class="badge badge--denied">waiting for payment</span>');
     // Accepting again asks the bank again, but does not email the patient twice.
     await coordinator.post(`/console/cases/${c.id}/move`, { move: 'accept' });
     const emails = await confirmationEmails(app, a.id, c.id);
@@ -144,6 +147,7 @@ describe('holds that do not expire: the demo provider', () => {
       { type: 'accept', actor_kind: 'system' },
     ]);
     expect((await coordinator.get(`/console/cases/${c.id}`)).text).not.toContain('Waiting for the patient to confirm payment');
+    expect((await coordinator.get('/console/cases')).text).not.toContain('waiting for payment');
     expect((await patient.get(`/account/cases/${c.id}/confirm-payment`)).text).toContain('There is nothing to confirm');
     const settled = await patient.get(`/account/cases/${c.id}`);
     expect(settled.text).not.toContain('your card could not be charged without you');

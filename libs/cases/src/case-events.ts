@@ -59,7 +59,8 @@ export function eventWords(e: { type: string; actorKind: string }): { eventKey: 
   };
 }
 
-const HOLD_EVENTS = ['payment_confirmation_requested', 'payment_confirmed', 'payment_hold_renewed'];
+/** Billing's events about a card hold: the last of them says whether an acceptance waits for the patient. */
+export const HOLD_EVENTS: readonly string[] = ['payment_confirmation_requested', 'payment_confirmed', 'payment_hold_renewed'];
 
 /**
  * When the coordinator's acceptance is waiting for the patient to confirm payment (their saved card was refused
