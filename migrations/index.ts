@@ -36,6 +36,7 @@ import { OpinionTranslations1764540000000 } from './1764540000000-opinion-transl
 import { StaffSingleSignOn1764550000000 } from './1764550000000-staff-single-sign-on';
 import { CasePromises1764560000000 } from './1764560000000-case-promises';
 import { CaseMilestones1764560000001 } from './1764560000001-case-milestones';
+import { RenewableHolds1764570000000 } from './1764570000000-renewable-holds';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -77,4 +78,5 @@ export const allMigrations = [
   StaffSingleSignOn1764550000000,
   CasePromises1764560000000,
   CaseMilestones1764560000001,
+  RenewableHolds1764570000000,
 ];

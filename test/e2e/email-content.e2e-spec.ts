@@ -32,6 +32,7 @@ const VALID: Record<EmailTemplate, Record<string, unknown>> = {
   'new-message': { caseId: CASE, audience: 'patient' },
   'opinion-ready': { caseId: CASE },
   'records-requested': { caseId: CASE },
+  'payment-confirmation': { caseId: CASE },
   'case-status-changed': { caseId: CASE, audience: 'staff' },
   'case-assigned': { caseId: CASE },
   'contribution-requested': { caseId: CASE },

@@ -66,6 +66,8 @@ describe('every word in the reader’s language: billing pages', () => {
       check(await patient.get(`/account/receipts/${paymentId}`), locale, 200, 'receipt');
       check(await patient.get(`/account/receipts/${paymentId}?checkout=done`), locale, 200, 'receipt after checkout');
       check(await patient.get(`/account/cases/${caseId}/extras`), locale, 200, 'extras');
+      check(await patient.get(`/account/cases/${caseId}/confirm-payment`), locale, 200, 'confirm payment, nothing to confirm');
+      check(await patient.get(`/account/cases/${caseId}/cancel`), locale, 200, 'cancel, what the card gets back');
       const refused = await patient.submit(`/account/cases/${caseId}/extras`, { kind: 'video_consult' });
       check(refused, locale, 400, 'refused extra');
       expect(refused.text).toContain(translator.t('payments.extras.unavailable', locale));
@@ -118,6 +120,7 @@ describe('every word in the reader’s language: billing pages', () => {
     expect((await patient.get(`/account/receipts/${paymentId}`)).status).toBe(404);
     expect((await patient.get(checkoutPath)).status).toBe(404);
     expect((await patient.get(`/account/cases/${caseId}/extras`)).status).toBe(404);
+    expect((await patient.get(`/account/cases/${caseId}/confirm-payment`)).status).toBe(404);
     const admin = new WebClient(app, other.host);
     await signInStaff(admin, otherPeople.admin);
     expect((await admin.get(`/console/revenue/payments/${paymentId}`)).status).toBe(404);

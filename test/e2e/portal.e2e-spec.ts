@@ -1,7 +1,7 @@
 import { TenantDatabase } from '@consilium/core';
 import { AccountMail } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createTestCase, TestCase } from '../support/cases';
+import { createTestCase, readCase, TestCase } from '../support/cases';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
@@ -19,7 +19,8 @@ describe('patient portal', () => {
 
   beforeAll(async () => {
     app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
-    ({ a, b } = await createTwoHospitals(app));
+    const locales = { locales: ['en', 'es', 'fr'], default_locale: 'en' };
+    ({ a, b } = await createTwoHospitals(app, { a: locales, b: locales }));
     peopleA = a.people;
     peopleB = b.people;
     submitted = await createTestCase(app, a, { state: 'submitted', details: { diagnosis: 'CANARY-DIAGNOSIS' } });
@@ -68,6 +69,9 @@ describe('patient portal', () => {
     await signInPatient(onB, peopleB.patient);
     expect((await onB.get(`/account/cases/${submitted.id}`)).status).toBe(404);
     expect((await onB.post(`/account/cases/${submitted.id}/cancel`)).status).toBe(404);
+    expect((await onB.post(`/account/cases/${submitted.id}/cancel`, { confirmed: 'on' })).status).toBe(404);
+    expect((await onB.get(`/account/cases/${submitted.id}/cancel`)).status).toBe(404);
+    expect((await other.get(`/account/cases/${submitted.id}/cancel`)).status).toBe(404);
     const audit = await app
       .get(TenantDatabase)
       .forTenant(a.id, (tx) =>
@@ -115,16 +119,39 @@ describe('patient portal', () => {
     expect((await onB.get(link)).status).toBe(404);
   });
 
+  it('asks before cancelling, says what the card gets back in the patient’s language, and works without JavaScript', async () => {
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, peopleA.patient);
+    const own = await patient.get(`/account/cases/${submitted.id}`);
+    // The case page links to the question; it has no form that cancels in one tap.
+    expect(own.text).toContain(`href="/account/cases/${submitted.id}/cancel"`);
+    expect(own.text).not.toContain(`action="/account/cases/${submitted.id}/cancel"`);
+    const question = await patient.get(`/account/cases/${submitted.id}/cancel`);
+    expect(question.status).toBe(200);
+    expect(question.text).toContain('Released from your card');
+    expect(question.text).toMatch(/<dd>\$[0-9,]+\.00<\/dd>/);
+    expect(question.text).toContain('Yes, cancel my request');
+    // A post that does not say yes (a page from before this change, a double tap) is shown the question.
+    const oneTap = await patient.post(`/account/cases/${submitted.id}/cancel`);
+    expect(oneTap.location).toBe(`/account/cases/${submitted.id}/cancel`);
+    expect((await readCase(app, a, submitted.id)).state).toBe('submitted');
+    patient.cookies.set('lang', 'es');
+    const spanish = await patient.get(`/account/cases/${submitted.id}/cancel`);
+    patient.cookies.delete('lang');
+    expect(spanish.text).toContain('Liberado de su tarjeta');
+  });
+
   it('lets the patient cancel before acceptance, and not twice', async () => {
     const patient = new WebClient(app, a.host);
     await signInPatient(patient, peopleA.patient);
-    await patient.get(`/account/cases/${submitted.id}`);
-    const res = await patient.post(`/account/cases/${submitted.id}/cancel`);
+    await patient.get(`/account/cases/${submitted.id}/cancel`);
+    const res = await patient.post(`/account/cases/${submitted.id}/cancel`, { confirmed: 'on' });
     expect(res.location).toBe(`/account/cases/${submitted.id}?cancelled=1`);
+    expect((await patient.get(`/account/cases/${submitted.id}/cancel`)).text).toContain('can no longer be cancelled here');
     const page = await patient.get(`/account/cases/${submitted.id}`);
     expect(page.text).toContain('Cancelled');
     expect(page.text).not.toContain('You can cancel until');
-    const again = await patient.post(`/account/cases/${submitted.id}/cancel`);
+    const again = await patient.post(`/account/cases/${submitted.id}/cancel`, { confirmed: 'on' });
     expect(again.status).toBe(409);
     expect(again.text).toContain('A case that is cancelled cannot be moved by &quot;cancel&quot;');
   });

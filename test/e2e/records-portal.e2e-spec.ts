@@ -128,8 +128,11 @@ describe('records in the portal and the console', () => {
     expect(page.text).toContain('2 files received.');
     expect(page.text).toContain('referral letter.pdf');
     expect(page.text).toContain('ZIP with 3 files: 3 accepted, 0 not accepted.');
-    expect(page.text).toMatch(/<td>2006-12-19<\/td><td>[^<]*<\/td><td>CT <\/td><td>[^<]*<\/td><td>1<\/td><td>2<\/td>/);
-    expect(page.text).toMatch(/<td>2012-04-18<\/td><td>US Dopler<\/td><td>US <\/td>/);
+    // Each cell names its column (data-label), for the stacked rows on a phone.
+    expect(page.text).toMatch(
+      /<td[^>]*>2006-12-19<\/td><td[^>]*>[^<]*<\/td><td[^>]*>CT <\/td><td[^>]*>[^<]*<\/td><td[^>]*>1<\/td><td[^>]*>2<\/td>/,
+    );
+    expect(page.text).toMatch(/<td[^>]*>2012-04-18<\/td><td[^>]*>US Dopler<\/td><td[^>]*>US <\/td>/);
     expect(page.text).not.toContain('Being checked');
     const pdfRow = files.find((f) => f.name === 'referral letter.pdf')!;
     expect(page.text).toContain(`href="/account/records/${pdfRow.id}/content"`);

@@ -20,6 +20,10 @@ export interface StandInIntent {
   currency?: string;
   metadata: Record<string, string>;
   created?: number;
+  /** The card saved with `setup_future_usage` and the customer it is attached to. */
+  payment_method?: string;
+  customer?: string;
+  cancellation_reason?: string;
 }
 
 /**
@@ -31,6 +35,11 @@ export interface StandInIntent {
 export class StripeStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly intents = new Map<string, StandInIntent>();
+  /**
+   * Saved cards that refuse an off-session payment, with the code Stripe's card_error carries: like Stripe's test
+   * cards 4000 0027 6000 3184 (`authentication_required`) and 4000 0000 0000 9995 (`card_declined`).
+   */
+  readonly refusingCards = new Map<string, 'authentication_required' | 'card_declined'>();
   private readonly answered = new Map<string, { status: number; body: unknown }>();
   private failures = 0;
   private server?: http.Server;
@@ -111,6 +120,7 @@ export class StripeStandIn {
     }
     if (method === 'POST' && (m = path.match(/^\/v1\/checkout\/sessions\/([^/]+)\/expire$/)))
       return [200, { id: m[1], object: 'checkout.session', status: 'expired' }];
+    if (method === 'POST' && path === '/v1/payment_intents') return this.createIntent(f, id('pi'), now);
     if (method === 'POST' && (m = path.match(/^\/v1\/payment_intents\/([^/]+)\/capture$/))) {
       const intent = this.intents.get(m[1]) ?? { id: m[1], amount: Number(f.amount_to_capture), metadata: {} };
       Object.assign(intent, { status: 'succeeded', amount_capturable: 0, amount_received: Number(f.amount_to_capture ?? intent.amount) });
@@ -119,6 +129,12 @@ export class StripeStandIn {
     }
     if (method === 'POST' && (m = path.match(/^\/v1\/payment_intents\/([^/]+)\/cancel$/))) {
       const intent = this.intents.get(m[1]) ?? { id: m[1], amount: 0, metadata: {} };
+      // As Stripe: an intent already cancelled (a lapsed hold, cancelled by Stripe itself) cannot be cancelled again.
+      if (intent.status === 'canceled')
+        return [
+          400,
+          { error: { type: 'invalid_request_error', code: 'payment_intent_unexpected_state', message: 'stand-in: already canceled' } },
+        ];
       Object.assign(intent, { status: 'canceled', amount_capturable: 0 });
       this.intents.set(m[1], intent);
       return [200, this.intentJson(intent)];
@@ -164,6 +180,47 @@ export class StripeStandIn {
     return [404, { error: { type: 'invalid_request_error', message: `stand-in: no route for ${method} ${path}` } }];
   }
 
+  /** A PaymentIntent confirmed at once (`confirm=true`), off-session with a saved card when `off_session=true`. */
+  private createIntent(f: Record<string, string>, intentId: string, now: number): [number, unknown] {
+    const amount = Number(f.amount);
+    const manual = f.capture_method === 'manual';
+    const base: StandInIntent = {
+      id: intentId,
+      amount,
+      currency: f.currency,
+      metadata: pick(f, 'metadata'),
+      created: now,
+      payment_method: f.payment_method,
+      customer: f.customer,
+    };
+    const refusal = f.payment_method ? this.refusingCards.get(f.payment_method) : undefined;
+    if (f.confirm === 'true' && refusal) {
+      // Stripe answers 402 with a card_error whose payment_intent is left waiting for the customer.
+      const intent = { ...base, status: refusal === 'authentication_required' ? 'requires_action' : 'requires_payment_method' };
+      this.intents.set(intentId, intent);
+      return [
+        402,
+        {
+          error: {
+            type: 'card_error',
+            code: refusal,
+            decline_code: refusal,
+            message: 'stand-in: the card refused an off-session payment',
+            payment_intent: this.intentJson(intent),
+          },
+        },
+      ];
+    }
+    const confirmed = f.confirm === 'true' && !!f.payment_method;
+    const intent: StandInIntent = confirmed
+      ? manual
+        ? { ...base, status: 'requires_capture', amount_capturable: amount }
+        : { ...base, status: 'succeeded', amount_received: amount }
+      : { ...base, status: 'requires_payment_method' };
+    this.intents.set(intentId, intent);
+    return [200, this.intentJson(intent)];
+  }
+
   private intentJson(i: StandInIntent): Record<string, unknown> {
     return {
       id: i.id,
@@ -176,6 +233,9 @@ export class StripeStandIn {
       metadata: i.metadata,
       created: i.created ?? Math.floor(Date.now() / 1000),
       capture_method: 'manual',
+      payment_method: i.payment_method ?? null,
+      customer: i.customer ?? null,
+      cancellation_reason: i.cancellation_reason ?? null,
       last_payment_error: null,
     };
   }

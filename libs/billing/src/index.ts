@@ -4,6 +4,7 @@ export * from './payments/funding/funding-claims.service';
 export * from './payments/extras/case-extras.service';
 export * from './payments/payment-accounts.service';
 export * from './payments/payment-applier';
+export * from './payments/payment-holds';
 export * from './payments/payment-errors';
 export * from './payments/payment-status';
 export * from './payments/payment.entity';

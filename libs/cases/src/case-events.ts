@@ -38,6 +38,9 @@ export const CASE_EVENT_TYPES: readonly string[] = [
   'payment_funding_exhausted',
   'payment_funding_shortfall',
   'payment_authorized_case_not_ready',
+  'payment_hold_renewed',
+  'payment_confirmation_requested',
+  'payment_confirmed',
   ...CONVERSION_KINDS.map((k) => `conversion_${k}`),
 ];
 
@@ -59,4 +62,16 @@ export function eventWords(e: { type: string; actorKind: string }): { eventKey: 
     eventKey: CASE_EVENT_TYPES.includes(e.type) ? `cases.events.${e.type}` : null,
     actorKey: EVENT_ACTOR_KINDS.includes(e.actorKind) ? `cases.actorKind.${e.actorKind}` : null,
   };
+}
+
+/** Billing's events about a card hold: the last of them says whether an acceptance waits for the patient. */
+export const HOLD_EVENTS: readonly string[] = ['payment_confirmation_requested', 'payment_confirmed', 'payment_hold_renewed'];
+
+/**
+ * When the coordinator's acceptance is waiting for the patient to confirm payment (their saved card was refused
+ * when its hold was renewed): the time they were asked, or null. The last of billing's hold events decides.
+ */
+export function waitingForPayment(timeline: { type: string; at: Date }[]): Date | null {
+  const last = timeline.filter((e) => HOLD_EVENTS.includes(e.type)).at(-1);
+  return last?.type === 'payment_confirmation_requested' ? last.at : null;
 }

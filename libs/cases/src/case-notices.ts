@@ -34,6 +34,18 @@ export class CaseNotices {
       });
   }
 
+  /** The saved card could not be charged without the patient: a link to confirm payment (no amount, no case words). */
+  async paymentConfirmationNeeded(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id' | 'patientId'>): Promise<void> {
+    for (const to of await this.accounts(tx, [c.patientId]))
+      await this.mailer.send(tx, {
+        tenantId: c.tenantId,
+        to: to.email,
+        locale: to.locale,
+        template: 'payment-confirmation',
+        data: { caseId: c.id },
+      });
+  }
+
   /** Staff wrote: tell the patient. The patient (or their physician) wrote: tell the assigned physician, else coordinators. */
   async newMessage(tx: EntityManager, c: Case, from: 'staff' | 'patient' | 'local_physician'): Promise<void> {
     if (from === 'staff') {

@@ -12,6 +12,20 @@ export abstract class CasePayments {
     caseId: string,
     funding?: { attested?: boolean; code?: string },
   ): Promise<{ redirectUrl: string }>;
+  /**
+   * Before an acceptance, in its own transaction: a card hold that lapsed (about seven days) is renewed from the
+   * saved card; if the bank wants the patient, they are asked to confirm, and the acceptance waits for them.
+   */
+  abstract renewIfLapsed(caseId: string): Promise<'held' | 'awaiting_confirmation'>;
   abstract capture(tx: EntityManager, caseId: string): Promise<unknown>;
+  /** What cancelling now gives back: the amount held on the card (released), and what was charged (refunded). */
+  abstract cancellationTerms(caseId: string): Promise<CancellationTerms>;
   abstract release(tx: EntityManager, caseId: string, reason: 'declined' | 'cancelled'): Promise<unknown>;
+}
+
+/** Money a cancellation gives back, in minor units of `currency` (null: nothing was ever asked of the patient). */
+export interface CancellationTerms {
+  currency: string | null;
+  releasedMinor: number;
+  refundedMinor: number;
 }

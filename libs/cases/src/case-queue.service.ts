@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock, ContextActor, rows, TenantDatabase } from '@consilium/core';
+import { HOLD_EVENTS } from './case-events';
 
 export interface QueueFilter {
   state?: string;
@@ -21,6 +22,8 @@ export interface QueueRow {
   /** Past the date promised to the patient (no records pause running, opinion not delivered). */
   late: boolean;
   unreadMessages: number;
+  /** The coordinator accepted, and the acceptance waits for the patient to confirm payment. */
+  waitingForPayment: boolean;
 }
 
 /** Past the promise to the patient: the same rule as `isLate` (promise-clock), in SQL; served by cases_promise_open. */
@@ -74,11 +77,16 @@ export class CaseQueue {
         overdue: boolean;
         late: boolean;
         unread: number;
+        waiting_for_payment: boolean;
       }>(
         tx,
         `SELECT c.id, c.number, c.state, c.jurisdiction, c.route, c.submitted_at, c.due_at, c.assigned_physician_id IS NOT NULL AS assigned,
                 coalesce(c.due_at < $2, false) AS overdue, coalesce(${LATE_SQL}, false) AS late,
-                (SELECT count(*)::int FROM case_messages m WHERE m.tenant_id = c.tenant_id AND m.case_id = c.id AND m.author_kind <> 'staff' AND m.read_by_staff_at IS NULL) AS unread
+                (SELECT count(*)::int FROM case_messages m WHERE m.tenant_id = c.tenant_id AND m.case_id = c.id AND m.author_kind <> 'staff' AND m.read_by_staff_at IS NULL) AS unread,
+                -- The acceptance waits for the patient to confirm payment: the last of billing's hold events says so
+                -- (a case's events by its key, newest first, one row; only for the page's cases in triage).
+                (c.state = 'triage' AND coalesce((SELECT e.type FROM case_events e WHERE e.tenant_id = c.tenant_id AND e.case_id = c.id
+                   AND e.type IN (${HOLD_EVENTS.map((t) => `'${t}'`).join(', ')}) ORDER BY e.seq DESC LIMIT 1) = 'payment_confirmation_requested', false)) AS waiting_for_payment
            FROM cases c WHERE ${where.join(' AND ')}
           ORDER BY c.due_at ASC NULLS LAST, c.submitted_at ASC NULLS LAST LIMIT $${params.length}`,
         params,
@@ -95,6 +103,7 @@ export class CaseQueue {
         overdue: r.overdue,
         late: r.late,
         unreadMessages: r.unread,
+        waitingForPayment: r.waiting_for_payment,
       }));
     });
   }

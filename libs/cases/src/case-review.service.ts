@@ -71,11 +71,16 @@ export class CaseReview {
     });
   }
 
-  move(
+  async move(
     caseId: string,
     move: 'start_triage' | 'request_records' | 'decline' | 'records_received' | 'accept',
     reason?: string,
   ): Promise<Case> {
+    if (move === 'accept' && this.payments) {
+      // Before the acceptance's transaction: the card's hold is renewed (or the patient asked) whatever happens next.
+      const c = await this.db.transaction((tx) => this.access.caseFor(tx, caseId));
+      if (c.state === 'triage' && (await this.payments.renewIfLapsed(c.id)) === 'awaiting_confirmation') return c;
+    }
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       const moved = await this.pipeline.move(tx, c.id, move, 'coordinator', { reason });

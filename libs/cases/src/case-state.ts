@@ -75,11 +75,12 @@ export const CASE_MOVES: readonly CaseMove[] = [
     by: ['patient', 'coordinator', 'admin'],
     requires: [],
   },
+  // 'system': the coordinator accepted while the card needed the patient; their confirmation completes it.
   {
     name: 'accept',
     from: ['triage'],
     to: 'accepted',
-    by: ['coordinator', 'admin'],
+    by: ['coordinator', 'admin', 'system'],
     requires: ['route_allows_opinion'],
   },
   {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantDatabase } from '@consilium/core';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
+import { waitingForPayment } from './case-events';
 import { MOVES_BY_NAME } from './case-state';
 import { PATIENT_MILESTONES } from './milestones/case-milestones';
 
@@ -21,6 +22,8 @@ export const PATIENT_EVENTS: readonly string[] = [
   'promise_paused',
   'promise_resumed',
   'promise_late',
+  'payment_confirmation_requested',
+  'payment_confirmed',
 ];
 
 /** The patient's view of a case, rendered from its events: what happened and when, in plain words. */
@@ -31,7 +34,8 @@ export class CaseTimeline {
     private readonly access: CaseAccess,
   ) {}
 
-  forPatient(caseId: string): Promise<{ case: Case; entries: TimelineEntry[] }> {
+  /** `waitingForPayment`: since when the hospital's acceptance waits for the patient to confirm payment, or null. */
+  forPatient(caseId: string): Promise<{ case: Case; entries: TimelineEntry[]; waitingForPayment: Date | null }> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       const events: { type: string; occurred_at: Date; data: { milestone?: string } }[] = await tx.query(
@@ -47,7 +51,8 @@ export class CaseTimeline {
         else if (PATIENT_EVENTS.includes(e.type))
           entries.push({ at: e.occurred_at, label: `cases.timeline.${e.type}`, kind: e.type === 'message' ? 'message' : 'other' });
       }
-      return { case: c, entries };
+      const waiting = c.state === 'triage' ? waitingForPayment(events.map((e) => ({ type: e.type, at: e.occurred_at }))) : null;
+      return { case: c, entries, waitingForPayment: waiting };
     });
   }
 

@@ -55,6 +55,8 @@ export const EMAIL_MESSAGES = {
   'new-message': spec(z.object({ caseId, audience }), (d) => casePath(d)),
   'opinion-ready': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' }, '/opinion')),
   'records-requested': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' })),
+  /** To the patient: the hold on their card lapsed and the saved card needs them; a link to confirm payment. */
+  'payment-confirmation': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' }, '/confirm-payment')),
   'case-status-changed': spec(z.object({ caseId, audience }), (d) => casePath(d)),
   /** To the physician: a case is assigned to them, to accept or decline in their workspace. */
   'case-assigned': spec(z.object({ caseId }), (d) => `/console/reviews/${d.caseId}`),

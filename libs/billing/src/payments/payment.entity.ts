@@ -93,4 +93,12 @@ export class Payment {
 
   @Column({ name: 'disputed_at', type: 'timestamptz', nullable: true })
   disputedAt: Date | null;
+
+  /** When the current hold was renewed from the saved card (or the patient's confirmation); null: the first one. */
+  @Column({ name: 'hold_renewed_at', type: 'timestamptz', nullable: true })
+  holdRenewedAt: Date | null;
+
+  /** The card could not be charged without the patient: they were asked to confirm payment, and have not yet. */
+  @Column({ name: 'confirmation_requested_at', type: 'timestamptz', nullable: true })
+  confirmationRequestedAt: Date | null;
 }

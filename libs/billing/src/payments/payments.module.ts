@@ -15,6 +15,8 @@ import { ConsoleRevenueController } from './http/console-revenue.controller';
 import { DemoCheckoutController } from './http/demo-checkout.controller';
 import { OperatorRevenueController } from './http/operator-revenue.controller';
 import { SiteReceiptsController } from './http/site-receipts.controller';
+import { SitePaymentConfirmationController } from './http/site-payment-confirmation.controller';
+import { PaymentHolds } from './payment-holds';
 import { PaymentAccounts } from './payment-accounts.service';
 import { PaymentApplier } from './payment-applier';
 import { PaymentMetrics } from './payment-metrics';
@@ -37,6 +39,7 @@ const SERVICES = [
   FundingClaims,
   CaseExtras,
   PaymentsService,
+  PaymentHolds,
   PaymentApplier,
   PaymentMetrics,
   PaymentAccounts,
@@ -71,6 +74,7 @@ const SERVICES = [
     StripeWebhookController,
     DemoCheckoutController,
     SiteReceiptsController,
+    SitePaymentConfirmationController,
     ConsoleRevenueController,
     OperatorRevenueController,
   ],

@@ -6,6 +6,7 @@ import { EntityManager } from 'typeorm';
 import { PAYMENT_PROVIDER, PaymentProvider } from '../providers/payment-provider';
 import { FollowUp, PaymentApplier } from './payment-applier';
 import { PaymentAccounts } from './payment-accounts.service';
+import { HoldOutcome, PaymentHolds } from './payment-holds';
 import { CaseNotPayable, PaymentsNotReady, RefundNotPossible } from './payment-errors';
 import { Payment } from './payment.entity';
 import { LIVE_STATUSES } from './payment-status';
@@ -38,6 +39,7 @@ export class PaymentsService {
     private readonly context: RequestContext,
     private readonly config: AppConfig,
     private readonly claims: FundingClaims,
+    private readonly holds: PaymentHolds,
   ) {}
 
   /**
@@ -143,6 +145,7 @@ export class PaymentsService {
     tenant: { name: string; origin: string },
     account: Awaited<ReturnType<PaymentAccounts['find']>>,
     cancelUrl: string,
+    idempotencyKey?: string,
   ): Promise<CheckoutStart> {
     if (this.provider.name === 'stripe' && !account?.chargesEnabled) throw new PaymentsNotReady();
     const session = await this.provider.createCheckout({
@@ -157,11 +160,33 @@ export class PaymentsService {
       applicationFeeMinor: saved.applicationFeeMinor,
       destinationAccountId: account?.accountId ?? null,
       origin: tenant.origin,
+      idempotencyKey,
       successUrl: `${tenant.origin}/account/receipts/${saved.id}?checkout=done`,
       cancelUrl,
     });
     await tx.update(Payment, { tenantId: c.tenantId, id: saved.id }, { checkoutSessionId: session.sessionId, checkoutUrl: session.url });
     return { paymentId: saved.id, redirectUrl: session.url, status: 'pending' };
+  }
+
+  /** Before the pipeline's `accept`: renews a lapsed hold from the saved card, or asks the patient to confirm. */
+  renewIfLapsed(caseId: string): Promise<HoldOutcome> {
+    return this.holds.renewIfLapsed(caseId);
+  }
+
+  /**
+   * The patient confirms a payment whose saved card needed them: a checkout for the same payment, with its own
+   * idempotency key per request for confirmation. Answers where to go (back to the case when nothing waits).
+   */
+  async startConfirmation(caseId: string): Promise<string> {
+    const { case: c, payment } = await this.holds.awaiting(caseId);
+    if (!payment.confirmationRequestedAt || payment.status !== 'authorized') return `/account/cases/${caseId}`;
+    return this.db.transaction(async (tx) => {
+      const tenant = await this.tenantInfo(tx, c.tenantId);
+      const account = await this.accounts.find(tx, c.tenantId);
+      const key = `confirm:${c.id}:${payment.id}:${payment.confirmationRequestedAt!.getTime()}`;
+      const cancelUrl = `${tenant.origin}/account/cases/${c.id}/confirm-payment`;
+      return (await this.openCheckout(tx, c, payment, tenant, account, cancelUrl, key)).redirectUrl;
+    });
   }
 
   /**
@@ -174,12 +199,28 @@ export class PaymentsService {
     if (!payment) throw new CaseNotPayable('no_payment');
     if (['captured', 'partially_refunded', 'refunded', 'disputed'].includes(payment.status)) return payment;
     if (payment.status !== 'authorized') throw new CaseNotPayable('not_authorized');
+    // A lapsed hold cannot be captured: renewIfLapsed runs first, and the patient's confirmation renews it.
+    if (payment.provider !== 'none' && this.holds.lapsed(payment)) throw new CaseNotPayable('not_authorized');
     const captured =
       payment.provider === 'none'
         ? 0
         : (await this.provider.capture({ paymentIntentId: payment.paymentIntentId!, caseId, amountMinor: payment.authorizedMinor }))
             .capturedMinor;
     return (await this.applier.apply(tx, payment, [{ kind: 'captured', amountMinor: captured, at: new Date() }])).payment;
+  }
+
+  /**
+   * What a cancellation gives back now, for the patient's confirmation page. Cancelling is possible only before
+   * acceptance, when nothing has been captured: the hold is released. Read in the request's tenant.
+   */
+  async cancellationTerms(caseId: string): Promise<{ currency: string | null; releasedMinor: number; refundedMinor: number }> {
+    const payment = await this.db.transaction((tx) =>
+      tx.findOne(Payment, { where: { caseId, purpose: 'opinion' }, order: { attempt: 'DESC' } }),
+    );
+    if (!payment) return { currency: null, releasedMinor: 0, refundedMinor: 0 };
+    const held = payment.status === 'authorized' ? payment.authorizedMinor : 0;
+    const refundable = ['captured', 'partially_refunded'].includes(payment.status) ? payment.capturedMinor - payment.refundedMinor : 0;
+    return { currency: payment.currency, releasedMinor: held, refundedMinor: refundable };
   }
 
   /** The pipeline's `decline` and `cancel`: gives the authorization back; the patient is charged nothing. */
@@ -190,7 +231,9 @@ export class PaymentsService {
       this.logger.warn({ caseId, paymentId: payment.id, status: payment.status }, 'release asked for a payment that is not held');
       return payment;
     }
-    if (payment.provider !== 'none') {
+    // A lapsed hold is no longer held at the provider (Stripe cancelled it): there is nothing to give back there, and
+    // asking would be refused. The saved card is simply never used.
+    if (payment.provider !== 'none' && !(payment.status === 'authorized' && this.holds.lapsed(payment))) {
       await this.provider.cancel({
         paymentIntentId: payment.paymentIntentId,
         checkoutSessionId: payment.checkoutSessionId,

@@ -1,7 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { Payment } from '../payments/payment.entity';
 import type { PaymentEvent } from '../webhooks/payment-event';
-import { CheckoutRequest, CheckoutSession, PaymentProvider, ProviderPaymentIntent } from './payment-provider';
+import {
+  CheckoutRequest,
+  CheckoutSession,
+  PaymentProvider,
+  ProviderPaymentIntent,
+  RenewedHold,
+  RenewHoldRequest,
+} from './payment-provider';
+
+/**
+ * The demo's two test cards, as Stripe's test cards behave: one renews a lapsed hold without the patient, the other
+ * (like Stripe's 4000 0027 6000 3184) always asks the patient to authenticate, so the demo can show a hold that
+ * cannot be renewed. The card is part of the demo authorization's id: the demo keeps no other state.
+ */
+export type DemoCard = 'saved' | 'asks';
+const ASKS = 'demo_pi_asks_';
 
 const short = (...parts: string[]) => createHash('sha256').update(parts.join(':')).digest('hex').slice(0, 24);
 
@@ -16,12 +31,17 @@ export class DemoProvider implements PaymentProvider {
   readonly name = 'demo' as const;
 
   async createCheckout(r: CheckoutRequest): Promise<CheckoutSession> {
-    const sessionId = `demo_cs_${short('checkout', r.caseId, String(r.attempt))}`;
+    const sessionId = `demo_cs_${short('checkout', r.idempotencyKey ?? `${r.caseId}:${r.attempt}`)}`;
     return { sessionId, url: `${r.origin}/pay/demo/${sessionId}` };
   }
 
   async capture(r: { amountMinor: number }): Promise<{ capturedMinor: number }> {
     return { capturedMinor: r.amountMinor };
+  }
+
+  async renewHold(r: RenewHoldRequest): Promise<RenewedHold> {
+    if (r.paymentIntentId.startsWith(ASKS)) return { ok: false, code: 'authentication_required' };
+    return { ok: true, paymentIntentId: `demo_pi_${short('renew', r.caseId, r.paymentIntentId)}` };
   }
 
   async cancel(): Promise<void> {
@@ -50,9 +70,9 @@ export class DemoProvider implements PaymentProvider {
   /* eslint-enable @typescript-eslint/require-await */
 
   /** What Stripe sends when the patient authorizes: the session completes, then the amount becomes capturable. */
-  authorizationEvents(payment: Payment): PaymentEvent[] {
+  authorizationEvents(payment: Payment, card: DemoCard = 'saved'): PaymentEvent[] {
     const metadata = { tenant_id: payment.tenantId, case_id: payment.caseId, payment_id: payment.id };
-    const paymentIntentId = `demo_pi_${short('intent', payment.checkoutSessionId ?? payment.id)}`;
+    const paymentIntentId = `${card === 'asks' ? ASKS : 'demo_pi_'}${short('intent', payment.checkoutSessionId ?? payment.id)}`;
     const at = new Date();
     const base = {
       provider: 'demo' as const,
@@ -62,10 +82,10 @@ export class DemoProvider implements PaymentProvider {
       paymentIntentId,
     };
     return [
-      { ...base, id: `demo_evt_${short('completed', payment.id)}`, type: 'checkout.session.completed', facts: [] },
+      { ...base, id: `demo_evt_${short('completed', payment.id, paymentIntentId)}`, type: 'checkout.session.completed', facts: [] },
       {
         ...base,
-        id: `demo_evt_${short('capturable', payment.id)}`,
+        id: `demo_evt_${short('capturable', payment.id, paymentIntentId)}`,
         type: 'payment_intent.amount_capturable_updated',
         facts: [{ kind: 'authorized', amountMinor: payment.amountMinor, at }],
       },

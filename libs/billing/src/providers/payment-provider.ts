@@ -8,6 +8,13 @@ export interface PaymentProvider {
   /** Captures an authorization; answers the amount actually captured. */
   capture(request: { paymentIntentId: string; caseId: string; amountMinor: number }): Promise<{ capturedMinor: number }>;
 
+  /**
+   * A new authorization for the same amount from the card saved at checkout, without the patient (off-session),
+   * when the first one has lapsed. Refused (the bank wants the patient to authenticate, the card is declined, none
+   * was saved): the reason's code, and the patient is asked to confirm payment.
+   */
+  renewHold(request: RenewHoldRequest): Promise<RenewedHold>;
+
   /** Gives up an authorization (or an unfinished checkout): nothing is charged. */
   cancel(request: {
     paymentIntentId: string | null;
@@ -54,9 +61,25 @@ export interface CheckoutRequest {
   /** The hospital's connected account (destination charge); null only for the demo provider. */
   destinationAccountId: string | null;
   origin: string;
+  /** A second checkout for the same payment (the patient confirming it) names its own idempotency key. */
+  idempotencyKey?: string;
   successUrl: string;
   cancelUrl: string;
 }
+
+export interface RenewHoldRequest {
+  tenantId: string;
+  caseId: string;
+  paymentId: string;
+  /** The lapsed authorization: the saved card and customer are the ones it was made with. */
+  paymentIntentId: string;
+  currency: string;
+  amountMinor: number;
+  applicationFeeMinor: number;
+  destinationAccountId: string | null;
+}
+
+export type RenewedHold = { ok: true; paymentIntentId: string } | { ok: false; code: string };
 
 export interface CheckoutSession {
   sessionId: string;

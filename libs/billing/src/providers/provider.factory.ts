@@ -40,6 +40,7 @@ function unconfiguredStripe(): PaymentProvider {
     name: 'stripe',
     createCheckout: refuse,
     capture: refuse,
+    renewHold: refuse,
     cancel: refuse,
     refund: refuse,
     retrievePaymentIntent: refuse,

@@ -1,7 +1,15 @@
 import { Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 import { PaymentProviderFailed } from '../payments/payment-errors';
-import { CheckoutRequest, CheckoutSession, PaymentMetadata, PaymentProvider, ProviderPaymentIntent } from './payment-provider';
+import {
+  CheckoutRequest,
+  CheckoutSession,
+  PaymentMetadata,
+  PaymentProvider,
+  ProviderPaymentIntent,
+  RenewedHold,
+  RenewHoldRequest,
+} from './payment-provider';
 
 /**
  * Stripe Checkout with manual capture, as destination charges on each hospital's Connect account with the
@@ -23,6 +31,9 @@ export class StripeProvider implements PaymentProvider {
         {
           mode: 'payment',
           client_reference_id: r.paymentId,
+          // The card is kept (on a customer of the platform) so that a hold which lapses before the hospital accepts
+          // can be renewed without the patient.
+          customer_creation: 'always',
           line_items: [
             {
               quantity: 1,
@@ -36,6 +47,7 @@ export class StripeProvider implements PaymentProvider {
           ],
           payment_intent_data: {
             capture_method: 'manual',
+            setup_future_usage: 'off_session',
             application_fee_amount: r.applicationFeeMinor,
             transfer_data: { destination },
             on_behalf_of: destination,
@@ -45,7 +57,7 @@ export class StripeProvider implements PaymentProvider {
           success_url: r.successUrl,
           cancel_url: r.cancelUrl,
         },
-        { idempotencyKey: `checkout:${r.caseId}:${r.attempt}` },
+        { idempotencyKey: r.idempotencyKey ?? `checkout:${r.caseId}:${r.attempt}` },
       ),
     );
     if (!session.url) throw new PaymentProviderFailed('checkout session without a URL');
@@ -61,6 +73,43 @@ export class StripeProvider implements PaymentProvider {
       ),
     );
     return { capturedMinor: intent.amount_received };
+  }
+
+  async renewHold(r: RenewHoldRequest): Promise<RenewedHold> {
+    const destination = r.destinationAccountId;
+    if (!destination) throw new Error('a Stripe charge needs the hospital’s connected account');
+    const lapsed = await this.call('payment_intent.retrieve', () => this.stripe.paymentIntents.retrieve(r.paymentIntentId));
+    const paymentMethod = idOf(lapsed.payment_method);
+    const customer = idOf(lapsed.customer);
+    if (!paymentMethod || !customer) return { ok: false, code: 'no_saved_card' };
+    const metadata = { tenant_id: r.tenantId, case_id: r.caseId, payment_id: r.paymentId };
+    try {
+      const intent = await this.stripe.paymentIntents.create(
+        {
+          amount: r.amountMinor,
+          currency: r.currency.toLowerCase(),
+          customer,
+          payment_method: paymentMethod,
+          off_session: true,
+          confirm: true,
+          capture_method: 'manual',
+          application_fee_amount: r.applicationFeeMinor,
+          transfer_data: { destination },
+          on_behalf_of: destination,
+          metadata,
+        },
+        { idempotencyKey: `renew:${r.caseId}:${r.paymentIntentId}` },
+      );
+      if (intent.status === 'requires_capture') return { ok: true, paymentIntentId: intent.id };
+      return { ok: false, code: intent.status === 'requires_action' ? 'authentication_required' : 'not_authorized' };
+    } catch (error) {
+      // The bank's refusal is an answer, not a fault: the patient is asked to confirm. Anything else is a fault.
+      if (error instanceof Stripe.errors.StripeCardError) {
+        this.logger.warn({ action: 'payment_intent.renew', code: error.code, caseId: r.caseId }, 'saved card refused off-session');
+        return { ok: false, code: error.code === 'authentication_required' ? 'authentication_required' : 'card_declined' };
+      }
+      return this.call('payment_intent.renew', () => Promise.reject(error as Error));
+    }
   }
 
   async cancel(r: {
@@ -190,6 +239,8 @@ export function toIntent(intent: Stripe.PaymentIntent): ProviderPaymentIntent {
     createdAt: new Date(intent.created * 1000),
   };
 }
+
+const idOf = (value: string | { id: string } | null | undefined): string | undefined => (typeof value === 'string' ? value : value?.id);
 
 export function pickMetadata(metadata: Stripe.Metadata | null | undefined): PaymentMetadata {
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

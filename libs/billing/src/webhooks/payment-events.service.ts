@@ -4,6 +4,7 @@ import { EntityManager, FindOptionsWhere } from 'typeorm';
 import { FollowUp, PaymentApplier } from '../payments/payment-applier';
 import { PaymentAccounts } from '../payments/payment-accounts.service';
 import { Payment } from '../payments/payment.entity';
+import { PaymentHolds } from '../payments/payment-holds';
 import { PaymentsService } from '../payments/payments.service';
 import { PAYMENT_PROVIDER, PaymentMetadata, PaymentProvider } from '../providers/payment-provider';
 import { PaymentEvent } from './payment-event';
@@ -28,6 +29,7 @@ export class PaymentEvents {
     private readonly applier: PaymentApplier,
     private readonly accounts: PaymentAccounts,
     private readonly payments: PaymentsService,
+    private readonly holds: PaymentHolds,
   ) {}
 
   async process(event: PaymentEvent): Promise<EventOutcome> {
@@ -63,10 +65,14 @@ export class PaymentEvents {
     const payment = await this.findPayment(tx, event, metadata);
     if (!payment) return { outcome: (await this.recordIgnored(tx, event, tenantId)) ? 'ignored' : 'duplicate', ...none };
     if (!(await this.record(tx, event, tenantId, payment.id, 'applied'))) return { outcome: 'duplicate', ...none };
+    // A new authorization for a payment waiting for the patient: their confirmation, which completes the acceptance.
+    const authorized = event.facts.some((f) => f.kind === 'authorized');
+    const accepted = authorized && (await this.holds.confirmed(tx, payment, event.paymentIntentId));
     const { followUps } = await this.applier.apply(tx, payment, event.facts, {
       paymentIntentId: event.paymentIntentId,
       dispute: event.dispute,
     });
+    if (accepted) followUps.push({ kind: 'capture', tenantId, paymentId: payment.id });
     return { outcome: 'applied', followUps };
   }
 

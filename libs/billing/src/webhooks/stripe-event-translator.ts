@@ -48,7 +48,10 @@ export function translateStripeEvent(event: Stripe.Event): PaymentEvent | null {
     }
     case 'payment_intent.canceled': {
       const pi = event.data.object;
-      return { ...base, metadata: pickMetadata(pi.metadata), paymentIntentId: pi.id, facts: [{ kind: 'released', at }] };
+      // Stripe cancels a hold that lapsed on its own ('automatic'): the patient still owes the opinion, and the
+      // saved card renews the hold at acceptance (PaymentHolds). Only a cancellation someone asked for releases it.
+      const facts: PaymentEvent['facts'] = pi.cancellation_reason === 'automatic' ? [] : [{ kind: 'released', at }];
+      return { ...base, metadata: pickMetadata(pi.metadata), paymentIntentId: pi.id, facts };
     }
     case 'payment_intent.payment_failed': {
       const pi = event.data.object;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock, FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
 import { CaseAssignments } from '../assignment/case-assignments.service';
-import { eventWords } from '../case-events';
+import { eventWords, waitingForPayment } from '../case-events';
 import { promiseShown } from '../promise/promise-clock';
 import { CaseContributors } from '../assignment/case-contributors.service';
 import { CaseMessages } from '../case-messages.service';
@@ -74,6 +74,7 @@ export class ConsoleCasePage implements FormPresenter {
       routes: OVERRIDE_ROUTES,
       patient: view.patient,
       timeline: view.timeline.map((e) => ({ ...e, ...eventWords(e) })),
+      waitingForPayment: c.state === 'triage' ? waitingForPayment(view.timeline) : null,
       recordRequests: view.recordRequests,
       messages: await this.messages.list(id),
       conversions: await this.conversions.list(id),

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import {
   BEFORE_ACCEPTANCE,
   Case,
   CaseMessages,
+  CasePayments,
   CaseRecords,
   CaseTimeline,
   CheckIns,
@@ -35,7 +36,26 @@ export class PortalCasePage implements FormPresenter {
     private readonly records: CaseRecords,
     private readonly context: RequestContext,
     private readonly clock: Clock,
+    // Optional only so intake's own suites can run without billing; the platform always binds it.
+    @Optional() private readonly payments?: CasePayments,
   ) {}
+
+  /**
+   * "Cancel this request?": what stops, and what the patient gets back (the amount held on the card, released), in
+   * their language; or, past acceptance, that it can no longer be cancelled here.
+   */
+  async cancellation(id: string): Promise<Record<string, unknown>> {
+    const { case: c } = await this.timeline.forPatient(id);
+    const isPatient = this.context.actor()!.kind === 'patient';
+    const terms = (await this.payments?.cancellationTerms(c.id)) ?? { currency: null, releasedMinor: 0, refundedMinor: 0 };
+    return {
+      title: msg('intake.portal.cancelTitle'),
+      c: requestSummary(c),
+      canCancel: BEFORE_ACCEPTANCE.includes(c.state) && isPatient,
+      terms,
+      givesBack: terms.releasedMinor > 0 || terms.refundedMinor > 0,
+    };
+  }
 
   /** The page, with what an upload just did (counts from the query, never names). */
   show(id: string, query: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -60,7 +80,7 @@ export class PortalCasePage implements FormPresenter {
   }
 
   async model(id: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    const { case: c, entries } = await this.timeline.forPatient(id);
+    const { case: c, entries, waitingForPayment } = await this.timeline.forPatient(id);
     const isPatient = this.context.actor()!.kind === 'patient';
     const checkIns = (await this.checkIns.list(id)).filter((ci) => ci.open);
     return {
@@ -76,6 +96,7 @@ export class PortalCasePage implements FormPresenter {
       followUpsLeft: c.followUpsIncluded - c.followUpsUsed,
       canAskFollowUp: c.state === 'delivered' && c.followUpsIncluded > c.followUpsUsed && isPatient,
       canCancel: BEFORE_ACCEPTANCE.includes(c.state) && isPatient,
+      waitingForPayment: isPatient && !!waitingForPayment,
       values: {},
       ...extra,
     };

@@ -34,6 +34,7 @@ import { PortalCasePage, requestSummary } from './portal-case.page';
 
 /** Free text as typed, its rules the service's (which says what is missing or too long, beside the field). */
 const textForm = (name: string) => z.object({ [name]: field.text({ optional: true, max: 100_000 }) });
+const cancelForm = z.object({ confirmed: field.checkbox() });
 const checkInForm = z.object({ acted_on_advice: field.text({ optional: true }), satisfaction: field.text({ optional: true }) });
 
 /** The patient portal: their requests, each with its timeline, due date and messages; cancel before acceptance. */
@@ -123,17 +124,30 @@ export class PortalController {
     return redirect(`/account/cases/${id}?thanks=1#check-ins`);
   }
 
+  /** Cancelling asks first, and says what the patient gets back: one tap never cancels a paid request. */
+  @Can('portal.access')
+  @Get('cases/:id/cancel')
+  @Page('intake/portal-cancel', { title: 'intake.portal.cancelTitle' })
+  cancellation(@Param('id', ParseUUIDPipe) id: string) {
+    return this.page.cancellation(id);
+  }
+
   @Can('portal.access')
   @Audited({ action: 'case.cancel', entityType: 'case', param: 'id' })
   @Post('cases/:id/cancel')
-  async cancel(@Param('id', ParseUUIDPipe) id: string): Promise<Redirect> {
-    await this.db.transaction(async (tx) => {
+  async cancel(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
+    // Only the confirmation page's button says yes; anything else (an old page's one-tap form) is shown the question.
+    const confirmed = parseForm(cancelForm, body).confirmed;
+    const cancelled = await this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, id);
       if (this.context.actor()!.kind !== 'patient') throw new InvalidInput({ cancel: msg('intake.form.onlyPatientCancels') });
+      if (!confirmed) return false;
       await this.pipeline.move(tx, c.id, 'cancel', 'patient');
       // Cancelling before acceptance releases the card authorization: nothing is charged.
       await this.payments?.release(tx, c.id, 'cancelled');
+      return true;
     });
+    if (!cancelled) return redirect(`/account/cases/${id}/cancel`);
     return redirect(`/account/cases/${id}?cancelled=1`);
   }
 }

@@ -1,12 +1,15 @@
-import { Controller, Get, Inject, Param, Post } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { Can, NotFound, Page, redirect, Redirect, RequestContext, TenantDatabase } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
-import { DemoProvider } from '../../providers/demo-provider';
+import { DemoCard, DemoProvider } from '../../providers/demo-provider';
 import { PAYMENT_PROVIDER, PaymentProvider } from '../../providers/payment-provider';
 import { PaymentEvents } from '../../webhooks/payment-events.service';
 import { Payment } from '../payment.entity';
 
 const SESSION = /^demo_cs_[0-9a-f]{24}$/;
+
+/** A checkout still to complete: a first authorization, or the patient confirming a payment whose hold lapsed. */
+const open = (p: Payment) => p.status === 'pending' || (p.status === 'authorized' && !!p.confirmationRequestedAt);
 
 /**
  * The demo provider's checkout page, on the hospital's own host, for the patient whose case it is. It exists only
@@ -27,14 +30,16 @@ export class DemoCheckoutController {
   @Page('payments/demo-checkout', { title: 'payments.demo.title' })
   async page(@Param('sessionId') sessionId: string) {
     const payment = await this.find(sessionId);
-    return { payment, pending: payment.status === 'pending' };
+    return { payment, pending: open(payment), confirming: !!payment.confirmationRequestedAt };
   }
 
   @Can('portal.access')
   @Post(':sessionId/authorize')
-  async authorize(@Param('sessionId') sessionId: string): Promise<Redirect> {
+  async authorize(@Param('sessionId') sessionId: string, @Query('card') card?: string): Promise<Redirect> {
     const payment = await this.find(sessionId);
-    if (payment.status === 'pending') for (const event of this.demo().authorizationEvents(payment)) await this.events.process(event);
+    // The demo's second test card renews nothing without the patient: it shows the confirmation a lapsed hold needs.
+    const demoCard: DemoCard = card === 'asks' ? 'asks' : 'saved';
+    if (open(payment)) for (const event of this.demo().authorizationEvents(payment, demoCard)) await this.events.process(event);
     return redirect(`/account/receipts/${payment.id}?checkout=done`);
   }
 

@@ -4,6 +4,9 @@
 // connection is retried from the last byte the server confirmed, so a large study survives a slow or flaky line.
 // When all are sent, the browser goes to `data-resumable-done` with the counts, as the plain form's redirect does.
 // The file name travels only in the Upload-Metadata header, never in a URL; nothing is kept in browser storage.
+// Smaller files go, one request per file, to the plain form's own address. Either way each file shows its bytes and
+// percent as they leave, the button is disabled, and a Cancel button stops what is still being sent. The words come
+// from the page (data-upload-* attributes, by key); numbers and sizes are formatted by Intl in the page's language.
 (function () {
   'use strict';
   var form = document.querySelector('form[data-resumable]');
@@ -17,6 +20,89 @@
   var status = form.querySelector('[data-resumable-status]');
   var progress = form.querySelector('progress');
   var button = form.querySelector('button[type=submit]');
+  var lang = document.documentElement.lang || undefined;
+  var cancelled = false;
+  var current = null; // the request or AbortController in flight, for Cancel
+  var stopped = null; // why the server stopped taking files (a quota), as the plain form's redirect says
+
+  var list = document.createElement('ul');
+  list.className = 'upload-list';
+  list.hidden = true;
+  var cancel = document.createElement('button');
+  cancel.type = 'button';
+  cancel.className = 'link-button';
+  cancel.hidden = true;
+  cancel.textContent = form.getAttribute('data-upload-cancel') || 'Cancel';
+  (progress || button).insertAdjacentElement('afterend', list);
+  list.insertAdjacentElement('afterend', cancel);
+  cancel.addEventListener('click', function () {
+    cancelled = true;
+    if (current && current.abort) current.abort();
+  });
+
+  function size(bytes) {
+    var mb = bytes >= 1000000;
+    return new Intl.NumberFormat(lang, { style: 'unit', unit: mb ? 'megabyte' : 'kilobyte', maximumFractionDigits: 1 }).format(
+      mb ? bytes / 1000000 : bytes / 1000,
+    );
+  }
+
+  /** One line per file: its name (data, not translated), a bar, and "{sent} of {size} ({percent})". */
+  function row(file) {
+    var item = document.createElement('li');
+    var name = document.createElement('span');
+    name.setAttribute('translate', 'no');
+    name.className = 'upload-list__name';
+    name.textContent = file.name;
+    var bar = document.createElement('progress');
+    bar.max = Math.max(file.size, 1);
+    bar.value = 0;
+    bar.setAttribute('aria-label', file.name);
+    var text = document.createElement('span');
+    text.className = 'upload-list__bytes';
+    item.appendChild(name);
+    item.appendChild(bar);
+    item.appendChild(text);
+    list.appendChild(item);
+    function show(sent) {
+      sent = Math.min(sent, file.size);
+      bar.value = sent;
+      text.textContent = (form.getAttribute('data-upload-bytes') || '{sent} of {size} ({percent})')
+        .replace('{sent}', size(sent))
+        .replace('{size}', size(file.size))
+        .replace('{percent}', new Intl.NumberFormat(lang, { style: 'percent' }).format(file.size ? sent / file.size : 1));
+    }
+    show(0);
+    return show;
+  }
+
+  /** A small file through the plain form's address, as its own multipart request; its counts from the redirect. */
+  function post(file, show) {
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      current = xhr;
+      xhr.open('POST', form.action);
+      xhr.upload.onprogress = function (e) {
+        // The request carries the multipart framing too: scale to the file's own bytes.
+        if (e.lengthComputable) show((e.loaded / e.total) * file.size);
+      };
+      xhr.onload = function () {
+        var query = new URL(xhr.responseURL || location.href).searchParams;
+        var uploaded = Number(query.get('uploaded'));
+        stopped = query.get('stopped') || stopped;
+        resolve(xhr.status < 400 && uploaded > 0 ? 'uploaded' : 'rejected');
+      };
+      xhr.onerror = function () {
+        resolve('rejected');
+      };
+      xhr.onabort = function () {
+        resolve('cancelled');
+      };
+      var data = new FormData();
+      data.append('file', file, file.name);
+      xhr.send(data);
+    });
+  }
 
   function say(text) {
     if (status) status.textContent = text;
@@ -61,16 +147,19 @@
   }
 
   /** Sends one file from `offset`, retrying with backoff on network errors; resolves to the file's status. */
-  async function send(file, url, sentBefore, total) {
+  async function send(file, url, sentBefore, total, show) {
     var offset = 0;
     var failures = 0;
     for (;;) {
+      if (cancelled) return 'cancelled';
       try {
         // After a failure, ask where to resume. Everything may have arrived without the last answer: the PATCH below
         // then carries no bytes, and the server finishes the file (or says how it ended) whichever instance it reaches.
         if (failures > 0) offset = await offsetOf(url);
+        current = new AbortController();
         var res = await fetch(url, {
           method: 'PATCH',
+          signal: current.signal,
           credentials: 'same-origin',
           headers: headers({ 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' }),
           body: file.slice(offset, offset + CHUNK),
@@ -89,8 +178,10 @@
         offset = Number(res.headers.get('Upload-Offset'));
         failures = 0;
         if (progress) progress.value = Math.round(((sentBefore + offset) / total) * 100);
+        show(offset);
         if (offset >= file.size) return res.headers.get('Record-File-Status') || 'uploaded';
       } catch (_offline) {
+        if (cancelled) return 'cancelled';
         failures++;
         say(form.getAttribute('data-resumable-retrying') || 'Connection lost, retrying...');
         await wait(Math.min(30000, 1000 * Math.pow(2, Math.min(failures, 5))));
@@ -100,37 +191,60 @@
 
   form.addEventListener('submit', async function (event) {
     var files = Array.prototype.slice.call((input && input.files) || []);
+    if (!files.length || !window.FormData || !window.XMLHttpRequest) return; // the plain form says what is missing
     var threshold = Number(form.getAttribute('data-resumable-over'));
-    if (
-      !files.some(function (f) {
-        return f.size > threshold;
-      })
-    )
-      return; // the plain form is best for small files
+    var resumable = files.some(function (f) {
+      return f.size > threshold;
+    });
     event.preventDefault();
+    cancelled = false;
+    stopped = null;
     if (button) button.disabled = true;
     if (progress) {
       progress.hidden = false;
       progress.value = 0;
     }
+    list.textContent = '';
+    list.hidden = false;
+    cancel.hidden = false;
     var total = files.reduce(function (sum, f) {
       return sum + f.size;
     }, 0);
     var sent = 0;
     var kept = 0;
     var rejected = 0;
-    for (var i = 0; i < files.length; i++) {
+    var shows = files.map(row);
+    for (var i = 0; i < files.length && !cancelled; i++) {
       say(
         (form.getAttribute('data-resumable-sending') || 'Sending {n} of {total}')
           .replace('{n}', String(i + 1))
           .replace('{total}', String(files.length)),
       );
-      var created = await create(files[i]);
-      var outcome = created.refused ? 'rejected' : await send(files[i], created.url, sent, total);
+      var outcome;
+      if (resumable) {
+        var created = await create(files[i]);
+        outcome = created.refused ? 'rejected' : await send(files[i], created.url, sent, total, shows[i]);
+      } else {
+        outcome = await post(files[i], shows[i]);
+      }
+      if (outcome === 'cancelled') break;
       if (outcome === 'rejected') rejected++;
       else kept++;
+      shows[i](files[i].size);
       sent += files[i].size;
+      if (progress) progress.value = Math.round((sent / total) * 100);
     }
-    location.assign(done + (done.indexOf('?') < 0 ? '?' : '&') + 'uploaded=' + kept + '&rejected=' + rejected + '#records');
+    current = null;
+    if (cancelled && kept + rejected === 0) {
+      // Nothing arrived: the form is as it was, ready to choose again.
+      say(form.getAttribute('data-upload-cancelled') || 'Upload cancelled.');
+      if (button) button.disabled = false;
+      if (progress) progress.hidden = true;
+      list.hidden = true;
+      cancel.hidden = true;
+      return;
+    }
+    var counts = 'uploaded=' + kept + '&rejected=' + rejected + (stopped ? '&stopped=' + encodeURIComponent(stopped) : '');
+    location.assign(done + (done.indexOf('?') < 0 ? '?' : '&') + counts + '#records');
   });
 })();

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Case } from '@consilium/cases';
+import { Case, CaseRecords } from '@consilium/cases';
 import { CatalogReader } from '@consilium/catalog';
 import { FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
 import { lateRefundRules, ResolvedTenant } from '@consilium/tenancy';
@@ -18,6 +18,7 @@ export class ReviewStep implements FormPresenter {
     private readonly planner: IntakePlanner,
     private readonly catalog: CatalogReader,
     private readonly context: RequestContext,
+    private readonly records: CaseRecords,
   ) {}
 
   /** The draft priced again today (the roster, policy or prices may have changed), with the programs that may help. */
@@ -58,6 +59,8 @@ export class ReviewStep implements FormPresenter {
         localPhysician: c.localPhysician,
       },
       incomplete: incomplete.map((s) => ({ step: s, href: `/start/${c.id}/${s}` })),
+      // The files already sent, so the patient sees what the hospital will have before they pay.
+      records: await this.records.page(c.id),
       values,
     };
   }
