@@ -71,7 +71,7 @@ const SPANISH = {
     const [offering] = blueprint.offerings!;
     offering.add_ons = [
       ...(offering.add_ons ?? []),
-      { code: 'translation', name: { en: 'Opinion in your language', es: 'Opinión en su idioma' }, price: 20000, translation: true },
+      { code: 'translation', name: { en: 'Opinion in your language', es: 'Opinión en su idioma' }, price: '200.00', translation: true },
     ];
     await applyTestBlueprint(app, blueprint);
     translatorPerson = await createTestTranslator(app, hospital);

@@ -73,7 +73,7 @@ describe('translated opinions', () => {
       {
         code: 'translation',
         name: { en: 'Opinion in your language', es: 'Opinión en su idioma', fr: 'Avis dans votre langue' },
-        price: 20000,
+        price: '200.00',
         translation: true,
       },
     ];
