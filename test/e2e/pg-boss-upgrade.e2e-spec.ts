@@ -63,7 +63,16 @@ describe('pg-boss 10 -> 12 migration', () => {
     expect(await query(db.owner, 'SELECT version FROM pgboss.version')).toEqual([{ version: 46 }]);
     expect(await query(db.owner, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pgboss%'`)).toEqual([{ nspname: 'pgboss' }]);
     const queues = await query<{ name: string; policy: string }>(db.owner, 'SELECT name, policy FROM pgboss.queue ORDER BY name');
-    expect(queues.map((q) => q.name)).toEqual(['analytics-refresh', 'assignment-deadline', 'records-process', 'send-email']);
+    expect(queues.map((q) => q.name)).toEqual([
+      'analytics-refresh',
+      'assignment-deadline',
+      'case-promise-due',
+      'check-in-due',
+      'records-process',
+      'refund-rule',
+      'send-email',
+      'webhook-deliver',
+    ]);
     expect(new Set(queues.map((q) => q.policy))).toEqual(new Set(['standard']));
   });
 

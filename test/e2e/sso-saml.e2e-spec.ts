@@ -168,7 +168,8 @@ describe('single sign-on with SAML 2.0', () => {
         roles: { doctors: 'physician' as const },
       },
     };
-    const applied = await applyTestBlueprint(app, testBlueprint(b.slug, { sso }));
+    // Earlier tests set B's connection up in the console: the blueprint replaces it, saying so.
+    const applied = await applyTestBlueprint(app, testBlueprint(b.slug, { sso }), { overwriteConsoleEdits: true });
     expect(applied.changes).toContain(`single sign-on: Blueprint ADFS (SAML, ${idpC.entityId})`);
     const client = new WebClient(app, b.host);
     expect((await client.get('/console/sign-in')).text).toContain('Sign in with Blueprint ADFS');

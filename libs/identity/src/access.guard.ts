@@ -116,6 +116,11 @@ export class AccessGuard implements CanActivate {
     }
     if (!this.context.tenantOrNull()) return undefined;
     const auth = request.headers.authorization;
+    // The hospital's directory (SCIM), before the API's credentials: both come as a bearer token.
+    if (auth?.startsWith('Bearer scim_') && request.url.startsWith('/scim/')) {
+      const tokenId = await this.scimTokens.resolve(auth.slice('Bearer '.length).trim());
+      return tokenId ? { id: tokenId, kind: 'directory', roles: [] } : undefined;
+    }
     if (auth && NOT_COOKIE_AUTHENTICATED.test(request.url)) {
       // An API key, or an access token from the OAuth token endpoint: either way the actor is the credential.
       const bearer = /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1] ?? '';
@@ -123,10 +128,6 @@ export class AccessGuard implements CanActivate {
       if (key) return { id: key.id, kind: 'api_key', roles: [], scopes: ['api.access', ...key.scopes] };
       const token = await this.oauthTokens.resolve(bearer);
       return token ? { id: token.clientId, kind: 'api_key', roles: [], scopes: ['api.access', ...token.scopes] } : undefined;
-    }
-    if (auth?.startsWith('Bearer scim_') && request.url.startsWith('/scim/')) {
-      const tokenId = await this.scimTokens.resolve(auth.slice('Bearer '.length).trim());
-      return tokenId ? { id: tokenId, kind: 'directory', roles: [] } : undefined;
     }
     const token = this.cookie.read(request);
     const session = token ? await this.sessions.resolve(token) : null;

@@ -35,8 +35,11 @@ describe('CLI arguments', () => {
   it.each([
     ['staff invite --email a@b.org --role admin', 'staff invite needs --tenant <slug>'],
     ['staff invite --tenant rh --role admin', 'staff invite needs --email <address>'],
-    ['staff invite --tenant rh --email a@b.org', 'staff invite needs --role <admin|coordinator|physician>'],
-    ['staff invite --tenant rh --email a@b.org --role owner', '--role takes admin, coordinator, physician (comma-separated); not owner'],
+    ['staff invite --tenant rh --email a@b.org', 'staff invite needs --role <admin|coordinator|physician|translator>'],
+    [
+      'staff invite --tenant rh --email a@b.org --role owner',
+      '--role takes admin, coordinator, physician, translator (comma-separated); not owner',
+    ],
     ['staff invite --tenant rh --email a@b.org --role admin,boss', 'not boss'],
     ['staff invite --tenant rh --email nope --role admin', '--email must be an email address such as admin@hospital.org'],
     ['staff invite --tenant rh --email a@b.org --role admin --locale xx', '--locale: xx is not a platform language: use one of en, es, fr'],
