@@ -129,6 +129,26 @@ describe('FHIR R4 (/api/v1/fhir)', () => {
     expect(practitioner.qualification?.length).toBeGreaterThan(0);
   });
 
+  it('reads the ServiceRequest by case id and the opinion’s resources by version id, as they are in the Bundle', async () => {
+    const bundle = JSON.parse((await api(a.host, keyA).get(`/api/v1/fhir/Bundle/${delivered.id}`)).text) as Bundle;
+    for (const type of ['ServiceRequest', 'DiagnosticReport', 'DocumentReference', 'Provenance']) {
+      const inBundle = bundle.entry!.find((e) => e.resource!.resourceType === type)!.resource!;
+      const res = await api(a.host, keyA).get(`/api/v1/fhir/${type}/${inBundle.id}`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe(FHIR);
+      expect(JSON.parse(res.text)).toEqual(inBundle);
+    }
+    const patient = bundle.entry!.find((e) => e.resource!.resourceType === 'Patient')!.resource!;
+    expect((await api(a.host, keyA).get(`/api/v1/fhir/Patient/${patient.id}`)).status).toBe(404);
+    expect((await api(a.host, keyA).get(`/api/v1/fhir/ServiceRequest/${caseB.id}`)).status).toBe(404);
+    expect((await api(a.host, keyA).get(`/api/v1/fhir/ServiceRequest/${submitted.id}`)).status).toBe(404);
+    const bundleB = JSON.parse((await api(b.host, keyB).get(`/api/v1/fhir/Bundle/${caseB.id}`)).text) as Bundle;
+    const reportB = bundleB.entry!.find((e) => e.resource!.resourceType === 'DiagnosticReport')!.resource!;
+    expect((await api(b.host, keyB).get(`/api/v1/fhir/DiagnosticReport/${reportB.id}`)).status).toBe(200);
+    expect((await api(a.host, keyA).get(`/api/v1/fhir/DiagnosticReport/${reportB.id}`)).status).toBe(404);
+    expect((await api(a.host, readOnlyKey).get(`/api/v1/fhir/ServiceRequest/${delivered.id}`)).status).toBe(403);
+  });
+
   it('describes itself in a CapabilityStatement the definitions accept', async () => {
     const res = await api(a.host, readOnlyKey).get('/api/v1/fhir/metadata');
     expect(res.status).toBe(200);

@@ -1,5 +1,8 @@
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 
+/** The resources of a case's export that can be read by id; the others are read in their Bundle. */
+export const FHIR_READABLE = ['ServiceRequest', 'DiagnosticReport', 'DocumentReference', 'Provenance'] as const;
+
 /**
  * What this FHIR endpoint does (GET /api/v1/fhir/metadata): read a delivered case's Bundle, and create an Encounter
  * or Procedure that references a case's ServiceRequest (a conversion). Auth is the API's (SMART-less bearer).
@@ -22,6 +25,7 @@ export function capabilityStatement(base: string, date: string): CapabilityState
         },
         resource: [
           { type: 'Bundle', interaction: [{ code: 'read' }] },
+          ...FHIR_READABLE.map((type) => ({ type, interaction: [{ code: 'read' as const }] })),
           { type: 'Encounter', interaction: [{ code: 'create' }] },
           { type: 'Procedure', interaction: [{ code: 'create' }] },
         ],

@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { CaseReview } from '@consilium/cases';
 import { InvalidInput, msg, NotFound } from '@consilium/core';
-import { DeliveredOpinions } from '@consilium/opinions';
+import { DeliveredOpinion, DeliveredOpinions } from '@consilium/opinions';
 import { PhysicianAccounts } from '@consilium/roster';
 import { createHash } from 'node:crypto';
-import type { Bundle, Encounter, Procedure } from '@medplum/fhirtypes';
+import type { Bundle, Encounter, Procedure, Resource } from '@medplum/fhirtypes';
 import { UUID } from '../api/api-input';
 import { ApiConversions } from '../api/api-conversions.service';
 import { caseBundle } from './fhir-bundle';
+import { FHIR_READABLE } from './fhir-capabilities';
 import { ConversionResourceType, readConversion } from './fhir-conversions';
+
+const READABLE = new Set<string>(FHIR_READABLE);
 
 /**
  * The FHIR face of the API: a delivered case read through each owner's service (the opinion and its access check,
@@ -26,7 +29,24 @@ export class FhirExport {
 
   async bundle(caseId: string, base: string): Promise<Bundle> {
     if (!UUID.test(caseId)) throw new NotFound();
-    const delivered = await this.opinions.latest(caseId);
+    return this.build(await this.opinions.latest(caseId), base);
+  }
+
+  /**
+   * One resource of a delivered case's export, read on its own: the ServiceRequest by the case id (as of the latest
+   * signed version); the DiagnosticReport, DocumentReference and Provenance by the signed version's id, so an
+   * amended opinion's earlier versions stay readable where a reference to them was kept.
+   */
+  async read(type: string, id: string, base: string): Promise<Resource> {
+    if (!UUID.test(id) || !READABLE.has(type)) throw new NotFound();
+    const delivered = type === 'ServiceRequest' ? await this.opinions.latest(id) : await this.opinions.version(id);
+    const found = (await this.build(delivered, base)).entry?.find((e) => e.resource?.resourceType === type && e.resource.id === id);
+    if (!found?.resource) throw new NotFound();
+    return found.resource;
+  }
+
+  private async build(delivered: DeliveredOpinion, base: string): Promise<Bundle> {
+    const caseId = delivered.case.id;
     const { patient } = await this.review.view(caseId);
     const consents = await this.review.consents(caseId);
     const signer = await this.physicians.signer(delivered.opinion.signedBy!);

@@ -1,11 +1,11 @@
 import { applyDecorators, Body, Get, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
 import { ApiBody, ApiHeader, ApiParam, ApiProduces, ApiResponse } from '@nestjs/swagger';
-import type { Bundle, CapabilityStatement, Encounter, Procedure } from '@medplum/fhirtypes';
+import type { Bundle, CapabilityStatement, Encounter, Procedure, Resource } from '@medplum/fhirtypes';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiController } from '../../api/api-controller.decorator';
 import { ApiScope } from '../../api/api-route.decorators';
-import { capabilityStatement } from '../fhir-capabilities';
+import { capabilityStatement, FHIR_READABLE } from '../fhir-capabilities';
 import { ConversionResourceType } from '../fhir-conversions';
 import { FhirExport } from '../fhir-export.service';
 
@@ -62,6 +62,27 @@ export class ApiFhirController {
     const bundle = await this.fhir.bundle(caseId, base(request));
     reply.header('content-type', `${FHIR_JSON}; charset=utf-8`);
     return bundle;
+  }
+
+  @Get(':type/:id')
+  @ApiScope('opinions.read', {
+    summary: 'Read one resource of a delivered case',
+    description:
+      '`ServiceRequest/<case id>`, or `DiagnosticReport`, `DocumentReference` or `Provenance` by the id of a signed opinion version: the same resource as in the Bundle. Patient, Practitioner, PractitionerRole and Consent are read in the Bundle.',
+  })
+  @ApiParam({ name: 'type', enum: FHIR_READABLE, description: 'The resource type.' })
+  @ApiParam({ name: 'id', format: 'uuid', description: 'The case id (ServiceRequest) or the signed version id.' })
+  @FhirResponses({ status: 200, type: 'resource', description: 'The resource.' }, 401, 403, 404)
+  @Audited({ action: 'api.fhir.read', entityType: 'fhir_resource', param: 'id' })
+  async read(
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Resource> {
+    const resource = await this.fhir.read(type, id, base(request));
+    reply.header('content-type', `${FHIR_JSON}; charset=utf-8`);
+    return resource;
   }
 
   @Post('Encounter')
