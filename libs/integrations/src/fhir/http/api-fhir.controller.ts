@@ -42,7 +42,7 @@ export class ApiFhirController {
   @FhirResponses({ status: 200, type: 'CapabilityStatement', description: 'The CapabilityStatement.' }, 401)
   metadata(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): CapabilityStatement {
     reply.header('content-type', `${FHIR_JSON}; charset=utf-8`);
-    return capabilityStatement(base(request), '2026-12-07');
+    return capabilityStatement(base(request));
   }
 
   @Get('Bundle/:id')
