@@ -2,6 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { affected, InvalidInput, msg, one, rows, TenantDatabase } from '@consilium/core';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
+import { CaseConsents, ConsentGiven } from './case-consents.service';
 import { CasePayments } from './case-payments';
 import { CasePipeline } from './case-pipeline.service';
 import { CaseMilestones } from './milestones/case-milestones';
@@ -40,6 +41,7 @@ export class CaseReview {
     private readonly access: CaseAccess,
     private readonly pipeline: CasePipeline,
     private readonly milestones: CaseMilestones,
+    private readonly consentRows: CaseConsents,
     // Optional only so the pipeline's own suites can run without billing; the platform always binds it.
     @Optional() private readonly payments?: CasePayments,
   ) {}
@@ -69,6 +71,11 @@ export class CaseReview {
       const patient = await one<{ name: string; email: string }>(tx, 'SELECT name, email FROM accounts WHERE id = $1', [c.patientId]);
       return { case: c, timeline, recordRequests, patient };
     });
+  }
+
+  /** The consents the patient gave on a case the actor may see (exports list them; the audit log keeps each one). */
+  consents(caseId: string): Promise<ConsentGiven[]> {
+    return this.db.transaction(async (tx) => this.consentRows.list(tx, (await this.access.caseFor(tx, caseId)).id));
   }
 
   async move(

@@ -71,7 +71,7 @@ export function may(actor: ContextActor | undefined, action: string): boolean {
 
 /**
  * Scopes an integration's API key may be given: a subset of what an admin may do. `cases.read`: cases, their
- * timelines, consents and records requests; `opinions.read`: delivered opinions and their letters;
+ * timelines, consents and records requests; `opinions.read`: delivered opinions, their letters and FHIR documents;
  * `cases.triage`: a records request's status; `conversions.record`: visits and procedures; `analytics.read`: exports.
  */
 export const API_KEY_SCOPES = ['cases.read', 'opinions.read', 'cases.triage', 'conversions.record', 'analytics.read'] as const;

@@ -7,6 +7,7 @@ import { IdentityModule } from '@consilium/identity';
 import { IntakeModule } from '@consilium/intake';
 import { JobsModule } from '@consilium/jobs';
 import { OpinionsModule } from '@consilium/opinions';
+import { RosterModule } from '@consilium/roster';
 import path from 'node:path';
 import { ApiCases } from './api/api-cases.service';
 import { NoStore } from './api/api-controller.decorator';
@@ -18,6 +19,9 @@ import { ApiOpinionsController } from './api/http/api-opinions.controller';
 import { ApiRecordRequestsController } from './api/http/api-record-requests.controller';
 import { OAuthTokenController } from './api/http/oauth-token.controller';
 import { oauthErrorFormat } from './api/oauth-error-format';
+import { ApiFhirController } from './fhir/http/api-fhir.controller';
+import { fhirErrorFormat } from './fhir/fhir-error-format';
+import { FhirExport } from './fhir/fhir-export.service';
 import { ApiDocsController } from './openapi/api-docs.controller';
 import { ApiDocument } from './openapi/api-document.service';
 import { ConsoleWebhooksController, WebhooksPage } from './webhooks/http/console-webhooks.controller';
@@ -25,10 +29,20 @@ import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * The hospital's systems' way in and out: the /api/v1 resources (API keys and OAuth client credentials), their
- * OpenAPI document and its page, and outbound webhooks. Other domains are reached through their services.
+ * OpenAPI document and its page, outbound webhooks, and FHIR R4. Other domains are reached through their services.
  */
 @Module({
-  imports: [AnalyticsModule, AuditModule, CasesModule, IdentityModule, IntakeModule, JobsModule, OpinionsModule, WebhooksModule],
+  imports: [
+    AnalyticsModule,
+    AuditModule,
+    CasesModule,
+    IdentityModule,
+    IntakeModule,
+    JobsModule,
+    OpinionsModule,
+    RosterModule,
+    WebhooksModule,
+  ],
   controllers: [
     OAuthTokenController,
     ApiCasesController,
@@ -36,14 +50,16 @@ import { WebhooksModule } from './webhooks/webhooks.module';
     ApiConversionsController,
     ApiRecordRequestsController,
     ApiAnalyticsController,
+    ApiFhirController,
     ApiDocsController,
     ConsoleWebhooksController,
   ],
-  providers: [ApiCases, ApiConversions, ApiDocument, NoStore, WebhooksPage],
+  providers: [ApiCases, ApiConversions, FhirExport, ApiDocument, NoStore, WebhooksPage],
 })
 export class IntegrationsModule {
   constructor(views: ViewRenderer, formats: ErrorFormats) {
     views.registerViews('integrations', path.join(__dirname, 'views'));
     formats.register('/api/v1/oauth/', oauthErrorFormat);
+    formats.register('/api/v1/fhir/', fhirErrorFormat);
   }
 }

@@ -12,7 +12,7 @@ export interface DeliveredOpinion {
 }
 
 /**
- * Delivered opinions as other systems read them (the integration API): only once the case was delivered, and
+ * Delivered opinions as other systems read them (the integration API, FHIR): only once the case was delivered, and
  * only a case the actor may see (CaseAccess); before delivery an opinion does not exist for anyone outside the review.
  */
 @Injectable()

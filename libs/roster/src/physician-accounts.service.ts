@@ -15,6 +15,14 @@ export interface AssignablePhysician {
   weeklyCapacity: number;
 }
 
+/** A physician as a signed opinion names them. */
+export interface SigningPhysician {
+  id: string;
+  name: string;
+  credentials: string;
+  licenses: { jurisdiction: string; number: string; expiresOn: string }[];
+}
+
 /** A roster physician on the admin page: their account link and the stipend rate in force. */
 export interface LinkedPhysician {
   id: string;
@@ -67,6 +75,25 @@ export class PhysicianAccounts {
   /** The roster physician signed in as `accountId`, if any. */
   async byAccount(tx: EntityManager, accountId: string): Promise<{ id: string; name: string } | null> {
     return (await first<{ id: string; name: string }>(tx, 'SELECT id, name FROM physicians WHERE account_id = $1', [accountId])) ?? null;
+  }
+
+  /**
+   * The physician signed in as `accountId` as a signed document names them (FHIR's Practitioner): name, credentials
+   * and every license with its number, current or not (who signed is a fact of the past).
+   */
+  signer(accountId: string): Promise<SigningPhysician | null> {
+    return this.db.transaction(async (tx) => {
+      const row = await first<SigningPhysician>(
+        tx,
+        `SELECT p.id, p.name, p.credentials,
+                coalesce((SELECT json_agg(json_build_object('jurisdiction', l.jurisdiction, 'number', l.number, 'expiresOn', l.expires_on::text)
+                                          ORDER BY l.jurisdiction)
+                            FROM physician_licenses l WHERE l.tenant_id = p.tenant_id AND l.physician_id = p.id), '[]') AS licenses
+           FROM physicians p WHERE p.account_id = $1`,
+        [accountId],
+      );
+      return row ?? null;
+    });
   }
 
   /** Admin page: every active physician with their link and current rate, and the staff who may be linked. */

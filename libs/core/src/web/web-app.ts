@@ -78,6 +78,10 @@ export async function createWebApp(module: Type<unknown> | DynamicModule, config
   app.useBodyParser<Server>('application/scim+json', { bodyLimit: 1024 * 1024 }, (request, body, done) => {
     void fastify.getDefaultJsonParser('error', 'error')(request, body.toString('utf8'), done);
   });
+  // FHIR clients send their resources as application/fhir+json (FHIR R4 §3.1.0.1.4): the same JSON, the same parser.
+  app.useBodyParser<Server>('application/fhir+json', { bodyLimit: 1024 * 1024 }, (request, body, done) => {
+    void fastify.getDefaultJsonParser('error', 'error')(request, body.toString('utf8'), done);
+  });
   // The route pattern that matched (or `unmatched`), for the access log, the request metrics and the trace.
   fastify.addHook('onRequest', (request, _reply, done) => {
     requestFacts(request.raw).route = request.routeOptions.url ?? UNMATCHED_ROUTE;

@@ -103,6 +103,7 @@ export class ApiCases {
       links: {
         opinion: `/api/v1/cases/${c.id}/opinion`,
         conversions: `/api/v1/cases/${c.id}/conversions`,
+        fhirBundle: `/api/v1/fhir/Bundle/${c.id}`,
       },
     };
   }

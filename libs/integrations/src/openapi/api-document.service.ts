@@ -9,14 +9,14 @@ export const API_PREFIX = '/api/v1';
 
 const SCOPE_WORDS: Record<string, string> = {
   'cases.read': 'Cases, their timelines, files (never bytes), consents and records requests.',
-  'opinions.read': 'Delivered opinions and their signed letters.',
+  'opinions.read': 'Delivered opinions, their signed letters and the FHIR documents that carry them.',
   'cases.triage': "A records request's status.",
   'conversions.record': 'Visits and procedures that followed an opinion.',
   'analytics.read': "The conversion analytics' tables.",
 };
 
 const DESCRIPTION = `The hospital's second-opinion program, for its own systems: cases, delivered opinions, records requests,
-conversions (visits and procedures that followed an opinion), analytics exports, and signed webhooks.
+conversions (visits and procedures that followed an opinion), analytics exports, FHIR R4, and signed webhooks.
 
 **Authentication.** Every call but the token endpoint sends \`Authorization: Bearer <credential>\`: an API key
 (\`ck_...\`), or an access token (\`cat_...\`) from \`POST /api/v1/oauth/token\` with an OAuth client's id and secret
@@ -24,13 +24,13 @@ conversions (visits and procedures that followed an opinion), analytics exports,
 credential works on its own hospital's host only.
 
 **Errors** are RFC 9457 problem details (\`application/problem+json\`): match on \`code\`; \`errors\` names each
-parameter or body member (JSON pointer) to fix. Another
+parameter or body member (JSON pointer) to fix. Under \`/api/v1/fhir\` they are FHIR OperationOutcomes. Another
 hospital's id answers 404, as an unknown id does.
 
 **Pages.** Lists are keyset-paginated: pass \`nextCursor\` back as \`cursor\` (also in the \`Link\` header, rel="next")
 until it is null.
 
-**Retries.** POSTs that record something take an \`Idempotency-Key\`: the same key
+**Retries.** POSTs that record something take an \`Idempotency-Key\` (FHIR: or the resource's \`identifier\`): the same key
 with the same body answers what the first call recorded.
 
 **Webhooks** (below) are signed per the Standard Webhooks specification: verify \`webhook-id\`, \`webhook-timestamp\` and
@@ -94,7 +94,7 @@ export class ApiDocument {
     document.paths = Object.fromEntries(Object.entries(document.paths).filter(([path]) => path.startsWith(API_PREFIX)));
     document.components = { ...document.components, schemas: { ...document.components?.schemas, ...webhookDocumentation().schemas } };
     // Tags in the order a reader meets them.
-    document.tags = ['Credentials', 'Cases', 'Opinions', 'Conversions', 'Records requests', 'Analytics'].map((name) => ({
+    document.tags = ['Credentials', 'Cases', 'Opinions', 'Conversions', 'Records requests', 'Analytics', 'FHIR R4'].map((name) => ({
       name,
     }));
     return document;

@@ -103,6 +103,7 @@ export class RecordRequestRefSchema {
 export class CaseLinksSchema {
   @ApiProperty({ example: '/api/v1/cases/7d0c.../opinion' }) opinion: string;
   @ApiProperty() conversions: string;
+  @ApiProperty({ description: 'The FHIR R4 Bundle of the delivered case (404 before delivery).' }) fhirBundle: string;
 }
 
 export class CaseDetailSchema extends CaseSummarySchema {
