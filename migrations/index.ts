@@ -28,6 +28,7 @@ import { EmailLocalesAsData1764470000000 } from './1764470000000-email-locales-a
 import { RecordRejectionValues1764490000000 } from './1764490000000-record-rejection-values';
 import { CasePromises1764507000000 } from './1764507000000-case-promises';
 import { CaseMilestones1764508000000 } from './1764508000000-case-milestones';
+import { Sms1764509000000 } from './1764509000000-sms';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -61,4 +62,5 @@ export const allMigrations = [
   RecordRejectionValues1764490000000,
   CasePromises1764507000000,
   CaseMilestones1764508000000,
+  Sms1764509000000,
 ];

@@ -146,6 +146,18 @@ export const configSchema = z.object({
   SES_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   SES_SNS_TOPIC_ARNS: snsTopicArns.optional(),
 
+  /**
+   * Texts to patients who opted in, at hospitals that turned SMS on. `pinpoint`: AWS End User Messaging
+   * (SendTextMessage) in SMS_REGION; `outbox`: JSON files under SMS_OUTBOX_DIR that reach nobody. Unset: `pinpoint`
+   * when SMS_REGION is set, else `outbox`.
+   */
+  SMS_TRANSPORT: z.enum(['outbox', 'pinpoint'], { error: 'must be pinpoint or outbox' }).optional(),
+  SMS_OUTBOX_DIR: z.string().min(1).optional(),
+  SMS_REGION: awsRegion.optional(),
+  SMS_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** SNS topics whose inbound texts (STOP) /webhooks/sms accepts; none means it accepts none. */
+  SMS_SNS_TOPIC_ARNS: snsTopicArns.optional(),
+
   JOBS_RUN_IN_PLATFORM: bool.optional(),
   JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   JOBS_POLL_SECONDS: z.coerce.number().min(0.5, 'must be at least 0.5').max(60).default(2),
