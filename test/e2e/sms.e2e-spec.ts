@@ -15,7 +15,10 @@ import { waitForIdleQueues } from '../support/job-queues';
 import { PinpointSmsStandIn } from '../support/pinpoint-sms-stand-in';
 import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
+import { expectNoLeaks } from '../support/leak-detector';
+import { signInPatient } from '../support/staff-sign-in';
 import { createTestHospital, TestHospital } from '../support/tenants';
+import { WebClient } from '../support/web-client';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:sms-inbound';
 const CERT_URL = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem';
@@ -115,7 +118,7 @@ describe('SMS at milestones, opt-in, with STOP', () => {
     // AWS's certificate host is outside our walls: the one call it answers is our certificate.
     const http: SnsHttp = app.get(SNS_HTTP);
     jest.spyOn(http, 'get').mockImplementation((url) => (url === CERT_URL ? Promise.resolve(certificate) : Promise.reject(new Error(url))));
-    a = await createTestHospital(app, { sms: { enabled: true, origination_identity: ORIGIN } });
+    a = await createTestHospital(app, { locales: ['en', 'es'], sms: { enabled: true, origination_identity: ORIGIN } });
     b = await createTestHospital(app);
     await app.get(JobRunner).start();
   });
@@ -199,5 +202,62 @@ describe('SMS at milestones, opt-in, with STOP', () => {
     await post(a.host, inbound(phoneA, 'STOP', TOPIC, '+12065550999')).expect(200, { received: 'ignored' });
     await post(a.host, { ...inbound(phoneA, 'STOP'), Signature: 'AAAA' }).expect(403);
     await post(a.host, inbound(phoneA, 'STOP', 'arn:aws:sns:us-east-1:123456789012:someone-else')).expect(403);
+  });
+
+  it.each(['en', 'es'])(
+    'the patient turns texts on in their settings, with a number and consent, refused beside the field as typed (%s)',
+    async (locale) => {
+      const t = app.get(Translator);
+      const patient = new WebClient(app, a.host, { 'accept-language': locale });
+      await signInPatient(patient, a.people.patient);
+      const settings = await patient.get('/account/settings');
+      expect(settings.text).toContain('href="/account/settings/texts"');
+      const page = await patient.get('/account/settings/texts');
+      expect(page.status).toBe(200);
+      expectNoLeaks(page.text, { locale, translator: t, allow: [a.name, phoneA] });
+
+      const refused = await patient.submit('/account/settings/texts', { phone: '312-abc' });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain(t.t('notifications.smsSettings.phoneInvalid', locale));
+      expect(refused.text).toContain(t.t('notifications.smsSettings.consentRequired', locale));
+      expect(refused.text).toContain('value="312-abc"');
+      expectNoLeaks(refused.text, { locale, translator: t, allow: [a.name, '312-abc'] });
+
+      const before = app.get(Clock).now().getTime();
+      const saved = await patient.submit('/account/settings/texts', { phone: '+1 (206) 555-0142', consent: 'yes' });
+      expect(saved.status).toBe(303);
+      const consent = await app.get(TenantDatabase).forTenant(a.id, (tx) => app.get(SmsConsents).of(tx, a.people.patient.id));
+      expect(consent).toMatchObject({ phone: '+12065550142', revokedAt: null });
+      expect(consent!.consentedAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
+
+      // Withdrawn from the same page; the audit trail has both choices.
+      await patient.get('/account/settings/texts');
+      expect((await patient.submit('/account/settings/texts/withdraw', {})).status).toBe(303);
+      const after = await app.get(TenantDatabase).forTenant(a.id, (tx) => app.get(SmsConsents).of(tx, a.people.patient.id));
+      expect(after).toMatchObject({ revokedBy: 'patient' });
+      const audited = await app
+        .get(TenantDatabase)
+        .forTenant(a.id, (tx): Promise<{ action: string }[]> =>
+          tx.query(`SELECT action FROM audit_events WHERE entity_id = $1 AND action LIKE 'sms.%' ORDER BY occurred_at`, [
+            a.people.patient.id,
+          ]),
+        );
+      expect(audited.map((r) => r.action).slice(-2)).toEqual(['sms.consented', 'sms.withdrawn']);
+    },
+  );
+
+  it("at a hospital without SMS the page says so and records nothing; another hospital's patient is not signed in here", async () => {
+    const patient = new WebClient(app, b.host);
+    await signInPatient(patient, b.people.patient);
+    const page = await patient.get('/account/settings/texts');
+    expect(page.text).toContain(app.get(Translator).t('notifications.smsSettings.notOffered', 'en').replace(/'/g, '&#x27;'));
+    await patient.submit('/account/settings/texts', { phone: '+13125550100', consent: 'yes' });
+    const consent = await app.get(TenantDatabase).forTenant(b.id, (tx) => app.get(SmsConsents).of(tx, b.people.patient.id));
+    expect(consent?.phone).toBe(phoneB);
+    // B's session means nothing on A's host.
+    const elsewhere = new WebClient(app, a.host);
+    elsewhere.cookies.clear();
+    for (const [k, v] of patient.cookies) elsewhere.cookies.set(k, v);
+    expect((await elsewhere.get('/account/settings/texts')).status).not.toBe(200);
   });
 });

@@ -28,6 +28,7 @@ import { SmsConsents } from './sms/sms-consents';
 import { SmsDelivery } from './sms/sms-delivery';
 import { SmsInbound } from './sms/sms-inbound';
 import { OutboxSmsTransport, PinpointSmsTransport, SMS_TRANSPORT, SmsTransport } from './sms/sms-transport';
+import { SiteSmsSettingsController, SmsSettingsPage } from './sms/http/site-sms-settings.controller';
 import { SmsWebhookController } from './sms/sms-webhook.controller';
 import { TextMessages } from './sms/text-messages';
 import { SuppressionList } from './suppression-list';
@@ -49,7 +50,7 @@ export function createSmsTransport(config: AppConfig): SmsTransport {
 
 @Module({
   imports: [TypeOrmModule.forFeature([OutboundEmail, EmailSuppression, EmailSender]), JobsModule, TenancyModule, AuditModule],
-  controllers: [SesWebhookController, SmsWebhookController, OperatorOutboxController],
+  controllers: [SesWebhookController, SmsWebhookController, SiteSmsSettingsController, OperatorOutboxController],
   providers: [
     Mailer,
     BrandedAccountMail,
@@ -68,6 +69,7 @@ export function createSmsTransport(config: AppConfig): SmsTransport {
     TextMessages,
     SmsDelivery,
     SmsInbound,
+    SmsSettingsPage,
     { provide: SMS_TRANSPORT, inject: [AppConfig], useFactory: createSmsTransport },
     { provide: SNS_HTTP, useValue: fetchSnsHttp },
     { provide: EMAIL_TRANSPORT, inject: [AppConfig], useFactory: createEmailTransport },
