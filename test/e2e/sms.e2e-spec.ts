@@ -2,6 +2,7 @@ import { CaseMilestones } from '@consilium/cases';
 import { AppConfig, Clock, TenantDatabase, Translator } from '@consilium/core';
 import { JobRunner } from '@consilium/jobs';
 import { SmsConsents, SNS_HTTP, SnsHttp } from '@consilium/notifications';
+import { BlueprintExporter } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { execFileSync } from 'node:child_process';
 import { randomUUID, sign } from 'node:crypto';
@@ -16,7 +17,7 @@ import { PinpointSmsStandIn } from '../support/pinpoint-sms-stand-in';
 import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
 import { expectNoLeaks } from '../support/leak-detector';
-import { signInPatient } from '../support/staff-sign-in';
+import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestHospital, TestHospital } from '../support/tenants';
 import { WebClient } from '../support/web-client';
 
@@ -259,5 +260,37 @@ describe('SMS at milestones, opt-in, with STOP', () => {
     elsewhere.cookies.clear();
     for (const [k, v] of patient.cookies) elsewhere.cookies.set(k, v);
     expect((await elsewhere.get('/account/settings/texts')).status).not.toBe(200);
+  });
+
+  it("an admin turns texts on in the console beside the calendar, a wrong number refused beside its field as typed; the other hospital's setting never changes", async () => {
+    const admin = new WebClient(app, b.host);
+    await signInStaff(admin, b.people.admin);
+    const form = (fields: Record<string, string>) => ({
+      color_primary: '#123456',
+      color_accent: '#abcdef',
+      color_text: '#1a1a1a',
+      color_background: '#ffffff',
+      font_heading: 'system-ui, sans-serif',
+      font_body: 'system-ui, sans-serif',
+      ...fields,
+    });
+    expect((await admin.get('/console/branding')).text).toContain('name="sms_enabled"');
+    const refused = await admin.post('/console/branding', form({ sms_enabled: 'yes', sms_origination: '+1 312 555 01<00>' }));
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('id="f-sms_origination-error"');
+    expect(refused.text).toContain(app.get(Translator).t('site.console.branding.smsOriginationInvalid', 'en'));
+    expect(refused.text).toContain('value="+1 312 555 01&lt;00&gt;"');
+    expect((await admin.post('/console/branding', form({ sms_enabled: 'yes', sms_origination: '+13125550100' }))).status).toBe(303);
+    expect((await app.get(BlueprintExporter).export(b.slug))!.blueprint.sms).toEqual({
+      enabled: true,
+      origination_identity: '+13125550100',
+    });
+    expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.sms).toEqual({ enabled: true, origination_identity: ORIGIN });
+    // Turned off, the number stays (STOP replies to it still count); no box, no texts.
+    await admin.post('/console/branding', form({ sms_origination: '+13125550100' }));
+    expect((await app.get(BlueprintExporter).export(b.slug))!.blueprint.sms).toEqual({
+      enabled: false,
+      origination_identity: '+13125550100',
+    });
   });
 });
