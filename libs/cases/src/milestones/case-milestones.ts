@@ -3,6 +3,7 @@ import { first, isPlatformLocale } from '@consilium/core';
 import { EmailData, EmailTemplate, Mailer, TextMessages } from '@consilium/notifications';
 import { EntityManager } from 'typeorm';
 import type { Case } from '../case.entity';
+import { refundedOf } from '../refunded-amount';
 
 /** The moments a patient is told about, each with its email (words at `notifications.email.<template>`). */
 export const PATIENT_MILESTONES = {
@@ -43,7 +44,7 @@ export class CaseMilestones {
   ) {}
 
   /** After a move of the state machine (`c` as it is after the move, promise dates included). */
-  async afterMove(tx: EntityManager, c: Case, move: string): Promise<MilestoneEvent | null> {
+  async afterMove(tx: EntityManager, c: Case, move: string, data?: Record<string, unknown>): Promise<MilestoneEvent | null> {
     switch (move) {
       case 'submit':
         // CasePromises has just set the promises (it runs first, in the same move).
@@ -67,7 +68,7 @@ export class CaseMilestones {
       case 'cancel':
         return this.reach(tx, c, 'request_cancelled', {});
       case 'refund':
-        return this.reach(tx, c, 'refund_issued', {}, await this.times(tx, c, move));
+        return this.reach(tx, c, 'refund_issued', refundedOf(data), await this.times(tx, c, move));
       default:
         return null;
     }
