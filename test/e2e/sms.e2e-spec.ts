@@ -293,4 +293,33 @@ describe('SMS at milestones, opt-in, with STOP', () => {
       origination_identity: '+13125550100',
     });
   });
+
+  it('retries a throttled send, and records a refused number as failed without the number in the reason', async () => {
+    const [throttled, refused] = ['+14155550101', '+14155550102'];
+    sms.script(throttled, ['throttle', 'throttle']);
+    sms.script(refused, ['reject']);
+    await consent(a, throttled);
+    await createTestCase(app, a, { state: 'submitted' });
+    await eventually(() => expect(sms.sentTo(throttled)).toHaveLength(1), 15000, 50);
+    expect(sms.calls.filter((c) => c.body.DestinationPhoneNumber === throttled).map((c) => c.answer)).toEqual([
+      'throttle',
+      'throttle',
+      'ok',
+    ]);
+
+    await consent(a, refused);
+    await createTestCase(app, a, { state: 'submitted' });
+    await eventually(
+      async () => expect((await rows(a)).filter((r) => r.to_number === refused).map((r) => r.status)).toEqual(['failed']),
+      15000,
+      50,
+    );
+    const [failed] = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx): Promise<{ status_reason: string }[]> =>
+        tx.query('SELECT status_reason FROM outbound_sms WHERE to_number = $1', [refused]),
+      );
+    expect(failed.status_reason).toContain('ValidationException');
+    expect(failed.status_reason).not.toContain(refused.slice(1));
+  });
 });
