@@ -1,6 +1,6 @@
 import { PaymentsService } from '@consilium/billing';
 import { CaseAssignments, CaseReview, CheckInsDue, FollowUps, LatePromises } from '@consilium/cases';
-import { Clock, TenantDatabase, Translator } from '@consilium/core';
+import { Clock, formatMoney, TenantDatabase, Translator } from '@consilium/core';
 import { EmailRenderer } from '@consilium/notifications';
 import { TenantResolver } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -140,6 +140,12 @@ describe('a message at every milestone', () => {
       for (const canary of Object.values(CANARY)) expect(all).not.toContain(canary);
       expectNoLeaks(email.html, { locale, translator, allow: [tenant.name], page: `${m.template} (${locale})` });
     }
+    // The refund email states the amount refunded (the 1000 minor units refunded above), in the patient's language.
+    const refund = mail.find((m) => m.template === 'refund-issued')!;
+    expect(refund.data).toEqual({ caseId: c.id, amount: 1000, currency: 'USD' });
+    expect(renderer.render(tenant, 'refund-issued', locale, refund.data).text).toContain(
+      translator.t('notifications.email.refund-issued.amount', locale, { amount: formatMoney(1000, 'USD', locale) }),
+    );
     if (locale === 'es') {
       const accepted = renderer.render(tenant, 'request-accepted', 'es', mail.find((m) => m.template === 'request-accepted')!.data);
       expect(accepted.text).toContain('Su opinión está prometida para antes del');

@@ -9,6 +9,7 @@ import { CaseState, MOVES_BY_NAME, MoveActor } from './case-state';
 import { CaseMilestones } from './milestones/case-milestones';
 import { CasePromises } from './promise/case-promises.service';
 import { CaseFacts, planMove } from './state-machine';
+import { refundedOf } from './refunded-amount';
 
 export interface CaseEventInput {
   type: string;
@@ -85,7 +86,7 @@ export class CasePipeline {
     if (promised) await this.record(tx, found, promised, null);
     // The patient hears of each milestone once (an email by key, and a line on their timeline).
     const moved = await tx.getRepository(Case).findOneByOrFail({ tenantId: found.tenantId, id: found.id });
-    const told = await this.milestones.afterMove(tx, moved, move.name);
+    const told = await this.milestones.afterMove(tx, moved, move.name, options.data);
     if (told) await this.record(tx, found, told, null);
     return { ...found, state: move.to };
   }
@@ -134,7 +135,7 @@ export class CasePipeline {
       const current = await tx.getRepository(Case).findOneByOrFail({ tenantId: c.tenantId, id: c.id });
       const paymentId = typeof event.data?.paymentId === 'string' ? event.data.paymentId : 'unknown';
       const occurrence = `payment-${paymentId}${event.type === 'payment_refunded' ? '' : '-full'}`;
-      const told = await this.milestones.reach(tx, current, 'refund_issued', {}, occurrence);
+      const told = await this.milestones.reach(tx, current, 'refund_issued', refundedOf(event.data), occurrence);
       if (told) await this.record(tx, c, told, null);
     }
   }

@@ -80,7 +80,10 @@ export const EMAIL_MESSAGES = {
   'check-in-due': spec(z.object({ caseId, day: z.number().int().min(1).max(365) }), (d) =>
     casePath({ ...d, audience: 'patient' }, `#check-in-section-${d.day}`),
   ),
-  'refund-issued': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' })),
+  /** The amount refunded this time (minor units), when the refund says. */
+  'refund-issued': spec(z.object({ caseId, amount: z.number().int().min(0).optional(), currency: currency.optional() }), (d) =>
+    casePath({ ...d, audience: 'patient' }),
+  ),
   'request-cancelled': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'patient' })),
   /** To the patient: the promised date passed; the new date (a moment, shown in the hospital's time zone). */
   'running-late': spec(

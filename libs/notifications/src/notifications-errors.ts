@@ -7,11 +7,12 @@ import { declareErrors } from '@consilium/core';
 export const NotificationsError = declareErrors('notifications', {
   sns_message_malformed: 400,
   sns_message_rejected: 403,
+  sms_webhook_without_hospital: 404,
   sns_certificate_unavailable: 503,
 });
 
 /** Why a body is not an SNS message we can read (`field`: which required key is missing). */
-export type SnsMalformation = 'not_json' | 'not_object' | 'missing_field' | 'unknown_type' | 'subscription_fields' | 'not_ses';
+export type SnsMalformation = 'not_json' | 'not_object' | 'missing_field' | 'unknown_type' | 'subscription_fields' | 'not_ses' | 'not_sms';
 
 /** Why a well-formed SNS message was refused. */
 export type SnsRejection = 'topic' | 'certificate_host' | 'certificate_region' | 'certificate_expired' | 'signature' | 'version';
@@ -25,5 +26,12 @@ export class SnsMessageMalformed extends NotificationsError {
 export class SnsMessageRejected extends NotificationsError {
   constructor(reason: SnsRejection) {
     super('sns_message_rejected', { values: { reason } });
+  }
+}
+
+/** /webhooks/sms is subscribed per hospital, on the hospital's own host: elsewhere there is nothing to stop. */
+export class SmsWebhookWithoutHospital extends NotificationsError {
+  constructor() {
+    super('sms_webhook_without_hospital');
   }
 }

@@ -1,6 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig, ViewRenderer } from '@consilium/core';
+import { AuditModule } from '@consilium/audit';
 import { JobsModule } from '@consilium/jobs';
 import { BlueprintSections, TenancyModule } from '@consilium/tenancy';
 import path from 'node:path';
@@ -23,6 +24,13 @@ import { EmailSender } from './senders/email-sender.entity';
 import { EmailSenders } from './senders/email-senders';
 import { EmailRenderer } from './rendering/email-renderer';
 import { EmailTemplates } from './rendering/email-templates';
+import { SmsConsents } from './sms/sms-consents';
+import { SmsDelivery } from './sms/sms-delivery';
+import { SmsInbound } from './sms/sms-inbound';
+import { OutboxSmsTransport, PinpointSmsTransport, SMS_TRANSPORT, SmsTransport } from './sms/sms-transport';
+import { SiteSmsSettingsController, SmsSettingsPage } from './sms/http/site-sms-settings.controller';
+import { SmsWebhookController } from './sms/sms-webhook.controller';
+import { TextMessages } from './sms/text-messages';
 import { SuppressionList } from './suppression-list';
 import { EMAIL_TRANSPORT, EmailTransport } from './transport/email-transport';
 import { OutboxTransport } from './transport/outbox-transport';
@@ -34,9 +42,15 @@ export function createEmailTransport(config: AppConfig): EmailTransport {
   return new OutboxTransport(config.email.outboxDir, config.raw.PLATFORM_DOMAIN);
 }
 
+/** Texts: AWS End User Messaging when SMS_TRANSPORT is pinpoint (SMS_REGION set), else the local SMS outbox. */
+export function createSmsTransport(config: AppConfig): SmsTransport {
+  if (config.sms.transport === 'pinpoint') return new PinpointSmsTransport({ region: config.sms.region!, endpoint: config.sms.endpoint });
+  return new OutboxSmsTransport(config.sms.outboxDir);
+}
+
 @Module({
-  imports: [TypeOrmModule.forFeature([OutboundEmail, EmailSuppression, EmailSender]), JobsModule, TenancyModule],
-  controllers: [SesWebhookController, OperatorOutboxController],
+  imports: [TypeOrmModule.forFeature([OutboundEmail, EmailSuppression, EmailSender]), JobsModule, TenancyModule, AuditModule],
+  controllers: [SesWebhookController, SmsWebhookController, SiteSmsSettingsController, OperatorOutboxController],
   providers: [
     Mailer,
     BrandedAccountMail,
@@ -51,11 +65,17 @@ export function createEmailTransport(config: AppConfig): EmailTransport {
     EmailMetrics,
     SesFeedback,
     SnsVerifier,
+    SmsConsents,
+    TextMessages,
+    SmsDelivery,
+    SmsInbound,
+    SmsSettingsPage,
+    { provide: SMS_TRANSPORT, inject: [AppConfig], useFactory: createSmsTransport },
     { provide: SNS_HTTP, useValue: fetchSnsHttp },
     { provide: EMAIL_TRANSPORT, inject: [AppConfig], useFactory: createEmailTransport },
     { provide: OutboxStore, inject: [AppConfig], useFactory: (config: AppConfig) => new OutboxStore(config.email.outboxDir) },
   ],
-  exports: [Mailer, BrandedAccountMail, EmailRenderer, SuppressionList, OutboxStore],
+  exports: [Mailer, TextMessages, SmsConsents, BrandedAccountMail, EmailRenderer, SuppressionList, OutboxStore],
 })
 export class NotificationsModule implements OnModuleInit {
   constructor(

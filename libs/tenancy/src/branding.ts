@@ -31,6 +31,8 @@ export interface TenantSettings {
   refunds?: { late: LateRefundRule[]; offerings?: Record<string, { late: LateRefundRule[] }> };
   /** Days the program is closed (`YYYY-MM-DD` in its time zone, sorted): business-day promises skip them. */
   holidays?: string[];
+  /** Texts to patients who opted in (blueprint `sms: { enabled: true }` or the console); off when absent. */
+  sms?: { enabled: boolean; originationIdentity?: string };
 }
 
 export interface LateRefundRule {

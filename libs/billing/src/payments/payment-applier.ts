@@ -81,12 +81,15 @@ export class PaymentApplier {
     if (!before.capturedAt && after.capturedAt) await this.onCaptured(tx, payment);
     const released = (f: PaymentFacts) => !!(f.releasedAt && f.authorizedAt && !f.capturedAt);
     if (!released(before) && released(after)) await this.onReleased(tx, payment);
-    if (before.refundedMinor === 0 && after.refundedMinor > 0) await this.record(tx, payment, 'payment_refunded', {});
+    // What was refunded this time, in the payment's currency: the patient's email states it.
+    const refunded = { amount: after.refundedMinor - before.refundedMinor, currency: payment.currency };
+    if (before.refundedMinor === 0 && after.refundedMinor > 0) await this.record(tx, payment, 'payment_refunded', refunded);
     const full = (f: PaymentFacts) => f.refundedMinor > 0 && f.refundedMinor >= f.capturedMinor;
     if (!full(before) && full(after))
       await this.onRefundedInFull(
         tx,
         payment,
+        refunded,
         options.refundReason,
         options.keepCase ? { afterPartial: before.refundedMinor > 0 } : undefined,
       );
@@ -166,17 +169,23 @@ export class PaymentApplier {
     );
   }
 
-  private async onRefundedInFull(tx: EntityManager, p: Payment, reason?: string, byRule?: { afterPartial: boolean }): Promise<void> {
+  private async onRefundedInFull(
+    tx: EntityManager,
+    p: Payment,
+    refunded: { amount: number; currency: string },
+    reason?: string,
+    byRule?: { afterPartial: boolean },
+  ): Promise<void> {
     // An extra refunded is only that: the opinion and the case stay as they are.
     if (p.purpose === 'extra') return this.record(tx, p, 'payment_refunded_in_full', { extra: true });
     // Refunded by rule because the opinion is late: the review goes on, the patient still gets their opinion.
     // (`afterPartial`: the patient was already told of the first refund, and is told again of the rest.)
-    if (byRule) return this.record(tx, p, 'payment_refunded_in_full', { byRule: true, afterPartial: byRule.afterPartial });
+    if (byRule) return this.record(tx, p, 'payment_refunded_in_full', { byRule: true, afterPartial: byRule.afterPartial, ...refunded });
     const c = await tx.findOneBy(Case, { tenantId: p.tenantId, id: p.caseId });
     if (c && MOVES_BY_NAME.get('refund')!.from.includes(c.state)) {
       await this.pipeline.move(tx, c.id, 'refund', 'system', {
         reason: reason ?? 'The payment was refunded in full.',
-        data: { paymentId: p.id },
+        data: { paymentId: p.id, ...refunded },
       });
       return;
     }

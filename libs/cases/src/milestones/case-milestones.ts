@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { first, isPlatformLocale } from '@consilium/core';
-import { EmailData, EmailTemplate, Mailer } from '@consilium/notifications';
+import { EmailData, EmailTemplate, Mailer, TextMessages } from '@consilium/notifications';
 import { EntityManager } from 'typeorm';
 import type { Case } from '../case.entity';
+import { refundedOf } from '../refunded-amount';
 
 /** The moments a patient is told about, each with its email (words at `notifications.email.<template>`). */
 export const PATIENT_MILESTONES = {
@@ -30,16 +31,20 @@ export interface MilestoneEvent {
 
 /**
  * Tells the patient that their case reached a milestone: one branded email by key in their language, carrying ids,
- * dates and amounts only, and one line on the case's timeline. Once: the key (`case + milestone`, with `occurrence`
+ * dates and amounts only, a short keyed text with the same link when the hospital and the patient opted in to SMS,
+ * and one line on the case's timeline. Once: the key (`case + milestone`, with `occurrence`
  * for milestones that recur, such as a follow-up's round or a check-in's day) is a row written in the same
  * transaction, so a retried job or a repeated call finds it and sends nothing.
  */
 @Injectable()
 export class CaseMilestones {
-  constructor(private readonly mailer: Mailer) {}
+  constructor(
+    private readonly mailer: Mailer,
+    private readonly texts: TextMessages,
+  ) {}
 
   /** After a move of the state machine (`c` as it is after the move, promise dates included). */
-  async afterMove(tx: EntityManager, c: Case, move: string): Promise<MilestoneEvent | null> {
+  async afterMove(tx: EntityManager, c: Case, move: string, data?: Record<string, unknown>): Promise<MilestoneEvent | null> {
     switch (move) {
       case 'submit':
         // CasePromises has just set the promises (it runs first, in the same move).
@@ -63,7 +68,7 @@ export class CaseMilestones {
       case 'cancel':
         return this.reach(tx, c, 'request_cancelled', {});
       case 'refund':
-        return this.reach(tx, c, 'refund_issued', {}, await this.times(tx, c, move));
+        return this.reach(tx, c, 'refund_issued', refundedOf(data), await this.times(tx, c, move));
       default:
         return null;
     }
@@ -90,14 +95,17 @@ export class CaseMilestones {
       'SELECT email, locale FROM accounts WHERE id = $1 AND disabled_at IS NULL',
       [c.patientId],
     );
-    if (patient)
-      await this.mailer.send(tx, {
+    if (patient) {
+      const message = {
         tenantId: c.tenantId,
-        to: patient.email,
         locale: patient.locale && isPlatformLocale(patient.locale) ? patient.locale : undefined,
         template: PATIENT_MILESTONES[milestone],
         data: { caseId: c.id, ...data } as EmailData<(typeof PATIENT_MILESTONES)[M]>,
-      });
+      };
+      await this.mailer.send(tx, { ...message, to: patient.email });
+      // Under the same key as the email: sent once, or not at all.
+      await this.texts.sendIfOptedIn(tx, { ...message, accountId: c.patientId });
+    }
     return { type: 'patient_notified', data: { milestone } };
   }
 

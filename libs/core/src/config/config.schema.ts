@@ -160,6 +160,16 @@ export const configSchema = z.object({
   TRANSLATION_PROVIDER: z.enum(['aws', 'demo'], { error: 'must be aws or demo' }).optional(),
   TRANSLATE_REGION: awsRegion.optional(),
   TRANSLATE_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+   * Texts to patients who opted in, at hospitals that turned SMS on. `pinpoint`: AWS End User Messaging
+   * (SendTextMessage) in SMS_REGION; `outbox`: JSON files under SMS_OUTBOX_DIR that reach nobody. Unset: `pinpoint`
+   * when SMS_REGION is set, else `outbox`.
+   */
+  SMS_TRANSPORT: z.enum(['outbox', 'pinpoint'], { error: 'must be pinpoint or outbox' }).optional(),
+  SMS_OUTBOX_DIR: z.string().min(1).optional(),
+  SMS_REGION: awsRegion.optional(),
+  SMS_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** SNS topics whose inbound texts (STOP) /webhooks/sms accepts; none means it accepts none. */
+  SMS_SNS_TOPIC_ARNS: snsTopicArns.optional(),
 
   JOBS_RUN_IN_PLATFORM: bool.optional(),
   JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),

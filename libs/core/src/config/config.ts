@@ -12,6 +12,17 @@ export class ConfigError extends Error {
   }
 }
 
+export interface SmsSettings {
+  /** `outbox` writes JSON files under `outboxDir`; `pinpoint` sends through AWS End User Messaging. */
+  transport: 'outbox' | 'pinpoint';
+  outboxDir: string;
+  region?: string;
+  /** Only for a stand-in (tests); unset means the real regional endpoint. */
+  endpoint?: string;
+  /** SNS topics whose inbound texts /webhooks/sms accepts. */
+  snsTopicArns: string[];
+}
+
 export interface DatabaseUrls {
   /** The runtime role: NOSUPERUSER, NOBYPASSRLS, owns nothing. The app only ever connects as this. */
   runtime: string;
@@ -164,6 +175,7 @@ export class AppConfig {
   readonly shutdownDrainMs: number;
   readonly email: EmailSettings;
   readonly translation: TranslationSettings;
+  readonly sms: SmsSettings;
   readonly jobs: JobSettings;
   /** Reverse proxies in front (TRUST_PROXY): 0 reads the socket's peer as the client. */
   readonly proxyHops: number;
@@ -197,6 +209,13 @@ export class AppConfig {
       provider: raw.TRANSLATION_PROVIDER ?? (raw.TRANSLATE_REGION ? 'aws' : 'demo'),
       region: raw.TRANSLATE_REGION,
       endpoint: raw.TRANSLATE_ENDPOINT,
+    };
+    this.sms = {
+      transport: raw.SMS_TRANSPORT ?? (raw.SMS_REGION ? 'pinpoint' : 'outbox'),
+      outboxDir: path.resolve(projectRoot(), raw.SMS_OUTBOX_DIR ?? path.join(raw.DATA_DIR, 'sms-outbox')),
+      region: raw.SMS_REGION,
+      endpoint: raw.SMS_ENDPOINT,
+      snsTopicArns: raw.SMS_SNS_TOPIC_ARNS ?? [],
     };
     this.jobs = {
       runInPlatform: raw.JOBS_RUN_IN_PLATFORM ?? this.embedded,
@@ -311,6 +330,9 @@ function consistencyProblems(config: AppConfig): string[] {
   }
   if (config.raw.STRIPE_SECRET_KEY && !config.raw.STRIPE_WEBHOOK_SECRET) {
     problems.push('STRIPE_WEBHOOK_SECRET: must be set when STRIPE_SECRET_KEY is set (webhooks are how payments learn of authorizations)');
+  }
+  if (config.sms.transport === 'pinpoint' && !config.sms.region) {
+    problems.push('SMS_REGION: must be set when SMS_TRANSPORT is pinpoint (the AWS region of the origination identities)');
   }
   if (config.migrateOnBoot && !config.embedded && !config.raw.DATABASE_OWNER_URL) {
     problems.push('DATABASE_OWNER_URL: must be set when MIGRATE_ON_BOOT is true (migrations run as the owner role)');

@@ -102,6 +102,9 @@ export class BlueprintApplier {
       ...(bp.demo ? { demo: true as const } : {}),
       ...(bp.holidays.length ? { holidays: [...bp.holidays].sort() } : {}),
       ...(bp.refunds ? { refunds: refundsOf(bp.refunds) } : {}),
+      ...(bp.sms
+        ? { sms: { enabled: bp.sms.enabled, ...(bp.sms.origination_identity ? { originationIdentity: bp.sms.origination_identity } : {}) } }
+        : {}),
     };
     const desired = {
       name: bp.name,

@@ -26,6 +26,7 @@ const KEY_ORDER: (keyof BlueprintInput)[] = [
   'currency',
   'holidays',
   'refunds',
+  'sms',
   'domains',
   'primary_domain',
   'contact',
@@ -106,6 +107,12 @@ export class BlueprintExporter {
       time_zone: tenant.timeZone,
       currency: tenant.currency.trim(),
       holidays: settings?.holidays?.length ? settings.holidays : undefined,
+      sms: settings?.sms
+        ? {
+            enabled: settings.sms.enabled,
+            ...(settings.sms.originationIdentity ? { origination_identity: settings.sms.originationIdentity } : {}),
+          }
+        : undefined,
       refunds: settings?.refunds
         ? {
             late: settings.refunds.late.map((r) => ({ after_days: r.afterDays, percent: r.percent })),

@@ -76,6 +76,20 @@ export const blueprintSchema = z
       .optional(),
     /** Days the program is closed, in the hospital's time zone: promised dates count business days around them. */
     holidays: z.array(isoDate).max(400).default([]),
+    /**
+     * Texts to patients who opt in (off by default): a short keyed text and a link at each milestone.
+     * `origination_identity` is the number, sender id or pool the texts leave from (AWS End User Messaging).
+     */
+    sms: z
+      .object({
+        enabled: z.boolean(),
+        origination_identity: z
+          .string()
+          .regex(/^[A-Za-z0-9:/+_-]{1,256}$/, 'must be a phone number, sender id, pool id or ARN')
+          .optional(),
+      })
+      .strict()
+      .optional(),
     domains: z.array(hostname).default([]),
     primary_domain: hostname.optional(),
     contact: z

@@ -34,7 +34,8 @@ const lateRefund = z.object({
 
 /**
  * The brand form: colours, fonts, the logo's description, contact details, the legal footer in each language, and the
- * days the program is closed (promised dates count business days around them).
+ * days the program is closed (promised dates count business days around them), and whether patients may opt in to
+ * texts.
  */
 export function brandingForm(tenant: ResolvedTenant) {
   return z
@@ -52,6 +53,10 @@ export function brandingForm(tenant: ResolvedTenant) {
       legal_footer: field.localized(tenant.locales, { optional: true, max: 1000 }),
       holidays: holidays(),
       late_refund: field.rows(lateRefund),
+      sms_enabled: field.checkbox(),
+      sms_origination: field
+        .text({ optional: true, max: 256 })
+        .pipe(z.union([z.literal(''), z.string().regex(/^[A-Za-z0-9:/+_-]{1,256}$/, 'site.console.branding.smsOriginationInvalid')])),
     })
     .transform((form): { branding: Branding; profile: TenantProfile; settings: TenantSettings } => {
       const branding: Branding = {
@@ -76,6 +81,10 @@ export function brandingForm(tenant: ResolvedTenant) {
       const offerings = tenant.settings.refunds?.offerings;
       if (late.length || offerings) settings.refunds = { late, ...(offerings ? { offerings } : {}) };
       else delete settings.refunds;
+      // Texts to patients who opt in; the number they leave from (which STOP replies reach) is kept when turned off.
+      if (form.sms_enabled || form.sms_origination)
+        settings.sms = { enabled: form.sms_enabled, ...(form.sms_origination ? { originationIdentity: form.sms_origination } : {}) };
+      else delete settings.sms;
       return { branding, profile, settings };
     });
 }
@@ -130,6 +139,8 @@ function currentValues(tenant: ResolvedTenant): Values {
     contact_email: contact.email ?? '',
     contact_address: contact.address ?? '',
     holidays: (tenant.settings.holidays ?? []).join(' '),
+    sms_enabled: tenant.settings.sms?.enabled ? 'yes' : '',
+    sms_origination: tenant.settings.sms?.originationIdentity ?? '',
     ...Object.fromEntries(
       (tenant.settings.refunds?.late ?? []).flatMap((r, i) => [
         [`late_refund_${i}_days`, String(r.afterDays)],
