@@ -37,8 +37,6 @@ import { StaffSingleSignOn1764550000000 } from './1764550000000-staff-single-sig
 import { CasePromises1764560000000 } from './1764560000000-case-promises';
 import { CaseMilestones1764560000001 } from './1764560000001-case-milestones';
 import { RenewableHolds1764570000000 } from './1764570000000-renewable-holds';
-import { CasePromises1764507000000 } from './1764507000000-case-promises';
-import { CaseMilestones1764508000000 } from './1764508000000-case-milestones';
 import { Sms1764560000002 } from './1764560000002-sms';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
@@ -82,7 +80,5 @@ export const allMigrations = [
   CasePromises1764560000000,
   CaseMilestones1764560000001,
   RenewableHolds1764570000000,
-  CasePromises1764507000000,
-  CaseMilestones1764508000000,
   Sms1764560000002,
 ];
