@@ -242,6 +242,8 @@ describe('single sign-on with SAML 2.0', () => {
         metadata: idpC.metadata,
         allowed_domains: [`${b.slug}.example.net`],
         roles: { doctors: 'physician' as const },
+        require_sso: true,
+        break_glass_email: b.people.admin.email,
       },
     };
     const applied = await applyTestBlueprint(app, testBlueprint(b.slug, { sso }));
@@ -250,7 +252,15 @@ describe('single sign-on with SAML 2.0', () => {
     expect((await client.get('/console/sign-in')).text).toContain('Sign in with Blueprint ADFS');
     const { page } = await samlSignIn(client, idpC, { email: `bp.doc@${b.slug}.example.net`, groups: ['doctors'] });
     expect(page.location).toBe('/console/mfa?next=%2Fconsole%2Fstaff');
+    // Required there too: B's staff passwords open nothing now, except its break-glass admin's.
+    const password = await new WebClient(app, b.host).submit('/console/sign-in', {
+      email: b.people.coordinator.email,
+      password: TEST_PASSWORD,
+    });
+    expect(password.text).toContain('This hospital’s staff sign in with its identity provider.');
+    await signInStaff(new WebClient(app, b.host), b.people.admin);
     const exported = (await app.get(BlueprintExporter).export(b.slug))!.blueprint.sso!.saml!;
+    expect(exported).toMatchObject({ require_sso: true, break_glass_email: b.people.admin.email });
     const reread = parseIdpMetadata(exported.metadata);
     expect(reread.ok && reread.metadata.entityId).toBe(idpC.entityId);
     expect((await applyTestBlueprint(app, testBlueprint(b.slug, { sso: { saml: exported } }), { dryRun: true })).changes).toEqual([]);
