@@ -1,4 +1,4 @@
-import { AppConfig, enablePseudoLocale, PSEUDO_LOCALE, Translator } from '@consilium/core';
+import { AppConfig, enablePseudoLocale, msg, PSEUDO_LOCALE, Translator } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { expectNoLeaks } from '../support/leak-detector';
@@ -13,6 +13,7 @@ import { Page, WebClient } from '../support/web-client';
 enablePseudoLocale();
 
 const LOCALES = ['en', 'es', 'fr', PSEUDO_LOCALE];
+const PRIVATE_URL = 'http://127.0.0.1:9/metadata';
 
 /** Single sign-on's pages and refusals in every platform language: the sign-in button, the settings, each refusal. */
 describe('every word in the reader’s language: single sign-on', () => {
@@ -25,7 +26,11 @@ describe('every word in the reader’s language: single sign-on', () => {
 
   beforeAll(async () => {
     idp = await startOidcStandIn();
-    app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
+    // Refusing private addresses as production does, so a metadata URL on this machine is refused in every language.
+    app = await createTestApp(
+      { SSO_FETCH_PRIVATE_ADDRESSES: 'false' },
+      { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+    );
     translator = app.get(Translator);
     ({ a, b } = await createTwoHospitals(app, {
       a: { locales: LOCALES, default_locale: 'en' },
@@ -63,6 +68,7 @@ describe('every word in the reader’s language: single sign-on', () => {
       'example.org',
       a.people.admin.email,
       'groups',
+      PRIVATE_URL,
     ];
   });
 
@@ -123,6 +129,25 @@ describe('every word in the reader’s language: single sign-on', () => {
         '/console/settings/sso/saml',
       );
       check(samlRefused, locale, 400, 'SAML settings refused');
+      const privateUrl = await admin.submit(
+        '/console/settings/sso',
+        {
+          samlDisplayName: 'ADFS',
+          samlMetadataUrl: PRIVATE_URL,
+          samlAllowedDomains: 'example.org',
+          samlRoleMap: 'doctors = physician',
+          samlRequireSso: 'yes',
+        },
+        '/console/settings/sso/saml',
+      );
+      check(privateUrl, locale, 400, 'SAML break-glass admin missing');
+      const privateOnly = await admin.submit(
+        '/console/settings/sso',
+        { samlDisplayName: 'ADFS', samlMetadataUrl: PRIVATE_URL, samlAllowedDomains: 'example.org', samlRoleMap: 'doctors = physician' },
+        '/console/settings/sso/saml',
+      );
+      check(privateOnly, locale, 400, 'SAML metadata URL on a private address');
+      expect(privateOnly.text).toContain(translator.message(msg('identity.saml.metadataUrlPrivate', { url: PRIVATE_URL }), locale));
       check(
         await admin.submit('/console/settings/sso', { tokenName: '' }, '/console/settings/sso/scim-tokens'),
         locale,

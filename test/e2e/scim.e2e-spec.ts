@@ -48,6 +48,13 @@ describe('SCIM 2.0 provisioning', () => {
         .set('Authorization', `Bearer ${token}`)
         .set('Content-Type', 'application/scim+json')
         .send(JSON.stringify(body)),
+    put: (path: string, body: object) =>
+      request(app.getHttpServer())
+        .put(path)
+        .set('Host', hospital.host)
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', 'application/scim+json')
+        .send(JSON.stringify(body)),
     delete: (path: string) => request(app.getHttpServer()).delete(path).set('Host', hospital.host).set('Authorization', `Bearer ${token}`),
   });
 
@@ -151,6 +158,81 @@ describe('SCIM 2.0 provisioning', () => {
         { action: 'staff.scim_delete', actor_kind: 'directory' },
       ]),
     );
+  });
+
+  it('tells a directory what it supports: ServiceProviderConfig, ResourceTypes and Schemas, behind the same token', async () => {
+    const config = await scim(a, tokenA).get('/scim/v2/ServiceProviderConfig');
+    expect(config.status).toBe(200);
+    expect(config.headers['content-type']).toMatch(/^application\/scim\+json/);
+    expect(config.body).toMatchObject({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
+      patch: { supported: true },
+      bulk: { supported: false },
+      filter: { supported: true, maxResults: 200 },
+      sort: { supported: false },
+      authenticationSchemes: [{ type: 'oauthbearertoken' }],
+    });
+    const types = await scim(a, tokenA).get('/scim/v2/ResourceTypes');
+    expect(types.body).toMatchObject({ totalResults: 1, Resources: [{ id: 'User', endpoint: '/Users', schema: USER }] });
+    expect(types.body.Resources[0].meta.location).toMatch(new RegExp(`^http://${a.host}(:\\d+)?/scim/v2/ResourceTypes/User$`));
+    expect((await scim(a, tokenA).get('/scim/v2/ResourceTypes/User')).body).toMatchObject({ id: 'User', schema: USER });
+    const schemas = await scim(a, tokenA).get('/scim/v2/Schemas');
+    expect(schemas.body.Resources.map((s: { id: string }) => s.id)).toEqual([USER]);
+    const user = await scim(a, tokenA).get(`/scim/v2/Schemas/${USER}`);
+    const userName = user.body.attributes.find((attribute: { name: string }) => attribute.name === 'userName');
+    expect(userName).toMatchObject({ required: true, mutability: 'immutable', uniqueness: 'server' });
+    expect(user.body.attributes.map((attribute: { name: string }) => attribute.name)).toEqual(
+      expect.arrayContaining(['displayName', 'active', 'name', 'emails']),
+    );
+    const unknown = await scim(a, tokenA).get('/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ schemas: [ERROR], status: '404' });
+    expect((await scim(a, tokenA).get('/scim/v2/ResourceTypes/Group')).status).toBe(404);
+    // Discovery answers no one the hospital has not let in: no token, or another hospital's.
+    expect((await request(app.getHttpServer()).get('/scim/v2/ServiceProviderConfig').set('Host', a.host)).status).toBe(401);
+    expect((await scim(a, tokenB).get('/scim/v2/Schemas')).status).toBe(401);
+  });
+
+  it('PUT replaces the person’s name, externalId and state; it ends their sessions, and cannot rename them', async () => {
+    const email = `put.doctor@${a.slug}.example.net`;
+    const created = await scim(a, tokenA).post('/scim/v2/Users', { schemas: [USER], userName: email, displayName: 'Put Doctor' });
+    const id = created.body.id as string;
+    const replaced = await scim(a, tokenA).put(`/scim/v2/Users/${id}`, {
+      schemas: [USER],
+      userName: email.toUpperCase(),
+      externalId: 'ext-put',
+      name: { givenName: 'Renamed', familyName: 'Doctor' },
+      active: true,
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ id, userName: email, externalId: 'ext-put', displayName: 'Renamed Doctor', active: true });
+    expect((await scim(a, tokenA).get(`/scim/v2/Users/${id}`)).body).toMatchObject({ displayName: 'Renamed Doctor' });
+
+    // PUT with active false is a deactivation like PATCH's: a signed-in person is signed out at once.
+    const coordinator = new WebClient(app, a.host);
+    await signInStaff(coordinator, a.people.coordinator);
+    const coordinatorId = (
+      await scim(a, tokenA).get(`/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${a.people.coordinator.email}"`)}`)
+    ).body.Resources[0].id as string;
+    const off = await scim(a, tokenA).put(`/scim/v2/Users/${coordinatorId}`, {
+      schemas: [USER],
+      userName: a.people.coordinator.email,
+      displayName: 'Coordinator',
+      active: false,
+    });
+    expect(off.body).toMatchObject({ active: false });
+    expect((await coordinator.get('/console')).location).toBe('/console/sign-in?next=%2Fconsole');
+    const on = await scim(a, tokenA).put(`/scim/v2/Users/${coordinatorId}`, { schemas: [USER], userName: a.people.coordinator.email });
+    expect(on.body).toMatchObject({ active: true });
+
+    const renamed = await scim(a, tokenA).put(`/scim/v2/Users/${id}`, { schemas: [USER], userName: `other@${a.slug}.example.net` });
+    expect(renamed.status).toBe(400);
+    expect(renamed.body).toMatchObject({ schemas: [ERROR], scimType: 'mutability' });
+    expect(renamed.body.detail).toMatch(/^userName cannot be changed here/);
+    expect((await scim(a, tokenA).put(`/scim/v2/Users/${id}`, { schemas: [USER] })).status).toBe(400);
+    // Another hospital cannot replace A's people, with its own token on its own host.
+    expect((await scim(b, tokenB).put(`/scim/v2/Users/${id}`, { schemas: [USER], userName: email })).status).toBe(404);
+    expect((await scim(a, tokenA).get(`/scim/v2/Users/${id}`)).body).toMatchObject({ externalId: 'ext-put' });
   });
 
   it('another hospital’s token is refused (401), and another hospital’s people are not found (404)', async () => {

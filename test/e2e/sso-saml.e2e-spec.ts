@@ -4,11 +4,12 @@ import { AccountMail, IdentityModule } from '@consilium/identity';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { DOMParser } from '@xmldom/xmldom';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { Flaw, samlIdp, SamlPerson } from '../support/saml-idp';
-import { signInStaff } from '../support/staff-sign-in';
+import { freshCode, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
-import { applyTestBlueprint, createTwoHospitals, TestHospital, testBlueprint } from '../support/tenants';
+import { applyTestBlueprint, createTwoHospitals, TEST_PASSWORD, TestHospital, testBlueprint } from '../support/tenants';
 import { Page, WebClient } from '../support/web-client';
 
 /**
@@ -158,6 +159,81 @@ describe('single sign-on with SAML 2.0', () => {
     }
   });
 
+  it('with only SAML set up, single sign-on can be required: staff passwords refused, the break-glass admin still needs TOTP', async () => {
+    const refusedWithout = await configure(a, { samlMetadata: idpA.metadata, samlRequireSso: 'yes' });
+    expect(refusedWithout.status).toBe(400);
+    expect(refusedWithout.text).toMatch(
+      /id="f-samlBreakGlassEmail-error"[^>]*>.*Name the break-glass admin before requiring single sign-on/s,
+    );
+    expect(refusedWithout.text).toContain('id="f-samlRequireSso" type="checkbox" name="samlRequireSso" value="yes" checked');
+    const required = await configure(a, { samlMetadata: idpA.metadata, samlRequireSso: 'yes', samlBreakGlassEmail: a.people.admin.email });
+    expect(required.status).toBe(303);
+    try {
+      const admin = new WebClient(app, a.host);
+      await signInStaff(admin, a.people.admin);
+      const settings = await admin.get('/console/settings/sso');
+      expect(settings.text).toContain('id="f-samlRequireSso" type="checkbox" name="samlRequireSso" value="yes" checked');
+      expect(settings.text).toContain(`value="${a.people.admin.email}"`);
+
+      for (const password of [TEST_PASSWORD, 'nope']) {
+        const coordinator = await new WebClient(app, a.host).submit('/console/sign-in', { email: a.people.coordinator.email, password });
+        expect(coordinator.status).toBe(400);
+        expect(coordinator.text).toContain('This hospital’s staff sign in with its identity provider.');
+      }
+      const breakGlass = new WebClient(app, a.host);
+      const first = await breakGlass.submit('/console/sign-in', { email: a.people.admin.email, password: TEST_PASSWORD });
+      expect(first.location).toMatch(/^\/console\/mfa/);
+      expect((await breakGlass.get('/console')).location).toMatch(/^\/console\/mfa/);
+      expect((await breakGlass.submit('/console/mfa', { code: await freshCode(a.people.admin.email, undefined, app) })).status).toBe(303);
+      // Staff still come in through the IdP, and hospital B, which did not require it, keeps passwords.
+      const viaIdp = await samlSignIn(new WebClient(app, a.host), idpA, {
+        email: `required@${domainA}`,
+        groups: ['doctors'],
+        context: 'urn:example:mfa',
+      });
+      expect(viaIdp.page.location).toBe('/console/staff');
+      await signInStaff(new WebClient(app, b.host), b.people.coordinator);
+    } finally {
+      expect((await configure(a, { samlMetadata: idpA.metadata })).status).toBe(303);
+    }
+    await signInStaff(new WebClient(app, a.host), a.people.coordinator);
+  });
+
+  it('publishes each hospital’s SP metadata for its IdP admin to import, linked from the settings page', async () => {
+    const metadata = await new WebClient(app, a.host).get('/console/sso/saml/metadata');
+    expect(metadata.status).toBe(200);
+    expect(metadata.headers['content-type']).toMatch(/^application\/samlmetadata\+xml/);
+    const doc = new DOMParser().parseFromString(metadata.text, 'text/xml');
+    const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
+    const entityId = doc.documentElement.getAttribute('entityID')!;
+    expect(entityId).toMatch(new RegExp(`^http://${a.host}(:\\d+)?/console/sso/saml$`));
+    const sp = doc.getElementsByTagNameNS(MD, 'SPSSODescriptor')[0];
+    expect(sp.getAttribute('WantAssertionsSigned')).toBe('true');
+    const acs = doc.getElementsByTagNameNS(MD, 'AssertionConsumerService')[0];
+    expect(acs.getAttribute('Binding')).toBe('urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST');
+    expect(acs.getAttribute('Location')).toBe(`${entityId}/acs`);
+    expect(doc.getElementsByTagNameNS(MD, 'NameIDFormat')[0].textContent).toBe('urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress');
+    // What the IdP is told is what a sign-in checks: an assertion for this audience and ACS is accepted.
+    const { page } = await samlSignIn(new WebClient(app, a.host), idpA, {
+      email: `metadata@${domainA}`,
+      groups: ['doctors'],
+      context: 'urn:example:mfa',
+    });
+    expect(page.location).toBe('/console/staff');
+
+    // Each hospital has its own, and needs no IdP set up yet to publish it.
+    const fresh = await createTwoHospitals(app);
+    const other = new DOMParser().parseFromString(
+      (await new WebClient(app, fresh.a.host).get('/console/sso/saml/metadata')).text,
+      'text/xml',
+    );
+    expect(other.documentElement.getAttribute('entityID')).toMatch(new RegExp(`^http://${fresh.a.host}(:\\d+)?/console/sso/saml$`));
+
+    const admin = new WebClient(app, a.host);
+    await signInStaff(admin, a.people.admin);
+    expect((await admin.get('/console/settings/sso')).text).toContain(`href="${entityId}/metadata"`);
+  });
+
   it('takes the IdP from the blueprint’s metadata, and exports it back as metadata that re-applies', async () => {
     const idpC = samlIdp();
     const sso = {
@@ -166,6 +242,8 @@ describe('single sign-on with SAML 2.0', () => {
         metadata: idpC.metadata,
         allowed_domains: [`${b.slug}.example.net`],
         roles: { doctors: 'physician' as const },
+        require_sso: true,
+        break_glass_email: b.people.admin.email,
       },
     };
     // Earlier tests set B's connection up in the console: the blueprint replaces it, saying so.
@@ -175,9 +253,61 @@ describe('single sign-on with SAML 2.0', () => {
     expect((await client.get('/console/sign-in')).text).toContain('Sign in with Blueprint ADFS');
     const { page } = await samlSignIn(client, idpC, { email: `bp.doc@${b.slug}.example.net`, groups: ['doctors'] });
     expect(page.location).toBe('/console/mfa?next=%2Fconsole%2Fstaff');
+    // Required there too: B's staff passwords open nothing now, except its break-glass admin's.
+    const password = await new WebClient(app, b.host).submit('/console/sign-in', {
+      email: b.people.coordinator.email,
+      password: TEST_PASSWORD,
+    });
+    expect(password.text).toContain('This hospital’s staff sign in with its identity provider.');
+    await signInStaff(new WebClient(app, b.host), b.people.admin);
     const exported = (await app.get(BlueprintExporter).export(b.slug))!.blueprint.sso!.saml!;
+    expect(exported).toMatchObject({ require_sso: true, break_glass_email: b.people.admin.email });
     const reread = parseIdpMetadata(exported.metadata);
     expect(reread.ok && reread.metadata.entityId).toBe(idpC.entityId);
     expect((await applyTestBlueprint(app, testBlueprint(b.slug, { sso: { saml: exported } }), { dryRun: true })).changes).toEqual([]);
+  });
+
+  describe('where private addresses are refused (as in production)', () => {
+    let strict: NestFastifyApplication;
+
+    beforeAll(async () => {
+      strict = await createTestApp(
+        { SSO_FETCH_PRIVATE_ADDRESSES: 'false' },
+        { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
+      );
+    });
+
+    afterAll(() => strict?.close());
+
+    it('refuses a metadata URL on this machine or a private network, beside the field, keeping what was typed', async () => {
+      const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/xml' }).end(idpA.metadata));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      let served = 0;
+      server.on('request', () => served++);
+      try {
+        const { port } = server.address() as AddressInfo;
+        const admin = new WebClient(strict, a.host);
+        await signInStaff(admin, a.people.admin);
+        for (const url of [
+          `http://127.0.0.1:${port}/metadata`,
+          `http://localhost:${port}/metadata`,
+          'http://169.254.169.254/latest/meta-data/',
+        ]) {
+          const refused = await admin.submit(
+            '/console/settings/sso',
+            { samlDisplayName: 'Strict ADFS', samlMetadataUrl: url, samlAllowedDomains: domainA, samlRoleMap: 'doctors = physician' },
+            '/console/settings/sso/saml',
+          );
+          expect(refused.status).toBe(400);
+          expect(refused.text).toMatch(/id="f-samlMetadataUrl-error"[^>]*>.*points to this server or a private network/s);
+          expect(refused.text).toContain(`value="${url}"`);
+        }
+        expect(served).toBe(0);
+      } finally {
+        server.close();
+      }
+      // Nothing was saved: the IdP stays the one set up before.
+      expect((await new WebClient(app, a.host).get('/console/sign-in')).text).toContain(`Sign in with ${a.slug} ADFS`);
+    });
   });
 });

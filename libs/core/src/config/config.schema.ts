@@ -109,6 +109,12 @@ export const configSchema = z.object({
   PLATFORM_FEE_BPS: z.coerce.number().int('must be a whole number').min(0).max(10000, 'must be at most 10000 (100%)').default(1000),
   /** How many times the Stripe SDK retries a request that failed with a network error or a 5xx answer. */
   STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /**
+   * Whether an admin-given address the platform fetches (a SAML IdP's metadata URL) may resolve to a loopback, private
+   * or link-local address. Unset: refused in production (an admin could otherwise make the server read its own
+   * network), allowed elsewhere so local IdPs work; tests set it either way.
+   */
+  SSO_FETCH_PRIVATE_ADDRESSES: bool.optional(),
   /** Bearer token a Prometheus scraper presents at /metrics. Unset: only a signed-in operator on the operator host. */
   METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
 

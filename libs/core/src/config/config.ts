@@ -179,6 +179,8 @@ export class AppConfig {
   readonly jobs: JobSettings;
   /** Reverse proxies in front (TRUST_PROXY): 0 reads the socket's peer as the client. */
   readonly proxyHops: number;
+  /** May an address an admin gives the platform to fetch resolve to this machine or a private network? */
+  readonly fetchPrivateAddresses: boolean;
   /** The abuse limits: the defaults with RATE_LIMITS applied. */
   readonly rateLimits: RateLimitRules;
   /** Real service or stand-in, for payments, email and record files (see chooseServices). */
@@ -225,6 +227,7 @@ export class AppConfig {
       stopTimeoutMs: raw.JOBS_STOP_TIMEOUT_SECONDS * 1000,
     };
     this.proxyHops = raw.TRUST_PROXY;
+    this.fetchPrivateAddresses = raw.SSO_FETCH_PRIVATE_ADDRESSES ?? raw.NODE_ENV !== 'production';
     this.rateLimits = parseRateLimits(raw.RATE_LIMITS).rules;
     const production = raw.NODE_ENV === 'production';
     this.webhooks = {

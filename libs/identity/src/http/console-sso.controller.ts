@@ -39,10 +39,16 @@ const samlForm = z
     samlRoleAttribute: field.text({ max: 200, optional: true }),
     samlRoleMap: field.text({ max: 4000, required: 'identity.sso.roleMapRequired' }),
     samlMfaContexts: field.text({ max: 1000, optional: true }),
+    samlRequireSso: field.checkbox(),
+    samlBreakGlassEmail: field.text({ max: 254, optional: true }),
   })
   .superRefine((form, ctx) => {
     if (words(form.samlAllowedDomains.toLowerCase()).some((d) => !DOMAIN.test(d)))
       ctx.addIssue({ code: 'custom', path: ['samlAllowedDomains'], message: 'identity.sso.domainsInvalid' });
+    if (form.samlBreakGlassEmail && !z.email().safeParse(form.samlBreakGlassEmail).success)
+      ctx.addIssue({ code: 'custom', path: ['samlBreakGlassEmail'], message: 'core.form.email' });
+    if (form.samlRequireSso && !form.samlBreakGlassEmail)
+      ctx.addIssue({ code: 'custom', path: ['samlBreakGlassEmail'], message: 'identity.sso.breakGlassRequired' });
   });
 
 const tokenForm = z.object({ tokenName: field.text({ max: 100, required: 'identity.scim.tokenNameRequired' }) });
@@ -127,6 +133,8 @@ export class SsoSettingsPage implements FormPresenter {
           samlRoleAttribute: saml.roleAttribute,
           samlRoleMap: formatRoleMap(saml.roleMap),
           samlMfaContexts: saml.mfaContexts.join(' '),
+          samlRequireSso: saml.requireSso ? 'yes' : '',
+          samlBreakGlassEmail: saml.breakGlassEmail ?? '',
         }
       : { samlRoleAttribute: 'groups' };
     const values = connection
@@ -214,6 +222,16 @@ export class ConsoleSsoController {
     return redirect(await this.samlSignIn.start(next ? safeNext(next, '/console') : null));
   }
 
+  /** The SP metadata an IdP admin imports; public, like every SP's, and the same whether or not an IdP is set up. */
+  @Public()
+  @Get('sso/saml/metadata')
+  samlMetadata(@Res() reply: FastifyReply): void {
+    void reply
+      .header('content-type', 'application/samlmetadata+xml; charset=utf-8')
+      .header('content-disposition', 'inline; filename="sp-metadata.xml"')
+      .send(this.samlSignIn.serviceProviderMetadata());
+  }
+
   /** The IdP posts the assertion here (cross-site: no CSRF token, no Lax cookie; see SamlSignIn). */
   @Public()
   @Post('sso/saml/acs')
@@ -269,6 +287,8 @@ export class ConsoleSsoController {
       roleAttribute: form.samlRoleAttribute || 'groups',
       roleMap,
       mfaContexts: words(form.samlMfaContexts ?? ''),
+      requireSso: form.samlRequireSso,
+      breakGlassEmail: form.samlBreakGlassEmail || null,
     });
     return redirect('/console/settings/sso?saved=1');
   }

@@ -7,6 +7,7 @@ import { ConsoleStaffController } from './console-staff.controller';
 import { EmailVerificationController } from './email-verification.controller';
 import { OperatorAuthController } from './operator-auth.controller';
 import { OperatorWelcomeController } from './operator-welcome.controller';
+import { ScimDiscoveryController } from './scim-discovery.controller';
 import { ScimUsersController } from './scim-users.controller';
 import { SiteAuthController } from './site-auth.controller';
 
@@ -24,4 +25,5 @@ export const IDENTITY_CONTROLLERS = [
   OperatorWelcomeController,
   ApiWhoamiController,
   ScimUsersController,
+  ScimDiscoveryController,
 ];

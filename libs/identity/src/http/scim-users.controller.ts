@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Put, Query, Res, UseFilters } from '@nestjs/common';
 import { Can } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
@@ -53,6 +53,14 @@ export class ScimUsersController {
   async patch(@Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     reply.header('content-type', SCIM_JSON);
     return this.users.patch(id, body);
+  }
+
+  /** PUT replaces what the platform keeps of the person (name, externalId, active); userName cannot change. */
+  @Can('scim.provision')
+  @Put(':id')
+  async replace(@Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    reply.header('content-type', SCIM_JSON);
+    return this.users.replace(id, body);
   }
 
   @Can('scim.provision')

@@ -95,12 +95,7 @@ export class ScimUsers {
     const input = newUser.safeParse(body);
     if (!input.success) throw new ScimError(400, msg('identity.scim.userNameInvalid'), 'invalidValue');
     const email = input.data.userName.trim().toLowerCase();
-    const name =
-      (input.data.name?.formatted ??
-        input.data.displayName ??
-        [input.data.name?.givenName, input.data.name?.familyName].filter(Boolean).join(' ')) ||
-      email.split('@')[0];
-    const active = input.data.active === undefined || String(input.data.active).toLowerCase() === 'true';
+    const { name, active } = personOf(input.data, email);
     const user = await this.db.transaction(async (tx) => {
       const existing = await first<{ id: string; deprovisioned: boolean }>(
         tx,
@@ -168,6 +163,33 @@ export class ScimUsers {
     return this.resource(user);
   }
 
+  /**
+   * PUT: the directory sends the whole person. What the platform keeps of them (name, externalId, active) takes the
+   * new values; userName is the account's email and immutable here, so a different one is refused, not a rename.
+   */
+  async replace(id: string, body: unknown): Promise<Record<string, unknown>> {
+    const input = newUser.safeParse(body);
+    if (!input.success) throw new ScimError(400, msg('identity.scim.userNameInvalid'), 'invalidValue');
+    const email = input.data.userName.trim().toLowerCase();
+    const { name, active } = personOf(input.data, email);
+    const { user, deactivated } = await this.db.transaction(async (tx) => {
+      const before = await this.find(tx, id);
+      if (before.email !== email) throw new ScimError(400, msg('identity.scim.userNameImmutable'), 'mutability');
+      const row = (await first<UserRow>(
+        tx,
+        `UPDATE accounts SET disabled_at = CASE WHEN $2 THEN NULL ELSE coalesce(disabled_at, now()) END, name = $3,
+                scim_external_id = $4, updated_at = now()
+          WHERE id = $1 RETURNING ${COLUMNS}`,
+        [before.id, active, name, input.data.externalId ?? null],
+      ))!;
+      if (!active) await this.sessions.revokeAll(tx, before.id);
+      return { user: row, deactivated: before.active && !active };
+    });
+    if (deactivated)
+      await this.audit.record({ action: 'staff.scim_deactivate', entityType: 'account', entityId: user.id, outcome: 'allowed' });
+    return this.resource(user);
+  }
+
   /** DELETE: the person is gone for the directory; the account stays disabled (audit trail, cases) and signs in no more. */
   async remove(id: string): Promise<void> {
     await this.db.transaction(async (tx) => {
@@ -208,6 +230,14 @@ export class ScimUsers {
       },
     };
   }
+}
+
+/** The name and state a directory gives a person on POST and PUT (absent `active` means active, as the RFC says). */
+function personOf(input: z.infer<typeof newUser>, email: string): { name: string; active: boolean } {
+  const name =
+    (input.name?.formatted ?? input.displayName ?? [input.name?.givenName, input.name?.familyName].filter(Boolean).join(' ')) ||
+    email.split('@')[0];
+  return { name: name.slice(0, 200), active: input.active === undefined || String(input.active).toLowerCase() === 'true' };
 }
 
 /** The filters directories send to find a person before creating them: `userName eq "..."`, `externalId eq "..."`. */

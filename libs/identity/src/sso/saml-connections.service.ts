@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { first, InvalidInput, msg, RequestContext, TenantDatabase } from '@consilium/core';
+import { AppConfig, first, InvalidInput, msg, RequestContext, TenantDatabase } from '@consilium/core';
 import { StaffRole } from '../permissions';
 import { IdpMetadata, parseIdpMetadata } from '@consilium/tenancy';
+import { fetchText, PrivateAddressRefused } from './metadata-fetch';
 
 /** A hospital's SAML 2.0 IdP, from its metadata. */
 export interface SamlConnection {
@@ -16,6 +17,8 @@ export interface SamlConnection {
   roleMap: Record<string, StaffRole>;
   /** AuthnContextClassRef values that mean the IdP checked a second factor. */
   mfaContexts: string[];
+  requireSso: boolean;
+  breakGlassEmail: string | null;
 }
 
 export interface SamlConnectionInput {
@@ -26,6 +29,8 @@ export interface SamlConnectionInput {
   roleAttribute: string;
   roleMap: Record<string, StaffRole>;
   mfaContexts: string[];
+  requireSso: boolean;
+  breakGlassEmail: string | null;
 }
 
 /** Reading an IdP's metadata by URL waits this long at most. */
@@ -43,6 +48,7 @@ export class SamlConnections {
   constructor(
     private readonly db: TenantDatabase,
     private readonly context: RequestContext,
+    private readonly config: AppConfig,
   ) {}
 
   async current(): Promise<SamlConnection | null> {
@@ -57,9 +63,12 @@ export class SamlConnections {
         role_claim: string;
         role_map: Record<string, StaffRole>;
         mfa_acr_values: string[];
+        require_sso: boolean;
+        break_glass_email: string | null;
       }>(
         tx,
-        `SELECT id, display_name, issuer, saml_entry_point, saml_idp_certs, allowed_domains, role_claim, role_map, mfa_acr_values
+        `SELECT id, display_name, issuer, saml_entry_point, saml_idp_certs, allowed_domains, role_claim, role_map, mfa_acr_values,
+                require_sso, break_glass_email
            FROM sso_connections WHERE protocol = 'saml'`,
       ),
     );
@@ -74,6 +83,8 @@ export class SamlConnections {
           roleAttribute: row.role_claim,
           roleMap: row.role_map,
           mfaContexts: row.mfa_acr_values,
+          requireSso: row.require_sso,
+          breakGlassEmail: row.break_glass_email,
         }
       : null;
   }
@@ -89,12 +100,13 @@ export class SamlConnections {
     await this.db.transaction((tx) =>
       tx.query(
         `INSERT INTO sso_connections (tenant_id, protocol, display_name, issuer, saml_entry_point, saml_idp_certs, allowed_domains,
-                                      role_claim, role_map, mfa_acr_values)
-         VALUES ($1, 'saml', $2, $3, $4, $5, $6, $7, $8, $9)
+                                      role_claim, role_map, mfa_acr_values, require_sso, break_glass_email)
+         VALUES ($1, 'saml', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (tenant_id, protocol) DO UPDATE SET
            display_name = excluded.display_name, issuer = excluded.issuer, saml_entry_point = excluded.saml_entry_point,
            saml_idp_certs = excluded.saml_idp_certs, allowed_domains = excluded.allowed_domains, role_claim = excluded.role_claim,
-           role_map = excluded.role_map, mfa_acr_values = excluded.mfa_acr_values, updated_at = now()`,
+           role_map = excluded.role_map, mfa_acr_values = excluded.mfa_acr_values, require_sso = excluded.require_sso,
+           break_glass_email = excluded.break_glass_email, updated_at = now()`,
         [
           this.context.tenant().id,
           input.displayName.trim(),
@@ -105,20 +117,21 @@ export class SamlConnections {
           input.roleAttribute.trim() || 'groups',
           JSON.stringify(input.roleMap),
           input.mfaContexts,
+          input.requireSso,
+          input.breakGlassEmail?.trim().toLowerCase() || null,
         ],
       ),
     );
   }
 
+  /** The IdP's metadata from its URL; an address inside this machine's network is refused unless the config allows it. */
   private async fetchMetadata(url: string): Promise<IdpMetadata> {
     let xml: string;
     try {
-      if (!/^https?:\/\//.test(url)) throw new Error('not http');
-      const res = await fetch(url, { signal: AbortSignal.timeout(METADATA_TIMEOUT_MS), redirect: 'follow' });
-      if (!res.ok) throw new Error(`status ${res.status}`);
-      xml = await res.text();
-    } catch {
-      throw new InvalidInput({ samlMetadataUrl: msg('identity.saml.metadataUrlUnreachable', { url: url.slice(0, 300) }) });
+      xml = await fetchText(url, { allowPrivate: this.config.fetchPrivateAddresses, timeoutMs: METADATA_TIMEOUT_MS });
+    } catch (error) {
+      const problem = error instanceof PrivateAddressRefused ? 'metadataUrlPrivate' : 'metadataUrlUnreachable';
+      throw new InvalidInput({ samlMetadataUrl: msg(`identity.saml.${problem}`, { url: url.slice(0, 300) }) });
     }
     return readIdpMetadata(xml, 'samlMetadataUrl');
   }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, first, NotFound, RequestContext, TenantDatabase } from '@consilium/core';
 import { AuditLog } from '@consilium/audit';
-import { CacheProvider, SAML, ValidateInResponseTo } from '@node-saml/node-saml';
+import { CacheProvider, generateServiceProviderMetadata, SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
 import { randomBytes } from 'node:crypto';
 import { hashToken } from '../tokens';
@@ -11,6 +11,7 @@ import { SsoSignedIn } from './oidc-sign-in.service';
 
 const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const ATTEMPT_MINUTES = 10;
+const NAME_ID_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 
 /** node-saml keeps AuthnRequest IDs in a cache; ours is the attempt's row, so one lives exactly as long as the other. */
 function oneRequest(requestId?: string, issuedAt?: Date): CacheProvider & { saved?: string } {
@@ -49,9 +50,28 @@ export class SamlSignIn {
   ) {}
 
   /** The SP's entity ID (the audience IdPs put in assertions) and its assertion consumer service. */
-  addresses(): { entityId: string; acs: string } {
+  addresses(): { entityId: string; acs: string; metadata: string } {
     const origin = this.config.originFor(this.context.host()!);
-    return { entityId: `${origin}/console/sso/saml`, acs: `${origin}/console/sso/saml/acs` };
+    return {
+      entityId: `${origin}/console/sso/saml`,
+      acs: `${origin}/console/sso/saml/acs`,
+      metadata: `${origin}/console/sso/saml/metadata`,
+    };
+  }
+
+  /**
+   * This hospital's SP metadata, for its IdP admin to import (so nobody types the entity ID or ACS by hand). It needs
+   * no IdP configured yet: the IdP is usually set up first, from this file. It says what we require (signed
+   * assertions, the email NameID) and carries no key, as this SP neither signs requests nor decrypts assertions.
+   */
+  serviceProviderMetadata(): string {
+    const { entityId, acs } = this.addresses();
+    return generateServiceProviderMetadata({
+      issuer: entityId,
+      callbackUrl: acs,
+      identifierFormat: NAME_ID_FORMAT,
+      wantAssertionsSigned: true,
+    });
   }
 
   async start(next: string | null): Promise<string> {
@@ -164,7 +184,7 @@ export class SamlSignIn {
       cacheProvider,
       acceptedClockSkewMs: 30_000,
       disableRequestedAuthnContext: true,
-      identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+      identifierFormat: NAME_ID_FORMAT,
     });
   }
 }

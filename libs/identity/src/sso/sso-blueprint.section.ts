@@ -32,12 +32,13 @@ export class SsoBlueprintSection implements BlueprintSection {
     ]);
     await tx.query(
       `INSERT INTO sso_connections (tenant_id, protocol, display_name, issuer, saml_entry_point, saml_idp_certs, allowed_domains,
-                                    role_claim, role_map, mfa_acr_values)
-       VALUES ($1, 'saml', $2, $3, $4, $5, $6, $7, $8, $9)
+                                    role_claim, role_map, mfa_acr_values, require_sso, break_glass_email)
+       VALUES ($1, 'saml', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (tenant_id, protocol) DO UPDATE SET
          display_name = excluded.display_name, issuer = excluded.issuer, saml_entry_point = excluded.saml_entry_point,
          saml_idp_certs = excluded.saml_idp_certs, allowed_domains = excluded.allowed_domains, role_claim = excluded.role_claim,
-         role_map = excluded.role_map, mfa_acr_values = excluded.mfa_acr_values, updated_at = now()`,
+         role_map = excluded.role_map, mfa_acr_values = excluded.mfa_acr_values, require_sso = excluded.require_sso,
+         break_glass_email = excluded.break_glass_email, updated_at = now()`,
       [
         tenantId,
         saml.name,
@@ -48,6 +49,8 @@ export class SsoBlueprintSection implements BlueprintSection {
         saml.role_attribute,
         JSON.stringify(saml.roles),
         saml.mfa_contexts,
+        saml.require_sso,
+        saml.break_glass_email?.toLowerCase() ?? null,
       ],
     );
     if (before?.issuer !== entityId) changes.push(`single sign-on: ${saml.name} (SAML, ${entityId})`);
@@ -148,6 +151,8 @@ export class SsoBlueprintSection implements BlueprintSection {
                 role_attribute: saml.role_claim,
                 roles: saml.role_map,
                 mfa_contexts: saml.mfa_acr_values,
+                require_sso: saml.require_sso,
+                ...(saml.break_glass_email ? { break_glass_email: saml.break_glass_email } : {}),
               },
             }
           : {}),

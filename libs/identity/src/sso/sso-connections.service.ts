@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, first, InvalidInput, msg, RequestContext, SecretBox, TenantDatabase } from '@consilium/core';
+import { AppConfig, first, InvalidInput, msg, RequestContext, rows, SecretBox, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
 import { STAFF_ROLES, StaffRole } from '../permissions';
 import { OidcClients } from './oidc-clients';
@@ -166,9 +166,13 @@ export class SsoConnections {
    * our second factor): the way in when the IdP itself is down.
    */
   async passwordAllowed(email: string): Promise<boolean> {
-    const connection = await this.current();
-    if (!connection?.requireSso) return true;
-    return !!connection.breakGlassEmail && connection.breakGlassEmail === email.trim().toLowerCase();
+    // Either protocol's connection may require it (a hospital may have only SAML); each names its break-glass admin.
+    const requiring = await this.db.transaction((tx) =>
+      rows<{ break_glass_email: string | null }>(tx, 'SELECT break_glass_email FROM sso_connections WHERE require_sso'),
+    );
+    if (!requiring.length) return true;
+    const who = email.trim().toLowerCase();
+    return requiring.some((connection) => connection.break_glass_email === who);
   }
 }
 

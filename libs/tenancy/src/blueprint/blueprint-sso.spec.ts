@@ -85,6 +85,25 @@ describe('blueprint single sign-on', () => {
     ]);
   });
 
+  it('refuses require_sso without a break-glass admin for a SAML IdP too', () => {
+    const saml = `sso:
+  saml:
+    name: Acme ADFS
+    allowed_domains: [acme.example.org]
+    roles:
+      doctors: physician
+    require_sso: true
+    metadata: |
+      <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sts.acme.example.org"/>
+`;
+    const result = loadBlueprint(folder(BASE + saml), root);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map(formatProblem)).toContain(
+      'acme/tenant.yaml:12: sso.saml.break_glass_email: must name the break-glass admin when require_sso is true',
+    );
+  });
+
   it('says what is wrong with a SAML IdP’s metadata, at its line', () => {
     const saml = `sso:
   saml:

@@ -213,11 +213,19 @@ export const blueprintSchema = z
               .record(z.string().min(1).max(200), z.enum(['admin', 'coordinator', 'physician'], 'must be admin, coordinator or physician'))
               .refine((map) => Object.keys(map).length > 0, 'must map at least one group to a role, e.g. doctors: physician'),
             mfa_contexts: z.array(z.string().min(1).max(200)).default([]),
+            require_sso: z.boolean({ error: 'must be true or false' }).default(false),
+            break_glass_email: z.email('must be an email address').optional(),
           })
           .strict()
           .superRefine((saml, ctx) => {
             const parsed = parseIdpMetadata(saml.metadata);
             if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['metadata'], message: IDP_METADATA_PROBLEMS[parsed.problem] });
+            if (saml.require_sso && !saml.break_glass_email)
+              ctx.addIssue({
+                code: 'custom',
+                path: ['break_glass_email'],
+                message: 'must name the break-glass admin when require_sso is true',
+              });
           })
           .optional(),
       })

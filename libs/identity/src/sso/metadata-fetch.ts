@@ -1,0 +1,129 @@
+import { lookup as dnsLookup, LookupAddress, LookupOptions } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { BlockList, isIP } from 'node:net';
+
+/** Raised when the address resolves (or is written) to this machine or a private network, and that is not allowed. */
+export class PrivateAddressRefused extends Error {
+  constructor() {
+    super('private address refused');
+  }
+}
+
+/** How names become addresses: the system's resolver, or (in tests) a fixed answer. */
+export type Resolve = (
+  hostname: string,
+  options: LookupOptions & { all: true },
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+export interface FetchOptions {
+  allowPrivate: boolean;
+  timeoutMs: number;
+  resolve?: Resolve;
+}
+
+const MAX_BYTES = 5 * 1024 * 1024;
+const MAX_REDIRECTS = 3;
+
+/** Loopback, private, link-local, shared (CGNAT), unspecified, benchmark, multicast and reserved ranges. */
+const PRIVATE = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  PRIVATE.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const)
+  PRIVATE.addSubnet(network, prefix, 'ipv6');
+
+export function isPrivateAddress(address: string): boolean {
+  // An IPv4 address written as IPv6 (::ffff:127.0.0.1) is the IPv4 address.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return isPrivateAddress(mapped[1]);
+  const family = isIP(address);
+  if (family === 4) return PRIVATE.check(address, 'ipv4');
+  if (family === 6) return PRIVATE.check(address, 'ipv6');
+  return true;
+}
+
+/**
+ * GETs an admin-given http(s) URL as text, at most 5 MiB, 3 redirects and `timeoutMs`. Unless `allowPrivate`, every
+ * address is checked where the connection is made (in the socket's DNS lookup, and for each redirect), so neither a
+ * name that resolves to 127.0.0.1 nor one that changes its answer between a check and the request reaches this
+ * machine or its network.
+ */
+export async function fetchText(url: string, options: FetchOptions): Promise<string> {
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  const lookup = options.allowPrivate ? undefined : guardedLookup(options.resolve ?? dnsLookup);
+  let current = new URL(url);
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    const answer = await get(current, lookup, deadline);
+    if (answer.location === undefined) return answer.body;
+    current = new URL(answer.location, current);
+  }
+  throw new Error('too many redirects');
+}
+
+type Lookup = (
+  hostname: string,
+  options: LookupOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+) => void;
+
+/** Resolves every address of the name and refuses them all if any is private (a name may answer with several). */
+function guardedLookup(resolve: Resolve): Lookup {
+  return (hostname, options, callback) =>
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      if (!addresses.length || addresses.some((a) => isPrivateAddress(a.address))) return callback(new PrivateAddressRefused(), []);
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+}
+
+function get(url: URL, lookup: Lookup | undefined, signal: AbortSignal): Promise<{ body: string; location?: string }> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new Error('not http'));
+  // A literal address never goes through the lookup, so it is checked here.
+  const literal = url.hostname.replace(/^\[|\]$/g, '');
+  if (lookup && (isIP(literal) ? isPrivateAddress(literal) : literal === 'localhost' || literal.endsWith('.localhost')))
+    return Promise.reject(new PrivateAddressRefused());
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.get(url, { signal, ...(lookup ? { lookup } : {}) }, (response) => {
+      const status = response.statusCode ?? 0;
+      if (status >= 300 && status < 400 && response.headers.location) {
+        response.resume();
+        return resolve({ body: '', location: response.headers.location });
+      }
+      if (status !== 200) {
+        response.resume();
+        return reject(new Error(`status ${status}`));
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BYTES) request.destroy(new Error('too large'));
+        else chunks.push(chunk);
+      });
+      response.on('end', () => resolve({ body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+  });
+}
