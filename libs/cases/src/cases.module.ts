@@ -1,3 +1,5 @@
+import { CatalogModule } from '@consilium/catalog';
+import { StaffIntakeAnswers } from './intake-answers';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { JobsModule } from '@consilium/jobs';
@@ -29,7 +31,15 @@ import { CasePipeline } from './case-pipeline.service';
 import { CaseTimeline } from './case-timeline.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Case]), JobsModule, NotificationsModule, RosterModule, RosterConsoleModule, TenancyModule],
+  imports: [
+    TypeOrmModule.forFeature([Case]),
+    CatalogModule,
+    JobsModule,
+    NotificationsModule,
+    RosterModule,
+    RosterConsoleModule,
+    TenancyModule,
+  ],
   controllers: [ConsoleCasesController, ConsoleConversionsController],
   providers: [
     AssignmentDeadlineHandler,
@@ -42,6 +52,7 @@ import { CaseTimeline } from './case-timeline.service';
     CaseConsents,
     CaseRecordAccess,
     CaseRecords,
+    StaffIntakeAnswers,
     CaseMessages,
     CasePipeline,
     CaseQueue,
@@ -53,6 +64,7 @@ import { CaseTimeline } from './case-timeline.service';
     FollowUps,
   ],
   exports: [
+    StaffIntakeAnswers,
     AssignmentDeadlines,
     CaseAssignments,
     CaseContributors,
