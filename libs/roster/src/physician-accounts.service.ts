@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { affected, first, InvalidInput, msg, NotFound, rows, TenantDatabase } from '@consilium/core';
+import type { Localized } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
 
 /** What assignment needs to know of a roster physician. */
@@ -13,6 +14,16 @@ export interface AssignablePhysician {
   licenses: { jurisdiction: string; expiresOn: string }[];
   acceptingNewCases: boolean;
   weeklyCapacity: number;
+}
+
+/** The roster's facts a signed letter carries. */
+export interface SigningPhysician {
+  name: string;
+  credentials: string;
+  title: Localized;
+  specialtyIds: string[];
+  /** Valid on the signing day only. */
+  licenses: { jurisdiction: string; number: string; expiresOn: string }[];
 }
 
 /** A roster physician on the admin page: their account link and the stipend rate in force. */
@@ -62,6 +73,23 @@ export class PhysicianAccounts {
       specialtyIds: r.specialty_ids,
       licenses: r.licenses,
     }));
+  }
+
+  /**
+   * Who signs as `accountId`: the roster's name, credentials and title, and the licenses valid on `day`
+   * (`YYYY-MM-DD` in the hospital's time zone). Null when the account is on no roster row.
+   */
+  async signer(tx: EntityManager, accountId: string, day: string): Promise<SigningPhysician | null> {
+    const row = await first<SigningPhysician>(
+      tx,
+      `SELECT p.name, p.credentials, p.title,
+              coalesce((SELECT array_agg(s.specialty_id ORDER BY s.position) FROM physician_specialties s WHERE s.tenant_id = p.tenant_id AND s.physician_id = p.id), '{}') AS "specialtyIds",
+              coalesce((SELECT json_agg(json_build_object('jurisdiction', l.jurisdiction, 'number', l.number, 'expiresOn', l.expires_on::text) ORDER BY l.jurisdiction)
+                          FROM physician_licenses l WHERE l.tenant_id = p.tenant_id AND l.physician_id = p.id AND l.expires_on >= $2::date), '[]') AS licenses
+         FROM physicians p WHERE p.account_id = $1`,
+      [accountId, day],
+    );
+    return row ?? null;
   }
 
   /** The roster physician signed in as `accountId`, if any. */
