@@ -86,6 +86,8 @@ describe('every word in the reader’s language: the opinion and the review work
     data = [
       a.name,
       `physician ${a.slug}`,
+      // The roster's name the opinion is signed under.
+      `Doctor ${a.slug.slice(2)}`,
       `patient ${a.slug}`,
       'Consilium',
       'Do I need surgery?',
@@ -147,6 +149,7 @@ describe('every word in the reader’s language: the opinion and the review work
         'opinions.opinion.recommendations',
         'opinions.letter.patient',
         'opinions.letter.refined',
+        'opinions.letter.recordsReviewed',
       ])
         expect(letter).toContain(translator.t(key, locale));
       const [{ signed_at: signedAt }] = await operatorQuery<{ signed_at: Date }>(

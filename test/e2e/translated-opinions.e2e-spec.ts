@@ -220,7 +220,8 @@ describe('translated opinions', () => {
       allow: [
         a.name,
         'Consilium',
-        `physician ${a.slug}`,
+        // The roster's name of the physician who signed (the page is signed under it, not the account's).
+        `Doctor ${a.slug.slice(2)}`,
         `translator ${a.slug}`,
         `patient ${a.slug}`,
         ...Object.values(OPINION),

@@ -3,9 +3,12 @@ import { inflateSync } from 'node:zlib';
 /** The text of a pdfkit PDF: its streams inflated, each TJ array's hex strings joined (one line per text run). */
 export function letterText(pdf: Buffer): string {
   const raw = pdf.toString('latin1');
-  const streams = [...raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)].map((m) => {
+  // Each stream by its dictionary's /Length: a compressed image or font may itself contain "stream\n", which a
+  // pattern alone would take for the start of the next one (and lose a page of text).
+  const streams = [...raw.matchAll(/\/Length (\d+)[^>]*>>\s*stream\r?\n/g)].map((m) => {
+    const start = m.index + m[0].length;
     try {
-      return inflateSync(Buffer.from(m[1], 'latin1')).toString('latin1');
+      return inflateSync(Buffer.from(raw.slice(start, start + Number(m[1])), 'latin1')).toString('latin1');
     } catch {
       return '';
     }

@@ -54,6 +54,12 @@ export interface RecordFileFacts {
   uploadedAt: Date;
 }
 
+/** The records a signed opinion was written from: file names and kinds, imaging studies' dates and descriptions. */
+export interface ReviewedRecords {
+  files: { name: string; kind: string | null }[];
+  studies: { date: string | null; description: string | null; modalities: string[] }[];
+}
+
 /** Above this, a page's script sends files resumably (tus) rather than in one form post. */
 export const RESUMABLE_OVER_BYTES = 100 * 1024 * 1024;
 
@@ -143,6 +149,21 @@ export class CaseRecords {
       dicom: toRow(file, 'en', null).dicom,
       uploadedAt: file.createdAt,
     }));
+  }
+
+  /**
+   * What the physician had before them, for the signed letter (a job, so no reader to check): the files kept, by the
+   * name the patient gave them and their kind, and the imaging studies found in them. Names only, never bytes.
+   */
+  async reviewed(tenantId: string, caseId: string): Promise<ReviewedRecords> {
+    if (!this.records) return { files: [], studies: [] };
+    const ref = { tenantId, caseId };
+    const files = (await this.records.list(ref)).filter((f) => f.status === 'ready' && f.detectedType !== 'zip');
+    const studies = await this.records.studies(ref);
+    return {
+      files: files.map((f) => ({ name: f.name, kind: f.detectedType })),
+      studies: studies.map((s) => ({ date: s.studyDate, description: s.studyDescription, modalities: s.modalities })),
+    };
   }
 
   /**

@@ -1,3 +1,5 @@
+import { CatalogModule } from '@consilium/catalog';
+import { StaffIntakeAnswers } from './intake-answers';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { JobsModule } from '@consilium/jobs';
@@ -35,7 +37,15 @@ import { CheckInsDue, CheckInDueHandler } from './milestones/check-ins-due';
 import { LatePromises, PromiseDueHandler } from './promise/late-promises.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Case]), JobsModule, NotificationsModule, RosterModule, RosterConsoleModule, TenancyModule],
+  imports: [
+    TypeOrmModule.forFeature([Case]),
+    CatalogModule,
+    JobsModule,
+    NotificationsModule,
+    RosterModule,
+    RosterConsoleModule,
+    TenancyModule,
+  ],
   controllers: [ConsoleCasesController, ConsoleConversionsController],
   providers: [
     AssignmentDeadlineHandler,
@@ -50,6 +60,7 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     CaseFeed,
     CaseRecordAccess,
     CaseRecords,
+    StaffIntakeAnswers,
     CaseMessages,
     CaseMilestones,
     CasePipeline,
@@ -67,6 +78,7 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     FollowUps,
   ],
   exports: [
+    StaffIntakeAnswers,
     AssignmentDeadlines,
     CaseAssignments,
     CaseContributors,

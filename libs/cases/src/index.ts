@@ -17,6 +17,7 @@ export * from './case-payments';
 export * from './case-consents.service';
 export * from './case-record-access';
 export * from './case-records.service';
+export * from './intake-answers';
 export * from './assignment/assignment-ranking';
 export * from './assignment/business-days';
 export * from './assignment/case-assignments.service';

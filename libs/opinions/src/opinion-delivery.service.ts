@@ -5,6 +5,7 @@ import { Case, CaseNotices, CasePipeline, CheckIns, LocalPhysicianInvitations } 
 import { Clock, first, one, TenantDatabase, todayIn, Translator } from '@consilium/core';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 import { createHash } from 'node:crypto';
+import { attributionWords, OpinionAttributions } from './opinion-attribution';
 import { Opinion } from './opinion.entity';
 import { LetterTranslation, renderOpinionLetter } from './opinion-letter';
 import { OpinionTranslations } from './translation/opinion-translations.service';
@@ -25,6 +26,7 @@ export class OpinionDelivery {
     private readonly clock: Clock,
     private readonly translator: Translator,
     private readonly translations: OpinionTranslations,
+    private readonly attributions: OpinionAttributions,
   ) {}
 
   /**
@@ -57,11 +59,15 @@ export class OpinionDelivery {
       }
       const existing = await first(tx, 'SELECT 1 FROM opinion_letters WHERE opinion_id = $1', [opinion.id]);
       if (!existing) {
-        const people = await one<{ patient: string; physician: string; locale: string | null }>(
+        const people = await one<{ patient: string; locale: string | null }>(
           tx,
-          `SELECT p.name AS patient, d.name AS physician, p.locale FROM accounts p, accounts d WHERE p.id = $1 AND d.id = $2`,
-          [c.patientId, opinion.signedBy],
+          'SELECT p.name AS patient, p.locale FROM accounts p WHERE p.id = $1',
+          [c.patientId],
         );
+        // The letter is written in the patient's language when the hospital serves it (the translation's, if any).
+        const locale =
+          translation?.targetLocale ?? (people.locale && tenant.locales.includes(people.locale) ? people.locale : tenant.defaultLocale);
+        const attribution = attributionWords(await this.attributions.of(tx, tenant, c, opinion), locale, tenant.defaultLocale);
         const logo = await tx.findOne(TenantAsset, { where: { name: tenant.branding.logo } });
         const pdf = await renderOpinionLetter(opinion, {
           letterhead: {
@@ -75,13 +81,11 @@ export class OpinionDelivery {
           },
           caseNumber: c.number,
           patientName: people.patient,
-          physician: { name: people.physician },
+          attribution,
           route: c.routeOverride?.route ?? c.route ?? 'direct',
           localPhysicianName: c.localPhysician?.name,
           jurisdiction: c.jurisdiction,
-          // The letter is written in the patient's language when the hospital serves it (the translation's, if any).
-          locale:
-            translation?.targetLocale ?? (people.locale && tenant.locales.includes(people.locale) ? people.locale : tenant.defaultLocale),
+          locale,
           translation,
           timeZone: tenant.timeZone,
           translator: this.translator,

@@ -1,6 +1,7 @@
 import { emergencyNumber, intlLocale, msg, MessageRef, MessageValues, Translator } from '@consilium/core';
 import { BrandedPdf, Letterhead } from '@consilium/documents';
 import type { LicensureRoute } from '@consilium/cases';
+import type { AttributionWords } from './opinion-attribution';
 import { Opinion } from './opinion.entity';
 import type { TranslatedText } from './translation/opinion-translation.entity';
 
@@ -18,7 +19,8 @@ export interface LetterContext {
   letterhead: Letterhead;
   caseNumber: string;
   patientName: string;
-  physician: { name: string; credentials?: string };
+  /** The roster physician who signed, the contributors and the records reviewed, in the letter's language. */
+  attribution: AttributionWords;
   route: LicensureRoute;
   localPhysicianName?: string;
   /** Where the patient lives (`US-IL`, `MX`): the emergency number the letter gives is that country's. */
@@ -87,7 +89,7 @@ export async function renderOpinionLetter(opinion: Opinion, ctx: LetterContext):
       t('letter.translationNotice', {
         language: language(tr.targetLocale),
         original: language(tr.sourceLocale),
-        physician: ctx.physician.name,
+        physician: ctx.attribution.signature,
         translator: tr.translatorName,
         when: pdf.formatDate(tr.releasedAt, false),
       }),
@@ -97,16 +99,23 @@ export async function renderOpinionLetter(opinion: Opinion, ctx: LetterContext):
     pdf.heading(t('letter.originalHeading', { language: language(tr.sourceLocale) }));
   }
   body(pdf, t, ctx, opinion, originalOf(opinion));
+  sources(pdf, t, ctx.attribution, ctx.locale);
+  const who = ctx.attribution;
   pdf.signature({
-    name: ctx.physician.name,
-    detail: [ctx.physician.credentials ?? '', ctx.letterhead.hospitalName].filter(Boolean),
+    name: who.signature,
+    detail: [
+      who.title ?? '',
+      who.specialty ?? '',
+      who.license ? t('letter.license', { number: who.license.number, jurisdiction: who.license.jurisdiction }) : '',
+      ctx.letterhead.hospitalName,
+    ].filter(Boolean),
     signedAt,
     signedText: signedAt && t('letter.signed', { when: pdf.formatDate(signedAt, true) }),
   });
   return pdf.toBuffer();
 }
 
-type Text = (key: string, values?: MessageValues) => string;
+export type Text = (key: string, values?: MessageValues) => string;
 
 function originalOf(o: Opinion): TranslatedText {
   return {
@@ -136,4 +145,29 @@ function body(pdf: BrandedPdf, t: Text, ctx: LetterContext, opinion: Opinion, te
       pdf.paragraph(t('letter.question', { question: qa.question }), { italic: true }).paragraph(text.answers[i] ?? ''),
     );
   }
+}
+
+/** What the opinion was written from (file names and kinds, imaging studies; never their contents) and with whom. */
+function sources(pdf: BrandedPdf, t: Text, a: AttributionWords, locale: string): void {
+  pdf.heading(t('letter.recordsReviewed'));
+  const lines = [...a.files.map((f) => recordLine(t, f)), ...a.studies.map((s) => studyLine(t, s, locale)).filter((l) => l !== '')];
+  if (lines.length) pdf.bullets(lines);
+  else pdf.paragraph(t('letter.noRecords'));
+  if (a.contributors.length) pdf.heading(t('letter.contributors')).bullets(a.contributors);
+}
+
+function recordLine(t: Text, f: AttributionWords['files'][number]): string {
+  return f.kind ? t('letter.recordFile', { name: f.name, kind: f.kind.toUpperCase() }) : f.name;
+}
+
+/** A DICOM study by its date and its description (or, without one, its modalities). */
+function studyLine(t: Text, s: AttributionWords['studies'][number], locale: string): string {
+  const what = s.description || s.modalities;
+  if (!s.date) return what ? t('letter.studyUndated', { description: what }) : '';
+  return t('letter.study', { date: calendarDay(s.date, locale), description: what || '—' });
+}
+
+/** `YYYY-MM-DD` as the reader's language writes it; a calendar day, so in UTC (no time zone moves it). */
+export function calendarDay(day: string, locale: string): string {
+  return new Intl.DateTimeFormat(intlLocale(locale), { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
 }

@@ -3,6 +3,7 @@ import { CatalogModule } from '@consilium/catalog';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { StipendsModule } from '@consilium/billing';
 import { CasesModule } from '@consilium/cases';
+import { RosterModule } from '@consilium/roster';
 import { AppConfig, ViewRenderer } from '@consilium/core';
 import { IdentityModule } from '@consilium/identity';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { SharedOpinionController } from './http/shared-opinion.controller';
 import { AuditModule } from '@consilium/audit';
 import { DeliveredOpinions } from './delivered-opinions.service';
 import { Opinion } from './opinion.entity';
+import { OpinionAttributions } from './opinion-attribution';
 import { OpinionDelivery } from './opinion-delivery.service';
 import { OpinionEditor } from './opinion-editor.service';
 import { OpinionPage } from './http/opinion-page';
@@ -27,6 +29,7 @@ import { OpinionTranslations } from './translation/opinion-translations.service'
     TypeOrmModule.forFeature([Opinion, OpinionTranslation]),
     CasesModule,
     CatalogModule,
+    RosterModule,
     IdentityModule,
     StipendsModule,
     AuditModule,
@@ -35,6 +38,7 @@ import { OpinionTranslations } from './translation/opinion-translations.service'
   providers: [
     OpinionEditor,
     OpinionDelivery,
+    OpinionAttributions,
     OpinionPage,
     ReviewsPage,
     OpinionTranslations,

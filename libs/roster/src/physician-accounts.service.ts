@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { affected, first, InvalidInput, msg, NotFound, rows, TenantDatabase } from '@consilium/core';
+import type { Localized } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
 
 /** What assignment needs to know of a roster physician. */
@@ -15,11 +16,21 @@ export interface AssignablePhysician {
   weeklyCapacity: number;
 }
 
-/** A physician as a signed opinion names them. */
-export interface SigningPhysician {
+/** A physician as a signed document names them for an integration (FHIR's Practitioner): every license, past too. */
+export interface DocumentSigner {
   id: string;
   name: string;
   credentials: string;
+  licenses: { jurisdiction: string; number: string; expiresOn: string }[];
+}
+
+/** The roster's facts a signed letter carries. */
+export interface SigningPhysician {
+  name: string;
+  credentials: string;
+  title: Localized;
+  specialtyIds: string[];
+  /** Valid on the signing day only. */
   licenses: { jurisdiction: string; number: string; expiresOn: string }[];
 }
 
@@ -72,6 +83,23 @@ export class PhysicianAccounts {
     }));
   }
 
+  /**
+   * Who signs as `accountId`: the roster's name, credentials and title, and the licenses valid on `day`
+   * (`YYYY-MM-DD` in the hospital's time zone). Null when the account is on no roster row.
+   */
+  async signer(tx: EntityManager, accountId: string, day: string): Promise<SigningPhysician | null> {
+    const row = await first<SigningPhysician>(
+      tx,
+      `SELECT p.name, p.credentials, p.title,
+              coalesce((SELECT array_agg(s.specialty_id ORDER BY s.position) FROM physician_specialties s WHERE s.tenant_id = p.tenant_id AND s.physician_id = p.id), '{}') AS "specialtyIds",
+              coalesce((SELECT json_agg(json_build_object('jurisdiction', l.jurisdiction, 'number', l.number, 'expiresOn', l.expires_on::text) ORDER BY l.jurisdiction)
+                          FROM physician_licenses l WHERE l.tenant_id = p.tenant_id AND l.physician_id = p.id AND l.expires_on >= $2::date), '[]') AS licenses
+         FROM physicians p WHERE p.account_id = $1`,
+      [accountId, day],
+    );
+    return row ?? null;
+  }
+
   /** The roster physician signed in as `accountId`, if any. */
   async byAccount(tx: EntityManager, accountId: string): Promise<{ id: string; name: string } | null> {
     return (await first<{ id: string; name: string }>(tx, 'SELECT id, name FROM physicians WHERE account_id = $1', [accountId])) ?? null;
@@ -81,9 +109,9 @@ export class PhysicianAccounts {
    * The physician signed in as `accountId` as a signed document names them (FHIR's Practitioner): name, credentials
    * and every license with its number, current or not (who signed is a fact of the past).
    */
-  signer(accountId: string): Promise<SigningPhysician | null> {
+  documentSigner(accountId: string): Promise<DocumentSigner | null> {
     return this.db.transaction(async (tx) => {
-      const row = await first<SigningPhysician>(
+      const row = await first<DocumentSigner>(
         tx,
         `SELECT p.id, p.name, p.credentials,
                 coalesce((SELECT json_agg(json_build_object('jurisdiction', l.jurisdiction, 'number', l.number, 'expiresOn', l.expires_on::text)

@@ -9,6 +9,7 @@ import { ASKED_UPLOAD_STATES } from '../case-record-access';
 import { CaseRecords, uploadResultNotice } from '../case-records.service';
 import { CaseReview } from '../case-review.service';
 import { Conversions } from '../conversions.service';
+import { StaffIntakeAnswers } from '../intake-answers';
 
 /** The routes a coordinator may override to, in the order the form lists them. */
 export const OVERRIDE_ROUTES = ['direct', 'physician_to_physician', 'educational', 'declined'] as const;
@@ -37,6 +38,7 @@ export class ConsoleCasePage implements FormPresenter {
     private readonly assignments: CaseAssignments,
     private readonly contributors: CaseContributors,
     private readonly records: CaseRecords,
+    private readonly intakeAnswers: StaffIntakeAnswers,
     private readonly context: RequestContext,
     private readonly clock: Clock,
   ) {}
@@ -73,6 +75,7 @@ export class ConsoleCasePage implements FormPresenter {
       routeReasons: (c.routeReasons ?? []).map((r) => `cases.routeReason.${r.code}`),
       routes: OVERRIDE_ROUTES,
       patient: view.patient,
+      intakeAnswers: await this.intakeAnswers.of(c),
       timeline: view.timeline.map((e) => ({ ...e, ...eventWords(e) })),
       waitingForPayment: c.state === 'triage' ? waitingForPayment(view.timeline) : null,
       recordRequests: view.recordRequests,

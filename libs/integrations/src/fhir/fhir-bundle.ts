@@ -1,6 +1,6 @@
 import type { ConsentGiven } from '@consilium/cases';
 import type { DeliveredOpinion } from '@consilium/opinions';
-import type { SigningPhysician } from '@consilium/roster';
+import type { DocumentSigner } from '@consilium/roster';
 import type {
   Bundle,
   CodeableConcept,
@@ -36,7 +36,7 @@ const PATIENT_CONSENT: CodeableConcept = { coding: [{ system: 'http://loinc.org'
 export interface CaseExportFacts extends DeliveredOpinion {
   patient: { name: string; email: string };
   consents: ConsentGiven[];
-  signer: SigningPhysician | null;
+  signer: DocumentSigner | null;
 }
 
 /**

@@ -49,7 +49,7 @@ export class FhirExport {
     const caseId = delivered.case.id;
     const { patient } = await this.review.view(caseId);
     const consents = await this.review.consents(caseId);
-    const signer = await this.physicians.signer(delivered.opinion.signedBy!);
+    const signer = await this.physicians.documentSigner(delivered.opinion.signedBy!);
     return caseBundle({ ...delivered, patient, consents, signer }, base);
   }
 

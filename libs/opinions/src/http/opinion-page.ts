@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Case } from '@consilium/cases';
-import { msg, RequestContext, Translator } from '@consilium/core';
+import { MessageValues, msg, RequestContext, Translator } from '@consilium/core';
 import { ResolvedTenant } from '@consilium/tenancy';
 import { Opinion } from '../opinion.entity';
 import { OpinionTranslation } from '../translation/opinion-translation.entity';
@@ -10,7 +10,8 @@ export interface PageTranslation {
   translation: OpinionTranslation | null;
   translatorName?: string;
 }
-import { routeDisclaimer } from '../opinion-letter';
+import { OpinionAttribution, attributionWords } from '../opinion-attribution';
+import { calendarDay, routeDisclaimer } from '../opinion-letter';
 
 /** The delivered opinion as a page, in the reader's language: for the patient, or for their physician by link. */
 @Injectable()
@@ -21,23 +22,27 @@ export class OpinionPage {
   ) {}
 
   model(
-    found: { c: Case; opinion: Opinion; physician?: { name: string }; translated?: PageTranslation },
+    found: { c: Case; opinion: Opinion; attribution: OpinionAttribution; translated?: PageTranslation },
     shared?: { pdfUrl: string },
   ): Record<string, unknown> {
-    const { c, opinion, physician } = found;
-    const t = found.translated?.translation;
-    const released = t?.status === 'released' ? t : undefined;
-    const disclaimer = routeDisclaimer(
-      c.routeOverride?.route ?? c.route ?? 'direct',
-      this.context.tenant<ResolvedTenant>().name,
-      c.localPhysician?.name,
-      c.jurisdiction,
-    );
+    const { c, opinion } = found;
+    const tenant = this.context.tenant<ResolvedTenant>();
+    const locale = this.context.locale();
+    const who = attributionWords(found.attribution, locale, tenant.defaultLocale);
+    const t = (key: string, values?: MessageValues) => this.translator.t(`opinions.${key}`, locale, values);
+    const tr = found.translated?.translation;
+    const released = tr?.status === 'released' ? tr : undefined;
+    const disclaimer = routeDisclaimer(c.routeOverride?.route ?? c.route ?? 'direct', tenant.name, c.localPhysician?.name, c.jurisdiction);
     return {
       title: msg(shared ? 'opinions.portal.sharedTitle' : 'opinions.portal.title', { number: c.number }),
       c,
       opinion,
-      physician,
+      who,
+      licenseLine: who.license && t('letter.license', { number: who.license.number, jurisdiction: who.license.jurisdiction }),
+      // Names and descriptions are data (marked on the page); the words around them are by key.
+      files: who.files.map((f) => ({ name: f.name, kind: f.kind?.toUpperCase() })),
+      hasRecords: who.files.length + who.studies.length > 0,
+      studies: who.studies.map((s) => ({ day: s.date && calendarDay(s.date, locale), description: s.description || s.modalities })),
       agreementKey: `opinions.opinion.agreement.${opinion.diagnosisAgreement ?? 'confirmed'}`,
       shared: !!shared,
       pdfUrl: shared?.pdfUrl,
@@ -51,7 +56,7 @@ export class OpinionPage {
         releasedAt: released.releasedAt,
       },
       // An amendment whose translation is still with the translator: the page shows the signed original meanwhile.
-      translating: !!t && !released,
+      translating: !!tr && !released,
     };
   }
 }

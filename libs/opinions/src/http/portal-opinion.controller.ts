@@ -1,12 +1,13 @@
 import { Controller, Get, Param, ParseUUIDPipe, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
 import { CaseAccess } from '@consilium/cases';
-import { Can, first, NotFound, Page, TenantDatabase } from '@consilium/core';
-import { TenantSite } from '@consilium/tenancy';
+import { Can, first, NotFound, Page, RequestContext, TenantDatabase } from '@consilium/core';
+import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { Opinion } from '../opinion.entity';
 import { OpinionDelivery } from '../opinion-delivery.service';
 import { OpinionTranslation } from '../translation/opinion-translation.entity';
+import { OpinionAttributions } from '../opinion-attribution';
 import { OpinionPage } from './opinion-page';
 
 /** The patient (or their local physician) reads the delivered opinion, as a page and as the signed letter. */
@@ -18,6 +19,8 @@ export class PortalOpinionController {
     private readonly access: CaseAccess,
     private readonly delivery: OpinionDelivery,
     private readonly page: OpinionPage,
+    private readonly attributions: OpinionAttributions,
+    private readonly context: RequestContext,
   ) {}
 
   @Can('portal.access')
@@ -49,12 +52,12 @@ export class PortalOpinionController {
       if (!c.deliveredAt) throw new NotFound();
       const opinion = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'signed' }, order: { version: 'DESC' } });
       if (!opinion) throw new NotFound();
-      const physician = await first<{ name: string }>(tx, 'SELECT name FROM accounts WHERE id = $1', [opinion.signedBy]);
+      const attribution = await this.attributions.of(tx, this.context.tenant<ResolvedTenant>(), c, opinion);
       const translation = await tx.findOne(OpinionTranslation, { where: { opinionId: opinion.id } });
       const translator = translation?.translatorId
         ? await first<{ name: string }>(tx, 'SELECT name FROM accounts WHERE id = $1', [translation.translatorId])
         : undefined;
-      return { c, opinion, physician, translated: { translation, translatorName: translator?.name } };
+      return { c, opinion, attribution, translated: { translation, translatorName: translator?.name } };
     });
   }
 }

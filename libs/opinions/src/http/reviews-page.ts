@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CaseContributors, CaseQueue, CaseRecords, CaseReview, FollowUps } from '@consilium/cases';
+import { CaseContributors, CaseQueue, CaseRecords, CaseReview, FollowUps, StaffIntakeAnswers } from '@consilium/cases';
 import { FormBody, FormPresenter, msg, RefusedForm, RequestContext } from '@consilium/core';
 import { OpinionEditor } from '../opinion-editor.service';
 
@@ -39,6 +39,7 @@ export class ReviewsPage implements FormPresenter {
     private readonly contributors: CaseContributors,
     private readonly followUps: FollowUps,
     private readonly records: CaseRecords,
+    private readonly intakeAnswers: StaffIntakeAnswers,
     private readonly context: RequestContext,
   ) {}
 
@@ -57,6 +58,7 @@ export class ReviewsPage implements FormPresenter {
         contributor: true,
         c: mine.c,
         patient: view.patient,
+        intakeAnswers: await this.intakeAnswers.of(mine.c),
         records: await this.records.page(id),
         contribution: typed?.note !== undefined ? { note: typed.note } : mine.contribution,
       };
@@ -82,6 +84,7 @@ export class ReviewsPage implements FormPresenter {
       stateKey: `opinions.state.${ws.case.state}`,
       routeKey: route ? `opinions.route.${route}` : undefined,
       patient: view.patient,
+      intakeAnswers: await this.intakeAnswers.of(ws.case),
       draft,
       answers: questions.map((question, i) => ({
         question,

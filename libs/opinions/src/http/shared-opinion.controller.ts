@@ -1,11 +1,12 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { AuditLog } from '@consilium/audit';
 import { Case, LocalPhysicianInvitations } from '@consilium/cases';
-import { first, NotFound, Page, Public, TenantDatabase } from '@consilium/core';
-import { TenantSite } from '@consilium/tenancy';
+import { NotFound, Page, RequestContext, Public, TenantDatabase } from '@consilium/core';
+import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import type { FastifyReply } from 'fastify';
 import { Opinion } from '../opinion.entity';
 import { OpinionDelivery } from '../opinion-delivery.service';
+import { OpinionAttributions } from '../opinion-attribution';
 import { OpinionPage } from './opinion-page';
 
 /**
@@ -21,6 +22,8 @@ export class SharedOpinionController {
     private readonly invitations: LocalPhysicianInvitations,
     private readonly delivery: OpinionDelivery,
     private readonly page: OpinionPage,
+    private readonly attributions: OpinionAttributions,
+    private readonly context: RequestContext,
     private readonly audit: AuditLog,
   ) {}
 
@@ -53,8 +56,8 @@ export class SharedOpinionController {
         if (!c.deliveredAt) throw new NotFound();
         const opinion = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'signed' }, order: { version: 'DESC' } });
         if (!opinion) throw new NotFound();
-        const physician = await first<{ name: string }>(tx, 'SELECT name FROM accounts WHERE id = $1', [opinion.signedBy]);
-        return { c, opinion, physician };
+        const attribution = await this.attributions.of(tx, this.context.tenant<ResolvedTenant>(), c, opinion);
+        return { c, opinion, attribution };
       })
       .then(async (found) => {
         // The link is the only credential, so the reader is recorded as anonymous, with the case and patient it opened.
