@@ -27,6 +27,7 @@ import { SignInLimitsAndPendingSignUps1764460000000 } from './1764460000000-sign
 import { EmailLocalesAsData1764470000000 } from './1764470000000-email-locales-as-data';
 import { RecordRejectionValues1764490000000 } from './1764490000000-record-rejection-values';
 import { RenewableHolds1764500000000 } from './1764500000000-renewable-holds';
+import { UploadSenderDigest1764515000000 } from './1764515000000-upload-sender-digest';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -59,4 +60,5 @@ export const allMigrations = [
   EmailLocalesAsData1764470000000,
   RecordRejectionValues1764490000000,
   RenewableHolds1764500000000,
+  UploadSenderDigest1764515000000,
 ];
