@@ -36,8 +36,9 @@ import { OpinionTranslations1764540000000 } from './1764540000000-opinion-transl
 import { StaffSingleSignOn1764550000000 } from './1764550000000-staff-single-sign-on';
 import { CasePromises1764560000000 } from './1764560000000-case-promises';
 import { CaseMilestones1764560000001 } from './1764560000001-case-milestones';
-import { RenewableHolds1764570000000 } from './1764570000000-renewable-holds';
 import { Sms1764560000002 } from './1764560000002-sms';
+import { RenewableHolds1764570000000 } from './1764570000000-renewable-holds';
+import { UploadSenderDigest1764570000001 } from './1764570000001-upload-sender-digest';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -79,6 +80,7 @@ export const allMigrations = [
   StaffSingleSignOn1764550000000,
   CasePromises1764560000000,
   CaseMilestones1764560000001,
-  RenewableHolds1764570000000,
   Sms1764560000002,
+  RenewableHolds1764570000000,
+  UploadSenderDigest1764570000001,
 ];

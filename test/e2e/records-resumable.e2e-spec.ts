@@ -54,14 +54,15 @@ describe('records: resumable uploads (tus 1.0)', () => {
 
   const server = () => t.app.getHttpServer();
 
-  async function createUpload(host: string, caseId: string, length: number, name = 'CT abdomen.pdf'): Promise<string> {
+  async function createUpload(host: string, caseId: string, length: number, name = 'CT abdomen.pdf', sha256?: string): Promise<string> {
+    const digest = sha256 === undefined ? '' : `,sha256 ${Buffer.from(sha256).toString('base64')}`;
     const res = await request(server())
       .post(`/cases/${caseId}/uploads`)
       .set({
         ...TUS,
         Host: host,
         'Upload-Length': String(length),
-        'Upload-Metadata': `filename ${Buffer.from(name).toString('base64')},filetype ${Buffer.from('application/pdf').toString('base64')}`,
+        'Upload-Metadata': `filename ${Buffer.from(name).toString('base64')},filetype ${Buffer.from('application/pdf').toString('base64')}${digest}`,
       });
     expect(res.status).toBe(201);
     expect(res.headers['tus-resumable']).toBe('1.0.0');
@@ -246,6 +247,40 @@ describe('records: resumable uploads (tus 1.0)', () => {
     expect(existsSync(stagingDir(abandonedB))).toBe(false);
     // Sweeping again (another instance, the next hour) finds nothing and fails on nothing.
     expect(await sweep.sweep(later)).toEqual({ sessions: 0, files: 0 });
+  });
+
+  it('checks the whole file against the SHA-256 its sender announced, on whichever request completes it', async () => {
+    const data = Buffer.concat([pdf(100), randomBytes(300_000)]);
+    const digest = createHash('sha256').update(data).digest('hex');
+    const good = await createUpload(a.host, await newCase(), data.length, 'scan.pdf', digest);
+    expect((await patch(a.host, good, 0, data.subarray(0, 150_000))).status).toBe(204);
+    expect((await patch(a.host, good, 150_000, data.subarray(150_000))).headers['record-file-status']).toBe('ready');
+
+    // Each part arrives intact (its own checksum passes), but the file is not the one the sender hashed.
+    const changed = Buffer.from(data);
+    changed[200_000] ^= 1;
+    const bad = await createUpload(a.host, await newCase(), data.length, 'scan.pdf', digest);
+    const part = createHash('sha256').update(changed).digest('base64');
+    const res = await patch(a.host, bad, 0, changed, { 'Upload-Checksum': `sha256 ${part}` });
+    expect(res.status).toBe(204);
+    expect(res.headers['record-file-status']).toBe('rejected');
+    const file = await t.app.get(RecordsService).find(a.id, res.headers['record-file-id']);
+    expect(file.rejection).toMatchObject({ code: 'digest_mismatch' });
+    expect(file.stored).toBeNull();
+    await expect(t.app.get(RecordsService).find(b.id, file.id)).rejects.toThrow();
+
+    // A digest that is not one is refused at creation, beside the header that carried it.
+    const malformed = await request(server())
+      .post(`/cases/${await newCase()}/uploads`)
+      .set({
+        ...TUS,
+        Host: a.host,
+        Accept: 'application/json',
+        'Upload-Length': '10',
+        'Upload-Metadata': `sha256 ${Buffer.from('abc').toString('base64')}`,
+      });
+    expect(malformed.status).toBe(400);
+    expect(JSON.stringify(malformed.body)).toMatch(/upload-metadata/);
   });
 
   it('puts a finished upload through the same checks as any other: an executable is refused', async () => {

@@ -1,10 +1,10 @@
 import { RecordProcessor, RecordsService } from '@consilium/records';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
-import { fixture, pdf } from '../support/hostile-files';
+import { fixture, pdf, peInDicomPreamble } from '../support/hostile-files';
 import { createRecordsApp, RecordsTestApp, uploadFiles, openCase } from '../support/records-app';
 import { createTestTenant, TestTenant } from '../support/tenants';
 import { makeZip } from '../support/zip-writer';
@@ -93,6 +93,49 @@ describe('records: at rest, across hospitals, and as jobs', () => {
     expect(res.status).toBe(500);
     expect(res.headers['content-type']).toContain('application/json');
     expect(JSON.parse((res.body as Buffer).toString())).toMatchObject({ error: { code: 'stored_file_damaged' } });
+  });
+
+  it("keeps a file whose bytes have the sender's SHA-256 and refuses, with the reason, one that changed on its way", async () => {
+    const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    const send = async (host: string, caseId: string, digest: string, bytes: Buffer, name = 'report.pdf') => {
+      const res = await request(t.app.getHttpServer())
+        .post(`/cases/${caseId}/records`)
+        .set('Host', host)
+        .set('Accept', 'application/json')
+        .field('sha256', digest)
+        .attach('file', bytes, name);
+      expect(res.status).toBeLessThan(300);
+      return res.body.files[0] as { id: string; status: string; rejection: { code: string; message: string } | null };
+    };
+    const caseId = await newCase();
+    const bytes = Buffer.concat([pdf(2000), randomBytes(5 * 1024 * 1024)]);
+    expect((await send(a.host, caseId, sha256(bytes).toUpperCase(), bytes)).status).toBe('ready');
+
+    // One byte changed after the browser hashed the file: refused, said why, and nothing of it kept on disk.
+    const changed = Buffer.from(bytes);
+    changed[changed.length - 1] ^= 1;
+    const storedFiles = () =>
+      readdirSync(path.join(t.dataDir, 'files'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+    const before = storedFiles();
+    const refused = await send(a.host, caseId, sha256(bytes), changed, 'second.pdf');
+    expect(refused.status).toBe('rejected');
+    expect(refused.rejection).toMatchObject({ code: 'digest_mismatch' });
+    expect(refused.rejection!.message).toMatch(/changed on its way/);
+    expect(storedFiles()).toBe(before);
+
+    // A DICOM whose preamble we zero is checked against the bytes as sent, not the ones we keep.
+    const dicom = peInDicomPreamble();
+    const kept = await send(a.host, caseId, sha256(dicom), dicom, 'ct.dcm');
+    expect(kept.status).toBe('ready');
+    const row = await t.app.get(RecordsService).find(a.id, kept.id);
+    expect(row.preambleZeroed).toBe(true);
+    expect(row.sha256).not.toBe(sha256(dicom));
+    const zeroed = Buffer.from(dicom).fill(0, 0, 128);
+    expect((await send(a.host, await newCase(), sha256(zeroed), dicom, 'ct.dcm')).rejection).toMatchObject({ code: 'digest_mismatch' });
+
+    // Another hospital cannot see the refused file either.
+    const other = await request(t.app.getHttpServer()).get(`/records/${refused.id}`).set('Host', b.host).set('Accept', 'application/json');
+    expect(other.status).toBe(404);
   });
 
   it("gives tenant B a 404 for tenant A's file, its bytes and its case, and no rows in the database", async () => {

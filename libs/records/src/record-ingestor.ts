@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ArchiveNested, FileRejected } from './records.errors';
+import { createHash } from 'node:crypto';
+import { ArchiveNested, FileDigestMismatch, FileRejected } from './records.errors';
 import { RecordsSettings } from './records-settings';
 import { DetectedType, SNIFF_BYTES, sniffContent } from './sniff/content-sniffer';
 import { FileStorage, StoredObject } from './storage/file-storage';
@@ -10,6 +11,11 @@ export interface IngestLimits {
   tooLarge: () => FileRejected;
   /** Archive entries: a ZIP inside is refused rather than expanded. */
   insideArchive?: boolean;
+  /**
+   * The SHA-256 (hex) the sender computed of the file it read (the browser, with WebCrypto). The bytes that arrived
+   * must have it, or the file is refused and nothing is kept.
+   */
+  expectedSha256?: string | null;
 }
 
 export interface Ingested {
@@ -52,6 +58,9 @@ export class RecordIngestor {
     const spill = joined.subarray(SNIFF_BYTES);
     const sniffed = await sniffContent(head, this.settings.maxImagePixels);
     if (limits.insideArchive && sniffed.type === 'zip') throw new ArchiveNested();
+    // The sender's digest is of the bytes it sent; ours is of the bytes we keep. They differ only where a DICOM
+    // preamble is zeroed, and only then is the upload hashed a second time, as it arrived.
+    const arrived = limits.expectedSha256 && sniffed.zeroPreamble ? createHash('sha256').update(joined) : null;
     if (sniffed.zeroPreamble) head.fill(0, 0, 128);
 
     async function* body(): AsyncGenerator<Buffer> {
@@ -62,10 +71,18 @@ export class RecordIngestor {
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
         total += next.value.length;
         if (total > limits.maxBytes) throw limits.tooLarge();
+        arrived?.update(next.value);
         yield next.value;
       }
     }
     const stored = await this.storage.write(body());
+    if (limits.expectedSha256 != null) {
+      const digest = arrived ? arrived.digest('hex') : stored.sha256;
+      if (digest !== limits.expectedSha256.toLowerCase()) {
+        await this.storage.delete(stored);
+        throw new FileDigestMismatch();
+      }
+    }
     return { type: sniffed.type, stored, preambleZeroed: sniffed.zeroPreamble };
   }
 }

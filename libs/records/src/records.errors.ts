@@ -27,6 +27,7 @@ export const RecordsError = declareErrors('records', {
   archive_entry_encrypted: 422,
   archive_nested: 422,
   duplicate_file: 409,
+  digest_mismatch: 422,
   stored_file_damaged: 500,
   upload_offset_mismatch: 409,
   upload_busy: 423,
@@ -176,6 +177,13 @@ export class ArchiveNested extends FileRejected {
 export class DuplicateFile extends FileRejected {
   constructor() {
     super('duplicate_file');
+  }
+}
+
+/** The bytes that arrived are not the file the browser read: its SHA-256 of the file differs from ours. */
+export class FileDigestMismatch extends FileRejected {
+  constructor() {
+    super('digest_mismatch');
   }
 }
 

@@ -66,13 +66,14 @@ export class RecordsService {
   /**
    * Stores one uploaded file and returns its row: `uploaded` (processing scheduled; inline processing has already
    * made it `ready` or `rejected`) or `rejected` with the reason. A limit refusal (UploadTooLarge, CaseStorageFull) is
-   * thrown instead, since it ends the upload itself; nothing is recorded or stored for it.
+   * thrown instead, since it ends the upload itself; nothing is recorded or stored for it. With `expectedSha256`
+   * (the sender's digest of the file), bytes that do not have it are rejected (`digest_mismatch`) and not kept.
    */
   async receive(
     ref: CaseRef,
     source: AsyncIterable<Buffer>,
     declaredName: string | null | undefined,
-    options: { uploadedBy?: string | null } = {},
+    options: { uploadedBy?: string | null; expectedSha256?: string | null } = {},
   ): Promise<RecordFile> {
     const { tenantId, caseId } = ref;
     const base = { tenantId, caseId, name: displayName(declaredName), uploadedBy: options.uploadedBy ?? null };
@@ -86,6 +87,7 @@ export class RecordsService {
     try {
       ingested = await this.ingestor.ingest(source, {
         maxBytes: Math.min(room, this.settings.maxFileBytes),
+        expectedSha256: options.expectedSha256,
         tooLarge: () =>
           room < this.settings.maxFileBytes
             ? new CaseStorageFull(this.settings.maxCaseBytes)

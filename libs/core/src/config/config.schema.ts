@@ -166,6 +166,8 @@ export const configSchema = z.object({
   TRANSLATION_PROVIDER: z.enum(['aws', 'demo'], { error: 'must be aws or demo' }).optional(),
   TRANSLATE_REGION: awsRegion.optional(),
   TRANSLATE_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+
+  /**
    * Texts to patients who opted in, at hospitals that turned SMS on. `pinpoint`: AWS End User Messaging
    * (SendTextMessage) in SMS_REGION; `outbox`: JSON files under SMS_OUTBOX_DIR that reach nobody. Unset: `pinpoint`
    * when SMS_REGION is set, else `outbox`.

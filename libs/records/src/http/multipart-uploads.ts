@@ -19,7 +19,8 @@ export interface MultipartOutcome {
 /**
  * Reads a multipart/form-data request part by part and streams each file part through RecordsService.receive; nothing
  * is buffered whole. Shared by the JSON route and by host pages whose forms post files (and redirect back). A file
- * input left empty (a part with no file name) is skipped, as a browser sends one.
+ * input left empty (a part with no file name) is skipped, as a browser sends one. A `sha256` field before a file
+ * part is checked against the bytes that arrive (RecordsService.receive's `expectedSha256`).
  */
 @Injectable()
 export class MultipartUploads {
@@ -34,11 +35,18 @@ export class MultipartUploads {
     const parts = request.parts({
       limits: { fileSize: this.settings.maxFileBytes + 1, files: MAX_FILES_PER_REQUEST, fields: 20, parts: 40 },
     });
+    // A `sha256` field just before a file part is the sender's digest of that file (our upload script sends it).
+    let expectedSha256: string | null = null;
     for await (const part of parts) {
-      if (part.type !== 'file') continue;
+      if (part.type !== 'file') {
+        if (part.fieldname === 'sha256') expectedSha256 = String(part.value);
+        continue;
+      }
+      const expected = expectedSha256;
+      expectedSha256 = null;
       if (part.filename !== '') {
         try {
-          files.push(await this.records.receive(ref, part.file, part.filename, { uploadedBy }));
+          files.push(await this.records.receive(ref, part.file, part.filename, { uploadedBy, expectedSha256: expected }));
         } catch (error) {
           if (error instanceof FileRejected && error.endsRequest) return { files, ended: error };
           throw error;

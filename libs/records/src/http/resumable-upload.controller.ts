@@ -11,6 +11,7 @@ import { actorAccountId, UuidParam } from './http-params';
 import {
   byteCountHeader,
   metadataFileName,
+  metadataSha256,
   partChecksum,
   pathOf,
   TUS_CONTENT_TYPE,
@@ -61,7 +62,13 @@ export class ResumableUploadController {
     const length = byteCountHeader(request, 'upload-length');
     if (length === 0) throw new EmptyFile();
     const ref = { tenantId: this.context.tenant().id, caseId };
-    const session = await this.uploads.create(ref, length, metadataFileName(request), actorAccountId(this.context.actor()));
+    const session = await this.uploads.create(
+      ref,
+      length,
+      metadataFileName(request),
+      actorAccountId(this.context.actor()),
+      metadataSha256(request),
+    );
     void reply.header('location', `${pathOf(request)}/${session.id}`).header('upload-expires', session.expiresAt.toUTCString());
   }
 

@@ -35,6 +35,30 @@ export function metadataFileName(request: FastifyRequest): string | null {
   return null;
 }
 
+/**
+ * `Upload-Metadata: ...,sha256 <base64 of the hex digest>`: the sender's SHA-256 of the whole file (our browser
+ * client sends it for files it can read at once), checked when the upload completes. Null when not sent.
+ */
+export function metadataSha256(request: FastifyRequest): string | null {
+  const raw = request.headers['upload-metadata'];
+  if (typeof raw !== 'string') return null;
+  for (const pair of raw.split(',')) {
+    const [key, value] = pair.trim().split(' ');
+    if (key !== 'sha256') continue;
+    const digest = Buffer.from(value ?? '', 'base64')
+      .toString('latin1')
+      .toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(digest)) {
+      throw new InvalidInput(
+        { 'upload-metadata': 'sha256 must be the base64 of a hexadecimal SHA-256' },
+        'The upload request carries a malformed digest.',
+      );
+    }
+    return digest;
+  }
+  return null;
+}
+
 /** `Upload-Checksum: sha256 <base64>` (sha1 too: it is what tus clients send by default). */
 export function partChecksum(request: FastifyRequest): PartChecksum | undefined {
   const raw = request.headers['upload-checksum'];

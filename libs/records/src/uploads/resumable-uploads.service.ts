@@ -51,6 +51,7 @@ export class ResumableUploads {
     uploadLength: number,
     declaredName: string | null | undefined,
     createdBy: string | null = null,
+    expectedSha256: string | null = null,
   ): Promise<UploadSession> {
     const { tenantId, caseId } = ref;
     if (uploadLength > this.settings.maxFileBytes) throw new UploadTooLarge(this.settings.maxFileBytes);
@@ -71,6 +72,7 @@ export class ResumableUploads {
           ...staged,
           expiresAt,
           createdBy,
+          expectedSha256,
         }),
       );
     } catch (error) {
@@ -183,7 +185,10 @@ export class ResumableUploads {
     const source = this.staging.read(session);
     let file: RecordFile;
     try {
-      file = await this.records.receive(ref, source, session.name, { uploadedBy: session.createdBy });
+      file = await this.records.receive(ref, source, session.name, {
+        uploadedBy: session.createdBy,
+        expectedSha256: session.expectedSha256,
+      });
     } catch (error) {
       // The case filled up meanwhile: this upload can never complete, so it is not kept for a retry.
       if (error instanceof FileRejected && error.endsRequest) await this.remove(ref.tenantId, session);

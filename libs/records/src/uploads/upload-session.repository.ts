@@ -39,6 +39,8 @@ export interface UploadSession extends StagingState {
   fileId: string | null;
   createdBy: string | null;
   expiresAt: Date;
+  /** The sender's SHA-256 (hex) of the whole file, when it announced one: the completed file must have it. */
+  expectedSha256: string | null;
 }
 
 export type NewUploadSession = Pick<
@@ -54,6 +56,7 @@ export type NewUploadSession = Pick<
   | 'storageUploadId'
   | 'expiresAt'
   | 'createdBy'
+  | 'expectedSha256'
 >;
 
 type Row = Record<string, unknown>;
@@ -68,8 +71,8 @@ export class UploadSessionRepository {
     const row = await one<Row>(
       tx,
       `INSERT INTO upload_sessions (tenant_id, id, case_id, display_name, upload_length, storage_backend, key_id, wrapped_key,
-                                    storage_upload_id, created_by, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *`,
+                                    storage_upload_id, created_by, expires_at, expected_sha256)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
       [
         session.tenantId,
         session.id,
@@ -82,6 +85,7 @@ export class UploadSessionRepository {
         session.storageUploadId,
         session.createdBy,
         session.expiresAt,
+        session.expectedSha256,
       ],
     );
     return toSession(row);
@@ -185,5 +189,6 @@ function toSession(row: Row): UploadSession {
     fileId: (row.file_id as string | null) ?? null,
     createdBy: (row.created_by as string | null) ?? null,
     expiresAt: row.expires_at as Date,
+    expectedSha256: (row.expected_sha256 as string | null) ?? null,
   };
 }

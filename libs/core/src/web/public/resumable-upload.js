@@ -7,12 +7,18 @@
 // Smaller files go, one request per file, to the plain form's own address. Either way each file shows its bytes and
 // percent as they leave, the button is disabled, and a Cancel button stops what is still being sent. The words come
 // from the page (data-upload-* attributes, by key); numbers and sizes are formatted by Intl in the page's language.
+// Integrity: where WebCrypto is available (a secure context), a file sent in one request carries its SHA-256 in a
+// `sha256` field before it, and a file small enough to read at once (WHOLE_DIGEST_MAX) carries it in its tus
+// Upload-Metadata; the server refuses a file whose bytes do not have it. WebCrypto cannot hash incrementally, so a
+// larger file's every chunk carries its own SHA-256 (tus Upload-Checksum), which the server checks before keeping it.
 (function () {
   'use strict';
   var form = document.querySelector('form[data-resumable]');
   if (!form || !window.fetch || !window.Blob || !Blob.prototype.slice) return;
 
   var CHUNK = 8 * 1024 * 1024;
+  var WHOLE_DIGEST_MAX = 128 * 1024 * 1024;
+  var subtle = window.crypto && window.crypto.subtle;
   var endpoint = form.getAttribute('data-resumable');
   var done = form.getAttribute('data-resumable-done');
   var token = new URL(form.action, location.href).searchParams.get('_csrf') || '';
@@ -76,8 +82,31 @@
     return show;
   }
 
+  /** SHA-256 of a Blob's bytes with WebCrypto, as raw bytes; null where WebCrypto is not available. */
+  async function sha256(blob) {
+    if (!subtle) return null;
+    return new Uint8Array(await subtle.digest('SHA-256', await blob.arrayBuffer()));
+  }
+
+  function hex(bytes) {
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return (b < 16 ? '0' : '') + b.toString(16);
+      })
+      .join('');
+  }
+
+  function bytesBase64(bytes) {
+    var binary = '';
+    for (var i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+    return btoa(binary);
+  }
+
   /** A small file through the plain form's address, as its own multipart request; its counts from the redirect. */
-  function post(file, show) {
+  async function post(file, show) {
+    var digest = await sha256(file).catch(function () {
+      return null;
+    });
     return new Promise(function (resolve) {
       var xhr = new XMLHttpRequest();
       current = xhr;
@@ -99,6 +128,7 @@
         resolve('cancelled');
       };
       var data = new FormData();
+      if (digest) data.append('sha256', hex(digest));
       data.append('file', file, file.name);
       xhr.send(data);
     });
@@ -109,10 +139,7 @@
   }
 
   function base64(text) {
-    var bytes = new TextEncoder().encode(text);
-    var binary = '';
-    for (var i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
-    return btoa(binary);
+    return bytesBase64(new TextEncoder().encode(text));
   }
 
   function headers(extra) {
@@ -135,11 +162,18 @@
     });
   }
 
-  function create(file) {
+  async function create(file) {
+    var metadata = 'filename ' + base64(file.name);
+    if (file.size <= WHOLE_DIGEST_MAX) {
+      var digest = await sha256(file).catch(function () {
+        return null;
+      });
+      if (digest) metadata += ',sha256 ' + base64(hex(digest));
+    }
     return fetch(endpoint, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: headers({ 'Upload-Length': String(file.size), 'Upload-Metadata': 'filename ' + base64(file.name) }),
+      headers: headers({ 'Upload-Length': String(file.size), 'Upload-Metadata': metadata }),
     }).then(function (res) {
       if (res.status !== 201) return { refused: true };
       return { url: res.headers.get('Location') };
@@ -156,13 +190,17 @@
         // After a failure, ask where to resume. Everything may have arrived without the last answer: the PATCH below
         // then carries no bytes, and the server finishes the file (or says how it ended) whichever instance it reaches.
         if (failures > 0) offset = await offsetOf(url);
+        var chunk = file.slice(offset, offset + CHUNK);
+        var patch = { 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' };
+        var digest = chunk.size > 0 ? await sha256(chunk) : null;
+        if (digest) patch['Upload-Checksum'] = 'sha256 ' + bytesBase64(digest);
         current = new AbortController();
         var res = await fetch(url, {
           method: 'PATCH',
           signal: current.signal,
           credentials: 'same-origin',
-          headers: headers({ 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' }),
-          body: file.slice(offset, offset + CHUNK),
+          headers: headers(patch),
+          body: chunk,
         });
         if (res.status === 409 || res.status === 460) {
           failures++;
