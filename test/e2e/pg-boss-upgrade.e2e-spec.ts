@@ -71,6 +71,7 @@ describe('pg-boss 10 -> 12 migration', () => {
       'records-process',
       'refund-rule',
       'send-email',
+      'send-sms',
       'webhook-deliver',
     ]);
     expect(new Set(queues.map((q) => q.policy))).toEqual(new Set(['standard']));
