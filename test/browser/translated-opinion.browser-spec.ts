@@ -179,6 +179,8 @@ const SPANISH = {
       ...Object.values(OPINION),
       ...Object.values(SPANISH),
       `physician ${hospital.slug}`,
+      // The letter is signed with the roster physician's name (the test roster's "Doctor <suffix>").
+      `Doctor ${hospital.slug.replace(/^t-/, '')}`,
       `translator ${hospital.slug}`,
       `patient ${hospital.slug}`,
       'Is the proposed treatment right for me?',
