@@ -49,3 +49,4 @@ export * from './logging/access-log';
 export * from './web/probe-listener';
 export * from './metrics/metrics-token';
 export * from './logging/boot-log';
+export * from './net/public-address';

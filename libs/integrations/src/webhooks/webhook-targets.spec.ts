@@ -1,5 +1,6 @@
 import { AppConfig } from '@consilium/core';
-import { isPublicAddress, WebhookTargets } from './webhook-targets';
+import { isPublicAddress } from '@consilium/core';
+import { WebhookTargets } from './webhook-targets';
 
 const targets = (webhooks: Partial<AppConfig['webhooks']>) =>
   new WebhookTargets({ webhooks: { allowPrivateTargets: false, requireHttps: true, ...webhooks } } as AppConfig);

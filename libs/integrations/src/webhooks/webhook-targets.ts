@@ -1,43 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '@consilium/core';
+import { AppConfig, isPublicAddress } from '@consilium/core';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
-
-/** Addresses that are not the public internet: loopback, private, link-local (cloud metadata), CGNAT, and the like. */
-const NOT_PUBLIC = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const)
-  NOT_PUBLIC.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const)
-  NOT_PUBLIC.addSubnet(network, prefix, 'ipv6');
-
-export function isPublicAddress(address: string): boolean {
-  // An IPv4-mapped IPv6 address is judged as the IPv4 address it carries (BlockList would match every IPv4 address
-  // against a ::ffff:0:0/96 rule, so there is none).
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return isPublicAddress(mapped);
-  const family = isIP(address);
-  if (!family) return false;
-  return !NOT_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
+import { isIP } from 'node:net';
 
 /** Why a URL may not receive webhooks; the console says it beside the field, in the admin's language. */
 export type TargetRefusal = 'url' | 'https' | 'private';
