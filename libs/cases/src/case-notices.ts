@@ -23,17 +23,6 @@ export class CaseNotices {
       });
   }
 
-  async recordsRequested(tx: EntityManager, c: Case): Promise<void> {
-    for (const to of await this.accounts(tx, [c.patientId]))
-      await this.mailer.send(tx, {
-        tenantId: c.tenantId,
-        to: to.email,
-        locale: to.locale,
-        template: 'records-requested',
-        data: { caseId: c.id },
-      });
-  }
-
   /** The saved card could not be charged without the patient: a link to confirm payment (no amount, no case words). */
   async paymentConfirmationNeeded(tx: EntityManager, c: Pick<Case, 'tenantId' | 'id' | 'patientId'>): Promise<void> {
     for (const to of await this.accounts(tx, [c.patientId]))
