@@ -1,7 +1,7 @@
 #!/bin/sh
 # Prints a deploy/.env for deploy/compose.yaml: the settings of .env.example with every secret filled in with fresh
 # random values. Usage: sh deploy/gen-env.sh > deploy/.env   (refuses to print to a terminal, to keep secrets off it)
-# With --demo, payments, email and record files are the stand-ins (demo checkout, local outbox, local disk), chosen
+# With --demo, payments, email, record files and texts are the stand-ins (demo checkout, local outboxes, local disk), chosen
 # on purpose: a trial on one host, where every console page says so. Without it, fill in Stripe, SES and S3.
 set -eu
 
@@ -33,6 +33,7 @@ while IFS= read -r line; do
     PAYMENTS_PROVIDER=*) if $demo; then echo "PAYMENTS_PROVIDER=demo"; else printf '%s\n' "$line"; fi ;;
     EMAIL_TRANSPORT=*) if $demo; then echo "EMAIL_TRANSPORT=outbox"; else printf '%s\n' "$line"; fi ;;
     RECORDS_STORAGE=*) if $demo; then echo "RECORDS_STORAGE=local"; else printf '%s\n' "$line"; fi ;;
+    SMS_TRANSPORT=*) if $demo; then echo "SMS_TRANSPORT=outbox"; else printf '%s\n' "$line"; fi ;;
     *) printf '%s\n' "$line" ;;
   esac
 done < "$example"

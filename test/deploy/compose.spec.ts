@@ -160,6 +160,8 @@ describe('deploy/compose.yaml', () => {
         'SES_REGION',
         'RECORDS_STORAGE',
         'S3_BUCKET',
+        'SMS_TRANSPORT',
+        'SMS_REGION',
       ])
         expect(`${name}: ${key} ${services[name].environment?.[key] !== undefined}`).toBe(`${name}: ${key} true`);
       const fresh = genEnv();
@@ -168,6 +170,7 @@ describe('deploy/compose.yaml', () => {
         'refused: STRIPE_WEBHOOK_SECRET',
         'refused: SES_REGION',
         'refused: S3_BUCKET',
+        'refused: SMS_REGION',
       ]);
       const filled = new Map([
         ...fresh,
@@ -175,9 +178,10 @@ describe('deploy/compose.yaml', () => {
         ['STRIPE_WEBHOOK_SECRET', 'whsec_abc'],
         ['SES_REGION', 'eu-west-1'],
         ['S3_BUCKET', 'hospital-records'],
+        ['SMS_REGION', 'eu-west-1'],
       ]);
       expect(boot(services[name], filled)).toEqual([]);
-      expect(boot(services[name], genEnv('--demo'))).toEqual(['payments', 'email', 'records']);
+      expect(boot(services[name], genEnv('--demo'))).toEqual(['payments', 'email', 'records', 'sms']);
     }
     expect(spawnSync('sh', [path.join(root, 'deploy/gen-env.sh'), '--prod'], { encoding: 'utf8' }).status).toBe(2);
   });

@@ -102,6 +102,7 @@ describe('the image, run as its final stage lays it out', () => {
       PAYMENTS_PROVIDER: 'demo',
       EMAIL_TRANSPORT: 'outbox',
       RECORDS_STORAGE: 'local',
+      SMS_TRANSPORT: 'outbox',
       HOST: '127.0.0.1',
       PORT: String(await freePort()),
       EMBEDDED_PG_PORT: String(await freePort()),

@@ -229,7 +229,13 @@ describe.each(renderings)('Kubernetes manifests: $name', ({ objects, image }) =>
       const env: Record<string, string> = { ...(config.data as Record<string, string>) };
       for (const e of c.env ?? []) env[e.name] = 'from a Secret';
       expect(`${d.metadata.name}: ${serviceProblems(env).join('; ')}`).toBe(`${d.metadata.name}: `);
-      expect(env).toMatchObject({ NODE_ENV: 'production', PAYMENTS_PROVIDER: 'stripe', EMAIL_TRANSPORT: 'ses', RECORDS_STORAGE: 's3' });
+      expect(env).toMatchObject({
+        NODE_ENV: 'production',
+        PAYMENTS_PROVIDER: 'stripe',
+        EMAIL_TRANSPORT: 'ses',
+        RECORDS_STORAGE: 's3',
+        SMS_TRANSPORT: 'pinpoint',
+      });
     }
   });
 

@@ -36,6 +36,7 @@ const base = {
   PAYMENTS_PROVIDER: 'demo',
   EMAIL_TRANSPORT: 'outbox',
   RECORDS_STORAGE: 'local',
+  SMS_TRANSPORT: 'outbox',
 };
 const lines = (output: string) => output.split('\n').filter((l) => l.trim());
 

@@ -51,6 +51,7 @@ describe('bootstrapping an installation with the CLI alone', () => {
       PAYMENTS_PROVIDER: 'demo',
       EMAIL_TRANSPORT: 'outbox',
       RECORDS_STORAGE: 'local',
+      SMS_TRANSPORT: 'outbox',
       DATA_DIR: data.dir,
       EMAIL_OUTBOX_DIR: outboxDir,
       TENANTS_DIR: tenantsDir,

@@ -30,6 +30,7 @@ describe('a production boot: a real service, or a stand-in chosen on purpose', (
     payments: 'Demo payments: no money moves',
     email: 'Email goes to a local outbox, not to people',
     records: 'Records are stored on this server',
+    sms: 'Texts go to a local outbox',
   };
   const OPERATOR = 'first.operator@consilium.example';
   const PASSWORD = 'a long operator passphrase 42';
@@ -46,6 +47,7 @@ describe('a production boot: a real service, or a stand-in chosen on purpose', (
       SES_ENDPOINT: ses.url,
       S3_BUCKET: 'consilium-records',
       S3_ENDPOINT: s3Url,
+      SMS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'AKIASTANDIN000000000',
       AWS_SECRET_ACCESS_KEY: 'stand-in-secret',
       AWS_EC2_METADATA_DISABLED: 'true',
@@ -82,8 +84,9 @@ describe('a production boot: a real service, or a stand-in chosen on purpose', (
     async (app) => {
       const run = await runUntilExit(app, production);
       expect(run.code).toBe(1);
-      expect(named(run.output)).toEqual(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'SES_REGION', 'S3_BUCKET']);
+      expect(named(run.output)).toEqual(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'SES_REGION', 'S3_BUCKET', 'SMS_REGION']);
       expect(run.output).toContain('set PAYMENTS_PROVIDER=demo');
+      expect(run.output).toContain('set SMS_TRANSPORT=outbox');
       expect(run.output).toContain('set EMAIL_TRANSPORT=outbox');
       expect(run.output).toContain('set RECORDS_STORAGE=local');
       expect(run.output).not.toMatch(/^\s+at /m); // no stack trace
@@ -96,6 +99,7 @@ describe('a production boot: a real service, or a stand-in chosen on purpose', (
     ['payments', ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']],
     ['email', ['SES_REGION']],
     ['records', ['S3_BUCKET']],
+    ['texts', ['SMS_REGION']],
   ])(
     'refuses to boot when %s alone would fall back to its stand-in, naming %j',
     async (_service, missing) => {
@@ -146,6 +150,7 @@ describe('a production boot: a real service, or a stand-in chosen on purpose', (
       ['payments', { PAYMENTS_PROVIDER: 'demo' }],
       ['email', { EMAIL_TRANSPORT: 'outbox' }],
       ['records', { RECORDS_STORAGE: 'local' }],
+      ['sms', { SMS_TRANSPORT: 'outbox' }],
     ] as const) {
       const realOthers = only(real, name === 'payments' ? ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] : []);
       const client = await signedIn({ ...realOthers, ...choice });

@@ -29,6 +29,7 @@ export function productionEnv(overrides = {}) {
     PAYMENTS_PROVIDER: 'demo',
     EMAIL_TRANSPORT: 'outbox',
     RECORDS_STORAGE: 'local',
+    SMS_TRANSPORT: 'outbox',
     // Production migrates with `cli migrate` and applies blueprints with `cli tenants apply`: the benchmark does both.
     MIGRATE_ON_BOOT: 'false',
     APPLY_TENANTS_ON_BOOT: 'false',

@@ -170,7 +170,7 @@ export const configSchema = z.object({
   /**
    * Texts to patients who opted in, at hospitals that turned SMS on. `pinpoint`: AWS End User Messaging
    * (SendTextMessage) in SMS_REGION; `outbox`: JSON files under SMS_OUTBOX_DIR that reach nobody. Unset: `pinpoint`
-   * when SMS_REGION is set, else `outbox`.
+   * in production (so a missing SMS_REGION stops boot), elsewhere `pinpoint` when SMS_REGION is set, else `outbox`.
    */
   SMS_TRANSPORT: z.enum(['outbox', 'pinpoint'], { error: 'must be pinpoint or outbox' }).optional(),
   SMS_OUTBOX_DIR: z.string().min(1).optional(),

@@ -44,13 +44,15 @@ export interface EmailSettings {
 }
 
 /**
- * The three services outside our walls that have a stand-in, so the embedded default runs offline: payments (Stripe
- * or the demo checkout), email (SES or the local outbox) and record files (S3 or this server's disk).
+ * The services outside our walls that have a stand-in, so the embedded default runs offline: payments (Stripe or the
+ * demo checkout), email (SES or the local outbox), record files (S3 or this server's disk) and texts (AWS End User
+ * Messaging or the local SMS outbox).
  */
 export interface ServiceChoices {
   payments: 'stripe' | 'demo';
   email: 'ses' | 'outbox';
   records: 's3' | 'local';
+  sms: 'pinpoint' | 'outbox';
 }
 
 /** A stand-in in use. Every console page tells staff and operators, by key (core's `standIns.<name>`). */
@@ -93,6 +95,14 @@ const SERVICE_RULES: Record<StandIn, ServiceRule> = {
     signal: 'S3_BUCKET',
     fallback: "records would be kept on this server's disk",
   },
+  sms: {
+    choice: 'SMS_TRANSPORT',
+    real: 'pinpoint',
+    standIn: 'outbox',
+    settings: ['SMS_REGION'],
+    signal: 'SMS_REGION',
+    fallback: 'texts patients opted into would go to a local outbox and reach nobody',
+  },
 };
 
 /**
@@ -111,6 +121,7 @@ export function chooseServices(env: Record<string, unknown>): ServiceChoices {
     payments: pick(SERVICE_RULES.payments) as ServiceChoices['payments'],
     email: pick(SERVICE_RULES.email) as ServiceChoices['email'],
     records: pick(SERVICE_RULES.records) as ServiceChoices['records'],
+    sms: pick(SERVICE_RULES.sms) as ServiceChoices['sms'],
   };
 }
 
@@ -213,7 +224,7 @@ export class AppConfig {
       endpoint: raw.TRANSLATE_ENDPOINT,
     };
     this.sms = {
-      transport: raw.SMS_TRANSPORT ?? (raw.SMS_REGION ? 'pinpoint' : 'outbox'),
+      transport: this.services.sms,
       outboxDir: path.resolve(projectRoot(), raw.SMS_OUTBOX_DIR ?? path.join(raw.DATA_DIR, 'sms-outbox')),
       region: raw.SMS_REGION,
       endpoint: raw.SMS_ENDPOINT,
@@ -333,9 +344,6 @@ function consistencyProblems(config: AppConfig): string[] {
   }
   if (config.raw.STRIPE_SECRET_KEY && !config.raw.STRIPE_WEBHOOK_SECRET) {
     problems.push('STRIPE_WEBHOOK_SECRET: must be set when STRIPE_SECRET_KEY is set (webhooks are how payments learn of authorizations)');
-  }
-  if (config.sms.transport === 'pinpoint' && !config.sms.region) {
-    problems.push('SMS_REGION: must be set when SMS_TRANSPORT is pinpoint (the AWS region of the origination identities)');
   }
   if (config.migrateOnBoot && !config.embedded && !config.raw.DATABASE_OWNER_URL) {
     problems.push('DATABASE_OWNER_URL: must be set when MIGRATE_ON_BOOT is true (migrations run as the owner role)');

@@ -10,6 +10,7 @@ const real = {
   STRIPE_WEBHOOK_SECRET: 'whsec_abc123',
   SES_REGION: 'eu-west-1',
   S3_BUCKET: 'consilium-records',
+  SMS_REGION: 'eu-west-1',
 };
 const platform = (env: Record<string, string>) => loadConfig(env, { services: true });
 const problems = (env: Record<string, string>): string[] => {
@@ -22,25 +23,37 @@ const problems = (env: Record<string, string>): string[] => {
   }
 };
 
-describe('payments, email and record files: a real service or a deliberate stand-in', () => {
-  it('runs the embedded default on the three stand-ins, and says so', () => {
+describe('payments, email, record files and texts: a real service or a deliberate stand-in', () => {
+  it('runs the embedded default on the four stand-ins, and says so', () => {
     const config = platform({});
-    expect(config.services).toEqual({ payments: 'demo', email: 'outbox', records: 'local' });
-    expect(config.standIns).toEqual(['payments', 'email', 'records']);
+    expect(config.services).toEqual({ payments: 'demo', email: 'outbox', records: 'local', sms: 'outbox' });
+    expect(config.standIns).toEqual(['payments', 'email', 'records', 'sms']);
+    expect(config.sms.transport).toBe('outbox');
   });
 
   it('follows what is set in development: a key means the real service', () => {
     const config = platform(real);
-    expect(config.services).toEqual({ payments: 'stripe', email: 'ses', records: 's3' });
+    expect(config.services).toEqual({ payments: 'stripe', email: 'ses', records: 's3', sms: 'pinpoint' });
+    expect(config.sms.transport).toBe('pinpoint');
     expect(config.standIns).toEqual([]);
   });
 
   it('refuses a production boot with nothing set, naming every missing variable in one message', () => {
     const found = problems({ ...external, NODE_ENV: 'production' });
-    expect(found.map((p) => p.slice(0, p.indexOf(':')))).toEqual(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'SES_REGION', 'S3_BUCKET']);
+    expect(found.map((p) => p.slice(0, p.indexOf(':')))).toEqual([
+      'STRIPE_SECRET_KEY',
+      'STRIPE_WEBHOOK_SECRET',
+      'SES_REGION',
+      'S3_BUCKET',
+      'SMS_REGION',
+    ]);
     expect(found[0]).toMatch(/demo checkout, where no money moves; to choose that deliberately, set PAYMENTS_PROVIDER=demo/);
     expect(found[2]).toMatch(/EMAIL_TRANSPORT=outbox/);
     expect(found[3]).toMatch(/RECORDS_STORAGE=local/);
+    // A production without a texting provider would have put every opted-in patient's texts in a file on one server.
+    expect(found[4]).toMatch(
+      /texts patients opted into would go to a local outbox and reach nobody; to choose that deliberately, set SMS_TRANSPORT=outbox/,
+    );
     expect(() => platform({ ...external, NODE_ENV: 'production' })).toThrow(/Configuration error:\n {2}- STRIPE_SECRET_KEY/);
   });
 
@@ -48,6 +61,7 @@ describe('payments, email and record files: a real service or a deliberate stand
     ['STRIPE_SECRET_KEY', { STRIPE_SECRET_KEY: '' }],
     ['SES_REGION', { SES_REGION: '' }],
     ['S3_BUCKET', { S3_BUCKET: '' }],
+    ['SMS_REGION', { SMS_REGION: '' }],
   ])('refuses a production boot without %s alone', (name, missing) => {
     expect(problems({ ...external, ...real, ...missing, NODE_ENV: 'production' }).map((p) => p.slice(0, p.indexOf(':')))).toEqual([name]);
   });
@@ -59,8 +73,9 @@ describe('payments, email and record files: a real service or a deliberate stand
       PAYMENTS_PROVIDER: 'demo',
       EMAIL_TRANSPORT: 'outbox',
       RECORDS_STORAGE: 'local',
+      SMS_TRANSPORT: 'outbox',
     });
-    expect(config.standIns).toEqual(['payments', 'email', 'records']);
+    expect(config.standIns).toEqual(['payments', 'email', 'records', 'sms']);
     expect(platform({ ...external, ...real, NODE_ENV: 'production', EMAIL_TRANSPORT: 'outbox' }).standIns).toEqual(['email']);
   });
 
@@ -70,6 +85,7 @@ describe('payments, email and record files: a real service or a deliberate stand
       'STRIPE_WEBHOOK_SECRET: must be set when PAYMENTS_PROVIDER is stripe',
     ]);
     expect(problems({ RECORDS_STORAGE: 's3' })).toEqual(['S3_BUCKET: must be set when RECORDS_STORAGE is s3']);
+    expect(problems({ SMS_TRANSPORT: 'pinpoint' })).toEqual(['SMS_REGION: must be set when SMS_TRANSPORT is pinpoint']);
   });
 
   it('lists a malformed value together with the missing services, never echoing a value', () => {
