@@ -95,7 +95,7 @@ describe('refunds by rule', () => {
     expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.refunds).toEqual({ ...REFUNDS, offerings: {} });
   });
 
-  it('refunds half when two days late and the rest when five, once each, keeping the case under review', async () => {
+  it('refunds half when two business days late and the rest when five, once each, keeping the case under review', async () => {
     at(FRIDAY);
     const c = await createTestCase(app, a, { state: 'assigned' });
     const promised = (await readCase(app, a, c.id)).promisedBy!.getTime();
@@ -111,13 +111,18 @@ describe('refunds by rule', () => {
 
     at(promised + DAY);
     expect(await refunds().apply(a.id, c.id)).toBe('nothing');
+    // Promised on a Friday: the weekend is no lateness. Two business days late is Tuesday afternoon.
     at(promised + 2 * DAY + HOUR);
+    expect(await refunds().apply(a.id, c.id)).toBe('nothing');
+    at(promised + 4 * DAY + HOUR);
     expect(await refunds().apply(a.id, c.id)).toBe('refunded');
     expect(await refunds().apply(a.id, c.id)).toBe('nothing'); // a retried job refunds nothing more
     expect((await payment(c.id)).refundedMinor).toBe(Math.floor(captured / 2));
     expect((await readCase(app, a, c.id)).state).toBe('assigned');
 
-    at(promised + 5 * DAY + HOUR);
+    at(promised + 6 * DAY + HOUR);
+    expect(await refunds().apply(a.id, c.id)).toBe('nothing');
+    at(promised + 7 * DAY + HOUR);
     const [first, second] = await Promise.all([refunds().apply(a.id, c.id), refunds().apply(a.id, c.id)]);
     expect([first, second].sort()).toEqual(['nothing', 'refunded']); // two at once take turns
     expect((await payment(c.id)).refundedMinor).toBe(captured);
@@ -153,9 +158,11 @@ describe('refunds by rule', () => {
     const patient = new WebClient(app, a.host);
     await signInPatient(patient, a.people.patient);
     const own = await patient.get(`/account/receipts/${paymentId}`);
-    expect(own.text).toContain('If your opinion is more than 2 days later than promised, 50% of what you paid is refunded automatically.');
+    expect(own.text).toContain(
+      'If your opinion is more than 2 business days later than promised, 50% of what you paid is refunded automatically.',
+    );
     expect((await patient.get(`/account/receipts/${paymentId}?lang=es`)).text).toContain(
-      'Si su opinión llega más de 5 días después de la fecha prometida, se le reembolsa automáticamente el 100 % de lo que pagó.',
+      'Si su opinión llega más de 5 días hábiles después de la fecha prometida, se le reembolsa automáticamente el 100 % de lo que pagó.',
     );
     // The other hospital can neither see nor refund it.
     expect(await refunds().apply(b.id, c.id)).toBe('nothing');

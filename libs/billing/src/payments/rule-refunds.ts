@@ -1,21 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '@consilium/audit';
 import { Clock, first, TenantDatabase } from '@consilium/core';
-import { Case, REFUND_RULE_JOB, RefundRulePayload } from '@consilium/cases';
+import { BusinessCalendar, Case, lateRuleFiresAt, REFUND_RULE_JOB, RefundRulePayload } from '@consilium/cases';
 import { JobContext, JobHandler, JobHandlerInstance } from '@consilium/jobs';
 import { LateRefundRule, lateRefundRules, TenantResolver } from '@consilium/tenancy';
 import { PaymentsService } from './payments.service';
 
-const DAY = 86_400_000;
 /** The reason a refund by rule is kept with (payment_refunds.reason); the sum of these is what rules already gave. */
 export const RULE_REFUND_REASON = 'refund-rule';
 
 /**
- * What the rules owe now: the rule with the most days that the lateness has reached sets the share of what was paid,
- * less what rules already refunded. Nothing while paused, once delivered, or before the promise passed.
+ * What the rules owe now: the rule with the most days that the lateness has reached (in the hospital's business days,
+ * as the promise is counted) sets the share of what was paid, less what rules already refunded. Nothing while paused,
+ * once delivered, or before the promise passed.
  */
 export function ruleRefundDue(input: {
   rules: LateRefundRule[];
+  calendar: BusinessCalendar;
   promisedBy: Date | null;
   paused: boolean;
   delivered: boolean;
@@ -24,9 +25,10 @@ export function ruleRefundDue(input: {
   refundedByRuleMinor: number;
 }): { amountMinor: number; rule: LateRefundRule | null } {
   if (!input.promisedBy || input.paused || input.delivered) return { amountMinor: 0, rule: null };
-  const late = input.now.getTime() - input.promisedBy.getTime();
-  if (late < 0) return { amountMinor: 0, rule: null };
-  const rule = [...input.rules].reverse().find((r) => late >= r.afterDays * DAY) ?? null;
+  const { promisedBy, now, calendar } = input;
+  if (now.getTime() < promisedBy.getTime()) return { amountMinor: 0, rule: null };
+  const rule =
+    [...input.rules].reverse().find((r) => now.getTime() >= lateRuleFiresAt(promisedBy, r.afterDays, calendar).getTime()) ?? null;
   if (!rule) return { amountMinor: 0, rule: null };
   const owed = Math.floor((input.capturedMinor * rule.percent) / 100);
   return { amountMinor: Math.max(0, owed - input.refundedByRuleMinor), rule };
@@ -71,6 +73,7 @@ export class RuleRefunds {
       if (!paid) return 'nothing';
       const due = ruleRefundDue({
         rules: lateRefundRules(tenant.settings, offering?.slug),
+        calendar: { timeZone: tenant.timeZone, holidays: tenant.settings.holidays ?? [] },
         promisedBy: c.promisedBy,
         paused: !!c.pausedAt,
         delivered: !!c.deliveredAt,

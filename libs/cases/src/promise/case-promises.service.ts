@@ -4,7 +4,15 @@ import { JobQueue } from '@consilium/jobs';
 import { lateRefundRules, TenantResolver } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
 import type { Case } from '../case.entity';
-import { BusinessCalendar, CasePromise, pausePromise, promiseOpinion, promiseTriage, resumePromise } from './promise-clock';
+import {
+  BusinessCalendar,
+  CasePromise,
+  lateRuleFiresAt,
+  pausePromise,
+  promiseOpinion,
+  promiseTriage,
+  resumePromise,
+} from './promise-clock';
 import { PROMISE_DUE_JOB } from './promise-due.job';
 import { REFUND_RULE_JOB } from './refund-rule.job';
 
@@ -110,12 +118,14 @@ export class CasePromises {
     const offering = c.offeringId
       ? await first<{ slug: string }>(tx, 'SELECT slug FROM offerings WHERE id = $1', [c.offeringId])
       : undefined;
-    for (const rule of tenant ? lateRefundRules(tenant.settings, offering?.slug) : [])
+    if (!tenant) return;
+    const calendar = { timeZone: tenant.timeZone, holidays: tenant.settings.holidays ?? [] };
+    for (const rule of lateRefundRules(tenant.settings, offering?.slug))
       await this.jobs.enqueue(
         tx,
         REFUND_RULE_JOB,
         { tenantId: c.tenantId, caseId: c.id },
-        when(at.getTime() + rule.afterDays * 86_400_000),
+        when(lateRuleFiresAt(at, rule.afterDays, calendar).getTime()),
       );
   }
 

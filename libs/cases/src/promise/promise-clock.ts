@@ -55,6 +55,14 @@ export function isLate(p: CasePromise, delivered: boolean, now: Date): boolean {
   return !!p.promisedBy && !delivered && !p.pausedAt && now.getTime() >= p.promisedBy.getTime();
 }
 
+/**
+ * When a late-refund rule of `afterDays` fires: that many of the hospital's business days after the promise, counted
+ * like the promise itself (a weekend or a holiday never makes an opinion "late by" a day more).
+ */
+export function lateRuleFiresAt(promisedBy: Date, afterDays: number, calendar: BusinessCalendar): Date {
+  return addBusinessDays(promisedBy, afterDays, calendar.timeZone, calendar.holidays);
+}
+
 /** The date a late case's patient is given instead. */
 export function revisedDate(now: Date, calendar: BusinessCalendar): Date {
   return addBusinessDays(now, LATE_GRACE_BUSINESS_DAYS, calendar.timeZone, calendar.holidays);
