@@ -1,10 +1,11 @@
-import { Payment, RuleRefunds } from '@consilium/billing';
+import { DemoProvider, FundingBudgets, Payment, PAYMENT_PROVIDER, PaymentEvents, RuleRefunds } from '@consilium/billing';
 import { CaseReview } from '@consilium/cases';
 import { Clock, TenantDatabase } from '@consilium/core';
 import { BlueprintExporter, blueprintSchema } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { actAs, advanceTestCase, asStaff, createTestCase, readCase } from '../support/cases';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
+import { checkout, createFundingProgram, draftCase } from '../support/payments';
 import { createTestApp } from '../support/test-app';
 import { createTwoHospitals, TestHospital, testBlueprint } from '../support/tenants';
 import { WebClient } from '../support/web-client';
@@ -169,6 +170,63 @@ describe('refunds by rule', () => {
     const adminB = new WebClient(app, b.host);
     await signInStaff(adminB, b.people.admin);
     expect((await adminB.get(`/console/revenue/payments/${(await payment(c.id)).id}`)).status).toBe(404);
+  });
+
+  it("gives a fund's share back to the fund and the patient's share to the card, once per rule", async () => {
+    const programId = await createFundingProgram(app, a);
+    const db = app.get(TenantDatabase);
+    await db.forTenant(a.id, (tx) => app.get(FundingBudgets).setBudget(tx, a.id, programId, 'USD', 100_000));
+    const funded = async (total: number, fund: number) => {
+      at(FRIDAY);
+      const draft = await draftCase(app, a, a.people.patient.id, {
+        subtotal: total + fund,
+        total,
+        funding: { programId, name: 'Charity care', amount: fund },
+      });
+      await checkout(app, a, draft);
+      const pending = await payment(draft.id);
+      if (pending.status === 'pending') {
+        const demo = app.get<DemoProvider>(PAYMENT_PROVIDER);
+        for (const event of demo.authorizationEvents(pending)) await app.get(PaymentEvents).process(event);
+      }
+      return advanceTestCase(app, a, { id: draft.id, number: draft.number, state: 'submitted' }, 'assigned');
+    };
+    // One case the fund paid for in full, one it shared with the patient's card.
+    const whole = await funded(0, 10_000);
+    const shared = await funded(4_000, 6_000);
+    const spent = async () =>
+      (await db.forTenant(a.id, (tx) => app.get(FundingBudgets).report(tx))).find((r) => r.programId === programId)!;
+    expect(await spent()).toMatchObject({ spentMinor: 16_000, creditedMinor: 0 });
+    const promised = (await readCase(app, a, whole.id)).promisedBy!.getTime();
+
+    at(promised + 4 * DAY + HOUR); // two business days late
+    expect(await refunds().apply(a.id, whole.id)).toBe('refunded');
+    expect(await refunds().apply(a.id, whole.id)).toBe('nothing');
+    expect(await refunds().apply(a.id, shared.id)).toBe('refunded');
+    expect(await spent()).toMatchObject({ spentMinor: 16_000 - 5_000 - 3_000, creditedMinor: 8_000 });
+    expect((await payment(shared.id)).refundedMinor).toBe(2_000);
+    expect((await payment(whole.id)).refundedMinor).toBe(0);
+
+    at(promised + 7 * DAY + HOUR); // five
+    await Promise.all([refunds().apply(a.id, whole.id), refunds().apply(a.id, whole.id), refunds().apply(a.id, shared.id)]);
+    expect(await spent()).toMatchObject({ spentMinor: 0, creditedMinor: 16_000 });
+    expect((await payment(shared.id)).refundedMinor).toBe(4_000);
+    const ledger = await db.forTenant(a.id, (tx): Promise<{ step: string; amount_minor: string }[]> =>
+      tx.query(`SELECT step, amount_minor FROM funding_ledger WHERE case_id = $1 AND kind = 'credit' ORDER BY created_at`, [whole.id]),
+    );
+    expect(ledger).toEqual([
+      { step: 'late-2d-50pct', amount_minor: '5000' },
+      { step: 'late-5d-100pct', amount_minor: '5000' },
+    ]);
+    const audited = await db.forTenant(a.id, (tx) =>
+      tx.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'funding.credit_by_rule' AND entity_id = $1`, [whole.id]),
+    );
+    expect(audited).toEqual([{ n: 2 }]);
+    // The funding page shows what came back; the other hospital's rules cannot touch the case.
+    const admin = new WebClient(app, a.host);
+    await signInStaff(admin, a.people.admin);
+    expect((await admin.get('/console/funding')).text).toContain('Given back by refund rules');
+    expect(await refunds().apply(b.id, whole.id)).toBe('nothing');
   });
 
   it('refunds nothing by rule while paused for records, or once the opinion is delivered', async () => {

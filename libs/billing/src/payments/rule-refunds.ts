@@ -4,6 +4,7 @@ import { Clock, first, TenantDatabase } from '@consilium/core';
 import { BusinessCalendar, Case, lateRuleFiresAt, REFUND_RULE_JOB, RefundRulePayload } from '@consilium/cases';
 import { JobContext, JobHandler, JobHandlerInstance } from '@consilium/jobs';
 import { LateRefundRule, lateRefundRules, TenantResolver } from '@consilium/tenancy';
+import { FundingBudgets } from './funding/funding-budgets.service';
 import { PaymentsService } from './payments.service';
 
 /** The reason a refund by rule is kept with (payment_refunds.reason); the sum of these is what rules already gave. */
@@ -36,10 +37,17 @@ export function ruleRefundDue(input: {
 
 export type RuleRefundOutcome = 'nothing' | 'refunded';
 
+/** The name a rule's refund is kept under: in payment_refunds.reason and as the fund credit's ledger step. */
+export function ruleRefundStep(rule: LateRefundRule): string {
+  return `late-${rule.afterDays}d-${rule.percent}pct`;
+}
+
 /**
- * Applies the hospital's late-refund rules to one case when its job runs: through the payment provider already used
- * (demo or Stripe), with the rule as the refund's reason (audited as a payment refund, and on the revenue report).
- * Idempotent: what rules already refunded is subtracted, and two runs at once take turns on a lock per case.
+ * Applies the hospital's late-refund rules to one case when its job runs. What the patient paid goes back through
+ * the payment provider already used (demo or Stripe), with the rule as the refund's reason (audited as a payment
+ * refund, and on the revenue report); what a charitable fund paid goes back to the fund's budget as a credit in its
+ * ledger (audited, on the funding page). Idempotent: what rules already gave back is subtracted, each fund credit is
+ * written once per rule, and two runs at once take turns on a lock per case.
  */
 @Injectable()
 export class RuleRefunds {
@@ -49,6 +57,7 @@ export class RuleRefunds {
     private readonly tenants: TenantResolver,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
+    private readonly funding: FundingBudgets,
   ) {}
 
   async apply(tenantId: string, caseId: string): Promise<RuleRefundOutcome> {
@@ -62,35 +71,54 @@ export class RuleRefunds {
       const offering = c.offeringId
         ? await first<{ slug: string }>(tx, 'SELECT slug FROM offerings WHERE id = $1', [c.offeringId])
         : undefined;
-      const paid = await first<{ captured: number; by_rule: number }>(
+      // The opinion's payment once charged: by the patient's card, by a fund (spent at capture), or both.
+      const paid = await first<{ id: string; captured: number; by_rule: number; program: string | null; spent: number; credited: number }>(
         tx,
-        `SELECT p.captured_minor AS captured,
+        `SELECT p.id, p.captured_minor AS captured, p.funding_program_id AS program,
                 coalesce((SELECT sum(r.amount_minor) FROM payment_refunds r WHERE r.tenant_id = p.tenant_id AND r.payment_id = p.id
-                           AND r.reason LIKE $2), 0)::int AS by_rule
-           FROM payments p WHERE p.case_id = $1 AND p.purpose = 'opinion' AND p.captured_minor > 0 ORDER BY p.attempt DESC LIMIT 1`,
+                           AND r.reason LIKE $2), 0)::int AS by_rule,
+                coalesce((SELECT sum(l.amount_minor) FROM funding_ledger l WHERE l.tenant_id = p.tenant_id AND l.payment_id = p.id
+                           AND l.kind = 'spend'), 0)::int AS spent,
+                coalesce((SELECT sum(l.amount_minor) FROM funding_ledger l WHERE l.tenant_id = p.tenant_id AND l.payment_id = p.id
+                           AND l.kind = 'credit'), 0)::int AS credited
+           FROM payments p WHERE p.case_id = $1 AND p.purpose = 'opinion' AND p.captured_at IS NOT NULL
+          ORDER BY p.attempt DESC LIMIT 1`,
         [c.id, `${RULE_REFUND_REASON}:%`],
       );
       if (!paid) return 'nothing';
-      const due = ruleRefundDue({
+      const judged = {
         rules: lateRefundRules(tenant.settings, offering?.slug),
         calendar: { timeZone: tenant.timeZone, holidays: tenant.settings.holidays ?? [] },
         promisedBy: c.promisedBy,
         paused: !!c.pausedAt,
         delivered: !!c.deliveredAt,
         now: this.clock.now(),
-        capturedMinor: paid.captured,
-        refundedByRuleMinor: paid.by_rule,
-      });
-      if (!due.rule || due.amountMinor <= 0) return 'nothing';
-      await this.payments.refund(c.id, due.amountMinor, `${RULE_REFUND_REASON}:late-${due.rule.afterDays}d-${due.rule.percent}pct`, {
-        tenantId,
-        keepCase: true,
-      });
-      await this.audit.record(
-        { action: 'payment.refund_by_rule', outcome: 'allowed', entityType: 'case', entityId: c.id, subjectId: c.patientId },
-        tenantId,
-      );
-      return 'refunded';
+      };
+      const patient = ruleRefundDue({ ...judged, capturedMinor: paid.captured, refundedByRuleMinor: paid.by_rule });
+      const fund = ruleRefundDue({ ...judged, capturedMinor: paid.spent, refundedByRuleMinor: paid.credited });
+      let outcome: RuleRefundOutcome = 'nothing';
+      if (fund.rule && fund.amountMinor > 0 && paid.program) {
+        const step = { tenantId, programId: paid.program, paymentId: paid.id, caseId: c.id, amountMinor: fund.amountMinor };
+        if (await this.funding.credit(tx, { ...step, name: ruleRefundStep(fund.rule) })) {
+          await this.audit.record(
+            { action: 'funding.credit_by_rule', outcome: 'allowed', entityType: 'case', entityId: c.id, subjectId: c.patientId },
+            tenantId,
+          );
+          outcome = 'refunded';
+        }
+      }
+      if (patient.rule && patient.amountMinor > 0) {
+        await this.payments.refund(c.id, patient.amountMinor, `${RULE_REFUND_REASON}:${ruleRefundStep(patient.rule)}`, {
+          tenantId,
+          keepCase: true,
+        });
+        await this.audit.record(
+          { action: 'payment.refund_by_rule', outcome: 'allowed', entityType: 'case', entityId: c.id, subjectId: c.patientId },
+          tenantId,
+        );
+        outcome = 'refunded';
+      }
+      return outcome;
     });
   }
 }

@@ -20,6 +20,8 @@ export interface FundingReportRow {
   reservations: number;
   spends: number;
   releases: number;
+  /** Given back by refund rules (already out of `spentMinor`). */
+  creditedMinor: number;
 }
 
 /**
@@ -83,6 +85,38 @@ export class FundingBudgets {
     await this.write(tx, step, 'release');
   }
 
+  /**
+   * Gives part of what this payment spent back to its program (a refund by rule on a case the fund paid for), once
+   * per named step however often it is asked. Never more than was spent: false when nothing was spent, the step was
+   * already credited, or the credits would exceed the spend.
+   */
+  async credit(tx: EntityManager, step: FundingStep & { name: string }): Promise<boolean> {
+    if (!(await this.hasStep(tx, step, 'spend'))) return false;
+    const { credited } = await one<{ credited: number }>(
+      tx,
+      `SELECT coalesce(sum(amount_minor), 0)::int AS credited FROM funding_ledger WHERE tenant_id = $1 AND payment_id = $2 AND kind = 'credit'`,
+      [step.tenantId, step.paymentId],
+    );
+    const { spent } = await one<{ spent: number }>(
+      tx,
+      `SELECT amount_minor::int AS spent FROM funding_ledger WHERE tenant_id = $1 AND payment_id = $2 AND kind = 'spend'`,
+      [step.tenantId, step.paymentId],
+    );
+    if (step.amountMinor <= 0 || credited + step.amountMinor > spent) return false;
+    const written = await rows(
+      tx,
+      `INSERT INTO funding_ledger (tenant_id, program_id, payment_id, case_id, kind, step, amount_minor)
+       VALUES ($1, $2, $3, $4, 'credit', $5, $6) ON CONFLICT (tenant_id, payment_id, kind, step) DO NOTHING RETURNING id`,
+      [step.tenantId, step.programId, step.paymentId, step.caseId, step.name, step.amountMinor],
+    );
+    if (!written.length) return false;
+    await tx.query(
+      `UPDATE funding_budgets SET spent_minor = spent_minor - $3, updated_at = now() WHERE tenant_id = $1 AND program_id = $2`,
+      [step.tenantId, step.programId, step.amountMinor],
+    );
+    return true;
+  }
+
   /** Per program: budget, reserved, spent, what remains, and how many payments took each step. */
   async report(tx: EntityManager): Promise<FundingReportRow[]> {
     const budgets = await rows<Record<string, string>>(
@@ -91,7 +125,8 @@ export class FundingBudgets {
       SELECT b.program_id, b.currency, b.budget_minor, b.reserved_minor, b.spent_minor,
              count(*) FILTER (WHERE l.kind = 'reserve') AS reservations,
              count(*) FILTER (WHERE l.kind = 'spend') AS spends,
-             count(*) FILTER (WHERE l.kind = 'release') AS releases
+             count(*) FILTER (WHERE l.kind = 'release') AS releases,
+             coalesce(sum(l.amount_minor) FILTER (WHERE l.kind = 'credit'), 0) AS credited
         FROM funding_budgets b LEFT JOIN funding_ledger l ON l.tenant_id = b.tenant_id AND l.program_id = b.program_id
        GROUP BY b.tenant_id, b.program_id ORDER BY b.program_id`,
     );
@@ -105,6 +140,7 @@ export class FundingBudgets {
       reservations: Number(r.reservations),
       spends: Number(r.spends),
       releases: Number(r.releases),
+      creditedMinor: Number(r.credited),
     }));
   }
 
