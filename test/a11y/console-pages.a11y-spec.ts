@@ -127,6 +127,8 @@ type Who = 'anonymous' | 'admin' | 'coordinator' | 'physician' | 'patient' | 'op
     ['admin', '/console/physicians'],
     ['admin', '/console/stipends'],
     ['admin', '/console/funding'],
+    ['admin', '/console/refunds'],
+    ['admin', '/console/refunds/offerings/cancer-diagnosis-review'],
     ['admin', '/console/revenue'],
     ['admin', '/console/analytics'],
     ['admin', '/console/conversions/import'],

@@ -89,6 +89,12 @@ describe('every word in the reader’s language: billing pages', () => {
       check(code, locale, 400, 'refused sponsor code');
       expect(code.text).toContain(translator.t('payments.funding.maxUsesInvalid', locale));
       check(await admin.get('/console/stipends?month=someday'), locale, 400, 'refused month');
+      const rules = `/console/refunds/offerings/${tenant.offeringSlug}`;
+      check(await admin.get('/console/refunds'), locale, 200, 'refund rules');
+      check(await admin.get(rules), locale, 200, "an offering's refund rules");
+      const wrongRule = await admin.submit(rules, { own: 'own', late_refund_0_days: 'late', late_refund_0_percent: '500' });
+      check(wrongRule, locale, 400, 'refused refund rule');
+      expect(wrongRule.text).toContain(translator.t('payments.refundRules.percentInvalid', locale));
 
       const coordinator = reader(tenant.host, locale);
       await signInStaff(coordinator, people.coordinator);

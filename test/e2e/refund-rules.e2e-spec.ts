@@ -96,6 +96,51 @@ describe('refunds by rule', () => {
     expect((await app.get(BlueprintExporter).export(a.slug))!.blueprint.refunds).toEqual({ ...REFUNDS, offerings: {} });
   });
 
+  it("lets an admin give one offering its own rules, or none, and back to the hospital's, beside the field when wrong", async () => {
+    const admin = new WebClient(app, b.host);
+    await signInStaff(admin, b.people.admin);
+    const list = await admin.get('/console/refunds');
+    expect(list.status).toBe(200);
+    expect(list.text).toContain(`href="/console/refunds/offerings/${b.offeringSlug}"`);
+    const edit = `/console/refunds/offerings/${b.offeringSlug}`;
+    expect((await admin.get(edit)).text).toContain('id="f-own-hospital" type="radio" name="own" value="hospital" checked');
+
+    const refused = await admin.post(edit, { own: 'own', late_refund_0_days: 'soon', late_refund_0_percent: '40' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('id="f-late_refund_0_days-error"');
+    expect(refused.text).toContain('Enter a whole number of business days from 0 to 365.');
+    expect(refused.text).toContain('value="soon"');
+    expect(refused.text).toContain('value="40"');
+
+    const saved = await admin.post(edit, { own: 'own', late_refund_0_days: '1', late_refund_0_percent: '40' });
+    expect(saved).toMatchObject({ status: 303, location: `/console/refunds?saved=${b.offeringSlug}` });
+    expect((await admin.get(`/console/refunds?saved=${b.offeringSlug}`)).text).toContain('More than 1 business day late: 40% refunded');
+    const exported = async () => (await app.get(BlueprintExporter).export(b.slug))!.blueprint.refunds;
+    expect((await exported())!.offerings).toEqual({ [b.offeringSlug]: { late: [{ after_days: 1, percent: 40 }] } });
+
+    // Its own, with no rule at all: this offering refunds nothing for lateness, whatever the hospital's rules say.
+    await admin.post(edit, { own: 'own' });
+    const none = (await exported())!.offerings!;
+    expect(Object.keys(none)).toEqual([b.offeringSlug]);
+    expect(none[b.offeringSlug].late ?? []).toEqual([]);
+    expect((await admin.get('/console/refunds')).text).toContain('No refund for lateness.');
+    // Back to the hospital's rules.
+    await admin.post(edit, { own: 'hospital', late_refund_0_days: '9', late_refund_0_percent: '10' });
+    expect((await exported())?.offerings ?? {}).toEqual({});
+
+    // An offering the hospital does not sell, or another hospital's, is not there.
+    expect((await admin.get('/console/refunds/offerings/no-such-offering')).status).toBe(404);
+    expect((await admin.post('/console/refunds/offerings/no-such-offering', { own: 'hospital' })).status).toBe(404);
+    const audited = await app
+      .get(TenantDatabase)
+      .forTenant(b.id, (tx) => tx.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'payments.refund_rules_update'`));
+    expect(audited[0].n).toBeGreaterThanOrEqual(3);
+    // Staff who may not edit the site cannot change them.
+    const coordinator = new WebClient(app, b.host);
+    await signInStaff(coordinator, b.people.coordinator);
+    expect((await coordinator.get('/console/refunds')).status).toBe(403);
+  });
+
   it('refunds half when two business days late and the rest when five, once each, keeping the case under review', async () => {
     at(FRIDAY);
     const c = await createTestCase(app, a, { state: 'assigned' });

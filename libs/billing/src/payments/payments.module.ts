@@ -28,6 +28,8 @@ import { ReconciliationSchedule } from './reconciliation-schedule.service';
 import { FundingClaims } from './funding/funding-claims.service';
 import { FundingProgramsModule } from '../funding-programs/funding-programs.module';
 import { ConsoleFundingController } from './http/console-funding.controller';
+import { ConsoleRefundRulesController } from './http/console-refund-rules.controller';
+import { RefundRulesPage } from './http/refund-rules-page';
 import { ConsoleExtrasController, PortalExtrasController } from './http/extras.controllers';
 import { CaseExtras } from './extras/case-extras.service';
 import { ConsoleExtrasPage, PortalExtrasPage } from './http/extras-pages';
@@ -69,6 +71,7 @@ const SERVICES = [
   ],
   controllers: [
     ConsoleFundingController,
+    ConsoleRefundRulesController,
     PortalExtrasController,
     ConsoleExtrasController,
     StripeWebhookController,
@@ -78,7 +81,16 @@ const SERVICES = [
     ConsoleRevenueController,
     OperatorRevenueController,
   ],
-  providers: [...PAYMENT_PROVIDERS, ...SERVICES, PortalExtrasPage, ConsoleExtrasPage, FundingPage, FundingReviewsPage, RevenuePage],
+  providers: [
+    ...PAYMENT_PROVIDERS,
+    ...SERVICES,
+    PortalExtrasPage,
+    ConsoleExtrasPage,
+    FundingPage,
+    FundingReviewsPage,
+    RevenuePage,
+    RefundRulesPage,
+  ],
   exports: [...PAYMENT_PROVIDERS, ...SERVICES],
 })
 export class PaymentsModule {

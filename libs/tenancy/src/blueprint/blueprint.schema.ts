@@ -38,7 +38,7 @@ const displayName = z
   .max(100)
   .regex(/^[^\r\n<>"\\]+$/, 'must be a plain name, without quotes, angle brackets or line breaks');
 
-/** Refunds when the opinion is later than promised: from `after_days` calendar days late, `percent` of what was paid. */
+/** Refunds when the opinion is later than promised: from `after_days` business days late (the hospital's, as the promise counts them), `percent` of what was paid. */
 const lateRefunds = z
   .array(z.object({ after_days: wholeNumber(0, 365, 'days'), percent: wholeNumber(1, 100, 'percent') }).strict())
   .max(5)
