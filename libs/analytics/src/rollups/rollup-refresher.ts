@@ -14,11 +14,13 @@ const GRAINS = `CROSS JOIN (VALUES ('day'), ('month')) g (grain)`;
 const SLICES = (alias: string, whole = false) =>
   `CROSS JOIN LATERAL (VALUES ${whole ? `('all', ''), ` : ''}('specialty', f.specialty_id::text), ('physician', f.physician_id::text), ('campaign', f.campaign), ('class', f.jurisdiction_class)) ${alias} (dimension, value)`;
 
-/** Adds (sign 1) or takes away (sign -1) the facts of the batch's cases from every rollup. */
-function applyBatch(sign: 1 | -1): string[] {
+/**
+ * Adds (sign 1) or takes away (sign -1) facts from every rollup: the batch's cases (`analytics_case_facts f JOIN
+ * analytics_batch b ...`), or every case of the tenant when the rollups are built from nothing.
+ */
+function applyFacts(sign: 1 | -1, facts: string): string[] {
   const sums = MEASURE_COLUMNS.map((m) => `${sign} * sum(f.${m})`).join(', ');
   const adds = (table: string) => MEASURE_COLUMNS.map((m) => `${m} = ${table}.${m} + excluded.${m}`).join(', ');
-  const facts = `analytics_case_facts f JOIN analytics_batch b ON b.case_id = f.case_id`;
   const delivered = `f.tenant_id = $1 AND f.turnaround_hours IS NOT NULL`;
   const reached = `f.tenant_id = $1 AND f.submitted = 1 AND f.jurisdiction <> ''`;
   return [
@@ -76,8 +78,17 @@ const EMPTIED = {
   analytics_reach_slices: 'n = 0',
 };
 
-const SUBTRACT = applyBatch(-1);
-const ADD = applyBatch(1);
+const BATCH = `analytics_case_facts f JOIN analytics_batch b ON b.case_id = f.case_id`;
+const SUBTRACT = applyFacts(-1, BATCH);
+const ADD = applyFacts(1, BATCH);
+/** Every rollup from all of a tenant's facts at once: one grouping pass each, into empty tables. */
+const BUILD = applyFacts(1, `analytics_case_facts f`);
+
+/** A first build reads every case of the hospital in a few long statements: a job's, not a page's, time limit. */
+const BUILD_STATEMENT_TIMEOUT = '30min';
+
+/** Taken by every writer of a tenant's rollups, so two never add to the same rows in different orders. */
+const REFRESH_LOCK = `SELECT pg_advisory_xact_lock(hashtextextended('analytics-refresh:' || $1, 0))`;
 
 export interface RefreshReport {
   cases: number;
@@ -90,8 +101,13 @@ export interface RefreshReport {
  * Keeps the rollups exact. Source writes mark cases dirty (triggers, same transaction); a refresh takes a batch of
  * dirty cases, takes their old facts out of the rollups, recomputes their facts from the raw tables and adds them
  * back. Batches of one tenant take turns (an advisory lock), since two would lock the same rollup rows in different
- * orders; a case being written is locked and skipped until its writer commits. When the hospital's time zone changes (or on the first refresh, which also
- * covers data written before analytics existed) every rollup is rebuilt, since day boundaries move.
+ * orders; a case being written is locked and skipped until its writer commits.
+ *
+ * When the hospital's time zone changes (day boundaries move), and on the first refresh (which covers a history
+ * written before analytics existed), every rollup is built again from nothing in one transaction: the facts of every
+ * case, then each rollup in one grouping pass. Readers see the old figures until it commits, never a half-built
+ * dashboard. A case written meanwhile stays dirty (its mark is cleared before the facts are read, so only marks the
+ * build has seen go) and its next batch corrects it.
  */
 @Injectable()
 export class RollupRefresher {
@@ -100,7 +116,8 @@ export class RollupRefresher {
   /** Refreshes until no dirty case is left (or `maxBatches` batches ran). */
   async refresh(tenantId: string, options: { batchSize?: number; maxBatches?: number } = {}): Promise<RefreshReport> {
     const batchSize = options.batchSize ?? 5000;
-    const report: RefreshReport = { cases: 0, rebuilt: await this.rebuildIfNeeded(tenantId), pending: false };
+    const built = await this.rebuildIfNeeded(tenantId);
+    const report: RefreshReport = { cases: built ?? 0, rebuilt: built !== null, pending: false };
     for (let i = 0; ; i++) {
       if (i >= (options.maxBatches ?? Infinity)) {
         report.pending = true;
@@ -120,23 +137,36 @@ export class RollupRefresher {
     );
   }
 
-  private rebuildIfNeeded(tenantId: string): Promise<boolean> {
+  /** The number of cases the rollups were built from, or null when they were current. */
+  private rebuildIfNeeded(tenantId: string): Promise<number | null> {
     return this.db.forTenant(tenantId, async (tx) => {
       await tx.query(`INSERT INTO analytics_settings (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId]);
-      const row = await one<{ rollup_time_zone: string | null; time_zone: string }>(
+      const row = await one<{ rollup_time_zone: string | null; time_zone: string; currency: string }>(
         tx,
-        `SELECT s.rollup_time_zone, t.time_zone FROM analytics_settings s JOIN tenants t ON t.id = s.tenant_id WHERE s.tenant_id = $1 FOR UPDATE OF s`,
+        `SELECT s.rollup_time_zone, t.time_zone, t.currency FROM analytics_settings s JOIN tenants t ON t.id = s.tenant_id
+          WHERE s.tenant_id = $1 FOR UPDATE OF s`,
         [tenantId],
       );
-      if (row.rollup_time_zone === row.time_zone) return false;
+      if (row.rollup_time_zone === row.time_zone) return null;
+      await tx.query(REFRESH_LOCK, [tenantId]);
+      await tx.query(`SET LOCAL statement_timeout = '${BUILD_STATEMENT_TIMEOUT}'`);
       for (const table of [...Object.keys(EMPTIED), 'analytics_visits', 'analytics_case_facts']) {
         await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
       }
-      await tx.query(
-        `INSERT INTO analytics_dirty_cases (tenant_id, case_id) SELECT tenant_id, id FROM cases WHERE tenant_id = $1
-         ON CONFLICT (tenant_id, case_id) DO NOTHING`,
-        [tenantId],
+      // Marks first, facts second: a write committed in between is in the facts and still marked (harmless); one
+      // committed later is marked and not in the facts (its batch adds it).
+      await tx.query(`DELETE FROM analytics_dirty_cases WHERE tenant_id = $1`, [tenantId]);
+      const { built } = await one<{ built: number }>(
+        tx,
+        `WITH facts AS (
+           INSERT INTO analytics_case_facts (tenant_id, case_id, started_on, ${DIMS}, jurisdiction, turnaround_hours, ${MEASURE_COLUMNS.join(', ')})
+           ${caseFactsSelect(`cases c`)}
+            WHERE c.tenant_id = $1
+           RETURNING 1)
+         SELECT count(*)::int AS built FROM facts`,
+        [tenantId, row.time_zone, row.currency.trim()],
       );
+      for (const sql of BUILD) await tx.query(sql, [tenantId]);
       await tx.query(
         `INSERT INTO analytics_visits (tenant_id, grain, bucket, campaign, visits)
          SELECT v.tenant_id, g.grain,
@@ -146,14 +176,14 @@ export class RollupRefresher {
         [tenantId, row.time_zone],
       );
       await tx.query(`UPDATE analytics_settings SET rollup_time_zone = $2 WHERE tenant_id = $1`, [tenantId, row.time_zone]);
-      return true;
+      return built;
     });
   }
 
   private async refreshBatch(tx: EntityManager, tenantId: string, batchSize: number): Promise<number> {
     // One batch of a tenant at a time: two batches add to the same rollup rows in different orders, and would
     // deadlock on their row locks. The lock is the transaction's; a page view waits for the batch before it.
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('analytics-refresh:' || $1, 0))`, [tenantId]);
+    await tx.query(REFRESH_LOCK, [tenantId]);
     const tenant = await one<{ time_zone: string; currency: string }>(tx, `SELECT time_zone, currency FROM tenants WHERE id = $1`, [
       tenantId,
     ]);
