@@ -50,6 +50,68 @@ export async function fetchText(url: string, options: FetchOptions): Promise<str
   throw new Error('too many redirects');
 }
 
+/** What openid-client hands a custom fetch (its `customFetch` options): always `redirect: 'manual'`. */
+export interface OutboundRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+/**
+ * A fetch for openid-client (discovery, token and key requests to an admin-given issuer) whose every connection passes
+ * the address check of fetchText: a literal private address or a name resolving to one is refused before any byte
+ * is sent. Redirects are answered as they are (openid-client asks for `manual`), bodies capped at 5 MiB.
+ */
+export function guardedFetch(
+  resolve: Resolve = dnsLookup,
+  refuse: (address: string) => boolean = isPrivateAddress,
+): (url: string, request: OutboundRequest) => Promise<Response> {
+  const lookup = guardedLookup(resolve, refuse);
+  return (url, request) => {
+    const target = new URL(url);
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return Promise.reject(new Error('not http'));
+    const literal = target.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(literal) ? refuse(literal) : refuse('127.0.0.1') && (literal === 'localhost' || literal.endsWith('.localhost')))
+      return Promise.reject(new PrivateAddressRefused());
+    const client = target.protocol === 'https:' ? https : http;
+    const body = request.body === undefined || request.body === null ? undefined : bodyBytes(request.body);
+    return new Promise<Response>((resolveResponse, reject) => {
+      const outgoing = client.request(
+        target,
+        { method: request.method, headers: request.headers, signal: request.signal, lookup },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_BYTES) outgoing.destroy(new Error('too large'));
+            else chunks.push(chunk);
+          });
+          response.on('end', () => {
+            const headers = new Headers();
+            for (const [name, value] of Object.entries(response.headers))
+              if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+            const status = response.statusCode ?? 502;
+            const empty = status === 204 || status === 304 || request.method === 'HEAD';
+            resolveResponse(new Response(empty ? null : Buffer.concat(chunks), { status, headers }));
+          });
+          response.on('error', reject);
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+  };
+}
+
+function bodyBytes(body: unknown): Buffer {
+  if (typeof body === 'string' || body instanceof URLSearchParams) return Buffer.from(body.toString());
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  if (body instanceof ArrayBuffer) return Buffer.from(new Uint8Array(body));
+  throw new Error('unsupported request body');
+}
+
 type Lookup = (
   hostname: string,
   options: LookupOptions,
@@ -57,11 +119,11 @@ type Lookup = (
 ) => void;
 
 /** Resolves every address of the name and refuses them all if any is private (a name may answer with several). */
-function guardedLookup(resolve: Resolve): Lookup {
+function guardedLookup(resolve: Resolve, refuse: (address: string) => boolean = isPrivateAddress): Lookup {
   return (hostname, options, callback) =>
     resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
-      if (!addresses.length || addresses.some((a) => isPrivateAddress(a.address))) return callback(new PrivateAddressRefused(), []);
+      if (!addresses.length || addresses.some((a) => refuse(a.address))) return callback(new PrivateAddressRefused(), []);
       if (options.all) return callback(null, addresses);
       callback(null, addresses[0].address, addresses[0].family);
     });

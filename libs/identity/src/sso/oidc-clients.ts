@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, msg } from '@consilium/core';
+import { AppConfig, InvalidInput, msg } from '@consilium/core';
 import * as oidc from 'openid-client';
+import { guardedFetch, PrivateAddressRefused } from './metadata-fetch';
 
 /** How long a provider's discovery document is trusted before it is read again (keys rotate; so may endpoints). */
 const DISCOVERY_SECONDS = 600;
@@ -9,10 +10,17 @@ const DISCOVERY_SECONDS = 600;
  * openid-client's Configuration per hospital: the provider's discovery document and the client's credentials. Read
  * once and kept for a while, so a sign-in costs the provider one token request, not a discovery round trip too.
  * Plain HTTP is accepted only for a provider on this machine (loopback), as tests and the local demo run one.
+ *
+ * The issuer is typed by a hospital's admin, so every request to it (discovery, token, keys) goes through the same
+ * address check as SAML metadata: unless SSO_FETCH_PRIVATE_ADDRESSES (off in production), nothing is sent to this
+ * machine or its private network.
  */
 @Injectable()
 export class OidcClients {
   private readonly cache = new Map<string, { key: string; config: oidc.Configuration; until: number }>();
+  private readonly fetch = guardedFetch();
+
+  constructor(private readonly config: AppConfig) {}
 
   async configFor(tenantId: string, issuer: string, clientId: string, secret: string): Promise<oidc.Configuration> {
     const key = `${issuer}\n${clientId}\n${secret}`;
@@ -38,7 +46,8 @@ export class OidcClients {
     if (url.protocol !== 'https:' && !loopback(url)) throw new InvalidInput({ issuer: msg('identity.sso.issuerInvalid') });
     try {
       await this.discover(issuer, 'discovery-check', undefined);
-    } catch {
+    } catch (error) {
+      if (refusedAsPrivate(error)) throw new InvalidInput({ issuer: msg('identity.sso.issuerPrivate', { url: issuer.slice(0, 300) }) });
       throw new InvalidInput({
         issuer: msg('identity.sso.issuerUnreachable', { url: `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration` }),
       });
@@ -52,8 +61,16 @@ export class OidcClients {
       // signature against the provider's keys as well, so a token altered anywhere on the way is refused.
       execute: [oidc.enableNonRepudiationChecks, ...(loopback(url) && url.protocol === 'http:' ? [oidc.allowInsecureRequests] : [])],
       timeout: 10,
+      ...(this.config.fetchPrivateAddresses ? {} : { [oidc.customFetch]: this.fetch }),
     });
   }
+}
+
+/** openid-client may hand the fetch's error on as the cause of its own. */
+function refusedAsPrivate(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++)
+    if (e instanceof PrivateAddressRefused) return true;
+  return false;
 }
 
 function loopback(url: URL): boolean {
