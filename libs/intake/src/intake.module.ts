@@ -10,6 +10,8 @@ import { IntakeChoiceCookie } from './http/choice-cookie';
 import { IntakeDraftController } from './http/intake-draft.controller';
 import { IntakeStartController } from './http/intake-start.controller';
 import { PortalCasePage } from './http/portal-case.page';
+import { PortalPatientController, PortalPatientPage } from './http/portal-patient.controller';
+import { PatientDetails } from './patient-details.service';
 import { PortalRecordRequestsController, RecordRequestPage } from './http/portal-record-requests.controller';
 import { PortalController } from './http/portal.controller';
 import { ChoiceStep } from './http/steps/choice-step';
@@ -28,7 +30,7 @@ import { IntakePlanner } from './wizard/intake-planner';
  */
 @Module({
   imports: [CasesModule, CatalogModule, RosterModule, FundingProgramsModule, MarketingModule],
-  controllers: [IntakeStartController, IntakeDraftController, PortalController, PortalRecordRequestsController],
+  controllers: [IntakeStartController, IntakeDraftController, PortalController, PortalRecordRequestsController, PortalPatientController],
   providers: [
     RecordRequests,
     IntakePlanner,
@@ -40,6 +42,8 @@ import { IntakePlanner } from './wizard/intake-planner';
     ConsentsStep,
     ReviewStep,
     PortalCasePage,
+    PortalPatientPage,
+    PatientDetails,
     RecordRequestPage,
   ],
   exports: [RecordRequests, IntakePlanner, IntakeDrafts],

@@ -5,6 +5,7 @@ import {
   CaseMessages,
   CasePayments,
   CaseRecords,
+  CaseSubject,
   CaseTimeline,
   CheckIns,
   FollowUps,
@@ -12,6 +13,7 @@ import {
   uploadResultNotice,
 } from '@consilium/cases';
 import { Clock, FormPresenter, msg, RefusedForm, RequestContext } from '@consilium/core';
+import { PatientDetails } from '../patient-details.service';
 import { RecordRequests } from '../record-requests.service';
 
 /** Which of the case page's forms was refused, from where it was posted: its problems show in that section. */
@@ -36,6 +38,7 @@ export class PortalCasePage implements FormPresenter {
     private readonly records: CaseRecords,
     private readonly context: RequestContext,
     private readonly clock: Clock,
+    private readonly patientDetails: PatientDetails,
     // Optional only so intake's own suites can run without billing; the platform always binds it.
     @Optional() private readonly payments?: CasePayments,
   ) {}
@@ -60,17 +63,19 @@ export class PortalCasePage implements FormPresenter {
   /** The page, with what an upload just did (counts from the query, never names). */
   show(id: string, query: Record<string, unknown>): Promise<Record<string, unknown>> {
     const notice = uploadResultNotice(query);
+    const patientSaved = query.patient === 'saved';
     return this.model(
       id,
       notice
         ? {
+            patientSaved,
             uploadNotice: {
               ...notice,
               ok: !notice.rejected && !notice.stoppedBy && notice.kept > 0,
               nothing: !notice.kept && !notice.rejected && !notice.stoppedBy,
             },
           }
-        : {},
+        : { patientSaved },
     );
   }
 
@@ -98,6 +103,7 @@ export class PortalCasePage implements FormPresenter {
       canCancel: BEFORE_ACCEPTANCE.includes(c.state) && isPatient,
       waitingForPayment: isPatient && !!waitingForPayment,
       values: {},
+      patient: isPatient ? subjectSummary((await this.patientDetails.of(id)).subject) : null,
       ...extra,
     };
   }
@@ -119,5 +125,17 @@ export function requestSummary(c: Case, now = new Date()) {
     submittedAt: c.submittedAt,
     deliveredAt: c.deliveredAt,
     isDraft: c.state === 'draft',
+  };
+}
+
+/** Who the request is for, on the requester's own case page: the name they gave (or themselves) and what is missing. */
+function subjectSummary(s: CaseSubject | null) {
+  return {
+    proxy: !!s && s.forWhom !== 'self',
+    patientName: s?.patientName ?? null,
+    forWhomKey: `intake.subject.forWhom.${s?.forWhom ?? 'self'}`,
+    relationshipKey: s?.relationship ? `intake.subject.relationship.${s.relationship}` : null,
+    birthDate: s?.birthDate ?? null,
+    sexKey: s?.sexAtBirth ? `intake.subject.sex.${s.sexAtBirth}` : null,
   };
 }
