@@ -39,6 +39,21 @@ export function ageIn(birthDate: string, timeZone: string, now = new Date()): nu
 /** A minor where the hospital practices (18 in every US state the platform serves). */
 export const AGE_OF_MAJORITY = 18;
 
+/** Who the case is for, as the physician and coordinator read it: the age on the hospital's today, sex, language. */
+export function subjectShown(s: CaseSubject | null, timeZone: string, now: Date) {
+  if (!s) return null;
+  return {
+    proxy: s.forWhom !== 'self',
+    patientName: s.patientName,
+    relationshipKey: s.relationship ? `cases.subject.relationship.${s.relationship}` : null,
+    age: s.birthDate ? ageIn(s.birthDate, timeZone, now) : null,
+    birthDate: s.birthDate,
+    sexKey: s.sexAtBirth ? `cases.subject.sex.${s.sexAtBirth}` : null,
+    language: s.preferredLanguage,
+    phone: s.phone,
+  };
+}
+
 /**
  * The case_subjects rows: one per case, written by the requester at intake and later from their case page. Callers
  * have already taken the case through CaseAccess (so another family's case or another hospital's is a 404).

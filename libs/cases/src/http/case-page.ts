@@ -11,7 +11,7 @@ import { CaseRecords, uploadResultNotice } from '../case-records.service';
 import { CaseReview } from '../case-review.service';
 import { Conversions } from '../conversions.service';
 import { StaffIntakeAnswers } from '../intake-answers';
-import { ageIn, CaseSubject } from '../case-subjects.service';
+import { subjectShown } from '../case-subjects.service';
 
 /** The routes a coordinator may override to, in the order the form lists them. */
 export const OVERRIDE_ROUTES = ['direct', 'physician_to_physician', 'educational', 'declined'] as const;
@@ -94,17 +94,3 @@ export class ConsoleCasePage implements FormPresenter {
   }
 }
 
-/** Who the case is for, as the physician and coordinator read it: the age on the hospital's today, sex, language. */
-export function subjectShown(s: CaseSubject | null, timeZone: string, now: Date) {
-  if (!s) return null;
-  return {
-    proxy: s.forWhom !== 'self',
-    patientName: s.patientName,
-    relationshipKey: s.relationship ? `cases.subject.relationship.${s.relationship}` : null,
-    age: s.birthDate ? ageIn(s.birthDate, timeZone, now) : null,
-    birthDate: s.birthDate,
-    sexKey: s.sexAtBirth ? `cases.subject.sex.${s.sexAtBirth}` : null,
-    language: s.preferredLanguage,
-    phone: s.phone,
-  };
-}
