@@ -6,7 +6,9 @@ import { EmailRenderer } from '@consilium/notifications';
 import { TenantResolver } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import { advanceTestCase } from '../support/cases';
 import { expectNoLeaks } from '../support/leak-detector';
+import { letterText } from '../support/pdf-text';
 import { operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signUpPatient } from '../support/sign-up';
@@ -196,6 +198,38 @@ describe('a request made for someone else', () => {
     expect(page.text).toContain('+1 312 555 0199');
     expect(page.text).toMatch(/id="subject-language">French/);
     expect(page.text).toContain('(legal guardian)');
+  });
+
+  it('addresses the opinion letter to the child, requested by the parent', async () => {
+    await advanceTestCase(app, a, { id: caseId, number: '', state: 'submitted' }, 'delivered');
+    const [row] = await operatorQuery<{ pdf: Buffer }>(
+      app,
+      `SELECT l.pdf FROM opinion_letters l JOIN opinions o ON o.tenant_id = l.tenant_id AND o.id = l.opinion_id WHERE o.case_id = $1`,
+      [caseId],
+    );
+    const letter = await letterText(row.pdf);
+    const [parentAccount] = await operatorQuery<{ name: string }>(app, 'SELECT name FROM accounts WHERE id = $1', [a.people.patient.id]);
+    expect(letter).toContain(`Patient\n${CHILD}`);
+    expect(letter).toContain(`Requested by\n${parentAccount.name} (legal guardian)`);
+    // The emails of the whole road still carry no name of the child.
+    const mail = await app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx): Promise<{ template: string; data: unknown }[]> =>
+        tx.query(`SELECT template, data FROM outbound_emails WHERE data->>'caseId' = $1`, [caseId]),
+      );
+    const tenant = (await app.get(TenantResolver).byId(a.id))!;
+    expect(mail.map((m) => m.template)).toContain('opinion-ready');
+    // The physician who wrote it read the same facts on their workspace.
+    const physician = new WebClient(app, a.host);
+    await signInStaff(physician, a.people.physician);
+    const workspace = await physician.get(`/console/reviews/${caseId}`);
+    expect(workspace.text).toMatch(/id="subject-age">8 years/);
+    expect(workspace.text).toMatch(/id="subject-sex">Female/);
+    expect(workspace.text).toContain(`id="subject-name">${CHILD}`);
+    for (const m of mail) {
+      const email = app.get(EmailRenderer).render(tenant, m.template, 'en', m.data);
+      expect(`${email.subject}\n${email.html}\n${email.text}`).not.toContain('Canary');
+    }
   });
 
   it('never shows the child’s case to another family, and another hospital answers 404', async () => {
