@@ -71,7 +71,13 @@ describe('a request made for someone else', () => {
     expect(impossible.text).toContain('Ventricular septal defect');
 
     // A "child" born 30 years ago, and no relationship: each named; the same refusal in Spanish and French.
-    const adult = { ...base, for_whom: 'child', patient_name: CHILD, birth_date: bornYearsAgo(30, await timeZone()), proxy_guardian: 'yes' };
+    const adult = {
+      ...base,
+      for_whom: 'child',
+      patient_name: CHILD,
+      birth_date: bornYearsAgo(30, await timeZone()),
+      proxy_guardian: 'yes',
+    };
     const grown = await parent.post(`/start/${id}/details`, adult);
     expect(grown.status).toBe(400);
     expect(grown.text).toContain('This date makes the patient 18 or older');
@@ -119,9 +125,11 @@ describe('a request made for someone else', () => {
     expect(saved).toMatchObject({ status: 303, location: `/start/${caseId}/consents` });
     const proxy = consentDocument('proxy_guardian', 'en', { hospital: a.name, jurisdiction: 'US-NY' }, app.get(Translator));
     expect(
-      await operatorQuery(app, `SELECT kind, version, text_sha256, account_id FROM case_consents WHERE case_id = $1 AND kind LIKE 'proxy%'`, [
-        caseId,
-      ]),
+      await operatorQuery(
+        app,
+        `SELECT kind, version, text_sha256, account_id FROM case_consents WHERE case_id = $1 AND kind LIKE 'proxy%'`,
+        [caseId],
+      ),
     ).toEqual([{ kind: 'proxy_guardian', version: proxy.version, text_sha256: proxy.sha256, account_id: a.people.patient.id }]);
     // The details page shows what was saved when the parent comes back to it.
     const again = await parent.get(`/start/${caseId}/details`);
@@ -249,7 +257,9 @@ describe('a request made for someone else', () => {
     await signInPatient(patientB, b.people.patient);
     expect((await patientB.get(`/account/cases/${caseId}/patient`)).status).toBe(404);
     // Row-level security: hospital B's connection does not see hospital A's row at all.
-    const rows = await app.get(TenantDatabase).forTenant(b.id, (tx) => tx.query('SELECT 1 FROM case_subjects WHERE case_id = $1', [caseId]));
+    const rows = await app
+      .get(TenantDatabase)
+      .forTenant(b.id, (tx) => tx.query('SELECT 1 FROM case_subjects WHERE case_id = $1', [caseId]));
     expect(rows).toEqual([]);
   });
 });

@@ -39,9 +39,7 @@ export function subjectForm(today: string) {
         .refine((v) => v === '' || isCalendarDate(v), 'intake.subject.birthDateInvalid')
         .refine((v) => v === '' || !isCalendarDate(v) || (v <= today && ageOn(v, today) <= 130), 'intake.subject.birthDateRange'),
       sex_at_birth: field.text({ optional: true }).refine((v) => v === '' || has(SEXES_AT_BIRTH, v), 'intake.subject.sexRequired'),
-      phone: field
-        .text({ optional: true, max: 40 })
-        .pipe(z.string().regex(/^(\+?[\d\s().-]{7,40})?$/, 'intake.subject.phoneInvalid')),
+      phone: field.text({ optional: true, max: 40 }).pipe(z.string().regex(/^(\+?[\d\s().-]{7,40})?$/, 'intake.subject.phoneInvalid')),
       preferred_language: field
         .text({ optional: true })
         .refine((v) => v === '' || has(PREFERRED_LANGUAGES, v), 'intake.subject.languageRequired'),
