@@ -6,7 +6,7 @@ import { EmailRenderer } from '@consilium/notifications';
 import { TenantResolver } from '@consilium/tenancy';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import { advanceTestCase } from '../support/cases';
+import { advanceTestCase, createTestCase } from '../support/cases';
 import { expectNoLeaks } from '../support/leak-detector';
 import { letterText } from '../support/pdf-text';
 import { operatorQuery } from '../support/payments';
@@ -261,6 +261,136 @@ describe('a request made for someone else', () => {
       .get(TenantDatabase)
       .forTenant(b.id, (tx) => tx.query('SELECT 1 FROM case_subjects WHERE case_id = $1', [caseId]));
     expect(rows).toEqual([]);
+  });
+});
+
+/**
+ * An adult child asks for their elderly mother; the mother is invited by email (a one-time link, no name in the
+ * email), follows the case with her own account, then removes the requester, whose access ends at once. A child's
+ * case cannot invite anyone; another family and another hospital see nothing.
+ */
+describe('an adult patient follows the request made for her', () => {
+  let app: NestFastifyApplication;
+  let a: TestHospital;
+  let b: TestHospital;
+  let caregiver: WebClient;
+  const MOTHER = `Rosa Canary-${randomUUID().slice(0, 8)}`;
+  const motherEmail = `mother-${randomUUID().slice(0, 8)}@patients.example`;
+
+  beforeAll(async () => {
+    app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
+    ({ a, b } = await createTwoHospitals(app, { a: { locales: ['en', 'es', 'fr'] } as never }));
+    caregiver = new WebClient(app, a.host);
+    await signInPatient(caregiver, a.people.patient);
+  });
+
+  afterAll(() => app.close());
+
+  const invitations = () =>
+    app
+      .get(TenantDatabase)
+      .forTenant(a.id, (tx): Promise<{ to_address: string; template: string; data: { token: string } }[]> =>
+        tx.query(`SELECT to_address, template, data FROM outbound_emails WHERE template = 'follow-invitation' ORDER BY created_at`),
+      );
+
+  it('invites the adult patient by a one-time link, lets her follow, then remove the requester at once', async () => {
+    const tz = (await app.get(TenantResolver).byId(a.id))!.timeZone;
+    const c = await createTestCase(app, a, { state: 'submitted' });
+    await caregiver.get(`/account/cases/${c.id}/patient`);
+    const adult = await caregiver.post(`/account/cases/${c.id}/patient`, {
+      for_whom: 'adult',
+      patient_name: MOTHER,
+      relationship: 'adult_child',
+      birth_date: bornYearsAgo(81, tz),
+      sex_at_birth: 'female',
+      proxy_authorization: 'yes',
+    });
+    expect(adult.status).toBe(303);
+    const proxy = await operatorQuery(app, `SELECT version FROM case_consents WHERE case_id = $1 AND kind = 'proxy_authorization'`, [c.id]);
+    expect(proxy).toHaveLength(1);
+
+    const page = await caregiver.get(`/account/cases/${c.id}`);
+    expect(page.text).toContain('Invite the patient to follow the request');
+    const bad = await caregiver.post(`/account/cases/${c.id}/followers`, { email: 'not an address' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('Enter the patient’s email address, like name@example.com.');
+    expect(bad.text).toContain('value="not an address"');
+    await caregiver.get(`/account/cases/${c.id}`);
+    const sent = await caregiver.post(`/account/cases/${c.id}/followers`, { email: motherEmail });
+    expect(sent).toMatchObject({ status: 303, location: `/account/cases/${c.id}?invited=1#patient` });
+    const [mail] = await invitations();
+    expect(mail.to_address).toBe(motherEmail);
+    // The email names neither the patient nor the request: a link, in every language.
+    const tenant = (await app.get(TenantResolver).byId(a.id))!;
+    for (const locale of ['en', 'es', 'fr']) {
+      const email = app.get(EmailRenderer).render(tenant, 'follow-invitation', locale, mail.data);
+      expect(`${email.subject}\n${email.html}\n${email.text}`).not.toContain('Canary');
+      expect(email.text).toContain(`/follow/${mail.data.token}`);
+      expectNoLeaks(email.html, { locale, translator: app.get(Translator), allow: [tenant.name] });
+    }
+
+    // The requester's own link does nothing for them; another hospital does not know it.
+    expect((await caregiver.get(`/follow/${mail.data.token}`)).status).toBe(404);
+    const elsewhere = new WebClient(app, b.host);
+    await signInPatient(elsewhere, b.people.patient);
+    expect((await elsewhere.get(`/follow/${mail.data.token}`)).status).toBe(404);
+
+    const mother = new WebClient(app, a.host);
+    await signUpPatient(mother, app, a.id, { name: 'Rosa', email: motherEmail });
+    const invitation = await mother.get(`/follow/${mail.data.token}`);
+    expect(invitation.status).toBe(200);
+    expect(invitation.headers['referrer-policy']).toBe('no-referrer');
+    expect(invitation.text).toContain(c.number);
+    for (const locale of ['es', 'fr', 'en']) {
+      const shown = await mother.get(`/follow/${mail.data.token}?lang=${locale}`);
+      expectNoLeaks(shown.text, { locale, translator: app.get(Translator), allow: [a.name, c.number] });
+    }
+    expect((await mother.post(`/follow/${mail.data.token}`)).location).toBe(`/account/cases/${c.id}`);
+    // Once only.
+    expect((await mother.get(`/follow/${mail.data.token}`)).status).toBe(404);
+
+    // Both follow it now; the patient sees who asked, and only the requester may change the details.
+    expect((await mother.get('/account')).text).toContain(c.number);
+    const hers = await mother.get(`/account/cases/${c.id}`);
+    expect(hers.status).toBe(200);
+    expect(hers.text).toContain('You follow this request, made for you by');
+    expect(hers.text).not.toContain(`/account/cases/${c.id}/patient"`);
+    expect((await caregiver.get(`/account/cases/${c.id}`)).text).toMatch(/id="followers">[\s\S]*Rosa/);
+    expect((await caregiver.post(`/account/cases/${c.id}/followers/remove-requester`)).status).toBe(404);
+
+    await mother.get(`/account/cases/${c.id}`);
+    const removed = await mother.post(`/account/cases/${c.id}/followers/remove-requester`);
+    expect(removed).toMatchObject({ status: 303, location: `/account/cases/${c.id}?removed=1#patient` });
+    // At once: the requester's next request is a 404, and the list no longer has it.
+    expect((await caregiver.get(`/account/cases/${c.id}`)).status).toBe(404);
+    expect((await caregiver.get('/account')).text).not.toContain(c.number);
+    const now = await mother.get(`/account/cases/${c.id}?removed=1`);
+    expect(now.text).toContain('The person who asked no longer has access to this request.');
+    expect(now.text).toContain(`/account/cases/${c.id}/patient"`);
+    const types = await operatorQuery<{ type: string }>(app, 'SELECT type FROM case_events WHERE case_id = $1 ORDER BY seq', [c.id]);
+    expect(types.map((t) => t.type)).toEqual(expect.arrayContaining(['follower_invited', 'follower_joined', 'requester_removed']));
+    expect(JSON.stringify(await operatorQuery(app, 'SELECT data FROM case_events WHERE case_id = $1', [c.id]))).not.toContain('Canary');
+  });
+
+  it('invites no one to a child’s request: the parent follows it', async () => {
+    const tz = (await app.get(TenantResolver).byId(a.id))!.timeZone;
+    const c = await createTestCase(app, a, { state: 'submitted' });
+    await caregiver.get(`/account/cases/${c.id}/patient`);
+    await caregiver.post(`/account/cases/${c.id}/patient`, {
+      for_whom: 'child',
+      patient_name: 'A child',
+      relationship: 'parent',
+      birth_date: bornYearsAgo(5, tz),
+      sex_at_birth: 'male',
+      proxy_guardian: 'yes',
+    });
+    const page = await caregiver.get(`/account/cases/${c.id}`);
+    expect(page.text).not.toContain('Invite the patient to follow the request');
+    const before = (await invitations()).length;
+    const refused = await caregiver.post(`/account/cases/${c.id}/followers`, { email: 'someone@patients.example' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('Only an adult patient can be invited');
+    expect(await invitations()).toHaveLength(before);
   });
 });
 

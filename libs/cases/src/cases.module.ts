@@ -25,6 +25,7 @@ import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CaseConsents } from './case-consents.service';
 import { CaseSubjects } from './case-subjects.service';
+import { CaseFollowers } from './case-followers.service';
 import { CaseEventObservers } from './case-event-observers';
 import { CaseFeed } from './case-feed.service';
 import { CaseMessages } from './case-messages.service';
@@ -58,6 +59,7 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     CaseAccess,
     CaseConsents,
     CaseSubjects,
+    CaseFollowers,
     CaseEventObservers,
     CaseFeed,
     CaseRecordAccess,
@@ -89,6 +91,7 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     CaseAccess,
     CaseConsents,
     CaseSubjects,
+    CaseFollowers,
     CaseEventObservers,
     CaseFeed,
     CaseRecordAccess,

@@ -16,6 +16,7 @@ export * from './check-ins.service';
 export * from './case-payments';
 export * from './case-consents.service';
 export * from './case-subjects.service';
+export * from './case-followers.service';
 export * from './case-record-access';
 export * from './case-records.service';
 export * from './intake-answers';

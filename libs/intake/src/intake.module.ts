@@ -12,6 +12,8 @@ import { IntakeStartController } from './http/intake-start.controller';
 import { PortalCasePage } from './http/portal-case.page';
 import { PortalPatientController, PortalPatientPage } from './http/portal-patient.controller';
 import { PatientDetails } from './patient-details.service';
+import { CaseFollowing } from './case-following.service';
+import { PortalFollowingController } from './http/portal-following.controller';
 import { PortalRecordRequestsController, RecordRequestPage } from './http/portal-record-requests.controller';
 import { PortalController } from './http/portal.controller';
 import { ChoiceStep } from './http/steps/choice-step';
@@ -30,7 +32,7 @@ import { IntakePlanner } from './wizard/intake-planner';
  */
 @Module({
   imports: [CasesModule, CatalogModule, RosterModule, FundingProgramsModule, MarketingModule],
-  controllers: [IntakeStartController, IntakeDraftController, PortalController, PortalRecordRequestsController, PortalPatientController],
+  controllers: [IntakeStartController, IntakeDraftController, PortalController, PortalRecordRequestsController, PortalPatientController, PortalFollowingController],
   providers: [
     RecordRequests,
     IntakePlanner,
@@ -44,6 +46,7 @@ import { IntakePlanner } from './wizard/intake-planner';
     PortalCasePage,
     PortalPatientPage,
     PatientDetails,
+    CaseFollowing,
     RecordRequestPage,
   ],
   exports: [RecordRequests, IntakePlanner, IntakeDrafts],
