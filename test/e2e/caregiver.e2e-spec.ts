@@ -42,7 +42,7 @@ describe('a request made for someone else', () => {
 
   beforeAll(async () => {
     app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
-    ({ a, b } = await createTwoHospitals(app, { a: { locales: ['en', 'es', 'fr'] } as never }));
+    ({ a, b } = await createTwoHospitals(app, { a: { locales: ['en', 'es', 'fr'] } }));
     parent = new WebClient(app, a.host);
     await signInPatient(parent, a.people.patient);
   });
@@ -215,7 +215,7 @@ describe('a request made for someone else', () => {
       `SELECT l.pdf FROM opinion_letters l JOIN opinions o ON o.tenant_id = l.tenant_id AND o.id = l.opinion_id WHERE o.case_id = $1`,
       [caseId],
     );
-    const letter = await letterText(row.pdf);
+    const letter = letterText(row.pdf);
     const [parentAccount] = await operatorQuery<{ name: string }>(app, 'SELECT name FROM accounts WHERE id = $1', [a.people.patient.id]);
     expect(letter).toContain(`Patient\n${CHILD}`);
     expect(letter).toContain(`Requested by\n${parentAccount.name} (legal guardian)`);
@@ -279,7 +279,7 @@ describe('an adult patient follows the request made for her', () => {
 
   beforeAll(async () => {
     app = await createTestApp({}, { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] }, { domains: true });
-    ({ a, b } = await createTwoHospitals(app, { a: { locales: ['en', 'es', 'fr'] } as never }));
+    ({ a, b } = await createTwoHospitals(app, { a: { locales: ['en', 'es', 'fr'] } }));
     caregiver = new WebClient(app, a.host);
     await signInPatient(caregiver, a.people.patient);
   });

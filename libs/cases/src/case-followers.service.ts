@@ -30,7 +30,9 @@ export class CaseFollowers {
 
   /** The cases an account follows (for its list of requests). */
   async followedBy(tx: EntityManager, accountId: string): Promise<string[]> {
-    return (await rows<{ case_id: string }>(tx, 'SELECT case_id FROM case_followers WHERE account_id = $1', [accountId])).map((r) => r.case_id);
+    return (await rows<{ case_id: string }>(tx, 'SELECT case_id FROM case_followers WHERE account_id = $1', [accountId])).map(
+      (r) => r.case_id,
+    );
   }
 
   async list(tx: EntityManager, caseId: string): Promise<{ accountId: string; name: string }[]> {
@@ -52,7 +54,12 @@ export class CaseFollowers {
        VALUES ($1, $2, $3, $4, now() + make_interval(mins => $5))`,
       [c.tenantId, c.id, sha256(token), invitedBy, minutes],
     );
-    await this.mailer.send(tx, { tenantId: c.tenantId, to: email, template: 'follow-invitation', data: { token, expiresInMinutes: minutes } });
+    await this.mailer.send(tx, {
+      tenantId: c.tenantId,
+      to: email,
+      template: 'follow-invitation',
+      data: { token, expiresInMinutes: minutes },
+    });
     await this.pipeline.record(tx, c, { type: 'follower_invited' });
   }
 
@@ -79,10 +86,11 @@ export class CaseFollowers {
       [sha256(token), accountId],
     );
     if (!used) throw new NotFound();
-    await tx.query(
-      'INSERT INTO case_followers (tenant_id, case_id, account_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-      [used.tenant_id, used.case_id, accountId],
-    );
+    await tx.query('INSERT INTO case_followers (tenant_id, case_id, account_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+      used.tenant_id,
+      used.case_id,
+      accountId,
+    ]);
     await this.pipeline.record(tx, { tenantId: used.tenant_id, id: used.case_id }, { type: 'follower_joined' });
     return used.case_id;
   }

@@ -32,7 +32,14 @@ import { IntakePlanner } from './wizard/intake-planner';
  */
 @Module({
   imports: [CasesModule, CatalogModule, RosterModule, FundingProgramsModule, MarketingModule],
-  controllers: [IntakeStartController, IntakeDraftController, PortalController, PortalRecordRequestsController, PortalPatientController, PortalFollowingController],
+  controllers: [
+    IntakeStartController,
+    IntakeDraftController,
+    PortalController,
+    PortalRecordRequestsController,
+    PortalPatientController,
+    PortalFollowingController,
+  ],
   providers: [
     RecordRequests,
     IntakePlanner,

@@ -7,7 +7,6 @@ import {
   PREFERRED_LANGUAGES,
   Relationship,
   RELATIONSHIPS,
-  SexAtBirth,
   SEXES_AT_BIRTH,
 } from '@consilium/cases';
 import { field, isCalendarDate } from '@consilium/core';
@@ -47,12 +46,12 @@ export function subjectForm(today: string) {
       proxy_authorization: field.checkbox(),
     })
     .superRefine((f, ctx) => {
-      const forWhom = (f.for_whom || 'self') as ForWhom;
+      const forWhom = f.for_whom || 'self';
       if (forWhom === 'self') return;
       const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
       if (!f.patient_name) problem('patient_name', 'intake.subject.patientNameRequired');
       if (!f.relationship) problem('relationship', 'intake.subject.relationshipRequired');
-      else if (forWhom === 'child' && !CHILD_RELATIONSHIPS.includes(f.relationship as Relationship))
+      else if (forWhom === 'child' && !CHILD_RELATIONSHIPS.includes(f.relationship))
         problem('relationship', 'intake.subject.childRelationship');
       if (!f.sex_at_birth) problem('sex_at_birth', 'intake.subject.sexRequired');
       if (!f.birth_date) problem('birth_date', 'intake.subject.birthDateRequired');
@@ -65,7 +64,7 @@ export function subjectForm(today: string) {
       if (!f[consent]) problem(consent, 'intake.subject.proxyConsentRequired');
     })
     .transform((f): SubjectAnswer => {
-      const forWhom = (f.for_whom || 'self') as ForWhom;
+      const forWhom = f.for_whom || 'self';
       const proxy = forWhom !== 'self';
       return {
         subject: {
@@ -73,7 +72,7 @@ export function subjectForm(today: string) {
           patientName: proxy ? f.patient_name : null,
           relationship: proxy ? (f.relationship as Relationship) : null,
           birthDate: f.birth_date || null,
-          sexAtBirth: (f.sex_at_birth || null) as SexAtBirth | null,
+          sexAtBirth: f.sex_at_birth || null,
           phone: f.phone || null,
           preferredLanguage: f.preferred_language || null,
         },
