@@ -358,12 +358,23 @@ describe('an adult patient follows the request made for her', () => {
     expect((await caregiver.get(`/account/cases/${c.id}`)).text).toMatch(/id="followers">[\s\S]*Rosa/);
     expect((await caregiver.post(`/account/cases/${c.id}/followers/remove-requester`)).status).toBe(404);
 
+    // Both are told when the opinion is ready (a link, no words about the case), each at their own address.
+    await advanceTestCase(app, a, { id: c.id, number: c.number, state: 'submitted' }, 'delivered');
+    const ready = await operatorQuery<{ to_address: string }>(
+      app,
+      `SELECT to_address FROM outbound_emails WHERE template = 'opinion-ready' AND data->>'caseId' = $1 ORDER BY to_address`,
+      [c.id],
+    );
+    expect(ready.map((r) => r.to_address).sort()).toEqual([a.people.patient.email, motherEmail].sort());
+    expect((await mother.get(`/account/cases/${c.id}/opinion`)).status).toBe(200);
+
     await mother.get(`/account/cases/${c.id}`);
     const removed = await mother.post(`/account/cases/${c.id}/followers/remove-requester`);
     expect(removed).toMatchObject({ status: 303, location: `/account/cases/${c.id}?removed=1#patient` });
     // At once: the requester's next request is a 404, and the list no longer has it.
     expect((await caregiver.get(`/account/cases/${c.id}`)).status).toBe(404);
     expect((await caregiver.get('/account')).text).not.toContain(c.number);
+    expect((await caregiver.get(`/account/cases/${c.id}/opinion`)).status).toBe(404);
     const now = await mother.get(`/account/cases/${c.id}?removed=1`);
     expect(now.text).toContain('The person who asked no longer has access to this request.');
     expect(now.text).toContain(`/account/cases/${c.id}/patient"`);
