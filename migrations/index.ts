@@ -40,6 +40,8 @@ import { Sms1764560000002 } from './1764560000002-sms';
 import { RenewableHolds1764570000000 } from './1764570000000-renewable-holds';
 import { UploadSenderDigest1764570000001 } from './1764570000001-upload-sender-digest';
 import { FundingCredits1764580000000 } from './1764580000000-funding-credits';
+import { WhoTheRequestIsFor1764630000000 } from './1764630000000-who-the-request-is-for';
+import { CaseFollowers1764630000001 } from './1764630000001-case-followers';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -85,4 +87,6 @@ export const allMigrations = [
   RenewableHolds1764570000000,
   UploadSenderDigest1764570000001,
   FundingCredits1764580000000,
+  WhoTheRequestIsFor1764630000000,
+  CaseFollowers1764630000001,
 ];

@@ -416,6 +416,7 @@ describe('abuse limits', () => {
       'POST /console/staff': 'invitation',
       'POST /start/plan': 'intake',
       'POST /start/:id/review': 'intake',
+      'POST /account/cases/:id/followers': 'messages',
       'POST /account/cases/:id/messages': 'messages',
       'POST /console/cases/:id/messages': 'messages',
       'POST /console/cases/:id/ask-records': 'case-emails',

@@ -39,6 +39,7 @@ const VALID: Record<EmailTemplate, Record<string, unknown>> = {
   'deadline-reminder': { caseId: CASE, deadline: 'review' },
   'assignment-lapsed': { caseId: CASE, why: 'missed_accept' },
   'local-physician-invitation': { token: TOKEN, expiresInMinutes: 30 * 1440 },
+  'follow-invitation': { token: TOKEN, expiresInMinutes: 7 * 1440 },
   'webhook-endpoint-disabled': {},
   'running-late': { caseId: CASE, newDate: Date.UTC(2027, 0, 15, 17) },
   'case-late': { caseId: CASE },

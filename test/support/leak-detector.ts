@@ -1,3 +1,4 @@
+import { PREFERRED_LANGUAGES } from '@consilium/cases';
 import { intlLocale, languageName, languageOf, platformLocales, Translator } from '@consilium/core';
 import { isPluralElement, isSelectElement, MessageFormatElement, parse, TYPE } from '@formatjs/icu-messageformat-parser';
 import { WebClient, WebTarget } from './web-client';
@@ -170,5 +171,7 @@ function intlWords(locale: string): string[] {
       for (const n of [1, 2.5]) texts.push(new Intl.NumberFormat(tag, { style: 'unit', unit, unitDisplay }).format(n));
   const names = new Intl.DisplayNames([tag], { type: 'language' });
   for (const other of platformLocales()) texts.push(languageName(other), names.of(other) ?? '');
+  // A patient's preferred language (intake) may be one the platform has no catalog for; Intl names it.
+  for (const other of PREFERRED_LANGUAGES) texts.push(names.of(other) ?? '');
   return texts.flatMap(words);
 }

@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { LicensureRoute } from './licensure-router';
 
-export const CONSENT_KINDS = ['terms', 'records_authorization', 'educational_disclaimer', 'physician_to_physician'] as const;
+export const CONSENT_KINDS = [
+  'terms',
+  'records_authorization',
+  'educational_disclaimer',
+  'physician_to_physician',
+  // Given on the details step by a parent (for a minor) or a caregiver (an adult patient authorized them).
+  'proxy_guardian',
+  'proxy_authorization',
+] as const;
 export type ConsentKind = (typeof CONSENT_KINDS)[number];
 
 /** One consent as the patient gave it: which text (version and SHA-256 of exactly what was shown), when, from where. */

@@ -13,7 +13,7 @@ export class CaseNotices {
   constructor(private readonly mailer: Mailer) {}
 
   async opinionReady(tx: EntityManager, c: Case): Promise<void> {
-    for (const to of await this.accounts(tx, [c.patientId]))
+    for (const to of await this.patientSide(tx, c))
       await this.mailer.send(tx, {
         tenantId: c.tenantId,
         to: to.email,
@@ -38,7 +38,7 @@ export class CaseNotices {
   /** Staff wrote: tell the patient. The patient (or their physician) wrote: tell the assigned physician, else coordinators. */
   async newMessage(tx: EntityManager, c: Case, from: 'staff' | 'patient' | 'local_physician'): Promise<void> {
     if (from === 'staff') {
-      for (const to of await this.accounts(tx, [c.patientId]))
+      for (const to of await this.patientSide(tx, c))
         await this.mailer.send(tx, {
           tenantId: c.tenantId,
           to: to.email,
@@ -106,6 +106,12 @@ export class CaseNotices {
         template: 'case-late',
         data: { caseId: c.id },
       });
+  }
+
+  /** The account that made the request and, for an adult's request, the patient who follows it. */
+  private async patientSide(tx: EntityManager, c: Pick<Case, 'id' | 'patientId'>): Promise<{ email: string; locale?: string }[]> {
+    const followers = await rows<{ account_id: string }>(tx, 'SELECT account_id FROM case_followers WHERE case_id = $1', [c.id]);
+    return this.accounts(tx, [c.patientId, ...followers.map((f) => f.account_id)]);
   }
 
   private async accounts(tx: EntityManager, ids: string[]): Promise<{ email: string; locale?: string }[]> {

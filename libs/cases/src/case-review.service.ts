@@ -4,6 +4,7 @@ import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CaseConsents, ConsentGiven } from './case-consents.service';
 import { CasePayments } from './case-payments';
+import { CaseSubject, CaseSubjects } from './case-subjects.service';
 import { CasePipeline } from './case-pipeline.service';
 import { CaseMilestones } from './milestones/case-milestones';
 import { ASKED_UPLOAD_STATES } from './case-record-access';
@@ -42,6 +43,7 @@ export class CaseReview {
     private readonly pipeline: CasePipeline,
     private readonly milestones: CaseMilestones,
     private readonly consentRows: CaseConsents,
+    private readonly subjects: CaseSubjects,
     // Optional only so the pipeline's own suites can run without billing; the platform always binds it.
     @Optional() private readonly payments?: CasePayments,
   ) {}
@@ -51,6 +53,7 @@ export class CaseReview {
     timeline: StaffTimelineEntry[];
     recordRequests: RecordRequestTask[];
     patient: { name: string; email: string };
+    subject: CaseSubject | null;
   }> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
@@ -69,7 +72,7 @@ export class CaseReview {
         [c.id],
       );
       const patient = await one<{ name: string; email: string }>(tx, 'SELECT name, email FROM accounts WHERE id = $1', [c.patientId]);
-      return { case: c, timeline, recordRequests, patient };
+      return { case: c, timeline, recordRequests, patient, subject: await this.subjects.of(tx, c.id) };
     });
   }
 

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { TenantDatabase } from '@consilium/core';
+import { In } from 'typeorm';
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
+import { CaseFollowers } from './case-followers.service';
 import { waitingForPayment } from './case-events';
 import { MOVES_BY_NAME } from './case-state';
 import { PATIENT_MILESTONES } from './milestones/case-milestones';
@@ -32,6 +34,7 @@ export class CaseTimeline {
   constructor(
     private readonly db: TenantDatabase,
     private readonly access: CaseAccess,
+    private readonly followers: CaseFollowers,
   ) {}
 
   /** `waitingForPayment`: since when the hospital's acceptance waits for the patient to confirm payment, or null. */
@@ -56,8 +59,12 @@ export class CaseTimeline {
     });
   }
 
-  /** The patient's cases, newest first (drafts included: they can resume them). */
+  /** The patient's cases and those they follow, newest first (drafts included: they can resume them). */
   listForPatient(patientId: string): Promise<Case[]> {
-    return this.db.transaction((tx) => tx.find(Case, { where: { patientId }, order: { createdAt: 'DESC' } }));
+    return this.db.transaction(async (tx) => {
+      const followed = await this.followers.followedBy(tx, patientId);
+      const where = followed.length ? [{ patientId }, { id: In(followed) }] : { patientId };
+      return tx.find(Case, { where, order: { createdAt: 'DESC' } });
+    });
   }
 }

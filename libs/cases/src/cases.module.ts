@@ -24,6 +24,8 @@ import { ConsoleConversionsController } from './http/console-conversions.control
 import { Case } from './case.entity';
 import { CaseAccess } from './case-access';
 import { CaseConsents } from './case-consents.service';
+import { CaseSubjects } from './case-subjects.service';
+import { CaseFollowers } from './case-followers.service';
 import { CaseEventObservers } from './case-event-observers';
 import { CaseFeed } from './case-feed.service';
 import { CaseMessages } from './case-messages.service';
@@ -56,6 +58,8 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     LocalPhysicianInvitations,
     CaseAccess,
     CaseConsents,
+    CaseSubjects,
+    CaseFollowers,
     CaseEventObservers,
     CaseFeed,
     CaseRecordAccess,
@@ -86,6 +90,8 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     LocalPhysicianInvitations,
     CaseAccess,
     CaseConsents,
+    CaseSubjects,
+    CaseFollowers,
     CaseEventObservers,
     CaseFeed,
     CaseRecordAccess,

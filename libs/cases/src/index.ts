@@ -15,6 +15,8 @@ export * from './follow-ups.service';
 export * from './check-ins.service';
 export * from './case-payments';
 export * from './case-consents.service';
+export * from './case-subjects.service';
+export * from './case-followers.service';
 export * from './case-record-access';
 export * from './case-records.service';
 export * from './intake-answers';

@@ -10,6 +10,10 @@ import { IntakeChoiceCookie } from './http/choice-cookie';
 import { IntakeDraftController } from './http/intake-draft.controller';
 import { IntakeStartController } from './http/intake-start.controller';
 import { PortalCasePage } from './http/portal-case.page';
+import { PortalPatientController, PortalPatientPage } from './http/portal-patient.controller';
+import { PatientDetails } from './patient-details.service';
+import { CaseFollowing } from './case-following.service';
+import { PortalFollowingController } from './http/portal-following.controller';
 import { PortalRecordRequestsController, RecordRequestPage } from './http/portal-record-requests.controller';
 import { PortalController } from './http/portal.controller';
 import { ChoiceStep } from './http/steps/choice-step';
@@ -28,7 +32,14 @@ import { IntakePlanner } from './wizard/intake-planner';
  */
 @Module({
   imports: [CasesModule, CatalogModule, RosterModule, FundingProgramsModule, MarketingModule],
-  controllers: [IntakeStartController, IntakeDraftController, PortalController, PortalRecordRequestsController],
+  controllers: [
+    IntakeStartController,
+    IntakeDraftController,
+    PortalController,
+    PortalRecordRequestsController,
+    PortalPatientController,
+    PortalFollowingController,
+  ],
   providers: [
     RecordRequests,
     IntakePlanner,
@@ -40,6 +51,9 @@ import { IntakePlanner } from './wizard/intake-planner';
     ConsentsStep,
     ReviewStep,
     PortalCasePage,
+    PortalPatientPage,
+    PatientDetails,
+    CaseFollowing,
     RecordRequestPage,
   ],
   exports: [RecordRequests, IntakePlanner, IntakeDrafts],

@@ -100,6 +100,8 @@ export const EMAIL_MESSAGES = {
   'case-late': spec(z.object({ caseId }), (d) => casePath({ ...d, audience: 'staff' })),
   /** To the patient's own physician when the route is physician-to-physician: a link to that one opinion. */
   'local-physician-invitation': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/shared-opinion', d.token)),
+  /** To an adult patient whose caregiver asked for them: a one-time link to follow the case with their own account. */
+  'follow-invitation': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/follow', d.token)),
   /** To the hospital's admins: a webhook endpoint kept failing and was turned off (which one is in the console). */
   'webhook-endpoint-disabled': spec(z.object({}), () => '/console/webhooks'),
   /** Sent by an operator (npm run cli -- email test) to check a hospital's sender and branding. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { StipendLedger } from '@consilium/billing';
-import { Case, CaseNotices, CasePipeline, CheckIns, LocalPhysicianInvitations } from '@consilium/cases';
+import { Case, CaseNotices, CasePipeline, CaseSubjects, CheckIns, LocalPhysicianInvitations } from '@consilium/cases';
 
 import { Clock, first, one, TenantDatabase, todayIn, Translator } from '@consilium/core';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
@@ -27,6 +27,7 @@ export class OpinionDelivery {
     private readonly translator: Translator,
     private readonly translations: OpinionTranslations,
     private readonly attributions: OpinionAttributions,
+    private readonly subjects: CaseSubjects,
   ) {}
 
   /**
@@ -67,6 +68,9 @@ export class OpinionDelivery {
         // The letter is written in the patient's language when the hospital serves it (the translation's, if any).
         const locale =
           translation?.targetLocale ?? (people.locale && tenant.locales.includes(people.locale) ? people.locale : tenant.defaultLocale);
+        // A parent's or caregiver's request: the letter is the patient's, and says who asked for it.
+        const subject = await this.subjects.of(tx, c.id);
+        const proxy = subject?.forWhom !== 'self' && subject?.patientName ? subject : null;
         const attribution = attributionWords(await this.attributions.of(tx, tenant, c, opinion), locale, tenant.defaultLocale);
         const logo = await tx.findOne(TenantAsset, { where: { name: tenant.branding.logo } });
         const pdf = await renderOpinionLetter(opinion, {
@@ -80,7 +84,13 @@ export class OpinionDelivery {
             logo: logo ? { contentType: logo.contentType, bytes: logo.bytes } : undefined,
           },
           caseNumber: c.number,
-          patientName: people.patient,
+          patientName: proxy?.patientName ?? people.patient,
+          requestedBy: proxy
+            ? {
+                name: people.patient,
+                relationship: this.translator.t(`cases.subject.relationship.${proxy.relationship}`, locale),
+              }
+            : undefined,
           attribution,
           route: c.routeOverride?.route ?? c.route ?? 'direct',
           localPhysicianName: c.localPhysician?.name,

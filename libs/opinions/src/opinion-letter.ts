@@ -18,7 +18,10 @@ export interface LetterTranslation {
 export interface LetterContext {
   letterhead: Letterhead;
   caseNumber: string;
+  /** The patient the opinion is about (a child's name when a parent asked), never the requester instead. */
   patientName: string;
+  /** When a parent or caregiver asked for the patient: who, and how they are related (in the letter's language). */
+  requestedBy?: { name: string; relationship: string };
   /** The roster physician who signed, the contributors and the records reviewed, in the letter's language. */
   attribution: AttributionWords;
   route: LicensureRoute;
@@ -78,7 +81,9 @@ export async function renderOpinionLetter(opinion: Opinion, ctx: LetterContext):
       timeZone: ctx.timeZone,
     },
   );
-  pdf.field(t('letter.patient'), ctx.patientName).field(t('letter.request'), ctx.caseNumber);
+  pdf.field(t('letter.patient'), ctx.patientName);
+  if (ctx.requestedBy) pdf.field(t('letter.requestedBy'), t('letter.requestedByValue', ctx.requestedBy));
+  pdf.field(t('letter.request'), ctx.caseNumber);
   if (ctx.route === 'physician_to_physician' && ctx.localPhysicianName) pdf.field(t('letter.addressedTo'), ctx.localPhysicianName);
   pdf.paragraph(disclaimer, { italic: true, size: 10 });
   const tr = ctx.translation;

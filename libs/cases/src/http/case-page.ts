@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock, FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
+import { ResolvedTenant } from '@consilium/tenancy';
 import { CaseAssignments } from '../assignment/case-assignments.service';
 import { eventWords, waitingForPayment } from '../case-events';
 import { promiseShown } from '../promise/promise-clock';
@@ -10,6 +11,7 @@ import { CaseRecords, uploadResultNotice } from '../case-records.service';
 import { CaseReview } from '../case-review.service';
 import { Conversions } from '../conversions.service';
 import { StaffIntakeAnswers } from '../intake-answers';
+import { subjectShown } from '../case-subjects.service';
 
 /** The routes a coordinator may override to, in the order the form lists them. */
 export const OVERRIDE_ROUTES = ['direct', 'physician_to_physician', 'educational', 'declined'] as const;
@@ -75,6 +77,7 @@ export class ConsoleCasePage implements FormPresenter {
       routeReasons: (c.routeReasons ?? []).map((r) => `cases.routeReason.${r.code}`),
       routes: OVERRIDE_ROUTES,
       patient: view.patient,
+      subject: subjectShown(view.subject, this.context.tenant<ResolvedTenant>().timeZone, this.clock.now()),
       intakeAnswers: await this.intakeAnswers.of(c),
       timeline: view.timeline.map((e) => ({ ...e, ...eventWords(e) })),
       waitingForPayment: c.state === 'triage' ? waitingForPayment(view.timeline) : null,

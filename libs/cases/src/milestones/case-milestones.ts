@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { first, isPlatformLocale } from '@consilium/core';
+import { first, isPlatformLocale, rows } from '@consilium/core';
 import { EmailData, EmailTemplate, Mailer, TextMessages } from '@consilium/notifications';
 import { EntityManager } from 'typeorm';
 import type { Case } from '../case.entity';
@@ -106,6 +106,21 @@ export class CaseMilestones {
       // Under the same key as the email: sent once, or not at all.
       await this.texts.sendIfOptedIn(tx, { ...message, accountId: c.patientId });
     }
+    // An adult patient who follows the request their caregiver made is told too, in their own language.
+    const followers = await rows<{ email: string; locale: string | null }>(
+      tx,
+      `SELECT a.email, a.locale FROM case_followers f JOIN accounts a ON a.tenant_id = f.tenant_id AND a.id = f.account_id
+        WHERE f.case_id = $1 AND a.disabled_at IS NULL`,
+      [c.id],
+    );
+    for (const follower of followers)
+      await this.mailer.send(tx, {
+        tenantId: c.tenantId,
+        to: follower.email,
+        locale: follower.locale && isPlatformLocale(follower.locale) ? follower.locale : undefined,
+        template: PATIENT_MILESTONES[milestone],
+        data: { caseId: c.id, ...data } as EmailData<(typeof PATIENT_MILESTONES)[M]>,
+      });
     return { type: 'patient_notified', data: { milestone } };
   }
 

@@ -14,12 +14,14 @@ import {
   Redirect,
   RequestContext,
   RateLimit,
+  todayIn,
 } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import { z } from 'zod';
 import { IntakeDrafts } from '../wizard/intake-drafts.service';
 import { readChoice, readDetails, readLocalPhysician } from '../wizard/intake-form';
 import { IntakePlanner } from '../wizard/intake-planner';
+import { proxyConsentKind } from '../wizard/subject-form';
 import { ChoiceStep } from './steps/choice-step';
 import { agreedIn, ConsentsStep } from './steps/consents-step';
 import { DetailsStep } from './steps/details-step';
@@ -98,7 +100,13 @@ export class IntakeDraftController {
   @Form('intake/start-details', { presenter: DetailsStep, title: 'intake.start.detailsTitle' })
   async saveDetails(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
     const { c } = await this.drafts.draft(id);
-    await this.drafts.saveDetails(id, readDetails(body, await this.details.questionsOf(c), this.context.locale()));
+    const today = todayIn(this.tenant().timeZone);
+    const { details, subject } = readDetails(body, await this.details.questionsOf(c), this.context.locale(), today);
+    const proxy = proxyConsentKind(subject.subject.forWhom);
+    await this.drafts.saveDetails(id, details, {
+      subject: subject.subject,
+      proxy: proxy ? this.consents.documents(c).find((d) => d.kind === proxy) : undefined,
+    });
     const { progress } = await this.drafts.draft(id);
     return redirect(`/start/${id}/${progress.needsLocalPhysician ? 'physician' : 'consents'}`);
   }

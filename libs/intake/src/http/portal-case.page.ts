@@ -12,6 +12,7 @@ import {
   uploadResultNotice,
 } from '@consilium/cases';
 import { Clock, FormPresenter, msg, RefusedForm, RequestContext } from '@consilium/core';
+import { CaseFollowing, FollowingView } from '../case-following.service';
 import { RecordRequests } from '../record-requests.service';
 
 /** Which of the case page's forms was refused, from where it was posted: its problems show in that section. */
@@ -19,6 +20,7 @@ const SECTIONS: [RegExp, string][] = [
   [/\/messages$/, 'messages'],
   [/\/follow-ups$/, 'followUps'],
   [/\/check-ins\/[^/]+$/, 'checkIns'],
+  [/\/followers$/, 'follow'],
 ];
 
 /**
@@ -36,6 +38,7 @@ export class PortalCasePage implements FormPresenter {
     private readonly records: CaseRecords,
     private readonly context: RequestContext,
     private readonly clock: Clock,
+    private readonly following: CaseFollowing,
     // Optional only so intake's own suites can run without billing; the platform always binds it.
     @Optional() private readonly payments?: CasePayments,
   ) {}
@@ -60,17 +63,20 @@ export class PortalCasePage implements FormPresenter {
   /** The page, with what an upload just did (counts from the query, never names). */
   show(id: string, query: Record<string, unknown>): Promise<Record<string, unknown>> {
     const notice = uploadResultNotice(query);
+    const patientSaved = query.patient === 'saved';
+    const notices = { patientSaved, followInvited: query.invited === '1', requesterRemoved: query.removed === '1' };
     return this.model(
       id,
       notice
         ? {
+            ...notices,
             uploadNotice: {
               ...notice,
               ok: !notice.rejected && !notice.stoppedBy && notice.kept > 0,
               nothing: !notice.kept && !notice.rejected && !notice.stoppedBy,
             },
           }
-        : {},
+        : notices,
     );
   }
 
@@ -98,6 +104,7 @@ export class PortalCasePage implements FormPresenter {
       canCancel: BEFORE_ACCEPTANCE.includes(c.state) && isPatient,
       waitingForPayment: isPatient && !!waitingForPayment,
       values: {},
+      patient: isPatient ? subjectSummary(await this.following.view(id)) : null,
       ...extra,
     };
   }
@@ -119,5 +126,26 @@ export function requestSummary(c: Case, now = new Date()) {
     submittedAt: c.submittedAt,
     deliveredAt: c.deliveredAt,
     isDraft: c.state === 'draft',
+  };
+}
+
+/**
+ * Who the request is for, on the case page of the requester or of the patient who follows it: the name given (or
+ * "Me"), what is missing, who follows it, and what each of them may do (invite the adult patient, remove the requester).
+ */
+function subjectSummary(v: FollowingView) {
+  const s = v.subject;
+  return {
+    isRequester: v.isRequester,
+    isFollower: v.isFollower,
+    requesterName: v.requesterName,
+    followers: v.followers,
+    canInvite: v.canInvite && v.isRequester,
+    proxy: !!s && s.forWhom !== 'self',
+    patientName: s?.patientName ?? null,
+    forWhomKey: `intake.subject.forWhom.${s?.forWhom ?? 'self'}`,
+    relationshipKey: s?.relationship ? `intake.subject.relationship.${s.relationship}` : null,
+    birthDate: s?.birthDate ?? null,
+    sexKey: s?.sexAtBirth ? `intake.subject.sex.${s.sexAtBirth}` : null,
   };
 }

@@ -16,6 +16,8 @@ const VERSIONS: Record<ConsentKind, string> = {
   records_authorization: '2026-11-01',
   educational_disclaimer: '2026-11-01',
   physician_to_physician: '2026-11-01',
+  proxy_guardian: '2026-12-08',
+  proxy_authorization: '2026-12-08',
 };
 
 /** Where the consent texts' catalogs are, registered under the `consents` namespace by the intake module. */

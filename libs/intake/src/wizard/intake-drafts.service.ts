@@ -4,6 +4,8 @@ import {
   CaseAccess,
   CaseConsents,
   CasePayments,
+  CaseSubject,
+  CaseSubjects,
   CasePipeline,
   ConsentKind,
   LocalPhysician,
@@ -70,6 +72,7 @@ export class IntakeDrafts {
     private readonly pipeline: CasePipeline,
     private readonly access: CaseAccess,
     private readonly consents: CaseConsents,
+    private readonly subjects: CaseSubjects,
     @Optional() private readonly payments?: CasePayments,
   ) {}
 
@@ -120,9 +123,24 @@ export class IntakeDrafts {
     });
   }
 
-  async saveDetails(caseId: string, details: IntakeDetails): Promise<void> {
+  /**
+   * The questions, and who the request is for. A parent's or caregiver's proxy consent is stored like every consent,
+   * with the version and hash of the text shown (`proxy` is that document, built by the caller in the reader's language).
+   */
+  async saveDetails(caseId: string, details: IntakeDetails, who?: { subject: CaseSubject; proxy?: ConsentDocument }): Promise<void> {
     await this.db.transaction(async (tx) => {
       const c = await this.ownDraft(tx, caseId);
+      if (who) {
+        await this.subjects.save(tx, c.tenantId, c.id, who.subject);
+        if (who.proxy)
+          await this.consents.give(
+            tx,
+            c.tenantId,
+            c.id,
+            { kind: who.proxy.kind, version: who.proxy.version, textSha256: who.proxy.sha256, accountId: this.patient().id },
+            this.context.ip() ?? null,
+          );
+      }
       await tx.update(
         Case,
         { tenantId: c.tenantId, id: c.id },
@@ -135,6 +153,11 @@ export class IntakeDrafts {
         },
       );
     });
+  }
+
+  /** Who the request is for, as saved (null: not said yet, which reads as a request for oneself). */
+  async subject(caseId: string): Promise<CaseSubject | null> {
+    return this.db.transaction(async (tx) => this.subjects.of(tx, (await this.ownDraft(tx, caseId)).id));
   }
 
   async saveLocalPhysician(caseId: string, physician: LocalPhysician): Promise<void> {

@@ -1,10 +1,11 @@
 import { IntakeQuestion } from '@consilium/catalog';
 import { LocalPhysician } from '@consilium/cases';
-import { field, FormBody, isCalendarDate, parseForm } from '@consilium/core';
+import { checkForm, field, FormBody, InvalidInput, isCalendarDate, parseForm } from '@consilium/core';
 import { isCountry, jurisdictionName, localize, sortJurisdictions } from '@consilium/tenancy';
 import { z } from 'zod';
 import type { IntakeChoice } from './intake-planner';
 import type { IntakeDetails } from './intake-drafts.service';
+import { SubjectAnswer, subjectForm } from './subject-form';
 
 /** The most questions a patient can ask in one request: a reviewer answers each one. */
 export const MAX_QUESTIONS = 5;
@@ -85,8 +86,18 @@ export function detailsForm(offeringQuestions: IntakeQuestion[], locale = 'en') 
     });
 }
 
-export function readDetails(body: Body, offeringQuestions: IntakeQuestion[], locale = 'en'): IntakeDetails {
-  return parseForm(detailsForm(offeringQuestions, locale), body);
+/** The details step: the questions and who the request is for, their problems reported together beside each field. */
+export function readDetails(
+  body: Body,
+  offeringQuestions: IntakeQuestion[],
+  locale: string,
+  today: string,
+): { details: IntakeDetails; subject: SubjectAnswer } {
+  const details = checkForm(detailsForm(offeringQuestions, locale), body);
+  const subject = checkForm(subjectForm(today), body);
+  if (!details.ok || !subject.ok)
+    throw new InvalidInput({ ...(subject.ok ? {} : subject.problems), ...(details.ok ? {} : details.problems) });
+  return { details: details.data, subject: subject.data };
 }
 
 /** What the details page shows: the saved or typed values, with at least one empty question box to fill. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { CaseContributors, CaseQueue, CaseRecords, CaseReview, FollowUps, StaffIntakeAnswers } from '@consilium/cases';
-import { FormBody, FormPresenter, msg, RefusedForm, RequestContext } from '@consilium/core';
+import { CaseContributors, CaseQueue, CaseRecords, CaseReview, FollowUps, StaffIntakeAnswers, subjectShown } from '@consilium/cases';
+import { Clock, FormBody, FormPresenter, msg, RefusedForm, RequestContext } from '@consilium/core';
+import { ResolvedTenant } from '@consilium/tenancy';
 import { OpinionEditor } from '../opinion-editor.service';
 
 /** What the opinion form sends, as the editor takes it: text as typed, the answers in their order. */
@@ -41,7 +42,13 @@ export class ReviewsPage implements FormPresenter {
     private readonly records: CaseRecords,
     private readonly intakeAnswers: StaffIntakeAnswers,
     private readonly context: RequestContext,
+    private readonly clock: Clock,
   ) {}
+
+  /** Who the case is for (the patient's age on the hospital's today, sex, language), as the case page shows it. */
+  private subject(view: Awaited<ReturnType<CaseReview['view']>>) {
+    return subjectShown(view.subject, this.context.tenant<ResolvedTenant>().timeZone, this.clock.now());
+  }
 
   async list(): Promise<Record<string, unknown>> {
     const actor = this.context.actor()!;
@@ -58,6 +65,7 @@ export class ReviewsPage implements FormPresenter {
         contributor: true,
         c: mine.c,
         patient: view.patient,
+        subject: this.subject(view),
         intakeAnswers: await this.intakeAnswers.of(mine.c),
         records: await this.records.page(id),
         contribution: typed?.note !== undefined ? { note: typed.note } : mine.contribution,
@@ -84,6 +92,7 @@ export class ReviewsPage implements FormPresenter {
       stateKey: `opinions.state.${ws.case.state}`,
       routeKey: route ? `opinions.route.${route}` : undefined,
       patient: view.patient,
+      subject: this.subject(view),
       intakeAnswers: await this.intakeAnswers.of(ws.case),
       draft,
       answers: questions.map((question, i) => ({

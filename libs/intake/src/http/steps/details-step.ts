@@ -5,6 +5,8 @@ import { FormPresenter, RefusedForm, RequestContext } from '@consilium/core';
 import { ResolvedTenant } from '@consilium/tenancy';
 import { IntakeDrafts, IntakeProgress } from '../../wizard/intake-drafts.service';
 import { detailsValues, offeringQuestions, typedDetails } from '../../wizard/intake-form';
+import { subjectOptions, subjectValues } from '../../wizard/subject-form';
+import { ConsentsStep } from './consents-step';
 import { draftView } from './draft-view';
 
 /** The questions step: the patient's questions (a box each), diagnosis, proposed treatment, the offering's own. */
@@ -14,21 +16,23 @@ export class DetailsStep implements FormPresenter {
     private readonly drafts: IntakeDrafts,
     private readonly catalog: CatalogReader,
     private readonly context: RequestContext,
+    private readonly consents: ConsentsStep,
   ) {}
 
   async saved(id: string): Promise<Record<string, unknown>> {
     const { c, progress } = await this.drafts.draft(id);
-    return this.model(c, progress, {
-      questions: c.questions,
-      diagnosis: c.diagnosis,
-      proposedTreatment: c.proposedTreatment,
-      answers: c.intakeAnswers,
-    });
+    return this.model(
+      c,
+      progress,
+      { questions: c.questions, diagnosis: c.diagnosis, proposedTreatment: c.proposedTreatment, answers: c.intakeAnswers },
+      subjectValues(await this.drafts.subject(id)),
+    );
   }
 
   async refused({ params, values, errors }: RefusedForm): Promise<Record<string, unknown>> {
     const { c, progress } = await this.drafts.draft(params.id);
-    return this.model(c, progress, typedDetails(values), errors);
+    const typed = Object.fromEntries(Object.keys(subjectValues(null)).map((k) => [k, String(values[k] ?? '')]));
+    return this.model(c, progress, typedDetails(values), { ...typed, for_whom: typed.for_whom || 'self' }, errors);
   }
 
   /** The offering's own questions of a draft (their answers are checked against them). */
@@ -40,6 +44,7 @@ export class DetailsStep implements FormPresenter {
     c: Case,
     progress: IntakeProgress,
     details: Parameters<typeof detailsValues>[0],
+    who: Record<string, string>,
     errors: Record<string, string> = {},
   ) {
     const values = detailsValues(details);
@@ -47,6 +52,12 @@ export class DetailsStep implements FormPresenter {
     return {
       draft: draftView(c, progress, 'details'),
       values,
+      who: { ...who, proxy: who.for_whom !== 'self', child: who.for_whom === 'child' },
+      subjectOptions,
+      proxyDocuments: this.consents
+        .documents(c)
+        .filter((d) => d.kind === 'proxy_guardian' || d.kind === 'proxy_authorization')
+        .map((d) => ({ ...d, field: d.kind, checked: who[d.kind] === 'yes' || who[d.kind] === 'on', error: errors[d.kind] })),
       questionBoxes: values.questions.map((text, i) => ({ text, n: i + 1, id: `f-question-${i + 1}` })),
       offeringQuestions: offeringQuestions(await this.questionsOf(c), this.context.locale(), tenant.defaultLocale).map((q) => ({
         ...q,
