@@ -2,6 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
+import { eventually } from './eventually';
 import { freePort } from './ports';
 import { tempDir } from './temp-dirs';
 
@@ -88,19 +89,15 @@ export async function startPgbouncer(urls: string[], options: { poolSize: number
   };
 }
 
-async function waitForPort(port: number, child: ChildProcess, output: string[]): Promise<void> {
-  const deadline = Date.now() + 10000;
-  while (Date.now() < deadline) {
+function waitForPort(port: number, child: ChildProcess, output: string[]): Promise<void> {
+  return eventually(async () => {
     if (child.exitCode !== null) throw new Error(`pgbouncer exited: ${output.join('')}`);
-    const open = await new Promise<boolean>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => {
         socket.end();
-        resolve(true);
+        resolve();
       });
-      socket.on('error', () => resolve(false));
+      socket.on('error', () => reject(new Error(`pgbouncer did not listen on ${port}: ${output.join('')}`)));
     });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`pgbouncer did not listen on ${port}: ${output.join('')}`);
+  });
 }
