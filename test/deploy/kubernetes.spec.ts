@@ -46,7 +46,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
 };
 /** The Secrets the operator creates (deploy/README.md) and which keys each holds. */
 const SECRETS: Record<string, string[]> = {
-  'consilium-database': ['DATABASE_URL', 'DATABASE_OPERATOR_URL'],
+  'consilium-database': ['DATABASE_URL', 'DATABASE_OPERATOR_URL', 'DATABASE_DIRECT_URL'],
   'consilium-database-owner': ['DATABASE_OWNER_URL'],
   'consilium-app': ['APP_SECRET', 'FILES_MASTER_KEY', 'METRICS_TOKEN'],
   'consilium-stripe': ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'],

@@ -1,41 +1,20 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import placement from '../../deploy/table-placement.json';
 
 /**
  * The condition for distributing the database by tenant (Citus, deploy/SCALING.md): every tenant-owned table can be
  * split by `tenant_id` without losing a constraint. A primary key or unique index that leaves `tenant_id` out cannot
  * be enforced across nodes, and a foreign key between tenant tables that leaves it out would cross nodes.
- * Tables that are not split are listed here with the reason; a new table must be added to one of the lists.
+ * Tables that are not split are listed in deploy/table-placement.json with the reason; a new table must be added
+ * to one of its lists. deploy/SCALING.md's distribution SQL is generated from that file (`npm run scaling:sql`).
  */
 
-/** Tables without `tenant_id`: reference tables (copied to every node) or tables that stay on the coordinator. */
-const GLOBAL_TABLES: Record<string, string> = {
-  migrations: 'TypeORM bookkeeping: stays on the coordinator, where migrations run',
-  tenants: 'the tenant list itself, keyed by id (= tenant_id elsewhere) with a platform-wide unique slug: reference table',
-  operators: 'platform staff, not tenant data: reference table',
-  operator_sessions: 'platform staff sessions: reference table (or coordinator-local)',
-  operator_recovery_codes: 'platform staff MFA recovery codes: reference table (or coordinator-local)',
-  operator_sign_in_links: 'one-time links of platform staff (cli operators create): reference table (or coordinator-local)',
-  operator_audit_events: 'operator actions, append-only, read by operators only: coordinator-local',
-  payment_reconciliations: 'the nightly comparison with the payment provider, across hospitals, read by operators only: coordinator-local',
-  rate_limits: 'abuse limits keyed by an HMAC of an address, IP or account, across tenants, write-heavy: coordinator-local',
-};
-
-/** Tenant-owned tables that are nevertheless not distributed, and the unique keys that are why. */
-const REFERENCE_TENANT_TABLES: Record<string, { uniqueWithoutTenant: string[]; reason: string }> = {
-  tenant_domains: {
-    uniqueWithoutTenant: ['tenant_domains_host_key'],
-    reason: 'a host belongs to one tenant platform-wide and is looked up before the tenant is known: reference table',
-  },
-  tenant_email_senders: {
-    uniqueWithoutTenant: ['tenant_email_senders_from_key', 'tenant_email_senders_configuration_set_key'],
-    reason:
-      'a From address and an SES configuration set belong to one hospital platform-wide, and a bounce is matched to its hospital by them before it is known: reference table',
-  },
-  tenant_payment_accounts: {
-    uniqueWithoutTenant: ['tenant_payment_accounts_account_key'],
-    reason: 'one row per hospital; a Connect account belongs to one hospital and webhooks find the hospital by it: reference table',
-  },
-};
+/** Tables without `tenant_id` (reference or coordinator-local), and tenant tables that are reference tables anyway. */
+const GLOBAL_TABLES: Record<string, { placement: 'reference' | 'local'; reason: string }> = placement.globalTables as never;
+const REFERENCE_TENANT_TABLES: Record<string, { uniqueWithoutTenant: string[]; reason: string }> = placement.referenceTenantTables;
 
 interface Key {
   table: string;
@@ -139,5 +118,40 @@ describe('tables are ready to distribute by tenant_id', () => {
     }
     expect(problems).toEqual([]);
     expect(foreignKeys.filter((fk) => isDistributed(fk.table) && isDistributed(fk.refTable)).length).toBeGreaterThan(5);
+  });
+
+  it('places every listed global table as reference or local, with a reason', () => {
+    for (const [name, t] of Object.entries(GLOBAL_TABLES)) expect(`${name}: ${t.placement}`).toMatch(/: (reference|local)$/);
+    for (const [name, t] of [...Object.entries(GLOBAL_TABLES), ...Object.entries(REFERENCE_TENANT_TABLES)])
+      expect(`${name}: ${t.reason.length > 10}`).toBe(`${name}: true`);
+  });
+
+  it('keeps deploy/SCALING.md’s distribution SQL as `npm run scaling:sql` writes it from the same classification', () => {
+    const root = join(__dirname, '../..');
+    let out: string;
+    try {
+      out = execFileSync(process.execPath, [join(root, 'scripts/scaling-sql.mjs'), '--check'], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (e) {
+      out = String((e as { stderr?: string }).stderr);
+    }
+    expect(out.trim()).toBe('deploy/SCALING.md matches deploy/table-placement.json.');
+  });
+
+  it('distributes, by SCALING.md’s own query, exactly the tables this test classifies as distributed', async () => {
+    const doc = readFileSync(join(__dirname, '../../deploy/SCALING.md'), 'utf8');
+    const step = /-- 3\.[^\n]*\n(SELECT format\('SELECT create_distributed_table[\s\S]*?) \\gexec/.exec(doc);
+    expect(step).not.toBeNull();
+    const statements: string[] = (await db.query(step![1])).rows.map((r: { format: string }) => r.format);
+    const named = statements.map((s) => /create_distributed_table\('([a-z_]+)'/.exec(s)?.[1]).sort();
+    expect(named).toEqual([...distributed()].sort());
+    const reference = [...doc.matchAll(/create_reference_table\('([a-z_]+)'\)/g)].map((m) => m[1]).sort();
+    const expectedReference = [
+      ...Object.entries(GLOBAL_TABLES)
+        .filter(([, t]) => t.placement === 'reference')
+        .map(([n]) => n),
+      ...Object.keys(REFERENCE_TENANT_TABLES),
+    ].sort();
+    expect(reference).toEqual(expectedReference);
+    expect(reference).toEqual(expect.arrayContaining(['tenant_email_senders', 'tenant_payment_accounts']));
   });
 });

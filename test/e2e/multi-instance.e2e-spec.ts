@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { Client } from 'pg';
 import { eventually } from '../support/eventually';
 import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
+import { Pgbouncer, PGBOUNCER_MISSING, pgbouncerBinary, startPgbouncer } from '../support/pgbouncer';
 import { httpGet, RunningProcess, startProcess } from '../support/processes';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { tempDir } from '../support/temp-dirs';
@@ -17,7 +18,9 @@ const CASE = '2c4e6a8c-0e2a-4c6e-8a0c-2e4a6c8e0a2c';
 
 /**
  * Two platform processes and a worker, built from dist/, against one PostgreSQL: what one instance writes, the other
- * serves; sessions, caches and jobs do not depend on which instance a request reaches.
+ * serves; sessions, caches and jobs do not depend on which instance a request reaches. They reach PostgreSQL through
+ * pgbouncer in transaction pooling mode (20 server connections for up to 200 clients), as deploy/SCALING.md
+ * describes, with LISTEN and the jobs worker on DATABASE_DIRECT_URL; without pgbouncer installed they connect directly.
  */
 describe('several instances against one database', () => {
   const outbox = tempDir('multi-outbox');
@@ -28,13 +31,19 @@ describe('several instances against one database', () => {
   let one: RunningProcess;
   let two: RunningProcess;
   let worker: RunningProcess;
+  let bouncer: Pgbouncer | undefined;
 
   beforeAll(async () => {
     db = await isolatedDatabase('multi');
     app = await createTestApp({ ...db.env, EMAIL_OUTBOX_DIR: outbox.dir });
     a = await createTestHospital(app);
     peopleA = a.people;
-    const env = { ...db.env, EMAIL_OUTBOX_DIR: outbox.dir, JOBS_RUN_IN_PLATFORM: 'false' };
+    if (pgbouncerBinary()) bouncer = await startPgbouncer([db.env.DATABASE_URL], { poolSize: 20, maxClients: 200 });
+    else console.warn(`${PGBOUNCER_MISSING}: these instances connect to PostgreSQL directly`);
+    const pooled: Record<string, string> = bouncer
+      ? { DATABASE_URL: bouncer.through(db.env.DATABASE_URL), DATABASE_DIRECT_URL: db.env.DATABASE_URL }
+      : {};
+    const env = { ...db.env, ...pooled, EMAIL_OUTBOX_DIR: outbox.dir, JOBS_RUN_IN_PLATFORM: 'false' };
     // Instance one also runs job handlers, so two consumers compete for every queue.
     [one, two, worker] = await Promise.all([
       startProcess('platform', { ...env, JOBS_RUN_IN_PLATFORM: 'true' }),
@@ -45,6 +54,7 @@ describe('several instances against one database', () => {
 
   afterAll(async () => {
     await Promise.all([one, two, worker].filter(Boolean).map((p) => p.stop()));
+    await bouncer?.stop();
     await app?.close();
     await db?.drop();
     outbox.remove();
@@ -180,5 +190,22 @@ describe('several instances against one database', () => {
     const page = await patient.get(`/account/cases/${id}`);
     expect(page.text).toContain('We have everything we need.');
     expect((await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.findOneByOrFail(Case, { id }))).state).toBe('accepted');
+  });
+
+  (pgbouncerBinary() ? it : it.skip)('went through pgbouncer: at most 20 server connections carried every transaction', async () => {
+    const admin = new Client({ connectionString: bouncer!.adminUrl });
+    await admin.connect();
+    try {
+      const name = new URL(db.env.DATABASE_URL).pathname.slice(1);
+      const [pool] = (await admin.query('SHOW POOLS')).rows.filter((p: { database: string }) => p.database === name);
+      const servers = Number(pool.sv_active) + Number(pool.sv_idle) + Number(pool.sv_used) + Number(pool.sv_tested) + Number(pool.sv_login);
+      expect(servers).toBeGreaterThan(0);
+      expect(servers).toBeLessThanOrEqual(20);
+      const [stats] = (await admin.query('SHOW STATS')).rows.filter((p: { database: string }) => p.database === name);
+      // Every request of the walks above, on both instances: hundreds of transactions through the pooler.
+      expect(Number(stats.total_xact_count)).toBeGreaterThan(100);
+    } finally {
+      await admin.end();
+    }
   });
 });

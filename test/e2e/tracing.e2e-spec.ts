@@ -162,8 +162,10 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     expect(server.attributes['http.response.status_code']).toBe(200);
     expect(server.attributes['consilium.tenant_id']).toBe(a.id);
     for (const q of queries) expect(receiver.descends(q, server)).toBe(true);
-    // The tenant transaction's first statement, as written: placeholders, never the values.
-    expect(queries.map((q) => String(q.attributes['db.query.text']))).toContainEqual(expect.stringContaining("set_config('app.tenant_id'"));
+    // The tenant transaction's first statement: the hospital's id (validated, a UUID; never a visitor's input).
+    expect(queries.map((q) => String(q.attributes['db.query.text']))).toContainEqual(
+      expect.stringContaining(`SET LOCAL app.tenant_id = '${a.id}'`),
+    );
     // Nothing a visitor typed leaves in a span; probes (the readiness polls at start) make no trace.
     expect(JSON.stringify(receiver.spans)).not.toContain(secret);
     expect(receiver.spans.filter((s) => /health|metrics/.test(s.name) || String(s.attributes['url.path']).startsWith('/health'))).toEqual(

@@ -10,6 +10,7 @@ export * from './database/provision';
 export * from './database/roles';
 export * from './database/runtime-role-check';
 export * from './database/tenant-database';
+export * from './database/tenant-setting';
 export * from './errors/domain-error';
 export * from './errors/error-formats';
 export * from './errors/permanent-redirect';

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { AppConfig } from '@consilium/core';
+import { AppConfig, directUrl } from '@consilium/core';
 import type { JobWithMetadata } from 'pg-boss';
 import { JobDefinition, TenantJobPayload } from './job-definition';
 import { JobExecution } from './job-execution';
@@ -80,7 +80,7 @@ export class JobRunner implements BeforeApplicationShutdown {
       await this.client.stopWorker();
       throw error;
     }
-    this.wakeup = new JobWakeup(this.config.database.runtime);
+    this.wakeup = new JobWakeup(directUrl(this.config.database));
     await this.wakeup.listen();
     this.state = 'running';
     this.stopping = stopSignal();

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '@consilium/core';
+import { AppConfig, directUrl } from '@consilium/core';
 import { ConstructorOptions, Db, PgBoss } from 'pg-boss';
 import { EntityManager } from 'typeorm';
 
@@ -76,7 +76,9 @@ export class PgBossClient implements OnApplicationShutdown {
   private create(role: 'producer' | 'worker'): PgBoss {
     const worker = role === 'worker';
     const options: ConstructorOptions = {
-      connectionString: this.config.database.runtime,
+      // The producer only inserts (a transaction pooler is fine); the worker's polling, supervision and maintenance
+      // keep a few long-lived connections, direct to PostgreSQL when DATABASE_DIRECT_URL names it (deploy/SCALING.md).
+      connectionString: worker ? directUrl(this.config.database) : this.config.database.runtime,
       application_name: `consilium-jobs-${role}`,
       schema: PGBOSS_SCHEMA,
       max: worker ? this.config.jobs.concurrency + 2 : 2,

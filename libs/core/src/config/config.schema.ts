@@ -68,6 +68,8 @@ export const configSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_OWNER_URL: postgresUrl.optional(),
   DATABASE_OPERATOR_URL: postgresUrl.optional(),
+  /** The runtime role straight to PostgreSQL, past a transaction pooler (pgbouncer): LISTEN and the jobs worker. */
+  DATABASE_DIRECT_URL: postgresUrl.optional(),
   /** An administrator (superuser or rds_superuser-like) connection, read only by `cli db provision`. */
   DATABASE_ADMIN_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),

@@ -30,6 +30,16 @@ export interface DatabaseUrls {
   owner?: string;
   /** The operator path: cross-tenant reads and tenant onboarding, used only by operator code. */
   operator?: string;
+  /**
+   * The runtime role without a transaction pooler in between (DATABASE_DIRECT_URL), for what needs a session of its
+   * own: LISTEN, and the jobs worker's maintenance. Unset, `runtime` is direct already; read it through directUrl().
+   */
+  direct?: string;
+}
+
+/** The runtime role's session-level address: DATABASE_DIRECT_URL when a pooler sits on DATABASE_URL, else DATABASE_URL. */
+export function directUrl(database: DatabaseUrls): string {
+  return database.direct ?? database.runtime;
 }
 
 export interface EmailSettings {
@@ -250,7 +260,7 @@ export class AppConfig {
       disableAfterMinutes: raw.WEBHOOKS_DISABLE_AFTER_MINUTES,
     };
     this.database = raw.DATABASE_URL
-      ? { runtime: raw.DATABASE_URL, owner: raw.DATABASE_OWNER_URL, operator: raw.DATABASE_OPERATOR_URL }
+      ? { runtime: raw.DATABASE_URL, owner: raw.DATABASE_OWNER_URL, operator: raw.DATABASE_OPERATOR_URL, direct: raw.DATABASE_DIRECT_URL }
       : { runtime: '' };
   }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { ClsService } from 'nestjs-cls';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConsiliumStore, RequestContext } from '../context/request-context';
+import { InvalidTenantId, isTenantId, setTenant } from './tenant-setting';
 
 /**
  * A programming error, never a user's: work for one hospital was asked for inside a request of another. Not a
@@ -16,7 +17,7 @@ export class TenantContextMismatch extends Error {
 }
 
 /**
- * The only way services touch tenant tables. Each call is one transaction that first sets `app.tenant_id`, which
+ * The only way services touch tenant tables. Each call is one transaction that first sets `app.tenant_id` (`SET LOCAL`, see tenant-setting.ts), which
  * the row-level security policies read; a nested call for the same tenant joins the open transaction.
  */
 @Injectable()
@@ -53,6 +54,8 @@ export class TenantDatabase {
   forTenant<T>(tenantId: string, work: (tx: EntityManager) => Promise<T>): Promise<T> {
     const requestTenant = this.cls.isActive() ? this.cls.get('tenant') : undefined;
     if (requestTenant && requestTenant.id !== tenantId) return Promise.reject(new TenantContextMismatch());
+    // Refused before any connection is taken: an id that is not a UUID never reaches SQL (see tenant-setting.ts).
+    if (!isTenantId(tenantId)) return Promise.reject(new InvalidTenantId());
     const open = this.cls.isActive() ? this.cls.get('tenantTx') : undefined;
     if (open) {
       if (open.tenantId !== tenantId) {
@@ -63,7 +66,7 @@ export class TenantDatabase {
     // A child context per transaction: concurrent siblings in one request never see each other's transaction.
     return this.cls.run({ ifNested: 'inherit' }, () =>
       this.dataSource.transaction(async (manager) => {
-        await manager.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+        await setTenant(manager, tenantId);
         this.cls.set('tenantTx', { tenantId, manager });
         return work(manager);
       }),

@@ -14,7 +14,13 @@ const EXPLAINED = new Set([
 ]);
 
 /** The variables that hold a PostgreSQL address, in the order a problem is most likely to be in. */
-const DATABASE_VARIABLES = ['DATABASE_URL', 'DATABASE_OWNER_URL', 'DATABASE_OPERATOR_URL', 'DATABASE_ADMIN_URL'] as const;
+const DATABASE_VARIABLES = [
+  'DATABASE_URL',
+  'DATABASE_OWNER_URL',
+  'DATABASE_OPERATOR_URL',
+  'DATABASE_DIRECT_URL',
+  'DATABASE_ADMIN_URL',
+] as const;
 
 export interface BootFailure {
   /** One sentence: what did not work. */

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/config';
 import { poolOf, postgresOptions } from '../database/data-source-options';
+import { setTenant } from '../database/tenant-setting';
 import { DatabaseMetrics } from '../metrics/database-metrics';
 
 export class OperatorPathUnavailable extends Error {
@@ -38,7 +39,7 @@ export class OperatorDatabase implements OnApplicationShutdown {
 
   forTenant<T>(tenantId: string, work: (tx: EntityManager) => Promise<T>): Promise<T> {
     return this.transaction(async (tx) => {
-      await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+      await setTenant(tx, tenantId);
       return work(tx);
     });
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '@consilium/core';
+import { AppConfig, setTenant } from '@consilium/core';
 import { OperatorDatabase } from '@consilium/core/operator-data';
 import { EntityManager } from 'typeorm';
 import type { Branding, TenantProfile, TenantSettings } from '../branding';
@@ -145,7 +145,7 @@ export class BlueprintApplier {
         for (const key of changed) changes.push(describeChange(key, current[key], desired[key]));
       }
     }
-    await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant.id]);
+    await setTenant(tx, tenant.id);
     await this.syncDomains(tx, tenant.id, bp.slug, bp.domains, bp.primary_domain, file, changes);
     await this.syncAssets(tx, tenant.id, assets, changes);
     for (const section of this.sections.all()) {
@@ -166,7 +166,7 @@ export class BlueprintApplier {
    * `overwriteConsoleEdits` that refuses the apply (listing where); with it, the edits are listed among the changes.
    */
   private async checkConsoleEdits(tx: EntityManager, tenant: Tenant, file: string, options: ApplyOptions, changes: string[]) {
-    await tx.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant.id]);
+    await setTenant(tx, tenant.id);
     const [last]: { snapshot: Record<string, unknown> }[] = await tx.query('SELECT snapshot FROM blueprint_applies WHERE tenant_id = $1', [
       tenant.id,
     ]);

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { AppConfig } from '@consilium/core';
+import { AppConfig, directUrl } from '@consilium/core';
 import { Client } from 'pg';
 
 /** Writes to tenants, tenant_domains, tenant_assets (foundation migration). */
@@ -52,7 +52,7 @@ export class TenantChangeFeed implements OnModuleInit, OnApplicationShutdown {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.config.database.runtime, application_name: 'consilium-tenant-listener' });
+    const client = new Client({ connectionString: directUrl(this.config.database), application_name: 'consilium-tenant-listener' });
     client.on('notification', (message) => this.emit(message.channel, message.payload || undefined));
     client.on('error', (error) => this.onLost(client, error));
     client.on('end', () => this.onLost(client));
