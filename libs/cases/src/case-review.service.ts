@@ -72,7 +72,7 @@ export class CaseReview {
         [c.id],
       );
       const patient = await one<{ name: string; email: string }>(tx, 'SELECT name, email FROM accounts WHERE id = $1', [c.patientId]);
-      return { case: c, timeline, recordRequests, patient, subject: await this.subjects.of(tx, c.id) };
+      return { case: c, timeline, recordRequests, patient, subject: await this.subjects.of(tx, c) };
     });
   }
 

@@ -72,7 +72,8 @@ export class CaseSubjects {
     );
   }
 
-  async of(tx: EntityManager, caseId: string): Promise<CaseSubject | null> {
+  /** The case's subject; the tenant named as well as set, so a sharded database reads one shard. */
+  async of(tx: EntityManager, c: { tenantId: string; id: string }): Promise<CaseSubject | null> {
     const row = await first<{
       for_whom: ForWhom;
       patient_name: string | null;
@@ -84,8 +85,8 @@ export class CaseSubjects {
     }>(
       tx,
       `SELECT for_whom, patient_name, relationship, to_char(birth_date, 'YYYY-MM-DD') AS birth_date, sex_at_birth, phone,
-              preferred_language FROM case_subjects WHERE case_id = $1`,
-      [caseId],
+              preferred_language FROM case_subjects WHERE tenant_id = $1 AND case_id = $2`,
+      [c.tenantId, c.id],
     );
     if (!row) return null;
     return {

@@ -69,7 +69,7 @@ export class CaseFollowing {
   private async load(tx: EntityManager, caseId: string): Promise<FollowingView> {
     const actor = this.patient();
     const c = await this.access.caseFor(tx, caseId, actor);
-    const subject = await this.subjects.of(tx, c.id);
+    const subject = await this.subjects.of(tx, c);
     const requester = await one<{ name: string }>(tx, 'SELECT name FROM accounts WHERE id = $1', [c.patientId]);
     const followers = await this.followers.list(tx, c.id);
     return {

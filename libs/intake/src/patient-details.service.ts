@@ -21,7 +21,7 @@ export class PatientDetails {
   of(caseId: string): Promise<{ c: Case; subject: CaseSubject | null }> {
     return this.db.transaction(async (tx) => {
       const c = await this.requested(tx, caseId);
-      return { c, subject: await this.subjects.of(tx, c.id) };
+      return { c, subject: await this.subjects.of(tx, c) };
     });
   }
 

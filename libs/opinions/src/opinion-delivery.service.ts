@@ -69,7 +69,7 @@ export class OpinionDelivery {
         const locale =
           translation?.targetLocale ?? (people.locale && tenant.locales.includes(people.locale) ? people.locale : tenant.defaultLocale);
         // A parent's or caregiver's request: the letter is the patient's, and says who asked for it.
-        const subject = await this.subjects.of(tx, c.id);
+        const subject = await this.subjects.of(tx, c);
         const proxy = subject?.forWhom !== 'self' && subject?.patientName ? subject : null;
         const attribution = attributionWords(await this.attributions.of(tx, tenant, c, opinion), locale, tenant.defaultLocale);
         const logo = await tx.findOne(TenantAsset, { where: { name: tenant.branding.logo } });

@@ -157,7 +157,7 @@ export class IntakeDrafts {
 
   /** Who the request is for, as saved (null: not said yet, which reads as a request for oneself). */
   async subject(caseId: string): Promise<CaseSubject | null> {
-    return this.db.transaction(async (tx) => this.subjects.of(tx, (await this.ownDraft(tx, caseId)).id));
+    return this.db.transaction(async (tx) => this.subjects.of(tx, await this.ownDraft(tx, caseId)));
   }
 
   async saveLocalPhysician(caseId: string, physician: LocalPhysician): Promise<void> {
