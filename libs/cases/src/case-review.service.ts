@@ -5,6 +5,8 @@ import { CaseAccess } from './case-access';
 import { CaseConsents, ConsentGiven } from './case-consents.service';
 import { CasePayments } from './case-payments';
 import { CasePipeline } from './case-pipeline.service';
+import { CaseAssignments } from './assignment/case-assignments.service';
+import { CasesError } from './cases-error';
 import { CaseMilestones } from './milestones/case-milestones';
 import { ASKED_UPLOAD_STATES } from './case-record-access';
 import type { LicensureRoute } from './licensure-router';
@@ -42,6 +44,7 @@ export class CaseReview {
     private readonly pipeline: CasePipeline,
     private readonly milestones: CaseMilestones,
     private readonly consentRows: CaseConsents,
+    private readonly assignments: CaseAssignments,
     // Optional only so the pipeline's own suites can run without billing; the platform always binds it.
     @Optional() private readonly payments?: CasePayments,
   ) {}
@@ -51,6 +54,8 @@ export class CaseReview {
     timeline: StaffTimelineEntry[];
     recordRequests: RecordRequestTask[];
     patient: { name: string; email: string };
+    /** The offering's name in each language the hospital wrote it in (the catalog's row, read), or null. */
+    offeringName: Record<string, string> | null;
   }> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
@@ -69,7 +74,10 @@ export class CaseReview {
         [c.id],
       );
       const patient = await one<{ name: string; email: string }>(tx, 'SELECT name, email FROM accounts WHERE id = $1', [c.patientId]);
-      return { case: c, timeline, recordRequests, patient };
+      const offering = c.offeringId
+        ? await rows<{ name: Record<string, string> }>(tx, 'SELECT name FROM offerings WHERE id = $1', [c.offeringId])
+        : [];
+      return { case: c, timeline, recordRequests, patient, offeringName: offering[0]?.name ?? null };
     });
   }
 
@@ -83,6 +91,12 @@ export class CaseReview {
     move: 'start_triage' | 'request_records' | 'decline' | 'records_received' | 'accept',
     reason?: string,
   ): Promise<Case> {
+    if (move === 'accept') {
+      // Accepting charges the card and promises an opinion: refused while nobody on the roster could review it
+      // (capacity aside, which a coordinator may override when assigning). The case page lists each one's reason.
+      const open = await this.db.transaction(async (tx) => this.assignments.someoneCouldTake(tx, await this.access.caseFor(tx, caseId)));
+      if (!open) throw new CasesError('no_physician_can_take');
+    }
     if (move === 'accept' && this.payments) {
       // Before the acceptance's transaction: the card's hold is renewed (or the patient asked) whatever happens next.
       const c = await this.db.transaction((tx) => this.access.caseFor(tx, caseId));
