@@ -130,6 +130,13 @@ export class CaseReview {
     });
   }
 
+  /** The queue's "ask for records": in triage the move that waits for them, after acceptance the ask above. */
+  async requestRecords(caseId: string, reason: string): Promise<void> {
+    const c = await this.db.transaction((tx) => this.access.caseFor(tx, caseId));
+    if (c.state === 'triage') await this.move(caseId, 'request_records', reason);
+    else await this.askForRecords(caseId, reason);
+  }
+
   /** A coordinator may overrule the licensure route, with a reason kept on the case and in its history. */
   overrideRoute(caseId: string, route: string, reason: string, by: string): Promise<void> {
     if (!OVERRIDABLE.includes(route as LicensureRoute)) throw new InvalidInput({ route: msg('cases.form.chooseRoute') });

@@ -63,7 +63,10 @@ describe('assignment ranking', () => {
   });
 
   it('says why each eligible physician stands where they do', () => {
-    const ranked = rankPhysicians({ ...base, physicians: [doc('a', { openCases: 2 }), doc('b', { openCases: 1 }), doc('c', { openCases: 1 })] });
+    const ranked = rankPhysicians({
+      ...base,
+      physicians: [doc('a', { openCases: 2 }), doc('b', { openCases: 1 }), doc('c', { openCases: 1 })],
+    });
     expect(ranked.map((s) => [s.physicianId, s.rank])).toEqual([
       ['b', 'tied_roster_order'],
       ['c', 'later_in_roster'],

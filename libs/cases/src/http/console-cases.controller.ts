@@ -1,19 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import {
-  Can,
-  checkForm,
-  field,
-  Form,
-  FormBody,
-  Layout,
-  Page,
-  RateLimit,
-  parseForm,
-  redirect,
-  Redirect,
-  RequestContext,
-} from '@consilium/core';
+import { Can, field, Form, FormBody, Layout, Page, RateLimit, parseForm, redirect, Redirect, RequestContext } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -36,7 +23,9 @@ const physicianForm = (name: string) =>
   z.object({
     physician_id: field.text({ optional: true }).refine((v) => UUID.test(v), { message: 'cases.form.choosePhysician', path: [name] }),
   });
-const overrideForm = physicianForm('physician_id').extend({ override_reason: field.text({ required: 'cases.form.sayWhyOverride', max: 1000 }) });
+const overrideForm = physicianForm('physician_id').extend({
+  override_reason: field.text({ required: 'cases.form.sayWhyOverride', max: 1000 }),
+});
 const bulkForm = z.object({
   action: field.choice(['assign', 'request_records'] as const, 'cases.queue.chooseBulkAction'),
   cases: field.list(),

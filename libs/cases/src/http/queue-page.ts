@@ -55,9 +55,11 @@ export class QueuePage implements FormPresenter {
     return { model: await this.model(query, checked.data), refused: false };
   }
 
-  async refused({ values, errors, query }: RefusedForm): Promise<Record<string, unknown>> {
+  /** A refused bulk action or saved filter: the queue again, the problem beside the form that was posted. */
+  async refused({ values, errors, query, action }: RefusedForm): Promise<Record<string, unknown>> {
     const checked = checkForm(queueForm, query ?? {});
-    return this.model(query ?? {}, checked.ok ? checked.data : {}, undefined, { bulkValues: values, bulkErrors: errors, saveValues: values });
+    const form = action.endsWith('/filters') ? 'save' : 'bulk';
+    return this.model(query ?? {}, checked.ok ? checked.data : {}, undefined, { [`${form}Values`]: values, [`${form}Errors`]: errors });
   }
 
   private async model(
@@ -71,11 +73,11 @@ export class QueuePage implements FormPresenter {
     const q: QueueQuery = {
       state: f.state || undefined,
       jurisdiction: f.jurisdiction || undefined,
-      risk: (f.risk || undefined) as QueueQuery['risk'],
+      risk: f.risk || undefined,
       q: f.q || undefined,
       assignee: f.assignee || undefined,
       sort: (f.sort || undefined) as QueueQuery['sort'],
-      dir: (f.dir || undefined) as QueueQuery['dir'],
+      dir: f.dir || undefined,
       cursor: f.cursor || undefined,
     };
     // A refused filter shows no rows: the problem is beside its field.

@@ -30,7 +30,7 @@ export class QueueBulk {
 
   requestRecords(caseIds: string[], reason: string): Promise<BulkOutcome> {
     if (!reason.trim()) throw new InvalidInput({ reason: msg('cases.form.sayWhatIsMissing') });
-    return this.each(caseIds, (id) => this.review.askForRecords(id, reason));
+    return this.each(caseIds, (id) => this.review.requestRecords(id, reason));
   }
 
   private async each(caseIds: string[], act: (id: string) => Promise<unknown>): Promise<BulkOutcome> {

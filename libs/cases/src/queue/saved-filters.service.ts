@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInput, msg, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
+import { affected, InvalidInput, msg, NotFound, RequestContext, rows, TenantDatabase } from '@consilium/core';
 
 export interface SavedFilter {
   id: string;
@@ -42,10 +42,7 @@ export class SavedFilters {
 
   remove(id: string): Promise<void> {
     return this.db.transaction(async (tx) => {
-      const [, count] = (await tx.query('DELETE FROM saved_queue_filters WHERE id = $1 AND account_id = $2', [id, this.me()])) as [
-        unknown,
-        number,
-      ];
+      const count = await affected(tx, 'DELETE FROM saved_queue_filters WHERE id = $1 AND account_id = $2', [id, this.me()]);
       if (count !== 1) throw new NotFound();
     });
   }
