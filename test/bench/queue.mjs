@@ -152,6 +152,7 @@ await benchmark({ name: 'queue', title: 'Coordinator queue benchmark', timeLimit
     {
       id: 'first-page',
       label: 'first page of the open queue, by promise (raw: one index range of 51 ids)',
+      query: {},
       run: () => queue({}),
       raw: () =>
         rawQuery(
@@ -161,6 +162,7 @@ await benchmark({ name: 'queue', title: 'Coordinator queue benchmark', timeLimit
     {
       id: 'search',
       label: `search "${surname}" (${matches.toLocaleString('en')} patients match)`,
+      query: { q: surname, state: 'all' },
       run: () => queue({ q: surname, state: 'all' }),
       raw: () =>
         rawQuery(
@@ -172,6 +174,7 @@ await benchmark({ name: 'queue', title: 'Coordinator queue benchmark', timeLimit
     {
       id: 'filtered-sort',
       label: 'delivered cases, newest first, second page by cursor',
+      query: { state: 'delivered', sort: 'age', dir: 'desc', cursor: delivered.next ?? undefined },
       run: () => queue({ state: 'delivered', sort: 'age', dir: 'desc', cursor: delivered.next ?? undefined }),
       raw: () =>
         rawQuery(`SELECT id FROM cases WHERE state = 'delivered' ORDER BY coalesce(submitted_at, created_at) DESC, id DESC LIMIT 51`),
@@ -198,6 +201,13 @@ await benchmark({ name: 'queue', title: 'Coordinator queue benchmark', timeLimit
       await shape.raw();
       baseline.push(performance.now() - t);
     }
+    // The statement's plan, as PostgreSQL ran it (the runtime role, RLS on): the scans it chose, and a check that
+    // none of them reads all of the hospital's cases.
+    const { sql, params } = pages.statement(shape.query, actor, new Date());
+    const plan = (await rawQuery(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) ${sql}`, params)).map((r) => r['QUERY PLAN']);
+    const scans = [...new Set(plan.filter((l) => /Scan|Execution Time/.test(l)).map((l) => l.trim().replace(/\s+\(.*$/, '')))];
+    console.log(`  ${shape.id} plan: ${scans.join('; ')}`);
+    checks.push({ label: `${shape.id}: no sequential scan of cases`, ok: !plan.some((l) => /Seq Scan on cases/.test(l)) });
     timed.sort((x, y) => x - y);
     baseline.sort((x, y) => x - y);
     const p50 = percentile(timed, 50);

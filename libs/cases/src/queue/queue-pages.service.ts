@@ -101,6 +101,21 @@ export class QueuePages {
 
   page(query: QueueQuery, actor: ContextActor, locale: string): Promise<QueuePage> {
     const now = this.clock.now();
+    const { sql, params, limit } = this.statement(query, actor, now);
+    return this.db.transaction(async (tx) => {
+      const found = await rows<Row>(tx, sql, params);
+      const more = found.length > limit;
+      const shown = found.slice(0, limit);
+      const last = shown[shown.length - 1];
+      return {
+        rows: shown.map((r) => this.row(r, now, locale)),
+        next: more && last ? encodeCursor({ key: last.sort_key, id: last.id }) : null,
+      };
+    });
+  }
+
+  /** The page's one SQL statement and its parameters (the benchmark prints its plan). */
+  statement(query: QueueQuery, actor: ContextActor, now: Date): { sql: string; params: unknown[]; limit: number } {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
     const sort: QueueSort = query.sort ?? 'promise';
     const dir = query.dir === 'desc' ? 'DESC' : 'ASC';
@@ -146,9 +161,11 @@ export class QueuePages {
                WHERE a.kind = 'patient' AND (a.name ILIKE ${pattern} OR a.email ILIKE ${pattern})`
           : '';
       const numberMatch = search.length >= 3 ? `c.number ILIKE ${pattern}` : `c.number ILIKE ${p(`${search.replace(/[\\%_]/g, '\\$&')}%`)}`;
-      candidates = `SELECT c.*, ${key} AS sort_key FROM cases c
-        WHERE c.id IN (SELECT c.id FROM cases c WHERE ${numberMatch} ${byPatient})
-          AND c.state = ANY(${p(states)}) ${filters.map((f) => `AND ${f}`).join(' ')}
+      // MATERIALIZED: the matches first (a few hundred of 100,000), then each by its key; never a walk of the
+      // whole sort order probing each case against the matches.
+      candidates = `WITH hits AS MATERIALIZED (SELECT c.id FROM cases c WHERE ${numberMatch} ${byPatient})
+        SELECT c.*, ${key} AS sort_key FROM hits h JOIN cases c ON c.id = h.id
+        WHERE c.state = ANY(${p(states)}) ${filters.map((f) => `AND ${f}`).join(' ')}
         ORDER BY ${key} ${dir}, c.id ${dir} LIMIT ${p(limit + 1)}`;
     } else {
       // One ordered, limited range per state (its index), merged; the outer ORDER BY keeps the merge's order.
@@ -162,7 +179,7 @@ export class QueuePages {
       candidates = `SELECT * FROM (${candidates}) s ORDER BY s.sort_key ${dir}, s.id ${dir} LIMIT ${lim}`;
     }
     // Names for the page's rows only: the patient, the assignee, the offering and its specialty, the campaign.
-    const sql = `WITH page AS (${candidates})
+    const sql = `WITH page AS (${candidates.startsWith('WITH') ? `SELECT * FROM (${candidates}) m` : candidates})
       SELECT c.id, c.number, c.state, pa.name AS patient_name, sp.name AS specialty, o.name AS offering, asg.name AS assignee,
              c.assigned_physician_id AS assignee_id, c.jurisdiction, c.submitted_at, c.created_at, c.due_at, c.triage_by, c.promised_by,
              c.paused_at, c.late_at, c.revised_by, c.delivered_at, c.sort_key::text AS sort_key,
@@ -174,16 +191,7 @@ export class QueuePages {
         LEFT JOIN offerings o ON o.tenant_id = c.tenant_id AND o.id = c.offering_id
         LEFT JOIN specialties sp ON sp.tenant_id = o.tenant_id AND sp.id = o.specialty_id
        ORDER BY c.sort_key ${dir}, c.id ${dir}`;
-    return this.db.transaction(async (tx) => {
-      const found = await rows<Row>(tx, sql, params);
-      const more = found.length > limit;
-      const shown = found.slice(0, limit);
-      const last = shown[shown.length - 1];
-      return {
-        rows: shown.map((r) => this.row(r, now, locale)),
-        next: more && last ? encodeCursor({ key: last.sort_key, id: last.id }) : null,
-      };
-    });
+    return { sql, params, limit };
   }
 
   private row(r: Row, now: Date, locale: string): QueuePageRow {
