@@ -87,6 +87,12 @@ describe('coordinator workbench', () => {
       expect(found).toEqual([hers.number]);
     }
     expect(numbersOn((await coordinator.get(`/console/cases?q=${encodeURIComponent(other.number)}`)).text)).toEqual([other.number]);
+    // A patient renamed is found by the new name (the words follow the account).
+    expect(numbersOn((await coordinator.get('/console/cases?q=marble')).text)).toEqual([]);
+    await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query(`UPDATE accounts SET name = 'Zelda Marble' WHERE id = $1`, [zelda.id]));
+    expect(numbersOn((await coordinator.get('/console/cases?q=marble')).text)).toEqual([hers.number]);
+    expect(numbersOn((await coordinator.get('/console/cases?q=zelda%20marble')).text)).toEqual([hers.number]);
+    await app.get(TenantDatabase).forTenant(a.id, (tx) => tx.query(`UPDATE accounts SET name = 'Zelda Quartz' WHERE id = $1`, [zelda.id]));
     // Wildcards are text, not patterns.
     expect(numbersOn((await coordinator.get('/console/cases?q=%25%25%25')).text)).toEqual([]);
 
