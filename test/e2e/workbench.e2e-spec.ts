@@ -66,12 +66,15 @@ describe('coordinator workbench', () => {
 
     const admin = new WebClient(app, a.host);
     await signInStaff(admin, a.people.admin);
-    expect((await admin.get('/console')).text).toMatch(/This month[\s\S]*\d+ requests? sent/);
+    const adminHome = (await admin.get('/console')).text;
+    expect(adminHome).toMatch(/This month[\s\S]*\d+ requests? sent/);
+    expect(adminHome).toMatch(/href="\/console\/launch">\d of 7 launch steps done/);
     const physician = new WebClient(app, a.host);
     await signInStaff(physician, a.people.physician);
     const mine = await physician.get('/console');
     expect(mine.text).toContain('Your cases');
     expect(mine.text).not.toContain('new request');
+    expect(mine.text).not.toContain('launch steps');
   });
 
   it('shows who, what, whose and how long in the queue, and finds a case by number, name or email', async () => {
