@@ -42,6 +42,7 @@ import { UploadSenderDigest1764570000001 } from './1764570000001-upload-sender-d
 import { FundingCredits1764580000000 } from './1764580000000-funding-credits';
 import { WhoTheRequestIsFor1764630000000 } from './1764630000000-who-the-request-is-for';
 import { CaseFollowers1764630000001 } from './1764630000001-case-followers';
+import { CoordinatorWorkbench1764640000000 } from './1764640000000-coordinator-workbench';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -89,4 +90,5 @@ export const allMigrations = [
   FundingCredits1764580000000,
   WhoTheRequestIsFor1764630000000,
   CaseFollowers1764630000001,
+  CoordinatorWorkbench1764640000000,
 ];

@@ -29,6 +29,7 @@ const BENCHMARKS = [
   { name: 'email', script: 'email-throughput.mjs' },
   { name: 'upload', script: 'upload-1gib.mjs' },
   { name: 'api-cases', script: 'api-cases.mjs' },
+  { name: 'queue', script: 'queue.mjs' },
   { name: 'analytics', script: 'analytics.mjs' },
 ];
 

@@ -66,6 +66,15 @@ describe('every word in the coordinator’s language: the cases console', () => 
       check(await coordinator.get('/console/cases'), locale, 200, 'queue');
       check(await coordinator.get('/console/cases?state=draft'), locale, 200, 'queue of drafts');
       check(await coordinator.get('/console/cases?jurisdiction=illinois'), locale, 400, 'refused filter');
+      check(await coordinator.get('/console'), locale, 200, 'console home with the counts');
+      const admin = new WebClient(app, a.host);
+      admin.cookies.set('lang', locale);
+      await signInStaff(admin, a.people.admin);
+      check(await admin.get('/console'), locale, 200, 'the admin’s console home: the month and the launch checklist');
+      check(await coordinator.get('/console/cases?q=patient&state=all&sort=age&dir=desc'), locale, 200, 'queue searched and sorted');
+      check(await coordinator.get('/console/cases?cursor=cut'), locale, 400, 'queue with a cut page link');
+      check(await coordinator.post('/console/cases/bulk', { action: 'assign' }), locale, 400, 'refused bulk action');
+      check(await coordinator.post('/console/cases/filters', { name: '' }), locale, 400, 'refused saved filter');
       const casePage = await coordinator.get(page);
       check(casePage, locale, 200, 'a case');
       // The history names what happened in words, not codes.

@@ -19,6 +19,7 @@ export const CASE_EVENT_TYPES: readonly string[] = [
   'record_request',
   'record_request_status',
   'route_overridden',
+  'capacity_overridden',
   'local_physician_invited',
   'local_physician_not_invited',
   'follower_invited',

@@ -6,6 +6,8 @@ import { CaseConsents, ConsentGiven } from './case-consents.service';
 import { CasePayments } from './case-payments';
 import { CaseSubject, CaseSubjects } from './case-subjects.service';
 import { CasePipeline } from './case-pipeline.service';
+import { CaseAssignments } from './assignment/case-assignments.service';
+import { CasesError } from './cases-error';
 import { CaseMilestones } from './milestones/case-milestones';
 import { ASKED_UPLOAD_STATES } from './case-record-access';
 import type { LicensureRoute } from './licensure-router';
@@ -44,6 +46,7 @@ export class CaseReview {
     private readonly milestones: CaseMilestones,
     private readonly consentRows: CaseConsents,
     private readonly subjects: CaseSubjects,
+    private readonly assignments: CaseAssignments,
     // Optional only so the pipeline's own suites can run without billing; the platform always binds it.
     @Optional() private readonly payments?: CasePayments,
   ) {}
@@ -54,6 +57,8 @@ export class CaseReview {
     recordRequests: RecordRequestTask[];
     patient: { name: string; email: string };
     subject: CaseSubject | null;
+    /** The offering's name in each language the hospital wrote it in (the catalog's row, read), or null. */
+    offeringName: Record<string, string> | null;
   }> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
@@ -72,7 +77,14 @@ export class CaseReview {
         [c.id],
       );
       const patient = await one<{ name: string; email: string }>(tx, 'SELECT name, email FROM accounts WHERE id = $1', [c.patientId]);
-      return { case: c, timeline, recordRequests, patient, subject: await this.subjects.of(tx, c) };
+      const offering = c.offeringId
+        ? await rows<{ name: Record<string, string> }>(tx, 'SELECT name FROM offerings WHERE tenant_id = $1 AND id = $2', [
+            c.tenantId,
+            c.offeringId,
+          ])
+        : [];
+      const subject = await this.subjects.of(tx, c);
+      return { case: c, timeline, recordRequests, patient, subject, offeringName: offering[0]?.name ?? null };
     });
   }
 
@@ -86,6 +98,12 @@ export class CaseReview {
     move: 'start_triage' | 'request_records' | 'decline' | 'records_received' | 'accept',
     reason?: string,
   ): Promise<Case> {
+    if (move === 'accept') {
+      // Accepting charges the card and promises an opinion: refused while nobody on the roster could review it
+      // (capacity aside, which a coordinator may override when assigning). The case page lists each one's reason.
+      const open = await this.db.transaction(async (tx) => this.assignments.someoneCouldTake(tx, await this.access.caseFor(tx, caseId)));
+      if (!open) throw new CasesError('no_physician_can_take');
+    }
     if (move === 'accept' && this.payments) {
       // Before the acceptance's transaction: the card's hold is renewed (or the patient asked) whatever happens next.
       const c = await this.db.transaction((tx) => this.access.caseFor(tx, caseId));
@@ -117,6 +135,13 @@ export class CaseReview {
       const told = await this.milestones.reach(tx, c, 'records_requested', {}, `asked-${asked.length}`);
       if (told) await this.pipeline.record(tx, c, told, null);
     });
+  }
+
+  /** The queue's "ask for records": in triage the move that waits for them, after acceptance the ask above. */
+  async requestRecords(caseId: string, reason: string): Promise<void> {
+    const c = await this.db.transaction((tx) => this.access.caseFor(tx, caseId));
+    if (c.state === 'triage') await this.move(caseId, 'request_records', reason);
+    else await this.askForRecords(caseId, reason);
   }
 
   /** A coordinator may overrule the licensure route, with a reason kept on the case and in its history. */

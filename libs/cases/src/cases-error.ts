@@ -4,4 +4,5 @@ import { declareErrors } from '@consilium/core';
 export const CasesError = declareErrors('cases', {
   records_not_open: 409,
   case_move_not_allowed: 409,
+  no_physician_can_take: 409,
 });

@@ -19,6 +19,11 @@ import { CheckIns } from './check-ins.service';
 import { Conversions } from './conversions.service';
 import { FollowUps } from './follow-ups.service';
 import { ConsoleCasePage } from './http/case-page';
+import { QueuePage } from './http/queue-page';
+import { QueueBulk } from './queue/queue-bulk.service';
+import { QueueCounts } from './queue/queue-counts.service';
+import { QueuePages } from './queue/queue-pages.service';
+import { SavedFilters } from './queue/saved-filters.service';
 import { ConsoleCasesController } from './http/console-cases.controller';
 import { ConsoleConversionsController } from './http/console-conversions.controller';
 import { Case } from './case.entity';
@@ -76,6 +81,11 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     CheckInsDue,
     CheckInDueHandler,
     ConsoleCasePage,
+    QueuePages,
+    QueuePage,
+    QueueBulk,
+    QueueCounts,
+    SavedFilters,
     LatePromises,
     PromiseDueHandler,
     Conversions,
@@ -101,6 +111,7 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     CasePipeline,
     CasePromises,
     CaseQueue,
+    QueuePages,
     CaseReview,
     CaseTimeline,
     CheckIns,

@@ -37,3 +37,4 @@ export * from './promise/late-promises.service';
 export * from './milestones/case-milestones';
 export * from './milestones/check-ins-due';
 export * from './promise/refund-rule.job';
+export * from './queue/queue-pages.service';

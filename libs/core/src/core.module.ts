@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module, OnModuleInit } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
+import { ConsoleHomeSections } from './web/console-home-sections';
 import { LoggerModule } from 'nestjs-pino';
 import { requestFacts } from '@consilium/telemetry';
 import type { IncomingMessage } from 'node:http';
@@ -93,6 +94,7 @@ export class CoreModule implements OnModuleInit {
         RateLimiter,
         RateLimitGuard,
         ErrorFormats,
+        ConsoleHomeSections,
         { provide: APP_FILTER, useClass: ConsiliumExceptionFilter },
         // Settlement first, so it wraps the page flow and reads the status the page flow set (a redirect's 303).
         { provide: APP_INTERCEPTOR, useClass: RateLimitSettlement },
@@ -114,6 +116,7 @@ export class CoreModule implements OnModuleInit {
         RateLimiter,
         RateLimitGuard,
         ErrorFormats,
+        ConsoleHomeSections,
       ],
     };
   }

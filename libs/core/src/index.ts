@@ -21,6 +21,7 @@ export * from './logging/logging';
 export * from './web/lifecycle';
 export * from './web/public.decorator';
 export * from './web/view-renderer';
+export * from './web/console-home-sections';
 export * from './web/web-app';
 export * from './database/prepare-database';
 export * from './web/process-lock';

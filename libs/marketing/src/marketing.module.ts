@@ -22,6 +22,7 @@ import { SiteInfoController } from './http/site-info.controller';
 import { SitePhysiciansController } from './http/site-physicians.controller';
 import { SiteSeoController } from './http/site-seo.controller';
 import { LaunchChecklistService } from './launch/launch-checklist';
+import { LaunchHomeSection } from './launch/launch-home-section';
 import { SiteCopyPage } from './http/site-copy-page';
 import { CatalogPagesBuilder } from './pages/catalog-pages.builder';
 import { HomePageBuilder } from './pages/home-page.builder';
@@ -61,6 +62,7 @@ import { SiteDataService } from './pages/site-data.service';
     InfoPagesBuilder,
     SiteCopyPage,
     LaunchChecklistService,
+    LaunchHomeSection,
   ],
   exports: [SiteContentService, AttributionService],
 })

@@ -48,7 +48,7 @@ describe('assignment ranking', () => {
         doc('gone'),
       ],
     });
-    const why = Object.fromEntries(ranked.map((s) => [s.physicianId, s.reasons.at(-1)]));
+    const why = Object.fromEntries(ranked.map((s) => [s.physicianId, s.reasons[0]]));
     expect(why).toEqual({
       full: 'at_capacity',
       other: 'other_specialty',
@@ -58,6 +58,21 @@ describe('assignment ranking', () => {
       gone: 'gave_up_case',
     });
     expect(ranked.every((s) => !s.eligible)).toBe(true);
+    // Capacity alone may be overridden by a coordinator; licensure, specialty and the rest never.
+    expect(ranked.filter((s) => s.overridable).map((s) => s.physicianId)).toEqual(['full']);
+  });
+
+  it('says why each eligible physician stands where they do', () => {
+    const ranked = rankPhysicians({
+      ...base,
+      physicians: [doc('a', { openCases: 2 }), doc('b', { openCases: 1 }), doc('c', { openCases: 1 })],
+    });
+    expect(ranked.map((s) => [s.physicianId, s.rank])).toEqual([
+      ['b', 'tied_roster_order'],
+      ['c', 'later_in_roster'],
+      ['a', 'more_open'],
+    ]);
+    expect(rankPhysicians({ ...base, physicians: [doc('a'), doc('x', { acceptingNewCases: false })] })[0].rank).toBe('only_eligible');
   });
 
   it('honours the named physician only when eligible; licenses matter only on a direct route', () => {

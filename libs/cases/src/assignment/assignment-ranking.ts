@@ -2,7 +2,9 @@
  * Ranked assignment suggestions: one deterministic function of the case and the roster, no I/O. Eligible means
  * linked to a staff account, reviewing the case's specialty, accepting cases, under capacity and (on a direct route)
  * licensed today where the patient lives. Among the eligible, a physician the patient named comes first, then the
- * fewest open cases, then roster order. Every physician comes with the reasons, for the coordinator to read.
+ * fewest open cases, then roster order. Every physician comes with the reasons, for the coordinator to read: what
+ * blocks them first, then what speaks for them, and for the eligible why they stand where they do. Capacity is the
+ * one blocker a coordinator may override (with a reason); licensure, specialty and the rest never.
  */
 
 export interface RankingPhysician {
@@ -38,8 +40,14 @@ export interface Suggestion {
   requested: boolean;
   openCases: number;
   weeklyCapacity: number;
-  /** Codes for the words the console shows (views/i18n `assignment.reason.<code>`). */
+  /** Codes for the words the console shows (views/i18n `assignment.reason.<code>`): blockers first. */
   reasons: string[];
+  /** What keeps them from the case (a subset of `reasons`); empty when eligible. */
+  blockers: string[];
+  /** Only capacity stands in the way: a coordinator may assign anyway, saying why. */
+  overridable: boolean;
+  /** For an eligible physician, why they stand where they do (`assignment.rank.<code>`). */
+  rank: 'requested' | 'fewest_open' | 'tied_roster_order' | 'only_eligible' | 'more_open' | 'later_in_roster' | null;
 }
 
 export function rankPhysicians(input: RankingInput): Suggestion[] {
@@ -71,7 +79,10 @@ export function rankPhysicians(input: RankingInput): Suggestion[] {
         requested,
         openCases: p.openCases,
         weeklyCapacity: p.weeklyCapacity,
-        reasons: [...reasons, ...blockers],
+        reasons: [...(requested ? reasons.slice(0, 1) : []), ...blockers, ...(requested ? reasons.slice(1) : reasons)],
+        blockers,
+        overridable: blockers.length === 1 && blockers[0] === 'at_capacity',
+        rank: null as Suggestion['rank'],
       },
       position,
     };
@@ -83,5 +94,15 @@ export function rankPhysicians(input: RankingInput): Suggestion[] {
       x.suggestion.openCases - y.suggestion.openCases ||
       x.position - y.position,
   );
-  return all.map((a) => a.suggestion);
+  const ranked = all.map((a) => a.suggestion);
+  const eligible = ranked.filter((s) => s.eligible);
+  // The first says why it is ahead of the second; each other, why it is behind the one before it.
+  eligible.forEach((s, i) => {
+    const next = eligible[i + 1];
+    const before = eligible[i - 1];
+    if (i === 0)
+      s.rank = !next ? 'only_eligible' : s.requested ? 'requested' : s.openCases < next.openCases ? 'fewest_open' : 'tied_roster_order';
+    else s.rank = s.openCases > before.openCases ? 'more_open' : 'later_in_roster';
+  });
+  return ranked;
 }

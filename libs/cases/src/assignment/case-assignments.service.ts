@@ -66,14 +66,27 @@ export class CaseAssignments {
     });
   }
 
-  /** Assigns (or reassigns) the case to a roster physician who is eligible. */
-  assign(caseId: string, physicianId: string): Promise<CaseAssignment> {
+  /**
+   * Assigns (or reassigns) the case to a roster physician who is eligible; or, with `overCapacity` (the coordinator's
+   * reason), to one whom only capacity holds back. Licensure and the other blockers are never overridden. The reason
+   * is kept in the case's history (and the route's audit row records who did it).
+   */
+  assign(caseId: string, physicianId: string, overCapacity?: string): Promise<CaseAssignment> {
     return this.db.transaction(async (tx) => {
       const c = await this.access.caseFor(tx, caseId);
       const actor = this.context.actor()!;
       const suggestion = (await this.suggest(tx, c)).find((s) => s.physicianId === physicianId);
       if (!suggestion) throw new InvalidInput({ physician_id: msg('cases.form.choosePhysician') });
-      if (!suggestion.eligible) throw new InvalidInput({ physician_id: msg('cases.form.physicianCannot', { name: suggestion.name }) });
+      if (overCapacity !== undefined) {
+        if (!suggestion.overridable) throw new InvalidInput({ physician_id: msg('cases.form.notOverridable', { name: suggestion.name }) });
+        if (!overCapacity.trim()) throw new InvalidInput({ override_reason: msg('cases.form.sayWhyOverride') });
+        await this.pipeline.record(tx, c, {
+          type: 'capacity_overridden',
+          data: { physicianId, reason: overCapacity.trim().slice(0, 1000) },
+        });
+      } else if (!suggestion.eligible) {
+        throw new InvalidInput({ physician_id: msg('cases.form.physicianCannot', { name: suggestion.name }) });
+      }
       let current = c;
       if (c.state === 'assigned' || c.state === 'in_review') {
         const open = (await this.history(tx, c.id)).find((a) => !a.endedAt);
@@ -127,6 +140,11 @@ export class CaseAssignments {
     await this.notices.assignmentLapsed(tx, c, why);
     const next = (await this.suggest(tx, unassigned)).find((s) => s.eligible);
     if (next) await this.assignTo(tx, unassigned, next, 'system', null);
+  }
+
+  /** Whether anyone on the roster could take the case: eligible, or held back by capacity alone (overridable). */
+  async someoneCouldTake(tx: EntityManager, c: Case): Promise<boolean> {
+    return (await this.suggest(tx, c)).some((s) => s.eligible || s.overridable);
   }
 
   /** Ranked suggestions for a case (see rankPhysicians). */

@@ -16,12 +16,34 @@ import { subjectShown } from '../case-subjects.service';
 /** The routes a coordinator may override to, in the order the form lists them. */
 export const OVERRIDE_ROUTES = ['direct', 'physician_to_physician', 'educational', 'declined'] as const;
 
+type NextAction = 'triage' | 'assign' | 'records' | 'review' | 'deliver' | 'none';
+
+/** What the care team does next with a case in this state: the summary's last line (`cases.summary.nextAction.*`). */
+export function nextActionOf(state: string, assigned: boolean): NextAction {
+  if (state === 'submitted' || state === 'triage') return 'triage';
+  if (state === 'awaiting_records') return 'records';
+  if (state === 'accepted' && !assigned) return 'assign';
+  if (state === 'assigned' || state === 'in_review') return 'review';
+  if (state === 'opinion_signed') return 'deliver';
+  return 'none';
+}
+
+/** Where on the page each next action is done. */
+const NEXT_ANCHORS: Record<NextAction, string | null> = {
+  triage: '#triage-title',
+  assign: '#assignment',
+  records: '#records',
+  review: '#assignment',
+  deliver: null,
+  none: null,
+};
+
 /** Which form of the case page was refused, from where it was posted: its problems and values go to that form. */
 const SECTIONS: [RegExp, string][] = [
   [/\/ask-records$/, 'ask'],
   [/\/move$/, 'triage'],
   [/\/route$/, 'route'],
-  [/\/(assign|contributors)$/, 'assignment'],
+  [/\/(assign|assign-over-capacity|contributors)$/, 'assignment'],
   [/\/messages$/, 'message'],
   [/\/conversions$/, 'conversion'],
 ];
@@ -64,13 +86,20 @@ export class ConsoleCasePage implements FormPresenter {
       ...overview,
       past: overview.history.filter((a) => a.endedAt),
       contributions,
+      someoneEligible: overview.suggestions.some((s) => s.eligible),
       // Anyone linked to an account, other than the assignee and those already asked, may be asked to contribute.
       contributorChoices: overview.suggestions.filter(
         (s) => s.accountId && s.accountId !== c.assignedPhysicianId && !contributions.some((k) => k.physicianId === s.physicianId),
       ),
     };
+    const nextAction = nextActionOf(c.state, !!c.assignedPhysicianId);
+    const locale = this.context.locale();
+    const names = view.offeringName;
     return {
       title: { key: 'cases.console.caseTitle', values: { number: c.number } },
+      nextAction,
+      nextHref: canTriage ? NEXT_ANCHORS[nextAction] : null,
+      offeringName: names ? (names[locale] ?? names[locale.split('-')[0]] ?? Object.values(names)[0]) : null,
       c,
       promise: promiseShown(c, this.clock.now()),
       route: c.routeOverride?.route ?? c.route,

@@ -1,40 +1,19 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { Audited } from '@consilium/audit';
-import {
-  Can,
-  checkForm,
-  field,
-  Form,
-  FormBody,
-  Layout,
-  Page,
-  RateLimit,
-  parseForm,
-  redirect,
-  Redirect,
-  RequestContext,
-  Translator,
-} from '@consilium/core';
+import { Can, field, Form, FormBody, Layout, Page, RateLimit, parseForm, redirect, Redirect, RequestContext } from '@consilium/core';
 import { TenantSite } from '@consilium/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CaseAssignments } from '../assignment/case-assignments.service';
 import { CaseContributors } from '../assignment/case-contributors.service';
 import { CaseMessages } from '../case-messages.service';
-import { CaseQueue, OPEN_STATES } from '../case-queue.service';
+import { QueueBulk } from '../queue/queue-bulk.service';
+import { SavedFilters } from '../queue/saved-filters.service';
 import { CaseRecords, uploadResultQuery } from '../case-records.service';
 import { CaseReview } from '../case-review.service';
-import { CASE_STATES } from '../case-state';
 import { ConsoleCasePage } from './case-page';
+import { QueuePage } from './queue-page';
 
-const optional = <T extends readonly [string, ...string[]]>(values: T) => z.union([z.literal(''), field.choice(values)]);
-const queueFilter = z.object({
-  state: optional(CASE_STATES).optional(),
-  jurisdiction: field
-    .text({ optional: true, max: 10 })
-    .refine((v) => v === '' || /^(US-[A-Z]{2}|[A-Z]{2})$/.test(v), 'cases.console.jurisdictionFormat'),
-  risk: optional(['overdue', 'due_soon', 'late'] as const).optional(),
-});
 const MOVES = ['start_triage', 'request_records', 'decline', 'records_received', 'accept'] as const;
 const moveForm = z.object({ move: field.choice(MOVES, 'cases.form.chooseAction'), reason: field.text({ optional: true, max: 1000 }) });
 const reasonForm = z.object({ reason: field.text({ optional: true, max: 1000 }) });
@@ -44,6 +23,16 @@ const physicianForm = (name: string) =>
   z.object({
     physician_id: field.text({ optional: true }).refine((v) => UUID.test(v), { message: 'cases.form.choosePhysician', path: [name] }),
   });
+const overrideForm = physicianForm('physician_id').extend({
+  override_reason: field.text({ required: 'cases.form.sayWhyOverride', max: 1000 }),
+});
+const bulkForm = z.object({
+  action: field.choice(['assign', 'request_records'] as const, 'cases.queue.chooseBulkAction'),
+  cases: field.list(),
+  reason: field.text({ optional: true, max: 1000 }),
+  back: field.text({ optional: true, max: 1000 }),
+});
+const saveFilterForm = z.object({ name: field.text({ max: 80 }), query: field.text({ optional: true, max: 1000 }) });
 const messageForm = z.object({ body: field.text({ optional: true, max: 100_000 }) });
 const statusForm = z.object({ status: field.choice(['sent', 'received', 'closed'] as const, 'cases.form.chooseStatus') });
 
@@ -53,7 +42,6 @@ const statusForm = z.object({ status: field.choice(['sent', 'received', 'closed'
 @Layout('console')
 export class ConsoleCasesController {
   constructor(
-    private readonly queue: CaseQueue,
     private readonly review: CaseReview,
     private readonly messages: CaseMessages,
     private readonly assignments: CaseAssignments,
@@ -61,26 +49,54 @@ export class ConsoleCasesController {
     private readonly context: RequestContext,
     private readonly records: CaseRecords,
     private readonly page: ConsoleCasePage,
-    private readonly translator: Translator,
+    private readonly queuePage: QueuePage,
+    private readonly bulkActions: QueueBulk,
+    private readonly savedFilters: SavedFilters,
   ) {}
 
   @Can('cases.read')
   @Get()
   @Page('cases/queue', { title: 'cases.console.queueTitle' })
   async list(@Query() query: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply) {
-    const states = OPEN_STATES.concat(['draft', 'delivered', 'closed', 'declined', 'cancelled']);
-    const checked = checkForm(queueFilter, query ?? {});
-    if (!checked.ok) {
-      // A filter is a GET form: refused, it shows again with each problem beside its field and no rows.
-      reply.status(400);
-      return { rows: [], values: query, errors: this.translator.messages(checked.problems, this.context.locale()), states };
-    }
-    const f = checked.data;
-    const rows = await this.queue.list(
-      { state: f.state || undefined, jurisdiction: f.jurisdiction || undefined, risk: f.risk || undefined },
-      this.context.actor()!,
-    );
-    return { rows, values: f, states };
+    const { model, refused } = await this.queuePage.show(query);
+    // A filter is a GET form: refused, it shows again with each problem beside its field and no rows.
+    if (refused) reply.status(400);
+    return model;
+  }
+
+  /** Several cases of the queue at once: assign them to one physician, or ask their patients for records. */
+  @Can('cases.triage')
+  @Audited({ action: 'case.bulk', entityType: 'case' })
+  @RateLimit('case-emails')
+  @Post('bulk')
+  @Form('cases/queue', { presenter: QueuePage, title: 'cases.console.queueTitle' })
+  async bulk(@Body() body: FormBody): Promise<Redirect> {
+    const form = parseForm(bulkForm, body);
+    const outcome =
+      form.action === 'assign'
+        ? await this.bulkActions.assign(form.cases, parseForm(physicianForm('physician_id'), body).physician_id)
+        : await this.bulkActions.requestRecords(form.cases, form.reason);
+    const back = new URLSearchParams(form.back);
+    back.set('done', String(outcome.done));
+    back.set('skipped', String(outcome.skipped));
+    return redirect(`/console/cases?${back.toString()}`);
+  }
+
+  /** A staff member's own named filter: the queue's current query, kept under a name. */
+  @Can('cases.read')
+  @Post('filters')
+  @Form('cases/queue', { presenter: QueuePage, title: 'cases.console.queueTitle' })
+  async saveFilter(@Body() body: FormBody): Promise<Redirect> {
+    const { name, query } = parseForm(saveFilterForm, body);
+    await this.savedFilters.save(name, query);
+    return redirect(`/console/cases${query ? `?${query}` : ''}`);
+  }
+
+  @Can('cases.read')
+  @Post('filters/:filterId/delete')
+  async removeFilter(@Param('filterId', ParseUUIDPipe) filterId: string): Promise<Redirect> {
+    await this.savedFilters.remove(filterId);
+    return redirect('/console/cases');
   }
 
   @Can('cases.read')
@@ -143,6 +159,18 @@ export class ConsoleCasesController {
   @Form('cases/case', { presenter: ConsoleCasePage })
   async assign(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
     await this.assignments.assign(id, parseForm(physicianForm('physician_id'), body).physician_id);
+    return redirect(`/console/cases/${id}#assignment`);
+  }
+
+  /** Over a physician's capacity (never their licensure), with the coordinator's reason in the case's history. */
+  @Can('cases.triage')
+  @Audited({ action: 'case.assign_over_capacity', entityType: 'case', param: 'id' })
+  @RateLimit('case-emails')
+  @Post(':id/assign-over-capacity')
+  @Form('cases/case', { presenter: ConsoleCasePage })
+  async assignOverCapacity(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
+    const { physician_id, override_reason } = parseForm(overrideForm, body);
+    await this.assignments.assign(id, physician_id, override_reason);
     return redirect(`/console/cases/${id}#assignment`);
   }
 

@@ -16,6 +16,7 @@ import {
   Redirect,
   RefusedForm,
   RequestContext,
+  ConsoleHomeSections,
   TenantDatabase,
 } from '@consilium/core';
 import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
@@ -93,6 +94,7 @@ export class ConsoleAuthController {
     private readonly invitations: InvitationPresenter,
     private readonly signInModel: ConsoleSignInPage,
     private readonly sso: SsoConnections,
+    private readonly homeSections: ConsoleHomeSections,
   ) {}
 
   @Public()
@@ -161,8 +163,9 @@ export class ConsoleAuthController {
   @Can('console.access')
   @Get()
   @Page('identity/console-home', { title: 'identity.console.home' })
-  home() {
-    return { roles: this.context.actor()!.roles };
+  async home() {
+    const actor = this.context.actor()!;
+    return { roles: actor.roles, sections: await this.homeSections.for(actor) };
   }
 
   @Public()
