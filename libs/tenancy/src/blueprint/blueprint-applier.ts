@@ -199,7 +199,8 @@ export class BlueprintApplier {
     changes: string[],
   ) {
     const undone = Object.keys(now).flatMap((part) => differingPaths(now[part], applied[part]).map((path) => ({ part, path })));
-    const overlaps = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`) || a === '(whole blueprint)' || b === '(whole blueprint)';
+    const overlaps = (a: string, b: string) =>
+      a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`) || a === '(whole blueprint)' || b === '(whole blueprint)';
     const lost = edited.filter((e) => undone.some((u) => u.part === e.part && overlaps(u.path, e.path))).map((e) => e.path);
     if (!lost.length) return;
     if (!options.overwriteConsoleEdits) throw new ConsoleEditsConflict(slug, lost, file);
