@@ -43,6 +43,7 @@ import { FundingCredits1764580000000 } from './1764580000000-funding-credits';
 import { WhoTheRequestIsFor1764630000000 } from './1764630000000-who-the-request-is-for';
 import { CaseFollowers1764630000001 } from './1764630000001-case-followers';
 import { CoordinatorWorkbench1764640000000 } from './1764640000000-coordinator-workbench';
+import { ConsoleEmailSender1764660000000 } from './1764660000000-console-email-sender';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -91,4 +92,5 @@ export const allMigrations = [
   WhoTheRequestIsFor1764630000000,
   CaseFollowers1764630000001,
   CoordinatorWorkbench1764640000000,
+  ConsoleEmailSender1764660000000,
 ];

@@ -145,6 +145,19 @@ describe('applying blueprints', () => {
     expect((await applyTestBlueprint(one, testBlueprint(tenant.slug))).changes).toEqual([]);
   });
 
+  it('applies a blueprint that already says what the console made (an export, merged): no refusal, no changes', async () => {
+    const tenant = await createTestTenant(one);
+    await asTenant(one, tenant, () => one.get(OfferingsService).update(tenant.offeringSlug, { priceMinor: 61500 }));
+    const merged = testBlueprint(tenant.slug);
+    merged.offerings![0].price = '615.00';
+    expect((await applyTestBlueprint(one, merged)).changes).toEqual([]);
+    // A blueprint that changes something else still applies; the console's price stays.
+    merged.offerings![0].turnaround_days = 9;
+    expect((await applyTestBlueprint(one, merged)).changes).toEqual([
+      `update offering ${tenant.offeringSlug}: turnaround_business_days 5 -> 9`,
+    ]);
+  });
+
   it('shows an admin change of licensure policy and colours on the site at once', async () => {
     // Applying blueprints and console services works on the catalog, not on accounts: no people needed.
     const tenant = await createTestTenant(one);

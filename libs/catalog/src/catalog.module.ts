@@ -8,6 +8,10 @@ import { CatalogPresenter } from './catalog-presenter';
 import { CatalogReader } from './catalog-reader';
 import { CatalogPages } from './http/catalog-pages';
 import { ConsoleCatalogController } from './http/console-catalog.controller';
+import { ConsoleQuestionsController } from './http/console-questions.controller';
+import { ConsoleSpecialtiesController } from './http/console-specialties.controller';
+import { QuestionPages } from './http/question-pages';
+import { SpecialtyPages } from './http/specialty-pages';
 import { OfferingAddOn } from './offering-add-on.entity';
 import { Offering } from './offering.entity';
 import { OfferingsService } from './offerings.service';
@@ -21,8 +25,8 @@ const SERVICES = [SpecialtiesService, OfferingsService, PriceRulesService, Catal
 /** Specialties, offerings with add-ons, and price rules: what a hospital sells, and for how much. */
 @Module({
   imports: [TypeOrmModule.forFeature([Specialty, Offering, OfferingAddOn, PriceRule]), TenancyModule],
-  controllers: [ConsoleCatalogController],
-  providers: [...SERVICES, CatalogBlueprintSection, CatalogPages],
+  controllers: [ConsoleCatalogController, ConsoleSpecialtiesController, ConsoleQuestionsController],
+  providers: [...SERVICES, CatalogBlueprintSection, CatalogPages, SpecialtyPages, QuestionPages],
   exports: SERVICES,
 })
 export class CatalogModule implements OnModuleInit {

@@ -15,6 +15,7 @@ import { SiteContentService } from './content/site-content.service';
 import { SitePage } from './content/site-page.entity';
 import { Testimonial } from './content/testimonial.entity';
 import { ConsoleLaunchController } from './http/console-launch.controller';
+import { ConsoleInfoPagesController, InfoPagesPage } from './http/console-info-pages.controller';
 import { ConsoleSiteController } from './http/console-site.controller';
 import { SiteCatalogController } from './http/site-catalog.controller';
 import { SiteHomeController } from './http/site-home.controller';
@@ -42,6 +43,7 @@ import { SiteDataService } from './pages/site-data.service';
   ],
   controllers: [
     ConsoleSiteController,
+    ConsoleInfoPagesController,
     ConsoleLaunchController,
     SiteHomeController,
     SiteCatalogController,
@@ -61,6 +63,7 @@ import { SiteDataService } from './pages/site-data.service';
     RosterPagesBuilder,
     InfoPagesBuilder,
     SiteCopyPage,
+    InfoPagesPage,
     LaunchChecklistService,
     LaunchHomeSection,
   ],

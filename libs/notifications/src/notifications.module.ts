@@ -28,6 +28,7 @@ import { SmsConsents } from './sms/sms-consents';
 import { SmsDelivery } from './sms/sms-delivery';
 import { SmsInbound } from './sms/sms-inbound';
 import { OutboxSmsTransport, PinpointSmsTransport, SMS_TRANSPORT, SmsTransport } from './sms/sms-transport';
+import { ConsoleEmailSenderController, EmailSenderPage } from './senders/http/console-email-sender.controller';
 import { SiteSmsSettingsController, SmsSettingsPage } from './sms/http/site-sms-settings.controller';
 import { SmsWebhookController } from './sms/sms-webhook.controller';
 import { TextMessages } from './sms/text-messages';
@@ -50,7 +51,13 @@ export function createSmsTransport(config: AppConfig): SmsTransport {
 
 @Module({
   imports: [TypeOrmModule.forFeature([OutboundEmail, EmailSuppression, EmailSender]), JobsModule, TenancyModule, AuditModule],
-  controllers: [SesWebhookController, SmsWebhookController, SiteSmsSettingsController, OperatorOutboxController],
+  controllers: [
+    SesWebhookController,
+    SmsWebhookController,
+    SiteSmsSettingsController,
+    OperatorOutboxController,
+    ConsoleEmailSenderController,
+  ],
   providers: [
     Mailer,
     BrandedAccountMail,
@@ -70,6 +77,7 @@ export function createSmsTransport(config: AppConfig): SmsTransport {
     SmsDelivery,
     SmsInbound,
     SmsSettingsPage,
+    EmailSenderPage,
     { provide: SMS_TRANSPORT, inject: [AppConfig], useFactory: createSmsTransport },
     { provide: SNS_HTTP, useValue: fetchSnsHttp },
     { provide: EMAIL_TRANSPORT, inject: [AppConfig], useFactory: createEmailTransport },

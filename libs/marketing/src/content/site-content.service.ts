@@ -90,6 +90,23 @@ export class SiteContentService {
     });
   }
 
+  /**
+   * For the admin console: the pricing, privacy and terms pages in one save. A page's search-engine title and
+   * description (set by a blueprint) stay; a page given as undefined falls back to the platform's text.
+   */
+  updateInfoPages(edited: Pick<PagesContent, 'pricing' | 'privacy' | 'terms'>): Promise<string[]> {
+    const tenantId = this.context.tenant().id;
+    return this.db.transaction(async (tx) => {
+      const { pages } = await this.load(tx, tenantId);
+      const next: PagesContent = { ...pages };
+      for (const key of ['pricing', 'privacy', 'terms'] as const) {
+        const seo = pages[key]?.seo;
+        next[key] = edited[key] ? ({ ...edited[key], ...(seo ? { seo } : {}) } as never) : undefined;
+      }
+      return this.syncPages(tx, tenantId, next);
+    });
+  }
+
   /** For the admin console. */
   replaceFaqs(faqs: FaqInput[]): Promise<string[]> {
     const tenantId = this.context.tenant().id;

@@ -15,7 +15,7 @@ const textOf = (v: unknown): string => {
  * A row's text in each of the site's languages (`title_en`, `title_fr` of `point_3_...`), as core's
  * `field.localized` reads a top-level one: one string for a one-language site, a missing language beside its field.
  */
-function localizedIn(row: Row, name: string, locales: readonly string[], ctx: Ctx, options: { max: number; optional?: boolean }) {
+export function localizedIn(row: Row, name: string, locales: readonly string[], ctx: Ctx, options: { max: number; optional?: boolean }) {
   const values = Object.fromEntries(locales.map((l) => [l, textOf(row[`${name}_${l}`])]));
   if (options.optional && locales.every((l) => !values[l])) return undefined;
   let ok = true;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { first, TenantDatabase } from '@consilium/core';
+import { first, InvalidInput, msg, RequestContext, TenantDatabase } from '@consilium/core';
 import { Blueprint, BlueprintConflict } from '@consilium/tenancy';
 import { EntityManager } from 'typeorm';
 import { EmailSender } from './email-sender.entity';
@@ -21,7 +21,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 @Injectable()
 export class EmailSenders {
-  constructor(private readonly db: TenantDatabase) {}
+  constructor(
+    private readonly db: TenantDatabase,
+    private readonly context: RequestContext,
+  ) {}
 
   /** The sender of `tenantId`; `tx` is that tenant's transaction. */
   forTenant(tx: EntityManager, tenantId: string): Promise<EmailSender | null> {
@@ -84,6 +87,32 @@ export class EmailSenders {
     await tx.update(EmailSender, { tenantId, id: existing.id }, desired);
     return [`update email sender ${desired.fromAddress}`];
   }
+
+  /**
+   * For the admin console: the current tenant's sender. An address another hospital sends from is refused beside
+   * the field (bounces are matched to their hospital by it), without saying whose it is.
+   */
+  update(input: SenderInput): Promise<void> {
+    const tenantId = this.context.tenant().id;
+    const desired = { ...input, fromAddress: input.fromAddress.toLowerCase() };
+    return this.db.transaction(async (tx) => {
+      const clash = await first(tx, 'SELECT 1 FROM tenant_email_senders WHERE tenant_id <> $1 AND from_address = $2', [
+        tenantId,
+        desired.fromAddress,
+      ]);
+      if (clash) throw new InvalidInput({ from_address: msg('notifications.sender.addressTaken') });
+      const existing = await tx.findOneBy(EmailSender, { tenantId });
+      if (existing) await tx.update(EmailSender, { tenantId, id: existing.id }, desired);
+      else await tx.insert(EmailSender, { tenantId, ...desired });
+    });
+  }
+}
+
+/** What the admin console edits of the sender; the SES configuration set stays as the blueprint set it. */
+export interface SenderInput {
+  fromName: string;
+  fromAddress: string;
+  replyTo: string | null;
 }
 
 /** `"Lakeshore" <a@b.org>` or `a@b.org` -> `a@b.org`. */

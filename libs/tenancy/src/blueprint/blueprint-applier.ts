@@ -27,6 +27,12 @@ export class BlueprintConflict extends Error {
 }
 
 /** The hospital was edited in the console since its last apply: applying would undo those edits without a word. */
+/** What changed in the console since the last apply: the hospital now, and the paths that differ. */
+interface ConsoleEdits {
+  now: Record<string, unknown>;
+  edited: { part: string; path: string }[];
+}
+
 export class ConsoleEditsConflict extends BlueprintConflict {
   override name = 'ConsoleEditsConflict';
   constructor(
@@ -133,7 +139,7 @@ export class BlueprintApplier {
     }
     let tenant = await tx.findOneBy(Tenant, { slug: bp.slug });
     const created = !tenant;
-    if (tenant) await this.checkConsoleEdits(tx, tenant, file, options, changes);
+    const edits = tenant ? await this.consoleEdits(tx, tenant) : undefined;
     if (!tenant) {
       tenant = await tx.save(Tenant, tx.create(Tenant, { slug: bp.slug, ...desired }));
       changes.push(`create tenant ${bp.slug} (${bp.name})`);
@@ -153,6 +159,7 @@ export class BlueprintApplier {
     }
     // What the hospital looks like now, to tell a later console edit from this apply.
     const applied = await this.exporter.snapshotIn(tx, tenant.id);
+    if (edits) this.checkConsoleEdits(edits, applied ?? {}, tenant.slug, file, options, changes);
     await tx.query(
       `INSERT INTO blueprint_applies (tenant_id, snapshot) VALUES ($1, $2)
        ON CONFLICT (tenant_id) DO UPDATE SET snapshot = EXCLUDED.snapshot, applied_at = now()`,
@@ -162,23 +169,42 @@ export class BlueprintApplier {
   }
 
   /**
-   * Compares the hospital today with what the last apply left: a difference was made in the console since. Without
-   * `overwriteConsoleEdits` that refuses the apply (listing where); with it, the edits are listed among the changes.
+   * Compares the hospital today with what the last apply left: a difference was made in the console since. Parts
+   * this app does not mount (a section's lib) are not compared; paths are shown as in tenant.yaml.
    */
-  private async checkConsoleEdits(tx: EntityManager, tenant: Tenant, file: string, options: ApplyOptions, changes: string[]) {
+  private async consoleEdits(tx: EntityManager, tenant: Tenant): Promise<ConsoleEdits | undefined> {
     await setTenant(tx, tenant.id);
     const [last]: { snapshot: Record<string, unknown> }[] = await tx.query('SELECT snapshot FROM blueprint_applies WHERE tenant_id = $1', [
       tenant.id,
     ]);
-    if (!last) return;
+    if (!last) return undefined;
     const now = (await this.exporter.snapshotIn(tx, tenant.id)) ?? {};
-    // Parts this app does not mount (a section's lib) are not compared; paths are shown as in tenant.yaml.
     const edited = Object.keys(now)
       .filter((part) => part in last.snapshot)
-      .flatMap((part) => differingPaths(last.snapshot[part], now[part]));
-    if (!edited.length) return;
-    if (!options.overwriteConsoleEdits) throw new ConsoleEditsConflict(tenant.slug, edited, file);
-    changes.push(`overwrite console edits: ${edited.join(', ')}`);
+      .flatMap((part) => differingPaths(last.snapshot[part], now[part]).map((path) => ({ part, path })));
+    return edited.length ? { now, edited } : undefined;
+  }
+
+  /**
+   * Refuses an apply that would undo a console edit (listing where), unless `overwriteConsoleEdits`, which lists the
+   * edits among the changes. A blueprint that already says what the console made (an export, merged) undoes nothing,
+   * so it applies; the transaction is rolled back by the refusal, so nothing of it is written.
+   */
+  private checkConsoleEdits(
+    { now, edited }: ConsoleEdits,
+    applied: Record<string, unknown>,
+    slug: string,
+    file: string,
+    options: ApplyOptions,
+    changes: string[],
+  ) {
+    const undone = Object.keys(now).flatMap((part) => differingPaths(now[part], applied[part]).map((path) => ({ part, path })));
+    const overlaps = (a: string, b: string) =>
+      a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`) || a === '(whole blueprint)' || b === '(whole blueprint)';
+    const lost = edited.filter((e) => undone.some((u) => u.part === e.part && overlaps(u.path, e.path))).map((e) => e.path);
+    if (!lost.length) return;
+    if (!options.overwriteConsoleEdits) throw new ConsoleEditsConflict(slug, lost, file);
+    changes.unshift(`overwrite console edits: ${lost.join(', ')}`);
   }
 
   private async syncDomains(

@@ -4,6 +4,7 @@ import { ApplyResult, BlueprintApplier } from '../blueprint/blueprint-applier';
 import { TenantDirectory } from '../tenant-directory';
 import { LoadedAsset } from '../blueprint/blueprint-loader';
 import { BlueprintInput, blueprintSchema } from '../blueprint/blueprint.schema';
+import { starterCatalog } from './starter-catalog';
 
 /** What the operator's onboarding wizard asks; the rest of a hospital (catalog, roster, copy) its admin adds. */
 export interface OnboardingInput {
@@ -21,6 +22,8 @@ export interface OnboardingInput {
   /** Shown on the site's contact page and in the footer of its emails. */
   contact: { phone?: string; email?: string; address?: string };
   licensure: { homeState?: string; unlicensedStates: string; international: string };
+  /** Copy the built-in "general second-opinion program" (specialties, offerings, intake questions) to start from. */
+  starterCatalog?: boolean;
 }
 
 export type OnboardingResult = { ok: true; result: ApplyResult; host: string } | { ok: false; errors: FieldProblems };
@@ -87,6 +90,7 @@ export class TenantOnboarding {
         unlicensed_states: input.licensure.unlicensedStates as 'decline',
         international: input.licensure.international as 'decline',
       },
+      ...(input.starterCatalog ? starterCatalog(input.locales, input.currency) : {}),
     };
     const parsed = blueprintSchema.safeParse(blueprint);
     const errors: FieldProblems = {};

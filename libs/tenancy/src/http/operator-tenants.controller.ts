@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Injectable, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Injectable, Param, Post, Query, Res } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { AuditLog } from '@consilium/audit';
 import {
@@ -58,6 +58,7 @@ const onboardingForm = z
     contact_phone: field.text({ optional: true, max: 40 }),
     contact_email: field.text({ optional: true, max: 254 }),
     contact_address: field.text({ optional: true, max: 300 }),
+    starter_catalog: field.checkbox(),
     admin_name: text(),
     admin_email: field.text({ optional: true, max: 254 }).pipe(z.union([z.literal(''), z.email('site.operator.adminEmailInvalid')])),
     logo: z.custom<UploadedFile | undefined>((v) => v === undefined || typeof v === 'object'),
@@ -112,6 +113,7 @@ export class OperatorTenantsPage implements FormPresenter {
         ...tenant,
         suspended: tenant.status === 'suspended',
         url: tenant.primaryHost ? `${this.config.originFor(tenant.primaryHost)}/` : null,
+        checklist: tenant.primaryHost ? `${this.config.originFor(tenant.primaryHost)}/console/launch` : null,
       },
       domains: await this.domains.list(slug),
     };
@@ -127,6 +129,7 @@ const WIZARD_DEFAULTS = {
   color_accent: '#e69138',
   color_text: '#1a1a1a',
   color_background: '#ffffff',
+  starter_catalog: '1',
   unlicensed_states: 'decline',
   international: 'decline',
 };
@@ -194,6 +197,7 @@ export class OperatorTenantsController {
         unlicensedStates: form.unlicensed_states,
         international: form.international,
       },
+      starterCatalog: form.starter_catalog,
     });
     // The blueprint's own checks, and a slug or host already taken, each beside the field that was typed.
     if (!outcome.ok) return this.refuse(null, outcome.errors);
@@ -211,8 +215,9 @@ export class OperatorTenantsController {
   @Can('tenants.manage')
   @Get(':slug')
   @Page('site/operator-tenant')
-  show(@Param('slug') slug: string) {
-    return this.page.tenant(slug);
+  async show(@Param('slug') slug: string, @Query('created') created?: string) {
+    // Just made by the wizard: say so, and where its admin goes next (the launch checklist).
+    return { ...(await this.page.tenant(slug)), created: !!created };
   }
 
   @Can('tenants.manage')
