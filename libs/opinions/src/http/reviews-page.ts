@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CaseContributors, CaseQueue, CaseRecords, CaseReview, FollowUps, StaffIntakeAnswers } from '@consilium/cases';
 import { FormBody, FormPresenter, msg, RefusedForm, RequestContext } from '@consilium/core';
 import { OpinionEditor } from '../opinion-editor.service';
+import { OpinionQualityChecks } from '../quality/opinion-quality-checks.service';
 
 /** What the opinion form sends, as the editor takes it: text as typed, the answers in their order. */
 export function draftInput(body: FormBody) {
@@ -40,6 +41,7 @@ export class ReviewsPage implements FormPresenter {
     private readonly followUps: FollowUps,
     private readonly records: CaseRecords,
     private readonly intakeAnswers: StaffIntakeAnswers,
+    private readonly checks: OpinionQualityChecks,
     private readonly context: RequestContext,
   ) {}
 
@@ -91,10 +93,12 @@ export class ReviewsPage implements FormPresenter {
         answer: input?.answers?.[i] ?? saved?.answers[i]?.answer ?? '',
       })),
       signed: ws.signed,
+      inCheck: ws.inCheck,
+      checks: await this.checks.historyOf(ws.case.id),
       canBegin: ws.case.state === 'assigned',
       canDecline: ws.case.state === 'assigned' || ws.case.state === 'in_review',
-      canWrite: ws.case.state === 'in_review' || !!saved,
-      canAmend: ws.signed.length > 0 && !saved,
+      canWrite: (ws.case.state === 'in_review' || !!saved) && !ws.inCheck,
+      canAmend: ws.signed.length > 0 && !saved && !ws.inCheck,
       followUps,
       records: await this.records.page(id),
       contributions: (await this.contributors.forCase(id)).filter((k) => k.note),
