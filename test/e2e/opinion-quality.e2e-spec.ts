@@ -4,6 +4,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createTestCase, readCase } from '../support/cases';
 import { expectPageIn, readerIn } from '../support/leak-detector';
 import { operatorQuery } from '../support/payments';
+import { letterText } from '../support/pdf-text';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { freshCode, signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
@@ -175,5 +176,73 @@ describe('quality check before release', () => {
     expect((await other.get(`/console/quality/${opinion.id}`)).status).toBe(404);
     expect((await other.post(`/console/quality/${opinion.id}/approve`, { comment: '' })).status).toBe(404);
     expect((await readCase(app, a, c.id)).state).toBe('opinion_signed');
+  });
+
+  it('keeps staff-only internal notes on the case: the physician and the director read them, the patient never', async () => {
+    const NOTE = 'Tumour board on Thursday agreed; pathology re-read pending.';
+    const c = await createTestCase(app, a, { state: 'in_review', details: { questions: ['Do I need surgery?'] } });
+    const physician = readerIn(app, a.host, 'es');
+    await signInStaff(physician, a.people.physician);
+    await physician.get(`/console/reviews/${c.id}`);
+    // An empty note is refused beside the field, in the physician's language.
+    const blank = await physician.post(`/console/reviews/${c.id}/notes`, { internal_note: '   ' });
+    expect(blank.status).toBe(400);
+    expect(blank.text).toContain('Escriba la nota antes de guardarla.');
+    expect((await physician.post(`/console/reviews/${c.id}/notes`, { internal_note: NOTE })).location).toBe(
+      `/console/reviews/${c.id}#internal-notes`,
+    );
+    const workspace = await physician.get(`/console/reviews/${c.id}`);
+    expectPageIn(workspace, 'es', {
+      status: 200,
+      what: 'workspace with notes',
+      translator,
+      allow: [
+        `Test Hospital ${a.slug}`,
+        NOTE,
+        c.number,
+        'Do I need surgery?',
+        'Synthetic diagnosis for a test',
+        `physician ${a.slug}`,
+        `patient ${a.slug}`,
+      ],
+    });
+    expect(workspace.text).toContain(NOTE);
+
+    await physician.post(`/console/reviews/${c.id}/sign`, { ...OPINION, code: await freshCode(a.people.physician.email, undefined, app) });
+    const [opinion] = await operatorQuery<{ id: string }>(app, 'SELECT id FROM opinions WHERE case_id = $1', [c.id]);
+    const director = new WebClient(app, a.host);
+    await signInStaff(director, directorA);
+    expect((await director.get(`/console/quality/${opinion.id}`)).text).toContain(NOTE);
+    await director.post(`/console/quality/${opinion.id}/notes`, { internal_note: 'Checked against the guideline.' });
+    await director.post(`/console/quality/${opinion.id}/approve`, { comment: '' });
+
+    // Delivered: neither the patient's page nor the letter carries a note.
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, a.people.patient);
+    const page = await patient.get(`/account/cases/${c.id}/opinion`);
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain(NOTE);
+    expect(page.text).not.toContain('Checked against the guideline.');
+    const [letter] = await operatorQuery<{ pdf: Buffer }>(app, 'SELECT pdf FROM opinion_letters WHERE opinion_id = $1', [opinion.id]);
+    expect(letterText(letter.pdf)).not.toContain('Tumour board');
+    expect((await patient.get(`/account/cases/${c.id}`)).text).not.toContain(NOTE);
+
+    // Another hospital's physician: 404, nothing written.
+    const other = new WebClient(app, b.host);
+    await signInStaff(other, b.people.physician);
+    await other.get('/console/reviews');
+    expect((await other.post(`/console/reviews/${c.id}/notes`, { internal_note: 'x' })).status).toBe(404);
+    const notes = await operatorQuery<{ body: string }>(
+      app,
+      'SELECT body FROM case_internal_notes WHERE case_id = $1 ORDER BY created_at',
+      [c.id],
+    );
+    expect(notes.map((n) => n.body)).toEqual([NOTE, 'Checked against the guideline.']);
+    const audit = await operatorQuery<{ n: number }>(
+      app,
+      `SELECT count(*)::int AS n FROM audit_events WHERE tenant_id = $1 AND action = 'case.internal_note' AND outcome = 'allowed'`,
+      [a.id],
+    );
+    expect(audit[0].n).toBe(3);
   });
 });

@@ -26,6 +26,7 @@ import { OpinionTranslation } from './translation/opinion-translation.entity';
 import { OpinionTranslations } from './translation/opinion-translations.service';
 import { ConsoleQualityController } from './http/console-quality.controller';
 import { QualityPage } from './http/quality-page';
+import { InternalNotes } from './internal-notes.service';
 import { OpinionQualityChecks } from './quality/opinion-quality-checks.service';
 import { QualityBlueprintSection } from './quality/quality-blueprint.section';
 
@@ -57,6 +58,7 @@ import { QualityBlueprintSection } from './quality/quality-blueprint.section';
     TranslationsPage,
     DeliveredOpinions,
     OpinionQualityChecks,
+    InternalNotes,
     QualityPage,
     QualityBlueprintSection,
     // The machine's first draft of a translation: Amazon Translate, or the demo (TRANSLATION_PROVIDER).

@@ -11,6 +11,7 @@ import { QualityPage } from './quality-page';
 const CHECK = 'opinions/quality-check';
 const SETTINGS = 'opinions/quality-settings';
 const commentForm = z.object({ comment: field.text({ optional: true, max: 20000 }) });
+const noteForm = z.object({ internal_note: field.text({ optional: true, max: 5000 }) });
 const settingsForm = z.object({ quality_check: field.choice(QUALITY_CHECKS) });
 
 /** Quality before release: the reviewer's queue, approving or returning a signed version, and the admin's choice. */
@@ -66,6 +67,15 @@ export class ConsoleQualityController {
     // Approved: now the letter is rendered and the opinion delivered (or the amendment announced), as on signing.
     await this.delivery.deliver(this.context.tenant<ResolvedTenant>(), opinionId);
     return redirect('/console/quality?approved=1');
+  }
+
+  @Can('opinions.check')
+  @Audited({ action: 'case.internal_note', entityType: 'opinion', param: 'id' })
+  @Post(':id/notes')
+  @Form(CHECK, { presenter: QualityPage })
+  async note(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
+    await this.checks.addNote(id, parseForm(noteForm, body).internal_note);
+    return redirect(`/console/quality/${id}#internal-notes`);
   }
 
   @Can('opinions.check')

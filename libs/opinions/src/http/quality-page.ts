@@ -16,13 +16,16 @@ export class QualityPage implements FormPresenter {
   }
 
   async check(id: string, typed?: Record<string, string | string[]>): Promise<Record<string, unknown>> {
-    const { opinion, case: c, signerName, history } = await this.checks.work(id);
+    const { opinion, case: c, signerName, history, notes } = await this.checks.work(id);
     return {
       title: msg('opinions.quality.title', { number: c.number }),
       opinion,
       c,
       signerName,
       history,
+      notes,
+      noteAction: `/console/quality/${opinion.id}/notes`,
+      internalNote: typeof typed?.internal_note === 'string' ? typed.internal_note : '',
       agreementKey: `opinions.opinion.agreement.${opinion.diagnosisAgreement ?? 'confirmed'}`,
       comment: typeof typed?.comment === 'string' ? typed.comment : '',
     };

@@ -3,6 +3,7 @@ import { CaseContributors, CaseQueue, CaseRecords, CaseReview, FollowUps, StaffI
 import { FormBody, FormPresenter, msg, RefusedForm, RequestContext } from '@consilium/core';
 import { OpinionEditor } from '../opinion-editor.service';
 import { OpinionQualityChecks } from '../quality/opinion-quality-checks.service';
+import { InternalNotes } from '../internal-notes.service';
 
 /** What the opinion form sends, as the editor takes it: text as typed, the answers in their order. */
 export function draftInput(body: FormBody) {
@@ -42,6 +43,7 @@ export class ReviewsPage implements FormPresenter {
     private readonly records: CaseRecords,
     private readonly intakeAnswers: StaffIntakeAnswers,
     private readonly checks: OpinionQualityChecks,
+    private readonly notes: InternalNotes,
     private readonly context: RequestContext,
   ) {}
 
@@ -95,6 +97,9 @@ export class ReviewsPage implements FormPresenter {
       signed: ws.signed,
       inCheck: ws.inCheck,
       checks: await this.checks.historyOf(ws.case.id),
+      notes: await this.notes.list(ws.case.id),
+      noteAction: `/console/reviews/${ws.case.id}/notes`,
+      internalNote: typeof typed?.internal_note === 'string' ? typed.internal_note : '',
       canBegin: ws.case.state === 'assigned',
       canDecline: ws.case.state === 'assigned' || ws.case.state === 'in_review',
       canWrite: (ws.case.state === 'in_review' || !!saved) && !ws.inCheck,
@@ -106,7 +111,7 @@ export class ReviewsPage implements FormPresenter {
   }
 
   refused({ params, values, action }: RefusedForm): Promise<Record<string, unknown>> {
-    const typed = /\/(draft|sign|contribution)$/.test(action) ? values : undefined;
+    const typed = /\/(draft|sign|contribution|notes)$/.test(action) ? values : undefined;
     return this.workspace(params.id, typed);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Case, CasePipeline } from '@consilium/cases';
 import { ContextActor, InvalidInput, msg, NotFound, one, RequestContext, rows, TenantDatabase } from '@consilium/core';
 import { EntityManager } from 'typeorm';
+import { InternalNote, InternalNotes } from '../internal-notes.service';
 import { Opinion } from '../opinion.entity';
 import { QualityCheck, readQualityCheck, writeQualityCheck } from './quality-settings';
 
@@ -19,6 +20,7 @@ export interface CheckWork {
   case: Case;
   signerName: string;
   history: CheckOutcome[];
+  notes: InternalNote[];
 }
 
 /**
@@ -32,6 +34,7 @@ export class OpinionQualityChecks {
   constructor(
     private readonly db: TenantDatabase,
     private readonly pipeline: CasePipeline,
+    private readonly notes: InternalNotes,
     private readonly context: RequestContext,
   ) {}
 
@@ -97,6 +100,14 @@ export class OpinionQualityChecks {
     });
   }
 
+  /** The reviewer's staff-only note on the case of a version in check. */
+  addNote(opinionId: string, body: string | undefined): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      const { case: c } = await this.load(tx, opinionId);
+      await this.notes.write(tx, c, body);
+    });
+  }
+
   /** What the checks said of a case's versions, newest first (the physician's workspace shows the comments). */
   history(tx: EntityManager, caseId: string): Promise<(CheckOutcome & { version: number })[]> {
     return rows(
@@ -123,7 +134,7 @@ export class OpinionQualityChecks {
     const c = await tx.findOneByOrFail(Case, { id: opinion.caseId });
     const signer = await one<{ name: string }>(tx, 'SELECT name FROM accounts WHERE id = $1', [opinion.signedBy]);
     const history = (await this.history(tx, c.id)).filter((h) => h.version === opinion.version);
-    return { opinion, case: c, signerName: signer.name, history };
+    return { opinion, case: c, signerName: signer.name, history, notes: await this.notes.of(tx, c.id) };
   }
 
   private mayCheck(setting: QualityCheck, actor: ContextActor): boolean {
