@@ -245,4 +245,47 @@ describe('quality check before release', () => {
     );
     expect(audit[0].n).toBe(3);
   });
+
+  it('holds an amendment of a delivered opinion too: the patient keeps reading the approved version until the new one is approved', async () => {
+    const c = await createTestCase(app, a, { state: 'in_review', details: { questions: ['Do I need surgery?'] } });
+    const physician = new WebClient(app, a.host);
+    await signInStaff(physician, a.people.physician);
+    await physician.get(`/console/reviews/${c.id}`);
+    await physician.post(`/console/reviews/${c.id}/sign`, { ...OPINION, code: await freshCode(a.people.physician.email, undefined, app) });
+    const director = new WebClient(app, a.host);
+    await signInStaff(director, directorA);
+    const [first] = await operatorQuery<{ id: string }>(app, 'SELECT id FROM opinions WHERE case_id = $1', [c.id]);
+    await director.get(`/console/quality/${first.id}`);
+    await director.post(`/console/quality/${first.id}/approve`, { comment: 'Clear.' });
+    expect((await readCase(app, a, c.id)).state).toBe('delivered');
+
+    await physician.get(`/console/reviews/${c.id}`);
+    await physician.post(`/console/reviews/${c.id}/amend`, { amendment_reason: 'New pathology slides arrived.' });
+    await physician.get(`/console/reviews/${c.id}`);
+    await physician.post(`/console/reviews/${c.id}/sign`, {
+      ...OPINION,
+      recommendations: AMENDED,
+      code: await freshCode(a.people.physician.email, undefined, app),
+    });
+    // In check: a second amendment cannot start, the patient still reads version 1, no event announces version 2.
+    expect((await physician.post(`/console/reviews/${c.id}/amend`, { amendment_reason: 'Again.' })).status).toBe(400);
+    const patient = new WebClient(app, a.host);
+    await signInPatient(patient, a.people.patient);
+    const before = await patient.get(`/account/cases/${c.id}/opinion`);
+    expect(before.text).toContain(OPINION.recommendations);
+    expect(before.text).not.toContain(AMENDED);
+    const events = () =>
+      operatorQuery<{ type: string }>(
+        app,
+        `SELECT type FROM case_events WHERE case_id = $1 AND type IN ('opinion_amended', 'opinion_ready') AND data->>'version' = '2' ORDER BY occurred_at`,
+        [c.id],
+      );
+    expect(await events()).toEqual([]);
+
+    const [second] = await operatorQuery<{ id: string }>(app, 'SELECT id FROM opinions WHERE case_id = $1 AND version = 2', [c.id]);
+    await director.get(`/console/quality/${second.id}`);
+    await director.post(`/console/quality/${second.id}/approve`, { comment: '' });
+    expect((await patient.get(`/account/cases/${c.id}/opinion`)).text).toContain(AMENDED);
+    expect((await events()).map((e) => e.type)).toEqual(['opinion_amended', 'opinion_ready']);
+  });
 });
