@@ -40,6 +40,8 @@ export class OpinionQualityCheck1764610000000 implements MigrationInterface {
         outcome text NOT NULL CHECK (outcome IN ('returned', 'approved')),
         comment text NOT NULL DEFAULT '',
         reviewer_id uuid NOT NULL,
+        -- In what capacity they checked it (the letter names it): their role then, not whatever it is later.
+        reviewer_role text NOT NULL CHECK (reviewer_role IN ('medical_director', 'physician')),
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (tenant_id, id),
         FOREIGN KEY (tenant_id, opinion_id) REFERENCES opinions (tenant_id, id),

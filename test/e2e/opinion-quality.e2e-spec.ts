@@ -133,6 +133,11 @@ describe('quality check before release', () => {
     expect(page.text).toContain(AMENDED);
     // The director's comment is staff-only.
     expect(page.text).not.toContain(COMMENT);
+    // The letter and the page name who approved it, and in what capacity.
+    expect(page.text).toContain('Quality check: approved on');
+    expect(page.text).toContain('by the medical director,');
+    const [signedLetter] = await operatorQuery<{ pdf: Buffer }>(app, 'SELECT pdf FROM opinion_letters WHERE opinion_id = $1', [opinion.id]);
+    expect(letterText(signedLetter.pdf)).toContain(`approved by medical_director ${a.slug}, medical director, on`);
     expect(await opinionEmails(c.id)).toEqual([{ to_address: a.people.patient.email }]);
     expect((await director.get(`/console/quality/${opinion.id}`)).status).toBe(404);
 

@@ -150,9 +150,20 @@ export class OpinionQualityChecks {
   }
 
   private async record(tx: EntityManager, o: Opinion, outcome: 'returned' | 'approved', comment: string): Promise<void> {
+    const actor = this.context.actor()!;
     await tx.query(
-      `INSERT INTO opinion_checks (tenant_id, opinion_id, case_id, version, outcome, comment, reviewer_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [o.tenantId, o.id, o.caseId, o.version, outcome, comment, this.context.actor()!.id],
+      `INSERT INTO opinion_checks (tenant_id, opinion_id, case_id, version, outcome, comment, reviewer_id, reviewer_role)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        o.tenantId,
+        o.id,
+        o.caseId,
+        o.version,
+        outcome,
+        comment,
+        actor.id,
+        actor.roles.includes('medical_director') ? 'medical_director' : 'physician',
+      ],
     );
   }
 }
