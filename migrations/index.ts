@@ -44,6 +44,7 @@ import { WhoTheRequestIsFor1764630000000 } from './1764630000000-who-the-request
 import { CaseFollowers1764630000001 } from './1764630000001-case-followers';
 import { CoordinatorWorkbench1764640000000 } from './1764640000000-coordinator-workbench';
 import { ConsoleEmailSender1764660000000 } from './1764660000000-console-email-sender';
+import { OpinionQualityCheck1764610000000 } from './1764610000000-opinion-quality-check';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -93,4 +94,5 @@ export const allMigrations = [
   CaseFollowers1764630000001,
   CoordinatorWorkbench1764640000000,
   ConsoleEmailSender1764660000000,
+  OpinionQualityCheck1764610000000,
 ];

@@ -220,6 +220,24 @@ export async function createTestTranslator(app: INestApplicationContext, tenant:
   });
 }
 
+/** A staff member with one role (a medical director, say), TOTP enrolled like the others. */
+export async function createTestStaffMember(app: INestApplicationContext, tenant: TestTenant, role: string): Promise<TestPerson> {
+  const { TenantDatabase, SecretBox, AppConfig } = await import('@consilium/core');
+  const { hashPassword } = await import('@consilium/identity');
+  const box = new SecretBox(app.get(AppConfig).appSecret, 'totp');
+  const hash = await hashPassword(TEST_PASSWORD);
+  return app.get(TenantDatabase).forTenant(tenant.id, async (tx) => {
+    const email = `${role.replace(/_/g, '-')}.${tenant.slug}@example.org`;
+    const [row]: { id: string }[] = await tx.query(
+      `INSERT INTO accounts (tenant_id, kind, email, name, password_hash, email_verified_at, totp_secret, totp_enabled_at)
+       VALUES ($1, 'staff', $2, $3, $4, now(), $5, now()) RETURNING id`,
+      [tenant.id, email, `${role} ${tenant.slug}`, hash, box.seal(TEST_TOTP_SECRET)],
+    );
+    await tx.query(`INSERT INTO staff_roles (tenant_id, account_id, role) VALUES ($1, $2, $3)`, [tenant.id, row.id, role]);
+    return { id: row.id, email };
+  });
+}
+
 /** A hospital as a suite uses it: the tenant, its catalog and roster, and one person of each role. */
 export interface TestHospital extends TestTenant {
   people: TestPeople;

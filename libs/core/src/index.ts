@@ -52,3 +52,4 @@ export * from './web/probe-listener';
 export * from './metrics/metrics-token';
 export * from './logging/boot-log';
 export * from './net/public-address';
+export * from './config/demo-signing-certificate';

@@ -31,6 +31,12 @@ export interface DocumentMeta {
 const MARGIN = 56;
 const PAGE_WIDTH = 612;
 const CONTENT_WIDTH = PAGE_WIDTH - MARGIN * 2;
+/** The footer's text and its page number sit in two columns this far apart, and the body stops this far above them. */
+const FOOTER_GAP = 12;
+const PAGE_NUMBER_WIDTH = 50;
+const FOOTER_SIZE = 8;
+/** Where the footer's last line ends, from the bottom of the page. */
+const FOOTER_BOTTOM = 30;
 
 /**
  * A branded PDF (US Letter): letterhead with logo and colours, headings, paragraphs, labelled fields, a signature
@@ -61,10 +67,21 @@ export class BrandedPdf {
       this.doc.on('end', () => resolve(Buffer.concat(this.chunks)));
       this.doc.on('error', reject);
     });
+    this.footerHeight = this.measureFooter();
+    // The body stops above the whole footer, however many lines the route's disclaimer takes: it is never cut short.
+    const bottom = FOOTER_BOTTOM + this.footerHeight + FOOTER_GAP;
+    this.doc.page.margins.bottom = bottom;
+    this.doc.options.margins = { top: MARGIN, bottom, left: MARGIN, right: MARGIN };
     this.letterhead();
   }
 
+  private readonly footerHeight: number;
+
   heading(text: string): this {
+    // Kept with what follows: a heading never ends a page; it moves on with at least two lines of its section.
+    this.doc.font('Helvetica-Bold').fontSize(13);
+    const needed = this.doc.currentLineHeight(true) * 1.8 + (this.doc.currentLineHeight(true) + 2) * 2 + 14 * 2;
+    if (this.spaceLeft() < needed) this.doc.addPage();
     this.doc.moveDown(0.6).font('Helvetica-Bold').fontSize(13).fillColor(this.head.primaryColor).text(text, { width: CONTENT_WIDTH });
     this.doc.moveDown(0.2).fillColor('#1a1a1a').font('Helvetica').fontSize(11);
     return this;
@@ -75,13 +92,50 @@ export class BrandedPdf {
       .font(options.italic ? 'Helvetica-Oblique' : 'Helvetica')
       .fontSize(options.size ?? 11)
       .fillColor('#1a1a1a');
-    this.doc.text(text, { width: CONTENT_WIDTH, lineGap: 2 }).moveDown(0.5);
+    this.flow(text, {});
+    this.doc.moveDown(0.5);
     return this;
+  }
+
+  /**
+   * Writes a block of text without orphans or widows: a block of up to three lines that does not fit moves to the
+   * next page whole; a longer one leaves at least two lines on each side of the break.
+   */
+  private flow(text: string, options: { indent?: number }): void {
+    const lineGap = 2;
+    const line = this.doc.currentLineHeight(true) + lineGap;
+    const lines = Math.round(this.doc.heightOfString(text, { width: CONTENT_WIDTH, lineGap, ...options }) / line);
+    // pdfkit starts a line while the line itself (not its gap) still fits above the bottom margin.
+    const fit = Math.floor((this.spaceLeft() + lineGap) / line);
+    if (lines > fit) {
+      if (lines <= 3 || fit < 2) this.doc.addPage();
+      else if (lines - fit < 2) {
+        // One line would be left alone on the next page: break one line earlier, on this page only.
+        const page = this.doc.page;
+        page.margins.bottom += line;
+        this.doc.text(text, { width: CONTENT_WIDTH, lineGap, ...options });
+        page.margins.bottom -= line;
+        return;
+      }
+    }
+    this.doc.text(text, { width: CONTENT_WIDTH, lineGap, ...options });
+  }
+
+  private spaceLeft(): number {
+    return this.doc.page.maxY() - this.doc.y;
+  }
+
+  private measureFooter(): number {
+    if (!this.head.footer) return this.doc.font('Helvetica').fontSize(FOOTER_SIZE).currentLineHeight(true);
+    return this.doc
+      .font('Helvetica')
+      .fontSize(FOOTER_SIZE)
+      .heightOfString(this.head.footer, { width: CONTENT_WIDTH - PAGE_NUMBER_WIDTH - FOOTER_GAP });
   }
 
   bullets(items: string[]): this {
     this.doc.font('Helvetica').fontSize(11).fillColor('#1a1a1a');
-    for (const item of items) this.doc.text(`•  ${item}`, { width: CONTENT_WIDTH, indent: 0, lineGap: 2 });
+    for (const item of items) this.flow(`•  ${item}`, { indent: 0 });
     this.doc.moveDown(0.5);
     return this;
   }
@@ -165,13 +219,17 @@ export class BrandedPdf {
     const range = this.doc.bufferedPageRange();
     for (let i = range.start; i < range.start + range.count; i++) {
       this.doc.switchToPage(i);
-      const bottom = this.doc.page.height - MARGIN + 8;
+      const top = this.doc.page.height - FOOTER_BOTTOM - this.footerHeight;
       // Writing below the bottom margin would add a page; lift the margin while the footer is drawn.
       const margin = this.doc.page.margins.bottom;
       this.doc.page.margins.bottom = 0;
-      this.doc.font('Helvetica').fontSize(8).fillColor('#555c63');
-      if (this.head.footer) this.doc.text(this.head.footer, MARGIN, bottom - 14, { width: CONTENT_WIDTH - 60, height: 24, ellipsis: true });
-      this.doc.text(`${i - range.start + 1} / ${range.count}`, PAGE_WIDTH - MARGIN - 50, bottom - 14, { width: 50, align: 'right' });
+      this.doc.font('Helvetica').fontSize(FOOTER_SIZE).fillColor('#555c63');
+      // The whole footer in its column, the page number alone in its own: they never touch.
+      if (this.head.footer) this.doc.text(this.head.footer, MARGIN, top, { width: CONTENT_WIDTH - PAGE_NUMBER_WIDTH - FOOTER_GAP });
+      this.doc.text(`${i - range.start + 1} / ${range.count}`, PAGE_WIDTH - MARGIN - PAGE_NUMBER_WIDTH, top, {
+        width: PAGE_NUMBER_WIDTH,
+        align: 'right',
+      });
       this.doc.page.margins.bottom = margin;
     }
   }

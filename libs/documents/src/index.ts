@@ -1,1 +1,2 @@
 export * from './branded-pdf';
+export * from './pdf-signature';

@@ -35,6 +35,8 @@ export class IdentityLayout implements OnModuleInit {
               cases: may(actor, 'cases.read'),
               reviews: may(actor, 'cases.review'),
               translations: may(actor, 'opinions.translate'),
+              quality: may(actor, 'opinions.check'),
+              qualitySettings: may(actor, 'opinions.configure'),
               catalog: may(actor, 'catalog.edit'),
               site: may(actor, 'site.edit'),
               roster: may(actor, 'roster.edit'),

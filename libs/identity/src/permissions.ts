@@ -1,6 +1,6 @@
 import type { ContextActor } from '@consilium/core';
 
-export const STAFF_ROLES = ['admin', 'coordinator', 'physician', 'translator'] as const;
+export const STAFF_ROLES = ['admin', 'coordinator', 'physician', 'translator', 'medical_director'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
 /**
@@ -33,6 +33,7 @@ export const POLICY: Record<string, readonly string[]> = {
     'funding.review',
     'roster.edit',
     'stipends.manage',
+    'opinions.configure',
   ],
   coordinator: [
     'console.access',
@@ -45,9 +46,13 @@ export const POLICY: Record<string, readonly string[]> = {
     'records.upload',
     'funding.review',
   ],
-  physician: ['console.access', 'account.self', 'cases.review', 'cases.read', 'records.read'],
+  // opinions.check: a hospital whose quality check is a second physician's lets any other physician approve.
+  physician: ['console.access', 'account.self', 'cases.review', 'cases.read', 'records.read', 'opinions.check'],
   // A translator sees the signed opinions waiting for translation (and nothing else of the case): no records.
   translator: ['console.access', 'account.self', 'opinions.translate'],
+  // The medical director checks signed opinions before release (when the hospital asks for it): the opinion, the
+  // case it answers and its records, read from the check's page.
+  medical_director: ['console.access', 'account.self', 'opinions.check'],
   // Which case's records is RecordAccess's question (the host binds it); these only say the kind of actor may ask.
   patient: ['portal.access', 'account.self', 'records.read', 'records.upload', 'intake.start'],
   local_physician: ['portal.access', 'account.self', 'records.read'],

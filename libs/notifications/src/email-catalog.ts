@@ -22,7 +22,7 @@ const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency co
 /** Who reads the message: a patient in the portal, or staff in the console. Decides where the link leads. */
 const audience = z.enum(['patient', 'staff']).default('patient');
 
-export const STAFF_ROLES = ['admin', 'coordinator', 'physician', 'translator'] as const;
+export const STAFF_ROLES = ['admin', 'coordinator', 'physician', 'translator', 'medical_director'] as const;
 
 interface MessageSpec<S extends z.ZodObject> {
   data: S;

@@ -7,3 +7,5 @@ export * from './opinions.module';
 export * from './translation/machine-translator';
 export * from './translation/opinion-translation.entity';
 export * from './translation/opinion-translations.service';
+export * from './quality/opinion-quality-checks.service';
+export * from './quality/quality-settings';

@@ -22,6 +22,14 @@ export interface OpinionAttribution {
   /** Physicians of a multidisciplinary review, by their roster name. */
   contributors: string[];
   records: ReviewedRecords;
+  /** Who approved the version in the hospital's quality check, in what capacity and when (none without a check). */
+  check?: QualityApproval;
+}
+
+export interface QualityApproval {
+  name: string;
+  role: 'medical_director' | 'physician';
+  at: Date;
 }
 
 /** The same facts in the reader's language, as lines a page or a letter prints. */
@@ -33,6 +41,7 @@ export interface AttributionWords {
   contributors: string[];
   files: { name: string; kind: string | null }[];
   studies: { date: string | null; description: string | null; modalities: string }[];
+  check?: QualityApproval;
 }
 
 /**
@@ -70,7 +79,14 @@ export class OpinionAttributions {
       physician = { signature: account?.name ?? '', specialty: specialty?.name };
     }
     const contributors = (await this.contributors.list(tx, c.id)).map((k) => k.name);
-    return { physician, contributors, records: await this.records.reviewed(tenant.id, c.id) };
+    const check = await first<QualityApproval>(
+      tx,
+      `SELECT a.name, k.reviewer_role AS role, k.created_at AS at
+         FROM opinion_checks k JOIN accounts a ON a.tenant_id = k.tenant_id AND a.id = k.reviewer_id
+        WHERE k.opinion_id = $1 AND k.outcome = 'approved'`,
+      [opinion.id],
+    );
+    return { physician, contributors, records: await this.records.reviewed(tenant.id, c.id), check };
   }
 }
 
@@ -103,5 +119,6 @@ export function attributionWords(a: OpinionAttribution, locale: string, fallback
     contributors: a.contributors,
     files: a.records.files,
     studies: a.records.studies.map((s) => ({ date: s.date, description: s.description, modalities: s.modalities.join(', ') })),
+    check: a.check,
   };
 }

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { StipendLedger } from '@consilium/billing';
 import { Case, CaseNotices, CasePipeline, CaseSubjects, CheckIns, LocalPhysicianInvitations } from '@consilium/cases';
 
-import { Clock, first, one, TenantDatabase, todayIn, Translator } from '@consilium/core';
+import { AppConfig, Clock, first, one, TenantDatabase, todayIn, Translator } from '@consilium/core';
+import { signPdf } from '@consilium/documents';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 import { createHash } from 'node:crypto';
 import { attributionWords, OpinionAttributions } from './opinion-attribution';
@@ -28,6 +29,7 @@ export class OpinionDelivery {
     private readonly translations: OpinionTranslations,
     private readonly attributions: OpinionAttributions,
     private readonly subjects: CaseSubjects,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -73,7 +75,7 @@ export class OpinionDelivery {
         const proxy = subject?.forWhom !== 'self' && subject?.patientName ? subject : null;
         const attribution = attributionWords(await this.attributions.of(tx, tenant, c, opinion), locale, tenant.defaultLocale);
         const logo = await tx.findOne(TenantAsset, { where: { name: tenant.branding.logo } });
-        const pdf = await renderOpinionLetter(opinion, {
+        const letter = await renderOpinionLetter(opinion, {
           letterhead: {
             hospitalName: tenant.name,
             address: tenant.profile.contact?.address,
@@ -99,6 +101,13 @@ export class OpinionDelivery {
           translation,
           timeZone: tenant.timeZone,
           translator: this.translator,
+        });
+        // Signed with the platform's (or hospital's) key: a reader shows who signed it, and any change breaks it.
+        const pdf = await signPdf(letter, this.config.letterSigningKey, {
+          reason: this.translator.t('opinions.letter.signatureReason', locale, { number: c.number }),
+          name: tenant.name,
+          location: tenant.name,
+          contactInfo: tenant.profile.contact?.email ?? '',
         });
         await tx.query(
           'INSERT INTO opinion_letters (tenant_id, opinion_id, pdf, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, opinion_id) DO NOTHING',

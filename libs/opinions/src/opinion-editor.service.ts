@@ -4,6 +4,7 @@ import { InvalidInput, msg, NotFound, one, RequestContext, TenantDatabase } from
 import { MfaService } from '@consilium/identity';
 import { EntityManager } from 'typeorm';
 import { Opinion } from './opinion.entity';
+import { readQualityCheck } from './quality/quality-settings';
 
 export interface OpinionDraftInput {
   diagnosisAgreement?: string;
@@ -34,18 +35,24 @@ export class OpinionEditor {
   ) {}
 
   /** The current draft (created on first use) and every signed version, newest first. */
-  workspace(caseId: string): Promise<{ case: Case; draft: Opinion | null; signed: Opinion[] }> {
+  workspace(caseId: string): Promise<{ case: Case; draft: Opinion | null; inCheck: Opinion | null; signed: Opinion[] }> {
     return this.db.transaction(async (tx) => {
       const c = await this.assignedCase(tx, caseId);
       const all = await tx.find(Opinion, { where: { caseId: c.id }, order: { version: 'DESC' } });
-      return { case: c, draft: all.find((o) => o.status === 'draft') ?? null, signed: all.filter((o) => o.status === 'signed') };
+      return {
+        case: c,
+        draft: all.find((o) => o.status === 'draft') ?? null,
+        inCheck: all.find((o) => o.status === 'in_check') ?? null,
+        signed: all.filter((o) => o.status === 'signed'),
+      };
     });
   }
 
   saveDraft(caseId: string, input: OpinionDraftInput): Promise<Opinion> {
     return this.db.transaction(async (tx) => {
       const c = await this.assignedCase(tx, caseId);
-      if (!['in_review', 'delivered', 'follow_up', 'closed'].includes(c.state)) {
+      // opinion_signed: a version the quality check returned is amended before it was ever delivered.
+      if (!['in_review', 'opinion_signed', 'delivered', 'follow_up', 'closed'].includes(c.state)) {
         throw new InvalidInput({ opinion: msg('opinions.editor.startFirst') });
       }
       const draft = await this.draftFor(tx, c);
@@ -55,7 +62,10 @@ export class OpinionEditor {
     });
   }
 
-  /** Signs the draft after checking the second factor again; a first signature moves the case to opinion_signed. */
+  /**
+   * Signs the draft after checking the second factor again; a first signature moves the case to opinion_signed.
+   * Where the hospital asks for a quality check, the version waits `in_check` (not yet the patient's) instead.
+   */
   sign(caseId: string, code: string): Promise<{ opinion: Opinion; amendment: boolean }> {
     return this.db.transaction(async (tx) => {
       const c = await this.assignedCase(tx, caseId);
@@ -65,12 +75,16 @@ export class OpinionEditor {
       const missing = this.missing(draft, c);
       if (missing.length) throw new InvalidInput(Object.fromEntries(missing.map((m) => [m, msg('opinions.editor.complete')])));
       if (!(await this.mfa.verify(tx, actor.id, code))) throw new InvalidInput({ code: msg('opinions.editor.codeMismatch') });
-      await tx.update(Opinion, { tenantId: c.tenantId, id: draft.id }, { status: 'signed', signedBy: actor.id, signedAt: new Date() });
+      const status = (await readQualityCheck(tx, c.tenantId)) === 'none' ? 'signed' : 'in_check';
+      await tx.update(Opinion, { tenantId: c.tenantId, id: draft.id }, { status, signedBy: actor.id, signedAt: new Date() });
       const amendment = draft.version > 1;
-      if (!amendment)
+      // A version returned by the check and signed again finds the case already opinion_signed.
+      if (!amendment && c.state === 'in_review')
         await this.pipeline.move(tx, c.id, 'sign_opinion', 'physician', { facts: { opinionSigned: true }, data: { opinionId: draft.id } });
-      else await this.pipeline.record(tx, c, { type: 'opinion_amended', data: { opinionId: draft.id, version: draft.version } });
-      return { opinion: { ...draft, status: 'signed', signedBy: actor.id }, amendment };
+      // An amendment in check is announced when it is approved.
+      else if (amendment && status === 'signed')
+        await this.pipeline.record(tx, c, { type: 'opinion_amended', data: { opinionId: draft.id, version: draft.version } });
+      return { opinion: { ...draft, status, signedBy: actor.id }, amendment };
     });
   }
 
@@ -83,6 +97,8 @@ export class OpinionEditor {
       if (!last) throw new InvalidInput({ opinion: msg('opinions.editor.onlySigned') });
       if (await tx.findOne(Opinion, { where: { caseId: c.id, status: 'draft' } }))
         throw new InvalidInput({ opinion: msg('opinions.editor.amendmentOpen') });
+      if (await tx.findOne(Opinion, { where: { caseId: c.id, status: 'in_check' } }))
+        throw new InvalidInput({ opinion: msg('opinions.editor.inCheck') });
       const { id: _id, signedAt: _s, signedBy: _b, createdAt: _c, updatedAt: _u, ...copy } = last;
       return tx.save(
         Opinion,
@@ -108,6 +124,9 @@ export class OpinionEditor {
   private async draftFor(tx: EntityManager, c: Case): Promise<Opinion> {
     const draft = await tx.findOne(Opinion, { where: { caseId: c.id, status: 'draft' } });
     if (draft) return draft;
+    // A signed version waiting for its check is not edited: it comes back as a draft if the check returns it.
+    if (await tx.findOne(Opinion, { where: { caseId: c.id, status: 'in_check' } }))
+      throw new InvalidInput({ opinion: msg('opinions.editor.inCheck') });
     const { next } = await one<{ next: number }>(tx, 'SELECT coalesce(max(version), 0) + 1 AS next FROM opinions WHERE case_id = $1', [
       c.id,
     ]);

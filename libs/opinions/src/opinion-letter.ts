@@ -117,6 +117,11 @@ export async function renderOpinionLetter(opinion: Opinion, ctx: LetterContext):
     signedAt,
     signedText: signedAt && t('letter.signed', { when: pdf.formatDate(signedAt, true) }),
   });
+  if (who.check)
+    pdf.paragraph(t('letter.checkedBy', { role: who.check.role, name: who.check.name, when: pdf.formatDate(who.check.at, false) }), {
+      italic: true,
+      size: 9,
+    });
   return pdf.toBuffer();
 }
 

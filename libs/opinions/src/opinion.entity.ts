@@ -22,7 +22,7 @@ export class Opinion {
   version: number;
 
   @Column({ type: 'text' })
-  status: 'draft' | 'signed';
+  status: 'draft' | 'in_check' | 'signed';
 
   @Column({ name: 'diagnosis_agreement', type: 'text', nullable: true })
   diagnosisAgreement: DiagnosisAgreement | null;

@@ -5,6 +5,7 @@ import { StipendsModule } from '@consilium/billing';
 import { CasesModule } from '@consilium/cases';
 import { RosterModule } from '@consilium/roster';
 import { AppConfig, ViewRenderer } from '@consilium/core';
+import { BlueprintSections, TenancyModule } from '@consilium/tenancy';
 import { IdentityModule } from '@consilium/identity';
 import path from 'node:path';
 import { ConsoleReviewsController } from './http/console-reviews.controller';
@@ -23,6 +24,11 @@ import { TranslationsPage } from './http/translations-page';
 import { createMachineTranslator, MACHINE_TRANSLATOR } from './translation/machine-translator';
 import { OpinionTranslation } from './translation/opinion-translation.entity';
 import { OpinionTranslations } from './translation/opinion-translations.service';
+import { ConsoleQualityController } from './http/console-quality.controller';
+import { QualityPage } from './http/quality-page';
+import { InternalNotes } from './internal-notes.service';
+import { OpinionQualityChecks } from './quality/opinion-quality-checks.service';
+import { QualityBlueprintSection } from './quality/quality-blueprint.section';
 
 @Module({
   imports: [
@@ -33,8 +39,15 @@ import { OpinionTranslations } from './translation/opinion-translations.service'
     IdentityModule,
     StipendsModule,
     AuditModule,
+    TenancyModule,
   ],
-  controllers: [ConsoleReviewsController, ConsoleTranslationsController, PortalOpinionController, SharedOpinionController],
+  controllers: [
+    ConsoleReviewsController,
+    ConsoleTranslationsController,
+    ConsoleQualityController,
+    PortalOpinionController,
+    SharedOpinionController,
+  ],
   providers: [
     OpinionEditor,
     OpinionDelivery,
@@ -44,13 +57,18 @@ import { OpinionTranslations } from './translation/opinion-translations.service'
     OpinionTranslations,
     TranslationsPage,
     DeliveredOpinions,
+    OpinionQualityChecks,
+    InternalNotes,
+    QualityPage,
+    QualityBlueprintSection,
     // The machine's first draft of a translation: Amazon Translate, or the demo (TRANSLATION_PROVIDER).
     { provide: MACHINE_TRANSLATOR, useFactory: createMachineTranslator, inject: [AppConfig] },
   ],
   exports: [OpinionEditor, OpinionDelivery, OpinionTranslations, DeliveredOpinions],
 })
 export class OpinionsModule {
-  constructor(views: ViewRenderer) {
+  constructor(views: ViewRenderer, sections: BlueprintSections, quality: QualityBlueprintSection) {
     views.registerViews('opinions', path.join(__dirname, 'views'));
+    sections.register(quality);
   }
 }

@@ -35,10 +35,10 @@ describe('CLI arguments', () => {
   it.each([
     ['staff invite --email a@b.org --role admin', 'staff invite needs --tenant <slug>'],
     ['staff invite --tenant rh --role admin', 'staff invite needs --email <address>'],
-    ['staff invite --tenant rh --email a@b.org', 'staff invite needs --role <admin|coordinator|physician|translator>'],
+    ['staff invite --tenant rh --email a@b.org', 'staff invite needs --role <admin|coordinator|physician|translator|medical_director>'],
     [
       'staff invite --tenant rh --email a@b.org --role owner',
-      '--role takes admin, coordinator, physician, translator (comma-separated); not owner',
+      '--role takes admin, coordinator, physician, translator, medical_director (comma-separated); not owner',
     ],
     ['staff invite --tenant rh --email a@b.org --role admin,boss', 'not boss'],
     ['staff invite --tenant rh --email nope --role admin', '--email must be an email address such as admin@hospital.org'],

@@ -85,6 +85,16 @@ export const configSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length >= 32, 'must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)')
     .optional(),
+  /**
+   * The key and certificate that sign opinion letters (PAdES/PKCS#7): a PKCS#12 file, base64, from the hospital's or
+   * the platform's certificate authority. Required in production; elsewhere a demo certificate is made under DATA_DIR.
+   */
+  LETTER_SIGNING_P12: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length >= 100, 'must be a PKCS#12 (.p12) file, base64-encoded (base64 -w0 letters.p12)')
+    .optional(),
+  /** The PKCS#12 file's passphrase (empty when it has none). */
+  LETTER_SIGNING_P12_PASSPHRASE: z.string().optional(),
   SESSION_IDLE_MINUTES_STAFF: z.coerce.number().int().min(1).max(720).default(15),
   SESSION_IDLE_MINUTES_PATIENT: z.coerce.number().int().min(1).max(720).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { configSchema, RawConfig } from './config.schema';
+import { demoSigningCertificate } from './demo-signing-certificate';
 import { projectRoot } from './project-root';
 import { parseRateLimits, RateLimitRules } from './rate-limits';
 
@@ -279,6 +280,23 @@ export class AppConfig {
     if (!this.embedded)
       throw new ConfigError(['FILES_MASTER_KEY: must be set when DATABASE_URL is set (32 random bytes, base64: openssl rand -base64 32)']);
     return (this.filesKey = localSecret(this.dataDir, 'files-master-key'));
+  }
+
+  /**
+   * The PKCS#12 that signs opinion letters. It fails closed: in production it must be provided, and no letter is
+   * delivered unsigned or signed with a made-up key; elsewhere (the embedded default, development, tests) a self-signed
+   * demo certificate is made once, under DATA_DIR.
+   */
+  get letterSigningKey(): { p12: Buffer; passphrase: string; demo: boolean } {
+    if (this.raw.LETTER_SIGNING_P12)
+      return {
+        p12: Buffer.from(this.raw.LETTER_SIGNING_P12, 'base64'),
+        passphrase: this.raw.LETTER_SIGNING_P12_PASSPHRASE ?? '',
+        demo: false,
+      };
+    if (this.raw.NODE_ENV === 'production')
+      throw new ConfigError(['LETTER_SIGNING_P12: must be set in production (the PKCS#12 that signs opinion letters, base64)']);
+    return { p12: demoSigningCertificate(this.dataDir), passphrase: '', demo: true };
   }
 
   /** The stand-ins in use, in a fixed order: each console page shows one line per entry. */

@@ -109,3 +109,21 @@ describe('payments, email, record files and texts: a real service or a deliberat
     expect(problems({ ...external, ...real, FILES_MASTER_KEY: '' })).toEqual([expect.stringMatching(/^FILES_MASTER_KEY: must be set/)]);
   });
 });
+
+describe('the key that signs opinion letters', () => {
+  it('is never made up in production: without LETTER_SIGNING_P12 the letter is refused, not signed by a demo key', () => {
+    const config = loadConfig({ ...external, NODE_ENV: 'production' });
+    expect(() => config.letterSigningKey).toThrow(ConfigError);
+    try {
+      void config.letterSigningKey;
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^LETTER_SIGNING_P12: must be set in production/)]);
+    }
+  });
+
+  it('is the one provided, with its passphrase', () => {
+    const p12 = Buffer.alloc(200, 5).toString('base64');
+    const config = loadConfig({ ...external, NODE_ENV: 'production', LETTER_SIGNING_P12: p12, LETTER_SIGNING_P12_PASSPHRASE: 'pw' });
+    expect(config.letterSigningKey).toEqual({ p12: Buffer.from(p12, 'base64'), passphrase: 'pw', demo: false });
+  });
+});

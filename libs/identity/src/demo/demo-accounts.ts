@@ -25,6 +25,7 @@ const STAFF: { local: string; name: string; roles: StaffRole[] }[] = [
   { local: 'coordinator', name: 'Casey Coordinator', roles: ['coordinator'] },
   { local: 'physician', name: 'Dr. Pat Physician', roles: ['physician'] },
   { local: 'translator', name: 'Tess Translator', roles: ['translator'] },
+  { local: 'director', name: 'Dr. Morgan Director', roles: ['medical_director'] },
 ];
 
 /**

@@ -21,6 +21,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { OpinionDelivery } from '../opinion-delivery.service';
 import { OpinionEditor } from '../opinion-editor.service';
+import { InternalNotes } from '../internal-notes.service';
 import { draftInput, ReviewsPage } from './reviews-page';
 
 /** The workspace's one-field forms: the services say what each must hold, the length is checked here. */
@@ -28,6 +29,7 @@ const noteForm = z.object({ note: field.text({ optional: true, max: 20000 }) });
 const reasonForm = z.object({ reason: field.text({ optional: true, max: 2000 }) });
 const codeForm = z.object({ code: field.text({ optional: true, max: 20 }) });
 const amendForm = z.object({ amendment_reason: field.text({ optional: true, max: 2000 }) });
+const internalNoteForm = z.object({ internal_note: field.text({ optional: true, max: 5000 }) });
 const answerForm = z.object({ answer: field.text({ optional: true, max: 20000 }) });
 
 const WORKSPACE = 'opinions/workspace';
@@ -45,6 +47,7 @@ export class ConsoleReviewsController {
     private readonly contributors: CaseContributors,
     private readonly followUps: FollowUps,
     private readonly page: ReviewsPage,
+    private readonly notes: InternalNotes,
     private readonly context: RequestContext,
   ) {}
 
@@ -79,6 +82,15 @@ export class ConsoleReviewsController {
   async contribution(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
     await this.contributors.saveNote(id, parseForm(noteForm, body).note);
     return redirect(`/console/reviews/${id}?saved=1`);
+  }
+
+  @Can('cases.review')
+  @Audited({ action: 'case.internal_note', entityType: 'case', param: 'id' })
+  @Post(':id/notes')
+  @Form(WORKSPACE, { presenter: ReviewsPage })
+  async note(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
+    await this.notes.add(id, parseForm(internalNoteForm, body).internal_note);
+    return redirect(`/console/reviews/${id}#internal-notes`);
   }
 
   @Can('cases.review')

@@ -3,6 +3,8 @@ import { CaseContributors, CaseQueue, CaseRecords, CaseReview, FollowUps, StaffI
 import { Clock, FormBody, FormPresenter, msg, RefusedForm, RequestContext } from '@consilium/core';
 import { ResolvedTenant } from '@consilium/tenancy';
 import { OpinionEditor } from '../opinion-editor.service';
+import { OpinionQualityChecks } from '../quality/opinion-quality-checks.service';
+import { InternalNotes } from '../internal-notes.service';
 
 /** What the opinion form sends, as the editor takes it: text as typed, the answers in their order. */
 export function draftInput(body: FormBody) {
@@ -41,6 +43,8 @@ export class ReviewsPage implements FormPresenter {
     private readonly followUps: FollowUps,
     private readonly records: CaseRecords,
     private readonly intakeAnswers: StaffIntakeAnswers,
+    private readonly checks: OpinionQualityChecks,
+    private readonly notes: InternalNotes,
     private readonly context: RequestContext,
     private readonly clock: Clock,
   ) {}
@@ -100,10 +104,15 @@ export class ReviewsPage implements FormPresenter {
         answer: input?.answers?.[i] ?? saved?.answers[i]?.answer ?? '',
       })),
       signed: ws.signed,
+      inCheck: ws.inCheck,
+      checks: await this.checks.historyOf(ws.case.id),
+      notes: await this.notes.list(ws.case.id),
+      noteAction: `/console/reviews/${ws.case.id}/notes`,
+      internalNote: typeof typed?.internal_note === 'string' ? typed.internal_note : '',
       canBegin: ws.case.state === 'assigned',
       canDecline: ws.case.state === 'assigned' || ws.case.state === 'in_review',
-      canWrite: ws.case.state === 'in_review' || !!saved,
-      canAmend: ws.signed.length > 0 && !saved,
+      canWrite: (ws.case.state === 'in_review' || !!saved) && !ws.inCheck,
+      canAmend: ws.signed.length > 0 && !saved && !ws.inCheck,
       followUps,
       records: await this.records.page(id),
       contributions: (await this.contributors.forCase(id)).filter((k) => k.note),
@@ -111,7 +120,7 @@ export class ReviewsPage implements FormPresenter {
   }
 
   refused({ params, values, action }: RefusedForm): Promise<Record<string, unknown>> {
-    const typed = /\/(draft|sign|contribution)$/.test(action) ? values : undefined;
+    const typed = /\/(draft|sign|contribution|notes)$/.test(action) ? values : undefined;
     return this.workspace(params.id, typed);
   }
 }

@@ -231,6 +231,13 @@ export const blueprintSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * Quality before release (applied by opinions): `none` sends a signed opinion straight to the patient;
+     * `second_physician` or `medical_director` holds it for that check first. Left out, the console's choice stays.
+     */
+    quality_check: z
+      .enum(['none', 'second_physician', 'medical_director'], { error: 'must be none, second_physician or medical_director' })
+      .optional(),
     analytics: z
       .object({
         monthly_cost: money.default(0),
