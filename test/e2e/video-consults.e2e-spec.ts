@@ -1,5 +1,5 @@
 import { FollowUps } from '@consilium/cases';
-import { Clock, TenantDatabase } from '@consilium/core';
+import { Clock, TenantDatabase, Translator } from '@consilium/core';
 import { ConsultBookings, ConsultReminders } from '@consilium/consults';
 import { AccountMail, hashPassword } from '@consilium/identity';
 import { JobRunner } from '@consilium/jobs';
@@ -12,6 +12,7 @@ import { actAs, asPatient, asStaff, createTestCase, TestCase } from '../support/
 import { ChimeMeetingsStandIn } from '../support/chime-meetings-stand-in';
 import { isolatedDatabase, IsolatedDatabase } from '../support/isolated-database';
 import { waitForIdleQueues } from '../support/job-queues';
+import { expectPageIn, readerIn } from '../support/leak-detector';
 import { operatorQuery } from '../support/payments';
 import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
@@ -19,6 +20,8 @@ import { tempDir } from '../support/temp-dirs';
 import { createTestApp } from '../support/test-app';
 import { createTestTranslator, createTwoHospitals, TEST_PASSWORD, TestHospital, TestPerson } from '../support/tenants';
 import { WebClient } from '../support/web-client';
+
+const LOCALES = ['en', 'es', 'fr'];
 
 /**
  * Paid video consults: a physician publishes times, the patient books one after paying, both get calendar
@@ -55,7 +58,7 @@ describe('video consults', () => {
       { providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
       { domains: true },
     );
-    ({ a, b } = await createTwoHospitals(app));
+    ({ a, b } = await createTwoHospitals(app, { a: { locales: LOCALES, default_locale: 'en' } }));
     for (const h of [a, b]) {
       await app
         .get(TenantDatabase)
@@ -366,6 +369,50 @@ describe('video consults', () => {
     expect((await patient.post(`/account/cases/${c.id}/consult/join`)).status).toBe(200);
     const [after] = await operatorQuery<{ meeting_id: string }>(app, `SELECT meeting_id FROM consult_bookings WHERE id = $1`, [booking.id]);
     expect(after.meeting_id).not.toBe(booking.meeting_id);
+  });
+
+  it.each(LOCALES)('shows every consult page and refused form in the reader’s language (%s)', async (locale) => {
+    const translator = app.get(Translator);
+    const allow = [a.name, 'Consilium'];
+    const check = (page: { status: number; text: string }, status: number, what: string) =>
+      expectPageIn(page, locale, { status, what, translator, allow });
+    const physician = readerIn(app, a.host, locale);
+    await signInStaff(physician, a.people.physician);
+    // Each language its own times: a physician's times never overlap.
+    const offset = LOCALES.indexOf(locale) * 45;
+    const slotId = await publish(physician, 3 * 60 + offset);
+    await publish(physician, 9 * 24 * 60 + offset);
+    check(await physician.get('/console/consults'), 200, 'slots');
+    check(
+      await physician.submit('/console/consults/slots', { date: 'soon', time: '', minutes: '5', time_zone: 'Mars/Base' }),
+      400,
+      'refused slot',
+    );
+
+    const { c } = await paidConsult();
+    const patient = readerIn(app, a.host, locale);
+    await signInPatient(patient, a.people.patient);
+    check(await patient.get(`/account/cases/${c.id}/consult?tz=Asia/Tokyo`), 200, 'times to book');
+    check(await patient.submit(`/account/cases/${c.id}/consult/book`, {}), 400, 'refused booking');
+    await patient.submit(`/account/cases/${c.id}/consult/book`, { slot_id: slotId });
+    check(await patient.get(`/account/cases/${c.id}/consult`), 200, 'booked');
+    // At the time of the consult (the Clock moved to its start, as waiting would).
+    const [slot] = await operatorQuery<{ starts_at: Date }>(app, 'SELECT starts_at FROM consult_slots WHERE id = $1', [slotId]);
+    const clock = app.get(Clock);
+    const now = clock.now.bind(clock);
+    clock.now = () => new Date(Math.max(now().getTime(), slot.starts_at.getTime()));
+    check(await patient.submit(`/account/cases/${c.id}/consult/join`, {}), 200, 'room');
+    clock.now = now;
+    check(await patient.submit(`/account/cases/${c.id}/consult/cancel`, {}), 400, 'refused late cancel');
+    check(await physician.get(`/console/consults/cases/${c.id}`), 200, 'physician’s consult page');
+    const coordinator = readerIn(app, a.host, locale);
+    await signInStaff(coordinator, a.people.coordinator);
+    check(await coordinator.get(`/console/consults/cases/${c.id}`), 200, 'coordinator’s consult page');
+    check(
+      await coordinator.submit(`/console/consults/cases/${c.id}/interpreter`, { interpreter_id: 'nobody' }),
+      400,
+      'refused interpreter',
+    );
   });
 
   it('keeps the room closed outside the consult’s time', async () => {
