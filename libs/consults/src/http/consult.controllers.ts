@@ -18,10 +18,16 @@ import { ResolvedTenant, TenantSite } from '@consilium/tenancy';
 import { z } from 'zod';
 import { ConsultBookings } from '../consult-bookings.service';
 import { ConsultRoom } from '../consult-room.service';
-import { ConsultSlots } from '../consult-slots.service';
+import { ConsultSlots, isTimeZone } from '../consult-slots.service';
 import { ConsoleSlotsPage, ConsultPage } from './consult-pages';
 
-const slotChoice = z.object({ slot_id: z.uuid({ error: 'consults.book.choose' }) });
+const slotChoice = z.object({ slot_id: z.uuid({ error: 'consults.book.choose' }), tz: field.text({ max: 64, optional: true }) });
+
+/** The page again, in the zone the reader chose (`?tz=`), when it is one. */
+const inZone = (path: string, tz: string | undefined, extra = '') => {
+  const query = [tz && isTimeZone(tz) ? `tz=${encodeURIComponent(tz)}` : '', extra].filter(Boolean).join('&');
+  return query ? `${path}?${query}` : path;
+};
 const leaveForm = z.object({ attendee_id: field.text({ max: 64, required: 'consults.room.leave' }) });
 const interpreterForm = z.object({ interpreter_id: z.union([z.literal(''), z.uuid({ error: 'consults.page.interpreterUnknown' })]) });
 const consentForm = z.object({ consent: field.checkbox() });
@@ -74,8 +80,9 @@ export class PortalConsultController extends ConsultRoutes {
   @Post('book')
   @Form(PAGE, { presenter: ConsultPage, title: 'consults.page.title' })
   async book(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
-    await this.bookings.book(id, parseForm(slotChoice, body).slot_id);
-    return redirect(`${this.here(id)}?booked=1`);
+    const form = parseForm(slotChoice, body);
+    await this.bookings.book(id, form.slot_id);
+    return redirect(inZone(this.here(id), form.tz, 'booked=1'));
   }
 
   @Can('portal.access')
@@ -83,8 +90,9 @@ export class PortalConsultController extends ConsultRoutes {
   @Post('reschedule')
   @Form(PAGE, { presenter: ConsultPage, title: 'consults.page.title' })
   async reschedule(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
-    await this.bookings.reschedule(id, parseForm(slotChoice, body).slot_id);
-    return redirect(this.here(id));
+    const form = parseForm(slotChoice, body);
+    await this.bookings.reschedule(id, form.slot_id);
+    return redirect(inZone(this.here(id), form.tz));
   }
 
   @Can('portal.access')
@@ -186,8 +194,9 @@ export class ConsoleConsultController extends ConsultRoutes {
   @Post('cases/:id/reschedule')
   @Form(PAGE, { presenter: ConsultPage, title: 'consults.page.title' })
   async reschedule(@Param('id', ParseUUIDPipe) id: string, @Body() body: FormBody): Promise<Redirect> {
-    await this.bookings.reschedule(id, parseForm(slotChoice, body).slot_id);
-    return redirect(this.here(id));
+    const form = parseForm(slotChoice, body);
+    await this.bookings.reschedule(id, form.slot_id);
+    return redirect(inZone(this.here(id), form.tz));
   }
 
   @Can('console.access')
