@@ -192,7 +192,9 @@ describe('video consults', () => {
     await signInStaff(physician, a.people.physician);
     const slotId = await publish(physician, 4 * 24 * 60);
     const other = await anotherPatient(a);
-    const [one, two] = await Promise.all([paidConsult(), paidConsult(other)]);
+    // One after the other: making a case signs an opinion with the physician's one-time code.
+    const one = await paidConsult();
+    const two = await paidConsult(other);
     const attempts = await Promise.allSettled([
       actAs(app, a, asPatient(a.people.patient), () => app.get(ConsultBookings).book(one.c.id, slotId)),
       actAs(app, a, asPatient(other), () => app.get(ConsultBookings).book(two.c.id, slotId)),
