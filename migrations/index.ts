@@ -45,6 +45,7 @@ import { CaseFollowers1764630000001 } from './1764630000001-case-followers';
 import { CoordinatorWorkbench1764640000000 } from './1764640000000-coordinator-workbench';
 import { ConsoleEmailSender1764660000000 } from './1764660000000-console-email-sender';
 import { OpinionQualityCheck1764610000000 } from './1764610000000-opinion-quality-check';
+import { VideoConsults1764620000000 } from './1764620000000-video-consults';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -95,4 +96,5 @@ export const allMigrations = [
   CoordinatorWorkbench1764640000000,
   ConsoleEmailSender1764660000000,
   OpinionQualityCheck1764610000000,
+  VideoConsults1764620000000,
 ];

@@ -51,6 +51,16 @@ const VALID: Record<EmailTemplate, Record<string, unknown>> = {
   'check-in-due': { caseId: CASE, day: 30 },
   'refund-issued': { caseId: CASE },
   'request-cancelled': { caseId: CASE },
+  'consult-invitation': {
+    caseId: CASE,
+    consultId: CASE,
+    startsAt: Date.UTC(2027, 0, 15, 17),
+    endsAt: Date.UTC(2027, 0, 15, 17, 30),
+    sequence: 0,
+    method: 'REQUEST',
+    audience: 'patient',
+  },
+  'consult-reminder': { caseId: CASE, consultId: CASE, startsAt: Date.UTC(2027, 0, 15, 17), audience: 'staff' },
   'test-message': {},
 };
 

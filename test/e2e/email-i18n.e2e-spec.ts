@@ -29,6 +29,11 @@ const SAMPLES: Record<string, unknown[]> = {
   day: [30, 90],
   refundAfterDays: [0, 1, 3],
   refundPercent: [50, 100],
+  // A video consult: its id (the calendar UID), its times, and how often it changed.
+  consultId: ['d0c70000-1234-4abc-8def-0123456789ab'],
+  startsAt: [Date.UTC(2027, 0, 15, 17), Date.UTC(2027, 6, 1, 8, 30)],
+  endsAt: [Date.UTC(2027, 0, 15, 17, 30)],
+  sequence: [0, 3],
 };
 
 /** The choices of an enum field (with "absent" when it is optional), or the samples above; a new field fails here. */

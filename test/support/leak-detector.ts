@@ -163,6 +163,13 @@ function intlWords(locale: string): string[] {
         texts.push(new Intl.DateTimeFormat(tag, { dateStyle, timeStyle: 'short', timeZone: 'UTC' }).format(date));
     }
   }
+  // Every weekday (the dates above fall on five of the seven).
+  for (let day = 1; day <= 7; day++)
+    texts.push(
+      new Intl.DateTimeFormat(tag, { dateStyle: 'full', timeStyle: 'short', timeZone: 'UTC' }).format(
+        new Date(Date.UTC(2027, 1, day, 9, 30)),
+      ),
+    );
   for (const currency of ['USD', 'CAD', 'EUR', 'MXN', 'GBP'])
     texts.push(currency, new Intl.NumberFormat(tag, { style: 'currency', currency }).format(1234.5));
   // Sizes as the translator writes a ByteSize ("10,7 GB", "8 Mo", "500 bytes").

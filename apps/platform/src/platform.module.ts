@@ -2,6 +2,7 @@ import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { AnalyticsModule } from '@consilium/analytics';
 import { PaymentsModule, PaymentsService } from '@consilium/billing';
 import { CasePayments, CaseRecordAccess, CasesModule } from '@consilium/cases';
+import { ConsultsHttpModule } from '@consilium/consults';
 import { AppConfig, CoreModule } from '@consilium/core';
 import { AccountMail, IdentityModule } from '@consilium/identity';
 import { IntakeModule } from '@consilium/intake';
@@ -58,7 +59,16 @@ export class PlatformModule {
         JobsModule,
         NotificationsModule,
         ...(domains
-          ? [IdentityModule, CasesModule, IntakeModule, OpinionsModule, PaymentsModule, AnalyticsModule, IntegrationsModule]
+          ? [
+              IdentityModule,
+              CasesModule,
+              IntakeModule,
+              OpinionsModule,
+              PaymentsModule,
+              AnalyticsModule,
+              IntegrationsModule,
+              ConsultsHttpModule,
+            ]
           : []),
         ...records,
         ...(extra.imports ?? []),

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AnalyticsModule } from '@consilium/analytics';
 import { CasesModule } from '@consilium/cases';
+import { ConsultsModule } from '@consilium/consults';
 import { WebhooksModule } from '@consilium/integrations';
 import { AppConfig, CoreModule } from '@consilium/core';
 import { JobsModule } from '@consilium/jobs';
@@ -26,6 +27,8 @@ export class WorkerModule {
         CasesModule,
         AnalyticsModule,
         WebhooksModule,
+        // Consult reminders.
+        ConsultsModule,
       ],
     };
   }

@@ -28,3 +28,4 @@ export * from './funding-programs/funding.types';
 export * from './stipends/stipend-ledger.service';
 export * from './stipends/stipends.module';
 export * from './payments/rule-refunds';
+export { localTime } from './payments/http/extras.controllers';

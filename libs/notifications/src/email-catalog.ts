@@ -39,6 +39,10 @@ const tokenPath = (prefix: string, value: string) => `${prefix}/${encodeURICompo
 const casePath = (data: { caseId: string; audience: 'patient' | 'staff' }, suffix = '') =>
   `${data.audience === 'staff' ? '/console' : '/account'}/cases/${data.caseId}${suffix}`;
 
+/** A consult's page on its case: the patient's from their case page, the physician's from the console. */
+const consultPath = (data: { caseId: string; audience: 'patient' | 'staff' }) =>
+  data.audience === 'staff' ? `/console/consults/cases/${data.caseId}` : `/account/cases/${data.caseId}/consult`;
+
 /** Names match identity's AccountMailTemplate where identity sends them. */
 export const EMAIL_MESSAGES = {
   'email-verification': spec(z.object({ token, expiresInMinutes, audience }), (d) =>
@@ -102,6 +106,24 @@ export const EMAIL_MESSAGES = {
   'local-physician-invitation': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/shared-opinion', d.token)),
   /** To an adult patient whose caregiver asked for them: a one-time link to follow the case with their own account. */
   'follow-invitation': spec(z.object({ token, expiresInMinutes }), (d) => tokenPath('/follow', d.token)),
+  /**
+   * To each party of a video consult, with a calendar invitation (.ics): booked or moved (REQUEST) or cancelled
+   * (CANCEL). The consult id is the calendar UID, `sequence` its change count; times are moments.
+   */
+  'consult-invitation': spec(
+    z.object({
+      caseId,
+      consultId: z.uuid(),
+      startsAt: moment,
+      endsAt: moment,
+      sequence: z.number().int().min(0).max(10_000),
+      method: z.enum(['REQUEST', 'CANCEL']),
+      audience,
+    }),
+    (d) => consultPath(d),
+  ),
+  /** The day before a booked consult, to each party. */
+  'consult-reminder': spec(z.object({ caseId, consultId: z.uuid(), startsAt: moment, audience }), (d) => consultPath(d)),
   /** To the hospital's admins: a webhook endpoint kept failing and was turned off (which one is in the console). */
   'webhook-endpoint-disabled': spec(z.object({}), () => '/console/webhooks'),
   /** Sent by an operator (npm run cli -- email test) to check a hospital's sender and branding. */

@@ -191,6 +191,15 @@ export const configSchema = z.object({
   /** SNS topics whose inbound texts (STOP) /webhooks/sms accepts; none means it accepts none. */
   SMS_SNS_TOPIC_ARNS: snsTopicArns.optional(),
 
+  /**
+   * Video consults: `chime` (Amazon Chime SDK meetings in CHIME_REGION, media in CHIME_MEDIA_REGION), or `demo`, a
+   * room with no media that still checks who may join. Unset: `chime` when CHIME_REGION is set.
+   */
+  VIDEO_PROVIDER: z.enum(['chime', 'demo'], { error: 'must be chime or demo' }).optional(),
+  CHIME_REGION: awsRegion.optional(),
+  CHIME_MEDIA_REGION: awsRegion.optional(),
+  CHIME_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+
   JOBS_RUN_IN_PLATFORM: bool.optional(),
   JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   JOBS_POLL_SECONDS: z.coerce.number().min(0.5, 'must be at least 0.5').max(60).default(2),

@@ -157,6 +157,14 @@ export function serviceProblems(env: Record<string, unknown>): string[] {
 }
 
 /** Where a translated opinion's machine draft comes from; a translator reviews it either way. */
+export interface VideoSettings {
+  provider: 'chime' | 'demo';
+  region?: string;
+  mediaRegion?: string;
+  /** Only for a stand-in (tests); unset means the real regional endpoint. */
+  endpoint?: string;
+}
+
 export interface TranslationSettings {
   provider: 'aws' | 'demo';
   region?: string;
@@ -198,6 +206,7 @@ export class AppConfig {
   readonly email: EmailSettings;
   readonly translation: TranslationSettings;
   readonly sms: SmsSettings;
+  readonly video: VideoSettings;
   readonly jobs: JobSettings;
   /** Reverse proxies in front (TRUST_PROXY): 0 reads the socket's peer as the client. */
   readonly proxyHops: number;
@@ -233,6 +242,12 @@ export class AppConfig {
       provider: raw.TRANSLATION_PROVIDER ?? (raw.TRANSLATE_REGION ? 'aws' : 'demo'),
       region: raw.TRANSLATE_REGION,
       endpoint: raw.TRANSLATE_ENDPOINT,
+    };
+    this.video = {
+      provider: raw.VIDEO_PROVIDER ?? (raw.CHIME_REGION ? 'chime' : 'demo'),
+      region: raw.CHIME_REGION,
+      mediaRegion: raw.CHIME_MEDIA_REGION,
+      endpoint: raw.CHIME_ENDPOINT,
     };
     this.sms = {
       transport: this.services.sms,
@@ -366,6 +381,9 @@ function consistencyProblems(config: AppConfig): string[] {
   }
   if (!config.embedded && !config.raw.APP_SECRET) {
     problems.push('APP_SECRET: must be set when DATABASE_URL is set (32+ random bytes, base64: openssl rand -base64 32)');
+  }
+  if (config.raw.VIDEO_PROVIDER === 'chime' && !config.raw.CHIME_REGION) {
+    problems.push('CHIME_REGION: must be set when VIDEO_PROVIDER is chime');
   }
   if (config.raw.TRANSLATION_PROVIDER === 'aws' && !config.raw.TRANSLATE_REGION) {
     problems.push('TRANSLATE_REGION: must be set when TRANSLATION_PROVIDER is aws');

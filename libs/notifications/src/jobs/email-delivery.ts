@@ -12,6 +12,7 @@ import { EmailRenderer } from '../rendering/email-renderer';
 import { SuppressionList } from '../suppression-list';
 import { EMAIL_TRANSPORT, EmailTransport, OutgoingEmail } from '../transport/email-transport';
 import { SendEmailPayload } from './send-email.job';
+import { calendarInvite } from '../rendering/calendar-invite';
 
 /**
  * One send-email attempt, in one tenant transaction:
@@ -94,6 +95,10 @@ export class EmailDelivery {
       text: rendered.text,
       date: new Date(),
     };
+    if (rendered.invite) {
+      const ics = calendarInvite({ ...rendered.invite, organizer: outgoing.from, attendee: outgoing.to });
+      outgoing.calendar = { method: rendered.invite.method, ics };
+    }
     const { performed, result } = await job.once(tx, `email:${messageId}`, () => this.transport.send(outgoing));
     await tx.update(
       OutboundEmail,

@@ -3,6 +3,8 @@ export interface ParsedEmail {
   headers: Record<string, string>;
   text?: string;
   html?: string;
+  /** A calendar invitation's iTIP text (the text/calendar part). */
+  calendar?: string;
 }
 
 /** Reads our own multipart/alternative messages: unfolds headers, decodes RFC 2047 words and base64 parts. */
@@ -16,11 +18,22 @@ export function parseEml(raw: string): ParsedEmail {
     if (chunk.startsWith('--')) break;
     const [partHead, partBody = ''] = splitOnce(chunk.replace(/^\r?\n/, ''), /\r?\n\r?\n/);
     const partHeaders = parseHeaders(partHead);
+    // An invitation nests the alternative parts inside multipart/mixed.
+    if (/^multipart\//i.test(partHeaders['content-type'] ?? '')) {
+      const inner = parseEml(chunk.replace(/^\r?\n/, ''));
+      Object.assign(parsed, {
+        text: parsed.text ?? inner.text,
+        html: parsed.html ?? inner.html,
+        calendar: parsed.calendar ?? inner.calendar,
+      });
+      continue;
+    }
     const content = /base64/i.test(partHeaders['content-transfer-encoding'] ?? '')
       ? Buffer.from(partBody.replace(/\s+/g, ''), 'base64').toString('utf8')
       : partBody.replace(/\r?\n$/, '');
     if (/^text\/html/i.test(partHeaders['content-type'] ?? '')) parsed.html = content;
     else if (/^text\/plain/i.test(partHeaders['content-type'] ?? '')) parsed.text = content;
+    else if (/^text\/calendar/i.test(partHeaders['content-type'] ?? '')) parsed.calendar ??= content;
   }
   return parsed;
 }

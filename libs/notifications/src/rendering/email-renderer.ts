@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig, formatMoney, isPlatformLocale, Translator } from '@consilium/core';
 import { assetUrl, contrastingText, localize, ResolvedTenant } from '@consilium/tenancy';
 import { checkEmailData } from '../email-catalog';
+import { CalendarEvent } from './calendar-invite';
 import { EmailTemplates } from './email-templates';
 
 export interface RenderedEmail {
@@ -10,6 +11,8 @@ export interface RenderedEmail {
   subject: string;
   html: string;
   text: string;
+  /** A consult's calendar event; the sender adds who organizes and who attends. */
+  invite?: Omit<CalendarEvent, 'organizer' | 'attendee'>;
 }
 
 /**
@@ -71,7 +74,23 @@ export class EmailRenderer {
       .trim();
     const html = render('layouts/branded.html', { subject, body: render(`${template}.html`, {}, 'html') }, 'html');
     const text = render('layouts/branded.text', { subject, body: render(`${template}.text`, {}, 'text').trim() }, 'text');
-    return { locale: lang, subject, html, text: text.replace(/\n{3,}/g, '\n\n').trim() + '\n' };
+    const invite = template === 'consult-invitation' ? this.invite(checked.data, tenant, lang, model.link) : undefined;
+    return { locale: lang, subject, html, text: text.replace(/\n{3,}/g, '\n\n').trim() + '\n', invite };
+  }
+
+  /** The event of a consult invitation: its words in the reader's language, its link to the consult's page. */
+  private invite(data: Record<string, string | number>, tenant: ResolvedTenant, lang: string, link: string): RenderedEmail['invite'] {
+    return {
+      method: data.method as 'REQUEST' | 'CANCEL',
+      uid: `consult-${data.consultId}@${tenant.primaryHost}`,
+      sequence: data.sequence as number,
+      start: new Date(data.startsAt),
+      end: new Date(data.endsAt),
+      stamp: new Date(),
+      summary: this.translator.t('notifications.email.consult-invitation.event', lang, { hospital: tenant.name }),
+      description: this.translator.t('notifications.email.consult-invitation.eventJoin', lang, { link }),
+      url: link,
+    };
   }
 
   /** The asked-for language when the hospital offers it, else the hospital's default. */

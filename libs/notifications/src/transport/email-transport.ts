@@ -15,6 +15,8 @@ export interface OutgoingEmail {
   /** SES configuration set: where SES publishes this tenant's deliveries, bounces and complaints. */
   configurationSet?: string;
   date: Date;
+  /** A calendar invitation (iTIP): sent as a text/calendar part and an invite.ics attachment. */
+  calendar?: { method: 'REQUEST' | 'CANCEL'; ics: string };
 }
 
 export interface DeliveryReceipt {

@@ -23,14 +23,32 @@ export function buildMimeMessage(email: OutgoingEmail, messageIdDomain: string):
     ['X-Consilium-Template', email.template],
     ['X-Consilium-Locale', email.locale],
   ];
-  const part = (type: string, body: string) =>
-    [`--${boundary}`, `Content-Type: ${type}; charset=utf-8`, 'Content-Transfer-Encoding: base64', '', base64Lines(body)].join(CRLF);
+  const part = (type: string, body: string, at = boundary, extra: string[] = []) =>
+    [`--${at}`, `Content-Type: ${type}; charset=utf-8`, ...extra, 'Content-Transfer-Encoding: base64', '', base64Lines(body)].join(CRLF);
+  const alternative = [part('text/plain', email.text), part('text/html', email.html)];
+  if (!email.calendar) {
+    return [...headers.map(([name, value]) => `${name}: ${value}`), '', ...alternative, `--${boundary}--`, ''].join(CRLF);
+  }
+  // An invitation: mail readers that understand iTIP show the text/calendar alternative as an invitation; the others
+  // offer invite.ics to open.
+  const mixed = `=_mixed_${email.id.replace(/-/g, '')}`;
+  const method = email.calendar.method;
+  headers.splice(
+    headers.findIndex(([name]) => name === 'Content-Type'),
+    1,
+    ['Content-Type', `multipart/mixed;${CRLF} boundary="${mixed}"`],
+  );
   return [
     ...headers.map(([name, value]) => `${name}: ${value}`),
     '',
-    part('text/plain', email.text),
-    part('text/html', email.html),
+    `--${mixed}`,
+    `Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`,
+    '',
+    ...alternative,
+    part(`text/calendar; method=${method}`, email.calendar.ics),
     `--${boundary}--`,
+    part(`application/ics; name="invite.ics"`, email.calendar.ics, mixed, ['Content-Disposition: attachment; filename="invite.ics"']),
+    `--${mixed}--`,
     '',
   ].join(CRLF);
 }

@@ -1,6 +1,6 @@
-import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
+import { SendEmailCommand, SendRawEmailCommand, SESClient } from '@aws-sdk/client-ses';
 import { DeliveryReceipt, EmailTransport, OutgoingEmail } from './email-transport';
-import { formatAddress } from './mime-message';
+import { buildMimeMessage, formatAddress } from './mime-message';
 import { sesFailure } from './ses-errors';
 
 export interface SesSettings {
@@ -28,7 +28,32 @@ export class SesTransport implements EmailTransport {
   }
 
   async send(email: OutgoingEmail): Promise<DeliveryReceipt> {
-    const command = new SendEmailCommand({
+    const tags = [
+      { Name: 'consilium-tenant', Value: email.tenantId },
+      { Name: 'consilium-message', Value: email.id },
+      { Name: 'consilium-template', Value: email.template },
+    ];
+    try {
+      // A calendar invitation needs its own MIME parts, which only SendRawEmail carries.
+      const result = email.calendar ? await this.client.send(this.raw(email, tags)) : await this.client.send(this.simple(email, tags));
+      return { transport: this.name, providerMessageId: result.MessageId ?? '' };
+    } catch (error) {
+      throw sesFailure(error, email.from.address, this.settings.region);
+    }
+  }
+
+  private raw(email: OutgoingEmail, tags: { Name: string; Value: string }[]): SendRawEmailCommand {
+    return new SendRawEmailCommand({
+      Source: formatAddress(email.from.name, email.from.address, { fold: false }),
+      Destinations: [email.to],
+      RawMessage: { Data: Buffer.from(buildMimeMessage(email, email.from.address.split('@')[1] ?? 'consilium')) },
+      ConfigurationSetName: email.configurationSet,
+      Tags: tags,
+    });
+  }
+
+  private simple(email: OutgoingEmail, tags: { Name: string; Value: string }[]): SendEmailCommand {
+    return new SendEmailCommand({
       Source: formatAddress(email.from.name, email.from.address, { fold: false }),
       Destination: { ToAddresses: [email.to] },
       ReplyToAddresses: email.replyTo ? [email.replyTo] : undefined,
@@ -37,18 +62,8 @@ export class SesTransport implements EmailTransport {
         Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
       },
       ConfigurationSetName: email.configurationSet,
-      Tags: [
-        { Name: 'consilium-tenant', Value: email.tenantId },
-        { Name: 'consilium-message', Value: email.id },
-        { Name: 'consilium-template', Value: email.template },
-      ],
+      Tags: tags,
     });
-    try {
-      const result = await this.client.send(command);
-      return { transport: this.name, providerMessageId: result.MessageId ?? '' };
-    } catch (error) {
-      throw sesFailure(error, email.from.address, this.settings.region);
-    }
   }
 
   /** Closes the SDK's keep-alive sockets, which would otherwise hold a stopping worker open. */

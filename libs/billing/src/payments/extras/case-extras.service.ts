@@ -90,6 +90,16 @@ export class CaseExtras {
     await tx.query(`UPDATE case_extras SET status = 'scheduled', scheduled_for = $2 WHERE id = $1`, [extraId, at]);
   }
 
+  /** The case's paid video consult, booked or not yet (consults' port): at most one is open at a time. */
+  async openConsult(tx: EntityManager, caseId: string): Promise<CaseExtra | undefined> {
+    return (await this.list(tx, caseId)).find((e) => e.kind === 'video_consult' && (e.status === 'paid' || e.status === 'scheduled'));
+  }
+
+  /** A booked consult was cancelled: the patient may book another time for what they paid. */
+  async unschedule(tx: EntityManager, extraId: string): Promise<void> {
+    await tx.query(`UPDATE case_extras SET status = 'paid', scheduled_for = NULL WHERE id = $1 AND status = 'scheduled'`, [extraId]);
+  }
+
   async markDone(tx: EntityManager, extraId: string): Promise<void> {
     const extra = await this.one(tx, extraId);
     if (extra.status !== 'scheduled') throw new InvalidInput({ done: msg('payments.extras.scheduleFirst') });
