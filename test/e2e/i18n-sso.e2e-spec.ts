@@ -26,11 +26,9 @@ describe('every word in the reader’s language: single sign-on', () => {
 
   beforeAll(async () => {
     idp = await startOidcStandIn();
-    // Refusing private addresses as production does, so a metadata URL on this machine is refused in every language.
-    app = await createTestApp(
-      { SSO_FETCH_PRIVATE_ADDRESSES: 'false' },
-      { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] },
-    );
+    // The OpenID stand-in runs on this machine, so private addresses are allowed (as in development); the refusals of
+    // a private metadata URL or issuer are asked below with production's rule.
+    app = await createTestApp({}, { imports: [IdentityModule], providers: [{ provide: AccountMail, useClass: RecordingAccountMail }] });
     translator = app.get(Translator);
     ({ a, b } = await createTwoHospitals(app, {
       a: { locales: LOCALES, default_locale: 'en' },
@@ -129,6 +127,19 @@ describe('every word in the reader’s language: single sign-on', () => {
         '/console/settings/sso/saml',
       );
       check(samlRefused, locale, 400, 'SAML settings refused');
+      // Production's rule for admin-given addresses: nothing on this machine or its network.
+      const config = app.get(AppConfig) as { fetchPrivateAddresses: boolean };
+      config.fetchPrivateAddresses = false;
+      const privateIssuer = await admin.submit('/console/settings/sso', {
+        displayName: 'Okta',
+        issuer: idp.issuer,
+        clientId: 'x',
+        clientSecret: 'y',
+        allowedDomains: 'example.org',
+        roleMap: 'doctors = physician',
+      });
+      check(privateIssuer, locale, 400, 'OpenID issuer on a private address');
+      expect(privateIssuer.text).toContain(translator.message(msg('identity.sso.issuerPrivate', { url: idp.issuer }), locale));
       const privateUrl = await admin.submit(
         '/console/settings/sso',
         {
@@ -148,6 +159,7 @@ describe('every word in the reader’s language: single sign-on', () => {
       );
       check(privateOnly, locale, 400, 'SAML metadata URL on a private address');
       expect(privateOnly.text).toContain(translator.message(msg('identity.saml.metadataUrlPrivate', { url: PRIVATE_URL }), locale));
+      config.fetchPrivateAddresses = true;
       check(
         await admin.submit('/console/settings/sso', { tokenName: '' }, '/console/settings/sso/scim-tokens'),
         locale,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock, ContextActor, rows, TenantDatabase } from '@consilium/core';
+import { HOLD_EVENTS } from '../case-events';
 import { CASE_STATES } from '../case-state';
 import { OPEN_STATES } from '../case-queue.service';
 import { promiseShown, PromiseShown } from '../promise/promise-clock';
@@ -51,6 +52,8 @@ export interface QueuePageRow {
   hoursLeft: number | null;
   /** The same for reading: whole days from two days on, else hours; `past` once the promise has passed. */
   left: { days: number | null; hours: number | null; past: boolean } | null;
+  /** The coordinator accepted, and the acceptance waits for the patient to confirm payment (the hold lapsed). */
+  waitingForPayment: boolean;
 }
 
 export interface QueuePage {
@@ -80,6 +83,7 @@ interface Row {
   revised_by: Date | null;
   delivered_at: Date | null;
   sort_key: string;
+  waiting_for_payment: boolean;
 }
 
 /** A search's words as case_search_terms_of splits a case's: lowercased letters and digits, two or more. */
@@ -196,7 +200,11 @@ export class QueuePages {
              c.assigned_physician_id AS assignee_id, c.jurisdiction, c.submitted_at, c.created_at, c.due_at, c.triage_by, c.promised_by,
              c.paused_at, c.late_at, c.revised_by, c.delivered_at, c.sort_key::text AS sort_key,
              coalesce(c.campaign->>'utm_campaign', (SELECT v.utm_campaign FROM visits v WHERE v.tenant_id = c.tenant_id AND v.visitor_id = c.visitor_id
-                AND v.utm_campaign IS NOT NULL ORDER BY v.landed_at DESC LIMIT 1)) AS campaign
+                AND v.utm_campaign IS NOT NULL ORDER BY v.landed_at DESC LIMIT 1)) AS campaign,
+             -- The acceptance waits for the patient to confirm payment: the last of billing's hold events says so.
+             (c.state = 'triage' AND coalesce((SELECT e.type FROM case_events e WHERE e.tenant_id = c.tenant_id AND e.case_id = c.id
+                AND e.type IN (${HOLD_EVENTS.map((t) => `'${t}'`).join(', ')}) ORDER BY e.seq DESC LIMIT 1) = 'payment_confirmation_requested', false))
+               AS waiting_for_payment
         FROM page c
         JOIN accounts pa ON pa.tenant_id = c.tenant_id AND pa.id = c.patient_id
         LEFT JOIN accounts asg ON asg.tenant_id = c.tenant_id AND asg.id = c.assigned_physician_id
@@ -243,6 +251,7 @@ export class QueuePages {
         hoursLeft === null
           ? null
           : { days: span >= 48 ? Math.floor(span / 24) : null, hours: span < 48 ? span : null, past: hoursLeft < 0 },
+      waitingForPayment: r.waiting_for_payment,
     };
   }
 }
