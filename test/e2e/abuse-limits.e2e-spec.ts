@@ -422,6 +422,8 @@ describe('abuse limits', () => {
       'POST /console/cases/:id/ask-records': 'case-emails',
       'POST /console/cases/:id/move': 'case-emails',
       'POST /console/cases/:id/assign': 'case-emails',
+      'POST /console/cases/:id/assign-over-capacity': 'case-emails',
+      'POST /console/cases/bulk': 'case-emails',
       'POST /console/cases/:id/contributors': 'case-emails',
       'POST /console/reviews/:id/decline': 'case-emails',
       'POST /console/reviews/:id/sign': 'second-factor',
