@@ -39,6 +39,7 @@ import { CaseMilestones1764560000001 } from './1764560000001-case-milestones';
 import { Sms1764560000002 } from './1764560000002-sms';
 import { RenewableHolds1764570000000 } from './1764570000000-renewable-holds';
 import { UploadSenderDigest1764570000001 } from './1764570000001-upload-sender-digest';
+import { ReferralsAndRoi1764650000000 } from './1764650000000-referrals-and-roi';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -83,4 +84,5 @@ export const allMigrations = [
   Sms1764560000002,
   RenewableHolds1764570000000,
   UploadSenderDigest1764570000001,
+  ReferralsAndRoi1764650000000,
 ];

@@ -187,7 +187,7 @@ describe('conversion analytics dashboard', () => {
     const french = await reader.get(`/console/analytics?${Q1}`);
     expect(french.status).toBe(200);
     expect(tableCells(french.text, 'funnel').map((row) => row[2])).toEqual(
-      ['–', '70,0', '71,4', '80,0', '75,0', '66,7', '100,0'].map((n) => (n === '–' ? n : `${n}\u00a0%`)),
+      ['–', '70,0', '71,4', '80,0', '75,0', '0,0', '66,7', '100,0'].map((n) => (n === '–' ? n : `${n}\u00a0%`)),
     );
     expect(tableCells(french.text, 'turnaround')[0].slice(1, 3)).toEqual(['72 h (3 d)', '120 h (5 d)']);
     expect(french.text).not.toContain('70.0%');
@@ -203,6 +203,7 @@ describe('conversion analytics dashboard', () => {
       ['Request submitted', '5', '71.4%'],
       ['Accepted', '4', '80.0%'],
       ['Opinion delivered', '3', '75.0%'],
+      ['Appointment requested', '0', '0.0%'],
       ['Consult booked', '2', '66.7%'],
       ['Procedure', '2', '100.0%'],
     ]);
@@ -235,22 +236,33 @@ describe('conversion analytics dashboard', () => {
       ['Diagnosis changed (national program, 6,791 cases)', '1', '33.3%', '14.8%'],
       ['Treatment changed (national program, 6,791 cases)', '2', '66.7%', '37.4%'],
     ]);
-    // Paid 650 + 450 + (500 - 200) = 1,400; funded 100; add-ons 150; a $75 extra; procedures: 10,000 recorded (done
-    // wins over scheduled) + 1 x 2,500 estimated; cost 3 x 1,000 + 3 stipends of 200 in the ledger = 3,600;
-    // return 1,400 + 75 + 12,500 - 3,600 = 10,375, 288.2% of cost.
+    // Captured 650 + 450 + 500 = 1,600 (3 payments), 200 refunded, no platform fee in this hospital's payments;
+    // card fees 2.9% x 1,600 + 3 x 0.30 = 47.30; net 1,352.70. Funded 100 (shown, not revenue); a $75 extra.
+    // Downstream at the default 30% margin: 10,000 recorded (done wins over scheduled) -> 3,000; 1 unvalued
+    // procedure x 2,500 -> 750. Cost: 3 x 1,000 fixed, no campaign spend, 3 stipends of 200 = 3,600.
+    // Net 1,352.70 + 75 + 3,000 + 750 - 3,600 = 1,577.70, 43.8% of cost; payback 3,600 / (5,177.70 a quarter / 2.96
+    // months) = 2.1 months.
     expect(tableCells(page.text, 'money').map((r) => r[1])).toEqual([
-      '$1,400',
+      '$1,600',
+      '-$200',
+      '$0',
+      '-$47.30',
+      '$1,352.70',
       '$100',
-      '$150',
       '$75',
-      '$10,000',
-      '$2,500',
       '$3,000',
-      '$600',
-      '$3,600',
-      '$10,375',
-      '288.2%',
+      '$750',
+      '-$3,000',
+      '$0',
+      '-$600',
+      '-$3,600',
+      '$1,577.70',
+      '43.8%',
+      '2.1',
     ]);
+    expect(tableCells(page.text, 'money')[8][2]).toBe(
+      '1 procedure recorded without a value, at its specialty’s estimate ($2,500) × the margin (default 30%).',
+    );
     expect(tableCells(page.text, 'follow_through')).toEqual([
       ['30 days', '2', '50.0%', '0.0%'],
       ['90 days', '1', '0.0%', '100.0%'],
@@ -278,22 +290,28 @@ describe('conversion analytics dashboard', () => {
       ['Request submitted', '5', '71.4'],
       ['Accepted', '4', '80.0'],
       ['Opinion delivered', '3', '75.0'],
+      ['Appointment requested', '0', '0.0'],
       ['Consult booked', '2', '66.7'],
       ['Procedure', '2', '100.0'],
     ]);
     const money = parseCsv((await admin.get(`/console/analytics/export/money?${Q1}`)).text).filter((r) => r.length > 1);
     expect(money.slice(1).map((r) => r[1])).toEqual([
-      '1400.00',
+      '1600.00',
+      '-200.00',
+      '0.00',
+      '-47.30',
+      '1352.70',
       '100.00',
-      '150.00',
       '75.00',
-      '10000.00',
-      '2500.00',
       '3000.00',
-      '600.00',
-      '3600.00',
-      '10375.00',
-      '288.2',
+      '750.00',
+      '-3000.00',
+      '0.00',
+      '-600.00',
+      '-3600.00',
+      '1577.70',
+      '43.8',
+      '2.1',
     ]);
     const page = await admin.get(`/console/analytics?${Q1}`);
     for (const id of [...page.text.matchAll(/data-table="([a-z_]+)"/g)].map((m) => m[1])) {
@@ -308,22 +326,22 @@ describe('conversion analytics dashboard', () => {
   it('filters by specialty, physician, campaign and place, and cuts days in the hospital time zone', async () => {
     const physician = tableCells((await admin.get(`/console/analytics?${Q1}&physician=${idsA.physicianId}`)).text, 'funnel');
     // Assigned to the physician: C1, C2, C4, C7. Visits carry no physician, so they are not counted.
-    expect(physician.map((r) => r[1])).toEqual(['n/a', '4', '4', '4', '3', '2', '2']);
+    expect(physician.map((r) => r[1])).toEqual(['n/a', '4', '4', '4', '3', '0', '2', '2']);
     const spring = tableCells(
       (await admin.get(`/console/analytics?${Q1}&campaign=${encodeURIComponent('google / cpc / spring')}`)).text,
       'funnel',
     );
-    expect(spring.map((r) => r[1])).toEqual(['6', '1', '1', '1', '1', '1', '1']);
+    expect(spring.map((r) => r[1])).toEqual(['6', '1', '1', '1', '1', '0', '1', '1']);
     const abroad = tableCells((await admin.get(`/console/analytics?${Q1}&class=international`)).text, 'funnel');
-    expect(abroad.map((r) => r[1])).toEqual(['n/a', '1', '1', '0', '0', '0', '0']);
+    expect(abroad.map((r) => r[1])).toEqual(['n/a', '1', '1', '0', '0', '0', '0', '0']);
     const specialty = tableCells((await admin.get(`/console/analytics?${Q1}&specialty=${idsA.specialtyId}`)).text, 'funnel');
-    expect(specialty.map((r) => r[1])).toEqual(['n/a', '7', '5', '4', '3', '2', '2']);
+    expect(specialty.map((r) => r[1])).toEqual(['n/a', '7', '5', '4', '3', '0', '2', '2']);
     // February in New York: C3, C4 and the draft started late on the 28th.
     const feb = tableCells((await admin.get('/console/analytics?from=2026-02-01&to=2026-02-28')).text, 'funnel');
-    expect(feb.map((r) => r[1])).toEqual(['0', '3', '2', '1', '0', '0', '0']);
+    expect(feb.map((r) => r[1])).toEqual(['0', '3', '2', '1', '0', '0', '0', '0']);
     // A short period is read day by day: C1 (Jan 10) and C2 (Jan 20).
     const days = await admin.get('/console/analytics?from=2026-01-10&to=2026-01-20');
-    expect(tableCells(days.text, 'funnel').map((r) => r[1])).toEqual(['0', '2', '2', '2', '2', '1', '2']);
+    expect(tableCells(days.text, 'funnel').map((r) => r[1])).toEqual(['0', '2', '2', '2', '2', '0', '1', '2']);
     expect(tableCells(days.text, 'turnaround')).toEqual([['2', '72 h (3 d)', '120 h (5 d)', '2', '50.0%']]);
     expect((await admin.get('/console/analytics?from=2026-02-30')).status).toBe(400);
   });
@@ -347,7 +365,7 @@ describe('conversion analytics dashboard', () => {
     expect(tableCells(page.text, 'funnel')[4]).toEqual(['Opinion delivered', '4', '100.0%']);
     // C4 delivered 48 h after acceptance: 10, 48, 72, 120 -> p50 48 h.
     expect(tableCells(page.text, 'turnaround')[0].slice(0, 3)).toEqual(['4', '48 h (2 d)', '120 h (5 d)']);
-    expect(tableCells(page.text, 'money')[0][1]).toBe('$1,100');
+    expect(tableCells(page.text, 'money')[1][1]).toBe('-$500');
     await app.get(OperatorDatabase).forTenant(a.id, async (tx) => {
       const [c4] = await tx.query(`SELECT case_id FROM payments WHERE tenant_id = $1 AND status = 'refunded'`, [a.id]);
       await tx.query(`UPDATE payments SET refunded_minor = 20000, status = 'partially_refunded' WHERE tenant_id = $1 AND case_id = $2`, [
@@ -355,7 +373,7 @@ describe('conversion analytics dashboard', () => {
         c4.case_id,
       ]);
     });
-    expect(tableCells((await admin.get(`/console/analytics?${Q1}`)).text, 'money')[0][1]).toBe('$1,400');
+    expect(tableCells((await admin.get(`/console/analytics?${Q1}`)).text, 'money')[1][1]).toBe('-$200');
     // C7 unassigned: the physician's row loses it, "not assigned" gains it.
     const unassign = (physicianId: string | null) =>
       app
@@ -400,7 +418,7 @@ describe('conversion analytics dashboard', () => {
       (await admin.post('/console/analytics/settings', { monthly_cost: '2000', [`estimate_${idsA.specialtyId}`]: '2500' })).status,
     ).toBe(303);
     const money = tableCells((await admin.get(`/console/analytics?${Q1}`)).text, 'money');
-    expect(money[6][1]).toBe('$6,000');
+    expect(money[9][1]).toBe('-$6,000');
     await admin.get('/console/analytics');
     expect((await admin.post('/console/analytics/settings', { monthly_cost: '1000', [`estimate_${idsB.specialtyId}`]: '1' })).status).toBe(
       404,
@@ -438,7 +456,7 @@ describe('conversion analytics dashboard', () => {
     const adminB = new WebClient(app, b.host);
     await signInStaff(adminB, peopleB.admin);
     const page = await adminB.get(`/console/analytics?${Q1}`);
-    expect(tableCells(page.text, 'funnel').map((r) => r[1])).toEqual(['0', '1', '1', '0', '0', '0', '0']);
+    expect(tableCells(page.text, 'funnel').map((r) => r[1])).toEqual(['0', '1', '1', '0', '0', '0', '0', '0']);
     expect(tableCells(page.text, 'money')[0][1]).toBe('$777');
     expect(page.text).not.toContain('spring');
     expect(page.text).not.toContain('US-NJ');

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import {
   currencyDigits,
   field,
+  formatMoney,
+  todayIn,
   FieldProblems,
   first,
   InvalidInput,
@@ -18,9 +20,11 @@ import type { ResolvedTenant } from '@consilium/tenancy';
 import { REFRESH_ROLLUPS_JOB } from './jobs/refresh-rollups.job';
 import { EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { readAnalyticsSettings, writeAnalyticsSettings } from './analytics-settings';
+import { readAnalyticsSettings, readMarginSettings, writeAnalyticsSettings } from './analytics-settings';
+import { spendRows } from './campaign-spend';
+import { contribution, ContributionSettings, DEFAULT_MARGIN_BPS, DEFAULT_PAYMENT_FEE } from './contribution';
 import { buildDashboard, Dashboard, DashboardContext } from './dashboard';
-import { daysIn, defaultPeriod } from './period';
+import { addDays, daysIn, defaultPeriod, Period } from './period';
 import { NONE_ID } from './rollups/case-facts.sql';
 import { AnalyticsFilter, MetricsReader } from './rollups/metrics-reader';
 import { RollupRefresher } from './rollups/rollup-refresher';
@@ -53,11 +57,14 @@ export interface AnalyticsPage {
   currency: string;
   monthlyCostMinor: number;
   procedureEstimates: Record<string, number>;
+  contributionSettings: ContributionSettings;
   /** Some changes are not counted yet: a job is counting them. */
   catchingUp: boolean;
 }
 
 const MAX_DAYS = 366 * 5;
+/** Requests younger than this have rarely had their visit yet: the summary marks a period that includes them. */
+export const YOUNG_DAYS = 90;
 
 /**
  * The hospital's analytics: validates the filter (an id of anything not the hospital's is "not found"), brings the
@@ -112,12 +119,49 @@ export class AnalyticsService {
           [tenant.id],
         )
         .then((rows: Record<string, unknown>[]) => rows.map((r) => ({ id: String(r.id), name: String(r.name) })));
-      const rows = await new MetricsReader(tx, { id: tenant.id, timeZone: tenant.timeZone, currency: tenant.currency }).fromRollups(filter);
+      const margins = await readMarginSettings(tx, tenant.id);
+      const contributionSettings: ContributionSettings = {
+        ...settings,
+        margins: margins.margins,
+        paymentFeeBps: margins.paymentFeeBps ?? DEFAULT_PAYMENT_FEE.bps,
+        paymentFeeFixedMinor: margins.paymentFeeFixedMinor ?? DEFAULT_PAYMENT_FEE.fixedMinor,
+      };
+      const reader = new MetricsReader(tx, { id: tenant.id, timeZone: tenant.timeZone, currency: tenant.currency });
+      const rows = await reader.fromRollups(filter);
+      // The previous period of the same length, for the summary strip; the whole hospital's cases when filtered,
+      // since a filtered view carries the fixed cost and campaign spend by its share of them.
+      const days = daysIn(filter);
+      const previousFilter: AnalyticsFilter = { ...filter, from: addDays(filter.from, -days), to: addDays(filter.from, -1) };
+      const previousRows = await reader.fromRollups(previousFilter);
+      const filtered = Object.keys(filter).length > 2;
+      const startedAll = async (period: Period, own: number) =>
+        filtered ? (await reader.fromRollups({ from: period.from, to: period.to })).total.started : own;
+      const spend = await spendRows(tx, tenant.id, tenant.currency, previousFilter.from, filter.to);
+      const statement = (period: Period, r: typeof rows, all: number) =>
+        contribution({
+          period,
+          total: r.total,
+          bySpecialty: r.bySpecialty,
+          startedAll: all,
+          filtered,
+          settings: contributionSettings,
+          spend,
+        });
       const dashboard = buildDashboard(rows, {
         period: filter,
         currency: tenant.currency,
-        monthlyCostMinor: settings.monthlyCostMinor,
-        procedureEstimates: settings.procedureEstimates,
+        contribution: statement(filter, rows, await startedAll(filter, rows.total.started)),
+        previous: {
+          total: previousRows.total,
+          contribution: statement(previousFilter, previousRows, await startedAll(previousFilter, previousRows.total.started)),
+        },
+        basis: {
+          paymentFeeBps: contributionSettings.paymentFeeBps,
+          paymentFeeFixedMinor: contributionSettings.paymentFeeFixedMinor,
+          defaultMarginBps: DEFAULT_MARGIN_BPS,
+        },
+        youngSince: addDays(todayIn(tenant.timeZone), -YOUNG_DAYS),
+        formatMoney: (minor) => formatMoney(minor, tenant.currency, locale),
         specialties: options.specialties,
         physicians,
         t: (key, vars) => this.translator.t(key, locale, vars),
@@ -130,7 +174,16 @@ export class AnalyticsService {
         campaign: input.campaign ?? '',
         class: input.class ?? '',
       };
-      return { filter, values, dashboard, options, currency: tenant.currency, catchingUp: refreshed.pending, ...settings };
+      return {
+        filter,
+        values,
+        dashboard,
+        options,
+        currency: tenant.currency,
+        catchingUp: refreshed.pending,
+        ...settings,
+        contributionSettings,
+      };
     });
   }
 

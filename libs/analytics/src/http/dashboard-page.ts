@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { FormPresenter, minorToDecimal, RefusedForm, RequestContext, Translator } from '@consilium/core';
+import { formatMoney, FormPresenter, minorToDecimal, RefusedForm, RequestContext, Translator } from '@consilium/core';
 import { may } from '@consilium/identity';
-import { AnalyticsPage, AnalyticsService } from '../analytics.service';
+import { AnalyticsPage, AnalyticsService, YOUNG_DAYS } from '../analytics.service';
+import type { SummaryFigure } from '../dashboard';
 import { barChart, columnChart } from '../charts';
 import { formatNumber, formatPercent, showCell } from '../format';
 import { bucketsOf } from '../period';
@@ -93,6 +94,23 @@ export class DashboardPage implements FormPresenter {
         h.reach.slice(0, 12).map((r) => ({ label: r.jurisdiction, value: r.count, display: `${num(r.count)} (${pct(r.share)})` })),
       ),
     };
+    const figure = (f: SummaryFigure, v: number | null) => {
+      if (v === null) return '–';
+      if (f.kind === 'money') return formatMoney(v, page.currency, locale);
+      if (f.kind === 'percent') return pct(v);
+      if (f.kind === 'months') return t('analytics.summary.months', { n: v });
+      return num(v);
+    };
+    // Admins see the money figures; coordinators the counts.
+    const summary = h.summary
+      .filter((f) => full || f.kind === 'count')
+      .map((f) => ({
+        key: f.key,
+        label: t(`analytics.summary.${f.key}`),
+        value: figure(f, f.current),
+        previous: t('analytics.summary.previous', { value: figure(f, f.previous) }),
+        young: h.young && f.key === 'conversions',
+      }));
     const typed = extra.typed as Record<string, string | string[]> | undefined;
     const typedText = (name: string) => (typed ? String(([] as string[]).concat(typed[name] ?? '')[0] ?? '') : undefined);
     return {
@@ -100,6 +118,9 @@ export class DashboardPage implements FormPresenter {
       full,
       tables,
       charts,
+      summary,
+      young: h.young,
+      youngDays: YOUNG_DAYS,
       query,
       values: page.values,
       classes: ['in_state', 'out_of_state', 'international', 'none'],
