@@ -36,6 +36,9 @@ import { CaseMilestones } from './milestones/case-milestones';
 import { CheckInsDue, CheckInDueHandler } from './milestones/check-ins-due';
 import { LatePromises, PromiseDueHandler } from './promise/late-promises.service';
 
+import { ConsoleReferralsController, ReferralsPage } from './http/console-referrals.controller';
+import { AppointmentPage, PortalAppointmentController } from './http/portal-appointment.controller';
+import { Referrals } from './referrals.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Case]),
@@ -46,8 +49,11 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     RosterConsoleModule,
     TenancyModule,
   ],
-  controllers: [ConsoleCasesController, ConsoleConversionsController],
+  controllers: [ConsoleCasesController, ConsoleConversionsController, ConsoleReferralsController, PortalAppointmentController],
   providers: [
+    Referrals,
+    ReferralsPage,
+    AppointmentPage,
     AssignmentDeadlineHandler,
     AssignmentDeadlines,
     CaseAssignments,
@@ -78,6 +84,7 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     FollowUps,
   ],
   exports: [
+    Referrals,
     StaffIntakeAnswers,
     AssignmentDeadlines,
     CaseAssignments,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { StipendLedger } from '@consilium/billing';
 import { Case, CaseNotices, CasePipeline, CheckIns, LocalPhysicianInvitations } from '@consilium/cases';
 
-import { Clock, first, one, TenantDatabase, todayIn, Translator } from '@consilium/core';
+import { AppConfig, Clock, first, one, TenantDatabase, todayIn, Translator } from '@consilium/core';
 import { ResolvedTenant, TenantAsset } from '@consilium/tenancy';
 import { createHash } from 'node:crypto';
 import { attributionWords, OpinionAttributions } from './opinion-attribution';
@@ -27,6 +27,7 @@ export class OpinionDelivery {
     private readonly translator: Translator,
     private readonly translations: OpinionTranslations,
     private readonly attributions: OpinionAttributions,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -89,6 +90,7 @@ export class OpinionDelivery {
           translation,
           timeZone: tenant.timeZone,
           translator: this.translator,
+          appointmentUrl: `${this.config.originFor(tenant.primaryHost)}/account/cases/${c.id}/appointment`,
         });
         await tx.query(
           'INSERT INTO opinion_letters (tenant_id, opinion_id, pdf, sha256) VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, opinion_id) DO NOTHING',
