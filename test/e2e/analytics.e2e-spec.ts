@@ -427,6 +427,87 @@ describe('conversion analytics dashboard', () => {
     await admin.post('/console/analytics/settings', { monthly_cost: '1000', [`estimate_${idsA.specialtyId}`]: '2500' });
   });
 
+  it('opens on a summary strip beside the previous period, and marks periods too young to have converted', async () => {
+    const page = await admin.get(`/console/analytics?${Q1}`);
+    const figures = Object.fromEntries(
+      [...page.text.matchAll(/data-figure="([a-z]+)"[\s\S]*?<strong>([^<]*)<\/strong> <span class="muted">([^<]*)<\/span>/g)].map((m) => [
+        m[1],
+        [m[2], m[3]],
+      ]),
+    );
+    // Q1 against the 90 days before it, where only C6 (started Dec 31, delivered, no conversion) falls. C4 was
+    // delivered by the test before: 4 opinions.
+    expect(figures.requests).toEqual(['5', 'Previous period: 1']);
+    expect(figures.opinions).toEqual(['4', 'Previous period: 1']);
+    expect(figures.conversions).toEqual(['3', 'Previous period: 0']);
+    expect(figures.net).toEqual(['$1,577.70', expect.stringMatching(/^Previous period: /)]);
+    expect(figures.return).toEqual(['43.8%', expect.stringMatching(/^Previous period: /)]);
+    expect(figures.payback[0]).toBe('2.1 months');
+    // The strip comes before the filter and every table.
+    expect(page.text.indexOf('data-summary')).toBeLessThan(page.text.indexOf('class="filters"'));
+    expect(page.text).not.toContain('still converting');
+    // The default period runs to today: its newest requests may still convert, and the strip says so.
+    expect((await admin.get('/console/analytics')).text).toContain('still converting');
+    // Coordinators see the counts, not the money.
+    const coordinator = new WebClient(app, a.host);
+    await signInStaff(coordinator, peopleA.coordinator);
+    const theirs = await coordinator.get(`/console/analytics?${Q1}`);
+    expect(theirs.text).toContain('data-figure="conversions"');
+    expect(theirs.text).not.toContain('data-figure="net"');
+  });
+
+  it('takes campaign spend typed or imported (errors by line and column), and charges it per request and conversion', async () => {
+    await admin.get('/console/analytics/spend');
+    const refused = await admin.post('/console/analytics/spend', { campaign: 'google / cpc / spring', month: 'March', amount: '300' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('Enter the month as year and month, like 2026-03.');
+    expect(refused.text).toContain('value="google / cpc / spring"');
+    await admin.get('/console/analytics/spend');
+    expect(
+      (await admin.post('/console/analytics/spend', { campaign: 'google / cpc / spring', month: '2026-01', amount: '300.00' })).status,
+    ).toBe(303);
+    await admin.get('/console/analytics/spend');
+    const bad = await admin.post('/console/analytics/spend/import', {
+      csv: 'campaign,month,amount\nnewsletter / email / jan,2026-13,50\n,2026-02,abc\n',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('Line 2, column month: Enter the month as year and month, like 2026-03.');
+    expect(bad.text).toContain('Line 3, column campaign: Enter the campaign, as analytics names it.');
+    expect(bad.text).toContain('Line 3, column amount: Enter an amount like 1500.00.');
+    expect(bad.text).toContain('2026-13'); // the file as sent, to fix
+    await admin.get('/console/analytics/spend');
+    const good = await admin.post('/console/analytics/spend/import', {
+      csv: 'campaign,month,amount\n"newsletter / email / jan",2026-01,150.00\nnewsletter / email / jan,2026-02,"1,50.00"\n',
+    });
+    expect(good.status).toBe(200);
+    expect(good.text).toContain('2 months imported.');
+    expect(tableCells(good.text, 'spend')).toEqual([
+      ['newsletter / email / jan', '2026-02', '$150'],
+      ['google / cpc / spring', '2026-01', '$300'],
+      ['newsletter / email / jan', '2026-01', '$150'],
+    ]);
+
+    const page = await admin.get(`/console/analytics?${Q1}`);
+    expect(tableCells(page.text, 'campaign_cost')).toEqual([
+      ['google / cpc / spring', '$300', '1', '1', '$300', '$300'],
+      ['newsletter / email / jan', '$300', '1', '1', '$300', '$300'],
+    ]);
+    const money = tableCells(page.text, 'money');
+    // Spend 600 joins the fixed 3,000 and stipends 600: cost 4,200, net 5,177.70 - 4,200 = 977.70.
+    expect(money[10][1]).toBe('-$600');
+    expect(money[12][1]).toBe('-$4,200');
+    expect(money[13][1]).toBe('$977.70');
+    // One campaign's view carries its share of the cases (1 of 7) of the fixed cost and spend, and its own stipend:
+    // 3,000 / 7 = 428.57, 600 / 7 = 85.71, + 200.
+    const spring = tableCells(
+      (await admin.get(`/console/analytics?${Q1}&campaign=${encodeURIComponent('google / cpc / spring')}`)).text,
+      'money',
+    );
+    expect(spring[9][1]).toBe('-$428.57');
+    expect(spring[10][1]).toBe('-$85.71');
+    expect(spring[12]).toEqual([expect.any(String), '-$714.28', expect.stringContaining('14.3%')]);
+  });
+
   it('takes the monthly cost and procedure values from the blueprint, once, and leaves them alone when it says nothing', async () => {
     // Only the blueprint's cost values are read back: a tenant without people is enough.
     const t = await createTestTenant(app);
@@ -460,6 +541,9 @@ describe('conversion analytics dashboard', () => {
     expect(tableCells(page.text, 'money')[0][1]).toBe('$777');
     expect(page.text).not.toContain('spring');
     expect(page.text).not.toContain('US-NJ');
+    const spend = await adminB.get('/console/analytics/spend');
+    expect(spend.status).toBe(200);
+    expect(spend.text).not.toContain('newsletter');
     expect((await adminB.get(`/console/analytics?${Q1}&physician=${idsA.physicianId}`)).status).toBe(404);
     expect((await adminB.get(`/console/analytics?${Q1}&specialty=${idsA.specialtyId}`)).status).toBe(404);
     expect((await adminB.get(`/console/analytics/export/funnel?${Q1}&physician=${idsA.physicianId}`)).status).toBe(404);

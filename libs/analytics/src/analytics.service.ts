@@ -22,7 +22,7 @@ import { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { readAnalyticsSettings, readMarginSettings, writeAnalyticsSettings } from './analytics-settings';
 import { spendRows } from './campaign-spend';
-import { contribution, ContributionSettings, DEFAULT_MARGIN_BPS, DEFAULT_PAYMENT_FEE } from './contribution';
+import { contribution, ContributionSettings, DEFAULT_MARGIN_BPS, DEFAULT_PAYMENT_FEE, spendInPeriod } from './contribution';
 import { buildDashboard, Dashboard, DashboardContext } from './dashboard';
 import { addDays, daysIn, defaultPeriod, Period } from './period';
 import { NONE_ID } from './rollups/case-facts.sql';
@@ -160,6 +160,7 @@ export class AnalyticsService {
           paymentFeeFixedMinor: contributionSettings.paymentFeeFixedMinor,
           defaultMarginBps: DEFAULT_MARGIN_BPS,
         },
+        campaignSpend: Object.fromEntries([...new Set(spend.map((s) => s.campaign))].map((k) => [k, spendInPeriod(spend, filter, k)])),
         youngSince: addDays(todayIn(tenant.timeZone), -YOUNG_DAYS),
         formatMoney: (minor) => formatMoney(minor, tenant.currency, locale),
         specialties: options.specialties,

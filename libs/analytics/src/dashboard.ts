@@ -8,7 +8,7 @@ export type Cell =
   | { kind: 'text'; value: string }
   | { kind: 'count'; value: number }
   | { kind: 'percent'; value: number | null }
-  | { kind: 'money'; value: number }
+  | { kind: 'money'; value: number | null }
   | { kind: 'hours'; value: number | null }
   | { kind: 'decimal'; value: number | null };
 
@@ -30,6 +30,8 @@ export interface DashboardContext {
   previous: { total: Measures; contribution: Contribution };
   /** The settings the statement states as its basis. */
   basis: { paymentFeeBps: number; paymentFeeFixedMinor: number; defaultMarginBps: number };
+  /** Each campaign's spend over the period (whole, not shared out): what its cost per request is made of. */
+  campaignSpend: Record<string, number>;
   /** Requests started after this day are too young to have converted (the summary marks them). */
   youngSince: string;
   specialties: { id: string; name: string }[];
@@ -307,6 +309,7 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
       rows: outcomes.map((o) => [text(t(`analytics.outcome.${o.key}`)), count(o.count), pct(o.share), pct(o.reference)]),
     },
     contributionTable(money, ctx),
+    campaignCostTable(rows, ctx),
     {
       id: 'follow_through',
       title: t('analytics.table.follow_through'),
@@ -408,5 +411,32 @@ function contributionTable(c: Contribution, ctx: DashboardContext): Table {
       line('roi', { kind: 'percent', value: c.returnOnCost }, t('analytics.basis.roi')),
       line('payback', { kind: 'decimal', value: c.paybackMonths }, t('analytics.basis.payback')),
     ],
+  };
+}
+
+/** Cost per request and per conversion by campaign: its spend over the period over what it brought. */
+function campaignCostTable(rows: MetricRows, ctx: DashboardContext): Table {
+  const { t } = ctx;
+  const keys = [...new Set([...Object.keys(rows.byCampaign), ...Object.keys(ctx.campaignSpend)])].filter((k) => k !== '').sort();
+  const per = (spend: number, n: number) => (n > 0 ? Math.round(spend / n) : null);
+  return {
+    id: 'campaign_cost',
+    title: t('analytics.table.campaign_cost'),
+    operational: false,
+    columns: ['campaign', 'spend', 'submitted', 'conversions', 'cost_per_request', 'cost_per_conversion'].map((c) =>
+      t(`analytics.col.${c}`),
+    ),
+    rows: keys.map((key) => {
+      const spend = ctx.campaignSpend[key] ?? 0;
+      const x = rows.byCampaign[key] ?? emptyMeasures();
+      return [
+        { kind: 'text', value: key },
+        { kind: 'money', value: spend },
+        { kind: 'count', value: x.submitted },
+        { kind: 'count', value: x.converted },
+        { kind: 'money', value: per(spend, x.submitted) },
+        { kind: 'money', value: per(spend, x.converted) },
+      ];
+    }),
   };
 }
