@@ -554,4 +554,23 @@ describe('conversion analytics dashboard', () => {
     const rows = await app.get(TenantDatabase).forTenant(b.id, (tx) => tx.query(`SELECT DISTINCT tenant_id FROM analytics_cohorts`));
     expect(rows).toEqual([{ tenant_id: b.id }]);
   });
+
+  it('lets admins set a contribution margin per specialty and the card fees, refusing a wrong percentage beside it', async () => {
+    await admin.get('/console/analytics');
+    const margin = `margin_${idsA.specialtyId}`;
+    const base = { monthly_cost: '1000', [`estimate_${idsA.specialtyId}`]: '2500', fee_percent: '2.9', fee_fixed: '0.30' };
+    const bad = await admin.post('/console/analytics/settings', { ...base, [margin]: '150' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('Enter a percentage from 0 to 100, like 30 or 2.9.');
+    expect(bad.text).toContain('value="150"');
+    await admin.get('/console/analytics');
+    expect((await admin.post('/console/analytics/settings', { ...base, [margin]: '50', fee_percent: '3', fee_fixed: '0' })).status).toBe(
+      303,
+    );
+    const money = tableCells((await admin.get(`/console/analytics?${Q1}`)).text, 'money');
+    // 10,000 recorded and 2,500 estimated at 50%; card fees 3% of 1,600 and nothing fixed.
+    expect(money[7][1]).toBe('$5,000');
+    expect(money[8][1]).toBe('$1,250');
+    expect(money[3][1]).toBe('-$48');
+  });
 });

@@ -20,7 +20,7 @@ import type { ResolvedTenant } from '@consilium/tenancy';
 import { REFRESH_ROLLUPS_JOB } from './jobs/refresh-rollups.job';
 import { EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { readAnalyticsSettings, readMarginSettings, writeAnalyticsSettings } from './analytics-settings';
+import { readAnalyticsSettings, readMarginSettings, writeAnalyticsSettings, writeMarginSettings } from './analytics-settings';
 import { spendRows } from './campaign-spend';
 import { contribution, ContributionSettings, DEFAULT_MARGIN_BPS, DEFAULT_PAYMENT_FEE, spendInPeriod } from './contribution';
 import { buildDashboard, Dashboard, DashboardContext } from './dashboard';
@@ -189,7 +189,13 @@ export class AnalyticsService {
   }
 
   /** The fixed monthly cost and per-specialty procedure estimates (admins set them on the page). */
-  async saveSettings(input: { monthlyCost: string; estimates: Record<string, string> }): Promise<void> {
+  async saveSettings(input: {
+    monthlyCost: string;
+    estimates: Record<string, string>;
+    margins?: Record<string, string>;
+    feePercent?: string;
+    feeFixed?: string;
+  }): Promise<void> {
     const tenant = this.context.tenant<ResolvedTenant>();
     const errors: FieldProblems = {};
     const example = currencyDigits(tenant.currency) ? '2500.00' : '2500';
@@ -201,6 +207,17 @@ export class AnalyticsService {
       return Math.round(Number(value.trim()) * 10 ** currencyDigits(tenant.currency));
     };
     const monthly = minor(input.monthlyCost || '0', 'monthly_cost');
+    // A percentage with up to two decimals ("30", "2.9"), kept in basis points; blank is the stated default.
+    const bps = (value: string, name: string): number | null => {
+      if (!value.trim()) return null;
+      if (!/^\d{1,3}(\.\d{1,2})?$/.test(value.trim()) || Number(value) > 100) {
+        errors[name] = msg('analytics.settings.percent');
+        return null;
+      }
+      return Math.round(Number(value.trim()) * 100);
+    };
+    const feeBps = bps(input.feePercent ?? '', 'fee_percent');
+    const feeFixed = input.feeFixed?.trim() ? minor(input.feeFixed, 'fee_fixed') : null;
     await this.db.forTenant(tenant.id, async (tx) => {
       const specialties = await rows<{ id: string }>(tx, `SELECT id FROM specialties WHERE tenant_id = $1`, [tenant.id]);
       const estimates: Record<string, number> = {};
@@ -208,8 +225,16 @@ export class AnalyticsService {
         if (!specialties.some((s) => s.id === id)) throw new NotFound();
         if (value.trim()) estimates[id] = minor(value, `estimate_${id}`);
       }
+      const margins: Record<string, number> = {};
+      for (const [id, value] of Object.entries(input.margins ?? {})) {
+        if (!specialties.some((s) => s.id === id)) throw new NotFound();
+        const margin = bps(value, `margin_${id}`);
+        if (margin !== null) margins[id] = margin;
+      }
       if (Object.keys(errors).length) throw new InvalidInput(errors);
       await writeAnalyticsSettings(tx, tenant.id, { monthlyCostMinor: monthly, procedureEstimates: estimates });
+      if (input.margins !== undefined)
+        await writeMarginSettings(tx, tenant.id, { margins, paymentFeeBps: feeBps, paymentFeeFixedMinor: feeFixed });
     });
   }
 

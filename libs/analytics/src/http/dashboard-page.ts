@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { formatMoney, FormPresenter, minorToDecimal, RefusedForm, RequestContext, Translator } from '@consilium/core';
 import { may } from '@consilium/identity';
 import { AnalyticsPage, AnalyticsService, YOUNG_DAYS } from '../analytics.service';
+import { DEFAULT_MARGIN_BPS } from '../contribution';
 import type { SummaryFigure } from '../dashboard';
 import { barChart, columnChart } from '../charts';
 import { formatNumber, formatPercent, showCell } from '../format';
@@ -131,6 +132,15 @@ export class DashboardPage implements FormPresenter {
           typedText(`estimate_${s.id}`) ??
           (page.procedureEstimates[s.id] !== undefined ? minorToDecimal(page.procedureEstimates[s.id], page.currency) : ''),
       })),
+      margins: page.options.specialties.map((s) => ({
+        ...s,
+        value:
+          typedText(`margin_${s.id}`) ??
+          (page.contributionSettings.margins[s.id] !== undefined ? String(page.contributionSettings.margins[s.id] / 100) : ''),
+      })),
+      defaultMargin: DEFAULT_MARGIN_BPS / 100,
+      feePercent: typedText('fee_percent') ?? String(page.contributionSettings.paymentFeeBps / 100),
+      feeFixed: typedText('fee_fixed') ?? minorToDecimal(page.contributionSettings.paymentFeeFixedMinor, page.currency),
       ...extra,
     };
   }
