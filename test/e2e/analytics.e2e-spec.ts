@@ -10,6 +10,7 @@ import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { applyTestBlueprint, createTestTenant, createTwoHospitals, testBlueprint, TestHospital, TestPeople } from '../support/tenants';
+import { textsOutsideViewBox } from '../support/svg-bounds';
 import { WebClient } from '../support/web-client';
 
 /**
@@ -209,10 +210,11 @@ describe('conversion analytics dashboard', () => {
     ]);
     // Turnarounds 10, 72, 120 h: p50 72 h, p90 120 h; 2 of 3 on time.
     expect(tableCells(page.text, 'turnaround')).toEqual([['3', '72 h (3 d)', '120 h (5 d)', '3', '66.7%']]);
+    // Places by name: a state is never confused with the country that shares its code.
     expect(tableCells(page.text, 'reach')).toEqual([
-      ['US-NY', '3', '60.0%'],
-      ['MX', '1', '20.0%'],
-      ['US-NJ', '1', '20.0%'],
+      ['New York', '3', '60.0%'],
+      ['Mexico', '1', '20.0%'],
+      ['New Jersey', '1', '20.0%'],
     ]);
     expect(tableCells(page.text, 'reach_classes')).toEqual([['3', '1', '1', '40.0%']]);
     expect(tableCells(page.text, 'campaign')).toEqual([
@@ -540,7 +542,7 @@ describe('conversion analytics dashboard', () => {
     expect(tableCells(page.text, 'funnel').map((r) => r[1])).toEqual(['0', '1', '1', '0', '0', '0', '0', '0']);
     expect(tableCells(page.text, 'money')[0][1]).toBe('$777');
     expect(page.text).not.toContain('spring');
-    expect(page.text).not.toContain('US-NJ');
+    expect(page.text).not.toContain('New Jersey');
     const spend = await adminB.get('/console/analytics/spend');
     expect(spend.status).toBe(200);
     expect(spend.text).not.toContain('newsletter');
@@ -572,5 +574,35 @@ describe('conversion analytics dashboard', () => {
     expect(money[7][1]).toBe('$5,000');
     expect(money[8][1]).toBe('$1,250');
     expect(money[3][1]).toBe('-$48');
+  });
+
+  it('draws charts whose labels are never cut, in every language, with one bar per series and the running month apart', async () => {
+    for (const lang of ['en', 'es', 'fr']) {
+      const reader = new WebClient(app, a.host);
+      reader.cookies.set('lang', lang);
+      await signInStaff(reader, peopleA.admin);
+      for (const path of [`/console/analytics?${Q1}`, '/console/analytics']) {
+        const page = await reader.get(path);
+        expect({ lang, path, outside: textsOutsideViewBox(page.text) }).toEqual({ lang, path, outside: [] });
+        expect(page.text).not.toContain('…');
+      }
+    }
+    const page = await admin.get(`/console/analytics?${Q1}`);
+    const outcomes = /<figcaption>Outcomes[\s\S]*?<\/svg>/.exec(page.text)![0];
+    const labels = [...outcomes.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((m) => m[1]);
+    const bars = outcomes
+      .split('<g>')
+      .slice(1)
+      .map((g) => [...g.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((m) => m[1]).join(' '));
+    expect(new Set(bars).size).toBe(bars.length);
+    expect(bars.filter((b) => b.startsWith('Changed, ours') || b.startsWith('Diagnosis changed, ours'))).toHaveLength(1);
+    expect(labels.length).toBeGreaterThan(0);
+    // A closed quarter has no running month; the default period (to today) has one, hatched and marked.
+    expect(page.text).not.toContain('data-partial="true"');
+    const current = await admin.get('/console/analytics');
+    expect(current.text.match(/data-partial="true"/g)).toHaveLength(1);
+    expect(current.text).toContain('(to date)');
+    // The reach chart names places too.
+    expect(/<figcaption>Submitted requests[\s\S]*?<\/svg>/.exec(page.text)![0]).toContain('New York');
   });
 });

@@ -16,7 +16,7 @@ import {
   Translator,
 } from '@consilium/core';
 import { JobQueue } from '@consilium/jobs';
-import type { ResolvedTenant } from '@consilium/tenancy';
+import { jurisdictionName, type ResolvedTenant } from '@consilium/tenancy';
 import { REFRESH_ROLLUPS_JOB } from './jobs/refresh-rollups.job';
 import { EntityManager } from 'typeorm';
 import { z } from 'zod';
@@ -163,6 +163,7 @@ export class AnalyticsService {
         campaignSpend: Object.fromEntries([...new Set(spend.map((s) => s.campaign))].map((k) => [k, spendInPeriod(spend, filter, k)])),
         youngSince: addDays(todayIn(tenant.timeZone), -YOUNG_DAYS),
         formatMoney: (minor) => formatMoney(minor, tenant.currency, locale),
+        placeName: (code) => jurisdictionName(code, locale),
         specialties: options.specialties,
         physicians,
         t: (key, vars) => this.translator.t(key, locale, vars),

@@ -1,5 +1,5 @@
 import { Contribution } from './contribution';
-import { bucketsOf, Period } from './period';
+import { addDays, bucketsOf, monthStart, nextMonth, Period } from './period';
 import { emptyMeasures, MetricRows, Measures } from './rollups/metrics-reader';
 import { NONE_ID } from './rollups/case-facts.sql';
 
@@ -37,6 +37,8 @@ export interface DashboardContext {
   specialties: { id: string; name: string }[];
   /** Staff accounts that may be a case's physician, by account id. */
   physicians: { id: string; name: string }[];
+  /** A place code as the reader names it: `CA` is "Canada", `US-CA` "California". */
+  placeName: (code: string) => string;
   /** An amount in minor units as the page writes it (for the statement's basis column). */
   formatMoney: (minor: number) => string;
   /** Words in the page's language, by key (see views/i18n). */
@@ -193,7 +195,11 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
   const reach = Object.entries(rows.reach)
     .map(([jurisdiction, count]) => ({ jurisdiction, count, share: percent(count, reachTotal) }))
     .sort((a, b) => b.count - a.count || a.jurisdiction.localeCompare(b.jurisdiction));
-  const seriesKeys = [...new Set([...Object.keys(rows.bySeries), ...Object.keys(rows.visits?.bySeries ?? {})])].sort();
+  // Every period of the range, a quiet one included: a missing month would read as no month at all.
+  const everyBucket: string[] = [];
+  if (bucketsOf(ctx.period).series === 'day') for (let d = ctx.period.from; d <= ctx.period.to; d = addDays(d, 1)) everyBucket.push(d);
+  else for (let m = monthStart(ctx.period.from); m <= ctx.period.to; m = nextMonth(m)) everyBucket.push(m);
+  const seriesKeys = [...new Set([...everyBucket, ...Object.keys(rows.bySeries), ...Object.keys(rows.visits?.bySeries ?? {})])].sort();
   const series = seriesKeys.map((bucket) => {
     const x = rows.bySeries[bucket] ?? emptyMeasures();
     return {
@@ -285,7 +291,11 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
       title: t('analytics.table.reach'),
       operational: true,
       columns: ['jurisdiction', 'submitted', 'share'].map((c) => t(`analytics.col.${c}`)),
-      rows: reach.map((r) => [text(r.jurisdiction), count(r.count), pct(r.share)]),
+      rows: reach.map((r) => [
+        text(r.jurisdiction ? ctx.placeName(r.jurisdiction) : t('analytics.none.class')),
+        count(r.count),
+        pct(r.share),
+      ]),
     },
     {
       id: 'reach_classes',

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { formatMoney, FormPresenter, minorToDecimal, RefusedForm, RequestContext, Translator } from '@consilium/core';
+import { formatMoney, FormPresenter, minorToDecimal, RefusedForm, RequestContext, todayIn, Translator } from '@consilium/core';
+import { jurisdictionName, ResolvedTenant } from '@consilium/tenancy';
 import { may } from '@consilium/identity';
 import { AnalyticsPage, AnalyticsService, YOUNG_DAYS } from '../analytics.service';
 import { DEFAULT_MARGIN_BPS } from '../contribution';
@@ -44,6 +45,7 @@ export class DashboardPage implements FormPresenter {
     const h = page.dashboard.headline;
     const t = (key: string, vars?: Record<string, unknown>) => this.translator.t(key, locale, vars);
     const monthly = bucketsOf(page.filter).series === 'month';
+    const today = todayIn(this.context.tenant<ResolvedTenant>().timeZone);
     const pct = (v: number | null) => formatPercent(v, locale);
     const num = (v: number) => formatNumber(v, locale);
     const tables = this.tables(page).map((table) => ({
@@ -69,17 +71,25 @@ export class DashboardPage implements FormPresenter {
           label: monthly ? s.bucket.slice(0, 7) : s.bucket.slice(5),
           value: s.submitted,
           display: num(s.submitted),
+          // The period still running (this month, or today) is counted to date: drawn apart so it reads as such.
+          partial: page.filter.to >= today && (monthly ? s.bucket.slice(0, 7) === today.slice(0, 7) : s.bucket === today),
         })),
+        { partialNote: t('analytics.chart.partial') },
       ),
       outcomes: full
         ? barChart(
             t('analytics.chart.outcomes'),
+            // "Diagnosis changed" is compared with two references: our bar is drawn once, beside both.
             h.outcomes.flatMap((o) => [
-              {
-                label: t('analytics.chart.ours', { outcome: t(`analytics.chart.outcome.${o.key}`) }),
-                value: o.share ?? 0,
-                display: pct(o.share),
-              },
+              ...(o.key === 'diagnosis_changed_national'
+                ? []
+                : [
+                    {
+                      label: t('analytics.chart.ours', { outcome: t(`analytics.chart.outcome.${o.key}`) }),
+                      value: o.share ?? 0,
+                      display: pct(o.share),
+                    },
+                  ]),
               {
                 label: t(`analytics.chart.published.${o.key}`, { outcome: t(`analytics.chart.outcome.${o.key}`) }),
                 value: o.reference ?? 0,
@@ -92,7 +102,11 @@ export class DashboardPage implements FormPresenter {
         : null,
       reach: barChart(
         t('analytics.chart.reach'),
-        h.reach.slice(0, 12).map((r) => ({ label: r.jurisdiction, value: r.count, display: `${num(r.count)} (${pct(r.share)})` })),
+        h.reach.slice(0, 12).map((r) => ({
+          label: r.jurisdiction ? jurisdictionName(r.jurisdiction, locale) : t('analytics.none.class'),
+          value: r.count,
+          display: `${num(r.count)} (${pct(r.share)})`,
+        })),
       ),
     };
     const figure = (f: SummaryFigure, v: number | null) => {
