@@ -8,6 +8,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createTestCase, TestCase } from '../support/cases';
 import { expectPageIn, readerIn } from '../support/leak-detector';
+import { letterText } from '../support/pdf-text';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { createTwoHospitals, TestHospital } from '../support/tenants';
@@ -85,6 +86,16 @@ describe('appointment requests from the opinion', () => {
     expect(noTime.status).toBe(400);
     expect(noTime.text).toContain('Choose at least one time that suits you.');
     expect(noTime.text).toMatch(/id="f-reason-treatment"[^>]*checked/);
+    // The signed letter carries the same offer as one line with the link.
+    const [stored] = await app
+      .get(OperatorDatabase)
+      .forTenant(a.id, (tx) =>
+        tx.query(`SELECT l.pdf FROM opinion_letters l JOIN opinions o ON o.id = l.opinion_id WHERE o.case_id = $1`, [delivered.id]),
+      );
+    // The PDF wraps the long link after a slash.
+    expect(letterText(stored.pdf).replace(/\s+/g, ' ').replace(/\/ /g, '/')).toMatch(
+      new RegExp(`To request an appointment with .+, go to http://[^ ]+/account/cases/${delivered.id}/appointment`),
+    );
     // Before the opinion is delivered there is nothing to ask from: the same 404 as a case that does not exist.
     expect((await patient.get(`/account/cases/${submitted.id}/appointment`)).status).toBe(404);
   });
