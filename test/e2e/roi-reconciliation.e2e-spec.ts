@@ -135,7 +135,7 @@ describe('the ROI statement reconciles with the raw rows', () => {
         ),
         conversions: await tx.query(`SELECT case_id, kind, value_minor::int AS value, trim(currency) AS currency FROM conversions`),
         stipends: await tx.query(`SELECT case_id, amount_minor AS amount FROM stipend_entries WHERE currency = 'USD'`),
-        spend: await tx.query(`SELECT month::text AS month, amount_minor::int AS amount FROM campaign_spend`),
+        spend: await tx.query(`SELECT month::text AS month, amount_minor::int AS amount FROM campaign_spend ORDER BY month, campaign`),
         settings: s,
       };
     });
@@ -175,7 +175,8 @@ describe('the ROI statement reconciles with the raw rows', () => {
     }
     let recorded = 0;
     let estimated = 0;
-    for (const [id, x] of bySpecialty) {
+    // Summed in the order the product sums them (by id, spend by month then campaign), so floats round alike.
+    for (const [id, x] of [...bySpecialty].sort(([a], [b]) => a.localeCompare(b))) {
       const margin = (r.settings.margins[id] ?? 3000) / 10000;
       recorded += x.recorded * margin;
       estimated += x.unvalued * (r.settings.estimates[id] ?? 0) * margin;

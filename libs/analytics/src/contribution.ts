@@ -71,7 +71,9 @@ export interface Contribution {
 /** Campaign spend spread over the days of the period in each month, like the monthly cost. */
 export function spendInPeriod(spend: SpendRow[], period: Period, campaign?: string): number {
   let total = 0;
-  for (const row of spend) {
+  // A canonical order: floating-point sums then round the same way whatever order the rows came in.
+  const ordered = [...spend].sort((a, b) => a.month.localeCompare(b.month) || a.campaign.localeCompare(b.campaign));
+  for (const row of ordered) {
     if (campaign !== undefined && row.campaign !== campaign) continue;
     const m = monthStart(row.month);
     const last = addDays(nextMonth(m), -1);
@@ -104,7 +106,7 @@ export function contribution(input: ContributionInput): Contribution {
   let unvalued = 0;
   let estimatedValue = 0;
   let estimatedContribution = 0;
-  for (const [id, x] of Object.entries(input.bySpecialty)) {
+  for (const [id, x] of Object.entries(input.bySpecialty).sort(([a], [b]) => a.localeCompare(b))) {
     const margin = marginOf(settings, id) / 10000;
     const recorded = x.procedure_value_minor + x.consult_value_minor;
     const estimated = x.procedures_unvalued * (settings.procedureEstimates[id] ?? 0);
