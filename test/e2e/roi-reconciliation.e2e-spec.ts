@@ -77,14 +77,20 @@ describe('the ROI statement reconciles with the raw rows', () => {
     await db.forTenant(tenant.id, async (tx) => {
       // Refunds of every size and platform fees that are not a flat share, on top of what the generator wrote.
       const paid: { id: string; captured_minor: number }[] = await tx.query(
-        `SELECT id, captured_minor FROM payments WHERE purpose = 'opinion' AND captured_minor > 0 ORDER BY id`,
+        `SELECT id, captured_minor FROM payments WHERE tenant_id = $1 AND purpose = 'opinion' AND captured_minor > 0 ORDER BY id`,
+        [tenant.id],
       );
       for (const p of paid) {
         const refunded = random() < 0.15 ? Math.floor(p.captured_minor * random()) : 0;
         const fee = Math.floor(p.captured_minor * 0.2 * random());
-        await tx.query(`UPDATE payments SET refunded_minor = $2, application_fee_minor = $3 WHERE id = $1`, [p.id, refunded, fee]);
+        await tx.query(`UPDATE payments SET refunded_minor = $3, application_fee_minor = $4 WHERE tenant_id = $1 AND id = $2`, [
+          tenant.id,
+          p.id,
+          refunded,
+          fee,
+        ]);
       }
-      const specialties: { id: string }[] = await tx.query(`SELECT id FROM specialties ORDER BY id`);
+      const specialties: { id: string }[] = await tx.query(`SELECT id FROM specialties WHERE tenant_id = $1 ORDER BY id`, [tenant.id]);
       const estimates = Object.fromEntries(specialties.map((s) => [s.id, 100000 + Math.floor(random() * 900000)]));
       // One specialty keeps the default margin: the statement must fall back to it.
       const margins = Object.fromEntries(specialties.slice(1).map((s) => [s.id, 1000 + Math.floor(random() * 5000)]));
@@ -118,24 +124,38 @@ describe('the ROI statement reconciles with the raw rows', () => {
 
   afterAll(() => app.close());
 
+  /** The hospital's raw rows (the operator's connection sees every hospital: each query names this one). */
   async function raw(): Promise<Raw> {
     return app.get(OperatorDatabase).forTenant(tenant.id, async (tx) => {
+      const t = [tenant.id];
       const [s] = await tx.query(
         `SELECT monthly_cost_minor::int AS monthly, procedure_estimates AS estimates, margins, payment_fee_bps AS bps, payment_fee_fixed_minor AS fixed
-           FROM analytics_settings`,
+           FROM analytics_settings WHERE tenant_id = $1`,
+        t,
       );
       return {
         cases: await tx.query(
-          `SELECT c.id, ((c.created_at AT TIME ZONE $1)::date)::text AS day, o.specialty_id AS specialty FROM cases c LEFT JOIN offerings o ON o.id = c.offering_id`,
-          [TZ],
+          `SELECT c.id, ((c.created_at AT TIME ZONE $2)::date)::text AS day, o.specialty_id AS specialty
+             FROM cases c LEFT JOIN offerings o ON o.tenant_id = c.tenant_id AND o.id = c.offering_id WHERE c.tenant_id = $1`,
+          [tenant.id, TZ],
         ),
         payments: await tx.query(
           `SELECT case_id, purpose, captured_minor AS captured, refunded_minor AS refunded, application_fee_minor AS fee, funded_minor AS funded,
-                  captured_at IS NOT NULL AS captured_at FROM payments`,
+                  captured_at IS NOT NULL AS captured_at FROM payments WHERE tenant_id = $1`,
+          t,
         ),
-        conversions: await tx.query(`SELECT case_id, kind, value_minor::int AS value, trim(currency) AS currency FROM conversions`),
-        stipends: await tx.query(`SELECT case_id, amount_minor AS amount FROM stipend_entries WHERE currency = 'USD'`),
-        spend: await tx.query(`SELECT month::text AS month, amount_minor::int AS amount FROM campaign_spend ORDER BY month, campaign`),
+        conversions: await tx.query(
+          `SELECT case_id, kind, value_minor::int AS value, trim(currency) AS currency FROM conversions WHERE tenant_id = $1`,
+          t,
+        ),
+        stipends: await tx.query(
+          `SELECT case_id, amount_minor AS amount FROM stipend_entries WHERE tenant_id = $1 AND currency = 'USD'`,
+          t,
+        ),
+        spend: await tx.query(
+          `SELECT month::text AS month, amount_minor::int AS amount FROM campaign_spend WHERE tenant_id = $1 ORDER BY month, campaign`,
+          t,
+        ),
         settings: s,
       };
     });
