@@ -46,6 +46,7 @@ import { CoordinatorWorkbench1764640000000 } from './1764640000000-coordinator-w
 import { ConsoleEmailSender1764660000000 } from './1764660000000-console-email-sender';
 import { OpinionQualityCheck1764610000000 } from './1764610000000-opinion-quality-check';
 import { VideoConsults1764620000000 } from './1764620000000-video-consults';
+import { ReferralsAndRoi1764650000000 } from './1764650000000-referrals-and-roi';
 
 /** Every migration, oldest first. Listed as classes so Jest, the CLI and the apps share one list. */
 export const allMigrations = [
@@ -97,4 +98,5 @@ export const allMigrations = [
   ConsoleEmailSender1764660000000,
   OpinionQualityCheck1764610000000,
   VideoConsults1764620000000,
+  ReferralsAndRoi1764650000000,
 ];

@@ -10,6 +10,7 @@ import { RecordingAccountMail } from '../support/recording-account-mail';
 import { signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { applyTestBlueprint, createTestTenant, createTwoHospitals, testBlueprint, TestHospital, TestPeople } from '../support/tenants';
+import { textsOutsideViewBox } from '../support/svg-bounds';
 import { WebClient } from '../support/web-client';
 
 /**
@@ -187,7 +188,7 @@ describe('conversion analytics dashboard', () => {
     const french = await reader.get(`/console/analytics?${Q1}`);
     expect(french.status).toBe(200);
     expect(tableCells(french.text, 'funnel').map((row) => row[2])).toEqual(
-      ['–', '70,0', '71,4', '80,0', '75,0', '66,7', '100,0'].map((n) => (n === '–' ? n : `${n}\u00a0%`)),
+      ['–', '70,0', '71,4', '80,0', '75,0', '0,0', '66,7', '100,0'].map((n) => (n === '–' ? n : `${n}\u00a0%`)),
     );
     expect(tableCells(french.text, 'turnaround')[0].slice(1, 3)).toEqual(['72 h (3 d)', '120 h (5 d)']);
     expect(french.text).not.toContain('70.0%');
@@ -203,15 +204,17 @@ describe('conversion analytics dashboard', () => {
       ['Request submitted', '5', '71.4%'],
       ['Accepted', '4', '80.0%'],
       ['Opinion delivered', '3', '75.0%'],
+      ['Appointment requested', '0', '0.0%'],
       ['Consult booked', '2', '66.7%'],
       ['Procedure', '2', '100.0%'],
     ]);
     // Turnarounds 10, 72, 120 h: p50 72 h, p90 120 h; 2 of 3 on time.
     expect(tableCells(page.text, 'turnaround')).toEqual([['3', '72 h (3 d)', '120 h (5 d)', '3', '66.7%']]);
+    // Places by name: a state is never confused with the country that shares its code.
     expect(tableCells(page.text, 'reach')).toEqual([
-      ['US-NY', '3', '60.0%'],
-      ['MX', '1', '20.0%'],
-      ['US-NJ', '1', '20.0%'],
+      ['New York', '3', '60.0%'],
+      ['Mexico', '1', '20.0%'],
+      ['New Jersey', '1', '20.0%'],
     ]);
     expect(tableCells(page.text, 'reach_classes')).toEqual([['3', '1', '1', '40.0%']]);
     expect(tableCells(page.text, 'campaign')).toEqual([
@@ -235,22 +238,33 @@ describe('conversion analytics dashboard', () => {
       ['Diagnosis changed (national program, 6,791 cases)', '1', '33.3%', '14.8%'],
       ['Treatment changed (national program, 6,791 cases)', '2', '66.7%', '37.4%'],
     ]);
-    // Paid 650 + 450 + (500 - 200) = 1,400; funded 100; add-ons 150; a $75 extra; procedures: 10,000 recorded (done
-    // wins over scheduled) + 1 x 2,500 estimated; cost 3 x 1,000 + 3 stipends of 200 in the ledger = 3,600;
-    // return 1,400 + 75 + 12,500 - 3,600 = 10,375, 288.2% of cost.
+    // Captured 650 + 450 + 500 = 1,600 (3 payments), 200 refunded, no platform fee in this hospital's payments;
+    // card fees 2.9% x 1,600 + 3 x 0.30 = 47.30; net 1,352.70. Funded 100 (shown, not revenue); a $75 extra.
+    // Downstream at the default 30% margin: 10,000 recorded (done wins over scheduled) -> 3,000; 1 unvalued
+    // procedure x 2,500 -> 750. Cost: 3 x 1,000 fixed, no campaign spend, 3 stipends of 200 = 3,600.
+    // Net 1,352.70 + 75 + 3,000 + 750 - 3,600 = 1,577.70, 43.8% of cost; payback 3,600 / (5,177.70 a quarter / 2.96
+    // months) = 2.1 months.
     expect(tableCells(page.text, 'money').map((r) => r[1])).toEqual([
-      '$1,400',
+      '$1,600',
+      '-$200',
+      '$0',
+      '-$47.30',
+      '$1,352.70',
       '$100',
-      '$150',
       '$75',
-      '$10,000',
-      '$2,500',
       '$3,000',
-      '$600',
-      '$3,600',
-      '$10,375',
-      '288.2%',
+      '$750',
+      '-$3,000',
+      '$0',
+      '-$600',
+      '-$3,600',
+      '$1,577.70',
+      '43.8%',
+      '2.1',
     ]);
+    expect(tableCells(page.text, 'money')[8][2]).toBe(
+      '1 procedure recorded without a value, at its specialty’s estimate ($2,500) × the margin (default 30%).',
+    );
     expect(tableCells(page.text, 'follow_through')).toEqual([
       ['30 days', '2', '50.0%', '0.0%'],
       ['90 days', '1', '0.0%', '100.0%'],
@@ -278,22 +292,28 @@ describe('conversion analytics dashboard', () => {
       ['Request submitted', '5', '71.4'],
       ['Accepted', '4', '80.0'],
       ['Opinion delivered', '3', '75.0'],
+      ['Appointment requested', '0', '0.0'],
       ['Consult booked', '2', '66.7'],
       ['Procedure', '2', '100.0'],
     ]);
     const money = parseCsv((await admin.get(`/console/analytics/export/money?${Q1}`)).text).filter((r) => r.length > 1);
     expect(money.slice(1).map((r) => r[1])).toEqual([
-      '1400.00',
+      '1600.00',
+      '-200.00',
+      '0.00',
+      '-47.30',
+      '1352.70',
       '100.00',
-      '150.00',
       '75.00',
-      '10000.00',
-      '2500.00',
       '3000.00',
-      '600.00',
-      '3600.00',
-      '10375.00',
-      '288.2',
+      '750.00',
+      '-3000.00',
+      '0.00',
+      '-600.00',
+      '-3600.00',
+      '1577.70',
+      '43.8',
+      '2.1',
     ]);
     const page = await admin.get(`/console/analytics?${Q1}`);
     for (const id of [...page.text.matchAll(/data-table="([a-z_]+)"/g)].map((m) => m[1])) {
@@ -308,22 +328,22 @@ describe('conversion analytics dashboard', () => {
   it('filters by specialty, physician, campaign and place, and cuts days in the hospital time zone', async () => {
     const physician = tableCells((await admin.get(`/console/analytics?${Q1}&physician=${idsA.physicianId}`)).text, 'funnel');
     // Assigned to the physician: C1, C2, C4, C7. Visits carry no physician, so they are not counted.
-    expect(physician.map((r) => r[1])).toEqual(['n/a', '4', '4', '4', '3', '2', '2']);
+    expect(physician.map((r) => r[1])).toEqual(['n/a', '4', '4', '4', '3', '0', '2', '2']);
     const spring = tableCells(
       (await admin.get(`/console/analytics?${Q1}&campaign=${encodeURIComponent('google / cpc / spring')}`)).text,
       'funnel',
     );
-    expect(spring.map((r) => r[1])).toEqual(['6', '1', '1', '1', '1', '1', '1']);
+    expect(spring.map((r) => r[1])).toEqual(['6', '1', '1', '1', '1', '0', '1', '1']);
     const abroad = tableCells((await admin.get(`/console/analytics?${Q1}&class=international`)).text, 'funnel');
-    expect(abroad.map((r) => r[1])).toEqual(['n/a', '1', '1', '0', '0', '0', '0']);
+    expect(abroad.map((r) => r[1])).toEqual(['n/a', '1', '1', '0', '0', '0', '0', '0']);
     const specialty = tableCells((await admin.get(`/console/analytics?${Q1}&specialty=${idsA.specialtyId}`)).text, 'funnel');
-    expect(specialty.map((r) => r[1])).toEqual(['n/a', '7', '5', '4', '3', '2', '2']);
+    expect(specialty.map((r) => r[1])).toEqual(['n/a', '7', '5', '4', '3', '0', '2', '2']);
     // February in New York: C3, C4 and the draft started late on the 28th.
     const feb = tableCells((await admin.get('/console/analytics?from=2026-02-01&to=2026-02-28')).text, 'funnel');
-    expect(feb.map((r) => r[1])).toEqual(['0', '3', '2', '1', '0', '0', '0']);
+    expect(feb.map((r) => r[1])).toEqual(['0', '3', '2', '1', '0', '0', '0', '0']);
     // A short period is read day by day: C1 (Jan 10) and C2 (Jan 20).
     const days = await admin.get('/console/analytics?from=2026-01-10&to=2026-01-20');
-    expect(tableCells(days.text, 'funnel').map((r) => r[1])).toEqual(['0', '2', '2', '2', '2', '1', '2']);
+    expect(tableCells(days.text, 'funnel').map((r) => r[1])).toEqual(['0', '2', '2', '2', '2', '0', '1', '2']);
     expect(tableCells(days.text, 'turnaround')).toEqual([['2', '72 h (3 d)', '120 h (5 d)', '2', '50.0%']]);
     expect((await admin.get('/console/analytics?from=2026-02-30')).status).toBe(400);
   });
@@ -347,7 +367,7 @@ describe('conversion analytics dashboard', () => {
     expect(tableCells(page.text, 'funnel')[4]).toEqual(['Opinion delivered', '4', '100.0%']);
     // C4 delivered 48 h after acceptance: 10, 48, 72, 120 -> p50 48 h.
     expect(tableCells(page.text, 'turnaround')[0].slice(0, 3)).toEqual(['4', '48 h (2 d)', '120 h (5 d)']);
-    expect(tableCells(page.text, 'money')[0][1]).toBe('$1,100');
+    expect(tableCells(page.text, 'money')[1][1]).toBe('-$500');
     await app.get(OperatorDatabase).forTenant(a.id, async (tx) => {
       const [c4] = await tx.query(`SELECT case_id FROM payments WHERE tenant_id = $1 AND status = 'refunded'`, [a.id]);
       await tx.query(`UPDATE payments SET refunded_minor = 20000, status = 'partially_refunded' WHERE tenant_id = $1 AND case_id = $2`, [
@@ -355,7 +375,7 @@ describe('conversion analytics dashboard', () => {
         c4.case_id,
       ]);
     });
-    expect(tableCells((await admin.get(`/console/analytics?${Q1}`)).text, 'money')[0][1]).toBe('$1,400');
+    expect(tableCells((await admin.get(`/console/analytics?${Q1}`)).text, 'money')[1][1]).toBe('-$200');
     // C7 unassigned: the physician's row loses it, "not assigned" gains it.
     const unassign = (physicianId: string | null) =>
       app
@@ -400,13 +420,94 @@ describe('conversion analytics dashboard', () => {
       (await admin.post('/console/analytics/settings', { monthly_cost: '2000', [`estimate_${idsA.specialtyId}`]: '2500' })).status,
     ).toBe(303);
     const money = tableCells((await admin.get(`/console/analytics?${Q1}`)).text, 'money');
-    expect(money[6][1]).toBe('$6,000');
+    expect(money[9][1]).toBe('-$6,000');
     await admin.get('/console/analytics');
     expect((await admin.post('/console/analytics/settings', { monthly_cost: '1000', [`estimate_${idsB.specialtyId}`]: '1' })).status).toBe(
       404,
     );
     await admin.get('/console/analytics');
     await admin.post('/console/analytics/settings', { monthly_cost: '1000', [`estimate_${idsA.specialtyId}`]: '2500' });
+  });
+
+  it('opens on a summary strip beside the previous period, and marks periods too young to have converted', async () => {
+    const page = await admin.get(`/console/analytics?${Q1}`);
+    const figures = Object.fromEntries(
+      [...page.text.matchAll(/data-figure="([a-z]+)"[\s\S]*?<strong>([^<]*)<\/strong> <span class="muted">([^<]*)<\/span>/g)].map((m) => [
+        m[1],
+        [m[2], m[3]],
+      ]),
+    );
+    // Q1 against the 90 days before it, where only C6 (started Dec 31, delivered, no conversion) falls. C4 was
+    // delivered by the test before: 4 opinions.
+    expect(figures.requests).toEqual(['5', 'Previous period: 1']);
+    expect(figures.opinions).toEqual(['4', 'Previous period: 1']);
+    expect(figures.conversions).toEqual(['3', 'Previous period: 0']);
+    expect(figures.net).toEqual(['$1,577.70', expect.stringMatching(/^Previous period: /)]);
+    expect(figures.return).toEqual(['43.8%', expect.stringMatching(/^Previous period: /)]);
+    expect(figures.payback[0]).toBe('2.1 months');
+    // The strip comes before the filter and every table.
+    expect(page.text.indexOf('data-summary')).toBeLessThan(page.text.indexOf('class="filters"'));
+    expect(page.text).not.toContain('still converting');
+    // The default period runs to today: its newest requests may still convert, and the strip says so.
+    expect((await admin.get('/console/analytics')).text).toContain('still converting');
+    // Coordinators see the counts, not the money.
+    const coordinator = new WebClient(app, a.host);
+    await signInStaff(coordinator, peopleA.coordinator);
+    const theirs = await coordinator.get(`/console/analytics?${Q1}`);
+    expect(theirs.text).toContain('data-figure="conversions"');
+    expect(theirs.text).not.toContain('data-figure="net"');
+  });
+
+  it('takes campaign spend typed or imported (errors by line and column), and charges it per request and conversion', async () => {
+    await admin.get('/console/analytics/spend');
+    const refused = await admin.post('/console/analytics/spend', { campaign: 'google / cpc / spring', month: 'March', amount: '300' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('Enter the month as year and month, like 2026-03.');
+    expect(refused.text).toContain('value="google / cpc / spring"');
+    await admin.get('/console/analytics/spend');
+    expect(
+      (await admin.post('/console/analytics/spend', { campaign: 'google / cpc / spring', month: '2026-01', amount: '300.00' })).status,
+    ).toBe(303);
+    await admin.get('/console/analytics/spend');
+    const bad = await admin.post('/console/analytics/spend/import', {
+      csv: 'campaign,month,amount\nnewsletter / email / jan,2026-13,50\n,2026-02,abc\n',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('Line 2, column month: Enter the month as year and month, like 2026-03.');
+    expect(bad.text).toContain('Line 3, column campaign: Enter the campaign, as analytics names it.');
+    expect(bad.text).toContain('Line 3, column amount: Enter an amount like 1500.00.');
+    expect(bad.text).toContain('2026-13'); // the file as sent, to fix
+    await admin.get('/console/analytics/spend');
+    const good = await admin.post('/console/analytics/spend/import', {
+      csv: 'campaign,month,amount\n"newsletter / email / jan",2026-01,150.00\nnewsletter / email / jan,2026-02,"1,50.00"\n',
+    });
+    expect(good.status).toBe(200);
+    expect(good.text).toContain('2 months imported.');
+    expect(tableCells(good.text, 'spend')).toEqual([
+      ['newsletter / email / jan', '2026-02', '$150'],
+      ['google / cpc / spring', '2026-01', '$300'],
+      ['newsletter / email / jan', '2026-01', '$150'],
+    ]);
+
+    const page = await admin.get(`/console/analytics?${Q1}`);
+    expect(tableCells(page.text, 'campaign_cost')).toEqual([
+      ['google / cpc / spring', '$300', '1', '1', '$300', '$300'],
+      ['newsletter / email / jan', '$300', '1', '1', '$300', '$300'],
+    ]);
+    const money = tableCells(page.text, 'money');
+    // Spend 600 joins the fixed 3,000 and stipends 600: cost 4,200, net 5,177.70 - 4,200 = 977.70.
+    expect(money[10][1]).toBe('-$600');
+    expect(money[12][1]).toBe('-$4,200');
+    expect(money[13][1]).toBe('$977.70');
+    // One campaign's view carries its share of the cases (1 of 7) of the fixed cost and spend, and its own stipend:
+    // 3,000 / 7 = 428.57, 600 / 7 = 85.71, + 200.
+    const spring = tableCells(
+      (await admin.get(`/console/analytics?${Q1}&campaign=${encodeURIComponent('google / cpc / spring')}`)).text,
+      'money',
+    );
+    expect(spring[9][1]).toBe('-$428.57');
+    expect(spring[10][1]).toBe('-$85.71');
+    expect(spring[12]).toEqual([expect.any(String), '-$714.28', expect.stringContaining('14.3%')]);
   });
 
   it('takes the monthly cost and procedure values from the blueprint, once, and leaves them alone when it says nothing', async () => {
@@ -438,10 +539,13 @@ describe('conversion analytics dashboard', () => {
     const adminB = new WebClient(app, b.host);
     await signInStaff(adminB, peopleB.admin);
     const page = await adminB.get(`/console/analytics?${Q1}`);
-    expect(tableCells(page.text, 'funnel').map((r) => r[1])).toEqual(['0', '1', '1', '0', '0', '0', '0']);
+    expect(tableCells(page.text, 'funnel').map((r) => r[1])).toEqual(['0', '1', '1', '0', '0', '0', '0', '0']);
     expect(tableCells(page.text, 'money')[0][1]).toBe('$777');
     expect(page.text).not.toContain('spring');
-    expect(page.text).not.toContain('US-NJ');
+    expect(page.text).not.toContain('New Jersey');
+    const spend = await adminB.get('/console/analytics/spend');
+    expect(spend.status).toBe(200);
+    expect(spend.text).not.toContain('newsletter');
     expect((await adminB.get(`/console/analytics?${Q1}&physician=${idsA.physicianId}`)).status).toBe(404);
     expect((await adminB.get(`/console/analytics?${Q1}&specialty=${idsA.specialtyId}`)).status).toBe(404);
     expect((await adminB.get(`/console/analytics/export/funnel?${Q1}&physician=${idsA.physicianId}`)).status).toBe(404);
@@ -451,5 +555,54 @@ describe('conversion analytics dashboard', () => {
     await app.get(RollupRefresher).refresh(b.id);
     const rows = await app.get(TenantDatabase).forTenant(b.id, (tx) => tx.query(`SELECT DISTINCT tenant_id FROM analytics_cohorts`));
     expect(rows).toEqual([{ tenant_id: b.id }]);
+  });
+
+  it('lets admins set a contribution margin per specialty and the card fees, refusing a wrong percentage beside it', async () => {
+    await admin.get('/console/analytics');
+    const margin = `margin_${idsA.specialtyId}`;
+    const base = { monthly_cost: '1000', [`estimate_${idsA.specialtyId}`]: '2500', fee_percent: '2.9', fee_fixed: '0.30' };
+    const bad = await admin.post('/console/analytics/settings', { ...base, [margin]: '150' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('Enter a percentage from 0 to 100, like 30 or 2.9.');
+    expect(bad.text).toContain('value="150"');
+    await admin.get('/console/analytics');
+    expect((await admin.post('/console/analytics/settings', { ...base, [margin]: '50', fee_percent: '3', fee_fixed: '0' })).status).toBe(
+      303,
+    );
+    const money = tableCells((await admin.get(`/console/analytics?${Q1}`)).text, 'money');
+    // 10,000 recorded and 2,500 estimated at 50%; card fees 3% of 1,600 and nothing fixed.
+    expect(money[7][1]).toBe('$5,000');
+    expect(money[8][1]).toBe('$1,250');
+    expect(money[3][1]).toBe('-$48');
+  });
+
+  it('draws charts whose labels are never cut, in every language, with one bar per series and the running month apart', async () => {
+    for (const lang of ['en', 'es', 'fr']) {
+      const reader = new WebClient(app, a.host);
+      reader.cookies.set('lang', lang);
+      await signInStaff(reader, peopleA.admin);
+      for (const path of [`/console/analytics?${Q1}`, '/console/analytics']) {
+        const page = await reader.get(path);
+        expect({ lang, path, outside: textsOutsideViewBox(page.text) }).toEqual({ lang, path, outside: [] });
+        expect(page.text).not.toContain('…');
+      }
+    }
+    const page = await admin.get(`/console/analytics?${Q1}`);
+    const outcomes = /<figcaption>Outcomes[\s\S]*?<\/svg>/.exec(page.text)![0];
+    const labels = [...outcomes.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((m) => m[1]);
+    const bars = outcomes
+      .split('<g>')
+      .slice(1)
+      .map((g) => [...g.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((m) => m[1]).join(' '));
+    expect(new Set(bars).size).toBe(bars.length);
+    expect(bars.filter((b) => b.startsWith('Changed, ours') || b.startsWith('Diagnosis changed, ours'))).toHaveLength(1);
+    expect(labels.length).toBeGreaterThan(0);
+    // A closed quarter has no running month; the default period (to today) has one, hatched and marked.
+    expect(page.text).not.toContain('data-partial="true"');
+    const current = await admin.get('/console/analytics');
+    expect(current.text.match(/data-partial="true"/g)).toHaveLength(1);
+    expect(current.text).toContain('(to date)');
+    // The reach chart names places too.
+    expect(/<figcaption>Submitted requests[\s\S]*?<\/svg>/.exec(page.text)![0]).toContain('New York');
   });
 });

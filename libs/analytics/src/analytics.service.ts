@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import {
   currencyDigits,
   field,
+  formatMoney,
+  todayIn,
   FieldProblems,
   first,
   InvalidInput,
@@ -14,13 +16,15 @@ import {
   Translator,
 } from '@consilium/core';
 import { JobQueue } from '@consilium/jobs';
-import type { ResolvedTenant } from '@consilium/tenancy';
+import { jurisdictionName, type ResolvedTenant } from '@consilium/tenancy';
 import { REFRESH_ROLLUPS_JOB } from './jobs/refresh-rollups.job';
 import { EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { readAnalyticsSettings, writeAnalyticsSettings } from './analytics-settings';
+import { readAnalyticsSettings, readMarginSettings, writeAnalyticsSettings, writeMarginSettings } from './analytics-settings';
+import { spendRows } from './campaign-spend';
+import { contribution, ContributionSettings, DEFAULT_MARGIN_BPS, DEFAULT_PAYMENT_FEE, spendInPeriod } from './contribution';
 import { buildDashboard, Dashboard, DashboardContext } from './dashboard';
-import { daysIn, defaultPeriod } from './period';
+import { addDays, daysIn, defaultPeriod, Period } from './period';
 import { NONE_ID } from './rollups/case-facts.sql';
 import { AnalyticsFilter, MetricsReader } from './rollups/metrics-reader';
 import { RollupRefresher } from './rollups/rollup-refresher';
@@ -53,11 +57,14 @@ export interface AnalyticsPage {
   currency: string;
   monthlyCostMinor: number;
   procedureEstimates: Record<string, number>;
+  contributionSettings: ContributionSettings;
   /** Some changes are not counted yet: a job is counting them. */
   catchingUp: boolean;
 }
 
 const MAX_DAYS = 366 * 5;
+/** Requests younger than this have rarely had their visit yet: the summary marks a period that includes them. */
+export const YOUNG_DAYS = 90;
 
 /**
  * The hospital's analytics: validates the filter (an id of anything not the hospital's is "not found"), brings the
@@ -112,12 +119,51 @@ export class AnalyticsService {
           [tenant.id],
         )
         .then((rows: Record<string, unknown>[]) => rows.map((r) => ({ id: String(r.id), name: String(r.name) })));
-      const rows = await new MetricsReader(tx, { id: tenant.id, timeZone: tenant.timeZone, currency: tenant.currency }).fromRollups(filter);
+      const margins = await readMarginSettings(tx, tenant.id);
+      const contributionSettings: ContributionSettings = {
+        ...settings,
+        margins: margins.margins,
+        paymentFeeBps: margins.paymentFeeBps ?? DEFAULT_PAYMENT_FEE.bps,
+        paymentFeeFixedMinor: margins.paymentFeeFixedMinor ?? DEFAULT_PAYMENT_FEE.fixedMinor,
+      };
+      const reader = new MetricsReader(tx, { id: tenant.id, timeZone: tenant.timeZone, currency: tenant.currency });
+      const rows = await reader.fromRollups(filter);
+      // The previous period of the same length, for the summary strip; the whole hospital's cases when filtered,
+      // since a filtered view carries the fixed cost and campaign spend by its share of them.
+      const days = daysIn(filter);
+      const previousFilter: AnalyticsFilter = { ...filter, from: addDays(filter.from, -days), to: addDays(filter.from, -1) };
+      const previousRows = await reader.fromRollups(previousFilter);
+      const filtered = Object.keys(filter).length > 2;
+      const startedAll = async (period: Period, own: number) =>
+        filtered ? (await reader.fromRollups({ from: period.from, to: period.to })).total.started : own;
+      const spend = await spendRows(tx, tenant.id, tenant.currency, previousFilter.from, filter.to);
+      const statement = (period: Period, r: typeof rows, all: number) =>
+        contribution({
+          period,
+          total: r.total,
+          bySpecialty: r.bySpecialty,
+          startedAll: all,
+          filtered,
+          settings: contributionSettings,
+          spend,
+        });
       const dashboard = buildDashboard(rows, {
         period: filter,
         currency: tenant.currency,
-        monthlyCostMinor: settings.monthlyCostMinor,
-        procedureEstimates: settings.procedureEstimates,
+        contribution: statement(filter, rows, await startedAll(filter, rows.total.started)),
+        previous: {
+          total: previousRows.total,
+          contribution: statement(previousFilter, previousRows, await startedAll(previousFilter, previousRows.total.started)),
+        },
+        basis: {
+          paymentFeeBps: contributionSettings.paymentFeeBps,
+          paymentFeeFixedMinor: contributionSettings.paymentFeeFixedMinor,
+          defaultMarginBps: DEFAULT_MARGIN_BPS,
+        },
+        campaignSpend: Object.fromEntries([...new Set(spend.map((s) => s.campaign))].map((k) => [k, spendInPeriod(spend, filter, k)])),
+        youngSince: addDays(todayIn(tenant.timeZone), -YOUNG_DAYS),
+        formatMoney: (minor) => formatMoney(minor, tenant.currency, locale),
+        placeName: (code) => jurisdictionName(code, locale),
         specialties: options.specialties,
         physicians,
         t: (key, vars) => this.translator.t(key, locale, vars),
@@ -130,12 +176,27 @@ export class AnalyticsService {
         campaign: input.campaign ?? '',
         class: input.class ?? '',
       };
-      return { filter, values, dashboard, options, currency: tenant.currency, catchingUp: refreshed.pending, ...settings };
+      return {
+        filter,
+        values,
+        dashboard,
+        options,
+        currency: tenant.currency,
+        catchingUp: refreshed.pending,
+        ...settings,
+        contributionSettings,
+      };
     });
   }
 
   /** The fixed monthly cost and per-specialty procedure estimates (admins set them on the page). */
-  async saveSettings(input: { monthlyCost: string; estimates: Record<string, string> }): Promise<void> {
+  async saveSettings(input: {
+    monthlyCost: string;
+    estimates: Record<string, string>;
+    margins?: Record<string, string>;
+    feePercent?: string;
+    feeFixed?: string;
+  }): Promise<void> {
     const tenant = this.context.tenant<ResolvedTenant>();
     const errors: FieldProblems = {};
     const example = currencyDigits(tenant.currency) ? '2500.00' : '2500';
@@ -147,6 +208,17 @@ export class AnalyticsService {
       return Math.round(Number(value.trim()) * 10 ** currencyDigits(tenant.currency));
     };
     const monthly = minor(input.monthlyCost || '0', 'monthly_cost');
+    // A percentage with up to two decimals ("30", "2.9"), kept in basis points; blank is the stated default.
+    const bps = (value: string, name: string): number | null => {
+      if (!value.trim()) return null;
+      if (!/^\d{1,3}(\.\d{1,2})?$/.test(value.trim()) || Number(value) > 100) {
+        errors[name] = msg('analytics.settings.percent');
+        return null;
+      }
+      return Math.round(Number(value.trim()) * 100);
+    };
+    const feeBps = bps(input.feePercent ?? '', 'fee_percent');
+    const feeFixed = input.feeFixed?.trim() ? minor(input.feeFixed, 'fee_fixed') : null;
     await this.db.forTenant(tenant.id, async (tx) => {
       const specialties = await rows<{ id: string }>(tx, `SELECT id FROM specialties WHERE tenant_id = $1`, [tenant.id]);
       const estimates: Record<string, number> = {};
@@ -154,8 +226,16 @@ export class AnalyticsService {
         if (!specialties.some((s) => s.id === id)) throw new NotFound();
         if (value.trim()) estimates[id] = minor(value, `estimate_${id}`);
       }
+      const margins: Record<string, number> = {};
+      for (const [id, value] of Object.entries(input.margins ?? {})) {
+        if (!specialties.some((s) => s.id === id)) throw new NotFound();
+        const margin = bps(value, `margin_${id}`);
+        if (margin !== null) margins[id] = margin;
+      }
       if (Object.keys(errors).length) throw new InvalidInput(errors);
       await writeAnalyticsSettings(tx, tenant.id, { monthlyCostMinor: monthly, procedureEstimates: estimates });
+      if (input.margins !== undefined)
+        await writeMarginSettings(tx, tenant.id, { margins, paymentFeeBps: feeBps, paymentFeeFixedMinor: feeFixed });
     });
   }
 

@@ -1,4 +1,5 @@
-import { bucketsOf, Period, proratedMonthlyCost } from './period';
+import { Contribution } from './contribution';
+import { addDays, bucketsOf, monthStart, nextMonth, Period } from './period';
 import { emptyMeasures, MetricRows, Measures } from './rollups/metrics-reader';
 import { NONE_ID } from './rollups/case-facts.sql';
 
@@ -7,7 +8,7 @@ export type Cell =
   | { kind: 'text'; value: string }
   | { kind: 'count'; value: number }
   | { kind: 'percent'; value: number | null }
-  | { kind: 'money'; value: number }
+  | { kind: 'money'; value: number | null }
   | { kind: 'hours'; value: number | null }
   | { kind: 'decimal'; value: number | null };
 
@@ -23,12 +24,23 @@ export interface Table {
 export interface DashboardContext {
   period: Period;
   currency: string;
-  monthlyCostMinor: number;
-  /** Per specialty id: what an unvalued procedure is worth, in minor units. */
-  procedureEstimates: Record<string, number>;
+  /** The money section, computed from the same rows (contribution.ts). */
+  contribution: Contribution;
+  /** The previous period of the same length, for the summary strip. */
+  previous: { total: Measures; contribution: Contribution };
+  /** The settings the statement states as its basis. */
+  basis: { paymentFeeBps: number; paymentFeeFixedMinor: number; defaultMarginBps: number };
+  /** Each campaign's spend over the period (whole, not shared out): what its cost per request is made of. */
+  campaignSpend: Record<string, number>;
+  /** Requests started after this day are too young to have converted (the summary marks them). */
+  youngSince: string;
   specialties: { id: string; name: string }[];
   /** Staff accounts that may be a case's physician, by account id. */
   physicians: { id: string; name: string }[];
+  /** A place code as the reader names it: `CA` is "Canada", `US-CA` "California". */
+  placeName: (code: string) => string;
+  /** An amount in minor units as the page writes it (for the statement's basis column). */
+  formatMoney: (minor: number) => string;
   /** Words in the page's language, by key (see views/i18n). */
   t: (key: string, vars?: Record<string, unknown>) => string;
 }
@@ -41,19 +53,10 @@ export interface Headline {
   onTimeShare: number | null;
   outsideHomeShare: number | null;
   outcomes: { key: string; count: number; share: number | null; reference: number | null }[];
-  money: {
-    revenueMinor: number;
-    fundedMinor: number;
-    addOnsMinor: number;
-    extrasMinor: number;
-    procedureRecordedMinor: number;
-    procedureEstimatedMinor: number;
-    fixedCostMinor: number;
-    stipendsMinor: number;
-    costMinor: number;
-    netMinor: number;
-    roi: number | null;
-  };
+  money: Contribution;
+  summary: SummaryFigure[];
+  /** The period includes requests too young to have converted. */
+  young: boolean;
   followThrough: { day: 30 | 90; answered: number; acted: number | null; partly: number | null }[];
   satisfaction: number | null;
   reach: { jurisdiction: string; count: number; share: number | null }[];
@@ -66,6 +69,14 @@ export interface Headline {
     consults: number;
     procedures: number;
   }[];
+}
+
+/** One figure of the summary strip, beside the same figure for the previous period. */
+export interface SummaryFigure {
+  key: 'requests' | 'opinions' | 'conversions' | 'net' | 'return' | 'payback';
+  kind: 'count' | 'money' | 'percent' | 'months';
+  current: number | null;
+  previous: number | null;
 }
 
 export interface Dashboard {
@@ -109,17 +120,19 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
   const campaignName = (key: string) => (key === '' ? t('analytics.none.campaign') : key);
   const classNameOf = (key: string) => (key === '' ? t('analytics.none.class') : t(`analytics.class.${key}`));
 
-  const steps: [string, number | null][] = [
-    ['visits', rows.visits ? rows.visits.total : null],
-    ['started', m.started],
-    ['submitted', m.submitted],
-    ['accepted', m.accepted],
-    ['delivered', m.delivered],
-    ['consults', m.consults],
-    ['procedures', m.procedures],
+  // Each step's rate is of the step it follows from: appointment requests and consults both follow the opinion.
+  const steps: [step: string, count: number | null, of: string | null][] = [
+    ['visits', rows.visits ? rows.visits.total : null, null],
+    ['started', m.started, 'visits'],
+    ['submitted', m.submitted, 'started'],
+    ['accepted', m.accepted, 'submitted'],
+    ['delivered', m.delivered, 'accepted'],
+    ['requested', m.requests, 'delivered'],
+    ['consults', m.consults, 'delivered'],
+    ['procedures', m.procedures, 'consults'],
   ];
-  const funnel = steps.map(([step, count], i) => {
-    const previous = i > 0 ? steps[i - 1][1] : null;
+  const funnel = steps.map(([step, count, of]) => {
+    const previous = of === null ? null : (steps.find((x) => x[0] === of)?.[1] ?? null);
     return { step, count, rate: count !== null && previous !== null ? percent(count, previous) : null };
   });
 
@@ -153,27 +166,16 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
     },
   ];
 
-  const procedureEstimatedMinor = Object.entries(rows.bySpecialty).reduce(
-    (s, [id, x]) => s + x.procedures_unvalued * (ctx.procedureEstimates[id] ?? 0),
-    0,
-  );
-  const stipendsMinor = m.stipends_minor;
-  const fixedCostMinor = proratedMonthlyCost(ctx.monthlyCostMinor, ctx.period);
-  const costMinor = fixedCostMinor + stipendsMinor;
-  const valueMinor = m.paid_minor + m.extras_minor + m.procedure_value_minor + procedureEstimatedMinor;
-  const money = {
-    revenueMinor: m.paid_minor,
-    fundedMinor: m.funded_minor,
-    addOnsMinor: m.add_ons_minor,
-    extrasMinor: m.extras_minor,
-    procedureRecordedMinor: m.procedure_value_minor,
-    procedureEstimatedMinor,
-    fixedCostMinor,
-    stipendsMinor,
-    costMinor,
-    netMinor: valueMinor - costMinor,
-    roi: percent(valueMinor - costMinor, costMinor),
-  };
+  const money = ctx.contribution;
+  const previous = ctx.previous.contribution;
+  const summary: SummaryFigure[] = [
+    { key: 'requests', kind: 'count', current: m.submitted, previous: ctx.previous.total.submitted },
+    { key: 'opinions', kind: 'count', current: m.delivered, previous: ctx.previous.total.delivered },
+    { key: 'conversions', kind: 'count', current: m.converted, previous: ctx.previous.total.converted },
+    { key: 'net', kind: 'money', current: money.netContributionMinor, previous: previous.netContributionMinor },
+    { key: 'return', kind: 'percent', current: money.returnOnCost, previous: previous.returnOnCost },
+    { key: 'payback', kind: 'months', current: money.paybackMonths, previous: previous.paybackMonths },
+  ];
   const followThrough = [
     {
       day: 30 as const,
@@ -193,7 +195,11 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
   const reach = Object.entries(rows.reach)
     .map(([jurisdiction, count]) => ({ jurisdiction, count, share: percent(count, reachTotal) }))
     .sort((a, b) => b.count - a.count || a.jurisdiction.localeCompare(b.jurisdiction));
-  const seriesKeys = [...new Set([...Object.keys(rows.bySeries), ...Object.keys(rows.visits?.bySeries ?? {})])].sort();
+  // Every period of the range, a quiet one included: a missing month would read as no month at all.
+  const everyBucket: string[] = [];
+  if (bucketsOf(ctx.period).series === 'day') for (let d = ctx.period.from; d <= ctx.period.to; d = addDays(d, 1)) everyBucket.push(d);
+  else for (let m = monthStart(ctx.period.from); m <= ctx.period.to; m = nextMonth(m)) everyBucket.push(m);
+  const seriesKeys = [...new Set([...everyBucket, ...Object.keys(rows.bySeries), ...Object.keys(rows.visits?.bySeries ?? {})])].sort();
   const series = seriesKeys.map((bucket) => {
     const x = rows.bySeries[bucket] ?? emptyMeasures();
     return {
@@ -210,7 +216,6 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
   const count = (value: number): Cell => ({ kind: 'count', value });
   const pct = (value: number | null): Cell => ({ kind: 'percent', value });
   const text = (value: string): Cell => ({ kind: 'text', value });
-  const moneyCell = (value: number): Cell => ({ kind: 'money', value });
   const breakdownColumns = ['started', 'submitted', 'accepted', 'delivered', 'consults', 'procedures', 'consult_rate', 'on_time'].map((c) =>
     t(`analytics.col.${c}`),
   );
@@ -286,7 +291,11 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
       title: t('analytics.table.reach'),
       operational: true,
       columns: ['jurisdiction', 'submitted', 'share'].map((c) => t(`analytics.col.${c}`)),
-      rows: reach.map((r) => [text(r.jurisdiction), count(r.count), pct(r.share)]),
+      rows: reach.map((r) => [
+        text(r.jurisdiction ? ctx.placeName(r.jurisdiction) : t('analytics.none.class')),
+        count(r.count),
+        pct(r.share),
+      ]),
     },
     {
       id: 'reach_classes',
@@ -309,25 +318,8 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
       columns: ['outcome', 'count', 'share', 'reference'].map((c) => t(`analytics.col.${c}`)),
       rows: outcomes.map((o) => [text(t(`analytics.outcome.${o.key}`)), count(o.count), pct(o.share), pct(o.reference)]),
     },
-    {
-      id: 'money',
-      title: t('analytics.table.money'),
-      operational: false,
-      columns: [t('analytics.col.line'), t('analytics.col.amount')],
-      rows: [
-        [text(t('analytics.money.revenue')), moneyCell(money.revenueMinor)],
-        [text(t('analytics.money.funded')), moneyCell(money.fundedMinor)],
-        [text(t('analytics.money.add_ons')), moneyCell(money.addOnsMinor)],
-        [text(t('analytics.money.extras')), moneyCell(money.extrasMinor)],
-        [text(t('analytics.money.procedure_recorded')), moneyCell(money.procedureRecordedMinor)],
-        [text(t('analytics.money.procedure_estimated')), moneyCell(money.procedureEstimatedMinor)],
-        [text(t('analytics.money.fixed_cost')), moneyCell(money.fixedCostMinor)],
-        [text(t('analytics.money.stipends')), moneyCell(money.stipendsMinor)],
-        [text(t('analytics.money.cost')), moneyCell(money.costMinor)],
-        [text(t('analytics.money.net')), moneyCell(money.netMinor)],
-        [text(t('analytics.money.roi')), pct(money.roi)],
-      ],
-    },
+    contributionTable(money, ctx),
+    campaignCostTable(rows, ctx),
     {
       id: 'follow_through',
       title: t('analytics.table.follow_through'),
@@ -352,11 +344,109 @@ export function buildDashboard(rows: MetricRows, ctx: DashboardContext): Dashboa
       outsideHomeShare,
       outcomes,
       money,
+      summary,
+      young: ctx.period.to >= ctx.youngSince,
       followThrough,
       satisfaction,
       reach,
       series,
     },
     tables,
+  };
+}
+
+/**
+ * The money section as a statement a finance person can trace: each line with the basis it was computed on. Lines
+ * that are subtracted carry their sign; estimated values are never on the same line as recorded ones.
+ */
+function contributionTable(c: Contribution, ctx: DashboardContext): Table {
+  const { t } = ctx;
+  const money = (value: number): Cell => ({ kind: 'money', value });
+  // A subtracted line shows its sign; nothing subtracted is a plain zero, not "-$0".
+  const less = (value: number): Cell => money(value === 0 ? 0 : -value);
+  const line = (key: string, value: Cell, basis: string): Cell[] => [
+    { kind: 'text', value: t(`analytics.money.${key}`) },
+    value,
+    { kind: 'text', value: basis },
+  ];
+  const bps = (v: number) => v / 100;
+  return {
+    id: 'money',
+    title: t('analytics.table.money'),
+    operational: false,
+    columns: [t('analytics.col.line'), t('analytics.col.amount'), t('analytics.col.basis')],
+    rows: [
+      line('gross', money(c.grossMinor), t('analytics.basis.gross', { count: c.capturedPayments })),
+      line('refunds', less(c.refundsMinor), ''),
+      line('platform_fee', less(c.platformFeeMinor), t('analytics.basis.platform_fee')),
+      line(
+        'payment_fees',
+        less(c.paymentFeesMinor),
+        t('analytics.basis.payment_fees', {
+          rate: bps(ctx.basis.paymentFeeBps),
+          fixed: ctx.formatMoney(ctx.basis.paymentFeeFixedMinor),
+          count: c.capturedPayments,
+        }),
+      ),
+      line('net_revenue', money(c.netRevenueMinor), ''),
+      line('funded', money(c.fundedMinor), t('analytics.basis.funded')),
+      line('extras', money(c.extrasMinor), t('analytics.basis.extras')),
+      line(
+        'recorded',
+        money(c.recordedContributionMinor),
+        t('analytics.basis.recorded', { value: ctx.formatMoney(c.recordedValueMinor), margin: bps(ctx.basis.defaultMarginBps) }),
+      ),
+      line(
+        'estimated',
+        money(c.estimatedContributionMinor),
+        t('analytics.basis.estimated', {
+          count: c.unvaluedProcedures,
+          value: ctx.formatMoney(c.estimatedValueMinor),
+          margin: bps(ctx.basis.defaultMarginBps),
+        }),
+      ),
+      line('fixed_cost', less(c.fixedSharedMinor), t('analytics.basis.fixed_cost', { whole: ctx.formatMoney(c.fixedCostMinor) })),
+      line(
+        'campaign_spend',
+        less(c.campaignSharedMinor),
+        t('analytics.basis.campaign_spend', { whole: ctx.formatMoney(c.campaignSpendMinor) }),
+      ),
+      line('stipends', less(c.stipendsMinor), t('analytics.basis.stipends')),
+      line(
+        'cost',
+        less(c.programCostMinor),
+        c.share === null ? t('analytics.basis.cost_whole') : t('analytics.basis.cost_shared', { share: Math.round(c.share * 1000) / 10 }),
+      ),
+      line('net', money(c.netContributionMinor), ''),
+      line('roi', { kind: 'percent', value: c.returnOnCost }, t('analytics.basis.roi')),
+      line('payback', { kind: 'decimal', value: c.paybackMonths }, t('analytics.basis.payback')),
+    ],
+  };
+}
+
+/** Cost per request and per conversion by campaign: its spend over the period over what it brought. */
+function campaignCostTable(rows: MetricRows, ctx: DashboardContext): Table {
+  const { t } = ctx;
+  const keys = [...new Set([...Object.keys(rows.byCampaign), ...Object.keys(ctx.campaignSpend)])].filter((k) => k !== '').sort();
+  const per = (spend: number, n: number) => (n > 0 ? Math.round(spend / n) : null);
+  return {
+    id: 'campaign_cost',
+    title: t('analytics.table.campaign_cost'),
+    operational: false,
+    columns: ['campaign', 'spend', 'submitted', 'conversions', 'cost_per_request', 'cost_per_conversion'].map((c) =>
+      t(`analytics.col.${c}`),
+    ),
+    rows: keys.map((key) => {
+      const spend = ctx.campaignSpend[key] ?? 0;
+      const x = rows.byCampaign[key] ?? emptyMeasures();
+      return [
+        { kind: 'text', value: key },
+        { kind: 'money', value: spend },
+        { kind: 'count', value: x.submitted },
+        { kind: 'count', value: x.converted },
+        { kind: 'money', value: per(spend, x.submitted) },
+        { kind: 'money', value: per(spend, x.converted) },
+      ];
+    }),
   };
 }

@@ -27,7 +27,7 @@ export function showCell(cell: Cell, currency: string, locale: string): string {
     case 'percent':
       return formatPercent(cell.value, locale);
     case 'money':
-      return formatMoney(cell.value, currency, locale);
+      return cell.value === null ? '–' : formatMoney(cell.value, currency, locale);
     case 'hours':
       return cell.value === null ? '–' : `${formatNumber(cell.value, locale, 1)} h (${formatNumber(cell.value / 24, locale, 1)} d)`;
     case 'decimal':
@@ -41,7 +41,7 @@ export function csvCell(cell: Cell, currency: string): string {
     case 'text':
       return cell.value;
     case 'money':
-      return minorToDecimal(cell.value, currency);
+      return cell.value === null ? '' : minorToDecimal(cell.value, currency);
     case 'percent':
       return cell.value === null ? '' : cell.value.toFixed(1);
     default:

@@ -46,6 +46,8 @@ export const CASE_EVENT_TYPES: readonly string[] = [
   'payment_confirmation_requested',
   'payment_confirmed',
   ...CONVERSION_KINDS.map((k) => `conversion_${k}`),
+  'referral_requested',
+  'referral_state',
 ];
 
 /** Who acted: an account's kind, or the platform itself (jobs, webhooks). Words at `cases.actorKind.<kind>`. */

@@ -43,6 +43,9 @@ import { CaseMilestones } from './milestones/case-milestones';
 import { CheckInsDue, CheckInDueHandler } from './milestones/check-ins-due';
 import { LatePromises, PromiseDueHandler } from './promise/late-promises.service';
 
+import { ConsoleReferralsController, ReferralsPage } from './http/console-referrals.controller';
+import { AppointmentPage, PortalAppointmentController } from './http/portal-appointment.controller';
+import { Referrals } from './referrals.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Case]),
@@ -53,8 +56,11 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     RosterConsoleModule,
     TenancyModule,
   ],
-  controllers: [ConsoleCasesController, ConsoleConversionsController],
+  controllers: [ConsoleCasesController, ConsoleConversionsController, ConsoleReferralsController, PortalAppointmentController],
   providers: [
+    Referrals,
+    ReferralsPage,
+    AppointmentPage,
     AssignmentDeadlineHandler,
     AssignmentDeadlines,
     CaseAssignments,
@@ -92,6 +98,7 @@ import { LatePromises, PromiseDueHandler } from './promise/late-promises.service
     FollowUps,
   ],
   exports: [
+    Referrals,
     StaffIntakeAnswers,
     AssignmentDeadlines,
     CaseAssignments,

@@ -69,6 +69,25 @@ export class Conversions {
     });
   }
 
+  /**
+   * Records one inside the caller's transaction (a booked appointment request records its visit with it): the
+   * conversion's id, or its problem beside the form's field (`kind`, `occurred_on`, `value`, then `suffix`: a row's
+   * fields in a table of rows).
+   */
+  async recordIn(
+    tx: EntityManager,
+    c: { tenantId: string; id: string },
+    input: ConversionInput,
+    key: string,
+    suffix = '',
+  ): Promise<string> {
+    const clean = this.validate(input);
+    if ('problem' in clean) throw new InvalidInput({ [`${clean.field}${suffix}`]: clean.problem });
+    const id = await this.insert(tx, c, clean, key);
+    if (!id) throw new InvalidInput({ [`kind${suffix}`]: msg('cases.referrals.alreadyRecorded') });
+    return id;
+  }
+
   /** A case's conversions as recorded, oldest first. */
   recorded(caseId: string): Promise<RecordedConversion[]> {
     return this.db.transaction(async (tx) => {

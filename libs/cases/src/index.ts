@@ -10,6 +10,7 @@ export * from './case-timeline.service';
 export * from './case-queue.service';
 export * from './case-review.service';
 export * from './conversions.service';
+export * from './referrals.service';
 export * from './csv';
 export * from './follow-ups.service';
 export * from './check-ins.service';

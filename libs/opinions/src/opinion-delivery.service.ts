@@ -101,6 +101,7 @@ export class OpinionDelivery {
           translation,
           timeZone: tenant.timeZone,
           translator: this.translator,
+          appointmentUrl: `${this.config.originFor(tenant.primaryHost)}/account/cases/${c.id}/appointment`,
         });
         // Signed with the platform's (or hospital's) key: a reader shows who signed it, and any change breaks it.
         const pdf = await signPdf(letter, this.config.letterSigningKey, {

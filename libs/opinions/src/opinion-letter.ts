@@ -33,6 +33,8 @@ export interface LetterContext {
   timeZone: string;
   translator: Translator;
   translation?: LetterTranslation;
+  /** Where the patient asks for an appointment after reading (issue 25): one line with the link. */
+  appointmentUrl?: string;
 }
 
 /**
@@ -106,6 +108,7 @@ export async function renderOpinionLetter(opinion: Opinion, ctx: LetterContext):
   body(pdf, t, ctx, opinion, originalOf(opinion));
   sources(pdf, t, ctx.attribution, ctx.locale);
   const who = ctx.attribution;
+  if (ctx.appointmentUrl) pdf.paragraph(t('letter.appointment', { who: who.signature, url: ctx.appointmentUrl }));
   pdf.signature({
     name: who.signature,
     detail: [

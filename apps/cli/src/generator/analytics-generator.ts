@@ -24,6 +24,7 @@ export interface GenerateReport {
   payments: number;
   opinions: number;
   conversions: number;
+  referrals: number;
   checkIns: number;
   stipends: number;
 }
@@ -91,7 +92,17 @@ export class AnalyticsGenerator {
     const days = options.days ?? 730;
     const now = options.now ?? new Date();
     const batchSize = options.batchSize ?? 20000;
-    const report: GenerateReport = { cases: 0, events: 0, visits: 0, payments: 0, opinions: 0, conversions: 0, checkIns: 0, stipends: 0 };
+    const report: GenerateReport = {
+      cases: 0,
+      events: 0,
+      visits: 0,
+      payments: 0,
+      opinions: 0,
+      conversions: 0,
+      referrals: 0,
+      checkIns: 0,
+      stipends: 0,
+    };
     const ref = await this.forTenant(tenantId, (tx) => this.reference(tx, tenantId));
     const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.toUpperCase();
     for (let done = 0, batch = 0; done < options.cases; done += batchSize, batch++) {
@@ -347,11 +358,11 @@ export class AnalyticsGenerator {
     const payments = await rows<Count>(
       tx,
       `WITH ins AS (INSERT INTO payments (tenant_id, case_id, patient_id, attempt, provider, currency, amount_minor, funded_minor, authorized_minor, captured_minor, refunded_minor, status,
-         created_at, authorized_at, captured_at, released_at, refunded_at)
+         created_at, authorized_at, captured_at, released_at, refunded_at, application_fee_minor)
        SELECT $1, g.id, c.patient_id, 1, 'demo', $2, p.amount, p.funded, p.amount, p.captured, p.refunded,
               CASE WHEN p.refunded > 0 THEN 'refunded' WHEN p.captured > 0 OR (g.accepted AND p.amount = 0) THEN 'captured' WHEN g.declined OR g.cancelled THEN 'released' ELSE 'authorized' END,
               g.t_submit, g.t_submit, CASE WHEN g.accepted THEN g.t_accept END, CASE WHEN g.declined OR g.cancelled THEN g.t_submit + interval '2 days' END,
-              CASE WHEN p.refunded > 0 THEN g.t_deliver + interval '5 days' END
+              CASE WHEN p.refunded > 0 THEN g.t_deliver + interval '5 days' END, round(p.amount * 0.1)::int
          FROM gen_cases g JOIN cases c ON c.tenant_id = $1 AND c.id = g.id
          CROSS JOIN LATERAL (SELECT round(g.total * (1 - g.funded_share))::int AS amount, round(g.total * g.funded_share)::int AS funded) a
          CROSS JOIN LATERAL (SELECT a.amount, a.funded, CASE WHEN g.accepted THEN a.amount ELSE 0 END AS captured,
@@ -406,13 +417,25 @@ export class AnalyticsGenerator {
       `WITH ins AS (INSERT INTO conversions (tenant_id, case_id, kind, occurred_on, value_minor, currency, source, recorded_by, recorded_at)
        SELECT $1, g.id, k.kind, (g.t_deliver + k.after)::date, k.value, CASE WHEN k.value IS NOT NULL THEN $2 END, 'manual', $3, g.t_deliver + k.after
          FROM gen_cases g CROSS JOIN LATERAL (VALUES
-           ('consult_booked', g.d_conversion, NULL::bigint, g.u_consult < 0.33),
+           ('consult_booked', g.d_conversion, CASE WHEN g.u_value < 0.5 THEN 25000 END::bigint, g.u_consult < 0.33),
            ('procedure_done', g.d_conversion + interval '21 days', round(exp(ln(1500000) + 0.8 * (g.u_value - 0.5) * 3))::bigint, g.u_proc < 0.10),
            ('procedure_scheduled', g.d_conversion + interval '7 days', NULL::bigint, g.u_proc >= 0.10 AND g.u_proc < 0.14)
          ) AS k (kind, after, value, happened)
         WHERE g.delivered AND k.happened AND g.t_deliver + k.after <= $4
        RETURNING 1) SELECT count(*)::int AS n FROM ins`,
       [o.tenantId, ref.currency, ref.staffId, o.now],
+    );
+    // Appointment requests from the opinion page: most booked consults came through one, and some went nowhere.
+    const referrals = await rows<Count>(
+      tx,
+      `WITH ins AS (INSERT INTO referral_tasks (tenant_id, case_id, reason, preferred_times, state, requested_at, updated_at)
+       SELECT $1, g.id, 'discuss_opinion', ARRAY['weekday_morning'],
+              CASE WHEN g.u_consult < 0.3 THEN 'booked' WHEN g.u_consult < 0.36 THEN 'declined' WHEN g.u_consult < 0.4 THEN 'no_answer'
+                   WHEN g.u_consult < 0.42 THEN 'contacted' ELSE 'requested' END,
+              g.t_deliver + interval '2 days', g.t_deliver + interval '3 days'
+         FROM gen_cases g WHERE g.delivered AND g.u_consult < 0.45 AND g.t_deliver + interval '3 days' <= $2
+       RETURNING 1) SELECT count(*)::int AS n FROM ins`,
+      [o.tenantId, o.now],
     );
     const checkIns = await rows<Count>(
       tx,
@@ -436,6 +459,7 @@ export class AnalyticsGenerator {
       payments: affected(payments),
       opinions: affected(opinions),
       conversions: affected(conversions),
+      referrals: affected(referrals),
       checkIns: affected(checkIns),
     };
   }

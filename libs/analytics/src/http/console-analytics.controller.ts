@@ -50,12 +50,20 @@ export class ConsoleAnalyticsController {
   @Form(DASHBOARD, { presenter: DashboardPage, title: 'analytics.title' })
   async settings(@Body() body: FormBody): Promise<Redirect> {
     const text = (v: unknown) => (typeof v === 'string' ? v : '');
-    const estimates = Object.fromEntries(
-      Object.entries(body)
-        .filter(([k]) => k.startsWith('estimate_'))
-        .map(([k, v]) => [k.slice('estimate_'.length), text(v)]),
-    );
-    await this.analytics.saveSettings({ monthlyCost: text(body.monthly_cost) || '0', estimates });
+    const prefixed = (prefix: string) =>
+      Object.fromEntries(
+        Object.entries(body)
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, v]) => [k.slice(prefix.length), text(v)]),
+      );
+    await this.analytics.saveSettings({
+      monthlyCost: text(body.monthly_cost) || '0',
+      estimates: prefixed('estimate_'),
+      // The contribution fields are on the page's form; a caller that sends none of them leaves them as they were.
+      ...('fee_percent' in body
+        ? { margins: prefixed('margin_'), feePercent: text(body.fee_percent), feeFixed: text(body.fee_fixed) }
+        : {}),
+    });
     return redirect('/console/analytics?saved=1#settings');
   }
 }

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { FormPresenter, minorToDecimal, RefusedForm, RequestContext, Translator } from '@consilium/core';
+import { formatMoney, FormPresenter, minorToDecimal, RefusedForm, RequestContext, todayIn, Translator } from '@consilium/core';
+import { jurisdictionName, ResolvedTenant } from '@consilium/tenancy';
 import { may } from '@consilium/identity';
-import { AnalyticsPage, AnalyticsService } from '../analytics.service';
+import { AnalyticsPage, AnalyticsService, YOUNG_DAYS } from '../analytics.service';
+import { DEFAULT_MARGIN_BPS } from '../contribution';
+import type { SummaryFigure } from '../dashboard';
 import { barChart, columnChart } from '../charts';
 import { formatNumber, formatPercent, showCell } from '../format';
 import { bucketsOf } from '../period';
@@ -42,6 +45,7 @@ export class DashboardPage implements FormPresenter {
     const h = page.dashboard.headline;
     const t = (key: string, vars?: Record<string, unknown>) => this.translator.t(key, locale, vars);
     const monthly = bucketsOf(page.filter).series === 'month';
+    const today = todayIn(this.context.tenant<ResolvedTenant>().timeZone);
     const pct = (v: number | null) => formatPercent(v, locale);
     const num = (v: number) => formatNumber(v, locale);
     const tables = this.tables(page).map((table) => ({
@@ -67,17 +71,25 @@ export class DashboardPage implements FormPresenter {
           label: monthly ? s.bucket.slice(0, 7) : s.bucket.slice(5),
           value: s.submitted,
           display: num(s.submitted),
+          // The period still running (this month, or today) is counted to date: drawn apart so it reads as such.
+          partial: page.filter.to >= today && (monthly ? s.bucket.slice(0, 7) === today.slice(0, 7) : s.bucket === today),
         })),
+        { partialNote: t('analytics.chart.partial') },
       ),
       outcomes: full
         ? barChart(
             t('analytics.chart.outcomes'),
+            // "Diagnosis changed" is compared with two references: our bar is drawn once, beside both.
             h.outcomes.flatMap((o) => [
-              {
-                label: t('analytics.chart.ours', { outcome: t(`analytics.chart.outcome.${o.key}`) }),
-                value: o.share ?? 0,
-                display: pct(o.share),
-              },
+              ...(o.key === 'diagnosis_changed_national'
+                ? []
+                : [
+                    {
+                      label: t('analytics.chart.ours', { outcome: t(`analytics.chart.outcome.${o.key}`) }),
+                      value: o.share ?? 0,
+                      display: pct(o.share),
+                    },
+                  ]),
               {
                 label: t(`analytics.chart.published.${o.key}`, { outcome: t(`analytics.chart.outcome.${o.key}`) }),
                 value: o.reference ?? 0,
@@ -90,9 +102,30 @@ export class DashboardPage implements FormPresenter {
         : null,
       reach: barChart(
         t('analytics.chart.reach'),
-        h.reach.slice(0, 12).map((r) => ({ label: r.jurisdiction, value: r.count, display: `${num(r.count)} (${pct(r.share)})` })),
+        h.reach.slice(0, 12).map((r) => ({
+          label: r.jurisdiction ? jurisdictionName(r.jurisdiction, locale) : t('analytics.none.class'),
+          value: r.count,
+          display: `${num(r.count)} (${pct(r.share)})`,
+        })),
       ),
     };
+    const figure = (f: SummaryFigure, v: number | null) => {
+      if (v === null) return '–';
+      if (f.kind === 'money') return formatMoney(v, page.currency, locale);
+      if (f.kind === 'percent') return pct(v);
+      if (f.kind === 'months') return t('analytics.summary.months', { n: v });
+      return num(v);
+    };
+    // Admins see the money figures; coordinators the counts.
+    const summary = h.summary
+      .filter((f) => full || f.kind === 'count')
+      .map((f) => ({
+        key: f.key,
+        label: t(`analytics.summary.${f.key}`),
+        value: figure(f, f.current),
+        previous: t('analytics.summary.previous', { value: figure(f, f.previous) }),
+        young: h.young && f.key === 'conversions',
+      }));
     const typed = extra.typed as Record<string, string | string[]> | undefined;
     const typedText = (name: string) => (typed ? String(([] as string[]).concat(typed[name] ?? '')[0] ?? '') : undefined);
     return {
@@ -100,6 +133,9 @@ export class DashboardPage implements FormPresenter {
       full,
       tables,
       charts,
+      summary,
+      young: h.young,
+      youngDays: YOUNG_DAYS,
       query,
       values: page.values,
       classes: ['in_state', 'out_of_state', 'international', 'none'],
@@ -110,6 +146,15 @@ export class DashboardPage implements FormPresenter {
           typedText(`estimate_${s.id}`) ??
           (page.procedureEstimates[s.id] !== undefined ? minorToDecimal(page.procedureEstimates[s.id], page.currency) : ''),
       })),
+      margins: page.options.specialties.map((s) => ({
+        ...s,
+        value:
+          typedText(`margin_${s.id}`) ??
+          (page.contributionSettings.margins[s.id] !== undefined ? String(page.contributionSettings.margins[s.id] / 100) : ''),
+      })),
+      defaultMargin: DEFAULT_MARGIN_BPS / 100,
+      feePercent: typedText('fee_percent') ?? String(page.contributionSettings.paymentFeeBps / 100),
+      feeFixed: typedText('fee_fixed') ?? minorToDecimal(page.contributionSettings.paymentFeeFixedMinor, page.currency),
       ...extra,
     };
   }

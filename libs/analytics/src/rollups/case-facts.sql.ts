@@ -13,6 +13,9 @@
  * - money: what patients paid for the opinion net of refunds, what funds covered (captured payments), the add-ons of
  *   the accepted quote when something was captured (add-ons are the quote's last lines, one per add-on chosen), paid
  *   extras after delivery net of refunds, and the stipend the ledger accrued for the case (in the hospital's currency);
+ * - contribution: gross captured and refunded opinion payments, the platform's fee on what stays captured, the
+ *   number of captured payments (payment fees are estimated from them), recorded consult values; appointment
+ *   requests after the opinion (referral tasks) and whether one was booked;
  * - physician: the assigned physician's staff account (cases.assigned_physician_id);
  * - campaign: the case's own tags, else the last campaign-tagged visit of its visitor before the intake started.
  */
@@ -46,6 +49,14 @@ export const MEASURE_COLUMNS = [
   'check_in_90_partly',
   'satisfaction_sum',
   'satisfaction_n',
+  'captured_minor',
+  'refunded_minor',
+  'platform_fee_minor',
+  'captured_payments',
+  'consult_value_minor',
+  'converted',
+  'requests',
+  'requests_booked',
 ] as const;
 export type Measure = (typeof MEASURE_COLUMNS)[number];
 
@@ -89,7 +100,15 @@ export function caseFactsSelect(cases: string): string {
          coalesce(st.stipends_minor, 0) AS stipends_minor,
          coalesce(ci.a30, 0) AS check_in_30_answered, coalesce(ci.y30, 0) AS check_in_30_acted, coalesce(ci.p30, 0) AS check_in_30_partly,
          coalesce(ci.a90, 0) AS check_in_90_answered, coalesce(ci.y90, 0) AS check_in_90_acted, coalesce(ci.p90, 0) AS check_in_90_partly,
-         coalesce(ci.satisfaction_sum, 0) AS satisfaction_sum, coalesce(ci.satisfaction_n, 0) AS satisfaction_n
+         coalesce(ci.satisfaction_sum, 0) AS satisfaction_sum, coalesce(ci.satisfaction_n, 0) AS satisfaction_n,
+         coalesce(pay.captured_minor, 0) AS captured_minor,
+         coalesce(pay.refunded_minor, 0) AS refunded_minor,
+         coalesce(pay.platform_fee_minor, 0) AS platform_fee_minor,
+         coalesce(pay.captured_payments, 0) AS captured_payments,
+         coalesce(cv.consult_value_minor, 0) AS consult_value_minor,
+         coalesce(cv.consult OR cv.procedure, false)::int AS converted,
+         coalesce(rq.requests, 0) AS requests,
+         coalesce(rq.booked, 0) AS requests_booked
     FROM ${cases}
     LEFT JOIN offerings o ON o.tenant_id = c.tenant_id AND o.id = c.offering_id
     CROSS JOIN LATERAL (
@@ -105,13 +124,20 @@ export function caseFactsSelect(cases: string): string {
       SELECT bool_or(k.kind = 'consult_booked') AS consult,
              bool_or(k.kind IN ('procedure_scheduled', 'procedure_done')) AS procedure,
              coalesce(sum(k.value_minor) FILTER (WHERE k.kind = 'procedure_done' AND k.currency = $3),
-                      sum(k.value_minor) FILTER (WHERE k.kind = 'procedure_scheduled' AND k.currency = $3))::bigint AS value_minor
+                      sum(k.value_minor) FILTER (WHERE k.kind = 'procedure_scheduled' AND k.currency = $3))::bigint AS value_minor,
+             sum(k.value_minor) FILTER (WHERE k.kind = 'consult_booked' AND k.currency = $3)::bigint AS consult_value_minor
         FROM conversions k WHERE k.tenant_id = c.tenant_id AND k.case_id = c.id) cv ON true
     LEFT JOIN LATERAL (
       SELECT coalesce(sum(p.captured_minor - p.refunded_minor) FILTER (WHERE p.purpose = 'opinion'), 0)::bigint AS paid_minor,
              coalesce(sum(p.funded_minor) FILTER (WHERE p.purpose = 'opinion' AND p.captured_at IS NOT NULL), 0)::bigint AS funded_minor,
              coalesce(bool_or(p.captured_at IS NOT NULL) FILTER (WHERE p.purpose = 'opinion'), false) AS captured,
-             coalesce(sum(p.captured_minor - p.refunded_minor) FILTER (WHERE p.purpose = 'extra'), 0)::bigint AS extras_minor
+             coalesce(sum(p.captured_minor - p.refunded_minor) FILTER (WHERE p.purpose = 'extra'), 0)::bigint AS extras_minor,
+             coalesce(sum(p.captured_minor) FILTER (WHERE p.purpose = 'opinion'), 0)::bigint AS captured_minor,
+             coalesce(sum(p.refunded_minor) FILTER (WHERE p.purpose = 'opinion'), 0)::bigint AS refunded_minor,
+             -- The platform keeps its fee on what stays captured (a refund returns the fee pro rata), as billing reports it.
+             coalesce(sum(CASE WHEN p.captured_minor > 0 THEN round(p.application_fee_minor::numeric * (p.captured_minor - p.refunded_minor) / p.captured_minor) ELSE 0 END)
+                      FILTER (WHERE p.purpose = 'opinion'), 0)::bigint AS platform_fee_minor,
+             count(*) FILTER (WHERE p.purpose = 'opinion' AND p.captured_minor > 0)::int AS captured_payments
         FROM payments p WHERE p.tenant_id = c.tenant_id AND p.case_id = c.id) pay ON true
     LEFT JOIN LATERAL (
       SELECT sum(s.amount_minor)::bigint AS stipends_minor FROM stipend_entries s
@@ -130,5 +156,8 @@ export function caseFactsSelect(cases: string): string {
       SELECT analytics_campaign_key(v.utm_source, v.utm_medium, v.utm_campaign) AS campaign FROM visits v
        WHERE v.tenant_id = c.tenant_id AND v.visitor_id = c.visitor_id AND v.landed_at <= c.created_at
          AND coalesce(v.utm_source, v.utm_medium, v.utm_campaign) IS NOT NULL
-       ORDER BY v.landed_at DESC LIMIT 1) vi ON true`;
+       ORDER BY v.landed_at DESC LIMIT 1) vi ON true
+    LEFT JOIN LATERAL (
+      SELECT 1 AS requests, bool_or(r.state = 'booked')::int AS booked FROM referral_tasks r
+       WHERE r.tenant_id = c.tenant_id AND r.case_id = c.id HAVING count(*) > 0) rq ON true`;
 }

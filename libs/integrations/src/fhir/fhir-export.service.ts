@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CaseReview } from '@consilium/cases';
+import { CaseReview, Referrals } from '@consilium/cases';
 import { InvalidInput, msg, NotFound } from '@consilium/core';
 import { DeliveredOpinion, DeliveredOpinions } from '@consilium/opinions';
 import { PhysicianAccounts } from '@consilium/roster';
@@ -8,6 +8,7 @@ import type { Bundle, Encounter, Procedure, Resource } from '@medplum/fhirtypes'
 import { UUID } from '../api/api-input';
 import { ApiConversions } from '../api/api-conversions.service';
 import { caseBundle } from './fhir-bundle';
+import { referralServiceRequest } from './fhir-referral';
 import { FHIR_READABLE } from './fhir-capabilities';
 import { ConversionResourceType, readConversion } from './fhir-conversions';
 
@@ -25,6 +26,7 @@ export class FhirExport {
     private readonly review: CaseReview,
     private readonly physicians: PhysicianAccounts,
     private readonly conversions: ApiConversions,
+    private readonly referrals: Referrals,
   ) {}
 
   async bundle(caseId: string, base: string): Promise<Bundle> {
@@ -38,6 +40,11 @@ export class FhirExport {
    * amended opinion's earlier versions stay readable where a reference to them was kept.
    */
   async read(type: string, id: string, base: string): Promise<Resource> {
+    if (type === 'ServiceRequest' && id.startsWith('referral-')) {
+      const task = await this.referrals.find(id.slice('referral-'.length));
+      if (!task) throw new NotFound();
+      return referralServiceRequest(task);
+    }
     if (!UUID.test(id) || !READABLE.has(type)) throw new NotFound();
     const delivered = type === 'ServiceRequest' ? await this.opinions.latest(id) : await this.opinions.version(id);
     const found = (await this.build(delivered, base)).entry?.find((e) => e.resource?.resourceType === type && e.resource.id === id);

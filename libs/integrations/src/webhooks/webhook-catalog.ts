@@ -64,6 +64,25 @@ export const WEBHOOK_EVENTS = {
     description: 'A visit or procedure that followed the opinion was recorded (by staff, an import or the API).',
     factsSchema: { kind: { type: 'string', enum: ['consult_booked', 'procedure_scheduled', 'procedure_done'] } },
   },
+  'referral.requested': {
+    matches: isType('referral_requested'),
+    facts: (e) => pick(e.data, ['referralId', 'reason']),
+    description:
+      'After reading the opinion, the patient asked for an appointment (a reason and preferred times, no free text): a task for the scheduling team. Read it as a FHIR ServiceRequest at /api/v1/fhir/ServiceRequest/referral-<referralId>.',
+    factsSchema: {
+      referralId: { type: 'string', format: 'uuid' },
+      reason: { type: 'string', enum: ['discuss_opinion', 'treatment', 'procedure', 'follow_up'] },
+    },
+  },
+  'referral.updated': {
+    matches: isType('referral_state'),
+    facts: (e) => pick(e.data, ['referralId', 'state']),
+    description: "An appointment request's state changed (booking records its visit or procedure: see conversion.recorded).",
+    factsSchema: {
+      referralId: { type: 'string', format: 'uuid' },
+      state: { type: 'string', enum: ['requested', 'contacted', 'booked', 'declined', 'no_answer'] },
+    },
+  },
   'checkin.answered': {
     matches: isType('check_in_answered'),
     facts: (e) => pick(e.data, ['day']),

@@ -27,7 +27,7 @@ function cellValue(cell: Cell, currency: string): string | number | null {
     case 'text':
       return cell.value;
     case 'money':
-      return minorToDecimal(cell.value, currency);
+      return cell.value === null ? null : minorToDecimal(cell.value, currency);
     default:
       return cell.value;
   }

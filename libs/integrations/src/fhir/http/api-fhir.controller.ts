@@ -68,7 +68,7 @@ export class ApiFhirController {
   @ApiScope('opinions.read', {
     summary: 'Read one resource of a delivered case',
     description:
-      '`ServiceRequest/<case id>`, or `DiagnosticReport`, `DocumentReference` or `Provenance` by the id of a signed opinion version: the same resource as in the Bundle. Patient, Practitioner, PractitionerRole and Consent are read in the Bundle.',
+      '`ServiceRequest/<case id>` (or `ServiceRequest/referral-<id>`: an appointment request after the opinion), or `DiagnosticReport`, `DocumentReference` or `Provenance` by the id of a signed opinion version: the same resource as in the Bundle. Patient, Practitioner, PractitionerRole and Consent are read in the Bundle.',
   })
   @ApiParam({ name: 'type', enum: FHIR_READABLE, description: 'The resource type.' })
   @ApiParam({ name: 'id', format: 'uuid', description: 'The case id (ServiceRequest) or the signed version id.' })
