@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { NotFound } from '@consilium/core';
+import { DataSet } from 'dicom-parser';
+import { RecordFile } from '../record-file.repository';
+import { CaseRef, RecordsService } from '../records.service';
+import { FileStorage } from '../storage/file-storage';
+import { DicomJson, toDicomJson } from './dicom-json';
+import { DicomFrame, parseDataSet, readFrame } from './dicom-frames';
+import { IndexedInstance, QidoQuery, searchInstances, searchSeries, searchStudies } from './qido';
+
+/** Which instances a WADO-RS request is about: a study, one of its series, or one instance. */
+export interface InstanceScope {
+  studyUid: string;
+  seriesUid?: string;
+  instanceUid?: string;
+}
+
+/**
+ * A case's DICOM studies as DICOMweb sees them: searches answered from what was indexed at upload (no file is
+ * opened), retrievals decrypted from storage as a stream. A UID the case does not hold is NotFound, whoever asks;
+ * who may ask at all is the caller's question (RecordAccess).
+ */
+@Injectable()
+export class CaseStudies {
+  constructor(
+    private readonly records: RecordsService,
+    private readonly storage: FileStorage,
+  ) {}
+
+  async searchStudies(ref: CaseRef, query: QidoQuery): Promise<DicomJson[]> {
+    return searchStudies(await this.indexed(ref), query);
+  }
+
+  async searchSeries(ref: CaseRef, query: QidoQuery): Promise<DicomJson[]> {
+    const found = searchSeries(await this.indexed(ref), query);
+    if (query.StudyInstanceUID && found.length === 0) throw new NotFound();
+    return found;
+  }
+
+  async searchInstances(ref: CaseRef, query: QidoQuery): Promise<DicomJson[]> {
+    const found = searchInstances(await this.indexed(ref), query);
+    if ((query.StudyInstanceUID || query.SeriesInstanceUID) && found.length === 0) throw new NotFound();
+    return found;
+  }
+
+  /**
+   * The ready files holding the instances in scope, in upload order, and the study's first file (which stands for
+   * the study in the audit log); NotFound when the case holds none of them.
+   */
+  async files(ref: CaseRef, scope: InstanceScope): Promise<{ studyFileId: string; instances: IndexedInstance[] }> {
+    const study = (await this.indexed(ref)).filter(({ meta }) => meta.studyInstanceUid === scope.studyUid);
+    const instances = study.filter(
+      ({ meta }) =>
+        (!scope.seriesUid || meta.seriesInstanceUid === scope.seriesUid) &&
+        (!scope.instanceUid || meta.sopInstanceUid === scope.instanceUid),
+    );
+    if (instances.length === 0) throw new NotFound();
+    return { studyFileId: study[0].fileId, instances };
+  }
+
+  /** One instance's Part 10 bytes, checked whole before the first byte is handed out (like a download). */
+  async open(ref: CaseRef, instance: IndexedInstance): Promise<AsyncIterable<Buffer>> {
+    const download = await this.records.openForDownload(await this.records.find(ref.tenantId, instance.fileId));
+    return download.body;
+  }
+
+  async metadata(ref: CaseRef, instance: IndexedInstance): Promise<DicomJson> {
+    return toDicomJson(await this.dataSet(ref, instance));
+  }
+
+  /** Frames by number (1-based); NotFound if any is not in the instance. */
+  async frames(ref: CaseRef, instance: IndexedInstance, numbers: number[]): Promise<DicomFrame[]> {
+    const dataSet = await this.dataSet(ref, instance);
+    return numbers.map((n) => {
+      const frame = readFrame(dataSet, n);
+      if (!frame) throw new NotFound();
+      return frame;
+    });
+  }
+
+  /**
+   * One instance parsed in memory: a single image (a CT slice is about half a megabyte), let go when the request
+   * ends, so memory follows the requests in flight rather than the study's size.
+   */
+  private async dataSet(ref: CaseRef, instance: IndexedInstance): Promise<DataSet> {
+    const file = await this.records.find(ref.tenantId, instance.fileId);
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.storage.read(this.storedOf(file))) chunks.push(chunk);
+    return parseDataSet(Buffer.concat(chunks));
+  }
+
+  private storedOf(file: RecordFile) {
+    if (file.status !== 'ready' || !file.stored) throw new NotFound();
+    return file.stored;
+  }
+
+  /** The case's instances; a SOP instance stored twice (the same image in two encodings) is served from the first. */
+  private async indexed(ref: CaseRef): Promise<IndexedInstance[]> {
+    const seen = new Set<string>();
+    const out: IndexedInstance[] = [];
+    for (const file of await this.records.list(ref)) {
+      const meta = file.dicom;
+      if (file.status !== 'ready' || !meta?.studyInstanceUid || !meta.seriesInstanceUid || !meta.sopInstanceUid) continue;
+      if (seen.has(meta.sopInstanceUid)) continue;
+      seen.add(meta.sopInstanceUid);
+      out.push({ fileId: file.id, meta: meta as IndexedInstance['meta'] });
+    }
+    return out;
+  }
+}
