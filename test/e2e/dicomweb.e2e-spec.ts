@@ -195,6 +195,17 @@ describe('DICOMweb for a case', () => {
       });
     expect(res.headers['content-type']).toMatch(/^multipart\/related; type="image\/jpeg"; boundary=/);
     expect((res.body as Buffer).toString('latin1')).toContain('Content-Type: image/jpeg; transfer-syntax=1.2.840.10008.1.2.4.50');
+    // Rendered: a browser-ready picture (PNG from decoded pixels, the stored JPEG as is) and a small thumbnail.
+    const ct = uidsOf(CT);
+    const ctBase = `/console/cases/${theCase.id}/dicomweb/studies/${ct.study}/series/${ct.series}/instances/${ct.instance}`;
+    const rendered = await coordinator.get(`${ctBase}/rendered`);
+    expect([rendered.status, rendered.headers['content-type']]).toEqual([200, 'image/png']);
+    const thumbnail = await coordinator.get(`${ctBase}/thumbnail`);
+    expect([thumbnail.status, thumbnail.headers['content-type']]).toEqual([200, 'image/png']);
+    const usBase = `/console/cases/${theCase.id}/dicomweb/studies/${us.study}/series/${us.series}/instances/${us.instance}`;
+    const usRendered = await coordinator.get(`${usBase}/frames/3/rendered`);
+    expect([usRendered.status, usRendered.headers['content-type']]).toEqual([200, 'image/jpeg']);
+    expect((await coordinator.get(`${usBase}/frames/9/rendered`, { Accept: 'application/json' })).status).toBe(404);
     // No ninth frame: 404, not an empty answer.
     const missing = await coordinator.get(
       `/console/cases/${theCase.id}/dicomweb/studies/${us.study}/series/${us.series}/instances/${us.instance}/frames/9`,

@@ -16,9 +16,12 @@ const DICOM_JSON = 'application/dicom+json';
 const UID = /^[0-9]+(\.[0-9]+)*$/;
 /** A study's retrievals within this many minutes are one view of it in the audit log. */
 const STUDY_VIEW_MINUTES = 30;
+/** The longer side of a thumbnail, in pixels. */
+const THUMBNAIL_SIDE = 128;
 
 /**
- * A case's studies over DICOMweb (PS3.18): QIDO-RS searches, WADO-RS retrieval of instances, metadata and frames.
+ * A case's studies over DICOMweb (PS3.18): QIDO-RS searches, WADO-RS retrieval of instances, metadata and frames,
+ * and rendered frames and thumbnails (PNG, or a baseline JPEG as stored).
  * The case decides everything: a UID the case does not hold is 404, like a case the caller may not read. Searches
  * are answered from the index built at upload; retrievals are decrypted from storage as a stream and audited once
  * per study view (`records.study_view` on the study's first file), not per frame.
@@ -165,6 +168,56 @@ export class DicomWebController {
     return this.stream(reply, related.contentType, related.write(parts.map((f) => ({ contentType: f.contentType, body: f.bytes }))));
   }
 
+  @Get('studies/:study/series/:series/instances/:instance/rendered')
+  @Can('records.read')
+  renderedInstance(
+    @Param('caseId', UuidParam) caseId: string,
+    @Param('study') study: string,
+    @Param('series') series: string,
+    @Param('instance') instance: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.picture(reply, caseId, { studyUid: uid(study), seriesUid: uid(series), instanceUid: uid(instance) }, '1');
+  }
+
+  @Get('studies/:study/series/:series/instances/:instance/frames/:frame/rendered')
+  @Can('records.read')
+  renderedFrame(
+    @Param('caseId', UuidParam) caseId: string,
+    @Param('study') study: string,
+    @Param('series') series: string,
+    @Param('instance') instance: string,
+    @Param('frame') frame: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.picture(reply, caseId, { studyUid: uid(study), seriesUid: uid(series), instanceUid: uid(instance) }, frame);
+  }
+
+  @Get('studies/:study/series/:series/instances/:instance/thumbnail')
+  @Can('records.read')
+  thumbnail(
+    @Param('caseId', UuidParam) caseId: string,
+    @Param('study') study: string,
+    @Param('series') series: string,
+    @Param('instance') instance: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.picture(reply, caseId, { studyUid: uid(study), seriesUid: uid(series), instanceUid: uid(instance) }, '1', THUMBNAIL_SIDE);
+  }
+
+  private async picture(
+    reply: FastifyReply,
+    caseId: string,
+    scope: InstanceScope,
+    frame: string,
+    maxSide?: number,
+  ): Promise<StreamableFile> {
+    if (!/^[1-9][0-9]{0,5}$/.test(frame)) throw new NotFound();
+    const { ref, instances } = await this.viewed(caseId, scope);
+    const picture = await this.studies.rendered(ref, instances[0], Number(frame), maxSide);
+    return this.stream(reply, picture.contentType, [picture.bytes]);
+  }
+
   private async retrieve(reply: FastifyReply, caseId: string, scope: InstanceScope): Promise<StreamableFile> {
     const { ref, instances } = await this.viewed(caseId, scope);
     const studies = this.studies;
@@ -207,7 +260,7 @@ export class DicomWebController {
     return JSON.stringify(body);
   }
 
-  private stream(reply: FastifyReply, contentType: string, body: AsyncIterable<Buffer>): StreamableFile {
+  private stream(reply: FastifyReply, contentType: string, body: AsyncIterable<Buffer> | Buffer[]): StreamableFile {
     reply.header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff');
     return new StreamableFile(Readable.from(body), { type: contentType });
   }
