@@ -200,6 +200,23 @@ describe('DICOMweb for a case', () => {
     const ctBase = `/console/cases/${theCase.id}/dicomweb/studies/${ct.study}/series/${ct.series}/instances/${ct.instance}`;
     const rendered = await coordinator.get(`${ctBase}/rendered`);
     expect([rendered.status, rendered.headers['content-type']]).toEqual([200, 'image/png']);
+    // The viewer's window/level presets: a bone window is another picture than a lung window; a window we cannot draw is 404.
+    const picture = (query: string) =>
+      request(app.getHttpServer())
+        .get(`${ctBase}/rendered?window=${query}`)
+        .set({ Host: a.host, Cookie: coordinator.cookieHeader() })
+        .buffer(true)
+        .parse((response, done) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => done(null, Buffer.concat(chunks)));
+        });
+    const [bone, lung] = [await picture('300,1500'), await picture('-600,1500,LINEAR')];
+    expect([bone.status, lung.status]).toEqual([200, 200]);
+    expect(Buffer.compare(bone.body as Buffer, lung.body as Buffer)).not.toBe(0);
+    for (const bad of ['300', '300,0', 'a,b', '40,400,SIGMOID']) {
+      expect((await coordinator.get(`${ctBase}/rendered?window=${bad}`, { Accept: 'application/json' })).status).toBe(404);
+    }
     const thumbnail = await coordinator.get(`${ctBase}/thumbnail`);
     expect([thumbnail.status, thumbnail.headers['content-type']]).toEqual([200, 'image/png']);
     const usBase = `/console/cases/${theCase.id}/dicomweb/studies/${us.study}/series/${us.series}/instances/${us.instance}`;

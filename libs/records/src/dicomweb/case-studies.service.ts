@@ -6,7 +6,7 @@ import { CaseRef, RecordsService } from '../records.service';
 import { FileStorage } from '../storage/file-storage';
 import { DicomJson, toDicomJson } from './dicom-json';
 import { DicomFrame, parseDataSet, readFrame } from './dicom-frames';
-import { renderFrame, RenderedFrame } from './rendered-frame';
+import { renderFrame, RenderedFrame, VoiWindow } from './rendered-frame';
 import { IndexedInstance, QidoQuery, searchInstances, searchSeries, searchStudies } from './qido';
 
 /** Which instances a WADO-RS request is about: a study, one of its series, or one instance. */
@@ -80,8 +80,8 @@ export class CaseStudies {
   }
 
   /** Frame `number` as a picture (PNG, or a baseline JPEG as stored), shrunk to `maxSide` for a thumbnail. */
-  async rendered(ref: CaseRef, instance: IndexedInstance, number: number, maxSide?: number): Promise<RenderedFrame> {
-    const picture = renderFrame(await this.dataSet(ref, instance), number, maxSide);
+  async rendered(ref: CaseRef, instance: IndexedInstance, number: number, maxSide?: number, window?: VoiWindow): Promise<RenderedFrame> {
+    const picture = renderFrame(await this.dataSet(ref, instance), number, maxSide, window);
     if (!picture) throw new NotFound();
     return picture;
   }

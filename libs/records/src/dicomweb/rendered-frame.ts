@@ -4,6 +4,12 @@ import { RecordsError } from '../records.errors';
 import { readFrame, transferSyntaxOf } from './dicom-frames';
 
 /** A picture of one frame for a browser: PNG from pixels we decode, or a baseline JPEG as it was stored. */
+/** A VOI window asked for by the viewer (PS3.18 `window=center,width`), instead of the file's own. */
+export interface VoiWindow {
+  center: number;
+  width: number;
+}
+
 export interface RenderedFrame {
   bytes: Buffer;
   contentType: 'image/png' | 'image/jpeg';
@@ -15,10 +21,10 @@ const JPEG_BASELINE = new Set(['1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.51
 /**
  * Frame `number` as a picture (WADO-RS rendered and thumbnail): native and RLE pixels are decoded, the file's
  * rescale and first window applied (min to max without one), and written as 8-bit PNG, shrunk to `maxSide` for a
- * thumbnail. A baseline JPEG is already a picture and is handed out as stored. Anything else (JPEG 2000, JPEG-LS,
+ * thumbnail; `window` (the viewer's preset) replaces the file's window. A baseline JPEG is already a picture and is handed out as stored. Anything else (JPEG 2000, JPEG-LS,
  * lossless JPEG) is `image_not_renderable`: the viewer says so and offers the download, never a blank image.
  */
-export function renderFrame(dataSet: DataSet, number: number, maxSide?: number): RenderedFrame | null {
+export function renderFrame(dataSet: DataSet, number: number, maxSide?: number, window?: VoiWindow): RenderedFrame | null {
   const frame = readFrame(dataSet, number);
   if (!frame) return null;
   const syntax = transferSyntaxOf(dataSet);
@@ -35,7 +41,7 @@ export function renderFrame(dataSet: DataSet, number: number, maxSide?: number):
   else if (syntax === RLE) raw = decodeRle(frame.bytes, rows * columns, samples * (bits / 8));
   else throw new RecordsError('image_not_renderable');
   const planar = syntax === RLE || (dataSet.uint16('x00280006') ?? 0) === 1;
-  const picture = samples === 3 ? colour(raw, rows * columns, planar) : greyscale(dataSet, raw, rows * columns, bits, syntax === RLE);
+  const picture = samples === 3 ? colour(raw, rows * columns, planar) : greyscale(dataSet, raw, rows * columns, bits, syntax === RLE, window);
   const [width, height, pixels] = shrink(picture, columns, rows, samples, maxSide);
   return { bytes: encodePng(width, height, samples === 3 ? 2 : 0, pixels), contentType: 'image/png' };
 }
@@ -65,7 +71,7 @@ function decodeRle(data: Buffer, pixels: number, planes: number): Buffer {
   return out;
 }
 
-function greyscale(dataSet: DataSet, raw: Buffer, count: number, bits: number, planes: boolean): Buffer {
+function greyscale(dataSet: DataSet, raw: Buffer, count: number, bits: number, planes: boolean, window?: VoiWindow): Buffer {
   const signed = (dataSet.uint16('x00280103') ?? 0) === 1;
   const slope = Number(dataSet.string('x00281053') ?? 1) || 1;
   const intercept = Number(dataSet.string('x00281052') ?? 0) || 0;
@@ -78,8 +84,8 @@ function greyscale(dataSet: DataSet, raw: Buffer, count: number, bits: number, p
     const v = signed && bits === 16 && values[i] >= 0x8000 ? values[i] - 0x10000 : values[i];
     values[i] = v * slope + intercept;
   }
-  let center = Number.parseFloat(dataSet.string('x00281050') ?? '');
-  let width = Number.parseFloat(dataSet.string('x00281051') ?? '');
+  let center = window?.center ?? Number.parseFloat(dataSet.string('x00281050') ?? '');
+  let width = window?.width ?? Number.parseFloat(dataSet.string('x00281051') ?? '');
   if (!Number.isFinite(center) || !Number.isFinite(width) || width < 1) {
     let min = Infinity;
     let max = -Infinity;

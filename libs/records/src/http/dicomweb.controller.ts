@@ -7,6 +7,7 @@ import { CaseStudies, InstanceScope } from '../dicomweb/case-studies.service';
 import { DicomJson } from '../dicomweb/dicom-json';
 import { MultipartRelated, RelatedPart } from '../dicomweb/multipart-related';
 import { IndexedInstance, QidoQuery } from '../dicomweb/qido';
+import { VoiWindow } from '../dicomweb/rendered-frame';
 import { RecordAccess } from '../record-access';
 import { CaseRef } from '../records.service';
 import { UuidParam } from './http-params';
@@ -175,9 +176,11 @@ export class DicomWebController {
     @Param('study') study: string,
     @Param('series') series: string,
     @Param('instance') instance: string,
+    @Query('window') window: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.picture(reply, caseId, { studyUid: uid(study), seriesUid: uid(series), instanceUid: uid(instance) }, '1');
+    const scope = { studyUid: uid(study), seriesUid: uid(series), instanceUid: uid(instance) };
+    return this.picture(reply, caseId, scope, '1', undefined, voiWindow(window));
   }
 
   @Get('studies/:study/series/:series/instances/:instance/frames/:frame/rendered')
@@ -188,9 +191,11 @@ export class DicomWebController {
     @Param('series') series: string,
     @Param('instance') instance: string,
     @Param('frame') frame: string,
+    @Query('window') window: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.picture(reply, caseId, { studyUid: uid(study), seriesUid: uid(series), instanceUid: uid(instance) }, frame);
+    const scope = { studyUid: uid(study), seriesUid: uid(series), instanceUid: uid(instance) };
+    return this.picture(reply, caseId, scope, frame, undefined, voiWindow(window));
   }
 
   @Get('studies/:study/series/:series/instances/:instance/thumbnail')
@@ -211,10 +216,11 @@ export class DicomWebController {
     scope: InstanceScope,
     frame: string,
     maxSide?: number,
+    window?: VoiWindow,
   ): Promise<StreamableFile> {
     if (!/^[1-9][0-9]{0,5}$/.test(frame)) throw new NotFound();
     const { ref, instances } = await this.viewed(caseId, scope);
-    const picture = await this.studies.rendered(ref, instances[0], Number(frame), maxSide);
+    const picture = await this.studies.rendered(ref, instances[0], Number(frame), maxSide, window);
     return this.stream(reply, picture.contentType, [picture.bytes]);
   }
 
@@ -264,6 +270,19 @@ export class DicomWebController {
     reply.header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff');
     return new StreamableFile(Readable.from(body), { type: contentType });
   }
+}
+
+/**
+ * PS3.18 8.3.5.1.4 `window=center,width[,function]`: the viewer's window/level preset. Only the linear function is
+ * drawn; anything we cannot honour names no picture here (404), rather than a picture windowed otherwise.
+ */
+function voiWindow(value: unknown): VoiWindow | undefined {
+  if (value === undefined) return undefined;
+  const parts = typeof value === 'string' ? value.split(',') : [];
+  const [center, width] = parts.slice(0, 2).map((p) => (/^-?[0-9]{1,6}(\.[0-9]{1,4})?$/.test(p) ? Number(p) : Number.NaN));
+  const fn = parts[2]?.toLowerCase() ?? 'linear';
+  if (parts.length < 2 || parts.length > 3 || !Number.isFinite(center) || !(width >= 1) || fn !== 'linear') throw new NotFound();
+  return { center, width };
 }
 
 function uid(value: string): string {
