@@ -190,6 +190,7 @@
     this.cache = {};
     this.line = null;
     this.measure.textContent = '';
+    this.node.removeAttribute('data-viewer-shown');
     this.status.textContent = say('loading');
     var base = '/studies/' + chosen.study + '/series/' + chosen.series;
     return getJson(base + '/instances?includefield=00200013')
