@@ -2,9 +2,9 @@
 // series and their images, the instance metadata for pixel spacing, and WADO-RS *rendered* frames for the pictures.
 // The server decodes native and RLE pixels into PNG (windowed with `?window=center,width` for a preset) and passes a
 // baseline JPEG through, so this script decodes nothing: every picture is a same-origin <img>, which the page's
-// Content-Security-Policy (img-src 'self') already allows. Every word comes from the section's `data-w-*`
+// Content-Security-Policy (img-src 'this') already allows. Every word comes from the section's `data-w-*`
 // attributes, which the server filled from its catalogs. A picture the server cannot render shows its message in place.
-(function () {
+(() => {
   'use strict';
   var section = document.querySelector('[data-viewer]');
   if (!section || !window.fetch) return;
@@ -17,21 +17,21 @@
     { key: 'bone', center: 300, width: 1500 },
     { key: 'brain', center: 40, width: 80 },
   ];
-  var PREFETCH = 4;
+  var PREFETCH = 8;
 
   function say(key, values) {
     var text = section.dataset['w' + key.charAt(0).toUpperCase() + key.slice(1)] || '';
-    return text.replace(/\{(\w+)\}/g, function (_, name) {
+    return text.replace(/\{(\w+)\}/g, (_, name) => {
       return values && name in values ? String(values[name]) : '';
     });
   }
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
+    Object.keys(attrs || {}).forEach((name) => {
       if (name === 'text') node.textContent = attrs[name];
       else node.setAttribute(name, attrs[name]);
     });
-    (children || []).forEach(function (child) {
+    (children || []).forEach((child) => {
       node.appendChild(child);
     });
     return node;
@@ -43,7 +43,7 @@
     return typeof first === 'object' && first !== null ? first.Alphabetic || '' : String(first);
   }
   function getJson(path) {
-    return fetch(root + path, { headers: { Accept: 'application/dicom+json' }, credentials: 'same-origin' }).then(function (r) {
+    return fetch(root + path, { headers: { Accept: 'application/dicom+json' }, credentials: 'same-origin' }).then((r) => {
       if (!r.ok) throw new Error(String(r.status));
       return r.status === 204 ? [] : r.json();
     });
@@ -68,11 +68,11 @@
     this.generation = 0;
     this.select = el('select', { id: id + '-series' });
     this.select.appendChild(el('option', { value: '', text: say('chooseSeries') }));
-    series.forEach(function (s, i) {
+    series.forEach((s, i) => {
       this.select.appendChild(el('option', { value: String(i), text: s.label }));
     }, this);
     this.preset = el('select', { id: id + '-preset' });
-    PRESETS.forEach(function (p) {
+    PRESETS.forEach((p) => {
       this.preset.appendChild(el('option', { value: p.key, text: say('preset' + p.key.charAt(0).toUpperCase() + p.key.slice(1)) }));
     }, this);
     this.canvas = el('canvas', { width: '512', height: '512', 'aria-hidden': 'true', class: 'viewer__canvas' });
@@ -89,7 +89,12 @@
     this.status = el('p', { id: id + '-status', class: 'muted', 'aria-live': 'polite', 'data-viewer-status': '' });
     this.measure = el('p', { 'data-viewer-length': '', 'aria-live': 'polite' });
     var toolPan = el('button', { type: 'button', class: 'button button--secondary', 'aria-pressed': 'true', text: say('toolPan') });
-    var toolMeasure = el('button', { type: 'button', class: 'button button--secondary', 'aria-pressed': 'false', text: say('toolMeasure') });
+    var toolMeasure = el('button', {
+      type: 'button',
+      class: 'button button--secondary',
+      'aria-pressed': 'false',
+      text: say('toolMeasure'),
+    });
     var zoomIn = el('button', { type: 'button', class: 'button button--secondary', text: say('zoomIn') });
     var zoomOut = el('button', { type: 'button', class: 'button button--secondary', text: say('zoomOut') });
     var reset = el('button', { type: 'button', class: 'button button--secondary', text: say('reset') });
@@ -103,87 +108,85 @@
       this.status,
       this.measure,
     ]);
-    var self = this;
-    this.select.addEventListener('change', function () {
-      if (self.select.value !== '') self.open(series[Number(self.select.value)]);
+    this.select.addEventListener('change', () => {
+      if (this.select.value !== '') this.open(series[Number(this.select.value)]);
     });
-    this.preset.addEventListener('change', function () {
-      self.cache = {};
-      self.show(self.current);
+    this.preset.addEventListener('change', () => {
+      this.cache = {};
+      this.show(this.current);
     });
-    this.slider.addEventListener('input', function () {
-      self.show(Number(self.slider.value) - 1);
+    this.slider.addEventListener('input', () => {
+      this.show(Number(this.slider.value) - 1);
     });
-    function setTool(tool) {
-      self.tool = tool;
+    const setTool = (tool) => {
+      this.tool = tool;
       toolPan.setAttribute('aria-pressed', String(tool === 'pan'));
       toolMeasure.setAttribute('aria-pressed', String(tool === 'measure'));
-    }
-    toolPan.addEventListener('click', function () {
+    };
+    toolPan.addEventListener('click', () => {
       setTool('pan');
     });
-    toolMeasure.addEventListener('click', function () {
+    toolMeasure.addEventListener('click', () => {
       setTool('measure');
     });
-    zoomIn.addEventListener('click', function () {
-      self.setZoom(self.zoom * 1.25);
+    zoomIn.addEventListener('click', () => {
+      this.setZoom(this.zoom * 1.25);
     });
-    zoomOut.addEventListener('click', function () {
-      self.setZoom(self.zoom / 1.25);
+    zoomOut.addEventListener('click', () => {
+      this.setZoom(this.zoom / 1.25);
     });
-    reset.addEventListener('click', function () {
-      self.zoom = 1;
-      self.panX = 0;
-      self.panY = 0;
-      self.line = null;
-      self.measure.textContent = '';
-      self.draw();
+    reset.addEventListener('click', () => {
+      this.zoom = 1;
+      this.panX = 0;
+      this.panY = 0;
+      this.line = null;
+      this.measure.textContent = '';
+      this.draw();
     });
     this.stage.addEventListener(
       'wheel',
-      function (event) {
-        if (!self.images.length) return;
+      (event) => {
+        if (!this.images.length) return;
         event.preventDefault();
-        self.show(self.current + (event.deltaY > 0 ? 1 : -1));
+        this.show(this.current + (event.deltaY > 0 ? 1 : -1));
       },
       { passive: false },
     );
-    this.stage.addEventListener('keydown', function (event) {
+    this.stage.addEventListener('keydown', (event) => {
       var step = { ArrowDown: 1, ArrowRight: 1, PageDown: 10, ArrowUp: -1, ArrowLeft: -1, PageUp: -10 }[event.key];
-      if (step) self.show(self.current + step);
-      else if (event.key === 'Home') self.show(0);
-      else if (event.key === 'End') self.show(self.images.length - 1);
-      else if (event.key === '+' || event.key === '=') self.setZoom(self.zoom * 1.25);
-      else if (event.key === '-') self.setZoom(self.zoom / 1.25);
+      if (step) this.show(this.current + step);
+      else if (event.key === 'Home') this.show(0);
+      else if (event.key === 'End') this.show(this.images.length - 1);
+      else if (event.key === '+' || event.key === '=') this.setZoom(this.zoom * 1.25);
+      else if (event.key === '-') this.setZoom(this.zoom / 1.25);
       else return;
       event.preventDefault();
     });
     var drag = null;
-    this.canvas.addEventListener('pointerdown', function (event) {
-      var point = self.toImage(event);
-      drag = { x: event.clientX, y: event.clientY, panX: self.panX, panY: self.panY, start: point };
-      if (self.tool === 'measure') self.line = { a: point, b: point };
-      self.canvas.setPointerCapture(event.pointerId);
+    this.canvas.addEventListener('pointerdown', (event) => {
+      var point = this.toImage(event);
+      drag = { x: event.clientX, y: event.clientY, panX: this.panX, panY: this.panY, start: point };
+      if (this.tool === 'measure') this.line = { a: point, b: point };
+      this.canvas.setPointerCapture(event.pointerId);
     });
-    this.canvas.addEventListener('pointermove', function (event) {
+    this.canvas.addEventListener('pointermove', (event) => {
       if (!drag) return;
-      if (self.tool === 'pan') {
-        var ratio = self.canvas.width / self.canvas.getBoundingClientRect().width;
-        self.panX = drag.panX + (event.clientX - drag.x) * ratio;
-        self.panY = drag.panY + (event.clientY - drag.y) * ratio;
+      if (this.tool === 'pan') {
+        var ratio = this.canvas.width / this.canvas.getBoundingClientRect().width;
+        this.panX = drag.panX + (event.clientX - drag.x) * ratio;
+        this.panY = drag.panY + (event.clientY - drag.y) * ratio;
       } else {
-        self.line = { a: drag.start, b: self.toImage(event) };
+        this.line = { a: drag.start, b: this.toImage(event) };
       }
-      self.draw();
+      this.draw();
     });
-    this.canvas.addEventListener('pointerup', function () {
+    this.canvas.addEventListener('pointerup', () => {
       drag = null;
-      if (self.tool === 'measure' && self.line) self.report();
+      if (this.tool === 'measure' && this.line) this.report();
     });
   }
 
   Pane.prototype.open = function (chosen) {
-    var self = this;
     this.generation += 1;
     var generation = this.generation;
     this.images = [];
@@ -194,35 +197,35 @@
     this.status.textContent = say('loading');
     var base = '/studies/' + chosen.study + '/series/' + chosen.series;
     return getJson(base + '/instances?includefield=00200013')
-      .then(function (list) {
-        if (generation !== self.generation) return;
-        list.sort(function (a, b) {
+      .then((list) => {
+        if (generation !== this.generation) return;
+        list.sort((a, b) => {
           return Number(value(a, '00200013')) - Number(value(b, '00200013'));
         });
-        self.images = list.map(function (item) {
+        this.images = list.map((item) => {
           return base + '/instances/' + value(item, '00080018');
         });
-        self.slider.max = String(Math.max(1, self.images.length));
-        if (self.images.length) self.slider.removeAttribute('disabled');
-        self.node.setAttribute('data-viewer-count', String(self.images.length));
-        self.spacing = null;
-        getJson(self.images[0] + '/metadata')
-          .then(function (meta) {
+        this.slider.max = String(Math.max(1, this.images.length));
+        if (this.images.length) this.slider.removeAttribute('disabled');
+        this.node.setAttribute('data-viewer-count', String(this.images.length));
+        this.spacing = null;
+        getJson(this.images[0] + '/metadata')
+          .then((meta) => {
             var spacing = meta[0] && meta[0]['00280030'] && meta[0]['00280030'].Value;
-            if (spacing && spacing.length === 2) self.spacing = { row: Number(spacing[0]), column: Number(spacing[1]) };
+            if (spacing && spacing.length === 2) this.spacing = { row: Number(spacing[0]), column: Number(spacing[1]) };
           })
-          .catch(function () {
-            self.spacing = null;
+          .catch(() => {
+            this.spacing = null;
           });
-        self.show(0);
+        this.show(0);
       })
-      .catch(function () {
-        self.status.textContent = say('failed');
+      .catch(() => {
+        this.status.textContent = say('failed');
       });
   };
 
   Pane.prototype.url = function (i) {
-    var preset = PRESETS.filter(function (p) {
+    var preset = PRESETS.filter((p) => {
       return p.key === this.preset.value;
     }, this)[0];
     var query = preset && preset.width ? '?window=' + preset.center + ',' + preset.width : '';
@@ -238,13 +241,13 @@
     this.cache[i] = entry;
     img.onload = function () {
       entry.state = 'ready';
-      entry.waiters.forEach(function (w) {
+      entry.waiters.forEach((w) => {
         w();
       });
     };
     img.onerror = function () {
       entry.state = 'failed';
-      entry.waiters.forEach(function (w) {
+      entry.waiters.forEach((w) => {
         w();
       });
     };
@@ -254,9 +257,8 @@
 
   Pane.prototype.prefetch = function () {
     var inFlight = 0;
-    var self = this;
-    Object.keys(this.cache).forEach(function (k) {
-      if (self.cache[k].state === 'loading') inFlight += 1;
+    Object.keys(this.cache).forEach((k) => {
+      if (this.cache[k].state === 'loading') inFlight += 1;
     });
     for (var d = 1; d < this.images.length && inFlight < PREFETCH; d++) {
       var i = this.current + d;
@@ -277,10 +279,9 @@
     this.status.textContent = label;
     this.stage.setAttribute('aria-label', this.select.options[this.select.selectedIndex].text + ', ' + label);
     var entry = this.load(i);
-    var self = this;
     if (entry.state === 'loading') {
-      entry.waiters.push(function () {
-        if (self.current === i) self.draw();
+      entry.waiters.push(() => {
+        if (this.current === i) this.draw();
       });
     } else this.draw();
     this.prefetch();
@@ -359,7 +360,7 @@
     panes.appendChild(first.node);
     var compare = el('button', { type: 'button', class: 'button button--secondary', 'aria-pressed': 'false', text: say('compare') });
     var second = null;
-    compare.addEventListener('click', function () {
+    compare.addEventListener('click', () => {
       if (second) {
         panes.removeChild(second.node);
         second = null;
@@ -379,12 +380,12 @@
   }
 
   getJson('/studies')
-    .then(function (studies) {
+    .then((studies) => {
       return Promise.all(
-        studies.map(function (study) {
+        studies.map((study) => {
           var uid = value(study, '0020000D');
-          return getJson('/studies/' + uid + '/series').then(function (list) {
-            return list.map(function (s) {
+          return getJson('/studies/' + uid + '/series').then((list) => {
+            return list.map((s) => {
               return {
                 study: uid,
                 series: value(s, '0020000E'),
@@ -401,10 +402,10 @@
         }),
       );
     })
-    .then(function (lists) {
+    .then((lists) => {
       start([].concat.apply([], lists));
     })
-    .catch(function () {
+    .catch(() => {
       app.textContent = say('failed');
     });
 })();
