@@ -208,7 +208,7 @@ function undecodable(): Buffer {
       await page.getByRole('button', { name: 'Compare two studies side by side' }).click();
       await chooseSeries(page, 1, 'CT, 1 images)');
       await shown(page, 1, '1');
-      await page.screenshot({ path: path.join(SHOTS, 'viewer.png') });
+      await page.locator('#viewer').screenshot({ path: path.join(SHOTS, 'viewer.png') });
       await page.evaluate(axeSource);
       const violations: string[] = await page.evaluate(
         `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })
@@ -223,7 +223,7 @@ function undecodable(): Buffer {
       await expect(pane(page, 1).getByRole('link', { name: 'Download it from the records list' }).getAttribute('href')).resolves.toBe(
         '#records',
       );
-      await page.screenshot({ path: path.join(SHOTS, 'viewer-not-renderable.png') });
+      await pane(page, 1).screenshot({ path: path.join(SHOTS, 'viewer-not-renderable.png') });
     } finally {
       await context.close();
     }

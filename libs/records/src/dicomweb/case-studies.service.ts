@@ -49,14 +49,12 @@ export class CaseStudies {
    * the study in the audit log); NotFound when the case holds none of them.
    */
   async files(ref: CaseRef, scope: InstanceScope): Promise<{ studyFileId: string; instances: IndexedInstance[] }> {
-    const study = (await this.indexed(ref)).filter(({ meta }) => meta.studyInstanceUid === scope.studyUid);
-    const instances = study.filter(
-      ({ meta }) =>
-        (!scope.seriesUid || meta.seriesInstanceUid === scope.seriesUid) &&
-        (!scope.instanceUid || meta.sopInstanceUid === scope.instanceUid),
-    );
-    if (instances.length === 0) throw new NotFound();
-    return { studyFileId: study[0].fileId, instances };
+    // Only the rows in scope: one image of a 500-image series reads one row, not the case's 500 (a viewer scrolling
+    // asks for them one by one).
+    const { firstOfStudy, files } = await this.records.dicomInScope(ref, scope);
+    const instances = this.indexedOf(files);
+    if (!firstOfStudy || instances.length === 0) throw new NotFound();
+    return { studyFileId: firstOfStudy, instances };
   }
 
   /** One instance's Part 10 bytes, checked whole before the first byte is handed out (like a download). */
@@ -104,9 +102,13 @@ export class CaseStudies {
 
   /** The case's instances; a SOP instance stored twice (the same image in two encodings) is served from the first. */
   private async indexed(ref: CaseRef): Promise<IndexedInstance[]> {
+    return this.indexedOf(await this.records.list(ref));
+  }
+
+  private indexedOf(files: RecordFile[]): IndexedInstance[] {
     const seen = new Set<string>();
     const out: IndexedInstance[] = [];
-    for (const file of await this.records.list(ref)) {
+    for (const file of files) {
       const meta = file.dicom;
       if (file.status !== 'ready' || !meta?.studyInstanceUid || !meta.seriesInstanceUid || !meta.sopInstanceUid) continue;
       if (seen.has(meta.sopInstanceUid)) continue;

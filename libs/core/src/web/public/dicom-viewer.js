@@ -390,7 +390,7 @@
                 study: uid,
                 series: value(s, '0020000E'),
                 label: say('seriesLabel', {
-                  date: value(study, '00080020'),
+                  date: value(study, '00080020').replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3'),
                   study: value(study, '00081030'),
                   series: value(s, '0008103E') || value(s, '00200011'),
                   modality: value(s, '00080060'),
