@@ -1,6 +1,9 @@
 export * from './archive/archive-summary';
 export * from './dicom/dicom-metadata';
 export * from './dicom/dicom-parser';
+export * from './dicomweb/case-studies.service';
+export * from './dicomweb/dicom-json';
+export * from './dicomweb/qido';
 export { actorAccountId } from './http/http-params';
 export * from './http/multipart-uploads';
 export * from './jobs/records-process.job';

@@ -106,6 +106,32 @@ export class RecordFileRepository {
     return files.map(toRecordFile);
   }
 
+  /**
+   * The case's ready DICOM files of one study, narrowed to a series and an instance when given, in listForCase's
+   * order, and the study's first file: what one DICOMweb retrieval needs, without reading the whole case's rows.
+   */
+  async dicomInScope(
+    tx: EntityManager,
+    tenantId: string,
+    caseId: string,
+    scope: { studyUid: string; seriesUid?: string; instanceUid?: string },
+  ): Promise<{ firstOfStudy: string | null; files: RecordFile[] }> {
+    const study = `tenant_id = $1 AND case_id = $2 AND status = 'ready' AND dicom->>'studyInstanceUid' = $3`;
+    const order = 'ORDER BY created_at, archive_entry NULLS FIRST';
+    const first = await rows<{ id: string }>(tx, `SELECT id FROM record_files WHERE ${study} ${order} LIMIT 1`, [
+      tenantId,
+      caseId,
+      scope.studyUid,
+    ]);
+    const files = await rows<Row>(
+      tx,
+      `SELECT * FROM record_files WHERE ${study}
+         AND ($4::text IS NULL OR dicom->>'seriesInstanceUid' = $4) AND ($5::text IS NULL OR dicom->>'sopInstanceUid' = $5) ${order}`,
+      [tenantId, caseId, scope.studyUid, scope.seriesUid ?? null, scope.instanceUid ?? null],
+    );
+    return { firstOfStudy: first[0]?.id ?? null, files: files.map(toRecordFile) };
+  }
+
   async children(tx: EntityManager, tenantId: string, parentId: string): Promise<RecordFile[]> {
     const files = await rows<Row>(tx, 'SELECT * FROM record_files WHERE tenant_id = $1 AND parent_id = $2 ORDER BY archive_entry', [
       tenantId,

@@ -2,6 +2,7 @@ import { AuditModule } from '@consilium/audit';
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { CaseRecordsController } from './http/case-records.controller';
+import { DicomWebController } from './http/dicomweb.controller';
 import { RecordFilesController } from './http/record-files.controller';
 import { RecordsHttpSetup } from './http/records-http.setup';
 import { ResumableUploadController } from './http/resumable-upload.controller';
@@ -19,7 +20,7 @@ export interface RecordsHttpOptions extends RecordsModuleOptions {
   mountAt?: string[];
 }
 
-const CONTROLLERS = [CaseRecordsController, ResumableUploadController, RecordFilesController];
+const CONTROLLERS = [CaseRecordsController, ResumableUploadController, RecordFilesController, DicomWebController];
 
 @Module({})
 class RecordAccessModule {}
@@ -32,6 +33,7 @@ class RecordAccessModule {}
  *   HEAD/PATCH/DELETE cases/:caseId/uploads/:uploadId   tus offset / append / terminate
  *   GET    records/:fileId                  one file's status and metadata
  *   GET    records/:fileId/content          its bytes (audited, as an attachment)
+ *   GET    cases/:caseId/dicomweb/...       the case's studies over DICOMweb (QIDO-RS, WADO-RS; see DicomWebController)
  * Every route declares `records.upload` or `records.read` for the host's access guard, then asks RecordAccess about
  * the case itself. RecordsService and the other engine services are exported for the host's own pages.
  */

@@ -38,6 +38,8 @@ export const RecordsError = declareErrors('records', {
   // Not found, in the words of what was asked for (another hospital's upload or file reads the same).
   upload_not_found: 404,
   file_not_available: 404,
+  // An image whose pixels we cannot turn into a picture here (JPEG 2000, JPEG-LS...): the viewer offers the download.
+  image_not_renderable: 406,
 });
 
 /**

@@ -10,6 +10,7 @@ import { RecordMetrics } from './record-metrics';
 import { RecordProcessor } from './record-processor.service';
 import { RecordRegistrar } from './record-registrar';
 import { RecordsService } from './records.service';
+import { CaseStudies } from './dicomweb/case-studies.service';
 import { STORAGE_PROVIDERS } from './storage/storage.providers';
 import { ResumableUploads } from './uploads/resumable-uploads.service';
 import { UploadSweep } from './uploads/upload-sweep';
@@ -51,6 +52,7 @@ export class RecordsModule {
       RecordsSettings,
       FileKeyring,
       MultipartUploads,
+      CaseStudies,
     ];
     const queued = !options.scheduler && options.processing === 'jobs';
     const scheduler: Provider = {
@@ -74,6 +76,7 @@ export class RecordsModule {
         ResumableUploads,
         UploadSweep,
         MultipartUploads,
+        CaseStudies,
         RecordsWords,
         scheduler,
         ...(queued ? [RecordProcessingHandler] : []),

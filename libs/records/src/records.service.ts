@@ -126,6 +126,11 @@ export class RecordsService {
     return this.db.forTenant(ref.tenantId, (tx) => this.files.listForCase(tx, ref.tenantId, ref.caseId));
   }
 
+  /** The case's ready DICOM files in a study (a series, an instance), and the study's first file. */
+  async dicomInScope(ref: CaseRef, scope: { studyUid: string; seriesUid?: string; instanceUid?: string }) {
+    return this.db.forTenant(ref.tenantId, (tx) => this.files.dicomInScope(tx, ref.tenantId, ref.caseId, scope));
+  }
+
   /** Studies across the case's ready DICOM files: series and instance counts, dates, modalities. */
   async studies(ref: CaseRef): Promise<StudySummary[]> {
     const files = await this.list(ref);
