@@ -68,6 +68,7 @@ describe('pg-boss 10 -> 12 migration', () => {
       'assignment-deadline',
       'case-promise-due',
       'check-in-due',
+      'consult-reminder',
       'records-process',
       'refund-rule',
       'send-email',

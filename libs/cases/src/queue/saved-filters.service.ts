@@ -21,7 +21,10 @@ export class SavedFilters {
 
   mine(): Promise<SavedFilter[]> {
     return this.db.transaction((tx) =>
-      rows<SavedFilter>(tx, 'SELECT id, name, query FROM saved_queue_filters WHERE account_id = $1 ORDER BY name', [this.me()]),
+      rows<SavedFilter>(tx, 'SELECT id, name, query FROM saved_queue_filters WHERE tenant_id = $1 AND account_id = $2 ORDER BY name', [
+        this.tenantId(),
+        this.me(),
+      ]),
     );
   }
 
@@ -29,10 +32,14 @@ export class SavedFilters {
     const kept = new URLSearchParams();
     for (const [k, v] of new URLSearchParams(query)) if (SAVED_PARAMS.includes(k) && v) kept.append(k, v);
     return this.db.transaction(async (tx) => {
-      const taken = await rows(tx, 'SELECT 1 FROM saved_queue_filters WHERE account_id = $1 AND name = $2', [this.me(), name]);
+      const taken = await rows(tx, 'SELECT 1 FROM saved_queue_filters WHERE tenant_id = $1 AND account_id = $2 AND name = $3', [
+        this.tenantId(),
+        this.me(),
+        name,
+      ]);
       if (taken.length) throw new InvalidInput({ name: msg('cases.queue.filterNameTaken') });
       await tx.query('INSERT INTO saved_queue_filters (tenant_id, account_id, name, query) VALUES ($1, $2, $3, $4)', [
-        this.context.tenant().id,
+        this.tenantId(),
         this.me(),
         name,
         kept.toString(),
@@ -42,9 +49,18 @@ export class SavedFilters {
 
   remove(id: string): Promise<void> {
     return this.db.transaction(async (tx) => {
-      const count = await affected(tx, 'DELETE FROM saved_queue_filters WHERE id = $1 AND account_id = $2', [id, this.me()]);
+      const count = await affected(tx, 'DELETE FROM saved_queue_filters WHERE tenant_id = $1 AND id = $2 AND account_id = $3', [
+        this.tenantId(),
+        id,
+        this.me(),
+      ]);
       if (count !== 1) throw new NotFound();
     });
+  }
+
+  /** Named as well as set, so a sharded database reads one shard. */
+  private tenantId(): string {
+    return this.context.tenant().id;
   }
 
   private me(): string {

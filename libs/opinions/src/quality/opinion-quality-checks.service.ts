@@ -81,7 +81,7 @@ export class OpinionQualityChecks {
   approve(opinionId: string, comment: string | undefined): Promise<{ opinionId: string }> {
     return this.db.transaction(async (tx) => {
       const { opinion, case: c } = await this.load(tx, opinionId);
-      await this.record(tx, opinion, 'approved', this.checked(comment));
+      await this.recordOutcome(tx, opinion, 'approved', this.checked(comment));
       await tx.update(Opinion, { tenantId: opinion.tenantId, id: opinion.id }, { status: 'signed' });
       if (opinion.version > 1)
         await this.pipeline.record(tx, c, { type: 'opinion_amended', data: { opinionId, version: opinion.version } });
@@ -95,7 +95,7 @@ export class OpinionQualityChecks {
       const { opinion } = await this.load(tx, opinionId);
       const text = this.checked(comment);
       if (!text) throw new InvalidInput({ comment: msg('opinions.quality.commentRequired') });
-      await this.record(tx, opinion, 'returned', text);
+      await this.recordOutcome(tx, opinion, 'returned', text);
       await tx.update(Opinion, { tenantId: opinion.tenantId, id: opinion.id }, { status: 'draft', signedBy: null, signedAt: null });
     });
   }
@@ -149,7 +149,7 @@ export class OpinionQualityChecks {
     return text;
   }
 
-  private async record(tx: EntityManager, o: Opinion, outcome: 'returned' | 'approved', comment: string): Promise<void> {
+  private async recordOutcome(tx: EntityManager, o: Opinion, outcome: 'returned' | 'approved', comment: string): Promise<void> {
     const actor = this.context.actor()!;
     await tx.query(
       `INSERT INTO opinion_checks (tenant_id, opinion_id, case_id, version, outcome, comment, reviewer_id, reviewer_role)
