@@ -128,7 +128,7 @@ describe('every word in the reader’s language: single sign-on', () => {
       );
       check(samlRefused, locale, 400, 'SAML settings refused');
       // Production's rule for admin-given addresses: nothing on this machine or its network.
-      const config = app.get(AppConfig) as { fetchPrivateAddresses: boolean };
+      const config: { fetchPrivateAddresses: boolean } = app.get(AppConfig);
       config.fetchPrivateAddresses = false;
       const privateIssuer = await admin.submit('/console/settings/sso', {
         displayName: 'Okta',
