@@ -227,11 +227,12 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
     tally.clicks += 1;
     await admin.click('button:has-text("Continue")');
     await admin.waitForURL(/\/start\/[0-9a-f-]{36}\/details/);
-    for (const field of await admin.locator('main textarea, main input[type=text]').all()) {
+    // The fields a person sees (those about someone else stay hidden while the request is for the patient).
+    for (const field of await admin.locator('main textarea:visible, main input[type=text]:visible').all()) {
       tally.fields += 1;
       await field.fill('A test request before launch.');
     }
-    for (const input of await admin.locator('main input[type=date]').all())
+    for (const input of await admin.locator('main input[type=date]:visible').all())
       await type(admin, `#${await input.getAttribute('id')}`, '2026-10-01');
     for (const group of await admin.locator('fieldset:has(input[type=radio])').all()) {
       tally.clicks += 1;

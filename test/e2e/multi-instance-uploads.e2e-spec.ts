@@ -17,9 +17,9 @@ import { createTestHospital, TestHospital, TestPeople } from '../support/tenants
 import { WebClient } from '../support/web-client';
 
 const MiB = 1024 * 1024;
-const SIZE = 300 * MiB;
+const SIZE = 128 * MiB;
 /**
- * Bound of one test: 300 MiB sent, staged, assembled, stored, processed and downloaded takes well under a minute on a
+ * Bound of one test: 128 MiB sent, staged, assembled, stored, processed and downloaded takes well under a minute on a
  * quiet machine, but the whole suite runs on two shared cores, where it has taken several.
  */
 const UPLOAD_TEST_MS = 900_000;
@@ -32,7 +32,7 @@ interface Answer {
 }
 
 /**
- * A patient's 300 MiB resumable upload behind a load balancer: two platform processes built from dist/, one database,
+ * A patient's 128 MiB resumable upload behind a load balancer: two platform processes built from dist/, one database,
  * one records store (two instances sharing DATA_DIR, or S3 through the stand-in), each chunk to the other instance, as
  * a round-robin balancer would send them; then one instance killed (SIGKILL) mid-chunk and the client resuming on
  * the other. Each upload must complete and download byte for byte as sent.
@@ -321,7 +321,7 @@ describe('resumable uploads across instances', () => {
     });
 
     it(
-      'completes a 300 MiB upload whose chunks alternate between the two instances, byte-identical when downloaded',
+      'completes a 128 MiB upload whose chunks alternate between the two instances, byte-identical when downloaded',
       async () => {
         const patient = await signedInPatient(one);
         const url = await patient.open(one, await submittedCase());
