@@ -110,11 +110,18 @@ await benchmark({ name: 'sso', title: 'OpenID Connect sign-in benchmark', timeLi
   });
   await cli.close();
 
-  // 3. The built platform, as production runs it.
+  // 3. The built platform, as production runs it; the provider is on this machine, which production refuses to
+  // reach for an admin-given issuer unless told (SSO_FETCH_PRIVATE_ADDRESSES).
   await bench.startChild({
     name: 'platform',
     args: [path.join(root, 'dist/apps/platform/src/main.js')],
-    env: childEnv({ ...db.env, DATA_DIR: dataDir, PORT: String(port), [SECRET_ENV]: registered.client_secret }),
+    env: childEnv({
+      ...db.env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      [SECRET_ENV]: registered.client_secret,
+      SSO_FETCH_PRIVATE_ADDRESSES: 'true',
+    }),
     ready: async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200,
   });
   const at = (p) => `http://127.0.0.1:${port}${p}`;
