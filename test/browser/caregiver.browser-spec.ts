@@ -3,13 +3,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
 import { advanceTestCase } from '../support/cases';
 import { freePort } from '../support/ports';
 import { signInPatient, signInStaff } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { createTestHospital, TestHospital } from '../support/tenants';
 import { WebClient } from '../support/web-client';
+import { launchChromium } from '../support/browser';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -43,17 +44,7 @@ const PHONE = { width: 375, height: 740 };
     );
     a = await createTestHospital(app, { locales: ['en', 'es', 'fr'], default_locale: 'en' });
     await app.listen({ port, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        `--host-resolver-rules=MAP *.localhost 127.0.0.1`,
-      ],
-    });
+    browser = await launchChromium();
   }, 180000);
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { createTestCase } from '../support/cases';
 import { expectNoLeaks } from '../support/leak-detector';
 import { operatorQuery } from '../support/payments';
@@ -20,6 +20,7 @@ import {
   TestHospital,
   TestPerson,
 } from '../support/tenants';
+import { launchChromium } from '../support/browser';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -77,17 +78,7 @@ const SPANISH = {
     translatorPerson = await createTestTranslator(app, hospital);
     await app.listen({ port, host: '127.0.0.1' });
     mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        `--host-resolver-rules=MAP *.localhost 127.0.0.1`,
-      ],
-    });
+    browser = await launchChromium();
   }, 180000);
 
   afterAll(async () => {

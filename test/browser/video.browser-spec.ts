@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { createTestCase } from '../support/cases';
 import { expectNoLeaks } from '../support/leak-detector';
 import { operatorQuery } from '../support/payments';
@@ -13,6 +13,7 @@ import { freePort } from '../support/ports';
 import { freshCode } from '../support/staff-sign-in';
 import { createTestApp } from '../support/test-app';
 import { createTestHospital, TEST_PASSWORD, TestHospital, TestPerson } from '../support/tenants';
+import { launchChromium } from '../support/browser';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -54,17 +55,7 @@ const SHOTS = path.join(__dirname, '..', 'artifacts', 'video');
       );
     await app.listen({ port, host: '127.0.0.1' });
     mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        `--host-resolver-rules=MAP *.localhost 127.0.0.1`,
-      ],
-    });
+    browser = await launchChromium();
   }, 180000);
 
   afterAll(async () => {
